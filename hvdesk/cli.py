@@ -1,0 +1,49 @@
+"""Command line: `python main.py` opens the app; subcommands work headless (no display needed)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from hvdesk import __version__
+from hvdesk.commands import COMMANDS
+from hvdesk.errors import HvdeskError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hvdesk",
+        description="hvdesk keeps school staff safe on home visits. With no command it opens the app.",
+        epilog="Database: --db beats HVDESK_DATABASE_URL beats hvdesk.sqlite3 in your data folder.",
+    )
+    parser.add_argument("--version", action="version", version=f"hvdesk {__version__}")
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="database file path or SQLAlchemy URL (e.g. postgresql+psycopg://user@host/hvdesk)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMANDS:
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            from ui.app import run_gui  # Qt is imported only when a window is wanted
+
+            return run_gui(args)
+        return int(args.run(args) or 0)
+    except HvdeskError as err:
+        print(f"hvdesk: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

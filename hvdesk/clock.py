@@ -1,0 +1,96 @@
+"""Time sources. Everything in the core asks a Clock, never datetime.now(), so tests can move time."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Aware UTC wall-clock time."""
+
+    def monotonic(self) -> float:
+        """Seconds from an arbitrary origin that never jumps (for sleep / clock-change detection)."""
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+class FakeClock:
+    """A clock tests set and advance by hand. `jump` moves wall time only, like a PC waking up."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = utc(start) if start else datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+        self._mono = 1000.0
+
+    def now(self) -> datetime:
+        return self._now
+
+    def monotonic(self) -> float:
+        return self._mono
+
+    def advance(self, delta: timedelta | float) -> None:
+        seconds = delta.total_seconds() if isinstance(delta, timedelta) else float(delta)
+        self._now += timedelta(seconds=seconds)
+        self._mono += seconds
+
+    def set(self, when: datetime) -> None:
+        new = utc(when)
+        self._mono += (new - self._now).total_seconds()
+        self._now = new
+
+    def jump(self, delta: timedelta) -> None:
+        """Wall clock moves but monotonic does not: what a sleeping PC or a clock change looks like."""
+        self._now += delta
+
+
+def utc(value: datetime) -> datetime:
+    """Return `value` as aware UTC; naive values are taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def london(value: datetime) -> datetime:
+    return utc(value).astimezone(LONDON)
+
+
+def from_london(local: datetime) -> datetime:
+    """A wall-clock time typed in the office (Europe/London) as aware UTC."""
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=LONDON)
+    return local.astimezone(UTC)
+
+
+def london_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """UTC start and end of a London calendar day (23 or 25 hours long when the clocks change)."""
+    start = datetime(day.year, day.month, day.day, tzinfo=LONDON)
+    nxt = day + timedelta(days=1)
+    end = datetime(nxt.year, nxt.month, nxt.day, tzinfo=LONDON)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def fmt_time(value: datetime | None) -> str:
+    return london(value).strftime("%H:%M") if value else ""
+
+
+def fmt_datetime(value: datetime | None) -> str:
+    return london(value).strftime("%a %d %b %Y %H:%M") if value else ""
+
+
+def fmt_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = london(value).date()
+    return value.strftime("%d %b %Y")

@@ -1,0 +1,5 @@
+"""Headless subcommands. Each module has add_parser(subparsers) and sets args.run."""
+
+from hvdesk.commands import admin, demo
+
+COMMANDS = [demo, admin]

@@ -1,0 +1,44 @@
+"""`hvdesk migrate` and `hvdesk create-user`: set up a database without the app."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+
+from hvdesk.commands.common import add_db_option, open_database
+from hvdesk.db import current_revision
+from hvdesk.models import Role
+from hvdesk.services.auth import AuthService
+from hvdesk.services.base import SYSTEM
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("migrate", help="create or upgrade the database schema, then exit")
+    add_db_option(p)
+    p.set_defaults(run=run_migrate)
+    u = sub.add_parser("create-user", help="add a user account (the first one needs no sign-in)")
+    add_db_option(u)
+    u.add_argument("username")
+    u.add_argument("--name", required=True, help="name shown on screen and in the audit trail")
+    u.add_argument("--role", required=True, choices=[r.value for r in Role])
+    u.add_argument("--title", default="", help="approver title, e.g. Headteacher")
+    u.add_argument("--password", help="password (asked for if omitted)")
+    u.set_defaults(run=run_create_user)
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    db, _ = open_database(args)
+    print(f"{db.url}: schema {current_revision(db.engine)}")
+    db.dispose()
+    return 0
+
+
+def run_create_user(args: argparse.Namespace) -> int:
+    db, clock = open_database(args)
+    password = args.password or getpass.getpass("Password: ")
+    AuthService(db, clock).create_user(
+        SYSTEM, args.username, args.name, args.role, password, approver_title=args.title
+    )
+    print(f"User {args.username} ({args.role}) created.")
+    db.dispose()
+    return 0

@@ -1,0 +1,36 @@
+"""`hvdesk demo --db PATH`: load the demo school headless."""
+
+from __future__ import annotations
+
+import argparse
+
+from hvdesk.commands.common import add_db_option, open_database
+from hvdesk.demo import DEMO_PASSWORD, demo_loaded, load_demo
+from hvdesk.errors import HvdeskError
+from hvdesk.policy import PRESETS
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("demo", help="load the demo school into an empty database")
+    add_db_option(p)
+    p.add_argument("--preset", default="harborne", choices=sorted(PRESETS), help="policy preset")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    db, clock = open_database(args)
+    try:
+        if demo_loaded(db):
+            raise HvdeskError(
+                f"{db.url} already has staff; the demo loads only into an empty database. "
+                "Give another --db path."
+            )
+        counts = load_demo(db, clock, preset_name=args.preset)
+    finally:
+        db.dispose()
+    print(
+        f"Demo school loaded into {db.url}: {counts['staff']} staff, "
+        f"{counts['households']} households, {counts['visits']} visits."
+    )
+    print(f"Sign in as office, head, jpatel or admin with the password '{DEMO_PASSWORD}'.")
+    return 0

@@ -1,0 +1,44 @@
+"""Where things live: the data folder (platformdirs), the database URL, resources."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from platformdirs import user_data_path
+
+APP_NAME = "hvdesk"
+ENV_DATABASE_URL = "HVDESK_DATABASE_URL"
+
+
+def data_dir() -> Path:
+    override = os.environ.get("HVDESK_DATA_DIR")
+    path = Path(override) if override else user_data_path(APP_NAME, appauthor=False)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def default_database_path() -> Path:
+    return data_dir() / "hvdesk.sqlite3"
+
+
+def database_url(arg: str | None = None) -> str:
+    """--db beats HVDESK_DATABASE_URL beats the SQLite file in the user's data folder.
+
+    A value with '://' is a SQLAlchemy URL (postgresql+psycopg://...); anything else is a file path.
+    """
+    value = arg or os.environ.get(ENV_DATABASE_URL) or ""
+    if not value:
+        return f"sqlite:///{default_database_path()}"
+    if "://" in value:
+        return value
+    path = Path(value).expanduser().resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def resource_path(*parts: str) -> Path:
+    """A file under resources/, whether running from source or a PyInstaller bundle."""
+    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parent.parent))
+    return base.joinpath("resources", *parts)

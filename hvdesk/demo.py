@@ -1,0 +1,632 @@
+"""A realistic demo school for first runs, screenshots and benchmarks.
+
+Staff with vehicles and mobiles (Ofcom drama numbers, which ring nobody), 30 households, and a
+fortnight of visits around 'now' in every lifecycle state, including some out now and a few overdue.
+Everything is written through the same audit trail as real use.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from hvdesk.clock import Clock, from_london, london
+from hvdesk.db import Database
+from hvdesk.events import EventKind
+from hvdesk.models import (
+    CancelReason,
+    Event,
+    Household,
+    KnownRisk,
+    LoneWorkingAssessment,
+    Outcome,
+    Pupil,
+    Purpose,
+    RiskAssessment,
+    RiskHazard,
+    RiskKind,
+    Role,
+    Staff,
+    UserAccount,
+    Visit,
+    VisitStatus,
+)
+from hvdesk.policy import preset
+from hvdesk.rules.risk import PERSONAL_SAFETY_CHECKLIST, ST_HUGHS_HAZARDS, WHEN_NOT_TO_VISIT, rate
+from hvdesk.services.auth import hash_password
+from hvdesk.services.base import Actor
+from hvdesk.services.settings import SettingsService
+
+DEMO_PASSWORD = "hvdesk-demo"
+
+STAFF = [
+    # name, title, mobile, description, vehicle (colour, make, model, reg)
+    (
+        "Jasmin Patel",
+        "Attendance Officer",
+        "07700 900123",
+        "White woman, 40s, 5'6\", dark hair",
+        ("Blue", "Ford", "Fiesta", "AB12 CDE"),
+    ),
+    (
+        "Kamran Ahmed",
+        "Learning Mentor",
+        "07700 900456",
+        "Asian man, 30s, 6', short black hair, glasses",
+        ("Silver", "Toyota", "Yaris", "BD19 KLM"),
+    ),
+    (
+        "Sarah Mills",
+        "Family Support Worker",
+        "07700 900234",
+        "White woman, 50s, 5'4\", grey bob",
+        ("Red", "Vauxhall", "Corsa", "CF68 PQR"),
+    ),
+    (
+        "Tom Lee",
+        "Reception Teacher",
+        "07700 900345",
+        "Chinese man, 20s, 5'10\", slim",
+        ("Black", "Volkswagen", "Polo", "DG70 STU"),
+    ),
+    (
+        "Rukhsana Khan",
+        "Deputy DSL",
+        "07700 900567",
+        "Asian woman, 40s, 5'3\", headscarf",
+        ("White", "Nissan", "Micra", "EH21 VWX"),
+    ),
+    (
+        "Luke Wood",
+        "Teaching Assistant",
+        "07700 900678",
+        "White man, 30s, 5'11\", beard",
+        ("Green", "Skoda", "Fabia", "FJ15 YZA"),
+    ),
+    (
+        "Amara Jones",
+        "Reception Teacher",
+        "07700 900789",
+        "Black woman, 30s, 5'7\", braids",
+        ("Grey", "Honda", "Jazz", "GK66 BCD"),
+    ),
+    (
+        "Bethan Smith",
+        "Early Years TA",
+        "07700 900890",
+        "White woman, 20s, 5'5\", red hair",
+        ("", "", "", ""),
+    ),
+    (
+        "Zoë Brontë-Núñez",
+        "SENCo",
+        "07700 900901",
+        "Mixed-race woman, 40s, 5'8\", curly hair",
+        ("Yellow", "Fiat", "500", "HL17 EFG"),
+    ),
+]
+
+STREETS = [
+    "Hill Street",
+    "Oak Road",
+    "Elm Close",
+    "Park Road",
+    "Station Road",
+    "Church Lane",
+    "Victoria Road",
+    "Harborne Park Road",
+    "Lordswood Road",
+    "War Lane",
+    "Serpentine Road",
+    "Gordon Road",
+    "Metchley Lane",
+    "Court Oak Road",
+    "Ravenhurst Road",
+]
+POSTCODES = ["B17 0AB", "B17 8QE", "B17 9NS", "B32 2SA", "B15 3TR", "B16 9PA", "B17 0PD", "B32 3LD"]
+FAMILIES = [
+    "Begum",
+    "Campbell",
+    "Davies",
+    "Evans",
+    "Fernandes",
+    "Green",
+    "Hussain",
+    "Ibrahim",
+    "Jackson",
+    "Kowalski",
+    "Li",
+    "Mahmood",
+    "Nowak",
+    "O'Connor",
+    "Popescu",
+    "Quinn",
+    "Rahman",
+    "Singh",
+    "Thompson",
+    "Uddin",
+    "Walker",
+    "Yilmaz",
+    "Zhang",
+    "Murphy",
+    "Ali",
+    "Brown",
+    "Clarke",
+    "Dunne",
+    "Edwards",
+    "Françoise",
+]
+FIRST = [
+    "Aisha",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Ella",
+    "Finn",
+    "Grace",
+    "Harry",
+    "Isla",
+    "Jake",
+    "Kai",
+    "Lily",
+    "Musa",
+    "Nia",
+    "Oscar",
+    "Priya",
+    "Reuben",
+    "Sofia",
+    "Theo",
+    "Zara",
+]
+YEARS = ["Nursery", "Reception", "Year 1", "Year 2", "Year 3", "Year 4", "Year 5", "Year 6"]
+RISKS = [
+    (RiskKind.ANIMALS, "Large dog, kept in the garden when asked"),
+    (RiskKind.AGGRESSION, "Mother's partner verbally aggressive to staff (2025)"),
+    (RiskKind.OTHER_SERVICES, "Early Help involved; keyworker aware of visits"),
+    (RiskKind.UNEXPECTED_ADULTS, "Lodgers in the house; not known to school"),
+    (RiskKind.INTOXICATION, "Father found intoxicated at a previous visit"),
+]
+
+
+def demo_loaded(db: Database) -> bool:
+    with db.read() as session:
+        return bool(session.scalar(select(func.count(Staff.id))))
+
+
+def load_demo(
+    db: Database, clock: Clock, *, seed: int = 7, preset_name: str = "harborne"
+) -> dict[str, int]:
+    """Fill an empty database with the demo school. Refuses a database that already has staff."""
+    if demo_loaded(db):
+        raise RuntimeError(
+            "This database already has staff; the demo only loads into an empty one."
+        )
+    rng = random.Random(seed)
+    now = clock.now()
+    actor = Actor(None, "Demo loader", Role.ADMIN.value)
+    SettingsService(db, clock).save_policy(actor, preset(preset_name))
+    policy = preset(preset_name)
+    with db.transaction() as s:
+
+        def ev(
+            kind: str, at: datetime, who: str, visit: Visit | None = None, note: str = "", **data
+        ):  # type: ignore[no-untyped-def]
+            s.add(
+                Event(
+                    at=at,
+                    kind=kind,
+                    user_name=who,
+                    visit_id=visit.id if visit else None,
+                    note=note,
+                    data=data,
+                )
+            )
+
+        staff: list[Staff] = []
+        for name, title, mobile, desc, (colour, make, model, reg) in STAFF:
+            st = Staff(
+                name=name,
+                job_title=title,
+                mobile="+44" + mobile.replace(" ", "")[1:],
+                email=name.split()[0].lower() + "@school.example",
+                description=desc,
+                dbs_type="Enhanced with barred list",
+                dbs_date=(now - timedelta(days=rng.randint(60, 900))).date(),
+                lone_working_training_date=(now - timedelta(days=rng.randint(30, 300))).date(),
+                vehicle_make=make,
+                vehicle_model=model,
+                vehicle_registration=reg,
+                vehicle_colour=colour,
+                business_insurance=bool(make),
+                active=True,
+                created_at=now - timedelta(days=400),
+            )
+            s.add(st)
+            staff.append(st)
+        # one member whose DBS has lapsed, one who has left
+        staff[7].dbs_date = (now - timedelta(days=365 * 4)).date()
+        leaver = Staff(
+            name="Gareth Price",
+            job_title="Attendance Officer (left)",
+            mobile="+447700900111",
+            created_at=now - timedelta(days=800),
+            active=False,
+        )
+        s.add(leaver)
+        s.flush()
+        ev("demo_loaded", now, "Demo loader", note=f"{len(staff) + 1} staff")
+        for st in staff[:7]:
+            s.add(
+                LoneWorkingAssessment(
+                    staff_id=st.id,
+                    mobile=st.mobile,
+                    safe_word=rng.choice(
+                        [
+                            "bluebell",
+                            "marmalade",
+                            "lighthouse",
+                            "tangerine",
+                            "snowdrop",
+                            "kestrel",
+                            "harbour",
+                        ]
+                    ),
+                    signed_on=(now - timedelta(days=rng.randint(10, 200))).date(),
+                    hazards=ST_HUGHS_HAZARDS,
+                    created_at=now - timedelta(days=10),
+                    created_by="Linda Francis",
+                )
+            )
+
+        users = [
+            ("office", "Sam Office", Role.OFFICE, None, ""),
+            ("head", "Linda Francis", Role.APPROVER, None, "Headteacher"),
+            ("jpatel", "Jasmin Patel", Role.VISITOR, staff[0].id, ""),
+            ("admin", "IT Admin", Role.ADMIN, None, ""),
+        ]
+        pw = hash_password(DEMO_PASSWORD)
+        user_rows = {}
+        for username, display, role, staff_id, title in users:
+            u = UserAccount(
+                username=username,
+                display_name=display,
+                role=role.value,
+                password_hash=pw,
+                staff_id=staff_id,
+                approver_title=title,
+                created_at=now - timedelta(days=400),
+            )
+            s.add(u)
+            user_rows[username] = u
+        s.flush()
+        head = user_rows["head"]
+
+        households: list[Household] = []
+        for i, family in enumerate(FAMILIES):
+            number = rng.randint(1, 180)
+            flat = f"Flat {rng.randint(1, 12)}, " if i % 7 == 3 else ""
+            h = Household(
+                name=f"{family} family",
+                address=f"{flat}{number} {STREETS[i % len(STREETS)]}\nHarborne\nBirmingham",
+                postcode=POSTCODES[i % len(POSTCODES)],
+                phone=f"+44121496{i:04d}",
+                parents_carers=f"{rng.choice(['Mrs', 'Mr', 'Ms'])} {family} (parent)",
+                social_worker_name="Dana Whitfield" if i % 6 == 0 else "",
+                social_worker_phone="+441214960999" if i % 6 == 0 else "",
+                notes="Prefers morning visits" if i % 5 == 0 else "",
+                active=i != 29,
+                created_at=now - timedelta(days=300),
+            )
+            s.add(h)
+            households.append(h)
+        s.flush()
+        pupils: dict[int, list[Pupil]] = {}
+        for i, h in enumerate(households):
+            kids = []
+            for k in range(1 + (i % 3 == 0)):
+                p = Pupil(
+                    household_id=h.id,
+                    name=f"{FIRST[(i * 3 + k) % len(FIRST)]} {FAMILIES[i]}",
+                    year_group=YEARS[(i + k * 2) % len(YEARS)],
+                )
+                s.add(p)
+                kids.append(p)
+            pupils[h.id] = kids
+            if i % 4 == 0:
+                kind, text = RISKS[(i // 4) % len(RISKS)]
+                s.add(
+                    KnownRisk(
+                        household_id=h.id,
+                        kind=kind.value,
+                        description=text,
+                        recorded_at=now - timedelta(days=100 - i),
+                        recorded_by="Rukhsana Khan",
+                    )
+                )
+        s.flush()
+
+        assessments: dict[int, RiskAssessment] = {}
+
+        def assessment_for(h: Household, at: datetime) -> RiskAssessment:
+            if h.id in assessments:
+                return assessments[h.id]
+            ra = RiskAssessment(
+                household_id=h.id,
+                status="complete",
+                information={
+                    "cpoms_checked": True,
+                    "mis_checked": True,
+                    "other_services": bool(h.social_worker_name),
+                    "other_services_contacted": bool(h.social_worker_name),
+                },
+                known_risks={},
+                when_not_to_visit={k: False for k in WHEN_NOT_TO_VISIT},
+                checklist={k: True for k in PERSONAL_SAFETY_CHECKLIST},
+                overall_level="low",
+                assessor_name="Jasmin Patel",
+                assessed_at=at,
+                created_at=at,
+            )
+            for pos, hz in enumerate(ST_HUGHS_HAZARDS):
+                sev, lik = int(hz["severity"]), int(hz["likelihood"])  # type: ignore[call-overload]
+                ra.hazards.append(
+                    RiskHazard(
+                        position=pos,
+                        hazard=str(hz["hazard"]),
+                        people=str(hz["people"]),
+                        severity=sev,
+                        likelihood=lik,
+                        level=rate(sev, lik).value,
+                        severity_text=str(hz["severity_text"]),
+                        controls=str(hz["controls"]),
+                    )
+                )
+            s.add(ra)
+            s.flush()
+            assessments[h.id] = ra
+            return ra
+
+        visits: list[Visit] = []
+        purposes = [p for p in Purpose if p is not Purpose.OTHER]
+        pair_cycle = [(0, 1), (2, 3), (4, 5), (6, 7), (8, 2), (3, 6), (1, 4), (5, 0)]
+        today = london(now).date()
+
+        def book(
+            day: date,
+            hh: int,
+            mm: int,
+            status: VisitStatus,
+            pair: tuple[int, int | None],
+            hidx: int,
+        ) -> Visit:
+            h = households[hidx % 29]
+            start = from_london(datetime.combine(day, time(hh, mm)))
+            return _book(start, status, pair, h)
+
+        def _book(
+            start: datetime, status: VisitStatus, pair: tuple[int, int | None], h: Household
+        ) -> Visit:
+            lead = staff[pair[0]]
+            comp = staff[pair[1]] if pair[1] is not None else None
+            end = start + timedelta(minutes=policy.default_duration_min)
+            purpose = purposes[len(visits) % len(purposes)]
+            if comp is not None and "Reception" in comp.job_title:
+                purpose = Purpose.INDUCTION
+            v = Visit(
+                household_id=h.id,
+                pupil_id=pupils[h.id][0].id,
+                purpose=purpose.value,
+                announced=len(visits) % 5 != 0,
+                planned_departure=start - timedelta(minutes=policy.default_travel_min),
+                start=start,
+                end=end,
+                expected_return=end + timedelta(minutes=policy.default_travel_min),
+                lead_staff_id=lead.id,
+                companion_staff_id=comp.id if comp else None,
+                vehicle_staff_id=lead.id
+                if lead.vehicle_registration
+                else (comp.id if comp else None),
+                office_contact="Sam Office",
+                status=status.value,
+                pre_visit_notes=rng.choice(
+                    [
+                        "",
+                        "Family expecting us; younger sibling at home",
+                        "Park on the main road; gate sticks",
+                        "Interpreter not needed; Mum prefers texts",
+                    ]
+                ),
+                created_at=start - timedelta(days=3),
+                updated_at=start - timedelta(days=3),
+            )
+            if comp is None:
+                v.lone_visit_reason = "Drop-off of work only; doorstep, no entry"
+            s.add(v)
+            s.flush()
+            visits.append(v)
+            booked = min(start - timedelta(days=3), now - timedelta(minutes=30))
+            ev(EventKind.BOOKED, booked, "Sam Office", v)
+            if status is VisitStatus.DRAFT:
+                return v
+            ra = assessment_for(h, booked)
+            v.risk_assessment_id = ra.id
+            ev(EventKind.SUBMITTED, booked + timedelta(minutes=5), "Sam Office", v)
+            if status is VisitStatus.AWAITING_APPROVAL:
+                return v
+            decided = booked + timedelta(hours=2)
+            if status is VisitStatus.REJECTED:
+                v.approval_note = "Not necessary: family attending a meeting in school on Friday"
+                ev(EventKind.REJECTED, decided, head.display_name, v, v.approval_note)
+                return v
+            v.approved_by_id, v.approved_at = head.id, decided
+            v.approval_note = "Approved"
+            ev(EventKind.APPROVED, decided, head.display_name, v, "Approved")
+            if status is VisitStatus.CANCELLED:
+                reason = rng.choice(list(CancelReason))
+                v.cancel_reason = reason.value
+                v.cancel_note = {
+                    CancelReason.SAFETY_CONCERN: "Unknown adults at the door, appeared intoxicated",
+                    CancelReason.PARENT_NOT_PRESENT: "Waited 20 minutes; nobody came",
+                }.get(reason, "Family asked to rearrange")
+                v.cancelled_at = min(start, now)
+                ev(
+                    EventKind.CANCELLED,
+                    v.cancelled_at,
+                    "Sam Office",
+                    v,
+                    v.cancel_note,
+                    reason=reason.value,
+                )
+            return v
+
+        def go_out(
+            v: Visit,
+            departed: datetime,
+            *,
+            arrived: bool,
+            checkins: list[datetime],
+            left: datetime | None = None,
+            returned: datetime | None = None,
+        ) -> None:
+            v.departed_at = departed
+            ev(EventKind.DEPARTED, departed, "Sam Office", v)
+            if arrived:
+                v.arrived_at = departed + timedelta(minutes=12)
+                ev(EventKind.ARRIVED, v.arrived_at, "Sam Office", v, "Phoned on arrival")
+            for c in checkins:
+                ev(EventKind.CHECKED_IN, c, "Sam Office", v, "All fine")
+            if left:
+                v.left_at = left
+                ev(EventKind.LEFT_PROPERTY, left, "Sam Office", v, "Leaving now")
+            if returned:
+                v.returned_at = returned
+                ev(EventKind.RETURNED, returned, "Sam Office", v)
+
+        # past week and this morning: completed, cancelled, rejected, awaiting write-up
+        hidx = 0
+        last_weekday = today - timedelta(days=1)
+        while last_weekday.weekday() >= 5:
+            last_weekday -= timedelta(days=1)
+        for back in range(9, 0, -1):
+            day = today - timedelta(days=back)
+            if day.weekday() >= 5:
+                continue
+            for slot, (hh, mm) in enumerate([(9, 15), (10, 30), (13, 30), (14, 45)]):
+                hidx += 1
+                pair = pair_cycle[(hidx + slot) % len(pair_cycle)]
+                if pair[1] == 7 or pair[0] == 7:
+                    pair = (pair[0] if pair[0] != 7 else 6, 3)
+                roll = hidx % 10
+                status = {
+                    2: VisitStatus.CANCELLED,
+                    6: VisitStatus.REJECTED,
+                    8: VisitStatus.CANCELLED,
+                }.get(roll, VisitStatus.COMPLETED)
+                v = book(day, hh, mm, status, pair, hidx)
+                if status is VisitStatus.COMPLETED:
+                    nobody = roll == 5
+                    go_out(
+                        v,
+                        v.planned_departure,
+                        arrived=True,
+                        checkins=[v.start + timedelta(minutes=10)],
+                        left=v.end,
+                        returned=v.expected_return - timedelta(minutes=3),
+                    )
+                    if day == last_weekday and slot >= 2:
+                        v.status = VisitStatus.RETURNED.value  # outcome still to write up
+                        continue
+                    s.add(
+                        Outcome(
+                            visit_id=v.id,
+                            nobody_home=nobody,
+                            slip_left=nobody,
+                            summary="Nobody home; 'sorry you weren't in' slip left"
+                            if nobody
+                            else "Met parent; discussed attendance and morning routine",
+                            agreements=""
+                            if nobody
+                            else "Pupil to arrive by 8:45; alarm clock provided",
+                            follow_up_date=day + timedelta(days=14) if not nobody else None,
+                            recorded_by=(v.lead_staff_id and staff[pair[0]].name) or "",
+                            recorded_at=v.expected_return + timedelta(minutes=30),
+                        )
+                    )
+                    ev(
+                        EventKind.OUTCOME_RECORDED,
+                        v.expected_return + timedelta(minutes=30),
+                        staff[pair[0]].name,
+                        v,
+                    )
+                    ev(
+                        EventKind.COMPLETED,
+                        v.expected_return + timedelta(minutes=31),
+                        "Sam Office",
+                        v,
+                    )
+
+        # out now, relative to the real time so the tracker has something live to show
+        def out_visit(
+            pair: tuple[int, int],
+            hi: int,
+            started_ago: int,
+            status: VisitStatus,
+            checkin_ago: list[int],
+            left_ago: int | None = None,
+        ) -> Visit:
+            start = now - timedelta(minutes=started_ago)
+            v = _book(
+                start.replace(second=0, microsecond=0), VisitStatus.APPROVED, pair, households[hi]
+            )
+            v.status = status.value
+            go_out(
+                v,
+                v.planned_departure,
+                arrived=status is not VisitStatus.OUT,
+                checkins=[now - timedelta(minutes=m) for m in checkin_ago],
+                left=now - timedelta(minutes=left_ago) if left_ago is not None else None,
+            )
+            return v
+
+        out_visit((2, 3), 4, 10, VisitStatus.ON_SITE, [5])  # all fine, on site
+        out_visit((4, 5), 8, -10, VisitStatus.OUT, [])  # just left school
+        out_visit((6, 1), 12, 50, VisitStatus.LEFT_PROPERTY, [20], left_ago=4)  # on the way back
+        v = out_visit((0, 8), 0, 150, VisitStatus.ON_SITE, [135])  # check-in lapsed (60 min policy)
+        v.end = v.start + timedelta(minutes=180)
+        v.expected_return = v.end + timedelta(minutes=15)
+        out_visit((5, 2), 16, 85, VisitStatus.LEFT_PROPERTY, [60], left_ago=40)  # return overdue
+
+        # later today and the coming week: approved, awaiting approval, drafts
+        for ahead in range(0, 8):
+            day = today + timedelta(days=ahead)
+            if day.weekday() >= 5:
+                continue
+            for slot, (hh, mm) in enumerate([(9, 30), (11, 0), (13, 45), (15, 0)]):
+                start = from_london(datetime.combine(day, time(hh, mm)))
+                if start <= now + timedelta(minutes=30):
+                    continue
+                hidx += 1
+                roll = hidx % 6
+                status = {
+                    0: VisitStatus.AWAITING_APPROVAL,
+                    1: VisitStatus.DRAFT,
+                    5: VisitStatus.AWAITING_APPROVAL,
+                }.get(roll, VisitStatus.APPROVED)
+                pair = pair_cycle[(hidx + slot) % len(pair_cycle)]
+                if 7 in pair:
+                    pair = (pair[0] if pair[0] != 7 else 6, 3)
+                book(day, hh, mm, status, pair, hidx)
+        # an evening visit request and a lone visit request for the approver to weigh
+        v = book(today + timedelta(days=2), 18, 30, VisitStatus.AWAITING_APPROVAL, (2, 4), 21)
+        v.out_of_hours_reason = "Father works days; only evening contact possible"
+        v.responsible_contact = "Linda Francis 07700 900999"
+        book(today + timedelta(days=3), 12, 0, VisitStatus.AWAITING_APPROVAL, (0, None), 22)
+
+    with db.read() as s2:
+        return {
+            "staff": s2.scalar(select(func.count(Staff.id))) or 0,
+            "households": s2.scalar(select(func.count(Household.id))) or 0,
+            "visits": s2.scalar(select(func.count(Visit.id))) or 0,
+        }

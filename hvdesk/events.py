@@ -1,0 +1,70 @@
+"""Names of audit Event kinds, shared by services, the tracker rules and the timeline."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventKind(StrEnum):
+    # booking and approval
+    BOOKED = "booked"
+    EDITED = "edited"
+    MOVED = "moved"
+    SUBMITTED = "submitted"
+    ASSESSED = "assessed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SENT_BACK = "sent_back_for_approval"
+    CANCELLED = "cancelled"
+    # on the day (the tracker derives deadlines from these)
+    DEPARTED = "departed"
+    ARRIVED = "arrived"
+    CHECKED_IN = "checked_in"
+    OFFICE_CALL = "office_call"  # data: {"answered": bool}
+    LEFT_PROPERTY = "left_property"
+    RETURNED = "returned"
+    RUNNING_LATE = "running_late"  # data: {"new_return": iso}
+    PARENT_NOT_PRESENT = "parent_not_present"  # data: {"late_notice": bool}
+    DURESS = "duress"
+    # alarms
+    ALARM_RAISED = "alarm_raised"
+    ALARM_ACKNOWLEDGED = "alarm_acknowledged"
+    ESCALATION_STEP = "escalation_step"
+    ALARM_RESOLVED = "alarm_resolved"
+    # afterwards
+    OUTCOME_RECORDED = "outcome_recorded"
+    COMPLETED = "completed"
+    PRINTED = "printed"
+
+
+LABELS: dict[str, str] = {
+    "booked": "Booked",
+    "edited": "Edited",
+    "moved": "Moved",
+    "submitted": "Sent for approval",
+    "assessed": "Risk assessed",
+    "approved": "Approved",
+    "rejected": "Rejected",
+    "sent_back_for_approval": "Sent back for approval",
+    "cancelled": "Cancelled",
+    "departed": "Departed",
+    "arrived": "Arrived",
+    "checked_in": "Checked in",
+    "office_call": "Office call",
+    "left_property": "Left the property",
+    "returned": "Returned to school",
+    "running_late": "Running late",
+    "parent_not_present": "Parent not present",
+    "duress": "DURESS",
+    "alarm_raised": "Alarm raised",
+    "alarm_acknowledged": "Alarm acknowledged",
+    "escalation_step": "Escalation step",
+    "alarm_resolved": "Alarm resolved",
+    "outcome_recorded": "Outcome written up",
+    "completed": "Completed",
+    "printed": "Printed",
+}
+
+
+def label(kind: str) -> str:
+    return LABELS.get(kind, kind.replace("_", " ").capitalize())

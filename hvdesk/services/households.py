@@ -1,0 +1,247 @@
+"""Households and pupils, with known risks kept as history. A new risk flags the assessment for review."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from hvdesk.errors import Collector, FieldError, NotFound, ValidationError
+from hvdesk.models import Household, KnownRisk, Pupil, RiskKind, Role
+from hvdesk.rules import validation as v
+from hvdesk.services.base import Actor, Service
+
+RISK_LABELS = {
+    RiskKind.ANIMALS: "Animals (e.g. dogs)",
+    RiskKind.AGGRESSION: "Aggression",
+    RiskKind.INTOXICATION: "Intoxication (alcohol or drugs)",
+    RiskKind.RECENT_VIOLENCE: "Recent violence",
+    RiskKind.UNEXPECTED_ADULTS: "Unexpected adults",
+    RiskKind.OTHER_SERVICES: "Other services involved",
+    RiskKind.OTHER: "Other",
+}
+
+
+@dataclass
+class PupilInput:
+    name: str = ""
+    year_group: str = ""
+    id: int | None = None
+
+
+@dataclass
+class HouseholdInput:
+    name: str = ""
+    address: str = ""
+    postcode: str = ""
+    phone: str = ""
+    parents_carers: str = ""
+    social_worker_name: str = ""
+    social_worker_phone: str = ""
+    notes: str = ""
+    pupils: list[PupilInput] = field(default_factory=list)
+
+    @classmethod
+    def from_household(cls, h: Household) -> HouseholdInput:
+        return cls(
+            name=h.name,
+            address=h.address,
+            postcode=h.postcode,
+            phone=v.display_phone(h.phone),
+            parents_carers=h.parents_carers,
+            social_worker_name=h.social_worker_name,
+            social_worker_phone=v.display_phone(h.social_worker_phone),
+            notes=h.notes,
+            pupils=[PupilInput(p.name, p.year_group, p.id) for p in h.pupils if p.active],
+        )
+
+
+def clean_household(data: HouseholdInput) -> tuple[dict[str, object], list[PupilInput]]:
+    errors = Collector()
+    cleaned: dict[str, object] = {
+        "name": errors.check("Household name", lambda x, f: v.required(x, f, 120), data.name),
+        "address": errors.check("Address", lambda x, f: v.required(x, f, 500), data.address),
+        "postcode": errors.check("Postcode", v.uk_postcode, data.postcode),
+        "phone": errors.check("Home phone", v.uk_phone, data.phone),
+        "parents_carers": errors.check(
+            "Parents/carers", lambda x, f: v.optional_text(x, f, 500), data.parents_carers
+        ),
+        "social_worker_name": errors.check(
+            "Social worker", lambda x, f: v.optional_text(x, f, 120), data.social_worker_name
+        ),
+        "social_worker_phone": errors.check(
+            "Social worker phone", v.uk_phone, data.social_worker_phone
+        ),
+        "notes": errors.check("Notes", v.optional_text, data.notes),
+    }
+    if (data.social_worker_phone or "").strip() and not (data.social_worker_name or "").strip():
+        errors.add("Social worker", "enter the social worker's name for the phone number given")
+    pupils = []
+    for i, pupil in enumerate(data.pupils, start=1):
+        if not pupil.name.strip() and not pupil.year_group.strip():
+            continue
+        name = errors.check(f"Pupil {i} name", v.required, pupil.name)
+        pupils.append(PupilInput((name or "").strip(), pupil.year_group.strip()[:20], pupil.id))
+    errors.raise_if_any()
+    return cleaned, pupils
+
+
+def _load(session, household_id: int) -> Household:  # type: ignore[no-untyped-def]
+    stmt = (
+        select(Household)
+        .where(Household.id == household_id)
+        .options(selectinload(Household.pupils), selectinload(Household.risks))
+    )
+    household = session.scalars(stmt).first()
+    if household is None:
+        raise NotFound(f"No household with id {household_id}")
+    return household
+
+
+class HouseholdService(Service):
+    def list(self, *, include_inactive: bool = False, search: str = "") -> list[Household]:
+        with self.db.read() as session:
+            stmt = (
+                select(Household)
+                .options(selectinload(Household.pupils), selectinload(Household.risks))
+                .order_by(Household.name)
+            )
+            if not include_inactive:
+                stmt = stmt.where(Household.active.is_(True))
+            text = search.strip().lower()
+            if text:
+                like = f"%{text}%"
+                pupil_match = select(Pupil.household_id).where(func.lower(Pupil.name).like(like))
+                stmt = stmt.where(
+                    or_(
+                        func.lower(Household.name).like(like),
+                        func.lower(Household.address).like(like),
+                        func.lower(Household.postcode).like(like),
+                        Household.id.in_(pupil_match),
+                    )
+                )
+            return list(session.scalars(stmt))
+
+    def get(self, household_id: int) -> Household:
+        with self.db.read() as session:
+            return _load(session, household_id)
+
+    def create(self, actor: Actor, data: HouseholdInput) -> Household:
+        actor.require(Role.OFFICE, Role.APPROVER, Role.ADMIN, action="add households")
+        cleaned, pupils = clean_household(data)
+        with self.db.transaction() as session:
+            household = Household(**cleaned, active=True, created_at=self.clock.now())
+            session.add(household)
+            session.flush()
+            for p in pupils:
+                session.add(Pupil(household_id=household.id, name=p.name, year_group=p.year_group))
+            self.audit(
+                session, actor, "household_created", household.name, household_id=household.id
+            )
+        return self.get(household.id)
+
+    def update(self, actor: Actor, household_id: int, data: HouseholdInput) -> Household:
+        actor.require(Role.OFFICE, Role.APPROVER, Role.ADMIN, action="edit households")
+        cleaned, pupils = clean_household(data)
+        with self.db.transaction() as session:
+            household = _load(session, household_id)
+            changed = {}
+            for key, value in cleaned.items():
+                old = getattr(household, key)
+                if old != value:
+                    changed[key] = [str(old), str(value)]
+                    setattr(household, key, value)
+            kept = {p.id for p in pupils if p.id}
+            for existing in household.pupils:
+                if existing.active and existing.id not in kept:
+                    existing.active = False  # pupils leave; their visits keep their names
+                    changed[f"pupil {existing.id}"] = [existing.name, "removed"]
+            by_id = {p.id: p for p in household.pupils}
+            for p in pupils:
+                if p.id and p.id in by_id:
+                    by_id[p.id].name, by_id[p.id].year_group = p.name, p.year_group
+                else:
+                    session.add(
+                        Pupil(household_id=household.id, name=p.name, year_group=p.year_group)
+                    )
+                    changed[f"pupil {p.name}"] = ["", "added"]
+            self.audit(
+                session,
+                actor,
+                "household_edited",
+                household.name,
+                household_id=household.id,
+                data=changed,
+            )
+        return self.get(household_id)
+
+    def set_active(self, actor: Actor, household_id: int, active: bool) -> Household:
+        actor.require(Role.OFFICE, Role.APPROVER, Role.ADMIN, action="deactivate households")
+        with self.db.transaction() as session:
+            household = _load(session, household_id)
+            household.active = active
+            kind = "household_reactivated" if active else "household_deactivated"
+            self.audit(session, actor, kind, household.name, household_id=household.id)
+        return self.get(household_id)
+
+    def add_risk(self, actor: Actor, household_id: int, kind: str, description: str) -> KnownRisk:
+        """Record a newly known risk; the household's assessment now needs review."""
+        try:
+            kind = RiskKind(kind).value
+        except ValueError:
+            raise ValidationError(
+                [FieldError("Risk kind", f"choose one of: {', '.join(RISK_LABELS.values())}")]
+            ) from None
+        errors = Collector()
+        text = errors.check("Risk description", lambda x, f: v.required(x, f, 1000), description)
+        errors.raise_if_any()
+        with self.db.transaction() as session:
+            household = _load(session, household_id)
+            risk = KnownRisk(
+                household_id=household.id,
+                kind=kind,
+                description=text,
+                recorded_at=self.clock.now(),
+                recorded_by=actor.name,
+            )
+            session.add(risk)
+            household.assessment_needs_review = True
+            session.flush()
+            self.audit(
+                session,
+                actor,
+                "risk_added",
+                f"{RISK_LABELS[RiskKind(kind)]}: {text}",
+                household_id=household.id,
+                data={"risk_id": risk.id},
+            )
+        return risk
+
+    def end_risk(self, actor: Actor, risk_id: int, note: str = "") -> None:
+        with self.db.transaction() as session:
+            risk = session.get(KnownRisk, risk_id)
+            if risk is None:
+                raise NotFound(f"No known risk with id {risk_id}")
+            risk.ended_at = self.clock.now()
+            self.audit(
+                session,
+                actor,
+                "risk_ended",
+                note or risk.description,
+                household_id=risk.household_id,
+                data={"risk_id": risk.id},
+            )
+
+
+def current_risks(household: Household) -> list[KnownRisk]:
+    return [r for r in household.risks if r.ended_at is None]
+
+
+def risk_summary(household: Household) -> str:
+    risks = current_risks(household)
+    if not risks:
+        return "None recorded"
+    return "; ".join(
+        f"{RISK_LABELS[RiskKind(r.kind)].split(' (')[0]}: {r.description}" for r in risks
+    )

@@ -1,0 +1,83 @@
+"""School-wide settings (policy preset and values, school name, logo) stored in the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hvdesk.errors import Collector
+from hvdesk.models import Role, Setting
+from hvdesk.policy import NUMBER_FIELDS, OPTIONAL_NUMBER_FIELDS, PolicySettings, preset
+from hvdesk.services.base import Actor, Service
+
+POLICY_KEY = "policy"
+SCHOOL_KEY = "school"
+
+
+class SettingsService(Service):
+    def policy(self) -> PolicySettings:
+        with self.db.read() as session:
+            row = session.get(Setting, POLICY_KEY)
+            return PolicySettings.from_dict(row.value) if row else PolicySettings()
+
+    def is_configured(self) -> bool:
+        with self.db.read() as session:
+            return session.get(Setting, POLICY_KEY) is not None
+
+    def save_policy(self, actor: Actor, policy: PolicySettings) -> PolicySettings:
+        actor.require(Role.OFFICE, Role.APPROVER, Role.ADMIN, action="change the policy settings")
+        validate_policy(policy)
+        with self.db.transaction() as session:
+            row = session.get(Setting, POLICY_KEY)
+            before = row.value if row else {}
+            after = policy.to_dict()
+            if row is None:
+                session.add(Setting(key=POLICY_KEY, value=after, updated_at=self.clock.now()))
+            else:
+                row.value = after
+                row.updated_at = self.clock.now()
+            changed = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+            self.audit(session, actor, "policy_changed", f"preset {policy.preset}", data=changed)
+        return policy
+
+    def apply_preset(self, actor: Actor, name: str) -> PolicySettings:
+        """Take a seed school's values; a school that already named itself keeps its name."""
+        chosen = preset(name)
+        if self.is_configured():
+            chosen = chosen.with_changes(school_name=self.policy().school_name)
+        return self.save_policy(actor, chosen)
+
+    def school(self) -> dict[str, Any]:
+        with self.db.read() as session:
+            row = session.get(Setting, SCHOOL_KEY)
+            return dict(row.value) if row else {"logo_path": "", "phone": "", "address": ""}
+
+    def save_school(self, actor: Actor, values: dict[str, Any]) -> None:
+        with self.db.transaction() as session:
+            row = session.get(Setting, SCHOOL_KEY)
+            if row is None:
+                session.add(Setting(key=SCHOOL_KEY, value=values, updated_at=self.clock.now()))
+            else:
+                row.value = {**row.value, **values}
+                row.updated_at = self.clock.now()
+            self.audit(session, actor, "school_changed", data=values)
+
+
+def validate_policy(policy: PolicySettings) -> None:
+    errors = Collector()
+    if not policy.school_name.strip():
+        errors.add("School name", "is required")
+    for name, (label, low, high) in NUMBER_FIELDS.items():
+        value = getattr(policy, name)
+        if not isinstance(value, int) or not low <= value <= high:
+            errors.add(label, f"must be a whole number from {low} to {high}")
+    for name, (label, low, high) in OPTIONAL_NUMBER_FIELDS.items():
+        value = getattr(policy, name)
+        if value is not None and (not isinstance(value, int) or not low <= value <= high):
+            errors.add(label, f"must be off or a whole number from {low} to {high}")
+    if policy.school_day_end <= policy.school_day_start:
+        errors.add("School day ends", "must be after the school day starts")
+    if policy.evening_from < policy.school_day_end:
+        errors.add("Evening starts", "must be at or after the end of the school day")
+    if not policy.lone_visits_allowed and policy.min_staff < 2:
+        errors.add("Minimum staff on a visit", "must be 2 when lone visits are not allowed")
+    errors.raise_if_any()

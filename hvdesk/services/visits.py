@@ -1,0 +1,100 @@
+"""Reading visits: ranges for the calendar, today's lists, one visit with its timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from hvdesk.clock import london_day_bounds
+from hvdesk.errors import NotFound
+from hvdesk.models import ACTIVE_STATUSES, Event, Household, Visit, VisitStatus
+from hvdesk.services.base import Service
+
+
+def _visit_options():  # type: ignore[no-untyped-def]
+    return (
+        joinedload(Visit.household).selectinload(Household.risks),
+        joinedload(Visit.pupil),
+        joinedload(Visit.lead_staff),
+        joinedload(Visit.companion_staff),
+        joinedload(Visit.vehicle_staff),
+    )
+
+
+class VisitQueries(Service):
+    def get(self, visit_id: int) -> Visit:
+        with self.db.read() as session:
+            visit = session.scalars(
+                select(Visit).where(Visit.id == visit_id).options(*_visit_options())
+            ).first()
+            if visit is None:
+                raise NotFound(f"No visit with id {visit_id}")
+            return visit
+
+    def in_range(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        staff_id: int | None = None,
+        purposes: Sequence[str] | None = None,
+        include_cancelled: bool = True,
+    ) -> list[Visit]:
+        """Visits that start in [start, end): only the visible range is loaded."""
+        with self.db.read() as session:
+            stmt = (
+                select(Visit)
+                .where(Visit.start >= start, Visit.start < end)
+                .options(*_visit_options())
+                .order_by(Visit.start)
+            )
+            if staff_id is not None:
+                stmt = stmt.where(
+                    (Visit.lead_staff_id == staff_id) | (Visit.companion_staff_id == staff_id)
+                )
+            if purposes:
+                stmt = stmt.where(Visit.purpose.in_(list(purposes)))
+            if not include_cancelled:
+                stmt = stmt.where(
+                    Visit.status.notin_([VisitStatus.CANCELLED.value, VisitStatus.REJECTED.value])
+                )
+            return list(session.scalars(stmt).unique())
+
+    def on_day(self, day: date) -> list[Visit]:
+        start, end = london_day_bounds(day)
+        return self.in_range(start, end)
+
+    def out_now(self) -> list[Visit]:
+        with self.db.read() as session:
+            stmt = (
+                select(Visit)
+                .where(Visit.status.in_([s.value for s in ACTIVE_STATUSES]))
+                .options(*_visit_options())
+                .order_by(Visit.expected_return)
+            )
+            return list(session.scalars(stmt).unique())
+
+    def with_status(self, *statuses: VisitStatus) -> list[Visit]:
+        with self.db.read() as session:
+            stmt = (
+                select(Visit)
+                .where(Visit.status.in_([s.value for s in statuses]))
+                .options(*_visit_options())
+                .order_by(Visit.start)
+            )
+            return list(session.scalars(stmt).unique())
+
+    def recent(self, limit: int = 500) -> list[Visit]:
+        with self.db.read() as session:
+            stmt = (
+                select(Visit).options(*_visit_options()).order_by(Visit.start.desc()).limit(limit)
+            )
+            return list(session.scalars(stmt).unique())
+
+    def timeline(self, visit_id: int) -> list[Event]:
+        with self.db.read() as session:
+            stmt = select(Event).where(Event.visit_id == visit_id).order_by(Event.at, Event.id)
+            return list(session.scalars(stmt))
