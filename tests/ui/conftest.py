@@ -1,0 +1,54 @@
+"""UI fixtures: a signed-in main window over the demo school, closed at teardown."""
+
+from __future__ import annotations
+
+import pytest
+
+from hvdesk.models import Role
+from hvdesk.services.base import Actor
+from ui import dialogs
+from ui.services import AppServices
+
+
+@pytest.fixture
+def services(demo_db, clock) -> AppServices:
+    return AppServices.build(demo_db, clock)
+
+
+@pytest.fixture
+def office_actor(services) -> Actor:
+    from sqlalchemy import select
+
+    from hvdesk.models import UserAccount
+
+    with services.db.read() as s:
+        user = s.scalar(select(UserAccount).where(UserAccount.username == "office"))
+    return Actor(user.id, user.display_name, Role.OFFICE.value)
+
+
+@pytest.fixture
+def answers(monkeypatch):
+    """Answer confirmations without a modal loop; record what was shown."""
+    record: dict[str, list] = {"asked": [], "told": [], "reply": [True]}
+
+    def ask(parent, title, text):
+        record["asked"].append((title, text))
+        return record["reply"][0]
+
+    def tell(parent, title, text, kind="info"):
+        record["told"].append((title, text, kind))
+
+    monkeypatch.setattr(dialogs, "ask", ask)
+    monkeypatch.setattr(dialogs, "tell", tell)
+    return record
+
+
+@pytest.fixture
+def window(qtbot, services, office_actor, answers):
+    from ui.app import build_window
+
+    win = build_window(services, office_actor)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()

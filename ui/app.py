@@ -1,0 +1,70 @@
+"""Start the desktop app: open (and migrate) the database, sign in, show the main window."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from hvdesk import __version__
+from hvdesk.clock import SystemClock
+from hvdesk.config import database_url, resource_path
+from hvdesk.db import Database
+from hvdesk.errors import HvdeskError
+from hvdesk.services.base import Actor
+from ui.features import install_all
+from ui.login import FirstRunDialog, LoginDialog
+from ui.main_window import MainWindow
+from ui.services import AppServices
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or sys.argv)
+    app.setApplicationName("hvdesk")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("hvdesk")
+    icon = resource_path("icons", "hvdesk.png")
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    return app  # type: ignore[return-value]
+
+
+def build_window(services: AppServices, actor: Actor) -> MainWindow:
+    window = MainWindow(services, actor)
+    install_all(window)
+    return window
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    app = create_application()
+    url = database_url(args.db)
+    try:
+        db = Database(url)
+    except HvdeskError as err:
+        QMessageBox.critical(None, "hvdesk cannot open the database", str(err))
+        return 2
+    except Exception as err:  # unreadable file, server down: say so plainly
+        QMessageBox.critical(
+            None,
+            "hvdesk cannot open the database",
+            f"{url}\n\n{type(err).__name__}: {err}\n\nCheck the path or server, or use --db.",
+        )
+        return 2
+    services = AppServices.build(db, SystemClock())
+    if services.auth.has_users():
+        login = LoginDialog(services)
+        if not login.exec() or login.actor is None:
+            return 0
+        actor = login.actor
+    else:
+        first = FirstRunDialog(services)
+        if not first.exec() or first.actor is None:
+            return 0
+        actor = first.actor
+    window = build_window(services, actor)
+    window.show()
+    code = app.exec()
+    db.dispose()
+    return code

@@ -1,0 +1,24 @@
+"""Features plug into the main window here, each with install(window) -> None.
+
+A feature builds the services it needs from window.services.db and .clock, adds its panel with
+window.add_panel(...), its actions with window.add_toolbar_action(...) / window.visit_menu, and keeps
+its own state. Order matters for the navigation.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+
+def install_all(window: MainWindow) -> None:
+    for install in _installers():
+        install(window)
+
+
+def _installers():  # type: ignore[no-untyped-def]
+    installers = []
+    # Each feature appends its own install function below (imports kept local: start-up stays fast).
+    return installers

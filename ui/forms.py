@@ -1,0 +1,76 @@
+"""Showing validation errors on a form: a banner listing each field and fix, and the fields marked."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import QDateEdit, QLabel, QWidget
+
+from hvdesk.errors import HvdeskError, ValidationError
+
+INVALID_STYLE = "border: 2px solid #b00020;"
+NO_DATE = QDate(1900, 1, 1)
+
+
+def error_banner() -> QLabel:
+    label = QLabel()
+    label.setObjectName("errorBanner")
+    label.setWordWrap(True)
+    label.setStyleSheet(
+        "QLabel#errorBanner { background: #fdecea; color: #611a15; border: 1px solid #b00020;"
+        " padding: 6px; }"
+    )
+    label.setAccessibleName("Errors")
+    label.hide()
+    return label
+
+
+def show_errors(banner: QLabel, fields: dict[str, QWidget], err: HvdeskError) -> None:
+    clear_errors(banner, fields)
+    if isinstance(err, ValidationError):
+        lines = [f"• {e.field}: {e.message}" for e in err.errors]
+        for e in err.errors:
+            widget = fields.get(e.field)
+            if widget is not None:
+                widget.setStyleSheet(INVALID_STYLE)
+                widget.setToolTip(e.message)
+                widget.setAccessibleDescription(f"Error: {e.message}")
+        first = next((fields[e.field] for e in err.errors if e.field in fields), None)
+        if first is not None:
+            first.setFocus()
+        text = "Nothing was saved. Please fix:\n" + "\n".join(lines)
+    else:
+        text = f"Nothing was saved. {err}"
+    banner.setText(text)
+    banner.show()
+
+
+def clear_errors(banner: QLabel, fields: dict[str, QWidget]) -> None:
+    banner.hide()
+    banner.clear()
+    for widget in fields.values():
+        widget.setStyleSheet("")
+        widget.setToolTip("")
+        widget.setAccessibleDescription("")
+
+
+def optional_date_edit(accessible_name: str) -> QDateEdit:
+    """A date box that can be left 'Not recorded' (its minimum date)."""
+    edit = QDateEdit()
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("dd/MM/yyyy")
+    edit.setMinimumDate(NO_DATE)
+    edit.setSpecialValueText("Not recorded")
+    edit.setDate(NO_DATE)
+    edit.setAccessibleName(accessible_name)
+    return edit
+
+
+def get_optional_date(edit: QDateEdit) -> date | None:
+    value = edit.date()
+    return None if value == NO_DATE else value.toPython()  # type: ignore[return-value]
+
+
+def set_optional_date(edit: QDateEdit, value: date | None) -> None:
+    edit.setDate(QDate(value.year, value.month, value.day) if value else NO_DATE)

@@ -1,0 +1,140 @@
+"""Sign-in and first-run dialogs."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from hvdesk.demo import DEMO_PASSWORD, load_demo
+from hvdesk.errors import HvdeskError
+from hvdesk.models import Role
+from hvdesk.policy import PRESET_LABELS
+from hvdesk.services.base import SYSTEM, Actor
+from ui.forms import clear_errors, error_banner, show_errors
+from ui.services import AppServices
+
+
+class LoginDialog(QDialog):
+    def __init__(self, services: AppServices, parent=None, hint: str = "") -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.services = services
+        self.actor: Actor | None = None
+        self.setWindowTitle("Sign in to hvdesk")
+        self.username = QLineEdit()
+        self.username.setAccessibleName("Username")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName("Password")
+        self.banner = error_banner()
+        form = QFormLayout()
+        form.addRow("Username:", self.username)
+        form.addRow("Password:", self.password)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
+        buttons.accepted.connect(self._sign_in)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        school = services.settings.policy().school_name
+        layout.addWidget(QLabel(f"<b>{school}</b><br>Database: {services.db.describe()}"))
+        if hint:
+            layout.addWidget(QLabel(hint))
+        layout.addWidget(self.banner)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def _sign_in(self) -> None:
+        try:
+            self.actor = self.services.auth.sign_in(self.username.text(), self.password.text())
+        except HvdeskError as err:
+            self.banner.setText(str(err))
+            self.banner.show()
+            self.password.clear()
+            self.password.setFocus()
+            return
+        self.accept()
+
+
+class FirstRunDialog(QDialog):
+    """An empty database: load the demo school, or set up this school with its first account."""
+
+    def __init__(self, services: AppServices, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.services = services
+        self.actor: Actor | None = None
+        self.setWindowTitle("Welcome to hvdesk")
+        self.setMinimumWidth(520)
+        intro = QLabel(
+            "<h3>Welcome to hvdesk</h3>"
+            "<p>This database is empty. You can look around a <b>demo school</b> first "
+            "(staff, 30 households and a fortnight of visits, some out now and overdue), "
+            "or set up your own school.</p>"
+        )
+        intro.setWordWrap(True)
+        self.demo_button = QPushButton("Load the demo school")
+        self.demo_button.setAccessibleName("Load the demo school")
+        self.demo_button.clicked.connect(self._load_demo)
+        self.preset = QComboBox()
+        for key, text in PRESET_LABELS.items():
+            self.preset.addItem(text, key)
+        self.preset.setCurrentIndex(self.preset.findData("harborne"))
+        self.username = QLineEdit("admin")
+        self.display_name = QLineEdit()
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.fields = {
+            "Username": self.username,
+            "Display name": self.display_name,
+            "Password": self.password,
+        }
+        form = QFormLayout()
+        form.addRow("Closest policy:", self.preset)
+        for label, widget in self.fields.items():
+            widget.setAccessibleName(label)
+            form.addRow(f"{label}:", widget)
+        self.banner = error_banner()
+        create = QPushButton("Set up my school")
+        create.clicked.connect(self._create)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.demo_button)
+        layout.addWidget(
+            QLabel("<hr><b>Or set up your school</b> (the first account is an admin):")
+        )
+        layout.addWidget(self.banner)
+        layout.addLayout(form)
+        layout.addWidget(create)
+        layout.addWidget(buttons)
+
+    def _load_demo(self) -> None:
+        load_demo(self.services.db, self.services.clock)
+        self.actor = self.services.auth.sign_in("office", DEMO_PASSWORD)
+        self.accept()
+
+    def _create(self) -> None:
+        clear_errors(self.banner, self.fields)
+        try:
+            self.services.auth.create_user(
+                SYSTEM,
+                self.username.text(),
+                self.display_name.text(),
+                Role.ADMIN.value,
+                self.password.text(),
+            )
+            self.services.settings.apply_preset(SYSTEM, self.preset.currentData())
+            self.actor = self.services.auth.sign_in(self.username.text(), self.password.text())
+        except HvdeskError as err:
+            show_errors(self.banner, self.fields, err)
+            return
+        self.accept()

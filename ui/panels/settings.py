@@ -1,0 +1,212 @@
+"""Settings: choose a seed school's policy preset, then adjust each value."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from PySide6.QtCore import QTime, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hvdesk.errors import HvdeskError
+from hvdesk.policy import (
+    BOOL_FIELDS,
+    NUMBER_FIELDS,
+    OPTIONAL_NUMBER_FIELDS,
+    PRESET_LABELS,
+    TIME_FIELDS,
+    PolicySettings,
+)
+from hvdesk.services.base import Actor
+from hvdesk.services.settings import SettingsService
+from ui import dialogs
+from ui.forms import clear_errors, error_banner, show_errors
+
+
+class SettingsPanel(QWidget):
+    policy_changed = Signal()
+
+    def __init__(self, service: SettingsService, actor: Actor, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.service, self.actor = service, actor
+        self.banner = error_banner()
+        self.preset = QComboBox()
+        self.preset.setAccessibleName("Policy preset")
+        for key, text in PRESET_LABELS.items():
+            self.preset.addItem(text, key)
+        apply_button = QPushButton("Apply preset")
+        apply_button.clicked.connect(self.apply_preset)
+        self.school_name = QLineEdit()
+        self.school_phone = QLineEdit()
+        self.logo_path = QLineEdit()
+        self.logo_path.setPlaceholderText("Path to a PNG or JPG logo (optional)")
+        self.approver_title = QLineEdit()
+        self.fields: dict[str, QWidget] = {
+            "School name": self.school_name,
+            "Approver title": self.approver_title,
+        }
+        self.numbers: dict[str, QSpinBox] = {}
+        self.optional: dict[str, tuple[QCheckBox, QSpinBox]] = {}
+        self.bools: dict[str, QCheckBox] = {}
+        self.times: dict[str, QTimeEdit] = {}
+
+        preset_row = QHBoxLayout()
+        preset_row.addWidget(self.preset, 1)
+        preset_row.addWidget(apply_button)
+        school = QFormLayout()
+        school.addRow("Policy preset:", preset_row)
+        school.addRow("School name:", self.school_name)
+        school.addRow("School phone (on letters):", self.school_phone)
+        school.addRow("Logo:", self.logo_path)
+        school.addRow("Approver title:", self.approver_title)
+        school_box = QGroupBox("School")
+        school_box.setLayout(school)
+
+        rules = QFormLayout()
+        for name, (label, low, high) in NUMBER_FIELDS.items():
+            spin = QSpinBox()
+            spin.setRange(0, 1000)
+            spin.setAccessibleName(label)
+            spin.setToolTip(f"{low} to {high}")
+            self.numbers[name] = spin
+            self.fields[label] = spin
+            rules.addRow(f"{label}:", spin)
+        for name, (label, _low, high) in OPTIONAL_NUMBER_FIELDS.items():
+            check = QCheckBox("On")
+            spin = QSpinBox()
+            spin.setRange(0, max(high, 1000))
+            spin.setAccessibleName(label)
+            check.toggled.connect(spin.setEnabled)
+            row = QHBoxLayout()
+            row.addWidget(check)
+            row.addWidget(spin, 1)
+            self.optional[name] = (check, spin)
+            self.fields[label] = spin
+            rules.addRow(f"{label}:", row)
+        for name, label in TIME_FIELDS.items():
+            edit = QTimeEdit()
+            edit.setDisplayFormat("HH:mm")
+            edit.setAccessibleName(label)
+            self.times[name] = edit
+            self.fields[label] = edit
+            rules.addRow(f"{label}:", edit)
+        for name, label in BOOL_FIELDS.items():
+            check = QCheckBox(label)
+            check.setAccessibleName(label)
+            self.bools[name] = check
+            rules.addRow("", check)
+        rules_box = QGroupBox("Policy rules")
+        rules_box.setLayout(rules)
+
+        save = QPushButton("Save settings")
+        save.clicked.connect(self.save)
+        revert = QPushButton("Undo changes")
+        revert.clicked.connect(self.load)
+        buttons = QHBoxLayout()
+        buttons.addStretch()
+        buttons.addWidget(revert)
+        buttons.addWidget(save)
+
+        inner = QWidget()
+        inner_layout = QVBoxLayout(inner)
+        inner_layout.addWidget(
+            QLabel(
+                "Every rule where schools differ is a setting here. "
+                "Start from the preset nearest your policy."
+            )
+        )
+        inner_layout.addWidget(self.banner)
+        inner_layout.addWidget(school_box)
+        inner_layout.addWidget(rules_box)
+        inner_layout.addLayout(buttons)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll)
+        self.load()
+
+    def load(self) -> None:
+        policy = self.service.policy()
+        school = self.service.school()
+        clear_errors(self.banner, self.fields)
+        index = self.preset.findData(policy.preset)
+        if index >= 0:
+            self.preset.setCurrentIndex(index)
+        self.school_name.setText(policy.school_name)
+        self.approver_title.setText(policy.approver_title)
+        self.school_phone.setText(str(school.get("phone", "")))
+        self.logo_path.setText(str(school.get("logo_path", "")))
+        for name, spin in self.numbers.items():
+            spin.setValue(int(getattr(policy, name)))
+        for name, (check, spin) in self.optional.items():
+            value = getattr(policy, name)
+            check.setChecked(value is not None)
+            spin.setEnabled(value is not None)
+            spin.setValue(int(value or 0))
+        for name, edit in self.times.items():
+            value: time = getattr(policy, name)
+            edit.setTime(QTime(value.hour, value.minute))
+        for name, check in self.bools.items():
+            check.setChecked(bool(getattr(policy, name)))
+
+    def form_policy(self) -> PolicySettings:
+        changes: dict[str, object] = {
+            "preset": self.preset.currentData(),
+            "school_name": self.school_name.text().strip(),
+            "approver_title": self.approver_title.text().strip(),
+        }
+        changes |= {name: spin.value() for name, spin in self.numbers.items()}
+        changes |= {
+            name: spin.value() if check.isChecked() else None
+            for name, (check, spin) in self.optional.items()
+        }
+        changes |= {name: edit.time().toPython() for name, edit in self.times.items()}
+        changes |= {name: check.isChecked() for name, check in self.bools.items()}
+        return self.service.policy().with_changes(**changes)
+
+    def save(self) -> None:
+        clear_errors(self.banner, self.fields)
+        try:
+            self.service.save_policy(self.actor, self.form_policy())
+            self.service.save_school(
+                self.actor,
+                {
+                    "phone": self.school_phone.text().strip(),
+                    "logo_path": self.logo_path.text().strip(),
+                },
+            )
+        except HvdeskError as err:
+            show_errors(self.banner, self.fields, err)
+            return
+        self.policy_changed.emit()
+        dialogs.inform(self, "Settings saved", "The new policy settings apply now, on every seat.")
+
+    def apply_preset(self) -> None:
+        key = self.preset.currentData()
+        if not dialogs.confirm(
+            self,
+            "Apply preset",
+            f"Replace every policy value with the {PRESET_LABELS[key]} preset? Your school name is kept.",
+        ):
+            return
+        try:
+            self.service.apply_preset(self.actor, key)
+        except HvdeskError as err:
+            show_errors(self.banner, self.fields, err)
+            return
+        self.load()
+        self.policy_changed.emit()

@@ -1,0 +1,246 @@
+"""Staff screen: list, add, edit, deactivate. Validation messages come from the service."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hvdesk.clock import fmt_date
+from hvdesk.errors import HvdeskError
+from hvdesk.models import Staff
+from hvdesk.rules.validation import display_phone
+from hvdesk.services.base import Actor
+from hvdesk.services.staff import StaffInput, StaffService
+from ui import dialogs
+from ui.forms import (
+    clear_errors,
+    error_banner,
+    get_optional_date,
+    optional_date_edit,
+    set_optional_date,
+    show_errors,
+)
+from ui.models.table import Column, ObjectRole, RowTableModel
+
+COLUMNS: list[Column[Staff]] = [
+    Column("Name", lambda s: s.name),
+    Column("Role", lambda s: s.job_title),
+    Column("Mobile", lambda s: display_phone(s.mobile)),
+    Column("Vehicle", lambda s: s.vehicle_text or "None"),
+    Column("DBS check", lambda s: f"{s.dbs_type} {fmt_date(s.dbs_date)}".strip() or "Not recorded"),
+    Column("Status", lambda s: "Active" if s.active else "Deactivated"),
+]
+
+
+class StaffDialog(QDialog):
+    """Add or edit one staff member. Stays open, showing every problem, until the data is valid."""
+
+    def __init__(
+        self, service: StaffService, actor: Actor, staff: Staff | None = None, parent=None
+    ) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.service, self.actor, self.staff = service, actor, staff
+        self.saved: Staff | None = None
+        self.setWindowTitle("Edit staff member" if staff else "Add staff member")
+        self.setMinimumWidth(520)
+        self.name = QLineEdit()
+        self.job_title = QLineEdit()
+        self.mobile = QLineEdit()
+        self.mobile.setPlaceholderText("07700 900123")
+        self.email = QLineEdit()
+        self.description = QPlainTextEdit()
+        self.description.setPlaceholderText(
+            "For the police information sheet: build, height, hair…"
+        )
+        self.description.setFixedHeight(60)
+        self.dbs_type = QLineEdit()
+        self.dbs_type.setPlaceholderText("Enhanced with barred list")
+        self.dbs_date = optional_date_edit("DBS check date")
+        self.training = optional_date_edit("Lone working training date")
+        self.vehicle_make = QLineEdit()
+        self.vehicle_model = QLineEdit()
+        self.vehicle_registration = QLineEdit()
+        self.vehicle_registration.setPlaceholderText("AB12 CDE")
+        self.vehicle_colour = QLineEdit()
+        self.business_insurance = QCheckBox("Business-use insurance on this vehicle")
+        self.fields = {
+            "Name": self.name,
+            "Job title": self.job_title,
+            "Mobile": self.mobile,
+            "Email": self.email,
+            "Description": self.description,
+            "DBS type": self.dbs_type,
+            "DBS check date": self.dbs_date,
+            "Lone working training date": self.training,
+            "Vehicle make": self.vehicle_make,
+            "Vehicle model": self.vehicle_model,
+            "Vehicle registration": self.vehicle_registration,
+            "Vehicle colour": self.vehicle_colour,
+        }
+        form = QFormLayout()
+        for label, widget in self.fields.items():
+            widget.setAccessibleName(label)
+            form.addRow(f"{label}:", widget)
+        form.addRow("", self.business_insurance)
+        self.banner = error_banner()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        if staff:
+            self._load(StaffInput.from_staff(staff))
+
+    def _load(self, data: StaffInput) -> None:
+        self.name.setText(data.name)
+        self.job_title.setText(data.job_title)
+        self.mobile.setText(display_phone(data.mobile))
+        self.email.setText(data.email)
+        self.description.setPlainText(data.description)
+        self.dbs_type.setText(data.dbs_type)
+        set_optional_date(self.dbs_date, data.dbs_date)
+        set_optional_date(self.training, data.lone_working_training_date)
+        self.vehicle_make.setText(data.vehicle_make)
+        self.vehicle_model.setText(data.vehicle_model)
+        self.vehicle_registration.setText(data.vehicle_registration)
+        self.vehicle_colour.setText(data.vehicle_colour)
+        self.business_insurance.setChecked(data.business_insurance)
+
+    def form_data(self) -> StaffInput:
+        return StaffInput(
+            name=self.name.text(),
+            job_title=self.job_title.text(),
+            mobile=self.mobile.text(),
+            email=self.email.text(),
+            description=self.description.toPlainText(),
+            dbs_type=self.dbs_type.text(),
+            dbs_date=get_optional_date(self.dbs_date),
+            lone_working_training_date=get_optional_date(self.training),
+            vehicle_make=self.vehicle_make.text(),
+            vehicle_model=self.vehicle_model.text(),
+            vehicle_registration=self.vehicle_registration.text(),
+            vehicle_colour=self.vehicle_colour.text(),
+            business_insurance=self.business_insurance.isChecked(),
+        )
+
+    def _save(self) -> None:
+        clear_errors(self.banner, self.fields)
+        try:
+            if self.staff is None:
+                self.saved = self.service.create(self.actor, self.form_data())
+            else:
+                self.saved = self.service.update(self.actor, self.staff.id, self.form_data())
+        except HvdeskError as err:
+            show_errors(self.banner, self.fields, err)
+            return
+        self.accept()
+
+
+class StaffPanel(QWidget):
+    changed = Signal()
+
+    def __init__(self, service: StaffService, actor: Actor, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.service, self.actor = service, actor
+        self.model: RowTableModel[Staff] = RowTableModel(COLUMNS, self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setFilterKeyColumn(-1)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setAccessibleName("Staff list")
+        self.table.doubleClicked.connect(lambda _i: self.edit_selected())
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Filter staff…")
+        self.search.setAccessibleName("Filter staff")
+        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.show_inactive = QCheckBox("Show deactivated")
+        self.show_inactive.toggled.connect(lambda _c: self.refresh())
+        self.add_button = QPushButton("Add staff member…")
+        self.add_button.clicked.connect(self.add)
+        self.edit_button = QPushButton("Edit…")
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.active_button = QPushButton("Deactivate")
+        self.active_button.clicked.connect(self.toggle_active)
+        bar = QHBoxLayout()
+        for w in (
+            self.search,
+            self.show_inactive,
+            self.add_button,
+            self.edit_button,
+            self.active_button,
+        ):
+            bar.addWidget(w)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.table)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.model.set_rows(self.service.list(include_inactive=self.show_inactive.isChecked()))
+        self._update_buttons()
+
+    def selected(self) -> Staff | None:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].data(ObjectRole) if rows else None
+
+    def _update_buttons(self) -> None:
+        staff = self.selected()
+        self.edit_button.setEnabled(staff is not None)
+        self.active_button.setEnabled(staff is not None)
+        self.active_button.setText("Reactivate" if staff and not staff.active else "Deactivate")
+
+    def add(self) -> None:
+        dialog = StaffDialog(self.service, self.actor, parent=self)
+        if dialog.exec():
+            self.refresh()
+            self.changed.emit()
+
+    def edit_selected(self) -> None:
+        staff = self.selected()
+        if staff is None:
+            return
+        dialog = StaffDialog(self.service, self.actor, staff, parent=self)
+        if dialog.exec():
+            self.refresh()
+            self.changed.emit()
+
+    def toggle_active(self) -> None:
+        staff = self.selected()
+        if staff is None:
+            return
+        verb = "Reactivate" if not staff.active else "Deactivate"
+        if not dialogs.confirm(
+            self, f"{verb} staff member", f"{verb} {staff.name}? Nothing is deleted."
+        ):
+            return
+        try:
+            self.service.set_active(self.actor, staff.id, not staff.active)
+        except HvdeskError as err:
+            dialogs.inform(self, "Not changed", str(err), "warning")
+        self.refresh()
+        self.changed.emit()

@@ -1,0 +1,102 @@
+"""Visits screen: every visit, newest first, filterable, with its timeline."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hvdesk.clock import fmt_datetime
+from hvdesk.events import label
+from hvdesk.models import STATUS_LABELS, Visit, VisitStatus
+from hvdesk.services.visits import VisitQueries
+from ui.models.table import ObjectRole, RowTableModel
+from ui.visit_columns import visit_columns
+
+
+class VisitsPanel(QWidget):
+    visit_selected = Signal(int)
+
+    def __init__(self, queries: VisitQueries, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.queries = queries
+        self.model: RowTableModel[Visit] = RowTableModel(visit_columns(), self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setFilterKeyColumn(-1)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setAccessibleName("Visits list")
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Filter visits…")
+        self.search.setAccessibleName("Filter visits")
+        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.status = QComboBox()
+        self.status.setAccessibleName("Status filter")
+        self.status.addItem("All statuses", None)
+        for status in VisitStatus:
+            self.status.addItem(STATUS_LABELS[status], status.value)
+        self.status.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.timeline = QListWidget()
+        self.timeline.setAccessibleName("Visit timeline")
+        self.timeline_title = QLabel("Timeline")
+        bar = QHBoxLayout()
+        bar.addWidget(self.search)
+        bar.addWidget(self.status)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.addWidget(self.timeline_title)
+        side_layout.addWidget(self.timeline)
+        splitter = QSplitter()
+        splitter.addWidget(self.table)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(splitter)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_timeline())
+        self.refresh()
+
+    def refresh(self) -> None:
+        status = self.status.currentData()
+        rows = (
+            self.queries.with_status(VisitStatus(status)) if status else self.queries.recent(2000)
+        )
+        self.model.set_rows(rows)
+        self.table.resizeColumnsToContents()
+        self._show_timeline()
+
+    def selected(self) -> Visit | None:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].data(ObjectRole) if rows else None
+
+    def _show_timeline(self) -> None:
+        self.timeline.clear()
+        visit = self.selected()
+        if visit is None:
+            self.timeline_title.setText("Timeline: select a visit")
+            return
+        self.visit_selected.emit(visit.id)
+        self.timeline_title.setText(f"Timeline: visit {visit.id}, {visit.household.name}")
+        for event in self.queries.timeline(visit.id):
+            note = f" — {event.note}" if event.note else ""
+            self.timeline.addItem(
+                f"{fmt_datetime(event.at)}  {label(event.kind)}  ({event.user_name}){note}"
+            )
