@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -24,14 +24,19 @@ from ui.panels.staff import StaffPanel
 from ui.panels.today import TodayPanel
 from ui.panels.visits import VisitsPanel
 from ui.services import AppServices
+from ui.visit_actions import VisitActions
 
 STATUS_REFRESH_MS = 15_000
 
 
 class MainWindow(QMainWindow):
+    # Any feature that changed data emits this; screens and the status bar refresh from the database.
+    data_changed = Signal()
+
     def __init__(self, services: AppServices, actor: Actor) -> None:
         super().__init__()
         self.services, self.actor = services, actor
+        self.visit_actions = VisitActions()
         self.setWindowTitle(f"hvdesk — {services.settings.policy().school_name}")
         self.resize(1280, 760)
         self.setMinimumSize(1024, 640)
@@ -60,8 +65,10 @@ class MainWindow(QMainWindow):
             self.add_panel(name, panel)
         self.nav.currentRowChanged.connect(self._show_panel)
         self.settings.policy_changed.connect(self.refresh_status)
-        self.staff.changed.connect(self.refresh_all)
-        self.households.changed.connect(self.refresh_all)
+        self.staff.changed.connect(self.data_changed)
+        self.households.changed.connect(self.data_changed)
+        self.data_changed.connect(self.refresh_all)
+        self.visits.context_menu_for = lambda v: self.visit_actions.menu(v, self)
 
         central = QWidget()
         row = QHBoxLayout(central)

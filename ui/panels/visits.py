@@ -43,6 +43,9 @@ class VisitsPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setAccessibleName("Visits list")
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.context_menu_for = None  # set by the window: Visit -> QMenu of feature actions
         self.search = QLineEdit()
         self.search.setPlaceholderText("Filter visits…")
         self.search.setAccessibleName("Filter visits")
@@ -82,6 +85,14 @@ class VisitsPanel(QWidget):
         self.model.set_rows(rows)
         self.table.resizeColumnsToContents()
         self._show_timeline()
+
+    def _context_menu(self, pos) -> None:  # type: ignore[no-untyped-def]
+        visit = self.selected()
+        if visit is None or self.context_menu_for is None:
+            return
+        menu = self.context_menu_for(self.queries.get(visit.id))
+        if not menu.isEmpty():
+            menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def selected(self) -> Visit | None:
         rows = self.table.selectionModel().selectedRows()
