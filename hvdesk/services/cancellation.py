@@ -1,0 +1,72 @@
+"""Cancelling a visit, from any state before it has returned, always with a reason.
+
+Used by booking (the office cancels) and the tracker (parents not present after the wait).
+A safety reason is flagged for the written note to the approver (printed form 5).
+"""
+
+from __future__ import annotations
+
+from hvdesk.errors import Collector, NotFound, StateError
+from hvdesk.events import EventKind
+from hvdesk.models import CancelReason, Visit, VisitStatus
+from hvdesk.rules import validation as v
+from hvdesk.services.base import Actor, Service
+
+CANCEL_LABELS = {
+    CancelReason.FAMILY_CANCELLED: "Family cancelled",
+    CancelReason.PARENT_NOT_PRESENT: "Parent not present",
+    CancelReason.SAFETY_CONCERN: "Safety concern",
+    CancelReason.STAFF_UNAVAILABLE: "Staff unavailable",
+    CancelReason.OTHER: "Other",
+}
+CANCELLABLE = {
+    VisitStatus.DRAFT,
+    VisitStatus.AWAITING_APPROVAL,
+    VisitStatus.APPROVED,
+    VisitStatus.OUT,
+    VisitStatus.ON_SITE,
+    VisitStatus.LEFT_PROPERTY,
+}
+
+
+class CancellationService(Service):
+    def cancel(self, actor: Actor, visit_id: int, reason: str, note: str = "") -> Visit:
+        errors = Collector()
+        try:
+            reason_value = CancelReason(reason)
+        except ValueError:
+            errors.add("Reason", f"choose one of: {', '.join(CANCEL_LABELS.values())}")
+            reason_value = CancelReason.OTHER
+        text = errors.check("Note", v.optional_text, note) or ""
+        if reason_value in (CancelReason.OTHER, CancelReason.SAFETY_CONCERN) and not text:
+            errors.add(
+                "Note", "say what happened; a safety cancellation is put in writing to the approver"
+            )
+        errors.raise_if_any()
+        with self.db.transaction() as session:
+            visit = session.get(Visit, visit_id)
+            if visit is None:
+                raise NotFound(f"No visit with id {visit_id}")
+            if VisitStatus(visit.status) not in CANCELLABLE:
+                raise StateError(
+                    f"Visit {visit_id} is {visit.status.replace('_', ' ')}; only visits that have "
+                    "not yet returned can be cancelled"
+                )
+            now = self.clock.now()
+            visit.status = VisitStatus.CANCELLED.value
+            visit.cancel_reason = reason_value.value
+            visit.cancel_note = text
+            visit.cancelled_at = now
+            visit.updated_at = now
+            self.audit(
+                session,
+                actor,
+                EventKind.CANCELLED,
+                f"{CANCEL_LABELS[reason_value]}: {text}".rstrip(": "),
+                visit_id=visit.id,
+                data={
+                    "reason": reason_value.value,
+                    "safety_note_due": reason_value is CancelReason.SAFETY_CONCERN,
+                },
+            )
+        return visit
