@@ -1,0 +1,187 @@
+"""The foundation screens over the demo school: real data, validation in the UI, nothing lost."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+from sqlalchemy import select
+
+from hvdesk.models import Event, Household, Staff
+from ui.login import FirstRunDialog, LoginDialog
+from ui.panels.households import HouseholdDialog, RiskDialog
+from ui.panels.staff import StaffDialog
+
+pytestmark = pytest.mark.ui
+
+
+def click_save(qtbot, dialog):
+    box = dialog.findChild(QDialogButtonBox)
+    qtbot.mouseClick(box.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+
+
+def test_main_window_shows_demo_data_and_status(window, qtbot):
+    names = [window.nav.item(i).text() for i in range(window.nav.count())]
+    for expected in ("Today", "Visits", "Staff", "Households", "Settings"):
+        assert expected in names
+    assert window.today.out_model.rowCount() == 5
+    assert "5 out now" in window.counts_label.text()
+    assert "local" in window.db_label.text()
+    assert "Harborne" in window.policy_label.text()
+    assert "Sam Office" in window.user_label.text()
+    window.show_panel("Staff")
+    assert window.staff.model.rowCount() == 9  # the leaver is hidden
+    window.staff.show_inactive.setChecked(True)
+    assert window.staff.model.rowCount() == 10
+    window.show_panel("Households")
+    assert window.households.model.rowCount() == 29
+
+
+def test_toolbar_search_filters_households(window, qtbot):
+    window.search.setText("B17 0AB")
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    assert window.stack.currentWidget() is window.households
+    assert 0 < window.households.proxy.rowCount() < 29
+
+
+def test_staff_dialog_shows_each_bad_field_and_saves_nothing(qtbot, services, office_actor):
+    dialog = StaffDialog(services.staff, office_actor)
+    qtbot.addWidget(dialog)
+    dialog.name.setText("")
+    dialog.mobile.setText("0121 496 0000")
+    dialog.vehicle_registration.setText("!!")
+    click_save(qtbot, dialog)
+    assert dialog.banner.isVisible() or not dialog.banner.isHidden()
+    text = dialog.banner.text()
+    assert "Name: is required" in text
+    assert "Mobile:" in text and "landline" in text
+    assert "Vehicle registration" in text
+    assert dialog.mobile.styleSheet()  # field marked
+    assert "landline" in dialog.mobile.toolTip()
+    assert dialog.result() == 0
+    with services.db.read() as s:
+        assert s.scalar(select(Staff).where(Staff.name == "")) is None
+
+
+def test_staff_dialog_creates_and_edits(qtbot, services, office_actor):
+    dialog = StaffDialog(services.staff, office_actor)
+    qtbot.addWidget(dialog)
+    dialog.name.setText("Noël Ødegård")
+    dialog.mobile.setText("07700 900555")
+    dialog.vehicle_registration.setText("ab12 cde")
+    click_save(qtbot, dialog)
+    assert dialog.result() == 1
+    saved = dialog.saved
+    assert saved.mobile == "+447700900555" and saved.vehicle_registration == "AB12 CDE"
+    edit = StaffDialog(services.staff, office_actor, services.staff.get(saved.id))
+    qtbot.addWidget(edit)
+    assert edit.mobile.text() == "07700 900555"
+    edit.job_title.setText("Attendance Officer")
+    click_save(qtbot, edit)
+    assert services.staff.get(saved.id).job_title == "Attendance Officer"
+
+
+def test_deactivate_staff_asks_then_keeps_the_record(window, qtbot, answers):
+    window.show_panel("Staff")
+    panel = window.staff
+    panel.table.selectRow(0)
+    name = panel.selected().name
+    answers["reply"][0] = False
+    panel.active_button.click()
+    assert panel.model.rowCount() == 9
+    answers["reply"][0] = True
+    panel.active_button.click()
+    assert panel.model.rowCount() == 8
+    assert any("Nothing is deleted" in text for _t, text in answers["asked"])
+    with window.services.db.read() as s:
+        assert s.scalar(select(Staff).where(Staff.name == name)).active is False
+
+
+def test_household_dialog_validation_and_pupils(qtbot, services, office_actor):
+    dialog = HouseholdDialog(services.households, office_actor)
+    qtbot.addWidget(dialog)
+    dialog.name.setText("Ng family")
+    dialog.address.setPlainText("3 Elm Close\nHarborne")
+    dialog.postcode.setText("not a postcode")
+    click_save(qtbot, dialog)
+    assert "Postcode" in dialog.banner.text()
+    assert dialog.result() == 0
+    dialog.postcode.setText("b17 9ns")
+    dialog.pupils.item(0, 0).setText("Ava Ng")
+    dialog.pupils.item(0, 1).setText("Reception")
+    click_save(qtbot, dialog)
+    assert dialog.result() == 1
+    saved = services.households.get(dialog.saved.id)
+    assert saved.postcode == "B17 9NS"
+    assert [p.name for p in saved.pupils] == ["Ava Ng"]
+
+
+def test_risk_dialog_flags_review(qtbot, services, office_actor):
+    household = services.households.list()[1]
+    dialog = RiskDialog(services.households, office_actor, household)
+    qtbot.addWidget(dialog)
+    click_save(qtbot, dialog)
+    assert "Risk description" in dialog.banner.text()
+    dialog.description.setPlainText("Two large dogs loose in the front garden")
+    click_save(qtbot, dialog)
+    assert services.households.get(household.id).assessment_needs_review is True
+
+
+def test_settings_apply_preset_and_reject_bad_values(window, qtbot, answers):
+    window.show_panel("Settings")
+    panel = window.settings
+    panel.preset.setCurrentIndex(panel.preset.findData("hampton"))
+    panel.apply_preset()
+    assert window.services.settings.policy().return_grace_min == 30
+    assert panel.numbers["return_grace_min"].value() == 30
+    panel.numbers["checkin_interval_min"].setValue(5)
+    panel.save()
+    assert "Check-in interval" in panel.banner.text()
+    assert window.services.settings.policy().checkin_interval_min == 120
+    panel.numbers["checkin_interval_min"].setValue(90)
+    panel.save()
+    assert window.services.settings.policy().checkin_interval_min == 90
+
+
+def test_login_dialog(qtbot, services):
+    dialog = LoginDialog(services)
+    qtbot.addWidget(dialog)
+    dialog.username.setText("head")
+    dialog.password.setText("wrong")
+    dialog._sign_in()
+    assert "not recognised" in dialog.banner.text()
+    dialog.password.setText("hvdesk-demo")
+    dialog._sign_in()
+    assert dialog.actor is not None and dialog.actor.is_approver
+
+
+def test_first_run_offers_demo_school(qtbot, db, clock):
+    from ui.services import AppServices
+
+    services = AppServices.build(db, clock)
+    dialog = FirstRunDialog(services)
+    qtbot.addWidget(dialog)
+    qtbot.mouseClick(dialog.demo_button, Qt.MouseButton.LeftButton)
+    assert dialog.actor is not None and dialog.actor.name == "Sam Office"
+    with db.read() as s:
+        assert len(s.scalars(select(Household)).all()) == 30
+
+
+def test_first_run_sets_up_own_school(qtbot, db, clock):
+    from ui.services import AppServices
+
+    services = AppServices.build(db, clock)
+    dialog = FirstRunDialog(services)
+    qtbot.addWidget(dialog)
+    dialog.preset.setCurrentIndex(dialog.preset.findData("st_hughs"))
+    dialog.display_name.setText("Pat Admin")
+    dialog.password.setText("short")
+    dialog._create()
+    assert "Password" in dialog.banner.text()
+    dialog.password.setText("a long password")
+    dialog._create()
+    assert dialog.actor.role == "admin"
+    assert services.settings.policy().preset == "st_hughs"
+    with db.read() as s:
+        kinds = {e.kind for e in s.scalars(select(Event))}
+    assert {"user_created", "policy_changed", "signed_in"} <= kinds
