@@ -15,8 +15,11 @@ from PySide6.QtWidgets import (
 )
 
 from hvdesk import __version__
+from hvdesk.backup import daily_backup, latest_backup
+from hvdesk.clock import fmt_time
 from hvdesk.policy import PRESET_LABELS
 from hvdesk.services.base import Actor
+from hvdesk.services.changes import ChangeProbe
 from ui import dialogs
 from ui.panels.households import HouseholdsPanel
 from ui.panels.settings import SettingsPanel
@@ -25,8 +28,10 @@ from ui.panels.today import TodayPanel
 from ui.panels.visits import VisitsPanel
 from ui.services import AppServices
 from ui.visit_actions import VisitActions
+from ui.worker import Worker
 
 STATUS_REFRESH_MS = 15_000
+CHANGE_PROBE_MS = 3_000  # other seats' changes show within seconds
 
 
 class MainWindow(QMainWindow):
@@ -82,10 +87,23 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.nav.setCurrentRow(0)
 
+        self.worker = Worker(self)
+        self._backed_up_at = latest_backup(services.db)
+        self.worker.submit(
+            lambda: daily_backup(services.db, services.clock),
+            self._backup_done,
+            self._backup_failed,
+        )
+        self._probe = ChangeProbe(services.db, services.clock)
+        self._last_event_id = self._probe.latest_event_id()
         self.status_timer = QTimer(self)
         self.status_timer.setInterval(STATUS_REFRESH_MS)
         self.status_timer.timeout.connect(self.refresh_status)
         self.status_timer.start()
+        self.change_timer = QTimer(self)
+        self.change_timer.setInterval(CHANGE_PROBE_MS)
+        self.change_timer.timeout.connect(self.check_for_changes)
+        self.change_timer.start()
         self.refresh_status()
 
     # --- structure -------------------------------------------------------------------------
@@ -189,9 +207,30 @@ class MainWindow(QMainWindow):
             f"{len(out)} out now"
             + (": " + ", ".join(v.staff_names for v in out[:3]) if out else "")
         )
-        self.db_label.setText(f"database: {self.services.db.describe()}")
+        backed = f", backed up {fmt_time(self._backed_up_at)}" if self._backed_up_at else ""
+        self.db_label.setText(f"database: {self.services.db.describe()}{backed}")
         policy = self.services.settings.policy()
         self.policy_label.setText(f"policy: {PRESET_LABELS.get(policy.preset, policy.preset)}")
+
+    def check_for_changes(self) -> None:
+        """Another seat (or the tracker) wrote an event: refresh what is on screen."""
+        try:
+            latest = self._probe.latest_event_id()
+        except Exception as err:
+            self.db_label.setText(f"database: NOT ANSWERING ({type(err).__name__})")
+            return
+        if latest != self._last_event_id:
+            self._last_event_id = latest
+            self.data_changed.emit()
+
+    def _backup_done(self, path) -> None:  # type: ignore[no-untyped-def]
+        if path is not None:
+            self._backed_up_at = self.services.clock.now()
+        self.refresh_status()
+
+    def _backup_failed(self, message: str) -> None:
+        self.db_label.setText("database: BACKUP FAILED")
+        self.db_label.setToolTip(message)
 
     def refresh_all(self) -> None:
         panel = self.stack.currentWidget()
@@ -213,5 +252,8 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        self.status_timer.stop()
         super().closeEvent(event)
+        if event.isAccepted():
+            self.status_timer.stop()
+            self.change_timer.stop()
+            self.worker.wait()

@@ -185,3 +185,26 @@ def test_first_run_sets_up_own_school(qtbot, db, clock):
     with db.read() as s:
         kinds = {e.kind for e in s.scalars(select(Event))}
     assert {"user_created", "policy_changed", "signed_in"} <= kinds
+
+
+def test_other_seats_changes_show_within_seconds(window, qtbot, clock):
+    """A second seat (its own Database on the same file) cancels a visit; this seat refreshes."""
+    from hvdesk.db import Database
+    from hvdesk.services.base import Actor
+    from hvdesk.services.cancellation import CancellationService
+
+    window.show_panel("Today")
+    later = window.today.later_model.rows()
+    assert later, "demo has visits later today"
+    other = Database(str(window.services.db.engine.url))
+    CancellationService(other, clock).cancel(
+        Actor(None, "Other seat"), later[0].id, "family_cancelled"
+    )
+    other.dispose()
+    with qtbot.waitSignal(window.data_changed, timeout=5000):
+        window.check_for_changes()
+    qtbot.waitUntil(lambda: window.today.later_model.rowCount() == len(later) - 1)
+
+
+def test_backup_runs_off_the_gui_thread_and_shows(window, qtbot):
+    qtbot.waitUntil(lambda: "backed up" in window.db_label.text(), timeout=5000)

@@ -1,0 +1,46 @@
+"""Daily online backups of the local SQLite database (DESIGN.md section 8: nothing ever lost).
+
+SQLite's backup API copies a consistent snapshot while the app keeps writing. One file per day in
+<data folder>/backups, the newest `keep` kept. PostgreSQL is backed up on the server (pg_dump).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from hvdesk.clock import Clock, london
+from hvdesk.db import Database
+
+
+def backup_dir(db: Database) -> Path:
+    path = Path(db.engine.url.database or "").resolve().parent / "backups"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def latest_backup(db: Database) -> datetime | None:
+    if not db.is_sqlite or db.engine.url.database in (None, "", ":memory:"):
+        return None
+    files = sorted(backup_dir(db).glob("hvdesk-*.sqlite3"))
+    if not files:
+        return None
+    from datetime import UTC
+
+    return datetime.fromtimestamp(files[-1].stat().st_mtime, UTC)
+
+
+def daily_backup(db: Database, clock: Clock, keep: int = 14) -> Path | None:
+    """Make today's backup if there is none yet; prune old ones. Returns the new file, if any."""
+    if not db.is_sqlite or db.engine.url.database in (None, "", ":memory:"):
+        return None
+    folder = backup_dir(db)
+    target = folder / f"hvdesk-{london(clock.now()):%Y%m%d}.sqlite3"
+    if target.exists():
+        return None
+    partial = target.with_suffix(".partial")
+    db.backup(partial)
+    partial.replace(target)
+    for old in sorted(folder.glob("hvdesk-*.sqlite3"))[:-keep]:
+        old.unlink()
+    return target

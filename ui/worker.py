@@ -1,0 +1,54 @@
+"""One serialised background worker for database work that can take time (Anki's taskman idea).
+
+Jobs run one at a time off the GUI thread; results and errors come back on the GUI thread by signal.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+
+class _Relay(QObject):
+    done = Signal(object, object)  # (callback, result)
+    failed = Signal(object, str)  # (callback, message)
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[[], Any], relay: _Relay, on_done: Any, on_error: Any) -> None:
+        super().__init__()
+        self.fn, self.relay, self.on_done, self.on_error = fn, relay, on_done, on_error
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except Exception as err:  # reported on the GUI thread, never lost
+            self.relay.failed.emit(
+                self.on_error, f"{type(err).__name__}: {err}\n{traceback.format_exc()}"
+            )
+        else:
+            self.relay.done.emit(self.on_done, result)
+
+
+class Worker(QObject):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self.relay = _Relay(self)
+        self.relay.done.connect(lambda cb, result: cb(result) if cb else None)
+        self.relay.failed.connect(lambda cb, message: cb(message) if cb else None)
+
+    def submit(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        self.pool.start(_Job(fn, self.relay, on_done, on_error))
+
+    def wait(self, msecs: int = 10_000) -> bool:
+        return self.pool.waitForDone(msecs)
