@@ -21,4 +21,7 @@ def install_all(window: MainWindow) -> None:
 def _installers():  # type: ignore[no-untyped-def]
     installers = []
     # Each feature appends its own install function below (imports kept local: start-up stays fast).
+    from ui import outcome_dialog
+
+    installers.append(outcome_dialog.install)
     return installers

@@ -1,0 +1,155 @@
+"""The outcome write-up for a returned visit; installs the 'Write up outcome…' visit action."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hvdesk.clock import fmt_datetime
+from hvdesk.errors import HvdeskError
+from hvdesk.models import Visit, VisitStatus
+from hvdesk.services.base import Actor
+from hvdesk.services.outcomes import OutcomeInput, OutcomeService, outcome_warnings
+from ui import dialogs
+from ui.forms import (
+    clear_errors,
+    error_banner,
+    get_optional_date,
+    optional_date_edit,
+    set_optional_date,
+    show_errors,
+)
+from ui.visit_actions import VisitAction
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+
+class OutcomeDialog(QDialog):
+    def __init__(self, service: OutcomeService, actor: Actor, visit: Visit, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.service, self.actor, self.visit = service, actor, visit
+        self.setWindowTitle(f"Outcome: {visit.household.name}")
+        self.setMinimumWidth(560)
+        self.summary = QPlainTextEdit()
+        self.summary.setPlaceholderText("What happened, who you saw, how the pupil is")
+        self.agreements = QPlainTextEdit()
+        self.agreements.setPlaceholderText(
+            "Agreements made with parents (kept in the pupil's record)"
+        )
+        for box in (self.summary, self.agreements):
+            box.setFixedHeight(70)
+        self.follow_up = optional_date_edit("Follow-up date")
+        self.safeguarding = QCheckBox("Safeguarding concern (report to the DSL, log on CPOMS)")
+        self.dsl = QCheckBox("DSL or deputy informed")
+        self.referrals = QLineEdit()
+        self.social_worker = QCheckBox("Social worker informed")
+        self.letters = QLineEdit()
+        self.letters.setPlaceholderText("e.g. reminder letter posted")
+        self.nobody_home = QCheckBox("Nobody home")
+        self.slip_left = QCheckBox("'Sorry you weren't in' slip or letter left")
+        self.fields: dict[str, QWidget] = {
+            "Summary": self.summary,
+            "Agreements": self.agreements,
+            "Follow-up date": self.follow_up,
+            "Referrals": self.referrals,
+            "Letters sent": self.letters,
+        }
+        form = QFormLayout()
+        for label, widget in self.fields.items():
+            widget.setAccessibleName(label)
+            form.addRow(f"{label}:", widget)
+        for check in (
+            self.safeguarding,
+            self.dsl,
+            self.social_worker,
+            self.nobody_home,
+            self.slip_left,
+        ):
+            check.setAccessibleName(check.text())
+            form.addRow("", check)
+        self.banner = error_banner()
+        header = QLabel(
+            f"<b>{visit.household.name}</b>, {visit.household.one_line_address}<br>"
+            f"{visit.purpose_label}, {fmt_datetime(visit.start)}, {visit.staff_names}"
+        )
+        header.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(header)
+        layout.addWidget(self.banner)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        existing = service.get(visit.id)
+        if existing is not None:
+            self.summary.setPlainText(existing.summary)
+            self.agreements.setPlainText(existing.agreements)
+            set_optional_date(self.follow_up, existing.follow_up_date)
+            self.safeguarding.setChecked(existing.safeguarding_concern)
+            self.dsl.setChecked(existing.dsl_informed)
+            self.referrals.setText(existing.referrals)
+            self.social_worker.setChecked(existing.social_worker_informed)
+            self.letters.setText(existing.letters_sent)
+            self.nobody_home.setChecked(existing.nobody_home)
+            self.slip_left.setChecked(existing.slip_left)
+
+    def form_data(self) -> OutcomeInput:
+        return OutcomeInput(
+            summary=self.summary.toPlainText(),
+            agreements=self.agreements.toPlainText(),
+            follow_up_date=get_optional_date(self.follow_up),
+            safeguarding_concern=self.safeguarding.isChecked(),
+            dsl_informed=self.dsl.isChecked(),
+            referrals=self.referrals.text(),
+            social_worker_informed=self.social_worker.isChecked(),
+            letters_sent=self.letters.text(),
+            nobody_home=self.nobody_home.isChecked(),
+            slip_left=self.slip_left.isChecked(),
+        )
+
+    def _save(self) -> None:
+        clear_errors(self.banner, self.fields)
+        data = self.form_data()
+        warnings = outcome_warnings(data, self.visit.household)
+        if warnings and not dialogs.confirm(
+            self, "Before you save", "\n\n".join(warnings) + "\n\nSave the outcome anyway?"
+        ):
+            return
+        try:
+            self.service.record(self.actor, self.visit.id, data)
+        except HvdeskError as err:
+            show_errors(self.banner, self.fields, err)
+            return
+        self.accept()
+
+
+def install(window: MainWindow) -> None:
+    service = OutcomeService(window.services.db, window.services.clock)
+
+    def run(visit: Visit, parent: QWidget) -> None:
+        if OutcomeDialog(service, window.actor, visit, parent).exec():
+            window.data_changed.emit()
+
+    window.visit_actions.register(
+        VisitAction(
+            "Write up outcome…",
+            run,
+            lambda v: v.status in (VisitStatus.RETURNED, VisitStatus.COMPLETED),
+            group="visit",
+        )
+    )
