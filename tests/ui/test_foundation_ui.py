@@ -208,3 +208,19 @@ def test_other_seats_changes_show_within_seconds(window, qtbot, clock):
 
 def test_backup_runs_off_the_gui_thread_and_shows(window, qtbot):
     qtbot.waitUntil(lambda: "backed up" in window.db_label.text(), timeout=5000)
+
+
+def test_visits_screen_lists_real_visits_with_timeline_and_actions(window, qtbot):
+    window.show_panel("Visits")
+    panel = window.visits
+    assert panel.model.rowCount() == 49
+    panel.status.setCurrentIndex(panel.status.findData("returned"))
+    assert panel.model.rowCount() == 2
+    panel.table.selectRow(0)
+    assert panel.actions_button.isEnabled()
+    assert panel.timeline.count() >= 4  # booked, submitted, approved, departed...
+    assert "Returned to school" in [
+        panel.timeline.item(i).text().split("  ")[1] for i in range(panel.timeline.count())
+    ]
+    menu = window.visit_actions.menu(window.services.visits.get(panel.selected().id), window)
+    assert "Write up outcome…" in [a.text() for a in menu.actions()]

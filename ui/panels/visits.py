@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QPushButton,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -59,9 +60,14 @@ class VisitsPanel(QWidget):
         self.timeline = QListWidget()
         self.timeline.setAccessibleName("Visit timeline")
         self.timeline_title = QLabel("Timeline")
+        self.actions_button = QPushButton("Visit actions…")
+        self.actions_button.setAccessibleName("Visit actions")
+        self.actions_button.setToolTip("Actions for the selected visit (also on right-click)")
+        self.actions_button.clicked.connect(self._actions_menu)
         bar = QHBoxLayout()
         bar.addWidget(self.search)
         bar.addWidget(self.status)
+        bar.addWidget(self.actions_button)
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.addWidget(self.timeline_title)
@@ -87,12 +93,18 @@ class VisitsPanel(QWidget):
         self._show_timeline()
 
     def _context_menu(self, pos) -> None:  # type: ignore[no-untyped-def]
+        self._show_menu(self.table.viewport().mapToGlobal(pos))
+
+    def _actions_menu(self) -> None:
+        self._show_menu(self.actions_button.mapToGlobal(self.actions_button.rect().bottomLeft()))
+
+    def _show_menu(self, where) -> None:  # type: ignore[no-untyped-def]
         visit = self.selected()
         if visit is None or self.context_menu_for is None:
             return
         menu = self.context_menu_for(self.queries.get(visit.id))
         if not menu.isEmpty():
-            menu.exec(self.table.viewport().mapToGlobal(pos))
+            menu.exec(where)
 
     def selected(self) -> Visit | None:
         rows = self.table.selectionModel().selectedRows()
@@ -101,6 +113,7 @@ class VisitsPanel(QWidget):
     def _show_timeline(self) -> None:
         self.timeline.clear()
         visit = self.selected()
+        self.actions_button.setEnabled(visit is not None)
         if visit is None:
             self.timeline_title.setText("Timeline: select a visit")
             return
