@@ -213,7 +213,7 @@ def test_backup_runs_off_the_gui_thread_and_shows(window, qtbot):
 def test_visits_screen_lists_real_visits_with_timeline_and_actions(window, qtbot):
     window.show_panel("Visits")
     panel = window.visits
-    assert panel.model.rowCount() == 49
+    assert panel.model.rowCount() == len(window.services.visits.recent(5000)) > 40
     panel.status.setCurrentIndex(panel.status.findData("returned"))
     assert panel.model.rowCount() == 2
     panel.table.selectRow(0)
