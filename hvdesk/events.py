@@ -35,6 +35,10 @@ class EventKind(StrEnum):
     OUTCOME_RECORDED = "outcome_recorded"
     COMPLETED = "completed"
     PRINTED = "printed"
+    # risk assessment and lone working (issue 3)
+    ASSESSMENT_DRAFT_SAVED = "assessment_draft_saved"
+    LONE_WORKING_SIGNED = "lone_working_signed"
+    SAFE_WORD_REVEALED = "safe_word_revealed"
 
 
 LABELS: dict[str, str] = {
@@ -63,6 +67,9 @@ LABELS: dict[str, str] = {
     "outcome_recorded": "Outcome written up",
     "completed": "Completed",
     "printed": "Printed",
+    "assessment_draft_saved": "Risk assessment draft saved",
+    "lone_working_signed": "Lone working assessment signed",
+    "safe_word_revealed": "Safe word revealed",
 }
 
 
