@@ -1,0 +1,160 @@
+"""`hvdesk print FORM --visit ID|--staff ID|--date YYYY-MM-DD --out FILE.pdf`: forms, headless.
+
+Makes the same PDFs as the app (and records the print in the audit trail), for scripts, a printer
+queue, or when the office PC will not start the app. Every mistake names the option to fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+from datetime import date
+from pathlib import Path
+
+from hvdesk.commands.common import add_db_option, open_database
+from hvdesk.errors import HvdeskError, NotFound
+from hvdesk.models import Role
+from hvdesk.printing import FORMS, LONE_WORKING
+from hvdesk.services.base import Actor
+from hvdesk.services.printing import OutputError, PrintService
+
+OPTION = {"visit": "--visit ID", "staff": "--staff ID", "day": "--date YYYY-MM-DD"}
+WHAT = {"visit": "visit", "staff": "staff member", "day": "day"}
+EXAMPLE = {"visit": "--visit 12", "staff": "--staff 3", "day": "--date 2026-11-24"}
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    forms = "\n".join(
+        f"  {name:<20} {spec.title} ({OPTION[spec.selector]})" for name, spec in FORMS.items()
+    )
+    p = sub.add_parser(
+        "print",
+        help="make a printed form or letter as a PDF file",
+        description="Make a form or letter as an A4 PDF, the same as Print in the app.",
+        epilog=f"Forms:\n{forms}\n\nExample: hvdesk print visit-record --visit 12 --out visit.pdf",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_db_option(p)
+    p.add_argument("form", metavar="FORM", choices=list(FORMS), help="which form (see below)")
+    p.add_argument("--visit", metavar="ID", help="the visit number (forms about one visit)")
+    p.add_argument("--staff", metavar="ID", help="the staff member's number (lone-working)")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="the day (day-sheet)")
+    p.add_argument("--out", metavar="FILE.pdf", required=True, help="where to write the PDF")
+    p.add_argument(
+        "--print-safe-word",
+        action="store_true",
+        help="print the safe word on the lone-working form (left blank by default)",
+    )
+    p.set_defaults(run=run)
+
+
+def _number(option: str, value: str, what: str) -> int:
+    try:
+        number = int(value.strip())
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise HvdeskError(
+            f"{option} '{value}' is not a {what} number; give the whole number shown in the app, "
+            f"e.g. {option} 12."
+        )
+    return number
+
+
+def _day(value: str) -> date:
+    try:
+        if len(value.strip()) != 10:
+            raise ValueError
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise HvdeskError(
+            f"--date '{value}' is not a date; use YYYY-MM-DD, e.g. --date 2026-11-24."
+        ) from None
+
+
+def _check_out(value: str) -> Path:
+    """Fail before touching the database when the PDF could not be written anyway."""
+    path = Path(value).expanduser()
+    if path.is_dir():
+        raise HvdeskError(
+            f"--out {value} is a folder; give a file name, e.g. --out {path / 'form.pdf'}."
+        )
+    folder = path.parent
+    if not folder.is_dir():
+        raise HvdeskError(
+            f"--out {value}: the folder {folder} does not exist; create it or choose another path."
+        )
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise HvdeskError(
+            f"--out {value}: you cannot write there; choose a folder you can write to."
+        )
+    return path
+
+
+def _check_db(args: argparse.Namespace) -> None:
+    """A database file named on the command line must exist: printing must not make an empty one."""
+    value = getattr(args, "sub_db", None) or getattr(args, "db", None)
+    if value and "://" not in value and not Path(value).expanduser().is_file():
+        raise HvdeskError(
+            f"--db {value}: no such database file; give the path of your hvdesk database."
+        )
+
+
+def _actor() -> Actor:
+    try:
+        user = getpass.getuser()
+    except Exception:  # no login name (some services and containers)
+        user = "unknown user"
+    return Actor(None, f"{user} (command line)", Role.ADMIN.value)
+
+
+def run(args: argparse.Namespace) -> int:
+    spec = FORMS[args.form]
+    given = {"visit": args.visit, "staff": args.staff, "day": args.date}
+    if given[spec.selector] is None:
+        raise HvdeskError(
+            f"{spec.name} is printed for one {WHAT[spec.selector]}: give {OPTION[spec.selector]}, "
+            f"e.g. hvdesk print {spec.name} {EXAMPLE[spec.selector]} --out {args.out}."
+        )
+    extra = [OPTION[k].split()[0] for k, v in given.items() if v is not None and k != spec.selector]
+    if extra:
+        raise HvdeskError(
+            f"{spec.name} is printed for one {WHAT[spec.selector]}, so {' and '.join(extra)} does not "
+            f"apply; give only {OPTION[spec.selector]}."
+        )
+    if args.print_safe_word and spec.name != LONE_WORKING:
+        raise HvdeskError(
+            f"--print-safe-word is only for the {LONE_WORKING} form; leave it out for {spec.name}."
+        )
+    visit_id = _number("--visit", args.visit, "visit") if args.visit is not None else None
+    staff_id = _number("--staff", args.staff, "staff") if args.staff is not None else None
+    day = _day(args.date) if args.date is not None else None
+    out = _check_out(args.out)
+    _check_db(args)
+
+    db, clock = open_database(args)
+    try:
+        result = PrintService(db, clock).make(
+            _actor(),
+            spec.name,
+            visit_id=visit_id,
+            staff_id=staff_id,
+            day=day,
+            print_safe_word=args.print_safe_word,
+            path=out,
+        )
+    except NotFound:
+        option, value = ("--visit", visit_id) if visit_id is not None else ("--staff", staff_id)
+        what = "visit" if option == "--visit" else "staff member"
+        raise HvdeskError(
+            f"{option} {value}: there is no {what} with that number in {db.describe()}; check the "
+            "number in the app, or the --db option."
+        ) from None
+    except OutputError as err:
+        raise HvdeskError(f"--out: {err}") from None
+    finally:
+        db.dispose()
+    pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
+    print(f"Wrote {result.path} ({result.title}, {pages}).")
+    return 0

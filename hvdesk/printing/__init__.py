@@ -1,0 +1,78 @@
+"""Printed forms and letters (DESIGN 7). FORMS names each form and what it is printed for.
+
+A form is a pure function from loaded data to a ReportLab story; hvdesk.services.printing loads the
+data, renders it on the shared page (printing.base) and records the print in the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from reportlab.platypus import Flowable
+
+from hvdesk.printing import (
+    day_sheet,
+    letters,
+    lone_working,
+    police_sheet,
+    safety_note,
+    visit_record,
+)
+from hvdesk.printing.base import register_fonts
+from hvdesk.printing.context import PrintContext
+
+Selector = Literal["visit", "staff", "day"]
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    name: str  # command-line name, e.g. 'lone-working'
+    title: str  # printed in the header and recorded as the audit note
+    selector: Selector  # what the form is printed for
+    build: Callable[[PrintContext, Any], list[Flowable]]
+    wide: bool = False  # landscape A4
+    confidential: bool = False  # personal safety details: marked on every page
+
+    def story(self, ctx: PrintContext, data: Any) -> list[Flowable]:
+        """The form's flowables. Fonts first: Paragraphs resolve their font when created."""
+        register_fonts()
+        return self.build(ctx, data)
+
+
+LONE_WORKING = "lone-working"
+VISIT_RECORD = "visit-record"
+APPOINTMENT_LETTER = "appointment-letter"
+SORRY_SLIP = "sorry-slip"
+SAFETY_CANCELLATION = "safety-cancellation"
+POLICE_SHEET = "police-sheet"
+DAY_SHEET = "day-sheet"
+
+FORMS: dict[str, FormSpec] = {
+    spec.name: spec
+    for spec in (
+        FormSpec(LONE_WORKING, lone_working.TITLE, "staff", lone_working.build, confidential=True),
+        FormSpec(VISIT_RECORD, visit_record.TITLE, "visit", visit_record.build, confidential=True),
+        FormSpec(APPOINTMENT_LETTER, letters.APPOINTMENT_TITLE, "visit", letters.build_appointment),
+        FormSpec(SORRY_SLIP, letters.SLIP_FORM_TITLE, "visit", letters.build_sorry_slip),
+        FormSpec(
+            SAFETY_CANCELLATION, safety_note.TITLE, "visit", safety_note.build, confidential=True
+        ),
+        FormSpec(POLICE_SHEET, police_sheet.TITLE, "visit", police_sheet.build, confidential=True),
+        FormSpec(DAY_SHEET, day_sheet.TITLE, "day", day_sheet.build, wide=True, confidential=True),
+    )
+}
+
+__all__ = [
+    "APPOINTMENT_LETTER",
+    "DAY_SHEET",
+    "FORMS",
+    "LONE_WORKING",
+    "POLICE_SHEET",
+    "SAFETY_CANCELLATION",
+    "SORRY_SLIP",
+    "VISIT_RECORD",
+    "FormSpec",
+    "Selector",
+]

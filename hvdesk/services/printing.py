@@ -1,0 +1,228 @@
+"""Printing a form: load its data in one short session, draw the PDF, record the print.
+
+The PDF is drawn outside the session (no database lock held while ReportLab works) and the audit
+Event is written only once the PDF exists, so the trail never claims a print that failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from hvdesk.clock import london_day_bounds
+from hvdesk.errors import HvdeskError, NotFound
+from hvdesk.events import EventKind
+from hvdesk.models import Event, Household, LoneWorkingAssessment, Role, Setting, Staff, Visit
+from hvdesk.policy import PolicySettings
+from hvdesk.printing import FORMS, FormSpec
+from hvdesk.printing.base import Letterhead, render
+from hvdesk.printing.context import DayData, FormData, PrintContext, StaffData, VisitData
+from hvdesk.rules.validation import display_phone
+from hvdesk.services.base import Actor, Service
+from hvdesk.services.settings import POLICY_KEY, SCHOOL_KEY
+
+
+@dataclass(frozen=True)
+class Printout:
+    form: str
+    title: str
+    pdf: bytes
+    pages: int
+    path: Path | None = None
+
+
+class SelectionError(HvdeskError):
+    """The form was asked for the wrong thing (a day sheet for a visit, a form with no id...)."""
+
+    def __init__(self, spec: FormSpec, message: str) -> None:
+        super().__init__(message)
+        self.spec = spec
+
+
+class OutputError(HvdeskError):
+    """The PDF could not be written where asked (missing folder, no permission, disk full)."""
+
+
+def _visit_options() -> tuple[Any, ...]:
+    return (
+        joinedload(Visit.household).selectinload(Household.risks),
+        joinedload(Visit.pupil),
+        joinedload(Visit.lead_staff),
+        joinedload(Visit.companion_staff),
+        joinedload(Visit.vehicle_staff),
+        joinedload(Visit.risk_assessment),
+    )
+
+
+def spec_for(form: str) -> FormSpec:
+    try:
+        return FORMS[form]
+    except KeyError:
+        raise HvdeskError(f"Unknown form '{form}'; choose one of: {', '.join(FORMS)}.") from None
+
+
+def check_selection(
+    spec: FormSpec, *, visit_id: int | None, staff_id: int | None, day: date | None
+) -> None:
+    """Exactly the one thing this form is printed for must be given."""
+    given = {"visit": visit_id is not None, "staff": staff_id is not None, "day": day is not None}
+    what = {"visit": "one visit", "staff": "one staff member", "day": "one day"}[spec.selector]
+    if not given[spec.selector]:
+        raise SelectionError(spec, f"The {spec.title} is printed for {what}; say which.")
+    extra = [k for k, v in given.items() if v and k != spec.selector]
+    if extra:
+        raise SelectionError(
+            spec,
+            f"The {spec.title} is printed for {what} only; a {' or '.join(extra)} "
+            "cannot be given too.",
+        )
+
+
+def write_pdf(path: Path, pdf: bytes) -> Path:
+    """Write next to the target and rename, so a viewer never opens a half-written file."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise OutputError(f"{path} is a folder; give a file name such as {path / 'form.pdf'}.")
+    folder = path.parent
+    if not folder.is_dir():
+        raise OutputError(f"Cannot write {path}: the folder {folder} does not exist.")
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".hvdesk-", suffix=".pdf", dir=folder)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pdf)
+        os.replace(tmp, path)
+    except OSError as err:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        reason = err.strerror or str(err)
+        raise OutputError(
+            f"Cannot write {path}: {reason}. Choose a folder you can write to."
+        ) from None
+    return path
+
+
+class PrintService(Service):
+    def make(
+        self,
+        actor: Actor,
+        form: str,
+        *,
+        visit_id: int | None = None,
+        staff_id: int | None = None,
+        day: date | None = None,
+        print_safe_word: bool = False,
+        path: Path | str | None = None,
+    ) -> Printout:
+        """Make one form as PDF bytes (and a file when `path` is given); audit the print."""
+        spec = spec_for(form)
+        check_selection(spec, visit_id=visit_id, staff_id=staff_id, day=day)
+        print_safe_word = print_safe_word and spec.selector == "staff"
+        if print_safe_word:
+            actor.require(
+                Role.OFFICE, Role.APPROVER, Role.ADMIN, action="print a safe word on the form"
+            )
+        with self.db.read() as session:
+            ctx = self._context(session, print_safe_word)
+            data = self._load(session, spec, visit_id, staff_id, day)
+        pdf, pages = render(
+            spec.story(ctx, data),
+            ctx.letterhead,
+            spec.title,
+            wide=spec.wide,
+            confidential=spec.confidential,
+        )
+        written = write_pdf(Path(path), pdf) if path is not None else None
+        self._record(actor, spec, data, pages, print_safe_word)
+        return Printout(spec.name, spec.title, pdf, pages, written)
+
+    def to_file(self, actor: Actor, form: str, path: Path | str, **selection: Any) -> Path:
+        result = self.make(actor, form, path=path, **selection)
+        assert result.path is not None
+        return result.path
+
+    def to_bytes(self, actor: Actor, form: str, **selection: Any) -> bytes:
+        return self.make(actor, form, **selection).pdf
+
+    # loading
+
+    def _context(self, session: Session, print_safe_word: bool) -> PrintContext:
+        policy_row = session.get(Setting, POLICY_KEY)
+        school_row = session.get(Setting, SCHOOL_KEY)
+        policy = PolicySettings.from_dict(policy_row.value) if policy_row else PolicySettings()
+        school: dict[str, Any] = dict(school_row.value) if school_row else {}
+        letterhead = Letterhead(
+            school_name=policy.school_name,
+            printed_at=self.clock.now(),
+            logo_path=str(school.get("logo_path") or ""),
+            phone=display_phone(str(school.get("phone") or "")),
+            address=str(school.get("address") or "").replace("\n", ", "),
+        )
+        return PrintContext(letterhead, policy, print_safe_word)
+
+    def _load(
+        self,
+        session: Session,
+        spec: FormSpec,
+        visit_id: int | None,
+        staff_id: int | None,
+        day: date | None,
+    ) -> FormData:
+        if spec.selector == "staff":
+            assert staff_id is not None
+            staff = session.get(Staff, staff_id)
+            if staff is None:
+                raise NotFound(f"No staff member with id {staff_id}")
+            assessment = session.scalars(
+                select(LoneWorkingAssessment)
+                .where(LoneWorkingAssessment.staff_id == staff_id)
+                .order_by(LoneWorkingAssessment.signed_on.desc(), LoneWorkingAssessment.id.desc())
+                .limit(1)
+            ).first()
+            return StaffData(staff, assessment)
+        if spec.selector == "visit":
+            assert visit_id is not None
+            visit = session.scalars(
+                select(Visit).where(Visit.id == visit_id).options(*_visit_options())
+            ).first()
+            if visit is None:
+                raise NotFound(f"No visit with id {visit_id}")
+            events = session.scalars(
+                select(Event).where(Event.visit_id == visit_id).order_by(Event.at, Event.id)
+            )
+            return VisitData(visit, list(events))
+        assert day is not None
+        start, end = london_day_bounds(day)
+        visits = session.scalars(
+            select(Visit)
+            .where(Visit.start >= start, Visit.start < end)
+            .options(*_visit_options())
+            .order_by(Visit.start, Visit.id)
+        ).unique()
+        return DayData(day, list(visits))
+
+    def _record(
+        self, actor: Actor, spec: FormSpec, data: FormData, pages: int, safe_word: bool
+    ) -> None:
+        info: dict[str, Any] = {"form": spec.name, "pages": pages}
+        refs: dict[str, Any] = {}
+        if isinstance(data, StaffData):
+            refs["staff_id"] = data.staff.id
+            info["safe_word_printed"] = safe_word
+        elif isinstance(data, VisitData):
+            refs["visit_id"] = data.visit.id
+            refs["household_id"] = data.visit.household_id
+        else:
+            info["day"] = data.day.isoformat()
+            info["visits"] = len(data.visits)
+        with self.db.transaction() as session:
+            self.audit(session, actor, EventKind.PRINTED.value, spec.title, data=info, **refs)
