@@ -39,6 +39,8 @@ class EventKind(StrEnum):
     ASSESSMENT_DRAFT_SAVED = "assessment_draft_saved"
     LONE_WORKING_SIGNED = "lone_working_signed"
     SAFE_WORD_REVEALED = "safe_word_revealed"
+    # calendar (issue 4): a calendar export leaves hvdesk, so it is recorded
+    CALENDAR_EXPORTED = "calendar_exported"
 
 
 LABELS: dict[str, str] = {
@@ -70,6 +72,7 @@ LABELS: dict[str, str] = {
     "assessment_draft_saved": "Risk assessment draft saved",
     "lone_working_signed": "Lone working assessment signed",
     "safe_word_revealed": "Safe word revealed",
+    "calendar_exported": "Calendar exported (.ics)",
 }
 
 

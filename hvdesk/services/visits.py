@@ -3,15 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from hvdesk.clock import london_day_bounds
 from hvdesk.errors import NotFound
-from hvdesk.models import ACTIVE_STATUSES, Event, Household, Visit, VisitStatus
+from hvdesk.models import ACTIVE_STATUSES, Event, Household, Staff, Visit, VisitStatus
 from hvdesk.services.base import Service
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarItem:
+    """One visit as the calendar draws it: a flat row, no ORM objects (fast over wide ranges)."""
+
+    id: int
+    status: str
+    purpose: str
+    purpose_other: str
+    announced: bool
+    planned_departure: datetime
+    start: datetime
+    end: datetime
+    expected_return: datetime
+    household_id: int
+    household_name: str
+    postcode: str
+    lead_staff_id: int
+    lead_name: str
+    companion_staff_id: int | None
+    companion_name: str
+    row_version: int
+
+    @property
+    def staff_ids(self) -> tuple[int, ...]:
+        return tuple(i for i in (self.lead_staff_id, self.companion_staff_id) if i is not None)
 
 
 def _visit_options():  # type: ignore[no-untyped-def]
@@ -98,3 +126,50 @@ class VisitQueries(Service):
         with self.db.read() as session:
             stmt = select(Event).where(Event.visit_id == visit_id).order_by(Event.at, Event.id)
             return list(session.scalars(stmt))
+
+    def calendar_items(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        staff_id: int | None = None,
+        purposes: Sequence[str] | None = None,
+    ) -> list[CalendarItem]:
+        """Visits starting in [start, end) as flat rows: one indexed query, only the visible range."""
+        lead, companion = aliased(Staff), aliased(Staff)
+        stmt = (
+            select(
+                Visit.id,
+                Visit.status,
+                Visit.purpose,
+                Visit.purpose_other,
+                Visit.announced,
+                Visit.planned_departure,
+                Visit.start,
+                Visit.end,
+                Visit.expected_return,
+                Visit.household_id,
+                Household.name,
+                Household.postcode,
+                Visit.lead_staff_id,
+                lead.name,
+                Visit.companion_staff_id,
+                companion.name,
+                Visit.row_version,
+            )
+            .join(Household, Household.id == Visit.household_id)
+            .join(lead, lead.id == Visit.lead_staff_id)
+            .outerjoin(companion, companion.id == Visit.companion_staff_id)
+            .where(Visit.start >= start, Visit.start < end)
+            .order_by(Visit.start, Visit.id)
+        )
+        if staff_id is not None:
+            stmt = stmt.where(
+                (Visit.lead_staff_id == staff_id) | (Visit.companion_staff_id == staff_id)
+            )
+        if purposes:
+            stmt = stmt.where(Visit.purpose.in_(list(purposes)))
+        with self.db.read() as session:
+            return [
+                CalendarItem(*row[:15], row[15] or "", row[16]) for row in session.execute(stmt)
+            ]
