@@ -1,0 +1,183 @@
+"""Print helpers: the PDF is made off the GUI thread, opened in the viewer (a fake here), errors are
+shown in a message box (answered by the `answers` fixture), and menus offer only forms that apply."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from hvdesk.events import EventKind
+from hvdesk.models import CancelReason, Event, Role, Staff, Visit, VisitStatus
+from hvdesk.services.base import Actor
+from hvdesk.services.printing import PrintService
+from ui import print_actions
+
+pytestmark = pytest.mark.ui
+
+
+@pytest.fixture
+def opened(monkeypatch, tmp_path) -> list[Path]:
+    """Replace the PDF viewer and the printouts folder; wait for every print at teardown."""
+    paths: list[Path] = []
+
+    def fake_open(path: Path) -> bool:
+        paths.append(path)
+        return True
+
+    monkeypatch.setattr(print_actions, "opener", fake_open)
+    monkeypatch.setattr(print_actions, "output_folder", lambda: tmp_path)
+    yield paths
+    assert print_actions.wait_for_prints()
+
+
+@pytest.fixture
+def printer(services) -> PrintService:
+    return PrintService(services.db, services.clock)
+
+
+def first_visit(db, **where) -> Visit:
+    with db.read() as s:
+        stmt = select(Visit)
+        for key, value in where.items():
+            stmt = stmt.where(getattr(Visit, key) == value)
+        return s.scalars(stmt.order_by(Visit.id)).first()
+
+
+def printed(db) -> list[Event]:
+    with db.read() as s:
+        return list(s.scalars(select(Event).where(Event.kind == EventKind.PRINTED.value)))
+
+
+def test_print_form_opens_the_pdf_made_off_the_gui_thread(
+    qtbot, services, printer, office_actor, opened, answers, monkeypatch
+):
+    threads: list[int] = []
+    real_make = printer.make
+
+    def spy(*args, **kwargs):
+        threads.append(threading.get_ident())
+        return real_make(*args, **kwargs)
+
+    monkeypatch.setattr(printer, "make", spy)
+    visit = first_visit(services.db, status=VisitStatus.ON_SITE.value)
+    job = print_actions.print_form(None, printer, office_actor, "visit-record", visit_id=visit.id)
+    with qtbot.waitSignal(job.finished, timeout=10_000) as blocker:
+        pass
+    qtbot.waitUntil(lambda: len(opened) == 1)
+    path = opened[0]
+    assert blocker.args == [path]
+    assert path.read_bytes().startswith(b"%PDF") and path.name.startswith("visit-record-")
+    assert threads and threads[0] != threading.get_ident()
+    assert answers["told"] == []
+    [event] = printed(services.db)
+    assert event.visit_id == visit.id and event.user_name == office_actor.name
+
+
+def test_errors_are_shown_naming_what_went_wrong(
+    qtbot, services, printer, office_actor, opened, answers
+):
+    visit = first_visit(services.db, status=VisitStatus.ON_SITE.value)
+    job = print_actions.print_form(
+        None, printer, office_actor, "safety-cancellation", visit_id=visit.id
+    )
+    with qtbot.waitSignal(job.failed, timeout=10_000):
+        pass
+    qtbot.waitUntil(lambda: len(answers["told"]) == 1)
+    _title, text, kind = answers["told"][0]
+    assert kind == "error" and "Safety cancellation note was not made" in text
+    assert "cancelled for a safety concern" in text
+    assert opened == [] and printed(services.db) == []
+
+
+def test_no_viewer_says_where_the_file_is(
+    qtbot, services, printer, office_actor, opened, answers, monkeypatch
+):
+    monkeypatch.setattr(print_actions, "opener", lambda path: False)
+    visit = first_visit(services.db, status=VisitStatus.ON_SITE.value)
+    print_actions.print_form(None, printer, office_actor, "sorry-slip", visit_id=visit.id)
+    qtbot.waitUntil(lambda: len(answers["told"]) == 1, timeout=10_000)
+    text = answers["told"][0][1]
+    assert "no PDF viewer opened it" in text and "sorry-slip-" in text
+
+
+def test_a_crash_in_the_worker_is_reported_not_lost(
+    qtbot, printer, office_actor, opened, answers, monkeypatch
+):
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(printer, "make", boom)
+    print_actions.print_form(None, printer, office_actor, "day-sheet", day=None)
+    qtbot.waitUntil(lambda: len(answers["told"]) == 1, timeout=10_000)
+    assert "RuntimeError: disk on fire" in answers["told"][0][1]
+
+
+def test_visit_menu_actions_offer_the_safety_note_only_when_relevant(
+    qtbot, services, printer, office_actor, opened, answers
+):
+    from PySide6.QtWidgets import QWidget
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    normal = first_visit(services.db, status=VisitStatus.ON_SITE.value)
+    labels = [
+        a.text()
+        for a in print_actions.form_actions_for_visit(parent, printer, office_actor, normal)
+    ]
+    assert labels == [
+        "Print visit record",
+        "Print appointment letter",
+        "Print 'sorry you weren't in' slip",
+        "Print police information sheet",
+    ]
+    unsafe = first_visit(services.db, cancel_reason=CancelReason.SAFETY_CONCERN.value)
+    actions = print_actions.form_actions_for_visit(parent, printer, office_actor, unsafe)
+    assert actions[-1].text() == "Print safety cancellation note"
+    actions[-1].trigger()
+    qtbot.waitUntil(lambda: len(opened) == 1, timeout=10_000)
+    assert opened[0].name.startswith(f"safety-cancellation-{unsafe.id}-")
+    assert answers["told"] == []
+
+
+def test_staff_and_day_actions(qtbot, services, printer, office_actor, opened, answers):
+    from PySide6.QtWidgets import QWidget
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    with services.db.read() as s:
+        jasmin = s.scalar(select(Staff).where(Staff.name == "Jasmin Patel"))
+    office_actions = print_actions.form_actions_for_staff(parent, printer, office_actor, jasmin.id)
+    assert [a.text() for a in office_actions] == [
+        "Print Lone Working Risk Assessment",
+        "Print Lone Working Risk Assessment with safe word",
+    ]
+    visitor = Actor(None, "Jasmin Patel", Role.VISITOR.value)
+    assert len(print_actions.form_actions_for_staff(parent, printer, visitor, jasmin.id)) == 1
+    office_actions[1].trigger()
+    print_actions.day_sheet_action(parent, printer, office_actor).trigger()
+    qtbot.waitUntil(lambda: len(opened) == 2, timeout=10_000)
+    assert sorted(p.name.split("-")[0] for p in opened) == ["day", "lone"]
+    events = printed(services.db)
+    assert {e.data["form"] for e in events} == {"lone-working", "day-sheet"}
+    assert next(e for e in events if e.staff_id == jasmin.id).data["safe_word_printed"] is True
+    assert answers["told"] == []
+
+
+def test_install_puts_forms_in_visit_menus_and_day_sheet_on_toolbar(
+    qtbot, window, services, opened, answers
+):
+    print_actions.install(window)
+    unsafe = first_visit(services.db, cancel_reason=CancelReason.SAFETY_CONCERN.value)
+    labels = [a.label for a in window.visit_actions.for_visit(unsafe) if a.group == "print"]
+    assert labels == [label for _form, label in print_actions.VISIT_FORMS]
+    normal = first_visit(services.db, status=VisitStatus.ON_SITE.value)
+    labels = [a.label for a in window.visit_actions.for_visit(normal) if a.group == "print"]
+    assert "Print safety cancellation note" not in labels
+    menu = window.visit_actions.menu(normal, window)
+    [record] = [a for a in menu.actions() if a.text() == "Print visit record"]
+    record.trigger()
+    qtbot.waitUntil(lambda: len(opened) == 1, timeout=10_000)
+    assert opened[0].name.startswith(f"visit-record-{normal.id}-")

@@ -1,0 +1,278 @@
+"""Print any form in one click from where it is needed: a visit, a staff member, the day.
+
+The PDF is made off the GUI thread (ReportLab and the database must never freeze the tracker while
+an alarm may be showing), saved in the data folder and opened in the system's PDF viewer, from which
+it is printed. Two seams for tests: `opener` (no real viewer) and ui.dialogs (no modal box).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, QObject, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtWidgets import QWidget
+from shiboken6 import isValid
+
+from hvdesk.clock import london
+from hvdesk.config import data_dir
+from hvdesk.errors import HvdeskError
+from hvdesk.models import CancelReason, Role, Visit
+from hvdesk.printing import (
+    APPOINTMENT_LETTER,
+    DAY_SHEET,
+    FORMS,
+    LONE_WORKING,
+    POLICE_SHEET,
+    SAFETY_CANCELLATION,
+    SORRY_SLIP,
+    VISIT_RECORD,
+)
+from hvdesk.services.base import Actor
+from hvdesk.services.printing import PrintService
+from ui import dialogs
+from ui.worker import Worker
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+KEEP_PRINTOUTS_S = 24 * 3600  # printouts hold personal data: cleared from the folder after a day
+
+
+def _open_in_viewer(path: Path) -> bool:
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def _printouts_folder() -> Path:
+    folder = data_dir() / "printouts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+# Seams: tests replace these (no viewer window, a temporary folder).
+opener: Callable[[Path], bool] = _open_in_viewer
+output_folder: Callable[[], Path] = _printouts_folder
+
+_worker: Worker | None = None
+_running: set[PrintJob] = set()
+
+
+def _default_worker() -> Worker:
+    """One serialised print worker for the app, so prints never run two at a time."""
+    global _worker
+    if _worker is None:
+        _worker = Worker(QCoreApplication.instance())
+    return _worker
+
+
+def wait_for_prints(msecs: int = 10_000) -> bool:
+    """Block until queued prints are made (app shutdown, tests)."""
+    return _worker.wait(msecs) if _worker is not None else True
+
+
+class PrintJob(QObject):
+    """One print on its way; `finished` carries the PDF's path, `failed` the message shown."""
+
+    finished = Signal(object)
+    failed = Signal(str)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    path: Path | None = None
+    error: str = ""
+
+
+def _file_name(form: str, visit_id: int | None, staff_id: int | None, day: date | None) -> str:
+    what = visit_id or staff_id or (day.isoformat() if day else "")
+    return f"{form}-{what}-{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns() % 10_000:04d}.pdf"
+
+
+def _prune(folder: Path) -> None:
+    cutoff = time.time() - KEEP_PRINTOUTS_S
+    for old in folder.glob("*.pdf"):
+        with contextlib.suppress(OSError):  # still open in a viewer on Windows: next time
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+
+
+def print_form(
+    parent: QWidget | None,
+    print_service: PrintService,
+    actor: Actor,
+    form: str,
+    *,
+    visit_id: int | None = None,
+    staff_id: int | None = None,
+    day: date | None = None,
+    print_safe_word: bool = False,
+    worker: Worker | None = None,
+) -> PrintJob:
+    """Make the form off the GUI thread, then open it in the PDF viewer (or say what went wrong)."""
+    title = FORMS[form].title if form in FORMS else form
+    job = PrintJob()  # not parented: it must outlive a menu or dialog closed meanwhile
+    _running.add(job)
+
+    def make() -> _Outcome:  # worker thread: no widgets here
+        try:
+            folder = output_folder()
+            _prune(folder)
+            path = folder / _file_name(form, visit_id, staff_id, day)
+            result = print_service.make(
+                actor,
+                form,
+                visit_id=visit_id,
+                staff_id=staff_id,
+                day=day,
+                print_safe_word=print_safe_word,
+                path=path,
+            )
+            return _Outcome(path=result.path)
+        except HvdeskError as err:
+            return _Outcome(error=str(err))
+        except OSError as err:
+            return _Outcome(error=f"The printouts folder could not be used: {err}")
+
+    def done(outcome: _Outcome) -> None:  # GUI thread
+        _running.discard(job)
+        if outcome.path is None:
+            _report(job, parent, f"The {title} was not made.\n\n{outcome.error}")
+            return
+        if not opener(outcome.path):
+            _report(
+                job,
+                parent,
+                f"The {title} was saved as {outcome.path}, but no PDF viewer opened it. "
+                "Open that file to print it, or install a PDF viewer.",
+            )
+            return
+        job.finished.emit(outcome.path)
+
+    def crashed(message: str) -> None:  # GUI thread: a bug, not the user's mistake
+        _running.discard(job)
+        first_line = message.splitlines()[0] if message else "unknown error"
+        _report(job, parent, f"The {title} could not be made because of an error: {first_line}")
+
+    (worker or _default_worker()).submit(make, done, crashed)
+    return job
+
+
+def _report(job: PrintJob, parent: QWidget | None, message: str) -> None:
+    owner = parent if parent is not None and isValid(parent) else None  # it may have closed
+    dialogs.inform(owner, "Printing", message, "error")
+    job.failed.emit(message)
+
+
+# Ready-made actions for menus and toolbars.
+
+VISIT_FORMS: list[tuple[str, str]] = [
+    (VISIT_RECORD, "Print visit record"),
+    (APPOINTMENT_LETTER, "Print appointment letter"),
+    (SORRY_SLIP, "Print 'sorry you weren't in' slip"),
+    (POLICE_SHEET, "Print police information sheet"),
+    (SAFETY_CANCELLATION, "Print safety cancellation note"),
+]
+
+
+def visit_form_applies(form: str, visit: Visit) -> bool:
+    """The safety note exists only for visits cancelled for a safety concern."""
+    if form == SAFETY_CANCELLATION:
+        return visit.cancel_reason == CancelReason.SAFETY_CONCERN.value
+    return True
+
+
+def _action(parent: QWidget, label: str, run: Callable[[], object]) -> QAction:
+    action = QAction(label, parent)
+    action.triggered.connect(lambda _checked=False: run())
+    return action
+
+
+def form_actions_for_visit(
+    parent: QWidget, print_service: PrintService, actor: Actor, visit: Visit
+) -> list[QAction]:
+    """QActions printing each form that applies to this visit, for any screen's menu."""
+    return [
+        _action(
+            parent,
+            label,
+            lambda f=form: print_form(parent, print_service, actor, f, visit_id=visit.id),
+        )
+        for form, label in VISIT_FORMS
+        if visit_form_applies(form, visit)
+    ]
+
+
+def can_print_safe_word(actor: Actor) -> bool:
+    return actor.role in (Role.OFFICE.value, Role.APPROVER.value, Role.ADMIN.value)
+
+
+def form_actions_for_staff(
+    parent: QWidget, print_service: PrintService, actor: Actor, staff_id: int
+) -> list[QAction]:
+    """The Lone Working form, blank safe word; office and approvers may also print it filled in."""
+    actions = [
+        _action(
+            parent,
+            "Print Lone Working Risk Assessment",
+            lambda: print_form(parent, print_service, actor, LONE_WORKING, staff_id=staff_id),
+        )
+    ]
+    if can_print_safe_word(actor):
+        actions.append(
+            _action(
+                parent,
+                "Print Lone Working Risk Assessment with safe word",
+                lambda: print_form(
+                    parent,
+                    print_service,
+                    actor,
+                    LONE_WORKING,
+                    staff_id=staff_id,
+                    print_safe_word=True,
+                ),
+            )
+        )
+    return actions
+
+
+def day_sheet_action(
+    parent: QWidget,
+    print_service: PrintService,
+    actor: Actor,
+    day: Callable[[], date] | None = None,
+) -> QAction:
+    """'Print day sheet' for the day `day()` returns when clicked (today in London by default)."""
+
+    def which() -> date:
+        return day() if day is not None else london(print_service.clock.now()).date()
+
+    return _action(
+        parent,
+        "Print day sheet",
+        lambda: print_form(parent, print_service, actor, DAY_SHEET, day=which()),
+    )
+
+
+def install(window: MainWindow) -> None:
+    """Put the visit forms in every visit menu and today's day sheet on the toolbar."""
+    from ui.visit_actions import VisitAction
+
+    service = PrintService(window.services.db, window.services.clock)
+    for form, label in VISIT_FORMS:
+        window.visit_actions.register(
+            VisitAction(
+                label,
+                lambda v, parent, f=form: print_form(
+                    parent, service, window.actor, f, visit_id=v.id
+                ),
+                lambda v, f=form: visit_form_applies(f, v),
+                group="print",
+            )
+        )
+    window.add_toolbar_action(day_sheet_action(window, service, window.actor))
