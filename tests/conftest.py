@@ -83,3 +83,48 @@ def demo_db(db: Database, clock: FakeClock) -> Database:
 
     load_demo(db, clock)
     return db
+
+
+@pytest.fixture
+def make_visit(db: Database, clock: FakeClock):
+    """Insert one visit directly (booking's checks bypassed) for tests of later stages.
+
+    make_visit(household_id=..., lead_id=..., companion_id=None, start=<aware UTC>, minutes=45,
+    status="draft", **other Visit fields) -> visit id. Starts tomorrow at 10:00 by default.
+    """
+    from datetime import timedelta
+
+    from hvdesk.models import Visit
+
+    def make(
+        *,
+        household_id: int,
+        lead_id: int,
+        companion_id: int | None = None,
+        start: datetime | None = None,
+        minutes: int = 45,
+        status: str = "draft",
+        **fields,
+    ) -> int:
+        begin = start or clock.now().replace(hour=10, minute=0) + timedelta(days=1)
+        end = begin + timedelta(minutes=minutes)
+        with db.transaction() as session:
+            visit = Visit(
+                household_id=household_id,
+                purpose=fields.pop("purpose", "attendance"),
+                planned_departure=begin - timedelta(minutes=15),
+                start=begin,
+                end=end,
+                expected_return=end + timedelta(minutes=15),
+                lead_staff_id=lead_id,
+                companion_staff_id=companion_id,
+                status=status,
+                created_at=clock.now(),
+                updated_at=clock.now(),
+                **fields,
+            )
+            session.add(visit)
+            session.flush()
+            return visit.id
+
+    return make

@@ -47,3 +47,8 @@ def current_lone_working(
         and a.signed_on <= today
     ]
     return max(valid, key=lambda a: a.signed_on, default=None)
+
+
+def lone_working_expires(signed_on: date, policy: PolicySettings) -> date:
+    """The first day a lone-working assessment signed on `signed_on` no longer counts as current."""
+    return _add_months(signed_on, policy.lone_working_valid_months)
