@@ -217,6 +217,7 @@ class PrintService(Service):
         refs: dict[str, Any] = {}
         if isinstance(data, StaffData):
             refs["staff_id"] = data.staff.id
+            safe_word = safe_word and data.assessment is not None  # none on file: line left blank
             info["safe_word_printed"] = safe_word
         elif isinstance(data, VisitData):
             refs["visit_id"] = data.visit.id
@@ -226,3 +227,13 @@ class PrintService(Service):
             info["visits"] = len(data.visits)
         with self.db.transaction() as session:
             self.audit(session, actor, EventKind.PRINTED.value, spec.title, data=info, **refs)
+            if safe_word and isinstance(data, StaffData) and data.assessment is not None:
+                # A printed safe word is a reveal: it shows in the same trail as on-screen reveals.
+                self.audit(
+                    session,
+                    actor,
+                    EventKind.SAFE_WORD_REVEALED.value,
+                    f"Safe word for {data.staff.name} printed by {actor.name} on the {spec.title}",
+                    staff_id=data.staff.id,
+                    data={"assessment_id": data.assessment.id, "printed": True},
+                )

@@ -171,6 +171,12 @@ def test_safe_word_is_blank_unless_chosen_and_its_printing_is_audited(printer, d
     printed = events(demo_db, staff_id=jasmin.id)
     assert [e.data["safe_word_printed"] for e in printed] == [False, True]
     assert all(e.note == "Lone Working Risk Assessment" for e in printed)
+    with demo_db.read() as s:
+        [reveal] = s.scalars(
+            select(Event).where(Event.kind == EventKind.SAFE_WORD_REVEALED.value)
+        ).all()
+    assert reveal.staff_id == jasmin.id and reveal.user_name == "Sam Office"
+    assert reveal.data["printed"] is True
 
 
 def test_visitors_cannot_print_safe_words(printer, demo_db, visitor):
