@@ -49,7 +49,6 @@ HEADING = _style(
 BODY = _style("body", spaceAfter=2.5 * mm)
 BODY_RIGHT = _style("body_right", alignment=TA_RIGHT)
 BIG = _style("big", fontSize=12, leading=16, spaceAfter=3 * mm)
-SMALL = _style("small", fontSize=8.5, leading=10.5, textColor=MUTED)
 CELL = _style("cell", fontSize=9, leading=11.2)
 CELL_SMALL = _style("cell_small", fontSize=8.3, leading=10.2)
 CELL_HEAD = _style("cell_head", fontName=FONT_BOLD, fontSize=8.5, leading=10.5)
