@@ -24,4 +24,7 @@ def _installers():  # type: ignore[no-untyped-def]
     from ui import outcome_dialog
 
     installers.append(outcome_dialog.install)
+    from ui import print_actions
+
+    installers.append(print_actions.install)
     return installers

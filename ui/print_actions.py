@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 from shiboken6 import isValid
 
 from hvdesk.clock import london
@@ -276,3 +276,11 @@ def install(window: MainWindow) -> None:
             )
         )
     window.add_toolbar_action(day_sheet_action(window, service, window.actor))
+
+    def staff_forms(staff, button: QWidget) -> None:  # type: ignore[no-untyped-def]
+        menu = QMenu(button)
+        for action in form_actions_for_staff(window, service, window.actor, staff.id):
+            menu.addAction(action)
+        menu.exec(button.mapToGlobal(button.rect().bottomLeft()))
+
+    window.staff.add_staff_button("Print…", staff_forms)

@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QPushButton
 from sqlalchemy import select
 
 from hvdesk.events import EventKind
@@ -169,7 +170,9 @@ def test_staff_and_day_actions(qtbot, services, printer, office_actor, opened, a
 def test_install_puts_forms_in_visit_menus_and_day_sheet_on_toolbar(
     qtbot, window, services, opened, answers
 ):
-    print_actions.install(window)
+    # build_window has already run print_actions.install via ui.features
+    assert any("day sheet" in a.text().lower() for a in window.toolbar.actions())
+    assert window.staff.findChild(QPushButton, None) is not None
     unsafe = first_visit(services.db, cancel_reason=CancelReason.SAFETY_CONCERN.value)
     labels = [a.label for a in window.visit_actions.for_visit(unsafe) if a.group == "print"]
     assert labels == [label for _form, label in print_actions.VISIT_FORMS]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -185,7 +187,7 @@ class StaffPanel(QWidget):
         self.edit_button.clicked.connect(self.edit_selected)
         self.active_button = QPushButton("Deactivate")
         self.active_button.clicked.connect(self.toggle_active)
-        bar = QHBoxLayout()
+        self.bar = QHBoxLayout()
         for w in (
             self.search,
             self.show_inactive,
@@ -193,9 +195,10 @@ class StaffPanel(QWidget):
             self.edit_button,
             self.active_button,
         ):
-            bar.addWidget(w)
+            self.bar.addWidget(w)
+        self._feature_buttons: list[QPushButton] = []
         layout = QVBoxLayout(self)
-        layout.addLayout(bar)
+        layout.addLayout(self.bar)
         layout.addWidget(self.table)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.refresh()
@@ -208,8 +211,20 @@ class StaffPanel(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return rows[0].data(ObjectRole) if rows else None
 
+    def add_staff_button(self, label: str, run: Callable[[Staff, QWidget], None]) -> QPushButton:
+        """Features add buttons that act on the selected staff member (e.g. print, lone working)."""
+        button = QPushButton(label)
+        button.setAccessibleName(label)
+        button.clicked.connect(lambda: (s := self.selected()) and run(s, button))
+        self.bar.addWidget(button)
+        self._feature_buttons.append(button)
+        self._update_buttons()
+        return button
+
     def _update_buttons(self) -> None:
         staff = self.selected()
+        for button in getattr(self, "_feature_buttons", []):
+            button.setEnabled(staff is not None)
         self.edit_button.setEnabled(staff is not None)
         self.active_button.setEnabled(staff is not None)
         self.active_button.setText("Reactivate" if staff and not staff.active else "Deactivate")
