@@ -206,7 +206,16 @@ def load_demo(
     rng = random.Random(seed)
     now = clock.now()
     actor = Actor(None, "Demo loader", Role.ADMIN.value)
-    SettingsService(db, clock).save_policy(actor, preset(preset_name))
+    settings = SettingsService(db, clock)
+    settings.save_policy(actor, preset(preset_name))
+    settings.save_school(
+        actor,
+        {
+            "phone": "+441214960123",
+            "address": "Harborne Park Road, Birmingham B17 0BS",
+            "logo_path": "",
+        },
+    )
     policy = preset(preset_name)
     with db.transaction() as s:
 

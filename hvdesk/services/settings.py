@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from hvdesk.errors import Collector
 from hvdesk.models import Role, Setting
 from hvdesk.policy import NUMBER_FIELDS, OPTIONAL_NUMBER_FIELDS, PolicySettings, preset
+from hvdesk.rules import validation as v
 from hvdesk.services.base import Actor, Service
 
 POLICY_KEY = "policy"
@@ -51,7 +53,30 @@ class SettingsService(Service):
             row = session.get(Setting, SCHOOL_KEY)
             return dict(row.value) if row else {"logo_path": "", "phone": "", "address": ""}
 
+    def validate_school(self, values: dict[str, Any]) -> dict[str, str]:
+        """School phone (UK), address and an existing PNG/JPG logo, cleaned; errors name the field."""
+        errors = Collector()
+        cleaned = {
+            "phone": errors.check("School phone", v.uk_phone, values.get("phone", "")) or "",
+            "address": errors.check("School address", v.optional_text, values.get("address", ""))
+            or "",
+            "logo_path": str(values.get("logo_path", "") or "").strip(),
+        }
+        logo = cleaned["logo_path"]
+        if logo:
+            path = Path(logo).expanduser()
+            if not path.is_file():
+                errors.add(
+                    "Logo", f"no file at {logo}; choose an existing PNG or JPG, or leave it empty"
+                )
+            elif path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+                errors.add("Logo", "must be a PNG or JPG image")
+        errors.raise_if_any()
+        return cleaned
+
     def save_school(self, actor: Actor, values: dict[str, Any]) -> None:
+        actor.require(Role.OFFICE, Role.APPROVER, Role.ADMIN, action="change the school details")
+        values = self.validate_school(values)
         with self.db.transaction() as session:
             row = session.get(Setting, SCHOOL_KEY)
             if row is None:

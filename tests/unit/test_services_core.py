@@ -170,3 +170,15 @@ def test_demo_school_has_every_state(demo_db, clock):
     assert len(q.out_now()) == 5
     assert len(HouseholdService(demo_db, clock).list(include_inactive=True)) == 30
     assert all(s.mobile.startswith("+447700900") for s in StaffService(demo_db, clock).list())
+
+
+def test_school_details_validated(db, clock, office, tmp_path):
+    svc = SettingsService(db, clock)
+    with pytest.raises(ValidationError) as err:
+        svc.save_school(office, {"phone": "12", "logo_path": str(tmp_path / "missing.png")})
+    assert {e.field for e in err.value.errors} == {"School phone", "Logo"}
+    (tmp_path / "logo.txt").write_text("x")
+    with pytest.raises(ValidationError, match="PNG or JPG"):
+        svc.save_school(office, {"logo_path": str(tmp_path / "logo.txt")})
+    svc.save_school(office, {"phone": "0121 496 0123", "address": "Harborne Park Road"})
+    assert svc.school()["phone"] == "+441214960123"

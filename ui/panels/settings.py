@@ -30,6 +30,7 @@ from hvdesk.policy import (
     TIME_FIELDS,
     PolicySettings,
 )
+from hvdesk.rules.validation import display_phone
 from hvdesk.services.base import Actor
 from hvdesk.services.settings import SettingsService
 from ui import dialogs
@@ -51,11 +52,15 @@ class SettingsPanel(QWidget):
         apply_button.clicked.connect(self.apply_preset)
         self.school_name = QLineEdit()
         self.school_phone = QLineEdit()
+        self.school_address = QLineEdit()
         self.logo_path = QLineEdit()
         self.logo_path.setPlaceholderText("Path to a PNG or JPG logo (optional)")
         self.approver_title = QLineEdit()
         self.fields: dict[str, QWidget] = {
             "School name": self.school_name,
+            "School phone": self.school_phone,
+            "School address": self.school_address,
+            "Logo": self.logo_path,
             "Approver title": self.approver_title,
         }
         self.numbers: dict[str, QSpinBox] = {}
@@ -69,6 +74,7 @@ class SettingsPanel(QWidget):
         school = QFormLayout()
         school.addRow("Policy preset:", preset_row)
         school.addRow("School name:", self.school_name)
+        school.addRow("School address (on forms):", self.school_address)
         school.addRow("School phone (on letters):", self.school_phone)
         school.addRow("Logo:", self.logo_path)
         school.addRow("Approver title:", self.approver_title)
@@ -148,7 +154,8 @@ class SettingsPanel(QWidget):
             self.preset.setCurrentIndex(index)
         self.school_name.setText(policy.school_name)
         self.approver_title.setText(policy.approver_title)
-        self.school_phone.setText(str(school.get("phone", "")))
+        self.school_phone.setText(display_phone(str(school.get("phone", ""))))
+        self.school_address.setText(str(school.get("address", "")))
         self.logo_path.setText(str(school.get("logo_path", "")))
         for name, spin in self.numbers.items():
             spin.setValue(int(getattr(policy, name)))
@@ -178,16 +185,21 @@ class SettingsPanel(QWidget):
         changes |= {name: check.isChecked() for name, check in self.bools.items()}
         return self.service.policy().with_changes(**changes)
 
+    def _school_values(self) -> dict[str, str]:
+        return {
+            "phone": self.school_phone.text(),
+            "address": self.school_address.text(),
+            "logo_path": self.logo_path.text(),
+        }
+
     def save(self) -> None:
         clear_errors(self.banner, self.fields)
         try:
+            self.service.validate_school(self._school_values())
             self.service.save_policy(self.actor, self.form_policy())
             self.service.save_school(
                 self.actor,
-                {
-                    "phone": self.school_phone.text().strip(),
-                    "logo_path": self.logo_path.text().strip(),
-                },
+                self._school_values(),
             )
         except HvdeskError as err:
             show_errors(self.banner, self.fields, err)
