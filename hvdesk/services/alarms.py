@@ -1,0 +1,616 @@
+"""Alarms: raised once per lapse, owned, walked up the escalation ladder, resolved with a result.
+
+All alarm state lives in the database, so every seat shows the same thing: an alarm acknowledged on
+one office PC is acknowledged on all of them. A visit has at most one open (real) alarm: a second
+lapse of the same visit is folded into it (its own Alarm row is kept, marked 'merged', so the lapse
+is still raised exactly once). Drills are practice alarms, labelled DRILL and left out of the
+statistics.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from hvdesk.clock import fmt_time
+from hvdesk.errors import Collector, NotFound, StateError
+from hvdesk.events import EventKind
+from hvdesk.models import (
+    Alarm,
+    AlarmLevel,
+    AlarmResolution,
+    Event,
+    Household,
+    Role,
+    Staff,
+    UserAccount,
+    Visit,
+)
+from hvdesk.policy import PolicySettings
+from hvdesk.rules import escalation as esc
+from hvdesk.rules.deadlines import (
+    CONTACT_RESOLUTIONS,
+    MERGED,
+    Deadline,
+    deadline_key,
+    is_contact,
+    is_tracked,
+)
+from hvdesk.rules.validation import display_phone, optional_text
+from hvdesk.services.base import SYSTEM, Actor, Service
+from hvdesk.services.settings import SettingsService
+
+RESOLUTION_LABELS: dict[str, str] = {
+    AlarmResolution.SAFE_FORGOT: "Safe and well (they forgot to check in)",
+    AlarmResolution.SAFE_DELAYED: "Safe and well (delayed)",
+    AlarmResolution.EMERGENCY: "Genuine emergency (police called)",
+    AlarmResolution.FALSE_ALARM: "False alarm",
+    AlarmResolution.DRILL: "Drill",
+    MERGED: "Merged into the visit's open alarm",
+}
+HANDLERS = (Role.OFFICE, Role.APPROVER, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class Raised:
+    """One lapse turned into an alarm (or folded into the visit's open one)."""
+
+    alarm_id: int  # the row for this lapse
+    primary_id: int  # the alarm window that shows it
+    visit_id: int
+    key: str
+    reason: str
+    due_at: datetime | None
+    lapse_at: datetime | None
+    merged: bool
+    visit_label: str = ""
+
+
+@dataclass
+class Contact:
+    name: str
+    title: str
+    phone: str  # as dialled in the UK, or "" when none is on file
+
+
+@dataclass
+class AlarmDetail:
+    """What an alarm window shows: the alarm, its visit and people, its ladder so far."""
+
+    alarm: Alarm
+    visit: Visit
+    policy: PolicySettings
+    last_contact: Event | None
+    steps: list[Event]  # ESCALATION_STEP events of this alarm, oldest first
+    approvers: list[Contact]
+    school_phone: str
+    merged_reasons: list[str] = field(default_factory=list)
+
+    def ladder(self) -> esc.LadderState:
+        return esc.ladder_state(self.alarm, self.steps, self.policy)
+
+
+@dataclass
+class AlarmStats:
+    total: int
+    by_resolution: dict[str, int]
+    open: int
+    median_to_acknowledge_s: float | None
+    median_to_resolve_s: float | None
+    drills: int  # counted apart, never in the figures above
+
+
+def _open_real(session: Session, visit_id: int) -> Alarm | None:
+    return session.scalars(
+        select(Alarm)
+        .where(Alarm.visit_id == visit_id, Alarm.resolved_at.is_(None), Alarm.drill.is_(False))
+        .order_by(Alarm.id)
+    ).first()
+
+
+def _load_alarm(session: Session, alarm_id: int) -> Alarm:
+    alarm = session.get(Alarm, alarm_id)
+    if alarm is None:
+        raise NotFound(f"No alarm with id {alarm_id}")
+    return alarm
+
+
+def _stale() -> StateError:
+    return StateError(
+        "Someone else changed this visit at the same moment; the screen has been refreshed. "
+        "Check it and try again."
+    )
+
+
+class AlarmService(Service):
+    def policy(self) -> PolicySettings:
+        return SettingsService(self.db, self.clock).policy()
+
+    # --- raising -------------------------------------------------------------------------
+    def raise_lapse(
+        self,
+        visit_id: int,
+        deadline: Deadline,
+        *,
+        at_startup: bool = False,
+        now: datetime | None = None,
+        visit_label: str = "",
+    ) -> Raised | None:
+        """Raise the alarm for one lapsed deadline; None if it was raised before (any seat)."""
+        now = now or self.clock.now()
+        reason = deadline.reason()
+        try:
+            with self.db.transaction() as session:
+                primary = _open_real(session, visit_id)
+                alarm = Alarm(
+                    visit_id=visit_id,
+                    deadline_key=deadline.key,
+                    level=AlarmLevel.RED.value,
+                    reason=reason,
+                    due_at=deadline.due_at,
+                    raised_at=now,
+                    step=1,
+                )
+                if primary is not None:
+                    alarm.resolved_at = now
+                    alarm.resolved_by = SYSTEM.name
+                    alarm.resolution = MERGED
+                    alarm.resolution_note = f"Shown on alarm {primary.id}"
+                    if reason not in primary.reason:
+                        primary.reason = f"{primary.reason}; {reason}"
+                session.add(alarm)
+                session.flush()
+                shown = primary or alarm
+                note = reason
+                if at_startup:
+                    note += (
+                        f" — lapsed at {fmt_time(deadline.lapse_at)} while hvdesk was not running"
+                    )
+                self.audit(
+                    session,
+                    SYSTEM,
+                    EventKind.ALARM_RAISED,
+                    note,
+                    visit_id=visit_id,
+                    alarm_id=shown.id,
+                    at=now,
+                    data={
+                        "key": deadline.key,
+                        "kind": deadline.kind.value,
+                        "due_at": deadline.due_at.isoformat(),
+                        "lapse_at": deadline.lapse_at.isoformat() if deadline.lapse_at else None,
+                        "merged_into": primary.id if primary is not None else None,
+                        "at_startup": at_startup,
+                    },
+                )
+        except IntegrityError:
+            return None  # already raised: by us before a restart, or by another seat just now
+        return Raised(
+            alarm_id=alarm.id,
+            primary_id=shown.id,
+            visit_id=visit_id,
+            key=deadline.key,
+            reason=reason,
+            due_at=deadline.due_at,
+            lapse_at=deadline.lapse_at,
+            merged=primary is not None,
+            visit_label=visit_label,
+        )
+
+    def duress(self, actor: Actor, visit_id: int, note: str = "") -> Alarm:
+        """Staff said the code word, or the office pressed Duress: top alarm at the police step."""
+        errors = Collector()
+        text = errors.check("Note", optional_text, note) or ""
+        errors.raise_if_any()
+        now = self.clock.now()
+        with self.db.transaction() as session:
+            visit = session.get(Visit, visit_id)
+            if visit is None:
+                raise NotFound(f"No visit with id {visit_id}")
+            if not is_tracked(visit):
+                raise StateError(
+                    f"Visit {visit_id} is {visit.status.replace('_', ' ')}: duress is for a visit "
+                    "that is out now. If staff are in danger, ring 999 at once."
+                )
+            reason = "DURESS: staff need help now" + (f" ({text})" if text else "")
+            alarm = _open_real(session, visit_id)
+            if alarm is not None:
+                alarm.level = AlarmLevel.DURESS.value
+                alarm.step = esc.POLICE_STEP
+                alarm.step_started_at = now if alarm.acknowledged_at else None
+                alarm.reason = f"{reason}; {alarm.reason}"
+            else:
+                alarm = Alarm(
+                    visit_id=visit_id,
+                    deadline_key=deadline_key("duress", now),
+                    level=AlarmLevel.DURESS.value,
+                    reason=reason,
+                    due_at=now,
+                    raised_at=now,
+                    step=esc.POLICE_STEP,
+                )
+                session.add(alarm)
+                session.flush()
+            self.audit(session, actor, EventKind.DURESS, text, visit_id=visit_id, alarm_id=alarm.id)
+            self.audit(
+                session,
+                actor,
+                EventKind.ALARM_RAISED,
+                reason,
+                visit_id=visit_id,
+                alarm_id=alarm.id,
+                data={"key": alarm.deadline_key, "kind": "duress"},
+            )
+        return alarm
+
+    def start_drill(self, actor: Actor, visit_id: int, note: str = "") -> Alarm:
+        """A practice alarm to rehearse the ladder: labelled DRILL, kept out of the statistics."""
+        actor.require(*HANDLERS, action="start a drill")
+        errors = Collector()
+        text = errors.check("Note", optional_text, note) or ""
+        errors.raise_if_any()
+        now = self.clock.now()
+        with self.db.transaction() as session:
+            visit = session.get(Visit, visit_id)
+            if visit is None:
+                raise NotFound(f"No visit with id {visit_id}")
+            running = session.scalars(
+                select(Alarm).where(
+                    Alarm.visit_id == visit_id, Alarm.drill.is_(True), Alarm.resolved_at.is_(None)
+                )
+            ).first()
+            if running is not None:
+                raise StateError(
+                    f"A drill is already running on visit {visit_id} (alarm {running.id}); "
+                    "finish it before starting another"
+                )
+            alarm = Alarm(
+                visit_id=visit_id,
+                deadline_key=deadline_key("drill", now),
+                level=AlarmLevel.RED.value,
+                reason="DRILL: practice alarm — check-in overdue" + (f" ({text})" if text else ""),
+                due_at=now,
+                raised_at=now,
+                drill=True,
+                step=1,
+            )
+            session.add(alarm)
+            session.flush()
+            self.audit(
+                session,
+                actor,
+                EventKind.ALARM_RAISED,
+                "DRILL: practice alarm started" + (f": {text}" if text else ""),
+                visit_id=visit_id,
+                alarm_id=alarm.id,
+                data={"key": alarm.deadline_key, "kind": "drill", "drill": True},
+            )
+        return alarm
+
+    # --- handling ------------------------------------------------------------------------
+    def _take(self, session: Session, actor: Actor, alarm: Alarm, now: datetime) -> None:
+        before = alarm.acknowledged_by
+        alarm.acknowledged_by_id = actor.user_id
+        alarm.acknowledged_by = actor.name
+        alarm.acknowledged_at = now
+        if alarm.step_started_at is None:
+            alarm.step_started_at = now
+        note = f"{actor.name} is handling this"
+        if before and before != actor.name:
+            note += f" (taken over from {before})"
+        self.audit(
+            session,
+            actor,
+            EventKind.ALARM_ACKNOWLEDGED,
+            note,
+            visit_id=alarm.visit_id,
+            alarm_id=alarm.id,
+            data={"drill": alarm.drill, "previous": before},
+        )
+
+    def _open_for_handling(self, session: Session, alarm_id: int) -> Alarm:
+        alarm = _load_alarm(session, alarm_id)
+        if alarm.resolved_at is not None:
+            raise StateError(
+                f"Alarm {alarm_id} was already resolved by {alarm.resolved_by} at "
+                f"{fmt_time(alarm.resolved_at)}"
+            )
+        return alarm
+
+    def acknowledge(self, actor: Actor, alarm_id: int) -> Alarm:
+        """Take ownership: 'Sam is handling this' on every seat; the sound stops."""
+        actor.require(*HANDLERS, action="handle alarms")
+        with self.db.transaction() as session:
+            alarm = self._open_for_handling(session, alarm_id)
+            if alarm.acknowledged_by_id == actor.user_id and alarm.acknowledged_at is not None:
+                return alarm  # already theirs: nothing changes, nothing to record
+            self._take(session, actor, alarm, self.clock.now())
+        return alarm
+
+    def record_step(
+        self,
+        actor: Actor,
+        alarm_id: int,
+        step_number: int,
+        result: str,
+        note: str = "",
+        reference: str = "",
+    ) -> Alarm:
+        """Record what a ladder step found; move on, settle, or go straight to the police."""
+        actor.require(*HANDLERS, action="handle alarms")
+        errors = Collector()
+        text = errors.check("Note", optional_text, note) or ""
+        ref = (
+            errors.check("Police reference", lambda x, f: optional_text(x, f, 60), reference) or ""
+        )
+        try:
+            step = esc.step(step_number)
+        except ValueError as err:
+            errors.add("Step", str(err))
+            step = None
+        outcome = step.result(result) if step else None
+        if step is not None and outcome is None:
+            choices = ", ".join(r.label for r in step.results)
+            errors.add("Result", f"choose one of: {choices}")
+        errors.raise_if_any()
+        assert step is not None and outcome is not None
+        now = self.clock.now()
+        with self.db.transaction() as session:
+            alarm = self._open_for_handling(session, alarm_id)
+            if alarm.step != step.number:
+                raise StateError(
+                    f"This alarm is at step {alarm.step} now, not step {step.number}; someone may "
+                    "have recorded a result on another computer. The window has been refreshed."
+                )
+            if alarm.acknowledged_at is None:
+                self._take(session, actor, alarm, now)
+            contact = outcome.contact and not alarm.drill
+            self.audit(
+                session,
+                actor,
+                EventKind.ESCALATION_STEP,
+                f"Step {step.number} {step.title}: {outcome.label}"
+                + (f" — {text}" if text else ""),
+                visit_id=alarm.visit_id,
+                alarm_id=alarm.id,
+                data={
+                    "step": step.number,
+                    "result": outcome.key,
+                    "label": outcome.label,
+                    "contact": contact,
+                    "escalate": outcome.escalate,
+                    "reference": ref,
+                    "drill": alarm.drill,
+                },
+            )
+            if outcome.escalate:
+                alarm.level = AlarmLevel.DURESS.value
+            if ref:
+                alarm.police_reference = ref
+            if outcome.advance_to is not None:
+                alarm.step = outcome.advance_to
+                alarm.step_started_at = now
+        return alarm
+
+    def resolve(
+        self,
+        actor: Actor,
+        alarm_id: int,
+        resolution: str,
+        note: str = "",
+        police_reference: str = "",
+        new_return: datetime | None = None,
+    ) -> Alarm:
+        """Close the alarm with a structured result. Other open alarms of the visit close with it."""
+        actor.require(*HANDLERS, action="resolve alarms")
+        now = self.clock.now()
+        errors = Collector()
+        text = errors.check("Notes", optional_text, note) or ""
+        ref = (
+            errors.check("Police reference", lambda x, f: optional_text(x, f, 60), police_reference)
+            or ""
+        )
+        choices = [r for r in AlarmResolution]
+        if resolution not in {r.value for r in choices}:
+            errors.add(
+                "Resolution", "choose one of: " + "; ".join(RESOLUTION_LABELS[r] for r in choices)
+            )
+        if new_return is not None and new_return <= now:
+            errors.add(
+                "New expected return",
+                f"must be later than now ({fmt_time(now)}); enter when they expect to be back",
+            )
+        with self.db.read() as session:
+            current = _load_alarm(session, alarm_id)
+        if current.drill and resolution != AlarmResolution.DRILL:
+            errors.add("Resolution", "this is a DRILL: resolve it as 'Drill'")
+        if resolution == AlarmResolution.EMERGENCY and not (ref or current.police_reference):
+            errors.add(
+                "Police reference",
+                "enter the reference the police gave (e.g. 'log 123 of 24/11'); write "
+                "'not given' if they gave none",
+            )
+        errors.raise_if_any()
+        try:
+            with self.db.transaction() as session:
+                alarm = self._open_for_handling(session, alarm_id)
+                others = session.scalars(
+                    select(Alarm).where(
+                        Alarm.visit_id == alarm.visit_id,
+                        Alarm.resolved_at.is_(None),
+                        Alarm.drill.is_(alarm.drill),
+                        Alarm.id != alarm.id,
+                    )
+                ).all()
+                for row in (alarm, *others):
+                    row.resolved_at = now
+                    row.resolved_by = actor.name
+                    row.resolution = resolution
+                    row.resolution_note = (
+                        text if row is alarm else f"Resolved with alarm {alarm.id}"
+                    )
+                    if ref:
+                        row.police_reference = ref
+                self.audit(
+                    session,
+                    actor,
+                    EventKind.ALARM_RESOLVED,
+                    RESOLUTION_LABELS[resolution] + (f": {text}" if text else ""),
+                    visit_id=alarm.visit_id,
+                    alarm_id=alarm.id,
+                    data={
+                        "resolution": resolution,
+                        "contact": resolution in CONTACT_RESOLUTIONS and not alarm.drill,
+                        "police_reference": ref or alarm.police_reference,
+                        "drill": alarm.drill,
+                        "also_resolved": [o.id for o in others],
+                    },
+                )
+                if new_return is not None and not alarm.drill:
+                    visit = session.get(Visit, alarm.visit_id)
+                    assert visit is not None
+                    previous = visit.expected_return
+                    visit.expected_return = new_return
+                    visit.updated_at = now
+                    self.audit(
+                        session,
+                        actor,
+                        EventKind.RUNNING_LATE,
+                        f"New expected return {fmt_time(new_return)} (given when resolving the alarm)",
+                        visit_id=visit.id,
+                        data={
+                            "new_return": new_return.isoformat(),
+                            "previous": previous.isoformat(),
+                        },
+                    )
+        except StaleDataError:
+            raise _stale() from None
+        return alarm
+
+    # --- reading -------------------------------------------------------------------------
+    def open_alarms(self) -> list[Alarm]:
+        with self.db.read() as session:
+            return list(
+                session.scalars(
+                    select(Alarm).where(Alarm.resolved_at.is_(None)).order_by(Alarm.raised_at)
+                )
+            )
+
+    def get(self, alarm_id: int) -> Alarm:
+        with self.db.read() as session:
+            return _load_alarm(session, alarm_id)
+
+    def details(self, alarm_ids: list[int] | None = None) -> list[AlarmDetail]:
+        """Everything the alarm windows show, for the given alarms (default: every open one)."""
+        policy = self.policy()
+        school_phone = display_phone(
+            SettingsService(self.db, self.clock).school().get("phone", "") or ""
+        )
+        with self.db.read() as session:
+            stmt = select(Alarm).order_by(Alarm.raised_at, Alarm.id)
+            if alarm_ids is None:
+                stmt = stmt.where(Alarm.resolved_at.is_(None))
+            else:
+                stmt = stmt.where(Alarm.id.in_(alarm_ids))
+            alarms = list(session.scalars(stmt))
+            if not alarms:
+                return []
+            visit_ids = {a.visit_id for a in alarms}
+            visits = {
+                v.id: v
+                for v in session.scalars(
+                    select(Visit)
+                    .where(Visit.id.in_(visit_ids))
+                    .options(
+                        joinedload(Visit.household).selectinload(Household.risks),
+                        joinedload(Visit.pupil),
+                        joinedload(Visit.lead_staff),
+                        joinedload(Visit.companion_staff),
+                        joinedload(Visit.vehicle_staff),
+                    )
+                ).unique()
+            }
+            events = list(
+                session.scalars(
+                    select(Event).where(Event.visit_id.in_(visit_ids)).order_by(Event.at, Event.id)
+                )
+            )
+            approvers = [
+                Contact(
+                    u.display_name,
+                    u.approver_title or policy.approver_title,
+                    display_phone(staff.mobile) if staff is not None else "",
+                )
+                for u, staff in session.execute(
+                    select(UserAccount, Staff)
+                    .outerjoin(Staff, Staff.id == UserAccount.staff_id)
+                    .where(UserAccount.role == Role.APPROVER.value, UserAccount.active.is_(True))
+                    .order_by(UserAccount.display_name)
+                )
+            ]
+        out = []
+        for alarm in alarms:
+            visit_events = [e for e in events if e.visit_id == alarm.visit_id]
+            contacts = [e for e in visit_events if is_contact(e)]
+            out.append(
+                AlarmDetail(
+                    alarm=alarm,
+                    visit=visits[alarm.visit_id],
+                    policy=policy,
+                    last_contact=contacts[-1] if contacts else None,
+                    steps=[
+                        e
+                        for e in visit_events
+                        if e.alarm_id == alarm.id and e.kind == EventKind.ESCALATION_STEP
+                    ],
+                    approvers=approvers,
+                    school_phone=school_phone,
+                    merged_reasons=[
+                        e.note.split(" — ")[0]
+                        for e in visit_events
+                        if e.alarm_id == alarm.id
+                        and e.kind == EventKind.ALARM_RAISED
+                        and (e.data or {}).get("merged_into") == alarm.id
+                    ],
+                )
+            )
+        return out
+
+    def detail(self, alarm_id: int) -> AlarmDetail:
+        found = self.details([alarm_id])
+        if not found:
+            raise NotFound(f"No alarm with id {alarm_id}")
+        return found[0]
+
+    def stats(self, start: datetime | None = None, end: datetime | None = None) -> AlarmStats:
+        """Alarm figures for reports. Drills (and lapses folded into another alarm) are left out."""
+        end = end or self.clock.now()
+        start = start or end - timedelta(days=365)
+        with self.db.read() as session:
+            rows = list(
+                session.scalars(
+                    select(Alarm).where(Alarm.raised_at >= start, Alarm.raised_at <= end)
+                )
+            )
+        drills = [a for a in rows if a.drill or a.resolution == AlarmResolution.DRILL]
+        real = [a for a in rows if a not in drills and a.resolution != MERGED]
+        by_resolution: dict[str, int] = {}
+        for a in real:
+            if a.resolved_at is not None:
+                by_resolution[a.resolution] = by_resolution.get(a.resolution, 0) + 1
+        ack = [(a.acknowledged_at - a.raised_at).total_seconds() for a in real if a.acknowledged_at]
+        res = [(a.resolved_at - a.raised_at).total_seconds() for a in real if a.resolved_at]
+        return AlarmStats(
+            total=len(real),
+            by_resolution=by_resolution,
+            open=sum(a.resolved_at is None for a in real),
+            median_to_acknowledge_s=statistics.median(ack) if ack else None,
+            median_to_resolve_s=statistics.median(res) if res else None,
+            drills=len(drills),
+        )

@@ -1,0 +1,500 @@
+"""The live tracker: one-click actions on a visit that is out, the board of who is out, and alarms.
+
+Each action is one transaction that changes the visit and writes its Event with the user and time.
+The board and the alarms are always derived from the database (visits, their events, their alarms)
+by the pure rules in hvdesk.rules.deadlines, so they can be rebuilt at any moment: at start-up,
+after a sleep, on another seat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from hvdesk.clock import fmt_time
+from hvdesk.errors import Collector, NotFound, StateError
+from hvdesk.events import EventKind
+from hvdesk.models import Alarm, CancelReason, Event, Household, Visit, VisitStatus
+from hvdesk.policy import PolicySettings
+from hvdesk.rules import deadlines as dl
+from hvdesk.rules.validation import optional_text
+from hvdesk.services.alarms import AlarmService, Raised
+from hvdesk.services.base import Actor, Service
+from hvdesk.services.cancellation import CancellationService
+from hvdesk.services.settings import SettingsService
+
+# Events the deadlines are derived from.
+TRACKED_KINDS = (
+    EventKind.DEPARTED,
+    EventKind.ARRIVED,
+    EventKind.CHECKED_IN,
+    EventKind.OFFICE_CALL,
+    EventKind.LEFT_PROPERTY,
+    EventKind.RETURNED,
+    EventKind.RUNNING_LATE,
+    EventKind.PARENT_NOT_PRESENT,
+    EventKind.ESCALATION_STEP,
+    EventKind.ALARM_RESOLVED,
+    EventKind.DURESS,
+)
+MAX_LATE = timedelta(hours=12)
+
+
+def _tracked_clause():  # type: ignore[no-untyped-def]
+    return or_(
+        Visit.status.in_(dl.ACTIVE),
+        and_(
+            Visit.status == VisitStatus.CANCELLED.value,
+            Visit.departed_at.is_not(None),
+            Visit.returned_at.is_(None),
+        ),
+    )
+
+
+def _options():  # type: ignore[no-untyped-def]
+    return (
+        joinedload(Visit.household).selectinload(Household.risks),
+        joinedload(Visit.pupil),
+        joinedload(Visit.lead_staff),
+        joinedload(Visit.companion_staff),
+        joinedload(Visit.vehicle_staff),
+    )
+
+
+def visit_label(visit: Visit) -> str:
+    return f"{visit.household.name}, {visit.household.one_line_address} ({visit.staff_names})"
+
+
+@dataclass
+class BoardRow:
+    visit: Visit
+    state: dl.TrackState
+    events: list[Event] = field(default_factory=list)
+    open_alarm_ids: list[int] = field(default_factory=list)
+    drill_alarm_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Board:
+    """Every visit out now with its deadlines, most urgent first (as of `now`)."""
+
+    now: datetime
+    policy: PolicySettings
+    rows: list[BoardRow]
+
+    def sort(self, now: datetime) -> None:
+        self.rows.sort(key=lambda r: r.state.urgency(now))
+
+    def counts(self, now: datetime) -> dict[dl.Level, int]:
+        counts = dict.fromkeys(dl.Level, 0)
+        for row in self.rows:
+            counts[row.state.level(now)] += 1
+        return counts
+
+    def next_alarm_at(self, now: datetime) -> datetime | None:
+        return min(
+            (t for r in self.rows if (t := r.state.next_lapse(now)) is not None), default=None
+        )
+
+    def wakeups(self, now: datetime) -> dict[str, datetime]:
+        """When each visit next changes level or lapses: one scheduler job per visit."""
+        return {
+            f"visit:{r.visit.id}": t
+            for r in self.rows
+            if (t := r.state.next_change(now)) is not None
+        }
+
+    def row(self, visit_id: int) -> BoardRow | None:
+        return next((r for r in self.rows if r.visit.id == visit_id), None)
+
+
+@dataclass
+class StartupReport:
+    """What the tracker found when it started: lapses raised now, alarms still open."""
+
+    now: datetime
+    raised: list[Raised]
+    open_alarms: list[Alarm]
+    out_count: int
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"{r.visit_label}: {r.reason}, lapsed at {fmt_time(r.lapse_at)}" for r in self.raised
+        ]
+        earlier = {r.primary_id for r in self.raised}
+        lines += [
+            f"Still open from before: alarm {a.id} ({a.reason}), raised {fmt_time(a.raised_at)}"
+            for a in self.open_alarms
+            if a.id not in earlier
+        ]
+        return lines
+
+
+class TrackerService(Service):
+    def policy(self) -> PolicySettings:
+        return SettingsService(self.db, self.clock).policy()
+
+    @property
+    def alarms(self) -> AlarmService:
+        return AlarmService(self.db, self.clock)
+
+    # --- the board -----------------------------------------------------------------------
+    def board(self, now: datetime | None = None, policy: PolicySettings | None = None) -> Board:
+        now = now or self.clock.now()
+        policy = policy or self.policy()
+        with self.db.read() as session:
+            visits = list(
+                session.scalars(
+                    select(Visit).where(_tracked_clause()).options(*_options())
+                ).unique()
+            )
+            ids = [v.id for v in visits]
+            events: dict[int, list[Event]] = {i: [] for i in ids}
+            alarms: dict[int, list[Alarm]] = {i: [] for i in ids}
+            if ids:
+                for event in session.scalars(
+                    select(Event)
+                    .where(
+                        Event.visit_id.in_(ids), Event.kind.in_([k.value for k in TRACKED_KINDS])
+                    )
+                    .order_by(Event.at, Event.id)
+                ):
+                    events[event.visit_id].append(event)  # type: ignore[index]
+                for alarm in session.scalars(select(Alarm).where(Alarm.visit_id.in_(ids))):
+                    alarms[alarm.visit_id].append(alarm)
+        rows = [
+            BoardRow(
+                visit=v,
+                state=dl.track(v, events[v.id], policy, alarms[v.id]),
+                events=events[v.id],
+                open_alarm_ids=[
+                    a.id for a in alarms[v.id] if a.resolved_at is None and not a.drill
+                ],
+                drill_alarm_ids=[a.id for a in alarms[v.id] if a.resolved_at is None and a.drill],
+            )
+            for v in visits
+        ]
+        board = Board(now=now, policy=policy, rows=rows)
+        board.sort(now)
+        return board
+
+    def raise_due_alarms(
+        self, now: datetime | None = None, *, at_startup: bool = False
+    ) -> list[Raised]:
+        """Raise an alarm for every lapsed deadline not raised before. Safe to call any time.
+
+        Idempotent: each lapse is one Alarm row (unique visit + deadline key), so calling this
+        twice, after a restart, or on two seats at once raises it exactly once.
+        """
+        now = now or self.clock.now()
+        return self._raise(self.board(now), now, at_startup=at_startup)
+
+    def check(self, now: datetime | None = None) -> tuple[list[Raised], Board]:
+        """Raise what lapsed and return the board as it now stands (one load when all is well)."""
+        now = now or self.clock.now()
+        board = self.board(now)
+        raised = self._raise(board, now, at_startup=False)
+        if raised:
+            board = self.board(now, board.policy)
+        return raised, board
+
+    def _raise(self, board: Board, now: datetime, *, at_startup: bool) -> list[Raised]:
+        service = self.alarms
+        raised: list[Raised] = []
+        for row in board.rows:
+            for deadline in row.state.lapsed(now):
+                result = service.raise_lapse(
+                    row.visit.id,
+                    deadline,
+                    at_startup=at_startup,
+                    now=now,
+                    visit_label=visit_label(row.visit),
+                )
+                if result is not None:
+                    raised.append(result)
+        return raised
+
+    def startup(self, now: datetime | None = None) -> StartupReport:
+        """Rebuild from the database: raise at once whatever lapsed while hvdesk was not running."""
+        now = now or self.clock.now()
+        raised = self.raise_due_alarms(now, at_startup=True)
+        board_count = len(self.board(now).rows)
+        return StartupReport(
+            now=now,
+            raised=raised,
+            open_alarms=self.alarms.open_alarms(),
+            out_count=board_count,
+        )
+
+    def change_token(self) -> int:
+        """Grows whenever anything is recorded on any seat (every change writes an Event)."""
+        with self.db.read() as session:
+            return int(session.scalar(select(func.max(Event.id))) or 0)
+
+    # --- one-click actions ---------------------------------------------------------------
+    def _act(
+        self,
+        actor: Actor,
+        visit_id: int,
+        kind: EventKind,
+        check: Callable[[Visit, Session], None],
+        change: Callable[[Visit, datetime], None] | None = None,
+        note: str = "",
+        data: dict[str, object] | None = None,
+    ) -> Visit:
+        try:
+            with self.db.transaction() as session:
+                visit = session.get(Visit, visit_id)
+                if visit is None:
+                    raise NotFound(f"No visit with id {visit_id}")
+                check(visit, session)
+                now = self.clock.now()
+                if change is not None:
+                    change(visit, now)
+                    visit.updated_at = now
+                self.audit(session, actor, kind, note, visit_id=visit.id, at=now, data=data or {})
+        except StaleDataError:
+            raise StateError(
+                f"Someone else changed visit {visit_id} at the same moment; the screen has been "
+                "refreshed. Check it and try again."
+            ) from None
+        return visit
+
+    @staticmethod
+    def _note(note: str) -> str:
+        errors = Collector()
+        text = errors.check("Note", optional_text, note) or ""
+        errors.raise_if_any()
+        return text
+
+    @staticmethod
+    def _must_be_out(action: str) -> Callable[[Visit, Session], None]:
+        def check(visit: Visit, _s: Session) -> None:
+            if not dl.is_tracked(visit):
+                raise StateError(
+                    f"Visit {visit.id} is {_status(visit)}: {action} is only for a visit that is out"
+                )
+
+        return check
+
+    def depart(self, actor: Actor, visit_id: int, note: str = "") -> Visit:
+        """They have left school. Only an approved visit can depart (issue 3)."""
+        text = self._note(note)
+
+        def check(visit: Visit, _s: Session) -> None:
+            if visit.status == VisitStatus.APPROVED:
+                return
+            if visit.departed_at is not None:
+                raise StateError(
+                    f"Visit {visit.id} already departed at {fmt_time(visit.departed_at)}"
+                )
+            policy = self.policy()
+            raise StateError(
+                f"Visit {visit.id} is {_status(visit)}: a visit cannot depart unapproved. "
+                f"Ask the {policy.approver_title.lower()} to approve it first."
+            )
+
+        def change(visit: Visit, now: datetime) -> None:
+            visit.status = VisitStatus.OUT.value
+            visit.departed_at = now
+
+        return self._act(actor, visit_id, EventKind.DEPARTED, check, change, text)
+
+    def arrive(self, actor: Actor, visit_id: int, note: str = "") -> Visit:
+        """The call on arrival, before going in (counts as a check-in)."""
+        text = self._note(note)
+
+        def check(visit: Visit, _s: Session) -> None:
+            if visit.status != VisitStatus.OUT:
+                when = f" at {fmt_time(visit.arrived_at)}" if visit.arrived_at else ""
+                raise StateError(
+                    f"Visit {visit.id} is {_status(visit)}{when}: 'arrived' is for a visit on its "
+                    "way there"
+                )
+
+        def change(visit: Visit, now: datetime) -> None:
+            visit.status = VisitStatus.ON_SITE.value
+            visit.arrived_at = now
+
+        return self._act(actor, visit_id, EventKind.ARRIVED, check, change, text or "Arrived")
+
+    def check_in(
+        self, actor: Actor, visit_id: int, note: str = "", *, parent_arrived: bool = False
+    ) -> Visit:
+        """They phoned: all is well. Restarts the check-in interval."""
+        text = self._note(note) or ("Parent arrived" if parent_arrived else "Checked in: all fine")
+        return self._act(
+            actor,
+            visit_id,
+            EventKind.CHECKED_IN,
+            self._must_be_out("a check-in"),
+            note=text,
+            data={"parent_arrived": parent_arrived} if parent_arrived else {},
+        )
+
+    def office_call(self, actor: Actor, visit_id: int, answered: bool, note: str = "") -> Visit:
+        """The office rang the worker (Harborne: 10 minutes into the visit)."""
+        text = self._note(note) or ("Answered: all fine" if answered else "No answer")
+        return self._act(
+            actor,
+            visit_id,
+            EventKind.OFFICE_CALL,
+            self._must_be_out("an office call"),
+            note=text,
+            data={"answered": bool(answered)},
+        )
+
+    def left_property(self, actor: Actor, visit_id: int, note: str = "") -> Visit:
+        """The call after leaving the property (counts as a check-in)."""
+        text = self._note(note)
+
+        def check(visit: Visit, _s: Session) -> None:
+            if visit.status not in (VisitStatus.OUT, VisitStatus.ON_SITE):
+                raise StateError(
+                    f"Visit {visit.id} is {_status(visit)}: 'left the property' is for a visit "
+                    "on its way there or on site"
+                )
+
+        def change(visit: Visit, now: datetime) -> None:
+            visit.status = VisitStatus.LEFT_PROPERTY.value
+            visit.left_at = now
+
+        return self._act(
+            actor, visit_id, EventKind.LEFT_PROPERTY, check, change, text or "Left the property"
+        )
+
+    def returned(self, actor: Actor, visit_id: int, note: str = "") -> Visit:
+        """Back at school: confirmation of return (Hampton). Ends the tracking of the visit."""
+        text = self._note(note)
+
+        def check(visit: Visit, _s: Session) -> None:
+            if not dl.is_tracked(visit):
+                when = f" at {fmt_time(visit.returned_at)}" if visit.returned_at else ""
+                raise StateError(
+                    f"Visit {visit.id} is {_status(visit)}{when}: only a visit that is out can "
+                    "return"
+                )
+
+        def change(visit: Visit, now: datetime) -> None:
+            if visit.status != VisitStatus.CANCELLED:
+                visit.status = VisitStatus.RETURNED.value
+            visit.returned_at = now
+
+        return self._act(
+            actor, visit_id, EventKind.RETURNED, check, change, text or "Back at school"
+        )
+
+    def running_late(
+        self, actor: Actor, visit_id: int, new_return: datetime | None, note: str = ""
+    ) -> Visit:
+        """Staff phoned to say they will be late: the new expected return moves the deadline."""
+        errors = Collector()
+        text = errors.check("Note", optional_text, note) or ""
+        now = self.clock.now()
+        if new_return is None:
+            errors.add("New expected return", "is required; enter when they expect to be back")
+        elif new_return.tzinfo is None:
+            raise ValueError("new_return must be an aware datetime")
+        elif new_return <= now:
+            errors.add(
+                "New expected return",
+                f"must be later than now ({fmt_time(now)}); enter when they expect to be back",
+            )
+        elif new_return - now > MAX_LATE:
+            errors.add(
+                "New expected return",
+                f"is more than {int(MAX_LATE.total_seconds() // 3600)} hours away; check the time "
+                "and the date",
+            )
+        errors.raise_if_any()
+        assert new_return is not None
+        data: dict[str, object] = {"new_return": new_return.isoformat()}
+
+        def change(visit: Visit, _now: datetime) -> None:
+            data["previous"] = visit.expected_return.isoformat()
+            visit.expected_return = new_return
+
+        return self._act(
+            actor,
+            visit_id,
+            EventKind.RUNNING_LATE,
+            self._must_be_out("running late"),
+            change,
+            f"New expected return {fmt_time(new_return)}" + (f": {text}" if text else ""),
+            data=data,
+        )
+
+    def parent_not_present(
+        self, actor: Actor, visit_id: int, late_notice: bool = False, note: str = ""
+    ) -> Visit:
+        """Parents not there at the arranged time: the wait starts (10/20/30 min by policy)."""
+        text = self._note(note)
+        policy = self.policy()
+        minutes = dl.parent_wait_minutes(late_notice, policy)
+
+        def check(visit: Visit, session: Session) -> None:
+            if visit.status not in (VisitStatus.OUT, VisitStatus.ON_SITE):
+                raise StateError(
+                    f"Visit {visit.id} is {_status(visit)}: 'parent not present' is for a visit "
+                    "at the address"
+                )
+            events = list(
+                session.scalars(
+                    select(Event).where(
+                        Event.visit_id == visit.id, Event.kind.in_([k.value for k in TRACKED_KINDS])
+                    )
+                )
+            )
+            state = dl.track(visit, events, policy)
+            if state.parent_wait_until is not None:
+                raise StateError(
+                    f"Already waiting for the parents of visit {visit.id} until "
+                    f"{fmt_time(state.parent_wait_until)}"
+                )
+
+        def change(visit: Visit, now: datetime) -> None:
+            if visit.status == VisitStatus.OUT:
+                visit.status = VisitStatus.ON_SITE.value  # they are at the door
+                visit.arrived_at = now
+
+        return self._act(
+            actor,
+            visit_id,
+            EventKind.PARENT_NOT_PRESENT,
+            check,
+            change,
+            (
+                f"Parents said they are running late; wait {minutes} min"
+                if late_notice
+                else f"Parents not present; wait {minutes} min"
+            )
+            + (f": {text}" if text else ""),
+            data={"late_notice": bool(late_notice), "wait_min": minutes},
+        )
+
+    def cancel_parent_not_present(self, actor: Actor, visit_id: int, note: str = "") -> Visit:
+        """After the wait: cancel as 'parent not present'. They stay tracked until back at school."""
+        text = self._note(note)
+        board = self.board()
+        row = board.row(visit_id)
+        if not text and row is not None and row.state.parent_wait_until is not None:
+            absent = next(
+                (e for e in reversed(row.events) if e.kind == EventKind.PARENT_NOT_PRESENT), None
+            )
+            minutes = (absent.data or {}).get("wait_min") if absent else None
+            text = f"Waited {minutes} min; parents not present" if minutes else ""
+        return CancellationService(self.db, self.clock).cancel(
+            actor, visit_id, CancelReason.PARENT_NOT_PRESENT.value, text or "Parents not present"
+        )
+
+    def duress(self, actor: Actor, visit_id: int, note: str = "") -> Alarm:
+        return self.alarms.duress(actor, visit_id, note)
+
+
+def _status(visit: Visit) -> str:
+    return visit.status.replace("_", " ")
