@@ -27,4 +27,7 @@ def _installers():  # type: ignore[no-untyped-def]
     from ui import print_actions
 
     installers.append(print_actions.install)
+    from ui.panels import approvals
+
+    installers.append(approvals.install)
     return installers

@@ -35,7 +35,7 @@ class Severity(StrEnum):
 
 
 SEVERITY_BADGES = {
-    Severity.BLOCK: "⛔ Blocked",
+    Severity.BLOCK: "✖ Blocked",
     Severity.DECISION: "◆ Decision needed",
     Severity.STRONG_WARNING: "⚠ Strong warning",
     Severity.WARNING: "⚠ Warning",
@@ -126,6 +126,8 @@ class ApprovalCheck:
                 SEVERITY_BADGES[Severity.BLOCK] + ": " + ", ".join(f.title for f in self.blocking)
             )
         rest = self.decisions + self.warnings
+        if any(f.severity is Severity.STRONG_WARNING for f in rest):
+            return "‼ " + ", ".join(f.title for f in rest)
         if rest:
             return "⚠ " + ", ".join(f.title for f in rest)
         return "✓ No warnings"

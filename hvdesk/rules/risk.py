@@ -337,8 +337,12 @@ def warnings(form: AssessmentForm) -> list[str]:
         )
     unticked = [q for k, q in PERSONAL_SAFETY_CHECKLIST.items() if not form.checklist.get(k)]
     if unticked:
+        shown = " ".join(unticked[:3]) + (
+            f" and {len(unticked) - 3} more" if len(unticked) > 3 else ""
+        )
         found.append(
-            f"Personal safety checklist: {len(unticked)} not yet confirmed: " + " ".join(unticked)
+            f"Personal safety checklist: {len(unticked)} of {len(PERSONAL_SAFETY_CHECKLIST)} "
+            f"not yet confirmed: {shown}"
         )
     for key, answer in form.known_risks.items():
         if answer.present and key == RiskKind.ANIMALS.value:

@@ -105,7 +105,7 @@ class ReviewItem:
     def risk_text(self) -> str:
         if self.assessment is None or self.summary is None:
             return "✗ Not assessed" if self.assessment is None else "✎ Draft"
-        icon = {"low": "●", "medium": "▲", "high": "⛔"}[self.summary.level.value]
+        icon = {"low": "●", "medium": "▲", "high": "✖"}[self.summary.level.value]
         blocked = " (do not visit)" if self.summary.blocked else ""
         return f"{icon} {self.summary.level.value.capitalize()}{blocked}"
 

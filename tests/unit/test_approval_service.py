@@ -142,7 +142,7 @@ def test_blocked_visit_cannot_be_approved_and_says_why(
     assess(demo_db, clock, office, vid, yes="aggression_intoxication")
     svc.submit(office, vid)
     [item] = [i for i in svc.pending() if i.visit.id == vid]
-    assert item.check.headline.startswith("⛔ Blocked: risk: do not visit")
+    assert item.check.headline.startswith("✖ Blocked: risk: do not visit")
     assert "do not visit" in item.risk_text
     with pytest.raises(StateError, match="intoxication") as caught:
         svc.approve(approver, vid, "Go ahead")

@@ -248,6 +248,7 @@ def test_evening_visit_is_a_strong_warning():
         NOW,
     )
     assert codes(check, Severity.STRONG_WARNING) == ["evening"]
+    assert check.headline == "‼ evening, out of hours"
     assert "strongly recommended" in check.findings[0].reason  # worst first
     assert check.can_approve
 
@@ -303,4 +304,4 @@ def test_findings_sorted_worst_first_and_headline():
     check = check_visit(facts([person("Ann")], start=evening), HARBORNE, NOW)
     severities = [f.severity for f in check.findings]
     assert severities == sorted(severities, key=list(Severity).index)
-    assert check.headline.startswith("⛔ Blocked:")
+    assert check.headline.startswith("✖ Blocked:")

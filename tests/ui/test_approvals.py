@@ -1,0 +1,241 @@
+"""The Approval screen: the right role approves, the wrong role is refused, checks explain
+themselves, one click opens the full assessment; lone working and the audited safe-word reveal."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from hvdesk.models import Event, LoneWorkingAssessment, UserAccount, VisitStatus
+from hvdesk.services.base import Actor
+from ui.models.table import ObjectRole
+
+pytestmark = pytest.mark.ui
+
+
+def actor_for(services, username: str) -> Actor:
+    with services.db.read() as s:
+        user = s.scalar(select(UserAccount).where(UserAccount.username == username))
+    return Actor(user.id, user.display_name, user.role)
+
+
+@pytest.fixture
+def head_window(qtbot, services, answers):
+    from ui.app import build_window
+
+    win = build_window(services, actor_for(services, "head"))
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+
+
+def queue_of(window):
+    window.show_panel("Approval")
+    return window.approval_feature.panel
+
+
+def select_where(panel, predicate):
+    for row in range(panel.proxy.rowCount()):
+        item = panel.proxy.index(row, 0).data(ObjectRole)
+        if predicate(item):
+            panel.table.selectRow(row)
+            return item
+    raise AssertionError("no such visit in the queue")
+
+
+def events(services, kind, visit_id):
+    with services.db.read() as s:
+        return list(s.scalars(select(Event).where(Event.kind == kind, Event.visit_id == visit_id)))
+
+
+def test_approval_screen_sits_after_visits_and_lists_the_queue(window, qtmodeltester):
+    names = [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert names.index("Approval") == names.index("Visits") + 1
+    panel = queue_of(window)
+    pending = window.services.visits.with_status(VisitStatus.AWAITING_APPROVAL)
+    assert panel.model.rowCount() == len(pending)
+    assert panel.title.text().startswith(f"AWAITING APPROVAL ({len(pending)})")
+    qtmodeltester.check(panel.model)
+    headers = [panel.model.headerData(c, Qt.Orientation.Horizontal) for c in range(6)]
+    assert headers == ["When", "Household", "Checks", "Risk", "Staff", "Purpose"]
+
+
+def test_approver_approves_a_lone_visit_with_decision_and_note(head_window, services, qtbot):
+    panel = queue_of(head_window)
+    item = select_where(panel, lambda i: i.check.needs_lone_decision)
+    assert panel.lone_decision.isVisible() and panel.approve_button.isEnabled()
+    assert "Decision needed" in panel.detail.toPlainText()
+    assert "Reason for a lone visit" in panel.detail.toPlainText()
+    panel.approve_button.click()
+    assert panel.banner.isVisible() and "Not decided yet" in panel.banner.text()
+    assert "Lone visit decision" in panel.banner.text() and "Note" in panel.banner.text()
+    assert services.visits.get(item.visit.id).status == VisitStatus.AWAITING_APPROVAL
+    panel.lone_decision.setChecked(True)
+    qtbot.keyClicks(panel.note, "Doorstep drop-off only; phone in on leaving")
+    with qtbot.waitSignal(panel.changed):
+        panel.approve_button.click()
+    visit = services.visits.get(item.visit.id)
+    assert visit.status == VisitStatus.APPROVED and visit.approval_note.startswith("Doorstep")
+    assert panel.result.text().startswith("✓ Approved: ")
+    assert all(i.visit.id != item.visit.id for i in panel.model.rows())
+    [ev] = events(services, "approved", item.visit.id)
+    assert ev.user_name == "Linda Francis" and ev.data["lone_visit_decision"] is True
+
+
+def test_office_sees_the_queue_read_only_and_is_refused(window, services, answers):
+    panel = queue_of(window)
+    assert "Read only: only an approver (Headteacher)" in panel.role_label.text()
+    item = select_where(panel, lambda i: not i.check.findings)
+    assert not panel.decision.isEnabled() and not panel.approve_button.isEnabled()
+    assert panel.open_button.isEnabled()  # reading the assessment is fine
+    panel.approve_selected()  # even if the button were pressed, the service refuses
+    title, text, kind = answers["told"][-1]
+    assert title == "Not decided" and "approver role" in text and kind == "warning"
+    assert services.visits.get(item.visit.id).status == VisitStatus.AWAITING_APPROVAL
+    assert events(services, "approved", item.visit.id) == []
+
+
+def test_blocked_visit_explains_itself_and_cannot_be_approved(
+    head_window, services, make_visit, answers
+):
+    staff = {s.name: s for s in services.staff.list()}
+    vid = make_visit(
+        household_id=3,
+        lead_id=staff["Jasmin Patel"].id,
+        companion_id=staff["Bethan Smith"].id,  # DBS lapsed
+        status=VisitStatus.AWAITING_APPROVAL.value,
+    )
+    panel = queue_of(head_window)
+    panel.refresh()
+    item = select_where(panel, lambda i: i.visit.id == vid)
+    assert item.check.headline.startswith("✖ Blocked:")
+    text = panel.detail.toPlainText()
+    assert "No risk assessment" in text and "Bethan Smith's DBS check" in text
+    assert text.count("Fix:") >= 2
+    assert not panel.approve_button.isEnabled() and panel.reject_button.isEnabled()
+    assert "Cannot be approved until the facts change" in panel.decision_hint.text()
+    assert not panel.open_button.isEnabled()
+
+
+def test_reject_needs_a_note_and_is_confirmed(head_window, services, qtbot, answers):
+    panel = queue_of(head_window)
+    item = select_where(panel, lambda i: not i.check.findings)
+    panel.reject_button.click()
+    assert "say why" in panel.banner.text()
+    qtbot.keyClicks(panel.note, "Meet in school on Friday instead")
+    answers["reply"][0] = False
+    panel.reject_button.click()
+    assert answers["asked"][-1][0] == "Reject visit"
+    assert services.visits.get(item.visit.id).status == VisitStatus.AWAITING_APPROVAL
+    answers["reply"][0] = True
+    select_where(panel, lambda i: i.visit.id == item.visit.id)
+    qtbot.keyClicks(panel.note, "Meet in school on Friday instead")
+    panel.reject_button.click()
+    visit = services.visits.get(item.visit.id)
+    assert visit.status == VisitStatus.REJECTED and visit.approval_note.startswith("Meet in school")
+
+
+def test_one_click_opens_the_full_assessment(head_window, services):
+    panel = queue_of(head_window)
+    item = select_where(panel, lambda i: i.assessment is not None)
+    panel.open_button.click()
+    viewer = head_window.approval_feature.viewer
+    assert viewer is not None and viewer.isVisible()
+    text = viewer.browser.toPlainText()
+    for words in ("1 Information gathered", "3 When not to visit", "4 Hazards", "Driving"):
+        assert words in text
+    assert item.visit.household.name in viewer.windowTitle()
+    viewer.close()
+
+
+def test_approve_reject_action_from_a_visit_opens_it_in_the_queue(head_window, services):
+    pending = services.visits.with_status(VisitStatus.AWAITING_APPROVAL)[-1]
+    visit = services.visits.get(pending.id)
+    labels = [a.label for a in head_window.visit_actions.for_visit(visit)]
+    assert "Approve / reject…" in labels and "Risk assessment…" in labels
+    action = next(
+        a for a in head_window.visit_actions.for_visit(visit) if a.label == "Approve / reject…"
+    )
+    action.run(visit, head_window)
+    panel = head_window.approval_feature.panel
+    assert head_window.stack.currentWidget() is panel
+    assert panel.selected().visit.id == visit.id
+    done = services.visits.with_status(VisitStatus.COMPLETED)[0]
+    labels = [a.label for a in head_window.visit_actions.for_visit(services.visits.get(done.id))]
+    assert "View risk assessment" in labels and "Risk assessment…" not in labels
+
+
+def test_lone_working_from_staff_screen_and_audited_reveal(window, services, qtbot, answers):
+    window.show_panel("Staff")
+    staff_panel = window.staff
+    button = next(b for b in staff_panel._feature_buttons if b.text() == "Lone working…")
+    for row in range(staff_panel.proxy.rowCount()):
+        if staff_panel.proxy.index(row, 0).data(ObjectRole).name == "Jasmin Patel":
+            staff_panel.table.selectRow(row)
+    button.click()
+    dialog = window.approval_feature.lone_dialog
+    assert dialog is not None and dialog.isVisible()
+    chosen = dialog.selected()
+    assert chosen.staff_name == "Jasmin Patel" and chosen.is_current
+    table_text = [
+        dialog.model.index(r, c).data() for r in range(dialog.model.rowCount()) for c in range(6)
+    ]
+    assert "•••••• hidden" in table_text
+    with services.db.read() as s:
+        word = s.scalars(
+            select(LoneWorkingAssessment.safe_word).where(
+                LoneWorkingAssessment.staff_id == chosen.staff_id
+            )
+        ).one()
+    assert all(word not in str(t) for t in table_text)
+    assert dialog.reveal_button.isEnabled()
+    dialog.reveal_selected()
+    assert "recorded in the audit trail" in answers["asked"][-1][1]
+    title, text, _kind = answers["told"][-1]
+    assert title == "Safe word for Jasmin Patel" and word in text
+    with services.db.read() as s:
+        [ev] = s.scalars(select(Event).where(Event.kind == "safe_word_revealed")).all()
+    assert ev.user_name == "Sam Office" and word not in ev.note
+    dialog.close()
+
+
+def test_signing_a_lone_working_assessment_in_the_dialog(window, services, qtbot, answers):
+    dialog = window.approval_feature.open_lone_working()
+    zoe = next(r for r, s in enumerate(dialog.model.rows()) if s.state == "none")
+    dialog.table.selectRow(zoe)
+    assert not dialog.reveal_button.isEnabled()  # nothing to reveal
+    from ui.lone_working_dialog import SignLoneWorkingDialog
+
+    status = dialog.selected()
+    sign = SignLoneWorkingDialog(
+        dialog.service, window.actor, status, "07700 900901", services.clock.now().date(), dialog
+    )
+    qtbot.addWidget(sign)
+    sign._save()
+    assert "Declaration" in sign.banner.text() and "Safe word" in sign.banner.text()
+    assert sign.safe_word.echoMode() == sign.safe_word.EchoMode.Password
+    sign.declaration.setChecked(True)
+    qtbot.keyClicks(sign.safe_word, "kingfisher")
+    qtbot.keyClicks(sign.confirm, "kingfisher")
+    sign._save()
+    assert sign.saved is not None and sign.saved.state == "current"
+    dialog.refresh(status.staff_id)
+    assert dialog.selected().text.startswith("✓ Current until")
+    assert "kingfisher" not in dialog.history.item(0).text()
+    dialog.close()
+
+
+def test_visitor_cannot_reveal(qtbot, services, answers):
+    from ui.app import build_window
+
+    win = build_window(services, actor_for(services, "jpatel"))
+    qtbot.addWidget(win)
+    dialog = win.approval_feature.open_lone_working()
+    dialog.table.selectRow(0)
+    assert dialog.selected().assessment_id is not None
+    assert not dialog.reveal_button.isEnabled()
+    assert "Only office users and approvers" in dialog.reveal_button.toolTip()
+    dialog.close()
+    win.close()

@@ -1,0 +1,312 @@
+"""Lone Working Risk Assessments from the Staff screen: who is current, signing a new one, and the
+safe word, masked everywhere and shown only on an audited reveal to office users and approvers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hvdesk.clock import fmt_date, london
+from hvdesk.errors import HvdeskError
+from hvdesk.models import Role
+from hvdesk.rules.risk import LIKELIHOOD, ST_HUGHS_HAZARDS, rate
+from hvdesk.rules.validation import display_phone
+from hvdesk.services.base import Actor
+from hvdesk.services.lone_working import (
+    DECLARATION,
+    F_CONFIRM,
+    F_DECLARATION,
+    F_MOBILE,
+    F_SIGNED,
+    F_WORD,
+    MASK,
+    LoneWorkingInput,
+    LoneWorkingService,
+    LoneWorkingStatus,
+)
+from ui import dialogs
+from ui.forms import clear_errors, error_banner, show_errors
+from ui.models.table import Column, ObjectRole, RowTableModel
+from ui.wizard.levels import level_badge
+
+STATE_COLOURS = {
+    "current": "#1b5e20",
+    "due_soon": "#7a4f00",
+    "expired": "#b00020",
+    "none": "#b00020",
+}
+
+COLUMNS: list[Column[LoneWorkingStatus]] = [
+    Column("Name", lambda s: s.staff_name),
+    Column("Role", lambda s: s.job_title),
+    Column(
+        "Lone working assessment",
+        lambda s: s.text,
+        sort=lambda s: ("none", "expired", "due_soon", "current").index(s.state),
+        foreground=lambda s: QColor(STATE_COLOURS[s.state]),
+    ),
+    Column("Signed", lambda s: fmt_date(s.signed_on) or "—"),
+    Column("Mobile", lambda s: display_phone(s.mobile) or "—"),
+    Column("Safe word", lambda s: f"{MASK} hidden" if s.assessment_id else "—"),
+]
+
+
+class SignLoneWorkingDialog(QDialog):
+    """The St Hugh's form: read the hazards, give mobile and safe word, sign and date."""
+
+    def __init__(
+        self,
+        service: LoneWorkingService,
+        actor: Actor,
+        status: LoneWorkingStatus,
+        default_mobile: str,
+        today: date,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service, self.actor, self.status = service, actor, status
+        self.saved: LoneWorkingStatus | None = None
+        self.setWindowTitle(f"Lone Working Risk Assessment — {status.staff_name}")
+        hazards = QTableWidget(len(ST_HUGHS_HAZARDS), 4)
+        hazards.setHorizontalHeaderLabels(["Hazard", "Likelihood", "Risk level", "Controls"])
+        hazards.setAccessibleName("Lone Working Risk Assessment hazards")
+        hazards.verticalHeader().setVisible(False)
+        hazards.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        hazards.setWordWrap(True)
+        for row, hz in enumerate(ST_HUGHS_HAZARDS):
+            sev, lik = int(hz["severity"]), int(hz["likelihood"])  # type: ignore[call-overload]
+            for col, text in enumerate(
+                [
+                    str(hz["hazard"]),
+                    LIKELIHOOD[lik],
+                    level_badge(rate(sev, lik)),
+                    str(hz["controls"]),
+                ]
+            ):
+                hazards.setItem(row, col, QTableWidgetItem(text))
+        header = hazards.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        hazards.setColumnWidth(0, 220)
+        hazards.resizeRowsToContents()
+        self.declaration = QCheckBox(DECLARATION)
+        self.mobile = QLineEdit(display_phone(default_mobile))
+        self.mobile.setPlaceholderText("07700 900123")
+        self.safe_word = QLineEdit()
+        self.safe_word.setEchoMode(QLineEdit.EchoMode.Password)
+        self.confirm = QLineEdit()
+        self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
+        self.show_word = QCheckBox("Show the safe word while typing")
+        self.show_word.setAccessibleName("Show the safe word while typing")
+        self.show_word.toggled.connect(self._toggle_echo)
+        self.signed = QDateEdit(QDate(today.year, today.month, today.day))
+        self.signed.setCalendarPopup(True)
+        self.signed.setDisplayFormat("dd/MM/yyyy")
+        self.fields: dict[str, QWidget] = {
+            F_MOBILE: self.mobile,
+            F_WORD: self.safe_word,
+            F_CONFIRM: self.confirm,
+            F_SIGNED: self.signed,
+            F_DECLARATION: self.declaration,
+        }
+        for name, widget in self.fields.items():
+            widget.setAccessibleName(name)
+        form = QFormLayout()
+        form.addRow("My mobile telephone number is:", self.mobile)
+        form.addRow("My safe word is:", self.safe_word)
+        form.addRow("Type the safe word again:", self.confirm)
+        form.addRow("", self.show_word)
+        form.addRow("Signed on:", self.signed)
+        self.banner = error_banner()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText("Sign and save")
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        intro = QLabel(
+            "Read the hazards and controls, then sign. The safe word is said on a call to mean "
+            "'I need help now'; it is kept hidden and shown to the office or an approver only on "
+            "request, which is recorded."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        layout.addWidget(hazards, 1)
+        layout.addWidget(self.declaration)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.resize(900, 640)
+
+    def _toggle_echo(self, show: bool) -> None:
+        mode = QLineEdit.EchoMode.Normal if show else QLineEdit.EchoMode.Password
+        self.safe_word.setEchoMode(mode)
+        self.confirm.setEchoMode(mode)
+
+    def form_data(self) -> LoneWorkingInput:
+        return LoneWorkingInput(
+            mobile=self.mobile.text(),
+            safe_word=self.safe_word.text(),
+            confirm_safe_word=self.confirm.text(),
+            signed_on=self.signed.date().toPython(),  # type: ignore[arg-type]
+            declaration=self.declaration.isChecked(),
+        )
+
+    def _save(self) -> None:
+        clear_errors(self.banner, self.fields)
+        try:
+            self.saved = self.service.record(self.actor, self.status.staff_id, self.form_data())
+        except HvdeskError as err:
+            show_errors(self.banner, self.fields, err)
+            return
+        self.accept()
+
+
+class LoneWorkingDialog(QDialog):
+    """Every active member of staff with their lone-working position, kept current from here."""
+
+    def __init__(
+        self,
+        service: LoneWorkingService,
+        actor: Actor,
+        mobiles: dict[int, str],
+        select_staff_id: int | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service, self.actor, self.mobiles = service, actor, mobiles
+        self.sign_dialog: SignLoneWorkingDialog | None = None
+        self.setWindowTitle("Lone working assessments")
+        self.model: RowTableModel[LoneWorkingStatus] = RowTableModel(COLUMNS, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Lone working assessments")
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.history = QListWidget()
+        self.history.setAccessibleName("Signed assessments for the selected person")
+        self.history.setMaximumHeight(110)
+        self.sign_button = QPushButton("Sign new assessment…")
+        self.sign_button.setAccessibleName("Sign new lone working assessment")
+        self.sign_button.clicked.connect(self.sign_selected)
+        self.reveal_button = QPushButton("Reveal safe word…")
+        self.reveal_button.setAccessibleName("Reveal safe word")
+        self.reveal_button.clicked.connect(self.reveal_selected)
+        self.may_reveal = actor.role in (Role.OFFICE.value, Role.APPROVER.value)
+        if not self.may_reveal:
+            self.reveal_button.setToolTip("Only office users and approvers can reveal a safe word")
+        self.note = QLabel(
+            "Safe words are hidden everywhere. 'Reveal safe word…' shows one to an office user or "
+            "approver and is recorded in the audit trail."
+        )
+        self.note.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.sign_button)
+        buttons.addWidget(self.reveal_button)
+        buttons.addStretch(1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.note)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(QLabel("History for the selected person:"))
+        layout.addWidget(self.history)
+        layout.addWidget(close)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selected())
+        self.resize(940, 560)
+        self.refresh(select_staff_id)
+
+    def refresh(self, select_staff_id: int | None = None) -> None:
+        current = select_staff_id or (s.staff_id if (s := self.selected()) else None)
+        self.model.set_rows(self.service.overview())
+        for row, status in enumerate(self.model.rows()):
+            if status.staff_id == current:
+                self.table.selectRow(row)
+                break
+        self._selected()
+
+    def selected(self) -> LoneWorkingStatus | None:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].data(ObjectRole) if rows else None
+
+    def _selected(self) -> None:
+        status = self.selected()
+        self.sign_button.setEnabled(status is not None)
+        self.reveal_button.setEnabled(
+            status is not None and status.assessment_id is not None and self.may_reveal
+        )
+        self.history.clear()
+        if status is None:
+            return
+        for item in self.service.history(status.staff_id):
+            self.history.addItem(
+                f"Signed {fmt_date(item.signed_on)}: mobile {display_phone(item.mobile)}, safe "
+                f"word {MASK} — {item.text}"
+            )
+        if not self.history.count():
+            self.history.addItem("None signed yet.")
+
+    def sign_selected(self) -> None:
+        status = self.selected()
+        if status is None:
+            return
+        today = london(self.service.clock.now()).date()
+        self.sign_dialog = SignLoneWorkingDialog(
+            self.service,
+            self.actor,
+            status,
+            status.mobile or self.mobiles.get(status.staff_id, ""),
+            today,
+            self,
+        )
+        if self.sign_dialog.exec():
+            self.refresh(status.staff_id)
+
+    def reveal_selected(self) -> None:
+        status = self.selected()
+        if status is None:
+            return
+        if not dialogs.confirm(
+            self,
+            "Reveal safe word",
+            f"Show {status.staff_name}'s safe word? The reveal is recorded in the audit trail "
+            "with your name.",
+        ):
+            return
+        try:
+            revealed = self.service.reveal_safe_word(self.actor, status.staff_id)
+        except HvdeskError as err:
+            dialogs.inform(self, "Safe word not shown", str(err), "warning")
+            return
+        old = "" if revealed.current else "\n\nThis assessment is out of date: sign a new one."
+        dialogs.inform(
+            self,
+            f"Safe word for {revealed.staff_name}",
+            f"{revealed.staff_name}'s safe word is:\n\n    {revealed.safe_word}\n\n"
+            f"(signed {fmt_date(revealed.signed_on)}). This reveal has been recorded.{old}",
+        )

@@ -1,0 +1,547 @@
+"""The Approval screen, and install() for issue 3 (risk assessment, approval, lone working).
+
+One row per visit awaiting approval: when, where, purpose, staff, risk level and the checks. The
+selected visit's details, checks (each with its reason and fix) and risk summary show beside it;
+one click opens the full assessment. Only approvers get working Approve / Reject buttons; everyone
+else sees the queue read-only. The services enforce the same rule, whatever the screen does.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QAction, QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hvdesk.clock import fmt_datetime, fmt_time, london
+from hvdesk.errors import HvdeskError, ValidationError
+from hvdesk.models import Role, Visit, VisitStatus
+from hvdesk.rules.approval import Severity
+from hvdesk.rules.validation import display_phone
+from hvdesk.services.approval import ApprovalService, ReviewItem
+from hvdesk.services.base import Actor
+from hvdesk.services.lone_working import LoneWorkingService
+from hvdesk.services.risk_assessment import (
+    EDITABLE,
+    RiskAssessmentService,
+    describe,
+    form_from_row,
+)
+from ui import dialogs
+from ui.forms import clear_errors, error_banner, show_errors
+from ui.models.table import Column, ObjectRole, RowTableModel
+from ui.wizard.levels import LEVEL_STYLE, SEVERITY_STYLE, level_badge
+
+if TYPE_CHECKING:
+    from ui.lone_working_dialog import LoneWorkingDialog
+    from ui.main_window import MainWindow
+    from ui.wizard.assessment_view import AssessmentDialog
+    from ui.wizard.risk_wizard import RiskAssessmentWizard
+
+
+def _risk_colour(item: ReviewItem) -> QColor:
+    if item.summary is None:
+        return QColor("#b00020")
+    return QColor(LEVEL_STYLE[item.summary.level][2])
+
+
+def _check_colour(item: ReviewItem) -> QColor:
+    if item.check.blocking or item.check.of(Severity.STRONG_WARNING):
+        return QColor("#b00020")
+    if item.check.decisions or item.check.warnings:
+        return QColor("#7a4f00")
+    return QColor("#1b5e20")
+
+
+def _when(item: ReviewItem) -> str:
+    return london(item.visit.start).strftime("%a %d %b %H:%M")
+
+
+COLUMNS: list[Column[ReviewItem]] = [
+    Column(
+        "When", _when, sort=lambda i: i.visit.start, tooltip=lambda i: fmt_datetime(i.visit.start)
+    ),
+    Column(
+        "Household",
+        lambda i: i.visit.household.name,
+        tooltip=lambda i: i.visit.household.one_line_address,
+    ),
+    Column("Checks", lambda i: i.check.headline, foreground=_check_colour),
+    Column("Risk", lambda i: i.risk_text, foreground=_risk_colour),
+    Column("Staff", lambda i: i.visit.staff_names, tooltip=lambda i: i.visit.staff_names),
+    Column("Purpose", lambda i: i.visit.purpose_label),
+]
+
+
+def review_html(item: ReviewItem) -> str:
+    """The selected visit for the approver: details, the checks and the risk summary."""
+    e, v = escape, item.visit
+    h = v.household
+    lines = [f"<h3>{e(h.name)} — {e(h.one_line_address)}</h3><p>"]
+    if v.pupil is not None:
+        lines.append(f"<b>Pupil:</b> {e(v.pupil.name)} ({e(v.pupil.year_group)})<br>")
+    lines.append(
+        f"<b>Purpose:</b> {e(v.purpose_label)} ({'announced' if v.announced else 'unannounced'})"
+        f"<br><b>When:</b> {e(fmt_datetime(v.start)[:15])}: leaves {fmt_time(v.planned_departure)}"
+        f" · visit {fmt_time(v.start)}–{fmt_time(v.end)} · back by {fmt_time(v.expected_return)}"
+    )
+    staff = [f"{e(v.lead_staff.name)} (lead) {e(display_phone(v.lead_staff.mobile))}"]
+    if v.companion_staff is not None:
+        comp = v.companion_staff
+        staff.append(f"{e(comp.name)} {e(display_phone(comp.mobile))}")
+    lines.append(f"<br><b>Staff:</b> {'; '.join(staff)}")
+    if v.office_contact:
+        lines.append(f"<br><b>Office contact:</b> {e(v.office_contact)}")
+    if v.lone_visit_reason:
+        lines.append(f"<br><b>Reason for a lone visit:</b> {e(v.lone_visit_reason)}")
+    if v.out_of_hours_reason or v.responsible_contact:
+        lines.append(
+            f"<br><b>Out of hours:</b> {e(v.out_of_hours_reason or 'no reason')}; responsible "
+            f"contact {e(v.responsible_contact or 'none')}"
+        )
+    if v.on_way_to_from_work:
+        lines.append("<br><b>On the way to or from work</b>")
+    if h.social_worker_name:
+        lines.append(
+            f"<br><b>Social worker:</b> {e(h.social_worker_name)} "
+            f"{e(display_phone(h.social_worker_phone))}"
+        )
+    if v.pre_visit_notes:
+        lines.append(f"<br><b>Notes:</b> {e(v.pre_visit_notes)}")
+    lines.append("</p><h4>Checks</h4>")
+    if not item.check.findings:
+        lines.append('<p style="color:#1b5e20">✓ No warnings: nothing stops this visit.</p>')
+    for finding in item.check.findings:
+        icon, word, colour = SEVERITY_STYLE[finding.severity]
+        fix = f"<br><i>Fix:</i> {e(finding.fix)}" if finding.fix else ""
+        lines.append(
+            f'<p style="margin-left:6px"><span style="color:{colour}; font-weight:bold">{icon} '
+            f"{word}:</span> {e(finding.reason)}{fix}</p>"
+        )
+    lines.append("<h4>Risk assessment</h4>")
+    ra, summary = item.assessment, item.summary
+    if ra is None:
+        lines.append("<p>✗ Not assessed yet.</p>")
+    elif summary is None:
+        lines.append("<p>✎ A draft has been started but not finished.</p>")
+    else:
+        _icon, _word, fg, bg = LEVEL_STYLE[summary.level]
+        lines.append(
+            f'<p><span style="color:{fg}; background:{bg}; font-weight:bold">&nbsp;'
+            f"{e(level_badge(summary.level))}&nbsp;</span> {e(describe(ra))}<br>"
+            f"{e('; '.join(summary.level_reasons))}</p>"
+        )
+        present = [
+            f"{k.replace('_', ' ').capitalize()}: {a.note}"
+            for k, a in form_from_row(ra).known_risks.items()
+            if a.present
+        ]
+        if present:
+            lines.append("<p><b>Known risks:</b> " + e("; ".join(present)) + "</p>")
+        if summary.warnings:
+            lines.append("<ul>" + "".join(f"<li>⚠ {e(w)}</li>" for w in summary.warnings) + "</ul>")
+    return "".join(lines)
+
+
+class ApprovalPanel(QWidget):
+    changed = Signal()
+    open_assessment = Signal(int)  # visit id: the feature opens the full assessment
+
+    def __init__(
+        self,
+        approvals: ApprovalService,
+        actor: Actor,
+        approver_title: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.approvals, self.actor = approvals, actor
+        self.is_approver = actor.role == Role.APPROVER.value
+        self.model: RowTableModel[ReviewItem] = RowTableModel(COLUMNS, self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(Qt.ItemDataRole.UserRole + 2)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setAccessibleName("Visits awaiting approval")
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.title = QLabel()
+        self.title.setStyleSheet("font-weight: bold; font-size: 13pt;")
+        role_text = (
+            f"You can approve or reject visits as {actor.name}."
+            if self.is_approver
+            else f"Read only: only an approver ({approver_title}) can approve or reject visits. "
+            f"You are signed in as {actor.name} ({actor.role})."
+        )
+        self.role_label = QLabel(role_text)
+        self.role_label.setWordWrap(True)
+        self.role_label.setAccessibleName("Who can approve")
+
+        self.detail = QTextBrowser()
+        self.detail.setAccessibleName("Selected visit: details, checks and risk summary")
+        self.detail.setOpenLinks(False)
+        self.open_button = QPushButton("Open full assessment…")
+        self.open_button.setAccessibleName("Open full risk assessment")
+        self.open_button.clicked.connect(self._open_assessment)
+
+        self.decision = QGroupBox("Decision")
+        self.banner = error_banner()
+        self.note = QPlainTextEdit()
+        self.note.setAccessibleName("Note")
+        self.note.setPlaceholderText("Note for your decision (needed when there are warnings)")
+        self.note.setFixedHeight(64)
+        self.lone_decision = QCheckBox("I have decided this lone visit is safe and appropriate")
+        self.lone_decision.setAccessibleName("Lone visit decision")
+        self.approve_button = QPushButton("✓ Approve")
+        self.approve_button.setAccessibleName("Approve")
+        self.approve_button.clicked.connect(self.approve_selected)
+        self.reject_button = QPushButton("✗ Reject…")
+        self.reject_button.setAccessibleName("Reject")
+        self.reject_button.clicked.connect(self.reject_selected)
+        self.decision_hint = QLabel()
+        self.decision_hint.setWordWrap(True)
+        self.result = QLabel()
+        self.result.setAccessibleName("Last decision")
+        self.result.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.approve_button)
+        buttons.addWidget(self.reject_button)
+        buttons.addStretch(1)
+        decision_layout = QVBoxLayout(self.decision)
+        decision_layout.addWidget(self.banner)
+        decision_layout.addWidget(self.note)
+        decision_layout.addWidget(self.lone_decision)
+        decision_layout.addLayout(buttons)
+        decision_layout.addWidget(self.decision_hint)
+        self.fields = {"Note": self.note, "Lone visit decision": self.lone_decision}
+
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self.detail, 1)
+        side_layout.addWidget(self.open_button)
+        side_layout.addWidget(self.decision)
+        side_layout.addWidget(self.result)
+        splitter = QSplitter()
+        splitter.addWidget(self.table)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([620, 480])
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.role_label)
+        layout.addWidget(splitter, 1)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
+        self.refresh()
+
+    # --- reading ---------------------------------------------------------------------------
+    def refresh(self) -> None:
+        keep = self.selected()
+        items = self.approvals.pending()
+        self.model.set_rows(items)
+        self.table.resizeColumnsToContents()
+        for col, cap in ((1, 170), (2, 260), (4, 220)):
+            self.table.setColumnWidth(col, min(self.table.columnWidth(col), cap))
+        blocked = sum(1 for i in items if i.check.blocking)
+        self.title.setText(
+            f"AWAITING APPROVAL ({len(items)})" + (f"   ✖ blocked ({blocked})" if blocked else "")
+        )
+        if keep is not None:
+            self.select_visit(keep.visit.id, quiet=True)
+        self._show_selected()
+
+    def selected(self) -> ReviewItem | None:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].data(ObjectRole) if rows else None
+
+    def select_visit(self, visit_id: int, *, quiet: bool = False) -> bool:
+        for row in range(self.proxy.rowCount()):
+            if self.proxy.index(row, 0).data(ObjectRole).visit.id == visit_id:
+                self.table.selectRow(row)
+                return True
+        if not quiet:
+            dialogs.inform(
+                self,
+                "Not awaiting approval",
+                f"Visit {visit_id} is not awaiting approval; send it for approval first.",
+            )
+        return False
+
+    def _show_selected(self) -> None:
+        item = self.selected()
+        clear_errors(self.banner, self.fields)
+        self.note.clear()
+        self.lone_decision.setChecked(False)
+        has = item is not None
+        self.open_button.setEnabled(has and item.assessment is not None)  # type: ignore[union-attr]
+        self.decision.setEnabled(has and self.is_approver)
+        if item is None:
+            self.detail.setHtml(
+                "<p>Select a visit to see its details, checks and risk assessment.</p>"
+                if self.model.rowCount()
+                else "<p>✓ Nothing is awaiting approval.</p>"
+            )
+            self.lone_decision.setVisible(False)
+            self.decision_hint.setText("")
+            return
+        self.detail.setHtml(review_html(item))
+        check = item.check
+        self.lone_decision.setVisible(check.needs_lone_decision)
+        self.approve_button.setEnabled(self.is_approver and check.can_approve)
+        self.reject_button.setEnabled(self.is_approver)
+        if not self.is_approver:
+            hint = "Read only: approving and rejecting need the approver role."
+        elif check.blocking:
+            hint = "✖ Cannot be approved until the facts change: see the checks above."
+        elif check.needs_note:
+            hint = "⚠ This visit has warnings: write a note saying why you approve or reject it."
+        else:
+            hint = "✓ No warnings."
+        self.decision_hint.setText(hint)
+
+    # --- deciding --------------------------------------------------------------------------
+    def approve_selected(self) -> None:
+        item = self.selected()
+        if item is None:
+            return
+        self._decide(
+            item,
+            lambda: self.approvals.approve(
+                self.actor,
+                item.visit.id,
+                self.note.toPlainText(),
+                lone_visit_decision=self.lone_decision.isChecked(),
+                seen_version=item.visit.row_version,
+            ),
+            "✓ Approved",
+        )
+
+    def reject_selected(self) -> None:
+        item = self.selected()
+        if item is None:
+            return
+        if self.note.toPlainText().strip() and not dialogs.confirm(
+            self,
+            "Reject visit",
+            f"Reject the visit to {item.visit.household.name} on "
+            f"{fmt_datetime(item.visit.start)}? The office sees your note.",
+        ):
+            return
+        self._decide(
+            item,
+            lambda: self.approvals.reject(
+                self.actor,
+                item.visit.id,
+                self.note.toPlainText(),
+                seen_version=item.visit.row_version,
+            ),
+            "✗ Rejected",
+        )
+
+    def _decide(self, item: ReviewItem, action, done: str) -> None:  # type: ignore[no-untyped-def]
+        clear_errors(self.banner, self.fields)
+        try:
+            action()
+        except ValidationError as err:
+            show_errors(self.banner, self.fields, err)
+            self.banner.setText(self.banner.text().replace("Nothing was saved", "Not decided yet"))
+            return
+        except HvdeskError as err:
+            dialogs.inform(self, "Not decided", str(err), "warning")
+            self.refresh()
+            return
+        self.result.setText(
+            f"{done}: {item.visit.household.name}, {fmt_datetime(item.visit.start)}."
+        )
+        self.refresh()
+        self.changed.emit()
+
+    def _open_assessment(self) -> None:
+        item = self.selected()
+        if item is not None:
+            self.open_assessment.emit(item.visit.id)
+
+
+class ApprovalFeature:
+    """Issue 3's behaviour in the window: the wizard, the queue, the full assessment, lone working.
+
+    Dialogs open window-modal without a nested event loop (open()), and the latest of each is kept
+    here so tests and callers can reach it.
+    """
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        db, clock = window.services.db, window.services.clock
+        self.approvals = ApprovalService(db, clock)
+        self.assessments = RiskAssessmentService(db, clock)
+        self.lone_working = LoneWorkingService(db, clock)
+        self.wizard: RiskAssessmentWizard | None = None
+        self.viewer: AssessmentDialog | None = None
+        self.lone_dialog: LoneWorkingDialog | None = None
+        policy = window.services.settings.policy()
+        self.panel = ApprovalPanel(self.approvals, window.actor, policy.approver_title)
+        self.panel.changed.connect(window.data_changed)
+        self.panel.open_assessment.connect(self.view_assessment)
+
+    # --- the wizard ------------------------------------------------------------------------
+    def open_wizard(
+        self, visit: Visit, parent: QWidget | None = None
+    ) -> RiskAssessmentWizard | None:
+        from ui.wizard.risk_wizard import RiskAssessmentWizard
+
+        try:
+            form = self.assessments.start(self.window.actor, visit.id)
+        except HvdeskError as err:
+            dialogs.inform(parent or self.window, "Risk assessment", str(err), "warning")
+            return None
+        wizard = RiskAssessmentWizard(
+            self.assessments, self.window.actor, form, parent or self.window
+        )
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.completed.connect(lambda result, v=visit: self._assessed(result, v, wizard))
+        wizard.rejected.connect(self.window.data_changed)
+        self.wizard = wizard
+        wizard.open()
+        return wizard
+
+    def _assessed(self, result, visit: Visit, parent: QWidget) -> None:  # type: ignore[no-untyped-def]
+        summary = result.summary
+        self.window.data_changed.emit()
+        if summary.blocked:
+            dialogs.inform(
+                parent,
+                "Visit blocked",
+                "The assessment is recorded. This visit must not go ahead:\n\n"
+                + "\n".join(f"✖ {b.reason}\n   To unblock: {b.fix}" for b in summary.blockers),
+                "warning",
+            )
+            return
+        level = level_badge(summary.level)
+        if result.sent_back:
+            dialogs.inform(
+                parent,
+                "Sent back for approval",
+                f"Assessment complete (overall {level}). The visit was approved before, so it has "
+                "gone back to the approver to look at again.",
+            )
+            return
+        current = self.window.services.visits.get(visit.id)
+        if current.status in (VisitStatus.DRAFT.value, VisitStatus.REJECTED.value):
+            if dialogs.confirm(
+                parent,
+                "Send for approval",
+                f"Assessment complete (overall {level}). Send this visit for approval now?",
+            ):
+                try:
+                    self.approvals.submit(self.window.actor, visit.id)
+                except HvdeskError as err:
+                    dialogs.inform(parent, "Not sent", str(err), "warning")
+                self.window.data_changed.emit()
+        else:
+            dialogs.inform(parent, "Assessment complete", f"Overall risk: {level}.")
+
+    # --- the full assessment, read-only ----------------------------------------------------
+    def view_assessment(self, visit_id: int) -> None:
+        from ui.wizard.assessment_view import AssessmentDialog
+
+        row = self.assessments.for_visit(visit_id)
+        if row is None:
+            dialogs.inform(self.window, "Risk assessment", "This visit has no risk assessment yet.")
+            return
+        visit = self.window.services.visits.get(visit_id)
+        heading = f"{visit.household.name}, {fmt_datetime(visit.start)}"
+        self.viewer = AssessmentDialog(row, heading, self.window)
+        self.viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.viewer.open()
+
+    # --- approval from anywhere a visit is -------------------------------------------------
+    def open_in_queue(self, visit: Visit, _parent: QWidget | None = None) -> None:
+        self.window.show_panel("Approval")
+        self.panel.refresh()
+        self.panel.select_visit(visit.id)
+
+    # --- lone working ----------------------------------------------------------------------
+    def open_lone_working(self, staff_id: int | None = None) -> LoneWorkingDialog:
+        from ui.lone_working_dialog import LoneWorkingDialog
+
+        mobiles = {s.id: s.mobile for s in self.window.services.staff.list()}
+        self.lone_dialog = LoneWorkingDialog(
+            self.lone_working, self.window.actor, mobiles, staff_id, self.window
+        )
+        self.lone_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.lone_dialog.finished.connect(lambda _r: self.window.data_changed.emit())
+        self.lone_dialog.open()
+        return self.lone_dialog
+
+
+def _position_after(window: MainWindow, name: str) -> int | None:
+    for row in range(window.nav.count()):
+        if window.nav.item(row).text() == name:
+            return row + 1
+    return None
+
+
+def install(window: MainWindow) -> None:
+    from ui.visit_actions import VisitAction
+
+    feature = ApprovalFeature(window)
+    window.approval_feature = feature  # type: ignore[attr-defined]
+    window.add_panel("Approval", feature.panel, _position_after(window, "Visits"))
+    rebuild = getattr(window, "_rebuild_view_menu", None)
+    if callable(rebuild):
+        rebuild()
+    window.visit_actions.register(
+        VisitAction(
+            "Risk assessment…",
+            lambda v, p: feature.open_wizard(v, p) and None,
+            lambda v: v.status in EDITABLE,
+            group="approval",
+        )
+    )
+    window.visit_actions.register(
+        VisitAction(
+            "View risk assessment",
+            lambda v, _p: feature.view_assessment(v.id),
+            lambda v: v.status not in EDITABLE and v.risk_assessment_id is not None,
+            group="approval",
+        )
+    )
+    window.visit_actions.register(
+        VisitAction(
+            "Approve / reject…",
+            feature.open_in_queue,
+            lambda v: v.status == VisitStatus.AWAITING_APPROVAL.value,
+            group="approval",
+        )
+    )
+    lone = QAction("Lone working assessments…", window)
+    lone.triggered.connect(lambda _c=False: feature.open_lone_working())
+    window.tools_menu.addAction(lone)
+    staff_panel = getattr(window, "staff", None)
+    add_button = getattr(staff_panel, "add_staff_button", None)
+    if callable(add_button):  # the Staff screen's hook for buttons acting on the selected person
+        button = add_button("Lone working…", lambda s, _b: feature.open_lone_working(s.id))
+        button.setToolTip("Lone working assessment for the selected person: sign one, safe word")
