@@ -236,6 +236,7 @@ class ApprovalPanel(QWidget):
         decision_layout.addLayout(buttons)
         decision_layout.addWidget(self.decision_hint)
         self.fields = {"Note": self.note, "Lone visit decision": self.lone_decision}
+        self._shown_id: int | None = None
 
         side = QWidget()
         side_layout = QVBoxLayout(side)
@@ -292,9 +293,12 @@ class ApprovalPanel(QWidget):
 
     def _show_selected(self) -> None:
         item = self.selected()
-        clear_errors(self.banner, self.fields)
-        self.note.clear()
-        self.lone_decision.setChecked(False)
+        shown = item.visit.id if item is not None else None
+        if shown != self._shown_id:  # a refresh of the same visit keeps a half-typed note
+            self._shown_id = shown
+            clear_errors(self.banner, self.fields)
+            self.note.clear()
+            self.lone_decision.setChecked(False)
         has = item is not None
         self.open_button.setEnabled(has and item.assessment is not None)  # type: ignore[union-attr]
         self.decision.setEnabled(has and self.is_approver)
