@@ -240,3 +240,44 @@ def test_visitor_cannot_reveal(qtbot, services, answers):
     assert "Only office users and approvers" in dialog.reveal_button.toolTip()
     dialog.close()
     win.close()
+
+
+def test_admin_adds_an_approver_who_signs_in_and_approves(qtbot, services, answers):
+    from ui.app import build_window
+    from ui.panels.users import UserDialog
+
+    admin = build_window(services, actor_for(services, "admin"))
+    qtbot.addWidget(admin)
+    names = [admin.nav.item(i).text() for i in range(admin.nav.count())]
+    assert names[-1] == "Users" and "Approval" in names
+    users = admin.panels["Users"]
+    dialog = UserDialog(services.auth, admin.actor, [], "Headteacher", users)
+    qtbot.addWidget(dialog)
+    dialog.username.setText("dhead")
+    dialog.display_name.setText("Dev Deputy")
+    dialog.role.setCurrentIndex(dialog.role.findData("approver"))
+    dialog.title.setText("Assistant Headteacher")
+    dialog.password.setText("correct horse")
+    dialog.confirm.setText("correct hose")
+    dialog._save()
+    assert "Confirm password: does not match" in dialog.banner.text()
+    dialog.confirm.setText("correct horse")
+    dialog._save()
+    assert dialog.saved is not None and dialog.saved.approver_title == "Assistant Headteacher"
+    users.refresh()
+    assert any(u.username == "dhead" for u in users.model.rows())
+    admin.close()
+
+    deputy = services.auth.sign_in("dhead", "correct horse")
+    assert deputy.role == "approver"
+    win = build_window(services, deputy)
+    qtbot.addWidget(win)
+    panel = queue_of(win)
+    item = select_where(panel, lambda i: not i.check.findings)
+    panel.approve_button.click()
+    assert services.visits.get(item.visit.id).status == VisitStatus.APPROVED
+    win.close()
+
+
+def test_office_has_no_users_screen(window):
+    assert "Users" not in [window.nav.item(i).text() for i in range(window.nav.count())]

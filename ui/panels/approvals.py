@@ -514,6 +514,17 @@ def install(window: MainWindow) -> None:
     feature = ApprovalFeature(window)
     window.approval_feature = feature  # type: ignore[attr-defined]
     window.add_panel("Approval", feature.panel, _position_after(window, "Visits"))
+    if window.actor.role in (Role.ADMIN.value, Role.APPROVER.value):  # who may create accounts
+        from ui.panels.users import UsersPanel
+
+        users = UsersPanel(
+            window.services.auth,
+            window.services.staff,
+            window.actor,
+            window.services.settings.policy().approver_title,
+        )
+        users.changed.connect(window.data_changed)
+        window.add_panel("Users", users, _position_after(window, "Settings"))
     rebuild = getattr(window, "_rebuild_view_menu", None)
     if callable(rebuild):
         rebuild()

@@ -1,0 +1,254 @@
+"""Users screen: who can sign in and with which role; an admin adds accounts and sets passwords.
+
+Roles decide what a person may do (the services check them): office, approver (headteacher,
+assistant head, head of school: the only role that approves visits), visiting staff, admin.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hvdesk.errors import FieldError, HvdeskError, ValidationError
+from hvdesk.models import Role, UserAccount
+from hvdesk.services.auth import AuthService
+from hvdesk.services.base import Actor
+from hvdesk.services.staff import StaffService
+from ui.forms import clear_errors, error_banner, show_errors
+from ui.models.table import Column, ObjectRole, RowTableModel
+
+ROLE_LABELS = {
+    Role.OFFICE.value: "Office (books and tracks visits)",
+    Role.APPROVER.value: "Approver (headteacher, assistant head, head of school)",
+    Role.VISITOR.value: "Visiting staff",
+    Role.ADMIN.value: "Admin (IT: accounts and settings)",
+}
+
+
+def _role_text(user: UserAccount) -> str:
+    word = ROLE_LABELS.get(user.role, user.role).split(" (")[0]
+    return f"{word}: {user.approver_title}" if user.approver_title else word
+
+
+def _password_pair(password: str, confirm: str) -> None:
+    if password != confirm:
+        raise ValidationError(
+            [FieldError("Confirm password", "does not match the password; type it again")]
+        )
+
+
+class UserDialog(QDialog):
+    def __init__(
+        self,
+        auth: AuthService,
+        actor: Actor,
+        staff: list[tuple[int, str]],
+        approver_title: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.auth, self.actor = auth, actor
+        self.saved: UserAccount | None = None
+        self.setWindowTitle("Add user")
+        self.setMinimumWidth(520)
+        self.username = QLineEdit()
+        self.username.setPlaceholderText("e.g. lfrancis")
+        self.display_name = QLineEdit()
+        self.role = QComboBox()
+        for value, text in ROLE_LABELS.items():
+            self.role.addItem(text, value)
+        self.title = QLineEdit(approver_title)
+        self.staff = QComboBox()
+        self.staff.addItem("(not a member of visiting staff)", None)
+        for staff_id, name in staff:
+            self.staff.addItem(name, staff_id)
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.confirm = QLineEdit()
+        self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
+        self.fields: dict[str, QWidget] = {
+            "Username": self.username,
+            "Display name": self.display_name,
+            "Role": self.role,
+            "Approver title": self.title,
+            "Staff member": self.staff,
+            "Password": self.password,
+            "Confirm password": self.confirm,
+        }
+        form = QFormLayout()
+        for label, widget in self.fields.items():
+            widget.setAccessibleName(label)
+            form.addRow(f"{label}:", widget)
+        self.role.currentIndexChanged.connect(lambda _i: self._role_changed())
+        self.banner = error_banner()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self._role_changed()
+
+    def _role_changed(self) -> None:
+        approver = self.role.currentData() == Role.APPROVER.value
+        self.title.setEnabled(approver)
+
+    def _save(self) -> None:
+        clear_errors(self.banner, self.fields)
+        role = self.role.currentData()
+        title = self.title.text().strip() if role == Role.APPROVER.value else ""
+        try:
+            if role == Role.APPROVER.value and not title:
+                raise ValidationError(
+                    [FieldError("Approver title", "say which approver, e.g. Headteacher")]
+                )
+            _password_pair(self.password.text(), self.confirm.text())
+            self.saved = self.auth.create_user(
+                self.actor,
+                self.username.text(),
+                self.display_name.text(),
+                role,
+                self.password.text(),
+                staff_id=self.staff.currentData(),
+                approver_title=title,
+            )
+        except HvdeskError as err:
+            show_errors(self.banner, self.fields, err)
+            return
+        self.accept()
+
+
+class PasswordDialog(QDialog):
+    def __init__(
+        self, auth: AuthService, actor: Actor, user: UserAccount, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.auth, self.actor, self.user = auth, actor, user
+        self.setWindowTitle(f"Set password for {user.display_name}")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.confirm = QLineEdit()
+        self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
+        self.fields: dict[str, QWidget] = {
+            "Password": self.password,
+            "Confirm password": self.confirm,
+        }
+        form = QFormLayout()
+        for label, widget in self.fields.items():
+            widget.setAccessibleName(label)
+            form.addRow(f"New {label.lower()}:", widget)
+        self.banner = error_banner()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def _save(self) -> None:
+        clear_errors(self.banner, self.fields)
+        try:
+            _password_pair(self.password.text(), self.confirm.text())
+            self.auth.change_password(self.actor, self.user.id, self.password.text())
+        except HvdeskError as err:
+            show_errors(self.banner, self.fields, err)
+            return
+        self.accept()
+
+
+COLUMNS: list[Column[UserAccount]] = [
+    Column("Username", lambda u: u.username),
+    Column("Name", lambda u: u.display_name),
+    Column("Role", _role_text),
+    Column("Status", lambda u: "Active" if u.active else "Deactivated"),
+]
+
+
+class UsersPanel(QWidget):
+    changed = Signal()
+
+    def __init__(
+        self,
+        auth: AuthService,
+        staff: StaffService,
+        actor: Actor,
+        approver_title: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.auth, self.staff, self.actor = auth, staff, actor
+        self.approver_title = approver_title
+        self.dialog: QDialog | None = None
+        self.model: RowTableModel[UserAccount] = RowTableModel(COLUMNS, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("User accounts")
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.add_button = QPushButton("Add user…")
+        self.add_button.clicked.connect(self.add)
+        self.password_button = QPushButton("Set password…")
+        self.password_button.clicked.connect(self.set_password)
+        bar = QHBoxLayout()
+        bar.addWidget(self.add_button)
+        bar.addWidget(self.password_button)
+        bar.addStretch(1)
+        intro = QLabel(
+            "Only users with the Approver role can approve visits. Office users book and track "
+            "visits; visiting staff can sign their own lone working assessment."
+        )
+        intro.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(bar)
+        layout.addWidget(self.table)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update())
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.model.set_rows(self.auth.list())
+        self._update()
+
+    def selected(self) -> UserAccount | None:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].data(ObjectRole) if rows else None
+
+    def _update(self) -> None:
+        self.password_button.setEnabled(self.selected() is not None)
+
+    def add(self) -> None:
+        staff = [(s.id, s.name) for s in self.staff.list()]
+        self.dialog = UserDialog(self.auth, self.actor, staff, self.approver_title, self)
+        if self.dialog.exec():
+            self.refresh()
+            self.changed.emit()
+
+    def set_password(self) -> None:
+        user = self.selected()
+        if user is None:
+            return
+        self.dialog = PasswordDialog(self.auth, self.actor, user, self)
+        if self.dialog.exec():
+            self.changed.emit()
