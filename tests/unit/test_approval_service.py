@@ -287,3 +287,20 @@ def test_lone_working_expiry_is_respected(svc, demo_db, clock, office, visit_for
             row.signed_on = date(2025, 11, 1)
     svc.submit(office, vid)
     assert [f.code for f in svc.check(vid).blocking] == ["lone_working_missing"]
+
+
+def test_a_visit_cannot_depart_until_an_approver_approves_it(
+    svc, demo_db, clock, office, approver, visit_for
+):
+    from hvdesk.services.tracker import TrackerService
+
+    tracker = TrackerService(demo_db, clock)
+    vid = visit_for()
+    svc.submit(office, vid)
+    with pytest.raises(StateError, match="cannot depart unapproved"):
+        tracker.depart(office, vid)
+    with pytest.raises(NotAllowed):
+        svc.approve(office, vid)
+    svc.approve(approver, vid)
+    clock.advance(timedelta(days=1, hours=0, minutes=50))  # tomorrow 09:50, before the start
+    assert tracker.depart(office, vid).status == VisitStatus.OUT
