@@ -27,7 +27,13 @@ def _installers():  # type: ignore[no-untyped-def]
     from ui import print_actions
 
     installers.append(print_actions.install)
+    from ui.calendar import feature as calendar_feature
+
+    installers.append(calendar_feature.install)
     from ui.panels import approvals
 
     installers.append(approvals.install)
+    from ui import tracker
+
+    installers.append(tracker.install)
     return installers

@@ -1,0 +1,621 @@
+"""Book or edit a visit: household search as you type, policy defaults, every problem shown at once.
+
+The form only gathers what was typed; BookingService checks it (the same rules it enforces when
+saving). As the user edits, clashes, time problems and warnings (evening, out of hours, lone visit)
+show live under the form; the out-of-hours reason and responsible contact, and the lone visit
+reason, appear only when the visit needs them. Warnings are confirmed before saving.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from PySide6.QtCore import QDate, QSignalBlocker, Qt, QTime, Signal
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hvdesk.clock import Clock, from_london, london
+from hvdesk.errors import HvdeskError, ValidationError
+from hvdesk.models import PURPOSE_LABELS, Household, Purpose, Staff, Visit, VisitStatus
+from hvdesk.policy import PolicySettings
+from hvdesk.rules import booking as rules
+from hvdesk.rules.booking import BookingCheck, BookingInput
+from hvdesk.services.base import Actor
+from hvdesk.services.booking import BookingService
+from hvdesk.services.households import HouseholdService, current_risks, risk_summary
+from hvdesk.services.staff import StaffService
+from ui import dialogs
+from ui.forms import clear_errors, error_banner, show_errors
+
+LIVE_FIELDS = {
+    rules.F_DEPARTURE,
+    rules.F_START,
+    rules.F_END,
+    rules.F_RETURN,
+    rules.F_LEAD,
+    rules.F_COMPANION,
+    rules.F_VEHICLE,
+}
+MAX_MATCHES = 50
+
+
+@dataclass
+class BookingDeps:
+    """What the dialog needs, and nothing more."""
+
+    booking: BookingService
+    households: HouseholdService
+    staff: StaffService
+    clock: Clock
+
+
+def household_line(h: Household) -> str:
+    pupils = ", ".join(p.name for p in h.pupils if p.active)
+    return f"{h.name} — {h.one_line_address}" + (f" (pupils: {pupils})" if pupils else "")
+
+
+def matches(h: Household, text: str) -> bool:
+    """Search as you type: family name, address, postcode or a pupil's name, any word order."""
+    hay = " ".join(
+        [h.name, h.address, h.postcode, h.postcode.replace(" ", "")]
+        + [p.name for p in h.pupils if p.active]
+    ).lower()
+    return all(word in hay for word in text.lower().split())
+
+
+def _qtime(value: datetime) -> QTime:
+    local = london(value)
+    return QTime(local.hour, local.minute)
+
+
+class BookingDialog(QDialog):
+    """New visit (visit=None) or edit. `saved` carries the visit id once saved."""
+
+    saved = Signal(int)
+
+    def __init__(
+        self,
+        deps: BookingDeps,
+        actor: Actor,
+        *,
+        visit: Visit | None = None,
+        start: datetime | None = None,
+        lead_staff_id: int | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.deps, self.actor, self.visit = deps, actor, visit
+        self.policy: PolicySettings = deps.booking.policy()
+        self.result_message = ""
+        self.last_check: BookingCheck | None = None
+        self._loading = True
+        self.setWindowTitle(f"Edit visit {visit.id}" if visit else "New visit")
+        self.setAccessibleName(self.windowTitle())
+        self.setMinimumWidth(940)
+
+        self._households = deps.households.list()
+        if visit is not None and all(h.id != visit.household_id for h in self._households):
+            self._households.append(deps.households.get(visit.household_id))
+        self._staff: list[Staff] = deps.staff.list(include_inactive=True)
+        self._build()
+        if visit is not None:
+            self._load(BookingInput.from_visit(visit))
+        else:
+            self._new(start, lead_staff_id)
+        self._loading = False
+        self._refresh_live()
+
+    # --- building ------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.banner = error_banner()
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setAccessibleName("About this visit")
+        self.note.setStyleSheet("background: #fff4d6; border: 1px solid #8a5a00; padding: 6px;")
+        self.note.hide()
+
+        # who and why
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Type a family name, address, postcode or pupil…")
+        self.search.setAccessibleName("Household")
+        self.search.setClearButtonEnabled(True)
+        self.results = QListWidget()
+        self.results.setAccessibleName("Matching households")
+        self.results.setMaximumHeight(110)
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.chosen = QLabel("No household chosen")
+        self.chosen.setWordWrap(True)
+        self.chosen.setAccessibleName("Chosen household")
+        self.risks = QLabel()
+        self.risks.setWordWrap(True)
+        self.risks.setAccessibleName("Known risks at the address")
+        self.pupil = QComboBox()
+        self.pupil.setAccessibleName("Pupil")
+        self.purpose = QComboBox()
+        self.purpose.setAccessibleName("Purpose")
+        self.purpose.addItem("Choose a purpose…", "")
+        for purpose, text in PURPOSE_LABELS.items():
+            self.purpose.addItem(text, purpose.value)
+        self.purpose_other = QLineEdit()
+        self.purpose_other.setAccessibleName("Other purpose")
+        self.purpose_other.setPlaceholderText("Describe the purpose")
+        self.announced = QRadioButton("Announced")
+        self.announced.setToolTip("The family is told in advance (normally in writing)")
+        self.announced.setAccessibleName("Announced")
+        self.unannounced = QRadioButton("Unannounced")
+        self.unannounced.setAccessibleName("Unannounced")
+        self._announce_group = QButtonGroup(self)
+        self._announce_group.addButton(self.announced)
+        self._announce_group.addButton(self.unannounced)
+        self.announced.setChecked(True)
+        announce_row = QWidget()
+        announce_row.setAccessibleName("Announced or unannounced")
+        row = QHBoxLayout(announce_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.announced)
+        row.addWidget(self.unannounced)
+        row.addStretch(1)
+        self.notes = QPlainTextEdit()
+        self.notes.setAccessibleName("Notes before the visit")
+        self.notes.setPlaceholderText("For staff: parking, who else is at home, interpreter…")
+        self.notes.setFixedHeight(56)
+
+        left_box = QGroupBox("Who and why")
+        left = QFormLayout(left_box)
+        left.addRow("Household:", self.search)
+        left.addRow("", self.results)
+        left.addRow("", self.chosen)
+        left.addRow("", self.risks)
+        left.addRow("Pupil:", self.pupil)
+        left.addRow("Purpose:", self.purpose)
+        self._other_label = QLabel("Other purpose:")
+        left.addRow(self._other_label, self.purpose_other)
+        left.addRow("", announce_row)
+        left.addRow("Notes before the visit:", self.notes)
+
+        # when and who goes
+        self.day = QDateEdit()
+        self.day.setCalendarPopup(True)
+        self.day.setDisplayFormat("ddd dd/MM/yyyy")
+        self.day.setAccessibleName("Date")
+        self.departure, self.start, self.end, self.back = (QTimeEdit() for _ in range(4))
+        for edit, name in (
+            (self.departure, "Planned departure"),
+            (self.start, "Start"),
+            (self.end, "End"),
+            (self.back, "Expected return"),
+        ):
+            edit.setDisplayFormat("HH:mm")
+            edit.setAccessibleName(name)
+            edit.setKeyboardTracking(False)
+        times = QWidget()
+        grid = QGridLayout(times)
+        grid.setContentsMargins(0, 0, 0, 0)
+        # the visit itself on top, travel either side of it below
+        for row, col, text, edit in (
+            (0, 0, "Start:", self.start),
+            (0, 2, "End:", self.end),
+            (1, 0, "Leave school:", self.departure),
+            (1, 2, "Back by:", self.back),
+        ):
+            label = QLabel(text)
+            label.setBuddy(edit)
+            edit.setMinimumWidth(90)
+            grid.addWidget(label, row, col)
+            grid.addWidget(edit, row, col + 1)
+        grid.setColumnStretch(4, 1)
+        self.lead = QComboBox()
+        self.lead.setAccessibleName("Lead staff")
+        self.companion = QComboBox()
+        self.companion.setAccessibleName("Companion")
+        self.vehicle = QComboBox()
+        self.vehicle.setAccessibleName("Vehicle")
+        for person in self._staff:
+            suffix = "" if person.active else " (deactivated)"
+            if person.active:
+                self.lead.addItem(person.name + suffix, person.id)
+                self.companion.addItem(person.name + suffix, person.id)
+        self.lead.insertItem(0, "Choose who leads…", None)
+        self.companion.insertItem(0, "None (lone visit)", None)
+        self.office = QLineEdit()
+        self.office.setAccessibleName("Office contact")
+        self.office.setPlaceholderText("Who in the office tracks this visit")
+        self.commute = QCheckBox("On the way to or from work")
+        self.commute.setAccessibleName("On the way to or from work")
+        self.ooh_reason = QLineEdit()
+        self.ooh_reason.setAccessibleName("Out-of-hours reason")
+        self.ooh_reason.setPlaceholderText("Why it cannot happen in school hours")
+        self.responsible = QLineEdit()
+        self.responsible.setAccessibleName("Responsible contact")
+        self.responsible.setPlaceholderText("Name and phone of who checks on staff welfare")
+        self.lone_reason = QLineEdit()
+        self.lone_reason.setAccessibleName("Lone visit reason")
+        self.lone_reason.setPlaceholderText("Why one member of staff is enough")
+
+        right_box = QGroupBox("When and who goes")
+        right = QFormLayout(right_box)
+        right.addRow("Date:", self.day)
+        right.addRow("Times:", times)
+        right.addRow("Lead staff:", self.lead)
+        right.addRow("Companion:", self.companion)
+        right.addRow("Vehicle:", self.vehicle)
+        right.addRow("Office contact:", self.office)
+        right.addRow("", self.commute)
+        self.ooh_box = QGroupBox("Outside school hours")
+        ooh = QFormLayout(self.ooh_box)
+        ooh.addRow("Reason:", self.ooh_reason)
+        ooh.addRow("Responsible contact:", self.responsible)
+        right.addRow(self.ooh_box)
+        self._lone_label = QLabel("Lone visit reason:")
+        right.addRow(self._lone_label, self.lone_reason)
+
+        self.checks = QLabel()
+        self.checks.setWordWrap(True)
+        self.checks.setTextFormat(Qt.TextFormat.PlainText)
+        self.checks.setAccessibleName("Checks")
+        self.checks.setStyleSheet("padding: 4px;")
+
+        self.buttons = QDialogButtonBox()
+        if self.visit is None:
+            self.submit_button = QPushButton("Book and send for approval")
+            self.draft_button: QPushButton | None = QPushButton("Save as draft")
+            self.buttons.addButton(self.submit_button, QDialogButtonBox.ButtonRole.AcceptRole)
+            self.buttons.addButton(self.draft_button, QDialogButtonBox.ButtonRole.ActionRole)
+        else:
+            self.submit_button = QPushButton("Save changes")
+            self.draft_button = None
+            self.buttons.addButton(self.submit_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.submit_button.setDefault(True)
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.clicked.connect(self._clicked)
+
+        columns = QHBoxLayout()
+        columns.addWidget(left_box, 1)
+        columns.addWidget(right_box, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.note)
+        layout.addLayout(columns)
+        layout.addWidget(self.checks)
+        layout.addWidget(self.buttons)
+
+        self.fields: dict[str, QWidget] = {
+            rules.F_HOUSEHOLD: self.search,
+            rules.F_PUPIL: self.pupil,
+            rules.F_PURPOSE: self.purpose,
+            rules.F_PURPOSE_OTHER: self.purpose_other,
+            rules.F_DEPARTURE: self.departure,
+            rules.F_START: self.start,
+            rules.F_END: self.end,
+            rules.F_RETURN: self.back,
+            rules.F_LEAD: self.lead,
+            rules.F_COMPANION: self.companion,
+            rules.F_VEHICLE: self.vehicle,
+            rules.F_OFFICE: self.office,
+            rules.F_OOH_REASON: self.ooh_reason,
+            rules.F_RESPONSIBLE: self.responsible,
+            rules.F_LONE_REASON: self.lone_reason,
+            rules.F_NOTES: self.notes,
+            "Announced": self.announced,
+            "On the way to or from work": self.commute,
+        }
+
+        self.search.textChanged.connect(self._filter)
+        self.results.currentItemChanged.connect(lambda cur, _prev: self._pick(cur))
+        self.purpose.currentIndexChanged.connect(lambda _i: self._purpose_changed())
+        self.day.dateChanged.connect(lambda _d: self._refresh_live())
+        self.start.timeChanged.connect(self._start_changed)
+        self.end.timeChanged.connect(self._end_changed)
+        for edit in (self.departure, self.back):
+            edit.timeChanged.connect(lambda _t: self._refresh_live())
+        self.lead.currentIndexChanged.connect(lambda _i: self._staff_changed())
+        self.companion.currentIndexChanged.connect(lambda _i: self._staff_changed())
+        self.vehicle.currentIndexChanged.connect(lambda _i: self._refresh_live())
+        self.announced.toggled.connect(lambda _c: self._refresh_live())
+        self.commute.toggled.connect(lambda _c: self._refresh_live())
+        self._household: Household | None = None
+        self._last_start = QTime(10, 0)
+        self._last_end = QTime(10, 45)
+
+    # --- filling -------------------------------------------------------------------------------
+    def _new(self, start: datetime | None, lead_staff_id: int | None) -> None:
+        if start is None:
+            start = self._next_slot()
+        data = self.deps.booking.new_input(self.actor, start, self.policy)
+        data.lead_staff_id = lead_staff_id
+        self._load(data)
+        self._filter("")
+
+    def _next_slot(self) -> datetime:
+        """Tomorrow (or Monday) at 10:00: a new visit is rarely for the next few minutes."""
+        day = london(self.deps.clock.now()).date()
+        day = date.fromordinal(day.toordinal() + 1)
+        while day.weekday() >= 5:
+            day = date.fromordinal(day.toordinal() + 1)
+        return from_london(datetime.combine(day, time(10, 0)))
+
+    def _load(self, data: BookingInput) -> None:
+        if self.visit is not None:
+            self._show_visit_note()
+        if data.household_id is not None:
+            household = next((h for h in self._households if h.id == data.household_id), None)
+            if household is not None:
+                self.search.setText(household.name)
+                self._choose(household)
+        self._set_combo(self.pupil, data.pupil_id)
+        self._set_combo(self.purpose, data.purpose)
+        self.purpose_other.setText(data.purpose_other)
+        (self.announced if data.announced else self.unannounced).setChecked(True)
+        self.notes.setPlainText(data.pre_visit_notes)
+        if data.start is not None:
+            local = london(data.start).date()
+            self.day.setDate(QDate(local.year, local.month, local.day))
+        for edit, value in (
+            (self.departure, data.planned_departure),
+            (self.start, data.start),
+            (self.end, data.end),
+            (self.back, data.expected_return),
+        ):
+            if value is not None:
+                with QSignalBlocker(edit):
+                    edit.setTime(_qtime(value))
+        self._last_start, self._last_end = self.start.time(), self.end.time()
+        self._ensure_staff(self.lead, data.lead_staff_id)
+        self._ensure_staff(self.companion, data.companion_staff_id)
+        self._set_combo(self.lead, data.lead_staff_id)
+        self._set_combo(self.companion, data.companion_staff_id)
+        self._fill_vehicles(data.vehicle_staff_id, keep=True)
+        self.office.setText(data.office_contact)
+        self.commute.setChecked(data.on_way_to_from_work)
+        self.ooh_reason.setText(data.out_of_hours_reason)
+        self.responsible.setText(data.responsible_contact)
+        self.lone_reason.setText(data.lone_visit_reason)
+        self._purpose_changed()
+
+    def _show_visit_note(self) -> None:
+        assert self.visit is not None
+        if self.visit.status == VisitStatus.APPROVED.value and self.policy.approval_required:
+            self.note.setText(
+                "Note: this visit is approved. Changing its time, staff or household sends it back "
+                f"to the {self.policy.approver_title} for approval."
+            )
+            self.note.show()
+
+    def _ensure_staff(self, combo: QComboBox, staff_id: int | None) -> None:
+        """An edited visit may name someone since deactivated: show them so the error can."""
+        if staff_id is None or combo.findData(staff_id) >= 0:
+            return
+        person = next((s for s in self._staff if s.id == staff_id), None)
+        if person is not None:
+            combo.addItem(f"{person.name} (deactivated)", person.id)
+
+    @staticmethod
+    def _set_combo(combo: QComboBox, value: object) -> None:
+        index = combo.findData(value)
+        combo.setCurrentIndex(max(0, index))
+
+    # --- household search -------------------------------------------------------------------
+    def _filter(self, text: str) -> None:
+        if self._household is not None and text == self._household.name:
+            return  # the chosen name was put in the box
+        self.results.clear()
+        found = [h for h in self._households if h.active and matches(h, text)]
+        for h in found[:MAX_MATCHES]:
+            item = QListWidgetItem(household_line(h))
+            item.setToolTip(household_line(h))
+            item.setData(Qt.ItemDataRole.UserRole, h.id)
+            self.results.addItem(item)
+        if not found:
+            self.results.addItem("No household matches; add it on the Households screen")
+        elif len(found) > MAX_MATCHES:
+            self.results.addItem(f"… {len(found) - MAX_MATCHES} more: keep typing")
+        if len(found) == 1 and text.strip():
+            self.results.setCurrentRow(0)
+
+    def _pick(self, item: QListWidgetItem | None) -> None:
+        if item is None:
+            return
+        household_id = item.data(Qt.ItemDataRole.UserRole)
+        household = next((h for h in self._households if h.id == household_id), None)
+        if household is not None:
+            with QSignalBlocker(self.search):
+                self.search.setText(household.name)
+            self._choose(household)
+
+    def _choose(self, household: Household) -> None:
+        self._household = household
+        self.chosen.setText(f"✓ {household_line(household)}")
+        if current_risks(household):
+            self.risks.setText(f"⚠ Known risks: {risk_summary(household)}")
+            self.risks.setStyleSheet("color: #8a5a00;")
+        else:
+            self.risks.setText("Known risks: none recorded")
+            self.risks.setStyleSheet("")
+        self.pupil.clear()
+        pupils = [p for p in household.pupils if p.active]
+        if not pupils:
+            self.pupil.addItem("No pupils recorded", None)
+        else:
+            if len(pupils) > 1:
+                self.pupil.addItem("Choose the pupil…", None)
+            for p in pupils:
+                self.pupil.addItem(f"{p.name} ({p.year_group})" if p.year_group else p.name, p.id)
+        self._refresh_live()
+
+    # --- times and people -------------------------------------------------------------------
+    def _start_changed(self, new: QTime) -> None:
+        """Moving the start moves the whole visit: length and travel stay as they were."""
+        delta = self._last_start.secsTo(new)
+        self._last_start = new
+        if delta and not self._loading:
+            for edit in (self.departure, self.end, self.back):
+                with QSignalBlocker(edit):
+                    edit.setTime(edit.time().addSecs(delta))
+            self._last_end = self.end.time()
+        self._refresh_live()
+
+    def _end_changed(self, new: QTime) -> None:
+        """A longer visit comes back later: the return keeps its travel time."""
+        delta = self._last_end.secsTo(new)
+        self._last_end = new
+        if delta and not self._loading:
+            with QSignalBlocker(self.back):
+                self.back.setTime(self.back.time().addSecs(delta))
+        self._refresh_live()
+
+    def _purpose_changed(self) -> None:
+        other = self.purpose.currentData() == Purpose.OTHER.value
+        self.purpose_other.setVisible(other)
+        self._other_label.setVisible(other)
+        self._refresh_live()
+
+    def _staff_changed(self) -> None:
+        self._fill_vehicles(self.vehicle.currentData(), keep=False)
+        self._refresh_live()
+
+    def _fill_vehicles(self, chosen: int | None, *, keep: bool) -> None:
+        people = [self.lead.currentData(), self.companion.currentData()]
+        with QSignalBlocker(self.vehicle):
+            self.vehicle.clear()
+            self.vehicle.addItem("None (on foot or public transport)", None)
+            for staff_id in people:
+                person = next((s for s in self._staff if s.id == staff_id), None)
+                if person is not None and person.vehicle_registration:
+                    self.vehicle.addItem(f"{person.name}: {person.vehicle_text}", person.id)
+            if keep and chosen is not None and self.vehicle.findData(chosen) < 0:
+                self.vehicle.addItem(f"Staff {chosen}'s car", chosen)
+            index = self.vehicle.findData(chosen) if chosen is not None else -1
+            if index < 0 and not keep:
+                index = 1 if self.vehicle.count() > 1 else 0  # the lead's car if they have one
+            self.vehicle.setCurrentIndex(max(0, index))
+
+    # --- reading the form -------------------------------------------------------------------
+    def _at(self, edit: QTimeEdit) -> datetime:
+        day: date = self.day.date().toPython()  # type: ignore[assignment]
+        clock: time = edit.time().toPython()  # type: ignore[assignment]
+        return from_london(datetime.combine(day, clock))
+
+    def form_data(self) -> BookingInput:
+        return BookingInput(
+            household_id=self._household.id if self._household else None,
+            pupil_id=self.pupil.currentData(),
+            purpose=self.purpose.currentData() or "",
+            purpose_other=self.purpose_other.text()
+            if self.purpose.currentData() == Purpose.OTHER.value
+            else "",
+            announced=self.announced.isChecked(),
+            planned_departure=self._at(self.departure),
+            start=self._at(self.start),
+            end=self._at(self.end),
+            expected_return=self._at(self.back),
+            lead_staff_id=self.lead.currentData(),
+            companion_staff_id=self.companion.currentData(),
+            vehicle_staff_id=self.vehicle.currentData(),
+            office_contact=self.office.text(),
+            out_of_hours_reason=self.ooh_reason.text(),
+            responsible_contact=self.responsible.text(),
+            lone_visit_reason=self.lone_reason.text(),
+            on_way_to_from_work=self.commute.isChecked(),
+            pre_visit_notes=self.notes.toPlainText(),
+        )
+
+    # --- live checks ------------------------------------------------------------------------
+    def _refresh_live(self) -> None:
+        if self._loading:
+            return
+        visit_id = self.visit.id if self.visit else None
+        check = self.deps.booking.check(self.form_data(), visit_id)
+        self.last_check = check
+        self.ooh_box.setVisible(check.out_of_hours and self.policy.out_of_hours_needs_reason)
+        lone = check.lone and self.policy.lone_visits_allowed
+        self.lone_reason.setVisible(lone)
+        self._lone_label.setVisible(lone)
+        lines = [
+            f"✗ {e.field}: {e.message}"
+            for e in check.errors
+            if e.field in LIVE_FIELDS and not e.message.startswith("is required")
+        ]
+        lines += [
+            f"{'⚠' if n.level == 'warning' else '•'} {n.field}: {n.message}" for n in check.notices
+        ]
+        self.checks.setText("\n".join(lines))
+        self.checks.setVisible(bool(lines))
+        blocking = any(line.startswith("✗") for line in lines)
+        self.checks.setStyleSheet(
+            "padding: 4px; border: 1px solid "
+            + ("#b00020; background: #fdecea;" if blocking else "#8a5a00; background: #fffaf0;")
+        )
+
+    # --- saving -------------------------------------------------------------------------------
+    def _clicked(self, button: QAbstractButton) -> None:
+        if button is self.cancel_button:
+            self.reject()
+        elif button is self.submit_button:
+            self.save(submit=True)
+        elif button is self.draft_button:
+            self.save(submit=False)
+
+    def save(self, *, submit: bool = True) -> bool:
+        """Check, confirm any warnings, save. Stays open showing every problem until it is valid."""
+        clear_errors(self.banner, self.fields)
+        data = self.form_data()
+        visit_id = self.visit.id if self.visit else None
+        try:
+            check = self.deps.booking.check(data, visit_id)
+            self._refresh_live()
+            if check.errors:
+                raise ValidationError(check.errors)
+            if check.warnings:
+                text = "\n".join(f"• {n.field}: {n.message}" for n in check.warnings)
+                verb = "Book this visit" if self.visit is None else "Save these changes"
+                if not dialogs.confirm(self, "Please check before saving", f"{text}\n\n{verb}?"):
+                    return False
+            if self.visit is None:
+                visit = self.deps.booking.create(self.actor, data, submit=submit)
+                saved_id = visit.id
+                where = (
+                    f"sent to the {self.policy.approver_title} for approval"
+                    if submit
+                    else "saved as a draft"
+                )
+                self.result_message = (
+                    f"Visit {visit.id} booked for {visit.household.name}, "
+                    f"{london(visit.start):%a %d %b %H:%M}: {where}."
+                )
+            else:
+                result = self.deps.booking.update(
+                    self.actor, self.visit.id, data, row_version=self.visit.row_version
+                )
+                saved_id = self.visit.id
+                self.result_message = result.message
+                if result.sent_back:
+                    dialogs.inform(self, "Sent back for approval", result.message)
+        except HvdeskError as err:
+            show_errors(self.banner, self.fields, err)
+            return False
+        self.saved.emit(saved_id)
+        self.accept()
+        return True

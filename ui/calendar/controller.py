@@ -1,0 +1,234 @@
+"""Booking behaviour shared by the calendar, the menus and the visit actions.
+
+Opens the booking, cancel and export dialogs window-modally with open() (never exec(): tests and
+the live tracker keep running), moves visits after a confirmation that says what will happen, and
+emits `changed` so every screen refreshes from the database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QDialog, QWidget
+
+from hvdesk.clock import fmt_datetime, fmt_time, london
+from hvdesk.errors import HvdeskError, ValidationError
+from hvdesk.models import Visit, VisitStatus
+from hvdesk.rules.booking import EDITABLE, BookingTimes, drop_start, move_to_day
+from hvdesk.services.base import Actor
+from hvdesk.services.booking import BookingService
+from hvdesk.services.cancellation import CANCELLABLE, CancellationService
+from hvdesk.services.ics_export import IcsExportService
+from hvdesk.services.visits import CalendarItem
+from ui import dialogs
+from ui.booking_dialog import BookingDeps, BookingDialog
+from ui.calendar.export_dialog import ExportDialog
+from ui.calendar.views import Drop
+from ui.cancel_dialog import CancelDialog, safety_note_printer
+from ui.services import AppServices
+
+
+def can_edit(visit: Visit) -> bool:
+    return visit.status in EDITABLE
+
+
+def can_cancel(visit: Visit) -> bool:
+    return VisitStatus(visit.status) in CANCELLABLE
+
+
+def can_submit(visit: Visit) -> bool:
+    return visit.status == VisitStatus.DRAFT.value
+
+
+class BookingController(QObject):
+    changed = Signal()
+    message = Signal(str)  # what just happened, for the calendar's message line
+    booked = Signal(int)  # a new visit's id: the calendar shows it
+
+    def __init__(self, services: AppServices, actor: Actor, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.services, self.actor = services, actor
+        self.booking = BookingService(services.db, services.clock)
+        self.cancellation = CancellationService(services.db, services.clock)
+        self.ics = IcsExportService(services.db, services.clock)
+        self.deps = BookingDeps(self.booking, services.households, services.staff, services.clock)
+        self.dialog: QDialog | None = None  # the dialog open now (tests reach it here)
+        self.export_folder: Path | None = None
+
+    # --- dialogs -------------------------------------------------------------------------------
+    def _open(self, dialog: QDialog) -> QDialog:
+        if self.dialog is not None:
+            self.dialog.close()
+        self.dialog = dialog
+        dialog.finished.connect(lambda _r, d=dialog: self._closed(d))
+        dialog.open()
+        return dialog
+
+    def _closed(self, dialog: QDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+        dialog.deleteLater()
+
+    def new_visit(
+        self,
+        parent: QWidget | None,
+        start: datetime | None = None,
+        lead_staff_id: int | None = None,
+    ) -> BookingDialog:
+        dialog = BookingDialog(
+            self.deps, self.actor, start=start, lead_staff_id=lead_staff_id, parent=parent
+        )
+        dialog.saved.connect(lambda vid, d=dialog: self._saved(vid, d.result_message, new=True))
+        self._open(dialog)
+        return dialog
+
+    def edit_visit(self, parent: QWidget | None, visit_id: int) -> BookingDialog | None:
+        visit = self.services.visits.get(visit_id)
+        if not can_edit(visit):
+            dialogs.inform(
+                parent,
+                "This visit cannot be edited",
+                f"Visit {visit.id} is {visit.status.replace('_', ' ')}. Only visits that have not "
+                "started can be edited; on the day, use the tracker (e.g. running late).",
+            )
+            return None
+        dialog = BookingDialog(self.deps, self.actor, visit=visit, parent=parent)
+        dialog.saved.connect(lambda vid, d=dialog: self._saved(vid, d.result_message, new=False))
+        self._open(dialog)
+        return dialog
+
+    def cancel_visit(self, parent: QWidget | None, visit_id: int) -> CancelDialog | None:
+        visit = self.services.visits.get(visit_id)
+        if not can_cancel(visit):
+            dialogs.inform(
+                parent,
+                "This visit cannot be cancelled",
+                f"Visit {visit.id} is {visit.status.replace('_', ' ')}; only visits that have not "
+                "yet returned can be cancelled.",
+            )
+            return None
+        dialog = CancelDialog(
+            self.cancellation,
+            self.actor,
+            visit,
+            self.services.settings.policy(),
+            parent,
+            print_note=safety_note_printer(self.services.db, self.services.clock),
+        )
+        dialog.cancelled.connect(lambda _v, _r, d=dialog: self._saved(0, d.result_message))
+        self._open(dialog)
+        return dialog
+
+    def export(self, parent: QWidget | None, staff_id: int | None = None) -> ExportDialog:
+        dialog = ExportDialog(
+            self.ics,
+            self.actor,
+            self.services.staff.list(),
+            self.services.settings.policy(),
+            london(self.services.clock.now()).date(),
+            staff_id=staff_id,
+            folder=self.export_folder,
+            parent=parent,
+        )
+        dialog.exported.connect(self._exported)
+        self._open(dialog)
+        return dialog
+
+    def _exported(self, text: str) -> None:
+        self.message.emit(text)
+        dialogs.inform(None, "Calendar exported", f"{text}\n\nImport it into Outlook.")
+
+    def _saved(self, visit_id: int, text: str, *, new: bool = False) -> None:
+        self.message.emit(text)
+        self.changed.emit()
+        if new and visit_id:
+            self.booked.emit(visit_id)
+
+    # --- direct actions ------------------------------------------------------------------------
+    def send_for_approval(self, parent: QWidget | None, visit_id: int) -> bool:
+        try:
+            result = self.booking.submit(self.actor, visit_id)
+        except ValidationError as err:
+            problems = "\n".join(f"• {e.field}: {e.message}" for e in err.errors)
+            dialogs.inform(
+                parent,
+                "Not sent for approval",
+                f"Visit {visit_id} needs changes first:\n{problems}\n\nEdit the visit to fix them.",
+                "warning",
+            )
+            return False
+        except HvdeskError as err:
+            dialogs.inform(parent, "Not sent for approval", str(err), "warning")
+            return False
+        self._saved(visit_id, result.message)
+        return True
+
+    def move(self, parent: QWidget | None, item: CalendarItem, drop: Drop) -> bool:
+        """A drop on the calendar: preview, say what will happen, confirm, then move."""
+        times = BookingTimes(item.planned_departure, item.start, item.end, item.expected_return)
+        if drop.top_minutes is None:
+            new_start = move_to_day(times, drop.day)
+        else:
+            new_start = drop_start(times, drop.day, drop.top_minutes)
+        reassigning = (
+            drop.from_staff_id is not None
+            and drop.to_staff_id is not None
+            and drop.from_staff_id != drop.to_staff_id
+        )
+        kwargs = (
+            {"reassign_from": drop.from_staff_id, "reassign_to": drop.to_staff_id}
+            if reassigning
+            else {}
+        )
+        try:
+            preview = self.booking.preview_move(item.id, new_start, **kwargs)
+        except HvdeskError as err:
+            dialogs.inform(parent, "Visit not moved", str(err), "warning")
+            return False
+        after = preview.after
+        if not preview.check.ok:
+            problems = "\n".join(f"• {e.field}: {e.message}" for e in preview.check.errors)
+            dialogs.inform(
+                parent,
+                "Visit not moved",
+                f"Visit {item.id} ({item.household_name}) cannot move to "
+                f"{fmt_datetime(after.start)}:\n{problems}",
+                "warning",
+            )
+            return False
+        if not preview.changes and (preview.lead_staff_id, preview.companion_staff_id) == (
+            item.lead_staff_id,
+            item.companion_staff_id,
+        ):
+            return False
+        lines = [
+            f"Move visit {item.id} ({item.household_name}) to {fmt_datetime(after.start)}–"
+            f"{fmt_time(after.end)}?",
+            f"Staff leave school {fmt_time(after.planned_departure)} and are back by "
+            f"{fmt_time(after.expected_return)}.",
+        ]
+        if reassigning:
+            names = {item.lead_staff_id: item.lead_name}
+            if item.companion_staff_id is not None:
+                names[item.companion_staff_id] = item.companion_name
+            person = self.services.staff.get(drop.to_staff_id)  # type: ignore[arg-type]
+            lines.append(
+                f"{names.get(drop.from_staff_id, 'They')} hands the visit to {person.name}."  # type: ignore[arg-type]
+            )
+        lines += [f"⚠ {n.field}: {n.message}" for n in preview.check.warnings]
+        if preview.sends_back:
+            lines.append(preview.message)
+        if not dialogs.confirm(parent, "Move visit", "\n\n".join(lines)):
+            return False
+        try:
+            result = self.booking.move(
+                self.actor, item.id, new_start, row_version=item.row_version, **kwargs
+            )
+        except HvdeskError as err:
+            dialogs.inform(parent, "Visit not moved", str(err), "warning")
+            self.changed.emit()  # show the latest state (e.g. changed on another seat)
+            return False
+        self._saved(item.id, result.message)
+        return True

@@ -1,0 +1,174 @@
+"""Cancel a visit with a reason (DESIGN 4). A safety reason goes in writing to the approver.
+
+Built over CancellationService. After a safety cancellation the dialog offers the printed
+safety-cancellation note (the printing feature's form) when that feature is installed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPlainTextEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hvdesk.clock import Clock, london
+from hvdesk.db import Database
+from hvdesk.errors import HvdeskError
+from hvdesk.models import CancelReason, Visit
+from hvdesk.policy import PolicySettings
+from hvdesk.services.base import Actor
+from hvdesk.services.cancellation import CANCEL_LABELS, CancellationService
+from ui import dialogs
+from ui.forms import clear_errors, error_banner, show_errors
+
+HINTS = {
+    CancelReason.FAMILY_CANCELLED: "Optional: what the family said, and whether to rearrange.",
+    CancelReason.PARENT_NOT_PRESENT: "Optional: how long staff waited; whether a slip or letter was left.",
+    CancelReason.SAFETY_CONCERN: "Required: what made it unsafe. This is put in writing to the {to}.",
+    CancelReason.STAFF_UNAVAILABLE: "Optional: who is unavailable and when it can be rearranged.",
+    CancelReason.OTHER: "Required: why the visit is cancelled.",
+}
+
+
+NotePrinter = Callable[[QWidget, Actor, int], object]
+
+
+def safety_note_printer(db: Database, clock: Clock) -> NotePrinter | None:
+    """The printing feature's safety-cancellation note, if installed (it lands separately)."""
+    if importlib.util.find_spec("ui.print_actions") is None:
+        return None
+    try:
+        from hvdesk.printing import SAFETY_CANCELLATION
+        from hvdesk.services.printing import PrintService
+        from ui.print_actions import print_form
+    except ImportError:
+        return None
+
+    def run(parent: QWidget, actor: Actor, visit_id: int) -> object:
+        return print_form(
+            parent, PrintService(db, clock), actor, SAFETY_CANCELLATION, visit_id=visit_id
+        )
+
+    return run
+
+
+class CancelDialog(QDialog):
+    cancelled = Signal(int, str)  # visit id, reason
+
+    def __init__(
+        self,
+        service: CancellationService,
+        actor: Actor,
+        visit: Visit,
+        policy: PolicySettings,
+        parent: QWidget | None = None,
+        *,
+        print_note: NotePrinter | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service, self.actor, self.visit, self.policy = service, actor, visit, policy
+        self.print_note = print_note
+        self.result_message = ""
+        when = london(visit.start)
+        self.setWindowTitle(f"Cancel visit {visit.id}")
+        self.setAccessibleName(self.windowTitle())
+        self.setMinimumWidth(520)
+        intro = QLabel(
+            f"Cancel visit {visit.id}: {visit.household.name}, {when:%a %d %b %Y %H:%M}, "
+            f"{visit.staff_names}. Nothing is deleted: the visit stays on record as cancelled."
+        )
+        intro.setWordWrap(True)
+        self.banner = error_banner()
+        self.reasons = QButtonGroup(self)
+        self.buttons_by_reason: dict[CancelReason, QRadioButton] = {}
+        box = QWidget()
+        box.setAccessibleName("Reason")
+        reasons = QVBoxLayout(box)
+        reasons.setContentsMargins(0, 0, 0, 0)
+        reasons.addWidget(QLabel("Reason:"))
+        for reason, text in CANCEL_LABELS.items():
+            button = QRadioButton(text)
+            button.setAccessibleName(f"Reason: {text}")
+            self.reasons.addButton(button)
+            self.buttons_by_reason[reason] = button
+            reasons.addWidget(button)
+            button.toggled.connect(lambda on, r=reason: on and self._reason_changed(r))
+        self.note = QPlainTextEdit()
+        self.note.setAccessibleName("Note")
+        self.note.setFixedHeight(90)
+        self.hint = QLabel("Choose a reason.")
+        self.hint.setWordWrap(True)
+        self.hint.setAccessibleName("What to write")
+        self.buttons = QDialogButtonBox()
+        self.ok = self.buttons.addButton("Cancel the visit", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.keep = self.buttons.addButton("Keep the visit", QDialogButtonBox.ButtonRole.RejectRole)
+        self.ok.setAccessibleName("Cancel the visit")
+        self.keep.setDefault(True)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.banner)
+        layout.addWidget(box)
+        layout.addWidget(QLabel("Note:"))
+        layout.addWidget(self.note)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.buttons)
+        self.fields = {"Reason": box, "Note": self.note}
+
+    def _reason_changed(self, reason: CancelReason) -> None:
+        self.hint.setText(HINTS[reason].format(to=self.policy.cancellation_note_to))
+        safety = reason is CancelReason.SAFETY_CONCERN
+        self.hint.setStyleSheet("color: #8a5a00; font-weight: bold;" if safety else "")
+
+    def choose(self, reason: CancelReason) -> None:
+        self.buttons_by_reason[reason].setChecked(True)
+
+    def reason(self) -> str:
+        return next((r.value for r, b in self.buttons_by_reason.items() if b.isChecked()), "")
+
+    def save(self) -> bool:
+        clear_errors(self.banner, self.fields)
+        reason = self.reason()
+        try:
+            self.service.cancel(self.actor, self.visit.id, reason, self.note.toPlainText())
+        except HvdeskError as err:
+            show_errors(self.banner, self.fields, err)
+            return False
+        label = CANCEL_LABELS[CancelReason(reason)]
+        self.result_message = f"Visit {self.visit.id} cancelled: {label}."
+        self.cancelled.emit(self.visit.id, reason)
+        self.accept()
+        if reason == CancelReason.SAFETY_CONCERN.value:
+            self._offer_safety_note()
+        return True
+
+    def _offer_safety_note(self) -> None:
+        to = self.policy.cancellation_note_to
+        printer = self.print_note
+        parent = self.parentWidget()
+        if printer is None:
+            dialogs.inform(
+                parent,
+                "Safety cancellation",
+                f"The reason must be put in writing to the {to}. The cancellation is recorded "
+                "with its note for them.",
+            )
+            return
+        if dialogs.confirm(
+            parent,
+            "Safety cancellation",
+            f"The reason must be put in writing to the {to}.\n\nPrint the safety-cancellation "
+            "note now?",
+        ):
+            printer(parent or self, self.actor, self.visit.id)
