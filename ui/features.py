@@ -33,4 +33,7 @@ def _installers():  # type: ignore[no-untyped-def]
     from ui.panels import approvals
 
     installers.append(approvals.install)
+    from ui import tracker
+
+    installers.append(tracker.install)
     return installers

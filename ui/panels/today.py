@@ -1,68 +1,326 @@
-"""Today: who is out now, what is later today, what awaits approval or a write-up.
+"""Today: who is out now (the live tracker), what is later today, what awaits approval or a write-up.
 
-The live tracker (issue 6) replaces the 'Out now' list with countdowns and alarm levels.
+'Out now' is the live tracker: every visit out, its staff, address, state, what is due next with a
+live countdown, and its level (icon and word as well as colour), most urgent first, with the
+one-click actions for the selected visit. Without a tracker attached (before the feature is
+installed) it still shows the same board, read once.
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from hvdesk.clock import london
-from hvdesk.models import ACTIVE_STATUSES, Visit, VisitStatus
+from hvdesk.models import Visit, VisitStatus
+from hvdesk.rules import deadlines as dl
+from hvdesk.services.tracker import Board, BoardRow, TrackerService
 from hvdesk.services.visits import VisitQueries
-from ui.models.table import RowTableModel
+from ui.models.table import ObjectRole, RowTableModel
+from ui.tracker.board import BoardModel
 from ui.visit_columns import visit_columns
 
+if TYPE_CHECKING:
+    from ui.tracker.controller import TrackerController
 
-def _table(model: RowTableModel[Visit], name: str) -> QTableView:
+TITLE_STYLE = "font-weight: bold; font-size: 13pt;"
+
+
+def _table(model: object, name: str) -> QTableView:
     table = QTableView()
-    table.setModel(model)
+    table.setModel(model)  # type: ignore[arg-type]
     table.setAccessibleName(name)
     table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
     table.verticalHeader().hide()
+    table.setWordWrap(False)
     return table
+
+
+def _section(title: QLabel, *widgets: QWidget) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 4, 0, 0)
+    layout.addWidget(title)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return box
 
 
 class TodayPanel(QWidget):
     def __init__(self, queries: VisitQueries, parent=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
         self.queries = queries
-        self.out_model: RowTableModel[Visit] = RowTableModel(visit_columns(with_date=False), self)
+        self.controller: TrackerController | None = None
+        self._now: datetime = queries.clock.now()
+
+        # --- out now (the live tracker) ---
+        self.out_title = QLabel("OUT NOW")
+        self.out_title.setStyleSheet(TITLE_STYLE)
+        self.out_title.setAccessibleName("Out now")
+        self.next_alarm = QLabel()
+        self.next_alarm.setAccessibleName("Next alarm")
+        self.next_alarm.setStyleSheet("font-size: 12pt;")
+        header = QHBoxLayout()
+        header.addWidget(self.out_title)
+        header.addStretch(1)
+        header.addWidget(self.next_alarm)
+        self.startup_banner = QLabel()
+        self.startup_banner.setWordWrap(True)
+        self.startup_banner.setAccessibleName("Overdue while hvdesk was not running")
+        self.startup_banner.setStyleSheet(
+            "background: #fff4d6; color: #5c3a00; border: 1px solid #8a5a00; padding: 6px;"
+        )
+        self.startup_banner.hide()
+        self.startup_banner.linkActivated.connect(lambda _link: self.startup_banner.hide())
+        self.board_model = BoardModel(self)
+        self.out_model = self.board_model  # the 'Out now' rows, by the name other screens know
+        self.board_view = _table(self.board_model, "Out now: visits being tracked")
+        head = self.board_view.horizontalHeader()
+        head.setStretchLastSection(False)
+        for column in (BoardModel.VISIT, BoardModel.NEXT):
+            head.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        self.board_view.doubleClicked.connect(lambda _i: self._open_alarm())
+        self.board_view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+
+        self.buttons: dict[str, QPushButton] = {}
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        specs: list[tuple[str, str, str, Callable[[BoardRow], bool]]] = [
+            ("arrive", "Arrived", "Alt+A", lambda r: r.visit.status == VisitStatus.OUT),
+            ("check_in", "Check in OK", "", lambda r: True),
+            ("left", "Left property", "", lambda r: r.state.phase in ("out", "on_site")),
+            ("returned", "Returned to school", "", lambda r: True),
+            ("late", "Running late…", "", lambda r: True),
+            ("duress", "Duress!", "", lambda r: True),
+            ("call_ok", "Office call: answered", "", lambda r: True),
+            ("call_none", "Office call: no answer", "", lambda r: True),
+            (
+                "absent",
+                "Parent not present…",
+                "",
+                lambda r: r.state.phase in ("out", "on_site") and r.state.parent_wait_until is None,
+            ),
+            ("parent_here", "Parent arrived", "", lambda r: r.state.parent_wait_until is not None),
+            (
+                "cancel_absent",
+                "Cancel: parent not present",
+                "",
+                lambda r: r.state.parent_wait_until is not None,
+            ),
+            ("alarm", "Open alarm", "", lambda r: bool(r.open_alarm_ids or r.drill_alarm_ids)),
+        ]
+        self._enabled: dict[str, Callable[[BoardRow], bool]] = {}
+        for i, (key, text, _shortcut, enabled) in enumerate(specs):
+            button = QPushButton(text)
+            button.setAccessibleName(f"{text.rstrip('…!')} for the selected visit")
+            button.setEnabled(False)
+            button.clicked.connect(lambda _c=False, k=key: self._act(k))
+            if key == "duress":
+                button.setStyleSheet("QPushButton:enabled { color: #b00020; font-weight: bold; }")
+            self.buttons[key] = button
+            self._enabled[key] = enabled
+            grid.addWidget(button, i // 6, i % 6)
+        self.action_bar = QWidget()
+        self.action_bar.setLayout(grid)
+        self.action_hint = QLabel("Select a visit to record what the staff told you.")
+        self.action_hint.setAccessibleName("Actions hint")
+
+        out_box = QWidget()
+        out_layout = QVBoxLayout(out_box)
+        out_layout.setContentsMargins(0, 0, 0, 0)
+        out_layout.addLayout(header)
+        out_layout.addWidget(self.startup_banner)
+        out_layout.addWidget(self.board_view, 1)
+        out_layout.addWidget(self.action_hint)
+        out_layout.addWidget(self.action_bar)
+
+        # --- later today, and what is waiting ---
         self.later_model: RowTableModel[Visit] = RowTableModel(visit_columns(with_date=False), self)
         self.pending_model: RowTableModel[Visit] = RowTableModel(visit_columns(), self)
-        self.out_title = QLabel()
         self.later_title = QLabel()
+        self.later_title.setStyleSheet(TITLE_STYLE)
         self.pending_title = QLabel()
+        self.pending_title.setStyleSheet(TITLE_STYLE)
+        self.later_view = _table(self.later_model, "Later today")
+        self.pending_view = _table(self.pending_model, "Awaiting approval and outcomes to write up")
+        self.depart_button = QPushButton("Departed")
+        self.depart_button.setAccessibleName("Departed: the selected visit has left school")
+        self.depart_button.setEnabled(False)
+        self.depart_button.clicked.connect(self._depart)
+        self.later_view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        later_head = QHBoxLayout()
+        later_head.addWidget(self.later_title)
+        later_head.addStretch(1)
+        later_head.addWidget(self.depart_button)
+        later_box = QWidget()
+        later_layout = QVBoxLayout(later_box)
+        later_layout.setContentsMargins(0, 4, 0, 0)
+        later_layout.addLayout(later_head)
+        later_layout.addWidget(self.later_view)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(out_box)
+        splitter.addWidget(later_box)
+        splitter.addWidget(_section(self.pending_title, self.pending_view))
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(2, 2)
+        splitter.setSizes([380, 170, 150])
+        splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
-        for title, model, name in (
-            (self.out_title, self.out_model, "Out now"),
-            (self.later_title, self.later_model, "Later today"),
-            (self.pending_title, self.pending_model, "Awaiting approval and outcomes to write up"),
-        ):
-            title.setStyleSheet("font-weight: bold; font-size: 13pt;")
-            layout.addWidget(title)
-            layout.addWidget(_table(model, name))
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
         self.refresh()
+
+    # --- wiring --------------------------------------------------------------------------
+    def attach(self, controller: TrackerController) -> None:
+        """Make 'Out now' live: the board after every check, the countdowns every second."""
+        self.controller = controller
+        controller.board_changed.connect(self._show_board)
+        controller.ticked.connect(self._tick)
+        if controller.board is not None:
+            self._show_board(controller.board)
+        report = controller.startup_report
+        if report is not None and report.raised:
+            self.startup_banner.setText(
+                "<b>Overdue while hvdesk was not running</b> (alarms raised at start-up):<br>"
+                + "<br>".join(report.lines())
+                + "<br><a href='dismiss'>Dismiss this note</a>"
+            )
+            self.startup_banner.show()
+        self._update_buttons()
 
     def refresh(self) -> None:
         now = self.queries.clock.now()
-        out = self.queries.out_now()
-        today = [
+        if self.controller is not None and self.controller.board is not None:
+            self._show_board(self.controller.board)
+        elif self.controller is None:
+            self._show_board(TrackerService(self.queries.db, self.queries.clock).board(now))
+        day = [
             v
             for v in self.queries.on_day(london(now).date())
-            if v.start >= now
-            and v.status not in {s.value for s in ACTIVE_STATUSES}
-            and v.status not in (VisitStatus.CANCELLED, VisitStatus.REJECTED)
+            if v.start >= now or v.status == VisitStatus.APPROVED
+        ]
+        later = [
+            v
+            for v in day
+            if v.status not in (VisitStatus.CANCELLED, VisitStatus.REJECTED)
+            and not dl.is_tracked(v)
+            and v.departed_at is None
         ]
         pending = self.queries.with_status(VisitStatus.AWAITING_APPROVAL, VisitStatus.RETURNED)
-        self.out_model.set_rows(out)
-        self.later_model.set_rows(today)
+        self.later_model.set_rows(later)
         self.pending_model.set_rows(pending)
-        self.out_title.setText(f"OUT NOW ({len(out)})")
-        self.later_title.setText(f"LATER TODAY ({len(today)})")
+        self.later_title.setText(f"LATER TODAY ({len(later)})")
         waiting = sum(v.status == VisitStatus.AWAITING_APPROVAL for v in pending)
         self.pending_title.setText(
             f"AWAITING APPROVAL ({waiting})   OUTCOMES TO WRITE UP ({len(pending) - waiting})"
         )
+        self._update_buttons()
+
+    # --- the board -----------------------------------------------------------------------
+    def _show_board(self, board: Board) -> None:
+        selected = self.selected_row()
+        now = self.queries.clock.now()
+        self._now = now
+        self.board_model.set_board(board, now)
+        self.out_title.setText(f"OUT NOW ({len(board.rows)})")
+        if selected is not None:
+            self.select_visit(selected.visit.id)
+        self._tick(now)
+
+    def _tick(self, now: datetime) -> None:
+        self._now = now
+        selected = self.selected_row()
+        if self.board_model.tick(now) and selected is not None:
+            self.select_visit(selected.visit.id)
+        rows = self.board_model.rows()
+        nxt = min((t for r in rows if (t := r.state.next_lapse(now)) is not None), default=None)
+        red = sum(r.state.level(now) >= dl.Level.RED for r in rows)
+        text = f"next alarm in {dl.clock_text((nxt - now).total_seconds())}" if nxt else ""
+        if red:
+            text = f"‼ {red} overdue" + (f"   {text}" if text else "")
+        self.next_alarm.setText(text)
+        self._update_buttons()
+
+    def selected_row(self) -> BoardRow | None:
+        rows = self.board_view.selectionModel().selectedRows()
+        return rows[0].data(ObjectRole) if rows else None
+
+    def selected_later(self) -> Visit | None:
+        rows = self.later_view.selectionModel().selectedRows()
+        return rows[0].data(ObjectRole) if rows else None
+
+    def select_visit(self, visit_id: int) -> bool:
+        row = self.board_model.row_of(visit_id)
+        if row < 0:
+            return False
+        self.board_view.selectRow(row)
+        return True
+
+    def _update_buttons(self) -> None:
+        row = self.selected_row()
+        live = self.controller is not None
+        for key, button in self.buttons.items():
+            button.setEnabled(live and row is not None and self._enabled[key](row))
+        if row is not None:
+            self.action_hint.setText(
+                f"Record for {row.visit.household.name} ({row.visit.staff_names}):"
+            )
+        else:
+            self.action_hint.setText("Select a visit to record what the staff told you.")
+        later = self.selected_later()
+        self.depart_button.setEnabled(
+            live and later is not None and later.status == VisitStatus.APPROVED
+        )
+
+    # --- presses -------------------------------------------------------------------------
+    def _act(self, key: str) -> None:
+        row = self.selected_row()
+        if row is None or self.controller is None:
+            return
+        actions = self.controller.actions
+        visit, vid = row.visit, row.visit.id
+        {
+            "arrive": lambda: actions.arrive(vid, self),
+            "check_in": lambda: actions.check_in(vid, self),
+            "parent_here": lambda: actions.check_in(vid, self, parent_arrived=True),
+            "call_ok": lambda: actions.office_call(vid, True, self),
+            "call_none": lambda: actions.office_call(vid, False, self),
+            "left": lambda: actions.left_property(vid, self),
+            "returned": lambda: actions.returned(vid, self),
+            "late": lambda: actions.running_late(visit, self),
+            "absent": lambda: actions.parent_not_present(visit, self),
+            "cancel_absent": lambda: actions.cancel_parent_absent(visit, self),
+            "duress": lambda: actions.duress(vid, self),
+            "alarm": self._open_alarm,
+        }[key]()
+
+    def _open_alarm(self) -> None:
+        row = self.selected_row()
+        if row is None or self.controller is None:
+            return
+        for alarm_id in row.open_alarm_ids + row.drill_alarm_ids:
+            self.controller.show_alarm(alarm_id)
+
+    def _depart(self) -> None:
+        visit = self.selected_later()
+        if visit is not None and self.controller is not None:
+            self.controller.actions.depart(visit.id, self)

@@ -1,0 +1,381 @@
+"""The live tracker driven through its real widgets over the demo school (offscreen, fake clock).
+
+Time moves with FakeClock.advance/jump; the scheduler's sweep or the controller's check is
+triggered by hand and waited for with qtbot.waitUntil (never a sleep on the wall clock).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QAbstractButton, QLineEdit, QWidget
+from sqlalchemy import select
+
+from hvdesk.events import EventKind
+from hvdesk.models import Alarm, Event, Role, Visit, VisitStatus
+from hvdesk.rules import deadlines as dl
+from hvdesk.services.alarms import AlarmService
+from hvdesk.services.base import Actor
+from tests.conftest import _user
+from ui.tracker import actions as tracker_actions
+from ui.tracker.alarm_window import AlarmWindow
+from ui.tracker.board import BoardModel
+from ui.tracker.qt_scheduler import MAX_WAIT_MS
+
+pytestmark = pytest.mark.ui
+MIN = timedelta(minutes=1)
+LEFT = Qt.MouseButton.LeftButton
+
+
+def ctrl_of(window):
+    return window.tracker_controller
+
+
+def clear_demo_alarms(window, actor: Actor) -> None:
+    ctrl = ctrl_of(window)
+    for alarm in ctrl.alarm_service.open_alarms():
+        ctrl.alarm_service.resolve(actor, alarm.id, "safe_forgot", "cleared for the test")
+    ctrl.check("test")
+    assert ctrl.windows == {}
+
+
+def nobody_else_out(window, actor: Actor) -> None:
+    """Bring the demo's staff back, so one visit's alarms can be followed alone."""
+    clear_demo_alarms(window, actor)
+    ctrl = ctrl_of(window)
+    for row in ctrl.board.rows:
+        ctrl.tracker.returned(actor, row.visit.id)
+    ctrl.check("test")
+    assert ctrl.board.rows == []
+
+
+def the_window(window) -> AlarmWindow:
+    windows = list(ctrl_of(window).windows.values())
+    assert len(windows) == 1, [w.windowTitle() for w in windows]
+    return windows[0]
+
+
+def select_in_board(window, visit_id: int) -> None:
+    assert window.today.select_visit(visit_id)
+
+
+def click(qtbot, button: QAbstractButton) -> None:
+    assert button.isEnabled(), button.text()
+    qtbot.mouseClick(button, LEFT)
+
+
+def test_startup_raises_what_lapsed_and_the_status_bar_says_so(window, qtbot):
+    ctrl = ctrl_of(window)
+    assert len(ctrl.windows) == 2  # the demo's lapsed check-in and overdue return
+    for aw in ctrl.windows.values():
+        assert aw.isVisible()
+        assert aw.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+        assert "RED ALARM" in aw.windowTitle()
+    titles = sorted(w.windowTitle() for w in ctrl.windows.values())
+    assert "CHECK-IN OVERDUE" in titles[0] and "RETURN OVERDUE" in titles[1]
+    ctrl.tick()
+    assert ctrl.sound.on  # nobody has taken them yet
+    assert window.monitoring_label.text() == "● Monitoring: ON"
+    assert window.counts_label.text().startswith("5 out now, 2 overdue")
+    assert "2 alarms open" in window.counts_label.text()
+    banner = window.today.startup_banner
+    assert not banner.isHidden() and "while hvdesk was not running" in banner.text()
+    assert window.today.board_model.rowCount() == 5
+    first = window.today.board_model.rows()[0]
+    assert first.state.level(ctrl.clock.now()) is dl.Level.RED
+    assert ctrl.tray.messages  # a tray message for each (kept even without a tray)
+
+
+def test_a_visit_departs_lapses_and_the_ladder_is_walked_to_a_resolution(
+    window, qtbot, office_actor, answers
+):
+    ctrl = ctrl_of(window)
+    clock = ctrl.clock
+    nobody_else_out(window, office_actor)
+    today = window.today
+
+    # depart an approved visit from 'Later today'
+    later = [v for v in today.later_model.rows() if v.status == VisitStatus.APPROVED]
+    visit = later[0]
+    today.later_view.selectRow(today.later_model.rows().index(visit))
+    click(qtbot, today.depart_button)
+    assert today.board_model.row_of(visit.id) >= 0
+    select_in_board(window, visit.id)
+    click(qtbot, today.buttons["arrive"])
+    click(qtbot, today.buttons["check_in"])
+    row = today.board_model.rows()[today.board_model.row_of(visit.id)]
+    assert row.visit.status == VisitStatus.ON_SITE
+
+    # time passes beyond the check-in interval and its grace: the sweep raises the alarm
+    policy = ctrl.tracker.policy()
+    clock.advance(timedelta(minutes=policy.checkin_interval_min + policy.checkin_grace_min))
+    ctrl.scheduler.sweep()  # as the 30 s safety sweep would, from its worker thread
+    qtbot.waitUntil(lambda: len(ctrl.windows) == 1, timeout=5000)
+    aw = the_window(window)
+    assert aw.isVisible() and "CHECK-IN OVERDUE" in aw.windowTitle()
+    staff = aw.facts["staff"].text()
+    assert all(s.name in staff for s in row.visit.staff) and "07700 900" in staff
+    assert "Checked in at" in aw.facts["contact"].text()
+    assert aw.facts["risks"].text() and aw.facts["notes"].text()
+    ctrl.tick()
+    assert ctrl.sound.on
+
+    # take ownership: name shown, sound stops, the alarm stays open
+    click(qtbot, aw.take_button)
+    assert "You are handling this" in aw.owner_label.text()
+    ctrl.tick()
+    assert not ctrl.sound.on and aw.isVisible()
+
+    # step 1: no answer -> step 2; its timer runs out -> prompt and sound come back
+    click(qtbot, aw.steps[1].buttons["no_answer"])
+    assert ctrl.alarm_service.get(aw.alarm_id).step == 2
+    assert aw.steps[2].results.isVisibleTo(aw) and not aw.steps[1].results.isVisibleTo(aw)
+    assert f"alarm:{aw.alarm_id}" in ctrl.scheduler.armed()  # the step timer is scheduled
+    clock.advance(timedelta(minutes=policy.escalation_step_min))
+    ctrl.tick()
+    assert ctrl.sound.on and "Time is up for step 2" in aw.prompt.text()
+    click(qtbot, aw.steps[2].buttons["no_answer"])
+    ctrl.tick()
+    assert not ctrl.sound.on
+    click(qtbot, aw.steps[3].buttons["police"])
+    assert "999" in aw.steps[4].numbers.text() and "101" in aw.steps[4].numbers.text()
+    click(qtbot, aw.sheet_button)
+    assert not aw.sheet.isHidden()
+    sheet = aw.sheet.toPlainText()
+    assert "Police information sheet" in sheet and row.visit.household.postcode in sheet
+    aw.police_reference.setText("CAD 4321")
+    click(qtbot, aw.steps[4].buttons["called_999"])
+    assert "Police called" in aw.prompt.text()
+
+    # resolve: genuine emergency, with the reference carried over
+    aw.resolution_buttons["emergency"].setChecked(True)
+    aw.notes.setText("Police found them safe; car broke down with no signal")
+    click(qtbot, aw.resolve_button)
+    assert ctrl.windows == {}
+    with ctrl.services.db.read() as s:
+        alarm = s.scalars(select(Alarm).where(Alarm.visit_id == visit.id)).one()
+        timeline = list(
+            s.scalars(select(Event).where(Event.visit_id == visit.id).order_by(Event.id))
+        )
+    assert alarm.resolution == "emergency" and alarm.police_reference == "CAD 4321"
+    kinds = [e.kind for e in timeline if e.kind not in ("booked", "submitted", "approved")]
+    assert kinds == [
+        "departed",
+        "arrived",
+        "checked_in",
+        "alarm_raised",
+        "alarm_acknowledged",
+        "escalation_step",
+        "escalation_step",
+        "escalation_step",
+        "escalation_step",
+        "alarm_resolved",
+    ]
+    assert all(e.user_name for e in timeline)
+
+
+def test_refused_resolution_is_explained_on_the_alarm(window, qtbot):
+    aw = next(iter(ctrl_of(window).windows.values()))
+    aw.resolution_buttons["emergency"].setChecked(True)
+    click(qtbot, aw.resolve_button)
+    assert not aw.errors.isHidden()
+    assert "Police reference" in aw.errors.text()
+    assert aw.alarm_id in ctrl_of(window).windows
+
+
+def test_alarm_window_cannot_be_closed_until_resolved(window, qtbot):
+    aw = next(iter(ctrl_of(window).windows.values()))
+    aw.close()
+    assert aw.isVisible()
+    assert "stays open until it is resolved" in aw.notice.text()
+
+
+def test_another_seat_taking_the_alarm_shows_here(window, qtbot, services):
+    ctrl = ctrl_of(window)
+    aw = next(iter(ctrl.windows.values()))
+    other = _user(services.db, "t_office2", "Priya Office", Role.OFFICE)  # on another PC
+    AlarmService(services.db, services.clock).acknowledge(other, aw.alarm_id)
+    window.data_changed.emit()  # the main window's change probe does this within seconds
+    assert "Priya Office is handling this" in aw.owner_label.text()
+    assert aw.take_button.text() == "Take over"
+
+
+def test_duress_button_and_shortcut_raise_the_top_alarm_at_the_police_step(
+    window, qtbot, office_actor
+):
+    ctrl = ctrl_of(window)
+    clear_demo_alarms(window, office_actor)
+    action = window.tracker_toolbar_actions["Duress!"]
+    assert action.shortcut() == QKeySequence("Ctrl+Shift+D")
+    out = next(r for r in window.today.board_model.rows() if r.visit.status == "on_site")
+    select_in_board(window, out.visit.id)
+    action.trigger()
+    aw = the_window(window)
+    assert "DURESS" in aw.windowTitle() and aw.detail.alarm.step == 4
+    assert aw.steps[4].results.isVisibleTo(aw)
+    row = window.today.board_model.rows()[0]
+    assert row.visit.id == out.visit.id  # most urgent first
+    assert row.state.level(ctrl.clock.now()) is dl.Level.DURESS
+    assert window.today.board_model.data(
+        window.today.board_model.index(0, BoardModel.LEVEL)
+    ).endswith("DURESS")
+
+
+def test_drill_is_labelled_everywhere_and_kept_out_of_the_figures(
+    window, qtbot, office_actor, answers
+):
+    ctrl = ctrl_of(window)
+    clear_demo_alarms(window, office_actor)
+    out = window.today.board_model.rows()[-1]
+    assert ctrl.actions.drill(out.visit, window)
+    assert answers["asked"][-1][0] == "Start a drill?"
+    aw = the_window(window)
+    assert aw.windowTitle().startswith("DRILL") and "DRILL" in aw.banner.text()
+    assert not aw.resolution_buttons["safe_forgot"].isEnabled()
+    assert aw.resolution_buttons["drill"].isChecked()
+    assert "DRILL running" in ctrl.counts_text()
+    assert "DRILL" in window.today.board_model.data(
+        window.today.board_model.index(window.today.board_model.row_of(out.visit.id), 0)
+    )
+    click(qtbot, aw.take_button)
+    click(qtbot, aw.steps[1].buttons["no_answer"])
+    click(qtbot, aw.resolve_button)
+    assert ctrl.windows == {}
+    stats = ctrl.alarm_service.stats()
+    assert stats.drills == 1 and stats.total == 2  # only the demo's two real alarms
+
+
+def test_parent_not_present_wait_then_offer_to_cancel(window, qtbot, office_actor, answers):
+    ctrl = ctrl_of(window)
+    today = window.today
+    visit = next(r.visit for r in today.board_model.rows() if r.visit.status == "out")
+    select_in_board(window, visit.id)
+    click(qtbot, today.buttons["absent"])  # Harborne: wait 20 minutes
+    assert today.buttons["cancel_absent"].isEnabled()  # staff may give up early
+    row = today.selected_row()
+    assert row.state.parent_wait_until == max(visit.start, ctrl.clock.now()) + 20 * MIN
+    ctrl.clock.set(row.state.parent_wait_until)
+    ctrl.tick()
+    focus_texts = [dl.describe(d, ctrl.clock.now()) for d in row.state.deadlines]
+    assert any("offer to cancel" in t for t in focus_texts)
+    click(qtbot, today.buttons["cancel_absent"])
+    assert answers["asked"][-1][0] == "Cancel the visit?"
+    with ctrl.services.db.read() as s:
+        assert s.get(Visit, visit.id).status == VisitStatus.CANCELLED
+    row = today.board_model.rows()[today.board_model.row_of(visit.id)]
+    assert row.state.phase == "heading_back"  # still watched until back at school
+
+
+def test_running_late_through_the_dialog_seam(window, qtbot, monkeypatch):
+    ctrl = ctrl_of(window)
+    today = window.today
+    visit = next(r.visit for r in today.board_model.rows() if r.visit.status == "on_site")
+    new = ctrl.clock.now() + 90 * MIN
+    monkeypatch.setattr(tracker_actions, "ask_new_return", lambda p, v, now: (new, "traffic"))
+    select_in_board(window, visit.id)
+    click(qtbot, today.buttons["late"])
+    row = today.board_model.rows()[today.board_model.row_of(visit.id)]
+    assert row.state.return_due == new
+
+
+def test_departing_an_unapproved_visit_is_refused_plainly(window, qtbot, answers):
+    ctrl = ctrl_of(window)
+    with ctrl.services.db.read() as s:
+        waiting = s.scalars(
+            select(Visit).where(Visit.status == VisitStatus.AWAITING_APPROVAL)
+        ).first()
+    assert not ctrl.actions.depart(waiting.id, window)
+    title, text, kind = answers["told"][-1]
+    assert "not recorded" in title and "cannot depart unapproved" in text and kind == "warning"
+
+
+def test_closing_while_out_asks_and_stops_everything_only_when_confirmed(window, qtbot, answers):
+    ctrl = ctrl_of(window)
+    answers["reply"][0] = False
+    assert not window.close()
+    assert window.isVisible() and ctrl.monitoring
+    assert answers["asked"][-1][0] == "Stop monitoring?"
+    assert "5 visits are out now" in answers["asked"][-1][1]
+    answers["reply"][0] = True
+    alarm_windows = list(ctrl.windows.values())
+    assert window.close()
+    assert ctrl.stopped and not ctrl.scheduler.running and not ctrl.ticker.isActive()
+    assert not ctrl.sound.on and ctrl.windows == {}
+    assert all(not w.isVisible() for w in alarm_windows)
+
+
+def test_keep_running_in_the_tray_when_a_tray_exists(window, qtbot, answers, monkeypatch):
+    ctrl = ctrl_of(window)
+    guard = window.tracker_close_guard
+    monkeypatch.setattr(ctrl.tray, "available", True)
+    monkeypatch.setattr(
+        "PySide6.QtWidgets.QApplication.setQuitOnLastWindowClosed", lambda *_a: None
+    )
+    assert not window.close()
+    assert answers["asked"][-1][0] == "Keep monitoring?"
+    assert guard.in_tray and not window.isVisible() and ctrl.monitoring
+    guard.open_window()
+    assert window.isVisible()
+
+
+def test_the_scheduler_wakes_the_tracker_through_qt(window, qtbot):
+    """A job fires on APScheduler's worker thread; the check runs on the GUI thread."""
+    ctrl = ctrl_of(window)
+    before = ctrl.checks
+    ctrl.scheduler.arm({**ctrl.scheduler.armed(), "visit:test": ctrl.clock.now()})
+    qtbot.waitUntil(lambda: any(w.key == "visit:test" for w in ctrl.wakes), timeout=5000)
+    assert ctrl.checks > before
+
+
+def test_qt_scheduler_keeps_one_bounded_timer_and_stops_it(window, qtbot):
+    ctrl = ctrl_of(window)
+    backend = ctrl.scheduler.backend
+    timers_before = len(ctrl.findChildren(QTimer))
+    far = ctrl.clock.now() + timedelta(days=40)  # past Qt's 2**31 ms overflow
+    plan = dict.fromkeys((f"visit:{i}" for i in range(1000, 1050)), far)
+    ctrl.scheduler.arm(plan)
+    backend._process_jobs()
+    assert 0 < backend.qtimer.interval() <= MAX_WAIT_MS
+    assert len(ctrl.findChildren(QTimer)) == timers_before  # re-arming makes no new timers
+    ctrl.stop()
+    assert not backend.qtimer.isActive()
+
+
+def test_board_model_is_a_proper_qt_model(window, qtmodeltester):
+    qtmodeltester.check(window.today.board_model)
+
+
+def test_every_control_on_an_alarm_has_an_accessible_name(window):
+    aw = next(iter(ctrl_of(window).windows.values()))
+    assert aw.accessibleName().startswith("RED ALARM")
+    controls = aw.findChildren(QAbstractButton) + aw.findChildren(QLineEdit)
+    for control in controls:
+        if control.objectName().startswith("qt_"):  # a spin box's own editor, named by its box
+            control = control.parentWidget()
+        assert control.accessibleName(), control
+
+
+def test_alarm_and_tracker_fit_a_small_screen(window):
+    window.resize(1280, 720)
+    aw = next(iter(ctrl_of(window).windows.values()))
+    assert aw.minimumWidth() <= 1280 and aw.minimumHeight() <= 720
+    assert window.minimumHeight() <= 720
+    widgets: list[QWidget] = [window.today.board_view, window.today.action_bar]
+    assert all(w.isVisible() for w in widgets)
+
+
+def test_events_recorded_carry_the_user(window, qtbot, office_actor):
+    ctrl = ctrl_of(window)
+    visit = window.today.board_model.rows()[-1].visit
+    select_in_board(window, visit.id)
+    click(qtbot, window.today.buttons["check_in"])
+    with ctrl.services.db.read() as s:
+        event = s.scalars(
+            select(Event)
+            .where(Event.visit_id == visit.id, Event.kind == EventKind.CHECKED_IN)
+            .order_by(Event.id.desc())
+        ).first()
+    assert event.user_id == office_actor.user_id and event.at == ctrl.clock.now()

@@ -1,0 +1,17 @@
+"""The live tracker (issue 6): deadlines, alarm windows, the escalation ladder, the tray.
+
+Imported lightly (the Today panel uses the board model); the feature itself is in feature.py.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+
+def install(window: MainWindow) -> None:
+    from ui.tracker.feature import install as install_tracker
+
+    install_tracker(window)

@@ -1,0 +1,545 @@
+"""The red alarm window: always on top, one per alarm, stacked; it stays open until resolved.
+
+It names the visit, the staff and their mobiles, what is overdue, the last check-in, the known risks
+and the notes before the visit; takes ownership ('Sam is handling this'); walks the owner through
+the escalation ladder with each step's numbers, results and timer; shows the police information
+sheet; and records the structured resolution. A view only: every press is a signal the tracker
+controller turns into a service call (so the state lives in the database, shared by every seat).
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QEvent, Qt, QTime, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QTextBrowser,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hvdesk.clock import fmt_datetime, fmt_time, from_london, london
+from hvdesk.events import label as event_label
+from hvdesk.models import AlarmResolution
+from hvdesk.rules import escalation as esc
+from hvdesk.rules.deadlines import Level, clock_text
+from hvdesk.rules.validation import display_phone
+from hvdesk.services.alarms import RESOLUTION_LABELS, AlarmDetail
+from hvdesk.services.base import Actor
+from hvdesk.services.households import risk_summary
+from ui.forms import error_banner
+from ui.tracker import levels
+
+RESOLUTIONS = [
+    AlarmResolution.SAFE_FORGOT,
+    AlarmResolution.SAFE_DELAYED,
+    AlarmResolution.EMERGENCY,
+    AlarmResolution.FALSE_ALARM,
+    AlarmResolution.DRILL,
+]
+WINDOW_FLAGS = (
+    Qt.WindowType.Window
+    | Qt.WindowType.WindowStaysOnTopHint
+    | Qt.WindowType.CustomizeWindowHint
+    | Qt.WindowType.WindowTitleHint
+)
+
+
+def _value_label() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def alarm_level(detail: AlarmDetail) -> Level:
+    return Level.DURESS if detail.alarm.level == "duress" else Level.RED
+
+
+def headline(detail: AlarmDetail) -> str:
+    alarm = detail.alarm
+    first = alarm.reason.split(";")[0].split(" (")[0].strip()
+    if alarm.drill:
+        return "DRILL — PRACTICE ALARM (not real)"
+    if alarm.level == "duress":
+        return "DURESS: STAFF NEED HELP NOW"
+    return f"RED ALARM: {first.upper()}"
+
+
+def staff_lines(detail: AlarmDetail) -> list[str]:
+    return [
+        f"{s.name} ({s.job_title})  {display_phone(s.mobile)}"
+        if s.job_title
+        else f"{s.name}  {display_phone(s.mobile)}"
+        for s in detail.visit.staff
+    ]
+
+
+def vehicle_text(detail: AlarmDetail) -> str:
+    owner = detail.visit.vehicle_staff
+    if owner is None or not owner.vehicle_registration:
+        return "None recorded (on foot or public transport)"
+    return f"{owner.vehicle_text} (driver {owner.name})"
+
+
+def last_contact_text(detail: AlarmDetail) -> str:
+    event = detail.last_contact
+    if event is None:
+        return "None since they left"
+    text = f"{event_label(event.kind)} at {fmt_time(event.at)}"
+    if event.user_name:
+        text += f" (taken by {event.user_name})"
+    if event.note:
+        text += f": {event.note}"
+    return text
+
+
+def police_sheet_html(detail: AlarmDetail) -> str:
+    """The police information sheet data, in the order a call handler asks for it."""
+    v, policy = detail.visit, detail.policy
+    e = html.escape
+    rows: list[tuple[str, str]] = [("School", e(policy.school_name))]
+    if detail.school_phone:
+        rows.append(("School phone", e(detail.school_phone)))
+    for s in v.staff:
+        rows.append(
+            (
+                "Staff",
+                f"<b>{e(s.name)}</b> ({e(s.job_title)}), mobile {e(display_phone(s.mobile))}<br>"
+                f"Description: {e(s.description or 'none recorded')}",
+            )
+        )
+    owner = v.vehicle_staff
+    if owner is not None and owner.vehicle_registration:
+        rows.append(
+            (
+                "Vehicle",
+                f"{e(owner.vehicle_colour)} {e(owner.vehicle_make)} {e(owner.vehicle_model)}, "
+                f"registration <b>{e(owner.vehicle_registration)}</b> (driver {e(owner.name)})",
+            )
+        )
+    else:
+        rows.append(("Vehicle", "None recorded (on foot or public transport)"))
+    h = v.household
+    rows.append(("Visit address", e(h.one_line_address)))
+    if h.phone:
+        rows.append(("Household phone", e(display_phone(h.phone))))
+    if v.pupil is not None:
+        rows.append(("Pupil", e(f"{v.pupil.name} ({v.pupil.year_group})")))
+    rows.append(("Purpose", e(v.purpose_label)))
+    times = [
+        f"Left school {fmt_time(v.departed_at) or '(planned ' + fmt_time(v.planned_departure) + ')'}",
+        f"arrived {fmt_time(v.arrived_at) or 'not confirmed'}",
+        f"visit due to end {fmt_time(v.end)}",
+        f"left the property {fmt_time(v.left_at) or 'not confirmed'}",
+        f"expected back {fmt_time(v.expected_return)}",
+    ]
+    rows.append(("Times", e(", ".join(times)) + f" ({e(fmt_datetime(v.start)[:15])})"))
+    rows.append(("Last check-in", e(last_contact_text(detail))))
+    rows.append(("Known risks", e(risk_summary(h))))
+    rows.append(("Why we are worried", e(detail.alarm.reason)))
+    body = "".join(
+        f"<tr><td style='padding:2px 8px 2px 0'><b>{k}</b></td><td>{val}</td></tr>"
+        for k, val in rows
+    )
+    return f"<h3>Police information sheet</h3><table>{body}</table>"
+
+
+class StepBox(QGroupBox):
+    """One rung of the ladder: its numbers, its results (current step only), what was recorded."""
+
+    def __init__(self, number: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.number = number
+        self.numbers = _value_label()
+        self.instruction = _value_label()
+        self.history = _value_label()
+        self.buttons: dict[str, QPushButton] = {}
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        for i, result in enumerate(esc.step(number).results):
+            button = QPushButton(result.label)
+            button.setAccessibleName(f"Step {number}: {result.label}")
+            self.buttons[result.key] = button
+            grid.addWidget(button, i // 3, i % 3)
+        self.results = QWidget()
+        self.results.setLayout(grid)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self.numbers)
+        layout.addWidget(self.instruction)
+        layout.addWidget(self.results)
+        layout.addWidget(self.history)
+
+
+class AlarmWindow(QWidget):
+    acknowledge_requested = Signal(int)
+    step_requested = Signal(int, int, str, str, str)  # alarm, step, result, note, reference
+    resolve_requested = Signal(int, str, str, str, object)  # alarm, result, notes, ref, new return
+    print_requested = Signal(int)  # visit id: print the police information sheet
+
+    def __init__(
+        self,
+        detail: AlarmDetail,
+        actor: Actor,
+        now: datetime,
+        *,
+        can_print: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent, WINDOW_FLAGS)
+        self.alarm_id = detail.alarm.id
+        self.visit_id = detail.visit.id
+        self.actor = actor
+        self.detail = detail
+        self._allow_close = False
+        self._now = now
+        self.attention = False
+        self.setObjectName(f"alarm_{self.alarm_id}")
+        self.setMinimumSize(640, 480)
+        self.resize(780, 700)
+
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setAccessibleName("Alarm")
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+
+        # facts
+        self.facts = {
+            key: _value_label()
+            for key in (
+                "visit",
+                "address",
+                "overdue",
+                "contact",
+                "staff",
+                "vehicle",
+                "back",
+                "risks",
+                "notes",
+            )
+        }
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for key, title in (
+            ("overdue", "What is overdue:"),
+            ("visit", "Visit:"),
+            ("address", "Address:"),
+            ("staff", "Staff and mobiles:"),
+            ("contact", "Last check-in:"),
+            ("back", "Expected back:"),
+            ("vehicle", "Vehicle:"),
+            ("risks", "Known risks:"),
+            ("notes", "Notes before the visit:"),
+        ):
+            self.facts[key].setAccessibleName(title.rstrip(":"))
+            form.addRow(f"<b>{title}</b>", self.facts[key])
+
+        # ownership
+        self.take_button = QPushButton("I'm &handling this")
+        self.take_button.setAccessibleName("I'm handling this")
+        self.take_button.setMinimumHeight(40)
+        self.take_button.setStyleSheet(
+            "QPushButton { font-size: 12pt; font-weight: bold; padding: 4px 16px; }"
+        )
+        self.take_button.clicked.connect(lambda: self.acknowledge_requested.emit(self.alarm_id))
+        self.owner_label = QLabel()
+        self.owner_label.setWordWrap(True)
+        self.owner_label.setAccessibleName("Who is handling this")
+        owner_row = QHBoxLayout()
+        owner_row.addWidget(self.take_button)
+        owner_row.addWidget(self.owner_label, 1)
+
+        # ladder
+        self.prompt = QLabel()
+        self.prompt.setWordWrap(True)
+        self.prompt.setAccessibleName("Next step")
+        self.steps: dict[int, StepBox] = {}
+        ladder_box = QGroupBox("Escalation ladder")
+        ladder_layout = QVBoxLayout(ladder_box)
+        ladder_layout.addWidget(self.prompt)
+        self.step_note = QLineEdit()
+        self.step_note.setAccessibleName("Step note")
+        self.step_note.setPlaceholderText("Note for the step result (optional): who you spoke to…")
+        ladder_layout.addWidget(self.step_note)
+        for number in range(1, len(esc.LADDER) + 1):
+            box = StepBox(number)
+            for key, button in box.buttons.items():
+                button.clicked.connect(lambda _c=False, n=number, k=key: self._step_clicked(n, k))
+            self.steps[number] = box
+            ladder_layout.addWidget(box)
+        police = self.steps[esc.POLICE_STEP]
+        self.police_reference = QLineEdit()
+        self.police_reference.setAccessibleName("Police reference")
+        self.police_reference.setPlaceholderText("Police reference / log number")
+        self.sheet_button = QPushButton("Show police information sheet")
+        self.sheet_button.setCheckable(True)
+        self.sheet_button.setAccessibleName("Show police information sheet")
+        self.sheet = QTextBrowser()
+        self.sheet.setAccessibleName("Police information sheet")
+        self.sheet.setMinimumHeight(260)
+        self.sheet.hide()
+        self.sheet_button.toggled.connect(self._toggle_sheet)
+        self.print_button = QPushButton("Print police sheet")
+        self.print_button.setAccessibleName("Print police information sheet")
+        self.print_button.setVisible(can_print)
+        self.print_button.clicked.connect(lambda: self.print_requested.emit(self.visit_id))
+        police_row = QHBoxLayout()
+        police_row.addWidget(QLabel("Reference:"))
+        police_row.addWidget(self.police_reference, 1)
+        police_row.addWidget(self.sheet_button)
+        police_row.addWidget(self.print_button)
+        police.layout().addLayout(police_row)  # type: ignore[union-attr]
+        police.layout().addWidget(self.sheet)  # type: ignore[union-attr]
+
+        # resolution
+        resolve_box = QGroupBox("Resolve as")
+        self.resolution_group = QButtonGroup(self)
+        self.resolution_buttons: dict[str, QRadioButton] = {}
+        grid = QGridLayout()
+        for i, value in enumerate(RESOLUTIONS):
+            radio = QRadioButton(RESOLUTION_LABELS[value])
+            radio.setAccessibleName(f"Resolve as {RESOLUTION_LABELS[value]}")
+            self.resolution_group.addButton(radio)
+            self.resolution_buttons[value.value] = radio
+            grid.addWidget(radio, i // 2, i % 2)
+        self.new_return_check = QCheckBox("New expected return:")
+        self.new_return_check.setAccessibleName("Give a new expected return")
+        self.new_return = QTimeEdit()
+        self.new_return.setDisplayFormat("HH:mm")
+        self.new_return.setAccessibleName("New expected return")
+        self.new_return.setEnabled(False)
+        self.new_return_check.toggled.connect(self.new_return.setEnabled)
+        self.resolve_reference = QLineEdit()
+        self.resolve_reference.setAccessibleName("Police reference for the resolution")
+        self.resolve_reference.setPlaceholderText("Police reference (genuine emergency)")
+        self.notes = QLineEdit()
+        self.notes.setAccessibleName("Resolution notes")
+        self.notes.setPlaceholderText("Notes: what happened, who you spoke to")
+        self.resolve_button = QPushButton("&Resolve")
+        self.resolve_button.setAccessibleName("Resolve the alarm")
+        self.resolve_button.clicked.connect(self._resolve_clicked)
+        self.errors = error_banner()
+        extra = QHBoxLayout()
+        extra.addWidget(self.new_return_check)
+        extra.addWidget(self.new_return)
+        extra.addWidget(self.resolve_reference, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.notes, 1)
+        bottom.addWidget(self.resolve_button)
+        resolve_layout = QVBoxLayout(resolve_box)
+        resolve_layout.addLayout(grid)
+        resolve_layout.addLayout(extra)
+        resolve_layout.addLayout(bottom)
+        resolve_layout.addWidget(self.errors)
+
+        content = QWidget()
+        body = QVBoxLayout(content)
+        body.addLayout(form)
+        body.addLayout(owner_row)
+        body.addWidget(ladder_box)
+        body.addWidget(resolve_box)
+        body.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(content)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.banner)
+        outer.addWidget(self.notice)
+        outer.addWidget(scroll, 1)
+
+        QShortcut(QKeySequence("Alt+H"), self, activated=self.take_button.click)
+        self.update_detail(detail, now)
+
+    # --- updates from the controller -----------------------------------------------------
+    def update_detail(self, detail: AlarmDetail, now: datetime) -> None:
+        """Show the alarm as the database has it now (after any seat changed it)."""
+        self.detail = detail
+        alarm, visit = detail.alarm, detail.visit
+        level = alarm_level(detail)
+        title = headline(detail)
+        self.setWindowTitle(f"{title} — {visit.household.name}")
+        self.banner.setText(f"{levels.ICONS[level]} {title} — {visit.household.name}")
+        self.banner.setStyleSheet(levels.banner_style(level, alarm.drill))
+        self.setAccessibleName(f"{title}, {visit.household.name}")
+        self.setAccessibleDescription(alarm.reason)
+        h = visit.household
+        pupil = f", pupil {visit.pupil.name} ({visit.pupil.year_group})" if visit.pupil else ""
+        self.facts["visit"].setText(f"{h.name} — {visit.purpose_label}{pupil}")
+        phone = f"   Home phone: {display_phone(h.phone)}" if h.phone else ""
+        self.facts["address"].setText(h.one_line_address + phone)
+        self.facts["staff"].setText("\n".join(staff_lines(detail)))
+        self.facts["contact"].setText(last_contact_text(detail))
+        self.facts["vehicle"].setText(vehicle_text(detail))
+        self.facts["back"].setText(fmt_time(visit.expected_return))
+        self.facts["risks"].setText(risk_summary(h))
+        self.facts["notes"].setText(visit.pre_visit_notes or "None")
+        self._fill_steps()
+        self.sheet.setHtml(police_sheet_html(detail))
+        if alarm.police_reference and not self.police_reference.text():
+            self.police_reference.setText(alarm.police_reference)
+        if alarm.police_reference and not self.resolve_reference.text():
+            self.resolve_reference.setText(alarm.police_reference)
+        for value, radio in self.resolution_buttons.items():
+            radio.setEnabled(not alarm.drill or value == AlarmResolution.DRILL)
+        if alarm.drill:
+            self.resolution_buttons[AlarmResolution.DRILL.value].setChecked(True)
+        if not self.new_return_check.isChecked():
+            suggested = london(max(visit.expected_return, now) + timedelta(minutes=15))
+            self.new_return.setTime(QTime(suggested.hour, suggested.minute))
+        self.tick(now)
+
+    def _fill_steps(self) -> None:
+        detail = self.detail
+        policy = detail.policy
+        numbers = {
+            1: "\n".join(
+                f"{s.name}: {display_phone(s.mobile) or 'no mobile on file'}"
+                for s in detail.visit.staff
+            ),
+            2: (
+                f"{detail.visit.household.name}: {display_phone(detail.visit.household.phone)}"
+                if detail.visit.household.phone
+                else "No phone number on file for the household"
+            ),
+            3: "\n".join(
+                f"{c.name} ({c.title}): {c.phone or 'no number on file'}" for c in detail.approvers
+            )
+            or f"No {policy.approver_title.lower()} has an account; ring the school",
+            4: f"{policy.police_emergency} (emergency)   /   {policy.police_non_emergency} "
+            "(non-emergency)",
+        }
+        current = detail.alarm.step
+        resolved = detail.alarm.resolved_at is not None
+        for number, box in self.steps.items():
+            marker = "▶ " if number == current and not resolved else ""
+            box.setTitle(f"{marker}{number}  {esc.step_title(number, policy)}")
+            box.numbers.setText(numbers[number])
+            box.instruction.setText(esc.step(number).instruction)
+            box.instruction.setVisible(number == current)
+            box.results.setVisible(number == current and not resolved)
+            done = [
+                f"{e.data.get('label', '')} — {fmt_time(e.at)} by {e.user_name}"
+                + (f" ({e.data.get('reference')})" if e.data.get("reference") else "")
+                for e in detail.steps
+                if e.data.get("step") == number
+            ]
+            box.history.setText("\n".join(done))
+            box.history.setVisible(bool(done))
+            box.setStyleSheet(
+                "QGroupBox { font-weight: bold; border: 2px solid #b00020; margin-top: 8px; }"
+                if number == current and not resolved
+                else ""
+            )
+
+    def tick(self, now: datetime) -> None:
+        """Live parts: how long overdue, the step timer and prompt, whether it needs attention."""
+        self._now = now
+        detail = self.detail
+        alarm = detail.alarm
+        state = detail.ladder()
+        reasons = [alarm.reason]
+        if alarm.due_at is not None:
+            late = (now - alarm.due_at).total_seconds()
+            reasons[0] += f" — {'overdue ' + clock_text(late) if late > 0 else 'now'}"
+        reasons += [f"also: {r}" for r in detail.merged_reasons if r not in alarm.reason]
+        self.facts["overdue"].setText("\n".join(reasons))
+        self.prompt.setText(state.prompt(now, detail.policy))
+        overdue = state.overdue(now)
+        self.prompt.setStyleSheet(
+            "font-size: 12pt; font-weight: bold;"
+            + (" background: #b00020; color: white; padding: 4px;" if overdue else "")
+        )
+        if alarm.acknowledged_at is None:
+            self.owner_label.setText(
+                "Nobody is handling this yet. The sound repeats until someone takes it."
+            )
+            self.take_button.setText("I'm &handling this")
+            self.take_button.setEnabled(True)
+        else:
+            mine = alarm.acknowledged_by_id == self.actor.user_id
+            who = "You are" if mine else f"{alarm.acknowledged_by} is"
+            self.owner_label.setText(
+                f"<b>{html.escape(who)} handling this</b> (since {fmt_time(alarm.acknowledged_at)})"
+            )
+            self.take_button.setText("Take over")
+            self.take_button.setEnabled(not mine)
+        self.attention = state.needs_attention(now)
+
+    def show_error(self, text: str) -> None:
+        self.errors.setText(text)
+        self.errors.show()
+
+    def show_notice(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.setStyleSheet("background: #fff4d6; color: #5c3a00; padding: 6px;")
+        self.notice.show()
+
+    # --- presses -------------------------------------------------------------------------
+    def _step_clicked(self, number: int, key: str) -> None:
+        self.errors.hide()
+        reference = self.police_reference.text() if number == esc.POLICE_STEP else ""
+        self.step_requested.emit(self.alarm_id, number, key, self.step_note.text(), reference)
+        self.step_note.clear()
+
+    def selected_resolution(self) -> str:
+        for value, radio in self.resolution_buttons.items():
+            if radio.isChecked():
+                return value
+        return ""
+
+    def _resolve_clicked(self) -> None:
+        self.errors.hide()
+        new_return = None
+        if self.new_return_check.isChecked():
+            t = self.new_return.time()
+            day = london(self._now).date()
+            new_return = from_london(datetime(day.year, day.month, day.day, t.hour(), t.minute()))
+        self.resolve_requested.emit(
+            self.alarm_id,
+            self.selected_resolution(),
+            self.notes.text(),
+            self.resolve_reference.text() or self.police_reference.text(),
+            new_return,
+        )
+
+    def _toggle_sheet(self, shown: bool) -> None:
+        self.sheet.setVisible(shown)
+        self.sheet_button.setText(
+            "Hide police information sheet" if shown else "Show police information sheet"
+        )
+
+    # --- closing -------------------------------------------------------------------------
+    def allow_close(self) -> None:
+        self._allow_close = True
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._allow_close:
+            event.accept()
+            return
+        event.ignore()
+        self.show_notice("This alarm stays open until it is resolved (see 'Resolve as' below).")
+
+    def changeEvent(self, event: QEvent) -> None:
+        # An alarm that cannot be missed is not minimised out of sight.
+        if event.type() == QEvent.Type.WindowStateChange and self.isMinimized():
+            self.showNormal()
+        super().changeEvent(event)

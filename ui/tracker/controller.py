@@ -1,0 +1,348 @@
+"""The tracker controller: keeps the timers armed, the alarms raised and shown, the sound honest.
+
+Flow: the DeadlineScheduler (on a QtScheduler) fires on a worker thread and only emits `woke`
+(queued to the GUI thread). `check()` then re-derives everything from the database: raises lapsed
+deadlines, opens / updates / closes one alarm window per open alarm, re-arms one job per visit and
+per alarm step timer, and tells the Today panel and the status bar. A 1-second tick moves the
+countdowns and decides whether the sound plays (no database work on a tick).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+from sqlalchemy.exc import SQLAlchemyError
+
+from hvdesk.errors import HvdeskError
+from hvdesk.rules.deadlines import Level, clock_text
+from hvdesk.scheduler import DEFAULT_PROBE_S, DEFAULT_SWEEP_S, DeadlineScheduler, Wake
+from hvdesk.services.alarms import AlarmDetail, AlarmService, Raised
+from hvdesk.services.base import Actor
+from hvdesk.services.tracker import Board, StartupReport, TrackerService
+from ui.tracker.actions import TrackerActions
+from ui.tracker.alarm_window import AlarmWindow
+from ui.tracker.qt_scheduler import SafeQtScheduler
+from ui.tracker.sound import AlarmSound
+from ui.tray import Tray
+
+if TYPE_CHECKING:
+    from ui.services import AppServices
+
+STACK_OFFSET = 36
+TICK_MS = 1000
+
+
+class TrackerController(QObject):
+    woke = Signal(object)  # Wake, emitted from the scheduler's worker thread
+    board_changed = Signal(object)  # Board, after every check
+    ticked = Signal(object)  # now, every second
+    recorded = Signal()  # the user recorded something: every screen refreshes
+    alarm_raised = Signal(int)  # a new alarm window opened (alarm id)
+
+    def __init__(
+        self,
+        services: AppServices,
+        actor: Actor,
+        *,
+        sweep_s: float = DEFAULT_SWEEP_S,
+        probe_s: float | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.actor = actor
+        self.clock = services.clock
+        self.tracker = TrackerService(services.db, services.clock)
+        self.alarm_service = AlarmService(services.db, services.clock)
+        self.actions = TrackerActions(self.tracker, self.alarm_service, actor, services.clock, self)
+        self.actions.recorded.connect(self._after_action)
+        self.scheduler = DeadlineScheduler(
+            self.clock,
+            self._wake_from_worker,
+            backend=SafeQtScheduler(self),
+            sweep_s=sweep_s,
+            # The main window's change probe already turns other seats' events into data_changed
+            # (which re-checks); a probe of our own is for use without it.
+            probe=self.tracker.change_token if probe_s else None,
+            probe_s=probe_s or DEFAULT_PROBE_S,
+        )
+        self.woke.connect(self._on_wake, Qt.ConnectionType.QueuedConnection)
+        self.windows: dict[int, AlarmWindow] = {}
+        self.sound = AlarmSound(self)
+        self.tray = Tray(self)
+        self.board: Board | None = None
+        self.db_error = ""
+        self.last_check_at: datetime | None = None
+        self.startup_report: StartupReport | None = None
+        self.started = False
+        self.stopped = False
+        self.checks = 0
+        self.wakes: list[Wake] = []
+        self.can_print = importlib.util.find_spec("ui.print_actions") is not None
+        self.ticker = QTimer(self)
+        self.ticker.setInterval(TICK_MS)
+        self.ticker.timeout.connect(self.tick)
+
+    # --- life cycle ----------------------------------------------------------------------
+    def start(self) -> StartupReport | None:
+        """Rebuild every timer from the database and raise at once whatever lapsed meanwhile."""
+        report = None
+        try:
+            report = self.tracker.startup()
+        except SQLAlchemyError as err:
+            self._db_failed(err)
+        self.startup_report = report
+        self.scheduler.start()
+        self.started = True
+        self.check("start")
+        self.ticker.start()
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.stop)
+        if report is not None and report.raised:
+            self.tray.message(
+                "Overdue while hvdesk was not running",
+                "\n".join(report.lines()[:6]),
+            )
+        return report
+
+    def stop(self) -> None:
+        """Stop every timer, the scheduler and the sound; close the alarm windows."""
+        if self.stopped:
+            return
+        self.stopped = True
+        app = QApplication.instance()
+        if app is not None and self.started:
+            with contextlib.suppress(RuntimeError, TypeError):
+                app.aboutToQuit.disconnect(self.stop)
+        self.ticker.stop()
+        self.scheduler.shutdown()
+        self.sound.stop()
+        for window in list(self.windows.values()):
+            window.allow_close()
+            window.close()
+            window.deleteLater()
+        self.windows.clear()
+        self.tray.hide()
+
+    @property
+    def monitoring(self) -> bool:
+        """Timers armed and the database answering: the only time the status bar says ON."""
+        return self.started and not self.stopped and self.scheduler.running and not self.db_error
+
+    # --- waking --------------------------------------------------------------------------
+    def _wake_from_worker(self, wake: Wake) -> None:
+        """Runs on APScheduler's worker thread: forward only (a queued signal)."""
+        self.woke.emit(wake)
+
+    def _on_wake(self, wake: Wake) -> None:
+        if self.stopped:
+            return
+        self.wakes.append(wake)
+        if wake.reason == "probe_failed":
+            self._db_failed(wake.error)
+            return
+        self.check(wake.reason)
+
+    def _db_failed(self, err: object) -> None:
+        self.db_error = str(err) or "database not answering"
+        self.tick()
+
+    def check(self, reason: str = "") -> list[Raised]:
+        """Re-derive everything from the database: raise, show, re-arm, refresh."""
+        if self.stopped:
+            return []
+        self.checks += 1
+        now = self.clock.now()
+        try:
+            raised, board = self.tracker.check(now)
+            details = self.alarm_service.details()
+        except SQLAlchemyError as err:
+            self._db_failed(err)
+            return []
+        self.db_error = ""
+        self.board = board
+        self.last_check_at = now
+        self._sync_windows(details, raised, now)
+        plan = board.wakeups(now)
+        for detail in details:
+            due = detail.ladder().timer_due
+            if due is not None and due > now:
+                plan[f"alarm:{detail.alarm.id}"] = due
+        self.scheduler.arm(plan)
+        self.board_changed.emit(board)
+        self.tick()
+        return raised
+
+    # --- alarm windows -------------------------------------------------------------------
+    def _sync_windows(
+        self, details: list[AlarmDetail], raised: list[Raised], now: datetime
+    ) -> None:
+        open_ids = {d.alarm.id for d in details}
+        for alarm_id in [i for i in self.windows if i not in open_ids]:
+            window = self.windows.pop(alarm_id)
+            window.allow_close()
+            window.close()
+            window.deleteLater()
+        for detail in details:
+            window = self.windows.get(detail.alarm.id)
+            if window is None:
+                window = self._open_window(detail, now)
+                self._alert(window, f"{window.windowTitle()}\n{detail.alarm.reason}")
+                self.alarm_raised.emit(detail.alarm.id)
+            else:
+                before = (window.detail.alarm.reason, window.detail.alarm.level)
+                window.update_detail(detail, now)
+                if (detail.alarm.reason, detail.alarm.level) != before:
+                    window.show_notice(f"Changed: {detail.alarm.reason}")
+                    self._alert(window, f"{window.windowTitle()}\n{detail.alarm.reason}")
+        for item in raised:
+            window = self.windows.get(item.primary_id)
+            if item.merged and window is not None:
+                window.show_notice(f"Also overdue now: {item.reason}")
+
+    def _open_window(self, detail: AlarmDetail, now: datetime) -> AlarmWindow:
+        window = AlarmWindow(detail, self.actor, now, can_print=self.can_print)
+        window.acknowledge_requested.connect(self._acknowledge)
+        window.step_requested.connect(self._record_step)
+        window.resolve_requested.connect(self._resolve)
+        window.print_requested.connect(self._print_police_sheet)
+        index = len(self.windows)
+        screen = QGuiApplication.primaryScreen()
+        if screen is not None:
+            area = screen.availableGeometry()
+            offset = 40 + STACK_OFFSET * (index % 8)
+            window.resize(min(780, area.width() - 80), min(700, area.height() - 80))
+            window.move(area.left() + offset, area.top() + offset)
+        self.windows[detail.alarm.id] = window
+        window.show()
+        return window
+
+    def _alert(self, window: AlarmWindow, text: str) -> None:
+        """Cannot be missed: on top, taskbar flashing, a tray message (the sound is on tick)."""
+        window.show()
+        window.raise_()
+        QApplication.alert(window, 0)
+        self.tray.message(window.windowTitle(), text)
+
+    def window_for_visit(self, visit_id: int) -> AlarmWindow | None:
+        return next((w for w in self.windows.values() if w.visit_id == visit_id), None)
+
+    def show_visit_alarms(self, visit_id: int) -> None:
+        for window in self.windows.values():
+            if window.visit_id == visit_id:
+                self.show_alarm(window.alarm_id)
+
+    def show_alarm(self, alarm_id: int) -> None:
+        window = self.windows.get(alarm_id)
+        if window is not None:
+            window.show()
+            window.raise_()
+            window.activateWindow()
+
+    # --- presses on an alarm window ------------------------------------------------------
+    def _handle(self, alarm_id: int, fn) -> bool:  # type: ignore[no-untyped-def]
+        try:
+            fn()
+        except HvdeskError as err:
+            window = self.windows.get(alarm_id)
+            self.check("refused")
+            window = self.windows.get(alarm_id) or window
+            if window is not None:
+                window.show_error(str(err))
+            return False
+        self._after_action()
+        return True
+
+    def _acknowledge(self, alarm_id: int) -> None:
+        self._handle(alarm_id, lambda: self.alarm_service.acknowledge(self.actor, alarm_id))
+
+    def _record_step(self, alarm_id: int, step: int, result: str, note: str, ref: str) -> None:
+        self._handle(
+            alarm_id,
+            lambda: self.alarm_service.record_step(self.actor, alarm_id, step, result, note, ref),
+        )
+
+    def _resolve(
+        self, alarm_id: int, resolution: str, note: str, ref: str, new_return: object
+    ) -> None:
+        self._handle(
+            alarm_id,
+            lambda: self.alarm_service.resolve(
+                self.actor,
+                alarm_id,
+                resolution,
+                note,
+                ref,
+                new_return if isinstance(new_return, datetime) else None,
+            ),
+        )
+
+    def _print_police_sheet(self, visit_id: int) -> None:
+        from hvdesk.services.printing import PrintService
+        from ui.print_actions import print_form
+
+        window = self.window_for_visit(visit_id)
+        print_form(
+            window,
+            PrintService(self.services.db, self.clock),
+            self.actor,
+            "police-sheet",
+            visit_id=visit_id,
+        )
+
+    def _after_action(self) -> None:
+        """Something was recorded: every screen refreshes (which re-checks), or check here."""
+        before = self.checks
+        self.recorded.emit()
+        if self.checks == before:
+            self.check("recorded")
+
+    # --- every second --------------------------------------------------------------------
+    def tick(self) -> None:
+        if self.stopped:
+            return
+        now = self.clock.now()
+        attention = False
+        for window in self.windows.values():
+            before = window.attention
+            window.tick(now)
+            if window.attention and not before:
+                self._alert(window, window.prompt.text())
+            attention = attention or window.attention
+        self.sound.set_on(attention)
+        self.ticked.emit(now)
+
+    # --- status --------------------------------------------------------------------------
+    def monitoring_text(self) -> str:
+        if self.monitoring:
+            return "● Monitoring: ON"
+        if self.db_error:
+            return "⚠ Monitoring: OFF — database not answering"
+        return "○ Monitoring: OFF"
+
+    def counts_text(self, now: datetime | None = None) -> str:
+        if self.board is None:
+            return "tracker starting…"
+        now = now or self.clock.now()
+        counts = self.board.counts(now)
+        out = len(self.board.rows)
+        overdue = counts[Level.RED] + counts[Level.DURESS]
+        parts = [f"{out} out now", f"{overdue} overdue"]
+        if counts[Level.AMBER]:
+            parts.append(f"{counts[Level.AMBER]} due")
+        nxt = self.board.next_alarm_at(now)
+        if nxt is not None:
+            parts.append(f"next alarm in {clock_text((nxt - now).total_seconds())}")
+        real = [w for w in self.windows.values() if not w.detail.alarm.drill]
+        if real:
+            parts.append(f"{len(real)} alarm{'s' if len(real) != 1 else ''} open")
+        if len(real) != len(self.windows):
+            parts.append("DRILL running")
+        return ", ".join(parts)

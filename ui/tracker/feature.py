@@ -1,0 +1,337 @@
+"""Install the live tracker into the main window (issue 6).
+
+Starts the tracker as the window is built (rebuilding every timer from the database and raising at
+once whatever lapsed while hvdesk was not running), makes Today's 'Out now' live, adds the toolbar
+actions (Departed, Check in, Returned, Duress! Ctrl+Shift+D), the visit actions (group 'tracking'),
+Tools entries (drill, statistics), keeps the status bar honest, and guards closing while anyone is
+out (keep running in the tray, or confirm that monitoring stops). Everything stops when the window
+closes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication, QWidget
+
+from hvdesk.clock import london
+from hvdesk.models import Visit, VisitStatus
+from hvdesk.rules import deadlines as dl
+from hvdesk.services.alarms import RESOLUTION_LABELS
+from ui import dialogs
+from ui.tracker import actions as tracker_actions
+from ui.tracker.controller import TrackerController
+from ui.visit_actions import VisitAction
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+DURESS_SHORTCUT = "Ctrl+Shift+D"
+
+
+class CloseGuard(QObject):
+    """Monitoring must not silently stop: closing while anyone is out asks first."""
+
+    def __init__(self, window: MainWindow, controller: TrackerController) -> None:
+        super().__init__(window)
+        self.window = window
+        self.controller = controller
+        self.quitting = False
+        self.in_tray = False
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.window and event.type() == QEvent.Type.Close:
+            if not self.quitting and not self._may_close():
+                event.ignore()
+                return True
+            self.controller.stop()
+        return False
+
+    def _what(self) -> str:
+        board = self.controller.board
+        out = len(board.rows) if board is not None else 0
+        alarms = sum(not w.detail.alarm.drill for w in self.controller.windows.values())
+        parts = []
+        if out:
+            parts.append(f"{out} visit{'s are' if out != 1 else ' is'} out now")
+        if alarms:
+            parts.append(f"{alarms} alarm{'s are' if alarms != 1 else ' is'} open")
+        return " and ".join(parts)
+
+    def _may_close(self) -> bool:
+        what = self._what()
+        if not what or not self.controller.monitoring:
+            return True
+        if self.controller.tray.available and dialogs.confirm(
+            self.window,
+            "Keep monitoring?",
+            f"{what}.\n\nKeep hvdesk running in the system tray, so alarms still sound and "
+            "show? (No: you will be asked whether to stop monitoring.)",
+        ):
+            self.to_tray()
+            return False
+        return dialogs.confirm(
+            self.window,
+            "Stop monitoring?",
+            f"{what}. If hvdesk closes, nobody is alerted when a check-in or a return is "
+            "missed.\n\nClose hvdesk and stop monitoring anyway?",
+        )
+
+    def to_tray(self) -> None:
+        QApplication.setQuitOnLastWindowClosed(False)
+        self.in_tray = True
+        self.window.hide()
+        self.controller.tray.message(
+            "hvdesk is still monitoring",
+            "Alarms will still sound and show. Use the tray icon to open hvdesk or to quit.",
+            critical=False,
+        )
+
+    def open_window(self) -> None:
+        self.in_tray = False
+        self.window.showNormal()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def quit(self) -> None:
+        self.window.showNormal()
+        self.in_tray = False
+        if self.window.close():
+            QApplication.quit()
+
+
+def _update_status(window: MainWindow, controller: TrackerController) -> None:
+    if controller.stopped:
+        return
+    on = controller.monitoring
+    window.monitoring_label.setText(controller.monitoring_text())
+    window.monitoring_label.setStyleSheet(
+        "color: #1b5e20; font-weight: bold;" if on else "color: #b00020; font-weight: bold;"
+    )
+    window.counts_label.setText(controller.counts_text())
+    controller.tray.set_tooltip(
+        f"hvdesk — {controller.monitoring_text()}, {controller.counts_text()}"
+    )
+
+
+def _tracked(window: MainWindow, controller: TrackerController) -> list[Visit]:
+    return [r.visit for r in controller.board.rows] if controller.board else []
+
+
+def _departing(window: MainWindow) -> list[Visit]:
+    return [v for v in window.today.later_model.rows() if v.status == VisitStatus.APPROVED]
+
+
+def _pick(
+    window: MainWindow,
+    title: str,
+    candidates: list[Visit],
+    selected: Visit | None,
+    nobody: str,
+) -> Visit | None:
+    """The selected visit when it fits; the only candidate; or ask which."""
+    ids = {v.id for v in candidates}
+    if selected is not None and selected.id in ids:
+        return selected
+    if not candidates:
+        dialogs.inform(window, title, nobody)
+        return None
+    if len(candidates) == 1:
+        return candidates[0]
+    return tracker_actions.choose_visit(window, title, candidates)
+
+
+def _selected_out(window: MainWindow) -> Visit | None:
+    row = window.today.selected_row()
+    if row is not None:
+        return row.visit
+    selected = getattr(window.visits, "selected", lambda: None)()
+    return selected
+
+
+def _toolbar(window: MainWindow, controller: TrackerController) -> None:
+    acts = controller.actions
+
+    def on_out(title: str, run: Callable[[Visit], object]) -> Callable[[], None]:
+        def go() -> None:
+            visit = _pick(
+                window,
+                title,
+                _tracked(window, controller),
+                _selected_out(window),
+                "Nobody is out on a visit now.",
+            )
+            if visit is not None:
+                run(visit)
+
+        return go
+
+    def depart() -> None:
+        selected = (
+            window.today.selected_later() or getattr(window.visits, "selected", lambda: None)()
+        )
+        visit = _pick(
+            window,
+            "Departed",
+            _departing(window),
+            selected,
+            "No approved visit is waiting to leave today. A visit cannot depart unapproved.",
+        )
+        if visit is not None:
+            acts.depart(visit.id, window)
+
+    specs: list[tuple[str, str, str, Callable[[], None]]] = [
+        ("Departed", "", "Record that the staff on a visit have left school", depart),
+        (
+            "Check in",
+            "Ctrl+Shift+K",
+            "Record a check-in call: all is well",
+            on_out("Check in", lambda v: acts.check_in(v.id, window)),
+        ),
+        (
+            "Returned",
+            "Ctrl+Shift+R",
+            "Record that the staff are back at school",
+            on_out("Returned", lambda v: acts.returned(v.id, window)),
+        ),
+        (
+            "Duress!",
+            DURESS_SHORTCUT,
+            "Staff said the code word or need help: top alarm, straight to the police step",
+            on_out("Duress", lambda v: acts.duress(v.id, window)),
+        ),
+    ]
+    window.tracker_toolbar_actions = {}  # type: ignore[attr-defined]
+    for text, shortcut, tip, run in specs:
+        action = QAction(text, window)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            tip += f" ({shortcut})"
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.triggered.connect(lambda _c=False, r=run: r())
+        window.add_toolbar_action(action)
+        window.visit_menu.addAction(action)
+        window.tracker_toolbar_actions[text] = action  # type: ignore[attr-defined]
+    for button_text in ("Duress!",):
+        widget = window.toolbar.widgetForAction(window.tracker_toolbar_actions[button_text])  # type: ignore[attr-defined]
+        if widget is not None:
+            widget.setAccessibleName("Duress: raise the top alarm")
+            widget.setStyleSheet("color: #b00020; font-weight: bold;")
+
+
+def _visit_actions(window: MainWindow, controller: TrackerController) -> None:
+    acts = controller.actions
+    out = dl.is_tracked
+
+    def at_address(v: Visit) -> bool:
+        return v.status in (VisitStatus.OUT, VisitStatus.ON_SITE)
+
+    entries: list[tuple[str, Callable[[Visit, QWidget], object], Callable[[Visit], bool]]] = [
+        ("Departed", lambda v, p: acts.depart(v.id, p), lambda v: v.status == VisitStatus.APPROVED),
+        ("Arrived", lambda v, p: acts.arrive(v.id, p), lambda v: v.status == VisitStatus.OUT),
+        ("Check in OK", lambda v, p: acts.check_in(v.id, p), out),
+        ("Office call: answered", lambda v, p: acts.office_call(v.id, True, p), out),
+        ("Office call: no answer", lambda v, p: acts.office_call(v.id, False, p), out),
+        ("Left the property", lambda v, p: acts.left_property(v.id, p), at_address),
+        ("Returned to school", lambda v, p: acts.returned(v.id, p), out),
+        ("Running late…", lambda v, p: acts.running_late(v, p), out),
+        ("Parent not present…", lambda v, p: acts.parent_not_present(v, p), at_address),
+        ("Duress!", lambda v, p: acts.duress(v.id, p), out),
+        (
+            "Open alarm",
+            lambda v, p: [
+                controller.show_alarm(w.alarm_id)
+                for w in controller.windows.values()
+                if w.visit_id == v.id
+            ],
+            lambda v: controller.window_for_visit(v.id) is not None,
+        ),
+        (
+            "Practice alarm (DRILL)…",
+            lambda v, p: acts.drill(v, p),
+            lambda v: (
+                acts.can_handle and v.status not in (VisitStatus.CANCELLED, VisitStatus.REJECTED)
+            ),
+        ),
+    ]
+    for label, run, applies in entries:
+        window.visit_actions.register(VisitAction(label, run, applies, group="tracking"))
+
+
+def _tools(window: MainWindow, controller: TrackerController) -> None:
+    acts = controller.actions
+
+    def drill() -> None:
+        candidates = _tracked(window, controller)
+        if not candidates:
+            day = london(controller.clock.now()).date()
+            candidates = [
+                v
+                for v in window.services.visits.on_day(day)
+                if v.status not in (VisitStatus.CANCELLED, VisitStatus.REJECTED)
+            ]
+        visit = _pick(
+            window, "Practice alarm (DRILL)", candidates, _selected_out(window), "No visit today."
+        )
+        if visit is not None:
+            acts.drill(visit, window)
+
+    def stats() -> None:
+        figures = controller.alarm_service.stats()
+        lines = [f"Alarms in the last 12 months (drills left out): {figures.total}"]
+        for key, count in sorted(figures.by_resolution.items()):
+            lines.append(f"  {RESOLUTION_LABELS.get(key, key)}: {count}")
+        if figures.open:
+            lines.append(f"  Still open: {figures.open}")
+        if figures.median_to_acknowledge_s is not None:
+            lines.append(
+                f"Median time to take ownership: {figures.median_to_acknowledge_s / 60:.1f} min"
+            )
+        if figures.median_to_resolve_s is not None:
+            lines.append(f"Median time to resolve: {figures.median_to_resolve_s / 60:.1f} min")
+        lines.append(f"Drills run (not counted above): {figures.drills}")
+        dialogs.inform(window, "Alarm statistics", "\n".join(lines))
+
+    for text, run in (
+        ("Practice alarm (&drill)…", drill),
+        ("&Alarm statistics…", stats),
+        ("Check &deadlines now", lambda: controller.check("menu")),
+    ):
+        action = QAction(text, window)
+        action.triggered.connect(lambda _c=False, r=run: r())
+        window.tools_menu.addAction(action)
+
+
+def install(window: MainWindow) -> None:
+    controller = TrackerController(window.services, window.actor)
+    window.tracker_controller = controller  # type: ignore[attr-defined]
+    controller.start()
+    window.today.attach(controller)
+
+    controller.recorded.connect(window.data_changed)
+    window.data_changed.connect(lambda: controller.check("data_changed"))
+    window.settings.policy_changed.connect(lambda: controller.check("policy_changed"))
+
+    def status() -> None:
+        _update_status(window, controller)
+
+    controller.ticked.connect(lambda _now: status())
+    window.status_timer.timeout.connect(status)
+    window.data_changed.connect(status)
+    window.settings.policy_changed.connect(status)
+    status()
+
+    _toolbar(window, controller)
+    _visit_actions(window, controller)
+    _tools(window, controller)
+
+    guard = CloseGuard(window, controller)
+    window.installEventFilter(guard)
+    window.tracker_close_guard = guard  # type: ignore[attr-defined]
+    controller.tray.open_requested.connect(guard.open_window)
+    controller.tray.quit_requested.connect(guard.quit)
+    window.destroyed.connect(controller.stop)
