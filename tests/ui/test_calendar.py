@@ -336,6 +336,14 @@ def test_month_drag_moves_to_another_day_at_the_same_time(cal, qtbot, window):
     assert london(moved.start).time() == london(visit.start).time()
 
 
+def test_month_day_in_words(cal):
+    cal.set_mode(Mode.MONTH)
+    index = next(i for i, c in enumerate(cal.view.cells) if c.day == date(2026, 11, 24))
+    text = cal.month.cell_summary(index)
+    assert text.startswith("Tue 24 Nov: 8 visits (1 overdue, ")
+    assert "approved" in text and "draft" in text
+
+
 def test_double_click_a_month_day_opens_it(cal, qtbot):
     cal.set_mode(Mode.MONTH)
     index = next(i for i, c in enumerate(cal.view.cells) if c.day == date(2026, 11, 12))

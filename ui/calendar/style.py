@@ -30,6 +30,14 @@ class StateStyle:
     hatched: bool = False
     struck: bool = False
 
+    @property
+    def travel(self) -> QColor:
+        """The fill, paler: the travel either side of the visit (opaque, so painting is cheap)."""
+        c = self.fill
+        return QColor(
+            (c.red() + 2 * 255) // 3, (c.green() + 2 * 255) // 3, (c.blue() + 2 * 255) // 3
+        )
+
 
 def _style(status: str, fill: str, outline: Qt.PenStyle, width: float = 1.5, **kw) -> StateStyle:
     badge = STATUS_BADGES.get(status, status)

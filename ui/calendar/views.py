@@ -40,6 +40,13 @@ SHADE = QColor("#f4f5f6")
 TODAY = QColor("#fff9e0")
 NOW = QColor("#c62828")
 SELECT = QColor("#1a1a1a")
+TEXT = QColor("#202124")
+HATCH = QBrush(QColor("#c9a0a0"), Qt.BrushStyle.BDiagPattern)
+
+
+def hm(minutes: int) -> str:
+    """A London clock time from minutes after midnight (cheaper than formatting datetimes)."""
+    return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
 
 
 @dataclass(frozen=True)
@@ -342,18 +349,21 @@ class TimeGridView(_Base):
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.9))
         return font
 
-    def paintEvent(self, _event: QPaintEvent) -> None:
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)  # no antialiasing for fills: crisp and several times faster
         p.fillRect(self.rect(), QColor("white"))
         if self.view is None:
             return
         rects = self.column_rects()
         self._paint_grid(p, rects)
-        fm = QFontMetrics(self.block_font())
+        self._fonts = self._fonts_for_paint()
+        fm = self._fonts[(False, False)][1]
+        exposed = QRectF(event.rect()).adjusted(-4, -4, 4, 4)
         for column, rect in zip(self.view.columns, rects, strict=True):
             for entry in column.entries:
-                self._paint_entry(p, self.entry_rect(rect, entry), entry, column, fm)
+                box = self.entry_rect(rect, entry)
+                if box.intersects(exposed):  # only what scrolled into view
+                    self._paint_entry(p, box, entry, column, fm)
         self._paint_now(p, rects)
         if self._drag is not None and self._press is not None:
             self._paint_ghost(p, rects, self._press[1])
@@ -411,7 +421,9 @@ class TimeGridView(_Base):
                 p.setPen(QPen(NOW, 2))
                 p.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
                 p.setBrush(NOW)
+                p.setRenderHint(QPainter.RenderHint.Antialiasing)
                 p.drawEllipse(QPointF(rect.left() + 3, y), 3.5, 3.5)
+                p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         p.setPen(NOW)
         p.drawText(QRectF(0, y - 8, GUTTER_W - 6, 16), Qt.AlignmentFlag.AlignRight, "now")
 
@@ -420,24 +432,34 @@ class TimeGridView(_Base):
     ) -> None:
         style = style_for(entry.state)
         p.save()
-        travel = QColor(style.fill)
-        travel.setAlpha(130)
-        p.fillRect(rect, travel)
+        box = rect.toAlignedRect()
+        p.fillRect(box, style.travel)  # the pale ends: staff travelling
         visit = QRectF(rect.left(), self.y_of(entry.start), rect.width(), 0)
         visit.setBottom(max(visit.top() + 4, self.y_of(entry.end)))
-        p.fillRect(visit, style.fill)
+        p.fillRect(visit.toAlignedRect(), style.fill)
         if style.hatched:
-            p.fillRect(rect, QBrush(QColor("#c9a0a0"), Qt.BrushStyle.BDiagPattern))
-        p.fillRect(QRectF(rect.left(), rect.top(), 4, rect.height()), style.ink)
+            p.fillRect(box, HATCH)
+        p.fillRect(QRect(box.left(), box.top(), 4, box.height()), style.ink)
         pen = QPen(style.ink, style.outline_width, style.outline)
         p.setPen(pen)
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
         if entry.id == self.selected_id:
-            p.setPen(QPen(SELECT, 2.5))
+            p.setPen(QPen(SELECT, 3))
             p.drawRect(rect.adjusted(-1.5, -1.5, 1.5, 1.5))
         self._paint_text(p, rect, entry, column, fm)
         p.restore()
+
+    def _fonts_for_paint(self) -> dict[tuple[bool, bool], tuple[QFont, QFontMetrics]]:
+        """(bold, struck) -> font and metrics, made once per paint rather than once per line."""
+        out = {}
+        for strong in (False, True):
+            for struck in (False, True):
+                font = self.block_font()
+                font.setBold(strong)
+                font.setStrikeOut(struck)
+                out[(strong, struck)] = (font, QFontMetrics(font))
+        return out
 
     def _paint_text(
         self, p: QPainter, rect: QRectF, entry: Entry, column: Column, fm: QFontMetrics
@@ -450,36 +472,31 @@ class TimeGridView(_Base):
             return
         line_h = fm.height()
         room = max(1, int(inner.height() // line_h))
-        time_text = f"{fmt_time(item.start)}–{fmt_time(item.end)}"
+        time_text = f"{hm(entry.start)}–{hm(entry.end)}"
         first = f"{time_text}  {style.badge}"
         if fm.horizontalAdvance(first) > width:
             first = f"{style.short} {time_text}"
-        travel = (
-            f"  (leave {fmt_time(item.planned_departure)}, back {fmt_time(item.expected_return)})"
-        )
-        if fm.horizontalAdvance(first + travel) <= width:
-            first += travel
-        place = f"{item.household_name}, {item.postcode}"
-        if fm.horizontalAdvance(place) > width:
-            place = item.household_name
-        lines = [
-            (first, True, False),
-            (place, False, style.struck),
-            (_staff_line(entry, column.staff_id, fm, width), False, False),
-            (purpose_label(item.purpose, item.purpose_other), False, False),
-        ]
+        elif room > 1:
+            travel = f"  (leave {hm(entry.top)}, back {hm(entry.bottom)})"
+            if fm.horizontalAdvance(first + travel) <= width:
+                first += travel
         if room == 1:
             lines = [(f"{first} {item.household_name}", True, style.struck)]
-        base = self.block_font()
-        bold = QFont(base)
-        bold.setBold(True)
+        else:
+            place = f"{item.household_name}, {item.postcode}"
+            if fm.horizontalAdvance(place) > width:
+                place = item.household_name
+            lines = [(first, True, False), (place, False, style.struck)]
+            if room > 2:
+                lines.append((_staff_line(entry, column.staff_id, fm, width), False, False))
+            if room > 3:
+                lines.append((purpose_label(item.purpose, item.purpose_other), False, False))
+        fonts = self._fonts
         y = inner.top()
-        for text, strong, struck in lines[:room]:
-            font = QFont(bold if strong else base)
-            font.setStrikeOut(struck)
+        for text, strong, struck in lines:
+            font, metrics = fonts[(strong, struck)]
             p.setFont(font)
-            p.setPen(style.ink if strong else QColor("#202124"))
-            metrics = QFontMetrics(font)
+            p.setPen(style.ink if strong else TEXT)
             p.drawText(
                 QRectF(inner.left(), y, inner.width(), line_h),
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -638,6 +655,26 @@ class MonthView(_Base):
                 if entry.id == visit_id:
                     return rect.toRect()
         return None
+
+    def cell_summary(self, index: int) -> str:
+        """A day in words: how many visits in each state (the tally is only symbols)."""
+        assert self.view is not None
+        cell = self.view.cells[index]
+        order = {state: i for i, state in enumerate(TALLY_ORDER)}
+        counts = sorted(cell.counts().items(), key=lambda kv: order.get(kv[0], 99))
+        parts = [f"{n} {style_for(state).badge[2:].lower()}" for state, n in counts]
+        total = len(cell.entries)
+        head = f"{cell.day:%a} {cell.day.day} {cell.day:%b}: {total} visit{'s' * (total != 1)}"
+        return head + (" (" + ", ".join(parts) + ")" if parts else "") + ". Double-click to open."
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and self.view is not None:
+            pos = QPointF(event.pos())  # type: ignore[attr-defined]
+            index = self.cell_at(pos)
+            if self.entry_at(pos) is None and index is not None:
+                QToolTip.showText(event.globalPos(), self.cell_summary(index), self)  # type: ignore[attr-defined]
+                return True
+        return super().event(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self.setFocus(Qt.FocusReason.MouseFocusReason)
