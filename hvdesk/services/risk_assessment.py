@@ -311,7 +311,7 @@ class RiskAssessmentService(Service):
 
     def _review_form(self, base: RiskAssessment, household: Household) -> AssessmentForm:
         """Start from the last assessment: same facts, checklist to go through again for this
-        visit, household risks recorded since then marked as new."""
+        visit, every current household risk ticked and those recorded since marked new."""
         form = form_from_row(base)
         form.assessment_id = None
         form.based_on_id = base.id
@@ -327,21 +327,21 @@ class RiskAssessmentService(Service):
 
     @staticmethod
     def _apply_household_risks(form: AssessmentForm, household: Household, since) -> None:  # type: ignore[no-untyped-def]
-        """Tick the household's current known risks; those recorded after `since` are new."""
+        """Tick every current known risk of the household (a risk on record is never dropped,
+        even if an earlier assessment left it out); those recorded after `since` are marked new."""
         extra: list[str] = []
         for risk in current_risks(household):
             is_new = since is not None and risk.recorded_at > since
-            if since is not None and not is_new:
-                continue  # already considered by the assessment we start from
             if risk.kind in form.known_risks:
                 answer = form.known_risks[risk.kind]
                 answer.present = True
                 answer.new = answer.new or is_new
                 if risk.description not in answer.note:
                     answer.note = "; ".join(p for p in (answer.note, risk.description) if p)
-            else:
-                if risk.kind == RiskKind.OTHER_SERVICES.value:
-                    form.information["other_services"] = True
+                continue
+            if risk.kind == RiskKind.OTHER_SERVICES.value:
+                form.information["other_services"] = True
+            if risk.description not in form.other_risks:
                 label = RISK_LABELS[RiskKind(risk.kind)].split(" (")[0]
                 extra.append(f"{'NEW: ' if is_new else ''}{label}: {risk.description}")
         if extra:

@@ -252,3 +252,25 @@ def test_roles_and_states(svc, demo_db, visitor, clock):
     assert svc.start(visitor, draft.id).assessor_name == "Jasmin Patel"  # visiting staff assess
     with pytest.raises(NotAllowed):
         svc.start(Actor(None, "IT", "admin"), draft.id)
+
+
+def test_review_never_drops_a_known_risk_an_earlier_assessment_left_out(svc, demo_db, office):
+    """The demo's assessments were made without the households' known risks: a review of one
+    ticks every current risk on record (not marked new, as it was known before)."""
+    with demo_db.read() as s:
+        visit = next(
+            v
+            for v in s.scalars(select(Visit).where(Visit.status == "awaiting_approval"))
+            if [r for r in v.household.risks if r.ended_at is None]
+        )
+        risk = next(r for r in visit.household.risks if r.ended_at is None)
+        assert s.get(RiskAssessment, visit.risk_assessment_id).known_risks == {}
+    form = svc.start(office, visit.id)
+    assert form.is_review
+    if risk.kind in form.known_risks:
+        answer = form.known_risks[risk.kind]
+        assert answer.present and not answer.new and risk.description in answer.note
+    else:
+        assert risk.description in form.other_risks and "NEW" not in form.other_risks
+    again = svc.start(office, visit.id)  # starting twice never duplicates the notes
+    assert again.other_risks == form.other_risks
