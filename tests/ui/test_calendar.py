@@ -344,6 +344,15 @@ def test_month_day_in_words(cal):
     assert "approved" in text and "draft" in text
 
 
+def test_drag_out_of_school_hours_points_to_the_form(cal, qtbot, window, answers):
+    visit = on_day(window.services.db, THU, "approved")[0]
+    drag_visit_to(qtbot, cal, visit, WED, 16, 30)
+    title, text, _kind = answers["told"][-1]
+    assert title == "Visit not moved" and "Out-of-hours reason" in text
+    assert "open it with Edit… and give the out-of-hours reason and responsible contact" in text
+    assert fetch(window.services.db, visit.id).start == visit.start
+
+
 def test_double_click_a_month_day_opens_it(cal, qtbot):
     cal.set_mode(Mode.MONTH)
     index = next(i for i, c in enumerate(cal.view.cells) if c.day == date(2026, 11, 12))
@@ -404,7 +413,7 @@ def test_send_a_draft_for_approval(cal, window):
     assert "sent to the Headteacher for approval" in cal.message.text()
 
 
-def test_export_ics_from_the_menu(window, answers, tmp_path):
+def test_export_ics_from_the_menu(window, answers, tmp_path, qtbot):
     window.export_calendar_action.trigger()
     dialog = window.booking_controller.dialog
     assert isinstance(dialog, ExportDialog)
@@ -413,7 +422,9 @@ def test_export_ics_from_the_menu(window, answers, tmp_path):
     )
     assert "Family name and address: NOT included. Pupil: NOT included." in privacy.text()
     dialog.path.setText(str(tmp_path / "team.ics"))
-    assert dialog.save()
+    with qtbot.waitSignal(dialog.exported, timeout=10_000):
+        assert dialog.save()  # the file is made on the background worker
+        assert dialog.busy and not dialog.export_button.isEnabled()
     cal = Calendar.from_ical((tmp_path / "team.ics").read_bytes())
     events = list(cal.walk("VEVENT"))
     assert len(events) > 10
@@ -427,6 +438,22 @@ def test_export_shows_bad_input_on_the_field(window, tmp_path):
     assert not dialog.save()
     assert "must end in .ics" in dialog.banner.text()
     assert dialog.path.styleSheet()
+    dialog.reject()
+
+
+def test_export_failure_on_the_worker_is_shown_on_the_field(window, qtbot, tmp_path, monkeypatch):
+    from hvdesk.errors import FieldError, ValidationError
+
+    dialog = window.booking_controller.export(window)
+
+    def cannot_write(*_a, **_k):
+        raise ValidationError([FieldError("File", "could not be written (Disk full)")])
+
+    monkeypatch.setattr(dialog.service, "export", cannot_write)
+    dialog.path.setText(str(tmp_path / "team.ics"))
+    assert dialog.save()
+    qtbot.waitUntil(lambda: "could not be written" in dialog.banner.text(), timeout=10_000)
+    assert dialog.export_button.isEnabled() and not dialog.busy and dialog.isVisible()
     dialog.reject()
 
 

@@ -16,7 +16,15 @@ from PySide6.QtWidgets import QDialog, QWidget
 from hvdesk.clock import fmt_datetime, fmt_time, london
 from hvdesk.errors import HvdeskError, ValidationError
 from hvdesk.models import Visit, VisitStatus
-from hvdesk.rules.booking import EDITABLE, BookingTimes, drop_start, move_to_day
+from hvdesk.rules.booking import (
+    EDITABLE,
+    F_LONE_REASON,
+    F_OOH_REASON,
+    F_RESPONSIBLE,
+    BookingTimes,
+    drop_start,
+    move_to_day,
+)
 from hvdesk.services.base import Actor
 from hvdesk.services.booking import BookingService
 from hvdesk.services.cancellation import CANCELLABLE, CancellationService
@@ -28,6 +36,10 @@ from ui.calendar.export_dialog import ExportDialog
 from ui.calendar.views import Drop
 from ui.cancel_dialog import CancelDialog, safety_note_printer
 from ui.services import AppServices
+from ui.worker import Worker
+
+# Problems a drag cannot fix: they need words typed on the booking form.
+FORM_ONLY = {F_OOH_REASON, F_RESPONSIBLE, F_LONE_REASON}
 
 
 def can_edit(visit: Visit) -> bool:
@@ -47,9 +59,16 @@ class BookingController(QObject):
     message = Signal(str)  # what just happened, for the calendar's message line
     booked = Signal(int)  # a new visit's id: the calendar shows it
 
-    def __init__(self, services: AppServices, actor: Actor, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        services: AppServices,
+        actor: Actor,
+        parent: QObject | None = None,
+        *,
+        worker: Worker | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.services, self.actor = services, actor
+        self.services, self.actor, self.worker = services, actor, worker
         self.booking = BookingService(services.db, services.clock)
         self.cancellation = CancellationService(services.db, services.clock)
         self.ics = IcsExportService(services.db, services.clock)
@@ -130,6 +149,7 @@ class BookingController(QObject):
             london(self.services.clock.now()).date(),
             staff_id=staff_id,
             folder=self.export_folder,
+            worker=self.worker,
             parent=parent,
         )
         dialog.exported.connect(self._exported)
@@ -190,11 +210,19 @@ class BookingController(QObject):
         after = preview.after
         if not preview.check.ok:
             problems = "\n".join(f"• {e.field}: {e.message}" for e in preview.check.errors)
+            needs_form = {e.field for e in preview.check.errors} & FORM_ONLY
+            hint = (
+                "\n\nTo move it there, open it with Edit… and give the "
+                + " and ".join(sorted(f.lower() for f in needs_form))
+                + "."
+                if needs_form
+                else ""
+            )
             dialogs.inform(
                 parent,
                 "Visit not moved",
                 f"Visit {item.id} ({item.household_name}) cannot move to "
-                f"{fmt_datetime(after.start)}:\n{problems}",
+                f"{fmt_datetime(after.start)}:\n{problems}{hint}",
                 "warning",
             )
             return False

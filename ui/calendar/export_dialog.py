@@ -25,14 +25,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from hvdesk.errors import HvdeskError
 from hvdesk.models import Staff
 from hvdesk.policy import PolicySettings
 from hvdesk.services.base import Actor
-from hvdesk.services.ics_export import IcsExportService, default_file_name
+from hvdesk.services.ics_export import ExportResult, IcsExportService, default_file_name
 from ui.calendar.model import week_start
 from ui.forms import clear_errors, error_banner, show_errors
+from ui.worker import Worker
 
 
 def _qdate(day: date) -> QDate:
@@ -52,10 +54,12 @@ class ExportDialog(QDialog):
         *,
         staff_id: int | None = None,
         folder: Path | None = None,
+        worker: Worker | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.service, self.actor = service, actor
+        self.service, self.actor, self.worker = service, actor, worker
+        self.busy = False
         self.folder = folder or Path.home()
         self.result_message = ""
         self.setWindowTitle("Export calendar (.ics)")
@@ -106,10 +110,14 @@ class ExportDialog(QDialog):
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
+        self.progress = QLabel()
+        self.progress.setAccessibleName("Export progress")
+        self.progress.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addLayout(form)
         layout.addWidget(privacy)
+        layout.addWidget(self.progress)
         layout.addWidget(buttons)
         self.fields = {"From": self.first, "To": self.last, "File": self.path}
         for signal in (self.who.currentIndexChanged, self.first.dateChanged, self.last.dateChanged):
@@ -139,20 +147,65 @@ class ExportDialog(QDialog):
             self.path.setText(chosen if chosen.lower().endswith(".ics") else f"{chosen}.ics")
 
     def save(self) -> bool:
+        """Check at once (errors show on their fields), then export on the background worker.
+
+        Returns False when something must be fixed; True when the export is done or under way.
+        """
+        if self.busy:
+            return True
         clear_errors(self.banner, self.fields)
+        path = self.path.text().strip()
+        first, last = self._day(self.first), self._day(self.last)
+        staff_id, cancelled = self.who.currentData(), self.cancelled.isChecked()
         try:
-            result = self.service.export(
-                self.actor,
-                self.path.text().strip(),
-                first_day=self._day(self.first),
-                last_day=self._day(self.last),
-                staff_id=self.who.currentData(),
-                include_cancelled=self.cancelled.isChecked(),
-            )
+            self.service.validate(path, first_day=first, last_day=last, staff_id=staff_id)
         except HvdeskError as err:
             show_errors(self.banner, self.fields, err)
             return False
-        self.result_message = result.message
-        self.exported.emit(result.message)
-        self.accept()
+
+        def work() -> object:  # on the worker thread: no widgets here
+            try:
+                return self.service.export(
+                    self.actor,
+                    path,
+                    first_day=first,
+                    last_day=last,
+                    staff_id=staff_id,
+                    include_cancelled=cancelled,
+                )
+            except HvdeskError as err:
+                return err
+
+        if self.worker is None:
+            self._finished(work())
+            return True
+        self.busy = True
+        self.export_button.setEnabled(False)
+        self.progress.setText("Exporting… you can carry on working; this closes when it is done.")
+        self.progress.show()
+        self.worker.submit(work, self._finished, self._failed)
         return True
+
+    def _finished(self, outcome: object) -> None:
+        if not isValid(self):  # closed meanwhile: the file is written and the export recorded
+            return
+        self.busy = False
+        self.export_button.setEnabled(True)
+        self.progress.hide()
+        if isinstance(outcome, HvdeskError):
+            show_errors(self.banner, self.fields, outcome)
+            return
+        assert isinstance(outcome, ExportResult)
+        self.result_message = outcome.message
+        self.exported.emit(outcome.message)
+        self.accept()
+
+    def _failed(self, message: str) -> None:
+        """A bug, not the user's mistake: say so plainly and keep the dialog open."""
+        if not isValid(self):
+            return
+        self.busy = False
+        self.export_button.setEnabled(True)
+        self.progress.hide()
+        self.banner.setText(f"The export failed and nothing was saved: {message.splitlines()[0]}")
+        self.banner.show()

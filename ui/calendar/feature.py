@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
 
 def install(window: MainWindow) -> None:
-    controller = BookingController(window.services, window.actor, window)
+    controller = BookingController(
+        window.services, window.actor, window, worker=getattr(window, "worker", None)
+    )
     panel = CalendarPanel(window.services, controller)
     window.add_panel("Calendar", panel, position=1)
     rebuild = getattr(window, "_rebuild_view_menu", None)
