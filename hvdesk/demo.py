@@ -40,6 +40,13 @@ from hvdesk.services.base import Actor
 from hvdesk.services.settings import SettingsService
 
 DEMO_PASSWORD = "hvdesk-demo"
+ASSESSED_KINDS = (
+    RiskKind.ANIMALS,
+    RiskKind.AGGRESSION,
+    RiskKind.INTOXICATION,
+    RiskKind.RECENT_VIOLENCE,
+    RiskKind.UNEXPECTED_ADULTS,
+)
 
 STAFF = [
     # name, title, mobile, description, vehicle (colour, make, model, reg)
@@ -332,6 +339,7 @@ def load_demo(
             households.append(h)
         s.flush()
         pupils: dict[int, list[Pupil]] = {}
+        known_kinds: dict[int, tuple[RiskKind, str]] = {}
         for i, h in enumerate(households):
             kids = []
             for k in range(1 + (i % 3 == 0)):
@@ -345,6 +353,7 @@ def load_demo(
             pupils[h.id] = kids
             if i % 4 == 0:
                 kind, text = RISKS[(i // 4) % len(RISKS)]
+                known_kinds[h.id] = (kind, text)
                 s.add(
                     KnownRisk(
                         household_id=h.id,
@@ -361,19 +370,36 @@ def load_demo(
         def assessment_for(h: Household, at: datetime) -> RiskAssessment:
             if h.id in assessments:
                 return assessments[h.id]
+            known = known_kinds.get(h.id)
+            services = bool(h.social_worker_name) or (
+                known is not None and known[0] is RiskKind.OTHER_SERVICES
+            )
+            raising = known is not None and known[0] in (RiskKind.AGGRESSION, RiskKind.INTOXICATION)
+            answers = {
+                k.value: {
+                    "present": bool(known and known[0] is k),
+                    "note": known[1] if known and known[0] is k else "",
+                    "new": False,
+                }
+                for k in ASSESSED_KINDS
+            }
+            other = known[1] if known and known[0] is RiskKind.OTHER_SERVICES else ""
             ra = RiskAssessment(
                 household_id=h.id,
                 status="complete",
                 information={
                     "cpoms_checked": True,
                     "mis_checked": True,
-                    "other_services": bool(h.social_worker_name),
-                    "other_services_contacted": bool(h.social_worker_name),
+                    "other_services": services,
+                    "other_services_contacted": services,
+                    "social_worker": bool(h.social_worker_name),
+                    "social_worker_contacted": bool(h.social_worker_name),
+                    "notes": "",
                 },
-                known_risks={},
+                known_risks={**answers, "_other": other},
                 when_not_to_visit={k: False for k in WHEN_NOT_TO_VISIT},
                 checklist={k: True for k in PERSONAL_SAFETY_CHECKLIST},
-                overall_level="low",
+                overall_level="medium" if raising else "low",
                 assessor_name="Jasmin Patel",
                 assessed_at=at,
                 created_at=at,
