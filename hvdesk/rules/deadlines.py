@@ -396,11 +396,20 @@ def clock_text(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+SECONDS_SHOWN_UNDER = 600  # a countdown shows seconds only in its last ten minutes
+
+
 def countdown(deadline: Deadline, now: datetime) -> str:
-    """'in 12:40' before it is due, 'overdue 6 min' (or 'due now') after."""
+    """'in 9:40' close to the time ('in 47 min' further off), 'overdue 6 min' or 'due now' after.
+
+    Seconds only in the last ten minutes: they matter then, and the table does not repaint every
+    row every second for deadlines an hour away.
+    """
     delta = (deadline.due_at - now).total_seconds()
     if delta > 0:
-        return f"in {clock_text(delta)}"
+        if delta < SECONDS_SHOWN_UNDER or delta >= 3600:
+            return f"in {clock_text(delta)}"
+        return f"in {int(-(-delta // 60))} min"
     late = -delta
     if late < 60:
         return "due now"

@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from hvdesk.clock import fmt_time
 from hvdesk.errors import Collector, NotFound, StateError
 from hvdesk.events import EventKind
-from hvdesk.models import Alarm, CancelReason, Event, Household, Visit, VisitStatus
+from hvdesk.models import Alarm, CancelReason, Event, Visit, VisitStatus
 from hvdesk.policy import PolicySettings
 from hvdesk.rules import deadlines as dl
 from hvdesk.rules.validation import optional_text
@@ -57,12 +57,11 @@ def _tracked_clause():  # type: ignore[no-untyped-def]
 
 
 def _options():  # type: ignore[no-untyped-def]
+    """What the board shows (risks and vehicles are loaded for alarm windows only)."""
     return (
-        joinedload(Visit.household).selectinload(Household.risks),
-        joinedload(Visit.pupil),
+        joinedload(Visit.household),
         joinedload(Visit.lead_staff),
         joinedload(Visit.companion_staff),
-        joinedload(Visit.vehicle_staff),
     )
 
 
@@ -77,6 +76,7 @@ class BoardRow:
     events: list[Event] = field(default_factory=list)
     open_alarm_ids: list[int] = field(default_factory=list)
     drill_alarm_ids: list[int] = field(default_factory=list)
+    open_alarms: list[Alarm] = field(default_factory=list)  # real ones, oldest first
 
 
 @dataclass
@@ -176,6 +176,10 @@ class TrackerService(Service):
                     a.id for a in alarms[v.id] if a.resolved_at is None and not a.drill
                 ],
                 drill_alarm_ids=[a.id for a in alarms[v.id] if a.resolved_at is None and a.drill],
+                open_alarms=sorted(
+                    (a for a in alarms[v.id] if a.resolved_at is None and not a.drill),
+                    key=lambda a: a.id,
+                ),
             )
             for v in visits
         ]

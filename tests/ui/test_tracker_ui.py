@@ -321,12 +321,23 @@ def test_keep_running_in_the_tray_when_a_tray_exists(window, qtbot, answers, mon
     assert window.isVisible()
 
 
-def test_the_scheduler_wakes_the_tracker_through_qt(window, qtbot):
-    """A job fires on APScheduler's worker thread; the check runs on the GUI thread."""
+def test_the_scheduler_wakes_the_tracker_through_qt(window, qtbot, office_actor):
+    """A job fires on APScheduler's worker thread; the tracker acts on the GUI thread.
+
+    A deadline that only changes a level (amber, due now) is re-read from the cached board; one
+    that lapses goes to the database and raises its alarm.
+    """
     ctrl = ctrl_of(window)
+    clear_demo_alarms(window, office_actor)
     before = ctrl.checks
-    ctrl.scheduler.arm({**ctrl.scheduler.armed(), "visit:test": ctrl.clock.now()})
-    qtbot.waitUntil(lambda: any(w.key == "visit:test" for w in ctrl.wakes), timeout=5000)
+    with qtbot.waitSignal(ctrl.board_changed, timeout=5000):
+        ctrl.scheduler.arm({**ctrl.scheduler.armed(), "visit:amber": ctrl.clock.now()})
+    assert any(w.key == "visit:amber" for w in ctrl.wakes)
+    assert ctrl.checks == before  # nothing lapsed: no database work
+    nxt = ctrl.board.next_alarm_at(ctrl.clock.now())
+    ctrl.clock.set(nxt)
+    ctrl.scheduler.arm({**ctrl.scheduler.armed(), "visit:lapse": nxt})
+    qtbot.waitUntil(lambda: len(ctrl.windows) >= 1, timeout=5000)
     assert ctrl.checks > before
 
 
@@ -379,3 +390,22 @@ def test_events_recorded_carry_the_user(window, qtbot, office_actor):
             .order_by(Event.id.desc())
         ).first()
     assert event.user_id == office_actor.user_id and event.at == ctrl.clock.now()
+
+
+def test_monitoring_says_off_while_the_database_does_not_answer(window, qtbot, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    ctrl = ctrl_of(window)
+    windows_before = set(ctrl.windows)
+
+    def down(*_a, **_k):
+        raise OperationalError("SELECT 1", {}, Exception("unable to open database file"))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ctrl.tracker, "check", down)
+        ctrl.check("sweep")
+        assert not ctrl.monitoring
+        assert window.monitoring_label.text() == "⚠ Monitoring: OFF — database not answering"
+        assert set(ctrl.windows) == windows_before  # alarms already showing stay up
+    ctrl.check("sweep")
+    assert ctrl.monitoring and window.monitoring_label.text() == "● Monitoring: ON"

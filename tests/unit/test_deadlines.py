@@ -243,7 +243,9 @@ def test_amber_then_red_for_a_check_in():
     d = by_kind(state)[Kind.CHECKIN]
     assert d.due_at == T0 + 90 * MIN
     assert dl.describe(d, T0) == "Check-in due 10:30"
-    assert dl.countdown(d, d.due_at - 12 * MIN - 40 * SEC) == "in 12:40"
+    assert dl.countdown(d, d.due_at - 9 * MIN - 40 * SEC) == "in 9:40"
+    assert dl.countdown(d, d.due_at - 12 * MIN - 40 * SEC) == "in 13 min"  # no seconds yet
+    assert dl.countdown(d, d.due_at - 10 * MIN) == "in 10 min"
     assert dl.countdown(d, d.due_at) == "due now"
     assert dl.countdown(d, d.due_at + 6 * MIN) == "overdue 6 min"
     assert dl.describe(d, d.lapse_at) == "Check-in overdue (due 10:30)"

@@ -94,8 +94,18 @@ class TodayPanel(QWidget):
         self.board_view = _table(self.board_model, "Out now: visits being tracked")
         head = self.board_view.horizontalHeader()
         head.setStretchLastSection(False)
-        for column in (BoardModel.VISIT, BoardModel.NEXT):
-            head.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        # Sized when the board changes, not on every countdown tick (that would measure every row
+        # every second).
+        head.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        head.setResizeContentsPrecision(60)  # sizing measures the first rows, not all 200
+        head.setSectionResizeMode(BoardModel.NEXT, QHeaderView.ResizeMode.Stretch)
+        # Two lines a row: the household over its street, and room for the alarm's owner.
+        self.board_view.setWordWrap(True)
+        self.board_view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        line = self.board_view.fontMetrics().lineSpacing()
+        self.board_view.verticalHeader().setDefaultSectionSize(2 * line + 8)
+        self._next_alarm_at: datetime | None = None
+        self._overdue = 0
         self.board_view.doubleClicked.connect(lambda _i: self._open_alarm())
         self.board_view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
 
@@ -182,7 +192,7 @@ class TodayPanel(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setStretchFactor(2, 2)
-        splitter.setSizes([380, 170, 150])
+        splitter.setSizes([440, 150, 120])
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -241,24 +251,37 @@ class TodayPanel(QWidget):
         now = self.queries.clock.now()
         self._now = now
         self.board_model.set_board(board, now)
+        for column in (
+            BoardModel.LEVEL,
+            BoardModel.VISIT,
+            BoardModel.STAFF,
+            BoardModel.STATE,
+            BoardModel.COUNTDOWN,
+            BoardModel.CONTACT,
+        ):
+            self.board_view.resizeColumnToContents(column)
         self.out_title.setText(f"OUT NOW ({len(board.rows)})")
+        self._next_alarm_at = board.next_alarm_at(now)
+        self._overdue = sum(level >= dl.Level.RED for level in self.board_model.levels())
         if selected is not None:
             self.select_visit(selected.visit.id)
         self._tick(now)
+        self._update_buttons()
 
     def _tick(self, now: datetime) -> None:
+        """Every second: the countdowns only (levels change at deadlines, with a new board)."""
         self._now = now
-        selected = self.selected_row()
-        if self.board_model.tick(now) and selected is not None:
-            self.select_visit(selected.visit.id)
-        rows = self.board_model.rows()
-        nxt = min((t for r in rows if (t := r.state.next_lapse(now)) is not None), default=None)
-        red = sum(r.state.level(now) >= dl.Level.RED for r in rows)
-        text = f"next alarm in {dl.clock_text((nxt - now).total_seconds())}" if nxt else ""
-        if red:
-            text = f"‼ {red} overdue" + (f"   {text}" if text else "")
-        self.next_alarm.setText(text)
-        self._update_buttons()
+        self.board_model.tick(now)
+        nxt = self._next_alarm_at
+        text = (
+            f"next alarm in {dl.clock_text((nxt - now).total_seconds())}"
+            if nxt is not None and nxt > now
+            else ""
+        )
+        if self._overdue:
+            text = f"‼ {self._overdue} overdue" + (f"   {text}" if text else "")
+        if text != self.next_alarm.text():
+            self.next_alarm.setText(text)
 
     def selected_row(self) -> BoardRow | None:
         rows = self.board_view.selectionModel().selectedRows()

@@ -175,7 +175,7 @@ class StepBox(QGroupBox):
             button = QPushButton(result.label)
             button.setAccessibleName(f"Step {number}: {result.label}")
             self.buttons[result.key] = button
-            grid.addWidget(button, i // 3, i % 3)
+            grid.addWidget(button, i // 2, i % 2)
         self.results = QWidget()
         self.results.setLayout(grid)
         layout = QVBoxLayout(self)
@@ -303,9 +303,12 @@ class AlarmWindow(QWidget):
         police_row = QHBoxLayout()
         police_row.addWidget(QLabel("Reference:"))
         police_row.addWidget(self.police_reference, 1)
-        police_row.addWidget(self.sheet_button)
-        police_row.addWidget(self.print_button)
+        sheet_row = QHBoxLayout()
+        sheet_row.addWidget(self.sheet_button)
+        sheet_row.addWidget(self.print_button)
+        sheet_row.addStretch(1)
         police.layout().addLayout(police_row)  # type: ignore[union-attr]
+        police.layout().addLayout(sheet_row)  # type: ignore[union-attr]
         police.layout().addWidget(self.sheet)  # type: ignore[union-attr]
 
         # resolution
@@ -358,6 +361,7 @@ class AlarmWindow(QWidget):
         body.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(content)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         outer = QVBoxLayout(self)
@@ -402,6 +406,10 @@ class AlarmWindow(QWidget):
             radio.setEnabled(not alarm.drill or value == AlarmResolution.DRILL)
         if alarm.drill:
             self.resolution_buttons[AlarmResolution.DRILL.value].setChecked(True)
+            self.show_notice(
+                "DRILL: practise each step and record what you would do. Do not ring 999, 101, "
+                "the staff or the family unless the drill was agreed with them."
+            )
         if not self.new_return_check.isChecked():
             suggested = london(max(visit.expected_return, now) + timedelta(minutes=15))
             self.new_return.setTime(QTime(suggested.hour, suggested.minute))
@@ -457,9 +465,11 @@ class AlarmWindow(QWidget):
         alarm = detail.alarm
         state = detail.ladder()
         reasons = [alarm.reason]
-        if alarm.due_at is not None:
+        if alarm.drill or alarm.level == "duress":
+            reasons[0] += f" — raised {fmt_time(alarm.raised_at)}"
+        elif alarm.due_at is not None:
             late = (now - alarm.due_at).total_seconds()
-            reasons[0] += f" — {'overdue ' + clock_text(late) if late > 0 else 'now'}"
+            reasons[0] += f" — {'overdue ' + clock_text(late) if late > 0 else 'due now'}"
         reasons += [f"also: {r}" for r in detail.merged_reasons if r not in alarm.reason]
         self.facts["overdue"].setText("\n".join(reasons))
         self.prompt.setText(state.prompt(now, detail.policy))

@@ -6,6 +6,7 @@ targeted dataChanged on the live columns every second (no database work on a tic
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from PySide6.QtGui import QFont
 
 from hvdesk.clock import fmt_time
 from hvdesk.events import label as event_label
+from hvdesk.models import Alarm
 from hvdesk.rules import deadlines as dl
 from hvdesk.services.tracker import Board, BoardRow
 from ui.models.table import ObjectRole
@@ -41,21 +43,56 @@ def short_name(name: str) -> str:
     return name if len(parts) < 2 else f"{parts[0][0]}. {' '.join(parts[1:])}"
 
 
+CONTACT_WORDS = {
+    "departed": "Left school",
+    "arrived": "Arrived",
+    "checked_in": "Check-in",
+    "office_call": "Office call",
+    "left_property": "Left property",
+    "running_late": "Late call",
+    "parent_not_present": "Parents absent",
+    "escalation_step": "Reached",
+    "alarm_resolved": "Reached",
+}
+
+
 def contact_text(row: BoardRow) -> str:
     contact = row.state.last_contact
     if contact is None:
         return "None yet"
-    return f"{event_label(contact.kind)} {fmt_time(contact.at)}"
+    word = CONTACT_WORDS.get(contact.kind) or event_label(contact.kind)
+    return f"{word} {fmt_time(contact.at)}"
+
+
+def alarm_text(alarm: Alarm) -> str:
+    """'Check-in overdue — Sam Office handling': what the alarm is about, and who has it."""
+    head = alarm.reason.split(";")[0].split(" (")[0].strip()
+    if alarm.level == "duress":
+        head = "Staff need help now"
+    owner = f"{alarm.acknowledged_by} handling" if alarm.acknowledged_at else "NOBODY HANDLING"
+    return f"{head} — {owner}"
+
+
+@dataclass
+class _Cached:
+    """One row's texts and level, worked out once per board (levels only change at deadlines)."""
+
+    row: BoardRow
+    level: dl.Level
+    focus: dl.Deadline | None
+    texts: list[str]
 
 
 class BoardModel(QAbstractTableModel):
+    """Rows are worked out when the board changes (every check, and at every deadline
+    transition); a tick only recounts the countdowns and repaints the cells that changed."""
+
     LEVEL, VISIT, STAFF, STATE, NEXT, COUNTDOWN, CONTACT = range(7)
     HEADERS = ("Level", "Visit", "Staff", "State", "Next", "Countdown", "Last contact")
-    LIVE = (LEVEL, NEXT, COUNTDOWN)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[BoardRow] = []
+        self._rows: list[_Cached] = []
         self._now: datetime | None = None
         self._bold = QFont()
         self._bold.setBold(True)
@@ -64,35 +101,59 @@ class BoardModel(QAbstractTableModel):
     def set_board(self, board: Board, now: datetime) -> None:
         self.beginResetModel()
         board.sort(now)
-        self._rows = list(board.rows)
         self._now = now
+        self._rows = [self._work_out(row, now) for row in board.rows]
         self.endResetModel()
 
-    def tick(self, now: datetime) -> bool:
-        """Update the live columns; re-sort (and return True) when the urgency order changed."""
+    def _work_out(self, row: BoardRow, now: datetime) -> _Cached:
+        visit = row.visit
+        level = row.state.level(now)
+        focus = row.state.focus(now)
+        first_line = visit.household.address.replace("\n", ",").split(",")[0].strip()
+        texts = [
+            levels.badge(level) + ("  DRILL" if row.drill_alarm_ids else ""),
+            f"{visit.household.name}\n{first_line}",
+            " + ".join(short_name(s.name) for s in visit.staff),
+            state_text(row, now),
+            dl.describe(focus, now) if focus else "Nothing due",
+            "",
+            contact_text(row),
+        ]
+        if row.open_alarms:  # the alarm says more than the deadline: what, and who has it
+            alarm = row.open_alarms[0]
+            texts[self.NEXT] = alarm_text(alarm)
+            if alarm.level == "duress":
+                focus = None  # no countdown: it is now
+                texts[self.COUNTDOWN] = f"since {fmt_time(alarm.raised_at)}"
+        cached = _Cached(row, level, focus, texts)
+        if focus is not None:
+            cached.texts[self.COUNTDOWN] = dl.countdown(focus, now)
+        return cached
+
+    def tick(self, now: datetime) -> int:
+        """Recount the countdowns; repaint only the cells whose text changed. Returns how many."""
         self._now = now
-        if not self._rows:
-            return False
-        order = sorted(self._rows, key=lambda r: r.state.urgency(now))
-        if [r.visit.id for r in order] != [r.visit.id for r in self._rows]:
-            self.beginResetModel()
-            self._rows = order
-            self.endResetModel()
-            return True
-        for column in self.LIVE:
-            self.dataChanged.emit(
-                self.index(0, column), self.index(len(self._rows) - 1, column), []
-            )
-        return False
+        changed = []
+        for i, cached in enumerate(self._rows):
+            if cached.focus is None:
+                continue
+            text = dl.countdown(cached.focus, now)
+            if text != cached.texts[self.COUNTDOWN]:
+                cached.texts[self.COUNTDOWN] = text
+                changed.append(i)
+        for i in changed:
+            index = self.index(i, self.COUNTDOWN)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole])
+        return len(changed)
 
     def rows(self) -> list[BoardRow]:
-        return list(self._rows)
+        return [c.row for c in self._rows]
 
     def row_of(self, visit_id: int) -> int:
-        return next((i for i, r in enumerate(self._rows) if r.visit.id == visit_id), -1)
+        return next((i for i, c in enumerate(self._rows) if c.row.visit.id == visit_id), -1)
 
-    def level(self, row: BoardRow) -> dl.Level:
-        return row.state.level(self._now) if self._now else dl.Level.OK
+    def levels(self) -> list[dl.Level]:
+        return [c.level for c in self._rows]
 
     # --- Qt ------------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -108,43 +169,21 @@ class BoardModel(QAbstractTableModel):
             return self.HEADERS[section]
         return None
 
-    def _text(self, row: BoardRow, column: int) -> str:
-        now = self._now
-        assert now is not None
-        focus = row.state.focus(now)
-        visit = row.visit
-        if column == self.LEVEL:
-            text = levels.badge(row.state.level(now))
-            return text + ("  DRILL" if row.drill_alarm_ids else "")
-        if column == self.VISIT:
-            first_line = visit.household.address.replace("\n", ",").split(",")[0].strip()
-            return f"{visit.household.name}, {first_line}"
-        if column == self.STAFF:
-            return " + ".join(short_name(s.name) for s in visit.staff)
-        if column == self.STATE:
-            return state_text(row, now)
-        if column == self.NEXT:
-            return dl.describe(focus, now) if focus else "Nothing due"
-        if column == self.COUNTDOWN:
-            return dl.countdown(focus, now) if focus else ""
-        if column == self.CONTACT:
-            return contact_text(row)
-        return ""
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows) or self._now is None:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        row = self._rows[index.row()]
+        cached = self._rows[index.row()]
         column = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self._text(row, column)
+            return cached.texts[column]
         if role == Qt.ItemDataRole.ToolTipRole:
+            visit = cached.row.visit
             if column == self.VISIT:
-                return f"{row.visit.purpose_label}\n{row.visit.household.one_line_address}"
+                return f"{visit.purpose_label}\n{visit.household.one_line_address}"
             if column == self.STAFF:
-                return row.visit.staff_names
-            return self._text(row, column)
-        level = row.state.level(self._now)
+                return visit.staff_names
+            return cached.texts[column]
+        level = cached.level
         if role == Qt.ItemDataRole.BackgroundRole and column == self.LEVEL:
             return levels.background(level)
         if role == Qt.ItemDataRole.ForegroundRole and column == self.LEVEL:
@@ -155,7 +194,7 @@ class BoardModel(QAbstractTableModel):
         ):
             return self._bold
         if role == ObjectRole:
-            return row
+            return cached.row
         if role == LevelRole:
             return int(level)
         return None

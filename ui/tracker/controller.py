@@ -77,6 +77,7 @@ class TrackerController(QObject):
         self.sound = AlarmSound(self)
         self.tray = Tray(self)
         self.board: Board | None = None
+        self._summary: tuple[int, dict[Level, int], datetime | None] | None = None
         self.db_error = ""
         self.last_check_at: datetime | None = None
         self.startup_report: StartupReport | None = None
@@ -148,7 +149,25 @@ class TrackerController(QObject):
         if wake.reason == "probe_failed":
             self._db_failed(wake.error)
             return
+        if wake.reason == "deadline" and self._only_levels_change():
+            self.refresh_levels()  # amber, due now, a step timer: nothing to write
+            return
         self.check(wake.reason)
+
+    def _only_levels_change(self) -> bool:
+        """At this moment no deadline lapses: the cached board can be re-read without the DB."""
+        if self.board is None or self.db_error:
+            return False
+        now = self.clock.now()
+        return not any(row.state.lapsed(now) for row in self.board.rows)
+
+    def refresh_levels(self) -> None:
+        """Levels move on (amber, due now) and the plan with them, from the cached board."""
+        if self.board is None:
+            return
+        now = self.clock.now()
+        self._publish(self.board, now)
+        self.tick()
 
     def _db_failed(self, err: object) -> None:
         self.db_error = str(err) or "database not answering"
@@ -170,15 +189,22 @@ class TrackerController(QObject):
         self.board = board
         self.last_check_at = now
         self._sync_windows(details, raised, now)
-        plan = board.wakeups(now)
-        for detail in details:
-            due = detail.ladder().timer_due
-            if due is not None and due > now:
-                plan[f"alarm:{detail.alarm.id}"] = due
-        self.scheduler.arm(plan)
-        self.board_changed.emit(board)
+        self._publish(board, now)
         self.tick()
         return raised
+
+    def _publish(self, board: Board, now: datetime) -> None:
+        """Work out the summary once, re-arm one job per visit and per step timer, tell screens."""
+        board.sort(now)
+        counts = board.counts(now)
+        self._summary = (len(board.rows), counts, board.next_alarm_at(now))
+        plan = board.wakeups(now)
+        for window in self.windows.values():
+            due = window.detail.ladder().timer_due
+            if due is not None and due > now:
+                plan[f"alarm:{window.alarm_id}"] = due
+        self.scheduler.arm(plan)
+        self.board_changed.emit(board)
 
     # --- alarm windows -------------------------------------------------------------------
     def _sync_windows(
@@ -328,17 +354,15 @@ class TrackerController(QObject):
         return "○ Monitoring: OFF"
 
     def counts_text(self, now: datetime | None = None) -> str:
-        if self.board is None:
+        if self.board is None or self._summary is None:
             return "tracker starting…"
         now = now or self.clock.now()
-        counts = self.board.counts(now)
-        out = len(self.board.rows)
+        out, counts, nxt = self._summary
         overdue = counts[Level.RED] + counts[Level.DURESS]
         parts = [f"{out} out now", f"{overdue} overdue"]
         if counts[Level.AMBER]:
             parts.append(f"{counts[Level.AMBER]} due")
-        nxt = self.board.next_alarm_at(now)
-        if nxt is not None:
+        if nxt is not None and nxt > now:
             parts.append(f"next alarm in {clock_text((nxt - now).total_seconds())}")
         real = [w for w in self.windows.values() if not w.detail.alarm.drill]
         if real:

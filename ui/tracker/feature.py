@@ -107,14 +107,16 @@ def _update_status(window: MainWindow, controller: TrackerController) -> None:
     if controller.stopped:
         return
     on = controller.monitoring
-    window.monitoring_label.setText(controller.monitoring_text())
-    window.monitoring_label.setStyleSheet(
-        "color: #1b5e20; font-weight: bold;" if on else "color: #b00020; font-weight: bold;"
-    )
-    window.counts_label.setText(controller.counts_text())
-    controller.tray.set_tooltip(
-        f"hvdesk — {controller.monitoring_text()}, {controller.counts_text()}"
-    )
+    monitoring, counts = controller.monitoring_text(), controller.counts_text()
+    style = "color: #1b5e20; font-weight: bold;" if on else "color: #b00020; font-weight: bold;"
+    # Every second: touch the widgets only when something changed (a restyle is not free).
+    if window.monitoring_label.text() != monitoring:
+        window.monitoring_label.setText(monitoring)
+    if window.monitoring_label.styleSheet() != style:
+        window.monitoring_label.setStyleSheet(style)
+    if window.counts_label.text() != counts:
+        window.counts_label.setText(counts)
+        controller.tray.set_tooltip(f"hvdesk — {monitoring}, {counts}")
 
 
 def _tracked(window: MainWindow, controller: TrackerController) -> list[Visit]:
