@@ -121,6 +121,11 @@ def _load_alarm(session: Session, alarm_id: int) -> Alarm:
     return alarm
 
 
+def _drill(alarm: Alarm, note: str) -> str:
+    """A drill is labelled DRILL everywhere, the visit's timeline included."""
+    return f"DRILL: {note}" if alarm.drill and not note.startswith("DRILL") else note
+
+
 def _stale() -> StateError:
     return StateError(
         "Someone else changed this visit at the same moment; the screen has been refreshed. "
@@ -304,6 +309,7 @@ class AlarmService(Service):
         note = f"{actor.name} is handling this"
         if before and before != actor.name:
             note += f" (taken over from {before})"
+        note = _drill(alarm, note)
         self.audit(
             session,
             actor,
@@ -375,8 +381,11 @@ class AlarmService(Service):
                 session,
                 actor,
                 EventKind.ESCALATION_STEP,
-                f"Step {step.number} {step.title}: {outcome.label}"
-                + (f" — {text}" if text else ""),
+                _drill(
+                    alarm,
+                    f"Step {step.number} {step.title}: {outcome.label}"
+                    + (f" — {text}" if text else ""),
+                ),
                 visit_id=alarm.visit_id,
                 alarm_id=alarm.id,
                 data={
@@ -461,7 +470,7 @@ class AlarmService(Service):
                     session,
                     actor,
                     EventKind.ALARM_RESOLVED,
-                    RESOLUTION_LABELS[resolution] + (f": {text}" if text else ""),
+                    _drill(alarm, RESOLUTION_LABELS[resolution] + (f": {text}" if text else "")),
                     visit_id=alarm.visit_id,
                     alarm_id=alarm.id,
                     data={

@@ -409,3 +409,77 @@ def test_monitoring_says_off_while_the_database_does_not_answer(window, qtbot, m
         assert set(ctrl.windows) == windows_before  # alarms already showing stay up
     ctrl.check("sweep")
     assert ctrl.monitoring and window.monitoring_label.text() == "● Monitoring: ON"
+
+
+def test_policy_reminders_appear_when_their_setting_is_on(window, qtbot, office_actor):
+    """Harborne: the office rings 10 min into the visit. Hampton: staff phone if 15 min late."""
+    from hvdesk.policy import preset
+
+    ctrl = ctrl_of(window)
+    today = window.today
+    visit = next(r.visit for r in ctrl.board.rows if r.visit.status == "out")
+    ctrl.clock.set(visit.start + MIN)
+    assert ctrl.actions.arrive(visit.id, window)  # the arrival call, before going in
+    ctrl.clock.set(visit.start + 6 * MIN)  # amber from 5 minutes before the call is due
+    ctrl.refresh_levels()
+    row = today.board_model.row_of(visit.id)
+    text = today.board_model.data(today.board_model.index(row, BoardModel.NEXT))
+    assert text.startswith("Office to ring the worker now")
+
+    services = ctrl.services
+    services.settings.save_policy(office_actor, preset("hampton"))
+    window.settings.policy_changed.emit()
+    ctrl.clock.set(visit.expected_return + 16 * MIN)
+    ctrl.check("test")
+    focus = [
+        dl.describe(d, ctrl.clock.now())
+        for d in ctrl.board.row(visit.id).state.deadlines
+        if d.kind is dl.Kind.LATE_PHONE
+    ]
+    assert focus == ["Running late with no call: staff must phone the office"]
+    assert all(d.kind is not dl.Kind.OFFICE_CALL for d in ctrl.board.row(visit.id).state.deadlines)
+
+
+def test_several_alarms_are_stacked_and_flash_the_taskbar(window, qtbot, office_actor, monkeypatch):
+    from PySide6.QtWidgets import QApplication
+
+    ctrl = ctrl_of(window)
+    positions = {w.pos().toTuple() for w in ctrl.windows.values()}
+    assert len(positions) == len(ctrl.windows) == 2  # offset, not on top of each other
+    flashed: list[QWidget] = []
+    monkeypatch.setattr(QApplication, "alert", lambda widget, ms=0: flashed.append(widget))
+    out = next(r.visit for r in ctrl.board.rows if r.visit.status == "out")
+    ctrl.actions.duress(out.id, window)
+    assert len(ctrl.windows) == 3 and all(w.isVisible() for w in ctrl.windows.values())
+    assert flashed and flashed[-1] is ctrl.window_for_visit(out.id)
+    assert ctrl.tray.messages[-1][0].startswith("DURESS")
+
+
+def test_print_police_sheet_from_the_police_step(window, qtbot, monkeypatch):
+    import ui.print_actions as print_actions
+
+    printed: list[tuple[str, int]] = []
+    monkeypatch.setattr(
+        print_actions,
+        "print_form",
+        lambda parent, service, actor, form, visit_id=None, **_k: printed.append((form, visit_id)),
+    )
+    aw = next(iter(ctrl_of(window).windows.values()))
+    assert aw.print_button.isVisibleTo(aw)
+    click(qtbot, aw.print_button)
+    assert printed == [("police-sheet", aw.visit_id)]
+
+
+def test_sound_falls_back_to_the_system_beep_without_audio(qtbot, monkeypatch):
+    from ui.tracker.sound import AlarmSound
+
+    monkeypatch.setenv("HVDESK_NO_SOUND", "0")
+    sound = AlarmSound()
+    assert not sound.muted
+    sound._effect = None  # no audio device here (offscreen CI)
+    sound.set_on(True)
+    assert sound.on and sound._beep.isActive() and sound.plays == 1
+    sound.set_on(True)  # already on: not restarted
+    assert sound.plays == 1
+    sound.stop()
+    assert not sound.on and not sound._beep.isActive()

@@ -253,7 +253,8 @@ def test_drill_is_labelled_walks_the_ladder_and_stays_out_of_the_statistics(
     with pytest.raises(StateError, match="already running"):
         alarms.start_drill(office, visit.id)
     alarms.record_step(office, drill.id, 1, "answered_safe")
-    assert step_events(demo_db, drill.id)[0].data["contact"] is False  # never real contact
+    first = step_events(demo_db, drill.id)[0]
+    assert first.data["contact"] is False and first.note.startswith("DRILL: Step 1")
     with pytest.raises(ValidationError, match="DRILL"):
         alarms.resolve(office, drill.id, "safe_forgot")
     alarms.resolve(office, drill.id, "drill", "practice went well")
