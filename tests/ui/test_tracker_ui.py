@@ -292,19 +292,43 @@ def test_departing_an_unapproved_visit_is_refused_plainly(window, qtbot, answers
     assert "not recorded" in title and "cannot depart unapproved" in text and kind == "warning"
 
 
-def test_closing_while_out_asks_and_stops_everything_only_when_confirmed(window, qtbot, answers):
+def test_quitting_while_out_asks_and_stops_everything_only_when_confirmed(window, qtbot, answers):
     ctrl = ctrl_of(window)
+    quit_action = window.tracker_quit_action
+    assert not quit_action.shortcut().isEmpty()
     answers["reply"][0] = False
-    assert not window.close()
+    quit_action.trigger()
     assert window.isVisible() and ctrl.monitoring
     assert answers["asked"][-1][0] == "Stop monitoring?"
     assert "5 visits are out now" in answers["asked"][-1][1]
     answers["reply"][0] = True
     alarm_windows = list(ctrl.windows.values())
-    assert window.close()
+    quit_action.trigger()
+    assert not window.isVisible()
     assert ctrl.stopped and not ctrl.scheduler.running and not ctrl.ticker.isActive()
     assert not ctrl.sound.on and ctrl.windows == {}
     assert all(not w.isVisible() for w in alarm_windows)
+
+
+def test_the_close_button_asks_too(window, qtbot, answers):
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QCloseEvent
+
+    guard = window.tracker_close_guard
+    answers["reply"][0] = False
+    event = QCloseEvent()
+    event.spontaneous = lambda: True  # as the window system's close button sends it
+    assert guard.eventFilter(window, event) is True and not event.isAccepted()
+    assert answers["asked"][-1][0] == "Stop monitoring?"
+    answers["reply"][0] = True
+    QCoreApplication.processEvents()
+    assert window.isVisible() and ctrl_of(window).monitoring
+
+
+def test_a_close_by_the_program_itself_stops_monitoring_without_asking(window, answers):
+    ctrl = ctrl_of(window)
+    assert window.close()  # e.g. after the tray's Quit was confirmed
+    assert answers["asked"] == [] and ctrl.stopped and not ctrl.scheduler.running
 
 
 def test_keep_running_in_the_tray_when_a_tray_exists(window, qtbot, answers, monkeypatch):
@@ -314,7 +338,7 @@ def test_keep_running_in_the_tray_when_a_tray_exists(window, qtbot, answers, mon
     monkeypatch.setattr(
         "PySide6.QtWidgets.QApplication.setQuitOnLastWindowClosed", lambda *_a: None
     )
-    assert not window.close()
+    window.tracker_quit_action.trigger()
     assert answers["asked"][-1][0] == "Keep monitoring?"
     assert guard.in_tray and not window.isVisible() and ctrl.monitoring
     guard.open_window()

@@ -33,7 +33,12 @@ DURESS_SHORTCUT = "Ctrl+Shift+D"
 
 
 class CloseGuard(QObject):
-    """Monitoring must not silently stop: closing while anyone is out asks first."""
+    """Monitoring must not silently stop: a person closing hvdesk while anyone is out is asked.
+
+    A person closes the window with its close button (a spontaneous close event), File > Quit
+    (Ctrl+Q, rerouted here) or the tray's Quit: each asks first. A close made by the program
+    itself (after such a question, or a test tearing down) goes ahead, and everything stops.
+    """
 
     def __init__(self, window: MainWindow, controller: TrackerController) -> None:
         super().__init__(window)
@@ -44,11 +49,20 @@ class CloseGuard(QObject):
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.window and event.type() == QEvent.Type.Close:
-            if not self.quitting and not self._may_close():
+            if event.spontaneous() and not self.quitting and not self._may_close():
                 event.ignore()
                 return True
             self.controller.stop()
         return False
+
+    def user_close(self) -> bool:
+        """File > Quit and the tray's Quit: ask as the close button does, then close."""
+        if not self._may_close():
+            return False
+        self.quitting = True
+        closed = self.window.close()
+        self.quitting = closed and self.quitting
+        return closed
 
     def _what(self) -> str:
         board = self.controller.board
@@ -97,9 +111,11 @@ class CloseGuard(QObject):
         self.window.activateWindow()
 
     def quit(self) -> None:
-        self.window.showNormal()
-        self.in_tray = False
-        if self.window.close():
+        """The tray's 'Quit (stop monitoring)'."""
+        if self.in_tray:
+            self.window.showNormal()
+            self.in_tray = False
+        if self.user_close():
             QApplication.quit()
 
 
@@ -334,6 +350,13 @@ def install(window: MainWindow) -> None:
     guard = CloseGuard(window, controller)
     window.installEventFilter(guard)
     window.tracker_close_guard = guard  # type: ignore[attr-defined]
+    for action in window.file_menu.actions():
+        if action.text().replace("&", "") == "Quit":
+            action.triggered.disconnect()
+            action.triggered.connect(lambda _c=False: guard.user_close())
+            if action.shortcut().isEmpty():  # no platform binding (e.g. some Linux desktops)
+                action.setShortcut(QKeySequence("Ctrl+Q"))
+            window.tracker_quit_action = action  # type: ignore[attr-defined]
     controller.tray.open_requested.connect(guard.open_window)
     controller.tray.quit_requested.connect(guard.quit)
     window.destroyed.connect(controller.stop)
