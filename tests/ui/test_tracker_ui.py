@@ -507,3 +507,18 @@ def test_sound_falls_back_to_the_system_beep_without_audio(qtbot, monkeypatch):
     assert sound.plays == 1
     sound.stop()
     assert not sound.on and not sound._beep.isActive()
+
+
+def test_duress_from_the_keyboard(window, qtbot):
+    ctrl = ctrl_of(window)
+    row = next(r for r in window.today.board_model.rows() if not r.open_alarm_ids)
+    select_in_board(window, row.visit.id)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    qtbot.keyClick(
+        window,
+        Qt.Key.Key_D,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    aw = ctrl.window_for_visit(row.visit.id)
+    assert aw is not None and aw.detail.alarm.level == "duress"

@@ -112,32 +112,30 @@ class TodayPanel(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
-        specs: list[tuple[str, str, str, Callable[[BoardRow], bool]]] = [
-            ("arrive", "Arrived", "Alt+A", lambda r: r.visit.status == VisitStatus.OUT),
-            ("check_in", "Check in OK", "", lambda r: True),
-            ("left", "Left property", "", lambda r: r.state.phase in ("out", "on_site")),
-            ("returned", "Returned to school", "", lambda r: True),
-            ("late", "Running late…", "", lambda r: True),
-            ("duress", "Duress!", "", lambda r: True),
-            ("call_ok", "Office call: answered", "", lambda r: True),
-            ("call_none", "Office call: no answer", "", lambda r: True),
+        specs: list[tuple[str, str, Callable[[BoardRow], bool]]] = [
+            ("arrive", "Arrived", lambda r: r.visit.status == VisitStatus.OUT),
+            ("check_in", "Check in OK", lambda r: True),
+            ("left", "Left property", lambda r: r.state.phase in ("out", "on_site")),
+            ("returned", "Returned to school", lambda r: True),
+            ("late", "Running late…", lambda r: True),
+            ("duress", "Duress!", lambda r: True),
+            ("call_ok", "Office call: answered", lambda r: True),
+            ("call_none", "Office call: no answer", lambda r: True),
             (
                 "absent",
                 "Parent not present…",
-                "",
                 lambda r: r.state.phase in ("out", "on_site") and r.state.parent_wait_until is None,
             ),
-            ("parent_here", "Parent arrived", "", lambda r: r.state.parent_wait_until is not None),
+            ("parent_here", "Parent arrived", lambda r: r.state.parent_wait_until is not None),
             (
                 "cancel_absent",
                 "Cancel: parent not present",
-                "",
                 lambda r: r.state.parent_wait_until is not None,
             ),
-            ("alarm", "Open alarm", "", lambda r: bool(r.open_alarm_ids or r.drill_alarm_ids)),
+            ("alarm", "Open alarm", lambda r: bool(r.open_alarm_ids or r.drill_alarm_ids)),
         ]
         self._enabled: dict[str, Callable[[BoardRow], bool]] = {}
-        for i, (key, text, _shortcut, enabled) in enumerate(specs):
+        for i, (key, text, enabled) in enumerate(specs):
             button = QPushButton(text)
             button.setAccessibleName(f"{text.rstrip('…!')} for the selected visit")
             button.setEnabled(False)

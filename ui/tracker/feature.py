@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -77,7 +77,7 @@ class CloseGuard(QObject):
 
     def _may_close(self) -> bool:
         what = self._what()
-        if not what or not self.controller.monitoring:
+        if not what or self.controller.stopped:
             return True
         if self.controller.tray.available and dialogs.confirm(
             self.window,
@@ -227,6 +227,8 @@ def _toolbar(window: MainWindow, controller: TrackerController) -> None:
         action = QAction(text, window)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
+            # works from any hvdesk window, an alarm window included
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
             tip += f" ({shortcut})"
         action.setToolTip(tip)
         action.setStatusTip(tip)
