@@ -117,7 +117,7 @@ def test_a_visit_departs_lapses_and_the_ladder_is_walked_to_a_resolution(
     aw = the_window(window)
     assert aw.isVisible() and "CHECK-IN OVERDUE" in aw.windowTitle()
     staff = aw.facts["staff"].text()
-    assert all(s.name in staff for s in row.visit.staff) and "07700 900" in staff
+    assert all(s.name in staff for s in row.visit.staff) and "07700\u00a0900" in staff
     assert "Checked in at" in aw.facts["contact"].text()
     assert aw.facts["risks"].text() and aw.facts["notes"].text()
     ctrl.tick()

@@ -37,7 +37,7 @@ from hvdesk.events import label as event_label
 from hvdesk.models import AlarmResolution
 from hvdesk.rules import escalation as esc
 from hvdesk.rules.deadlines import Level, clock_text
-from hvdesk.rules.validation import display_phone
+from hvdesk.rules.validation import display_phone as _display_phone
 from hvdesk.services.alarms import RESOLUTION_LABELS, AlarmDetail
 from hvdesk.services.base import Actor
 from hvdesk.services.households import risk_summary
@@ -57,6 +57,11 @@ WINDOW_FLAGS = (
     | Qt.WindowType.CustomizeWindowHint
     | Qt.WindowType.WindowTitleHint
 )
+
+
+def display_phone(e164: str | None) -> str:
+    """As dialled in the UK, kept on one line (a number split over two lines gets misread)."""
+    return _display_phone(e164).replace(" ", "\u00a0")
 
 
 def _value_label() -> QLabel:
