@@ -258,11 +258,14 @@ def test_parent_not_present_wait_then_offer_to_cancel(window, qtbot, office_acto
     row = today.selected_row()
     assert row.state.parent_wait_until == max(visit.start, ctrl.clock.now()) + 20 * MIN
     ctrl.clock.set(row.state.parent_wait_until)
-    ctrl.tick()
+    ctrl.refresh_levels()  # what the deadline job does at the end of the wait
+    assert not today.wait_notice.isHidden()
+    assert "the wait is over" in today.wait_notice.text()
+    assert ctrl.tray.messages[-1][0] == "Parents not present"
     focus_texts = [dl.describe(d, ctrl.clock.now()) for d in row.state.deadlines]
     assert any("offer to cancel" in t for t in focus_texts)
-    click(qtbot, today.buttons["cancel_absent"])
-    assert answers["asked"][-1][0] == "Cancel the visit?"
+    today.wait_notice.linkActivated.emit("cancel")  # the notice's 'Cancel the visit' link
+    assert answers["asked"][-1][0] == "Cancel the visit?" and today.wait_notice.isHidden()
     with ctrl.services.db.read() as s:
         assert s.get(Visit, visit.id).status == VisitStatus.CANCELLED
     row = today.board_model.rows()[today.board_model.row_of(visit.id)]

@@ -89,6 +89,15 @@ class TodayPanel(QWidget):
         )
         self.startup_banner.hide()
         self.startup_banner.linkActivated.connect(lambda _link: self.startup_banner.hide())
+        self.wait_notice = QLabel()
+        self.wait_notice.setWordWrap(True)
+        self.wait_notice.setAccessibleName("Wait for parents is over")
+        self.wait_notice.setStyleSheet(
+            "background: #ffe8a3; color: #5c3a00; border: 1px solid #8a5a00; padding: 6px;"
+        )
+        self.wait_notice.hide()
+        self.wait_notice.linkActivated.connect(self._wait_link)
+        self._waiting_visit: Visit | None = None
         self.board_model = BoardModel(self)
         self.out_model = self.board_model  # the 'Out now' rows, by the name other screens know
         self.board_view = _table(self.board_model, "Out now: visits being tracked")
@@ -155,6 +164,7 @@ class TodayPanel(QWidget):
         out_layout.setContentsMargins(0, 0, 0, 0)
         out_layout.addLayout(header)
         out_layout.addWidget(self.startup_banner)
+        out_layout.addWidget(self.wait_notice)
         out_layout.addWidget(self.board_view, 1)
         out_layout.addWidget(self.action_hint)
         out_layout.addWidget(self.action_bar)
@@ -203,6 +213,7 @@ class TodayPanel(QWidget):
         self.controller = controller
         controller.board_changed.connect(self._show_board)
         controller.ticked.connect(self._tick)
+        controller.parent_wait_over.connect(self._offer_cancel)
         if controller.board is not None:
             self._show_board(controller.board)
         report = controller.startup_report
@@ -333,6 +344,23 @@ class TodayPanel(QWidget):
             "duress": lambda: actions.duress(vid, self),
             "alarm": self._open_alarm,
         }[key]()
+
+    def _offer_cancel(self, row: BoardRow) -> None:
+        """The wait for parents is over: offer the cancellation (the policy's next step)."""
+        self._waiting_visit = row.visit
+        self.wait_notice.setText(
+            f"! <b>Parents not present</b> at {row.visit.household.name} "
+            f"({row.visit.staff_names}): the wait is over. "
+            "<a href='cancel'>Cancel the visit (parent not present)</a> &nbsp; "
+            "<a href='wait'>Keep waiting</a>"
+        )
+        self.wait_notice.show()
+
+    def _wait_link(self, link: str) -> None:
+        visit, self._waiting_visit = self._waiting_visit, None
+        self.wait_notice.hide()
+        if link == "cancel" and visit is not None and self.controller is not None:
+            self.controller.actions.cancel_parent_absent(visit, self)
 
     def _open_alarm(self) -> None:
         row = self.selected_row()

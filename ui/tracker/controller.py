@@ -44,6 +44,7 @@ class TrackerController(QObject):
     ticked = Signal(object)  # now, every second
     recorded = Signal()  # the user recorded something: every screen refreshes
     alarm_raised = Signal(int)  # a new alarm window opened (alarm id)
+    parent_wait_over = Signal(object)  # BoardRow: the wait for parents has ended: offer to cancel
 
     def __init__(
         self,
@@ -78,6 +79,7 @@ class TrackerController(QObject):
         self.tray = Tray(self)
         self.board: Board | None = None
         self._summary: tuple[int, dict[Level, int], datetime | None] | None = None
+        self._waits_over: set[int] = set()  # visits whose end of parent wait was announced
         self.db_error = ""
         self.last_check_at: datetime | None = None
         self.startup_report: StartupReport | None = None
@@ -205,6 +207,17 @@ class TrackerController(QObject):
                 plan[f"alarm:{window.alarm_id}"] = due
         self.scheduler.arm(plan)
         self.board_changed.emit(board)
+        for row in board.rows:
+            until = row.state.parent_wait_until
+            if until is not None and now >= until and row.visit.id not in self._waits_over:
+                self._waits_over.add(row.visit.id)
+                self.tray.message(
+                    "Parents not present",
+                    f"{row.visit.household.name}: the wait is over. Cancel the visit as "
+                    "'parent not present'?",
+                    critical=False,
+                )
+                self.parent_wait_over.emit(row)
 
     # --- alarm windows -------------------------------------------------------------------
     def _sync_windows(
