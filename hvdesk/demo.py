@@ -271,8 +271,21 @@ def load_demo(
             active=False,
         )
         s.add(leaver)
+        # the headteacher: her mobile is step 3 of the escalation ladder
+        head_staff = Staff(
+            name="Linda Francis",
+            job_title="Headteacher",
+            mobile="+447700900999",
+            email="head@school.example",
+            description="White woman, 50s, 5'6\", short grey hair",
+            dbs_type="Enhanced with barred list",
+            dbs_date=(now - timedelta(days=200)).date(),
+            created_at=now - timedelta(days=900),
+            active=True,
+        )
+        s.add(head_staff)
         s.flush()
-        ev("demo_loaded", now, "Demo loader", note=f"{len(staff) + 1} staff")
+        ev("demo_loaded", now, "Demo loader", note=f"{len(staff) + 2} staff")
         for st in staff[:7]:
             s.add(
                 LoneWorkingAssessment(
@@ -298,7 +311,7 @@ def load_demo(
 
         users = [
             ("office", "Sam Office", Role.OFFICE, None, ""),
-            ("head", "Linda Francis", Role.APPROVER, None, "Headteacher"),
+            ("head", "Linda Francis", Role.APPROVER, head_staff.id, "Headteacher"),
             ("jpatel", "Jasmin Patel", Role.VISITOR, staff[0].id, ""),
             ("admin", "IT Admin", Role.ADMIN, None, ""),
         ]

@@ -21,9 +21,17 @@ def draw(size: int) -> QImage:
     p.setBrush(QBrush(QColor("#0d47a1")))
     p.drawRoundedRect(0, 0, size, size, 12 * s, 12 * s)
     p.setBrush(QBrush(QColor("#ffffff")))
-    house = QPolygonF([QPointF(32 * s, 10 * s), QPointF(54 * s, 30 * s), QPointF(48 * s, 30 * s),
-                       QPointF(48 * s, 54 * s), QPointF(16 * s, 54 * s), QPointF(16 * s, 30 * s),
-                       QPointF(10 * s, 30 * s)])
+    house = QPolygonF(
+        [
+            QPointF(32 * s, 10 * s),
+            QPointF(54 * s, 30 * s),
+            QPointF(48 * s, 30 * s),
+            QPointF(48 * s, 54 * s),
+            QPointF(16 * s, 54 * s),
+            QPointF(16 * s, 30 * s),
+            QPointF(10 * s, 30 * s),
+        ]
+    )
     p.drawPolygon(house)
     pen = QPen(QColor("#1b8a3a"), 6 * s)
     pen.setCapStyle(Qt.PenCapStyle.RoundCap)

@@ -30,9 +30,9 @@ def test_main_window_shows_demo_data_and_status(window, qtbot):
     assert "Harborne" in window.policy_label.text()
     assert "Sam Office" in window.user_label.text()
     window.show_panel("Staff")
-    assert window.staff.model.rowCount() == 9  # the leaver is hidden
+    assert window.staff.model.rowCount() == 10  # the leaver is hidden
     window.staff.show_inactive.setChecked(True)
-    assert window.staff.model.rowCount() == 10
+    assert window.staff.model.rowCount() == 11
     window.show_panel("Households")
     assert window.households.model.rowCount() == 29
 
@@ -88,10 +88,10 @@ def test_deactivate_staff_asks_then_keeps_the_record(window, qtbot, answers):
     name = panel.selected().name
     answers["reply"][0] = False
     panel.active_button.click()
-    assert panel.model.rowCount() == 9
+    assert panel.model.rowCount() == 10
     answers["reply"][0] = True
     panel.active_button.click()
-    assert panel.model.rowCount() == 8
+    assert panel.model.rowCount() == 9
     assert any("Nothing is deleted" in text for _t, text in answers["asked"])
     with window.services.db.read() as s:
         assert s.scalar(select(Staff).where(Staff.name == name)).active is False
