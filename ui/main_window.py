@@ -203,10 +203,10 @@ class MainWindow(QMainWindow):
             self.counts_label.setText("database not answering")
             self.db_label.setText(f"database: ERROR {type(err).__name__}")
             return
-        self.counts_label.setText(
-            f"{len(out)} out now"
-            + (": " + ", ".join(v.staff_names for v in out[:3]) if out else "")
-        )
+        who = "\n".join(f"{v.staff_names}: {v.household.name}" for v in out)
+        self.counts_label.setToolTip(who or "Nobody is out")
+        if getattr(self, "tracker_controller", None) is None:  # the tracker owns the live counts
+            self.counts_label.setText(f"{len(out)} out now")
         backed = f", backed up {fmt_time(self._backed_up_at)}" if self._backed_up_at else ""
         self.db_label.setText(f"database: {self.services.db.describe()}{backed}")
         policy = self.services.settings.policy()

@@ -26,6 +26,7 @@ def test_main_window_shows_demo_data_and_status(window, qtbot):
         assert expected in names
     assert window.today.out_model.rowCount() == 5
     assert "5 out now" in window.counts_label.text()
+    assert "Jasmin Patel" in window.counts_label.toolTip()
     assert "local" in window.db_label.text()
     assert "Harborne" in window.policy_label.text()
     assert "Sam Office" in window.user_label.text()
