@@ -8,6 +8,8 @@ from pathlib import Path
 
 from platformdirs import user_data_path
 
+from hvdesk.errors import HvdeskError
+
 APP_NAME = "hvdesk"
 ENV_DATABASE_URL = "HVDESK_DATABASE_URL"
 
@@ -27,14 +29,36 @@ def database_url(arg: str | None = None) -> str:
     """--db beats HVDESK_DATABASE_URL beats the SQLite file in the user's data folder.
 
     A value with '://' is a SQLAlchemy URL (postgresql+psycopg://...); anything else is a file path.
+    A --db path must be in a folder that exists: a mistyped --db is refused rather than quietly
+    starting a new, empty database (and its folders) somewhere unexpected.
     """
-    value = arg or os.environ.get(ENV_DATABASE_URL) or ""
+    if arg is not None:
+        return _db_option_url(arg)
+    value = os.environ.get(ENV_DATABASE_URL) or ""
     if not value:
         return f"sqlite:///{default_database_path()}"
     if "://" in value:
         return value
     path = Path(value).expanduser().resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def _db_option_url(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise HvdeskError("--db is empty; give a database file path or URL")
+    if "://" in value:
+        return value
+    path = Path(value).expanduser().resolve()
+    if path.is_dir():
+        raise HvdeskError(
+            f"--db: {path} is a folder; give a database file name, e.g. {path / 'hvdesk.sqlite3'}"
+        )
+    if not path.parent.is_dir():
+        raise HvdeskError(
+            f"--db: folder {path.parent} does not exist; create it first or check the path"
+        )
     return f"sqlite:///{path}"
 
 

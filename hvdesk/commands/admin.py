@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 
-from hvdesk.commands.common import add_db_option, open_database
+from hvdesk.commands.common import add_db_option, open_database, shown_url
 from hvdesk.db import current_revision
 from hvdesk.models import Role
 from hvdesk.services.auth import AuthService
@@ -28,7 +28,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def run_migrate(args: argparse.Namespace) -> int:
     db, _ = open_database(args)
-    print(f"{db.url}: schema {current_revision(db.engine)}")
+    print(f"{shown_url(db.url)}: schema {current_revision(db.engine)}")
     db.dispose()
     return 0
 

@@ -3,16 +3,91 @@
 from __future__ import annotations
 
 import argparse
+import os
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
 from hvdesk.clock import SystemClock
-from hvdesk.config import database_url
+from hvdesk.config import ENV_DATABASE_URL, database_url
 from hvdesk.db import Database
+from hvdesk.errors import HvdeskError
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", dest="sub_db", metavar="URL", help="database file path or URL")
 
 
+def db_option(args: argparse.Namespace) -> str | None:
+    """The --db given after or before the command ('' is kept: an empty --db is an error)."""
+    value = getattr(args, "sub_db", None)
+    return value if value is not None else getattr(args, "db", None)
+
+
+def shown_url(url: str) -> str:
+    """The URL as it may be printed: never with its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _reason(err: BaseException) -> str:
+    """The driver's own words, first line only (SQLAlchemy appends SQL and a help link)."""
+    inner = getattr(err, "orig", None) or err
+    text = str(inner).strip().splitlines()
+    return text[0] if text else type(inner).__name__
+
+
+def connect(arg: str | None) -> Database:
+    """Open (and migrate) the database, turning every way that fails into one clear HvdeskError."""
+    url = database_url(arg)
+    if arg is not None:
+        source = f"--db {shown_url(url) if '://' in arg else arg}"
+    elif os.environ.get(ENV_DATABASE_URL):
+        source = f"{ENV_DATABASE_URL} ({shown_url(url)})"
+    else:
+        source = f"the database {url.removeprefix('sqlite:///')}"
+    sqlite = url.startswith("sqlite")
+    try:
+        return Database(url)
+    except HvdeskError:
+        raise
+    except ArgumentError as err:  # includes NoSuchModuleError: 'foo://bar'
+        raise HvdeskError(
+            f"{source}: not a database URL hvdesk can use ({_reason(err)}); give a file path, "
+            "or a URL such as postgresql+psycopg://user@host/hvdesk."
+        ) from None
+    except ImportError as err:  # a known dialect whose driver is not installed
+        raise HvdeskError(
+            f"{source}: the database driver is not installed ({_reason(err)}); use "
+            "postgresql+psycopg://... for PostgreSQL, or a file path for SQLite."
+        ) from None
+    except OperationalError as err:
+        if sqlite:
+            raise HvdeskError(
+                f"{source}: cannot open the database file ({_reason(err)}); check the path and "
+                "that you may write to its folder."
+            ) from None
+        raise HvdeskError(
+            f"{source}: cannot connect to the database server ({_reason(err)}); check the URL, "
+            "that the server is running, and the network."
+        ) from None
+    except DatabaseError as err:
+        if sqlite:
+            raise HvdeskError(
+                f"{source}: this is not an hvdesk database ({_reason(err)}); give the path of "
+                "your hvdesk database file, or a new file name to start an empty one."
+            ) from None
+        raise HvdeskError(
+            f"{source}: the database server refused ({_reason(err)}); check the URL and that "
+            "the user may use that database."
+        ) from None
+    except OSError as err:
+        raise HvdeskError(
+            f"{source}: cannot open the database ({err.strerror or err}); check the path."
+        ) from None
+
+
 def open_database(args: argparse.Namespace) -> tuple[Database, SystemClock]:
-    url = database_url(getattr(args, "sub_db", None) or getattr(args, "db", None))
-    return Database(url), SystemClock()
+    return connect(db_option(args)), SystemClock()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from hvdesk.commands.common import add_db_option, open_database
+from hvdesk.commands.common import add_db_option, open_database, shown_url
 from hvdesk.demo import DEMO_PASSWORD, demo_loaded, load_demo
 from hvdesk.errors import HvdeskError
 from hvdesk.policy import PRESETS
@@ -22,14 +22,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         if demo_loaded(db):
             raise HvdeskError(
-                f"{db.url} already has staff; the demo loads only into an empty database. "
+                f"{shown_url(db.url)} already has staff; the demo loads only into an empty database. "
                 "Give another --db path."
             )
         counts = load_demo(db, clock, preset_name=args.preset)
     finally:
         db.dispose()
     print(
-        f"Demo school loaded into {db.url}: {counts['staff']} staff, "
+        f"Demo school loaded into {shown_url(db.url)}: {counts['staff']} staff, "
         f"{counts['households']} households, {counts['visits']} visits."
     )
     print(f"Sign in as office, head, jpatel or admin with the password '{DEMO_PASSWORD}'.")

@@ -12,7 +12,7 @@ import os
 from datetime import date
 from pathlib import Path
 
-from hvdesk.commands.common import add_db_option, open_database
+from hvdesk.commands.common import add_db_option, db_option, open_database
 from hvdesk.errors import HvdeskError, NotFound
 from hvdesk.models import Role
 from hvdesk.printing import FORMS, LONE_WORKING
@@ -94,7 +94,7 @@ def _check_out(value: str) -> Path:
 
 def _check_db(args: argparse.Namespace) -> None:
     """A database file named on the command line must exist: printing must not make an empty one."""
-    value = getattr(args, "sub_db", None) or getattr(args, "db", None)
+    value = db_option(args)
     if value and "://" not in value and not Path(value).expanduser().is_file():
         raise HvdeskError(
             f"--db {value}: no such database file; give the path of your hvdesk database."
