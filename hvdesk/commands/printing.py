@@ -9,18 +9,23 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import sys
 from datetime import date
 from pathlib import Path
 
+from hvdesk.clock import SystemClock
 from hvdesk.commands.common import add_db_option, db_option, open_database
+from hvdesk.db import Database
 from hvdesk.errors import HvdeskError, NotFound
 from hvdesk.models import Role
 from hvdesk.printing import FORMS, LONE_WORKING
+from hvdesk.services.auth import AuthService, SignInFailed
 from hvdesk.services.base import Actor
 from hvdesk.services.printing import OutputError, PrintService
 
 OPTION = {"visit": "--visit ID", "staff": "--staff ID", "day": "--date YYYY-MM-DD"}
 WHAT = {"visit": "visit", "staff": "staff member", "day": "day"}
+ENV_PASSWORD = "HVDESK_PASSWORD"
 EXAMPLE = {"visit": "--visit 12", "staff": "--staff 3", "day": "--date 2026-11-24"}
 
 
@@ -32,7 +37,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "print",
         help="make a printed form or letter as a PDF file",
         description="Make a form or letter as an A4 PDF, the same as Print in the app.",
-        epilog=f"Forms:\n{forms}\n\nExample: hvdesk print visit-record --visit 12 --out visit.pdf",
+        epilog=f"Forms:\n{forms}\n\nExample: hvdesk print visit-record --visit 12 --out visit.pdf\n"
+        "With the safe word (office users and approvers only): hvdesk print lone-working "
+        "--staff 3 --print-safe-word --user office --out lw.pdf",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_db_option(p)
@@ -44,7 +51,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument(
         "--print-safe-word",
         action="store_true",
-        help="print the safe word on the lone-working form (left blank by default)",
+        help="print the safe word on the lone-working form (left blank by default); needs --user",
+    )
+    p.add_argument(
+        "--user",
+        metavar="USERNAME",
+        help=f"sign in as this user (password from {ENV_PASSWORD} or asked for); the print is "
+        "recorded under their name",
     )
     p.set_defaults(run=run)
 
@@ -101,6 +114,37 @@ def _check_db(args: argparse.Namespace) -> None:
         )
 
 
+def _password(username: str) -> str:
+    password = os.environ.get(ENV_PASSWORD)
+    if password:
+        return password
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise HvdeskError(
+            f"--user {username}: no password; set {ENV_PASSWORD} or run in a terminal to be "
+            "asked for it."
+        )
+    try:
+        return getpass.getpass(f"Password for {username}: ")
+    except EOFError:
+        raise HvdeskError(f"--user {username}: no password given; nothing was printed.") from None
+
+
+def _signed_in(db: Database, clock: SystemClock, username: str, safe_word: bool) -> Actor:
+    """Sign in; the safe word is printed only for an office user or approver (DESIGN)."""
+    try:
+        actor = AuthService(db, clock).sign_in(username, _password(username))
+    except SignInFailed:
+        raise HvdeskError(
+            f"--user {username}: username or password not recognised; nothing was printed."
+        ) from None
+    if safe_word and actor.role not in (Role.OFFICE.value, Role.APPROVER.value):
+        raise HvdeskError(
+            f"--user {username} has the {actor.role} role; only an office user or approver can "
+            "print a safe word. Sign in as one, or leave out --print-safe-word."
+        )
+    return actor
+
+
 def _actor() -> Actor:
     try:
         user = getpass.getuser()
@@ -130,13 +174,19 @@ def run(args: argparse.Namespace) -> int:
     visit_id = _number("--visit", args.visit, "visit") if args.visit is not None else None
     staff_id = _number("--staff", args.staff, "staff") if args.staff is not None else None
     day = _day(args.date) if args.date is not None else None
+    if args.print_safe_word and not args.user:
+        raise HvdeskError(
+            "--print-safe-word needs a sign-in: add --user USERNAME (an office user or approver); "
+            f"the password is read from {ENV_PASSWORD} or asked for."
+        )
     out = _check_out(args.out)
     _check_db(args)
 
     db, clock = open_database(args)
     try:
+        actor = _signed_in(db, clock, args.user, args.print_safe_word) if args.user else _actor()
         result = PrintService(db, clock).make(
-            _actor(),
+            actor,
             spec.name,
             visit_id=visit_id,
             staff_id=staff_id,

@@ -18,9 +18,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from hvdesk.clock import london_day_bounds
-from hvdesk.errors import HvdeskError, NotFound
+from hvdesk.errors import HvdeskError, NotAllowed, NotFound
 from hvdesk.events import EventKind
-from hvdesk.models import Event, Household, LoneWorkingAssessment, Role, Setting, Staff, Visit
+from hvdesk.models import (
+    Event,
+    Household,
+    LoneWorkingAssessment,
+    Role,
+    Setting,
+    Staff,
+    UserAccount,
+    Visit,
+)
 from hvdesk.policy import PolicySettings
 from hvdesk.printing import FORMS, FormSpec
 from hvdesk.printing.base import Letterhead, render
@@ -128,10 +137,11 @@ class PrintService(Service):
         check_selection(spec, visit_id=visit_id, staff_id=staff_id, day=day)
         print_safe_word = print_safe_word and spec.selector == "staff"
         if print_safe_word:
-            actor.require(
-                Role.OFFICE, Role.APPROVER, Role.ADMIN, action="print a safe word on the form"
-            )
+            # DESIGN: a safe word is shown only to office users and approvers, on an audited reveal.
+            actor.require(Role.OFFICE, Role.APPROVER, action="print a safe word on the form")
         with self.db.read() as session:
+            if print_safe_word:
+                self._check_signed_in(session, actor)
             ctx = self._context(session, print_safe_word)
             data = self._load(session, spec, visit_id, staff_id, day)
         pdf, pages = render(
@@ -152,6 +162,15 @@ class PrintService(Service):
 
     def to_bytes(self, actor: Actor, form: str, **selection: Any) -> bytes:
         return self.make(actor, form, **selection).pdf
+
+    @staticmethod
+    def _check_signed_in(session: Session, actor: Actor) -> None:
+        """The actor must be a real, active office or approver account, not a made-up Actor."""
+        user = session.get(UserAccount, actor.user_id) if actor.user_id is not None else None
+        if user is None or not user.active or user.role not in (Role.OFFICE, Role.APPROVER):
+            raise NotAllowed(
+                "Only a signed-in office user or approver can print a safe word on the form."
+            )
 
     # loading
 

@@ -23,6 +23,7 @@ from hvdesk.models import (
     Event,
     Household,
     LoneWorkingAssessment,
+    Role,
     Staff,
     Visit,
     VisitStatus,
@@ -32,6 +33,7 @@ from hvdesk.printing.lone_working import DECLARATION
 from hvdesk.printing.visit_record import expected_checkins
 from hvdesk.rules.risk import ST_HUGHS_HAZARDS
 from hvdesk.rules.validation import display_phone
+from hvdesk.services.base import Actor
 from hvdesk.services.households import current_risks, risk_summary
 from hvdesk.services.printing import PrintService
 from hvdesk.services.settings import SettingsService
@@ -115,6 +117,13 @@ def events(db, **where) -> list[Event]:
         return list(s.scalars(stmt.order_by(Event.id)))
 
 
+def reveals(db) -> list[Event]:
+    with db.read() as s:
+        return list(
+            s.scalars(select(Event).where(Event.kind == EventKind.SAFE_WORD_REVEALED.value))
+        )
+
+
 @pytest.fixture
 def printer(demo_db, clock, office) -> PrintService:
     SettingsService(demo_db, clock).save_school(
@@ -184,6 +193,21 @@ def test_visitors_cannot_print_safe_words(printer, demo_db, visitor):
     with pytest.raises(NotAllowed):
         printer.make(visitor, "lone-working", staff_id=jasmin.id, print_safe_word=True)
     assert printer.make(visitor, "lone-working", staff_id=jasmin.id).pages == 1
+
+
+def test_only_signed_in_office_or_approver_prints_safe_words(printer, demo_db, approver):
+    """DESIGN: safe words are shown to office and approvers only; admins and made-up actors not."""
+    jasmin = staff_named(demo_db, "Jasmin Patel")
+    for actor in (
+        Actor(None, "root (command line)", Role.ADMIN.value),  # the old headless actor
+        Actor(None, "nobody", Role.OFFICE.value),  # an office role with no account behind it
+        Actor(999_999, "ghost", Role.APPROVER.value),
+    ):
+        with pytest.raises(NotAllowed):
+            printer.make(actor, "lone-working", staff_id=jasmin.id, print_safe_word=True)
+    assert events(demo_db) == [] and reveals(demo_db) == []
+    printer.make(approver, "lone-working", staff_id=jasmin.id, print_safe_word=True)
+    assert [r.user_name for r in reveals(demo_db)] == ["Linda Francis"]
 
 
 def test_visit_record_has_who_where_when_and_checkins(printer, demo_db, office):
@@ -530,9 +554,63 @@ def test_cli_prints_each_form(printer, demo_db, clock, tmp_path, capsys):
         assert f"Wrote {out}" in capsys.readouterr().out
         assert pypdf.PdfReader(out).pages
     assert len(events(demo_db)) == len(selectors)
+
+
+def test_cli_safe_word_needs_an_office_or_approver_sign_in(demo_db, tmp_path, capsys, monkeypatch):
+    from hvdesk.demo import DEMO_PASSWORD
+
+    db_path = str(demo_db.engine.url.database)
+    jasmin = staff_named(demo_db, "Jasmin Patel")
+    with demo_db.read() as s:
+        word = s.scalar(
+            select(LoneWorkingAssessment.safe_word).where(
+                LoneWorkingAssessment.staff_id == jasmin.id
+            )
+        )
     out = tmp_path / "with-word.pdf"
-    args = ["print", "lone-working", "--staff", str(zoe.id), "--out", str(out), "--db", db_path]
-    assert main([*args, "--print-safe-word"]) == 0
+    args = ["print", "lone-working", "--staff", str(jasmin.id), "--out", str(out), "--db", db_path]
+    args += ["--print-safe-word"]
+    monkeypatch.delenv("HVDESK_PASSWORD", raising=False)
+
+    def refused(*extra: str) -> str:
+        assert main([*args, *extra]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("hvdesk: ") and "Traceback" not in err
+        assert not out.exists()
+        return err
+
+    assert "--print-safe-word needs a sign-in: add --user USERNAME" in refused()
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # no terminal to ask for the password
+    assert "no password; set HVDESK_PASSWORD" in refused("--user", "office")
+    monkeypatch.setenv("HVDESK_PASSWORD", "wrong-password")
+    assert "username or password not recognised" in refused("--user", "office")
+    monkeypatch.setenv("HVDESK_PASSWORD", DEMO_PASSWORD)
+    assert "--user admin has the admin role; only an office user or approver" in refused(
+        "--user", "admin"
+    )
+    assert "has the visitor role" in refused("--user", "jpatel")
+    assert events(demo_db) == [] and reveals(demo_db) == []
+
+    assert main([*args, "--user", "head"]) == 0
+    assert_on(" ".join(pages_text(out.read_bytes())), f"My safe word is {word}")
+    [printed] = events(demo_db)
+    assert printed.user_name == "Linda Francis" and printed.data["safe_word_printed"] is True
+    [reveal] = reveals(demo_db)
+    assert reveal.user_name == "Linda Francis" and reveal.staff_id == jasmin.id
+
+
+def test_cli_user_is_recorded_without_the_safe_word(demo_db, tmp_path, capsys, monkeypatch):
+    from hvdesk.demo import DEMO_PASSWORD
+
+    monkeypatch.setenv("HVDESK_PASSWORD", DEMO_PASSWORD)
+    db_path = str(demo_db.engine.url.database)
+    out = str(tmp_path / "day.pdf")
+    base = ["print", "day-sheet", "--date", "2026-11-24", "--out", out, "--db", db_path]
+    assert main([*base, "--user", "jpatel"]) == 0
+    assert main(base) == 0
+    signed_in, anonymous = events(demo_db)
+    assert signed_in.user_name == "Jasmin Patel" and signed_in.user_id is not None
+    assert anonymous.user_name.endswith("(command line)")
 
 
 @pytest.mark.parametrize(
