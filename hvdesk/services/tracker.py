@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from hvdesk.clock import fmt_time
+from hvdesk.clock import fmt_datetime, fmt_time, london, london_day_bounds
 from hvdesk.errors import Collector, NotFound, StateError
 from hvdesk.events import EventKind
 from hvdesk.models import Alarm, CancelReason, Event, Visit, VisitStatus
@@ -43,6 +43,16 @@ TRACKED_KINDS = (
     EventKind.DURESS,
 )
 MAX_LATE = timedelta(hours=12)
+# How early a departure may be recorded: from the start of the booked day (Europe/London), or this
+# long before the booked time if that is earlier (a visit booked just after midnight). Earlier than
+# that is a visit on another day or a slip of the row, and is refused. An early departure that is
+# allowed moves the arrival and return deadlines earlier with it (hvdesk.rules.deadlines).
+EARLY_DEPARTURE_MARGIN = timedelta(hours=2)
+
+
+def earliest_departure(planned: datetime) -> datetime:
+    day_start, _ = london_day_bounds(london(planned).date())
+    return min(day_start, planned - EARLY_DEPARTURE_MARGIN)
 
 
 def _tracked_clause():  # type: ignore[no-untyped-def]
@@ -292,6 +302,12 @@ class TrackerService(Service):
 
         def check(visit: Visit, _s: Session) -> None:
             if visit.status == VisitStatus.APPROVED:
+                if self.clock.now() < earliest_departure(visit.planned_departure):
+                    raise StateError(
+                        f"Visit {visit.id} is booked to leave at "
+                        f"{fmt_datetime(visit.planned_departure)} (UK time), not today: record the "
+                        "departure on the day, or move the visit in the Calendar."
+                    )
                 return
             if visit.departed_at is not None:
                 raise StateError(

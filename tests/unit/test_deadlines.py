@@ -321,8 +321,35 @@ def test_arrival_call_expected_after_the_journey_when_they_leave_late():
     v = visit_in("out", departed_at=T0 + 20 * MIN)  # planned T0, travel 15 min
     arrival = by_kind(dl.track(v, events_for(v), policy))[Kind.ARRIVAL]
     assert arrival.due_at == T0 + 35 * MIN
-    v2 = visit_in("out", departed_at=T0 - 5 * MIN)  # early: still due at the arranged time
-    assert by_kind(dl.track(v2, events_for(v2), policy))[Kind.ARRIVAL].due_at == v2.start
+    v2 = visit_in("out", departed_at=T0 - 5 * MIN)  # early: due after the journey, not later
+    assert by_kind(dl.track(v2, events_for(v2), policy))[Kind.ARRIVAL].due_at == T0 + 10 * MIN
+
+
+def test_an_early_departure_brings_every_deadline_forward_with_it():
+    """Left 4 hours before the booked time: nothing is due later than the real departure makes it."""
+    for name in ("harborne", "harrogate", "hampton", "thomas_more"):
+        policy = preset(name)
+        booked = visit_in("out", departed_at=T0)
+        early = visit_in("out", departed_at=T0 - 240 * MIN)
+        on_time = by_kind(dl.track(booked, events_for(booked), policy))
+        state = dl.track(early, events_for(early), policy)
+        moved = by_kind(state)
+        assert set(moved) == set(on_time)
+        for kind, deadline in moved.items():
+            assert deadline.due_at == on_time[kind].due_at - 240 * MIN, (name, kind)
+        assert state.return_due == early.expected_return - 240 * MIN
+        # a check-in is running from the real departure, so the visit lapses on time
+        checkin = moved[Kind.CHECKIN]
+        assert checkin.due_at == early.departed_at + timedelta(minutes=policy.checkin_interval_min)
+        assert state.lapsed(moved[Kind.RETURN].lapse_at)
+
+
+def test_a_running_late_call_after_an_early_departure_sets_the_return_it_gives():
+    policy = preset("hampton")
+    v = visit_in("out", departed_at=T0 - 120 * MIN)
+    new = T0 + 30 * MIN
+    late = E("running_late", T0 - 60 * MIN, {"new_return": new.isoformat()})
+    assert dl.track(v, [*events_for(v), late], policy).return_due == new
 
 
 def test_running_late_moves_the_return_and_its_key():

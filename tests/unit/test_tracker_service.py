@@ -130,9 +130,10 @@ def test_running_late_validates_the_new_time(tracker, demo_db, clock, office):
 
 
 def test_parent_not_present_wait_then_cancel_and_still_tracked_until_back(
-    tracker, demo_db, clock, office
+    tracker, demo_db, clock, office, approver
 ):
-    SettingsService(demo_db, clock).save_policy(office, preset("harrogate"))
+    # Harrogate's preset is weaker than the demo's in places: only an approver may save it.
+    SettingsService(demo_db, clock).save_policy(approver, preset("harrogate"))
     visit = approved_today(demo_db, clock)
     tracker.depart(office, visit.id)
     tracker.parent_not_present(office, visit.id, late_notice=True)
@@ -294,3 +295,48 @@ def test_duress_goes_through_the_alarm_service(tracker, demo_db, clock, office):
     alarm = tracker.duress(office, visit.id)
     assert alarm.level == "duress" and alarm.step == 4
     assert AlarmService(demo_db, clock).open_alarms()[0].id == alarm.id
+
+
+def test_depart_refuses_a_visit_booked_for_another_day_and_says_how_to_fix_it(
+    tracker, demo_db, clock, office, make_visit
+):
+    today = approved_today(demo_db, clock)
+    friday = clock.now().replace(hour=10, minute=0) + timedelta(days=3)  # Tue 24 -> Fri 27 Nov
+    vid = make_visit(
+        household_id=today.household_id,
+        lead_id=today.lead_staff_id,
+        start=friday,
+        status="approved",
+    )
+    with pytest.raises(StateError) as err:
+        tracker.depart(office, vid)
+    message = str(err.value)
+    assert "Fri 27 Nov 2026 09:45" in message  # booked departure, UK time
+    assert "record the departure on the day, or move the visit in the Calendar" in message
+    assert events(demo_db, vid, EventKind.DEPARTED) == []
+    assert tracker.board().row(vid) is None
+    # On the day, a little before the booked time, it departs.
+    clock.advance(timedelta(days=3, minutes=30))  # Fri 09:30
+    assert tracker.depart(office, vid).status == VisitStatus.OUT
+
+
+def test_an_early_departure_on_the_day_is_covered_from_when_they_really_left(
+    tracker, demo_db, clock, office, make_visit
+):
+    today = approved_today(demo_db, clock)
+    later = clock.now().replace(hour=14, minute=0)  # booked to leave 13:45; it is 09:00
+    vid = make_visit(
+        household_id=today.household_id, lead_id=today.lead_staff_id, start=later, status="approved"
+    )
+    tracker.depart(office, vid)
+    row = tracker.board().row(vid)
+    interval = timedelta(minutes=tracker.policy().checkin_interval_min)
+    deadlines = {d.kind: d for d in row.state.deadlines}
+    assert deadlines[dl.Kind.CHECKIN].due_at == clock.now() + interval
+    early = timedelta(hours=4, minutes=45)
+    with demo_db.read() as s:
+        booked = s.get(Visit, vid)
+    assert row.state.return_due == booked.expected_return - early
+    # Nobody hears from them: an alarm is raised well before the booked day is out.
+    raised = tracker.raise_due_alarms(clock.now() + interval + 10 * MIN)
+    assert vid in {r.visit_id for r in raised}
