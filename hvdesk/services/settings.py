@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hvdesk.errors import Collector
+from hvdesk.errors import Collector, NotAllowed
 from hvdesk.models import Role, Setting
 from hvdesk.policy import NUMBER_FIELDS, OPTIONAL_NUMBER_FIELDS, PolicySettings, preset
 from hvdesk.rules import validation as v
@@ -26,11 +26,20 @@ class SettingsService(Service):
             return session.get(Setting, POLICY_KEY) is not None
 
     def save_policy(self, actor: Actor, policy: PolicySettings) -> PolicySettings:
+        """Office, approvers and admins may change the policy; a change that weakens a safety
+        rule (see weakened()) needs an approver or admin, so the office cannot switch one off."""
         actor.require(Role.OFFICE, Role.APPROVER, Role.ADMIN, action="change the policy settings")
         validate_policy(policy)
         with self.db.transaction() as session:
             row = session.get(Setting, POLICY_KEY)
             before = row.value if row else {}
+            if row is not None and actor.role not in (Role.APPROVER.value, Role.ADMIN.value):
+                weaker = weakened(PolicySettings.from_dict(before), policy)
+                if weaker:
+                    raise NotAllowed(
+                        "Only an approver (e.g. the headteacher) or an admin can weaken a safety "
+                        f"rule: {', '.join(weaker)}. Ask them to make this change."
+                    )
             after = policy.to_dict()
             if row is None:
                 session.add(Setting(key=POLICY_KEY, value=after, updated_at=self.clock.now()))
@@ -38,7 +47,14 @@ class SettingsService(Service):
                 row.value = after
                 row.updated_at = self.clock.now()
             changed = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
-            self.audit(session, actor, "policy_changed", f"preset {policy.preset}", data=changed)
+            names = ", ".join(k for k in changed if k != "extra") or "no values"
+            self.audit(
+                session,
+                actor,
+                "policy_changed",
+                f"preset {policy.preset}; changed {names}",
+                data=changed,
+            )
         return policy
 
     def apply_preset(self, actor: Actor, name: str) -> PolicySettings:
@@ -85,6 +101,46 @@ class SettingsService(Service):
                 row.value = {**row.value, **values}
                 row.updated_at = self.clock.now()
             self.audit(session, actor, "school_changed", data=values)
+
+
+# (field, label, weaker_if): a change in this direction makes staff less safe.
+_SAFETY: list[tuple[str, str, object]] = [
+    ("approval_required", "every visit needs approval", lambda old, new: old and not new),
+    ("dbs_required", "a current DBS check is required", lambda old, new: old and not new),
+    ("lone_visits_allowed", "lone visits", lambda old, new: new and not old),
+    ("out_of_hours_needs_reason", "out-of-hours reason", lambda old, new: old and not new),
+    (
+        "commute_visits_need_approval",
+        "approval of visits on the way to or from work",
+        lambda old, new: old and not new,
+    ),
+    ("min_staff", "minimum staff", lambda old, new: new < old),
+    ("checkin_interval_min", "check-in interval", lambda old, new: new > old),
+    ("checkin_grace_min", "check-in grace", lambda old, new: new > old),
+    ("return_grace_min", "return grace", lambda old, new: new > old),
+    ("escalation_step_min", "minutes per escalation step", lambda old, new: new > old),
+    ("dbs_valid_years", "DBS validity", lambda old, new: new > old),
+    ("lone_working_valid_months", "lone working assessment validity", lambda old, new: new > old),
+    (
+        "office_call_after_start_min",
+        "office call after the start",
+        lambda old, new: old is not None and (new is None or new > old),
+    ),
+    (
+        "late_phone_reminder_min",
+        "late phone reminder",
+        lambda old, new: old is not None and (new is None or new > old),
+    ),
+]
+
+
+def weakened(before: PolicySettings, after: PolicySettings) -> list[str]:
+    """The safety rules that `after` relaxes compared with `before`, in words."""
+    return [
+        label
+        for name, label, weaker in _SAFETY
+        if weaker(getattr(before, name), getattr(after, name))  # type: ignore[operator]
+    ]
 
 
 def validate_policy(policy: PolicySettings) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from hvdesk.models import Event, Household, Staff
 from ui.login import FirstRunDialog, LoginDialog
+from ui.models.table import ObjectRole
 from ui.panels.households import HouseholdDialog, RiskDialog
 from ui.panels.staff import StaffDialog
 
@@ -132,6 +133,13 @@ def test_settings_apply_preset_and_reject_bad_values(window, qtbot, answers):
     window.show_panel("Settings")
     panel = window.settings
     panel.preset.setCurrentIndex(panel.preset.findData("hampton"))
+    panel.apply_preset()  # the office may not relax Harborne's hourly check-ins
+    assert "approver" in panel.banner.text()
+    assert window.services.settings.policy().preset == "harborne"
+    from hvdesk.services.auth import AuthService
+
+    head = AuthService(window.services.db, window.services.clock).sign_in("head", "hvdesk-demo")
+    panel.actor = head
     panel.apply_preset()
     assert window.services.settings.policy().return_grace_min == 30
     assert panel.numbers["return_grace_min"].value() == 30
@@ -142,6 +150,16 @@ def test_settings_apply_preset_and_reject_bad_values(window, qtbot, answers):
     panel.numbers["checkin_interval_min"].setValue(90)
     panel.save()
     assert window.services.settings.policy().checkin_interval_min == 90
+
+
+def test_settings_read_only_for_visiting_staff(qtbot, services):
+    from ui.panels.settings import SettingsPanel
+
+    visitor = services.auth.sign_in("jpatel", "hvdesk-demo")
+    panel = SettingsPanel(services.settings, visitor)
+    qtbot.addWidget(panel)
+    assert not panel.save_button.isEnabled()
+    assert "office staff, approvers and admins change them" in panel.intro.text()
 
 
 def test_login_dialog(qtbot, services):
@@ -225,3 +243,28 @@ def test_visits_screen_lists_real_visits_with_timeline_and_actions(window, qtbot
     ]
     menu = window.visit_actions.menu(window.services.visits.get(panel.selected().id), window)
     assert "Write up outcome…" in [a.text() for a in menu.actions()]
+
+
+def test_lists_sort_by_real_values_not_text(window, qtbot):
+    window.show_panel("Visits")
+    proxy = window.visits.proxy
+    starts = [proxy.index(r, 0).data(ObjectRole).start for r in range(proxy.rowCount())]
+    assert starts == sorted(starts, reverse=True)
+    window.visits.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    starts = [proxy.index(r, 0).data(ObjectRole).start for r in range(proxy.rowCount())]
+    assert starts == sorted(starts)
+    window.show_panel("Staff")
+    staff = window.staff
+    staff.table.sortByColumn(4, Qt.SortOrder.AscendingOrder)  # DBS check date
+    dates = [
+        staff.proxy.index(r, 0).data(ObjectRole).dbs_date for r in range(staff.proxy.rowCount())
+    ]
+    assert [d for d in dates if d] == sorted(d for d in dates if d)
+
+
+def test_staff_screen_flags_a_dbs_check_that_is_not_current(window):
+    window.show_panel("Staff")
+    model = window.staff.model
+    status = {model.row_object(r).name: model.index(r, 5).data() for r in range(model.rowCount())}
+    assert status["Bethan Smith"].startswith("⚠ DBS not current")
+    assert status["Jasmin Patel"] == "✓ Active"

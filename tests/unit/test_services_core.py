@@ -127,17 +127,21 @@ def test_auth_hashes_and_audits(db, clock, office):
         auth.create_user(office, "x2", "Other", "office", "password1")
 
 
-def test_settings_preset_and_validation(db, clock, office):
+def test_settings_preset_and_validation(db, clock, office, approver):
     svc = SettingsService(db, clock)
     assert not svc.is_configured()
     svc.apply_preset(office, "hampton")
     assert svc.policy().return_grace_min == 30
     svc.save_policy(office, svc.policy().with_changes(school_name="Our School"))
-    svc.apply_preset(office, "st_hughs")
+    with pytest.raises(NotAllowed, match="lone visits, .*minimum staff"):
+        svc.apply_preset(office, "st_hughs")  # St Hugh's allows lone visits: weaker
+    svc.apply_preset(approver, "st_hughs")
     assert svc.policy().school_name == "Our School"
     assert svc.policy().checkin_interval_min == 120
     with pytest.raises(ValidationError) as err:
-        svc.save_policy(office, preset("hampton").with_changes(checkin_interval_min=0, min_staff=1))
+        svc.save_policy(
+            approver, preset("hampton").with_changes(checkin_interval_min=0, min_staff=1)
+        )
     assert {e.field for e in err.value.errors} == {
         "Check-in interval while out (min)",
         "Minimum staff on a visit",
@@ -145,6 +149,31 @@ def test_settings_preset_and_validation(db, clock, office):
     changes = events(db, "policy_changed")
     assert changes[0].data["preset"] == [None, "hampton"]
     assert changes[-1].data["preset"] == ["hampton", "st_hughs"]
+    assert "lone_visits_allowed" in changes[-1].note
+
+
+def test_office_cannot_weaken_safety_rules_but_can_tighten(db, clock, office, approver, visitor):
+    from hvdesk.services.settings import weakened
+
+    svc = SettingsService(db, clock)
+    svc.apply_preset(office, "harborne")
+    base = svc.policy()
+    for change in (
+        {"approval_required": False},
+        {"dbs_required": False},
+        {"checkin_interval_min": 480},
+        {"office_call_after_start_min": None},
+        {"min_staff": 1},
+    ):
+        with pytest.raises(NotAllowed, match="approver"):
+            svc.save_policy(office, base.with_changes(**change))
+        assert weakened(base, base.with_changes(**change))
+    assert svc.policy() == base
+    svc.save_policy(office, base.with_changes(checkin_interval_min=45, school_name="Ours"))
+    svc.save_policy(approver, base.with_changes(checkin_interval_min=120))
+    assert svc.policy().checkin_interval_min == 120
+    with pytest.raises(NotAllowed):
+        svc.save_policy(visitor, base)
 
 
 def test_demo_school_has_every_state(demo_db, clock):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -22,6 +23,15 @@ class Column(Generic[T]):
     sort: Callable[[T], Any] | None = None
     tooltip: Callable[[T], str] | None = None
     foreground: Callable[[T], Any] | None = None
+
+
+def _sortable(value: Any) -> Any:
+    """A key Qt's proxy can compare: Python datetimes and dates are opaque to QVariant."""
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, date):
+        return float(value.toordinal())
+    return value
 
 
 class RowTableModel(QAbstractTableModel, Generic[T]):
@@ -61,7 +71,7 @@ class RowTableModel(QAbstractTableModel, Generic[T]):
         if role == ObjectRole:
             return row
         if role == SortRole:
-            return column.sort(row) if column.sort else column.text(row)
+            return _sortable(column.sort(row)) if column.sort else column.text(row)
         return None
 
     def headerData(

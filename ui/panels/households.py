@@ -39,14 +39,20 @@ from hvdesk.services.households import (
 )
 from ui import dialogs
 from ui.forms import clear_errors, error_banner, show_errors
-from ui.models.table import Column, ObjectRole, RowTableModel
+from ui.models.table import Column, ObjectRole, RowTableModel, SortRole
 
 COLUMNS: list[Column[Household]] = [
     Column("Household", lambda h: h.name),
     Column("Pupils", lambda h: ", ".join(p.name for p in h.pupils if p.active)),
     Column("Address", lambda h: h.one_line_address),
     Column("Phone", lambda h: display_phone(h.phone)),
-    Column("Known risks", lambda h: str(len(current_risks(h))) if current_risks(h) else "None"),
+    Column(
+        "Known risks",
+        lambda h: (
+            ", ".join(RISK_LABELS[RiskKind(r.kind)].split(" (")[0] for r in current_risks(h))
+            or "None recorded"
+        ),
+    ),
     Column(
         "Status",
         lambda h: (
@@ -233,6 +239,7 @@ class HouseholdsPanel(QWidget):
         self.service, self.actor = service, actor
         self.model: RowTableModel[Household] = RowTableModel(COLUMNS, self)
         self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSortRole(SortRole)
         self.proxy.setSourceModel(self.model)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.proxy.setFilterKeyColumn(-1)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from hvdesk.errors import HvdeskError
+from hvdesk.models import Role
 from hvdesk.policy import (
     BOOL_FIELDS,
     NUMBER_FIELDS,
@@ -128,12 +129,17 @@ class SettingsPanel(QWidget):
 
         inner = QWidget()
         inner_layout = QVBoxLayout(inner)
-        inner_layout.addWidget(
-            QLabel(
-                "Every rule where schools differ is a setting here. "
-                "Start from the preset nearest your policy."
-            )
+        can_edit = actor.role in (Role.OFFICE.value, Role.APPROVER.value, Role.ADMIN.value)
+        intro = (
+            "Every rule where schools differ is a setting here. Start from the preset nearest "
+            "your policy. Weakening a safety rule (e.g. turning off approval, longer check-in "
+            "intervals) needs an approver or an admin."
+            if can_edit
+            else "You can read the school's settings; office staff, approvers and admins change them."
         )
+        self.intro = QLabel(intro)
+        self.intro.setWordWrap(True)
+        inner_layout.addWidget(self.intro)
         inner_layout.addWidget(self.banner)
         inner_layout.addWidget(school_box)
         inner_layout.addWidget(rules_box)
@@ -143,6 +149,11 @@ class SettingsPanel(QWidget):
         scroll.setWidget(inner)
         layout = QVBoxLayout(self)
         layout.addWidget(scroll)
+        for box in (school_box, rules_box):
+            box.setEnabled(can_edit)
+        for button in (save, revert, apply_button):
+            button.setEnabled(can_edit)
+        self.save_button = save
         self.load()
 
     def load(self) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -20,11 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hvdesk.clock import fmt_date
+from hvdesk.clock import fmt_date, london
 from hvdesk.errors import HvdeskError
 from hvdesk.models import Staff
+from hvdesk.policy import PolicySettings
+from hvdesk.rules.staffing import dbs_current
 from hvdesk.rules.validation import display_phone
 from hvdesk.services.base import Actor
+from hvdesk.services.settings import SettingsService
 from hvdesk.services.staff import StaffInput, StaffService
 from ui import dialogs
 from ui.forms import (
@@ -35,16 +40,37 @@ from ui.forms import (
     set_optional_date,
     show_errors,
 )
-from ui.models.table import Column, ObjectRole, RowTableModel
+from ui.models.table import Column, ObjectRole, RowTableModel, SortRole
 
-COLUMNS: list[Column[Staff]] = [
-    Column("Name", lambda s: s.name),
-    Column("Role", lambda s: s.job_title),
-    Column("Mobile", lambda s: display_phone(s.mobile)),
-    Column("Vehicle", lambda s: s.vehicle_text or "None"),
-    Column("DBS check", lambda s: f"{s.dbs_type} {fmt_date(s.dbs_date)}".strip() or "Not recorded"),
-    Column("Status", lambda s: "Active" if s.active else "Deactivated"),
-]
+
+def staff_status(staff: Staff, policy: PolicySettings, today: date) -> str:
+    """Active or not, and whether the DBS check still lets them be assigned (Harborne)."""
+    if not staff.active:
+        return "Deactivated"
+    if policy.dbs_required and not dbs_current(staff, policy, today):
+        return "⚠ DBS not current: cannot be assigned"
+    return "✓ Active"
+
+
+def staff_columns(policy: PolicySettings, today: date) -> list[Column[Staff]]:
+    return [
+        Column("Name", lambda s: s.name),
+        Column("Role", lambda s: s.job_title),
+        Column("Mobile", lambda s: display_phone(s.mobile)),
+        Column("Vehicle", lambda s: s.vehicle_text or "None"),
+        Column(
+            "DBS check",
+            lambda s: f"{s.dbs_type} {fmt_date(s.dbs_date)}".strip() or "Not recorded",
+            sort=lambda s: s.dbs_date or date.min,
+        ),
+        Column(
+            "Status",
+            lambda s: staff_status(s, policy, today),
+            foreground=lambda s: (
+                QColor("#b00020") if "⚠" in staff_status(s, policy, today) else None
+            ),
+        ),
+    ]
 
 
 class StaffDialog(QDialog):
@@ -161,8 +187,10 @@ class StaffPanel(QWidget):
     def __init__(self, service: StaffService, actor: Actor, parent=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
         self.service, self.actor = service, actor
-        self.model: RowTableModel[Staff] = RowTableModel(COLUMNS, self)
+        self.settings = SettingsService(service.db, service.clock)
+        self.model: RowTableModel[Staff] = RowTableModel(self._columns(), self)
         self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSortRole(SortRole)
         self.proxy.setSourceModel(self.model)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.proxy.setFilterKeyColumn(-1)
@@ -203,7 +231,11 @@ class StaffPanel(QWidget):
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.refresh()
 
+    def _columns(self) -> list[Column[Staff]]:
+        return staff_columns(self.settings.policy(), london(self.service.clock.now()).date())
+
     def refresh(self) -> None:
+        self.model.columns = self._columns()  # policy and 'today' may have changed
         self.model.set_rows(self.service.list(include_inactive=self.show_inactive.isChecked()))
         self._update_buttons()
 

@@ -21,7 +21,7 @@ from hvdesk.clock import fmt_datetime
 from hvdesk.events import label
 from hvdesk.models import STATUS_LABELS, Visit, VisitStatus
 from hvdesk.services.visits import VisitQueries
-from ui.models.table import ObjectRole, RowTableModel
+from ui.models.table import ObjectRole, RowTableModel, SortRole
 from ui.visit_columns import visit_columns
 
 
@@ -33,12 +33,14 @@ class VisitsPanel(QWidget):
         self.queries = queries
         self.model: RowTableModel[Visit] = RowTableModel(visit_columns(), self)
         self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSortRole(SortRole)
         self.proxy.setSourceModel(self.model)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.proxy.setFilterKeyColumn(-1)
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # newest first, by real time
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
