@@ -517,6 +517,8 @@ def load_demo(
                 v.cancel_note = {
                     CancelReason.SAFETY_CONCERN: "Unknown adults at the door, appeared intoxicated",
                     CancelReason.PARENT_NOT_PRESENT: "Waited 20 minutes; nobody came",
+                    CancelReason.STAFF_UNAVAILABLE: "Lead member of staff off sick",
+                    CancelReason.OTHER: "Pupil back in school before the visit",
                 }.get(reason, "Family asked to rearrange")
                 v.cancelled_at = min(start, now)
                 ev(
