@@ -39,8 +39,9 @@ def build_window(services: AppServices, actor: Actor) -> MainWindow:
 
 def run_gui(args: argparse.Namespace) -> int:
     app = create_application()
-    url = database_url(args.db)
+    url = str(args.db or "")
     try:
+        url = database_url(args.db)
         db = Database(url)
     except HvdeskError as err:
         QMessageBox.critical(None, "hvdesk cannot open the database", str(err))
