@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -39,7 +38,8 @@ from hvdesk.services.households import (
 )
 from ui import dialogs
 from ui.forms import clear_errors, error_banner, show_errors
-from ui.models.table import Column, ObjectRole, RowTableModel, SortRole
+from ui.list_view import filter_box, filtered_table
+from ui.models.table import Column, ObjectRole, RowTableModel
 
 COLUMNS: list[Column[Household]] = [
     Column("Household", lambda h: h.name),
@@ -238,24 +238,13 @@ class HouseholdsPanel(QWidget):
         super().__init__(parent)
         self.service, self.actor = service, actor
         self.model: RowTableModel[Household] = RowTableModel(COLUMNS, self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSortRole(SortRole)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.proxy.setFilterKeyColumn(-1)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setAccessibleName("Households list")
+        self.table, self.proxy = filtered_table(
+            self.model, "Households list", self, QHeaderView.ResizeMode.Interactive
+        )
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search households, pupils, postcodes…")
-        self.search.setAccessibleName("Search households")
-        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.search = filter_box(
+            self.proxy, "Search households, pupils, postcodes…", "Search households"
+        )
         self.show_inactive = QCheckBox("Show deactivated")
         self.show_inactive.toggled.connect(lambda _c: self.refresh())
         self.add_button = QPushButton("Add household…")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -40,7 +39,8 @@ from ui.forms import (
     set_optional_date,
     show_errors,
 )
-from ui.models.table import Column, ObjectRole, RowTableModel, SortRole
+from ui.list_view import filter_box, filtered_table
+from ui.models.table import Column, ObjectRole, RowTableModel
 
 
 def staff_status(staff: Staff, policy: PolicySettings, today: date) -> str:
@@ -189,24 +189,11 @@ class StaffPanel(QWidget):
         self.service, self.actor = service, actor
         self.settings = SettingsService(service.db, service.clock)
         self.model: RowTableModel[Staff] = RowTableModel(self._columns(), self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSortRole(SortRole)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.proxy.setFilterKeyColumn(-1)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setAccessibleName("Staff list")
+        self.table, self.proxy = filtered_table(
+            self.model, "Staff list", self, QHeaderView.ResizeMode.ResizeToContents
+        )
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Filter staff…")
-        self.search.setAccessibleName("Filter staff")
-        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.search = filter_box(self.proxy, "Filter staff…", "Filter staff")
         self.show_inactive = QCheckBox("Show deactivated")
         self.show_inactive.toggled.connect(lambda _c: self.refresh())
         self.add_button = QPushButton("Add staff member…")

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QListWidget,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -21,7 +19,8 @@ from hvdesk.clock import fmt_datetime
 from hvdesk.events import label
 from hvdesk.models import STATUS_LABELS, Visit, VisitStatus
 from hvdesk.services.visits import VisitQueries
-from ui.models.table import ObjectRole, RowTableModel, SortRole
+from ui.list_view import filter_box, filtered_table
+from ui.models.table import ObjectRole, RowTableModel
 from ui.visit_columns import visit_columns
 
 
@@ -32,27 +31,14 @@ class VisitsPanel(QWidget):
         super().__init__(parent)
         self.queries = queries
         self.model: RowTableModel[Visit] = RowTableModel(visit_columns(), self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSortRole(SortRole)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.proxy.setFilterKeyColumn(-1)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
+        self.table, self.proxy = filtered_table(
+            self.model, "Visits list", self, QHeaderView.ResizeMode.Interactive
+        )
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # newest first, by real time
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setAccessibleName("Visits list")
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.context_menu_for = None  # set by the window: Visit -> QMenu of feature actions
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Filter visits…")
-        self.search.setAccessibleName("Filter visits")
-        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.search = filter_box(self.proxy, "Filter visits…", "Filter visits")
         self.status = QComboBox()
         self.status.setAccessibleName("Status filter")
         self.status.addItem("All statuses", None)
