@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from reportlab.platypus import Flowable
 
+from hvdesk.models import Visit
 from hvdesk.printing import (
     day_sheet,
     letters,
@@ -64,6 +65,22 @@ FORMS: dict[str, FormSpec] = {
     )
 }
 
+_VISIT_PROBLEMS: dict[str, Callable[[Visit], str | None]] = {
+    APPOINTMENT_LETTER: letters.appointment_problem,
+    SORRY_SLIP: letters.slip_problem,
+    SAFETY_CANCELLATION: safety_note.problem,
+}
+
+
+def visit_form_problem(form: str, visit: Visit) -> str | None:
+    """Why this visit-form cannot be printed for this visit in its present state, or None.
+
+    The print service refuses with this message; menus offer only the forms for which it is None.
+    """
+    check = _VISIT_PROBLEMS.get(form)
+    return check(visit) if check is not None else None
+
+
 __all__ = [
     "APPOINTMENT_LETTER",
     "DAY_SHEET",
@@ -75,4 +92,5 @@ __all__ = [
     "VISIT_RECORD",
     "FormSpec",
     "Selector",
+    "visit_form_problem",
 ]

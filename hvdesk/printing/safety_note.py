@@ -11,7 +11,7 @@ from reportlab.platypus import Flowable
 from hvdesk.clock import fmt_date, fmt_datetime
 from hvdesk.errors import HvdeskError
 from hvdesk.events import EventKind
-from hvdesk.models import CancelReason
+from hvdesk.models import CancelReason, Visit
 from hvdesk.printing.context import (
     PrintContext,
     VisitData,
@@ -36,19 +36,25 @@ from hvdesk.services.households import risk_summary
 TITLE = "Safety cancellation note"
 
 
-def check(data: VisitData) -> None:
+def problem(visit: Visit) -> str | None:
     """Only a visit cancelled for a safety concern has a safety note."""
-    visit = data.visit
-    if visit.cancel_reason != CancelReason.SAFETY_CONCERN.value:
-        why = (
-            f"it was cancelled as '{visit.cancel_reason.replace('_', ' ')}'"
-            if visit.cancel_reason
-            else "it has not been cancelled"
-        )
-        raise HvdeskError(
-            f"Visit {visit.id} has no safety cancellation note because {why}. The note is only "
-            "for visits cancelled for a safety concern; print the visit record instead."
-        )
+    if visit.cancel_reason == CancelReason.SAFETY_CONCERN.value:
+        return None
+    why = (
+        f"it was cancelled as '{visit.cancel_reason.replace('_', ' ')}'"
+        if visit.cancel_reason
+        else "it has not been cancelled"
+    )
+    return (
+        f"Visit {visit.id} has no safety cancellation note because {why}. The note is only "
+        "for visits cancelled for a safety concern; print the visit record instead."
+    )
+
+
+def check(data: VisitData) -> None:
+    message = problem(data.visit)
+    if message is not None:
+        raise HvdeskError(message)
 
 
 def build(ctx: PrintContext, data: VisitData) -> list[Flowable]:

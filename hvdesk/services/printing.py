@@ -31,7 +31,7 @@ from hvdesk.models import (
     Visit,
 )
 from hvdesk.policy import PolicySettings
-from hvdesk.printing import FORMS, FormSpec
+from hvdesk.printing import FORMS, FormSpec, visit_form_problem
 from hvdesk.printing.base import Letterhead, render
 from hvdesk.printing.context import DayData, FormData, PrintContext, StaffData, VisitData
 from hvdesk.rules.validation import display_phone
@@ -144,6 +144,10 @@ class PrintService(Service):
                 self._check_signed_in(session, actor)
             ctx = self._context(session, print_safe_word)
             data = self._load(session, spec, visit_id, staff_id, day)
+            if isinstance(data, VisitData):
+                problem = visit_form_problem(spec.name, data.visit)
+                if problem is not None:
+                    raise SelectionError(spec, problem)
         pdf, pages = render(
             spec.story(ctx, data),
             ctx.letterhead,

@@ -19,6 +19,7 @@ from hvdesk.clock import fmt_datetime, fmt_time, from_london, london
 from hvdesk.errors import HvdeskError, NotAllowed, NotFound
 from hvdesk.events import EventKind
 from hvdesk.models import (
+    STATUS_LABELS,
     CancelReason,
     Event,
     Household,
@@ -28,7 +29,7 @@ from hvdesk.models import (
     Visit,
     VisitStatus,
 )
-from hvdesk.printing import FORMS
+from hvdesk.printing import FORMS, visit_form_problem
 from hvdesk.printing.lone_working import DECLARATION
 from hvdesk.printing.visit_record import expected_checkins
 from hvdesk.rules.risk import ST_HUGHS_HAZARDS
@@ -302,6 +303,79 @@ def test_sorry_slip_has_time_names_and_number(printer, demo_db, office):
         f"We were Jasmin Patel and {ZOE}",
         "Please phone us on 0121 496 0123",
     )
+
+
+def set_status(db, visit_id: int, status: VisitStatus) -> None:
+    with db.transaction() as s:
+        s.get(Visit, visit_id).status = status.value
+
+
+APPOINTMENT_OK = {
+    VisitStatus.APPROVED,
+    VisitStatus.OUT,
+    VisitStatus.ON_SITE,
+    VisitStatus.LEFT_PROPERTY,
+}
+APPOINTMENT_REFUSED = {
+    VisitStatus.DRAFT: "approve the visit first",
+    VisitStatus.AWAITING_APPROVAL: "approve the visit first",
+    VisitStatus.REJECTED: "must not be told staff will come",
+    VisitStatus.CANCELLED: "must not be told staff will come",
+    VisitStatus.RETURNED: "this visit has already happened",
+    VisitStatus.COMPLETED: "this visit has already happened",
+}
+
+
+def test_every_visit_state_is_decided_for_the_letters():
+    assert APPOINTMENT_OK | set(APPOINTMENT_REFUSED) == set(VisitStatus)
+
+
+@pytest.mark.parametrize("status", sorted(APPOINTMENT_REFUSED))
+def test_appointment_letter_refused_unless_approved(printer, demo_db, office, status):
+    visit = zoe_out_now(demo_db)
+    set_status(demo_db, visit.id, status)
+    label = STATUS_LABELS[status].lower()
+    with pytest.raises(HvdeskError) as caught:
+        printer.make(office, "appointment-letter", visit_id=visit.id)
+    assert f"Visit {visit.id} is {label}" in str(caught.value)
+    assert APPOINTMENT_REFUSED[status] in str(caught.value)
+    assert visit_form_problem("appointment-letter", load_visit(demo_db, visit.id))
+    assert events(demo_db) == []  # nothing printed, nothing recorded
+
+
+@pytest.mark.parametrize("status", sorted(APPOINTMENT_OK))
+def test_appointment_letter_for_approved_and_under_way(printer, demo_db, office, status):
+    visit = zoe_out_now(demo_db)
+    set_status(demo_db, visit.id, status)
+    assert printer.make(office, "appointment-letter", visit_id=visit.id).pages == 1
+    assert visit_form_problem("appointment-letter", load_visit(demo_db, visit.id)) is None
+
+
+@pytest.mark.parametrize("status", list(VisitStatus))
+def test_sorry_slip_before_or_after_but_not_for_a_visit_that_is_off(
+    printer, demo_db, office, status
+):
+    visit = zoe_out_now(demo_db)
+    set_status(demo_db, visit.id, status)
+    if status in (VisitStatus.CANCELLED, VisitStatus.REJECTED):
+        with pytest.raises(HvdeskError, match=f"is {status.value}, so nobody will call"):
+            printer.make(office, "sorry-slip", visit_id=visit.id)
+        assert events(demo_db) == []
+    else:  # staff carry the slip out with them, so it may be printed before the visit
+        assert printer.make(office, "sorry-slip", visit_id=visit.id).pages == 1
+
+
+def test_cli_refuses_a_letter_for_an_unapproved_visit(demo_db, tmp_path, capsys):
+    visit = zoe_out_now(demo_db)
+    set_status(demo_db, visit.id, VisitStatus.AWAITING_APPROVAL)
+    out = tmp_path / "letter.pdf"
+    db_path = str(demo_db.engine.url.database)
+    argv = ["print", "appointment-letter", "--visit", str(visit.id), "--out", str(out)]
+    assert main([*argv, "--db", db_path]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"hvdesk: Visit {visit.id} is awaiting approval")
+    assert "approve the visit first" in err and "Traceback" not in err
+    assert not out.exists()
 
 
 def test_safety_cancellation_note(printer, demo_db, clock, office):
