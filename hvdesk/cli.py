@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.exc import DBAPIError
+
 from hvdesk import __version__
 from hvdesk.commands import COMMANDS
 from hvdesk.errors import HvdeskError
@@ -40,6 +42,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except HvdeskError as err:
         print(f"hvdesk: {err}", file=sys.stderr)
+        return 2
+    except DBAPIError as err:  # the database failed part-way (locked, server gone): no traceback
+        reason = (str(err.orig or err).strip().splitlines() or [type(err).__name__])[0]
+        print(
+            f"hvdesk: the database failed ({reason}); nothing more was done. Try again, or check "
+            "the --db option and the database server.",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         return 130

@@ -119,3 +119,18 @@ def test_real_process_prints_no_traceback(tmp_path):
     )
     assert out.returncode == 2
     assert out.stderr.startswith("hvdesk: --db") and "Traceback" not in out.stderr
+
+
+def test_database_failing_part_way_is_one_line(tmp_path, capsys, monkeypatch):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from hvdesk.commands import admin
+
+    def locked(args):
+        raise OperationalError("UPDATE x", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(admin, "run_migrate", locked)
+    assert main(["migrate", "--db", str(tmp_path / "x.sqlite3")]) == 2
+    assert_one_line(capsys.readouterr().err, "the database failed (database is locked)")
