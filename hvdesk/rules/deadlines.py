@@ -273,17 +273,11 @@ def _parse(value: Any) -> datetime | None:
     return None
 
 
-def current_return(
-    visit: VisitLike, events: Sequence[EventLike], early: timedelta = timedelta(0)
-) -> datetime:
-    """The expected return, moved by the latest 'running late' call.
-
-    Without such a call it is the booked return, brought forward by `early` when they left that
-    much earlier than booked.
-    """
+def current_return(visit: VisitLike, events: Sequence[EventLike]) -> datetime:
+    """The expected return, moved by the latest 'running late' call."""
     late = _latest(events, EventKind.RUNNING_LATE)
     new = _parse(late.data.get("new_return")) if late is not None and late.data else None
-    return new or visit.expected_return - early
+    return new or visit.expected_return
 
 
 def parent_wait_minutes(late_notice: bool, policy: PolicySettings) -> int:
@@ -304,11 +298,11 @@ def track(
     mins = lambda n: timedelta(minutes=n)  # noqa: E731
     warn, grace = mins(policy.amber_warning_min), mins(policy.checkin_grace_min)
     departed = visit.departed_at or visit.planned_departure
-    # Left earlier than booked: the booked times move earlier with them, so the arrival call and the
-    # return are never due later than the real departure makes them (nobody out is left uncovered).
-    # A late departure keeps the booked return (they phone with a new time if they will be late).
-    early = max(visit.planned_departure - departed, timedelta(0))
-    start = visit.start - early
+    # Left earlier than booked: the arrival call moves earlier with them, so the call at the door
+    # is never due later than the real journey makes it, and the check-in interval runs from the
+    # real departure, so nobody out is uncovered. The return, the office call and the wait for
+    # parents keep the booked times (what the school and the parents agreed). A late departure
+    # moves the arrival call later; they phone with a new return if they will be late.
     events = sorted(events, key=lambda e: e.at)
     contacts = [e for e in events if is_contact(e)]
     last = contacts[-1] if contacts else None
@@ -324,11 +318,11 @@ def track(
     )
     if ph == "out" and not arrived and policy.checkin_before_and_after:
         travel = max(visit.start - visit.planned_departure, timedelta(0))
-        due = max(start, departed + travel)
+        due = departed + travel
         deadlines.append(Deadline(Kind.ARRIVAL, due, due - warn, due + grace))
 
     if policy.office_call_after_start_min is not None and ph in ("out", "on_site"):
-        due = start + mins(policy.office_call_after_start_min)
+        due = visit.start + mins(policy.office_call_after_start_min)
         # Made, or as good as made: the office heard from them around that time anyway.
         made = any(e.kind == EventKind.OFFICE_CALL and e.at >= due - warn for e in events) or any(
             c.at >= due - warn for c in contacts
@@ -345,7 +339,7 @@ def track(
         at = unanswered.at
         deadlines.append(Deadline(Kind.CALL_BACK, at, at, at + grace))
 
-    ret = current_return(visit, events, early)
+    ret = current_return(visit, events)
     deadlines.append(Deadline(Kind.RETURN, ret, ret - warn, ret + mins(policy.return_grace_min)))
     if policy.late_phone_reminder_min is not None:
         due = ret + mins(policy.late_phone_reminder_min)
@@ -364,7 +358,7 @@ def track(
     if absent is not None and not ended and ph in ("out", "on_site"):
         data = absent.data or {}
         minutes = data.get("wait_min") or parent_wait_minutes(bool(data.get("late_notice")), policy)
-        wait_until = max(start, absent.at) + mins(int(minutes))
+        wait_until = max(visit.start, absent.at) + mins(int(minutes))
         deadlines.append(Deadline(Kind.PARENT_WAIT, wait_until, wait_until - warn, None))
 
     # Alarms already raised: open ones keep the visit red; resolved ones mark their lapse handled.
