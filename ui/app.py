@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hvdesk import __version__
 from hvdesk.clock import SystemClock
-from hvdesk.config import database_url, resource_path
-from hvdesk.db import Database
+from hvdesk.commands.common import connect
+from hvdesk.config import resource_path
 from hvdesk.errors import HvdeskError
 from hvdesk.services.base import Actor
 from ui.features import install_all
@@ -39,19 +39,10 @@ def build_window(services: AppServices, actor: Actor) -> MainWindow:
 
 def run_gui(args: argparse.Namespace) -> int:
     app = create_application()
-    url = str(args.db or "")
     try:
-        url = database_url(args.db)
-        db = Database(url)
+        db = connect(args.db)  # every failure becomes one plain HvdeskError message
     except HvdeskError as err:
         QMessageBox.critical(None, "hvdesk cannot open the database", str(err))
-        return 2
-    except Exception as err:  # unreadable file, server down: say so plainly
-        QMessageBox.critical(
-            None,
-            "hvdesk cannot open the database",
-            f"{url}\n\n{type(err).__name__}: {err}\n\nCheck the path or server, or use --db.",
-        )
         return 2
     services = AppServices.build(db, SystemClock())
     if services.auth.has_users():

@@ -23,7 +23,7 @@ from shiboken6 import isValid
 from hvdesk.clock import london
 from hvdesk.config import data_dir
 from hvdesk.errors import HvdeskError
-from hvdesk.models import CancelReason, Role, Visit
+from hvdesk.models import Role, Visit
 from hvdesk.printing import (
     APPOINTMENT_LETTER,
     DAY_SHEET,
@@ -33,6 +33,7 @@ from hvdesk.printing import (
     SAFETY_CANCELLATION,
     SORRY_SLIP,
     VISIT_RECORD,
+    visit_form_problem,
 )
 from hvdesk.services.base import Actor
 from hvdesk.services.printing import PrintService
@@ -181,10 +182,8 @@ VISIT_FORMS: list[tuple[str, str]] = [
 
 
 def visit_form_applies(form: str, visit: Visit) -> bool:
-    """The safety note exists only for visits cancelled for a safety concern."""
-    if form == SAFETY_CANCELLATION:
-        return visit.cancel_reason == CancelReason.SAFETY_CONCERN.value
-    return True
+    """Offer a form only where the print service would make it (one rule, in hvdesk.printing)."""
+    return visit_form_problem(form, visit) is None
 
 
 def _action(parent: QWidget, label: str, run: Callable[[], object]) -> QAction:
@@ -209,7 +208,7 @@ def form_actions_for_visit(
 
 
 def can_print_safe_word(actor: Actor) -> bool:
-    return actor.role in (Role.OFFICE.value, Role.APPROVER.value, Role.ADMIN.value)
+    return actor.user_id is not None and actor.role in (Role.OFFICE.value, Role.APPROVER.value)
 
 
 def form_actions_for_staff(
