@@ -415,12 +415,16 @@ def countdown(deadline: Deadline, now: datetime) -> str:
         if delta < SECONDS_SHOWN_UNDER or delta >= 3600:
             return f"in {clock_text(delta)}"
         return f"in {int(-(-delta // 60))} min"
-    late = -delta
-    if late < 60:
+    return overdue_text(-delta)
+
+
+def overdue_text(late_seconds: float) -> str:
+    """'due now', 'overdue 26 min', 'overdue 1 h 16 min': the tracker and the alarm window alike."""
+    if late_seconds < 60:
         return "due now"
-    if late >= 3600:
-        return f"overdue {clock_text(late)}"
-    return f"overdue {int(late // 60)} min"
+    if late_seconds >= 3600:
+        return f"overdue {clock_text(late_seconds)}"
+    return f"overdue {int(late_seconds // 60)} min"
 
 
 def describe(deadline: Deadline, now: datetime) -> str:

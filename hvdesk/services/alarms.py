@@ -437,6 +437,17 @@ class AlarmService(Service):
             )
         with self.db.read() as session:
             current = _load_alarm(session, alarm_id)
+        if current.resolved_at is None and current.acknowledged_at is None:
+            raise StateError(
+                f"Nobody has taken alarm {alarm_id} yet: press 'I'm handling this' first, then "
+                "record what you did and resolve it"
+            )
+        if not text and resolution in {r.value for r in choices} and resolution != "drill":
+            errors.add(
+                "Notes",
+                "write what you did and who you spoke to (e.g. 'rang Jo's mobile 10:42, she is "
+                "safe, battery had died')",
+            )
         if current.drill and resolution != AlarmResolution.DRILL:
             errors.add("Resolution", "this is a DRILL: resolve it as 'Drill'")
         if resolution == AlarmResolution.EMERGENCY and not (ref or current.police_reference):

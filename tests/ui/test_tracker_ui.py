@@ -37,6 +37,7 @@ def ctrl_of(window):
 def clear_demo_alarms(window, actor: Actor) -> None:
     ctrl = ctrl_of(window)
     for alarm in ctrl.alarm_service.open_alarms():
+        ctrl.alarm_service.acknowledge(actor, alarm.id)
         ctrl.alarm_service.resolve(actor, alarm.id, "safe_forgot", "cleared for the test")
     ctrl.check("test")
     assert ctrl.windows == {}
@@ -119,12 +120,19 @@ def test_a_visit_departs_lapses_and_the_ladder_is_walked_to_a_resolution(
     staff = aw.facts["staff"].text()
     assert all(s.name in staff for s in row.visit.staff) and "07700\u00a0900" in staff
     assert "Checked in at" in aw.facts["contact"].text()
+    focus = row.state.focus(clock.now())
+    assert dl.countdown(focus, clock.now()) in aw.facts["overdue"].text()  # one wording for both
     assert aw.facts["risks"].text() and aw.facts["notes"].text()
     ctrl.tick()
     assert ctrl.sound.on
 
+    # nothing can be recorded until someone owns it
+    assert not aw.resolve_button.isEnabled()
+    assert not any(b.isEnabled() for b in aw.steps[1].buttons.values())
+
     # take ownership: name shown, sound stops, the alarm stays open
     click(qtbot, aw.take_button)
+    assert aw.resolve_button.isEnabled() and aw.steps[1].buttons["no_answer"].isEnabled()
     assert "You are handling this" in aw.owner_label.text()
     ctrl.tick()
     assert not ctrl.sound.on and aw.isVisible()
@@ -179,6 +187,7 @@ def test_a_visit_departs_lapses_and_the_ladder_is_walked_to_a_resolution(
 
 def test_refused_resolution_is_explained_on_the_alarm(window, qtbot):
     aw = next(iter(ctrl_of(window).windows.values()))
+    click(qtbot, aw.take_button)
     aw.resolution_buttons["emergency"].setChecked(True)
     click(qtbot, aw.resolve_button)
     assert not aw.errors.isHidden()
@@ -454,7 +463,8 @@ def test_policy_reminders_appear_when_their_setting_is_on(window, qtbot, office_
     assert text.startswith("Office to ring the worker now")
 
     services = ctrl.services
-    services.settings.save_policy(office_actor, preset("hampton"))
+    head = _user(services.db, "t_head2", "Linda Francis", Role.APPROVER)  # Hampton is weaker
+    services.settings.save_policy(head, preset("hampton"))
     window.settings.policy_changed.emit()
     ctrl.clock.set(visit.expected_return + 16 * MIN)
     ctrl.check("test")

@@ -153,6 +153,7 @@ def test_reaching_the_staff_settles_the_step_and_counts_as_contact(
 
 def test_resolve_with_a_structured_result(alarms, demo_db, clock, raised, office):
     clock.advance(3 * MIN)
+    alarms.acknowledge(office, raised.alarm_id)
     alarms.resolve(office, raised.alarm_id, "safe_forgot", "Phone on silent")
     alarm = alarms.get(raised.alarm_id)
     assert alarm.resolution == "safe_forgot" and alarm.resolved_by == "Sam Office"
@@ -169,6 +170,13 @@ def test_resolve_with_a_structured_result(alarms, demo_db, clock, raised, office
 
 
 def test_resolution_checks(alarms, demo_db, clock, raised, office):
+    with pytest.raises(StateError, match="press 'I'm handling this' first"):
+        alarms.resolve(office, raised.alarm_id, "safe_forgot", "Phone on silent")
+    assert alarms.get(raised.alarm_id).resolved_at is None
+    alarms.acknowledge(office, raised.alarm_id)
+    with pytest.raises(ValidationError) as err:
+        alarms.resolve(office, raised.alarm_id, "safe_forgot")
+    assert "what you did and who you spoke to" in err.value.for_field("Notes")
     with pytest.raises(ValidationError) as err:
         alarms.resolve(office, raised.alarm_id, "sorted")
     assert "Safe and well (they forgot to check in)" in err.value.for_field("Resolution")
@@ -187,6 +195,7 @@ def test_resolving_delayed_with_a_new_return_time(alarms, demo_db, clock, office
     found = TrackerService(demo_db, clock).raise_due_alarms()
     ret = next(r for r in found if "Return" in r.reason)
     new = clock.now() + 30 * MIN
+    alarms.acknowledge(office, ret.alarm_id)
     alarms.resolve(office, ret.alarm_id, "safe_delayed", "Stuck in traffic", new_return=new)
     with demo_db.read() as s:
         assert s.get(Visit, ret.visit_id).expected_return == new
@@ -206,7 +215,8 @@ def test_resolve_closes_lapses_folded_into_the_alarm(alarms, demo_db, clock, rai
     assert any(r.merged and r.primary_id == raised.alarm_id for r in more)
     detail = alarms.detail(raised.alarm_id)
     assert detail.merged_reasons  # the window lists what else is overdue
-    alarms.resolve(office, raised.alarm_id, "safe_delayed")
+    alarms.acknowledge(office, raised.alarm_id)
+    alarms.resolve(office, raised.alarm_id, "safe_delayed", "Rang her: still with the family")
     with demo_db.read() as s:
         still_open = s.scalars(
             select(Alarm).where(Alarm.visit_id == raised.visit_id, Alarm.resolved_at.is_(None))
@@ -257,8 +267,9 @@ def test_drill_is_labelled_walks_the_ladder_and_stays_out_of_the_statistics(
     assert first.data["contact"] is False and first.note.startswith("DRILL: Step 1")
     with pytest.raises(ValidationError, match="DRILL"):
         alarms.resolve(office, drill.id, "safe_forgot")
-    alarms.resolve(office, drill.id, "drill", "practice went well")
-    alarms.resolve(office, raised.alarm_id, "false_alarm")
+    alarms.resolve(office, drill.id, "drill")  # a drill needs no note
+    alarms.acknowledge(office, raised.alarm_id)
+    alarms.resolve(office, raised.alarm_id, "false_alarm", "She had phoned the school line")
     stats = alarms.stats()
     assert stats.drills == 1
     assert stats.by_resolution == {"false_alarm": 1}
@@ -274,7 +285,7 @@ def test_stats_leave_out_folded_lapses_and_give_medians(alarms, demo_db, clock, 
         alarms.acknowledge(office, alarm.id)
     clock.advance(4 * MIN)
     for alarm in alarms.open_alarms():
-        alarms.resolve(office, alarm.id, "safe_forgot")
+        alarms.resolve(office, alarm.id, "safe_forgot", "Rang her mobile: safe")
     stats = alarms.stats()
     assert stats.total == len({a.id for a in alarms_real(demo_db)})
     assert stats.by_resolution == {"safe_forgot": stats.total}

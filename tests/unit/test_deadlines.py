@@ -563,3 +563,11 @@ def test_text_helpers():
     d = dl.Deadline(Kind.CHECKIN, T0, T0 - 5 * MIN, T0 + 5 * MIN)
     assert dl.countdown(d, T0 - 2 * timedelta(hours=1)) == "in 2 h 00 min"
     assert dl.countdown(d, T0 + 2 * timedelta(hours=1)) == "overdue 2 h 00 min"
+
+
+def test_overdue_reads_the_same_on_the_tracker_and_the_alarm_window():
+    d = dl.Deadline(Kind.CHECKIN, T0, T0 - 5 * MIN, T0 + 5 * MIN)
+    assert dl.countdown(d, T0 + 26 * MIN + 28 * SEC) == "overdue 26 min"
+    assert dl.overdue_text((26 * MIN + 28 * SEC).total_seconds()) == "overdue 26 min"
+    assert dl.countdown(d, T0 + 76 * MIN) == dl.overdue_text(76 * 60) == "overdue 1 h 16 min"
+    assert dl.overdue_text(30) == "due now"

@@ -36,7 +36,7 @@ from hvdesk.clock import fmt_datetime, fmt_time, from_london, london
 from hvdesk.events import label as event_label
 from hvdesk.models import AlarmResolution
 from hvdesk.rules import escalation as esc
-from hvdesk.rules.deadlines import Level, clock_text
+from hvdesk.rules.deadlines import Level, overdue_text
 from hvdesk.rules.validation import display_phone as _display_phone
 from hvdesk.services.alarms import RESOLUTION_LABELS, AlarmDetail
 from hvdesk.services.base import Actor
@@ -184,7 +184,7 @@ class StepBox(QGroupBox):
         self.results = QWidget()
         self.results.setLayout(grid)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setContentsMargins(8, 10, 8, 4)  # the title never overlaps the first number
         layout.addWidget(self.numbers)
         layout.addWidget(self.instruction)
         layout.addWidget(self.results)
@@ -458,7 +458,8 @@ class AlarmWindow(QWidget):
             box.history.setText("\n".join(done))
             box.history.setVisible(bool(done))
             box.setStyleSheet(
-                "QGroupBox { font-weight: bold; border: 2px solid #b00020; margin-top: 8px; }"
+                "QGroupBox { font-weight: bold; border: 2px solid #b00020; margin-top: 1.4em; }"
+                " QGroupBox::title { subcontrol-origin: margin; left: 8px; padding: 0 4px; }"
                 if number == current and not resolved
                 else ""
             )
@@ -473,8 +474,7 @@ class AlarmWindow(QWidget):
         if alarm.drill or alarm.level == "duress":
             reasons[0] += f" — raised {fmt_time(alarm.raised_at)}"
         elif alarm.due_at is not None:
-            late = (now - alarm.due_at).total_seconds()
-            reasons[0] += f" — {'overdue ' + clock_text(late) if late > 0 else 'due now'}"
+            reasons[0] += f" — {overdue_text((now - alarm.due_at).total_seconds())}"
         reasons += [f"also: {r}" for r in detail.merged_reasons if r not in alarm.reason]
         self.facts["overdue"].setText("\n".join(reasons))
         self.prompt.setText(state.prompt(now, detail.policy))
@@ -498,6 +498,13 @@ class AlarmWindow(QWidget):
             self.take_button.setText("Take over")
             self.take_button.setEnabled(not mine)
         self.attention = state.needs_attention(now)
+        # Someone must own the alarm before its ladder or its resolution can be recorded (drills too).
+        owned = alarm.acknowledged_at is not None and alarm.resolved_at is None
+        for box in self.steps.values():
+            for button in box.buttons.values():
+                button.setEnabled(owned)
+        self.resolve_button.setEnabled(owned)
+        self.resolve_button.setToolTip("" if owned else "Press 'I'm handling this' first")
 
     def show_error(self, text: str) -> None:
         self.errors.setText(text)
