@@ -535,3 +535,25 @@ def test_duress_from_the_keyboard(window, qtbot):
     )
     aw = ctrl.window_for_visit(row.visit.id)
     assert aw is not None and aw.detail.alarm.level == "duress"
+
+
+def test_a_visiting_staff_seat_shows_alarms_read_only_without_windows_or_sound(
+    qtbot, services, visitor, answers
+):
+    from ui.app import build_window
+
+    win = build_window(services, visitor)
+    qtbot.addWidget(win)
+    win.show()
+    ctrl = ctrl_of(win)
+    assert ctrl.alarm_service.open_alarms()  # the demo has lapses at start-up
+    ctrl.check("test")
+    ctrl.tick()
+    assert ctrl.windows == {} and not ctrl.sound.on
+    note = win.today.alarms_readonly
+    assert note.isVisibleTo(win) and "The office handles alarms" in note.text()
+    assert "ALARM:" in note.text()
+    row = next(r for r in ctrl.board.rows if r.open_alarm_ids)
+    select_in_board(win, row.visit.id)
+    assert not win.today.buttons["alarm"].isEnabled()
+    win.close()

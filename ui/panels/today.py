@@ -8,6 +8,7 @@ installed) it still shows the same board, read once.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -159,12 +160,22 @@ class TodayPanel(QWidget):
         self.action_hint = QLabel("Select a visit to record what the staff told you.")
         self.action_hint.setAccessibleName("Actions hint")
 
+        # A visiting member of staff cannot handle alarms: they see them here, read-only.
+        self.alarms_readonly = QLabel()
+        self.alarms_readonly.setAccessibleName("Open alarms (the office handles them)")
+        self.alarms_readonly.setWordWrap(True)
+        self.alarms_readonly.setStyleSheet(
+            "background: #fde7ea; color: #7a0014; padding: 6px; font-weight: bold;"
+        )
+        self.alarms_readonly.hide()
+
         out_box = QWidget()
         out_layout = QVBoxLayout(out_box)
         out_layout.setContentsMargins(0, 0, 0, 0)
         out_layout.addLayout(header)
         out_layout.addWidget(self.startup_banner)
         out_layout.addWidget(self.wait_notice)
+        out_layout.addWidget(self.alarms_readonly)
         out_layout.addWidget(self.board_view, 1)
         out_layout.addWidget(self.action_hint)
         out_layout.addWidget(self.action_bar)
@@ -260,6 +271,7 @@ class TodayPanel(QWidget):
         now = self.queries.clock.now()
         self._now = now
         self.board_model.set_board(board, now)
+        self._show_readonly_alarms(board)
         for column in (
             BoardModel.LEVEL,
             BoardModel.VISIT,
@@ -307,11 +319,27 @@ class TodayPanel(QWidget):
         self.board_view.selectRow(row)
         return True
 
+    def _show_readonly_alarms(self, board: Board) -> None:
+        """On a seat that cannot handle alarms (visiting staff): list them, say who handles them."""
+        if self.controller is None or self.controller.handles_alarms:
+            self.alarms_readonly.hide()
+            return
+        lines = [
+            f"ALARM: {html.escape(a.reason)} — {html.escape(row.visit.household.name)}"
+            + (f" ({html.escape(a.acknowledged_by)} is handling this)" if a.acknowledged_by else "")
+            for row in board.rows
+            for a in row.open_alarms
+        ]
+        self.alarms_readonly.setText("<br>".join([*lines, "The office handles alarms."]))
+        self.alarms_readonly.setVisible(bool(lines))
+
     def _update_buttons(self) -> None:
         row = self.selected_row()
         live = self.controller is not None
         for key, button in self.buttons.items():
             button.setEnabled(live and row is not None and self._enabled[key](row))
+        if self.controller is not None and not self.controller.handles_alarms:
+            self.buttons["alarm"].setEnabled(False)
         if row is not None:
             self.action_hint.setText(
                 f"Record for {row.visit.household.name} ({row.visit.staff_names}):"

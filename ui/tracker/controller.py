@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from hvdesk.errors import HvdeskError
 from hvdesk.rules.deadlines import Level, clock_text
 from hvdesk.scheduler import DEFAULT_PROBE_S, DEFAULT_SWEEP_S, DeadlineScheduler, Wake
-from hvdesk.services.alarms import AlarmDetail, AlarmService, Raised
+from hvdesk.services.alarms import HANDLERS, AlarmDetail, AlarmService, Raised
 from hvdesk.services.base import Actor
 from hvdesk.services.tracker import Board, StartupReport, TrackerService
 from ui.tracker.actions import TrackerActions
@@ -58,6 +58,9 @@ class TrackerController(QObject):
         super().__init__(parent)
         self.services = services
         self.actor = actor
+        # Visiting staff cannot take alarms (the service refuses them): no windows, no sound on
+        # their seat; Today lists the alarms read-only and says the office handles them.
+        self.handles_alarms = actor.role in {r.value for r in HANDLERS}
         self.clock = services.clock
         self.tracker = TrackerService(services.db, services.clock)
         self.alarm_service = AlarmService(services.db, services.clock)
@@ -223,6 +226,8 @@ class TrackerController(QObject):
     def _sync_windows(
         self, details: list[AlarmDetail], raised: list[Raised], now: datetime
     ) -> None:
+        if not self.handles_alarms:
+            details = []
         open_ids = {d.alarm.id for d in details}
         for alarm_id in [i for i in self.windows if i not in open_ids]:
             window = self.windows.pop(alarm_id)
