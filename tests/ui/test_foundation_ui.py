@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from sqlalchemy import select
 
-from hvdesk.models import Event, Household, Staff
+from hvdesk.models import Event, Household, Staff, VisitStatus
 from ui.login import FirstRunDialog, LoginDialog
 from ui.models.table import ObjectRole
 from ui.panels.households import HouseholdDialog, RiskDialog
@@ -268,3 +268,19 @@ def test_staff_screen_flags_a_dbs_check_that_is_not_current(window):
     status = {model.row_object(r).name: model.index(r, 5).data() for r in range(model.rowCount())}
     assert status["Bethan Smith"].startswith("⚠ DBS not current")
     assert status["Jasmin Patel"] == "✓ Active"
+
+
+def test_today_lists_approvals_and_write_ups_apart(window):
+    window.show_panel("Today")
+    today = window.today
+    awaiting = window.services.visits.with_status(VisitStatus.AWAITING_APPROVAL)
+    returned = window.services.visits.with_status(VisitStatus.RETURNED)
+    assert today.approval_model.rowCount() == len(awaiting) > 0
+    assert today.writeup_model.rowCount() == len(returned) == 2
+    assert today.approval_title.text() == f"AWAITING APPROVAL ({len(awaiting)})"
+    assert [c.title for c in today.approval_model.columns] == [
+        "When",
+        "Household",
+        "Staff",
+        "Purpose",
+    ]

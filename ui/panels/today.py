@@ -182,13 +182,19 @@ class TodayPanel(QWidget):
 
         # --- later today, and what is waiting ---
         self.later_model: RowTableModel[Visit] = RowTableModel(visit_columns(with_date=False), self)
-        self.pending_model: RowTableModel[Visit] = RowTableModel(visit_columns(), self)
+        by_title = {c.title: c for c in visit_columns()}
+        short = [by_title[t] for t in ("When", "Household", "Staff", "Purpose")]
+        self.approval_model: RowTableModel[Visit] = RowTableModel(short, self)
+        self.writeup_model: RowTableModel[Visit] = RowTableModel(short, self)
         self.later_title = QLabel()
         self.later_title.setStyleSheet(TITLE_STYLE)
-        self.pending_title = QLabel()
-        self.pending_title.setStyleSheet(TITLE_STYLE)
+        self.approval_title = QLabel()
+        self.approval_title.setStyleSheet(TITLE_STYLE)
+        self.writeup_title = QLabel()
+        self.writeup_title.setStyleSheet(TITLE_STYLE)
         self.later_view = _table(self.later_model, "Later today")
-        self.pending_view = _table(self.pending_model, "Awaiting approval and outcomes to write up")
+        self.approval_view = _table(self.approval_model, "Awaiting approval")
+        self.writeup_view = _table(self.writeup_model, "Outcomes to write up")
         self.depart_button = QPushButton("Departed")
         self.depart_button.setAccessibleName("Departed: the selected visit has left school")
         self.depart_button.setEnabled(False)
@@ -207,11 +213,15 @@ class TodayPanel(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(out_box)
         splitter.addWidget(later_box)
-        splitter.addWidget(_section(self.pending_title, self.pending_view))
+        waiting = QSplitter(Qt.Orientation.Horizontal)  # two short lists side by side
+        waiting.addWidget(_section(self.approval_title, self.approval_view))
+        waiting.addWidget(_section(self.writeup_title, self.writeup_view))
+        waiting.setChildrenCollapsible(False)
+        splitter.addWidget(waiting)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setStretchFactor(2, 2)
-        splitter.setSizes([440, 150, 120])
+        splitter.setSizes([420, 110, 190])
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -255,14 +265,14 @@ class TodayPanel(QWidget):
             and not dl.is_tracked(v)
             and v.departed_at is None
         ]
-        pending = self.queries.with_status(VisitStatus.AWAITING_APPROVAL, VisitStatus.RETURNED)
+        awaiting = self.queries.with_status(VisitStatus.AWAITING_APPROVAL)
+        writeups = self.queries.with_status(VisitStatus.RETURNED)
         self.later_model.set_rows(later)
-        self.pending_model.set_rows(pending)
+        self.approval_model.set_rows(awaiting)
+        self.writeup_model.set_rows(writeups)
         self.later_title.setText(f"LATER TODAY ({len(later)})")
-        waiting = sum(v.status == VisitStatus.AWAITING_APPROVAL for v in pending)
-        self.pending_title.setText(
-            f"AWAITING APPROVAL ({waiting})   OUTCOMES TO WRITE UP ({len(pending) - waiting})"
-        )
+        self.approval_title.setText(f"AWAITING APPROVAL ({len(awaiting)})")
+        self.writeup_title.setText(f"OUTCOMES TO WRITE UP ({len(writeups)})")
         self._update_buttons()
 
     # --- the board -----------------------------------------------------------------------
