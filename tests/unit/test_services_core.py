@@ -133,7 +133,7 @@ def test_settings_preset_and_validation(db, clock, office, approver):
     svc.apply_preset(office, "hampton")
     assert svc.policy().return_grace_min == 30
     svc.save_policy(office, svc.policy().with_changes(school_name="Our School"))
-    with pytest.raises(NotAllowed, match="lone visits, .*minimum staff"):
+    with pytest.raises(NotAllowed, match=r"lone visits, .*minimum staff"):
         svc.apply_preset(office, "st_hughs")  # St Hugh's allows lone visits: weaker
     svc.apply_preset(approver, "st_hughs")
     assert svc.policy().school_name == "Our School"
