@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QDateEdit, QLabel, QWidget
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLayout,
+    QVBoxLayout,
+    QWidget,
+)
 
 from hvdesk.errors import HvdeskError, ValidationError
 
@@ -74,3 +83,24 @@ def get_optional_date(edit: QDateEdit) -> date | None:
 
 def set_optional_date(edit: QDateEdit, value: date | None) -> None:
     edit.setDate(QDate(value.year, value.month, value.day) if value else NO_DATE)
+
+
+def lay_out_edit_dialog(
+    dialog: QDialog, form: QLayout, save: Callable[[], None], banner: QLabel, *above: QWidget
+) -> QDialogButtonBox:
+    """Every edit dialog's shape: anything above, the error banner, the form, Save / Cancel.
+
+    Save runs `save` (which keeps the dialog open on errors); Cancel rejects.
+    """
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.accepted.connect(save)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    for widget in above:
+        layout.addWidget(widget)
+    layout.addWidget(banner)
+    layout.addLayout(form)
+    layout.addWidget(buttons)
+    return buttons

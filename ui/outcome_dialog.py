@@ -7,12 +7,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -26,6 +24,7 @@ from ui.forms import (
     clear_errors,
     error_banner,
     get_optional_date,
+    lay_out_edit_dialog,
     optional_date_edit,
     set_optional_date,
     show_errors,
@@ -85,16 +84,7 @@ class OutcomeDialog(QDialog):
             f"{visit.purpose_label}, {fmt_datetime(visit.start)}, {visit.staff_names}"
         )
         header.setWordWrap(True)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(header)
-        layout.addWidget(self.banner)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
+        lay_out_edit_dialog(self, form, self._save, self.banner, header)
         existing = service.get(visit.id)
         if existing is not None:
             self.summary.setPlainText(existing.summary)

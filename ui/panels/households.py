@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -37,7 +36,7 @@ from hvdesk.services.households import (
     current_risks,
 )
 from ui import dialogs
-from ui.forms import clear_errors, error_banner, show_errors
+from ui.forms import clear_errors, error_banner, lay_out_edit_dialog, show_errors
 from ui.list_view import filter_box, filtered_table
 from ui.models.table import Column, ObjectRole, RowTableModel
 
@@ -119,15 +118,7 @@ class HouseholdDialog(QDialog):
         form.addRow("Pupils:", self.pupils)
         form.addRow("", pupil_buttons)
         self.banner = error_banner()
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.banner)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
+        lay_out_edit_dialog(self, form, self._save, self.banner)
         if household:
             data = HouseholdInput.from_household(household)
             self.name.setText(data.name)
@@ -206,15 +197,7 @@ class RiskDialog(QDialog):
         form = QFormLayout()
         form.addRow("Kind:", self.kind)
         form.addRow("What is known:", self.description)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.banner)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
+        lay_out_edit_dialog(self, form, self._save, self.banner)
 
     def _save(self) -> None:
         fields = {"Risk kind": self.kind, "Risk description": self.description}

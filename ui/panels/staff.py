@@ -10,7 +10,6 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -35,6 +34,7 @@ from ui.forms import (
     clear_errors,
     error_banner,
     get_optional_date,
+    lay_out_edit_dialog,
     optional_date_edit,
     set_optional_date,
     show_errors,
@@ -124,15 +124,7 @@ class StaffDialog(QDialog):
             form.addRow(f"{label}:", widget)
         form.addRow("", self.business_insurance)
         self.banner = error_banner()
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.banner)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
+        lay_out_edit_dialog(self, form, self._save, self.banner)
         if staff:
             self._load(StaffInput.from_staff(staff))
 

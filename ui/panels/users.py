@@ -10,7 +10,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -27,7 +26,7 @@ from hvdesk.models import Role, UserAccount
 from hvdesk.services.auth import AuthService
 from hvdesk.services.base import Actor
 from hvdesk.services.staff import StaffService
-from ui.forms import clear_errors, error_banner, show_errors
+from ui.forms import clear_errors, error_banner, lay_out_edit_dialog, show_errors
 from ui.models.table import Column, ObjectRole, RowTableModel
 
 ROLE_LABELS = {
@@ -94,15 +93,7 @@ class UserDialog(QDialog):
             form.addRow(f"{label}:", widget)
         self.role.currentIndexChanged.connect(lambda _i: self._role_changed())
         self.banner = error_banner()
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.banner)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
+        lay_out_edit_dialog(self, form, self._save, self.banner)
         self._role_changed()
 
     def _role_changed(self) -> None:
@@ -154,15 +145,7 @@ class PasswordDialog(QDialog):
             widget.setAccessibleName(label)
             form.addRow(f"New {label.lower()}:", widget)
         self.banner = error_banner()
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.banner)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
+        lay_out_edit_dialog(self, form, self._save, self.banner)
 
     def _save(self) -> None:
         clear_errors(self.banner, self.fields)
