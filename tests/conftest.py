@@ -1,12 +1,18 @@
 """Shared fixtures: a fake clock, a fresh database per test, actors for each role.
 
 QT_QPA_PLATFORM is set before anything can import Qt, so UI tests run without a display.
+
+Migrating a schema and loading the demo school (argon2 hashes, a fortnight of audited visits) cost far
+more than any test body, so each is built once per test session as a template file and every test gets
+its own private copy through SQLite's online backup API: tests still never share a database.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HVDESK_NO_SOUND", "1")
@@ -27,9 +33,50 @@ def clock() -> FakeClock:
     return FakeClock(SCHOOL_MORNING)
 
 
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent private copy of a template database (WAL contents included)."""
+    src = sqlite3.connect(str(source))
+    dest = sqlite3.connect(str(target))
+    try:
+        src.backup(dest)
+    finally:
+        dest.close()
+        src.close()
+
+
+@pytest.fixture(scope="session")
+def empty_template(tmp_path_factory) -> Path:
+    """A migrated, empty database file, built once per test session."""
+    path = tmp_path_factory.mktemp("templates") / "empty.sqlite3"
+    Database(f"sqlite:///{path}").dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_template(empty_template: Path, tmp_path_factory) -> Path:
+    """The demo school loaded at SCHOOL_MORNING, built once per test session."""
+    from hvdesk.demo import load_demo
+
+    path = tmp_path_factory.mktemp("templates") / "demo.sqlite3"
+    _copy_sqlite(empty_template, path)
+    database = Database(f"sqlite:///{path}", run_migrations=False)
+    try:
+        load_demo(database, FakeClock(SCHOOL_MORNING))
+    finally:
+        database.dispose()
+    return path
+
+
 @pytest.fixture
-def db(tmp_path) -> Database:
-    database = Database(f"sqlite:///{tmp_path / 'test.sqlite3'}")
+def db(tmp_path, request, empty_template: Path) -> Database:
+    """A fresh database per test: a copy of the migrated template, or of the demo school when the
+    test also asks for `demo_db` (so the demo's rows come first, as when it was loaded in place)."""
+    path = tmp_path / "test.sqlite3"
+    if "demo_db" in request.fixturenames:
+        _copy_sqlite(request.getfixturevalue("demo_template"), path)
+    else:
+        _copy_sqlite(empty_template, path)
+    database = Database(f"sqlite:///{path}", run_migrations=False)
     yield database
     database.dispose()
 
@@ -79,9 +126,8 @@ def visitor(db: Database) -> Actor:
 
 @pytest.fixture
 def demo_db(db: Database, clock: FakeClock) -> Database:
-    from hvdesk.demo import load_demo
-
-    load_demo(db, clock)
+    """The demo school, as loaded at SCHOOL_MORNING (the `db` fixture copied it in)."""
+    assert clock.now() == SCHOOL_MORNING, "the demo template was loaded at SCHOOL_MORNING"
     return db
 
 
