@@ -13,7 +13,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -124,6 +124,36 @@ def _load_alarm(session: Session, alarm_id: int) -> Alarm:
 def _drill(alarm: Alarm, note: str) -> str:
     """A drill is labelled DRILL everywhere, the visit's timeline included."""
     return f"DRILL: {note}" if alarm.drill and not note.startswith("DRILL") else note
+
+
+class AlarmOwned(StateError):
+    """Someone else already owns the alarm: the refusal names them and since when."""
+
+    def __init__(self, owner: str, since: datetime) -> None:
+        super().__init__(
+            f"{owner} is already handling this (since {fmt_time(since)}). To take it over, "
+            f"use 'Take over from {owner}…' and confirm."
+        )
+        self.owner = owner
+        self.since = since
+
+
+def _holds(alarm: Alarm, actor: Actor) -> bool:
+    """The actor already owns the alarm (by account; by name for account-less system actors)."""
+    if alarm.acknowledged_at is None or alarm.acknowledged_by_id != actor.user_id:
+        return False
+    return actor.user_id is not None or alarm.acknowledged_by == actor.name
+
+
+def _owned(alarm: Alarm) -> StateError:
+    """Why a claim lost: resolved meanwhile, or somebody else holds it now."""
+    if alarm.resolved_at is not None:
+        return StateError(
+            f"Alarm {alarm.id} was already resolved by {alarm.resolved_by} at "
+            f"{fmt_time(alarm.resolved_at)}"
+        )
+    assert alarm.acknowledged_at is not None
+    return AlarmOwned(alarm.acknowledged_by, alarm.acknowledged_at)
 
 
 def _stale() -> StateError:
@@ -299,16 +329,45 @@ class AlarmService(Service):
         return alarm
 
     # --- handling ------------------------------------------------------------------------
-    def _take(self, session: Session, actor: Actor, alarm: Alarm, now: datetime) -> None:
-        before = alarm.acknowledged_by
-        alarm.acknowledged_by_id = actor.user_id
-        alarm.acknowledged_by = actor.name
-        alarm.acknowledged_at = now
-        if alarm.step_started_at is None:
-            alarm.step_started_at = now
+    def _claim(
+        self, session: Session, actor: Actor, alarm: Alarm, now: datetime, owner: str | None
+    ) -> bool:
+        """Compare-and-set on the owner: one conditional UPDATE, so of two seats pressing at the
+        same moment exactly one wins (the database serialises the two writes; the loser's WHERE
+        no longer matches). `owner` is who the caller saw holding it (None: nobody)."""
+        held = (
+            Alarm.acknowledged_at.is_(None)
+            if owner is None
+            else Alarm.acknowledged_at.is_not(None) & (Alarm.acknowledged_by == owner)
+        )
+        result = session.execute(
+            update(Alarm)
+            .where(Alarm.id == alarm.id, Alarm.resolved_at.is_(None), held)
+            .values(
+                acknowledged_by_id=actor.user_id,
+                acknowledged_by=actor.name,
+                acknowledged_at=now,
+                step_started_at=func.coalesce(Alarm.step_started_at, now),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        session.refresh(alarm)
+        return bool(result.rowcount == 1)
+
+    def _take(
+        self,
+        session: Session,
+        actor: Actor,
+        alarm: Alarm,
+        now: datetime,
+        owner: str | None = None,
+    ) -> None:
+        """Claim the alarm (refused, naming the owner, if the claim lost) and record who has it."""
+        if not self._claim(session, actor, alarm, now, owner):
+            raise _owned(alarm)
         note = f"{actor.name} is handling this"
-        if before and before != actor.name:
-            note += f" (taken over from {before})"
+        if owner:
+            note += f" (taken over from {owner})"
         note = _drill(alarm, note)
         self.audit(
             session,
@@ -317,7 +376,7 @@ class AlarmService(Service):
             note,
             visit_id=alarm.visit_id,
             alarm_id=alarm.id,
-            data={"drill": alarm.drill, "previous": before},
+            data={"drill": alarm.drill, "previous": owner or "", "taken_over": bool(owner)},
         )
 
     def _open_for_handling(self, session: Session, alarm_id: int) -> Alarm:
@@ -330,13 +389,37 @@ class AlarmService(Service):
         return alarm
 
     def acknowledge(self, actor: Actor, alarm_id: int) -> Alarm:
-        """Take ownership: 'Sam is handling this' on every seat; the sound stops."""
+        """Take ownership: 'Sam is handling this' on every seat; the sound stops.
+
+        Only an alarm nobody holds can be taken this way: a second press (here or on another seat,
+        even at the same moment) is refused with the owner's name and since when."""
         actor.require(*HANDLERS, action="handle alarms")
         with self.db.transaction() as session:
             alarm = self._open_for_handling(session, alarm_id)
-            if alarm.acknowledged_by_id == actor.user_id and alarm.acknowledged_at is not None:
-                return alarm  # already theirs: nothing changes, nothing to record
+            if alarm.acknowledged_at is not None:
+                if _holds(alarm, actor):
+                    return alarm  # already theirs: nothing changes, nothing to record
+                raise _owned(alarm)
             self._take(session, actor, alarm, self.clock.now())
+        return alarm
+
+    def take_over(self, actor: Actor, alarm_id: int, owner: str) -> Alarm:
+        """'Take over from Sam Office?', confirmed: a separate action, audited, shown on every seat.
+
+        `owner` is the person the user saw and confirmed taking over from; if the alarm changed hands
+        (or was resolved) meanwhile, the take-over is refused rather than applied to someone else."""
+        actor.require(*HANDLERS, action="handle alarms")
+        with self.db.transaction() as session:
+            alarm = self._open_for_handling(session, alarm_id)
+            if alarm.acknowledged_at is None:
+                raise StateError(
+                    f"Nobody is handling alarm {alarm_id} now: press 'I'm handling this' instead"
+                )
+            if _holds(alarm, actor):
+                return alarm
+            if alarm.acknowledged_by != owner:
+                raise _owned(alarm)
+            self._take(session, actor, alarm, self.clock.now(), owner)
         return alarm
 
     def record_step(
@@ -375,7 +458,7 @@ class AlarmService(Service):
                     "have recorded a result on another computer. The window has been refreshed."
                 )
             if alarm.acknowledged_at is None:
-                self._take(session, actor, alarm, now)
+                self._take(session, actor, alarm, now)  # recording a step is taking it
             contact = outcome.contact and not alarm.drill
             self.audit(
                 session,

@@ -117,3 +117,25 @@ def test_demo_school_and_two_seats_see_the_same_events(pg_url, clock):
         assert s.get(Visit, approved.id).row_version == approved.row_version + 1
     seat_a.dispose()
     seat_b.dispose()
+
+
+def test_two_seats_pressing_at_once_get_one_owner(pg_url, clock):
+    """Compare-and-set on the alarm's owner holds across PostgreSQL connections too."""
+    from hvdesk.demo import load_demo
+    from hvdesk.services.base import Actor
+    from hvdesk.services.tracker import TrackerService
+    from tests.unit.test_alarm_ownership import assert_one_owner, race_takes, release
+
+    seat_a, seat_b = Database(pg_url), Database(pg_url)
+    load_demo(seat_a, clock)
+    raised = TrackerService(seat_a, clock).raise_due_alarms()
+    alarm_id = next(r for r in raised if "Check-in" in r.reason).alarm_id
+    actors = [Actor(None, "Sam Office", "office"), Actor(None, "Linda Francis", "approver")]
+    try:
+        for round_ in range(1, 9):
+            told = race_takes([seat_a, seat_b], clock, alarm_id, actors)
+            assert_one_owner(seat_a, alarm_id, told, round_)
+            release(seat_a, alarm_id)
+    finally:
+        seat_a.dispose()
+        seat_b.dispose()

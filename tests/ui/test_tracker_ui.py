@@ -209,7 +209,45 @@ def test_another_seat_taking_the_alarm_shows_here(window, qtbot, services):
     AlarmService(services.db, services.clock).acknowledge(other, aw.alarm_id)
     window.data_changed.emit()  # the main window's change probe does this within seconds
     assert "Priya Office is handling this" in aw.owner_label.text()
-    assert aw.take_button.text() == "Take over"
+    assert aw.take_button.text() == "Take over from Priya Office…"
+
+
+def test_taking_over_is_confirmed_and_shown_to_the_other_seat(
+    window, qtbot, services, answers, office_actor
+):
+    ctrl = ctrl_of(window)
+    aw = next(iter(ctrl.windows.values()))
+    other = _user(services.db, "t_office2", "Priya Office", Role.OFFICE)
+    AlarmService(services.db, services.clock).acknowledge(other, aw.alarm_id)
+    window.data_changed.emit()
+    answers["reply"][0] = False  # "Take over from Priya Office?" -> No: nothing changes
+    click(qtbot, aw.take_button)
+    assert answers["asked"][-1][1].startswith("Take over from Priya Office?")
+    assert AlarmService(services.db, services.clock).get(aw.alarm_id).acknowledged_by == (
+        "Priya Office"
+    )
+    answers["reply"][0] = True
+    click(qtbot, aw.take_button)
+    qtbot.waitUntil(lambda: "You are handling this" in aw.owner_label.text())
+    with services.db.read() as s:
+        note = s.scalars(
+            select(Event.note)
+            .where(Event.alarm_id == aw.alarm_id, Event.kind == EventKind.ALARM_ACKNOWLEDGED)
+            .order_by(Event.id.desc())
+        ).first()
+    assert note == f"{office_actor.name} is handling this (taken over from Priya Office)"
+    assert "took this alarm over from Priya Office" in aw.notice.text()
+
+
+def test_a_second_press_is_refused_naming_the_owner(window, qtbot, services):
+    ctrl = ctrl_of(window)
+    aw = next(iter(ctrl.windows.values()))
+    assert aw.detail.alarm.acknowledged_at is None  # this seat still shows nobody on it
+    other = _user(services.db, "t_office2", "Priya Office", Role.OFFICE)
+    AlarmService(services.db, services.clock).acknowledge(other, aw.alarm_id)  # meanwhile
+    click(qtbot, aw.take_button)  # pressed before this seat heard about it
+    assert "Priya Office is already handling this (since" in aw.errors.text()
+    assert "Priya Office is handling this" in aw.owner_label.text()
 
 
 def test_duress_button_and_shortcut_raise_the_top_alarm_at_the_police_step(

@@ -13,7 +13,7 @@ from hvdesk.models import Alarm, Event, Visit, VisitStatus
 from hvdesk.policy import preset
 from hvdesk.rules import deadlines as dl
 from hvdesk.rules import escalation as esc
-from hvdesk.services.alarms import AlarmService
+from hvdesk.services.alarms import AlarmOwned, AlarmService
 from hvdesk.services.tracker import TrackerService
 from hvdesk.services.visits import VisitQueries
 
@@ -62,7 +62,9 @@ def test_acknowledge_takes_ownership_on_every_seat(
     assert not seat_b.detail(raised.alarm_id).ladder().needs_attention(clock.now())
     alarms.acknowledge(office, raised.alarm_id)  # again: nothing new recorded
     clock.advance(MIN)
-    seat_b.acknowledge(approver, raised.alarm_id)
+    with pytest.raises(AlarmOwned, match=r"Sam Office is already handling this \(since 09:01\)"):
+        seat_b.acknowledge(approver, raised.alarm_id)  # a second press is refused, naming the owner
+    seat_b.take_over(approver, raised.alarm_id, "Sam Office")  # the separate, confirmed action
     alarm = alarms.get(raised.alarm_id)
     assert alarm.acknowledged_by == "Linda Francis"
     with demo_db.read() as s:

@@ -193,6 +193,7 @@ class StepBox(QGroupBox):
 
 class AlarmWindow(QWidget):
     acknowledge_requested = Signal(int)
+    takeover_requested = Signal(int, str)  # alarm, the owner the user saw (confirmed by the seat)
     step_requested = Signal(int, int, str, str, str)  # alarm, step, result, note, reference
     resolve_requested = Signal(int, str, str, str, object)  # alarm, result, notes, ref, new return
     print_requested = Signal(int)  # visit id: print the police information sheet
@@ -263,7 +264,7 @@ class AlarmWindow(QWidget):
         self.take_button.setStyleSheet(
             "QPushButton { font-size: 12pt; font-weight: bold; padding: 4px 16px; }"
         )
-        self.take_button.clicked.connect(lambda: self.acknowledge_requested.emit(self.alarm_id))
+        self.take_button.clicked.connect(self._take_clicked)
         self.owner_label = QLabel()
         self.owner_label.setWordWrap(True)
         self.owner_label.setAccessibleName("Who is handling this")
@@ -495,7 +496,9 @@ class AlarmWindow(QWidget):
             self.owner_label.setText(
                 f"<b>{html.escape(who)} handling this</b> (since {fmt_time(alarm.acknowledged_at)})"
             )
-            self.take_button.setText("Take over")
+            self.take_button.setText(
+                "Take over" if mine else f"Take over from {alarm.acknowledged_by}…"
+            )
             self.take_button.setEnabled(not mine)
         self.attention = state.needs_attention(now)
         # Someone must own the alarm before its ladder or its resolution can be recorded (drills too).
@@ -516,6 +519,15 @@ class AlarmWindow(QWidget):
         self.notice.show()
 
     # --- presses -------------------------------------------------------------------------
+    def _take_clicked(self) -> None:
+        """Nobody has it: take it. Someone else has it: ask to take over (a separate action)."""
+        self.errors.hide()
+        alarm = self.detail.alarm
+        if alarm.acknowledged_at is None:
+            self.acknowledge_requested.emit(self.alarm_id)
+        else:
+            self.takeover_requested.emit(self.alarm_id, alarm.acknowledged_by)
+
     def _step_clicked(self, number: int, key: str) -> None:
         self.errors.hide()
         reference = self.police_reference.text() if number == esc.POLICE_STEP else ""

@@ -19,12 +19,14 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 from sqlalchemy.exc import SQLAlchemyError
 
+from hvdesk.clock import fmt_time
 from hvdesk.errors import HvdeskError
 from hvdesk.rules.deadlines import Level, clock_text
 from hvdesk.scheduler import DEFAULT_PROBE_S, DEFAULT_SWEEP_S, DeadlineScheduler, Wake
 from hvdesk.services.alarms import HANDLERS, AlarmDetail, AlarmService, Raised
 from hvdesk.services.base import Actor
 from hvdesk.services.tracker import Board, StartupReport, TrackerService
+from ui import dialogs
 from ui.tracker.actions import TrackerActions
 from ui.tracker.alarm_window import AlarmWindow
 from ui.tracker.qt_scheduler import SafeQtScheduler
@@ -242,7 +244,14 @@ class TrackerController(QObject):
                 self.alarm_raised.emit(detail.alarm.id)
             else:
                 before = (window.detail.alarm.reason, window.detail.alarm.level)
+                owner_before = window.detail.alarm.acknowledged_by
                 window.update_detail(detail, now)
+                owner = detail.alarm.acknowledged_by
+                if owner_before and owner and owner != owner_before:
+                    window.show_notice(
+                        f"{owner} took this alarm over from {owner_before} at "
+                        f"{fmt_time(detail.alarm.acknowledged_at)}."
+                    )
                 if (detail.alarm.reason, detail.alarm.level) != before:
                     window.show_notice(f"Changed: {detail.alarm.reason}")
                     self._alert(window, f"{window.windowTitle()}\n{detail.alarm.reason}")
@@ -254,6 +263,7 @@ class TrackerController(QObject):
     def _open_window(self, detail: AlarmDetail, now: datetime) -> AlarmWindow:
         window = AlarmWindow(detail, self.actor, now, can_print=self.can_print)
         window.acknowledge_requested.connect(self._acknowledge)
+        window.takeover_requested.connect(self._take_over)
         window.step_requested.connect(self._record_step)
         window.resolve_requested.connect(self._resolve)
         window.print_requested.connect(self._print_police_sheet)
@@ -306,6 +316,17 @@ class TrackerController(QObject):
 
     def _acknowledge(self, alarm_id: int) -> None:
         self._handle(alarm_id, lambda: self.alarm_service.acknowledge(self.actor, alarm_id))
+
+    def _take_over(self, alarm_id: int, owner: str) -> None:
+        window = self.windows.get(alarm_id)
+        if not dialogs.confirm(
+            window,
+            "Take over this alarm?",
+            f"Take over from {owner}?\n\n{owner} will see on their screen that you are handling "
+            "this alarm now. This is recorded on the visit's timeline.",
+        ):
+            return
+        self._handle(alarm_id, lambda: self.alarm_service.take_over(self.actor, alarm_id, owner))
 
     def _record_step(self, alarm_id: int, step: int, result: str, note: str, ref: str) -> None:
         self._handle(
