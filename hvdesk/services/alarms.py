@@ -33,6 +33,7 @@ from hvdesk.models import (
     Visit,
 )
 from hvdesk.policy import PolicySettings
+from hvdesk.rules import actions as ra
 from hvdesk.rules import escalation as esc
 from hvdesk.rules.deadlines import (
     CONTACT_RESOLUTIONS,
@@ -40,7 +41,6 @@ from hvdesk.rules.deadlines import (
     Deadline,
     deadline_key,
     is_contact,
-    is_tracked,
 )
 from hvdesk.rules.validation import display_phone, optional_text
 from hvdesk.services.base import SYSTEM, Actor, Service
@@ -248,11 +248,9 @@ class AlarmService(Service):
             visit = session.get(Visit, visit_id)
             if visit is None:
                 raise NotFound(f"No visit with id {visit_id}")
-            if not is_tracked(visit):
-                raise StateError(
-                    f"Visit {visit_id} is {visit.status.replace('_', ' ')}: duress is for a visit "
-                    "that is out now. If staff are in danger, ring 999 at once."
-                )
+            allowed = ra.verdict(ra.Action.DURESS, visit, ra.Facts(now))
+            if not allowed:
+                raise StateError(allowed.reason)
             reason = "DURESS: staff need help now" + (f" ({text})" if text else "")
             alarm = _open_real(session, visit_id)
             if alarm is not None:
@@ -295,6 +293,9 @@ class AlarmService(Service):
             visit = session.get(Visit, visit_id)
             if visit is None:
                 raise NotFound(f"No visit with id {visit_id}")
+            allowed = ra.verdict(ra.Action.DRILL, visit, ra.Facts(now))
+            if not allowed:
+                raise StateError(allowed.reason)
             running = session.scalars(
                 select(Alarm).where(
                     Alarm.visit_id == visit_id, Alarm.drill.is_(True), Alarm.resolved_at.is_(None)

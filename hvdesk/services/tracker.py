@@ -9,19 +9,21 @@ after a sleep, on another seat.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from hvdesk.clock import fmt_datetime, fmt_time, london, london_day_bounds
+from hvdesk.clock import fmt_time
 from hvdesk.errors import Collector, NotFound, StateError
 from hvdesk.events import EventKind
 from hvdesk.models import Alarm, CancelReason, Event, Visit, VisitStatus
 from hvdesk.policy import PolicySettings
+from hvdesk.rules import actions as ra
 from hvdesk.rules import deadlines as dl
+from hvdesk.rules.actions import Action, earliest_departure  # noqa: F401 (re-exported)
 from hvdesk.rules.validation import optional_text
 from hvdesk.services.alarms import AlarmService, Raised
 from hvdesk.services.base import Actor, Service
@@ -47,14 +49,6 @@ MAX_LATE = timedelta(hours=12)
 # long before the booked time if that is earlier (a visit booked just after midnight). Earlier than
 # that is a visit on another day or a slip of the row, and is refused. An early departure that is
 # allowed moves the arrival and return deadlines earlier with it (hvdesk.rules.deadlines).
-EARLY_DEPARTURE_MARGIN = timedelta(hours=2)
-
-
-def earliest_departure(planned: datetime) -> datetime:
-    day_start, _ = london_day_bounds(london(planned).date())
-    return min(day_start, planned - EARLY_DEPARTURE_MARGIN)
-
-
 def _tracked_clause():  # type: ignore[no-untyped-def]
     return or_(
         Visit.status.in_(dl.ACTIVE),
@@ -286,38 +280,26 @@ class TrackerService(Service):
         errors.raise_if_any()
         return text
 
-    @staticmethod
-    def _must_be_out(action: str) -> Callable[[Visit, Session], None]:
+    def _allows(
+        self, action: Action, wait_until: datetime | None = None
+    ) -> Callable[[Visit, Session], None]:
+        """The service's own check is the same rule the screens offer their buttons by."""
+
         def check(visit: Visit, _s: Session) -> None:
-            if not dl.is_tracked(visit):
-                raise StateError(
-                    f"Visit {visit.id} is {_status(visit)}: {action} is only for a visit that is out"
-                )
+            facts = ra.Facts(self.clock.now(), parent_wait_until=wait_until)
+            found = ra.verdict(action, visit, facts)
+            if not found and action is Action.DEPART:  # the refusal names who approves
+                title = self.policy().approver_title
+                found = ra.verdict(action, visit, replace(facts, approver_title=title))
+            if not found:
+                raise StateError(found.reason)
 
         return check
 
     def depart(self, actor: Actor, visit_id: int, note: str = "") -> Visit:
-        """They have left school. Only an approved visit can depart (issue 3)."""
+        """They have left school. Only an approved visit can depart, and only on its day."""
         text = self._note(note)
-
-        def check(visit: Visit, _s: Session) -> None:
-            if visit.status == VisitStatus.APPROVED:
-                if self.clock.now() < earliest_departure(visit.planned_departure):
-                    raise StateError(
-                        f"Visit {visit.id} is booked to leave at "
-                        f"{fmt_datetime(visit.planned_departure)} (UK time), not today: record the "
-                        "departure on the day, or move the visit in the Calendar."
-                    )
-                return
-            if visit.departed_at is not None:
-                raise StateError(
-                    f"Visit {visit.id} already departed at {fmt_time(visit.departed_at)}"
-                )
-            policy = self.policy()
-            raise StateError(
-                f"Visit {visit.id} is {_status(visit)}: a visit cannot depart unapproved. "
-                f"Ask the {policy.approver_title.lower()} to approve it first."
-            )
+        check = self._allows(Action.DEPART)
 
         def change(visit: Visit, now: datetime) -> None:
             visit.status = VisitStatus.OUT.value
@@ -328,14 +310,7 @@ class TrackerService(Service):
     def arrive(self, actor: Actor, visit_id: int, note: str = "") -> Visit:
         """The call on arrival, before going in (counts as a check-in)."""
         text = self._note(note)
-
-        def check(visit: Visit, _s: Session) -> None:
-            if visit.status != VisitStatus.OUT:
-                when = f" at {fmt_time(visit.arrived_at)}" if visit.arrived_at else ""
-                raise StateError(
-                    f"Visit {visit.id} is {_status(visit)}{when}: 'arrived' is for a visit on its "
-                    "way there"
-                )
+        check = self._allows(Action.ARRIVE)
 
         def change(visit: Visit, now: datetime) -> None:
             visit.status = VisitStatus.ON_SITE.value
@@ -352,7 +327,7 @@ class TrackerService(Service):
             actor,
             visit_id,
             EventKind.CHECKED_IN,
-            self._must_be_out("a check-in"),
+            self._allows(Action.CHECK_IN),
             note=text,
             data={"parent_arrived": parent_arrived} if parent_arrived else {},
         )
@@ -364,7 +339,7 @@ class TrackerService(Service):
             actor,
             visit_id,
             EventKind.OFFICE_CALL,
-            self._must_be_out("an office call"),
+            self._allows(Action.OFFICE_CALL),
             note=text,
             data={"answered": bool(answered)},
         )
@@ -372,13 +347,7 @@ class TrackerService(Service):
     def left_property(self, actor: Actor, visit_id: int, note: str = "") -> Visit:
         """The call after leaving the property (counts as a check-in)."""
         text = self._note(note)
-
-        def check(visit: Visit, _s: Session) -> None:
-            if visit.status not in (VisitStatus.OUT, VisitStatus.ON_SITE):
-                raise StateError(
-                    f"Visit {visit.id} is {_status(visit)}: 'left the property' is for a visit "
-                    "on its way there or on site"
-                )
+        check = self._allows(Action.LEFT_PROPERTY)
 
         def change(visit: Visit, now: datetime) -> None:
             visit.status = VisitStatus.LEFT_PROPERTY.value
@@ -391,14 +360,7 @@ class TrackerService(Service):
     def returned(self, actor: Actor, visit_id: int, note: str = "") -> Visit:
         """Back at school: confirmation of return (Hampton). Ends the tracking of the visit."""
         text = self._note(note)
-
-        def check(visit: Visit, _s: Session) -> None:
-            if not dl.is_tracked(visit):
-                when = f" at {fmt_time(visit.returned_at)}" if visit.returned_at else ""
-                raise StateError(
-                    f"Visit {visit.id} is {_status(visit)}{when}: only a visit that is out can "
-                    "return"
-                )
+        check = self._allows(Action.RETURNED)
 
         def change(visit: Visit, now: datetime) -> None:
             if visit.status != VisitStatus.CANCELLED:
@@ -443,7 +405,7 @@ class TrackerService(Service):
             actor,
             visit_id,
             EventKind.RUNNING_LATE,
-            self._must_be_out("running late"),
+            self._allows(Action.RUNNING_LATE),
             change,
             f"New expected return {fmt_time(new_return)}" + (f": {text}" if text else ""),
             data=data,
@@ -458,11 +420,7 @@ class TrackerService(Service):
         minutes = dl.parent_wait_minutes(late_notice, policy)
 
         def check(visit: Visit, session: Session) -> None:
-            if visit.status not in (VisitStatus.OUT, VisitStatus.ON_SITE):
-                raise StateError(
-                    f"Visit {visit.id} is {_status(visit)}: 'parent not present' is for a visit "
-                    "at the address"
-                )
+            self._allows(Action.PARENT_NOT_PRESENT)(visit, session)  # at the address at all?
             events = list(
                 session.scalars(
                     select(Event).where(
@@ -471,11 +429,7 @@ class TrackerService(Service):
                 )
             )
             state = dl.track(visit, events, policy)
-            if state.parent_wait_until is not None:
-                raise StateError(
-                    f"Already waiting for the parents of visit {visit.id} until "
-                    f"{fmt_time(state.parent_wait_until)}"
-                )
+            self._allows(Action.PARENT_NOT_PRESENT, state.parent_wait_until)(visit, session)
 
         def change(visit: Visit, now: datetime) -> None:
             if visit.status == VisitStatus.OUT:

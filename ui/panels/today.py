@@ -9,7 +9,6 @@ installed) it still shows the same board, read once.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 from hvdesk.clock import london
 from hvdesk.models import Visit, VisitStatus
 from hvdesk.rules import deadlines as dl
+from hvdesk.rules.actions import Action, Facts, allowed_actions, verdict
 from hvdesk.services.tracker import Board, BoardRow, TrackerService
 from hvdesk.services.visits import VisitQueries
 from ui.models.table import ObjectRole, RowTableModel
@@ -122,30 +122,23 @@ class TodayPanel(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
-        specs: list[tuple[str, str, Callable[[BoardRow], bool]]] = [
-            ("arrive", "Arrived", lambda r: r.visit.status == VisitStatus.OUT),
-            ("check_in", "Check in OK", lambda r: True),
-            ("left", "Left property", lambda r: r.state.phase in ("out", "on_site")),
-            ("returned", "Returned to school", lambda r: True),
-            ("late", "Running late…", lambda r: True),
-            ("duress", "Duress!", lambda r: True),
-            ("call_ok", "Office call: answered", lambda r: True),
-            ("call_none", "Office call: no answer", lambda r: True),
-            (
-                "absent",
-                "Parent not present…",
-                lambda r: r.state.phase in ("out", "on_site") and r.state.parent_wait_until is None,
-            ),
-            ("parent_here", "Parent arrived", lambda r: r.state.parent_wait_until is not None),
-            (
-                "cancel_absent",
-                "Cancel: parent not present",
-                lambda r: r.state.parent_wait_until is not None,
-            ),
-            ("alarm", "Open alarm", lambda r: bool(r.open_alarm_ids or r.drill_alarm_ids)),
+        # Each button is offered exactly when the one rule (rules/actions.py) allows its action.
+        specs: list[tuple[str, str, Action | None]] = [
+            ("arrive", "Arrived", Action.ARRIVE),
+            ("check_in", "Check in OK", Action.CHECK_IN),
+            ("left", "Left property", Action.LEFT_PROPERTY),
+            ("returned", "Returned to school", Action.RETURNED),
+            ("late", "Running late…", Action.RUNNING_LATE),
+            ("duress", "Duress!", Action.DURESS),
+            ("call_ok", "Office call: answered", Action.OFFICE_CALL),
+            ("call_none", "Office call: no answer", Action.OFFICE_CALL),
+            ("absent", "Parent not present…", Action.PARENT_NOT_PRESENT),
+            ("parent_here", "Parent arrived", Action.PARENT_ARRIVED),
+            ("cancel_absent", "Cancel: parent not present", Action.CANCEL_PARENT_ABSENT),
+            ("alarm", "Open alarm", None),
         ]
-        self._enabled: dict[str, Callable[[BoardRow], bool]] = {}
-        for i, (key, text, enabled) in enumerate(specs):
+        self._rule: dict[str, Action | None] = {}
+        for i, (key, text, action) in enumerate(specs):
             button = QPushButton(text)
             button.setAccessibleName(f"{text.rstrip('…!')} for the selected visit")
             button.setEnabled(False)
@@ -153,7 +146,7 @@ class TodayPanel(QWidget):
             if key == "duress":
                 button.setStyleSheet("QPushButton:enabled { color: #b00020; font-weight: bold; }")
             self.buttons[key] = button
-            self._enabled[key] = enabled
+            self._rule[key] = action
             grid.addWidget(button, i // 6, i % 6)
         self.action_bar = QWidget()
         self.action_bar.setLayout(grid)
@@ -346,8 +339,23 @@ class TodayPanel(QWidget):
     def _update_buttons(self) -> None:
         row = self.selected_row()
         live = self.controller is not None
+        verdicts = (
+            allowed_actions(
+                row.visit,
+                Facts(self.queries.clock.now(), parent_wait_until=row.state.parent_wait_until),
+            )
+            if row is not None
+            else {}
+        )
         for key, button in self.buttons.items():
-            button.setEnabled(live and row is not None and self._enabled[key](row))
+            action = self._rule[key]
+            if row is None or not live:
+                button.setEnabled(False)
+            elif action is None:  # 'Open alarm': there is one to open
+                button.setEnabled(bool(row.open_alarm_ids or row.drill_alarm_ids))
+            else:
+                button.setEnabled(verdicts[action].allowed)
+                button.setToolTip(verdicts[action].reason)
         if self.controller is not None and not self.controller.handles_alarms:
             self.buttons["alarm"].setEnabled(False)
         if row is not None:
@@ -357,9 +365,9 @@ class TodayPanel(QWidget):
         else:
             self.action_hint.setText("Select a visit to record what the staff told you.")
         later = self.selected_later()
-        self.depart_button.setEnabled(
-            live and later is not None and later.status == VisitStatus.APPROVED
-        )
+        leave = verdict(Action.DEPART, later, Facts(self.queries.clock.now())) if later else None
+        self.depart_button.setEnabled(live and leave is not None and leave.allowed)
+        self.depart_button.setToolTip(leave.reason if leave is not None else "")
 
     # --- presses -------------------------------------------------------------------------
     def _act(self, key: str) -> None:

@@ -26,8 +26,7 @@ from PySide6.QtWidgets import (
 
 from hvdesk.clock import Clock, fmt_time, from_london, london
 from hvdesk.errors import HvdeskError
-from hvdesk.models import Alarm, Role, Visit, VisitStatus
-from hvdesk.rules import deadlines as dl
+from hvdesk.models import Alarm, Role, Visit
 from hvdesk.services.alarms import AlarmService
 from hvdesk.services.base import Actor
 from hvdesk.services.tracker import TrackerService
@@ -112,14 +111,6 @@ ask_new_return: Callable[[QWidget | None, Visit, datetime], tuple[datetime, str]
     _ask_new_return
 )
 choose_visit: Callable[[QWidget | None, str, Sequence[Visit]], Visit | None] = _choose_visit
-
-
-def is_out(visit: Visit) -> bool:
-    return dl.is_tracked(visit)
-
-
-def at_address(visit: Visit) -> bool:
-    return visit.status in (VisitStatus.OUT, VisitStatus.ON_SITE)
 
 
 class TrackerActions(QObject):

@@ -18,8 +18,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QWidget
 
 from hvdesk.clock import london
-from hvdesk.models import Visit, VisitStatus
-from hvdesk.rules import deadlines as dl
+from hvdesk.models import Visit
+from hvdesk.rules.actions import Action, Facts, verdict
 from hvdesk.services.alarms import RESOLUTION_LABELS
 from ui import dialogs
 from ui.tracker import actions as tracker_actions
@@ -140,7 +140,8 @@ def _tracked(window: MainWindow, controller: TrackerController) -> list[Visit]:
 
 
 def _departing(window: MainWindow) -> list[Visit]:
-    return [v for v in window.today.later_model.rows() if v.status == VisitStatus.APPROVED]
+    now = window.services.clock.now()
+    return [v for v in window.today.later_model.rows() if verdict(Action.DEPART, v, Facts(now))]
 
 
 def _pick(
@@ -245,22 +246,40 @@ def _toolbar(window: MainWindow, controller: TrackerController) -> None:
 
 def _visit_actions(window: MainWindow, controller: TrackerController) -> None:
     acts = controller.actions
-    out = dl.is_tracked
 
-    def at_address(v: Visit) -> bool:
-        return v.status in (VisitStatus.OUT, VisitStatus.ON_SITE)
+    def rule(action: Action) -> Callable[[Visit], bool]:
+        """Offered exactly when the one rule allows it (the service checks the same rule)."""
+
+        def applies(v: Visit) -> bool:
+            row = controller.board.row(v.id) if controller.board is not None else None
+            wait = row.state.parent_wait_until if row is not None else None
+            return verdict(action, v, Facts(controller.clock.now(), parent_wait_until=wait)).allowed
+
+        return applies
 
     entries: list[tuple[str, Callable[[Visit, QWidget], object], Callable[[Visit], bool]]] = [
-        ("Departed", lambda v, p: acts.depart(v.id, p), lambda v: v.status == VisitStatus.APPROVED),
-        ("Arrived", lambda v, p: acts.arrive(v.id, p), lambda v: v.status == VisitStatus.OUT),
-        ("Check in OK", lambda v, p: acts.check_in(v.id, p), out),
-        ("Office call: answered", lambda v, p: acts.office_call(v.id, True, p), out),
-        ("Office call: no answer", lambda v, p: acts.office_call(v.id, False, p), out),
-        ("Left the property", lambda v, p: acts.left_property(v.id, p), at_address),
-        ("Returned to school", lambda v, p: acts.returned(v.id, p), out),
-        ("Running late…", lambda v, p: acts.running_late(v, p), out),
-        ("Parent not present…", lambda v, p: acts.parent_not_present(v, p), at_address),
-        ("Duress!", lambda v, p: acts.duress(v.id, p), out),
+        ("Departed", lambda v, p: acts.depart(v.id, p), rule(Action.DEPART)),
+        ("Arrived", lambda v, p: acts.arrive(v.id, p), rule(Action.ARRIVE)),
+        ("Check in OK", lambda v, p: acts.check_in(v.id, p), rule(Action.CHECK_IN)),
+        (
+            "Office call: answered",
+            lambda v, p: acts.office_call(v.id, True, p),
+            rule(Action.OFFICE_CALL),
+        ),
+        (
+            "Office call: no answer",
+            lambda v, p: acts.office_call(v.id, False, p),
+            rule(Action.OFFICE_CALL),
+        ),
+        ("Left the property", lambda v, p: acts.left_property(v.id, p), rule(Action.LEFT_PROPERTY)),
+        ("Returned to school", lambda v, p: acts.returned(v.id, p), rule(Action.RETURNED)),
+        ("Running late…", lambda v, p: acts.running_late(v, p), rule(Action.RUNNING_LATE)),
+        (
+            "Parent not present…",
+            lambda v, p: acts.parent_not_present(v, p),
+            rule(Action.PARENT_NOT_PRESENT),
+        ),
+        ("Duress!", lambda v, p: acts.duress(v.id, p), rule(Action.DURESS)),
         (
             "Open alarm",
             lambda v, p: [
@@ -273,9 +292,7 @@ def _visit_actions(window: MainWindow, controller: TrackerController) -> None:
         (
             "Practice alarm (DRILL)…",
             lambda v, p: acts.drill(v, p),
-            lambda v: (
-                acts.can_handle and v.status not in (VisitStatus.CANCELLED, VisitStatus.REJECTED)
-            ),
+            lambda v: acts.can_handle and rule(Action.DRILL)(v),
         ),
     ]
     for label, run, applies in entries:
@@ -292,7 +309,7 @@ def _tools(window: MainWindow, controller: TrackerController) -> None:
             candidates = [
                 v
                 for v in window.services.visits.on_day(day)
-                if v.status not in (VisitStatus.CANCELLED, VisitStatus.REJECTED)
+                if verdict(Action.DRILL, v, Facts(controller.clock.now()))
             ]
         visit = _pick(
             window, "Practice alarm (DRILL)", candidates, _selected_out(window), "No visit today."
