@@ -15,13 +15,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from hvdesk.errors import SchemaTooNew
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+CHANGE_CHANNEL = "hvdesk_changes"  # PostgreSQL: every committed write notifies every seat
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -42,6 +43,30 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _notify_on_commit(sessions: sessionmaker[Session]) -> None:
+    """PostgreSQL: a transaction that wrote sends NOTIFY from inside itself, so other seats hear of
+    a change exactly when it commits (and never of one that rolled back). Hooked here, once, so no
+    service has to remember it."""
+
+    def wrote(session: Session, *_args: Any) -> None:
+        session.info["hvdesk_wrote"] = True
+
+    def bulk(state: Any) -> None:
+        if state.is_update or state.is_delete:
+            wrote(state.session)
+
+    def before_commit(session: Session) -> None:
+        if session.new or session.dirty or session.deleted or session.info.get("hvdesk_wrote"):
+            session.flush()
+            session.execute(text("SELECT pg_notify(:c, '')"), {"c": CHANGE_CHANNEL})
+        session.info.pop("hvdesk_wrote", None)
+
+    event.listen(sessions, "after_flush", wrote)
+    event.listen(sessions, "do_orm_execute", bulk)
+    event.listen(sessions, "before_commit", before_commit)
+    event.listen(sessions, "after_soft_rollback", lambda s, _t: s.info.pop("hvdesk_wrote", None))
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -96,6 +121,8 @@ class Database:
         if run_migrations:
             migrate(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if self.engine.dialect.name == "postgresql":
+            _notify_on_commit(self.sessions)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -16,11 +16,12 @@ from PySide6.QtWidgets import (
 
 from hvdesk import __version__
 from hvdesk.backup import daily_backup, latest_backup
+from hvdesk.changes import Change
 from hvdesk.clock import fmt_time
 from hvdesk.policy import PRESET_LABELS
 from hvdesk.services.base import Actor
-from hvdesk.services.changes import ChangeProbe
 from ui import dialogs
+from ui.live import LiveFeed
 from ui.panels.households import HouseholdsPanel
 from ui.panels.settings import SettingsPanel
 from ui.panels.staff import StaffPanel
@@ -30,12 +31,28 @@ from ui.services import AppServices
 from ui.visit_actions import VisitActions
 from ui.worker import Worker
 
-STATUS_REFRESH_MS = 15_000
-CHANGE_PROBE_MS = 3_000  # other seats' changes show within seconds
+# Kinds that change only the live tracker (its board and alarm windows keep themselves current):
+# the lists on the screens and the status bar's facts do not move with them.
+TRACKER_ONLY = frozenset(
+    {
+        "checked_in",
+        "office_call",
+        "running_late",
+        "arrived",
+        "left_property",
+        "parent_not_present",
+        "duress",
+        "alarm_raised",
+        "alarm_acknowledged",
+        "escalation_step",
+        "alarm_resolved",
+    }
+)
 
 
 class MainWindow(QMainWindow):
-    # Any feature that changed data emits this; screens and the status bar refresh from the database.
+    # Any feature that recorded something emits this; the change feed then announces it once
+    # (`live.changed`), and every screen refreshes what it touched.
     data_changed = Signal()
 
     def __init__(self, services: AppServices, actor: Actor) -> None:
@@ -69,10 +86,8 @@ class MainWindow(QMainWindow):
         ):
             self.add_panel(name, panel)
         self.nav.currentRowChanged.connect(self._show_panel)
-        self.settings.policy_changed.connect(self.refresh_status)
         self.staff.changed.connect(self.data_changed)
         self.households.changed.connect(self.data_changed)
-        self.data_changed.connect(self.refresh_all)
         self.visits.context_menu_for = lambda v: self.visit_actions.menu(v, self)
 
         central = QWidget()
@@ -94,16 +109,12 @@ class MainWindow(QMainWindow):
             self._backup_done,
             self._backup_failed,
         )
-        self._probe = ChangeProbe(services.db, services.clock)
-        self._last_event_id = self._probe.latest_event_id()
-        self.status_timer = QTimer(self)
-        self.status_timer.setInterval(STATUS_REFRESH_MS)
-        self.status_timer.timeout.connect(self.refresh_status)
-        self.status_timer.start()
-        self.change_timer = QTimer(self)
-        self.change_timer.setInterval(CHANGE_PROBE_MS)
-        self.change_timer.timeout.connect(self.check_for_changes)
-        self.change_timer.start()
+        self.live = LiveFeed(services, self.worker, self)
+        self.data_changed.connect(self.live.recorded)
+        self.settings.policy_changed.connect(self.live.recorded)
+        self.live.changed.connect(self._on_change)
+        self.live.health_changed.connect(self._on_health)
+        self.live.start()
         self.refresh_status()
 
     # --- structure -------------------------------------------------------------------------
@@ -209,19 +220,31 @@ class MainWindow(QMainWindow):
             self.counts_label.setText(f"{len(out)} out now")
         backed = f", backed up {fmt_time(self._backed_up_at)}" if self._backed_up_at else ""
         self.db_label.setText(f"database: {self.services.db.describe()}{backed}")
-        policy = self.services.settings.policy()
+        policy = self.live.policy()
         self.policy_label.setText(f"policy: {PRESET_LABELS.get(policy.preset, policy.preset)}")
 
-    def check_for_changes(self) -> None:
-        """Another seat (or the tracker) wrote an event: refresh what is on screen."""
-        try:
-            latest = self._probe.latest_event_id()
-        except Exception as err:
-            self.db_label.setText(f"database: NOT ANSWERING ({type(err).__name__})")
+    def _on_change(self, change: Change) -> None:
+        """One change, one refresh of what it touched: the screen on show (unless only the live
+        tracker moved, which keeps itself current) and the status bar when its facts moved.
+        Hidden screens refresh when they are shown."""
+        if change.kinds <= TRACKER_ONLY:
             return
-        if latest != self._last_event_id:
-            self._last_event_id = latest
-            self.data_changed.emit()
+        panel = self.stack.currentWidget()
+        refresh = getattr(panel, "refresh", None)
+        if callable(refresh):
+            refresh()
+        self.refresh_status()
+
+    def _on_health(self, down_since: object) -> None:
+        if down_since is None:
+            self.db_label.setStyleSheet("")
+            self.refresh_status()
+        else:
+            self.db_label.setText(
+                f"database not answering since {fmt_time(down_since)}"  # type: ignore[arg-type]
+            )
+            self.db_label.setToolTip(self.live.error)
+            self.db_label.setStyleSheet("color: #b00020; font-weight: bold;")
 
     def _backup_done(self, path) -> None:  # type: ignore[no-untyped-def]
         if path is not None:
@@ -254,6 +277,5 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().closeEvent(event)
         if event.isAccepted():
-            self.status_timer.stop()
-            self.change_timer.stop()
+            self.live.stop()
             self.worker.wait()

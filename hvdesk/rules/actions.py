@@ -19,8 +19,10 @@ from enum import StrEnum
 from hvdesk.clock import fmt_datetime, fmt_time, london, london_day_bounds
 from hvdesk.rules.deadlines import VisitLike, is_tracked
 
-# The office may record a departure from the start of the visit's day (or two hours before it
-# leaves, for an early start just after midnight), never days ahead by mistake.
+# How early a departure may be recorded: from the start of the booked day (Europe/London), or this
+# long before the booked time if that is earlier (a visit booked just after midnight). Earlier than
+# that is a visit on another day or a slip of the row, and is refused. An early departure that is
+# allowed moves the arrival and return deadlines earlier with it (hvdesk.rules.deadlines).
 EARLY_DEPARTURE_MARGIN = timedelta(hours=2)
 AT_ADDRESS = ("out", "on_site")  # on the way there or at the door / inside
 CLOSED = ("cancelled", "rejected")

@@ -10,6 +10,7 @@ statistics.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -164,7 +165,11 @@ def _stale() -> StateError:
 
 
 class AlarmService(Service):
+    policy_source: Callable[[], PolicySettings] | None = None  # a window's cached policy
+
     def policy(self) -> PolicySettings:
+        if self.policy_source is not None:
+            return self.policy_source()
         return SettingsService(self.db, self.clock).policy()
 
     # --- raising -------------------------------------------------------------------------
@@ -610,15 +615,17 @@ class AlarmService(Service):
         with self.db.read() as session:
             return _load_alarm(session, alarm_id)
 
-    def details(self, alarm_ids: list[int] | None = None) -> list[AlarmDetail]:
-        """Everything the alarm windows show, for the given alarms (default: every open one)."""
+    def details(
+        self, alarm_ids: list[int] | None = None, *, visit_ids: Iterable[int] | None = None
+    ) -> list[AlarmDetail]:
+        """Everything the alarm windows show, for the given alarms (default: every open one; with
+        `visit_ids`: the open ones of just those visits)."""
         policy = self.policy()
-        school_phone = display_phone(
-            SettingsService(self.db, self.clock).school().get("phone", "") or ""
-        )
         with self.db.read() as session:
             stmt = select(Alarm).order_by(Alarm.raised_at, Alarm.id)
-            if alarm_ids is None:
+            if visit_ids is not None:
+                stmt = stmt.where(Alarm.visit_id.in_(list(visit_ids)), Alarm.resolved_at.is_(None))
+            elif alarm_ids is None:
                 stmt = stmt.where(Alarm.resolved_at.is_(None))
             else:
                 stmt = stmt.where(Alarm.id.in_(alarm_ids))
@@ -658,6 +665,9 @@ class AlarmService(Service):
                     .order_by(UserAccount.display_name)
                 )
             ]
+        school_phone = display_phone(
+            SettingsService(self.db, self.clock).school().get("phone", "") or ""
+        )
         out = []
         for alarm in alarms:
             visit_events = [e for e in events if e.visit_id == alarm.visit_id]

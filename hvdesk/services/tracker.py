@@ -8,9 +8,10 @@ after a sleep, on another seat.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
@@ -45,10 +46,8 @@ TRACKED_KINDS = (
     EventKind.DURESS,
 )
 MAX_LATE = timedelta(hours=12)
-# How early a departure may be recorded: from the start of the booked day (Europe/London), or this
-# long before the booked time if that is earlier (a visit booked just after midnight). Earlier than
-# that is a visit on another day or a slip of the row, and is refused. An early departure that is
-# allowed moves the arrival and return deadlines earlier with it (hvdesk.rules.deadlines).
+
+
 def _tracked_clause():  # type: ignore[no-untyped-def]
     return or_(
         Visit.status.in_(dl.ACTIVE),
@@ -116,6 +115,13 @@ class Board:
     def row(self, visit_id: int) -> BoardRow | None:
         return next((r for r in self.rows if r.visit.id == visit_id), None)
 
+    def replace(self, visit_ids: Iterable[int], rows: list[BoardRow], now: datetime) -> None:
+        """Swap in freshly loaded rows for these visits (a visit no longer out drops off)."""
+        touched = set(visit_ids)
+        self.rows = [r for r in self.rows if r.visit.id not in touched] + rows
+        self.now = now
+        self.sort(now)
+
 
 @dataclass
 class StartupReport:
@@ -139,24 +145,56 @@ class StartupReport:
         return lines
 
 
+def _row(
+    visit: Visit, events: list[Event], alarms: list[Alarm], policy: PolicySettings
+) -> BoardRow:
+    open_real = sorted(
+        (a for a in alarms if a.resolved_at is None and not a.drill), key=lambda a: a.id
+    )
+    return BoardRow(
+        visit=visit,
+        state=dl.track(visit, events, policy, alarms),
+        events=events,
+        open_alarm_ids=[a.id for a in open_real],
+        drill_alarm_ids=[a.id for a in alarms if a.resolved_at is None and a.drill],
+        open_alarms=open_real,
+    )
+
+
 class TrackerService(Service):
+    # A window's change feed hands in its cached policy (re-read only when the policy changes);
+    # without one (CLI, monitor, tests) every call reads it from the database.
+    policy_source: Callable[[], PolicySettings] | None = None
+
     def policy(self) -> PolicySettings:
+        if self.policy_source is not None:
+            return self.policy_source()
         return SettingsService(self.db, self.clock).policy()
 
     @property
     def alarms(self) -> AlarmService:
-        return AlarmService(self.db, self.clock)
+        service = AlarmService(self.db, self.clock)
+        service.policy_source = self.policy_source
+        return service
 
     # --- the board -----------------------------------------------------------------------
     def board(self, now: datetime | None = None, policy: PolicySettings | None = None) -> Board:
         now = now or self.clock.now()
         policy = policy or self.policy()
+        board = Board(now=now, policy=policy, rows=self._rows(_tracked_clause(), policy))
+        board.sort(now)
+        return board
+
+    def rows_for(self, visit_ids: Iterable[int], policy: PolicySettings) -> list[BoardRow]:
+        """The board rows of just these visits (those of them out now): what one change touched."""
+        ids = sorted(set(visit_ids))
+        if not ids:
+            return []
+        return self._rows(and_(Visit.id.in_(ids), _tracked_clause()), policy)
+
+    def _rows(self, where: Any, policy: PolicySettings) -> list[BoardRow]:
         with self.db.read() as session:
-            visits = list(
-                session.scalars(
-                    select(Visit).where(_tracked_clause()).options(*_options())
-                ).unique()
-            )
+            visits = list(session.scalars(select(Visit).where(where).options(*_options())).unique())
             ids = [v.id for v in visits]
             events: dict[int, list[Event]] = {i: [] for i in ids}
             alarms: dict[int, list[Alarm]] = {i: [] for i in ids}
@@ -171,25 +209,18 @@ class TrackerService(Service):
                     events[event.visit_id].append(event)  # type: ignore[index]
                 for alarm in session.scalars(select(Alarm).where(Alarm.visit_id.in_(ids))):
                     alarms[alarm.visit_id].append(alarm)
-        rows = [
-            BoardRow(
-                visit=v,
-                state=dl.track(v, events[v.id], policy, alarms[v.id]),
-                events=events[v.id],
-                open_alarm_ids=[
-                    a.id for a in alarms[v.id] if a.resolved_at is None and not a.drill
-                ],
-                drill_alarm_ids=[a.id for a in alarms[v.id] if a.resolved_at is None and a.drill],
-                open_alarms=sorted(
-                    (a for a in alarms[v.id] if a.resolved_at is None and not a.drill),
-                    key=lambda a: a.id,
-                ),
-            )
-            for v in visits
-        ]
-        board = Board(now=now, policy=policy, rows=rows)
-        board.sort(now)
-        return board
+        return [_row(v, events[v.id], alarms[v.id], policy) for v in visits]
+
+    def check_visits(self, board: Board, visit_ids: Iterable[int], now: datetime) -> list[Raised]:
+        """Re-derive only these visits (what one change touched): reload their rows, raise what
+        lapsed on them, and swap them into `board`. The other visits' deadlines are not touched."""
+        ids = set(visit_ids)
+        rows = self.rows_for(ids, board.policy)
+        raised = self._raise(Board(now=now, policy=board.policy, rows=rows), now, at_startup=False)
+        if raised:
+            rows = self.rows_for(ids, board.policy)
+        board.replace(ids, rows, now)
+        return raised
 
     def raise_due_alarms(
         self, now: datetime | None = None, *, at_startup: bool = False

@@ -39,6 +39,7 @@ def clear_demo_alarms(window, actor: Actor) -> None:
     for alarm in ctrl.alarm_service.open_alarms():
         ctrl.alarm_service.acknowledge(actor, alarm.id)
         ctrl.alarm_service.resolve(actor, alarm.id, "safe_forgot", "cleared for the test")
+    window.live.recorded()  # written behind the window's back: announce it now, not later
     ctrl.check("test")
     assert ctrl.windows == {}
 
@@ -49,6 +50,7 @@ def nobody_else_out(window, actor: Actor) -> None:
     ctrl = ctrl_of(window)
     for row in ctrl.board.rows:
         ctrl.tracker.returned(actor, row.visit.id)
+    window.live.recorded()
     ctrl.check("test")
     assert ctrl.board.rows == []
 

@@ -242,9 +242,7 @@ class TodayPanel(QWidget):
 
     def refresh(self) -> None:
         now = self.queries.clock.now()
-        if self.controller is not None and self.controller.board is not None:
-            self._show_board(self.controller.board)
-        elif self.controller is None:
+        if self.controller is None:  # with a tracker attached, its board_changed paints the board
             self._show_board(TrackerService(self.queries.db, self.queries.clock).board(now))
         day = [
             v

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 from sqlalchemy.exc import SQLAlchemyError
 
+from hvdesk.changes import Change
 from hvdesk.clock import fmt_time
 from hvdesk.errors import HvdeskError
 from hvdesk.rules.deadlines import Level, clock_text
@@ -34,6 +36,7 @@ from ui.tracker.sound import AlarmSound
 from ui.tray import Tray
 
 if TYPE_CHECKING:
+    from ui.live import LiveFeed
     from ui.services import AppServices
 
 STACK_OFFSET = 36
@@ -55,6 +58,7 @@ class TrackerController(QObject):
         *,
         sweep_s: float = DEFAULT_SWEEP_S,
         probe_s: float | None = None,
+        live: LiveFeed | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -66,6 +70,10 @@ class TrackerController(QObject):
         self.clock = services.clock
         self.tracker = TrackerService(services.db, services.clock)
         self.alarm_service = AlarmService(services.db, services.clock)
+        self.live = live
+        if live is not None:  # the policy is read once per window, again only when it changes
+            self.tracker.policy_source = live.policy
+            self.alarm_service.policy_source = live.policy
         self.actions = TrackerActions(self.tracker, self.alarm_service, actor, services.clock, self)
         self.actions.recorded.connect(self._after_action)
         self.scheduler = DeadlineScheduler(
@@ -73,8 +81,8 @@ class TrackerController(QObject):
             self._wake_from_worker,
             backend=SafeQtScheduler(self),
             sweep_s=sweep_s,
-            # The main window's change probe already turns other seats' events into data_changed
-            # (which re-checks); a probe of our own is for use without it.
+            # The window's change feed turns every seat's changes into `on_change`; a probe of
+            # our own is for use without one.
             probe=self.tracker.change_token if probe_s else None,
             probe_s=probe_s or DEFAULT_PROBE_S,
         )
@@ -156,13 +164,16 @@ class TrackerController(QObject):
         if wake.reason == "probe_failed":
             self._db_failed(wake.error)
             return
-        if wake.reason == "deadline" and self._only_levels_change():
+        if wake.reason in ("deadline", "sweep") and self._only_levels_change():
             self.refresh_levels()  # amber, due now, a step timer: nothing to write
             return
         self.check(wake.reason)
 
     def _only_levels_change(self) -> bool:
-        """At this moment no deadline lapses: the cached board can be re-read without the DB."""
+        """At this moment no deadline lapses: the cached board can be re-read without the DB.
+
+        The change feed keeps the board current, so a quiet sweep (no clock jump) needs no
+        database work either: an idle seat makes no queries."""
         if self.board is None or self.db_error:
             return False
         now = self.clock.now()
@@ -200,6 +211,44 @@ class TrackerController(QObject):
         self.tick()
         return raised
 
+    def on_change(self, change: Change) -> None:
+        """What the change feed announced: re-derive only the visits it touched."""
+        if self.stopped:
+            return
+        if change.settings or self.board is None or self.db_error:
+            self.check("policy_changed" if change.settings else "changed")
+        elif change.visit_ids:
+            self.check_visits(change.visit_ids)
+
+    def check_visits(self, visit_ids: Iterable[int], reason: str = "changed") -> list[Raised]:
+        """Reload, raise and show just these visits; every other row keeps its derived state."""
+        if self.stopped:
+            return []
+        if self.board is None:
+            return self.check(reason)
+        self.checks += 1
+        ids = set(visit_ids)
+        now = self.clock.now()
+        try:
+            raised = self.tracker.check_visits(self.board, ids, now)
+            details = self.alarm_service.details(visit_ids=ids)
+        except SQLAlchemyError as err:
+            self._db_failed(err)
+            return []
+        self.db_error = ""
+        self.last_check_at = now
+        self._sync_windows(details, raised, now, scope=ids)
+        self._publish(self.board, now)
+        self.tick()
+        return raised
+
+    def on_health(self, down_since: object) -> None:
+        """The change feed lost (or regained) the database."""
+        if down_since is None:
+            self.check("reconnected")
+        else:
+            self._db_failed(self.live.error if self.live is not None else "not answering")
+
     def _publish(self, board: Board, now: datetime) -> None:
         """Work out the summary once, re-arm one job per visit and per step timer, tell screens."""
         board.sort(now)
@@ -226,12 +275,19 @@ class TrackerController(QObject):
 
     # --- alarm windows -------------------------------------------------------------------
     def _sync_windows(
-        self, details: list[AlarmDetail], raised: list[Raised], now: datetime
+        self,
+        details: list[AlarmDetail],
+        raised: list[Raised],
+        now: datetime,
+        scope: set[int] | None = None,
     ) -> None:
+        """Open, update and close alarm windows to match `details` (all open alarms, or those of
+        the visits in `scope`: windows of other visits are left as they are)."""
         if not self.handles_alarms:
             details = []
         open_ids = {d.alarm.id for d in details}
-        for alarm_id in [i for i in self.windows if i not in open_ids]:
+        in_scope = [i for i, w in self.windows.items() if scope is None or w.visit_id in scope]
+        for alarm_id in [i for i in in_scope if i not in open_ids]:
             window = self.windows.pop(alarm_id)
             window.allow_close()
             window.close()
@@ -363,10 +419,10 @@ class TrackerController(QObject):
         )
 
     def _after_action(self) -> None:
-        """Something was recorded: every screen refreshes (which re-checks), or check here."""
-        before = self.checks
+        """Something was recorded: the window's change feed announces it (and so re-checks the
+        visits it touched); without a feed, check here."""
         self.recorded.emit()
-        if self.checks == before:
+        if self.live is None:
             self.check("recorded")
 
     # --- every second --------------------------------------------------------------------

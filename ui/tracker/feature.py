@@ -344,22 +344,20 @@ def _tools(window: MainWindow, controller: TrackerController) -> None:
 
 
 def install(window: MainWindow) -> None:
-    controller = TrackerController(window.services, window.actor)
+    controller = TrackerController(window.services, window.actor, live=window.live)
     window.tracker_controller = controller  # type: ignore[attr-defined]
     controller.start()
     window.today.attach(controller)
 
+    # One path: a press records, the feed announces it once, the tracker re-derives what it touched.
     controller.recorded.connect(window.data_changed)
-    window.data_changed.connect(lambda: controller.check("data_changed"))
-    window.settings.policy_changed.connect(lambda: controller.check("policy_changed"))
+    window.live.changed.connect(controller.on_change)
+    window.live.health_changed.connect(controller.on_health)
 
     def status() -> None:
         _update_status(window, controller)
 
     controller.ticked.connect(lambda _now: status())
-    window.status_timer.timeout.connect(status)
-    window.data_changed.connect(status)
-    window.settings.policy_changed.connect(status)
     status()
 
     _toolbar(window, controller)
