@@ -139,3 +139,37 @@ def test_two_seats_pressing_at_once_get_one_owner(pg_url, clock):
     finally:
         seat_a.dispose()
         seat_b.dispose()
+
+
+def test_every_committed_write_notifies_other_seats_and_a_rollback_does_not(pg_url, clock):
+    """NOTIFY is sent from inside the writing transaction (db.py's session hook), so a seat hears
+    of a change exactly when it commits; the watcher wakes on it."""
+    import threading
+
+    from hvdesk.changes import ChangeWatcher, changes_since, latest_event_id
+    from hvdesk.demo import load_demo
+    from hvdesk.services.base import Actor
+    from hvdesk.services.tracker import TrackerService
+
+    seat_a, seat_b = Database(pg_url), Database(pg_url)
+    load_demo(seat_a, clock)
+    woke = threading.Event()
+    watcher = ChangeWatcher(seat_b, woke.set, lambda _e: None)
+    watcher.start()
+    try:
+        last = latest_event_id(seat_b)
+        visit_id = TrackerService(seat_a, clock).board().rows[0].visit.id
+        with pytest.raises(RuntimeError), seat_a.transaction() as s:
+            s.add(Event(at=clock.now(), kind="checked_in", user_name="x", visit_id=visit_id))
+            s.flush()
+            raise RuntimeError("rolled back")
+        assert not woke.wait(1.0)  # nothing committed: nobody is told
+        started = time.monotonic()
+        TrackerService(seat_a, clock).check_in(Actor(None, "Seat A"), visit_id)
+        assert woke.wait(5)
+        assert time.monotonic() - started < 1.0  # seat to seat within a second
+        assert changes_since(seat_b, last).visit_ids == {visit_id}
+    finally:
+        watcher.stop()
+        seat_a.dispose()
+        seat_b.dispose()

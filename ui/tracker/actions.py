@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
 from hvdesk.clock import Clock, fmt_time, from_london, london
 from hvdesk.errors import HvdeskError
@@ -139,6 +140,16 @@ class TrackerActions(QObject):
             result = fn()
         except HvdeskError as err:
             dialogs.inform(parent, f"{title}: not recorded", str(err), "warning")
+            return False
+        except SQLAlchemyError as err:  # never a traceback: say what happened and what to do
+            dialogs.inform(
+                parent,
+                f"{title}: not recorded",
+                "The database is not answering, so nothing was recorded. Check the network "
+                f"and try again; hvdesk catches up by itself when it answers.\n\n"
+                f"({type(err).__name__})",
+                "error",
+            )
             return False
         self.recorded.emit()
         if isinstance(result, Alarm):

@@ -1,0 +1,134 @@
+"""One live picture: a change is announced once, reloads only what it touched, an idle seat is quiet.
+
+Other seats are real second Database objects on the same SQLite file; the feed's watcher wakes on
+`PRAGMA data_version` by itself (waited for with qtbot, never a sleep).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import event
+
+from hvdesk.db import Database
+from hvdesk.rules import deadlines as dl
+from hvdesk.services.base import Actor
+from hvdesk.services.tracker import TrackerService
+
+pytestmark = pytest.mark.ui
+
+
+@contextmanager
+def statements(db: Database):
+    """Every SQL statement the window sends (the watcher's data_version read left out)."""
+    seen: list[str] = []
+
+    def before(_conn, _cursor, sql, *_args) -> None:
+        if "data_version" not in sql:
+            seen.append(sql)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+def settle(window, qtbot) -> None:
+    """Let the feed announce whatever start-up wrote (alarms raised at start)."""
+    window.live.recorded()
+    qtbot.wait(0)
+
+
+def count_signal(signal) -> list[object]:
+    got: list[object] = []
+    signal.connect(lambda *a: got.append(a))
+    return got
+
+
+def test_one_click_is_one_announcement_one_reload_one_paint(window, qtbot):
+    ctrl = window.tracker_controller
+    settle(window, qtbot)
+    row = next(r for r in window.today.board_model.rows() if not r.open_alarm_ids)
+    window.today.select_visit(row.visit.id)
+    announced = count_signal(window.live.changed)
+    painted = count_signal(ctrl.board_changed)
+    checks = ctrl.checks
+    with statements(window.services.db) as sql:
+        qtbot.mouseClick(window.today.buttons["check_in"], Qt.MouseButton.LeftButton)
+    assert len(announced) == 1 and announced[0][0].visit_ids == {row.visit.id}
+    assert len(painted) == 1
+    assert ctrl.checks == checks + 1  # just that visit re-derived
+    # the write (read + insert), the announcement (1), that visit's row (3), its alarms (1)
+    assert len(sql) <= 8, sql  # was 43 with the change probe and two refresh cycles
+    assert window.today.board_model.row_of(row.visit.id) >= 0
+
+
+def test_another_seats_check_in_rederives_only_that_visit(window, qtbot, monkeypatch, clock):
+    ctrl = window.tracker_controller
+    settle(window, qtbot)
+    visit_id = next(r.visit.id for r in ctrl.board.rows if not r.open_alarm_ids)
+    tracked: list[int] = []
+    real_track = dl.track
+
+    def counting(visit, *args, **kwargs):
+        tracked.append(visit.id)
+        return real_track(visit, *args, **kwargs)
+
+    monkeypatch.setattr(dl, "track", counting)
+    painted = count_signal(ctrl.board_changed)
+    other = Database(str(window.services.db.engine.url), run_migrations=False)
+    try:
+        TrackerService(other, clock).check_in(Actor(None, "Other seat"), visit_id)
+    finally:
+        other.dispose()
+    qtbot.waitUntil(lambda: len(painted) == 1, timeout=5000)  # the watcher woke by itself
+    assert tracked == [visit_id]  # the other visits' deadlines were not re-derived
+    checked_in = ctrl.board.row(visit_id).events[-1]
+    assert checked_in.kind == "checked_in" and checked_in.user_name == "Other seat"
+
+
+def test_an_idle_seat_makes_no_queries(window, qtbot):
+    ctrl = window.tracker_controller
+    settle(window, qtbot)
+    with statements(window.services.db) as sql:
+        ctrl.scheduler.sweep()  # the 30-second safety sweep, no clock jump
+        qtbot.waitUntil(lambda: bool(ctrl.wakes) and ctrl.wakes[-1].reason == "sweep")
+        for _ in range(5):
+            ctrl.tick()  # the 1-second tick
+        window.live.pull()  # a wake-up with nothing new: one read, nothing announced
+        qtbot.waitUntil(lambda: not window.live._pulling)
+    assert len(sql) == 1, sql
+
+
+def test_policy_is_read_once_and_again_only_after_it_changes(window, qtbot, answers):
+    settle(window, qtbot)
+    first = window.live.policy()
+    assert window.live.policy() is first  # cached
+    assert window.tracker_controller.tracker.policy() is first
+    window.show_panel("Settings")
+    panel = window.settings
+    panel.numbers["checkin_interval_min"].setValue(first.checkin_interval_min - 15)
+    panel.save()
+    fresh = window.live.policy()
+    assert fresh is not first and fresh.checkin_interval_min == first.checkin_interval_min - 15
+    assert window.tracker_controller.board.policy is fresh  # the tracker re-derived with it
+
+
+def test_database_not_answering_is_shown_and_the_seat_catches_up(window, qtbot, clock):
+    """The watcher lost the database: the status bar says since when, monitoring shows OFF;
+    when it answers again the seat reloads what it missed."""
+    ctrl = window.tracker_controller
+    settle(window, qtbot)
+    window.live._health.emit("OperationalError: could not connect to server")
+    qtbot.waitUntil(lambda: "database not answering since 09:00" in window.db_label.text())
+    assert "OFF" in window.monitoring_label.text()
+    visit_id = next(r.visit.id for r in ctrl.board.rows if not r.open_alarm_ids)
+    TrackerService(window.services.db, clock).returned(Actor(None, "Other seat"), visit_id)
+    window.live._health.emit(None)  # answering again: the watcher wakes once to catch up
+    window.live.pull()
+    qtbot.waitUntil(lambda: ctrl.board.row(visit_id) is None, timeout=5000)
+    assert "not answering" not in window.db_label.text()
+    assert "ON" in window.monitoring_label.text()
