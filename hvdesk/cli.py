@@ -1,10 +1,11 @@
-"""Command line: `python main.py` opens the app; subcommands work headless (no display needed)."""
+"""Command line: subcommands work headless (no display needed); with no command the caller's
+`open_window` runs (main.py and the `hvdesk` script pass the Qt app's; the core never imports it)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.exc import DBAPIError
 
@@ -31,14 +32,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+OpenWindow = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None, open_window: OpenWindow | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command is None:
-            from ui.app import run_gui  # Qt is imported only when a window is wanted
-
-            return run_gui(args)
+            if open_window is None:
+                print("hvdesk: no window here; give a command (see --help)", file=sys.stderr)
+                return 2
+            return open_window(args)
         return int(args.run(args) or 0)
     except HvdeskError as err:
         print(f"hvdesk: {err}", file=sys.stderr)

@@ -60,3 +60,11 @@ def run_gui(args: argparse.Namespace) -> int:
     code = app.exec()
     db.dispose()
     return code
+
+
+def main() -> int:
+    """The `hvdesk` script: commands headless, the window when no command is given."""
+    from hvdesk.cli import main as cli_main
+
+    return cli_main(open_window=run_gui)
+

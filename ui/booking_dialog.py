@@ -42,9 +42,10 @@ from hvdesk.models import PURPOSE_LABELS, Household, Purpose, Staff, Visit, Visi
 from hvdesk.policy import PolicySettings
 from hvdesk.rules import booking as rules
 from hvdesk.rules.booking import BookingCheck, BookingInput
+from hvdesk.rules.known_risks import current_risks, risk_summary
 from hvdesk.services.base import Actor
 from hvdesk.services.booking import BookingService
-from hvdesk.services.households import HouseholdService, current_risks, risk_summary
+from hvdesk.services.households import HouseholdService
 from hvdesk.services.staff import StaffService
 from ui import dialogs
 from ui.forms import clear_errors, error_banner, show_errors

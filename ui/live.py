@@ -20,8 +20,8 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, Qt, Signal
 
-from hvdesk.changes import Change, ChangeWatcher, changes_since, latest_event_id
 from hvdesk.policy import PolicySettings
+from hvdesk.services.changes import Change, ChangeWatcher, changes_since, latest_event_id
 from hvdesk.services.settings import SettingsService
 from ui.services import AppServices
 from ui.worker import Worker

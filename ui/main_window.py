@@ -16,10 +16,10 @@ from PySide6.QtWidgets import (
 
 from hvdesk import __version__
 from hvdesk.backup import daily_backup, latest_backup
-from hvdesk.changes import Change
 from hvdesk.clock import fmt_time
 from hvdesk.policy import PRESET_LABELS
 from hvdesk.services.base import Actor
+from hvdesk.services.changes import Change
 from ui import dialogs
 from ui.live import LiveFeed
 from ui.panels.households import HouseholdsPanel

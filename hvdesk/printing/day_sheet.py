@@ -24,8 +24,8 @@ from hvdesk.printing.styles import (
     text,
     title_block,
 )
+from hvdesk.rules.known_risks import risk_summary
 from hvdesk.rules.validation import display_phone
-from hvdesk.services.households import risk_summary
 
 TITLE = "Day sheet of home visits"
 HEADER = [

@@ -25,8 +25,8 @@ from hvdesk.printing.styles import (
     title_block,
     write_in,
 )
+from hvdesk.rules.known_risks import RISK_LABELS, current_risks
 from hvdesk.rules.validation import display_phone
-from hvdesk.services.households import RISK_LABELS, current_risks
 
 TITLE = "Police information sheet"
 

@@ -31,7 +31,7 @@ from hvdesk.printing.styles import (
     title_block,
     write_in,
 )
-from hvdesk.services.households import risk_summary
+from hvdesk.rules.known_risks import risk_summary
 
 TITLE = "Safety cancellation note"
 

@@ -37,8 +37,8 @@ from hvdesk.printing.styles import (
     title_block,
     write_in,
 )
+from hvdesk.rules.known_risks import risk_summary
 from hvdesk.rules.validation import display_phone
-from hvdesk.services.households import risk_summary
 
 TITLE = "Home visit record and itinerary"
 

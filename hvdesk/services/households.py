@@ -10,17 +10,8 @@ from sqlalchemy.orm import selectinload
 from hvdesk.errors import Collector, FieldError, NotFound, ValidationError
 from hvdesk.models import Household, KnownRisk, Pupil, RiskKind, Role
 from hvdesk.rules import validation as v
+from hvdesk.rules.known_risks import RISK_LABELS, current_risks, risk_summary  # noqa: F401
 from hvdesk.services.base import Actor, Service
-
-RISK_LABELS = {
-    RiskKind.ANIMALS: "Animals (e.g. dogs)",
-    RiskKind.AGGRESSION: "Aggression",
-    RiskKind.INTOXICATION: "Intoxication (alcohol or drugs)",
-    RiskKind.RECENT_VIOLENCE: "Recent violence",
-    RiskKind.UNEXPECTED_ADULTS: "Unexpected adults",
-    RiskKind.OTHER_SERVICES: "Other services involved",
-    RiskKind.OTHER: "Other",
-}
 
 
 @dataclass
@@ -233,15 +224,3 @@ class HouseholdService(Service):
                 data={"risk_id": risk.id},
             )
 
-
-def current_risks(household: Household) -> list[KnownRisk]:
-    return [r for r in household.risks if r.ended_at is None]
-
-
-def risk_summary(household: Household) -> str:
-    risks = current_risks(household)
-    if not risks:
-        return "None recorded"
-    return "; ".join(
-        f"{RISK_LABELS[RiskKind(r.kind)].split(' (')[0]}: {r.description}" for r in risks
-    )

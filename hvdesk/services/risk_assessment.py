@@ -28,6 +28,7 @@ from hvdesk.models import (
 )
 from hvdesk.rules import validation as v
 from hvdesk.rules.approval import AssessmentFacts
+from hvdesk.rules.known_risks import RISK_LABELS, current_risks
 from hvdesk.rules.risk import (
     ASSESSED_RISKS,
     INFORMATION,
@@ -41,7 +42,6 @@ from hvdesk.rules.risk import (
     summarise,
 )
 from hvdesk.services.base import Actor, Service
-from hvdesk.services.households import RISK_LABELS, current_risks
 from hvdesk.services.settings import SettingsService
 
 ASSESSORS = (Role.OFFICE, Role.APPROVER, Role.VISITOR)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -29,6 +29,7 @@ from hvdesk.rules.validation import optional_text
 from hvdesk.services.alarms import AlarmService, Raised
 from hvdesk.services.base import Actor, Service
 from hvdesk.services.cancellation import CancellationService
+from hvdesk.services.changes import latest_event_id
 from hvdesk.services.settings import SettingsService
 
 # Events the deadlines are derived from.
@@ -272,8 +273,7 @@ class TrackerService(Service):
 
     def change_token(self) -> int:
         """Grows whenever anything is recorded on any seat (every change writes an Event)."""
-        with self.db.read() as session:
-            return int(session.scalar(select(func.max(Event.id))) or 0)
+        return latest_event_id(self.db)
 
     # --- one-click actions ---------------------------------------------------------------
     def _act(

@@ -146,9 +146,9 @@ def test_every_committed_write_notifies_other_seats_and_a_rollback_does_not(pg_u
     of a change exactly when it commits; the watcher wakes on it."""
     import threading
 
-    from hvdesk.changes import ChangeWatcher, changes_since, latest_event_id
     from hvdesk.demo import load_demo
     from hvdesk.services.base import Actor
+    from hvdesk.services.changes import ChangeWatcher, changes_since, latest_event_id
     from hvdesk.services.tracker import TrackerService
 
     seat_a, seat_b = Database(pg_url), Database(pg_url)

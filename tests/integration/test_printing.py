@@ -32,10 +32,10 @@ from hvdesk.models import (
 from hvdesk.printing import FORMS, visit_form_problem
 from hvdesk.printing.lone_working import DECLARATION
 from hvdesk.printing.visit_record import expected_checkins
+from hvdesk.rules.known_risks import current_risks, risk_summary
 from hvdesk.rules.risk import ST_HUGHS_HAZARDS
 from hvdesk.rules.validation import display_phone
 from hvdesk.services.base import Actor
-from hvdesk.services.households import current_risks, risk_summary
 from hvdesk.services.printing import PrintService
 from hvdesk.services.settings import SettingsService
 

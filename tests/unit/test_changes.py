@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from hvdesk.changes import ChangeWatcher, changes_since, latest_event_id
 from hvdesk.db import Database
 from hvdesk.services.base import Actor
+from hvdesk.services.changes import ChangeWatcher, changes_since, latest_event_id
 from hvdesk.services.tracker import TrackerService
 
 

@@ -37,10 +37,10 @@ from hvdesk.events import label as event_label
 from hvdesk.models import AlarmResolution
 from hvdesk.rules import escalation as esc
 from hvdesk.rules.deadlines import Level, overdue_text
+from hvdesk.rules.known_risks import risk_summary
 from hvdesk.rules.validation import display_phone as _display_phone
 from hvdesk.services.alarms import RESOLUTION_LABELS, AlarmDetail
 from hvdesk.services.base import Actor
-from hvdesk.services.households import risk_summary
 from ui.forms import error_banner
 from ui.tracker import levels
 

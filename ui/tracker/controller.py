@@ -20,13 +20,13 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 from sqlalchemy.exc import SQLAlchemyError
 
-from hvdesk.changes import Change
 from hvdesk.clock import fmt_time
 from hvdesk.errors import HvdeskError
 from hvdesk.rules.deadlines import Level, clock_text
 from hvdesk.scheduler import DEFAULT_PROBE_S, DEFAULT_SWEEP_S, DeadlineScheduler, Wake
 from hvdesk.services.alarms import HANDLERS, AlarmDetail, AlarmService, Raised
 from hvdesk.services.base import Actor
+from hvdesk.services.changes import Change
 from hvdesk.services.tracker import Board, StartupReport, TrackerService
 from ui import dialogs
 from ui.tracker.actions import TrackerActions
