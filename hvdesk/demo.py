@@ -227,8 +227,13 @@ def load_demo(
     with db.transaction() as s:
 
         def ev(
-            kind: str, at: datetime, who: str, visit: Visit | None = None, note: str = "", **data
-        ):  # type: ignore[no-untyped-def]
+            kind: str,
+            at: datetime,
+            who: str,
+            visit: Visit | None = None,
+            note: str = "",
+            **data: object,
+        ) -> None:
             s.add(
                 Event(
                     at=at,

@@ -103,7 +103,7 @@ class DeadlineScheduler:
     # --- life cycle ----------------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self.backend.state != STATE_STOPPED
+        return bool(self.backend.state != STATE_STOPPED)
 
     def start(self) -> None:
         self._baseline = (self.clock.now(), self.clock.monotonic())

@@ -52,7 +52,7 @@ def hazard_row(hz: Mapping[str, Any]) -> list[str]:
     sev, lik = _as_int(hz.get("severity")), _as_int(hz.get("likelihood"))
     level = str(hz.get("level") or "")
     if not level and sev in SEVERITY and lik in LIKELIHOOD:
-        level = rate(sev, lik).value  # type: ignore[arg-type]
+        level = rate(sev, lik).value
     severity = str(hz.get("severity_text") or SEVERITY.get(sev or 0, ""))
     likelihood = str(hz.get("likelihood_text") or LIKELIHOOD.get(lik or 0, ""))
     controls = "\n".join(_SENTENCE.split(str(hz.get("controls") or "").strip()))

@@ -8,6 +8,7 @@ row on every page and may split a very tall row, so nothing is ever cut off.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -26,19 +27,19 @@ LINE = colors.HexColor("#888888")
 MUTED = colors.HexColor("#666666")
 WARN = colors.HexColor("#A00000")
 
-Cell = str | Flowable
+Cell = str | Any  # text, or a ReportLab Flowable as it is
 
 
 def content_width(wide: bool = False) -> float:
     """Width of the text frame on A4 portrait, or landscape when wide."""
     page = landscape(A4) if wide else A4
-    return page[0] - 2 * MARGIN
+    return float(page[0] - 2 * MARGIN)
 
 
 def _style(name: str, **kw: object) -> ParagraphStyle:
     base: dict[str, object] = {"fontName": FONT, "fontSize": 10, "leading": 13, "textColor": INK}
     base.update(kw)
-    return ParagraphStyle(name, **base)  # type: ignore[arg-type]
+    return ParagraphStyle(name, **base)
 
 
 TITLE = _style("title", fontName=FONT_BOLD, fontSize=16, leading=20, spaceAfter=2 * mm)

@@ -295,7 +295,10 @@ def track(
 ) -> TrackState:
     """The deadlines of one visit that is out. Pure: the same inputs give the same answer."""
     ph = phase(visit)
-    mins = lambda n: timedelta(minutes=n)  # noqa: E731
+
+    def mins(n: float) -> timedelta:
+        return timedelta(minutes=n)
+
     warn, grace = mins(policy.amber_warning_min), mins(policy.checkin_grace_min)
     departed = visit.departed_at or visit.planned_departure
     # Left earlier than booked: the arrival call moves earlier with them, so the call at the door

@@ -358,7 +358,7 @@ class AlarmService(Service):
             .execution_options(synchronize_session=False)
         )
         session.refresh(alarm)
-        return bool(result.rowcount == 1)
+        return bool(getattr(result, "rowcount", 0) == 1)  # a CursorResult for an UPDATE
 
     def _take(
         self,

@@ -10,6 +10,7 @@ approve a visit even by editing it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, selectinload
@@ -110,7 +111,7 @@ class ReviewItem:
         return f"{icon} {self.summary.level.value.capitalize()}{blocked}"
 
 
-def _options():  # type: ignore[no-untyped-def]
+def _options() -> tuple[Any, ...]:
     return (
         selectinload(Visit.household).selectinload(Household.risks),
         selectinload(Visit.household).selectinload(Household.pupils),

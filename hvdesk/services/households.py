@@ -84,7 +84,7 @@ def _load(session, household_id: int) -> Household:  # type: ignore[no-untyped-d
         .where(Household.id == household_id)
         .options(selectinload(Household.pupils), selectinload(Household.risks))
     )
-    household = session.scalars(stmt).first()
+    household: Household | None = session.scalars(stmt).first()
     if household is None:
         raise NotFound(f"No household with id {household_id}")
     return household

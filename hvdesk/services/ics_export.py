@@ -116,7 +116,7 @@ def build_calendar(
         event.add("categories", ["Home visit"])
         event.add("class", "PRIVATE")
         cal.add_component(event)
-    return cal.to_ical()
+    return bytes(cal.to_ical())
 
 
 def default_file_name(who: str, first: date, last: date) -> str:

@@ -124,7 +124,7 @@ def describe(row: RiskAssessment) -> str:
 
 def _write(row: RiskAssessment, form: AssessmentForm) -> None:
     row.information = {**{k: bool(form.information.get(k)) for k in INFORMATION}}
-    row.information["notes"] = form.information_notes.strip()  # type: ignore[assignment]
+    row.information["notes"] = form.information_notes.strip()
     known = {
         k: {"present": a.present, "note": a.note.strip(), "new": a.new}
         for k, a in form.known_risks.items()
@@ -460,13 +460,14 @@ class RiskAssessmentService(Service):
             )
             session.add(row)
             return row
-        row = session.scalars(
+        found = session.scalars(
             select(RiskAssessment)
             .where(RiskAssessment.id == form.assessment_id)
             .options(selectinload(RiskAssessment.hazards))
         ).first()
-        if row is None:
+        if found is None:
             raise NotFound(f"No risk assessment with id {form.assessment_id}")
+        row = found
         if row.status != DRAFT:
             raise StateError(
                 "This risk assessment is already complete and is kept as a record; open the "

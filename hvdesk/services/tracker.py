@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -49,7 +49,7 @@ TRACKED_KINDS = (
 MAX_LATE = timedelta(hours=12)
 
 
-def _tracked_clause():  # type: ignore[no-untyped-def]
+def _tracked_clause() -> ColumnElement[bool]:
     return or_(
         Visit.status.in_(dl.ACTIVE),
         and_(
@@ -60,7 +60,7 @@ def _tracked_clause():  # type: ignore[no-untyped-def]
     )
 
 
-def _options():  # type: ignore[no-untyped-def]
+def _options() -> tuple[Any, ...]:
     """What the board shows (risks and vehicles are loaded for alarm windows only)."""
     return (
         joinedload(Visit.household),

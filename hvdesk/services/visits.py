@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import aliased, joinedload
@@ -42,7 +43,7 @@ class CalendarItem:
         return tuple(i for i in (self.lead_staff_id, self.companion_staff_id) if i is not None)
 
 
-def _visit_options():  # type: ignore[no-untyped-def]
+def _visit_options() -> tuple[Any, ...]:
     return (
         joinedload(Visit.household).selectinload(Household.risks),
         joinedload(Visit.pupil),
@@ -171,5 +172,6 @@ class VisitQueries(Service):
             stmt = stmt.where(Visit.purpose.in_(list(purposes)))
         with self.db.read() as session:
             return [
-                CalendarItem(*row[:15], row[15] or "", row[16]) for row in session.execute(stmt)
+                CalendarItem(*row[:15], row[15] or "", row[16])  # type: ignore[arg-type, call-arg]
+                for row in session.execute(stmt)
             ]
