@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 
 class HvdeskError(Exception):
     """Base for errors that are the user's to fix (never a crash)."""
@@ -53,7 +56,7 @@ class Collector:
     def add(self, field: str, message: str) -> None:
         self.errors.append(FieldError(field, message))
 
-    def check(self, field: str, fn, value):  # type: ignore[no-untyped-def]
+    def check(self, field: str, fn: Callable[[Any, str], Any], value: Any) -> Any:
         """Run a validator; keep its cleaned value, or record its FieldError and return None."""
         try:
             return fn(value, field)

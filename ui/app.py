@@ -21,14 +21,15 @@ from ui.services import AppServices
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
-    app = QApplication.instance() or QApplication(argv or sys.argv)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv or sys.argv)
     app.setApplicationName("hvdesk")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("hvdesk")
     icon = resource_path("icons", "hvdesk.png")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
-    return app  # type: ignore[return-value]
+    return app
 
 
 def build_window(services: AppServices, actor: Actor) -> MainWindow:

@@ -102,7 +102,7 @@ class CancelDialog(QDialog):
             self.reasons.addButton(button)
             self.buttons_by_reason[reason] = button
             reasons.addWidget(button)
-            button.toggled.connect(lambda on, r=reason: on and self._reason_changed(r))
+            button.toggled.connect(lambda on, r=reason: self._reason_changed(r) if on else None)
         self.note = QPlainTextEdit()
         self.note.setAccessibleName("Note")
         self.note.setFixedHeight(90)

@@ -18,7 +18,7 @@ def install_all(window: MainWindow) -> None:
         install(window)
 
 
-def _installers():  # type: ignore[no-untyped-def]
+def _installers():
     installers = []
     # Each feature appends its own install function below (imports kept local: start-up stays fast).
     from ui import outcome_dialog

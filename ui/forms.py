@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 
 from PySide6.QtCore import QDate
@@ -35,7 +35,7 @@ def error_banner() -> QLabel:
     return label
 
 
-def show_errors(banner: QLabel, fields: dict[str, QWidget], err: HvdeskError) -> None:
+def show_errors(banner: QLabel, fields: Mapping[str, QWidget], err: HvdeskError) -> None:
     clear_errors(banner, fields)
     if isinstance(err, ValidationError):
         lines = [f"• {e.field}: {e.message}" for e in err.errors]
@@ -55,7 +55,7 @@ def show_errors(banner: QLabel, fields: dict[str, QWidget], err: HvdeskError) ->
     banner.show()
 
 
-def clear_errors(banner: QLabel, fields: dict[str, QWidget]) -> None:
+def clear_errors(banner: QLabel, fields: Mapping[str, QWidget]) -> None:
     banner.hide()
     banner.clear()
     for widget in fields.values():

@@ -23,7 +23,7 @@ from ui.services import AppServices
 
 
 class LoginDialog(QDialog):
-    def __init__(self, services: AppServices, parent=None, hint: str = "") -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, services: AppServices, parent=None, hint: str = "") -> None:
         super().__init__(parent)
         self.services = services
         self.actor: Actor | None = None
@@ -67,7 +67,7 @@ class LoginDialog(QDialog):
 class FirstRunDialog(QDialog):
     """An empty database: load the demo school, or set up this school with its first account."""
 
-    def __init__(self, services: AppServices, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, services: AppServices, parent=None) -> None:
         super().__init__(parent)
         self.services = services
         self.actor: Actor | None = None

@@ -246,7 +246,7 @@ class MainWindow(QMainWindow):
             self.db_label.setToolTip(self.live.error)
             self.db_label.setStyleSheet("color: #b00020; font-weight: bold;")
 
-    def _backup_done(self, path) -> None:  # type: ignore[no-untyped-def]
+    def _backup_done(self, path) -> None:
         if path is not None:
             self._backed_up_at = self.services.clock.now()
         self.refresh_status()
@@ -274,7 +274,7 @@ class MainWindow(QMainWindow):
             f"Database: {self.services.db.describe()}",
         )
 
-    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def closeEvent(self, event) -> None:
         super().closeEvent(event)
         if event.isAccepted():
             self.live.stop()

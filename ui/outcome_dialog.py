@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 
 class OutcomeDialog(QDialog):
-    def __init__(self, service: OutcomeService, actor: Actor, visit: Visit, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, service: OutcomeService, actor: Actor, visit: Visit, parent=None) -> None:
         super().__init__(parent)
         self.service, self.actor, self.visit = service, actor, visit
         self.setWindowTitle(f"Outcome: {visit.household.name}")

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -186,6 +187,15 @@ def visit_form_applies(form: str, visit: Visit) -> bool:
     return visit_form_problem(form, visit) is None
 
 
+def _visit_printer(
+    service: PrintService, actor: Actor, form: str
+) -> Callable[[Visit, QWidget], object]:
+    def run(visit: Visit, parent: QWidget) -> object:
+        return print_form(parent, service, actor, form, visit_id=visit.id)
+
+    return run
+
+
 def _action(parent: QWidget, label: str, run: Callable[[], object]) -> QAction:
     action = QAction(label, parent)
     action.triggered.connect(lambda _checked=False: run())
@@ -200,7 +210,7 @@ def form_actions_for_visit(
         _action(
             parent,
             label,
-            lambda f=form: print_form(parent, print_service, actor, f, visit_id=visit.id),
+            partial(print_form, parent, print_service, actor, form, visit_id=visit.id),
         )
         for form, label in VISIT_FORMS
         if visit_form_applies(form, visit)
@@ -267,16 +277,14 @@ def install(window: MainWindow) -> None:
         window.visit_actions.register(
             VisitAction(
                 label,
-                lambda v, parent, f=form: print_form(
-                    parent, service, window.actor, f, visit_id=v.id
-                ),
-                lambda v, f=form: visit_form_applies(f, v),
+                _visit_printer(service, window.actor, form),
+                partial(visit_form_applies, form),
                 group="print",
             )
         )
     window.add_toolbar_action(day_sheet_action(window, service, window.actor))
 
-    def staff_forms(staff, button: QWidget) -> None:  # type: ignore[no-untyped-def]
+    def staff_forms(staff, button: QWidget) -> None:
         menu = QMenu(button)
         for action in form_actions_for_staff(window, service, window.actor, staff.id):
             menu.addAction(action)

@@ -17,7 +17,7 @@ from hvdesk.models import Visit
 @dataclass(frozen=True)
 class VisitAction:
     label: str
-    run: Callable[[Visit, QWidget], None]  # (visit, parent widget)
+    run: Callable[[Visit, QWidget], object]  # (visit, parent widget); any result is ignored
     applies: Callable[[Visit], bool] = lambda _v: True
     group: str = "visit"  # menu section: booking, approval, tracking, print
 

@@ -12,7 +12,7 @@ from hvdesk.services.auth import AuthService
 from hvdesk.services.base import SYSTEM
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("migrate", help="create or upgrade the database schema, then exit")
     add_db_option(p)
     p.set_defaults(run=run_migrate)

@@ -10,7 +10,7 @@ from hvdesk.errors import HvdeskError
 from hvdesk.policy import PRESETS
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("demo", help="load the demo school into an empty database")
     add_db_option(p)
     p.add_argument("--preset", default="harborne", choices=sorted(PRESETS), help="policy preset")

@@ -29,7 +29,7 @@ ENV_PASSWORD = "HVDESK_PASSWORD"
 EXAMPLE = {"visit": "--visit 12", "staff": "--staff 3", "day": "--date 2026-11-24"}
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     forms = "\n".join(
         f"  {name:<20} {spec.title} ({OPTION[spec.selector]})" for name, spec in FORMS.items()
     )

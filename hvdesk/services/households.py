@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from hvdesk.errors import Collector, FieldError, NotFound, ValidationError
 from hvdesk.models import Household, KnownRisk, Pupil, RiskKind, Role
@@ -78,7 +78,7 @@ def clean_household(data: HouseholdInput) -> tuple[dict[str, object], list[Pupil
     return cleaned, pupils
 
 
-def _load(session, household_id: int) -> Household:  # type: ignore[no-untyped-def]
+def _load(session: Session, household_id: int) -> Household:
     stmt = (
         select(Household)
         .where(Household.id == household_id)

@@ -10,6 +10,7 @@ approved visit whose assessment changes goes back to the approver.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -326,7 +327,9 @@ class RiskAssessmentService(Service):
         return form
 
     @staticmethod
-    def _apply_household_risks(form: AssessmentForm, household: Household, since) -> None:  # type: ignore[no-untyped-def]
+    def _apply_household_risks(
+        form: AssessmentForm, household: Household, since: datetime | None
+    ) -> None:
         """Tick every current known risk of the household (a risk on record is never dropped,
         even if an earlier assessment left it out); those recorded after `since` are marked new."""
         extra: list[str] = []

@@ -202,7 +202,7 @@ class TimeGridView(_Base):
         super().set_view(view, now)
         self.changed.emit()
 
-    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.changed.emit()
 

@@ -35,7 +35,7 @@ def _sortable(value: Any) -> Any:
 
 
 class RowTableModel(QAbstractTableModel, Generic[T]):
-    def __init__(self, columns: Sequence[Column[T]], parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, columns: Sequence[Column[T]], parent=None) -> None:
         super().__init__(parent)
         self.columns = list(columns)
         self._rows: list[T] = []

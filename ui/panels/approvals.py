@@ -365,7 +365,7 @@ class ApprovalPanel(QWidget):
             "✗ Rejected",
         )
 
-    def _decide(self, item: ReviewItem, action, done: str) -> None:  # type: ignore[no-untyped-def]
+    def _decide(self, item: ReviewItem, action, done: str) -> None:
         clear_errors(self.banner, self.fields)
         try:
             action()
@@ -431,7 +431,7 @@ class ApprovalFeature:
         wizard.open()
         return wizard
 
-    def _assessed(self, result, visit: Visit, parent: QWidget) -> None:  # type: ignore[no-untyped-def]
+    def _assessed(self, result, visit: Visit, parent: QWidget) -> None:
         summary = result.summary
         self.window.data_changed.emit()
         if summary.blocked:

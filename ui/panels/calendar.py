@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -51,6 +52,9 @@ SHORTCUTS = {Mode.DAY: "Ctrl+1", Mode.WEEK: "Ctrl+2", Mode.MONTH: "Ctrl+3", Mode
 
 
 class CalendarPanel(QWidget):
+    message: QLabel  # built in _build, wired in __init__
+    staff_filter: QComboBox
+
     def __init__(
         self, services: AppServices, controller: BookingController, parent: QWidget | None = None
     ) -> None:
@@ -76,13 +80,13 @@ class CalendarPanel(QWidget):
         self.prev_button = QPushButton("◀ Previous")
         self.today_button = QPushButton("Today")
         self.next_button = QPushButton("Next ▶")
-        for button, name, key in (
+        for nav_button, name, key in (
             (self.prev_button, "Previous", "Left"),
             (self.today_button, "Today", "T"),
             (self.next_button, "Next", "Right"),
         ):
-            button.setAccessibleName(name)
-            button.setToolTip(f"{name} ({key})")
+            nav_button.setAccessibleName(name)
+            nav_button.setToolTip(f"{name} ({key})")
         self.prev_button.clicked.connect(lambda: self.go(-1))
         self.next_button.clicked.connect(lambda: self.go(1))
         self.today_button.clicked.connect(self.go_today)
@@ -195,9 +199,14 @@ class CalendarPanel(QWidget):
         self.cancel_button = QPushButton("Cancel visit…")
         self.submit_button = QPushButton("Send for approval")
         self.more_button = QPushButton("More actions…")
-        for button in (self.edit_button, self.cancel_button, self.submit_button, self.more_button):
-            button.setAccessibleName(button.text().rstrip("…"))
-            button.setEnabled(False)
+        for action_button in (
+            self.edit_button,
+            self.cancel_button,
+            self.submit_button,
+            self.more_button,
+        ):
+            action_button.setAccessibleName(action_button.text().rstrip("…"))
+            action_button.setEnabled(False)
         self.edit_button.clicked.connect(lambda: self._activated(self.selected_id()))
         self.cancel_button.clicked.connect(
             lambda: self.controller.cancel_visit(self, self.selected_id())
@@ -217,8 +226,13 @@ class CalendarPanel(QWidget):
         self.message.setStyleSheet("color: #0b3d91;")
         bottom = QHBoxLayout()
         bottom.addWidget(self.details, 1)
-        for button in (self.edit_button, self.cancel_button, self.submit_button, self.more_button):
-            bottom.addWidget(button)
+        for action_button in (
+            self.edit_button,
+            self.cancel_button,
+            self.submit_button,
+            self.more_button,
+        ):
+            bottom.addWidget(action_button)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -239,7 +253,7 @@ class CalendarPanel(QWidget):
             self.shortcuts.append(shortcut)
 
         for mode, key in SHORTCUTS.items():
-            add(key, lambda m=mode: self.set_mode(m))
+            add(key, partial(self.set_mode, mode))
         add(QKeySequence(Qt.Key.Key_Left), lambda: self.go(-1))
         add(QKeySequence(Qt.Key.Key_Right), lambda: self.go(1))
         add(QKeySequence(Qt.Key.Key_PageUp), lambda: self.go(-1))
@@ -382,11 +396,11 @@ class CalendarPanel(QWidget):
         menu.popup(where)
 
     # --- timer only while on screen -----------------------------------------------------------
-    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def showEvent(self, event) -> None:
         self.timer.start()
         super().showEvent(event)
 
-    def hideEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def hideEvent(self, event) -> None:
         self.timer.stop()
         super().hideEvent(event)
 

@@ -70,7 +70,7 @@ class HouseholdDialog(QDialog):
         actor: Actor,
         household: Household | None = None,
         parent=None,
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         super().__init__(parent)
         self.service, self.actor, self.household = service, actor, household
         self.saved: Household | None = None
@@ -182,7 +182,7 @@ class HouseholdDialog(QDialog):
 class RiskDialog(QDialog):
     """Record a newly known risk; the household's assessment is then flagged for review."""
 
-    def __init__(self, service: HouseholdService, actor: Actor, household: Household, parent=None):  # type: ignore[no-untyped-def]
+    def __init__(self, service: HouseholdService, actor: Actor, household: Household, parent=None):
         super().__init__(parent)
         self.service, self.actor, self.household = service, actor, household
         self.setWindowTitle(f"Known risk at {household.name}")
@@ -217,7 +217,7 @@ class RiskDialog(QDialog):
 class HouseholdsPanel(QWidget):
     changed = Signal()
 
-    def __init__(self, service: HouseholdService, actor: Actor, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, service: HouseholdService, actor: Actor, parent=None) -> None:
         super().__init__(parent)
         self.service, self.actor = service, actor
         self.model: RowTableModel[Household] = RowTableModel(COLUMNS, self)

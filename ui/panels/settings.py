@@ -41,7 +41,7 @@ from ui.forms import clear_errors, error_banner, show_errors
 class SettingsPanel(QWidget):
     policy_changed = Signal()
 
-    def __init__(self, service: SettingsService, actor: Actor, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, service: SettingsService, actor: Actor, parent=None) -> None:
         super().__init__(parent)
         self.service, self.actor = service, actor
         self.banner = error_banner()
@@ -176,8 +176,8 @@ class SettingsPanel(QWidget):
             spin.setEnabled(value is not None)
             spin.setValue(int(value or 0))
         for name, edit in self.times.items():
-            value: time = getattr(policy, name)
-            edit.setTime(QTime(value.hour, value.minute))
+            at: time = getattr(policy, name)
+            edit.setTime(QTime(at.hour, at.minute))
         for name, check in self.bools.items():
             check.setChecked(bool(getattr(policy, name)))
 

@@ -78,7 +78,7 @@ class StaffDialog(QDialog):
 
     def __init__(
         self, service: StaffService, actor: Actor, staff: Staff | None = None, parent=None
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         super().__init__(parent)
         self.service, self.actor, self.staff = service, actor, staff
         self.saved: Staff | None = None
@@ -176,7 +176,7 @@ class StaffDialog(QDialog):
 class StaffPanel(QWidget):
     changed = Signal()
 
-    def __init__(self, service: StaffService, actor: Actor, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, service: StaffService, actor: Actor, parent=None) -> None:
         super().__init__(parent)
         self.service, self.actor = service, actor
         self.settings = SettingsService(service.db, service.clock)
@@ -222,11 +222,16 @@ class StaffPanel(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return rows[0].data(ObjectRole) if rows else None
 
+    def _run_on_selected(self, run: Callable[[Staff, QWidget], None], button: QWidget) -> None:
+        staff = self.selected()
+        if staff is not None:
+            run(staff, button)
+
     def add_staff_button(self, label: str, run: Callable[[Staff, QWidget], None]) -> QPushButton:
         """Features add buttons that act on the selected staff member (e.g. print, lone working)."""
         button = QPushButton(label)
         button.setAccessibleName(label)
-        button.clicked.connect(lambda: (s := self.selected()) and run(s, button))
+        button.clicked.connect(lambda: self._run_on_selected(run, button))
         self.bar.addWidget(button)
         self._feature_buttons.append(button)
         self._update_buttons()

@@ -65,7 +65,7 @@ def _section(title: QLabel, *widgets: QWidget) -> QWidget:
 
 
 class TodayPanel(QWidget):
-    def __init__(self, queries: VisitQueries, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, queries: VisitQueries, parent=None) -> None:
         super().__init__(parent)
         self.queries = queries
         self.controller: TrackerController | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -9,6 +11,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QListWidget,
+    QMenu,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -27,7 +30,7 @@ from ui.visit_columns import visit_columns
 class VisitsPanel(QWidget):
     visit_selected = Signal(int)
 
-    def __init__(self, queries: VisitQueries, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, queries: VisitQueries, parent=None) -> None:
         super().__init__(parent)
         self.queries = queries
         self.model: RowTableModel[Visit] = RowTableModel(visit_columns(), self)
@@ -37,7 +40,8 @@ class VisitsPanel(QWidget):
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # newest first, by real time
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
-        self.context_menu_for = None  # set by the window: Visit -> QMenu of feature actions
+        # set by the window: Visit -> QMenu of feature actions
+        self.context_menu_for: Callable[[Visit], QMenu] | None = None
         self.search = filter_box(self.proxy, "Filter visits…", "Filter visits")
         self.status = QComboBox()
         self.status.setAccessibleName("Status filter")
@@ -80,13 +84,13 @@ class VisitsPanel(QWidget):
         self.table.resizeColumnsToContents()
         self._show_timeline()
 
-    def _context_menu(self, pos) -> None:  # type: ignore[no-untyped-def]
+    def _context_menu(self, pos) -> None:
         self._show_menu(self.table.viewport().mapToGlobal(pos))
 
     def _actions_menu(self) -> None:
         self._show_menu(self.actions_button.mapToGlobal(self.actions_button.rect().bottomLeft()))
 
-    def _show_menu(self, where) -> None:  # type: ignore[no-untyped-def]
+    def _show_menu(self, where) -> None:
         visit = self.selected()
         if visit is None or self.context_menu_for is None:
             return

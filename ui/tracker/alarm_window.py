@@ -376,7 +376,8 @@ class AlarmWindow(QWidget):
         outer.addWidget(self.notice)
         outer.addWidget(scroll, 1)
 
-        QShortcut(QKeySequence("Alt+H"), self, activated=self.take_button.click)
+        take = QShortcut(QKeySequence("Alt+H"), self)
+        take.activated.connect(self.take_button.click)
         self.update_detail(detail, now)
 
     # --- updates from the controller -----------------------------------------------------

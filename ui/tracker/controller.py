@@ -288,10 +288,10 @@ class TrackerController(QObject):
         open_ids = {d.alarm.id for d in details}
         in_scope = [i for i, w in self.windows.items() if scope is None or w.visit_id in scope]
         for alarm_id in [i for i in in_scope if i not in open_ids]:
-            window = self.windows.pop(alarm_id)
-            window.allow_close()
-            window.close()
-            window.deleteLater()
+            closing = self.windows.pop(alarm_id)
+            closing.allow_close()
+            closing.close()
+            closing.deleteLater()
         for detail in details:
             window = self.windows.get(detail.alarm.id)
             if window is None:
@@ -312,9 +312,9 @@ class TrackerController(QObject):
                     window.show_notice(f"Changed: {detail.alarm.reason}")
                     self._alert(window, f"{window.windowTitle()}\n{detail.alarm.reason}")
         for item in raised:
-            window = self.windows.get(item.primary_id)
-            if item.merged and window is not None:
-                window.show_notice(f"Also overdue now: {item.reason}")
+            primary = self.windows.get(item.primary_id)
+            if item.merged and primary is not None:
+                primary.show_notice(f"Also overdue now: {item.reason}")
 
     def _open_window(self, detail: AlarmDetail, now: datetime) -> AlarmWindow:
         window = AlarmWindow(detail, self.actor, now, can_print=self.can_print)
@@ -357,7 +357,7 @@ class TrackerController(QObject):
             window.activateWindow()
 
     # --- presses on an alarm window ------------------------------------------------------
-    def _handle(self, alarm_id: int, fn) -> bool:  # type: ignore[no-untyped-def]
+    def _handle(self, alarm_id: int, fn) -> bool:
         try:
             fn()
         except HvdeskError as err:

@@ -282,11 +282,7 @@ def _visit_actions(window: MainWindow, controller: TrackerController) -> None:
         ("Duress!", lambda v, p: acts.duress(v.id, p), rule(Action.DURESS)),
         (
             "Open alarm",
-            lambda v, p: [
-                controller.show_alarm(w.alarm_id)
-                for w in controller.windows.values()
-                if w.visit_id == v.id
-            ],
+            lambda v, p: controller.show_visit_alarms(v.id),
             lambda v: controller.window_for_visit(v.id) is not None,
         ),
         (

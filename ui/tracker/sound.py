@@ -30,7 +30,7 @@ class AlarmSound(QObject):
         if not self.muted:
             self._effect = self._load()
 
-    def _load(self):  # type: ignore[no-untyped-def]
+    def _load(self):
         path = resource_path("sounds", "alarm.wav")
         try:
             from PySide6.QtMultimedia import QMediaDevices, QSoundEffect

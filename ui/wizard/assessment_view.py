@@ -71,8 +71,8 @@ def assessment_html(row: RiskAssessment, heading: str = "") -> str:
         parts.append(f"<p><b>Other:</b> {e(form.other_risks)}</p>")
     parts.append("<h3>3 When not to visit</h3><ul>")
     for key, question in WHEN_NOT_TO_VISIT.items():
-        answer = form.when_not_to_visit.get(key)
-        word = _UNSET if answer is None else ("✖ YES" if answer else _NO)
+        said = form.when_not_to_visit.get(key)
+        word = _UNSET if said is None else ("✖ YES" if said else _NO)
         parts.append(f"<li><b>{word}</b> — {e(question)}</li>")
     parts.append("</ul><h3>4 Hazards</h3>")
     parts.append(
