@@ -16,6 +16,7 @@ only what it shows of that.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -72,7 +73,7 @@ class LiveFeed(QObject):
     def recorded(self) -> None:
         """This seat has just committed a change: announce it now."""
         self.reads += 1
-        self._apply(changes_since(self.services.db, self.last_event_id))
+        self._apply(replace(changes_since(self.services.db, self.last_event_id), local=True))
 
     def pull(self) -> None:
         """Another seat committed something: read what, off the GUI thread."""

@@ -47,6 +47,7 @@ class Change:
     kinds: frozenset[str] = frozenset()
     events: int = 0
     loose: bool = False  # some Event named no visit
+    local: bool = False  # recorded by this seat (its screen waits for it), not another seat
 
     @property
     def empty(self) -> bool:

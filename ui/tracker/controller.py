@@ -27,7 +27,7 @@ from hvdesk.scheduler import DEFAULT_PROBE_S, DEFAULT_SWEEP_S, DeadlineScheduler
 from hvdesk.services.alarms import HANDLERS, AlarmDetail, AlarmService, Raised
 from hvdesk.services.base import Actor
 from hvdesk.services.changes import Change
-from hvdesk.services.tracker import Board, StartupReport, TrackerService
+from hvdesk.services.tracker import Board, BoardRow, StartupReport, TrackerService
 from ui import dialogs
 from ui.tracker.actions import TrackerActions
 from ui.tracker.alarm_window import AlarmWindow
@@ -217,8 +217,39 @@ class TrackerController(QObject):
             return
         if change.settings or self.board is None or self.db_error:
             self.check("policy_changed" if change.settings else "changed")
+        elif change.visit_ids and change.local:
+            self.check_visits(change.visit_ids)  # this seat's press: answer it at once
         elif change.visit_ids:
-            self.check_visits(change.visit_ids)
+            self._load_visits(set(change.visit_ids))  # another seat's: read off the GUI thread
+
+    def _load_visits(self, ids: set[int]) -> None:
+        """Read the touched visits' rows and alarms on the background worker, then show them.
+        The window never waits for the database for another seat's change."""
+        assert self.live is not None and self.board is not None
+        policy = self.board.policy
+
+        def load() -> tuple[list[BoardRow], list[AlarmDetail]]:
+            return self.tracker.rows_for(ids, policy), self.alarm_service.details(visit_ids=ids)
+
+        self.live.worker.submit(
+            load,
+            lambda loaded: self._show_visits(ids, *loaded),
+            lambda message: self._db_failed(message.splitlines()[0]),
+        )
+
+    def _show_visits(self, ids: set[int], rows: list[BoardRow], details: list[AlarmDetail]) -> None:
+        if self.stopped or self.board is None:
+            return
+        now = self.clock.now()
+        if any(row.state.lapsed(now) for row in rows):
+            self.check_visits(ids, "lapsed")  # something to raise: the write path, as ever
+            return
+        self.checks += 1
+        self.db_error = ""
+        self.board.replace(ids, rows, now)
+        self._sync_windows(details, [], now, scope=ids)
+        self._publish(self.board, now)
+        self.tick()
 
     def check_visits(self, visit_ids: Iterable[int], reason: str = "changed") -> list[Raised]:
         """Reload, raise and show just these visits; every other row keeps its derived state."""
