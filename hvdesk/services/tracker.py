@@ -90,6 +90,8 @@ class Board:
     now: datetime
     policy: PolicySettings
     rows: list[BoardRow]
+    # The visits the last change re-derived (None: all of them), so a screen repaints just those.
+    touched: frozenset[int] | None = None
 
     def sort(self, now: datetime) -> None:
         self.rows.sort(key=lambda r: r.state.urgency(now))
@@ -118,10 +120,10 @@ class Board:
 
     def replace(self, visit_ids: Iterable[int], rows: list[BoardRow], now: datetime) -> None:
         """Swap in freshly loaded rows for these visits (a visit no longer out drops off)."""
-        touched = set(visit_ids)
+        touched = frozenset(visit_ids)
         self.rows = [r for r in self.rows if r.visit.id not in touched] + rows
         self.now = now
-        self.sort(now)
+        self.touched = touched
 
 
 @dataclass

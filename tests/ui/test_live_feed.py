@@ -79,6 +79,10 @@ def test_another_seats_check_in_rederives_only_that_visit(window, qtbot, monkeyp
 
     monkeypatch.setattr(dl, "track", counting)
     painted = count_signal(ctrl.board_changed)
+    model = window.today.board_model
+    resets = count_signal(model.modelReset)
+    changed_rows: list[int] = []
+    model.dataChanged.connect(lambda top, _bottom, *_r: changed_rows.append(top.row()))
     other = Database(str(window.services.db.engine.url), run_migrations=False)
     try:
         TrackerService(other, clock).check_in(Actor(None, "Other seat"), visit_id)
@@ -86,6 +90,8 @@ def test_another_seats_check_in_rederives_only_that_visit(window, qtbot, monkeyp
         other.dispose()
     qtbot.waitUntil(lambda: len(painted) == 1, timeout=5000)  # the watcher woke by itself
     assert tracked == [visit_id]  # the other visits' deadlines were not re-derived
+    assert resets == []  # one row repainted, not the whole board re-worked out
+    assert set(changed_rows) == {model.row_of(visit_id)}
     checked_in = ctrl.board.row(visit_id).events[-1]
     assert checked_in.kind == "checked_in" and checked_in.user_name == "Other seat"
 
@@ -132,3 +138,26 @@ def test_database_not_answering_is_shown_and_the_seat_catches_up(window, qtbot, 
     qtbot.waitUntil(lambda: ctrl.board.row(visit_id) is None, timeout=5000)
     assert "not answering" not in window.db_label.text()
     assert "ON" in window.monitoring_label.text()
+
+
+def test_board_model_reorders_in_place_when_a_change_moves_a_row(qtbot, qtmodeltester, services):
+    """update_rows keeps selections (persistent indexes) on their visits when urgency reorders."""
+    from PySide6.QtCore import QPersistentModelIndex
+
+    from ui.tracker.board import BoardModel
+
+    now = services.clock.now()
+    board = TrackerService(services.db, services.clock).board(now)
+    model = BoardModel()
+    model.set_board(board, now)
+    qtmodeltester.check(model)
+    first, last = board.rows[0].visit.id, board.rows[-1].visit.id
+    held = model.index(model.row_of(first), 0)
+    persistent = QPersistentModelIndex(held)
+    board.rows.reverse()  # as if the change made the least urgent the most urgent
+    assert model.update_rows(board, frozenset({last}), now)
+    assert model.row_of(last) == 0
+    assert persistent.row() == model.row_of(first)  # the selection followed its visit
+    qtmodeltester.check(model)
+    board.rows.pop()  # a visit came back: the set changed, so the caller must reset
+    assert not model.update_rows(board, frozenset(), now)

@@ -271,6 +271,10 @@ class TodayPanel(QWidget):
         selected = self.selected_row()
         now = self.queries.clock.now()
         self._now = now
+        touched = board.touched
+        if touched is not None and self.board_model.update_rows(board, touched, now):
+            self._show_changed_rows(board, now)  # one change: just its rows
+            return
         self.board_model.set_board(board, now)
         self._show_readonly_alarms(board)
         for column in (
@@ -288,6 +292,13 @@ class TodayPanel(QWidget):
         if selected is not None:
             self.select_visit(selected.visit.id)
         self._tick(now)
+        self._update_buttons()
+
+    def _show_changed_rows(self, board: Board, now: datetime) -> None:
+        """After one change: the counters and notes that depend on every row, nothing re-measured."""
+        self._show_readonly_alarms(board)
+        self._next_alarm_at = board.next_alarm_at(now)
+        self._overdue = sum(level >= dl.Level.RED for level in self.board_model.levels())
         self._update_buttons()
 
     def _tick(self, now: datetime) -> None:

@@ -105,6 +105,33 @@ class BoardModel(QAbstractTableModel):
         self._rows = [self._work_out(row, now) for row in board.rows]
         self.endResetModel()
 
+    def update_rows(self, board: Board, touched: frozenset[int], now: datetime) -> bool:
+        """Work out again only the rows of `touched` visits (one change from any seat); the
+        others keep their texts. False when the set of visits changed: call set_board."""
+        cached = {c.row.visit.id: c for c in self._rows}
+        if set(cached) != {r.visit.id for r in board.rows}:
+            return False
+        self._now = now
+        old_order = [c.row.visit.id for c in self._rows]
+        new_rows = [
+            self._work_out(r, now) if r.visit.id in touched else cached[r.visit.id]
+            for r in board.rows
+        ]
+        if [c.row.visit.id for c in new_rows] != old_order:  # urgency moved a row: re-order
+            self.layoutAboutToBeChanged.emit()
+            moved = {c.row.visit.id: i for i, c in enumerate(new_rows)}
+            for index in self.persistentIndexList():
+                vid = old_order[index.row()]
+                self.changePersistentIndex(index, self.index(moved[vid], index.column()))
+            self._rows = new_rows
+            self.layoutChanged.emit()
+        self._rows = new_rows
+        last = self.columnCount() - 1
+        for i, c in enumerate(new_rows):
+            if c.row.visit.id in touched:
+                self.dataChanged.emit(self.index(i, 0), self.index(i, last))
+        return True
+
     def _work_out(self, row: BoardRow, now: datetime) -> _Cached:
         visit = row.visit
         level = row.state.level(now)

@@ -184,6 +184,7 @@ class TrackerController(QObject):
         if self.board is None:
             return
         now = self.clock.now()
+        self.board.touched = None  # every row's level may move
         self._publish(self.board, now)
         self.tick()
 

@@ -1,0 +1,282 @@
+"""Two seats in step: the change feed on PostgreSQL with 200 visits out.
+
+    .venv/bin/python bench/bench_live.py [--quick] [--out 200] [--rounds 15] [--idle 60]
+
+A throwaway PostgreSQL cluster is started on a private socket (initdb/pg_ctl, as the tests do;
+without PostgreSQL installed it says so and uses SQLite). Seat B is the whole app (main window,
+Today, tracker, offscreen); seat A is a second connection recording check-ins. Measures:
+- seat to seat: a check-in recorded on A until B's board shows it (target: median < 1 s);
+- what one change from A costs B's GUI thread (target < 20 ms; only that visit is re-derived);
+- SQL statements and board repaints for one 'Check in OK' click on B;
+- queries per minute of B while idle (the change wake-up itself is no query);
+- B's longest GUI stall while A records check-ins and every statement takes 200 ms more
+  (target < 50 ms).
+`--quick` runs each for a few seconds (for bench/run.py). Figures are printed, not asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HVDESK_NO_SOUND", "1")
+
+from bench_tracker import add_visits_out, run_loop
+from PySide6.QtCore import QElapsedTimer, QTimer
+from sqlalchemy import event, select, text
+
+from hvdesk.clock import SystemClock
+from hvdesk.db import Database, make_engine
+from hvdesk.demo import load_demo
+from hvdesk.models import Role, UserAccount
+from hvdesk.services.base import Actor
+from hvdesk.services.tracker import TrackerService
+
+
+def _pg_bin(name: str) -> str | None:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or [shutil.which(name) or ""]
+    return found[-1] or None
+
+
+@contextmanager
+def postgres() -> Iterator[str | None]:
+    """A private PostgreSQL cluster for the run (None when the server is not installed)."""
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not initdb or not pg_ctl:
+        yield None
+        return
+    base = Path(tempfile.mkdtemp(prefix="hvdesk-bench-pg-"))
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root
+        shutil.chown(base, "postgres")
+        prefix = ["runuser", "-u", "postgres", "--"]
+    port = 55000 + os.getpid() % 900
+    data = base / "data"
+    run = lambda *a: subprocess.run([*prefix, *a], check=True, capture_output=True)  # noqa: E731
+    run(initdb, "-D", str(data), "-A", "trust", "-U", "hvdesk")
+    opts = f"-p {port} -k {base} -c listen_addresses='' -c fsync=off"
+    run(pg_ctl, "-D", str(data), "-l", str(base / "log"), "-w", "-o", opts, "start")
+    try:
+        server = f"postgresql+psycopg://hvdesk@/postgres?host={base}&port={port}"
+        admin = make_engine(server).execution_options(isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("CREATE DATABASE bench"))
+        admin.dispose()
+        yield server.replace("/postgres?", "/bench?")
+    finally:
+        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], check=False)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@contextmanager
+def counting(db: Database) -> Iterator[list[str]]:
+    """Statements sent on `db` (the feed's own wake-up reads left out: they are no query)."""
+    seen: list[str] = []
+
+    def before(_c: Any, _cur: Any, sql: str, *_a: Any) -> None:
+        if "data_version" not in sql and "LISTEN" not in sql:
+            seen.append(sql)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+@contextmanager
+def latency(db: Database, seconds: float) -> Iterator[None]:
+    """Every statement on `db` waits `seconds` first: a database across a slow network."""
+
+    def slow(*_a: Any) -> None:
+        time.sleep(seconds)
+
+    event.listen(db.engine, "before_cursor_execute", slow)
+    try:
+        yield
+    finally:
+        event.remove(db.engine, "before_cursor_execute", slow)
+
+
+def wait_for(done: Callable[[], bool], timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not done() and time.monotonic() < deadline:
+        run_loop(5)
+    return done()
+
+
+class Stalls:
+    """The GUI thread's longest gap between 5 ms heartbeats (what a person feels as a freeze)."""
+
+    def __init__(self) -> None:
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.clock = QElapsedTimer()
+        self.longest = 0.0
+        self.timer.timeout.connect(self._beat)
+
+    def _beat(self) -> None:
+        gap = self.clock.restart()
+        self.longest = max(self.longest, float(gap))
+
+    def start(self) -> None:
+        self.longest = 0.0
+        self.clock.start()
+        self.timer.start()
+
+    def stop(self) -> float:
+        self.timer.stop()
+        return self.longest
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a few seconds per figure")
+    parser.add_argument("--out", type=int, default=200, help="visits out at once")
+    parser.add_argument("--rounds", type=int, default=15, help="check-ins timed seat to seat")
+    parser.add_argument("--idle", type=float, default=60.0, help="seconds of idle to count")
+    args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.idle, args.out = 5, 5.0, min(args.out, 200)
+    with postgres() as url:
+        return measure(args, url)
+
+
+def measure(args: argparse.Namespace, url: str | None) -> int:
+    from ui import dialogs
+    from ui.app import build_window, create_application
+    from ui.services import AppServices
+
+    app = create_application([])
+    dialogs.ask = lambda *a: True
+    dialogs.tell = lambda *a, **k: None
+    if url is None:
+        print("PostgreSQL is not installed here: measuring on SQLite (data_version) instead")
+        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='hvdesk-bench-')) / 'bench.sqlite3'}"
+    clock = SystemClock()
+    seat_a = Database(url)
+    load_demo(seat_a, clock)
+    add_visits_out(seat_a, args.out, [])
+    seat_b = Database(url, run_migrations=False)
+    with seat_b.read() as s:
+        user = s.scalar(select(UserAccount).where(UserAccount.username == "office"))
+    actor_b = Actor(user.id, user.display_name, Role.OFFICE.value)
+    actor_a = Actor(None, "Seat A", Role.OFFICE.value)
+    window = build_window(AppServices.build(seat_b, clock), actor_b)
+    window.resize(1280, 720)
+    window.show()
+    ctrl, live = window.tracker_controller, window.live
+    for alarm in ctrl.alarm_service.open_alarms():  # start from a quiet board
+        ctrl.alarm_service.acknowledge(actor_b, alarm.id)
+        ctrl.alarm_service.resolve(actor_b, alarm.id, "false_alarm", "bench")
+    window.data_changed.emit()
+    run_loop(500)
+    out_now = len(ctrl.board.rows)
+    quiet = [r.visit.id for r in ctrl.board.rows if not r.open_alarm_ids]
+    tracker_a = TrackerService(seat_a, clock)
+
+    # the GUI thread's cost of one change from another seat
+    costs: list[float] = []
+    real_on_change, real_show = ctrl.on_change, ctrl._show_visits
+
+    def timed(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*a: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return fn(*a)
+            finally:
+                costs.append((time.perf_counter() - t) * 1000)
+
+        return run
+
+    live.changed.disconnect(ctrl.on_change)
+    live.changed.connect(timed(real_on_change))
+    ctrl._show_visits = timed(real_show)  # type: ignore[method-assign]
+
+    # seat to seat
+    delays: list[float] = []
+    for i in range(args.rounds):
+        visit_id = quiet[i % len(quiet)]
+        before = ctrl.board.row(visit_id)
+        count = len(before.events) if before else 0
+        t = time.perf_counter()
+        tracker_a.check_in(actor_a, visit_id)
+        seen = wait_for(lambda v=visit_id, n=count: _events(ctrl, v) > n, 5.0)
+        if seen:
+            delays.append((time.perf_counter() - t) * 1000)
+        run_loop(50)
+
+    # one click on B
+    target = quiet[-1]
+    window.show_panel("Today")
+    window.today.select_visit(target)
+    repaints: list[object] = []
+    ctrl.board_changed.connect(repaints.append)
+    with counting(seat_b) as sql:
+        window.today.buttons["check_in"].click()
+        run_loop(300)
+    ctrl.board_changed.disconnect(repaints.append)
+    click_sql, click_paints = len(sql), len(repaints)
+
+    # idle
+    run_loop(500)
+    with counting(seat_b) as sql:
+        ctrl.scheduler.sweep()  # a quiet sweep happens every 30 s: include one
+        run_loop(int(args.idle * 1000))
+    idle_per_min = len(sql) * 60 / args.idle
+
+    # stalls with 200 ms more per statement, while seat A records check-ins
+    stalls = Stalls()
+    with latency(seat_b, 0.2):
+        stalls.start()
+        for i in range(max(3, args.rounds // 3)):
+            visit_id = quiet[(i + 7) % len(quiet)]
+            n = _events(ctrl, visit_id)
+            tracker_a.check_in(actor_a, visit_id)
+            wait_for(lambda v=visit_id, n=n: _events(ctrl, v) > n, 10.0)
+        run_loop(200)
+        longest = stalls.stop()
+
+    print(f"backend: {seat_b.engine.dialect.name}; visits out at once: {out_now}")
+    if delays:
+        print(
+            f"seat to seat (check-in on A -> on B's board): median {statistics.median(delays):.0f} "
+            f"ms, max {max(delays):.0f} ms over {len(delays)} (target median < 1000 ms)"
+        )
+    print(f"  not seen within 5 s: {args.rounds - len(delays)}")
+    if costs:
+        print(
+            f"GUI-thread cost of one change from another seat: median "
+            f"{statistics.median(costs):.1f} ms, max {max(costs):.1f} ms (target < 20 ms)"
+        )
+    print(f"one 'Check in OK' click on B: {click_sql} SQL statements, {click_paints} repaint(s)")
+    print(f"idle seat: {idle_per_min:.1f} queries/min over {args.idle:.0f} s (incl. one sweep)")
+    print(f"longest GUI stall, 200 ms per statement, A recording: {longest:.0f} ms (target < 50)")
+    window.close()
+    app.processEvents()
+    seat_a.dispose()
+    seat_b.dispose()
+    return 0
+
+
+def _events(ctrl: Any, visit_id: int) -> int:
+    row = ctrl.board.row(visit_id) if ctrl.board is not None else None
+    return len(row.events) if row is not None else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
