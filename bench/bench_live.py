@@ -45,6 +45,7 @@ from hvdesk.demo import load_demo
 from hvdesk.models import Role, UserAccount
 from hvdesk.services.base import Actor
 from hvdesk.services.tracker import TrackerService
+from ui.tracker.feature import TrackerFeature
 
 
 def _pg_bin(name: str) -> str | None:
@@ -179,7 +180,7 @@ def measure(args: argparse.Namespace, url: str | None) -> int:
     window = build_window(AppServices.build(seat_b, clock), actor_b)
     window.resize(1280, 720)
     window.show()
-    ctrl, live = window.tracker_controller, window.live
+    ctrl, live = window.feature(TrackerFeature).controller, window.live
     for alarm in ctrl.alarm_service.open_alarms():  # start from a quiet board
         ctrl.alarm_service.acknowledge(actor_b, alarm.id)
         ctrl.alarm_service.resolve(actor_b, alarm.id, "false_alarm", "bench")

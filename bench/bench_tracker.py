@@ -36,6 +36,7 @@ from hvdesk.events import EventKind
 from hvdesk.models import Event, Household, Role, Staff, UserAccount, Visit, VisitStatus
 from hvdesk.policy import preset
 from hvdesk.services.base import Actor
+from ui.tracker.feature import TrackerFeature
 
 
 def add_visits_out(db: Database, count: int, lapse_times: list[datetime]) -> list[int]:
@@ -117,7 +118,7 @@ def main() -> int:
     window = build_window(AppServices.build(db, clock), actor)
     window.resize(1280, 720)
     window.show()
-    ctrl = window.tracker_controller
+    ctrl = window.feature(TrackerFeature).controller
     build_s = time.perf_counter() - started
     out_now = len(ctrl.board.rows)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -10,6 +13,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QMainWindow,
+    QMenu,
+    QPushButton,
     QStackedWidget,
     QWidget,
 )
@@ -17,6 +22,7 @@ from PySide6.QtWidgets import (
 from hvdesk import __version__
 from hvdesk.backup import daily_backup, latest_backup
 from hvdesk.clock import fmt_time
+from hvdesk.models import Staff, Visit
 from hvdesk.policy import PRESET_LABELS
 from hvdesk.services.base import Actor
 from hvdesk.services.changes import Change
@@ -28,8 +34,11 @@ from ui.panels.staff import StaffPanel
 from ui.panels.today import TodayPanel
 from ui.panels.visits import VisitsPanel
 from ui.services import AppServices
+from ui.shell import FeatureMissing, MenuName
 from ui.visit_actions import VisitActions
 from ui.worker import Worker
+
+T = TypeVar("T")
 
 # Kinds that change only the live tracker (its board and alarm windows keep themselves current):
 # the lists on the screens and the status bar's facts do not move with them.
@@ -59,6 +68,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.services, self.actor = services, actor
         self.visit_actions = VisitActions()
+        self._features: dict[type, object] = {}
+        self._menus_built = False
+        self.live_counts = False  # set by the tracker feature: it shows who is out, every second
         self.setWindowTitle(f"hvdesk — {services.settings.policy().school_name}")
         self.resize(1280, 760)
         self.setMinimumSize(1024, 640)
@@ -128,6 +140,15 @@ class MainWindow(QMainWindow):
         else:
             self.stack.insertWidget(position, panel)
             self.nav.insertItem(position, name)
+        if self._menus_built:  # keep View > Alt+n in step with the navigation
+            self._rebuild_view_menu()
+
+    def panel_position_after(self, name: str) -> int | None:
+        """Where a screen goes to sit right after `name` in the navigation (None: at the end)."""
+        for row in range(self.nav.count()):
+            if self.nav.item(row).text() == name:
+                return row + 1
+        return None
 
     def show_panel(self, name: str) -> None:
         panel = self.panels[name]
@@ -155,6 +176,7 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self._about)
         self.help_menu.addAction(about)
         self._rebuild_view_menu()
+        self._menus_built = True
 
     def _rebuild_view_menu(self) -> None:
         self.view_menu.clear()
@@ -193,6 +215,42 @@ class MainWindow(QMainWindow):
         """Feature actions go left of the search box."""
         self.toolbar.insertAction(self._toolbar_spacer, action)
 
+    # --- the typed shell features install into (ui/shell.py) ------------------------------
+    def dialog_parent(self) -> QWidget:
+        return self
+
+    def menu(self, name: MenuName) -> QMenu:
+        menus = {
+            "file": self.file_menu,
+            "visit": self.visit_menu,
+            "view": self.view_menu,
+            "tools": self.tools_menu,
+            "help": self.help_menu,
+        }
+        return menus[name]
+
+    def selected_visit(self) -> Visit | None:
+        """The visit the person has selected on the screen in front of them, if any."""
+        panel = self.stack.currentWidget()
+        if panel is self.today:
+            row = self.today.selected_row()
+            return row.visit if row is not None else self.today.selected_later()
+        if panel is self.visits:
+            return self.visits.selected()
+        return None
+
+    def add_staff_button(self, label: str, run: Callable[[Staff, QWidget], object]) -> QPushButton:
+        return self.staff.add_staff_button(label, run)
+
+    def register(self, feature: object) -> None:
+        self._features[type(feature)] = feature
+
+    def feature(self, kind: type[T]) -> T:
+        found = self._features.get(kind)
+        if not isinstance(found, kind):
+            raise FeatureMissing(f"{kind.__name__} is not installed in this window")
+        return found
+
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.monitoring_label = QLabel("Monitoring: OFF")
@@ -216,7 +274,7 @@ class MainWindow(QMainWindow):
             return
         who = "\n".join(f"{v.staff_names}: {v.household.name}" for v in out)
         self.counts_label.setToolTip(who or "Nobody is out")
-        if getattr(self, "tracker_controller", None) is None:  # the tracker owns the live counts
+        if not self.live_counts:  # a live tracker, once installed, keeps the counts itself
             self.counts_label.setText(f"{len(out)} out now")
         backed = f", backed up {fmt_time(self._backed_up_at)}" if self._backed_up_at else ""
         self.db_label.setText(f"database: {self.services.db.describe()}{backed}")

@@ -121,6 +121,7 @@ def test_sigkill_while_recording_keeps_every_committed_event_and_the_app_raises_
         from ui import dialogs
         from ui.app import build_window
         from ui.services import AppServices
+        from ui.tracker.feature import TrackerFeature
 
         monkeypatch.setattr(dialogs, "ask", lambda *a: True)
         monkeypatch.setattr(dialogs, "tell", lambda *a, **k: None)
@@ -129,7 +130,7 @@ def test_sigkill_while_recording_keeps_every_committed_event_and_the_app_raises_
         window = build_window(services, Actor(user.id, user.display_name, Role.OFFICE.value))
         qtbot.addWidget(window)
         window.show()
-        ctrl = window.tracker_controller
+        ctrl = window.feature(TrackerFeature).controller
         alarm_window = ctrl.window_for_visit(visit_id)
         assert alarm_window is not None and alarm_window.isVisible()
         assert "CHECK-IN OVERDUE" in alarm_window.windowTitle()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from hvdesk.models import Event, LoneWorkingAssessment, UserAccount, VisitStatus
 from hvdesk.services.base import Actor
 from ui.models.table import ObjectRole
+from ui.panels.approvals import ApprovalFeature
 
 pytestmark = pytest.mark.ui
 
@@ -33,7 +34,7 @@ def head_window(qtbot, services, answers):
 
 def queue_of(window):
     window.show_panel("Approval")
-    return window.approval_feature.panel
+    return window.feature(ApprovalFeature).panel
 
 
 def select_where(panel, predicate):
@@ -142,7 +143,7 @@ def test_one_click_opens_the_full_assessment(head_window, services):
     panel = queue_of(head_window)
     item = select_where(panel, lambda i: i.assessment is not None)
     panel.open_button.click()
-    viewer = head_window.approval_feature.viewer
+    viewer = head_window.feature(ApprovalFeature).viewer
     assert viewer is not None and viewer.isVisible()
     text = viewer.browser.toPlainText()
     for words in ("1 Information gathered", "3 When not to visit", "4 Hazards", "Driving"):
@@ -160,7 +161,7 @@ def test_approve_reject_action_from_a_visit_opens_it_in_the_queue(head_window, s
         a for a in head_window.visit_actions.for_visit(visit) if a.label == "Approve / reject…"
     )
     action.run(visit, head_window)
-    panel = head_window.approval_feature.panel
+    panel = head_window.feature(ApprovalFeature).panel
     assert head_window.stack.currentWidget() is panel
     assert panel.selected().visit.id == visit.id
     done = services.visits.with_status(VisitStatus.COMPLETED)[0]
@@ -176,7 +177,7 @@ def test_lone_working_from_staff_screen_and_audited_reveal(window, services, qtb
         if staff_panel.proxy.index(row, 0).data(ObjectRole).name == "Jasmin Patel":
             staff_panel.table.selectRow(row)
     button.click()
-    dialog = window.approval_feature.lone_dialog
+    dialog = window.feature(ApprovalFeature).lone_dialog
     assert dialog is not None and dialog.isVisible()
     chosen = dialog.selected()
     assert chosen.staff_name == "Jasmin Patel" and chosen.is_current
@@ -203,7 +204,7 @@ def test_lone_working_from_staff_screen_and_audited_reveal(window, services, qtb
 
 
 def test_signing_a_lone_working_assessment_in_the_dialog(window, services, qtbot, answers):
-    dialog = window.approval_feature.open_lone_working()
+    dialog = window.feature(ApprovalFeature).open_lone_working()
     zoe = next(r for r, s in enumerate(dialog.model.rows()) if s.state == "none")
     dialog.table.selectRow(zoe)
     assert not dialog.reveal_button.isEnabled()  # nothing to reveal
@@ -233,7 +234,7 @@ def test_visitor_cannot_reveal(qtbot, services, answers):
 
     win = build_window(services, actor_for(services, "jpatel"))
     qtbot.addWidget(win)
-    dialog = win.approval_feature.open_lone_working()
+    dialog = win.feature(ApprovalFeature).open_lone_working()
     dialog.table.selectRow(0)
     assert dialog.selected().assessment_id is not None
     assert not dialog.reveal_button.isEnabled()

@@ -15,6 +15,7 @@ from hvdesk.models import CancelReason, Staff, Visit, VisitStatus
 from hvdesk.services.booking import BookingService
 from ui.booking_dialog import BookingDialog
 from ui.calendar.export_dialog import ExportDialog
+from ui.calendar.feature import CalendarFeature
 from ui.calendar.model import Mode, visible_range
 from ui.calendar.style import STYLES, style_for
 from ui.cancel_dialog import CancelDialog
@@ -33,7 +34,7 @@ def cal(window, qtbot):
     window.show_panel("Calendar")
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
-    return window.calendar
+    return window.feature(CalendarFeature).panel
 
 
 def visits(db, **where) -> list[Visit]:
@@ -90,8 +91,8 @@ def drag_visit_to(qtbot, cal, visit: Visit, day: date, hh: int, mm: int, **lane)
 # --- the screen ---------------------------------------------------------------------------------
 def test_calendar_comes_right_after_today_with_actions(window):
     assert [window.nav.item(i).text() for i in range(2)] == ["Today", "Calendar"]
-    assert window.new_visit_action.shortcut().toString() == "Ctrl+N"
-    assert window.new_visit_action in window.toolbar.actions()
+    assert window.feature(CalendarFeature).new_visit_action.shortcut().toString() == "Ctrl+N"
+    assert window.feature(CalendarFeature).new_visit_action in window.toolbar.actions()
     texts = [a.text() for a in window.visit_menu.actions()]
     assert "New visit" in texts and "Export calendar (.ics)…" in texts
     draft = visits(window.services.db, status=VisitStatus.DRAFT.value)[0]
@@ -200,7 +201,7 @@ def test_double_click_an_empty_slot_books_there(cal, qtbot, window):
     cal.anchor = WED
     cal.set_mode(Mode.DAY)
     qtbot.mouseDClick(cal.grid, Qt.MouseButton.LeftButton, pos=grid_point(cal, WED, 12 * 60 + 35))
-    dialog = window.booking_controller.dialog
+    dialog = window.feature(CalendarFeature).controller.dialog
     assert isinstance(dialog, BookingDialog)
     data = dialog.form_data()
     assert (data.start, data.end, data.planned_departure, data.expected_return) == (
@@ -216,7 +217,7 @@ def test_double_click_an_empty_slot_books_there(cal, qtbot, window):
     dialog.lead.setCurrentIndex(dialog.lead.findText("Tom Lee"))
     dialog.companion.setCurrentIndex(dialog.companion.findText("Amara Jones"))
     qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
-    assert window.booking_controller.dialog is None, dialog.banner.text()
+    assert window.feature(CalendarFeature).controller.dialog is None, dialog.banner.text()
     booked = [v for v in visits(window.services.db) if v.start == at(WED, 12, 30)]
     assert len(booked) == 1 and booked[0].status == "awaiting_approval"
     assert cal.grid.selected_id == booked[0].id
@@ -224,8 +225,8 @@ def test_double_click_an_empty_slot_books_there(cal, qtbot, window):
 
 
 def test_new_visit_action_opens_the_form(window):
-    window.new_visit_action.trigger()
-    dialog = window.booking_controller.dialog
+    window.feature(CalendarFeature).new_visit_action.trigger()
+    dialog = window.feature(CalendarFeature).controller.dialog
     assert isinstance(dialog, BookingDialog) and dialog.windowTitle() == "New visit"
     dialog.reject()
 
@@ -240,7 +241,7 @@ def test_keyboard_path_selects_and_opens_a_visit(cal, qtbot, window):
     assert f"visit {first}" in cal.details.text()
     assert f"visit {first}" in cal.grid.accessibleDescription()
     qtbot.keyClick(cal.grid, Qt.Key.Key_Return)
-    dialog = window.booking_controller.dialog
+    dialog = window.feature(CalendarFeature).controller.dialog
     assert isinstance(dialog, BookingDialog) and dialog.windowTitle() == f"Edit visit {first}"
     dialog.reject()
 
@@ -368,7 +369,7 @@ def test_cancel_for_safety_from_the_visit_menu(window, answers):
     visit = on_day(window.services.db, THU, "approved")[0]
     action = next(a for a in window.visit_actions.for_visit(visit) if a.label == "Cancel visit…")
     action.run(visit, window)
-    dialog = window.booking_controller.dialog
+    dialog = window.feature(CalendarFeature).controller.dialog
     assert isinstance(dialog, CancelDialog)
     dialog.choose(CancelReason.SAFETY_CONCERN)
     assert "in writing to the Headteacher" in dialog.hint.text()
@@ -388,7 +389,7 @@ def test_safety_cancellation_offers_the_printed_note(window, answers, services, 
     visit = on_day(services.db, THU, "approved")[0]
     printed = []
     dialog = CancelDialog(
-        window.booking_controller.cancellation,
+        window.feature(CalendarFeature).controller.cancellation,
         office_actor,
         window.services.visits.get(visit.id),
         services.settings.policy(),
@@ -414,8 +415,8 @@ def test_send_a_draft_for_approval(cal, window):
 
 
 def test_export_ics_from_the_menu(window, answers, tmp_path, qtbot):
-    window.export_calendar_action.trigger()
-    dialog = window.booking_controller.dialog
+    window.feature(CalendarFeature).export_action.trigger()
+    dialog = window.feature(CalendarFeature).controller.dialog
     assert isinstance(dialog, ExportDialog)
     privacy = next(
         w for w in dialog.findChildren(QLabel) if w.accessibleName() == "What the export contains"
@@ -433,7 +434,7 @@ def test_export_ics_from_the_menu(window, answers, tmp_path, qtbot):
 
 
 def test_export_shows_bad_input_on_the_field(window, tmp_path):
-    dialog = window.booking_controller.export(window)
+    dialog = window.feature(CalendarFeature).controller.export(window)
     dialog.path.setText(str(tmp_path / "team.txt"))
     assert not dialog.save()
     assert "must end in .ics" in dialog.banner.text()
@@ -444,7 +445,7 @@ def test_export_shows_bad_input_on_the_field(window, tmp_path):
 def test_export_failure_on_the_worker_is_shown_on_the_field(window, qtbot, tmp_path, monkeypatch):
     from hvdesk.errors import FieldError, ValidationError
 
-    dialog = window.booking_controller.export(window)
+    dialog = window.feature(CalendarFeature).controller.export(window)
 
     def cannot_write(*_a, **_k):
         raise ValidationError([FieldError("File", "could not be written (Disk full)")])
@@ -500,7 +501,7 @@ def test_moving_a_visit_already_under_way_is_refused(cal, window, answers):
     item = next(e.item for e in cal.view.entries if e.id == out.id)
     from ui.calendar.views import Drop
 
-    window.booking_controller.move(cal, item, Drop(out.id, WED, 10 * 60))
+    window.feature(CalendarFeature).controller.move(cal, item, Drop(out.id, WED, 10 * 60))
     assert "only visits not yet started can be moved" in answers["told"][-1][1]
     assert fetch(window.services.db, out.id).start == out.start
 

@@ -16,6 +16,7 @@ from hvdesk.db import Database
 from hvdesk.rules import deadlines as dl
 from hvdesk.services.base import Actor
 from hvdesk.services.tracker import TrackerService
+from ui.tracker.feature import TrackerFeature
 
 pytestmark = pytest.mark.ui
 
@@ -49,7 +50,7 @@ def count_signal(signal) -> list[object]:
 
 
 def test_one_click_is_one_announcement_one_reload_one_paint(window, qtbot):
-    ctrl = window.tracker_controller
+    ctrl = window.feature(TrackerFeature).controller
     settle(window, qtbot)
     row = next(r for r in window.today.board_model.rows() if not r.open_alarm_ids)
     window.today.select_visit(row.visit.id)
@@ -67,7 +68,7 @@ def test_one_click_is_one_announcement_one_reload_one_paint(window, qtbot):
 
 
 def test_another_seats_check_in_rederives_only_that_visit(window, qtbot, monkeypatch, clock):
-    ctrl = window.tracker_controller
+    ctrl = window.feature(TrackerFeature).controller
     settle(window, qtbot)
     visit_id = next(r.visit.id for r in ctrl.board.rows if not r.open_alarm_ids)
     tracked: list[int] = []
@@ -97,7 +98,7 @@ def test_another_seats_check_in_rederives_only_that_visit(window, qtbot, monkeyp
 
 
 def test_an_idle_seat_makes_no_queries(window, qtbot):
-    ctrl = window.tracker_controller
+    ctrl = window.feature(TrackerFeature).controller
     settle(window, qtbot)
     with statements(window.services.db) as sql:
         ctrl.scheduler.sweep()  # the 30-second safety sweep, no clock jump
@@ -113,20 +114,20 @@ def test_policy_is_read_once_and_again_only_after_it_changes(window, qtbot, answ
     settle(window, qtbot)
     first = window.live.policy()
     assert window.live.policy() is first  # cached
-    assert window.tracker_controller.tracker.policy() is first
+    assert window.feature(TrackerFeature).controller.tracker.policy() is first
     window.show_panel("Settings")
     panel = window.settings
     panel.numbers["checkin_interval_min"].setValue(first.checkin_interval_min - 15)
     panel.save()
     fresh = window.live.policy()
     assert fresh is not first and fresh.checkin_interval_min == first.checkin_interval_min - 15
-    assert window.tracker_controller.board.policy is fresh  # the tracker re-derived with it
+    assert window.feature(TrackerFeature).controller.board.policy is fresh  # the tracker re-derived with it
 
 
 def test_database_not_answering_is_shown_and_the_seat_catches_up(window, qtbot, clock):
     """The watcher lost the database: the status bar says since when, monitoring shows OFF;
     when it answers again the seat reloads what it missed."""
-    ctrl = window.tracker_controller
+    ctrl = window.feature(TrackerFeature).controller
     settle(window, qtbot)
     window.live._health.emit("OperationalError: could not connect to server")
     qtbot.waitUntil(lambda: "database not answering since 09:00" in window.db_label.text())

@@ -23,6 +23,7 @@ from tests.conftest import _user
 from ui.tracker import actions as tracker_actions
 from ui.tracker.alarm_window import AlarmWindow
 from ui.tracker.board import BoardModel
+from ui.tracker.feature import TrackerFeature
 from ui.tracker.qt_scheduler import MAX_WAIT_MS
 
 pytestmark = pytest.mark.ui
@@ -31,7 +32,7 @@ LEFT = Qt.MouseButton.LeftButton
 
 
 def ctrl_of(window):
-    return window.tracker_controller
+    return window.feature(TrackerFeature).controller
 
 
 def clear_demo_alarms(window, actor: Actor) -> None:
@@ -257,7 +258,7 @@ def test_duress_button_and_shortcut_raise_the_top_alarm_at_the_police_step(
 ):
     ctrl = ctrl_of(window)
     clear_demo_alarms(window, office_actor)
-    action = window.tracker_toolbar_actions["Duress!"]
+    action = window.feature(TrackerFeature).toolbar_actions["Duress!"]
     assert action.shortcut() == QKeySequence("Ctrl+Shift+D")
     out = next(r for r in window.today.board_model.rows() if r.visit.status == "on_site")
     select_in_board(window, out.visit.id)
@@ -346,7 +347,7 @@ def test_departing_an_unapproved_visit_is_refused_plainly(window, qtbot, answers
 
 def test_quitting_while_out_asks_and_stops_everything_only_when_confirmed(window, qtbot, answers):
     ctrl = ctrl_of(window)
-    quit_action = window.tracker_quit_action
+    quit_action = window.feature(TrackerFeature).quit_action
     assert not quit_action.shortcut().isEmpty()
     answers["reply"][0] = False
     quit_action.trigger()
@@ -366,7 +367,7 @@ def test_the_close_button_asks_too(window, qtbot, answers):
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtGui import QCloseEvent
 
-    guard = window.tracker_close_guard
+    guard = window.feature(TrackerFeature).close_guard
     answers["reply"][0] = False
     event = QCloseEvent()
     event.spontaneous = lambda: True  # as the window system's close button sends it
@@ -385,12 +386,12 @@ def test_a_close_by_the_program_itself_stops_monitoring_without_asking(window, a
 
 def test_keep_running_in_the_tray_when_a_tray_exists(window, qtbot, answers, monkeypatch):
     ctrl = ctrl_of(window)
-    guard = window.tracker_close_guard
+    guard = window.feature(TrackerFeature).close_guard
     monkeypatch.setattr(ctrl.tray, "available", True)
     monkeypatch.setattr(
         "PySide6.QtWidgets.QApplication.setQuitOnLastWindowClosed", lambda *_a: None
     )
-    window.tracker_quit_action.trigger()
+    window.feature(TrackerFeature).quit_action.trigger()
     assert answers["asked"][-1][0] == "Keep monitoring?"
     assert guard.in_tray and not window.isVisible() and ctrl.monitoring
     guard.open_window()

@@ -11,6 +11,7 @@ from hvdesk.models import RiskAssessment, Visit, VisitStatus
 from hvdesk.services.approval import ApprovalService
 from hvdesk.services.households import HouseholdInput
 from hvdesk.services.risk_assessment import RiskAssessmentService
+from ui.panels.approvals import ApprovalFeature
 from ui.wizard.risk_wizard import (
     PAGE_CHECKLIST,
     PAGE_HAZARDS,
@@ -41,7 +42,7 @@ def open_wizard(window, visit):
     action = next(a for a in window.visit_actions.for_visit(visit) if a.label == "Risk assessment…")
     assert action.group == "approval"
     action.run(visit, window)
-    wizard = window.approval_feature.wizard
+    wizard = window.feature(ApprovalFeature).wizard
     assert wizard is not None and wizard.isVisible()
     return wizard
 
@@ -115,7 +116,7 @@ def test_walk_every_page_back_and_next_keep_entries(window, qtbot, answers, new_
         row = s.get(RiskAssessment, visit.risk_assessment_id)
         assert row.status == "complete" and row.overall_level == "medium"
         assert row.information["notes"] == "CPOMS: nothing for staff"
-    queue = window.approval_feature.panel
+    queue = window.feature(ApprovalFeature).panel
     queue.refresh()
     assert queue.select_visit(new_visit.id)
 

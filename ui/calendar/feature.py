@@ -7,46 +7,48 @@ list of visits offers.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from PySide6.QtGui import QAction, QKeySequence
 
 from ui.calendar.controller import BookingController, can_cancel, can_edit, can_submit
 from ui.panels.calendar import CalendarPanel
+from ui.shell import Shell
 from ui.visit_actions import VisitAction
 
-if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+
+@dataclass(frozen=True)
+class CalendarFeature:
+    """What the calendar feature offers the rest of the window (found by shell.feature)."""
+
+    controller: BookingController
+    panel: CalendarPanel
+    new_visit_action: QAction
+    export_action: QAction
 
 
-def install(window: MainWindow) -> None:
-    controller = BookingController(
-        window.services, window.actor, window, worker=getattr(window, "worker", None)
-    )
+def install(window: Shell) -> None:
+    parent = window.dialog_parent()
+    controller = BookingController(window.services, window.actor, parent, worker=window.worker)
     panel = CalendarPanel(window.services, controller)
     window.add_panel("Calendar", panel, position=1)
-    rebuild = getattr(window, "_rebuild_view_menu", None)
-    if callable(rebuild):  # keep View > Alt+n in step with the navigation
-        rebuild()
-    panel.context_menu_for = lambda visit: window.visit_actions.menu(visit, window)
+    panel.context_menu_for = lambda visit: window.visit_actions.menu(visit, parent)
     controller.changed.connect(window.data_changed)
-    window.booking_controller = controller  # type: ignore[attr-defined]
-    window.calendar = panel  # type: ignore[attr-defined]
 
-    new_visit = QAction("New visit", window)
+    visit_menu = window.menu("visit")
+    new_visit = QAction("New visit", parent)
     new_visit.setShortcut(QKeySequence("Ctrl+N"))
     new_visit.setToolTip("Book a home visit (Ctrl+N)")
-    new_visit.triggered.connect(lambda: controller.new_visit(window))
+    new_visit.triggered.connect(lambda: controller.new_visit(parent))
     window.add_toolbar_action(new_visit)
-    window.visit_menu.addAction(new_visit)
-    export = QAction("Export calendar (.ics)…", window)
-    export.triggered.connect(lambda: controller.export(window))
-    window.visit_menu.addAction(export)
-    calendar = QAction("Show calendar", window)
+    visit_menu.addAction(new_visit)
+    export = QAction("Export calendar (.ics)…", parent)
+    export.triggered.connect(lambda: controller.export(parent))
+    visit_menu.addAction(export)
+    calendar = QAction("Show calendar", parent)
     calendar.triggered.connect(lambda: window.show_panel("Calendar"))
-    window.visit_menu.addAction(calendar)
-    window.new_visit_action = new_visit  # type: ignore[attr-defined]
-    window.export_calendar_action = export  # type: ignore[attr-defined]
+    visit_menu.addAction(calendar)
+    window.register(CalendarFeature(controller, panel, new_visit, export))
 
     register = window.visit_actions.register
     register(VisitAction("Edit…", lambda v, p: controller.edit_visit(p, v.id), can_edit, "booking"))

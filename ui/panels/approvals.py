@@ -49,7 +49,7 @@ from ui.wizard.levels import LEVEL_STYLE, SEVERITY_STYLE, level_badge
 
 if TYPE_CHECKING:
     from ui.lone_working_dialog import LoneWorkingDialog
-    from ui.main_window import MainWindow
+    from ui.shell import Shell
     from ui.wizard.assessment_view import AssessmentDialog
     from ui.wizard.risk_wizard import RiskAssessmentWizard
 
@@ -396,8 +396,9 @@ class ApprovalFeature:
     here so tests and callers can reach it.
     """
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Shell) -> None:
         self.window = window
+        self.parent = window.dialog_parent()
         db, clock = window.services.db, window.services.clock
         self.approvals = ApprovalService(db, clock)
         self.assessments = RiskAssessmentService(db, clock)
@@ -419,10 +420,10 @@ class ApprovalFeature:
         try:
             form = self.assessments.start(self.window.actor, visit.id)
         except HvdeskError as err:
-            dialogs.inform(parent or self.window, "Risk assessment", str(err), "warning")
+            dialogs.inform(parent or self.parent, "Risk assessment", str(err), "warning")
             return None
         wizard = RiskAssessmentWizard(
-            self.assessments, self.window.actor, form, parent or self.window
+            self.assessments, self.window.actor, form, parent or self.parent
         )
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.completed.connect(lambda result, v=visit: self._assessed(result, v, wizard))
@@ -473,11 +474,11 @@ class ApprovalFeature:
 
         row = self.assessments.for_visit(visit_id)
         if row is None:
-            dialogs.inform(self.window, "Risk assessment", "This visit has no risk assessment yet.")
+            dialogs.inform(self.parent, "Risk assessment", "This visit has no risk assessment yet.")
             return
         visit = self.window.services.visits.get(visit_id)
         heading = f"{visit.household.name}, {fmt_datetime(visit.start)}"
-        self.viewer = AssessmentDialog(row, heading, self.window)
+        self.viewer = AssessmentDialog(row, heading, self.parent)
         self.viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.viewer.open()
 
@@ -493,7 +494,7 @@ class ApprovalFeature:
 
         mobiles = {s.id: s.mobile for s in self.window.services.staff.list()}
         self.lone_dialog = LoneWorkingDialog(
-            self.lone_working, self.window.actor, mobiles, staff_id, self.window
+            self.lone_working, self.window.actor, mobiles, staff_id, self.parent
         )
         self.lone_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.lone_dialog.finished.connect(lambda _r: self.window.data_changed.emit())
@@ -501,19 +502,12 @@ class ApprovalFeature:
         return self.lone_dialog
 
 
-def _position_after(window: MainWindow, name: str) -> int | None:
-    for row in range(window.nav.count()):
-        if window.nav.item(row).text() == name:
-            return row + 1
-    return None
-
-
-def install(window: MainWindow) -> None:
+def install(window: Shell) -> None:
     from ui.visit_actions import VisitAction
 
     feature = ApprovalFeature(window)
-    window.approval_feature = feature  # type: ignore[attr-defined]
-    window.add_panel("Approval", feature.panel, _position_after(window, "Visits"))
+    window.register(feature)
+    window.add_panel("Approval", feature.panel, window.panel_position_after("Visits"))
     if window.actor.role in (Role.ADMIN.value, Role.APPROVER.value):  # who may create accounts
         from ui.panels.users import UsersPanel
 
@@ -524,10 +518,7 @@ def install(window: MainWindow) -> None:
             window.services.settings.policy().approver_title,
         )
         users.changed.connect(window.data_changed)
-        window.add_panel("Users", users, _position_after(window, "Settings"))
-    rebuild = getattr(window, "_rebuild_view_menu", None)
-    if callable(rebuild):
-        rebuild()
+        window.add_panel("Users", users, window.panel_position_after("Settings"))
     window.visit_actions.register(
         VisitAction(
             "Risk assessment…",
@@ -552,11 +543,9 @@ def install(window: MainWindow) -> None:
             group="approval",
         )
     )
-    lone = QAction("Lone working assessments…", window)
+    lone = QAction("Lone working assessments…", window.dialog_parent())
     lone.triggered.connect(lambda _c=False: feature.open_lone_working())
-    window.tools_menu.addAction(lone)
-    staff_panel = getattr(window, "staff", None)
-    add_button = getattr(staff_panel, "add_staff_button", None)
-    if callable(add_button):  # the Staff screen's hook for buttons acting on the selected person
-        button = add_button("Lone working…", lambda s, _b: feature.open_lone_working(s.id))
-        button.setToolTip("Lone working assessment for the selected person: sign one, safe word")
+    window.menu("tools").addAction(lone)
+    # the Staff screen's hook for buttons acting on the selected person
+    button = window.add_staff_button("Lone working…", lambda s, _b: feature.open_lone_working(s.id))
+    button.setToolTip("Lone working assessment for the selected person: sign one, safe word")

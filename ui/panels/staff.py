@@ -222,12 +222,12 @@ class StaffPanel(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return rows[0].data(ObjectRole) if rows else None
 
-    def _run_on_selected(self, run: Callable[[Staff, QWidget], None], button: QWidget) -> None:
+    def _run_on_selected(self, run: Callable[[Staff, QWidget], object], button: QWidget) -> None:
         staff = self.selected()
         if staff is not None:
             run(staff, button)
 
-    def add_staff_button(self, label: str, run: Callable[[Staff, QWidget], None]) -> QPushButton:
+    def add_staff_button(self, label: str, run: Callable[[Staff, QWidget], object]) -> QPushButton:
         """Features add buttons that act on the selected staff member (e.g. print, lone working)."""
         button = QPushButton(label)
         button.setAccessibleName(label)

@@ -11,6 +11,7 @@ closes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -119,6 +120,16 @@ class CloseGuard(QObject):
             QApplication.quit()
 
 
+@dataclass(frozen=True)
+class TrackerFeature:
+    """What the live tracker offers the rest of the window (found by window.feature)."""
+
+    controller: TrackerController
+    toolbar_actions: dict[str, QAction]  # Departed, Check in, Returned, Duress!
+    close_guard: CloseGuard
+    quit_action: QAction | None
+
+
 def _update_status(window: MainWindow, controller: TrackerController) -> None:
     if controller.stopped:
         return
@@ -164,14 +175,10 @@ def _pick(
 
 
 def _selected_out(window: MainWindow) -> Visit | None:
-    row = window.today.selected_row()
-    if row is not None:
-        return row.visit
-    selected = getattr(window.visits, "selected", lambda: None)()
-    return selected
+    return window.selected_visit()
 
 
-def _toolbar(window: MainWindow, controller: TrackerController) -> None:
+def _toolbar(window: MainWindow, controller: TrackerController) -> dict[str, QAction]:
     acts = controller.actions
 
     def on_out(title: str, run: Callable[[Visit], object]) -> Callable[[], None]:
@@ -189,9 +196,7 @@ def _toolbar(window: MainWindow, controller: TrackerController) -> None:
         return go
 
     def depart() -> None:
-        selected = (
-            window.today.selected_later() or getattr(window.visits, "selected", lambda: None)()
-        )
+        selected = window.selected_visit()
         visit = _pick(
             window,
             "Departed",
@@ -223,7 +228,7 @@ def _toolbar(window: MainWindow, controller: TrackerController) -> None:
             on_out("Duress", lambda v: acts.duress(v.id, window)),
         ),
     ]
-    window.tracker_toolbar_actions = {}  # type: ignore[attr-defined]
+    made: dict[str, QAction] = {}
     for text, shortcut, tip, run in specs:
         action = QAction(text, window)
         if shortcut:
@@ -236,12 +241,12 @@ def _toolbar(window: MainWindow, controller: TrackerController) -> None:
         action.triggered.connect(lambda _c=False, r=run: r())
         window.add_toolbar_action(action)
         window.visit_menu.addAction(action)
-        window.tracker_toolbar_actions[text] = action  # type: ignore[attr-defined]
-    for button_text in ("Duress!",):
-        widget = window.toolbar.widgetForAction(window.tracker_toolbar_actions[button_text])  # type: ignore[attr-defined]
-        if widget is not None:
-            widget.setAccessibleName("Duress: raise the top alarm")
-            widget.setStyleSheet("color: #b00020; font-weight: bold;")
+        made[text] = action
+    widget = window.toolbar.widgetForAction(made["Duress!"])
+    if widget is not None:
+        widget.setAccessibleName("Duress: raise the top alarm")
+        widget.setStyleSheet("color: #b00020; font-weight: bold;")
+    return made
 
 
 def _visit_actions(window: MainWindow, controller: TrackerController) -> None:
@@ -341,7 +346,6 @@ def _tools(window: MainWindow, controller: TrackerController) -> None:
 
 def install(window: MainWindow) -> None:
     controller = TrackerController(window.services, window.actor, live=window.live)
-    window.tracker_controller = controller  # type: ignore[attr-defined]
     controller.start()
     window.today.attach(controller)
 
@@ -354,22 +358,24 @@ def install(window: MainWindow) -> None:
         _update_status(window, controller)
 
     controller.ticked.connect(lambda _now: status())
+    window.live_counts = True
     status()
 
-    _toolbar(window, controller)
+    toolbar_actions = _toolbar(window, controller)
     _visit_actions(window, controller)
     _tools(window, controller)
 
     guard = CloseGuard(window, controller)
     window.installEventFilter(guard)
-    window.tracker_close_guard = guard  # type: ignore[attr-defined]
+    quit_action: QAction | None = None
     for action in window.file_menu.actions():
         if action.text().replace("&", "") == "Quit":
             action.triggered.disconnect()
             action.triggered.connect(lambda _c=False: guard.user_close())
             if action.shortcut().isEmpty():  # no platform binding (e.g. some Linux desktops)
                 action.setShortcut(QKeySequence("Ctrl+Q"))
-            window.tracker_quit_action = action  # type: ignore[attr-defined]
+            quit_action = action
     controller.tray.open_requested.connect(guard.open_window)
     controller.tray.quit_requested.connect(guard.quit)
     window.destroyed.connect(controller.stop)
+    window.register(TrackerFeature(controller, toolbar_actions, guard, quit_action))
