@@ -508,6 +508,27 @@ class AlarmService(Service):
         """Close the alarm with a structured result. Other open alarms of the visit close with it."""
         actor.require(*HANDLERS, action="resolve alarms")
         now = self.clock.now()
+        text, ref = self._check_resolution(alarm_id, resolution, note, police_reference, new_return)
+        try:
+            with self.db.transaction() as session:
+                alarm = self._open_for_handling(session, alarm_id)
+                self._close(session, actor, alarm, resolution, text, ref, now)
+                if new_return is not None and not alarm.drill:
+                    self._move_return(session, actor, alarm.visit_id, new_return, now)
+        except StaleDataError:
+            raise _stale() from None
+        return alarm
+
+    def _check_resolution(
+        self,
+        alarm_id: int,
+        resolution: str,
+        note: str,
+        police_reference: str,
+        new_return: datetime | None,
+    ) -> tuple[str, str]:
+        """Every problem with a resolution at once (nothing saved); the cleaned note and reference."""
+        now = self.clock.now()
         errors = Collector()
         text = errors.check("Notes", optional_text, note) or ""
         ref = (
@@ -546,61 +567,68 @@ class AlarmService(Service):
                 "'not given' if they gave none",
             )
         errors.raise_if_any()
-        try:
-            with self.db.transaction() as session:
-                alarm = self._open_for_handling(session, alarm_id)
-                others = session.scalars(
-                    select(Alarm).where(
-                        Alarm.visit_id == alarm.visit_id,
-                        Alarm.resolved_at.is_(None),
-                        Alarm.drill.is_(alarm.drill),
-                        Alarm.id != alarm.id,
-                    )
-                ).all()
-                for row in (alarm, *others):
-                    row.resolved_at = now
-                    row.resolved_by = actor.name
-                    row.resolution = resolution
-                    row.resolution_note = (
-                        text if row is alarm else f"Resolved with alarm {alarm.id}"
-                    )
-                    if ref:
-                        row.police_reference = ref
-                self.audit(
-                    session,
-                    actor,
-                    EventKind.ALARM_RESOLVED,
-                    _drill(alarm, RESOLUTION_LABELS[resolution] + (f": {text}" if text else "")),
-                    visit_id=alarm.visit_id,
-                    alarm_id=alarm.id,
-                    data={
-                        "resolution": resolution,
-                        "contact": resolution in CONTACT_RESOLUTIONS and not alarm.drill,
-                        "police_reference": ref or alarm.police_reference,
-                        "drill": alarm.drill,
-                        "also_resolved": [o.id for o in others],
-                    },
-                )
-                if new_return is not None and not alarm.drill:
-                    visit = session.get(Visit, alarm.visit_id)
-                    assert visit is not None
-                    previous = visit.expected_return
-                    visit.expected_return = new_return
-                    visit.updated_at = now
-                    self.audit(
-                        session,
-                        actor,
-                        EventKind.RUNNING_LATE,
-                        f"New expected return {fmt_time(new_return)} (given when resolving the alarm)",
-                        visit_id=visit.id,
-                        data={
-                            "new_return": new_return.isoformat(),
-                            "previous": previous.isoformat(),
-                        },
-                    )
-        except StaleDataError:
-            raise _stale() from None
-        return alarm
+        return text, ref
+
+    def _close(
+        self,
+        session: Session,
+        actor: Actor,
+        alarm: Alarm,
+        resolution: str,
+        text: str,
+        ref: str,
+        now: datetime,
+    ) -> None:
+        """Resolve the alarm and every other open one of its visit (of the same kind: real or
+        drill), with one audit Event."""
+        others = session.scalars(
+            select(Alarm).where(
+                Alarm.visit_id == alarm.visit_id,
+                Alarm.resolved_at.is_(None),
+                Alarm.drill.is_(alarm.drill),
+                Alarm.id != alarm.id,
+            )
+        ).all()
+        for row in (alarm, *others):
+            row.resolved_at = now
+            row.resolved_by = actor.name
+            row.resolution = resolution
+            row.resolution_note = text if row is alarm else f"Resolved with alarm {alarm.id}"
+            if ref:
+                row.police_reference = ref
+        self.audit(
+            session,
+            actor,
+            EventKind.ALARM_RESOLVED,
+            _drill(alarm, RESOLUTION_LABELS[resolution] + (f": {text}" if text else "")),
+            visit_id=alarm.visit_id,
+            alarm_id=alarm.id,
+            data={
+                "resolution": resolution,
+                "contact": resolution in CONTACT_RESOLUTIONS and not alarm.drill,
+                "police_reference": ref or alarm.police_reference,
+                "drill": alarm.drill,
+                "also_resolved": [o.id for o in others],
+            },
+        )
+
+    def _move_return(
+        self, session: Session, actor: Actor, visit_id: int, new_return: datetime, now: datetime
+    ) -> None:
+        """'Safe, delayed: back by 12:30' moves the visit's expected return, recorded as such."""
+        visit = session.get(Visit, visit_id)
+        assert visit is not None
+        previous = visit.expected_return
+        visit.expected_return = new_return
+        visit.updated_at = now
+        self.audit(
+            session,
+            actor,
+            EventKind.RUNNING_LATE,
+            f"New expected return {fmt_time(new_return)} (given when resolving the alarm)",
+            visit_id=visit.id,
+            data={"new_return": new_return.isoformat(), "previous": previous.isoformat()},
+        )
 
     # --- reading -------------------------------------------------------------------------
     def open_alarms(self) -> list[Alarm]:
