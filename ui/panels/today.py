@@ -71,7 +71,14 @@ class TodayPanel(QWidget):
         self.controller: TrackerController | None = None
         self._now: datetime = queries.clock.now()
 
-        # --- out now (the live tracker) ---
+        out_box = self._build_out_now()
+        later_box = self._build_lists()
+        self._lay_out(out_box, later_box)
+        self.refresh()
+
+    # --- building ------------------------------------------------------------------------
+    def _build_out_now(self) -> QWidget:
+        """'Out now': the header, the notes above the board, the board, its action buttons."""
         self.out_title = QLabel("OUT NOW")
         self.out_title.setStyleSheet(TITLE_STYLE)
         self.out_title.setAccessibleName("Out now")
@@ -119,6 +126,30 @@ class TodayPanel(QWidget):
         self.board_view.doubleClicked.connect(lambda _i: self._open_alarm())
         self.board_view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
 
+        self._build_actions()
+        # A visiting member of staff cannot handle alarms: they see them here, read-only.
+        self.alarms_readonly = QLabel()
+        self.alarms_readonly.setAccessibleName("Open alarms (the office handles them)")
+        self.alarms_readonly.setWordWrap(True)
+        self.alarms_readonly.setStyleSheet(
+            "background: #fde7ea; color: #7a0014; padding: 6px; font-weight: bold;"
+        )
+        self.alarms_readonly.hide()
+
+        out_box = QWidget()
+        out_layout = QVBoxLayout(out_box)
+        out_layout.setContentsMargins(0, 0, 0, 0)
+        out_layout.addLayout(header)
+        out_layout.addWidget(self.startup_banner)
+        out_layout.addWidget(self.wait_notice)
+        out_layout.addWidget(self.alarms_readonly)
+        out_layout.addWidget(self.board_view, 1)
+        out_layout.addWidget(self.action_hint)
+        out_layout.addWidget(self.action_bar)
+        return out_box
+
+    def _build_actions(self) -> None:
+        """One button per tracker action, offered when the one rule allows it for the row."""
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
@@ -153,27 +184,8 @@ class TodayPanel(QWidget):
         self.action_hint = QLabel("Select a visit to record what the staff told you.")
         self.action_hint.setAccessibleName("Actions hint")
 
-        # A visiting member of staff cannot handle alarms: they see them here, read-only.
-        self.alarms_readonly = QLabel()
-        self.alarms_readonly.setAccessibleName("Open alarms (the office handles them)")
-        self.alarms_readonly.setWordWrap(True)
-        self.alarms_readonly.setStyleSheet(
-            "background: #fde7ea; color: #7a0014; padding: 6px; font-weight: bold;"
-        )
-        self.alarms_readonly.hide()
-
-        out_box = QWidget()
-        out_layout = QVBoxLayout(out_box)
-        out_layout.setContentsMargins(0, 0, 0, 0)
-        out_layout.addLayout(header)
-        out_layout.addWidget(self.startup_banner)
-        out_layout.addWidget(self.wait_notice)
-        out_layout.addWidget(self.alarms_readonly)
-        out_layout.addWidget(self.board_view, 1)
-        out_layout.addWidget(self.action_hint)
-        out_layout.addWidget(self.action_bar)
-
-        # --- later today, and what is waiting ---
+    def _build_lists(self) -> QWidget:
+        """Later today (with Departed), awaiting approval and outcomes to write up."""
         self.later_model: RowTableModel[Visit] = RowTableModel(visit_columns(with_date=False), self)
         by_title = {c.title: c for c in visit_columns()}
         short = [by_title[t] for t in ("When", "Household", "Staff", "Purpose")]
@@ -202,7 +214,9 @@ class TodayPanel(QWidget):
         later_layout.setContentsMargins(0, 4, 0, 0)
         later_layout.addLayout(later_head)
         later_layout.addWidget(self.later_view)
+        return later_box
 
+    def _lay_out(self, out_box: QWidget, later_box: QWidget) -> None:
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(out_box)
         splitter.addWidget(later_box)
@@ -219,7 +233,6 @@ class TodayPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
-        self.refresh()
 
     # --- wiring --------------------------------------------------------------------------
     def attach(self, controller: TrackerController) -> None:
