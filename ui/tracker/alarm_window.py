@@ -226,7 +226,36 @@ class AlarmWindow(QWidget):
         self.notice.setWordWrap(True)
         self.notice.hide()
 
-        # facts
+        form = self._build_facts()
+        owner_row = self._build_ownership()
+        ladder_box = self._build_ladder(can_print)
+        resolve_box = self._build_resolution()
+
+        content = QWidget()
+        body = QVBoxLayout(content)
+        body.addLayout(form)
+        body.addLayout(owner_row)
+        body.addWidget(ladder_box)
+        body.addWidget(resolve_box)
+        body.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(content)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.banner)
+        outer.addWidget(self.notice)
+        outer.addWidget(scroll, 1)
+
+        take = QShortcut(QKeySequence("Alt+H"), self)
+        take.activated.connect(self.take_button.click)
+        self.update_detail(detail, now)
+
+    # --- building ------------------------------------------------------------------------
+    def _build_facts(self) -> QFormLayout:
+        """Where, who, what is overdue, the vehicle and the known risks: what the caller needs."""
         self.facts = {
             key: _value_label()
             for key in (
@@ -256,8 +285,10 @@ class AlarmWindow(QWidget):
         ):
             self.facts[key].setAccessibleName(title.rstrip(":"))
             form.addRow(f"<b>{title}</b>", self.facts[key])
+        return form
 
-        # ownership
+    def _build_ownership(self) -> QHBoxLayout:
+        """'I'm handling this' (or 'Take over from …') and who has it, since when."""
         self.take_button = QPushButton("I'm &handling this")
         self.take_button.setAccessibleName("I'm handling this")
         self.take_button.setMinimumHeight(40)
@@ -271,8 +302,10 @@ class AlarmWindow(QWidget):
         owner_row = QHBoxLayout()
         owner_row.addWidget(self.take_button)
         owner_row.addWidget(self.owner_label, 1)
+        return owner_row
 
-        # ladder
+    def _build_ladder(self, can_print: bool) -> QGroupBox:
+        """The escalation ladder: the prompt, a note, one box per step, the police sheet."""
         self.prompt = QLabel()
         self.prompt.setWordWrap(True)
         self.prompt.setAccessibleName("Next step")
@@ -316,8 +349,10 @@ class AlarmWindow(QWidget):
         police.layout().addLayout(police_row)  # type: ignore[union-attr]
         police.layout().addLayout(sheet_row)  # type: ignore[union-attr]
         police.layout().addWidget(self.sheet)  # type: ignore[union-attr]
+        return ladder_box
 
-        # resolution
+    def _build_resolution(self) -> QGroupBox:
+        """Resolve as: the structured result, notes, a new return time, the police reference."""
         resolve_box = QGroupBox("Resolve as")
         self.resolution_group = QButtonGroup(self)
         self.resolution_buttons: dict[str, QRadioButton] = {}
@@ -357,28 +392,7 @@ class AlarmWindow(QWidget):
         resolve_layout.addLayout(extra)
         resolve_layout.addLayout(bottom)
         resolve_layout.addWidget(self.errors)
-
-        content = QWidget()
-        body = QVBoxLayout(content)
-        body.addLayout(form)
-        body.addLayout(owner_row)
-        body.addWidget(ladder_box)
-        body.addWidget(resolve_box)
-        body.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(content)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.banner)
-        outer.addWidget(self.notice)
-        outer.addWidget(scroll, 1)
-
-        take = QShortcut(QKeySequence("Alt+H"), self)
-        take.activated.connect(self.take_button.click)
-        self.update_detail(detail, now)
+        return resolve_box
 
     # --- updates from the controller -----------------------------------------------------
     def update_detail(self, detail: AlarmDetail, now: datetime) -> None:
