@@ -173,3 +173,66 @@ def test_every_committed_write_notifies_other_seats_and_a_rollback_does_not(pg_u
         watcher.stop()
         seat_a.dispose()
         seat_b.dispose()
+
+
+def test_server_stopping_is_reported_and_the_seat_catches_up_when_it_returns(pg_url, clock):
+    """PostgreSQL stops while staff are out and a check-in is being recorded: the write fails
+    cleanly (nothing half-saved), the watcher says the database is not answering, and when the
+    server is back it reports healthy, wakes once to catch up, and writes work again."""
+    import threading
+    from urllib.parse import parse_qs, urlparse
+
+    from sqlalchemy.exc import OperationalError
+
+    from hvdesk.services.changes import ChangeWatcher, changes_since, latest_event_id
+
+    query = parse_qs(urlparse(pg_url.replace("postgresql+psycopg", "postgresql")).query)
+    base = Path(query["host"][0])
+    pg_ctl = _bin("pg_ctl")
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    port = query["port"][0]
+
+    def ctl(*args: str) -> None:
+        subprocess.run(
+            [*prefix, pg_ctl, "-D", str(base / "data"), *args], check=True, capture_output=True
+        )
+
+    seat_a, seat_b = Database(pg_url), Database(pg_url)
+    health: list[object] = []
+    changed = threading.Event()
+    down, back = threading.Event(), threading.Event()
+
+    def on_health(error: object) -> None:
+        health.append(error)
+        (down if error else back).set()
+
+    watcher = ChangeWatcher(seat_b, changed.set, on_health)
+    watcher.start()
+    last = latest_event_id(seat_b)
+    try:
+        ctl("-m", "fast", "-w", "stop")
+        assert down.wait(15), health
+        with pytest.raises(OperationalError), seat_a.transaction() as s:
+            s.add(Event(at=clock.now(), kind="checked_in", user_name="Seat A"))
+        changed.clear()
+        ctl(
+            "-l",
+            str(base / "log"),
+            "-w",
+            "-o",
+            f"-p {port} -k {base} -c listen_addresses=''",
+            "start",
+        )
+        assert back.wait(15), health
+        assert changed.wait(5)  # one wake to catch up on whatever happened meanwhile
+        assert health[-1] is None and watcher.healthy
+        assert changes_since(seat_b, last).empty  # the failed write left nothing behind
+        changed.clear()
+        with seat_a.transaction() as s:
+            s.add(Event(at=clock.now(), kind="checked_in", user_name="Seat A"))
+        assert changed.wait(5)
+        assert changes_since(seat_b, last).events == 1
+    finally:
+        watcher.stop()
+        seat_a.dispose()
+        seat_b.dispose()
