@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -39,6 +39,14 @@ from ui.visit_actions import VisitActions
 from ui.worker import Worker
 
 T = TypeVar("T")
+
+
+@runtime_checkable
+class Refreshes(Protocol):
+    """A screen that re-reads what it shows (when shown, and after a change it shows)."""
+
+    def refresh(self) -> None: ...
+
 
 # Kinds that change only the live tracker (its board and alarm windows keep themselves current):
 # the lists on the screens and the status bar's facts do not move with them.
@@ -157,9 +165,8 @@ class MainWindow(QMainWindow):
     def _show_panel(self, row: int) -> None:
         self.stack.setCurrentIndex(row)
         panel = self.stack.currentWidget()
-        refresh = getattr(panel, "refresh", None)
-        if callable(refresh):
-            refresh()
+        if isinstance(panel, Refreshes):
+            panel.refresh()
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -282,16 +289,17 @@ class MainWindow(QMainWindow):
         self.policy_label.setText(f"policy: {PRESET_LABELS.get(policy.preset, policy.preset)}")
 
     def _on_change(self, change: Change) -> None:
-        """One change, one refresh of what it touched: the screen on show (unless only the live
-        tracker moved, which keeps itself current) and the status bar when its facts moved.
-        Hidden screens refresh when they are shown."""
-        if change.kinds <= TRACKER_ONLY:
-            return
+        """One change, one refresh of what it touched: the screen on show (Today not at all when
+        only the live tracker moved: its board keeps itself current) and the status bar when its
+        facts moved. Hidden screens refresh when they are shown."""
         panel = self.stack.currentWidget()
-        refresh = getattr(panel, "refresh", None)
-        if callable(refresh):
-            refresh()
-        self.refresh_status()
+        tracker_only = change.kinds <= TRACKER_ONLY
+        if tracker_only and panel is self.today:
+            return  # Today's board is the tracker's, already repainted
+        if isinstance(panel, Refreshes):
+            panel.refresh()
+        if not tracker_only:
+            self.refresh_status()
 
     def _on_health(self, down_since: object) -> None:
         if down_since is None:
@@ -315,9 +323,8 @@ class MainWindow(QMainWindow):
 
     def refresh_all(self) -> None:
         panel = self.stack.currentWidget()
-        refresh = getattr(panel, "refresh", None)
-        if callable(refresh):
-            refresh()
+        if isinstance(panel, Refreshes):
+            panel.refresh()
         self.refresh_status()
 
     def _search_households(self) -> None:
