@@ -287,6 +287,10 @@ def parent_wait_minutes(late_notice: bool, policy: PolicySettings) -> int:
     return policy.parent_wait_min
 
 
+def _minutes(n: float) -> timedelta:
+    return timedelta(minutes=n)
+
+
 def track(
     visit: VisitLike,
     events: Sequence[EventLike],
@@ -295,11 +299,7 @@ def track(
 ) -> TrackState:
     """The deadlines of one visit that is out. Pure: the same inputs give the same answer."""
     ph = phase(visit)
-
-    def mins(n: float) -> timedelta:
-        return timedelta(minutes=n)
-
-    warn, grace = mins(policy.amber_warning_min), mins(policy.checkin_grace_min)
+    warn, grace = _minutes(policy.amber_warning_min), _minutes(policy.checkin_grace_min)
     departed = visit.departed_at or visit.planned_departure
     # Left earlier than booked: the arrival call moves earlier with them, so the call at the door
     # is never due later than the real journey makes it, and the check-in interval runs from the
@@ -313,72 +313,23 @@ def track(
     deadlines: list[Deadline] = []
 
     # The regular check-in, from the last time anyone heard from them.
-    due = anchor + mins(policy.checkin_interval_min)
+    due = anchor + _minutes(policy.checkin_interval_min)
     deadlines.append(Deadline(Kind.CHECKIN, due, due - warn, due + grace))
-
-    arrived = visit.arrived_at is not None or any(
-        e.kind in (EventKind.ARRIVED, EventKind.PARENT_NOT_PRESENT) for e in events
-    )
-    if ph == "out" and not arrived and policy.checkin_before_and_after:
-        travel = max(visit.start - visit.planned_departure, timedelta(0))
-        due = departed + travel
-        deadlines.append(Deadline(Kind.ARRIVAL, due, due - warn, due + grace))
-
-    if policy.office_call_after_start_min is not None and ph in ("out", "on_site"):
-        due = visit.start + mins(policy.office_call_after_start_min)
-        # Made, or as good as made: the office heard from them around that time anyway.
-        made = any(e.kind == EventKind.OFFICE_CALL and e.at >= due - warn for e in events) or any(
-            c.at >= due - warn for c in contacts
-        )
-        if not made:
-            deadlines.append(Deadline(Kind.OFFICE_CALL, due, due - warn, None))
-
-    unanswered = _latest(events, EventKind.OFFICE_CALL)
-    if (
-        unanswered is not None
-        and not (unanswered.data or {}).get("answered")
-        and not any(c.at > unanswered.at for c in contacts)
-    ):
-        at = unanswered.at
-        deadlines.append(Deadline(Kind.CALL_BACK, at, at, at + grace))
+    deadlines += _calls(visit, events, contacts, ph, policy)
 
     ret = current_return(visit, events)
-    deadlines.append(Deadline(Kind.RETURN, ret, ret - warn, ret + mins(policy.return_grace_min)))
+    deadlines.append(
+        Deadline(Kind.RETURN, ret, ret - warn, ret + _minutes(policy.return_grace_min))
+    )
     if policy.late_phone_reminder_min is not None:
-        due = ret + mins(policy.late_phone_reminder_min)
+        due = ret + _minutes(policy.late_phone_reminder_min)
         deadlines.append(Deadline(Kind.LATE_PHONE, due, due, None))
 
-    wait_until = None
-    absent = _latest(events, EventKind.PARENT_NOT_PRESENT)
-    ended = absent is not None and any(
-        e.at > absent.at
-        and (
-            e.kind in (EventKind.LEFT_PROPERTY, EventKind.RETURNED)
-            or (e.kind == EventKind.CHECKED_IN and (e.data or {}).get("parent_arrived"))
-        )
-        for e in events
-    )
-    if absent is not None and not ended and ph in ("out", "on_site"):
-        data = absent.data or {}
-        minutes = data.get("wait_min") or parent_wait_minutes(bool(data.get("late_notice")), policy)
-        wait_until = max(visit.start, absent.at) + mins(int(minutes))
+    wait_until = _parent_wait_until(visit, events, ph, policy)
+    if wait_until is not None:
         deadlines.append(Deadline(Kind.PARENT_WAIT, wait_until, wait_until - warn, None))
 
-    # Alarms already raised: open ones keep the visit red; resolved ones mark their lapse handled.
-    real = [a for a in alarms if not a.drill]
-    by_key = {a.deadline_key: a for a in real}
-    marked = []
-    for d in deadlines:
-        alarm = by_key.get(d.key)
-        if alarm is None:
-            marked.append(d)
-        elif alarm.resolved_at is None:
-            marked.append(replace(d, alarm_open=True))
-        else:
-            marked.append(replace(d, handled=alarm.resolution or "resolved"))
-    open_levels = [
-        Level.DURESS if a.level == "duress" else Level.RED for a in real if a.resolved_at is None
-    ]
+    marked, open_levels = _with_alarms(deadlines, alarms)
     contact = (
         Contact(last.kind, last.at, getattr(last, "note", "") or "", getattr(last, "user_name", ""))
         if last is not None
@@ -394,6 +345,89 @@ def track(
         return_due=ret,
         parent_wait_until=wait_until,
     )
+
+
+def _calls(
+    visit: VisitLike,
+    events: Sequence[EventLike],
+    contacts: Sequence[EventLike],
+    ph: str,
+    policy: PolicySettings,
+) -> list[Deadline]:
+    """The calls around the visit: on arrival, the office's call, and a call back after none."""
+    warn, grace = _minutes(policy.amber_warning_min), _minutes(policy.checkin_grace_min)
+    departed = visit.departed_at or visit.planned_departure
+    found: list[Deadline] = []
+    arrived = visit.arrived_at is not None or any(
+        e.kind in (EventKind.ARRIVED, EventKind.PARENT_NOT_PRESENT) for e in events
+    )
+    if ph == "out" and not arrived and policy.checkin_before_and_after:
+        travel = max(visit.start - visit.planned_departure, timedelta(0))
+        due = departed + travel
+        found.append(Deadline(Kind.ARRIVAL, due, due - warn, due + grace))
+
+    if policy.office_call_after_start_min is not None and ph in ("out", "on_site"):
+        due = visit.start + _minutes(policy.office_call_after_start_min)
+        # Made, or as good as made: the office heard from them around that time anyway.
+        made = any(e.kind == EventKind.OFFICE_CALL and e.at >= due - warn for e in events) or any(
+            c.at >= due - warn for c in contacts
+        )
+        if not made:
+            found.append(Deadline(Kind.OFFICE_CALL, due, due - warn, None))
+
+    unanswered = _latest(events, EventKind.OFFICE_CALL)
+    if (
+        unanswered is not None
+        and not (unanswered.data or {}).get("answered")
+        and not any(c.at > unanswered.at for c in contacts)
+    ):
+        at = unanswered.at
+        found.append(Deadline(Kind.CALL_BACK, at, at, at + grace))
+    return found
+
+
+def _parent_wait_until(
+    visit: VisitLike, events: Sequence[EventLike], ph: str, policy: PolicySettings
+) -> datetime | None:
+    """Parents not present: when the wait ends (None if nobody is waiting, or it has ended)."""
+    absent = _latest(events, EventKind.PARENT_NOT_PRESENT)
+    if absent is None or ph not in ("out", "on_site"):
+        return None
+    ended = any(
+        e.at > absent.at
+        and (
+            e.kind in (EventKind.LEFT_PROPERTY, EventKind.RETURNED)
+            or (e.kind == EventKind.CHECKED_IN and (e.data or {}).get("parent_arrived"))
+        )
+        for e in events
+    )
+    if ended:
+        return None
+    data = absent.data or {}
+    minutes = data.get("wait_min") or parent_wait_minutes(bool(data.get("late_notice")), policy)
+    return max(visit.start, absent.at) + _minutes(int(minutes))
+
+
+def _with_alarms(
+    deadlines: list[Deadline], alarms: Sequence[AlarmLike]
+) -> tuple[list[Deadline], list[Level]]:
+    """Alarms already raised: open ones keep the visit red; resolved ones mark their lapse
+    handled (so a lapse is raised once)."""
+    real = [a for a in alarms if not a.drill]
+    by_key = {a.deadline_key: a for a in real}
+    marked = []
+    for d in deadlines:
+        alarm = by_key.get(d.key)
+        if alarm is None:
+            marked.append(d)
+        elif alarm.resolved_at is None:
+            marked.append(replace(d, alarm_open=True))
+        else:
+            marked.append(replace(d, handled=alarm.resolution or "resolved"))
+    open_levels = [
+        Level.DURESS if a.level == "duress" else Level.RED for a in real if a.resolved_at is None
+    ]
+    return marked, open_levels
 
 
 def clock_text(seconds: float) -> str:
