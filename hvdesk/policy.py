@@ -48,6 +48,9 @@ class PolicySettings:
     escalation_step_min: int = 5
     police_non_emergency: str = "101"
     police_emergency: str = "999"
+    # an alarm nobody takes on a PC within this goes to the escalation contacts, the next contact
+    # every this many minutes after (duress: at once)
+    escalate_after_min: int = 2
     # calendar export
     ics_include_address: bool = False
     ics_include_pupil: bool = False
@@ -160,6 +163,7 @@ NUMBER_FIELDS: dict[str, tuple[str, int, int]] = {
     "default_duration_min": ("Default visit length (min)", 5, 480),
     "default_travel_min": ("Default travel each way (min)", 0, 180),
     "escalation_step_min": ("Minutes per escalation step", 1, 60),
+    "escalate_after_min": ("Minutes before an untaken alarm is texted and emailed out", 1, 30),
 }
 OPTIONAL_NUMBER_FIELDS: dict[str, tuple[str, int, int]] = {
     "office_call_after_start_min": ("Office calls the worker after the start (min)", 1, 60),

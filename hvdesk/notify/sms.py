@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import string
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -127,6 +127,28 @@ class TwilioSms:
         """Where a sent message is now: sent, delivered or failed."""
         response = _request(self.client, "GET", f"{self.root}/Messages/{reference}.json")
         return delivery_status(str(response.json().get("status") or ""))
+
+    def find_sent(self, recipient: str, body: str, since: datetime) -> Accepted | None:
+        """A message we sent to `recipient` with this body since `since`, if the gateway has one.
+
+        Used after a restart that interrupted an attempt: if the gateway took it, it is not sent
+        again."""
+        response = _request(
+            self.client,
+            "GET",
+            f"{self.root}/Messages.json",
+            params={"To": recipient, "From": self.sender, "PageSize": "50"},
+        )
+        for row in response.json().get("messages") or []:
+            if str(row.get("direction") or "").startswith("inbound") or row.get("body") != body:
+                continue
+            raw = row.get("date_created") or row.get("date_sent")
+            if raw and parsedate_to_datetime(str(raw)) < since - timedelta(minutes=1):
+                continue
+            return Accepted(
+                str(row.get("sid") or ""), delivery_status(str(row.get("status") or ""))
+            )
+        return None
 
     def list_inbound(self, cursor: str | None = None) -> InboundPage:
         """Texts received on our number after `cursor`, oldest first, and the cursor to pass next.

@@ -32,6 +32,7 @@ from hvdesk.models import (
     UserAccount,
     Visit,
 )
+from hvdesk.notify import outbox
 from hvdesk.policy import PolicySettings
 from hvdesk.rules import escalation as esc
 from hvdesk.rules.deadlines import (
@@ -194,6 +195,7 @@ class AlarmService(Service):
                         "at_startup": at_startup,
                     },
                 )
+                outbox.alarm_changed(session, shown, now)
         except IntegrityError:
             return None  # already raised: by us before a restart, or by another seat just now
         return Raised(
@@ -252,6 +254,7 @@ class AlarmService(Service):
                 alarm_id=alarm.id,
                 data={"key": alarm.deadline_key, "kind": "duress"},
             )
+            outbox.alarm_changed(session, alarm, now)
         return alarm
 
     def start_drill(self, actor: Actor, visit_id: int, note: str = "") -> Alarm:
@@ -296,6 +299,7 @@ class AlarmService(Service):
                 alarm_id=alarm.id,
                 data={"key": alarm.deadline_key, "kind": "drill", "drill": True},
             )
+            outbox.alarm_changed(session, alarm, now)
         return alarm
 
     # --- handling ------------------------------------------------------------------------
@@ -319,6 +323,7 @@ class AlarmService(Service):
             alarm_id=alarm.id,
             data={"drill": alarm.drill, "previous": before},
         )
+        outbox.alarm_changed(session, alarm, now)
 
     def _open_for_handling(self, session: Session, alarm_id: int) -> Alarm:
         alarm = _load_alarm(session, alarm_id)
@@ -405,6 +410,7 @@ class AlarmService(Service):
             if outcome.advance_to is not None:
                 alarm.step = outcome.advance_to
                 alarm.step_started_at = now
+            outbox.alarm_changed(session, alarm, now)
         return alarm
 
     def resolve(
@@ -492,6 +498,7 @@ class AlarmService(Service):
                         "also_resolved": [o.id for o in others],
                     },
                 )
+                outbox.alarm_changed(session, alarm, now)
                 if new_return is not None and not alarm.drill:
                     visit = session.get(Visit, alarm.visit_id)
                     assert visit is not None
