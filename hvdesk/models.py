@@ -348,12 +348,10 @@ class Visit(Base):
     pre_visit_notes: Mapped[str] = mapped_column(Text, default="")
     lone_visit_reason: Mapped[str] = mapped_column(Text, default="")
     out_of_hours_reason: Mapped[str] = mapped_column(Text, default="")
-    responsible_contact: Mapped[str] = mapped_column(String(200), default="")  # free text, older visits
+    responsible_contact: Mapped[str] = mapped_column(String(200), default="")  # free text (older)
     # The out-of-hours responsible contact as a person with a mobile: told when staff leave, and
     # the first to get every alarm of the visit (Harborne).
-    responsible_contact_id: Mapped[int | None] = mapped_column(
-        ForeignKey("escalation_contact.id")
-    )
+    responsible_contact_id: Mapped[int | None] = mapped_column(ForeignKey("escalation_contact.id"))
     on_way_to_from_work: Mapped[bool] = mapped_column(Boolean, default=False)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     approved_at: Mapped[datetime | None]
