@@ -29,6 +29,7 @@ BEAT_S = 10.0
 SILENT_WARNING_S = 120.0  # windows warn loudly when no monitor has beaten for this long
 MONITOR = "monitor"
 WINDOW = "window"
+COMMAND = "command"  # a one-off `notify test` with no monitor running
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class Lease:
         free = or_(MonitorLease.lease_until.is_(None), MonitorLease.lease_until <= now)
         takeable = or_(mine, free)
         if self.kind == MONITOR:
-            takeable = or_(takeable, MonitorLease.holder_kind == WINDOW)
+            takeable = or_(takeable, MonitorLease.holder_kind.in_((WINDOW, COMMAND)))
         values = {
             "holder": self.holder,
             "holder_host": self.host,
