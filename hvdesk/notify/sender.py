@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from hvdesk.clock import Clock, fmt_time
 from hvdesk.db import Database
@@ -270,6 +271,14 @@ class OutboxSender:
 
     # --- health and audit -------------------------------------------------------------------
     def _health(self, channel: str, now: datetime, error: str | None) -> None:
+        for _ in range(2):  # two senders may create the row at the same moment: the loser updates
+            try:
+                self._write_health(channel, now, error)
+                return
+            except IntegrityError:
+                continue
+
+    def _write_health(self, channel: str, now: datetime, error: str | None) -> None:
         with self.db.transaction() as session:
             row = session.get(ChannelHealth, channel)
             if row is None:
