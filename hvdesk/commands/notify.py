@@ -46,6 +46,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     m = sub.add_parser("monitor", help="run the headless monitor: alarms, escalation, messages")
     add_db_option(m)
     m.add_argument("--poll", type=float, default=2.0, metavar="S", help=argparse.SUPPRESS)
+    m.add_argument("--lease", type=float, default=leases.LEASE_S, help=argparse.SUPPRESS)
+    m.add_argument("--beat", type=float, default=leases.BEAT_S, help=argparse.SUPPRESS)
     m.set_defaults(run=run_monitor)
 
     s = sub.add_parser("settings", help="list, read or change a setting (policy and channels)")
@@ -97,7 +99,8 @@ def run_monitor(args: argparse.Namespace) -> int:
     for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     db, clock = open_database(args)
-    monitor = Monitor(db, clock, poll_s=args.poll)
+    lease = leases.Lease(db, clock, kind=leases.MONITOR, lease_s=args.lease)
+    monitor = Monitor(db, clock, poll_s=args.poll, lease=lease, beat_s=args.beat)
 
     def stop(signum: int, _frame: object) -> None:
         logging.getLogger("hvdesk.monitor").info("stopping (%s)", signal.Signals(signum).name)

@@ -151,6 +151,8 @@ class Monitor:
         if self._last_beat is None or mono - self._last_beat >= self.beat_s:
             self.lease.beat(now)
             self._last_beat = mono
+            if self.lease.held and not had:
+                self.sender.recover_before = now  # claims from before us are a dead holder's
             if self.lease.held != had:
                 log.info(
                     "%s the monitoring lease (%s)",

@@ -78,6 +78,9 @@ class OutboxSender:
         self.db, self.clock = db, clock
         self.channels = channels  # built fresh per pass: settings and secrets may change
         self.holder = holder or "sender"
+        # Claims older than this, by anyone else, belong to a sender that has since lost the lease
+        # (it died): they are recovered at once instead of after STALE_S.
+        self.recover_before: datetime | None = None
 
     def pending(self, now: datetime, limit: int = 100) -> list[int]:
         with self.db.read() as session:
@@ -218,12 +221,19 @@ class OutboxSender:
     # --- claims left by a sender that died ----------------------------------------------------
     def _recover(self, now: datetime, senders: Mapping[str, Sender], report: SendReport) -> None:
         stale = now - timedelta(seconds=STALE_S)
+        old = [OutboxMessage.sending_at.is_(None), OutboxMessage.sending_at <= stale]
+        if self.recover_before is not None:
+            old.append(
+                and_(
+                    OutboxMessage.sending_at < self.recover_before,
+                    OutboxMessage.claimed_by != self.holder,
+                )
+            )
         with self.db.read() as session:
             rows = list(
                 session.scalars(
                     select(OutboxMessage).where(
-                        OutboxMessage.status == OutboxStatus.SENDING.value,
-                        or_(OutboxMessage.sending_at.is_(None), OutboxMessage.sending_at <= stale),
+                        OutboxMessage.status == OutboxStatus.SENDING.value, or_(*old)
                     )
                 )
             )
