@@ -180,10 +180,10 @@ class NotificationService(Service):
         actor.require(*MANAGERS, action="send a test message")
         text = (to or "").strip()
         if "@" in text:
-            person = em.Person(0, text, email=email_address(text, "--to"))
+            person = em.Person(0, "", email=email_address(text, "--to"))
             channel = Channel.EMAIL.value
         else:
-            person = em.Person(0, text, mobile=uk_mobile(text, "--to"))
+            person = em.Person(0, "", mobile=uk_mobile(text, "--to"))
             channel = Channel.SMS.value
         return self._queue_test(actor, person, channel, contact_id=None)
 
@@ -226,7 +226,7 @@ class NotificationService(Service):
                 session,
                 actor,
                 "test_message_queued",
-                f"Test {channel} to {person.name}",
+                f"Test {channel} to {person.name or address}",
                 data={"outbox_id": row.id, "channel": channel, "to": address},
             )
         return [row]
