@@ -13,7 +13,7 @@ from hvdesk.models import Role
 from hvdesk.notify import lease as leases
 from hvdesk.notify.config import NotifyConfig
 from hvdesk.services.base import Actor
-from hvdesk.services.notifications import NotificationService
+from hvdesk.services.notifications import ContactInput, NotificationService
 from ui.notify.status import monitor_text
 
 pytestmark = pytest.mark.ui
@@ -184,3 +184,38 @@ def test_monitor_text_words(clock):
     never = leases.LeaseStatus("", "", "", None, None)
     assert monitor_text(never, now, out_count=0).text == "Monitor: none has ever run"
     assert monitor_text(never, now, out_count=3).loud
+
+
+def test_booking_an_out_of_hours_visit_names_a_person_hvdesk_can_text(
+    qtbot, services, office_actor, answers
+):
+    from PySide6.QtCore import Qt, QTime
+
+    from hvdesk.services.booking import BookingService
+    from tests.ui.test_booking_dialog import NOON, THU, at, booked_at, fill
+    from ui.booking_dialog import BookingDeps, BookingDialog
+
+    notes = NotificationService(services.db, services.clock)
+    ann = notes.save_contact(office_actor, ContactInput("Ann Home", "Deputy", "07700 900555"))
+    notes.save_contact(office_actor, ContactInput("Email Only", email="e@example.org"))
+    deps = BookingDeps(
+        BookingService(services.db, services.clock),
+        services.households,
+        services.staff,
+        services.clock,
+    )
+    dialog = BookingDialog(deps, office_actor, start=NOON)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    fill(dialog, qtbot)
+    dialog.start.setTime(QTime(18, 15))
+    assert dialog.responsible_person.findText("Email Only", Qt.MatchFlag.MatchContains) < 0
+    dialog.ooh_reason.setText("Mum works days")
+    dialog.responsible_person.setCurrentIndex(dialog.responsible_person.findData(ann.id))
+    assert not dialog.responsible.isEnabled()  # the person replaces the typed contact
+    shot(dialog, "booking_responsible_person")
+    answers["reply"][0] = True
+    assert dialog.save()
+    visit = booked_at(services, at(THU, 18, 15))
+    assert visit.responsible_contact_id == ann.id
+    assert visit.responsible_contact == "Ann Home 07700 900555"
