@@ -25,7 +25,7 @@ from hvdesk.models import OutboxStatus, Role
 from hvdesk.notify import config as notify_config
 from hvdesk.notify import lease as leases
 from hvdesk.notify import secrets
-from hvdesk.notify.monitor import Monitor, default_channels
+from hvdesk.notify.monitor import POLL_S, Monitor, default_channels
 from hvdesk.notify.sender import OutboxSender
 from hvdesk.policy import (
     BOOL_FIELDS,
@@ -45,7 +45,7 @@ POLICY_KEYS = [f.name for f in fields(PolicySettings) if f.name != "extra"]
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     m = sub.add_parser("monitor", help="run the headless monitor: alarms, escalation, messages")
     add_db_option(m)
-    m.add_argument("--poll", type=float, default=2.0, metavar="S", help=argparse.SUPPRESS)
+    m.add_argument("--poll", type=float, default=POLL_S, metavar="S", help=argparse.SUPPRESS)
     m.add_argument("--lease", type=float, default=leases.LEASE_S, help=argparse.SUPPRESS)
     m.add_argument("--beat", type=float, default=leases.BEAT_S, help=argparse.SUPPRESS)
     m.set_defaults(run=run_monitor)

@@ -39,7 +39,7 @@ from hvdesk.services.tracker import TrackerService
 
 log = logging.getLogger(__name__)
 
-POLL_S = 2.0
+POLL_S = 5.0  # for messages queued by other seats; deadlines wake the loop at once
 
 
 def default_channels(db: Database):  # type: ignore[no-untyped-def]
@@ -63,11 +63,16 @@ class EscalationClock:
         """Open alarms, and closed ones whose contacts may still be owed 'handled'."""
         with self.db.read() as session:
             open_ids = set(session.scalars(select(Alarm.id).where(Alarm.resolved_at.is_(None))))
+            handled = select(OutboxMessage.alarm_id).where(OutboxMessage.kind == em.HANDLED)
             told = set(
                 session.scalars(
                     select(OutboxMessage.alarm_id)
                     .join(Alarm, Alarm.id == OutboxMessage.alarm_id)
-                    .where(OutboxMessage.kind == em.ALARM, Alarm.acknowledged_at.is_not(None))
+                    .where(
+                        OutboxMessage.kind == em.ALARM,
+                        Alarm.acknowledged_at.is_not(None) | Alarm.resolved_at.is_not(None),
+                        OutboxMessage.alarm_id.not_in(handled),
+                    )
                     .distinct()
                 )
             )

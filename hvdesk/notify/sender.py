@@ -110,9 +110,13 @@ class OutboxSender:
         processes at once: each message is claimed by exactly one."""
         now = now or self.clock.now()
         report = SendReport()
+        stale = self._stale(now)
+        ids = self.pending(now)
+        if not stale and not ids:
+            return report  # idle: no channel is built (an HTTPS client costs CPU), no more queries
         senders, problems = self.channels()
         try:
-            self._recover(now, senders, report)
+            self._recover(stale, senders, report, now)
             ids = self.pending(now)
             for channel, problem in problems.items():
                 self._health(channel, now, problem)
@@ -219,7 +223,8 @@ class OutboxSender:
         (report.failed if give_up else report.retrying).append(row.id)
 
     # --- claims left by a sender that died ----------------------------------------------------
-    def _recover(self, now: datetime, senders: Mapping[str, Sender], report: SendReport) -> None:
+    def _stale(self, now: datetime) -> list[OutboxMessage]:
+        """Claims left 'sending' by a sender that stopped (or lost the lease) mid-attempt."""
         stale = now - timedelta(seconds=STALE_S)
         old = [OutboxMessage.sending_at.is_(None), OutboxMessage.sending_at <= stale]
         if self.recover_before is not None:
@@ -230,13 +235,21 @@ class OutboxSender:
                 )
             )
         with self.db.read() as session:
-            rows = list(
+            return list(
                 session.scalars(
                     select(OutboxMessage).where(
                         OutboxMessage.status == OutboxStatus.SENDING.value, or_(*old)
                     )
                 )
             )
+
+    def _recover(
+        self,
+        rows: list[OutboxMessage],
+        senders: Mapping[str, Sender],
+        report: SendReport,
+        now: datetime,
+    ) -> None:
         for row in rows:
             found = None
             lookup = getattr(senders.get(row.channel), "find_sent", None)
