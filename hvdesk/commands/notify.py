@@ -36,7 +36,7 @@ from hvdesk.policy import (
     PolicySettings,
 )
 from hvdesk.services.base import Actor
-from hvdesk.services.notifications import NotificationService
+from hvdesk.services.notifications import ContactInput, NotificationService
 from hvdesk.services.settings import SettingsService
 
 POLICY_KEYS = [f.name for f in fields(PolicySettings) if f.name != "extra"]
@@ -74,6 +74,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     no.add_argument("--status", choices=[s.value for s in OutboxStatus])
     no.add_argument("--limit", type=int, default=50)
     no.set_defaults(run=run_notify_outbox)
+    nc = ns.add_parser("contacts", help="the escalation contacts, in the order they are told")
+    nc.set_defaults(run=run_notify_contacts)
+    na = ns.add_parser("add-contact", help="add an escalation contact (last in the order)")
+    na.add_argument("name")
+    na.add_argument("--role", default="", help="e.g. Headteacher, DSL")
+    na.add_argument("--mobile", default="", help="UK mobile, e.g. 07700 900123")
+    na.add_argument("--email", default="")
+    na.add_argument(
+        "--not-on-ladder",
+        action="store_true",
+        help="only an out-of-hours responsible contact, not told of every alarm",
+    )
+    na.set_defaults(run=run_notify_add_contact)
     for p in ns.choices.values():
         add_db_option(p)
 
@@ -349,3 +362,36 @@ def _monitor_line(status: leases.LeaseStatus, now) -> str:  # type: ignore[no-un
         f"Monitor: {status.host} ({status.kind}), last beat {fmt_time(status.beat_at)}, "
         f"{age:.0f} s ago{live}"
     )
+
+
+def run_notify_contacts(args: argparse.Namespace) -> int:
+    db, clock = open_database(args)
+    try:
+        contacts = NotificationService(db, clock).contacts()
+    finally:
+        db.dispose()
+    if not contacts:
+        print(
+            "No escalation contacts yet: add one with `hvdesk notify add-contact NAME --mobile ...`"
+        )
+    for c in contacts:
+        order = str(c.position) if c.active and c.on_ladder else "-"
+        state = "" if c.active else " (inactive)"
+        ladder = "" if c.on_ladder else " (responsible contact only)"
+        print(f"{order:>3}  {c.name} {c.role_label}  {c.mobile}  {c.email}{ladder}{state}")
+    return 0
+
+
+def run_notify_add_contact(args: argparse.Namespace) -> int:
+    db, clock = open_database(args)
+    try:
+        contact = NotificationService(db, clock).save_contact(
+            _actor(),
+            ContactInput(
+                args.name, args.role, args.mobile, args.email, on_ladder=not args.not_on_ladder
+            ),
+        )
+    finally:
+        db.dispose()
+    print(f"Escalation contact {contact.name} added (number {contact.position} in the order).")
+    return 0

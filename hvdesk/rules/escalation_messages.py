@@ -190,7 +190,9 @@ def alarm_message(
 ) -> tuple[str, str]:
     """(subject, body) for an alarm nobody at the office has taken yet."""
     what = "DURESS: staff need help now" if duress else reason
-    since = f" since {fmt_time(overdue_since)}" if overdue_since and not duress else ""
+    since = ""
+    if overdue_since is not None and not duress and fmt_time(overdue_since) not in reason:
+        since = f" since {fmt_time(overdue_since)}"  # the reason may already say when
     lines = [
         f"{visit.school} ALARM: {what}{since}.",
         f"{_names(visit.staff_names)} at {visit.household}, {visit.address}.",

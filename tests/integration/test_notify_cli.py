@@ -130,3 +130,42 @@ def test_a_failing_test_message_says_why(dbpath, capsys, monkeypatch):
         run(capsys, "settings", "set", key, value, "--db", dbpath)
     code, _, err = run(capsys, "notify", "test", "--to", "07700900789", "--db", dbpath)
     assert code == 2 and "was not sent: cannot reach gateway" in err
+
+
+def test_contacts_from_the_command_line(dbpath, capsys):
+    code, out, _ = run(capsys, "notify", "contacts", "--db", dbpath)
+    assert code == 0 and "No escalation contacts yet" in out
+    assert (
+        run(
+            capsys,
+            "notify",
+            "add-contact",
+            "Linda Francis",
+            "--role",
+            "Headteacher",
+            "--mobile",
+            "07700 900789",
+            "--db",
+            dbpath,
+        )[0]
+        == 0
+    )
+    assert (
+        run(
+            capsys,
+            "notify",
+            "add-contact",
+            "Ann Home",
+            "--mobile",
+            "07700900555",
+            "--not-on-ladder",
+            "--db",
+            dbpath,
+        )[0]
+        == 0
+    )
+    code, out, _ = run(capsys, "notify", "contacts", "--db", dbpath)
+    assert "  1  Linda Francis Headteacher  +447700900789" in out
+    assert "Ann Home" in out and "(responsible contact only)" in out
+    code, _, err = run(capsys, "notify", "add-contact", "Nobody", "--db", dbpath)
+    assert code == 2 and "enter a mobile or an email" in err

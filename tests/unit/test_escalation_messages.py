@@ -186,7 +186,7 @@ def test_alarm_message_says_who_where_vehicle_what_since_step_and_how_to_take_it
         "Jasmin Patel and Tom Lee",
         "Clarke family, 14 Hill Street, Harborne, B17 0AB",
         "Vehicle: Blue Ford Fiesta AB12 CDE",
-        "Check-in overdue (due 10:00) since 10:00",
+        "ALARM: Check-in overdue (due 10:00).",
         "Ladder step 1: Call the worker",
         "call the office on 0121 496 0000",
         "open hvdesk",
@@ -194,6 +194,19 @@ def test_alarm_message_says_who_where_vehicle_what_since_step_and_how_to_take_it
     ):
         assert part in body
     assert "Jasmin Patel and Tom Lee" in subject and not subject.startswith("DRILL")
+
+
+def test_the_time_is_said_once():
+    _, body = em.alarm_message(
+        VISIT,
+        reason="No arrival call",
+        overdue_since=datetime(2026, 11, 24, 10, 0, tzinfo=UTC),
+        step=1,
+        step_title="Call the worker",
+        drill=False,
+        duress=False,
+    )
+    assert "ALARM: No arrival call since 10:00." in body
 
 
 def test_drill_and_duress_words():
