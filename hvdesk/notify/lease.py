@@ -92,7 +92,7 @@ class Lease:
                 .where(and_(MonitorLease.name == LEASE_NAME, takeable))
                 .values(**values)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]
             if taken and not self.held:
                 session.execute(
                     update(MonitorLease)

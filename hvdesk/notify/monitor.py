@@ -39,6 +39,7 @@ from hvdesk.services.tracker import TrackerService
 
 log = logging.getLogger(__name__)
 
+DELIVERY_CHECK_S = 60.0  # how often sent texts are asked about (a delivery report)
 POLL_S = 5.0  # for messages queued by other seats; deadlines wake the loop at once
 
 
@@ -115,6 +116,7 @@ class TickReport:
     raised: int = 0
     queued: int = 0
     sent: SendReport = field(default_factory=SendReport)
+    delivered: int = 0
     next_due: datetime | None = None
 
 
@@ -142,6 +144,7 @@ class Monitor:
         )
         self.beat_s, self.poll_s = beat_s, poll_s
         self._last_beat: float | None = None
+        self._last_delivery: float | None = None
         self._look = True  # re-derive the deadlines on the next tick
         self._next_change: datetime | None = None  # and at this time even if no timer fires
         self._wake = threading.Event()
@@ -181,6 +184,9 @@ class Monitor:
                 self.scheduler.arm(plan)
         report.queued, report.next_due = self.escalation.tick(now)
         report.sent = self.sender.run_once(now)
+        if self._last_delivery is None or mono - self._last_delivery >= DELIVERY_CHECK_S:
+            self._last_delivery = mono
+            report.delivered = self.sender.check_delivery(now)
         return report
 
     # --- the loop ----------------------------------------------------------------------------

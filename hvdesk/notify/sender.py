@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hvdesk.clock import Clock, fmt_time
 from hvdesk.db import Database
+from hvdesk.events import EventKind
 from hvdesk.models import ChannelHealth, Event, OutboxMessage, OutboxStatus
 from hvdesk.notify.channels import Accepted, ChannelError, Outgoing, Sender
 
@@ -36,6 +37,7 @@ BACKOFF_FIRST_S = 30.0
 BACKOFF_MAX_S = 300.0
 STALE_S = 120.0
 GIVE_UP = timedelta(hours=24)
+DELIVERY_WINDOW = timedelta(hours=1)  # how long after sending a text its delivery is asked about
 CHANNEL_NAMES = {"sms": "SMS", "email": "Email"}
 
 
@@ -129,6 +131,66 @@ class OutboxSender:
                     close()
         return report
 
+    # --- delivery reports ------------------------------------------------------------------
+    def check_delivery(self, now: datetime | None = None, limit: int = 20) -> int:
+        """Ask the gateway about texts sent in the last hour and not yet known delivered.
+
+        Returns how many changed. Channels that cannot say (email, the generic gateway) are left
+        as 'sent'."""
+        now = now or self.clock.now()
+        with self.db.read() as session:
+            rows = list(
+                session.scalars(
+                    select(OutboxMessage)
+                    .where(
+                        OutboxMessage.status == OutboxStatus.SENT.value,
+                        OutboxMessage.channel == "sms",
+                        OutboxMessage.sent_at >= now - DELIVERY_WINDOW,
+                        OutboxMessage.provider_ref != "",
+                    )
+                    .order_by(OutboxMessage.sent_at)
+                    .limit(limit)
+                )
+            )
+        if not rows:
+            return 0
+        senders, _problems = self.channels()
+        lookup = getattr(senders.get("sms"), "status", None)
+        changed = 0
+        try:
+            for row in rows:
+                if lookup is None:
+                    break
+                try:
+                    state = lookup(row.provider_ref)
+                except ChannelError as err:
+                    log.info("no delivery report for message %s: %s", row.id, err)
+                    break
+                if state in ("delivered", "failed"):
+                    changed += self._delivery(row.id, state, now)
+        finally:
+            for sender in senders.values():
+                close = getattr(sender, "close", None)
+                if close is not None:
+                    close()
+        return changed
+
+    def _delivery(self, message_id: int, state: str, now: datetime) -> int:
+        with self.db.transaction() as session:
+            msg = session.get(OutboxMessage, message_id)
+            if msg is None or msg.status != OutboxStatus.SENT.value:
+                return 0
+            msg.updated_at = now
+            if state == "delivered":
+                msg.status, msg.delivered_at = OutboxStatus.DELIVERED.value, now
+            else:
+                msg.status, msg.failed_at = OutboxStatus.FAILED.value, now
+                msg.last_error = "the gateway could not deliver it to the phone"
+                self._audit(
+                    session, msg, EventKind.MESSAGE_FAILED, f"{_what(msg)} not delivered", now
+                )
+        return 1
+
     # --- one message -----------------------------------------------------------------------
     def _claim(self, message_id: int, now: datetime) -> OutboxMessage | None:
         with self.db.transaction() as session:
@@ -146,7 +208,7 @@ class OutboxSender:
                     updated_at=now,
                 )
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]
             if not claimed:
                 return None
             return session.get(OutboxMessage, message_id)
@@ -193,7 +255,7 @@ class OutboxSender:
                 msg.delivered_at = now
             msg.last_error = ""
             msg.updated_at = now
-            self._audit(session, msg, "message_sent", f"{_what(msg)} sent", now)
+            self._audit(session, msg, EventKind.MESSAGE_SENT, f"{_what(msg)} sent", now)
         self._health(row.channel, now, None)
         log.info(
             "sent %s %s to %s (%s)",
@@ -215,7 +277,9 @@ class OutboxSender:
             if give_up:
                 msg.status = OutboxStatus.FAILED.value
                 msg.failed_at = now
-                self._audit(session, msg, "message_failed", f"{_what(msg)} failed: {err}", now)
+                self._audit(
+                    session, msg, EventKind.MESSAGE_FAILED, f"{_what(msg)} failed: {err}", now
+                )
             else:
                 msg.status = OutboxStatus.QUEUED.value
                 msg.next_attempt_at = now + backoff(msg.attempts)
@@ -278,14 +342,14 @@ class OutboxSender:
                         last_error="" if found else "the sender stopped during an attempt",
                     )
                     .execution_options(synchronize_session=False)
-                ).rowcount
+                ).rowcount  # type: ignore[attr-defined]
                 if requeued and found:
                     msg = session.get(OutboxMessage, row.id)
                     assert msg is not None
                     self._audit(
                         session,
                         msg,
-                        "message_sent",
+                        EventKind.MESSAGE_SENT,
                         f"{_what(msg)} sent (found at the gateway after a restart)",
                         now,
                     )

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from hvdesk.errors import Collector, FieldError, HvdeskError, NotFound
+from hvdesk.events import EventKind
 from hvdesk.models import Channel, EscalationContact, OutboxMessage, Role, Setting
 from hvdesk.notify import config as notify_config
 from hvdesk.notify import lease as leases
@@ -104,7 +105,7 @@ class NotificationService(Service):
             self.audit(
                 session,
                 actor,
-                "contact_saved",
+                EventKind.CONTACT_SAVED,
                 f"Escalation contact {clean.name} ({'added' if contact_id is None else 'changed'})",
                 data={
                     "contact_id": contact.id,
@@ -135,7 +136,7 @@ class NotificationService(Service):
             self.audit(
                 session,
                 actor,
-                "contacts_reordered",
+                EventKind.CONTACTS_REORDERED,
                 " > ".join(c.name for c in order),
                 data={"order": [c.id for c in order]},
             )
@@ -169,7 +170,7 @@ class NotificationService(Service):
             self.audit(
                 session,
                 actor,
-                "notify_settings_changed",
+                EventKind.NOTIFY_SETTINGS_CHANGED,
                 ", ".join(changed) or "no values",
                 data={k: after[k] for k in changed},
             )
@@ -225,7 +226,7 @@ class NotificationService(Service):
             self.audit(
                 session,
                 actor,
-                "test_message_queued",
+                EventKind.TEST_MESSAGE_QUEUED,
                 f"Test {channel} to {person.name or address}",
                 data={"outbox_id": row.id, "channel": channel, "to": address},
             )

@@ -261,7 +261,7 @@ class TrackerService(Service):
         change: Callable[[Visit, datetime], None] | None = None,
         note: str = "",
         data: dict[str, object] | None = None,
-        after: Callable[[Session, Visit, datetime], None] | None = None,
+        after: Callable[[Session, Visit, datetime], object] | None = None,
     ) -> Visit:
         try:
             with self.db.transaction() as session:

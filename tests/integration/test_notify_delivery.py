@@ -365,3 +365,23 @@ def test_generic_template_with_an_unknown_placeholder_is_named():
     sms = GenericSms("http://127.0.0.1:9/x", '{"to": $phone}')
     with pytest.raises(ChannelError, match=r"unknown placeholder.*\$to, \$body"):
         sms.render(Outgoing("+447700900789", "b", "k"))
+
+
+def test_delivery_reports_mark_texts_delivered_or_failed(db, clock, httpserver, gateway):
+    queue(db, clock, 2)
+    sender = OutboxSender(db, clock, sms_channel(httpserver))
+    sender.run_once()
+    first, second = rows(db)
+    base = f"/2010-04-01/Accounts/{ACCOUNT}/Messages"
+    httpserver.expect_request(f"{base}/{first.provider_ref}.json").respond_with_json(
+        {"sid": first.provider_ref, "status": "delivered"}
+    )
+    httpserver.expect_request(f"{base}/{second.provider_ref}.json").respond_with_json(
+        {"sid": second.provider_ref, "status": "undelivered"}
+    )
+    clock.advance(MIN)
+    assert sender.check_delivery() == 2
+    first, second = rows(db)
+    assert first.status == "delivered" and first.delivered_at == clock.now()
+    assert second.status == "failed" and "could not deliver" in second.last_error
+    assert sender.check_delivery() == 0  # nothing left to ask about
