@@ -143,6 +143,7 @@ class Monitor:
             db, clock, channels or default_channels(db), holder=self.lease.holder
         )
         self.beat_s, self.poll_s = beat_s, poll_s
+        self.sender.still_mine = self._still_mine
         self._last_beat: float | None = None
         self._last_delivery: float | None = None
         self._look = True  # re-derive the deadlines on the next tick
@@ -152,6 +153,14 @@ class Monitor:
         self.stopped = threading.Event()
 
     # --- one pass ---------------------------------------------------------------------------
+    def _still_mine(self) -> bool:
+        """Between messages of a long pass: beat if one is due; do we still hold the lease?"""
+        mono = self.clock.monotonic()
+        if self._last_beat is None or mono - self._last_beat >= self.beat_s:
+            self.lease.beat()
+            self._last_beat = mono
+        return self.lease.held
+
     def tick(self, now: datetime | None = None) -> TickReport:
         now = now or self.clock.now()
         mono = self.clock.monotonic()

@@ -83,6 +83,9 @@ class OutboxSender:
         # Claims older than this, by anyone else, belong to a sender that has since lost the lease
         # (it died): they are recovered at once instead of after STALE_S.
         self.recover_before: datetime | None = None
+        # Asked between messages: renews the lease during a long pass, and stops sending at once
+        # if another monitor has taken it over.
+        self.still_mine: Callable[[], bool] | None = None
 
     def pending(self, now: datetime, limit: int = 100) -> list[int]:
         with self.db.read() as session:
@@ -123,6 +126,9 @@ class OutboxSender:
             for channel, problem in problems.items():
                 self._health(channel, now, problem)
             for message_id in ids:
+                if self.still_mine is not None and not self.still_mine():
+                    log.warning("lost the monitoring lease mid-pass; the new holder sends the rest")
+                    break
                 self._one(message_id, senders, problems, report)
         finally:
             for sender in senders.values():
