@@ -98,7 +98,7 @@ class EscalationClock:
 
 def _next_due(session, alarm: Alarm, now: datetime) -> datetime | None:  # type: ignore[no-untyped-def]
     visit = session.get(Visit, alarm.visit_id)
-    responsible = outbox.person(visit.responsible_person) if visit.responsible_person else None
+    responsible = outbox.responsible_of(visit)
     policy = outbox._policy(session)
     return em.next_due(
         outbox.alarm_facts(session, alarm),

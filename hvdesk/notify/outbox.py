@@ -126,6 +126,12 @@ def person(contact: EscalationContact) -> em.Person:
     return em.Person(contact.id, contact.name, contact.mobile, contact.email)
 
 
+def responsible_of(visit: Visit) -> em.Person | None:
+    """The visit's out-of-hours responsible person, while they are an active contact."""
+    contact = visit.responsible_person
+    return person(contact) if contact is not None and contact.active else None
+
+
 def ladder_people(session: Session) -> list[em.Person]:
     rows = session.scalars(
         select(EscalationContact)
@@ -217,7 +223,7 @@ def alarm_changed(session: Session, alarm: Alarm, now: datetime) -> list[OutboxM
     assert visit is not None
     policy = _policy(session)
     facts = alarm_facts(session, alarm)
-    responsible = person(visit.responsible_person) if visit.responsible_person else None
+    responsible = responsible_of(visit)
     already = told(session, alarm.id)
     notices = em.due(
         facts,

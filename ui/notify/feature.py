@@ -89,9 +89,9 @@ class NotifyStatus:
         self.fault_label.setStyleSheet(FAULT_STYLE)
         self.fault_label.hide()
         bar = window.statusBar()
-        for position, label in enumerate((self.monitor_label, self.fault_label)):
+        for label in (self.fault_label, self.monitor_label):  # monitor first, then any fault
             label.setContentsMargins(6, 0, 12, 0)
-            bar.insertPermanentWidget(position, label)  # kept whole, left of who is signed in
+            bar.insertPermanentWidget(0, label)  # kept whole, left of who is signed in
         self.worker = Worker(window)
         self.timer = QTimer(window)
         self.timer.setInterval(STATUS_MS)
@@ -133,7 +133,10 @@ def install(window: MainWindow) -> None:
     service = NotificationService(services.db, services.clock)
     worker = Worker(window)
     panel = NotificationsPanel(service, window.actor, worker)
-    window.add_panel("Notifications", panel)
+    settings_at = (
+        window.stack.indexOf(window.panels["Settings"]) if "Settings" in window.panels else -1
+    )
+    window.add_panel("Notifications", panel, settings_at + 1 if settings_at >= 0 else None)
     window.notifications = panel  # type: ignore[attr-defined]
     sender = WindowSender(window)
     status = NotifyStatus(window, service, sender)
