@@ -219,3 +219,23 @@ def test_booking_an_out_of_hours_visit_names_a_person_hvdesk_can_text(
     visit = booked_at(services, at(THU, 18, 15))
     assert visit.responsible_contact_id == ann.id
     assert visit.responsible_contact == "Ann Home 07700 900555"
+
+
+def test_a_window_sends_itself_when_no_monitor_runs_and_stops_with_the_window(
+    qtbot, services, office_actor, answers, monkeypatch
+):
+    from ui.app import build_window
+
+    monkeypatch.setenv("HVDESK_WINDOW_SENDER", "1")
+    win = build_window(services, office_actor)
+    qtbot.addWidget(win)
+    win.show()
+    sender = win.notify_sender
+    qtbot.waitUntil(lambda: sender.monitor.lease.held, timeout=10000)
+    win.notify_status.refresh()
+    qtbot.waitUntil(
+        lambda: win.notify_status.monitor_label.text() == "Monitor: this PC", timeout=5000
+    )
+    win.close()
+    assert not sender.thread.is_alive()  # nothing ticks after the window closes
+    assert not leases.status(services.db).alive(services.clock.now())  # handed on at once
