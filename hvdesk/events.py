@@ -48,6 +48,10 @@ class EventKind(StrEnum):
     CONTACT_SAVED = "contact_saved"
     CONTACTS_REORDERED = "contacts_reordered"
     NOTIFY_SETTINGS_CHANGED = "notify_settings_changed"
+    # texts from the field: every text in is recorded, whatever it did
+    TEXT_RECEIVED = "text_received"
+    TEXT_PIN_SET = "text_pin_set"
+    RESPONSIBLE_CONFIRMED = "responsible_confirmed"  # the out-of-hours contact is monitoring
 
 
 LABELS: dict[str, str] = {
@@ -86,6 +90,9 @@ LABELS: dict[str, str] = {
     "contact_saved": "Escalation contact saved",
     "contacts_reordered": "Escalation contacts reordered",
     "notify_settings_changed": "Message channel settings changed",
+    "text_received": "Text received",
+    "text_pin_set": "Texting PIN set",
+    "responsible_confirmed": "Responsible contact confirmed",
 }
 
 

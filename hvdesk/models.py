@@ -146,6 +146,7 @@ class RiskLevel(StrEnum):
 
 
 class AlarmLevel(StrEnum):
+    AMBER = "amber"  # possible duress (wrong PINs by text): the office rings to check
     RED = "red"
     DURESS = "duress"
 
@@ -314,6 +315,9 @@ class LoneWorkingAssessment(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
     mobile: Mapped[str] = mapped_column(String(32))
     safe_word: Mapped[str] = mapped_column(String(120))  # shown only on an audited reveal
+    # The 4-digit PIN that goes with a text from the field (argon2 hash, like a password): a spoofed
+    # sender number alone cannot check anyone in. "" when none was set.
+    pin_hash: Mapped[str] = mapped_column(String(255), default="")
     signed_on: Mapped[date]
     hazards: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime]
@@ -580,3 +584,43 @@ class MonitorLease(Base):
     acquired_at: Mapped[datetime | None]
     beat_at: Mapped[datetime | None]
     lease_until: Mapped[datetime | None]
+
+
+# --- texts from the field --------------------------------------------------------------------------
+
+
+class InboundText(Base):
+    """One text received by the school's number, recorded once (unique gateway reference).
+
+    The body is kept with PINs and safe words hidden; what it did is `outcome` (the wrong-PIN
+    streak is derived from it), and the answer sent back is `reply` (queued in the outbox in the
+    same transaction).
+    """
+
+    __tablename__ = "inbound_text"
+    __table_args__ = (Index("ix_inbound_text_sender_id", "sender", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_ref: Mapped[str] = mapped_column(String(120), unique=True)
+    sender: Mapped[str] = mapped_column(String(32))  # E.164 as the gateway gave it
+    body_shown: Mapped[str] = mapped_column(Text, default="")  # PINs and safe words hidden
+    sent_at: Mapped[datetime]  # when the gateway received it: the time the text speaks for
+    received_at: Mapped[datetime]  # when hvdesk fetched it
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("escalation_contact.id"))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"), index=True)
+    alarm_id: Mapped[int | None] = mapped_column(ForeignKey("alarm.id"))
+    command: Mapped[str] = mapped_column(String(12), default="")  # texts.Command
+    outcome: Mapped[str] = mapped_column(String(20), default="")  # text_actions.Outcome
+    reply: Mapped[str] = mapped_column(Text, default="")
+
+
+class InboundCursor(Base):
+    """Where polling the gateway's received texts got to: a restart neither drops nor repeats."""
+
+    __tablename__ = "inbound_cursor"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    cursor: Mapped[str] = mapped_column(Text, default="")
+    polled_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]

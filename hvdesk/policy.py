@@ -56,6 +56,10 @@ class PolicySettings:
     ics_include_pupil: bool = False
     # cancellation notes for safety go to this role (Harborne head, Harrogate AHT)
     cancellation_note_to: str = "Headteacher"
+    # texts from the field: a school-wide duress word (besides each person's safe word), and a
+    # text to the worker when a check-in falls due ("reply OK and your PIN")
+    text_duress_word: str = ""
+    text_safety_check: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -179,6 +183,7 @@ BOOL_FIELDS: dict[str, str] = {
     "out_of_hours_needs_reason": "Out-of-hours visits need a reason and responsible contact",
     "ics_include_address": "Calendar export includes the address",
     "ics_include_pupil": "Calendar export includes the pupil's name",
+    "text_safety_check": "Text staff when a check-in falls due (reply OK and their PIN)",
 }
 TIME_FIELDS: dict[str, str] = {
     "school_day_start": "School day starts",

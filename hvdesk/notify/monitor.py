@@ -35,12 +35,15 @@ from hvdesk.notify import outbox
 from hvdesk.notify.sender import OutboxSender, SendReport
 from hvdesk.rules import escalation_messages as em
 from hvdesk.scheduler import DeadlineScheduler, Wake
+from hvdesk.services.text_polling import PollResult, TextPoller
+from hvdesk.services.texts_in import SafetyChecks
 from hvdesk.services.tracker import TrackerService
 
 log = logging.getLogger(__name__)
 
 DELIVERY_CHECK_S = 60.0  # how often sent texts are asked about (a delivery report)
 POLL_S = 5.0  # for messages queued by other seats; deadlines wake the loop at once
+TEXTS_POLL_S = 10.0  # texts in from the field: a check-in shows within this plus the loop's wait
 
 
 def default_channels(db: Database):  # type: ignore[no-untyped-def]
@@ -118,6 +121,7 @@ class TickReport:
     sent: SendReport = field(default_factory=SendReport)
     delivered: int = 0
     next_due: datetime | None = None
+    texts: PollResult | None = None  # texts in from the field, when polled this pass
 
 
 class Monitor:
@@ -132,6 +136,7 @@ class Monitor:
         lease: leases.Lease | None = None,
         beat_s: float = leases.BEAT_S,
         poll_s: float = POLL_S,
+        texts_poll_s: float | None = None,
     ) -> None:
         self.db, self.clock = db, clock
         self.kind = kind
@@ -144,6 +149,10 @@ class Monitor:
         )
         self.beat_s, self.poll_s = beat_s, poll_s
         self.sender.still_mine = self._still_mine
+        self.safety_checks = SafetyChecks(db, clock)
+        self.texts = TextPoller(
+            db, clock, channels or default_channels(db), every_s=texts_poll_s or TEXTS_POLL_S
+        )
         self._last_beat: float | None = None
         self._last_delivery: float | None = None
         self._look = True  # re-derive the deadlines on the next tick
@@ -187,12 +196,18 @@ class Monitor:
             report.raised = len(raised)
             for r in raised:
                 log.warning("ALARM raised: %s: %s", r.visit_label, r.reason)
+            report.queued += self.safety_checks.queue(board, now)
             plan = board.wakeups(now)
             self._next_change = min(plan.values(), default=None)
             if self.scheduler is not None:
                 self.scheduler.arm(plan)
-        report.queued, report.next_due = self.escalation.tick(now)
-        report.sent = self.sender.run_once(now)
+        report.texts = self.texts.tick()  # before sending, so replies go out in this pass
+        if report.texts is not None and report.texts.handled:
+            self._look = True  # a text moved a deadline or raised an alarm
+        queued, report.next_due = self.escalation.tick(now)
+        report.queued += queued
+        # Replies to texts were queued after `now`: send them in this pass, not the next.
+        report.sent = self.sender.run_once(self.clock.now() if report.texts else now)
         if self._last_delivery is None or mono - self._last_delivery >= DELIVERY_CHECK_S:
             self._last_delivery = mono
             report.delivered = self.sender.check_delivery(now)
@@ -227,7 +242,7 @@ class Monitor:
                     self.tick()
                 except Exception:  # a database hiccup must not end monitoring: log, go on
                     log.exception("monitor pass failed; trying again")
-                self._wake.wait(self.poll_s)
+                self._wake.wait(min(self.poll_s, self.texts.seconds_to_next()))
                 self._wake.clear()
         finally:
             if self.scheduler is not None:

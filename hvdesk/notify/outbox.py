@@ -35,6 +35,7 @@ from hvdesk.policy import PolicySettings
 from hvdesk.rules import escalation as ladder
 from hvdesk.rules import escalation_messages as em
 from hvdesk.rules.deadlines import MERGED
+from hvdesk.rules.text_actions import alarm_code
 from hvdesk.rules.validation import display_phone
 
 
@@ -237,6 +238,7 @@ def alarm_changed(session: Session, alarm: Alarm, now: datetime) -> list[OutboxM
     if not notices:
         return []
     about = visit_facts(session, visit, policy)
+    two_way = notify_config.load(session).sms_provider == "twilio"  # replies are fetched
     queued: list[OutboxMessage] = []
     for notice in notices:
         if notice.kind == em.HANDLED:
@@ -254,6 +256,7 @@ def alarm_changed(session: Session, alarm: Alarm, now: datetime) -> list[OutboxM
                 duress=facts.duress_at is not None,
                 responsible=responsible is not None
                 and notice.person.contact_id == responsible.contact_id,
+                take_code=alarm_code(alarm.id) if two_way else "",
             )
         queued += to_person(
             session,

@@ -38,7 +38,7 @@ BACKOFF_MAX_S = 300.0
 STALE_S = 120.0
 GIVE_UP = timedelta(hours=24)
 DELIVERY_WINDOW = timedelta(hours=1)  # how long after sending a text its delivery is asked about
-CHANNEL_NAMES = {"sms": "SMS", "email": "Email"}
+CHANNEL_NAMES = {"sms": "SMS", "email": "Email", "sms-in": "Texts in"}
 
 
 def backoff(attempts: int) -> timedelta:

@@ -172,9 +172,10 @@ def _drill(text: str, drill: bool) -> str:
     return f"DRILL - {text}" if drill else text
 
 
-def _take_it(visit: VisitFacts) -> str:
+def _take_it(visit: VisitFacts, take_code: str = "") -> str:
     office = f"call the office on {visit.office_phone}" if visit.office_phone else "call the office"
-    return f"To take it: {office}, or open hvdesk and press 'I'm handling this'."
+    by_text = f"reply TAKE {take_code} by text, " if take_code else ""
+    return f"To take it: {by_text}{office}, or open hvdesk and press 'I'm handling this'."
 
 
 def alarm_message(
@@ -187,8 +188,12 @@ def alarm_message(
     drill: bool,
     duress: bool,
     responsible: bool = False,
+    take_code: str = "",
 ) -> tuple[str, str]:
-    """(subject, body) for an alarm nobody at the office has taken yet."""
+    """(subject, body) for an alarm nobody at the office has taken yet.
+
+    `take_code` is given when two-way texts are on: the person can take it by replying.
+    """
     what = "DURESS: staff need help now" if duress else reason
     since = ""
     if overdue_since is not None and not duress and fmt_time(overdue_since) not in reason:
@@ -202,7 +207,7 @@ def alarm_message(
     lines.append(f"Ladder step {step}: {step_title}. Nobody at the office has taken it yet.")
     if responsible:
         lines.append("You are their responsible contact for this visit.")
-    lines.append(_take_it(visit))
+    lines.append(_take_it(visit, take_code))
     lines.append("Known risks: see hvdesk.")
     subject = _drill(f"hvdesk alarm: {_names(visit.staff_names)} - {what}", drill)
     return subject, _drill(" ".join(lines), drill)

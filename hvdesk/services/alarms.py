@@ -168,6 +168,8 @@ class AlarmService(Service):
                     alarm.resolved_by = SYSTEM.name
                     alarm.resolution = MERGED
                     alarm.resolution_note = f"Shown on alarm {primary.id}"
+                    if primary.level == AlarmLevel.AMBER:
+                        primary.level = AlarmLevel.RED.value  # a lapse is worse than a doubt
                     if reason not in primary.reason:
                         primary.reason = f"{primary.reason}; {reason}"
                 session.add(alarm)
@@ -215,46 +217,89 @@ class AlarmService(Service):
         errors = Collector()
         text = errors.check("Note", optional_text, note) or ""
         errors.raise_if_any()
-        now = self.clock.now()
         with self.db.transaction() as session:
-            visit = session.get(Visit, visit_id)
-            if visit is None:
-                raise NotFound(f"No visit with id {visit_id}")
-            if not is_tracked(visit):
-                raise StateError(
-                    f"Visit {visit_id} is {visit.status.replace('_', ' ')}: duress is for a visit "
-                    "that is out now. If staff are in danger, ring 999 at once."
-                )
-            reason = "DURESS: staff need help now" + (f" ({text})" if text else "")
-            alarm = _open_real(session, visit_id)
-            if alarm is not None:
-                alarm.level = AlarmLevel.DURESS.value
-                alarm.step = esc.POLICE_STEP
-                alarm.step_started_at = now if alarm.acknowledged_at else None
-                alarm.reason = f"{reason}; {alarm.reason}"
-            else:
-                alarm = Alarm(
-                    visit_id=visit_id,
-                    deadline_key=deadline_key("duress", now),
-                    level=AlarmLevel.DURESS.value,
-                    reason=reason,
-                    due_at=now,
-                    raised_at=now,
-                    step=esc.POLICE_STEP,
-                )
-                session.add(alarm)
-                session.flush()
-            self.audit(session, actor, EventKind.DURESS, text, visit_id=visit_id, alarm_id=alarm.id)
-            self.audit(
-                session,
-                actor,
-                EventKind.ALARM_RAISED,
-                reason,
-                visit_id=visit_id,
-                alarm_id=alarm.id,
-                data={"key": alarm.deadline_key, "kind": "duress"},
+            return self.raise_duress(session, actor, visit_id, text, self.clock.now())
+
+    def raise_duress(
+        self, session: Session, actor: Actor, visit_id: int, text: str, now: datetime
+    ) -> Alarm:
+        """Duress in the caller's transaction (a text with the safe word is recorded with it)."""
+        visit = session.get(Visit, visit_id)
+        if visit is None:
+            raise NotFound(f"No visit with id {visit_id}")
+        if not is_tracked(visit):
+            raise StateError(
+                f"Visit {visit_id} is {visit.status.replace('_', ' ')}: duress is for a visit "
+                "that is out now. If staff are in danger, ring 999 at once."
             )
-            outbox.alarm_changed(session, alarm, now)
+        reason = "DURESS: staff need help now" + (f" ({text})" if text else "")
+        alarm = _open_real(session, visit_id)
+        if alarm is not None:
+            alarm.level = AlarmLevel.DURESS.value
+            alarm.step = esc.POLICE_STEP
+            alarm.step_started_at = now if alarm.acknowledged_at else None
+            alarm.reason = f"{reason}; {alarm.reason}"
+        else:
+            alarm = Alarm(
+                visit_id=visit_id,
+                deadline_key=deadline_key("duress", now),
+                level=AlarmLevel.DURESS.value,
+                reason=reason,
+                due_at=now,
+                raised_at=now,
+                step=esc.POLICE_STEP,
+            )
+            session.add(alarm)
+            session.flush()
+        self.audit(
+            session, actor, EventKind.DURESS, text, visit_id=visit_id, alarm_id=alarm.id, at=now
+        )
+        self.audit(
+            session,
+            actor,
+            EventKind.ALARM_RAISED,
+            reason,
+            visit_id=visit_id,
+            alarm_id=alarm.id,
+            at=now,
+            data={"key": alarm.deadline_key, "kind": "duress"},
+        )
+        outbox.alarm_changed(session, alarm, now)
+        return alarm
+
+    def raise_possible_duress(
+        self, session: Session, actor: Actor, visit_id: int, reason: str, now: datetime
+    ) -> Alarm:
+        """An amber alarm for the office to ring the staff member (wrong PINs by text).
+
+        Folded into the visit's open alarm when there is one (it is at least as urgent already).
+        """
+        alarm = _open_real(session, visit_id)
+        if alarm is not None:
+            alarm.reason = f"{alarm.reason}; {reason}"
+        else:
+            alarm = Alarm(
+                visit_id=visit_id,
+                deadline_key=deadline_key("pin", now),
+                level=AlarmLevel.AMBER.value,
+                reason=reason,
+                due_at=now,
+                raised_at=now,
+                step=1,
+            )
+            session.add(alarm)
+            session.flush()
+        self.audit(
+            session,
+            actor,
+            EventKind.ALARM_RAISED,
+            reason,
+            visit_id=visit_id,
+            alarm_id=alarm.id,
+            at=now,
+            data={"key": alarm.deadline_key, "kind": "possible_duress"},
+        )
+        outbox.alarm_changed(session, alarm, now)
         return alarm
 
     def start_drill(self, actor: Actor, visit_id: int, note: str = "") -> Alarm:
