@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import phonenumbers
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -338,62 +339,26 @@ class InboundTextService(Service):
     def _take(self, text: _Text, contact: EscalationContact) -> None:
         """TAKE <code>: compare-and-set on the alarm's owner; a second TAKE names who has it."""
         session, code = text.session, text.parsed.code or ""
-        told = session.scalars(
-            select(Alarm)
-            .join(OutboxMessage, OutboxMessage.alarm_id == Alarm.id)
-            .where(
-                Alarm.resolved_at.is_(None),
-                or_(OutboxMessage.contact_id == contact.id, OutboxMessage.recipient == text.sender),
-            )
-            .order_by(Alarm.id.desc())
-        ).unique()
-        alarm = next((a for a in told if alarm_code(a.id) == code), None)
+        alarm = _alarm_sent_to(session, contact, text.sender, code)
         if alarm is None:
             reply = f"hvdesk: no open alarm with code {code} was sent to you. Ring the office."
             return self._finish(
                 text, Outcome.TAKE_REFUSED, reply, note=f"TAKE {code}: no such alarm"
             )
         text.row.alarm_id = alarm.id
-        if alarm.acknowledged_at is not None:
-            reply = (
-                f"hvdesk: alarm {code} is already handled by {alarm.acknowledged_by} (since "
-                f"{fmt_time(alarm.acknowledged_at)})."
-            )
+        if not _claim(session, alarm, contact.name, text.now):
+            session.refresh(alarm)
+            since = f" (since {fmt_time(alarm.acknowledged_at)})" if alarm.acknowledged_at else ""
             return self._finish(
                 text,
                 Outcome.TAKE_REFUSED,
-                reply,
+                f"hvdesk: alarm {code} is already handled by {alarm.acknowledged_by}{since}.",
                 visit_id=alarm.visit_id,
                 note=f"TAKE {code}: already handled by {alarm.acknowledged_by}",
             )
-        actor = Actor(None, contact.name)
-        taken = session.execute(
-            update(Alarm)
-            .where(
-                Alarm.id == alarm.id,
-                Alarm.acknowledged_at.is_(None),
-                Alarm.resolved_at.is_(None),
-            )
-            .values(
-                acknowledged_by_id=None,
-                acknowledged_by=contact.name,
-                acknowledged_at=text.now,
-                step_started_at=alarm.step_started_at or text.now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if taken.rowcount != 1:  # someone took it between reading and writing
-            session.refresh(alarm)
-            return self._finish(
-                text,
-                Outcome.TAKE_REFUSED,
-                f"hvdesk: alarm {code} is already handled by {alarm.acknowledged_by}.",
-                visit_id=alarm.visit_id,
-                note=f"TAKE {code}: already taken",
-            )
         self.audit(
             session,
-            actor,
+            Actor(None, contact.name),
             EventKind.ALARM_ACKNOWLEDGED,
             f"{contact.name} is handling this ({text.shown_from})",
             visit_id=alarm.visit_id,
@@ -476,6 +441,38 @@ def _queue(text: _Text, body: str, key: str, kind: str, *, alarm_id: int | None 
         contact_id=text.row.contact_id,
     )
     text.replied = True
+
+
+def _alarm_sent_to(
+    session: Session, contact: EscalationContact, number: str, code: str
+) -> Alarm | None:
+    """The open alarm with this code that was sent to this contact (by contact or number)."""
+    told = session.scalars(
+        select(Alarm)
+        .join(OutboxMessage, OutboxMessage.alarm_id == Alarm.id)
+        .where(
+            Alarm.resolved_at.is_(None),
+            or_(OutboxMessage.contact_id == contact.id, OutboxMessage.recipient == number),
+        )
+        .order_by(Alarm.id.desc())
+    ).unique()
+    return next((a for a in told if alarm_code(a.id) == code), None)
+
+
+def _claim(session: Session, alarm: Alarm, name: str, now: datetime) -> bool:
+    """Compare-and-set: the alarm becomes theirs only while nobody has it (any seat, any text)."""
+    taken = session.execute(
+        update(Alarm)
+        .where(Alarm.id == alarm.id, Alarm.acknowledged_at.is_(None), Alarm.resolved_at.is_(None))
+        .values(
+            acknowledged_by_id=None,
+            acknowledged_by=name,
+            acknowledged_at=now,
+            step_started_at=alarm.step_started_at or now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return cast(CursorResult[Any], taken).rowcount == 1
 
 
 def _data(text: _Text) -> dict[str, object]:
