@@ -15,12 +15,12 @@ from sqlalchemy import select
 from hvdesk.clock import fmt_datetime
 from hvdesk.commands.common import add_db_option, open_database
 from hvdesk.errors import HvdeskError, NotFound
-from hvdesk.models import EscalationContact, InboundText, Staff
+from hvdesk.models import Staff
 from hvdesk.notify.monitor import default_channels
-from hvdesk.rules.validation import display_phone
 from hvdesk.services.base import SYSTEM
 from hvdesk.services.lone_working import LoneWorkingService
 from hvdesk.services.text_polling import TextPoller
+from hvdesk.services.texts_in import InboundTextService
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -40,24 +40,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run_list(args: argparse.Namespace) -> int:
-    db, _ = open_database(args)
-    with db.read() as session:
-        rows = session.execute(
-            select(InboundText, Staff.name, EscalationContact.name)
-            .outerjoin(Staff, Staff.id == InboundText.staff_id)
-            .outerjoin(EscalationContact, EscalationContact.id == InboundText.contact_id)
-            .order_by(InboundText.id.desc())
-            .limit(max(1, args.limit))
-        ).all()
+    db, clock = open_database(args)
+    try:
+        rows = InboundTextService(db, clock).recent(args.limit)
+    finally:
+        db.dispose()
     if not rows:
         print("No texts received yet.")
-    for text, staff, contact in rows:
-        who = staff or contact or "unknown number"
+    for row in rows:
         print(
-            f"{fmt_datetime(text.sent_at)}  {display_phone(text.sender) or text.sender} ({who})  "
-            f"{text.outcome}: {text.body_shown!r}" + (f" -> {text.reply!r}" if text.reply else "")
+            f"{fmt_datetime(row.sent_at)}  {row.sender} ({row.who})  {row.outcome}: {row.text!r}"
+            + (f" -> {row.reply!r}" if row.reply else "")
         )
-    db.dispose()
     return 0
 
 

@@ -78,6 +78,39 @@ def e164(number: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+@dataclass(frozen=True)
+class TextRow:
+    """One received text as the office may see it: PINs and safe words already hidden."""
+
+    id: int
+    sent_at: datetime
+    received_at: datetime
+    sender: str  # as dialled in the UK
+    who: str  # staff member, escalation contact, or "unknown number"
+    outcome: str
+    text: str
+    reply: str
+    visit_id: int | None
+
+
+OUTCOME_WORDS = {
+    Outcome.RECORDED: "Recorded",
+    Outcome.DURESS: "DURESS raised",
+    Outcome.WRONG_PIN: "Wrong PIN",
+    Outcome.NO_PIN: "No PIN",
+    Outcome.NOT_OUT: "No visit out",
+    Outcome.ASK_WHICH: "Asked which visit",
+    Outcome.REFUSED: "Refused",
+    Outcome.HELP: "Help sent",
+    Outcome.TAKEN: "Alarm taken",
+    Outcome.TAKE_REFUSED: "TAKE refused",
+    Outcome.CONFIRMED: "Contact confirmed",
+    Outcome.STOP: "STOP (opted out)",
+    Outcome.START: "START (opted in)",
+    Outcome.UNKNOWN_SENDER: "Unknown number: ignored",
+}
+
+
 @dataclass
 class _Text:
     """One text being handled inside its transaction."""
@@ -152,6 +185,31 @@ class InboundTextService(Service):
         if assessment is None or not assessment.pin_hash:
             return None
         return pin_matches(assessment.pin_hash, parsed.pin)
+
+    def recent(self, limit: int = 200) -> list[TextRow]:
+        """The latest texts received, newest first, for the Notifications screen and the CLI."""
+        with self.db.read() as session:
+            rows = session.execute(
+                select(InboundText, Staff.name, EscalationContact.name)
+                .outerjoin(Staff, Staff.id == InboundText.staff_id)
+                .outerjoin(EscalationContact, EscalationContact.id == InboundText.contact_id)
+                .order_by(InboundText.id.desc())
+                .limit(max(1, limit))
+            ).all()
+        return [
+            TextRow(
+                t.id,
+                t.sent_at,
+                t.received_at,
+                display_phone(t.sender) or t.sender,
+                staff or contact or "unknown number",
+                OUTCOME_WORDS.get(Outcome(t.outcome), t.outcome) if t.outcome else "",
+                t.body_shown,
+                t.reply,
+                t.visit_id,
+            )
+            for t, staff, contact in rows
+        ]
 
     # --- who sent it ------------------------------------------------------------------------
     def _handle(self, text: _Text) -> None:
@@ -241,7 +299,8 @@ class InboundTextService(Service):
         parsed = text.parsed
         actor = Actor(None, staff.name)
         if not parsed.needs_pin:
-            reply = ta.HELP_REPLY if not parsed.problem else f"hvdesk: {parsed.problem}"
+            helpful = parsed.problem and parsed.command is not Command.HELP  # e.g. TAKE, no code
+            reply = f"hvdesk: {parsed.problem}" if helpful else ta.HELP_REPLY
             return self._finish(text, Outcome.HELP, reply, note="help sent", actor=actor)
         if parsed.problem:
             reply = f"hvdesk: {parsed.problem} Nothing was recorded."

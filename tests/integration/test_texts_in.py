@@ -591,7 +591,7 @@ def test_the_texts_commands_poll_list_and_set_a_pin(
     assert "Fetched 1 text(s); recorded 1 new." in out and "recorded -> 'hvdesk: Checked in" in out
     assert main(["texts", "list", "--db", db.url]) == 0
     out = capsys.readouterr().out
-    assert "07700 900123 (Jasmin Patel)  recorded: 'OK ••••'" in out and "7305" not in out
+    assert "07700 900123 (Jasmin Patel)  Recorded: 'OK ••••'" in out and "7305" not in out
     gateway.fail_with = 401
     assert main(["texts", "poll", "--db", db.url]) == 2
     assert "hvdesk: texts: polling the gateway failed: 401 from gateway" in capsys.readouterr().err

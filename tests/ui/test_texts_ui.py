@@ -105,3 +105,30 @@ def test_departing_without_the_responsible_contact_confirming_asks_first(
     assert text.startswith("Rob Home, the out-of-hours responsible contact, has not confirmed")
     with services.db.read() as s:
         assert s.get(Visit, visit_id).status == VisitStatus.APPROVED
+
+
+def test_the_notifications_screen_lists_texts_in_with_the_pin_hidden(
+    window, qtbot, services, office_actor, clock, tmp_path
+):
+    row = window.tracker_controller.board.rows[0]
+    staff = row.visit.lead_staff
+    LoneWorkingService(services.db, clock).set_pin(office_actor, staff.id, "4821", "4821")
+    texts = InboundTextService(services.db, clock)
+    texts.process(Inbound("SMui2", staff.mobile, "+447700900000", "ok 4821", clock.now()))
+    texts.process(Inbound("SMui3", "+447911123456", "+447700900000", "hello", clock.now()))
+    panel = window.notifications
+    window.nav.setCurrentRow(
+        next(i for i in range(window.nav.count()) if window.nav.item(i).text() == "Notifications")
+    )
+    panel.tabs.setCurrentWidget(panel.texts_in)
+    panel.refresh()
+    model = panel.texts_in.model
+    qtbot.waitUntil(lambda: model.rowCount() == 2)
+    cells = [
+        str(model.data(model.index(r, c))) for r in range(2) for c in range(model.columnCount())
+    ]
+    assert "Unknown number: ignored" in cells and "Recorded" in cells
+    assert "ok ••••" in cells and not any("4821" in c for c in cells)
+    assert any(c.startswith("hvdesk: Checked in") for c in cells)
+    window.resize(1280, 720)
+    window.grab().save(str(tmp_path / "texts_in.png"))

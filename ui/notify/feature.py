@@ -22,10 +22,12 @@ from hvdesk.notify import lease as leases
 from hvdesk.notify.monitor import Monitor
 from hvdesk.services.base import Actor
 from hvdesk.services.notifications import Health, NotificationService
+from hvdesk.services.texts_in import InboundTextService
 from ui.notify.channels import ChannelsTab
 from ui.notify.contacts import ContactsTab
 from ui.notify.messages import MessagesTab
 from ui.notify.status import FAULT_STYLE, LOUD_STYLE, monitor_text
+from ui.notify.texts_in import TextsInTab
 from ui.worker import Worker
 
 if TYPE_CHECKING:
@@ -45,6 +47,8 @@ class NotificationsPanel(QWidget):
         self.tabs.addTab(self.messages, "Messages")
         self.tabs.addTab(self.contacts, "Escalation contacts")
         self.tabs.addTab(self.channels, "Channels")
+        self.texts_in = TextsInTab(InboundTextService(service.db, service.clock), worker)
+        self.tabs.addTab(self.texts_in, "Texts in")
         self.tabs.currentChanged.connect(lambda _i: self.refresh())
         QVBoxLayout(self).addWidget(self.tabs)
 

@@ -25,6 +25,9 @@ KIND_WORDS = {
     "handled": "Handled",
     "departed": "Left (out of hours)",
     "test": "Test",
+    "text_reply": "Reply to a text",
+    "safety_check": "Check-in due (to staff)",
+    "responsible_ask": "Responsible contact asked",
 }
 
 
