@@ -595,3 +595,37 @@ def test_the_texts_commands_poll_list_and_set_a_pin(
     gateway.fail_with = 401
     assert main(["texts", "poll", "--db", db.url]) == 2
     assert "hvdesk: texts: polling the gateway failed: 401 from gateway" in capsys.readouterr().err
+
+
+def test_a_window_polls_texts_when_no_monitor_holds_the_lease(
+    db, clock, gateway, school, monkeypatch, tmp_path
+):
+    from hvdesk.notify import lease as leases
+    from hvdesk.notify.monitor import Monitor
+
+    monkeypatch.setenv("HVDESK_SMS_TOKEN", "token-0011")
+    monkeypatch.setenv("HVDESK_SECRETS_FILE", str(tmp_path / "secrets.json"))
+    gateway.configure(db, clock.now())
+    window = Monitor(db, clock, kind=leases.WINDOW, raise_alarms=False, beat_s=0)
+    clock.set(school["start"])
+    gateway.text("ARRIVED 4821", clock.now())
+    report = window.tick()
+    assert report.holds_lease and [h.outcome for h in report.texts.handled] == ["recorded"]
+    assert gateway.sent[-1]["Body"] == "hvdesk: Arrived 10:00. Next due 11:00."
+
+
+def test_a_window_leaves_polling_to_the_monitor_that_holds_the_lease(
+    db, clock, gateway, school, monkeypatch, tmp_path
+):
+    from hvdesk.notify import lease as leases
+    from hvdesk.notify.monitor import Monitor
+
+    monkeypatch.setenv("HVDESK_SMS_TOKEN", "token-0011")
+    monkeypatch.setenv("HVDESK_SECRETS_FILE", str(tmp_path / "secrets.json"))
+    gateway.configure(db, clock.now())
+    monitor = Monitor(db, clock, beat_s=0)
+    window = Monitor(db, clock, kind=leases.WINDOW, raise_alarms=False, beat_s=0)
+    assert monitor.tick().holds_lease
+    report = window.tick()
+    assert not report.holds_lease and report.texts is None
+    assert gateway.requests == 1  # the monitor's poll only
