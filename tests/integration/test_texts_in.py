@@ -629,3 +629,39 @@ def test_a_window_leaves_polling_to_the_monitor_that_holds_the_lease(
     report = window.tick()
     assert not report.holds_lease and report.texts is None
     assert gateway.requests == 1  # the monitor's poll only
+
+
+def test_duress_by_text_goes_up_the_ladder_at_once_on_every_visit_they_are_on(
+    db, clock, office, gateway, school, make_visit
+):
+    gateway.configure(db, clock.now())
+    now = clock.now()
+    with db.transaction() as s:
+        s.add(
+            EscalationContact(
+                name="Linda Francis",
+                mobile="+447700900701",
+                position=1,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    second = make_visit(
+        household_id=school["homes"][1],
+        lead_id=school["jasmin"],
+        start=school["start"],
+        status="approved",
+    )
+    TrackerService(db, clock).depart(office, second)
+    clock.set(school["start"] + 3 * MIN)
+    gateway.text("running a bit late, BLUEBELL", clock.now())
+    poll(db, clock, gateway)
+    alarms = open_alarms(db)
+    assert sorted(a.visit_id for a in alarms) == sorted([school["visit"], second])
+    assert all(a.level == "duress" for a in alarms)
+    with db.read() as s:
+        told = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "alarm")).all()
+    assert len(told) == 2 and all(m.recipient == "+447700900701" for m in told)
+    assert all("DURESS" in m.body and "reply TAKE" in m.body for m in told)
+    assert "bluebell" not in " ".join(m.body.lower() for m in told)  # never the safe word
+    assert replies(db)[-1] == "Thanks, noted."
