@@ -41,6 +41,17 @@ class EventKind(StrEnum):
     SAFE_WORD_REVEALED = "safe_word_revealed"
     # calendar (issue 4): a calendar export leaves hvdesk, so it is recorded
     CALENDAR_EXPORTED = "calendar_exported"
+    # messages that leave the building (SMS and email to escalation contacts)
+    MESSAGE_SENT = "message_sent"
+    MESSAGE_FAILED = "message_failed"
+    TEST_MESSAGE_QUEUED = "test_message_queued"
+    CONTACT_SAVED = "contact_saved"
+    CONTACTS_REORDERED = "contacts_reordered"
+    NOTIFY_SETTINGS_CHANGED = "notify_settings_changed"
+    # texts from the field: every text in is recorded, whatever it did
+    TEXT_RECEIVED = "text_received"
+    TEXT_PIN_SET = "text_pin_set"
+    RESPONSIBLE_CONFIRMED = "responsible_confirmed"  # the out-of-hours contact is monitoring
 
 
 LABELS: dict[str, str] = {
@@ -73,6 +84,15 @@ LABELS: dict[str, str] = {
     "lone_working_signed": "Lone working assessment signed",
     "safe_word_revealed": "Safe word revealed",
     "calendar_exported": "Calendar exported (.ics)",
+    "message_sent": "Message sent (text or email)",
+    "message_failed": "Message failed",
+    "test_message_queued": "Test message",
+    "contact_saved": "Escalation contact saved",
+    "contacts_reordered": "Escalation contacts reordered",
+    "notify_settings_changed": "Message channel settings changed",
+    "text_received": "Text received",
+    "text_pin_set": "Texting PIN set",
+    "responsible_confirmed": "Responsible contact confirmed",
 }
 
 

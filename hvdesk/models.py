@@ -146,6 +146,7 @@ class RiskLevel(StrEnum):
 
 
 class AlarmLevel(StrEnum):
+    AMBER = "amber"  # possible duress (wrong PINs by text): the office rings to check
     RED = "red"
     DURESS = "duress"
 
@@ -314,6 +315,9 @@ class LoneWorkingAssessment(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
     mobile: Mapped[str] = mapped_column(String(32))
     safe_word: Mapped[str] = mapped_column(String(120))  # shown only on an audited reveal
+    # The 4-digit PIN that goes with a text from the field (argon2 hash, like a password): a spoofed
+    # sender number alone cannot check anyone in. "" when none was set.
+    pin_hash: Mapped[str] = mapped_column(String(255), default="")
     signed_on: Mapped[date]
     hazards: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime]
@@ -348,7 +352,10 @@ class Visit(Base):
     pre_visit_notes: Mapped[str] = mapped_column(Text, default="")
     lone_visit_reason: Mapped[str] = mapped_column(Text, default="")
     out_of_hours_reason: Mapped[str] = mapped_column(Text, default="")
-    responsible_contact: Mapped[str] = mapped_column(String(200), default="")
+    responsible_contact: Mapped[str] = mapped_column(String(200), default="")  # free text (older)
+    # The out-of-hours responsible contact as a person with a mobile: told when staff leave, and
+    # the first to get every alarm of the visit (Harborne).
+    responsible_contact_id: Mapped[int | None] = mapped_column(ForeignKey("escalation_contact.id"))
     on_way_to_from_work: Mapped[bool] = mapped_column(Boolean, default=False)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     approved_at: Mapped[datetime | None]
@@ -372,6 +379,9 @@ class Visit(Base):
     companion_staff: Mapped[Staff | None] = relationship(foreign_keys=[companion_staff_id])
     vehicle_staff: Mapped[Staff | None] = relationship(foreign_keys=[vehicle_staff_id])
     risk_assessment: Mapped[RiskAssessment | None] = relationship(foreign_keys=[risk_assessment_id])
+    responsible_person: Mapped[EscalationContact | None] = relationship(
+        foreign_keys=[responsible_contact_id]
+    )
 
     @property
     def staff(self) -> list[Staff]:
@@ -471,4 +481,146 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime]
+
+
+# --- messages that leave the building ------------------------------------------------------------
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class OutboxStatus(StrEnum):
+    QUEUED = "queued"  # waiting for its first or next attempt
+    SENDING = "sending"  # claimed by one sender; the attempt is under way
+    SENT = "sent"  # accepted by the gateway or SMTP relay (its reference kept)
+    DELIVERED = "delivered"  # the gateway reported the handset has it
+    FAILED = "failed"  # given up (recipient refused, or retried too long)
+
+
+class EscalationContact(Base):
+    """A person an alarm goes to when nobody at the office takes it (headteacher, DSL, office
+    mobile...), in order; or an out-of-hours responsible contact (a person at home), who need not
+    be on the ladder."""
+
+    __tablename__ = "escalation_contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role_label: Mapped[str] = mapped_column(String(80), default="")  # "Headteacher", "DSL"
+    mobile: Mapped[str] = mapped_column(String(32), default="")  # E.164
+    email: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)  # ladder order, 1 first
+    on_ladder: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """One message to one recipient on one channel, written in the transaction of its cause.
+
+    The idempotency key is stable and unique: the same cause never queues twice, and the gateway
+    gets the same key on a retry. A sender claims a row (queued -> sending, attempts + 1) before it
+    talks to the gateway and keeps the gateway's reference, so a restart never sends it again.
+    """
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))  # Channel
+    recipient: Mapped[str] = mapped_column(String(200))  # E.164 mobile or email address
+    recipient_name: Mapped[str] = mapped_column(String(120), default="")
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(30))  # alarm | handled | departed | test
+    idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
+    alarm_id: Mapped[int | None] = mapped_column(ForeignKey("alarm.id"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("escalation_contact.id"))
+    status: Mapped[str] = mapped_column(String(12), default=OutboxStatus.QUEUED.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    provider_ref: Mapped[str] = mapped_column(String(120), default="")
+    claimed_by: Mapped[str] = mapped_column(String(120), default="")
+    queued_at: Mapped[datetime]
+    sending_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class ChannelHealth(Base):
+    """Whether a channel works, as every seat shows it: 'SMS failing since 10:02: 401 from gateway'."""
+
+    __tablename__ = "channel_health"
+
+    channel: Mapped[str] = mapped_column(String(10), primary_key=True)
+    failing_since: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_ok_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class MonitorLease(Base):
+    """Who monitors: one row per lease name, held until `lease_until` and renewed by heartbeats.
+
+    Taking the lease is a compare-and-set on this row, so two monitors (or a monitor and windows)
+    never both send; another takes over once the holder stops beating.
+    """
+
+    __tablename__ = "monitor_lease"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200), default="")  # host:pid:token
+    holder_host: Mapped[str] = mapped_column(String(120), default="")
+    holder_pid: Mapped[int] = mapped_column(Integer, default=0)
+    holder_kind: Mapped[str] = mapped_column(String(20), default="")  # monitor | window
+    acquired_at: Mapped[datetime | None]
+    beat_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
+
+
+# --- texts from the field --------------------------------------------------------------------------
+
+
+class InboundText(Base):
+    """One text received by the school's number, recorded once (unique gateway reference).
+
+    The body is kept with PINs and safe words hidden; what it did is `outcome` (the wrong-PIN
+    streak is derived from it), and the answer sent back is `reply` (queued in the outbox in the
+    same transaction).
+    """
+
+    __tablename__ = "inbound_text"
+    __table_args__ = (Index("ix_inbound_text_sender_id", "sender", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_ref: Mapped[str] = mapped_column(String(120), unique=True)
+    sender: Mapped[str] = mapped_column(String(32))  # E.164 as the gateway gave it
+    body_shown: Mapped[str] = mapped_column(Text, default="")  # PINs and safe words hidden
+    sent_at: Mapped[datetime]  # when the gateway received it: the time the text speaks for
+    received_at: Mapped[datetime]  # when hvdesk fetched it
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("escalation_contact.id"))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"), index=True)
+    alarm_id: Mapped[int | None] = mapped_column(ForeignKey("alarm.id"))
+    command: Mapped[str] = mapped_column(String(12), default="")  # texts.Command
+    outcome: Mapped[str] = mapped_column(String(20), default="")  # text_actions.Outcome
+    reply: Mapped[str] = mapped_column(Text, default="")
+
+
+class InboundCursor(Base):
+    """Where polling the gateway's received texts got to: a restart neither drops nor repeats."""
+
+    __tablename__ = "inbound_cursor"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    cursor: Mapped[str] = mapped_column(Text, default="")
+    polled_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]

@@ -48,11 +48,18 @@ class PolicySettings:
     escalation_step_min: int = 5
     police_non_emergency: str = "101"
     police_emergency: str = "999"
+    # an alarm nobody takes on a PC within this goes to the escalation contacts, the next contact
+    # every this many minutes after (duress: at once)
+    escalate_after_min: int = 2
     # calendar export
     ics_include_address: bool = False
     ics_include_pupil: bool = False
     # cancellation notes for safety go to this role (Harborne head, Harrogate AHT)
     cancellation_note_to: str = "Headteacher"
+    # texts from the field: a school-wide duress word (besides each person's safe word), and a
+    # text to the worker when a check-in falls due ("reply OK and your PIN")
+    text_duress_word: str = ""
+    text_safety_check: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -160,6 +167,7 @@ NUMBER_FIELDS: dict[str, tuple[str, int, int]] = {
     "default_duration_min": ("Default visit length (min)", 5, 480),
     "default_travel_min": ("Default travel each way (min)", 0, 180),
     "escalation_step_min": ("Minutes per escalation step", 1, 60),
+    "escalate_after_min": ("Minutes before an untaken alarm is texted and emailed out", 1, 30),
 }
 OPTIONAL_NUMBER_FIELDS: dict[str, tuple[str, int, int]] = {
     "office_call_after_start_min": ("Office calls the worker after the start (min)", 1, 60),
@@ -175,6 +183,7 @@ BOOL_FIELDS: dict[str, str] = {
     "out_of_hours_needs_reason": "Out-of-hours visits need a reason and responsible contact",
     "ics_include_address": "Calendar export includes the address",
     "ics_include_pupil": "Calendar export includes the pupil's name",
+    "text_safety_check": "Text staff when a check-in falls due (reply OK and their PIN)",
 }
 TIME_FIELDS: dict[str, str] = {
     "school_day_start": "School day starts",

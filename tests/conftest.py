@@ -16,6 +16,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HVDESK_NO_SOUND", "1")
+os.environ.setdefault("HVDESK_WINDOW_SENDER", "0")  # a window's sender thread: tests drive it
 
 import pytest
 

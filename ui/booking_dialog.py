@@ -8,6 +8,7 @@ reason, appear only when the visit needs them. Warnings are confirmed before sav
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -38,14 +39,24 @@ from PySide6.QtWidgets import (
 
 from hvdesk.clock import Clock, from_london, london
 from hvdesk.errors import HvdeskError, ValidationError
-from hvdesk.models import PURPOSE_LABELS, Household, Purpose, Staff, Visit, VisitStatus
+from hvdesk.models import (
+    PURPOSE_LABELS,
+    EscalationContact,
+    Household,
+    Purpose,
+    Staff,
+    Visit,
+    VisitStatus,
+)
 from hvdesk.policy import PolicySettings
 from hvdesk.rules import booking as rules
 from hvdesk.rules.booking import BookingCheck, BookingInput
 from hvdesk.rules.known_risks import current_risks, risk_summary
+from hvdesk.rules.validation import display_phone
 from hvdesk.services.base import Actor
 from hvdesk.services.booking import BookingService
 from hvdesk.services.households import HouseholdService
+from hvdesk.services.notifications import NotificationService
 from hvdesk.services.staff import StaffService
 from ui import dialogs
 from ui.forms import clear_errors, error_banner, show_errors
@@ -70,6 +81,8 @@ class BookingDeps:
     households: HouseholdService
     staff: StaffService
     clock: Clock
+    # Escalation contacts who may be an out-of-hours responsible contact (default: all active).
+    contacts: Callable[[], list[EscalationContact]] | None = None
 
 
 def household_line(h: Household) -> str:
@@ -249,6 +262,12 @@ class BookingDialog(QDialog):
         self.ooh_reason = QLineEdit()
         self.ooh_reason.setAccessibleName("Out-of-hours reason")
         self.ooh_reason.setPlaceholderText("Why it cannot happen in school hours")
+        self.responsible_person = QComboBox()
+        self.responsible_person.setAccessibleName("Responsible person")
+        self.responsible_person.setToolTip(
+            "Told by text when staff leave, and the first to get any alarm of this visit"
+        )
+        self._fill_responsible()
         self.responsible = QLineEdit()
         self.responsible.setAccessibleName("Responsible contact")
         self.responsible.setPlaceholderText("Name and phone of who checks on staff welfare")
@@ -268,7 +287,8 @@ class BookingDialog(QDialog):
         self.ooh_box = QGroupBox("Outside school hours")
         ooh = QFormLayout(self.ooh_box)
         ooh.addRow("Reason:", self.ooh_reason)
-        ooh.addRow("Responsible contact:", self.responsible)
+        ooh.addRow("Responsible person:", self.responsible_person)
+        ooh.addRow("Or typed (cannot be texted):", self.responsible)
         right.addRow(self.ooh_box)
         self._lone_label = QLabel("Lone visit reason:")
         right.addRow(self._lone_label, self.lone_reason)
@@ -337,11 +357,31 @@ class BookingDialog(QDialog):
         self.vehicle.currentIndexChanged.connect(lambda _i: self._refresh_live())
         self.announced.toggled.connect(lambda _c: self._refresh_live())
         self.commute.toggled.connect(lambda _c: self._refresh_live())
+        self.responsible_person.currentIndexChanged.connect(lambda _i: self._person_changed())
         self._household: Household | None = None
         self._last_start = QTime(10, 0)
         self._last_end = QTime(10, 45)
 
     # --- filling -------------------------------------------------------------------------------
+    def _fill_responsible(self) -> None:
+        """People hvdesk can text (a mobile on file) for the out-of-hours responsible contact."""
+        load = (
+            self.deps.contacts
+            or NotificationService(self.deps.booking.db, self.deps.clock).contacts
+        )
+        self.responsible_person.addItem("Choose who checks on staff…", None)
+        for person in load():
+            if person.active and person.mobile:
+                role = f" ({person.role_label})" if person.role_label else ""
+                self.responsible_person.addItem(
+                    f"{person.name}{role} {display_phone(person.mobile)}", person.id
+                )
+
+    def _person_changed(self) -> None:
+        chosen = self.responsible_person.currentData() is not None
+        self.responsible.setEnabled(not chosen)
+        self._refresh_live()
+
     def _new(self, start: datetime | None, lead_staff_id: int | None) -> None:
         if start is None:
             start = self._next_slot()
@@ -392,7 +432,11 @@ class BookingDialog(QDialog):
         self.office.setText(data.office_contact)
         self.commute.setChecked(data.on_way_to_from_work)
         self.ooh_reason.setText(data.out_of_hours_reason)
-        self.responsible.setText(data.responsible_contact)
+        self.responsible.setText(
+            data.responsible_contact if data.responsible_contact_id is None else ""
+        )
+        self._set_combo(self.responsible_person, data.responsible_contact_id)
+        self.responsible.setEnabled(data.responsible_contact_id is None)
         self.lone_reason.setText(data.lone_visit_reason)
         self._purpose_changed()
 
@@ -537,7 +581,10 @@ class BookingDialog(QDialog):
             vehicle_staff_id=self.vehicle.currentData(),
             office_contact=self.office.text(),
             out_of_hours_reason=self.ooh_reason.text(),
-            responsible_contact=self.responsible.text(),
+            responsible_contact=self.responsible.text()
+            if self.responsible_person.currentData() is None
+            else "",
+            responsible_contact_id=self.responsible_person.currentData(),
             lone_visit_reason=self.lone_reason.text(),
             on_way_to_from_work=self.commute.isChecked(),
             pre_visit_notes=self.notes.toPlainText(),

@@ -36,4 +36,7 @@ def _installers():
     from ui import tracker
 
     installers.append(tracker.install)
+    from ui import notify
+
+    installers.append(notify.install)
     return installers

@@ -35,8 +35,10 @@ from hvdesk.services.base import Actor
 from hvdesk.services.lone_working import (
     DECLARATION,
     F_CONFIRM,
+    F_CONFIRM_PIN,
     F_DECLARATION,
     F_MOBILE,
+    F_PIN,
     F_SIGNED,
     F_WORD,
     MASK,
@@ -68,6 +70,7 @@ COLUMNS: list[Column[LoneWorkingStatus]] = [
     Column("Signed", lambda s: fmt_date(s.signed_on) or "—"),
     Column("Mobile", lambda s: display_phone(s.mobile) or "—"),
     Column("Safe word", lambda s: f"{MASK} hidden" if s.assessment_id else "—"),
+    Column("Texting PIN", lambda s: "✓ Set (hidden)" if s.has_pin else "✗ Not set"),
 ]
 
 
@@ -119,6 +122,15 @@ class SignLoneWorkingDialog(QDialog):
         self.show_word = QCheckBox("Show the safe word while typing")
         self.show_word.setAccessibleName("Show the safe word while typing")
         self.show_word.toggled.connect(self._toggle_echo)
+        self.pin = QLineEdit()
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setMaxLength(4)
+        self.pin.setPlaceholderText(
+            "4 digits; blank keeps the PIN already set" if status.has_pin else "4 digits"
+        )
+        self.confirm_pin = QLineEdit()
+        self.confirm_pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.confirm_pin.setMaxLength(4)
         self.signed = QDateEdit(QDate(today.year, today.month, today.day))
         self.signed.setCalendarPopup(True)
         self.signed.setDisplayFormat("dd/MM/yyyy")
@@ -126,6 +138,8 @@ class SignLoneWorkingDialog(QDialog):
             F_MOBILE: self.mobile,
             F_WORD: self.safe_word,
             F_CONFIRM: self.confirm,
+            F_PIN: self.pin,
+            F_CONFIRM_PIN: self.confirm_pin,
             F_SIGNED: self.signed,
             F_DECLARATION: self.declaration,
         }
@@ -136,6 +150,8 @@ class SignLoneWorkingDialog(QDialog):
         form.addRow("My safe word is:", self.safe_word)
         form.addRow("Type the safe word again:", self.confirm)
         form.addRow("", self.show_word)
+        form.addRow("My texting PIN is:", self.pin)
+        form.addRow("Type the PIN again:", self.confirm_pin)
         form.addRow("Signed on:", self.signed)
         self.banner = error_banner()
         buttons = QDialogButtonBox(
@@ -149,7 +165,8 @@ class SignLoneWorkingDialog(QDialog):
         intro = QLabel(
             "Read the hazards and controls, then sign. The safe word is said on a call to mean "
             "'I need help now'; it is kept hidden and shown to the office or an approver only on "
-            "request, which is recorded."
+            "request, which is recorded. The texting PIN goes with every text to the school's "
+            "hvdesk number (e.g. OK 4821); nobody can read it back, not even the office."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
@@ -171,6 +188,8 @@ class SignLoneWorkingDialog(QDialog):
             confirm_safe_word=self.confirm.text(),
             signed_on=self.signed.date().toPython(),  # type: ignore[arg-type]
             declaration=self.declaration.isChecked(),
+            pin=self.pin.text(),
+            confirm_pin=self.confirm_pin.text(),
         )
 
     def _save(self) -> None:

@@ -21,6 +21,7 @@ from hvdesk.errors import FieldError
 from hvdesk.models import (
     ACTIVE_STATUSES,
     PURPOSE_LABELS,
+    EscalationContact,
     Household,
     Purpose,
     Staff,
@@ -96,6 +97,7 @@ class BookingInput:
     office_contact: str = ""
     out_of_hours_reason: str = ""
     responsible_contact: str = ""
+    responsible_contact_id: int | None = None  # a person with a mobile (Settings > contacts)
     lone_visit_reason: str = ""
     on_way_to_from_work: bool = False
     pre_visit_notes: str = ""
@@ -399,6 +401,7 @@ def check_booking(
     others: Sequence[VisitSlot] = (),
     visit_id: int | None = None,
     times_changed: bool = True,
+    responsible: EscalationContact | None = None,
 ) -> BookingCheck:
     """Every booking rule at once, so the form shows every problem together.
 
@@ -416,6 +419,7 @@ def check_booking(
         _check_hours(check, data, policy, times)
         if data.lead_staff_id is not None:
             _check_clashes(check, data, staff, times, others, visit_id)
+    _check_responsible(check, data, responsible)
     _check_text(check, data)
     if data.on_way_to_from_work and policy.commute_visits_need_approval:
         check.warn(
@@ -670,11 +674,18 @@ def _check_hours(
                     f"the visit is outside school hours ({hours}); say why it cannot happen "
                     "in school hours",
                 )
-            if not data.responsible_contact.strip():
+            if not data.responsible_contact.strip() and data.responsible_contact_id is None:
                 check.error(
                     F_RESPONSIBLE,
                     "name who will check on staff welfare during this out-of-hours visit, "
                     "with their phone number",
+                )
+            elif data.responsible_contact_id is None:
+                check.warn(
+                    F_RESPONSIBLE,
+                    "choose the responsible contact from the escalation contacts so hvdesk can "
+                    "text them when staff leave and if they are overdue; a typed name cannot be "
+                    "texted",
                 )
         check.warn(F_START, f"outside school hours ({hours}); only when absolutely necessary")
     if check.evening:
@@ -682,6 +693,26 @@ def _check_hours(
             F_START,
             f"evening visit (from {policy.evening_from:%H:%M}): evening home visits are strongly "
             "discouraged",
+        )
+
+
+def _check_responsible(
+    check: BookingCheck, data: BookingInput, responsible: EscalationContact | None
+) -> None:
+    """A chosen responsible contact must be someone hvdesk can text: active, with a mobile."""
+    if data.responsible_contact_id is None:
+        return
+    if responsible is None or not responsible.active:
+        check.error(
+            F_RESPONSIBLE,
+            "that contact is no longer active; choose another, or add them again in Settings > "
+            "Escalation contacts",
+        )
+    elif not responsible.mobile:
+        check.error(
+            F_RESPONSIBLE,
+            f"{responsible.name} has no mobile on file, so hvdesk cannot text them; add one in "
+            "Settings > Escalation contacts or choose someone else",
         )
 
 

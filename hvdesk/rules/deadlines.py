@@ -87,6 +87,8 @@ CONTACT_KINDS = frozenset(
 # Results of resolving an alarm that mean someone spoke to the staff.
 CONTACT_RESOLUTIONS = frozenset({"safe_forgot", "safe_delayed", "false_alarm"})
 MERGED = "merged"  # resolution of an Alarm row folded into the visit's open alarm
+# An open alarm's level on the board ('amber': possible duress, the office rings to check).
+ALARM_LEVELS = {"amber": Level.AMBER, "red": Level.RED, "duress": Level.DURESS}
 
 
 class VisitLike(Protocol):
@@ -206,6 +208,7 @@ class Contact:
     at: datetime
     note: str = ""
     by: str = ""
+    by_text: bool = False  # the staff texted it in themselves
 
 
 @dataclass(frozen=True)
@@ -331,7 +334,13 @@ def track(
 
     marked, open_levels = _with_alarms(deadlines, alarms)
     contact = (
-        Contact(last.kind, last.at, getattr(last, "note", "") or "", getattr(last, "user_name", ""))
+        Contact(
+            last.kind,
+            last.at,
+            getattr(last, "note", "") or "",
+            getattr(last, "user_name", ""),
+            bool((last.data or {}).get("by_text")),
+        )
         if last is not None
         else None
     )
@@ -424,9 +433,7 @@ def _with_alarms(
             marked.append(replace(d, alarm_open=True))
         else:
             marked.append(replace(d, handled=alarm.resolution or "resolved"))
-    open_levels = [
-        Level.DURESS if a.level == "duress" else Level.RED for a in real if a.resolved_at is None
-    ]
+    open_levels = [ALARM_LEVELS.get(a.level, Level.RED) for a in real if a.resolved_at is None]
     return marked, open_levels
 
 

@@ -33,6 +33,7 @@ from hvdesk.models import (
     UserAccount,
     Visit,
 )
+from hvdesk.notify import outbox
 from hvdesk.policy import PolicySettings
 from hvdesk.rules import actions as ra
 from hvdesk.rules import escalation as esc
@@ -202,6 +203,8 @@ class AlarmService(Service):
                     alarm.resolved_by = SYSTEM.name
                     alarm.resolution = MERGED
                     alarm.resolution_note = f"Shown on alarm {primary.id}"
+                    if primary.level == AlarmLevel.AMBER:
+                        primary.level = AlarmLevel.RED.value  # a lapse is worse than a doubt
                     if reason not in primary.reason:
                         primary.reason = f"{primary.reason}; {reason}"
                 session.add(alarm)
@@ -229,6 +232,7 @@ class AlarmService(Service):
                         "at_startup": at_startup,
                     },
                 )
+                outbox.alarm_changed(session, shown, now)
         except IntegrityError:
             return None  # already raised: by us before a restart, or by another seat just now
         return Raised(
@@ -248,43 +252,87 @@ class AlarmService(Service):
         errors = Collector()
         text = errors.check("Note", optional_text, note) or ""
         errors.raise_if_any()
-        now = self.clock.now()
         with self.db.transaction() as session:
-            visit = session.get(Visit, visit_id)
-            if visit is None:
-                raise NotFound(f"No visit with id {visit_id}")
-            allowed = ra.verdict(ra.Action.DURESS, visit, ra.Facts(now))
-            if not allowed:
-                raise StateError(allowed.reason)
-            reason = "DURESS: staff need help now" + (f" ({text})" if text else "")
-            alarm = _open_real(session, visit_id)
-            if alarm is not None:
-                alarm.level = AlarmLevel.DURESS.value
-                alarm.step = esc.POLICE_STEP
-                alarm.step_started_at = now if alarm.acknowledged_at else None
-                alarm.reason = f"{reason}; {alarm.reason}"
-            else:
-                alarm = Alarm(
-                    visit_id=visit_id,
-                    deadline_key=deadline_key("duress", now),
-                    level=AlarmLevel.DURESS.value,
-                    reason=reason,
-                    due_at=now,
-                    raised_at=now,
-                    step=esc.POLICE_STEP,
-                )
-                session.add(alarm)
-                session.flush()
-            self.audit(session, actor, EventKind.DURESS, text, visit_id=visit_id, alarm_id=alarm.id)
-            self.audit(
-                session,
-                actor,
-                EventKind.ALARM_RAISED,
-                reason,
+            return self.raise_duress(session, actor, visit_id, text, self.clock.now())
+
+    def raise_duress(
+        self, session: Session, actor: Actor, visit_id: int, text: str, now: datetime
+    ) -> Alarm:
+        """Duress in the caller's transaction (a text with the safe word is recorded with it)."""
+        visit = session.get(Visit, visit_id)
+        if visit is None:
+            raise NotFound(f"No visit with id {visit_id}")
+        allowed = ra.verdict(ra.Action.DURESS, visit, ra.Facts(now))
+        if not allowed:
+            raise StateError(allowed.reason)
+        reason = "DURESS: staff need help now" + (f" ({text})" if text else "")
+        alarm = _open_real(session, visit_id)
+        if alarm is not None:
+            alarm.level = AlarmLevel.DURESS.value
+            alarm.step = esc.POLICE_STEP
+            alarm.step_started_at = now if alarm.acknowledged_at else None
+            alarm.reason = f"{reason}; {alarm.reason}"
+        else:
+            alarm = Alarm(
                 visit_id=visit_id,
-                alarm_id=alarm.id,
-                data={"key": alarm.deadline_key, "kind": "duress"},
+                deadline_key=deadline_key("duress", now),
+                level=AlarmLevel.DURESS.value,
+                reason=reason,
+                due_at=now,
+                raised_at=now,
+                step=esc.POLICE_STEP,
             )
+            session.add(alarm)
+            session.flush()
+        self.audit(
+            session, actor, EventKind.DURESS, text, visit_id=visit_id, alarm_id=alarm.id, at=now
+        )
+        self.audit(
+            session,
+            actor,
+            EventKind.ALARM_RAISED,
+            reason,
+            visit_id=visit_id,
+            alarm_id=alarm.id,
+            at=now,
+            data={"key": alarm.deadline_key, "kind": "duress"},
+        )
+        outbox.alarm_changed(session, alarm, now)
+        return alarm
+
+    def raise_possible_duress(
+        self, session: Session, actor: Actor, visit_id: int, reason: str, now: datetime
+    ) -> Alarm:
+        """An amber alarm for the office to ring the staff member (wrong PINs by text).
+
+        Folded into the visit's open alarm when there is one (it is at least as urgent already).
+        """
+        alarm = _open_real(session, visit_id)
+        if alarm is not None:
+            alarm.reason = f"{alarm.reason}; {reason}"
+        else:
+            alarm = Alarm(
+                visit_id=visit_id,
+                deadline_key=deadline_key("pin", now),
+                level=AlarmLevel.AMBER.value,
+                reason=reason,
+                due_at=now,
+                raised_at=now,
+                step=1,
+            )
+            session.add(alarm)
+            session.flush()
+        self.audit(
+            session,
+            actor,
+            EventKind.ALARM_RAISED,
+            reason,
+            visit_id=visit_id,
+            alarm_id=alarm.id,
+            at=now,
+            data={"key": alarm.deadline_key, "kind": "possible_duress"},
+        )
+        outbox.alarm_changed(session, alarm, now)
         return alarm
 
     def start_drill(self, actor: Actor, visit_id: int, note: str = "") -> Alarm:
@@ -332,6 +380,7 @@ class AlarmService(Service):
                 alarm_id=alarm.id,
                 data={"key": alarm.deadline_key, "kind": "drill", "drill": True},
             )
+            outbox.alarm_changed(session, alarm, now)
         return alarm
 
     # --- handling ------------------------------------------------------------------------
@@ -384,6 +433,7 @@ class AlarmService(Service):
             alarm_id=alarm.id,
             data={"drill": alarm.drill, "previous": owner or "", "taken_over": bool(owner)},
         )
+        outbox.alarm_changed(session, alarm, now)
 
     def _open_for_handling(self, session: Session, alarm_id: int) -> Alarm:
         alarm = _load_alarm(session, alarm_id)
@@ -494,6 +544,7 @@ class AlarmService(Service):
             if outcome.advance_to is not None:
                 alarm.step = outcome.advance_to
                 alarm.step_started_at = now
+            outbox.alarm_changed(session, alarm, now)
         return alarm
 
     def resolve(
@@ -611,6 +662,7 @@ class AlarmService(Service):
                 "also_resolved": [o.id for o in others],
             },
         )
+        outbox.alarm_changed(session, alarm, now)
 
     def _move_return(
         self, session: Session, actor: Actor, visit_id: int, new_return: datetime, now: datetime

@@ -19,7 +19,7 @@ from hvdesk.clock import fmt_datetime, london
 from hvdesk.errors import NotFound, StateError, ValidationError
 from hvdesk.events import EventKind
 from hvdesk.events import label as event_label
-from hvdesk.models import Event, Household, Staff, Visit, VisitStatus
+from hvdesk.models import EscalationContact, Event, Household, Staff, Visit, VisitStatus
 from hvdesk.policy import PolicySettings
 from hvdesk.rules.booking import (
     EDITABLE,
@@ -36,6 +36,7 @@ from hvdesk.rules.booking import (
     material_changes,
     reassign,
 )
+from hvdesk.rules.validation import display_phone
 from hvdesk.services.base import Actor, Service
 from hvdesk.services.settings import SettingsService
 from hvdesk.services.visits import VisitQueries
@@ -138,6 +139,7 @@ class BookingService(Service):
             )
         }
         others = self._holding(session, ids, data.times, visit_id)
+        responsible = _responsible(session, data)
         return check_booking(
             data,
             policy=policy,
@@ -147,6 +149,7 @@ class BookingService(Service):
             others=others,
             visit_id=visit_id,
             times_changed=times_changed,
+            responsible=responsible,
         )
 
     def _holding(
@@ -468,6 +471,17 @@ def _sent_back_text(words: list[str], policy: PolicySettings) -> str:
 
 def _times(visit: Visit) -> BookingTimes:
     return BookingTimes(visit.planned_departure, visit.start, visit.end, visit.expected_return)
+
+
+def _responsible(session: Session, data: BookingInput) -> EscalationContact | None:
+    """The chosen responsible contact; its name and mobile also fill the readable text column
+    (approval, the printed visit record and older screens read that)."""
+    if data.responsible_contact_id is None:
+        return None
+    contact = session.get(EscalationContact, data.responsible_contact_id)
+    if contact is not None and contact.mobile:
+        data.responsible_contact = f"{contact.name} {display_phone(contact.mobile)}"
+    return contact
 
 
 def _clean(data: BookingInput) -> dict[str, object]:

@@ -4,6 +4,10 @@ Each signature is a new row (history kept); the newest within the policy's revie
 The safe word never leaves this service except through reveal_safe_word(), which only an office
 user or an approver may call and which is always written to the audit trail. Everything else gets
 LoneWorkingStatus, which carries no safe word at all.
+
+The texting PIN (4 digits, for check-ins by text) is kept only as an argon2 hash, like a password:
+nobody can read it back, it is never printed, and a new signature keeps the PIN already set unless a
+new one is typed.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -48,6 +54,11 @@ EVERYDAY_WORDS = {
 }
 F_MOBILE, F_WORD, F_CONFIRM = "Mobile", "Safe word", "Confirm safe word"
 F_SIGNED, F_DECLARATION = "Signed on", "Declaration"
+F_PIN, F_CONFIRM_PIN = "Texting PIN", "Confirm texting PIN"
+PIN_DIGITS = 4
+# PINs anyone beside them would guess first.
+GUESSABLE_PINS = {str(d) * PIN_DIGITS for d in range(10)} | {"1234", "4321", "0123", "9876", "2580"}
+_pins = PasswordHasher()
 
 
 @dataclass
@@ -59,6 +70,8 @@ class LoneWorkingInput:
     confirm_safe_word: str = ""
     signed_on: date | None = None
     declaration: bool = False
+    pin: str = ""  # blank: keep the PIN already set (if any)
+    confirm_pin: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,7 @@ class LoneWorkingStatus:
     expires_on: date | None
     state: str  # "current" | "due_soon" | "expired" | "none"
     safe_word: str = MASK
+    has_pin: bool = False  # a texting PIN is set (the PIN itself is never read back)
 
     @property
     def text(self) -> str:
@@ -123,12 +137,47 @@ def _status(
         shown.signed_on,
         expires,
         state,
+        has_pin=bool(shown.pin_hash),
     )
+
+
+def clean_pin(pin: str, confirm: str, errors: Collector, *, required: bool = False) -> str:
+    """A 4-digit texting PIN that is not the first anyone would guess; "" when none was typed."""
+    pin, confirm = (pin or "").strip(), (confirm or "").strip()
+    if not pin:
+        if required:
+            errors.add(F_PIN, f"is required; choose {PIN_DIGITS} digits to add to every text")
+        return ""
+    if not (pin.isdigit() and len(pin) == PIN_DIGITS):
+        errors.add(F_PIN, f"must be exactly {PIN_DIGITS} digits, e.g. 4821")
+        return ""
+    if pin in GUESSABLE_PINS:
+        errors.add(F_PIN, f"{pin} is among the first PINs anyone would try; choose another")
+        return ""
+    if confirm != pin:
+        errors.add(F_CONFIRM_PIN, "does not match the PIN; type it again")
+        return ""
+    return pin
+
+
+def hash_pin(pin: str) -> str:
+    return _pins.hash(pin)
+
+
+def pin_matches(pin_hash: str, pin: str | None) -> bool:
+    """Does a PIN typed in a text match the stored hash (False when none is set)."""
+    if not pin_hash or not pin:
+        return False
+    try:
+        return _pins.verify(pin_hash, pin)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def clean_input(
     data: LoneWorkingInput, staff_name: str, policy: PolicySettings, today: date
-) -> tuple[str, str, date]:
+) -> tuple[str, str, date, str]:
+    """Mobile, safe word, signed date and the new texting PIN ("" to keep the one set)."""
     errors = Collector()
     mobile = errors.check(F_MOBILE, v.uk_mobile, data.mobile)
     word = " ".join((data.safe_word or "").split())
@@ -159,9 +208,10 @@ def clean_input(
         )
     if not data.declaration:
         errors.add(F_DECLARATION, f"tick '{DECLARATION}' to sign")
+    pin = clean_pin(data.pin, data.confirm_pin, errors)
     errors.raise_if_any()
     assert mobile is not None and signed is not None
-    return mobile, word, signed
+    return mobile, word, signed, pin
 
 
 class LoneWorkingService(Service):
@@ -213,11 +263,14 @@ class LoneWorkingService(Service):
                 raise StateError(
                     f"{staff.name} is deactivated; reactivate them on the Staff screen first."
                 )
-            mobile, word, signed = clean_input(data, staff.name, policy, today)
+            mobile, word, signed, pin = clean_input(data, staff.name, policy, today)
+            before = max(staff.lone_working, key=lambda a: (a.signed_on, a.id), default=None)
+            pin_hash = hash_pin(pin) if pin else (before.pin_hash if before is not None else "")
             row = LoneWorkingAssessment(
                 staff_id=staff.id,
                 mobile=mobile,
                 safe_word=word,
+                pin_hash=pin_hash,
                 signed_on=signed,
                 hazards=[dict(h) for h in ST_HUGHS_HAZARDS],
                 created_at=self.clock.now(),
@@ -231,7 +284,35 @@ class LoneWorkingService(Service):
                 actor,
                 EventKind.LONE_WORKING_SIGNED,
                 f"{staff.name}: Lone Working Risk Assessment signed {fmt_date(signed)}; mobile "
-                f"{v.display_phone(mobile)}; safe word recorded (hidden)",
+                f"{v.display_phone(mobile)}; safe word recorded (hidden)"
+                + ("; texting PIN set (hidden)" if pin else ""),
+                staff_id=staff.id,
+                data={"assessment_id": row.id, "pin_set": bool(pin)},
+            )
+            return _status(staff, policy, today, row)
+
+    def set_pin(self, actor: Actor, staff_id: int, pin: str, confirm: str) -> LoneWorkingStatus:
+        """Set or change the texting PIN on the newest assessment (no new signature needed)."""
+        errors = Collector()
+        clean = clean_pin(pin, confirm, errors, required=True)
+        errors.raise_if_any()
+        policy, today = self._policy(), self._today()
+        with self.db.transaction() as session:
+            staff = self._staff(session, staff_id)
+            self._may_record(session, actor, staff)
+            row = max(staff.lone_working, key=lambda a: (a.signed_on, a.id), default=None)
+            if row is None:
+                raise NotFound(
+                    f"{staff.name} has no lone working assessment; sign one first (Staff screen, "
+                    "Lone working…), with the PIN on it."
+                )
+            changed = bool(row.pin_hash)
+            row.pin_hash = hash_pin(clean)
+            self.audit(
+                session,
+                actor,
+                EventKind.TEXT_PIN_SET,
+                f"{staff.name}: texting PIN {'changed' if changed else 'set'} (hidden)",
                 staff_id=staff.id,
                 data={"assessment_id": row.id},
             )

@@ -119,6 +119,7 @@ _SAFETY: list[tuple[str, str, object]] = [
     ("checkin_grace_min", "check-in grace", lambda old, new: new > old),
     ("return_grace_min", "return grace", lambda old, new: new > old),
     ("escalation_step_min", "minutes per escalation step", lambda old, new: new > old),
+    ("escalate_after_min", "minutes before alarms are sent out", lambda old, new: new > old),
     ("dbs_valid_years", "DBS validity", lambda old, new: new > old),
     ("lone_working_valid_months", "lone working assessment validity", lambda old, new: new > old),
     (

@@ -21,6 +21,7 @@ from hvdesk.clock import fmt_time
 from hvdesk.errors import Collector, NotFound, StateError
 from hvdesk.events import EventKind
 from hvdesk.models import Alarm, CancelReason, Event, Visit, VisitStatus
+from hvdesk.notify import outbox
 from hvdesk.policy import PolicySettings
 from hvdesk.rules import actions as ra
 from hvdesk.rules import deadlines as dl
@@ -287,6 +288,7 @@ class TrackerService(Service):
         change: Callable[[Visit, datetime], None] | None = None,
         note: str = "",
         data: dict[str, object] | None = None,
+        after: Callable[[Session, Visit, datetime], object] | None = None,
     ) -> Visit:
         try:
             with self.db.transaction() as session:
@@ -299,6 +301,8 @@ class TrackerService(Service):
                     change(visit, now)
                     visit.updated_at = now
                 self.audit(session, actor, kind, note, visit_id=visit.id, at=now, data=data or {})
+                if after is not None:  # e.g. the outbox row this action causes, same transaction
+                    after(session, visit, now)
         except StaleDataError:
             raise StateError(
                 f"Someone else changed visit {visit_id} at the same moment; the screen has been "
@@ -338,7 +342,9 @@ class TrackerService(Service):
             visit.status = VisitStatus.OUT.value
             visit.departed_at = now
 
-        return self._act(actor, visit_id, EventKind.DEPARTED, check, change, text)
+        return self._act(
+            actor, visit_id, EventKind.DEPARTED, check, change, text, after=outbox.departed
+        )
 
     def arrive(self, actor: Actor, visit_id: int, note: str = "") -> Visit:
         """The call on arrival, before going in (counts as a check-in)."""

@@ -137,3 +137,59 @@ def test_overview_over_demo_staff(demo_db, clock):
     assert len(overview) == len(active)
     assert {o.state for o in overview} <= {"current", "due_soon", "none"}
     assert any(o.state == "none" for o in overview)  # demo: two staff have none on file
+
+
+def test_texting_pin_is_hashed_never_shown_and_kept_across_signatures(svc, db, office, jo):
+    from hvdesk.models import LoneWorkingAssessment
+    from hvdesk.services.lone_working import pin_matches
+
+    status = svc.record(office, jo, signed(pin="4821", confirm_pin="4821"))
+    assert status.has_pin and "4821" not in repr(status)
+    [ev] = events(db, "lone_working_signed")
+    assert "texting PIN set (hidden)" in ev.note and "4821" not in ev.note + str(ev.data)
+    with db.read() as s:
+        row = s.scalars(select(LoneWorkingAssessment)).one()
+    assert row.pin_hash.startswith("$argon2") and "4821" not in row.pin_hash
+    assert pin_matches(row.pin_hash, "4821") and not pin_matches(row.pin_hash, "4822")
+    assert not pin_matches("", "4821") and not pin_matches(row.pin_hash, None)
+    # a new signature without a PIN keeps the PIN already set
+    svc.record(office, jo, signed(word="snowdrop"))
+    with db.read() as s:
+        newest = s.scalars(
+            select(LoneWorkingAssessment).order_by(LoneWorkingAssessment.id.desc())
+        ).first()
+    assert pin_matches(newest.pin_hash, "4821")
+    # and it can be changed without signing again
+    assert svc.set_pin(office, jo, "7305", "7305").has_pin
+    with db.read() as s:
+        newest = s.get(LoneWorkingAssessment, newest.id)
+    assert pin_matches(newest.pin_hash, "7305") and not pin_matches(newest.pin_hash, "4821")
+    [changed] = events(db, "text_pin_set")
+    assert changed.note == "Jo Bloggs: texting PIN changed (hidden)"
+
+
+@pytest.mark.parametrize(
+    ("pin", "confirm", "field", "message"),
+    [
+        ("48a1", "48a1", "Texting PIN", "exactly 4 digits"),
+        ("48210", "48210", "Texting PIN", "exactly 4 digits"),
+        ("1234", "1234", "Texting PIN", "first PINs anyone would try"),
+        ("0000", "0000", "Texting PIN", "first PINs anyone would try"),
+        ("4821", "4812", "Confirm texting PIN", "does not match"),
+    ],
+)
+def test_a_bad_pin_names_the_field_and_the_fix(svc, office, jo, pin, confirm, field, message):
+    with pytest.raises(ValidationError) as caught:
+        svc.record(office, jo, signed(pin=pin, confirm_pin=confirm))
+    assert message in caught.value.for_field(field)
+    assert svc.status(jo).state == "none"  # nothing half-saved
+
+
+def test_setting_a_pin_needs_an_assessment_and_the_right_person(svc, db, office, visitor, jo):
+    with pytest.raises(ValidationError, match="is required"):
+        svc.set_pin(office, jo, "", "")
+    with pytest.raises(NotFound, match="no lone working assessment"):
+        svc.set_pin(office, jo, "4821", "4821")
+    svc.record(office, jo, signed())
+    with pytest.raises(NotAllowed):
+        svc.set_pin(visitor, jo, "4821", "4821")  # not their own record

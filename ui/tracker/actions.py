@@ -30,6 +30,7 @@ from hvdesk.errors import HvdeskError
 from hvdesk.models import Alarm, Role, Visit
 from hvdesk.services.alarms import AlarmService
 from hvdesk.services.base import Actor
+from hvdesk.services.texts_in import ResponsibleContacts
 from hvdesk.services.tracker import TrackerService
 from ui import dialogs
 
@@ -157,6 +158,13 @@ class TrackerActions(QObject):
         return True
 
     def depart(self, visit_id: int, parent: QWidget | None = None) -> bool:
+        waiting = ResponsibleContacts(self.tracker.db, self.clock).unconfirmed(visit_id)
+        if waiting and not dialogs.confirm(
+            parent,
+            "Responsible contact not confirmed",
+            waiting + ("\n\nRecord the departure anyway?"),
+        ):
+            return False
         return self._run(parent, "Departed", lambda: self.tracker.depart(self.actor, visit_id))
 
     def arrive(self, visit_id: int, parent: QWidget | None = None) -> bool:

@@ -36,7 +36,7 @@ from hvdesk.clock import fmt_datetime, fmt_time, from_london, london
 from hvdesk.events import label as event_label
 from hvdesk.models import AlarmResolution
 from hvdesk.rules import escalation as esc
-from hvdesk.rules.deadlines import Level, overdue_text
+from hvdesk.rules.deadlines import ALARM_LEVELS, Level, overdue_text
 from hvdesk.rules.known_risks import risk_summary
 from hvdesk.rules.validation import display_phone as _display_phone
 from hvdesk.services.alarms import RESOLUTION_LABELS, AlarmDetail
@@ -72,7 +72,7 @@ def _value_label() -> QLabel:
 
 
 def alarm_level(detail: AlarmDetail) -> Level:
-    return Level.DURESS if detail.alarm.level == "duress" else Level.RED
+    return ALARM_LEVELS.get(detail.alarm.level, Level.RED)
 
 
 def headline(detail: AlarmDetail) -> str:
@@ -82,6 +82,8 @@ def headline(detail: AlarmDetail) -> str:
         return "DRILL — PRACTICE ALARM (not real)"
     if alarm.level == "duress":
         return "DURESS: STAFF NEED HELP NOW"
+    if alarm.level == "amber":
+        return f"AMBER ALARM: {first.upper()} — RING THEM NOW"
     return f"RED ALARM: {first.upper()}"
 
 

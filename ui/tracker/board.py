@@ -56,11 +56,23 @@ CONTACT_WORDS = {
 }
 
 
+TEXT_WORDS = {
+    "checked_in": "checked in",
+    "arrived": "arrived",
+    "left_property": "left the property",
+    "running_late": "texted running late",
+}
+
+
 def contact_text(row: BoardRow) -> str:
     contact = row.state.last_contact
     if contact is None:
         return "None yet"
     word = CONTACT_WORDS.get(contact.kind) or event_label(contact.kind)
+    if contact.by_text:  # 'Jasmin checked in by text 10:15'
+        who = contact.by.split()[0] if contact.by else "Staff"
+        did = TEXT_WORDS.get(contact.kind, word.lower())
+        return f"{who} {did} by text {fmt_time(contact.at)}"
     return f"{word} {fmt_time(contact.at)}"
 
 

@@ -1,0 +1,293 @@
+"""The outbox: messages written in the same transaction as their cause, sent after commit.
+
+Every function here takes the caller's Session, so an alarm and the texts it causes commit (or roll
+back) together: a crash between them loses neither. Each message has a stable idempotency key
+(cause, contact, channel); queueing the same key twice does nothing, so a hook and the escalation
+clock may both ask for a message, on any seat, and it is queued once.
+
+`alarm_changed` is the one hook the alarm service calls whenever an alarm is raised, becomes duress,
+is taken or resolved; it asks the pure rules (hvdesk.rules.escalation_messages) who is due now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hvdesk.events import EventKind
+from hvdesk.models import (
+    Alarm,
+    AlarmLevel,
+    Channel,
+    EscalationContact,
+    Event,
+    OutboxMessage,
+    OutboxStatus,
+    Setting,
+    Visit,
+)
+from hvdesk.notify import config as notify_config
+from hvdesk.policy import PolicySettings
+from hvdesk.rules import escalation as ladder
+from hvdesk.rules import escalation_messages as em
+from hvdesk.rules.deadlines import MERGED
+from hvdesk.rules.text_actions import alarm_code
+from hvdesk.rules.validation import display_phone
+
+
+def enqueue(
+    session: Session,
+    *,
+    channel: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    kind: str,
+    key: str,
+    now: datetime,
+    recipient_name: str = "",
+    alarm_id: int | None = None,
+    visit_id: int | None = None,
+    contact_id: int | None = None,
+) -> OutboxMessage | None:
+    """Queue one message in the caller's transaction; None when this key was queued before."""
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
+        return None
+    row = OutboxMessage(
+        channel=channel,
+        recipient=recipient,
+        recipient_name=recipient_name,
+        subject=subject,
+        body=body,
+        kind=kind,
+        idempotency_key=key,
+        alarm_id=alarm_id,
+        visit_id=visit_id,
+        contact_id=contact_id,
+        status=OutboxStatus.QUEUED.value,
+        attempts=0,
+        next_attempt_at=now,
+        queued_at=now,
+        updated_at=now,
+    )
+    try:
+        with session.begin_nested():  # another seat queued the same key a moment ago
+            session.add(row)
+    except IntegrityError:
+        return None
+    return row
+
+
+def to_person(
+    session: Session,
+    person: em.Person,
+    *,
+    kind: str,
+    key: str,
+    subject: str,
+    body: str,
+    now: datetime,
+    alarm_id: int | None = None,
+    visit_id: int | None = None,
+) -> list[OutboxMessage]:
+    """Queue one message per channel that is set up and the person has an address for."""
+    ready = notify_config.load(session).channels_ready()
+    addresses = {Channel.SMS.value: person.mobile, Channel.EMAIL.value: person.email}
+    queued = []
+    for channel in ready:
+        if not addresses[channel]:
+            continue
+        row = enqueue(
+            session,
+            channel=channel,
+            recipient=addresses[channel],
+            recipient_name=person.name,
+            subject=subject,
+            body=body,
+            kind=kind,
+            key=f"{key}:{channel}",
+            now=now,
+            alarm_id=alarm_id,
+            visit_id=visit_id,
+            contact_id=person.contact_id,
+        )
+        if row is not None:
+            queued.append(row)
+    return queued
+
+
+# --- facts from the database ------------------------------------------------------------------
+
+
+def person(contact: EscalationContact) -> em.Person:
+    return em.Person(contact.id, contact.name, contact.mobile, contact.email)
+
+
+def responsible_of(visit: Visit) -> em.Person | None:
+    """The visit's out-of-hours responsible person, while they are an active contact."""
+    contact = visit.responsible_person
+    return person(contact) if contact is not None and contact.active else None
+
+
+def ladder_people(session: Session) -> list[em.Person]:
+    rows = session.scalars(
+        select(EscalationContact)
+        .where(EscalationContact.active.is_(True), EscalationContact.on_ladder.is_(True))
+        .order_by(EscalationContact.position, EscalationContact.id)
+    )
+    return [person(c) for c in rows]
+
+
+def _policy(session: Session) -> PolicySettings:
+    row = session.get(Setting, "policy")
+    return PolicySettings.from_dict(row.value) if row else PolicySettings()
+
+
+def visit_facts(session: Session, visit: Visit, policy: PolicySettings) -> em.VisitFacts:
+    school = session.get(Setting, "school")
+    phone = display_phone((school.value if school else {}).get("phone", "") or "")
+    vehicle = visit.vehicle_staff or visit.lead_staff
+    return em.VisitFacts(
+        staff_names=[s.name for s in visit.staff],
+        household=visit.household.name,
+        address=visit.household.one_line_address,
+        vehicle=vehicle.vehicle_text if vehicle is not None else "",
+        expected_return=visit.expected_return,
+        school=policy.school_name,
+        office_phone=phone,
+    )
+
+
+def _duress_at(session: Session, alarm: Alarm) -> datetime | None:
+    if alarm.level != AlarmLevel.DURESS.value:
+        return None
+    times = [
+        e.at
+        for e in session.scalars(
+            select(Event).where(
+                Event.alarm_id == alarm.id,
+                Event.kind.in_([EventKind.DURESS.value, EventKind.ESCALATION_STEP.value]),
+            )
+        )
+        if e.kind == EventKind.DURESS or (e.data or {}).get("escalate")
+    ]
+    return min(times, default=alarm.raised_at)
+
+
+def alarm_facts(session: Session, alarm: Alarm) -> em.AlarmFacts:
+    return em.AlarmFacts(
+        alarm_id=alarm.id,
+        raised_at=alarm.raised_at,
+        drill=alarm.drill,
+        duress_at=_duress_at(session, alarm),
+        taken_at=alarm.acknowledged_at,
+        taken_by=alarm.acknowledged_by,
+        resolved_at=alarm.resolved_at,
+        resolved_by=alarm.resolved_by,
+        merged=alarm.resolution == MERGED,
+    )
+
+
+@dataclass
+class Told:
+    alarm: set[int]
+    handled: set[int]
+
+
+def told(session: Session, alarm_id: int) -> Told:
+    rows = session.execute(
+        select(OutboxMessage.kind, OutboxMessage.contact_id).where(
+            OutboxMessage.alarm_id == alarm_id
+        )
+    )
+    result = Told(set(), set())
+    for kind, contact_id in rows:
+        if contact_id is None:
+            continue
+        (result.handled if kind == em.HANDLED else result.alarm).add(contact_id)
+    return result
+
+
+# --- the hook -----------------------------------------------------------------------------------
+
+
+def alarm_changed(session: Session, alarm: Alarm, now: datetime) -> list[OutboxMessage]:
+    """Queue whatever this alarm owes people now (in the caller's transaction)."""
+    if alarm.resolution == MERGED:
+        return []
+    session.flush()
+    visit = session.get(Visit, alarm.visit_id)
+    assert visit is not None
+    policy = _policy(session)
+    facts = alarm_facts(session, alarm)
+    responsible = responsible_of(visit)
+    already = told(session, alarm.id)
+    notices = em.due(
+        facts,
+        ladder_people(session),
+        responsible,
+        already.alarm,
+        already.handled,
+        now,
+        timedelta(minutes=policy.escalate_after_min),
+    )
+    if not notices:
+        return []
+    about = visit_facts(session, visit, policy)
+    two_way = notify_config.load(session).sms_provider == "twilio"  # replies are fetched
+    queued: list[OutboxMessage] = []
+    for notice in notices:
+        if notice.kind == em.HANDLED:
+            subject, body = em.handled_message(
+                about, by=facts.handled_by, at=notice.due_at, drill=alarm.drill
+            )
+        else:
+            subject, body = em.alarm_message(
+                about,
+                reason=alarm.reason,
+                overdue_since=alarm.due_at,
+                step=alarm.step,
+                step_title=ladder.step_title(alarm.step, policy),
+                drill=alarm.drill,
+                duress=facts.duress_at is not None,
+                responsible=responsible is not None
+                and notice.person.contact_id == responsible.contact_id,
+                take_code=alarm_code(alarm.id) if two_way else "",
+            )
+        queued += to_person(
+            session,
+            notice.person,
+            kind=notice.kind,
+            key=f"{notice.kind}:{alarm.id}:{notice.person.contact_id}",
+            subject=subject,
+            body=body,
+            now=now,
+            alarm_id=alarm.id,
+            visit_id=visit.id,
+        )
+    return queued
+
+
+def departed(session: Session, visit: Visit, now: datetime) -> list[OutboxMessage]:
+    """An out-of-hours visit left: its responsible contact is told, with when they are due back."""
+    contact = visit.responsible_person
+    if contact is None or not contact.active:
+        return []
+    policy = _policy(session)
+    subject, body = em.departure_message(
+        visit_facts(session, visit, policy), departed_at=now, contact_name=contact.name
+    )
+    return to_person(
+        session,
+        person(contact),
+        kind=em.DEPARTED,
+        key=f"{em.DEPARTED}:{visit.id}:{contact.id}",
+        subject=subject,
+        body=body,
+        now=now,
+        visit_id=visit.id,
+    )

@@ -1,0 +1,175 @@
+"""Install notifications into the main window: the Notifications screen (messages, escalation
+contacts, channels), the monitor and channel-fault labels in the status bar, and this window's own
+sender.
+
+Every window runs the monitor loop as a 'window' (hvdesk.notify.monitor) on a plain Python thread,
+without the deadline engine (the tracker already raises alarms on screen): when a headless monitor
+holds the lease the window never sends; when none runs, one window takes the lease and sends, so a
+school without a server still gets its texts while an office PC is on. HVDESK_WINDOW_SENDER=0 turns
+the window's sender off (tests drive it by hand).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from hvdesk.notify import lease as leases
+from hvdesk.notify.monitor import Monitor
+from hvdesk.services.base import Actor
+from hvdesk.services.notifications import Health, NotificationService
+from hvdesk.services.texts_in import InboundTextService
+from ui.notify.channels import ChannelsTab
+from ui.notify.contacts import ContactsTab
+from ui.notify.messages import MessagesTab
+from ui.notify.status import FAULT_STYLE, LOUD_STYLE, monitor_text
+from ui.notify.texts_in import TextsInTab
+from ui.worker import Worker
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+STATUS_MS = 5_000
+
+
+class NotificationsPanel(QWidget):
+    def __init__(self, service: NotificationService, actor: Actor, worker: Worker) -> None:
+        super().__init__()
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Notifications")
+        self.messages = MessagesTab(service, worker)
+        self.contacts = ContactsTab(service, actor, worker)
+        self.channels = ChannelsTab(service, actor, worker)
+        self.tabs.addTab(self.messages, "Messages")
+        self.tabs.addTab(self.contacts, "Escalation contacts")
+        self.tabs.addTab(self.channels, "Channels")
+        self.texts_in = TextsInTab(InboundTextService(service.db, service.clock), worker)
+        self.tabs.addTab(self.texts_in, "Texts in")
+        self.tabs.currentChanged.connect(lambda _i: self.refresh())
+        QVBoxLayout(self).addWidget(self.tabs)
+
+    def refresh(self) -> None:
+        current = self.tabs.currentWidget()
+        current.refresh()  # type: ignore[attr-defined]
+
+
+class WindowSender:
+    """This window's monitor loop on a background thread (never the GUI thread)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        db, clock = window.services.db, window.services.clock
+        self.monitor = Monitor(db, clock, kind=leases.WINDOW, raise_alarms=False)
+        self.thread: threading.Thread | None = None
+
+    @property
+    def holder(self) -> str:
+        return self.monitor.lease.holder
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self.monitor.run, name="hvdesk-sender", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.monitor.stop()
+        if self.thread is not None:
+            self.thread.join(10)
+
+
+class NotifyStatus:
+    """The status bar's monitor and channel-fault labels, refreshed off the GUI thread."""
+
+    def __init__(
+        self, window: MainWindow, service: NotificationService, sender: WindowSender
+    ) -> None:
+        self.window, self.service, self.sender = window, service, sender
+        self.monitor_label = QLabel("Monitor: …")
+        self.monitor_label.setAccessibleName("Who monitors alarms outside the office")
+        self.fault_label = QLabel()
+        self.fault_label.setAccessibleName("Message channel faults")
+        self.fault_label.setStyleSheet(FAULT_STYLE)
+        self.fault_label.hide()
+        bar = window.statusBar()
+        for label in (self.fault_label, self.monitor_label):  # monitor first, then any fault
+            label.setContentsMargins(6, 0, 12, 0)
+            bar.insertPermanentWidget(0, label)  # kept whole, left of who is signed in
+        self.worker = Worker(window)
+        self.timer = QTimer(window)
+        self.timer.setInterval(STATUS_MS)
+        self.timer.timeout.connect(self.refresh)
+        self._busy = False
+
+    def refresh(self) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        visits = self.window.services.visits
+        self.worker.submit(
+            lambda: (self.service.health(), len(visits.out_now())), self.show, self._failed
+        )
+
+    def show(self, result: tuple[Health, int]) -> None:
+        self._busy = False
+        health, out = result
+        text = monitor_text(health.lease, health.now, mine=self.sender.holder, out_count=out)
+        self.monitor_label.setText(text.text)
+        self.monitor_label.setToolTip(text.tooltip)
+        self.monitor_label.setStyleSheet(LOUD_STYLE if text.loud else "")
+        self.monitor_label.setMinimumWidth(self.monitor_label.sizeHint().width())  # never cut
+        self.fault_label.setText("; ".join(health.faults))
+        self.fault_label.setVisible(bool(health.faults))
+
+    def _failed(self, message: str) -> None:
+        self._busy = False
+        self.monitor_label.setText("Monitor: unknown (database not answering)")
+        self.monitor_label.setStyleSheet(LOUD_STYLE)
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.worker.wait()
+
+
+def install(window: MainWindow) -> None:
+    services = window.services
+    service = NotificationService(services.db, services.clock)
+    worker = Worker(window)
+    panel = NotificationsPanel(service, window.actor, worker)
+    settings_at = (
+        window.stack.indexOf(window.panels["Settings"]) if "Settings" in window.panels else -1
+    )
+    window.add_panel("Notifications", panel, settings_at + 1 if settings_at >= 0 else None)
+    window.notifications = panel  # type: ignore[attr-defined]
+    sender = WindowSender(window)
+    status = NotifyStatus(window, service, sender)
+    window.notify_status = status  # type: ignore[attr-defined]
+    window.notify_sender = sender  # type: ignore[attr-defined]
+    panel.contacts.changed.connect(window.data_changed)
+    window.data_changed.connect(status.refresh)
+    window.data_changed.connect(
+        lambda: panel.refresh() if window.stack.currentWidget() is panel else None
+    )
+    status.timer.start()
+    status.refresh()
+    if os.environ.get("HVDESK_WINDOW_SENDER", "1") != "0":
+        sender.start()
+
+    def stop() -> None:
+        status.stop()
+        sender.stop()
+        worker.wait()
+
+    app = QApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(stop)
+    closing = window.closeEvent
+
+    def close_event(event) -> None:  # type: ignore[no-untyped-def]
+        closing(event)  # a close kept in the tray is filtered out before it gets here
+        if event.isAccepted():
+            stop()
+
+    window.closeEvent = close_event  # type: ignore[method-assign]
+    window._rebuild_view_menu()
