@@ -6,7 +6,7 @@ Every start runs Alembic up to head; a database stamped by a newer hvdesk is ref
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -15,11 +15,16 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import URL, Engine, create_engine, event, inspect, make_url
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import QueuePool, StaticPool
 
+from hvdesk import audit, keystore
 from hvdesk.errors import SchemaTooNew
+from hvdesk.keystore import DbKey
+from hvdesk.safe_word_cipher import SafeWordCipher, attach
+
+_CHAINED = audit  # importing hvdesk.audit chains every Event any Session writes
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -33,15 +38,42 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(url: str) -> Engine:
+def _safe_word_key(url: str, key: DbKey | None) -> Callable[[], bytes]:
+    """Where the safe-word cipher gets its key: this database's key, looked up only when needed."""
+    if key is not None:
+        return lambda: key.key
+    if url in ("sqlite://", "sqlite:///:memory:"):
+        ephemeral = keystore.new_key()
+        return lambda: ephemeral
+
+    def lookup() -> bytes:
+        found = keystore.locate(url) or keystore.create(url)
+        return found.key
+
+    return lookup
+
+
+def sqlcipher_url(url: str, key: DbKey) -> URL:
+    """sqlite:///path -> sqlite+pysqlcipher://:x'KEY'@/path (SQLAlchemy finds sqlcipher3 itself)."""
+    return make_url(url).set(drivername="sqlite+pysqlcipher", password=key.sqlcipher_pragma)
+
+
+def make_engine(url: str, key: DbKey | None = None) -> Engine:
+    """An engine; `key` opens (or creates) an SQLCipher-encrypted SQLite file."""
     if url.startswith("sqlite"):
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 5}}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
-        engine = create_engine(url, **kwargs)
+        target: str | URL = url
+        if key is not None:
+            target = sqlcipher_url(url, key)
+            kwargs["poolclass"] = QueuePool  # as for plain files, not one connection per thread
+        engine = create_engine(target, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    attach(engine.dialect, SafeWordCipher(_safe_word_key(url, key)))
+    return engine
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -90,9 +122,10 @@ def migrate(engine: Engine) -> str:
 class Database:
     """One engine and its session factory. Services open one short session per use case."""
 
-    def __init__(self, url: str, *, run_migrations: bool = True) -> None:
-        self.url = url
-        self.engine = make_engine(url)
+    def __init__(self, url: str, *, key: DbKey | None = None, run_migrations: bool = True) -> None:
+        self.url = url  # never holds the key
+        self.key = key  # set when the SQLite file is encrypted (SQLCipher)
+        self.engine = make_engine(url, key)
         if run_migrations:
             migrate(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -117,14 +150,24 @@ class Database:
             return f"local ({Path(self.engine.url.database or ':memory:').name})"
         return f"server ({self.engine.url.host})"
 
+    @property
+    def path(self) -> Path | None:
+        name = self.engine.url.database if self.is_sqlite else None
+        return Path(name).resolve() if name and name != ":memory:" else None
+
     def backup(self, target: Path) -> None:
-        """Online SQLite backup (consistent while the app runs)."""
+        """Online SQLite backup (consistent while the app runs), encrypted like the database."""
         import sqlite3
 
         if not self.is_sqlite:
             raise RuntimeError("backup() is for SQLite; back up PostgreSQL with pg_dump")
         raw = self.engine.raw_connection()
         try:
+            if self.key is not None:
+                from hvdesk.sqlcipher_files import export_to
+
+                export_to(raw.driver_connection, target, self.key)
+                return
             dest = sqlite3.connect(str(target))
             with dest:
                 raw.driver_connection.backup(dest)  # type: ignore[union-attr]

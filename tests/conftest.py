@@ -16,6 +16,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HVDESK_NO_SOUND", "1")
+# One fixed database key for the suite: no keyring or key file is touched, and subprocesses inherit it.
+os.environ.setdefault("HVDESK_DB_KEY", "5e" * 32)
 
 import pytest
 
