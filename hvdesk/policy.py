@@ -53,6 +53,10 @@ class PolicySettings:
     ics_include_pupil: bool = False
     # cancellation notes for safety go to this role (Harborne head, Harrogate AHT)
     cancellation_note_to: str = "Headteacher"
+    # accounts: wrong passwords before a lock-out, its length (doubling on each repeat), idle lock
+    signin_failures_before_lock: int = 5
+    signin_lock_min: int = 15
+    idle_lock_min: int = 10
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -160,6 +164,9 @@ NUMBER_FIELDS: dict[str, tuple[str, int, int]] = {
     "default_duration_min": ("Default visit length (min)", 5, 480),
     "default_travel_min": ("Default travel each way (min)", 0, 180),
     "escalation_step_min": ("Minutes per escalation step", 1, 60),
+    "signin_failures_before_lock": ("Wrong passwords before an account locks", 3, 20),
+    "signin_lock_min": ("First lock-out lasts (min; doubles on each repeat)", 1, 240),
+    "idle_lock_min": ("Lock an idle session after (min)", 1, 240),
 }
 OPTIONAL_NUMBER_FIELDS: dict[str, tuple[str, int, int]] = {
     "office_call_after_start_min": ("Office calls the worker after the start (min)", 1, 60),

@@ -44,7 +44,7 @@ def check_backup(path: Path, key: DbKey | None) -> tuple[FileCheck, DbKey | None
         return FileCheck(False, f"{path} is missing or empty"), None
     use = None if is_plain_sqlite(path) else key
     result = check_file(path, use)
-    if result.ok and not HVDESK_TABLES <= set(result.counts or {}):
+    if result.ok and not set(result.counts or {}) >= HVDESK_TABLES:
         return FileCheck(False, f"{path} is an SQLite database but not an hvdesk backup"), use
     if not result.ok and use is not None and "not a database" in result.problem:
         return FileCheck(False, f"{path} is not an hvdesk backup this key opens"), use

@@ -19,7 +19,7 @@ from hvdesk.db import Database
 from hvdesk.errors import HvdeskError, NotFound
 from hvdesk.models import Role
 from hvdesk.printing import FORMS, LONE_WORKING
-from hvdesk.services.auth import AuthService, SignInFailed
+from hvdesk.services.auth import AccountLocked, AuthService, SignInFailed
 from hvdesk.services.base import Actor
 from hvdesk.services.printing import OutputError, PrintService
 
@@ -133,6 +133,8 @@ def _signed_in(db: Database, clock: SystemClock, username: str, safe_word: bool)
     """Sign in; the safe word is printed only for an office user or approver (DESIGN)."""
     try:
         actor = AuthService(db, clock).sign_in(username, _password(username))
+    except AccountLocked as err:
+        raise HvdeskError(f"--user {username}: {err} Nothing was printed.") from None
     except SignInFailed:
         raise HvdeskError(
             f"--user {username}: username or password not recognised; nothing was printed."

@@ -78,7 +78,9 @@ def _admin(db: Database, username: str) -> Actor:
     except SignInFailed as err:
         raise HvdeskError(f"--user {username}: {err}") from None
     if actor.role != Role.ADMIN.value:
-        raise HvdeskError(f"--user {username} has the {actor.role} role; only an admin may do this.")
+        raise HvdeskError(
+            f"--user {username} has the {actor.role} role; only an admin may do this."
+        )
     return actor
 
 
@@ -105,7 +107,9 @@ def run_key(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     print(f"New key of {path}, kept in {new.where}:\n{new.hex}")
-    print("Print a new recovery sheet: the old one no longer opens this database or its new backups.")
+    print(
+        "Print a new recovery sheet: the old one no longer opens this database or its new backups."
+    )
     return 0
 
 

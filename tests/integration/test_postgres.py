@@ -117,3 +117,36 @@ def test_demo_school_and_two_seats_see_the_same_events(pg_url, clock):
         assert s.get(Visit, approved.id).row_version == approved.row_version + 1
     seat_a.dispose()
     seat_b.dispose()
+
+
+def test_events_refuse_update_and_delete_and_two_seats_keep_one_chain(pg_url, clock):
+    """The triggers refuse edits on PostgreSQL too; writers on two seats interleave into one chain."""
+    import threading
+
+    from sqlalchemy.exc import DBAPIError
+
+    from hvdesk.audit import verify
+    from hvdesk.services.base import Actor, Service
+
+    seat_a, seat_b = Database(pg_url), Database(pg_url)
+
+    def write(db: Database, who: str) -> None:
+        service = Service(db, clock)
+        for n in range(15):
+            with db.transaction() as session:
+                service.audit(session, Actor(None, who), "note", f"{who} {n}")
+
+    threads = [
+        threading.Thread(target=write, args=(d, w)) for d, w in ((seat_a, "A"), (seat_b, "B"))
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with seat_a.engine.connect() as conn:
+        assert str(verify(conn)) == "30 events, chain intact"
+    for statement in ("UPDATE event SET note = 'x'", "DELETE FROM event", "TRUNCATE event"):
+        with pytest.raises(DBAPIError, match="append-only"), seat_a.engine.begin() as conn:
+            conn.execute(text(statement))
+    seat_a.dispose()
+    seat_b.dispose()
