@@ -15,6 +15,7 @@ from hvdesk.errors import HvdeskError
 from hvdesk.models import Role
 from hvdesk.restore import check_backup, restore
 from hvdesk.services.base import Actor
+from hvdesk.services.keys import KeyService
 from hvdesk.sqlcipher_files import encrypt_in_place, is_plain_sqlite
 
 
@@ -23,9 +24,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     a.add_argument("action", choices=["verify"])
     add_db_option(a)
     a.set_defaults(run=run_audit)
-    k = sub.add_parser("key", help="show or rotate the database key (admin)")
-    k.add_argument("action", choices=["show", "rotate"])
+    k = sub.add_parser("key", help="show or rotate the key, or print the recovery sheet (admin)")
+    k.add_argument("action", choices=["show", "rotate", "sheet"])
     k.add_argument("--user", required=True, help="an admin's username (password asked for)")
+    k.add_argument("--out", help="sheet: the recovery sheet PDF to write")
     add_db_option(k)
     k.set_defaults(run=run_key)
     e = sub.add_parser("encrypt", help="encrypt a plain SQLite database in place (safely)")
@@ -90,16 +92,21 @@ def run_key(args: argparse.Namespace) -> int:
         raise HvdeskError(
             f"{path} is not encrypted; encrypt it first: python main.py encrypt --db {path}"
         )
+    if args.action == "sheet" and not args.out:
+        raise HvdeskError("key sheet needs --out FILE.pdf: where to write the recovery sheet.")
     db, clock = open_database(args)
     try:
         actor = _admin(db, args.user)
         if args.action == "show":
-            with db.transaction() as session:
-                from hvdesk.services.base import Service
-
-                Service(db, clock).audit(session, actor, "database_key_shown")
-            assert db.key is not None
-            print(f"Key of {path} (kept in {db.key.where}):\n{db.key.hex}")
+            key = KeyService(db, clock).show(actor)
+            print(f"Key of {path} (kept in {key.where}):\n{key.hex}")
+            return 0
+        if args.action == "sheet":
+            out = Path(args.out).expanduser().resolve()
+            KeyService(db, clock).recovery_sheet(actor, out)
+            print(
+                f"Wrote the recovery sheet {out}: print it, keep it in the safe, delete the file."
+            )
             return 0
         from hvdesk.key_rotation import rotate
 

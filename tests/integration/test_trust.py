@@ -228,3 +228,49 @@ def test_key_rotation_keeps_rows_and_safe_words(demo_file, monkeypatch, capsys):
     assert _secrets(f"sqlite:///{demo_file}")[-3:] == words
     assert main(["key", "show", "--user", "office", "--db", str(demo_file)]) == 2
     assert "only an admin" in capsys.readouterr().err
+
+
+def test_recovery_sheet_has_the_key_as_text_and_is_audited_first(demo_file, tmp_path, capsys):
+    from pypdf import PdfReader
+
+    from hvdesk.models import Event
+    from hvdesk.printing.recovery_sheet import key_groups
+
+    out = tmp_path / "sheet.pdf"
+    env = {"HVDESK_PASSWORD": "hvdesk-demo"}
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in env.items():
+            mp.setenv(name, value)
+        assert (
+            main(["key", "sheet", "--user", "admin", "--out", str(out), "--db", str(demo_file)])
+            == 0
+        )
+    key = keystore.locate(str(demo_file))
+    page = PdfReader(out).pages[0].extract_text()
+    assert key_groups(key) in page and "school safe" in page
+    db = Database(f"sqlite:///{demo_file}", key=key)
+    with db.read() as s:
+        assert s.scalar(select(Event.user_name).where(Event.kind == "recovery_sheet_printed"))
+    db.dispose()
+
+
+def test_first_run_set_up_offers_the_recovery_sheet(qtbot, tmp_path, clock, monkeypatch):
+    from hvdesk.commands.common import connect
+    from ui import dialogs, login
+    from ui.services import AppServices
+
+    asked, opened = [], []
+    monkeypatch.setattr(dialogs, "ask", lambda p, t, x: asked.append(x) or True)
+    monkeypatch.setattr(dialogs, "tell", lambda *a: None)
+    monkeypatch.setattr(login, "open_pdf", lambda path: opened.append(path) or True)
+    db = connect(str(tmp_path / "new.sqlite3"))
+    services = AppServices.build(db, clock)
+    dialog = login.FirstRunDialog(services)
+    qtbot.addWidget(dialog)
+    dialog.display_name.setText("Ian Admin")
+    dialog.password.setText("a-long-password-1")
+    dialog._create()
+    assert dialog.actor is not None and "recovery sheet" in asked[0]
+    assert opened and opened[0].stat().st_size > 1000
+    opened[0].unlink()
+    db.dispose()
