@@ -17,6 +17,7 @@ from ui.login import FirstRunDialog, LoginDialog
 from ui.main_window import MainWindow
 from ui.restore_offer import open_or_offer_restore
 from ui.services import AppServices
+from ui.session_lock import SessionActor
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -31,7 +32,8 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 
 def build_window(services: AppServices, actor: Actor) -> MainWindow:
-    window = MainWindow(services, actor)
+    # one shared SessionActor: switching user changes who every screen acts as, monitoring untouched
+    window = MainWindow(services, SessionActor(actor))  # type: ignore[arg-type]
     install_all(window)
     return window
 

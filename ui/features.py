@@ -36,4 +36,7 @@ def _installers():  # type: ignore[no-untyped-def]
     from ui import tracker
 
     installers.append(tracker.install)
+    from ui import session_lock
+
+    installers.append(session_lock.install)
     return installers

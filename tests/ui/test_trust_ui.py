@@ -118,3 +118,58 @@ def test_the_visit_timeline_warns_when_its_chain_is_broken(window, qtbot):
         panel.timeline.item(i).text().startswith("[ALTERED?]")
         for i in range(panel.timeline.count())
     )
+
+
+def test_switch_user_during_a_live_alarm_keeps_the_alarm_window_and_timers(window, qtbot, services):
+    """The head signs in over the office session, approves, signs out: monitoring never pauses."""
+    ctrl = window.tracker_controller
+    alarm_windows = dict(ctrl.windows)
+    assert alarm_windows and all(w.isVisible() for w in alarm_windows.values())
+    lock = window.session_lock
+    window.sign_out_action.trigger()
+    assert lock.locked and lock.screen.isVisible()
+    assert not window.menuBar().isEnabled()
+    assert ctrl.ticker.isActive() and not ctrl.stopped
+    assert all(w.isVisible() for w in alarm_windows.values())  # alarms still show over the lock
+    lock.screen.username.setText("head")
+    lock.screen.password.setText("wrong")
+    lock.screen.sign_in.click()
+    assert "not recognised" in lock.screen.error.text() and lock.locked
+    lock.screen.username.setText("head")
+    lock.screen.password.setText("hvdesk-demo")
+    lock.screen.sign_in.click()
+    assert not lock.locked and window.menuBar().isEnabled()
+    assert window.actor.name == "Linda Francis" and "Linda Francis" in window.user_label.text()
+    assert ctrl.actor.role == Role.APPROVER.value  # the tracker acts as the head now
+    approvals = next(p for p in window.panels.values() if hasattr(p, "is_approver"))
+    assert approvals.is_approver
+    assert ctrl.windows == alarm_windows  # the very same alarm windows, never closed
+    assert all(w.isVisible() for w in alarm_windows.values())
+    assert ctrl.ticker.isActive() and ctrl.scheduler is not None and not ctrl.stopped
+    first = next(iter(alarm_windows))
+    ctrl.alarm_service.acknowledge(window.actor, first)
+    with services.db.read() as s:
+        kinds = list(s.scalars(select(Event.kind).order_by(Event.id.desc()).limit(4)))
+        taken = s.scalars(
+            select(Event).where(Event.kind == "alarm_acknowledged").order_by(Event.id.desc())
+        ).first()
+    assert "signed_out" in kinds and "signed_in" in kinds
+    assert taken.user_name == "Linda Francis"
+
+
+def test_an_idle_session_locks_with_alarms_still_showing(window, qtbot, clock):
+    lock = window.session_lock
+    ctrl = window.tracker_controller
+    policy = window.services.settings.policy()
+    clock.advance(timedelta(minutes=policy.idle_lock_min - 1))
+    lock.check_idle()
+    assert not lock.locked
+    clock.advance(timedelta(minutes=1))
+    lock.check_idle()
+    assert lock.locked
+    assert ctrl.windows and all(w.isVisible() for w in ctrl.windows.values())
+    assert not ctrl.stopped
+    lock.screen.username.setText("office")
+    lock.screen.password.setText("hvdesk-demo")
+    lock.screen.sign_in.click()
+    assert not lock.locked and window.actor.name == "Sam Office"
