@@ -147,14 +147,6 @@ def _signed_in(db: Database, clock: SystemClock, username: str, safe_word: bool)
     return actor
 
 
-def _actor() -> Actor:
-    try:
-        user = getpass.getuser()
-    except Exception:  # no login name (some services and containers)
-        user = "unknown user"
-    return Actor(None, f"{user} (command line)", Role.ADMIN.value)
-
-
 def run(args: argparse.Namespace) -> int:
     spec = FORMS[args.form]
     given = {"visit": args.visit, "staff": args.staff, "day": args.date}
@@ -181,12 +173,18 @@ def run(args: argparse.Namespace) -> int:
             "--print-safe-word needs a sign-in: add --user USERNAME (an office user or approver); "
             f"the password is read from {ENV_PASSWORD} or asked for."
         )
+    if not args.user:
+        raise HvdeskError(
+            f"{spec.name} holds personal data (names, addresses, phone numbers), so printing it "
+            "needs a sign-in: add --user USERNAME; the password is read from "
+            f"{ENV_PASSWORD} or asked for."
+        )
     out = _check_out(args.out)
     _check_db(args)
 
     db, clock = open_database(args)
     try:
-        actor = _signed_in(db, clock, args.user, args.print_safe_word) if args.user else _actor()
+        actor = _signed_in(db, clock, args.user, args.print_safe_word)
         result = PrintService(db, clock).make(
             actor,
             spec.name,
