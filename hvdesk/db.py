@@ -95,6 +95,27 @@ def head_revision() -> str:
     return head
 
 
+def too_new_message(revision: str) -> str:
+    return (
+        f"This database was written by a newer version of hvdesk (schema {revision}). "
+        "Nothing was changed. Install the newer hvdesk, or choose another database with --db."
+    )
+
+
+def refuse_newer_file(path: Path, key: DbKey | None) -> None:
+    """Before any engine touches an SQLite file: refuse a newer schema, leaving it byte-identical."""
+    from hvdesk.sqlcipher_files import read_schema_version
+
+    revision = read_schema_version(path, key)
+    if revision is None:
+        return
+    script = ScriptDirectory.from_config(alembic_config(create_engine("sqlite://")))
+    try:
+        script.get_revision(revision)
+    except Exception:
+        raise SchemaTooNew(too_new_message(revision)) from None
+
+
 def migrate(engine: Engine) -> str:
     """Bring the schema to head. Refuses, untouched, a database newer than this app."""
     cfg = alembic_config(engine)
@@ -104,10 +125,7 @@ def migrate(engine: Engine) -> str:
         try:
             script.get_revision(current)
         except Exception:
-            raise SchemaTooNew(
-                f"This database was written by a newer version of hvdesk (schema {current}). "
-                "Nothing was changed. Install the newer hvdesk, or choose another database with --db."
-            ) from None
+            raise SchemaTooNew(too_new_message(current)) from None
     elif inspect(engine).has_table("visit"):
         raise SchemaTooNew(
             "This database has hvdesk tables but no schema version; it was not made by hvdesk "

@@ -37,6 +37,12 @@ def is_plain_sqlite(path: Path) -> bool:
         return handle.read(16) == PLAIN_HEADER
 
 
+def may_be_encrypted(path: Path) -> bool:
+    """An SQLCipher file is whole pages of random-looking bytes; a text file or a stub is not."""
+    size = path.stat().st_size
+    return size >= 512 and size % 512 == 0 and not is_plain_sqlite(path)
+
+
 def _connect(path: Path, key: DbKey | None, *, read_only: bool = False) -> Any:
     uri = f"file:{path.as_posix()}{'?mode=ro' if read_only else ''}"
     conn = sqlcipher3.connect(uri, uri=True, timeout=5)
@@ -55,6 +61,22 @@ def export_to(source: Any, target: Path, key: DbKey | None) -> None:
         source.execute("SELECT sqlcipher_export('hvdesk_copy')")
     finally:
         source.execute("DETACH DATABASE hvdesk_copy")
+
+
+def read_schema_version(path: Path, key: DbKey | None) -> str | None:
+    """The Alembic revision stamped in the file, read on a read-only connection.
+
+    Nothing but the key is set first (no journal mode, no WAL file), so a database that is then
+    refused stays byte for byte as it was. None when the file has no version table (yet).
+    """
+    conn = _connect(path, key, read_only=True)
+    try:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlcipher3.DatabaseError:
+        return None  # no version table, or not a database at all: opening it says which
+    finally:
+        conn.close()
+    return str(row[0]) if row else None
 
 
 @dataclass(frozen=True)

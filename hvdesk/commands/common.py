@@ -12,10 +12,10 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from hvdesk import keystore
 from hvdesk.clock import SystemClock
 from hvdesk.config import ENV_DATABASE_URL, database_url
-from hvdesk.db import Database
+from hvdesk.db import Database, refuse_newer_file
 from hvdesk.errors import HvdeskError
 from hvdesk.keystore import ENV_KEY, DbKey
-from hvdesk.sqlcipher_files import is_plain_sqlite
+from hvdesk.sqlcipher_files import is_plain_sqlite, may_be_encrypted
 
 ENV_PLAIN = "HVDESK_PLAIN_DB"  # "1": a new SQLite file is created unencrypted (tests, debugging)
 
@@ -57,6 +57,10 @@ def connect(arg: str | None) -> Database:
     sqlite = url.startswith("sqlite")
     key = sqlite_key(url, source) if sqlite else None
     try:
+        if sqlite and url not in ("sqlite://", "sqlite:///:memory:"):
+            path = Path(url.split(":///", 1)[1])
+            if path.is_file() and path.stat().st_size > 0:
+                refuse_newer_file(path, key)
         db = Database(url, key=key)
     except HvdeskError:
         raise
@@ -83,8 +87,9 @@ def connect(arg: str | None) -> Database:
     except DatabaseError as err:
         if key is not None and "not a database" in _reason(err):
             raise HvdeskError(
-                f"{source}: the key from {key.where} does not open this encrypted database. "
-                f"Set {ENV_KEY} to the key on the recovery sheet and try again; nothing was changed."
+                f"{source}: the key from {key.where} does not open this encrypted database (or "
+                f"it is not an hvdesk database at all). If it is yours, set {ENV_KEY} to the key "
+                "on the recovery sheet and try again; nothing was changed."
             ) from None
         if sqlite:
             raise HvdeskError(
@@ -114,6 +119,11 @@ def sqlite_key(url: str, source: str) -> DbKey | None:
     if path.is_file() and path.stat().st_size > 0:
         if is_plain_sqlite(path):
             return None
+        if not may_be_encrypted(path):
+            raise HvdeskError(
+                f"{source}: this is not an hvdesk database (file is not a database); give the "
+                "path of your hvdesk database file, or a new file name to start an empty one."
+            )
         found = keystore.locate(str(path))
         if found is None:
             raise HvdeskError(
