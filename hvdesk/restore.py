@@ -51,18 +51,30 @@ def check_backup(path: Path, key: DbKey | None) -> tuple[FileCheck, DbKey | None
     return result, use
 
 
-def newest_good_backup(db_path: Path, extra: list[Path] | None = None) -> Backup | None:
-    """The newest backup that passes integrity_check, from every backup folder."""
-    key = keystore.locate(str(db_path))
-    found: list[Path] = []
-    for folder in backup_folders(db_path, extra):
-        if folder.is_dir():
-            found += [p for p in folder.glob("*.sqlite3") if p.is_file()]
-    for path in sorted(found, key=lambda p: p.stat().st_mtime, reverse=True):
+def _newest_good(paths: list[Path], key: DbKey | None) -> Backup | None:
+    for path in sorted(paths, key=lambda p: p.stat().st_mtime, reverse=True):
         result, used = check_backup(path, key)
         if result.ok:
             return Backup(path, datetime.fromtimestamp(path.stat().st_mtime, UTC), used)
     return None
+
+
+def _files(folder: Path) -> list[Path]:
+    return [p for p in folder.glob("*.sqlite3") if p.is_file()] if folder.is_dir() else []
+
+
+def newest_good_backup(db_path: Path, extra: list[Path] | None = None) -> Backup | None:
+    """The newest backup that passes integrity_check, from every backup folder."""
+    found = [p for folder in backup_folders(db_path, extra) for p in _files(folder)]
+    return _newest_good(found, keystore.locate(str(db_path)))
+
+
+def last_good_backups(
+    db_path: Path, extra: list[Path] | None = None
+) -> list[tuple[Path, Backup | None]]:
+    """Each backup folder with its newest good backup (None: none there, or none passes)."""
+    key = keystore.locate(str(db_path))
+    return [(f, _newest_good(_files(f), key)) for f in backup_folders(db_path, extra)]
 
 
 def restore(backup: Path, db_path: Path, now: datetime) -> Path | None:

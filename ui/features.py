@@ -39,4 +39,7 @@ def _installers():  # type: ignore[no-untyped-def]
     from ui import session_lock
 
     installers.append(session_lock.install)
+    from ui import backup_settings
+
+    installers.append(backup_settings.install)
     return installers

@@ -173,3 +173,27 @@ def test_an_idle_session_locks_with_alarms_still_showing(window, qtbot, clock):
     lock.screen.password.setText("hvdesk-demo")
     lock.screen.sign_in.click()
     assert not lock.locked and window.actor.name == "Sam Office"
+
+
+def test_settings_show_the_last_good_backup_of_each_folder(window, qtbot, tmp_path, clock):
+    from hvdesk.backup import daily_backup
+
+    qtbot.waitUntil(lambda: "backed up" in window.db_label.text(), timeout=5000)  # today's
+    clock.advance(timedelta(days=1))
+
+    share = tmp_path / "share"
+    share.mkdir()
+    box = window.backup_box
+    box.second.setText(str(share))
+    box.save()
+    assert "copied to" in box.message.text()
+    made = daily_backup(window.services.db, window.services.clock)
+    assert made is not None and (share / made.name).is_file()  # the copy in the second folder
+    box.check()
+    qtbot.waitUntil(lambda: box.status.text().count("last good backup") == 2, timeout=10_000)
+    box.second.setText(str(tmp_path / "missing"))
+    box.save()
+    assert "does not exist" in box.message.text()
+    window.show_panel("Settings")
+    window.resize(1280, 760)
+    window.grab().save(str(tmp_path / "settings.png"))
