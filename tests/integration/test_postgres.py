@@ -150,3 +150,42 @@ def test_events_refuse_update_and_delete_and_two_seats_keep_one_chain(pg_url, cl
             conn.execute(text(statement))
     seat_a.dispose()
     seat_b.dispose()
+
+
+def test_the_documented_app_role_cannot_change_or_unprotect_events(pg_url, clock):
+    """README's role: it writes events, but cannot update, delete or drop the triggers."""
+    from sqlalchemy.exc import DBAPIError
+
+    from hvdesk.audit import verify
+    from hvdesk.services.base import Actor, Service
+
+    owner = Database(pg_url)
+    dbname = pg_url.split("/")[-1].split("?")[0]
+    with owner.engine.begin() as conn:
+        conn.execute(text("CREATE ROLE hvdesk_app LOGIN"))
+        conn.execute(text(f"GRANT CONNECT ON DATABASE {dbname} TO hvdesk_app"))
+        conn.execute(text("GRANT USAGE ON SCHEMA public TO hvdesk_app"))
+        conn.execute(
+            text(
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO hvdesk_app"
+            )
+        )
+        conn.execute(text("REVOKE UPDATE, DELETE, TRUNCATE ON event FROM hvdesk_app"))
+        conn.execute(text("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO hvdesk_app"))
+    owner.dispose()
+    app = Database(pg_url.replace("hvdesk@", "hvdesk_app@"))
+    with app.transaction() as session:
+        Service(app, clock).audit(session, Actor(None, "Office"), "note", "written by the app")
+    for statement in (
+        "UPDATE event SET note = 'x'",
+        "DELETE FROM event",
+        "DROP TRIGGER event_no_update_delete ON event",
+    ):
+        with (
+            pytest.raises(DBAPIError, match=r"permission denied|must be owner"),
+            app.engine.begin() as conn,
+        ):
+            conn.execute(text(statement))
+    with app.engine.connect() as conn:
+        assert verify(conn).intact
+    app.dispose()
