@@ -160,9 +160,10 @@ def test_the_documented_app_role_cannot_change_or_unprotect_events(pg_url, clock
     from hvdesk.services.base import Actor, Service
 
     owner = Database(pg_url)
-    dbname = pg_url.split("/")[-1].split("?")[0]
     with owner.engine.begin() as conn:
-        conn.execute(text("CREATE ROLE hvdesk_app LOGIN"))
+        dbname = conn.execute(text("SELECT current_database()")).scalar()
+        if not conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = 'hvdesk_app'")).scalar():
+            conn.execute(text("CREATE ROLE hvdesk_app LOGIN"))
         conn.execute(text(f"GRANT CONNECT ON DATABASE {dbname} TO hvdesk_app"))
         conn.execute(text("GRANT USAGE ON SCHEMA public TO hvdesk_app"))
         conn.execute(
