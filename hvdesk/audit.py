@@ -42,7 +42,7 @@ def _at_text(value: Any) -> str:
     return str(value)
 
 
-def event_hash(row: Mapping[str, Any], prev_hash: str) -> str:
+def event_hash(row: Mapping[Any, Any], prev_hash: str) -> str:
     """SHA-256 over the event's content (canonical JSON) and the previous event's hash."""
     content: dict[str, Any] = {name: row.get(name) for name in FIELDS}
     content["at"] = _at_text(row.get("at"))
@@ -114,7 +114,7 @@ class ChainReport:
         return f"{self.events} events, chain BROKEN at {where}{self.problem}"
 
 
-def _rows(conn: Connection, after_id: int = 0) -> Iterable[Mapping[str, Any]]:
+def _rows(conn: Connection, after_id: int = 0) -> Iterable[Mapping[Any, Any]]:
     cols = ", ".join(("id", *FIELDS, "note", "data", "prev_hash", "hash"))
     result = conn.execute(
         text(f"SELECT {cols} FROM event WHERE id > :after ORDER BY id"), {"after": after_id}
@@ -122,7 +122,7 @@ def _rows(conn: Connection, after_id: int = 0) -> Iterable[Mapping[str, Any]]:
     yield from result.mappings()
 
 
-def check_link(row: Mapping[str, Any], expected_prev: str) -> str:
+def check_link(row: Mapping[Any, Any], expected_prev: str) -> str:
     """Why this event breaks the chain, or '' when it holds."""
     if row["prev_hash"] != expected_prev:
         return "the event before it is missing or was changed (its link does not match)"

@@ -165,7 +165,9 @@ class Database:
 
     def describe(self) -> str:
         if self.is_sqlite:
-            return f"local ({Path(self.engine.url.database or ':memory:').name})"
+            name = Path(self.engine.url.database or ":memory:").name
+            # the office should see at a glance when a file is not protected at rest
+            return f"local ({name}{', encrypted' if self.key is not None else ', NOT encrypted'})"
         return f"server ({self.engine.url.host})"
 
     @property

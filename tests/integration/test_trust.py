@@ -274,3 +274,14 @@ def test_first_run_set_up_offers_the_recovery_sheet(qtbot, tmp_path, clock, monk
     assert opened and opened[0].stat().st_size > 1000
     opened[0].unlink()
     db.dispose()
+
+
+def test_the_status_says_whether_the_database_is_encrypted(demo_file, tmp_path):
+    from hvdesk.commands.common import connect
+
+    db = connect(str(demo_file))
+    assert db.describe() == "local (school.sqlite3, encrypted)"
+    db.dispose()
+    plain = Database(f"sqlite:///{tmp_path / 'plain.sqlite3'}")
+    assert plain.describe() == "local (plain.sqlite3, NOT encrypted)"
+    plain.dispose()
