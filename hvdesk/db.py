@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool, StaticPool
 
 from hvdesk import audit, keystore
-from hvdesk.errors import SchemaTooNew
+from hvdesk.errors import HvdeskError, SchemaTooNew
 from hvdesk.keystore import DbKey
 from hvdesk.safe_word_cipher import SafeWordCipher, attach
 
@@ -47,8 +47,16 @@ def _safe_word_key(url: str, key: DbKey | None) -> Callable[[], bytes]:
         return lambda: ephemeral
 
     def lookup() -> bytes:
-        found = keystore.locate(url) or keystore.create(url)
-        return found.key
+        found = keystore.locate(url)
+        if found is None and not url.startswith("sqlite"):
+            # every office PC sharing the server must use one key, so none is made up here
+            raise HvdeskError(
+                f"Safe words on a shared database need the same key on every office PC: set "
+                f"{keystore.ENV_KEY} to the school's key, the same value as on the other office "
+                'PCs (a new school: 64 random hex digits, e.g. from python -c "import secrets; '
+                'print(secrets.token_hex(32))"), and keep it on paper in the school safe.'
+            )
+        return (found or keystore.create(url)).key
 
     return lookup
 

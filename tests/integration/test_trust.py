@@ -285,3 +285,17 @@ def test_the_status_says_whether_the_database_is_encrypted(demo_file, tmp_path):
     plain = Database(f"sqlite:///{tmp_path / 'plain.sqlite3'}")
     assert plain.describe() == "local (plain.sqlite3, NOT encrypted)"
     plain.dispose()
+
+
+def test_a_shared_server_database_never_makes_up_its_own_safe_word_key(monkeypatch):
+    """Two office PCs must share one key for safe words: without HVDESK_DB_KEY, a clear refusal."""
+    from hvdesk.db import make_engine
+    from hvdesk.errors import HvdeskError
+    from hvdesk.safe_word_cipher import cipher_of
+
+    monkeypatch.delenv(keystore.ENV_KEY)
+    monkeypatch.setattr(keystore, "_keyring_get", lambda *_: None)
+    engine = make_engine("postgresql+psycopg://hvdesk@server.invalid/hvdesk")
+    with pytest.raises(HvdeskError, match="same key on every office PC"):
+        cipher_of(engine.dialect).encrypt("marmalade")
+    engine.dispose()
