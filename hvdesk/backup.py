@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from hvdesk.backup_places import copy_to_extra_folders
 from hvdesk.clock import Clock, london
 from hvdesk.db import Database
 
@@ -41,6 +42,7 @@ def daily_backup(db: Database, clock: Clock, keep: int = 14) -> Path | None:
     partial = target.with_suffix(".partial")
     db.backup(partial)
     partial.replace(target)
+    copy_to_extra_folders(Path(db.engine.url.database or "").resolve(), target)
     for old in sorted(folder.glob("hvdesk-*.sqlite3"))[:-keep]:
         old.unlink()
     return target

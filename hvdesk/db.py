@@ -6,7 +6,7 @@ Every start runs Alembic up to head; a database stamped by a newer hvdesk is ref
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -15,11 +15,16 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import URL, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import QueuePool, StaticPool
 
-from hvdesk.errors import SchemaTooNew
+from hvdesk import audit, keystore
+from hvdesk.errors import HvdeskError, SchemaTooNew
+from hvdesk.keystore import DbKey
+from hvdesk.safe_word_cipher import SafeWordCipher, attach
+
+_CHAINED = audit  # importing hvdesk.audit chains every Event any Session writes
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CHANGE_CHANNEL = "hvdesk_changes"  # PostgreSQL: every committed write notifies every seat
@@ -34,15 +39,50 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(url: str) -> Engine:
+def _safe_word_key(url: str, key: DbKey | None) -> Callable[[], bytes]:
+    """Where the safe-word cipher gets its key: this database's key, looked up only when needed."""
+    if key is not None:
+        return lambda: key.key
+    if url in ("sqlite://", "sqlite:///:memory:"):
+        ephemeral = keystore.new_key()
+        return lambda: ephemeral
+
+    def lookup() -> bytes:
+        found = keystore.locate(url)
+        if found is None and not url.startswith("sqlite"):
+            # every office PC sharing the server must use one key, so none is made up here
+            raise HvdeskError(
+                f"Safe words on a shared database need the same key on every office PC: set "
+                f"{keystore.ENV_KEY} to the school's key, the same value as on the other office "
+                'PCs (a new school: 64 random hex digits, e.g. from python -c "import secrets; '
+                'print(secrets.token_hex(32))"), and keep it on paper in the school safe.'
+            )
+        return (found or keystore.create(url)).key
+
+    return lookup
+
+
+def sqlcipher_url(url: str, key: DbKey) -> URL:
+    """sqlite:///path -> sqlite+pysqlcipher://:x'KEY'@/path (SQLAlchemy finds sqlcipher3 itself)."""
+    return make_url(url).set(drivername="sqlite+pysqlcipher", password=key.sqlcipher_pragma)
+
+
+def make_engine(url: str, key: DbKey | None = None) -> Engine:
+    """An engine; `key` opens (or creates) an SQLCipher-encrypted SQLite file."""
     if url.startswith("sqlite"):
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 5}}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
-        engine = create_engine(url, **kwargs)
+        target: str | URL = url
+        if key is not None:
+            target = sqlcipher_url(url, key)
+            kwargs["poolclass"] = QueuePool  # as for plain files, not one connection per thread
+        engine = create_engine(target, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    attach(engine.dialect, SafeWordCipher(_safe_word_key(url, key)))
+    return engine
 
 
 def _notify_on_commit(sessions: sessionmaker[Session]) -> None:
@@ -88,6 +128,27 @@ def head_revision() -> str:
     return head
 
 
+def too_new_message(revision: str) -> str:
+    return (
+        f"This database was written by a newer version of hvdesk (schema {revision}). "
+        "Nothing was changed. Install the newer hvdesk, or choose another database with --db."
+    )
+
+
+def refuse_newer_file(path: Path, key: DbKey | None) -> None:
+    """Before any engine touches an SQLite file: refuse a newer schema, leaving it byte-identical."""
+    from hvdesk.sqlcipher_files import read_schema_version
+
+    revision = read_schema_version(path, key)
+    if revision is None:
+        return
+    script = ScriptDirectory.from_config(alembic_config(create_engine("sqlite://")))
+    try:
+        script.get_revision(revision)
+    except Exception:
+        raise SchemaTooNew(too_new_message(revision)) from None
+
+
 def migrate(engine: Engine) -> str:
     """Bring the schema to head. Refuses, untouched, a database newer than this app."""
     cfg = alembic_config(engine)
@@ -97,10 +158,7 @@ def migrate(engine: Engine) -> str:
         try:
             script.get_revision(current)
         except Exception:
-            raise SchemaTooNew(
-                f"This database was written by a newer version of hvdesk (schema {current}). "
-                "Nothing was changed. Install the newer hvdesk, or choose another database with --db."
-            ) from None
+            raise SchemaTooNew(too_new_message(current)) from None
     elif inspect(engine).has_table("visit"):
         raise SchemaTooNew(
             "This database has hvdesk tables but no schema version; it was not made by hvdesk "
@@ -115,9 +173,10 @@ def migrate(engine: Engine) -> str:
 class Database:
     """One engine and its session factory. Services open one short session per use case."""
 
-    def __init__(self, url: str, *, run_migrations: bool = True) -> None:
-        self.url = url
-        self.engine = make_engine(url)
+    def __init__(self, url: str, *, key: DbKey | None = None, run_migrations: bool = True) -> None:
+        self.url = url  # never holds the key
+        self.key = key  # set when the SQLite file is encrypted (SQLCipher)
+        self.engine = make_engine(url, key)
         if run_migrations:
             migrate(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -141,17 +200,29 @@ class Database:
 
     def describe(self) -> str:
         if self.is_sqlite:
-            return f"local ({Path(self.engine.url.database or ':memory:').name})"
+            name = Path(self.engine.url.database or ":memory:").name
+            # the office should see at a glance when a file is not protected at rest
+            return f"local ({name}{', encrypted' if self.key is not None else ', NOT encrypted'})"
         return f"server ({self.engine.url.host})"
 
+    @property
+    def path(self) -> Path | None:
+        name = self.engine.url.database if self.is_sqlite else None
+        return Path(name).resolve() if name and name != ":memory:" else None
+
     def backup(self, target: Path) -> None:
-        """Online SQLite backup (consistent while the app runs)."""
+        """Online SQLite backup (consistent while the app runs), encrypted like the database."""
         import sqlite3
 
         if not self.is_sqlite:
             raise RuntimeError("backup() is for SQLite; back up PostgreSQL with pg_dump")
         raw = self.engine.raw_connection()
         try:
+            if self.key is not None:
+                from hvdesk.sqlcipher_files import export_to
+
+                export_to(raw.driver_connection, target, self.key)
+                return
             dest = sqlite3.connect(str(target))
             with dest:
                 raw.driver_connection.backup(dest)  # type: ignore[union-attr]

@@ -27,6 +27,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from hvdesk.safe_word_cipher import EncryptedText
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -204,6 +206,10 @@ class UserAccount(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # sign-in guessing: wrong passwords in a row, how many lock-outs so far, locked until when
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
 
 
 class Household(Base):
@@ -314,7 +320,8 @@ class LoneWorkingAssessment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
     mobile: Mapped[str] = mapped_column(String(32))
-    safe_word: Mapped[str] = mapped_column(String(120))  # shown only on an audited reveal
+    # AES-GCM ciphertext (hvdesk/safe_word_cipher.py); shown only on an audited reveal
+    safe_word: Mapped[str] = mapped_column(EncryptedText)
     # The 4-digit PIN that goes with a text from the field (argon2 hash, like a password): a spoofed
     # sender number alone cannot check anyone in. "" when none was set.
     pin_hash: Mapped[str] = mapped_column(String(255), default="")
@@ -415,6 +422,19 @@ class Event(Base):
     alarm_id: Mapped[int | None] = mapped_column(ForeignKey("alarm.id", use_alter=True))
     note: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # the chain (hvdesk/audit.py): the previous event's hash and this event's own
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AuditChain(Base):
+    """The chain's tail in one row: writers lock it, so two seats never fork the chain."""
+
+    __tablename__ = "audit_chain"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    events: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Alarm(Base):

@@ -60,6 +60,10 @@ class PolicySettings:
     # text to the worker when a check-in falls due ("reply OK and your PIN")
     text_duress_word: str = ""
     text_safety_check: bool = False
+    # accounts: wrong passwords before a lock-out, its length (doubling on each repeat), idle lock
+    signin_failures_before_lock: int = 5
+    signin_lock_min: int = 15
+    idle_lock_min: int = 10
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -168,6 +172,9 @@ NUMBER_FIELDS: dict[str, tuple[str, int, int]] = {
     "default_travel_min": ("Default travel each way (min)", 0, 180),
     "escalation_step_min": ("Minutes per escalation step", 1, 60),
     "escalate_after_min": ("Minutes before an untaken alarm is texted and emailed out", 1, 30),
+    "signin_failures_before_lock": ("Wrong passwords before an account locks", 3, 20),
+    "signin_lock_min": ("First lock-out lasts (min; doubles on each repeat)", 1, 240),
+    "idle_lock_min": ("Lock an idle session after (min)", 1, 240),
 }
 OPTIONAL_NUMBER_FIELDS: dict[str, tuple[str, int, int]] = {
     "office_call_after_start_min": ("Office calls the worker after the start (min)", 1, 60),

@@ -17,6 +17,8 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HVDESK_NO_SOUND", "1")
 os.environ.setdefault("HVDESK_WINDOW_SENDER", "0")  # a window's sender thread: tests drive it
+# One fixed database key for the suite: no keyring or key file is touched, and subprocesses inherit it.
+os.environ.setdefault("HVDESK_DB_KEY", "5e" * 32)
 
 import pytest
 

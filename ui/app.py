@@ -6,18 +6,18 @@ import argparse
 import sys
 
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from hvdesk import __version__
 from hvdesk.clock import SystemClock
-from hvdesk.commands.common import connect
 from hvdesk.config import resource_path
-from hvdesk.errors import HvdeskError
 from hvdesk.services.base import Actor
 from ui.features import install_all
 from ui.login import FirstRunDialog, LoginDialog
 from ui.main_window import MainWindow
+from ui.restore_offer import open_or_offer_restore
 from ui.services import AppServices
+from ui.session_lock import SessionActor
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -33,19 +33,20 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 
 def build_window(services: AppServices, actor: Actor) -> MainWindow:
-    window = MainWindow(services, actor)
+    # one shared SessionActor: switching user changes who every screen acts as, monitoring untouched
+    window = MainWindow(services, SessionActor(actor))  # type: ignore[arg-type]
     install_all(window)
     return window
 
 
 def run_gui(args: argparse.Namespace) -> int:
     app = create_application()
-    try:
-        db = connect(args.db)  # every failure becomes one plain HvdeskError message
-    except HvdeskError as err:
-        QMessageBox.critical(None, "hvdesk cannot open the database", str(err))
+    clock = SystemClock()
+    # every failure is one plain message; a damaged database is offered its newest good backup
+    db = open_or_offer_restore(args.db, clock)
+    if db is None:
         return 2
-    services = AppServices.build(db, SystemClock())
+    services = AppServices.build(db, clock)
     if services.auth.has_users():
         login = LoginDialog(services)
         if not login.exec() or login.actor is None:

@@ -39,4 +39,10 @@ def _installers():
     from ui import notify
 
     installers.append(notify.install)
+    from ui import session_lock
+
+    installers.append(session_lock.install)
+    from ui import backup_settings
+
+    installers.append(backup_settings.install)
     return installers

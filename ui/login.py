@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -11,6 +14,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QVBoxLayout,
+    QWidget,
 )
 
 from hvdesk.demo import DEMO_PASSWORD, load_demo
@@ -18,7 +22,10 @@ from hvdesk.errors import HvdeskError
 from hvdesk.models import Role
 from hvdesk.policy import PRESET_LABELS
 from hvdesk.services.base import SYSTEM, Actor
+from hvdesk.services.keys import KeyService
+from ui import dialogs
 from ui.forms import clear_errors, error_banner, show_errors
+from ui.print_actions import _open_in_viewer as open_pdf
 from ui.services import AppServices
 
 
@@ -137,4 +144,31 @@ class FirstRunDialog(QDialog):
         except HvdeskError as err:
             show_errors(self.banner, self.fields, err)
             return
+        offer_recovery_sheet(self, self.services, self.actor)
         self.accept()
+
+
+def offer_recovery_sheet(parent: QWidget | None, services: AppServices, actor: Actor) -> None:
+    """At set-up: the key on paper for the school safe, or the data is lost with this PC."""
+    if services.db.key is None:
+        return
+    if not dialogs.confirm(
+        parent,
+        "Print the recovery sheet",
+        "hvdesk encrypts this database. Its key is kept in "
+        f"{services.db.key.where}. If this PC is lost or rebuilt, only the key opens the data and "
+        "its backups.\n\nOpen the recovery sheet now to print it for the school safe?",
+    ):
+        return
+    path = Path(tempfile.gettempdir()) / "hvdesk-recovery-sheet.pdf"
+    try:
+        KeyService(services.db, services.clock).recovery_sheet(actor, path)
+    except HvdeskError as err:
+        dialogs.inform(parent, "Recovery sheet", str(err), "warning")
+        return
+    open_pdf(path)
+    dialogs.inform(
+        parent,
+        "Recovery sheet",
+        f"Print {path}, keep the paper in the school safe, then delete the file.",
+    )

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
+from hvdesk import keystore
 from hvdesk.clock import SystemClock
 from hvdesk.config import ENV_DATABASE_URL, database_url
-from hvdesk.db import Database
+from hvdesk.db import Database, refuse_newer_file
 from hvdesk.errors import HvdeskError
+from hvdesk.keystore import ENV_KEY, DbKey
+from hvdesk.sqlcipher_files import is_plain_sqlite, may_be_encrypted
+
+ENV_PLAIN = "HVDESK_PLAIN_DB"  # "1": a new SQLite file is created unencrypted (tests, debugging)
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -49,8 +55,13 @@ def connect(arg: str | None) -> Database:
     else:
         source = f"the database {url.removeprefix('sqlite:///')}"
     sqlite = url.startswith("sqlite")
+    key = sqlite_key(url, source) if sqlite else None
     try:
-        return Database(url)
+        if sqlite and url not in ("sqlite://", "sqlite:///:memory:"):
+            path = Path(url.split(":///", 1)[1])
+            if path.is_file() and path.stat().st_size > 0:
+                refuse_newer_file(path, key)
+        db = Database(url, key=key)
     except HvdeskError:
         raise
     except ArgumentError as err:  # includes NoSuchModuleError: 'foo://bar'
@@ -74,6 +85,12 @@ def connect(arg: str | None) -> Database:
             "that the server is running, and the network."
         ) from None
     except DatabaseError as err:
+        if key is not None and "not a database" in _reason(err):
+            raise HvdeskError(
+                f"{source}: the key from {key.where} does not open this encrypted database (or "
+                f"it is not an hvdesk database at all). If it is yours, set {ENV_KEY} to the key "
+                "on the recovery sheet and try again; nothing was changed."
+            ) from None
         if sqlite:
             raise HvdeskError(
                 f"{source}: this is not an hvdesk database ({_reason(err)}); give the path of "
@@ -87,6 +104,37 @@ def connect(arg: str | None) -> Database:
         raise HvdeskError(
             f"{source}: cannot open the database ({err.strerror or err}); check the path."
         ) from None
+    return db
+
+
+def sqlite_key(url: str, source: str) -> DbKey | None:
+    """The SQLCipher key for a SQLite file, or None for a plain (older, or test) file.
+
+    A new file is created encrypted, with a new key, unless HVDESK_PLAIN_DB=1. An existing encrypted
+    file without a key is refused with where hvdesk looked: never a new, empty database instead.
+    """
+    if url in ("sqlite://", "sqlite:///:memory:"):
+        return None
+    path = Path(url.split(":///", 1)[1])
+    if path.is_file() and path.stat().st_size > 0:
+        if is_plain_sqlite(path):
+            return None
+        if not may_be_encrypted(path):
+            raise HvdeskError(
+                f"{source}: this is not an hvdesk database (file is not a database); give the "
+                "path of your hvdesk database file, or a new file name to start an empty one."
+            )
+        found = keystore.locate(str(path))
+        if found is None:
+            raise HvdeskError(
+                f"{source} is encrypted and hvdesk has no key for it (looked in "
+                f"{keystore.looked_in(str(path))}). Set {ENV_KEY} to the key on the school's "
+                "recovery sheet; nothing was changed."
+            )
+        return found
+    if os.environ.get(ENV_PLAIN) == "1":
+        return None
+    return keystore.create(str(path))
 
 
 def open_database(args: argparse.Namespace) -> tuple[Database, SystemClock]:

@@ -19,7 +19,7 @@ from hvdesk.db import Database
 from hvdesk.errors import HvdeskError, NotFound
 from hvdesk.models import Role
 from hvdesk.printing import FORMS, LONE_WORKING
-from hvdesk.services.auth import AuthService, SignInFailed
+from hvdesk.services.auth import AccountLocked, AuthService, SignInFailed
 from hvdesk.services.base import Actor
 from hvdesk.services.printing import OutputError, PrintService
 
@@ -133,6 +133,8 @@ def _signed_in(db: Database, clock: SystemClock, username: str, safe_word: bool)
     """Sign in; the safe word is printed only for an office user or approver (DESIGN)."""
     try:
         actor = AuthService(db, clock).sign_in(username, _password(username))
+    except AccountLocked as err:
+        raise HvdeskError(f"--user {username}: {err} Nothing was printed.") from None
     except SignInFailed:
         raise HvdeskError(
             f"--user {username}: username or password not recognised; nothing was printed."
@@ -143,14 +145,6 @@ def _signed_in(db: Database, clock: SystemClock, username: str, safe_word: bool)
             "print a safe word. Sign in as one, or leave out --print-safe-word."
         )
     return actor
-
-
-def _actor() -> Actor:
-    try:
-        user = getpass.getuser()
-    except Exception:  # no login name (some services and containers)
-        user = "unknown user"
-    return Actor(None, f"{user} (command line)", Role.ADMIN.value)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -179,12 +173,18 @@ def run(args: argparse.Namespace) -> int:
             "--print-safe-word needs a sign-in: add --user USERNAME (an office user or approver); "
             f"the password is read from {ENV_PASSWORD} or asked for."
         )
+    if not args.user:
+        raise HvdeskError(
+            f"{spec.name} holds personal data (names, addresses, phone numbers), so printing it "
+            "needs a sign-in: add --user USERNAME; the password is read from "
+            f"{ENV_PASSWORD} or asked for."
+        )
     out = _check_out(args.out)
     _check_db(args)
 
     db, clock = open_database(args)
     try:
-        actor = _signed_in(db, clock, args.user, args.print_safe_word) if args.user else _actor()
+        actor = _signed_in(db, clock, args.user, args.print_safe_word)
         result = PrintService(db, clock).make(
             actor,
             spec.name,

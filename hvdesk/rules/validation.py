@@ -19,8 +19,26 @@ _REGISTRATION = re.compile(r"^[A-Z0-9 ]{2,8}$")
 _USERNAME = re.compile(r"^[a-z0-9._-]{2,40}$")
 
 
+# C0 controls (NUL, ESC and the rest) and DEL, but not tab and newline, which free text may hold.
+# A NUL or an escape sequence pasted into a name can cut it short in a report or drive a terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Dates of a record that are so old they must be a typing error (a DBS check before DBS existed).
+EARLIEST_RECORD = date(2002, 3, 1)  # the Criminal Records Bureau began issuing checks in 2002
+
+
+def no_control_characters(text: str, field: str) -> str:
+    found = _CONTROL.search(text)
+    if found:
+        code = f"U+{ord(found.group()):04X}"
+        raise FieldError(
+            field,
+            f"contains an invisible control character ({code}); retype it rather than pasting",
+        )
+    return text
+
+
 def required(value: str | None, field: str, max_len: int = 200) -> str:
-    text = (value or "").strip()
+    text = no_control_characters((value or "").strip(), field)
     if not text:
         raise FieldError(field, "is required; please fill it in")
     if len(text) > max_len:
@@ -29,7 +47,7 @@ def required(value: str | None, field: str, max_len: int = 200) -> str:
 
 
 def optional_text(value: str | None, field: str, max_len: int = 2000) -> str:
-    text = (value or "").strip()
+    text = no_control_characters((value or "").strip(), field)
     if len(text) > max_len:
         raise FieldError(field, f"is too long ({len(text)} characters); keep it under {max_len}")
     return text
@@ -159,8 +177,14 @@ def username(value: str | None, field: str = "Username") -> str:
 
 
 def not_future(value: date | None, field: str, today: date) -> date | None:
+    """A date something happened: not in the future, and not implausibly long ago."""
     if value is not None and value > today:
         raise FieldError(field, f"{value:%d %b %Y} is in the future; enter the date it happened")
+    if value is not None and value < EARLIEST_RECORD:
+        raise FieldError(
+            field,
+            f"{value:%d %b %Y} is before {EARLIEST_RECORD:%B %Y}; check the year (a typing slip?)",
+        )
     return value
 
 

@@ -155,8 +155,10 @@ class PrintService(Service):
             wide=spec.wide,
             confidential=spec.confidential,
         )
-        written = write_pdf(Path(path), pdf) if path is not None else None
+        # Recorded (committed) before the file exists: if writing fails half-way, the trail still
+        # says who may hold a copy, above all of a safe word.
         self._record(actor, spec, data, pages, print_safe_word)
+        written = write_pdf(Path(path), pdf) if path is not None else None
         return Printout(spec.name, spec.title, pdf, pages, written)
 
     def to_file(self, actor: Actor, form: str, path: Path | str, **selection: Any) -> Path:

@@ -123,6 +123,13 @@ _SAFETY: list[tuple[str, str, object]] = [
     ("dbs_valid_years", "DBS validity", lambda old, new: new > old),
     ("lone_working_valid_months", "lone working assessment validity", lambda old, new: new > old),
     (
+        "signin_failures_before_lock",
+        "wrong passwords before a lock-out",
+        lambda old, new: new > old,
+    ),
+    ("signin_lock_min", "sign-in lock-out length", lambda old, new: new < old),
+    ("idle_lock_min", "idle session lock", lambda old, new: new > old),
+    (
         "office_call_after_start_min",
         "office call after the start",
         lambda old, new: old is not None and (new is None or new > old),

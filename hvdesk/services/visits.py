@@ -128,6 +128,14 @@ class VisitQueries(Service):
             stmt = select(Event).where(Event.visit_id == visit_id).order_by(Event.at, Event.id)
             return list(session.scalars(stmt))
 
+    def timeline_breaks(self, visit_id: int) -> dict[int, str]:
+        """Events of this visit where the audit chain does not hold (edited or a link missing)."""
+        from hvdesk.audit import broken_events
+
+        with self.db.read() as session:
+            ids = session.scalars(select(Event.id).where(Event.visit_id == visit_id)).all()
+            return broken_events(session.connection(), ids)
+
     def calendar_items(
         self,
         start: datetime,

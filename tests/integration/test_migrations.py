@@ -73,3 +73,24 @@ def test_cli_refuses_newer_database_with_clear_message(tmp_path, capsys):
     engine.dispose()
     assert main(["migrate", "--db", str(path)]) == 2
     assert "newer version of hvdesk" in capsys.readouterr().err
+
+
+def test_a_newer_database_is_refused_byte_identical_in_any_journal_mode(tmp_path, capsys):
+    """The version is read read-only before any pragma: no WAL switch, no -wal file, same bytes."""
+    import hashlib
+    import sqlite3
+
+    from hvdesk.cli import main
+
+    path = tmp_path / "future.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode=DELETE")
+        conn.execute("UPDATE alembic_version SET version_num='9999_future'")
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert main(["migrate", "--db", str(path)]) == 2
+    assert "newer version of hvdesk" in capsys.readouterr().err
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["future.sqlite3"]

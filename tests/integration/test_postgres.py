@@ -236,3 +236,74 @@ def test_server_stopping_is_reported_and_the_seat_catches_up_when_it_returns(pg_
         watcher.stop()
         seat_a.dispose()
         seat_b.dispose()
+def test_events_refuse_update_and_delete_and_two_seats_keep_one_chain(pg_url, clock):
+    """The triggers refuse edits on PostgreSQL too; writers on two seats interleave into one chain."""
+    import threading
+
+    from sqlalchemy.exc import DBAPIError
+
+    from hvdesk.audit import verify
+    from hvdesk.services.base import Actor, Service
+
+    seat_a, seat_b = Database(pg_url), Database(pg_url)
+
+    def write(db: Database, who: str) -> None:
+        service = Service(db, clock)
+        for n in range(15):
+            with db.transaction() as session:
+                service.audit(session, Actor(None, who), "note", f"{who} {n}")
+
+    threads = [
+        threading.Thread(target=write, args=(d, w)) for d, w in ((seat_a, "A"), (seat_b, "B"))
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with seat_a.engine.connect() as conn:
+        assert str(verify(conn)) == "30 events, chain intact"
+    for statement in ("UPDATE event SET note = 'x'", "DELETE FROM event", "TRUNCATE event"):
+        with pytest.raises(DBAPIError, match="append-only"), seat_a.engine.begin() as conn:
+            conn.execute(text(statement))
+    seat_a.dispose()
+    seat_b.dispose()
+
+
+def test_the_documented_app_role_cannot_change_or_unprotect_events(pg_url, clock):
+    """README's role: it writes events, but cannot update, delete or drop the triggers."""
+    from sqlalchemy.exc import DBAPIError
+
+    from hvdesk.audit import verify
+    from hvdesk.services.base import Actor, Service
+
+    owner = Database(pg_url)
+    with owner.engine.begin() as conn:
+        dbname = conn.execute(text("SELECT current_database()")).scalar()
+        if not conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = 'hvdesk_app'")).scalar():
+            conn.execute(text("CREATE ROLE hvdesk_app LOGIN"))
+        conn.execute(text(f"GRANT CONNECT ON DATABASE {dbname} TO hvdesk_app"))
+        conn.execute(text("GRANT USAGE ON SCHEMA public TO hvdesk_app"))
+        conn.execute(
+            text(
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO hvdesk_app"
+            )
+        )
+        conn.execute(text("REVOKE UPDATE, DELETE, TRUNCATE ON event FROM hvdesk_app"))
+        conn.execute(text("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO hvdesk_app"))
+    owner.dispose()
+    app = Database(pg_url.replace("hvdesk@", "hvdesk_app@"))
+    with app.transaction() as session:
+        Service(app, clock).audit(session, Actor(None, "Office"), "note", "written by the app")
+    for statement in (
+        "UPDATE event SET note = 'x'",
+        "DELETE FROM event",
+        "DROP TRIGGER event_no_update_delete ON event",
+    ):
+        with (
+            pytest.raises(DBAPIError, match=r"permission denied|must be owner"),
+            app.engine.begin() as conn,
+        ):
+            conn.execute(text(statement))
+    with app.engine.connect() as conn:
+        assert verify(conn).intact
+    app.dispose()

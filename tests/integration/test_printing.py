@@ -365,12 +365,12 @@ def test_sorry_slip_before_or_after_but_not_for_a_visit_that_is_off(
         assert printer.make(office, "sorry-slip", visit_id=visit.id).pages == 1
 
 
-def test_cli_refuses_a_letter_for_an_unapproved_visit(demo_db, tmp_path, capsys):
+def test_cli_refuses_a_letter_for_an_unapproved_visit(demo_db, tmp_path, capsys, signed_in):
     visit = zoe_out_now(demo_db)
     set_status(demo_db, visit.id, VisitStatus.AWAITING_APPROVAL)
     out = tmp_path / "letter.pdf"
     db_path = str(demo_db.engine.url.database)
-    argv = ["print", "appointment-letter", "--visit", str(visit.id), "--out", str(out)]
+    argv = ["print", "appointment-letter", "--visit", str(visit.id), "--out", str(out), *signed_in]
     assert main([*argv, "--db", db_path]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"hvdesk: Visit {visit.id} is awaiting approval")
@@ -607,7 +607,16 @@ def test_file_is_written_and_audited(printer, demo_db, office, tmp_path):
 # the headless command
 
 
-def test_cli_prints_each_form(printer, demo_db, clock, tmp_path, capsys):
+@pytest.fixture
+def signed_in(monkeypatch) -> list[str]:
+    """Every form holds personal data: the command line signs in (the demo's office user)."""
+    from hvdesk.demo import DEMO_PASSWORD
+
+    monkeypatch.setenv("HVDESK_PASSWORD", DEMO_PASSWORD)
+    return ["--user", "office"]
+
+
+def test_cli_prints_each_form(printer, demo_db, clock, tmp_path, capsys, signed_in):
     db_path = str(demo_db.engine.url.database)
     visit = zoe_out_now(demo_db)
     cancelled = safety_cancelled(demo_db, clock)
@@ -624,10 +633,10 @@ def test_cli_prints_each_form(printer, demo_db, clock, tmp_path, capsys):
     assert set(selectors) == set(FORMS)
     for form, selector in selectors.items():
         out = tmp_path / f"{form}.pdf"
-        assert main(["print", form, *selector, "--out", str(out), "--db", db_path]) == 0
+        assert main(["print", form, *selector, "--out", str(out), "--db", db_path, *signed_in]) == 0
         assert f"Wrote {out}" in capsys.readouterr().out
         assert pypdf.PdfReader(out).pages
-    assert len(events(demo_db)) == len(selectors)
+    assert [e.kind for e in events(demo_db)] == ["printed"] * len(selectors)
 
 
 def test_cli_safe_word_needs_an_office_or_approver_sign_in(demo_db, tmp_path, capsys, monkeypatch):
@@ -681,10 +690,11 @@ def test_cli_user_is_recorded_without_the_safe_word(demo_db, tmp_path, capsys, m
     out = str(tmp_path / "day.pdf")
     base = ["print", "day-sheet", "--date", "2026-11-24", "--out", out, "--db", db_path]
     assert main([*base, "--user", "jpatel"]) == 0
-    assert main(base) == 0
-    signed_in, anonymous = events(demo_db)
-    assert signed_in.user_name == "Jasmin Patel" and signed_in.user_id is not None
-    assert anonymous.user_name.endswith("(command line)")
+    [printed] = events(demo_db)
+    assert printed.user_name == "Jasmin Patel" and printed.user_id is not None
+    assert main(base) == 2  # personal data: never printed by nobody in particular
+    assert "day-sheet holds personal data" in capsys.readouterr().err
+    assert len(events(demo_db)) == 1
 
 
 @pytest.mark.parametrize(
@@ -700,18 +710,18 @@ def test_cli_user_is_recorded_without_the_safe_word(demo_db, tmp_path, capsys, m
         (["visit-record", "--visit", "1", "--print-safe-word"], "--print-safe-word is only"),
     ],
 )
-def test_cli_errors_are_clear(demo_db, tmp_path, capsys, args, expected):
+def test_cli_errors_are_clear(demo_db, tmp_path, capsys, args, expected, signed_in):
     db_path = str(demo_db.engine.url.database)
-    code = main(["print", *args, "--out", str(tmp_path / "x.pdf"), "--db", db_path])
+    code = main(["print", *args, "--out", str(tmp_path / "x.pdf"), "--db", db_path, *signed_in])
     err = capsys.readouterr().err
     assert code == 2
     assert expected in err and "Traceback" not in err
     assert not (tmp_path / "x.pdf").exists()
 
 
-def test_cli_unwritable_out_and_missing_db(demo_db, tmp_path, capsys):
+def test_cli_unwritable_out_and_missing_db(demo_db, tmp_path, capsys, signed_in):
     db_path = str(demo_db.engine.url.database)
-    base = ["print", "day-sheet", "--date", "2026-11-24"]
+    base = ["print", "day-sheet", "--date", "2026-11-24", *signed_in]
     assert main([*base, "--out", str(tmp_path / "no" / "x.pdf"), "--db", db_path]) == 2
     assert "--out" in capsys.readouterr().err
     assert main([*base, "--out", str(tmp_path), "--db", db_path]) == 2

@@ -152,3 +152,37 @@ def test_household_form_skips_blank_pupil_rows():
     cleaned, pupils = clean_household(data)
     assert cleaned["postcode"] == "B17 0AB"
     assert [p.name for p in pupils] == ["Aisha"]
+
+
+def test_control_characters_are_refused_naming_the_field():
+    import pytest as _pytest
+
+    from hvdesk.errors import FieldError
+    from hvdesk.rules import validation as val
+
+    for bad in ("Patel\x00 family", "\x1b[31mRed\x1b[0m", "Bell\x07"):
+        with _pytest.raises(FieldError) as info:
+            val.required(bad, "Household name")
+        assert info.value.field == "Household name" and "control character" in info.value.message
+    with _pytest.raises(FieldError, match="Notes"):
+        val.optional_text("ok\x00", "Notes")
+    assert (
+        val.optional_text("line one\nline two\tand a tab", "Notes")
+        == "line one\nline two\tand a tab"
+    )
+
+
+def test_implausible_record_dates_are_refused():
+    from datetime import date
+
+    import pytest as _pytest
+
+    from hvdesk.errors import FieldError
+    from hvdesk.rules import validation as val
+
+    today = date(2026, 11, 24)
+    assert val.not_future(date(2024, 5, 1), "DBS check date", today) == date(2024, 5, 1)
+    with _pytest.raises(FieldError, match="check the year"):
+        val.not_future(date(1926, 5, 1), "DBS check date", today)
+    with _pytest.raises(FieldError, match="in the future"):
+        val.not_future(date(2226, 5, 1), "DBS check date", today)

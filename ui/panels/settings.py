@@ -144,6 +144,7 @@ class SettingsPanel(QWidget):
         inner_layout.addWidget(school_box)
         inner_layout.addWidget(rules_box)
         inner_layout.addLayout(buttons)
+        self.extra_sections = inner_layout  # features add their own groups (e.g. backups)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)

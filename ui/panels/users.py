@@ -6,6 +6,9 @@ assistant head, head of school: the only role that approves visits), visiting st
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -21,11 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hvdesk.clock import Clock, london
 from hvdesk.errors import FieldError, HvdeskError, ValidationError
 from hvdesk.models import Role, UserAccount
+from hvdesk.rules.lockout import is_locked
 from hvdesk.services.auth import AuthService
 from hvdesk.services.base import Actor
 from hvdesk.services.staff import StaffService
+from ui import dialogs
 from ui.forms import clear_errors, error_banner, lay_out_edit_dialog, show_errors
 from ui.models.table import Column, ObjectRole, RowTableModel
 
@@ -158,12 +164,22 @@ class PasswordDialog(QDialog):
         self.accept()
 
 
-COLUMNS: list[Column[UserAccount]] = [
-    Column("Username", lambda u: u.username),
-    Column("Name", lambda u: u.display_name),
-    Column("Role", _role_text),
-    Column("Status", lambda u: "Active" if u.active else "Deactivated"),
-]
+def _status(user: UserAccount, now: datetime) -> str:
+    if not user.active:
+        return "Deactivated"
+    if is_locked(user.locked_until, now):
+        assert user.locked_until is not None
+        return f"LOCKED until {london(user.locked_until):%H:%M} (wrong passwords)"
+    return "Active"
+
+
+def user_columns(clock: Clock) -> list[Column[UserAccount]]:
+    return [
+        Column("Username", lambda u: u.username),
+        Column("Name", lambda u: u.display_name),
+        Column("Role", _role_text),
+        Column("Status", lambda u: _status(u, clock.now())),
+    ]
 
 
 class UsersPanel(QWidget):
@@ -181,7 +197,7 @@ class UsersPanel(QWidget):
         self.auth, self.staff, self.actor = auth, staff, actor
         self.approver_title = approver_title
         self.dialog: QDialog | None = None
-        self.model: RowTableModel[UserAccount] = RowTableModel(COLUMNS, self)
+        self.model: RowTableModel[UserAccount] = RowTableModel(user_columns(auth.clock), self)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("User accounts")
@@ -194,9 +210,27 @@ class UsersPanel(QWidget):
         self.add_button.clicked.connect(self.add)
         self.password_button = QPushButton("Set password…")
         self.password_button.clicked.connect(self.set_password)
+        self.unlock_button = QPushButton("Unlock")
+        self.unlock_button.setAccessibleName("Unlock the selected account")
+        self.unlock_button.clicked.connect(self.unlock)
+        self.active_button = QPushButton("Deactivate")
+        self.active_button.clicked.connect(self.toggle_active)
+        self.role_choice = QComboBox()
+        self.role_choice.setAccessibleName("New role for the selected account")
+        for value, text in ROLE_LABELS.items():
+            self.role_choice.addItem(text.split(" (")[0], value)
+        self.role_button = QPushButton("Set role")
+        self.role_button.clicked.connect(self.set_role)
         bar = QHBoxLayout()
-        bar.addWidget(self.add_button)
-        bar.addWidget(self.password_button)
+        for widget in (
+            self.add_button,
+            self.password_button,
+            self.unlock_button,
+            self.active_button,
+            self.role_choice,
+            self.role_button,
+        ):
+            bar.addWidget(widget)
         bar.addStretch(1)
         intro = QLabel(
             "Only users with the Approver role can approve visits. Office users book and track "
@@ -219,7 +253,42 @@ class UsersPanel(QWidget):
         return rows[0].data(ObjectRole) if rows else None
 
     def _update(self) -> None:
-        self.password_button.setEnabled(self.selected() is not None)
+        user = self.selected()
+        admin = self.actor.role == Role.ADMIN.value
+        self.password_button.setEnabled(user is not None)
+        locked = user is not None and is_locked(user.locked_until, self.auth.clock.now())
+        self.unlock_button.setEnabled(admin and locked)
+        self.active_button.setEnabled(admin and user is not None)
+        self.active_button.setText("Reactivate" if user and not user.active else "Deactivate")
+        self.role_button.setEnabled(admin and user is not None)
+        self.role_choice.setEnabled(admin and user is not None)
+        if user is not None:
+            self.role_choice.setCurrentIndex(max(0, self.role_choice.findData(user.role)))
+
+    def _admin_action(self, action: Callable[[int], None]) -> None:
+        """Run an admin action on the selected account; a refusal is one plain message."""
+        user = self.selected()
+        if user is None:
+            return
+        try:
+            action(user.id)
+        except HvdeskError as err:
+            dialogs.inform(self, "Users", str(err), "warning")
+            return
+        self.refresh()
+        self.changed.emit()
+
+    def unlock(self) -> None:
+        self._admin_action(lambda uid: self.auth.unlock(self.actor, uid))
+
+    def toggle_active(self) -> None:
+        user = self.selected()
+        active = user is not None and not user.active
+        self._admin_action(lambda uid: self.auth.set_active(self.actor, uid, active))
+
+    def set_role(self) -> None:
+        role = self.role_choice.currentData()
+        self._admin_action(lambda uid: self.auth.set_role(self.actor, uid, role))
 
     def add(self) -> None:
         staff = [(s.id, s.name) for s in self.staff.list()]

@@ -111,8 +111,18 @@ class VisitsPanel(QWidget):
             return
         self.visit_selected.emit(visit.id)
         self.timeline_title.setText(f"Timeline: visit {visit.id}, {visit.household.name}")
+        breaks = self.queries.timeline_breaks(visit.id)
+        if breaks:
+            first = min(breaks)
+            warning = (
+                f"WARNING: this timeline's audit trail is broken at event {first} "
+                f"({breaks[first]}). Tell the data protection lead; "
+                "'python main.py audit verify' checks the whole trail."
+            )
+            self.timeline.addItem(warning)
         for event in self.queries.timeline(visit.id):
             note = f" — {event.note}" if event.note else ""
+            flag = "[ALTERED?] " if event.id in breaks else ""
             self.timeline.addItem(
-                f"{fmt_datetime(event.at)}  {label(event.kind)}  ({event.user_name}){note}"
+                f"{flag}{fmt_datetime(event.at)}  {label(event.kind)}  ({event.user_name}){note}"
             )

@@ -1,0 +1,60 @@
+"""Where backups go: backups/ beside the database, and a second folder (e.g. a network share).
+
+A backup in the same folder as the database dies with the disk; the second folder is the copy that
+survives. The setting lives in a small file beside the database (`backup-places.json`) rather than in
+the database, so a damaged database can still find its backups at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from hvdesk.errors import FieldError
+
+PLACES_FILE = "backup-places.json"
+
+
+def _places_file(db_path: Path) -> Path:
+    return db_path.parent / PLACES_FILE
+
+
+def extra_backup_folders(db_path: Path) -> list[Path]:
+    try:
+        data = json.loads(_places_file(db_path).read_text())
+    except (OSError, ValueError):
+        return []
+    second = data.get("second_folder") if isinstance(data, dict) else None
+    return [Path(second)] if second else []
+
+
+def set_second_folder(db_path: Path, folder: str | None) -> Path | None:
+    """Keep backups in `folder` too (None or '' to stop). The folder must exist and be writable."""
+    value = (folder or "").strip()
+    if value:
+        path = Path(value).expanduser().resolve()
+        if not path.is_dir():
+            raise FieldError("Second backup folder", f"{path} does not exist; create it first")
+        probe = path / ".hvdesk-write-test"
+        try:
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError:
+            raise FieldError("Second backup folder", f"hvdesk cannot write to {path}") from None
+    _places_file(db_path).write_text(json.dumps({"second_folder": str(path) if value else ""}))
+    return path if value else None
+
+
+def copy_to_extra_folders(db_path: Path, backup: Path) -> list[Path]:
+    """Copy a finished backup into each extra folder (a failure there never loses the first copy)."""
+    copied = []
+    for folder in extra_backup_folders(db_path):
+        try:
+            partial = folder / (backup.name + ".partial")
+            shutil.copy2(backup, partial)
+            partial.replace(folder / backup.name)
+            copied.append(folder / backup.name)
+        except OSError:
+            continue
+    return copied

@@ -1,0 +1,75 @@
+"""A new database key (after a recovery sheet went missing, or a member of staff left).
+
+The database is copied under the new key, its safe words re-encrypted, the copy checked row for row,
+and only then swapped in and the new key stored; the old file stays aside until the new one opens.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlcipher3
+
+from hvdesk import keystore
+from hvdesk.clock import SystemClock
+from hvdesk.db import Database
+from hvdesk.errors import HvdeskError
+from hvdesk.keystore import DbKey
+from hvdesk.safe_word_cipher import SafeWordCipher
+from hvdesk.services.base import Actor, Service
+from hvdesk.sqlcipher_files import check_file, export_to
+
+
+def _reencrypt_safe_words(copy: Path, old: DbKey, new: DbKey) -> None:
+    before, after = SafeWordCipher(lambda: old.key), SafeWordCipher(lambda: new.key)
+    conn = sqlcipher3.connect(str(copy))
+    try:
+        conn.execute(f'PRAGMA key = "{new.sqlcipher_pragma}"')
+        rows = conn.execute("SELECT id, safe_word FROM lone_working_assessment").fetchall()
+        for row_id, stored in rows:
+            word = after.encrypt(before.decrypt(stored)) if stored else stored
+            conn.execute(
+                "UPDATE lone_working_assessment SET safe_word = ? WHERE id = ?", (word, row_id)
+            )
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def rotate(db: Database, path: Path, actor: Actor) -> DbKey:
+    """Re-key the encrypted SQLite file at `path`; returns the new key and where it is kept."""
+    old = db.key
+    if old is None:
+        raise HvdeskError(f"{path} is not encrypted; nothing to rotate.")
+    new = DbKey(keystore.new_key(), "", "")
+    copy = path.with_name(path.name + ".rekeying")
+    raw = db.engine.raw_connection()
+    try:
+        export_to(raw.driver_connection, copy, new)
+    finally:
+        raw.close()
+    _reencrypt_safe_words(copy, old, new)
+    before, after = check_file(path, old), check_file(copy, new)
+    if not after.ok or after.counts != before.counts:
+        copy.unlink(missing_ok=True)
+        raise HvdeskError(f"{path}: the re-keyed copy did not check out; the key was not changed.")
+    db.dispose()
+    aside = path.with_name(path.name + ".old-key")
+    os.replace(path, aside)
+    for suffix in ("-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    os.replace(copy, path)
+    try:
+        kept = keystore.store(str(path), new.key)
+    except Exception:
+        os.replace(aside, path)
+        raise
+    reopened = Database(f"sqlite:///{path}", key=kept)
+    try:
+        with reopened.transaction() as session:
+            Service(reopened, SystemClock()).audit(session, actor, "database_key_rotated")
+    finally:
+        reopened.dispose()
+    aside.unlink()
+    return kept

@@ -1,0 +1,188 @@
+"""Where the database key lives, so the office PC opens its encrypted database without typing.
+
+One question is answered here and nowhere else: "where is the key for this database?"
+(`locate(target)`). The key is 256 random bits; it is kept where every account that may open the
+database can reach it, and nobody else:
+
+1. `HVDESK_DB_KEY` (64 hex digits): a server, CI, or the key typed back from the recovery sheet;
+2. a database in the machine-wide data folder (shared by the Windows users of one PC): a key file in
+   the machine-wide configuration folder, readable only by the hvdesk users;
+3. a per-user database: the OS keyring (`keyring`); where there is none (a headless Linux box raises
+   NoKeyringError) an owner-only key file in the user's configuration folder.
+
+Every answer says which of these it used, so a message about a missing key can tell the office where
+hvdesk looked. A missing key never leads to a new, empty database: only `create()` makes a key, and
+only for a database file that does not exist yet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from platformdirs import site_config_path, site_data_path, user_config_path
+
+from hvdesk.errors import HvdeskError
+
+ENV_KEY = "HVDESK_DB_KEY"
+KEYRING_SERVICE = "hvdesk-database-key"
+
+
+class KeyMissing(HvdeskError):
+    """The key is missing, malformed or cannot be stored."""
+
+
+@dataclass(frozen=True)
+class DbKey:
+    key: bytes  # 32 bytes
+    where: str  # in words: "the HVDESK_DB_KEY environment variable", "the key file /etc/..."
+    store: str  # env | keyring | file
+
+    @property
+    def hex(self) -> str:
+        return self.key.hex()
+
+    @property
+    def sqlcipher_pragma(self) -> str:
+        """The raw-key form SQLCipher takes (no passphrase derivation on every connection)."""
+        return f"x'{self.hex}'"
+
+
+def parse_hex(value: str, source: str) -> bytes:
+    text = "".join(value.split()).lower().removeprefix("x'").removesuffix("'")
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise KeyMissing(f"{source}: a database key is 64 hexadecimal digits (0-9, a-f); check it")
+    return key
+
+
+def new_key() -> bytes:
+    return secrets.token_bytes(32)
+
+
+def machine_data_dir() -> Path:
+    """The machine-wide data folder (shared by every Windows user of the office PC)."""
+    override = os.environ.get("HVDESK_MACHINE_DATA_DIR")
+    return Path(override) if override else site_data_path("hvdesk", appauthor=False)
+
+
+def machine_config_dir() -> Path:
+    override = os.environ.get("HVDESK_MACHINE_CONFIG_DIR")
+    return Path(override) if override else site_config_path("hvdesk", appauthor=False)
+
+
+def user_config_dir() -> Path:
+    override = os.environ.get("HVDESK_CONFIG_DIR")
+    return Path(override) if override else user_config_path("hvdesk", appauthor=False)
+
+
+def _target_id(target: str) -> str:
+    """A stable name for a database: its resolved file path, or its URL without a password."""
+    if "://" not in target or target.startswith("sqlite"):
+        path = target.split(":///", 1)[-1] if "://" in target else target
+        return str(Path(path).expanduser().resolve())
+    from sqlalchemy.engine import make_url
+
+    return make_url(target).render_as_string(hide_password=True).replace("***@", "@")
+
+
+def _is_machine_wide(target_id: str) -> bool:
+    try:
+        Path(target_id).relative_to(machine_data_dir().resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def key_file(target: str) -> Path:
+    """The key file for a database: machine-wide for the shared folder, else the user's."""
+    tid = _target_id(target)
+    folder = machine_config_dir() if _is_machine_wide(tid) else user_config_dir()
+    digest = hashlib.sha256(tid.encode()).hexdigest()[:16]
+    stem = Path(tid).stem if "://" not in tid else "server"
+    return folder / "keys" / f"{stem}-{digest}.key"
+
+
+def _keyring_get(tid: str) -> str | None:
+    """The keyring's entry, or None when there is no entry or no keyring at all."""
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+
+        return keyring.get_password(KEYRING_SERVICE, tid)
+    except (ImportError, KeyringError, RuntimeError):
+        return None
+
+
+def _keyring_set(tid: str, value: str) -> bool:
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+
+        keyring.set_password(KEYRING_SERVICE, tid, value)
+        return True
+    except (ImportError, KeyringError, RuntimeError):
+        return False
+
+
+def locate(target: str) -> DbKey | None:
+    """Where is the key for this database (file path or URL)? None when hvdesk has none."""
+    env = os.environ.get(ENV_KEY)
+    if env:
+        return DbKey(parse_hex(env, ENV_KEY), f"the {ENV_KEY} environment variable", "env")
+    tid = _target_id(target)
+    path = key_file(target)
+    if not _is_machine_wide(tid):
+        stored = _keyring_get(tid)
+        if stored:
+            return DbKey(parse_hex(stored, "the keyring"), "the OS keyring", "keyring")
+    if path.is_file():
+        return DbKey(parse_hex(path.read_text(), str(path)), f"the key file {path}", "file")
+    return None
+
+
+def looked_in(target: str) -> str:
+    """Where locate() looked, in words, for a message about a missing key."""
+    places = [f"the {ENV_KEY} environment variable"]
+    if not _is_machine_wide(_target_id(target)):
+        places.append("the OS keyring")
+    places.append(f"the key file {key_file(target)}")
+    return ", ".join(places)
+
+
+def _write_owner_only(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        os.chmod(path.parent, 0o700)
+    fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text + "\n")
+    os.replace(path.with_suffix(".tmp"), path)
+
+
+def store(target: str, key: bytes) -> DbKey:
+    """Keep this key for the database (a new one, or after a rotation). Says where it went."""
+    if os.environ.get(ENV_KEY):
+        return DbKey(key, f"the {ENV_KEY} environment variable (set it to the new key)", "env")
+    tid = _target_id(target)
+    if not _is_machine_wide(tid) and _keyring_set(tid, key.hex()):
+        return DbKey(key, "the OS keyring", "keyring")
+    path = key_file(target)
+    _write_owner_only(path, key.hex())
+    reason = "" if _is_machine_wide(tid) else " (no OS keyring here)"
+    return DbKey(key, f"the owner-only key file {path}{reason}", "file")
+
+
+def create(target: str) -> DbKey:
+    """A new random key for a database that does not exist yet (or the one already in env)."""
+    found = locate(target)
+    if found is not None and found.store == "env":
+        return found
+    return store(target, new_key())

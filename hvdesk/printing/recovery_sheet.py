@@ -1,0 +1,80 @@
+"""The recovery sheet: the database key on paper, for the head to keep in the school safe.
+
+If the PC dies, or its keyring is wiped, the encrypted database and every backup can only be opened
+with this key. It is printed once at set-up (and after a key rotation): the key as text in groups a
+person can type back, and as a QR code, with what to do with it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Spacer
+
+from hvdesk.keystore import ENV_KEY, DbKey
+from hvdesk.printing.base import Letterhead, register_fonts, render
+from hvdesk.printing.styles import (
+    BIG,
+    BODY,
+    NOTICE,
+    content_width,
+    fields_table,
+    heading,
+    para,
+    title_block,
+)
+
+TITLE = "Database recovery sheet"
+
+
+def key_groups(key: DbKey) -> str:
+    """64 hex digits in 8 groups of 8, easy to read aloud and type back."""
+    hexed = key.hex
+    return " ".join(hexed[i : i + 8] for i in range(0, len(hexed), 8))
+
+
+def qr(value: str, size: float = 55 * mm) -> Drawing:
+    widget = QrCodeWidget(value)
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    return drawing
+
+
+def build(key: DbKey, database: str) -> list[Flowable]:
+    return [
+        *title_block(
+            TITLE, "Keep this sheet in the school safe. Anyone holding it can read the data."
+        ),
+        fields_table(
+            [("Database", database), ("Key kept on this PC in", key.where)], content_width()
+        ),
+        heading("The key"),
+        para(key_groups(key), BIG),
+        qr(key.hex),
+        Spacer(1, 4 * mm),
+        heading("When you need it"),
+        para(
+            "hvdesk says the database is encrypted and it has no key (a new PC, a reinstalled "
+            "Windows, a restored backup on another machine). Type the key, without spaces, into "
+            f"the {ENV_KEY} setting of the PC or server running hvdesk, then start hvdesk again.",
+            BODY,
+        ),
+        para(
+            "If the key is changed (python main.py key rotate), this sheet no longer opens the "
+            "database or new backups: print the new sheet and destroy this one.",
+            NOTICE,
+        ),
+    ]
+
+
+def write(path: Path, key: DbKey, database: str, school: str, now: datetime) -> int:
+    """Write the sheet as a PDF; returns the number of pages."""
+    register_fonts()  # the story's paragraphs need the fonts before render() lays them out
+    data, pages = render(build(key, database), Letterhead(school, now), TITLE, confidential=True)
+    path.write_bytes(data)
+    return pages

@@ -1,0 +1,199 @@
+"""Trust on screen: the start-up restore offer, locked accounts for admins, a broken timeline."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from hvdesk import keystore
+from hvdesk.cli import main
+from hvdesk.models import Event, Role, UserAccount
+from hvdesk.services.auth import AccountLocked, SignInFailed
+from hvdesk.services.base import Actor
+from hvdesk.sqlcipher_files import check_file
+from ui.restore_offer import open_or_offer_restore
+
+
+def _demo_with_backup(tmp_path: Path, clock, capsys) -> tuple[Path, Path]:
+    path = tmp_path / "school.sqlite3"
+    assert main(["demo", "--db", str(path)]) == 0
+    backup = tmp_path / "backups" / "hvdesk-20261124.sqlite3"
+    backup.parent.mkdir()
+    assert main(["backup", "--db", str(path), "--out", str(backup)]) == 0
+    taken = clock.now() - timedelta(hours=3)
+    os.utime(backup, (taken.timestamp(), taken.timestamp()))
+    capsys.readouterr()
+    return path, backup
+
+
+def test_a_truncated_database_is_offered_its_backup_at_start(
+    qtbot, tmp_path, clock, answers, capsys
+):
+    path, _backup = _demo_with_backup(tmp_path, clock, capsys)
+    before = check_file(path, keystore.locate(str(path)))
+    with path.open("r+b") as handle:
+        handle.truncate(4096)
+    db = open_or_offer_restore(str(path), clock)
+    assert db is not None
+    _title, question = answers["asked"][0]
+    assert "Restore the backup of Tue 24 Nov 06:00?" in question  # 09:00 minus 3 hours
+    assert "about 3 hours" in question and "kept beside it" in question
+    assert "kept as" in answers["told"][-1][1]
+    with db.read() as s:
+        assert s.scalar(select(UserAccount).where(UserAccount.username == "office")) is not None
+    db.dispose()
+    after = check_file(path, keystore.locate(str(path)))
+    assert after.counts == before.counts
+    assert [p.name for p in tmp_path.glob("school.sqlite3.replaced-*")]  # the damaged one kept
+
+
+def test_declining_the_offer_changes_nothing(qtbot, tmp_path, clock, answers, capsys):
+    path, _ = _demo_with_backup(tmp_path, clock, capsys)
+    with path.open("r+b") as handle:
+        handle.truncate(4096)
+    answers["reply"][0] = False
+    assert open_or_offer_restore(str(path), clock) is None
+    assert path.stat().st_size == 4096
+    assert not list(tmp_path.glob("school.sqlite3.replaced-*"))
+
+
+def test_without_a_backup_the_error_is_shown_plainly(qtbot, tmp_path, clock, answers):
+    path = tmp_path / "junk.sqlite3"
+    path.write_bytes(b"\x00" * 5000)
+    assert open_or_offer_restore(str(path), clock) is None
+    assert answers["asked"] == [] and "hvdesk" in answers["told"][0][0]
+
+
+def test_admin_sees_a_locked_account_and_unlocks_it(qtbot, services, answers):
+    from ui.panels.users import UsersPanel
+
+    auth = services.auth
+    for _ in range(5):
+        with pytest.raises(SignInFailed):
+            auth.sign_in("head", "guess")
+    with pytest.raises(AccountLocked):
+        auth.sign_in("head", "hvdesk-demo")
+    with services.db.read() as s:
+        admin = s.scalar(select(UserAccount).where(UserAccount.username == "admin"))
+    panel = UsersPanel(
+        auth, services.staff, Actor(admin.id, admin.display_name, Role.ADMIN.value), "Headteacher"
+    )
+    qtbot.addWidget(panel)
+    row = next(r for r in range(panel.model.rowCount()) if panel.model.index(r, 0).data() == "head")
+    assert panel.model.index(row, 3).data().startswith("LOCKED until 09:15")
+    panel.table.selectRow(row)
+    assert panel.unlock_button.isEnabled()
+    panel.unlock_button.click()
+    assert auth.sign_in("head", "hvdesk-demo").role == Role.APPROVER.value
+    admin_row = next(
+        r for r in range(panel.model.rowCount()) if panel.model.index(r, 0).data() == "admin"
+    )
+    panel.table.selectRow(admin_row)
+    panel.role_choice.setCurrentIndex(panel.role_choice.findData("office"))
+    panel.role_button.click()
+    assert "last active admin" in answers["told"][-1][1]
+
+
+def test_the_visit_timeline_warns_when_its_chain_is_broken(window, qtbot):
+    window.show_panel("Visits")
+    panel = window.visits
+    panel.table.selectRow(0)
+    assert not panel.timeline.item(0).text().startswith("WARNING")
+    visit_id = panel.selected().id
+    db = window.services.db
+    with db.read() as s:
+        target = s.scalars(select(Event.id).where(Event.visit_id == visit_id)).first()
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER event_no_update"))
+        conn.execute(text("UPDATE event SET note = 'nothing to see' WHERE id = :i"), {"i": target})
+    panel.table.clearSelection()
+    panel.table.selectRow(0)
+    first = panel.timeline.item(0).text()
+    assert first.startswith("WARNING") and f"event {target}" in first
+    assert any(
+        panel.timeline.item(i).text().startswith("[ALTERED?]")
+        for i in range(panel.timeline.count())
+    )
+
+
+def test_switch_user_during_a_live_alarm_keeps_the_alarm_window_and_timers(window, qtbot, services):
+    """The head signs in over the office session, approves, signs out: monitoring never pauses."""
+    ctrl = window.tracker_controller
+    alarm_windows = dict(ctrl.windows)
+    assert alarm_windows and all(w.isVisible() for w in alarm_windows.values())
+    lock = window.session_lock
+    window.sign_out_action.trigger()
+    assert lock.locked and lock.screen.isVisible()
+    assert not window.menuBar().isEnabled()
+    assert ctrl.ticker.isActive() and not ctrl.stopped
+    assert all(w.isVisible() for w in alarm_windows.values())  # alarms still show over the lock
+    lock.screen.username.setText("head")
+    lock.screen.password.setText("wrong")
+    lock.screen.sign_in.click()
+    assert "not recognised" in lock.screen.error.text() and lock.locked
+    lock.screen.username.setText("head")
+    lock.screen.password.setText("hvdesk-demo")
+    lock.screen.sign_in.click()
+    assert not lock.locked and window.menuBar().isEnabled()
+    assert window.actor.name == "Linda Francis" and "Linda Francis" in window.user_label.text()
+    assert ctrl.actor.role == Role.APPROVER.value  # the tracker acts as the head now
+    approvals = next(p for p in window.panels.values() if hasattr(p, "is_approver"))
+    assert approvals.is_approver
+    assert ctrl.windows == alarm_windows  # the very same alarm windows, never closed
+    assert all(w.isVisible() for w in alarm_windows.values())
+    assert ctrl.ticker.isActive() and ctrl.scheduler is not None and not ctrl.stopped
+    first = next(iter(alarm_windows))
+    ctrl.alarm_service.acknowledge(window.actor, first)
+    with services.db.read() as s:
+        kinds = list(s.scalars(select(Event.kind).order_by(Event.id.desc()).limit(4)))
+        taken = s.scalars(
+            select(Event).where(Event.kind == "alarm_acknowledged").order_by(Event.id.desc())
+        ).first()
+    assert "signed_out" in kinds and "signed_in" in kinds
+    assert taken.user_name == "Linda Francis"
+
+
+def test_an_idle_session_locks_with_alarms_still_showing(window, qtbot, clock):
+    lock = window.session_lock
+    ctrl = window.tracker_controller
+    policy = window.services.settings.policy()
+    clock.advance(timedelta(minutes=policy.idle_lock_min - 1))
+    lock.check_idle()
+    assert not lock.locked
+    clock.advance(timedelta(minutes=1))
+    lock.check_idle()
+    assert lock.locked
+    assert ctrl.windows and all(w.isVisible() for w in ctrl.windows.values())
+    assert not ctrl.stopped
+    lock.screen.username.setText("office")
+    lock.screen.password.setText("hvdesk-demo")
+    lock.screen.sign_in.click()
+    assert not lock.locked and window.actor.name == "Sam Office"
+
+
+def test_settings_show_the_last_good_backup_of_each_folder(window, qtbot, tmp_path, clock):
+    from hvdesk.backup import daily_backup
+
+    qtbot.waitUntil(lambda: "backed up" in window.db_label.text(), timeout=5000)  # today's
+    clock.advance(timedelta(days=1))
+
+    share = tmp_path / "share"
+    share.mkdir()
+    box = window.backup_box
+    box.second.setText(str(share))
+    box.save()
+    assert "copied to" in box.message.text()
+    made = daily_backup(window.services.db, window.services.clock)
+    assert made is not None and (share / made.name).is_file()  # the copy in the second folder
+    box.check()
+    qtbot.waitUntil(lambda: box.status.text().count("last good backup") == 2, timeout=10_000)
+    box.second.setText(str(tmp_path / "missing"))
+    box.save()
+    assert "does not exist" in box.message.text()
+    window.show_panel("Settings")
+    window.resize(1280, 760)
+    window.grab().save(str(tmp_path / "settings.png"))

@@ -1,0 +1,88 @@
+"""Settings > Backups: where backups go, and the last good backup in each place.
+
+The office should see at a glance that a restorable copy exists, and where: the folder beside the
+database and a second folder (a network share) that survives the PC's disk. Checking the backups
+opens each file, so it runs on the worker thread, never the GUI thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+)
+
+from hvdesk.backup_places import extra_backup_folders, set_second_folder
+from hvdesk.errors import HvdeskError
+from hvdesk.restore import Backup, last_good_backups
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+
+def describe(folder: Path, backup: Backup | None) -> str:
+    if backup is None:
+        return f"{folder}: no good backup yet"
+    return f"{folder}: last good backup {backup.label()} ({backup.path.name})"
+
+
+class BackupBox(QGroupBox):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__("Backups")
+        self.window = window
+        self.db_path: Path = window.services.db.path  # type: ignore[assignment]
+        self.second = QLineEdit()
+        self.second.setAccessibleName("Second backup folder")
+        self.second.setPlaceholderText("e.g. a network share such as \\\\server\\hvdesk-backups")
+        folders = extra_backup_folders(self.db_path)
+        self.second.setText(str(folders[0]) if folders else "")
+        save = QPushButton("Save folder")
+        save.clicked.connect(self.save)
+        row = QHBoxLayout()
+        row.addWidget(self.second, 1)
+        row.addWidget(save)
+        self.status = QLabel("Checking the backups…")
+        self.status.setAccessibleName("Last good backups")
+        self.status.setWordWrap(True)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        form = QFormLayout(self)
+        form.addRow("Second backup folder:", row)
+        form.addRow(self.message)
+        form.addRow("Last good backups:", self.status)
+        self.check()
+
+    def check(self) -> None:
+        self.window.worker.submit(
+            lambda: last_good_backups(self.db_path, extra_backup_folders(self.db_path)),
+            self._show,
+            lambda message: self.status.setText(f"Could not check the backups: {message}"),
+        )
+
+    def _show(self, found: list[tuple[Path, Backup | None]]) -> None:
+        self.status.setText("\n".join(describe(folder, backup) for folder, backup in found))
+
+    def save(self) -> None:
+        try:
+            folder = set_second_folder(self.db_path, self.second.text())
+        except HvdeskError as err:
+            self.message.setText(str(err))
+            return
+        self.message.setText(
+            f"Daily backups are copied to {folder} too." if folder else "No second folder."
+        )
+        self.check()
+
+
+def install(window: MainWindow) -> None:
+    if window.services.db.path is None or not hasattr(window.settings, "extra_sections"):
+        return  # PostgreSQL is backed up on the server (pg_dump); no local file to copy
+    window.backup_box = BackupBox(window)  # type: ignore[attr-defined]
+    window.settings.extra_sections.addWidget(window.backup_box)  # type: ignore[attr-defined]

@@ -1,0 +1,86 @@
+"""Start-up with a damaged database: offer the newest good backup, and say what would be lost.
+
+The office must not be left with a refusal and no way back: when the SQLite file fails its check and
+a backup passes `integrity_check`, the message offers "Restore the backup of Mon 30 Nov 19:06" and
+names the hours since then. The damaged file is kept aside, never deleted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QWidget
+
+from hvdesk import keystore
+from hvdesk.backup_places import extra_backup_folders
+from hvdesk.clock import Clock
+from hvdesk.commands.common import connect
+from hvdesk.config import database_url
+from hvdesk.db import Database
+from hvdesk.errors import HvdeskError
+from hvdesk.restore import Backup, newest_good_backup, restore
+from hvdesk.sqlcipher_files import check_file, is_plain_sqlite
+from ui import dialogs
+
+TITLE = "hvdesk cannot open the database"
+
+
+def damaged_sqlite_file(arg: str | None) -> Path | None:
+    """The database file, when it exists and fails its own check (a key that opens it is known)."""
+    url = database_url(arg)
+    if not url.startswith("sqlite:///"):
+        return None
+    path = Path(url.split(":///", 1)[1])
+    if not path.is_file():
+        return None
+    if path.stat().st_size == 0 or is_plain_sqlite(path):
+        key = None
+    else:
+        key = keystore.locate(str(path))
+        if key is None:
+            return None  # a missing key is not damage: a backup would need the same key
+    return None if check_file(path, key).ok else path
+
+
+def _lost(backup: Backup, clock: Clock) -> str:
+    hours = (clock.now() - backup.taken_at).total_seconds() / 3600
+    if hours < 1:
+        return "anything recorded in the last hour"
+    return f"anything recorded since then (about {round(hours)} hour{'s' if round(hours) != 1 else ''})"
+
+
+def offer_text(error: str, backup: Backup, clock: Clock) -> str:
+    return (
+        f"{error}\n\nRestore the backup of {backup.label()}?\n"
+        f"This would lose {_lost(backup, clock)}: check the paper records and re-enter it.\n"
+        f"The damaged database is kept beside it, not deleted. Backup: {backup.path}"
+    )
+
+
+def open_or_offer_restore(
+    arg: str | None, clock: Clock, parent: QWidget | None = None
+) -> Database | None:
+    """Open the database; if it is damaged and a good backup exists, offer to restore it."""
+    try:
+        return connect(arg)
+    except HvdeskError as err:
+        error = str(err)
+    path = damaged_sqlite_file(arg)
+    backup = newest_good_backup(path, extra_backup_folders(path)) if path else None
+    if path is None or backup is None:
+        dialogs.inform(parent, TITLE, error, "error")
+        return None
+    if not dialogs.confirm(parent, TITLE, offer_text(error, backup, clock)):
+        return None
+    try:
+        kept = restore(backup.path, path, clock.now())
+        db = connect(arg)
+    except HvdeskError as err:
+        dialogs.inform(parent, TITLE, str(err), "error")
+        return None
+    dialogs.inform(
+        parent,
+        "Backup restored",
+        f"Restored the backup of {backup.label()}. The damaged database is kept as {kept}.",
+    )
+    return db

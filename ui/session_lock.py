@@ -1,0 +1,234 @@
+"""Sign out, switch user and the idle lock, without ever pausing monitoring.
+
+The headteacher walks up to the office PC, signs in over the office session, approves a visit and
+signs out; an office PC left alone locks itself after the policy's idle time. Neither may stop the
+tracker: the lock covers the main window only, while the deadline timers keep running and alarm
+windows (always on top, separate windows) keep showing and sounding.
+
+Who is signed in is one `SessionActor` the window and every screen share, so switching user changes
+the person recorded on every later event at once, with nothing rebuilt and no alarm window closed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFormLayout,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hvdesk.errors import HvdeskError
+from hvdesk.models import Role
+from hvdesk.services.base import Actor, Service
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+IDLE_CHECK_MS = 15_000
+INPUT_EVENTS = {
+    QEvent.Type.KeyPress,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseMove,
+    QEvent.Type.Wheel,
+}
+
+
+class SessionActor:
+    """The person signed in at this seat; every screen holds this one object, not a copy."""
+
+    def __init__(self, actor: Actor) -> None:
+        self.current = actor
+
+    def switch(self, actor: Actor) -> None:
+        self.current = actor.current if isinstance(actor, SessionActor) else actor
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.current, name)
+
+    def __repr__(self) -> str:
+        return f"SessionActor({self.current!r})"
+
+
+class LockScreen(QFrame):
+    """Covers the main window: who may unlock, and that monitoring goes on behind it."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("lockScreen")
+        self.setAutoFillBackground(True)
+        self.setStyleSheet("#lockScreen { background: #1f2d3d; } QLabel { color: white; }")
+        self.title = QLabel("<h2>hvdesk is locked</h2>")
+        self.note = QLabel(
+            "Monitoring continues: alarms still show and sound, and check-in timers keep running."
+        )
+        self.note.setAccessibleName("Monitoring continues while locked")
+        self.username = QLineEdit()
+        self.username.setAccessibleName("Username")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName("Password")
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #ffb3b3; font-weight: bold;")
+        self.error.setWordWrap(True)
+        self.sign_in = QPushButton("Sign in")
+        self.sign_in.setDefault(True)
+        box = QWidget()
+        box.setMaximumWidth(420)
+        form = QFormLayout(box)
+        for label, widget in (("Username:", self.username), ("Password:", self.password)):
+            form.addRow(QLabel(label), widget)
+        form.addRow(self.error)
+        form.addRow(self.sign_in)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        for widget in (self.title, self.note, box):
+            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(2)
+        self.password.returnPressed.connect(self.sign_in.click)
+
+
+class SessionLock(QObject):
+    """Lock, unlock, switch user and the idle timer for one main window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.clock = window.services.clock
+        self.session: SessionActor = window.actor  # type: ignore[assignment]
+        self.screen = LockScreen(window)
+        self.screen.hide()
+        self.screen.sign_in.clicked.connect(self._sign_in)
+        self.locked = False
+        self._disabled: list[QAction] = []
+        self.last_input = self.clock.monotonic()
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setInterval(IDLE_CHECK_MS)
+        self.idle_timer.timeout.connect(self.check_idle)
+        self.idle_timer.start()
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        window.installEventFilter(self)
+
+    # --- idle ---------------------------------------------------------------------------------
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind in INPUT_EVENTS:
+            self.last_input = self.clock.monotonic()
+        elif obj is self.window and kind == QEvent.Type.Resize and self.locked:
+            self.screen.setGeometry(self.window.rect())
+        elif obj is self.window and kind == QEvent.Type.Close:
+            self.idle_timer.stop()  # nothing ticks after the window is gone (or in the tray)
+        elif obj is self.window and kind == QEvent.Type.Show and not self.idle_timer.isActive():
+            self.idle_timer.start()
+        return False
+
+    def check_idle(self) -> None:
+        minutes = self.window.services.settings.policy().idle_lock_min
+        if not self.locked and self.clock.monotonic() - self.last_input >= minutes * 60:
+            self.lock("session_locked_idle", f"idle for {minutes} min")
+
+    # --- lock and unlock ----------------------------------------------------------------------
+    def lock(self, kind: str = "signed_out", note: str = "") -> None:
+        """Cover the window and disable its actions; duress and the alarms stay live."""
+        if self.locked:
+            return
+        self._audit(kind, note)
+        self.locked = True
+        self._disabled = [
+            a
+            for a in self.window.findChildren(QAction)
+            if a.isEnabled() and "duress" not in a.text().lower()
+        ]
+        for action in self._disabled:
+            action.setEnabled(False)
+        self.window.menuBar().setEnabled(False)
+        self.screen.username.setText("")
+        self.screen.password.clear()
+        self.screen.error.clear()
+        self.screen.setGeometry(self.window.rect())
+        self.screen.show()
+        self.screen.raise_()
+        self.screen.username.setFocus()
+
+    def _sign_in(self) -> None:
+        try:
+            actor = self.window.services.auth.sign_in(
+                self.screen.username.text(), self.screen.password.text()
+            )
+        except HvdeskError as err:
+            self.screen.error.setText(str(err))
+            self.screen.password.clear()
+            return
+        self.unlock_as(actor)
+
+    def unlock_as(self, actor: Actor) -> None:
+        """Whoever signed in carries on; a different person becomes the seat's user at once."""
+        if actor.user_id != self.session.user_id:
+            self.session.switch(actor)
+            self._after_switch()
+        for action in self._disabled:
+            action.setEnabled(True)
+        self._disabled = []
+        self.window.menuBar().setEnabled(True)
+        self.screen.hide()
+        self.locked = False
+        self.last_input = self.clock.monotonic()
+        self.window.data_changed.emit()
+
+    def _after_switch(self) -> None:
+        """What was decided from the role when the window was built, decided again."""
+        actor = self.session
+        self.window.user_label.setText(f"Signed in: {actor.name} ({actor.role})")
+        controller = getattr(self.window, "tracker_controller", None)
+        if controller is not None and hasattr(controller, "handles_alarms"):
+            from ui.tracker.controller import HANDLERS
+
+            controller.handles_alarms = actor.role in {r.value for r in HANDLERS}
+        for panel in self.window.panels.values():
+            if hasattr(panel, "is_approver"):
+                panel.is_approver = actor.role == Role.APPROVER.value
+                if hasattr(panel, "role_label"):
+                    panel.role_label.setText(
+                        f"You can approve or reject visits as {actor.name}."
+                        if panel.is_approver
+                        else f"Read only: you are signed in as {actor.name} ({actor.role})."
+                    )
+                refresh = getattr(panel, "refresh", None)
+                if callable(refresh):
+                    refresh()
+
+    def _audit(self, kind: str, note: str) -> None:
+        try:
+            service = Service(self.window.services.db, self.clock)
+            with self.window.services.db.transaction() as session:
+                service.audit(session, self.session.current, kind, note)
+        except Exception:  # a lock must happen even when the database does not answer
+            pass
+
+    def stop(self) -> None:
+        self.idle_timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+
+def install(window: MainWindow) -> None:
+    if not isinstance(window.actor, SessionActor):
+        return  # a window built for one fixed user (some tests): no switching
+    lock = SessionLock(window)
+    window.session_lock = lock  # type: ignore[attr-defined]
+    action = QAction("Sign &out / switch user (monitoring continues)", window)
+    action.setShortcut(QKeySequence("Ctrl+L"))
+    action.triggered.connect(lambda _c=False: lock.lock("signed_out"))
+    window.file_menu.insertAction(window.file_menu.actions()[0], action)
+    window.sign_out_action = action  # type: ignore[attr-defined]
