@@ -41,6 +41,16 @@ class EventKind(StrEnum):
     SAFE_WORD_REVEALED = "safe_word_revealed"
     # calendar (issue 4): a calendar export leaves hvdesk, so it is recorded
     CALENDAR_EXPORTED = "calendar_exported"
+    # after the visit and before the next
+    FAMILY_TOLD = "family_told"  # data: {"how": "call" | "letter"}
+    SOCIAL_WORKER_NOT_YET = "social_worker_not_yet"
+    SOCIAL_WORKER_INFORMED = "social_worker_informed"
+    ATTENDANCE_IMPORTED = "attendance_imported"
+    ATTENDANCE_DISMISSED = "attendance_suggestion_dismissed"
+    ATTENDANCE_BOOKED = "attendance_suggestion_booked"
+    INCIDENT_RECORDED = "incident_recorded"
+    INCIDENT_UPDATED = "incident_updated"
+    INCIDENT_ACKNOWLEDGED = "incident_acknowledged"
 
 
 LABELS: dict[str, str] = {
@@ -73,6 +83,15 @@ LABELS: dict[str, str] = {
     "lone_working_signed": "Lone working assessment signed",
     "safe_word_revealed": "Safe word revealed",
     "calendar_exported": "Calendar exported (.ics)",
+    "family_told": "Family told of the cancellation",
+    "social_worker_not_yet": "Social worker not yet told",
+    "social_worker_informed": "Social worker informed",
+    "attendance_imported": "Attendance imported",
+    "attendance_suggestion_dismissed": "Attendance visit suggestion dismissed",
+    "attendance_suggestion_booked": "Attendance visit booked from a suggestion",
+    "incident_recorded": "Incident recorded",
+    "incident_updated": "Incident updated",
+    "incident_acknowledged": "Incident acknowledged by the head",
 }
 
 

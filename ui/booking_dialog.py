@@ -251,6 +251,17 @@ class BookingDialog(QDialog):
         self.responsible = QLineEdit()
         self.responsible.setAccessibleName("Responsible contact")
         self.responsible.setPlaceholderText("Name and phone of who checks on staff welfare")
+        self.transported = QCheckBox("A pupil travels in the car")
+        self.transported.setAccessibleName("Pupil transported")
+        self.agency_name = QLineEdit()
+        self.agency_name.setAccessibleName("Outside-agency companion name")
+        self.agency_name.setPlaceholderText("Name")
+        self.agency_org = QLineEdit()
+        self.agency_org.setAccessibleName("Outside-agency companion organisation")
+        self.agency_org.setPlaceholderText("Organisation")
+        self.agency_phone = QLineEdit()
+        self.agency_phone.setAccessibleName("Outside-agency companion phone")
+        self.agency_phone.setPlaceholderText("Phone")
         self.lone_reason = QLineEdit()
         self.lone_reason.setAccessibleName("Lone visit reason")
         self.lone_reason.setPlaceholderText("Why one member of staff is enough")
@@ -262,6 +273,13 @@ class BookingDialog(QDialog):
         right.addRow("Lead staff:", self.lead)
         right.addRow("Companion:", self.companion)
         right.addRow("Vehicle:", self.vehicle)
+        right.addRow("", self.transported)
+        self.agency_box = QGroupBox("Or a companion from an outside agency")
+        agency = QHBoxLayout(self.agency_box)
+        for edit in (self.agency_name, self.agency_org, self.agency_phone):
+            agency.addWidget(edit)
+        self.agency_box.setVisible(self.policy.outside_agency_companion)
+        right.addRow(self.agency_box)
         right.addRow("Office contact:", self.office)
         right.addRow("", self.commute)
         self.ooh_box = QGroupBox("Outside school hours")
@@ -321,6 +339,8 @@ class BookingDialog(QDialog):
             rules.F_NOTES: self.notes,
             "Announced": self.announced,
             "On the way to or from work": self.commute,
+            rules.F_AGENCY: self.agency_name,
+            rules.F_TRANSPORT: self.transported,
         }
 
         self.search.textChanged.connect(self._filter)
@@ -336,6 +356,9 @@ class BookingDialog(QDialog):
         self.vehicle.currentIndexChanged.connect(lambda _i: self._refresh_live())
         self.announced.toggled.connect(lambda _c: self._refresh_live())
         self.commute.toggled.connect(lambda _c: self._refresh_live())
+        self.transported.toggled.connect(lambda _c: self._refresh_live())
+        for edit in (self.agency_name, self.agency_org, self.agency_phone):
+            edit.editingFinished.connect(self._refresh_live)
         self._household: Household | None = None
         self._last_start = QTime(10, 0)
         self._last_end = QTime(10, 45)
@@ -393,6 +416,10 @@ class BookingDialog(QDialog):
         self.ooh_reason.setText(data.out_of_hours_reason)
         self.responsible.setText(data.responsible_contact)
         self.lone_reason.setText(data.lone_visit_reason)
+        self.transported.setChecked(data.pupil_transported)
+        self.agency_name.setText(data.companion_agency_name)
+        self.agency_org.setText(data.companion_agency_org)
+        self.agency_phone.setText(data.companion_agency_phone)
         self._purpose_changed()
 
     def _show_visit_note(self) -> None:
@@ -540,6 +567,10 @@ class BookingDialog(QDialog):
             lone_visit_reason=self.lone_reason.text(),
             on_way_to_from_work=self.commute.isChecked(),
             pre_visit_notes=self.notes.toPlainText(),
+            pupil_transported=self.transported.isChecked(),
+            companion_agency_name=self.agency_name.text(),
+            companion_agency_org=self.agency_org.text(),
+            companion_agency_phone=self.agency_phone.text(),
         )
 
     # --- live checks ------------------------------------------------------------------------

@@ -122,6 +122,11 @@ _SAFETY: list[tuple[str, str, object]] = [
     ("dbs_valid_years", "DBS validity", lambda old, new: new > old),
     ("lone_working_valid_months", "lone working assessment validity", lambda old, new: new > old),
     (
+        "lone_working_assessment_for_any_lone_visit",
+        "lone working assessment before any lone visit",
+        lambda old, new: old and not new,
+    ),
+    (
         "office_call_after_start_min",
         "office call after the start",
         lambda old, new: old is not None and (new is None or new > old),
