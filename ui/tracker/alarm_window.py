@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from hvdesk.clock import fmt_datetime, fmt_time, from_london, london
 from hvdesk.events import label as event_label
-from hvdesk.models import AlarmResolution
+from hvdesk.models import AlarmResolution, Household
 from hvdesk.rules import escalation as esc
 from hvdesk.rules.deadlines import Level, overdue_text
 from hvdesk.rules.validation import display_phone as _display_phone
@@ -113,6 +113,13 @@ def last_contact_text(detail: AlarmDetail) -> str:
     return text
 
 
+def social_worker_text(h: Household) -> str:
+    if not h.social_worker_name:
+        return "None recorded"
+    phone = display_phone(h.social_worker_phone) or "no number on file"
+    return f"{h.social_worker_name}: {phone}"
+
+
 def police_sheet_html(detail: AlarmDetail) -> str:
     """The police information sheet data, in the order a call handler asks for it."""
     v, policy = detail.visit, detail.policy
@@ -156,6 +163,8 @@ def police_sheet_html(detail: AlarmDetail) -> str:
     rows.append(("Times", e(", ".join(times)) + f" ({e(fmt_datetime(v.start)[:15])})"))
     rows.append(("Last check-in", e(last_contact_text(detail))))
     rows.append(("Known risks", e(risk_summary(h))))
+    if h.social_worker_name:
+        rows.append(("Social worker", e(social_worker_text(h))))
     rows.append(("Why we are worried", e(detail.alarm.reason)))
     body = "".join(
         f"<tr><td style='padding:2px 8px 2px 0'><b>{k}</b></td><td>{val}</td></tr>"
@@ -237,6 +246,7 @@ class AlarmWindow(QWidget):
                 "vehicle",
                 "back",
                 "risks",
+                "social",
                 "notes",
             )
         }
@@ -251,6 +261,7 @@ class AlarmWindow(QWidget):
             ("back", "Expected back:"),
             ("vehicle", "Vehicle:"),
             ("risks", "Known risks:"),
+            ("social", "Social worker:"),
             ("notes", "Notes before the visit:"),
         ):
             self.facts[key].setAccessibleName(title.rstrip(":"))
@@ -400,6 +411,9 @@ class AlarmWindow(QWidget):
         self.facts["vehicle"].setText(vehicle_text(detail))
         self.facts["back"].setText(fmt_time(visit.expected_return))
         self.facts["risks"].setText(risk_summary(h))
+        # Thomas More: the social worker's number 'easily accessible if there is a cause for
+        # concern during the home visit'.
+        self.facts["social"].setText(social_worker_text(h))
         self.facts["notes"].setText(visit.pre_visit_notes or "None")
         self._fill_steps()
         self.sheet.setHtml(police_sheet_html(detail))
