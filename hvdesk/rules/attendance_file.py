@@ -1,0 +1,159 @@
+"""Reading the attendance CSV a school MIS exports (SIMS, Arbor, Bromcom), before anything is saved.
+
+Columns (header names are case-insensitive, in any order; docs/attendance.md is the user's guide):
+
+- ``UPN`` and/or ``Admission number`` (also ``Adno``): who the mark is for; at least one column;
+- ``Date``: ``2026-11-24`` or ``24/11/2026``;
+- ``Session``: ``AM`` or ``PM``;
+- ``Mark`` (also ``Code``): a DfE attendance code (hvdesk.rules.attendance lists them).
+
+Other columns (a name, a year group) are ignored. A row that is wrong in any way makes the whole
+file fail with its line number and the reason: an attendance record half-imported would suggest
+visits from half the facts. The same pupil, day and session twice with the same mark is a harmless
+duplicate; with two different marks it is an error.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+
+from hvdesk.rules.attendance import CODES, SESSIONS, normalise_code
+
+HEADERS = {
+    "upn": "upn",
+    "admission number": "adno",
+    "admission_number": "adno",
+    "adno": "adno",
+    "date": "date",
+    "session": "session",
+    "mark": "mark",
+    "code": "mark",
+}
+MAX_ERRORS = 20
+
+
+@dataclass(frozen=True)
+class MarkRow:
+    line: int
+    upn: str
+    adno: str
+    day: date
+    session: str
+    code: str
+
+    @property
+    def who(self) -> str:
+        return f"UPN {self.upn}" if self.upn else f"admission number {self.adno}"
+
+
+@dataclass
+class ParsedFile:
+    rows: list[MarkRow] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # 'line 7: ...'
+    duplicates: int = 0
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    cols: dict[str, int] = {}
+    for index, name in enumerate(header):
+        key = HEADERS.get(name.strip().lower().lstrip("\ufeff"))
+        if key is not None and key not in cols:
+            cols[key] = index
+    return cols
+
+
+def _day(text: str, cache: dict[str, date]) -> date:
+    found = cache.get(text)
+    if found is None:
+        if "/" in text:
+            dd, mm, yyyy = text.split("/")
+            found = date(int(yyyy), int(mm), int(dd))
+        else:
+            found = date.fromisoformat(text)
+        cache[text] = found
+    return found
+
+
+def parse(text: str) -> ParsedFile:
+    """Every row, or every reason the file cannot be imported (up to MAX_ERRORS)."""
+    out = ParsedFile()
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if not header:
+        out.errors.append("line 1: the file is empty; export attendance marks as CSV with a header")
+        return out
+    cols = _columns(header)
+    missing = [n.capitalize() for n in ("date", "session", "mark") if n not in cols]
+    if "upn" not in cols and "adno" not in cols:
+        missing.insert(0, "UPN or Admission number")
+    if missing:
+        out.errors.append(
+            f"line 1: the header has no {', '.join(missing)} column; see docs/attendance.md"
+        )
+        return out
+    seen: dict[tuple[str, str, date, str], tuple[int, str]] = {}
+    dates: dict[str, date] = {}
+    width = max(cols.values()) + 1
+    for line, values in enumerate(reader, start=2):
+        if not any(v.strip() for v in values):
+            continue
+        if len(out.errors) >= MAX_ERRORS:
+            break
+        error, row = _row(values, cols, width, line, dates)
+        if error:
+            out.errors.append(f"line {line}: {error}")
+            continue
+        if row is None:  # '-': the register was not taken for that session
+            continue
+        key = (row.upn, row.adno, row.day, row.session)
+        before = seen.get(key)
+        if before is not None:
+            if before[1] != row.code:
+                out.errors.append(
+                    f"line {line}: {row.who} {row.day:%d/%m/%Y} {row.session} is also on line "
+                    f"{before[0]} with a different mark ({before[1]!r}, here {row.code!r})"
+                )
+            else:
+                out.duplicates += 1
+            continue
+        seen[key] = (line, row.code)
+        out.rows.append(row)
+    return out
+
+
+def _row(
+    values: list[str],
+    cols: dict[str, int],
+    width: int,
+    line: int,
+    dates: dict[str, date],
+) -> tuple[str, MarkRow | None]:
+    """The row, or why it is wrong ('-', no register taken, gives neither)."""
+    if len(values) < width:
+        values = values + [""] * (width - len(values))
+    upn = values[cols["upn"]].strip().upper() if "upn" in cols else ""
+    adno = values[cols["adno"]].strip() if "adno" in cols else ""
+    if not upn and not adno:
+        return "no UPN or admission number; every mark must say which pupil it is for", None
+    if upn and (len(upn) != 13 or not upn[1:12].isdigit()):
+        return f"UPN {upn!r} is not 13 characters (a letter, 11 digits, a check character)", None
+    raw_day = values[cols["date"]].strip()
+    try:
+        day = _day(raw_day, dates)
+    except ValueError:
+        return f"date {raw_day!r} is not a date; use 2026-11-24 or 24/11/2026", None
+    session = values[cols["session"]].strip().upper()
+    if session not in SESSIONS:
+        return f"session {session!r} must be AM or PM", None
+    code = normalise_code(values[cols["mark"]])
+    if code == "-":
+        return "", None
+    if code not in CODES:
+        return (
+            f"mark {code!r} is not a DfE attendance code hvdesk accepts; see docs/attendance.md",
+            None,
+        )
+    return "", MarkRow(line, upn, adno, day, session, code)
