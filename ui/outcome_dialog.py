@@ -74,7 +74,9 @@ class OutcomeDialog(QDialog):
         if household.social_worker_name:
             phone = display_phone(household.social_worker_phone)
             self.social_worker.setText(
-                f"Social worker informed ({household.social_worker_name} {phone})".replace(" )", ")")
+                f"Social worker informed ({household.social_worker_name} {phone})".replace(
+                    " )", ")"
+                )
             )
             self.fields["Social worker"] = self.social_worker_not_yet
         form = QFormLayout()
@@ -95,9 +97,7 @@ class OutcomeDialog(QDialog):
             if check is self.social_worker and "Social worker" in self.fields:
                 self.social_worker_not_yet.setAccessibleName("Social worker not yet, because")
                 form.addRow("Not yet, because:", self.social_worker_not_yet)
-        self.social_worker.toggled.connect(
-            lambda on: self.social_worker_not_yet.setEnabled(not on)
-        )
+        self.social_worker.toggled.connect(lambda on: self.social_worker_not_yet.setEnabled(not on))
         self.banner = error_banner()
         header = QLabel(
             f"<b>{visit.household.name}</b>, {visit.household.one_line_address}<br>"

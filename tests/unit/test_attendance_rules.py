@@ -111,7 +111,7 @@ def test_percentage_over_three_months_with_a_mid_window_joiner_and_not_counted_m
 def test_harrogate_flags_below_ninety_percent():
     school = weekdays(MON, 10)
     ninety = marks_for(school, ["/"] * 9 + ["G"])  # 18 of 20 = 90%: not below
-    eighty_five = marks_for(school, ["/"] * 8 + ["I"] + ["/"]) + []
+    eighty_five = marks_for(school, ["/"] * 8 + ["I", "/"])
     eighty_five[1] = Mark(school[0], "PM", "N")  # 17 of 20 = 85%
     kw = dict(safeguarding_flag=False, on_day=None, on_day_flagged=None, below_percent=90, months=3)
     assert a.triggers(ninety, school, **kw) == []

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from hvdesk.clock import london
 from hvdesk.cli import main
+from hvdesk.clock import london
 from hvdesk.demo import demo_upn
 from hvdesk.errors import HvdeskError, StateError, ValidationError
 from hvdesk.models import AttendanceDecision, AttendanceMark, Event, Pupil
