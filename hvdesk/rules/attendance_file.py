@@ -19,6 +19,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from hvdesk.rules.attendance import CODES, SESSIONS, normalise_code
 
@@ -35,8 +36,9 @@ HEADERS = {
 MAX_ERRORS = 20
 
 
-@dataclass(frozen=True)
-class MarkRow:
+class MarkRow(NamedTuple):
+    """One mark as read (a NamedTuple: a year of a large school is half a million of them)."""
+
     line: int
     upn: str
     adno: str
@@ -65,16 +67,14 @@ def _columns(header: list[str]) -> dict[str, int]:
     return cols
 
 
-def _day(text: str, cache: dict[str, date]) -> date:
-    found = cache.get(text)
-    if found is None:
+def _day(text: str) -> date | None:
+    try:
         if "/" in text:
             dd, mm, yyyy = text.split("/")
-            found = date(int(yyyy), int(mm), int(dd))
-        else:
-            found = date.fromisoformat(text)
-        cache[text] = found
-    return found
+            return date(int(yyyy), int(mm), int(dd))
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def parse(text: str) -> ParsedFile:
@@ -94,15 +94,14 @@ def parse(text: str) -> ParsedFile:
             f"line 1: the header has no {', '.join(missing)} column; see docs/attendance.md"
         )
         return out
+    rows = _Reader(cols)
     seen: dict[tuple[str, str, date, str], tuple[int, str]] = {}
-    dates: dict[str, date] = {}
-    width = max(cols.values()) + 1
     for line, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
         if len(out.errors) >= MAX_ERRORS:
             break
-        error, row = _row(values, cols, width, line, dates)
+        if not values or not "".join(values).strip():
+            continue
+        error, row = rows.row(values, line)
         if error:
             out.errors.append(f"line {line}: {error}")
             continue
@@ -124,36 +123,61 @@ def parse(text: str) -> ParsedFile:
     return out
 
 
-def _row(
-    values: list[str],
-    cols: dict[str, int],
-    width: int,
-    line: int,
-    dates: dict[str, date],
-) -> tuple[str, MarkRow | None]:
-    """The row, or why it is wrong ('-', no register taken, gives neither)."""
-    if len(values) < width:
-        values = values + [""] * (width - len(values))
-    upn = values[cols["upn"]].strip().upper() if "upn" in cols else ""
-    adno = values[cols["adno"]].strip() if "adno" in cols else ""
-    if not upn and not adno:
-        return "no UPN or admission number; every mark must say which pupil it is for", None
-    if upn and (len(upn) != 13 or not upn[1:12].isdigit()):
-        return f"UPN {upn!r} is not 13 characters (a letter, 11 digits, a check character)", None
-    raw_day = values[cols["date"]].strip()
-    try:
-        day = _day(raw_day, dates)
-    except ValueError:
-        return f"date {raw_day!r} is not a date; use 2026-11-24 or 24/11/2026", None
-    session = values[cols["session"]].strip().upper()
-    if session not in SESSIONS:
-        return f"session {session!r} must be AM or PM", None
-    code = normalise_code(values[cols["mark"]])
-    if code == "-":
-        return "", None
-    if code not in CODES:
-        return (
-            f"mark {code!r} is not a DfE attendance code hvdesk accepts; see docs/attendance.md",
-            None,
-        )
-    return "", MarkRow(line, upn, adno, day, session, code)
+class _Reader:
+    """Checks one row at a time; each distinct identifier, date, session and mark is checked once
+    and remembered (a year's file repeats a few thousand values half a million times)."""
+
+    def __init__(self, cols: dict[str, int]) -> None:
+        self.upn_col, self.adno_col = cols.get("upn"), cols.get("adno")
+        self.date_col, self.session_col, self.mark_col = cols["date"], cols["session"], cols["mark"]
+        self.width = max(cols.values()) + 1
+        self.upns: dict[str, tuple[str, str]] = {}  # raw -> (upn, error)
+        self.dates: dict[str, date | None] = {}
+        self.sessions: dict[str, str] = {}
+        self.codes: dict[str, str] = {}
+
+    def row(self, values: list[str], line: int) -> tuple[str, MarkRow | None]:
+        """The row, or why it is wrong ('-', no register taken, gives neither)."""
+        if len(values) < self.width:
+            values = values + [""] * (self.width - len(values))
+        upn, error = self._upn(values[self.upn_col] if self.upn_col is not None else "")
+        if error:
+            return error, None
+        adno = values[self.adno_col].strip() if self.adno_col is not None else ""
+        if not upn and not adno:
+            return "no UPN or admission number; every mark must say which pupil it is for", None
+        raw_day = values[self.date_col]
+        if raw_day not in self.dates:
+            self.dates[raw_day] = _day(raw_day.strip())
+        day = self.dates[raw_day]
+        if day is None:
+            return f"date {raw_day.strip()!r} is not a date; use 2026-11-24 or 24/11/2026", None
+        raw_session = values[self.session_col]
+        session = self.sessions.get(raw_session)
+        if session is None:
+            session = self.sessions[raw_session] = raw_session.strip().upper()
+        if session not in SESSIONS:
+            return f"session {session!r} must be AM or PM", None
+        raw_code = values[self.mark_col]
+        code = self.codes.get(raw_code)
+        if code is None:
+            code = self.codes[raw_code] = normalise_code(raw_code)
+        if code == "-":
+            return "", None
+        if code not in CODES:
+            return (
+                f"mark {code!r} is not a DfE attendance code hvdesk accepts; see "
+                "docs/attendance.md",
+                None,
+            )
+        return "", MarkRow(line, upn, adno, day, session, code)
+
+    def _upn(self, raw: str) -> tuple[str, str]:
+        found = self.upns.get(raw)
+        if found is None:
+            upn = raw.strip().upper()
+            error = ""
+            if upn and (len(upn) != 13 or not upn[1:12].isdigit()):
+                error = f"UPN {upn!r} is not 13 characters (a letter, 11 digits, a check character)"
+            found = self.upns[raw] = (upn, error)
+        return found

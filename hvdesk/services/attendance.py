@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from hvdesk.errors import Collector, HvdeskError, NotFound, StateError
@@ -198,10 +198,14 @@ class AttendanceService(Service):
                 )
             elif found[1] != row.code:
                 fixes.append({"id": found[0], "code": row.code, "imported_at": now})
-        if new:
-            session.execute(insert(AttendanceMark), new)
+        table = AttendanceMark.__table__
+        if new:  # Core executemany: no ORM objects for half a million marks
+            session.execute(insert(table), new)
         if fixes:
-            session.execute(update(AttendanceMark), fixes)
+            session.execute(
+                update(table).where(table.c.id == bindparam("mark_id")),
+                [{"mark_id": f["id"], "code": f["code"], "imported_at": now} for f in fixes],
+            )
         return len(new), len(fixes), len(known) - len(new) - len(fixes)
 
     # --- suggestions ----------------------------------------------------------------------
