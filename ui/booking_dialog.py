@@ -372,6 +372,16 @@ class BookingDialog(QDialog):
         self._load(data)
         self._filter("")
 
+    def prefill(self, household_id: int, pupil_id: int | None, purpose: str) -> None:
+        """Fill in who and why, e.g. from a suggested attendance visit (booked in one click)."""
+        household = next((h for h in self._households if h.id == household_id), None)
+        if household is not None:
+            self.search.setText(household.name)
+            self._choose(household)
+        self._set_combo(self.pupil, pupil_id)
+        self._set_combo(self.purpose, purpose)
+        self._purpose_changed()
+
     def _next_slot(self) -> datetime:
         """Tomorrow (or Monday) at 10:00: a new visit is rarely for the next few minutes."""
         day = london(self.deps.clock.now()).date()
