@@ -10,6 +10,7 @@ controller turns into a service call (so the state lives in the database, shared
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QEvent, Qt, QTime, Signal
@@ -200,6 +201,10 @@ class StepBox(QGroupBox):
         layout.addWidget(self.history)
 
 
+# Set by the incidents feature: record_incident(parent, alarm_id) opens its dialog.
+record_incident: Callable[[QWidget, int], object] | None = None
+
+
 class AlarmWindow(QWidget):
     acknowledge_requested = Signal(int)
     step_requested = Signal(int, int, str, str, str)  # alarm, step, result, note, reference
@@ -281,6 +286,13 @@ class AlarmWindow(QWidget):
         owner_row = QHBoxLayout()
         owner_row.addWidget(self.take_button)
         owner_row.addWidget(self.owner_label, 1)
+        if record_incident is not None:  # installed by the incidents feature
+            self.incident_button = QPushButton("Record an incident…")
+            self.incident_button.setAccessibleName("Record an incident from this alarm")
+            self.incident_button.clicked.connect(
+                lambda: record_incident(self, self.alarm_id) if record_incident else None
+            )
+            owner_row.addWidget(self.incident_button)
 
         # ladder
         self.prompt = QLabel()
