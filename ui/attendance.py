@@ -116,15 +116,21 @@ class AttendancePanel(QWidget):
         self.pattern = QTableWidget(2, 0)
         self.pattern.setAccessibleName("Absence pattern, last 20 school days")
         self.pattern.setVerticalHeaderLabels(["AM", "PM"])
-        self.pattern.setMaximumHeight(110)
+        self.pattern.setMaximumHeight(96)
         self.pattern.horizontalHeader().setDefaultSectionSize(52)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.explain)
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
+        self.legend = QLabel(
+            "Marks (DfE codes): / \\ L present · N O unexplained absence · I M C E H R S T "
+            "authorised · G U unauthorised · – no mark. Hover a mark for its meaning."
+        )
+        self.legend.setWordWrap(True)
         layout.addWidget(self.pattern_title)
         layout.addWidget(self.pattern)
+        layout.addWidget(self.legend)
         self._update_buttons()
 
     # --- loading, off the GUI thread ------------------------------------------------------
