@@ -51,6 +51,8 @@ class EventKind(StrEnum):
     INCIDENT_RECORDED = "incident_recorded"
     INCIDENT_UPDATED = "incident_updated"
     INCIDENT_ACKNOWLEDGED = "incident_acknowledged"
+    AGREEMENT_KEPT = "agreement_kept"
+    AGREEMENT_BROKEN = "agreement_broken"
 
 
 LABELS: dict[str, str] = {
@@ -92,6 +94,8 @@ LABELS: dict[str, str] = {
     "incident_recorded": "Incident recorded",
     "incident_updated": "Incident updated",
     "incident_acknowledged": "Incident acknowledged by the head",
+    "agreement_kept": "Agreement kept",
+    "agreement_broken": "Agreement broken",
 }
 
 

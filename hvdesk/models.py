@@ -527,6 +527,20 @@ class AttendanceDecision(Base):
     decided_at: Mapped[datetime]
 
 
+class AttendanceNote(Base):
+    """A note on a pupil's attendance record, e.g. an agreement with the parents was broken
+    (St Hugh's, Harrogate)."""
+
+    __tablename__ = "attendance_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id"))
+    note: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime]
+
+
 class Agreement(Base):
     """Something agreed with the parents at a visit, by a date: kept, broken or still open."""
 

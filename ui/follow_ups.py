@@ -51,6 +51,10 @@ class FollowUpStrip(QLabel):
             self.window_.show_panel(panels[key])
         elif key == "social":
             tell_social_workers(self.window_, self.current)
+        elif key == "agreements":
+            from ui.agreements import open_agreements
+
+            open_agreements(self.window_)
 
 
 def tell_social_workers(window: MainWindow, found: FollowUps) -> None:

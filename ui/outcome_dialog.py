@@ -46,7 +46,8 @@ class OutcomeDialog(QDialog):
         self.summary.setPlaceholderText("What happened, who you saw, how the pupil is")
         self.agreements = QPlainTextEdit()
         self.agreements.setPlaceholderText(
-            "Agreements made with parents (kept in the pupil's record)"
+            "Agreements made with parents, one per line; end a line with a date to track it:\n"
+            "Ben in school by 8:45 every day — by 11/12/2026"
         )
         for box in (self.summary, self.agreements):
             box.setFixedHeight(70)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hvdesk.services.agreements import AgreementRow, AgreementService
 from hvdesk.services.attendance import AttendanceService, Suggestion
 from hvdesk.services.base import Service
 from hvdesk.services.incidents import IncidentRow, IncidentService
@@ -16,6 +17,7 @@ class FollowUps:
     suggestions: list[Suggestion] = field(default_factory=list)
     social_workers: list[SocialWorkerToTell] = field(default_factory=list)
     incidents: list[IncidentRow] = field(default_factory=list)
+    agreements: list[AgreementRow] = field(default_factory=list)  # open and past their date
 
     def phrases(self) -> list[tuple[str, str]]:
         """(link key, words) for each thing waiting, in the order the eye should take them."""
@@ -26,6 +28,9 @@ class FollowUps:
         if self.social_workers:
             n = len(self.social_workers)
             out.append(("social", f"Social worker not yet told: {n} visit{'s' * (n != 1)}"))
+        if self.agreements:
+            n = len(self.agreements)
+            out.append(("agreements", f"Agreements due: {n} (kept or broken?)"))
         if self.suggestions:
             n = len(self.suggestions)
             out.append(("attendance", f"Attendance: {n} visit{'s' * (n != 1)} suggested"))
@@ -38,4 +43,5 @@ class FollowUpService(Service):
             AttendanceService(self.db, self.clock).suggestions(),
             OutcomeService(self.db, self.clock).social_worker_pending(),
             IncidentService(self.db, self.clock).list(unacknowledged=True),
+            AgreementService(self.db, self.clock).due(),
         )

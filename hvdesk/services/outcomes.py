@@ -16,6 +16,8 @@ from hvdesk.errors import Collector, FieldError, NotFound, StateError, Validatio
 from hvdesk.events import EventKind
 from hvdesk.models import Household, Outcome, Visit, VisitStatus
 from hvdesk.rules import validation as v
+from hvdesk.rules.agreements import parse_agreements
+from hvdesk.services.agreements import track_agreements
 from hvdesk.services.base import Actor, Service
 
 
@@ -68,6 +70,9 @@ def social_worker_problem(data: OutcomeInput, social_worker: str, told_before: b
 
 def _clean(data: OutcomeInput, today: date) -> OutcomeInput:
     errors = Collector()
+    _items, problems = parse_agreements(data.agreements, today)
+    for problem in problems:
+        errors.add("Agreements", problem)
     summary = errors.check("Summary", lambda x, f: v.required(x, f, 4000), data.summary)
     for name, label in (
         ("agreements", "Agreements"),
@@ -110,6 +115,7 @@ class OutcomeService(Service):
             was_informed = outcome.social_worker_informed
             for field in OutcomeInput.__dataclass_fields__:
                 setattr(outcome, field, getattr(data, field))
+            track_agreements(session, visit, data.agreements, now)
             outcome.recorded_by = actor.name
             outcome.recorded_at = now
             self._audit_social_worker(session, actor, visit, outcome, was_informed, now)

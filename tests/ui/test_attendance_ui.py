@@ -135,3 +135,44 @@ def test_incident_dialog_refuses_an_empty_what_and_fills_place_from_a_visit(
     with window.services.db.read() as s:
         incident = s.scalar(select(Incident))
     assert incident.visit_id == visit.id and incident.place == visit.household.one_line_address
+
+
+def test_broken_agreement_offers_the_letter_and_a_follow_up_visit(
+    window, qtbot, answers, monkeypatch, clock
+):
+    from datetime import timedelta
+
+    from hvdesk.models import VisitStatus
+    from hvdesk.services.outcomes import OutcomeInput, OutcomeService
+    from ui import agreements as agreements_ui
+
+    with window.services.db.read() as s:
+        visit_id = s.scalar(select(Visit.id).where(Visit.status == VisitStatus.RETURNED.value))
+    OutcomeService(window.services.db, clock).record(
+        window.actor,
+        visit_id,
+        OutcomeInput(
+            summary="Met Dad",
+            agreements="Homework diary signed each week — by 27/11/2026",
+            social_worker_informed=True,
+        ),
+    )
+    clock.advance(timedelta(days=4))
+    window.data_changed.emit()
+    strip = window.follow_ups
+    qtbot.waitUntil(lambda: "Agreements due: 1" in strip.text(), timeout=10_000)
+    pdfs, opened = [], []
+    monkeypatch.setattr(incidents_ui, "open_pdf", pdfs.append)
+    monkeypatch.setattr(attendance_ui, "open_dialog", opened.append)
+    strip._open("agreements")
+    dialog = window.agreements_dialog
+    assert dialog.model.rowCount() == 1
+    dialog.note.setText("not signed for 2 weeks")
+    dialog.broken_button.click()
+    assert [t for t, _ in answers["asked"]] == ["Agreement broken", "Agreement broken"]
+    assert pdfs and pdfs[0].read_bytes().startswith(b"%PDF")
+    booking = window.follow_up_booking
+    assert opened == [booking] and booking.form_data().purpose == "attendance"
+    assert "agreement broken" in booking.form_data().pre_visit_notes
+    assert dialog.model.rowCount() == 0
+    dialog.close()

@@ -55,6 +55,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_agreement_household_id'), ['household_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_agreement_visit_id'), ['visit_id'], unique=False)
 
+    op.create_table('attendance_note',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pupil_id', sa.Integer(), nullable=False),
+    sa.Column('agreement_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('created_by', sa.String(length=120), nullable=False),
+    sa.Column('created_at', hvdesk.models.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['agreement_id'], ['agreement.id'], name=op.f('fk_attendance_note_agreement_id_agreement')),
+    sa.ForeignKeyConstraint(['pupil_id'], ['pupil.id'], name=op.f('fk_attendance_note_pupil_id_pupil')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attendance_note'))
+    )
+    with op.batch_alter_table('attendance_note', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attendance_note_pupil_id'), ['pupil_id'], unique=False)
+
     op.create_table('attendance_decision',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('pupil_id', sa.Integer(), nullable=False),
@@ -144,6 +158,10 @@ def downgrade() -> None:
         batch_op.drop_column('household_id')
         batch_op.drop_column('alarm_id')
 
+    with op.batch_alter_table('attendance_note', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attendance_note_pupil_id'))
+
+    op.drop_table('attendance_note')
     with op.batch_alter_table('attendance_decision', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attendance_decision_pupil_id'))
 
