@@ -36,7 +36,7 @@ def _installers():  # type: ignore[no-untyped-def]
     from ui import tracker
 
     installers.append(tracker.install)
-    from ui import attendance, follow_ups, incidents
+    from ui import attendance, follow_ups, incidents, reports
 
-    installers += [attendance.install, incidents.install, follow_ups.install]
+    installers += [attendance.install, incidents.install, reports.install, follow_ups.install]
     return installers

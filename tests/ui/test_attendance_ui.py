@@ -144,7 +144,6 @@ def test_broken_agreement_offers_the_letter_and_a_follow_up_visit(
 
     from hvdesk.models import VisitStatus
     from hvdesk.services.outcomes import OutcomeInput, OutcomeService
-    from ui import agreements as agreements_ui
 
     with window.services.db.read() as s:
         visit_id = s.scalar(select(Visit.id).where(Visit.status == VisitStatus.RETURNED.value))
@@ -176,3 +175,22 @@ def test_broken_agreement_offers_the_letter_and_a_follow_up_visit(
     assert "agreement broken" in booking.form_data().pre_visit_notes
     assert dialog.model.rowCount() == 0
     dialog.close()
+
+
+def test_reports_screen_charts_tables_and_exports(window, qtbot, answers, monkeypatch, tmp_path):
+    from ui import reports as reports_ui
+
+    window.show_panel("Reports")
+    panel = window.reports
+    qtbot.waitUntil(lambda: panel.report is not None, timeout=15_000)
+    chart = panel.chart_view.chart()
+    assert chart.title() == "Visits per month by purpose" and chart.series()
+    names = [panel.tabs.tabText(i) for i in range(panel.tabs.count())]
+    assert names[:2] == ["Visits by purpose", "Visits by outcome"] and "Alarms" in names
+    alarms = panel.tabs.widget(names.index("Alarms"))
+    assert alarms.horizontalHeaderItem(7).text() == "Taken within 10 s"
+    monkeypatch.setattr(reports_ui, "save_path", lambda _p, _t, name, _f: str(tmp_path / name))
+    csv_path = panel.export_csv()
+    assert csv_path.read_text(encoding="utf-8").startswith("Home visit reports")
+    pdf_path = panel.export_pdf()
+    assert pdf_path.read_bytes().startswith(b"%PDF")
