@@ -140,3 +140,41 @@ def test_cli_import_prints_a_summary_and_one_line_on_a_bad_file(demo_db, tmp_pat
 
 def test_file_error_is_an_hvdesk_error():
     assert issubclass(AttendanceFileError, HvdeskError)
+
+
+def test_pupils_get_a_upn_admission_number_and_flag_on_the_household(demo_db, clock, office, svc):
+    from hvdesk.services.households import HouseholdInput, HouseholdService, PupilInput
+
+    households = HouseholdService(demo_db, clock)
+    data = HouseholdInput(
+        name="Okafor family",
+        address="1 New Road",
+        postcode="B17 0AB",
+        pupils=[PupilInput("Ada Okafor", "Year 2", None, "z999999999999", "2001", True)],
+    )
+    created = households.create(office, data)
+    pupil = created.pupils[0]
+    assert (pupil.upn, pupil.admission_number, pupil.safeguarding_flag) == (
+        "Z999999999999",
+        "2001",
+        True,
+    )
+    # the file's unknown pupil is now known: one absence is day 1 with a safeguarding flag
+    svc.import_text(office, csv("Z999999999999,2026-11-23,AM,N", "Z999999999999,2026-11-23,PM,N"))
+    assert any(s.pupil_id == pupil.id for s in svc.suggestions())
+    clash = HouseholdInput(
+        name="Other family",
+        address="2 New Road",
+        postcode="B17 0AB",
+        pupils=[PupilInput("Bo Other", "Year 2", None, "Z999999999999")],
+    )
+    with pytest.raises(ValidationError, match="already Ada Okafor's UPN"):
+        households.create(office, clash)
+    bad = HouseholdInput(
+        name="Other family",
+        address="2 New Road",
+        postcode="B17 0AB",
+        pupils=[PupilInput("Bo Other", "Year 2", None, "12345")],
+    )
+    with pytest.raises(ValidationError, match="13 characters"):
+        households.create(office, bad)
