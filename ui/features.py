@@ -36,7 +36,13 @@ def _installers():  # type: ignore[no-untyped-def]
     from ui import tracker
 
     installers.append(tracker.install)
-    from ui import attendance, follow_ups, incidents, reports
+    from ui import attendance, follow_ups, incidents, reports, timeline
 
-    installers += [attendance.install, incidents.install, reports.install, follow_ups.install]
+    installers += [
+        attendance.install,
+        incidents.install,
+        reports.install,
+        timeline.install,
+        follow_ups.install,
+    ]
     return installers

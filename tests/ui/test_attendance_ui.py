@@ -194,3 +194,16 @@ def test_reports_screen_charts_tables_and_exports(window, qtbot, answers, monkey
     assert csv_path.read_text(encoding="utf-8").startswith("Home visit reports")
     pdf_path = panel.export_pdf()
     assert pdf_path.read_bytes().startswith(b"%PDF")
+
+
+def test_household_timeline_from_the_households_screen(window, qtbot, answers):
+    window.show_panel("Households")
+    panel = window.households
+    panel.table.selectRow(0)
+    household = panel.selected()
+    window.timeline_button.click()
+    dialog = window.timeline_dialog
+    assert dialog.windowTitle() == f"Timeline: {household.name}"
+    whats = {e.what for e in dialog.model.rows()}
+    assert "Visit" in whats
+    dialog.close()

@@ -102,3 +102,24 @@ def test_broken_agreement_noted_on_attendance_record_with_a_reminder_letter(
     with demo_db.read() as s:
         kinds = [e.kind for e in s.scalars(select(Event).where(Event.visit_id == written_up.id))]
     assert "agreement_broken" in kinds and kinds[-1] == "printed"
+
+
+def test_household_timeline_has_visits_outcomes_agreements_letters_and_attendance(
+    written_up, demo_db, clock, office
+):
+    from hvdesk.services.incidents import IncidentInput, IncidentService
+    from hvdesk.services.timeline import TimelineService
+
+    svc = AgreementService(demo_db, clock)
+    row = svc.list()[0]
+    clock.advance(timedelta(days=8))
+    svc.broken(office, row.id)
+    svc.reminder_pdf(office, row.id)
+    IncidentService(demo_db, clock).record(
+        office, IncidentInput(what="Shouting", visit_id=written_up.id)
+    )
+    entries = TimelineService(demo_db, clock).household(written_up.household_id)
+    whats = {e.what for e in entries}
+    assert {"Visit", "Outcome", "Agreement", "Letter", "Incident", "Attendance"} <= whats
+    assert "Agreement broken" in whats
+    assert [e.at for e in entries] == sorted(e.at for e in entries)
