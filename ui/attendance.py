@@ -32,6 +32,7 @@ from hvdesk.rules.attendance import ABSENCE_RUN, AUTHORISED, UNEXPLAINED, attend
 from hvdesk.services.attendance import AttendanceService, ImportReport, Suggestion
 from hvdesk.services.base import Actor
 from ui import dialogs
+from ui.follow_ups_nav import before_settings
 from ui.models.table import Column, RowTableModel
 from ui.panels.today import TITLE_STYLE, _table
 from ui.worker import Worker
@@ -241,7 +242,7 @@ def install(window: MainWindow) -> None:
     service = AttendanceService(window.services.db, window.services.clock)
     panel = AttendancePanel(service, window.actor, window.worker)
     window.attendance = panel  # type: ignore[attr-defined]
-    window.add_panel("Attendance", panel)
+    window.add_panel("Attendance", panel, before_settings(window))
     window._rebuild_view_menu()
     panel.changed.connect(window.data_changed)
 

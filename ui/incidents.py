@@ -34,6 +34,7 @@ from hvdesk.models import Role, Visit
 from hvdesk.services.base import Actor
 from hvdesk.services.incidents import IncidentInput, IncidentRow, IncidentService
 from ui import dialogs
+from ui.follow_ups_nav import before_settings
 from ui.forms import clear_errors, error_banner, lay_out_edit_dialog, show_errors
 from ui.models.table import Column, RowTableModel
 from ui.panels.today import TITLE_STYLE, _table
@@ -251,7 +252,7 @@ def install(window: MainWindow) -> None:
     service = IncidentService(window.services.db, window.services.clock)
     panel = IncidentsPanel(service, window.actor, window.services.clock)
     window.incidents = panel  # type: ignore[attr-defined]
-    window.add_panel("Incidents", panel)
+    window.add_panel("Incidents", panel, before_settings(window))
     window._rebuild_view_menu()
     panel.changed.connect(window.data_changed)
 

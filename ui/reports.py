@@ -35,6 +35,7 @@ from hvdesk.clock import fmt_date
 from hvdesk.services.base import Actor
 from hvdesk.services.reports import Report, ReportService
 from ui import dialogs
+from ui.follow_ups_nav import before_settings
 from ui.panels.today import TITLE_STYLE
 from ui.worker import Worker
 
@@ -170,5 +171,5 @@ def install(window: MainWindow) -> None:
         ReportService(window.services.db, window.services.clock), window.actor, window.worker
     )
     window.reports = panel  # type: ignore[attr-defined]
-    window.add_panel("Reports", panel)
+    window.add_panel("Reports", panel, before_settings(window))
     window._rebuild_view_menu()

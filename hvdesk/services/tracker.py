@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from hvdesk.clock import fmt_datetime, fmt_time, london, london_day_bounds
 from hvdesk.errors import Collector, NotFound, StateError
 from hvdesk.events import EventKind
-from hvdesk.models import Alarm, CancelReason, Event, Visit, VisitStatus
+from hvdesk.models import Alarm, CancelReason, Event, Purpose, Visit, VisitStatus
 from hvdesk.policy import PolicySettings
 from hvdesk.rules import deadlines as dl
 from hvdesk.rules.validation import optional_text
@@ -48,6 +48,11 @@ MAX_LATE = timedelta(hours=12)
 # that is a visit on another day or a slip of the row, and is refused. An early departure that is
 # allowed moves the arrival and return deadlines earlier with it (hvdesk.rules.deadlines).
 EARLY_DEPARTURE_MARGIN = timedelta(hours=2)
+
+
+def needs_parent(policy: PolicySettings, purpose: str) -> bool:
+    """Whether a parent or carer must be present for the visit to go ahead (Thomas More)."""
+    return policy.parent_present_unless_attendance and purpose != Purpose.ATTENDANCE.value
 
 
 def earliest_departure(planned: datetime) -> datetime:
@@ -325,9 +330,23 @@ class TrackerService(Service):
 
         return self._act(actor, visit_id, EventKind.DEPARTED, check, change, text)
 
-    def arrive(self, actor: Actor, visit_id: int, note: str = "") -> Visit:
-        """The call on arrival, before going in (counts as a check-in)."""
+    def needs_parent_present(self, visit_id: int) -> bool:
+        """Whether staff must confirm a parent or carer is there before this visit goes ahead."""
+        with self.db.read() as session:
+            purpose = session.scalar(select(Visit.purpose).where(Visit.id == visit_id)) or ""
+        return needs_parent(self.policy(), purpose)
+
+    def arrive(
+        self, actor: Actor, visit_id: int, note: str = "", *, parent_present: bool | None = None
+    ) -> Visit:
+        """The call on arrival, before going in (counts as a check-in).
+
+        Thomas More: 'the home visit should only go ahead if the parent/carer is present unless it
+        is for attendance issues'; where that applies and staff say no parent is there, the
+        arrival is not recorded as going in: they record 'parent not present' and wait instead.
+        """
         text = self._note(note)
+        policy = self.policy()
 
         def check(visit: Visit, _s: Session) -> None:
             if visit.status != VisitStatus.OUT:
@@ -335,6 +354,11 @@ class TrackerService(Service):
                 raise StateError(
                     f"Visit {visit.id} is {_status(visit)}{when}: 'arrived' is for a visit on its "
                     "way there"
+                )
+            if parent_present is False and needs_parent(policy, visit.purpose):
+                raise StateError(
+                    f"Visit {visit.id} goes ahead only with a parent or carer present (it is not "
+                    "an attendance visit). Record 'Parent not present' and wait, or cancel it."
                 )
 
         def change(visit: Visit, now: datetime) -> None:
