@@ -178,8 +178,8 @@ VISIT_FORMS: list[tuple[str, str]] = [
     (APPOINTMENT_LETTER, "Print appointment letter"),
     (SORRY_SLIP, "Print 'sorry you weren't in' slip"),
     (POLICE_SHEET, "Print police information sheet"),
-    (SAFETY_CANCELLATION, "Print safety cancellation note"),
     (CANCELLATION_LETTER, "Print cancellation letter to the family"),
+    (SAFETY_CANCELLATION, "Print safety cancellation note"),
 ]
 
 

@@ -207,3 +207,22 @@ def test_household_timeline_from_the_households_screen(window, qtbot, answers):
     whats = {e.what for e in dialog.model.rows()}
     assert "Visit" in whats
     dialog.close()
+
+
+def test_record_an_incident_from_an_alarm_window(window, qtbot, answers, monkeypatch):
+    ctrl = window.tracker_controller
+    row = next(r for r in window.today.board_model.rows() if not r.open_alarm_ids)
+    assert ctrl.actions.duress(row.visit.id, window)
+    aw = ctrl.window_for_visit(row.visit.id)
+    assert aw is not None and aw.incident_button.isVisible()
+
+    def answer(dialog):
+        assert dialog.alarm_id == aw.alarm_id
+        dialog.edits["what"].setPlainText("Code word used; father threatening")
+        return dialog.save()
+
+    monkeypatch.setattr(incidents_ui, "run_dialog", answer)
+    aw.incident_button.click()
+    with window.services.db.read() as s:
+        incident = s.scalar(select(Incident))
+    assert incident.alarm_id == aw.alarm_id and incident.visit_id == row.visit.id
