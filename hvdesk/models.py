@@ -496,12 +496,13 @@ class AttendanceMark(Base):
         UniqueConstraint("pupil_id", "day", "session", name="uq_attendance_mark_session"),
     )
 
+    # One index only, the unique (pupil, day, session): a year of a large school is half a million
+    # rows, and every extra index slows each import; the reads scan by date anyway.
     id: Mapped[int] = mapped_column(primary_key=True)
-    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
-    day: Mapped[date] = mapped_column(Date, index=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"))
+    day: Mapped[date] = mapped_column(Date)
     session: Mapped[str] = mapped_column(String(2))  # AM | PM
-    code: Mapped[str] = mapped_column(String(2))
-    imported_at: Mapped[datetime]
+    code: Mapped[str] = mapped_column(String(2))  # when it was imported: the audit Event
 
 
 class AttendanceDecision(Base):

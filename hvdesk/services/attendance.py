@@ -123,7 +123,6 @@ class AttendanceService(Service):
         parsed = parse(text)
         if parsed.errors:
             raise AttendanceFileError(name, parsed.errors)
-        now = self.clock.now()
         with self.db.transaction() as session:
             upns, adnos = _pupil_maps(session)
             known: list[tuple[int, MarkRow]] = []
@@ -136,7 +135,7 @@ class AttendanceService(Service):
                     unknown.setdefault(row.who, []).append(row.line)
                 else:
                     known.append((pid, row))
-            added, changed, unchanged = self._store(session, known, now)
+            added, changed, unchanged = self._store(session, known)
             report = ImportReport(
                 name,
                 len(parsed.rows),
@@ -163,9 +162,7 @@ class AttendanceService(Service):
         return report
 
     @staticmethod
-    def _store(
-        session: Session, known: list[tuple[int, MarkRow]], now: datetime
-    ) -> tuple[int, int, int]:
+    def _store(session: Session, known: list[tuple[int, MarkRow]]) -> tuple[int, int, int]:
         if not known:
             return 0, 0, 0
         first = min(r.day for _, r in known)
@@ -193,18 +190,17 @@ class AttendanceService(Service):
                         "day": row.day,
                         "session": row.session,
                         "code": row.code,
-                        "imported_at": now,
                     }
                 )
             elif found[1] != row.code:
-                fixes.append({"id": found[0], "code": row.code, "imported_at": now})
+                fixes.append({"id": found[0], "code": row.code})
         table = AttendanceMark.__table__
         if new:  # Core executemany: no ORM objects for half a million marks
             session.execute(insert(table), new)
         if fixes:
             session.execute(
                 update(table).where(table.c.id == bindparam("mark_id")),
-                [{"mark_id": f["id"], "code": f["code"], "imported_at": now} for f in fixes],
+                [{"mark_id": f["id"], "code": f["code"]} for f in fixes],
             )
         return len(new), len(fixes), len(known) - len(new) - len(fixes)
 

@@ -25,15 +25,10 @@ def upgrade() -> None:
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('session', sa.String(length=2), nullable=False),
     sa.Column('code', sa.String(length=2), nullable=False),
-    sa.Column('imported_at', hvdesk.models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['pupil_id'], ['pupil.id'], name=op.f('fk_attendance_mark_pupil_id_pupil')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attendance_mark')),
     sa.UniqueConstraint('pupil_id', 'day', 'session', name='uq_attendance_mark_session')
     )
-    with op.batch_alter_table('attendance_mark', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_attendance_mark_day'), ['day'], unique=False)
-        batch_op.create_index(batch_op.f('ix_attendance_mark_pupil_id'), ['pupil_id'], unique=False)
-
     op.create_table('agreement',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('visit_id', sa.Integer(), nullable=False),
@@ -171,9 +166,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_agreement_household_id'))
 
     op.drop_table('agreement')
-    with op.batch_alter_table('attendance_mark', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_attendance_mark_pupil_id'))
-        batch_op.drop_index(batch_op.f('ix_attendance_mark_day'))
-
     op.drop_table('attendance_mark')
     # ### end Alembic commands ###
