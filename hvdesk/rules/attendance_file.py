@@ -96,12 +96,17 @@ def parse(text: str) -> ParsedFile:
         return out
     rows = _Reader(cols)
     seen: dict[tuple[str, str, date, str], tuple[int, str]] = {}
+    fast = rows.fast
     for line, values in enumerate(reader, start=2):
-        if len(out.errors) >= MAX_ERRORS:
-            break
-        if not values or not "".join(values).strip():
-            continue
-        error, row = rows.row(values, line)
+        row = fast(values, line)  # every value seen before and valid: no checks to run again
+        if row is None:
+            if len(out.errors) >= MAX_ERRORS:
+                break
+            if not values or not "".join(values).strip():
+                continue
+            error, row = rows.row(values, line)
+        else:
+            error = ""
         if error:
             out.errors.append(f"line {line}: {error}")
             continue
@@ -135,6 +140,22 @@ class _Reader:
         self.dates: dict[str, date | None] = {}
         self.sessions: dict[str, str] = {}
         self.codes: dict[str, str] = {}
+
+    def fast(self, values: list[str], line: int) -> MarkRow | None:
+        """The row when each of its values has already been checked and found good."""
+        try:
+            upn, error = self.upns[values[self.upn_col]] if self.upn_col is not None else ("", "")
+            day = self.dates[values[self.date_col]]
+            session = self.sessions[values[self.session_col]]
+            code = self.codes[values[self.mark_col]]
+        except (KeyError, IndexError):
+            return None
+        adno = values[self.adno_col].strip() if self.adno_col is not None else ""
+        if error or day is None or code not in CODES or session not in SESSIONS:
+            return None
+        if not upn and not adno:
+            return None
+        return MarkRow(line, upn, adno, day, session, code)
 
     def row(self, values: list[str], line: int) -> tuple[str, MarkRow | None]:
         """The row, or why it is wrong ('-', no register taken, gives neither)."""
