@@ -35,6 +35,7 @@ from hvdesk.models import (
 )
 from hvdesk.policy import preset
 from hvdesk.rules.risk import PERSONAL_SAFETY_CHECKLIST, ST_HUGHS_HAZARDS, WHEN_NOT_TO_VISIT, rate
+from hvdesk.services.attendance import AttendanceService
 from hvdesk.services.auth import hash_password
 from hvdesk.services.base import Actor
 from hvdesk.services.settings import SettingsService
@@ -195,6 +196,47 @@ RISKS = [
     (RiskKind.UNEXPECTED_ADULTS, "Lodgers in the house; not known to school"),
     (RiskKind.INTOXICATION, "Father found intoxicated at a previous visit"),
 ]
+
+
+DEMO_FLAGGED = frozenset({5})  # pupils with a safeguarding flag (by their order in the demo)
+DEMO_PUPILS = 40
+
+
+def demo_upn(number: int) -> str:
+    """A UPN-shaped identifier (letter, 11 digits, check letter) for the demo's n-th pupil."""
+    return f"H{930_000_000_00 + number:011d}A"
+
+
+def demo_attendance_csv(today: date, weeks: int = 14) -> str:
+    """Marks up to yesterday as a MIS would export them, with the patterns the triggers look for:
+    a third day of unexplained absence (pupil 1), a first day for a pupil with a safeguarding flag
+    (5), a second day that is not yet a trigger (9), and low attendance (every 7th from 3)."""
+    rng = random.Random(12)
+    start = today - timedelta(weeks=weeks)
+    half_term = {start + timedelta(weeks=6, days=d) for d in range(5)}
+    days = [
+        start + timedelta(days=n)
+        for n in range((today - start).days)
+        if (start + timedelta(days=n)).weekday() < 5 and start + timedelta(days=n) not in half_term
+    ]
+    endings = {1: 3, 5: 1, 9: 2}
+    lines = ["UPN,Admission number,Date,Session,Mark"]
+    for number in range(DEMO_PUPILS):
+        for index, day in enumerate(days):
+            left = len(days) - index
+            if left <= endings.get(number, 0):
+                am = pm = "N"
+            elif number % 7 == 3 and rng.random() < 0.18:
+                am = pm = rng.choice(["I", "O", "N", "G"])
+            elif rng.random() < 0.03:
+                am = pm = rng.choice(["I", "M"])
+            else:
+                am, pm = ("L" if rng.random() < 0.05 else "/"), "\\"
+            for session, mark in (("AM", am), ("PM", pm)):
+                lines.append(
+                    f"{demo_upn(number)},{1001 + number},{day.isoformat()},{session},{mark}"
+                )
+    return "\n".join(lines) + "\n"
 
 
 def demo_loaded(db: Database) -> bool:
@@ -361,10 +403,14 @@ def load_demo(
         for i, h in enumerate(households):
             kids = []
             for k in range(1 + (i % 3 == 0)):
+                number = sum(len(ks) for ks in pupils.values()) + k
                 p = Pupil(
                     household_id=h.id,
                     name=f"{FIRST[(i * 3 + k) % len(FIRST)]} {FAMILIES[i]}",
                     year_group=YEARS[(i + k * 2) % len(YEARS)],
+                    upn=demo_upn(number),
+                    admission_number=str(1001 + number),
+                    safeguarding_flag=number in DEMO_FLAGGED,
                 )
                 s.add(p)
                 kids.append(p)
@@ -679,6 +725,9 @@ def load_demo(
         v.responsible_contact = "Linda Francis 07700 900999"
         book(today + timedelta(days=3), 12, 0, VisitStatus.AWAITING_APPROVAL, (0, None), 22)
 
+    AttendanceService(db, clock).import_text(
+        actor, demo_attendance_csv(london(now).date()), "demo attendance.csv"
+    )
     with db.read() as s2:
         return {
             "staff": s2.scalar(select(func.count(Staff.id))) or 0,

@@ -52,6 +52,18 @@ class EventKind(StrEnum):
     TEXT_RECEIVED = "text_received"
     TEXT_PIN_SET = "text_pin_set"
     RESPONSIBLE_CONFIRMED = "responsible_confirmed"  # the out-of-hours contact is monitoring
+    # after the visit and before the next
+    FAMILY_TOLD = "family_told"  # data: {"how": "call" | "letter"}
+    SOCIAL_WORKER_NOT_YET = "social_worker_not_yet"
+    SOCIAL_WORKER_INFORMED = "social_worker_informed"
+    ATTENDANCE_IMPORTED = "attendance_imported"
+    ATTENDANCE_DISMISSED = "attendance_suggestion_dismissed"
+    ATTENDANCE_BOOKED = "attendance_suggestion_booked"
+    INCIDENT_RECORDED = "incident_recorded"
+    INCIDENT_UPDATED = "incident_updated"
+    INCIDENT_ACKNOWLEDGED = "incident_acknowledged"
+    AGREEMENT_KEPT = "agreement_kept"
+    AGREEMENT_BROKEN = "agreement_broken"
 
 
 LABELS: dict[str, str] = {
@@ -93,6 +105,17 @@ LABELS: dict[str, str] = {
     "text_received": "Text received",
     "text_pin_set": "Texting PIN set",
     "responsible_confirmed": "Responsible contact confirmed",
+    "family_told": "Family told of the cancellation",
+    "social_worker_not_yet": "Social worker not yet told",
+    "social_worker_informed": "Social worker informed",
+    "attendance_imported": "Attendance imported",
+    "attendance_suggestion_dismissed": "Attendance visit suggestion dismissed",
+    "attendance_suggestion_booked": "Attendance visit booked from a suggestion",
+    "incident_recorded": "Incident recorded",
+    "incident_updated": "Incident updated",
+    "incident_acknowledged": "Incident acknowledged by the head",
+    "agreement_kept": "Agreement kept",
+    "agreement_broken": "Agreement broken",
 }
 
 

@@ -247,6 +247,10 @@ class Pupil(Base):
     name: Mapped[str] = mapped_column(String(120))
     year_group: Mapped[str] = mapped_column(String(20), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The MIS identifiers an attendance export names a pupil by (UPN is the DfE's 13 characters).
+    upn: Mapped[str | None] = mapped_column(String(13), unique=True)
+    admission_number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    safeguarding_flag: Mapped[bool] = mapped_column(Boolean, default=False)
 
     household: Mapped[Household] = relationship(back_populates="pupils")
 
@@ -364,6 +368,11 @@ class Visit(Base):
     # the first to get every alarm of the visit (Harborne).
     responsible_contact_id: Mapped[int | None] = mapped_column(ForeignKey("escalation_contact.id"))
     on_way_to_from_work: Mapped[bool] = mapped_column(Boolean, default=False)
+    pupil_transported: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A companion from an outside agency instead of a second member of staff (Thomas More).
+    companion_agency_name: Mapped[str] = mapped_column(String(120), default="")
+    companion_agency_org: Mapped[str] = mapped_column(String(120), default="")
+    companion_agency_phone: Mapped[str] = mapped_column(String(32), default="")
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     approved_at: Mapped[datetime | None]
     approval_note: Mapped[str] = mapped_column(Text, default="")
@@ -475,6 +484,8 @@ class Outcome(Base):
     dsl_informed: Mapped[bool] = mapped_column(Boolean, default=False)
     referrals: Mapped[str] = mapped_column(Text, default="")
     social_worker_informed: Mapped[bool] = mapped_column(Boolean, default=False)
+    social_worker_not_yet_reason: Mapped[str] = mapped_column(Text, default="")
+    social_worker_informed_at: Mapped[datetime | None]
     letters_sent: Mapped[str] = mapped_column(Text, default="")
     nobody_home: Mapped[bool] = mapped_column(Boolean, default=False)
     slip_left: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -483,6 +494,8 @@ class Outcome(Base):
 
 
 class Incident(Base):
+    """Recorded at once with whatever is known, completed later; the head acknowledges it."""
+
     __tablename__ = "incident"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -492,6 +505,89 @@ class Incident(Base):
     reported_by: Mapped[str] = mapped_column(String(120))
     follow_up: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[datetime]
+    alarm_id: Mapped[int | None] = mapped_column(ForeignKey("alarm.id"))
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
+    place: Mapped[str] = mapped_column(Text, default="")
+    people: Mapped[str] = mapped_column(Text, default="")
+    said_and_done: Mapped[str] = mapped_column(Text, default="")
+    injuries: Mapped[str] = mapped_column(Text, default="")
+    police_reference: Mapped[str] = mapped_column(String(60), default="")
+    witnesses: Mapped[str] = mapped_column(Text, default="")
+    acknowledged_by: Mapped[str] = mapped_column(String(120), default="")
+    acknowledged_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]
+
+
+class AttendanceMark(Base):
+    """One register mark from the MIS: a pupil, a school day, AM or PM, and its DfE code."""
+
+    __tablename__ = "attendance_mark"
+    __table_args__ = (
+        UniqueConstraint("pupil_id", "day", "session", name="uq_attendance_mark_session"),
+    )
+
+    # One index only, the unique (pupil, day, session): a year of a large school is half a million
+    # rows, and every extra index slows each import; the reads scan by date anyway.
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"))
+    day: Mapped[date] = mapped_column(Date)
+    session: Mapped[str] = mapped_column(String(2))  # AM | PM
+    code: Mapped[str] = mapped_column(String(2))  # when it was imported: the audit Event
+
+
+class AttendanceDecision(Base):
+    """What the school did with a suggested attendance visit: booked it, or dismissed it and why.
+
+    Suggestions themselves are worked out from the marks each time; only the decision is stored,
+    keyed by pupil, trigger and the first day of the absence (or the window), so it sticks.
+    """
+
+    __tablename__ = "attendance_decision"
+    __table_args__ = (
+        UniqueConstraint("pupil_id", "trigger", "key", name="uq_attendance_decision_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
+    trigger: Mapped[str] = mapped_column(String(20))  # absence_run | low_attendance
+    key: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(20))  # booked | dismissed
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str] = mapped_column(String(120), default="")
+    decided_at: Mapped[datetime]
+
+
+class AttendanceNote(Base):
+    """A note on a pupil's attendance record, e.g. an agreement with the parents was broken
+    (St Hugh's, Harrogate)."""
+
+    __tablename__ = "attendance_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id"))
+    note: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime]
+
+
+class Agreement(Base):
+    """Something agreed with the parents at a visit, by a date: kept, broken or still open."""
+
+    __tablename__ = "agreement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visit.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    pupil_id: Mapped[int | None] = mapped_column(ForeignKey("pupil.id"))
+    what: Mapped[str] = mapped_column(Text)
+    due: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | kept | broken
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str] = mapped_column(String(120), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
 
 
 class Setting(Base):

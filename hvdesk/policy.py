@@ -64,6 +64,19 @@ class PolicySettings:
     signin_failures_before_lock: int = 5
     signin_lock_min: int = 15
     idle_lock_min: int = 10
+    # seed rules on who goes, what they drive and who is told
+    lone_working_assessment_for_any_lone_visit: bool = (
+        True  # St Hugh's: 'prior to any lone working'
+    )
+    business_insurance_if_pupil_transported: bool = False  # Harrogate 2.6
+    outside_agency_companion: bool = False  # Thomas More: 'school staff or an outside agency'
+    parent_present_unless_attendance: bool = False  # Thomas More: parent/carer present
+    tell_family_on_cancel: bool = False  # Hampton: families told at the earliest opportunity
+    # attendance triggers (Harborne: 3rd day, 1st with a safeguarding concern; Harrogate: < 90%)
+    attendance_visit_on_day: int | None = None
+    attendance_visit_on_day_flagged: int | None = None
+    attendance_flag_below_percent: int | None = None
+    attendance_window_months: int = 3
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -119,8 +132,9 @@ PRESETS: dict[str, PolicySettings] = {
         commute_visits_need_approval=True,
         reuse_first_assessment=False,
         cancellation_note_to="Head of School",
+        tell_family_on_cancel=True,
     ),
-    "harborne": PolicySettings(),
+    "harborne": PolicySettings(attendance_visit_on_day=3, attendance_visit_on_day_flagged=1),
     "harrogate": PolicySettings(
         preset="harrogate",
         school_name="Harrogate High School",
@@ -133,6 +147,8 @@ PRESETS: dict[str, PolicySettings] = {
         commute_visits_need_approval=False,
         reuse_first_assessment=False,
         cancellation_note_to="Assistant Headteacher",
+        business_insurance_if_pupil_transported=True,
+        attendance_flag_below_percent=90,
     ),
     "thomas_more": PolicySettings(
         preset="thomas_more",
@@ -147,6 +163,8 @@ PRESETS: dict[str, PolicySettings] = {
         commute_visits_need_approval=False,
         reuse_first_assessment=True,
         cancellation_note_to="Senior Leader",
+        outside_agency_companion=True,
+        parent_present_unless_attendance=True,
     ),
 }
 
@@ -175,11 +193,15 @@ NUMBER_FIELDS: dict[str, tuple[str, int, int]] = {
     "signin_failures_before_lock": ("Wrong passwords before an account locks", 3, 20),
     "signin_lock_min": ("First lock-out lasts (min; doubles on each repeat)", 1, 240),
     "idle_lock_min": ("Lock an idle session after (min)", 1, 240),
+    "attendance_window_months": ("Attendance percentage over the last (months)", 1, 12),
 }
 OPTIONAL_NUMBER_FIELDS: dict[str, tuple[str, int, int]] = {
     "office_call_after_start_min": ("Office calls the worker after the start (min)", 1, 60),
     "late_phone_reminder_min": ("Staff must phone if running late by more than (min)", 1, 120),
     "parent_wait_if_late_notice_min": ("Wait if parents said they are late (min)", 1, 90),
+    "attendance_visit_on_day": ("Suggest a visit on this day of unexplained absence", 1, 20),
+    "attendance_visit_on_day_flagged": ("… or this day with a safeguarding flag", 1, 20),
+    "attendance_flag_below_percent": ("Flag attendance below (%)", 50, 100),
 }
 BOOL_FIELDS: dict[str, str] = {
     "lone_visits_allowed": "An approver may allow a lone visit",
@@ -191,6 +213,11 @@ BOOL_FIELDS: dict[str, str] = {
     "ics_include_address": "Calendar export includes the address",
     "ics_include_pupil": "Calendar export includes the pupil's name",
     "text_safety_check": "Text staff when a check-in falls due (reply OK and their PIN)",
+    "lone_working_assessment_for_any_lone_visit": "Any lone visit needs a lone working assessment",
+    "business_insurance_if_pupil_transported": "Business insurance needed to transport a pupil",
+    "outside_agency_companion": "A companion may be from an outside agency",
+    "parent_present_unless_attendance": "Visit only with a parent present (unless attendance)",
+    "tell_family_on_cancel": "Tell the family when a visit is cancelled",
 }
 TIME_FIELDS: dict[str, str] = {
     "school_day_start": "School day starts",

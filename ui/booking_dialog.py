@@ -271,6 +271,17 @@ class BookingDialog(QDialog):
         self.responsible = QLineEdit()
         self.responsible.setAccessibleName("Responsible contact")
         self.responsible.setPlaceholderText("Name and phone of who checks on staff welfare")
+        self.transported = QCheckBox("A pupil travels in the car")
+        self.transported.setAccessibleName("Pupil transported")
+        self.agency_name = QLineEdit()
+        self.agency_name.setAccessibleName("Outside-agency companion name")
+        self.agency_name.setPlaceholderText("Name")
+        self.agency_org = QLineEdit()
+        self.agency_org.setAccessibleName("Outside-agency companion organisation")
+        self.agency_org.setPlaceholderText("Organisation")
+        self.agency_phone = QLineEdit()
+        self.agency_phone.setAccessibleName("Outside-agency companion phone")
+        self.agency_phone.setPlaceholderText("Phone")
         self.lone_reason = QLineEdit()
         self.lone_reason.setAccessibleName("Lone visit reason")
         self.lone_reason.setPlaceholderText("Why one member of staff is enough")
@@ -282,6 +293,13 @@ class BookingDialog(QDialog):
         right.addRow("Lead staff:", self.lead)
         right.addRow("Companion:", self.companion)
         right.addRow("Vehicle:", self.vehicle)
+        right.addRow("", self.transported)
+        self.agency_box = QGroupBox("Or a companion from an outside agency")
+        agency = QHBoxLayout(self.agency_box)
+        for edit in (self.agency_name, self.agency_org, self.agency_phone):
+            agency.addWidget(edit)
+        self.agency_box.setVisible(self.policy.outside_agency_companion)
+        right.addRow(self.agency_box)
         right.addRow("Office contact:", self.office)
         right.addRow("", self.commute)
         self.ooh_box = QGroupBox("Outside school hours")
@@ -342,6 +360,8 @@ class BookingDialog(QDialog):
             rules.F_NOTES: self.notes,
             "Announced": self.announced,
             "On the way to or from work": self.commute,
+            rules.F_AGENCY: self.agency_name,
+            rules.F_TRANSPORT: self.transported,
         }
 
         self.search.textChanged.connect(self._filter)
@@ -358,6 +378,9 @@ class BookingDialog(QDialog):
         self.announced.toggled.connect(lambda _c: self._refresh_live())
         self.commute.toggled.connect(lambda _c: self._refresh_live())
         self.responsible_person.currentIndexChanged.connect(lambda _i: self._person_changed())
+        self.transported.toggled.connect(lambda _c: self._refresh_live())
+        for edit in (self.agency_name, self.agency_org, self.agency_phone):
+            edit.editingFinished.connect(self._refresh_live)
         self._household: Household | None = None
         self._last_start = QTime(10, 0)
         self._last_end = QTime(10, 45)
@@ -389,6 +412,16 @@ class BookingDialog(QDialog):
         data.lead_staff_id = lead_staff_id
         self._load(data)
         self._filter("")
+
+    def prefill(self, household_id: int, pupil_id: int | None, purpose: str) -> None:
+        """Fill in who and why, e.g. from a suggested attendance visit (booked in one click)."""
+        household = next((h for h in self._households if h.id == household_id), None)
+        if household is not None:
+            self.search.setText(household.name)
+            self._choose(household)
+        self._set_combo(self.pupil, pupil_id)
+        self._set_combo(self.purpose, purpose)
+        self._purpose_changed()
 
     def _next_slot(self) -> datetime:
         """Tomorrow (or Monday) at 10:00: a new visit is rarely for the next few minutes."""
@@ -438,6 +471,10 @@ class BookingDialog(QDialog):
         self._set_combo(self.responsible_person, data.responsible_contact_id)
         self.responsible.setEnabled(data.responsible_contact_id is None)
         self.lone_reason.setText(data.lone_visit_reason)
+        self.transported.setChecked(data.pupil_transported)
+        self.agency_name.setText(data.companion_agency_name)
+        self.agency_org.setText(data.companion_agency_org)
+        self.agency_phone.setText(data.companion_agency_phone)
         self._purpose_changed()
 
     def _show_visit_note(self) -> None:
@@ -588,6 +625,10 @@ class BookingDialog(QDialog):
             lone_visit_reason=self.lone_reason.text(),
             on_way_to_from_work=self.commute.isChecked(),
             pre_visit_notes=self.notes.toPlainText(),
+            pupil_transported=self.transported.isChecked(),
+            companion_agency_name=self.agency_name.text(),
+            companion_agency_org=self.agency_org.text(),
+            companion_agency_phone=self.agency_phone.text(),
         )
 
     # --- live checks ------------------------------------------------------------------------

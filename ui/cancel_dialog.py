@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
     QDialogButtonBox,
+    QGroupBox,
     QLabel,
     QPlainTextEdit,
     QRadioButton,
@@ -123,8 +124,34 @@ class CancelDialog(QDialog):
         layout.addWidget(QLabel("Note:"))
         layout.addWidget(self.note)
         layout.addWidget(self.hint)
+        self.family = self._family_box() if policy.tell_family_on_cancel else None
+        if self.family is not None:
+            layout.addWidget(self.family)
         layout.addWidget(self.buttons)
         self.fields = {"Reason": box, "Note": self.note}
+
+    def _family_box(self) -> QGroupBox:
+        """Hampton: the family is told at the earliest possible opportunity."""
+        group = QGroupBox("Tell the family (at the earliest opportunity)")
+        group.setAccessibleName("Tell the family")
+        column = QVBoxLayout(group)
+        self.family_choice: dict[str, QRadioButton] = {}
+        for how, text in (
+            ("call", "I have phoned them (logged with the cancellation)"),
+            ("letter", "Print a letter to the family now"),
+            ("", "Not yet"),
+        ):
+            button = QRadioButton(text)
+            button.setAccessibleName(f"Tell the family: {text}")
+            self.family_choice[how] = button
+            column.addWidget(button)
+        self.family_choice["call"].setChecked(True)
+        return group
+
+    def family_told(self) -> str:
+        if self.family is None:
+            return ""
+        return next((h for h, b in self.family_choice.items() if b.isChecked()), "")
 
     def _reason_changed(self, reason: CancelReason) -> None:
         self.hint.setText(HINTS[reason].format(to=self.policy.cancellation_note_to))
@@ -141,7 +168,14 @@ class CancelDialog(QDialog):
         clear_errors(self.banner, self.fields)
         reason = self.reason()
         try:
-            self.service.cancel(self.actor, self.visit.id, reason, self.note.toPlainText())
+            told = self.family_told()
+            self.service.cancel(
+                self.actor,
+                self.visit.id,
+                reason,
+                self.note.toPlainText(),
+                family_told="call" if told == "call" else "",
+            )
         except HvdeskError as err:
             show_errors(self.banner, self.fields, err)
             return False
@@ -151,7 +185,21 @@ class CancelDialog(QDialog):
         self.accept()
         if reason == CancelReason.SAFETY_CONCERN.value:
             self._offer_safety_note()
+        if told == "letter":
+            self._print_family_letter()
         return True
+
+    def _print_family_letter(self) -> None:
+        """The letter is printed (and its print audited) once the cancellation is saved."""
+        try:
+            from hvdesk.printing import CANCELLATION_LETTER
+            from hvdesk.services.printing import PrintService
+            from ui.print_actions import print_form
+        except ImportError:
+            return
+        service = PrintService(self.service.db, self.service.clock)
+        parent = self.parentWidget() or self
+        print_form(parent, service, self.actor, CANCELLATION_LETTER, visit_id=self.visit.id)
 
     def _offer_safety_note(self) -> None:
         to = self.policy.cancellation_note_to

@@ -45,4 +45,13 @@ def _installers():
     from ui import backup_settings
 
     installers.append(backup_settings.install)
+    from ui import attendance, follow_ups, incidents, reports, timeline
+
+    installers += [
+        attendance.install,
+        incidents.install,
+        reports.install,
+        timeline.install,
+        follow_ups.install,
+    ]
     return installers

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from hvdesk.clock import fmt_datetime
 from hvdesk.errors import HvdeskError
 from hvdesk.models import Visit, VisitStatus
+from hvdesk.rules.validation import display_phone
 from hvdesk.services.base import Actor
 from hvdesk.services.outcomes import OutcomeInput, OutcomeService, outcome_warnings
 from ui import dialogs
@@ -45,7 +46,8 @@ class OutcomeDialog(QDialog):
         self.summary.setPlaceholderText("What happened, who you saw, how the pupil is")
         self.agreements = QPlainTextEdit()
         self.agreements.setPlaceholderText(
-            "Agreements made with parents (kept in the pupil's record)"
+            "Agreements made with parents, one per line; end a line with a date to track it:\n"
+            "Ben in school by 8:45 every day — by 11/12/2026"
         )
         for box in (self.summary, self.agreements):
             box.setFixedHeight(70)
@@ -54,6 +56,10 @@ class OutcomeDialog(QDialog):
         self.dsl = QCheckBox("DSL or deputy informed")
         self.referrals = QLineEdit()
         self.social_worker = QCheckBox("Social worker informed")
+        self.social_worker_not_yet = QLineEdit()
+        self.social_worker_not_yet.setPlaceholderText(
+            "Not yet, because … (stays on Today until they are told)"
+        )
         self.letters = QLineEdit()
         self.letters.setPlaceholderText("e.g. reminder letter posted")
         self.nobody_home = QCheckBox("Nobody home")
@@ -65,8 +71,19 @@ class OutcomeDialog(QDialog):
             "Referrals": self.referrals,
             "Letters sent": self.letters,
         }
+        household = visit.household
+        if household.social_worker_name:
+            phone = display_phone(household.social_worker_phone)
+            self.social_worker.setText(
+                f"Social worker informed ({household.social_worker_name} {phone})".replace(
+                    " )", ")"
+                )
+            )
+            self.fields["Social worker"] = self.social_worker_not_yet
         form = QFormLayout()
         for label, widget in self.fields.items():
+            if widget is self.social_worker_not_yet:
+                continue
             widget.setAccessibleName(label)
             form.addRow(f"{label}:", widget)
         for check in (
@@ -78,6 +95,10 @@ class OutcomeDialog(QDialog):
         ):
             check.setAccessibleName(check.text())
             form.addRow("", check)
+            if check is self.social_worker and "Social worker" in self.fields:
+                self.social_worker_not_yet.setAccessibleName("Social worker not yet, because")
+                form.addRow("Not yet, because:", self.social_worker_not_yet)
+        self.social_worker.toggled.connect(lambda on: self.social_worker_not_yet.setEnabled(not on))
         self.banner = error_banner()
         header = QLabel(
             f"<b>{visit.household.name}</b>, {visit.household.one_line_address}<br>"
@@ -94,6 +115,7 @@ class OutcomeDialog(QDialog):
             self.dsl.setChecked(existing.dsl_informed)
             self.referrals.setText(existing.referrals)
             self.social_worker.setChecked(existing.social_worker_informed)
+            self.social_worker_not_yet.setText(existing.social_worker_not_yet_reason)
             self.letters.setText(existing.letters_sent)
             self.nobody_home.setChecked(existing.nobody_home)
             self.slip_left.setChecked(existing.slip_left)
@@ -110,6 +132,9 @@ class OutcomeDialog(QDialog):
             letters_sent=self.letters.text(),
             nobody_home=self.nobody_home.isChecked(),
             slip_left=self.slip_left.isChecked(),
+            social_worker_not_yet_reason=""
+            if self.social_worker.isChecked()
+            else self.social_worker_not_yet.text(),
         )
 
     def _save(self) -> None:

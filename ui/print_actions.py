@@ -27,6 +27,7 @@ from hvdesk.errors import HvdeskError
 from hvdesk.models import Role, Visit
 from hvdesk.printing import (
     APPOINTMENT_LETTER,
+    CANCELLATION_LETTER,
     DAY_SHEET,
     FORMS,
     LONE_WORKING,
@@ -178,6 +179,7 @@ VISIT_FORMS: list[tuple[str, str]] = [
     (APPOINTMENT_LETTER, "Print appointment letter"),
     (SORRY_SLIP, "Print 'sorry you weren't in' slip"),
     (POLICE_SHEET, "Print police information sheet"),
+    (CANCELLATION_LETTER, "Print cancellation letter to the family"),
     (SAFETY_CANCELLATION, "Print safety cancellation note"),
 ]
 

@@ -15,6 +15,7 @@ from reportlab.platypus import Flowable
 from hvdesk.models import Visit
 from hvdesk.printing import (
     day_sheet,
+    family_letters,
     letters,
     lone_working,
     police_sheet,
@@ -49,6 +50,7 @@ SORRY_SLIP = "sorry-slip"
 SAFETY_CANCELLATION = "safety-cancellation"
 POLICE_SHEET = "police-sheet"
 DAY_SHEET = "day-sheet"
+CANCELLATION_LETTER = "cancellation-letter"
 
 FORMS: dict[str, FormSpec] = {
     spec.name: spec
@@ -62,6 +64,12 @@ FORMS: dict[str, FormSpec] = {
         ),
         FormSpec(POLICE_SHEET, police_sheet.TITLE, "visit", police_sheet.build, confidential=True),
         FormSpec(DAY_SHEET, day_sheet.TITLE, "day", day_sheet.build, wide=True, confidential=True),
+        FormSpec(
+            CANCELLATION_LETTER,
+            family_letters.CANCELLATION_TITLE,
+            "visit",
+            family_letters.build_cancellation,
+        ),
     )
 }
 
@@ -69,6 +77,7 @@ _VISIT_PROBLEMS: dict[str, Callable[[Visit], str | None]] = {
     APPOINTMENT_LETTER: letters.appointment_problem,
     SORRY_SLIP: letters.slip_problem,
     SAFETY_CANCELLATION: safety_note.problem,
+    CANCELLATION_LETTER: family_letters.cancellation_problem,
 }
 
 
@@ -83,6 +92,7 @@ def visit_form_problem(form: str, visit: Visit) -> str | None:
 
 __all__ = [
     "APPOINTMENT_LETTER",
+    "CANCELLATION_LETTER",
     "DAY_SHEET",
     "FORMS",
     "LONE_WORKING",

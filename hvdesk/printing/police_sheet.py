@@ -11,7 +11,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
 from hvdesk.clock import fmt_date, fmt_datetime, fmt_time
-from hvdesk.events import label
+from hvdesk.events import EventKind, label
 from hvdesk.printing.context import PrintContext, VisitData, address_block, pupil_text
 from hvdesk.printing.styles import (
     NOTICE,
@@ -36,6 +36,26 @@ def _risk_label(kind: str) -> str:
         if risk_kind.value == kind:
             return text
     return kind.replace("_", " ").capitalize()
+
+
+def duress_line(data: VisitData) -> str:
+    """'DURESS (code word used) at 10:42 on 24 Nov 2026': the first thing read to 999.
+
+    The office reads this sheet to the call handler, so a duress is named as such, with its time,
+    rather than 'not heard from', which would send the call down the wrong script.
+    """
+    found = [
+        e
+        for e in data.events
+        if e.kind == EventKind.DURESS.value and not (e.data or {}).get("drill")
+    ]
+    if not found:
+        return ""
+    event = found[-1]
+    line = f"DURESS (code word used) at {fmt_time(event.at)} on {fmt_date(event.at)}"
+    if event.user_name:
+        line += f", taken by {event.user_name}"
+    return line + (f": {event.note}" if event.note else "")
 
 
 def build(ctx: PrintContext, data: VisitData) -> list[Flowable]:
@@ -103,8 +123,11 @@ def build(ctx: PrintContext, data: VisitData) -> list[Flowable]:
     office = visit.office_contact or "School office"
     if ctx.school_phone:
         office = f"{office}, {ctx.school_phone}"
+    duress = duress_line(data)
+    situation = "DURESS: staff need help now" if duress else "Staff not heard from"
     return [
-        *title_block(TITLE, f"Staff not heard from on a home visit · visit {visit.id}"),
+        *title_block(TITLE, f"{situation} on a home visit · visit {visit.id}"),
+        *([para(duress + ".", NOTICE)] if duress else []),
         para(
             f"Emergency {policy.police_emergency} · non-emergency {policy.police_non_emergency}. "
             f"School contact: {office}.",

@@ -81,6 +81,12 @@ class VisitFacts:
     on_way_to_from_work: bool = False
     social_worker: str = ""  # the household's social worker, if any
     assessment: AssessmentFacts | None = None
+    agency_companion: str = ""  # 'name (organisation)' of an outside-agency companion, if any
+
+    def people(self, policy: PolicySettings) -> int:
+        """Staff, plus an outside-agency companion where the policy accepts one (Thomas More)."""
+        extra = bool(self.agency_companion.strip()) and policy.outside_agency_companion
+        return len(self.staff) + int(extra)
 
 
 @dataclass(frozen=True)
@@ -139,7 +145,7 @@ def lone_visit(staff_count: int, policy: PolicySettings) -> bool:
 
 def needs_approval(facts: VisitFacts, policy: PolicySettings) -> bool:
     """Whether an approver must decide, even where the school does not approve every visit."""
-    if policy.approval_required or lone_visit(len(facts.staff), policy):
+    if policy.approval_required or lone_visit(facts.people(policy), policy):
         return True
     if facts.on_way_to_from_work and policy.commute_visits_need_approval:
         return True
@@ -161,8 +167,10 @@ def _staff_findings(facts: VisitFacts, policy: PolicySettings, today: date) -> l
                     "staff.",
                 )
             )
-    count = len(facts.staff)
+    count = facts.people(policy)
     if not lone_visit(count, policy):
+        if count == 1 and policy.lone_working_assessment_for_any_lone_visit:
+            found += _lone_working_missing(facts.staff, policy, today)
         return found
     if count == 0:
         found.append(
@@ -188,19 +196,7 @@ def _staff_findings(facts: VisitFacts, policy: PolicySettings, today: date) -> l
             )
         )
         return found
-    for person in facts.staff:
-        if current_lone_working(person.lone_working, policy, today) is None:
-            found.append(
-                Finding(
-                    "lone_working_missing",
-                    Severity.BLOCK,
-                    f"{person.name}: no lone working assessment",
-                    f"{person.name} has no current lone working assessment on file (one signed "
-                    f"within {policy.lone_working_valid_months} months).",
-                    "record and sign a lone working assessment from the Staff screen "
-                    "(Lone working…), or add a second member of staff.",
-                )
-            )
+    found += _lone_working_missing(facts.staff, policy, today)
     if not facts.lone_visit_reason.strip():
         found.append(
             Finding(
@@ -224,6 +220,26 @@ def _staff_findings(facts: VisitFacts, policy: PolicySettings, today: date) -> l
         )
     )
     return found
+
+
+def _lone_working_missing(
+    staff: Sequence[Staff], policy: PolicySettings, today: date
+) -> list[Finding]:
+    """St Hugh's: a lone worker risk assessment 'prior to the commencement of any lone working',
+    even where the school's minimum is one member of staff."""
+    return [
+        Finding(
+            "lone_working_missing",
+            Severity.BLOCK,
+            f"{person.name}: no lone working assessment",
+            f"{person.name} has no current lone working assessment on file "
+            f"(one signed within {policy.lone_working_valid_months} months).",
+            "record and sign a lone working assessment from the Staff screen "
+            "(Lone working…), or add a second member of staff.",
+        )
+        for person in staff
+        if current_lone_working(person.lone_working, policy, today) is None
+    ]
 
 
 def _hours_findings(facts: VisitFacts, policy: PolicySettings) -> list[Finding]:

@@ -30,6 +30,7 @@ from hvdesk.models import (
 from hvdesk.policy import PolicySettings
 from hvdesk.rules.hours import is_evening, is_out_of_hours
 from hvdesk.rules.staffing import current_lone_working, dbs_problem
+from hvdesk.rules.validation import uk_phone
 
 # Field names as the booking form labels them: errors name the field so the form can mark it.
 F_HOUSEHOLD = "Household"
@@ -48,6 +49,8 @@ F_OOH_REASON = "Out-of-hours reason"
 F_RESPONSIBLE = "Responsible contact"
 F_LONE_REASON = "Lone visit reason"
 F_NOTES = "Notes before the visit"
+F_AGENCY = "Outside-agency companion"
+F_TRANSPORT = "Pupil transported"
 
 MAX_VISIT = timedelta(hours=8)
 MAX_TRAVEL = timedelta(hours=3)
@@ -74,6 +77,7 @@ MATERIAL_FIELDS: dict[str, str] = {
     "expected_return": "time",
     "lead_staff_id": "staff",
     "companion_staff_id": "staff",
+    "companion_agency_name": "staff",
     "household_id": "household",
 }
 
@@ -101,6 +105,10 @@ class BookingInput:
     lone_visit_reason: str = ""
     on_way_to_from_work: bool = False
     pre_visit_notes: str = ""
+    pupil_transported: bool = False
+    companion_agency_name: str = ""
+    companion_agency_org: str = ""
+    companion_agency_phone: str = ""
 
     @classmethod
     def from_visit(cls, visit: object) -> BookingInput:
@@ -432,6 +440,16 @@ def check_booking(
             "unannounced visits are for attendance or safeguarding concerns; otherwise tell the "
             "family in writing in advance",
         )
+    if (
+        policy.parent_present_unless_attendance
+        and data.purpose
+        and data.purpose != Purpose.ATTENDANCE.value
+    ):
+        check.warn(
+            F_PURPOSE,
+            "the visit goes ahead only if a parent or carer is present (not needed for attendance)",
+            "note",
+        )
     if household is not None:
         if household.social_worker_name:
             check.warn(
@@ -610,6 +628,9 @@ def _check_staff(
     people = 1 + (
         data.companion_staff_id is not None and data.companion_staff_id != data.lead_staff_id
     )
+    people += _check_agency_companion(check, data, policy)
+    if people == 1 and people >= policy.min_staff:
+        _warn_lone_working(check, lead, policy, day)
     if people < policy.min_staff:
         check.lone = True
         if not policy.lone_visits_allowed:
@@ -636,10 +657,56 @@ def _check_staff(
                     f"{lead.name} has no current Lone Working Risk Assessment; one must be signed "
                     "before a lone visit is approved",
                 )
-    _check_vehicle(check, data, staff)
+    _check_vehicle(check, data, staff, policy)
 
 
-def _check_vehicle(check: BookingCheck, data: BookingInput, staff: Mapping[int, Staff]) -> None:
+def _warn_lone_working(
+    check: BookingCheck, lead: Staff | None, policy: PolicySettings, day: date
+) -> None:
+    """St Hugh's: a lone worker risk assessment before any lone working, even where one member of
+    staff is the norm; approval is refused without it, so the form says so at once."""
+    if not policy.lone_working_assessment_for_any_lone_visit or lead is None:
+        return
+    if current_lone_working(lead.lone_working, policy, day) is None:
+        check.warn(
+            F_LEAD,
+            f"{lead.name} would work alone and has no current Lone Working Risk Assessment; one "
+            "must be signed before the visit can be approved",
+        )
+
+
+def _check_agency_companion(check: BookingCheck, data: BookingInput, policy: PolicySettings) -> int:
+    """Thomas More: the second person may be from an outside agency (name, organisation, phone).
+    Returns 1 when such a companion makes up the pair."""
+    name = data.companion_agency_name.strip()
+    org, phone = data.companion_agency_org.strip(), data.companion_agency_phone.strip()
+    if not (name or org or phone):
+        return 0
+    if not policy.outside_agency_companion:
+        check.error(
+            F_AGENCY,
+            "the school's policy does not accept a companion from an outside agency; choose a "
+            "member of staff as companion",
+        )
+        return 0
+    if data.companion_staff_id is not None:
+        check.error(F_AGENCY, "choose either a staff companion or an outside-agency one, not both")
+        return 0
+    missing = [w for w, v in (("name", name), ("organisation", org), ("phone", phone)) if not v]
+    if missing:
+        check.error(F_AGENCY, f"give the companion's {' and '.join(missing)}")
+        return 0
+    try:
+        uk_phone(phone, F_AGENCY)
+    except FieldError as err:
+        check.error(F_AGENCY, err.message)
+        return 0
+    return 1
+
+
+def _check_vehicle(
+    check: BookingCheck, data: BookingInput, staff: Mapping[int, Staff], policy: PolicySettings
+) -> None:
     if data.vehicle_staff_id is None:
         return
     if data.vehicle_staff_id not in (data.lead_staff_id, data.companion_staff_id):
@@ -653,10 +720,15 @@ def _check_vehicle(check: BookingCheck, data: BookingInput, staff: Mapping[int, 
             F_VEHICLE,
             f"{owner.name} has no vehicle recorded; add it on the Staff screen or choose none",
         )
-    elif not owner.business_insurance:
+    elif (
+        data.pupil_transported
+        and policy.business_insurance_if_pupil_transported
+        and not owner.business_insurance
+    ):
         check.warn(
-            F_VEHICLE,
-            f"{owner.name}'s car has no business-use insurance recorded; all vehicles must have it",
+            F_TRANSPORT,
+            f"{owner.name}'s car has no business-use insurance recorded; it must cover business "
+            "use to transport a pupil",
         )
 
 

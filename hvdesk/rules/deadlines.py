@@ -283,6 +283,19 @@ def current_return(visit: VisitLike, events: Sequence[EventLike]) -> datetime:
     return new or visit.expected_return
 
 
+def _phoned_about_lateness(events: Sequence[EventLike], expected_back: datetime) -> bool:
+    """Staff phoned, so 'running late with no call' would be false (Hampton: phone if > 15 min).
+
+    A 'running late' call without a new time, or any call from them once the expected return has
+    passed, is the phone call the policy asks for; a call with a new time has already moved the
+    expected return itself.
+    """
+    late = _latest(events, EventKind.RUNNING_LATE)
+    if late is not None and _parse((late.data or {}).get("new_return")) is None:
+        return True
+    return any(is_contact(e) and e.at >= expected_back for e in events)
+
+
 def parent_wait_minutes(late_notice: bool, policy: PolicySettings) -> int:
     """10/20 minutes, or the longer wait when parents said they would be late (Harrogate 30)."""
     if late_notice and policy.parent_wait_if_late_notice_min is not None:
@@ -324,7 +337,7 @@ def track(
     deadlines.append(
         Deadline(Kind.RETURN, ret, ret - warn, ret + _minutes(policy.return_grace_min))
     )
-    if policy.late_phone_reminder_min is not None:
+    if policy.late_phone_reminder_min is not None and not _phoned_about_lateness(events, ret):
         due = ret + _minutes(policy.late_phone_reminder_min)
         deadlines.append(Deadline(Kind.LATE_PHONE, due, due, None))
 

@@ -135,7 +135,18 @@ def facts_for(session: Session, visit: Visit) -> VisitFacts:
         on_way_to_from_work=visit.on_way_to_from_work,
         social_worker=household.social_worker_name,
         assessment=assessment_facts(session, visit),
+        agency_companion=agency_companion_text(visit),
     )
+
+
+def agency_companion_text(visit: Visit) -> str:
+    """'Ann Lee (Family Support Service, 07700 900111)', or '' with no outside-agency companion."""
+    if not visit.companion_agency_name.strip():
+        return ""
+    extra = ", ".join(
+        p for p in (visit.companion_agency_org.strip(), visit.companion_agency_phone.strip()) if p
+    )
+    return f"{visit.companion_agency_name.strip()}" + (f" ({extra})" if extra else "")
 
 
 class ApprovalService(Service):

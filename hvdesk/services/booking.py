@@ -36,7 +36,7 @@ from hvdesk.rules.booking import (
     material_changes,
     reassign,
 )
-from hvdesk.rules.validation import display_phone
+from hvdesk.rules.validation import display_phone, uk_phone
 from hvdesk.services.base import Actor, Service
 from hvdesk.services.settings import SettingsService
 from hvdesk.services.visits import VisitQueries
@@ -492,6 +492,8 @@ def _clean(data: BookingInput) -> dict[str, object]:
             values[key] = value.strip()
     if values["purpose"] != "other":
         values["purpose_other"] = ""
+    if values.get("companion_agency_phone"):
+        values["companion_agency_phone"] = uk_phone(str(values["companion_agency_phone"]))
     return values
 
 

@@ -6,6 +6,8 @@ A safety reason is flagged for the written note to the approver (printed form 5)
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from hvdesk.errors import Collector, NotFound, StateError
 from hvdesk.events import EventKind
 from hvdesk.models import CancelReason, Visit, VisitStatus
@@ -29,9 +31,18 @@ CANCELLABLE = {
 }
 
 
+FAMILY_TOLD_HOW = {"call": "Phoned the family", "letter": "Letter to the family"}
+
+
 class CancellationService(Service):
-    def cancel(self, actor: Actor, visit_id: int, reason: str, note: str = "") -> Visit:
+    def cancel(
+        self, actor: Actor, visit_id: int, reason: str, note: str = "", *, family_told: str = ""
+    ) -> Visit:
+        """Cancel with a reason; `family_told` ('call' or 'letter') records in the same step how
+        the family is told (Hampton: families informed at the earliest possible opportunity)."""
         errors = Collector()
+        if family_told and family_told not in FAMILY_TOLD_HOW:
+            errors.add("Family told", "choose 'call' (you phoned them) or 'letter'")
         try:
             reason_value = CancelReason(reason)
         except ValueError:
@@ -69,4 +80,34 @@ class CancellationService(Service):
                     "safety_note_due": reason_value is CancelReason.SAFETY_CONCERN,
                 },
             )
+            if family_told:
+                self._family_told(session, actor, visit, family_told, "")
         return visit
+
+    def tell_family(self, actor: Actor, visit_id: int, how: str, note: str = "") -> None:
+        """Record that the family of a cancelled visit has been told (a phone call or a letter)."""
+        errors = Collector()
+        if how not in FAMILY_TOLD_HOW:
+            errors.add("Family told", "choose 'call' (you phoned them) or 'letter'")
+        text = errors.check("Note", v.optional_text, note) or ""
+        errors.raise_if_any()
+        with self.db.transaction() as session:
+            visit = session.get(Visit, visit_id)
+            if visit is None:
+                raise NotFound(f"No visit with id {visit_id}")
+            if visit.status != VisitStatus.CANCELLED.value:
+                raise StateError(f"Visit {visit_id} is not cancelled; nothing to tell the family")
+            self._family_told(session, actor, visit, how, text)
+
+    def _family_told(
+        self, session: Session, actor: Actor, visit: Visit, how: str, note: str
+    ) -> None:
+        self.audit(
+            session,
+            actor,
+            EventKind.FAMILY_TOLD,
+            f"{FAMILY_TOLD_HOW[how]}{': ' + note if note else ''}",
+            visit_id=visit.id,
+            household_id=visit.household_id,
+            data={"how": how},
+        )

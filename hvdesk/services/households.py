@@ -19,6 +19,16 @@ class PupilInput:
     name: str = ""
     year_group: str = ""
     id: int | None = None
+    upn: str = ""  # the MIS identifiers attendance files name pupils by
+    admission_number: str = ""
+    safeguarding_flag: bool = False
+
+    def identity(self) -> dict[str, object]:
+        return {
+            "upn": self.upn or None,
+            "admission_number": self.admission_number or None,
+            "safeguarding_flag": self.safeguarding_flag,
+        }
 
 
 @dataclass
@@ -44,7 +54,18 @@ class HouseholdInput:
             social_worker_name=h.social_worker_name,
             social_worker_phone=v.display_phone(h.social_worker_phone),
             notes=h.notes,
-            pupils=[PupilInput(p.name, p.year_group, p.id) for p in h.pupils if p.active],
+            pupils=[
+                PupilInput(
+                    p.name,
+                    p.year_group,
+                    p.id,
+                    p.upn or "",
+                    p.admission_number or "",
+                    p.safeguarding_flag,
+                )
+                for p in h.pupils
+                if p.active
+            ],
         )
 
 
@@ -73,9 +94,39 @@ def clean_household(data: HouseholdInput) -> tuple[dict[str, object], list[Pupil
         if not pupil.name.strip() and not pupil.year_group.strip():
             continue
         name = errors.check(f"Pupil {i} name", v.required, pupil.name)
-        pupils.append(PupilInput((name or "").strip(), pupil.year_group.strip()[:20], pupil.id))
+        upn = pupil.upn.strip().upper()
+        if upn and (len(upn) != 13 or not upn[1:12].isdigit()):
+            errors.add(f"Pupil {i} UPN", "is 13 characters: a letter, 11 digits, a check character")
+        adno = pupil.admission_number.strip()[:20]
+        pupils.append(
+            PupilInput(
+                (name or "").strip(),
+                pupil.year_group.strip()[:20],
+                pupil.id,
+                upn,
+                adno,
+                pupil.safeguarding_flag,
+            )
+        )
     errors.raise_if_any()
     return cleaned, pupils
+
+
+def _check_unique_ids(session, pupils: list[PupilInput]) -> None:  # type: ignore[no-untyped-def]
+    """A UPN or admission number belongs to one pupil: say whose it is, never save a clash."""
+    errors = Collector()
+    for label, key in (("UPN", "upn"), ("admission number", "admission_number")):
+        values = [getattr(p, key) for p in pupils if getattr(p, key)]
+        if len(values) != len(set(values)):
+            errors.add(f"Pupil {label}", f"the same {label} is given to two pupils")
+        for p in pupils:
+            value = getattr(p, key)
+            if not value:
+                continue
+            other = session.scalar(select(Pupil).where(getattr(Pupil, key) == value))
+            if other is not None and other.id != p.id:
+                errors.add(f"Pupil {label}", f"{value} is already {other.name}'s {label}")
+    errors.raise_if_any()
 
 
 def _load(session: Session, household_id: int) -> Household:
@@ -125,8 +176,16 @@ class HouseholdService(Service):
             household = Household(**cleaned, active=True, created_at=self.clock.now())
             session.add(household)
             session.flush()
+            _check_unique_ids(session, pupils)
             for p in pupils:
-                session.add(Pupil(household_id=household.id, name=p.name, year_group=p.year_group))
+                session.add(
+                    Pupil(
+                        household_id=household.id,
+                        name=p.name,
+                        year_group=p.year_group,
+                        **p.identity(),
+                    )
+                )
             self.audit(
                 session, actor, "household_created", household.name, household_id=household.id
             )
@@ -149,12 +208,23 @@ class HouseholdService(Service):
                     existing.active = False  # pupils leave; their visits keep their names
                     changed[f"pupil {existing.id}"] = [existing.name, "removed"]
             by_id = {p.id: p for p in household.pupils}
+            _check_unique_ids(session, pupils)
             for p in pupils:
                 if p.id and p.id in by_id:
-                    by_id[p.id].name, by_id[p.id].year_group = p.name, p.year_group
+                    row = by_id[p.id]
+                    row.name, row.year_group = p.name, p.year_group
+                    for key, value in p.identity().items():
+                        if getattr(row, key) != value:
+                            changed[f"pupil {p.id} {key}"] = [str(getattr(row, key)), str(value)]
+                            setattr(row, key, value)
                 else:
                     session.add(
-                        Pupil(household_id=household.id, name=p.name, year_group=p.year_group)
+                        Pupil(
+                            household_id=household.id,
+                            name=p.name,
+                            year_group=p.year_group,
+                            **p.identity(),
+                        )
                     )
                     changed[f"pupil {p.name}"] = ["", "added"]
             self.audit(

@@ -178,6 +178,11 @@ class PrintService(Service):
                 "Only a signed-in office user or approver can print a safe word on the form."
             )
 
+    def context(self) -> PrintContext:
+        """The letterhead and policy, for documents printed outside the FORMS list."""
+        with self.db.read() as session:
+            return self._context(session, False)
+
     # loading
 
     def _context(self, session: Session, print_safe_word: bool) -> PrintContext:

@@ -130,6 +130,11 @@ _SAFETY: list[tuple[str, str, object]] = [
     ("signin_lock_min", "sign-in lock-out length", lambda old, new: new < old),
     ("idle_lock_min", "idle session lock", lambda old, new: new > old),
     (
+        "lone_working_assessment_for_any_lone_visit",
+        "lone working assessment before any lone visit",
+        lambda old, new: old and not new,
+    ),
+    (
         "office_call_after_start_min",
         "office call after the start",
         lambda old, new: old is not None and (new is None or new > old),

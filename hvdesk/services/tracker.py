@@ -20,12 +20,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from hvdesk.clock import fmt_time
 from hvdesk.errors import Collector, NotFound, StateError
 from hvdesk.events import EventKind
-from hvdesk.models import Alarm, CancelReason, Event, Visit, VisitStatus
+from hvdesk.models import Alarm, CancelReason, Event, Purpose, Visit, VisitStatus
 from hvdesk.notify import outbox
 from hvdesk.policy import PolicySettings
 from hvdesk.rules import actions as ra
 from hvdesk.rules import deadlines as dl
-from hvdesk.rules.actions import Action, earliest_departure  # noqa: F401 (re-exported)
+from hvdesk.rules.actions import Action
 from hvdesk.rules.validation import optional_text
 from hvdesk.services.alarms import AlarmService, Raised
 from hvdesk.services.base import Actor, Service
@@ -48,6 +48,11 @@ TRACKED_KINDS = (
     EventKind.DURESS,
 )
 MAX_LATE = timedelta(hours=12)
+
+
+def needs_parent(policy: PolicySettings, purpose: str) -> bool:
+    """Whether a parent or carer must be present for the visit to go ahead (Thomas More)."""
+    return policy.parent_present_unless_attendance and purpose != Purpose.ATTENDANCE.value
 
 
 def _tracked_clause() -> ColumnElement[bool]:
@@ -346,10 +351,32 @@ class TrackerService(Service):
             actor, visit_id, EventKind.DEPARTED, check, change, text, after=outbox.departed
         )
 
-    def arrive(self, actor: Actor, visit_id: int, note: str = "") -> Visit:
-        """The call on arrival, before going in (counts as a check-in)."""
+    def needs_parent_present(self, visit_id: int) -> bool:
+        """Whether staff must confirm a parent or carer is there before this visit goes ahead."""
+        with self.db.read() as session:
+            purpose = session.scalar(select(Visit.purpose).where(Visit.id == visit_id)) or ""
+        return needs_parent(self.policy(), purpose)
+
+    def arrive(
+        self, actor: Actor, visit_id: int, note: str = "", *, parent_present: bool | None = None
+    ) -> Visit:
+        """The call on arrival, before going in (counts as a check-in).
+
+        Thomas More: 'the home visit should only go ahead if the parent/carer is present unless it
+        is for attendance issues'; where that applies and staff say no parent is there, the
+        arrival is not recorded as going in: they record 'parent not present' and wait instead.
+        """
         text = self._note(note)
-        check = self._allows(Action.ARRIVE)
+        policy = self.policy()
+        allowed = self._allows(Action.ARRIVE)
+
+        def check(visit: Visit, s: Session) -> None:
+            allowed(visit, s)
+            if parent_present is False and needs_parent(policy, visit.purpose):
+                raise StateError(
+                    f"Visit {visit.id} goes ahead only with a parent or carer present (it is not "
+                    "an attendance visit). Record 'Parent not present' and wait, or cancel it."
+                )
 
         def change(visit: Visit, now: datetime) -> None:
             visit.status = VisitStatus.ON_SITE.value

@@ -627,6 +627,7 @@ def test_cli_prints_each_form(printer, demo_db, clock, tmp_path, capsys, signed_
         "appointment-letter": ["--visit", str(visit.id)],
         "sorry-slip": ["--visit", str(visit.id)],
         "safety-cancellation": ["--visit", str(cancelled.id)],
+        "cancellation-letter": ["--visit", str(cancelled.id)],
         "police-sheet": ["--visit", str(visit.id)],
         "day-sheet": ["--date", "2026-11-24"],
     }
@@ -753,6 +754,7 @@ def test_every_form_renders_to_non_blank_pages(printer, demo_db, clock, office, 
     selections = {
         "lone-working": {"staff_id": staff_named(demo_db, ZOE).id},
         "safety-cancellation": {"visit_id": safety_cancelled(demo_db, clock).id},
+        "cancellation-letter": {"visit_id": safety_cancelled(demo_db, clock).id},
         "day-sheet": {"day": date(2026, 11, 24)},
     }
     for form in FORMS:
@@ -772,3 +774,56 @@ def test_every_form_renders_to_non_blank_pages(printer, demo_db, clock, office, 
                 body = grey.crop((0, height // 8, width, height * 7 // 8))  # below the header
                 dark = sum(body.histogram()[:200])
                 assert dark > body.size[0] * body.size[1] * 0.005, f"{png.name} looks blank"
+
+
+def test_police_sheet_after_duress_says_duress_code_word_used_and_when(
+    printer, demo_db, office, clock
+):
+    """What the office reads to 999: a duress is named as DURESS with its time, not 'not heard'."""
+    from hvdesk.services.tracker import TrackerService
+
+    visit = zoe_out_now(demo_db)
+    TrackerService(demo_db, clock).duress(office, visit.id, "said 'blue folder' on the call")
+    text = " ".join(pages_text(printer.to_bytes(office, "police-sheet", visit_id=visit.id)))
+    assert_on(
+        text,
+        "DURESS: staff need help now on a home visit",
+        f"DURESS (code word used) at {fmt_time(clock.now())}",
+        "said 'blue folder' on the call",
+    )
+    assert "Staff not heard from" not in text
+
+
+def test_hampton_family_told_at_earliest_opportunity_letter_or_logged_call_on_cancel(
+    printer, demo_db, office, clock
+):
+    """Hampton: 'should an appointment need to be cancelled, ... families will be informed at the
+    earliest possible opportunity': a call logged with the cancellation, or a letter printed."""
+    from hvdesk.services.cancellation import CancellationService
+
+    cancel = CancellationService(demo_db, clock)
+    with demo_db.read() as s:
+        ids = list(
+            s.scalars(select(Visit.id).where(Visit.status == VisitStatus.APPROVED.value).limit(2))
+        )
+    cancel.cancel(office, ids[0], "staff_unavailable", family_told="call")
+    with demo_db.read() as s:
+        told = s.scalars(
+            select(Event).where(Event.visit_id == ids[0], Event.kind == "family_told")
+        ).all()
+    assert [(e.data["how"], e.note) for e in told] == [("call", "Phoned the family")]
+    with pytest.raises(HvdeskError, match="Family told"):
+        cancel.cancel(office, ids[1], "staff_unavailable", family_told="carrier pigeon")
+    with pytest.raises(HvdeskError, match="not cancelled"):
+        printer.make(office, "cancellation-letter", visit_id=ids[1])
+    cancel.cancel(office, ids[1], "staff_unavailable")
+    text = " ".join(pages_text(printer.to_bytes(office, "cancellation-letter", visit_id=ids[1])))
+    assert_on(text, "cannot go ahead", f"HV{ids[1]}", "0121 496 0123")
+    cancel.tell_family(office, ids[1], "letter", "posted first class")
+    with demo_db.read() as s:
+        assert (
+            s.scalar(
+                select(Event.note).where(Event.visit_id == ids[1], Event.kind == "family_told")
+            )
+            == "Letter to the family: posted first class"
+        )

@@ -126,6 +126,12 @@ def test_a_visit_departs_lapses_and_the_ladder_is_walked_to_a_resolution(
     focus = row.state.focus(clock.now())
     assert dl.countdown(focus, clock.now()) in aw.facts["overdue"].text()  # one wording for both
     assert aw.facts["risks"].text() and aw.facts["notes"].text()
+    household = aw.detail.visit.household
+    social = aw.facts["social"].text()  # Thomas More: the social worker's phone to hand
+    if household.social_worker_name:
+        assert social.startswith(household.social_worker_name + ": ")
+    else:
+        assert social == "None recorded"
     ctrl.tick()
     assert ctrl.sound.on
 

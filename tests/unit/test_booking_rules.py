@@ -288,7 +288,13 @@ def test_lone_visit_with_signed_assessment_does_not_warn_about_it():
 
 
 def test_lone_visit_fine_where_one_person_is_the_minimum():
-    check = run(proposal(companion_staff_id=None), policy=preset("st_hughs"))
+    """No approver decision where one is the minimum, but still the signed lone working
+    assessment (St Hugh's: before any lone working)."""
+    signed = person(1, "Jasmin Patel")
+    signed.lone_working = [
+        LoneWorkingAssessment(signed_on=date(2026, 9, 1), mobile="+447700900123", safe_word="x")
+    ]
+    check = run(proposal(companion_staff_id=None), policy=preset("st_hughs"), staff={1: signed})
     assert check.ok and not check.lone and check.warnings == []
 
 
@@ -302,9 +308,82 @@ def test_vehicle_needs_a_registration_and_warns_without_insurance():
     assert "no vehicle recorded" in message(
         run(proposal(vehicle_staff_id=2), staff={1: JP, 2: walker}), "Vehicle"
     )
-    uninsured = person(2, "Kamran Ahmed", business_insurance=False)
-    check = run(proposal(vehicle_staff_id=2), staff={1: JP, 2: uninsured})
-    assert check.ok and any("business-use insurance" in n.message for n in check.warnings)
+
+
+def test_business_insurance_warning_only_where_the_policy_asks_harrogate_pupil_transported():
+    """Harrogate 2.6: insurance must cover business use 'if they are transporting a student'.
+    Nobody else asks, and Harrogate does not ask when no pupil rides in the car."""
+    from hvdesk.policy import preset
+
+    uninsured = {1: JP, 2: person(2, "Kamran Ahmed", business_insurance=False)}
+
+    def warned(policy: PolicySettings, transported: bool) -> bool:
+        data = proposal(vehicle_staff_id=2, pupil_transported=transported)
+        check = run(data, staff=uninsured, policy=policy)
+        assert check.ok
+        return any("business-use insurance" in n.message for n in check.warnings)
+
+    assert warned(preset("harrogate"), True)
+    assert not warned(preset("harrogate"), False)
+    for name in ("harborne", "st_hughs", "hampton", "thomas_more"):
+        assert not warned(preset(name), True), name
+        assert not warned(preset(name), False), name
+    insured = proposal(vehicle_staff_id=1, pupil_transported=True)
+    assert not run(insured, policy=preset("harrogate")).warnings
+
+
+def test_thomas_more_outside_agency_companion_needs_name_organisation_and_phone():
+    from hvdesk.policy import preset
+
+    tm = preset("thomas_more")
+    lone = proposal(companion_staff_id=None, lone_visit_reason="")
+    full = proposal(
+        companion_staff_id=None,
+        companion_agency_name="Ann Lee",
+        companion_agency_org="Early Help",
+        companion_agency_phone="07700 900111",
+    )
+    assert run(lone, policy=tm).lone
+    check = run(full, policy=tm)
+    assert check.ok and not check.lone
+    part = proposal(companion_staff_id=None, companion_agency_name="Ann Lee")
+    assert "organisation and phone" in message(run(part, policy=tm), "Outside-agency companion")
+    both = proposal(
+        companion_agency_name="Ann Lee",
+        companion_agency_org="X",
+        companion_agency_phone="07700 900111",
+    )
+    assert "not both" in message(run(both, policy=tm), "Outside-agency companion")
+    assert "does not accept" in message(run(full), "Outside-agency companion")  # Harborne
+
+
+def test_thomas_more_parent_present_unless_attendance():
+    from hvdesk.policy import preset
+
+    tm = preset("thomas_more")
+
+    def said(purpose: str, policy: PolicySettings = tm) -> bool:
+        check = run(proposal(purpose=purpose), policy=policy)
+        return any("parent or carer is present" in n.message for n in check.notices)
+
+    assert said("safe_and_well") and said("meeting_parents")
+    assert not said("attendance")
+    assert not said("safe_and_well", POLICY)
+
+
+def test_lone_working_assessment_required_before_any_lone_working_st_hughs():
+    from hvdesk.models import LoneWorkingAssessment
+    from hvdesk.policy import preset
+
+    sh = preset("st_hughs")
+    alone = proposal(companion_staff_id=None)
+    assert any("Lone Working Risk Assessment" in n.message for n in run(alone, policy=sh).warnings)
+    signed = person(1, "Jasmin Patel")
+    signed.lone_working = [
+        LoneWorkingAssessment(signed_on=date(2026, 9, 1), mobile="+447700900123", safe_word="x")
+    ]
+    check = run(alone, policy=sh, staff={1: signed, 2: KA})
+    assert not any("Lone Working Risk Assessment" in n.message for n in check.warnings)
 
 
 def test_on_foot_is_fine():

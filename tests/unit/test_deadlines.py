@@ -571,3 +571,32 @@ def test_overdue_reads_the_same_on_the_tracker_and_the_alarm_window():
     assert dl.overdue_text((26 * MIN + 28 * SEC).total_seconds()) == "overdue 26 min"
     assert dl.countdown(d, T0 + 76 * MIN) == dl.overdue_text(76 * 60) == "overdue 1 h 16 min"
     assert dl.overdue_text(30) == "due now"
+
+
+def test_running_late_with_no_call_is_not_shown_once_staff_have_phoned():
+    """Hampton: 'phone if more than 15 minutes late'. A call after the expected return, or a
+    'running late' call with no new time, is that call, so the reminder must not claim no call."""
+    policy = preset("hampton")
+    v = visit_in("left_property")
+    base = events_for(v)
+    assert Kind.LATE_PHONE in by_kind(dl.track(v, base, policy))
+    # rang in five minutes after the expected return
+    called = [*base, E("checked_in", v.expected_return + 5 * MIN)]
+    assert Kind.LATE_PHONE not in by_kind(dl.track(v, called, policy))
+    # said they are running late without a new time
+    late = [*base, E("running_late", v.expected_return - 10 * MIN)]
+    assert Kind.LATE_PHONE not in by_kind(dl.track(v, late, policy))
+    # a call before the expected return is not a call about being late
+    early = [*base, E("checked_in", v.expected_return - 10 * MIN)]
+    assert Kind.LATE_PHONE in by_kind(dl.track(v, early, policy))
+    # a new time moves the reminder with it, which still applies if that time slips too
+    moved = [
+        *base,
+        E(
+            "running_late",
+            v.expected_return - 5 * MIN,
+            {"new_return": v.expected_return + 40 * MIN},
+        ),
+    ]
+    phone = by_kind(dl.track(v, moved, policy))[Kind.LATE_PHONE]
+    assert phone.due_at == v.expected_return + 55 * MIN

@@ -305,3 +305,29 @@ def test_findings_sorted_worst_first_and_headline():
     severities = [f.severity for f in check.findings]
     assert severities == sorted(severities, key=list(Severity).index)
     assert check.headline.startswith("✖ Blocked:")
+
+
+@pytest.mark.parametrize("name", ["st_hughs", "harrogate"])
+def test_lone_working_assessment_required_before_any_lone_working(name):
+    """St Hugh's: a lone worker risk assessment 'prior to the commencement of any lone working'.
+    Where one member of staff is the school's minimum, the visit is still lone working."""
+    policy = preset(name)
+    alone = facts(staff=[person("Ann", lone=())])
+    check = check_visit(alone, policy, NOW)
+    assert "lone_working_missing" in codes(check, Severity.BLOCK)
+    assert not check.can_approve
+    signed = check_visit(facts(staff=[person("Ann")]), policy, NOW)
+    assert "lone_working_missing" not in codes(signed, Severity.BLOCK)
+
+
+def test_thomas_more_outside_agency_companion_counts_as_the_pair():
+    """Thomas More: 'in pairs ... a member of school staff or an outside agency'."""
+    policy = preset("thomas_more")
+    alone = facts(staff=[person("Ann")], lone_visit_reason="")
+    assert "lone_reason_missing" in codes(check_visit(alone, policy, NOW), Severity.BLOCK)
+    paired = facts(staff=[person("Ann")], agency_companion="Ann Lee (Early Help, 07700 900111)")
+    check = check_visit(paired, policy, NOW)
+    assert not check.blocking and not check.needs_lone_decision
+    # elsewhere an outside-agency companion does not make the pair
+    harborne = check_visit(paired, HARBORNE, NOW)
+    assert harborne.needs_lone_decision

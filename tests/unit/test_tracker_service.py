@@ -336,3 +336,27 @@ def test_an_early_departure_on_the_day_is_covered_from_when_they_really_left(
     # Nobody hears from them: an alarm is raised well before the booked day is out.
     raised = tracker.raise_due_alarms(clock.now() + interval + 10 * MIN)
     assert vid in {r.visit_id for r in raised}
+
+
+def test_thomas_more_parent_present_rule_unless_attendance(demo_db, clock, office, approver):
+    """Thomas More: 'the home visit should only go ahead if the parent/carer is present unless it
+    is for attendance issues'."""
+    from hvdesk.services.settings import SettingsService
+
+    SettingsService(demo_db, clock).save_policy(approver, preset("thomas_more"))
+    tracker = TrackerService(demo_db, clock)
+    with demo_db.read() as s:
+        out = list(s.scalars(select(Visit).where(Visit.status == "out")))
+    visit = out[0]
+    with demo_db.transaction() as s:
+        s.get(Visit, visit.id).purpose = "safe_and_well"
+    assert tracker.needs_parent_present(visit.id)
+    with pytest.raises(StateError, match="only with a parent or carer present"):
+        tracker.arrive(office, visit.id, parent_present=False)
+    assert tracker.arrive(office, visit.id, parent_present=True).status == "on_site"
+    if len(out) > 1:
+        other = out[1]
+        with demo_db.transaction() as s:
+            s.get(Visit, other.id).purpose = "attendance"
+        assert not tracker.needs_parent_present(other.id)
+        assert tracker.arrive(office, other.id, parent_present=False).status == "on_site"

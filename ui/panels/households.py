@@ -88,8 +88,10 @@ class HouseholdDialog(QDialog):
         self.sw_phone = QLineEdit()
         self.notes = QPlainTextEdit()
         self.notes.setFixedHeight(50)
-        self.pupils = QTableWidget(0, 2)
-        self.pupils.setHorizontalHeaderLabels(["Pupil name", "Year group"])
+        self.pupils = QTableWidget(0, 5)
+        self.pupils.setHorizontalHeaderLabels(
+            ["Pupil name", "Year group", "UPN", "Admission no.", "Safeguarding flag"]
+        )
         self.pupils.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.pupils.setAccessibleName("Pupils")
         self.pupils.setFixedHeight(110)
@@ -141,17 +143,30 @@ class HouseholdDialog(QDialog):
         name.setData(Qt.ItemDataRole.UserRole, pupil.id)
         self.pupils.setItem(row, 0, name)
         self.pupils.setItem(row, 1, QTableWidgetItem(pupil.year_group))
+        self.pupils.setItem(row, 2, QTableWidgetItem(pupil.upn))
+        self.pupils.setItem(row, 3, QTableWidgetItem(pupil.admission_number))
+        flag = QTableWidgetItem("flag")
+        flag.setFlags(flag.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        flag.setCheckState(
+            Qt.CheckState.Checked if pupil.safeguarding_flag else Qt.CheckState.Unchecked
+        )
+        self.pupils.setItem(row, 4, flag)
 
     def form_data(self) -> HouseholdInput:
         pupils = []
         for row in range(self.pupils.rowCount()):
             name = self.pupils.item(row, 0)
-            year = self.pupils.item(row, 1)
+            cells = [self.pupils.item(row, c) for c in (1, 2, 3)]
+            year, upn, adno = (c.text() if c else "" for c in cells)
+            flag = self.pupils.item(row, 4)
             pupils.append(
                 PupilInput(
                     name.text() if name else "",
-                    year.text() if year else "",
+                    year,
                     name.data(Qt.ItemDataRole.UserRole) if name else None,
+                    upn,
+                    adno,
+                    flag is not None and flag.checkState() == Qt.CheckState.Checked,
                 )
             )
         return HouseholdInput(

@@ -168,7 +168,19 @@ class TrackerActions(QObject):
         return self._run(parent, "Departed", lambda: self.tracker.depart(self.actor, visit_id))
 
     def arrive(self, visit_id: int, parent: QWidget | None = None) -> bool:
-        return self._run(parent, "Arrived", lambda: self.tracker.arrive(self.actor, visit_id))
+        present: bool | None = None
+        if self.tracker.needs_parent_present(visit_id):
+            present = dialogs.confirm(
+                parent,
+                "Arrived",
+                "Is a parent or carer present?\n\nThe visit goes ahead only with a parent or "
+                "carer present (not needed for attendance visits).",
+            )
+        return self._run(
+            parent,
+            "Arrived",
+            lambda: self.tracker.arrive(self.actor, visit_id, parent_present=present),
+        )
 
     def check_in(
         self, visit_id: int, parent: QWidget | None = None, *, parent_arrived: bool = False

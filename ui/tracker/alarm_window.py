@@ -10,6 +10,7 @@ controller turns into a service call (so the state lives in the database, shared
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QEvent, Qt, QTime, Signal
@@ -34,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from hvdesk.clock import fmt_datetime, fmt_time, from_london, london
 from hvdesk.events import label as event_label
-from hvdesk.models import AlarmResolution
+from hvdesk.models import AlarmResolution, Household
 from hvdesk.rules import escalation as esc
 from hvdesk.rules.deadlines import ALARM_LEVELS, Level, overdue_text
 from hvdesk.rules.known_risks import risk_summary
@@ -115,6 +116,13 @@ def last_contact_text(detail: AlarmDetail) -> str:
     return text
 
 
+def social_worker_text(h: Household) -> str:
+    if not h.social_worker_name:
+        return "None recorded"
+    phone = display_phone(h.social_worker_phone) or "no number on file"
+    return f"{h.social_worker_name}: {phone}"
+
+
 def police_sheet_html(detail: AlarmDetail) -> str:
     """The police information sheet data, in the order a call handler asks for it."""
     v, policy = detail.visit, detail.policy
@@ -158,6 +166,8 @@ def police_sheet_html(detail: AlarmDetail) -> str:
     rows.append(("Times", e(", ".join(times)) + f" ({e(fmt_datetime(v.start)[:15])})"))
     rows.append(("Last check-in", e(last_contact_text(detail))))
     rows.append(("Known risks", e(risk_summary(h))))
+    if h.social_worker_name:
+        rows.append(("Social worker", e(social_worker_text(h))))
     rows.append(("Why we are worried", e(detail.alarm.reason)))
     body = "".join(
         f"<tr><td style='padding:2px 8px 2px 0'><b>{k}</b></td><td>{val}</td></tr>"
@@ -191,6 +201,10 @@ class StepBox(QGroupBox):
         layout.addWidget(self.instruction)
         layout.addWidget(self.results)
         layout.addWidget(self.history)
+
+
+# Set by the incidents feature: record_incident(parent, alarm_id) opens its dialog.
+record_incident: Callable[[QWidget, int], object] | None = None
 
 
 class AlarmWindow(QWidget):
@@ -269,6 +283,7 @@ class AlarmWindow(QWidget):
                 "vehicle",
                 "back",
                 "risks",
+                "social",
                 "notes",
             )
         }
@@ -283,6 +298,7 @@ class AlarmWindow(QWidget):
             ("back", "Expected back:"),
             ("vehicle", "Vehicle:"),
             ("risks", "Known risks:"),
+            ("social", "Social worker:"),
             ("notes", "Notes before the visit:"),
         ):
             self.facts[key].setAccessibleName(title.rstrip(":"))
@@ -304,6 +320,13 @@ class AlarmWindow(QWidget):
         owner_row = QHBoxLayout()
         owner_row.addWidget(self.take_button)
         owner_row.addWidget(self.owner_label, 1)
+        if record_incident is not None:  # installed by the incidents feature
+            self.incident_button = QPushButton("Record an incident…")
+            self.incident_button.setAccessibleName("Record an incident from this alarm")
+            self.incident_button.clicked.connect(
+                lambda: record_incident(self, self.alarm_id) if record_incident else None
+            )
+            owner_row.addWidget(self.incident_button)
         return owner_row
 
     def _build_ladder(self, can_print: bool) -> QGroupBox:
@@ -418,6 +441,9 @@ class AlarmWindow(QWidget):
         self.facts["vehicle"].setText(vehicle_text(detail))
         self.facts["back"].setText(fmt_time(visit.expected_return))
         self.facts["risks"].setText(risk_summary(h))
+        # Thomas More: the social worker's number 'easily accessible if there is a cause for
+        # concern during the home visit'.
+        self.facts["social"].setText(social_worker_text(h))
         self.facts["notes"].setText(visit.pre_visit_notes or "None")
         self._fill_steps()
         self.sheet.setHtml(police_sheet_html(detail))

@@ -1,0 +1,377 @@
+"""Attendance: importing the MIS export, and the visits it suggests (Harborne, Harrogate).
+
+An import is one transaction: a bad row anywhere means nothing of that file is saved; pupils the
+file names but hvdesk does not know are listed, never invented; importing the same file again
+changes nothing (marks are keyed by pupil, day and session; a corrected mark replaces the old one).
+
+Suggestions are worked out from the marks each time they are asked for, so they are always the
+marks' latest word; only what the school did about one (booked a visit, or dismissed it with a
+reason) is stored, audited, and keeps it off the list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from hvdesk.errors import Collector, HvdeskError, NotFound, StateError
+from hvdesk.events import EventKind
+from hvdesk.models import (
+    AttendanceDecision,
+    AttendanceMark,
+    Household,
+    Pupil,
+    Visit,
+    VisitStatus,
+)
+from hvdesk.policy import PolicySettings
+from hvdesk.rules import attendance as rules
+from hvdesk.rules import validation as v
+from hvdesk.rules.attendance_file import MarkRow, parse
+from hvdesk.services.base import Actor, Service
+from hvdesk.services.settings import SettingsService
+
+PATTERN_DAYS = 20  # school days shown in the absence pattern
+
+
+class AttendanceFileError(HvdeskError):
+    """The file cannot be imported; every reason found, each with its line number."""
+
+    def __init__(self, name: str, errors: Sequence[str]) -> None:
+        self.errors = list(errors)
+        super().__init__(f"{name}: nothing imported; " + "; ".join(self.errors))
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    file: str
+    rows: int
+    added: int
+    changed: int
+    unchanged: int
+    duplicates: int
+    pupils: int
+    unknown: dict[str, list[int]] = field(default_factory=dict)  # 'UPN …' -> line numbers
+
+    def lines(self) -> list[str]:
+        out = [
+            f"{self.file}: {self.rows} marks for {self.pupils} pupils: {self.added} new, "
+            f"{self.changed} corrected, {self.unchanged} already imported"
+            + (f", {self.duplicates} duplicate rows ignored" if self.duplicates else "")
+            + "."
+        ]
+        if self.unknown:
+            out.append(
+                f"{len(self.unknown)} pupils in the file are not in hvdesk (not imported; add them "
+                "to a household with this UPN or admission number, then import again):"
+            )
+            for who, lines in sorted(self.unknown.items()):
+                shown = ", ".join(str(n) for n in lines[:5]) + (" …" if len(lines) > 5 else "")
+                out.append(f"  {who} (lines {shown})")
+        return out
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    pupil_id: int
+    pupil_name: str
+    year_group: str
+    household_id: int
+    household_name: str
+    trigger: str  # rules.ABSENCE_RUN | rules.LOW_ATTENDANCE
+    key: str
+    reason: str
+    safeguarding_flag: bool
+
+
+def _pupil_maps(session: Session) -> tuple[dict[str, int], dict[str, int]]:
+    upns: dict[str, int] = {}
+    adnos: dict[str, int] = {}
+    for pid, upn, adno in session.execute(select(Pupil.id, Pupil.upn, Pupil.admission_number)):
+        if upn:
+            upns[upn.upper()] = pid
+        if adno:
+            adnos[adno] = pid
+    return upns, adnos
+
+
+class AttendanceService(Service):
+    def policy(self) -> PolicySettings:
+        return SettingsService(self.db, self.clock).policy()
+
+    # --- import ---------------------------------------------------------------------------
+    def import_file(self, actor: Actor, path: str | Path) -> ImportReport:
+        file = Path(path)
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise HvdeskError(f"{file}: no such file; check the path") from None
+        except UnicodeDecodeError:
+            raise HvdeskError(
+                f"{file}: not a text CSV file (it is not UTF-8); export it again as CSV UTF-8"
+            ) from None
+        except OSError as err:
+            raise HvdeskError(f"{file}: cannot be read ({err.strerror or err})") from None
+        return self.import_text(actor, text, file.name)
+
+    def import_text(self, actor: Actor, text: str, name: str = "attendance.csv") -> ImportReport:
+        parsed = parse(text)
+        if parsed.errors:
+            raise AttendanceFileError(name, parsed.errors)
+        with self.db.transaction() as session:
+            upns, adnos = _pupil_maps(session)
+            known: list[tuple[int, MarkRow]] = []
+            unknown: dict[str, list[int]] = {}
+            for row in parsed.rows:
+                pid = upns.get(row.upn) if row.upn else None
+                if pid is None and row.adno:
+                    pid = adnos.get(row.adno)
+                if pid is None:
+                    unknown.setdefault(row.who, []).append(row.line)
+                else:
+                    known.append((pid, row))
+            added, changed, unchanged = self._store(session, known)
+            report = ImportReport(
+                name,
+                len(parsed.rows),
+                added,
+                changed,
+                unchanged,
+                parsed.duplicates,
+                len({pid for pid, _ in known}),
+                unknown,
+            )
+            self.audit(
+                session,
+                actor,
+                EventKind.ATTENDANCE_IMPORTED,
+                report.lines()[0],
+                data={
+                    "file": name,
+                    "added": added,
+                    "changed": changed,
+                    "unchanged": unchanged,
+                    "unknown": sorted(unknown),
+                },
+            )
+        return report
+
+    @staticmethod
+    def _store(session: Session, known: list[tuple[int, MarkRow]]) -> tuple[int, int, int]:
+        if not known:
+            return 0, 0, 0
+        first = min(r.day for _, r in known)
+        last = max(r.day for _, r in known)
+        existing = {
+            (pid, day, sess): (mid, code)
+            for mid, pid, day, sess, code in session.execute(
+                select(
+                    AttendanceMark.id,
+                    AttendanceMark.pupil_id,
+                    AttendanceMark.day,
+                    AttendanceMark.session,
+                    AttendanceMark.code,
+                ).where(AttendanceMark.day >= first, AttendanceMark.day <= last)
+            )
+        }
+        new: list[dict[str, object]] = []
+        fixes: list[dict[str, object]] = []
+        for pid, row in known:
+            found = existing.get((pid, row.day, row.session))
+            if found is None:
+                new.append(
+                    {
+                        "pupil_id": pid,
+                        "day": row.day,
+                        "session": row.session,
+                        "code": row.code,
+                    }
+                )
+            elif found[1] != row.code:
+                fixes.append({"id": found[0], "code": row.code})
+        table = AttendanceMark.__table__
+        if new:  # Core executemany: no ORM objects for half a million marks
+            session.execute(insert(table), new)
+        if fixes:
+            session.execute(
+                update(table).where(table.c.id == bindparam("mark_id")),
+                [{"mark_id": f["id"], "code": f["code"]} for f in fixes],
+            )
+        return len(new), len(fixes), len(known) - len(new) - len(fixes)
+
+    # --- suggestions ----------------------------------------------------------------------
+    def suggestions(self, policy: PolicySettings | None = None) -> list[Suggestion]:
+        """Visits the marks suggest today, less those already booked or dismissed."""
+        policy = policy or self.policy()
+        if (
+            policy.attendance_visit_on_day is None
+            and policy.attendance_visit_on_day_flagged is None
+            and policy.attendance_flag_below_percent is None
+        ):
+            return []
+        with self.db.read() as session:
+            days, marks = self._recent_marks(session, policy)
+            if not days:
+                return []
+            pupils = {
+                p.id: p
+                for p in session.scalars(
+                    select(Pupil).where(Pupil.id.in_(list(marks)), Pupil.active.is_(True))
+                )
+            }
+            households = {
+                h.id: h
+                for h in session.scalars(
+                    select(Household).where(
+                        Household.id.in_({p.household_id for p in pupils.values()})
+                    )
+                )
+            }
+            decided = set(
+                session.execute(
+                    select(
+                        AttendanceDecision.pupil_id,
+                        AttendanceDecision.trigger,
+                        AttendanceDecision.key,
+                    )
+                )
+            )
+            visited = self._visited_since(session, days[0])
+            found: list[Suggestion] = []
+            for pid, pupil in pupils.items():
+                for t in rules.triggers(
+                    marks[pid],
+                    days,
+                    safeguarding_flag=pupil.safeguarding_flag,
+                    on_day=policy.attendance_visit_on_day,
+                    on_day_flagged=policy.attendance_visit_on_day_flagged,
+                    below_percent=policy.attendance_flag_below_percent,
+                    months=policy.attendance_window_months,
+                ):
+                    if (pid, t.trigger, t.key) in decided:
+                        continue
+                    since = visited.get(pid, date.min)
+                    if t.trigger == rules.ABSENCE_RUN and since >= date.fromisoformat(t.key):
+                        continue  # a visit is already booked or made since the absence began
+                    household = households[pupil.household_id]
+                    found.append(
+                        Suggestion(
+                            pid,
+                            pupil.name,
+                            pupil.year_group,
+                            household.id,
+                            household.name,
+                            t.trigger,
+                            t.key,
+                            t.reason,
+                            pupil.safeguarding_flag,
+                        )
+                    )
+        found.sort(key=lambda s: (s.trigger != rules.ABSENCE_RUN, s.household_name, s.pupil_name))
+        return found
+
+    @staticmethod
+    def _recent_marks(
+        session: Session, policy: PolicySettings
+    ) -> tuple[list[date], dict[int, list[rules.Mark]]]:
+        latest = session.scalar(select(AttendanceMark.day).order_by(AttendanceMark.day.desc()))
+        if latest is None:
+            return [], {}
+        since = rules.add_months(latest, -policy.attendance_window_months) - timedelta(days=7)
+        rows = session.execute(
+            select(
+                AttendanceMark.pupil_id,
+                AttendanceMark.day,
+                AttendanceMark.session,
+                AttendanceMark.code,
+            ).where(AttendanceMark.day >= since)
+        )
+        marks = rules.marks_by_pupil(rows)
+        days = rules.school_days(m for ms in marks.values() for m in ms)
+        return days, dict(marks)
+
+    @staticmethod
+    def _visited_since(session: Session, since: date) -> dict[int, date]:
+        """Each pupil's latest visit day (booked or made, not cancelled or rejected)."""
+        out: dict[int, date] = {}
+        for pid, start in session.execute(
+            select(Visit.pupil_id, Visit.created_at).where(
+                Visit.pupil_id.is_not(None),
+                Visit.status.not_in([VisitStatus.CANCELLED.value, VisitStatus.REJECTED.value]),
+                Visit.created_at >= datetime.combine(since, time(0), tzinfo=UTC),
+            )
+        ):
+            day = start.date()
+            if day > out.get(pid, date.min):
+                out[pid] = day
+        return out
+
+    def pattern(self, pupil_id: int, days: int = PATTERN_DAYS) -> list[tuple[date, str, str]]:
+        """The pupil's last `days` school days: (day, AM mark, PM mark)."""
+        with self.db.read() as session:
+            all_days, marks = self._recent_marks(session, self.policy())
+            return rules.pattern(marks.get(pupil_id, []), all_days[-days:])
+
+    # --- decisions ------------------------------------------------------------------------
+    def dismiss(self, actor: Actor, suggestion: Suggestion, reason: str) -> None:
+        errors = Collector()
+        text = errors.check("Reason", lambda x, f: v.required(x, f, 500), reason)
+        errors.raise_if_any()
+        with self.db.transaction() as session:
+            self._decide(session, actor, suggestion, "dismissed", None, text or "")
+
+    def booked(self, actor: Actor, suggestion: Suggestion, visit_id: int) -> None:
+        with self.db.transaction() as session:
+            if session.get(Visit, visit_id) is None:
+                raise NotFound(f"No visit with id {visit_id}")
+            self._decide(session, actor, suggestion, "booked", visit_id, "")
+
+    def _decide(
+        self,
+        session: Session,
+        actor: Actor,
+        s: Suggestion,
+        action: str,
+        visit_id: int | None,
+        reason: str,
+    ) -> None:
+        taken = session.scalar(
+            select(AttendanceDecision).where(
+                AttendanceDecision.pupil_id == s.pupil_id,
+                AttendanceDecision.trigger == s.trigger,
+                AttendanceDecision.key == s.key,
+            )
+        )
+        if taken is not None:
+            raise StateError(
+                f"This suggestion for {s.pupil_name} was already {taken.action} by "
+                f"{taken.decided_by}"
+            )
+        session.add(
+            AttendanceDecision(
+                pupil_id=s.pupil_id,
+                trigger=s.trigger,
+                key=s.key,
+                action=action,
+                visit_id=visit_id,
+                reason=reason,
+                decided_by=actor.name,
+                decided_at=self.clock.now(),
+            )
+        )
+        kind = EventKind.ATTENDANCE_BOOKED if action == "booked" else EventKind.ATTENDANCE_DISMISSED
+        note = f"{s.pupil_name}: {s.reason}" + (f". Dismissed: {reason}" if reason else "")
+        self.audit(
+            session,
+            actor,
+            kind,
+            note,
+            visit_id=visit_id,
+            household_id=s.household_id,
+            data={"pupil_id": s.pupil_id, "trigger": s.trigger, "key": s.key},
+        )

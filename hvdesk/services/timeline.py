@@ -1,0 +1,143 @@
+"""A household's timeline: every visit, outcome, agreement, letter, incident and attendance flag in
+order, so whoever picks up a family sees the whole story in one place. One read, plain rows back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+
+from hvdesk.clock import fmt_datetime
+from hvdesk.events import EventKind, label
+from hvdesk.models import (
+    Agreement,
+    AttendanceNote,
+    Event,
+    Household,
+    Incident,
+    Outcome,
+    Pupil,
+    Visit,
+)
+from hvdesk.services.attendance import AttendanceService
+from hvdesk.services.base import Service
+
+LETTER_FORMS = {
+    "appointment-letter",
+    "sorry-slip",
+    "cancellation-letter",
+    "agreement-reminder",
+    "safety-cancellation",
+}
+EVENT_KINDS = {
+    EventKind.CANCELLED.value,
+    EventKind.FAMILY_TOLD.value,
+    EventKind.SOCIAL_WORKER_NOT_YET.value,
+    EventKind.SOCIAL_WORKER_INFORMED.value,
+    EventKind.AGREEMENT_KEPT.value,
+    EventKind.AGREEMENT_BROKEN.value,
+    EventKind.ATTENDANCE_BOOKED.value,
+    EventKind.ATTENDANCE_DISMISSED.value,
+    EventKind.ALARM_RAISED.value,
+    EventKind.INCIDENT_ACKNOWLEDGED.value,
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    what: str  # 'Visit', 'Outcome', 'Agreement', 'Letter', 'Incident', 'Attendance', or an event
+    text: str
+    who: str = ""
+    visit_id: int | None = None
+
+
+class TimelineService(Service):
+    def household(self, household_id: int) -> list[TimelineEntry]:
+        with self.db.read() as session:
+            household = session.get(Household, household_id)
+            if household is None:
+                return []
+            visits = {
+                v.id: v
+                for v in session.scalars(select(Visit).where(Visit.household_id == household_id))
+            }
+            out = [
+                TimelineEntry(
+                    v.start,
+                    "Visit",
+                    f"{v.purpose_label} with {v.staff_names} ({v.status.replace('_', ' ')})",
+                    visit_id=v.id,
+                )
+                for v in visits.values()
+            ]
+            for o in session.scalars(select(Outcome).where(Outcome.visit_id.in_(list(visits)))):
+                text = "Nobody home" if o.nobody_home else o.summary
+                out.append(TimelineEntry(o.recorded_at, "Outcome", text, o.recorded_by, o.visit_id))
+            for a in session.scalars(
+                select(Agreement).where(Agreement.household_id == household_id)
+            ):
+                state = "open" if a.status == "open" else f"{a.status} ({a.closed_by})"
+                out.append(
+                    TimelineEntry(
+                        a.created_at,
+                        "Agreement",
+                        f"{a.what}, by {a.due:%d/%m/%Y}: {state}",
+                        visit_id=a.visit_id,
+                    )
+                )
+            for i in session.scalars(
+                select(Incident).where(
+                    or_(Incident.household_id == household_id, Incident.visit_id.in_(list(visits)))
+                )
+            ):
+                seen = (
+                    f" (seen by {i.acknowledged_by})"
+                    if i.acknowledged_at
+                    else " (not yet seen by the head)"
+                )
+                out.append(
+                    TimelineEntry(
+                        i.occurred_at, "Incident", i.what + seen, i.reported_by, i.visit_id
+                    )
+                )
+            events = session.scalars(
+                select(Event).where(
+                    or_(Event.household_id == household_id, Event.visit_id.in_(list(visits))),
+                    Event.kind.in_([*EVENT_KINDS, EventKind.PRINTED.value]),
+                )
+            )
+            for e in events:
+                if e.kind == EventKind.PRINTED.value:
+                    if (e.data or {}).get("form") not in LETTER_FORMS:
+                        continue
+                    out.append(TimelineEntry(e.at, "Letter", e.note, e.user_name, e.visit_id))
+                else:
+                    out.append(TimelineEntry(e.at, label(e.kind), e.note, e.user_name, e.visit_id))
+            pupils = {
+                p.id: p.name
+                for p in session.scalars(select(Pupil).where(Pupil.household_id == household_id))
+            }
+            for n in session.scalars(
+                select(AttendanceNote).where(AttendanceNote.pupil_id.in_(list(pupils)))
+            ):
+                out.append(
+                    TimelineEntry(
+                        n.created_at, "Attendance", f"{pupils[n.pupil_id]}: {n.note}", n.created_by
+                    )
+                )
+        now = self.clock.now()
+        for s in AttendanceService(self.db, self.clock).suggestions():
+            if s.household_id == household_id:
+                out.append(
+                    TimelineEntry(
+                        now, "Attendance", f"{s.pupil_name}: {s.reason} (suggested visit)"
+                    )
+                )
+        out.sort(key=lambda e: e.at)
+        return out
+
+
+def timeline_text(entries: list[TimelineEntry]) -> list[str]:
+    return [f"{fmt_datetime(e.at)}  {e.what}: {e.text}" for e in entries]

@@ -1,0 +1,228 @@
+"""Attendance and incidents on screen: importing a bad file, a suggestion booked in one click,
+dismissing with a reason, the Today line, and the incident dialog from the menu, a visit and an
+alarm. Offscreen, over the demo school; dialogs answered through their seams."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from hvdesk.demo import demo_upn
+from hvdesk.models import AttendanceDecision, AttendanceMark, Incident, Purpose, Visit
+from ui import attendance as attendance_ui
+from ui import incidents as incidents_ui
+
+BAD = "UPN,Date,Session,Mark\n{u},2026-11-23,AM,/\n{u},2026-11-31,PM,\\\n"
+
+
+def marks(db) -> int:
+    with db.read() as s:
+        return s.scalar(select(func.count(AttendanceMark.id)))
+
+
+def test_import_a_bad_file_from_the_file_menu_imports_nothing_and_names_the_line(
+    window, qtbot, answers, tmp_path, monkeypatch
+):
+    bad = tmp_path / "monday.csv"
+    bad.write_text(BAD.format(u=demo_upn(0)), encoding="utf-8")
+    before = marks(window.services.db)
+    monkeypatch.setattr(attendance_ui, "choose_file", lambda _p: str(bad))
+    window.import_attendance_action.trigger()
+    qtbot.waitUntil(lambda: bool(answers["told"]), timeout=10_000)
+    title, text, kind = answers["told"][-1]
+    assert title == "Attendance not imported" and kind == "warning"
+    assert "monday.csv: nothing imported" in text and "line 3: date '2026-11-31'" in text
+    assert "Traceback" not in text
+    assert marks(window.services.db) == before
+
+    good = tmp_path / "fixed.csv"
+    good.write_text(BAD.format(u=demo_upn(0)).replace("11-31", "11-23"), encoding="utf-8")
+    monkeypatch.setattr(attendance_ui, "choose_file", lambda _p: str(good))
+    window.import_attendance_action.trigger()
+    qtbot.waitUntil(lambda: answers["told"][-1][0] == "Attendance imported", timeout=10_000)
+    assert "fixed.csv: 2 marks for 1 pupils" in answers["told"][-1][1]
+
+
+def test_suggestion_booked_in_one_click_with_purpose_and_pupil_filled(
+    window, qtbot, answers, monkeypatch
+):
+    opened = []
+    monkeypatch.setattr(attendance_ui, "open_dialog", opened.append)
+    window.show_panel("Attendance")
+    panel = window.attendance
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=10_000)
+    assert panel.title.text() == "ATTENDANCE: 2 visits suggested"
+    qtbot.waitUntil(lambda: panel.pattern.columnCount() == 20, timeout=10_000)
+    assert panel.pattern.item(0, 19).text() == "N"  # Ben Begum's third day
+    chosen = panel.selected()
+    assert chosen.pupil_name == "Ben Begum"
+    panel.book_button.click()  # the one click
+    dialog = window.attendance_booking
+    assert opened == [dialog]
+    data = dialog.form_data()
+    assert data.household_id == chosen.household_id and data.pupil_id == chosen.pupil_id
+    assert data.purpose == Purpose.ATTENDANCE.value
+    assert "Day 3 of unexplained absence" in data.pre_visit_notes
+    dialog.lead.setCurrentIndex(dialog.lead.findText("Tom Lee"))  # the office picks who goes
+    dialog.companion.setCurrentIndex(dialog.companion.findText("Amara Jones"))
+    assert dialog.save(submit=True), dialog.banner.text()
+    with window.services.db.read() as s:
+        decision = s.scalar(select(AttendanceDecision))
+        visit = s.get(Visit, decision.visit_id)
+    assert decision.action == "booked" and visit.pupil_id == chosen.pupil_id
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=10_000)
+
+
+def test_dismiss_needs_a_reason_and_today_counts_what_is_waiting(
+    window, qtbot, answers, monkeypatch
+):
+    strip = window.follow_ups
+    qtbot.waitUntil(lambda: strip.isVisible(), timeout=10_000)
+    assert "Attendance: 2 visits suggested" in strip.text()
+    window.show_panel("Attendance")
+    panel = window.attendance
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=10_000)
+    monkeypatch.setattr(attendance_ui, "ask_reason", lambda _p, _s: "   ")
+    panel.dismiss_button.click()
+    assert answers["told"][-1][0] == "Not dismissed" and "Reason" in answers["told"][-1][1]
+    monkeypatch.setattr(attendance_ui, "ask_reason", lambda _p, _s: "Mum rang: chickenpox")
+    panel.dismiss_button.click()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: "Attendance: 1 visit suggested" in strip.text(), timeout=10_000)
+
+
+def test_incident_dialog_from_the_menu_saves_with_only_what_happened(
+    window, qtbot, answers, monkeypatch
+):
+    shown = []
+
+    def answer(dialog):
+        shown.append(dialog)
+        dialog.edits["what"].setPlainText("Neighbour's dog loose in the stairwell")
+        return dialog.save()
+
+    monkeypatch.setattr(incidents_ui, "run_dialog", answer)
+    window.record_incident_action.trigger()
+    assert shown and shown[0].windowTitle() == "Record an incident"
+    with window.services.db.read() as s:
+        incident = s.scalar(select(Incident))
+    assert incident.what == "Neighbour's dog loose in the stairwell"
+    assert incident.reported_by == window.actor.name
+    strip = window.follow_ups
+    qtbot.waitUntil(lambda: "Incidents: 1 new" in strip.text(), timeout=10_000)
+
+
+def test_incident_dialog_refuses_an_empty_what_and_fills_place_from_a_visit(
+    window, qtbot, answers, monkeypatch
+):
+    from hvdesk.models import VisitStatus
+
+    with window.services.db.read() as s:
+        visit_id = s.scalar(select(Visit.id).where(Visit.status == VisitStatus.ON_SITE.value))
+    visit = window.services.visits.get(visit_id)
+    results = []
+
+    def answer(dialog):
+        results.append(dialog.save())  # nothing typed: refused, dialog stays open
+        assert "What happened" in dialog.banner.text()
+        dialog.edits["what"].setPlainText("Shouting at the door")
+        results.append(dialog.save())
+        return results[-1]
+
+    monkeypatch.setattr(incidents_ui, "run_dialog", answer)
+    action = next(a for a in window.visit_actions.for_visit(visit) if "incident" in a.label)
+    action.run(visit, window)
+    assert results == [False, True]
+    with window.services.db.read() as s:
+        incident = s.scalar(select(Incident))
+    assert incident.visit_id == visit.id and incident.place == visit.household.one_line_address
+
+
+def test_broken_agreement_offers_the_letter_and_a_follow_up_visit(
+    window, qtbot, answers, monkeypatch, clock
+):
+    from datetime import timedelta
+
+    from hvdesk.models import VisitStatus
+    from hvdesk.services.outcomes import OutcomeInput, OutcomeService
+
+    with window.services.db.read() as s:
+        visit_id = s.scalar(select(Visit.id).where(Visit.status == VisitStatus.RETURNED.value))
+    OutcomeService(window.services.db, clock).record(
+        window.actor,
+        visit_id,
+        OutcomeInput(
+            summary="Met Dad",
+            agreements="Homework diary signed each week — by 27/11/2026",
+            social_worker_informed=True,
+        ),
+    )
+    clock.advance(timedelta(days=4))
+    window.data_changed.emit()
+    strip = window.follow_ups
+    qtbot.waitUntil(lambda: "Agreements due: 1" in strip.text(), timeout=10_000)
+    pdfs, opened = [], []
+    monkeypatch.setattr(incidents_ui, "open_pdf", pdfs.append)
+    monkeypatch.setattr(attendance_ui, "open_dialog", opened.append)
+    strip._open("agreements")
+    dialog = window.agreements_dialog
+    assert dialog.model.rowCount() == 1
+    dialog.note.setText("not signed for 2 weeks")
+    dialog.broken_button.click()
+    assert [t for t, _ in answers["asked"]] == ["Agreement broken", "Agreement broken"]
+    assert pdfs and pdfs[0].read_bytes().startswith(b"%PDF")
+    booking = window.follow_up_booking
+    assert opened == [booking] and booking.form_data().purpose == "attendance"
+    assert "agreement broken" in booking.form_data().pre_visit_notes
+    assert dialog.model.rowCount() == 0
+    dialog.close()
+
+
+def test_reports_screen_charts_tables_and_exports(window, qtbot, answers, monkeypatch, tmp_path):
+    from ui import reports as reports_ui
+
+    window.show_panel("Reports")
+    panel = window.reports
+    qtbot.waitUntil(lambda: panel.report is not None, timeout=15_000)
+    chart = panel.chart_view.chart()
+    assert chart.title() == "Visits per month by purpose" and chart.series()
+    names = [panel.tabs.tabText(i) for i in range(panel.tabs.count())]
+    assert names[:2] == ["Visits by purpose", "Visits by outcome"] and "Alarms" in names
+    alarms = panel.tabs.widget(names.index("Alarms"))
+    assert alarms.horizontalHeaderItem(7).text() == "Taken within 10 s"
+    monkeypatch.setattr(reports_ui, "save_path", lambda _p, _t, name, _f: str(tmp_path / name))
+    csv_path = panel.export_csv()
+    assert csv_path.read_text(encoding="utf-8").startswith("Home visit reports")
+    pdf_path = panel.export_pdf()
+    assert pdf_path.read_bytes().startswith(b"%PDF")
+
+
+def test_household_timeline_from_the_households_screen(window, qtbot, answers):
+    window.show_panel("Households")
+    panel = window.households
+    panel.table.selectRow(0)
+    household = panel.selected()
+    window.timeline_button.click()
+    dialog = window.timeline_dialog
+    assert dialog.windowTitle() == f"Timeline: {household.name}"
+    whats = {e.what for e in dialog.model.rows()}
+    assert "Visit" in whats
+    dialog.close()
+
+
+def test_record_an_incident_from_an_alarm_window(window, qtbot, answers, monkeypatch):
+    ctrl = window.tracker_controller
+    row = next(r for r in window.today.board_model.rows() if not r.open_alarm_ids)
+    assert ctrl.actions.duress(row.visit.id, window)
+    aw = ctrl.window_for_visit(row.visit.id)
+    assert aw is not None and aw.incident_button.isVisible()
+
+    def answer(dialog):
+        assert dialog.alarm_id == aw.alarm_id
+        dialog.edits["what"].setPlainText("Code word used; father threatening")
+        return dialog.save()
+
+    monkeypatch.setattr(incidents_ui, "run_dialog", answer)
+    aw.incident_button.click()
+    with window.services.db.read() as s:
+        incident = s.scalar(select(Incident))
+    assert incident.alarm_id == aw.alarm_id and incident.visit_id == row.visit.id

@@ -1,0 +1,134 @@
+"""Agreements past their date: kept or broken? A broken one is noted on the pupil's attendance
+record and offers the reminder letter and a follow-up visit (Harrogate, St Hugh's)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from hvdesk.clock import fmt_date
+from hvdesk.errors import HvdeskError
+from hvdesk.models import Purpose
+from hvdesk.services.agreements import AgreementRow, AgreementService
+from ui import dialogs
+from ui.models.table import Column, RowTableModel
+from ui.panels.today import _table
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+
+class AgreementsDialog(QDialog):
+    def __init__(self, window: MainWindow, service: AgreementService) -> None:
+        super().__init__(window)
+        self.window_, self.service = window, service
+        self.setWindowTitle("Agreements due")
+        self.setAccessibleName("Agreements due")
+        self.setMinimumWidth(760)
+        columns: list[Column[AgreementRow]] = [
+            Column("Due", lambda a: fmt_date(a.due), sort=lambda a: a.due),
+            Column("Household", lambda a: a.household),
+            Column("Pupil", lambda a: a.pupil),
+            Column("Agreed", lambda a: a.what),
+            Column("At the visit of", lambda a: fmt_date(a.agreed_on)),
+        ]
+        self.model: RowTableModel[AgreementRow] = RowTableModel(columns, self)
+        self.view = _table(self.model, "Agreements past their date")
+        self.note = QLineEdit()
+        self.note.setAccessibleName("Note")
+        self.note.setPlaceholderText("What happened (optional)")
+        self.kept_button = QPushButton("Kept")
+        self.broken_button = QPushButton("Broken…")
+        self.broken_button.setAccessibleName("Broken: note it, offer the letter and a visit")
+        self.kept_button.clicked.connect(lambda: self.decide(broken=False))
+        self.broken_button.clicked.connect(lambda: self.decide(broken=True))
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Note:"))
+        row.addWidget(self.note, 1)
+        row.addWidget(self.kept_button)
+        row.addWidget(self.broken_button)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(row)
+        layout.addWidget(close)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.model.set_rows(self.service.due())
+        if self.model.rowCount():
+            self.view.selectRow(0)
+
+    def selected(self) -> AgreementRow | None:
+        rows = self.view.selectionModel().selectedRows()
+        return self.model.row_object(rows[0].row()) if rows else None
+
+    def decide(self, *, broken: bool) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        try:
+            if broken:
+                self.service.broken(self.window_.actor, chosen.id, self.note.text())
+            else:
+                self.service.kept(self.window_.actor, chosen.id, self.note.text())
+        except HvdeskError as err:
+            dialogs.inform(self, "Not recorded", str(err), "warning")
+            return
+        self.note.clear()
+        self.window_.data_changed.emit()
+        if broken:
+            self._after_broken(chosen)
+        self.refresh()
+
+    def _after_broken(self, row: AgreementRow) -> None:
+        if dialogs.confirm(
+            self,
+            "Agreement broken",
+            "Noted on the pupil's attendance record.\n\nPrint the reminder letter to the family?",
+        ):
+            pdf = self.service.reminder_pdf(self.window_.actor, row.id)
+            path = Path(tempfile.gettempdir()) / f"hvdesk-agreement-{row.id}.pdf"
+            path.write_bytes(pdf)
+            from ui import incidents
+
+            incidents.open_pdf(path)
+        if dialogs.confirm(self, "Agreement broken", "Book a follow-up visit to the family?"):
+            book_follow_up(self.window_, row)
+
+
+def book_follow_up(window: MainWindow, row: AgreementRow) -> None:
+    from hvdesk.services.booking import BookingService
+    from ui import attendance
+    from ui.booking_dialog import BookingDeps, BookingDialog
+
+    services = window.services
+    deps = BookingDeps(
+        BookingService(services.db, services.clock), services.households, services.staff,
+        services.clock,
+    )  # fmt: skip
+    dialog = BookingDialog(deps, window.actor, parent=window)
+    dialog.prefill(row.household_id, row.pupil_id, Purpose.ATTENDANCE.value)
+    dialog.notes.setPlainText(f"Follow-up: agreement broken ({row.what}, due {fmt_date(row.due)})")
+    dialog.saved.connect(lambda _id: window.data_changed.emit())
+    window.follow_up_booking = dialog  # type: ignore[attr-defined]
+    attendance.open_dialog(dialog)
+
+
+def open_agreements(window: MainWindow) -> AgreementsDialog:
+    dialog = AgreementsDialog(window, AgreementService(window.services.db, window.services.clock))
+    window.agreements_dialog = dialog  # type: ignore[attr-defined]
+    dialog.open()
+    return dialog

@@ -1,0 +1,94 @@
+"""A line on Today naming what is waiting after the visits, each a link to where it is dealt with:
+'Incidents: 1 new', 'Social worker not yet told: 2 visits', 'Attendance: 3 visits suggested'.
+
+Loaded on the window's worker whenever data changes; the GUI thread only shows the result.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QInputDialog, QLabel
+
+from hvdesk.clock import fmt_datetime
+from hvdesk.errors import HvdeskError
+from hvdesk.rules.validation import display_phone
+from hvdesk.services.follow_ups import FollowUps, FollowUpService
+from hvdesk.services.outcomes import OutcomeService
+from ui import dialogs
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+
+class FollowUpStrip(QLabel):
+    def __init__(self, window: MainWindow, service: FollowUpService) -> None:
+        super().__init__()
+        self.window_, self.service = window, service
+        self.current = FollowUps()
+        self.setWordWrap(True)
+        self.setAccessibleName("Waiting after the visits")
+        self.setStyleSheet(
+            "QLabel { background: #fff8e1; border: 1px solid #8a5a00; padding: 4px; }"
+        )
+        self.linkActivated.connect(self._open)
+        self.hide()
+
+    def refresh(self) -> None:
+        self.window_.worker.submit(self.service.load, self.show_follow_ups, lambda _m: None)
+
+    def show_follow_ups(self, found: FollowUps) -> None:
+        self.current = found
+        phrases = found.phrases()
+        self.setText(
+            "⚑ Waiting: " + " · ".join(f"<a href='{key}'>{words}</a>" for key, words in phrases)
+        )
+        self.setVisible(bool(phrases))
+
+    def _open(self, key: str) -> None:
+        panels = {"attendance": "Attendance", "incidents": "Incidents"}
+        if key in panels and panels[key] in self.window_.panels:
+            self.window_.show_panel(panels[key])
+        elif key == "social":
+            tell_social_workers(self.window_, self.current)
+        elif key == "agreements":
+            from ui.agreements import open_agreements
+
+            open_agreements(self.window_)
+
+
+def tell_social_workers(window: MainWindow, found: FollowUps) -> None:
+    """Pick the visit whose social worker has now been told; recorded in the audit trail."""
+    if not found.social_workers:
+        return
+    items = [
+        f"Visit {p.visit_id}: {p.household}, {p.social_worker} {display_phone(p.phone)} "
+        f"(not yet, because: {p.reason}; since {fmt_datetime(p.since)})"
+        for p in found.social_workers
+    ]
+    chosen, ok = QInputDialog.getItem(
+        window, "Social worker told", "Which social worker have you now told?", items, 0, False
+    )
+    if not ok:
+        return
+    pending = found.social_workers[items.index(chosen)]
+    try:
+        OutcomeService(window.services.db, window.services.clock).social_worker_informed(
+            window.actor, pending.visit_id
+        )
+    except HvdeskError as err:
+        dialogs.inform(window, "Not recorded", str(err), "warning")
+        return
+    window.data_changed.emit()
+
+
+def install(window: MainWindow) -> None:
+    strip = FollowUpStrip(window, FollowUpService(window.services.db, window.services.clock))
+    layout = window.today.layout()
+    layout.insertWidget(0, strip)
+    window.follow_ups = strip  # type: ignore[attr-defined]
+    window.data_changed.connect(strip.refresh)
+    strip.refresh()
+
+
+__all__ = ["FollowUpStrip", "install"]

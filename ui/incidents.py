@@ -1,0 +1,269 @@
+"""Record an incident (from a visit, an alarm or the menu), complete it later, and the Incidents
+screen where the head acknowledges new ones and prints the report.
+
+Saving needs only what happened: St Hugh's and Harborne want an incident recorded at once, and the
+rest (injuries, police reference, witnesses) is often known only later.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QDateTime, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QDateTimeEdit,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hvdesk.clock import Clock, fmt_datetime, from_london, london
+from hvdesk.errors import HvdeskError
+from hvdesk.models import Role, Visit
+from hvdesk.services.base import Actor
+from hvdesk.services.incidents import IncidentInput, IncidentRow, IncidentService
+from ui import dialogs
+from ui.follow_ups_nav import before_settings
+from ui.forms import clear_errors, error_banner, lay_out_edit_dialog, show_errors
+from ui.models.table import Column, RowTableModel
+from ui.panels.today import TITLE_STYLE, _table
+from ui.visit_actions import VisitAction
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+FIELDS = (
+    ("what", "What happened"),
+    ("place", "Place"),
+    ("people", "People involved"),
+    ("said_and_done", "What was said and done"),
+    ("injuries", "Injuries"),
+    ("police_reference", "Police reference"),
+    ("witnesses", "Witnesses"),
+    ("follow_up", "Follow-up"),
+)
+LONG = {"what", "said_and_done", "follow_up"}
+
+
+class IncidentDialog(QDialog):
+    """New (from a visit, an alarm or nothing) or an existing incident to complete."""
+
+    def __init__(
+        self,
+        service: IncidentService,
+        actor: Actor,
+        clock: Clock,
+        *,
+        incident: IncidentRow | None = None,
+        visit_id: int | None = None,
+        alarm_id: int | None = None,
+        context: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service, self.actor = service, actor
+        self.incident, self.visit_id, self.alarm_id = incident, visit_id, alarm_id
+        self.saved_row: IncidentRow | None = None
+        title = f"Incident {incident.id}" if incident else "Record an incident"
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
+        self.setMinimumWidth(560)
+        self.when = QDateTimeEdit()
+        self.when.setAccessibleName("When")
+        self.when.setDisplayFormat("ddd dd MMM yyyy HH:mm")
+        self.when.setCalendarPopup(True)
+        at = london(incident.occurred_at if incident else clock.now())
+        self.when.setDateTime(QDateTime(at.date(), at.time().replace(second=0, microsecond=0)))
+        self.edits: dict[str, QLineEdit | QPlainTextEdit] = {}
+        form = QFormLayout()
+        form.addRow("When:", self.when)
+        self.fields: dict[str, QWidget] = {"When": self.when}
+        for key, label in FIELDS:
+            edit: QLineEdit | QPlainTextEdit = QPlainTextEdit() if key in LONG else QLineEdit()
+            if isinstance(edit, QPlainTextEdit):
+                edit.setFixedHeight(64)
+            edit.setAccessibleName(label)
+            if incident is not None:
+                value = getattr(incident, key)
+                edit.setPlainText(value) if isinstance(edit, QPlainTextEdit) else edit.setText(
+                    value
+                )
+            self.edits[key] = edit
+            self.fields[label] = edit
+            form.addRow(f"{label}:", edit)
+        hint = QLabel(
+            (context + "\n" if context else "")
+            + "Save now with what you know; complete the rest later. The head sees new incidents "
+            "on Today until they acknowledge them."
+        )
+        hint.setWordWrap(True)
+        self.banner = error_banner()
+        lay_out_edit_dialog(self, form, self.save, self.banner, hint)
+
+    def form_data(self) -> IncidentInput:
+        values = {
+            key: (e.toPlainText() if isinstance(e, QPlainTextEdit) else e.text())
+            for key, e in self.edits.items()
+        }
+        when: datetime = self.when.dateTime().toPython()  # type: ignore[assignment]
+        return IncidentInput(
+            occurred_at=from_london(when.replace(tzinfo=None)),
+            visit_id=self.visit_id,
+            alarm_id=self.alarm_id,
+            **values,
+        )
+
+    def save(self) -> bool:
+        clear_errors(self.banner, self.fields)
+        try:
+            data = self.form_data()
+            if self.incident is None:
+                self.saved_row = self.service.record(self.actor, data)
+            else:
+                self.saved_row = self.service.complete(self.actor, self.incident.id, data)
+        except HvdeskError as err:
+            show_errors(self.banner, self.fields, err)
+            return False
+        self.accept()
+        return True
+
+
+class IncidentsPanel(QWidget):
+    changed = Signal()
+
+    def __init__(self, service: IncidentService, actor: Actor, clock: Clock, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.service, self.actor, self.clock = service, actor, clock
+        self.title = QLabel("INCIDENTS")
+        self.title.setStyleSheet(TITLE_STYLE)
+        columns: list[Column[IncidentRow]] = [
+            Column("When", lambda i: fmt_datetime(i.occurred_at), sort=lambda i: i.occurred_at),
+            Column("What happened", lambda i: i.what.splitlines()[0][:80]),
+            Column("Household", lambda i: i.household),
+            Column("Reported by", lambda i: i.reported_by),
+            Column(
+                "Head",
+                lambda i: f"✓ seen by {i.acknowledged_by}" if i.acknowledged_at else "● NEW",
+            ),
+            Column("Still to complete", lambda i: ", ".join(i.missing) or "complete"),
+        ]
+        self.model: RowTableModel[IncidentRow] = RowTableModel(columns, self)
+        self.view = _table(self.model, "Incidents")
+        self.view.doubleClicked.connect(lambda _i: self.open_selected())
+        self.new_button = QPushButton("Record an incident…")
+        self.new_button.clicked.connect(lambda: self.record())
+        self.open_button = QPushButton("Open / complete…")
+        self.open_button.clicked.connect(self.open_selected)
+        self.ack_button = QPushButton("Acknowledge (head)")
+        self.ack_button.setAccessibleName("Acknowledge the incident as the head")
+        self.ack_button.clicked.connect(self.acknowledge_selected)
+        self.ack_button.setVisible(actor.role in (Role.APPROVER.value, Role.ADMIN.value))
+        self.print_button = QPushButton("Print report")
+        self.print_button.clicked.connect(self.print_selected)
+        row = QHBoxLayout()
+        for button in (self.new_button, self.open_button, self.ack_button, self.print_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(row)
+
+    def refresh(self) -> None:
+        rows = self.service.list()
+        self.model.set_rows(rows)
+        new = sum(1 for r in rows if r.acknowledged_at is None)
+        self.title.setText(f"INCIDENTS ({len(rows)}, {new} not yet seen by the head)")
+
+    def selected(self) -> IncidentRow | None:
+        rows = self.view.selectionModel().selectedRows()
+        return self.model.row_object(rows[0].row()) if rows else None
+
+    def record(self, *, visit_id: int | None = None, alarm_id: int | None = None) -> bool:
+        dialog = IncidentDialog(
+            self.service, self.actor, self.clock, visit_id=visit_id, alarm_id=alarm_id, parent=self
+        )
+        if run_dialog(dialog):
+            self.changed.emit()
+            return True
+        return False
+
+    def open_selected(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        dialog = IncidentDialog(self.service, self.actor, self.clock, incident=chosen, parent=self)
+        if run_dialog(dialog):
+            self.changed.emit()
+
+    def acknowledge_selected(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        try:
+            self.service.acknowledge(self.actor, chosen.id)
+        except HvdeskError as err:
+            dialogs.inform(self, "Not acknowledged", str(err), "warning")
+            return
+        self.changed.emit()
+
+    def print_selected(self) -> Path | None:
+        chosen = self.selected()
+        if chosen is None:
+            return None
+        try:
+            pdf = self.service.report_pdf(self.actor, chosen.id)
+        except HvdeskError as err:
+            dialogs.inform(self, "Not printed", str(err), "warning")
+            return None
+        path = Path(tempfile.gettempdir()) / f"hvdesk-incident-{chosen.id}.pdf"
+        path.write_bytes(pdf)
+        open_pdf(path)
+        return path
+
+
+def _run(dialog: QDialog) -> bool:
+    return dialog.exec() == QDialog.DialogCode.Accepted
+
+
+def _open_pdf(path: Path) -> None:
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+# Seams: tests answer the dialog and skip the PDF viewer.
+run_dialog: Callable[[QDialog], bool] = _run
+open_pdf: Callable[[Path], None] = _open_pdf
+
+
+def install(window: MainWindow) -> None:
+    from ui.tracker import alarm_window
+
+    service = IncidentService(window.services.db, window.services.clock)
+    panel = IncidentsPanel(service, window.actor, window.services.clock)
+    window.incidents = panel  # type: ignore[attr-defined]
+    window.add_panel("Incidents", panel, before_settings(window))
+    window._rebuild_view_menu()
+    panel.changed.connect(window.data_changed)
+
+    action = QAction("Record an &incident…", window)
+    action.setShortcut(QKeySequence("Ctrl+Shift+I"))
+    action.triggered.connect(lambda _c=False: panel.record())
+    window.visit_menu.addAction(action)
+    window.record_incident_action = action  # type: ignore[attr-defined]
+
+    def from_visit(visit: Visit, _parent: QWidget) -> None:
+        panel.record(visit_id=visit.id)
+
+    window.visit_actions.register(VisitAction("Record an incident…", from_visit, group="visit"))
+    alarm_window.record_incident = lambda _parent, alarm_id: panel.record(alarm_id=alarm_id)
