@@ -33,7 +33,7 @@ from sqlalchemy import select
 
 from hvdesk.clock import SystemClock
 from hvdesk.db import Database
-from hvdesk.models import Household, Role, Staff, UserAccount, Visit, VisitStatus
+from hvdesk.models import Household, Staff, UserAccount, Visit, VisitStatus
 from hvdesk.services.base import Actor
 
 OUT_TARGET = 20  # visits the second seat keeps out at once
