@@ -14,7 +14,11 @@ from hvdesk.db import Database
 
 
 def backup_dir(db: Database) -> Path:
-    path = Path(db.engine.url.database or "").resolve().parent / "backups"
+    """The backup folder IT set for this PC (hvdesk.ini or Group Policy), else backups/ beside it."""
+    from hvdesk.config import machine_settings
+
+    chosen = machine_settings().backup_folder
+    path = chosen or Path(db.engine.url.database or "").resolve().parent / "backups"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -25,6 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="database file path or SQLAlchemy URL (e.g. postgresql+psycopg://user@host/hvdesk)",
     )
+    parser.add_argument(
+        "--single-seat",
+        action="store_true",
+        help="open a SQLite file on a share or synced folder that only this PC uses "
+        "(rollback journal, exclusive lock); several PCs need PostgreSQL",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS:
         module.add_parser(sub)

@@ -1,6 +1,10 @@
 """Engine, sessions and schema migrations.
 
 SQLite gets WAL, foreign keys and synchronous=FULL so a committed event survives a crash or power cut.
+Single-seat (a file on a share that only this PC ever opens) gets a rollback journal instead of WAL,
+whose shared memory does not work across machines, and an exclusive lock held while hvdesk runs, so
+a second PC is refused rather than silently sharing; one pooled connection serialises this app's
+own threads.
 Every start runs Alembic up to head; a database stamped by a newer hvdesk is refused untouched.
 """
 
@@ -24,22 +28,32 @@ from hvdesk.errors import SchemaTooNew
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any, single_seat: bool = False) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA journal_mode=WAL")
+    if single_seat:
+        cur.execute("PRAGMA locking_mode=EXCLUSIVE")
+        cur.execute("PRAGMA journal_mode=DELETE")
+    else:
+        cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA busy_timeout=5000")
     cur.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, single_seat: bool = False) -> Engine:
     if url.startswith("sqlite"):
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 5}}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
+        elif single_seat:
+            kwargs |= {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60}
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+
+        def pragmas(conn: Any, record: Any) -> None:
+            _sqlite_pragmas(conn, record, single_seat)
+
+        event.listen(engine, "connect", pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -90,9 +104,10 @@ def migrate(engine: Engine) -> str:
 class Database:
     """One engine and its session factory. Services open one short session per use case."""
 
-    def __init__(self, url: str, *, run_migrations: bool = True) -> None:
+    def __init__(self, url: str, *, run_migrations: bool = True, single_seat: bool = False) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.single_seat = single_seat
+        self.engine = make_engine(url, single_seat)
         if run_migrations:
             migrate(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -39,7 +39,23 @@ def _reason(err: BaseException) -> str:
     return text[0] if text else type(inner).__name__
 
 
-def connect(arg: str | None) -> Database:
+def refuse_shared_file(url: str, source: str, single_seat: bool) -> None:
+    """A SQLite file where other PCs also write is refused unless opened single-seat."""
+    path = url.removeprefix("sqlite:///")
+    if not url.startswith("sqlite:///") or path in ("", ":memory:") or single_seat:
+        return
+    from hvdesk.platform import classify
+
+    location = classify(path)
+    if not location.is_local:
+        raise HvdeskError(
+            f"{source} is on {location.describe()}. SQLite there is not safe: several PCs need "
+            "the PostgreSQL server (see README, 'Several office PCs'). If only this PC will ever "
+            "open the file, start hvdesk with --single-seat (rollback journal, exclusive lock)."
+        )
+
+
+def connect(arg: str | None, single_seat: bool = False) -> Database:
     """Open (and migrate) the database, turning every way that fails into one clear HvdeskError."""
     url = database_url(arg)
     if arg is not None:
@@ -49,8 +65,9 @@ def connect(arg: str | None) -> Database:
     else:
         source = f"the database {url.removeprefix('sqlite:///')}"
     sqlite = url.startswith("sqlite")
+    refuse_shared_file(url, source, single_seat)
     try:
-        return Database(url)
+        return Database(url, single_seat=single_seat and sqlite)
     except HvdeskError:
         raise
     except ArgumentError as err:  # includes NoSuchModuleError: 'foo://bar'
@@ -90,4 +107,4 @@ def connect(arg: str | None) -> Database:
 
 
 def open_database(args: argparse.Namespace) -> tuple[Database, SystemClock]:
-    return connect(db_option(args)), SystemClock()
+    return connect(db_option(args), bool(getattr(args, "single_seat", False))), SystemClock()
