@@ -162,15 +162,21 @@ def soak(seconds: float, sample_s: float, warmup_s: float, csv: Path | None) -> 
             next_sample += sample_s
             if csv is not None:
                 with csv.open("a") as f:
-                    f.write(f"{elapsed:.0f},{rss:.2f},{len(ctrl.board.rows) if ctrl.board else 0},"
-                            f"{ctrl.checks}\n")
+                    f.write(
+                        f"{elapsed:.0f},{rss:.2f},{len(ctrl.board.rows) if ctrl.board else 0},"
+                        f"{ctrl.checks}\n"
+                    )
     seat.wait(timeout=60)
     after = [(t, mb) for t, mb in samples if t >= warmup_s]
-    print(f"soak: {seconds / 60:.1f} min, {len(samples)} samples every {sample_s:.0f} s, "
-          f"{ctrl.checks} tracker checks, {len(ctrl.wakes)} recent wakes kept, "
-          f"{len(ctrl.tray.messages)} recent tray messages kept")
-    print(f"resident memory: start {samples[0][1]:.1f} MB, after warm-up ({warmup_s / 60:.1f} min) "
-          f"{after[0][1]:.1f} MB, end {samples[-1][1]:.1f} MB, max {max(m for _, m in samples):.1f} MB")
+    print(
+        f"soak: {seconds / 60:.1f} min, {len(samples)} samples every {sample_s:.0f} s, "
+        f"{ctrl.checks} tracker checks, {len(ctrl.wakes)} recent wakes kept, "
+        f"{len(ctrl.tray.messages)} recent tray messages kept"
+    )
+    print(
+        f"resident memory: start {samples[0][1]:.1f} MB, after warm-up ({warmup_s / 60:.1f} min) "
+        f"{after[0][1]:.1f} MB, end {samples[-1][1]:.1f} MB, max {max(m for _, m in samples):.1f} MB"
+    )
     if len(after) >= 3:
         print(f"growth after warm-up: {_mb_per_hour(after):+.2f} MB/hour (target < 2 MB/hour)")
     window.close()

@@ -12,6 +12,7 @@ signed-in user's data folder, which a normal user can always write.
 from __future__ import annotations
 
 import configparser
+import contextlib
 import os
 import sys
 from dataclasses import dataclass
@@ -59,10 +60,8 @@ def _policy_values() -> dict[str, str]:
     try:
         with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, POLICY_KEY) as key:
             for name in ("Database", "BackupFolder"):
-                try:
+                with contextlib.suppress(FileNotFoundError):
                     values[name.lower()] = str(winreg.QueryValueEx(key, name)[0])
-                except FileNotFoundError:
-                    pass
     except OSError:
         return {}
     return values

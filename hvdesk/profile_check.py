@@ -48,7 +48,9 @@ def data_folder_warning(
             f"{where}, inside a temporary profile: Windows deletes it, database and backups, at "
             f"sign-out. {WHY_MACHINE}"
         )
-    if _inside(folder, env.get("APPDATA"), True) or (profile_roams and _inside(folder, profile, True)):
+    if _inside(folder, env.get("APPDATA"), True) or (
+        profile_roams and _inside(folder, profile, True)
+    ):
         return (
             f"{where}, inside a roaming profile: copying it to the server at sign-out can damage "
             f"it, and a mandatory profile deletes it. {WHY_MACHINE}"

@@ -33,7 +33,7 @@ def _exec_line(command: list[str]) -> str:
     """Quote per the Desktop Entry spec: double quotes, with \\ " ` $ escaped inside them."""
 
     def quote(arg: str) -> str:
-        if arg and not any(c in arg for c in ' \t\n"\'\\><~|&;$*?#()`'):
+        if arg and not any(c in arg for c in " \t\n\"'\\><~|&;$*?#()`"):
             return arg
         escaped = "".join("\\" + c if c in '"`$\\' else c for c in arg)
         return f'"{escaped}"'
@@ -55,8 +55,15 @@ class LinuxPlatform:
             return False
         try:
             self._inhibitor = subprocess.Popen(
-                [tool, "--what=sleep:idle", "--who=hvdesk", f"--why={reason}", "--mode=block",
-                 "sleep", "infinity"],
+                [
+                    tool,
+                    "--what=sleep:idle",
+                    "--who=hvdesk",
+                    f"--why={reason}",
+                    "--mode=block",
+                    "sleep",
+                    "infinity",
+                ],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

@@ -7,6 +7,7 @@ SetThreadExecutionState is per thread: call it from the GUI thread, which lives 
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 
 ES_CONTINUOUS = 0x80000000
@@ -121,10 +122,8 @@ class WindowsPlatform:
 
         with winreg.CreateKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
             if command is None:
-                try:
+                with contextlib.suppress(FileNotFoundError):
                     winreg.DeleteValue(key, RUN_VALUE)
-                except FileNotFoundError:
-                    pass
             else:
                 winreg.SetValueEx(
                     key, RUN_VALUE, 0, winreg.REG_SZ, subprocess.list2cmdline(command)
