@@ -36,4 +36,7 @@ def _installers():  # type: ignore[no-untyped-def]
     from ui import tracker
 
     installers.append(tracker.install)
+    from ui import office_pc
+
+    installers.append(office_pc.install)
     return installers

@@ -1,15 +1,15 @@
 """Linux (and other POSIX desktops): a logind inhibitor, XDG autostart, /proc/mounts.
 
-Keeping awake holds `systemd-inhibit --what=sleep:idle ... sleep infinity` for as long as anyone
-is out; where there is no systemd-inhibit or no logind (containers, minimal desktops) the request
-is not held and the status bar says alarms may be late. A locked screen is not detectable here
-without a desktop-specific D-Bus call, so it is reported as unknown.
+Keeping awake holds `systemd-inhibit --what=sleep:idle ... tail --pid=<hvdesk>` for as long as
+anyone is out (it ends with hvdesk, even after a crash); where there is no systemd-inhibit or no
+logind (containers, minimal desktops) the request is not held and the status bar says alarms may
+be late. A locked screen is not detectable here without a desktop-specific D-Bus call, so it is
+reported as unknown.
 """
 
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -30,7 +30,8 @@ def autostart_file() -> Path:
 
 
 def _exec_line(command: list[str]) -> str:
-    """Quote per the Desktop Entry spec: double quotes, with \\ " ` $ escaped inside them."""
+    """Quote per the Desktop Entry spec: double quotes with \\ " ` $ escaped inside them, then the
+    string-level escaping of every backslash; a literal % is written %%."""
 
     def quote(arg: str) -> str:
         if arg and not any(c in arg for c in " \t\n\"'\\><~|&;$*?#()`"):
@@ -38,7 +39,32 @@ def _exec_line(command: list[str]) -> str:
         escaped = "".join("\\" + c if c in '"`$\\' else c for c in arg)
         return f'"{escaped}"'
 
-    return " ".join(quote(a).replace("%", "%%") for a in command)
+    return " ".join(quote(a).replace("\\", "\\\\").replace("%", "%%") for a in command)
+
+
+def _split_exec(value: str) -> list[str]:
+    """The arguments of an Exec= value written by _exec_line (the spec's rules, in reverse)."""
+    text = value.replace("\\\\", "\\").replace("%%", "%")
+    args: list[str] = []
+    current: list[str] = []
+    quoted = had = escaped = False
+    for char in text:
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted, had = not quoted, True
+        elif char in " \t" and not quoted:
+            if current or had:
+                args.append("".join(current))
+            current, had = [], False
+        else:
+            current.append(char)
+    if current or had:
+        args.append("".join(current))
+    return args
 
 
 class LinuxPlatform:
@@ -61,8 +87,11 @@ class LinuxPlatform:
                     "--who=hvdesk",
                     f"--why={reason}",
                     "--mode=block",
-                    "sleep",
-                    "infinity",
+                    # held until released, or until hvdesk itself ends (even by a crash)
+                    "tail",
+                    f"--pid={os.getpid()}",
+                    "-f",
+                    "/dev/null",
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -106,7 +135,7 @@ class LinuxPlatform:
             return None
         for line in path.read_text().splitlines():
             if line.startswith("Exec="):
-                return shlex.split(line[5:].replace("%%", "%"))
+                return _split_exec(line[5:])
         return None
 
     def set_autostart(self, command: list[str] | None) -> None:
