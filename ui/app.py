@@ -39,8 +39,14 @@ def build_window(services: AppServices, actor: Actor) -> MainWindow:
 
 def run_gui(args: argparse.Namespace) -> int:
     app = create_application()
+    from ui import office_start
+
+    single = office_start.begin()  # log file, crash handler; None: another copy came forward
+    if single is None:
+        return 0
     try:
-        db = connect(args.db)  # every failure becomes one plain HvdeskError message
+        # every failure becomes one plain HvdeskError message
+        db = connect(args.db, getattr(args, "single_seat", False))
     except HvdeskError as err:
         QMessageBox.critical(None, "hvdesk cannot open the database", str(err))
         return 2
@@ -51,12 +57,15 @@ def run_gui(args: argparse.Namespace) -> int:
             return 0
         actor = login.actor
     else:
+        office_start.warn_about_data_folder(None, db)
         first = FirstRunDialog(services)
         if not first.exec() or first.actor is None:
             return 0
         actor = first.actor
     window = build_window(services, actor)
+    single.activated.connect(lambda: office_start.bring_forward(window))
     window.show()
     code = app.exec()
     db.dispose()
+    single.release()
     return code
