@@ -137,5 +137,4 @@ def test_this_pc_settings_render(window, tmp_path):
     scroll = panel.findChild(QScrollArea)
     scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
     window.grab().save(str(tmp_path / "settings_this_pc.png"))
-    window.grab().save("/tmp/i16_settings.png")
     assert window.office_pc_widgets["backup_at"].time().toString("HH:mm") == "17:30"
