@@ -17,7 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hvdesk",
         description="hvdesk keeps school staff safe on home visits. With no command it opens the app.",
-        epilog="Database: --db beats HVDESK_DATABASE_URL beats hvdesk.sqlite3 in your data folder.",
+        epilog="Database: --db beats HVDESK_DATABASE_URL beats the machine's hvdesk.ini (or Group "
+        "Policy) beats hvdesk.sqlite3 in the data folder.",
     )
     parser.add_argument("--version", action="version", version=f"hvdesk {__version__}")
     parser.add_argument(
