@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import configparser
 import contextlib
+import importlib
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from platformdirs import site_data_path, user_data_path
 
@@ -50,12 +52,16 @@ class MachineSettings:
     source: str = ""
 
 
+def _winreg() -> Any:
+    """winreg, typed loosely: it exists only on Windows."""
+    return importlib.import_module("winreg")
+
+
 def _policy_values() -> dict[str, str]:
     """Group Policy: string values Database and BackupFolder under HKLM\\SOFTWARE\\Policies\\hvdesk."""
     if sys.platform != "win32":
         return {}
-    import winreg  # type: ignore[import-not-found,unused-ignore]
-
+    winreg = _winreg()
     values: dict[str, str] = {}
     try:
         with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, POLICY_KEY) as key:

@@ -8,7 +8,9 @@ SetThreadExecutionState is per thread: call it from the GUI thread, which lives 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import subprocess
+from typing import Any
 
 ES_CONTINUOUS = 0x80000000
 ES_SYSTEM_REQUIRED = 0x00000001
@@ -16,6 +18,11 @@ DESKTOP_SWITCHDESKTOP = 0x0100
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 RUN_VALUE = "hvdesk"
 PROFILE_LIST = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList"
+
+
+def _winreg() -> Any:
+    """winreg, typed loosely: it exists only on Windows (mypy checks this file everywhere)."""
+    return importlib.import_module("winreg")
 
 
 def _kernel32():  # type: ignore[no-untyped-def]
@@ -78,8 +85,7 @@ class WindowsPlatform:
     def profile_roams(self) -> bool:
         """ProfileList names a CentralProfile (the server copy) for a roaming profile."""
         import os
-        import winreg  # type: ignore[import-not-found,unused-ignore]
-
+        winreg = _winreg()
         mine = os.environ.get("USERPROFILE", "").lower()
         try:
             with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, PROFILE_LIST) as profiles:
@@ -108,8 +114,7 @@ class WindowsPlatform:
         return ""
 
     def autostart_command(self) -> list[str] | None:
-        import winreg  # type: ignore[import-not-found,unused-ignore]
-
+        winreg = _winreg()
         try:
             with winreg.OpenKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
                 value, _kind = winreg.QueryValueEx(key, RUN_VALUE)
@@ -118,8 +123,7 @@ class WindowsPlatform:
         return _split_windows(str(value))
 
     def set_autostart(self, command: list[str] | None) -> None:
-        import winreg  # type: ignore[import-not-found,unused-ignore]
-
+        winreg = _winreg()
         with winreg.CreateKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
             if command is None:
                 with contextlib.suppress(FileNotFoundError):
@@ -146,7 +150,9 @@ class WindowsPlatform:
 
 def _split_windows(command: str) -> list[str]:
     """The inverse of subprocess.list2cmdline for the simple quoting it produces."""
-    out, current, quoted, had = [], [], False, False
+    out: list[str] = []
+    current: list[str] = []
+    quoted = had = False
     for char in command:
         if char == '"':
             quoted, had = not quoted, True
