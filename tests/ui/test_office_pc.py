@@ -138,3 +138,16 @@ def test_this_pc_settings_render(window, tmp_path):
     scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
     window.grab().save(str(tmp_path / "settings_this_pc.png"))
     assert window.office_pc_widgets["backup_at"].time().toString("HH:mm") == "17:30"
+
+
+def test_first_run_warns_when_the_database_is_in_a_temporary_folder(db, monkeypatch, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui import office_start
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
+    warning = office_start.warn_about_data_folder(None, db)  # tests keep it under the temp folder
+    assert warning is not None and "temporary folder" in warning
+    assert shown == [warning]
+    assert "hvdesk.ini" in warning

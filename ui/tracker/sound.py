@@ -53,9 +53,11 @@ class AlarmSound(QObject):
         self._test_timer.setSingleShot(True)
         self._test_timer.timeout.connect(self._end_test)
         self._last_problem: str | None = None
-        self.devices = devices if devices is not None else _media_devices(self)
+        self.devices = devices
         if self.muted:
             return
+        if self.devices is None:
+            self.devices = _media_devices(self)
         if self.devices is not None:
             self.devices.audioOutputsChanged.connect(self._outputs_changed)
         self._effect = self._load()
