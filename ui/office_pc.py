@@ -113,9 +113,25 @@ class DutyKeeper(QObject):
         if not self.staff:
             return ""
         if self.refused or not self.platform.awake_held():
-            return "⚠ alarms may be late: this PC may go to sleep (keep-awake refused)"
+            return "⚠ alarms may be late: PC may sleep"
         if self.platform.screen_locked():
-            return "⚠ alarms may be late: the screen is locked, alarm windows cannot be seen"
+            return "⚠ alarms may be late: screen locked"
+        return ""
+
+    def warning_detail(self) -> str:
+        """The status bar's short warning in full (tooltip and screen readers)."""
+        short = self.warning()
+        if short.endswith("PC may sleep"):
+            return (
+                "Windows (or the desktop) refused to keep this PC awake while staff are out: the "
+                "power plan may put it to sleep and alarms will wait until it wakes. Check the "
+                "power plan, or ask IT."
+            )
+        if short.endswith("screen locked"):
+            return (
+                "The screen is locked: alarm windows cannot be seen until someone unlocks it "
+                "(the sound still plays)."
+            )
         return ""
 
     def commit_data(self, manager: Any) -> None:
@@ -258,6 +274,8 @@ def _add_to_settings(window: MainWindow, box: QWidget) -> None:
 def _status(window: MainWindow, controller: TrackerController, duty: DutyKeeper) -> None:
     late = duty.warning()
     window.duty_label.setText(late)  # type: ignore[attr-defined]
+    window.duty_label.setToolTip(duty.warning_detail())  # type: ignore[attr-defined]
+    window.duty_label.setAccessibleDescription(duty.warning_detail())  # type: ignore[attr-defined]
     window.duty_label.setVisible(bool(late))  # type: ignore[attr-defined]
     problem = controller.sound.problem() if controller.handles_alarms else ""
     window.sound_label.setText("⚠ ALARM SOUND OFF" if problem else "")  # type: ignore[attr-defined]
