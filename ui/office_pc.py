@@ -19,6 +19,7 @@ from datetime import time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTime, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -113,21 +114,21 @@ class DutyKeeper(QObject):
         if not self.staff:
             return ""
         if self.refused or not self.platform.awake_held():
-            return "⚠ alarms may be late: PC may sleep"
+            return "⚠ alarms may be late (PC may sleep)"
         if self.platform.screen_locked():
-            return "⚠ alarms may be late: screen locked"
+            return "⚠ alarms may be late (locked)"
         return ""
 
     def warning_detail(self) -> str:
         """The status bar's short warning in full (tooltip and screen readers)."""
         short = self.warning()
-        if short.endswith("PC may sleep"):
+        if short.endswith("(PC may sleep)"):
             return (
                 "Windows (or the desktop) refused to keep this PC awake while staff are out: the "
                 "power plan may put it to sleep and alarms will wait until it wakes. Check the "
                 "power plan, or ask IT."
             )
-        if short.endswith("screen locked"):
+        if short.endswith("(locked)"):
             return (
                 "The screen is locked: alarm windows cannot be seen until someone unlocks it "
                 "(the sound still plays)."
@@ -282,6 +283,16 @@ def _status(window: MainWindow, controller: TrackerController, duty: DutyKeeper)
     window.sound_label.setToolTip(problem)  # type: ignore[attr-defined]
     window.sound_label.setAccessibleDescription(problem)  # type: ignore[attr-defined]
     window.sound_label.setVisible(bool(problem))  # type: ignore[attr-defined]
+    for label in (window.duty_label, window.sound_label):  # type: ignore[attr-defined]
+        bold = QFont(label.font())
+        bold.setBold(True)  # as the style sheet draws it
+        # a warning is never cut short: the counts beside it give way
+        width = QFontMetrics(bold).horizontalAdvance(label.text()) + 12
+        if label.minimumWidth() != width:
+            label.setMinimumWidth(width)
+            if label.isVisibleTo(window):  # the status bar lays out again on show
+                label.hide()
+                label.show()
 
 
 def install(window: MainWindow) -> None:
@@ -290,13 +301,20 @@ def install(window: MainWindow) -> None:
         return
     duty = DutyKeeper(lambda: int(window.winId()), parent=window)
     window.duty_keeper = duty  # type: ignore[attr-defined]
-    for name in ("duty_label", "sound_label"):
+    for name in ("sound_label", "duty_label"):
         label = QLabel()
         label.setStyleSheet(LATE_STYLE)
         label.setAccessibleName("Alarm warning")
         label.setVisible(False)
-        window.statusBar().addWidget(label)
+        label.setContentsMargins(6, 0, 6, 0)
+        # beside "Monitoring: ON", where the eye goes first; the counts give way if space is short
+        window.statusBar().insertWidget(1, label)
         setattr(window, name, label)
+
+    # Warnings come first: the counts, database and policy texts may be cut short instead
+    # (their full text stays in their tooltips and the Today screen).
+    for other in (window.counts_label, window.db_label, window.policy_label):
+        other.setMinimumWidth(60)
 
     def status() -> None:
         _status(window, controller, duty)

@@ -64,12 +64,12 @@ def test_alarms_may_be_late_when_the_pc_may_sleep_or_the_screen_is_locked(window
     window.status_timer.timeout.emit()
     assert window.duty_label.isVisibleTo(window)
     assert "alarms may be late" in window.duty_label.text()
-    assert "screen locked" in window.duty_label.text()
+    assert "(locked)" in window.duty_label.text()
     assert "cannot be seen" in window.duty_label.toolTip()
     fake_platform.locked = False
     fake_platform.can_keep_awake = False
     window.status_timer.timeout.emit()
-    assert "PC may sleep" in window.duty_label.text()
+    assert "(PC may sleep)" in window.duty_label.text()
     assert "power plan" in window.duty_label.toolTip()
 
 
