@@ -15,7 +15,11 @@ from hvdesk.db import Database
 
 
 def backup_dir(db: Database) -> Path:
-    path = Path(db.engine.url.database or "").resolve().parent / "backups"
+    """The backup folder IT set for this PC (hvdesk.ini or Group Policy), else backups/ beside it."""
+    from hvdesk.config import machine_settings
+
+    chosen = machine_settings().backup_folder
+    path = chosen or Path(db.engine.url.database or "").resolve().parent / "backups"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -31,13 +35,14 @@ def latest_backup(db: Database) -> datetime | None:
     return datetime.fromtimestamp(files[-1].stat().st_mtime, UTC)
 
 
-def daily_backup(db: Database, clock: Clock, keep: int = 14) -> Path | None:
-    """Make today's backup if there is none yet; prune old ones. Returns the new file, if any."""
+def daily_backup(db: Database, clock: Clock, keep: int = 14, refresh: bool = False) -> Path | None:
+    """Make today's backup if there is none yet (or, with refresh, replace it with a newer copy:
+    the scheduled daily run); prune old ones. Returns the new file, if any."""
     if not db.is_sqlite or db.engine.url.database in (None, "", ":memory:"):
         return None
     folder = backup_dir(db)
     target = folder / f"hvdesk-{london(clock.now()):%Y%m%d}.sqlite3"
-    if target.exists():
+    if target.exists() and not refresh:
         return None
     partial = target.with_suffix(".partial")
     db.backup(partial)

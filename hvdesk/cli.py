@@ -18,13 +18,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hvdesk",
         description="hvdesk keeps school staff safe on home visits. With no command it opens the app.",
-        epilog="Database: --db beats HVDESK_DATABASE_URL beats hvdesk.sqlite3 in your data folder.",
+        epilog="Database: --db beats HVDESK_DATABASE_URL beats the machine's hvdesk.ini (or Group "
+        "Policy) beats hvdesk.sqlite3 in the data folder.",
     )
     parser.add_argument("--version", action="version", version=f"hvdesk {__version__}")
     parser.add_argument(
         "--db",
         metavar="URL",
         help="database file path or SQLAlchemy URL (e.g. postgresql+psycopg://user@host/hvdesk)",
+    )
+    parser.add_argument(
+        "--single-seat",
+        action="store_true",
+        help="open a SQLite file on a share or synced folder that only this PC uses "
+        "(rollback journal, exclusive lock); several PCs need PostgreSQL",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS:

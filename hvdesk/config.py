@@ -1,32 +1,130 @@
-"""Where things live: the data folder (platformdirs), the database URL, resources."""
+"""Where things live: the data folder (platformdirs), the database URL, resources.
+
+A school's database belongs to the office PC, not to whoever signed in to Windows: on Windows the
+default data folder is the machine-wide one (C:\\ProgramData\\hvdesk), so the head and the office
+see the same school, and a roaming or mandatory profile cannot delete it at sign-out. IT can name
+the database and the backup folder once for the machine, in hvdesk.ini in the machine config folder
+(C:\\ProgramData\\hvdesk, /etc/hvdesk) or by Group Policy (the same names as registry values under
+HKLM\\SOFTWARE\\Policies\\hvdesk, which win over the file). On Linux the default stays the
+signed-in user's data folder, which a normal user can always write.
+"""
 
 from __future__ import annotations
 
+import configparser
+import contextlib
+import importlib
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from platformdirs import user_data_path
+from platformdirs import site_data_path, user_data_path
 
 from hvdesk.errors import HvdeskError
 
 APP_NAME = "hvdesk"
 ENV_DATABASE_URL = "HVDESK_DATABASE_URL"
+ENV_DATA_DIR = "HVDESK_DATA_DIR"
+ENV_MACHINE_CONFIG_DIR = "HVDESK_MACHINE_CONFIG_DIR"
+MACHINE_INI = "hvdesk.ini"
+POLICY_KEY = r"SOFTWARE\Policies\hvdesk"
+DB_FILE = "hvdesk.sqlite3"
+
+
+def machine_config_dir() -> Path:
+    """The folder for settings that belong to the PC (and its keys), not to one Windows user."""
+    override = os.environ.get(ENV_MACHINE_CONFIG_DIR)
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        return site_data_path(APP_NAME, appauthor=False)  # C:\\ProgramData\\hvdesk
+    return Path("/etc") / APP_NAME
+
+
+@dataclass(frozen=True)
+class MachineSettings:
+    """What IT set for this PC: the database (path or URL) and the backup folder, and where from."""
+
+    database: str | None = None
+    backup_folder: Path | None = None
+    source: str = ""
+
+
+def _winreg() -> Any:
+    """winreg, typed loosely: it exists only on Windows."""
+    return importlib.import_module("winreg")
+
+
+def _policy_values() -> dict[str, str]:
+    """Group Policy: string values Database and BackupFolder under HKLM\\SOFTWARE\\Policies\\hvdesk."""
+    if sys.platform != "win32":
+        return {}
+    winreg = _winreg()
+    values: dict[str, str] = {}
+    try:
+        with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, POLICY_KEY) as key:
+            for name in ("Database", "BackupFolder"):
+                with contextlib.suppress(FileNotFoundError):
+                    values[name.lower()] = str(winreg.QueryValueEx(key, name)[0])
+    except OSError:
+        return {}
+    return values
+
+
+def machine_settings() -> MachineSettings:
+    """hvdesk.ini [hvdesk] database= / backup_folder=, with Group Policy values winning."""
+    ini = machine_config_dir() / MACHINE_INI
+    values: dict[str, str] = {}
+    source = ""
+    if ini.is_file():
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(ini, encoding="utf-8-sig")
+        except configparser.Error as err:
+            raise HvdeskError(
+                f"{ini}: cannot be read ({str(err).splitlines()[0]}); it needs a [hvdesk] section "
+                "with database = PATH or URL and backup_folder = PATH"
+            ) from None
+        if parser.has_section("hvdesk"):
+            values = {k: v.strip() for k, v in parser.items("hvdesk") if v.strip()}
+            source = str(ini)
+    policy = _policy_values()
+    if "database" in policy:
+        values["database"] = policy["database"]
+    if "backupfolder" in policy:
+        values["backup_folder"] = policy["backupfolder"]
+    if policy:
+        source = f"Group Policy (HKLM\\{POLICY_KEY})"
+    backup = values.get("backup_folder")
+    return MachineSettings(values.get("database"), Path(backup) if backup else None, source)
+
+
+def _default_data_path() -> Path:
+    user = user_data_path(APP_NAME, appauthor=False)
+    if sys.platform != "win32":
+        return user
+    machine = site_data_path(APP_NAME, appauthor=False)
+    # An install from before the machine-wide default keeps its school until IT moves it.
+    if (user / DB_FILE).exists() and not (machine / DB_FILE).exists():
+        return user
+    return machine
 
 
 def data_dir() -> Path:
-    override = os.environ.get("HVDESK_DATA_DIR")
-    path = Path(override) if override else user_data_path(APP_NAME, appauthor=False)
+    override = os.environ.get(ENV_DATA_DIR)
+    path = Path(override) if override else _default_data_path()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def default_database_path() -> Path:
-    return data_dir() / "hvdesk.sqlite3"
+    return data_dir() / DB_FILE
 
 
 def database_url(arg: str | None = None) -> str:
-    """--db beats HVDESK_DATABASE_URL beats the SQLite file in the user's data folder.
+    """--db beats HVDESK_DATABASE_URL beats the machine setting beats the file in the data folder.
 
     A value with '://' is a SQLAlchemy URL (postgresql+psycopg://...); anything else is a file path.
     A --db path must be in a folder that exists: a mistyped --db is refused rather than quietly
@@ -34,7 +132,7 @@ def database_url(arg: str | None = None) -> str:
     """
     if arg is not None:
         return _db_option_url(arg)
-    value = os.environ.get(ENV_DATABASE_URL) or ""
+    value = os.environ.get(ENV_DATABASE_URL) or machine_settings().database or ""
     if not value:
         return f"sqlite:///{default_database_path()}"
     if "://" in value:

@@ -1,6 +1,10 @@
 """Engine, sessions and schema migrations.
 
 SQLite gets WAL, foreign keys and synchronous=FULL so a committed event survives a crash or power cut.
+Single-seat (a file on a share that only this PC ever opens) gets a rollback journal instead of WAL,
+whose shared memory does not work across machines, and an exclusive lock held while hvdesk runs, so
+a second PC is refused rather than silently sharing; one pooled connection serialises this app's
+own threads.
 Every start runs Alembic up to head; a database stamped by a newer hvdesk is refused untouched.
 """
 
@@ -30,10 +34,14 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CHANGE_CHANNEL = "hvdesk_changes"  # PostgreSQL: every committed write notifies every seat
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any, single_seat: bool = False) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA journal_mode=WAL")
+    if single_seat:
+        cur.execute("PRAGMA locking_mode=EXCLUSIVE")
+        cur.execute("PRAGMA journal_mode=DELETE")
+    else:
+        cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA busy_timeout=5000")
     cur.close()
@@ -67,8 +75,9 @@ def sqlcipher_url(url: str, key: DbKey) -> URL:
     return make_url(url).set(drivername="sqlite+pysqlcipher", password=key.sqlcipher_pragma)
 
 
-def make_engine(url: str, key: DbKey | None = None) -> Engine:
-    """An engine; `key` opens (or creates) an SQLCipher-encrypted SQLite file."""
+def make_engine(url: str, key: DbKey | None = None, single_seat: bool = False) -> Engine:
+    """An engine; `key` opens (or creates) an SQLCipher-encrypted SQLite file; `single_seat`
+    takes the file for this process alone (rollback journal, exclusive lock)."""
     if url.startswith("sqlite"):
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 5}}
         if url in ("sqlite://", "sqlite:///:memory:"):
@@ -77,8 +86,14 @@ def make_engine(url: str, key: DbKey | None = None) -> Engine:
         if key is not None:
             target = sqlcipher_url(url, key)
             kwargs["poolclass"] = QueuePool  # as for plain files, not one connection per thread
+        elif single_seat:
+            kwargs |= {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60}
         engine = create_engine(target, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+
+        def pragmas(conn: Any, record: Any) -> None:
+            _sqlite_pragmas(conn, record, single_seat)
+
+        event.listen(engine, "connect", pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True)
     attach(engine.dialect, SafeWordCipher(_safe_word_key(url, key)))
@@ -173,10 +188,18 @@ def migrate(engine: Engine) -> str:
 class Database:
     """One engine and its session factory. Services open one short session per use case."""
 
-    def __init__(self, url: str, *, key: DbKey | None = None, run_migrations: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        key: DbKey | None = None,
+        run_migrations: bool = True,
+        single_seat: bool = False,
+    ) -> None:
         self.url = url  # never holds the key
         self.key = key  # set when the SQLite file is encrypted (SQLCipher)
-        self.engine = make_engine(url, key)
+        self.single_seat = single_seat
+        self.engine = make_engine(url, key, single_seat)
         if run_migrations:
             migrate(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)

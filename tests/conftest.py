@@ -31,6 +31,12 @@ from hvdesk.services.base import Actor
 SCHOOL_MORNING = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _no_machine_config(tmp_path_factory, monkeypatch):
+    """A machine-wide hvdesk.ini on the test machine must not change which database tests open."""
+    monkeypatch.setenv("HVDESK_MACHINE_CONFIG_DIR", str(tmp_path_factory.mktemp("machine")))
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(SCHOOL_MORNING)

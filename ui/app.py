@@ -41,10 +41,16 @@ def build_window(services: AppServices, actor: Actor) -> MainWindow:
 
 def run_gui(args: argparse.Namespace) -> int:
     app = create_application()
+    from ui import office_start
+
+    single = office_start.begin()  # log file, crash handler; None: another copy came forward
+    if single is None:
+        return 0
     clock = SystemClock()
     # every failure is one plain message; a damaged database is offered its newest good backup
-    db = open_or_offer_restore(args.db, clock)
+    db = open_or_offer_restore(args.db, clock, single_seat=bool(getattr(args, "single_seat", False)))
     if db is None:
+        single.release()
         return 2
     services = AppServices.build(db, clock)
     if services.auth.has_users():
@@ -53,14 +59,17 @@ def run_gui(args: argparse.Namespace) -> int:
             return 0
         actor = login.actor
     else:
+        office_start.warn_about_data_folder(None, db)
         first = FirstRunDialog(services)
         if not first.exec() or first.actor is None:
             return 0
         actor = first.actor
     window = build_window(services, actor)
+    single.activated.connect(lambda: office_start.bring_forward(window))
     window.show()
     code = app.exec()
     db.dispose()
+    single.release()
     return code
 
 

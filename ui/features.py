@@ -54,4 +54,7 @@ def _installers():
         timeline.install,
         follow_ups.install,
     ]
+    from ui import office_pc
+
+    installers.append(office_pc.install)
     return installers

@@ -58,11 +58,11 @@ def offer_text(error: str, backup: Backup, clock: Clock) -> str:
 
 
 def open_or_offer_restore(
-    arg: str | None, clock: Clock, parent: QWidget | None = None
+    arg: str | None, clock: Clock, parent: QWidget | None = None, single_seat: bool = False
 ) -> Database | None:
     """Open the database; if it is damaged and a good backup exists, offer to restore it."""
     try:
-        return connect(arg)
+        return connect(arg, single_seat)
     except HvdeskError as err:
         error = str(err)
     path = damaged_sqlite_file(arg)
@@ -74,7 +74,7 @@ def open_or_offer_restore(
         return None
     try:
         kept = restore(backup.path, path, clock.now())
-        db = connect(arg)
+        db = connect(arg, single_seat)
     except HvdeskError as err:
         dialogs.inform(parent, TITLE, str(err), "error")
         return None

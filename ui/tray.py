@@ -6,11 +6,15 @@ are still kept in `messages`, and `available` says whether hiding to the tray is
 
 from __future__ import annotations
 
+from collections import deque
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
 from hvdesk.config import resource_path
+
+RECENT_MESSAGES = 100
 
 
 class Tray(QObject):
@@ -19,7 +23,8 @@ class Tray(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.messages: list[tuple[str, str]] = []
+        # The most recent messages only: an app left in the tray for weeks must not grow.
+        self.messages: deque[tuple[str, str]] = deque(maxlen=RECENT_MESSAGES)
         self.available = QSystemTrayIcon.isSystemTrayAvailable()
         self.icon: QSystemTrayIcon | None = None
         if not self.available:

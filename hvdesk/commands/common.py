@@ -45,7 +45,23 @@ def _reason(err: BaseException) -> str:
     return text[0] if text else type(inner).__name__
 
 
-def connect(arg: str | None) -> Database:
+def refuse_shared_file(url: str, source: str, single_seat: bool) -> None:
+    """A SQLite file where other PCs also write is refused unless opened single-seat."""
+    path = url.removeprefix("sqlite:///")
+    if not url.startswith("sqlite:///") or path in ("", ":memory:") or single_seat:
+        return
+    from hvdesk.platform import classify
+
+    location = classify(path)
+    if not location.is_local:
+        raise HvdeskError(
+            f"{source} is on {location.describe()}. SQLite there is not safe: several PCs need "
+            "the PostgreSQL server (see README, 'Several office PCs'). If only this PC will ever "
+            "open the file, start hvdesk with --single-seat (rollback journal, exclusive lock)."
+        )
+
+
+def connect(arg: str | None, single_seat: bool = False) -> Database:
     """Open (and migrate) the database, turning every way that fails into one clear HvdeskError."""
     url = database_url(arg)
     if arg is not None:
@@ -55,13 +71,14 @@ def connect(arg: str | None) -> Database:
     else:
         source = f"the database {url.removeprefix('sqlite:///')}"
     sqlite = url.startswith("sqlite")
+    refuse_shared_file(url, source, single_seat)
     key = sqlite_key(url, source) if sqlite else None
     try:
         if sqlite and url not in ("sqlite://", "sqlite:///:memory:"):
             path = Path(url.split(":///", 1)[1])
             if path.is_file() and path.stat().st_size > 0:
                 refuse_newer_file(path, key)
-        db = Database(url, key=key)
+        db = Database(url, key=key, single_seat=single_seat and sqlite)
     except HvdeskError:
         raise
     except ArgumentError as err:  # includes NoSuchModuleError: 'foo://bar'
@@ -138,4 +155,4 @@ def sqlite_key(url: str, source: str) -> DbKey | None:
 
 
 def open_database(args: argparse.Namespace) -> tuple[Database, SystemClock]:
-    return connect(db_option(args)), SystemClock()
+    return connect(db_option(args), bool(getattr(args, "single_seat", False))), SystemClock()

@@ -22,7 +22,13 @@ from hvdesk.db import Database
 from hvdesk.models import Event, Role, UserAccount
 from hvdesk.services.base import Actor
 
-pytestmark = [pytest.mark.slow, pytest.mark.ui]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.ui,
+    pytest.mark.skipif(
+        sys.platform == "win32", reason="kills the writer with signal.SIGKILL (POSIX only)"
+    ),
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -10,6 +10,7 @@ import glob
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,7 +22,13 @@ from hvdesk.db import Database, current_revision, head_revision, make_engine, mi
 from hvdesk.errors import SchemaTooNew
 from hvdesk.models import Event, Visit
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        sys.platform == "win32",
+        reason="the throwaway cluster uses a Unix-domain socket and runuser (POSIX only)",
+    ),
+]
 
 
 def _bin(name: str) -> str | None:

@@ -10,6 +10,17 @@ from ui import dialogs
 from ui.services import AppServices
 
 
+@pytest.fixture(autouse=True)
+def fake_platform():
+    """No real keep-awake, autostart entry or shutdown block from a test: a recording fake."""
+    from hvdesk import platform
+    from hvdesk.platform.fake import FakePlatform
+
+    fake = FakePlatform()
+    with platform.FakePlatformScope(fake):
+        yield fake
+
+
 @pytest.fixture
 def services(demo_db, clock) -> AppServices:
     return AppServices.build(demo_db, clock)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+from collections import deque
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
 STACK_OFFSET = 36
 TICK_MS = 1000
+RECENT_WAKES = 200
 
 
 class TrackerController(QObject):
@@ -99,7 +101,8 @@ class TrackerController(QObject):
         self.started = False
         self.stopped = False
         self.checks = 0
-        self.wakes: list[Wake] = []
+        # The last wakes only (for tests and diagnosis): a week of 30 s sweeps must not pile up.
+        self.wakes: deque[Wake] = deque(maxlen=RECENT_WAKES)
         self.can_print = importlib.util.find_spec("ui.print_actions") is not None
         self.ticker = QTimer(self)
         self.ticker.setInterval(TICK_MS)
@@ -293,6 +296,8 @@ class TrackerController(QObject):
                 plan[f"alarm:{window.alarm_id}"] = due
         self.scheduler.arm(plan)
         self.board_changed.emit(board)
+        # Forget announced waits of visits no longer out (they came home): the set stays small.
+        self._waits_over &= {row.visit.id for row in board.rows}
         for row in board.rows:
             until = row.state.parent_wait_until
             if until is not None and now >= until and row.visit.id not in self._waits_over:

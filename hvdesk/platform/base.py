@@ -1,0 +1,46 @@
+"""What hvdesk asks of the operating system, as one small interface with a real and a fake side.
+
+Each call says honestly whether it worked: a keep-awake that cannot be held, a lock state that
+cannot be read (None) or an autostart that cannot be written are shown to the office, never hidden.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class PlatformCalls(Protocol):
+    name: str
+
+    def keep_awake(self, reason: str) -> bool:
+        """Ask the OS not to sleep (the screen may still turn off). True when the request is held."""
+
+    def allow_sleep(self) -> None:
+        """Withdraw the keep-awake request (nobody is out any more)."""
+
+    def awake_held(self) -> bool:
+        """Is the keep-awake request still held (an inhibitor process can die)?"""
+
+    def screen_locked(self) -> bool | None:
+        """True when the session is locked (alarm windows cannot be seen); None when unknown."""
+
+    def profile_roams(self) -> bool:
+        """Windows: is this user's profile roaming (copied to a server at sign-out)?"""
+
+    def drive_type(self, root: str) -> int:
+        """GetDriveTypeW's answer for a drive root such as 'H:\\\\' (3 = fixed, 4 = network)."""
+
+    def mounts(self) -> str:
+        """/proc/mounts text where there is one, else ''."""
+
+    def autostart_command(self) -> list[str] | None:
+        """The command registered to start at sign-in, or None."""
+
+    def set_autostart(self, command: list[str] | None) -> None:
+        """Register (or with None remove) the command that starts hvdesk at sign-in."""
+
+    def block_shutdown(self, window_id: int, reason: str) -> bool:
+        """Windows: show `reason` on the shutdown screen while staff are out. True if set."""
+
+    def unblock_shutdown(self, window_id: int) -> None:
+        """Remove the shutdown reason (nobody is out)."""

@@ -1,0 +1,59 @@
+"""A platform for tests: records what was requested, when, and what was released."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class FakePlatform:
+    name: str = "fake"
+    can_keep_awake: bool = True
+    locked: bool | None = False
+    roams: bool = False
+    remote_drives: set[str] = field(default_factory=set)  # e.g. {"H:\\"}
+    mount_text: str = ""
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    awake: bool = False
+    autostart: list[str] | None = None
+    shutdown_reason: str | None = None
+
+    def keep_awake(self, reason: str) -> bool:
+        self.calls.append(("keep_awake", reason))
+        self.awake = self.can_keep_awake
+        return self.awake
+
+    def allow_sleep(self) -> None:
+        self.calls.append(("allow_sleep", ""))
+        self.awake = False
+
+    def awake_held(self) -> bool:
+        return self.awake and self.can_keep_awake
+
+    def screen_locked(self) -> bool | None:
+        return self.locked
+
+    def profile_roams(self) -> bool:
+        return self.roams
+
+    def drive_type(self, root: str) -> int:
+        return 4 if root.upper() in self.remote_drives else 3
+
+    def mounts(self) -> str:
+        return self.mount_text
+
+    def autostart_command(self) -> list[str] | None:
+        return self.autostart
+
+    def set_autostart(self, command: list[str] | None) -> None:
+        self.calls.append(("set_autostart", " ".join(command or [])))
+        self.autostart = command
+
+    def block_shutdown(self, window_id: int, reason: str) -> bool:
+        self.calls.append(("block_shutdown", reason))
+        self.shutdown_reason = reason
+        return True
+
+    def unblock_shutdown(self, window_id: int) -> None:
+        self.calls.append(("unblock_shutdown", ""))
+        self.shutdown_reason = None

@@ -1,0 +1,155 @@
+"""Linux (and other POSIX desktops): a logind inhibitor, XDG autostart, /proc/mounts.
+
+Keeping awake holds `systemd-inhibit --what=sleep:idle ... tail --pid=<hvdesk>` for as long as
+anyone is out (it ends with hvdesk, even after a crash); where there is no systemd-inhibit or no
+logind (containers, minimal desktops) the request is not held and the status bar says alarms may
+be late. A locked screen is not detectable here without a desktop-specific D-Bus call, so it is
+reported as unknown.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+DESKTOP_ENTRY = """[Desktop Entry]
+Type=Application
+Name=hvdesk
+Comment=Keeps school staff safe on home visits (started at sign-in)
+Exec={exec}
+Terminal=false
+X-GNOME-Autostart-enabled=true
+"""
+
+
+def autostart_file() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "autostart" / "hvdesk.desktop"
+
+
+def _exec_line(command: list[str]) -> str:
+    """Quote per the Desktop Entry spec: double quotes with \\ " ` $ escaped inside them, then the
+    string-level escaping of every backslash; a literal % is written %%."""
+
+    def quote(arg: str) -> str:
+        if arg and not any(c in arg for c in " \t\n\"'\\><~|&;$*?#()`"):
+            return arg
+        escaped = "".join("\\" + c if c in '"`$\\' else c for c in arg)
+        return f'"{escaped}"'
+
+    return " ".join(quote(a).replace("\\", "\\\\").replace("%", "%%") for a in command)
+
+
+def _split_exec(value: str) -> list[str]:
+    """The arguments of an Exec= value written by _exec_line (the spec's rules, in reverse)."""
+    text = value.replace("\\\\", "\\").replace("%%", "%")
+    args: list[str] = []
+    current: list[str] = []
+    quoted = had = escaped = False
+    for char in text:
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted, had = not quoted, True
+        elif char in " \t" and not quoted:
+            if current or had:
+                args.append("".join(current))
+            current, had = [], False
+        else:
+            current.append(char)
+    if current or had:
+        args.append("".join(current))
+    return args
+
+
+class LinuxPlatform:
+    name = "linux"
+
+    def __init__(self) -> None:
+        self._inhibitor: subprocess.Popen[bytes] | None = None
+
+    def keep_awake(self, reason: str) -> bool:
+        if self.awake_held():
+            return True
+        tool = shutil.which("systemd-inhibit")
+        if tool is None:
+            return False
+        try:
+            self._inhibitor = subprocess.Popen(
+                [
+                    tool,
+                    "--what=sleep:idle",
+                    "--who=hvdesk",
+                    f"--why={reason}",
+                    "--mode=block",
+                    # held until released, or until hvdesk itself ends (even by a crash)
+                    "tail",
+                    f"--pid={os.getpid()}",
+                    "-f",
+                    "/dev/null",
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError:
+            self._inhibitor = None
+            return False
+        return True  # awake_held() tells later whether logind accepted it
+
+    def allow_sleep(self) -> None:
+        proc, self._inhibitor = self._inhibitor, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def awake_held(self) -> bool:
+        return self._inhibitor is not None and self._inhibitor.poll() is None
+
+    def screen_locked(self) -> bool | None:
+        return None
+
+    def profile_roams(self) -> bool:
+        return False
+
+    def drive_type(self, root: str) -> int:
+        return 3
+
+    def mounts(self) -> str:
+        try:
+            return Path("/proc/mounts").read_text()
+        except OSError:
+            return ""
+
+    def autostart_command(self) -> list[str] | None:
+        path = autostart_file()
+        if not path.exists():
+            return None
+        for line in path.read_text().splitlines():
+            if line.startswith("Exec="):
+                return _split_exec(line[5:])
+        return None
+
+    def set_autostart(self, command: list[str] | None) -> None:
+        path = autostart_file()
+        if command is None:
+            path.unlink(missing_ok=True)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.write_text(DESKTOP_ENTRY.format(exec=_exec_line(command)))
+        partial.replace(path)
+
+    def block_shutdown(self, window_id: int, reason: str) -> bool:
+        return False
+
+    def unblock_shutdown(self, window_id: int) -> None:
+        return None

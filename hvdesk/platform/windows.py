@@ -1,0 +1,167 @@
+"""Windows: SetThreadExecutionState, the per-user Run key, GetDriveTypeW, ShutdownBlockReasonCreate.
+
+ctypes and winreg are imported inside the calls, so importing this module costs nothing and the
+module imports on any system (the Windows-marked test exercises the real calls on Windows).
+SetThreadExecutionState is per thread: call it from the GUI thread, which lives as long as the app.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import subprocess
+from typing import Any
+
+ES_CONTINUOUS = 0x80000000
+ES_SYSTEM_REQUIRED = 0x00000001
+DESKTOP_SWITCHDESKTOP = 0x0100
+RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
+RUN_VALUE = "hvdesk"
+PROFILE_LIST = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList"
+
+
+def _winreg() -> Any:
+    """winreg, typed loosely: it exists only on Windows (mypy checks this file everywhere)."""
+    return importlib.import_module("winreg")
+
+
+def _kernel32():  # type: ignore[no-untyped-def]
+    import ctypes
+
+    return ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+
+
+def _user32():  # type: ignore[no-untyped-def]
+    import ctypes
+
+    return ctypes.WinDLL("user32", use_last_error=True)  # type: ignore[attr-defined]
+
+
+class WindowsPlatform:
+    name = "windows"
+
+    def __init__(self) -> None:
+        self._held = False
+
+    def keep_awake(self, reason: str) -> bool:
+        import ctypes
+
+        kernel32 = _kernel32()
+        kernel32.SetThreadExecutionState.restype = ctypes.c_uint32
+        kernel32.SetThreadExecutionState.argtypes = [ctypes.c_uint32]
+        previous = kernel32.SetThreadExecutionState(ES_CONTINUOUS | ES_SYSTEM_REQUIRED)
+        self._held = previous != 0
+        return self._held
+
+    def allow_sleep(self) -> None:
+        import ctypes
+
+        kernel32 = _kernel32()
+        kernel32.SetThreadExecutionState.restype = ctypes.c_uint32
+        kernel32.SetThreadExecutionState.argtypes = [ctypes.c_uint32]
+        kernel32.SetThreadExecutionState(ES_CONTINUOUS)
+        self._held = False
+
+    def awake_held(self) -> bool:
+        return self._held
+
+    def screen_locked(self) -> bool | None:
+        """The input desktop cannot be switched to while the workstation is locked."""
+        import ctypes
+
+        user32 = _user32()
+        user32.OpenInputDesktop.restype = ctypes.c_void_p
+        user32.OpenInputDesktop.argtypes = [ctypes.c_uint32, ctypes.c_bool, ctypes.c_uint32]
+        user32.SwitchDesktop.argtypes = [ctypes.c_void_p]
+        user32.CloseDesktop.argtypes = [ctypes.c_void_p]
+        desktop = user32.OpenInputDesktop(0, False, DESKTOP_SWITCHDESKTOP)
+        if not desktop:
+            return True
+        try:
+            return not user32.SwitchDesktop(desktop)
+        finally:
+            user32.CloseDesktop(desktop)
+
+    def profile_roams(self) -> bool:
+        """ProfileList names a CentralProfile (the server copy) for a roaming profile."""
+        import os
+        winreg = _winreg()
+        mine = os.environ.get("USERPROFILE", "").lower()
+        try:
+            with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, PROFILE_LIST) as profiles:
+                for i in range(winreg.QueryInfoKey(profiles)[0]):
+                    with winreg.OpenKey(profiles, winreg.EnumKey(profiles, i)) as sid:
+                        try:
+                            image = str(winreg.QueryValueEx(sid, "ProfileImagePath")[0])
+                            if os.path.expandvars(image).lower() != mine:
+                                continue
+                            return bool(winreg.QueryValueEx(sid, "CentralProfile")[0])
+                        except OSError:
+                            continue
+        except OSError:
+            return False
+        return False
+
+    def drive_type(self, root: str) -> int:
+        import ctypes
+
+        kernel32 = _kernel32()
+        kernel32.GetDriveTypeW.argtypes = [ctypes.c_wchar_p]
+        kernel32.GetDriveTypeW.restype = ctypes.c_uint32
+        return int(kernel32.GetDriveTypeW(root))
+
+    def mounts(self) -> str:
+        return ""
+
+    def autostart_command(self) -> list[str] | None:
+        winreg = _winreg()
+        try:
+            with winreg.OpenKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
+                value, _kind = winreg.QueryValueEx(key, RUN_VALUE)
+        except OSError:
+            return None
+        return _split_windows(str(value))
+
+    def set_autostart(self, command: list[str] | None) -> None:
+        winreg = _winreg()
+        with winreg.CreateKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
+            if command is None:
+                with contextlib.suppress(FileNotFoundError):
+                    winreg.DeleteValue(key, RUN_VALUE)
+            else:
+                winreg.SetValueEx(
+                    key, RUN_VALUE, 0, winreg.REG_SZ, subprocess.list2cmdline(command)
+                )
+
+    def block_shutdown(self, window_id: int, reason: str) -> bool:
+        import ctypes
+
+        user32 = _user32()
+        user32.ShutdownBlockReasonCreate.argtypes = [ctypes.c_void_p, ctypes.c_wchar_p]
+        return bool(user32.ShutdownBlockReasonCreate(window_id, reason))
+
+    def unblock_shutdown(self, window_id: int) -> None:
+        import ctypes
+
+        user32 = _user32()
+        user32.ShutdownBlockReasonDestroy.argtypes = [ctypes.c_void_p]
+        user32.ShutdownBlockReasonDestroy(window_id)
+
+
+def _split_windows(command: str) -> list[str]:
+    """The inverse of subprocess.list2cmdline for the simple quoting it produces."""
+    out: list[str] = []
+    current: list[str] = []
+    quoted = had = False
+    for char in command:
+        if char == '"':
+            quoted, had = not quoted, True
+        elif char in " \t" and not quoted:
+            if current or had:
+                out.append("".join(current))
+            current, had = [], False
+        else:
+            current.append(char)
+    if current or had:
+        out.append("".join(current))
+    return out

@@ -1,0 +1,155 @@
+"""The office PC on duty: keep-awake while anyone is out, honest warnings, sound, backups."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QScrollArea
+
+from hvdesk.backup import backup_dir
+from hvdesk.services.tracker import TrackerService
+from ui.office_pc import shutdown_reason, staff_out
+
+pytestmark = pytest.mark.ui
+
+
+def _bring_everyone_home(window, office_actor):
+    ctrl = window.tracker_controller
+    tracker = TrackerService(window.services.db, window.services.clock)
+    for row in list(ctrl.board.rows):
+        for alarm_id in row.open_alarm_ids + row.drill_alarm_ids:
+            ctrl.alarm_service.acknowledge(office_actor, alarm_id)
+            ctrl.alarm_service.resolve(office_actor, alarm_id, "safe_delayed", "back")
+        tracker.returned(office_actor, row.visit.id)
+    ctrl.check("test")
+
+
+def test_keep_awake_is_held_while_anyone_is_out_and_released_when_all_are_home(
+    window, fake_platform, office_actor
+):
+    ctrl = window.tracker_controller
+    staff = staff_out(ctrl.board)
+    assert staff > 0
+    assert fake_platform.awake
+    assert fake_platform.calls[0] == (
+        "keep_awake",
+        "Staff are out on home visits: hvdesk must raise alarms on time",
+    )
+    assert fake_platform.shutdown_reason == shutdown_reason(staff)
+    assert fake_platform.shutdown_reason.startswith(f"hvdesk is monitoring {staff} staff on visit")
+    assert not window.duty_label.isVisible()  # held, screen unlocked: nothing to warn about
+    requests = [c for c in fake_platform.calls if c[0] == "keep_awake"]
+
+    ctrl.check("again")  # a refresh with the same people out asks nothing new
+    assert [c for c in fake_platform.calls if c[0] == "keep_awake"] == requests
+
+    _bring_everyone_home(window, office_actor)
+    assert not fake_platform.awake
+    assert fake_platform.shutdown_reason is None
+    assert ("allow_sleep", "") in fake_platform.calls
+
+
+def test_closing_the_window_releases_keep_awake(window, fake_platform, qtbot):
+    assert fake_platform.awake
+    window.tracker_controller.stop()
+    window.close()
+    qtbot.waitUntil(lambda: not fake_platform.awake, timeout=2000)
+    assert fake_platform.shutdown_reason is None
+
+
+def test_alarms_may_be_late_when_the_pc_may_sleep_or_the_screen_is_locked(window, fake_platform):
+    fake_platform.locked = True
+    window.status_timer.timeout.emit()
+    assert window.duty_label.isVisibleTo(window)
+    assert "alarms may be late" in window.duty_label.text()
+    assert "(locked)" in window.duty_label.text()
+    assert "cannot be seen" in window.duty_label.toolTip()
+    fake_platform.locked = False
+    fake_platform.can_keep_awake = False
+    window.status_timer.timeout.emit()
+    assert "(PC may sleep)" in window.duty_label.text()
+    assert "power plan" in window.duty_label.toolTip()
+
+
+def test_sign_out_with_staff_out_asks_the_session_to_wait(window):
+    class Manager:
+        cancelled = released = False
+
+        def allowsInteraction(self):
+            return True
+
+        def cancel(self):
+            self.cancelled = True
+
+        def release(self):
+            self.released = True
+
+    manager = Manager()
+    window.duty_keeper.commit_data(manager)
+    assert manager.cancelled and manager.released
+
+
+def test_start_at_sign_in_tick(window, fake_platform):
+    box = window.office_pc_widgets["autostart"]
+    assert not box.isChecked()
+    box.setChecked(True)
+    assert fake_platform.autostart is not None
+    assert fake_platform.autostart[-1].endswith("main.py")
+    box.setChecked(False)
+    assert fake_platform.autostart is None
+
+
+def test_alarm_sound_off_is_shown_in_red(window, qtbot):
+    # HVDESK_NO_SOUND is set for the test run: the status bar must not pretend otherwise.
+    assert window.sound_label.isVisibleTo(window)
+    assert "ALARM SOUND OFF" in window.sound_label.text()
+    assert "HVDESK_NO_SOUND" in window.sound_label.toolTip()  # the reason, in words
+    assert "b00020" in window.sound_label.styleSheet()
+    qtbot.mouseClick(window.office_pc_widgets["test_sound"], Qt.MouseButton.LeftButton)
+    assert window.office_pc_widgets["sound_result"].text().startswith("ALARM SOUND OFF")
+
+
+def test_the_daily_backup_runs_at_its_time_while_the_app_stays_open(window, clock, qtbot):
+    schedule = window.backup_schedule
+    schedule.service.save_daily_at(window.actor, time(17, 30))
+    schedule.daily_at = time(17, 30)
+    window.worker.wait()
+    window._backed_up_at = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # made at start this morning
+    assert not schedule.check()  # 09:00: not yet
+    clock.set(datetime(2026, 11, 24, 17, 31, tzinfo=UTC))
+    assert schedule.check()
+    assert not schedule.check()  # already running
+    qtbot.waitUntil(lambda: not schedule.running, timeout=5000)
+    made = backup_dir(window.services.db) / "hvdesk-20261124.sqlite3"
+    assert made.exists()
+    assert window._backed_up_at == clock.now()
+    assert not schedule.check()  # done for today
+    clock.set(datetime(2026, 11, 25, 17, 31, tzinfo=UTC))
+    assert schedule.check()
+    qtbot.waitUntil(lambda: not schedule.running, timeout=5000)
+    assert (backup_dir(window.services.db) / "hvdesk-20261125.sqlite3").exists()
+
+
+def test_this_pc_settings_render(window, tmp_path):
+    window.show_panel("Settings")
+    window.resize(1280, 900)
+    panel = window.panels["Settings"]
+    scroll = panel.findChild(QScrollArea)
+    scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+    window.grab().save(str(tmp_path / "settings_this_pc.png"))
+    assert window.office_pc_widgets["backup_at"].time().toString("HH:mm") == "17:30"
+
+
+def test_first_run_warns_when_the_database_is_in_a_temporary_folder(db, monkeypatch, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui import office_start
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
+    warning = office_start.warn_about_data_folder(None, db)  # tests keep it under the temp folder
+    assert warning is not None and "temporary folder" in warning
+    assert shown == [warning]
+    assert "hvdesk.ini" in warning

@@ -1,0 +1,143 @@
+"""Where a SQLite file sits, and what opening it there does (shared drives refused, single-seat)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from hvdesk.commands.common import connect
+from hvdesk.errors import HvdeskError
+from hvdesk.platform import FakePlatformScope, classify
+from hvdesk.platform.fake import FakePlatform
+from hvdesk.storage_location import Where, classify_posix, classify_windows
+
+ONEDRIVE_ENV = {
+    "OneDrive": r"C:\Users\jpatel\OneDrive - Harborne Academy",
+    "OneDriveConsumer": r"C:\Users\jpatel\OneDrive",
+}
+
+
+def _remote(*drives: str):
+    return lambda root: 4 if root in drives else 3
+
+
+@pytest.mark.parametrize(
+    ("path", "where", "detail"),
+    [
+        (r"C:\ProgramData\hvdesk\hvdesk.sqlite3", Where.LOCAL, ""),
+        (r"D:\hvdesk\school.sqlite3", Where.LOCAL, ""),
+        (r"\\office-server\hvdesk\hvdesk.sqlite3", Where.NETWORK_SHARE, r"\\office-server\hvdesk"),
+        ("//office-server/hvdesk/hvdesk.sqlite3", Where.NETWORK_SHARE, r"\\office-server\hvdesk"),
+        (r"\\?\UNC\nas\share\hvdesk.sqlite3", Where.NETWORK_SHARE, r"\\nas\share"),
+        (r"\\?\C:\hvdesk\hvdesk.sqlite3", Where.LOCAL, ""),
+        (r"H:\hvdesk.sqlite3", Where.MAPPED_DRIVE, "H:"),
+        (r"h:\school\hvdesk.sqlite3", Where.MAPPED_DRIVE, "H:"),
+        (
+            r"C:\Users\jpatel\OneDrive - Harborne Academy\hvdesk.sqlite3",
+            Where.CLOUD_SYNCED,
+            "OneDrive - Harborne Academy",
+        ),
+        (r"c:\users\JPATEL\onedrive\Documents\x.sqlite3", Where.CLOUD_SYNCED, "OneDrive"),
+        (r"E:\Dropbox\school\hvdesk.sqlite3", Where.CLOUD_SYNCED, "Dropbox"),
+        (r"G:\My Drive\hvdesk.sqlite3", Where.CLOUD_SYNCED, "Google Drive"),
+        (r"C:\Users\jpatel\Google Drive\hvdesk.sqlite3", Where.CLOUD_SYNCED, "Google Drive"),
+        (r"C:\Users\jpatel\Documents\hvdesk.sqlite3", Where.LOCAL, ""),
+    ],
+)
+def test_windows_paths(path, where, detail):
+    location = classify_windows(path, _remote("H:\\"), ONEDRIVE_ENV)
+    assert location.where is where
+    assert location.detail == detail
+    assert location.is_local == (where is Where.LOCAL)
+
+
+MOUNTS = """\
+/dev/sda1 / ext4 rw,relatime 0 0
+tmpfs /tmp tmpfs rw 0 0
+//nas/office /mnt/office cifs rw,vers=3.0 0 0
+nas:/export/hvdesk /srv/hvdesk nfs4 rw 0 0
+/dev/sdb1 /srv/hvdesk/local ext4 rw 0 0
+me@host:/data /home/sam/remote fuse.sshfs rw 0 0
+/dev/sdc1 /media/sam/USB\\040STICK vfat rw 0 0
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [
+        ("/home/sam/.local/share/hvdesk/hvdesk.sqlite3", Where.LOCAL),
+        ("/mnt/office/hvdesk.sqlite3", Where.NETWORK_MOUNT),
+        ("/mnt/officex/hvdesk.sqlite3", Where.LOCAL),  # a prefix of a name is not the mount
+        ("/srv/hvdesk/hvdesk.sqlite3", Where.NETWORK_MOUNT),
+        ("/srv/hvdesk/local/hvdesk.sqlite3", Where.LOCAL),  # longest mount point wins
+        ("/home/sam/remote/x.sqlite3", Where.NETWORK_MOUNT),
+        ("/media/sam/USB STICK/x.sqlite3", Where.LOCAL),
+        ("/home/sam/Dropbox/hvdesk.sqlite3", Where.CLOUD_SYNCED),
+        ("/home/sam/OneDrive/hvdesk.sqlite3", Where.CLOUD_SYNCED),
+    ],
+)
+def test_posix_paths(path, where):
+    assert classify_posix(path, MOUNTS, "/home/sam").where is where
+
+
+def test_a_home_folder_named_like_a_sync_client_is_not_cloud():
+    assert classify_posix("/home/dropbox/hvdesk.sqlite3", "", "/home/dropbox").is_local
+
+
+def test_classify_asks_the_platform(monkeypatch):
+    fake = FakePlatform(remote_drives={"S:\\"}, mount_text=MOUNTS)
+    monkeypatch.delenv("OneDrive", raising=False)
+    assert classify(r"S:\hvdesk.sqlite3", fake).where is Where.MAPPED_DRIVE
+    assert classify(r"C:\hvdesk.sqlite3", fake).is_local
+    assert classify("/mnt/office/hvdesk.sqlite3", fake).where is Where.NETWORK_MOUNT
+
+
+def test_sqlite_on_a_share_is_refused_with_the_way_out(tmp_path):
+    fake = FakePlatform(mount_text=f"nas:/x {tmp_path} nfs4 rw 0 0\n")
+    with FakePlatformScope(fake), pytest.raises(HvdeskError) as err:
+        connect(str(tmp_path / "school.sqlite3"))
+    text = str(err.value)
+    assert "network file system" in text
+    assert "several PCs need the PostgreSQL server" in text
+    assert "--single-seat" in text
+    assert not (tmp_path / "school.sqlite3").exists()  # nothing created
+
+
+def test_single_seat_opens_it_with_a_rollback_journal_and_an_exclusive_lock(tmp_path):
+    fake = FakePlatform(mount_text=f"nas:/x {tmp_path} nfs4 rw 0 0\n")
+    path = tmp_path / "school.sqlite3"
+    with FakePlatformScope(fake):
+        db = connect(str(path), single_seat=True)
+    try:
+        with db.read() as s:
+            assert s.connection().exec_driver_sql("PRAGMA journal_mode").scalar() == "delete"
+            assert s.connection().exec_driver_sql("PRAGMA locking_mode").scalar() == "exclusive"
+        assert not path.with_name("school.sqlite3-wal").exists()
+        other = sqlite3.connect(str(path), timeout=0.2)  # a second PC
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("select count(*) from visit").fetchall()
+        other.close()
+    finally:
+        db.dispose()
+
+
+def test_local_files_still_get_wal(tmp_path):
+    with FakePlatformScope(FakePlatform()):
+        db = connect(str(tmp_path / "school.sqlite3"))
+    try:
+        with db.read() as s:
+            assert s.connection().exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        db.dispose()
+
+
+def test_cli_single_seat_option(tmp_path, capsys):
+    from hvdesk.cli import main
+
+    fake = FakePlatform(mount_text=f"nas:/x {tmp_path} cifs rw 0 0\n")
+    target = str(tmp_path / "s.sqlite3")
+    with FakePlatformScope(fake):
+        assert main(["migrate", "--db", target]) == 2
+        assert "PostgreSQL server" in capsys.readouterr().err
+        assert main(["--single-seat", "migrate", "--db", target]) == 0

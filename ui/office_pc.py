@@ -1,0 +1,357 @@
+"""The office PC stays on duty: awake while staff are out, honest when alarms may be late.
+
+- While anyone is out, the PC is kept from sleeping (hvdesk.platform: SetThreadExecutionState on
+  Windows, a logind inhibitor on Linux) and released when the last visit comes home.
+- The status bar says "alarms may be late" in words when the PC may still sleep (the request was
+  refused) or the screen is locked (alarm windows cannot be seen), and a red ALARM SOUND OFF
+  whenever the alarm cannot be heard.
+- Signing out or shutting down with visits out: Windows shows "hvdesk is monitoring 3 staff on
+  visits" on the shutdown screen, and the session manager is asked to wait (commitDataRequest).
+- Settings gains "This PC": start at sign-in, Test alarm sound, and the daily backup time; the
+  backup then runs at that time every day hvdesk stays open, not only at start-up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from datetime import time
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTime, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTimeEdit,
+    QWidget,
+)
+
+from hvdesk import platform as os_platform
+from hvdesk.backup import daily_backup
+from hvdesk.backup_schedule import backup_due
+from hvdesk.config import machine_settings
+from hvdesk.errors import HvdeskError
+from hvdesk.models import Role
+from hvdesk.platform.base import PlatformCalls
+from hvdesk.services.backup_settings import BackupSettingsService
+from ui import dialogs
+
+if TYPE_CHECKING:
+    from hvdesk.services.tracker import Board
+    from ui.main_window import MainWindow
+    from ui.tracker.controller import TrackerController
+
+KEEP_AWAKE_REASON = "Staff are out on home visits: hvdesk must raise alarms on time"
+BACKUP_CHECK_MS = 60_000
+LATE_STYLE = "color: #b00020; font-weight: bold;"
+
+
+def staff_out(board: Board | None) -> int:
+    """Distinct staff on the visits being tracked."""
+    if board is None:
+        return 0
+    ids: set[int] = set()
+    for row in board.rows:
+        ids.add(row.visit.lead_staff_id)
+        if row.visit.companion_staff_id is not None:
+            ids.add(row.visit.companion_staff_id)
+    return len(ids)
+
+
+def shutdown_reason(staff: int) -> str:
+    return f"hvdesk is monitoring {staff} staff on visit{'s' if staff != 1 else ''}"
+
+
+class DutyKeeper(QObject):
+    """Holds keep-awake and the shutdown reason exactly while anyone is out."""
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        window_id: Callable[[], int],
+        platform: PlatformCalls | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.platform = platform or os_platform.current()
+        self.window_id = window_id
+        self.staff = 0
+        self.holding = False
+        self.refused = False
+        self.shutdown_reason = ""
+
+    def update(self, board: Board | None) -> None:
+        staff = staff_out(board)
+        if staff and not self.holding:
+            self.refused = not self.platform.keep_awake(KEEP_AWAKE_REASON)
+            self.holding = True
+        elif not staff and self.holding:
+            self.release()
+        if staff and staff != self.staff:
+            self.shutdown_reason = shutdown_reason(staff)
+            self.platform.block_shutdown(self.window_id(), self.shutdown_reason)
+        self.staff = staff
+        self.changed.emit()
+
+    def release(self) -> None:
+        if self.holding:
+            self.platform.allow_sleep()
+        if self.shutdown_reason:
+            self.platform.unblock_shutdown(self.window_id())
+        self.holding = self.refused = False
+        self.shutdown_reason = ""
+        self.staff = 0
+
+    def warning(self) -> str:
+        """'' when alarms will be on time as far as hvdesk can tell; else why they may be late."""
+        if not self.staff:
+            return ""
+        if self.refused or not self.platform.awake_held():
+            return "⚠ alarms may be late (PC may sleep)"
+        if self.platform.screen_locked():
+            return "⚠ alarms may be late (locked)"
+        return ""
+
+    def warning_detail(self) -> str:
+        """The status bar's short warning in full (tooltip and screen readers)."""
+        short = self.warning()
+        if short.endswith("(PC may sleep)"):
+            return (
+                "Windows (or the desktop) refused to keep this PC awake while staff are out: the "
+                "power plan may put it to sleep and alarms will wait until it wakes. Check the "
+                "power plan, or ask IT."
+            )
+        if short.endswith("(locked)"):
+            return (
+                "The screen is locked: alarm windows cannot be seen until someone unlocks it "
+                "(the sound still plays)."
+            )
+        return ""
+
+    def commit_data(self, manager: Any) -> None:
+        """Sign-out or shutdown with staff out: ask the session to wait (the user may override)."""
+        if self.staff and manager.allowsInteraction():
+            manager.cancel()
+            manager.release()
+
+
+class BackupSchedule(QObject):
+    """Once a minute: is the daily backup due? Then run it on the window's worker."""
+
+    def __init__(self, window: MainWindow, service: BackupSettingsService) -> None:
+        super().__init__(window)
+        self.window, self.service = window, service
+        self.daily_at: time = service.daily_at()
+        self.running = False
+        self.timer = QTimer(self)
+        self.timer.setInterval(BACKUP_CHECK_MS)
+        self.timer.timeout.connect(self.check)
+        if window.services.db.is_sqlite:
+            self.timer.start()
+
+    def check(self) -> bool:
+        """Start the backup if due; True when one was started."""
+        window = self.window
+        now = window.services.clock.now()
+        if self.running or not backup_due(now, self.daily_at, window._backed_up_at):
+            return False
+        self.running = True
+        db, clock = window.services.db, window.services.clock
+
+        def done(path: object) -> None:
+            self.running = False
+            window._backed_up_at = clock.now()  # tried at the slot: not due again today
+            window._backup_done(path)
+
+        def failed(message: str) -> None:
+            self.running = False
+            window._backed_up_at = clock.now()  # the red BACKUP FAILED stays until tomorrow
+            window._backup_failed(message)
+
+        window.worker.submit(lambda: daily_backup(db, clock, refresh=True), done, failed)
+        return True
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+
+def _this_pc_box(
+    window: MainWindow, controller: TrackerController, schedule: BackupSchedule
+) -> QGroupBox:
+    platform = os_platform.current()
+    box = QGroupBox("This PC")
+    form = QFormLayout(box)
+    autostart = QCheckBox("Start hvdesk when I sign in to this PC")
+    autostart.setAccessibleName("Start hvdesk at sign-in")
+    with contextlib.suppress(OSError):
+        autostart.setChecked(platform.autostart_command() is not None)
+
+    def set_autostart(on: bool) -> None:
+        try:
+            platform.set_autostart(os_platform.launch_command() if on else None)
+        except OSError as err:
+            dialogs.inform(
+                window, "Start at sign-in", f"Could not change it: {err.strerror or err}"
+            )
+            autostart.blockSignals(True)
+            autostart.setChecked(not on)
+            autostart.blockSignals(False)
+
+    autostart.toggled.connect(set_autostart)
+    test = QPushButton("Test alarm sound")
+    test.setAccessibleName("Test alarm sound")
+    heard = QLabel()
+
+    def test_sound() -> None:
+        problem = controller.sound.test()
+        if problem:
+            heard.setText(f"ALARM SOUND OFF: {problem}")
+            heard.setStyleSheet(LATE_STYLE)
+        else:
+            heard.setText("Playing the alarm for 3 seconds: can you hear it?")
+            heard.setStyleSheet("")
+
+    test.clicked.connect(test_sound)
+    sound_row = QHBoxLayout()
+    sound_row.addWidget(test)
+    sound_row.addWidget(heard, 1)
+    backup_at = QTimeEdit(QTime(schedule.daily_at.hour, schedule.daily_at.minute))
+    backup_at.setDisplayFormat("HH:mm")
+    backup_at.setMaximumWidth(100)
+    backup_at.setAccessibleName("Daily backup time")
+    backup_at.setEnabled(
+        window.actor.role in (Role.OFFICE.value, Role.APPROVER.value, Role.ADMIN.value)
+        and window.services.db.is_sqlite
+    )
+
+    def save_backup_time() -> None:
+        value = backup_at.time().toPython()
+        if value == schedule.daily_at:
+            return
+        try:
+            schedule.service.save_daily_at(window.actor, value)
+        except HvdeskError as err:
+            dialogs.inform(window, "Daily backup time", str(err))
+            return
+        schedule.daily_at = value
+
+    backup_at.editingFinished.connect(save_backup_time)
+    machine = machine_settings()
+    db = window.services.db
+    where = QLabel(
+        f"Database: {db.engine.url.database if db.is_sqlite else db.describe()}"
+        + (f"\nDatabase and backups set for this PC by {machine.source}" if machine.source else "")
+    )
+    where.setWordWrap(True)
+    form.addRow("", autostart)
+    form.addRow("Alarm sound:", sound_row)
+    form.addRow("Daily backup at:", backup_at)
+    form.addRow("", where)
+    window.office_pc_widgets = {  # type: ignore[attr-defined]
+        "autostart": autostart,
+        "test_sound": test,
+        "sound_result": heard,
+        "backup_at": backup_at,
+    }
+    return box
+
+
+def _add_to_settings(window: MainWindow, box: QWidget) -> None:
+    """Below the policy rules, above Save (the settings panel's own form is left untouched)."""
+    inner = window.settings.save_button.parentWidget()
+    layout = inner.layout() if inner is not None else None
+    if layout is None:
+        return
+    layout.insertWidget(max(layout.count() - 1, 0), box)
+
+
+def _status(window: MainWindow, controller: TrackerController, duty: DutyKeeper) -> None:
+    late = duty.warning()
+    window.duty_label.setText(late)  # type: ignore[attr-defined]
+    window.duty_label.setToolTip(duty.warning_detail())  # type: ignore[attr-defined]
+    window.duty_label.setAccessibleDescription(duty.warning_detail())  # type: ignore[attr-defined]
+    window.duty_label.setVisible(bool(late))  # type: ignore[attr-defined]
+    problem = controller.sound.problem() if controller.handles_alarms else ""
+    window.sound_label.setText("⚠ ALARM SOUND OFF" if problem else "")  # type: ignore[attr-defined]
+    window.sound_label.setToolTip(problem)  # type: ignore[attr-defined]
+    window.sound_label.setAccessibleDescription(problem)  # type: ignore[attr-defined]
+    window.sound_label.setVisible(bool(problem))  # type: ignore[attr-defined]
+    for label in (window.duty_label, window.sound_label):  # type: ignore[attr-defined]
+        bold = QFont(label.font())
+        bold.setBold(True)  # as the style sheet draws it
+        # a warning is never cut short: the counts beside it give way
+        width = QFontMetrics(bold).horizontalAdvance(label.text()) + 12
+        if label.minimumWidth() != width:
+            label.setMinimumWidth(width)
+            if label.isVisibleTo(window):  # the status bar lays out again on show
+                label.hide()
+                label.show()
+
+
+def install(window: MainWindow) -> None:
+    controller: TrackerController | None = getattr(window, "tracker_controller", None)
+    if controller is None:
+        return
+    duty = DutyKeeper(lambda: int(window.winId()), parent=window)
+    window.duty_keeper = duty  # type: ignore[attr-defined]
+    for name in ("sound_label", "duty_label"):
+        label = QLabel()
+        label.setStyleSheet(LATE_STYLE)
+        label.setAccessibleName("Alarm warning")
+        label.setVisible(False)
+        label.setContentsMargins(6, 0, 6, 0)
+        # beside "Monitoring: ON", where the eye goes first; the counts give way if space is short
+        window.statusBar().insertWidget(1, label)
+        setattr(window, name, label)
+
+    # Warnings come first: the counts, database and policy texts may be cut short instead
+    # (their full text stays in their tooltips and the Today screen).
+    for other in (window.counts_label, window.db_label, window.policy_label):
+        other.setMinimumWidth(60)
+
+    def status() -> None:
+        _status(window, controller, duty)
+
+    controller.board_changed.connect(duty.update)
+    duty.changed.connect(status)
+    controller.sound.problem_changed.connect(lambda _p: status())
+    window.status_timer.timeout.connect(status)
+    duty.update(controller.board)
+
+    schedule = BackupSchedule(
+        window, BackupSettingsService(window.services.db, window.services.clock)
+    )
+    window.backup_schedule = schedule  # type: ignore[attr-defined]
+    _add_to_settings(window, _this_pc_box(window, controller, schedule))
+
+    app = QApplication.instance()
+    if app is not None:
+        app.commitDataRequest.connect(duty.commit_data)  # type: ignore[attr-defined]
+
+    stopped: list[bool] = []
+
+    def stop() -> None:
+        if stopped:
+            return
+        stopped.append(True)
+        duty.release()
+        schedule.stop()
+        if app is not None:
+            with contextlib.suppress(RuntimeError, TypeError):
+                app.commitDataRequest.disconnect(duty.commit_data)  # type: ignore[attr-defined]
+
+    class _OnClose(QObject):
+        def eventFilter(self, obj: QObject, event: Any) -> bool:
+            if event.type() == event.Type.Close:
+                QTimer.singleShot(0, lambda: controller.stopped and stop())
+            return False
+
+    closer = _OnClose(window)
+    window.installEventFilter(closer)
