@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from hvdesk.commands.common import add_db_option, open_database
-from hvdesk.commands.printing import _actor
+from hvdesk.commands.notify import _actor
 from hvdesk.services.attendance import AttendanceService
 
 
