@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -65,6 +65,10 @@ TRACKER_ONLY = frozenset(
         "alarm_resolved",
     }
 )
+
+
+if TYPE_CHECKING:
+    from ui.tracker.controller import TrackerController
 
 
 class MainWindow(QMainWindow):
@@ -257,6 +261,15 @@ class MainWindow(QMainWindow):
         if not isinstance(found, kind):
             raise FeatureMissing(f"{kind.__name__} is not installed in this window")
         return found
+
+    @property
+    def tracker_controller(self) -> TrackerController | None:
+        """The live tracker's controller, or None before (or without) the tracker feature: for
+        features that act on who is out (keep-awake, session lock) and for tests."""
+        from ui.tracker.feature import TrackerFeature
+
+        found = self._features.get(TrackerFeature)
+        return found.controller if isinstance(found, TrackerFeature) else None
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()

@@ -322,7 +322,7 @@ def install(window: MainWindow) -> None:
     controller.board_changed.connect(duty.update)
     duty.changed.connect(status)
     controller.sound.problem_changed.connect(lambda _p: status())
-    window.status_timer.timeout.connect(status)
+    controller.ticked.connect(lambda _now: status())
     duty.update(controller.board)
 
     schedule = BackupSchedule(

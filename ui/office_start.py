@@ -57,10 +57,15 @@ def warn_about_data_folder(parent: QWidget | None, db: Database) -> str | None:
 
 def bring_forward(window: QWidget) -> None:
     """Another copy was started: show this one (from the tray too)."""
-    guard = getattr(window, "tracker_close_guard", None)
-    if guard is not None:
-        guard.open_window()
-        return
+    from ui.main_window import MainWindow
+    from ui.tracker.feature import TrackerFeature
+
+    if isinstance(window, MainWindow):
+        try:
+            window.feature(TrackerFeature).close_guard.open_window()
+            return
+        except LookupError:
+            pass
     window.showNormal()
     window.raise_()
     window.activateWindow()

@@ -61,14 +61,14 @@ def test_closing_the_window_releases_keep_awake(window, fake_platform, qtbot):
 
 def test_alarms_may_be_late_when_the_pc_may_sleep_or_the_screen_is_locked(window, fake_platform):
     fake_platform.locked = True
-    window.status_timer.timeout.emit()
+    window.tracker_controller.ticked.emit(window.services.clock.now())
     assert window.duty_label.isVisibleTo(window)
     assert "alarms may be late" in window.duty_label.text()
     assert "(locked)" in window.duty_label.text()
     assert "cannot be seen" in window.duty_label.toolTip()
     fake_platform.locked = False
     fake_platform.can_keep_awake = False
-    window.status_timer.timeout.emit()
+    window.tracker_controller.ticked.emit(window.services.clock.now())
     assert "(PC may sleep)" in window.duty_label.text()
     assert "power plan" in window.duty_label.toolTip()
 

@@ -101,11 +101,14 @@ class NotifyStatus:
         self.timer.setInterval(STATUS_MS)
         self.timer.timeout.connect(self.refresh)
         self._busy = False
+        self._again = False
 
     def refresh(self) -> None:
-        if self._busy:
+        if self._busy:  # one read at a time; a request meanwhile is answered by one more read
+            self._again = True
             return
         self._busy = True
+        self._again = False
         visits = self.window.services.visits
         self.worker.submit(
             lambda: (self.service.health(), len(visits.out_now())), self.show, self._failed
@@ -121,6 +124,8 @@ class NotifyStatus:
         self.monitor_label.setMinimumWidth(self.monitor_label.sizeHint().width())  # never cut
         self.fault_label.setText("; ".join(health.faults))
         self.fault_label.setVisible(bool(health.faults))
+        if self._again:
+            self.refresh()
 
     def _failed(self, message: str) -> None:
         self._busy = False
