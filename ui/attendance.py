@@ -85,7 +85,7 @@ class AttendancePanel(QWidget):
 
     def __init__(
         self, service: AttendanceService, actor: Actor, worker: Worker, parent=None
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         super().__init__(parent)
         self.service, self.actor, self.worker = service, actor, worker
         self.title = QLabel("ATTENDANCE: suggested visits")

@@ -77,7 +77,7 @@ class CrashHandler:
             self(args.exc_type, args.exc_value, args.exc_traceback)
 
 
-def _qt_messages(mode, context, message) -> None:  # type: ignore[no-untyped-def]
+def _qt_messages(mode, context, message) -> None:
     from PySide6.QtCore import QtMsgType
 
     level = {

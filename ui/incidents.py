@@ -142,7 +142,7 @@ class IncidentDialog(QDialog):
 class IncidentsPanel(QWidget):
     changed = Signal()
 
-    def __init__(self, service: IncidentService, actor: Actor, clock: Clock, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, service: IncidentService, actor: Actor, clock: Clock, parent=None) -> None:
         super().__init__(parent)
         self.service, self.actor, self.clock = service, actor, clock
         self.title = QLabel("INCIDENTS")

@@ -81,7 +81,7 @@ def purpose_chart(report: Report) -> QChart:
 
 
 class ReportsPanel(QWidget):
-    def __init__(self, service: ReportService, actor: Actor, worker: Worker, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, service: ReportService, actor: Actor, worker: Worker, parent=None) -> None:
         super().__init__(parent)
         self.service, self.actor, self.worker = service, actor, worker
         self.report: Report | None = None

@@ -24,7 +24,7 @@ COLUMNS: list[Column[TimelineEntry]] = [
 
 
 class TimelineDialog(QDialog):
-    def __init__(self, title: str, entries: list[TimelineEntry], parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, title: str, entries: list[TimelineEntry], parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Timeline: {title}")
         self.setAccessibleName(self.windowTitle())

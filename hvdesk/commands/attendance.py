@@ -9,7 +9,7 @@ from hvdesk.commands.notify import _actor
 from hvdesk.services.attendance import AttendanceService
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("attendance", help="import attendance marks; list suggested visits")
     inner = p.add_subparsers(dest="attendance_command", metavar="ACTION", required=True)
     imp = inner.add_parser(

@@ -42,7 +42,7 @@ from hvdesk.services.settings import SettingsService
 POLICY_KEYS = [f.name for f in fields(PolicySettings) if f.name != "extra"]
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     m = sub.add_parser("monitor", help="run the headless monitor: alarms, escalation, messages")
     add_db_option(m)
     m.add_argument("--poll", type=float, default=POLL_S, metavar="S", help=argparse.SUPPRESS)

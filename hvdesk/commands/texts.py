@@ -23,7 +23,7 @@ from hvdesk.services.text_polling import TextPoller
 from hvdesk.services.texts_in import InboundTextService
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     t = sub.add_parser("texts", help="texts in from staff in the field: list, poll, set a PIN")
     ts = t.add_subparsers(dest="action", metavar="ACTION", required=True)
     lst = ts.add_parser("list", help="the latest texts received and what hvdesk did")

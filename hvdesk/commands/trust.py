@@ -19,7 +19,7 @@ from hvdesk.services.keys import KeyService
 from hvdesk.sqlcipher_files import encrypt_in_place, is_plain_sqlite
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a = sub.add_parser("audit", help="check the audit trail's hash chain")
     a.add_argument("action", choices=["verify"])
     add_db_option(a)

@@ -23,6 +23,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -132,7 +133,7 @@ class Monitor:
         *,
         kind: str = leases.MONITOR,
         raise_alarms: bool = True,
-        channels=None,  # type: ignore[no-untyped-def]
+        channels: Any = None,
         lease: leases.Lease | None = None,
         beat_s: float = leases.BEAT_S,
         poll_s: float = POLL_S,

@@ -25,13 +25,13 @@ def _winreg() -> Any:
     return importlib.import_module("winreg")
 
 
-def _kernel32():  # type: ignore[no-untyped-def]
+def _kernel32() -> Any:
     import ctypes
 
     return ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
 
 
-def _user32():  # type: ignore[no-untyped-def]
+def _user32() -> Any:
     import ctypes
 
     return ctypes.WinDLL("user32", use_last_error=True)  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ decision) and offers the reminder letter and a follow-up visit.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -103,7 +104,7 @@ class AgreementService(Service):
                 for a, visit, h in rows
             ]
 
-    def due(self) -> list[AgreementRow]:
+    def due(self) -> builtins.list[AgreementRow]:
         """Open agreements past their date: kept or broken?"""
         return [a for a in self.list(open_only=True) if a.overdue]
 
@@ -153,7 +154,7 @@ class AgreementService(Service):
                 data={"agreement_id": agreement.id},
             )
 
-    def attendance_notes(self, pupil_id: int) -> list[AttendanceNote]:
+    def attendance_notes(self, pupil_id: int) -> builtins.list[AttendanceNote]:
         with self.db.read() as session:
             return list(
                 session.scalars(

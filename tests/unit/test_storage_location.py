@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from hvdesk.commands.common import connect
@@ -114,8 +112,13 @@ def test_single_seat_opens_it_with_a_rollback_journal_and_an_exclusive_lock(tmp_
             assert s.connection().exec_driver_sql("PRAGMA journal_mode").scalar() == "delete"
             assert s.connection().exec_driver_sql("PRAGMA locking_mode").scalar() == "exclusive"
         assert not path.with_name("school.sqlite3-wal").exists()
-        other = sqlite3.connect(str(path), timeout=0.2)  # a second PC
-        with pytest.raises(sqlite3.OperationalError, match="locked"):
+        # a second PC, with the key (the file is encrypted at rest)
+        import sqlcipher3
+
+        other = sqlcipher3.connect(str(path), timeout=0.2)
+        if db.key is not None:
+            other.execute(f'PRAGMA key = "{db.key.sqlcipher_pragma}"')
+        with pytest.raises(sqlcipher3.OperationalError, match="locked"):
             other.execute("select count(*) from visit").fetchall()
         other.close()
     finally:

@@ -166,7 +166,7 @@ class ChannelsTab(QWidget):
             self._save_failed(config),
         )
 
-    def _save_failed(self, config: NotifyConfig):  # type: ignore[no-untyped-def]
+    def _save_failed(self, config: NotifyConfig):
         def failed(message: str) -> None:
             try:  # show the field-by-field errors the service found
                 from hvdesk.notify.config import validate

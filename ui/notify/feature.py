@@ -171,7 +171,7 @@ def install(window: MainWindow) -> None:
         app.aboutToQuit.connect(stop)
     closing = window.closeEvent
 
-    def close_event(event) -> None:  # type: ignore[no-untyped-def]
+    def close_event(event) -> None:
         closing(event)  # a close kept in the tray is filtered out before it gets here
         if event.isAccepted():
             stop()
