@@ -356,4 +356,5 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
         if event.isAccepted():
             self.live.stop()
-            self.worker.wait()
+            for worker in self.findChildren(Worker):  # features own workers of their own
+                worker.shutdown()

@@ -41,6 +41,7 @@ class Worker(QObject):
         self.relay = _Relay(self)
         self.relay.done.connect(lambda cb, result: cb(result) if cb else None)
         self.relay.failed.connect(lambda cb, message: cb(message) if cb else None)
+        self._closed = False
 
     def submit(
         self,
@@ -48,7 +49,19 @@ class Worker(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[str], None] | None = None,
     ) -> None:
+        if self._closed:  # the window is going away: a late refresh must not outlive it
+            return
         self.pool.start(_Job(fn, self.relay, on_done, on_error))
 
     def wait(self, msecs: int = 10_000) -> bool:
+        return self.pool.waitForDone(msecs)
+
+    def shutdown(self, msecs: int = 10_000) -> bool:
+        """Refuse new jobs, drop queued ones and wait for the running one.
+
+        Called when the owning window closes: a job still running when the window is destroyed
+        would report to a deleted object.
+        """
+        self._closed = True
+        self.pool.clear()
         return self.pool.waitForDone(msecs)

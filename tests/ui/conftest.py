@@ -63,3 +63,20 @@ def window(qtbot, services, office_actor, answers):
     win.show()
     yield win
     win.close()
+
+
+@pytest.fixture(autouse=True)
+def _collect_between_tests():
+    """Collect Python garbage only between tests, after the windows are closed and deleted.
+
+    A collection in the middle of Qt event processing can destroy a widget's wrapper while Qt still
+    delivers events to it; the app itself keeps its windows for the whole run.
+    """
+    import gc
+
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
