@@ -32,7 +32,7 @@ GENESIS = "0" * 64
 FIELDS = ("at", "kind", "user_id", "user_name", "visit_id", "staff_id", "household_id", "alarm_id")
 
 
-def _at_text(value: Any) -> str:
+def _at_text(value: object) -> str:
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Callable
-from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -64,7 +63,7 @@ def attach(dialect: Dialect, cipher: SafeWordCipher) -> None:
 
 
 def cipher_of(dialect: Dialect) -> SafeWordCipher:
-    cipher = getattr(dialect, _ATTR, None)
+    cipher: SafeWordCipher | None = getattr(dialect, _ATTR, None)
     if cipher is None:
         raise HvdeskError("No key is set for safe words on this database connection.")
     return cipher
@@ -76,12 +75,12 @@ class EncryptedText(TypeDecorator[str]):
     impl = Text
     cache_ok = True
 
-    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None or value == "":
             return value
         return cipher_of(dialect).encrypt(str(value))
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None or value == "":
             return value
         return cipher_of(dialect).decrypt(str(value))

@@ -36,7 +36,7 @@ def describe(folder: Path, backup: Backup | None) -> str:
 class BackupBox(QGroupBox):
     def __init__(self, window: MainWindow) -> None:
         super().__init__("Backups")
-        self.window = window
+        self.main_window = window  # not `window`: that is QWidget.window()
         self.db_path: Path = window.services.db.path  # type: ignore[assignment]
         self.second = QLineEdit()
         self.second.setAccessibleName("Second backup folder")
@@ -60,7 +60,7 @@ class BackupBox(QGroupBox):
         self.check()
 
     def check(self) -> None:
-        self.window.worker.submit(
+        self.main_window.worker.submit(
             lambda: last_good_backups(self.db_path, extra_backup_folders(self.db_path)),
             self._show,
             lambda message: self.status.setText(f"Could not check the backups: {message}"),

@@ -296,8 +296,8 @@ class BookingDialog(QDialog):
         right.addRow("", self.transported)
         self.agency_box = QGroupBox("Or a companion from an outside agency")
         agency = QHBoxLayout(self.agency_box)
-        for edit in (self.agency_name, self.agency_org, self.agency_phone):
-            agency.addWidget(edit)
+        for agency_edit in (self.agency_name, self.agency_org, self.agency_phone):
+            agency.addWidget(agency_edit)
         self.agency_box.setVisible(self.policy.outside_agency_companion)
         right.addRow(self.agency_box)
         right.addRow("Office contact:", self.office)
@@ -379,8 +379,8 @@ class BookingDialog(QDialog):
         self.commute.toggled.connect(lambda _c: self._refresh_live())
         self.responsible_person.currentIndexChanged.connect(lambda _i: self._person_changed())
         self.transported.toggled.connect(lambda _c: self._refresh_live())
-        for edit in (self.agency_name, self.agency_org, self.agency_phone):
-            edit.editingFinished.connect(self._refresh_live)
+        for agency_edit in (self.agency_name, self.agency_org, self.agency_phone):
+            agency_edit.editingFinished.connect(self._refresh_live)
         self._household: Household | None = None
         self._last_start = QTime(10, 0)
         self._last_end = QTime(10, 45)

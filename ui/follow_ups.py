@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QInputDialog, QLabel
+from PySide6.QtWidgets import QBoxLayout, QInputDialog, QLabel
 
 from hvdesk.clock import fmt_datetime
 from hvdesk.errors import HvdeskError
@@ -85,7 +85,8 @@ def tell_social_workers(window: MainWindow, found: FollowUps) -> None:
 def install(window: MainWindow) -> None:
     strip = FollowUpStrip(window, FollowUpService(window.services.db, window.services.clock))
     layout = window.today.layout()
-    layout.insertWidget(0, strip)
+    if isinstance(layout, QBoxLayout):  # Today is a column: the strip goes on top
+        layout.insertWidget(0, strip)
     window.follow_ups = strip  # type: ignore[attr-defined]
     window.data_changed.connect(strip.refresh)
     strip.refresh()

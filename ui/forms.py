@@ -86,11 +86,12 @@ def set_optional_date(edit: QDateEdit, value: date | None) -> None:
 
 
 def lay_out_edit_dialog(
-    dialog: QDialog, form: QLayout, save: Callable[[], None], banner: QLabel, *above: QWidget
+    dialog: QDialog, form: QLayout, save: Callable[[], object], banner: QLabel, *above: QWidget
 ) -> QDialogButtonBox:
     """Every edit dialog's shape: anything above, the error banner, the form, Save / Cancel.
 
-    Save runs `save` (which keeps the dialog open on errors); Cancel rejects.
+    Save runs `save` (which keeps the dialog open on errors; what it returns is ignored); Cancel
+    rejects.
     """
     buttons = QDialogButtonBox(
         QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel

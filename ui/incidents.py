@@ -11,9 +11,9 @@ import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDateTime, QUrl, Signal
+from PySide6.QtCore import QDate, QDateTime, QTime, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QDateTimeEdit,
@@ -84,7 +84,9 @@ class IncidentDialog(QDialog):
         self.when.setDisplayFormat("ddd dd MMM yyyy HH:mm")
         self.when.setCalendarPopup(True)
         at = london(incident.occurred_at if incident else clock.now())
-        self.when.setDateTime(QDateTime(at.date(), at.time().replace(second=0, microsecond=0)))
+        self.when.setDateTime(
+            QDateTime(QDate(at.year, at.month, at.day), QTime(at.hour, at.minute))
+        )
         self.edits: dict[str, QLineEdit | QPlainTextEdit] = {}
         form = QFormLayout()
         form.addRow("When:", self.when)
@@ -112,7 +114,7 @@ class IncidentDialog(QDialog):
         lay_out_edit_dialog(self, form, self.save, self.banner, hint)
 
     def form_data(self) -> IncidentInput:
-        values = {
+        values: dict[str, Any] = {  # IncidentInput's text fields, by name
             key: (e.toPlainText() if isinstance(e, QPlainTextEdit) else e.text())
             for key, e in self.edits.items()
         }

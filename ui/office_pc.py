@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, QTime, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QApplication,
+    QBoxLayout,
     QCheckBox,
     QFormLayout,
     QGroupBox,
@@ -232,7 +233,7 @@ def _this_pc_box(
     )
 
     def save_backup_time() -> None:
-        value = backup_at.time().toPython()
+        value: time = backup_at.time().toPython()  # type: ignore[assignment]  # stub says object
         if value == schedule.daily_at:
             return
         try:
@@ -267,7 +268,7 @@ def _add_to_settings(window: MainWindow, box: QWidget) -> None:
     """Below the policy rules, above Save (the settings panel's own form is left untouched)."""
     inner = window.settings.save_button.parentWidget()
     layout = inner.layout() if inner is not None else None
-    if layout is None:
+    if not isinstance(layout, QBoxLayout):
         return
     layout.insertWidget(max(layout.count() - 1, 0), box)
 
@@ -347,10 +348,15 @@ def install(window: MainWindow) -> None:
             with contextlib.suppress(RuntimeError, TypeError):
                 app.commitDataRequest.disconnect(duty.commit_data)  # type: ignore[attr-defined]
 
+    def stop_if_closed() -> None:
+        """A close the tracker refused (an alarm still open) leaves this PC's duties running."""
+        if controller.stopped:
+            stop()
+
     class _OnClose(QObject):
         def eventFilter(self, obj: QObject, event: Any) -> bool:
             if event.type() == event.Type.Close:
-                QTimer.singleShot(0, lambda: controller.stopped and stop())
+                QTimer.singleShot(0, stop_if_closed)
             return False
 
     closer = _OnClose(window)

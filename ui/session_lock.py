@@ -84,8 +84,8 @@ class LockScreen(QFrame):
         box = QWidget()
         box.setMaximumWidth(420)
         form = QFormLayout(box)
-        for label, widget in (("Username:", self.username), ("Password:", self.password)):
-            form.addRow(QLabel(label), widget)
+        for label, edit in (("Username:", self.username), ("Password:", self.password)):
+            form.addRow(QLabel(label), edit)
         form.addRow(self.error)
         form.addRow(self.sign_in)
         layout = QVBoxLayout(self)

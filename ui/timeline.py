@@ -54,7 +54,9 @@ def install(window: MainWindow) -> None:
         dialog.open()
 
     button.clicked.connect(show)
-    bar = panel.layout().itemAt(0).layout()  # the panel's button bar, above the list
+    layout = panel.layout()
+    first = layout.itemAt(0) if layout is not None else None
+    bar = first.layout() if first is not None else None  # the panel's button bar, above the list
     if bar is not None:
         bar.addWidget(button)
     window.timeline_button = button  # type: ignore[attr-defined]

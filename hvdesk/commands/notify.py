@@ -15,13 +15,14 @@ import socket
 import sys
 import time
 from dataclasses import fields, replace
+from datetime import datetime
 from datetime import time as dtime
 from typing import Any
 
 from hvdesk.clock import fmt_datetime, fmt_time
 from hvdesk.commands.common import add_db_option, open_database, shown_url
 from hvdesk.errors import HvdeskError, ValidationError
-from hvdesk.models import OutboxStatus, Role
+from hvdesk.models import OutboxMessage, OutboxStatus, Role
 from hvdesk.notify import config as notify_config
 from hvdesk.notify import lease as leases
 from hvdesk.notify import secrets
@@ -317,7 +318,9 @@ def run_notify_test(args: argparse.Namespace) -> int:
     )
 
 
-def _wait_for(service: NotificationService, message_id: int, timeout_s: float = 30.0):  # type: ignore[no-untyped-def]
+def _wait_for(
+    service: NotificationService, message_id: int, timeout_s: float = 30.0
+) -> OutboxMessage:
     deadline = time.monotonic() + timeout_s
     row = service.message(message_id)
     while row.status == OutboxStatus.QUEUED and row.attempts == 0:
@@ -353,7 +356,7 @@ def run_notify_outbox(args: argparse.Namespace) -> int:
     return 0
 
 
-def _monitor_line(status: leases.LeaseStatus, now) -> str:  # type: ignore[no-untyped-def]
+def _monitor_line(status: leases.LeaseStatus, now: datetime) -> str:
     if status.beat_at is None:
         return "Monitor: none has ever run on this database"
     age = status.age_s(now) or 0

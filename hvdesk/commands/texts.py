@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from hvdesk.clock import fmt_datetime
 from hvdesk.commands.common import add_db_option, open_database
+from hvdesk.db import Database
 from hvdesk.errors import HvdeskError, NotFound
 from hvdesk.models import Staff
 from hvdesk.notify.monitor import default_channels
@@ -77,7 +78,7 @@ def run_poll(args: argparse.Namespace) -> int:
     return 0
 
 
-def _staff_id(db, wanted: str) -> int:  # type: ignore[no-untyped-def]
+def _staff_id(db: Database, wanted: str) -> int:
     with db.read() as session:
         if wanted.isdigit() and session.get(Staff, int(wanted)) is not None:
             return int(wanted)

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hvdesk.clock import Clock
 from hvdesk.db import Database
@@ -33,6 +35,7 @@ from hvdesk.models import Alarm, OutboxMessage, Visit
 from hvdesk.notify import config as notify_config
 from hvdesk.notify import lease as leases
 from hvdesk.notify import outbox
+from hvdesk.notify.channels import Sender
 from hvdesk.notify.sender import OutboxSender, SendReport
 from hvdesk.rules import escalation_messages as em
 from hvdesk.scheduler import DeadlineScheduler, Wake
@@ -47,10 +50,10 @@ POLL_S = 5.0  # for messages queued by other seats; deadlines wake the loop at o
 TEXTS_POLL_S = 10.0  # texts in from the field: a check-in shows within this plus the loop's wait
 
 
-def default_channels(db: Database):  # type: ignore[no-untyped-def]
+def default_channels(db: Database) -> Callable[[], tuple[dict[str, Sender], dict[str, str]]]:
     """Channels from the shared settings and this machine's secrets, rebuilt on every pass."""
 
-    def build():  # type: ignore[no-untyped-def]
+    def build() -> tuple[dict[str, Sender], dict[str, str]]:
         with db.read() as session:
             config = notify_config.load(session)
         return notify_config.build_channels(config)
@@ -100,8 +103,9 @@ class EscalationClock:
         return queued, next_at
 
 
-def _next_due(session, alarm: Alarm, now: datetime) -> datetime | None:  # type: ignore[no-untyped-def]
+def _next_due(session: Session, alarm: Alarm, now: datetime) -> datetime | None:
     visit = session.get(Visit, alarm.visit_id)
+    assert visit is not None  # an alarm's visit_id is a foreign key, never null
     responsible = outbox.responsible_of(visit)
     policy = outbox._policy(session)
     return em.next_due(

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from hvdesk.clock import Clock, fmt_time
 from hvdesk.db import Database
@@ -392,7 +393,9 @@ class OutboxSender:
                     log.warning("%s", fault_text(channel, row.failing_since, error))
             row.updated_at = now
 
-    def _audit(self, session, msg: OutboxMessage, kind: str, note: str, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    def _audit(
+        self, session: Session, msg: OutboxMessage, kind: str, note: str, now: datetime
+    ) -> None:
         session.add(
             Event(
                 at=now,

@@ -6,7 +6,8 @@ the head can sign that they have seen it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import Protocol
 
 from reportlab.platypus import Flowable
 
@@ -23,13 +24,59 @@ from hvdesk.printing.styles import (
     write_in,
 )
 
-if TYPE_CHECKING:
-    from hvdesk.services.incidents import IncidentRow
-
 TITLE = "Incident report"
 
 
-def build(incident: IncidentRow, policy_title: str) -> list[Flowable]:
+class IncidentFacts(Protocol):
+    """What the report reads of an incident, read-only.
+
+    Printing takes plain data and knows no service: the incident service's row has this shape,
+    and so may anything else that prints an incident.
+    """
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def what(self) -> str: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def reported_by(self) -> str: ...
+    @property
+    def recorded_at(self) -> datetime: ...
+    @property
+    def place(self) -> str: ...
+    @property
+    def people(self) -> str: ...
+    @property
+    def said_and_done(self) -> str: ...
+    @property
+    def injuries(self) -> str: ...
+    @property
+    def police_reference(self) -> str: ...
+    @property
+    def witnesses(self) -> str: ...
+    @property
+    def follow_up(self) -> str: ...
+    @property
+    def visit_id(self) -> int | None: ...
+    @property
+    def alarm_id(self) -> int | None: ...
+    @property
+    def household(self) -> str: ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def acknowledged_by(self) -> str: ...
+    @property
+    def acknowledged_at(self) -> datetime | None: ...
+    @property
+    def updated_at(self) -> datetime | None: ...
+    @property
+    def missing(self) -> list[str]: ...
+
+
+def build(incident: IncidentFacts, policy_title: str) -> list[Flowable]:
     register_fonts()
     width = content_width()
     where = incident.place or incident.address

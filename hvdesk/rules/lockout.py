@@ -23,7 +23,8 @@ class AfterFailure:
 
 def lock_length(base_min: int, lockouts_before: int) -> timedelta:
     """15 min, then 30, 60, ... (base doubled for each earlier lock-out), never over a day."""
-    return min(timedelta(minutes=base_min) * (2 ** min(lockouts_before, 16)), MAX_LOCK)
+    doubling: int = 2 ** min(lockouts_before, 16)  # a count of lock-outs: never negative
+    return min(timedelta(minutes=base_min) * doubling, MAX_LOCK)
 
 
 def is_locked(locked_until: datetime | None, now: datetime) -> bool:

@@ -116,6 +116,33 @@ def _open_real(session: Session, visit_id: int) -> Alarm | None:
     ).first()
 
 
+def _new_alarm(
+    session: Session,
+    visit_id: int,
+    key_kind: str,
+    level: AlarmLevel,
+    step: int,
+    reason: str,
+    now: datetime,
+) -> Alarm:
+    """An alarm raised by what someone did, not by a lapsed deadline: due at once, at `step`.
+
+    Flushed so its id can go into the audit trail and the outbox in the same transaction.
+    """
+    alarm = Alarm(
+        visit_id=visit_id,
+        deadline_key=deadline_key(key_kind, now),
+        level=level.value,
+        reason=reason,
+        due_at=now,
+        raised_at=now,
+        step=step,
+    )
+    session.add(alarm)
+    session.flush()
+    return alarm
+
+
 def _load_alarm(session: Session, alarm_id: int) -> Alarm:
     alarm = session.get(Alarm, alarm_id)
     if alarm is None:
@@ -273,32 +300,13 @@ class AlarmService(Service):
             alarm.step_started_at = now if alarm.acknowledged_at else None
             alarm.reason = f"{reason}; {alarm.reason}"
         else:
-            alarm = Alarm(
-                visit_id=visit_id,
-                deadline_key=deadline_key("duress", now),
-                level=AlarmLevel.DURESS.value,
-                reason=reason,
-                due_at=now,
-                raised_at=now,
-                step=esc.POLICE_STEP,
+            alarm = _new_alarm(
+                session, visit_id, "duress", AlarmLevel.DURESS, esc.POLICE_STEP, reason, now
             )
-            session.add(alarm)
-            session.flush()
         self.audit(
             session, actor, EventKind.DURESS, text, visit_id=visit_id, alarm_id=alarm.id, at=now
         )
-        self.audit(
-            session,
-            actor,
-            EventKind.ALARM_RAISED,
-            reason,
-            visit_id=visit_id,
-            alarm_id=alarm.id,
-            at=now,
-            data={"key": alarm.deadline_key, "kind": "duress"},
-        )
-        outbox.alarm_changed(session, alarm, now)
-        return alarm
+        return self._announce(session, actor, alarm, reason, "duress", now)
 
     def raise_possible_duress(
         self, session: Session, actor: Actor, visit_id: int, reason: str, now: datetime
@@ -311,26 +319,22 @@ class AlarmService(Service):
         if alarm is not None:
             alarm.reason = f"{alarm.reason}; {reason}"
         else:
-            alarm = Alarm(
-                visit_id=visit_id,
-                deadline_key=deadline_key("pin", now),
-                level=AlarmLevel.AMBER.value,
-                reason=reason,
-                due_at=now,
-                raised_at=now,
-                step=1,
-            )
-            session.add(alarm)
-            session.flush()
+            alarm = _new_alarm(session, visit_id, "pin", AlarmLevel.AMBER, 1, reason, now)
+        return self._announce(session, actor, alarm, reason, "possible_duress", now)
+
+    def _announce(
+        self, session: Session, actor: Actor, alarm: Alarm, reason: str, kind: str, now: datetime
+    ) -> Alarm:
+        """One audit line and the outbox, so a raised (or folded) alarm reaches the ladder."""
         self.audit(
             session,
             actor,
             EventKind.ALARM_RAISED,
             reason,
-            visit_id=visit_id,
+            visit_id=alarm.visit_id,
             alarm_id=alarm.id,
             at=now,
-            data={"key": alarm.deadline_key, "kind": "possible_duress"},
+            data={"key": alarm.deadline_key, "kind": kind},
         )
         outbox.alarm_changed(session, alarm, now)
         return alarm

@@ -194,7 +194,8 @@ class AttendanceService(Service):
                 )
             elif found[1] != row.code:
                 fixes.append({"id": found[0], "code": row.code})
-        table = AttendanceMark.__table__
+        # The Table itself (the mapper's __table__ is typed as any selectable it could map).
+        table = AttendanceMark.metadata.tables[AttendanceMark.__tablename__]
         if new:  # Core executemany: no ORM objects for half a million marks
             session.execute(insert(table), new)
         if fixes:
@@ -306,6 +307,7 @@ class AttendanceService(Service):
                 Visit.created_at >= datetime.combine(since, time(0), tzinfo=UTC),
             )
         ):
+            assert pid is not None  # the query keeps only visits with a pupil
             day = start.date()
             if day > out.get(pid, date.min):
                 out[pid] = day

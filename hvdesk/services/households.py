@@ -112,7 +112,7 @@ def clean_household(data: HouseholdInput) -> tuple[dict[str, object], list[Pupil
     return cleaned, pupils
 
 
-def _check_unique_ids(session, pupils: list[PupilInput]) -> None:  # type: ignore[no-untyped-def]
+def _check_unique_ids(session: Session, pupils: list[PupilInput]) -> None:
     """A UPN or admission number belongs to one pupil: say whose it is, never save a clash."""
     errors = Collector()
     for label, key in (("UPN", "upn"), ("admission number", "admission_number")):

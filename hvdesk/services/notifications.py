@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hvdesk.errors import Collector, FieldError, HvdeskError, NotFound
 from hvdesk.events import EventKind
@@ -142,7 +143,7 @@ class NotificationService(Service):
             )
 
     @staticmethod
-    def _get(session, contact_id: int) -> EscalationContact:  # type: ignore[no-untyped-def]
+    def _get(session: Session, contact_id: int) -> EscalationContact:
         contact = session.get(EscalationContact, contact_id)
         if contact is None:
             raise NotFound(f"No escalation contact with id {contact_id}")

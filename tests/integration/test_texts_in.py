@@ -93,6 +93,25 @@ def replies(db) -> list[str]:
         return list(s.scalars(select(OutboxMessage.body).order_by(OutboxMessage.id)))
 
 
+def evening_visit_with_rob_at_home(db, clock, school, make_visit, evening) -> int:
+    """Tom's approved evening visit, with Rob Home (off the ladder) as its responsible contact."""
+    now = clock.now()
+    with db.transaction() as s:
+        contact = EscalationContact(
+            name="Rob Home", mobile="+447700900801", on_ladder=False, created_at=now, updated_at=now
+        )
+        s.add(contact)
+        s.flush()
+        contact_id = contact.id
+    return make_visit(
+        household_id=school["homes"][1],
+        lead_id=school["tom"],
+        start=evening,
+        status="approved",
+        responsible_contact_id=contact_id,
+    )
+
+
 def visit(db, visit_id) -> Visit:
     with db.read() as s:
         return s.get(Visit, visit_id)
@@ -443,22 +462,8 @@ def test_an_alarm_text_says_how_to_take_it_by_reply(db, clock, gateway, school):
 
 
 def test_the_responsible_contact_confirms_by_ok(db, clock, office, gateway, school, make_visit):
-    now = clock.now()
-    with db.transaction() as s:
-        contact = EscalationContact(
-            name="Rob Home", mobile="+447700900801", on_ladder=False, created_at=now, updated_at=now
-        )
-        s.add(contact)
-        s.flush()
-        contact_id = contact.id
     evening = school["start"].replace(hour=18)
-    vid = make_visit(
-        household_id=school["homes"][1],
-        lead_id=school["tom"],
-        start=evening,
-        status="approved",
-        responsible_contact_id=contact_id,
-    )
+    vid = evening_visit_with_rob_at_home(db, clock, school, make_visit, evening)
     gateway.text("ok", clock.now(), sender="+447700900801")
     poll(db, clock, gateway)
     [confirmed] = timeline(db, vid, EventKind.RESPONSIBLE_CONFIRMED)
@@ -533,22 +538,8 @@ def test_the_responsible_contact_is_asked_before_departure_and_the_office_sees_n
     from hvdesk.services.texts_in import ResponsibleContacts
 
     gateway.configure(db, clock.now())
-    now = clock.now()
-    with db.transaction() as s:
-        contact = EscalationContact(
-            name="Rob Home", mobile="+447700900801", on_ladder=False, created_at=now, updated_at=now
-        )
-        s.add(contact)
-        s.flush()
-        contact_id = contact.id
     evening = school["start"].replace(hour=18)
-    vid = make_visit(
-        household_id=school["homes"][1],
-        lead_id=school["tom"],
-        start=evening,
-        status="approved",
-        responsible_contact_id=contact_id,
-    )
+    vid = evening_visit_with_rob_at_home(db, clock, school, make_visit, evening)
     contacts = ResponsibleContacts(db, clock)
     assert contacts.ask(clock.now()) == 0  # more than three hours before they leave
     assert "Rob Home, the out-of-hours responsible contact, has not confirmed" in (

@@ -60,7 +60,7 @@ def test_add_contacts_in_order_and_send_a_test(qtbot, window, services, answers)
     qtbot.waitUntil(lambda: tab.model.rowCount() == 2, timeout=5000)
     assert [c.name for c in tab.model.rows()] == ["Linda Francis", "Priya Shah"]
     tab.table.selectRow(1)
-    tab.move(-1)
+    tab.move_selected(-1)
     qtbot.waitUntil(lambda: tab.model.rows()[0].name == "Priya Shah", timeout=5000)
     tab.table.selectRow(0)
     assert not tab.buttons["sms"].isEnabled() and tab.buttons["email"].isEnabled()

@@ -7,7 +7,9 @@ or an owner-only file), never in the database. The monitor's machine keeps its o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -149,7 +151,10 @@ class ChannelsTab(QWidget):
         show_errors(self.banner, self.fields, HvdeskError(message.splitlines()[0]))
 
     def form_config(self) -> NotifyConfig:
-        values = {KEYS[key][0]: edit.text().strip() for key, edit in self.texts.items()}
+        # NotifyConfig's fields by name: the texts, then the port (a number) and the two choices
+        values: dict[str, Any] = {
+            KEYS[key][0]: edit.text().strip() for key, edit in self.texts.items()
+        }
         values |= {
             "smtp_port": self.port.value(),
             "smtp_security": self.security.currentData(),
@@ -166,7 +171,7 @@ class ChannelsTab(QWidget):
             self._save_failed(config),
         )
 
-    def _save_failed(self, config: NotifyConfig):
+    def _save_failed(self, config: NotifyConfig) -> Callable[[str], None]:
         def failed(message: str) -> None:
             try:  # show the field-by-field errors the service found
                 from hvdesk.notify.config import validate
@@ -185,8 +190,9 @@ class ChannelsTab(QWidget):
             self.status.setText(f"Type the {name} first.")
             return
         self.secret_edits[name].clear()
-        self.worker.submit(
-            lambda: secrets.set_secret(name, value.strip()),
-            lambda where: (self.status.setText(f"{name} stored ({where})."), self.refresh()),
-            self._failed,
-        )
+
+        def stored(where: str) -> None:
+            self.status.setText(f"{name} stored ({where}).")
+            self.refresh()
+
+        self.worker.submit(lambda: secrets.set_secret(name, value.strip()), stored, self._failed)

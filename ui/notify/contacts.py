@@ -169,8 +169,8 @@ class ContactsTab(QWidget):
         for key, text, slot in (
             ("add", "Add…", self.add),
             ("edit", "Edit…", self.edit),
-            ("up", "Move up", lambda: self.move(-1)),
-            ("down", "Move down", lambda: self.move(1)),
+            ("up", "Move up", lambda: self.move_selected(-1)),
+            ("down", "Move down", lambda: self.move_selected(1)),
             ("active", "Deactivate", self.toggle_active),
             ("sms", "Send test text", lambda: self.send_test(Channel.SMS.value)),
             ("email", "Send test email", lambda: self.send_test(Channel.EMAIL.value)),
@@ -208,6 +208,11 @@ class ContactsTab(QWidget):
     def _failed(self, message: str) -> None:
         self.status.setText(f"Could not do that: {_short_error(message)}")
 
+    def _saved(self, _result: object) -> None:
+        """A change made here is shown, and told to the tabs that list contacts too."""
+        self.refresh()
+        self.changed.emit()
+
     def selected(self) -> EscalationContact | None:
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
         return self.model.data(rows[0], ObjectRole) if rows else None
@@ -241,7 +246,8 @@ class ContactsTab(QWidget):
             self.refresh()
             self.changed.emit()
 
-    def move(self, step: int) -> None:
+    def move_selected(self, step: int) -> None:
+        """Up (-1) or down (+1) the ladder; not `move`, which is QWidget's own."""
         contact = self.selected()
         if contact is not None:
             self.worker.submit(
@@ -270,7 +276,7 @@ class ContactsTab(QWidget):
         )
         self.worker.submit(
             lambda: self.service.save_contact(self.actor, data, contact.id),
-            lambda _r: (self.refresh(), self.changed.emit()),
+            self._saved,
             self._failed,
         )
 
