@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Set up (if needed) and run every check: lint, then the whole test suite, headless.
+# Set up (if needed) and run every check: lint, the whole test suite, the benchmarks' smoke test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
 export QT_QPA_PLATFORM=offscreen HVDESK_NO_SOUND=1
 .venv/bin/ruff check .
 .venv/bin/python -m pytest -q "$@"
+# Every benchmark runs once, small, so none can rot; it fails only if one crashes, not if slow.
+.venv/bin/python bench/run.py --quick
