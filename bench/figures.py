@@ -55,4 +55,6 @@ def report(
 
 
 def parse(output: str) -> list[dict[str, object]]:
-    return [json.loads(line[len(PREFIX) :]) for line in output.splitlines() if line.startswith(PREFIX)]
+    return [
+        json.loads(line[len(PREFIX) :]) for line in output.splitlines() if line.startswith(PREFIX)
+    ]

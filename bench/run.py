@@ -145,8 +145,13 @@ def benchmarks(quick: bool, dbs: dict[int, Path]) -> list[dict]:
 def table(rows: list[dict]) -> str:
     head = ("figure", "median", "spread", "target", "verdict")
     lines = [
-        (r["name"], f"{float(r['median']):.3g} {r['unit']}", str(r["spread"]), str(r["target"]),
-         str(r["verdict"]))
+        (
+            r["name"],
+            f"{float(r['median']):.3g} {r['unit']}",
+            str(r["spread"]),
+            str(r["target"]),
+            str(r["verdict"]),
+        )
         for r in rows
     ]
     widths = [max(len(x[i]) for x in [head, *lines]) for i in range(len(head))]
