@@ -54,9 +54,10 @@ class MainWindow(QMainWindow):
         )
         self.stack = QStackedWidget()
         self.panels: dict[str, QWidget] = {}
+        self.worker = Worker(self)
 
         self.today = TodayPanel(services.visits)
-        self.visits = VisitsPanel(services.visits)
+        self.visits = VisitsPanel(services.visits, worker=self.worker)
         self.staff = StaffPanel(services.staff, actor)
         self.households = HouseholdsPanel(services.households, actor)
         self.settings = SettingsPanel(services.settings, actor)
@@ -87,7 +88,6 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.nav.setCurrentRow(0)
 
-        self.worker = Worker(self)
         self._backed_up_at = latest_backup(services.db)
         self.worker.submit(
             lambda: daily_backup(services.db, services.clock),
