@@ -121,6 +121,7 @@ def startup(dbs: dict[int, Path], pairs: int, enters: int) -> list[dict]:
             samples += [float(x.split()[1]) for x in out.splitlines() if x.startswith("SIGNED_IN")]
         what = f"{size:,} visits" if size else "demo school"
         rows.append(row(f"start: Enter -> main window painted ({what})", samples, "s", 0.4))
+        # (Enter pressed 2 s after the dialog, as a person typing; see startup_probe.py)
     return rows
 
 

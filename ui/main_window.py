@@ -32,6 +32,7 @@ from ui.worker import Worker
 
 STATUS_REFRESH_MS = 15_000
 CHANGE_PROBE_MS = 3_000  # other seats' changes show within seconds
+BACKUP_AFTER_MS = 3_000  # the day's backup starts once the window has been up a moment
 
 
 class MainWindow(QMainWindow):
@@ -89,11 +90,12 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(0)
 
         self._backed_up_at = latest_backup(services.db)
-        self.worker.submit(
-            lambda: daily_backup(services.db, services.clock),
-            self._backup_done,
-            self._backup_failed,
-        )
+        # the daily backup waits until the window is up and idle: it is not needed to start
+        self._backup_timer = QTimer(self)
+        self._backup_timer.setSingleShot(True)
+        self._backup_timer.setInterval(BACKUP_AFTER_MS)
+        self._backup_timer.timeout.connect(self._start_backup)
+        self._backup_timer.start()
         self._probe = ChangeProbe(services.db, services.clock)
         self._last_event_id = self._probe.latest_event_id()
         self.status_timer = QTimer(self)
@@ -223,6 +225,14 @@ class MainWindow(QMainWindow):
             self._last_event_id = latest
             self.data_changed.emit()
 
+    def _start_backup(self) -> None:
+        services = self.services
+        self.worker.submit(
+            lambda: daily_backup(services.db, services.clock),
+            self._backup_done,
+            self._backup_failed,
+        )
+
     def _backup_done(self, path) -> None:  # type: ignore[no-untyped-def]
         if path is not None:
             self._backed_up_at = self.services.clock.now()
@@ -256,4 +266,5 @@ class MainWindow(QMainWindow):
         if event.isAccepted():
             self.status_timer.stop()
             self.change_timer.stop()
+            self._backup_timer.stop()
             self.worker.wait()

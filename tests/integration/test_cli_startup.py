@@ -99,3 +99,82 @@ def test_an_error_that_is_not_the_database_is_not_reported_as_one(monkeypatch, t
     monkeypatch.setattr(admin, "run_migrate", broken)
     with pytest.raises(ValueError, match="a bug"):
         main(["migrate", "--db", str(tmp_path / "x.sqlite3")])
+
+
+GUI_PROBE = """
+import os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from ui.app import create_application
+from ui.login import LoginDialog
+from ui.tracker.sound import AlarmSound
+create_application([])
+dialog = LoginDialog(None)
+dialog.show()
+app.processEvents()
+os.environ["HVDESK_NO_SOUND"] = "0"
+AlarmSound()
+tops = {m.split(".")[0] for m in sys.modules}
+print(" ".join(sorted(tops | {m for m in sys.modules if m.startswith("PySide6.")})))
+"""
+
+
+@pytest.mark.slow
+def test_the_sign_in_dialog_shows_before_any_database_library_loads():
+    """The dialog is painted while the database opens on the worker (ui/app.py)."""
+    out = subprocess.run(
+        [sys.executable, "-c", GUI_PROBE], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    loaded = set(out.stdout.split())
+    assert loaded.isdisjoint({"sqlalchemy", "alembic", "reportlab", "argon2", "icalendar"})
+    assert "PySide6.QtMultimedia" not in loaded  # the sound device waits for the first alarm
+
+
+def test_sign_in_pressed_before_the_database_is_open_waits_for_it(qtbot, demo_db, clock):
+    from ui.login import LoginDialog
+    from ui.services import AppServices
+
+    dialog = LoginDialog(None)
+    qtbot.addWidget(dialog)
+    assert "Opening the database" in dialog.school.text()
+    dialog.username.setText("office")
+    dialog.password.setText("hvdesk-demo")
+    dialog._sign_in()
+    assert dialog.actor is None and "Opening the database" in dialog.banner.text()
+    dialog.set_services(AppServices.build(demo_db, clock))
+    assert dialog.actor is not None and dialog.actor.name == "Sam Office"
+    assert "Database: local" in dialog.school.text()
+
+
+@pytest.mark.ui
+def test_a_database_that_cannot_open_is_one_message_and_exit_2(qtbot, tmp_path, monkeypatch):
+    """The database now opens on the worker behind the dialog: its failure is still one message."""
+    import argparse
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui import app as gui
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _p, title, text: shown.append(text))
+    not_a_db = tmp_path / "notes.txt"
+    not_a_db.write_text("not a database " * 100)
+    services, actor, code = gui._sign_in(argparse.Namespace(db=str(not_a_db)))
+    assert (services, actor, code) == (None, None, 2)
+    assert len(shown) == 1 and "not an hvdesk database" in shown[0]
+
+
+@pytest.mark.ui
+def test_an_empty_database_goes_to_first_run(qtbot, tmp_path, monkeypatch):
+    import argparse
+
+    from ui import app as gui
+    from ui.login import FirstRunDialog
+
+    seen = []
+    monkeypatch.setattr(FirstRunDialog, "exec", lambda self: seen.append(self) or 0)
+    services, actor, code = gui._sign_in(argparse.Namespace(db=str(tmp_path / "new.sqlite3")))
+    assert len(seen) == 1 and actor is None and code == 0
+    services.db.dispose()

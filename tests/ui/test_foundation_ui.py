@@ -226,7 +226,7 @@ def test_other_seats_changes_show_within_seconds(window, qtbot, clock):
 
 
 def test_backup_runs_off_the_gui_thread_and_shows(window, qtbot):
-    qtbot.waitUntil(lambda: "backed up" in window.db_label.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "backed up" in window.db_label.text(), timeout=15000)
 
 
 def test_visits_screen_lists_real_visits_with_timeline_and_actions(window, qtbot):

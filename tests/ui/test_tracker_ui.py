@@ -513,7 +513,7 @@ def test_sound_falls_back_to_the_system_beep_without_audio(qtbot, monkeypatch):
     monkeypatch.setenv("HVDESK_NO_SOUND", "0")
     sound = AlarmSound()
     assert not sound.muted
-    sound._effect = None  # no audio device here (offscreen CI)
+    sound._effect, sound._loaded = None, True  # no audio device here (offscreen CI)
     sound.set_on(True)
     assert sound.on and sound._beep.isActive() and sound.plays == 1
     sound.set_on(True)  # already on: not restarted

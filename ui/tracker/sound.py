@@ -24,11 +24,10 @@ class AlarmSound(QObject):
         self.muted = os.environ.get("HVDESK_NO_SOUND", "") not in ("", "0")
         self.plays = 0  # times the sound was started (for tests and the log)
         self._effect = None
+        self._loaded = False  # QtMultimedia (FFmpeg) and the device probe wait for the first alarm
         self._beep = QTimer(self)
         self._beep.setInterval(BEEP_MS)
         self._beep.timeout.connect(QApplication.beep)
-        if not self.muted:
-            self._effect = self._load()
 
     def _load(self):  # type: ignore[no-untyped-def]
         path = resource_path("sounds", "alarm.wav")
@@ -53,6 +52,9 @@ class AlarmSound(QObject):
             self.plays += 1
         if self.muted:
             return
+        if on and not self._loaded:
+            self._loaded = True
+            self._effect = self._load()
         if self._effect is not None and self._effect.status().name != "Error":
             if on:
                 self._effect.play()
