@@ -115,13 +115,13 @@ def main() -> int:
         measure(db, args.runs)
         db.dispose()
         return 0
-    from bench.bench_calendar import build_school
+    from bench.school import build_history
     from hvdesk.demo import load_demo
 
     with tempfile.TemporaryDirectory(prefix="hvdesk-bench-") as tmp:
         db = Database(f"sqlite:///{Path(tmp) / 'visits.sqlite3'}")
         load_demo(db, SystemClock())
-        build_school(db, args.visits, years=10)
+        build_history(db, args.visits)
         measure(db, args.runs)
         db.dispose()
     return 0

@@ -86,7 +86,7 @@ def row(name: str, samples: list[float], unit: str, target: float | None, **kw: 
 
 def build_databases(folder: Path, sizes: Sequence[int]) -> dict[int, Path]:
     """The demo school (size 0) and the demo school plus `size` visits over ten years."""
-    from bench.bench_calendar import build_school
+    from bench.school import build_history
     from hvdesk.clock import SystemClock
     from hvdesk.db import Database
     from hvdesk.demo import load_demo
@@ -97,7 +97,7 @@ def build_databases(folder: Path, sizes: Sequence[int]) -> dict[int, Path]:
         db = Database(f"sqlite:///{path}")
         load_demo(db, SystemClock())
         if size:
-            build_school(db, size, years=10)
+            build_history(db, size)
         db.dispose()
         paths[size] = path
     return paths
