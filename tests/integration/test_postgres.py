@@ -117,3 +117,31 @@ def test_demo_school_and_two_seats_see_the_same_events(pg_url, clock):
         assert s.get(Visit, approved.id).row_version == approved.row_version + 1
     seat_a.dispose()
     seat_b.dispose()
+
+
+def test_the_visits_list_filters_and_pages_on_postgresql(pg_url, clock):
+    """The list's SQL (case-insensitive text, unindexed-column terms, every sort) on PostgreSQL."""
+    from hvdesk.demo import load_demo
+    from hvdesk.services.visit_list import SortKey, VisitFilter, VisitList
+
+    db = Database(pg_url)
+    try:
+        load_demo(db, clock)
+        visits = VisitList(db, clock)
+        everything = visits.page(VisitFilter(), 0, 1000)
+        assert len(everything) > 40
+        assert (
+            visits.page(VisitFilter(), 0, 10) + visits.page(VisitFilter(), 10, 1000) == everything
+        )
+        name = everything[0].household_name
+        found = visits.page(VisitFilter(text=name.upper()), 0, 1000)
+        assert found and {r.household_name for r in found} >= {name}
+        completed = visits.page(VisitFilter(text="b", status="completed"), 0, 1000)
+        assert {r.status for r in completed} <= {"completed"}
+        assert visits.page(VisitFilter(text="no such visit"), 0, 10) == []
+        for key in SortKey:
+            assert len(visits.page(VisitFilter(sort=key, descending=False), 0, 1000)) == len(
+                everything
+            )
+    finally:
+        db.dispose()
