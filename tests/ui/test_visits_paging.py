@@ -40,6 +40,7 @@ def test_pages_arrive_from_the_worker_as_the_list_scrolls(qtbot, panel, services
         qtbot.wait(10)
     assert panel.model.rowCount() == total
     assert panel.count_label.text() == f"{total} visits"
+    assert "scroll" not in panel.count_label.text()
 
 
 def test_typing_keeps_only_the_newest_filter(qtbot, panel):

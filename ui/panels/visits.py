@@ -100,7 +100,8 @@ class VisitsPanel(QWidget):
         table.setSortingEnabled(True)  # the header asks the model, the model asks the database
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self._context_menu)
-        for column, width in enumerate((130, 160, 260, 170, 200)):
+        table.setWordWrap(False)  # one line a visit: rows stay the same height while paging
+        for column, width in enumerate((175, 150, 260, 210, 260)):
             table.setColumnWidth(column, width)
         return table
 
@@ -150,8 +151,10 @@ class VisitsPanel(QWidget):
             self.refresh()
 
     def _page_loaded(self, count: int) -> None:
-        more = "" if self.model.complete else "+ (scroll for more)"
-        self.count_label.setText(f"{count}{more} visit{'s' if count != 1 or more else ''}")
+        more = "" if self.model.complete else "+"
+        noun = "visit" if count == 1 and not more else "visits"
+        hint = "" if self.model.complete else " (scroll for more)"
+        self.count_label.setText(f"{count}{more} {noun}{hint}")
         if self._selected_id is not None and not self.table.selectionModel().hasSelection():
             for row in range(self.model.rowCount()):
                 if self.model.row_object(row).id == self._selected_id:
