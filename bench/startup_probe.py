@@ -78,7 +78,12 @@ def main() -> None:
         return
     from hvdesk.cli import main as hvdesk_main
 
-    code = hvdesk_main(sys.argv[2:])
+    def open_window(args):  # type: ignore[no-untyped-def]
+        from ui.app import run_gui  # as main.py does: the core never imports Qt
+
+        return run_gui(args)
+
+    code = hvdesk_main(sys.argv[2:], open_window=open_window)
     os._exit(4 if code == 0 else code)  # reaching here means no window was ever painted
 
 
