@@ -1,9 +1,10 @@
 """How long a print takes, end to end (load, lay out, write the PDF bytes, audit).
 
-    .venv/bin/python bench/bench_printing.py [--runs 20]
+    .venv/bin/python bench/bench_printing.py [--runs 20] [--quick]
 
 Targets: Lone Working form under 150 ms, a 60-visit day sheet under 500 ms (median, warm: the fonts
-are registered once per process; the first print's cost is shown separately).
+are registered once per process; the first print's cost is shown separately). Figures are reported,
+not judged by the exit code (a slow machine is not a broken benchmark); --quick makes 3 runs.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select
 
+from bench.figures import report
 from hvdesk.clock import FakeClock, from_london
 from hvdesk.db import Database
 from hvdesk.demo import load_demo
@@ -69,7 +71,10 @@ def timed(fn: Callable[[], object], runs: int) -> tuple[float, list[float]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--quick", action="store_true", help="a smoke test: 3 runs")
     args = parser.parse_args()
+    if args.quick:
+        args.runs = 3
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
         clock = FakeClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
@@ -91,19 +96,18 @@ def main() -> int:
                 lambda: service.make(actor, "day-sheet", day=BUSY_DAY),
             ),
         ]
-        failed = False
         for name, target, fn in cases:
             cold, times = timed(fn, args.runs)
             median = statistics.median(times)
             ok = median < target
-            failed |= not ok
             print(
                 f"{name:<20} median {median:6.1f} ms  (min {min(times):.1f}, max {max(times):.1f}, "
                 f"first {cold:.1f}; {args.runs} runs)  target < {target:.0f} ms  "
                 f"{'OK' if ok else 'SLOW'}"
             )
+            report(f"printing: {name}", times, "ms", target)
         db.dispose()
-    return 1 if failed else 0
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The live tracker under load: 200 visits out at once, on the real clock and the real scheduler.
 
-    .venv/bin/python bench/bench_tracker.py [--out 200] [--lapses 9] [--idle 30]
+    .venv/bin/python bench/bench_tracker.py [--out 200] [--lapses 9] [--idle 30] [--quick]
 
 Measures, in the whole app (main window, Today panel, tracker, offscreen):
 - lapse -> alarm window visible: from the moment a check-in lapses (due + grace) to its alarm
@@ -8,7 +8,8 @@ Measures, in the whole app (main window, Today panel, tracker, offscreen):
 - one full check (raise + board + alarm windows + re-plan) with everyone out;
 - CPU used while idle: process CPU time over wall time with everyone out and nothing due
   (target < 1% of a core; includes the 1 s countdown tick and the main window's own timers).
-Figures are printed (medians), not asserted.
+Figures are printed (medians), not asserted. --quick is the smoke test bench/run.py runs with the
+test suite: 20 out, 2 lapses, 3 s idle.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ os.environ.setdefault("HVDESK_NO_SOUND", "1")
 from PySide6.QtCore import QEventLoop, QTimer
 from sqlalchemy import select
 
+from bench.figures import report
 from hvdesk.clock import SystemClock
 from hvdesk.db import Database
 from hvdesk.demo import load_demo
@@ -94,7 +96,10 @@ def main() -> int:
     parser.add_argument("--out", type=int, default=200, help="visits out at once")
     parser.add_argument("--lapses", type=int, default=9, help="lapses to time")
     parser.add_argument("--idle", type=float, default=30.0, help="seconds of idle to measure")
+    parser.add_argument("--quick", action="store_true", help="a smoke test: small and short")
     args = parser.parse_args()
+    if args.quick:
+        args.out, args.lapses, args.idle = 20, 2, 3.0
 
     from ui import dialogs
     from ui.app import build_window, create_application
@@ -107,7 +112,7 @@ def main() -> int:
     db = Database(f"sqlite:///{Path(folder) / 'bench.sqlite3'}")
     clock = SystemClock()
     load_demo(db, clock)
-    first = datetime.now(UTC) + timedelta(seconds=8)
+    first = datetime.now(UTC) + timedelta(seconds=4 if args.quick else 8)
     lapses = [first + timedelta(seconds=2 * i) for i in range(args.lapses)]
     visit_ids = add_visits_out(db, args.out, lapses)
     with db.read() as s:
@@ -143,9 +148,10 @@ def main() -> int:
         ctrl.check("bench")
         checks.append((time.perf_counter() - t) * 1000)
 
-    # idle: resolve the alarms, push every deadline out of the measuring window, then watch
+    # idle: take and resolve the alarms (an alarm is resolved only by the one handling it), push
+    # every deadline out of the measuring window, then watch
     for alarm in ctrl.alarm_service.open_alarms():
-        ctrl.alarm_service.acknowledge(actor, alarm.id)  # an alarm is taken before it is resolved
+        ctrl.alarm_service.acknowledge(actor, alarm.id)
         ctrl.alarm_service.resolve(actor, alarm.id, "false_alarm", "bench")
     ctrl.check("bench")
     run_loop(1500)
@@ -169,6 +175,10 @@ def main() -> int:
         f"idle CPU: {100 * cpu / wall:.2f}% of one core over {wall:.0f} s "
         f"(target < 1%); {jobs} deadline jobs armed"
     )
+    if delays:
+        report(f"tracker: lapse -> alarm window ({out_now} out)", delays, "ms", 1000)
+    report(f"tracker: one full check ({out_now} out)", checks, "ms")
+    report(f"tracker: idle CPU ({out_now} out, {wall:.0f} s)", [100 * cpu / wall], "% core", 1)
     window.close()
     db.dispose()
     app.processEvents()

@@ -1,8 +1,5 @@
 """hvdesk core: domain, rules, storage, services and printing, free of Qt widgets."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("hvdesk")
-except PackageNotFoundError:  # running from a frozen build or a bare checkout
-    __version__ = "0.1.0"
+# Written here rather than read from the installed metadata: importlib.metadata alone costs more
+# than the rest of `hvdesk --version`. A test keeps it equal to pyproject.toml's version.
+__version__ = "0.1.0"

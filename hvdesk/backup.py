@@ -1,17 +1,41 @@
 """Daily online backups of the local SQLite database (DESIGN.md section 8: nothing ever lost).
 
-SQLite's backup API copies a consistent snapshot while the app keeps writing. One file per day in
-<data folder>/backups, the newest `keep` kept. PostgreSQL is backed up on the server (pg_dump).
+SQLite's backup API copies a consistent snapshot while the app keeps writing. The snapshot is
+checked (PRAGMA integrity_check) before it is kept, then compressed, and the compressed file is
+read back whole (gzip's CRC) before it replaces anything: a backup that cannot be restored is
+worse than none, because it is trusted. Files are named after the database
+(<name>-YYYYMMDD.sqlite3.gz in <data folder>/backups), so two databases in one folder each keep
+their own. How many are kept does not grow with the days: the newest of each of the last 7 days,
+4 weeks and 12 months (hvdesk.rules.retention). PostgreSQL is backed up on the server (pg_dump).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import gzip
+import re
+import shutil
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from hvdesk.backup_places import copy_to_extra_folders
 from hvdesk.clock import Clock, london
 from hvdesk.db import Database
+from hvdesk.errors import HvdeskError
+from hvdesk.keystore import DbKey
+from hvdesk.rules.retention import Retention, backups_to_keep
+from hvdesk.sqlcipher_files import integrity_problems
+
+SUFFIX = ".sqlite3.gz"
+DEFAULT_RULE = Retention()
+LEGACY_SUFFIX = ".sqlite3"  # uncompressed copies from earlier versions, pruned by the same rule
+
+
+class BackupFailed(HvdeskError):
+    pass
+
+
+def _has_file(db: Database) -> bool:
+    return db.is_sqlite and db.engine.url.database not in (None, "", ":memory:")
 
 
 def backup_dir(db: Database) -> Path:
@@ -24,30 +48,87 @@ def backup_dir(db: Database) -> Path:
     return path
 
 
+def _name(db: Database) -> str:
+    return Path(db.engine.url.database or "hvdesk").name.removesuffix(".sqlite3").split(".")[0]
+
+
+def backups(db: Database) -> dict[date, Path]:
+    """This database's backups by day (a compressed one wins over an old uncompressed one)."""
+    pattern = re.compile(rf"^{re.escape(_name(db))}-(\d{{8}})(\.sqlite3(\.gz)?)$")
+    found: dict[date, Path] = {}
+    for path in sorted(backup_dir(db).iterdir(), key=lambda p: p.name.endswith(".gz")):
+        match = pattern.match(path.name)
+        if match:
+            found[datetime.strptime(match.group(1), "%Y%m%d").date()] = path
+    return found
+
+
 def latest_backup(db: Database) -> datetime | None:
-    if not db.is_sqlite or db.engine.url.database in (None, "", ":memory:"):
+    if not _has_file(db):
         return None
-    files = sorted(backup_dir(db).glob("hvdesk-*.sqlite3"))
+    files = backups(db)
     if not files:
         return None
-    from datetime import UTC
-
-    return datetime.fromtimestamp(files[-1].stat().st_mtime, UTC)
+    return datetime.fromtimestamp(files[max(files)].stat().st_mtime, UTC)
 
 
-def daily_backup(db: Database, clock: Clock, keep: int = 14, refresh: bool = False) -> Path | None:
+def check_integrity(path: Path, key: DbKey | None = None) -> None:
+    """PRAGMA integrity_check on a backup file, opened with the database's key (an encrypted
+    database's backup is encrypted too); also makes it one self-contained file (no WAL)."""
+    problems = integrity_problems(path, key)
+    if problems != ["ok"]:
+        raise BackupFailed(f"the backup {path.name} failed its integrity check: {problems[:3]}")
+
+
+def _compress(source: Path, target: Path) -> None:
+    with source.open("rb") as raw, gzip.open(target, "wb", compresslevel=6) as packed:
+        shutil.copyfileobj(raw, packed, 1024 * 1024)
+    with gzip.open(target, "rb") as back:  # read back whole: the CRC says what was written
+        while back.read(1024 * 1024):
+            pass
+
+
+def _has_today(db: Database, today: date) -> bool:
+    found = backups(db).get(today)
+    return found is not None and found.name.endswith(SUFFIX)
+
+
+def daily_backup(
+    db: Database, clock: Clock, rule: Retention = DEFAULT_RULE, refresh: bool = False
+) -> Path | None:
     """Make today's backup if there is none yet (or, with refresh, replace it with a newer copy:
-    the scheduled daily run); prune old ones. Returns the new file, if any."""
-    if not db.is_sqlite or db.engine.url.database in (None, "", ":memory:"):
+    the scheduled daily run); copy it to any second folder; prune by the rule. Returns the new
+    file, if any."""
+    if not _has_file(db):
+        return None
+    today = london(clock.now()).date()
+    if _has_today(db, today) and not refresh:
         return None
     folder = backup_dir(db)
-    target = folder / f"hvdesk-{london(clock.now()):%Y%m%d}.sqlite3"
-    if target.exists() and not refresh:
-        return None
-    partial = target.with_suffix(".partial")
-    db.backup(partial)
-    partial.replace(target)
+    target = folder / f"{_name(db)}-{today:%Y%m%d}{SUFFIX}"
+    snapshot = folder / f".{target.name}.snapshot"
+    partial = folder / f".{target.name}.partial"
+    try:
+        db.backup(snapshot)
+        check_integrity(snapshot, db.key)
+        _compress(snapshot, partial)
+        partial.replace(target)
+    finally:
+        for leftover in (snapshot, partial, *folder.glob(f".{target.name}.snapshot-*")):
+            leftover.unlink(missing_ok=True)
     copy_to_extra_folders(Path(db.engine.url.database or "").resolve(), target)
-    for old in sorted(folder.glob("hvdesk-*.sqlite3"))[:-keep]:
-        old.unlink()
+    prune(db, rule)
     return target
+
+
+def prune(db: Database, rule: Retention = DEFAULT_RULE) -> list[Path]:
+    found = backups(db)
+    keep = backups_to_keep(found, rule)
+    gone = [path for day, path in found.items() if day not in keep]
+    for path in gone:
+        path.unlink()
+    # an uncompressed copy of a day that now has a compressed one
+    for path in backup_dir(db).glob(f"{_name(db)}-*{LEGACY_SUFFIX}"):
+        if path not in found.values() and path.with_name(path.name + ".gz").exists():
+            path.unlink()
+    return gone

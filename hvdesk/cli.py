@@ -7,10 +7,9 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from sqlalchemy.exc import DBAPIError
-
 from hvdesk import __version__
 from hvdesk.commands import COMMANDS
+from hvdesk.commands.common import CommandParser
 from hvdesk.errors import HvdeskError
 
 
@@ -33,13 +32,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="open a SQLite file on a share or synced folder that only this PC uses "
         "(rollback journal, exclusive lock); several PCs need PostgreSQL",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     for module in COMMANDS:
         module.add_parser(sub)
     return parser
 
 
 OpenWindow = Callable[[argparse.Namespace], int]
+
+
+def _is_database_failure(err: BaseException) -> bool:
+    """A driver error (SQLAlchemy's DBAPIError). SQLAlchemy is not imported to ask: a command that
+    never loaded it cannot have raised one (--version and --help stay fast)."""
+    exc = sys.modules.get("sqlalchemy.exc")
+    return exc is not None and isinstance(err, exc.DBAPIError)
 
 
 def main(argv: Sequence[str] | None = None, open_window: OpenWindow | None = None) -> int:
@@ -55,8 +61,13 @@ def main(argv: Sequence[str] | None = None, open_window: OpenWindow | None = Non
     except HvdeskError as err:
         print(f"hvdesk: {err}", file=sys.stderr)
         return 2
-    except DBAPIError as err:  # the database failed part-way (locked, server gone): no traceback
-        reason = (str(err.orig or err).strip().splitlines() or [type(err).__name__])[0]
+    except Exception as err:
+        if not _is_database_failure(err):
+            raise
+        # the database failed part-way (locked, server gone): no traceback
+        reason = (
+            str(getattr(err, "orig", None) or err).strip().splitlines() or [type(err).__name__]
+        )[0]
         print(
             f"hvdesk: the database failed ({reason}); nothing more was done. Try again, or check "
             "the --db option and the database server.",

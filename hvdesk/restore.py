@@ -7,8 +7,12 @@ or as a plain older backup), passes `PRAGMA integrity_check` and has hvdesk's ta
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import os
 import shutil
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,10 +42,41 @@ def backup_folders(db_path: Path, extra: list[Path] | None = None) -> list[Path]
     return [db_path.parent / "backups", *(extra or [])]
 
 
+COMPRESSED = ".gz"  # the daily backups (hvdesk.backup) are gzip-compressed copies
+
+
+def _unpack(backup: Path, target: Path) -> None:
+    """A compressed backup written out whole as a database file; any other file copied."""
+    if backup.name.endswith(COMPRESSED):
+        with gzip.open(backup, "rb") as packed, target.open("wb") as out:
+            shutil.copyfileobj(packed, out, 1024 * 1024)
+    else:
+        shutil.copy2(backup, target)
+
+
+@contextlib.contextmanager
+def _unpacked(backup: Path) -> Iterator[Path]:
+    """A compressed backup unpacked into a temporary file for checking (the backup folder may be
+    a read-only share, so not beside it); removed afterwards."""
+    fd, name = tempfile.mkstemp(prefix=".hvdesk-check-", suffix=".sqlite3")
+    os.close(fd)
+    try:
+        _unpack(backup, Path(name))
+        yield Path(name)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
 def check_backup(path: Path, key: DbKey | None) -> tuple[FileCheck, DbKey | None]:
     """Open with the key (or as a plain file) and check it is a sound hvdesk database."""
     if not path.is_file() or path.stat().st_size == 0:
         return FileCheck(False, f"{path} is missing or empty"), None
+    if path.name.endswith(COMPRESSED):
+        try:
+            with _unpacked(path) as plain:
+                return check_backup(plain, key)
+        except (OSError, EOFError, gzip.BadGzipFile) as err:
+            return FileCheck(False, f"{path} is not a readable compressed backup ({err})"), None
     use = None if is_plain_sqlite(path) else key
     result = check_file(path, use)
     if result.ok and not set(result.counts or {}) >= HVDESK_TABLES:
@@ -60,7 +95,11 @@ def _newest_good(paths: list[Path], key: DbKey | None) -> Backup | None:
 
 
 def _files(folder: Path) -> list[Path]:
-    return [p for p in folder.glob("*.sqlite3") if p.is_file()] if folder.is_dir() else []
+    """Backups in a folder: plain copies (`hvdesk backup --out`) and the compressed daily ones."""
+    if not folder.is_dir():
+        return []
+    found = [*folder.glob("*.sqlite3"), *folder.glob("*.sqlite3" + COMPRESSED)]
+    return [p for p in found if p.is_file() and not p.name.startswith(".")]
 
 
 def newest_good_backup(db_path: Path, extra: list[Path] | None = None) -> Backup | None:
@@ -84,7 +123,7 @@ def restore(backup: Path, db_path: Path, now: datetime) -> Path | None:
     if not result.ok:
         raise HvdeskError(f"restore {backup}: {result.problem}; the database was not changed.")
     incoming = db_path.with_name(db_path.name + ".restoring")
-    shutil.copy2(backup, incoming)
+    _unpack(backup, incoming)
     kept: Path | None = None
     if db_path.exists():
         kept = db_path.with_name(f"{db_path.name}.replaced-{now:%Y%m%d-%H%M%S}")

@@ -87,6 +87,22 @@ class FileCheck:
     checksum: str = ""
 
 
+def integrity_problems(path: Path, key: DbKey | None) -> list[str]:
+    """PRAGMA integrity_check of a fresh copy (["ok"] when sound), opened with `key` (None: plain).
+    Also puts the copy in rollback-journal mode, so it is one self-contained file without a WAL."""
+    try:
+        conn = _connect(path, key)
+    except sqlcipher3.Error as err:
+        return [str(err)]
+    try:
+        conn.execute("PRAGMA journal_mode=DELETE")
+        return [str(row[0]) for row in conn.execute("PRAGMA integrity_check")]
+    except sqlcipher3.DatabaseError as err:
+        return [str(err)]
+    finally:
+        conn.close()
+
+
 def check_file(path: Path, key: DbKey | None) -> FileCheck:
     """Open read-only with the key; integrity_check; rows per table and a checksum of every row."""
     if not path.is_file():

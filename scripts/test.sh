@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up (if needed) and run every check: lint, then the whole test suite, headless.
+# Set up (if needed) and run every check: lint, the whole test suite, the benchmarks' smoke test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
@@ -8,3 +8,5 @@ export QT_QPA_PLATFORM=offscreen HVDESK_NO_SOUND=1
 .venv/bin/mypy --strict hvdesk/
 .venv/bin/mypy ui/
 .venv/bin/python -m pytest -q "$@"
+# Every benchmark runs once, small, so none can rot; it fails only if one crashes, not if slow.
+.venv/bin/python bench/run.py --quick

@@ -1,23 +1,36 @@
-"""Start the desktop app: open (and migrate) the database, sign in, show the main window."""
+"""Start the desktop app: sign-in on screen at once, the database opened meanwhile, the main window.
+
+What is on screen first (after the single-copy check) is the sign-in dialog, started as cheaply as
+a bare window: SQLAlchemy, Alembic, the services and the main window's modules load on the
+background worker while it is shown and the user types (ui.login imports nothing heavy). Opening
+the database (and migrating it) runs there too. When it cannot be opened, the dialog closes and the
+GUI thread takes the ordinary path: one plain message, or for a damaged file the offer of its
+newest good backup (ui.restore_offer).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from hvdesk import __version__
-from hvdesk.clock import SystemClock
 from hvdesk.config import resource_path
-from hvdesk.services.base import Actor
-from ui.features import install_all
-from ui.login import FirstRunDialog, LoginDialog
-from ui.main_window import MainWindow
-from ui.restore_offer import open_or_offer_restore
-from ui.services import AppServices
-from ui.session_lock import SessionActor
+from hvdesk.errors import HvdeskError
+from ui.login import LoginDialog
+from ui.worker import Worker
+
+if TYPE_CHECKING:
+    from hvdesk.clock import Clock
+    from hvdesk.services.base import Actor
+    from ui.main_window import MainWindow
+    from ui.services import AppServices
+
+FIRST_RUN = 2  # the sign-in dialog's result when the database has no users yet
+FAILED = 3  # ... when the database could not be opened
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -33,42 +46,140 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 
 def build_window(services: AppServices, actor: Actor) -> MainWindow:
+    from ui.features import install_all
+    from ui.main_window import MainWindow
+    from ui.session_lock import SessionActor
+
     # one shared SessionActor: switching user changes who every screen acts as, monitoring untouched
     window = MainWindow(services, SessionActor(actor))  # type: ignore[arg-type]
     install_all(window)
     return window
 
 
+def open_services(
+    db_arg: str | None, clock: Clock, single_seat: bool
+) -> tuple[AppServices | None, bool, str]:
+    """On the worker: open (and migrate) the database. (services, has users, error message)."""
+    from hvdesk.commands.common import connect
+    from ui.services import AppServices
+
+    try:
+        db = connect(db_arg, single_seat)  # every failure becomes one plain HvdeskError message
+    except HvdeskError as err:
+        return None, False, str(err)
+    services = AppServices.build(db, clock)
+    services.settings.policy()  # read once here, not on the GUI thread
+    return services, services.auth.has_users(), ""
+
+
+def preload_main_window(services: AppServices) -> None:
+    """On the worker, while the user types: import what the main window and its features use,
+    and run once the reads it starts with (SQLAlchemy compiles each statement on first use)."""
+    import ui.main_window
+    import ui.session_lock
+    import ui.tracker.feature  # noqa: F401
+    from hvdesk.clock import london
+    from hvdesk.services.tracker import TrackerService
+    from ui.features import _installers
+
+    _installers()
+    now = services.clock.now()
+    TrackerService(services.db, services.clock).board(now)
+    services.visits.on_day(london(now).date())
+    services.visits.out_now()
+
+
+def _services_while_signing_in(
+    args: argparse.Namespace, clock: Clock, single_seat: bool
+) -> tuple[LoginDialog, AppServices | None, int]:
+    """Show the sign-in dialog at once and open the database on the worker meanwhile.
+    Returns the dialog, the services (None: could not open) and the dialog's result."""
+    worker = Worker()
+    login = LoginDialog(None)
+    opened: dict[str, Any] = {}
+
+    def ready(result: tuple[AppServices | None, bool, str]) -> None:
+        services, has_users, _error = result
+        opened["services"] = services
+        if services is None:
+            login.done(FAILED)
+        elif not has_users:
+            login.done(FIRST_RUN)
+        else:
+            login.set_services(services)
+            worker.submit(lambda: preload_main_window(services))
+
+    worker.submit(
+        lambda: open_services(args.db, clock, single_seat), ready, lambda _m: login.done(FAILED)
+    )
+    result = login.exec()
+    worker.wait(60_000)  # the open (and warm-up) finish before anything else uses the database
+    return login, opened.get("services"), result
+
+
+def _opened_on_gui_thread(
+    args: argparse.Namespace, clock: Clock, single_seat: bool
+) -> AppServices | None:
+    """The database did not open on the worker: the plain message or the restore offer."""
+    from ui.restore_offer import open_or_offer_restore
+    from ui.services import AppServices
+
+    db = open_or_offer_restore(args.db, clock, single_seat=single_seat)
+    return None if db is None else AppServices.build(db, clock)
+
+
+def _first_run(services: AppServices) -> Actor | None:
+    from ui import office_start
+    from ui.login import FirstRunDialog
+
+    office_start.warn_about_data_folder(None, services.db)
+    first = FirstRunDialog(services)
+    return first.actor if first.exec() and first.actor is not None else None
+
+
+def _signed_in(services: AppServices) -> Actor | None:
+    """Sign in (a database opened after a restore offer), or the first-run set-up."""
+    if not services.auth.has_users():
+        return _first_run(services)
+    login = LoginDialog(services)
+    return login.actor if login.exec() else None
+
+
+def sign_in(args: argparse.Namespace, clock: Clock) -> tuple[AppServices | None, Actor | None, int]:
+    """(services, who signed in, exit code when nobody did)."""
+    single_seat = bool(getattr(args, "single_seat", False))
+    login, services, result = _services_while_signing_in(args, clock, single_seat)
+    if result == FAILED or (services is None and result != 0):
+        services = _opened_on_gui_thread(args, clock, single_seat)
+        if services is None:
+            return None, None, 2
+        return services, _signed_in(services), 0
+    if services is None:
+        return None, None, 0
+    if result == FIRST_RUN:
+        return services, _first_run(services), 0
+    return services, login.actor if result else None, 0
+
+
 def run_gui(args: argparse.Namespace) -> int:
     app = create_application()
+    from hvdesk.clock import SystemClock
     from ui import office_start
 
     single = office_start.begin()  # log file, crash handler; None: another copy came forward
     if single is None:
         return 0
-    clock = SystemClock()
-    # every failure is one plain message; a damaged database is offered its newest good backup
-    db = open_or_offer_restore(args.db, clock, single_seat=bool(getattr(args, "single_seat", False)))
-    if db is None:
+    services, actor, code = sign_in(args, SystemClock())
+    if actor is None or services is None:
+        if services is not None:
+            services.db.dispose()
         single.release()
-        return 2
-    services = AppServices.build(db, clock)
-    if services.auth.has_users():
-        login = LoginDialog(services)
-        if not login.exec() or login.actor is None:
-            return 0
-        actor = login.actor
-    else:
-        office_start.warn_about_data_folder(None, db)
-        first = FirstRunDialog(services)
-        if not first.exec() or first.actor is None:
-            return 0
-        actor = first.actor
+        return code
     window = build_window(services, actor)
     single.activated.connect(lambda: office_start.bring_forward(window))
     window.show()
     code = app.exec()
-    db.dispose()
+    services.db.dispose()
     single.release()
     return code
 
@@ -78,4 +189,3 @@ def main() -> int:
     from hvdesk.cli import main as cli_main
 
     return cli_main(open_window=run_gui)
-

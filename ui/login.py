@@ -1,10 +1,17 @@
-"""Sign-in and first-run dialogs."""
+"""Sign-in and first-run dialogs.
+
+The sign-in dialog is on screen before the database is open (it opens on the worker meanwhile):
+this module imports nothing heavy, and the dialog takes its services when they are ready.
+"""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -17,23 +24,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hvdesk.demo import DEMO_PASSWORD, load_demo
 from hvdesk.errors import HvdeskError
-from hvdesk.models import Role
 from hvdesk.policy import PRESET_LABELS
-from hvdesk.services.base import SYSTEM, Actor
-from hvdesk.services.keys import KeyService
 from ui import dialogs
 from ui.forms import clear_errors, error_banner, show_errors
-from ui.print_actions import _open_in_viewer as open_pdf
-from ui.services import AppServices
+
+if TYPE_CHECKING:
+    from hvdesk.services.base import Actor
+    from ui.services import AppServices
 
 
 class LoginDialog(QDialog):
-    def __init__(self, services: AppServices, parent=None, hint: str = "") -> None:
+    def __init__(
+        self, services: AppServices | None, parent: QWidget | None = None, hint: str = ""
+    ) -> None:
         super().__init__(parent)
         self.services = services
         self.actor: Actor | None = None
+        self._pending = False  # Sign in pressed before the database was open
         self.setWindowTitle("Sign in to hvdesk")
         self.username = QLineEdit()
         self.username.setAccessibleName("Username")
@@ -51,15 +59,32 @@ class LoginDialog(QDialog):
         buttons.accepted.connect(self._sign_in)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        school = services.settings.policy().school_name
-        layout.addWidget(QLabel(f"<b>{school}</b><br>Database: {services.db.describe()}"))
+        self.school = QLabel("<b>hvdesk</b><br>Opening the database…")
+        self.school.setAccessibleName("School and database")
+        layout.addWidget(self.school)
+        if services is not None:
+            self.set_services(services)
         if hint:
             layout.addWidget(QLabel(hint))
         layout.addWidget(self.banner)
         layout.addLayout(form)
         layout.addWidget(buttons)
 
+    def set_services(self, services: AppServices) -> None:
+        """The database is open: say which, and sign in if Sign in was already pressed."""
+        self.services = services
+        school = services.settings.policy().school_name
+        self.school.setText(f"<b>{school}</b><br>Database: {services.db.describe()}")
+        if self._pending:
+            self._sign_in()
+
     def _sign_in(self) -> None:
+        if self.services is None:
+            self._pending = True
+            self.banner.setText("Opening the database… you will be signed in in a moment.")
+            self.banner.show()
+            return
+        self._pending = False
         try:
             self.actor = self.services.auth.sign_in(self.username.text(), self.password.text())
         except HvdeskError as err:
@@ -125,11 +150,16 @@ class FirstRunDialog(QDialog):
         layout.addWidget(buttons)
 
     def _load_demo(self) -> None:
+        from hvdesk.demo import DEMO_PASSWORD, load_demo
+
         load_demo(self.services.db, self.services.clock)
         self.actor = self.services.auth.sign_in("office", DEMO_PASSWORD)
         self.accept()
 
     def _create(self) -> None:
+        from hvdesk.models import Role
+        from hvdesk.services.base import SYSTEM
+
         clear_errors(self.banner, self.fields)
         try:
             self.services.auth.create_user(
@@ -148,6 +178,11 @@ class FirstRunDialog(QDialog):
         self.accept()
 
 
+def open_pdf(path: Path) -> bool:
+    """Open in the PC's PDF viewer (here, not via ui.print_actions: that loads ReportLab)."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
 def offer_recovery_sheet(parent: QWidget | None, services: AppServices, actor: Actor) -> None:
     """At set-up: the key on paper for the school safe, or the data is lost with this PC."""
     if services.db.key is None:
@@ -160,6 +195,8 @@ def offer_recovery_sheet(parent: QWidget | None, services: AppServices, actor: A
         "its backups.\n\nOpen the recovery sheet now to print it for the school safe?",
     ):
         return
+    from hvdesk.services.keys import KeyService
+
     path = Path(tempfile.gettempdir()) / "hvdesk-recovery-sheet.pdf"
     try:
         KeyService(services.db, services.clock).recovery_sheet(actor, path)

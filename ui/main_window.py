@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -70,6 +70,8 @@ TRACKER_ONLY = frozenset(
 if TYPE_CHECKING:
     from ui.tracker.controller import TrackerController
 
+BACKUP_AFTER_MS = 3_000  # the day's backup starts once the window has been up a moment
+
 
 class MainWindow(QMainWindow):
     # Any feature that recorded something emits this; the change feed then announces it once
@@ -95,9 +97,10 @@ class MainWindow(QMainWindow):
         )
         self.stack = QStackedWidget()
         self.panels: dict[str, QWidget] = {}
+        self.worker = Worker(self)
 
         self.today = TodayPanel(services.visits)
-        self.visits = VisitsPanel(services.visits)
+        self.visits = VisitsPanel(services.visits, worker=self.worker)
         self.staff = StaffPanel(services.staff, actor)
         self.households = HouseholdsPanel(services.households, actor)
         self.settings = SettingsPanel(services.settings, actor)
@@ -126,13 +129,13 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.nav.setCurrentRow(0)
 
-        self.worker = Worker(self)
         self._backed_up_at = latest_backup(services.db)
-        self.worker.submit(
-            lambda: daily_backup(services.db, services.clock),
-            self._backup_done,
-            self._backup_failed,
-        )
+        # the daily backup waits until the window is up and idle: it is not needed to start
+        self._backup_timer = QTimer(self)
+        self._backup_timer.setSingleShot(True)
+        self._backup_timer.setInterval(BACKUP_AFTER_MS)
+        self._backup_timer.timeout.connect(self._start_backup)
+        self._backup_timer.start()
         self.live = LiveFeed(services, self.worker, self)
         self.data_changed.connect(self.live.recorded)
         self.settings.policy_changed.connect(self.live.recorded)
@@ -325,6 +328,14 @@ class MainWindow(QMainWindow):
             self.db_label.setToolTip(self.live.error)
             self.db_label.setStyleSheet("color: #b00020; font-weight: bold;")
 
+    def _start_backup(self) -> None:
+        services = self.services
+        self.worker.submit(
+            lambda: daily_backup(services.db, services.clock),
+            self._backup_done,
+            self._backup_failed,
+        )
+
     def _backup_done(self, path) -> None:
         if path is not None:
             self._backed_up_at = self.services.clock.now()
@@ -356,5 +367,6 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
         if event.isAccepted():
             self.live.stop()
+            self._backup_timer.stop()
             for worker in self.findChildren(Worker):  # features own workers of their own
                 worker.shutdown()

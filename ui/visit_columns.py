@@ -6,6 +6,7 @@ from PySide6.QtGui import QColor
 
 from hvdesk.clock import fmt_datetime, fmt_time
 from hvdesk.models import STATUS_LABELS, Visit, VisitStatus
+from hvdesk.services.visit_list import VisitListRow
 from ui.models.table import Column
 
 STATUS_BADGES: dict[str, str] = {
@@ -60,5 +61,19 @@ def visit_columns(*, with_date: bool = True) -> list[Column[Visit]]:
             "Status",
             lambda v: badge(v.status),
             foreground=lambda v: status_colour(v.status),
+        ),
+    ]
+
+
+def visit_list_columns() -> list[Column[VisitListRow]]:
+    """The Visits screen's columns over flat rows (one page of the database's list)."""
+    return [
+        Column[VisitListRow]("When", lambda v: fmt_datetime(v.start)),
+        Column[VisitListRow]("Household", lambda v: v.household_name),
+        Column[VisitListRow]("Address", lambda v: v.one_line_address),
+        Column[VisitListRow]("Purpose", lambda v: v.purpose_label),
+        Column[VisitListRow]("Staff", lambda v: v.staff_names),
+        Column[VisitListRow](
+            "Status", lambda v: badge(v.status), foreground=lambda v: status_colour(v.status)
         ),
     ]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import getpass
 
-from hvdesk.commands.common import add_db_option, open_database, shown_url
-from hvdesk.db import current_revision
-from hvdesk.models import Role
-from hvdesk.services.auth import AuthService
-from hvdesk.services.base import SYSTEM
+from hvdesk.commands.common import LazyChoices, add_db_option, open_database, shown_url
+
+
+def _roles() -> list[str]:
+    from hvdesk.models import Role
+
+    return [r.value for r in Role]
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,13 +22,17 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     add_db_option(u)
     u.add_argument("username")
     u.add_argument("--name", required=True, help="name shown on screen and in the audit trail")
-    u.add_argument("--role", required=True, choices=[r.value for r in Role])
+    u.add_argument(
+        "--role", required=True, metavar="ROLE", choices=LazyChoices(_roles), help="%(choices)s"
+    )
     u.add_argument("--title", default="", help="approver title, e.g. Headteacher")
     u.add_argument("--password", help="password (asked for if omitted)")
     u.set_defaults(run=run_create_user)
 
 
 def run_migrate(args: argparse.Namespace) -> int:
+    from hvdesk.db import current_revision
+
     db, _ = open_database(args)
     print(f"{shown_url(db.url)}: schema {current_revision(db.engine)}")
     db.dispose()
@@ -34,6 +40,9 @@ def run_migrate(args: argparse.Namespace) -> int:
 
 
 def run_create_user(args: argparse.Namespace) -> int:
+    from hvdesk.services.auth import AuthService
+    from hvdesk.services.base import SYSTEM
+
     db, clock = open_database(args)
     password = args.password or getpass.getpass("Password: ")
     AuthService(db, clock).create_user(

@@ -1,23 +1,76 @@
-"""What headless commands share: opening the database named on the command line."""
+"""What headless commands share: opening the database named on the command line.
+
+Building the parser must stay cheap: `hvdesk --version` and `--help` build every command's parser,
+so a command module imports SQLAlchemy, ReportLab and the services inside the function that runs
+the command, and anything its parser needs from them comes through LazyChoices / epilog_from.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, overload
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
-
-from hvdesk import keystore
-from hvdesk.clock import SystemClock
-from hvdesk.config import ENV_DATABASE_URL, database_url
-from hvdesk.db import Database, refuse_newer_file
 from hvdesk.errors import HvdeskError
-from hvdesk.keystore import ENV_KEY, DbKey
-from hvdesk.sqlcipher_files import is_plain_sqlite, may_be_encrypted
+from hvdesk.keystore import ENV_KEY
 
 ENV_PLAIN = "HVDESK_PLAIN_DB"  # "1": a new SQLite file is created unencrypted (tests, debugging)
+
+if TYPE_CHECKING:
+    from hvdesk.clock import SystemClock
+    from hvdesk.db import Database
+    from hvdesk.keystore import DbKey
+
+
+class LazyChoices(Sequence[str]):
+    """argparse choices read on first use (parsing that option, or its help), not at start-up.
+
+    Give the option a metavar: argparse would otherwise list the choices while building.
+    """
+
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load = load
+        self._values: list[str] | None = None
+
+    def _all(self) -> list[str]:
+        if self._values is None:
+            self._values = list(self._load())
+        return self._values
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._all()
+
+
+class CommandParser(argparse.ArgumentParser):
+    """A subcommand's parser whose epilog may be written only when its help is asked for."""
+
+    def __init__(
+        self, *args: Any, epilog_from: Callable[[], str] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.epilog_from = epilog_from
+
+    def format_help(self) -> str:
+        if self.epilog_from is not None:
+            self.epilog = self.epilog_from()
+        return super().format_help()
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +85,9 @@ def db_option(args: argparse.Namespace) -> str | None:
 
 def shown_url(url: str) -> str:
     """The URL as it may be printed: never with its password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
@@ -63,6 +119,11 @@ def refuse_shared_file(url: str, source: str, single_seat: bool) -> None:
 
 def connect(arg: str | None, single_seat: bool = False) -> Database:
     """Open (and migrate) the database, turning every way that fails into one clear HvdeskError."""
+    from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+
+    from hvdesk.config import ENV_DATABASE_URL, database_url
+    from hvdesk.db import Database, refuse_newer_file
+
     url = database_url(arg)
     if arg is not None:
         source = f"--db {shown_url(url) if '://' in arg else arg}"
@@ -130,6 +191,9 @@ def sqlite_key(url: str, source: str) -> DbKey | None:
     A new file is created encrypted, with a new key, unless HVDESK_PLAIN_DB=1. An existing encrypted
     file without a key is refused with where hvdesk looked: never a new, empty database instead.
     """
+    from hvdesk import keystore  # with SQLCipher: only for a command that opens a database
+    from hvdesk.sqlcipher_files import is_plain_sqlite, may_be_encrypted
+
     if url in ("sqlite://", "sqlite:///:memory:"):
         return None
     path = Path(url.split(":///", 1)[1])
@@ -155,4 +219,6 @@ def sqlite_key(url: str, source: str) -> DbKey | None:
 
 
 def open_database(args: argparse.Namespace) -> tuple[Database, SystemClock]:
+    from hvdesk.clock import SystemClock
+
     return connect(db_option(args), bool(getattr(args, "single_seat", False))), SystemClock()

@@ -4,20 +4,32 @@ from __future__ import annotations
 
 import argparse
 
-from hvdesk.commands.common import add_db_option, open_database, shown_url
-from hvdesk.demo import DEMO_PASSWORD, demo_loaded, load_demo
+from hvdesk.commands.common import LazyChoices, add_db_option, open_database, shown_url
 from hvdesk.errors import HvdeskError
-from hvdesk.policy import PRESETS
+
+
+def _presets() -> list[str]:
+    from hvdesk.policy import PRESETS
+
+    return sorted(PRESETS)
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("demo", help="load the demo school into an empty database")
     add_db_option(p)
-    p.add_argument("--preset", default="harborne", choices=sorted(PRESETS), help="policy preset")
+    p.add_argument(
+        "--preset",
+        default="harborne",
+        metavar="PRESET",
+        choices=LazyChoices(_presets),
+        help="policy preset: %(choices)s (default %(default)s)",
+    )
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from hvdesk.demo import DEMO_PASSWORD, demo_loaded, load_demo
+
     db, clock = open_database(args)
     try:
         if demo_loaded(db):

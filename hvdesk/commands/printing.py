@@ -12,16 +12,15 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from hvdesk.clock import SystemClock
-from hvdesk.commands.common import add_db_option, db_option, open_database
-from hvdesk.db import Database
+from hvdesk.commands.common import LazyChoices, add_db_option, db_option, open_database
 from hvdesk.errors import HvdeskError, NotFound
-from hvdesk.models import Role
-from hvdesk.printing import FORMS, LONE_WORKING
-from hvdesk.services.auth import AccountLocked, AuthService, SignInFailed
-from hvdesk.services.base import Actor
-from hvdesk.services.printing import OutputError, PrintService
+
+if TYPE_CHECKING:
+    from hvdesk.clock import SystemClock
+    from hvdesk.db import Database
+    from hvdesk.services.base import Actor
 
 OPTION = {"visit": "--visit ID", "staff": "--staff ID", "day": "--date YYYY-MM-DD"}
 WHAT = {"visit": "visit", "staff": "staff member", "day": "day"}
@@ -29,21 +28,37 @@ ENV_PASSWORD = "HVDESK_PASSWORD"
 EXAMPLE = {"visit": "--visit 12", "staff": "--staff 3", "day": "--date 2026-11-24"}
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _form_names() -> list[str]:
+    from hvdesk.printing import FORMS  # ReportLab: loaded only when a form is named or listed
+
+    return list(FORMS)
+
+
+def _epilog() -> str:
+    from hvdesk.printing import FORMS
+
     forms = "\n".join(
         f"  {name:<20} {spec.title} ({OPTION[spec.selector]})" for name, spec in FORMS.items()
     )
+    return (
+        f"Forms:\n{forms}\n\nExample: hvdesk print visit-record --visit 12 --out visit.pdf\n"
+        "With the safe word (office users and approvers only): hvdesk print lone-working "
+        "--staff 3 --print-safe-word --user office --out lw.pdf"
+    )
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "print",
         help="make a printed form or letter as a PDF file",
         description="Make a form or letter as an A4 PDF, the same as Print in the app.",
-        epilog=f"Forms:\n{forms}\n\nExample: hvdesk print visit-record --visit 12 --out visit.pdf\n"
-        "With the safe word (office users and approvers only): hvdesk print lone-working "
-        "--staff 3 --print-safe-word --user office --out lw.pdf",
+        epilog_from=_epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_db_option(p)
-    p.add_argument("form", metavar="FORM", choices=list(FORMS), help="which form (see below)")
+    p.add_argument(
+        "form", metavar="FORM", choices=LazyChoices(_form_names), help="which form (see below)"
+    )
     p.add_argument("--visit", metavar="ID", help="the visit number (forms about one visit)")
     p.add_argument("--staff", metavar="ID", help="the staff member's number (lone-working)")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="the day (day-sheet)")
@@ -131,6 +146,9 @@ def _password(username: str) -> str:
 
 def _signed_in(db: Database, clock: SystemClock, username: str, safe_word: bool) -> Actor:
     """Sign in; the safe word is printed only for an office user or approver (DESIGN)."""
+    from hvdesk.models import Role
+    from hvdesk.services.auth import AccountLocked, AuthService, SignInFailed
+
     try:
         actor = AuthService(db, clock).sign_in(username, _password(username))
     except AccountLocked as err:
@@ -148,6 +166,9 @@ def _signed_in(db: Database, clock: SystemClock, username: str, safe_word: bool)
 
 
 def run(args: argparse.Namespace) -> int:
+    from hvdesk.printing import FORMS, LONE_WORKING
+    from hvdesk.services.printing import OutputError, PrintService
+
     spec = FORMS[args.form]
     given = {"visit": args.visit, "staff": args.staff, "day": args.date}
     if given[spec.selector] is None:

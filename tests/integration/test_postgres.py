@@ -243,6 +243,8 @@ def test_server_stopping_is_reported_and_the_seat_catches_up_when_it_returns(pg_
         watcher.stop()
         seat_a.dispose()
         seat_b.dispose()
+
+
 def test_events_refuse_update_and_delete_and_two_seats_keep_one_chain(pg_url, clock):
     """The triggers refuse edits on PostgreSQL too; writers on two seats interleave into one chain."""
     import threading
@@ -314,3 +316,31 @@ def test_the_documented_app_role_cannot_change_or_unprotect_events(pg_url, clock
     with app.engine.connect() as conn:
         assert verify(conn).intact
     app.dispose()
+
+
+def test_the_visits_list_filters_and_pages_on_postgresql(pg_url, clock):
+    """The list's SQL (case-insensitive text, unindexed-column terms, every sort) on PostgreSQL."""
+    from hvdesk.demo import load_demo
+    from hvdesk.services.visit_list import SortKey, VisitFilter, VisitList
+
+    db = Database(pg_url)
+    try:
+        load_demo(db, clock)
+        visits = VisitList(db, clock)
+        everything = visits.page(VisitFilter(), 0, 1000)
+        assert len(everything) > 40
+        assert (
+            visits.page(VisitFilter(), 0, 10) + visits.page(VisitFilter(), 10, 1000) == everything
+        )
+        name = everything[0].household_name
+        found = visits.page(VisitFilter(text=name.upper()), 0, 1000)
+        assert found and {r.household_name for r in found} >= {name}
+        completed = visits.page(VisitFilter(text="b", status="completed"), 0, 1000)
+        assert {r.status for r in completed} <= {"completed"}
+        assert visits.page(VisitFilter(text="no such visit"), 0, 10) == []
+        for key in SortKey:
+            assert len(visits.page(VisitFilter(sort=key, descending=False), 0, 1000)) == len(
+                everything
+            )
+    finally:
+        db.dispose()

@@ -229,18 +229,20 @@ def test_other_seats_changes_show_within_seconds(window, qtbot, clock):
 
 
 def test_backup_runs_off_the_gui_thread_and_shows(window, qtbot):
-    qtbot.waitUntil(lambda: "backed up" in window.db_label.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "backed up" in window.db_label.text(), timeout=15000)
 
 
 def test_visits_screen_lists_real_visits_with_timeline_and_actions(window, qtbot):
     window.show_panel("Visits")
     panel = window.visits
+    qtbot.waitUntil(lambda: panel.model.complete)
     assert panel.model.rowCount() == len(window.services.visits.recent(5000)) > 40
     panel.status.setCurrentIndex(panel.status.findData("returned"))
+    qtbot.waitUntil(lambda: panel.model.complete)
     assert panel.model.rowCount() == 2
     panel.table.selectRow(0)
     assert panel.actions_button.isEnabled()
-    assert panel.timeline.count() >= 4  # booked, submitted, approved, departed...
+    qtbot.waitUntil(lambda: panel.timeline.count() >= 4)  # booked, submitted, approved, departed
     assert "Returned to school" in [
         panel.timeline.item(i).text().split("  ")[1] for i in range(panel.timeline.count())
     ]
@@ -250,11 +252,13 @@ def test_visits_screen_lists_real_visits_with_timeline_and_actions(window, qtbot
 
 def test_lists_sort_by_real_values_not_text(window, qtbot):
     window.show_panel("Visits")
-    proxy = window.visits.proxy
-    starts = [proxy.index(r, 0).data(ObjectRole).start for r in range(proxy.rowCount())]
+    model = window.visits.model
+    qtbot.waitUntil(lambda: model.complete and model.rowCount() > 0)
+    starts = [model.index(r, 0).data(ObjectRole).start for r in range(model.rowCount())]
     assert starts == sorted(starts, reverse=True)
     window.visits.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-    starts = [proxy.index(r, 0).data(ObjectRole).start for r in range(proxy.rowCount())]
+    qtbot.waitUntil(lambda: model.complete and model.rowCount() > 0)
+    starts = [model.index(r, 0).data(ObjectRole).start for r in range(model.rowCount())]
     assert starts == sorted(starts)
     window.show_panel("Staff")
     staff = window.staff

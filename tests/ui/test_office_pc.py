@@ -115,6 +115,7 @@ def test_the_daily_backup_runs_at_its_time_while_the_app_stays_open(window, cloc
     schedule = window.backup_schedule
     schedule.service.save_daily_at(window.actor, time(17, 30))
     schedule.daily_at = time(17, 30)
+    window._backup_timer.stop()  # the start-up backup (it waits until the window is up) is not this test's
     window.worker.wait()
     window._backed_up_at = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # made at start this morning
     assert not schedule.check()  # 09:00: not yet
@@ -122,14 +123,14 @@ def test_the_daily_backup_runs_at_its_time_while_the_app_stays_open(window, cloc
     assert schedule.check()
     assert not schedule.check()  # already running
     qtbot.waitUntil(lambda: not schedule.running, timeout=5000)
-    made = backup_dir(window.services.db) / "hvdesk-20261124.sqlite3"
+    made = backup_dir(window.services.db) / "test-20261124.sqlite3.gz"
     assert made.exists()
     assert window._backed_up_at == clock.now()
     assert not schedule.check()  # done for today
     clock.set(datetime(2026, 11, 25, 17, 31, tzinfo=UTC))
     assert schedule.check()
     qtbot.waitUntil(lambda: not schedule.running, timeout=5000)
-    assert (backup_dir(window.services.db) / "hvdesk-20261125.sqlite3").exists()
+    assert (backup_dir(window.services.db) / "test-20261125.sqlite3.gz").exists()
 
 
 def test_this_pc_settings_render(window, tmp_path):

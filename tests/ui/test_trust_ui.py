@@ -101,7 +101,9 @@ def test_admin_sees_a_locked_account_and_unlocks_it(qtbot, services, answers):
 def test_the_visit_timeline_warns_when_its_chain_is_broken(window, qtbot):
     window.show_panel("Visits")
     panel = window.visits
+    qtbot.waitUntil(lambda: panel.model.rowCount() > 0)  # the list pages in on the worker
     panel.table.selectRow(0)
+    qtbot.waitUntil(lambda: panel.timeline.count() > 0)  # so does the timeline
     assert not panel.timeline.item(0).text().startswith("WARNING")
     visit_id = panel.selected().id
     db = window.services.db
@@ -112,6 +114,9 @@ def test_the_visit_timeline_warns_when_its_chain_is_broken(window, qtbot):
         conn.execute(text("UPDATE event SET note = 'nothing to see' WHERE id = :i"), {"i": target})
     panel.table.clearSelection()
     panel.table.selectRow(0)
+    qtbot.waitUntil(
+        lambda: panel.timeline.count() > 0 and "WARNING" in panel.timeline.item(0).text()
+    )
     first = panel.timeline.item(0).text()
     assert first.startswith("WARNING") and f"event {target}" in first
     assert any(

@@ -1,26 +1,131 @@
 from __future__ import annotations
 
+import gzip
 import sqlite3
 from datetime import timedelta
 
-from hvdesk.backup import daily_backup, latest_backup
+import pytest
+
+from hvdesk.backup import (
+    BackupFailed,
+    backup_dir,
+    backups,
+    check_integrity,
+    daily_backup,
+    latest_backup,
+)
+from hvdesk.clock import london
 from hvdesk.db import Database
+from hvdesk.rules.retention import Retention
 
 
-def test_daily_backup_once_per_day_and_pruned(demo_db, clock):
+def unpacked(path, tmp_path):
+    out = tmp_path / f"unpacked-{path.name}.sqlite3"
+    out.write_bytes(gzip.decompress(path.read_bytes()))
+    return out
+
+
+def test_daily_backup_once_per_day_compressed_and_checked(demo_db, clock, tmp_path):
     first = daily_backup(demo_db, clock)
-    assert first is not None and first.exists()
+    assert first is not None and first.exists() and first.name.endswith(".sqlite3.gz")
+    assert first.name == f"test-{london(clock.now()):%Y%m%d}.sqlite3.gz"  # named for its database
     assert daily_backup(demo_db, clock) is None  # today's exists
-    with sqlite3.connect(first) as conn:
+    copy = unpacked(first, tmp_path)
+    check_integrity(copy)
+    with sqlite3.connect(copy) as conn:
         assert conn.execute("select count(*) from household").fetchone()[0] == 30
-    for _ in range(20):
-        clock.advance(timedelta(days=1))
-        daily_backup(demo_db, clock, keep=3)
-    assert len(list(first.parent.glob("hvdesk-*.sqlite3"))) == 3
+    assert first.stat().st_size < copy.stat().st_size / 2  # compressed (WAL: the live file lags)
+    assert not list(first.parent.glob(".*"))  # no snapshot or partial left behind
     assert latest_backup(demo_db) is not None
+
+
+def test_backups_do_not_grow_with_the_days_kept(demo_db, clock):
+    for _ in range(400):
+        daily_backup(demo_db, clock)
+        clock.advance(timedelta(days=1))
+    kept = backups(demo_db)
+    assert len(kept) <= 7 + 4 + 12
+    assert max(kept) - min(kept) >= timedelta(days=300)  # a year back, still
+
+
+def test_the_rule_can_be_tightened(demo_db, clock):
+    for _ in range(20):
+        daily_backup(demo_db, clock, Retention(daily=3, weekly=0, monthly=0))
+        clock.advance(timedelta(days=1))
+    assert len(backups(demo_db)) == 3
+
+
+def test_a_second_database_in_the_same_folder_is_backed_up_too(demo_db, clock, tmp_path):
+    other = Database(f"sqlite:///{tmp_path / 'second-school.sqlite3'}")
+    try:
+        assert daily_backup(demo_db, clock) is not None
+        second = daily_backup(other, clock)
+        assert second is not None and second.name.startswith("second-school-")
+        assert len(backups(demo_db)) == len(backups(other)) == 1
+    finally:
+        other.dispose()
+
+
+def test_old_uncompressed_backups_are_pruned_by_the_same_rule(demo_db, clock):
+    folder = daily_backup(demo_db, clock).parent
+    day = london(clock.now()).date()
+    for back in range(1, 40):
+        old = folder / f"test-{day - timedelta(days=back):%Y%m%d}.sqlite3"
+        old.write_bytes(b"old copy")
+    clock.advance(timedelta(days=1))
+    daily_backup(demo_db, clock)
+    assert len(backups(demo_db)) <= 7 + 4 + 12
+    assert len(list(folder.glob("test-*.sqlite3"))) < 39
+
+
+def test_a_damaged_snapshot_is_refused_and_nothing_kept(demo_db, clock, monkeypatch):
+    def damaged(target):
+        target.write_bytes(b"SQLite format 3\x00" + b"\x00" * 4000)
+
+    monkeypatch.setattr(demo_db, "backup", damaged)
+    with pytest.raises((BackupFailed, sqlite3.DatabaseError)):
+        daily_backup(demo_db, clock)
+    assert backups(demo_db) == {}
+    assert list(backup_dir(demo_db).iterdir()) == []  # no snapshot or partial left behind
 
 
 def test_memory_database_has_no_backup(clock):
     db = Database("sqlite://")
     assert daily_backup(db, clock) is None
     assert latest_backup(db) is None
+
+
+def test_an_encrypted_database_is_backed_up_encrypted_and_restored_from_the_gz(tmp_path, clock):
+    """Main encrypts by default: the snapshot is checked with the database's key, and the restore
+    offer finds the compressed daily backup and puts it back."""
+    from hvdesk.commands.common import connect
+    from hvdesk.restore import newest_good_backup, restore
+    from hvdesk.sqlcipher_files import is_plain_sqlite
+
+    path = tmp_path / "school.sqlite3"
+    db = connect(str(path))
+    try:
+        assert db.key is not None
+        made = daily_backup(db, clock)
+    finally:
+        db.dispose()
+    assert made is not None and made.name == f"school-{london(clock.now()):%Y%m%d}.sqlite3.gz"
+    assert not is_plain_sqlite(unpacked(made, tmp_path))  # encrypted like the database
+    found = newest_good_backup(path)
+    assert found is not None and found.path == made
+    kept = restore(made, path, clock.now())
+    assert kept is not None and kept.exists()
+    again = connect(str(path))
+    try:
+        assert again.key is not None
+    finally:
+        again.dispose()
+
+
+def test_a_broken_compressed_backup_is_never_offered(tmp_path, clock):
+    from hvdesk.restore import check_backup
+
+    bad = tmp_path / "school-20261124.sqlite3.gz"
+    bad.write_bytes(b"\x1f\x8b not really gzip")
+    result, _key = check_backup(bad, None)
+    assert not result.ok and "compressed backup" in result.problem

@@ -1,54 +1,86 @@
-"""Visits screen: every visit, newest first, filterable, with its timeline."""
+"""Visits screen: every visit, newest first, filtered and sorted by the database, with its timeline.
+
+The list pages (fetchMore) on the background worker: the first rows show as quickly with ten years
+of visits as with ten, and the screen loads nothing until it is opened.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QListWidget,
     QMenu,
     QPushButton,
     QSplitter,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from hvdesk.clock import fmt_datetime
 from hvdesk.events import label
-from hvdesk.models import STATUS_LABELS, Visit, VisitStatus
+from hvdesk.models import STATUS_LABELS, Event, Visit, VisitStatus
+from hvdesk.services.visit_list import PAGE_SIZE, SortKey, VisitFilter, VisitList, VisitListRow
 from hvdesk.services.visits import VisitQueries
-from ui.list_view import filter_box, filtered_table
-from ui.models.table import ObjectRole, RowTableModel
-from ui.visit_columns import visit_columns
+from ui.models.paged import PagedTableModel
+from ui.models.table import ObjectRole
+from ui.visit_columns import visit_list_columns
+from ui.worker import Worker
+
+SORT_KEYS = [
+    SortKey.WHEN,
+    SortKey.HOUSEHOLD,
+    SortKey.ADDRESS,
+    SortKey.PURPOSE,
+    SortKey.STAFF,
+    SortKey.STATUS,
+]
 
 
 class VisitsPanel(QWidget):
     visit_selected = Signal(int)
 
-    def __init__(self, queries: VisitQueries, parent=None) -> None:
+    def __init__(
+        self,
+        queries: VisitQueries,
+        parent: QWidget | None = None,
+        *,
+        worker: Worker | None = None,
+    ) -> None:
         super().__init__(parent)
         self.queries = queries
-        self.model: RowTableModel[Visit] = RowTableModel(visit_columns(), self)
-        self.table, self.proxy = filtered_table(
-            self.model, "Visits list", self, QHeaderView.ResizeMode.Interactive
+        self.visit_list = VisitList(queries.db, queries.clock)
+        self.worker = worker or Worker(self)
+        self.filter = VisitFilter()
+        self._selected_id: int | None = None
+        self.model: PagedTableModel[VisitListRow] = PagedTableModel(
+            visit_list_columns(), self.worker, PAGE_SIZE, self
         )
-        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # newest first, by real time
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.model.sort_requested.connect(self._sort)
+        self.model.page_loaded.connect(self._page_loaded)
+        self.model.failed.connect(self._load_failed)
+        self.table = self._build_table()
         # set by the window: Visit -> QMenu of feature actions
         self.context_menu_for: Callable[[Visit], QMenu] | None = None
-        self.search = filter_box(self.proxy, "Filter visits…", "Filter visits")
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Filter visits…")
+        self.search.setAccessibleName("Filter visits")
+        self.search.textChanged.connect(lambda _t: self.refresh())
         self.status = QComboBox()
         self.status.setAccessibleName("Status filter")
         self.status.addItem("All statuses", None)
         for status in VisitStatus:
             self.status.addItem(STATUS_LABELS[status], status.value)
         self.status.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.count_label = QLabel("")
+        self.count_label.setAccessibleName("Visits shown")
         self.timeline = QListWidget()
         self.timeline.setAccessibleName("Visit timeline")
         self.timeline_title = QLabel("Timeline")
@@ -56,9 +88,32 @@ class VisitsPanel(QWidget):
         self.actions_button.setAccessibleName("Visit actions")
         self.actions_button.setToolTip("Actions for the selected visit (also on right-click)")
         self.actions_button.clicked.connect(self._actions_menu)
+        self._lay_out()
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_timeline())
+        self._show_timeline()
+
+    def _build_table(self) -> QTableView:
+        table = QTableView()
+        table.setModel(self.model)
+        table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        table.horizontalHeader().setStretchLastSection(True)
+        table.setAccessibleName("Visits list")
+        table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+        table.setSortingEnabled(True)  # the header asks the model, the model asks the database
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._context_menu)
+        table.setWordWrap(False)  # one line a visit: rows stay the same height while paging
+        for column, width in enumerate((175, 150, 260, 210, 260)):
+            table.setColumnWidth(column, width)
+        return table
+
+    def _lay_out(self) -> None:
         bar = QHBoxLayout()
         bar.addWidget(self.search)
         bar.addWidget(self.status)
+        bar.addWidget(self.count_label)
         bar.addWidget(self.actions_button)
         side = QWidget()
         side_layout = QVBoxLayout(side)
@@ -72,55 +127,100 @@ class VisitsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(splitter)
-        self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_timeline())
-        self.refresh()
 
+    # --- loading ---------------------------------------------------------------------------
     def refresh(self) -> None:
-        status = self.status.currentData()
-        rows = (
-            self.queries.with_status(VisitStatus(status)) if status else self.queries.recent(2000)
+        """Load the first page for the current filter (the window calls this when shown)."""
+        current = self.selected_row()
+        if current is not None:
+            self._selected_id = current.id
+        self.filter = VisitFilter(
+            text=self.search.text(),
+            status=self.status.currentData(),
+            sort=self.filter.sort,
+            descending=self.filter.descending,
         )
-        self.model.set_rows(rows)
-        self.table.resizeColumnsToContents()
-        self._show_timeline()
+        flt, visit_list = self.filter, self.visit_list
+        self.count_label.setText("Loading…")
+        self.model.load(lambda offset, limit: visit_list.page(flt, offset, limit))
 
-    def _context_menu(self, pos) -> None:
+    def _sort(self, column: int, order: Qt.SortOrder) -> None:
+        self.filter = VisitFilter(
+            text=self.filter.text,
+            status=self.filter.status,
+            sort=SORT_KEYS[column],
+            descending=order == Qt.SortOrder.DescendingOrder,
+        )
+        if self.isVisible():
+            self.refresh()
+
+    def _page_loaded(self, count: int) -> None:
+        more = "" if self.model.complete else "+"
+        noun = "visit" if count == 1 and not more else "visits"
+        hint = "" if self.model.complete else " (scroll for more)"
+        self.count_label.setText(f"{count}{more} {noun}{hint}")
+        if self._selected_id is not None and not self.table.selectionModel().hasSelection():
+            for row in range(self.model.rowCount()):
+                if self.model.row_object(row).id == self._selected_id:
+                    self.table.selectRow(row)
+                    break
+
+    def _load_failed(self, message: str) -> None:
+        self.count_label.setText(f"Could not load visits ({message})")
+
+    # --- selection and actions -------------------------------------------------------------
+    def _context_menu(self, pos: QPoint) -> None:
         self._show_menu(self.table.viewport().mapToGlobal(pos))
 
     def _actions_menu(self) -> None:
         self._show_menu(self.actions_button.mapToGlobal(self.actions_button.rect().bottomLeft()))
 
-    def _show_menu(self, where) -> None:
+    def _show_menu(self, where: QPoint) -> None:
         visit = self.selected()
         if visit is None or self.context_menu_for is None:
             return
-        menu = self.context_menu_for(self.queries.get(visit.id))
+        menu = self.context_menu_for(visit)
         if not menu.isEmpty():
             menu.exec(where)
 
-    def selected(self) -> Visit | None:
+    def selected_row(self) -> VisitListRow | None:
         rows = self.table.selectionModel().selectedRows()
         return rows[0].data(ObjectRole) if rows else None
 
+    def selected(self) -> Visit | None:
+        """The selected visit, whole (for actions): one lookup by its number."""
+        row = self.selected_row()
+        return self.queries.get(row.id) if row is not None else None
+
     def _show_timeline(self) -> None:
         self.timeline.clear()
-        visit = self.selected()
-        self.actions_button.setEnabled(visit is not None)
-        if visit is None:
+        row = self.selected_row()
+        self.actions_button.setEnabled(row is not None)
+        if row is None:
             self.timeline_title.setText("Timeline: select a visit")
             return
-        self.visit_selected.emit(visit.id)
-        self.timeline_title.setText(f"Timeline: visit {visit.id}, {visit.household.name}")
-        breaks = self.queries.timeline_breaks(visit.id)
+        self._selected_id = row.id
+        self.visit_selected.emit(row.id)
+        self.timeline_title.setText(f"Timeline: visit {row.id}, {row.household_name}")
+        queries, visit_id = self.queries, row.id
+        self.worker.submit(
+            lambda: (queries.timeline(visit_id), queries.timeline_breaks(visit_id)),
+            lambda found: self._timeline(visit_id, *found),
+        )
+
+    def _timeline(self, visit_id: int, events: list[Event], breaks: dict[int, str]) -> None:
+        """Show the events (read on the worker), with a warning where the audit chain is broken."""
+        if self._selected_id != visit_id:
+            return  # another visit was selected meanwhile
+        self.timeline.clear()
         if breaks:
             first = min(breaks)
-            warning = (
+            self.timeline.addItem(
                 f"WARNING: this timeline's audit trail is broken at event {first} "
                 f"({breaks[first]}). Tell the data protection lead; "
                 "'python main.py audit verify' checks the whole trail."
             )
-            self.timeline.addItem(warning)
-        for event in self.queries.timeline(visit.id):
+        for event in events:
             note = f" — {event.note}" if event.note else ""
             flag = "[ALTERED?] " if event.id in breaks else ""
             self.timeline.addItem(

@@ -1,0 +1,206 @@
+"""The Visits screen's list, one page at a time, filtered and sorted by the database.
+
+Ten years of a school's visits is 50,000 rows or more: the screen asks only for the page it shows
+(LIMIT/OFFSET over an indexed order), as flat rows with no ORM objects, and the filters are SQL, so
+the time to the first rows and the memory held do not grow with the history or the match count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, Select, false, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from hvdesk.models import (
+    PURPOSE_LABELS,
+    STATUS_LABELS,
+    Household,
+    Purpose,
+    Staff,
+    Visit,
+    VisitStatus,
+)
+from hvdesk.services.base import Service
+
+PAGE_SIZE = 200
+
+
+class SortKey(Enum):
+    """What the list may be ordered by (one per column of the screen)."""
+
+    WHEN = "when"
+    HOUSEHOLD = "household"
+    ADDRESS = "address"
+    PURPOSE = "purpose"
+    STAFF = "staff"
+    STATUS = "status"
+
+
+@dataclass(frozen=True, slots=True)
+class VisitFilter:
+    """Text matches household, address, postcode, purpose, staff or status words; status is exact."""
+
+    text: str = ""
+    status: str | None = None
+    sort: SortKey = SortKey.WHEN
+    descending: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class VisitListRow:
+    id: int
+    start: datetime
+    status: str
+    purpose: str
+    purpose_other: str
+    household_name: str
+    address: str
+    postcode: str
+    lead_name: str
+    companion_name: str
+
+    @property
+    def one_line_address(self) -> str:
+        lines = [ln.strip() for ln in self.address.replace("\n", ",").split(",") if ln.strip()]
+        return ", ".join([*lines, self.postcode])
+
+    @property
+    def purpose_label(self) -> str:
+        if self.purpose == Purpose.OTHER and self.purpose_other:
+            return self.purpose_other
+        return PURPOSE_LABELS.get(Purpose(self.purpose), self.purpose)
+
+    @property
+    def staff_names(self) -> str:
+        return " + ".join(n for n in (self.lead_name, self.companion_name) if n)
+
+
+def _labels_matching(text: str, labels: Mapping[Any, str]) -> list[str]:
+    """The stored values whose on-screen words contain `text` (purposes and statuses)."""
+    needle = text.casefold()
+    return [key.value for key, label in labels.items() if needle in label.casefold()]
+
+
+def _unindexed(column: Any) -> Any:
+    """The column as an expression no index can serve (SQLite's 'disqualify with +' technique).
+
+    A text filter must not send the planner to an index of that one column: a broad match (every
+    household has the postcode typed) would then fetch and sort a whole decade. Kept away from
+    those, it walks the list index (time order, every filtered column in it): the first page of
+    a broad match is found at once, and a rare one costs one pass over the index, no table rows.
+    """
+    return column + 0 if isinstance(column.type, Integer) else column.concat("")
+
+
+def _text_filter(session: Session, text: str) -> ColumnElement[bool]:
+    """Visits whose household, staff, purpose or status reads like `text` (any case).
+
+    Households and staff are few: their matching ids are looked up first, so that every term
+    below is a column of the list index.
+    """
+    homes = list(
+        session.scalars(
+            select(Household.id).where(
+                or_(
+                    Household.name.icontains(text, autoescape=True),
+                    Household.address.icontains(text, autoescape=True),
+                    Household.postcode.icontains(text, autoescape=True),
+                )
+            )
+        )
+    )
+    people = list(
+        session.scalars(select(Staff.id).where(Staff.name.icontains(text, autoescape=True)))
+    )
+    described = list(  # 'other' purposes, described in words: few, found by their own index
+        session.scalars(
+            select(Visit.id).where(
+                Visit.purpose == Purpose.OTHER.value,
+                Visit.purpose_other.icontains(text, autoescape=True),
+            )
+        )
+    )
+    purposes = _labels_matching(text, PURPOSE_LABELS)
+    statuses = _labels_matching(text, STATUS_LABELS)
+    terms = []
+    # only the terms that can match: an empty IN still costs a look-up on every row walked
+    for column, values in (
+        (Visit.id, described),
+        (Visit.household_id, homes),
+        (Visit.lead_staff_id, people),
+        (Visit.companion_staff_id, people),
+        (Visit.purpose, purposes),
+        (Visit.status, statuses),
+    ):
+        if values:
+            terms.append(_unindexed(column).in_(values))
+    return or_(*terms) if terms else false()
+
+
+def _list_row(row: Sequence[Any]) -> VisitListRow:
+    """A result row as a list row (no companion: an empty name, not None)."""
+    visit_id, start, status, purpose, other, name, address, postcode, lead, companion = row
+    return VisitListRow(
+        visit_id, start, status, purpose, other, name, address, postcode, lead, companion or ""
+    )
+
+
+class VisitList(Service):
+    def page(self, flt: VisitFilter, offset: int = 0, limit: int = PAGE_SIZE) -> list[VisitListRow]:
+        """One page of the list, in the filter's order."""
+        with self.db.read() as session:
+            stmt = self._statement(session, flt, offset, limit)
+            return [_list_row(row) for row in session.execute(stmt)]
+
+    def _statement(
+        self, session: Session, flt: VisitFilter, offset: int, limit: int
+    ) -> Select[*tuple[Any, ...]]:
+        """The page's visit numbers first (filters and order over the list index alone, no table
+        rows read), then only those rows joined to their household and staff."""
+        lead, companion = aliased(Staff), aliased(Staff)
+        key = {
+            SortKey.WHEN: Visit.start,
+            SortKey.HOUSEHOLD: Household.name,
+            SortKey.ADDRESS: Household.address,
+            SortKey.PURPOSE: Visit.purpose,
+            SortKey.STAFF: lead.name,
+            SortKey.STATUS: Visit.status,
+        }[flt.sort]
+        order = [key, Visit.start, Visit.id] if flt.sort is not SortKey.WHEN else [key, Visit.id]
+        ordering = [c.desc() if flt.descending else c.asc() for c in order]
+        ids = select(Visit.id)
+        if flt.sort in (SortKey.HOUSEHOLD, SortKey.ADDRESS):
+            ids = ids.join(Household, Household.id == Visit.household_id)
+        elif flt.sort is SortKey.STAFF:
+            ids = ids.join(lead, lead.id == Visit.lead_staff_id)
+        text = flt.text.strip()
+        if flt.status:  # alone: its own index; with text: a column of the list index
+            status = _unindexed(Visit.status) if text else Visit.status
+            ids = ids.where(status == VisitStatus(flt.status).value)
+        if text:
+            ids = ids.where(_text_filter(session, text))
+        page = ids.order_by(*ordering).offset(offset).limit(limit).subquery()
+        return (
+            select(
+                Visit.id,
+                Visit.start,
+                Visit.status,
+                Visit.purpose,
+                Visit.purpose_other,
+                Household.name,
+                Household.address,
+                Household.postcode,
+                lead.name,
+                companion.name,
+            )
+            .join(page, page.c.id == Visit.id)
+            .join(Household, Household.id == Visit.household_id)
+            .join(lead, lead.id == Visit.lead_staff_id)
+            .outerjoin(companion, companion.id == Visit.companion_staff_id)
+            .order_by(*ordering)
+        )

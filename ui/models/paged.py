@@ -1,0 +1,145 @@
+"""A table model whose rows come a page at a time from the background worker (Qt's fetchMore).
+
+The view asks for more only as the user scrolls; each page is a database query run on the worker,
+so the GUI thread never waits and memory follows what was scrolled through, not the match count.
+A new filter or order bumps a generation: pages of the old one that arrive late are dropped, and
+while a query runs, further requests wait and only the newest is then sent (typing coalesces).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
+
+from ui.models.table import Column, Index, ObjectRole
+from ui.worker import Worker
+
+T = TypeVar("T")
+Fetch = Callable[[int, int], Sequence[Any]]  # (offset, limit) -> rows, run on the worker
+
+
+class PagedTableModel(QAbstractTableModel, Generic[T]):
+    page_loaded = Signal(int)  # rows held after a page arrived (the last page may be short)
+    failed = Signal(str)
+    sort_requested = Signal(int, object)  # (column, Qt.SortOrder): the owner re-queries
+
+    def __init__(
+        self,
+        columns: Sequence[Column[T]],
+        worker: Worker,
+        page_size: int = 200,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.columns = list(columns)
+        self.worker, self.page_size = worker, page_size
+        self._rows: list[T] = []
+        self._fetch: Fetch | None = None
+        self._generation = 0
+        self._exhausted = True
+        self._in_flight = False
+        self._wanted = False
+
+    # --- loading ---------------------------------------------------------------------------
+    def load(self, fetch: Fetch) -> None:
+        """Start again from the first page of `fetch` (a new filter or order)."""
+        self.beginResetModel()
+        self._generation += 1
+        self._rows = []
+        self._fetch = fetch
+        self._exhausted = False
+        self._wanted = True
+        self.endResetModel()
+        self._pump()
+
+    @property
+    def loading(self) -> bool:
+        return self._in_flight or self._wanted
+
+    @property
+    def complete(self) -> bool:
+        """Every matching row is held (nothing more to fetch)."""
+        return self._exhausted and not self.loading
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._exhausted and not self.loading
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if self.canFetchMore(parent):
+            self._wanted = True
+            self._pump()
+
+    def _pump(self) -> None:
+        if self._in_flight or not self._wanted or self._fetch is None:
+            return
+        self._wanted, self._in_flight = False, True
+        generation, offset, fetch, size = (
+            self._generation,
+            len(self._rows),
+            self._fetch,
+            self.page_size,
+        )
+        self.worker.submit(
+            lambda: fetch(offset, size),
+            lambda rows: self._arrived(generation, rows),
+            self._failed,
+        )
+
+    def _arrived(self, generation: int, rows: Sequence[T]) -> None:
+        self._in_flight = False
+        if generation == self._generation:
+            self._exhausted = len(rows) < self.page_size
+            if rows:
+                first = len(self._rows)
+                self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+                self._rows.extend(rows)
+                self.endInsertRows()
+            self.page_loaded.emit(len(self._rows))
+        self._pump()
+
+    def _failed(self, message: str) -> None:
+        self._in_flight = False
+        self._exhausted = True
+        self.failed.emit(message.splitlines()[0] if message else "unknown error")
+        self._pump()
+
+    # --- the model -------------------------------------------------------------------------
+    def rows(self) -> list[T]:
+        return list(self._rows)
+
+    def row_object(self, row: int) -> T:
+        return self._rows[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.text(row)
+        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip:
+            return column.tooltip(row)
+        if role == Qt.ItemDataRole.ForegroundRole and column.foreground:
+            return column.foreground(row)
+        if role == ObjectRole:
+            return row
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.columns[section].title
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """The view's header was clicked: the database sorts, so the owner loads again."""
+        self.sort_requested.emit(column, order)
