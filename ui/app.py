@@ -183,9 +183,3 @@ def run_gui(args: argparse.Namespace) -> int:
     single.release()
     return code
 
-
-def main() -> int:
-    """The `hvdesk` script: commands headless, the window when no command is given."""
-    from hvdesk.cli import main as cli_main
-
-    return cli_main(open_window=run_gui)

@@ -8,6 +8,7 @@ the command, and anything its parser needs from them comes through LazyChoices /
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -22,6 +23,16 @@ if TYPE_CHECKING:
     from hvdesk.clock import SystemClock
     from hvdesk.db import Database
     from hvdesk.keystore import DbKey
+
+
+def lazy_run(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """The command's run function, imported only when that command runs (the module holding it
+    imports SQLAlchemy and the services; building the parser must not)."""
+
+    def run(args: argparse.Namespace) -> int:
+        return int(getattr(importlib.import_module(module), name)(args) or 0)
+
+    return run
 
 
 class LazyChoices(Sequence[str]):

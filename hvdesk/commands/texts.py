@@ -8,20 +8,8 @@ words hidden; `texts set-pin` sets a staff member's texting PIN, typed twice and
 from __future__ import annotations
 
 import argparse
-import getpass
 
-from sqlalchemy import select
-
-from hvdesk.clock import fmt_datetime
-from hvdesk.commands.common import add_db_option, open_database
-from hvdesk.db import Database
-from hvdesk.errors import HvdeskError, NotFound
-from hvdesk.models import Staff
-from hvdesk.notify.monitor import default_channels
-from hvdesk.services.base import SYSTEM
-from hvdesk.services.lone_working import LoneWorkingService
-from hvdesk.services.text_polling import TextPoller
-from hvdesk.services.texts_in import InboundTextService
+from hvdesk.commands.common import add_db_option, lazy_run
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,82 +18,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     lst = ts.add_parser("list", help="the latest texts received and what hvdesk did")
     add_db_option(lst)
     lst.add_argument("--limit", type=int, default=20, help="how many (newest first)")
-    lst.set_defaults(run=run_list)
+    lst.set_defaults(run=lazy_run("hvdesk.commands.texts_run", "run_list"))
     poll = ts.add_parser("poll", help="fetch received texts from the gateway once, now")
     add_db_option(poll)
-    poll.set_defaults(run=run_poll)
+    poll.set_defaults(run=lazy_run("hvdesk.commands.texts_run", "run_poll"))
     pin = ts.add_parser("set-pin", help="set a staff member's 4-digit texting PIN (asked twice)")
     add_db_option(pin)
     pin.add_argument("staff", help="staff id, or the full name as on the Staff screen")
-    pin.set_defaults(run=run_set_pin)
-
-
-def run_list(args: argparse.Namespace) -> int:
-    db, clock = open_database(args)
-    try:
-        rows = InboundTextService(db, clock).recent(args.limit)
-    finally:
-        db.dispose()
-    if not rows:
-        print("No texts received yet.")
-    for row in rows:
-        print(
-            f"{fmt_datetime(row.sent_at)}  {row.sender} ({row.who})  {row.outcome}: {row.text!r}"
-            + (f" -> {row.reply!r}" if row.reply else "")
-        )
-    return 0
-
-
-def run_poll(args: argparse.Namespace) -> int:
-    db, clock = open_database(args)
-    try:
-        result = TextPoller(db, clock, default_channels(db), every_s=0).tick()
-    finally:
-        db.dispose()
-    if result is None:
-        raise HvdeskError(
-            "texts: no gateway that can list received texts is set up; run `hvdesk settings set "
-            "sms.provider twilio` with sms.base_url, sms.account, sms.from and the sms.token secret"
-        )
-    if result.error:
-        raise HvdeskError(f"texts: polling the gateway failed: {result.error}")
-    print(f"Fetched {result.fetched} text(s); recorded {len(result.handled)} new.")
-    for handled in result.handled:
-        print(
-            f"  text {handled.text_id}: {handled.outcome}"
-            + (f" -> {handled.reply!r}" if handled.reply else "")
-        )
-    return 0
-
-
-def _staff_id(db: Database, wanted: str) -> int:
-    with db.read() as session:
-        if wanted.isdigit() and session.get(Staff, int(wanted)) is not None:
-            return int(wanted)
-        found = session.scalars(select(Staff.id).where(Staff.name == wanted.strip())).all()
-    if len(found) != 1:
-        raise NotFound(
-            f"Staff: no single staff member is called {wanted!r}; give the id or the full name "
-            "as on the Staff screen"
-        )
-    return found[0]
-
-
-def run_set_pin(args: argparse.Namespace) -> int:
-    db, clock = open_database(args)
-    try:
-        staff_id = _staff_id(db, args.staff)
-        service = LoneWorkingService(db, clock)
-        current = service.status(staff_id)
-        if current.assessment_id is None:  # say so before asking for a PIN
-            raise NotFound(
-                f"{current.staff_name} has no lone working assessment; sign one first (Staff "
-                "screen, Lone working…), then set the PIN."
-            )
-        pin = getpass.getpass("Texting PIN (4 digits): ")
-        again = getpass.getpass("Type it again: ")
-        status = service.set_pin(SYSTEM, staff_id, pin, again)
-    finally:
-        db.dispose()
-    print(f"Texting PIN set for {status.staff_name} (hidden; nobody can read it back).")
-    return 0
+    pin.set_defaults(run=lazy_run("hvdesk.commands.texts_run", "run_set_pin"))

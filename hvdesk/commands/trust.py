@@ -3,163 +3,29 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from hvdesk import keystore
-from hvdesk.audit import verify
-from hvdesk.clock import SystemClock
-from hvdesk.commands.common import add_db_option, db_option, open_database
-from hvdesk.config import database_url
-from hvdesk.db import Database
-from hvdesk.errors import HvdeskError
-from hvdesk.models import Role
-from hvdesk.restore import check_backup, restore
-from hvdesk.services.base import Actor
-from hvdesk.services.keys import KeyService
-from hvdesk.sqlcipher_files import encrypt_in_place, is_plain_sqlite
+from hvdesk.commands.common import add_db_option, lazy_run
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a = sub.add_parser("audit", help="check the audit trail's hash chain")
     a.add_argument("action", choices=["verify"])
     add_db_option(a)
-    a.set_defaults(run=run_audit)
+    a.set_defaults(run=lazy_run("hvdesk.commands.trust_run", "run_audit"))
     k = sub.add_parser("key", help="show or rotate the key, or print the recovery sheet (admin)")
     k.add_argument("action", choices=["show", "rotate", "sheet"])
     k.add_argument("--user", required=True, help="an admin's username (password asked for)")
     k.add_argument("--out", help="sheet: the recovery sheet PDF to write")
     add_db_option(k)
-    k.set_defaults(run=run_key)
+    k.set_defaults(run=lazy_run("hvdesk.commands.trust_run", "run_key"))
     e = sub.add_parser("encrypt", help="encrypt a plain SQLite database in place (safely)")
     add_db_option(e)
-    e.set_defaults(run=run_encrypt)
+    e.set_defaults(run=lazy_run("hvdesk.commands.trust_run", "run_encrypt"))
     b = sub.add_parser("backup", help="write an encrypted backup of the SQLite database")
     b.add_argument("--out", required=True, help="backup file to write")
     add_db_option(b)
-    b.set_defaults(run=run_backup)
+    b.set_defaults(run=lazy_run("hvdesk.commands.trust_run", "run_backup"))
     r = sub.add_parser("restore", help="replace the database with a backup (the old one is kept)")
     r.add_argument("file", help="an hvdesk backup file")
     add_db_option(r)
-    r.set_defaults(run=run_restore)
-
-
-def _sqlite_path(args: argparse.Namespace, command: str) -> Path:
-    url = database_url(db_option(args))
-    if not url.startswith("sqlite:///"):
-        raise HvdeskError(
-            f"{command} is for the SQLite database file; on PostgreSQL the server keeps the "
-            "files (see 'Backing up PostgreSQL' in the README for pg_dump)."
-        )
-    return Path(url.split(":///", 1)[1]).resolve()
-
-
-def _existing_path(args: argparse.Namespace, command: str) -> Path:
-    path = _sqlite_path(args, command)
-    if not path.is_file():
-        raise HvdeskError(f"--db {path}: no such database file; give your hvdesk database.")
-    return path
-
-
-def run_audit(args: argparse.Namespace) -> int:
-    db, _ = open_database(args)
-    try:
-        with db.engine.connect() as conn:
-            report = verify(conn)
-    finally:
-        db.dispose()
-    print(report)
-    return 0 if report.intact else 1
-
-
-def _admin(db: Database, username: str) -> Actor:
-    from hvdesk.commands.printing import _password
-    from hvdesk.services.auth import AuthService, SignInFailed
-
-    try:
-        actor = AuthService(db, SystemClock()).sign_in(username, _password(username))
-    except SignInFailed as err:
-        raise HvdeskError(f"--user {username}: {err}") from None
-    if actor.role != Role.ADMIN.value:
-        raise HvdeskError(
-            f"--user {username} has the {actor.role} role; only an admin may do this."
-        )
-    return actor
-
-
-def run_key(args: argparse.Namespace) -> int:
-    path = _existing_path(args, f"key {args.action}")
-    if is_plain_sqlite(path):
-        raise HvdeskError(
-            f"{path} is not encrypted; encrypt it first: python main.py encrypt --db {path}"
-        )
-    if args.action == "sheet" and not args.out:
-        raise HvdeskError("key sheet needs --out FILE.pdf: where to write the recovery sheet.")
-    db, clock = open_database(args)
-    try:
-        actor = _admin(db, args.user)
-        if args.action == "show":
-            key = KeyService(db, clock).show(actor)
-            print(f"Key of {path} (kept in {key.where}):\n{key.hex}")
-            return 0
-        if args.action == "sheet":
-            out = Path(args.out).expanduser().resolve()
-            KeyService(db, clock).recovery_sheet(actor, out)
-            print(
-                f"Wrote the recovery sheet {out}: print it, keep it in the safe, delete the file."
-            )
-            return 0
-        from hvdesk.key_rotation import rotate
-
-        new = rotate(db, path, actor)
-    finally:
-        db.dispose()
-    print(f"New key of {path}, kept in {new.where}:\n{new.hex}")
-    print(
-        "Print a new recovery sheet: the old one no longer opens this database or its new backups."
-    )
-    return 0
-
-
-def run_encrypt(args: argparse.Namespace) -> int:
-    path = _existing_path(args, "encrypt")
-    if not is_plain_sqlite(path):
-        print(f"{path} is already encrypted; nothing to do.")
-        return 0
-    key = keystore.locate(str(path)) or keystore.create(str(path))
-    result = encrypt_in_place(path, key)
-    rows = sum((result.counts or {}).values())
-    print(f"Encrypted {path}: {rows} rows checked, integrity ok; the key is in {key.where}.")
-    return 0
-
-
-def run_backup(args: argparse.Namespace) -> int:
-    _existing_path(args, "backup")
-    out = Path(args.out).expanduser().resolve()
-    if not out.parent.is_dir():
-        raise HvdeskError(f"--out: folder {out.parent} does not exist; create it first.")
-    db, _ = open_database(args)
-    try:
-        partial = out.with_name(out.name + ".partial")
-        db.backup(partial)
-        result, _used = check_backup(partial, db.key)
-        if not result.ok:
-            partial.unlink(missing_ok=True)
-            raise HvdeskError(f"--out {out}: the backup failed its check ({result.problem}).")
-        partial.replace(out)
-        how = "encrypted with the database key" if db.key else "NOT encrypted (plain database)"
-    finally:
-        db.dispose()
-    print(f"Backed up to {out} ({sum((result.counts or {}).values())} rows, {how}).")
-    return 0
-
-
-def run_restore(args: argparse.Namespace) -> int:
-    path = _sqlite_path(args, "restore")
-    source = Path(args.file).expanduser().resolve()
-    if not source.is_file():
-        raise HvdeskError(f"restore {args.file}: no such file.")
-    kept = restore(source, path, SystemClock().now())
-    print(f"Restored {path} from {source}.")
-    if kept is not None:
-        print(f"The database it replaced is kept as {kept}.")
-    return 0
+    r.set_defaults(run=lazy_run("hvdesk.commands.trust_run", "run_restore"))
