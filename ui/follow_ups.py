@@ -88,7 +88,8 @@ def install(window: MainWindow) -> None:
     if isinstance(layout, QBoxLayout):  # Today is a column: the strip goes on top
         layout.insertWidget(0, strip)
     window.follow_ups = strip  # type: ignore[attr-defined]
-    window.data_changed.connect(strip.refresh)
+    # any seat's change that can move a follow-up (not a check-in or an alarm step)
+    window.live.changed.connect(lambda change: None if change.tracker_only else strip.refresh())
     strip.refresh()
 
 

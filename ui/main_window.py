@@ -48,23 +48,6 @@ class Refreshes(Protocol):
     def refresh(self) -> None: ...
 
 
-# Kinds that change only the live tracker (its board and alarm windows keep themselves current):
-# the lists on the screens and the status bar's facts do not move with them.
-TRACKER_ONLY = frozenset(
-    {
-        "checked_in",
-        "office_call",
-        "running_late",
-        "arrived",
-        "left_property",
-        "parent_not_present",
-        "duress",
-        "alarm_raised",
-        "alarm_acknowledged",
-        "escalation_step",
-        "alarm_resolved",
-    }
-)
 
 
 if TYPE_CHECKING:
@@ -309,7 +292,7 @@ class MainWindow(QMainWindow):
         only the live tracker moved: its board keeps itself current) and the status bar when its
         facts moved. Hidden screens refresh when they are shown."""
         panel = self.stack.currentWidget()
-        tracker_only = change.kinds <= TRACKER_ONLY
+        tracker_only = change.tracker_only
         if tracker_only and panel is self.today:
             return  # Today's board is the tracker's, already repainted
         if isinstance(panel, Refreshes):

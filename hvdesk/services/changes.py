@@ -35,6 +35,23 @@ POLL_S = 0.2  # SQLite: how often the data_version counter is read (a memory rea
 LISTEN_S = 0.5  # PostgreSQL: longest wait for a notification before checking for stop
 RETRY_S = 2.0  # database not answering: try again this often
 SETTINGS_KINDS = frozenset({"policy_changed", "school_changed"})
+# Kinds that change only the live tracker (its board and alarm windows keep themselves current):
+# the lists on the screens, the follow-up strip and the status bar's facts do not move with them.
+TRACKER_KINDS = frozenset(
+    {
+        "checked_in",
+        "office_call",
+        "running_late",
+        "arrived",
+        "left_property",
+        "parent_not_present",
+        "duress",
+        "alarm_raised",
+        "alarm_acknowledged",
+        "escalation_step",
+        "alarm_resolved",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +74,11 @@ class Change:
     def settings(self) -> bool:
         """The policy or the school's details changed: cached copies are stale."""
         return bool(self.kinds & SETTINGS_KINDS)
+
+    @property
+    def tracker_only(self) -> bool:
+        """Only the live tracker moved (a check-in, an alarm step): nothing else need reload."""
+        return self.kinds <= TRACKER_KINDS
 
     @property
     def other_than_visits(self) -> bool:

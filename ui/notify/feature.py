@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QTabWidget, QVBoxLayout, QWi
 from hvdesk.notify import lease as leases
 from hvdesk.notify.monitor import Monitor
 from hvdesk.services.base import Actor
+from hvdesk.services.changes import Change
 from hvdesk.services.notifications import Health, NotificationService
 from hvdesk.services.texts_in import InboundTextService
 from ui.notify.channels import ChannelsTab
@@ -152,21 +153,32 @@ def install(window: MainWindow) -> None:
     window.notify_status = status  # type: ignore[attr-defined]
     window.notify_sender = sender  # type: ignore[attr-defined]
     panel.contacts.changed.connect(window.data_changed)
-    window.data_changed.connect(status.refresh)
-    window.data_changed.connect(
-        lambda: panel.refresh() if window.stack.currentWidget() is panel else None
-    )
+
+    def on_change(change: Change) -> None:
+        """Any seat's change but a tracker-only one (a check-in cannot move who is out or the
+        monitor); the monitor's own heartbeat is read by the status timer."""
+        if change.tracker_only:
+            return
+        status.refresh()
+        if window.stack.currentWidget() is panel:
+            panel.refresh()
+
+    window.live.changed.connect(on_change)
     status.timer.start()
     status.refresh()
     if os.environ.get("HVDESK_WINDOW_SENDER", "1") != "0":
         sender.start()
 
+    app = QApplication.instance()
+    quit_hook = [app is not None]
+
     def stop() -> None:
         status.stop()
         sender.stop()
         worker.wait()
+        if quit_hook and quit_hook.pop() and app is not None:
+            app.aboutToQuit.disconnect(stop)  # the application outlives this window: let go of it
 
-    app = QApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(stop)
     closing = window.closeEvent

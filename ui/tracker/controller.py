@@ -152,8 +152,19 @@ class TrackerController(QObject):
 
     @property
     def monitoring(self) -> bool:
-        """Timers armed and the database answering: the only time the status bar says ON."""
-        return self.started and not self.stopped and self.scheduler.running and not self.db_error
+        """Timers armed and the database answering: the only time the status bar says ON.
+
+        "Answering" is the change watcher's word as well as this tracker's: one lucky read while
+        the watcher still cannot reach the database does not turn monitoring back on."""
+        return (
+            self.started
+            and not self.stopped
+            and self.scheduler.running
+            and not self._database_down()
+        )
+
+    def _database_down(self) -> bool:
+        return bool(self.db_error) or (self.live is not None and self.live.down_since is not None)
 
     # --- waking --------------------------------------------------------------------------
     def _wake_from_worker(self, wake: Wake) -> None:
@@ -481,7 +492,7 @@ class TrackerController(QObject):
     def monitoring_text(self) -> str:
         if self.monitoring:
             return "● Monitoring: ON"
-        if self.db_error:
+        if self._database_down():
             return "⚠ Monitoring: OFF — database not answering"
         return "○ Monitoring: OFF"
 
