@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gzip
+import shutil
 import sqlite3
 from datetime import timedelta
 
@@ -40,9 +41,16 @@ def test_daily_backup_once_per_day_compressed_and_checked(demo_db, clock, tmp_pa
 
 
 def test_backups_do_not_grow_with_the_days_kept(demo_db, clock):
-    for _ in range(400):
-        daily_backup(demo_db, clock)
-        clock.advance(timedelta(days=1))
+    """A year and more of daily backups (one real one, copied under the earlier days' names: 400
+    real backups of the demo school took 40 s), then today's backup prunes them by the rule."""
+    first = daily_backup(demo_db, clock)
+    assert first is not None
+    stem = first.name.removesuffix(f"-{london(clock.now()).date():%Y%m%d}.sqlite3.gz")
+    for back in range(1, 400):
+        day = london(clock.now()).date() - timedelta(days=back)
+        shutil.copyfile(first, first.with_name(f"{stem}-{day:%Y%m%d}.sqlite3.gz"))
+    clock.advance(timedelta(days=1))
+    daily_backup(demo_db, clock)
     kept = backups(demo_db)
     assert len(kept) <= 7 + 4 + 12
     assert max(kept) - min(kept) >= timedelta(days=300)  # a year back, still
