@@ -385,3 +385,30 @@ def test_delivery_reports_mark_texts_delivered_or_failed(db, clock, httpserver, 
     assert first.status == "delivered" and first.delivered_at == clock.now()
     assert second.status == "failed" and "could not deliver" in second.last_error
     assert sender.check_delivery() == 0  # nothing left to ask about
+
+
+# --- faults that are not the gateway's ---------------------------------------------------------
+
+
+def test_an_insecure_secrets_file_is_the_sms_fault_and_email_still_sends(
+    db, clock, httpserver, gateway, smtp_server, tmp_path, monkeypatch
+):
+    """The SMS token sits in a secrets file others can read: SMS is refused (and says how to fix
+    it), but the email, which needs no secret, still goes."""
+    from hvdesk.notify.monitor import default_channels
+    from tests.notifykit import configure
+
+    leaked = tmp_path / "secrets.json"
+    leaked.write_text(json.dumps({"sms.token": "tok"}), encoding="utf-8")
+    leaked.chmod(0o644)
+    monkeypatch.setenv("HVDESK_SECRETS_FILE", str(leaked))
+    monkeypatch.delenv("HVDESK_SMS_TOKEN", raising=False)
+    configure(db, clock, smtp_port=smtp_server.port, gateway_url=httpserver.url_for("/"))
+    (text,) = queue(db, clock)
+    (mail,) = queue(db, clock, channel="email", to="head@example.org")
+    report = OutboxSender(db, clock, default_channels(db)).run_once()
+    assert report.sent == [mail] and report.retrying == [text]
+    assert len(smtp_server.to("head@example.org")) == 1 and gateway.sent == []
+    (fault,) = faults(db)
+    assert fault.startswith("SMS failing since 09:00: secrets file ")
+    assert f"chmod 600 {leaked}" in fault
