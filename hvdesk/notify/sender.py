@@ -31,6 +31,7 @@ from hvdesk.db import Database
 from hvdesk.events import EventKind
 from hvdesk.models import ChannelHealth, Event, OutboxMessage, OutboxStatus
 from hvdesk.notify.channels import Accepted, ChannelError, Outgoing, Sender
+from hvdesk.rules import escalation_messages as em
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +276,9 @@ class OutboxSender:
 
     def _failed_attempt(self, row: OutboxMessage, err: ChannelError, report: SendReport) -> None:
         now = self.clock.now()
-        give_up = err.permanent or now - row.queued_at >= GIVE_UP
+        # A test message is answered at once ('not sent: why'); retrying it for a day would
+        # deliver it long after the person was told it failed.
+        give_up = err.permanent or row.kind == em.TEST or now - row.queued_at >= GIVE_UP
         with self.db.transaction() as session:
             msg = session.get(OutboxMessage, row.id)
             assert msg is not None

@@ -40,7 +40,9 @@ def sms_channel(httpserver, timeout_s: float = 5.0):
     return build
 
 
-def queue(db, clock, n: int = 1, channel: str = "sms", to: str = "+447700900789") -> list[int]:
+def queue(
+    db, clock, n: int = 1, channel: str = "sms", to: str = "+447700900789", kind: str = "alarm"
+) -> list[int]:
     ids = []
     with db.transaction() as session:
         for i in range(n):
@@ -50,7 +52,7 @@ def queue(db, clock, n: int = 1, channel: str = "sms", to: str = "+447700900789"
                 recipient=to,
                 subject="s",
                 body=f"message {i}",
-                kind="test",
+                kind=kind,
                 key=f"k{i}:{channel}",
                 now=clock.now(),
             )
@@ -412,3 +414,17 @@ def test_an_insecure_secrets_file_is_the_sms_fault_and_email_still_sends(
     (fault,) = faults(db)
     assert fault.startswith("SMS failing since 09:00: secrets file ")
     assert f"chmod 600 {leaked}" in fault
+
+
+def test_a_test_message_that_fails_is_failed_for_good_not_retried(db, clock, httpserver, gateway):
+    """`notify test` has already said 'not sent': the message must not go out a minute later."""
+    gateway.fail = lambda form: Response("down", status=503)
+    (message_id,) = queue(db, clock, kind="test")
+    sender = OutboxSender(db, clock, sms_channel(httpserver))
+    assert sender.run_once().failed == [message_id]
+    (row,) = rows(db)
+    assert row.status == "failed" and row.attempts == 1 and "503 from gateway" in row.last_error
+    gateway.fail = lambda form: None
+    clock.advance(timedelta(minutes=10))
+    sender.run_once()
+    assert gateway.sent == [] and rows(db)[0].status == "failed"
