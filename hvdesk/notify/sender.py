@@ -31,6 +31,7 @@ from hvdesk.db import Database
 from hvdesk.events import EventKind
 from hvdesk.models import ChannelHealth, Event, OutboxMessage, OutboxStatus
 from hvdesk.notify.channels import Accepted, ChannelError, Outgoing, Sender
+from hvdesk.notify.reach import REACH
 from hvdesk.rules import escalation_messages as em
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ def backoff(attempts: int) -> timedelta:
 
 
 def fault_text(channel: str, failing_since: datetime, error: str) -> str:
+    if channel == REACH:  # an alarm no channel could carry: the text says it whole
+        return error
     return f"{CHANNEL_NAMES.get(channel, channel)} failing since {fmt_time(failing_since)}: {error}"
 
 

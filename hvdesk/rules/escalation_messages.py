@@ -81,12 +81,16 @@ def schedule(
     order: list[tuple[Person, datetime]] = []
     if responsible is not None:
         order.append((responsible, facts.raised_at))
-    start = facts.raised_at + every
-    if facts.duress_at is not None:
-        start = min(start, facts.duress_at)
+    start = ladder_starts(facts, every)
     others = [p for p in ladder if responsible is None or p.contact_id != responsible.contact_id]
     order += [(person, start + i * every) for i, person in enumerate(others)]
     return order
+
+
+def ladder_starts(facts: AlarmFacts, every: timedelta) -> datetime:
+    """When the first escalation contact is due: `every` after the alarm, at once on duress."""
+    start = facts.raised_at + every
+    return min(start, facts.duress_at) if facts.duress_at is not None else start
 
 
 def due(
