@@ -80,9 +80,11 @@ def test_out_of_hours_visit_names_a_person_with_a_mobile(svc, notes, office, sch
     assert visit.responsible_contact == "Ann Home 07700 900555"  # readable where text is shown
 
 
-def test_a_typed_responsible_contact_still_books_with_a_warning(svc, office, school):  # noqa: F811
+def test_a_typed_responsible_contact_is_refused_out_of_hours(svc, office, school):  # noqa: F811
     data = form(svc, office, school, at(25, 18, 30), out_of_hours_reason="Father works days")
     data.responsible_contact = "Linda Francis 07700 900789"
     check = svc.check(data)
-    assert check.ok
-    assert any("a typed name cannot be texted" in str(w) for w in check.warnings)
+    assert not check.ok
+    (error,) = [e for e in check.errors if e.field == "Responsible contact"]
+    assert "'Linda Francis 07700 900789' cannot be texted" in error.message
+    assert "Settings > Escalation contacts" in error.message
