@@ -182,8 +182,18 @@ class OutboxSender:
                 try:
                     state = lookup(row.provider_ref)
                 except ChannelError as err:
-                    log.info("no delivery report for message %s: %s", row.id, err)
-                    break
+                    # One reference the gateway does not know must not hold up the others' reports.
+                    # The gateway took this text, so its URL and account are right: the error's
+                    # own advice ('check the SMS gateway URL and account') would mislead here.
+                    log.info(
+                        "no delivery report for message %s (%s): %s. The text was sent; only "
+                        "whether it reached the phone is unknown (the gateway may not keep "
+                        "reports); it stays 'sent' and is asked about for an hour after sending",
+                        row.id,
+                        row.provider_ref,
+                        str(err).split(" (", 1)[0],
+                    )
+                    continue
                 if state in ("delivered", "failed"):
                     changed += self._delivery(row.id, state, now)
         finally:

@@ -445,3 +445,52 @@ def test_a_test_message_that_fails_is_failed_for_good_not_retried(db, clock, htt
     clock.advance(timedelta(minutes=10))
     sender.run_once()
     assert gateway.sent == [] and rows(db)[0].status == "failed"
+
+
+def test_one_unknown_delivery_report_does_not_hold_up_the_others(
+    db, clock, httpserver, gateway, caplog
+):
+    queue(db, clock, 2)
+    sender = OutboxSender(db, clock, sms_channel(httpserver))
+    sender.run_once()
+    first, second = rows(db)
+    base = f"/2010-04-01/Accounts/{ACCOUNT}/Messages"
+    httpserver.expect_request(f"{base}/{first.provider_ref}.json").respond_with_json(
+        {"message": "not found"}, status=404
+    )
+    httpserver.expect_request(f"{base}/{second.provider_ref}.json").respond_with_json(
+        {"sid": second.provider_ref, "status": "delivered"}
+    )
+    clock.advance(MIN)
+    with caplog.at_level("INFO", logger="hvdesk.notify.sender"):
+        assert sender.check_delivery() == 1
+    first, second = rows(db)
+    assert first.status == "sent" and second.status == "delivered"
+    (said,) = [r.getMessage() for r in caplog.records if "no delivery report" in r.getMessage()]
+    assert "404 from gateway" in said and "The text was sent" in said
+    assert "check the SMS gateway URL" not in said  # it took the text: the URL is right
+
+
+def test_the_gateway_stand_in_answers_delivery_reports():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[2] / "scripts"))
+    try:
+        from sms_gateway_standin import serve
+    finally:
+        sys.path.pop(0)
+    from tests.notifykit import free_port
+
+    port = free_port()
+    server, _store = serve(port)
+    try:
+        sms = TwilioSms(f"http://127.0.0.1:{port}", "AC-LOCAL", "t", SCHOOL_NUMBER)
+        accepted = sms.send(Outgoing("+447700900789", "hello", "k1"))
+        assert sms.status(accepted.reference) == "delivered"
+        with pytest.raises(ChannelError, match="404 from gateway"):
+            sms.status("SM-unknown")
+        sms.close()
+    finally:
+        server.shutdown()
+        server.server_close()
