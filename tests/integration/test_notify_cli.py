@@ -169,3 +169,24 @@ def test_contacts_from_the_command_line(dbpath, capsys):
     assert "Ann Home" in out and "(responsible contact only)" in out
     code, _, err = run(capsys, "notify", "add-contact", "Nobody", "--db", dbpath)
     assert code == 2 and "enter a mobile or an email" in err
+
+
+def test_output_into_a_pipe_that_closes_early_is_quiet(dbpath, capsys):
+    """`hvdesk notify outbox | head`: the reader goes away; no traceback, the broken-pipe status."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    assert run(capsys, "notify", "contacts", "--db", dbpath)[0] == 0  # the database exists
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, str(root / "main.py"), "notify", "outbox", "--db", dbpath],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=root,
+    )
+    proc.stdout.close()  # like `head` that has read all it wanted
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 141
+    assert "Traceback" not in err and "BrokenPipeError" not in err
