@@ -72,8 +72,9 @@ def test_a_secret_goes_to_an_owner_only_file_when_there_is_no_keyring(
     import io
 
     monkeypatch.setattr("sys.stdin", io.StringIO("pa55word\n"))
-    code, out, _ = run(capsys, "settings", "set", "smtp.password", "-", "--db", dbpath)
+    code, out, err = run(capsys, "settings", "set", "smtp.password", "-", "--db", dbpath)
     assert code == 0 and "pa55word" not in out and "stored (file" in out
+    assert "shell history" not in err  # typed at the prompt: nothing to warn about
     path = tmp_path / "secrets.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     os.chmod(path, 0o644)
@@ -190,3 +191,10 @@ def test_output_into_a_pipe_that_closes_early_is_quiet(dbpath, capsys):
     proc.stderr.close()
     assert proc.wait(timeout=60) == 141
     assert "Traceback" not in err and "BrokenPipeError" not in err
+
+
+def test_a_secret_given_on_the_command_line_is_stored_with_a_warning(dbpath, capsys):
+    code, out, err = run(capsys, "settings", "set", "sms.token", "s3cret", "--db", dbpath)
+    assert code == 0 and "sms.token stored" in out
+    assert "stays in your shell history" in err
+    assert "`hvdesk settings set sms.token -`" in err and "s3cret" not in err
