@@ -251,6 +251,7 @@ def alarm_changed(session: Session, alarm: Alarm, now: datetime) -> list[OutboxM
                 step_title=ladder.step_title(alarm.step, policy),
                 drill=alarm.drill,
                 duress=facts.duress_at is not None,
+                duress_since=facts.duress_at,
                 responsible=responsible is not None
                 and notice.person.contact_id == responsible.contact_id,
                 take_code=alarm_code(alarm.id) if two_way else "",

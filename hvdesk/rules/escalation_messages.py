@@ -193,14 +193,18 @@ def alarm_message(
     duress: bool,
     responsible: bool = False,
     take_code: str = "",
+    duress_since: datetime | None = None,
 ) -> tuple[str, str]:
     """(subject, body) for an alarm nobody at the office has taken yet.
 
     `take_code` is given when two-way texts are on: the person can take it by replying.
+    `duress_since` is when the duress began: a text read minutes later must say how long ago.
     """
     what = "DURESS: staff need help now" if duress else reason
     since = ""
-    if overdue_since is not None and not duress and fmt_time(overdue_since) not in reason:
+    if duress and duress_since is not None:
+        since = f" (since {fmt_time(duress_since)})"
+    elif overdue_since is not None and not duress and fmt_time(overdue_since) not in reason:
         since = f" since {fmt_time(overdue_since)}"  # the reason may already say when
     lines = [
         f"{visit.school} ALARM: {what}{since}.",

@@ -104,10 +104,13 @@ def test_duress_goes_to_the_first_contact_at_once(db, clock, office, school, gat
     visit_id = visit_out(db, clock, office)
     monitor = Monitor(db, clock, beat_s=0)
     monitor.tick()
+    clock.advance(MIN)
+    said_at = fmt_time(clock.now())
     AlarmService(db, clock).duress(office, visit_id, "said the code word")
+    clock.advance(MIN)  # the text goes out a minute later: it still says when duress began
     monitor.tick()
     assert len(gateway.to("+447700900789")) == 1
-    assert "DURESS" in gateway.to("+447700900789")[0]
+    assert f"DURESS: staff need help now (since {said_at})" in gateway.to("+447700900789")[0]
     assert gateway.to("+447700900321") == []
     clock.advance(2 * MIN)
     monitor.tick()
