@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -48,6 +49,18 @@ def _is_database_failure(err: BaseException) -> bool:
     return exc is not None and isinstance(err, exc.DBAPIError)
 
 
+def _reader_gone() -> int:
+    """`hvdesk notify outbox | head`: the reader stopped reading, which is not an error worth a
+    traceback. Whatever is still buffered for stdout goes to the null device, so the flush at exit
+    does not raise again; the exit status is the shell's for a broken pipe (128 + SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # stdout is not a file (a test's capture): nothing will be flushed to a pipe
+    return 141
+
+
 def main(argv: Sequence[str] | None = None, open_window: OpenWindow | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -57,10 +70,14 @@ def main(argv: Sequence[str] | None = None, open_window: OpenWindow | None = Non
                 print("hvdesk: no window here; give a command (see --help)", file=sys.stderr)
                 return 2
             return open_window(args)
-        return int(args.run(args) or 0)
+        code = int(args.run(args) or 0)
+        sys.stdout.flush()  # a closed pipe is found here, not in a flush after main returns
+        return code
     except HvdeskError as err:
         print(f"hvdesk: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        return _reader_gone()
     except Exception as err:
         if not _is_database_failure(err):
             raise

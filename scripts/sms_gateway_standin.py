@@ -29,6 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 MESSAGES = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Messages\.json$")
+ONE_MESSAGE = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Messages/([^/]+)\.json$")
 
 
 class Store:
@@ -91,6 +92,15 @@ def handler_for(store: Store) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             url = urlparse(self.path)
+            one = ONE_MESSAGE.match(url.path)
+            if one:  # a delivery report: where one sent text is now
+                with store.lock:
+                    found = [r for r in store.rows if r["sid"] == one.group(2)]
+                if found:
+                    self._json(200, found[0])
+                else:
+                    self._json(404, {"message": f"no message {one.group(2)}"})
+                return
             if not MESSAGES.match(url.path):
                 self._json(404, {"message": f"no such resource {url.path}"})
                 return

@@ -270,7 +270,10 @@ class BookingDialog(QDialog):
         self._fill_responsible()
         self.responsible = QLineEdit()
         self.responsible.setAccessibleName("Responsible contact")
-        self.responsible.setPlaceholderText("Name and phone of who checks on staff welfare")
+        # Older visits had a typed name here; it still reads, but only a chosen person (who can be
+        # texted) satisfies the out-of-hours rule, so it is no longer typed into.
+        self.responsible.setReadOnly(True)
+        self.responsible.setPlaceholderText("Older visits only: choose the person above")
         self.transported = QCheckBox("A pupil travels in the car")
         self.transported.setAccessibleName("Pupil transported")
         self.agency_name = QLineEdit()
@@ -306,7 +309,7 @@ class BookingDialog(QDialog):
         ooh = QFormLayout(self.ooh_box)
         ooh.addRow("Reason:", self.ooh_reason)
         ooh.addRow("Responsible person:", self.responsible_person)
-        ooh.addRow("Or typed (cannot be texted):", self.responsible)
+        ooh.addRow("Typed earlier (not texted):", self.responsible)
         right.addRow(self.ooh_box)
         self._lone_label = QLabel("Lone visit reason:")
         right.addRow(self._lone_label, self.lone_reason)

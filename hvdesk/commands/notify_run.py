@@ -205,6 +205,12 @@ def _set_secret(key: str, value: str) -> str:
 def run_settings_set(args: argparse.Namespace) -> int:
     key, value = args.key, args.value
     if key in secrets.SECRETS:
+        if value != "-":  # stored all the same: the warning is about where else it now is
+            print(
+                f"warning: a {key} typed on the command line stays in your shell history; "
+                f"next time type `hvdesk settings set {key} -` and enter it when asked",
+                file=sys.stderr,
+            )
         print(_set_secret(key, value))
         return 0
     db, clock = open_database(args)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hvdesk.errors import Collector
+from hvdesk.errors import Collector, HvdeskError
 from hvdesk.models import Channel, Setting
 from hvdesk.notify.channels import ChannelError, Sender
 from hvdesk.notify.email import SECURITY, SmtpEmail
@@ -128,39 +128,49 @@ def build_channels(
     config: NotifyConfig, *, timeout_s: float = 10.0
 ) -> tuple[dict[str, Sender], dict[str, str]]:
     """The channels that are set up (with their secrets from the keyring, environment or file),
-    and for each channel that cannot be built, why (a missing secret, say)."""
+    and for each channel that cannot be built, why (a missing secret, an insecure secrets file).
+
+    Each channel is built on its own: a secret one channel cannot read (the SMS token in a
+    secrets file others can read) is that channel's fault, and the other channel still sends."""
     channels: dict[str, Sender] = {}
     problems: dict[str, str] = {}
-    try:
-        _build(config, channels, timeout_s)
-    except ChannelError as err:
-        missing = {Channel.SMS.value, Channel.EMAIL.value} & set(config.channels_ready())
-        for name in missing - set(channels):
+    builders = ((Channel.EMAIL.value, _email), (Channel.SMS.value, _sms))
+    for name, build in builders:
+        try:
+            channel = build(config, timeout_s)
+        except (ChannelError, HvdeskError) as err:
             problems[name] = str(err)
+            continue
+        if channel is not None:
+            channels[name] = channel
     return channels, problems
 
 
-def _build(config: NotifyConfig, channels: dict[str, Sender], timeout_s: float) -> None:
-    if config.email_ready:
-        channels[Channel.EMAIL.value] = SmtpEmail(
-            config.smtp_host,
-            int(config.smtp_port),
-            config.smtp_from,
-            security=config.smtp_security,
-            user=config.smtp_user,
-            password=get_secret("smtp.password").value if config.smtp_user else "",
-            timeout_s=timeout_s,
-        )
+def _email(config: NotifyConfig, timeout_s: float) -> Sender | None:
+    if not config.email_ready:
+        return None
+    return SmtpEmail(
+        config.smtp_host,
+        int(config.smtp_port),
+        config.smtp_from,
+        security=config.smtp_security,
+        user=config.smtp_user,
+        password=get_secret("smtp.password").value if config.smtp_user else "",
+        timeout_s=timeout_s,
+    )
+
+
+def _sms(config: NotifyConfig, timeout_s: float) -> Sender | None:
     if config.sms_provider == "twilio" and config.sms_ready:
-        channels[Channel.SMS.value] = TwilioSms(
+        return TwilioSms(
             config.sms_base_url,
             config.sms_account,
             get_secret("sms.token").value,
             config.sms_from,
             timeout_s=timeout_s,
         )
-    elif config.sms_provider == "generic" and config.sms_ready:
-        channels[Channel.SMS.value] = GenericSms(
+    if config.sms_provider == "generic" and config.sms_ready:
+        return GenericSms(
             config.sms_url,
             config.sms_body_template,
             headers=json.loads(config.sms_headers) if config.sms_headers else {},
@@ -169,3 +179,4 @@ def _build(config: NotifyConfig, channels: dict[str, Sender], timeout_s: float) 
             id_field=config.sms_id_field,
             timeout_s=timeout_s,
         )
+    return None

@@ -31,6 +31,7 @@ from hvdesk.models import (
     Visit,
 )
 from hvdesk.notify import config as notify_config
+from hvdesk.notify import reach
 from hvdesk.policy import PolicySettings
 from hvdesk.rules import escalation as ladder
 from hvdesk.rules import escalation_messages as em
@@ -226,19 +227,15 @@ def alarm_changed(session: Session, alarm: Alarm, now: datetime) -> list[OutboxM
     facts = alarm_facts(session, alarm)
     responsible = responsible_of(visit)
     already = told(session, alarm.id)
-    notices = em.due(
-        facts,
-        ladder_people(session),
-        responsible,
-        already.alarm,
-        already.handled,
-        now,
-        timedelta(minutes=policy.escalate_after_min),
-    )
+    people = ladder_people(session)
+    every = timedelta(minutes=policy.escalate_after_min)
+    notices = em.due(facts, people, responsible, already.alarm, already.handled, now, every)
+    config = notify_config.load(session)
+    reach.check(session, config, facts, notices, bool(people or responsible), now, every)
     if not notices:
         return []
     about = visit_facts(session, visit, policy)
-    two_way = notify_config.load(session).sms_provider == "twilio"  # replies are fetched
+    two_way = config.sms_provider == "twilio"  # replies are fetched
     queued: list[OutboxMessage] = []
     for notice in notices:
         if notice.kind == em.HANDLED:
@@ -254,6 +251,7 @@ def alarm_changed(session: Session, alarm: Alarm, now: datetime) -> list[OutboxM
                 step_title=ladder.step_title(alarm.step, policy),
                 drill=alarm.drill,
                 duress=facts.duress_at is not None,
+                duress_since=facts.duress_at,
                 responsible=responsible is not None
                 and notice.person.contact_id == responsible.contact_id,
                 take_code=alarm_code(alarm.id) if two_way else "",

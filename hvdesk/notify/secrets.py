@@ -67,7 +67,7 @@ def _read_file(path: Path) -> dict[str, str]:
         return {}
     if not _owner_only(path):
         raise HvdeskError(
-            f"{path} can be read by other users; run `chmod 600 {path}` and try again"
+            f"secrets file {path} can be read by other users; run `chmod 600 {path}` and try again"
         )
     try:
         data = json.loads(path.read_text(encoding="utf-8") or "{}")

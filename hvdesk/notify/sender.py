@@ -7,7 +7,8 @@ How a message is sent exactly once:
 - a sender that dies between the claim and that commit leaves the row 'sending'. After STALE_S it
   is recovered: a channel that can look up what it sent (the SMS gateway) is asked first, and the
   row marked sent with the reference found; otherwise it is retried with the same idempotency key
-  (the gateway's Idempotency-Key, the email's Message-ID), so a duplicate can be recognised;
+  (the gateway's Idempotency-Key), so a duplicate can be recognised. An email cannot be looked up:
+  its claim is marked 'sent — unconfirmed' once older than the SMTP timeout, never sent twice;
 - a failed attempt goes back to 'queued' with exponential backoff (30 s doubling to 5 min), so a
   gateway that is down for an hour gets every message once it is back; a message that cannot be
   sent (the recipient refused) or is older than GIVE_UP is 'failed';
@@ -31,6 +32,8 @@ from hvdesk.db import Database
 from hvdesk.events import EventKind
 from hvdesk.models import ChannelHealth, Event, OutboxMessage, OutboxStatus
 from hvdesk.notify.channels import Accepted, ChannelError, Outgoing, Sender
+from hvdesk.notify.reach import REACH
+from hvdesk.rules import escalation_messages as em
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,12 @@ STALE_S = 120.0
 GIVE_UP = timedelta(hours=24)
 DELIVERY_WINDOW = timedelta(hours=1)  # how long after sending a text its delivery is asked about
 CHANNEL_NAMES = {"sms": "SMS", "email": "Email", "sms-in": "Texts in"}
+EMAIL = "email"
+EMAIL_TIMEOUT_S = 15.0  # hvdesk.notify.email's default, when the email channel is not built now
+UNCONFIRMED = (
+    "sent \N{EM DASH} unconfirmed: the sender stopped mid-attempt and an SMTP server cannot be "
+    "asked whether it took the email; not sent again (it could arrive twice), ask the recipient"
+)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -49,6 +58,8 @@ def backoff(attempts: int) -> timedelta:
 
 
 def fault_text(channel: str, failing_since: datetime, error: str) -> str:
+    if channel == REACH:  # an alarm no channel could carry: the text says it whole
+        return error
     return f"{CHANNEL_NAMES.get(channel, channel)} failing since {fmt_time(failing_since)}: {error}"
 
 
@@ -171,8 +182,18 @@ class OutboxSender:
                 try:
                     state = lookup(row.provider_ref)
                 except ChannelError as err:
-                    log.info("no delivery report for message %s: %s", row.id, err)
-                    break
+                    # One reference the gateway does not know must not hold up the others' reports.
+                    # The gateway took this text, so its URL and account are right: the error's
+                    # own advice ('check the SMS gateway URL and account') would mislead here.
+                    log.info(
+                        "no delivery report for message %s (%s): %s. The text was sent; only "
+                        "whether it reached the phone is unknown (the gateway may not keep "
+                        "reports); it stays 'sent' and is asked about for an hour after sending",
+                        row.id,
+                        row.provider_ref,
+                        str(err).split(" (", 1)[0],
+                    )
+                    continue
                 if state in ("delivered", "failed"):
                     changed += self._delivery(row.id, state, now)
         finally:
@@ -275,7 +296,9 @@ class OutboxSender:
 
     def _failed_attempt(self, row: OutboxMessage, err: ChannelError, report: SendReport) -> None:
         now = self.clock.now()
-        give_up = err.permanent or now - row.queued_at >= GIVE_UP
+        # A test message is answered at once ('not sent: why'); retrying it for a day would
+        # deliver it long after the person was told it failed.
+        give_up = err.permanent or row.kind == em.TEST or now - row.queued_at >= GIVE_UP
         with self.db.transaction() as session:
             msg = session.get(OutboxMessage, row.id)
             assert msg is not None
@@ -322,6 +345,9 @@ class OutboxSender:
         now: datetime,
     ) -> None:
         for row in rows:
+            if row.channel == EMAIL:
+                self._unconfirmed(row, senders.get(row.channel), report, now)
+                continue
             found = None
             lookup = getattr(senders.get(row.channel), "find_sent", None)
             if lookup is not None and row.sending_at is not None:
@@ -362,6 +388,44 @@ class OutboxSender:
                     )
             if requeued:
                 report.recovered.append(row.id)
+
+    def _unconfirmed(
+        self, row: OutboxMessage, sender: Sender | None, report: SendReport, now: datetime
+    ) -> None:
+        """An email claim left by a sender that stopped: 'sent — unconfirmed', never re-sent.
+
+        An SMTP server cannot be asked what it accepted, and a sender that dies right after the
+        server said 250 would otherwise send the alarm twice; so once the claim is older than the
+        SMTP timeout (the attempt cannot still be running) it is marked sent, and the outbox says
+        it is unconfirmed. The email limit (docs/monitor.md): one that died before reaching the
+        server is not sent again; the texts of the same alarm are recovered at the gateway."""
+        timeout = timedelta(seconds=float(getattr(sender, "timeout_s", EMAIL_TIMEOUT_S)))
+        if row.sending_at is not None and now - row.sending_at < timeout:
+            return  # the attempt may still be talking to the server: look again next pass
+        with self.db.transaction() as session:
+            marked = session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == row.id,
+                    OutboxMessage.status == OutboxStatus.SENDING.value,
+                    OutboxMessage.attempts == row.attempts,
+                )
+                .values(
+                    status=OutboxStatus.SENT.value,
+                    sent_at=now,
+                    updated_at=now,
+                    last_error=UNCONFIRMED,
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount  # type: ignore[attr-defined]
+            if marked:
+                msg = session.get(OutboxMessage, row.id)
+                assert msg is not None
+                note = f"{_what(msg)} sent \N{EM DASH} unconfirmed (the sender stopped mid-attempt)"
+                self._audit(session, msg, EventKind.MESSAGE_SENT, note, now)
+        if marked:
+            log.warning("email message %s: %s", row.id, UNCONFIRMED)
+            report.recovered.append(row.id)
 
     # --- health and audit -------------------------------------------------------------------
     def _health(self, channel: str, now: datetime, error: str | None) -> None:

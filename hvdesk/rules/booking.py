@@ -746,18 +746,17 @@ def _check_hours(
                     f"the visit is outside school hours ({hours}); say why it cannot happen "
                     "in school hours",
                 )
-            if not data.responsible_contact.strip() and data.responsible_contact_id is None:
+            if data.responsible_contact_id is None:
+                # A typed name (older visits have them; they still read) cannot be texted when
+                # staff leave or are overdue, so it no longer satisfies the out-of-hours rule.
+                typed = data.responsible_contact.strip()
                 check.error(
                     F_RESPONSIBLE,
-                    "name who will check on staff welfare during this out-of-hours visit, "
-                    "with their phone number",
-                )
-            elif data.responsible_contact_id is None:
-                check.warn(
-                    F_RESPONSIBLE,
-                    "choose the responsible contact from the escalation contacts so hvdesk can "
-                    "text them when staff leave and if they are overdue; a typed name cannot be "
-                    "texted",
+                    "choose who will check on staff welfare during this out-of-hours visit from "
+                    "the escalation contacts (a person with a mobile, so hvdesk can text them when "
+                    "staff leave and if they are overdue)"
+                    + (f"; the typed '{typed}' cannot be texted" if typed else "")
+                    + "; add them in Settings > Escalation contacts if they are not listed",
                 )
         check.warn(F_START, f"outside school hours ({hours}); only when absolutely necessary")
     if check.evening:

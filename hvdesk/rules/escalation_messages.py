@@ -81,12 +81,16 @@ def schedule(
     order: list[tuple[Person, datetime]] = []
     if responsible is not None:
         order.append((responsible, facts.raised_at))
-    start = facts.raised_at + every
-    if facts.duress_at is not None:
-        start = min(start, facts.duress_at)
+    start = ladder_starts(facts, every)
     others = [p for p in ladder if responsible is None or p.contact_id != responsible.contact_id]
     order += [(person, start + i * every) for i, person in enumerate(others)]
     return order
+
+
+def ladder_starts(facts: AlarmFacts, every: timedelta) -> datetime:
+    """When the first escalation contact is due: `every` after the alarm, at once on duress."""
+    start = facts.raised_at + every
+    return min(start, facts.duress_at) if facts.duress_at is not None else start
 
 
 def due(
@@ -189,14 +193,18 @@ def alarm_message(
     duress: bool,
     responsible: bool = False,
     take_code: str = "",
+    duress_since: datetime | None = None,
 ) -> tuple[str, str]:
     """(subject, body) for an alarm nobody at the office has taken yet.
 
     `take_code` is given when two-way texts are on: the person can take it by replying.
+    `duress_since` is when the duress began: a text read minutes later must say how long ago.
     """
     what = "DURESS: staff need help now" if duress else reason
     since = ""
-    if overdue_since is not None and not duress and fmt_time(overdue_since) not in reason:
+    if duress and duress_since is not None:
+        since = f" (since {fmt_time(duress_since)})"
+    elif overdue_since is not None and not duress and fmt_time(overdue_since) not in reason:
         since = f" since {fmt_time(overdue_since)}"  # the reason may already say when
     lines = [
         f"{visit.school} ALARM: {what}{since}.",

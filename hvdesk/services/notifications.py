@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hvdesk.errors import Collector, FieldError, HvdeskError, NotFound
@@ -22,7 +22,7 @@ from hvdesk.notify import lease as leases
 from hvdesk.notify import outbox
 from hvdesk.notify.sender import faults
 from hvdesk.rules import escalation_messages as em
-from hvdesk.rules.validation import optional_text, required, uk_mobile
+from hvdesk.rules.validation import display_phone, optional_text, required, uk_mobile
 from hvdesk.services.base import Actor, Service
 from hvdesk.services.settings import SettingsService
 
@@ -89,6 +89,8 @@ class NotificationService(Service):
         clean = self.validate_contact(data)
         now = self.clock.now()
         with self.db.transaction() as session:
+            if clean.active:
+                _refuse_duplicate(session, clean, contact_id)
             if contact_id is None:
                 last = session.scalar(
                     select(EscalationContact.position).order_by(EscalationContact.position.desc())
@@ -250,6 +252,33 @@ class NotificationService(Service):
 
     def health(self) -> Health:
         return Health(leases.status(self.db), faults(self.db), self.clock.now())
+
+
+def _refuse_duplicate(session: Session, clean: ContactInput, contact_id: int | None) -> None:
+    """An active contact whose mobile or email another active contact has: the same person twice
+    would be told twice (and a ladder step wasted on them), so the other contact is named."""
+    errors = Collector()
+    for field, column, value in (
+        ("Mobile", EscalationContact.mobile, clean.mobile),
+        ("Email", EscalationContact.email, clean.email),
+    ):
+        if not value:
+            continue
+        same = session.scalars(
+            select(EscalationContact).where(
+                EscalationContact.active.is_(True),
+                func.lower(column) == value.lower(),
+                EscalationContact.id != (contact_id or 0),
+            )
+        ).first()
+        if same is not None:
+            shown = display_phone(value) if field == "Mobile" else value
+            errors.add(
+                field,
+                f"{shown} is already on file for {same.name}; edit that contact instead, or "
+                "make it inactive first",
+            )
+    errors.raise_if_any()
 
 
 def _not_set_up(channel: str) -> str:

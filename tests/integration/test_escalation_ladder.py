@@ -104,10 +104,13 @@ def test_duress_goes_to_the_first_contact_at_once(db, clock, office, school, gat
     visit_id = visit_out(db, clock, office)
     monitor = Monitor(db, clock, beat_s=0)
     monitor.tick()
+    clock.advance(MIN)
+    said_at = fmt_time(clock.now())
     AlarmService(db, clock).duress(office, visit_id, "said the code word")
+    clock.advance(MIN)  # the text goes out a minute later: it still says when duress began
     monitor.tick()
     assert len(gateway.to("+447700900789")) == 1
-    assert "DURESS" in gateway.to("+447700900789")[0]
+    assert f"DURESS: staff need help now (since {said_at})" in gateway.to("+447700900789")[0]
     assert gateway.to("+447700900321") == []
     clock.advance(2 * MIN)
     monitor.tick()
@@ -147,3 +150,64 @@ def test_a_drill_is_labelled_in_every_message(db, clock, office, school, gateway
     texts = gateway.to("+447700900789")
     assert len(texts) == 2 and all(t.startswith("DRILL") for t in texts)
     assert all(m["Subject"].startswith("DRILL") for m in smtp.to("head@example.org"))
+
+
+# --- nobody to tell, or no way to tell them: a loud fault, never a silence ------------------------
+
+
+def _health_faults(db, clock):
+    from hvdesk.services.notifications import NotificationService
+
+    return NotificationService(db, clock).health().faults  # what `notify outbox` and windows show
+
+
+def test_an_alarm_with_no_channel_set_up_is_a_fault_that_names_who_was_not_told(
+    db, clock, office, approver, caplog
+):
+    add_contact(db, clock, "Linda Francis", "+447700900789", "head@example.org", 1)
+    configure(db, clock, smtp_port=None, gateway_url=None)
+    visit_out(db, clock, office)
+    monitor = Monitor(db, clock, beat_s=0)
+    clock.set(first_lapse(db, clock))
+    monitor.tick()
+    assert _health_faults(db, clock) == []  # nobody is due yet: no fault
+    clock.advance(2 * MIN)
+    due_at = fmt_time(clock.now())
+    with caplog.at_level("WARNING"):
+        monitor.tick()
+        monitor.tick()
+    alarm_id = AlarmService(db, clock).open_alarms()[0].id
+    (fault,) = _health_faults(db, clock)
+    assert fault.startswith(f"Alarm {alarm_id} due to Linda Francis at {due_at}, nobody told: ")
+    assert "no channel set up" in fault and "Settings > Channels" in fault
+    assert [r.getMessage() for r in caplog.records if "nobody told" in r.getMessage()] == [fault]
+    AlarmService(db, clock).acknowledge(approver, alarm_id)
+    monitor.tick()
+    assert _health_faults(db, clock) == []
+
+
+def test_an_alarm_with_no_escalation_contacts_is_a_fault(db, clock, office, smtp, httpserver):
+    configure(db, clock, smtp_port=smtp.port, gateway_url=httpserver.url_for("/"))
+    visit_out(db, clock, office)
+    monitor = Monitor(db, clock, beat_s=0)
+    clock.set(first_lapse(db, clock))
+    monitor.tick()
+    clock.advance(2 * MIN)
+    monitor.tick()
+    (fault,) = _health_faults(db, clock)
+    assert "due to the escalation contacts" in fault
+    assert "nobody told: no escalation contacts; add one" in fault
+
+
+def test_a_contact_with_no_address_for_the_only_channel_is_a_fault(db, clock, office, smtp):
+    configure(db, clock, smtp_port=smtp.port, gateway_url=None)  # email only
+    add_contact(db, clock, "Linda Francis", "+447700900789", "", 1)  # a mobile, no email
+    visit_out(db, clock, office)
+    monitor = Monitor(db, clock, beat_s=0)
+    clock.set(first_lapse(db, clock))
+    monitor.tick()
+    clock.advance(2 * MIN)
+    monitor.tick()
+    (fault,) = _health_faults(db, clock)
+    assert "due to Linda Francis" in fault and "no email on file" in fault
+    assert smtp.messages == []

@@ -72,8 +72,9 @@ def test_a_secret_goes_to_an_owner_only_file_when_there_is_no_keyring(
     import io
 
     monkeypatch.setattr("sys.stdin", io.StringIO("pa55word\n"))
-    code, out, _ = run(capsys, "settings", "set", "smtp.password", "-", "--db", dbpath)
+    code, out, err = run(capsys, "settings", "set", "smtp.password", "-", "--db", dbpath)
     assert code == 0 and "pa55word" not in out and "stored (file" in out
+    assert "shell history" not in err  # typed at the prompt: nothing to warn about
     path = tmp_path / "secrets.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     os.chmod(path, 0o644)
@@ -169,3 +170,31 @@ def test_contacts_from_the_command_line(dbpath, capsys):
     assert "Ann Home" in out and "(responsible contact only)" in out
     code, _, err = run(capsys, "notify", "add-contact", "Nobody", "--db", dbpath)
     assert code == 2 and "enter a mobile or an email" in err
+
+
+def test_output_into_a_pipe_that_closes_early_is_quiet(dbpath, capsys):
+    """`hvdesk notify outbox | head`: the reader goes away; no traceback, the broken-pipe status."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    assert run(capsys, "notify", "contacts", "--db", dbpath)[0] == 0  # the database exists
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, str(root / "main.py"), "notify", "outbox", "--db", dbpath],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=root,
+    )
+    proc.stdout.close()  # like `head` that has read all it wanted
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 141
+    assert "Traceback" not in err and "BrokenPipeError" not in err
+
+
+def test_a_secret_given_on_the_command_line_is_stored_with_a_warning(dbpath, capsys):
+    code, out, err = run(capsys, "settings", "set", "sms.token", "s3cret", "--db", dbpath)
+    assert code == 0 and "sms.token stored" in out
+    assert "stays in your shell history" in err
+    assert "`hvdesk settings set sms.token -`" in err and "s3cret" not in err

@@ -40,7 +40,9 @@ def sms_channel(httpserver, timeout_s: float = 5.0):
     return build
 
 
-def queue(db, clock, n: int = 1, channel: str = "sms", to: str = "+447700900789") -> list[int]:
+def queue(
+    db, clock, n: int = 1, channel: str = "sms", to: str = "+447700900789", kind: str = "alarm"
+) -> list[int]:
     ids = []
     with db.transaction() as session:
         for i in range(n):
@@ -50,7 +52,7 @@ def queue(db, clock, n: int = 1, channel: str = "sms", to: str = "+447700900789"
                 recipient=to,
                 subject="s",
                 body=f"message {i}",
-                kind="test",
+                kind=kind,
                 key=f"k{i}:{channel}",
                 now=clock.now(),
             )
@@ -210,21 +212,38 @@ def test_a_claim_left_by_a_dead_sender_is_found_at_the_gateway_not_sent_again(
     assert len(gateway.sent) == 1
 
 
-def test_a_claim_left_by_a_dead_sender_is_retried_with_the_same_key(db, clock, smtp_server):
+def test_an_email_claim_left_by_a_dead_sender_is_sent_unconfirmed_not_twice(
+    db, clock, smtp_server
+):
+    """The SMTP server took the email, then the sender died before recording it: an SMTP server
+    cannot be asked, so the email is marked 'sent — unconfirmed', not sent a second time."""
     (message_id,) = queue(db, clock, channel="email", to="head@example.org")
+    email = SmtpEmail("127.0.0.1", smtp_server.port, "a@b.org", security="none", timeout_s=10)
 
     def build():
-        return {"email": SmtpEmail("127.0.0.1", smtp_server.port, "a@b.org", security="none")}, {}
+        return {"email": email}, {}
 
-    sender = OutboxSender(db, clock, build)
-    sender._claim(message_id, clock.now())  # and then the process died
-    assert sender.run_once().sent == []  # a claim is not stolen while it may still be working
-    clock.advance(timedelta(minutes=3))
+    row = OutboxSender(db, clock, build, holder="dead")._claim(message_id, clock.now())
+    sender = OutboxSender(db, clock, build, holder="new")
+    email.send(Outgoing(row.recipient, row.body, row.idempotency_key, row.subject))
+    # The new lease holder treats older claims as a dead sender's at once, but not while the
+    # attempt could still be talking to the SMTP server.
+    clock.advance(timedelta(seconds=5))
+    sender.recover_before = clock.now()
+    assert sender.run_once().recovered == []
+    clock.advance(timedelta(seconds=6))
     report = sender.run_once()
-    assert report.recovered == [message_id] and report.sent == [message_id]
-    (mail,) = smtp_server.messages
-    assert mail["Message-ID"] == "<k0.email@b.org>"
-    assert rows(db)[0].attempts == 2
+    assert report.recovered == [message_id] and report.sent == []
+    assert len(smtp_server.messages) == 1
+    (row,) = rows(db)
+    assert row.status == "sent" and row.attempts == 1
+    assert row.last_error.startswith("sent \N{EM DASH} unconfirmed: ")
+    clock.advance(timedelta(minutes=10))
+    sender.run_once()
+    assert len(smtp_server.messages) == 1
+    with db.read() as s:
+        (event,) = s.scalars(select(Event).where(Event.kind == "message_sent"))
+    assert "unconfirmed" in event.note
 
 
 @pytest.fixture
@@ -385,3 +404,93 @@ def test_delivery_reports_mark_texts_delivered_or_failed(db, clock, httpserver, 
     assert first.status == "delivered" and first.delivered_at == clock.now()
     assert second.status == "failed" and "could not deliver" in second.last_error
     assert sender.check_delivery() == 0  # nothing left to ask about
+
+
+# --- faults that are not the gateway's ---------------------------------------------------------
+
+
+def test_an_insecure_secrets_file_is_the_sms_fault_and_email_still_sends(
+    db, clock, httpserver, gateway, smtp_server, tmp_path, monkeypatch
+):
+    """The SMS token sits in a secrets file others can read: SMS is refused (and says how to fix
+    it), but the email, which needs no secret, still goes."""
+    from hvdesk.notify.monitor import default_channels
+    from tests.notifykit import configure
+
+    leaked = tmp_path / "secrets.json"
+    leaked.write_text(json.dumps({"sms.token": "tok"}), encoding="utf-8")
+    leaked.chmod(0o644)
+    monkeypatch.setenv("HVDESK_SECRETS_FILE", str(leaked))
+    monkeypatch.delenv("HVDESK_SMS_TOKEN", raising=False)
+    configure(db, clock, smtp_port=smtp_server.port, gateway_url=httpserver.url_for("/"))
+    (text,) = queue(db, clock)
+    (mail,) = queue(db, clock, channel="email", to="head@example.org")
+    report = OutboxSender(db, clock, default_channels(db)).run_once()
+    assert report.sent == [mail] and report.retrying == [text]
+    assert len(smtp_server.to("head@example.org")) == 1 and gateway.sent == []
+    (fault,) = faults(db)
+    assert fault.startswith("SMS failing since 09:00: secrets file ")
+    assert f"chmod 600 {leaked}" in fault
+
+
+def test_a_test_message_that_fails_is_failed_for_good_not_retried(db, clock, httpserver, gateway):
+    """`notify test` has already said 'not sent': the message must not go out a minute later."""
+    gateway.fail = lambda form: Response("down", status=503)
+    (message_id,) = queue(db, clock, kind="test")
+    sender = OutboxSender(db, clock, sms_channel(httpserver))
+    assert sender.run_once().failed == [message_id]
+    (row,) = rows(db)
+    assert row.status == "failed" and row.attempts == 1 and "503 from gateway" in row.last_error
+    gateway.fail = lambda form: None
+    clock.advance(timedelta(minutes=10))
+    sender.run_once()
+    assert gateway.sent == [] and rows(db)[0].status == "failed"
+
+
+def test_one_unknown_delivery_report_does_not_hold_up_the_others(
+    db, clock, httpserver, gateway, caplog
+):
+    queue(db, clock, 2)
+    sender = OutboxSender(db, clock, sms_channel(httpserver))
+    sender.run_once()
+    first, second = rows(db)
+    base = f"/2010-04-01/Accounts/{ACCOUNT}/Messages"
+    httpserver.expect_request(f"{base}/{first.provider_ref}.json").respond_with_json(
+        {"message": "not found"}, status=404
+    )
+    httpserver.expect_request(f"{base}/{second.provider_ref}.json").respond_with_json(
+        {"sid": second.provider_ref, "status": "delivered"}
+    )
+    clock.advance(MIN)
+    with caplog.at_level("INFO", logger="hvdesk.notify.sender"):
+        assert sender.check_delivery() == 1
+    first, second = rows(db)
+    assert first.status == "sent" and second.status == "delivered"
+    (said,) = [r.getMessage() for r in caplog.records if "no delivery report" in r.getMessage()]
+    assert "404 from gateway" in said and "The text was sent" in said
+    assert "check the SMS gateway URL" not in said  # it took the text: the URL is right
+
+
+def test_the_gateway_stand_in_answers_delivery_reports():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[2] / "scripts"))
+    try:
+        from sms_gateway_standin import serve
+    finally:
+        sys.path.pop(0)
+    from tests.notifykit import free_port
+
+    port = free_port()
+    server, _store = serve(port)
+    try:
+        sms = TwilioSms(f"http://127.0.0.1:{port}", "AC-LOCAL", "t", SCHOOL_NUMBER)
+        accepted = sms.send(Outgoing("+447700900789", "hello", "k1"))
+        assert sms.status(accepted.reference) == "delivered"
+        with pytest.raises(ChannelError, match="404 from gateway"):
+            sms.status("SM-unknown")
+        sms.close()
+    finally:
+        server.shutdown()
+        server.server_close()

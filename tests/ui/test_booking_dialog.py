@@ -200,6 +200,16 @@ def test_inactive_and_uncleared_staff(new_dialog, qtbot):
 
 
 def test_out_of_hours_fields_appear_only_when_needed(new_dialog, qtbot, answers, services):
+    from hvdesk.models import EscalationContact
+
+    with services.db.transaction() as s:
+        now = services.clock.now()
+        linda = EscalationContact(
+            name="Linda Francis", mobile="+447700900789", position=1, created_at=now, updated_at=now
+        )
+        s.add(linda)
+        s.flush()
+        linda_id = linda.id
     dialog = new_dialog()
     fill(dialog, qtbot)
     assert dialog.ooh_box.isHidden()
@@ -210,7 +220,11 @@ def test_out_of_hours_fields_appear_only_when_needed(new_dialog, qtbot, answers,
     assert "Out-of-hours reason" in dialog.banner.text()
     assert "Responsible contact" in dialog.banner.text()
     dialog.ooh_reason.setText("Mum works days; only evening contact possible")
-    dialog.responsible.setText("Linda Francis 07700 900789")
+    assert dialog.responsible.isReadOnly()  # a typed name cannot be texted: choose a person
+    assert not dialog.save()
+    assert "cannot be texted" not in dialog.banner.text()  # nothing typed, so not said
+    assert "choose who will check on staff welfare" in dialog.banner.text()
+    dialog.responsible_person.setCurrentIndex(dialog.responsible_person.findData(linda_id))
     answers["reply"][0] = False
     assert not dialog.save()  # the evening warning was declined: nothing saved
     title, text = answers["asked"][-1]

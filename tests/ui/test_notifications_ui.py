@@ -97,6 +97,12 @@ def test_channels_screen_saves_for_an_admin_and_never_shows_a_secret(
     tab.resize(900, 900)
     tab.refresh()
     qtbot.waitUntil(lambda: tab.secret_labels["sms.token"].text() != "", timeout=5000)
+    from PySide6.QtWidgets import QLabel
+
+    labels = {label.text() for label in tab.findChildren(QLabel)}
+    assert {"Server:", "Send from:", "School's number:", "Token:"} <= labels  # words, not keys
+    assert not any(text.startswith(("smtp.", "sms.")) for text in labels)
+    assert "(setting smtp.host)" in tab.texts["smtp.host"].toolTip()
     tab.texts["smtp.host"].setText("smtp.office365.com")
     tab.texts["smtp.from"].setText("alarms@harborne.example.org")
     tab.provider.setCurrentIndex(tab.provider.findData("twilio"))

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from hvdesk.clock import from_london, london
-from hvdesk.models import Household, LoneWorkingAssessment, Pupil, Staff
+from hvdesk.models import EscalationContact, Household, LoneWorkingAssessment, Pupil, Staff
 from hvdesk.policy import PolicySettings, preset
 from hvdesk.rules import booking as b
 from hvdesk.rules.booking import BookingInput, BookingTimes, VisitSlot
@@ -397,11 +397,23 @@ def test_outside_school_hours_needs_reason_and_responsible_contact():
     assert check.out_of_hours
     assert "outside school hours (08:30–16:00 on weekdays)" in message(check, "Out-of-hours reason")
     assert "check on staff welfare" in message(check, "Responsible contact")
-    fixed = proposal(
-        out_of_hours_reason="Dad works shifts", responsible_contact="L. Francis 07700 900789"
-    )
-    check = run(fixed.with_times(t))
+    fixed = proposal(out_of_hours_reason="Dad works shifts", responsible_contact_id=LINDA.id)
+    check = run(fixed.with_times(t), responsible=LINDA)
     assert check.ok and any("outside school hours" in n.message for n in check.warnings)
+
+
+LINDA = EscalationContact(id=7, name="Linda Francis", mobile="+447700900789", active=True)
+
+
+def test_a_typed_responsible_contact_is_refused_out_of_hours_as_it_cannot_be_texted():
+    t = b.default_times(POLICY, at(25, 16, 30))
+    typed = proposal(out_of_hours_reason="Dad works shifts", responsible_contact="L. Francis 0770")
+    check = run(typed.with_times(t))
+    said = message(check, "Responsible contact")
+    assert "the typed 'L. Francis 0770' cannot be texted" in said
+    assert "choose who will check on staff welfare" in said and "a person with a mobile" in said
+    in_hours = run(proposal(responsible_contact="L. Francis 0770"))
+    assert in_hours.ok  # the rule is the out-of-hours one: a typed name in hours is just text
 
 
 def test_weekend_is_out_of_hours():
@@ -411,8 +423,8 @@ def test_weekend_is_out_of_hours():
 
 def test_evening_is_a_warning():
     t = b.default_times(POLICY, at(25, 18, 15))
-    data = proposal(out_of_hours_reason="Only time mum is home", responsible_contact="Head")
-    check = run(data.with_times(t))
+    data = proposal(out_of_hours_reason="Only time mum is home", responsible_contact_id=LINDA.id)
+    check = run(data.with_times(t), responsible=LINDA)
     assert check.ok and check.evening
     assert any("evening home visits are strongly discouraged" in n.message for n in check.warnings)
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 
 from hvdesk.clock import from_london
 from hvdesk.errors import NotFound, StateError, ValidationError
-from hvdesk.models import Event, Household, Pupil, Staff, Visit, VisitStatus
+from hvdesk.models import EscalationContact, Event, Household, Pupil, Staff, Visit, VisitStatus
 from hvdesk.policy import PolicySettings
 from hvdesk.services.booking import BookingInput, BookingService
 from hvdesk.services.settings import SettingsService
@@ -197,7 +197,17 @@ def test_out_of_hours_needs_reason_and_contact_and_evening_warning_is_recorded(
         svc.create(office, data)
     assert {e.field for e in err.value.errors} == {"Out-of-hours reason", "Responsible contact"}
     data.out_of_hours_reason = "Father works days"
-    data.responsible_contact = "Linda Francis 07700 900789"
+    with db.transaction() as s:
+        linda = EscalationContact(
+            name="Linda Francis",
+            mobile="+447700900789",
+            position=1,
+            created_at=svc.clock.now(),
+            updated_at=svc.clock.now(),
+        )
+        s.add(linda)
+        s.flush()
+        data.responsible_contact_id = linda.id
     check = svc.check(data)
     assert check.ok and check.evening and check.out_of_hours
     visit = svc.create(office, data)

@@ -28,6 +28,23 @@ def test_contacts_are_validated_named_field_by_field(notes, office):
         notes.save_contact(office, ContactInput(name="Linda Francis"))
 
 
+def test_a_contact_whose_mobile_or_email_is_already_on_file_is_refused_naming_it(notes, office):
+    linda = notes.save_contact(
+        office, ContactInput("Linda Francis", "Headteacher", "07700 900789", "head@example.org")
+    )
+    with pytest.raises(ValidationError) as err:
+        notes.save_contact(office, ContactInput("Head", "", "+44 7700 900789", "HEAD@example.org"))
+    fields = {e.field: e.message for e in err.value.errors}
+    assert fields["Mobile"].startswith("07700 900789 is already on file for Linda Francis")
+    assert fields["Email"].startswith("HEAD@example.org is already on file for Linda Francis")
+    assert [c.name for c in notes.contacts()] == ["Linda Francis"]  # nothing saved
+    # Linda herself can be saved again, and once she is inactive the number may be reused.
+    notes.save_contact(
+        office, ContactInput("Linda Francis", "Head", "07700 900789", active=False), linda.id
+    )
+    notes.save_contact(office, ContactInput("Office mobile", "", "07700 900789"))
+
+
 def test_contacts_in_order_moved_and_deactivated_each_audited(notes, office, db):
     a = notes.save_contact(office, ContactInput("Linda Francis", "Headteacher", "07700 900789"))
     b = notes.save_contact(office, ContactInput("Priya Shah", "DSL", email="dsl@example.org"))
@@ -80,9 +97,11 @@ def test_out_of_hours_visit_names_a_person_with_a_mobile(svc, notes, office, sch
     assert visit.responsible_contact == "Ann Home 07700 900555"  # readable where text is shown
 
 
-def test_a_typed_responsible_contact_still_books_with_a_warning(svc, office, school):  # noqa: F811
+def test_a_typed_responsible_contact_is_refused_out_of_hours(svc, office, school):  # noqa: F811
     data = form(svc, office, school, at(25, 18, 30), out_of_hours_reason="Father works days")
     data.responsible_contact = "Linda Francis 07700 900789"
     check = svc.check(data)
-    assert check.ok
-    assert any("a typed name cannot be texted" in str(w) for w in check.warnings)
+    assert not check.ok
+    (error,) = [e for e in check.errors if e.field == "Responsible contact"]
+    assert "'Linda Francis 07700 900789' cannot be texted" in error.message
+    assert "Settings > Escalation contacts" in error.message

@@ -36,6 +36,25 @@ from ui.forms import clear_errors, error_banner, show_errors
 from ui.worker import Worker
 
 TEXT_KEYS = [k for k in KEYS if k not in ("smtp.port", "smtp.security", "sms.provider")]
+# What each setting is called on screen; the key (as `hvdesk settings set` and error messages
+# name it) is in the tooltip, so IT can match the two.
+LABELS = {
+    "smtp.host": "Server",
+    "smtp.port": "Port",
+    "smtp.security": "Security",
+    "smtp.user": "Sign-in name",
+    "smtp.from": "Send from",
+    "smtp.password": "Password",
+    "sms.provider": "Provider",
+    "sms.base_url": "Gateway address",
+    "sms.account": "Account id",
+    "sms.from": "School's number",
+    "sms.url": "Send URL (generic)",
+    "sms.headers": "Headers (generic)",
+    "sms.body_template": "Body template (generic)",
+    "sms.id_field": "Reference field (generic)",
+    "sms.token": "Token",
+}
 
 
 def secret_sources() -> dict[str, str]:
@@ -78,8 +97,8 @@ class ChannelsTab(QWidget):
                 widget = self.texts[key] = QLineEdit()
                 self.fields[key] = widget
             widget.setAccessibleName(key)
-            widget.setToolTip(help_)
-            (email if key.startswith("smtp") else sms).addRow(f"{key}:", widget)
+            widget.setToolTip(f"{help_} (setting {key})")
+            (email if key.startswith("smtp") else sms).addRow(f"{LABELS[key]}:", widget)
         self.secret_edits: dict[str, QLineEdit] = {}
         self.secret_labels: dict[str, QLabel] = {}
         for name in secrets.SECRETS:
@@ -97,7 +116,8 @@ class ChannelsTab(QWidget):
             row.addWidget(store)
             row.addWidget(source)
             self.secret_edits[name], self.secret_labels[name] = edit, source
-            (email if name.startswith("smtp") else sms).addRow(f"{name}:", row)
+            edit.setToolTip(f"stored on this PC only (setting {name})")
+            (email if name.startswith("smtp") else sms).addRow(f"{LABELS[name]}:", row)
         email_box, sms_box = QGroupBox("Email (SMTP relay)"), QGroupBox("SMS gateway (HTTPS)")
         email_box.setLayout(email)
         sms_box.setLayout(sms)
