@@ -179,6 +179,7 @@ class BookingDialog(QDialog):
         row.addWidget(self.unannounced)
         row.addStretch(1)
         self.notes = QPlainTextEdit()
+        self.notes.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.notes.setAccessibleName("Notes before the visit")
         self.notes.setPlaceholderText("For staff: parking, who else is at home, interpreter…")
         self.notes.setFixedHeight(56)

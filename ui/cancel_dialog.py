@@ -104,6 +104,7 @@ class CancelDialog(QDialog):
             reasons.addWidget(button)
             button.toggled.connect(lambda on, r=reason: on and self._reason_changed(r))
         self.note = QPlainTextEdit()
+        self.note.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.note.setAccessibleName("Note")
         self.note.setFixedHeight(90)
         self.hint = QLabel("Choose a reason.")

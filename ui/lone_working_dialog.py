@@ -45,6 +45,7 @@ from hvdesk.services.lone_working import (
     LoneWorkingStatus,
 )
 from ui import dialogs
+from ui.a11y import tab_leaves
 from ui.forms import clear_errors, error_banner, show_errors
 from ui.models.table import Column, ObjectRole, RowTableModel
 from ui.wizard.levels import level_badge
@@ -87,7 +88,7 @@ class SignLoneWorkingDialog(QDialog):
         self.service, self.actor, self.status = service, actor, status
         self.saved: LoneWorkingStatus | None = None
         self.setWindowTitle(f"Lone Working Risk Assessment — {status.staff_name}")
-        hazards = QTableWidget(len(ST_HUGHS_HAZARDS), 4)
+        hazards = tab_leaves(QTableWidget(len(ST_HUGHS_HAZARDS), 4))
         hazards.setHorizontalHeaderLabels(["Hazard", "Likelihood", "Risk level", "Controls"])
         hazards.setAccessibleName("Lone Working Risk Assessment hazards")
         hazards.verticalHeader().setVisible(False)
@@ -199,7 +200,7 @@ class LoneWorkingDialog(QDialog):
         self.sign_dialog: SignLoneWorkingDialog | None = None
         self.setWindowTitle("Lone working assessments")
         self.model: RowTableModel[LoneWorkingStatus] = RowTableModel(COLUMNS, self)
-        self.table = QTableView()
+        self.table = tab_leaves(QTableView())
         self.table.setModel(self.model)
         self.table.setAccessibleName("Lone working assessments")
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)

@@ -21,6 +21,7 @@ from hvdesk.policy import PRESET_LABELS
 from hvdesk.services.base import Actor
 from hvdesk.services.changes import ChangeProbe
 from ui import dialogs
+from ui.a11y import ValueLabel
 from ui.panels.households import HouseholdsPanel
 from ui.panels.settings import SettingsPanel
 from ui.panels.staff import StaffPanel
@@ -184,8 +185,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.monitoring_label = QLabel("Monitoring: OFF")
-        self.monitoring_label.setAccessibleName("Monitoring status")
+        self.monitoring_label = ValueLabel("Monitoring", "Monitoring: OFF")
         self.counts_label = QLabel()
         self.db_label = QLabel()
         self.policy_label = QLabel()

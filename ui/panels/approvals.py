@@ -43,6 +43,7 @@ from hvdesk.services.risk_assessment import (
     form_from_row,
 )
 from ui import dialogs
+from ui.a11y import ValueLabel, tab_leaves
 from ui.forms import clear_errors, error_banner, show_errors
 from ui.models.table import Column, ObjectRole, RowTableModel
 from ui.wizard.levels import LEVEL_STYLE, SEVERITY_STYLE, level_badge
@@ -176,7 +177,7 @@ class ApprovalPanel(QWidget):
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(Qt.ItemDataRole.UserRole + 2)
-        self.table = QTableView()
+        self.table = tab_leaves(QTableView())
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
@@ -195,11 +196,12 @@ class ApprovalPanel(QWidget):
             else f"Read only: only an approver ({approver_title}) can approve or reject visits. "
             f"You are signed in as {actor.name} ({actor.role})."
         )
-        self.role_label = QLabel(role_text)
+        self.role_label = ValueLabel("Who can approve", role_text)
         self.role_label.setWordWrap(True)
-        self.role_label.setAccessibleName("Who can approve")
 
         self.detail = QTextBrowser()
+
+        self.detail.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.detail.setAccessibleName("Selected visit: details, checks and risk summary")
         self.detail.setOpenLinks(False)
         self.open_button = QPushButton("Open full assessment…")
@@ -209,6 +211,7 @@ class ApprovalPanel(QWidget):
         self.decision = QGroupBox("Decision")
         self.banner = error_banner()
         self.note = QPlainTextEdit()
+        self.note.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.note.setAccessibleName("Note")
         self.note.setPlaceholderText("Note for your decision (needed when there are warnings)")
         self.note.setFixedHeight(64)
@@ -222,8 +225,7 @@ class ApprovalPanel(QWidget):
         self.reject_button.clicked.connect(self.reject_selected)
         self.decision_hint = QLabel()
         self.decision_hint.setWordWrap(True)
-        self.result = QLabel()
-        self.result.setAccessibleName("Last decision")
+        self.result = ValueLabel("Last decision")
         self.result.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.approve_button)

@@ -31,6 +31,7 @@ from hvdesk.models import Visit, VisitStatus
 from hvdesk.rules import deadlines as dl
 from hvdesk.services.tracker import Board, BoardRow, TrackerService
 from hvdesk.services.visits import VisitQueries
+from ui.a11y import ValueLabel, tab_leaves
 from ui.models.table import ObjectRole, RowTableModel
 from ui.tracker.board import BoardModel
 from ui.visit_columns import visit_columns
@@ -51,7 +52,7 @@ def _table(model: object, name: str) -> QTableView:
     table.horizontalHeader().setStretchLastSection(True)
     table.verticalHeader().hide()
     table.setWordWrap(False)
-    return table
+    return tab_leaves(table)
 
 
 def _section(title: QLabel, *widgets: QWidget) -> QWidget:
@@ -72,27 +73,23 @@ class TodayPanel(QWidget):
         self._now: datetime = queries.clock.now()
 
         # --- out now (the live tracker) ---
-        self.out_title = QLabel("OUT NOW")
+        self.out_title = ValueLabel("Out now", "OUT NOW")
         self.out_title.setStyleSheet(TITLE_STYLE)
-        self.out_title.setAccessibleName("Out now")
-        self.next_alarm = QLabel()
-        self.next_alarm.setAccessibleName("Next alarm")
+        self.next_alarm = ValueLabel("Next alarm")
         self.next_alarm.setStyleSheet("font-size: 12pt;")
         header = QHBoxLayout()
         header.addWidget(self.out_title)
         header.addStretch(1)
         header.addWidget(self.next_alarm)
-        self.startup_banner = QLabel()
+        self.startup_banner = ValueLabel("Overdue while hvdesk was not running")
         self.startup_banner.setWordWrap(True)
-        self.startup_banner.setAccessibleName("Overdue while hvdesk was not running")
         self.startup_banner.setStyleSheet(
             "background: #fff4d6; color: #5c3a00; border: 1px solid #8a5a00; padding: 6px;"
         )
         self.startup_banner.hide()
         self.startup_banner.linkActivated.connect(lambda _link: self.startup_banner.hide())
-        self.wait_notice = QLabel()
+        self.wait_notice = ValueLabel("Wait for parents is over")
         self.wait_notice.setWordWrap(True)
-        self.wait_notice.setAccessibleName("Wait for parents is over")
         self.wait_notice.setStyleSheet(
             "background: #ffe8a3; color: #5c3a00; border: 1px solid #8a5a00; padding: 6px;"
         )
@@ -157,12 +154,10 @@ class TodayPanel(QWidget):
             grid.addWidget(button, i // 6, i % 6)
         self.action_bar = QWidget()
         self.action_bar.setLayout(grid)
-        self.action_hint = QLabel("Select a visit to record what the staff told you.")
-        self.action_hint.setAccessibleName("Actions hint")
+        self.action_hint = ValueLabel("", "Select a visit to record what the staff told you.")
 
         # A visiting member of staff cannot handle alarms: they see them here, read-only.
-        self.alarms_readonly = QLabel()
-        self.alarms_readonly.setAccessibleName("Open alarms (the office handles them)")
+        self.alarms_readonly = ValueLabel("Open alarms (the office handles them)")
         self.alarms_readonly.setWordWrap(True)
         self.alarms_readonly.setStyleSheet(
             "background: #fde7ea; color: #7a0014; padding: 6px; font-weight: bold;"

@@ -273,6 +273,7 @@ class TrackerController(QObject):
         window.show()
         window.raise_()
         QApplication.alert(window, 0)
+        window.announce(text)
         self.tray.message(window.windowTitle(), text)
 
     def window_for_visit(self, visit_id: int) -> AlarmWindow | None:
