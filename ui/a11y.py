@@ -11,9 +11,16 @@ from __future__ import annotations
 import re
 from typing import TypeVar
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAccessibleEvent, QTextDocument
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QWidget
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleAnnouncementEvent,
+    QAccessibleEvent,
+    QAction,
+    QKeyEvent,
+    QTextDocument,
+)
+from PySide6.QtWidgets import QAbstractItemView, QDateEdit, QLabel, QLineEdit, QToolButton, QWidget
 
 # Item views draw no focus ring of their own when whole rows are selected: a clear border instead.
 FOCUS_STYLE = (
@@ -58,9 +65,20 @@ class ValueLabel(QLabel):
 V = TypeVar("V", bound=QAbstractItemView)
 
 
+def name_clear_button(edit: QLineEdit, name: str) -> None:
+    """The little clear button inside a search box says what it does."""
+    for action in edit.findChildren(QAction):
+        if action.objectName() == "_q_qlineeditclearaction":
+            action.setToolTip(name)
+    for button in edit.findChildren(QToolButton):
+        button.setAccessibleName(name)
+
+
 def tab_leaves(view: V) -> V:
-    """Tab moves on to the next control (the arrow keys move inside the table)."""
+    """Tab moves on to the next control (the arrow keys move inside the table); focus shows."""
     view.setTabKeyNavigation(False)
+    if not view.styleSheet():
+        view.setStyleSheet(FOCUS_STYLE)
     return view
 
 
@@ -78,5 +96,41 @@ def announce(widget: QWidget, text: str, urgent: bool = True) -> None:
     QAccessible.updateAccessibility(QAccessibleEvent(widget, QAccessible.Event.Alert))
 
 
-def focus_first(widget: QWidget) -> None:
-    widget.setFocus(Qt.FocusReason.OtherFocusReason)
+# The weekday follows the date: a date typed whole ('3/12/2026') fills day, month and year.
+DATE_FORMAT = "dd/MM/yyyy (ddd)"
+SEPARATORS = "/.-"
+
+
+class DateEdit(QDateEdit):
+    """A date box that takes a whole date typed at once and that Tab leaves in one press.
+
+    Qt's date box moves between its day, month and year on Tab and on a typed separator, and moves
+    on by itself once a part is complete: typing '03/12/2026' would skip the month. Here the
+    separator right after such a move is taken as already typed, and Tab goes to the next control
+    (Left and Right move between the parts).
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDisplayFormat(DATE_FORMAT)
+        self._moved_on = False
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        typed = event.text()
+        if typed and typed in SEPARATORS and self._moved_on:
+            self._moved_on = False
+            event.accept()
+            return
+        before = self.currentSectionIndex()
+        super().keyPressEvent(event)
+        self._moved_on = typed.isdigit() and self.currentSectionIndex() > max(before, 0)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            plain_tab = not event.modifiers() & (
+                Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+            )
+            if plain_tab and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+                QWidget.focusNextPrevChild(self, event.key() == Qt.Key.Key_Tab)
+                return True
+        return super().event(event)

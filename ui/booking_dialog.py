@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -47,6 +46,7 @@ from hvdesk.services.booking import BookingService
 from hvdesk.services.households import HouseholdService, current_risks, risk_summary
 from hvdesk.services.staff import StaffService
 from ui import dialogs
+from ui.a11y import DateEdit, ValueLabel, name_clear_button
 from ui.forms import clear_errors, error_banner, show_errors
 
 LIVE_FIELDS = {
@@ -130,9 +130,8 @@ class BookingDialog(QDialog):
     # --- building ------------------------------------------------------------------------------
     def _build(self) -> None:
         self.banner = error_banner()
-        self.note = QLabel()
+        self.note = ValueLabel("About this visit")
         self.note.setWordWrap(True)
-        self.note.setAccessibleName("About this visit")
         self.note.setStyleSheet("background: #fff4d6; border: 1px solid #8a5a00; padding: 6px;")
         self.note.hide()
 
@@ -141,17 +140,16 @@ class BookingDialog(QDialog):
         self.search.setPlaceholderText("Type a family name, address, postcode or pupil…")
         self.search.setAccessibleName("Household")
         self.search.setClearButtonEnabled(True)
+        name_clear_button(self.search, "Clear the household search")
         self.results = QListWidget()
         self.results.setAccessibleName("Matching households")
         self.results.setMaximumHeight(110)
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.chosen = QLabel("No household chosen")
+        self.chosen = ValueLabel("Chosen household", "No household chosen")
         self.chosen.setWordWrap(True)
-        self.chosen.setAccessibleName("Chosen household")
-        self.risks = QLabel()
+        self.risks = ValueLabel("Known risks at the address")
         self.risks.setWordWrap(True)
-        self.risks.setAccessibleName("Known risks at the address")
         self.pupil = QComboBox()
         self.pupil.setAccessibleName("Pupil")
         self.purpose = QComboBox()
@@ -198,9 +196,8 @@ class BookingDialog(QDialog):
         left.addRow("Notes before the visit:", self.notes)
 
         # when and who goes
-        self.day = QDateEdit()
+        self.day = DateEdit()
         self.day.setCalendarPopup(True)
-        self.day.setDisplayFormat("ddd dd/MM/yyyy")
         self.day.setAccessibleName("Date")
         self.departure, self.start, self.end, self.back = (QTimeEdit() for _ in range(4))
         for edit, name in (
@@ -273,10 +270,9 @@ class BookingDialog(QDialog):
         self._lone_label = QLabel("Lone visit reason:")
         right.addRow(self._lone_label, self.lone_reason)
 
-        self.checks = QLabel()
+        self.checks = ValueLabel("Checks")
         self.checks.setWordWrap(True)
         self.checks.setTextFormat(Qt.TextFormat.PlainText)
-        self.checks.setAccessibleName("Checks")
         self.checks.setStyleSheet("padding: 4px;")
 
         self.buttons = QDialogButtonBox()

@@ -66,9 +66,10 @@ def clear_errors(banner: QLabel, fields: dict[str, QWidget]) -> None:
 
 def optional_date_edit(accessible_name: str) -> QDateEdit:
     """A date box that can be left 'Not recorded' (its minimum date)."""
-    edit = QDateEdit()
+    from ui.a11y import DateEdit  # typed whole, left by one Tab
+
+    edit = DateEdit()
     edit.setCalendarPopup(True)
-    edit.setDisplayFormat("dd/MM/yyyy")
     edit.setMinimumDate(NO_DATE)
     edit.setSpecialValueText("Not recorded")
     edit.setDate(NO_DATE)

@@ -9,7 +9,6 @@ from PySide6.QtCore import QDate
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -45,7 +44,7 @@ from hvdesk.services.lone_working import (
     LoneWorkingStatus,
 )
 from ui import dialogs
-from ui.a11y import tab_leaves
+from ui.a11y import DateEdit, tab_leaves
 from ui.forms import clear_errors, error_banner, show_errors
 from ui.models.table import Column, ObjectRole, RowTableModel
 from ui.wizard.levels import level_badge
@@ -120,9 +119,9 @@ class SignLoneWorkingDialog(QDialog):
         self.show_word = QCheckBox("Show the safe word while typing")
         self.show_word.setAccessibleName("Show the safe word while typing")
         self.show_word.toggled.connect(self._toggle_echo)
-        self.signed = QDateEdit(QDate(today.year, today.month, today.day))
+        self.signed = DateEdit()
+        self.signed.setDate(QDate(today.year, today.month, today.day))
         self.signed.setCalendarPopup(True)
-        self.signed.setDisplayFormat("dd/MM/yyyy")
         self.fields: dict[str, QWidget] = {
             F_MOBILE: self.mobile,
             F_WORD: self.safe_word,

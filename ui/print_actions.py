@@ -278,6 +278,8 @@ def install(window: MainWindow) -> None:
 
     def staff_forms(staff, button: QWidget) -> None:  # type: ignore[no-untyped-def]
         menu = QMenu(button)
+        menu.setTitle("Print…")
+        menu.setAccessibleName(f"Print forms for {staff.name}")
         for action in form_actions_for_staff(window, service, window.actor, staff.id):
             menu.addAction(action)
         menu.exec(button.mapToGlobal(button.rect().bottomLeft()))

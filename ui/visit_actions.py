@@ -40,6 +40,9 @@ class VisitActions:
 
     def menu(self, visit: Visit, parent: QWidget) -> QMenu:
         menu = QMenu(parent)
+        # Named for a screen reader, which announces the pop-up as it opens.
+        menu.setTitle(f"Actions for {visit.household.name}")
+        menu.setAccessibleName(f"Actions for {visit.household.name}, visit {visit.id}")
         group = None
         for action in self.for_visit(visit):
             if group is not None and action.group != group:
