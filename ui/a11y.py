@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TypeVar
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
 from PySide6.QtGui import (
     QAccessible,
     QAccessibleAnnouncementEvent,
@@ -74,11 +74,37 @@ def name_clear_button(edit: QLineEdit, name: str) -> None:
         button.setAccessibleName(name)
 
 
+class _SelectOnFocus(QObject):
+    """Tabbing into a table with nothing selected selects the row under the focus mark, so the
+    actions for it are ready (Qt only moves its focus mark there, selecting nothing)."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        rows = QAbstractItemView.SelectionBehavior.SelectRows
+        if (
+            event.type() == QEvent.Type.FocusIn
+            and isinstance(obj, QAbstractItemView)
+            and obj.selectionBehavior() == rows
+        ):
+            selection = obj.selectionModel()
+            model = obj.model()
+            if selection is not None and model is not None and not selection.hasSelection():
+                row = max(obj.currentIndex().row(), 0)
+                if model.rowCount() > row:
+                    obj.selectionModel().select(
+                        model.index(row, 0),
+                        QItemSelectionModel.SelectionFlag.ClearAndSelect
+                        | QItemSelectionModel.SelectionFlag.Rows,
+                    )
+                    obj.setCurrentIndex(model.index(row, 0))
+        return False
+
+
 def tab_leaves(view: V) -> V:
     """Tab moves on to the next control (the arrow keys move inside the table); focus shows."""
     view.setTabKeyNavigation(False)
     if not view.styleSheet():
         view.setStyleSheet(FOCUS_STYLE)
+    view.installEventFilter(_SelectOnFocus(view))
     return view
 
 

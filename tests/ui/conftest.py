@@ -39,6 +39,7 @@ def answers(monkeypatch):
         record["told"].append((title, text, kind))
 
     monkeypatch.setattr(dialogs, "ask", ask)
+    monkeypatch.setattr(dialogs, "ask_safe", ask)
     monkeypatch.setattr(dialogs, "tell", tell)
     return record
 

@@ -33,6 +33,7 @@ from hvdesk.services.tracker import Board, BoardRow, TrackerService
 from hvdesk.services.visits import VisitQueries
 from ui.a11y import ValueLabel, tab_leaves
 from ui.models.table import ObjectRole, RowTableModel
+from ui.tracker import keys
 from ui.tracker.board import BoardModel
 from ui.visit_columns import visit_columns
 
@@ -145,6 +146,8 @@ class TodayPanel(QWidget):
         for i, (key, text, enabled) in enumerate(specs):
             button = QPushButton(text)
             button.setAccessibleName(f"{text.rstrip('…!')} for the selected visit")
+            if keys.key_of(key):  # the same key works from anywhere in hvdesk
+                button.setToolTip(keys.with_key(f"{text.rstrip('…')} for the selected visit", key))
             button.setEnabled(False)
             button.clicked.connect(lambda _c=False, k=key: self._act(k))
             if key == "duress":
@@ -192,6 +195,9 @@ class TodayPanel(QWidget):
         self.writeup_view = _table(self.writeup_model, "Outcomes to write up")
         self.depart_button = QPushButton("Departed")
         self.depart_button.setAccessibleName("Departed: the selected visit has left school")
+        self.depart_button.setToolTip(
+            keys.with_key("Departed: the visit selected in Later today has left school", "depart")
+        )
         self.depart_button.setEnabled(False)
         self.depart_button.clicked.connect(self._depart)
         self.later_view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
@@ -221,6 +227,9 @@ class TodayPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
+        # Tab reads the screen as it is laid out: each table, then the actions for its rows.
+        QWidget.setTabOrder(self.later_view, self.depart_button)
+        QWidget.setTabOrder(self.depart_button, self.approval_view)
         self.refresh()
 
     # --- wiring --------------------------------------------------------------------------
