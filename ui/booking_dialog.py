@@ -109,6 +109,7 @@ class BookingDialog(QDialog):
         self.deps, self.actor, self.visit = deps, actor, visit
         self.policy: PolicySettings = deps.booking.policy()
         self.result_message = ""
+        self.assess_next = False  # 'Book and assess now': the risk assessment opens next
         self.last_check: BookingCheck | None = None
         self._loading = True
         self.setWindowTitle(f"Edit visit {visit.id}" if visit else "New visit")
@@ -277,15 +278,27 @@ class BookingDialog(QDialog):
 
         self.buttons = QDialogButtonBox()
         if self.visit is None:
+            # The usual path first: book, then the risk assessment, then approval.
+            self.assess_button: QPushButton | None = QPushButton("Book and &assess now")
+            self.assess_button.setToolTip(
+                "Book the visit and open its risk assessment; when it is complete the visit "
+                "goes to the approver"
+            )
             self.submit_button = QPushButton("Book and send for approval")
+            self.submit_button.setToolTip(
+                "Send without a risk assessment (the approver sees that it is missing)"
+            )
             self.draft_button: QPushButton | None = QPushButton("Save as draft")
+            self.buttons.addButton(self.assess_button, QDialogButtonBox.ButtonRole.AcceptRole)
             self.buttons.addButton(self.submit_button, QDialogButtonBox.ButtonRole.AcceptRole)
             self.buttons.addButton(self.draft_button, QDialogButtonBox.ButtonRole.ActionRole)
+            self.assess_button.setDefault(True)
         else:
+            self.assess_button = None
             self.submit_button = QPushButton("Save changes")
             self.draft_button = None
             self.buttons.addButton(self.submit_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.submit_button.setDefault(True)
+            self.submit_button.setDefault(True)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.clicked.connect(self._clicked)
 
@@ -570,13 +583,20 @@ class BookingDialog(QDialog):
     def _clicked(self, button: QAbstractButton) -> None:
         if button is self.cancel_button:
             self.reject()
+        elif button is self.assess_button:
+            self.save(submit=False, assess=True)
         elif button is self.submit_button:
             self.save(submit=True)
         elif button is self.draft_button:
             self.save(submit=False)
 
-    def save(self, *, submit: bool = True) -> bool:
-        """Check, confirm any warnings, save. Stays open showing every problem until it is valid."""
+    def save(self, *, submit: bool = True, assess: bool = False) -> bool:
+        """Check, confirm any warnings, save. Stays open showing every problem until it is valid.
+
+        With `assess` the visit is kept as a draft and its risk assessment opens next
+        (`assess_next`); completing the assessment sends it for approval.
+        """
+        self.assess_next = assess
         clear_errors(self.banner, self.fields)
         data = self.form_data()
         visit_id = self.visit.id if self.visit else None
@@ -596,6 +616,8 @@ class BookingDialog(QDialog):
                 where = (
                     f"sent to the {self.policy.approver_title} for approval"
                     if submit
+                    else "risk assessment next"
+                    if assess
                     else "saved as a draft"
                 )
                 self.result_message = (

@@ -465,9 +465,27 @@ class ApprovalFeature:
                     self.approvals.submit(self.window.actor, visit.id)
                 except HvdeskError as err:
                     dialogs.inform(parent, "Not sent", str(err), "warning")
+                else:
+                    dialogs.inform(parent, "Sent for approval", self._sent_to(current))
                 self.window.data_changed.emit()
         else:
             dialogs.inform(parent, "Assessment complete", f"Overall risk: {level}.")
+
+    def _sent_to(self, visit: Visit) -> str:
+        """'Sent to Linda Francis (Headteacher) for approval': who will see it in their queue."""
+        title = self.window.services.settings.policy().approver_title
+        names = [
+            u.display_name
+            for u in self.window.services.auth.list()
+            if u.role == Role.APPROVER.value and getattr(u, "active", True)
+        ]
+        if not names:
+            return (
+                f"Visit {visit.id} is waiting for approval, but nobody has an approver account "
+                f"yet: add the {title} in Users."
+            )
+        who = " or ".join(names)
+        return f"Visit {visit.id} ({visit.household.name}): sent to {who} ({title}) for approval."
 
     # --- the full assessment, read-only ----------------------------------------------------
     def view_assessment(self, visit_id: int) -> None:
@@ -527,6 +545,11 @@ def install(window: MainWindow) -> None:
         )
         users.changed.connect(window.data_changed)
         window.add_panel("Users", users, _position_after(window, "Settings"))
+    booking = getattr(window, "booking_controller", None)
+    if booking is not None:  # 'Book and assess now' opens the wizard on the new visit
+        booking.assess_after_booking = lambda vid, parent: feature.open_wizard(
+            window.services.visits.get(vid), parent
+        )
     rebuild = getattr(window, "_rebuild_view_menu", None)
     if callable(rebuild):
         rebuild()
