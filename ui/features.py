@@ -36,6 +36,9 @@ def _installers():  # type: ignore[no-untyped-def]
     from ui import tracker
 
     installers.append(tracker.install)
+    from ui import first_day
+
+    installers.append(first_day.install)
     from ui import keyboard_help  # last: it lists the keys every feature added
 
     installers.append(keyboard_help.install)

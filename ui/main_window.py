@@ -75,6 +75,9 @@ class MainWindow(QMainWindow):
         self.households.changed.connect(self.data_changed)
         self.data_changed.connect(self.refresh_all)
         self.visits.context_menu_for = lambda v: self.visit_actions.menu(v, self)
+        self.visits.actions_for = lambda v: [
+            (a.label, lambda a=a, v=v: a.run(v, self)) for a in self.visit_actions.for_visit(v)
+        ]
 
         central = QWidget()
         row = QHBoxLayout(central)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QGridLayout,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -38,6 +42,8 @@ class VisitsPanel(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.context_menu_for = None  # set by the window: Visit -> QMenu of feature actions
+        # set by the window: Visit -> [(label, run)], the same actions as visible buttons
+        self.actions_for: Callable[[Visit], list[tuple[str, Callable[[], object]]]] | None = None
         self.search = filter_box(self.proxy, "Filter visits…", "Filter visits")
         self.status = QComboBox()
         self.status.setAccessibleName("Status filter")
@@ -60,6 +66,12 @@ class VisitsPanel(QWidget):
         side_layout = QVBoxLayout(side)
         side_layout.addWidget(self.timeline_title)
         side_layout.addWidget(self.timeline)
+        # The visit's actions as buttons a first-time user sees (not only in a pop-up menu).
+        self.action_box = QGroupBox("Actions for this visit")
+        self.action_grid = QGridLayout(self.action_box)
+        self.action_buttons: dict[str, QPushButton] = {}
+        self.action_box.hide()
+        side_layout.addWidget(self.action_box)
         splitter = QSplitter()
         splitter.addWidget(self.table)
         splitter.addWidget(side)
@@ -94,6 +106,22 @@ class VisitsPanel(QWidget):
         if not menu.isEmpty():
             menu.exec(where)
 
+    def _show_action_buttons(self, visit: Visit | None) -> None:
+        for button in self.action_buttons.values():
+            self.action_grid.removeWidget(button)
+            button.deleteLater()
+        self.action_buttons = {}
+        if visit is None or self.actions_for is None:
+            self.action_box.hide()
+            return
+        for i, (text, run) in enumerate(self.actions_for(self.queries.get(visit.id))):
+            button = QPushButton(text)
+            button.setAccessibleName(f"{text.rstrip('…')}: visit {visit.id}")
+            button.clicked.connect(lambda _c=False, r=run: r())
+            self.action_grid.addWidget(button, i // 2, i % 2)
+            self.action_buttons[text] = button
+        self.action_box.setVisible(bool(self.action_buttons))
+
     def selected(self) -> Visit | None:
         rows = self.table.selectionModel().selectedRows()
         return rows[0].data(ObjectRole) if rows else None
@@ -102,6 +130,7 @@ class VisitsPanel(QWidget):
         self.timeline.clear()
         visit = self.selected()
         self.actions_button.setEnabled(visit is not None)
+        self._show_action_buttons(visit)
         if visit is None:
             self.timeline_title.setText("Timeline: select a visit")
             return
