@@ -98,4 +98,4 @@ class FirstDayService(Service):
     def past_first_day(self) -> bool:
         """A school that has booked visits is past its first day: no checklist for it."""
         with self.db.read() as session:
-            return session.scalar(select(func.count(Visit.id))) > 0
+            return (session.scalar(select(func.count(Visit.id))) or 0) > 0
