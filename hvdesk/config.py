@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from platformdirs import user_data_path
+from platformdirs import user_data_path, user_documents_path
 
 from hvdesk.errors import HvdeskError
 
@@ -19,6 +19,13 @@ def data_dir() -> Path:
     path = Path(override) if override else user_data_path(APP_NAME, appauthor=False)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def default_printouts_dir() -> Path:
+    """Where printed forms are saved for the PDF viewer: a folder the office can find
+    (Documents/hvdesk), not the hidden data folder. HVDESK_PRINTOUTS_DIR overrides it."""
+    override = os.environ.get("HVDESK_PRINTOUTS_DIR")
+    return Path(override) if override else user_documents_path() / APP_NAME
 
 
 def default_database_path() -> Path:

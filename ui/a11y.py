@@ -147,6 +147,8 @@ class DateEdit(QDateEdit):
             self._moved_on = False
             event.accept()
             return
+        if typed and typed in SEPARATORS and typed != "/":  # 3.12.2026 and 3-12-2026 too
+            event = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Slash, event.modifiers(), "/")
         before = self.currentSectionIndex()
         super().keyPressEvent(event)
         self._moved_on = typed.isdigit() and self.currentSectionIndex() > max(before, 0)

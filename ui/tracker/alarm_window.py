@@ -158,7 +158,7 @@ def police_sheet_html(detail: AlarmDetail) -> str:
         f"expected back {fmt_time(v.expected_return)}",
     ]
     rows.append(("Times", e(", ".join(times)) + f" ({e(fmt_datetime(v.start)[:15])})"))
-    rows.append(("Last check-in", e(last_contact_text(detail))))
+    rows.append(("Last contact", e(last_contact_text(detail))))
     rows.append(("Known risks", e(risk_summary(h))))
     rows.append(("Why we are worried", e(detail.alarm.reason)))
     body = "".join(
@@ -240,7 +240,7 @@ class AlarmWindow(QDialog):
             ("visit", "Visit:"),
             ("address", "Address:"),
             ("staff", "Staff and mobiles:"),
-            ("contact", "Last check-in:"),
+            ("contact", "Last contact:"),  # a check-in, a call, 'left the property'…
             ("back", "Expected back:"),
             ("vehicle", "Vehicle:"),
             ("risks", "Known risks:"),

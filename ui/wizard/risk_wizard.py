@@ -328,7 +328,7 @@ class HazardsPage(_Page):
             touched,
             "4  Hazards",
             "Rate each hazard: severity of harm x likelihood gives the risk level. Say how each "
-            "risk is controlled. The St Hugh's five are filled in to start from.",
+            "risk is controlled. Five hazards common to home visits are filled in to start from.",
         )
         self.table = tab_leaves(QTableWidget(0, len(self.HEADERS)))
         self.table.setHorizontalHeaderLabels(self.HEADERS)
