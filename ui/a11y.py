@@ -20,7 +20,15 @@ from PySide6.QtGui import (
     QKeyEvent,
     QTextDocument,
 )
-from PySide6.QtWidgets import QAbstractItemView, QDateEdit, QLabel, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDateEdit,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QToolButton,
+    QWidget,
+)
 
 # Item views draw no focus ring of their own when whole rows are selected: a clear border instead.
 FOCUS_STYLE = (
@@ -106,6 +114,45 @@ def tab_leaves(view: V) -> V:
         view.setStyleSheet(FOCUS_STYLE)
     view.installEventFilter(_SelectOnFocus(view))
     return view
+
+
+class _FitColumns(QObject):
+    def __init__(self, view: QAbstractItemView, shrink: list[int], floor: int) -> None:
+        super().__init__(view)
+        self.view, self.shrink, self.floor = view, shrink, floor
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.fit()
+        return False
+
+    def fit(self) -> None:
+        """Every column on screen: the columns named give way, each in proportion to its width,
+        eliding their text (the full text is in the tooltip), before the table scrolls sideways."""
+        view = self.view
+        if not isinstance(view, QTableView):
+            return
+        view.resizeColumnsToContents()
+        header = view.horizontalHeader()
+        columns = [c for c in range(header.count()) if not header.isSectionHidden(c)]
+        excess = sum(header.sectionSize(c) for c in columns) - view.viewport().width()
+        if excess <= 0:
+            return
+        spare = {c: max(0, header.sectionSize(c) - self.floor) for c in self.shrink}
+        room = sum(spare.values())
+        for column, extra in spare.items():
+            if room:
+                cut = min(extra, -(-excess * extra // room))  # rounded up: nothing left over
+                header.resizeSection(column, header.sectionSize(column) - cut)
+
+
+def fit_columns(view: QTableView, shrink: list[int], floor: int = 90) -> None:
+    """Size the columns to their contents but never wider than the table: see _FitColumns."""
+    fitter = view.findChild(_FitColumns)
+    if fitter is None:
+        fitter = _FitColumns(view, shrink, floor)
+        view.viewport().installEventFilter(fitter)
+    fitter.fit()
 
 
 def announce(widget: QWidget, text: str, urgent: bool = True) -> None:

@@ -107,3 +107,18 @@ def test_the_alarm_window_calls_the_last_contact_what_it_is(window):
     contact = aw.facts["contact"]
     assert contact.accessibleName().startswith("Last contact: ")
     assert "Last check-in" not in aw.sheet.toPlainText()
+
+
+@pytest.mark.parametrize("screen", ["Visits", "Approval"])
+def test_every_column_is_on_screen_at_1280_pixels(window, qtbot, screen):
+    window.resize(1280, 800)
+    window.show_panel(screen)
+    table = window.visits.table if screen == "Visits" else window.approval_feature.panel.table
+    qtbot.waitUntil(lambda: table.isVisible())
+    window.refresh_all()
+    header = table.horizontalHeader()
+    right = max(
+        header.sectionViewportPosition(c) + header.sectionSize(c) for c in range(header.count())
+    )
+    assert right <= table.viewport().width() + 1
+    assert not table.horizontalScrollBar().isVisible()

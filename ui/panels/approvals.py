@@ -43,7 +43,7 @@ from hvdesk.services.risk_assessment import (
     form_from_row,
 )
 from ui import dialogs
-from ui.a11y import ValueLabel, tab_leaves
+from ui.a11y import ValueLabel, fit_columns, tab_leaves
 from ui.forms import clear_errors, error_banner, show_errors
 from ui.models.table import Column, ObjectRole, RowTableModel
 from ui.wizard.levels import LEVEL_STYLE, SEVERITY_STYLE, level_badge
@@ -82,10 +82,15 @@ COLUMNS: list[Column[ReviewItem]] = [
         lambda i: i.visit.household.name,
         tooltip=lambda i: i.visit.household.one_line_address,
     ),
-    Column("Checks", lambda i: i.check.headline, foreground=_check_colour),
+    Column(
+        "Checks",
+        lambda i: i.check.headline,
+        foreground=_check_colour,
+        tooltip=lambda i: i.check.headline,
+    ),
     Column("Risk", lambda i: i.risk_text, foreground=_risk_colour),
     Column("Staff", lambda i: i.visit.staff_names, tooltip=lambda i: i.visit.staff_names),
-    Column("Purpose", lambda i: i.visit.purpose_label),
+    Column("Purpose", lambda i: i.visit.purpose_label, tooltip=lambda i: i.visit.purpose_label),
 ]
 
 
@@ -162,6 +167,7 @@ def review_html(item: ReviewItem) -> str:
 class ApprovalPanel(QWidget):
     changed = Signal()
     open_assessment = Signal(int)  # visit id: the feature opens the full assessment
+    CHECKS, STAFF, PURPOSE = 2, 4, 5  # columns that give way first at 1280 px
 
     def __init__(
         self,
@@ -252,7 +258,7 @@ class ApprovalPanel(QWidget):
         splitter.addWidget(side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([620, 480])
+        splitter.setSizes([660, 440])
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.role_label)
@@ -265,7 +271,7 @@ class ApprovalPanel(QWidget):
         keep = self.selected()
         items = self.approvals.pending()
         self.model.set_rows(items)
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table, shrink=[self.STAFF, self.PURPOSE, self.CHECKS])
         for col, cap in ((1, 170), (2, 260), (4, 220)):
             self.table.setColumnWidth(col, min(self.table.columnWidth(col), cap))
         blocked = sum(1 for i in items if i.check.blocking)

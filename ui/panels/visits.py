@@ -23,6 +23,7 @@ from hvdesk.clock import fmt_datetime
 from hvdesk.events import label
 from hvdesk.models import STATUS_LABELS, Visit, VisitStatus
 from hvdesk.services.visits import VisitQueries
+from ui.a11y import fit_columns
 from ui.list_view import filter_box, filtered_table
 from ui.models.table import ObjectRole, RowTableModel
 from ui.visit_columns import visit_columns
@@ -30,6 +31,7 @@ from ui.visit_columns import visit_columns
 
 class VisitsPanel(QWidget):
     visit_selected = Signal(int)
+    ADDRESS, PURPOSE, STAFF = 2, 3, 4  # columns that give way first at 1280 px
 
     def __init__(self, queries: VisitQueries, parent=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
@@ -39,6 +41,7 @@ class VisitsPanel(QWidget):
             self.model, "Visits list", self, QHeaderView.ResizeMode.Interactive
         )
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # newest first, by real time
+        self.table.setWordWrap(False)  # one line a visit; a narrowed column elides, tooltip full
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.context_menu_for = None  # set by the window: Visit -> QMenu of feature actions
@@ -53,6 +56,7 @@ class VisitsPanel(QWidget):
         self.status.currentIndexChanged.connect(lambda _i: self.refresh())
         self.timeline = QListWidget()
         self.timeline.setAccessibleName("Visit timeline")
+        self.timeline.setWordWrap(True)  # long notes wrap rather than run off the side
         self.timeline_title = QLabel("Timeline")
         self.actions_button = QPushButton("Visit actions…")
         self.actions_button.setAccessibleName("Visit actions")
@@ -89,7 +93,7 @@ class VisitsPanel(QWidget):
             self.queries.with_status(VisitStatus(status)) if status else self.queries.recent(2000)
         )
         self.model.set_rows(rows)
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table, shrink=[self.ADDRESS, self.PURPOSE, self.STAFF])
         self._show_timeline()
 
     def _context_menu(self, pos) -> None:  # type: ignore[no-untyped-def]
@@ -118,7 +122,7 @@ class VisitsPanel(QWidget):
             button = QPushButton(text)
             button.setAccessibleName(f"{text.rstrip('…')}: visit {visit.id}")
             button.clicked.connect(lambda _c=False, r=run: r())
-            self.action_grid.addWidget(button, i // 2, i % 2)
+            self.action_grid.addWidget(button, i, 0)  # one column: the table keeps the width
             self.action_buttons[text] = button
         self.action_box.setVisible(bool(self.action_buttons))
 
