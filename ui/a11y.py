@@ -23,6 +23,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QTableView,
@@ -132,17 +133,25 @@ class _FitColumns(QObject):
         view = self.view
         if not isinstance(view, QTableView):
             return
-        view.resizeColumnsToContents()
         header = view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)  # widened by hand below: a stretched one can overrun
+        view.resizeColumnsToContents()
         columns = [c for c in range(header.count()) if not header.isSectionHidden(c)]
-        excess = sum(header.sectionSize(c) for c in columns) - view.viewport().width()
-        if excess <= 0:
+        room = view.viewport().width()
+        bar = view.verticalScrollBar()
+        if not bar.isVisible():  # keep room for it: rows added later must not bring a sideways bar
+            room -= bar.sizeHint().width()
+        excess = sum(header.sectionSize(c) for c in columns) - room
+        if excess < 0 and columns:  # room to spare: the last column takes it
+            last = columns[-1]
+            header.resizeSection(last, header.sectionSize(last) - excess)
             return
         spare = {c: max(0, header.sectionSize(c) - self.floor) for c in self.shrink}
-        room = sum(spare.values())
+        total = sum(spare.values())
         for column, extra in spare.items():
-            if room:
-                cut = min(extra, -(-excess * extra // room))  # rounded up: nothing left over
+            if total:
+                cut = min(extra, -(-excess * extra // total))  # rounded up: nothing left over
                 header.resizeSection(column, header.sectionSize(column) - cut)
 
 
@@ -152,6 +161,10 @@ def fit_columns(view: QTableView, shrink: list[int], floor: int = 90) -> None:
     if fitter is None:
         fitter = _FitColumns(view, shrink, floor)
         view.viewport().installEventFilter(fitter)
+        model = view.model()
+        if model is not None:  # new rows may be wider: fit again
+            model.modelReset.connect(fitter.fit)
+            model.layoutChanged.connect(fitter.fit)
     fitter.fit()
 
 

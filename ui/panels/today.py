@@ -31,7 +31,7 @@ from hvdesk.models import Visit, VisitStatus
 from hvdesk.rules import deadlines as dl
 from hvdesk.services.tracker import Board, BoardRow, TrackerService
 from hvdesk.services.visits import VisitQueries
-from ui.a11y import ValueLabel, tab_leaves
+from ui.a11y import ValueLabel, fit_columns, tab_leaves
 from ui.models.table import ObjectRole, RowTableModel
 from ui.tracker import keys
 from ui.tracker.board import BoardModel
@@ -227,6 +227,10 @@ class TodayPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
+        # At 1280 px every column stays on screen: the long ones give way (full text in tooltips).
+        fit_columns(self.later_view, shrink=[2, 3, 4])  # address, purpose, staff
+        for view in (self.approval_view, self.writeup_view):
+            fit_columns(view, shrink=[3, 2])  # purpose, staff
         # Tab reads the screen as it is laid out: each table, then the actions for its rows.
         QWidget.setTabOrder(self.later_view, self.depart_button)
         QWidget.setTabOrder(self.depart_button, self.approval_view)
