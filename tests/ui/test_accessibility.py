@@ -6,7 +6,7 @@ Screens are taken from the main window's own registry, so a screen added later i
 from __future__ import annotations
 
 import pytest
-from PySide6.QtGui import QAccessible
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 
 from hvdesk.models import VisitStatus
 from tests.ui.a11y_audit import audit, audit_tree
@@ -156,3 +156,47 @@ def test_visit_menus_are_named_with_every_item_readable(window, qtbot, services)
     assert "Risk assessment…" in items and len(items) == len(
         window.visit_actions.for_visit(services.visits.get(visit.id))
     )
+
+
+def test_the_alarm_window_is_a_dialog_read_in_order(window):
+    aw = next(iter(window.tracker_controller.windows.values()))
+    found = audit_tree(aw)
+    assert found.read[0].role == QAccessible.Role.Dialog
+    assert found.read[0].name.startswith("RED ALARM")
+    said = found.text()
+    order = [
+        "Alarm: ‼ RED ALARM",
+        "What is overdue: ",
+        "Address: ",
+        "Staff and mobiles: ",
+        "Last contact: ",
+        "Expected back: ",
+        "Vehicle: ",
+        "I'm handling this",
+        "Who is handling this: ",
+        "Next step: ",
+    ]
+    positions = [next(i for i, s in enumerate(said) if s.startswith(o)) for o in order]
+    assert positions == sorted(positions), said[:30]
+    address = next(s for s in said if s.startswith("Address: "))
+    assert aw.detail.visit.household.postcode in address  # the value, not just the field
+
+
+def test_a_new_alarm_is_announced_to_screen_readers(window, monkeypatch, office_actor, clock):
+    from tests.ui.test_tracker_ui import nobody_else_out
+
+    sent = []
+    monkeypatch.setattr(QAccessible, "updateAccessibility", lambda e: sent.append(e))
+    QAccessible.setActive(True)
+    ctrl = window.tracker_controller
+    nobody_else_out(window, office_actor)
+    visit = next(v for v in window.today.later_model.rows() if v.status == VisitStatus.APPROVED)
+    ctrl.actions.depart(visit.id, window)
+    sent.clear()
+    ctrl.actions.duress(visit.id, window)
+    aw = ctrl.window_for_visit(visit.id)
+    announcements = [e for e in sent if isinstance(e, QAccessibleAnnouncementEvent)]
+    assert announcements and announcements[0].object() is aw
+    assert "DURESS" in announcements[0].message()
+    assert announcements[0].politeness() == QAccessible.AnnouncementPoliteness.Assertive
+    assert any(e.type() == QAccessible.Event.Alert for e in sent)
