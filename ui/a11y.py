@@ -67,6 +67,8 @@ class ValueLabel(QLabel):
         self.setText(text)
 
     def setText(self, text: str) -> None:
+        if text == self.text() and self.accessibleName():
+            return  # many are re-set every second: no repeated name-change events
         super().setText(text)
         self.setAccessibleName(value_name(self.field, text))
 
