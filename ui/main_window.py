@@ -27,6 +27,7 @@ from hvdesk.policy import PRESET_LABELS
 from hvdesk.services.base import Actor
 from hvdesk.services.changes import Change
 from ui import dialogs
+from ui.a11y import ValueLabel
 from ui.live import LiveFeed
 from ui.panels.households import HouseholdsPanel
 from ui.panels.settings import SettingsPanel
@@ -113,6 +114,9 @@ class MainWindow(QMainWindow):
         self.staff.changed.connect(self.data_changed)
         self.households.changed.connect(self.data_changed)
         self.visits.context_menu_for = lambda v: self.visit_actions.menu(v, self)
+        self.visits.actions_for = lambda v: [
+            (a.label, lambda a=a, v=v: a.run(v, self)) for a in self.visit_actions.for_visit(v)
+        ]
 
         central = QWidget()
         row = QHBoxLayout(central)
@@ -273,8 +277,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.monitoring_label = QLabel("Monitoring: OFF")
-        self.monitoring_label.setAccessibleName("Monitoring status")
+        self.monitoring_label = ValueLabel("Monitoring", "Monitoring: OFF")
         self.counts_label = QLabel()
         self.db_label = QLabel()
         self.policy_label = QLabel()

@@ -53,9 +53,13 @@ def visit_columns(*, with_date: bool = True) -> list[Column[Visit]]:
     return [
         when,
         Column("Household", lambda v: v.household.name),
-        Column("Address", lambda v: v.household.one_line_address),
-        Column("Purpose", lambda v: v.purpose_label),
-        Column("Staff", lambda v: v.staff_names),
+        Column(
+            "Address",
+            lambda v: v.household.one_line_address,
+            tooltip=lambda v: v.household.one_line_address,
+        ),
+        Column("Purpose", lambda v: v.purpose_label, tooltip=lambda v: v.purpose_label),
+        Column("Staff", lambda v: v.staff_names, tooltip=lambda v: v.staff_names),
         Column(
             "Status",
             lambda v: badge(v.status),

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QGridLayout,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -22,6 +24,7 @@ from hvdesk.clock import fmt_datetime
 from hvdesk.events import label
 from hvdesk.models import STATUS_LABELS, Visit, VisitStatus
 from hvdesk.services.visits import VisitQueries
+from ui.a11y import fit_columns
 from ui.list_view import filter_box, filtered_table
 from ui.models.table import ObjectRole, RowTableModel
 from ui.visit_columns import visit_columns
@@ -29,6 +32,7 @@ from ui.visit_columns import visit_columns
 
 class VisitsPanel(QWidget):
     visit_selected = Signal(int)
+    ADDRESS, PURPOSE, STAFF = 2, 3, 4  # columns that give way first at 1280 px
 
     def __init__(self, queries: VisitQueries, parent=None) -> None:
         super().__init__(parent)
@@ -38,10 +42,13 @@ class VisitsPanel(QWidget):
             self.model, "Visits list", self, QHeaderView.ResizeMode.Interactive
         )
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # newest first, by real time
+        self.table.setWordWrap(False)  # one line a visit; a narrowed column elides, tooltip full
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         # set by the window: Visit -> QMenu of feature actions
         self.context_menu_for: Callable[[Visit], QMenu] | None = None
+        # set by the window: Visit -> [(label, run)], the same actions as visible buttons
+        self.actions_for: Callable[[Visit], list[tuple[str, Callable[[], object]]]] | None = None
         self.search = filter_box(self.proxy, "Filter visits…", "Filter visits")
         self.status = QComboBox()
         self.status.setAccessibleName("Status filter")
@@ -51,6 +58,7 @@ class VisitsPanel(QWidget):
         self.status.currentIndexChanged.connect(lambda _i: self.refresh())
         self.timeline = QListWidget()
         self.timeline.setAccessibleName("Visit timeline")
+        self.timeline.setWordWrap(True)  # long notes wrap rather than run off the side
         self.timeline_title = QLabel("Timeline")
         self.actions_button = QPushButton("Visit actions…")
         self.actions_button.setAccessibleName("Visit actions")
@@ -64,6 +72,12 @@ class VisitsPanel(QWidget):
         side_layout = QVBoxLayout(side)
         side_layout.addWidget(self.timeline_title)
         side_layout.addWidget(self.timeline)
+        # The visit's actions as buttons a first-time user sees (not only in a pop-up menu).
+        self.action_box = QGroupBox("Actions for this visit")
+        self.action_grid = QGridLayout(self.action_box)
+        self.action_buttons: dict[str, QPushButton] = {}
+        self.action_box.hide()
+        side_layout.addWidget(self.action_box)
         splitter = QSplitter()
         splitter.addWidget(self.table)
         splitter.addWidget(side)
@@ -81,7 +95,7 @@ class VisitsPanel(QWidget):
             self.queries.with_status(VisitStatus(status)) if status else self.queries.recent(2000)
         )
         self.model.set_rows(rows)
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table, shrink=[self.ADDRESS, self.PURPOSE, self.STAFF])
         self._show_timeline()
 
     def _context_menu(self, pos) -> None:
@@ -98,6 +112,22 @@ class VisitsPanel(QWidget):
         if not menu.isEmpty():
             menu.exec(where)
 
+    def _show_action_buttons(self, visit: Visit | None) -> None:
+        for button in self.action_buttons.values():
+            self.action_grid.removeWidget(button)
+            button.deleteLater()
+        self.action_buttons = {}
+        if visit is None or self.actions_for is None:
+            self.action_box.hide()
+            return
+        for i, (text, run) in enumerate(self.actions_for(self.queries.get(visit.id))):
+            button = QPushButton(text)
+            button.setAccessibleName(f"{text.rstrip('…')}: visit {visit.id}")
+            button.clicked.connect(lambda _c=False, r=run: r())
+            self.action_grid.addWidget(button, i, 0)  # one column: the table keeps the width
+            self.action_buttons[text] = button
+        self.action_box.setVisible(bool(self.action_buttons))
+
     def selected(self) -> Visit | None:
         rows = self.table.selectionModel().selectedRows()
         return rows[0].data(ObjectRole) if rows else None
@@ -106,6 +136,7 @@ class VisitsPanel(QWidget):
         self.timeline.clear()
         visit = self.selected()
         self.actions_button.setEnabled(visit is not None)
+        self._show_action_buttons(visit)
         if visit is None:
             self.timeline_title.setText("Timeline: select a visit")
             return
