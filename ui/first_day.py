@@ -4,6 +4,8 @@ from the data and its button opens the screen where it is done. It goes away onc
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -13,15 +15,33 @@ from ui.a11y import ValueLabel
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
+    from ui.worker import Worker
 
 DONE, TO_DO = "✓ Done", "○ To do"
 
 
+@dataclass(frozen=True)
+class FirstDayFeature:
+    """The checklist on Today (found by shell.feature; tests read it)."""
+
+    checklist: FirstDayChecklist
+
+
 class FirstDayChecklist(QGroupBox):
-    def __init__(self, service: FirstDayService, open_screen, parent: QWidget | None = None):  # type: ignore[no-untyped-def]
+    """Reads the data on the background worker (the GUI thread never waits on the database) and
+    shows each step; once a school is set up (or has visits) it hides for good."""
+
+    def __init__(
+        self,
+        service: FirstDayService,
+        worker: Worker,
+        open_screen: Callable[[str], None],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__("First day: set up hvdesk for your school", parent)
         self.setAccessibleName("First day checklist")
         self.service = service
+        self.worker = worker
         self.open_screen = open_screen
         self.hint = QLabel(
             "Work down the list; each step ticks itself off when it is done. "
@@ -35,33 +55,48 @@ class FirstDayChecklist(QGroupBox):
         layout.addLayout(self.grid)
         self.steps: list[FirstDayStep] = []
         self.finished = False
+        self.loads = 0  # answers shown so far (tests wait on it)
+        self.hide()  # until the data says there is something to do
 
-    def refresh(self) -> None:
+    def refresh(self, _change: object = None) -> None:
         if self.finished:
             return  # set up: the list has gone for good (no more queries on every change)
-        if self.service.past_first_day():
+        service = self.service
+        self.worker.submit(
+            lambda: None if service.past_first_day() else service.steps(), self._show
+        )
+
+    def _show(self, steps: list[FirstDayStep] | None) -> None:
+        self.loads += 1
+        if self.finished:
+            return
+        if steps is None:  # a school with visits is past its first day
             self.finished = True
             self.hide()
             return
-        self.steps = self.service.steps()
-        for i, step in enumerate(self.steps):
-            if step.key not in self.rows:
-                state = ValueLabel(step.title)
-                title = QLabel(step.title)
-                title.setWordWrap(True)
-                button = QPushButton(f"Open {step.screen}")
-                button.clicked.connect(lambda _c=False, s=step.screen: self.open_screen(s))
-                self.grid.addWidget(state, i, 0)
-                self.grid.addWidget(title, i, 1)
-                self.grid.addWidget(button, i, 2)
-                self.grid.setColumnStretch(1, 1)
-                self.rows[step.key] = (state, title, button)
-            state, title, button = self.rows[step.key]
+        self.steps = steps
+        for i, step in enumerate(steps):
+            state, _title, button = self._row(i, step)
             state.setText(f"{DONE if step.done else TO_DO} ({step.detail})")
             state.setStyleSheet("color: #1b5e20;" if step.done else "font-weight: bold;")
             button.setAccessibleName(f"{step.title}: open {step.screen}")
-        self.finished = all(s.done for s in self.steps)
+        self.finished = all(s.done for s in steps)
         self.setVisible(not self.finished)
+
+    def _row(self, i: int, step: FirstDayStep) -> tuple[ValueLabel, QLabel, QPushButton]:
+        """The step's row: its state (named after the step), its title, the button to its screen."""
+        if step.key not in self.rows:
+            state = ValueLabel(step.title)
+            title = QLabel(step.title)
+            title.setWordWrap(True)
+            button = QPushButton(f"Open {step.screen}")
+            button.clicked.connect(lambda _c=False, s=step.screen: self.open_screen(s))
+            self.grid.addWidget(state, i, 0)
+            self.grid.addWidget(title, i, 1)
+            self.grid.addWidget(button, i, 2)
+            self.grid.setColumnStretch(1, 1)
+            self.rows[step.key] = (state, title, button)
+        return self.rows[step.key]
 
 
 def install(window: MainWindow) -> None:
@@ -77,11 +112,10 @@ def install(window: MainWindow) -> None:
                 window, name, f"Ask your administrator or headteacher: the {name} screen is theirs."
             )
 
-    checklist = FirstDayChecklist(service, open_screen)
-    window.first_day = checklist  # type: ignore[attr-defined]
+    checklist = FirstDayChecklist(service, window.worker, open_screen)
     layout = window.today.layout()
-    if layout is not None:
-        layout.insertWidget(0, checklist)  # type: ignore[attr-defined]
+    if isinstance(layout, QVBoxLayout):
+        layout.insertWidget(0, checklist)
+    window.register(FirstDayFeature(checklist))
     checklist.refresh()
-    window.data_changed.connect(checklist.refresh)
-    window.settings.policy_changed.connect(checklist.refresh)
+    window.live.changed.connect(checklist.refresh)

@@ -8,6 +8,7 @@ are listed below them.
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
@@ -101,15 +102,29 @@ class KeyboardHelp(QDialog):
         layout.addWidget(buttons)
 
 
+@dataclass
+class KeyboardHelpFeature:
+    """Help > Keyboard help (F1), and the page while it is open (tests read it)."""
+
+    action: QAction
+    dialog: KeyboardHelp | None = None
+
+
 def install(window: MainWindow) -> None:
     action = QAction("&Keyboard help", window)
     action.setShortcut(QKeySequence(HELP_KEY))
     action.setToolTip(f"Every key hvdesk answers to ({HELP_KEY})")
+    feature = KeyboardHelpFeature(action)
 
     def show() -> None:
-        window.keyboard_help = KeyboardHelp(window)  # type: ignore[attr-defined]
-        window.keyboard_help.open()  # type: ignore[attr-defined]
+        feature.dialog = KeyboardHelp(window)
+        feature.dialog.open()
 
     action.triggered.connect(show)
-    first = window.help_menu.actions()[0] if window.help_menu.actions() else None
-    window.help_menu.insertAction(first, action)
+    help_menu = window.menu("help")
+    actions = help_menu.actions()
+    if actions:
+        help_menu.insertAction(actions[0], action)  # first in Help, above About
+    else:
+        help_menu.addAction(action)
+    window.register(feature)

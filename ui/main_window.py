@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 from PySide6.QtCore import Qt, Signal
@@ -114,9 +115,7 @@ class MainWindow(QMainWindow):
         self.staff.changed.connect(self.data_changed)
         self.households.changed.connect(self.data_changed)
         self.visits.context_menu_for = lambda v: self.visit_actions.menu(v, self)
-        self.visits.actions_for = lambda v: [
-            (a.label, lambda a=a, v=v: a.run(v, self)) for a in self.visit_actions.for_visit(v)
-        ]
+        self.visits.actions_for = self._visit_buttons
 
         central = QWidget()
         row = QHBoxLayout(central)
@@ -229,6 +228,12 @@ class MainWindow(QMainWindow):
     def add_toolbar_action(self, action: QAction) -> None:
         """Feature actions go left of the search box."""
         self.toolbar.insertAction(self._toolbar_spacer, action)
+
+    def _visit_buttons(self, visit: Visit) -> list[tuple[str, Callable[[], object]]]:
+        """The visit's actions as (label, run) for the buttons on the Visits page: the same
+        actions as its pop-up menu, visible so a first-time user finds them."""
+        actions = self.visit_actions.for_visit(visit)
+        return [(a.label, partial(a.run, visit, self)) for a in actions]
 
     # --- the typed shell features install into (ui/shell.py) ------------------------------
     def dialog_parent(self) -> QWidget:

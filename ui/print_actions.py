@@ -326,11 +326,18 @@ def install(window: MainWindow) -> None:
         menu.exec(button.mapToGlobal(button.rect().bottomLeft()))
 
     window.staff.add_staff_button("Print…", staff_forms)
-    _printouts_link(window)
-    _printouts_setting(window)
+    window.register(PrintFeature(_printouts_link(window), _printouts_setting(window)))
 
 
-def _printouts_link(window: MainWindow) -> None:
+@dataclass(frozen=True)
+class PrintFeature:
+    """Where printouts go on this computer: the status bar link and the Settings field."""
+
+    printout_label: QLabel
+    folder_edit: QLineEdit
+
+
+def _printouts_link(window: MainWindow) -> QLabel:
     """The status bar says where the last printout was saved, as a link that opens it."""
     label = ValueLabel("Last printout")
     label.setOpenExternalLinks(True)
@@ -350,11 +357,11 @@ def _printouts_link(window: MainWindow) -> None:
         label.show()
 
     saved_notice.saved.connect(show)
-    window.printout_label = label  # type: ignore[attr-defined]
     window.statusBar().addPermanentWidget(label)
+    return label
 
 
-def _printouts_setting(window: MainWindow) -> None:
+def _printouts_setting(window: MainWindow) -> QLineEdit:
     """Settings > This computer: the printouts folder (Documents/hvdesk unless changed)."""
     box = QGroupBox("This computer")
     path = QLineEdit(str(chosen_printouts_folder()))
@@ -379,7 +386,7 @@ def _printouts_setting(window: MainWindow) -> None:
     row.addWidget(QLabel("Printouts folder:"))
     row.addWidget(path, 1)
     row.addWidget(change)
-    window.printouts_folder_edit = path  # type: ignore[attr-defined]
     layout = window.settings.layout()
     if layout is not None:
         layout.addWidget(box)
+    return path

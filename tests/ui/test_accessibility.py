@@ -10,6 +10,8 @@ from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 
 from hvdesk.models import VisitStatus
 from tests.ui.a11y_audit import audit, audit_tree
+from ui.calendar.feature import CalendarFeature
+from ui.panels.approvals import ApprovalFeature
 
 pytestmark = pytest.mark.ui
 
@@ -80,7 +82,10 @@ def _dialogs(window, services, office_actor):
     yield (
         "Cancel visit",
         lambda: CancelDialog(
-            window.booking_controller.cancellation, office_actor, visits.get(approved.id), policy
+            window.feature(CalendarFeature).controller.cancellation,
+            office_actor,
+            visits.get(approved.id),
+            policy,
         ),
     )
     yield (
@@ -108,7 +113,9 @@ def _dialogs(window, services, office_actor):
     )
     yield (
         "Export calendar",
-        lambda: ExportDialog(window.booking_controller.ics, office_actor, staff, policy, today),
+        lambda: ExportDialog(
+            window.feature(CalendarFeature).controller.ics, office_actor, staff, policy, today
+        ),
     )
     yield "Running late", lambda: RunningLateDialog(visits.get(approved.id), services.clock.now())
 
@@ -122,7 +129,7 @@ def test_every_dialog_is_named_readable_and_reachable_by_tab(window, qtbot, serv
 
 def test_every_page_of_the_risk_assessment_wizard_passes(window, qtbot, services):
     visit = services.visits.with_status(VisitStatus.AWAITING_APPROVAL)[0]
-    wizard = window.approval_feature.open_wizard(visit)
+    wizard = window.feature(ApprovalFeature).open_wizard(visit)
     problems = []
     for page_id in wizard.pageIds():
         while wizard.currentId() < page_id:

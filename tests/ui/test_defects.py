@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 from hvdesk.config import default_printouts_dir
 from ui import print_actions
 from ui.a11y import DateEdit
+from ui.panels.approvals import ApprovalFeature
+from ui.print_actions import PrintFeature
 
 pytestmark = pytest.mark.ui
 
@@ -85,7 +87,7 @@ def test_a_printout_is_shown_as_a_link_in_the_status_bar(
     with qtbot.waitSignal(job.finished, timeout=20_000) as done:
         pass
     path = Path(done.args[0])
-    label = window.printout_label
+    label = window.feature(PrintFeature).printout_label
     assert label.isVisible() and path.name in label.text()
     assert path.as_uri() in label.text() or f"file://{path}" in label.text()
     assert label.openExternalLinks()
@@ -96,7 +98,7 @@ def test_the_wizard_names_no_other_school(window, services):
     from hvdesk.models import VisitStatus
 
     visit = services.visits.with_status(VisitStatus.AWAITING_APPROVAL)[0]
-    wizard = window.approval_feature.open_wizard(visit)
+    wizard = window.feature(ApprovalFeature).open_wizard(visit)
     texts = " ".join(p.subTitle() for p in wizard.pages)
     assert "St Hugh" not in texts and "Five hazards common to home visits" in texts
     wizard.reject()
@@ -113,7 +115,9 @@ def test_the_alarm_window_calls_the_last_contact_what_it_is(window):
 def test_every_column_is_on_screen_at_1280_pixels(window, qtbot, screen):
     window.resize(1280, 800)
     window.show_panel(screen)
-    table = window.visits.table if screen == "Visits" else window.approval_feature.panel.table
+    table = (
+        window.visits.table if screen == "Visits" else window.feature(ApprovalFeature).panel.table
+    )
     qtbot.waitUntil(lambda: table.isVisible())
     window.refresh_all()
     header = table.horizontalHeader()

@@ -7,21 +7,24 @@ from PySide6.QtWidgets import QWizard
 
 from hvdesk.models import VisitStatus
 from tests.ui.test_booking_dialog import NOON, booked_at, fill
+from ui.calendar.feature import CalendarFeature
+from ui.first_day import FirstDayFeature
 from ui.models.table import ObjectRole
+from ui.panels.approvals import ApprovalFeature
 from ui.wizard.risk_wizard import PAGE_CHECKLIST, PAGE_INFORMATION, PAGE_WNTV
 
 pytestmark = pytest.mark.ui
 
 
 def test_book_and_assess_now_then_sent_to_the_named_approver(window, qtbot, services, answers):
-    dialog = window.booking_controller.new_visit(window, start=NOON)
+    dialog = window.feature(CalendarFeature).controller.new_visit(window, start=NOON)
     assert dialog.assess_button.isDefault()  # Enter takes the usual path
     fill(dialog, qtbot)
     dialog.assess_button.click()
     visit = booked_at(services, NOON)
     assert visit.status == VisitStatus.DRAFT  # not sent without its assessment
 
-    wizard = window.approval_feature.wizard
+    wizard = window.feature(ApprovalFeature).wizard
     assert wizard is not None and wizard.isVisible() and wizard.form.visit_id == visit.id
     info = wizard.pages[PAGE_INFORMATION]
     if info.review.isVisible():  # the family was assessed before: say what changed
@@ -58,7 +61,7 @@ def test_the_visit_page_shows_its_actions_as_buttons(window, qtbot, services):
     labels = list(panel.action_buttons)
     assert "Risk assessment…" in labels and any(t.startswith("Print") for t in labels)
     panel.action_buttons["Risk assessment…"].click()
-    wizard = window.approval_feature.wizard
+    wizard = window.feature(ApprovalFeature).wizard
     assert wizard is not None and wizard.form.visit_id == waiting.id
     wizard.reject()
 
@@ -78,7 +81,8 @@ def test_an_empty_school_gets_a_checklist_that_ticks_itself_off(qtbot, db, clock
     window = build_window(services, admin)
     qtbot.addWidget(window)
     window.show()
-    checklist = window.first_day
+    checklist = window.feature(FirstDayFeature).checklist
+    qtbot.waitUntil(lambda: checklist.loads >= 1)  # read on the background worker
     assert checklist.isVisible() and window.stack.currentWidget() is window.today
     todo = {s.key for s in checklist.steps if not s.done}
     assert todo == {"staff", "households", "users", "forms"}  # the welcome chose the policy
@@ -99,13 +103,19 @@ def test_an_empty_school_gets_a_checklist_that_ticks_itself_off(qtbot, db, clock
     )
     services.auth.create_user(admin, "head", "Linda Francis", Role.APPROVER.value, "a-long-pass-1")
     services.auth.create_user(admin, "office", "Sam Office", Role.OFFICE.value, "a-long-pass-2")
+    loads = checklist.loads
     window.data_changed.emit()
+    qtbot.waitUntil(lambda: checklist.loads > loads)
     assert {s.key for s in checklist.steps if not s.done} == {"forms"}
     PrintService(db, clock).make(admin, "lone-working", staff_id=people[0].id)
+    loads = checklist.loads
     window.data_changed.emit()
+    qtbot.waitUntil(lambda: checklist.loads > loads)
     assert all(s.done for s in checklist.steps) and not checklist.isVisible()
     window.close()
 
 
-def test_a_school_with_visits_has_no_checklist(window):
-    assert not window.first_day.isVisible() and window.first_day.finished
+def test_a_school_with_visits_has_no_checklist(window, qtbot):
+    checklist = window.feature(FirstDayFeature).checklist
+    qtbot.waitUntil(lambda: checklist.loads >= 1)
+    assert not checklist.isVisible() and checklist.finished

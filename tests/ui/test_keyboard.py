@@ -8,8 +8,10 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ui import dialogs
+from ui.keyboard_help import KeyboardHelpFeature
 from ui.tracker import keys
 from ui.tracker.alarm_window import AlarmWindow
+from ui.tracker.feature import TrackerFeature
 
 pytestmark = pytest.mark.ui
 
@@ -29,8 +31,8 @@ def test_f1_opens_the_keyboard_help_with_every_menu_key(window, qtbot):
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     qtbot.keyClick(window, Qt.Key.Key_F1)
-    qtbot.waitUntil(lambda: getattr(window, "keyboard_help", None) is not None)
-    help_dialog = window.keyboard_help
+    qtbot.waitUntil(lambda: window.feature(KeyboardHelpFeature).dialog is not None)
+    help_dialog = window.feature(KeyboardHelpFeature).dialog
     text = help_dialog.text.toPlainText()
     for key, label in keys.RECORD_KEYS.values():
         assert key in text and label in text
@@ -61,7 +63,7 @@ def test_the_stop_monitoring_question_keeps_monitoring_on_enter(qtbot):
 def test_quit_with_staff_out_keeps_monitoring_unless_stopping_is_chosen(window, answers):
     ctrl = window.tracker_controller
     answers["reply"][0] = False  # the default answer: keep monitoring
-    window.tracker_quit_action.trigger()
+    window.feature(TrackerFeature).quit_action.trigger()
     assert window.isVisible() and ctrl.monitoring
     assert answers["asked"][-1][0] == "Stop monitoring?"
 
