@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from hvdesk.backup_places import extra_backup_folders, set_second_folder
 from hvdesk.errors import HvdeskError
 from hvdesk.restore import Backup, last_good_backups
+from ui.a11y import ValueLabel
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -36,7 +37,7 @@ def describe(folder: Path, backup: Backup | None) -> str:
 class BackupBox(QGroupBox):
     def __init__(self, window: MainWindow) -> None:
         super().__init__("Backups")
-        self.window = window
+        self.main = window  # not `window`: that would hide QWidget.window()
         self.db_path: Path = window.services.db.path  # type: ignore[assignment]
         self.second = QLineEdit()
         self.second.setAccessibleName("Second backup folder")
@@ -48,8 +49,7 @@ class BackupBox(QGroupBox):
         row = QHBoxLayout()
         row.addWidget(self.second, 1)
         row.addWidget(save)
-        self.status = QLabel("Checking the backups…")
-        self.status.setAccessibleName("Last good backups")
+        self.status = ValueLabel("Last good backups", "Checking the backups…")
         self.status.setWordWrap(True)
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -60,7 +60,7 @@ class BackupBox(QGroupBox):
         self.check()
 
     def check(self) -> None:
-        self.window.worker.submit(
+        self.main.worker.submit(
             lambda: last_good_backups(self.db_path, extra_backup_folders(self.db_path)),
             self._show,
             lambda message: self.status.setText(f"Could not check the backups: {message}"),

@@ -41,6 +41,7 @@ from hvdesk.models import Role
 from hvdesk.platform.base import PlatformCalls
 from hvdesk.services.backup_settings import BackupSettingsService
 from ui import dialogs
+from ui.a11y import ValueLabel
 
 if TYPE_CHECKING:
     from hvdesk.services.tracker import Board
@@ -302,9 +303,8 @@ def install(window: MainWindow) -> None:
     duty = DutyKeeper(lambda: int(window.winId()), parent=window)
     window.duty_keeper = duty  # type: ignore[attr-defined]
     for name in ("sound_label", "duty_label"):
-        label = QLabel()
+        label = ValueLabel("Alarm warning")  # read with its warning, not only its field
         label.setStyleSheet(LATE_STYLE)
-        label.setAccessibleName("Alarm warning")
         label.setVisible(False)
         label.setContentsMargins(6, 0, 6, 0)
         # beside "Monitoring: ON", where the eye goes first; the counts give way if space is short

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
+from PySide6.QtWidgets import QTabWidget
 
 from hvdesk.models import VisitStatus
 from tests.ui.a11y_audit import audit, audit_tree
@@ -16,14 +17,63 @@ from ui.panels.approvals import ApprovalFeature
 pytestmark = pytest.mark.ui
 
 
-def test_every_screen_is_named_readable_and_reachable_by_tab(window, qtbot):
-    problems = []
+def audit_screens(window, qtbot) -> tuple[list[str], list[str]]:
+    """Every screen in the navigation, and every tab of a screen made of tabs (Notifications:
+    Messages, contacts, channels, Texts in): (screens audited, problems found)."""
+    seen, problems = [], []
     for name in list(window.panels):
         window.show_panel(name)
         qtbot.waitUntil(lambda n=name: window.stack.currentWidget() is window.panels[n])
-        found = audit(qtbot, window)
-        problems += [f"[{name}] {p}" for p in found.problems()]
+        tab_sets = window.panels[name].findChildren(QTabWidget)
+        pages = [(tabs, i) for tabs in tab_sets for i in range(tabs.count())] or [(None, 0)]
+        for tabs, i in pages:
+            label = name if tabs is None else f"{name} > {tabs.tabText(i).replace('&', '')}"
+            if tabs is not None:
+                tabs.setCurrentIndex(i)
+            seen.append(label)
+            problems += [f"[{label}] {p}" for p in audit(qtbot, window).problems()]
+    return seen, problems
+
+
+def test_every_screen_is_named_readable_and_reachable_by_tab(window, qtbot):
+    seen, problems = audit_screens(window, qtbot)
     assert problems == [], "\n".join(problems)
+    assert {"Today", "Notifications > Texts in", "Attendance", "Incidents", "Reports"} <= set(seen)
+
+
+@pytest.fixture
+def admin_window(qtbot, services, answers):
+    """The window as the administrator sees it: Users, Channels and Backups too."""
+    from sqlalchemy import select
+
+    from hvdesk.models import Role, UserAccount
+    from hvdesk.services.base import Actor
+    from ui.app import build_window
+
+    with services.db.read() as s:
+        user = s.scalar(select(UserAccount).where(UserAccount.username == "admin"))
+    win = build_window(services, Actor(user.id, user.display_name, Role.ADMIN.value))
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+
+
+def test_every_admin_screen_passes(admin_window, qtbot):
+    seen, problems = audit_screens(admin_window, qtbot)
+    assert problems == [], "\n".join(problems)
+    assert {"Users", "Settings", "Notifications > Channels"} <= set(seen)
+
+
+def test_the_session_lock_screen_passes(window, qtbot):
+    """Signed out (switch user, or idle): the lock screen over the window is read and reachable."""
+    lock = window.session_lock
+    lock.lock()
+    assert lock.locked and lock.screen.isVisible()
+    found = audit(qtbot, window)
+    assert found.problems() == [], "\n".join(found.problems())
+    said = found.text()
+    assert any("Password" in t for t in said) and any("user" in t.lower() for t in said)
 
 
 def test_every_alarm_window_is_named_readable_and_reachable_by_tab(window, qtbot):
@@ -118,6 +168,34 @@ def _dialogs(window, services, office_actor):
         ),
     )
     yield "Running late", lambda: RunningLateDialog(visits.get(approved.id), services.clock.now())
+    yield from _dialogs_main_added(window, services, office_actor, home)
+
+
+def _dialogs_main_added(window, services, office_actor, home):
+    """The dialogs of incidents, agreements, the household timeline and escalation contacts."""
+    from hvdesk.services.agreements import AgreementService
+    from hvdesk.services.incidents import IncidentService
+    from hvdesk.services.notifications import NotificationService
+    from hvdesk.services.timeline import TimelineService
+    from ui.agreements import AgreementsDialog
+    from ui.incidents import IncidentDialog
+    from ui.notify.contacts import ContactDialog
+    from ui.timeline import TimelineDialog
+
+    db, clock = services.db, services.clock
+    yield (
+        "Record an incident",
+        lambda: IncidentDialog(IncidentService(db, clock), office_actor, clock),
+    )
+    yield "Agreements due", lambda: AgreementsDialog(window, AgreementService(db, clock))
+    yield (
+        "Household timeline",
+        lambda: TimelineDialog(home.name, TimelineService(db, clock).household(home.id)),
+    )
+    yield (
+        "Escalation contact",
+        lambda: ContactDialog(NotificationService(db, clock), office_actor, window.worker),
+    )
 
 
 def test_every_dialog_is_named_readable_and_reachable_by_tab(window, qtbot, services, office_actor):

@@ -16,13 +16,14 @@ import threading
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QTabWidget, QVBoxLayout, QWidget
 
 from hvdesk.notify import lease as leases
 from hvdesk.notify.monitor import Monitor
 from hvdesk.services.base import Actor
 from hvdesk.services.notifications import Health, NotificationService
 from hvdesk.services.texts_in import InboundTextService
+from ui.a11y import ValueLabel
 from ui.notify.channels import ChannelsTab
 from ui.notify.contacts import ContactsTab
 from ui.notify.messages import MessagesTab
@@ -86,10 +87,9 @@ class NotifyStatus:
         self, window: MainWindow, service: NotificationService, sender: WindowSender
     ) -> None:
         self.window, self.service, self.sender = window, service, sender
-        self.monitor_label = QLabel("Monitor: …")
-        self.monitor_label.setAccessibleName("Who monitors alarms outside the office")
-        self.fault_label = QLabel()
-        self.fault_label.setAccessibleName("Message channel faults")
+        # read as 'Field: what it shows' (ValueLabel), not only the field
+        self.monitor_label = ValueLabel("Who monitors alarms outside the office", "Monitor: …")
+        self.fault_label = ValueLabel("Message channel faults")
         self.fault_label.setStyleSheet(FAULT_STYLE)
         self.fault_label.hide()
         bar = window.statusBar()
