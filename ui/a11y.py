@@ -17,7 +17,10 @@ from PySide6.QtGui import (
     QAccessibleAnnouncementEvent,
     QAccessibleEvent,
     QAction,
+    QColor,
+    QGuiApplication,
     QKeyEvent,
+    QPalette,
     QTextDocument,
 )
 from PySide6.QtWidgets import (
@@ -224,3 +227,28 @@ class DateEdit(QDateEdit):
                 QWidget.focusNextPrevChild(self, event.key() == Qt.Key.Key_Tab)
                 return True
         return super().event(event)
+
+
+def _luminance(color: QColor) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in (color.redF(), color.greenF(), color.blueF()))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a: QColor, b: QColor) -> float:
+    """WCAG contrast between two colours (1 to 21; text needs 4.5, large or bold text 3)."""
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def ink(color: str) -> str:
+    """A text colour for a stylesheet that stays readable in the user's theme: the colour asked
+    for on an ordinary light background, the theme's own text colour where it would not read
+    (a Windows high-contrast theme's black background under dark red, say)."""
+    palette = QGuiApplication.palette()
+    background = palette.color(QPalette.ColorRole.Window)
+    if contrast_ratio(QColor(color), background) >= 4.5:
+        return color
+    return palette.color(QPalette.ColorRole.WindowText).name()

@@ -58,7 +58,7 @@ from hvdesk.services.households import HouseholdService
 from hvdesk.services.notifications import NotificationService
 from hvdesk.services.staff import StaffService
 from ui import dialogs
-from ui.a11y import DateEdit, ValueLabel, name_clear_button
+from ui.a11y import DateEdit, ValueLabel, ink, name_clear_button
 from ui.forms import clear_errors, error_banner, show_errors
 
 LIVE_FIELDS = {
@@ -542,7 +542,7 @@ class BookingDialog(QDialog):
         self.chosen.setText(f"✓ {household_line(household)}")
         if current_risks(household):
             self.risks.setText(f"⚠ Known risks: {risk_summary(household)}")
-            self.risks.setStyleSheet("color: #8a5a00;")
+            self.risks.setStyleSheet(f"color: {ink('#8a5a00')};")
         else:
             self.risks.setText("Known risks: none recorded")
             self.risks.setStyleSheet("")

@@ -30,7 +30,7 @@ from hvdesk.policy import PolicySettings
 from hvdesk.services.base import Actor
 from hvdesk.services.cancellation import CANCEL_LABELS, CancellationService
 from ui import dialogs
-from ui.a11y import ValueLabel
+from ui.a11y import ValueLabel, ink
 from ui.forms import clear_errors, error_banner, show_errors
 
 HINTS = {
@@ -157,7 +157,7 @@ class CancelDialog(QDialog):
     def _reason_changed(self, reason: CancelReason) -> None:
         self.hint.setText(HINTS[reason].format(to=self.policy.cancellation_note_to))
         safety = reason is CancelReason.SAFETY_CONCERN
-        self.hint.setStyleSheet("color: #8a5a00; font-weight: bold;" if safety else "")
+        self.hint.setStyleSheet(f"color: {ink('#8a5a00')}; font-weight: bold;" if safety else "")
 
     def choose(self, reason: CancelReason) -> None:
         self.buttons_by_reason[reason].setChecked(True)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from hvdesk.services.first_day import FirstDayService, FirstDayStep
-from ui.a11y import ValueLabel
+from ui.a11y import ValueLabel, ink
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -78,7 +78,7 @@ class FirstDayChecklist(QGroupBox):
         for i, step in enumerate(steps):
             state, _title, button = self._row(i, step)
             state.setText(f"{DONE if step.done else TO_DO} ({step.detail})")
-            state.setStyleSheet("color: #1b5e20;" if step.done else "font-weight: bold;")
+            state.setStyleSheet(f"color: {ink('#1b5e20')};" if step.done else "font-weight: bold;")
             button.setAccessibleName(f"{step.title}: open {step.screen}")
         self.finished = all(s.done for s in steps)
         self.setVisible(not self.finished)

@@ -28,7 +28,7 @@ from hvdesk.policy import PRESET_LABELS
 from hvdesk.services.base import Actor
 from hvdesk.services.changes import Change
 from ui import dialogs
-from ui.a11y import ValueLabel
+from ui.a11y import ValueLabel, ink
 from ui.live import LiveFeed
 from ui.panels.households import HouseholdsPanel
 from ui.panels.settings import SettingsPanel
@@ -308,6 +308,9 @@ class MainWindow(QMainWindow):
         self.db_label.setText(f"database: {self.services.db.describe()}{backed}")
         policy = self.live.policy()
         self.policy_label.setText(f"policy: {PRESET_LABELS.get(policy.preset, policy.preset)}")
+        # cut short on a narrow or scaled screen: the whole text stays in the tooltip
+        self.db_label.setToolTip(self.db_label.text())
+        self.policy_label.setToolTip(self.policy_label.text())
 
     def _on_change(self, change: Change) -> None:
         """One change, one refresh of what it touched: the screen on show (Today not at all when
@@ -331,7 +334,7 @@ class MainWindow(QMainWindow):
                 f"database not answering since {fmt_time(down_since)}"  # type: ignore[arg-type]
             )
             self.db_label.setToolTip(self.live.error)
-            self.db_label.setStyleSheet("color: #b00020; font-weight: bold;")
+            self.db_label.setStyleSheet(f"color: {ink('#b00020')}; font-weight: bold;")
 
     def _backup_done(self, path) -> None:
         if path is not None:

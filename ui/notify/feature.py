@@ -27,7 +27,7 @@ from ui.a11y import ValueLabel
 from ui.notify.channels import ChannelsTab
 from ui.notify.contacts import ContactsTab
 from ui.notify.messages import MessagesTab
-from ui.notify.status import FAULT_STYLE, LOUD_STYLE, monitor_text
+from ui.notify.status import LOUD_STYLE, fault_style, monitor_text
 from ui.notify.texts_in import TextsInTab
 from ui.worker import Worker
 
@@ -90,7 +90,7 @@ class NotifyStatus:
         # read as 'Field: what it shows' (ValueLabel), not only the field
         self.monitor_label = ValueLabel("Who monitors alarms outside the office", "Monitor: …")
         self.fault_label = ValueLabel("Message channel faults")
-        self.fault_label.setStyleSheet(FAULT_STYLE)
+        self.fault_label.setStyleSheet(fault_style())
         self.fault_label.hide()
         bar = window.statusBar()
         for label in (self.fault_label, self.monitor_label):  # monitor first, then any fault

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from hvdesk.clock import london
 from hvdesk.models import PURPOSE_LABELS, Visit, VisitStatus
 from hvdesk.rules.booking import EDITABLE, NOT_HOLDING, wall_time
-from ui.a11y import ValueLabel
+from ui.a11y import ValueLabel, ink
 from ui.calendar.controller import BookingController
 from ui.calendar.model import (
     MODE_LABELS,
@@ -94,6 +94,7 @@ class CalendarPanel(QWidget):
         self.title = ValueLabel("Showing")
         self.title.setStyleSheet("font-size: 14pt; font-weight: bold; padding: 0 8px;")
         self.title.setMinimumWidth(80)
+        self.title.setWordWrap(True)  # at 125% or on a narrow window: two lines, never cut off
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.mode_group = QButtonGroup(self)
         self.mode_buttons: dict[Mode, QToolButton] = {}
@@ -149,7 +150,7 @@ class CalendarPanel(QWidget):
             "hatched and struck through = cancelled or rejected. Pale ends = travel time."
         )
         self.legend.setAccessibleDescription(self.legend.toolTip())
-        self.legend.setStyleSheet("color: #3c4043;")
+        self.legend.setStyleSheet(f"color: {ink('#3c4043')};")
         self.legend.setWordWrap(True)
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         filters = QHBoxLayout()
@@ -222,7 +223,7 @@ class CalendarPanel(QWidget):
         )
         self.message = ValueLabel("Calendar messages")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #0b3d91;")
+        self.message.setStyleSheet(f"color: {ink('#0b3d91')};")
         bottom = QHBoxLayout()
         bottom.addWidget(self.details, 1)
         for action_button in (

@@ -31,7 +31,7 @@ from hvdesk.rules import deadlines as dl
 from hvdesk.rules.actions import Action, Facts, allowed_actions, verdict
 from hvdesk.services.tracker import Board, BoardRow, TrackerService
 from hvdesk.services.visits import VisitQueries
-from ui.a11y import ValueLabel, fit_columns, tab_leaves
+from ui.a11y import ValueLabel, fit_columns, ink, tab_leaves
 from ui.models.table import ObjectRole, RowTableModel
 from ui.tracker import keys
 from ui.tracker.board import BoardModel
@@ -181,7 +181,9 @@ class TodayPanel(QWidget):
             button.setEnabled(False)
             button.clicked.connect(lambda _c=False, k=key: self._act(k))
             if key == "duress":
-                button.setStyleSheet("QPushButton:enabled { color: #b00020; font-weight: bold; }")
+                button.setStyleSheet(
+                    f"QPushButton:enabled {{ color: {ink('#b00020')}; font-weight: bold; }}"
+                )
             self.buttons[key] = button
             self._rule[key] = action
             grid.addWidget(button, i // 6, i % 6)

@@ -23,6 +23,7 @@ from hvdesk.models import Visit
 from hvdesk.rules.actions import Action, Facts, verdict
 from hvdesk.services.alarms import RESOLUTION_LABELS
 from ui import dialogs
+from ui.a11y import ink
 from ui.tracker import actions as tracker_actions
 from ui.tracker import keys
 from ui.tracker.controller import TrackerController
@@ -140,7 +141,11 @@ def _update_status(window: MainWindow, controller: TrackerController) -> None:
         return
     on = controller.monitoring
     monitoring, counts = controller.monitoring_text(), controller.counts_text()
-    style = "color: #1b5e20; font-weight: bold;" if on else "color: #b00020; font-weight: bold;"
+    style = (
+        f"color: {ink('#1b5e20')}; font-weight: bold;"
+        if on
+        else f"color: {ink('#b00020')}; font-weight: bold;"
+    )
     # Every second: touch the widgets only when something changed (a restyle is not free).
     if window.monitoring_label.text() != monitoring:
         window.monitoring_label.setText(monitoring)
@@ -297,7 +302,7 @@ def _toolbar(window: MainWindow, controller: TrackerController) -> dict[str, QAc
     widget = window.toolbar.widgetForAction(made["Duress!"])
     if widget is not None:
         widget.setAccessibleName("Duress: raise the top alarm")
-        widget.setStyleSheet("color: #b00020; font-weight: bold;")
+        widget.setStyleSheet(f"color: {ink('#b00020')}; font-weight: bold;")
     return made
 
 

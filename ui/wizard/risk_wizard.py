@@ -58,7 +58,7 @@ from hvdesk.services.risk_assessment import (
     wntv_field,
 )
 from ui import dialogs
-from ui.a11y import ValueLabel, tab_leaves
+from ui.a11y import ValueLabel, ink, tab_leaves
 from ui.forms import clear_errors, error_banner, show_errors
 from ui.wizard.levels import LEVEL_STYLE, level_badge, level_css
 
@@ -195,7 +195,7 @@ class KnownRisksPage(_Page):
             note.setAccessibleName(f"What is known: {text.split(':')[0]}")
             note.setPlaceholderText("What is known: who, what, when")
             new = QLabel("★ NEW")
-            new.setStyleSheet("color: #8a5a00; font-weight: bold;")
+            new.setStyleSheet(f"color: {ink('#8a5a00')}; font-weight: bold;")
             new.setAccessibleName("New since the last assessment")
             check.toggled.connect(lambda on, k=key: self._toggled(k, on))
             note.textEdited.connect(lambda text_, k=key: self._noted(k, text_))
