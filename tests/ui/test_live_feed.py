@@ -40,6 +40,7 @@ def statements(db: Database):
 def settle(window, qtbot) -> None:
     """Let the feed announce whatever start-up wrote (alarms raised at start)."""
     window.live.recorded()
+    window.worker.wait()  # start-up's background reads (the first-day checklist's) finish first
     qtbot.wait(0)
 
 
