@@ -9,7 +9,6 @@ from hvdesk.models import VisitStatus
 from tests.ui.test_booking_dialog import NOON, booked_at, fill
 from ui.calendar.feature import CalendarFeature
 from ui.first_day import FirstDayFeature
-from ui.models.table import ObjectRole
 from ui.panels.approvals import ApprovalFeature
 from ui.wizard.risk_wizard import PAGE_CHECKLIST, PAGE_INFORMATION, PAGE_WNTV
 
@@ -51,19 +50,35 @@ def test_the_visit_page_shows_its_actions_as_buttons(window, qtbot, services):
     window.show_panel("Visits")
     panel = window.visits
     waiting = services.visits.with_status(VisitStatus.DRAFT)[0]
+    panel.status.setCurrentIndex(panel.status.findData(VisitStatus.DRAFT.value))
+    qtbot.waitUntil(lambda: panel.model.complete)  # the list pages in on the worker
     row = next(
-        r
-        for r in range(panel.proxy.rowCount())
-        if panel.proxy.index(r, 0).data(ObjectRole).id == waiting.id
+        r for r in range(panel.model.rowCount()) if panel.model.row_object(r).id == waiting.id
     )
     panel.table.selectRow(row)
-    assert panel.action_box.isVisible()
+    qtbot.waitUntil(panel.action_box.isVisible)  # the visit is read on the worker
     labels = list(panel.action_buttons)
     assert "Risk assessment…" in labels and any(t.startswith("Print") for t in labels)
     panel.action_buttons["Risk assessment…"].click()
     wizard = window.feature(ApprovalFeature).wizard
     assert wizard is not None and wizard.form.visit_id == waiting.id
     wizard.reject()
+
+
+def test_the_action_buttons_follow_the_selected_visit(window, qtbot, services):
+    """Selecting another visit takes the old buttons away at once; the new ones name the visit."""
+    window.show_panel("Visits")
+    panel = window.visits
+    qtbot.waitUntil(lambda: panel.model.rowCount() >= 2 and not panel.model.loading)
+    panel.table.selectRow(0)
+    first = panel.model.row_object(0).id
+    qtbot.waitUntil(lambda: panel.action_box.isVisible())
+    panel.table.selectRow(1)
+    second = panel.model.row_object(1).id
+    assert not panel.action_box.isVisible()  # none for visit `first` while `second` is read
+    qtbot.waitUntil(lambda: panel.action_box.isVisible())
+    names = [b.accessibleName() for b in panel.action_buttons.values()]
+    assert names and all(n.endswith(f": visit {second}") for n in names) and first != second
 
 
 def test_an_empty_school_gets_a_checklist_that_ticks_itself_off(qtbot, db, clock, answers):
