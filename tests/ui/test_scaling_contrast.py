@@ -115,6 +115,10 @@ def test_screens_fit_and_read_here(qtbot, services, office_actor, answers):
     for name in list(window.panels):
         window.show_panel(name)
         qtbot.waitUntil(lambda n=name: window.stack.currentWidget() is window.panels[n])
+        model = getattr(window.panels[name], "model", None)
+        if hasattr(model, "loading"):  # a paged list (Visits): its first page, then its count
+            qtbot.waitUntil(lambda m=model: not m.loading)
+        qtbot.wait(0)  # the layouts take the new texts
         problems += [f"[{name}] clipped: {c}" for c in clipped(window)]
         problems += [f"[{name}] unreadable: {u}" for u in unreadable(window)]
     window.close()

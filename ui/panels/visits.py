@@ -32,7 +32,7 @@ from hvdesk.events import label
 from hvdesk.models import STATUS_LABELS, Event, Visit, VisitStatus
 from hvdesk.services.visit_list import PAGE_SIZE, SortKey, VisitFilter, VisitList, VisitListRow
 from hvdesk.services.visits import VisitQueries
-from ui.a11y import fit_columns, tab_leaves
+from ui.a11y import ValueLabel, fit_columns, tab_leaves
 from ui.models.paged import PagedTableModel
 from ui.models.table import ObjectRole
 from ui.visit_columns import visit_list_columns
@@ -86,8 +86,7 @@ class VisitsPanel(QWidget):
         for status in VisitStatus:
             self.status.addItem(STATUS_LABELS[status], status.value)
         self.status.currentIndexChanged.connect(lambda _i: self.refresh())
-        self.count_label = QLabel("")
-        self.count_label.setAccessibleName("Visits shown")
+        self.count_label = ValueLabel("Visits shown")  # read with its count, 'Loading…'
         self.timeline = QListWidget()
         self.timeline.setAccessibleName("Visit timeline")
         self.timeline.setWordWrap(True)  # long notes wrap rather than run off the side
