@@ -118,6 +118,9 @@ class VisitsPanel(QWidget):
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self._context_menu)
         table.setWordWrap(False)  # one line a visit: rows stay the same height while paging
+        # fitting measures the rows on screen only: 200 rows a page would cost the first page
+        # hundreds of milliseconds, and later pages do not move the columns anyway
+        table.horizontalHeader().setResizeContentsPrecision(0)
         self._fit_columns(table)
         return tab_leaves(table)
 
