@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from platformdirs import site_data_path, user_data_path
+from platformdirs import site_data_path, user_data_path, user_documents_path
 
 from hvdesk.errors import HvdeskError
 
@@ -117,6 +117,13 @@ def data_dir() -> Path:
     path = Path(override) if override else _default_data_path()
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def default_printouts_dir() -> Path:
+    """Where printed forms are saved for the PDF viewer: a folder the office can find
+    (Documents/hvdesk), not the hidden data folder. HVDESK_PRINTOUTS_DIR overrides it."""
+    override = os.environ.get("HVDESK_PRINTOUTS_DIR")
+    return Path(override) if override else user_documents_path() / APP_NAME
 
 
 def default_database_path() -> Path:

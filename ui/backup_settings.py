@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from hvdesk.backup_places import extra_backup_folders, set_second_folder
 from hvdesk.errors import HvdeskError
 from hvdesk.restore import Backup, last_good_backups
+from ui.a11y import ValueLabel
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -48,8 +49,7 @@ class BackupBox(QGroupBox):
         row = QHBoxLayout()
         row.addWidget(self.second, 1)
         row.addWidget(save)
-        self.status = QLabel("Checking the backups…")
-        self.status.setAccessibleName("Last good backups")
+        self.status = ValueLabel("Last good backups", "Checking the backups…")
         self.status.setWordWrap(True)
         self.message = QLabel()
         self.message.setWordWrap(True)

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -59,6 +58,7 @@ from hvdesk.services.households import HouseholdService
 from hvdesk.services.notifications import NotificationService
 from hvdesk.services.staff import StaffService
 from ui import dialogs
+from ui.a11y import DateEdit, ValueLabel, ink, name_clear_button
 from ui.forms import clear_errors, error_banner, show_errors
 
 LIVE_FIELDS = {
@@ -123,6 +123,7 @@ class BookingDialog(QDialog):
         self.deps, self.actor, self.visit = deps, actor, visit
         self.policy: PolicySettings = deps.booking.policy()
         self.result_message = ""
+        self.assess_next = False  # 'Book and assess now': the risk assessment opens next
         self.last_check: BookingCheck | None = None
         self._loading = True
         self.setWindowTitle(f"Edit visit {visit.id}" if visit else "New visit")
@@ -144,9 +145,8 @@ class BookingDialog(QDialog):
     # --- building ------------------------------------------------------------------------------
     def _build(self) -> None:
         self.banner = error_banner()
-        self.note = QLabel()
+        self.note = ValueLabel("About this visit")
         self.note.setWordWrap(True)
-        self.note.setAccessibleName("About this visit")
         self.note.setStyleSheet("background: #fff4d6; border: 1px solid #8a5a00; padding: 6px;")
         self.note.hide()
 
@@ -155,17 +155,16 @@ class BookingDialog(QDialog):
         self.search.setPlaceholderText("Type a family name, address, postcode or pupil…")
         self.search.setAccessibleName("Household")
         self.search.setClearButtonEnabled(True)
+        name_clear_button(self.search, "Clear the household search")
         self.results = QListWidget()
         self.results.setAccessibleName("Matching households")
         self.results.setMaximumHeight(110)
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.chosen = QLabel("No household chosen")
+        self.chosen = ValueLabel("Chosen household", "No household chosen")
         self.chosen.setWordWrap(True)
-        self.chosen.setAccessibleName("Chosen household")
-        self.risks = QLabel()
+        self.risks = ValueLabel("Known risks at the address")
         self.risks.setWordWrap(True)
-        self.risks.setAccessibleName("Known risks at the address")
         self.pupil = QComboBox()
         self.pupil.setAccessibleName("Pupil")
         self.purpose = QComboBox()
@@ -193,6 +192,7 @@ class BookingDialog(QDialog):
         announce.addWidget(self.unannounced)
         announce.addStretch(1)
         self.notes = QPlainTextEdit()
+        self.notes.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.notes.setAccessibleName("Notes before the visit")
         self.notes.setPlaceholderText("For staff: parking, who else is at home, interpreter…")
         self.notes.setFixedHeight(56)
@@ -211,9 +211,8 @@ class BookingDialog(QDialog):
         left.addRow("Notes before the visit:", self.notes)
 
         # when and who goes
-        self.day = QDateEdit()
+        self.day = DateEdit()
         self.day.setCalendarPopup(True)
-        self.day.setDisplayFormat("ddd dd/MM/yyyy")
         self.day.setAccessibleName("Date")
         self.departure, self.start, self.end, self.back = (QTimeEdit() for _ in range(4))
         for edit, name in (
@@ -314,23 +313,34 @@ class BookingDialog(QDialog):
         self._lone_label = QLabel("Lone visit reason:")
         right.addRow(self._lone_label, self.lone_reason)
 
-        self.checks = QLabel()
+        self.checks = ValueLabel("Checks")
         self.checks.setWordWrap(True)
         self.checks.setTextFormat(Qt.TextFormat.PlainText)
-        self.checks.setAccessibleName("Checks")
         self.checks.setStyleSheet("padding: 4px;")
 
         self.buttons = QDialogButtonBox()
         if self.visit is None:
+            # The usual path first: book, then the risk assessment, then approval.
+            self.assess_button: QPushButton | None = QPushButton("Book and &assess now")
+            self.assess_button.setToolTip(
+                "Book the visit and open its risk assessment; when it is complete the visit "
+                "goes to the approver"
+            )
             self.submit_button = QPushButton("Book and send for approval")
+            self.submit_button.setToolTip(
+                "Send without a risk assessment (the approver sees that it is missing)"
+            )
             self.draft_button: QPushButton | None = QPushButton("Save as draft")
+            self.buttons.addButton(self.assess_button, QDialogButtonBox.ButtonRole.AcceptRole)
             self.buttons.addButton(self.submit_button, QDialogButtonBox.ButtonRole.AcceptRole)
             self.buttons.addButton(self.draft_button, QDialogButtonBox.ButtonRole.ActionRole)
+            self.assess_button.setDefault(True)
         else:
+            self.assess_button = None
             self.submit_button = QPushButton("Save changes")
             self.draft_button = None
             self.buttons.addButton(self.submit_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.submit_button.setDefault(True)
+            self.submit_button.setDefault(True)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.clicked.connect(self._clicked)
 
@@ -535,7 +545,7 @@ class BookingDialog(QDialog):
         self.chosen.setText(f"✓ {household_line(household)}")
         if current_risks(household):
             self.risks.setText(f"⚠ Known risks: {risk_summary(household)}")
-            self.risks.setStyleSheet("color: #8a5a00;")
+            self.risks.setStyleSheet(f"color: {ink('#8a5a00')};")
         else:
             self.risks.setText("Known risks: none recorded")
             self.risks.setStyleSheet("")
@@ -665,13 +675,20 @@ class BookingDialog(QDialog):
     def _clicked(self, button: QAbstractButton) -> None:
         if button is self.cancel_button:
             self.reject()
+        elif button is self.assess_button:
+            self.save(submit=False, assess=True)
         elif button is self.submit_button:
             self.save(submit=True)
         elif button is self.draft_button:
             self.save(submit=False)
 
-    def save(self, *, submit: bool = True) -> bool:
-        """Check, confirm any warnings, save. Stays open showing every problem until it is valid."""
+    def save(self, *, submit: bool = True, assess: bool = False) -> bool:
+        """Check, confirm any warnings, save. Stays open showing every problem until it is valid.
+
+        With `assess` the visit is kept as a draft and its risk assessment opens next
+        (`assess_next`); completing the assessment sends it for approval.
+        """
+        self.assess_next = assess
         clear_errors(self.banner, self.fields)
         data = self.form_data()
         visit_id = self.visit.id if self.visit else None
@@ -691,6 +708,8 @@ class BookingDialog(QDialog):
                 where = (
                     f"sent to the {self.policy.approver_title} for approval"
                     if submit
+                    else "risk assessment next"
+                    if assess
                     else "saved as a draft"
                 )
                 self.result_message = (

@@ -30,6 +30,7 @@ from hvdesk.policy import PolicySettings
 from hvdesk.services.base import Actor
 from hvdesk.services.cancellation import CANCEL_LABELS, CancellationService
 from ui import dialogs
+from ui.a11y import ValueLabel, ink
 from ui.forms import clear_errors, error_banner, show_errors
 
 HINTS = {
@@ -105,11 +106,11 @@ class CancelDialog(QDialog):
             reasons.addWidget(button)
             button.toggled.connect(lambda on, r=reason: self._reason_changed(r) if on else None)
         self.note = QPlainTextEdit()
+        self.note.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.note.setAccessibleName("Note")
         self.note.setFixedHeight(90)
-        self.hint = QLabel("Choose a reason.")
+        self.hint = ValueLabel("What to write", "Choose a reason.")
         self.hint.setWordWrap(True)
-        self.hint.setAccessibleName("What to write")
         self.buttons = QDialogButtonBox()
         self.ok = self.buttons.addButton("Cancel the visit", QDialogButtonBox.ButtonRole.AcceptRole)
         self.keep = self.buttons.addButton("Keep the visit", QDialogButtonBox.ButtonRole.RejectRole)
@@ -156,7 +157,7 @@ class CancelDialog(QDialog):
     def _reason_changed(self, reason: CancelReason) -> None:
         self.hint.setText(HINTS[reason].format(to=self.policy.cancellation_note_to))
         safety = reason is CancelReason.SAFETY_CONCERN
-        self.hint.setStyleSheet("color: #8a5a00; font-weight: bold;" if safety else "")
+        self.hint.setStyleSheet(f"color: {ink('#8a5a00')}; font-weight: bold;" if safety else "")
 
     def choose(self, reason: CancelReason) -> None:
         self.buttons_by_reason[reason].setChecked(True)

@@ -23,12 +23,33 @@ def _tell(parent: QWidget | None, title: str, text: str, kind: str = "info") -> 
     box(parent, title, text)
 
 
+def _ask_safe(parent: QWidget | None, title: str, text: str) -> bool:
+    """Yes only when the person explicitly chooses the risky answer: No is the default (Enter)
+    and the answer to Escape, so a reflex keypress never stops what keeps people safe."""
+    box = QMessageBox(
+        QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, parent
+    )
+    risky = box.addButton(title.rstrip("?"), QMessageBox.ButtonRole.DestructiveRole)
+    safe = box.addButton("Keep monitoring", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(safe)
+    box.setEscapeButton(safe)
+    box.exec()
+    return box.clickedButton() is risky
+
+
 ask: Ask = _ask
 tell: Tell = _tell
+# Tests replace this too: ask_safe(parent, title, text) -> bool (True: do the risky thing)
+ask_safe: Ask = _ask_safe
 
 
 def confirm(parent: QWidget | None, title: str, text: str) -> bool:
     return ask(parent, title, text)
+
+
+def confirm_risky(parent: QWidget | None, title: str, text: str) -> bool:
+    """Ask before something that stops keeping people safe; the default answer keeps it."""
+    return ask_safe(parent, title, text)
 
 
 def inform(parent: QWidget | None, title: str, text: str, kind: str = "info") -> None:

@@ -57,4 +57,10 @@ def _installers():
     from ui import office_pc
 
     installers.append(office_pc.install)
+    from ui import first_day
+
+    installers.append(first_day.install)
+    from ui import keyboard_help  # last: it lists the keys every feature added
+
+    installers.append(keyboard_help.install)
     return installers

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QBoxLayout, QInputDialog, QLabel
+from PySide6.QtWidgets import QBoxLayout, QInputDialog
 
 from hvdesk.clock import fmt_datetime
 from hvdesk.errors import HvdeskError
@@ -16,18 +16,20 @@ from hvdesk.rules.validation import display_phone
 from hvdesk.services.follow_ups import FollowUps, FollowUpService
 from hvdesk.services.outcomes import OutcomeService
 from ui import dialogs
+from ui.a11y import ValueLabel
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
 
-class FollowUpStrip(QLabel):
+class FollowUpStrip(ValueLabel):
+    """Read as 'Waiting after the visits: …' with what is waiting (a ValueLabel)."""
+
     def __init__(self, window: MainWindow, service: FollowUpService) -> None:
-        super().__init__()
+        super().__init__("Waiting after the visits")
         self.window_, self.service = window, service
         self.current = FollowUps()
         self.setWordWrap(True)
-        self.setAccessibleName("Waiting after the visits")
         self.setStyleSheet(
             "QLabel { background: #fff8e1; border: 1px solid #8a5a00; padding: 4px; }"
         )

@@ -53,6 +53,24 @@ def show_errors(banner: QLabel, fields: Mapping[str, QWidget], err: HvdeskError)
         text = f"Nothing was saved. {err}"
     banner.setText(text)
     banner.show()
+    grow_to_fit(banner.window())
+
+
+def grow_to_fit(window: QWidget) -> None:
+    """A banner that appears takes room: the window grows rather than squashing the fields."""
+    layout = window.layout()
+    if layout is None or window.isMaximized() or window.isFullScreen():
+        return
+    layout.activate()
+    width = window.width()
+    needed = (
+        layout.totalHeightForWidth(width)
+        if layout.hasHeightForWidth()
+        else layout.totalSizeHint().height()
+    )
+    needed = max(needed, layout.totalMinimumSize().height())
+    if window.height() < needed:
+        window.resize(width, needed)
 
 
 def clear_errors(banner: QLabel, fields: Mapping[str, QWidget]) -> None:
@@ -66,9 +84,10 @@ def clear_errors(banner: QLabel, fields: Mapping[str, QWidget]) -> None:
 
 def optional_date_edit(accessible_name: str) -> QDateEdit:
     """A date box that can be left 'Not recorded' (its minimum date)."""
-    edit = QDateEdit()
+    from ui.a11y import DateEdit  # typed whole, left by one Tab
+
+    edit = DateEdit()
     edit.setCalendarPopup(True)
-    edit.setDisplayFormat("dd/MM/yyyy")
     edit.setMinimumDate(NO_DATE)
     edit.setSpecialValueText("Not recorded")
     edit.setDate(NO_DATE)

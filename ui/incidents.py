@@ -95,6 +95,7 @@ class IncidentDialog(QDialog):
             edit: QLineEdit | QPlainTextEdit = QPlainTextEdit() if key in LONG else QLineEdit()
             if isinstance(edit, QPlainTextEdit):
                 edit.setFixedHeight(64)
+                edit.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
             edit.setAccessibleName(label)
             if incident is not None:
                 value = getattr(incident, key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractItemModel, QObject, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import QHeaderView, QLineEdit, QTableView
 
+from ui.a11y import tab_leaves
 from ui.models.table import SortRole
 
 
@@ -28,7 +29,7 @@ def filtered_table(
     table.horizontalHeader().setSectionResizeMode(resize)
     table.horizontalHeader().setStretchLastSection(True)
     table.setAccessibleName(name)
-    return table, proxy
+    return tab_leaves(table), proxy
 
 
 def filter_box(proxy: QSortFilterProxyModel, placeholder: str, name: str) -> QLineEdit:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from hvdesk.errors import HvdeskError
 from hvdesk.policy import PRESET_LABELS
 from ui import dialogs
+from ui.a11y import ValueLabel
 from ui.forms import clear_errors, error_banner, show_errors
 
 if TYPE_CHECKING:
@@ -59,8 +60,8 @@ class LoginDialog(QDialog):
         buttons.accepted.connect(self._sign_in)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        self.school = QLabel("<b>hvdesk</b><br>Opening the database…")
-        self.school.setAccessibleName("School and database")
+        # read as 'School and database: …' with what it says now (opening, then which)
+        self.school = ValueLabel("School and database", "<b>hvdesk</b><br>Opening the database…")
         layout.addWidget(self.school)
         if services is not None:
             self.set_services(services)

@@ -9,7 +9,6 @@ from PySide6.QtCore import QDate
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -47,6 +46,7 @@ from hvdesk.services.lone_working import (
     LoneWorkingStatus,
 )
 from ui import dialogs
+from ui.a11y import DateEdit, tab_leaves
 from ui.forms import clear_errors, error_banner, show_errors
 from ui.models.table import Column, ObjectRole, RowTableModel
 from ui.wizard.levels import level_badge
@@ -90,7 +90,7 @@ class SignLoneWorkingDialog(QDialog):
         self.service, self.actor, self.status = service, actor, status
         self.saved: LoneWorkingStatus | None = None
         self.setWindowTitle(f"Lone Working Risk Assessment — {status.staff_name}")
-        hazards = QTableWidget(len(ST_HUGHS_HAZARDS), 4)
+        hazards = tab_leaves(QTableWidget(len(ST_HUGHS_HAZARDS), 4))
         hazards.setHorizontalHeaderLabels(["Hazard", "Likelihood", "Risk level", "Controls"])
         hazards.setAccessibleName("Lone Working Risk Assessment hazards")
         hazards.verticalHeader().setVisible(False)
@@ -131,9 +131,9 @@ class SignLoneWorkingDialog(QDialog):
         self.confirm_pin = QLineEdit()
         self.confirm_pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.confirm_pin.setMaxLength(4)
-        self.signed = QDateEdit(QDate(today.year, today.month, today.day))
+        self.signed = DateEdit()
+        self.signed.setDate(QDate(today.year, today.month, today.day))
         self.signed.setCalendarPopup(True)
-        self.signed.setDisplayFormat("dd/MM/yyyy")
         self.fields: dict[str, QWidget] = {
             F_MOBILE: self.mobile,
             F_WORD: self.safe_word,
@@ -218,7 +218,7 @@ class LoneWorkingDialog(QDialog):
         self.sign_dialog: SignLoneWorkingDialog | None = None
         self.setWindowTitle("Lone working assessments")
         self.model: RowTableModel[LoneWorkingStatus] = RowTableModel(COLUMNS, self)
-        self.table = QTableView()
+        self.table = tab_leaves(QTableView())
         self.table.setModel(self.model)
         self.table.setAccessibleName("Lone working assessments")
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)

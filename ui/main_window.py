@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -27,6 +28,7 @@ from hvdesk.policy import PRESET_LABELS
 from hvdesk.services.base import Actor
 from hvdesk.services.changes import Change
 from ui import dialogs
+from ui.a11y import ValueLabel, ink
 from ui.live import LiveFeed
 from ui.panels.households import HouseholdsPanel
 from ui.panels.settings import SettingsPanel
@@ -99,6 +101,7 @@ class MainWindow(QMainWindow):
         self.staff.changed.connect(self.data_changed)
         self.households.changed.connect(self.data_changed)
         self.visits.context_menu_for = lambda v: self.visit_actions.menu(v, self)
+        self.visits.actions_for = self._visit_buttons
 
         central = QWidget()
         row = QHBoxLayout(central)
@@ -212,6 +215,12 @@ class MainWindow(QMainWindow):
         """Feature actions go left of the search box."""
         self.toolbar.insertAction(self._toolbar_spacer, action)
 
+    def _visit_buttons(self, visit: Visit) -> list[tuple[str, Callable[[], object]]]:
+        """The visit's actions as (label, run) for the buttons on the Visits page: the same
+        actions as its pop-up menu, visible so a first-time user finds them."""
+        actions = self.visit_actions.for_visit(visit)
+        return [(a.label, partial(a.run, visit, self)) for a in actions]
+
     # --- the typed shell features install into (ui/shell.py) ------------------------------
     def dialog_parent(self) -> QWidget:
         return self
@@ -259,8 +268,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.monitoring_label = QLabel("Monitoring: OFF")
-        self.monitoring_label.setAccessibleName("Monitoring status")
+        self.monitoring_label = ValueLabel("Monitoring", "Monitoring: OFF")
         self.counts_label = QLabel()
         self.db_label = QLabel()
         self.policy_label = QLabel()
@@ -286,6 +294,9 @@ class MainWindow(QMainWindow):
         self.db_label.setText(f"database: {self.services.db.describe()}{backed}")
         policy = self.live.policy()
         self.policy_label.setText(f"policy: {PRESET_LABELS.get(policy.preset, policy.preset)}")
+        # cut short on a narrow or scaled screen: the whole text stays in the tooltip
+        self.db_label.setToolTip(self.db_label.text())
+        self.policy_label.setToolTip(self.policy_label.text())
 
     def _on_change(self, change: Change) -> None:
         """One change, one refresh of what it touched: the screen on show (Today not at all when
@@ -309,7 +320,7 @@ class MainWindow(QMainWindow):
                 f"database not answering since {fmt_time(down_since)}"  # type: ignore[arg-type]
             )
             self.db_label.setToolTip(self.live.error)
-            self.db_label.setStyleSheet("color: #b00020; font-weight: bold;")
+            self.db_label.setStyleSheet(f"color: {ink('#b00020')}; font-weight: bold;")
 
     def _start_backup(self) -> None:
         services = self.services

@@ -42,6 +42,7 @@ from hvdesk.models import Role
 from hvdesk.platform.base import PlatformCalls
 from hvdesk.services.backup_settings import BackupSettingsService
 from ui import dialogs
+from ui.a11y import ValueLabel, ink
 
 if TYPE_CHECKING:
     from hvdesk.services.tracker import Board
@@ -50,7 +51,11 @@ if TYPE_CHECKING:
 
 KEEP_AWAKE_REASON = "Staff are out on home visits: hvdesk must raise alarms on time"
 BACKUP_CHECK_MS = 60_000
-LATE_STYLE = "color: #b00020; font-weight: bold;"
+
+
+def late_style() -> str:
+    """Red and bold, read at the time of use (the theme may be high contrast)."""
+    return f"color: {ink('#b00020')}; font-weight: bold;"
 
 
 def staff_out(board: Board | None) -> int:
@@ -214,7 +219,7 @@ def _this_pc_box(
         problem = controller.sound.test()
         if problem:
             heard.setText(f"ALARM SOUND OFF: {problem}")
-            heard.setStyleSheet(LATE_STYLE)
+            heard.setStyleSheet(late_style())
         else:
             heard.setText("Playing the alarm for 3 seconds: can you hear it?")
             heard.setStyleSheet("")
@@ -303,9 +308,8 @@ def install(window: MainWindow) -> None:
     duty = DutyKeeper(lambda: int(window.winId()), parent=window)
     window.duty_keeper = duty  # type: ignore[attr-defined]
     for name in ("sound_label", "duty_label"):
-        label = QLabel()
-        label.setStyleSheet(LATE_STYLE)
-        label.setAccessibleName("Alarm warning")
+        label = ValueLabel("Alarm warning")  # read with its warning, not only its field
+        label.setStyleSheet(late_style())
         label.setVisible(False)
         label.setContentsMargins(6, 0, 6, 0)
         # beside "Monitoring: ON", where the eye goes first; the counts give way if space is short

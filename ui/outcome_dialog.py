@@ -43,8 +43,10 @@ class OutcomeDialog(QDialog):
         self.setWindowTitle(f"Outcome: {visit.household.name}")
         self.setMinimumWidth(560)
         self.summary = QPlainTextEdit()
+        self.summary.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.summary.setPlaceholderText("What happened, who you saw, how the pupil is")
         self.agreements = QPlainTextEdit()
+        self.agreements.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.agreements.setPlaceholderText(
             "Agreements made with parents, one per line; end a line with a date to track it:\n"
             "Ben in school by 8:45 every day — by 11/12/2026"

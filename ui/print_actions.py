@@ -1,13 +1,15 @@
 """Print any form in one click from where it is needed: a visit, a staff member, the day.
 
 The PDF is made off the GUI thread (ReportLab and the database must never freeze the tracker while
-an alarm may be showing), saved in the data folder and opened in the system's PDF viewer, from which
-it is printed. Two seams for tests: `opener` (no real viewer) and ui.dialogs (no modal box).
+an alarm may be showing), saved in the printouts folder (Documents/hvdesk unless changed in
+Settings, shown as a link in the status bar) and opened in the system's PDF viewer, from which it
+is printed. Two seams for tests: `opener` (no real viewer) and ui.dialogs (no modal box).
 """
 
 from __future__ import annotations
 
 import contextlib
+import html
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,13 +18,22 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QObject, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices
-from PySide6.QtWidgets import QMenu, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QWidget,
+)
 from shiboken6 import isValid
 
 from hvdesk.clock import london
-from hvdesk.config import data_dir
+from hvdesk.config import default_printouts_dir
 from hvdesk.errors import HvdeskError
 from hvdesk.models import Role, Visit
 from hvdesk.printing import (
@@ -40,6 +51,7 @@ from hvdesk.printing import (
 from hvdesk.services.base import Actor
 from hvdesk.services.printing import PrintService
 from ui import dialogs
+from ui.a11y import ValueLabel
 from ui.worker import Worker
 
 if TYPE_CHECKING:
@@ -52,10 +64,27 @@ def _open_in_viewer(path: Path) -> bool:
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
+PRINTOUTS_SETTING = "printouts/folder"  # this computer's choice (QSettings), not the school's
+
+
+def chosen_printouts_folder() -> Path:
+    value = QSettings().value(PRINTOUTS_SETTING, "")
+    return Path(str(value)) if value else default_printouts_dir()
+
+
 def _printouts_folder() -> Path:
-    folder = data_dir() / "printouts"
+    folder = chosen_printouts_folder()
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+class _Saved(QObject):
+    """Every printout saved, for the status bar's link to it."""
+
+    saved = Signal(object)  # Path
+
+
+saved_notice = _Saved()
 
 
 # Seams: tests replace these (no viewer window, a temporary folder).
@@ -99,7 +128,8 @@ def _file_name(form: str, visit_id: int | None, staff_id: int | None, day: date 
 
 def _prune(folder: Path) -> None:
     cutoff = time.time() - KEEP_PRINTOUTS_S
-    for old in folder.glob("*.pdf"):
+    # only our own printouts: the folder may be one the office also keeps other PDFs in
+    for old in (p for form in FORMS for p in folder.glob(f"{form}-*.pdf")):
         with contextlib.suppress(OSError):  # still open in a viewer on Windows: next time
             if old.stat().st_mtime < cutoff:
                 old.unlink()
@@ -147,6 +177,7 @@ def print_form(
         if outcome.path is None:
             _report(job, parent, f"The {title} was not made.\n\n{outcome.error}")
             return
+        saved_notice.saved.emit(outcome.path)
         if not opener(outcome.path):
             _report(
                 job,
@@ -288,8 +319,74 @@ def install(window: MainWindow) -> None:
 
     def staff_forms(staff, button: QWidget) -> None:
         menu = QMenu(button)
+        menu.setTitle("Print…")
+        menu.setAccessibleName(f"Print forms for {staff.name}")
         for action in form_actions_for_staff(window, service, window.actor, staff.id):
             menu.addAction(action)
         menu.exec(button.mapToGlobal(button.rect().bottomLeft()))
 
     window.staff.add_staff_button("Print…", staff_forms)
+    window.register(PrintFeature(_printouts_link(window), _printouts_setting(window)))
+
+
+@dataclass(frozen=True)
+class PrintFeature:
+    """Where printouts go on this computer: the status bar link and the Settings field."""
+
+    printout_label: QLabel
+    folder_edit: QLineEdit
+
+
+def _printouts_link(window: MainWindow) -> QLabel:
+    """The status bar says where the last printout was saved, as a link that opens it."""
+    label = ValueLabel("Last printout")
+    label.setOpenExternalLinks(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+    label.hide()
+
+    def show(path: object) -> None:
+        if not isValid(label):
+            return
+        p = Path(str(path))
+        url = QUrl.fromLocalFile(str(p)).toString()
+        folder = QUrl.fromLocalFile(str(p.parent)).toString()
+        label.setText(
+            f"Saved: <a href='{url}'>{html.escape(p.name)}</a> in "
+            f"<a href='{folder}'>{html.escape(str(p.parent))}</a>"
+        )
+        label.show()
+
+    saved_notice.saved.connect(show)
+    window.statusBar().addPermanentWidget(label)
+    return label
+
+
+def _printouts_setting(window: MainWindow) -> QLineEdit:
+    """Settings > This computer: the printouts folder (Documents/hvdesk unless changed)."""
+    box = QGroupBox("This computer")
+    path = QLineEdit(str(chosen_printouts_folder()))
+    path.setAccessibleName("Printouts folder")
+    path.setToolTip("Printed forms are saved here and opened in the PDF viewer")
+    change = QPushButton("Choose…")
+    change.setAccessibleName("Choose the printouts folder")
+
+    def save(text: str) -> None:
+        text = text.strip()
+        QSettings().setValue(PRINTOUTS_SETTING, text if text else "")
+        path.setText(str(chosen_printouts_folder()))
+
+    def choose() -> None:
+        folder = QFileDialog.getExistingDirectory(window, "Printouts folder", path.text())
+        if folder:
+            save(folder)
+
+    path.editingFinished.connect(lambda: save(path.text()))
+    change.clicked.connect(choose)
+    row = QHBoxLayout(box)
+    row.addWidget(QLabel("Printouts folder:"))
+    row.addWidget(path, 1)
+    row.addWidget(change)
+    layout = window.settings.layout()
+    if layout is not None:
+        layout.addWidget(box)
+    return path

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from hvdesk.errors import HvdeskError
 from hvdesk.models import Role
 from hvdesk.services.base import Actor, Service
+from ui.a11y import ValueLabel
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -67,10 +68,11 @@ class LockScreen(QFrame):
         self.setAutoFillBackground(True)
         self.setStyleSheet("#lockScreen { background: #1f2d3d; } QLabel { color: white; }")
         self.title = QLabel("<h2>hvdesk is locked</h2>")
-        self.note = QLabel(
-            "Monitoring continues: alarms still show and sound, and check-in timers keep running."
+        # read whole (a screen reader says the reassurance itself, not a summary of it)
+        self.note = ValueLabel(
+            "",
+            "Monitoring continues: alarms still show and sound, and check-in timers keep running.",
         )
-        self.note.setAccessibleName("Monitoring continues while locked")
         self.username = QLineEdit()
         self.username.setAccessibleName("Username")
         self.password = QLineEdit()

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtWidgets import QMenu, QWidget
+from sqlalchemy import inspect
 
 from hvdesk.models import Visit
 
@@ -40,6 +41,12 @@ class VisitActions:
 
     def menu(self, visit: Visit, parent: QWidget) -> QMenu:
         menu = QMenu(parent)
+        # Named for a screen reader, which announces the pop-up as it opens.
+        what = f"visit {visit.id}"
+        if "household" not in inspect(visit).unloaded:  # a detached visit may not carry it
+            what = f"{visit.household.name}, {what}"
+        menu.setTitle(f"Actions for {what}")
+        menu.setAccessibleName(f"Actions for {what}")
         group = None
         for action in self.for_visit(visit):
             if group is not None and action.group != group:

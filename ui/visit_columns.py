@@ -54,9 +54,13 @@ def visit_columns(*, with_date: bool = True) -> list[Column[Visit]]:
     return [
         when,
         Column("Household", lambda v: v.household.name),
-        Column("Address", lambda v: v.household.one_line_address),
-        Column("Purpose", lambda v: v.purpose_label),
-        Column("Staff", lambda v: v.staff_names),
+        Column(
+            "Address",
+            lambda v: v.household.one_line_address,
+            tooltip=lambda v: v.household.one_line_address,
+        ),
+        Column("Purpose", lambda v: v.purpose_label, tooltip=lambda v: v.purpose_label),
+        Column("Staff", lambda v: v.staff_names, tooltip=lambda v: v.staff_names),
         Column(
             "Status",
             lambda v: badge(v.status),
@@ -70,9 +74,14 @@ def visit_list_columns() -> list[Column[VisitListRow]]:
     return [
         Column[VisitListRow]("When", lambda v: fmt_datetime(v.start)),
         Column[VisitListRow]("Household", lambda v: v.household_name),
-        Column[VisitListRow]("Address", lambda v: v.one_line_address),
-        Column[VisitListRow]("Purpose", lambda v: v.purpose_label),
-        Column[VisitListRow]("Staff", lambda v: v.staff_names),
+        # the columns that give way on a narrow screen: eliding, their whole text in the tooltip
+        Column[VisitListRow](
+            "Address", lambda v: v.one_line_address, tooltip=lambda v: v.one_line_address
+        ),
+        Column[VisitListRow](
+            "Purpose", lambda v: v.purpose_label, tooltip=lambda v: v.purpose_label
+        ),
+        Column[VisitListRow]("Staff", lambda v: v.staff_names, tooltip=lambda v: v.staff_names),
         Column[VisitListRow](
             "Status", lambda v: badge(v.status), foreground=lambda v: status_colour(v.status)
         ),

@@ -173,7 +173,7 @@ def validate_for_completion(form: AssessmentForm) -> None:
         if form.when_not_to_visit.get(key) is None:
             errors.add(wntv_field(i), f"answer yes or no: {question}")
     if not [h for h in form.hazards if h.hazard.strip()]:
-        errors.add(F_HAZARDS, "add at least one hazard (the St Hugh's five are a good start)")
+        errors.add(F_HAZARDS, "add at least one hazard (the five common ones are a good start)")
     for i, hz in enumerate(form.hazards, start=1):
         if not hz.hazard.strip():
             errors.add(hazard_field(i), "describe the hazard, or remove the empty row")

@@ -50,6 +50,7 @@ def answers(monkeypatch):
         record["told"].append((title, text, kind))
 
     monkeypatch.setattr(dialogs, "ask", ask)
+    monkeypatch.setattr(dialogs, "ask_safe", ask)
     monkeypatch.setattr(dialogs, "tell", tell)
     return record
 
@@ -94,3 +95,14 @@ def _collect_between_tests():
     finally:
         gc.enable()
         gc.collect(1)
+
+
+@pytest.fixture(autouse=True)
+def own_qsettings(tmp_path_factory):
+    """This computer's settings (QSettings) live in a temporary folder, never the user's own."""
+    from PySide6.QtCore import QSettings
+
+    folder = tmp_path_factory.mktemp("qsettings")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    yield folder

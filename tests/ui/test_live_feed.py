@@ -46,6 +46,7 @@ def settle(window, qtbot) -> None:
         window._start_backup()
         qtbot.waitUntil(lambda: window._backed_up_at is not None)  # done, status bar shown
     window.live.recorded()
+    window.worker.wait()  # start-up's background reads (the first-day checklist's) finish first
     qtbot.wait(0)
 
 

@@ -7,6 +7,7 @@ emits `changed` so every screen refreshes from the database.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -75,6 +76,8 @@ class BookingController(QObject):
         self.deps = BookingDeps(self.booking, services.households, services.staff, services.clock)
         self.dialog: QDialog | None = None  # the dialog open now (tests reach it here)
         self.export_folder: Path | None = None
+        # Set by the risk-assessment feature: open the assessment of a just-booked visit.
+        self.assess_after_booking: Callable[[int, QWidget | None], object] | None = None
 
     # --- dialogs -------------------------------------------------------------------------------
     def _open(self, dialog: QDialog) -> QDialog:
@@ -100,8 +103,16 @@ class BookingController(QObject):
             self.deps, self.actor, start=start, lead_staff_id=lead_staff_id, parent=parent
         )
         dialog.saved.connect(lambda vid, d=dialog: self._saved(vid, d.result_message, new=True))
+        dialog.saved.connect(lambda vid, d=dialog: self._assess_if_asked(vid, d, parent))
         self._open(dialog)
         return dialog
+
+    def _assess_if_asked(
+        self, visit_id: int, dialog: BookingDialog, parent: QWidget | None
+    ) -> None:
+        """'Book and assess now': the risk assessment follows the booking at once."""
+        if dialog.assess_next and self.assess_after_booking is not None:
+            self.assess_after_booking(visit_id, parent)
 
     def edit_visit(self, parent: QWidget | None, visit_id: int) -> BookingDialog | None:
         visit = self.services.visits.get(visit_id)

@@ -32,6 +32,7 @@ from hvdesk.models import Staff
 from hvdesk.policy import PolicySettings
 from hvdesk.services.base import Actor
 from hvdesk.services.ics_export import ExportResult, IcsExportService, default_file_name
+from ui.a11y import DateEdit, ValueLabel
 from ui.calendar.model import week_start
 from ui.forms import clear_errors, error_banner, show_errors
 from ui.worker import Worker
@@ -72,11 +73,11 @@ class ExportDialog(QDialog):
         for person in staff:
             self.who.addItem(person.name, person.id)
         self.who.setCurrentIndex(max(0, self.who.findData(staff_id)))
-        self.first = QDateEdit(_qdate(week_start(today)))
-        self.last = QDateEdit(_qdate(week_start(today) + timedelta(weeks=8, days=-1)))
+        self.first, self.last = DateEdit(), DateEdit()
+        self.first.setDate(_qdate(week_start(today)))
+        self.last.setDate(_qdate(week_start(today) + timedelta(weeks=8, days=-1)))
         for edit, name in ((self.first, "From"), (self.last, "To")):
             edit.setCalendarPopup(True)
-            edit.setDisplayFormat("ddd dd/MM/yyyy")
             edit.setAccessibleName(name)
         self.cancelled = QCheckBox("Include cancelled visits (marks them cancelled in Outlook)")
         self.cancelled.setAccessibleName("Include cancelled visits")
@@ -92,13 +93,13 @@ class ExportDialog(QDialog):
         row.addWidget(browse)
         address = "included" if policy.ics_include_address else "NOT included"
         pupil = "included" if policy.ics_include_pupil else "NOT included"
-        privacy = QLabel(
+        privacy = ValueLabel(
+            "What the export contains",
             "Each entry has the purpose, the times staff are away, the staff and the office "
             f"contact. Family name and address: {address}. Pupil: {pupil}. "
-            "Never: notes, known risks or phone numbers. (Change in Settings.)"
+            "Never: notes, known risks or phone numbers. (Change in Settings.)",
         )
         privacy.setWordWrap(True)
-        privacy.setAccessibleName("What the export contains")
         form = QFormLayout()
         form.addRow("Whose visits:", self.who)
         form.addRow("From:", self.first)

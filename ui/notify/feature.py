@@ -16,7 +16,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QTabWidget, QVBoxLayout, QWidget
 
 from hvdesk.notify import lease as leases
 from hvdesk.notify.monitor import Monitor
@@ -24,10 +24,11 @@ from hvdesk.services.base import Actor
 from hvdesk.services.changes import Change
 from hvdesk.services.notifications import Health, NotificationService
 from hvdesk.services.texts_in import InboundTextService
+from ui.a11y import ValueLabel
 from ui.notify.channels import ChannelsTab
 from ui.notify.contacts import ContactsTab
 from ui.notify.messages import MessagesTab
-from ui.notify.status import FAULT_STYLE, LOUD_STYLE, monitor_text
+from ui.notify.status import LOUD_STYLE, fault_style, monitor_text
 from ui.notify.texts_in import TextsInTab
 from ui.worker import Worker
 
@@ -87,11 +88,10 @@ class NotifyStatus:
         self, window: MainWindow, service: NotificationService, sender: WindowSender
     ) -> None:
         self.window, self.service, self.sender = window, service, sender
-        self.monitor_label = QLabel("Monitor: …")
-        self.monitor_label.setAccessibleName("Who monitors alarms outside the office")
-        self.fault_label = QLabel()
-        self.fault_label.setAccessibleName("Message channel faults")
-        self.fault_label.setStyleSheet(FAULT_STYLE)
+        # read as 'Field: what it shows' (ValueLabel), not only the field
+        self.monitor_label = ValueLabel("Who monitors alarms outside the office", "Monitor: …")
+        self.fault_label = ValueLabel("Message channel faults")
+        self.fault_label.setStyleSheet(fault_style())
         self.fault_label.hide()
         bar = window.statusBar()
         for label in (self.fault_label, self.monitor_label):  # monitor first, then any fault

@@ -11,9 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hvdesk.notify import lease as leases
+from ui.a11y import ink
 
 LOUD_STYLE = "QLabel { background: #b00020; color: white; font-weight: bold; padding: 2px 6px; }"
-FAULT_STYLE = "QLabel { color: #b00020; font-weight: bold; }"
+
+
+def fault_style() -> str:
+    """Red and bold, read at the time of use (the theme may be high contrast)."""
+    return f"QLabel {{ color: {ink('#b00020')}; font-weight: bold; }}"
 
 
 @dataclass(frozen=True)

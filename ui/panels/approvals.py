@@ -43,6 +43,7 @@ from hvdesk.services.risk_assessment import (
     form_from_row,
 )
 from ui import dialogs
+from ui.a11y import ValueLabel, fit_columns, tab_leaves
 from ui.forms import clear_errors, error_banner, show_errors
 from ui.models.table import Column, ObjectRole, RowTableModel
 from ui.wizard.levels import LEVEL_STYLE, SEVERITY_STYLE, level_badge
@@ -81,10 +82,15 @@ COLUMNS: list[Column[ReviewItem]] = [
         lambda i: i.visit.household.name,
         tooltip=lambda i: i.visit.household.one_line_address,
     ),
-    Column("Checks", lambda i: i.check.headline, foreground=_check_colour),
+    Column(
+        "Checks",
+        lambda i: i.check.headline,
+        foreground=_check_colour,
+        tooltip=lambda i: i.check.headline,
+    ),
     Column("Risk", lambda i: i.risk_text, foreground=_risk_colour),
     Column("Staff", lambda i: i.visit.staff_names, tooltip=lambda i: i.visit.staff_names),
-    Column("Purpose", lambda i: i.visit.purpose_label),
+    Column("Purpose", lambda i: i.visit.purpose_label, tooltip=lambda i: i.visit.purpose_label),
 ]
 
 
@@ -161,6 +167,7 @@ def review_html(item: ReviewItem) -> str:
 class ApprovalPanel(QWidget):
     changed = Signal()
     open_assessment = Signal(int)  # visit id: the feature opens the full assessment
+    CHECKS, STAFF, PURPOSE = 2, 4, 5  # columns that give way first at 1280 px
 
     def __init__(
         self,
@@ -176,7 +183,7 @@ class ApprovalPanel(QWidget):
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(Qt.ItemDataRole.UserRole + 2)
-        self.table = QTableView()
+        self.table = tab_leaves(QTableView())
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
@@ -195,11 +202,12 @@ class ApprovalPanel(QWidget):
             else f"Read only: only an approver ({approver_title}) can approve or reject visits. "
             f"You are signed in as {actor.name} ({actor.role})."
         )
-        self.role_label = QLabel(role_text)
+        self.role_label = ValueLabel("Who can approve", role_text)
         self.role_label.setWordWrap(True)
-        self.role_label.setAccessibleName("Who can approve")
 
         self.detail = QTextBrowser()
+
+        self.detail.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.detail.setAccessibleName("Selected visit: details, checks and risk summary")
         self.detail.setOpenLinks(False)
         self.open_button = QPushButton("Open full assessment…")
@@ -209,6 +217,7 @@ class ApprovalPanel(QWidget):
         self.decision = QGroupBox("Decision")
         self.banner = error_banner()
         self.note = QPlainTextEdit()
+        self.note.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.note.setAccessibleName("Note")
         self.note.setPlaceholderText("Note for your decision (needed when there are warnings)")
         self.note.setFixedHeight(64)
@@ -222,8 +231,7 @@ class ApprovalPanel(QWidget):
         self.reject_button.clicked.connect(self.reject_selected)
         self.decision_hint = QLabel()
         self.decision_hint.setWordWrap(True)
-        self.result = QLabel()
-        self.result.setAccessibleName("Last decision")
+        self.result = ValueLabel("Last decision")
         self.result.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.approve_button)
@@ -250,7 +258,7 @@ class ApprovalPanel(QWidget):
         splitter.addWidget(side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([620, 480])
+        splitter.setSizes([660, 440])
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.role_label)
@@ -263,7 +271,7 @@ class ApprovalPanel(QWidget):
         keep = self.selected()
         items = self.approvals.pending()
         self.model.set_rows(items)
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table, shrink=[self.STAFF, self.PURPOSE, self.CHECKS])
         for col, cap in ((1, 170), (2, 260), (4, 220)):
             self.table.setColumnWidth(col, min(self.table.columnWidth(col), cap))
         blocked = sum(1 for i in items if i.check.blocking)
@@ -464,9 +472,27 @@ class ApprovalFeature:
                     self.approvals.submit(self.window.actor, visit.id)
                 except HvdeskError as err:
                     dialogs.inform(parent, "Not sent", str(err), "warning")
+                else:
+                    dialogs.inform(parent, "Sent for approval", self._sent_to(current))
                 self.window.data_changed.emit()
         else:
             dialogs.inform(parent, "Assessment complete", f"Overall risk: {level}.")
+
+    def _sent_to(self, visit: Visit) -> str:
+        """'Sent to Linda Francis (Headteacher) for approval': who will see it in their queue."""
+        title = self.window.services.settings.policy().approver_title
+        names = [
+            u.display_name
+            for u in self.window.services.auth.list()
+            if u.role == Role.APPROVER.value and getattr(u, "active", True)
+        ]
+        if not names:
+            return (
+                f"Visit {visit.id} is waiting for approval, but nobody has an approver account "
+                f"yet: add the {title} in Users."
+            )
+        who = " or ".join(names)
+        return f"Visit {visit.id} ({visit.household.name}): sent to {who} ({title}) for approval."
 
     # --- the full assessment, read-only ----------------------------------------------------
     def view_assessment(self, visit_id: int) -> None:
@@ -503,6 +529,7 @@ class ApprovalFeature:
 
 
 def install(window: Shell) -> None:
+    from ui.calendar.feature import CalendarFeature
     from ui.visit_actions import VisitAction
 
     feature = ApprovalFeature(window)
@@ -519,6 +546,10 @@ def install(window: Shell) -> None:
         )
         users.changed.connect(window.data_changed)
         window.add_panel("Users", users, window.panel_position_after("Settings"))
+    # 'Book and assess now': booking opens the risk assessment of the new visit
+    window.feature(CalendarFeature).controller.assess_after_booking = (
+        lambda vid, parent: feature.open_wizard(window.services.visits.get(vid), parent)
+    )
     window.visit_actions.register(
         VisitAction(
             "Risk assessment…",

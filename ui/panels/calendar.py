@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from hvdesk.clock import london
 from hvdesk.models import PURPOSE_LABELS, Visit, VisitStatus
 from hvdesk.rules.booking import EDITABLE, NOT_HOLDING, wall_time
+from ui.a11y import ValueLabel, ink
 from ui.calendar.controller import BookingController
 from ui.calendar.model import (
     MODE_LABELS,
@@ -90,10 +91,10 @@ class CalendarPanel(QWidget):
         self.prev_button.clicked.connect(lambda: self.go(-1))
         self.next_button.clicked.connect(lambda: self.go(1))
         self.today_button.clicked.connect(self.go_today)
-        self.title = QLabel()
-        self.title.setAccessibleName("Showing")
+        self.title = ValueLabel("Showing")
         self.title.setStyleSheet("font-size: 14pt; font-weight: bold; padding: 0 8px;")
         self.title.setMinimumWidth(80)
+        self.title.setWordWrap(True)  # at 125% or on a narrow window: two lines, never cut off
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.mode_group = QButtonGroup(self)
         self.mode_buttons: dict[Mode, QToolButton] = {}
@@ -143,14 +144,13 @@ class CalendarPanel(QWidget):
         self.purpose_filter.currentIndexChanged.connect(lambda _i: self.refresh())
         self.show_cancelled.toggled.connect(lambda _c: self.refresh())
         badges = (style_for(s).badge.replace(" ", "\u00a0") for s in LEGEND_ORDER)
-        self.legend = QLabel("Key:  " + "   ".join(badges))
+        self.legend = ValueLabel("Key to the status badges", "Key:  " + "   ".join(badges))
         self.legend.setToolTip(
             "Outlines: dashed = awaiting approval, dotted = draft, heavy = overdue or out; "
             "hatched and struck through = cancelled or rejected. Pale ends = travel time."
         )
-        self.legend.setAccessibleName("Key to the status badges")
         self.legend.setAccessibleDescription(self.legend.toolTip())
-        self.legend.setStyleSheet("color: #3c4043;")
+        self.legend.setStyleSheet(f"color: {ink('#3c4043')};")
         self.legend.setWordWrap(True)
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         filters = QHBoxLayout()
@@ -192,9 +192,10 @@ class CalendarPanel(QWidget):
         self.grid.book_requested.connect(self._book_at)
         self.month.day_activated.connect(self.open_day)
 
-        self.details = QLabel("Select a visit (click it, or Up/Down in the calendar).")
+        self.details = ValueLabel(
+            "Selected visit", "Select a visit (click it, or Up/Down in the calendar)."
+        )
         self.details.setWordWrap(True)
-        self.details.setAccessibleName("Selected visit")
         self.edit_button = QPushButton("Edit…")
         self.cancel_button = QPushButton("Cancel visit…")
         self.submit_button = QPushButton("Send for approval")
@@ -220,10 +221,9 @@ class CalendarPanel(QWidget):
                 self.more_button.mapToGlobal(QPoint(0, self.more_button.height())),
             )
         )
-        self.message = QLabel()
+        self.message = ValueLabel("Calendar messages")
         self.message.setWordWrap(True)
-        self.message.setAccessibleName("Calendar messages")
-        self.message.setStyleSheet("color: #0b3d91;")
+        self.message.setStyleSheet(f"color: {ink('#0b3d91')};")
         bottom = QHBoxLayout()
         bottom.addWidget(self.details, 1)
         for action_button in (

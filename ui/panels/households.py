@@ -36,6 +36,7 @@ from hvdesk.services.households import (
     current_risks,
 )
 from ui import dialogs
+from ui.a11y import tab_leaves
 from ui.forms import clear_errors, error_banner, lay_out_edit_dialog, show_errors
 from ui.list_view import filter_box, filtered_table
 from ui.models.table import Column, ObjectRole, RowTableModel
@@ -79,6 +80,7 @@ class HouseholdDialog(QDialog):
         self.name = QLineEdit()
         self.name.setPlaceholderText("e.g. Begum family")
         self.address = QPlainTextEdit()
+        self.address.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.address.setFixedHeight(70)
         self.postcode = QLineEdit()
         self.postcode.setPlaceholderText("B17 0AB")
@@ -87,8 +89,9 @@ class HouseholdDialog(QDialog):
         self.sw_name = QLineEdit()
         self.sw_phone = QLineEdit()
         self.notes = QPlainTextEdit()
+        self.notes.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.notes.setFixedHeight(50)
-        self.pupils = QTableWidget(0, 5)
+        self.pupils = tab_leaves(QTableWidget(0, 5))
         self.pupils.setHorizontalHeaderLabels(
             ["Pupil name", "Year group", "UPN", "Admission no.", "Safeguarding flag"]
         )
@@ -206,6 +209,7 @@ class RiskDialog(QDialog):
             self.kind.addItem(label, kind.value)
         self.kind.setAccessibleName("Risk kind")
         self.description = QPlainTextEdit()
+        self.description.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.description.setAccessibleName("Risk description")
         self.description.setFixedHeight(80)
         self.banner = error_banner()

@@ -90,6 +90,7 @@ class StaffDialog(QDialog):
         self.mobile.setPlaceholderText("07700 900123")
         self.email = QLineEdit()
         self.description = QPlainTextEdit()
+        self.description.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.description.setPlaceholderText(
             "For the police information sheet: build, height, hair…"
         )

@@ -31,7 +31,9 @@ from hvdesk.rules import deadlines as dl
 from hvdesk.rules.actions import Action, Facts, allowed_actions, verdict
 from hvdesk.services.tracker import Board, BoardRow, TrackerService
 from hvdesk.services.visits import VisitQueries
+from ui.a11y import ValueLabel, fit_columns, ink, tab_leaves
 from ui.models.table import ObjectRole, RowTableModel
+from ui.tracker import keys
 from ui.tracker.board import BoardModel
 from ui.visit_columns import visit_columns
 
@@ -51,7 +53,12 @@ def _table(model: object, name: str) -> QTableView:
     table.horizontalHeader().setStretchLastSection(True)
     table.verticalHeader().hide()
     table.setWordWrap(False)
-    return table
+    return tab_leaves(table)
+
+
+def _tip(keyed: str, reason: str) -> str:
+    """A button's tooltip: what it does and its key, then why it is not offered now (if not)."""
+    return f"{keyed}\n{reason}" if reason else keyed
 
 
 def _section(title: QLabel, *widgets: QWidget) -> QWidget:
@@ -79,27 +86,23 @@ class TodayPanel(QWidget):
     # --- building ------------------------------------------------------------------------
     def _build_out_now(self) -> QWidget:
         """'Out now': the header, the notes above the board, the board, its action buttons."""
-        self.out_title = QLabel("OUT NOW")
+        self.out_title = ValueLabel("Out now", "OUT NOW")
         self.out_title.setStyleSheet(TITLE_STYLE)
-        self.out_title.setAccessibleName("Out now")
-        self.next_alarm = QLabel()
-        self.next_alarm.setAccessibleName("Next alarm")
+        self.next_alarm = ValueLabel("Next alarm")
         self.next_alarm.setStyleSheet("font-size: 12pt;")
         header = QHBoxLayout()
         header.addWidget(self.out_title)
         header.addStretch(1)
         header.addWidget(self.next_alarm)
-        self.startup_banner = QLabel()
+        self.startup_banner = ValueLabel("Overdue while hvdesk was not running")
         self.startup_banner.setWordWrap(True)
-        self.startup_banner.setAccessibleName("Overdue while hvdesk was not running")
         self.startup_banner.setStyleSheet(
             "background: #fff4d6; color: #5c3a00; border: 1px solid #8a5a00; padding: 6px;"
         )
         self.startup_banner.hide()
         self.startup_banner.linkActivated.connect(lambda _link: self.startup_banner.hide())
-        self.wait_notice = QLabel()
+        self.wait_notice = ValueLabel("Wait for parents is over")
         self.wait_notice.setWordWrap(True)
-        self.wait_notice.setAccessibleName("Wait for parents is over")
         self.wait_notice.setStyleSheet(
             "background: #ffe8a3; color: #5c3a00; border: 1px solid #8a5a00; padding: 6px;"
         )
@@ -128,8 +131,7 @@ class TodayPanel(QWidget):
 
         self._build_actions()
         # A visiting member of staff cannot handle alarms: they see them here, read-only.
-        self.alarms_readonly = QLabel()
-        self.alarms_readonly.setAccessibleName("Open alarms (the office handles them)")
+        self.alarms_readonly = ValueLabel("Open alarms (the office handles them)")
         self.alarms_readonly.setWordWrap(True)
         self.alarms_readonly.setStyleSheet(
             "background: #fde7ea; color: #7a0014; padding: 6px; font-weight: bold;"
@@ -169,20 +171,25 @@ class TodayPanel(QWidget):
             ("alarm", "Open alarm", None),
         ]
         self._rule: dict[str, Action | None] = {}
+        # the tooltip says the key (the same key works from anywhere in hvdesk)
+        self._key_tip: dict[str, str] = {}
         for i, (key, text, action) in enumerate(specs):
             button = QPushButton(text)
             button.setAccessibleName(f"{text.rstrip('…!')} for the selected visit")
+            self._key_tip[key] = keys.with_key(f"{text.rstrip('…')} for the selected visit", key)
+            button.setToolTip(self._key_tip[key])
             button.setEnabled(False)
             button.clicked.connect(lambda _c=False, k=key: self._act(k))
             if key == "duress":
-                button.setStyleSheet("QPushButton:enabled { color: #b00020; font-weight: bold; }")
+                button.setStyleSheet(
+                    f"QPushButton:enabled {{ color: {ink('#b00020')}; font-weight: bold; }}"
+                )
             self.buttons[key] = button
             self._rule[key] = action
             grid.addWidget(button, i // 6, i % 6)
         self.action_bar = QWidget()
         self.action_bar.setLayout(grid)
-        self.action_hint = QLabel("Select a visit to record what the staff told you.")
-        self.action_hint.setAccessibleName("Actions hint")
+        self.action_hint = ValueLabel("", "Select a visit to record what the staff told you.")
 
     def _build_lists(self) -> QWidget:
         """Later today (with Departed), awaiting approval and outcomes to write up."""
@@ -202,6 +209,10 @@ class TodayPanel(QWidget):
         self.writeup_view = _table(self.writeup_model, "Outcomes to write up")
         self.depart_button = QPushButton("Departed")
         self.depart_button.setAccessibleName("Departed: the selected visit has left school")
+        self._depart_tip = keys.with_key(
+            "Departed: the visit selected in Later today has left school", "depart"
+        )
+        self.depart_button.setToolTip(self._depart_tip)
         self.depart_button.setEnabled(False)
         self.depart_button.clicked.connect(self._depart)
         self.later_view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
@@ -233,6 +244,13 @@ class TodayPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
+        # At 1280 px every column stays on screen: the long ones give way (full text in tooltips).
+        fit_columns(self.later_view, shrink=[2, 3, 4])  # address, purpose, staff
+        for view in (self.approval_view, self.writeup_view):
+            fit_columns(view, shrink=[3, 2])  # purpose, staff
+        # Tab reads the screen as it is laid out: each table, then the actions for its rows.
+        QWidget.setTabOrder(self.later_view, self.depart_button)
+        QWidget.setTabOrder(self.depart_button, self.approval_view)
 
     # --- wiring --------------------------------------------------------------------------
     def attach(self, controller: TrackerController) -> None:
@@ -377,7 +395,7 @@ class TodayPanel(QWidget):
                 button.setEnabled(bool(row.open_alarm_ids or row.drill_alarm_ids))
             else:
                 button.setEnabled(verdicts[action].allowed)
-                button.setToolTip(verdicts[action].reason)
+                button.setToolTip(_tip(self._key_tip[key], verdicts[action].reason))
         if self.controller is not None and not self.controller.handles_alarms:
             self.buttons["alarm"].setEnabled(False)
         if row is not None:
@@ -389,7 +407,9 @@ class TodayPanel(QWidget):
         later = self.selected_later()
         leave = verdict(Action.DEPART, later, Facts(self.queries.clock.now())) if later else None
         self.depart_button.setEnabled(live and leave is not None and leave.allowed)
-        self.depart_button.setToolTip(leave.reason if leave is not None else "")
+        self.depart_button.setToolTip(
+            _tip(self._depart_tip, leave.reason if leave is not None else "")
+        )
 
     # --- presses -------------------------------------------------------------------------
     def _act(self, key: str) -> None:

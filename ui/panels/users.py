@@ -32,6 +32,7 @@ from hvdesk.services.auth import AuthService
 from hvdesk.services.base import Actor
 from hvdesk.services.staff import StaffService
 from ui import dialogs
+from ui.a11y import tab_leaves
 from ui.forms import clear_errors, error_banner, lay_out_edit_dialog, show_errors
 from ui.models.table import Column, ObjectRole, RowTableModel
 
@@ -198,7 +199,7 @@ class UsersPanel(QWidget):
         self.approver_title = approver_title
         self.dialog: QDialog | None = None
         self.model: RowTableModel[UserAccount] = RowTableModel(user_columns(auth.clock), self)
-        self.table = QTableView()
+        self.table = tab_leaves(QTableView())
         self.table.setModel(self.model)
         self.table.setAccessibleName("User accounts")
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)

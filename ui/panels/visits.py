@@ -1,7 +1,8 @@
 """Visits screen: every visit, newest first, filtered and sorted by the database, with its timeline.
 
 The list pages (fetchMore) on the background worker: the first rows show as quickly with ten years
-of visits as with ten, and the screen loads nothing until it is opened.
+of visits as with ten, and the screen loads nothing until it is opened. The selected visit's
+actions show as buttons beside its timeline (not only in a pop-up menu), read on the worker too.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QGridLayout,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -29,6 +32,7 @@ from hvdesk.events import label
 from hvdesk.models import STATUS_LABELS, Event, Visit, VisitStatus
 from hvdesk.services.visit_list import PAGE_SIZE, SortKey, VisitFilter, VisitList, VisitListRow
 from hvdesk.services.visits import VisitQueries
+from ui.a11y import ValueLabel, fit_columns, tab_leaves
 from ui.models.paged import PagedTableModel
 from ui.models.table import ObjectRole
 from ui.visit_columns import visit_list_columns
@@ -46,6 +50,7 @@ SORT_KEYS = [
 
 class VisitsPanel(QWidget):
     visit_selected = Signal(int)
+    ADDRESS, PURPOSE, STAFF = 2, 3, 4  # columns that give way first at 1280 px
 
     def __init__(
         self,
@@ -69,6 +74,8 @@ class VisitsPanel(QWidget):
         self.table = self._build_table()
         # set by the window: Visit -> QMenu of feature actions
         self.context_menu_for: Callable[[Visit], QMenu] | None = None
+        # set by the window: Visit -> [(label, run)], the same actions as visible buttons
+        self.actions_for: Callable[[Visit], list[tuple[str, Callable[[], object]]]] | None = None
         self.search = QLineEdit()
         self.search.setPlaceholderText("Filter visits…")
         self.search.setAccessibleName("Filter visits")
@@ -79,15 +86,21 @@ class VisitsPanel(QWidget):
         for status in VisitStatus:
             self.status.addItem(STATUS_LABELS[status], status.value)
         self.status.currentIndexChanged.connect(lambda _i: self.refresh())
-        self.count_label = QLabel("")
-        self.count_label.setAccessibleName("Visits shown")
+        self.count_label = ValueLabel("Visits shown")  # read with its count, 'Loading…'
         self.timeline = QListWidget()
         self.timeline.setAccessibleName("Visit timeline")
+        self.timeline.setWordWrap(True)  # long notes wrap rather than run off the side
         self.timeline_title = QLabel("Timeline")
         self.actions_button = QPushButton("Visit actions…")
         self.actions_button.setAccessibleName("Visit actions")
         self.actions_button.setToolTip("Actions for the selected visit (also on right-click)")
         self.actions_button.clicked.connect(self._actions_menu)
+        # The visit's actions as buttons a first-time user sees (not only in a pop-up menu).
+        self.action_box = QGroupBox("Actions for this visit")
+        self.action_grid = QGridLayout(self.action_box)
+        self.action_buttons: dict[str, QPushButton] = {}
+        self._buttons_for: int | None = None  # the visit the buttons act on
+        self.action_box.hide()
         self._lay_out()
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_timeline())
         self._show_timeline()
@@ -105,9 +118,15 @@ class VisitsPanel(QWidget):
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self._context_menu)
         table.setWordWrap(False)  # one line a visit: rows stay the same height while paging
-        for column, width in enumerate((175, 150, 260, 210, 260)):
-            table.setColumnWidth(column, width)
-        return table
+        # fitting measures the rows on screen only: 200 rows a page would cost the first page
+        # hundreds of milliseconds, and later pages do not move the columns anyway
+        table.horizontalHeader().setResizeContentsPrecision(0)
+        self._fit_columns(table)
+        return tab_leaves(table)
+
+    def _fit_columns(self, table: QTableView) -> None:
+        """Every column on screen at 1280 px: Address, Purpose and Staff elide (tooltip whole)."""
+        fit_columns(table, shrink=[self.ADDRESS, self.PURPOSE, self.STAFF])
 
     def _lay_out(self) -> None:
         bar = QHBoxLayout()
@@ -119,6 +138,7 @@ class VisitsPanel(QWidget):
         side_layout = QVBoxLayout(side)
         side_layout.addWidget(self.timeline_title)
         side_layout.addWidget(self.timeline)
+        side_layout.addWidget(self.action_box)
         splitter = QSplitter()
         splitter.addWidget(self.table)
         splitter.addWidget(side)
@@ -155,6 +175,8 @@ class VisitsPanel(QWidget):
             self.refresh()
 
     def _page_loaded(self, count: int) -> None:
+        if count <= self.model.page_size:  # a new list's first page: fit its columns once,
+            self._fit_columns(self.table)  # not on every page (a hand-set width stays)
         more = "" if self.model.complete else "+"
         noun = "visit" if count == 1 and not more else "visits"
         hint = "" if self.model.complete else " (scroll for more)"
@@ -183,6 +205,25 @@ class VisitsPanel(QWidget):
         if not menu.isEmpty():
             menu.exec(where)
 
+    def _show_action_buttons(self, visit: Visit | None) -> None:
+        """One button per action that applies to `visit` (None: no buttons), each named for a
+        screen reader with the visit it acts on."""
+        for button in self.action_buttons.values():
+            self.action_grid.removeWidget(button)
+            button.deleteLater()
+        self.action_buttons = {}
+        self._buttons_for = visit.id if visit is not None else None
+        if visit is None or self.actions_for is None:
+            self.action_box.hide()
+            return
+        for i, (text, run) in enumerate(self.actions_for(visit)):
+            button = QPushButton(text)
+            button.setAccessibleName(f"{text.rstrip('…')}: visit {visit.id}")
+            button.clicked.connect(lambda _c=False, r=run: r())
+            self.action_grid.addWidget(button, i, 0)  # one column: the table keeps the width
+            self.action_buttons[text] = button
+        self.action_box.setVisible(bool(self.action_buttons))
+
     def selected_row(self) -> VisitListRow | None:
         rows = self.table.selectionModel().selectedRows()
         return rows[0].data(ObjectRole) if rows else None
@@ -196,6 +237,8 @@ class VisitsPanel(QWidget):
         self.timeline.clear()
         row = self.selected_row()
         self.actions_button.setEnabled(row is not None)
+        if row is None or row.id != self._buttons_for:  # no buttons for another visit meanwhile
+            self._show_action_buttons(None)
         if row is None:
             self.timeline_title.setText("Timeline: select a visit")
             return
@@ -204,14 +247,28 @@ class VisitsPanel(QWidget):
         self.timeline_title.setText(f"Timeline: visit {row.id}, {row.household_name}")
         queries, visit_id = self.queries, row.id
         self.worker.submit(
-            lambda: (queries.timeline(visit_id), queries.timeline_breaks(visit_id)),
-            lambda found: self._timeline(visit_id, *found),
+            lambda: (
+                queries.get(visit_id),
+                queries.timeline(visit_id),
+                queries.timeline_breaks(visit_id),
+            ),
+            lambda found: self._timeline(*found),
+            lambda message: self._timeline_failed(visit_id, message),
         )
 
-    def _timeline(self, visit_id: int, events: list[Event], breaks: dict[int, str]) -> None:
-        """Show the events (read on the worker), with a warning where the audit chain is broken."""
-        if self._selected_id != visit_id:
+    def _timeline_failed(self, visit_id: int, message: str) -> None:
+        """Say it when the visit could not be read (deleted meanwhile, database away)."""
+        if self._selected_id == visit_id:
+            self.timeline_title.setText(
+                f"Timeline: could not read visit {visit_id} ({message.splitlines()[0]})"
+            )
+
+    def _timeline(self, visit: Visit, events: list[Event], breaks: dict[int, str]) -> None:
+        """Show the visit's actions and events (read on the worker), with a warning where the
+        audit chain is broken."""
+        if self._selected_id != visit.id:
             return  # another visit was selected meanwhile
+        self._show_action_buttons(visit)
         self.timeline.clear()
         if breaks:
             first = min(breaks)

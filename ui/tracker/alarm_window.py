@@ -18,6 +18,7 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -42,6 +43,7 @@ from hvdesk.rules.known_risks import risk_summary
 from hvdesk.rules.validation import display_phone as _display_phone
 from hvdesk.services.alarms import RESOLUTION_LABELS, AlarmDetail
 from hvdesk.services.base import Actor
+from ui.a11y import ValueLabel, announce
 from ui.forms import error_banner
 from ui.tracker import levels
 
@@ -52,6 +54,8 @@ RESOLUTIONS = [
     AlarmResolution.FALSE_ALARM,
     AlarmResolution.DRILL,
 ]
+# No '&' mnemonic: Alt+H is a shortcut that takes the alarm (a mnemonic as well would only focus).
+TAKE_TEXT = "I'm handling this  (Alt+H)"
 WINDOW_FLAGS = (
     Qt.WindowType.Window
     | Qt.WindowType.WindowStaysOnTopHint
@@ -65,8 +69,8 @@ def display_phone(e164: str | None) -> str:
     return _display_phone(e164).replace(" ", "\u00a0")
 
 
-def _value_label() -> QLabel:
-    label = QLabel()
+def _value_label(field: str = "") -> QLabel:
+    label = ValueLabel(field)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
@@ -164,7 +168,7 @@ def police_sheet_html(detail: AlarmDetail) -> str:
         f"expected back {fmt_time(v.expected_return)}",
     ]
     rows.append(("Times", e(", ".join(times)) + f" ({e(fmt_datetime(v.start)[:15])})"))
-    rows.append(("Last check-in", e(last_contact_text(detail))))
+    rows.append(("Last contact", e(last_contact_text(detail))))
     rows.append(("Known risks", e(risk_summary(h))))
     if h.social_worker_name:
         rows.append(("Social worker", e(social_worker_text(h))))
@@ -207,7 +211,9 @@ class StepBox(QGroupBox):
 record_incident: Callable[[QWidget, int], object] | None = None
 
 
-class AlarmWindow(QWidget):
+class AlarmWindow(QDialog):
+    """A dialog, so a screen reader announces it as a window and reads its content in order."""
+
     acknowledge_requested = Signal(int)
     takeover_requested = Signal(int, str)  # alarm, the owner the user saw (confirmed by the seat)
     step_requested = Signal(int, int, str, str, str)  # alarm, step, result, note, reference
@@ -231,13 +237,13 @@ class AlarmWindow(QWidget):
         self._allow_close = False
         self._now = now
         self.attention = False
+        self._focused_step = 0  # the ladder step keyboard focus was last moved to
         self.setObjectName(f"alarm_{self.alarm_id}")
         self.setMinimumSize(640, 480)
         self.resize(780, 700)
 
-        self.banner = QLabel()
+        self.banner = ValueLabel("Alarm")
         self.banner.setWordWrap(True)
-        self.banner.setAccessibleName("Alarm")
         self.notice = QLabel()
         self.notice.setWordWrap(True)
         self.notice.hide()
@@ -254,7 +260,7 @@ class AlarmWindow(QWidget):
         body.addWidget(ladder_box)
         body.addWidget(resolve_box)
         body.addStretch(1)
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(content)
@@ -266,27 +272,13 @@ class AlarmWindow(QWidget):
         outer.addWidget(scroll, 1)
 
         take = QShortcut(QKeySequence("Alt+H"), self)
-        take.activated.connect(self.take_button.click)
+        take.activated.connect(lambda: self.take_button.isEnabled() and self.take_button.click())
         self.update_detail(detail, now)
 
     # --- building ------------------------------------------------------------------------
     def _build_facts(self) -> QFormLayout:
         """Where, who, what is overdue, the vehicle and the known risks: what the caller needs."""
-        self.facts = {
-            key: _value_label()
-            for key in (
-                "visit",
-                "address",
-                "overdue",
-                "contact",
-                "staff",
-                "vehicle",
-                "back",
-                "risks",
-                "social",
-                "notes",
-            )
-        }
+        self.facts: dict[str, QLabel] = {}
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for key, title in (
@@ -294,29 +286,32 @@ class AlarmWindow(QWidget):
             ("visit", "Visit:"),
             ("address", "Address:"),
             ("staff", "Staff and mobiles:"),
-            ("contact", "Last check-in:"),
+            ("contact", "Last contact:"),  # a check-in, a call, 'left the property'…
             ("back", "Expected back:"),
             ("vehicle", "Vehicle:"),
             ("risks", "Known risks:"),
             ("social", "Social worker:"),
             ("notes", "Notes before the visit:"),
         ):
-            self.facts[key].setAccessibleName(title.rstrip(":"))
-            form.addRow(f"<b>{title}</b>", self.facts[key])
+            # Read in order as 'Address: 14 Hill Street…': the value label carries its field.
+            self.facts[key] = _value_label(title.rstrip(":"))
+            heading = QLabel(f"<b>{title}</b>")
+            heading.setBuddy(self.facts[key])
+            form.addRow(heading, self.facts[key])
         return form
 
     def _build_ownership(self) -> QHBoxLayout:
         """'I'm handling this' (or 'Take over from …') and who has it, since when."""
-        self.take_button = QPushButton("I'm &handling this")
+        self.take_button = QPushButton(TAKE_TEXT)
+        self.take_button.setToolTip("Take this alarm: you handle it from now on (Alt+H)")
         self.take_button.setAccessibleName("I'm handling this")
         self.take_button.setMinimumHeight(40)
         self.take_button.setStyleSheet(
             "QPushButton { font-size: 12pt; font-weight: bold; padding: 4px 16px; }"
         )
         self.take_button.clicked.connect(self._take_clicked)
-        self.owner_label = QLabel()
+        self.owner_label = ValueLabel("Who is handling this")
         self.owner_label.setWordWrap(True)
-        self.owner_label.setAccessibleName("Who is handling this")
         owner_row = QHBoxLayout()
         owner_row.addWidget(self.take_button)
         owner_row.addWidget(self.owner_label, 1)
@@ -331,9 +326,8 @@ class AlarmWindow(QWidget):
 
     def _build_ladder(self, can_print: bool) -> QGroupBox:
         """The escalation ladder: the prompt, a note, one box per step, the police sheet."""
-        self.prompt = QLabel()
+        self.prompt = ValueLabel("Next step")
         self.prompt.setWordWrap(True)
-        self.prompt.setAccessibleName("Next step")
         self.steps: dict[int, StepBox] = {}
         ladder_box = QGroupBox("Escalation ladder")
         ladder_layout = QVBoxLayout(ladder_box)
@@ -356,6 +350,7 @@ class AlarmWindow(QWidget):
         self.sheet_button.setCheckable(True)
         self.sheet_button.setAccessibleName("Show police information sheet")
         self.sheet = QTextBrowser()
+        self.sheet.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.sheet.setAccessibleName("Police information sheet")
         self.sheet.setMinimumHeight(260)
         self.sheet.hide()
@@ -463,6 +458,27 @@ class AlarmWindow(QWidget):
             suggested = london(max(visit.expected_return, now) + timedelta(minutes=15))
             self.new_return.setTime(QTime(suggested.hour, suggested.minute))
         self.tick(now)
+        self._focus_current_step()
+
+    def _focus_current_step(self) -> None:
+        """Once this seat owns the alarm, keyboard focus follows the ladder to its current step."""
+        alarm = self.detail.alarm
+        mine = alarm.acknowledged_by_id == self.actor.user_id and alarm.resolved_at is None
+        if not mine or alarm.step == self._focused_step or alarm.step not in self.steps:
+            return
+        self._focused_step = alarm.step
+        first = next(iter(self.steps[alarm.step].buttons.values()), None)
+        if first is not None and first.isEnabled():
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.scroll.ensureWidgetVisible(first)
+
+    def announce(self, text: str) -> None:
+        """A screen reader says the alarm at once, wherever the user's focus is."""
+        announce(self, text)
+
+    def reject(self) -> None:
+        """Escape does not close an alarm: it stays open until resolved."""
+        self.show_notice("This alarm stays open until it is resolved (see 'Resolve as' below).")
 
     def _fill_steps(self) -> None:
         detail = self.detail
@@ -531,7 +547,7 @@ class AlarmWindow(QWidget):
             self.owner_label.setText(
                 "Nobody is handling this yet. The sound repeats until someone takes it."
             )
-            self.take_button.setText("I'm &handling this")
+            self.take_button.setText(TAKE_TEXT)
             self.take_button.setEnabled(True)
         else:
             mine = alarm.acknowledged_by_id == self.actor.user_id

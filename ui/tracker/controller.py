@@ -387,7 +387,16 @@ class TrackerController(QObject):
         window.show()
         window.raise_()
         QApplication.alert(window, 0)
+        window.announce(text)
         self.tray.message(window.windowTitle(), text)
+
+    def raise_alarms(self) -> None:
+        """Every open alarm window above every other hvdesk window (after a window appeared)."""
+        if self.stopped:
+            return
+        for window in self.windows.values():
+            window.show()
+            window.raise_()
 
     def window_for_visit(self, visit_id: int) -> AlarmWindow | None:
         return next((w for w in self.windows.values() if w.visit_id == visit_id), None)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -23,14 +23,16 @@ from hvdesk.models import Visit
 from hvdesk.rules.actions import Action, Facts, verdict
 from hvdesk.services.alarms import RESOLUTION_LABELS
 from ui import dialogs
+from ui.a11y import ink
 from ui.tracker import actions as tracker_actions
+from ui.tracker import keys
 from ui.tracker.controller import TrackerController
 from ui.visit_actions import VisitAction
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
-DURESS_SHORTCUT = "Ctrl+Shift+D"
+DURESS_SHORTCUT = keys.key_of("duress")
 
 
 class CloseGuard(QObject):
@@ -49,6 +51,10 @@ class CloseGuard(QObject):
         self.in_tray = False
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.window and event.type() == QEvent.Type.Show:
+            # Alarm windows opened at start-up, before the main window: keep them above it
+            # (without a window manager 'stay on top' alone does not).
+            QTimer.singleShot(0, self.controller.raise_alarms)
         if obj is self.window and event.type() == QEvent.Type.Close:
             if event.spontaneous() and not self.quitting and not self._may_close():
                 event.ignore()
@@ -88,7 +94,7 @@ class CloseGuard(QObject):
         ):
             self.to_tray()
             return False
-        return dialogs.confirm(
+        return dialogs.confirm_risky(
             self.window,
             "Stop monitoring?",
             f"{what}. If hvdesk closes, nobody is alerted when a check-in or a return is "
@@ -135,7 +141,11 @@ def _update_status(window: MainWindow, controller: TrackerController) -> None:
         return
     on = controller.monitoring
     monitoring, counts = controller.monitoring_text(), controller.counts_text()
-    style = "color: #1b5e20; font-weight: bold;" if on else "color: #b00020; font-weight: bold;"
+    style = (
+        f"color: {ink('#1b5e20')}; font-weight: bold;"
+        if on
+        else f"color: {ink('#b00020')}; font-weight: bold;"
+    )
     # Every second: touch the widgets only when something changed (a restyle is not free).
     if window.monitoring_label.text() != monitoring:
         window.monitoring_label.setText(monitoring)
@@ -207,45 +217,92 @@ def _toolbar(window: MainWindow, controller: TrackerController) -> dict[str, QAc
         if visit is not None:
             acts.depart(visit.id, window)
 
-    specs: list[tuple[str, str, str, Callable[[], None]]] = [
-        ("Departed", "", "Record that the staff on a visit have left school", depart),
+    def open_alarm(visit: Visit) -> None:
+        controller.show_visit_alarms(visit.id)
+
+    # (record, on the toolbar too, what it records, what it does); keys in ui/tracker/keys.py
+    specs: list[tuple[str, bool, str, Callable[[], None]]] = [
+        ("depart", True, "Record that the staff on a visit have left school", depart),
         (
-            "Check in",
-            "Ctrl+Shift+K",
+            "arrive",
+            False,
+            "Record that the staff have arrived at the address",
+            on_out("Arrived", lambda v: acts.arrive(v.id, window)),
+        ),
+        (
+            "check_in",
+            True,
             "Record a check-in call: all is well",
             on_out("Check in", lambda v: acts.check_in(v.id, window)),
         ),
         (
-            "Returned",
-            "Ctrl+Shift+R",
+            "call_ok",
+            False,
+            "The office rang the staff and they answered",
+            on_out("Office call", lambda v: acts.office_call(v.id, True, window)),
+        ),
+        (
+            "call_none",
+            False,
+            "The office rang the staff and nobody answered",
+            on_out("Office call", lambda v: acts.office_call(v.id, False, window)),
+        ),
+        (
+            "left",
+            False,
+            "Record that the staff have left the property",
+            on_out("Left the property", lambda v: acts.left_property(v.id, window)),
+        ),
+        (
+            "returned",
+            True,
             "Record that the staff are back at school",
             on_out("Returned", lambda v: acts.returned(v.id, window)),
         ),
         (
-            "Duress!",
-            DURESS_SHORTCUT,
+            "late",
+            False,
+            "The staff are running late: give a new expected return",
+            on_out("Running late", lambda v: acts.running_late(v, window)),
+        ),
+        (
+            "absent",
+            False,
+            "Parents are not at home: start the wait the policy sets",
+            on_out("Parent not present", lambda v: acts.parent_not_present(v, window)),
+        ),
+        (
+            "duress",
+            True,
             "Staff said the code word or need help: top alarm, straight to the police step",
             on_out("Duress", lambda v: acts.duress(v.id, window)),
         ),
+        (
+            "alarm",
+            False,
+            "Bring the visit's alarm window to the front",
+            on_out("Open alarm", open_alarm),
+        ),
     ]
     made: dict[str, QAction] = {}
-    for text, shortcut, tip, run in specs:
+    window.visit_menu.addSection("Record for the visit selected on Today")
+    for record, on_toolbar, tip, run in specs:
+        shortcut, text = keys.RECORD_KEYS[record]
         action = QAction(text, window)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-            # works from any hvdesk window, an alarm window included
-            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-            tip += f" ({shortcut})"
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
+        action.setShortcut(QKeySequence(shortcut))
+        # works from any hvdesk window, an alarm window included
+        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        action.setToolTip(keys.with_key(tip, record))
+        action.setStatusTip(keys.with_key(tip, record))
         action.triggered.connect(lambda _c=False, r=run: r())
-        window.add_toolbar_action(action)
+        if on_toolbar:
+            window.add_toolbar_action(action)
         window.visit_menu.addAction(action)
         made[text] = action
     widget = window.toolbar.widgetForAction(made["Duress!"])
     if widget is not None:
         widget.setAccessibleName("Duress: raise the top alarm")
-        widget.setStyleSheet("color: #b00020; font-weight: bold;")
+        widget.setStyleSheet(f"color: {ink('#b00020')}; font-weight: bold;")
     return made
 
 

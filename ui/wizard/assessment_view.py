@@ -106,6 +106,7 @@ class AssessmentDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"Risk assessment — {heading}" if heading else "Risk assessment")
         self.browser = QTextBrowser()
+        self.browser.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.browser.setAccessibleName("Full risk assessment")
         self.browser.setHtml(assessment_html(row, heading))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

@@ -58,6 +58,7 @@ from hvdesk.services.risk_assessment import (
     wntv_field,
 )
 from ui import dialogs
+from ui.a11y import ValueLabel, ink, tab_leaves
 from ui.forms import clear_errors, error_banner, show_errors
 from ui.wizard.levels import LEVEL_STYLE, level_badge, level_css
 
@@ -66,8 +67,9 @@ BLOCK_CSS = "color: #611a15; background: #fdecea; border: 1px solid #b00020; pad
 REVIEW_CSS = "background: #fff8e1; border: 1px solid #8a5a00; padding: 6px;"
 
 
-def _wrap(text: str) -> QLabel:
-    label = QLabel(text)
+def _wrap(text: str, field: str = "") -> QLabel:
+    """A wrapping label; with a field, one that carries a value a screen reader must read."""
+    label = ValueLabel(field, text) if field else QLabel(text)
     label.setWordWrap(True)
     return label
 
@@ -111,6 +113,7 @@ class InformationPage(_Page):
         review_layout = QVBoxLayout(self.review)
         self.review_label = _wrap("")
         self.changes = QPlainTextEdit()
+        self.changes.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.changes.setAccessibleName(F_CHANGES)
         self.changes.setPlaceholderText(
             "e.g. Uncle now living at the address; dog rehomed. Or: Nothing has changed."
@@ -132,6 +135,7 @@ class InformationPage(_Page):
             self.checks[key] = check
         self.layout_.addWidget(box)
         self.notes = QPlainTextEdit()
+        self.notes.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.notes.setAccessibleName("Information notes")
         self.notes.setPlaceholderText("What the records and other professionals said")
         self.notes.setFixedHeight(80)
@@ -191,7 +195,7 @@ class KnownRisksPage(_Page):
             note.setAccessibleName(f"What is known: {text.split(':')[0]}")
             note.setPlaceholderText("What is known: who, what, when")
             new = QLabel("★ NEW")
-            new.setStyleSheet("color: #8a5a00; font-weight: bold;")
+            new.setStyleSheet(f"color: {ink('#8a5a00')}; font-weight: bold;")
             new.setAccessibleName("New since the last assessment")
             check.toggled.connect(lambda on, k=key: self._toggled(k, on))
             note.textEdited.connect(lambda text_, k=key: self._noted(k, text_))
@@ -202,6 +206,7 @@ class KnownRisksPage(_Page):
             self.fields[risk_field(key)] = note
         self.layout_.addLayout(grid)
         self.other = QPlainTextEdit()
+        self.other.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.other.setAccessibleName("Other risks")
         self.other.setPlaceholderText("Anything else known at the address (other services, etc.)")
         self.other.setFixedHeight(90)
@@ -323,9 +328,9 @@ class HazardsPage(_Page):
             touched,
             "4  Hazards",
             "Rate each hazard: severity of harm x likelihood gives the risk level. Say how each "
-            "risk is controlled. The St Hugh's five are filled in to start from.",
+            "risk is controlled. Five hazards common to home visits are filled in to start from.",
         )
-        self.table = QTableWidget(0, len(self.HEADERS))
+        self.table = tab_leaves(QTableWidget(0, len(self.HEADERS)))
         self.table.setHorizontalHeaderLabels(self.HEADERS)
         self.table.setAccessibleName("Hazards table")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -361,9 +366,9 @@ class HazardsPage(_Page):
         self.likelihood = QComboBox()
         for value, text in LIKELIHOOD.items():
             self.likelihood.addItem(f"{value} – {text}", value)
-        self.level = QLabel()
-        self.level.setAccessibleName("Risk level")
+        self.level = ValueLabel("Risk level")
         self.controls = QPlainTextEdit()
+        self.controls.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.controls.setFixedHeight(80)
         self.controls.setPlaceholderText(
             "How the risk is reduced, e.g. 2 person visit; take a phone"
@@ -542,18 +547,15 @@ class SummaryPage(_Page):
             "Check the overall level. Completing the assessment links it to the visit for the "
             "approver; a blocked visit cannot be approved until the facts change.",
         )
-        self.level = QLabel()
-        self.level.setAccessibleName("Overall risk level")
+        self.level = ValueLabel("Overall risk level")
         font = self.level.font()
         font.setPointSize(font.pointSize() + 5)
         font.setBold(True)
         self.level.setFont(font)
         self.reasons = _wrap("")
-        self.blocked = _wrap("")
+        self.blocked = _wrap("", "Why this visit is blocked")
         self.blocked.setStyleSheet(BLOCK_CSS)
-        self.blocked.setAccessibleName("Why this visit is blocked")
-        self.warnings = _wrap("")
-        self.warnings.setAccessibleName("Warnings")
+        self.warnings = _wrap("", "Warnings")
         self.assessor = QLineEdit()
         self.assessor.setAccessibleName(F_ASSESSOR)
         self.assessor.textEdited.connect(self._assessor_edited)
@@ -626,10 +628,12 @@ class RiskAssessmentWizard(QWizard):
         ]
         for index, page in enumerate(self.pages):
             self.setPage(index, page)
-        self.context = QLabel(
-            f"{form.household_name} — {form.visit_text}" if form.visit_text else form.household_name
+        self.context = ValueLabel(
+            "Visit being assessed",
+            f"{form.household_name} — {form.visit_text}"
+            if form.visit_text
+            else form.household_name,
         )
-        self.context.setAccessibleName("Visit being assessed")
         self.resize(1000, 680)
         self.setMinimumSize(820, 560)
         for name, button in (

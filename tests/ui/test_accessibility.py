@@ -1,0 +1,287 @@
+"""Every screen, dialog and alarm window passes the accessibility audit (tests/ui/a11y_audit.py).
+
+Screens are taken from the main window's own registry, so a screen added later is audited too.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
+from PySide6.QtWidgets import QTabWidget
+
+from hvdesk.models import VisitStatus
+from tests.ui.a11y_audit import audit, audit_tree
+from ui.calendar.feature import CalendarFeature
+from ui.panels.approvals import ApprovalFeature
+
+pytestmark = pytest.mark.ui
+
+
+def audit_screens(window, qtbot) -> tuple[list[str], list[str]]:
+    """Every screen in the navigation, and every tab of a screen made of tabs (Notifications:
+    Messages, contacts, channels, Texts in): (screens audited, problems found)."""
+    seen, problems = [], []
+    for name in list(window.panels):
+        window.show_panel(name)
+        qtbot.waitUntil(lambda n=name: window.stack.currentWidget() is window.panels[n])
+        tab_sets = window.panels[name].findChildren(QTabWidget)
+        pages = [(tabs, i) for tabs in tab_sets for i in range(tabs.count())] or [(None, 0)]
+        for tabs, i in pages:
+            label = name if tabs is None else f"{name} > {tabs.tabText(i).replace('&', '')}"
+            if tabs is not None:
+                tabs.setCurrentIndex(i)
+            seen.append(label)
+            problems += [f"[{label}] {p}" for p in audit(qtbot, window).problems()]
+    return seen, problems
+
+
+def test_every_screen_is_named_readable_and_reachable_by_tab(window, qtbot):
+    seen, problems = audit_screens(window, qtbot)
+    assert problems == [], "\n".join(problems)
+    assert {"Today", "Notifications > Texts in", "Attendance", "Incidents", "Reports"} <= set(seen)
+
+
+@pytest.fixture
+def admin_window(qtbot, services, answers):
+    """The window as the administrator sees it: Users, Channels and Backups too."""
+    from sqlalchemy import select
+
+    from hvdesk.models import Role, UserAccount
+    from hvdesk.services.base import Actor
+    from ui.app import build_window
+
+    with services.db.read() as s:
+        user = s.scalar(select(UserAccount).where(UserAccount.username == "admin"))
+    win = build_window(services, Actor(user.id, user.display_name, Role.ADMIN.value))
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+
+
+def test_every_admin_screen_passes(admin_window, qtbot):
+    seen, problems = audit_screens(admin_window, qtbot)
+    assert problems == [], "\n".join(problems)
+    assert {"Users", "Settings", "Notifications > Channels"} <= set(seen)
+
+
+def test_the_session_lock_screen_passes(window, qtbot):
+    """Signed out (switch user, or idle): the lock screen over the window is read and reachable."""
+    lock = window.session_lock
+    lock.lock()
+    assert lock.locked and lock.screen.isVisible()
+    found = audit(qtbot, window)
+    assert found.problems() == [], "\n".join(found.problems())
+    said = found.text()
+    assert any("Password" in t for t in said) and any("user" in t.lower() for t in said)
+
+
+def test_every_alarm_window_is_named_readable_and_reachable_by_tab(window, qtbot):
+    windows = list(window.tracker_controller.windows.values())
+    assert windows
+    problems = []
+    for aw in windows:
+        found = audit(qtbot, aw)
+        problems += [f"[{aw.windowTitle()}] {p}" for p in found.problems()]
+    assert problems == [], "\n".join(problems)
+
+
+def _audit_dialog(qtbot, dialog, label: str) -> list[str]:
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    found = audit(qtbot, dialog)
+    dialog.close()
+    return [f"[{label}] {p}" for p in found.problems()]
+
+
+def _dialogs(window, services, office_actor):
+    """Every dialog of the app, built as its screen builds it (label, factory)."""
+    from datetime import date
+
+    from hvdesk.services.booking import BookingService
+    from hvdesk.services.lone_working import LoneWorkingService
+    from hvdesk.services.outcomes import OutcomeService
+    from ui.booking_dialog import BookingDeps, BookingDialog
+    from ui.calendar.export_dialog import ExportDialog
+    from ui.cancel_dialog import CancelDialog
+    from ui.lone_working_dialog import LoneWorkingDialog, SignLoneWorkingDialog
+    from ui.outcome_dialog import OutcomeDialog
+    from ui.panels.households import HouseholdDialog, RiskDialog
+    from ui.panels.staff import StaffDialog
+    from ui.panels.users import PasswordDialog, UserDialog
+    from ui.tracker.actions import RunningLateDialog
+
+    visits = services.visits
+    approved = visits.with_status(VisitStatus.APPROVED)[0]
+    returned = visits.with_status(VisitStatus.RETURNED)[0]
+    home = services.households.list()[0]
+    staff = services.staff.list()
+    policy = services.settings.policy()
+    deps = BookingDeps(
+        BookingService(services.db, services.clock),
+        services.households,
+        services.staff,
+        services.clock,
+    )
+    lone = LoneWorkingService(services.db, services.clock)
+    today = date(2026, 11, 24)
+    mobiles = {s.id: s.mobile or "" for s in staff}
+    yield "New visit", lambda: BookingDialog(deps, office_actor, start=approved.start)
+    yield "Edit visit", lambda: BookingDialog(deps, office_actor, visit=visits.get(approved.id))
+    yield (
+        "Cancel visit",
+        lambda: CancelDialog(
+            window.feature(CalendarFeature).controller.cancellation,
+            office_actor,
+            visits.get(approved.id),
+            policy,
+        ),
+    )
+    yield (
+        "Outcome",
+        lambda: OutcomeDialog(
+            OutcomeService(services.db, services.clock), office_actor, visits.get(returned.id)
+        ),
+    )
+    yield "Staff", lambda: StaffDialog(services.staff, office_actor, staff[0])
+    yield "Household", lambda: HouseholdDialog(services.households, office_actor, home)
+    yield "Known risk", lambda: RiskDialog(services.households, office_actor, home)
+    yield (
+        "User",
+        lambda: UserDialog(
+            services.auth, office_actor, [(s.id, s.name) for s in staff], "Headteacher"
+        ),
+    )
+    yield "Password", lambda: PasswordDialog(services.auth, office_actor, services.auth.list()[0])
+    yield "Lone working", lambda: LoneWorkingDialog(lone, office_actor, mobiles, staff[0].id)
+    yield (
+        "Sign lone working",
+        lambda: SignLoneWorkingDialog(
+            lone, office_actor, lone.status(staff[0].id), staff[0].mobile or "", today
+        ),
+    )
+    yield (
+        "Export calendar",
+        lambda: ExportDialog(
+            window.feature(CalendarFeature).controller.ics, office_actor, staff, policy, today
+        ),
+    )
+    yield "Running late", lambda: RunningLateDialog(visits.get(approved.id), services.clock.now())
+    yield from _dialogs_main_added(window, services, office_actor, home)
+
+
+def _dialogs_main_added(window, services, office_actor, home):
+    """The dialogs of incidents, agreements, the household timeline and escalation contacts."""
+    from hvdesk.services.agreements import AgreementService
+    from hvdesk.services.incidents import IncidentService
+    from hvdesk.services.notifications import NotificationService
+    from hvdesk.services.timeline import TimelineService
+    from ui.agreements import AgreementsDialog
+    from ui.incidents import IncidentDialog
+    from ui.notify.contacts import ContactDialog
+    from ui.timeline import TimelineDialog
+
+    db, clock = services.db, services.clock
+    yield (
+        "Record an incident",
+        lambda: IncidentDialog(IncidentService(db, clock), office_actor, clock),
+    )
+    yield "Agreements due", lambda: AgreementsDialog(window, AgreementService(db, clock))
+    yield (
+        "Household timeline",
+        lambda: TimelineDialog(home.name, TimelineService(db, clock).household(home.id)),
+    )
+    yield (
+        "Escalation contact",
+        lambda: ContactDialog(NotificationService(db, clock), office_actor, window.worker),
+    )
+
+
+def test_every_dialog_is_named_readable_and_reachable_by_tab(window, qtbot, services, office_actor):
+    problems = []
+    for label, make in _dialogs(window, services, office_actor):
+        problems += _audit_dialog(qtbot, make(), label)
+    assert problems == [], "\n".join(problems)
+
+
+def test_every_page_of_the_risk_assessment_wizard_passes(window, qtbot, services):
+    visit = services.visits.with_status(VisitStatus.AWAITING_APPROVAL)[0]
+    wizard = window.feature(ApprovalFeature).open_wizard(visit)
+    problems = []
+    for page_id in wizard.pageIds():
+        while wizard.currentId() < page_id:
+            wizard.next()
+        found = audit(qtbot, wizard)
+        problems += [f"[wizard page {page_id}] {p}" for p in found.problems()]
+    wizard.reject()
+    assert problems == [], "\n".join(problems)
+
+
+def test_sign_in_and_welcome_dialogs_pass(qtbot, db, clock):
+    from ui.login import FirstRunDialog, LoginDialog
+    from ui.services import AppServices
+
+    empty = AppServices.build(db, clock)
+    problems = _audit_dialog(qtbot, FirstRunDialog(empty), "Welcome")
+    problems += _audit_dialog(qtbot, LoginDialog(empty), "Sign in")
+    assert problems == [], "\n".join(problems)
+
+
+def test_visit_menus_are_named_with_every_item_readable(window, qtbot, services):
+    visit = services.visits.with_status(VisitStatus.APPROVED)[0]
+    menu = window.visit_actions.menu(services.visits.get(visit.id), window)
+    menu.popup(window.mapToGlobal(window.rect().center()))
+    qtbot.waitExposed(menu)
+    found = audit_tree(menu)
+    menu.close()
+    assert menu.accessibleName().startswith("Actions for")
+    assert found.problems() == []
+    items = [n.name for n in found.read if n.role == QAccessible.Role.MenuItem]
+    assert "Risk assessment…" in items and len(items) == len(
+        window.visit_actions.for_visit(services.visits.get(visit.id))
+    )
+
+
+def test_the_alarm_window_is_a_dialog_read_in_order(window):
+    aw = next(iter(window.tracker_controller.windows.values()))
+    found = audit_tree(aw)
+    assert found.read[0].role == QAccessible.Role.Dialog
+    assert found.read[0].name.startswith("RED ALARM")
+    said = found.text()
+    order = [
+        "Alarm: ‼ RED ALARM",
+        "What is overdue: ",
+        "Address: ",
+        "Staff and mobiles: ",
+        "Last contact: ",
+        "Expected back: ",
+        "Vehicle: ",
+        "I'm handling this",
+        "Who is handling this: ",
+        "Next step: ",
+    ]
+    positions = [next(i for i, s in enumerate(said) if s.startswith(o)) for o in order]
+    assert positions == sorted(positions), said[:30]
+    address = next(s for s in said if s.startswith("Address: "))
+    assert aw.detail.visit.household.postcode in address  # the value, not just the field
+
+
+def test_a_new_alarm_is_announced_to_screen_readers(window, monkeypatch, office_actor, clock):
+    from tests.ui.test_tracker_ui import nobody_else_out
+
+    sent = []
+    monkeypatch.setattr(QAccessible, "updateAccessibility", lambda e: sent.append(e))
+    QAccessible.setActive(True)
+    ctrl = window.tracker_controller
+    nobody_else_out(window, office_actor)
+    visit = next(v for v in window.today.later_model.rows() if v.status == VisitStatus.APPROVED)
+    ctrl.actions.depart(visit.id, window)
+    sent.clear()
+    ctrl.actions.duress(visit.id, window)
+    aw = ctrl.window_for_visit(visit.id)
+    announcements = [e for e in sent if isinstance(e, QAccessibleAnnouncementEvent)]
+    assert announcements and announcements[0].object() is aw
+    assert "DURESS" in announcements[0].message()
+    assert announcements[0].politeness() == QAccessible.AnnouncementPoliteness.Assertive
+    assert any(e.type() == QAccessible.Event.Alert for e in sent)

@@ -1,0 +1,136 @@
+"""A first-time office: booking flows into the risk assessment, then says where the visit went."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QWizard
+
+from hvdesk.models import VisitStatus
+from tests.ui.test_booking_dialog import NOON, booked_at, fill
+from ui.calendar.feature import CalendarFeature
+from ui.first_day import FirstDayFeature
+from ui.panels.approvals import ApprovalFeature
+from ui.wizard.risk_wizard import PAGE_CHECKLIST, PAGE_INFORMATION, PAGE_WNTV
+
+pytestmark = pytest.mark.ui
+
+
+def test_book_and_assess_now_then_sent_to_the_named_approver(window, qtbot, services, answers):
+    dialog = window.feature(CalendarFeature).controller.new_visit(window, start=NOON)
+    assert dialog.assess_button.isDefault()  # Enter takes the usual path
+    fill(dialog, qtbot)
+    dialog.assess_button.click()
+    visit = booked_at(services, NOON)
+    assert visit.status == VisitStatus.DRAFT  # not sent without its assessment
+
+    wizard = window.feature(ApprovalFeature).wizard
+    assert wizard is not None and wizard.isVisible() and wizard.form.visit_id == visit.id
+    info = wizard.pages[PAGE_INFORMATION]
+    if info.review.isVisible():  # the family was assessed before: say what changed
+        info.changes.setPlainText("Nothing has changed")
+    while wizard.currentId() != PAGE_WNTV:
+        wizard.next()
+    for no in wizard.pages[PAGE_WNTV].no.values():
+        no.setChecked(True)
+    while wizard.currentId() != PAGE_CHECKLIST:
+        wizard.next()
+    for check in wizard.pages[PAGE_CHECKLIST].checks.values():
+        check.setChecked(True)
+    wizard.next()
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+
+    assert answers["asked"][-1][0] == "Send for approval"  # answered yes
+    title, text, _kind = answers["told"][-1]
+    assert title == "Sent for approval"
+    assert "sent to Linda Francis (Headteacher) for approval" in text
+    assert services.visits.get(visit.id).status == VisitStatus.AWAITING_APPROVAL
+
+
+def test_the_visit_page_shows_its_actions_as_buttons(window, qtbot, services):
+    window.show_panel("Visits")
+    panel = window.visits
+    waiting = services.visits.with_status(VisitStatus.DRAFT)[0]
+    panel.status.setCurrentIndex(panel.status.findData(VisitStatus.DRAFT.value))
+    qtbot.waitUntil(lambda: panel.model.complete)  # the list pages in on the worker
+    row = next(
+        r for r in range(panel.model.rowCount()) if panel.model.row_object(r).id == waiting.id
+    )
+    panel.table.selectRow(row)
+    qtbot.waitUntil(panel.action_box.isVisible)  # the visit is read on the worker
+    labels = list(panel.action_buttons)
+    assert "Risk assessment…" in labels and any(t.startswith("Print") for t in labels)
+    panel.action_buttons["Risk assessment…"].click()
+    wizard = window.feature(ApprovalFeature).wizard
+    assert wizard is not None and wizard.form.visit_id == waiting.id
+    wizard.reject()
+
+
+def test_the_action_buttons_follow_the_selected_visit(window, qtbot, services):
+    """Selecting another visit takes the old buttons away at once; the new ones name the visit."""
+    window.show_panel("Visits")
+    panel = window.visits
+    qtbot.waitUntil(lambda: panel.model.rowCount() >= 2 and not panel.model.loading)
+    panel.table.selectRow(0)
+    first = panel.model.row_object(0).id
+    qtbot.waitUntil(lambda: panel.action_box.isVisible())
+    panel.table.selectRow(1)
+    second = panel.model.row_object(1).id
+    assert not panel.action_box.isVisible()  # none for visit `first` while `second` is read
+    qtbot.waitUntil(lambda: panel.action_box.isVisible())
+    names = [b.accessibleName() for b in panel.action_buttons.values()]
+    assert names and all(n.endswith(f": visit {second}") for n in names) and first != second
+
+
+def test_an_empty_school_gets_a_checklist_that_ticks_itself_off(qtbot, db, clock, answers):
+    from hvdesk.models import Role
+    from hvdesk.services.households import HouseholdInput
+    from hvdesk.services.printing import PrintService
+    from hvdesk.services.staff import StaffInput
+    from tests.conftest import _user
+    from ui.app import build_window
+    from ui.services import AppServices
+
+    services = AppServices.build(db, clock)
+    admin = _user(db, "admin", "Ann Admin", Role.ADMIN)
+    services.settings.apply_preset(admin, "harborne")
+    window = build_window(services, admin)
+    qtbot.addWidget(window)
+    window.show()
+    checklist = window.feature(FirstDayFeature).checklist
+    qtbot.waitUntil(lambda: checklist.loads >= 1)  # read on the background worker
+    assert checklist.isVisible() and window.stack.currentWidget() is window.today
+    todo = {s.key for s in checklist.steps if not s.done}
+    assert todo == {"staff", "households", "users", "forms"}  # the welcome chose the policy
+
+    state, _title, button = checklist.rows["staff"]
+    assert state.accessibleName().endswith("○ To do (0 on file)")
+    button.click()  # each item opens its screen
+    assert window.stack.currentWidget() is window.panels["Staff"]
+
+    people = [
+        services.staff.create(
+            admin, StaffInput(name=n, job_title="Attendance Officer", mobile="07700 900123")
+        )
+        for n in ("Jo Khan", "Sam Reid")
+    ]
+    services.households.create(
+        admin, HouseholdInput(name="Walsh family", address="4 Elm Close", postcode="B17 9NS")
+    )
+    services.auth.create_user(admin, "head", "Linda Francis", Role.APPROVER.value, "a-long-pass-1")
+    services.auth.create_user(admin, "office", "Sam Office", Role.OFFICE.value, "a-long-pass-2")
+    loads = checklist.loads
+    window.data_changed.emit()
+    qtbot.waitUntil(lambda: checklist.loads > loads)
+    assert {s.key for s in checklist.steps if not s.done} == {"forms"}
+    PrintService(db, clock).make(admin, "lone-working", staff_id=people[0].id)
+    loads = checklist.loads
+    window.data_changed.emit()
+    qtbot.waitUntil(lambda: checklist.loads > loads)
+    assert all(s.done for s in checklist.steps) and not checklist.isVisible()
+    window.close()
+
+
+def test_a_school_with_visits_has_no_checklist(window, qtbot):
+    checklist = window.feature(FirstDayFeature).checklist
+    qtbot.waitUntil(lambda: checklist.loads >= 1)
+    assert not checklist.isVisible() and checklist.finished

@@ -1,0 +1,149 @@
+"""125% display scaling and a high-contrast theme: every screen at 1280x800, nothing clipped, no
+text coloured for a light background that becomes unreadable on a dark one.
+
+Qt reads QT_SCALE_FACTOR only when the application starts, so the check runs in a fresh pytest
+process (`test_every_screen_at_125_percent_in_high_contrast`), where
+`test_screens_fit_and_read_here` does the work; in the ordinary run that one is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QLabel,
+    QStatusBar,
+    QWidget,
+)
+
+pytestmark = pytest.mark.ui
+
+SCALE = "1.25"
+INNER = "HVDESK_SCALING_RUN"
+# Windows' 'High contrast black' theme, as Qt's palette.
+HIGH_CONTRAST = {
+    QPalette.ColorRole.Window: "#000000",
+    QPalette.ColorRole.WindowText: "#ffffff",
+    QPalette.ColorRole.Base: "#000000",
+    QPalette.ColorRole.Text: "#ffffff",
+    QPalette.ColorRole.Button: "#000000",
+    QPalette.ColorRole.ButtonText: "#ffffff",
+    QPalette.ColorRole.Highlight: "#1aebff",
+    QPalette.ColorRole.HighlightedText: "#000000",
+    QPalette.ColorRole.ToolTipBase: "#000000",
+    QPalette.ColorRole.ToolTipText: "#ffffff",
+}
+COLOR = re.compile(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{6})")
+
+
+def luminance(color: QColor) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return (
+        0.2126 * channel(color.redF())
+        + 0.7152 * channel(color.greenF())
+        + 0.0722 * channel(color.blueF())
+    )
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _shown_text(w: QWidget) -> str:
+    return str(getattr(w, "text", lambda: "")()).strip()
+
+
+def clipped(top: QWidget) -> list[str]:
+    """Buttons and one-line labels narrower than their text (the status bar's texts give way
+    by design, with the full text in their tooltips)."""
+    found = []
+    for w in top.findChildren(QWidget):
+        if not w.isVisible() or not _shown_text(w) or w.window() is not top:
+            continue
+        if isinstance(w.parentWidget(), QStatusBar) and w.toolTip():
+            continue
+        one_line = isinstance(w, QLabel) and not w.wordWrap() and "<" not in w.text()
+        if (isinstance(w, QAbstractButton) or one_line) and (
+            w.width() < w.minimumSizeHint().width()
+        ):
+            found.append(f"{type(w).__name__} '{_shown_text(w)[:40]}' {w.width()}px")
+    return found
+
+
+def unreadable(top: QWidget) -> list[str]:
+    """Text given its own colour but no background: on the theme's background it must still
+    read (contrast at least 3:1)."""
+    background = QApplication.palette().color(QPalette.ColorRole.Window)
+    found = []
+    for w in top.findChildren(QWidget):
+        sheet = w.styleSheet()
+        match = COLOR.search(sheet)
+        if not w.isVisible() or match is None or "background" in sheet:
+            continue
+        ratio = contrast(QColor(match.group(1)), background)
+        if ratio < 3:
+            found.append(f"{type(w).__name__} '{_shown_text(w)[:40]}' {ratio:.1f}:1")
+    return found
+
+
+@pytest.mark.skipif(os.environ.get(INNER) != "1", reason="runs in its own process at 125%")
+def test_screens_fit_and_read_here(qtbot, services, office_actor, answers):
+    from ui.app import build_window
+
+    app = QApplication.instance()
+    assert app.devicePixelRatio() == pytest.approx(float(SCALE))
+    palette = QPalette()
+    for role, color in HIGH_CONTRAST.items():
+        palette.setColor(role, QColor(color))
+    app.setPalette(palette)  # the theme is there before the window, as on Windows
+    window = build_window(services, office_actor)
+    qtbot.addWidget(window)
+    window.show()
+    window.resize(int(1280 / float(SCALE)), int(800 / float(SCALE)))  # 1280x800 on screen
+    problems = []
+    for name in list(window.panels):
+        window.show_panel(name)
+        qtbot.waitUntil(lambda n=name: window.stack.currentWidget() is window.panels[n])
+        model = getattr(window.panels[name], "model", None)
+        if hasattr(model, "loading"):  # a paged list (Visits): its first page, then its count
+            qtbot.waitUntil(lambda m=model: not m.loading)
+        qtbot.wait(0)  # the layouts take the new texts
+        problems += [f"[{name}] clipped: {c}" for c in clipped(window)]
+        problems += [f"[{name}] unreadable: {u}" for u in unreadable(window)]
+    window.close()
+    assert problems == [], "\n".join(problems)
+
+
+def test_every_screen_at_125_percent_in_high_contrast():
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, INNER: "1", "QT_SCALE_FACTOR": SCALE, "QT_QPA_PLATFORM": "offscreen"}
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:randomly",
+            "-p",
+            "no:cacheprovider",
+            f"{__file__}::test_screens_fit_and_read_here",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout[-4000:]

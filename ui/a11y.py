@@ -1,0 +1,254 @@
+"""What a screen reader and a keyboard user need from our widgets, in one place.
+
+NVDA and Orca read a label by its accessible name. A label that carries a value (an address, a
+time, 'Monitoring: ON') must therefore be named with that value, not only with its field: a
+ValueLabel keeps its name 'Field: value' whenever its text changes. Tables must let Tab leave them
+for their actions, a new alarm is announced, and keyboard focus is always visible.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TypeVar
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleAnnouncementEvent,
+    QAccessibleEvent,
+    QAction,
+    QColor,
+    QGuiApplication,
+    QKeyEvent,
+    QPalette,
+    QTextDocument,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDateEdit,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QToolButton,
+    QWidget,
+)
+
+# Item views draw no focus ring of their own when whole rows are selected: a clear border instead.
+FOCUS_STYLE = (
+    "QAbstractItemView:focus { border: 2px solid #1a5fb4; }"
+    " QAbstractItemView::item:focus { border: 1px dashed #1a5fb4; }"
+)
+
+
+def plain_text(text: str) -> str:
+    """The words a label shows, as a screen reader should say them (rich text rendered)."""
+    if "<" in text and ">" in text:
+        doc = QTextDocument()
+        doc.setHtml(text)
+        text = doc.toPlainText()
+    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+
+
+def value_name(field: str, text: str) -> str:
+    """'Field: value', or the value alone when it already says what it is."""
+    value = plain_text(text)
+    if not value:
+        return field
+    words = value.lstrip("●○⚠‼!✓ ").lower()
+    if not field or words.startswith(field.lower()):
+        return value
+    return f"{field}: {value}"
+
+
+class ValueLabel(QLabel):
+    """A label that shows a value: its accessible name follows its text as 'Field: value'."""
+
+    def __init__(self, field: str, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = field
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        if text == self.text() and self.accessibleName():
+            return  # many are re-set every second: no repeated name-change events
+        super().setText(text)
+        self.setAccessibleName(value_name(self.field, text))
+
+
+V = TypeVar("V", bound=QAbstractItemView)
+
+
+def name_clear_button(edit: QLineEdit, name: str) -> None:
+    """The little clear button inside a search box says what it does."""
+    for action in edit.findChildren(QAction):
+        if action.objectName() == "_q_qlineeditclearaction":
+            action.setToolTip(name)
+    for button in edit.findChildren(QToolButton):
+        button.setAccessibleName(name)
+
+
+class _SelectOnFocus(QObject):
+    """Tabbing into a table with nothing selected selects the row under the focus mark, so the
+    actions for it are ready (Qt only moves its focus mark there, selecting nothing)."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        rows = QAbstractItemView.SelectionBehavior.SelectRows
+        if (
+            event.type() == QEvent.Type.FocusIn
+            and isinstance(obj, QAbstractItemView)
+            and obj.selectionBehavior() == rows
+        ):
+            selection = obj.selectionModel()
+            model = obj.model()
+            if selection is not None and model is not None and not selection.hasSelection():
+                row = max(obj.currentIndex().row(), 0)
+                if model.rowCount() > row:
+                    obj.selectionModel().select(
+                        model.index(row, 0),
+                        QItemSelectionModel.SelectionFlag.ClearAndSelect
+                        | QItemSelectionModel.SelectionFlag.Rows,
+                    )
+                    obj.setCurrentIndex(model.index(row, 0))
+        return False
+
+
+def tab_leaves(view: V) -> V:
+    """Tab moves on to the next control (the arrow keys move inside the table); focus shows."""
+    view.setTabKeyNavigation(False)
+    if not view.styleSheet():
+        view.setStyleSheet(FOCUS_STYLE)
+    view.installEventFilter(_SelectOnFocus(view))
+    return view
+
+
+class _FitColumns(QObject):
+    def __init__(self, view: QAbstractItemView, shrink: list[int], floor: int) -> None:
+        super().__init__(view)
+        self.view, self.shrink, self.floor = view, shrink, floor
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.fit()
+        return False
+
+    def fit(self) -> None:
+        """Every column on screen: the columns named give way, each in proportion to its width,
+        eliding their text (the full text is in the tooltip), before the table scrolls sideways."""
+        view = self.view
+        if not isinstance(view, QTableView):
+            return
+        header = view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)  # widened by hand below: a stretched one can overrun
+        view.resizeColumnsToContents()
+        columns = [c for c in range(header.count()) if not header.isSectionHidden(c)]
+        room = view.viewport().width()
+        bar = view.verticalScrollBar()
+        if not bar.isVisible():  # keep room for it: rows added later must not bring a sideways bar
+            room -= bar.sizeHint().width()
+        excess = sum(header.sectionSize(c) for c in columns) - room
+        if excess < 0 and columns:  # room to spare: the last column takes it
+            last = columns[-1]
+            header.resizeSection(last, header.sectionSize(last) - excess)
+            return
+        spare = {c: max(0, header.sectionSize(c) - self.floor) for c in self.shrink}
+        total = sum(spare.values())
+        for column, extra in spare.items():
+            if total:
+                cut = min(extra, -(-excess * extra // total))  # rounded up: nothing left over
+                header.resizeSection(column, header.sectionSize(column) - cut)
+
+
+def fit_columns(view: QTableView, shrink: list[int], floor: int = 90) -> None:
+    """Size the columns to their contents but never wider than the table: see _FitColumns."""
+    fitter = view.findChild(_FitColumns)
+    if fitter is None:
+        fitter = _FitColumns(view, shrink, floor)
+        view.viewport().installEventFilter(fitter)
+        model = view.model()
+        if model is not None:  # new rows may be wider: fit again
+            model.modelReset.connect(fitter.fit)
+            model.layoutChanged.connect(fitter.fit)
+    fitter.fit()
+
+
+def announce(widget: QWidget, text: str, urgent: bool = True) -> None:
+    """Have a screen reader say `text` now (an alarm), and flag the window as an alert."""
+    if not QAccessible.isActive():
+        return
+    event = QAccessibleAnnouncementEvent(widget, text)
+    event.setPoliteness(
+        QAccessible.AnnouncementPoliteness.Assertive
+        if urgent
+        else QAccessible.AnnouncementPoliteness.Polite
+    )
+    QAccessible.updateAccessibility(event)
+    QAccessible.updateAccessibility(QAccessibleEvent(widget, QAccessible.Event.Alert))
+
+
+# The weekday follows the date: a date typed whole ('3/12/2026') fills day, month and year.
+DATE_FORMAT = "dd/MM/yyyy (ddd)"
+SEPARATORS = "/.-"
+
+
+class DateEdit(QDateEdit):
+    """A date box that takes a whole date typed at once and that Tab leaves in one press.
+
+    Qt's date box moves between its day, month and year on Tab and on a typed separator, and moves
+    on by itself once a part is complete: typing '03/12/2026' would skip the month. Here the
+    separator right after such a move is taken as already typed, and Tab goes to the next control
+    (Left and Right move between the parts).
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDisplayFormat(DATE_FORMAT)
+        self._moved_on = False
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        typed = event.text()
+        if typed and typed in SEPARATORS and self._moved_on:
+            self._moved_on = False
+            event.accept()
+            return
+        if typed and typed in SEPARATORS and typed != "/":  # 3.12.2026 and 3-12-2026 too
+            event = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Slash, event.modifiers(), "/")
+        before = self.currentSectionIndex()
+        super().keyPressEvent(event)
+        self._moved_on = typed.isdigit() and self.currentSectionIndex() > max(before, 0)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            plain_tab = not event.modifiers() & (
+                Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+            )
+            if plain_tab and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+                QWidget.focusNextPrevChild(self, event.key() == Qt.Key.Key_Tab)
+                return True
+        return super().event(event)
+
+
+def _luminance(color: QColor) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in (color.redF(), color.greenF(), color.blueF()))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a: QColor, b: QColor) -> float:
+    """WCAG contrast between two colours (1 to 21; text needs 4.5, large or bold text 3)."""
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def ink(color: str) -> str:
+    """A text colour for a stylesheet that stays readable in the user's theme: the colour asked
+    for on an ordinary light background, the theme's own text colour where it would not read
+    (a Windows high-contrast theme's black background under dark red, say)."""
+    palette = QGuiApplication.palette()
+    background = palette.color(QPalette.ColorRole.Window)
+    if contrast_ratio(QColor(color), background) >= 4.5:
+        return color
+    return palette.color(QPalette.ColorRole.WindowText).name()
