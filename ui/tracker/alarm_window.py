@@ -260,7 +260,7 @@ class AlarmWindow(QDialog):
         body.addWidget(ladder_box)
         body.addWidget(resolve_box)
         body.addStretch(1)
-        self.scroll = scroll = QScrollArea()
+        self.scroll_area = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(content)
@@ -272,8 +272,13 @@ class AlarmWindow(QDialog):
         outer.addWidget(scroll, 1)
 
         take = QShortcut(QKeySequence("Alt+H"), self)
-        take.activated.connect(lambda: self.take_button.isEnabled() and self.take_button.click())
+        take.activated.connect(self._take_by_key)
         self.update_detail(detail, now)
+
+    def _take_by_key(self) -> None:
+        """Alt+H: the same as pressing "I'm handling this", when it can be pressed."""
+        if self.take_button.isEnabled():
+            self.take_button.click()
 
     # --- building ------------------------------------------------------------------------
     def _build_facts(self) -> QFormLayout:
@@ -316,11 +321,10 @@ class AlarmWindow(QDialog):
         owner_row.addWidget(self.take_button)
         owner_row.addWidget(self.owner_label, 1)
         if record_incident is not None:  # installed by the incidents feature
+            record = record_incident
             self.incident_button = QPushButton("Record an incident…")
             self.incident_button.setAccessibleName("Record an incident from this alarm")
-            self.incident_button.clicked.connect(
-                lambda: record_incident(self, self.alarm_id) if record_incident else None
-            )
+            self.incident_button.clicked.connect(lambda: record(self, self.alarm_id))
             owner_row.addWidget(self.incident_button)
         return owner_row
 
@@ -470,7 +474,7 @@ class AlarmWindow(QDialog):
         first = next(iter(self.steps[alarm.step].buttons.values()), None)
         if first is not None and first.isEnabled():
             first.setFocus(Qt.FocusReason.OtherFocusReason)
-            self.scroll.ensureWidgetVisible(first)
+            self.scroll_area.ensureWidgetVisible(first)
 
     def announce(self, text: str) -> None:
         """A screen reader says the alarm at once, wherever the user's focus is."""
