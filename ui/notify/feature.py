@@ -97,7 +97,7 @@ class NotifyStatus:
         for label in (self.fault_label, self.monitor_label):  # monitor first, then any fault
             label.setContentsMargins(6, 0, 12, 0)
             bar.insertPermanentWidget(0, label)  # kept whole, left of who is signed in
-        self.worker = Worker(window)
+        self.worker = window.worker  # the window's one serialised worker
         self.timer = QTimer(window)
         self.timer.setInterval(STATUS_MS)
         self.timer.timeout.connect(self.refresh)
@@ -141,7 +141,7 @@ class NotifyStatus:
 def install(window: MainWindow) -> None:
     services = window.services
     service = NotificationService(services.db, services.clock)
-    worker = Worker(window)
+    worker = window.worker
     panel = NotificationsPanel(service, window.actor, worker)
     settings_at = (
         window.stack.indexOf(window.panels["Settings"]) if "Settings" in window.panels else -1
