@@ -6,8 +6,9 @@ Measures, on a fresh SQLite database per run (the real service: parse, match, on
 - first import of the whole year (about 380,000 marks; target < 5 s);
 - importing the same file again (nothing changes: every mark compared);
 - working out today's suggestions from the marks (the Today count and the Attendance screen).
---quick does one run. Figures are printed (medians), not asserted; the CPU time of the first
-import is printed too, since wall time on a shared machine measures the other processes as well.
+--quick does one run. Figures are printed (medians, and as FIGURE lines for bench/run.py), not
+asserted; the CPU time of the first import is printed too, since wall time on a shared machine
+measures the other processes as well.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.figures import report as figure
 from hvdesk.clock import FakeClock
 from hvdesk.db import Database
 from hvdesk.models import Household, Role
@@ -117,6 +119,11 @@ def main() -> None:
     )
     print(f"same file again   median {statistics.median(again):6.2f} s  (nothing changed)")
     print(f"suggestions       median {statistics.median(suggest):6.2f} s  ({len(found)} found)")
+    who = f"{rows:,} marks, {args.pupils:,} pupils"
+    figure(f"attendance: first import ({who})", first, "s", 5)
+    figure(f"attendance: first import, CPU ({who})", first_cpu, "s")
+    figure(f"attendance: same file again ({who})", again, "s")
+    figure(f"attendance: suggestions ({args.pupils:,} pupils)", suggest, "s")
 
 
 if __name__ == "__main__":

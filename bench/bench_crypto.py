@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_calendar import NOW, build_school  # noqa: E402
 from bench_printing import BUSY_DAY, add_busy_day  # noqa: E402
 
+from bench.figures import report as figure  # noqa: E402
 from hvdesk.clock import FakeClock, london  # noqa: E402
 from hvdesk.db import Database  # noqa: E402
 from hvdesk.demo import load_demo  # noqa: E402
@@ -105,6 +106,9 @@ def report(label: str, plain: list[float], enc: list[float]) -> float:
         f"{label:<40} plain {p:7.1f} ms   encrypted {e:7.1f} ms   ratio {ratio:4.2f}x"
         f"   {'OK' if ratio < TARGET else 'OVER'}"
     )
+    figure(f"crypto: {label}, plain", plain, "ms")
+    figure(f"crypto: {label}, encrypted", enc, "ms")
+    figure(f"crypto: {label}, encrypted / plain (medians)", [ratio], "x", TARGET)
     return ratio
 
 

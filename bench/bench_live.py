@@ -39,6 +39,7 @@ from bench_tracker import add_visits_out, run_loop
 from PySide6.QtCore import QElapsedTimer, QTimer
 from sqlalchemy import event, select, text
 
+from bench.figures import report
 from hvdesk.clock import SystemClock
 from hvdesk.db import Database, make_engine
 from hvdesk.demo import load_demo
@@ -267,6 +268,20 @@ def measure(args: argparse.Namespace, url: str | None) -> int:
     print(f"one 'Check in OK' click on B: {click_sql} SQL statements, {click_paints} repaint(s)")
     print(f"idle seat: {idle_per_min:.1f} queries/min over {args.idle:.0f} s (incl. one sweep)")
     print(f"longest GUI stall, 200 ms per statement, A recording: {longest:.0f} ms (target < 50)")
+    where = f"{seat_b.engine.dialect.name}, {out_now} out"
+    if delays:
+        report(f"live: seat to seat, check-in A -> B's board ({where})", delays, "ms", 1000)
+    report(
+        f"live: check-ins not seen on B within 5 s ({where})",
+        [args.rounds - len(delays)],
+        "check-ins",
+    )
+    if costs:
+        report(f"live: GUI-thread cost of one change from another seat ({where})", costs, "ms", 20)
+    report(f"live: SQL statements per 'Check in OK' click ({where})", [click_sql], "statements")
+    report(f"live: board repaints per 'Check in OK' click ({where})", [click_paints], "repaints")
+    report(f"live: idle queries/min, incl. one sweep ({where})", [idle_per_min], "/min")
+    report(f"live: longest GUI stall, 200 ms per statement ({where})", [longest], "ms", 50)
     window.close()
     app.processEvents()
     seat_a.dispose()

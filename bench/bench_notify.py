@@ -35,6 +35,7 @@ from bench_tracker import add_visits_out  # noqa: E402
 from sms_gateway_standin import serve  # noqa: E402
 from sqlalchemy import event, select  # noqa: E402
 
+from bench.figures import report  # noqa: E402
 from hvdesk.clock import SystemClock  # noqa: E402
 from hvdesk.db import Database  # noqa: E402
 from hvdesk.demo import load_demo  # noqa: E402
@@ -189,10 +190,19 @@ def main() -> int:
             )
         else:
             print(f"lapse -> {name}: none arrived")
+    who = f"{args.out} out"
+    for kind, delays in (("text", sms_delays), ("email", mail_delays)):
+        if delays:
+            report(f"notify: lapse -> {kind} accepted ({who})", delays, "s", 5)
+        report(
+            f"notify: lapses with no {kind} accepted ({who})", [args.lapses - len(delays)], "lapses"
+        )
     print(
         f"idle monitor: CPU {100 * cpu / wall:.2f}% of one core over {wall:.0f} s (target < 1%), "
         f"{per_min:.0f} database queries per minute"
     )
+    report(f"notify: idle monitor CPU ({who}, {wall:.0f} s)", [100 * cpu / wall], "% core", 1)
+    report(f"notify: idle monitor queries/min ({who})", [per_min], "/min")
     return 0
 
 

@@ -31,6 +31,7 @@ os.environ.setdefault("HVDESK_NO_SOUND", "1")
 
 from sqlalchemy import select
 
+from bench.figures import report
 from hvdesk.clock import SystemClock
 from hvdesk.db import Database
 from hvdesk.models import Household, Staff, UserAccount, Visit, VisitStatus
@@ -177,8 +178,12 @@ def soak(seconds: float, sample_s: float, warmup_s: float, csv: Path | None) -> 
         f"resident memory: start {samples[0][1]:.1f} MB, after warm-up ({warmup_s / 60:.1f} min) "
         f"{after[0][1]:.1f} MB, end {samples[-1][1]:.1f} MB, max {max(m for _, m in samples):.1f} MB"
     )
+    length = f"{seconds / 60:.1f} min"
     if len(after) >= 3:
         print(f"growth after warm-up: {_mb_per_hour(after):+.2f} MB/hour (target < 2 MB/hour)")
+        report(f"soak: memory growth after warm-up ({length})", [_mb_per_hour(after)], "MB/hour", 2)
+    report(f"soak: resident memory, end ({length})", [samples[-1][1]], "MB")
+    report(f"soak: resident memory, max ({length})", [max(m for _, m in samples)], "MB")
     window.close()
     db.dispose()
     app.processEvents()

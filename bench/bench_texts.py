@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pytest_httpserver import HTTPServer
 from sqlalchemy import event, func, select
 
+from bench.figures import report
 from hvdesk.clock import SystemClock
 from hvdesk.db import Database
 from hvdesk.demo import load_demo
@@ -202,6 +203,19 @@ def main() -> int:
         f"{args.poll:.0f} s that is {60 / args.poll * poll_sql:.0f} statements/min and "
         f"{100 * poll_cpu / args.poll:.2f}% of a core"
     )
+    poll = f"poll {args.poll:g} s"
+    report(f"texts: texts not recorded ({poll})", [args.texts - len(to_event)], "texts")
+    if to_event:
+        report(f"texts: gateway -> event in the timeline ({poll})", to_event, "s", args.poll + 1)
+    if to_reply:
+        report(f"texts: gateway -> reply sent ({poll})", to_reply, "s")
+    idle = f"{poll}, {args.idle:g} s idle"
+    report(f"texts: idle monitor gateway requests/min ({idle})", [per_min], "/min")
+    report(f"texts: idle monitor SQL statements/min ({idle})", [sql_per_min], "/min")
+    report(f"texts: idle monitor CPU ({idle})", [cpu], "% core")
+    report("texts: one idle text poll, gateway requests", [poll_requests], "requests")
+    report("texts: one idle text poll, SQL statements", [poll_sql], "statements")
+    report("texts: one idle text poll, CPU", [poll_cpu * 1000], "ms")
     return 0
 
 
