@@ -183,7 +183,7 @@ def table(rows: list[dict]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smoke test: small, few runs, short waits")
+    parser.add_argument("--quick", action="store_true", help="smoke test: small, short, few runs")
     args = parser.parse_args()
     # quick: the demo school only (each benchmark builds its own small school)
     sizes = () if args.quick else (1_000, 10_000, 50_000, 200_000)
