@@ -11,7 +11,7 @@ so load on the machine hits both alike:
 - calendar month switch at 50,000 visits over 10 years (query + view model), as bench_calendar.py.
 
 Prints medians in ms and the encrypted/plain ratio per measure. Target: every ratio < 1.15.
-`--quick` uses 10,000 visits and fewer runs (a smoke test, not the figure to quote).
+`--quick` uses 2,000 visits over 2 years and 3 runs (a smoke test, not the figure to quote).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_calendar import NOW, build_school  # noqa: E402
 from bench_printing import BUSY_DAY, add_busy_day  # noqa: E402
 
+from bench.figures import report as figure  # noqa: E402
 from hvdesk.clock import FakeClock, london  # noqa: E402
 from hvdesk.db import Database  # noqa: E402
 from hvdesk.demo import load_demo  # noqa: E402
@@ -105,16 +106,19 @@ def report(label: str, plain: list[float], enc: list[float]) -> float:
         f"{label:<40} plain {p:7.1f} ms   encrypted {e:7.1f} ms   ratio {ratio:4.2f}x"
         f"   {'OK' if ratio < TARGET else 'OVER'}"
     )
+    figure(f"crypto: {label}, plain", plain, "ms")
+    figure(f"crypto: {label}, encrypted", enc, "ms")
+    figure(f"crypto: {label}, encrypted / plain (medians)", [ratio], "x", TARGET)
     return ratio
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="10,000 visits, fewer runs")
+    parser.add_argument("--quick", action="store_true", help="2,000 visits, 3 runs")
     parser.add_argument("--runs", type=int, default=None)
     args = parser.parse_args()
-    visits, years = (10_000, 2) if args.quick else (50_000, 10)
-    runs = args.runs or (7 if args.quick else 21)
+    visits, years = (2_000, 2) if args.quick else (50_000, 10)
+    runs = args.runs or (3 if args.quick else 21)
     clock = FakeClock(NOW)
     folder = Path(tempfile.mkdtemp(prefix="hvdesk-bench-crypto-"))
     urls = {name: f"sqlite:///{folder / f'{name}.sqlite3'}" for name in ("plain", "enc")}

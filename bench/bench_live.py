@@ -11,7 +11,7 @@ Today, tracker, offscreen); seat A is a second connection recording check-ins. M
 - queries per minute of B while idle (the change wake-up itself is no query);
 - B's longest GUI stall while A records check-ins and every statement takes 200 ms more
   (target < 50 ms).
-`--quick` runs each for a few seconds (for bench/run.py). Figures are printed, not asserted.
+`--quick` (for bench/run.py): 20 out, 3 check-ins timed, 2 s idle. Figures are printed, not asserted.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from bench_tracker import add_visits_out, run_loop
 from PySide6.QtCore import QElapsedTimer, QTimer
 from sqlalchemy import event, select, text
 
+from bench.figures import report
 from hvdesk.clock import SystemClock
 from hvdesk.db import Database, make_engine
 from hvdesk.demo import load_demo
@@ -146,13 +147,13 @@ class Stalls:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a few seconds per figure")
+    parser.add_argument("--quick", action="store_true", help="20 out, 3 rounds, 2 s idle")
     parser.add_argument("--out", type=int, default=200, help="visits out at once")
     parser.add_argument("--rounds", type=int, default=15, help="check-ins timed seat to seat")
     parser.add_argument("--idle", type=float, default=60.0, help="seconds of idle to count")
     args = parser.parse_args()
     if args.quick:
-        args.rounds, args.idle, args.out = 5, 5.0, min(args.out, 200)
+        args.rounds, args.idle, args.out = 3, 2.0, min(args.out, 20)
     with postgres() as url:
         return measure(args, url)
 
@@ -267,6 +268,20 @@ def measure(args: argparse.Namespace, url: str | None) -> int:
     print(f"one 'Check in OK' click on B: {click_sql} SQL statements, {click_paints} repaint(s)")
     print(f"idle seat: {idle_per_min:.1f} queries/min over {args.idle:.0f} s (incl. one sweep)")
     print(f"longest GUI stall, 200 ms per statement, A recording: {longest:.0f} ms (target < 50)")
+    where = f"{seat_b.engine.dialect.name}, {out_now} out"
+    if delays:
+        report(f"live: seat to seat, check-in A -> B's board ({where})", delays, "ms", 1000)
+    report(
+        f"live: check-ins not seen on B within 5 s ({where})",
+        [args.rounds - len(delays)],
+        "check-ins",
+    )
+    if costs:
+        report(f"live: GUI-thread cost of one change from another seat ({where})", costs, "ms", 20)
+    report(f"live: SQL statements per 'Check in OK' click ({where})", [click_sql], "statements")
+    report(f"live: board repaints per 'Check in OK' click ({where})", [click_paints], "repaints")
+    report(f"live: idle queries/min, incl. one sweep ({where})", [idle_per_min], "/min")
+    report(f"live: longest GUI stall, 200 ms per statement ({where})", [longest], "ms", 50)
     window.close()
     app.processEvents()
     seat_a.dispose()

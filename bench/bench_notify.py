@@ -9,7 +9,7 @@ against a local SMS gateway stand-in and a local SMTP server (aiosmtpd), both on
   < 5 s);
 - idle monitor: CPU of this process over wall time with everyone out and nothing due (target < 1%
   of a core), and database queries per minute (counted on the engine).
-`--quick` (used by bench/run.py) does 200 visits, 5 lapses and 20 s of idle. Figures are printed,
+`--quick` (used by bench/run.py) does 20 visits, 2 lapses and 3 s of idle. Figures are printed,
 not asserted.
 """
 
@@ -35,6 +35,7 @@ from bench_tracker import add_visits_out  # noqa: E402
 from sms_gateway_standin import serve  # noqa: E402
 from sqlalchemy import event, select  # noqa: E402
 
+from bench.figures import report  # noqa: E402
 from hvdesk.clock import SystemClock  # noqa: E402
 from hvdesk.db import Database  # noqa: E402
 from hvdesk.demo import load_demo  # noqa: E402
@@ -96,13 +97,13 @@ def setup(db: Database, smtp_port: int, sms_port: int, visit_ids: list[int]) -> 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="200 out, 5 lapses, 20 s idle")
+    parser.add_argument("--quick", action="store_true", help="20 out, 2 lapses, 3 s idle")
     parser.add_argument("--out", type=int, default=200)
     parser.add_argument("--lapses", type=int, default=9)
     parser.add_argument("--idle", type=float, default=60.0)
     args = parser.parse_args()
     if args.quick:
-        args.out, args.lapses, args.idle = 200, 5, 20.0
+        args.out, args.lapses, args.idle = 20, 2, 3.0
     os.environ.setdefault("HVDESK_SMS_TOKEN", "bench")
     os.environ["HVDESK_SECRETS_FILE"] = str(Path(tempfile.mkdtemp()) / "secrets.json")
 
@@ -118,7 +119,7 @@ def main() -> int:
     db = Database(f"sqlite:///{Path(folder) / 'bench.sqlite3'}")
     clock = SystemClock()
     load_demo(db, clock)
-    first = datetime.now(UTC) + timedelta(seconds=10)
+    first = datetime.now(UTC) + timedelta(seconds=5 if args.quick else 10)
     lapses = [first + timedelta(seconds=2 * i) for i in range(args.lapses)]
     visit_ids = add_visits_out(db, args.out, lapses)
     key_of = setup(db, smtp_port, sms_port, visit_ids[: args.lapses])
@@ -189,10 +190,19 @@ def main() -> int:
             )
         else:
             print(f"lapse -> {name}: none arrived")
+    who = f"{args.out} out"
+    for kind, delays in (("text", sms_delays), ("email", mail_delays)):
+        if delays:
+            report(f"notify: lapse -> {kind} accepted ({who})", delays, "s", 5)
+        report(
+            f"notify: lapses with no {kind} accepted ({who})", [args.lapses - len(delays)], "lapses"
+        )
     print(
         f"idle monitor: CPU {100 * cpu / wall:.2f}% of one core over {wall:.0f} s (target < 1%), "
         f"{per_min:.0f} database queries per minute"
     )
+    report(f"notify: idle monitor CPU ({who}, {wall:.0f} s)", [100 * cpu / wall], "% core", 1)
+    report(f"notify: idle monitor queries/min ({who})", [per_min], "/min")
     return 0
 
 

@@ -1,6 +1,6 @@
 """A week on the office PC, compressed: does the window's memory stay flat?
 
-    .venv/bin/python bench/bench_soak.py --quick            # ~20 s, a smoke run
+    .venv/bin/python bench/bench_soak.py --quick            # ~8 s, a smoke run
     .venv/bin/python bench/bench_soak.py --minutes 60       # the real figure (>= 1 h)
 
 The whole app runs offscreen on the real clock and the real scheduler (main window, Today, tracker,
@@ -31,6 +31,7 @@ os.environ.setdefault("HVDESK_NO_SOUND", "1")
 
 from sqlalchemy import select
 
+from bench.figures import report
 from hvdesk.clock import SystemClock
 from hvdesk.db import Database
 from hvdesk.models import Household, Staff, UserAccount, Visit, VisitStatus
@@ -123,7 +124,9 @@ def _mb_per_hour(samples: list[tuple[float, float]]) -> float:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den if den else 0.0
 
 
-def soak(seconds: float, sample_s: float, warmup_s: float, csv: Path | None) -> int:
+def soak(
+    seconds: float, sample_s: float, warmup_s: float, csv: Path | None, seat_extra_s: float = 5.0
+) -> int:
     import psutil
     from PySide6.QtCore import QEventLoop, QTimer
 
@@ -144,7 +147,14 @@ def soak(seconds: float, sample_s: float, warmup_s: float, csv: Path | None) -> 
     window.resize(1280, 720)
     window.show()
     seat = subprocess.Popen(
-        [sys.executable, __file__, "--seat", str(db_path), "--seconds", str(seconds + 5)],
+        [
+            sys.executable,
+            __file__,
+            "--seat",
+            str(db_path),
+            "--seconds",
+            str(seconds + seat_extra_s),
+        ],
         env=os.environ.copy(),
     )
     proc = psutil.Process()
@@ -169,7 +179,7 @@ def soak(seconds: float, sample_s: float, warmup_s: float, csv: Path | None) -> 
     seat.wait(timeout=60)
     after = [(t, mb) for t, mb in samples if t >= warmup_s]
     print(
-        f"soak: {seconds / 60:.1f} min, {len(samples)} samples every {sample_s:.0f} s, "
+        f"soak: {seconds / 60:.1f} min, {len(samples)} samples every {sample_s:g} s, "
         f"{ctrl.checks} tracker checks, {len(ctrl.wakes)} recent wakes kept, "
         f"{len(ctrl.tray.messages)} recent tray messages kept"
     )
@@ -177,8 +187,12 @@ def soak(seconds: float, sample_s: float, warmup_s: float, csv: Path | None) -> 
         f"resident memory: start {samples[0][1]:.1f} MB, after warm-up ({warmup_s / 60:.1f} min) "
         f"{after[0][1]:.1f} MB, end {samples[-1][1]:.1f} MB, max {max(m for _, m in samples):.1f} MB"
     )
+    length = f"{seconds / 60:.1f} min"
     if len(after) >= 3:
         print(f"growth after warm-up: {_mb_per_hour(after):+.2f} MB/hour (target < 2 MB/hour)")
+        report(f"soak: memory growth after warm-up ({length})", [_mb_per_hour(after)], "MB/hour", 2)
+    report(f"soak: resident memory, end ({length})", [samples[-1][1]], "MB")
+    report(f"soak: resident memory, max ({length})", [max(m for _, m in samples)], "MB")
     window.close()
     db.dispose()
     app.processEvents()
@@ -187,7 +201,7 @@ def soak(seconds: float, sample_s: float, warmup_s: float, csv: Path | None) -> 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="~20 s smoke run")
+    parser.add_argument("--quick", action="store_true", help="~8 s smoke run")
     parser.add_argument("--minutes", type=float, default=60.0, help="length of the soak")
     parser.add_argument("--csv", type=Path, help="append every sample (s, MB, out, checks) here")
     parser.add_argument("--seat", help=argparse.SUPPRESS)
@@ -196,7 +210,7 @@ def main() -> int:
     if args.seat:
         return second_seat(args.seat, args.seconds, seed=16)
     if args.quick:
-        return soak(20.0, sample_s=1.0, warmup_s=8.0, csv=args.csv)
+        return soak(8.0, sample_s=0.5, warmup_s=3.0, csv=args.csv, seat_extra_s=2.0)
     seconds = args.minutes * 60
     return soak(seconds, sample_s=10.0, warmup_s=min(600.0, seconds / 4), csv=args.csv)
 
