@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
 export QT_QPA_PLATFORM=offscreen HVDESK_NO_SOUND=1
+# The suite and the benchmarks start many Python processes (CLI, monitor, start-up probes): let them
+# cache compiled modules (in __pycache__, ignored by git) instead of recompiling hvdesk each time.
+unset PYTHONDONTWRITEBYTECODE
 .venv/bin/ruff check .
 .venv/bin/mypy --strict hvdesk/
 .venv/bin/mypy ui/
