@@ -37,6 +37,8 @@ from hvdesk.services.base import Actor, Service
 from hvdesk.services.settings import SettingsService
 
 PATTERN_DAYS = 20  # school days shown in the absence pattern
+# Visits that are not going ahead: they neither cover a suggestion nor keep it off the list.
+_VISIT_OFF = (VisitStatus.CANCELLED.value, VisitStatus.REJECTED.value)
 
 
 class AttendanceFileError(HvdeskError):
@@ -233,16 +235,9 @@ class AttendanceService(Service):
                     )
                 )
             }
-            decided = set(
-                session.execute(
-                    select(
-                        AttendanceDecision.pupil_id,
-                        AttendanceDecision.trigger,
-                        AttendanceDecision.key,
-                    )
-                )
-            )
+            decided = self._live_decisions(session)
             visited = self._visited_since(session, days[0])
+            window_start = rules.add_months(days[-1], -policy.attendance_window_months)
             found: list[Suggestion] = []
             for pid, pupil in pupils.items():
                 for t in rules.triggers(
@@ -254,11 +249,18 @@ class AttendanceService(Service):
                     below_percent=policy.attendance_flag_below_percent,
                     months=policy.attendance_window_months,
                 ):
-                    if (pid, t.trigger, t.key) in decided:
-                        continue
                     since = visited.get(pid, date.min)
-                    if t.trigger == rules.ABSENCE_RUN and since >= date.fromisoformat(t.key):
-                        continue  # a visit is already booked or made since the absence began
+                    if t.trigger == rules.ABSENCE_RUN:
+                        if t.key in decided.get((pid, t.trigger), set()):
+                            continue
+                        if since >= date.fromisoformat(t.key):
+                            continue  # a visit is already booked or made since the absence began
+                    elif since > window_start:
+                        continue  # a visit booked or made within the window covers it
+                    elif self._low_attendance_decided(
+                        session, pid, decided.get((pid, t.trigger), set()), days[-1], policy
+                    ):
+                        continue
                     household = households[pupil.household_id]
                     found.append(
                         Suggestion(
@@ -297,13 +299,55 @@ class AttendanceService(Service):
         return days, dict(marks)
 
     @staticmethod
+    def _live_decisions(session: Session) -> dict[tuple[int, str], set[str]]:
+        """Keys of the decisions that still stand, by pupil and trigger: every dismissal, and
+        bookings whose visit was not cancelled or rejected (that visit is not happening, so the
+        suggestion comes back)."""
+        out: dict[tuple[int, str], set[str]] = {}
+        for pid, trigger, key, status in session.execute(
+            select(
+                AttendanceDecision.pupil_id,
+                AttendanceDecision.trigger,
+                AttendanceDecision.key,
+                Visit.status,
+            ).outerjoin(Visit, Visit.id == AttendanceDecision.visit_id)
+        ):
+            if status not in _VISIT_OFF:
+                out.setdefault((pid, trigger), set()).add(key)
+        return out
+
+    @staticmethod
+    def _low_attendance_decided(
+        session: Session, pupil_id: int, keys: set[str], latest: date, policy: PolicySettings
+    ) -> bool:
+        """A low-attendance decision holds until the pupil's attendance recovers to the
+        threshold; a new dip after that may be flagged again."""
+        if not keys or policy.attendance_flag_below_percent is None:
+            return False
+        flagged_on = max(date.fromisoformat(k) for k in keys)
+        if flagged_on >= latest:
+            return True
+        months = policy.attendance_window_months
+        rows = session.execute(
+            select(AttendanceMark.day, AttendanceMark.session, AttendanceMark.code).where(
+                AttendanceMark.pupil_id == pupil_id,
+                AttendanceMark.day >= rules.add_months(flagged_on, -months),
+                AttendanceMark.day <= latest,
+            )
+        )
+        marks = [rules.Mark(day, sess, code) for day, sess, code in rows]
+        return not rules.recovered_since(
+            marks, flagged_on, latest, months, policy.attendance_flag_below_percent
+        )
+
+    @staticmethod
     def _visited_since(session: Session, since: date) -> dict[int, date]:
         """Each pupil's latest visit day (booked or made, not cancelled or rejected)."""
         out: dict[int, date] = {}
         for pid, start in session.execute(
             select(Visit.pupil_id, Visit.created_at).where(
                 Visit.pupil_id.is_not(None),
-                Visit.status.not_in([VisitStatus.CANCELLED.value, VisitStatus.REJECTED.value]),
+                Visit.status.not_in(_VISIT_OFF),
                 Visit.created_at >= datetime.combine(since, time(0), tzinfo=UTC),
             )
         ):
@@ -333,6 +377,11 @@ class AttendanceService(Service):
                 raise NotFound(f"No visit with id {visit_id}")
             self._decide(session, actor, suggestion, "booked", visit_id, "")
 
+    @staticmethod
+    def _visit_off(session: Session, visit_id: int | None) -> bool:
+        visit = session.get(Visit, visit_id) if visit_id is not None else None
+        return visit is not None and visit.status in _VISIT_OFF
+
     def _decide(
         self,
         session: Session,
@@ -349,23 +398,16 @@ class AttendanceService(Service):
                 AttendanceDecision.key == s.key,
             )
         )
-        if taken is not None:
+        if taken is not None and not self._visit_off(session, taken.visit_id):
             raise StateError(
                 f"This suggestion for {s.pupil_name} was already {taken.action} by "
                 f"{taken.decided_by}"
             )
-        session.add(
-            AttendanceDecision(
-                pupil_id=s.pupil_id,
-                trigger=s.trigger,
-                key=s.key,
-                action=action,
-                visit_id=visit_id,
-                reason=reason,
-                decided_by=actor.name,
-                decided_at=self.clock.now(),
-            )
-        )
+        if taken is None:  # else the booked visit was cancelled: the new decision replaces it
+            taken = AttendanceDecision(pupil_id=s.pupil_id, trigger=s.trigger, key=s.key)
+            session.add(taken)
+        taken.action, taken.visit_id, taken.reason = action, visit_id, reason
+        taken.decided_by, taken.decided_at = actor.name, self.clock.now()
         kind = EventKind.ATTENDANCE_BOOKED if action == "booked" else EventKind.ATTENDANCE_DISMISSED
         note = f"{s.pupil_name}: {s.reason}" + (f". Dismissed: {reason}" if reason else "")
         self.audit(

@@ -172,3 +172,27 @@ def test_bad_rows_are_named_by_line_and_reason():
     assert "no UPN or admission number" in errors[4]
     assert "no Mark" in parse("UPN,Date,Session\n").errors[0]
     assert "empty" in parse("").errors[0]
+
+
+def test_low_attendance_is_keyed_on_the_day_it_was_flagged_not_the_moving_window():
+    days = weekdays(MON, 10)
+    found = a.triggers(
+        marks_for(days, ["/"] * 8 + ["O", "O"]),
+        days,
+        safeguarding_flag=False,
+        on_day=None,
+        on_day_flagged=None,
+        below_percent=90,
+        months=3,
+    )
+    assert [(t.trigger, t.key) for t in found] == [(a.LOW_ATTENDANCE, days[-1].isoformat())]
+
+
+def test_recovered_since_needs_a_day_back_at_the_threshold_after_the_flag():
+    days = weekdays(MON, 20)
+    low = marks_for(days[:10], ["/"] * 8 + ["O", "O"])  # 80% on day 10
+    still_low = low + marks_for(days[10:11], ["/"])  # 81.8% on day 11
+    assert not a.recovered_since(still_low, days[9], days[10], 3, 90)
+    back = low + marks_for(days[10:], ["/"] * 10)  # 90% on day 20
+    assert a.recovered_since(back, days[9], days[-1], 3, 90)
+    assert not a.recovered_since(back, days[-1], days[-1], 3, 90)  # nothing after the flag

@@ -178,3 +178,84 @@ def test_pupils_get_a_upn_admission_number_and_flag_on_the_household(demo_db, cl
     )
     with pytest.raises(ValidationError, match="13 characters"):
         households.create(office, bad)
+
+
+# --- review of issue 12: decisions that stick, and bookings that fall through -------------------
+
+
+def _low(svc) -> list:
+    return [s for s in svc.suggestions() if s.trigger == "low_attendance"]
+
+
+def _upn(db, pupil_id: int) -> str:
+    with db.read() as s:
+        return s.get(Pupil, pupil_id).upn
+
+
+def _school_days(first, count: int) -> list:
+    days, day = [], first
+    while len(days) < count:
+        if day.weekday() < 5:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def _day_marks(upn: str, days, am: str, pm: str) -> list[str]:
+    return [row for d in days for row in (f"{upn},{d},AM,{am}", f"{upn},{d},PM,{pm}")]
+
+
+def test_dismissed_low_attendance_stays_dismissed_after_the_next_import(
+    svc, demo_db, clock, approver, office
+):
+    SettingsService(demo_db, clock).save_policy(approver, preset("harrogate"))
+    low = _low(svc)[0]
+    svc.dismiss(office, low, "Known to the attendance officer; plan in place")
+    assert low.pupil_id not in {s.pupil_id for s in _low(svc)}
+    clock.advance(timedelta(days=1))  # Wednesday: Tuesday's marks come in, still below 90%
+    upn = _upn(demo_db, low.pupil_id)
+    tuesday = london(clock.now()).date() - timedelta(days=1)
+    svc.import_text(office, csv(*_day_marks(upn, [tuesday], "N", "N")))
+    assert low.pupil_id not in {s.pupil_id for s in _low(svc)}
+
+
+def test_dismissed_low_attendance_flags_again_after_recovery_and_a_new_dip(
+    svc, demo_db, clock, approver, office
+):
+    SettingsService(demo_db, clock).save_policy(approver, preset("harrogate"))
+    low = _low(svc)[0]
+    svc.dismiss(office, low, "Plan in place")
+    upn = _upn(demo_db, low.pupil_id)
+    present = _school_days(london(clock.now()).date(), 40)  # eight weeks in every day
+    dip = _school_days(present[-1] + timedelta(days=1), 10)  # then two weeks away
+    clock.set(clock.now() + (dip[-1] - present[0]) + timedelta(days=1))
+    svc.import_text(office, csv(*_day_marks(upn, present, "/", "\\")))
+    assert low.pupil_id not in {s.pupil_id for s in _low(svc)}  # recovered: nothing to flag
+    svc.import_text(office, csv(*_day_marks(upn, dip, "O", "O")))
+    again = [s for s in _low(svc) if s.pupil_id == low.pupil_id]
+    assert again and again[0].key == dip[-1].isoformat()
+
+
+def test_a_booked_visit_covers_low_attendance(svc, demo_db, clock, approver, office, make_visit):
+    SettingsService(demo_db, clock).save_policy(approver, preset("harrogate"))
+    low = _low(svc)[0]
+    make_visit(household_id=low.household_id, lead_id=1, pupil_id=low.pupil_id)
+    assert low.pupil_id not in {s.pupil_id for s in _low(svc)}
+
+
+def test_a_cancelled_booking_brings_the_suggestion_back(svc, demo_db, clock, office, make_visit):
+    from hvdesk.models import Visit
+
+    ben = svc.suggestions()[0]
+    visit_id = make_visit(household_id=ben.household_id, lead_id=1, pupil_id=ben.pupil_id)
+    svc.booked(office, ben, visit_id)
+    assert ben.pupil_id not in {s.pupil_id for s in svc.suggestions()}
+    with demo_db.transaction() as s:
+        s.get(Visit, visit_id).status = "cancelled"
+    back = [s for s in svc.suggestions() if s.pupil_id == ben.pupil_id]
+    assert back == [ben]
+    second = make_visit(household_id=ben.household_id, lead_id=1, pupil_id=ben.pupil_id)
+    svc.booked(office, ben, second)  # booking it again is allowed
+    assert ben.pupil_id not in {s.pupil_id for s in svc.suggestions()}
+    with demo_db.read() as s:
+        assert s.scalar(select(AttendanceDecision.visit_id)) == second
