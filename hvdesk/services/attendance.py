@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from hvdesk.clock import london
 from hvdesk.errors import Collector, HvdeskError, NotFound, StateError
 from hvdesk.events import EventKind
 from hvdesk.models import (
@@ -122,7 +123,7 @@ class AttendanceService(Service):
         return self.import_text(actor, text, file.name)
 
     def import_text(self, actor: Actor, text: str, name: str = "attendance.csv") -> ImportReport:
-        parsed = parse(text)
+        parsed = parse(text, london(self.clock.now()).date())
         if parsed.errors:
             raise AttendanceFileError(name, parsed.errors)
         with self.db.transaction() as session:

@@ -45,7 +45,8 @@ def test_demo_school_has_upns_and_suggestions(svc):
     assert len(pattern) == 20
 
 
-def test_bad_row_means_nothing_of_the_file_is_imported(svc, demo_db, office):
+def test_bad_row_means_nothing_of_the_file_is_imported(svc, demo_db, clock, office):
+    clock.advance(timedelta(days=6))  # Monday 30th
     before = marks(demo_db)
     text = csv(f"{demo_upn(0)},2026-11-30,AM,/", f"{demo_upn(0)},2026-11-30,PM,ZZ")
     with pytest.raises(AttendanceFileError) as err:
@@ -58,8 +59,9 @@ def test_bad_row_means_nothing_of_the_file_is_imported(svc, demo_db, office):
 
 
 def test_unknown_pupils_are_listed_never_invented_and_reimport_changes_nothing(
-    svc, demo_db, office
+    svc, demo_db, clock, office
 ):
+    clock.advance(timedelta(days=6))  # Monday 30th
     with demo_db.read() as s:
         pupils = s.scalar(select(func.count(Pupil.id)))
     before = marks(demo_db)
@@ -85,7 +87,8 @@ def test_unknown_pupils_are_listed_never_invented_and_reimport_changes_nothing(
     assert len(events) == 4  # the demo's own import and three here
 
 
-def test_admission_number_matches_when_there_is_no_upn(svc, office):
+def test_admission_number_matches_when_there_is_no_upn(svc, clock, office):
+    clock.advance(timedelta(days=6))  # Monday 30th
     text = "Adno,Date,Session,Mark\n1001,2026-11-30,AM,/\n"
     assert svc.import_text(office, text).added == 1
 
