@@ -598,7 +598,7 @@ class Agreement(Base):
     pupil_id: Mapped[int | None] = mapped_column(ForeignKey("pupil.id"))
     what: Mapped[str] = mapped_column(Text)
     due: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(10), default="open")  # open | kept | broken
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | kept | broken | withdrawn
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str] = mapped_column(String(120), default="")
     note: Mapped[str] = mapped_column(Text, default="")
