@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from hvdesk.clock import Clock, london
 from hvdesk.db import Database
-from hvdesk.errors import HvdeskError
+from hvdesk.errors import FieldError, HvdeskError, ValidationError
 from hvdesk.models import CancelReason, Visit
 from hvdesk.policy import PolicySettings
 from hvdesk.services.base import Actor
@@ -40,6 +40,7 @@ HINTS = {
     CancelReason.OTHER: "Required: why the visit is cancelled.",
 }
 
+FAMILY_FIELD = "Tell the family"
 
 NotePrinter = Callable[[QWidget, Actor, int], object]
 
@@ -128,7 +129,9 @@ class CancelDialog(QDialog):
         if self.family is not None:
             layout.addWidget(self.family)
         layout.addWidget(self.buttons)
-        self.fields = {"Reason": box, "Note": self.note}
+        self.fields: dict[str, QWidget] = {"Reason": box, "Note": self.note}
+        if self.family is not None:
+            self.fields[FAMILY_FIELD] = self.family
 
     def _family_box(self) -> QGroupBox:
         """Hampton: the family is told at the earliest possible opportunity."""
@@ -139,16 +142,17 @@ class CancelDialog(QDialog):
         for how, text in (
             ("call", "I have phoned them (logged with the cancellation)"),
             ("letter", "Print a letter to the family now"),
-            ("", "Not yet"),
+            ("later", "Not yet (tell them later)"),
         ):
             button = QRadioButton(text)
             button.setAccessibleName(f"Tell the family: {text}")
             self.family_choice[how] = button
             column.addWidget(button)
-        self.family_choice["call"].setChecked(True)
+        # Nothing chosen: a call is logged only when someone says they made it.
         return group
 
     def family_told(self) -> str:
+        """'call', 'letter', 'later', or '' while nothing is chosen."""
         if self.family is None:
             return ""
         return next((h for h, b in self.family_choice.items() if b.isChecked()), "")
@@ -169,6 +173,16 @@ class CancelDialog(QDialog):
         reason = self.reason()
         try:
             told = self.family_told()
+            if self.family is not None and not told:
+                raise ValidationError(
+                    [
+                        FieldError(
+                            FAMILY_FIELD,
+                            "choose whether you have phoned them, will print a letter now, "
+                            "or will tell them later",
+                        )
+                    ]
+                )
             self.service.cancel(
                 self.actor,
                 self.visit.id,
