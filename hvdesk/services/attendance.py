@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from hvdesk.clock import london
-from hvdesk.errors import Collector, HvdeskError, NotFound, StateError
+from hvdesk.errors import Collector, HvdeskError, NotAllowed, NotFound, StateError
 from hvdesk.events import EventKind
 from hvdesk.models import (
     AttendanceDecision,
@@ -92,6 +92,16 @@ class Suggestion:
     safeguarding_flag: bool
 
 
+def _require_office(actor: Actor, action: str) -> None:
+    """Attendance records are the office's: visiting staff see suggestions but do not change
+    what the school holds or decide that a suggested visit is not needed."""
+    if not actor.can_manage:
+        raise NotAllowed(
+            f"Only office staff, an approver or an admin can {action}; you are signed in as "
+            f"{actor.name} ({actor.role}). Ask the office."
+        )
+
+
 def _pupil_maps(session: Session) -> tuple[dict[str, int], dict[str, int]]:
     upns: dict[str, int] = {}
     adnos: dict[str, int] = {}
@@ -123,6 +133,7 @@ class AttendanceService(Service):
         return self.import_text(actor, text, file.name)
 
     def import_text(self, actor: Actor, text: str, name: str = "attendance.csv") -> ImportReport:
+        _require_office(actor, "import attendance")
         parsed = parse(text, london(self.clock.now()).date())
         if parsed.errors:
             raise AttendanceFileError(name, parsed.errors)
@@ -366,6 +377,7 @@ class AttendanceService(Service):
 
     # --- decisions ------------------------------------------------------------------------
     def dismiss(self, actor: Actor, suggestion: Suggestion, reason: str) -> None:
+        _require_office(actor, "dismiss a suggested visit")
         errors = Collector()
         text = errors.check("Reason", lambda x, f: v.required(x, f, 500), reason)
         errors.raise_if_any()

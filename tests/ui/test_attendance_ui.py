@@ -226,3 +226,22 @@ def test_record_an_incident_from_an_alarm_window(window, qtbot, answers, monkeyp
     with window.services.db.read() as s:
         incident = s.scalar(select(Incident))
     assert incident.alarm_id == aw.alarm_id and incident.visit_id == row.visit.id
+
+
+def test_a_visiting_staff_seat_cannot_import_or_dismiss_and_is_told_why(
+    qtbot, services, visitor, answers
+):
+    from ui.app import build_window
+
+    win = build_window(services, visitor)
+    qtbot.addWidget(win)
+    win.show()
+    action = win.import_attendance_action
+    assert not action.isEnabled() and "Only office staff" in action.toolTip()
+    win.show_panel("Attendance")
+    panel = win.attendance
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=10_000)
+    assert panel.selected() is not None and panel.book_button.isEnabled()
+    assert not panel.dismiss_button.isEnabled()
+    assert "signed in as visiting staff" in panel.dismiss_button.toolTip()
+    win.close()

@@ -262,3 +262,15 @@ def test_a_cancelled_booking_brings_the_suggestion_back(svc, demo_db, clock, off
     assert ben.pupil_id not in {s.pupil_id for s in svc.suggestions()}
     with demo_db.read() as s:
         assert s.scalar(select(AttendanceDecision.visit_id)) == second
+
+
+def test_visiting_staff_cannot_import_attendance_or_dismiss_a_suggestion(svc, demo_db, visitor):
+    from hvdesk.errors import NotAllowed
+
+    before = marks(demo_db)
+    with pytest.raises(NotAllowed, match="Only office staff, an approver or an admin can import"):
+        svc.import_text(visitor, csv(f"{demo_upn(0)},2026-11-23,AM,N"))
+    first = svc.suggestions()[0]
+    with pytest.raises(NotAllowed, match="can dismiss a suggested visit"):
+        svc.dismiss(visitor, first, "Mum rang")
+    assert marks(demo_db) == before and first in svc.suggestions()
