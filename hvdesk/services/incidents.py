@@ -9,11 +9,12 @@ incident stays on the head's Today list until an approver acknowledges it.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hvdesk.clock import fmt_datetime
 from hvdesk.errors import Collector, NotAllowed, NotFound, StateError
 from hvdesk.events import EventKind
 from hvdesk.models import Alarm, Household, Incident, Role, Visit
@@ -82,9 +83,18 @@ class IncidentRow:
         ]
 
 
-def _clean(data: IncidentInput) -> IncidentInput:
+FUTURE_SLACK = timedelta(minutes=5)  # a PC clock a little behind the one on the wall
+
+
+def _clean(data: IncidentInput, now: datetime) -> IncidentInput:
     errors = Collector()
     what = errors.check("What happened", lambda x, f: v.required(x, f, 4000), data.what)
+    if data.occurred_at is not None and data.occurred_at > now + FUTURE_SLACK:
+        errors.add(
+            "When",
+            f"{fmt_datetime(data.occurred_at)} is in the future; give the time it happened "
+            f"(now is {fmt_datetime(now)})",
+        )
     for key, label in TEXT_FIELDS.items():
         errors.check(label, v.optional_text, getattr(data, key))
     errors.check("Police reference", lambda x, f: v.optional_text(x, f, 60), data.police_reference)
@@ -111,8 +121,8 @@ def _row(session: Session, incident: Incident) -> IncidentRow:
 class IncidentService(Service):
     def record(self, actor: Actor, data: IncidentInput) -> IncidentRow:
         """Save at once with whatever is known; the visit or alarm it came from fills the rest."""
-        data = _clean(data)
         now = self.clock.now()
+        data = _clean(data, now)
         with self.db.transaction() as session:
             visit_id, household_id = data.visit_id, data.household_id
             if data.alarm_id is not None:
@@ -157,7 +167,7 @@ class IncidentService(Service):
 
     def complete(self, actor: Actor, incident_id: int, data: IncidentInput) -> IncidentRow:
         """Add what has become known since (changes are audited field by field)."""
-        data = _clean(data)
+        data = _clean(data, self.clock.now())
         with self.db.transaction() as session:
             incident = session.get(Incident, incident_id)
             if incident is None:

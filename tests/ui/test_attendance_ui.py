@@ -245,3 +245,23 @@ def test_a_visiting_staff_seat_cannot_import_or_dismiss_and_is_told_why(
     assert not panel.dismiss_button.isEnabled()
     assert "signed in as visiting staff" in panel.dismiss_button.toolTip()
     win.close()
+
+
+def test_incident_dialog_refuses_a_time_in_the_future_on_the_when_field(
+    window, qtbot, answers, monkeypatch
+):
+    results = []
+
+    def answer(dialog):
+        dialog.edits["what"].setPlainText("Dad shouted at staff on the doorstep")
+        dialog.when.setDateTime(dialog.when.dateTime().addDays(30))
+        results.append(dialog.save())
+        results.append(dialog.banner.text())
+        return False
+
+    monkeypatch.setattr(incidents_ui, "run_dialog", answer)
+    window.record_incident_action.trigger()
+    assert results[0] is False
+    assert "• When: " in results[1] and "is in the future" in results[1]
+    with window.services.db.read() as s:
+        assert s.scalar(select(func.count(Incident.id))) == 0
