@@ -159,6 +159,12 @@ class AttendancePanel(QWidget):
             if rules
             else "Your policy has no attendance triggers (Settings: attendance)."
         )
+        latest = self.service.latest_day()
+        text += (
+            f" Marks up to {latest:%a %d %b %Y} (File > Import attendance brings them up to date)."
+            if latest
+            else " No marks imported yet: File > Import attendance."
+        )
         return self.service.suggestions(policy), text
 
     def _show(self, result: tuple[list[Suggestion], str]) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from hvdesk.clock import london
@@ -58,25 +58,34 @@ class ImportReport:
     changed: int
     unchanged: int
     duplicates: int
-    pupils: int
+    pupils: int  # rows and pupils: those hvdesk knows (the others are listed in unknown)
     unknown: dict[str, list[int]] = field(default_factory=dict)  # 'UPN …' -> line numbers
 
     def lines(self) -> list[str]:
+        """The report in words: counts for the pupils hvdesk knows, then those it does not."""
         out = [
-            f"{self.file}: {self.rows} marks for {self.pupils} pupils: {self.added} new, "
-            f"{self.changed} corrected, {self.unchanged} already imported"
-            + (f", {self.duplicates} duplicate rows ignored" if self.duplicates else "")
+            f"{self.file}: {_n(self.rows, 'mark')} for {_n(self.pupils, 'pupil')}: "
+            f"{self.added} new, {self.changed} corrected, {self.unchanged} already imported"
+            + (f", {_n(self.duplicates, 'duplicate row')} ignored" if self.duplicates else "")
             + "."
         ]
         if self.unknown:
+            skipped = sum(len(lines) for lines in self.unknown.values())
+            who = _n(len(self.unknown), "pupil")
+            verb = "is" if len(self.unknown) == 1 else "are"
             out.append(
-                f"{len(self.unknown)} pupils in the file are not in hvdesk (not imported; add them "
-                "to a household with this UPN or admission number, then import again):"
+                f"{who} in the file {verb} not in hvdesk ({_n(skipped, 'mark')} not imported; add "
+                "them to a household with this UPN or admission number, then import again):"
             )
-            for who, lines in sorted(self.unknown.items()):
+            for name, lines in sorted(self.unknown.items()):
                 shown = ", ".join(str(n) for n in lines[:5]) + (" …" if len(lines) > 5 else "")
-                out.append(f"  {who} (lines {shown})")
+                out.append(f"  {name} ({'line' if len(lines) == 1 else 'lines'} {shown})")
         return out
+
+
+def _n(count: int, noun: str) -> str:
+    """'1 mark', '2 marks': the report is read by people, not parsed."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 @dataclass(frozen=True)
@@ -152,7 +161,7 @@ class AttendanceService(Service):
             added, changed, unchanged = self._store(session, known)
             report = ImportReport(
                 name,
-                len(parsed.rows),
+                len(known),  # the unknown pupils' marks are counted on their own line
                 added,
                 changed,
                 unchanged,
@@ -368,6 +377,11 @@ class AttendanceService(Service):
             if day > out.get(pid, date.min):
                 out[pid] = day
         return out
+
+    def latest_day(self) -> date | None:
+        """The last day with marks: suggestions are only as fresh as the last import."""
+        with self.db.read() as session:
+            return session.scalar(select(func.max(AttendanceMark.day)))
 
     def pattern(self, pupil_id: int, days: int = PATTERN_DAYS) -> list[tuple[date, str, str]]:
         """The pupil's last `days` school days: (day, AM mark, PM mark)."""

@@ -39,7 +39,7 @@ def test_import_a_bad_file_from_the_file_menu_imports_nothing_and_names_the_line
     monkeypatch.setattr(attendance_ui, "choose_file", lambda _p: str(good))
     window.import_attendance_action.trigger()
     qtbot.waitUntil(lambda: answers["told"][-1][0] == "Attendance imported", timeout=10_000)
-    assert "fixed.csv: 2 marks for 1 pupils" in answers["told"][-1][1]
+    assert "fixed.csv: 2 marks for 1 pupil: " in answers["told"][-1][1]
 
 
 def test_suggestion_booked_in_one_click_with_purpose_and_pupil_filled(
@@ -51,6 +51,7 @@ def test_suggestion_booked_in_one_click_with_purpose_and_pupil_filled(
     panel = window.attendance
     qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=10_000)
     assert panel.title.text() == "ATTENDANCE: 2 visits suggested"
+    assert "Marks up to Mon 23 Nov 2026" in panel.explain.text()  # the demo's last school day
     qtbot.waitUntil(lambda: panel.pattern.columnCount() == 20, timeout=10_000)
     assert panel.pattern.item(0, 19).text() == "N"  # Ben Begum's third day
     chosen = panel.selected()

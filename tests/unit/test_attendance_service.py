@@ -128,7 +128,7 @@ def test_cli_import_prints_a_summary_and_one_line_on_a_bad_file(demo_db, tmp_pat
     good = tmp_path / "good.csv"
     good.write_text(csv(f"{demo_upn(3)},2026-11-23,AM,/"), encoding="utf-8")  # demo's last day
     assert main(["attendance", "import", str(good), "--db", db_path]) == 0
-    assert "good.csv: 1 marks for 1 pupils: " in capsys.readouterr().out
+    assert "good.csv: 1 mark for 1 pupil: " in capsys.readouterr().out
     bad = tmp_path / "bad.csv"
     bad.write_text(csv(f"{demo_upn(3)},2026-13-01,AM,/"), encoding="utf-8")
     assert main(["attendance", "import", str(bad), "--db", db_path]) == 2
@@ -274,3 +274,21 @@ def test_visiting_staff_cannot_import_attendance_or_dismiss_a_suggestion(svc, de
     with pytest.raises(NotAllowed, match="can dismiss a suggested visit"):
         svc.dismiss(visitor, first, "Mum rang")
     assert marks(demo_db) == before and first in svc.suggestions()
+
+
+def test_import_report_counts_only_known_pupils_marks_in_plain_plurals(svc, clock, office):
+    clock.advance(timedelta(days=6))  # Monday 30th
+    text = csv(
+        f"{demo_upn(0)},2026-11-30,AM,/",
+        "Z999999999999,2026-11-30,AM,N",
+        "Z999999999999,2026-11-30,PM,N",
+        "Y999999999999,2026-11-30,AM,N",
+    )
+    lines = svc.import_text(office, text, "monday.csv").lines()
+    assert lines == [
+        "monday.csv: 1 mark for 1 pupil: 1 new, 0 corrected, 0 already imported.",
+        "2 pupils in the file are not in hvdesk (3 marks not imported; add them to a household "
+        "with this UPN or admission number, then import again):",
+        "  UPN Y999999999999 (line 5)",
+        "  UPN Z999999999999 (lines 3, 4)",
+    ]
