@@ -53,3 +53,30 @@ def test_hampton_tell_family_on_cancel_logs_the_call_when_chosen(qtbot, services
     dialog.family_choice["call"].setChecked(True)
     assert dialog.save()
     assert [e.data["how"] for e in _family_events(services.db, visit_id)] == ["call"]
+
+
+def test_family_not_yet_told_is_a_follow_up_until_someone_phones(
+    qtbot, services, office_actor, approver, monkeypatch
+):
+    from hvdesk.policy import preset
+    from hvdesk.services.follow_ups import FollowUpService
+    from ui import cancel_dialog
+
+    services.settings.save_policy(approver, preset("hampton"))
+    dialog, visit_id = _dialog(qtbot, services, office_actor)
+    dialog.choose(CancelReason.STAFF_UNAVAILABLE)
+    dialog.family_choice["later"].setChecked(True)
+    assert dialog.save()
+    found = FollowUpService(services.db, services.clock).load()
+    waiting = [f.visit_id for f in found.families]  # the demo's own cancellations too
+    assert visit_id in waiting
+    words = f"Family not yet told of a cancellation: {len(waiting)} visits"
+    assert ("family", words) in found.phrases()
+    index = waiting.index(visit_id)
+    answers = iter([index, 0])  # this visit, then 'I have phoned them'
+    monkeypatch.setattr(cancel_dialog, "pick", lambda _w, _t, _q, items: items[next(answers)])
+    service = CancellationService(services.db, services.clock)
+    assert cancel_dialog.tell_families(None, office_actor, service, found.families)
+    assert [e.data["how"] for e in _family_events(services.db, visit_id)] == ["call"]
+    left = [f.visit_id for f in FollowUpService(services.db, services.clock).load().families]
+    assert left == [v for v in waiting if v != visit_id]
