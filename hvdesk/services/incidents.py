@@ -141,6 +141,12 @@ class IncidentService(Service):
                     data.place = visit.household.one_line_address
                 if not data.people:
                     data.people = visit.staff_names
+            elif household_id is not None:  # recorded from the menu, about a household
+                household = session.get(Household, household_id)
+                if household is None:
+                    raise NotFound(f"No household with id {household_id}")
+                if not data.place:
+                    data.place = household.one_line_address
             incident = Incident(
                 what=data.what,
                 occurred_at=data.occurred_at or now,
@@ -164,6 +170,17 @@ class IncidentService(Service):
                 data={"incident_id": incident.id},
             )
             return _row(session, incident)
+
+    def household_choices(self) -> list[tuple[int, str]]:
+        """(id, 'Name, address') for each active household: what an incident from the menu may
+        be about, so it appears on that household's timeline."""
+        with self.db.read() as session:
+            return [
+                (h.id, f"{h.name}, {h.one_line_address}")
+                for h in session.scalars(
+                    select(Household).where(Household.active.is_(True)).order_by(Household.name)
+                )
+            ]
 
     def complete(self, actor: Actor, incident_id: int, data: IncidentInput) -> IncidentRow:
         """Add what has become known since (changes are audited field by field)."""

@@ -266,3 +266,22 @@ def test_incident_dialog_refuses_a_time_in_the_future_on_the_when_field(
     assert "• When: " in results[1] and "is in the future" in results[1]
     with window.services.db.read() as s:
         assert s.scalar(select(func.count(Incident.id))) == 0
+
+
+def test_incident_from_the_menu_can_name_the_household(window, qtbot, answers, monkeypatch):
+    def answer(dialog):
+        dialog.edits["what"].setPlainText("Neighbour threatened staff in the car park")
+        picker = dialog.household
+        picker.setCurrentIndex(
+            next(i for i in range(picker.count()) if "Begum" in picker.itemText(i))
+        )
+        return dialog.save()
+
+    monkeypatch.setattr(incidents_ui, "run_dialog", answer)
+    window.record_incident_action.trigger()
+    with window.services.db.read() as s:
+        incident = s.scalar(select(Incident))
+        from hvdesk.models import Household
+
+        household = s.get(Household, incident.household_id)
+    assert household.name.startswith("Begum") and incident.place == household.one_line_address
