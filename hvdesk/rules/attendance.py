@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 PRESENT = frozenset({"/", "\\", "L"})
 EDUCATIONAL = frozenset({"B", "K", "P", "V", "W", "J"})
@@ -41,8 +42,9 @@ ABSENCE_RUN = "absence_run"
 LOW_ATTENDANCE = "low_attendance"
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
+    """One register mark (a NamedTuple: the suggestions read a term's marks for every pupil)."""
+
     day: date
     session: str  # AM | PM
     code: str

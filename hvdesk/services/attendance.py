@@ -108,6 +108,7 @@ _INSERT_MARK = "INSERT INTO attendance_mark (pupil_id, day, session, code) VALUE
 _SELECT_MARKS = (
     "SELECT id, pupil_id, day, session, code FROM attendance_mark WHERE day >= ? AND day <= ?"
 )
+_SELECT_SINCE = "SELECT pupil_id, day, session, code FROM attendance_mark WHERE day >= ?"
 MarkKey = tuple[int, str, str]  # pupil id, ISO day, session
 
 
@@ -130,6 +131,23 @@ def _existing_marks(
         )
     )
     return {(pid, day.isoformat(), sess): (mid, code) for mid, pid, day, sess, code in rows}
+
+
+def _marks_since(conn: Connection, since: date) -> Iterator[tuple[int, date, str, str]]:
+    """(pupil, day, session, code) for every mark from `since`: on SQLite the driver's rows, each
+    distinct day parsed once (a term of marks repeats a hundred days for every pupil)."""
+    if conn.dialect.name != "sqlite":
+        t = _mark_table()
+        query = select(t.c.pupil_id, t.c.day, t.c.session, t.c.code).where(t.c.day >= since)
+        yield from conn.execute(query).tuples()
+        return
+    days: dict[str, date] = {}
+    rows = conn.exec_driver_sql(_SELECT_SINCE, (since.isoformat(),))
+    for pid, day, sess, code in rows:
+        parsed = days.get(day)
+        if parsed is None:
+            parsed = days[day] = date.fromisoformat(day)
+        yield pid, parsed, sess, code
 
 
 @contextmanager
@@ -268,7 +286,10 @@ class AttendanceService(Service):
     # --- suggestions ----------------------------------------------------------------------
     def suggestions(self, policy: PolicySettings | None = None) -> list[Suggestion]:
         """Visits the marks suggest today, less those already booked or dismissed."""
-        policy = policy or self.policy()
+        with _bulk():  # a term of marks for every pupil: see _bulk
+            return self._suggestions(policy or self.policy())
+
+    def _suggestions(self, policy: PolicySettings) -> list[Suggestion]:
         if (
             policy.attendance_visit_on_day is None
             and policy.attendance_visit_on_day_flagged is None
@@ -344,15 +365,7 @@ class AttendanceService(Service):
         if latest is None:
             return [], {}
         since = rules.add_months(latest, -policy.attendance_window_months) - timedelta(days=7)
-        rows = session.execute(
-            select(
-                AttendanceMark.pupil_id,
-                AttendanceMark.day,
-                AttendanceMark.session,
-                AttendanceMark.code,
-            ).where(AttendanceMark.day >= since)
-        )
-        marks = rules.marks_by_pupil(rows)
+        marks = rules.marks_by_pupil(_marks_since(session.connection(), since))
         days = rules.school_days(m for ms in marks.values() for m in ms)
         return days, dict(marks)
 
