@@ -139,7 +139,8 @@ def _marks_since(conn: Connection, since: date) -> Iterator[tuple[int, date, str
     if conn.dialect.name != "sqlite":
         t = _mark_table()
         query = select(t.c.pupil_id, t.c.day, t.c.session, t.c.code).where(t.c.day >= since)
-        yield from conn.execute(query).tuples()
+        for pid, day, sess, code in conn.execute(query):
+            yield pid, day, sess, code
         return
     days: dict[str, date] = {}
     rows = conn.exec_driver_sql(_SELECT_SINCE, (since.isoformat(),))
