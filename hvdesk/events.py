@@ -64,6 +64,7 @@ class EventKind(StrEnum):
     INCIDENT_ACKNOWLEDGED = "incident_acknowledged"
     AGREEMENT_KEPT = "agreement_kept"
     AGREEMENT_BROKEN = "agreement_broken"
+    AGREEMENT_WITHDRAWN = "agreement_withdrawn"  # its line was removed from the outcome
 
 
 LABELS: dict[str, str] = {
@@ -116,6 +117,7 @@ LABELS: dict[str, str] = {
     "incident_acknowledged": "Incident acknowledged by the head",
     "agreement_kept": "Agreement kept",
     "agreement_broken": "Agreement broken",
+    "agreement_withdrawn": "Agreement withdrawn (removed from the outcome)",
 }
 
 

@@ -553,7 +553,8 @@ class AttendanceDecision(Base):
     """What the school did with a suggested attendance visit: booked it, or dismissed it and why.
 
     Suggestions themselves are worked out from the marks each time; only the decision is stored,
-    keyed by pupil, trigger and the first day of the absence (or the window), so it sticks.
+    keyed by pupil, trigger and the first day of the absence (for low attendance, the day it was
+    flagged: it holds until attendance recovers), so it sticks.
     """
 
     __tablename__ = "attendance_decision"
@@ -597,7 +598,7 @@ class Agreement(Base):
     pupil_id: Mapped[int | None] = mapped_column(ForeignKey("pupil.id"))
     what: Mapped[str] = mapped_column(Text)
     due: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(10), default="open")  # open | kept | broken
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | kept | broken | withdrawn
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str] = mapped_column(String(120), default="")
     note: Mapped[str] = mapped_column(Text, default="")

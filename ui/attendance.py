@@ -61,6 +61,10 @@ def _ask_reason(parent: QWidget | None, suggestion: Suggestion) -> str | None:
 choose_file: Callable[[QWidget | None], str | None] = _choose_file
 ask_reason: Callable[[QWidget | None, Suggestion], str | None] = _ask_reason
 
+OFFICE_ONLY = (
+    "Only office staff, an approver or an admin can import attendance or dismiss a suggestion; "
+    "you are signed in as visiting staff."
+)
 TRIGGER_WORDS = {ABSENCE_RUN: "Absence", "low_attendance": "Below threshold"}
 
 
@@ -155,6 +159,12 @@ class AttendancePanel(QWidget):
             if rules
             else "Your policy has no attendance triggers (Settings: attendance)."
         )
+        latest = self.service.latest_day()
+        text += (
+            f" Marks up to {latest:%a %d %b %Y} (File > Import attendance brings them up to date)."
+            if latest
+            else " No marks imported yet: File > Import attendance."
+        )
         return self.service.suggestions(policy), text
 
     def _show(self, result: tuple[list[Suggestion], str]) -> None:
@@ -177,7 +187,8 @@ class AttendancePanel(QWidget):
     def _update_buttons(self) -> None:
         chosen = self.selected() is not None
         self.book_button.setEnabled(chosen)
-        self.dismiss_button.setEnabled(chosen)
+        self.dismiss_button.setEnabled(chosen and self.actor.can_manage)
+        self.dismiss_button.setToolTip("" if self.actor.can_manage else OFFICE_ONLY)
 
     def _selected(self) -> None:
         self._update_buttons()
@@ -255,6 +266,19 @@ def install(window: MainWindow) -> None:
             import_attendance(window, service, path)
 
     action.triggered.connect(lambda _c=False: run())
+
+    def allow() -> None:  # again after a change of user at the lock screen
+        action.setEnabled(window.actor.can_manage)
+        action.setToolTip("" if window.actor.can_manage else OFFICE_ONLY)
+        action.setStatusTip(
+            "Read the attendance marks exported from the school MIS (CSV)"
+            if window.actor.can_manage
+            else OFFICE_ONLY
+        )
+        panel._update_buttons()
+
+    allow()
+    window.data_changed.connect(allow)
     window.file_menu.insertAction(window.file_menu.actions()[0], action)
     window.import_attendance_action = action  # type: ignore[attr-defined]
 

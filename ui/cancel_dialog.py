@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QGroupBox,
+    QInputDialog,
     QLabel,
     QPlainTextEdit,
     QRadioButton,
@@ -22,13 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hvdesk.clock import Clock, london
+from hvdesk.clock import Clock, fmt_datetime, london
 from hvdesk.db import Database
-from hvdesk.errors import HvdeskError
+from hvdesk.errors import FieldError, HvdeskError, ValidationError
 from hvdesk.models import CancelReason, Visit
 from hvdesk.policy import PolicySettings
+from hvdesk.rules.validation import display_phone
 from hvdesk.services.base import Actor
-from hvdesk.services.cancellation import CANCEL_LABELS, CancellationService
+from hvdesk.services.cancellation import CANCEL_LABELS, CancellationService, FamilyToTell
 from ui import dialogs
 from ui.a11y import ValueLabel, ink
 from ui.forms import clear_errors, error_banner, show_errors
@@ -41,6 +43,7 @@ HINTS = {
     CancelReason.OTHER: "Required: why the visit is cancelled.",
 }
 
+FAMILY_FIELD = "Tell the family"
 
 NotePrinter = Callable[[QWidget, Actor, int], object]
 
@@ -129,7 +132,9 @@ class CancelDialog(QDialog):
         if self.family is not None:
             layout.addWidget(self.family)
         layout.addWidget(self.buttons)
-        self.fields = {"Reason": box, "Note": self.note}
+        self.fields: dict[str, QWidget] = {"Reason": box, "Note": self.note}
+        if self.family is not None:
+            self.fields[FAMILY_FIELD] = self.family
 
     def _family_box(self) -> QGroupBox:
         """Hampton: the family is told at the earliest possible opportunity."""
@@ -140,16 +145,17 @@ class CancelDialog(QDialog):
         for how, text in (
             ("call", "I have phoned them (logged with the cancellation)"),
             ("letter", "Print a letter to the family now"),
-            ("", "Not yet"),
+            ("later", "Not yet (tell them later)"),
         ):
             button = QRadioButton(text)
             button.setAccessibleName(f"Tell the family: {text}")
             self.family_choice[how] = button
             column.addWidget(button)
-        self.family_choice["call"].setChecked(True)
+        # Nothing chosen: a call is logged only when someone says they made it.
         return group
 
     def family_told(self) -> str:
+        """'call', 'letter', 'later', or '' while nothing is chosen."""
         if self.family is None:
             return ""
         return next((h for h, b in self.family_choice.items() if b.isChecked()), "")
@@ -170,6 +176,16 @@ class CancelDialog(QDialog):
         reason = self.reason()
         try:
             told = self.family_told()
+            if self.family is not None and not told:
+                raise ValidationError(
+                    [
+                        FieldError(
+                            FAMILY_FIELD,
+                            "choose whether you have phoned them, will print a letter now, "
+                            "or will tell them later",
+                        )
+                    ]
+                )
             self.service.cancel(
                 self.actor,
                 self.visit.id,
@@ -221,3 +237,44 @@ class CancelDialog(QDialog):
             "note now?",
         ):
             printer(parent or self, self.actor, self.visit.id)
+
+
+def _pick(parent: QWidget | None, title: str, question: str, items: list[str]) -> str | None:
+    chosen, ok = QInputDialog.getItem(parent, title, question, items, 0, False)
+    return chosen if ok else None
+
+
+pick: Callable[[QWidget | None, str, str, list[str]], str | None] = _pick  # a seam for tests
+HOW_WORDS = {"I have phoned them": "call", "Print a letter to the family now": "letter"}
+
+
+def tell_families(window: QWidget, actor: Actor, service: CancellationService,
+                  families: list[FamilyToTell]) -> bool:  # fmt: skip
+    """Hampton, from Today: which family has now been told of the cancellation, and how. A call
+    is recorded at once; a letter is printed, and its print records it."""
+    if not families:
+        return False
+    items = [
+        f"Visit {f.visit_id}: {f.household}, was {fmt_datetime(f.start)}"
+        + (f", phone {display_phone(f.phone)}" if f.phone else "")
+        for f in families
+    ]
+    chosen = pick(window, "Tell the family", "Which family has been told (or is to be)?", items)
+    how = pick(window, "Tell the family", "How?", list(HOW_WORDS)) if chosen else None
+    if chosen is None or how is None:
+        return False
+    visit_id = families[items.index(chosen)].visit_id
+    if HOW_WORDS[how] == "letter":
+        from hvdesk.printing import CANCELLATION_LETTER
+        from hvdesk.services.printing import PrintService
+        from ui.print_actions import print_form
+
+        print_form(window, PrintService(service.db, service.clock), actor, CANCELLATION_LETTER,
+                   visit_id=visit_id)  # fmt: skip
+        return True
+    try:
+        service.tell_family(actor, visit_id, "call")
+    except HvdeskError as err:
+        dialogs.inform(window, "Not recorded", str(err), "warning")
+        return False
+    return True

@@ -53,6 +53,13 @@ class FollowUpStrip(ValueLabel):
             self.window_.show_panel(panels[key])
         elif key == "social":
             tell_social_workers(self.window_, self.current)
+        elif key == "family":  # Hampton: tell the family of a cancellation
+            from hvdesk.services.cancellation import CancellationService
+            from ui.cancel_dialog import tell_families
+
+            service = CancellationService(self.window_.services.db, self.window_.services.clock)
+            if tell_families(self.window_, self.window_.actor, service, self.current.families):
+                self.window_.data_changed.emit()
         elif key == "agreements":
             from ui.agreements import open_agreements
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QDate, QDateTime, QTime, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
+    QComboBox,
     QDateTimeEdit,
     QDialog,
     QFormLayout,
@@ -91,6 +92,15 @@ class IncidentDialog(QDialog):
         form = QFormLayout()
         form.addRow("When:", self.when)
         self.fields: dict[str, QWidget] = {"When": self.when}
+        self.household: QComboBox | None = None
+        if incident is None and visit_id is None and alarm_id is None:  # from the menu
+            self.household = QComboBox()
+            self.household.setAccessibleName("Household")
+            self.household.addItem("None (not about a household)", None)
+            for household_id, words in service.household_choices():
+                self.household.addItem(words, household_id)
+            form.addRow("Household:", self.household)
+            self.fields["Household"] = self.household
         for key, label in FIELDS:
             edit: QLineEdit | QPlainTextEdit = QPlainTextEdit() if key in LONG else QLineEdit()
             if isinstance(edit, QPlainTextEdit):
@@ -124,6 +134,7 @@ class IncidentDialog(QDialog):
             occurred_at=from_london(when.replace(tzinfo=None)),
             visit_id=self.visit_id,
             alarm_id=self.alarm_id,
+            household_id=self.household.currentData() if self.household is not None else None,
             **values,
         )
 

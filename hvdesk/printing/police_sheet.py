@@ -71,6 +71,15 @@ def build(ctx: PrintContext, data: VisitData) -> list[Flowable]:
         ]
         for s in visit.staff
     ]
+    if visit.companion_agency_name.strip():  # Thomas More: a companion from an outside agency
+        staff_rows.append(
+            [
+                visit.companion_agency_name.strip(),
+                f"Companion, {visit.companion_agency_org.strip() or 'outside agency'}",
+                "Not school staff: no description on file",
+                display_phone(visit.companion_agency_phone) or "No number on file",
+            ]
+        )
     owner = visit.vehicle_staff
     vehicle: list[tuple[str, str]]
     if owner is not None and owner.vehicle_registration:

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 PRESENT = frozenset({"/", "\\", "L"})
 EDUCATIONAL = frozenset({"B", "K", "P", "V", "W", "J"})
@@ -41,8 +42,9 @@ ABSENCE_RUN = "absence_run"
 LOW_ATTENDANCE = "low_attendance"
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
+    """One register mark (a NamedTuple: the suggestions read a term's marks for every pupil)."""
+
     day: date
     session: str  # AM | PM
     code: str
@@ -131,10 +133,6 @@ class AttendanceRate:
     def percent(self) -> float:
         return 100.0 * self.attended / self.possible if self.possible else 100.0
 
-    @property
-    def key(self) -> str:
-        return self.since.isoformat()
-
 
 def attendance_rate(marks: Iterable[Mark], until: date, months: int) -> AttendanceRate:
     """Sessions attended out of possible sessions over the last `months` up to `until`.
@@ -147,6 +145,23 @@ def attendance_rate(marks: Iterable[Mark], until: date, months: int) -> Attendan
     return AttendanceRate(sum(1 for m in live if attended(m.code)), len(live), since)
 
 
+def recovered_since(
+    marks: Sequence[Mark], flagged_on: date, until: date, months: int, below_percent: int
+) -> bool:
+    """Whether the pupil's attendance got back to the threshold on some day after `flagged_on`.
+
+    A low-attendance flag the school dismissed (or booked a visit for) holds while the pupil
+    stays below the threshold; once they recover, a new dip is a new concern and may flag again.
+    `marks` must reach back `months` before `flagged_on` for the rates to be whole.
+    """
+    days = sorted({m.day for m in marks if flagged_on < m.day <= until and counted(m.code)})
+    for day in days:
+        rate = attendance_rate(marks, day, months)
+        if rate.possible and rate.percent >= below_percent:
+            return True
+    return False
+
+
 def pattern(marks: Iterable[Mark], days: Sequence[date]) -> list[tuple[date, str, str]]:
     """(day, AM code, PM code) for each school day given; '' where no mark was made."""
     by_key = {(m.day, m.session): m.code for m in marks}
@@ -156,7 +171,7 @@ def pattern(marks: Iterable[Mark], days: Sequence[date]) -> list[tuple[date, str
 @dataclass(frozen=True)
 class Trigger:
     trigger: str  # ABSENCE_RUN | LOW_ATTENDANCE
-    key: str  # first day of the run, or first day of the window
+    key: str  # first day of the run; for low attendance, the school day it was flagged on
     reason: str
 
 
@@ -190,7 +205,7 @@ def triggers(
             found.append(
                 Trigger(
                     LOW_ATTENDANCE,
-                    rate.key,
+                    days[-1].isoformat(),
                     f"Attendance {rate.percent:.1f}% over the last {months} months "
                     f"({rate.attended} of {rate.possible} sessions), below {below_percent}%",
                 )

@@ -3,7 +3,9 @@
 Columns (header names are case-insensitive, in any order; docs/attendance.md is the user's guide):
 
 - ``UPN`` and/or ``Admission number`` (also ``Adno``): who the mark is for; at least one column;
-- ``Date``: ``2026-11-24`` or ``24/11/2026``;
+- ``Date``: ``2026-11-24`` or ``24/11/2026``, with the year in full; not after today (a future
+  date would become the "latest school day" and hide every suggestion) and not more than
+  OLDEST_YEARS years ago (a year typed as 0026 or 1926 is a mistake, not a pupil's record);
 - ``Session``: ``AM`` or ``PM``;
 - ``Mark`` (also ``Code``): a DfE attendance code (hvdesk.rules.attendance lists them).
 
@@ -34,6 +36,7 @@ HEADERS = {
     "code": "mark",
 }
 MAX_ERRORS = 20
+OLDEST_YEARS = 15  # no pupil on roll today has marks older than this
 
 
 class MarkRow(NamedTuple):
@@ -56,6 +59,13 @@ class ParsedFile:
     rows: list[MarkRow] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # 'line 7: ...'
     duplicates: int = 0
+    more: int = 0  # errors past MAX_ERRORS, counted but not listed
+
+    def error(self, line: int, text: str) -> None:
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(f"line {line}: {text}")
+        else:
+            self.more += 1
 
 
 def _columns(header: list[str]) -> dict[str, int]:
@@ -67,18 +77,32 @@ def _columns(header: list[str]) -> dict[str, int]:
     return cols
 
 
-def _day(text: str) -> date | None:
+def _day(text: str, today: date) -> date | str:
+    """The date, or why it cannot be a day's attendance mark (named for the person fixing it)."""
+    shown = f"date {text!r}"
     try:
         if "/" in text:
             dd, mm, yyyy = text.split("/")
-            return date(int(yyyy), int(mm), int(dd))
-        return date.fromisoformat(text)
+            if len(yyyy.strip()) != 4:
+                return f"{shown} has a two-digit year; write the year in full, e.g. 24/11/2026"
+            day = date(int(yyyy), int(mm), int(dd))
+        else:
+            day = date.fromisoformat(text)
     except ValueError:
-        return None
+        return f"{shown} is not a date; use 2026-11-24 or 24/11/2026"
+    if day > today:
+        return (
+            f"{shown} is in the future (today is {today:%d/%m/%Y}); check the date, or export "
+            "the marks again once that day has happened"
+        )
+    if day.year < today.year - OLDEST_YEARS:
+        return f"{shown} is more than {OLDEST_YEARS} years ago; check the year"
+    return day
 
 
-def parse(text: str) -> ParsedFile:
-    """Every row, or every reason the file cannot be imported (up to MAX_ERRORS)."""
+def parse(text: str, today: date) -> ParsedFile:
+    """Every row, or every reason the file cannot be imported (the first MAX_ERRORS listed and
+    the rest counted). Line numbers are the file's own, also where a quoted field spans lines."""
     out = ParsedFile()
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
@@ -94,21 +118,21 @@ def parse(text: str) -> ParsedFile:
             f"line 1: the header has no {', '.join(missing)} column; see docs/attendance.md"
         )
         return out
-    rows = _Reader(cols)
+    rows = _Reader(cols, today)
     seen: dict[tuple[str, str, date, str], tuple[int, str]] = {}
     fast = rows.fast
-    for line, values in enumerate(reader, start=2):
+    end = reader.line_num
+    for values in reader:
+        line, end = end + 1, reader.line_num  # where the row starts in the file
         row = fast(values, line)  # every value seen before and valid: no checks to run again
         if row is None:
-            if len(out.errors) >= MAX_ERRORS:
-                break
             if not values or not "".join(values).strip():
                 continue
             error, row = rows.row(values, line)
         else:
             error = ""
         if error:
-            out.errors.append(f"line {line}: {error}")
+            out.error(line, error)
             continue
         if row is None:  # '-': the register was not taken for that session
             continue
@@ -116,15 +140,21 @@ def parse(text: str) -> ParsedFile:
         before = seen.get(key)
         if before is not None:
             if before[1] != row.code:
-                out.errors.append(
-                    f"line {line}: {row.who} {row.day:%d/%m/%Y} {row.session} is also on line "
-                    f"{before[0]} with a different mark ({before[1]!r}, here {row.code!r})"
+                out.error(
+                    line,
+                    f"{row.who} {row.day:%d/%m/%Y} {row.session} is also on line "
+                    f"{before[0]} with a different mark ({before[1]!r}, here {row.code!r})",
                 )
             else:
                 out.duplicates += 1
             continue
         seen[key] = (line, row.code)
         out.rows.append(row)
+    if out.more:
+        out.errors.append(
+            f"…and {out.more} more {'line' if out.more == 1 else 'lines'} with errors "
+            "(fix the ones above, then import again to see them)"
+        )
     return out
 
 
@@ -132,12 +162,13 @@ class _Reader:
     """Checks one row at a time; each distinct identifier, date, session and mark is checked once
     and remembered (a year's file repeats a few thousand values half a million times)."""
 
-    def __init__(self, cols: dict[str, int]) -> None:
+    def __init__(self, cols: dict[str, int], today: date) -> None:
+        self.today = today
         self.upn_col, self.adno_col = cols.get("upn"), cols.get("adno")
         self.date_col, self.session_col, self.mark_col = cols["date"], cols["session"], cols["mark"]
         self.width = max(cols.values()) + 1
         self.upns: dict[str, tuple[str, str]] = {}  # raw -> (upn, error)
-        self.dates: dict[str, date | None] = {}
+        self.dates: dict[str, date | str] = {}  # raw -> the date, or why it is wrong
         self.sessions: dict[str, str] = {}
         self.codes: dict[str, str] = {}
 
@@ -151,7 +182,7 @@ class _Reader:
         except (KeyError, IndexError):
             return None
         adno = values[self.adno_col].strip() if self.adno_col is not None else ""
-        if error or day is None or code not in CODES or session not in SESSIONS:
+        if error or isinstance(day, str) or code not in CODES or session not in SESSIONS:
             return None
         if not upn and not adno:
             return None
@@ -169,10 +200,10 @@ class _Reader:
             return "no UPN or admission number; every mark must say which pupil it is for", None
         raw_day = values[self.date_col]
         if raw_day not in self.dates:
-            self.dates[raw_day] = _day(raw_day.strip())
+            self.dates[raw_day] = _day(raw_day.strip(), self.today)
         day = self.dates[raw_day]
-        if day is None:
-            return f"date {raw_day.strip()!r} is not a date; use 2026-11-24 or 24/11/2026", None
+        if isinstance(day, str):
+            return day, None
         raw_session = values[self.session_col]
         session = self.sessions.get(raw_session)
         if session is None:

@@ -194,6 +194,26 @@ def confirmation(
     return " ".join(parts)
 
 
+# Thomas More, by text: 'ARRIVED 1234 PARENT' (one is there) or 'ARRIVED 1234 NO PARENT'.
+PARENT_WORDS = frozenset({"parent", "parents", "carer", "carers", "mum", "dad", "mother", "father"})
+NOT_THERE_WORDS = frozenset({"no", "not", "none", "nobody", "noone", "absent", "isnt", "arent"})
+PARENT_QUESTION = (
+    "Is a parent or carer present? This visit goes ahead only with one there. If so, text "
+    "ARRIVED PARENT and your PIN. If not, do not go in: text ARRIVED NO PARENT and your PIN, "
+    "and wait."
+)
+
+
+def parent_present_answer(words: Sequence[str]) -> bool | None:
+    """What an ARRIVED text says about the parent: True present, False not, None not said.
+
+    The on-screen Arrived button asks the same question before a visit that needs a parent."""
+    said = set(words)
+    if said & {"nobody", "noone"} or (said & PARENT_WORDS and said & NOT_THERE_WORDS):
+        return False
+    return True if said & PARENT_WORDS else None
+
+
 SAFETY_CHECK_KINDS = (Kind.CHECKIN, Kind.ARRIVAL)
 
 

@@ -18,21 +18,43 @@ from hvdesk.errors import Collector, NotFound, StateError
 from hvdesk.events import EventKind
 from hvdesk.models import Agreement, AttendanceNote, Household, Pupil, Visit
 from hvdesk.rules import validation as v
-from hvdesk.rules.agreements import is_overdue, parse_agreements
+from hvdesk.rules.agreements import (
+    AgreementItem,
+    Reconciled,
+    TrackedItem,
+    is_overdue,
+    parse_agreements,
+    reconcile,
+)
 from hvdesk.services.base import Actor, Service
 
+WITHDRAWN = "withdrawn"  # the line was removed from the outcome: no longer followed up
 
-def track_agreements(session: Session, visit: Visit, text: str, now: datetime) -> int:
-    """Create a tracked item for each dated agreement not already tracked for this visit."""
-    items, _errors = parse_agreements(text, london(now).date())
-    have = {
-        (a.what, a.due)
-        for a in session.scalars(select(Agreement).where(Agreement.visit_id == visit.id))
-    }
-    added = 0
-    for item in items:
-        if (item.what, item.due) in have:
-            continue
+
+def tracked_items(session: Session, visit_id: int) -> list[TrackedItem]:
+    """The agreements tracked for a visit's outcome, whatever their state (not the withdrawn)."""
+    return [
+        TrackedItem(a.id, a.what, a.due)
+        for a in session.scalars(
+            select(Agreement)
+            .where(Agreement.visit_id == visit_id, Agreement.status != WITHDRAWN)
+            .order_by(Agreement.id)
+        )
+    ]
+
+
+def track_agreements(
+    session: Session, visit: Visit, text: str, now: datetime, by: str
+) -> tuple[Reconciled, list[Agreement]]:
+    """Bring the tracked items in line with the outcome's agreements as now written: new lines
+    tracked, edited lines updated, removed lines withdrawn (returned, for the audit). Items already
+    recorded as kept or broken are history and stay as they were."""
+    tracked = tracked_items(session, visit.id)
+    items, _errors = parse_agreements(
+        text, london(now).date(), [AgreementItem(t.what, t.due) for t in tracked]
+    )
+    changes = reconcile(items, tracked)
+    for item in changes.added:
         session.add(
             Agreement(
                 visit_id=visit.id,
@@ -43,8 +65,18 @@ def track_agreements(session: Session, visit: Visit, text: str, now: datetime) -
                 created_at=now,
             )
         )
-        added += 1
-    return added
+    for agreement_id, item in changes.updated:
+        agreement = session.get(Agreement, agreement_id)
+        if agreement is not None and agreement.status == "open":
+            agreement.what, agreement.due = item.what, item.due
+    withdrawn: list[Agreement] = []
+    for agreement_id in changes.withdrawn:
+        agreement = session.get(Agreement, agreement_id)
+        if agreement is not None and agreement.status == "open":
+            agreement.status, agreement.closed_at, agreement.closed_by = WITHDRAWN, now, by
+            agreement.note = "Removed from the outcome's agreements"
+            withdrawn.append(agreement)
+    return changes, withdrawn
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,15 @@ A safety reason is flagged for the written note to the approver (printed form 5)
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
 
 from hvdesk.errors import Collector, NotFound, StateError
 from hvdesk.events import EventKind
-from hvdesk.models import CancelReason, Visit, VisitStatus
+from hvdesk.models import CancelReason, Event, Visit, VisitStatus
 from hvdesk.rules import validation as v
 from hvdesk.services.base import Actor, Service
 
@@ -32,6 +36,16 @@ CANCELLABLE = {
 
 
 FAMILY_TOLD_HOW = {"call": "Phoned the family", "letter": "Letter to the family"}
+LETTER_FORM = "cancellation-letter"  # its print (audited) tells the family too
+TELL_FAMILY_FOR = timedelta(days=7)  # after the visit would have been: no longer worth a follow-up
+
+
+@dataclass(frozen=True)
+class FamilyToTell:
+    visit_id: int
+    household: str
+    phone: str  # E.164, or '' when none is on file
+    start: datetime  # when the visit would have been
 
 
 class CancellationService(Service):
@@ -111,3 +125,40 @@ class CancellationService(Service):
             household_id=visit.household_id,
             data={"how": how},
         )
+
+    def families_to_tell(self) -> list[FamilyToTell]:
+        """Hampton: cancelled visits whose family has not been told (no call logged, no letter
+        printed), on Today until they are, up to a week after the visit would have been. A
+        visit the family cancelled themselves needs no telling."""
+        from hvdesk.services.settings import SettingsService
+
+        if not SettingsService(self.db, self.clock).policy().tell_family_on_cancel:
+            return []
+        with self.db.read() as session:
+            visits = list(
+                session.scalars(
+                    select(Visit)
+                    .where(
+                        Visit.status == VisitStatus.CANCELLED.value,
+                        Visit.cancel_reason != CancelReason.FAMILY_CANCELLED.value,
+                        Visit.start >= self.clock.now() - TELL_FAMILY_FOR,
+                    )
+                    .options(joinedload(Visit.household))
+                    .order_by(Visit.start)
+                )
+            )
+            told = {
+                visit_id
+                for visit_id, kind, data in session.execute(
+                    select(Event.visit_id, Event.kind, Event.data).where(
+                        Event.visit_id.in_([v.id for v in visits]),
+                        Event.kind.in_([EventKind.FAMILY_TOLD.value, EventKind.PRINTED.value]),
+                    )
+                )
+                if kind == EventKind.FAMILY_TOLD or (data or {}).get("form") == LETTER_FORM
+            }
+            return [
+                FamilyToTell(v.id, v.household.name, v.household.phone or "", v.start)
+                for v in visits
+                if v.id not in told
+            ]

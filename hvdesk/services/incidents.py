@@ -9,11 +9,12 @@ incident stays on the head's Today list until an approver acknowledges it.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hvdesk.clock import fmt_datetime
 from hvdesk.errors import Collector, NotAllowed, NotFound, StateError
 from hvdesk.events import EventKind
 from hvdesk.models import Alarm, Household, Incident, Role, Visit
@@ -82,9 +83,18 @@ class IncidentRow:
         ]
 
 
-def _clean(data: IncidentInput) -> IncidentInput:
+FUTURE_SLACK = timedelta(minutes=5)  # a PC clock a little behind the one on the wall
+
+
+def _clean(data: IncidentInput, now: datetime) -> IncidentInput:
     errors = Collector()
     what = errors.check("What happened", lambda x, f: v.required(x, f, 4000), data.what)
+    if data.occurred_at is not None and data.occurred_at > now + FUTURE_SLACK:
+        errors.add(
+            "When",
+            f"{fmt_datetime(data.occurred_at)} is in the future; give the time it happened "
+            f"(now is {fmt_datetime(now)})",
+        )
     for key, label in TEXT_FIELDS.items():
         errors.check(label, v.optional_text, getattr(data, key))
     errors.check("Police reference", lambda x, f: v.optional_text(x, f, 60), data.police_reference)
@@ -111,8 +121,8 @@ def _row(session: Session, incident: Incident) -> IncidentRow:
 class IncidentService(Service):
     def record(self, actor: Actor, data: IncidentInput) -> IncidentRow:
         """Save at once with whatever is known; the visit or alarm it came from fills the rest."""
-        data = _clean(data)
         now = self.clock.now()
+        data = _clean(data, now)
         with self.db.transaction() as session:
             visit_id, household_id = data.visit_id, data.household_id
             if data.alarm_id is not None:
@@ -131,6 +141,12 @@ class IncidentService(Service):
                     data.place = visit.household.one_line_address
                 if not data.people:
                     data.people = visit.staff_names
+            elif household_id is not None:  # recorded from the menu, about a household
+                household = session.get(Household, household_id)
+                if household is None:
+                    raise NotFound(f"No household with id {household_id}")
+                if not data.place:
+                    data.place = household.one_line_address
             incident = Incident(
                 what=data.what,
                 occurred_at=data.occurred_at or now,
@@ -155,9 +171,20 @@ class IncidentService(Service):
             )
             return _row(session, incident)
 
+    def household_choices(self) -> list[tuple[int, str]]:
+        """(id, 'Name, address') for each active household: what an incident from the menu may
+        be about, so it appears on that household's timeline."""
+        with self.db.read() as session:
+            return [
+                (h.id, f"{h.name}, {h.one_line_address}")
+                for h in session.scalars(
+                    select(Household).where(Household.active.is_(True)).order_by(Household.name)
+                )
+            ]
+
     def complete(self, actor: Actor, incident_id: int, data: IncidentInput) -> IncidentRow:
         """Add what has become known since (changes are audited field by field)."""
-        data = _clean(data)
+        data = _clean(data, self.clock.now())
         with self.db.transaction() as session:
             incident = session.get(Incident, incident_id)
             if incident is None:

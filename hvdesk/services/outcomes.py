@@ -5,6 +5,7 @@ Recording the outcome completes the visit (DESIGN.md section 4: returned -> comp
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,8 +17,8 @@ from hvdesk.errors import Collector, FieldError, NotFound, StateError, Validatio
 from hvdesk.events import EventKind
 from hvdesk.models import Household, Outcome, Visit, VisitStatus
 from hvdesk.rules import validation as v
-from hvdesk.rules.agreements import parse_agreements
-from hvdesk.services.agreements import track_agreements
+from hvdesk.rules.agreements import AgreementItem, parse_agreements
+from hvdesk.services.agreements import track_agreements, tracked_items
 from hvdesk.services.base import Actor, Service
 
 
@@ -68,9 +69,11 @@ def social_worker_problem(data: OutcomeInput, social_worker: str, told_before: b
     )
 
 
-def _clean(data: OutcomeInput, today: date) -> OutcomeInput:
+def _clean(
+    data: OutcomeInput, today: date, tracked: Sequence[AgreementItem] = ()
+) -> OutcomeInput:
     errors = Collector()
-    _items, problems = parse_agreements(data.agreements, today)
+    _items, problems = parse_agreements(data.agreements, today, tracked)
     for problem in problems:
         errors.add("Agreements", problem)
     summary = errors.check("Summary", lambda x, f: v.required(x, f, 4000), data.summary)
@@ -96,7 +99,9 @@ class OutcomeService(Service):
             return session.scalar(select(Outcome).where(Outcome.visit_id == visit_id))
 
     def record(self, actor: Actor, visit_id: int, data: OutcomeInput) -> Outcome:
-        data = _clean(data, london(self.clock.now()).date())
+        with self.db.read() as session:  # dates already agreed may have passed since
+            tracked = [AgreementItem(t.what, t.due) for t in tracked_items(session, visit_id)]
+        data = _clean(data, london(self.clock.now()).date(), tracked)
         with self.db.transaction() as session:
             visit = session.get(Visit, visit_id)
             if visit is None:
@@ -115,7 +120,7 @@ class OutcomeService(Service):
             was_informed = outcome.social_worker_informed
             for field in OutcomeInput.__dataclass_fields__:
                 setattr(outcome, field, getattr(data, field))
-            track_agreements(session, visit, data.agreements, now)
+            changes, withdrawn = track_agreements(session, visit, data.agreements, now, actor.name)
             outcome.recorded_by = actor.name
             outcome.recorded_at = now
             self._audit_social_worker(session, actor, visit, outcome, was_informed, now)
@@ -126,8 +131,22 @@ class OutcomeService(Service):
                 EventKind.OUTCOME_RECORDED,
                 note,
                 visit_id=visit_id,
-                data={"safeguarding_concern": data.safeguarding_concern},
+                data={
+                    "safeguarding_concern": data.safeguarding_concern,
+                    "agreements_added": len(changes.added),
+                    "agreements_updated": [agreement_id for agreement_id, _ in changes.updated],
+                },
             )
+            for agreement in withdrawn:
+                self.audit(
+                    session,
+                    actor,
+                    EventKind.AGREEMENT_WITHDRAWN,
+                    f"'{agreement.what}' (due {agreement.due:%d/%m/%Y}): removed from the outcome",
+                    visit_id=visit_id,
+                    household_id=visit.household_id,
+                    data={"agreement_id": agreement.id},
+                )
             if visit.status == VisitStatus.RETURNED:
                 visit.status = VisitStatus.COMPLETED.value
                 visit.updated_at = now

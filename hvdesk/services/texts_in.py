@@ -53,7 +53,7 @@ from hvdesk.services.alarms import AlarmService
 from hvdesk.services.base import SYSTEM, Actor, Service
 from hvdesk.services.lone_working import pin_matches
 from hvdesk.services.settings import SettingsService
-from hvdesk.services.tracker import TRACKED_KINDS, Board, _tracked_clause
+from hvdesk.services.tracker import TRACKED_KINDS, Board, _tracked_clause, needs_parent
 
 REPLY_KIND = "text_reply"
 
@@ -369,8 +369,20 @@ class InboundTextService(Service):
         action = ta.visit_action(text.parsed.command, visit)
         assert action is not None  # every visit command acts on a visit that is out
         session, at = text.session, text.at
+        ask_parent = ""
+        if action is Action.ARRIVE and needs_parent(text.policy, visit.purpose):
+            # Thomas More, as the on-screen Arrived button: in only with a parent or carer there.
+            present = ta.parent_present_answer(text.parsed.words)
+            if present is False:
+                return self._parent_not_present(text, visit, actor)
+            if present is None:  # not said: they were fine at the door; ask before going in
+                action, ask_parent = Action.CHECK_IN, ta.PARENT_QUESTION
         events = _tracked_events(session, visit.id)
         kind, note, data = _apply(action, visit, events, at, text.parsed.minutes)
+        if ask_parent:
+            note = "At the address; asked whether a parent or carer is present"
+        elif action is Action.ARRIVE and needs_parent(text.policy, visit.purpose):
+            note = "Arrived; a parent or carer is present"
         visit.updated_at = text.now
         delay = ta.delay_note(text.at, text.now)
         self.audit(
@@ -392,7 +404,29 @@ class InboundTextService(Service):
             new_return=visit.expected_return,
             alarm_open=any(a.resolved_at is None and not a.drill for a in alarms),
         )
+        reply = f"{reply} {ask_parent}" if ask_parent else reply
         self._finish(text, Outcome.RECORDED, f"hvdesk: {reply}", visit_id=visit.id)
+
+    def _parent_not_present(self, text: _Text, visit: Visit, actor: Actor) -> None:
+        """ARRIVED NO PARENT: the wait starts, as 'Parent not present' on screen does."""
+        minutes = dl.parent_wait_minutes(False, text.policy)
+        visit.status, visit.arrived_at = VisitStatus.ON_SITE.value, text.at  # at the door
+        visit.updated_at = text.now
+        self.audit(
+            text.session,
+            actor,
+            EventKind.PARENT_NOT_PRESENT,
+            f"Parents not present; wait {minutes} min {text.shown_from}",
+            visit_id=visit.id,
+            at=text.at,
+            data={"late_notice": False, "wait_min": minutes, **_data(text)},
+        )
+        until = text.at + timedelta(minutes=minutes)
+        reply = (
+            f"hvdesk: Parent not present {fmt_time(text.at)}: do not go in. Wait until "
+            f"{fmt_time(until)}; if nobody comes, ring the office."
+        )
+        self._finish(text, Outcome.RECORDED, reply, visit_id=visit.id)
 
     # --- escalation contacts ----------------------------------------------------------------
     def _take(self, text: _Text, contact: EscalationContact) -> None:

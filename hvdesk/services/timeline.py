@@ -37,6 +37,7 @@ EVENT_KINDS = {
     EventKind.SOCIAL_WORKER_INFORMED.value,
     EventKind.AGREEMENT_KEPT.value,
     EventKind.AGREEMENT_BROKEN.value,
+    EventKind.AGREEMENT_WITHDRAWN.value,
     EventKind.ATTENDANCE_BOOKED.value,
     EventKind.ATTENDANCE_DISMISSED.value,
     EventKind.ALARM_RAISED.value,

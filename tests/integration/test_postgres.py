@@ -344,3 +344,23 @@ def test_the_visits_list_filters_and_pages_on_postgresql(pg_url, clock):
             )
     finally:
         db.dispose()
+
+
+def test_attendance_import_compare_and_suggestions_on_postgresql(pg_url, clock):
+    """The import's compare-and-insert and the suggestions' read are SQLite-tuned; the portable
+    path (Core, real DATE columns) gives the same answers here."""
+    from hvdesk.clock import london
+    from hvdesk.demo import demo_attendance_csv, demo_upn, load_demo
+    from hvdesk.services.attendance import AttendanceService
+    from hvdesk.services.base import Actor
+
+    db = Database(pg_url)
+    load_demo(db, clock)
+    svc = AttendanceService(db, clock)
+    office = Actor(None, "Sam Office", "office")
+    assert [s.pupil_name for s in svc.suggestions()] == ["Ben Begum", "Kai Evans"]
+    again = svc.import_text(office, demo_attendance_csv(london(clock.now()).date()))
+    assert again.added == again.changed == 0 and again.unchanged == again.rows > 0
+    fixed = svc.import_text(office, f"UPN,Date,Session,Mark\n{demo_upn(1)},2026-11-23,AM,I\n")
+    assert (fixed.added, fixed.changed) == (0, 1)
+    db.dispose()

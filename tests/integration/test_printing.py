@@ -444,6 +444,32 @@ def test_police_sheet_has_descriptions_vehicle_risks_and_last_checkin(printer, d
         assert_on(text, risk.description)
 
 
+def _with_agency_companion(db, visit_id: int) -> Visit:
+    """Thomas More: the lead goes with someone from an outside agency instead of staff."""
+    with db.transaction() as s:
+        visit = s.get(Visit, visit_id)
+        visit.companion_staff_id = None
+        visit.companion_agency_name = "Ann Lee"
+        visit.companion_agency_org = "Early Help"
+        visit.companion_agency_phone = "+447700900111"
+    return load_visit(db, visit_id)
+
+
+def test_police_sheet_names_an_outside_agency_companion(printer, demo_db, office, tmp_path):
+    visit = _with_agency_companion(demo_db, zoe_out_now(demo_db).id)
+    pdf = printer.to_bytes(office, "police-sheet", visit_id=visit.id)
+    text = " ".join(pages_text(pdf))
+    assert_on(text, "Jasmin Patel", "Ann Lee", "Companion, Early Help", "07700 900111")
+    (tmp_path / "police.pdf").write_bytes(pdf)
+    if shutil.which("pdftoppm"):  # looked at by eye while fixing; kept as a render check
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(tmp_path / "police.pdf"),
+             str(tmp_path / "police")],
+            check=True,
+        )  # fmt: skip
+        assert list(tmp_path.glob("police*.png"))
+
+
 def test_day_sheet_lists_the_london_day(printer, demo_db, clock, office):
     today = london(clock.now()).date()
     from hvdesk.services.visits import VisitQueries

@@ -656,3 +656,69 @@ def test_duress_by_text_goes_up_the_ladder_at_once_on_every_visit_they_are_on(
     assert all("DURESS" in m.body and "reply TAKE" in m.body for m in told)
     assert "bluebell" not in " ".join(m.body.lower() for m in told)  # never the safe word
     assert replies(db)[-1] == "Thanks, noted."
+
+
+def _parent_needed(db, clock, approver, visit_id: int) -> None:
+    """Thomas More: visits other than for attendance go ahead only with a parent present."""
+    from dataclasses import replace
+
+    from hvdesk.services.settings import SettingsService
+
+    settings = SettingsService(db, clock)
+    settings.save_policy(
+        approver, replace(settings.policy(), parent_present_unless_attendance=True)
+    )
+    with db.transaction() as s:
+        s.get(Visit, visit_id).purpose = "safe_and_well"
+
+
+def test_thomas_more_arrived_by_text_asks_whether_a_parent_is_present(
+    db, clock, gateway, school, approver
+):
+    vid = school["visit"]
+    _parent_needed(db, clock, approver, vid)
+    clock.set(school["start"])
+    gateway.text("ARRIVED 4821", clock.now())
+    assert [h.outcome for h in poll(db, clock, gateway).handled] == ["recorded"]
+    assert visit(db, vid).status == "out" and visit(db, vid).arrived_at is None  # not gone in
+    assert timeline(db, vid, EventKind.ARRIVED) == []
+    [checked] = timeline(db, vid, EventKind.CHECKED_IN)
+    assert checked.note.startswith("At the address; asked whether a parent or carer is present")
+    assert "Is a parent or carer present?" in replies(db)[-1]
+    assert "ARRIVED PARENT" in replies(db)[-1] and "ARRIVED NO PARENT" in replies(db)[-1]
+    clock.advance(2 * MIN)
+    gateway.text("ARRIVED 4821 parent", clock.now())
+    poll(db, clock, gateway)
+    assert visit(db, vid).status == "on_site"
+    [arrived] = timeline(db, vid, EventKind.ARRIVED)
+    assert arrived.note.startswith("Arrived; a parent or carer is present")
+
+
+def test_thomas_more_arrived_no_parent_by_text_starts_the_wait(
+    db, clock, gateway, school, approver
+):
+    vid = school["visit"]
+    _parent_needed(db, clock, approver, vid)
+    clock.set(school["start"])
+    gateway.text("arrived 4821 no parent", clock.now())
+    poll(db, clock, gateway)
+    assert timeline(db, vid, EventKind.ARRIVED) == []
+    [waiting] = timeline(db, vid, EventKind.PARENT_NOT_PRESENT)
+    assert waiting.note.startswith("Parents not present; wait ") and waiting.data["by_text"]
+    assert replies(db)[-1].startswith("hvdesk: Parent not present 10:00: do not go in. Wait until")
+    row = TrackerService(db, clock).board().row(vid)
+    assert row is not None and row.state.parent_wait_until is not None
+
+
+def test_arrived_by_text_for_an_attendance_visit_needs_no_parent(
+    db, clock, gateway, school, approver
+):
+    vid = school["visit"]
+    _parent_needed(db, clock, approver, vid)
+    with db.transaction() as s:
+        s.get(Visit, vid).purpose = "attendance"
+    clock.set(school["start"])
+    gateway.text("ARRIVED 4821", clock.now())
+    poll(db, clock, gateway)
+    assert visit(db, vid).status == "on_site"
+    assert replies(db)[-1] == "hvdesk: Arrived 10:00. Next due 11:00."

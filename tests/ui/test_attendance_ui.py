@@ -39,7 +39,7 @@ def test_import_a_bad_file_from_the_file_menu_imports_nothing_and_names_the_line
     monkeypatch.setattr(attendance_ui, "choose_file", lambda _p: str(good))
     window.import_attendance_action.trigger()
     qtbot.waitUntil(lambda: answers["told"][-1][0] == "Attendance imported", timeout=10_000)
-    assert "fixed.csv: 2 marks for 1 pupils" in answers["told"][-1][1]
+    assert "fixed.csv: 2 marks for 1 pupil: " in answers["told"][-1][1]
 
 
 def test_suggestion_booked_in_one_click_with_purpose_and_pupil_filled(
@@ -51,6 +51,7 @@ def test_suggestion_booked_in_one_click_with_purpose_and_pupil_filled(
     panel = window.attendance
     qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=10_000)
     assert panel.title.text() == "ATTENDANCE: 2 visits suggested"
+    assert "Marks up to Mon 23 Nov 2026" in panel.explain.text()  # the demo's last school day
     qtbot.waitUntil(lambda: panel.pattern.columnCount() == 20, timeout=10_000)
     assert panel.pattern.item(0, 19).text() == "N"  # Ben Begum's third day
     chosen = panel.selected()
@@ -226,3 +227,61 @@ def test_record_an_incident_from_an_alarm_window(window, qtbot, answers, monkeyp
     with window.services.db.read() as s:
         incident = s.scalar(select(Incident))
     assert incident.alarm_id == aw.alarm_id and incident.visit_id == row.visit.id
+
+
+def test_a_visiting_staff_seat_cannot_import_or_dismiss_and_is_told_why(
+    qtbot, services, visitor, answers
+):
+    from ui.app import build_window
+
+    win = build_window(services, visitor)
+    qtbot.addWidget(win)
+    win.show()
+    action = win.import_attendance_action
+    assert not action.isEnabled() and "Only office staff" in action.toolTip()
+    win.show_panel("Attendance")
+    panel = win.attendance
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=10_000)
+    assert panel.selected() is not None and panel.book_button.isEnabled()
+    assert not panel.dismiss_button.isEnabled()
+    assert "signed in as visiting staff" in panel.dismiss_button.toolTip()
+    win.close()
+
+
+def test_incident_dialog_refuses_a_time_in_the_future_on_the_when_field(
+    window, qtbot, answers, monkeypatch
+):
+    results = []
+
+    def answer(dialog):
+        dialog.edits["what"].setPlainText("Dad shouted at staff on the doorstep")
+        dialog.when.setDateTime(dialog.when.dateTime().addDays(30))
+        results.append(dialog.save())
+        results.append(dialog.banner.text())
+        return False
+
+    monkeypatch.setattr(incidents_ui, "run_dialog", answer)
+    window.record_incident_action.trigger()
+    assert results[0] is False
+    assert "• When: " in results[1] and "is in the future" in results[1]
+    with window.services.db.read() as s:
+        assert s.scalar(select(func.count(Incident.id))) == 0
+
+
+def test_incident_from_the_menu_can_name_the_household(window, qtbot, answers, monkeypatch):
+    def answer(dialog):
+        dialog.edits["what"].setPlainText("Neighbour threatened staff in the car park")
+        picker = dialog.household
+        picker.setCurrentIndex(
+            next(i for i in range(picker.count()) if "Begum" in picker.itemText(i))
+        )
+        return dialog.save()
+
+    monkeypatch.setattr(incidents_ui, "run_dialog", answer)
+    window.record_incident_action.trigger()
+    with window.services.db.read() as s:
+        incident = s.scalar(select(Incident))
+        from hvdesk.models import Household
+
+        household = s.get(Household, incident.household_id)
+    assert household.name.startswith("Begum") and incident.place == household.one_line_address

@@ -123,3 +123,65 @@ def test_household_timeline_has_visits_outcomes_agreements_letters_and_attendanc
     assert {"Visit", "Outcome", "Agreement", "Letter", "Incident", "Attendance"} <= whats
     assert "Agreement broken" in whats
     assert [e.at for e in entries] == sorted(e.at for e in entries)
+
+
+# --- review of issue 12: saving a corrected outcome again ---------------------------------------
+
+
+def _resave(demo_db, clock, office, visit_id: int, agreements: str):
+    return OutcomeService(demo_db, clock).record(
+        office,
+        visit_id,
+        OutcomeInput(
+            summary="Met Mum", agreements=agreements, social_worker_not_yet_reason="on leave"
+        ),
+    )
+
+
+def test_outcome_can_be_saved_again_after_an_agreements_date_has_passed(
+    written_up, demo_db, clock, office
+):
+    clock.advance(timedelta(days=10))  # 01/12/2026 has passed
+    _resave(demo_db, clock, office, written_up.id, "Ben in school by 8:45 — by 01/12/2026\nMore")
+    with pytest.raises(ValidationError, match="has passed"):  # a new line still needs a future date
+        _resave(demo_db, clock, office, written_up.id, "Mum to ring the office by 02/12/2026")
+    rows = AgreementService(demo_db, clock).list()
+    assert [(r.what, r.status) for r in rows] == [("Ben in school by 8:45", "open")]
+
+
+def test_changing_an_agreements_date_updates_it_and_removing_a_line_withdraws_it(
+    written_up, demo_db, clock, office
+):
+    svc = AgreementService(demo_db, clock)
+    _resave(demo_db, clock, office, written_up.id, "Ben in school by 8:45 — by 08/12/2026")
+    assert [(r.what, r.due, r.status) for r in svc.list()] == [
+        ("Ben in school by 8:45", date(2026, 12, 8), "open")
+    ]
+    _resave(demo_db, clock, office, written_up.id, "Ben in school by 8:40 — by 08/12/2026")
+    assert [(r.what, r.due) for r in svc.list()] == [("Ben in school by 8:40", date(2026, 12, 8))]
+    _resave(demo_db, clock, office, written_up.id, "General chat only")
+    assert [(r.what, r.status) for r in svc.list()] == [("Ben in school by 8:40", "withdrawn")]
+    assert svc.due() == [] and svc.list(open_only=True) == []
+    with demo_db.read() as s:
+        event = s.scalar(select(Event).where(Event.kind == "agreement_withdrawn"))
+    assert event.note == "'Ben in school by 8:40' (due 08/12/2026): removed from the outcome"
+    assert event.user_name == office.name
+
+
+def test_reconcile_matches_unchanged_then_edited_lines_and_withdraws_the_rest():
+    from hvdesk.rules.agreements import TrackedItem, reconcile
+
+    tracked = [
+        TrackedItem(1, "A", date(2026, 12, 1)),
+        TrackedItem(2, "B", date(2026, 12, 2)),
+        TrackedItem(3, "C", date(2026, 12, 3)),
+    ]
+    items = [
+        AgreementItem("A", date(2026, 12, 1)),  # unchanged
+        AgreementItem("B", date(2026, 12, 9)),  # new date
+        AgreementItem("D", date(2026, 12, 20)),  # new
+    ]
+    done = reconcile(items, tracked)
+    assert done.updated == [(2, AgreementItem("B", date(2026, 12, 9)))]
+    assert done.added == [AgreementItem("D", date(2026, 12, 20))]
+    assert done.withdrawn == [3]

@@ -15,6 +15,7 @@ from hvdesk.rules.attendance import Mark
 from hvdesk.rules.attendance_file import parse
 
 MON = date(2026, 11, 16)  # a Monday
+TODAY = date(2026, 11, 30)  # the day a file is imported
 
 
 def weekdays(start: date, n: int) -> list[date]:
@@ -136,7 +137,7 @@ def test_file_columns_in_any_order_both_date_forms_and_dash_skipped():
         "Aisha,n,24/11/2026,pm,A123456789012,1001\n"
         "Aisha,-,25/11/2026,AM,A123456789012,1001\n"
     )
-    parsed = parse(text)
+    parsed = parse(text, TODAY)
     assert parsed.errors == []
     assert [(r.line, r.day, r.session, r.code) for r in parsed.rows] == [
         (2, date(2026, 11, 24), "AM", "/"),
@@ -147,10 +148,10 @@ def test_file_columns_in_any_order_both_date_forms_and_dash_skipped():
 def test_file_with_duplicates_same_mark_ignored_different_mark_is_an_error():
     head = "UPN,Date,Session,Mark\n"
     same = head + "A123456789012,2026-11-24,AM,N\n" * 2
-    parsed = parse(same)
+    parsed = parse(same, TODAY)
     assert parsed.errors == [] and len(parsed.rows) == 1 and parsed.duplicates == 1
     clash = head + "A123456789012,2026-11-24,AM,N\nA123456789012,2026-11-24,AM,I\n"
-    assert parse(clash).errors == [
+    assert parse(clash, TODAY).errors == [
         "line 3: UPN A123456789012 24/11/2026 AM is also on line 2 with a different mark "
         "('N', here 'I')"
     ]
@@ -165,10 +166,74 @@ def test_bad_rows_are_named_by_line_and_reason():
         "SHORT,2026-11-24,AM,N\n"
         ",2026-11-24,AM,N\n"
     )
-    errors = parse(text).errors
+    errors = parse(text, TODAY).errors
     assert [e.split(":")[0] for e in errors] == ["line 2", "line 3", "line 4", "line 5", "line 6"]
     assert "not a date" in errors[0] and "AM or PM" in errors[1]
     assert "DfE attendance code" in errors[2] and "13 characters" in errors[3]
     assert "no UPN or admission number" in errors[4]
-    assert "no Mark" in parse("UPN,Date,Session\n").errors[0]
-    assert "empty" in parse("").errors[0]
+    assert "no Mark" in parse("UPN,Date,Session\n", TODAY).errors[0]
+    assert "empty" in parse("", TODAY).errors[0]
+
+
+def test_low_attendance_is_keyed_on_the_day_it_was_flagged_not_the_moving_window():
+    days = weekdays(MON, 10)
+    found = a.triggers(
+        marks_for(days, ["/"] * 8 + ["O", "O"]),
+        days,
+        safeguarding_flag=False,
+        on_day=None,
+        on_day_flagged=None,
+        below_percent=90,
+        months=3,
+    )
+    assert [(t.trigger, t.key) for t in found] == [(a.LOW_ATTENDANCE, days[-1].isoformat())]
+
+
+def test_recovered_since_needs_a_day_back_at_the_threshold_after_the_flag():
+    days = weekdays(MON, 20)
+    low = marks_for(days[:10], ["/"] * 8 + ["O", "O"])  # 80% on day 10
+    still_low = low + marks_for(days[10:11], ["/"])  # 81.8% on day 11
+    assert not a.recovered_since(still_low, days[9], days[10], 3, 90)
+    back = low + marks_for(days[10:], ["/"] * 10)  # 90% on day 20
+    assert a.recovered_since(back, days[9], days[-1], 3, 90)
+    assert not a.recovered_since(back, days[-1], days[-1], 3, 90)  # nothing after the flag
+
+
+def test_file_dates_must_have_a_full_year_and_not_be_in_the_future_or_long_ago():
+    text = (
+        "UPN,Date,Session,Mark\n"
+        "A123456789012,24/11/26,AM,N\n"
+        "A123456789012,2027-06-01,AM,N\n"
+        "A123456789012,01/12/2026,AM,N\n"
+        "A123456789012,1926-11-24,AM,N\n"
+        "A123456789012,30/11/2026,AM,N\n"
+    )
+    parsed = parse(text, TODAY)
+    assert parsed.errors == [
+        "line 2: date '24/11/26' has a two-digit year; write the year in full, e.g. 24/11/2026",
+        "line 3: date '2027-06-01' is in the future (today is 30/11/2026); check the date, or "
+        "export the marks again once that day has happened",
+        "line 4: date '01/12/2026' is in the future (today is 30/11/2026); check the date, or "
+        "export the marks again once that day has happened",
+        "line 5: date '1926-11-24' is more than 15 years ago; check the year",
+    ]
+
+
+def test_file_line_numbers_count_quoted_multi_line_fields():
+    text = (
+        "Name,UPN,Date,Session,Mark\n"
+        '"Aisha\nKhan",A123456789012,2026-11-24,AM,N\n'
+        "Bo,A123456789012,2026-11-24,PM,ZZ\n"
+    )
+    assert parse(text, TODAY).errors == [
+        "line 4: mark 'ZZ' is not a DfE attendance code hvdesk accepts; see docs/attendance.md"
+    ]
+
+
+def test_file_with_many_bad_rows_lists_twenty_and_says_how_many_more():
+    text = "UPN,Date,Session,Mark\n" + "A123456789012,2026-11-24,AM,ZZ\n" * 23
+    errors = parse(text, TODAY).errors
+    assert len(errors) == 21 and errors[19].startswith("line 21: ")
+    assert errors[20] == (
+        "…and 3 more lines with errors (fix the ones above, then import again to see them)"
+    )

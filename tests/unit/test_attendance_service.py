@@ -45,7 +45,8 @@ def test_demo_school_has_upns_and_suggestions(svc):
     assert len(pattern) == 20
 
 
-def test_bad_row_means_nothing_of_the_file_is_imported(svc, demo_db, office):
+def test_bad_row_means_nothing_of_the_file_is_imported(svc, demo_db, clock, office):
+    clock.advance(timedelta(days=6))  # Monday 30th
     before = marks(demo_db)
     text = csv(f"{demo_upn(0)},2026-11-30,AM,/", f"{demo_upn(0)},2026-11-30,PM,ZZ")
     with pytest.raises(AttendanceFileError) as err:
@@ -58,8 +59,9 @@ def test_bad_row_means_nothing_of_the_file_is_imported(svc, demo_db, office):
 
 
 def test_unknown_pupils_are_listed_never_invented_and_reimport_changes_nothing(
-    svc, demo_db, office
+    svc, demo_db, clock, office
 ):
+    clock.advance(timedelta(days=6))  # Monday 30th
     with demo_db.read() as s:
         pupils = s.scalar(select(func.count(Pupil.id)))
     before = marks(demo_db)
@@ -85,7 +87,8 @@ def test_unknown_pupils_are_listed_never_invented_and_reimport_changes_nothing(
     assert len(events) == 4  # the demo's own import and three here
 
 
-def test_admission_number_matches_when_there_is_no_upn(svc, office):
+def test_admission_number_matches_when_there_is_no_upn(svc, clock, office):
+    clock.advance(timedelta(days=6))  # Monday 30th
     text = "Adno,Date,Session,Mark\n1001,2026-11-30,AM,/\n"
     assert svc.import_text(office, text).added == 1
 
@@ -125,7 +128,7 @@ def test_cli_import_prints_a_summary_and_one_line_on_a_bad_file(demo_db, tmp_pat
     good = tmp_path / "good.csv"
     good.write_text(csv(f"{demo_upn(3)},2026-11-23,AM,/"), encoding="utf-8")  # demo's last day
     assert main(["attendance", "import", str(good), "--db", db_path]) == 0
-    assert "good.csv: 1 marks for 1 pupils: " in capsys.readouterr().out
+    assert "good.csv: 1 mark for 1 pupil: " in capsys.readouterr().out
     bad = tmp_path / "bad.csv"
     bad.write_text(csv(f"{demo_upn(3)},2026-13-01,AM,/"), encoding="utf-8")
     assert main(["attendance", "import", str(bad), "--db", db_path]) == 2
@@ -178,3 +181,114 @@ def test_pupils_get_a_upn_admission_number_and_flag_on_the_household(demo_db, cl
     )
     with pytest.raises(ValidationError, match="13 characters"):
         households.create(office, bad)
+
+
+# --- review of issue 12: decisions that stick, and bookings that fall through -------------------
+
+
+def _low(svc) -> list:
+    return [s for s in svc.suggestions() if s.trigger == "low_attendance"]
+
+
+def _upn(db, pupil_id: int) -> str:
+    with db.read() as s:
+        return s.get(Pupil, pupil_id).upn
+
+
+def _school_days(first, count: int) -> list:
+    days, day = [], first
+    while len(days) < count:
+        if day.weekday() < 5:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def _day_marks(upn: str, days, am: str, pm: str) -> list[str]:
+    return [row for d in days for row in (f"{upn},{d},AM,{am}", f"{upn},{d},PM,{pm}")]
+
+
+def test_dismissed_low_attendance_stays_dismissed_after_the_next_import(
+    svc, demo_db, clock, approver, office
+):
+    SettingsService(demo_db, clock).save_policy(approver, preset("harrogate"))
+    low = _low(svc)[0]
+    svc.dismiss(office, low, "Known to the attendance officer; plan in place")
+    assert low.pupil_id not in {s.pupil_id for s in _low(svc)}
+    clock.advance(timedelta(days=1))  # Wednesday: Tuesday's marks come in, still below 90%
+    upn = _upn(demo_db, low.pupil_id)
+    tuesday = london(clock.now()).date() - timedelta(days=1)
+    svc.import_text(office, csv(*_day_marks(upn, [tuesday], "N", "N")))
+    assert low.pupil_id not in {s.pupil_id for s in _low(svc)}
+
+
+def test_dismissed_low_attendance_flags_again_after_recovery_and_a_new_dip(
+    svc, demo_db, clock, approver, office
+):
+    SettingsService(demo_db, clock).save_policy(approver, preset("harrogate"))
+    low = _low(svc)[0]
+    svc.dismiss(office, low, "Plan in place")
+    upn = _upn(demo_db, low.pupil_id)
+    present = _school_days(london(clock.now()).date(), 40)  # eight weeks in every day
+    dip = _school_days(present[-1] + timedelta(days=1), 10)  # then two weeks away
+    clock.set(clock.now() + (dip[-1] - present[0]) + timedelta(days=1))
+    svc.import_text(office, csv(*_day_marks(upn, present, "/", "\\")))
+    assert low.pupil_id not in {s.pupil_id for s in _low(svc)}  # recovered: nothing to flag
+    svc.import_text(office, csv(*_day_marks(upn, dip, "O", "O")))
+    again = [s for s in _low(svc) if s.pupil_id == low.pupil_id]
+    assert again and again[0].key == dip[-1].isoformat()
+
+
+def test_a_booked_visit_covers_low_attendance(svc, demo_db, clock, approver, office, make_visit):
+    SettingsService(demo_db, clock).save_policy(approver, preset("harrogate"))
+    low = _low(svc)[0]
+    make_visit(household_id=low.household_id, lead_id=1, pupil_id=low.pupil_id)
+    assert low.pupil_id not in {s.pupil_id for s in _low(svc)}
+
+
+def test_a_cancelled_booking_brings_the_suggestion_back(svc, demo_db, clock, office, make_visit):
+    from hvdesk.models import Visit
+
+    ben = svc.suggestions()[0]
+    visit_id = make_visit(household_id=ben.household_id, lead_id=1, pupil_id=ben.pupil_id)
+    svc.booked(office, ben, visit_id)
+    assert ben.pupil_id not in {s.pupil_id for s in svc.suggestions()}
+    with demo_db.transaction() as s:
+        s.get(Visit, visit_id).status = "cancelled"
+    back = [s for s in svc.suggestions() if s.pupil_id == ben.pupil_id]
+    assert back == [ben]
+    second = make_visit(household_id=ben.household_id, lead_id=1, pupil_id=ben.pupil_id)
+    svc.booked(office, ben, second)  # booking it again is allowed
+    assert ben.pupil_id not in {s.pupil_id for s in svc.suggestions()}
+    with demo_db.read() as s:
+        assert s.scalar(select(AttendanceDecision.visit_id)) == second
+
+
+def test_visiting_staff_cannot_import_attendance_or_dismiss_a_suggestion(svc, demo_db, visitor):
+    from hvdesk.errors import NotAllowed
+
+    before = marks(demo_db)
+    with pytest.raises(NotAllowed, match="Only office staff, an approver or an admin can import"):
+        svc.import_text(visitor, csv(f"{demo_upn(0)},2026-11-23,AM,N"))
+    first = svc.suggestions()[0]
+    with pytest.raises(NotAllowed, match="can dismiss a suggested visit"):
+        svc.dismiss(visitor, first, "Mum rang")
+    assert marks(demo_db) == before and first in svc.suggestions()
+
+
+def test_import_report_counts_only_known_pupils_marks_in_plain_plurals(svc, clock, office):
+    clock.advance(timedelta(days=6))  # Monday 30th
+    text = csv(
+        f"{demo_upn(0)},2026-11-30,AM,/",
+        "Z999999999999,2026-11-30,AM,N",
+        "Z999999999999,2026-11-30,PM,N",
+        "Y999999999999,2026-11-30,AM,N",
+    )
+    lines = svc.import_text(office, text, "monday.csv").lines()
+    assert lines == [
+        "monday.csv: 1 mark for 1 pupil: 1 new, 0 corrected, 0 already imported.",
+        "2 pupils in the file are not in hvdesk (3 marks not imported; add them to a household "
+        "with this UPN or admission number, then import again):",
+        "  UPN Y999999999999 (line 5)",
+        "  UPN Z999999999999 (lines 3, 4)",
+    ]

@@ -99,3 +99,21 @@ def test_printed_incident_report_has_every_field_and_what_is_missing(svc, demo_d
     with demo_db.read() as s:
         printed = s.scalar(select(Event).where(Event.kind == "printed"))
     assert printed.data["form"] == "incident-report" and printed.data["incident_id"] == row.id
+
+
+def test_an_incident_time_in_the_future_is_refused_naming_the_field(svc, clock, office):
+    with pytest.raises(ValidationError) as err:
+        svc.record(
+            office, IncidentInput(what="Shouting", occurred_at=clock.now() + timedelta(days=30))
+        )
+    assert [e.field for e in err.value.errors] == ["When"]
+    assert "is in the future; give the time it happened" in str(err.value)
+    slack = svc.record(
+        office, IncidentInput(what="Shouting", occurred_at=clock.now() + timedelta(minutes=4))
+    )
+    with pytest.raises(ValidationError, match="When"):
+        svc.complete(
+            office,
+            slack.id,
+            IncidentInput(what="Shouting", occurred_at=clock.now() + timedelta(hours=1)),
+        )

@@ -171,3 +171,14 @@ def test_safety_checks_are_due_between_the_due_time_and_the_alarm() -> None:
     assert ta.safety_check_text("Clarke family", checkin) == (
         "hvdesk: your check-in for the Clarke family is due; reply OK and your PIN."
     )
+
+
+def test_parent_present_answer_reads_parent_no_parent_or_nothing_said():
+    from hvdesk.rules.text_actions import parent_present_answer
+
+    assert parent_present_answer(("parent",)) is True
+    assert parent_present_answer(("mum", "present")) is True
+    assert parent_present_answer(("no", "parent")) is False
+    assert parent_present_answer(("nobody",)) is False
+    assert parent_present_answer(()) is None
+    assert parent_present_answer(("clarke",)) is None

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from hvdesk.clock import fmt_datetime, fmt_time, from_london, london
 from hvdesk.events import label as event_label
-from hvdesk.models import AlarmResolution, Household
+from hvdesk.models import AlarmResolution, Household, Visit
 from hvdesk.rules import escalation as esc
 from hvdesk.rules.deadlines import ALARM_LEVELS, Level, overdue_text
 from hvdesk.rules.known_risks import risk_summary
@@ -93,12 +93,23 @@ def headline(detail: AlarmDetail) -> str:
 
 
 def staff_lines(detail: AlarmDetail) -> list[str]:
-    return [
+    lines = [
         f"{s.name} ({s.job_title})  {display_phone(s.mobile)}"
         if s.job_title
         else f"{s.name}  {display_phone(s.mobile)}"
         for s in detail.visit.staff
     ]
+    agency = agency_companion_text(detail.visit)
+    return lines + ([agency] if agency else [])
+
+
+def agency_companion_text(v: Visit) -> str:
+    """Thomas More: the companion may be from an outside agency; who to ring is them too."""
+    if not v.companion_agency_name.strip():
+        return ""
+    org = v.companion_agency_org.strip() or "outside agency"
+    phone = display_phone(v.companion_agency_phone) or "no number on file"
+    return f"{v.companion_agency_name.strip()} ({org}, companion)  {phone}"
 
 
 def vehicle_text(detail: AlarmDetail) -> str:
@@ -142,6 +153,8 @@ def police_sheet_html(detail: AlarmDetail) -> str:
                 f"Description: {e(s.description or 'none recorded')}",
             )
         )
+    if v.companion_agency_name.strip():
+        rows.append(("Companion", e(agency_companion_text(v))))
     owner = v.vehicle_staff
     if owner is not None and owner.vehicle_registration:
         rows.append(

@@ -1,0 +1,82 @@
+"""Cancelling a visit where the policy asks the family to be told (Hampton)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import select
+
+from hvdesk.models import CancelReason, Event, Visit
+from hvdesk.services.cancellation import CancellationService
+from ui.cancel_dialog import CancelDialog
+
+
+def _dialog(qtbot, services, actor) -> tuple[CancelDialog, int]:
+    with services.db.read() as s:
+        visit_id = s.scalar(select(Visit.id).where(Visit.status == "approved").order_by(Visit.id))
+    policy = replace(services.settings.policy(), tell_family_on_cancel=True)
+    dialog = CancelDialog(
+        CancellationService(services.db, services.clock),
+        actor,
+        services.visits.get(visit_id),
+        policy,
+    )
+    qtbot.addWidget(dialog)
+    return dialog, visit_id
+
+
+def _family_events(db, visit_id: int) -> list[Event]:
+    with db.read() as s:
+        return list(
+            s.scalars(select(Event).where(Event.kind == "family_told", Event.visit_id == visit_id))
+        )
+
+
+def test_hampton_tell_family_on_cancel_needs_a_choice_and_logs_no_call_unasked(
+    qtbot, services, office_actor
+):
+    dialog, visit_id = _dialog(qtbot, services, office_actor)
+    assert not any(b.isChecked() for b in dialog.family_choice.values())
+    dialog.choose(CancelReason.FAMILY_CANCELLED)
+    assert not dialog.save()
+    assert "Tell the family: choose whether you have phoned them" in dialog.banner.text()
+    assert services.visits.get(visit_id).status == "approved"
+    dialog.family_choice["later"].setChecked(True)
+    assert dialog.save()
+    assert services.visits.get(visit_id).status == "cancelled"
+    assert _family_events(services.db, visit_id) == []  # nobody phoned: no call logged
+
+
+def test_hampton_tell_family_on_cancel_logs_the_call_when_chosen(qtbot, services, office_actor):
+    dialog, visit_id = _dialog(qtbot, services, office_actor)
+    dialog.choose(CancelReason.FAMILY_CANCELLED)
+    dialog.family_choice["call"].setChecked(True)
+    assert dialog.save()
+    assert [e.data["how"] for e in _family_events(services.db, visit_id)] == ["call"]
+
+
+def test_family_not_yet_told_is_a_follow_up_until_someone_phones(
+    qtbot, services, office_actor, approver, monkeypatch
+):
+    from hvdesk.policy import preset
+    from hvdesk.services.follow_ups import FollowUpService
+    from ui import cancel_dialog
+
+    services.settings.save_policy(approver, preset("hampton"))
+    dialog, visit_id = _dialog(qtbot, services, office_actor)
+    dialog.choose(CancelReason.STAFF_UNAVAILABLE)
+    dialog.family_choice["later"].setChecked(True)
+    assert dialog.save()
+    found = FollowUpService(services.db, services.clock).load()
+    waiting = [f.visit_id for f in found.families]  # the demo's own cancellations too
+    assert visit_id in waiting
+    words = f"Family not yet told of a cancellation: {len(waiting)} visits"
+    assert ("family", words) in found.phrases()
+    index = waiting.index(visit_id)
+    answers = iter([index, 0])  # this visit, then 'I have phoned them'
+    monkeypatch.setattr(cancel_dialog, "pick", lambda _w, _t, _q, items: items[next(answers)])
+    service = CancellationService(services.db, services.clock)
+    assert cancel_dialog.tell_families(None, office_actor, service, found.families)
+    assert [e.data["how"] for e in _family_events(services.db, visit_id)] == ["call"]
+    left = [f.visit_id for f in FollowUpService(services.db, services.clock).load().families]
+    assert left == [v for v in waiting if v != visit_id]
