@@ -144,3 +144,41 @@ def test_cli_single_seat_option(tmp_path, capsys):
         assert main(["migrate", "--db", target]) == 2
         assert "PostgreSQL server" in capsys.readouterr().err
         assert main(["--single-seat", "migrate", "--db", target]) == 0
+
+
+def test_encrypted_single_seat_shares_one_connection_between_worker_and_gui(tmp_path):
+    """The exclusive lock belongs to one connection: a second pooled connection (the background
+    worker's, while the GUI holds one) would be 'database is locked' for ever."""
+    import threading
+
+    from sqlalchemy import text
+
+    fake = FakePlatform(mount_text=f"nas:/x {tmp_path} nfs4 rw 0 0\n")
+    with FakePlatformScope(fake):
+        db = connect(str(tmp_path / "school.sqlite3"), single_seat=True)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for _ in range(5):
+                with db.transaction() as s:
+                    s.execute(text("update setting set updated_at=updated_at"))
+                with db.read() as s:
+                    s.execute(text("select count(*) from visit")).scalar()
+        except BaseException as err:  # pragma: no cover - the failure being tested
+            errors.append(err)
+
+    try:
+        assert db.key is not None  # encrypted: the default
+        thread = threading.Thread(target=worker)
+        thread.start()
+        for _ in range(5):  # the GUI thread at the same time
+            with db.read() as s:
+                s.execute(text("select count(*) from visit")).scalar()
+            with db.transaction() as s:
+                s.execute(text("update setting set updated_at=updated_at"))
+        thread.join()
+        assert errors == []
+        assert db.engine.pool.size() == 1  # type: ignore[attr-defined]
+    finally:
+        db.dispose()
