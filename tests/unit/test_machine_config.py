@@ -103,3 +103,30 @@ def test_linux_warns_only_for_temporary_folders():
     env = {"HOME": "/home/sam"}
     assert data_folder_warning("/home/sam/.local/share/hvdesk", env, windows=False) is None
     assert "temporary" in (data_folder_warning("/tmp/hvdesk", env, windows=False) or "")
+
+
+def test_the_ini_database_gets_one_machine_wide_key_for_every_windows_user(
+    machine, tmp_path, monkeypatch
+):
+    """database= in hvdesk.ini is the PC's school: its key file sits in the machine config folder,
+    so the head signing in after the office opens the same school with the same key."""
+    from hvdesk import keystore
+
+    school = tmp_path / "school" / "hvdesk.sqlite3"
+    (machine / "hvdesk.ini").write_text(f"[hvdesk]\ndatabase = {school}\n")
+    monkeypatch.delenv(keystore.ENV_KEY, raising=False)
+    keyring: dict[str, str] = {}  # a per-user keyring, emptied when the user changes
+    monkeypatch.setattr(keystore, "_keyring_set", lambda tid, v: keyring.__setitem__(tid, v) or 1)
+    monkeypatch.setattr(keystore, "_keyring_get", lambda tid: keyring.get(tid))
+
+    monkeypatch.setenv("HVDESK_CONFIG_DIR", str(tmp_path / "office-home"))
+    made = keystore.create(str(school))
+    assert made.store == "file"
+    assert keystore.key_file(str(school)).is_relative_to(machine)
+    assert "OS keyring" not in keystore.looked_in(str(school))
+
+    keyring.clear()
+    monkeypatch.setenv("HVDESK_CONFIG_DIR", str(tmp_path / "head-home"))
+    found = keystore.locate(str(school))
+    assert found is not None and found.key == made.key
+    assert not (tmp_path / "head-home").exists() and not (tmp_path / "office-home").exists()
