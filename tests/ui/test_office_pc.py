@@ -154,3 +154,35 @@ def test_first_run_warns_when_the_database_is_in_a_temporary_folder(db, monkeypa
     assert warning is not None and "temporary folder" in warning
     assert shown == [warning]
     assert "hvdesk.ini" in warning
+
+
+def test_notes_for_it_are_shown_at_start(monkeypatch, qtbot, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    from hvdesk import config
+    from ui import office_start
+
+    monkeypatch.setattr(config, "_NOTICES", {})
+    (tmp_path / "hvdesk.ini").write_text("[hvdesk]\nbackup_foldr = D:\\backups\n")
+    monkeypatch.setenv("HVDESK_MACHINE_CONFIG_DIR", str(tmp_path))
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
+    notices = office_start.show_start_notices(None)
+    assert len(notices) == 1 and "did you mean 'backup_folder'?" in notices[0]
+    assert shown == notices
+    monkeypatch.setattr(config, "_NOTICES", {})
+    (tmp_path / "hvdesk.ini").write_text("[hvdesk]\nbackup_folder = D:\\backups\n")
+    assert office_start.show_start_notices(None) == [] and len(shown) == 1  # nothing to say
+
+
+def test_a_crash_before_the_event_loop_runs_is_shown_modally(qtbot, monkeypatch):
+    """Before app.exec() a non-modal box would never paint: the start-up crash would be unseen."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui import crash
+
+    ran = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: ran.append(box.text()) or 0)
+    monkeypatch.setattr(QMessageBox, "show", lambda box: ran.append("shown, not waited for"))
+    crash._message_box("hvdesk: something went wrong", "the database could not open")
+    assert ran == ["the database could not open"]
