@@ -95,8 +95,11 @@ def test_start_at_sign_in_tick(window, fake_platform):
     box = window.office_pc_widgets["autostart"]
     assert not box.isChecked()
     box.setChecked(True)
-    assert fake_platform.autostart is not None
-    assert fake_platform.autostart[-1].endswith("main.py")
+    command = fake_platform.autostart
+    assert command is not None
+    assert command[1].endswith("main.py")
+    # the database open now, or the next sign-in would open the default one: another school
+    assert command[2:] == ["--db", window.services.db.url.removeprefix("sqlite:///")]
     box.setChecked(False)
     assert fake_platform.autostart is None
 
@@ -186,3 +189,21 @@ def test_a_crash_before_the_event_loop_runs_is_shown_modally(qtbot, monkeypatch)
     monkeypatch.setattr(QMessageBox, "show", lambda box: ran.append("shown, not waited for"))
     crash._message_box("hvdesk: something went wrong", "the database could not open")
     assert ran == ["the database could not open"]
+
+
+def test_start_at_sign_in_keeps_single_seat_and_leaves_out_the_default_database(
+    db, monkeypatch, tmp_path
+):
+    from hvdesk.db import Database
+    from ui.office_pc import sign_in_command
+
+    path = tmp_path / "data" / "hvdesk.sqlite3"
+    path.parent.mkdir()
+    monkeypatch.setenv("HVDESK_DATA_DIR", str(path.parent))
+    monkeypatch.delenv("HVDESK_DATABASE_URL", raising=False)
+    default = Database(f"sqlite:///{path}", single_seat=True)
+    try:
+        command = sign_in_command(default)
+    finally:
+        default.dispose()
+    assert command[1].endswith("main.py") and command[2:] == ["--single-seat"]

@@ -93,3 +93,18 @@ def test_real_windows_calls():  # pragma: no cover - runs where a Windows machin
     finally:
         win.set_autostart(before)
     assert shlex.split("x") == ["x"]
+
+
+def test_a_frozen_app_registers_the_windowed_exe_even_when_the_console_one_runs(
+    tmp_path, monkeypatch
+):
+    suffix = ".exe" if sys.platform == "win32" else ""
+    (tmp_path / f"hvdesk{suffix}").write_text("")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / f"hvdesk-cli{suffix}"))
+    assert launch_command(r"S:\school\hv.sqlite3", single_seat=True) == [
+        str(tmp_path / f"hvdesk{suffix}"),
+        "--db",
+        r"S:\school\hv.sqlite3",
+        "--single-seat",
+    ]
