@@ -41,7 +41,7 @@ def classify(path: Path | str, platform: PlatformCalls | None = None) -> Locatio
     calls = platform or current()
     text = str(path)
     if calls.name == "windows" or (calls.name == "fake" and _looks_windows(text)):
-        return classify_windows(text, calls.drive_type, dict(os.environ))
+        return classify_windows(text, calls.drive_type, dict(os.environ), calls.sync_roots())
     return classify_posix(text, calls.mounts(), str(Path.home()))
 
 
