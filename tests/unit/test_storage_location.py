@@ -267,3 +267,15 @@ def test_encrypted_single_seat_shares_one_connection_between_worker_and_gui(tmp_
         assert db.engine.pool.size() == 1  # type: ignore[attr-defined]
     finally:
         db.dispose()
+
+
+def test_single_seat_may_follow_the_command_like_db(tmp_path, capsys):
+    from hvdesk.cli import main
+
+    fake = FakePlatform(mount_text=f"nas:/x {tmp_path} cifs rw 0 0\n")
+    target = str(tmp_path / "s.sqlite3")
+    with FakePlatformScope(fake):
+        assert main(["migrate", "--db", target, "--single-seat"]) == 0
+        assert main(["--single-seat", "migrate", "--db", target]) == 0  # before it still counts
+        assert main(["migrate", "--db", target]) == 2  # and without it, still refused
+    assert "PostgreSQL server" in capsys.readouterr().err
