@@ -127,6 +127,20 @@ def _mb_per_hour(samples: list[tuple[float, float]]) -> float:
 def soak(
     seconds: float, sample_s: float, warmup_s: float, csv: Path | None, seat_extra_s: float = 5.0
 ) -> int:
+    """The soak in a throwaway folder, removed afterwards (a 60-minute run's database and log
+    must not pile up in /tmp run after run)."""
+    with tempfile.TemporaryDirectory(prefix="hvdesk-soak-", ignore_cleanup_errors=True) as tmp:
+        return _soak_in(Path(tmp), seconds, sample_s, warmup_s, csv, seat_extra_s)
+
+
+def _soak_in(
+    folder: Path,
+    seconds: float,
+    sample_s: float,
+    warmup_s: float,
+    csv: Path | None,
+    seat_extra_s: float,
+) -> int:
     import psutil
     from PySide6.QtCore import QEventLoop, QTimer
 
@@ -138,7 +152,6 @@ def soak(
     app = create_application([])
     dialogs.ask = lambda *a: True  # type: ignore[assignment]
     dialogs.tell = lambda *a, **k: None  # type: ignore[assignment]
-    folder = Path(tempfile.mkdtemp(prefix="hvdesk-soak-"))
     db_path = folder / "soak.sqlite3"
     db = Database(f"sqlite:///{db_path}")
     clock = SystemClock()

@@ -7,13 +7,21 @@ the database and the backup folder once for the machine, in hvdesk.ini in the ma
 (C:\\ProgramData\\hvdesk, /etc/hvdesk) or by Group Policy (the same names as registry values under
 HKLM\\SOFTWARE\\Policies\\hvdesk, which win over the file). On Linux the default stays the
 signed-in user's data folder, which a normal user can always write.
+
+A PC upgraded from a per-user install keeps that user's school (never a new, empty machine-wide one
+in its place) and says, every start, how IT moves it (README). Things IT should fix that do not stop
+hvdesk (a misspelt hvdesk.ini key, that per-user school) are logged once and listed by
+`start_notices()` for the window to show.
 """
 
 from __future__ import annotations
 
 import configparser
 import contextlib
+import difflib
+import getpass
 import importlib
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -31,6 +39,16 @@ ENV_MACHINE_CONFIG_DIR = "HVDESK_MACHINE_CONFIG_DIR"
 MACHINE_INI = "hvdesk.ini"
 POLICY_KEY = r"SOFTWARE\Policies\hvdesk"
 DB_FILE = "hvdesk.sqlite3"
+INI_KEYS = ("database", "backup_folder")
+
+log = logging.getLogger("hvdesk.config")
+_NOTICES: dict[str, None] = {}  # in order, each logged once per process
+
+
+def _notice(text: str) -> None:
+    if text not in _NOTICES:
+        _NOTICES[text] = None
+        log.warning(text)
 
 
 def machine_config_dir() -> Path:
@@ -73,6 +91,26 @@ def _policy_values() -> dict[str, str]:
     return values
 
 
+def _ini_text(ini: Path) -> str:
+    """UTF-8 (with or without Notepad's BOM), else Windows "ANSI": Inno Setup and older Notepad
+    save cp1252, and a school name such as "St Marys CE Primary – Office" must not stop hvdesk."""
+    raw = ini.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def _unknown_key_notice(ini: Path, name: str) -> str:
+    """A misspelt key would otherwise be ignored without a word (and the PC open another school)."""
+    close = difflib.get_close_matches(name, INI_KEYS, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return (
+        f"{ini}: '{name}' is not an hvdesk setting and was ignored{hint}; the settings under "
+        f"[hvdesk] are {' and '.join(INI_KEYS)}."
+    )
+
+
 def machine_settings() -> MachineSettings:
     """hvdesk.ini [hvdesk] database= / backup_folder=, with Group Policy values winning."""
     ini = machine_config_dir() / MACHINE_INI
@@ -81,7 +119,7 @@ def machine_settings() -> MachineSettings:
     if ini.is_file():
         parser = configparser.ConfigParser(interpolation=None)
         try:
-            parser.read(ini, encoding="utf-8-sig")
+            parser.read_string(_ini_text(ini), source=str(ini))
         except configparser.Error as err:
             raise HvdeskError(
                 f"{ini}: cannot be read ({str(err).splitlines()[0]}); it needs a [hvdesk] section "
@@ -90,6 +128,8 @@ def machine_settings() -> MachineSettings:
         if parser.has_section("hvdesk"):
             values = {k: v.strip() for k, v in parser.items("hvdesk") if v.strip()}
             source = str(ini)
+            for name in values.keys() - set(INI_KEYS):
+                _notice(_unknown_key_notice(ini, name))
     policy = _policy_values()
     if "database" in policy:
         values["database"] = policy["database"]
@@ -101,15 +141,42 @@ def machine_settings() -> MachineSettings:
     return MachineSettings(values.get("database"), Path(backup) if backup else None, source)
 
 
-def _default_data_path() -> Path:
+def _default_data_path(windows: bool | None = None) -> Path:
+    """Windows: the machine-wide folder, unless this user already has a school in their own folder
+    (an install from before the machine-wide default). That school stays in use, even once someone
+    else has started one in the machine folder: an office must never find its school empty after an
+    upgrade. It is moved by IT, by hand (the key goes with it), as README says."""
     user = user_data_path(APP_NAME, appauthor=False)
-    if sys.platform != "win32":
+    if not (sys.platform == "win32" if windows is None else windows):
         return user
     machine = site_data_path(APP_NAME, appauthor=False)
-    # An install from before the machine-wide default keeps its school until IT moves it.
-    if (user / DB_FILE).exists() and not (machine / DB_FILE).exists():
+    if (user / DB_FILE).exists():
+        _notice(_per_user_school_notice(user, machine))
         return user
     return machine
+
+
+def _per_user_school_notice(user: Path, machine: Path) -> str:
+    also = (
+        f" There is also a school in {machine}: another Windows user started a separate one there."
+        if (machine / DB_FILE).exists()
+        else ""
+    )
+    return (
+        f"This PC's school is still kept in {user}, inside the Windows profile of "
+        f"{getpass.getuser()}: other Windows users of this PC see a different school, and a "
+        f"roaming or temporary profile can lose it.{also} hvdesk keeps using it. To share it with "
+        f"every user of this PC, IT moves it to {machine}: see README, 'Moving a school out of a "
+        "Windows profile'."
+    )
+
+
+def start_notices() -> list[str]:
+    """What IT should fix but does not stop hvdesk (each already logged when found; the data
+    folder's once the database has been opened): for the window to show."""
+    with contextlib.suppress(HvdeskError):  # a broken hvdesk.ini is refused when the database opens
+        machine_settings()
+    return list(_NOTICES)
 
 
 def data_dir() -> Path:

@@ -86,7 +86,9 @@ def make_engine(url: str, key: DbKey | None = None, single_seat: bool = False) -
         if key is not None:
             target = sqlcipher_url(url, key)
             kwargs["poolclass"] = QueuePool  # as for plain files, not one connection per thread
-        elif single_seat:
+        if single_seat and kwargs.get("poolclass") is not StaticPool:
+            # the exclusive lock belongs to one connection: a second one (the worker's while the
+            # GUI holds the first) is refused "database is locked", so every thread takes turns on one
             kwargs |= {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60}
         engine = create_engine(target, **kwargs)
 

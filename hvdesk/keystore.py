@@ -5,8 +5,9 @@ One question is answered here and nowhere else: "where is the key for this datab
 database can reach it, and nobody else:
 
 1. `HVDESK_DB_KEY` (64 hex digits): a server, CI, or the key typed back from the recovery sheet;
-2. a database in the machine-wide data folder (shared by the Windows users of one PC): a key file in
-   the machine-wide configuration folder, readable only by the hvdesk users;
+2. a database in the machine-wide data folder (shared by the Windows users of one PC), or the one
+   IT named for the PC (hvdesk.ini database= or Group Policy): a key file in the machine-wide
+   configuration folder, readable only by the hvdesk users;
 3. a per-user database: the OS keyring (`keyring`); where there is none (a headless Linux box raises
    NoKeyringError) an owner-only key file in the user's configuration folder.
 
@@ -93,7 +94,23 @@ def _target_id(target: str) -> str:
     return make_url(target).render_as_string(hide_password=True).replace("***@", "@")
 
 
+def _machine_database_id() -> str | None:
+    """The database IT named for the whole PC (hvdesk.ini database= or Group Policy), if any.
+    A broken hvdesk.ini is reported where the database is opened, not here."""
+    from hvdesk.config import machine_settings
+
+    try:
+        database = machine_settings().database
+    except HvdeskError:
+        return None
+    return _target_id(database) if database else None
+
+
 def _is_machine_wide(target_id: str) -> bool:
+    """A database every Windows user of the PC opens: one in the machine-wide data folder, or the
+    one IT set for the machine; its key must not sit in one user's keyring or profile."""
+    if target_id == _machine_database_id():
+        return True
     try:
         Path(target_id).relative_to(machine_data_dir().resolve())
     except ValueError:

@@ -14,7 +14,7 @@ come in as arguments, so every case is tested on any machine.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
@@ -92,17 +92,31 @@ def _under(path: str, root: str, windows: bool) -> bool:
     return p2.parts[: len(r2.parts)] == r2.parts
 
 
+def _device_unc_share(path: str) -> str | None:
+    """\\\\?\\UNC\\server\\share\\... and \\\\.\\UNC\\server\\share\\... name the share \\\\server\\share."""
+    text = path.replace("/", "\\")
+    for prefix in ("\\\\?\\unc\\", "\\\\.\\unc\\"):
+        if text.lower().startswith(prefix):
+            server_share = text[len(prefix) :].split("\\")[:2]
+            return "\\\\" + "\\".join(server_share)
+    return None
+
+
 def classify_windows(
     path: str,
     drive_type: Callable[[str], int] = lambda _root: 3,
     env: Mapping[str, str] | None = None,
+    sync_roots: Sequence[str] = (),
 ) -> Location:
-    """A Windows path: UNC share, mapped drive (GetDriveTypeW), cloud-synced folder, or local."""
+    """A Windows path: UNC share, mapped drive (GetDriveTypeW), cloud-synced folder, or local.
+    `sync_roots` are the folders OneDrive syncs (from the registry): a SharePoint library synced
+    to C:\\Users\\office\\St Marys CE Primary\\Office - Documents has no "OneDrive" in its path."""
     p = PureWindowsPath(path)
     env = env or {}
+    share = _device_unc_share(path)
+    if share:
+        return Location(Where.NETWORK_SHARE, share)
     drive = p.drive.replace("/", "\\")
-    if drive.lower().startswith("\\\\?\\unc\\"):
-        return Location(Where.NETWORK_SHARE, "\\\\" + drive[8:])
     if drive.startswith(("\\\\?\\", "\\\\.\\")):  # a device path: \\?\C:\...
         drive = drive[4:]
     elif drive.startswith("\\\\"):
@@ -111,6 +125,9 @@ def classify_windows(
         root = env.get(name, "")
         if root and _under(path, root, windows=True):
             return Location(Where.CLOUD_SYNCED, PureWindowsPath(root).name or name)
+    for root in sync_roots:
+        if _under(path, root, windows=True):
+            return Location(Where.CLOUD_SYNCED, f"OneDrive: {PureWindowsPath(root).name}")
     cloud = _cloud_folder(p.parts)
     if cloud:
         return Location(Where.CLOUD_SYNCED, cloud)

@@ -170,6 +170,8 @@ def run_gui(args: argparse.Namespace) -> int:
     if single is None:
         return 0
     services, actor, code = sign_in(args, SystemClock())
+    if services is not None:
+        office_start.show_start_notices(None)
     if actor is None or services is None:
         if services is not None:
             services.db.dispose()

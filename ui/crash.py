@@ -27,12 +27,19 @@ _OPEN: list[object] = []
 
 
 def _message_box(title: str, text: str) -> None:
+    from PySide6.QtCore import QThread
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     if QApplication.instance() is None:
         print(f"hvdesk: {text}", file=sys.stderr)
         return
     box = QMessageBox(QMessageBox.Icon.Warning, title, text)
+    gui = QApplication.instance().thread()  # type: ignore[union-attr]
+    if gui.loopLevel() == 0 and QThread.currentThread() == gui:
+        # no event loop yet (a crash during start-up): a non-modal box would never be painted
+        # before the process ends, so this one waits for OK
+        box.exec()
+        return
     box.setModal(False)  # no nested event loop inside an error handler
     _OPEN.append(box)  # kept alive while shown
     box.finished.connect(lambda _r: _OPEN.remove(box))

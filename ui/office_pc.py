@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from hvdesk import platform as os_platform
 from hvdesk.backup import daily_backup
 from hvdesk.backup_schedule import backup_due
-from hvdesk.config import machine_settings
+from hvdesk.config import database_url, machine_settings
 from hvdesk.errors import HvdeskError
 from hvdesk.models import Role
 from hvdesk.platform.base import PlatformCalls
@@ -45,6 +45,7 @@ from ui import dialogs
 from ui.a11y import ValueLabel, ink
 
 if TYPE_CHECKING:
+    from hvdesk.db import Database
     from hvdesk.services.tracker import Board
     from ui.main_window import MainWindow
     from ui.tracker.controller import TrackerController
@@ -188,6 +189,18 @@ class BackupSchedule(QObject):
         self.timer.stop()
 
 
+def sign_in_command(db: Database) -> list[str]:
+    """The command that starts hvdesk at sign-in on the database open now: --db only when it is
+    not the one hvdesk would open by itself (so a later change in hvdesk.ini is still followed),
+    and --single-seat when it was opened so."""
+    try:
+        default = database_url()
+    except HvdeskError:  # a broken hvdesk.ini: name the database outright
+        default = ""
+    chosen = None if db.url == default else db.url.removeprefix("sqlite:///")
+    return os_platform.launch_command(chosen, db.single_seat)
+
+
 def _this_pc_box(
     window: MainWindow, controller: TrackerController, schedule: BackupSchedule
 ) -> QGroupBox:
@@ -201,7 +214,7 @@ def _this_pc_box(
 
     def set_autostart(on: bool) -> None:
         try:
-            platform.set_autostart(os_platform.launch_command() if on else None)
+            platform.set_autostart(sign_in_command(window.services.db) if on else None)
         except OSError as err:
             dialogs.inform(
                 window, "Start at sign-in", f"Could not change it: {err.strerror or err}"

@@ -1,5 +1,6 @@
 """What starting hvdesk on an office PC adds: a log file, the crash handler, one copy only, and a
-first-run warning when the school's database would sit in a Windows profile or a temp folder."""
+first-run warning when the school's database would sit in a Windows profile or a temp folder, and
+at every start the notes for IT (a misspelt hvdesk.ini key, a school left in one user's profile)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,17 @@ def warn_about_data_folder(parent: QWidget | None, db: Database) -> str | None:
         log.warning(warning)
         QMessageBox.warning(parent, "hvdesk: where the school's database is kept", warning)
     return warning
+
+
+def show_start_notices(parent: QWidget | None) -> list[str]:
+    """Once the database is open: what IT should fix that does not stop hvdesk (a misspelt
+    hvdesk.ini key, a school still in one user's profile), already in the log, shown too."""
+    from hvdesk.config import start_notices
+
+    notices = start_notices()
+    if notices:
+        QMessageBox.warning(parent, "hvdesk: a note for IT", "\n\n".join(notices))
+    return notices
 
 
 def bring_forward(window: QWidget) -> None:

@@ -86,6 +86,9 @@ class CommandParser(argparse.ArgumentParser):
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", dest="sub_db", metavar="URL", help="database file path or URL")
+    parser.add_argument(  # after the command too; SUPPRESS keeps one given before the command
+        "--single-seat", action="store_true", default=argparse.SUPPRESS, help="see hvdesk --help"
+    )
 
 
 def db_option(args: argparse.Namespace) -> str | None:

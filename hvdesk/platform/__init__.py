@@ -41,7 +41,7 @@ def classify(path: Path | str, platform: PlatformCalls | None = None) -> Locatio
     calls = platform or current()
     text = str(path)
     if calls.name == "windows" or (calls.name == "fake" and _looks_windows(text)):
-        return classify_windows(text, calls.drive_type, dict(os.environ))
+        return classify_windows(text, calls.drive_type, dict(os.environ), calls.sync_roots())
     return classify_posix(text, calls.mounts(), str(Path.home()))
 
 
@@ -49,17 +49,30 @@ def _looks_windows(text: str) -> bool:
     return text.startswith("\\\\") or (len(text) > 1 and text[1] == ":")
 
 
-def launch_command() -> list[str]:
-    """How to start this hvdesk at sign-in: the frozen exe, or this Python running main.py."""
+def launch_command(database: str | None = None, single_seat: bool = False) -> list[str]:
+    """How to start this hvdesk at sign-in, on the database it has open now: the windowed program
+    (a console window closed by mistake would stop monitoring), then --db/--single-seat when the
+    office chose them, since a start on the default database would open another school."""
+    command = _windowed_program()
+    if database:
+        command += ["--db", database]
+    if single_seat:
+        command.append("--single-seat")
+    return command
+
+
+def _windowed_program() -> list[str]:
+    """The frozen hvdesk.exe (also when hvdesk-cli.exe opened the window), or pythonw on main.py."""
+    program = Path(sys.executable)
     if getattr(sys, "frozen", False):
-        return [sys.executable]
-    python = Path(sys.executable)
-    if sys.platform == "win32" and python.name.lower() == "python.exe":
-        windowed = python.with_name("pythonw.exe")  # no console window to close by mistake
+        windowed = program.with_name(f"hvdesk{program.suffix}")
+        return [str(windowed if windowed.exists() else program)]
+    if sys.platform == "win32" and program.name.lower() == "python.exe":
+        windowed = program.with_name("pythonw.exe")  # no console window to close by mistake
         if windowed.exists():
-            python = windowed
+            program = windowed
     main = Path(__file__).resolve().parent.parent.parent / "main.py"
-    return [str(python), str(main)]
+    return [str(program), str(main)]
 
 
 class FakePlatformScope:

@@ -33,6 +33,10 @@ class PlatformCalls(Protocol):
     def mounts(self) -> str:
         """/proc/mounts text where there is one, else ''."""
 
+    def sync_roots(self) -> list[str]:
+        """Windows: the folders OneDrive syncs (personal, business, SharePoint libraries), which
+        need not be named "OneDrive"; [] where unknown."""
+
     def autostart_command(self) -> list[str] | None:
         """The command registered to start at sign-in, or None."""
 

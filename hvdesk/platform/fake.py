@@ -13,6 +13,7 @@ class FakePlatform:
     roams: bool = False
     remote_drives: set[str] = field(default_factory=set)  # e.g. {"H:\\"}
     mount_text: str = ""
+    onedrive_roots: list[str] = field(default_factory=list)
     calls: list[tuple[str, str]] = field(default_factory=list)
     awake: bool = False
     autostart: list[str] | None = None
@@ -41,6 +42,9 @@ class FakePlatform:
 
     def mounts(self) -> str:
         return self.mount_text
+
+    def sync_roots(self) -> list[str]:
+        return list(self.onedrive_roots)
 
     def autostart_command(self) -> list[str] | None:
         return self.autostart

@@ -129,6 +129,9 @@ class LinuxPlatform:
         except OSError:
             return ""
 
+    def sync_roots(self) -> list[str]:
+        return []  # Linux sync clients are found by their folder names (classify_posix)
+
     def autostart_command(self) -> list[str] | None:
         path = autostart_file()
         if not path.exists():

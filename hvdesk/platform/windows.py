@@ -18,6 +18,7 @@ DESKTOP_SWITCHDESKTOP = 0x0100
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 RUN_VALUE = "hvdesk"
 PROFILE_LIST = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList"
+ONEDRIVE_ACCOUNTS = r"Software\Microsoft\OneDrive\Accounts"
 
 
 def _winreg() -> Any:
@@ -113,6 +114,11 @@ class WindowsPlatform:
     def mounts(self) -> str:
         return ""
 
+    def sync_roots(self) -> list[str]:
+        """Every OneDrive account's UserFolder, and each synced SharePoint library (the value names
+        under Accounts\\*\\Tenants\\*, e.g. C:\\Users\\office\\St Marys CE Primary\\Office - Documents)."""
+        return onedrive_roots(_winreg())
+
     def autostart_command(self) -> list[str] | None:
         winreg = _winreg()
         try:
@@ -146,6 +152,30 @@ class WindowsPlatform:
         user32 = _user32()
         user32.ShutdownBlockReasonDestroy.argtypes = [ctypes.c_void_p]
         user32.ShutdownBlockReasonDestroy(window_id)
+
+
+def _subkeys(winreg: Any, key: Any) -> list[str]:
+    return [winreg.EnumKey(key, i) for i in range(winreg.QueryInfoKey(key)[0])]
+
+
+def onedrive_roots(winreg: Any) -> list[str]:
+    """The OneDrive folders in HKCU (winreg passed in, so a fake registry tests it anywhere)."""
+    roots: list[str] = []
+    try:
+        accounts = winreg.OpenKey(winreg.HKEY_CURRENT_USER, ONEDRIVE_ACCOUNTS)
+    except OSError:
+        return roots  # OneDrive never set up for this user
+    with accounts:
+        for name in _subkeys(winreg, accounts):
+            with winreg.OpenKey(accounts, name) as account:
+                with contextlib.suppress(OSError):
+                    roots.append(str(winreg.QueryValueEx(account, "UserFolder")[0]))
+                with contextlib.suppress(OSError), winreg.OpenKey(account, "Tenants") as tenants:
+                    for tenant in _subkeys(winreg, tenants):
+                        with winreg.OpenKey(tenants, tenant) as libraries:
+                            count = winreg.QueryInfoKey(libraries)[1]
+                            roots += [str(winreg.EnumValue(libraries, i)[0]) for i in range(count)]
+    return [root for root in roots if root]
 
 
 def _split_windows(command: str) -> list[str]:

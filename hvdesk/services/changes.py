@@ -6,6 +6,8 @@ differs per backend is only the wake-up, which must cost next to nothing while n
 
 - SQLite: `PRAGMA data_version` on one dedicated connection. It changes exactly when another
   connection commits, and is read from the open file's shared memory: no table is queried.
+  Single-seat has one connection for the whole app, so there the watcher borrows it for a moment
+  each poll and reads the newest Event id instead.
 - PostgreSQL: `LISTEN hvdesk_changes` on one dedicated connection. Every transaction that wrote
   sends `NOTIFY` from inside the same transaction (the session hook in hvdesk/db.py), so the
   notification is delivered if and only if the change committed.
@@ -138,6 +140,7 @@ class ChangeWatcher:
         self._thread: threading.Thread | None = None
         self.healthy = True
         self.wakes = 0
+        self.watching = threading.Event()  # set once it knows where it starts from
 
     def start(self) -> None:
         url = self.db.engine.url
@@ -152,6 +155,9 @@ class ChangeWatcher:
             self._thread.join(5)
 
     def _run(self) -> None:
+        if self.db.single_seat:
+            self._watch_single_seat()
+            return
         watch = self._watch_postgres if self.db.engine.dialect.name == "postgresql" else None
         while not self._stop.is_set():
             try:
@@ -174,8 +180,29 @@ class ChangeWatcher:
         self.wakes += 1
         self.on_change()
 
+    def _watch_single_seat(self) -> None:
+        """Single-seat: every thread of the app takes turns on one connection (it holds the
+        exclusive lock), so none can be kept here, and a commit on that same connection leaves
+        data_version unchanged. Each poll borrows it for one indexed read of the newest Event
+        (every write records one), which also catches this app's own worker's writes."""
+        last: int | None = None
+        while not self._stop.is_set():
+            try:
+                newest = latest_event_id(self.db)
+            except Exception as err:  # not answering: say so, try again, never die
+                self._health(f"{type(err).__name__}: {err}".splitlines()[0])
+                self._stop.wait(RETRY_S)
+                continue
+            self._health(None)
+            if last is not None and newest != last:
+                self._wake()
+            last = newest
+            self.watching.set()
+            self._stop.wait(self.poll_s)
+
     def _watch_sqlite(self, conn: Connection) -> None:
         version = conn.exec_driver_sql("PRAGMA data_version").scalar()
+        self.watching.set()
         while not self._stop.wait(self.poll_s):
             now = conn.exec_driver_sql("PRAGMA data_version").scalar()
             if now != version:
@@ -185,6 +212,7 @@ class ChangeWatcher:
     def _watch_postgres(self, conn: Connection) -> None:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         conn.exec_driver_sql(f"LISTEN {CHANNEL}")
+        self.watching.set()
         driver: Any = conn.connection.driver_connection
         while not self._stop.is_set():
             woke = False

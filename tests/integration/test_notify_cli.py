@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 
 import pytest
 
@@ -66,6 +67,9 @@ def test_bad_values_are_named_with_the_fix(dbpath, capsys, key, value, message):
     assert len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.skipif(
+    sys.platform == "win32", reason="POSIX file modes (0o600): Windows guards the file by its ACL"
+)
 def test_a_secret_goes_to_an_owner_only_file_when_there_is_no_keyring(
     dbpath, capsys, tmp_path, monkeypatch
 ):

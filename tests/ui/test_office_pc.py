@@ -95,8 +95,11 @@ def test_start_at_sign_in_tick(window, fake_platform):
     box = window.office_pc_widgets["autostart"]
     assert not box.isChecked()
     box.setChecked(True)
-    assert fake_platform.autostart is not None
-    assert fake_platform.autostart[-1].endswith("main.py")
+    command = fake_platform.autostart
+    assert command is not None
+    assert command[1].endswith("main.py")
+    # the database open now, or the next sign-in would open the default one: another school
+    assert command[2:] == ["--db", window.services.db.url.removeprefix("sqlite:///")]
     box.setChecked(False)
     assert fake_platform.autostart is None
 
@@ -154,3 +157,53 @@ def test_first_run_warns_when_the_database_is_in_a_temporary_folder(db, monkeypa
     assert warning is not None and "temporary folder" in warning
     assert shown == [warning]
     assert "hvdesk.ini" in warning
+
+
+def test_notes_for_it_are_shown_at_start(monkeypatch, qtbot, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    from hvdesk import config
+    from ui import office_start
+
+    monkeypatch.setattr(config, "_NOTICES", {})
+    (tmp_path / "hvdesk.ini").write_text("[hvdesk]\nbackup_foldr = D:\\backups\n")
+    monkeypatch.setenv("HVDESK_MACHINE_CONFIG_DIR", str(tmp_path))
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
+    notices = office_start.show_start_notices(None)
+    assert len(notices) == 1 and "did you mean 'backup_folder'?" in notices[0]
+    assert shown == notices
+    monkeypatch.setattr(config, "_NOTICES", {})
+    (tmp_path / "hvdesk.ini").write_text("[hvdesk]\nbackup_folder = D:\\backups\n")
+    assert office_start.show_start_notices(None) == [] and len(shown) == 1  # nothing to say
+
+
+def test_a_crash_before_the_event_loop_runs_is_shown_modally(qtbot, monkeypatch):
+    """Before app.exec() a non-modal box would never paint: the start-up crash would be unseen."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui import crash
+
+    ran = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: ran.append(box.text()) or 0)
+    monkeypatch.setattr(QMessageBox, "show", lambda box: ran.append("shown, not waited for"))
+    crash._message_box("hvdesk: something went wrong", "the database could not open")
+    assert ran == ["the database could not open"]
+
+
+def test_start_at_sign_in_keeps_single_seat_and_leaves_out_the_default_database(
+    db, monkeypatch, tmp_path
+):
+    from hvdesk.db import Database
+    from ui.office_pc import sign_in_command
+
+    path = tmp_path / "data" / "hvdesk.sqlite3"
+    path.parent.mkdir()
+    monkeypatch.setenv("HVDESK_DATA_DIR", str(path.parent))
+    monkeypatch.delenv("HVDESK_DATABASE_URL", raising=False)
+    default = Database(f"sqlite:///{path}", single_seat=True)
+    try:
+        command = sign_in_command(default)
+    finally:
+        default.dispose()
+    assert command[1].endswith("main.py") and command[2:] == ["--single-seat"]

@@ -74,3 +74,29 @@ def test_in_memory_database_needs_no_watcher():
     assert watcher._thread is None
     watcher.stop()
     db.dispose()
+
+
+def test_single_seat_watcher_never_holds_the_one_connection(demo_db, clock, tmp_path):
+    """Single-seat: one pooled connection (it holds the exclusive lock) for every thread, so the
+    watcher must not keep it, and a commit on that same connection leaves data_version as it was:
+    a write by the app's own worker must still wake the seat."""
+    path = tmp_path / "single.sqlite3"
+    demo_db.backup(path)
+    db = Database(f"sqlite:///{path}", key=demo_db.key, single_seat=True)
+    woke = threading.Event()
+    watcher = ChangeWatcher(db, woke.set, lambda _e: None, poll_s=0.02)
+    watcher.start()
+    try:
+        assert watcher.watching.wait(5)  # it has read where it starts from
+        visit_id = out_visit(db, clock)  # the GUI reads meanwhile: the connection is free
+        assert not woke.is_set()
+        worker = threading.Thread(
+            target=lambda: TrackerService(db, clock).check_in(Actor(None, "Worker"), visit_id)
+        )
+        worker.start()
+        worker.join(30)
+        assert woke.wait(5)
+        assert watcher.healthy
+    finally:
+        watcher.stop()
+        db.dispose()

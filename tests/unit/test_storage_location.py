@@ -15,6 +15,9 @@ ONEDRIVE_ENV = {
     "OneDriveConsumer": r"C:\Users\jpatel\OneDrive",
 }
 
+# What OneDrive's registry keys name: a SharePoint library synced without "OneDrive" in its path.
+SYNC_ROOTS = [r"C:\Users\office\St Marys CE Primary\Office - Documents"]
+
 
 def _remote(*drives: str):
     return lambda root: 4 if root in drives else 3
@@ -28,6 +31,14 @@ def _remote(*drives: str):
         (r"\\office-server\hvdesk\hvdesk.sqlite3", Where.NETWORK_SHARE, r"\\office-server\hvdesk"),
         ("//office-server/hvdesk/hvdesk.sqlite3", Where.NETWORK_SHARE, r"\\office-server\hvdesk"),
         (r"\\?\UNC\nas\share\hvdesk.sqlite3", Where.NETWORK_SHARE, r"\\nas\share"),
+        (r"\\.\UNC\srv\share\hv.sqlite3", Where.NETWORK_SHARE, r"\\srv\share"),
+        (r"\\.\unc\srv\share\hv.sqlite3", Where.NETWORK_SHARE, r"\\srv\share"),
+        (
+            r"C:\Users\office\St Marys CE Primary\Office - Documents\hv.sqlite3",
+            Where.CLOUD_SYNCED,
+            "OneDrive: Office - Documents",
+        ),
+        (r"C:\Users\office\St Marys CE Primary\hv.sqlite3", Where.LOCAL, ""),
         (r"\\?\C:\hvdesk\hvdesk.sqlite3", Where.LOCAL, ""),
         (r"H:\hvdesk.sqlite3", Where.MAPPED_DRIVE, "H:"),
         (r"h:\school\hvdesk.sqlite3", Where.MAPPED_DRIVE, "H:"),
@@ -44,7 +55,7 @@ def _remote(*drives: str):
     ],
 )
 def test_windows_paths(path, where, detail):
-    location = classify_windows(path, _remote("H:\\"), ONEDRIVE_ENV)
+    location = classify_windows(path, _remote("H:\\"), ONEDRIVE_ENV, SYNC_ROOTS)
     assert location.where is where
     assert location.detail == detail
     assert location.is_local == (where is Where.LOCAL)
@@ -89,6 +100,80 @@ def test_classify_asks_the_platform(monkeypatch):
     assert classify(r"S:\hvdesk.sqlite3", fake).where is Where.MAPPED_DRIVE
     assert classify(r"C:\hvdesk.sqlite3", fake).is_local
     assert classify("/mnt/office/hvdesk.sqlite3", fake).where is Where.NETWORK_MOUNT
+
+
+def test_classify_asks_the_platform_for_onedrive_folders(monkeypatch):
+    monkeypatch.delenv("OneDrive", raising=False)
+    fake = FakePlatform(onedrive_roots=SYNC_ROOTS)
+    synced = r"C:\Users\office\St Marys CE Primary\Office - Documents\hv.sqlite3"
+    assert classify(synced, fake).where is Where.CLOUD_SYNCED
+    assert classify(synced, FakePlatform()).is_local  # what the registry adds
+
+
+class _Key(str):
+    """A registry handle: usable bare or in `with`, as winreg's HKEY is."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+class FakeRegistry:
+    """winreg's calls over a dict: {key path: ({value name: data}, [subkey names])}."""
+
+    HKEY_CURRENT_USER = "HKCU"
+
+    def __init__(self, tree):
+        self.tree = tree
+
+    def OpenKey(self, parent, name):
+        path = f"{parent}\\{name}"
+        if path not in self.tree:
+            raise FileNotFoundError(path)
+        return _Key(path)
+
+    def QueryInfoKey(self, key):
+        values, subkeys = self.tree[key]
+        return len(subkeys), len(values), 0
+
+    def EnumKey(self, key, i):
+        return self.tree[key][1][i]
+
+    def EnumValue(self, key, i):
+        name = list(self.tree[key][0])[i]
+        return name, self.tree[key][0][name], 1
+
+    def QueryValueEx(self, key, name):
+        try:
+            return self.tree[key][0][name], 1
+        except KeyError:
+            raise FileNotFoundError(name) from None
+
+
+def test_onedrive_roots_come_from_every_account_and_sharepoint_library():
+    from hvdesk.platform.windows import onedrive_roots
+
+    base = r"HKCU\Software\Microsoft\OneDrive\Accounts"
+    library = r"C:\Users\office\St Marys CE Primary\Office - Documents"
+    registry = FakeRegistry(
+        {
+            base: ({}, ["Business1", "Personal"]),
+            base + r"\Business1": (
+                {"UserFolder": r"C:\Users\office\OneDrive - St Marys CE Primary"},
+                ["Tenants"],
+            ),
+            base + r"\Business1\Tenants": ({}, ["St Marys CE Primary"]),
+            base + r"\Business1\Tenants\St Marys CE Primary": ({library: "", "": ""}, []),
+            base + r"\Personal": ({}, []),  # signed out: no UserFolder, no Tenants
+        }
+    )
+    assert onedrive_roots(registry) == [
+        r"C:\Users\office\OneDrive - St Marys CE Primary",
+        library,
+    ]
+    assert onedrive_roots(FakeRegistry({})) == []  # OneDrive never set up
 
 
 def test_sqlite_on_a_share_is_refused_with_the_way_out(tmp_path):
@@ -144,3 +229,53 @@ def test_cli_single_seat_option(tmp_path, capsys):
         assert main(["migrate", "--db", target]) == 2
         assert "PostgreSQL server" in capsys.readouterr().err
         assert main(["--single-seat", "migrate", "--db", target]) == 0
+
+
+def test_encrypted_single_seat_shares_one_connection_between_worker_and_gui(tmp_path):
+    """The exclusive lock belongs to one connection: a second pooled connection (the background
+    worker's, while the GUI holds one) would be 'database is locked' for ever."""
+    import threading
+
+    from sqlalchemy import text
+
+    fake = FakePlatform(mount_text=f"nas:/x {tmp_path} nfs4 rw 0 0\n")
+    with FakePlatformScope(fake):
+        db = connect(str(tmp_path / "school.sqlite3"), single_seat=True)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for _ in range(5):
+                with db.transaction() as s:
+                    s.execute(text("update setting set updated_at=updated_at"))
+                with db.read() as s:
+                    s.execute(text("select count(*) from visit")).scalar()
+        except BaseException as err:  # pragma: no cover - the failure being tested
+            errors.append(err)
+
+    try:
+        assert db.key is not None  # encrypted: the default
+        thread = threading.Thread(target=worker)
+        thread.start()
+        for _ in range(5):  # the GUI thread at the same time
+            with db.read() as s:
+                s.execute(text("select count(*) from visit")).scalar()
+            with db.transaction() as s:
+                s.execute(text("update setting set updated_at=updated_at"))
+        thread.join()
+        assert errors == []
+        assert db.engine.pool.size() == 1  # type: ignore[attr-defined]
+    finally:
+        db.dispose()
+
+
+def test_single_seat_may_follow_the_command_like_db(tmp_path, capsys):
+    from hvdesk.cli import main
+
+    fake = FakePlatform(mount_text=f"nas:/x {tmp_path} cifs rw 0 0\n")
+    target = str(tmp_path / "s.sqlite3")
+    with FakePlatformScope(fake):
+        assert main(["migrate", "--db", target, "--single-seat"]) == 0
+        assert main(["--single-seat", "migrate", "--db", target]) == 0  # before it still counts
+        assert main(["migrate", "--db", target]) == 2  # and without it, still refused
+    assert "PostgreSQL server" in capsys.readouterr().err
