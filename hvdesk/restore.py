@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from hvdesk import keystore
+from hvdesk.backup_places import backup_folder, extra_backup_folders
 from hvdesk.clock import london
 from hvdesk.errors import HvdeskError
 from hvdesk.keystore import DbKey
@@ -38,8 +39,9 @@ class Backup:
 
 
 def backup_folders(db_path: Path, extra: list[Path] | None = None) -> list[Path]:
-    """Where backups of this database are kept: backups/ beside it, and any second folder."""
-    return [db_path.parent / "backups", *(extra or [])]
+    """Where backups of this database are kept: its backup folder (hvdesk.backup_places decides:
+    IT's folder, else backups/ beside it), and any second folder."""
+    return [backup_folder(db_path), *(extra or [])]
 
 
 COMPRESSED = ".gz"  # the daily backups (hvdesk.backup) are gzip-compressed copies
@@ -106,6 +108,23 @@ def newest_good_backup(db_path: Path, extra: list[Path] | None = None) -> Backup
     """The newest backup that passes integrity_check, from every backup folder."""
     found = [p for folder in backup_folders(db_path, extra) for p in _files(folder)]
     return _newest_good(found, keystore.locate(str(db_path)))
+
+
+def restore_advice(db_path: Path) -> str:
+    """What to do about a damaged or lost database, naming the backup to restore (or where none
+    was found), so the office is never left with a refusal and no way back."""
+    folders = backup_folders(db_path, extra_backup_folders(db_path))
+    backup = newest_good_backup(db_path, folders[1:])
+    if backup is None:
+        where = ", ".join(str(f) for f in folders)
+        return (
+            f"No good backup was found in {where}. If you have one elsewhere: "
+            f"hvdesk restore FILE --db {db_path}"
+        )
+    return (
+        f"The newest good backup is {backup.path} (taken {backup.label()}). Restore it with: "
+        f"hvdesk restore {backup.path} --db {db_path}"
+    )
 
 
 def last_good_backups(

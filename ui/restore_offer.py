@@ -31,9 +31,13 @@ def damaged_sqlite_file(arg: str | None) -> Path | None:
     if not url.startswith("sqlite:///"):
         return None
     path = Path(url.split(":///", 1)[1])
+    if not path.exists():  # lost, not new, when its key is still kept (the offer needs a backup)
+        return path if keystore.locate(str(path)) is not None else None
     if not path.is_file():
         return None
-    if path.stat().st_size == 0 or is_plain_sqlite(path):
+    if path.stat().st_size == 0:
+        return path  # emptied: SQLite would open it as a sound, empty database
+    if is_plain_sqlite(path):
         key = None
     else:
         key = keystore.locate(str(path))
@@ -78,9 +82,6 @@ def open_or_offer_restore(
     except HvdeskError as err:
         dialogs.inform(parent, TITLE, str(err), "error")
         return None
-    dialogs.inform(
-        parent,
-        "Backup restored",
-        f"Restored the backup of {backup.label()}. The damaged database is kept as {kept}.",
-    )
+    kept_text = f"The damaged database is kept as {kept}." if kept else ""
+    dialogs.inform(parent, "Backup restored", f"Restored the backup of {backup.label()}. {kept_text}")
     return db

@@ -185,6 +185,27 @@ def connect(arg: str | None, single_seat: bool = False) -> Database:
     return db
 
 
+def refuse_lost_file(path: Path, source: str) -> None:
+    """An emptied (0-byte) file, or a missing one whose key and backups are still here, is damage:
+    starting an empty database in its place would hide the loss and strand the backups."""
+    from hvdesk import keystore
+    from hvdesk.restore import newest_good_backup, restore_advice
+
+    if path.is_file() and path.stat().st_size == 0:
+        raise HvdeskError(
+            f"{source} is damaged: the file is empty (0 bytes). {restore_advice(path)}"
+        )
+    if path.exists() or keystore.locate(str(path)) is None:
+        return
+    from hvdesk.backup_places import extra_backup_folders
+
+    if newest_good_backup(path, extra_backup_folders(path)) is not None:
+        raise HvdeskError(
+            f"{source} is missing, but its key and backups are here: it was lost or moved, not "
+            f"new. {restore_advice(path)}"
+        )
+
+
 def sqlite_key(url: str, source: str) -> DbKey | None:
     """The SQLCipher key for a SQLite file, or None for a plain (older, or test) file.
 
@@ -197,7 +218,8 @@ def sqlite_key(url: str, source: str) -> DbKey | None:
     if url in ("sqlite://", "sqlite:///:memory:"):
         return None
     path = Path(url.split(":///", 1)[1])
-    if path.is_file() and path.stat().st_size > 0:
+    refuse_lost_file(path, source)
+    if path.is_file():
         if is_plain_sqlite(path):
             return None
         if not may_be_encrypted(path):

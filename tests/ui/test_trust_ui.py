@@ -202,3 +202,21 @@ def test_settings_show_the_last_good_backup_of_each_folder(window, qtbot, tmp_pa
     window.show_panel("Settings")
     window.resize(1280, 760)
     window.grab().save(str(tmp_path / "settings.png"))
+
+
+@pytest.mark.parametrize("lose", ["emptied", "deleted"])
+def test_an_emptied_or_deleted_database_is_offered_its_backup_not_welcome(
+    qtbot, tmp_path, clock, answers, capsys, lose
+):
+    path, backup = _demo_with_backup(tmp_path, clock, capsys)
+    if lose == "emptied":
+        path.write_bytes(b"")
+    else:
+        path.unlink()
+    db = open_or_offer_restore(str(path), clock)
+    assert db is not None  # restored, not a new empty database ("Welcome")
+    _title, question = answers["asked"][0]
+    assert "Restore the backup of" in question and str(backup) in question
+    with db.read() as s:
+        assert s.scalar(select(UserAccount).where(UserAccount.username == "office")) is not None
+    db.dispose()
