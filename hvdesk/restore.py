@@ -104,9 +104,19 @@ def _files(folder: Path) -> list[Path]:
     return [p for p in found if p.is_file() and not p.name.startswith(".")]
 
 
-def newest_good_backup(db_path: Path, extra: list[Path] | None = None) -> Backup | None:
-    """The newest backup that passes integrity_check, from every backup folder."""
+def named_after(db_path: Path, backup: Path) -> bool:
+    """A backup named after this database (school-20261124.sqlite3.gz for school.sqlite3)."""
+    return backup.name.startswith(db_path.name.removesuffix(".sqlite3").split(".")[0] + "-")
+
+
+def newest_good_backup(
+    db_path: Path, extra: list[Path] | None = None, own: bool = False
+) -> Backup | None:
+    """The newest backup that passes integrity_check, from every backup folder (`own`: only those
+    named after this database, where the folder may hold other databases' backups too)."""
     found = [p for folder in backup_folders(db_path, extra) for p in _files(folder)]
+    if own:
+        found = [p for p in found if named_after(db_path, p)]
     return _newest_good(found, keystore.locate(str(db_path)))
 
 
@@ -114,7 +124,9 @@ def restore_advice(db_path: Path) -> str:
     """What to do about a damaged or lost database, naming the backup to restore (or where none
     was found), so the office is never left with a refusal and no way back."""
     folders = backup_folders(db_path, extra_backup_folders(db_path))
-    backup = newest_good_backup(db_path, folders[1:])
+    backup = newest_good_backup(db_path, folders[1:], own=True) or newest_good_backup(
+        db_path, folders[1:]
+    )
     if backup is None:
         where = ", ".join(str(f) for f in folders)
         return (

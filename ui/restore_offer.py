@@ -18,6 +18,7 @@ from hvdesk.commands.common import connect
 from hvdesk.config import database_url
 from hvdesk.db import Database
 from hvdesk.errors import HvdeskError
+from hvdesk.in_use import alone
 from hvdesk.restore import Backup, newest_good_backup, restore
 from hvdesk.sqlcipher_files import check_file, is_plain_sqlite
 from ui import dialogs
@@ -77,11 +78,14 @@ def open_or_offer_restore(
     if not dialogs.confirm(parent, TITLE, offer_text(error, backup, clock)):
         return None
     try:
-        kept = restore(backup.path, path, clock.now())
+        with alone(path, "restore"):  # not while a monitor still has the damaged file open
+            kept = restore(backup.path, path, clock.now())
         db = connect(arg, single_seat)
     except HvdeskError as err:
         dialogs.inform(parent, TITLE, str(err), "error")
         return None
     kept_text = f"The damaged database is kept as {kept}." if kept else ""
-    dialogs.inform(parent, "Backup restored", f"Restored the backup of {backup.label()}. {kept_text}")
+    dialogs.inform(
+        parent, "Backup restored", f"Restored the backup of {backup.label()}. {kept_text}"
+    )
     return db

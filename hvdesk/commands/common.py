@@ -195,11 +195,15 @@ def refuse_lost_file(path: Path, source: str) -> None:
         raise HvdeskError(
             f"{source} is damaged: the file is empty (0 bytes). {restore_advice(path)}"
         )
-    if path.exists() or keystore.locate(str(path)) is None:
+    key = None if path.exists() else keystore.locate(str(path))
+    if key is None:
         return
     from hvdesk.backup_places import extra_backup_folders
 
-    if newest_good_backup(path, extra_backup_folders(path)) is not None:
+    # A key kept for this very file says it existed; HVDESK_DB_KEY serves every file, so then
+    # only a backup named after it does.
+    own = key.store == "env"
+    if newest_good_backup(path, extra_backup_folders(path), own=own) is not None:
         raise HvdeskError(
             f"{source} is missing, but its key and backups are here: it was lost or moved, not "
             f"new. {restore_advice(path)}"

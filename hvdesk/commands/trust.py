@@ -108,9 +108,11 @@ def run_key(args: argparse.Namespace) -> int:
                 f"Wrote the recovery sheet {out}: print it, keep it in the safe, delete the file."
             )
             return 0
+        from hvdesk.in_use import alone, lease_holders
         from hvdesk.key_rotation import rotate
 
-        new = rotate(db, path, actor)
+        with alone(path, "key rotate", lease_holders(db)):
+            new = rotate(db, path, actor)
     finally:
         db.dispose()
     print(f"New key of {path}, kept in {new.where}:\n{new.hex}")
@@ -125,8 +127,11 @@ def run_encrypt(args: argparse.Namespace) -> int:
     if not is_plain_sqlite(path):
         print(f"{path} is already encrypted; nothing to do.")
         return 0
+    from hvdesk.in_use import alone
+
     key = keystore.locate(str(path)) or keystore.create(str(path))
-    result = encrypt_in_place(path, key)
+    with alone(path, "encrypt"):
+        result = encrypt_in_place(path, key)
     rows = sum((result.counts or {}).values())
     print(f"Encrypted {path}: {rows} rows checked, integrity ok; the key is in {key.where}.")
     return 0
@@ -158,7 +163,10 @@ def run_restore(args: argparse.Namespace) -> int:
     source = Path(args.file).expanduser().resolve()
     if not source.is_file():
         raise HvdeskError(f"restore {args.file}: no such file.")
-    kept = restore(source, path, SystemClock().now())
+    from hvdesk.in_use import alone
+
+    with alone(path, "restore"):
+        kept = restore(source, path, SystemClock().now())
     print(f"Restored {path} from {source}.")
     if kept is not None:
         print(f"The database it replaced is kept as {kept}.")

@@ -42,7 +42,7 @@ def _backed_up(demo_file: Path, capsys) -> Path:
 def test_create_never_replaces_a_kept_key(tmp_path, own_key_file):
     target = str(tmp_path / "school.sqlite3")
     first = keystore.create(target)
-    with pytest.raises(keystore.KeyMissing, match="already keeps a key.*hvdesk restore"):
+    with pytest.raises(keystore.KeyMissing, match=r"already keeps a key.*hvdesk restore"):
         keystore.create(target)
     assert keystore.locate(target).key == first.key  # type: ignore[union-attr]
 
@@ -94,3 +94,90 @@ def test_the_backup_folder_set_by_it_is_where_restore_looks(demo_file, tmp_path,
     capsys.readouterr()
     assert main(["audit", "verify", "--db", str(demo_file)]) == 2
     assert f"hvdesk restore {backup}" in capsys.readouterr().err
+
+
+def test_rotate_restore_and_encrypt_are_refused_while_a_window_has_the_database_open(
+    demo_file, tmp_path, monkeypatch, capsys
+):
+    import subprocess
+    import sys
+
+    from hvdesk import in_use
+
+    backup = _backed_up(demo_file, capsys)
+    plain = tmp_path / "plain.sqlite3"
+    monkeypatch.setenv("HVDESK_PLAIN_DB", "1")
+    assert main(["audit", "verify", "--db", str(plain)]) == 0  # a new plain database
+    monkeypatch.delenv("HVDESK_PLAIN_DB")
+    monkeypatch.setenv("HVDESK_PASSWORD", "hvdesk-demo")
+    script = (
+        "import sys; from pathlib import Path; from hvdesk import in_use\n"
+        "held = [in_use.hold(Path(p), 'the hvdesk window of jpatel (pid 7 on OFFICE)')"
+        " for p in sys.argv[1:]]\n"
+        "print('held', flush=True); sys.stdin.readline()\n"
+    )
+    other = subprocess.Popen(
+        [sys.executable, "-c", script, str(demo_file), str(plain)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "held"
+        size, key = demo_file.stat().st_size, keystore.locate(str(demo_file))
+        capsys.readouterr()
+        for argv in (
+            ["key", "rotate", "--user", "admin", "--db", str(demo_file)],
+            ["restore", str(backup), "--db", str(demo_file)],
+            ["encrypt", "--db", str(plain)],
+        ):
+            assert main(argv) == 2
+            err = capsys.readouterr().err
+            assert "open in another hvdesk: the hvdesk window of jpatel" in err, argv
+            assert "Quit" in err and "Nothing was changed" in err
+        assert demo_file.stat().st_size == size and keystore.locate(str(demo_file)) == key
+        assert not list(tmp_path.glob("school.sqlite3.replaced-*"))
+    finally:
+        other.communicate("\n", timeout=30)
+    assert in_use.live_holders(demo_file) == []  # the window quit: its lock went with it
+    assert main(["restore", str(backup), "--db", str(demo_file)]) == 0
+    assert main(["encrypt", "--db", str(plain)]) == 0
+
+
+def test_a_crashed_holder_leaves_nothing_that_blocks(demo_file, capsys):
+    from hvdesk import in_use
+
+    backup = _backed_up(demo_file, capsys)
+    left = in_use.folder(demo_file) / "OFFICE-99-dead.lock"
+    left.parent.mkdir()
+    left.write_text("the hvdesk window of a crashed copy\n")  # nobody holds its lock
+    assert main(["restore", str(backup), "--db", str(demo_file)]) == 0
+    assert not left.exists()
+
+
+def test_a_live_monitor_lease_refuses_a_key_rotation(demo_file, monkeypatch, capsys):
+    from hvdesk.clock import SystemClock
+    from hvdesk.db import Database
+    from hvdesk.notify.lease import Lease
+
+    db = Database(f"sqlite:///{demo_file}", key=keystore.locate(str(demo_file)))
+    assert Lease(db, SystemClock(), host="SERVER", pid=4242).beat()
+    db.dispose()
+    monkeypatch.setenv("HVDESK_PASSWORD", "hvdesk-demo")
+    assert main(["key", "rotate", "--user", "admin", "--db", str(demo_file)]) == 2
+    err = capsys.readouterr().err
+    assert "the hvdesk monitor SERVER:4242" in err and "Nothing was changed" in err
+
+
+def test_a_window_cannot_open_the_database_while_it_is_being_restored(demo_file):
+    from hvdesk import in_use
+    from hvdesk.errors import HvdeskError
+
+    with (
+        in_use.alone(demo_file, "restore"),
+        pytest.raises(HvdeskError, match="being restored, re-keyed or encrypted"),
+    ):
+        in_use.Holder(demo_file, "a window").hold()
+    held = in_use.hold(demo_file, "a window")
+    assert held is not None and in_use.live_holders(demo_file) == ["a window"]
+    held.release()

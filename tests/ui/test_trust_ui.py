@@ -209,6 +209,7 @@ def test_an_emptied_or_deleted_database_is_offered_its_backup_not_welcome(
     qtbot, tmp_path, clock, answers, capsys, lose
 ):
     path, backup = _demo_with_backup(tmp_path, clock, capsys)
+    backup = backup.rename(backup.with_name("school-20261124.sqlite3"))  # named after the file
     if lose == "emptied":
         path.write_bytes(b"")
     else:
