@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -109,6 +111,7 @@ class SessionLock(QObject):
         self.screen.sign_in.clicked.connect(self._sign_in)
         self.locked = False
         self._disabled: list[QAction] = []
+        self._hidden: list[QWidget] = []
         self.last_input = self.clock.monotonic()
         self.idle_timer = QTimer(self)
         self.idle_timer.setInterval(IDLE_CHECK_MS)
@@ -152,6 +155,7 @@ class SessionLock(QObject):
         for action in self._disabled:
             action.setEnabled(False)
         self.window.menuBar().setEnabled(False)
+        self._hide_other_windows()
         self.screen.username.setText("")
         self.screen.password.clear()
         self.screen.error.clear()
@@ -159,6 +163,30 @@ class SessionLock(QObject):
         self.screen.show()
         self.screen.raise_()
         self.screen.username.setFocus()
+
+    def _hide_other_windows(self) -> None:
+        """Open dialogs (a lone working assessment with "Reveal safe word…", a household) would
+        stay usable over the lock, and a window-modal one would block the lock's own sign-in:
+        hide every top-level window but this one and the alarm windows, to show again on unlock."""
+        from ui.tracker.alarm_window import AlarmWindow
+
+        self._hidden = [
+            widget
+            for widget in QApplication.topLevelWidgets()
+            if widget.isVisible()
+            and widget.isWindow()
+            and widget is not self.window
+            and not isinstance(widget, (AlarmWindow, QMenu))
+        ]
+        for widget in self._hidden:
+            widget.hide()
+
+    def _show_hidden_windows(self) -> None:
+        """Show again what the lock hid (a dialog closed meanwhile by its owner stays closed)."""
+        for widget in self._hidden:
+            if shiboken6.isValid(widget):
+                widget.show()
+        self._hidden = []
 
     def _sign_in(self) -> None:
         try:
@@ -182,6 +210,7 @@ class SessionLock(QObject):
         self.window.menuBar().setEnabled(True)
         self.screen.hide()
         self.locked = False
+        self._show_hidden_windows()
         self.last_input = self.clock.monotonic()
         self.window.data_changed.emit()
 

@@ -221,3 +221,19 @@ def test_an_emptied_or_deleted_database_is_offered_its_backup_not_welcome(
     with db.read() as s:
         assert s.scalar(select(UserAccount).where(UserAccount.username == "office")) is not None
     db.dispose()
+
+
+def test_the_lock_hides_open_dialogs_and_unlock_brings_them_back(window, qtbot):
+    """A lone working assessment left open must not show its "Reveal safe word…" over the lock."""
+    from ui.panels.approvals import ApprovalFeature
+
+    feature = window.feature(ApprovalFeature)
+    dialog = feature.open_lone_working()
+    qtbot.waitUntil(dialog.isVisible, timeout=2000)
+    alarms = list(window.tracker_controller.windows.values())
+    window.session_lock.lock("session_locked_idle", "idle")
+    assert not dialog.isVisible() and not dialog.reveal_button.isVisible()
+    assert alarms and all(w.isVisible() for w in alarms)  # alarm windows stay up
+    window.session_lock.unlock_as(window.actor.current)
+    assert dialog.isVisible() and dialog.reveal_button.isVisible()
+    dialog.close()
