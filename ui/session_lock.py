@@ -236,6 +236,10 @@ class SessionLock(QObject):
                 if callable(refresh):
                     refresh()
 
+        for name, panel in self.window.panels.items():
+            if hasattr(panel, "for_roles"):
+                show_panel_for_role(self.window, name)
+
     def _audit(self, kind: str, note: str) -> None:
         try:
             service = Service(self.window.services.db, self.clock)
@@ -249,6 +253,25 @@ class SessionLock(QObject):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
+
+
+def show_panel_for_role(window: Any, name: str) -> None:
+    """Show a screen only to the roles in its `for_roles` (the Users screen: admins and
+    approvers), decided again whenever someone else signs in at the seat. Hidden, it is also
+    disabled, so no shortcut reaches it; if it was on screen, Today (the first) is shown instead."""
+    panel = window.panels[name]
+    shown = window.actor.role in panel.for_roles
+    row = window.stack.indexOf(panel)
+    window.nav.item(row).setHidden(not shown)
+    panel.setEnabled(shown)
+    for action in window.view_menu.actions():
+        if action.text() == name:
+            action.setVisible(shown)
+    if not shown and window.stack.currentWidget() is panel:
+        window.nav.setCurrentRow(0)
+    refresh = getattr(panel, "refresh", None)
+    if shown and callable(refresh):
+        refresh()
 
 
 def install(window: MainWindow) -> None:
