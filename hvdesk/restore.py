@@ -96,7 +96,7 @@ def _newest_good(paths: list[Path], key: DbKey | None) -> Backup | None:
     return None
 
 
-def _files(folder: Path) -> list[Path]:
+def backup_files(folder: Path) -> list[Path]:
     """Backups in a folder: plain copies (`hvdesk backup --out`) and the compressed daily ones."""
     if not folder.is_dir():
         return []
@@ -114,7 +114,7 @@ def newest_good_backup(
 ) -> Backup | None:
     """The newest backup that passes integrity_check, from every backup folder (`own`: only those
     named after this database, where the folder may hold other databases' backups too)."""
-    found = [p for folder in backup_folders(db_path, extra) for p in _files(folder)]
+    found = [p for folder in backup_folders(db_path, extra) for p in backup_files(folder)]
     if own:
         found = [p for p in found if named_after(db_path, p)]
     return _newest_good(found, keystore.locate(str(db_path)))
@@ -144,7 +144,7 @@ def last_good_backups(
 ) -> list[tuple[Path, Backup | None]]:
     """Each backup folder with its newest good backup (None: none there, or none passes)."""
     key = keystore.locate(str(db_path))
-    return [(f, _newest_good(_files(f), key)) for f in backup_folders(db_path, extra)]
+    return [(f, _newest_good(backup_files(f), key)) for f in backup_folders(db_path, extra)]
 
 
 def restore(backup: Path, db_path: Path, now: datetime) -> Path | None:

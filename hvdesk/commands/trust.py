@@ -112,13 +112,14 @@ def run_key(args: argparse.Namespace) -> int:
         from hvdesk.key_rotation import rotate
 
         with alone(path, "key rotate", lease_holders(db)):
-            new = rotate(db, path, actor)
+            done = rotate(db, path, actor)
     finally:
         db.dispose()
-    print(f"New key of {path}, kept in {new.where}:\n{new.hex}")
+    print(f"New key of {path}, kept in {done.key.where}:\n{done.key.hex}")
     print(
         "Print a new recovery sheet: the old one no longer opens this database or its new backups."
     )
+    print(done.advice())
     return 0
 
 

@@ -65,8 +65,9 @@ def build(key: DbKey, database: str) -> list[Flowable]:
             BODY,
         ),
         para(
-            "If the key is changed (python main.py key rotate), this sheet no longer opens the "
-            "database or new backups: print the new sheet and destroy this one.",
+            "If the key is changed (hvdesk key rotate), this sheet no longer opens the database "
+            "or new backups, but backups taken before the change still need it: print the new "
+            "sheet, mark this one 'old key' and keep it with those backups until they are gone.",
             NOTICE,
         ),
     ]

@@ -181,3 +181,23 @@ def test_a_window_cannot_open_the_database_while_it_is_being_restored(demo_file)
     held = in_use.hold(demo_file, "a window")
     assert held is not None and in_use.live_holders(demo_file) == ["a window"]
     held.release()
+
+
+def test_key_rotation_backs_up_under_the_new_key_and_says_old_backups_need_the_old_sheet(
+    own_key_file, demo_file, monkeypatch, capsys
+):
+    from hvdesk.restore import check_backup
+
+    older = _backed_up(demo_file, capsys)
+    old_key = keystore.locate(str(demo_file))
+    monkeypatch.setenv("HVDESK_PASSWORD", "hvdesk-demo")
+    assert main(["key", "rotate", "--user", "admin", "--db", str(demo_file)]) == 0
+    out = capsys.readouterr().out
+    new_key = keystore.locate(str(demo_file))
+    assert new_key is not None and new_key.key != old_key.key  # type: ignore[union-attr]
+    fresh = [p for p in older.parent.glob("school-*.sqlite3.gz")]
+    assert len(fresh) == 1 and f"Backed up under the new key at once: {fresh[0]}" in out
+    assert check_backup(fresh[0], new_key)[0].ok
+    assert "open only with the OLD key" in out and str(older) in out
+    assert "keep the old recovery sheet" in out
+    assert check_backup(older, old_key)[0].ok and not check_backup(older, new_key)[0].ok
