@@ -165,14 +165,14 @@ def connect(arg: str | None, single_seat: bool = False) -> Database:
     except DatabaseError as err:
         if key is not None and "not a database" in _reason(err):
             raise HvdeskError(
-                f"{source}: the key from {key.where} does not open this encrypted database (or "
-                f"it is not an hvdesk database at all). If it is yours, set {ENV_KEY} to the key "
-                "on the recovery sheet and try again; nothing was changed."
+                f"{source}: the key from {key.where} does not open this encrypted database. If "
+                f"it is yours, set {ENV_KEY} to the key on the recovery sheet and try again; "
+                f"nothing was changed. If the key is right, the file is damaged: "
+                f"{_restore_advice(url)}"
             ) from None
         if sqlite:
             raise HvdeskError(
-                f"{source}: this is not an hvdesk database ({_reason(err)}); give the path of "
-                "your hvdesk database file, or a new file name to start an empty one."
+                f"{source} is damaged ({_reason(err)}); nothing was changed. {_restore_advice(url)}"
             ) from None
         raise HvdeskError(
             f"{source}: the database server refused ({_reason(err)}); check the URL and that "
@@ -183,6 +183,17 @@ def connect(arg: str | None, single_seat: bool = False) -> Database:
             f"{source}: cannot open the database ({err.strerror or err}); check the path."
         ) from None
     return db
+
+
+def _restore_advice(url: str) -> str:
+    """Which backup to restore, and the command, for a damaged SQLite file (never raises: a
+    message about damage must still reach the office if the backups cannot be read)."""
+    from hvdesk.restore import restore_advice
+
+    try:
+        return restore_advice(Path(url.split(":///", 1)[1]))
+    except Exception:
+        return "Restore your newest backup: hvdesk restore FILE"
 
 
 def refuse_lost_file(path: Path, source: str) -> None:
@@ -228,8 +239,9 @@ def sqlite_key(url: str, source: str) -> DbKey | None:
             return None
         if not may_be_encrypted(path):
             raise HvdeskError(
-                f"{source}: this is not an hvdesk database (file is not a database); give the "
-                "path of your hvdesk database file, or a new file name to start an empty one."
+                f"{source} is damaged, or is not an hvdesk database at all (file is not a "
+                "database): if it is not yours, give your database with --db; nothing was "
+                f"changed. {_restore_advice(url)}"
             )
         found = keystore.locate(str(path))
         if found is None:

@@ -131,10 +131,15 @@ def run_encrypt(args: argparse.Namespace) -> int:
     from hvdesk.in_use import alone
 
     key = keystore.locate(str(path)) or keystore.create(str(path))
+    from hvdesk.restore import encrypt_plain_backups
+
     with alone(path, "encrypt"):
         result = encrypt_in_place(path, key)
+        backups = encrypt_plain_backups(path, key)
     rows = sum((result.counts or {}).values())
     print(f"Encrypted {path}: {rows} rows checked, integrity ok; the key is in {key.where}.")
+    if backups:
+        print(f"Encrypted its {len(backups)} plain backup(s) too: {', '.join(map(str, backups))}")
     return 0
 
 

@@ -201,3 +201,86 @@ def test_key_rotation_backs_up_under_the_new_key_and_says_old_backups_need_the_o
     assert "open only with the OLD key" in out and str(older) in out
     assert "keep the old recovery sheet" in out
     assert check_backup(older, old_key)[0].ok and not check_backup(older, new_key)[0].ok
+
+
+@pytest.fixture
+def plain_demo(tmp_path, monkeypatch, capsys) -> Path:
+    path = tmp_path / "plain" / "school.sqlite3"
+    path.parent.mkdir()
+    monkeypatch.setenv("HVDESK_PLAIN_DB", "1")
+    assert main(["demo", "--db", str(path)]) == 0
+    monkeypatch.delenv("HVDESK_PLAIN_DB")
+    capsys.readouterr()
+    return path
+
+
+def test_a_plain_backup_restored_over_an_encrypted_database_comes_back_encrypted(
+    demo_file, plain_demo, capsys
+):
+    from hvdesk.sqlcipher_files import is_plain_sqlite
+
+    before = check_file(plain_demo, None)
+    assert main(["restore", str(plain_demo), "--db", str(demo_file)]) == 0
+    assert not is_plain_sqlite(demo_file)
+    after = check_file(demo_file, keystore.locate(str(demo_file)))
+    assert after.counts == before.counts and after.checksum == before.checksum
+    assert main(["audit", "verify", "--db", str(demo_file)]) == 0
+
+
+def test_encrypt_encrypts_the_plain_backups_too(plain_demo, capsys):
+    import gzip
+    import shutil
+
+    from hvdesk.restore import check_backup
+    from hvdesk.sqlcipher_files import PLAIN_HEADER
+
+    folder = plain_demo.parent / "backups"
+    folder.mkdir()
+    copy = folder / "school-20261120.sqlite3"
+    shutil.copy2(plain_demo, copy)
+    packed = folder / "school-20261123.sqlite3.gz"
+    with plain_demo.open("rb") as raw, gzip.open(packed, "wb") as out:
+        shutil.copyfileobj(raw, out)
+    assert main(["encrypt", "--db", str(plain_demo)]) == 0
+    out = capsys.readouterr().out
+    assert "Encrypted its 2 plain backup(s) too" in out
+    key = keystore.locate(str(plain_demo))
+    assert not copy.read_bytes().startswith(PLAIN_HEADER)
+    with gzip.open(packed, "rb") as back:
+        assert not back.read(16).startswith(PLAIN_HEADER)
+    for backup in (copy, packed):
+        result, used = check_backup(backup, key)
+        assert result.ok and used is not None
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # nothing left behind
+
+
+def test_damage_messages_say_damaged_name_the_backup_and_the_users_file(
+    demo_file, tmp_path, monkeypatch, capsys
+):
+    import gzip
+    import shutil
+
+    backup = _backed_up(demo_file, capsys)
+    packed = backup.with_name(backup.name + ".gz")
+    with backup.open("rb") as raw, gzip.open(packed, "wb") as out:
+        shutil.copyfileobj(raw, out)
+    backup.unlink()
+    with demo_file.open("r+b") as handle:  # a corrupt, non-page-sized file
+        handle.truncate(5000)
+    assert main(["audit", "verify", "--db", str(demo_file)]) == 2
+    err = capsys.readouterr().err
+    assert "damaged" in err and f"hvdesk restore {packed}" in err
+    assert "new file name" not in err
+    monkeypatch.setenv(keystore.ENV_KEY, "ab" * 32)  # the wrong key: the user's .gz is named
+    assert main(["restore", str(packed), "--db", str(demo_file)]) == 2
+    err = capsys.readouterr().err
+    assert str(packed) in err and ".hvdesk-check-" not in err and "key" in err
+    monkeypatch.delenv(keystore.ENV_KEY)
+    monkeypatch.setenv("HVDESK_CONFIG_DIR", str(tmp_path / "no-keys"))
+    other = tmp_path / "elsewhere" / "school.sqlite3"
+    other.parent.mkdir()
+    monkeypatch.setattr(keystore, "_keyring_get", lambda *_: None)
+    monkeypatch.setattr(keystore, "_keyring_set", lambda *_: False)
+    assert main(["restore", str(packed), "--db", str(other)]) == 2
+    err = capsys.readouterr().err
+    assert "encrypted and hvdesk has no key" in err and "file is not a database" not in err
