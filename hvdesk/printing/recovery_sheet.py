@@ -7,6 +7,7 @@ person can type back, and as a QR code, with what to do with it.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -77,5 +78,9 @@ def write(path: Path, key: DbKey, database: str, school: str, now: datetime) -> 
     """Write the sheet as a PDF; returns the number of pages."""
     register_fonts()  # the story's paragraphs need the fonts before render() lays them out
     data, pages = render(build(key, database), Letterhead(school, now), TITLE, confidential=True)
-    path.write_bytes(data)
+    # The key opens every record: readable by this user only, however the folder is shared
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        os.chmod(path, 0o600)  # a file that already existed keeps its mode through O_TRUNC
+        handle.write(data)
     return pages

@@ -284,3 +284,37 @@ def test_damage_messages_say_damaged_name_the_backup_and_the_users_file(
     assert main(["restore", str(packed), "--db", str(other)]) == 2
     err = capsys.readouterr().err
     assert "encrypted and hvdesk has no key" in err and "file is not a database" not in err
+
+
+def test_recovery_sheets_are_owner_only_and_set_up_uses_a_fresh_file(
+    qtbot, demo_file, tmp_path, clock, monkeypatch, capsys
+):
+    import stat
+
+    from hvdesk.commands.common import connect
+    from ui import dialogs, login
+    from ui.services import AppServices
+
+    out = tmp_path / "sheet.pdf"
+    out.write_bytes(b"")
+    out.chmod(0o644)  # an existing, world-readable file is overwritten owner-only
+    monkeypatch.setenv("HVDESK_PASSWORD", "hvdesk-demo")
+    argv = ["key", "sheet", "--user", "admin", "--out", str(out), "--db", str(demo_file)]
+    assert main(argv) == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+    opened: list[Path] = []
+    monkeypatch.setattr(dialogs, "ask", lambda *_a: True)
+    monkeypatch.setattr(dialogs, "tell", lambda *_a: None)
+    monkeypatch.setattr(login, "open_pdf", lambda path: opened.append(path) or True)
+    fixed = Path(login.tempfile.gettempdir()) / "hvdesk-recovery-sheet.pdf"
+    db = connect(str(demo_file))
+    services = AppServices.build(db, clock)
+    admin = services.auth.sign_in("admin", "hvdesk-demo")
+    login.offer_recovery_sheet(None, services, admin)
+    login.offer_recovery_sheet(None, services, admin)
+    db.dispose()
+    assert len(opened) == 2 and opened[0] != opened[1] and fixed not in opened
+    for path in opened:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.stat().st_size > 1000
+        path.unlink()
