@@ -247,8 +247,9 @@ def sqlite_key(url: str, source: str) -> DbKey | None:
         if found is None:
             raise HvdeskError(
                 f"{source} is encrypted and hvdesk has no key for it (looked in "
-                f"{keystore.looked_in(str(path))}). Set {ENV_KEY} to the key on the school's "
-                "recovery sheet; nothing was changed."
+                f"{keystore.looked_in(str(path))}). Type the key from the school's recovery "
+                f"sheet with: hvdesk key import --user ADMIN --db {path} (or set {ENV_KEY} to "
+                "it); nothing was changed."
             )
         return found
     if os.environ.get(ENV_PLAIN) == "1":

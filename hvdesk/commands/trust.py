@@ -24,8 +24,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     a.add_argument("action", choices=["verify"])
     add_db_option(a)
     a.set_defaults(run=run_audit)
-    k = sub.add_parser("key", help="show or rotate the key, or print the recovery sheet (admin)")
-    k.add_argument("action", choices=["show", "rotate", "sheet"])
+    k = sub.add_parser(
+        "key", help="show, rotate or import the key, or print the recovery sheet (admin)"
+    )
+    k.add_argument("action", choices=["show", "rotate", "sheet", "import"])
     k.add_argument("--user", required=True, help="an admin's username (password asked for)")
     k.add_argument("--out", help="sheet: the recovery sheet PDF to write")
     add_db_option(k)
@@ -92,6 +94,12 @@ def run_key(args: argparse.Namespace) -> int:
         raise HvdeskError(
             f"{path} is not encrypted; encrypt it first: python main.py encrypt --db {path}"
         )
+    if args.action == "import":
+        from hvdesk.key_import import import_key, typed_key
+
+        kept = import_key(path, typed_key(), lambda db: _admin(db, args.user))
+        print(f"The key opens {path}; it is now kept in {kept.where}.")
+        return 0
     if args.action == "sheet" and not args.out:
         raise HvdeskError("key sheet needs --out FILE.pdf: where to write the recovery sheet.")
     db, clock = open_database(args)

@@ -61,8 +61,9 @@ def build(key: DbKey, database: str) -> list[Flowable]:
         heading("When you need it"),
         para(
             "hvdesk says the database is encrypted and it has no key (a new PC, a reinstalled "
-            "Windows, a restored backup on another machine). Type the key, without spaces, into "
-            f"the {ENV_KEY} setting of the PC or server running hvdesk, then start hvdesk again.",
+            "Windows, a restored backup on another machine). On that PC run "
+            "hvdesk key import --user ADMIN and type the key when asked (spaces do not matter); "
+            f"on a server, set {ENV_KEY} to it. Then start hvdesk again.",
             BODY,
         ),
         para(

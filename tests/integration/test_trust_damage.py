@@ -318,3 +318,43 @@ def test_recovery_sheets_are_owner_only_and_set_up_uses_a_fresh_file(
     for path in opened:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.stat().st_size > 1000
         path.unlink()
+
+
+def test_key_import_checks_the_typed_key_then_keeps_it(
+    own_key_file, demo_file, monkeypatch, capsys
+):
+    import io
+
+    from hvdesk.printing.recovery_sheet import key_groups
+
+    key = keystore.locate(str(demo_file))
+    assert key is not None
+    for path in (own_key_file / "keys").iterdir():
+        path.unlink()  # a rebuilt PC: the key is only on the recovery sheet now
+    assert main(["audit", "verify", "--db", str(demo_file)]) == 2
+    assert "hvdesk key import" in capsys.readouterr().err
+    monkeypatch.setenv("HVDESK_PASSWORD", "hvdesk-demo")
+    argv = ["key", "import", "--user", "admin", "--db", str(demo_file)]
+    monkeypatch.setattr("sys.stdin", io.StringIO("ab" * 32 + "\n"))  # a wrong key
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Key: the key typed does not open" in err and "Nothing was stored" in err
+    assert keystore.locate(str(demo_file)) is None
+    monkeypatch.setattr("sys.stdin", io.StringIO("12345\n"))
+    assert main(argv) == 2
+    assert "Key: a database key is 64 hexadecimal digits" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO(key_groups(key) + "\n"))  # as on the sheet
+    assert main(argv) == 0
+    assert "now kept in the owner-only key file" in capsys.readouterr().out
+    found = keystore.locate(str(demo_file))
+    assert found is not None and found.key == key.key
+    assert main(["audit", "verify", "--db", str(demo_file)]) == 0
+    from sqlalchemy import select
+
+    from hvdesk.db import Database
+    from hvdesk.models import Event
+
+    db = Database(f"sqlite:///{demo_file}", key=found)
+    with db.read() as s:
+        assert s.scalar(select(Event.user_name).where(Event.kind == "database_key_imported"))
+    db.dispose()
