@@ -63,3 +63,21 @@ def import_key(path: Path, typed: str, admin: Callable[[Database], Actor]) -> Db
     finally:
         db.dispose()
     return kept
+
+
+def admin_sign_in(username: str, password: str) -> Callable[[Database], Actor]:
+    """An admin's sign-in on the database the typed key opened (what import_key asks for)."""
+
+    def sign_in(db: Database) -> Actor:
+        from hvdesk.models import Role
+        from hvdesk.services.auth import AuthService
+
+        actor = AuthService(db, SystemClock()).sign_in(username, password)
+        if actor.role != Role.ADMIN.value:
+            raise HvdeskError(
+                f"Admin username: {username} has the {actor.role} role; only an admin may "
+                "import the key."
+            )
+        return actor
+
+    return sign_in

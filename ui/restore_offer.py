@@ -20,7 +20,7 @@ from hvdesk.db import Database
 from hvdesk.errors import HvdeskError
 from hvdesk.in_use import alone
 from hvdesk.restore import Backup, newest_good_backup, restore
-from hvdesk.sqlcipher_files import check_file, is_plain_sqlite
+from hvdesk.sqlcipher_files import check_file, is_plain_sqlite, may_be_encrypted
 from ui import dialogs
 
 TITLE = "hvdesk cannot open the database"
@@ -47,6 +47,18 @@ def damaged_sqlite_file(arg: str | None) -> Path | None:
     return None if check_file(path, key).ok else path
 
 
+def encrypted_without_key(arg: str | None) -> Path | None:
+    """The database file, when it is encrypted and hvdesk has no key for it (the key on the
+    recovery sheet can be typed in: ui.key_import_dialog)."""
+    url = database_url(arg)
+    if not url.startswith("sqlite:///"):
+        return None
+    path = Path(url.split(":///", 1)[1])
+    if not path.is_file() or not may_be_encrypted(path):
+        return None
+    return path if keystore.locate(str(path)) is None else None
+
+
 def _lost(backup: Backup, clock: Clock) -> str:
     hours = (clock.now() - backup.taken_at).total_seconds() / 3600
     if hours < 1:
@@ -70,6 +82,13 @@ def open_or_offer_restore(
         return connect(arg, single_seat)
     except HvdeskError as err:
         error = str(err)
+    no_key = encrypted_without_key(arg)
+    if no_key is not None:
+        from ui.key_import_dialog import KeyImportDialog
+
+        if not KeyImportDialog(no_key, error, parent).exec():
+            return None
+        return open_or_offer_restore(arg, clock, parent, single_seat)
     path = damaged_sqlite_file(arg)
     backup = newest_good_backup(path, extra_backup_folders(path)) if path else None
     if path is None or backup is None:

@@ -237,3 +237,40 @@ def test_the_lock_hides_open_dialogs_and_unlock_brings_them_back(window, qtbot):
     window.session_lock.unlock_as(window.actor.current)
     assert dialog.isVisible() and dialog.reveal_button.isVisible()
     dialog.close()
+
+
+def test_the_no_key_dialog_takes_the_key_from_the_recovery_sheet(
+    qtbot, tmp_path, clock, answers, monkeypatch, capsys
+):
+    from hvdesk.printing.recovery_sheet import key_groups
+    from ui.key_import_dialog import KeyImportDialog
+
+    monkeypatch.delenv(keystore.ENV_KEY)
+    monkeypatch.setenv("HVDESK_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setattr(keystore, "_keyring_set", lambda *_: False)
+    monkeypatch.setattr(keystore, "_keyring_get", lambda *_: None)
+    path = tmp_path / "school.sqlite3"
+    assert main(["demo", "--db", str(path)]) == 0
+    key = keystore.locate(str(path))
+    for kept in (tmp_path / "config" / "keys").iterdir():
+        kept.unlink()  # a rebuilt PC: the key is only on the paper in the safe
+    seen: list[str] = []
+
+    def type_in(dialog: KeyImportDialog) -> int:
+        qtbot.addWidget(dialog)
+        dialog.username.setText("admin")
+        dialog.password.setText("hvdesk-demo")
+        dialog.key.setText("ab" * 32)  # misread
+        dialog.save()
+        seen.append(dialog.error.text())
+        dialog.key.setText(key_groups(key))
+        dialog.password.setText("hvdesk-demo")
+        dialog.save()
+        return dialog.result()
+
+    monkeypatch.setattr(KeyImportDialog, "exec", type_in)
+    db = open_or_offer_restore(str(path), clock)
+    assert seen and "Key: the key typed does not open" in seen[0]
+    assert db is not None and db.key is not None and db.key.key == key.key
+    assert keystore.locate(str(path)) is not None
+    db.dispose()
