@@ -16,6 +16,7 @@ either is seen by the restore or sees the restore and waits for it, never neithe
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import socket
 import sys
@@ -30,6 +31,7 @@ from hvdesk.errors import HvdeskError
 if TYPE_CHECKING:
     from hvdesk.db import Database
 
+log = logging.getLogger(__name__)
 MAINTENANCE = "maintenance.lock"
 _LOCK_AT = 1 << 30  # Windows locks a byte range: one far past the text, which stays readable
 
@@ -135,7 +137,15 @@ def this_process(what: str) -> str:
 
 def hold(db_path: Path | None, who: str) -> Holder | None:
     """Hold the database open for a window or monitor (None: not a file, nothing to hold)."""
-    return None if db_path is None else Holder(db_path, who).hold()
+    if db_path is None:
+        return None
+    try:
+        return Holder(db_path, who).hold()
+    except OSError as err:  # a read-only folder must not stop monitoring: carry on unmarked
+        log.warning(
+            "cannot mark %s as in use (%s); restore and key rotate cannot see this", db_path, err
+        )
+        return None
 
 
 def live_holders(db_path: Path) -> list[str]:
@@ -201,7 +211,9 @@ def lease_holders(db: Database) -> list[str]:
     now = SystemClock().now()
     if not status.alive(now):
         return []
-    what = "the hvdesk monitor" if status.kind == lease.MONITOR else "an hvdesk window"
+    what = {lease.MONITOR: "the hvdesk monitor", lease.WINDOW: "an hvdesk window"}.get(
+        status.kind, "an hvdesk command"
+    )
     return [
         f"{what} {status.holder} (its monitoring lease is live; if it has stopped, the lease "
         "runs out within a minute)"

@@ -358,3 +358,15 @@ def test_key_import_checks_the_typed_key_then_keeps_it(
     with db.read() as s:
         assert s.scalar(select(Event.user_name).where(Event.kind == "database_key_imported"))
     db.dispose()
+
+
+def test_a_folder_where_the_in_use_file_cannot_be_written_never_stops_monitoring(
+    tmp_path, monkeypatch
+):
+    from hvdesk import in_use
+
+    def refuse(*_a, **_k):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(in_use.Path, "mkdir", refuse)
+    assert in_use.hold(tmp_path / "school.sqlite3", "the hvdesk monitor") is None
