@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QLabel,
     QLineEdit,
-    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -174,9 +173,9 @@ class SessionLock(QObject):
             widget
             for widget in QApplication.topLevelWidgets()
             if widget.isVisible()
-            and widget.isWindow()
+            and widget.windowType() in (Qt.WindowType.Window, Qt.WindowType.Dialog)
             and widget is not self.window
-            and not isinstance(widget, (AlarmWindow, QMenu))
+            and not isinstance(widget, AlarmWindow)
         ]
         for widget in self._hidden:
             widget.hide()
