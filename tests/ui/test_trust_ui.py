@@ -274,3 +274,17 @@ def test_the_no_key_dialog_takes_the_key_from_the_recovery_sheet(
     assert db is not None and db.key is not None and db.key.key == key.key
     assert keystore.locate(str(path)) is not None
     db.dispose()
+
+
+def test_the_window_marks_its_database_in_use_so_a_restore_is_refused(qtbot, services, capsys):
+    from hvdesk import in_use
+    from ui.app import _hold_database
+
+    started, held = _hold_database(services)
+    assert started and held is not None
+    path = services.db.path
+    assert [w for w in in_use.live_holders(path) if w.startswith("the hvdesk window of")]
+    assert main(["restore", str(path), "--db", str(path)]) == 2
+    assert "open in another hvdesk: the hvdesk window of" in capsys.readouterr().err
+    held.release()
+    assert in_use.live_holders(path) == []
