@@ -17,7 +17,7 @@ import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from hvdesk.backup_places import copy_to_extra_folders
+from hvdesk.backup_places import backup_folder, copy_to_extra_folders
 from hvdesk.clock import Clock, london
 from hvdesk.db import Database
 from hvdesk.errors import HvdeskError
@@ -40,10 +40,7 @@ def _has_file(db: Database) -> bool:
 
 def backup_dir(db: Database) -> Path:
     """The backup folder IT set for this PC (hvdesk.ini or Group Policy), else backups/ beside it."""
-    from hvdesk.config import machine_settings
-
-    chosen = machine_settings().backup_folder
-    path = chosen or Path(db.engine.url.database or "").resolve().parent / "backups"
+    path = backup_folder(Path(db.engine.url.database or ""))
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -16,6 +16,20 @@ from hvdesk.errors import FieldError
 PLACES_FILE = "backup-places.json"
 
 
+def backup_folder(db_path: Path) -> Path:
+    """Where this database's daily backups go: the folder IT set for this PC (hvdesk.ini
+    backup_folder, or Group Policy), else backups/ beside the database. Backing up, restoring,
+    the start-up restore offer and Settings all ask here, so none of them looks somewhere else."""
+    from hvdesk.config import machine_settings
+
+    return machine_settings().backup_folder or db_path.resolve().parent / "backups"
+
+
+def all_backup_folders(db_path: Path) -> list[Path]:
+    """Every folder that may hold a backup of this database: the backup folder, then any second."""
+    return [backup_folder(db_path), *extra_backup_folders(db_path)]
+
+
 def _places_file(db_path: Path) -> Path:
     return db_path.parent / PLACES_FILE
 

@@ -7,15 +7,20 @@ and only then swapped in and the new key stored; the old file stays aside until 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlcipher3
 
 from hvdesk import keystore
+from hvdesk.backup import daily_backup
+from hvdesk.backup_places import extra_backup_folders
 from hvdesk.clock import SystemClock
 from hvdesk.db import Database
 from hvdesk.errors import HvdeskError
 from hvdesk.keystore import DbKey
+from hvdesk.restore import backup_files, backup_folders, check_backup
 from hvdesk.safe_word_cipher import SafeWordCipher
 from hvdesk.services.base import Actor, Service
 from hvdesk.sqlcipher_files import check_file, export_to
@@ -37,8 +42,49 @@ def _reencrypt_safe_words(copy: Path, old: DbKey, new: DbKey) -> None:
         conn.close()
 
 
-def rotate(db: Database, path: Path, actor: Actor) -> DbKey:
-    """Re-key the encrypted SQLite file at `path`; returns the new key and where it is kept."""
+@dataclass(frozen=True)
+class Rotation:
+    key: DbKey  # the new key, and where it is kept
+    backup: Path  # a checked backup under the new key, taken at once
+    older: list[Path]  # backups taken before: they open only with the old key (old sheet)
+
+    def advice(self) -> str:
+        """What the office must know: the old recovery sheet is still needed for old backups."""
+        said = f"Backed up under the new key at once: {self.backup} (checked)."
+        if not self.older:
+            return said
+        return (
+            f"{said} The {len(self.older)} older backup(s) (e.g. {self.older[0]}) open only with "
+            "the OLD key: keep the old recovery sheet, marked 'old key, backups before "
+            f"{datetime.now(UTC):%d %b %Y}', with them until they have all been replaced."
+        )
+
+
+def rotate(db: Database, path: Path, actor: Actor) -> Rotation:
+    """Re-key the encrypted SQLite file at `path`, then back it up under the new key at once:
+    every backup taken before now opens only with the old key, so without a fresh one the
+    school would have no backup the new key opens until tonight's."""
+    older = sorted(
+        p
+        for folder in backup_folders(path, extra_backup_folders(path))
+        for p in backup_files(folder)
+    )
+    kept = _swap_in_new_key(db, path, actor)
+    reopened = Database(f"sqlite:///{path}", key=kept)
+    try:
+        made = daily_backup(reopened, SystemClock(), refresh=True)
+    finally:
+        reopened.dispose()
+    if made is None or not check_backup(made, kept)[0].ok:
+        raise HvdeskError(
+            f"{path}: the key was changed, but the backup under the new key did not check out; "
+            "run hvdesk backup --out FILE now."
+        )
+    return Rotation(kept, made, [p for p in older if p != made])
+
+
+def _swap_in_new_key(db: Database, path: Path, actor: Actor) -> DbKey:
+    """Re-key the file: a checked copy under a new key swapped in; the new key stored."""
     old = db.key
     if old is None:
         raise HvdeskError(f"{path} is not encrypted; nothing to rotate.")

@@ -198,8 +198,19 @@ def store(target: str, key: bytes) -> DbKey:
 
 
 def create(target: str) -> DbKey:
-    """A new random key for a database that does not exist yet (or the one already in env)."""
+    """A new random key for a database that does not exist yet (or the one already in env).
+
+    A key already kept for this database is never replaced: every backup of it needs that key, so
+    a lost or emptied database file must be restored, not started again under a new key.
+    """
     found = locate(target)
     if found is not None and found.store == "env":
         return found
+    if found is not None:
+        raise KeyMissing(
+            f"{target}: hvdesk already keeps a key for this database in {found.where}, so the "
+            "file was lost or emptied; a new key would make every backup of it unreadable. "
+            "Restore the newest backup (hvdesk restore FILE), or give a new file name to start "
+            "an empty database."
+        )
     return store(target, new_key())

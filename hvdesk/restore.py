@@ -13,15 +13,16 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from hvdesk import keystore
+from hvdesk.backup_places import backup_folder, extra_backup_folders
 from hvdesk.clock import london
 from hvdesk.errors import HvdeskError
 from hvdesk.keystore import DbKey
-from hvdesk.sqlcipher_files import FileCheck, check_file, is_plain_sqlite
+from hvdesk.sqlcipher_files import FileCheck, check_file, encrypt_in_place, is_plain_sqlite
 
 HVDESK_TABLES = {"alembic_version", "event", "visit", "staff", "household"}
 
@@ -38,8 +39,9 @@ class Backup:
 
 
 def backup_folders(db_path: Path, extra: list[Path] | None = None) -> list[Path]:
-    """Where backups of this database are kept: backups/ beside it, and any second folder."""
-    return [db_path.parent / "backups", *(extra or [])]
+    """Where backups of this database are kept: its backup folder (hvdesk.backup_places decides:
+    IT's folder, else backups/ beside it), and any second folder."""
+    return [backup_folder(db_path), *(extra or [])]
 
 
 COMPRESSED = ".gz"  # the daily backups (hvdesk.backup) are gzip-compressed copies
@@ -74,15 +76,31 @@ def check_backup(path: Path, key: DbKey | None) -> tuple[FileCheck, DbKey | None
     if path.name.endswith(COMPRESSED):
         try:
             with _unpacked(path) as plain:
-                return check_backup(plain, key)
+                result, use = check_backup(plain, key)
+                # the office gave (or sees) the .gz file: name it, never the temporary copy
+                return replace(result, problem=result.problem.replace(str(plain), str(path))), use
         except (OSError, EOFError, gzip.BadGzipFile) as err:
             return FileCheck(False, f"{path} is not a readable compressed backup ({err})"), None
-    use = None if is_plain_sqlite(path) else key
+    if is_plain_sqlite(path):
+        use = None
+    elif key is None:
+        return FileCheck(
+            False,
+            f"{path} is encrypted and hvdesk has no key for this database; set {keystore.ENV_KEY} "
+            "to the key on the recovery sheet (or run hvdesk key import) and try again",
+        ), None
+    else:
+        use = key
     result = check_file(path, use)
     if result.ok and not set(result.counts or {}) >= HVDESK_TABLES:
         return FileCheck(False, f"{path} is an SQLite database but not an hvdesk backup"), use
     if not result.ok and use is not None and "not a database" in result.problem:
-        return FileCheck(False, f"{path} is not an hvdesk backup this key opens"), use
+        return FileCheck(
+            False,
+            f"{path} does not open with this database's key (from {use.where}): the key is "
+            "wrong, or the backup was taken before the key was changed (the old recovery sheet "
+            f"opens it: set {keystore.ENV_KEY} to that key), or it is not an hvdesk backup",
+        ), use
     return result, use
 
 
@@ -94,7 +112,7 @@ def _newest_good(paths: list[Path], key: DbKey | None) -> Backup | None:
     return None
 
 
-def _files(folder: Path) -> list[Path]:
+def backup_files(folder: Path) -> list[Path]:
     """Backups in a folder: plain copies (`hvdesk backup --out`) and the compressed daily ones."""
     if not folder.is_dir():
         return []
@@ -102,10 +120,39 @@ def _files(folder: Path) -> list[Path]:
     return [p for p in found if p.is_file() and not p.name.startswith(".")]
 
 
-def newest_good_backup(db_path: Path, extra: list[Path] | None = None) -> Backup | None:
-    """The newest backup that passes integrity_check, from every backup folder."""
-    found = [p for folder in backup_folders(db_path, extra) for p in _files(folder)]
+def named_after(db_path: Path, backup: Path) -> bool:
+    """A backup named after this database (school-20261124.sqlite3.gz for school.sqlite3)."""
+    return backup.name.startswith(db_path.name.removesuffix(".sqlite3").split(".")[0] + "-")
+
+
+def newest_good_backup(
+    db_path: Path, extra: list[Path] | None = None, own: bool = False
+) -> Backup | None:
+    """The newest backup that passes integrity_check, from every backup folder (`own`: only those
+    named after this database, where the folder may hold other databases' backups too)."""
+    found = [p for folder in backup_folders(db_path, extra) for p in backup_files(folder)]
+    if own:
+        found = [p for p in found if named_after(db_path, p)]
     return _newest_good(found, keystore.locate(str(db_path)))
+
+
+def restore_advice(db_path: Path) -> str:
+    """What to do about a damaged or lost database, naming the backup to restore (or where none
+    was found), so the office is never left with a refusal and no way back."""
+    folders = backup_folders(db_path, extra_backup_folders(db_path))
+    backup = newest_good_backup(db_path, folders[1:], own=True) or newest_good_backup(
+        db_path, folders[1:]
+    )
+    if backup is None:
+        where = ", ".join(str(f) for f in folders)
+        return (
+            f"No good backup was found in {where}. If you have one elsewhere: "
+            f"hvdesk restore FILE --db {db_path}"
+        )
+    return (
+        f"The newest good backup is {backup.path} (taken {backup.label()}). Restore it with: "
+        f"hvdesk restore {backup.path} --db {db_path}"
+    )
 
 
 def last_good_backups(
@@ -113,17 +160,59 @@ def last_good_backups(
 ) -> list[tuple[Path, Backup | None]]:
     """Each backup folder with its newest good backup (None: none there, or none passes)."""
     key = keystore.locate(str(db_path))
-    return [(f, _newest_good(_files(f), key)) for f in backup_folders(db_path, extra)]
+    return [(f, _newest_good(backup_files(f), key)) for f in backup_folders(db_path, extra)]
+
+
+def _is_plain_database(db_path: Path) -> bool:
+    """The database being replaced is a plain (unencrypted) file: what it restores stays plain.
+    A missing or emptied one is encrypted like every new database, unless HVDESK_PLAIN_DB=1."""
+    if db_path.is_file() and db_path.stat().st_size > 0:
+        return is_plain_sqlite(db_path)
+    return os.environ.get("HVDESK_PLAIN_DB") == "1"
+
+
+def encrypt_plain_backups(db_path: Path, key: DbKey) -> list[Path]:
+    """After `hvdesk encrypt`: every plain backup in the backup folders encrypted with the key in
+    place (checked row for row before it replaces the plain one), so no plain copy of the
+    school's data stays behind. Returns the backups it encrypted."""
+    done = []
+    for backup in (
+        p for f in backup_folders(db_path, extra_backup_folders(db_path)) for p in backup_files(f)
+    ):
+        result, used = check_backup(backup, key)
+        if not result.ok or used is not None:
+            continue  # already encrypted, or not a sound backup: left as it is
+        work = backup.with_name(f".{backup.name}.encrypting.sqlite3")
+        _unpack(backup, work)
+        try:
+            encrypt_in_place(work, key)
+            if backup.name.endswith(COMPRESSED):
+                packed = backup.with_name(f".{backup.name}.partial")
+                with work.open("rb") as raw, gzip.open(packed, "wb", compresslevel=6) as out:
+                    shutil.copyfileobj(raw, out, 1024 * 1024)
+                os.replace(packed, backup)
+            else:
+                os.replace(work, backup)
+        finally:
+            work.unlink(missing_ok=True)
+        done.append(backup)
+    return done
 
 
 def restore(backup: Path, db_path: Path, now: datetime) -> Path | None:
     """Put `backup` in place of the database; returns where the replaced database was kept."""
     key = keystore.locate(str(db_path))
-    result, _used = check_backup(backup, key)
+    result, used = check_backup(backup, key)
     if not result.ok:
         raise HvdeskError(f"restore {backup}: {result.problem}; the database was not changed.")
     incoming = db_path.with_name(db_path.name + ".restoring")
     _unpack(backup, incoming)
+    if used is None and key is not None and not _is_plain_database(db_path):
+        try:  # a plain (older) backup never brings plain data back over an encrypted database
+            encrypt_in_place(incoming, key)
+        except HvdeskError:
+            incoming.unlink(missing_ok=True)
+            raise
     kept: Path | None = None
     if db_path.exists():
         kept = db_path.with_name(f"{db_path.name}.replaced-{now:%Y%m%d-%H%M%S}")

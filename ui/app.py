@@ -25,6 +25,7 @@ from ui.worker import Worker
 
 if TYPE_CHECKING:
     from hvdesk.clock import Clock
+    from hvdesk.in_use import Holder
     from hvdesk.services.base import Actor
     from ui.main_window import MainWindow
     from ui.services import AppServices
@@ -177,11 +178,31 @@ def run_gui(args: argparse.Namespace) -> int:
             services.db.dispose()
         single.release()
         return code
+    started, held = _hold_database(services)
+    if not started:
+        services.db.dispose()
+        single.release()
+        return 2
     window = build_window(services, actor)
     single.activated.connect(lambda: office_start.bring_forward(window))
     window.show()
     code = app.exec()
     services.db.dispose()
+    if held is not None:
+        held.release()
     single.release()
     return code
 
+
+def _hold_database(services: AppServices) -> tuple[bool, Holder | None]:
+    """Mark the database file as open in this window (hvdesk.in_use), so a restore or key rotation
+    is refused while it runs. (False, None), after saying why, while one replaces the file now."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from hvdesk import in_use
+
+    try:
+        return True, in_use.hold(services.db.path, in_use.this_process("the hvdesk window"))
+    except HvdeskError as err:
+        QMessageBox.warning(None, "hvdesk cannot start yet", str(err))
+        return False, None

@@ -6,6 +6,7 @@ this module imports nothing heavy, and the dialog takes its services when they a
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -198,10 +199,14 @@ def offer_recovery_sheet(parent: QWidget | None, services: AppServices, actor: A
         return
     from hvdesk.services.keys import KeyService
 
-    path = Path(tempfile.gettempdir()) / "hvdesk-recovery-sheet.pdf"
+    # a fresh, owner-only file (mkstemp): never a fixed name another account could plant or read
+    fd, name = tempfile.mkstemp(prefix="hvdesk-recovery-sheet-", suffix=".pdf")
+    os.close(fd)
+    path = Path(name)
     try:
         KeyService(services.db, services.clock).recovery_sheet(actor, path)
     except HvdeskError as err:
+        path.unlink(missing_ok=True)
         dialogs.inform(parent, "Recovery sheet", str(err), "warning")
         return
     open_pdf(path)

@@ -18,8 +18,9 @@ from hvdesk.commands.common import connect
 from hvdesk.config import database_url
 from hvdesk.db import Database
 from hvdesk.errors import HvdeskError
+from hvdesk.in_use import alone
 from hvdesk.restore import Backup, newest_good_backup, restore
-from hvdesk.sqlcipher_files import check_file, is_plain_sqlite
+from hvdesk.sqlcipher_files import check_file, is_plain_sqlite, may_be_encrypted
 from ui import dialogs
 
 TITLE = "hvdesk cannot open the database"
@@ -31,15 +32,31 @@ def damaged_sqlite_file(arg: str | None) -> Path | None:
     if not url.startswith("sqlite:///"):
         return None
     path = Path(url.split(":///", 1)[1])
+    if not path.exists():  # lost, not new, when its key is still kept (the offer needs a backup)
+        return path if keystore.locate(str(path)) is not None else None
     if not path.is_file():
         return None
-    if path.stat().st_size == 0 or is_plain_sqlite(path):
+    if path.stat().st_size == 0:
+        return path  # emptied: SQLite would open it as a sound, empty database
+    if is_plain_sqlite(path):
         key = None
     else:
         key = keystore.locate(str(path))
         if key is None:
             return None  # a missing key is not damage: a backup would need the same key
     return None if check_file(path, key).ok else path
+
+
+def encrypted_without_key(arg: str | None) -> Path | None:
+    """The database file, when it is encrypted and hvdesk has no key for it (the key on the
+    recovery sheet can be typed in: ui.key_import_dialog)."""
+    url = database_url(arg)
+    if not url.startswith("sqlite:///"):
+        return None
+    path = Path(url.split(":///", 1)[1])
+    if not path.is_file() or not may_be_encrypted(path):
+        return None
+    return path if keystore.locate(str(path)) is None else None
 
 
 def _lost(backup: Backup, clock: Clock) -> str:
@@ -65,6 +82,13 @@ def open_or_offer_restore(
         return connect(arg, single_seat)
     except HvdeskError as err:
         error = str(err)
+    no_key = encrypted_without_key(arg)
+    if no_key is not None:
+        from ui.key_import_dialog import KeyImportDialog
+
+        if not KeyImportDialog(no_key, error, parent).exec():
+            return None
+        return open_or_offer_restore(arg, clock, parent, single_seat)
     path = damaged_sqlite_file(arg)
     backup = newest_good_backup(path, extra_backup_folders(path)) if path else None
     if path is None or backup is None:
@@ -73,14 +97,14 @@ def open_or_offer_restore(
     if not dialogs.confirm(parent, TITLE, offer_text(error, backup, clock)):
         return None
     try:
-        kept = restore(backup.path, path, clock.now())
+        with alone(path, "restore"):  # not while a monitor still has the damaged file open
+            kept = restore(backup.path, path, clock.now())
         db = connect(arg, single_seat)
     except HvdeskError as err:
         dialogs.inform(parent, TITLE, str(err), "error")
         return None
+    kept_text = f"The damaged database is kept as {kept}." if kept else ""
     dialogs.inform(
-        parent,
-        "Backup restored",
-        f"Restored the backup of {backup.label()}. The damaged database is kept as {kept}.",
+        parent, "Backup restored", f"Restored the backup of {backup.label()}. {kept_text}"
     )
     return db

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -111,6 +112,7 @@ class SessionLock(QObject):
         self.screen.sign_in.clicked.connect(self._sign_in)
         self.locked = False
         self._disabled: list[QAction] = []
+        self._hidden: list[QWidget] = []
         self.last_input = self.clock.monotonic()
         self.idle_timer = QTimer(self)
         self.idle_timer.setInterval(IDLE_CHECK_MS)
@@ -154,6 +156,7 @@ class SessionLock(QObject):
         for action in self._disabled:
             action.setEnabled(False)
         self.window.menuBar().setEnabled(False)
+        self._hide_other_windows()
         self.screen.username.setText("")
         self.screen.password.clear()
         self.screen.error.clear()
@@ -161,6 +164,30 @@ class SessionLock(QObject):
         self.screen.show()
         self.screen.raise_()
         self.screen.username.setFocus()
+
+    def _hide_other_windows(self) -> None:
+        """Open dialogs (a lone working assessment with "Reveal safe word…", a household) would
+        stay usable over the lock, and a window-modal one would block the lock's own sign-in:
+        hide every top-level window but this one and the alarm windows, to show again on unlock."""
+        from ui.tracker.alarm_window import AlarmWindow
+
+        self._hidden = [
+            widget
+            for widget in QApplication.topLevelWidgets()
+            if widget.isVisible()
+            and widget.windowType() in (Qt.WindowType.Window, Qt.WindowType.Dialog)
+            and widget is not self.window
+            and not isinstance(widget, AlarmWindow)
+        ]
+        for widget in self._hidden:
+            widget.hide()
+
+    def _show_hidden_windows(self) -> None:
+        """Show again what the lock hid (a dialog closed meanwhile by its owner stays closed)."""
+        for widget in self._hidden:
+            if shiboken6.isValid(widget):
+                widget.show()
+        self._hidden = []
 
     def _sign_in(self) -> None:
         try:
@@ -184,6 +211,7 @@ class SessionLock(QObject):
         self.window.menuBar().setEnabled(True)
         self.screen.hide()
         self.locked = False
+        self._show_hidden_windows()
         self.last_input = self.clock.monotonic()
         self.window.data_changed.emit()
 
@@ -209,6 +237,10 @@ class SessionLock(QObject):
                 if callable(refresh):
                     refresh()
 
+        for name, panel in self.window.panels.items():
+            if hasattr(panel, "for_roles"):
+                show_panel_for_role(self.window, name)
+
     def _audit(self, kind: str, note: str) -> None:
         try:
             service = Service(self.window.services.db, self.clock)
@@ -222,6 +254,25 @@ class SessionLock(QObject):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
+
+
+def show_panel_for_role(window: Any, name: str) -> None:
+    """Show a screen only to the roles in its `for_roles` (the Users screen: admins and
+    approvers), decided again whenever someone else signs in at the seat. Hidden, it is also
+    disabled, so no shortcut reaches it; if it was on screen, Today (the first) is shown instead."""
+    panel = window.panels[name]
+    shown = window.actor.role in panel.for_roles
+    row = window.stack.indexOf(panel)
+    window.nav.item(row).setHidden(not shown)
+    panel.setEnabled(shown)
+    for action in window.view_menu.actions():
+        if action.text() == name:
+            action.setVisible(shown)
+    if not shown and window.stack.currentWidget() is panel:
+        window.nav.setCurrentRow(0)
+    refresh = getattr(panel, "refresh", None)
+    if shown and callable(refresh):
+        refresh()
 
 
 def install(window: MainWindow) -> None:

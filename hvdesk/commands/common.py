@@ -179,14 +179,14 @@ def connect(arg: str | None, single_seat: bool = False) -> Database:
     except DatabaseError as err:
         if key is not None and "not a database" in _reason(err):
             raise HvdeskError(
-                f"{source}: the key from {key.where} does not open this encrypted database (or "
-                f"it is not an hvdesk database at all). If it is yours, set {ENV_KEY} to the key "
-                "on the recovery sheet and try again; nothing was changed."
+                f"{source}: the key from {key.where} does not open this encrypted database. If "
+                f"it is yours, set {ENV_KEY} to the key on the recovery sheet and try again; "
+                f"nothing was changed. If the key is right, the file is damaged: "
+                f"{_restore_advice(url)}"
             ) from None
         if sqlite:
             raise HvdeskError(
-                f"{source}: this is not an hvdesk database ({_reason(err)}); give the path of "
-                "your hvdesk database file, or a new file name to start an empty one."
+                f"{source} is damaged ({_reason(err)}); nothing was changed. {_restore_advice(url)}"
             ) from None
         raise HvdeskError(
             f"{source}: the database server refused ({_reason(err)}); check the URL and that "
@@ -197,6 +197,42 @@ def connect(arg: str | None, single_seat: bool = False) -> Database:
             f"{source}: cannot open the database ({err.strerror or err}); check the path."
         ) from None
     return db
+
+
+def _restore_advice(url: str) -> str:
+    """Which backup to restore, and the command, for a damaged SQLite file (never raises: a
+    message about damage must still reach the office if the backups cannot be read)."""
+    from hvdesk.restore import restore_advice
+
+    try:
+        return restore_advice(Path(url.split(":///", 1)[1]))
+    except Exception:
+        return "Restore your newest backup: hvdesk restore FILE"
+
+
+def refuse_lost_file(path: Path, source: str) -> None:
+    """An emptied (0-byte) file, or a missing one whose key and backups are still here, is damage:
+    starting an empty database in its place would hide the loss and strand the backups."""
+    from hvdesk import keystore
+    from hvdesk.restore import newest_good_backup, restore_advice
+
+    if path.is_file() and path.stat().st_size == 0:
+        raise HvdeskError(
+            f"{source} is damaged: the file is empty (0 bytes). {restore_advice(path)}"
+        )
+    key = None if path.exists() else keystore.locate(str(path))
+    if key is None:
+        return
+    from hvdesk.backup_places import extra_backup_folders
+
+    # A key kept for this very file says it existed; HVDESK_DB_KEY serves every file, so then
+    # only a backup named after it does.
+    own = key.store == "env"
+    if newest_good_backup(path, extra_backup_folders(path), own=own) is not None:
+        raise HvdeskError(
+            f"{source} is missing, but its key and backups are here: it was lost or moved, not "
+            f"new. {restore_advice(path)}"
+        )
 
 
 def sqlite_key(url: str, source: str) -> DbKey | None:
@@ -211,20 +247,23 @@ def sqlite_key(url: str, source: str) -> DbKey | None:
     if url in ("sqlite://", "sqlite:///:memory:"):
         return None
     path = Path(url.split(":///", 1)[1])
-    if path.is_file() and path.stat().st_size > 0:
+    refuse_lost_file(path, source)
+    if path.is_file():
         if is_plain_sqlite(path):
             return None
         if not may_be_encrypted(path):
             raise HvdeskError(
-                f"{source}: this is not an hvdesk database (file is not a database); give the "
-                "path of your hvdesk database file, or a new file name to start an empty one."
+                f"{source} is damaged, or is not an hvdesk database at all (file is not a "
+                "database): if it is not yours, give your database with --db; nothing was "
+                f"changed. {_restore_advice(url)}"
             )
         found = keystore.locate(str(path))
         if found is None:
             raise HvdeskError(
                 f"{source} is encrypted and hvdesk has no key for it (looked in "
-                f"{keystore.looked_in(str(path))}). Set {ENV_KEY} to the key on the school's "
-                "recovery sheet; nothing was changed."
+                f"{keystore.looked_in(str(path))}). Type the key from the school's recovery "
+                f"sheet with: hvdesk key import --user ADMIN --db {path} (or set {ENV_KEY} to "
+                "it); nothing was changed."
             )
         return found
     if os.environ.get(ENV_PLAIN) == "1":

@@ -12,8 +12,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     a.add_argument("action", choices=["verify"])
     add_db_option(a)
     a.set_defaults(run=lazy_run("hvdesk.commands.trust_run", "run_audit"))
-    k = sub.add_parser("key", help="show or rotate the key, or print the recovery sheet (admin)")
-    k.add_argument("action", choices=["show", "rotate", "sheet"])
+    k = sub.add_parser(
+        "key", help="show, rotate or import the key, or print the recovery sheet (admin)"
+    )
+    k.add_argument("action", choices=["show", "rotate", "sheet", "import"])
     k.add_argument("--user", required=True, help="an admin's username (password asked for)")
     k.add_argument("--out", help="sheet: the recovery sheet PDF to write")
     add_db_option(k)

@@ -71,6 +71,12 @@ def run_key(args: argparse.Namespace) -> int:
         raise HvdeskError(
             f"{path} is not encrypted; encrypt it first: python main.py encrypt --db {path}"
         )
+    if args.action == "import":
+        from hvdesk.key_import import import_key, typed_key
+
+        kept = import_key(path, typed_key(), lambda db: _admin(db, args.user))
+        print(f"The key opens {path}; it is now kept in {kept.where}.")
+        return 0
     if args.action == "sheet" and not args.out:
         raise HvdeskError("key sheet needs --out FILE.pdf: where to write the recovery sheet.")
     db, clock = open_database(args)
@@ -87,15 +93,18 @@ def run_key(args: argparse.Namespace) -> int:
                 f"Wrote the recovery sheet {out}: print it, keep it in the safe, delete the file."
             )
             return 0
+        from hvdesk.in_use import alone, lease_holders
         from hvdesk.key_rotation import rotate
 
-        new = rotate(db, path, actor)
+        with alone(path, "key rotate", lease_holders(db)):
+            done = rotate(db, path, actor)
     finally:
         db.dispose()
-    print(f"New key of {path}, kept in {new.where}:\n{new.hex}")
+    print(f"New key of {path}, kept in {done.key.where}:\n{done.key.hex}")
     print(
         "Print a new recovery sheet: the old one no longer opens this database or its new backups."
     )
+    print(done.advice())
     return 0
 
 
@@ -104,10 +113,18 @@ def run_encrypt(args: argparse.Namespace) -> int:
     if not is_plain_sqlite(path):
         print(f"{path} is already encrypted; nothing to do.")
         return 0
+    from hvdesk.in_use import alone
+
     key = keystore.locate(str(path)) or keystore.create(str(path))
-    result = encrypt_in_place(path, key)
+    from hvdesk.restore import encrypt_plain_backups
+
+    with alone(path, "encrypt"):
+        result = encrypt_in_place(path, key)
+        backups = encrypt_plain_backups(path, key)
     rows = sum((result.counts or {}).values())
     print(f"Encrypted {path}: {rows} rows checked, integrity ok; the key is in {key.where}.")
+    if backups:
+        print(f"Encrypted its {len(backups)} plain backup(s) too: {', '.join(map(str, backups))}")
     return 0
 
 
@@ -137,7 +154,10 @@ def run_restore(args: argparse.Namespace) -> int:
     source = Path(args.file).expanduser().resolve()
     if not source.is_file():
         raise HvdeskError(f"restore {args.file}: no such file.")
-    kept = restore(source, path, SystemClock().now())
+    from hvdesk.in_use import alone
+
+    with alone(path, "restore"):
+        kept = restore(source, path, SystemClock().now())
     print(f"Restored {path} from {source}.")
     if kept is not None:
         print(f"The database it replaced is kept as {kept}.")

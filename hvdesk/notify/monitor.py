@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hvdesk import in_use
 from hvdesk.clock import Clock
 from hvdesk.db import Database
 from hvdesk.models import Alarm, OutboxMessage, Visit
@@ -235,7 +236,12 @@ class Monitor:
         self._wake.set()
 
     def run(self) -> None:
-        """Until stop(): tick, then sleep until the next deadline, message or poll."""
+        """Until stop(): tick, then sleep until the next deadline, message or poll. A headless
+        monitor holds the database's in-use lock meanwhile, so no restore or key rotation
+        replaces the file under it (hvdesk.in_use)."""
+        held = None
+        if self.lease.kind == leases.MONITOR:
+            held = in_use.hold(self.db.path, in_use.this_process("the hvdesk monitor"))
         if self.raise_alarms:
             self.scheduler = DeadlineScheduler(
                 self.clock, self.on_wake, probe=self.tracker.change_token
@@ -250,6 +256,8 @@ class Monitor:
                 self._wake.wait(min(self.poll_s, self.texts.seconds_to_next()))
                 self._wake.clear()
         finally:
+            if held is not None:
+                held.release()
             if self.scheduler is not None:
                 self.scheduler.shutdown()
             if self.lease.held:

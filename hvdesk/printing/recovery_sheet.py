@@ -7,6 +7,7 @@ person can type back, and as a QR code, with what to do with it.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -60,13 +61,15 @@ def build(key: DbKey, database: str) -> list[Flowable]:
         heading("When you need it"),
         para(
             "hvdesk says the database is encrypted and it has no key (a new PC, a reinstalled "
-            "Windows, a restored backup on another machine). Type the key, without spaces, into "
-            f"the {ENV_KEY} setting of the PC or server running hvdesk, then start hvdesk again.",
+            "Windows, a restored backup on another machine). On that PC run "
+            "hvdesk key import --user ADMIN and type the key when asked (spaces do not matter); "
+            f"on a server, set {ENV_KEY} to it. Then start hvdesk again.",
             BODY,
         ),
         para(
-            "If the key is changed (python main.py key rotate), this sheet no longer opens the "
-            "database or new backups: print the new sheet and destroy this one.",
+            "If the key is changed (hvdesk key rotate), this sheet no longer opens the database "
+            "or new backups, but backups taken before the change still need it: print the new "
+            "sheet, mark this one 'old key' and keep it with those backups until they are gone.",
             NOTICE,
         ),
     ]
@@ -76,5 +79,9 @@ def write(path: Path, key: DbKey, database: str, school: str, now: datetime) -> 
     """Write the sheet as a PDF; returns the number of pages."""
     register_fonts()  # the story's paragraphs need the fonts before render() lays them out
     data, pages = render(build(key, database), Letterhead(school, now), TITLE, confidential=True)
-    path.write_bytes(data)
+    # The key opens every record: readable by this user only, however the folder is shared
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        os.chmod(path, 0o600)  # a file that already existed keeps its mode through O_TRUNC
+        handle.write(data)
     return pages

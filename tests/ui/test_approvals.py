@@ -280,5 +280,35 @@ def test_admin_adds_an_approver_who_signs_in_and_approves(qtbot, services, answe
     win.close()
 
 
+def _shown_screens(window) -> list[str]:
+    return [
+        window.nav.item(i).text()
+        for i in range(window.nav.count())
+        if not window.nav.item(i).isHidden()
+    ]
+
+
 def test_office_has_no_users_screen(window):
-    assert "Users" not in [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert "Users" not in _shown_screens(window)
+    assert not window.panels["Users"].isEnabled()
+
+
+def test_the_users_screen_follows_whoever_signs_in_at_the_seat(qtbot, services, answers):
+    """Admin over office gets the Users screen; office over admin loses it (and Add user…)."""
+    from ui.app import build_window
+
+    win = build_window(services, actor_for(services, "office"))
+    qtbot.addWidget(win)
+    lock = win.session_lock
+    users = win.panels["Users"]
+    lock.lock()
+    lock.unlock_as(actor_for(services, "admin"))
+    assert "Users" in _shown_screens(win) and users.isEnabled()
+    assert users.add_button.isEnabled()
+    win.show_panel("Users")
+    lock.lock()
+    lock.unlock_as(actor_for(services, "office"))
+    assert "Users" not in _shown_screens(win) and not users.isEnabled()
+    assert not users.add_button.isEnabled()
+    assert win.stack.currentWidget() is not users
+    win.close()

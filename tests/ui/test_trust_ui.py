@@ -202,3 +202,89 @@ def test_settings_show_the_last_good_backup_of_each_folder(window, qtbot, tmp_pa
     window.show_panel("Settings")
     window.resize(1280, 760)
     window.grab().save(str(tmp_path / "settings.png"))
+
+
+@pytest.mark.parametrize("lose", ["emptied", "deleted"])
+def test_an_emptied_or_deleted_database_is_offered_its_backup_not_welcome(
+    qtbot, tmp_path, clock, answers, capsys, lose
+):
+    path, backup = _demo_with_backup(tmp_path, clock, capsys)
+    backup = backup.rename(backup.with_name("school-20261124.sqlite3"))  # named after the file
+    if lose == "emptied":
+        path.write_bytes(b"")
+    else:
+        path.unlink()
+    db = open_or_offer_restore(str(path), clock)
+    assert db is not None  # restored, not a new empty database ("Welcome")
+    _title, question = answers["asked"][0]
+    assert "Restore the backup of" in question and str(backup) in question
+    with db.read() as s:
+        assert s.scalar(select(UserAccount).where(UserAccount.username == "office")) is not None
+    db.dispose()
+
+
+def test_the_lock_hides_open_dialogs_and_unlock_brings_them_back(window, qtbot):
+    """A lone working assessment left open must not show its "Reveal safe word…" over the lock."""
+    from ui.panels.approvals import ApprovalFeature
+
+    feature = window.feature(ApprovalFeature)
+    dialog = feature.open_lone_working()
+    qtbot.waitUntil(dialog.isVisible, timeout=2000)
+    alarms = list(window.tracker_controller.windows.values())
+    window.session_lock.lock("session_locked_idle", "idle")
+    assert not dialog.isVisible() and not dialog.reveal_button.isVisible()
+    assert alarms and all(w.isVisible() for w in alarms)  # alarm windows stay up
+    window.session_lock.unlock_as(window.actor.current)
+    assert dialog.isVisible() and dialog.reveal_button.isVisible()
+    dialog.close()
+
+
+def test_the_no_key_dialog_takes_the_key_from_the_recovery_sheet(
+    qtbot, tmp_path, clock, answers, monkeypatch, capsys
+):
+    from hvdesk.printing.recovery_sheet import key_groups
+    from ui.key_import_dialog import KeyImportDialog
+
+    monkeypatch.delenv(keystore.ENV_KEY)
+    monkeypatch.setenv("HVDESK_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setattr(keystore, "_keyring_set", lambda *_: False)
+    monkeypatch.setattr(keystore, "_keyring_get", lambda *_: None)
+    path = tmp_path / "school.sqlite3"
+    assert main(["demo", "--db", str(path)]) == 0
+    key = keystore.locate(str(path))
+    for kept in (tmp_path / "config" / "keys").iterdir():
+        kept.unlink()  # a rebuilt PC: the key is only on the paper in the safe
+    seen: list[str] = []
+
+    def type_in(dialog: KeyImportDialog) -> int:
+        qtbot.addWidget(dialog)
+        dialog.username.setText("admin")
+        dialog.password.setText("hvdesk-demo")
+        dialog.key.setText("ab" * 32)  # misread
+        dialog.save()
+        seen.append(dialog.error.text())
+        dialog.key.setText(key_groups(key))
+        dialog.password.setText("hvdesk-demo")
+        dialog.save()
+        return dialog.result()
+
+    monkeypatch.setattr(KeyImportDialog, "exec", type_in)
+    db = open_or_offer_restore(str(path), clock)
+    assert seen and "Key: the key typed does not open" in seen[0]
+    assert db is not None and db.key is not None and db.key.key == key.key
+    assert keystore.locate(str(path)) is not None
+    db.dispose()
+
+
+def test_the_window_marks_its_database_in_use_so_a_restore_is_refused(qtbot, services, capsys):
+    from hvdesk import in_use
+    from ui.app import _hold_database
+
+    started, held = _hold_database(services)
+    assert started and held is not None
+    path = services.db.path
+    assert [w for w in in_use.live_holders(path) if w.startswith("the hvdesk window of")]
+    assert main(["restore", str(path), "--db", str(path)]) == 2
+    assert "open in another hvdesk: the hvdesk window of" in capsys.readouterr().err
+    held.release()
+    assert in_use.live_holders(path) == []

@@ -535,17 +535,20 @@ def install(window: Shell) -> None:
     feature = ApprovalFeature(window)
     window.register(feature)
     window.add_panel("Approval", feature.panel, window.panel_position_after("Visits"))
-    if window.actor.role in (Role.ADMIN.value, Role.APPROVER.value):  # who may create accounts
-        from ui.panels.users import UsersPanel
+    # Always built: a switch of user shows or hides it (ui.session_lock), by who may add accounts
+    from ui.panels.users import UsersPanel
+    from ui.session_lock import show_panel_for_role
 
-        users = UsersPanel(
-            window.services.auth,
-            window.services.staff,
-            window.actor,
-            window.services.settings.policy().approver_title,
-        )
-        users.changed.connect(window.data_changed)
-        window.add_panel("Users", users, window.panel_position_after("Settings"))
+    users = UsersPanel(
+        window.services.auth,
+        window.services.staff,
+        window.actor,
+        window.services.settings.policy().approver_title,
+    )
+    users.for_roles = {Role.ADMIN.value, Role.APPROVER.value}  # type: ignore[attr-defined]
+    users.changed.connect(window.data_changed)
+    window.add_panel("Users", users, window.panel_position_after("Settings"))
+    show_panel_for_role(window, "Users")
     # 'Book and assess now': booking opens the risk assessment of the new visit
     window.feature(CalendarFeature).controller.assess_after_booking = (
         lambda vid, parent: feature.open_wizard(window.services.visits.get(vid), parent)

@@ -256,6 +256,7 @@ class UsersPanel(QWidget):
     def _update(self) -> None:
         user = self.selected()
         admin = self.actor.role == Role.ADMIN.value
+        self.add_button.setEnabled(self.actor.role in (Role.ADMIN.value, Role.APPROVER.value))
         self.password_button.setEnabled(user is not None)
         locked = user is not None and is_locked(user.locked_until, self.auth.clock.now())
         self.unlock_button.setEnabled(admin and locked)
