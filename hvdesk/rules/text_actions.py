@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from hvdesk.clock import fmt_time
+from hvdesk.clock import fmt_datetime, fmt_time
 from hvdesk.rules.deadlines import Deadline, Kind, TrackState, VisitLike, is_tracked, phase
 from hvdesk.rules.texts import Command
 
@@ -108,6 +108,21 @@ def visit_action(command: Command, visit: VisitLike) -> Action | None:
     if not is_tracked(visit):
         return None
     return _BY_PHASE[phase(visit)].get(command)
+
+
+def sent_before_departure(sent_at: datetime, departed_at: datetime | None) -> bool:
+    """A text sent before this visit left speaks for an earlier trip, never for this one.
+
+    The gateway may hold a text for hours: last night's 'BACK' must not end today's tracking.
+    """
+    return departed_at is not None and sent_at < departed_at
+
+
+def too_old_reply(sent_at: datetime, departed_at: datetime) -> str:
+    return (
+        f"hvdesk: your text sent {fmt_datetime(sent_at)} reached hvdesk only now, before this "
+        f"visit left at {fmt_time(departed_at)}, so nothing was recorded. Text again if needed."
+    )
 
 
 def wrong_pin_streak(outcomes_newest_first: Sequence[str]) -> int:

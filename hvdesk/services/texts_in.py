@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from hvdesk.clock import fmt_time, london, london_day_bounds
+from hvdesk.clock import fmt_datetime, fmt_time, london, london_day_bounds
 from hvdesk.events import EventKind
 from hvdesk.models import (
     Alarm,
@@ -336,7 +336,22 @@ class InboundTextService(Service):
                 actor=actor,
             )
         visit = next(v for v in visits if v.id == chosen.visit_id)
+        if ta.sent_before_departure(text.at, visit.departed_at):
+            return self._too_old(text, visit, actor)
         return self._record(text, visit, actor)
+
+    def _too_old(self, text: _Text, visit: Visit, actor: Actor) -> None:
+        """A text the gateway held since before this visit left: logged, never acted on."""
+        assert visit.departed_at is not None
+        self._finish(
+            text,
+            Outcome.REFUSED,
+            ta.too_old_reply(text.at, visit.departed_at),
+            note=f"{text.parsed.command.value.upper()} sent {fmt_datetime(text.at)}, before the "
+            f"visit left at {fmt_time(visit.departed_at)}: too old, not acted on",
+            visit_id=visit.id,
+            actor=actor,
+        )
 
     def _wrong_pin(self, text: _Text, staff: Staff, actor: Actor) -> None:
         earlier = text.session.scalars(
