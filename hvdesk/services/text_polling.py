@@ -44,7 +44,8 @@ class InboundSource(Protocol):
 
 @dataclass
 class PollResult:
-    fetched: int = 0
+    fetched: int = 0  # texts hvdesk had not recorded yet
+    relisted: int = 0  # listed again in the overlap, recorded before: skipped at once
     handled: list[Handled] = field(default_factory=list)
     error: str = ""
 
@@ -86,8 +87,10 @@ class TextPollingService(Service):
             log.warning("texts in: %s", err)
             return PollResult(error=str(err))
         texts = InboundTextService(self.db, self.clock)
-        result = PollResult(fetched=len(page.messages))
-        for message in page.messages:
+        known = texts.known([m.reference for m in page.messages])
+        fresh = [m for m in page.messages if m.reference not in known]
+        result = PollResult(fetched=len(fresh), relisted=len(page.messages) - len(fresh))
+        for message in fresh:
             handled = texts.process(message)
             if handled is not None:
                 result.handled.append(handled)

@@ -135,6 +135,19 @@ class InboundTextService(Service):
     def policy(self) -> PolicySettings:
         return SettingsService(self.db, self.clock).policy()
 
+    def known(self, references: list[str]) -> set[str]:
+        """Which of these gateway references are recorded already (one read, no PIN checks)."""
+        if not references:
+            return set()
+        with self.db.read() as session:
+            return set(
+                session.scalars(
+                    select(InboundText.provider_ref).where(
+                        InboundText.provider_ref.in_(references)
+                    )
+                )
+            )
+
     def process(self, message: Inbound) -> Handled | None:
         """Record and act on one received text; None if it was recorded before (any monitor)."""
         parsed = parse(message.body)

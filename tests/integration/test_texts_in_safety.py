@@ -47,3 +47,18 @@ def test_a_text_sent_before_the_visit_left_does_not_act_on_it(db, clock, gateway
     assert "before this visit left at 09:45, so nothing was recorded" in replies(db)[-1]
     [log] = _logged(db)
     assert "BACK sent" in log.note and "too old, not acted on" in log.note
+
+
+def test_a_text_the_gateway_lists_late_is_still_recorded(db, clock, gateway, school):
+    vid, start = school["visit"], school["start"]
+    clock.set(start + 2 * MIN)
+    gateway.text("ARRIVED 4821", start + MIN)
+    poll(db, clock, gateway)  # the cursor moves to 10:01
+    clock.set(start + 5 * MIN)
+    gateway.text("LATE 30 4821", start + 30 * SEC)  # sent 10:00:30, listed only now
+    result = poll(db, clock, gateway)
+    assert result.fetched == 1 and result.relisted == 1
+    [late] = timeline(db, vid, EventKind.RUNNING_LATE)
+    assert late.at == start + 30 * SEC
+    assert [t.command for t in texts(db)] == ["arrived", "late"]  # each recorded once
+    assert poll(db, clock, gateway).handled == []
