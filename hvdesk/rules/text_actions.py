@@ -54,6 +54,7 @@ class Outcome(StrEnum):
 
     RECORDED = "recorded"  # the visit changed (check-in, arrived, left, back, late)
     DURESS = "duress"  # the safe word: duress alarm raised
+    DURESS_NO_VISIT = "duress_no_visit"  # the safe word, but no visit today to raise it on
     WRONG_PIN = "wrong_pin"
     NO_PIN = "no_pin"
     NOT_OUT = "not_out"  # right person, right PIN, no visit out

@@ -283,14 +283,25 @@ class AlarmService(Service):
             return self.raise_duress(session, actor, visit_id, text, self.clock.now())
 
     def raise_duress(
-        self, session: Session, actor: Actor, visit_id: int, text: str, now: datetime
+        self,
+        session: Session,
+        actor: Actor,
+        visit_id: int,
+        text: str,
+        now: datetime,
+        *,
+        tracked_only: bool = True,
     ) -> Alarm:
-        """Duress in the caller's transaction (a text with the safe word is recorded with it)."""
+        """Duress in the caller's transaction (a text with the safe word is recorded with it).
+
+        `tracked_only=False`: a safe word by text from someone with no visit marked out is still
+        raised, on their visit of today, rather than refused (the office may have forgotten to
+        press Departed)."""
         visit = session.get(Visit, visit_id)
         if visit is None:
             raise NotFound(f"No visit with id {visit_id}")
         allowed = ra.verdict(ra.Action.DURESS, visit, ra.Facts(now))
-        if not allowed:
+        if not allowed and tracked_only:
             raise StateError(allowed.reason)
         reason = "DURESS: staff need help now" + (f" ({text})" if text else "")
         alarm = _open_real(session, visit_id)

@@ -29,6 +29,7 @@ from hvdesk.clock import fmt_datetime, fmt_time, london, london_day_bounds
 from hvdesk.events import EventKind
 from hvdesk.models import (
     Alarm,
+    AlarmLevel,
     Channel,
     EscalationContact,
     Event,
@@ -96,6 +97,7 @@ class TextRow:
 OUTCOME_WORDS = {
     Outcome.RECORDED: "Recorded",
     Outcome.DURESS: "DURESS raised",
+    Outcome.DURESS_NO_VISIT: "DURESS: no visit today, no alarm: ring them",
     Outcome.WRONG_PIN: "Wrong PIN",
     Outcome.NO_PIN: "No PIN",
     Outcome.NOT_OUT: "No visit out",
@@ -295,17 +297,26 @@ class InboundTextService(Service):
 
     # --- duress -----------------------------------------------------------------------------
     def _duress(self, text: _Text, staff: Staff) -> None:
-        visits = _visits_out(text.session, staff.id)
+        visits, out = _alarm_visits(text.session, staff.id, text.now)
         actor = Actor(None, staff.name)
         alarms = AlarmService(self.db, self.clock)
+        why = f"safe word {text.shown_from}" + ("" if out else NOT_MARKED_OUT)
         for visit in visits:  # every visit they are on: nobody waits for 'which one?'
             alarm = alarms.raise_duress(
-                text.session, actor, visit.id, f"safe word {text.shown_from}", text.now
+                text.session, actor, visit.id, why, text.now, tracked_only=False
             )
             text.row.alarm_id = alarm.id
             text.row.visit_id = visit.id
-        note = "" if visits else "safe word with no visit out: ring them now, and 999 if no answer"
-        self._finish(text, Outcome.DURESS, ta.INNOCENT_REPLY, note=note, actor=actor)
+        if visits:
+            return self._finish(text, Outcome.DURESS, ta.INNOCENT_REPLY, actor=actor)
+        self._finish(
+            text,
+            Outcome.DURESS_NO_VISIT,
+            ta.INNOCENT_REPLY,
+            note="safe word with no visit today to raise it on: ring them now, and 999 if no "
+            "answer",
+            actor=actor,
+        )
 
     # --- staff ------------------------------------------------------------------------------
     def _from_staff(self, text: _Text, staff: Staff) -> None:
@@ -418,7 +429,8 @@ class InboundTextService(Service):
             at,
             _next_due(state, text.now) if dl.is_tracked(visit) else None,
             new_return=visit.expected_return,
-            alarm_open=any(a.resolved_at is None and not a.drill for a in alarms),
+            alarm_open=any(a.resolved_at is None and not a.drill for a in alarms)
+            and not _duress_open(session, text.row.staff_id),
         )
         self._finish(text, Outcome.RECORDED, f"hvdesk: {reply}", visit_id=visit.id)
 
@@ -613,6 +625,57 @@ def _tracked_events(session: Session, visit_id: int) -> list[Event]:
             select(Event)
             .where(Event.visit_id == visit_id, Event.kind.in_([k.value for k in TRACKED_KINDS]))
             .order_by(Event.at, Event.id)
+        )
+    )
+
+
+NOT_MARKED_OUT = "; no visit marked out: raised on their visit of today, ring them to ask where"
+
+
+def _alarm_visits(session: Session, staff_id: int, now: datetime) -> tuple[list[Visit], bool]:
+    """The visits an alarm about this person goes on, and whether they are marked out.
+
+    Their visits out; else their visit of today (the office may not have pressed Departed, or
+    they went out again), so the alarm still reaches every seat and the ladder; else none."""
+    visits = _visits_out(session, staff_id)
+    if visits:
+        return visits, True
+    today = _visit_today(session, staff_id, now)
+    return ([today] if today is not None else []), False
+
+
+def _visit_today(session: Session, staff_id: int, now: datetime) -> Visit | None:
+    """The latest of their visits planned to leave today by now, else today's next one."""
+    start, end = london_day_bounds(london(now).date())
+    visits = list(
+        session.scalars(
+            select(Visit)
+            .where(
+                or_(Visit.lead_staff_id == staff_id, Visit.companion_staff_id == staff_id),
+                Visit.planned_departure >= start,
+                Visit.planned_departure < end,
+                Visit.status.not_in([VisitStatus.DRAFT.value, VisitStatus.REJECTED.value]),
+            )
+            .order_by(Visit.planned_departure, Visit.id)
+        )
+    )
+    begun = [v for v in visits if v.planned_departure <= now]
+    return begun[-1] if begun else (visits[0] if visits else None)
+
+
+def _duress_open(session: Session, staff_id: int | None) -> bool:
+    """A duress alarm is open for this person: a reply must not mention any alarm, since
+    whoever is beside them may read it."""
+    return staff_id is not None and bool(
+        session.scalar(
+            select(Alarm.id)
+            .join(Visit, Visit.id == Alarm.visit_id)
+            .where(
+                Alarm.resolved_at.is_(None),
+                Alarm.level == AlarmLevel.DURESS.value,
+                or_(Visit.lead_staff_id == staff_id, Visit.companion_staff_id == staff_id),
+            )
+            .limit(1)
         )
     )
 

@@ -62,3 +62,50 @@ def test_a_text_the_gateway_lists_late_is_still_recorded(db, clock, gateway, sch
     assert late.at == start + 30 * SEC
     assert [t.command for t in texts(db)] == ["arrived", "late"]  # each recorded once
     assert poll(db, clock, gateway).handled == []
+
+
+def test_the_safe_word_with_no_visit_marked_out_raises_duress_on_their_visit_today(
+    db, clock, office, gateway, school, make_visit
+):
+    from hvdesk.services.alarms import AlarmService
+
+    TrackerService(db, clock).returned(office, school["visit"])
+    start = school["start"] + 120 * MIN
+    later = make_visit(  # the office forgot to press Departed
+        household_id=school["homes"][1], lead_id=school["jasmin"], start=start, status="approved"
+    )
+    clock.set(start + 10 * MIN)
+    gateway.text("can you ring me about the bluebell order", clock.now())
+    poll(db, clock, gateway)
+    [alarm] = open_alarms(db)
+    assert alarm.level == "duress" and alarm.visit_id == later
+    assert "no visit marked out" in alarm.reason
+    assert [d.alarm.id for d in AlarmService(db, clock).details()] == [alarm.id]  # every seat
+    assert replies(db) == ["Thanks, noted."]
+    [text] = texts(db)
+    assert text.outcome == "duress" and text.alarm_id == alarm.id
+
+
+def test_the_safe_word_with_no_visit_today_says_so_on_the_texts_screen(
+    db, clock, office, gateway, school
+):
+    from hvdesk.services.texts_in import InboundTextService
+
+    TrackerService(db, clock).returned(office, school["visit"])
+    clock.set(school["start"] + timedelta(days=1))
+    gateway.text("bluebell", clock.now())
+    poll(db, clock, gateway)
+    assert open_alarms(db) == []
+    [row] = InboundTextService(db, clock).recent()
+    assert row.outcome == "DURESS: no visit today, no alarm: ring them"
+    assert replies(db) == ["Thanks, noted."]
+    [log] = _logged(db)
+    assert "ring them now, and 999 if no answer" in log.note
+
+
+def test_replies_after_a_duress_never_mention_the_alarm(db, clock, gateway, school):
+    clock.set(school["start"] + 5 * MIN)
+    gateway.text("bluebell", clock.now())
+    gateway.text("OK 4821", clock.now() + SEC)
+    poll(db, clock, gateway)
+    assert replies(db) == ["Thanks, noted.", "hvdesk: Checked in 10:05. Next due 11:05."]
