@@ -30,6 +30,7 @@ from hvdesk.rules.risk import ST_HUGHS_HAZARDS
 from hvdesk.rules.staffing import current_lone_working, lone_working_expires
 from hvdesk.services.base import Actor, Service
 from hvdesk.services.settings import SettingsService
+from hvdesk.services.staff import refuse_shared_mobile
 
 MASK = "••••••"
 DUE_SOON_DAYS = 30
@@ -264,6 +265,7 @@ class LoneWorkingService(Service):
                     f"{staff.name} is deactivated; reactivate them on the Staff screen first."
                 )
             mobile, word, signed, pin = clean_input(data, staff.name, policy, today)
+            refuse_shared_mobile(session, mobile, staff.id, F_MOBILE)
             before = max(staff.lone_working, key=lambda a: (a.signed_on, a.id), default=None)
             pin_hash = hash_pin(pin) if pin else (before.pin_hash if before is not None else "")
             row = LoneWorkingAssessment(

@@ -725,16 +725,15 @@ def _assessment(session: Session, staff_id: int) -> LoneWorkingAssessment | None
 
 
 def _secret_words(session: Session, staff: Staff | None, policy: PolicySettings) -> list[str]:
-    """The words that mean duress from this sender: their safe words and the school's word."""
+    """The words that mean duress from this sender: their safe words and the school's word.
+
+    From a number matched to nobody (unknown, or shared by two staff), every safe word on file:
+    none of them may show on the office's screens as typed."""
     words = [policy.text_duress_word] if policy.text_duress_word.strip() else []
+    stmt = select(LoneWorkingAssessment.safe_word)
     if staff is not None:
-        words += list(
-            session.scalars(
-                select(LoneWorkingAssessment.safe_word).where(
-                    LoneWorkingAssessment.staff_id == staff.id
-                )
-            )
-        )
+        stmt = stmt.where(LoneWorkingAssessment.staff_id == staff.id)
+    words += list(session.scalars(stmt))
     return [w for w in words if w.strip()]
 
 

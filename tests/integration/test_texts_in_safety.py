@@ -109,3 +109,39 @@ def test_replies_after_a_duress_never_mention_the_alarm(db, clock, gateway, scho
     gateway.text("OK 4821", clock.now() + SEC)
     poll(db, clock, gateway)
     assert replies(db) == ["Thanks, noted.", "hvdesk: Checked in 10:05. Next due 11:05."]
+
+
+def test_two_staff_cannot_share_a_mobile(db, clock, office, school):
+    import pytest
+
+    from hvdesk.errors import ValidationError
+    from hvdesk.services.lone_working import LoneWorkingInput, LoneWorkingService
+    from hvdesk.services.staff import StaffInput, StaffService
+
+    staff = StaffService(db, clock)
+    with pytest.raises(ValidationError) as refused:
+        staff.create(office, StaffInput(name="Sam Shared", mobile="07700 900123"))
+    assert refused.value.for_field("Mobile") == (
+        "07700 900123 is already Jasmin Patel's mobile; texts from one number cannot be told "
+        "apart, so enter this person's own mobile"
+    )
+    sam = staff.create(office, StaffInput(name="Sam Shared", mobile="07700 900789")).id
+    with pytest.raises(ValidationError, match="already Tom Lee's mobile"):
+        staff.update(office, sam, StaffInput(name="Sam Shared", mobile="07700 900456"))
+    staff.update(office, school["jasmin"], StaffInput(name="Jasmin Patel", mobile="07700 900123"))
+    lone = LoneWorkingService(db, clock)
+    form = LoneWorkingInput(
+        "07700 900123", "marigold", "marigold", clock.now().date(), True, "7391", "7391"
+    )
+    with pytest.raises(ValidationError, match="already Jasmin Patel's mobile"):
+        lone.record(office, sam, form)
+
+
+def test_a_text_from_a_number_matched_to_nobody_hides_every_safe_word(db, clock, gateway, school):
+    clock.set(school["start"])
+    gateway.text("help bluebell 4821", clock.now(), sender="+447700900999")
+    poll(db, clock, gateway)
+    [text] = texts(db)
+    assert text.outcome == "unknown_sender"
+    assert text.body_shown == "help [safe word] ••••"
+    assert "bluebell" not in _logged(db)[0].note
