@@ -189,6 +189,31 @@ def parse(text: str) -> ParsedText:
     return ParsedText(command, pin=number, minutes=minutes, words=rest, problem=problem)
 
 
+MIN_SECRET_LETTERS = 3
+
+
+def secret_word_problem(phrase: str) -> str:
+    """Why a safe word or duress word would fire on ordinary texts; "" when it will not.
+
+    It raises duress wherever it appears as whole words, so a command ('back'), a word people put
+    around commands ('the', 'at school') or a number (a PIN, minutes, a time) would turn every
+    ordinary check-in into a duress alarm."""
+    words = _phrase(phrase)
+    if not words:
+        return ""
+    if all(w.isdigit() for w in words):
+        return "must be a word, not digits: a PIN, minutes or a time would raise duress"
+    everyday = STOP_WORDS | START_WORDS | FILLER | MINUTE_WORDS | HOUR_WORDS | set(WORDS)
+    if all(w in everyday or w.isdigit() for w in words):
+        return (
+            f"'{' '.join(words)}' is in texts staff send every day, so each one would raise "
+            "duress; choose a word that would not come up by accident (e.g. 'bluebell')"
+        )
+    if len("".join(w for w in words if not w.isdigit())) < MIN_SECRET_LETTERS:
+        return f"is too short: use at least {MIN_SECRET_LETTERS} letters"
+    return ""
+
+
 def _phrase(text: str) -> tuple[str, ...]:
     return tuple(re.findall(r"[a-z0-9]+", (text or "").lower().replace("'", "").replace("’", "")))
 

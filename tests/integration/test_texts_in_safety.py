@@ -145,3 +145,26 @@ def test_a_text_from_a_number_matched_to_nobody_hides_every_safe_word(db, clock,
     assert text.outcome == "unknown_sender"
     assert text.body_shown == "help [safe word] ••••"
     assert "bluebell" not in _logged(db)[0].note
+
+
+def test_command_words_are_refused_as_safe_words_and_duress_words(db, clock, office, approver):
+    import pytest
+
+    from hvdesk.errors import ValidationError
+    from hvdesk.services.lone_working import LoneWorkingInput, LoneWorkingService
+    from hvdesk.services.settings import SettingsService
+    from hvdesk.services.staff import StaffInput, StaffService
+
+    sam = StaffService(db, clock).create(office, StaffInput(name="Sam Lee", mobile="07700 900321"))
+    lone = LoneWorkingService(db, clock)
+    for word in ("back", "late", "here", "stop", "take"):
+        form = LoneWorkingInput("07700 900321", word, word, clock.now().date(), True)
+        with pytest.raises(ValidationError) as refused:
+            lone.record(office, sam.id, form)
+        assert "texts staff send every day" in (refused.value.for_field("Safe word") or "")
+    settings = SettingsService(db, clock)
+    for word, why in (("ok", "every day"), ("the", "every day"), ("4821", "not digits")):
+        with pytest.raises(ValidationError) as refused:
+            settings.save_policy(approver, settings.policy().with_changes(text_duress_word=word))
+        assert why in (refused.value.for_field("Duress word by text (text_duress_word)") or "")
+    settings.save_policy(approver, settings.policy().with_changes(text_duress_word="pineapple"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from hvdesk.rules.texts import Command, mentions, parse, redact, words_of
+from hvdesk.rules.texts import Command, mentions, parse, redact, secret_word_problem, words_of
 
 C = Command
 
@@ -169,3 +169,31 @@ def test_what_is_stored_hides_the_pin_and_the_safe_word() -> None:
     assert shown == "OK •••• ring me about the [safe word] order"
     assert redact("late 20 4821", []) == "late 20 ••••"
     assert redact("Red  Kite now", ["red kite"]) == "[safe word] now"
+
+
+@pytest.mark.parametrize(
+    ("word", "refused"),
+    [
+        ("back", "every day"),
+        ("late", "every day"),
+        ("here", "every day"),
+        ("left", "every day"),
+        ("Arrived", "every day"),
+        ("stop", "every day"),
+        ("take", "every day"),
+        ("help", "every day"),
+        ("ok", "every day"),
+        ("the", "every day"),
+        ("at school", "every day"),
+        ("back 20", "every day"),
+        ("4821", "not digits"),
+        ("12 30", "not digits"),
+        ("zq", "too short"),
+        ("bluebell", ""),
+        ("blue back", ""),  # a phrase with a word of its own is only found as the phrase
+        ("pineapple", ""),
+    ],
+)
+def test_a_secret_word_that_ordinary_texts_contain_is_refused(word: str, refused: str) -> None:
+    problem = secret_word_problem(word)
+    assert (refused in problem) if refused else problem == ""
