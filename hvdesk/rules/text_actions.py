@@ -23,6 +23,7 @@ from hvdesk.rules.deadlines import Deadline, Kind, TrackState, VisitLike, is_tra
 from hvdesk.rules.texts import Command
 
 WRONG_PINS_FOR_DURESS = 3
+WRONG_PIN_WINDOW = timedelta(minutes=30)  # wrong PINs further apart are slips, not a pattern
 LATE_TEXT_AFTER = timedelta(minutes=2)  # a gateway delay worth saying on the timeline
 INNOCENT_REPLY = "Thanks, noted."  # the duress reply: nothing on their screen gives them away
 HELP_REPLY = (
@@ -126,20 +127,35 @@ def too_old_reply(sent_at: datetime, departed_at: datetime) -> str:
     )
 
 
-def wrong_pin_streak(outcomes_newest_first: Sequence[str]) -> int:
-    """Wrong PINs in a row, newest first, up to the last text with the right PIN."""
-    streak = 0
-    for outcome in outcomes_newest_first:
-        if outcome == Outcome.WRONG_PIN:
-            streak += 1
-        elif outcome in PIN_ACCEPTED:
+@dataclass(frozen=True)
+class EarlierText:
+    """A text the same person sent before, as far as the wrong-PIN rule needs it."""
+
+    outcome: str
+    sent_at: datetime
+    raised_alarm: bool = False  # this wrong PIN raised the possible-duress alarm
+
+
+def wrong_pin_streak(earlier_newest_first: Sequence[EarlierText], at: datetime) -> int:
+    """Wrong PINs in a row ending with this one (sent `at`), within WRONG_PIN_WINDOW.
+
+    The run ends at a text with the right PIN, at the wrong PIN that last raised the alarm (so
+    three more after the office resolved it raise it again), and at the window's edge (a slip
+    last week is not part of today's)."""
+    streak = 1
+    for text in earlier_newest_first:
+        if text.sent_at < at - WRONG_PIN_WINDOW or text.outcome in PIN_ACCEPTED:
             break
+        if text.outcome == Outcome.WRONG_PIN:
+            if text.raised_alarm:
+                break
+            streak += 1
     return streak
 
 
 def raises_possible_duress(streak: int) -> bool:
-    """The third wrong PIN in a row (once per run; the alarm then stays open for the office)."""
-    return streak == WRONG_PINS_FOR_DURESS
+    """Three wrong PINs in a row (the run then starts again from the one that raised it)."""
+    return streak >= WRONG_PINS_FOR_DURESS
 
 
 @dataclass(frozen=True)

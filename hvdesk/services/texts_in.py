@@ -378,31 +378,35 @@ class InboundTextService(Service):
         )
 
     def _wrong_pin(self, text: _Text, staff: Staff, actor: Actor) -> None:
-        earlier = text.session.scalars(
-            select(InboundText.outcome)
-            .where(InboundText.staff_id == staff.id, InboundText.id != text.row.id)
+        earlier = text.session.execute(
+            select(InboundText.outcome, InboundText.sent_at, InboundText.alarm_id)
+            .where(
+                InboundText.staff_id == staff.id,
+                InboundText.id != text.row.id,
+                InboundText.sent_at >= text.at - ta.WRONG_PIN_WINDOW,
+            )
             .order_by(InboundText.id.desc())
-            .limit(20)
+            .limit(50)
         ).all()
-        streak = ta.wrong_pin_streak([Outcome.WRONG_PIN.value, *earlier])
+        streak = ta.wrong_pin_streak(
+            [ta.EarlierText(o, at, alarm_id is not None) for o, at, alarm_id in earlier], text.at
+        )
+        note = f"wrong PIN ({streak} in a row)"
         if ta.raises_possible_duress(streak):
+            visits, out = _alarm_visits(text.session, staff.id, text.now)
             reason = (
                 f"Possible duress: {streak} wrong PINs in a row {text.shown_from} — ring "
-                f"{staff.name} now"
+                f"{staff.name} now" + ("" if out else NOT_MARKED_OUT)
             )
             alarms = AlarmService(self.db, self.clock)
-            for visit in _visits_out(text.session, staff.id):
+            for visit in visits:
                 alarm = alarms.raise_possible_duress(
                     text.session, SYSTEM, visit.id, reason, text.now
                 )
                 text.row.alarm_id, text.row.visit_id = alarm.id, visit.id
-        self._finish(
-            text,
-            Outcome.WRONG_PIN,
-            ta.WRONG_PIN_REPLY,
-            note=f"wrong PIN ({streak} in a row)",
-            actor=actor,
-        )
+            if not visits:
+                note += f": possible duress, no visit today to raise it on — ring {staff.name}"
+        self._finish(text, Outcome.WRONG_PIN, ta.WRONG_PIN_REPLY, note=note, actor=actor)
 
     def _record(self, text: _Text, visit: Visit, actor: Actor) -> None:
         action = ta.visit_action(text.parsed.command, visit)

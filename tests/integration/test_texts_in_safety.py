@@ -168,3 +168,56 @@ def test_command_words_are_refused_as_safe_words_and_duress_words(db, clock, off
             settings.save_policy(approver, settings.policy().with_changes(text_duress_word=word))
         assert why in (refused.value.for_field("Duress word by text (text_duress_word)") or "")
     settings.save_policy(approver, settings.policy().with_changes(text_duress_word="pineapple"))
+
+
+def _wrong_pins(db, clock, gateway, *pins):
+    for pin in pins:
+        gateway.text(f"OK {pin}", clock.now())
+        clock.advance(SEC)
+    poll(db, clock, gateway)
+
+
+def test_three_more_wrong_pins_after_the_alarm_was_resolved_raise_it_again(
+    db, clock, gateway, school, office
+):
+    from hvdesk.services.alarms import AlarmService
+
+    clock.set(school["start"])
+    _wrong_pins(db, clock, gateway, "1111", "2222", "3333")
+    [alarm] = open_alarms(db)
+    alarms = AlarmService(db, clock)
+    alarms.acknowledge(office, alarm.id)
+    alarms.resolve(office, alarm.id, "safe_forgot", "rang her: fat fingers")
+    clock.advance(10 * MIN)
+    _wrong_pins(db, clock, gateway, "5555", "6666")
+    assert open_alarms(db) == []
+    _wrong_pins(db, clock, gateway, "7777")
+    [again] = open_alarms(db)
+    assert again.level == "amber" and again.id != alarm.id
+
+
+def test_wrong_pins_a_week_apart_are_not_a_run(db, clock, gateway, school, office, make_visit):
+    clock.set(school["start"])
+    _wrong_pins(db, clock, gateway, "1111", "2222")
+    TrackerService(db, clock).returned(office, school["visit"])
+    start = school["start"] + timedelta(days=7)
+    later = make_visit(
+        household_id=school["homes"][1], lead_id=school["jasmin"], start=start, status="approved"
+    )
+    clock.set(start - 10 * MIN)
+    TrackerService(db, clock).depart(office, later)
+    clock.set(start + 5 * MIN)
+    _wrong_pins(db, clock, gateway, "4812")
+    assert open_alarms(db) == []
+    assert "wrong PIN (1 in a row)" in _logged(db)[-1].note
+
+
+def test_three_wrong_pins_with_no_visit_marked_out_raise_the_amber_alarm(
+    db, clock, gateway, school, office
+):
+    TrackerService(db, clock).returned(office, school["visit"])
+    clock.set(school["start"] + 60 * MIN)
+    _wrong_pins(db, clock, gateway, "1111", "2222", "3333")
+    [alarm] = open_alarms(db)
+    assert alarm.level == "amber" and alarm.visit_id == school["visit"]
+    assert "no visit marked out" in alarm.reason
