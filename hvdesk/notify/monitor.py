@@ -108,11 +108,12 @@ def _next_due(session: Session, alarm: Alarm, now: datetime) -> datetime | None:
     assert visit is not None  # an alarm's visit_id is a foreign key, never null
     responsible = outbox.responsible_of(visit)
     policy = outbox._policy(session)
+    current = outbox.ladder_round(session, alarm)
     return em.next_due(
-        outbox.alarm_facts(session, alarm),
+        current.facts,
         outbox.ladder_people(session),
         responsible,
-        outbox.told(session, alarm.id).alarm,
+        current.told.alarm,
         now,
         timedelta(minutes=policy.escalate_after_min),
     )

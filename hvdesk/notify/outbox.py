@@ -11,7 +11,7 @@ is taken or resolved; it asks the pure rules (hvdesk.rules.escalation_messages) 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -198,18 +198,44 @@ class Told:
     handled: set[int]
 
 
-def told(session: Session, alarm_id: int) -> Told:
-    rows = session.execute(
-        select(OutboxMessage.kind, OutboxMessage.contact_id).where(
-            OutboxMessage.alarm_id == alarm_id
-        )
+def told(session: Session, alarm_id: int, since: datetime | None = None) -> Told:
+    stmt = select(OutboxMessage.kind, OutboxMessage.contact_id).where(
+        OutboxMessage.alarm_id == alarm_id
     )
+    if since is not None:
+        stmt = stmt.where(OutboxMessage.queued_at >= since)
+    rows = session.execute(stmt)
     result = Told(set(), set())
     for kind, contact_id in rows:
         if contact_id is None:
             continue
         (result.handled if kind == em.HANDLED else result.alarm).add(contact_id)
     return result
+
+
+@dataclass(frozen=True)
+class LadderRound:
+    """Where the alarm's ladder stands: a lapse that became duress starts it again."""
+
+    facts: em.AlarmFacts
+    told: Told
+    key_suffix: str  # keeps the new round's messages apart from the first round's
+
+
+def ladder_round(session: Session, alarm: Alarm) -> LadderRound:
+    """The current round of the escalation ladder for this alarm.
+
+    An alarm raised as duress has one round. A lapse upgraded to duress starts a second at the
+    duress: everyone is told again at once that it is now duress, even those already told it was
+    'handled by' someone, since that person was handling a missed call, not an emergency."""
+    facts = alarm_facts(session, alarm)
+    if facts.duress_at is None or facts.duress_at <= facts.raised_at:
+        return LadderRound(facts, told(session, alarm.id), "")
+    return LadderRound(
+        replace(facts, raised_at=facts.duress_at),
+        told(session, alarm.id, since=facts.duress_at),
+        ":duress",
+    )
 
 
 # --- the hook -----------------------------------------------------------------------------------
@@ -223,9 +249,9 @@ def alarm_changed(session: Session, alarm: Alarm, now: datetime) -> list[OutboxM
     visit = session.get(Visit, alarm.visit_id)
     assert visit is not None
     policy = _policy(session)
-    facts = alarm_facts(session, alarm)
+    current = ladder_round(session, alarm)
+    facts, already = current.facts, current.told
     responsible = responsible_of(visit)
-    already = told(session, alarm.id)
     notices = em.due(
         facts,
         ladder_people(session),
@@ -262,7 +288,7 @@ def alarm_changed(session: Session, alarm: Alarm, now: datetime) -> list[OutboxM
             session,
             notice.person,
             kind=notice.kind,
-            key=f"{notice.kind}:{alarm.id}:{notice.person.contact_id}",
+            key=f"{notice.kind}:{alarm.id}:{notice.person.contact_id}{current.key_suffix}",
             subject=subject,
             body=body,
             now=now,

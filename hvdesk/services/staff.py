@@ -88,11 +88,14 @@ def mobile_holder(session: Session, mobile: str, staff_id: int | None) -> str | 
     if not mobile:
         return None
     others = select(Staff.name).where(Staff.active.is_(True), Staff.id != (staff_id or 0))
-    return session.scalars(others.where(Staff.mobile == mobile)).first() or session.scalars(
-        others.join(LoneWorkingAssessment, LoneWorkingAssessment.staff_id == Staff.id).where(
-            LoneWorkingAssessment.mobile == mobile
-        )
-    ).first()
+    return (
+        session.scalars(others.where(Staff.mobile == mobile)).first()
+        or session.scalars(
+            others.join(LoneWorkingAssessment, LoneWorkingAssessment.staff_id == Staff.id).where(
+                LoneWorkingAssessment.mobile == mobile
+            )
+        ).first()
+    )
 
 
 def refuse_shared_mobile(

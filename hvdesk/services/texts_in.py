@@ -144,9 +144,7 @@ class InboundTextService(Service):
         with self.db.read() as session:
             return set(
                 session.scalars(
-                    select(InboundText.provider_ref).where(
-                        InboundText.provider_ref.in_(references)
-                    )
+                    select(InboundText.provider_ref).where(InboundText.provider_ref.in_(references))
                 )
             )
 
@@ -481,7 +479,8 @@ class InboundTextService(Service):
         _queue(
             text,
             reply,
-            f"{em.HANDLED}:{alarm.id}:{contact.id}:{Channel.SMS.value}",
+            f"{em.HANDLED}:{alarm.id}:{contact.id}"
+            f"{outbox.ladder_round(session, alarm).key_suffix}:{Channel.SMS.value}",
             em.HANDLED,
             alarm_id=alarm.id,
         )

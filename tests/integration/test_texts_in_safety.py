@@ -13,19 +13,20 @@ from sqlalchemy import select
 from hvdesk.events import EventKind
 from hvdesk.models import Event
 from hvdesk.services.tracker import TrackerService
-from tests.integration.test_texts_in import (  # noqa: F401  (gateway, school: fixtures)
-    JASMIN,
+from tests.integration import test_texts_in as base
+from tests.integration.test_texts_in import (
     MIN,
     SEC,
-    gateway,
     open_alarms,
     poll,
     replies,
-    school,
     texts,
     timeline,
     visit,
 )
+
+gateway = base.gateway  # the same fixtures: a local gateway stand-in and Jasmin out on a visit
+school = base.school
 
 
 def _logged(db) -> list[Event]:
@@ -221,3 +222,73 @@ def test_three_wrong_pins_with_no_visit_marked_out_raise_the_amber_alarm(
     [alarm] = open_alarms(db)
     assert alarm.level == "amber" and alarm.visit_id == school["visit"]
     assert "no visit marked out" in alarm.reason
+
+
+def test_duress_on_an_alarm_someone_took_starts_the_ladder_again(db, clock, gateway, school):
+    from hvdesk.models import Alarm, EscalationContact, OutboxMessage
+    from hvdesk.notify.monitor import EscalationClock
+    from hvdesk.rules.text_actions import alarm_code
+
+    gateway.configure(db, clock.now())
+    now = clock.now()
+    with db.transaction() as s:
+        for i, (name, mobile) in enumerate(
+            [("Linda Francis", "+447700900701"), ("Dan Deputy", "+447700900702")]
+        ):
+            s.add(
+                EscalationContact(
+                    name=name, mobile=mobile, position=i + 1, created_at=now, updated_at=now
+                )
+            )
+    clock.set(school["start"] + 6 * MIN)
+    [raised] = TrackerService(db, clock).raise_due_alarms()
+    clock.advance(4 * MIN)
+    EscalationClock(db, clock).tick()  # Linda at 10:08, Dan at 10:10
+    gateway.text(f"TAKE {alarm_code(raised.alarm_id)}", clock.now(), sender="+447700900701")
+    poll(db, clock, gateway)
+    clock.advance(MIN)
+    gateway.text("bluebell", clock.now())  # Jasmin's safe word: now it is duress
+    poll(db, clock, gateway)
+    duress_at = clock.now()
+    clock.advance(2 * MIN)
+    EscalationClock(db, clock).tick()  # the ladder again, as for a duress raised now
+    with db.read() as s:
+        alarm = s.get(Alarm, raised.alarm_id)
+        duress = s.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.queued_at >= duress_at, OutboxMessage.kind == "alarm")
+            .order_by(OutboxMessage.id)
+        ).all()
+    assert alarm.level == "duress" and alarm.acknowledged_at is None  # nobody's: take it again
+    assert [(m.recipient, m.queued_at) for m in duress] == [
+        ("+447700900701", duress_at),  # the first contact at once, though she had taken it
+        ("+447700900702", duress_at + 2 * MIN),  # though he was told it was handled
+    ]
+    assert all("DURESS" in m.body for m in duress)
+    [event] = timeline(db, school["visit"], EventKind.DURESS)
+    assert "Linda Francis was handling the earlier alarm" in event.note
+
+
+def test_the_office_owner_of_an_alarm_that_becomes_duress_is_texted(
+    db, clock, gateway, school, office
+):
+    from hvdesk.models import OutboxMessage, UserAccount
+    from hvdesk.services.alarms import AlarmService
+    from hvdesk.services.staff import StaffInput, StaffService
+
+    gateway.configure(db, clock.now())
+    sam = StaffService(db, clock).create(
+        office, StaffInput(name="Sam Office", mobile="07700 900555")
+    )
+    with db.transaction() as s:
+        s.get(UserAccount, office.user_id).staff_id = sam.id
+    clock.set(school["start"] + 6 * MIN)
+    [raised] = TrackerService(db, clock).raise_due_alarms()
+    AlarmService(db, clock).acknowledge(office, raised.alarm_id)
+    clock.advance(MIN)
+    gateway.text("bluebell", clock.now())
+    poll(db, clock, gateway)
+    with db.read() as s:
+        [owner] = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "duress_owner")).all()
+    assert owner.recipient == "+447700900555"
+    assert owner.body.startswith("hvdesk: DURESS now on the alarm you were handling")
