@@ -292,3 +292,27 @@ def test_the_office_owner_of_an_alarm_that_becomes_duress_is_texted(
         [owner] = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "duress_owner")).all()
     assert owner.recipient == "+447700900555"
     assert owner.body.startswith("hvdesk: DURESS now on the alarm you were handling")
+
+
+def test_a_window_holding_the_lease_sends_the_safety_check_texts(
+    db, clock, gateway, school, approver, monkeypatch, tmp_path
+):
+    from hvdesk.notify import lease as leases
+    from hvdesk.notify.monitor import Monitor
+    from hvdesk.services.settings import SettingsService
+
+    monkeypatch.setenv("HVDESK_SMS_TOKEN", "token-0011")
+    monkeypatch.setenv("HVDESK_SECRETS_FILE", str(tmp_path / "secrets.json"))
+    settings = SettingsService(db, clock)
+    settings.save_policy(approver, settings.policy().with_changes(text_safety_check=True))
+    gateway.configure(db, clock.now())
+    window = Monitor(db, clock, kind=leases.WINDOW, raise_alarms=False, beat_s=0)
+    assert window.tick().holds_lease and gateway.sent == []
+    clock.set(school["start"])  # the arrival call falls due
+    window.tick()
+    assert [m["Body"] for m in gateway.sent] == [
+        "hvdesk: your arrival call for the Clarke family is due; reply ARRIVED and your PIN."
+    ]
+    clock.advance(2 * MIN)
+    window.tick()
+    assert len(gateway.sent) == 1  # once per deadline
