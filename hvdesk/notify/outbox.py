@@ -25,6 +25,7 @@ from hvdesk.models import (
     Channel,
     EscalationContact,
     Event,
+    InboundText,
     OutboxMessage,
     OutboxStatus,
     Setting,
@@ -35,7 +36,7 @@ from hvdesk.policy import PolicySettings
 from hvdesk.rules import escalation as ladder
 from hvdesk.rules import escalation_messages as em
 from hvdesk.rules.deadlines import MERGED
-from hvdesk.rules.text_actions import alarm_code
+from hvdesk.rules.text_actions import Outcome, alarm_code
 from hvdesk.rules.validation import display_phone
 
 
@@ -54,9 +55,12 @@ def enqueue(
     visit_id: int | None = None,
     contact_id: int | None = None,
 ) -> OutboxMessage | None:
-    """Queue one message in the caller's transaction; None when this key was queued before."""
+    """Queue one message in the caller's transaction; None when this key was queued before, or
+    when it is a text to a number that sent STOP (kept as a failed row that says so: the gateway
+    would refuse it, and the Notifications screen shows who was not told and why)."""
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
         return None
+    stopped = channel == Channel.SMS.value and opted_out(session, recipient)
     row = OutboxMessage(
         channel=channel,
         recipient=recipient,
@@ -68,7 +72,8 @@ def enqueue(
         alarm_id=alarm_id,
         visit_id=visit_id,
         contact_id=contact_id,
-        status=OutboxStatus.QUEUED.value,
+        status=OutboxStatus.FAILED.value if stopped else OutboxStatus.QUEUED.value,
+        last_error=OPTED_OUT if stopped else "",
         attempts=0,
         next_attempt_at=now,
         queued_at=now,
@@ -79,7 +84,24 @@ def enqueue(
             session.add(row)
     except IntegrityError:
         return None
-    return row
+    return None if stopped else row
+
+
+OPTED_OUT = "not sent: this number opted out of texts (STOP); they text START to opt back in"
+
+
+def opted_out(session: Session, number: str, before_id: int | None = None) -> bool:
+    """The number's last STOP/START keyword was STOP: the gateway will not deliver to it.
+
+    `before_id`: as things stood when that received text (by id) was recorded."""
+    stmt = select(InboundText.outcome).where(
+        InboundText.sender == number,
+        InboundText.outcome.in_([Outcome.STOP.value, Outcome.START.value]),
+    )
+    if before_id is not None:
+        stmt = stmt.where(InboundText.id <= before_id)
+    last = session.scalars(stmt.order_by(InboundText.id.desc())).first()
+    return last == Outcome.STOP.value
 
 
 def to_person(

@@ -182,7 +182,7 @@ class InboundTextService(Service):
                 )
                 self._handle(text)
                 row.command = text.parsed.command.value
-                if row.reply and not _opted_out(session, sender, row.id):
+                if row.reply and not outbox.opted_out(session, sender, row.id):
                     self._queue_reply(text)
                 return Handled(row.id, row.outcome, row.reply, row.visit_id, row.alarm_id)
         except IntegrityError:
@@ -738,18 +738,6 @@ def _secret_words(session: Session, staff: Staff | None, policy: PolicySettings)
         stmt = stmt.where(LoneWorkingAssessment.staff_id == staff.id)
     words += list(session.scalars(stmt))
     return [w for w in words if w.strip()]
-
-
-def _opted_out(session: Session, number: str, before_id: int | None = None) -> bool:
-    """The number's last STOP/START keyword was STOP: the gateway will not deliver to it."""
-    stmt = select(InboundText.outcome).where(
-        InboundText.sender == number,
-        InboundText.outcome.in_([Outcome.STOP.value, Outcome.START.value]),
-    )
-    if before_id is not None:
-        stmt = stmt.where(InboundText.id <= before_id)
-    last = session.scalars(stmt.order_by(InboundText.id.desc())).first()
-    return last == Outcome.STOP.value
 
 
 def _contact_help() -> str:

@@ -316,3 +316,45 @@ def test_a_window_holding_the_lease_sends_the_safety_check_texts(
     clock.advance(2 * MIN)
     window.tick()
     assert len(gateway.sent) == 1  # once per deadline
+
+
+def test_a_contact_who_sent_stop_gets_alarms_by_email_and_the_skip_is_kept(
+    db, clock, gateway, school
+):
+    from dataclasses import replace
+
+    from hvdesk.models import EscalationContact, OutboxMessage, Setting
+    from hvdesk.notify import config as notify_config
+    from hvdesk.notify.monitor import EscalationClock
+    from hvdesk.services.notifications import NotificationService
+
+    gateway.configure(db, clock.now())
+    now = clock.now()
+    with db.transaction() as s:
+        row = s.get(Setting, notify_config.NOTIFY_KEY)
+        config = notify_config.NotifyConfig.from_dict(row.value)
+        row.value = replace(config, smtp_host="127.0.0.1", smtp_from="hvdesk@school").to_dict()
+        s.add(
+            EscalationContact(
+                name="Linda Francis",
+                mobile="+447700900701",
+                email="linda@school.example",
+                position=1,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    clock.set(school["start"] - 10 * MIN)
+    gateway.text("STOP", clock.now(), sender="+447700900701")
+    poll(db, clock, gateway)
+    clock.set(school["start"] + 6 * MIN)
+    TrackerService(db, clock).raise_due_alarms()
+    clock.advance(5 * MIN)
+    EscalationClock(db, clock).tick()
+    with db.read() as s:
+        sent = {m.channel: m for m in s.scalars(select(OutboxMessage))}
+    assert sent["email"].status == "queued" and sent["email"].recipient == "linda@school.example"
+    assert sent["sms"].status == "failed"
+    assert sent["sms"].last_error.startswith("not sent: this number opted out of texts (STOP)")
+    [linda] = NotificationService(db, clock).contacts()
+    assert linda.mobile_note == "opted out of texts (STOP)"
