@@ -580,7 +580,9 @@ def test_the_texts_commands_poll_list_and_set_a_pin(
     gateway.text("OK 7305", clock.now())
     assert main(["texts", "poll", "--db", db.url]) == 0
     out = capsys.readouterr().out
-    assert "Fetched 1 text(s); recorded 1 new." in out and "recorded -> 'hvdesk: Checked in" in out
+    assert "Fetched 1 text(s); recorded 1 new." in out
+    assert "recorded -> reply queued: 'hvdesk: Checked in" in out  # not sent yet
+    assert "Replies are queued: the monitor sends them" in out
     assert main(["texts", "list", "--db", db.url]) == 0
     out = capsys.readouterr().out
     assert "07700 900123 (Jasmin Patel)  Recorded: 'OK ••••'" in out and "7305" not in out

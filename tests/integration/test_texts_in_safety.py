@@ -358,3 +358,31 @@ def test_a_contact_who_sent_stop_gets_alarms_by_email_and_the_skip_is_kept(
     assert sent["sms"].last_error.startswith("not sent: this number opted out of texts (STOP)")
     [linda] = NotificationService(db, clock).contacts()
     assert linda.mobile_note == "opted out of texts (STOP)"
+
+
+def test_the_gateway_stand_in_lists_a_reply_sent_before_hvdesk_sent_anything():
+    import importlib.util
+    import json
+    import socket
+    import urllib.request
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "sms_gateway_standin.py"
+    spec = importlib.util.spec_from_file_location("sms_gateway_standin", path)
+    assert spec is not None and spec.loader is not None
+    standin = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(standin)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server, _store = standin.serve(port)
+    try:
+        root = f"http://127.0.0.1:{port}"
+        urllib.request.urlopen(f"{root}/reply", data=b"From=%2B447700900123&Body=OK+4821")
+        listing = f"{root}/2010-04-01/Accounts/AC-LOCAL/Messages.json?To=%2B447700900000"
+        with urllib.request.urlopen(listing) as answer:
+            [row] = json.load(answer)["messages"]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (row["to"], row["body"]) == ("+447700900000", "OK 4821")
