@@ -6,11 +6,14 @@ of a page is recorded. So:
   (unique gateway reference): nothing dropped, nothing repeated;
 - two monitors polling one gateway both see a text; the first to record it wins, the other skips it;
 - a cursor written by a slower poller that moves it backwards only causes a re-fetch, never a
-  second record.
+  second record;
+- each listing reaches 10 minutes back before the cursor (sms.INBOUND_OVERLAP), so a text the
+  gateway lists late is still recorded; texts recorded before are skipped in one read.
 
 A gateway that cannot be reached is a visible fault ("Texts in failing since 10:02: 401 from
 gateway"), kept as channel health so every seat's status bar shows it, and cleared by the next good
-poll. An idle poll costs one request and two small reads: nothing is written when nothing came.
+poll. An idle poll costs one request and two small reads (one more while texts of the last 10
+minutes are listed again, to skip them): nothing is written when nothing came.
 """
 
 from __future__ import annotations
