@@ -649,6 +649,14 @@ class EscalationContact(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
+    # Not stored: set by NotificationService.contacts() from the texts received (STOP / START).
+    texts_opted_out = False
+
+    @property
+    def mobile_note(self) -> str:
+        """Beside the mobile wherever contacts are listed: alarms go by email only."""
+        return "opted out of texts (STOP)" if self.texts_opted_out else ""
+
 
 class OutboxMessage(Base):
     """One message to one recipient on one channel, written in the transaction of its cause.

@@ -1,6 +1,6 @@
 """A stand-in SMS gateway on this machine, speaking the Twilio Messages API shape hvdesk uses.
 
-    python scripts/sms_gateway_standin.py [--port 8026]
+    python scripts/sms_gateway_standin.py [--port 8026] [--number +447700900000]
 
 Then point hvdesk at it (any account id and token work):
 
@@ -12,7 +12,8 @@ Then point hvdesk at it (any account id and token work):
 
 Every text hvdesk sends is printed here. To pretend someone replied, POST a form to /reply:
 `curl -d From=+447700900123 -d Body=OK http://127.0.0.1:8026/reply` (it is listed as a received
-text, the way two-way texts are fetched). Standard library only; for trying hvdesk out and for the
+text to --number, the school's number, the way two-way texts are fetched; a form field To= sends it
+to another number). Standard library only; for trying hvdesk out and for the
 benchmarks, never for real messages.
 """
 
@@ -32,12 +33,19 @@ MESSAGES = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Messages\.json$")
 ONE_MESSAGE = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Messages/([^/]+)\.json$")
 
 
+DEFAULT_NUMBER = "+447700900000"  # the sms.from the README sets
+
+
 class Store:
-    def __init__(self, on_message: Callable[[dict[str, str]], None] | None = None) -> None:
+    def __init__(
+        self,
+        on_message: Callable[[dict[str, str]], None] | None = None,
+        number: str = DEFAULT_NUMBER,
+    ) -> None:
         self.rows: list[dict[str, str]] = []
         self.lock = threading.Lock()
         self.on_message = on_message
-        self.number = ""
+        self.number = number  # replies go to it, even before hvdesk has sent anything
 
     def add(self, direction: str, sender: str, to: str, body: str) -> dict[str, str]:
         with self.lock:
@@ -79,7 +87,8 @@ def handler_for(store: Store) -> type[BaseHTTPRequestHandler]:
             path = urlparse(self.path).path
             form = self._form()
             if path == "/reply":
-                row = store.add("inbound", form.get("From", ""), store.number, form.get("Body", ""))
+                to = form.get("To") or store.number
+                row = store.add("inbound", form.get("From", ""), to, form.get("Body", ""))
                 self._json(201, row)
             elif MESSAGES.match(path):
                 store.number = form.get("From", store.number)
@@ -117,9 +126,13 @@ def handler_for(store: Store) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def serve(port: int = 8026, on_message: Callable[[dict[str, str]], None] | None = None):  # type: ignore[no-untyped-def]
+def serve(  # type: ignore[no-untyped-def]
+    port: int = 8026,
+    on_message: Callable[[dict[str, str]], None] | None = None,
+    number: str = DEFAULT_NUMBER,
+):
     """Start the stand-in on a thread; returns (server, store). server.shutdown() stops it."""
-    store = Store(on_message)
+    store = Store(on_message, number)
     server = ThreadingHTTPServer(("127.0.0.1", port), handler_for(store))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, store
@@ -128,6 +141,9 @@ def serve(port: int = 8026, on_message: Callable[[dict[str, str]], None] | None 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=8026)
+    parser.add_argument(
+        "--number", default=DEFAULT_NUMBER, help="the school's number: set sms.from to it"
+    )
     args = parser.parse_args()
 
     def show(row: dict[str, str]) -> None:
@@ -135,7 +151,7 @@ def main() -> int:
         who = row["to"] if arrow == "->" else row["from"]
         print(f"[{datetime.now():%H:%M:%S}] SMS {arrow} {who}: {row['body']}", flush=True)
 
-    server, _ = serve(args.port, show)
+    server, _ = serve(args.port, show, args.number)
     print(f"SMS gateway stand-in on http://127.0.0.1:{args.port} (Ctrl+C stops it)", flush=True)
     try:
         threading.Event().wait()

@@ -342,7 +342,8 @@ def run_notify_contacts(args: argparse.Namespace) -> int:
         order = str(c.position) if c.active and c.on_ladder else "-"
         state = "" if c.active else " (inactive)"
         ladder = "" if c.on_ladder else " (responsible contact only)"
-        print(f"{order:>3}  {c.name} {c.role_label}  {c.mobile}  {c.email}{ladder}{state}")
+        stop = f" ({c.mobile_note})" if c.mobile_note else ""
+        print(f"{order:>3}  {c.name} {c.role_label}  {c.mobile}{stop}  {c.email}{ladder}{state}")
     return 0
 
 

@@ -59,8 +59,10 @@ def run_poll(args: argparse.Namespace) -> int:
     for handled in result.handled:
         print(
             f"  text {handled.text_id}: {handled.outcome}"
-            + (f" -> {handled.reply!r}" if handled.reply else "")
+            + (f" -> reply queued: {handled.reply!r}" if handled.reply else "")
         )
+    if any(h.reply for h in result.handled):
+        print("Replies are queued: the monitor sends them (see `notify outbox`).")
     return 0
 
 

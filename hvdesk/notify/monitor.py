@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 DELIVERY_CHECK_S = 60.0  # how often sent texts are asked about (a delivery report)
 POLL_S = 5.0  # for messages queued by other seats; deadlines wake the loop at once
+SAFETY_CHECK_S = 60.0  # a window holding the lease looks for safety-check texts this often
 TEXTS_POLL_S = 10.0  # texts in from the field: a check-in shows within this plus the loop's wait
 
 
@@ -109,11 +110,12 @@ def _next_due(session: Session, alarm: Alarm, now: datetime) -> datetime | None:
     assert visit is not None  # an alarm's visit_id is a foreign key, never null
     responsible = outbox.responsible_of(visit)
     policy = outbox._policy(session)
+    current = outbox.ladder_round(session, alarm)
     return em.next_due(
-        outbox.alarm_facts(session, alarm),
+        current.facts,
         outbox.ladder_people(session),
         responsible,
-        outbox.told(session, alarm.id).alarm,
+        current.told.alarm,
         now,
         timedelta(minutes=policy.escalate_after_min),
     )
@@ -161,6 +163,7 @@ class Monitor:
         )
         self._last_beat: float | None = None
         self._last_delivery: float | None = None
+        self._last_safety: float | None = None
         self._look = True  # re-derive the deadlines on the next tick
         self._next_change: datetime | None = None  # and at this time even if no timer fires
         self._wake = threading.Event()
@@ -207,6 +210,8 @@ class Monitor:
             self._next_change = min(plan.values(), default=None)
             if self.scheduler is not None:
                 self.scheduler.arm(plan)
+        elif not self.raise_alarms and self._safety_checks_due(mono):
+            report.queued += self._queue_safety_checks(now)
         report.texts = self.texts.tick()  # before sending, so replies go out in this pass
         if report.texts is not None and report.texts.handled:
             self._look = True  # a text moved a deadline or raised an alarm
@@ -218,6 +223,20 @@ class Monitor:
             self._last_delivery = mono
             report.delivered = self.sender.check_delivery(now)
         return report
+
+    def _safety_checks_due(self, mono: float) -> bool:
+        """A window raises alarms on its own screen, but whoever holds the lease sends the
+        safety-check texts: look once a minute (a check stays due until its grace ends)."""
+        due = self._look or self._last_safety is None or mono - self._last_safety >= SAFETY_CHECK_S
+        if due:
+            self._look, self._last_safety = False, mono
+        return due
+
+    def _queue_safety_checks(self, now: datetime) -> int:
+        policy = self.tracker.policy()
+        if not policy.text_safety_check:
+            return 0  # the switch is off: no board to load
+        return self.safety_checks.queue(self.tracker.board(now, policy), now)
 
     # --- the loop ----------------------------------------------------------------------------
     def on_wake(self, wake: Wake) -> None:

@@ -11,7 +11,7 @@ is taken or resolved; it asks the pure rules (hvdesk.rules.escalation_messages) 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -25,6 +25,7 @@ from hvdesk.models import (
     Channel,
     EscalationContact,
     Event,
+    InboundText,
     OutboxMessage,
     OutboxStatus,
     Setting,
@@ -36,7 +37,7 @@ from hvdesk.policy import PolicySettings
 from hvdesk.rules import escalation as ladder
 from hvdesk.rules import escalation_messages as em
 from hvdesk.rules.deadlines import MERGED
-from hvdesk.rules.text_actions import alarm_code
+from hvdesk.rules.text_actions import Outcome, alarm_code
 from hvdesk.rules.validation import display_phone
 
 
@@ -55,9 +56,12 @@ def enqueue(
     visit_id: int | None = None,
     contact_id: int | None = None,
 ) -> OutboxMessage | None:
-    """Queue one message in the caller's transaction; None when this key was queued before."""
+    """Queue one message in the caller's transaction; None when this key was queued before, or
+    when it is a text to a number that sent STOP (kept as a failed row that says so: the gateway
+    would refuse it, and the Notifications screen shows who was not told and why)."""
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
         return None
+    stopped = channel == Channel.SMS.value and opted_out(session, recipient)
     row = OutboxMessage(
         channel=channel,
         recipient=recipient,
@@ -69,7 +73,8 @@ def enqueue(
         alarm_id=alarm_id,
         visit_id=visit_id,
         contact_id=contact_id,
-        status=OutboxStatus.QUEUED.value,
+        status=OutboxStatus.FAILED.value if stopped else OutboxStatus.QUEUED.value,
+        last_error=OPTED_OUT if stopped else "",
         attempts=0,
         next_attempt_at=now,
         queued_at=now,
@@ -80,7 +85,24 @@ def enqueue(
             session.add(row)
     except IntegrityError:
         return None
-    return row
+    return None if stopped else row
+
+
+OPTED_OUT = "not sent: this number opted out of texts (STOP); they text START to opt back in"
+
+
+def opted_out(session: Session, number: str, before_id: int | None = None) -> bool:
+    """The number's last STOP/START keyword was STOP: the gateway will not deliver to it.
+
+    `before_id`: as things stood when that received text (by id) was recorded."""
+    stmt = select(InboundText.outcome).where(
+        InboundText.sender == number,
+        InboundText.outcome.in_([Outcome.STOP.value, Outcome.START.value]),
+    )
+    if before_id is not None:
+        stmt = stmt.where(InboundText.id <= before_id)
+    last = session.scalars(stmt.order_by(InboundText.id.desc())).first()
+    return last == Outcome.STOP.value
 
 
 def to_person(
@@ -199,18 +221,44 @@ class Told:
     handled: set[int]
 
 
-def told(session: Session, alarm_id: int) -> Told:
-    rows = session.execute(
-        select(OutboxMessage.kind, OutboxMessage.contact_id).where(
-            OutboxMessage.alarm_id == alarm_id
-        )
+def told(session: Session, alarm_id: int, since: datetime | None = None) -> Told:
+    stmt = select(OutboxMessage.kind, OutboxMessage.contact_id).where(
+        OutboxMessage.alarm_id == alarm_id
     )
+    if since is not None:
+        stmt = stmt.where(OutboxMessage.queued_at >= since)
+    rows = session.execute(stmt)
     result = Told(set(), set())
     for kind, contact_id in rows:
         if contact_id is None:
             continue
         (result.handled if kind == em.HANDLED else result.alarm).add(contact_id)
     return result
+
+
+@dataclass(frozen=True)
+class LadderRound:
+    """Where the alarm's ladder stands: a lapse that became duress starts it again."""
+
+    facts: em.AlarmFacts
+    told: Told
+    key_suffix: str  # keeps the new round's messages apart from the first round's
+
+
+def ladder_round(session: Session, alarm: Alarm) -> LadderRound:
+    """The current round of the escalation ladder for this alarm.
+
+    An alarm raised as duress has one round. A lapse upgraded to duress starts a second at the
+    duress: everyone is told again at once that it is now duress, even those already told it was
+    'handled by' someone, since that person was handling a missed call, not an emergency."""
+    facts = alarm_facts(session, alarm)
+    if facts.duress_at is None or facts.duress_at <= facts.raised_at:
+        return LadderRound(facts, told(session, alarm.id), "")
+    return LadderRound(
+        replace(facts, raised_at=facts.duress_at),
+        told(session, alarm.id, since=facts.duress_at),
+        ":duress",
+    )
 
 
 # --- the hook -----------------------------------------------------------------------------------
@@ -224,9 +272,9 @@ def alarm_changed(session: Session, alarm: Alarm, now: datetime) -> list[OutboxM
     visit = session.get(Visit, alarm.visit_id)
     assert visit is not None
     policy = _policy(session)
-    facts = alarm_facts(session, alarm)
+    current = ladder_round(session, alarm)
+    facts, already = current.facts, current.told
     responsible = responsible_of(visit)
-    already = told(session, alarm.id)
     people = ladder_people(session)
     every = timedelta(minutes=policy.escalate_after_min)
     notices = em.due(facts, people, responsible, already.alarm, already.handled, now, every)
@@ -260,7 +308,7 @@ def alarm_changed(session: Session, alarm: Alarm, now: datetime) -> list[OutboxM
             session,
             notice.person,
             kind=notice.kind,
-            key=f"{notice.kind}:{alarm.id}:{notice.person.contact_id}",
+            key=f"{notice.kind}:{alarm.id}:{notice.person.contact_id}{current.key_suffix}",
             subject=subject,
             body=body,
             now=now,

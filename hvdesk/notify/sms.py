@@ -26,6 +26,8 @@ import httpx
 from hvdesk.notify.channels import Accepted, ChannelError, Inbound, InboundPage, Outgoing
 
 TIMEOUT_S = 10.0
+# How far back each listing looks before the cursor, for texts the gateway lists late.
+INBOUND_OVERLAP = timedelta(minutes=10)
 _HINTS = {
     401: "check the SMS account and token",
     403: "the gateway refused this account; check its permissions",
@@ -151,15 +153,19 @@ class TwilioSms:
         return None
 
     def list_inbound(self, cursor: str | None = None) -> InboundPage:
-        """Texts received on our number after `cursor`, oldest first, and the cursor to pass next.
+        """Texts received on our number since shortly before `cursor`, oldest first, and the
+        cursor to pass next.
 
-        The cursor is the newest receipt time seen plus the ids received at that same second, so a
-        text is returned once even when several arrive within a second (the API's resolution).
+        The cursor is the newest receipt time seen. The listing goes back INBOUND_OVERLAP before it:
+        a gateway sometimes lists a text minutes after the time it carries, and a text dropped for
+        good is a check-in or a duress that never reached the office. A text listed twice is
+        recorded once (its gateway reference is unique in hvdesk).
         """
         since, seen = _parse_cursor(cursor)
+        start = since - INBOUND_OVERLAP if since is not None else None
         params: dict[str, str] = {"To": self.sender, "PageSize": "100"}
-        if since is not None:
-            params["DateSent>"] = since.strftime("%Y-%m-%d")
+        if start is not None:
+            params["DateSent>"] = start.strftime("%Y-%m-%d")
         found: list[Inbound] = []
         url: str | None = f"{self.root}/Messages.json"
         first = True
@@ -171,10 +177,7 @@ class TwilioSms:
                 item = _inbound(row)
                 if item is None or item.to != self.sender:
                     continue
-                if since is not None and (
-                    item.received_at < since
-                    or (item.received_at == since and item.reference in seen)
-                ):
+                if start is not None and item.received_at < start:
                     continue
                 found.append(item)
             nxt = payload.get("next_page_uri")
@@ -207,12 +210,11 @@ def _parse_cursor(cursor: str | None) -> tuple[datetime | None, set[str]]:
 
 
 def _next_cursor(found: list[Inbound], since: datetime | None, seen: set[str]) -> str:
-    if not found:
+    """The newest receipt time seen so far: never moved back by texts listed again."""
+    if not found or (since is not None and found[-1].received_at <= since):
         return "" if since is None else f"{since.isoformat()}|{','.join(sorted(seen))}"
     newest = found[-1].received_at
     ids = {m.reference for m in found if m.received_at == newest}
-    if since == newest:
-        ids |= seen
     return f"{newest.isoformat()}|{','.join(sorted(ids))}"
 
 

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from hvdesk.clock import fmt_time
+from hvdesk.clock import fmt_datetime, fmt_time
 from hvdesk.rules.deadlines import Deadline, Kind, TrackState, VisitLike, is_tracked, phase
 from hvdesk.rules.texts import Command
 
 WRONG_PINS_FOR_DURESS = 3
+WRONG_PIN_WINDOW = timedelta(minutes=30)  # wrong PINs further apart are slips, not a pattern
 LATE_TEXT_AFTER = timedelta(minutes=2)  # a gateway delay worth saying on the timeline
 INNOCENT_REPLY = "Thanks, noted."  # the duress reply: nothing on their screen gives them away
 HELP_REPLY = (
@@ -54,6 +55,7 @@ class Outcome(StrEnum):
 
     RECORDED = "recorded"  # the visit changed (check-in, arrived, left, back, late)
     DURESS = "duress"  # the safe word: duress alarm raised
+    DURESS_NO_VISIT = "duress_no_visit"  # the safe word, but no visit today to raise it on
     WRONG_PIN = "wrong_pin"
     NO_PIN = "no_pin"
     NOT_OUT = "not_out"  # right person, right PIN, no visit out
@@ -110,20 +112,50 @@ def visit_action(command: Command, visit: VisitLike) -> Action | None:
     return _BY_PHASE[phase(visit)].get(command)
 
 
-def wrong_pin_streak(outcomes_newest_first: Sequence[str]) -> int:
-    """Wrong PINs in a row, newest first, up to the last text with the right PIN."""
-    streak = 0
-    for outcome in outcomes_newest_first:
-        if outcome == Outcome.WRONG_PIN:
-            streak += 1
-        elif outcome in PIN_ACCEPTED:
+def sent_before_departure(sent_at: datetime, departed_at: datetime | None) -> bool:
+    """A text sent before this visit left speaks for an earlier trip, never for this one.
+
+    The gateway may hold a text for hours: last night's 'BACK' must not end today's tracking.
+    """
+    return departed_at is not None and sent_at < departed_at
+
+
+def too_old_reply(sent_at: datetime, departed_at: datetime) -> str:
+    return (
+        f"hvdesk: your text sent {fmt_datetime(sent_at)} reached hvdesk only now, before this "
+        f"visit left at {fmt_time(departed_at)}, so nothing was recorded. Text again if needed."
+    )
+
+
+@dataclass(frozen=True)
+class EarlierText:
+    """A text the same person sent before, as far as the wrong-PIN rule needs it."""
+
+    outcome: str
+    sent_at: datetime
+    raised_alarm: bool = False  # this wrong PIN raised the possible-duress alarm
+
+
+def wrong_pin_streak(earlier_newest_first: Sequence[EarlierText], at: datetime) -> int:
+    """Wrong PINs in a row ending with this one (sent `at`), within WRONG_PIN_WINDOW.
+
+    The run ends at a text with the right PIN, at the wrong PIN that last raised the alarm (so
+    three more after the office resolved it raise it again), and at the window's edge (a slip
+    last week is not part of today's)."""
+    streak = 1
+    for text in earlier_newest_first:
+        if text.sent_at < at - WRONG_PIN_WINDOW or text.outcome in PIN_ACCEPTED:
             break
+        if text.outcome == Outcome.WRONG_PIN:
+            if text.raised_alarm:
+                break
+            streak += 1
     return streak
 
 
 def raises_possible_duress(streak: int) -> bool:
-    """The third wrong PIN in a row (once per run; the alarm then stays open for the office)."""
-    return streak == WRONG_PINS_FOR_DURESS
+    """Three wrong PINs in a row (the run then starts again from the one that raised it)."""
+    return streak >= WRONG_PINS_FOR_DURESS
 
 
 @dataclass(frozen=True)

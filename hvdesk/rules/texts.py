@@ -79,7 +79,10 @@ MINUTE_WORDS = frozenset({"m", "min", "mins", "minute", "minutes", "mns", "minit
 HOUR_WORDS = frozenset({"h", "hr", "hrs", "hour", "hours"})
 FUZZY_CUTOFF = 0.8
 
-_TOKEN = re.compile(r"[a-z]+|\d+|\?")
+# '0k' (a zero for the O) stays one word; otherwise letters and digits part ('ok4821').
+_TOKEN = re.compile(r"0k(?![a-z])|[a-z]+|\d+|\?")
+# A clock time in a text ('10:15', '10.15', '9.30am') is when, never a PIN or minutes.
+_TIME = re.compile(r"(?<![\d:.])\d{1,2}[:.]\d{2}(?:\s*[ap]m)?(?![\d:.])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -99,8 +102,10 @@ class ParsedText:
 
 
 def words_of(text: str) -> list[str]:
-    """Lower-case words and numbers; 'O.K.' is 'ok', 'ok4821' is 'ok 4821', 'late20' 'late 20'."""
-    flat = (text or "").lower().replace(".", "").replace("'", "").replace("’", "")
+    """Lower-case words and numbers; 'O.K.' is 'ok', 'ok4821' is 'ok 4821', 'late20' 'late 20';
+    a time ('10:15') is left out."""
+    flat = _TIME.sub(" ", text or "").lower()
+    flat = flat.replace(".", "").replace("'", "").replace("’", "")
     return _TOKEN.findall(flat)
 
 
@@ -148,6 +153,17 @@ def _late_minutes(words: list[str], at: int) -> tuple[int | None, int | None]:
     return None, None
 
 
+def _pin_of(numbers: list[str]) -> str | None:
+    """The PIN (or alarm code) among the numbers: the 4-digit one; '48 21' typed with a space
+    is 4821; otherwise the first number, checked (and refused) later."""
+    four = [n for n in numbers if len(n) == PIN_LENGTH]
+    if four:
+        return four[0]
+    if len(numbers) > 1 and len("".join(numbers)) == PIN_LENGTH:
+        return "".join(numbers)
+    return numbers[0] if numbers else None
+
+
 def parse(text: str) -> ParsedText:
     """The command in a text, with its PIN, minutes or code. Unknown text asks for help."""
     words = words_of(text)
@@ -168,8 +184,8 @@ def parse(text: str) -> ParsedText:
             used.add(index)
             if index + 1 < len(words) and words[index + 1] in MINUTE_WORDS | HOUR_WORDS:
                 used.add(index + 1)
-    numbers = [(i, w) for i, w in enumerate(words) if w.isdigit() and i not in used]
-    number = numbers[0][1] if numbers else None
+    numbers = [w for i, w in enumerate(words) if w.isdigit() and i not in used]
+    number = _pin_of(numbers)
     rest = tuple(
         w
         for i, w in enumerate(words)
@@ -187,6 +203,31 @@ def parse(text: str) -> ParsedText:
             problem = f"LATE takes 1 to {MAX_LATE_MIN} minutes, e.g. LATE 20 and your PIN."
             minutes = None
     return ParsedText(command, pin=number, minutes=minutes, words=rest, problem=problem)
+
+
+MIN_SECRET_LETTERS = 3
+
+
+def secret_word_problem(phrase: str) -> str:
+    """Why a safe word or duress word would fire on ordinary texts; "" when it will not.
+
+    It raises duress wherever it appears as whole words, so a command ('back'), a word people put
+    around commands ('the', 'at school') or a number (a PIN, minutes, a time) would turn every
+    ordinary check-in into a duress alarm."""
+    words = _phrase(phrase)
+    if not words:
+        return ""
+    if all(w.isdigit() for w in words):
+        return "must be a word, not digits: a PIN, minutes or a time would raise duress"
+    everyday = STOP_WORDS | START_WORDS | FILLER | MINUTE_WORDS | HOUR_WORDS | set(WORDS)
+    if all(w in everyday or w.isdigit() for w in words):
+        return (
+            f"'{' '.join(words)}' is in texts staff send every day, so each one would raise "
+            "duress; choose a word that would not come up by accident (e.g. 'bluebell')"
+        )
+    if len("".join(w for w in words if not w.isdigit())) < MIN_SECRET_LETTERS:
+        return f"is too short: use at least {MIN_SECRET_LETTERS} letters"
+    return ""
 
 
 def _phrase(text: str) -> tuple[str, ...]:
@@ -207,9 +248,13 @@ def mentions(text: str, phrases: Iterable[str]) -> bool:
     return False
 
 
+_SPLIT_PIN = re.compile(r"(?<![\d:.])(\d{1,3})[ -](\d{1,3})(?![\d:.])")  # '48 21'
+
+
 def redact(text: str, phrases: Iterable[str]) -> str:
     """The text as it may be stored and shown: PINs and safe or duress words hidden."""
     shown = re.sub(r"(?<!\d)\d{4}(?!\d)", "••••", text or "")
+    shown = _SPLIT_PIN.sub(lambda m: "••••" if len(m[1] + m[2]) == PIN_LENGTH else m[0], shown)
     for phrase in phrases:
         words = _phrase(phrase)
         if not words:

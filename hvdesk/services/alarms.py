@@ -26,6 +26,7 @@ from hvdesk.models import (
     Alarm,
     AlarmLevel,
     AlarmResolution,
+    Channel,
     Event,
     Household,
     Role,
@@ -33,6 +34,7 @@ from hvdesk.models import (
     UserAccount,
     Visit,
 )
+from hvdesk.notify import config as notify_config
 from hvdesk.notify import outbox
 from hvdesk.policy import PolicySettings
 from hvdesk.rules import actions as ra
@@ -283,22 +285,39 @@ class AlarmService(Service):
             return self.raise_duress(session, actor, visit_id, text, self.clock.now())
 
     def raise_duress(
-        self, session: Session, actor: Actor, visit_id: int, text: str, now: datetime
+        self,
+        session: Session,
+        actor: Actor,
+        visit_id: int,
+        text: str,
+        now: datetime,
+        *,
+        tracked_only: bool = True,
     ) -> Alarm:
-        """Duress in the caller's transaction (a text with the safe word is recorded with it)."""
+        """Duress in the caller's transaction (a text with the safe word is recorded with it).
+
+        `tracked_only=False`: a safe word by text from someone with no visit marked out is still
+        raised, on their visit of today, rather than refused (the office may have forgotten to
+        press Departed)."""
         visit = session.get(Visit, visit_id)
         if visit is None:
             raise NotFound(f"No visit with id {visit_id}")
         allowed = ra.verdict(ra.Action.DURESS, visit, ra.Facts(now))
-        if not allowed:
+        if not allowed and tracked_only:
             raise StateError(allowed.reason)
         reason = "DURESS: staff need help now" + (f" ({text})" if text else "")
         alarm = _open_real(session, visit_id)
         if alarm is not None:
+            owner = self._release_for_duress(session, alarm, visit, now)
             alarm.level = AlarmLevel.DURESS.value
             alarm.step = esc.POLICE_STEP
-            alarm.step_started_at = now if alarm.acknowledged_at else None
+            alarm.step_started_at = None
             alarm.reason = f"{reason}; {alarm.reason}"
+            if owner:
+                text = (f"{text}; " if text else "") + (
+                    f"{owner} was handling the earlier alarm: it is open again for anyone to "
+                    "take, and the escalation contacts are told it is now duress"
+                )
         else:
             alarm = _new_alarm(
                 session, visit_id, "duress", AlarmLevel.DURESS, esc.POLICE_STEP, reason, now
@@ -307,6 +326,39 @@ class AlarmService(Service):
             session, actor, EventKind.DURESS, text, visit_id=visit_id, alarm_id=alarm.id, at=now
         )
         return self._announce(session, actor, alarm, reason, "duress", now)
+
+    def _release_for_duress(
+        self, session: Session, alarm: Alarm, visit: Visit, now: datetime
+    ) -> str:
+        """A taken alarm that becomes duress is nobody's any more, so the ladder starts again
+        (outbox.ladder_round) and stops only when someone takes the emergency itself. Its owner
+        is texted when they hold it at a PC with a mobile on file (a contact who took it by text
+        is on the ladder and told with everyone). Returns the owner's name ("" if none)."""
+        if alarm.acknowledged_at is None:
+            return ""
+        owner, user_id = alarm.acknowledged_by, alarm.acknowledged_by_id
+        alarm.acknowledged_at, alarm.acknowledged_by, alarm.acknowledged_by_id = None, "", None
+        user = session.get(UserAccount, user_id) if user_id is not None else None
+        staff = session.get(Staff, user.staff_id) if user is not None and user.staff_id else None
+        sms_ready = Channel.SMS.value in notify_config.load(session).channels_ready()
+        if staff is not None and staff.mobile and sms_ready:
+            outbox.enqueue(
+                session,
+                channel=Channel.SMS.value,
+                recipient=staff.mobile,
+                recipient_name=staff.name,
+                subject="",
+                body=(
+                    f"hvdesk: DURESS now on the alarm you were handling ({visit.staff_names}, "
+                    f"{visit.household.name}). Open hvdesk and take it again, or ring 999."
+                ),
+                kind="duress_owner",
+                key=f"duress-owner:{alarm.id}:{user_id}:{now.isoformat()}",
+                now=now,
+                alarm_id=alarm.id,
+                visit_id=visit.id,
+            )
+        return owner
 
     def raise_possible_duress(
         self, session: Session, actor: Actor, visit_id: int, reason: str, now: datetime

@@ -28,8 +28,10 @@ from hvdesk.policy import PolicySettings
 from hvdesk.rules import validation as v
 from hvdesk.rules.risk import ST_HUGHS_HAZARDS
 from hvdesk.rules.staffing import current_lone_working, lone_working_expires
+from hvdesk.rules.texts import secret_word_problem
 from hvdesk.services.base import Actor, Service
 from hvdesk.services.settings import SettingsService
+from hvdesk.services.staff import refuse_shared_mobile
 
 MASK = "••••••"
 DUE_SOON_DAYS = 30
@@ -193,6 +195,8 @@ def clean_input(
         )
     elif word.lower() in {p.lower() for p in staff_name.split()} | {staff_name.lower()}:
         errors.add(F_WORD, "must not be the staff member's own name; choose another word")
+    elif problem := secret_word_problem(word):
+        errors.add(F_WORD, problem)
     if word and " ".join((data.confirm_safe_word or "").split()) != word:
         errors.add(F_CONFIRM, "does not match the safe word; type it again")
     signed = data.signed_on
@@ -264,6 +268,7 @@ class LoneWorkingService(Service):
                     f"{staff.name} is deactivated; reactivate them on the Staff screen first."
                 )
             mobile, word, signed, pin = clean_input(data, staff.name, policy, today)
+            refuse_shared_mobile(session, mobile, staff.id, F_MOBILE)
             before = max(staff.lone_working, key=lambda a: (a.signed_on, a.id), default=None)
             pin_hash = hash_pin(pin) if pin else (before.pin_hash if before is not None else "")
             row = LoneWorkingAssessment(

@@ -69,7 +69,12 @@ class NotificationService(Service):
             )
             if not include_inactive:
                 stmt = stmt.where(EscalationContact.active.is_(True))
-            return list(session.scalars(stmt))
+            contacts = list(session.scalars(stmt))
+            for contact in contacts:
+                contact.texts_opted_out = bool(contact.mobile) and outbox.opted_out(
+                    session, contact.mobile
+                )
+            return contacts
 
     def validate_contact(self, data: ContactInput) -> ContactInput:
         errors = Collector()

@@ -9,6 +9,7 @@ from hvdesk.errors import Collector, NotAllowed
 from hvdesk.models import Role, Setting
 from hvdesk.policy import NUMBER_FIELDS, OPTIONAL_NUMBER_FIELDS, PolicySettings, preset
 from hvdesk.rules import validation as v
+from hvdesk.rules.texts import secret_word_problem
 from hvdesk.services.base import Actor, Service
 
 POLICY_KEY = "policy"
@@ -174,4 +175,6 @@ def validate_policy(policy: PolicySettings) -> None:
         errors.add("Evening starts", "must be at or after the end of the school day")
     if not policy.lone_visits_allowed and policy.min_staff < 2:
         errors.add("Minimum staff on a visit", "must be 2 when lone visits are not allowed")
+    if problem := secret_word_problem(policy.text_duress_word):
+        errors.add("Duress word by text (text_duress_word)", problem)
     errors.raise_if_any()

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from hvdesk.errors import Collector, NotFound
-from hvdesk.models import Role, Staff
+from hvdesk.errors import Collector, FieldError, NotFound, ValidationError
+from hvdesk.models import LoneWorkingAssessment, Role, Staff
 from hvdesk.rules import validation as v
 from hvdesk.services.base import Actor, Service
 
@@ -79,6 +80,40 @@ def clean_staff(data: StaffInput, today: date) -> dict[str, object]:
     return cleaned
 
 
+def mobile_holder(session: Session, mobile: str, staff_id: int | None) -> str | None:
+    """Who else (active) has this mobile, on the Staff screen or their lone working form.
+
+    Texts are matched to a person by their mobile: two people on one number could not be told
+    apart, so a safe word or a check-in from it would reach nobody."""
+    if not mobile:
+        return None
+    others = select(Staff.name).where(Staff.active.is_(True), Staff.id != (staff_id or 0))
+    return (
+        session.scalars(others.where(Staff.mobile == mobile)).first()
+        or session.scalars(
+            others.join(LoneWorkingAssessment, LoneWorkingAssessment.staff_id == Staff.id).where(
+                LoneWorkingAssessment.mobile == mobile
+            )
+        ).first()
+    )
+
+
+def refuse_shared_mobile(
+    session: Session, mobile: str, staff_id: int | None, field: str = "Mobile"
+) -> None:
+    holder = mobile_holder(session, mobile, staff_id)
+    if holder is not None:
+        raise ValidationError(
+            [
+                FieldError(
+                    field,
+                    f"{v.display_phone(mobile) or mobile} is already {holder}'s mobile; texts "
+                    "from one number cannot be told apart, so enter this person's own mobile",
+                )
+            ]
+        )
+
+
 class StaffService(Service):
     def list(self, *, include_inactive: bool = False) -> list[Staff]:
         with self.db.read() as session:
@@ -98,6 +133,7 @@ class StaffService(Service):
         actor.require(Role.OFFICE, Role.APPROVER, Role.ADMIN, action="add staff")
         cleaned = clean_staff(data, self.clock.now().date())
         with self.db.transaction() as session:
+            refuse_shared_mobile(session, str(cleaned["mobile"]), None)
             staff = Staff(**cleaned, active=True, created_at=self.clock.now())
             session.add(staff)
             session.flush()
@@ -111,6 +147,7 @@ class StaffService(Service):
             staff = session.get(Staff, staff_id)
             if staff is None:
                 raise NotFound(f"No staff member with id {staff_id}")
+            refuse_shared_mobile(session, str(cleaned["mobile"]), staff_id)
             changed = {}
             for key, value in cleaned.items():
                 old = getattr(staff, key)

@@ -6,11 +6,14 @@ of a page is recorded. So:
   (unique gateway reference): nothing dropped, nothing repeated;
 - two monitors polling one gateway both see a text; the first to record it wins, the other skips it;
 - a cursor written by a slower poller that moves it backwards only causes a re-fetch, never a
-  second record.
+  second record;
+- each listing reaches 10 minutes back before the cursor (sms.INBOUND_OVERLAP), so a text the
+  gateway lists late is still recorded; texts recorded before are skipped in one read.
 
 A gateway that cannot be reached is a visible fault ("Texts in failing since 10:02: 401 from
 gateway"), kept as channel health so every seat's status bar shows it, and cleared by the next good
-poll. An idle poll costs one request and two small reads: nothing is written when nothing came.
+poll. An idle poll costs one request and two small reads (one more while texts of the last 10
+minutes are listed again, to skip them): nothing is written when nothing came.
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ class InboundSource(Protocol):
 
 @dataclass
 class PollResult:
-    fetched: int = 0
+    fetched: int = 0  # texts hvdesk had not recorded yet
+    relisted: int = 0  # listed again in the overlap, recorded before: skipped at once
     handled: list[Handled] = field(default_factory=list)
     error: str = ""
 
@@ -86,8 +90,10 @@ class TextPollingService(Service):
             log.warning("texts in: %s", err)
             return PollResult(error=str(err))
         texts = InboundTextService(self.db, self.clock)
-        result = PollResult(fetched=len(page.messages))
-        for message in page.messages:
+        known = texts.known([m.reference for m in page.messages])
+        fresh = [m for m in page.messages if m.reference not in known]
+        result = PollResult(fetched=len(fresh), relisted=len(page.messages) - len(fresh))
+        for message in fresh:
             handled = texts.process(message)
             if handled is not None:
                 result.handled.append(handled)

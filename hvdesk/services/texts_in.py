@@ -25,10 +25,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from hvdesk.clock import fmt_time, london, london_day_bounds
+from hvdesk.clock import fmt_datetime, fmt_time, london, london_day_bounds
 from hvdesk.events import EventKind
 from hvdesk.models import (
     Alarm,
+    AlarmLevel,
     Channel,
     EscalationContact,
     Event,
@@ -96,6 +97,7 @@ class TextRow:
 OUTCOME_WORDS = {
     Outcome.RECORDED: "Recorded",
     Outcome.DURESS: "DURESS raised",
+    Outcome.DURESS_NO_VISIT: "DURESS: no visit today, no alarm: ring them",
     Outcome.WRONG_PIN: "Wrong PIN",
     Outcome.NO_PIN: "No PIN",
     Outcome.NOT_OUT: "No visit out",
@@ -135,6 +137,17 @@ class InboundTextService(Service):
     def policy(self) -> PolicySettings:
         return SettingsService(self.db, self.clock).policy()
 
+    def known(self, references: list[str]) -> set[str]:
+        """Which of these gateway references are recorded already (one read, no PIN checks)."""
+        if not references:
+            return set()
+        with self.db.read() as session:
+            return set(
+                session.scalars(
+                    select(InboundText.provider_ref).where(InboundText.provider_ref.in_(references))
+                )
+            )
+
     def process(self, message: Inbound) -> Handled | None:
         """Record and act on one received text; None if it was recorded before (any monitor)."""
         parsed = parse(message.body)
@@ -169,7 +182,7 @@ class InboundTextService(Service):
                 )
                 self._handle(text)
                 row.command = text.parsed.command.value
-                if row.reply and not _opted_out(session, sender, row.id):
+                if row.reply and not outbox.opted_out(session, sender, row.id):
                     self._queue_reply(text)
                 return Handled(row.id, row.outcome, row.reply, row.visit_id, row.alarm_id)
         except IntegrityError:
@@ -282,17 +295,26 @@ class InboundTextService(Service):
 
     # --- duress -----------------------------------------------------------------------------
     def _duress(self, text: _Text, staff: Staff) -> None:
-        visits = _visits_out(text.session, staff.id)
+        visits, out = _alarm_visits(text.session, staff.id, text.now)
         actor = Actor(None, staff.name)
         alarms = AlarmService(self.db, self.clock)
+        why = f"safe word {text.shown_from}" + ("" if out else NOT_MARKED_OUT)
         for visit in visits:  # every visit they are on: nobody waits for 'which one?'
             alarm = alarms.raise_duress(
-                text.session, actor, visit.id, f"safe word {text.shown_from}", text.now
+                text.session, actor, visit.id, why, text.now, tracked_only=False
             )
             text.row.alarm_id = alarm.id
             text.row.visit_id = visit.id
-        note = "" if visits else "safe word with no visit out: ring them now, and 999 if no answer"
-        self._finish(text, Outcome.DURESS, ta.INNOCENT_REPLY, note=note, actor=actor)
+        if visits:
+            return self._finish(text, Outcome.DURESS, ta.INNOCENT_REPLY, actor=actor)
+        self._finish(
+            text,
+            Outcome.DURESS_NO_VISIT,
+            ta.INNOCENT_REPLY,
+            note="safe word with no visit today to raise it on: ring them now, and 999 if no "
+            "answer",
+            actor=actor,
+        )
 
     # --- staff ------------------------------------------------------------------------------
     def _from_staff(self, text: _Text, staff: Staff) -> None:
@@ -336,34 +358,53 @@ class InboundTextService(Service):
                 actor=actor,
             )
         visit = next(v for v in visits if v.id == chosen.visit_id)
+        if ta.sent_before_departure(text.at, visit.departed_at):
+            return self._too_old(text, visit, actor)
         return self._record(text, visit, actor)
 
+    def _too_old(self, text: _Text, visit: Visit, actor: Actor) -> None:
+        """A text the gateway held since before this visit left: logged, never acted on."""
+        assert visit.departed_at is not None
+        self._finish(
+            text,
+            Outcome.REFUSED,
+            ta.too_old_reply(text.at, visit.departed_at),
+            note=f"{text.parsed.command.value.upper()} sent {fmt_datetime(text.at)}, before the "
+            f"visit left at {fmt_time(visit.departed_at)}: too old, not acted on",
+            visit_id=visit.id,
+            actor=actor,
+        )
+
     def _wrong_pin(self, text: _Text, staff: Staff, actor: Actor) -> None:
-        earlier = text.session.scalars(
-            select(InboundText.outcome)
-            .where(InboundText.staff_id == staff.id, InboundText.id != text.row.id)
+        earlier = text.session.execute(
+            select(InboundText.outcome, InboundText.sent_at, InboundText.alarm_id)
+            .where(
+                InboundText.staff_id == staff.id,
+                InboundText.id != text.row.id,
+                InboundText.sent_at >= text.at - ta.WRONG_PIN_WINDOW,
+            )
             .order_by(InboundText.id.desc())
-            .limit(20)
+            .limit(50)
         ).all()
-        streak = ta.wrong_pin_streak([Outcome.WRONG_PIN.value, *earlier])
+        streak = ta.wrong_pin_streak(
+            [ta.EarlierText(o, at, alarm_id is not None) for o, at, alarm_id in earlier], text.at
+        )
+        note = f"wrong PIN ({streak} in a row)"
         if ta.raises_possible_duress(streak):
+            visits, out = _alarm_visits(text.session, staff.id, text.now)
             reason = (
                 f"Possible duress: {streak} wrong PINs in a row {text.shown_from} — ring "
-                f"{staff.name} now"
+                f"{staff.name} now" + ("" if out else NOT_MARKED_OUT)
             )
             alarms = AlarmService(self.db, self.clock)
-            for visit in _visits_out(text.session, staff.id):
+            for visit in visits:
                 alarm = alarms.raise_possible_duress(
                     text.session, SYSTEM, visit.id, reason, text.now
                 )
                 text.row.alarm_id, text.row.visit_id = alarm.id, visit.id
-        self._finish(
-            text,
-            Outcome.WRONG_PIN,
-            ta.WRONG_PIN_REPLY,
-            note=f"wrong PIN ({streak} in a row)",
-            actor=actor,
-        )
+            if not visits:
+                note += f": possible duress, no visit today to raise it on — ring {staff.name}"
+        self._finish(text, Outcome.WRONG_PIN, ta.WRONG_PIN_REPLY, note=note, actor=actor)
 
     def _record(self, text: _Text, visit: Visit, actor: Actor) -> None:
         action = ta.visit_action(text.parsed.command, visit)
@@ -402,7 +443,8 @@ class InboundTextService(Service):
             at,
             _next_due(state, text.now) if dl.is_tracked(visit) else None,
             new_return=visit.expected_return,
-            alarm_open=any(a.resolved_at is None and not a.drill for a in alarms),
+            alarm_open=any(a.resolved_at is None and not a.drill for a in alarms)
+            and not _duress_open(session, text.row.staff_id),
         )
         reply = f"{reply} {ask_parent}" if ask_parent else reply
         self._finish(text, Outcome.RECORDED, f"hvdesk: {reply}", visit_id=visit.id)
@@ -471,7 +513,8 @@ class InboundTextService(Service):
         _queue(
             text,
             reply,
-            f"{em.HANDLED}:{alarm.id}:{contact.id}:{Channel.SMS.value}",
+            f"{em.HANDLED}:{alarm.id}:{contact.id}"
+            f"{outbox.ladder_round(session, alarm).key_suffix}:{Channel.SMS.value}",
             em.HANDLED,
             alarm_id=alarm.id,
         )
@@ -623,6 +666,57 @@ def _tracked_events(session: Session, visit_id: int) -> list[Event]:
     )
 
 
+NOT_MARKED_OUT = "; no visit marked out: raised on their visit of today, ring them to ask where"
+
+
+def _alarm_visits(session: Session, staff_id: int, now: datetime) -> tuple[list[Visit], bool]:
+    """The visits an alarm about this person goes on, and whether they are marked out.
+
+    Their visits out; else their visit of today (the office may not have pressed Departed, or
+    they went out again), so the alarm still reaches every seat and the ladder; else none."""
+    visits = _visits_out(session, staff_id)
+    if visits:
+        return visits, True
+    today = _visit_today(session, staff_id, now)
+    return ([today] if today is not None else []), False
+
+
+def _visit_today(session: Session, staff_id: int, now: datetime) -> Visit | None:
+    """The latest of their visits planned to leave today by now, else today's next one."""
+    start, end = london_day_bounds(london(now).date())
+    visits = list(
+        session.scalars(
+            select(Visit)
+            .where(
+                or_(Visit.lead_staff_id == staff_id, Visit.companion_staff_id == staff_id),
+                Visit.planned_departure >= start,
+                Visit.planned_departure < end,
+                Visit.status.not_in([VisitStatus.DRAFT.value, VisitStatus.REJECTED.value]),
+            )
+            .order_by(Visit.planned_departure, Visit.id)
+        )
+    )
+    begun = [v for v in visits if v.planned_departure <= now]
+    return begun[-1] if begun else (visits[0] if visits else None)
+
+
+def _duress_open(session: Session, staff_id: int | None) -> bool:
+    """A duress alarm is open for this person: a reply must not mention any alarm, since
+    whoever is beside them may read it."""
+    return staff_id is not None and bool(
+        session.scalar(
+            select(Alarm.id)
+            .join(Visit, Visit.id == Alarm.visit_id)
+            .where(
+                Alarm.resolved_at.is_(None),
+                Alarm.level == AlarmLevel.DURESS.value,
+                or_(Visit.lead_staff_id == staff_id, Visit.companion_staff_id == staff_id),
+            )
+            .limit(1)
+        )
+    )
+
+
 def _visits_out(session: Session, staff_id: int) -> list[Visit]:
     return list(
         session.scalars(
@@ -668,29 +762,16 @@ def _assessment(session: Session, staff_id: int) -> LoneWorkingAssessment | None
 
 
 def _secret_words(session: Session, staff: Staff | None, policy: PolicySettings) -> list[str]:
-    """The words that mean duress from this sender: their safe words and the school's word."""
+    """The words that mean duress from this sender: their safe words and the school's word.
+
+    From a number matched to nobody (unknown, or shared by two staff), every safe word on file:
+    none of them may show on the office's screens as typed."""
     words = [policy.text_duress_word] if policy.text_duress_word.strip() else []
+    stmt = select(LoneWorkingAssessment.safe_word)
     if staff is not None:
-        words += list(
-            session.scalars(
-                select(LoneWorkingAssessment.safe_word).where(
-                    LoneWorkingAssessment.staff_id == staff.id
-                )
-            )
-        )
+        stmt = stmt.where(LoneWorkingAssessment.staff_id == staff.id)
+    words += list(session.scalars(stmt))
     return [w for w in words if w.strip()]
-
-
-def _opted_out(session: Session, number: str, before_id: int | None = None) -> bool:
-    """The number's last STOP/START keyword was STOP: the gateway will not deliver to it."""
-    stmt = select(InboundText.outcome).where(
-        InboundText.sender == number,
-        InboundText.outcome.in_([Outcome.STOP.value, Outcome.START.value]),
-    )
-    if before_id is not None:
-        stmt = stmt.where(InboundText.id <= before_id)
-    last = session.scalars(stmt.order_by(InboundText.id.desc())).first()
-    return last == Outcome.STOP.value
 
 
 def _contact_help() -> str:

@@ -319,10 +319,11 @@ def test_a_restart_between_fetching_and_recording_drops_and_repeats_nothing(
     assert len(texts(db)) == 1
     monkeypatch.setattr(InboundTextService, "process", real)
     result = poll(db, clock, gateway)  # 'after the restart': the same texts are listed again
-    assert result.fetched == 3 and len(result.handled) == 2
+    assert result.fetched == 2 and result.relisted == 1 and len(result.handled) == 2
     assert [t.command for t in texts(db)] == ["arrived", "ok", "late"]
     assert len(replies(db)) == 3
-    assert poll(db, clock, gateway).fetched == 0  # the cursor moved past them
+    again = poll(db, clock, gateway)  # listed again within the overlap, recorded once
+    assert again.fetched == 0 and again.relisted == 3 and again.handled == []
 
 
 def test_two_pollers_record_each_text_once(db, clock, httpserver, school):
@@ -579,7 +580,9 @@ def test_the_texts_commands_poll_list_and_set_a_pin(
     gateway.text("OK 7305", clock.now())
     assert main(["texts", "poll", "--db", db.url]) == 0
     out = capsys.readouterr().out
-    assert "Fetched 1 text(s); recorded 1 new." in out and "recorded -> 'hvdesk: Checked in" in out
+    assert "Fetched 1 text(s); recorded 1 new." in out
+    assert "recorded -> reply queued: 'hvdesk: Checked in" in out  # not sent yet
+    assert "Replies are queued: the monitor sends them" in out
     assert main(["texts", "list", "--db", db.url]) == 0
     out = capsys.readouterr().out
     assert "07700 900123 (Jasmin Patel)  Recorded: 'OK ••••'" in out and "7305" not in out

@@ -117,7 +117,7 @@ def test_visiting_staff_sign_their_own_only(svc, db, clock, office, visitor, jo)
     )
     with db.transaction() as s:
         s.get(UserAccount, visitor.user_id).staff_id = other.id
-    svc.record(visitor, other.id, signed(word="harbour"))
+    svc.record(visitor, other.id, signed(word="harbour", mobile="07700 900456"))
     with pytest.raises(NotAllowed, match="sign their own"):
         svc.record(visitor, jo, signed())
 

@@ -85,33 +85,44 @@ def test_take_and_keywords_never_act_on_a_visit() -> None:
 W, R = Outcome.WRONG_PIN.value, Outcome.RECORDED.value
 
 
+def _earlier(*outcomes: str, minutes_apart: int = 1) -> list[ta.EarlierText]:
+    """Earlier texts, newest first, one every `minutes_apart` minutes before T0."""
+    return [
+        ta.EarlierText(o, T0 - timedelta(minutes=minutes_apart * (i + 1)))
+        for i, o in enumerate(outcomes)
+    ]
+
+
 @pytest.mark.parametrize(
-    ("newest_first", "streak"),
+    ("earlier", "streak"),
     [
-        ([], 0),
-        ([W], 1),
-        ([W, W], 2),
-        ([W, W, W], 3),
-        ([W, W, R, W], 2),  # a right PIN ends the run
-        ([W, Outcome.HELP.value, W, W], 3),  # a text without a PIN neither counts nor resets
-        ([W, Outcome.NO_PIN.value, W, R, W, W], 2),
-        ([R, W, W, W], 0),
-        ([W, Outcome.NOT_OUT.value, W, W], 1),  # right PIN, no visit out: still the right PIN
+        ([], 1),
+        ([W], 2),
+        ([W, W], 3),
+        ([W, R, W], 2),  # a right PIN ends the run
+        ([Outcome.HELP.value, W, W], 3),  # a text without a PIN neither counts nor resets
+        ([Outcome.NO_PIN.value, W, R, W, W], 2),
+        ([R, W, W, W], 1),
+        ([Outcome.NOT_OUT.value, W, W], 1),  # right PIN, no visit out: still the right PIN
     ],
 )
-def test_wrong_pin_streak(newest_first: list[str], streak: int) -> None:
-    assert ta.wrong_pin_streak(newest_first) == streak
+def test_wrong_pin_streak(earlier: list[str], streak: int) -> None:
+    assert ta.wrong_pin_streak(_earlier(*earlier), T0) == streak
 
 
-def test_possible_duress_once_at_the_third_wrong_pin() -> None:
-    assert [ta.raises_possible_duress(n) for n in range(6)] == [
-        False,
-        False,
-        False,
-        True,
-        False,
-        False,
-    ]
+def test_wrong_pins_further_apart_than_the_window_are_slips() -> None:
+    assert ta.wrong_pin_streak(_earlier(W, W, minutes_apart=20), T0) == 2
+    assert ta.wrong_pin_streak(_earlier(W, W, minutes_apart=60 * 24 * 7), T0) == 1
+
+
+def test_the_run_starts_again_after_the_wrong_pin_that_raised_the_alarm() -> None:
+    raised = ta.EarlierText(W, T0 - timedelta(minutes=3), raised_alarm=True)
+    assert ta.wrong_pin_streak([*_earlier(W, W), raised], T0) == 3
+    assert ta.wrong_pin_streak([*_earlier(W), raised], T0) == 2
+
+
+def test_possible_duress_from_the_third_wrong_pin() -> None:
+    assert [ta.raises_possible_duress(n) for n in range(1, 5)] == [False, False, True, True]
 
 
 CLARKE = VisitChoice(1, "Clarke family")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from hvdesk.rules.texts import Command, mentions, parse, redact, words_of
+from hvdesk.rules.texts import Command, mentions, parse, redact, secret_word_problem, words_of
 
 C = Command
 
@@ -88,6 +88,15 @@ FORMS = [
     ("", C.HELP, None, None, None),
     ("4821", C.HELP, None, None, None),
     ("stop it please", C.HELP, None, None, None),  # STOP only when it is the whole text
+    # the PIN is the 4-digit number: a zero for the O, a time, a space inside the PIN
+    ("0k 4821", C.OK, "4821", None, None),
+    ("0k4821", C.OK, "4821", None, None),
+    ("Arrived 10:15 4821", C.ARRIVED, "4821", None, None),
+    ("back at 9.30am 4821", C.BACK, "4821", None, None),
+    ("OK 4821 at 10.15", C.OK, "4821", None, None),
+    ("OK 48 21", C.OK, "4821", None, None),
+    ("late 20 10:40 4821", C.LATE, "4821", 20, None),
+    ("ok 482", C.OK, "482", None, None),  # too short: a wrong PIN, checked later
 ]
 
 
@@ -169,3 +178,33 @@ def test_what_is_stored_hides_the_pin_and_the_safe_word() -> None:
     assert shown == "OK •••• ring me about the [safe word] order"
     assert redact("late 20 4821", []) == "late 20 ••••"
     assert redact("Red  Kite now", ["red kite"]) == "[safe word] now"
+    assert redact("OK 48 21", []) == "OK ••••"  # a PIN typed with a space
+    assert redact("Arrived 10:15", []) == "Arrived 10:15"
+
+
+@pytest.mark.parametrize(
+    ("word", "refused"),
+    [
+        ("back", "every day"),
+        ("late", "every day"),
+        ("here", "every day"),
+        ("left", "every day"),
+        ("Arrived", "every day"),
+        ("stop", "every day"),
+        ("take", "every day"),
+        ("help", "every day"),
+        ("ok", "every day"),
+        ("the", "every day"),
+        ("at school", "every day"),
+        ("back 20", "every day"),
+        ("4821", "not digits"),
+        ("12 30", "not digits"),
+        ("zq", "too short"),
+        ("bluebell", ""),
+        ("blue back", ""),  # a phrase with a word of its own is only found as the phrase
+        ("pineapple", ""),
+    ],
+)
+def test_a_secret_word_that_ordinary_texts_contain_is_refused(word: str, refused: str) -> None:
+    problem = secret_word_problem(word)
+    assert (refused in problem) if refused else problem == ""

@@ -50,7 +50,10 @@ COLUMNS: list[Column[EscalationContact]] = [
     ),
     Column("Name", lambda c: c.name),
     Column("Role", lambda c: c.role_label),
-    Column("Mobile", lambda c: display_phone(c.mobile)),
+    Column(
+        "Mobile",
+        lambda c: display_phone(c.mobile) + (f" — {c.mobile_note}" if c.mobile_note else ""),
+    ),
     Column("Email", lambda c: c.email),
     Column(
         "Gets alarms",
