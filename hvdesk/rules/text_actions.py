@@ -112,12 +112,17 @@ def visit_action(command: Command, visit: VisitLike) -> Action | None:
     return _BY_PHASE[phase(visit)].get(command)
 
 
+DEPARTURE_SLACK = timedelta(minutes=2)
+
+
 def sent_before_departure(sent_at: datetime, departed_at: datetime | None) -> bool:
     """A text sent before this visit left speaks for an earlier trip, never for this one.
 
     The gateway may hold a text for hours: last night's 'BACK' must not end today's tracking.
+    A text from the minutes around departure still counts: gateways give whole seconds, and the
+    phone network's clock and this PC's are not exactly the same.
     """
-    return departed_at is not None and sent_at < departed_at
+    return departed_at is not None and sent_at < departed_at - DEPARTURE_SLACK
 
 
 def too_old_reply(sent_at: datetime, departed_at: datetime) -> str:

@@ -193,3 +193,13 @@ def test_parent_present_answer_reads_parent_no_parent_or_nothing_said():
     assert parent_present_answer(("nobody",)) is False
     assert parent_present_answer(()) is None
     assert parent_present_answer(("clarke",)) is None
+
+
+def test_a_text_from_before_the_visit_left_is_too_old_but_not_one_from_the_same_minute():
+    left = datetime(2026, 12, 1, 9, 45, 30, 500_000, tzinfo=UTC)
+    assert ta.sent_before_departure(left - timedelta(hours=14), left)  # last night's BACK
+    assert ta.sent_before_departure(left - timedelta(minutes=3), left)
+    # whole seconds from the gateway, a phone clock a little behind: the same trip
+    assert not ta.sent_before_departure(left.replace(microsecond=0), left)
+    assert not ta.sent_before_departure(left - timedelta(seconds=90), left)
+    assert not ta.sent_before_departure(left, None)  # not departed: nothing to compare
