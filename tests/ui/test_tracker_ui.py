@@ -222,6 +222,17 @@ def test_another_seat_taking_the_alarm_shows_here(window, qtbot, services):
     assert aw.take_button.text() == "Take over from Priya Office…"
 
 
+def test_steps_and_resolve_are_only_for_the_one_handling_it(window, qtbot, services):
+    ctrl = ctrl_of(window)
+    aw = next(iter(ctrl.windows.values()))
+    other = _user(services.db, "t_office2", "Priya Office", Role.OFFICE)  # on another PC
+    AlarmService(services.db, services.clock).acknowledge(other, aw.alarm_id)
+    window.data_changed.emit()
+    step_buttons = [b for box in aw.steps.values() for b in box.buttons.values()]
+    assert not aw.resolve_button.isEnabled() and not any(b.isEnabled() for b in step_buttons)
+    assert "Take over from Priya Office" in aw.resolve_button.toolTip()
+
+
 def test_taking_over_is_confirmed_and_shown_to_the_other_seat(
     window, qtbot, services, answers, office_actor
 ):
