@@ -634,3 +634,25 @@ def test_a_visiting_staff_seat_shows_alarms_read_only_without_windows_or_sound(
     select_in_board(win, row.visit.id)
     assert not win.today.buttons["alarm"].isEnabled()
     win.close()
+
+
+def _down(*args, **kwargs):
+    from sqlalchemy.exc import OperationalError
+
+    raise OperationalError("UPDATE alarm", {}, Exception("could not connect to server"))
+
+
+def test_a_step_while_the_database_is_down_says_so_and_keeps_the_note(
+    window, qtbot, monkeypatch
+):
+    ctrl = ctrl_of(window)
+    aw = next(iter(ctrl.windows.values()))
+    click(qtbot, aw.take_button)
+    qtbot.waitUntil(lambda: "You are handling this" in aw.owner_label.text())
+    aw.step_note.setText("rang her mobile, voicemail")
+    monkeypatch.setattr(ctrl.alarm_service, "record_step", _down)
+    step = aw.detail.alarm.step
+    click(qtbot, next(iter(aw.steps[step].buttons.values())))
+    assert "database is not answering, so nothing was recorded" in aw.errors.text()
+    assert aw.step_note.text() == "rang her mobile, voicemail"
+

@@ -618,8 +618,8 @@ class AlarmWindow(QDialog):
     def _step_clicked(self, number: int, key: str) -> None:
         self.errors.hide()
         reference = self.police_reference.text() if number == esc.POLICE_STEP else ""
+        # the note is cleared by the controller once the step is recorded, never before
         self.step_requested.emit(self.alarm_id, number, key, self.step_note.text(), reference)
-        self.step_note.clear()
 
     def selected_resolution(self) -> str:
         for value, radio in self.resolution_buttons.items():
