@@ -656,3 +656,11 @@ def test_a_step_while_the_database_is_down_says_so_and_keeps_the_note(
     assert "database is not answering, so nothing was recorded" in aw.errors.text()
     assert aw.step_note.text() == "rang her mobile, voicemail"
 
+
+def test_a_press_while_the_database_is_down_says_press_it_again(window, answers):
+    ctrl = ctrl_of(window)
+    assert not ctrl.actions._run(None, "Check in OK", _down)
+    title, text, kind = answers["told"][-1]
+    assert title == "Check in OK: not recorded" and kind == "error"
+    assert "nothing was recorded: press it again when the database answers" in text
+    assert "catches up by itself" not in text

@@ -151,8 +151,7 @@ class TrackerActions(QObject):
             dialogs.inform(
                 parent,
                 f"{title}: not recorded",
-                "The database is not answering, so nothing was recorded. Check the network "
-                f"and try again; hvdesk catches up by itself when it answers.\n\n"
+                f"{NOT_RECORDED} Check the network or the database server.\n\n"
                 f"({type(err).__name__})",
                 "error",
             )
