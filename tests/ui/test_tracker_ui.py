@@ -642,9 +642,7 @@ def _down(*args, **kwargs):
     raise OperationalError("UPDATE alarm", {}, Exception("could not connect to server"))
 
 
-def test_a_step_while_the_database_is_down_says_so_and_keeps_the_note(
-    window, qtbot, monkeypatch
-):
+def test_a_step_while_the_database_is_down_says_so_and_keeps_the_note(window, qtbot, monkeypatch):
     ctrl = ctrl_of(window)
     aw = next(iter(ctrl.windows.values()))
     click(qtbot, aw.take_button)
