@@ -55,7 +55,8 @@ class LiveFeed(QObject):
     def start(self) -> None:
         if not self.started:
             self.started = True
-            self.watcher.start()
+            if not self.services.db.single_seat:  # a single seat's file: nobody else writes
+                self.watcher.start()  # (and the watcher would hold its only pooled connection)
 
     def stop(self) -> None:
         if self.started:

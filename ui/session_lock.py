@@ -137,7 +137,7 @@ class SessionLock(QObject):
         return False
 
     def check_idle(self) -> None:
-        minutes = self.window.services.settings.policy().idle_lock_min
+        minutes = self.window.live.policy().idle_lock_min  # cached; the change feed refreshes it
         if not self.locked and self.clock.monotonic() - self.last_input >= minutes * 60:
             self.lock("session_locked_idle", f"idle for {minutes} min")
 

@@ -169,11 +169,22 @@ class AlarmOwned(StateError):
         self.since = since
 
 
-def _holds(alarm: Alarm, actor: Actor) -> bool:
+def holds(alarm: Alarm, actor: Actor) -> bool:
     """The actor already owns the alarm (by account; by name for account-less system actors)."""
     if alarm.acknowledged_at is None or alarm.acknowledged_by_id != actor.user_id:
         return False
     return actor.user_id is not None or alarm.acknowledged_by == actor.name
+
+
+def _require_holder(alarm: Alarm, actor: Actor, doing: str) -> None:
+    """Only the one person handling an alarm records its steps and resolves it (one owner)."""
+    if alarm.acknowledged_at is None or holds(alarm, actor):
+        return
+    raise StateError(
+        f"{alarm.acknowledged_by} is handling this alarm (since {fmt_time(alarm.acknowledged_at)}): "
+        f"only they can {doing}. To do it yourself, use 'Take over from {alarm.acknowledged_by}…' "
+        "and confirm."
+    )
 
 
 def _owned(alarm: Alarm) -> StateError:
@@ -509,7 +520,7 @@ class AlarmService(Service):
         with self.db.transaction() as session:
             alarm = self._open_for_handling(session, alarm_id)
             if alarm.acknowledged_at is not None:
-                if _holds(alarm, actor):
+                if holds(alarm, actor):
                     return alarm  # already theirs: nothing changes, nothing to record
                 raise _owned(alarm)
             self._take(session, actor, alarm, self.clock.now())
@@ -527,7 +538,7 @@ class AlarmService(Service):
                 raise StateError(
                     f"Nobody is handling alarm {alarm_id} now: press 'I'm handling this' instead"
                 )
-            if _holds(alarm, actor):
+            if holds(alarm, actor):
                 return alarm
             if alarm.acknowledged_by != owner:
                 raise _owned(alarm)
@@ -569,6 +580,7 @@ class AlarmService(Service):
                     f"This alarm is at step {alarm.step} now, not step {step.number}; someone may "
                     "have recorded a result on another computer. The window has been refreshed."
                 )
+            _require_holder(alarm, actor, "record its steps")
             if alarm.acknowledged_at is None:
                 self._take(session, actor, alarm, now)  # recording a step is taking it
             contact = outcome.contact and not alarm.drill
@@ -615,10 +627,13 @@ class AlarmService(Service):
         """Close the alarm with a structured result. Other open alarms of the visit close with it."""
         actor.require(*HANDLERS, action="resolve alarms")
         now = self.clock.now()
-        text, ref = self._check_resolution(alarm_id, resolution, note, police_reference, new_return)
+        text, ref = self._check_resolution(
+            actor, alarm_id, resolution, note, police_reference, new_return
+        )
         try:
             with self.db.transaction() as session:
                 alarm = self._open_for_handling(session, alarm_id)
+                _require_holder(alarm, actor, "resolve it")
                 self._close(session, actor, alarm, resolution, text, ref, now)
                 if new_return is not None and not alarm.drill:
                     self._move_return(session, actor, alarm.visit_id, new_return, now)
@@ -628,6 +643,7 @@ class AlarmService(Service):
 
     def _check_resolution(
         self,
+        actor: Actor,
         alarm_id: int,
         resolution: str,
         note: str,
@@ -659,6 +675,8 @@ class AlarmService(Service):
                 f"Nobody has taken alarm {alarm_id} yet: press 'I'm handling this' first, then "
                 "record what you did and resolve it"
             )
+        if current.resolved_at is None:
+            _require_holder(current, actor, "resolve it")
         if not text and resolution in {r.value for r in choices} and resolution != "drill":
             errors.add(
                 "Notes",

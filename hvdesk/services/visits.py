@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from hvdesk.clock import london_day_bounds
@@ -105,6 +105,14 @@ class VisitQueries(Service):
                 .order_by(Visit.expected_return)
             )
             return list(session.scalars(stmt).unique())
+
+    def count_out_now(self) -> int:
+        """How many visits are out: one COUNT, nothing loaded (a status bar asks every few s)."""
+        with self.db.read() as session:
+            stmt = select(func.count(Visit.id)).where(
+                Visit.status.in_([s.value for s in ACTIVE_STATUSES])
+            )
+            return int(session.scalar(stmt) or 0)
 
     def with_status(self, *statuses: VisitStatus) -> list[Visit]:
         with self.db.read() as session:

@@ -291,3 +291,31 @@ def test_today_lists_approvals_and_write_ups_apart(window):
         "Staff",
         "Purpose",
     ]
+
+
+def test_another_seats_return_refreshes_today_off_the_gui_thread(window, qtbot, clock, monkeypatch):
+    """A visit returned on another seat: Today's lists are read on the worker, never the GUI."""
+    import threading
+
+    from hvdesk.db import Database
+    from hvdesk.services.base import Actor
+    from hvdesk.services.tracker import TrackerService
+
+    window.show_panel("Today")
+    today = window.today
+    out = TrackerService(window.services.db, clock).board(clock.now()).rows
+    assert out, "demo has visits out"
+    writeups = today.writeup_model.rowCount()
+    reads_on: list[threading.Thread] = []
+    with_status = today.queries.with_status
+
+    def spy(*statuses):
+        reads_on.append(threading.current_thread())
+        return with_status(*statuses)
+
+    monkeypatch.setattr(today.queries, "with_status", spy)
+    other = Database(str(window.services.db.engine.url), run_migrations=False)
+    TrackerService(other, clock).returned(Actor(None, "Other seat"), out[0].visit.id)
+    other.dispose()
+    qtbot.waitUntil(lambda: today.writeup_model.rowCount() == writeups + 1, timeout=5000)
+    assert reads_on and threading.main_thread() not in reads_on

@@ -177,3 +177,32 @@ def test_board_model_reorders_in_place_when_a_change_moves_a_row(qtbot, qtmodelt
     qtmodeltester.check(model)
     board.rows.pop()  # a visit came back: the set changed, so the caller must reset
     assert not model.update_rows(board, frozenset(), now)
+
+
+def test_a_single_seat_file_starts_no_watcher_and_keeps_its_one_connection_free(
+    qtbot, answers, clock, demo_template, tmp_path
+):
+    """Nobody else writes a single seat's file; a watcher would hold its only pooled connection."""
+    from sqlalchemy import select
+
+    from hvdesk.models import Role, UserAccount
+    from tests.conftest import _copy_sqlite
+    from ui.app import build_window
+    from ui.services import AppServices
+
+    path = tmp_path / "single.sqlite3"
+    _copy_sqlite(demo_template, path)
+    db = Database(f"sqlite:///{path}", run_migrations=False, single_seat=True)
+    try:
+        with db.read() as s:
+            user = s.scalar(select(UserAccount).where(UserAccount.username == "office"))
+        actor = Actor(user.id, user.display_name, Role.OFFICE.value)
+        win = build_window(AppServices.build(db, clock), actor)
+        qtbot.addWidget(win)
+        win.show()
+        assert win.live.started and win.live.watcher._thread is None
+        win.worker.wait()
+        assert db.engine.pool.checkedout() == 0  # free for the window's own reads and writes
+        win.close()
+    finally:
+        db.dispose()

@@ -245,3 +245,29 @@ def test_a_window_sends_itself_when_no_monitor_runs_and_stops_with_the_window(
     win.close()
     assert not sender.thread.is_alive()  # nothing ticks after the window closes
     assert not leases.status(services.db).alive(services.clock.now())  # handed on at once
+
+
+def test_the_status_bar_counts_visits_out_without_loading_them(qtbot, window, services):
+    """An idle seat is quiet: the status bar's count is one COUNT, not every visit and household."""
+    from tests.ui.test_live_feed import settle, statements
+
+    settle(window, qtbot)
+    out = services.visits.count_out_now()
+    assert out == len(services.visits.out_now()) and out > 0
+    with statements(services.db) as sql:
+        window.notify_status.refresh()
+        window.worker.wait()
+        qtbot.waitUntil(lambda: not window.notify_status._busy, timeout=5000)
+    visit_reads = [s for s in sql if "FROM visit" in s]
+    assert visit_reads and all("count(" in s.lower() for s in visit_reads), visit_reads
+    assert not [s for s in sql if "household" in s or "known_risk" in s]
+
+
+def test_the_idle_lock_reads_the_cached_policy_not_the_database(qtbot, window, services):
+    from tests.ui.test_live_feed import settle, statements
+
+    settle(window, qtbot)
+    window.live.policy()  # cached by the change feed
+    with statements(services.db) as sql:
+        window.session_lock.check_idle()
+    assert not [s for s in sql if "FROM setting" in s]

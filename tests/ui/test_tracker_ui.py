@@ -222,6 +222,17 @@ def test_another_seat_taking_the_alarm_shows_here(window, qtbot, services):
     assert aw.take_button.text() == "Take over from Priya Office…"
 
 
+def test_steps_and_resolve_are_only_for_the_one_handling_it(window, qtbot, services):
+    ctrl = ctrl_of(window)
+    aw = next(iter(ctrl.windows.values()))
+    other = _user(services.db, "t_office2", "Priya Office", Role.OFFICE)  # on another PC
+    AlarmService(services.db, services.clock).acknowledge(other, aw.alarm_id)
+    window.data_changed.emit()
+    step_buttons = [b for box in aw.steps.values() for b in box.buttons.values()]
+    assert not aw.resolve_button.isEnabled() and not any(b.isEnabled() for b in step_buttons)
+    assert "Take over from Priya Office" in aw.resolve_button.toolTip()
+
+
 def test_taking_over_is_confirmed_and_shown_to_the_other_seat(
     window, qtbot, services, answers, office_actor
 ):
@@ -623,3 +634,31 @@ def test_a_visiting_staff_seat_shows_alarms_read_only_without_windows_or_sound(
     select_in_board(win, row.visit.id)
     assert not win.today.buttons["alarm"].isEnabled()
     win.close()
+
+
+def _down(*args, **kwargs):
+    from sqlalchemy.exc import OperationalError
+
+    raise OperationalError("UPDATE alarm", {}, Exception("could not connect to server"))
+
+
+def test_a_step_while_the_database_is_down_says_so_and_keeps_the_note(window, qtbot, monkeypatch):
+    ctrl = ctrl_of(window)
+    aw = next(iter(ctrl.windows.values()))
+    click(qtbot, aw.take_button)
+    qtbot.waitUntil(lambda: "You are handling this" in aw.owner_label.text())
+    aw.step_note.setText("rang her mobile, voicemail")
+    monkeypatch.setattr(ctrl.alarm_service, "record_step", _down)
+    step = aw.detail.alarm.step
+    click(qtbot, next(iter(aw.steps[step].buttons.values())))
+    assert "database is not answering, so nothing was recorded" in aw.errors.text()
+    assert aw.step_note.text() == "rang her mobile, voicemail"
+
+
+def test_a_press_while_the_database_is_down_says_press_it_again(window, answers):
+    ctrl = ctrl_of(window)
+    assert not ctrl.actions._run(None, "Check in OK", _down)
+    title, text, kind = answers["told"][-1]
+    assert title == "Check in OK: not recorded" and kind == "error"
+    assert "nothing was recorded: press it again when the database answers" in text
+    assert "catches up by itself" not in text

@@ -124,3 +124,33 @@ def test_resolved_alarm_cannot_be_taken(demo_db, clock, raised, office, approver
         service.acknowledge(approver, raised)
     with pytest.raises(StateError, match="already resolved"):
         service.take_over(approver, raised, "Sam Office")
+
+
+def test_only_the_holder_records_steps_and_resolves(demo_db, clock, raised, office, approver):
+    """One owner per alarm: another seat is refused (naming the owner, pointing at Take over)."""
+    from hvdesk.rules import escalation as esc
+
+    service = AlarmService(demo_db, clock)
+    first = esc.step(1).results[0].key
+    service.acknowledge(office, raised)
+    with pytest.raises(StateError, match=r"Sam Office is handling this alarm .*Take over from Sam"):
+        service.record_step(approver, raised, 1, first, "rang her mobile")
+    with pytest.raises(StateError, match=r"Sam Office is handling this alarm .*Take over from Sam"):
+        service.resolve(approver, raised, "safe_forgot", "rang Jo, battery died")
+    with demo_db.read() as s:
+        steps = s.scalars(
+            select(Event).where(Event.alarm_id == raised, Event.kind == EventKind.ESCALATION_STEP)
+        ).all()
+    assert steps == [] and service.get(raised).resolved_at is None
+    service.take_over(approver, raised, "Sam Office")
+    service.record_step(approver, raised, 1, first, "rang her mobile")
+    service.resolve(approver, raised, "safe_forgot", "rang Jo, battery died")
+    assert service.get(raised).resolved_by == "Linda Francis"
+
+
+def test_an_unowned_alarms_first_step_takes_it(demo_db, clock, raised, approver):
+    from hvdesk.rules import escalation as esc
+
+    service = AlarmService(demo_db, clock)
+    alarm = service.record_step(approver, raised, 1, esc.step(1).results[0].key, "rang her")
+    assert alarm.acknowledged_by == "Linda Francis"

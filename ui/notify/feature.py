@@ -112,7 +112,7 @@ class NotifyStatus:
         self._again = False
         visits = self.window.services.visits
         self.worker.submit(
-            lambda: (self.service.health(), len(visits.out_now())), self.show, self._failed
+            lambda: (self.service.health(), visits.count_out_now()), self.show, self._failed
         )
 
     def show(self, result: tuple[Health, int]) -> None:

@@ -77,6 +77,7 @@ class TodayPanel(QWidget):
         self.queries = queries
         self.controller: TrackerController | None = None
         self._now: datetime = queries.clock.now()
+        self._loading = self._load_again = False  # the lists' background read
 
         out_box = self._build_out_now()
         later_box = self._build_lists()
@@ -272,9 +273,32 @@ class TodayPanel(QWidget):
         self._update_buttons()
 
     def refresh(self) -> None:
+        """The lists again: read on the window's worker once a tracker is attached (a change from
+        another seat never freezes the window), at once before that (the first paint)."""
         now = self.queries.clock.now()
         if self.controller is None:  # with a tracker attached, its board_changed paints the board
             self._show_board(TrackerService(self.queries.db, self.queries.clock).board(now))
+        worker = self.controller.live.worker if self.controller and self.controller.live else None
+        if worker is None:
+            self._show_lists(self._load_lists(now))
+        elif self._loading:  # one read at a time; a request meanwhile is answered by one more
+            self._load_again = True
+        else:
+            self._loading, self._load_again = True, False
+            worker.submit(lambda: self._load_lists(now), self._lists_loaded, self._lists_failed)
+
+    def _lists_loaded(self, lists: tuple[list[Visit], list[Visit], list[Visit]]) -> None:
+        self._loading = False
+        self._show_lists(lists)
+        if self._load_again:
+            self.refresh()
+
+    def _lists_failed(self, message: str) -> None:
+        """Not answering: the lists stay as they were; the status bar says the database is down."""
+        self._loading = False
+
+    def _load_lists(self, now: datetime) -> tuple[list[Visit], list[Visit], list[Visit]]:
+        """Later today, awaiting approval, write-ups: database reads only (runs on the worker)."""
         day = [
             v
             for v in self.queries.on_day(london(now).date())
@@ -289,6 +313,10 @@ class TodayPanel(QWidget):
         ]
         awaiting = self.queries.with_status(VisitStatus.AWAITING_APPROVAL)
         writeups = self.queries.with_status(VisitStatus.RETURNED)
+        return later, awaiting, writeups
+
+    def _show_lists(self, lists: tuple[list[Visit], list[Visit], list[Visit]]) -> None:
+        later, awaiting, writeups = lists
         self.later_model.set_rows(later)
         self.approval_model.set_rows(awaiting)
         self.writeup_model.set_rows(writeups)

@@ -114,6 +114,11 @@ ask_new_return: Callable[[QWidget | None, Visit, datetime], tuple[datetime, str]
 )
 choose_visit: Callable[[QWidget | None, str, Sequence[Visit]], Visit | None] = _choose_visit
 
+NOT_RECORDED = (
+    "The database is not answering, so nothing was recorded: press it again when the database "
+    "answers."
+)
+
 
 class TrackerActions(QObject):
     """Runs tracker actions for the signed-in user and reports what happened."""
@@ -146,8 +151,7 @@ class TrackerActions(QObject):
             dialogs.inform(
                 parent,
                 f"{title}: not recorded",
-                "The database is not answering, so nothing was recorded. Check the network "
-                f"and try again; hvdesk catches up by itself when it answers.\n\n"
+                f"{NOT_RECORDED} Check the network or the database server.\n\n"
                 f"({type(err).__name__})",
                 "error",
             )

@@ -36,12 +36,12 @@ from PySide6.QtWidgets import (
 
 from hvdesk.clock import fmt_datetime, fmt_time, from_london, london
 from hvdesk.events import label as event_label
-from hvdesk.models import AlarmResolution, Household, Visit
+from hvdesk.models import Alarm, AlarmResolution, Household, Visit
 from hvdesk.rules import escalation as esc
 from hvdesk.rules.deadlines import ALARM_LEVELS, Level, overdue_text
 from hvdesk.rules.known_risks import risk_summary
 from hvdesk.rules.validation import display_phone as _display_phone
-from hvdesk.services.alarms import RESOLUTION_LABELS, AlarmDetail
+from hvdesk.services.alarms import RESOLUTION_LABELS, AlarmDetail, holds
 from hvdesk.services.base import Actor
 from ui.a11y import ValueLabel, announce
 from ui.forms import error_banner
@@ -567,7 +567,7 @@ class AlarmWindow(QDialog):
             self.take_button.setText(TAKE_TEXT)
             self.take_button.setEnabled(True)
         else:
-            mine = alarm.acknowledged_by_id == self.actor.user_id
+            mine = holds(alarm, self.actor)
             who = "You are" if mine else f"{alarm.acknowledged_by} is"
             self.owner_label.setText(
                 f"<b>{html.escape(who)} handling this</b> (since {fmt_time(alarm.acknowledged_at)})"
@@ -577,13 +577,24 @@ class AlarmWindow(QDialog):
             )
             self.take_button.setEnabled(not mine)
         self.attention = state.needs_attention(now)
-        # Someone must own the alarm before its ladder or its resolution can be recorded (drills too).
-        owned = alarm.acknowledged_at is not None and alarm.resolved_at is None
+        # Only the one person handling the alarm records its ladder and resolves it (drills too).
+        held = alarm.resolved_at is None and holds(alarm, self.actor)
         for box in self.steps.values():
             for button in box.buttons.values():
-                button.setEnabled(owned)
-        self.resolve_button.setEnabled(owned)
-        self.resolve_button.setToolTip("" if owned else "Press 'I'm handling this' first")
+                button.setEnabled(held)
+        self.resolve_button.setEnabled(held)
+        self.resolve_button.setToolTip("" if held else self._why_not_mine(alarm))
+
+    @staticmethod
+    def _why_not_mine(alarm: Alarm) -> str:
+        if alarm.resolved_at is not None:
+            return ""
+        if alarm.acknowledged_at is None:
+            return "Press 'I'm handling this' first"
+        return (
+            f"{alarm.acknowledged_by} is handling this: use "
+            f"'Take over from {alarm.acknowledged_by}…' to record steps or resolve it"
+        )
 
     def show_error(self, text: str) -> None:
         self.errors.setText(text)
@@ -607,8 +618,8 @@ class AlarmWindow(QDialog):
     def _step_clicked(self, number: int, key: str) -> None:
         self.errors.hide()
         reference = self.police_reference.text() if number == esc.POLICE_STEP else ""
+        # the note is cleared by the controller once the step is recorded, never before
         self.step_requested.emit(self.alarm_id, number, key, self.step_note.text(), reference)
-        self.step_note.clear()
 
     def selected_resolution(self) -> str:
         for value, radio in self.resolution_buttons.items():

@@ -30,7 +30,7 @@ from hvdesk.services.base import Actor
 from hvdesk.services.changes import Change
 from hvdesk.services.tracker import Board, BoardRow, StartupReport, TrackerService
 from ui import dialogs
-from ui.tracker.actions import TrackerActions
+from ui.tracker.actions import NOT_RECORDED, TrackerActions
 from ui.tracker.alarm_window import AlarmWindow
 from ui.tracker.qt_scheduler import SafeQtScheduler
 from ui.tracker.sound import AlarmSound
@@ -424,6 +424,11 @@ class TrackerController(QObject):
             if window is not None:
                 window.show_error(str(err))
             return False
+        except SQLAlchemyError as err:  # never a crash box: say so plainly, keep what was typed
+            window = self.windows.get(alarm_id)
+            if window is not None:
+                window.show_error(f"{NOT_RECORDED} What you typed is kept.\n({type(err).__name__})")
+            return False
         self._after_action()
         return True
 
@@ -442,10 +447,17 @@ class TrackerController(QObject):
         self._handle(alarm_id, lambda: self.alarm_service.take_over(self.actor, alarm_id, owner))
 
     def _record_step(self, alarm_id: int, step: int, result: str, note: str, ref: str) -> None:
-        self._handle(
-            alarm_id,
-            lambda: self.alarm_service.record_step(self.actor, alarm_id, step, result, note, ref),
-        )
+        window = self.windows.get(alarm_id)
+        if (
+            self._handle(
+                alarm_id,
+                lambda: self.alarm_service.record_step(
+                    self.actor, alarm_id, step, result, note, ref
+                ),
+            )
+            and window is not None
+        ):
+            window.step_note.clear()  # only once it is recorded: a refusal keeps the note
 
     def _resolve(
         self, alarm_id: int, resolution: str, note: str, ref: str, new_return: object
