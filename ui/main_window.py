@@ -309,7 +309,9 @@ class MainWindow(QMainWindow):
         tracker_only = change.tracker_only
         if tracker_only and panel is self.today:
             return  # Today's board is the tracker's, already repainted
-        if isinstance(panel, Refreshes):
+        if panel is self.visits:
+            self.visits.changed(tracker_only)  # in place: rows scrolled through and selection stay
+        elif isinstance(panel, Refreshes):
             panel.refresh()
         if not tracker_only:
             self.refresh_status()
