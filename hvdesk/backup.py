@@ -98,7 +98,9 @@ def check_integrity(path: Path, key: DbKey | None = None) -> None:
         raise BackupFailed(f"the backup {path.name} failed its integrity check: {problems[:3]}")
 
 
-def _compress(source: Path, target: Path) -> None:
+def compress(source: Path, target: Path) -> None:
+    """gzip `source` into `target`, then read it back whole: a copy trusted but unreadable is
+    worse than none."""
     with source.open("rb") as raw, gzip.open(target, "wb", compresslevel=6) as packed:
         shutil.copyfileobj(raw, packed, 1024 * 1024)
     with gzip.open(target, "rb") as back:  # read back whole: the CRC says what was written
@@ -129,7 +131,7 @@ def daily_backup(
     try:
         db.backup(snapshot)
         check_integrity(snapshot, db.key)
-        _compress(snapshot, partial)
+        compress(snapshot, partial)
         partial.replace(target)
     finally:
         for leftover in (snapshot, partial, *folder.glob(f".{target.name}.snapshot-*")):

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from hvdesk import keystore
+from hvdesk.backup_places import is_backup_of
 from hvdesk.clock import london
 from hvdesk.errors import HvdeskError
 from hvdesk.keystore import DbKey
@@ -45,9 +46,18 @@ def backup_folders(db_path: Path, extra: list[Path] | None = None) -> list[Path]
 COMPRESSED = ".gz"  # the daily backups (hvdesk.backup) are gzip-compressed copies
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def is_compressed(path: Path) -> bool:
+    """Whether the file is gzip, by its first bytes: its name may say .gz and be a plain copy."""
+    with path.open("rb") as head:
+        return head.read(2) == GZIP_MAGIC
+
+
 def _unpack(backup: Path, target: Path) -> None:
     """A compressed backup written out whole as a database file; any other file copied."""
-    if backup.name.endswith(COMPRESSED):
+    if is_compressed(backup):
         with gzip.open(backup, "rb") as packed, target.open("wb") as out:
             shutil.copyfileobj(packed, out, 1024 * 1024)
     else:
@@ -71,7 +81,7 @@ def check_backup(path: Path, key: DbKey | None) -> tuple[FileCheck, DbKey | None
     """Open with the key (or as a plain file) and check it is a sound hvdesk database."""
     if not path.is_file() or path.stat().st_size == 0:
         return FileCheck(False, f"{path} is missing or empty"), None
-    if path.name.endswith(COMPRESSED):
+    if is_compressed(path):
         try:
             with _unpacked(path) as plain:
                 return check_backup(plain, key)
@@ -94,17 +104,20 @@ def _newest_good(paths: list[Path], key: DbKey | None) -> Backup | None:
     return None
 
 
-def _files(folder: Path) -> list[Path]:
-    """Backups in a folder: plain copies (`hvdesk backup --out`) and the compressed daily ones."""
+def _files(folder: Path, db_path: Path) -> list[Path]:
+    """This database's backups in a folder: plain copies (`hvdesk backup --out`) and the
+    compressed daily ones, not the daily backups of another database sharing the folder."""
     if not folder.is_dir():
         return []
     found = [*folder.glob("*.sqlite3"), *folder.glob("*.sqlite3" + COMPRESSED)]
-    return [p for p in found if p.is_file() and not p.name.startswith(".")]
+    return [
+        p for p in found if p.is_file() and not p.name.startswith(".") and is_backup_of(p, db_path)
+    ]
 
 
 def newest_good_backup(db_path: Path, extra: list[Path] | None = None) -> Backup | None:
     """The newest backup that passes integrity_check, from every backup folder."""
-    found = [p for folder in backup_folders(db_path, extra) for p in _files(folder)]
+    found = [p for folder in backup_folders(db_path, extra) for p in _files(folder, db_path)]
     return _newest_good(found, keystore.locate(str(db_path)))
 
 
@@ -113,7 +126,7 @@ def last_good_backups(
 ) -> list[tuple[Path, Backup | None]]:
     """Each backup folder with its newest good backup (None: none there, or none passes)."""
     key = keystore.locate(str(db_path))
-    return [(f, _newest_good(_files(f), key)) for f in backup_folders(db_path, extra)]
+    return [(f, _newest_good(_files(f, db_path), key)) for f in backup_folders(db_path, extra)]
 
 
 def restore(backup: Path, db_path: Path, now: datetime) -> Path | None:
