@@ -242,7 +242,23 @@ class VisitList(Service):
             SortKey.STAFF: lead.name,
             SortKey.STATUS: Visit.status,
         }[flt.sort]
-        order = [key, Visit.start, Visit.id] if flt.sort is not SortKey.WHEN else [key, Visit.id]
+        # a household's (a lead's) visits kept together, in time order: the planner then walks
+        # households (staff) in that order and each one's visits by index, with no sort of the
+        # whole decade (2.5 s at 200,000 visits). Not under a text filter: its terms are columns
+        # of the list index, and read visit by visit from the table the walk took 4 times longer.
+        owner = None
+        if not flt.text.strip():
+            owner = {
+                SortKey.HOUSEHOLD: Household.id,
+                SortKey.ADDRESS: Household.id,
+                SortKey.STAFF: lead.id,
+            }.get(flt.sort)
+        if flt.sort is SortKey.WHEN:
+            order = [key, Visit.id]
+        elif owner is not None:
+            order = [key, owner, Visit.start, Visit.id]
+        else:
+            order = [key, Visit.start, Visit.id]
         ordering = [c.desc() if flt.descending else c.asc() for c in order]
         ids = select(Visit.id)
         if flt.sort in (SortKey.HOUSEHOLD, SortKey.ADDRESS):
