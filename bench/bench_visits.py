@@ -24,7 +24,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HVDESK_NO_SOUND", "1")
 
 import psutil
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import func, select
 
@@ -46,6 +46,9 @@ def _wait_for_page(panel, change) -> float:  # type: ignore[no-untyped-def]
     took = time.perf_counter() - started
     panel.model.page_loaded.disconnect(loop.quit)
     return took
+
+
+ASCENDING = Qt.SortOrder.AscendingOrder
 
 
 def measure(db: Database, runs: int) -> None:
@@ -76,6 +79,7 @@ def measure(db: Database, runs: int) -> None:
         (f"filter: household '{household}'", typed(household), 200),
         ("filter: postcode 'B17' (broad)", typed("B17"), 200),
         ("filter: text matching nothing", typed("no such visit"), 200),
+        ("sort: Household (header clicked)", lambda: panel.model.sort(1, ASCENDING), 200),
     ]
     for name, change, target in cases:
         samples = []

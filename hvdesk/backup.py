@@ -11,13 +11,19 @@ their own. How many are kept does not grow with the days: the newest of each of 
 
 from __future__ import annotations
 
+import contextlib
 import gzip
-import re
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from hvdesk.backup_places import backup_folder, copy_to_extra_folders
+from hvdesk.backup_places import (
+    DAILY_BACKUP,
+    backup_folder,
+    backup_names,
+    copy_to_extra_folders,
+    extra_backup_folders,
+)
 from hvdesk.clock import Clock, london
 from hvdesk.db import Database
 from hvdesk.errors import HvdeskError
@@ -27,7 +33,6 @@ from hvdesk.sqlcipher_files import integrity_problems
 
 SUFFIX = ".sqlite3.gz"
 DEFAULT_RULE = Retention()
-LEGACY_SUFFIX = ".sqlite3"  # uncompressed copies from earlier versions, pruned by the same rule
 
 
 class BackupFailed(HvdeskError):
@@ -45,18 +50,32 @@ def backup_dir(db: Database) -> Path:
     return path
 
 
+def _db_path(db: Database) -> Path:
+    return Path(db.engine.url.database or "hvdesk").resolve()
+
+
 def _name(db: Database) -> str:
-    return Path(db.engine.url.database or "hvdesk").name.removesuffix(".sqlite3").split(".")[0]
+    return backup_names(_db_path(db))[0]
 
 
 def backups(db: Database) -> dict[date, Path]:
-    """This database's backups by day (a compressed one wins over an old uncompressed one)."""
-    pattern = re.compile(rf"^{re.escape(_name(db))}-(\d{{8}})(\.sqlite3(\.gz)?)$")
+    """This database's backups by day (a compressed one wins over an old uncompressed one, one
+    under its own name over one under the old name)."""
+    return backups_in(backup_dir(db), backup_names(_db_path(db)))
+
+
+def backups_in(folder: Path, names: tuple[str, ...]) -> dict[date, Path]:
+    """The backups in `folder` named for `names` (the first the current name), by day."""
+
+    def rank(path: Path) -> tuple[bool, bool]:  # later wins
+        match = DAILY_BACKUP.match(path.name)
+        return (match is not None and match.group("name") == names[0], path.name.endswith(".gz"))
+
     found: dict[date, Path] = {}
-    for path in sorted(backup_dir(db).iterdir(), key=lambda p: p.name.endswith(".gz")):
-        match = pattern.match(path.name)
-        if match:
-            found[datetime.strptime(match.group(1), "%Y%m%d").date()] = path
+    for path in sorted(folder.iterdir(), key=rank):
+        match = DAILY_BACKUP.match(path.name)
+        if match and match.group("name") in names:
+            found[datetime.strptime(match.group("day"), "%Y%m%d").date()] = path
     return found
 
 
@@ -77,7 +96,9 @@ def check_integrity(path: Path, key: DbKey | None = None) -> None:
         raise BackupFailed(f"the backup {path.name} failed its integrity check: {problems[:3]}")
 
 
-def _compress(source: Path, target: Path) -> None:
+def compress(source: Path, target: Path) -> None:
+    """gzip `source` into `target`, then read it back whole: a copy trusted but unreadable is
+    worse than none."""
     with source.open("rb") as raw, gzip.open(target, "wb", compresslevel=6) as packed:
         shutil.copyfileobj(raw, packed, 1024 * 1024)
     with gzip.open(target, "rb") as back:  # read back whole: the CRC says what was written
@@ -108,24 +129,37 @@ def daily_backup(
     try:
         db.backup(snapshot)
         check_integrity(snapshot, db.key)
-        _compress(snapshot, partial)
+        compress(snapshot, partial)
         partial.replace(target)
     finally:
         for leftover in (snapshot, partial, *folder.glob(f".{target.name}.snapshot-*")):
             leftover.unlink(missing_ok=True)
-    copy_to_extra_folders(Path(db.engine.url.database or "").resolve(), target)
+    copy_to_extra_folders(_db_path(db), target)
     prune(db, rule)
     return target
 
 
 def prune(db: Database, rule: Retention = DEFAULT_RULE) -> list[Path]:
-    found = backups(db)
+    """Keep by the rule in the backup folder and in every extra folder (a second folder that is
+    never pruned grows for ever); an extra folder out of reach is left for the next day."""
+    db_path, names = _db_path(db), backup_names(_db_path(db))
+    gone = prune_folder(backup_dir(db), names, rule)
+    for folder in extra_backup_folders(db_path):
+        with contextlib.suppress(OSError):
+            gone += prune_folder(folder, names, rule)
+    return gone
+
+
+def prune_folder(folder: Path, names: tuple[str, ...], rule: Retention) -> list[Path]:
+    """Delete the backups named for `names` in `folder` that the rule does not keep, and any
+    copy of a day that has a better one (uncompressed, or under the old name)."""
+    found = backups_in(folder, names)
     keep = backups_to_keep(found, rule)
     gone = [path for day, path in found.items() if day not in keep]
+    for path in folder.iterdir():
+        match = DAILY_BACKUP.match(path.name)
+        if match and match.group("name") in names and path not in found.values():
+            gone.append(path)  # its day's kept copy is a better one, or its day is gone
     for path in gone:
-        path.unlink()
-    # an uncompressed copy of a day that now has a compressed one
-    for path in backup_dir(db).glob(f"{_name(db)}-*{LEGACY_SUFFIX}"):
-        if path not in found.values() and path.with_name(path.name + ".gz").exists():
-            path.unlink()
+        path.unlink(missing_ok=True)
     return gone

@@ -8,12 +8,44 @@ the database, so a damaged database can still find its backups at start-up.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 from hvdesk.errors import FieldError
 
 PLACES_FILE = "backup-places.json"
+DB_SUFFIXES = (".sqlite3", ".db")
+# a daily backup: <database name>-YYYYMMDD.sqlite3, compressed (.gz) since
+DAILY_BACKUP = re.compile(r"^(?P<name>.+)-(?P<day>\d{8})\.sqlite3(\.gz)?$")
+
+
+def backup_name(db_path: Path) -> str:
+    """The name this database's backups go by: its whole file name without the final .sqlite3
+    or .db, so school.sqlite3 and school.2025.sqlite3 keep separate backups."""
+    name = db_path.name
+    for suffix in DB_SUFFIXES:
+        if name.endswith(suffix) and name != suffix:
+            return name.removesuffix(suffix)
+    return name
+
+
+def backup_names(db_path: Path) -> tuple[str, ...]:
+    """Every name this database's backups may carry: its own, then the one earlier versions
+    used (the text before the first dot), so backups made before still count for retention and
+    restore. The old name is left out when a database beside this one owns it (school.sqlite3
+    for school.2025.sqlite3): those backups are that database's."""
+    name = backup_name(db_path)
+    old = db_path.name.removesuffix(".sqlite3").split(".")[0]
+    owned = any((db_path.parent / f"{old}{suffix}").exists() for suffix in DB_SUFFIXES)
+    return (name,) if old == name or not old or owned else (name, old)
+
+
+def is_backup_of(file: Path, db_path: Path) -> bool:
+    """False for another database's daily backup; any other copy (`hvdesk backup --out`,
+    named by whoever made it) may be this database's."""
+    match = DAILY_BACKUP.match(file.name)
+    return match is None or match.group("name") in backup_names(db_path)
 
 
 def backup_folder(db_path: Path) -> Path:

@@ -163,6 +163,8 @@ class AlarmResolution(StrEnum):
 
 class Staff(Base):
     __tablename__ = "staff"
+    # the Visits screen sorted by staff walks staff in name order (no sort of every visit)
+    __table_args__ = (Index("ix_staff_name", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -214,6 +216,11 @@ class UserAccount(Base):
 
 class Household(Base):
     __tablename__ = "household"
+    # the Visits screen sorted by household or address walks households in that order
+    __table_args__ = (
+        Index("ix_household_name", "name"),
+        Index("ix_household_address", "address"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))  # e.g. "Patel family"
@@ -356,6 +363,10 @@ class Visit(Base):
         # one status, newest first; and 'other' purposes found without a scan
         Index("ix_visit_status_start", "status", "start"),
         Index("ix_visit_purpose", "purpose"),
+        # each household's (each lead's) visits in time order: with the indexes above, a page of
+        # the list sorted by household, address or staff is read in order, not sorted
+        Index("ix_visit_household_start", "household_id", "start"),
+        Index("ix_visit_lead_start", "lead_staff_id", "start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,7 +18,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from hvdesk import keystore
-from hvdesk.backup_places import backup_folder, extra_backup_folders
+from hvdesk.backup_places import (
+    DAILY_BACKUP,
+    backup_folder,
+    backup_names,
+    extra_backup_folders,
+    is_backup_of,
+)
 from hvdesk.clock import london
 from hvdesk.errors import HvdeskError
 from hvdesk.keystore import DbKey
@@ -47,9 +53,18 @@ def backup_folders(db_path: Path, extra: list[Path] | None = None) -> list[Path]
 COMPRESSED = ".gz"  # the daily backups (hvdesk.backup) are gzip-compressed copies
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def is_compressed(path: Path) -> bool:
+    """Whether the file is gzip, by its first bytes: its name may say .gz and be a plain copy."""
+    with path.open("rb") as head:
+        return head.read(2) == GZIP_MAGIC
+
+
 def _unpack(backup: Path, target: Path) -> None:
     """A compressed backup written out whole as a database file; any other file copied."""
-    if backup.name.endswith(COMPRESSED):
+    if is_compressed(backup):
         with gzip.open(backup, "rb") as packed, target.open("wb") as out:
             shutil.copyfileobj(packed, out, 1024 * 1024)
     else:
@@ -73,7 +88,7 @@ def check_backup(path: Path, key: DbKey | None) -> tuple[FileCheck, DbKey | None
     """Open with the key (or as a plain file) and check it is a sound hvdesk database."""
     if not path.is_file() or path.stat().st_size == 0:
         return FileCheck(False, f"{path} is missing or empty"), None
-    if path.name.endswith(COMPRESSED):
+    if is_compressed(path):
         try:
             with _unpacked(path) as plain:
                 result, use = check_backup(plain, key)
@@ -120,17 +135,24 @@ def backup_files(folder: Path) -> list[Path]:
     return [p for p in found if p.is_file() and not p.name.startswith(".")]
 
 
+def _files(folder: Path, db_path: Path) -> list[Path]:
+    """This database's backups in a folder: not the daily backups of another database sharing
+    the folder (a copy made with `hvdesk backup --out`, named by whoever made it, may be ours)."""
+    return [p for p in backup_files(folder) if is_backup_of(p, db_path)]
+
+
 def named_after(db_path: Path, backup: Path) -> bool:
-    """A backup named after this database (school-20261124.sqlite3.gz for school.sqlite3)."""
-    return backup.name.startswith(db_path.name.removesuffix(".sqlite3").split(".")[0] + "-")
+    """A daily backup named after this database (school-20261124.sqlite3.gz for school.sqlite3)."""
+    match = DAILY_BACKUP.match(backup.name)
+    return match is not None and match.group("name") in backup_names(db_path)
 
 
 def newest_good_backup(
     db_path: Path, extra: list[Path] | None = None, own: bool = False
 ) -> Backup | None:
-    """The newest backup that passes integrity_check, from every backup folder (`own`: only those
-    named after this database, where the folder may hold other databases' backups too)."""
-    found = [p for folder in backup_folders(db_path, extra) for p in backup_files(folder)]
+    """The newest backup that passes integrity_check, from every backup folder (`own`: only the
+    daily backups named after this database, not copies made by hand under other names)."""
+    found = [p for folder in backup_folders(db_path, extra) for p in _files(folder, db_path)]
     if own:
         found = [p for p in found if named_after(db_path, p)]
     return _newest_good(found, keystore.locate(str(db_path)))
@@ -160,7 +182,7 @@ def last_good_backups(
 ) -> list[tuple[Path, Backup | None]]:
     """Each backup folder with its newest good backup (None: none there, or none passes)."""
     key = keystore.locate(str(db_path))
-    return [(f, _newest_good(backup_files(f), key)) for f in backup_folders(db_path, extra)]
+    return [(f, _newest_good(_files(f, db_path), key)) for f in backup_folders(db_path, extra)]
 
 
 def _is_plain_database(db_path: Path) -> bool:

@@ -2,7 +2,9 @@
 
 The office should see at a glance that a restorable copy exists, and where: the folder beside the
 database and a second folder (a network share) that survives the PC's disk. Checking the backups
-opens each file, so it runs on the worker thread, never the GUI thread.
+opens each file (seconds at ten years of data), so it runs on the window's file worker, never the
+GUI thread nor the database worker the live feed uses, and only when Settings is shown: not while
+the window is being built, when nobody is looking at it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -57,10 +60,14 @@ class BackupBox(QGroupBox):
         form.addRow("Second backup folder:", row)
         form.addRow(self.message)
         form.addRow("Last good backups:", self.status)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Checked each time Settings is shown: the backups may have moved on since."""
+        super().showEvent(event)
         self.check()
 
     def check(self) -> None:
-        self.main_window.worker.submit(
+        self.main_window.file_worker.submit(
             lambda: last_good_backups(self.db_path, extra_backup_folders(self.db_path)),
             self._show,
             lambda message: self.status.setText(f"Could not check the backups: {message}"),

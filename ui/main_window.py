@@ -82,7 +82,10 @@ class MainWindow(QMainWindow):
         )
         self.stack = QStackedWidget()
         self.panels: dict[str, QWidget] = {}
-        self.worker = Worker(self)
+        self.worker = Worker(self)  # database reads: the live feed and the screens
+        # backups and backup checks copy or open whole files (15 s and more at ten years of data):
+        # on their own thread, so they never hold up another seat's duress on its way to the board
+        self.file_worker = Worker(self)
 
         self.today = TodayPanel(services.visits)
         self.visits = VisitsPanel(services.visits, worker=self.worker)
@@ -306,7 +309,9 @@ class MainWindow(QMainWindow):
         tracker_only = change.tracker_only
         if tracker_only and panel is self.today:
             return  # Today's board is the tracker's, already repainted
-        if isinstance(panel, Refreshes):
+        if panel is self.visits:
+            self.visits.changed(tracker_only)  # in place: rows scrolled through and selection stay
+        elif isinstance(panel, Refreshes):
             panel.refresh()
         if not tracker_only:
             self.refresh_status()
@@ -324,7 +329,7 @@ class MainWindow(QMainWindow):
 
     def _start_backup(self) -> None:
         services = self.services
-        self.worker.submit(
+        self.file_worker.submit(
             lambda: daily_backup(services.db, services.clock),
             self._backup_done,
             self._backup_failed,

@@ -182,7 +182,7 @@ class BackupSchedule(QObject):
             window._backed_up_at = clock.now()  # the red BACKUP FAILED stays until tomorrow
             window._backup_failed(message)
 
-        window.worker.submit(lambda: daily_backup(db, clock, refresh=True), done, failed)
+        window.file_worker.submit(lambda: daily_backup(db, clock, refresh=True), done, failed)
         return True
 
     def stop(self) -> None:

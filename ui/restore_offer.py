@@ -7,6 +7,7 @@ names the hours since then. The damaged file is kept aside, never deleted.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
@@ -24,6 +25,7 @@ from hvdesk.sqlcipher_files import check_file, is_plain_sqlite, may_be_encrypted
 from ui import dialogs
 
 TITLE = "hvdesk cannot open the database"
+log = logging.getLogger("hvdesk.start")
 
 
 def damaged_sqlite_file(arg: str | None) -> Path | None:
@@ -82,16 +84,24 @@ def open_or_offer_restore(
         return connect(arg, single_seat)
     except HvdeskError as err:
         error = str(err)
-    no_key = encrypted_without_key(arg)
+    try:
+        no_key = encrypted_without_key(arg)
+    except HvdeskError:
+        no_key = None  # not a file hvdesk can look into: said below
     if no_key is not None:
         from ui.key_import_dialog import KeyImportDialog
 
         if not KeyImportDialog(no_key, error, parent).exec():
             return None
         return open_or_offer_restore(arg, clock, parent, single_seat)
-    path = damaged_sqlite_file(arg)
-    backup = newest_good_backup(path, extra_backup_folders(path)) if path else None
+    try:
+        path = damaged_sqlite_file(arg)
+        backup = newest_good_backup(path, extra_backup_folders(path)) if path else None
+    except HvdeskError as err:  # e.g. --db names a folder that does not exist: said, not rc 2
+        path, backup = None, None
+        error = error if str(err) == error else f"{error}\n{err}"
     if path is None or backup is None:
+        log.error("cannot open the database: %s", error)
         dialogs.inform(parent, TITLE, error, "error")
         return None
     if not dialogs.confirm(parent, TITLE, offer_text(error, backup, clock)):

@@ -141,12 +141,25 @@ def run_backup(args: argparse.Namespace) -> int:
         if not result.ok:
             partial.unlink(missing_ok=True)
             raise HvdeskError(f"--out {out}: the backup failed its check ({result.problem}).")
+        if out.name.endswith(".gz"):  # what the name says: restore reads it as gzip
+            _compress_in_place(partial)
         partial.replace(out)
         how = "encrypted with the database key" if db.key else "NOT encrypted (plain database)"
     finally:
         db.dispose()
     print(f"Backed up to {out} ({sum((result.counts or {}).values())} rows, {how}).")
     return 0
+
+
+def _compress_in_place(path: Path) -> None:
+    from hvdesk.backup import compress
+
+    packed = path.with_name(path.name + ".gz")
+    try:
+        compress(path, packed)
+        packed.replace(path)
+    finally:
+        packed.unlink(missing_ok=True)
 
 
 def run_restore(args: argparse.Namespace) -> int:

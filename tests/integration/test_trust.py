@@ -158,7 +158,7 @@ def test_audit_verify_command(demo_file, capsys):
 
 
 def test_restore_after_the_database_is_truncated(demo_file, tmp_path, capsys):
-    backup = tmp_path / "backups" / "hvdesk-20261130.sqlite3"
+    backup = tmp_path / "backups" / "school-20261130.sqlite3"
     backup.parent.mkdir()
     assert main(["backup", "--db", str(demo_file), "--out", str(backup)]) == 0
     before = check_file(demo_file, keystore.locate(str(demo_file)))
@@ -299,3 +299,38 @@ def test_a_shared_server_database_never_makes_up_its_own_safe_word_key(monkeypat
     with pytest.raises(HvdeskError, match="same key on every office PC"):
         cipher_of(engine.dialect).encrypt("marmalade")
     engine.dispose()
+
+
+def test_backup_out_gz_is_compressed_and_restores(demo_file, tmp_path, capsys):
+    """`--out X.sqlite3.gz` wrote a plain file that restore then refused as a bad gzip."""
+    backup = tmp_path / "copy.sqlite3.gz"
+    assert main(["backup", "--db", str(demo_file), "--out", str(backup)]) == 0
+    assert backup.read_bytes()[:2] == b"\x1f\x8b"
+    assert main(["restore", str(backup), "--db", str(demo_file)]) == 0
+    assert main(["audit", "verify", "--db", str(demo_file)]) == 0
+
+
+def test_a_plain_copy_named_gz_is_restored_for_what_it_is(demo_file, tmp_path, capsys):
+    """Restore goes by the file's first bytes, not its name."""
+    plain = tmp_path / "copy.sqlite3"
+    assert main(["backup", "--db", str(demo_file), "--out", str(plain)]) == 0
+    misnamed = plain.rename(tmp_path / "misnamed.sqlite3.gz")
+    assert main(["restore", str(misnamed), "--db", str(demo_file)]) == 0
+    assert main(["audit", "verify", "--db", str(demo_file)]) == 0
+
+
+def test_the_restore_offer_never_offers_another_databases_backup(demo_file, tmp_path, capsys):
+    from hvdesk.restore import last_good_backups, newest_good_backup
+
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    own = folder / "school-20261124.sqlite3"
+    assert main(["backup", "--db", str(demo_file), "--out", str(own)]) == 0
+    other = folder / "other-school-20261125.sqlite3"  # newer: another database's daily backup
+    assert main(["backup", "--db", str(demo_file), "--out", str(other)]) == 0
+    import os
+
+    os.utime(own, (1_700_000_000, 1_700_000_000))
+    found = newest_good_backup(demo_file)
+    assert found is not None and found.path == own
+    assert last_good_backups(demo_file)[0][1].path == own

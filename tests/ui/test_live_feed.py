@@ -206,3 +206,55 @@ def test_a_single_seat_file_starts_no_watcher_and_keeps_its_one_connection_free(
         win.close()
     finally:
         db.dispose()
+
+
+def test_another_seats_change_reaches_the_board_while_a_slow_backup_runs(
+    window, qtbot, monkeypatch, clock
+):
+    """At ten years of data the daily backup takes 15 s: it must not hold up the live feed (a
+    duress from another seat reached the board 24 s late when both shared one worker)."""
+    import threading
+
+    import ui.main_window as main_window
+
+    ctrl = window.feature(TrackerFeature).controller
+    settle(window, qtbot)
+    release = threading.Event()
+    started = threading.Event()
+
+    def slow_backup(*_args, **_kwargs):
+        started.set()
+        release.wait(30)  # held until the test lets go: the backup is still running
+        return None
+
+    monkeypatch.setattr(main_window, "daily_backup", slow_backup)
+    window._start_backup()
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    visit_id = next(r.visit.id for r in ctrl.board.rows if not r.open_alarm_ids)
+    other = Database(str(window.services.db.engine.url), run_migrations=False)
+    try:
+        TrackerService(other, clock).check_in(Actor(None, "Other seat"), visit_id)
+    finally:
+        other.dispose()
+    try:
+        qtbot.waitUntil(
+            lambda: ctrl.board.row(visit_id).events[-1].user_name == "Other seat", timeout=5000
+        )
+        assert not release.is_set()  # the backup was still running when the board moved
+    finally:
+        release.set()
+        window.file_worker.wait()
+
+
+def test_backups_are_checked_when_settings_is_shown_not_while_the_window_is_built(
+    window, qtbot, monkeypatch
+):
+    import ui.backup_settings as backup_settings
+
+    box = window.backup_box
+    assert box.status.text() == "Checking the backups…"  # nothing asked yet: Today is on show
+    asked: list[object] = []
+    monkeypatch.setattr(backup_settings, "last_good_backups", lambda *a: asked.append(a) or [])
+    window.show_panel("Settings")
+    qtbot.waitUntil(lambda: bool(asked))
+    window.file_worker.wait()

@@ -21,7 +21,7 @@ from ui.restore_offer import open_or_offer_restore
 def _demo_with_backup(tmp_path: Path, clock, capsys) -> tuple[Path, Path]:
     path = tmp_path / "school.sqlite3"
     assert main(["demo", "--db", str(path)]) == 0
-    backup = tmp_path / "backups" / "hvdesk-20261124.sqlite3"
+    backup = tmp_path / "backups" / "school-20261124.sqlite3"
     backup.parent.mkdir()
     assert main(["backup", "--db", str(path), "--out", str(backup)]) == 0
     taken = clock.now() - timedelta(hours=3)
@@ -66,6 +66,19 @@ def test_without_a_backup_the_error_is_shown_plainly(qtbot, tmp_path, clock, ans
     path.write_bytes(b"\x00" * 5000)
     assert open_or_offer_restore(str(path), clock) is None
     assert answers["asked"] == [] and "hvdesk" in answers["told"][0][0]
+
+
+def test_a_database_folder_that_does_not_exist_is_said_on_screen_and_logged(
+    qtbot, tmp_path, clock, answers, caplog
+):
+    """`main.py --db /nope/dir/x.sqlite3` exited rc 2 with nothing on screen."""
+    missing = tmp_path / "nope" / "x.sqlite3"
+    with caplog.at_level("ERROR", logger="hvdesk.start"):
+        assert open_or_offer_restore(str(missing), clock) is None
+    ((title, text, kind),) = answers["told"]
+    assert title == "hvdesk cannot open the database" and kind == "error"
+    assert "does not exist" in text and str(missing.parent) in text
+    assert "does not exist" in caplog.text
 
 
 def test_admin_sees_a_locked_account_and_unlocks_it(qtbot, services, answers):

@@ -4,6 +4,7 @@ import gzip
 import shutil
 import sqlite3
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -137,3 +138,51 @@ def test_a_broken_compressed_backup_is_never_offered(tmp_path, clock):
     bad.write_bytes(b"\x1f\x8b not really gzip")
     result, _key = check_backup(bad, None)
     assert not result.ok and "compressed backup" in result.problem
+
+
+def test_databases_named_alike_up_to_a_dot_keep_separate_backups(clock, tmp_path):
+    """school.sqlite3 and school.2025.sqlite3 were both backed up as school-<day>: the second
+    one's backup was silently never made (today's 'existed')."""
+    made = {}
+    for name in ("school.sqlite3", "school.2025.sqlite3"):
+        db = Database(f"sqlite:///{tmp_path / name}")
+        try:
+            made[name] = daily_backup(db, clock)
+            assert len(backups(db)) == 1
+        finally:
+            db.dispose()
+    day = f"{london(clock.now()):%Y%m%d}"
+    assert made["school.sqlite3"].name == f"school-{day}.sqlite3.gz"
+    assert made["school.2025.sqlite3"].name == f"school.2025-{day}.sqlite3.gz"
+
+
+def test_backups_under_the_earlier_name_still_count_for_retention(clock, tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'school.2025.sqlite3'}")
+    try:
+        first = daily_backup(db, clock)
+        day = london(clock.now()).date()
+        for back in range(1, 60):  # made by earlier versions, named before the first dot
+            shutil.copyfile(
+                first, first.with_name(f"school-{day - timedelta(days=back):%Y%m%d}.sqlite3.gz")
+            )
+        assert len(backups(db)) == 60
+        clock.advance(timedelta(days=1))
+        daily_backup(db, clock)
+        assert len(list(first.parent.glob("school*.gz"))) <= 7 + 4 + 12
+    finally:
+        db.dispose()
+
+
+def test_the_second_backup_folder_is_pruned_by_the_same_rule(demo_db, clock, tmp_path):
+    from hvdesk.backup_places import set_second_folder
+
+    share = tmp_path / "share"
+    share.mkdir()
+    set_second_folder(Path(demo_db.engine.url.database), str(share))
+    first = daily_backup(demo_db, clock)
+    day = london(clock.now()).date()
+    for back in range(1, 400):
+        shutil.copyfile(first, share / f"test-{day - timedelta(days=back):%Y%m%d}.sqlite3.gz")
+    clock.advance(timedelta(days=1))
+    daily_backup(demo_db, clock)
+    assert 7 <= len(list(share.iterdir())) <= 7 + 4 + 12

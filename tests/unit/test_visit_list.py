@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select, text, update
 
+from hvdesk.clock import london
 from hvdesk.models import Household, Purpose, Staff, Visit, VisitStatus
 from hvdesk.services.visit_list import SortKey, VisitFilter, VisitList
 from tests.conftest import SCHOOL_MORNING
@@ -117,11 +118,43 @@ def test_every_column_sorts_in_the_database_both_ways(school, key):
         SortKey.WHEN: lambda r: r.start,
         SortKey.HOUSEHOLD: lambda r: r.household_name,
         SortKey.ADDRESS: lambda r: r.address,
-        SortKey.PURPOSE: lambda r: r.purpose,
+        SortKey.PURPOSE: lambda r: r.purpose_label,  # as the column reads, not the stored code
         SortKey.STAFF: lambda r: r.lead_name,
         SortKey.STATUS: lambda r: r.status,
     }[key]
     assert [value(r) for r in up] == sorted(value(r) for r in up)
+
+
+def test_purpose_sorts_by_the_words_on_screen(school, db):
+    """By stored code 'induction' comes before 'meeting_parents'; on screen 'Meeting parents at
+    home' comes before 'Reception / new-starter induction', and an 'other' purpose reads as its
+    own words ('Delivering a laptop', before both)."""
+    with db.transaction() as s:
+        s.execute(update(Visit).where(Visit.id % 5 == 1).values(purpose=Purpose.INDUCTION.value))
+        s.execute(
+            update(Visit).where(Visit.id % 5 == 2).values(purpose=Purpose.MEETING_PARENTS.value)
+        )
+    rows = school.page(VisitFilter(sort=SortKey.PURPOSE, descending=False), 0, 100)
+    labels = [r.purpose_label for r in rows]
+    assert labels == sorted(labels)
+    assert labels.index("Meeting parents at home") < labels.index(
+        "Reception / new-starter induction"
+    )
+
+
+@pytest.mark.parametrize("typed", ["DAY MON", "DAY/MM", "DAY MONTH", "DAY/MM/YYYY"])
+def test_a_typed_date_finds_that_days_visits(school, typed):
+    newest = school.page(VisitFilter(), 0, 1)[0]
+    day = london(newest.start)
+    text = (
+        typed.replace("DAY", str(day.day))
+        .replace("MONTH", f"{day:%B}")
+        .replace("MON", f"{day:%b}")
+        .replace("MM", f"{day.month:02d}")
+        .replace("YYYY", f"{day.year}")
+    )
+    rows = school.page(VisitFilter(text=text), 0, 100)
+    assert ids(rows) == [newest.id]  # one visit a day in this school
 
 
 def test_a_text_filter_walks_the_list_index_not_a_table_scan(school, db):
@@ -131,6 +164,22 @@ def test_a_text_filter_walks_the_list_index_not_a_table_scan(school, db):
         sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
         plan = " | ".join(r[3] for r in s.execute(text("EXPLAIN QUERY PLAN " + sql)))
     assert "COVERING INDEX ix_visit_list" in plan, plan
+
+
+@pytest.mark.parametrize("key", [SortKey.HOUSEHOLD, SortKey.ADDRESS, SortKey.STAFF])
+@pytest.mark.parametrize("descending", [False, True])
+def test_sorting_by_household_address_or_staff_reads_in_order_not_sorting_every_visit(
+    school, db, key, descending
+):
+    """2.5 s at 200,000 visits when every visit was joined and sorted; read in order by index,
+    the first page is a few hundred rows' work."""
+    with db.read() as s:
+        stmt = school._statement(s, VisitFilter(sort=key, descending=descending), 0, 200)
+        sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
+        inner = sql[sql.index("(SELECT") + 1 : sql.index(") AS anon_1")]
+        plan = " | ".join(r[3] for r in s.execute(text("EXPLAIN QUERY PLAN " + inner)))
+    assert "TEMP B-TREE" not in plan, plan
+    assert "_start" in plan, plan  # each household's (lead's) visits by index, in time order
 
 
 def test_the_list_index_exists_after_migrating(db):

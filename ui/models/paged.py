@@ -4,6 +4,8 @@ The view asks for more only as the user scrolls; each page is a database query r
 so the GUI thread never waits and memory follows what was scrolled through, not the match count.
 A new filter or order bumps a generation: pages of the old one that arrive late are dropped, and
 while a query runs, further requests wait and only the newest is then sent (typing coalesces).
+A change recorded elsewhere re-reads the rows held in one query and updates them in place (reload),
+so the list keeps what was scrolled through and where the view stood.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         self._exhausted = True
         self._in_flight = False
         self._wanted = False
+        self._reread = False  # the next query reads the rows held again (reload), not a page
 
     # --- loading ---------------------------------------------------------------------------
     def load(self, fetch: Fetch) -> None:
@@ -51,7 +54,18 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         self._fetch = fetch
         self._exhausted = False
         self._wanted = True
+        self._reread = False
         self.endResetModel()
+        self._pump()
+
+    def reload(self) -> None:
+        """Read the rows held again (as many as were scrolled through, one query) and update them
+        in place: no reset, so the view keeps its scroll position. A page of the old read that
+        arrives late is dropped."""
+        if self._fetch is None:
+            return
+        self._generation += 1
+        self._reread = self._wanted = True
         self._pump()
 
     @property
@@ -75,12 +89,17 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         if self._in_flight or not self._wanted or self._fetch is None:
             return
         self._wanted, self._in_flight = False, True
-        generation, offset, fetch, size = (
-            self._generation,
-            len(self._rows),
-            self._fetch,
-            self.page_size,
-        )
+        generation, fetch, reread = self._generation, self._fetch, self._reread
+        self._reread = False
+        if reread:
+            size = max(len(self._rows), self.page_size)
+            self.worker.submit(
+                lambda: fetch(0, size),
+                lambda rows: self._replaced(generation, rows, size),
+                self._failed,
+            )
+            return
+        offset, size = len(self._rows), self.page_size
         self.worker.submit(
             lambda: fetch(offset, size),
             lambda rows: self._arrived(generation, rows),
@@ -95,6 +114,28 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
                 first = len(self._rows)
                 self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
                 self._rows.extend(rows)
+                self.endInsertRows()
+            self.page_loaded.emit(len(self._rows))
+        self._pump()
+
+    def _replaced(self, generation: int, rows: Sequence[T], size: int) -> None:
+        """The rows held, read again: changed in place, the tail removed or added."""
+        self._in_flight = False
+        if generation == self._generation:
+            self._exhausted = len(rows) < size
+            held, new = len(self._rows), len(rows)
+            if new < held:
+                self.beginRemoveRows(QModelIndex(), new, held - 1)
+                del self._rows[new:]
+                self.endRemoveRows()
+            kept = min(held, new)
+            self._rows[:kept] = rows[:kept]
+            if kept:
+                last = self.index(kept - 1, len(self.columns) - 1)
+                self.dataChanged.emit(self.index(0, 0), last)
+            if new > held:
+                self.beginInsertRows(QModelIndex(), held, new - 1)
+                self._rows.extend(rows[held:])
                 self.endInsertRows()
             self.page_loaded.emit(len(self._rows))
         self._pump()

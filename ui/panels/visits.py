@@ -65,6 +65,7 @@ class VisitsPanel(QWidget):
         self.worker = worker or Worker(self)
         self.filter = VisitFilter()
         self._selected_id: int | None = None
+        self._rereading = False  # the rows held are being read again after a change
         self.model: PagedTableModel[VisitListRow] = PagedTableModel(
             visit_list_columns(), self.worker, PAGE_SIZE, self
         )
@@ -164,6 +165,21 @@ class VisitsPanel(QWidget):
         self.count_label.setText("Loading…")
         self.model.load(lambda offset, limit: visit_list.page(flt, offset, limit))
 
+    def changed(self, tracker_only: bool) -> None:
+        """Something was recorded while this screen is on show. Only the live tracker moved: the
+        selected visit's timeline is read again, nothing else. Otherwise the rows scrolled through
+        are read again in place, so the list keeps its length, its scroll position and the
+        selected visit (not back to the first page at the top)."""
+        if tracker_only:
+            self.refresh_timeline()
+            return
+        if self.model.rowCount() == 0:
+            self.refresh()
+            return
+        self._rereading = True
+        self.count_label.setText("Loading…")
+        self.model.reload()
+
     def _sort(self, column: int, order: Qt.SortOrder) -> None:
         self.filter = VisitFilter(
             text=self.filter.text,
@@ -175,17 +191,35 @@ class VisitsPanel(QWidget):
             self.refresh()
 
     def _page_loaded(self, count: int) -> None:
-        if count <= self.model.page_size:  # a new list's first page: fit its columns once,
-            self._fit_columns(self.table)  # not on every page (a hand-set width stays)
+        rereading, self._rereading = self._rereading, False
+        if count <= self.model.page_size and not rereading:  # a new list's first page: fit
+            self._fit_columns(self.table)  # its columns once (a hand-set width stays)
         more = "" if self.model.complete else "+"
         noun = "visit" if count == 1 and not more else "visits"
         hint = "" if self.model.complete else " (scroll for more)"
         self.count_label.setText(f"{count}{more} {noun}{hint}")
-        if self._selected_id is not None and not self.table.selectionModel().hasSelection():
-            for row in range(self.model.rowCount()):
-                if self.model.row_object(row).id == self._selected_id:
-                    self.table.selectRow(row)
-                    break
+        if rereading:
+            self._keep_selection()
+        elif self._selected_id is not None and not self.table.selectionModel().hasSelection():
+            self._select(self._selected_id)
+
+    def _select(self, visit_id: int) -> bool:
+        for row in range(self.model.rowCount()):
+            if self.model.row_object(row).id == visit_id:
+                self.table.selectRow(row)
+                return True
+        return False
+
+    def _keep_selection(self) -> None:
+        """After the rows were read again: the same visit stays selected (found by its number,
+        wherever it moved to), and its timeline is read again; gone from the list, none is."""
+        wanted, current = self._selected_id, self.selected_row()
+        if wanted is None:
+            return
+        if current is not None and current.id == wanted:
+            self.refresh_timeline()
+        elif not self._select(wanted):
+            self.table.clearSelection()
 
     def _load_failed(self, message: str) -> None:
         self.count_label.setText(f"Could not load visits ({message})")
@@ -245,7 +279,16 @@ class VisitsPanel(QWidget):
         self._selected_id = row.id
         self.visit_selected.emit(row.id)
         self.timeline_title.setText(f"Timeline: visit {row.id}, {row.household_name}")
-        queries, visit_id = self.queries, row.id
+        self._read_timeline(row.id)
+
+    def refresh_timeline(self) -> None:
+        """Read the selected visit's timeline and actions again (something was recorded)."""
+        row = self.selected_row()
+        if row is not None:
+            self._read_timeline(row.id)
+
+    def _read_timeline(self, visit_id: int) -> None:
+        queries = self.queries
         self.worker.submit(
             lambda: (
                 queries.get(visit_id),
