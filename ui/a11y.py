@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMainWindow,
     QTableView,
     QToolButton,
     QWidget,
@@ -184,7 +185,23 @@ def announce(widget: QWidget, text: str, urgent: bool = True) -> None:
         else QAccessible.AnnouncementPoliteness.Polite
     )
     QAccessible.updateAccessibility(event)
-    QAccessible.updateAccessibility(QAccessibleEvent(widget, QAccessible.Event.Alert))
+    if urgent:
+        QAccessible.updateAccessibility(QAccessibleEvent(widget, QAccessible.Event.Alert))
+
+
+STATUS_MS = 30_000  # long enough to read after a dialog closes; the monitoring badges come back
+
+
+def tell_in_status_bar(widget: QWidget, text: str) -> None:
+    """What just happened, in the main window's status bar and said by a screen reader.
+
+    A result written on a screen that is not shown (the Calendar's message line while Today is in
+    front) is neither seen nor heard: the status bar is always on screen.
+    """
+    window = widget.window()
+    if isinstance(window, QMainWindow):
+        window.statusBar().showMessage(text, STATUS_MS)
+    announce(window, text, urgent=False)
 
 
 # The weekday follows the date: a date typed whole ('3/12/2026') fills day, month and year.

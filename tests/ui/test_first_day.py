@@ -134,3 +134,32 @@ def test_a_school_with_visits_has_no_checklist(window, qtbot):
     checklist = window.feature(FirstDayFeature).checklist
     qtbot.waitUntil(lambda: checklist.loads >= 1)
     assert not checklist.isVisible() and checklist.finished
+
+
+def test_booked_from_today_the_status_bar_names_the_approver_and_the_missing_assessment(
+    window, qtbot, services
+):
+    """Issue 15 review #2: booked with Today in front, the result is not only on the hidden
+    Calendar: the status bar (always on screen, and announced) says who approves it."""
+    window.show_panel("Today")
+    dialog = window.feature(CalendarFeature).controller.new_visit(window, start=NOON)
+    fill(dialog, qtbot)
+    dialog.submit_button.click()
+    assert booked_at(services, NOON).status == VisitStatus.AWAITING_APPROVAL
+    said = window.statusBar().currentMessage()
+    assert "sent to Linda Francis (Headteacher) for approval" in said
+    assert "No risk assessment yet" in said
+
+
+def test_book_and_assess_now_cancelled_says_the_visit_is_kept_as_a_draft(window, qtbot, services):
+    window.show_panel("Today")
+    dialog = window.feature(CalendarFeature).controller.new_visit(window, start=NOON)
+    fill(dialog, qtbot)
+    dialog.assess_button.click()
+    wizard = window.feature(ApprovalFeature).wizard
+    assert wizard is not None and wizard.isVisible()
+    wizard.reject()
+    visit = services.visits.get(booked_at(services, NOON).id)
+    assert visit.status == VisitStatus.DRAFT
+    said = window.statusBar().currentMessage()
+    assert f"Visit {visit.id} ({visit.household.name}) kept as a draft" in said
