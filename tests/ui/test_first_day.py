@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QWizard
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWizard
 
+from hvdesk.clock import london
 from hvdesk.models import VisitStatus
 from tests.ui.test_booking_dialog import NOON, booked_at, fill
 from ui.calendar.feature import CalendarFeature
@@ -78,7 +80,28 @@ def test_the_action_buttons_follow_the_selected_visit(window, qtbot, services):
     assert not panel.action_box.isVisible()  # none for visit `first` while `second` is read
     qtbot.waitUntil(lambda: panel.action_box.isVisible())
     names = [b.accessibleName() for b in panel.action_buttons.values()]
-    assert names and all(n.endswith(f": visit {second}") for n in names) and first != second
+    visit = services.visits.get(second)
+    day = london(visit.start)
+    which = f": {visit.household.name} visit, {day:%a} {day.day} {day:%b}"
+    assert names and all(n.endswith(which) for n in names) and first != second
+
+
+def test_tab_goes_from_the_timeline_to_the_visits_action_buttons_in_order(window, qtbot):
+    """Issue 15 review #7: not to the toolbar's search before the buttons."""
+    window.show_panel("Visits")
+    panel = window.visits
+    qtbot.waitUntil(lambda: panel.model.rowCount() >= 1 and not panel.model.loading)
+    panel.table.selectRow(0)
+    qtbot.waitUntil(lambda: panel.action_box.isVisible())
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    panel.timeline.setFocus()
+    qtbot.waitUntil(panel.timeline.hasFocus)
+    reached = []
+    for _button in panel.action_buttons.values():
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        reached.append(QApplication.focusWidget())
+    assert reached == list(panel.action_buttons.values())
 
 
 def test_an_empty_school_gets_a_checklist_that_ticks_itself_off(qtbot, db, clock, answers):
