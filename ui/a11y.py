@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QAccessibleAnnouncementEvent,
     QAccessibleEvent,
     QAction,
+    QBrush,
     QColor,
     QGuiApplication,
     QKeyEvent,
@@ -260,12 +261,27 @@ def contrast_ratio(a: QColor, b: QColor) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
-def ink(color: str) -> str:
+def ink(color: str, *, on_items: bool = False) -> str:
     """A text colour for a stylesheet that stays readable in the user's theme: the colour asked
     for on an ordinary light background, the theme's own text colour where it would not read
-    (a Windows high-contrast theme's black background under dark red, say)."""
+    (a Windows high-contrast theme's black background under dark red, say). `on_items`: text in
+    a table or list, drawn on the theme's Base colour rather than the window's."""
     palette = QGuiApplication.palette()
-    background = palette.color(QPalette.ColorRole.Window)
-    if contrast_ratio(QColor(color), background) >= 4.5:
+    ground, text = (
+        (QPalette.ColorRole.Base, QPalette.ColorRole.Text)
+        if on_items
+        else (QPalette.ColorRole.Window, QPalette.ColorRole.WindowText)
+    )
+    if contrast_ratio(QColor(color), palette.color(ground)) >= 4.5:
         return color
-    return palette.color(QPalette.ColorRole.WindowText).name()
+    return palette.color(text).name()
+
+
+def item_ink(value: object) -> QColor | None:
+    """A model's text colour (a visit's status, a risk level) that reads on the theme's table
+    background: dark blue on a high-contrast theme's black is 2.7:1, so the theme's text instead."""
+    if isinstance(value, QBrush):
+        value = value.color()
+    if not isinstance(value, (QColor, str)):
+        return None
+    return QColor(ink(QColor(value).name(), on_items=True))
