@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QHeaderView,
     QLabel,
-    QStatusBar,
     QWidget,
 )
 
@@ -69,13 +68,11 @@ def _shown_text(w: QWidget) -> str:
 
 
 def clipped(top: QWidget) -> list[str]:
-    """Buttons and one-line labels narrower than their text (the status bar's texts give way
-    by design, with the full text in their tooltips)."""
+    """Buttons and one-line labels narrower than their text, the status bar included (its
+    ElidedLabels may be cut with '…' down to their minimumSizeHint, by design, never below)."""
     found = []
     for w in top.findChildren(QWidget):
         if not w.isVisible() or not _shown_text(w) or w.window() is not top:
-            continue
-        if isinstance(w.parentWidget(), QStatusBar) and w.toolTip():
             continue
         one_line = isinstance(w, QLabel) and not w.wordWrap() and "<" not in w.text()
         if (isinstance(w, QAbstractButton) or one_line) and (
@@ -197,3 +194,19 @@ def test_every_screen_at_125_percent_in_high_contrast():
         timeout=300,
     )
     assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout[-4000:]
+
+
+def test_the_status_bar_keeps_its_counts_and_badges_whole_at_1280(window, qtbot):
+    """Issue 15 review #6: with NO MONITOR and ALARM SOUND OFF showing, the database, policy
+    and signed-in texts give way ('…', whole in their tooltips), never the counts."""
+    window.resize(1280, 800)
+    badges = [window.sound_label] + [
+        w for w in window.statusBar().findChildren(QLabel) if w.text().startswith("NO MONITOR")
+    ]
+    qtbot.waitUntil(lambda: all(b.isVisible() for b in badges) and len(badges) == 2)
+    qtbot.wait(0)  # the layout takes the texts
+    counts = window.counts_label
+    assert counts.isVisible() and counts.width() >= counts.minimumSizeHint().width()
+    assert QLabel.text(counts) == counts.text()  # shown whole at 1280, not cut with '…'
+    assert clipped(window) == []
+    assert window.db_label.toolTip() == window.db_label.text()
