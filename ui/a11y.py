@@ -11,16 +11,18 @@ from __future__ import annotations
 import re
 from typing import TypeVar
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSize, Qt
 from PySide6.QtGui import (
     QAccessible,
     QAccessibleAnnouncementEvent,
     QAccessibleEvent,
     QAction,
+    QBrush,
     QColor,
     QGuiApplication,
     QKeyEvent,
     QPalette,
+    QResizeEvent,
     QTextDocument,
 )
 from PySide6.QtWidgets import (
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMainWindow,
     QTableView,
     QToolButton,
     QWidget,
@@ -184,7 +187,86 @@ def announce(widget: QWidget, text: str, urgent: bool = True) -> None:
         else QAccessible.AnnouncementPoliteness.Polite
     )
     QAccessible.updateAccessibility(event)
-    QAccessible.updateAccessibility(QAccessibleEvent(widget, QAccessible.Event.Alert))
+    if urgent:
+        QAccessible.updateAccessibility(QAccessibleEvent(widget, QAccessible.Event.Alert))
+
+
+class ElidedLabel(QLabel):
+    """One line that gives way on a narrow or scaled screen: cut with '…', never pushing its
+    neighbours (the status bar's counts) off; the whole text in its tooltip, its accessible name
+    and text()."""
+
+    def __init__(
+        self,
+        field: str,
+        parent: QWidget | None = None,
+        *,
+        keep_parts: int = 0,
+        text_tooltip: bool = True,
+    ) -> None:
+        """`keep_parts`: the first parts (split at ', ') are never cut ('5 out now, 2 overdue');
+        `text_tooltip`: False where the tooltip says something else (who is out)."""
+        super().__init__(parent)
+        self.field, self._full = field, ""
+        self.keep_parts, self.text_tooltip = keep_parts, text_tooltip
+
+    def setText(self, text: str) -> None:
+        if text == self._full and self.accessibleName():
+            return
+        self._full = text
+        if self.text_tooltip:
+            self.setToolTip(text)
+        self.setAccessibleName(value_name(self.field, text))
+        self._elide()
+
+    def text(self) -> str:
+        return self._full
+
+    def sizeHint(self) -> QSize:
+        """The whole text's width, given when there is room."""
+        margins = self.contentsMargins()
+        width = self.fontMetrics().horizontalAdvance(self._full) + margins.left() + margins.right()
+        return QSize(width + 2, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        """A few letters and '…' when there is not."""
+        margins = self.contentsMargins()
+        kept = ", ".join(self._full.split(", ")[: self.keep_parts])
+        shown = f"{kept}, …" if kept and kept != self._full else kept or "Abc…"
+        least = self.fontMetrics().horizontalAdvance(shown) + margins.left() + margins.right() + 2
+        return QSize(min(least, self.sizeHint().width()), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(self.contentsRect().width(), 0)
+        elided = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width)
+        super().setText(elided)
+
+
+LAST_RESULT = "last_result"  # the status bar's label for what just happened
+
+
+def tell_in_status_bar(widget: QWidget, text: str) -> None:
+    """What just happened, in the main window's status bar and said by a screen reader.
+
+    A result written on a screen that is not shown (the Calendar's message line while Today is in
+    front) is neither seen nor heard: the status bar is always on screen. Its own label, not a
+    status bar message: a message would hide Monitoring and the counts while it shows.
+    """
+    window = widget.window()
+    if isinstance(window, QMainWindow):
+        bar = window.statusBar()
+        label = bar.findChild(ElidedLabel, LAST_RESULT)
+        if label is None:
+            label = ElidedLabel("Last action")
+            label.setObjectName(LAST_RESULT)
+            label.setContentsMargins(6, 0, 12, 0)
+            bar.addWidget(label, 1)
+        label.setText(text)
+    announce(window, text, urgent=False)
 
 
 # The weekday follows the date: a date typed whole ('3/12/2026') fills day, month and year.
@@ -243,12 +325,27 @@ def contrast_ratio(a: QColor, b: QColor) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
-def ink(color: str) -> str:
+def ink(color: str, *, on_items: bool = False) -> str:
     """A text colour for a stylesheet that stays readable in the user's theme: the colour asked
     for on an ordinary light background, the theme's own text colour where it would not read
-    (a Windows high-contrast theme's black background under dark red, say)."""
+    (a Windows high-contrast theme's black background under dark red, say). `on_items`: text in
+    a table or list, drawn on the theme's Base colour rather than the window's."""
     palette = QGuiApplication.palette()
-    background = palette.color(QPalette.ColorRole.Window)
-    if contrast_ratio(QColor(color), background) >= 4.5:
+    ground, text = (
+        (QPalette.ColorRole.Base, QPalette.ColorRole.Text)
+        if on_items
+        else (QPalette.ColorRole.Window, QPalette.ColorRole.WindowText)
+    )
+    if contrast_ratio(QColor(color), palette.color(ground)) >= 4.5:
         return color
-    return palette.color(QPalette.ColorRole.WindowText).name()
+    return palette.color(text).name()
+
+
+def item_ink(value: object) -> QColor | None:
+    """A model's text colour (a visit's status, a risk level) that reads on the theme's table
+    background: dark blue on a high-contrast theme's black is 2.7:1, so the theme's text instead."""
+    if isinstance(value, QBrush):
+        value = value.color()
+    if not isinstance(value, (QColor, str)):
+        return None
+    return QColor(ink(QColor(value).name(), on_items=True))

@@ -118,10 +118,13 @@ class BookingDialog(QDialog):
         start: datetime | None = None,
         lead_staff_id: int | None = None,
         parent: QWidget | None = None,
+        approver: str = "",
     ) -> None:
         super().__init__(parent)
         self.deps, self.actor, self.visit = deps, actor, visit
         self.policy: PolicySettings = deps.booking.policy()
+        # who will see it in their queue ('Linda Francis (Headteacher)'), said once it is sent
+        self.approver = approver or f"the {self.policy.approver_title}"
         self.result_message = ""
         self.assess_next = False  # 'Book and assess now': the risk assessment opens next
         self.last_check: BookingCheck | None = None
@@ -706,7 +709,8 @@ class BookingDialog(QDialog):
                 visit = self.deps.booking.create(self.actor, data, submit=submit)
                 saved_id = visit.id
                 where = (
-                    f"sent to the {self.policy.approver_title} for approval"
+                    f"sent to {self.approver} for approval. No risk assessment yet: open "
+                    "'Risk assessment…' on the visit before it is approved"
                     if submit
                     else "risk assessment next"
                     if assess

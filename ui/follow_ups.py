@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
 
+LINK = "#0b3d91"  # the theme's link colour may be light: links read on the cream background
+
+
 class FollowUpStrip(ValueLabel):
     """Read as 'Waiting after the visits: …' with what is waiting (a ValueLabel)."""
 
@@ -30,8 +33,11 @@ class FollowUpStrip(ValueLabel):
         self.window_, self.service = window, service
         self.current = FollowUps()
         self.setWordWrap(True)
+        # its own cream background, so its own dark text too: the theme's (white in a
+        # high-contrast theme) would not read on it
         self.setStyleSheet(
-            "QLabel { background: #fff8e1; border: 1px solid #8a5a00; padding: 4px; }"
+            "QLabel { background: #fff8e1; color: #3b2a00; border: 1px solid #8a5a00;"
+            " padding: 4px; }"
         )
         self.linkActivated.connect(self._open)
         self.hide()
@@ -43,7 +49,10 @@ class FollowUpStrip(ValueLabel):
         self.current = found
         phrases = found.phrases()
         self.setText(
-            "⚑ Waiting: " + " · ".join(f"<a href='{key}'>{words}</a>" for key, words in phrases)
+            "⚑ Waiting: "
+            + " · ".join(
+                f"<a href='{key}' style='color: {LINK}'>{words}</a>" for key, words in phrases
+            )
         )
         self.setVisible(bool(phrases))
 

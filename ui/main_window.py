@@ -10,12 +10,12 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QMainWindow,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QWidget,
 )
@@ -28,7 +28,7 @@ from hvdesk.policy import PRESET_LABELS
 from hvdesk.services.base import Actor
 from hvdesk.services.changes import Change
 from ui import dialogs
-from ui.a11y import ValueLabel, ink
+from ui.a11y import ElidedLabel, ValueLabel, ink
 from ui.live import LiveFeed
 from ui.panels.households import HouseholdsPanel
 from ui.panels.settings import SettingsPanel
@@ -48,8 +48,6 @@ class Refreshes(Protocol):
     """A screen that re-reads what it shows (when shown, and after a change it shows)."""
 
     def refresh(self) -> None: ...
-
-
 
 
 if TYPE_CHECKING:
@@ -272,12 +270,18 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.monitoring_label = ValueLabel("Monitoring", "Monitoring: OFF")
-        self.counts_label = QLabel()
-        self.db_label = QLabel()
-        self.policy_label = QLabel()
-        self.user_label = QLabel(f"Signed in: {self.actor.name} ({self.actor.role})")
+        # the counts give way after the texts below, and never '5 out now, 2 overdue' itself
+        self.counts_label = ElidedLabel("Out now", keep_parts=2, text_tooltip=False)
+        # cut short first on a narrow or scaled screen, so the counts and the badges stay whole
+        self.db_label = ElidedLabel("Database")
+        self.policy_label = ElidedLabel("Policy")
+        self.user_label = ElidedLabel("Signed in")
+        self.user_label.setText(f"Signed in: {self.actor.name} ({self.actor.role})")
+        for text in (self.db_label, self.policy_label):
+            # no claim to their whole width: they take what the counts and badges leave
+            text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         for label in (self.monitoring_label, self.counts_label, self.db_label, self.policy_label):
-            bar.addWidget(label)
+            bar.addWidget(label, 1 if label in (self.db_label, self.policy_label) else 0)
             label.setContentsMargins(6, 0, 12, 0)
         bar.addPermanentWidget(self.user_label)
 

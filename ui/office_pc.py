@@ -329,9 +329,9 @@ def install(window: MainWindow) -> None:
         window.statusBar().insertWidget(1, label)
         setattr(window, name, label)
 
-    # Warnings come first: the counts, database and policy texts may be cut short instead
-    # (their full text stays in their tooltips and the Today screen).
-    for other in (window.counts_label, window.db_label, window.policy_label):
+    # Warnings and the counts come first: the database and policy texts are cut short instead
+    # (ElidedLabels: their full text stays in their tooltips).
+    for other in (window.db_label, window.policy_label):
         other.setMinimumWidth(60)
 
     def status() -> None:

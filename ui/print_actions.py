@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,7 +58,13 @@ from ui.worker import Worker
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
-KEEP_PRINTOUTS_S = 24 * 3600  # printouts hold personal data: cleared from the folder after a day
+# Printouts hold personal data: in a temporary folder they are cleared after a day. A folder the
+# office chose (Documents/hvdesk by default) is theirs: nothing in it is deleted behind their back.
+KEEP_PRINTOUTS_S = 24 * 3600
+FOLDER_FIX = (
+    "Choose a folder in Settings > This computer > Printouts folder (Choose…), or clear the "
+    "field to use Documents/hvdesk."
+)
 
 
 def _open_in_viewer(path: Path) -> bool:
@@ -72,9 +79,25 @@ def chosen_printouts_folder() -> Path:
     return Path(str(value)) if value else default_printouts_dir()
 
 
+def folder_problem(folder: Path) -> str:
+    """Why printouts cannot be saved in `folder`, in words ('' when they can): the field named
+    and its fix, never an '[Errno 17] File exists'. Creates the folder when it is missing."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        reason = "is a file, not a folder"
+    except OSError as err:
+        reason = f"cannot be used ({err.strerror or err})"
+    else:
+        return ""
+    return f"Printouts folder: {folder} {reason}. {FOLDER_FIX}"
+
+
 def _printouts_folder() -> Path:
     folder = chosen_printouts_folder()
-    folder.mkdir(parents=True, exist_ok=True)
+    problem = folder_problem(folder)
+    if problem:
+        raise HvdeskError(problem)
     return folder
 
 
@@ -126,7 +149,15 @@ def _file_name(form: str, visit_id: int | None, staff_id: int | None, day: date 
     return f"{form}-{what}-{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns() % 10_000:04d}.pdf"
 
 
+def _temporary(folder: Path) -> bool:
+    temp = Path(tempfile.gettempdir()).resolve()
+    return folder.resolve().is_relative_to(temp)
+
+
 def _prune(folder: Path) -> None:
+    """Old printouts go from a temporary folder only (see KEEP_PRINTOUTS_S)."""
+    if not _temporary(folder):
+        return
     cutoff = time.time() - KEEP_PRINTOUTS_S
     # only our own printouts: the folder may be one the office also keeps other PDFs in
     for old in (p for form in FORMS for p in folder.glob(f"{form}-*.pdf")):
@@ -372,6 +403,11 @@ def _printouts_setting(window: MainWindow) -> QLineEdit:
 
     def save(text: str) -> None:
         text = text.strip()
+        problem = folder_problem(Path(text)) if text else ""
+        if problem:  # refused here, not at the first print on the day of a visit
+            path.setText(str(chosen_printouts_folder()))
+            dialogs.inform(window, "Printouts folder not changed", problem, "warning")
+            return
         QSettings().setValue(PRINTOUTS_SETTING, text if text else "")
         path.setText(str(chosen_printouts_folder()))
 

@@ -93,6 +93,8 @@ class ReportsPanel(QWidget):
         self.chart_view.setMinimumHeight(240)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Report tables")
+        # until the report is worked out the bar has no tabs: no Tab stop that says nothing
+        self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.csv_button = QPushButton("Export CSV…")
         self.csv_button.clicked.connect(self.export_csv)
         self.pdf_button = QPushButton("Export PDF…")
@@ -136,6 +138,7 @@ class ReportsPanel(QWidget):
             table.resizeColumnsToContents()
             self.tabs.addTab(table, name)
         self.tabs.setCurrentIndex(max(current, 0))
+        self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.TabFocus)  # read as its current tab
 
     def export_csv(self) -> Path | None:
         if self.report is None:

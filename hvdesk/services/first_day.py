@@ -44,12 +44,15 @@ class FirstDayService(Service):
                     .group_by(UserAccount.role)
                 ).all()
             )
-            printed = session.scalars(
-                select(Event.data).where(Event.kind == EventKind.PRINTED.value)
+            printed = session.execute(
+                select(Event.staff_id, Event.data)
+                .join(Staff, Staff.id == Event.staff_id)
+                .where(Event.kind == EventKind.PRINTED.value, Staff.active.is_(True))
             ).all()
         settings = SettingsService(self.db, self.clock)
         policy = settings.policy()
-        forms = sum(1 for data in printed if (data or {}).get("form") == "lone-working")
+        # one form per person: who has had theirs printed, not how many were printed
+        forms = len({sid for sid, data in printed if (data or {}).get("form") == "lone-working"})
         approvers = roles.get(Role.APPROVER.value, 0)
         office = roles.get(Role.OFFICE.value, 0)
         return [
@@ -86,8 +89,8 @@ class FirstDayService(Service):
             FirstDayStep(
                 "forms",
                 "Print the Lone Working Risk Assessment for each member of staff to sign",
-                forms > 0,
-                f"{forms} printed",
+                (staff or 0) > 0 and forms >= (staff or 0),
+                f"{forms} of {staff or 0} printed",
                 "Staff",
             ),
         ]

@@ -59,6 +59,7 @@ class Findings:
     nameless: list[str] = field(default_factory=list)
     hidden_values: list[str] = field(default_factory=list)
     unreachable: list[str] = field(default_factory=list)
+    silent_stops: list[str] = field(default_factory=list)
     read: list[Node] = field(default_factory=list)
 
     def problems(self) -> list[str]:
@@ -66,6 +67,7 @@ class Findings:
             [f"control without a name: {n}" for n in self.nameless]
             + [f"label text not exposed: {n}" for n in self.hidden_values]
             + [f"Tab never reaches: {n}" for n in self.unreachable]
+            + [f"Tab lands on something without a name: {n}" for n in self.silent_stops]
         )
 
     def text(self) -> list[str]:
@@ -163,8 +165,15 @@ def _exclusive_set(w: QWidget) -> list[QAbstractButton]:
     return []
 
 
-def tab_reach(qtbot: QtBot, top: QWidget) -> list[str]:
-    """Press Tab from the first control round the window; name what it never lands on."""
+def _silent(w: QWidget) -> bool:
+    """A Tab stop a screen reader announces as nothing (an unnamed scroll area, say)."""
+    iface = QAccessible.queryAccessibleInterface(w)
+    return iface is not None and not plain(iface.text(NAME))
+
+
+def tab_reach(qtbot: QtBot, top: QWidget, silent: list[str] | None = None) -> list[str]:
+    """Press Tab from the first control round the window; name what it never lands on, and
+    collect into `silent` where it lands on a widget without a name."""
     focusable = _focusable(top)
     if not focusable:
         return []
@@ -180,6 +189,8 @@ def tab_reach(qtbot: QtBot, top: QWidget) -> list[str]:
             reached.add(id(owner))
         if now is None or now.window() is not top:
             break
+        if silent is not None and _silent(now) and describe(now) not in silent:
+            silent.append(describe(now))
         qtbot.keyClick(now, Qt.Key.Key_Tab)
     missed = []
     for w in focusable:
@@ -194,5 +205,5 @@ def tab_reach(qtbot: QtBot, top: QWidget) -> list[str]:
 def audit(qtbot: QtBot, top: QWidget, tab: bool = True) -> Findings:
     found = audit_tree(top)
     if tab:
-        found.unreachable = tab_reach(qtbot, top)
+        found.unreachable = tab_reach(qtbot, top, found.silent_stops)
     return found

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QWizard
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWizard
 
+from hvdesk.clock import london
 from hvdesk.models import VisitStatus
 from tests.ui.test_booking_dialog import NOON, booked_at, fill
+from ui.a11y import LAST_RESULT, ElidedLabel
 from ui.calendar.feature import CalendarFeature
 from ui.first_day import FirstDayFeature
 from ui.panels.approvals import ApprovalFeature
@@ -78,7 +81,28 @@ def test_the_action_buttons_follow_the_selected_visit(window, qtbot, services):
     assert not panel.action_box.isVisible()  # none for visit `first` while `second` is read
     qtbot.waitUntil(lambda: panel.action_box.isVisible())
     names = [b.accessibleName() for b in panel.action_buttons.values()]
-    assert names and all(n.endswith(f": visit {second}") for n in names) and first != second
+    visit = services.visits.get(second)
+    day = london(visit.start)
+    which = f": {visit.household.name} visit, {day:%a} {day.day} {day:%b}"
+    assert names and all(n.endswith(which) for n in names) and first != second
+
+
+def test_tab_goes_from_the_timeline_to_the_visits_action_buttons_in_order(window, qtbot):
+    """Issue 15 review #7: not to the toolbar's search before the buttons."""
+    window.show_panel("Visits")
+    panel = window.visits
+    qtbot.waitUntil(lambda: panel.model.rowCount() >= 1 and not panel.model.loading)
+    panel.table.selectRow(0)
+    qtbot.waitUntil(lambda: panel.action_box.isVisible())
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    panel.timeline.setFocus()
+    qtbot.waitUntil(panel.timeline.hasFocus)
+    reached = []
+    for _button in panel.action_buttons.values():
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        reached.append(QApplication.focusWidget())
+    assert reached == list(panel.action_buttons.values())
 
 
 def test_an_empty_school_gets_a_checklist_that_ticks_itself_off(qtbot, db, clock, answers):
@@ -122,7 +146,13 @@ def test_an_empty_school_gets_a_checklist_that_ticks_itself_off(qtbot, db, clock
     window.data_changed.emit()
     qtbot.waitUntil(lambda: checklist.loads > loads)
     assert {s.key for s in checklist.steps if not s.done} == {"forms"}
-    PrintService(db, clock).make(admin, "lone-working", staff_id=people[0].id)
+    printing = PrintService(db, clock)
+    printing.make(admin, "lone-working", staff_id=people[0].id)
+    loads = checklist.loads
+    window.data_changed.emit()
+    qtbot.waitUntil(lambda: checklist.loads > loads)
+    assert {s.key for s in checklist.steps if not s.done} == {"forms"}  # Sam's is not printed
+    printing.make(admin, "lone-working", staff_id=people[1].id)
     loads = checklist.loads
     window.data_changed.emit()
     qtbot.waitUntil(lambda: checklist.loads > loads)
@@ -134,3 +164,39 @@ def test_a_school_with_visits_has_no_checklist(window, qtbot):
     checklist = window.feature(FirstDayFeature).checklist
     qtbot.waitUntil(lambda: checklist.loads >= 1)
     assert not checklist.isVisible() and checklist.finished
+
+
+def last_result(window) -> str:
+    label = window.statusBar().findChild(ElidedLabel, LAST_RESULT)
+    assert label is not None and label.isVisible()
+    return label.text()
+
+
+def test_booked_from_today_the_status_bar_names_the_approver_and_the_missing_assessment(
+    window, qtbot, services
+):
+    """Issue 15 review #2: booked with Today in front, the result is not only on the hidden
+    Calendar: the status bar (always on screen, and announced) says who approves it."""
+    window.show_panel("Today")
+    dialog = window.feature(CalendarFeature).controller.new_visit(window, start=NOON)
+    fill(dialog, qtbot)
+    dialog.submit_button.click()
+    assert booked_at(services, NOON).status == VisitStatus.AWAITING_APPROVAL
+    said = last_result(window)
+    assert "sent to Linda Francis (Headteacher) for approval" in said
+    assert "No risk assessment yet" in said
+    assert window.monitoring_label.isVisible()  # the result never hides Monitoring
+
+
+def test_book_and_assess_now_cancelled_says_the_visit_is_kept_as_a_draft(window, qtbot, services):
+    window.show_panel("Today")
+    dialog = window.feature(CalendarFeature).controller.new_visit(window, start=NOON)
+    fill(dialog, qtbot)
+    dialog.assess_button.click()
+    wizard = window.feature(ApprovalFeature).wizard
+    assert wizard is not None and wizard.isVisible()
+    wizard.reject()
+    visit = services.visits.get(booked_at(services, NOON).id)
+    assert visit.status == VisitStatus.DRAFT
+    said = last_result(window)
+    assert f"Visit {visit.id} ({visit.household.name}) kept as a draft" in said

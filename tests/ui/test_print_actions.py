@@ -188,3 +188,56 @@ def test_install_puts_forms_in_visit_menus_and_day_sheet_on_toolbar(
     record.trigger()
     qtbot.waitUntil(lambda: len(opened) == 1, timeout=10_000)
     assert opened[0].name.startswith(f"visit-record-{normal.id}-")
+
+
+def test_old_printouts_are_cleared_from_a_temporary_folder_only(tmp_path, monkeypatch):
+    """Issue 15 review #3: Documents/hvdesk (or a folder the office chose) is never pruned."""
+    import os
+    import tempfile
+    import time
+
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path / "temp"))
+    two_days_ago = time.time() - 2 * 24 * 3600
+    kept, cleared = tmp_path / "Documents" / "hvdesk", tmp_path / "temp" / "hvdesk"
+    for folder in (kept, cleared):
+        folder.mkdir(parents=True)
+        old = folder / "day-sheet-2026-11-22-20261122-090000-0001.pdf"
+        old.write_bytes(b"%PDF")
+        os.utime(old, (two_days_ago, two_days_ago))
+        print_actions._prune(folder)
+    assert list(kept.glob("*.pdf")) and not list(cleared.glob("*.pdf"))
+
+
+def test_a_printouts_folder_that_is_a_file_is_named_with_its_fix_when_printing(
+    qtbot, printer, office_actor, answers, tmp_path, monkeypatch
+):
+    """Issue 15 review #9: not '[Errno 17] File exists'."""
+    from PySide6.QtCore import QSettings
+
+    monkeypatch.setattr(print_actions, "opener", lambda path: True)
+    a_file = tmp_path / "forms.txt"
+    a_file.write_text("not a folder")
+    QSettings().setValue(print_actions.PRINTOUTS_SETTING, str(a_file))
+    job = print_actions.print_form(None, printer, office_actor, "day-sheet", day=None)
+    with qtbot.waitSignal(job.failed, timeout=10_000):
+        pass
+    text = answers["told"][-1][1]
+    assert f"Printouts folder: {a_file} is a file, not a folder" in text
+    assert "Settings > This computer > Printouts folder" in text and "Errno" not in text
+
+
+def test_a_printouts_folder_that_is_a_file_is_refused_in_settings(window, qtbot, answers, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from ui.print_actions import PrintFeature
+
+    before = str(print_actions.chosen_printouts_folder())
+    a_file = tmp_path / "forms.txt"
+    a_file.write_text("not a folder")
+    field = window.feature(PrintFeature).folder_edit
+    field.setText(str(a_file))
+    field.editingFinished.emit()
+    title, text, kind = answers["told"][-1]
+    assert title == "Printouts folder not changed" and kind == "warning"
+    assert "is a file, not a folder" in text and "Choose" in text
+    assert field.text() == before and not QSettings().value(print_actions.PRINTOUTS_SETTING)

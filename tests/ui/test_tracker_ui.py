@@ -662,3 +662,51 @@ def test_a_press_while_the_database_is_down_says_press_it_again(window, answers)
     assert title == "Check in OK: not recorded" and kind == "error"
     assert "nothing was recorded: press it again when the database answers" in text
     assert "catches up by itself" not in text
+
+
+def press_record(qtbot, widget: QWidget, record: str) -> None:
+    """The record's own shortcut (from ui/tracker/keys.py), pressed on `widget`."""
+    from ui.tracker import keys
+
+    seq = QKeySequence(keys.key_of(record))
+    combo = seq[0]
+    qtbot.keyClick(widget, combo.key(), combo.keyboardModifiers())
+
+
+def test_record_keys_in_an_alarm_window_act_on_that_alarms_family(window, qtbot, services, answers):
+    """Issue 15 review #1: Today has another family selected; the key pressed in an alarm window
+    is about the alarm's family, never the selection behind it."""
+    ctrl = ctrl_of(window)
+    aw = list(ctrl.windows.values())[-1]
+    other = next(r.visit for r in ctrl.board.rows if r.visit.id != aw.visit_id)
+    select_in_board(window, other.id)
+    aw.activateWindow()
+    qtbot.waitUntil(lambda: aw.isActiveWindow(), timeout=2000)
+    aw.notes.setFocus()
+    before = services.visits.get(other.id).status
+    press_record(qtbot, aw.notes, "left")
+    assert services.visits.get(other.id).status == before
+    mine = services.visits.get(aw.visit_id)
+    assert mine.status == VisitStatus.LEFT_PROPERTY.value
+
+
+def test_a_record_key_confirms_the_family_when_the_target_is_not_in_front(
+    window, qtbot, services, answers
+):
+    """Nothing selected and one visit out, or the selection behind another window: the
+    family is named and the person's No records nothing."""
+    from PySide6.QtWidgets import QDialog
+
+    ctrl = ctrl_of(window)
+    row = ctrl.board.rows[0]
+    select_in_board(window, row.visit.id)
+    other_window = QDialog(window)
+    qtbot.addWidget(other_window)
+    other_window.show()
+    other_window.activateWindow()
+    qtbot.waitUntil(lambda: other_window.isActiveWindow(), timeout=2000)
+    before = services.visits.get(row.visit.id).status
+    answers["reply"][0] = False
+    press_record(qtbot, other_window, "returned")
+    assert row.visit.household.name in answers["asked"][-1][0]
+    assert services.visits.get(row.visit.id).status == before

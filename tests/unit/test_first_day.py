@@ -28,7 +28,7 @@ def test_each_step_is_done_only_when_the_data_says_so(db, clock, make_visit):
     staff = StaffService(db, clock)
     one = staff.create(admin, StaffInput(name="Jo Khan", mobile="07700 900123"))
     assert "staff" not in done(first)  # visits go in pairs
-    staff.create(admin, StaffInput(name="Sam Reid", mobile="07700 900124"))
+    two = staff.create(admin, StaffInput(name="Sam Reid", mobile="07700 900124"))
     assert "staff" in done(first)
 
     home = HouseholdService(db, clock).create(
@@ -41,7 +41,12 @@ def test_each_step_is_done_only_when_the_data_says_so(db, clock, make_visit):
     _user(db, "office", "Sam Office", Role.OFFICE)
     assert "users" in done(first)
 
-    PrintService(db, clock).make(admin, "lone-working", staff_id=one.id)
+    printing = PrintService(db, clock)
+    printing.make(admin, "lone-working", staff_id=one.id)
+    printing.make(admin, "lone-working", staff_id=one.id)  # a reprint is still one person
+    assert "forms" not in done(first)  # Sam has not had his yet
+    assert next(s for s in first.steps() if s.key == "forms").detail == "1 of 2 printed"
+    printing.make(admin, "lone-working", staff_id=two.id)
     assert first.all_done()
 
     make_visit(household_id=home.id, lead_id=one.id)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from hvdesk.clock import fmt_datetime, fmt_time, london
 from hvdesk.errors import HvdeskError, ValidationError
-from hvdesk.models import Visit, VisitStatus
+from hvdesk.models import Role, Visit, VisitStatus
 from hvdesk.rules.booking import (
     EDITABLE,
     F_LONE_REASON,
@@ -53,6 +53,18 @@ def can_cancel(visit: Visit) -> bool:
 
 def can_submit(visit: Visit) -> bool:
     return visit.status == VisitStatus.DRAFT.value
+
+
+def approver_text(services: AppServices) -> str:
+    """'Linda Francis (Headteacher)': the people whose queue a sent visit lands in, so the person
+    booking knows who to chase; 'the Headteacher' while nobody has an approver account."""
+    title = services.settings.policy().approver_title
+    names = [
+        u.display_name
+        for u in services.auth.list()
+        if u.role == Role.APPROVER.value and getattr(u, "active", True)
+    ]
+    return f"{' or '.join(names)} ({title})" if names else f"the {title}"
 
 
 class BookingController(QObject):
@@ -100,7 +112,12 @@ class BookingController(QObject):
         lead_staff_id: int | None = None,
     ) -> BookingDialog:
         dialog = BookingDialog(
-            self.deps, self.actor, start=start, lead_staff_id=lead_staff_id, parent=parent
+            self.deps,
+            self.actor,
+            start=start,
+            lead_staff_id=lead_staff_id,
+            parent=parent,
+            approver=approver_text(self.services),
         )
         dialog.saved.connect(lambda vid, d=dialog: self._saved(vid, d.result_message, new=True))
         dialog.saved.connect(lambda vid, d=dialog: self._assess_if_asked(vid, d, parent))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from PySide6.QtGui import QAction, QKeySequence
 
+from ui.a11y import tell_in_status_bar
 from ui.calendar.controller import BookingController, can_cancel, can_edit, can_submit
 from ui.panels.calendar import CalendarPanel
 from ui.shell import Shell
@@ -34,6 +35,8 @@ def install(window: Shell) -> None:
     window.add_panel("Calendar", panel, position=1)
     panel.context_menu_for = lambda visit: window.visit_actions.menu(visit, parent)
     controller.changed.connect(window.data_changed)
+    # booked from Today or Visits too: the result is shown where it is seen, and said
+    controller.message.connect(lambda text: tell_in_status_bar(parent, text))
 
     visit_menu = window.menu("visit")
     new_visit = QAction("New visit", parent)

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
 
+from ui.a11y import item_ink
 from ui.models.table import Column, Index, ObjectRole
 from ui.worker import Worker
 
@@ -169,7 +170,7 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         if role == Qt.ItemDataRole.ToolTipRole and column.tooltip:
             return column.tooltip(row)
         if role == Qt.ItemDataRole.ForegroundRole and column.foreground:
-            return column.foreground(row)
+            return item_ink(column.foreground(row))  # readable in the theme too
         if role == ObjectRole:
             return row
         return None

@@ -9,6 +9,8 @@ from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from ui.a11y import item_ink
+
 T = TypeVar("T")
 ObjectRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2
@@ -67,7 +69,7 @@ class RowTableModel(QAbstractTableModel, Generic[T]):
         if role == Qt.ItemDataRole.ToolTipRole and column.tooltip:
             return column.tooltip(row)
         if role == Qt.ItemDataRole.ForegroundRole and column.foreground:
-            return column.foreground(row)
+            return item_ink(column.foreground(row))  # readable in the theme too
         if role == ObjectRole:
             return row
         if role == SortRole:

@@ -43,7 +43,7 @@ from hvdesk.services.risk_assessment import (
     form_from_row,
 )
 from ui import dialogs
-from ui.a11y import ValueLabel, fit_columns, tab_leaves
+from ui.a11y import ValueLabel, fit_columns, tab_leaves, tell_in_status_bar
 from ui.forms import clear_errors, error_banner, show_errors
 from ui.models.table import Column, ObjectRole, RowTableModel
 from ui.wizard.levels import LEVEL_STYLE, SEVERITY_STYLE, level_badge
@@ -528,6 +528,22 @@ class ApprovalFeature:
         return self.lone_dialog
 
 
+def _assess_new(
+    feature: ApprovalFeature, window: Shell, visit_id: int, parent: QWidget | None
+) -> None:
+    """'Book and assess now': the assessment opens; cancelling it must not leave a draft that
+    nobody was told about (a draft is never approved, so nobody may visit)."""
+    visit = window.services.visits.get(visit_id)
+    wizard = feature.open_wizard(visit, parent)
+    if wizard is None:
+        return
+    text = (
+        f"Visit {visit.id} ({visit.household.name}) kept as a draft: no risk assessment yet. "
+        "Open 'Risk assessment…' on the visit to finish it and send it for approval."
+    )
+    wizard.rejected.connect(lambda: tell_in_status_bar(window.dialog_parent(), text))
+
+
 def install(window: Shell) -> None:
     from ui.calendar.feature import CalendarFeature
     from ui.visit_actions import VisitAction
@@ -550,8 +566,8 @@ def install(window: Shell) -> None:
     window.add_panel("Users", users, window.panel_position_after("Settings"))
     show_panel_for_role(window, "Users")
     # 'Book and assess now': booking opens the risk assessment of the new visit
-    window.feature(CalendarFeature).controller.assess_after_booking = (
-        lambda vid, parent: feature.open_wizard(window.services.visits.get(vid), parent)
+    window.feature(CalendarFeature).controller.assess_after_booking = lambda vid, parent: (
+        _assess_new(feature, window, vid, parent)
     )
     window.visit_actions.register(
         VisitAction(

@@ -165,6 +165,7 @@ class CalendarPanel(QWidget):
         self.grid = TimeGridView()
         self.grid.setAccessibleName("Calendar")
         self.grid_scroll = QScrollArea()
+        self.grid_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the grid inside takes Tab
         self.grid_scroll.setWidgetResizable(True)
         self.grid_scroll.setWidget(self.grid)
         self.grid_scroll.setFrameShape(QScrollArea.Shape.NoFrame)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hvdesk.clock import fmt_datetime
+from hvdesk.clock import fmt_datetime, london
 from hvdesk.events import label
 from hvdesk.models import STATUS_LABELS, Event, Visit, VisitStatus
 from hvdesk.services.visit_list import PAGE_SIZE, SortKey, VisitFilter, VisitList, VisitListRow
@@ -250,11 +250,17 @@ class VisitsPanel(QWidget):
         if visit is None or self.actions_for is None:
             self.action_box.hide()
             return
+        day = london(visit.start)
+        which = f"{visit.household.name} visit, {day:%a} {day.day} {day:%b}"
+        previous: QWidget = self.timeline
         for i, (text, run) in enumerate(self.actions_for(visit)):
             button = QPushButton(text)
-            button.setAccessibleName(f"{text.rstrip('…')}: visit {visit.id}")
+            button.setAccessibleName(f"{text.rstrip('…')}: {which}")  # whose visit, not its number
             button.clicked.connect(lambda _c=False, r=run: r())
             self.action_grid.addWidget(button, i, 0)  # one column: the table keeps the width
+            # Tab: table, timeline, then these buttons in order (not the toolbar's search first)
+            QWidget.setTabOrder(previous, button)
+            previous = button
             self.action_buttons[text] = button
         self.action_box.setVisible(bool(self.action_buttons))
 

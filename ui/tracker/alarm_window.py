@@ -274,6 +274,7 @@ class AlarmWindow(QDialog):
         body.addWidget(resolve_box)
         body.addStretch(1)
         self.scroll_area = scroll = QScrollArea()
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no silent Tab stop: its controls take it
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(content)

@@ -26,6 +26,7 @@ from ui import dialogs
 from ui.a11y import ink
 from ui.tracker import actions as tracker_actions
 from ui.tracker import keys
+from ui.tracker.alarm_window import AlarmWindow
 from ui.tracker.controller import TrackerController
 from ui.visit_actions import VisitAction
 
@@ -172,16 +173,46 @@ def _pick(
     selected: Visit | None,
     nobody: str,
 ) -> Visit | None:
-    """The selected visit when it fits; the only candidate; or ask which."""
+    """The selected visit when it fits; the only candidate; or ask which.
+
+    A key acts on a family the person may not be looking at when the selection (or the only
+    candidate) is used while another window is in front, or when nothing was selected: then the
+    family is named and confirmed first, so a record never lands on the wrong visit silently.
+    """
     ids = {v.id for v in candidates}
     if selected is not None and selected.id in ids:
-        return selected
+        return selected if _obvious(window) or _confirmed(window, title, selected) else None
     if not candidates:
         dialogs.inform(window, title, nobody)
         return None
     if len(candidates) == 1:
-        return candidates[0]
+        only = candidates[0]
+        return only if _confirmed(window, title, only) else None
     return tracker_actions.choose_visit(window, title, candidates)
+
+
+def _obvious(window: MainWindow) -> bool:
+    """The selection is in front of the person only when the main window is the active one."""
+    active = QApplication.activeWindow()
+    return active is None or active is window
+
+
+def _confirmed(window: MainWindow, title: str, visit: Visit) -> bool:
+    return dialogs.confirm(
+        window,
+        f"{title}: {visit.household.name}?",
+        f"Record '{title}' for the visit to {visit.household.name} ({visit.staff_names})?",
+    )
+
+
+def _alarm_in_front(controller: TrackerController) -> Visit | None:
+    """The visit of the alarm window the person is working in: a record key pressed there is
+    about that family, whatever is selected on Today behind it."""
+    active = QApplication.activeWindow()
+    if not isinstance(active, AlarmWindow):
+        return None
+    row = controller.board.row(active.visit_id) if controller.board is not None else None
+    return row.visit if row is not None else active.detail.visit
 
 
 def _selected_out(window: MainWindow) -> Visit | None:
@@ -193,6 +224,10 @@ def _toolbar(window: MainWindow, controller: TrackerController) -> dict[str, QAc
 
     def on_out(title: str, run: Callable[[Visit], object]) -> Callable[[], None]:
         def go() -> None:
+            in_alarm = _alarm_in_front(controller)
+            if in_alarm is not None:
+                run(in_alarm)
+                return
             visit = _pick(
                 window,
                 title,
@@ -206,6 +241,10 @@ def _toolbar(window: MainWindow, controller: TrackerController) -> dict[str, QAc
         return go
 
     def depart() -> None:
+        in_alarm = _alarm_in_front(controller)
+        if in_alarm is not None:  # refused plainly: it has left already
+            acts.depart(in_alarm.id, window)
+            return
         selected = window.selected_visit()
         visit = _pick(
             window,

@@ -90,6 +90,7 @@ class _Page(QWizardPage):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no silent Tab stop: its fields take it
         self.body = QWidget()
         self.layout_ = QVBoxLayout(self.body)
         scroll.setWidget(self.body)
