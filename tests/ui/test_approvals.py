@@ -212,7 +212,7 @@ def test_signing_a_lone_working_assessment_in_the_dialog(window, services, qtbot
 
     status = dialog.selected()
     sign = SignLoneWorkingDialog(
-        dialog.service, window.actor, status, "07700 900901", services.clock.now().date(), dialog
+        dialog.service, window.actor, status, "07700 900955", services.clock.now().date(), dialog
     )
     qtbot.addWidget(sign)
     sign._save()

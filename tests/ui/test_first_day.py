@@ -133,10 +133,10 @@ def test_an_empty_school_gets_a_checklist_that_ticks_itself_off(qtbot, db, clock
 
     people = [
         services.staff.create(
-            admin, StaffInput(name=n, job_title="Attendance Officer", mobile="07700 900123")
+            admin, StaffInput(name=n, job_title="Attendance Officer", mobile=f"07700 90012{i}")
         )
-        for n in ("Jo Khan", "Sam Reid")
-    ]
+        for i, n in enumerate(("Jo Khan", "Sam Reid"))
+    ]  # each their own mobile: texts from a shared one could not be told apart
     services.households.create(
         admin, HouseholdInput(name="Walsh family", address="4 Elm Close", postcode="B17 9NS")
     )
