@@ -11,19 +11,18 @@ so the list keeps what was scrolled through and where the view stood.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
 
-from ui.a11y import item_ink
-from ui.models.table import Column, Index, ObjectRole
+from ui.models.table import Column, Index, RowTableModel
 from ui.worker import Worker
 
 T = TypeVar("T")
 Fetch = Callable[[int, int], Sequence[Any]]  # (offset, limit) -> rows, run on the worker
 
 
-class PagedTableModel(QAbstractTableModel, Generic[T]):
+class PagedTableModel(RowTableModel[T]):
     page_loaded = Signal(int)  # rows held after a page arrived (the last page may be short)
     failed = Signal(str)
     sort_requested = Signal(int, object)  # (column, Qt.SortOrder): the owner re-queries
@@ -35,10 +34,8 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         page_size: int = 200,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.columns = list(columns)
+        super().__init__(columns, parent)
         self.worker, self.page_size = worker, page_size
-        self._rows: list[T] = []
         self._fetch: Fetch | None = None
         self._generation = 0
         self._exhausted = True
@@ -147,41 +144,7 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         self.failed.emit(message.splitlines()[0] if message else "unknown error")
         self._pump()
 
-    # --- the model -------------------------------------------------------------------------
-    def rows(self) -> list[T]:
-        return list(self._rows)
-
-    def row_object(self, row: int) -> T:
-        return self._rows[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(row)
-        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip:
-            return column.tooltip(row)
-        if role == Qt.ItemDataRole.ForegroundRole and column.foreground:
-            return item_ink(column.foreground(row))  # readable in the theme too
-        if role == ObjectRole:
-            return row
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section].title
-        return None
-
+    # --- the model: RowTableModel's, over the rows held ----------------------------------
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """The view's header was clicked: the database sorts, so the owner loads again."""
         self.sort_requested.emit(column, order)
