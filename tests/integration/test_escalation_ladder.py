@@ -155,6 +155,16 @@ def test_a_drill_is_labelled_in_every_message(db, clock, office, school, gateway
 # --- nobody to tell, or no way to tell them: a loud fault, never a silence ------------------------
 
 
+def _lapse_nobody_takes_for_two_minutes(db, clock, office) -> None:
+    """A visit out lapses and the monitor passes again when the first contact is due."""
+    visit_out(db, clock, office)
+    monitor = Monitor(db, clock, beat_s=0)
+    clock.set(first_lapse(db, clock))
+    monitor.tick()
+    clock.advance(2 * MIN)
+    monitor.tick()
+
+
 def _health_faults(db, clock):
     from hvdesk.services.notifications import NotificationService
 
@@ -188,12 +198,7 @@ def test_an_alarm_with_no_channel_set_up_is_a_fault_that_names_who_was_not_told(
 
 def test_an_alarm_with_no_escalation_contacts_is_a_fault(db, clock, office, smtp, httpserver):
     configure(db, clock, smtp_port=smtp.port, gateway_url=httpserver.url_for("/"))
-    visit_out(db, clock, office)
-    monitor = Monitor(db, clock, beat_s=0)
-    clock.set(first_lapse(db, clock))
-    monitor.tick()
-    clock.advance(2 * MIN)
-    monitor.tick()
+    _lapse_nobody_takes_for_two_minutes(db, clock, office)
     (fault,) = _health_faults(db, clock)
     assert "due to the escalation contacts" in fault
     assert "nobody told: no escalation contacts; add one" in fault
@@ -202,12 +207,7 @@ def test_an_alarm_with_no_escalation_contacts_is_a_fault(db, clock, office, smtp
 def test_a_contact_with_no_address_for_the_only_channel_is_a_fault(db, clock, office, smtp):
     configure(db, clock, smtp_port=smtp.port, gateway_url=None)  # email only
     add_contact(db, clock, "Linda Francis", "+447700900789", "", 1)  # a mobile, no email
-    visit_out(db, clock, office)
-    monitor = Monitor(db, clock, beat_s=0)
-    clock.set(first_lapse(db, clock))
-    monitor.tick()
-    clock.advance(2 * MIN)
-    monitor.tick()
+    _lapse_nobody_takes_for_two_minutes(db, clock, office)
     (fault,) = _health_faults(db, clock)
     assert "due to Linda Francis" in fault and "no email on file" in fault
     assert smtp.messages == []
