@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QPushButton,
-    QSizePolicy,
     QStackedWidget,
     QWidget,
 )
@@ -37,6 +36,7 @@ from ui.panels.today import TodayPanel
 from ui.panels.visits import VisitsPanel
 from ui.services import AppServices
 from ui.shell import FeatureMissing, MenuName
+from ui.status_bar import WrappingStatusBar
 from ui.visit_actions import VisitActions
 from ui.worker import Worker
 
@@ -268,7 +268,8 @@ class MainWindow(QMainWindow):
         return found.controller if isinstance(found, TrackerFeature) else None
 
     def _build_status_bar(self) -> None:
-        bar = self.statusBar()
+        bar = WrappingStatusBar(self)  # wraps to a second line rather than cut a text short
+        self.setStatusBar(bar)
         self.monitoring_label = ValueLabel("Monitoring", "Monitoring: OFF")
         # the counts give way after the texts below, and never '5 out now, 2 overdue' itself
         self.counts_label = ElidedLabel("Out now", keep_parts=2, text_tooltip=False)
@@ -277,12 +278,10 @@ class MainWindow(QMainWindow):
         self.policy_label = ElidedLabel("Policy")
         self.user_label = ElidedLabel("Signed in")
         self.user_label.setText(f"Signed in: {self.actor.name} ({self.actor.role})")
-        for text in (self.db_label, self.policy_label):
-            # no claim to their whole width: they take what the counts and badges leave
-            text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         for label in (self.monitoring_label, self.counts_label, self.db_label, self.policy_label):
             bar.addWidget(label, 1 if label in (self.db_label, self.policy_label) else 0)
             label.setContentsMargins(6, 0, 12, 0)
+        self.user_label.setContentsMargins(6, 0, 12, 0)
         bar.addPermanentWidget(self.user_label)
 
     # --- behaviour -------------------------------------------------------------------------

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.a11y import ElidedLabel
+
 pytestmark = pytest.mark.ui
 
 SCALE = "1.25"
@@ -68,15 +70,18 @@ def _shown_text(w: QWidget) -> str:
 
 
 def clipped(top: QWidget) -> list[str]:
-    """Buttons and one-line labels narrower than their text, the status bar included (its
-    ElidedLabels may be cut with '…' down to their minimumSizeHint, by design, never below)."""
+    """Buttons and one-line labels narrower than their text, the status bar included: its labels
+    wrap onto a second line rather than being cut with '…' (an ElidedLabel showing less than its
+    whole text counts as clipped)."""
     found = []
     for w in top.findChildren(QWidget):
         if not w.isVisible() or not _shown_text(w) or w.window() is not top:
             continue
         one_line = isinstance(w, QLabel) and not w.wordWrap() and "<" not in w.text()
-        if (isinstance(w, QAbstractButton) or one_line) and (
-            w.width() < w.minimumSizeHint().width()
+        cut = isinstance(w, ElidedLabel) and QLabel.text(w) != w.text()
+        if cut or (
+            (isinstance(w, QAbstractButton) or one_line)
+            and (w.width() < w.minimumSizeHint().width())
         ):
             found.append(f"{type(w).__name__} '{_shown_text(w)[:40]}' {w.width()}px")
     return found
@@ -196,17 +201,23 @@ def test_every_screen_at_125_percent_in_high_contrast():
     assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout[-4000:]
 
 
-def test_the_status_bar_keeps_its_counts_and_badges_whole_at_1280(window, qtbot):
-    """Issue 15 review #6: with NO MONITOR and ALARM SOUND OFF showing, the database, policy
-    and signed-in texts give way ('…', whole in their tooltips), never the counts."""
+def test_the_status_bar_wraps_rather_than_cut_any_text_at_1280(window, qtbot):
+    """With NO MONITOR and ALARM SOUND OFF showing, every status text is shown whole at 1280x800:
+    the bar takes a second line (it used to cut the database, policy and signed-in texts to
+    'data…', 'polic…'); on a wider screen it is one line again."""
     window.resize(1280, 800)
+    bar = window.statusBar()
     badges = [window.sound_label] + [
-        w for w in window.statusBar().findChildren(QLabel) if w.text().startswith("NO MONITOR")
+        w for w in bar.findChildren(QLabel) if w.text().startswith("NO MONITOR")
     ]
     qtbot.waitUntil(lambda: all(b.isVisible() for b in badges) and len(badges) == 2)
     qtbot.wait(0)  # the layout takes the texts
-    counts = window.counts_label
-    assert counts.isVisible() and counts.width() >= counts.minimumSizeHint().width()
-    assert QLabel.text(counts) == counts.text()  # shown whole at 1280, not cut with '…'
+    texts = [window.counts_label, window.db_label, window.policy_label, window.user_label]
+    for label in texts:
+        assert label.isVisible() and QLabel.text(label) == label.text(), label.text()
     assert clipped(window) == []
-    assert window.db_label.toolTip() == window.db_label.text()
+    two_lines = bar.height()
+    assert bar.flow.rows(bar.area.width()) == 2  # all of it, on two lines
+    window.resize(1920, 1080)  # room for all of it: one line again, and the bar gives it back
+    qtbot.waitUntil(lambda: bar.flow.rows(bar.area.width()) == 1)
+    qtbot.waitUntil(lambda: bar.height() < two_lines)
