@@ -34,10 +34,10 @@ class FlowLayout(QLayout):
     def count(self) -> int:
         return len(self._items)
 
-    def itemAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+    def itemAt(self, index: int) -> QLayoutItem | None:
         return self._items[index] if 0 <= index < len(self._items) else None
 
-    def takeAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+    def takeAt(self, index: int) -> QLayoutItem | None:
         return self._items.pop(index) if 0 <= index < len(self._items) else None
 
     def set_widgets(self, widgets: list[QWidget]) -> None:
@@ -127,21 +127,21 @@ class WrappingStatusBar(QStatusBar):
         self.messageChanged.connect(self._show_message)
 
     # --- QStatusBar's API, kept ---------------------------------------------------------
-    def addWidget(self, widget: QWidget, stretch: int = 0) -> None:
+    def addWidget(self, widget: QWidget, stretch: int | None = 0) -> None:
         self._normal.insert(len(self._normal) - 1, widget)  # before the temporary message
         self._reflow()
 
-    def insertWidget(self, index: int, widget: QWidget, stretch: int = 0) -> int:
+    def insertWidget(self, index: int, widget: QWidget, stretch: int | None = 0) -> int:
         index = max(0, min(index, len(self._normal) - 1))
         self._normal.insert(index, widget)
         self._reflow()
         return index
 
-    def addPermanentWidget(self, widget: QWidget, stretch: int = 0) -> None:
+    def addPermanentWidget(self, widget: QWidget, stretch: int | None = 0) -> None:
         self._permanent.append(widget)
         self._reflow()
 
-    def insertPermanentWidget(self, index: int, widget: QWidget, stretch: int = 0) -> int:
+    def insertPermanentWidget(self, index: int, widget: QWidget, stretch: int | None = 0) -> int:
         index = max(0, min(index, len(self._permanent)))
         self._permanent.insert(index, widget)
         self._reflow()
