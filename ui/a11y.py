@@ -27,6 +27,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAccessibleWidget,
     QDateEdit,
     QHeaderView,
     QLabel,
@@ -189,6 +190,27 @@ def announce(widget: QWidget, text: str, urgent: bool = True) -> None:
     QAccessible.updateAccessibility(event)
     if urgent:
         QAccessible.updateAccessibility(QAccessibleEvent(widget, QAccessible.Event.Alert))
+
+
+ALERT_PROPERTY = "hvdesk_alert"  # a window screen readers must treat as an alert
+_alert_factory_installed = False
+
+
+def _alert_interface(_class_name: str, obj: QObject) -> QAccessibleWidget | None:
+    """Qt gives a QDialog the role 'dialog'; a window marked as an alert gets 'alert', which
+    Orca (AT-SPI ALERT) and NVDA (MSAA ROLE_SYSTEM_ALERT) read out whole the moment it appears."""
+    if isinstance(obj, QWidget) and obj.isWindow() and obj.property(ALERT_PROPERTY):
+        return QAccessibleWidget(obj, QAccessible.Role.AlertMessage)
+    return None
+
+
+def mark_as_alert(window: QWidget) -> None:
+    """Expose this window to screen readers as an alert (an alarm), not as an ordinary dialog."""
+    global _alert_factory_installed
+    if not _alert_factory_installed:
+        QAccessible.installFactory(_alert_interface)
+        _alert_factory_installed = True
+    window.setProperty(ALERT_PROPERTY, True)
 
 
 class ElidedLabel(QLabel):

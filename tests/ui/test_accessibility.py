@@ -243,10 +243,12 @@ def test_visit_menus_are_named_with_every_item_readable(window, qtbot, services)
     )
 
 
-def test_the_alarm_window_is_a_dialog_read_in_order(window):
+def test_the_alarm_window_is_an_alert_read_in_order(window):
+    """An alert (AT-SPI 'alert', MSAA ROLE_SYSTEM_ALERT), which Orca and NVDA read out whole
+    when it appears; any other dialog keeps the role 'dialog'."""
     aw = next(iter(window.tracker_controller.windows.values()))
     found = audit_tree(aw)
-    assert found.read[0].role == QAccessible.Role.Dialog
+    assert found.read[0].role == QAccessible.Role.AlertMessage
     assert found.read[0].name.startswith("RED ALARM")
     said = found.text()
     order = [
@@ -285,3 +287,16 @@ def test_a_new_alarm_is_announced_to_screen_readers(window, monkeypatch, office_
     assert "DURESS" in announcements[0].message()
     assert announcements[0].politeness() == QAccessible.AnnouncementPoliteness.Assertive
     assert any(e.type() == QAccessible.Event.Alert for e in sent)
+
+
+def test_only_a_window_marked_as_an_alert_is_read_as_one(window, qtbot):
+    from PySide6.QtWidgets import QDialog
+
+    from ui.a11y import mark_as_alert
+
+    plain, alarm = QDialog(window), QDialog(window)
+    mark_as_alert(alarm)
+    for dialog in (plain, alarm):
+        qtbot.addWidget(dialog)
+    assert QAccessible.queryAccessibleInterface(plain).role() == QAccessible.Role.Dialog
+    assert QAccessible.queryAccessibleInterface(alarm).role() == QAccessible.Role.AlertMessage

@@ -43,7 +43,7 @@ from hvdesk.rules.known_risks import risk_summary
 from hvdesk.rules.validation import display_phone as _display_phone
 from hvdesk.services.alarms import RESOLUTION_LABELS, AlarmDetail, holds
 from hvdesk.services.base import Actor
-from ui.a11y import ValueLabel, announce
+from ui.a11y import ValueLabel, announce, mark_as_alert
 from ui.forms import error_banner
 from ui.tracker import levels
 
@@ -225,7 +225,8 @@ record_incident: Callable[[QWidget, int], object] | None = None
 
 
 class AlarmWindow(QDialog):
-    """A dialog, so a screen reader announces it as a window and reads its content in order."""
+    """A window that screen readers treat as an alert (announced at once, its content read in
+    order), raised above every hvdesk window."""
 
     acknowledge_requested = Signal(int)
     takeover_requested = Signal(int, str)  # alarm, the owner the user saw (confirmed by the seat)
@@ -243,6 +244,7 @@ class AlarmWindow(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent, WINDOW_FLAGS)
+        mark_as_alert(self)  # before a screen reader first asks what this window is
         self.alarm_id = detail.alarm.id
         self.visit_id = detail.visit.id
         self.actor = actor

@@ -1,0 +1,61 @@
+"""What a Linux screen reader (Orca) receives: the real AT-SPI bus, not Qt's own tree.
+
+Runs scripts/atspi_tree.py in a private D-Bus session on Xvfb (about 25 s) and checks what Orca
+would say of the demo school's alarm window and status bar.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.ui
+
+ROOT = Path(__file__).resolve().parents[2]
+NEEDED = ["dbus-run-session", "xvfb-run"]
+MISSING = [tool for tool in NEEDED if shutil.which(tool) is None]
+if not Path("/usr/libexec/at-spi-bus-launcher").exists():
+    MISSING.append("at-spi2-core")
+
+
+@pytest.fixture(scope="module")
+def tree() -> list[str]:
+    run = subprocess.run(
+        ["dbus-run-session", "--", "xvfb-run", "-a", sys.executable, "scripts/atspi_tree.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    return run.stdout.splitlines()
+
+
+@pytest.mark.skipif(bool(MISSING), reason=f"needs {', '.join(MISSING)} (scripts/setup.sh --dev)")
+def test_orca_gets_the_alarm_window_as_an_alert_with_its_values(tree):
+    alerts = [line for line in tree if "#2] 'RED ALARM" in line]  # ATSPI_ROLE_ALERT
+    assert alerts, "\n".join(tree[:40])
+    said = "\n".join(tree)
+    for value in (
+        "'Address: 143 Hill Street, Harborne",
+        "'Expected back: 09:45'",
+        "'Vehicle: Blue Ford Fiesta AB12 CDE",
+        "'Who is handling this: Nobody is handling this yet.",
+        "[push button #43] \"I'm handling this\"",
+    ):
+        assert value in said, value
+
+
+@pytest.mark.skipif(bool(MISSING), reason=f"needs {', '.join(MISSING)} (scripts/setup.sh --dev)")
+def test_orca_reads_the_status_bar_and_the_today_actions(tree):
+    said = "\n".join(tree)
+    assert "'● Monitoring: ON'" in said
+    assert "'Out now: 5 out now, 2 overdue" in said
+    assert "'Alarm warning: ⚠ ALARM SOUND OFF" in said
+    check_in = "'Check in OK for the selected visit' desc='Check in OK for the selected visit"
+    assert f"{check_in} (Ctrl+Shift+K)'" in said
+    assert "[table #" in said and "'Out now: visits being tracked'" in said
