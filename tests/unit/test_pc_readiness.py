@@ -29,7 +29,9 @@ from hvdesk.platform.power_plan import (
 )
 from hvdesk.platform.sound_output import OutputState, parse_pactl_mute, parse_pactl_volume
 
-posix_only = pytest.mark.skipif(sys.platform == "win32", reason="fake pactl/loginctl are sh scripts")
+posix_only = pytest.mark.skipif(
+    sys.platform == "win32", reason="fake pactl/loginctl are sh scripts"
+)
 
 POWERCFG_EN = """\
 Power Scheme GUID: 381b4222-f694-41f0-9685-ff5bb260df2e  (Balanced)
@@ -147,7 +149,13 @@ def test_logind_idle_action_is_read(text, seconds):
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("30min", 1800), ("1h 30min", 5400), ("2min 30s", 150), ("900000000", 900), ("infinity", None)],
+    [
+        ("30min", 1800),
+        ("1h 30min", 5400),
+        ("2min 30s", 150),
+        ("900000000", 900),
+        ("infinity", None),
+    ],
 )
 def test_systemd_time_spans(text, seconds):
     assert parse_timespan_seconds(text) == seconds
@@ -216,13 +224,13 @@ def test_minutes_text(span, text):
 
 def test_the_power_plan_is_named_only_while_staff_are_out():
     fifteen = timedelta(minutes=15)
-    assert power_plan_warning(fifteen) == (
-        "⚠ this PC's power plan sleeps after 15 min: alarms may be late "
-        "if hvdesk cannot keep it awake"
-    )
+    assert power_plan_warning(fifteen) == ("⚠ power plan sleeps after 15 min: alarms may be late")
     text, detail = duty_texts("", "", 3, fifteen)
     assert text == power_plan_warning(fifteen)
     assert "Sleep: never" in detail
+    assert detail.startswith(
+        "This PC's power plan sleeps after 15 min: alarms may be late if hvdesk cannot keep it awake."
+    )
     assert duty_texts("", "", 0, fifteen) == ("", "")  # nobody out: it does not matter
     assert duty_texts("", "", 3, None) == ("", "")  # never sleeps
     # a refused keep-awake is the sharper warning; the plan's timer goes into its detail
@@ -325,3 +333,16 @@ def test_linux_without_logind_or_gnome_cannot_tell(tmp_path, monkeypatch):
     )
     monkeypatch.setenv("PATH", str(tmp_path))
     assert linux.LinuxPlatform().sleep_after() is None
+
+
+def test_fewer_words_for_a_narrow_status_bar():
+    assert sound_verdict("", OutputState(muted=True)).short == "⚠ ALARM SOUND OFF — muted"
+    assert sound_verdict("", OutputState(volume=0.0)).short == "⚠ ALARM SOUND OFF — volume 0 %"
+    assert (
+        sound_verdict("", OutputState(remote_session=True)).short
+        == "⚠ ALARM SOUND OFF — Remote Desktop"
+    )
+    assert sound_verdict("no sound system", OutputState()).short == "⚠ ALARM SOUND OFF"
+    text, detail = duty_texts("", "", 2, timedelta(minutes=15), compact=True)
+    assert text == "⚠ alarms may be late (power plan)"
+    assert "sleeps after 15 min" in detail  # the full sentence stays in the tooltip
