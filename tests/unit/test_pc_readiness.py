@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+import threading
 from datetime import timedelta
 
 import pytest
@@ -346,3 +348,164 @@ def test_fewer_words_for_a_narrow_status_bar():
     text, detail = duty_texts("", "", 2, timedelta(minutes=15), compact=True)
     assert text == "⚠ alarms may be late (power plan)"
     assert "sleeps after 15 min" in detail  # the full sentence stays in the tooltip
+
+
+@pytest.mark.windows
+@pytest.mark.skipif(sys.platform != "win32", reason="real Windows calls need Windows")
+def test_real_windows_sound_output_and_power_plan():  # pragma: no cover - Windows runs it
+    from hvdesk.platform.windows import WindowsPlatform, _powercfg_ac
+
+    importlib.import_module("pycaw.pycaw")  # a Windows install has it (pyproject markers)
+    win = WindowsPlatform()
+    output = win.output_state()
+    assert isinstance(output.remote_session, bool)
+    if output.volume is not None:  # a machine with a sound device (a CI runner may have none)
+        assert 0.0 <= output.volume <= 1.0
+        assert output.muted in (True, False)
+    # as the window takes it: on a thread of its own, which sets COM up and down again
+    seen: list[OutputState] = []
+    reader = threading.Thread(target=lambda: seen.append(win.output_state()))
+    reader.start()
+    reader.join(10)
+    assert len(seen) == 1 and seen[0].remote_session == output.remote_session
+    standby = _powercfg_ac("STANDBYIDLE")
+    assert standby is not None  # powercfg answers on every Windows 10/11
+    sleep = win.sleep_after()
+    if standby:
+        assert sleep is not None and sleep <= timedelta(seconds=standby)
+    else:
+        assert sleep is None or sleep.total_seconds() > 0  # hibernate may still be set
+
+
+class _FakeCom:
+    """Just enough of comtypes and pycaw to follow windows.endpoint_volume's steps anywhere."""
+
+    CLSCTX_INPROC_SERVER = 1
+    CLSCTX_ALL = 23
+
+    def __init__(self, muted=False, volume=0.5, no_endpoint=False, init_error=False):
+        self.muted, self.volume = muted, volume
+        self.no_endpoint, self.init_error = no_endpoint, init_error
+        self.steps: list[str] = []
+
+    def CoInitialize(self):
+        self.steps.append("init")
+        if self.init_error:
+            raise OSError("RPC_E_CHANGED_MODE")
+
+    def CoUninitialize(self):
+        self.steps.append("uninit")
+
+    def CoCreateInstance(self, clsid, interface, context):
+        assert (clsid, interface, context) == ("CLSID_MMDeviceEnumerator", "IMMDeviceEnumerator", 1)
+        return self
+
+    def GetDefaultAudioEndpoint(self, flow, role):
+        assert (flow, role) == (0, 1)  # eRender, eMultimedia: the output Qt plays to
+        if self.no_endpoint:
+            raise RuntimeError("COMError: element not found (E_NOTFOUND)")
+        return self
+
+    def Activate(self, iid, context, params):
+        assert (iid, context) == ("IID_IAudioEndpointVolume", 23)
+        return self
+
+    def QueryInterface(self, interface):
+        return self
+
+    def GetMute(self):
+        return int(self.muted)
+
+    def GetMasterVolumeLevelScalar(self):
+        return self.volume
+
+    def modules(self):
+        from enum import Enum
+        from types import SimpleNamespace
+
+        pycaw = SimpleNamespace(
+            IMMDeviceEnumerator="IMMDeviceEnumerator",
+            IAudioEndpointVolume=SimpleNamespace(_iid_="IID_IAudioEndpointVolume"),
+            EDataFlow=Enum("EDataFlow", {"eRender": 0}),
+            ERole=Enum("ERole", {"eMultimedia": 1}),
+        )
+        constants = SimpleNamespace(CLSID_MMDeviceEnumerator="CLSID_MMDeviceEnumerator")
+        return {"comtypes": self, "pycaw.pycaw": pycaw, "pycaw.constants": constants}
+
+
+def _use_com(monkeypatch, com):
+    from hvdesk.platform import windows
+
+    modules = com.modules()
+
+    def load(name):
+        if name not in modules:
+            raise ImportError(name)
+        return modules[name]
+
+    monkeypatch.setattr(windows.importlib, "import_module", load)
+    return windows
+
+
+@pytest.mark.parametrize(
+    ("com", "reading", "steps"),
+    [
+        (_FakeCom(muted=True, volume=0.25), (True, 0.25), ["init", "uninit"]),
+        (_FakeCom(volume=0.0), (False, 0.0), ["init", "uninit"]),
+        (_FakeCom(no_endpoint=True), (None, None), ["init", "uninit"]),  # unplugged, RDP
+        (_FakeCom(init_error=True, volume=0.8), (False, 0.8), ["init"]),  # not ours to undo
+    ],
+)
+def test_windows_endpoint_volume_sets_com_up_and_down_on_its_thread(
+    monkeypatch, com, reading, steps
+):
+    windows = _use_com(monkeypatch, com)
+    assert windows.endpoint_volume() == reading
+    assert com.steps == steps
+
+
+def test_windows_without_pycaw_cannot_tell(monkeypatch):
+    from hvdesk.platform import windows
+
+    def missing(name):
+        raise ImportError(name)
+
+    monkeypatch.setattr(windows.importlib, "import_module", missing)
+    assert windows.endpoint_volume() == (None, None)
+
+
+def test_windows_reads_the_plan_through_powercfg_without_a_console(monkeypatch):
+    import subprocess
+    from types import SimpleNamespace
+
+    from hvdesk.platform import windows
+
+    runs = []
+
+    def run(args, **kwargs):
+        runs.append((args, kwargs["creationflags"], kwargs["timeout"]))
+        out = POWERCFG_EN if args[-1] == "STANDBYIDLE" else POWERCFG_HIBERNATE_NEVER
+        return SimpleNamespace(returncode=0, stdout=out)
+
+    monkeypatch.setattr(subprocess, "run", run)
+    assert windows.WindowsPlatform().sleep_after() == timedelta(minutes=15)
+    assert [r[0][-1] for r in runs] == ["STANDBYIDLE", "HIBERNATEIDLE"]
+    assert runs[0][0][:4] == ["powercfg", "/query", "SCHEME_CURRENT", "SUB_SLEEP"]
+    assert all(flags == 0x08000000 and timeout == 2.0 for _args, flags, timeout in runs)
+
+    def hung(args, **kwargs):
+        raise subprocess.TimeoutExpired(args, kwargs["timeout"])
+
+    monkeypatch.setattr(subprocess, "run", hung)
+    assert windows.WindowsPlatform().sleep_after() is None
+
+
+def test_windows_remote_desktop_without_an_endpoint_is_named(monkeypatch):
+    from types import SimpleNamespace
+
+    windows = _use_com(monkeypatch, _FakeCom(no_endpoint=True))
+    metrics = SimpleNamespace(GetSystemMetrics=lambda index: 1 if index == 0x1000 else 0)
+    monkeypatch.setattr(windows, "_user32", lambda: metrics)
+    output = windows.WindowsPlatform().output_state()
+    assert output == OutputState(remote_session=True)
+    assert sound_verdict("", output).status == "⚠ ALARM SOUND OFF — Remote Desktop without sound"
