@@ -9,6 +9,8 @@
   visits" on the shutdown screen, and the session manager is asked to wait (commitDataRequest).
 - Settings gains "This PC": start at sign-in, Test alarm sound, and the daily backup time; the
   backup then runs at that time every day hvdesk stays open, not only at start-up.
+- The PC's own sound (muted, volume at 0 %, Remote Desktop without sound) and its power plan's
+  sleep are read off the GUI thread (ui.pc_checks) and put into words by hvdesk.pc_readiness.
 """
 
 from __future__ import annotations
@@ -39,10 +41,12 @@ from hvdesk.backup_schedule import backup_due
 from hvdesk.config import database_url, machine_settings
 from hvdesk.errors import HvdeskError
 from hvdesk.models import Role
+from hvdesk.pc_readiness import SoundVerdict, duty_texts, sound_verdict
 from hvdesk.platform.base import PlatformCalls
 from hvdesk.services.backup_settings import BackupSettingsService
 from ui import dialogs
 from ui.a11y import ValueLabel, ink
+from ui.pc_checks import PcChecks
 
 if TYPE_CHECKING:
     from hvdesk.db import Database
@@ -201,8 +205,18 @@ def sign_in_command(db: Database) -> list[str]:
     return os_platform.launch_command(chosen, db.single_seat)
 
 
+def sound_now(
+    controller: TrackerController, checks: PcChecks, on_duty: bool = True
+) -> SoundVerdict:
+    """The alarm player's own problem and the system's last-read output, in one verdict
+    (nothing when this seat does not sound alarms, unless `on_duty` is False: the Test button)."""
+    if on_duty and not controller.handles_alarms:
+        return SoundVerdict("", "")
+    return sound_verdict(controller.sound.problem(), checks.reading.output)
+
+
 def _this_pc_box(
-    window: MainWindow, controller: TrackerController, schedule: BackupSchedule
+    window: MainWindow, controller: TrackerController, schedule: BackupSchedule, checks: PcChecks
 ) -> QGroupBox:
     platform = os_platform.current()
     box = QGroupBox("This PC")
@@ -227,15 +241,21 @@ def _this_pc_box(
     test = QPushButton("Test alarm sound")
     test.setAccessibleName("Test alarm sound")
     heard = QLabel()
+    heard.setWordWrap(True)
 
-    def test_sound() -> None:
-        problem = controller.sound.test()
-        if problem:
-            heard.setText(f"ALARM SOUND OFF: {problem}")
+    def show_heard() -> None:
+        verdict = sound_now(controller, checks, on_duty=False)
+        if verdict.off:
+            heard.setText(f"ALARM SOUND OFF: {verdict.reason}")
             heard.setStyleSheet(late_style())
         else:
             heard.setText("Playing the alarm for 3 seconds: can you hear it?")
             heard.setStyleSheet("")
+
+    def test_sound() -> None:
+        controller.sound.test()
+        show_heard()
+        checks.refresh(show_heard)  # the speaker may have been unmuted a moment ago
 
     test.clicked.connect(test_sound)
     sound_row = QHBoxLayout()
@@ -291,22 +311,42 @@ def _add_to_settings(window: MainWindow, box: QWidget) -> None:
     layout.insertWidget(max(layout.count() - 1, 0), box)
 
 
-def _status(window: MainWindow, controller: TrackerController, duty: DutyKeeper) -> None:
-    late = duty.warning()
+def _warning_width(label: QLabel, text: str) -> int:
+    bold = QFont(label.font())
+    bold.setBold(True)  # as the style sheet draws it
+    return QFontMetrics(bold).horizontalAdvance(text) + 12 if text else 0
+
+
+def _room_for(window: MainWindow, late: str, sound: str) -> bool:
+    """Do both warnings fit in full beside the rest of the status bar? (Else fewer words: red
+    texts drawn over each other say nothing.)"""
+    bar = window.statusBar()
+    labels = (window.duty_label, window.sound_label)  # type: ignore[attr-defined]
+    shown = sum(label.minimumWidth() for label in labels if label.isVisibleTo(window))
+    wanted = _warning_width(labels[0], late) + _warning_width(labels[1], sound)
+    return bar.minimumSizeHint().width() - shown + wanted <= bar.width()
+
+
+def _status(
+    window: MainWindow, controller: TrackerController, duty: DutyKeeper, checks: PcChecks
+) -> None:
+    texts = (duty.warning(), duty.warning_detail(), duty.staff, checks.reading.sleep_after)
+    late, detail = duty_texts(*texts)
+    sound = sound_now(controller, checks)
+    sound_text = sound.status
+    if not _room_for(window, late, sound_text):
+        late, sound_text = duty_texts(*texts, compact=True)[0], sound.short
     window.duty_label.setText(late)  # type: ignore[attr-defined]
-    window.duty_label.setToolTip(duty.warning_detail())  # type: ignore[attr-defined]
-    window.duty_label.setAccessibleDescription(duty.warning_detail())  # type: ignore[attr-defined]
+    window.duty_label.setToolTip(detail)  # type: ignore[attr-defined]
+    window.duty_label.setAccessibleDescription(detail)  # type: ignore[attr-defined]
     window.duty_label.setVisible(bool(late))  # type: ignore[attr-defined]
-    problem = controller.sound.problem() if controller.handles_alarms else ""
-    window.sound_label.setText("⚠ ALARM SOUND OFF" if problem else "")  # type: ignore[attr-defined]
-    window.sound_label.setToolTip(problem)  # type: ignore[attr-defined]
-    window.sound_label.setAccessibleDescription(problem)  # type: ignore[attr-defined]
-    window.sound_label.setVisible(bool(problem))  # type: ignore[attr-defined]
+    window.sound_label.setText(sound_text)  # type: ignore[attr-defined]
+    window.sound_label.setToolTip(sound.reason)  # type: ignore[attr-defined]
+    window.sound_label.setAccessibleDescription(sound.reason)  # type: ignore[attr-defined]
+    window.sound_label.setVisible(sound.off)  # type: ignore[attr-defined]
     for label in (window.duty_label, window.sound_label):  # type: ignore[attr-defined]
-        bold = QFont(label.font())
-        bold.setBold(True)  # as the style sheet draws it
         # a warning is never cut short: the counts beside it give way
-        width = QFontMetrics(bold).horizontalAdvance(label.text()) + 12
+        width = _warning_width(label, label.text())
         if label.minimumWidth() != width:
             label.setMinimumWidth(width)
             if label.isVisibleTo(window):  # the status bar lays out again on show
@@ -334,20 +374,25 @@ def install(window: MainWindow) -> None:
     for other in (window.db_label, window.policy_label):
         other.setMinimumWidth(60)
 
+    checks = PcChecks(window)  # found by tests as window.findChild(PcChecks)
+
     def status() -> None:
-        _status(window, controller, duty)
+        _status(window, controller, duty, checks)
 
     controller.board_changed.connect(duty.update)
     duty.changed.connect(status)
+    checks.changed.connect(status)
+    controller.sound.outputs_changed.connect(lambda: checks.refresh())
     controller.sound.problem_changed.connect(lambda _p: status())
     controller.ticked.connect(lambda _now: status())
     duty.update(controller.board)
+    checks.refresh()  # the first look now, not 30 s after start
 
     schedule = BackupSchedule(
         window, BackupSettingsService(window.services.db, window.services.clock)
     )
     window.backup_schedule = schedule  # type: ignore[attr-defined]
-    _add_to_settings(window, _this_pc_box(window, controller, schedule))
+    _add_to_settings(window, _this_pc_box(window, controller, schedule, checks))
 
     app = QApplication.instance()
     if app is not None:
@@ -361,6 +406,7 @@ def install(window: MainWindow) -> None:
         stopped.append(True)
         duty.release()
         schedule.stop()
+        checks.stop()
         if app is not None:
             with contextlib.suppress(RuntimeError, TypeError):
                 app.commitDataRequest.disconnect(duty.commit_data)  # type: ignore[attr-defined]

@@ -6,7 +6,10 @@ cannot be read (None) or an autostart that cannot be written are shown to the of
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Protocol
+
+from hvdesk.platform.sound_output import OutputState
 
 
 class PlatformCalls(Protocol):
@@ -48,3 +51,11 @@ class PlatformCalls(Protocol):
 
     def unblock_shutdown(self, window_id: int) -> None:
         """Remove the shutdown reason (nobody is out)."""
+
+    def output_state(self) -> OutputState:
+        """The default output's mute and master volume and whether this is a Remote Desktop
+        session; None fields when they cannot be read. Can take seconds: never on the GUI thread."""
+
+    def sleep_after(self) -> timedelta | None:
+        """How long the power plan (on mains) lets this PC sit idle before it sleeps or
+        hibernates; None for never, or when it cannot be read. Can take seconds (a subprocess)."""

@@ -1,8 +1,16 @@
-"""A platform for tests: records what was requested, when, and what was released."""
+"""A platform for tests: records what was requested, when, and what was released.
+
+The sound output and power plan it reports are fields a test sets; each read records the thread
+that made it, so a test can show those reads never run on the GUI thread.
+"""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
+
+from hvdesk.platform.sound_output import OutputState
 
 
 @dataclass
@@ -18,6 +26,9 @@ class FakePlatform:
     awake: bool = False
     autostart: list[str] | None = None
     shutdown_reason: str | None = None
+    output: OutputState = field(default_factory=OutputState)
+    plan_sleeps_after: timedelta | None = None
+    read_threads: list[tuple[str, int]] = field(default_factory=list)  # (read, thread id)
 
     def keep_awake(self, reason: str) -> bool:
         self.calls.append(("keep_awake", reason))
@@ -61,3 +72,11 @@ class FakePlatform:
     def unblock_shutdown(self, window_id: int) -> None:
         self.calls.append(("unblock_shutdown", ""))
         self.shutdown_reason = None
+
+    def output_state(self) -> OutputState:
+        self.read_threads.append(("output_state", threading.get_ident()))
+        return self.output
+
+    def sleep_after(self) -> timedelta | None:
+        self.read_threads.append(("sleep_after", threading.get_ident()))
+        return self.plan_sleeps_after

@@ -5,6 +5,10 @@ anyone is out (it ends with hvdesk, even after a crash); where there is no syste
 logind (containers, minimal desktops) the request is not held and the status bar says alarms may
 be late. A locked screen is not detectable here without a desktop-specific D-Bus call, so it is
 reported as unknown.
+
+The sound output is read with `pactl` (PulseAudio, or PipeWire's pulse server) and the idle sleep
+with `loginctl` and GNOME's `gsettings`, each with a 2-second limit and LC_ALL=C (pactl translates
+its words); a tool that is missing, fails or times out gives None, never a false alarm.
 """
 
 from __future__ import annotations
@@ -12,7 +16,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from datetime import timedelta
 from pathlib import Path
+
+from hvdesk.platform import power_plan
+from hvdesk.platform.sound_output import OutputState, parse_pactl_mute, parse_pactl_volume
 
 DESKTOP_ENTRY = """[Desktop Entry]
 Type=Application
@@ -40,6 +48,31 @@ def _exec_line(command: list[str]) -> str:
         return f'"{escaped}"'
 
     return " ".join(quote(a).replace("\\", "\\\\").replace("%", "%%") for a in command)
+
+
+TOOL_TIMEOUT_S = 2.0
+GNOME_POWER = "org.gnome.settings-daemon.plugins.power"
+GNOME_IDLE_ENDS = {"suspend", "hibernate", "shutdown", "logout"}  # not 'blank' or 'nothing'
+
+
+def _read_tool(*args: str) -> str | None:
+    """A tool's standard output, or None when it is missing, fails or takes over 2 seconds."""
+    tool = shutil.which(args[0])
+    if tool is None:
+        return None
+    try:
+        done = subprocess.run(
+            [tool, *args[1:]],
+            capture_output=True,
+            text=True,
+            timeout=TOOL_TIMEOUT_S,
+            env={**os.environ, "LC_ALL": "C"},
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
 
 
 def _split_exec(value: str) -> list[str]:
@@ -119,6 +152,28 @@ class LinuxPlatform:
 
     def profile_roams(self) -> bool:
         return False
+
+    def output_state(self) -> OutputState:
+        """The default sink's mute and volume. Remote sessions (xrdp) are not told apart here:
+        their sound server shows up as a sink like any other, or as none."""
+        mute = _read_tool("pactl", "get-sink-mute", "@DEFAULT_SINK@")
+        volume = _read_tool("pactl", "get-sink-volume", "@DEFAULT_SINK@")
+        return OutputState(
+            muted=None if mute is None else parse_pactl_mute(mute),
+            volume=None if volume is None else parse_pactl_volume(volume),
+        )
+
+    def sleep_after(self) -> timedelta | None:
+        """The sooner of logind's IdleAction (when it sleeps) and GNOME's sleep on mains."""
+        logind = _read_tool("loginctl", "show-session", "-p", "IdleAction", "-p", "IdleActionUSec")
+        gnome: int | None = None
+        kind = _read_tool("gsettings", "get", GNOME_POWER, "sleep-inactive-ac-type")
+        if kind is not None and power_plan.parse_gsettings_string(kind) in GNOME_IDLE_ENDS:
+            timeout = _read_tool("gsettings", "get", GNOME_POWER, "sleep-inactive-ac-timeout")
+            gnome = None if timeout is None else power_plan.parse_gsettings_uint(timeout)
+        return power_plan.shortest(
+            None if logind is None else power_plan.parse_logind_idle(logind), gnome
+        )
 
     def drive_type(self, root: str) -> int:
         return 3

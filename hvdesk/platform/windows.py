@@ -1,4 +1,5 @@
-"""Windows: SetThreadExecutionState, the per-user Run key, GetDriveTypeW, ShutdownBlockReasonCreate.
+"""Windows: SetThreadExecutionState, the per-user Run key, GetDriveTypeW, ShutdownBlockReasonCreate,
+the default output's IAudioEndpointVolume (pycaw over comtypes) and the power plan (powercfg).
 
 ctypes and winreg are imported inside the calls, so importing this module costs nothing and the
 module imports on any system (the Windows-marked test exercises the real calls on Windows).
@@ -10,7 +11,11 @@ from __future__ import annotations
 import contextlib
 import importlib
 import subprocess
+from datetime import timedelta
 from typing import Any
+
+from hvdesk.platform.power_plan import parse_powercfg_ac_seconds, shortest
+from hvdesk.platform.sound_output import OutputState
 
 ES_CONTINUOUS = 0x80000000
 ES_SYSTEM_REQUIRED = 0x00000001
@@ -19,6 +24,9 @@ RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 RUN_VALUE = "hvdesk"
 PROFILE_LIST = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList"
 ONEDRIVE_ACCOUNTS = r"Software\Microsoft\OneDrive\Accounts"
+SM_REMOTESESSION = 0x1000
+POWERCFG_TIMEOUT_S = 2.0
+CREATE_NO_WINDOW = 0x08000000  # a console would flash up every 30 s in the windowed app
 
 
 def _winreg() -> Any:
@@ -103,6 +111,18 @@ class WindowsPlatform:
             return False
         return False
 
+    def output_state(self) -> OutputState:
+        """GetSystemMetrics(SM_REMOTESESSION), then the default render endpoint's mute and
+        master volume (the speaker icon by the clock). Run off the GUI thread: COM is set up for
+        the calling thread and released again."""
+        remote = bool(_user32().GetSystemMetrics(SM_REMOTESESSION))
+        muted, volume = endpoint_volume()
+        return OutputState(muted=muted, volume=volume, remote_session=remote)
+
+    def sleep_after(self) -> timedelta | None:
+        """Sleep after (STANDBYIDLE) or hibernate after (HIBERNATEIDLE) on mains, the sooner."""
+        return shortest(_powercfg_ac("STANDBYIDLE"), _powercfg_ac("HIBERNATEIDLE"))
+
     def drive_type(self, root: str) -> int:
         import ctypes
 
@@ -152,6 +172,61 @@ class WindowsPlatform:
         user32 = _user32()
         user32.ShutdownBlockReasonDestroy.argtypes = [ctypes.c_void_p]
         user32.ShutdownBlockReasonDestroy(window_id)
+
+
+def endpoint_volume() -> tuple[bool | None, float | None]:
+    """(muted, master volume 0.0-1.0) of the default render endpoint for multimedia, which Qt's
+    default output plays to; (None, None) when there is no endpoint (unplugged, Remote Desktop
+    without audio) or pycaw is missing: unknown, not silent."""
+    try:
+        comtypes = importlib.import_module("comtypes")
+        pycaw = importlib.import_module("pycaw.pycaw")
+        constants = importlib.import_module("pycaw.constants")
+    except ImportError:
+        return None, None
+    try:
+        comtypes.CoInitialize()
+    except OSError:  # COM already set up differently on this thread: use it as it is
+        initialised = False
+    else:
+        initialised = True
+    try:
+        return _read_endpoint(comtypes, pycaw, constants)
+    except Exception:  # COMError (no endpoint, E_NOTFOUND) or an audio service that is stopped
+        return None, None
+    finally:
+        if initialised:  # every COM pointer was released when _read_endpoint returned
+            comtypes.CoUninitialize()
+
+
+def _read_endpoint(comtypes: Any, pycaw: Any, constants: Any) -> tuple[bool, float]:
+    enumerator = comtypes.CoCreateInstance(
+        constants.CLSID_MMDeviceEnumerator, pycaw.IMMDeviceEnumerator, comtypes.CLSCTX_INPROC_SERVER
+    )
+    device = enumerator.GetDefaultAudioEndpoint(
+        pycaw.EDataFlow.eRender.value, pycaw.ERole.eMultimedia.value
+    )
+    activated = device.Activate(pycaw.IAudioEndpointVolume._iid_, comtypes.CLSCTX_ALL, None)
+    volume = activated.QueryInterface(pycaw.IAudioEndpointVolume)
+    return bool(volume.GetMute()), float(volume.GetMasterVolumeLevelScalar())
+
+
+def _powercfg_ac(setting: str) -> int | None:
+    """A SUB_SLEEP setting's AC value in seconds from powercfg (no console window, 2 s at most)."""
+    try:
+        done = subprocess.run(
+            ["powercfg", "/query", "SCHEME_CURRENT", "SUB_SLEEP", setting],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=POWERCFG_TIMEOUT_S,
+            creationflags=CREATE_NO_WINDOW,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return parse_powercfg_ac_seconds(done.stdout) if done.returncode == 0 else None
 
 
 def _subkeys(winreg: Any, key: Any) -> list[str]:

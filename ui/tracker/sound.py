@@ -37,6 +37,7 @@ def _media_devices(parent: QObject) -> Any:
 
 class AlarmSound(QObject):
     problem_changed = Signal(str)  # '' when the alarm can sound, else why not
+    outputs_changed = Signal()  # the device list changed: the system's mute/volume may have too
 
     def __init__(self, parent: QObject | None = None, devices: Any = None) -> None:
         super().__init__(parent)
@@ -90,6 +91,7 @@ class AlarmSound(QObject):
         if self.on or self.testing:
             self._start()
         self._report()
+        self.outputs_changed.emit()
 
     def _playable(self) -> bool:
         return self._effect is not None and self._effect.status().name != "Error"

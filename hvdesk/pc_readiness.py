@@ -1,0 +1,146 @@
+"""Can this PC sound an alarm and stay awake? The readings, and the words the office is shown.
+
+The readings (the system's sound output and the power plan) come from hvdesk.platform and can take
+seconds, so the window takes them on a worker; what they mean is decided here by pure functions,
+so the status bar, the "Test alarm sound" button and the tests all say the same thing.
+
+A reading that failed is "unknown", never a silenced PC: a false ALARM SOUND OFF that nobody can
+clear teaches the office to ignore the real one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from hvdesk.platform.base import PlatformCalls
+from hvdesk.platform.sound_output import UNKNOWN, OutputState
+
+SOUND_OFF = "⚠ ALARM SOUND OFF"
+
+
+@dataclass(frozen=True)
+class PcReading:
+    """One look at the PC: its sound output, and how soon its power plan sleeps (None: never)."""
+
+    output: OutputState = UNKNOWN
+    sleep_after: timedelta | None = None
+
+
+def read_pc(platform: PlatformCalls) -> PcReading:
+    """Both readings; either one that raises is unknown (the other still counts)."""
+    try:
+        output = platform.output_state()
+    except Exception:  # a broken mixer or COM server: unknown, not muted
+        output = UNKNOWN
+    try:
+        sleep_after = platform.sleep_after()
+    except Exception:  # powercfg/loginctl missing or refused: unknown, not "sleeps"
+        sleep_after = None
+    return PcReading(output, sleep_after)
+
+
+@dataclass(frozen=True)
+class SoundVerdict:
+    """`status`: the status bar's words ('' when the alarm can sound); `reason`: why, in a sentence
+    (the tooltip, the screen reader and the Test alarm sound button)."""
+
+    status: str
+    reason: str
+    compact: str = ""  # for a status bar too narrow for `status` beside the other warnings
+
+    @property
+    def off(self) -> bool:
+        return bool(self.status)
+
+    @property
+    def short(self) -> str:
+        return self.compact or self.status
+
+
+def system_sound_problem(output: OutputState) -> tuple[str, str, str]:
+    """(words, fewer words, sentence) for what the operating system says about its output;
+    empty strings when it says nothing is wrong (or cannot tell)."""
+    if output.remote_session and output.muted is None and output.volume is None:
+        return (
+            "Remote Desktop without sound",
+            "Remote Desktop",
+            "this is a Remote Desktop session with no sound output: the alarm plays nowhere. "
+            "Reconnect with 'Play on this computer' (Local Resources, Remote audio), or "
+            "run hvdesk on the office PC itself.",
+        )
+    if output.muted:
+        return (
+            "the PC's sound is muted",
+            "muted",
+            "the PC's sound is muted (the speaker icon by the clock): the alarm cannot be heard. "
+            "Unmute it.",
+        )
+    if output.volume is not None and round(output.volume * 100) == 0:
+        return (
+            "volume at 0 %",
+            "volume 0 %",
+            "the PC's volume is at 0 % (the speaker icon by the clock): the alarm cannot be "
+            "heard. Turn the volume up.",
+        )
+    return "", "", ""
+
+
+def sound_verdict(player_problem: str, output: OutputState) -> SoundVerdict:
+    """The system's own mute, volume and Remote Desktop come first (they name the fix); then what
+    the alarm's player itself reports (no device, a load error, its own mute)."""
+    words, fewer, sentence = system_sound_problem(output)
+    if words:
+        return SoundVerdict(f"{SOUND_OFF} — {words}", sentence, f"{SOUND_OFF} — {fewer}")
+    if player_problem:
+        return SoundVerdict(SOUND_OFF, player_problem)
+    return SoundVerdict("", "")
+
+
+def minutes_text(span: timedelta) -> str:
+    """'15 min', '1 h', '1 h 30 min', '45 s' (never '0 min' for a short timer)."""
+    seconds = int(span.total_seconds())
+    if seconds < 60:
+        return f"{seconds} s"
+    hours, minutes = divmod(seconds // 60, 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h" + (f" {minutes} min" if minutes else "")
+
+
+def power_plan_warning(sleep_after: timedelta | None, compact: bool = False) -> str:
+    """The status bar's words for a power plan that sleeps; '' for one that never does. Short,
+    because it shares the status bar with ALARM SOUND OFF and the counts (the sentence is in
+    `power_plan_detail`, the tooltip and what a screen reader says)."""
+    if sleep_after is None:
+        return ""
+    if compact:
+        return "⚠ alarms may be late (power plan)"
+    return f"⚠ power plan sleeps after {minutes_text(sleep_after)}: alarms may be late"
+
+
+def power_plan_detail(sleep_after: timedelta) -> str:
+    return (
+        f"This PC's power plan sleeps after {minutes_text(sleep_after)}: alarms may be late if "
+        "hvdesk cannot keep it awake. hvdesk asks it to stay awake while staff are out, but a "
+        "closed lid, the power button, a locked-down policy or hvdesk being closed lets it "
+        "sleep, and alarms then wait until it wakes. Ask IT to set 'Sleep: never' (plugged in) "
+        "for this PC."
+    )
+
+
+def duty_texts(
+    warning: str, detail: str, staff_out: int, sleep_after: timedelta | None, compact: bool = False
+) -> tuple[str, str]:
+    """The duty label's (text, detail): the keep-awake warning when there is one (the plan's
+    timer is added to its detail), else the power plan's sleep while anyone is out (in fewer
+    words when `compact`: the status bar is too narrow for every warning in full)."""
+    if not staff_out:
+        return "", ""
+    if warning:
+        if sleep_after is None:
+            return warning, detail
+        return warning, f"{detail} {power_plan_detail(sleep_after)}"
+    if sleep_after is None:
+        return "", ""
+    return power_plan_warning(sleep_after, compact), power_plan_detail(sleep_after)

@@ -1,0 +1,177 @@
+"""The PC's own sound and power plan, read off the GUI thread and shown in the status bar."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+
+from hvdesk.platform.fake import FakePlatform
+from hvdesk.platform.sound_output import OutputState
+from hvdesk.services.tracker import TrackerService
+from ui.pc_checks import CHECK_MS, PcChecks
+
+pytestmark = pytest.mark.ui
+
+
+def _checks(window) -> PcChecks:
+    checks = window.findChild(PcChecks)
+    assert checks is not None
+    return checks
+
+
+def _read_now(window, qtbot, width: int = 1700) -> None:
+    """A fresh reading, on a window wide enough for every warning in full."""
+    window.resize(width, 800)
+    checks = _checks(window)
+    before = checks.reads
+    checks.refresh()
+    qtbot.waitUntil(lambda: checks.reads > before, timeout=5000)
+
+
+@pytest.mark.parametrize(
+    ("output", "words", "reason"),
+    [
+        (OutputState(muted=True, volume=0.7), "the PC's sound is muted", "Unmute it"),
+        (OutputState(muted=False, volume=0.0), "volume at 0 %", "Turn the volume up"),
+        (OutputState(remote_session=True), "Remote Desktop without sound", "Remote audio"),
+    ],
+)
+def test_the_systems_own_sound_shows_alarm_sound_off(
+    window, fake_platform, qtbot, output, words, reason
+):
+    fake_platform.output = output
+    _read_now(window, qtbot)
+    assert window.sound_label.isVisibleTo(window)
+    assert window.sound_label.text() == f"⚠ ALARM SOUND OFF — {words}"
+    assert reason in window.sound_label.toolTip()
+    assert reason in window.sound_label.accessibleDescription()
+    assert "b00020" in window.sound_label.styleSheet()
+
+
+def test_unmuting_the_pc_takes_the_words_back(window, fake_platform, qtbot):
+    fake_platform.output = OutputState(muted=True, volume=0.7)
+    _read_now(window, qtbot)
+    assert "muted" in window.sound_label.text()
+    fake_platform.output = OutputState(muted=False, volume=0.7)
+    _read_now(window, qtbot)
+    # HVDESK_NO_SOUND is set for the run: the player's own reason is what is left
+    assert window.sound_label.text() == "⚠ ALARM SOUND OFF"
+    assert "HVDESK_NO_SOUND" in window.sound_label.toolTip()
+
+
+def test_the_power_plan_is_named_while_staff_are_out(window, fake_platform, office_actor, qtbot):
+    fake_platform.plan_sleeps_after = timedelta(minutes=15)
+    _read_now(window, qtbot)
+    assert window.duty_label.isVisibleTo(window)
+    assert window.duty_label.text() == ("⚠ power plan sleeps after 15 min: alarms may be late")
+    assert "Sleep: never" in window.duty_label.toolTip()
+    assert "if hvdesk cannot keep it awake" in window.duty_label.accessibleDescription()
+    # everyone home: a sleeping plan no longer matters
+    ctrl = window.tracker_controller
+    tracker = TrackerService(window.services.db, window.services.clock)
+    for row in list(ctrl.board.rows):
+        for alarm_id in row.open_alarm_ids + row.drill_alarm_ids:
+            ctrl.alarm_service.acknowledge(office_actor, alarm_id)
+            ctrl.alarm_service.resolve(office_actor, alarm_id, "safe_delayed", "back")
+        tracker.returned(office_actor, row.visit.id)
+    ctrl.check("test")
+    assert not window.duty_label.isVisibleTo(window)
+
+
+def test_a_locked_screen_keeps_its_words_and_the_plan_goes_into_the_detail(
+    window, fake_platform, qtbot
+):
+    fake_platform.plan_sleeps_after = timedelta(minutes=30)
+    fake_platform.locked = True
+    _read_now(window, qtbot)
+    assert window.duty_label.text() == "⚠ alarms may be late (locked)"
+    assert "after 30 min" in window.duty_label.toolTip()
+
+
+def test_a_narrow_window_says_it_in_fewer_words_rather_than_overlapping(
+    window, fake_platform, qtbot
+):
+    fake_platform.output = OutputState(muted=True, volume=0.7)
+    fake_platform.plan_sleeps_after = timedelta(minutes=15)
+    _read_now(window, qtbot, width=1280)
+    assert window.duty_label.text() == "⚠ alarms may be late (power plan)"
+    assert window.sound_label.text() == "⚠ ALARM SOUND OFF — muted"
+    assert "Unmute it" in window.sound_label.toolTip()  # the sentence is still there
+    assert "sleeps after 15 min" in window.duty_label.toolTip()
+    qtbot.waitUntil(
+        lambda: not window.duty_label.geometry().intersects(window.sound_label.geometry())
+    )
+    window.resize(1700, 800)
+    window.tracker_controller.ticked.emit(window.services.clock.now())
+    assert window.sound_label.text() == "⚠ ALARM SOUND OFF — the PC's sound is muted"
+    assert window.duty_label.text() == "⚠ power plan sleeps after 15 min: alarms may be late"
+
+
+def test_the_gui_thread_never_calls_the_platform_reads(window, fake_platform, qtbot):
+    gui = threading.get_ident()
+    _read_now(window, qtbot)
+    qtbot.mouseClick(window.office_pc_widgets["test_sound"], Qt.MouseButton.LeftButton)
+    window.tracker_controller.sound._outputs_changed()  # a headset unplugged
+    window.tracker_controller.ticked.emit(window.services.clock.now())  # the status redrawn
+    _read_now(window, qtbot)
+    reads = {name for name, _thread in fake_platform.read_threads}
+    assert reads == {"output_state", "sleep_after"}
+    assert all(thread != gui for _name, thread in fake_platform.read_threads)
+
+
+def test_a_changed_output_device_is_read_again(window, fake_platform, qtbot):
+    checks = _checks(window)
+    _read_now(window, qtbot)
+    before = checks.reads
+    fake_platform.output = OutputState(muted=True)
+    window.tracker_controller.sound._outputs_changed()
+    qtbot.waitUntil(lambda: checks.reads > before, timeout=5000)
+    assert "muted" in window.sound_label.text()
+
+
+def test_the_window_looks_every_30_seconds(window):
+    checks = _checks(window)
+    assert checks.timer.isActive() and checks.timer.interval() == CHECK_MS == 30_000
+
+
+def test_the_test_button_reports_the_same_as_the_status_bar(window, fake_platform, qtbot):
+    _read_now(window, qtbot)  # the start-up look: nothing wrong with the system's sound
+    fake_platform.output = OutputState(muted=False, volume=0.0)  # turned down a moment ago
+    heard = window.office_pc_widgets["sound_result"]
+    qtbot.mouseClick(window.office_pc_widgets["test_sound"], Qt.MouseButton.LeftButton)
+    # the button looks again rather than trusting a reading up to 30 s old
+    qtbot.waitUntil(lambda: "0 %" in heard.text(), timeout=5000)
+    assert heard.text().startswith("ALARM SOUND OFF: the PC's volume is at 0 %")
+    assert window.sound_label.text() == "⚠ ALARM SOUND OFF — volume at 0 %"
+
+
+class _HeldPlatform(FakePlatform):
+    """A fake whose sound reading waits until the test lets it go (a slow powercfg)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+
+    def output_state(self) -> OutputState:
+        self.gate.wait(5)
+        return super().output_state()
+
+
+def test_requests_during_a_slow_reading_make_one_more_reading_not_a_queue(qtbot):
+    platform = _HeldPlatform()
+    checks = PcChecks(platform=platform, interval_ms=3_600_000)
+    served: list[int] = []
+    try:
+        checks.refresh()
+        checks.refresh(lambda: served.append(checks.reads))
+        checks.refresh(lambda: served.append(checks.reads))
+        platform.gate.set()
+        qtbot.waitUntil(lambda: len(served) == 2, timeout=5000)
+        assert served == [2, 2]  # both served by the reading taken after they asked
+        assert checks.reads == 2
+    finally:
+        platform.gate.set()
+        checks.worker.shutdown()

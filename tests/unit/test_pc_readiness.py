@@ -1,0 +1,511 @@
+"""The PC's sound output and power plan: the tools' outputs parsed, and the words they become."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import threading
+from datetime import timedelta
+
+import pytest
+
+from hvdesk.pc_readiness import (
+    PcReading,
+    SoundVerdict,
+    duty_texts,
+    minutes_text,
+    power_plan_warning,
+    read_pc,
+    sound_verdict,
+)
+from hvdesk.platform import linux
+from hvdesk.platform.fake import FakePlatform
+from hvdesk.platform.power_plan import (
+    parse_gsettings_string,
+    parse_gsettings_uint,
+    parse_logind_idle,
+    parse_powercfg_ac_seconds,
+    parse_timespan_seconds,
+    shortest,
+)
+from hvdesk.platform.sound_output import OutputState, parse_pactl_mute, parse_pactl_volume
+
+posix_only = pytest.mark.skipif(
+    sys.platform == "win32", reason="fake pactl/loginctl are sh scripts"
+)
+
+POWERCFG_EN = """\
+Power Scheme GUID: 381b4222-f694-41f0-9685-ff5bb260df2e  (Balanced)
+  GUID Alias: SCHEME_BALANCED
+  Subgroup GUID: 238c9fa8-0aad-41ed-83f4-97be242c8f20  (Sleep)
+    GUID Alias: SUB_SLEEP
+    Power Setting GUID: 29f6c1db-86da-48c5-9fdb-f2b67b1f44da  (Sleep after)
+      GUID Alias: STANDBYIDLE
+      Minimum Possible Setting: 0x00000000
+      Maximum Possible Setting: 0xffffffff
+      Possible Settings increment: 0x00000001
+      Possible Settings units: Seconds
+    Current AC Power Setting Index: 0x00000384
+    Current DC Power Setting Index: 0x0000012c
+
+"""
+POWERCFG_HIBERNATE_NEVER = """\
+Power Scheme GUID: 8c5e7fda-e8bf-4a96-9a85-a6e23a8c635c  (High performance)
+  Subgroup GUID: 238c9fa8-0aad-41ed-83f4-97be242c8f20  (Sleep)
+    Power Setting GUID: 9d7815a6-7ee4-497e-8888-515a05f02364  (Hibernate after)
+      Minimum Possible Setting: 0x00000000
+      Maximum Possible Setting: 0xffffffff
+      Possible Settings increment: 0x00000001
+      Possible Settings units: Seconds
+    Current AC Power Setting Index: 0x00000000
+    Current DC Power Setting Index: 0x00002a30
+"""
+POWERCFG_DE = """\
+GUID des Energieschemas: 381b4222-f694-41f0-9685-ff5bb260df2e  (Ausbalanciert)
+  GUID-Alias: SCHEME_BALANCED
+  GUID des Untergeordneten Elements: 238c9fa8-0aad-41ed-83f4-97be242c8f20  (Energie sparen)
+    GUID-Alias: SUB_SLEEP
+    Energieeinstellungs-GUID: 29f6c1db-86da-48c5-9fdb-f2b67b1f44da  (Energie sparen nach)
+      GUID-Alias: STANDBYIDLE
+      Minimale mögliche Einstellung: 0x00000000
+      Maximale mögliche Einstellung: 0xffffffff
+      Mögliche Einstellungen (Inkrement): 0x00000001
+      Mögliche Einstellungen (Einheiten): Sekunden
+    Index der aktuellen Wechselstromeinstellung: 0x00000e10
+    Index der aktuellen Gleichstromeinstellung: 0x00000708
+"""
+POWERCFG_NO_SUCH = "The power scheme, subgroup or setting specified does not exist.\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        (POWERCFG_EN, 900),  # Balanced, sleep after 15 min on mains (5 on battery)
+        (POWERCFG_HIBERNATE_NEVER, 0),  # never on mains
+        (POWERCFG_DE, 3600),  # a German Windows: the labels are translated, the order is not
+        (POWERCFG_NO_SUCH, None),
+        ("", None),
+    ],
+)
+def test_powercfg_ac_index_is_read(text, seconds):
+    assert parse_powercfg_ac_seconds(text) == seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "muted"),
+    [
+        ("Mute: no\n", False),
+        ("Mute: yes\n", True),
+        ("Failed to get sink mute status: No such entity\n", None),
+        ("No valid command specified.\n", None),  # pactl before 15 has no get-sink-mute
+        ("Connection failure: Connection refused\n", None),
+        ("", None),
+    ],
+)
+def test_pactl_mute_is_read(text, muted):
+    assert parse_pactl_mute(text) is muted
+
+
+@pytest.mark.parametrize(
+    ("text", "volume"),
+    [
+        (
+            "Volume: front-left: 65536 / 100% / 0.00 dB,   front-right: 65536 / 100% / 0.00 dB\n"
+            "        balance 0.00\n",
+            1.0,
+        ),
+        ("Volume: mono: 0 /   0% / -inf dB\n        balance 0.00\n", 0.0),
+        (  # balance fully right: the right speaker still plays at half
+            "Volume: front-left: 0 /   0% / -inf dB,   front-right: 32768 /  50% / -18.06 dB\n"
+            "        balance 1.00\n",
+            0.5,
+        ),
+        (
+            "Volume: front-left: 98304 / 150% / 10.57 dB,   front-right: 98304 / 150% / 10.57 dB\n"
+            "        balance 0.00\n",
+            1.5,
+        ),
+        ("Failed to get sink volume: No such entity\n", None),
+        ("", None),
+    ],
+)
+def test_pactl_volume_is_the_loudest_channel(text, volume):
+    assert parse_pactl_volume(text) == volume
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("IdleAction=ignore\nIdleActionUSec=30min\n", None),  # logind's default: never sleeps
+        ("IdleAction=suspend\nIdleActionUSec=15min\n", 900),
+        ("IdleAction=hibernate\nIdleActionUSec=1h 30min\n", 5400),
+        ("IdleAction=suspend\nIdleActionUSec=0\n", None),
+        ("IdleAction=lock\nIdleActionUSec=5min\n", None),  # locks: the sound still plays
+        ("", None),  # 'System has not been booted with systemd' goes to stderr
+    ],
+)
+def test_logind_idle_action_is_read(text, seconds):
+    assert parse_logind_idle(text) == seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("30min", 1800),
+        ("1h 30min", 5400),
+        ("2min 30s", 150),
+        ("900000000", 900),
+        ("infinity", None),
+    ],
+)
+def test_systemd_time_spans(text, seconds):
+    assert parse_timespan_seconds(text) == seconds
+
+
+def test_gsettings_values():
+    assert parse_gsettings_uint("1200\n") == 1200
+    assert parse_gsettings_uint("uint32 1200\n") == 1200
+    assert parse_gsettings_uint("'suspend'\n") is None
+    assert parse_gsettings_string("'suspend'\n") == "suspend"
+    assert parse_gsettings_string("") is None
+
+
+def test_the_soonest_timer_counts_and_never_is_left_out():
+    assert shortest(900, 3600) == timedelta(minutes=15)
+    assert shortest(0, 3600) == timedelta(hours=1)
+    assert shortest(0, None) is None
+
+
+@pytest.mark.parametrize(
+    ("output", "player", "status"),
+    [
+        (OutputState(muted=True, volume=0.8), "", "⚠ ALARM SOUND OFF — the PC's sound is muted"),
+        (OutputState(muted=False, volume=0.004), "", "⚠ ALARM SOUND OFF — volume at 0 %"),
+        (OutputState(muted=False, volume=0.01), "", ""),  # 1 %: quiet, but it plays
+        (
+            OutputState(remote_session=True),
+            "no sound output device",
+            "⚠ ALARM SOUND OFF — Remote Desktop without sound",
+        ),
+        (OutputState(muted=False, volume=0.5, remote_session=True), "", ""),  # audio redirected
+        (OutputState(), "", ""),  # cannot tell: never a false alarm
+        (OutputState(), "muted", "⚠ ALARM SOUND OFF"),  # the player's own mute still counts
+        (OutputState(muted=True), "muted", "⚠ ALARM SOUND OFF — the PC's sound is muted"),
+    ],
+)
+def test_sound_verdicts(output, player, status):
+    verdict = sound_verdict(player, output)
+    assert verdict.status == status
+    assert verdict.off == bool(status)
+    if status:
+        assert verdict.reason  # always a sentence for the tooltip and the Test button
+
+
+def test_the_sound_reason_names_the_fix():
+    assert "Unmute it" in sound_verdict("", OutputState(muted=True)).reason
+    assert "Turn the volume up" in sound_verdict("", OutputState(volume=0.0)).reason
+    assert "Remote audio" in sound_verdict("", OutputState(remote_session=True)).reason
+    assert sound_verdict("no sound system", OutputState()) == SoundVerdict(
+        "⚠ ALARM SOUND OFF", "no sound system"
+    )
+
+
+@pytest.mark.parametrize(
+    ("span", "text"),
+    [
+        (timedelta(minutes=15), "15 min"),
+        (timedelta(hours=1), "1 h"),
+        (timedelta(minutes=90), "1 h 30 min"),
+        (timedelta(seconds=45), "45 s"),
+    ],
+)
+def test_minutes_text(span, text):
+    assert minutes_text(span) == text
+
+
+def test_the_power_plan_is_named_only_while_staff_are_out():
+    fifteen = timedelta(minutes=15)
+    assert power_plan_warning(fifteen) == ("⚠ power plan sleeps after 15 min: alarms may be late")
+    text, detail = duty_texts("", "", 3, fifteen)
+    assert text == power_plan_warning(fifteen)
+    assert "Sleep: never" in detail
+    assert detail.startswith(
+        "This PC's power plan sleeps after 15 min: alarms may be late if hvdesk cannot keep it awake."
+    )
+    assert duty_texts("", "", 0, fifteen) == ("", "")  # nobody out: it does not matter
+    assert duty_texts("", "", 3, None) == ("", "")  # never sleeps
+    # a refused keep-awake is the sharper warning; the plan's timer goes into its detail
+    text, detail = duty_texts("⚠ alarms may be late (PC may sleep)", "Refused.", 3, fifteen)
+    assert text == "⚠ alarms may be late (PC may sleep)"
+    assert detail.startswith("Refused.") and "after 15 min" in detail
+
+
+def test_a_reading_that_fails_is_unknown_not_silent():
+    class Broken(FakePlatform):
+        def output_state(self):
+            raise OSError("the audio service is stopped")
+
+        def sleep_after(self):
+            raise OSError("powercfg is blocked by policy")
+
+    assert read_pc(Broken()) == PcReading()
+    fake = FakePlatform(output=OutputState(muted=True), plan_sleeps_after=timedelta(minutes=20))
+    assert read_pc(fake) == PcReading(OutputState(muted=True), timedelta(minutes=20))
+
+
+def _tool(folder, name, body):
+    path = folder / name
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o755)
+
+
+@posix_only
+def test_linux_reads_pactl_in_the_c_locale(tmp_path, monkeypatch):
+    # pactl translates its words: only LC_ALL=C gives the "Mute: yes" the parser reads
+    _tool(
+        tmp_path,
+        "pactl",
+        'case "$1" in\n'
+        '  get-sink-mute) if [ "$LC_ALL" = C ]; then echo "Mute: yes"; else echo "Stumm: ja"; fi;;\n'
+        '  get-sink-volume) echo "Volume: mono: 16384 /  25% / -36.12 dB"; '
+        'echo "        balance 0.00";;\n'
+        "esac",
+    )
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("LC_ALL", "de_DE.UTF-8")
+    assert linux.LinuxPlatform().output_state() == OutputState(muted=True, volume=0.25)
+
+
+@posix_only
+def test_linux_without_a_sound_server_cannot_tell(tmp_path, monkeypatch):
+    _tool(tmp_path, "pactl", 'echo "Connection failure: Connection refused" >&2; exit 1')
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert linux.LinuxPlatform().output_state() == OutputState()
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no pactl at all
+    assert linux.LinuxPlatform().output_state() == OutputState()
+
+
+@posix_only
+def test_a_hung_pactl_is_given_up_on(tmp_path, monkeypatch):
+    _tool(tmp_path, "pactl", "exec sleep 30")
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(linux, "TOOL_TIMEOUT_S", 0.2)
+    assert linux.LinuxPlatform().output_state() == OutputState()
+
+
+@posix_only
+def test_linux_sleep_after_is_the_sooner_of_logind_and_gnome(tmp_path, monkeypatch):
+    _tool(tmp_path, "loginctl", 'printf "IdleAction=suspend\\nIdleActionUSec=1h\\n"')
+    _tool(
+        tmp_path,
+        "gsettings",
+        'case "$3" in\n'
+        "  sleep-inactive-ac-type) echo \"'suspend'\";;\n"
+        "  sleep-inactive-ac-timeout) echo 1200;;\n"
+        "esac",
+    )
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert linux.LinuxPlatform().sleep_after() == timedelta(minutes=20)
+    # GNOME set to blank the screen only: logind's hour is what is left
+    _tool(
+        tmp_path,
+        "gsettings",
+        'case "$3" in\n'
+        "  sleep-inactive-ac-type) echo \"'nothing'\";;\n"
+        "  sleep-inactive-ac-timeout) echo 1200;;\n"
+        "esac",
+    )
+    assert linux.LinuxPlatform().sleep_after() == timedelta(hours=1)
+
+
+@posix_only
+def test_linux_without_logind_or_gnome_cannot_tell(tmp_path, monkeypatch):
+    # the real messages from a container: no systemd, no GNOME power schema
+    _tool(
+        tmp_path,
+        "loginctl",
+        'echo "System has not been booted with systemd as init system (PID 1). Can\'t operate." >&2\n'
+        "exit 1",
+    )
+    _tool(
+        tmp_path,
+        "gsettings",
+        'echo "No such schema “org.gnome.settings-daemon.plugins.power”" >&2; exit 1',
+    )
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert linux.LinuxPlatform().sleep_after() is None
+
+
+def test_fewer_words_for_a_narrow_status_bar():
+    assert sound_verdict("", OutputState(muted=True)).short == "⚠ ALARM SOUND OFF — muted"
+    assert sound_verdict("", OutputState(volume=0.0)).short == "⚠ ALARM SOUND OFF — volume 0 %"
+    assert (
+        sound_verdict("", OutputState(remote_session=True)).short
+        == "⚠ ALARM SOUND OFF — Remote Desktop"
+    )
+    assert sound_verdict("no sound system", OutputState()).short == "⚠ ALARM SOUND OFF"
+    text, detail = duty_texts("", "", 2, timedelta(minutes=15), compact=True)
+    assert text == "⚠ alarms may be late (power plan)"
+    assert "sleeps after 15 min" in detail  # the full sentence stays in the tooltip
+
+
+@pytest.mark.windows
+@pytest.mark.skipif(sys.platform != "win32", reason="real Windows calls need Windows")
+def test_real_windows_sound_output_and_power_plan():  # pragma: no cover - Windows runs it
+    from hvdesk.platform.windows import WindowsPlatform, _powercfg_ac
+
+    importlib.import_module("pycaw.pycaw")  # a Windows install has it (pyproject markers)
+    win = WindowsPlatform()
+    output = win.output_state()
+    assert isinstance(output.remote_session, bool)
+    if output.volume is not None:  # a machine with a sound device (a CI runner may have none)
+        assert 0.0 <= output.volume <= 1.0
+        assert output.muted in (True, False)
+    # as the window takes it: on a thread of its own, which sets COM up and down again
+    seen: list[OutputState] = []
+    reader = threading.Thread(target=lambda: seen.append(win.output_state()))
+    reader.start()
+    reader.join(10)
+    assert len(seen) == 1 and seen[0].remote_session == output.remote_session
+    standby = _powercfg_ac("STANDBYIDLE")
+    assert standby is not None  # powercfg answers on every Windows 10/11
+    sleep = win.sleep_after()
+    if standby:
+        assert sleep is not None and sleep <= timedelta(seconds=standby)
+    else:
+        assert sleep is None or sleep.total_seconds() > 0  # hibernate may still be set
+
+
+class _FakeCom:
+    """Just enough of comtypes and pycaw to follow windows.endpoint_volume's steps anywhere."""
+
+    CLSCTX_INPROC_SERVER = 1
+    CLSCTX_ALL = 23
+
+    def __init__(self, muted=False, volume=0.5, no_endpoint=False, init_error=False):
+        self.muted, self.volume = muted, volume
+        self.no_endpoint, self.init_error = no_endpoint, init_error
+        self.steps: list[str] = []
+
+    def CoInitialize(self):
+        self.steps.append("init")
+        if self.init_error:
+            raise OSError("RPC_E_CHANGED_MODE")
+
+    def CoUninitialize(self):
+        self.steps.append("uninit")
+
+    def CoCreateInstance(self, clsid, interface, context):
+        assert (clsid, interface, context) == ("CLSID_MMDeviceEnumerator", "IMMDeviceEnumerator", 1)
+        return self
+
+    def GetDefaultAudioEndpoint(self, flow, role):
+        assert (flow, role) == (0, 1)  # eRender, eMultimedia: the output Qt plays to
+        if self.no_endpoint:
+            raise RuntimeError("COMError: element not found (E_NOTFOUND)")
+        return self
+
+    def Activate(self, iid, context, params):
+        assert (iid, context) == ("IID_IAudioEndpointVolume", 23)
+        return self
+
+    def QueryInterface(self, interface):
+        return self
+
+    def GetMute(self):
+        return int(self.muted)
+
+    def GetMasterVolumeLevelScalar(self):
+        return self.volume
+
+    def modules(self):
+        from enum import Enum
+        from types import SimpleNamespace
+
+        pycaw = SimpleNamespace(
+            IMMDeviceEnumerator="IMMDeviceEnumerator",
+            IAudioEndpointVolume=SimpleNamespace(_iid_="IID_IAudioEndpointVolume"),
+            EDataFlow=Enum("EDataFlow", {"eRender": 0}),
+            ERole=Enum("ERole", {"eMultimedia": 1}),
+        )
+        constants = SimpleNamespace(CLSID_MMDeviceEnumerator="CLSID_MMDeviceEnumerator")
+        return {"comtypes": self, "pycaw.pycaw": pycaw, "pycaw.constants": constants}
+
+
+def _use_com(monkeypatch, com):
+    from hvdesk.platform import windows
+
+    modules = com.modules()
+
+    def load(name):
+        if name not in modules:
+            raise ImportError(name)
+        return modules[name]
+
+    monkeypatch.setattr(windows.importlib, "import_module", load)
+    return windows
+
+
+@pytest.mark.parametrize(
+    ("com", "reading", "steps"),
+    [
+        (_FakeCom(muted=True, volume=0.25), (True, 0.25), ["init", "uninit"]),
+        (_FakeCom(volume=0.0), (False, 0.0), ["init", "uninit"]),
+        (_FakeCom(no_endpoint=True), (None, None), ["init", "uninit"]),  # unplugged, RDP
+        (_FakeCom(init_error=True, volume=0.8), (False, 0.8), ["init"]),  # not ours to undo
+    ],
+)
+def test_windows_endpoint_volume_sets_com_up_and_down_on_its_thread(
+    monkeypatch, com, reading, steps
+):
+    windows = _use_com(monkeypatch, com)
+    assert windows.endpoint_volume() == reading
+    assert com.steps == steps
+
+
+def test_windows_without_pycaw_cannot_tell(monkeypatch):
+    from hvdesk.platform import windows
+
+    def missing(name):
+        raise ImportError(name)
+
+    monkeypatch.setattr(windows.importlib, "import_module", missing)
+    assert windows.endpoint_volume() == (None, None)
+
+
+def test_windows_reads_the_plan_through_powercfg_without_a_console(monkeypatch):
+    import subprocess
+    from types import SimpleNamespace
+
+    from hvdesk.platform import windows
+
+    runs = []
+
+    def run(args, **kwargs):
+        runs.append((args, kwargs["creationflags"], kwargs["timeout"]))
+        out = POWERCFG_EN if args[-1] == "STANDBYIDLE" else POWERCFG_HIBERNATE_NEVER
+        return SimpleNamespace(returncode=0, stdout=out)
+
+    monkeypatch.setattr(subprocess, "run", run)
+    assert windows.WindowsPlatform().sleep_after() == timedelta(minutes=15)
+    assert [r[0][-1] for r in runs] == ["STANDBYIDLE", "HIBERNATEIDLE"]
+    assert runs[0][0][:4] == ["powercfg", "/query", "SCHEME_CURRENT", "SUB_SLEEP"]
+    assert all(flags == 0x08000000 and timeout == 2.0 for _args, flags, timeout in runs)
+
+    def hung(args, **kwargs):
+        raise subprocess.TimeoutExpired(args, kwargs["timeout"])
+
+    monkeypatch.setattr(subprocess, "run", hung)
+    assert windows.WindowsPlatform().sleep_after() is None
+
+
+def test_windows_remote_desktop_without_an_endpoint_is_named(monkeypatch):
+    from types import SimpleNamespace
+
+    windows = _use_com(monkeypatch, _FakeCom(no_endpoint=True))
+    metrics = SimpleNamespace(GetSystemMetrics=lambda index: 1 if index == 0x1000 else 0)
+    monkeypatch.setattr(windows, "_user32", lambda: metrics)
+    output = windows.WindowsPlatform().output_state()
+    assert output == OutputState(remote_session=True)
+    assert sound_verdict("", output).status == "⚠ ALARM SOUND OFF — Remote Desktop without sound"
