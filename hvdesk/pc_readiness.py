@@ -47,24 +47,18 @@ class SoundVerdict:
 
     status: str
     reason: str
-    compact: str = ""  # for a status bar too narrow for `status` beside the other warnings
 
     @property
     def off(self) -> bool:
         return bool(self.status)
 
-    @property
-    def short(self) -> str:
-        return self.compact or self.status
 
-
-def system_sound_problem(output: OutputState) -> tuple[str, str, str]:
-    """(words, fewer words, sentence) for what the operating system says about its output;
+def system_sound_problem(output: OutputState) -> tuple[str, str]:
+    """(words, sentence) for what the operating system says about its output;
     empty strings when it says nothing is wrong (or cannot tell)."""
     if output.remote_session and output.muted is None and output.volume is None:
         return (
             "Remote Desktop without sound",
-            "Remote Desktop",
             "this is a Remote Desktop session with no sound output: the alarm plays nowhere. "
             "Reconnect with 'Play on this computer' (Local Resources, Remote audio), or "
             "run hvdesk on the office PC itself.",
@@ -72,26 +66,24 @@ def system_sound_problem(output: OutputState) -> tuple[str, str, str]:
     if output.muted:
         return (
             "the PC's sound is muted",
-            "muted",
             "the PC's sound is muted (the speaker icon by the clock): the alarm cannot be heard. "
             "Unmute it.",
         )
     if output.volume is not None and round(output.volume * 100) == 0:
         return (
             "volume at 0 %",
-            "volume 0 %",
             "the PC's volume is at 0 % (the speaker icon by the clock): the alarm cannot be "
             "heard. Turn the volume up.",
         )
-    return "", "", ""
+    return "", ""
 
 
 def sound_verdict(player_problem: str, output: OutputState) -> SoundVerdict:
     """The system's own mute, volume and Remote Desktop come first (they name the fix); then what
     the alarm's player itself reports (no device, a load error, its own mute)."""
-    words, fewer, sentence = system_sound_problem(output)
+    words, sentence = system_sound_problem(output)
     if words:
-        return SoundVerdict(f"{SOUND_OFF} — {words}", sentence, f"{SOUND_OFF} — {fewer}")
+        return SoundVerdict(f"{SOUND_OFF} — {words}", sentence)
     if player_problem:
         return SoundVerdict(SOUND_OFF, player_problem)
     return SoundVerdict("", "")
@@ -108,14 +100,11 @@ def minutes_text(span: timedelta) -> str:
     return f"{hours} h" + (f" {minutes} min" if minutes else "")
 
 
-def power_plan_warning(sleep_after: timedelta | None, compact: bool = False) -> str:
-    """The status bar's words for a power plan that sleeps; '' for one that never does. Short,
-    because it shares the status bar with ALARM SOUND OFF and the counts (the sentence is in
-    `power_plan_detail`, the tooltip and what a screen reader says)."""
+def power_plan_warning(sleep_after: timedelta | None) -> str:
+    """The status bar's words for a power plan that sleeps; '' for one that never does (the
+    sentence is in `power_plan_detail`, the tooltip and what a screen reader says)."""
     if sleep_after is None:
         return ""
-    if compact:
-        return "⚠ alarms may be late (power plan)"
     return f"⚠ power plan sleeps after {minutes_text(sleep_after)}: alarms may be late"
 
 
@@ -130,11 +119,10 @@ def power_plan_detail(sleep_after: timedelta) -> str:
 
 
 def duty_texts(
-    warning: str, detail: str, staff_out: int, sleep_after: timedelta | None, compact: bool = False
+    warning: str, detail: str, staff_out: int, sleep_after: timedelta | None
 ) -> tuple[str, str]:
     """The duty label's (text, detail): the keep-awake warning when there is one (the plan's
-    timer is added to its detail), else the power plan's sleep while anyone is out (in fewer
-    words when `compact`: the status bar is too narrow for every warning in full)."""
+    timer is added to its detail), else the power plan's sleep while anyone is out."""
     if not staff_out:
         return "", ""
     if warning:
@@ -143,4 +131,4 @@ def duty_texts(
         return warning, f"{detail} {power_plan_detail(sleep_after)}"
     if sleep_after is None:
         return "", ""
-    return power_plan_warning(sleep_after, compact), power_plan_detail(sleep_after)
+    return power_plan_warning(sleep_after), power_plan_detail(sleep_after)

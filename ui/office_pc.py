@@ -21,7 +21,6 @@ from datetime import time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTime, QTimer, Signal
-from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QApplication,
     QBoxLayout,
@@ -311,31 +310,13 @@ def _add_to_settings(window: MainWindow, box: QWidget) -> None:
     layout.insertWidget(max(layout.count() - 1, 0), box)
 
 
-def _warning_width(label: QLabel, text: str) -> int:
-    bold = QFont(label.font())
-    bold.setBold(True)  # as the style sheet draws it
-    return QFontMetrics(bold).horizontalAdvance(text) + 12 if text else 0
-
-
-def _room_for(window: MainWindow, late: str, sound: str) -> bool:
-    """Do both warnings fit in full beside the rest of the status bar? (Else fewer words: red
-    texts drawn over each other say nothing.)"""
-    bar = window.statusBar()
-    labels = (window.duty_label, window.sound_label)  # type: ignore[attr-defined]
-    shown = sum(label.minimumWidth() for label in labels if label.isVisibleTo(window))
-    wanted = _warning_width(labels[0], late) + _warning_width(labels[1], sound)
-    return bar.minimumSizeHint().width() - shown + wanted <= bar.width()
-
-
 def _status(
     window: MainWindow, controller: TrackerController, duty: DutyKeeper, checks: PcChecks
 ) -> None:
     texts = (duty.warning(), duty.warning_detail(), duty.staff, checks.reading.sleep_after)
-    late, detail = duty_texts(*texts)
+    late, detail = duty_texts(*texts)  # whole: the status bar wraps rather than cut them
     sound = sound_now(controller, checks)
     sound_text = sound.status
-    if not _room_for(window, late, sound_text):
-        late, sound_text = duty_texts(*texts, compact=True)[0], sound.short
     window.duty_label.setText(late)  # type: ignore[attr-defined]
     window.duty_label.setToolTip(detail)  # type: ignore[attr-defined]
     window.duty_label.setAccessibleDescription(detail)  # type: ignore[attr-defined]
@@ -344,14 +325,7 @@ def _status(
     window.sound_label.setToolTip(sound.reason)  # type: ignore[attr-defined]
     window.sound_label.setAccessibleDescription(sound.reason)  # type: ignore[attr-defined]
     window.sound_label.setVisible(sound.off)  # type: ignore[attr-defined]
-    for label in (window.duty_label, window.sound_label):  # type: ignore[attr-defined]
-        # a warning is never cut short: the counts beside it give way
-        width = _warning_width(label, label.text())
-        if label.minimumWidth() != width:
-            label.setMinimumWidth(width)
-            if label.isVisibleTo(window):  # the status bar lays out again on show
-                label.hide()
-                label.show()
+
 
 
 def install(window: MainWindow) -> None:

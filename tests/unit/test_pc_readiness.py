@@ -337,19 +337,6 @@ def test_linux_without_logind_or_gnome_cannot_tell(tmp_path, monkeypatch):
     assert linux.LinuxPlatform().sleep_after() is None
 
 
-def test_fewer_words_for_a_narrow_status_bar():
-    assert sound_verdict("", OutputState(muted=True)).short == "⚠ ALARM SOUND OFF — muted"
-    assert sound_verdict("", OutputState(volume=0.0)).short == "⚠ ALARM SOUND OFF — volume 0 %"
-    assert (
-        sound_verdict("", OutputState(remote_session=True)).short
-        == "⚠ ALARM SOUND OFF — Remote Desktop"
-    )
-    assert sound_verdict("no sound system", OutputState()).short == "⚠ ALARM SOUND OFF"
-    text, detail = duty_texts("", "", 2, timedelta(minutes=15), compact=True)
-    assert text == "⚠ alarms may be late (power plan)"
-    assert "sleeps after 15 min" in detail  # the full sentence stays in the tooltip
-
-
 @pytest.mark.windows
 @pytest.mark.skipif(sys.platform != "win32", reason="real Windows calls need Windows")
 def test_real_windows_sound_output_and_power_plan():  # pragma: no cover - Windows runs it
