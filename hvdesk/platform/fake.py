@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from hvdesk.platform.base import KeyAccess
+
+FAKE_SEAL = b"fake-dpapi-machine:"  # what the fake's "DPAPI" puts in front (reversed bytes follow)
 
 
 @dataclass
@@ -18,6 +25,10 @@ class FakePlatform:
     awake: bool = False
     autostart: list[str] | None = None
     shutdown_reason: str | None = None
+    key_protection: str = "none"  # "dpapi-machine" stands in for Windows
+    key_group: str = "hvdesk users"
+    group_exists: bool = True
+    other_pc: bool = False  # unprotect fails, as DPAPI does for a blob from another PC
 
     def keep_awake(self, reason: str) -> bool:
         self.calls.append(("keep_awake", reason))
@@ -61,3 +72,28 @@ class FakePlatform:
     def unblock_shutdown(self, window_id: int) -> None:
         self.calls.append(("unblock_shutdown", ""))
         self.shutdown_reason = None
+
+    def protect(self, data: bytes) -> bytes:
+        if self.key_protection == "none":
+            return data
+        return FAKE_SEAL + data[::-1]
+
+    def unprotect(self, blob: bytes) -> bytes:
+        if self.key_protection == "none":
+            return blob
+        if self.other_pc or not blob.startswith(FAKE_SEAL):
+            raise OSError(13, "CryptUnprotectData refused the key (fake)")
+        return blob[len(FAKE_SEAL) :][::-1]
+
+    def share_key_folder(self, folder: Path) -> KeyAccess:
+        """Owner-only on disk whatever it reports (a test never widens real permissions)."""
+        self.calls.append(("share_key_folder", str(folder)))
+        folder.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            os.chmod(folder, 0o700)
+        if self.group_exists:
+            return KeyAccess(self.key_group)
+        return KeyAccess(None, f"Only your account can read {folder}: add the {self.key_group}")
+
+    def share_key_file(self, path: Path, access: KeyAccess) -> None:
+        self.calls.append(("share_key_file", access.group or ""))

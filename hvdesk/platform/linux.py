@@ -5,15 +5,23 @@ anyone is out (it ends with hvdesk, even after a crash); where there is no syste
 logind (containers, minimal desktops) the request is not held and the status bar says alarms may
 be late. A locked screen is not detectable here without a desktop-specific D-Bus call, so it is
 reported as unknown.
+
+The machine-wide database key is kept readable by the `hvdesk` group (folder 0750, file 0640) when
+that group exists, else by its owner alone; file permissions are its only protection here.
 """
 
 from __future__ import annotations
 
+import contextlib
+import grp
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
+from hvdesk.platform.base import KeyAccess
+
+KEY_GROUP = "hvdesk"
 DESKTOP_ENTRY = """[Desktop Entry]
 Type=Application
 Name=hvdesk
@@ -67,11 +75,31 @@ def _split_exec(value: str) -> list[str]:
     return args
 
 
+def _group_id(name: str) -> int | None:
+    try:
+        return grp.getgrnam(name).gr_gid
+    except KeyError:
+        return None
+
+
+def key_group_note(group: str, folder: Path) -> str:
+    """How IT lets the other accounts of this PC read a key folder that is owner-only now."""
+    return (
+        f"Only your account can read the database key in {folder}, so other accounts of this PC "
+        f"cannot open this school. To let them in, an administrator runs: sudo groupadd {group}; "
+        f"sudo usermod -aG {group} USER (for each hvdesk user, who then signs out and in); "
+        f"sudo chgrp -R {group} {folder}; sudo chmod 0750 {folder}; "
+        f"sudo chmod 0640 {folder}/*.key (README: Shared office PC: who may read the key)."
+    )
+
+
 class LinuxPlatform:
     name = "linux"
+    key_protection = "none"
 
-    def __init__(self) -> None:
+    def __init__(self, key_group: str = KEY_GROUP) -> None:
         self._inhibitor: subprocess.Popen[bytes] | None = None
+        self.key_group = key_group
 
     def keep_awake(self, reason: str) -> bool:
         if self.awake_held():
@@ -156,3 +184,35 @@ class LinuxPlatform:
 
     def unblock_shutdown(self, window_id: int) -> None:
         return None
+
+    def protect(self, data: bytes) -> bytes:
+        return data  # the file's permissions do the work
+
+    def unprotect(self, blob: bytes) -> bytes:
+        return blob
+
+    def share_key_folder(self, folder: Path) -> KeyAccess:
+        """0750 with the hvdesk group when it exists and this account may give it (a member, or
+        root); a folder IT already gave the group is left as it is; else 0700 and a note."""
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        gid = _group_id(self.key_group)
+        if gid is not None:
+            try:
+                os.chown(folder, -1, gid)
+                os.chmod(folder, 0o750)
+                return KeyAccess(self.key_group)
+            except PermissionError:
+                pass  # not our folder, or not a member of the group
+            shown = folder.stat()
+            if shown.st_gid == gid and shown.st_mode & 0o007 == 0:
+                return KeyAccess(self.key_group)
+        with contextlib.suppress(OSError):
+            os.chmod(folder, 0o700)
+        return KeyAccess(None, key_group_note(self.key_group, folder))
+
+    def share_key_file(self, path: Path, access: KeyAccess) -> None:
+        gid = _group_id(access.group) if access.group else None
+        if gid is None:
+            return  # stays owner-only (0600)
+        os.chown(path, -1, gid)
+        os.chmod(path, 0o640)
