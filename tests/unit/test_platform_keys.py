@@ -143,3 +143,17 @@ def test_real_dpapi_round_trips_a_key_with_machine_scope():  # pragma: no cover 
             win.unprotect(sealed)  # another program's entropy does not open hvdesk's key
     finally:
         windows_dpapi.ENTROPY = entropy_free
+
+
+def test_the_installer_makes_the_group_and_sets_the_same_key_folder_acl_as_hvdesk():
+    """The installer (an administrator) and hvdesk (a folder it made itself) must agree on who
+    may read the key: the same group name and the same grants."""
+    script = (Path(__file__).resolve().parents[2] / "installer" / "hvdesk.iss").read_text()
+    assert f"KeyGroup = '{windows.KEY_GROUP}';" in script
+    assert "RunHidden('net.exe', 'localgroup \"' + KeyGroup + '\" /add" in script
+    acl = windows.key_folder_acl(Path("KEYS"), "GROUP:(OI)(CI)M")
+    for option in acl[2:-1]:
+        assert option in script
+    assert "'/grant:r \"' + KeyGroup + ':(OI)(CI)M\"'" in script
+    assert 'Name: "{commonappdata}\\hvdesk\\keys"' in script
+    assert "if (CurStep = ssPostInstall) and IsAdminInstallMode then" in script
