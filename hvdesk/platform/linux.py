@@ -84,12 +84,19 @@ def _group_id(name: str) -> int | None:
 
 def key_group_note(group: str, folder: Path) -> str:
     """How IT lets the other accounts of this PC read a key folder that is owner-only now."""
+    commands = [
+        f"sudo groupadd {group}",
+        f"sudo usermod -aG {group} USER",
+        f"sudo chgrp -R {group} {folder}",
+        f"sudo chmod 0750 {folder}",
+        f"sudo chmod 0640 {folder}/*.key",
+    ]
     return (
         f"Only your account can read the database key in {folder}, so other accounts of this PC "
-        f"cannot open this school. To let them in, an administrator runs: sudo groupadd {group}; "
-        f"sudo usermod -aG {group} USER (for each hvdesk user, who then signs out and in); "
-        f"sudo chgrp -R {group} {folder}; sudo chmod 0750 {folder}; "
-        f"sudo chmod 0640 {folder}/*.key (README: Shared office PC: who may read the key)."
+        "cannot open this school. To let them in, an administrator runs (usermod for each hvdesk "
+        "user, who then signs out and in):\n  "
+        + "\n  ".join(commands)
+        + "\n(README: Shared office PC: who may read the key)"
     )
 
 

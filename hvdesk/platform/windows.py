@@ -65,13 +65,18 @@ def key_folder_acl(folder: Path, reader: str) -> list[str]:
 
 def key_group_note(group: str, folder: Path) -> str:
     """How IT lets the other Windows users of this PC read a key folder that is owner-only now."""
-    acl = subprocess.list2cmdline(key_folder_acl(folder, f"{group}:(OI)(CI)M"))
+    commands = [
+        f'net localgroup "{group}" /add',
+        f'net localgroup "{group}" USER /add',
+        subprocess.list2cmdline(key_folder_acl(folder, f"{group}:(OI)(CI)M")),
+    ]
     return (
         f"Only your account (and the PC's administrators) can read the database key in {folder}, "
         "so other Windows users of this PC cannot open this school. To let them in, install "
-        "hvdesk again as an administrator, or run in an administrator's command prompt: "
-        f'net localgroup "{group}" /add; net localgroup "{group}" USER /add (for each hvdesk '
-        f"user); {acl} (README: Shared office PC: who may read the key)."
+        "hvdesk again as an administrator, or run in an administrator's command prompt (the "
+        "second line for each hvdesk user, who then signs out and in):\n  "
+        + "\n  ".join(commands)
+        + "\n(README: Shared office PC: who may read the key)"
     )
 
 
