@@ -6,6 +6,8 @@ the commands, the database and the key file on disk are real.
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ import pytest
 from hvdesk import keystore, platform
 from hvdesk.cli import main
 from hvdesk.platform.fake import FakePlatform
+from hvdesk.platform.linux import KEY_GROUP
 
 
 @pytest.fixture
@@ -86,3 +89,53 @@ def test_set_up_of_a_new_shared_school_tells_it_who_else_can_open_it(
     finally:
         group_db.dispose()
     assert "A note for IT" not in asked[1] and "readable by the hvdesk users group" in asked[1]
+
+
+def _other_group() -> tuple[str, int] | None:
+    import grp
+
+    return next(((g.gr_name, g.gr_gid) for g in grp.getgrall() if g.gr_gid != 0), None)
+
+
+def _as_account(groups: str, target: str, env: dict[str, str]) -> str:
+    """Look up the key as another account: root without its capabilities (so file permissions
+    apply to it as to anyone) and with only the supplementary groups given."""
+    import subprocess
+    import sys
+
+    code = (
+        "from hvdesk import keystore\n"
+        "try:\n"
+        f"    print(keystore.locate({target!r}).hex)\n"
+        "except keystore.KeyMissing as err:\n"
+        "    print(err)\n"
+    )
+    argv = ["setpriv", "--reuid=0", "--regid=0", *groups.split(), "--inh-caps=-all"]
+    argv += ["--bounding-set=-all", sys.executable, "-c", code]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60, check=True)
+    return done.stdout.strip()
+
+
+@pytest.mark.skipif(
+    os.name != "posix" or os.geteuid() != 0 or not shutil.which("setpriv") or not _other_group(),
+    reason="needs root and setpriv to act as two accounts without adding users",
+)
+def test_an_account_in_the_group_reads_the_shared_key_and_one_outside_is_told(
+    shared_pc, tmp_path
+):
+    from hvdesk.platform.linux import LinuxPlatform
+
+    name, gid = _other_group()  # type: ignore[misc]
+    with platform.FakePlatformScope(LinuxPlatform(key_group=name)):
+        kept = keystore.store(str(shared_pc), bytes(range(32)))
+    path = keystore.key_file(str(shared_pc))
+    assert f"readable by the {name} group" in kept.where
+    for owned in (path.parent, path):
+        os.chown(owned, 4242, -1)  # set up by another account: this one is not the owner
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    env.pop(keystore.ENV_KEY, None)  # the fixture took it out of this process already
+    in_group = _as_account(f"--groups={gid}", str(shared_pc), env)
+    assert in_group == bytes(range(32)).hex()
+    outside = _as_account("--clear-groups", str(shared_pc), env)
+    assert outside.startswith(f"The key file {path} exists but your account cannot read it")
+    assert f"ask IT to add you to the {KEY_GROUP} group" in outside
