@@ -13,7 +13,6 @@ that group exists, else by its owner alone; file permissions are its only protec
 from __future__ import annotations
 
 import contextlib
-import grp
 import os
 import shutil
 import subprocess
@@ -76,6 +75,8 @@ def _split_exec(value: str) -> list[str]:
 
 
 def _group_id(name: str) -> int | None:
+    import grp  # POSIX only: this module is also imported (by tests) on Windows
+
     try:
         return grp.getgrnam(name).gr_gid
     except KeyError:

@@ -92,6 +92,8 @@ def test_set_up_of_a_new_shared_school_tells_it_who_else_can_open_it(
 
 
 def _other_group() -> tuple[str, int] | None:
+    if os.name != "posix":
+        return None
     import grp
 
     return next(((g.gr_name, g.gr_gid) for g in grp.getgrall() if g.gr_gid != 0), None)

@@ -8,7 +8,6 @@ calls round-trip a key on Windows (`-m windows`).
 from __future__ import annotations
 
 import ctypes
-import grp
 import os
 import stat
 import sys
@@ -30,6 +29,8 @@ def _mode(path: Path) -> int:
 
 @posix_only
 def test_linux_gives_the_key_folder_and_file_to_the_hvdesk_group(tmp_path):
+    import grp
+
     own_group = grp.getgrgid(os.getgid()).gr_name  # a group this account may give files to
     linux = LinuxPlatform(key_group=own_group)
     folder = tmp_path / "etc-hvdesk" / "keys"
