@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import os
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -130,7 +131,7 @@ def test_dpapi_refusal_is_an_oserror_naming_the_call():
 
 @pytest.mark.windows
 @pytest.mark.skipif(sys.platform != "win32", reason="real DPAPI calls need Windows")
-def test_real_dpapi_round_trips_a_key_with_machine_scope():  # pragma: no cover - Windows only
+def test_real_dpapi_round_trips_a_key_with_machine_scope(tmp_path):  # pragma: no cover - Windows
     win = windows.WindowsPlatform()
     sealed = win.protect(KEY)
     assert KEY not in sealed and len(sealed) > len(KEY)
@@ -158,3 +159,8 @@ def test_the_installer_makes_the_group_and_sets_the_same_key_folder_acl_as_hvdes
     assert "'/grant:r \"' + KeyGroup + ':(OI)(CI)M\"'" in script
     assert 'Name: "{commonappdata}\\hvdesk\\keys"' in script
     assert "if (CurStep = ssPostInstall) and IsAdminInstallMode then" in script
+    folder = tmp_path / "keys"
+    access = win.share_key_folder(folder)  # a folder hvdesk makes itself: it may set the ACL
+    acl = subprocess.run(["icacls", str(folder)], capture_output=True, text=True).stdout
+    assert "(I)" not in acl  # nothing inherited from the temp folder's parents
+    assert access.group == windows.KEY_GROUP or 'net localgroup "hvdesk users"' in access.note
