@@ -131,20 +131,25 @@ def test_dpapi_refusal_is_an_oserror_naming_the_call():
 
 @pytest.mark.windows
 @pytest.mark.skipif(sys.platform != "win32", reason="real DPAPI calls need Windows")
-def test_real_dpapi_round_trips_a_key_with_machine_scope(tmp_path):  # pragma: no cover - Windows
+def test_real_dpapi_round_trips_a_key_and_the_key_folder_is_limited(tmp_path):  # pragma: no cover
     win = windows.WindowsPlatform()
     sealed = win.protect(KEY)
     assert KEY not in sealed and len(sealed) > len(KEY)
     assert win.unprotect(sealed) == KEY
     with pytest.raises(OSError):
         win.unprotect(sealed[:-8] + b"\0" * 8)  # damaged: refused, never a wrong key
-    entropy_free = windows_dpapi.ENTROPY
+    saved_entropy = windows_dpapi.ENTROPY
     try:
         windows_dpapi.ENTROPY = b"another program"
         with pytest.raises(OSError):
             win.unprotect(sealed)  # another program's entropy does not open hvdesk's key
     finally:
-        windows_dpapi.ENTROPY = entropy_free
+        windows_dpapi.ENTROPY = saved_entropy
+    folder = tmp_path / "keys"
+    access = win.share_key_folder(folder)  # a folder hvdesk makes itself: it may set the ACL
+    acl = subprocess.run(["icacls", str(folder)], capture_output=True, text=True).stdout
+    assert "(I)" not in acl  # nothing inherited from the temp folder's parents
+    assert access.group == windows.KEY_GROUP or 'net localgroup "hvdesk users"' in access.note
 
 
 def test_the_installer_makes_the_group_and_sets_the_same_key_folder_acl_as_hvdesk():
@@ -159,8 +164,3 @@ def test_the_installer_makes_the_group_and_sets_the_same_key_folder_acl_as_hvdes
     assert "'/grant:r \"' + KeyGroup + ':(OI)(CI)M\"'" in script
     assert 'Name: "{commonappdata}\\hvdesk\\keys"' in script
     assert "if (CurStep = ssPostInstall) and IsAdminInstallMode then" in script
-    folder = tmp_path / "keys"
-    access = win.share_key_folder(folder)  # a folder hvdesk makes itself: it may set the ACL
-    acl = subprocess.run(["icacls", str(folder)], capture_output=True, text=True).stdout
-    assert "(I)" not in acl  # nothing inherited from the temp folder's parents
-    assert access.group == windows.KEY_GROUP or 'net localgroup "hvdesk users"' in access.note
