@@ -7,7 +7,8 @@ database can reach it, and nobody else:
 1. `HVDESK_DB_KEY` (64 hex digits): a server, CI, or the key typed back from the recovery sheet;
 2. a database in the machine-wide data folder (shared by the Windows users of one PC), or the one
    IT named for the PC (hvdesk.ini database= or Group Policy): a key file in the machine-wide
-   configuration folder, readable only by the hvdesk users;
+   configuration folder, readable only by the hvdesk users group and the administrators (owner-only
+   until IT makes the group), protected with DPAPI machine scope on Windows (hvdesk.platform);
 3. a per-user database: the OS keyring (`keyring`); where there is none (a headless Linux box raises
    NoKeyringError) an owner-only key file in the user's configuration folder.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ from platformdirs import site_config_path, site_data_path, user_config_path
 
 from hvdesk.errors import HvdeskError
 
+log = logging.getLogger("hvdesk.keystore")
 ENV_KEY = "HVDESK_DB_KEY"
 KEYRING_SERVICE = "hvdesk-database-key"
 
@@ -42,6 +45,7 @@ class DbKey:
     key: bytes  # 32 bytes
     where: str  # in words: "the HVDESK_DB_KEY environment variable", "the key file /etc/..."
     store: str  # env | keyring | file
+    note: str = ""  # for IT, when only this account can read a machine-wide key
 
     @property
     def hex(self) -> str:
@@ -160,9 +164,52 @@ def locate(target: str) -> DbKey | None:
         stored = _keyring_get(tid)
         if stored:
             return DbKey(parse_hex(stored, "the keyring"), "the OS keyring", "keyring")
-    if path.is_file():
-        return DbKey(parse_hex(path.read_text(), str(path)), f"the key file {path}", "file")
-    return None
+    text = _read_key_file(path, _is_machine_wide(tid))
+    if text is None:
+        return None
+    return DbKey(parse_hex(_decoded(text, path, target), str(path)), f"the key file {path}", "file")
+
+
+def _read_key_file(path: Path, machine_wide: bool) -> str | None:
+    """The key file's text; None when there is none. A file (or folder) this account may not read
+    is said so: never taken for a missing key, which could lead to a new one."""
+    try:
+        return path.read_text()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+    except PermissionError as err:
+        if not machine_wide:
+            raise KeyMissing(
+                f"The key file {path} exists but your account cannot read it (it belongs to "
+                "another account): sign in as that account, or type the key from the school's "
+                "recovery sheet with hvdesk key import. Nothing was changed."
+            ) from err
+        from hvdesk import platform
+
+        raise KeyMissing(
+            f"The key file {path} exists but your account cannot read it: ask IT to add you to "
+            f"the {platform.current().key_group} group (README: Shared office PC: who may read "
+            "the key). Nothing was changed and no new key was made."
+        ) from err
+    except OSError as err:
+        raise KeyMissing(f"The key file {path} cannot be read ({err.strerror or err}).") from err
+
+
+def _decoded(text: str, path: Path, target: str) -> str:
+    """The key file's key as hex, undoing the platform's protection (DPAPI on Windows)."""
+    from hvdesk import key_file_format, platform
+
+    if key_file_format.protection_of(text) == key_file_format.PLAIN:
+        return text
+    calls = platform.current()
+    try:
+        return key_file_format.decode(text, calls.key_protection, calls.unprotect)
+    except key_file_format.KeyFileUnreadable as err:
+        raise KeyMissing(
+            f"The key file {path} cannot be read on this PC: {err}. Type the key from the "
+            f"school's recovery sheet with: hvdesk key import --user ADMIN --db {target}. "
+            "Nothing was changed."
+        ) from err
 
 
 def looked_in(target: str) -> str:
@@ -192,9 +239,42 @@ def store(target: str, key: bytes) -> DbKey:
     if not _is_machine_wide(tid) and _keyring_set(tid, key.hex()):
         return DbKey(key, "the OS keyring", "keyring")
     path = key_file(target)
-    _write_owner_only(path, key.hex())
-    reason = "" if _is_machine_wide(tid) else " (no OS keyring here)"
-    return DbKey(key, f"the owner-only key file {path}{reason}", "file")
+    try:
+        if _is_machine_wide(tid):
+            return _store_machine_wide(path, key)
+        _write_owner_only(path, key.hex())
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            path.with_suffix(".tmp").unlink(missing_ok=True)
+        raise KeyMissing(
+            f"The key could not be kept in the key file {path} ({err.strerror or err}); "
+            "nothing was changed. Ask IT to check that your account may write to that folder."
+        ) from err
+    return DbKey(key, f"the owner-only key file {path} (no OS keyring here)", "file")
+
+
+def _store_machine_wide(path: Path, key: bytes) -> DbKey:
+    """The key for every hvdesk user of the PC: protected by the platform (DPAPI on Windows) in a
+    folder only the administrators and the hvdesk users group may read; owner-only, with a note
+    for IT, until that group exists."""
+    from hvdesk import key_file_format, platform
+
+    calls = platform.current()
+    access = calls.share_key_folder(path.parent)
+    text = key_file_format.encode(key, calls.key_protection, calls.protect)
+    partial = path.with_suffix(".tmp")
+    partial.unlink(missing_ok=True)  # a left-over file keeps its permissions: start afresh
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    calls.share_key_file(partial, access)
+    os.replace(partial, path)
+    protected = "" if calls.key_protection == "none" else f", {calls.key_protection}"
+    if access.group is None:
+        log.warning(access.note)
+        return DbKey(key, f"the owner-only key file {path}{protected}", "file", access.note)
+    readers = f"readable by the {access.group} group{protected}"
+    return DbKey(key, f"the key file {path} ({readers})", "file")
 
 
 def create(target: str) -> DbKey:

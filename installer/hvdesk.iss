@@ -15,6 +15,17 @@
 ;   uninstall: "C:\Program Files\hvdesk\unins000.exe" /VERYSILENT /SUPPRESSMSGBOXES
 ; /DATABASE and /BACKUPFOLDER are written to C:\ProgramData\hvdesk\hvdesk.ini ([hvdesk] database=,
 ; backup_folder=); Group Policy values under HKLM\SOFTWARE\Policies\hvdesk win over the file.
+;       [/HVDESKUSERS="office;SCHOOL\head"]   (the accounts that may open the school: see below)
+;
+; Who may read the database key (per-machine installs): the school's database in ProgramData is
+; encrypted, and its key file sits in C:\ProgramData\hvdesk\keys, sealed with DPAPI machine scope
+; by hvdesk. DPAPI machine scope lets any account of the PC unseal it, so the folder's ACL decides
+; who can: the installer (it alone runs as an administrator) makes the local group "hvdesk users",
+; adds the accounts named on its "Who uses hvdesk" page or in /HVDESKUSERS (default: the account
+; running setup), and limits the keys folder to SYSTEM, Administrators and that group (icacls, with
+; the inheritance from ProgramData removed: every user may read ProgramData). Add someone later:
+;   net localgroup "hvdesk users" NAME /add     (they sign out and in again)
+; Every run (upgrades too) sets the folder's ACL again. Uninstall leaves the group and the keys.
 ; The school's database and backups in C:\ProgramData\hvdesk are never removed by uninstall.
 
 #ifndef AppVersion
@@ -58,6 +69,8 @@ Source: "{#SourceDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs 
 [Dirs]
 ; The machine-wide data folder: every Windows user of the office PC reads and writes the school.
 Name: "{commonappdata}\hvdesk"; Permissions: users-modify; Flags: uninsneveruninstall; Check: IsAdminInstallMode
+; The database key: limited to SYSTEM, Administrators and "hvdesk users" after install (ShareKeyFolder).
+Name: "{commonappdata}\hvdesk\keys"; Flags: uninsneveruninstall; Check: IsAdminInstallMode
 
 [INI]
 Filename: "{commonappdata}\hvdesk\hvdesk.ini"; Section: "hvdesk"; Key: "database"; String: "{param:DATABASE}"; Check: IsAdminInstallMode and HasParam('DATABASE')
@@ -76,4 +89,72 @@ Filename: "{app}\hvdesk.exe"; Description: "Start hvdesk now"; Flags: nowait pos
 function HasParam(Name: String): Boolean;
 begin
   Result := ExpandConstant('{param:' + Name + '}') <> '';
+end;
+
+const
+  KeyGroup = 'hvdesk users';
+
+var
+  UsersPage: TInputQueryWizardPage;
+
+procedure InitializeWizard;
+var
+  Accounts: String;
+begin
+  UsersPage := CreateInputQueryPage(wpSelectTasks,
+    'Who uses hvdesk on this PC',
+    'Only these Windows accounts (and administrators) can open the school''s database.',
+    'They join the local group "' + KeyGroup + '", the only group that may read the database ' +
+    'key. Separate accounts with ";" (for example: office;SCHOOL\head). Add someone later, ' +
+    'as an administrator: net localgroup "' + KeyGroup + '" NAME /add');
+  UsersPage.Add('Windows accounts:', False);
+  Accounts := ExpandConstant('{param:HVDESKUSERS}');
+  if Accounts = '' then
+    Accounts := ExpandConstant('{username}');
+  UsersPage.Values[0] := Accounts;
+end;
+
+function ShouldSkipPage(PageID: Integer): Boolean;
+begin
+  Result := (PageID = UsersPage.ID) and not IsAdminInstallMode;
+end;
+
+procedure RunHidden(const Tool, Params: String);
+var
+  ResultCode: Integer;
+begin
+  if Exec(ExpandConstant('{sys}\') + Tool, Params, '', SW_HIDE, ewWaitUntilTerminated, ResultCode) then
+    Log(Tool + ' ' + Params + ' -> exit code ' + IntToStr(ResultCode))
+  else
+    Log(Tool + ' ' + Params + ' could not be started');
+end;
+
+{ The group (an "already exists" answer is fine), its members, then the keys folder's ACL: inheritance
+  from ProgramData removed (every user may read that), SYSTEM and Administrators full control, the
+  group modify (any of them may set up the school or change its key). SIDs, not names, for the
+  built-in accounts: their names differ by Windows language. }
+procedure ShareKeyFolder;
+var
+  Accounts, Name: String;
+  Cut: Integer;
+begin
+  RunHidden('net.exe', 'localgroup "' + KeyGroup + '" /add /comment:"May open the school''s hvdesk database"');
+  Accounts := UsersPage.Values[0] + ';';
+  while Accounts <> '' do
+  begin
+    Cut := Pos(';', Accounts);
+    Name := Trim(Copy(Accounts, 1, Cut - 1));
+    Delete(Accounts, 1, Cut);
+    if Name <> '' then
+      RunHidden('net.exe', 'localgroup "' + KeyGroup + '" "' + Name + '" /add');
+  end;
+  RunHidden('icacls.exe', '"' + ExpandConstant('{commonappdata}\hvdesk\keys') + '" /inheritance:r ' +
+    '/grant:r *S-1-5-18:(OI)(CI)F /grant:r *S-1-5-32-544:(OI)(CI)F ' +
+    '/grant:r "' + KeyGroup + ':(OI)(CI)M"');
+end;
+
+procedure CurStepChanged(CurStep: TSetupStep);
+begin
+  if (CurStep = ssPostInstall) and IsAdminInstallMode then
+    ShareKeyFolder;
 end;

@@ -185,6 +185,11 @@ def open_pdf(path: Path) -> bool:
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
+def _note_for_it(note: str) -> str:
+    """Who else may open this school: said at set-up when only this account can read the key."""
+    return f"\n\nA note for IT: {note}" if note else ""
+
+
 def offer_recovery_sheet(parent: QWidget | None, services: AppServices, actor: Actor) -> None:
     """At set-up: the key on paper for the school safe, or the data is lost with this PC."""
     if services.db.key is None:
@@ -194,7 +199,8 @@ def offer_recovery_sheet(parent: QWidget | None, services: AppServices, actor: A
         "Print the recovery sheet",
         "hvdesk encrypts this database. Its key is kept in "
         f"{services.db.key.where}. If this PC is lost or rebuilt, only the key opens the data and "
-        "its backups.\n\nOpen the recovery sheet now to print it for the school safe?",
+        f"its backups.{_note_for_it(services.db.key.note)}\n\nOpen the recovery sheet now to "
+        "print it for the school safe?",
     ):
         return
     from hvdesk.services.keys import KeyService

@@ -75,7 +75,7 @@ def run_key(args: argparse.Namespace) -> int:
         from hvdesk.key_import import import_key, typed_key
 
         kept = import_key(path, typed_key(), lambda db: _admin(db, args.user))
-        print(f"The key opens {path}; it is now kept in {kept.where}.")
+        print(f"The key opens {path}; it is now kept in {kept.where}.{_it_note(kept)}")
         return 0
     if args.action == "sheet" and not args.out:
         raise HvdeskError("key sheet needs --out FILE.pdf: where to write the recovery sheet.")
@@ -100,12 +100,17 @@ def run_key(args: argparse.Namespace) -> int:
             done = rotate(db, path, actor)
     finally:
         db.dispose()
-    print(f"New key of {path}, kept in {done.key.where}:\n{done.key.hex}")
+    print(f"New key of {path}, kept in {done.key.where}:\n{done.key.hex}{_it_note(done.key)}")
     print(
         "Print a new recovery sheet: the old one no longer opens this database or its new backups."
     )
     print(done.advice())
     return 0
+
+
+def _it_note(key: keystore.DbKey) -> str:
+    """Said where the key was kept when only this account can read a machine-wide key."""
+    return f"\nA note for IT: {key.note}" if key.note else ""
 
 
 def run_encrypt(args: argparse.Namespace) -> int:
@@ -123,6 +128,8 @@ def run_encrypt(args: argparse.Namespace) -> int:
         backups = encrypt_plain_backups(path, key)
     rows = sum((result.counts or {}).values())
     print(f"Encrypted {path}: {rows} rows checked, integrity ok; the key is in {key.where}.")
+    if key.note:
+        print(_it_note(key).strip())
     if backups:
         print(f"Encrypted its {len(backups)} plain backup(s) too: {', '.join(map(str, backups))}")
     return 0

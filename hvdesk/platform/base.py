@@ -6,10 +6,24 @@ cannot be read (None) or an autostart that cannot be written are shown to the of
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Protocol
 
 from hvdesk.platform.sound_output import OutputState
+
+
+@dataclass(frozen=True)
+class KeyAccess:
+    """Who besides this account (and the PC's administrators) may read the machine-wide key.
+
+    `group` is the group of hvdesk users that was given read access, or None when the key folder
+    is owner-only; `note` then tells IT, in commands, how to let the other hvdesk users in.
+    """
+
+    group: str | None
+    note: str = ""
 
 
 class PlatformCalls(Protocol):
@@ -59,3 +73,18 @@ class PlatformCalls(Protocol):
     def sleep_after(self) -> timedelta | None:
         """How long the power plan (on mains) lets this PC sit idle before it sleeps or
         hibernates; None for never, or when it cannot be read. Can take seconds (a subprocess)."""
+    key_protection: str  # how a machine-wide key file is protected: "dpapi-machine" or "none"
+    key_group: str  # the group of hvdesk users who may read the machine-wide key
+
+    def protect(self, data: bytes) -> bytes:
+        """Windows: DPAPI machine scope (only this PC can unprotect it); elsewhere unchanged."""
+
+    def unprotect(self, blob: bytes) -> bytes:
+        """The inverse of protect(); OSError when the blob was protected on another PC."""
+
+    def share_key_folder(self, folder: Path) -> KeyAccess:
+        """Make the machine-wide key folder and limit it to the administrators and the hvdesk
+        users group, or to this account alone when there is no such group. Never world-readable."""
+
+    def share_key_file(self, path: Path, access: KeyAccess) -> None:
+        """Give a key file just written (owner-only) the readers its folder was given."""

@@ -6,11 +6,17 @@ that made it, so a test can show those reads never run on the GUI thread.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
+from hvdesk.platform.base import KeyAccess
 from hvdesk.platform.sound_output import OutputState
+
+FAKE_SEAL = b"fake-dpapi-machine:"  # what the fake's "DPAPI" puts in front (reversed bytes follow)
 
 
 @dataclass
@@ -29,6 +35,10 @@ class FakePlatform:
     output: OutputState = field(default_factory=OutputState)
     plan_sleeps_after: timedelta | None = None
     read_threads: list[tuple[str, int]] = field(default_factory=list)  # (read, thread id)
+    key_protection: str = "none"  # "dpapi-machine" stands in for Windows
+    key_group: str = "hvdesk users"
+    group_exists: bool = True
+    other_pc: bool = False  # unprotect fails, as DPAPI does for a blob from another PC
 
     def keep_awake(self, reason: str) -> bool:
         self.calls.append(("keep_awake", reason))
@@ -80,3 +90,27 @@ class FakePlatform:
     def sleep_after(self) -> timedelta | None:
         self.read_threads.append(("sleep_after", threading.get_ident()))
         return self.plan_sleeps_after
+    def protect(self, data: bytes) -> bytes:
+        if self.key_protection == "none":
+            return data
+        return FAKE_SEAL + data[::-1]
+
+    def unprotect(self, blob: bytes) -> bytes:
+        if self.key_protection == "none":
+            return blob
+        if self.other_pc or not blob.startswith(FAKE_SEAL):
+            raise OSError(13, "CryptUnprotectData refused the key (fake)")
+        return blob[len(FAKE_SEAL) :][::-1]
+
+    def share_key_folder(self, folder: Path) -> KeyAccess:
+        """Owner-only on disk whatever it reports (a test never widens real permissions)."""
+        self.calls.append(("share_key_folder", str(folder)))
+        folder.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            os.chmod(folder, 0o700)
+        if self.group_exists:
+            return KeyAccess(self.key_group)
+        return KeyAccess(None, f"Only your account can read {folder}: add the {self.key_group}")
+
+    def share_key_file(self, path: Path, access: KeyAccess) -> None:
+        self.calls.append(("share_key_file", access.group or ""))

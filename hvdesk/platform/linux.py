@@ -9,10 +9,13 @@ reported as unknown.
 The sound output is read with `pactl` (PulseAudio, or PipeWire's pulse server) and the idle sleep
 with `loginctl` and GNOME's `gsettings`, each with a 2-second limit and LC_ALL=C (pactl translates
 its words); a tool that is missing, fails or times out gives None, never a false alarm.
+The machine-wide database key is kept readable by the `hvdesk` group (folder 0750, file 0640) when
+that group exists, else by its owner alone; file permissions are its only protection here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -20,8 +23,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from hvdesk.platform import power_plan
+from hvdesk.platform.base import KeyAccess
 from hvdesk.platform.sound_output import OutputState, parse_pactl_mute, parse_pactl_volume
 
+KEY_GROUP = "hvdesk"
 DESKTOP_ENTRY = """[Desktop Entry]
 Type=Application
 Name=hvdesk
@@ -100,11 +105,40 @@ def _split_exec(value: str) -> list[str]:
     return args
 
 
+def _group_id(name: str) -> int | None:
+    import grp  # POSIX only: this module is also imported (by tests) on Windows
+
+    try:
+        return grp.getgrnam(name).gr_gid
+    except KeyError:
+        return None
+
+
+def key_group_note(group: str, folder: Path) -> str:
+    """How IT lets the other accounts of this PC read a key folder that is owner-only now."""
+    commands = [
+        f"sudo groupadd {group}",
+        f"sudo usermod -aG {group} USER",
+        f"sudo chgrp -R {group} {folder}",
+        f"sudo chmod 0750 {folder}",
+        f"sudo chmod 0640 {folder}/*.key",
+    ]
+    return (
+        f"Only your account can read the database key in {folder}, so other accounts of this PC "
+        "cannot open this school. To let them in, an administrator runs (usermod for each hvdesk "
+        "user, who then signs out and in):\n  "
+        + "\n  ".join(commands)
+        + "\n(README: Shared office PC: who may read the key)"
+    )
+
+
 class LinuxPlatform:
     name = "linux"
+    key_protection = "none"
 
-    def __init__(self) -> None:
+    def __init__(self, key_group: str = KEY_GROUP) -> None:
         self._inhibitor: subprocess.Popen[bytes] | None = None
+        self.key_group = key_group
 
     def keep_awake(self, reason: str) -> bool:
         if self.awake_held():
@@ -211,3 +245,35 @@ class LinuxPlatform:
 
     def unblock_shutdown(self, window_id: int) -> None:
         return None
+
+    def protect(self, data: bytes) -> bytes:
+        return data  # the file's permissions do the work
+
+    def unprotect(self, blob: bytes) -> bytes:
+        return blob
+
+    def share_key_folder(self, folder: Path) -> KeyAccess:
+        """0750 with the hvdesk group when it exists and this account may give it (a member, or
+        root); a folder IT already gave the group is left as it is; else 0700 and a note."""
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        gid = _group_id(self.key_group)
+        if gid is not None:
+            try:
+                os.chown(folder, -1, gid)
+                os.chmod(folder, 0o750)
+                return KeyAccess(self.key_group)
+            except PermissionError:
+                pass  # not our folder, or not a member of the group
+            shown = folder.stat()
+            if shown.st_gid == gid and shown.st_mode & 0o007 == 0:
+                return KeyAccess(self.key_group)
+        with contextlib.suppress(OSError):
+            os.chmod(folder, 0o700)
+        return KeyAccess(None, key_group_note(self.key_group, folder))
+
+    def share_key_file(self, path: Path, access: KeyAccess) -> None:
+        gid = _group_id(access.group) if access.group else None
+        if gid is None:
+            return  # stays owner-only (0600)
+        os.chown(path, -1, gid)
+        os.chmod(path, 0o640)

@@ -1,5 +1,6 @@
 """Windows: SetThreadExecutionState, the per-user Run key, GetDriveTypeW, ShutdownBlockReasonCreate,
-the default output's IAudioEndpointVolume (pycaw over comtypes) and the power plan (powercfg).
+the default output's IAudioEndpointVolume (pycaw over comtypes) and the power plan (powercfg);
+DPAPI and icacls for the machine-wide database key.
 
 ctypes and winreg are imported inside the calls, so importing this module costs nothing and the
 module imports on any system (the Windows-marked test exercises the real calls on Windows).
@@ -10,12 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import subprocess
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from hvdesk.platform.base import KeyAccess
 from hvdesk.platform.power_plan import parse_powercfg_ac_seconds, shortest
 from hvdesk.platform.sound_output import OutputState
+from hvdesk.platform.windows_dpapi import dpapi
 
 ES_CONTINUOUS = 0x80000000
 ES_SYSTEM_REQUIRED = 0x00000001
@@ -27,6 +32,9 @@ ONEDRIVE_ACCOUNTS = r"Software\Microsoft\OneDrive\Accounts"
 SM_REMOTESESSION = 0x1000
 POWERCFG_TIMEOUT_S = 2.0
 CREATE_NO_WINDOW = 0x08000000  # a console would flash up every 30 s in the windowed app
+KEY_GROUP = "hvdesk users"  # the local group the installer makes (installer/hvdesk.iss)
+SYSTEM_SID = "*S-1-5-18"
+ADMINISTRATORS_SID = "*S-1-5-32-544"
 
 
 def _winreg() -> Any:
@@ -46,8 +54,59 @@ def _user32() -> Any:
     return ctypes.WinDLL("user32", use_last_error=True)  # type: ignore[attr-defined]
 
 
+def key_folder_acl(folder: Path, reader: str) -> list[str]:
+    """icacls: inheritance off (ProgramData lets every user read), then SYSTEM, the
+    Administrators and `reader` ("hvdesk users:(OI)(CI)M" or this account) alone."""
+    return [
+        "icacls",
+        str(folder),
+        "/inheritance:r",
+        "/grant:r",
+        f"{SYSTEM_SID}:(OI)(CI)F",
+        "/grant:r",
+        f"{ADMINISTRATORS_SID}:(OI)(CI)F",
+        "/grant:r",
+        reader,
+    ]
+
+
+def key_group_note(group: str, folder: Path) -> str:
+    """How IT lets the other Windows users of this PC read a key folder that is owner-only now."""
+    commands = [
+        f'net localgroup "{group}" /add',
+        f'net localgroup "{group}" USER /add',
+        subprocess.list2cmdline(key_folder_acl(folder, f"{group}:(OI)(CI)M")),
+    ]
+    return (
+        f"Only your account (and the PC's administrators) can read the database key in {folder}, "
+        "so other Windows users of this PC cannot open this school. To let them in, install "
+        "hvdesk again as an administrator, or run in an administrator's command prompt (the "
+        "second line for each hvdesk user, who then signs out and in):\n  "
+        + "\n  ".join(commands)
+        + "\n(README: Shared office PC: who may read the key)"
+    )
+
+
+def _quiet(command: list[str]) -> bool:
+    """Run a console tool without a console window flashing up; True when it succeeded."""
+    flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=30, creationflags=flags)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def _this_account() -> str:
+    user = os.environ.get("USERNAME", "")
+    domain = os.environ.get("USERDOMAIN", "")
+    return f"{domain}\\{user}" if domain else user
+
+
 class WindowsPlatform:
     name = "windows"
+    key_protection = "dpapi-machine"
+    key_group = KEY_GROUP
 
     def __init__(self) -> None:
         self._held = False
@@ -172,6 +231,26 @@ class WindowsPlatform:
         user32 = _user32()
         user32.ShutdownBlockReasonDestroy.argtypes = [ctypes.c_void_p]
         user32.ShutdownBlockReasonDestroy(window_id)
+
+    def protect(self, data: bytes) -> bytes:
+        return dpapi(data, protect=True)
+
+    def unprotect(self, blob: bytes) -> bytes:
+        return dpapi(blob, protect=False)
+
+    def share_key_folder(self, folder: Path) -> KeyAccess:
+        """The installer makes the folder for "hvdesk users" as an administrator; hvdesk limits
+        a folder it makes itself (its maker may change its ACL). A folder icacls may not change
+        is the installer's, which set this same ACL."""
+        folder.mkdir(parents=True, exist_ok=True)
+        if _quiet(["net", "localgroup", self.key_group]):
+            _quiet(key_folder_acl(folder, f"{self.key_group}:(OI)(CI)M"))
+            return KeyAccess(self.key_group)
+        _quiet(key_folder_acl(folder, f"{_this_account()}:(OI)(CI)F"))
+        return KeyAccess(None, key_group_note(self.key_group, folder))
+
+    def share_key_file(self, path: Path, access: KeyAccess) -> None:
+        return None  # a new file takes its folder's ACL (inherited)
 
 
 def endpoint_volume() -> tuple[bool | None, float | None]:
