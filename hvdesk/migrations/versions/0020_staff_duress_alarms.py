@@ -34,7 +34,7 @@ def _rebuilding() -> Iterator[None]:
         return
     raw = bind.connection.dbapi_connection
     assert raw is not None
-    run: Callable[[str], object] = raw.execute  # type: ignore[attr-defined]
+    run: Callable[[str], object] = raw.execute
     raw.commit()
     run("PRAGMA foreign_keys=OFF")
     try:
