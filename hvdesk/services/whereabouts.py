@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from hvdesk.clock import fmt_time, london, london_day_bounds
-from hvdesk.models import Staff, Visit, VisitStatus
+from hvdesk.models import Household, Staff, Visit, VisitStatus
 from hvdesk.rules import deadlines as dl
 from hvdesk.rules.validation import display_phone
 
@@ -47,7 +47,11 @@ def visits_out(session: Session, staff_id: int) -> list[Visit]:
         session.scalars(
             select(Visit)
             .where(tracked_clause(), _theirs(staff_id))
-            .options(joinedload(Visit.household))
+            .options(
+                joinedload(Visit.household).selectinload(Household.risks),  # for the window
+                joinedload(Visit.lead_staff),
+                joinedload(Visit.companion_staff),
+            )
             .order_by(Visit.id)
         ).unique()
     )
