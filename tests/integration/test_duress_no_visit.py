@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from hvdesk.events import EventKind
-from hvdesk.models import Event, OutboxMessage
+from hvdesk.models import Event
 from hvdesk.notify.channels import Inbound
 from hvdesk.rules.text_actions import alarm_code
 from hvdesk.services.alarms import AlarmService
@@ -186,9 +186,14 @@ def test_the_notifications_screen_lists_the_alarm_messages_of_a_person_alarm(
     _back_at_1130(db, clock, office, school)
     gateway.text("bluebell", clock.now() - timedelta(seconds=5))
     poll(db, clock, gateway)
+    from hvdesk.services.notifications import NotificationService
+
     [alarm] = open_alarms(db)
-    with db.read() as s:
-        rows = s.scalars(
-            select(OutboxMessage).where(OutboxMessage.alarm_id == alarm.id)
-        ).all()
-    assert [(m.recipient, m.kind, m.visit_id) for m in rows] == [(LINDA, "alarm", None)]
+    listed = NotificationService(db, clock).outbox()  # the Notifications screen's list
+    assert [(m.recipient, m.kind, m.visit_id) for m in listed if m.alarm_id == alarm.id] == [
+        (LINDA, "alarm", None)
+    ]
+    assert [m.body for m in listed if m.kind == "text_reply"] == ["Thanks, noted."]
+    [row] = InboundTextService(db, clock).recent()  # the texts-in list beside it
+    assert row.outcome == "DURESS raised" and row.who == "Jasmin Patel"
+    assert "bluebell" not in row.text.lower()

@@ -5,7 +5,8 @@ Revises: 0019
 
 A safe word texted by someone with no visit out (or with two out) must still raise duress, so an
 alarm's visit becomes optional and the person it is about is recorded; such an alarm is raised once
-per text (unique person + key).
+per text (unique person + key). On PostgreSQL the two foreign keys the first schema declared
+with use_alter (event.alarm_id, risk_assessment.visit_id) and never made are made here.
 
 SQLite cannot make a column nullable in place: the alarm table is rebuilt. Dropping the old table
 would trip the foreign keys of the events, messages and texts that point at alarms (a deferred
@@ -48,7 +49,29 @@ def _rebuilding() -> Iterator[None]:
         run("PRAGMA foreign_keys=ON")
 
 
+# Declared with use_alter in the first schema, so PostgreSQL never got them (SQLite has them in
+# the table's own definition): an event's alarm and an assessment's visit must exist.
+LATE_KEYS = (
+    ("fk_event_alarm_id_alarm", "event", "alarm", "alarm_id"),
+    ("fk_risk_assessment_visit_id_visit", "risk_assessment", "visit", "visit_id"),
+)
+
+
+def _late_keys(add: bool) -> None:
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    inspector = sa.inspect(bind)
+    for name, table, target, column in LATE_KEYS:
+        present = name in {fk["name"] for fk in inspector.get_foreign_keys(table)}
+        if add and not present:
+            op.create_foreign_key(name, table, target, [column], ["id"])
+        elif not add and present:
+            op.drop_constraint(name, table, type_="foreignkey")
+
+
 def upgrade() -> None:
+    _late_keys(add=True)
     with _rebuilding(), op.batch_alter_table("alarm", schema=None) as batch_op:
         batch_op.add_column(sa.Column("staff_id", sa.Integer(), nullable=True))
         batch_op.alter_column("visit_id", existing_type=sa.INTEGER(), nullable=True)
@@ -73,3 +96,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_alarm_staff_id"))
         batch_op.alter_column("visit_id", existing_type=sa.INTEGER(), nullable=False)
         batch_op.drop_column("staff_id")
+    _late_keys(add=False)
