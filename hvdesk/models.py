@@ -472,13 +472,21 @@ class AuditChain(Base):
 
 
 class Alarm(Base):
-    """A lapse raised once per deadline (unique visit + key), owned, walked up the ladder, resolved."""
+    """A lapse raised once per deadline (unique visit + key), owned, walked up the ladder, resolved.
+
+    A staff duress alarm has no visit: the person texted their safe word with no visit out (or
+    with two out), so it names them (`staff_id`) and is raised once per text (unique staff + key).
+    """
 
     __tablename__ = "alarm"
-    __table_args__ = (UniqueConstraint("visit_id", "deadline_key", name="uq_alarm_visit_deadline"),)
+    __table_args__ = (
+        UniqueConstraint("visit_id", "deadline_key", name="uq_alarm_visit_deadline"),
+        UniqueConstraint("staff_id", "deadline_key", name="uq_alarm_staff_deadline"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    visit_id: Mapped[int] = mapped_column(ForeignKey("visit.id"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     deadline_key: Mapped[str] = mapped_column(String(80))
     level: Mapped[str] = mapped_column(String(10))  # AlarmLevel
     reason: Mapped[str] = mapped_column(Text)  # "Return overdue", "Check-in overdue", "Duress"

@@ -106,9 +106,9 @@ class EscalationClock:
 
 
 def _next_due(session: Session, alarm: Alarm, now: datetime) -> datetime | None:
-    visit = session.get(Visit, alarm.visit_id)
-    assert visit is not None  # an alarm's visit_id is a foreign key, never null
-    responsible = outbox.responsible_of(visit)
+    visit = session.get(Visit, alarm.visit_id) if alarm.visit_id is not None else None
+    # an alarm about a person with no one visit has no responsible contact: the ladder only
+    responsible = outbox.responsible_of(visit) if visit is not None else None
     policy = outbox._policy(session)
     current = outbox.ladder_round(session, alarm)
     return em.next_due(

@@ -39,6 +39,7 @@ from hvdesk.rules import escalation_messages as em
 from hvdesk.rules.deadlines import MERGED
 from hvdesk.rules.text_actions import Outcome, alarm_code
 from hvdesk.rules.validation import display_phone
+from hvdesk.services.whereabouts import whereabouts
 
 
 def enqueue(
@@ -185,6 +186,22 @@ def visit_facts(session: Session, visit: Visit, policy: PolicySettings) -> em.Vi
     )
 
 
+def person_facts(
+    session: Session, alarm: Alarm, policy: PolicySettings, now: datetime
+) -> em.VisitFacts:
+    """An alarm about a person with no one visit: their name and where to look, nothing else."""
+    found = whereabouts(session, alarm.staff_id, now) if alarm.staff_id is not None else None
+    school = session.get(Setting, "school")
+    return em.VisitFacts(
+        staff_names=[found.name] if found is not None else ["a member of staff"],
+        household="",
+        address="",
+        school=policy.school_name,
+        office_phone=display_phone((school.value if school else {}).get("phone", "") or ""),
+        where=found.where if found is not None else "",
+    )
+
+
 def _duress_at(session: Session, alarm: Alarm) -> datetime | None:
     if alarm.level != AlarmLevel.DURESS.value:
         return None
@@ -269,12 +286,11 @@ def alarm_changed(session: Session, alarm: Alarm, now: datetime) -> list[OutboxM
     if alarm.resolution == MERGED:
         return []
     session.flush()
-    visit = session.get(Visit, alarm.visit_id)
-    assert visit is not None
+    visit = session.get(Visit, alarm.visit_id) if alarm.visit_id is not None else None
     policy = _policy(session)
     current = ladder_round(session, alarm)
     facts, already = current.facts, current.told
-    responsible = responsible_of(visit)
+    responsible = responsible_of(visit) if visit is not None else None
     people = ladder_people(session)
     every = timedelta(minutes=policy.escalate_after_min)
     notices = em.due(facts, people, responsible, already.alarm, already.handled, now, every)
@@ -282,7 +298,11 @@ def alarm_changed(session: Session, alarm: Alarm, now: datetime) -> list[OutboxM
     reach.check(session, config, facts, notices, bool(people or responsible), now, every)
     if not notices:
         return []
-    about = visit_facts(session, visit, policy)
+    about = (
+        visit_facts(session, visit, policy)
+        if visit is not None
+        else person_facts(session, alarm, policy, now)
+    )
     two_way = config.sms_provider == "twilio"  # replies are fetched
     queued: list[OutboxMessage] = []
     for notice in notices:
@@ -313,7 +333,7 @@ def alarm_changed(session: Session, alarm: Alarm, now: datetime) -> list[OutboxM
             body=body,
             now=now,
             alarm_id=alarm.id,
-            visit_id=visit.id,
+            visit_id=alarm.visit_id,
         )
     return queued
 

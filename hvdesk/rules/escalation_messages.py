@@ -163,6 +163,21 @@ class VisitFacts:
     expected_return: datetime | None = None
     school: str = "hvdesk"
     office_phone: str = ""  # as dialled in the UK
+    # An alarm about a person with no one visit (household and address empty): where to look,
+    # e.g. "no visit out; last known: back from Clarke family, 14 Hill Street at 12:10".
+    where: str = ""
+
+    @property
+    def place(self) -> str:
+        """'at Clarke family, 14 Hill Street', or for a person with no one visit: where to look."""
+        if self.household:
+            return f"at {self.household}, {self.address}"
+        return f"- {self.where or 'no visit out'}"
+
+    @property
+    def home(self) -> str:
+        """'Clarke family', or 'no visit out' / '2 visits out' for a person with no one visit."""
+        return self.household or self.where.split(";")[0].split(":")[0] or "no visit out"
 
 
 def _names(names: Sequence[str]) -> str:
@@ -208,7 +223,7 @@ def alarm_message(
         since = f" since {fmt_time(overdue_since)}"  # the reason may already say when
     lines = [
         f"{visit.school} ALARM: {what}{since}.",
-        f"{_names(visit.staff_names)} at {visit.household}, {visit.address}.",
+        f"{_names(visit.staff_names)} {visit.place}.",
     ]
     if visit.vehicle:
         lines.append(f"Vehicle: {visit.vehicle}.")
@@ -223,7 +238,7 @@ def alarm_message(
 
 def handled_message(visit: VisitFacts, *, by: str, at: datetime, drill: bool) -> tuple[str, str]:
     body = (
-        f"{visit.school}: the alarm for {_names(visit.staff_names)} ({visit.household}) is "
+        f"{visit.school}: the alarm for {_names(visit.staff_names)} ({visit.home}) is "
         f"handled by {by} at {fmt_time(at)}. No action needed from you."
     )
     subject = _drill(f"hvdesk alarm handled by {by} at {fmt_time(at)}", drill)

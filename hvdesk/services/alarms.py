@@ -49,6 +49,7 @@ from hvdesk.rules.deadlines import (
 from hvdesk.rules.validation import display_phone, optional_text
 from hvdesk.services.base import SYSTEM, Actor, Service
 from hvdesk.services.settings import SettingsService
+from hvdesk.services.whereabouts import Whereabouts, whereabouts
 
 RESOLUTION_LABELS: dict[str, str] = {
     AlarmResolution.SAFE_FORGOT: "Safe and well (they forgot to check in)",
@@ -76,6 +77,18 @@ class Raised:
     visit_label: str = ""
 
 
+@dataclass(frozen=True)
+class StaffRaise:
+    """An alarm about a person rather than a visit: who, why, and the key that makes it once."""
+
+    staff_id: int
+    name: str
+    level: AlarmLevel
+    reason: str  # shown on every seat and in the timeline: who, and where they were last known
+    key: str  # e.g. the text's: the same text never raises it twice
+    note: str = ""  # the duress line of the audit trail
+
+
 @dataclass
 class Contact:
     name: str
@@ -88,13 +101,14 @@ class AlarmDetail:
     """What an alarm window shows: the alarm, its visit and people, its ladder so far."""
 
     alarm: Alarm
-    visit: Visit
+    visit: Visit | None  # None: an alarm about a person with no one visit (see `person`)
     policy: PolicySettings
     last_contact: Event | None
     steps: list[Event]  # ESCALATION_STEP events of this alarm, oldest first
     approvers: list[Contact]
     school_phone: str
     merged_reasons: list[str] = field(default_factory=list)
+    person: Whereabouts | None = None  # who a visit-less alarm is about, and where to look
 
     def ladder(self) -> esc.LadderState:
         return esc.ladder_state(self.alarm, self.steps, self.policy)
@@ -114,6 +128,20 @@ def _open_real(session: Session, visit_id: int) -> Alarm | None:
     return session.scalars(
         select(Alarm)
         .where(Alarm.visit_id == visit_id, Alarm.resolved_at.is_(None), Alarm.drill.is_(False))
+        .order_by(Alarm.id)
+    ).first()
+
+
+def _open_for_staff(session: Session, staff_id: int) -> Alarm | None:
+    """This person's open alarm that has no visit (at most one: later texts fold into it)."""
+    return session.scalars(
+        select(Alarm)
+        .where(
+            Alarm.staff_id == staff_id,
+            Alarm.visit_id.is_(None),
+            Alarm.resolved_at.is_(None),
+            Alarm.drill.is_(False),
+        )
         .order_by(Alarm.id)
     ).first()
 
@@ -143,6 +171,23 @@ def _new_alarm(
     session.add(alarm)
     session.flush()
     return alarm
+
+
+def _approvers(session: Session, policy: PolicySettings) -> list[Contact]:
+    """Who step 3 of the ladder tells: every active approver, with their mobile if on file."""
+    return [
+        Contact(
+            u.display_name,
+            u.approver_title or policy.approver_title,
+            display_phone(staff.mobile) if staff is not None else "",
+        )
+        for u, staff in session.execute(
+            select(UserAccount, Staff)
+            .outerjoin(Staff, Staff.id == UserAccount.staff_id)
+            .where(UserAccount.role == Role.APPROVER.value, UserAccount.active.is_(True))
+            .order_by(UserAccount.display_name)
+        )
+    ]
 
 
 def _load_alarm(session: Session, alarm_id: int) -> Alarm:
@@ -319,7 +364,8 @@ class AlarmService(Service):
         reason = "DURESS: staff need help now" + (f" ({text})" if text else "")
         alarm = _open_real(session, visit_id)
         if alarm is not None:
-            owner = self._release_for_duress(session, alarm, visit, now)
+            about = f"{visit.staff_names}, {visit.household.name}"
+            owner = self._release_for_duress(session, alarm, about, now)
             alarm.level = AlarmLevel.DURESS.value
             alarm.step = esc.POLICE_STEP
             alarm.step_started_at = None
@@ -338,9 +384,7 @@ class AlarmService(Service):
         )
         return self._announce(session, actor, alarm, reason, "duress", now)
 
-    def _release_for_duress(
-        self, session: Session, alarm: Alarm, visit: Visit, now: datetime
-    ) -> str:
+    def _release_for_duress(self, session: Session, alarm: Alarm, about: str, now: datetime) -> str:
         """A taken alarm that becomes duress is nobody's any more, so the ladder starts again
         (outbox.ladder_round) and stops only when someone takes the emergency itself. Its owner
         is texted when they hold it at a PC with a mobile on file (a contact who took it by text
@@ -360,14 +404,14 @@ class AlarmService(Service):
                 recipient_name=staff.name,
                 subject="",
                 body=(
-                    f"hvdesk: DURESS now on the alarm you were handling ({visit.staff_names}, "
-                    f"{visit.household.name}). Open hvdesk and take it again, or ring 999."
+                    f"hvdesk: DURESS now on the alarm you were handling ({about}). Open hvdesk "
+                    "and take it again, or ring 999."
                 ),
                 kind="duress_owner",
                 key=f"duress-owner:{alarm.id}:{user_id}:{now.isoformat()}",
                 now=now,
                 alarm_id=alarm.id,
-                visit_id=visit.id,
+                visit_id=alarm.visit_id,
             )
         return owner
 
@@ -385,6 +429,53 @@ class AlarmService(Service):
             alarm = _new_alarm(session, visit_id, "pin", AlarmLevel.AMBER, 1, reason, now)
         return self._announce(session, actor, alarm, reason, "possible_duress", now)
 
+    def raise_for_staff(
+        self,
+        session: Session,
+        actor: Actor,
+        raised: StaffRaise,
+        now: datetime,
+    ) -> Alarm:
+        """An alarm about a person with no one visit to raise it on, in the caller's transaction.
+
+        Their safe word (or wrong PINs) by text with no visit out, or with two out: the alarm
+        names them and where they were last known, and goes to every seat and up the ladder like
+        any other. A person has at most one such open alarm: a later text folds into it (duress
+        makes it duress, at the police step, free for anyone to take again). Raised once per
+        text: `raised.key` is unique for the person."""
+        duress = raised.level == AlarmLevel.DURESS
+        alarm = _open_for_staff(session, raised.staff_id)
+        if alarm is None:
+            alarm = Alarm(
+                visit_id=None,
+                staff_id=raised.staff_id,
+                deadline_key=raised.key,
+                level=raised.level.value,
+                reason=raised.reason,
+                due_at=now,
+                raised_at=now,
+                step=esc.POLICE_STEP if duress else 1,
+            )
+            session.add(alarm)
+            session.flush()
+        else:
+            alarm.reason = f"{raised.reason}; {alarm.reason}"
+            if duress and alarm.level != AlarmLevel.DURESS:
+                self._release_for_duress(session, alarm, raised.name, now)
+                alarm.level, alarm.step, alarm.step_started_at = raised.level.value, esc.POLICE_STEP, None
+        if duress:
+            self.audit(
+                session,
+                actor,
+                EventKind.DURESS,
+                raised.note,
+                staff_id=raised.staff_id,
+                alarm_id=alarm.id,
+                at=now,
+            )
+        kind = "duress" if duress else "possible_duress"
+        return self._announce(session, actor, alarm, raised.reason, kind, now)
+
     def _announce(
         self, session: Session, actor: Actor, alarm: Alarm, reason: str, kind: str, now: datetime
     ) -> Alarm:
@@ -395,6 +486,7 @@ class AlarmService(Service):
             EventKind.ALARM_RAISED,
             reason,
             visit_id=alarm.visit_id,
+            staff_id=alarm.staff_id,
             alarm_id=alarm.id,
             at=now,
             data={"key": alarm.deadline_key, "kind": kind},
@@ -497,6 +589,7 @@ class AlarmService(Service):
             EventKind.ALARM_ACKNOWLEDGED,
             note,
             visit_id=alarm.visit_id,
+            staff_id=alarm.staff_id,
             alarm_id=alarm.id,
             data={"drill": alarm.drill, "previous": owner or "", "taken_over": bool(owner)},
         )
@@ -594,6 +687,7 @@ class AlarmService(Service):
                     + (f" — {text}" if text else ""),
                 ),
                 visit_id=alarm.visit_id,
+                staff_id=alarm.staff_id,
                 alarm_id=alarm.id,
                 data={
                     "step": step.number,
@@ -635,7 +729,7 @@ class AlarmService(Service):
                 alarm = self._open_for_handling(session, alarm_id)
                 _require_holder(alarm, actor, "resolve it")
                 self._close(session, actor, alarm, resolution, text, ref, now)
-                if new_return is not None and not alarm.drill:
+                if new_return is not None and not alarm.drill and alarm.visit_id is not None:
                     self._move_return(session, actor, alarm.visit_id, new_return, now)
         except StaleDataError:
             raise _stale() from None
@@ -706,9 +800,14 @@ class AlarmService(Service):
     ) -> None:
         """Resolve the alarm and every other open one of its visit (of the same kind: real or
         drill), with one audit Event."""
+        same = (
+            Alarm.visit_id == alarm.visit_id
+            if alarm.visit_id is not None
+            else Alarm.visit_id.is_(None) & (Alarm.staff_id == alarm.staff_id)
+        )
         others = session.scalars(
             select(Alarm).where(
-                Alarm.visit_id == alarm.visit_id,
+                same,
                 Alarm.resolved_at.is_(None),
                 Alarm.drill.is_(alarm.drill),
                 Alarm.id != alarm.id,
@@ -727,6 +826,7 @@ class AlarmService(Service):
             EventKind.ALARM_RESOLVED,
             _drill(alarm, RESOLUTION_LABELS[resolution] + (f": {text}" if text else "")),
             visit_id=alarm.visit_id,
+            staff_id=alarm.staff_id,
             alarm_id=alarm.id,
             data={
                 "resolution": resolution,
@@ -770,15 +870,23 @@ class AlarmService(Service):
             return _load_alarm(session, alarm_id)
 
     def details(
-        self, alarm_ids: list[int] | None = None, *, visit_ids: Iterable[int] | None = None
+        self,
+        alarm_ids: list[int] | None = None,
+        *,
+        visit_ids: Iterable[int] | None = None,
+        without_visit: bool = False,
     ) -> list[AlarmDetail]:
         """Everything the alarm windows show, for the given alarms (default: every open one; with
-        `visit_ids`: the open ones of just those visits)."""
+        `visit_ids`: the open ones of just those visits; `without_visit`: the open ones about a
+        person with no one visit, e.g. a safe word texted between visits)."""
         policy = self.policy()
+        now = self.clock.now()
         with self.db.read() as session:
             stmt = select(Alarm).order_by(Alarm.raised_at, Alarm.id)
             if visit_ids is not None:
                 stmt = stmt.where(Alarm.visit_id.in_(list(visit_ids)), Alarm.resolved_at.is_(None))
+            elif without_visit:
+                stmt = stmt.where(Alarm.visit_id.is_(None), Alarm.resolved_at.is_(None))
             elif alarm_ids is None:
                 stmt = stmt.where(Alarm.resolved_at.is_(None))
             else:
@@ -786,12 +894,13 @@ class AlarmService(Service):
             alarms = list(session.scalars(stmt))
             if not alarms:
                 return []
-            visit_ids = {a.visit_id for a in alarms}
+            ids = {a.visit_id for a in alarms if a.visit_id is not None}
+            staff_alarms = [a.id for a in alarms if a.visit_id is None]
             visits = {
                 v.id: v
                 for v in session.scalars(
                     select(Visit)
-                    .where(Visit.id.in_(visit_ids))
+                    .where(Visit.id.in_(ids))
                     .options(
                         joinedload(Visit.household).selectinload(Household.risks),
                         joinedload(Visit.pupil),
@@ -803,49 +912,48 @@ class AlarmService(Service):
             }
             events = list(
                 session.scalars(
-                    select(Event).where(Event.visit_id.in_(visit_ids)).order_by(Event.at, Event.id)
+                    select(Event)
+                    .where(Event.visit_id.in_(ids) | Event.alarm_id.in_(staff_alarms))
+                    .order_by(Event.at, Event.id)
                 )
             )
-            approvers = [
-                Contact(
-                    u.display_name,
-                    u.approver_title or policy.approver_title,
-                    display_phone(staff.mobile) if staff is not None else "",
-                )
-                for u, staff in session.execute(
-                    select(UserAccount, Staff)
-                    .outerjoin(Staff, Staff.id == UserAccount.staff_id)
-                    .where(UserAccount.role == Role.APPROVER.value, UserAccount.active.is_(True))
-                    .order_by(UserAccount.display_name)
-                )
-            ]
+            people = {
+                a.staff_id: whereabouts(session, a.staff_id, now)
+                for a in alarms
+                if a.visit_id is None and a.staff_id is not None
+            }
+            approvers = _approvers(session, policy)
         school_phone = display_phone(
             SettingsService(self.db, self.clock).school().get("phone", "") or ""
         )
         out = []
         for alarm in alarms:
-            visit_events = [e for e in events if e.visit_id == alarm.visit_id]
-            contacts = [e for e in visit_events if is_contact(e)]
+            if alarm.visit_id is None:
+                own = [e for e in events if e.alarm_id == alarm.id]
+            else:
+                own = [e for e in events if e.visit_id == alarm.visit_id]
+            contacts = [e for e in own if is_contact(e)]
             out.append(
                 AlarmDetail(
                     alarm=alarm,
-                    visit=visits[alarm.visit_id],
+                    visit=visits.get(alarm.visit_id) if alarm.visit_id is not None else None,
                     policy=policy,
                     last_contact=contacts[-1] if contacts else None,
                     steps=[
                         e
-                        for e in visit_events
+                        for e in own
                         if e.alarm_id == alarm.id and e.kind == EventKind.ESCALATION_STEP
                     ],
                     approvers=approvers,
                     school_phone=school_phone,
                     merged_reasons=[
                         e.note.split(" — ")[0]
-                        for e in visit_events
+                        for e in own
                         if e.alarm_id == alarm.id
                         and e.kind == EventKind.ALARM_RAISED
                         and (e.data or {}).get("merged_into") == alarm.id
                     ],
+                    person=people.get(alarm.staff_id or 0) if alarm.visit_id is None else None,
                 )
             )
         return out

@@ -50,11 +50,12 @@ from hvdesk.rules import text_actions as ta
 from hvdesk.rules.text_actions import Action, Outcome, VisitChoice, alarm_code
 from hvdesk.rules.texts import Command, ParsedText, mentions, parse, redact
 from hvdesk.rules.validation import display_phone
-from hvdesk.services.alarms import AlarmService
+from hvdesk.services import whereabouts as where
+from hvdesk.services.alarms import AlarmService, StaffRaise
 from hvdesk.services.base import SYSTEM, Actor, Service
 from hvdesk.services.lone_working import pin_matches
 from hvdesk.services.settings import SettingsService
-from hvdesk.services.tracker import TRACKED_KINDS, Board, _tracked_clause, needs_parent
+from hvdesk.services.tracker import TRACKED_KINDS, Board, needs_parent
 
 REPLY_KIND = "text_reply"
 
@@ -295,26 +296,27 @@ class InboundTextService(Service):
 
     # --- duress -----------------------------------------------------------------------------
     def _duress(self, text: _Text, staff: Staff) -> None:
-        visits, out = _alarm_visits(text.session, staff.id, text.now)
+        """The safe word always raises duress at once, wherever hvdesk thinks they are.
+
+        On their one visit out (or the visit of today they have left on unmarked) as the office
+        Duress button does; otherwise one alarm about the person, naming their visits out or
+        where they were last known, so nobody waits for 'which one?' and nothing is ignored."""
+        visit, out = _alarm_visit(text.session, staff.id, text.now)
         actor = Actor(None, staff.name)
         alarms = AlarmService(self.db, self.clock)
-        why = f"safe word {text.shown_from}" + ("" if out else NOT_MARKED_OUT)
-        for visit in visits:  # every visit they are on: nobody waits for 'which one?'
+        why = f"safe word {text.shown_from}"
+        if visit is not None:
+            why += "" if out else NOT_MARKED_OUT
             alarm = alarms.raise_duress(
                 text.session, actor, visit.id, why, text.now, tracked_only=False
             )
-            text.row.alarm_id = alarm.id
             text.row.visit_id = visit.id
-        if visits:
-            return self._finish(text, Outcome.DURESS, ta.INNOCENT_REPLY, actor=actor)
-        self._finish(
-            text,
-            Outcome.DURESS_NO_VISIT,
-            ta.INNOCENT_REPLY,
-            note="safe word with no visit today to raise it on: ring them now, and 999 if no "
-            "answer",
-            actor=actor,
-        )
+        else:
+            alarm = alarms.raise_for_staff(
+                text.session, actor, _about_staff(text, staff, AlarmLevel.DURESS, why), text.now
+            )
+        text.row.alarm_id = alarm.id
+        self._finish(text, Outcome.DURESS, ta.INNOCENT_REPLY, actor=actor)
 
     # --- staff ------------------------------------------------------------------------------
     def _from_staff(self, text: _Text, staff: Staff) -> None:
@@ -341,7 +343,7 @@ class InboundTextService(Service):
             )
         if not text.pin_ok:
             return self._wrong_pin(text, staff, actor)
-        visits = _visits_out(text.session, staff.id)
+        visits = where.visits_out(text.session, staff.id)
         if not visits:
             return self._finish(
                 text, Outcome.NOT_OUT, ta.NOT_OUT_REPLY, note="no visit out", actor=actor
@@ -391,19 +393,19 @@ class InboundTextService(Service):
         )
         note = f"wrong PIN ({streak} in a row)"
         if ta.raises_possible_duress(streak):
-            visits, out = _alarm_visits(text.session, staff.id, text.now)
-            reason = (
-                f"Possible duress: {streak} wrong PINs in a row {text.shown_from} — ring "
-                f"{staff.name} now" + ("" if out else NOT_MARKED_OUT)
-            )
+            visit, out = _alarm_visit(text.session, staff.id, text.now)
+            why = f"Possible duress: {streak} wrong PINs in a row {text.shown_from}"
             alarms = AlarmService(self.db, self.clock)
-            for visit in visits:
+            if visit is not None:
+                reason = f"{why} — ring {staff.name} now" + ("" if out else NOT_MARKED_OUT)
                 alarm = alarms.raise_possible_duress(
                     text.session, SYSTEM, visit.id, reason, text.now
                 )
-                text.row.alarm_id, text.row.visit_id = alarm.id, visit.id
-            if not visits:
-                note += f": possible duress, no visit today to raise it on — ring {staff.name}"
+                text.row.visit_id = visit.id
+            else:
+                about = _about_staff(text, staff, AlarmLevel.AMBER, why)
+                alarm = alarms.raise_for_staff(text.session, SYSTEM, about, text.now)
+            text.row.alarm_id = alarm.id
         self._finish(text, Outcome.WRONG_PIN, ta.WRONG_PIN_REPLY, note=note, actor=actor)
 
     def _record(self, text: _Text, visit: Visit, actor: Actor) -> None:
@@ -502,10 +504,8 @@ class InboundTextService(Service):
             data={"by_text": True, "contact_id": contact.id, "previous": ""},
         )
         session.refresh(alarm)
-        visit = session.get(Visit, alarm.visit_id)
-        assert visit is not None
         reply = (
-            f"hvdesk: alarm {code} is yours ({visit.staff_names}, {visit.household.name}). "
+            f"hvdesk: alarm {code} is yours ({_alarm_about(session, alarm)}). "
             "Ring them now; ring the office for the details."
         )
         self._finish(text, Outcome.TAKEN, reply, visit_id=alarm.visit_id)
@@ -669,35 +669,56 @@ def _tracked_events(session: Session, visit_id: int) -> list[Event]:
 NOT_MARKED_OUT = "; no visit marked out: raised on their visit of today, ring them to ask where"
 
 
-def _alarm_visits(session: Session, staff_id: int, now: datetime) -> tuple[list[Visit], bool]:
-    """The visits an alarm about this person goes on, and whether they are marked out.
+def _alarm_visit(session: Session, staff_id: int, now: datetime) -> tuple[Visit | None, bool]:
+    """The one visit an alarm about this person goes on, and whether they are marked out.
 
-    Their visits out; else their visit of today (the office may not have pressed Departed, or
-    they went out again), so the alarm still reaches every seat and the ladder; else none."""
-    visits = _visits_out(session, staff_id)
+    Their one visit out; else the visit of today they should have left on by now and nobody
+    pressed Departed for (most likely where they are). None with two visits out, or with none
+    (between visits, back, or only later today): the alarm is then about the person."""
+    visits = where.visits_out(session, staff_id)
     if visits:
-        return visits, True
-    today = _visit_today(session, staff_id, now)
-    return ([today] if today is not None else []), False
+        return (visits[0] if len(visits) == 1 else None), True
+    return _left_unmarked(session, staff_id, now), False
 
 
-def _visit_today(session: Session, staff_id: int, now: datetime) -> Visit | None:
-    """The latest of their visits planned to leave today by now, else today's next one."""
-    start, end = london_day_bounds(london(now).date())
-    visits = list(
-        session.scalars(
-            select(Visit)
-            .where(
-                or_(Visit.lead_staff_id == staff_id, Visit.companion_staff_id == staff_id),
-                Visit.planned_departure >= start,
-                Visit.planned_departure < end,
-                Visit.status.not_in([VisitStatus.DRAFT.value, VisitStatus.REJECTED.value]),
-            )
-            .order_by(Visit.planned_departure, Visit.id)
-        )
+def _left_unmarked(session: Session, staff_id: int, now: datetime) -> Visit | None:
+    """Their latest approved visit of today planned to have left by now but never marked out."""
+    begun = [
+        v
+        for v in where.visits_today(session, staff_id, now)
+        if v.status == VisitStatus.APPROVED.value and v.planned_departure <= now
+    ]
+    return begun[-1] if begun else None
+
+
+def _about_staff(text: _Text, staff: Staff, level: AlarmLevel, why: str) -> StaffRaise:
+    """An alarm about the person: who, their mobile, when, and where they were last known."""
+    found = where.whereabouts(text.session, staff.id, text.now)
+    place = found.where if found is not None else "no visit out"
+    mobile = display_phone(text.sender) or text.sender
+    head = "DURESS" if level is AlarmLevel.DURESS else "Possible duress"
+    reason = (
+        f"{head}: {staff.name} ({mobile}) needs help now, {fmt_time(text.at)}: {place}"
+        if level is AlarmLevel.DURESS
+        else f"{why} from {staff.name}: ring them now; {place}"
     )
-    begun = [v for v in visits if v.planned_departure <= now]
-    return begun[-1] if begun else (visits[0] if visits else None)
+    return StaffRaise(
+        staff_id=staff.id,
+        name=staff.name,
+        level=level,
+        reason=reason,
+        key=f"{'duress' if level is AlarmLevel.DURESS else 'pin'}@text:{text.row.id}",
+        note=f"{why}; {place}",
+    )
+
+
+def _alarm_about(session: Session, alarm: Alarm) -> str:
+    """Who (and which home) an alarm is about, for a text to the person taking it."""
+    visit = session.get(Visit, alarm.visit_id) if alarm.visit_id is not None else None
+    if visit is not None:
+        return f"{visit.staff_names}, {visit.household.name}"
+    staff = session.get(Staff, alarm.staff_id) if alarm.staff_id is not None else None
+    return f"{staff.name if staff is not None else 'staff'}, no visit recorded as out"
 
 
 def _duress_open(session: Session, staff_id: int | None) -> bool:
@@ -706,29 +727,21 @@ def _duress_open(session: Session, staff_id: int | None) -> bool:
     return staff_id is not None and bool(
         session.scalar(
             select(Alarm.id)
-            .join(Visit, Visit.id == Alarm.visit_id)
+            .outerjoin(Visit, Visit.id == Alarm.visit_id)
             .where(
                 Alarm.resolved_at.is_(None),
                 Alarm.level == AlarmLevel.DURESS.value,
-                or_(Visit.lead_staff_id == staff_id, Visit.companion_staff_id == staff_id),
+                or_(
+                    Visit.lead_staff_id == staff_id,
+                    Visit.companion_staff_id == staff_id,
+                    Alarm.staff_id == staff_id,
+                ),
             )
             .limit(1)
         )
     )
 
 
-def _visits_out(session: Session, staff_id: int) -> list[Visit]:
-    return list(
-        session.scalars(
-            select(Visit)
-            .where(
-                _tracked_clause(),
-                or_(Visit.lead_staff_id == staff_id, Visit.companion_staff_id == staff_id),
-            )
-            .options(joinedload(Visit.household))
-            .order_by(Visit.id)
-        ).unique()
-    )
 
 
 def _staff_by_mobile(session: Session, number: str) -> Staff | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -32,6 +32,7 @@ from hvdesk.services.base import Actor, Service
 from hvdesk.services.cancellation import CancellationService
 from hvdesk.services.changes import latest_event_id
 from hvdesk.services.settings import SettingsService
+from hvdesk.services.whereabouts import tracked_clause
 
 # Events the deadlines are derived from.
 TRACKED_KINDS = (
@@ -53,17 +54,6 @@ MAX_LATE = timedelta(hours=12)
 def needs_parent(policy: PolicySettings, purpose: str) -> bool:
     """Whether a parent or carer must be present for the visit to go ahead (Thomas More)."""
     return policy.parent_present_unless_attendance and purpose != Purpose.ATTENDANCE.value
-
-
-def _tracked_clause() -> ColumnElement[bool]:
-    return or_(
-        Visit.status.in_(dl.ACTIVE),
-        and_(
-            Visit.status == VisitStatus.CANCELLED.value,
-            Visit.departed_at.is_not(None),
-            Visit.returned_at.is_(None),
-        ),
-    )
 
 
 def _options() -> tuple[Any, ...]:
@@ -190,7 +180,7 @@ class TrackerService(Service):
     def board(self, now: datetime | None = None, policy: PolicySettings | None = None) -> Board:
         now = now or self.clock.now()
         policy = policy or self.policy()
-        board = Board(now=now, policy=policy, rows=self._rows(_tracked_clause(), policy))
+        board = Board(now=now, policy=policy, rows=self._rows(tracked_clause(), policy))
         board.sort(now)
         return board
 
@@ -199,7 +189,7 @@ class TrackerService(Service):
         ids = sorted(set(visit_ids))
         if not ids:
             return []
-        return self._rows(and_(Visit.id.in_(ids), _tracked_clause()), policy)
+        return self._rows(and_(Visit.id.in_(ids), tracked_clause()), policy)
 
     def _rows(self, where: Any, policy: PolicySettings) -> list[BoardRow]:
         with self.db.read() as session:
@@ -217,7 +207,7 @@ class TrackerService(Service):
                 ):
                     events[event.visit_id].append(event)  # type: ignore[index]
                 for alarm in session.scalars(select(Alarm).where(Alarm.visit_id.in_(ids))):
-                    alarms[alarm.visit_id].append(alarm)
+                    alarms[alarm.visit_id or 0].append(alarm)  # of these visits: never None
         return [_row(v, events[v.id], alarms[v.id], policy) for v in visits]
 
     def check_visits(self, board: Board, visit_ids: Iterable[int], now: datetime) -> list[Raised]:

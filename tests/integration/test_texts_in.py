@@ -625,7 +625,7 @@ def test_a_window_leaves_polling_to_the_monitor_that_holds_the_lease(
     assert gateway.requests == 1  # the monitor's poll only
 
 
-def test_duress_by_text_goes_up_the_ladder_at_once_on_every_visit_they_are_on(
+def test_duress_by_text_goes_up_the_ladder_at_once_as_one_alarm_naming_every_visit_they_are_on(
     db, clock, office, gateway, school, make_visit
 ):
     gateway.configure(db, clock.now())
@@ -650,13 +650,17 @@ def test_duress_by_text_goes_up_the_ladder_at_once_on_every_visit_they_are_on(
     clock.set(school["start"] + 3 * MIN)
     gateway.text("running a bit late, BLUEBELL", clock.now())
     poll(db, clock, gateway)
-    alarms = open_alarms(db)
-    assert sorted(a.visit_id for a in alarms) == sorted([school["visit"], second])
-    assert all(a.level == "duress" for a in alarms)
+    [alarm] = open_alarms(db)  # one alarm about Jasmin, not one per visit
+    assert alarm.visit_id is None and alarm.staff_id == school["jasmin"]
+    assert alarm.level == "duress"
+    assert "2 visits out: Clarke family, 1 Hill St" in alarm.reason
+    assert "; Ahmed family, 1 Hill St" in alarm.reason
     with db.read() as s:
         told = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "alarm")).all()
-    assert len(told) == 2 and all(m.recipient == "+447700900701" for m in told)
+    assert len(told) == 1 and all(m.recipient == "+447700900701" for m in told)
     assert all("DURESS" in m.body and "reply TAKE" in m.body for m in told)
+    assert "Jasmin Patel - 2 visits out: Clarke family" in told[0].body
+    assert "Ahmed family" in told[0].body
     assert "bluebell" not in " ".join(m.body.lower() for m in told)  # never the safe word
     assert replies(db)[-1] == "Thanks, noted."
 

@@ -87,7 +87,7 @@ def test_the_safe_word_with_no_visit_marked_out_raises_duress_on_their_visit_tod
     assert text.outcome == "duress" and text.alarm_id == alarm.id
 
 
-def test_the_safe_word_with_no_visit_today_says_so_on_the_texts_screen(
+def test_the_safe_word_with_no_visit_today_raises_duress_about_the_person(
     db, clock, office, gateway, school
 ):
     from hvdesk.services.texts_in import InboundTextService
@@ -96,12 +96,16 @@ def test_the_safe_word_with_no_visit_today_says_so_on_the_texts_screen(
     clock.set(school["start"] + timedelta(days=1))
     gateway.text("bluebell", clock.now())
     poll(db, clock, gateway)
-    assert open_alarms(db) == []
+    [alarm] = open_alarms(db)
+    assert alarm.level == "duress" and alarm.visit_id is None
+    assert alarm.staff_id == school["jasmin"]
+    assert alarm.reason == (
+        "DURESS: Jasmin Patel (07700 900123) needs help now, 10:00: no visit out and none "
+        "recorded today"
+    )
     [row] = InboundTextService(db, clock).recent()
-    assert row.outcome == "DURESS: no visit today, no alarm: ring them"
+    assert row.outcome == "DURESS raised"
     assert replies(db) == ["Thanks, noted."]
-    [log] = _logged(db)
-    assert "ring them now, and 999 if no answer" in log.note
 
 
 def test_replies_after_a_duress_never_mention_the_alarm(db, clock, gateway, school):
@@ -219,9 +223,11 @@ def test_three_wrong_pins_with_no_visit_marked_out_raise_the_amber_alarm(
     TrackerService(db, clock).returned(office, school["visit"])
     clock.set(school["start"] + 60 * MIN)
     _wrong_pins(db, clock, gateway, "1111", "2222", "3333")
-    [alarm] = open_alarms(db)
-    assert alarm.level == "amber" and alarm.visit_id == school["visit"]
-    assert "no visit marked out" in alarm.reason
+    [alarm] = open_alarms(db)  # back at school: the amber alarm is about her, not the visit
+    assert alarm.level == "amber" and alarm.visit_id is None
+    assert alarm.staff_id == school["jasmin"]
+    assert "3 wrong PINs in a row by text from 07700 900123 from Jasmin Patel" in alarm.reason
+    assert "last known: back from Clarke family" in alarm.reason
 
 
 def test_duress_on_an_alarm_someone_took_starts_the_ladder_again(db, clock, gateway, school):

@@ -251,4 +251,36 @@ def test_messages_have_no_field_for_a_safe_word_or_risk_notes():
         "expected_return",
         "school",
         "office_phone",
+        "where",  # a person's visits out or last known place, from their visits only
     }
+
+
+def test_an_alarm_about_a_person_with_no_visit_out_names_them_and_where_they_were_last():
+    person = em.VisitFacts(
+        staff_names=["Jasmin Patel"],
+        household="",
+        address="",
+        school="Harborne Academy",
+        where="no visit out; last known: back from Clarke family, 14 Hill Street at 11:30",
+    )
+    subject, body = em.alarm_message(
+        person,
+        reason="DURESS: Jasmin Patel needs help now",
+        overdue_since=None,
+        step=4,
+        step_title="Call the police",
+        drill=False,
+        duress=True,
+        duress_since=datetime(2026, 11, 24, 12, 5, tzinfo=UTC),
+    )
+    assert subject == "hvdesk alarm: Jasmin Patel - DURESS: staff need help now"
+    assert "Harborne Academy ALARM: DURESS: staff need help now (since 12:05)." in body
+    assert (
+        "Jasmin Patel - no visit out; last known: back from Clarke family, 14 Hill Street at "
+        "11:30." in body
+    )
+    assert " at ," not in body  # no empty household or address
+    _, handled = em.handled_message(
+        person, by="Linda Francis", at=datetime(2026, 11, 24, 12, 7, tzinfo=UTC), drill=False
+    )
+    assert "the alarm for Jasmin Patel (no visit out) is handled by Linda Francis" in handled

@@ -45,7 +45,7 @@ from hvdesk.services.alarms import RESOLUTION_LABELS, AlarmDetail, holds
 from hvdesk.services.base import Actor
 from ui.a11y import ValueLabel, announce, mark_as_alert
 from ui.forms import error_banner
-from ui.tracker import levels
+from ui.tracker import levels, person_alarm
 
 RESOLUTIONS = [
     AlarmResolution.SAFE_FORGOT,
@@ -93,6 +93,7 @@ def headline(detail: AlarmDetail) -> str:
 
 
 def staff_lines(detail: AlarmDetail) -> list[str]:
+    assert detail.visit is not None, "a person's alarm shows person_alarm.facts"
     lines = [
         f"{s.name} ({s.job_title})  {display_phone(s.mobile)}"
         if s.job_title
@@ -113,6 +114,7 @@ def agency_companion_text(v: Visit) -> str:
 
 
 def vehicle_text(detail: AlarmDetail) -> str:
+    assert detail.visit is not None, "a person's alarm shows person_alarm.facts"
     owner = detail.visit.vehicle_staff
     if owner is None or not owner.vehicle_registration:
         return "None recorded (on foot or public transport)"
@@ -141,6 +143,8 @@ def social_worker_text(h: Household) -> str:
 def police_sheet_html(detail: AlarmDetail) -> str:
     """The police information sheet data, in the order a call handler asks for it."""
     v, policy = detail.visit, detail.policy
+    if v is None:  # about a person with no one visit: who, and where they were last known
+        return person_alarm.police_sheet_html(detail, policy.school_name, detail.school_phone)
     e = html.escape
     rows: list[tuple[str, str]] = [("School", e(policy.school_name))]
     if detail.school_phone:
@@ -246,7 +250,7 @@ class AlarmWindow(QDialog):
         super().__init__(parent, WINDOW_FLAGS)
         mark_as_alert(self)  # before a screen reader first asks what this window is
         self.alarm_id = detail.alarm.id
-        self.visit_id = detail.visit.id
+        self.visit_id = detail.visit.id if detail.visit is not None else None
         self.actor = actor
         self.detail = detail
         self._allow_close = False
@@ -377,7 +381,8 @@ class AlarmWindow(QDialog):
         self.sheet_button.toggled.connect(self._toggle_sheet)
         self.print_button = QPushButton("Print police sheet")
         self.print_button.setAccessibleName("Print police information sheet")
-        self.print_button.setVisible(can_print)
+        # The printed sheet is a visit's: an alarm about a person shows its sheet on screen only.
+        self.print_button.setVisible(can_print and self.visit_id is not None)
         self.print_button.clicked.connect(lambda: self.print_requested.emit(self.visit_id))
         police_row = QHBoxLayout()
         police_row.addWidget(QLabel("Reference:"))
@@ -441,25 +446,19 @@ class AlarmWindow(QDialog):
         alarm, visit = detail.alarm, detail.visit
         level = alarm_level(detail)
         title = headline(detail)
-        self.setWindowTitle(f"{title} — {visit.household.name}")
-        self.banner.setText(f"{levels.ICONS[level]} {title} — {visit.household.name}")
+        about = person_alarm.name(detail)
+        self.setWindowTitle(f"{title} — {about}")
+        self.banner.setText(f"{levels.ICONS[level]} {title} — {about}")
         self.banner.setStyleSheet(levels.banner_style(level, alarm.drill))
-        self.setAccessibleName(f"{title}, {visit.household.name}")
+        self.setAccessibleName(f"{title}, {about}")
         self.setAccessibleDescription(alarm.reason)
-        h = visit.household
-        pupil = f", pupil {visit.pupil.name} ({visit.pupil.year_group})" if visit.pupil else ""
-        self.facts["visit"].setText(f"{h.name} — {visit.purpose_label}{pupil}")
-        phone = f"   Home phone: {display_phone(h.phone)}" if h.phone else ""
-        self.facts["address"].setText(h.one_line_address + phone)
-        self.facts["staff"].setText("\n".join(staff_lines(detail)))
-        self.facts["contact"].setText(last_contact_text(detail))
-        self.facts["vehicle"].setText(vehicle_text(detail))
-        self.facts["back"].setText(fmt_time(visit.expected_return))
-        self.facts["risks"].setText(risk_summary(h))
-        # Thomas More: the social worker's number 'easily accessible if there is a cause for
-        # concern during the home visit'.
-        self.facts["social"].setText(social_worker_text(h))
-        self.facts["notes"].setText(visit.pre_visit_notes or "None")
+        if visit is None:
+            for key, text in person_alarm.facts(detail).items():
+                self.facts[key].setText(text)
+            self.new_return_check.setChecked(False)
+            self.new_return_check.setEnabled(False)  # no visit whose return could move
+        else:
+            self._show_visit(visit, detail, now)
         self._fill_steps()
         self.sheet.setHtml(police_sheet_html(detail))
         if alarm.police_reference and not self.police_reference.text():
@@ -474,11 +473,28 @@ class AlarmWindow(QDialog):
                 "DRILL: practise each step and record what you would do. Do not ring 999, 101, "
                 "the staff or the family unless the drill was agreed with them."
             )
+        self.tick(now)
+        self._focus_current_step()
+
+    def _show_visit(self, visit: Visit, detail: AlarmDetail, now: datetime) -> None:
+        """The fact rows of an alarm on a visit: the home, the people, the risks, the times."""
+        h = visit.household
+        pupil = f", pupil {visit.pupil.name} ({visit.pupil.year_group})" if visit.pupil else ""
+        self.facts["visit"].setText(f"{h.name} — {visit.purpose_label}{pupil}")
+        phone = f"   Home phone: {display_phone(h.phone)}" if h.phone else ""
+        self.facts["address"].setText(h.one_line_address + phone)
+        self.facts["staff"].setText("\n".join(staff_lines(detail)))
+        self.facts["contact"].setText(last_contact_text(detail))
+        self.facts["vehicle"].setText(vehicle_text(detail))
+        self.facts["back"].setText(fmt_time(visit.expected_return))
+        self.facts["risks"].setText(risk_summary(h))
+        # Thomas More: the social worker's number 'easily accessible if there is a cause for
+        # concern during the home visit'.
+        self.facts["social"].setText(social_worker_text(h))
+        self.facts["notes"].setText(visit.pre_visit_notes or "None")
         if not self.new_return_check.isChecked():
             suggested = london(max(visit.expected_return, now) + timedelta(minutes=15))
             self.new_return.setTime(QTime(suggested.hour, suggested.minute))
-        self.tick(now)
-        self._focus_current_step()
 
     def _focus_current_step(self) -> None:
         """Once this seat owns the alarm, keyboard focus follows the ladder to its current step."""
@@ -503,16 +519,18 @@ class AlarmWindow(QDialog):
     def _fill_steps(self) -> None:
         detail = self.detail
         policy = detail.policy
-        numbers = {
+        visit = detail.visit
+        numbers = person_alarm.step_numbers(detail) if visit is None else {
             1: "\n".join(
-                f"{s.name}: {display_phone(s.mobile) or 'no mobile on file'}"
-                for s in detail.visit.staff
+                f"{s.name}: {display_phone(s.mobile) or 'no mobile on file'}" for s in visit.staff
             ),
             2: (
-                f"{detail.visit.household.name}: {display_phone(detail.visit.household.phone)}"
-                if detail.visit.household.phone
+                f"{visit.household.name}: {display_phone(visit.household.phone)}"
+                if visit.household.phone
                 else "No phone number on file for the household"
             ),
+        }
+        numbers |= {
             3: "\n".join(
                 f"{c.name} ({c.title}): {c.phone or 'no number on file'}" for c in detail.approvers
             )

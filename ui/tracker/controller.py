@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -232,10 +232,33 @@ class TrackerController(QObject):
             return
         if change.settings or self.board is None or self.db_error:
             self.check("policy_changed" if change.settings else "changed")
-        elif change.visit_ids and change.local:
+            return
+        if change.visit_ids and change.local:
             self.check_visits(change.visit_ids)  # this seat's press: answer it at once
         elif change.visit_ids:
             self._load_visits(set(change.visit_ids))  # another seat's: read off the GUI thread
+        if change.loose and change.alarm_ids:
+            self._load_person_alarms()  # an alarm about a person names no visit
+
+    def _load_person_alarms(self) -> None:
+        """Alarms about a person with no one visit (a safe word texted between visits): read
+        off the GUI thread, then opened, updated or closed like any other alarm window."""
+        if self.live is None:
+            self.check("changed")
+            return
+        self.live.worker.submit(
+            lambda: self.alarm_service.details(without_visit=True),
+            self._show_person_alarms,
+            lambda message: self._db_failed(message.splitlines()[0]),
+        )
+
+    def _show_person_alarms(self, details: list[AlarmDetail]) -> None:
+        if self.stopped or self.board is None:
+            return
+        now = self.clock.now()
+        self._sync_windows(details, [], now, scope={None})
+        self._publish(self.board, now)
+        self.tick()
 
     def _load_visits(self, ids: set[int]) -> None:
         """Read the touched visits' rows and alarms on the background worker, then show them.
@@ -327,10 +350,11 @@ class TrackerController(QObject):
         details: list[AlarmDetail],
         raised: list[Raised],
         now: datetime,
-        scope: set[int] | None = None,
+        scope: Collection[int | None] | None = None,
     ) -> None:
         """Open, update and close alarm windows to match `details` (all open alarms, or those of
-        the visits in `scope`: windows of other visits are left as they are)."""
+        the visits in `scope`: windows of other visits are left as they are; None in `scope`
+        stands for the alarms about a person with no one visit)."""
         if not self.handles_alarms:
             details = []
         open_ids = {d.alarm.id for d in details}

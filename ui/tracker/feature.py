@@ -209,8 +209,8 @@ def _alarm_in_front(controller: TrackerController) -> Visit | None:
     """The visit of the alarm window the person is working in: a record key pressed there is
     about that family, whatever is selected on Today behind it."""
     active = QApplication.activeWindow()
-    if not isinstance(active, AlarmWindow):
-        return None
+    if not isinstance(active, AlarmWindow) or active.visit_id is None:
+        return None  # an alarm about a person with no one visit: ask which visit, as Today does
     row = controller.board.row(active.visit_id) if controller.board is not None else None
     return row.visit if row is not None else active.detail.visit
 

@@ -1,0 +1,199 @@
+"""The safe word from someone with no one visit out: between visits, back at school, before a
+visit booked for later, or with two visits out. Nobody in danger who texts it may be ignored.
+
+The same local gateway stand-in and school as test_texts_in: Jasmin (safe word bluebell, mobile
+07700 900123) went to the Clarke family at 09:45.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from hvdesk.events import EventKind
+from hvdesk.models import Event
+from hvdesk.notify.channels import Inbound
+from hvdesk.rules.text_actions import alarm_code
+from hvdesk.services.alarms import AlarmService
+from hvdesk.services.texts_in import InboundTextService
+from hvdesk.services.tracker import TrackerService
+from tests.integration import test_texts_in as base
+from tests.integration.test_texts_in import MIN, open_alarms, poll, replies, texts
+
+gateway = base.gateway  # the same fixtures: a local gateway stand-in and Jasmin out on a visit
+school = base.school
+
+LINDA, PRIYA = "+447700900701", "+447700900702"
+
+
+def _back_at_1130(db, clock, office, school) -> None:
+    clock.set(school["start"] + 90 * MIN)
+    TrackerService(db, clock).returned(office, school["visit"])
+    clock.set(school["start"] + 2 * 60 * MIN)  # 12:00, between visits
+
+
+def _contacts(db, clock) -> None:
+    from tests.notifykit import add_contact
+
+    add_contact(db, clock, "Linda Francis", LINDA, "", 1)
+    add_contact(db, clock, "Priya Shah", PRIYA, "", 2)
+
+
+def _events(db, alarm_id: int) -> list[Event]:
+    with db.read() as s:
+        return list(s.scalars(select(Event).where(Event.alarm_id == alarm_id).order_by(Event.id)))
+
+
+def test_the_safe_word_after_coming_back_raises_one_duress_alarm_about_the_person(
+    db, clock, office, gateway, school
+):
+    _back_at_1130(db, clock, office, school)
+    gateway.text("can you ring me about the bluebell order", clock.now())
+    poll(db, clock, gateway)
+    [alarm] = open_alarms(db)
+    assert alarm.level == "duress" and alarm.visit_id is None
+    assert alarm.staff_id == school["jasmin"] and alarm.step == 4  # straight to the police step
+    assert alarm.reason == (
+        "DURESS: Jasmin Patel (07700 900123) needs help now, 12:00: no visit out; last known: "
+        "back from Clarke family, 1 Hill St, Birmingham, B17 0AB at 11:30"
+    )
+    assert replies(db) == ["Thanks, noted."]  # innocent: nothing on her screen gives her away
+    [text] = texts(db)
+    assert text.outcome == "duress" and text.alarm_id == alarm.id and text.visit_id is None
+    kinds = [(e.kind, e.staff_id, e.visit_id) for e in _events(db, alarm.id)]
+    assert kinds == [
+        (EventKind.DURESS.value, school["jasmin"], None),
+        (EventKind.ALARM_RAISED.value, school["jasmin"], None),
+    ]
+    [detail] = AlarmService(db, clock).details()  # what every seat's alarm window shows
+    assert detail.visit is None and detail.person is not None
+    assert detail.person.name == "Jasmin Patel" and detail.person.mobile == "07700 900123"
+    assert detail.person.where.startswith("no visit out; last known: back from Clarke family")
+    assert [d.alarm.id for d in AlarmService(db, clock).details(without_visit=True)] == [alarm.id]
+
+
+def test_a_visit_booked_for_later_today_is_not_where_the_alarm_says_she_is(
+    db, clock, office, gateway, school, make_visit
+):
+    _back_at_1130(db, clock, office, school)
+    later = school["start"] + 4 * 60 * MIN  # 14:00
+    make_visit(
+        household_id=school["homes"][1], lead_id=school["jasmin"], start=later, status="approved"
+    )
+    gateway.text("BLUEBELL", clock.now())
+    poll(db, clock, gateway)
+    [alarm] = open_alarms(db)
+    assert alarm.visit_id is None and alarm.staff_id == school["jasmin"]
+    assert "next visit Ahmed family, 1 Hill St, Birmingham, B17 0AB at 13:45" in alarm.reason
+
+
+def test_the_same_text_listed_twice_by_the_gateway_raises_once(
+    db, clock, office, gateway, school
+):
+    _back_at_1130(db, clock, office, school)
+    gateway.text("bluebell", clock.now())
+    gateway.messages.append(dict(gateway.messages[-1]))  # the gateway lists it again
+    poll(db, clock, gateway)
+    poll(db, clock, gateway)
+    again = gateway.messages[-1]
+    service = InboundTextService(db, clock)
+    assert service.process(
+        Inbound(again["sid"], again["from"], "+447700900000", "bluebell", clock.now())
+    ) is None
+    assert len(open_alarms(db)) == 1 and len(texts(db)) == 1
+    assert replies(db) == ["Thanks, noted."]
+
+
+def test_a_second_safe_word_folds_into_her_open_alarm(db, clock, office, gateway, school):
+    _back_at_1130(db, clock, office, school)
+    gateway.text("bluebell", clock.now())
+    poll(db, clock, gateway)
+    clock.advance(2 * MIN)
+    gateway.text("bluebell please", clock.now())
+    poll(db, clock, gateway)
+    [alarm] = open_alarms(db)  # one person, one open alarm
+    assert alarm.reason.count("DURESS: Jasmin Patel") == 2
+    assert [t.alarm_id for t in texts(db)] == [alarm.id, alarm.id]
+
+
+def test_the_monitor_raises_it_and_walks_the_ladder_then_take_and_resolve_work(
+    db, clock, office, gateway, school, monkeypatch, tmp_path
+):
+    from hvdesk.notify.monitor import Monitor
+
+    monkeypatch.setenv("HVDESK_SMS_TOKEN", "token-0011")
+    monkeypatch.setenv("HVDESK_SECRETS_FILE", str(tmp_path / "secrets.json"))
+    gateway.configure(db, clock.now())
+    _contacts(db, clock)
+    _back_at_1130(db, clock, office, school)
+    monitor = Monitor(db, clock, beat_s=0)
+    gateway.text("bluebell", clock.now())
+    report = monitor.tick()
+    assert report.holds_lease and report.texts is not None and len(report.texts.handled) == 1
+    [alarm] = open_alarms(db)
+    sent = {m["To"]: m["Body"] for m in gateway.sent}
+    assert sent["+447700900123"] == "Thanks, noted."
+    told = sent[LINDA]  # duress does not wait: the first contact at once
+    assert "DURESS: staff need help now (since 12:00)" in told
+    assert "Jasmin Patel - no visit out; last known: back from Clarke family" in told
+    assert f"reply TAKE {alarm_code(alarm.id)}" in told
+    assert "bluebell" not in told.lower() and PRIYA not in sent
+
+    clock.advance(2 * MIN)
+    monitor.tick()
+    assert PRIYA in {m["To"] for m in gateway.sent}  # nobody took it: the next contact
+
+    AlarmService(db, clock).acknowledge(office, alarm.id)
+    monitor.tick()
+    handled = [m["Body"] for m in gateway.sent if "handled by" in m["Body"]]
+    assert len(handled) == 2
+    assert all("the alarm for Jasmin Patel (no visit out) is handled by" in b for b in handled)
+    AlarmService(db, clock).resolve(
+        office, alarm.id, "safe_delayed", "rang Jasmin 12:03: a misdial, she is fine"
+    )
+    assert open_alarms(db) == []
+    handling = (EventKind.ALARM_ACKNOWLEDGED.value, EventKind.ALARM_RESOLVED.value)
+    kinds = [e.kind for e in _events(db, alarm.id) if e.kind in handling]
+    assert kinds == list(handling)  # the audit trail of the person's alarm
+
+
+def test_a_contact_takes_it_by_text_and_the_reply_names_the_person(
+    db, clock, office, gateway, school
+):
+    gateway.configure(db, clock.now())
+    _contacts(db, clock)
+    _back_at_1130(db, clock, office, school)
+    gateway.text("bluebell", clock.now())
+    poll(db, clock, gateway)
+    [alarm] = open_alarms(db)
+    code = alarm_code(alarm.id)
+    gateway.text(f"TAKE {code}", clock.now() + MIN, sender=LINDA)
+    clock.advance(2 * MIN)
+    poll(db, clock, gateway)
+    taken = AlarmService(db, clock).get(alarm.id)
+    assert taken.acknowledged_by == "Linda Francis"
+    assert replies(db)[-1].startswith(
+        f"hvdesk: alarm {code} is yours (Jasmin Patel, no visit recorded as out)."
+    )
+
+
+def test_the_notifications_screen_lists_the_alarm_messages_of_a_person_alarm(
+    db, clock, office, gateway, school
+):
+    gateway.configure(db, clock.now())
+    _contacts(db, clock)
+    _back_at_1130(db, clock, office, school)
+    gateway.text("bluebell", clock.now() - timedelta(seconds=5))
+    poll(db, clock, gateway)
+    from hvdesk.services.notifications import NotificationService
+
+    [alarm] = open_alarms(db)
+    listed = NotificationService(db, clock).outbox()  # the Notifications screen's list
+    assert [(m.recipient, m.kind, m.visit_id) for m in listed if m.alarm_id == alarm.id] == [
+        (LINDA, "alarm", None)
+    ]
+    assert [m.body for m in listed if m.kind == "text_reply"] == ["Thanks, noted."]
+    [row] = InboundTextService(db, clock).recent()  # the texts-in list beside it
+    assert row.outcome == "DURESS raised" and row.who == "Jasmin Patel"
+    assert "bluebell" not in row.text.lower()
