@@ -9,6 +9,7 @@ Two seams for tests, like ui.dialogs: `ask_new_return` and `choose_visit`.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -183,6 +184,10 @@ class TrackerActions(QObject):
         # The household a visit id is known by on this seat (the controller reads its board).
         self.name_of: Callable[[int], str] = lambda _visit_id: "the visit"
         self._pending: list[Press] = []
+        # A question that needs a fact first (depart, arrive) is being read or asked: the presses
+        # made meanwhile wait for its write, so the writes keep the order they were pressed in.
+        self._asking = False
+        self._held: deque[Callable[[], None]] = deque()
         self.stopped = False  # the window is closing: a late answer is logged, not shown
 
     @property
@@ -214,16 +219,31 @@ class TrackerActions(QObject):
             return None
         return Press(action, title, visit_id, name or self.name_of(visit_id))
 
+    def _in_order(self, go: Callable[[], None], *, urgent: bool = False) -> None:
+        """Start a press's work now, or after the question being asked (a duress never waits)."""
+        if self._asking and not urgent:
+            self._held.append(go)
+        else:
+            go()
+
+    def _release(self) -> None:
+        """The question was answered (its write sent) or dropped: the presses held behind it go,
+        in order, until one of them asks a question of its own."""
+        self._asking = False
+        while self._held and not self._asking:
+            self._held.popleft()()
+
     def _run(self, parent: QWidget | None, press: Press | None, fn: Callable[[], object]) -> None:
         """Send one write to the worker; a duress goes before the writes still queued."""
         if press is None:  # this very press is being saved already
             return
         self._start(press)
-        save(
-            self.writer,
-            fn,
-            lambda outcome: self._saved(parent, press, outcome),
-            urgent=press.action is Action.DURESS,
+        urgent = press.action is Action.DURESS
+        self._in_order(
+            lambda: save(
+                self.writer, fn, lambda outcome: self._saved(parent, press, outcome), urgent=urgent
+            ),
+            urgent=urgent,
         )
 
     def _saved(self, parent: QWidget | None, press: Press, outcome: Outcome) -> None:
@@ -253,17 +273,25 @@ class TrackerActions(QObject):
         then: Callable[[Any], None],
     ) -> None:
         """A question needs a fact from the database first: read it on the worker (in order
-        with the writes), then ask on the GUI thread, then write."""
+        with the writes), then ask on the GUI thread, then write; presses made meanwhile wait."""
         self._start(press)
 
         def answered(outcome: Outcome) -> None:
             self._settle(press)
-            if not outcome.recorded:
-                self._tell_not_recorded(parent, press, outcome)
-            elif not self.stopped:
-                then(outcome.result)
+            self._asking = False  # its own write goes now, before the presses held behind it
+            try:
+                if not outcome.recorded:
+                    self._tell_not_recorded(parent, press, outcome)
+                elif not self.stopped:
+                    then(outcome.result)
+            finally:
+                self._release()
 
-        save(self.writer, read, answered)
+        def begin() -> None:
+            self._asking = True
+            save(self.writer, read, answered)
+
+        self._in_order(begin)
 
     def depart(self, visit_id: int, parent: QWidget | None = None) -> None:
         press = self._press(Action.DEPART, "Departed", visit_id)

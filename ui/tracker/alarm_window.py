@@ -441,8 +441,6 @@ class AlarmWindow(QDialog):
     def update_detail(self, detail: AlarmDetail, now: datetime) -> None:
         """Show the alarm as the database has it now (after any seat changed it)."""
         self.detail = detail
-        self._saving = False  # what was being saved is now shown (or was refused)
-        self.saving.hide()
         alarm, visit = detail.alarm, detail.visit
         level = alarm_level(detail)
         title = headline(detail)
@@ -489,6 +487,8 @@ class AlarmWindow(QDialog):
         """Once this seat owns the alarm, keyboard focus follows the ladder to its current step."""
         alarm = self.detail.alarm
         mine = alarm.acknowledged_by_id == self.actor.user_id and alarm.resolved_at is None
+        if self._saving:  # the buttons are off until the press shows: focus follows after
+            return
         if not mine or alarm.step == self._focused_step or alarm.step not in self.steps:
             return
         self._focused_step = alarm.step
@@ -606,14 +606,15 @@ class AlarmWindow(QDialog):
         )
 
     def set_saving(self, text: str) -> None:
-        """'Saving the step…' while a press is written (off the GUI thread): the other presses
-        wait until it shows; '' when it settled without a change to show."""
+        """'Saving the step…' while a press is written (off the GUI thread) and until the window
+        shows it: the other presses wait; '' then, or when it was not recorded."""
         self._saving = bool(text)
         self.saving.setText(text)
         self.saving.setVisible(bool(text))
         if text:
             self.announce(text)
         self.tick(self._now)
+        self._focus_current_step()
 
     def show_error(self, text: str) -> None:
         self.errors.setText(text)

@@ -112,6 +112,8 @@ class TrackerController(QObject):
         # Reloads made on the GUI thread so far: a background read started before one of them
         # may be older than what is shown, and is read again rather than shown.
         self._syncs = 0
+        # Alarm windows whose press was saved: they say "saving…" until they show it.
+        self._saved: set[int] = set()
         # The last wakes only (for tests and diagnosis): a week of 30 s sweeps must not pile up.
         self.wakes: deque[Wake] = deque(maxlen=RECENT_WAKES)
         self.can_print = importlib.util.find_spec("ui.print_actions") is not None
@@ -217,6 +219,7 @@ class TrackerController(QObject):
 
     def _db_failed(self, err: object) -> None:
         self.db_error = str(err) or "database not answering"
+        self._saved.clear()
         for window in self.windows.values():  # no reload is coming: take presses again
             window.set_saving("")
         self.tick()
@@ -361,6 +364,7 @@ class TrackerController(QObject):
         in_scope = [i for i, w in self.windows.items() if scope is None or w.visit_id in scope]
         for alarm_id in [i for i in in_scope if i not in open_ids]:
             closing = self.windows.pop(alarm_id)
+            self._saved.discard(alarm_id)
             closing.allow_close()
             closing.close()
             closing.deleteLater()
@@ -374,6 +378,9 @@ class TrackerController(QObject):
                 before = (window.detail.alarm.reason, window.detail.alarm.level)
                 owner_before = window.detail.alarm.acknowledged_by
                 window.update_detail(detail, now)
+                if detail.alarm.id in self._saved:  # the press it was saving now shows
+                    self._saved.discard(detail.alarm.id)
+                    window.set_saving("")
                 owner = detail.alarm.acknowledged_by
                 if owner_before and owner and owner != owner_before:
                     window.show_notice(
@@ -465,7 +472,8 @@ class TrackerController(QObject):
         if outcome.recorded:
             if window is not None and then is not None:
                 then(window)
-            self._after_action()  # the window takes presses again once it shows what was saved
+            self._saved.add(alarm_id)  # the window takes presses again once it shows it
+            self._after_action()
             return
         if window is None:
             return

@@ -455,6 +455,7 @@ def _show_saving(window: MainWindow, controller: TrackerController) -> None:
 
     acts.name_of = name_of
     label = ValueLabel("Saving")
+    label.setObjectName("saving_status")
     label.hide()
     window.statusBar().addPermanentWidget(label)
 
