@@ -277,3 +277,24 @@ def test_presses_are_written_in_the_order_pressed_even_behind_a_question(
     assert order == ["needs_parent_present", "arrive", "check_in"]
     assert answers["told"] == []  # neither refused
     assert ctrl.services.visits.get(visit.id).status == "on_site"
+
+
+@pytest.mark.parametrize("finish_queued", [True, False])
+def test_closing_finishes_the_writes_already_pressed(qtbot, finish_queued):
+    """The write worker (finish_queued) still makes a write queued when the window closes; the
+    reader drops its queued reads (nobody will look at them)."""
+    from ui.worker import Worker
+
+    worker = Worker(finish_queued=finish_queued)
+    gate, ran = threading.Event(), []
+    worker.submit(lambda: gate.wait(10))  # running
+    worker.submit(lambda: ran.append("queued"))  # waiting its turn
+    wait_for_done = worker.pool.waitForDone
+
+    def release_then_wait(msecs: int) -> bool:  # the running job ends once shutdown has decided
+        gate.set()
+        return wait_for_done(msecs)
+
+    worker.pool.waitForDone = release_then_wait
+    assert worker.shutdown()
+    assert ran == (["queued"] if finish_queued else [])
