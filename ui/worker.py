@@ -34,8 +34,16 @@ class _Job(QRunnable):
 
 
 class Worker(QObject):
-    def __init__(self, parent: QObject | None = None) -> None:
+    """Jobs in the order submitted (a higher `priority` goes before those still queued).
+
+    `finish_queued`: on shutdown the queued jobs still run (a write the person pressed and was
+    told is being saved is not dropped because the window closes); otherwise they are dropped.
+    """
+
+    def __init__(self, parent: QObject | None = None, *, finish_queued: bool = False) -> None:
         super().__init__(parent)
+        self.finish_queued = finish_queued
+        self.submitted = 0  # jobs accepted so far (tests wait until no job starts another)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
         self.relay = _Relay(self)
@@ -48,20 +56,23 @@ class Worker(QObject):
         fn: Callable[[], Any],
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[str], None] | None = None,
+        priority: int = 0,
     ) -> None:
         if self._closed:  # the window is going away: a late refresh must not outlive it
             return
-        self.pool.start(_Job(fn, self.relay, on_done, on_error))
+        self.submitted += 1
+        self.pool.start(_Job(fn, self.relay, on_done, on_error), priority)
 
     def wait(self, msecs: int = 10_000) -> bool:
         return self.pool.waitForDone(msecs)
 
     def shutdown(self, msecs: int = 10_000) -> bool:
-        """Refuse new jobs, drop queued ones and wait for the running one.
+        """Refuse new jobs, drop queued ones (unless `finish_queued`) and wait for the running one.
 
         Called when the owning window closes: a job still running when the window is destroyed
         would report to a deleted object.
         """
         self._closed = True
-        self.pool.clear()
+        if not self.finish_queued:
+            self.pool.clear()
         return self.pool.waitForDone(msecs)

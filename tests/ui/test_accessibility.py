@@ -269,8 +269,11 @@ def test_the_alarm_window_is_an_alert_read_in_order(window):
     assert aw.detail.visit.household.postcode in address  # the value, not just the field
 
 
-def test_a_new_alarm_is_announced_to_screen_readers(window, monkeypatch, office_actor, clock):
+def test_a_new_alarm_is_announced_to_screen_readers(
+    window, qtbot, monkeypatch, office_actor, clock
+):
     from tests.ui.test_tracker_ui import nobody_else_out
+    from tests.ui.waiting import idle
 
     sent = []
     monkeypatch.setattr(QAccessible, "updateAccessibility", lambda e: sent.append(e))
@@ -279,8 +282,10 @@ def test_a_new_alarm_is_announced_to_screen_readers(window, monkeypatch, office_
     nobody_else_out(window, office_actor)
     visit = next(v for v in window.today.later_model.rows() if v.status == VisitStatus.APPROVED)
     ctrl.actions.depart(visit.id, window)
+    idle(window, qtbot)
     sent.clear()
     ctrl.actions.duress(visit.id, window)
+    idle(window, qtbot)
     aw = ctrl.window_for_visit(visit.id)
     announcements = [e for e in sent if isinstance(e, QAccessibleAnnouncementEvent)]
     assert announcements and announcements[0].object() is aw

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from hvdesk.demo import demo_upn
 from hvdesk.models import AttendanceDecision, AttendanceMark, Incident, Purpose, Visit
+from tests.ui.waiting import idle
 from ui import attendance as attendance_ui
 from ui import incidents as incidents_ui
 
@@ -213,7 +214,9 @@ def test_household_timeline_from_the_households_screen(window, qtbot, answers):
 def test_record_an_incident_from_an_alarm_window(window, qtbot, answers, monkeypatch):
     ctrl = window.tracker_controller
     row = next(r for r in window.today.board_model.rows() if not r.open_alarm_ids)
-    assert ctrl.actions.duress(row.visit.id, window)
+    with qtbot.waitSignal(ctrl.actions.recorded):
+        ctrl.actions.duress(row.visit.id, window)
+    idle(window, qtbot)
     aw = ctrl.window_for_visit(row.visit.id)
     assert aw is not None and aw.incident_button.isVisible()
 

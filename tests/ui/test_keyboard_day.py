@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from hvdesk.models import VisitStatus
 from tests.ui.test_tracker_ui import ctrl_of, nobody_else_out
+from tests.ui.waiting import settle
 from ui.models.table import ObjectRole
 from ui.tracker import keys
 
@@ -32,6 +33,7 @@ def shortcut(qtbot, record: str) -> None:
     """Press the record's key as listed in the menus (e.g. Ctrl+Shift+K)."""
     letter = keys.key_of(record).split("+")[-1]
     press(qtbot, getattr(Qt.Key, f"Key_{letter}"), CTRL_SHIFT)
+    settle(qtbot)  # what it saved on the write worker, shown
 
 
 def tab_to(qtbot, widget: QWidget, limit: int = 40) -> int:

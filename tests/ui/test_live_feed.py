@@ -67,6 +67,7 @@ def test_one_click_is_one_announcement_one_reload_one_paint(window, qtbot):
     checks = ctrl.checks
     with statements(window.services.db) as sql:
         qtbot.mouseClick(window.today.buttons["check_in"], Qt.MouseButton.LeftButton)
+        idle(window, qtbot)  # saved, read and shown off the GUI thread
     assert len(announced) == 1 and announced[0][0].visit_ids == {row.visit.id}
     assert len(painted) == 1
     assert ctrl.checks == checks + 1  # just that visit re-derived

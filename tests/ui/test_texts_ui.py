@@ -11,6 +11,7 @@ from hvdesk.models import Event, LoneWorkingAssessment, Staff
 from hvdesk.notify.channels import Inbound
 from hvdesk.services.lone_working import LoneWorkingService
 from hvdesk.services.texts_in import InboundTextService
+from tests.ui.waiting import idle
 from ui.tracker.board import BoardModel
 
 pytestmark = pytest.mark.ui
@@ -81,7 +82,7 @@ def test_the_status_bar_shows_when_polling_for_texts_fails(
 
 
 def test_departing_without_the_responsible_contact_confirming_asks_first(
-    window, services, clock, answers
+    window, qtbot, services, clock, answers
 ):
     from hvdesk.models import EscalationContact, Visit, VisitStatus
 
@@ -99,7 +100,8 @@ def test_departing_without_the_responsible_contact_confirming_asks_first(
         visit_id = visit.id
     actions = window.tracker_controller.actions
     answers["reply"] = [False]
-    assert not actions.depart(visit_id, window)
+    actions.depart(visit_id, window)
+    idle(window, qtbot)
     title, text = answers["asked"][-1]
     assert title == "Responsible contact not confirmed"
     assert text.startswith("Rob Home, the out-of-hours responsible contact, has not confirmed")

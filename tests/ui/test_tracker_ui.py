@@ -20,7 +20,7 @@ from hvdesk.rules import deadlines as dl
 from hvdesk.services.alarms import AlarmService
 from hvdesk.services.base import Actor
 from tests.conftest import _user
-from tests.ui.waiting import idle
+from tests.ui.waiting import idle, settle
 from ui.tracker import actions as tracker_actions
 from ui.tracker.alarm_window import AlarmWindow
 from ui.tracker.board import BoardModel
@@ -68,8 +68,10 @@ def select_in_board(window, visit_id: int) -> None:
 
 
 def click(qtbot, button: QAbstractButton) -> None:
+    """Click, then wait until what it saved (on the write worker) is shown."""
     assert button.isEnabled(), button.text()
     qtbot.mouseClick(button, LEFT)
+    settle(qtbot)
 
 
 def test_startup_raises_what_lapsed_and_the_status_bar_says_so(window, qtbot):
@@ -281,6 +283,7 @@ def test_duress_button_and_shortcut_raise_the_top_alarm_at_the_police_step(
     out = next(r for r in window.today.board_model.rows() if r.visit.status == "on_site")
     select_in_board(window, out.visit.id)
     action.trigger()
+    settle(qtbot)
     aw = the_window(window)
     assert "DURESS" in aw.windowTitle() and aw.detail.alarm.step == 4
     assert aw.steps[4].results.isVisibleTo(aw)
@@ -298,7 +301,9 @@ def test_drill_is_labelled_everywhere_and_kept_out_of_the_figures(
     ctrl = ctrl_of(window)
     clear_demo_alarms(window, office_actor)
     out = window.today.board_model.rows()[-1]
-    assert ctrl.actions.drill(out.visit, window)
+    with qtbot.waitSignal(ctrl.actions.recorded):
+        ctrl.actions.drill(out.visit, window)
+    settle(qtbot)
     assert answers["asked"][-1][0] == "Start a drill?"
     aw = the_window(window)
     assert aw.windowTitle().startswith("DRILL") and "DRILL" in aw.banner.text()
@@ -333,6 +338,7 @@ def test_parent_not_present_wait_then_offer_to_cancel(window, qtbot, office_acto
     focus_texts = [dl.describe(d, ctrl.clock.now()) for d in row.state.deadlines]
     assert any("offer to cancel" in t for t in focus_texts)
     today.wait_notice.linkActivated.emit("cancel")  # the notice's 'Cancel the visit' link
+    settle(qtbot)
     assert answers["asked"][-1][0] == "Cancel the visit?" and today.wait_notice.isHidden()
     with ctrl.services.db.read() as s:
         assert s.get(Visit, visit.id).status == VisitStatus.CANCELLED
@@ -358,7 +364,8 @@ def test_departing_an_unapproved_visit_is_refused_plainly(window, qtbot, answers
         waiting = s.scalars(
             select(Visit).where(Visit.status == VisitStatus.AWAITING_APPROVAL)
         ).first()
-    assert not ctrl.actions.depart(waiting.id, window)
+    with qtbot.waitSignal(ctrl.actions.failed):
+        ctrl.actions.depart(waiting.id, window)
     title, text, kind = answers["told"][-1]
     assert "not recorded" in title and "cannot depart unapproved" in text and kind == "warning"
 
@@ -532,7 +539,9 @@ def test_policy_reminders_appear_when_their_setting_is_on(window, qtbot, office_
     today = window.today
     visit = next(r.visit for r in ctrl.board.rows if r.visit.status == "out")
     ctrl.clock.set(visit.start + MIN)
-    assert ctrl.actions.arrive(visit.id, window)  # the arrival call, before going in
+    with qtbot.waitSignal(ctrl.actions.recorded):
+        ctrl.actions.arrive(visit.id, window)  # the arrival call, before going in
+    settle(qtbot)
     ctrl.clock.set(visit.start + 6 * MIN)  # amber from 5 minutes before the call is due
     ctrl.refresh_levels()
     row = today.board_model.row_of(visit.id)
@@ -564,6 +573,7 @@ def test_several_alarms_are_stacked_and_flash_the_taskbar(window, qtbot, office_
     monkeypatch.setattr(QApplication, "alert", lambda widget, ms=0: flashed.append(widget))
     out = next(r.visit for r in ctrl.board.rows if r.visit.status == "out")
     ctrl.actions.duress(out.id, window)
+    settle(qtbot)
     assert len(ctrl.windows) == 3 and all(w.isVisible() for w in ctrl.windows.values())
     assert flashed and flashed[-1] is ctrl.window_for_visit(out.id)
     assert ctrl.tray.messages[-1][0].startswith("DURESS")
@@ -610,6 +620,7 @@ def test_duress_from_the_keyboard(window, qtbot):
         Qt.Key.Key_D,
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
+    settle(qtbot)
     aw = ctrl.window_for_visit(row.visit.id)
     assert aw is not None and aw.detail.alarm.level == "duress"
 
@@ -651,17 +662,25 @@ def test_a_step_while_the_database_is_down_says_so_and_keeps_the_note(window, qt
     monkeypatch.setattr(ctrl.alarm_service, "record_step", _down)
     step = aw.detail.alarm.step
     click(qtbot, next(iter(aw.steps[step].buttons.values())))
-    assert "database is not answering, so nothing was recorded" in aw.errors.text()
+    assert "The database is not answering: the step was NOT recorded" in aw.errors.text()
+    assert "What you typed is kept" in aw.errors.text()
     assert aw.step_note.text() == "rang her mobile, voicemail"
+    assert all(b.isEnabled() for b in aw.steps[step].buttons.values())  # press it again
 
 
-def test_a_press_while_the_database_is_down_says_press_it_again(window, answers):
+def test_a_press_while_the_database_is_down_says_press_it_again(
+    window, qtbot, answers, monkeypatch
+):
     ctrl = ctrl_of(window)
-    assert not ctrl.actions._run(None, "Check in OK", _down)
+    visit = next(r.visit for r in ctrl.board.rows if r.visit.status == "on_site")
+    monkeypatch.setattr(ctrl.tracker, "check_in", _down)
+    with qtbot.waitSignal(ctrl.actions.failed):
+        ctrl.actions.check_in(visit.id, window)
     title, text, kind = answers["told"][-1]
-    assert title == "Check in OK: not recorded" and kind == "error"
-    assert "nothing was recorded: press it again when the database answers" in text
+    assert title == "Check in: not recorded" and kind == "error"
+    assert "The database is not answering: the check-in was NOT recorded. Try again." in text
     assert "catches up by itself" not in text
+    assert ctrl.actions.pending == frozenset()
 
 
 def press_record(qtbot, widget: QWidget, record: str) -> None:
@@ -685,6 +704,7 @@ def test_record_keys_in_an_alarm_window_act_on_that_alarms_family(window, qtbot,
     aw.notes.setFocus()
     before = services.visits.get(other.id).status
     press_record(qtbot, aw.notes, "left")
+    settle(qtbot)
     assert services.visits.get(other.id).status == before
     mine = services.visits.get(aw.visit_id)
     assert mine.status == VisitStatus.LEFT_PROPERTY.value
@@ -708,5 +728,6 @@ def test_a_record_key_confirms_the_family_when_the_target_is_not_in_front(
     before = services.visits.get(row.visit.id).status
     answers["reply"][0] = False
     press_record(qtbot, other_window, "returned")
+    settle(qtbot)
     assert row.visit.household.name in answers["asked"][-1][0]
     assert services.visits.get(row.visit.id).status == before

@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication
+
 from ui.worker import Worker
+
+ROUNDS = 20  # a press: write, read what changed, reload the visit, show it; never this many
 
 
 def idle(window, qtbot) -> None:
-    """Every background read started so far has finished and its result has been shown.
+    """Every background job the window started so far has finished and its result was shown."""
+    _until_quiet(qtbot, lambda: window.findChildren(Worker))
 
-    Twice: a result shown may start one more read (a refresh that asked again meanwhile)."""
-    for _ in range(2):
-        for worker in window.findChildren(Worker):
+
+def settle(qtbot) -> None:
+    """`idle` for every open window: after a press whose window the test does not hold (a button
+    on an alarm window, a key)."""
+    _until_quiet(
+        qtbot,
+        lambda: [w for top in QApplication.topLevelWidgets() for w in top.findChildren(Worker)],
+    )
+
+
+def _until_quiet(qtbot, workers: Callable[[], list[Worker]]) -> None:
+    """Round after round: a result shown may start one more job (a press's write is followed by
+    the read of what it changed, then the reload of the visits it touched). Done when a round
+    started no new job."""
+    for _ in range(ROUNDS):
+        before = sum(worker.submitted for worker in workers())
+        for worker in workers():
             worker.wait()
-        qtbot.wait(0)
+        # The results, posted from the workers' threads (qtbot.wait(0) returns before they come).
+        QCoreApplication.sendPostedEvents()
+        QCoreApplication.processEvents()
+        if sum(worker.submitted for worker in workers()) == before:
+            return
+    raise AssertionError(f"background jobs still starting one another after {ROUNDS} rounds")

@@ -260,6 +260,7 @@ class TodayPanel(QWidget):
         controller.board_changed.connect(self._show_board)
         controller.ticked.connect(self._tick)
         controller.parent_wait_over.connect(self._offer_cancel)
+        controller.actions.pending_changed.connect(self._update_buttons)  # "Saving …" and back
         if controller.board is not None:
             self._show_board(controller.board)
         report = controller.startup_report
@@ -405,8 +406,11 @@ class TodayPanel(QWidget):
         self.alarms_readonly.setVisible(bool(lines))
 
     def _update_buttons(self) -> None:
+        """Each button as the rule allows for the selected row, off while its action is being
+        saved; the hint says what is being saved, else whom the buttons record for."""
         row = self.selected_row()
         live = self.controller is not None
+        pending = self.controller.actions.pending if self.controller is not None else frozenset()
         verdicts = (
             allowed_actions(
                 row.visit,
@@ -422,11 +426,14 @@ class TodayPanel(QWidget):
             elif action is None:  # 'Open alarm': there is one to open
                 button.setEnabled(bool(row.open_alarm_ids or row.drill_alarm_ids))
             else:
-                button.setEnabled(verdicts[action].allowed)
+                button.setEnabled(verdicts[action].allowed and action not in pending)
                 button.setToolTip(_tip(self._key_tip[key], verdicts[action].reason))
         if self.controller is not None and not self.controller.handles_alarms:
             self.buttons["alarm"].setEnabled(False)
-        if row is not None:
+        saving = self.controller.actions.saving_text if self.controller is not None else ""
+        if saving:
+            self.action_hint.setText(saving)
+        elif row is not None:
             self.action_hint.setText(
                 f"Record for {row.visit.household.name} ({row.visit.staff_names}):"
             )
@@ -434,7 +441,9 @@ class TodayPanel(QWidget):
             self.action_hint.setText("Select a visit to record what the staff told you.")
         later = self.selected_later()
         leave = verdict(Action.DEPART, later, Facts(self.queries.clock.now())) if later else None
-        self.depart_button.setEnabled(live and leave is not None and leave.allowed)
+        self.depart_button.setEnabled(
+            live and leave is not None and leave.allowed and Action.DEPART not in pending
+        )
         self.depart_button.setToolTip(
             _tip(self._depart_tip, leave.reason if leave is not None else "")
         )

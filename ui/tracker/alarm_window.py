@@ -256,6 +256,7 @@ class AlarmWindow(QDialog):
         self._allow_close = False
         self._now = now
         self.attention = False
+        self._saving = False  # a press is being written: no other press until it shows
         self._focused_step = 0  # the ladder step keyboard focus was last moved to
         self.setObjectName(f"alarm_{self.alarm_id}")
         self.setMinimumSize(640, 480)
@@ -266,6 +267,9 @@ class AlarmWindow(QDialog):
         self.notice = QLabel()
         self.notice.setWordWrap(True)
         self.notice.hide()
+        self.saving = ValueLabel("Saving")
+        self.saving.setStyleSheet("background: #e8eef7; color: #1a2b4a; padding: 6px;")
+        self.saving.hide()
 
         form = self._build_facts()
         owner_row = self._build_ownership()
@@ -289,6 +293,7 @@ class AlarmWindow(QDialog):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.banner)
         outer.addWidget(self.notice)
+        outer.addWidget(self.saving)
         outer.addWidget(scroll, 1)
 
         take = QShortcut(QKeySequence("Alt+H"), self)
@@ -500,6 +505,8 @@ class AlarmWindow(QDialog):
         """Once this seat owns the alarm, keyboard focus follows the ladder to its current step."""
         alarm = self.detail.alarm
         mine = alarm.acknowledged_by_id == self.actor.user_id and alarm.resolved_at is None
+        if self._saving:  # the buttons are off until the press shows: focus follows after
+            return
         if not mine or alarm.step == self._focused_step or alarm.step not in self.steps:
             return
         self._focused_step = alarm.step
@@ -586,7 +593,7 @@ class AlarmWindow(QDialog):
                 "Nobody is handling this yet. The sound repeats until someone takes it."
             )
             self.take_button.setText(TAKE_TEXT)
-            self.take_button.setEnabled(True)
+            self.take_button.setEnabled(not self._saving)
         else:
             mine = holds(alarm, self.actor)
             who = "You are" if mine else f"{alarm.acknowledged_by} is"
@@ -596,15 +603,16 @@ class AlarmWindow(QDialog):
             self.take_button.setText(
                 "Take over" if mine else f"Take over from {alarm.acknowledged_by}…"
             )
-            self.take_button.setEnabled(not mine)
+            self.take_button.setEnabled(not mine and not self._saving)
         self.attention = state.needs_attention(now)
         # Only the one person handling the alarm records its ladder and resolves it (drills too).
-        held = alarm.resolved_at is None and holds(alarm, self.actor)
+        holding = alarm.resolved_at is None and holds(alarm, self.actor)
+        held = holding and not self._saving
         for box in self.steps.values():
             for button in box.buttons.values():
                 button.setEnabled(held)
         self.resolve_button.setEnabled(held)
-        self.resolve_button.setToolTip("" if held else self._why_not_mine(alarm))
+        self.resolve_button.setToolTip("" if holding else self._why_not_mine(alarm))
 
     @staticmethod
     def _why_not_mine(alarm: Alarm) -> str:
@@ -616,6 +624,17 @@ class AlarmWindow(QDialog):
             f"{alarm.acknowledged_by} is handling this: use "
             f"'Take over from {alarm.acknowledged_by}…' to record steps or resolve it"
         )
+
+    def set_saving(self, text: str) -> None:
+        """'Saving the step…' while a press is written (off the GUI thread) and until the window
+        shows it: the other presses wait; '' then, or when it was not recorded."""
+        self._saving = bool(text)
+        self.saving.setText(text)
+        self.saving.setVisible(bool(text))
+        if text:
+            self.announce(text)
+        self.tick(self._now)
+        self._focus_current_step()
 
     def show_error(self, text: str) -> None:
         self.errors.setText(text)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 from collections import deque
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy.exc import SQLAlchemyError
 
 from hvdesk.clock import fmt_time
-from hvdesk.errors import HvdeskError
 from hvdesk.rules.deadlines import Level, clock_text
 from hvdesk.scheduler import DEFAULT_PROBE_S, DEFAULT_SWEEP_S, DeadlineScheduler, Wake
 from hvdesk.services.alarms import HANDLERS, AlarmDetail, AlarmService, Raised
@@ -30,11 +29,13 @@ from hvdesk.services.base import Actor
 from hvdesk.services.changes import Change
 from hvdesk.services.tracker import Board, BoardRow, StartupReport, TrackerService
 from ui import dialogs
-from ui.tracker.actions import NOT_RECORDED, TrackerActions
+from ui.tracker.actions import TrackerActions
 from ui.tracker.alarm_window import AlarmWindow
 from ui.tracker.qt_scheduler import SafeQtScheduler
+from ui.tracker.saving import Outcome, not_recorded, save
 from ui.tracker.sound import AlarmSound
 from ui.tray import Tray
+from ui.worker import Worker
 
 if TYPE_CHECKING:
     from ui.live import LiveFeed
@@ -61,6 +62,7 @@ class TrackerController(QObject):
         sweep_s: float = DEFAULT_SWEEP_S,
         probe_s: float | None = None,
         live: LiveFeed | None = None,
+        writer: Worker | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -76,7 +78,13 @@ class TrackerController(QObject):
         if live is not None:  # the policy is read once per window, again only when it changes
             self.tracker.policy_source = live.policy
             self.alarm_service.policy_source = live.policy
-        self.actions = TrackerActions(self.tracker, self.alarm_service, actor, services.clock, self)
+        # This seat's own writes (the one-click actions and the alarm windows' presses): on a
+        # worker of their own, in the order pressed (ui/tracker/saving.py says why).
+        self.writer = writer if writer is not None else Worker(self, finish_queued=True)
+        self.actions = TrackerActions(
+            self.tracker, self.alarm_service, actor, services.clock, self, writer=self.writer
+        )
+        self.actions.name_of = self.visit_name
         self.actions.recorded.connect(self._after_action)
         self.scheduler = DeadlineScheduler(
             self.clock,
@@ -101,6 +109,11 @@ class TrackerController(QObject):
         self.started = False
         self.stopped = False
         self.checks = 0
+        # Reloads made on the GUI thread so far: a background read started before one of them
+        # may be older than what is shown, and is read again rather than shown.
+        self._syncs = 0
+        # Alarm windows whose press was saved: they say "saving…" until they show it.
+        self._saved: set[int] = set()
         # The last wakes only (for tests and diagnosis): a week of 30 s sweeps must not pile up.
         self.wakes: deque[Wake] = deque(maxlen=RECENT_WAKES)
         self.can_print = importlib.util.find_spec("ui.print_actions") is not None
@@ -141,6 +154,8 @@ class TrackerController(QObject):
             with contextlib.suppress(RuntimeError, TypeError):
                 app.aboutToQuit.disconnect(self.stop)
         self.ticker.stop()
+        self.actions.stopped = True
+        self.writer.shutdown()  # what was pressed is still written (finish_queued)
         self.scheduler.shutdown()
         self.sound.stop()
         for window in list(self.windows.values()):
@@ -204,6 +219,9 @@ class TrackerController(QObject):
 
     def _db_failed(self, err: object) -> None:
         self.db_error = str(err) or "database not answering"
+        self._saved.clear()
+        for window in self.windows.values():  # no reload is coming: take presses again
+            window.set_saving("")
         self.tick()
 
     def check(self, reason: str = "") -> list[Raised]:
@@ -218,6 +236,7 @@ class TrackerController(QObject):
         except SQLAlchemyError as err:
             self._db_failed(err)
             return []
+        self._syncs += 1
         self.db_error = ""
         self.board = board
         self.last_check_at = now
@@ -262,17 +281,24 @@ class TrackerController(QObject):
 
     def _load_visits(self, ids: set[int]) -> None:
         """Read the touched visits' rows and alarms on the background worker, then show them.
-        The window never waits for the database for another seat's change."""
+        The window never waits for the database for a change, this seat's presses included."""
         assert self.live is not None and self.board is not None
         policy = self.board.policy
+        started = self._syncs
 
         def load() -> tuple[list[BoardRow], list[AlarmDetail]]:
             return self.tracker.rows_for(ids, policy), self.alarm_service.details(visit_ids=ids)
 
+        def loaded(result: tuple[list[BoardRow], list[AlarmDetail]]) -> None:
+            if self.stopped:
+                return
+            if self._syncs != started:  # a check meanwhile may show newer: never go back to this
+                self._load_visits(ids)
+                return
+            self._show_visits(ids, *result)
+
         self.live.worker.submit(
-            load,
-            lambda loaded: self._show_visits(ids, *loaded),
-            lambda message: self._db_failed(message.splitlines()[0]),
+            load, loaded, lambda message: self._db_failed(message.splitlines()[0])
         )
 
     def _show_visits(self, ids: set[int], rows: list[BoardRow], details: list[AlarmDetail]) -> None:
@@ -304,6 +330,7 @@ class TrackerController(QObject):
         except SQLAlchemyError as err:
             self._db_failed(err)
             return []
+        self._syncs += 1
         self.db_error = ""
         self.last_check_at = now
         self._sync_windows(details, raised, now, scope=ids)
@@ -361,6 +388,7 @@ class TrackerController(QObject):
         in_scope = [i for i, w in self.windows.items() if scope is None or w.visit_id in scope]
         for alarm_id in [i for i in in_scope if i not in open_ids]:
             closing = self.windows.pop(alarm_id)
+            self._saved.discard(alarm_id)
             closing.allow_close()
             closing.close()
             closing.deleteLater()
@@ -374,6 +402,9 @@ class TrackerController(QObject):
                 before = (window.detail.alarm.reason, window.detail.alarm.level)
                 owner_before = window.detail.alarm.acknowledged_by
                 window.update_detail(detail, now)
+                if detail.alarm.id in self._saved:  # the press it was saving now shows
+                    self._saved.discard(detail.alarm.id)
+                    window.set_saving("")
                 owner = detail.alarm.acknowledged_by
                 if owner_before and owner and owner != owner_before:
                     window.show_notice(
@@ -438,26 +469,55 @@ class TrackerController(QObject):
             window.activateWindow()
 
     # --- presses on an alarm window ------------------------------------------------------
-    def _handle(self, alarm_id: int, fn) -> bool:
-        try:
-            fn()
-        except HvdeskError as err:
-            window = self.windows.get(alarm_id)
+    def _handle(
+        self,
+        alarm_id: int,
+        what: str,
+        fn: Callable[[], object],
+        then: Callable[[AlarmWindow], None] | None = None,
+    ) -> None:
+        """Save a press on the alarm window on the write worker; the window says "saving…" and
+        takes no other press meanwhile. `then(window)` once it is recorded (clear the note)."""
+        window = self.windows.get(alarm_id)
+        if window is not None:
+            window.set_saving(f"Saving the {what}…")
+        save(self.writer, fn, lambda outcome: self._handled(alarm_id, what, outcome, then))
+
+    def _handled(
+        self,
+        alarm_id: int,
+        what: str,
+        outcome: Outcome,
+        then: Callable[[AlarmWindow], None] | None,
+    ) -> None:
+        if self.stopped:
+            return
+        window = self.windows.get(alarm_id)
+        if outcome.recorded:
+            if window is not None and then is not None:
+                then(window)
+            self._saved.add(alarm_id)  # the window takes presses again once it shows it
+            self._after_action()
+            return
+        if window is None:
+            return
+        window.set_saving("")
+        if outcome.refused:  # someone else moved first: show the alarm as it is now
+            window.show_error(outcome.refused)
+            self._reload_visit(window.visit_id)
+        else:  # never a crash box: say so plainly, keep what was typed
+            window.show_error(not_recorded(what, outcome, kept=True))
+
+    def _reload_visit(self, visit_id: int) -> None:
+        if self.live is not None and self.board is not None:
+            self._load_visits({visit_id})
+        else:
             self.check("refused")
-            window = self.windows.get(alarm_id) or window
-            if window is not None:
-                window.show_error(str(err))
-            return False
-        except SQLAlchemyError as err:  # never a crash box: say so plainly, keep what was typed
-            window = self.windows.get(alarm_id)
-            if window is not None:
-                window.show_error(f"{NOT_RECORDED} What you typed is kept.\n({type(err).__name__})")
-            return False
-        self._after_action()
-        return True
 
     def _acknowledge(self, alarm_id: int) -> None:
-        self._handle(alarm_id, lambda: self.alarm_service.acknowledge(self.actor, alarm_id))
+        self._handle(
+            alarm_id, "ownership", lambda: self.alarm_service.acknowledge(self.actor, alarm_id)
+        )
 
     def _take_over(self, alarm_id: int, owner: str) -> None:
         window = self.windows.get(alarm_id)
@@ -468,26 +528,25 @@ class TrackerController(QObject):
             "this alarm now. This is recorded on the visit's timeline.",
         ):
             return
-        self._handle(alarm_id, lambda: self.alarm_service.take_over(self.actor, alarm_id, owner))
+        self._handle(
+            alarm_id, "take-over", lambda: self.alarm_service.take_over(self.actor, alarm_id, owner)
+        )
 
     def _record_step(self, alarm_id: int, step: int, result: str, note: str, ref: str) -> None:
-        window = self.windows.get(alarm_id)
-        if (
-            self._handle(
-                alarm_id,
-                lambda: self.alarm_service.record_step(
-                    self.actor, alarm_id, step, result, note, ref
-                ),
-            )
-            and window is not None
-        ):
-            window.step_note.clear()  # only once it is recorded: a refusal keeps the note
+        self._handle(
+            alarm_id,
+            "step",
+            lambda: self.alarm_service.record_step(self.actor, alarm_id, step, result, note, ref),
+            # only once it is recorded: a refusal or a database error keeps the note
+            lambda window: window.step_note.clear(),
+        )
 
     def _resolve(
         self, alarm_id: int, resolution: str, note: str, ref: str, new_return: object
     ) -> None:
         self._handle(
             alarm_id,
+            "resolution",
             lambda: self.alarm_service.resolve(
                 self.actor,
                 alarm_id,
@@ -512,11 +571,19 @@ class TrackerController(QObject):
         )
 
     def _after_action(self) -> None:
-        """Something was recorded: the window's change feed announces it (and so re-checks the
-        visits it touched); without a feed, check here."""
+        """Something was recorded: the window's change feed reads what on its worker and
+        announces it (the touched visits are then reloaded off the GUI thread too); without a
+        feed, check here."""
         self.recorded.emit()
         if self.live is None:
             self.check("recorded")
+        elif not self.stopped:
+            self.live.pull()
+
+    def visit_name(self, visit_id: int) -> str:
+        """The household a visit on the board is known by ('the visit' when not out)."""
+        row = self.board.row(visit_id) if self.board is not None else None
+        return row.visit.household.name if row is not None else "the visit"
 
     # --- every second --------------------------------------------------------------------
     def tick(self) -> None:

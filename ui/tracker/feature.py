@@ -23,12 +23,13 @@ from hvdesk.models import Visit
 from hvdesk.rules.actions import Action, Facts, verdict
 from hvdesk.services.alarms import RESOLUTION_LABELS
 from ui import dialogs
-from ui.a11y import ink
+from ui.a11y import ValueLabel, ink
 from ui.tracker import actions as tracker_actions
 from ui.tracker import keys
 from ui.tracker.alarm_window import AlarmWindow
 from ui.tracker.controller import TrackerController
 from ui.visit_actions import VisitAction
+from ui.worker import Worker
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -354,7 +355,10 @@ def _visit_actions(window: MainWindow, controller: TrackerController) -> None:
         def applies(v: Visit) -> bool:
             row = controller.board.row(v.id) if controller.board is not None else None
             wait = row.state.parent_wait_until if row is not None else None
-            return verdict(action, v, Facts(controller.clock.now(), parent_wait_until=wait)).allowed
+            now = controller.clock.now()
+            return verdict(action, v, Facts(now, parent_wait_until=wait)).allowed and (
+                action not in acts.pending  # being saved: not offered twice
+            )
 
         return applies
 
@@ -440,13 +444,39 @@ def _tools(window: MainWindow, controller: TrackerController) -> None:
         window.tools_menu.addAction(action)
 
 
+def _show_saving(window: MainWindow, controller: TrackerController) -> None:
+    """'Saving check-in for Clarke…' in the status bar while a press is written, from any screen;
+    the departure's household named from Later today (it is not on the board yet)."""
+    acts = controller.actions
+
+    def name_of(visit_id: int) -> str:
+        later = next((v for v in window.today.later_model.rows() if v.id == visit_id), None)
+        return later.household.name if later is not None else controller.visit_name(visit_id)
+
+    acts.name_of = name_of
+    label = ValueLabel("Saving")
+    label.setObjectName("saving_status")
+    label.hide()
+    window.statusBar().addPermanentWidget(label)
+
+    def show() -> None:
+        label.setText(acts.saving_text)
+        label.setVisible(bool(acts.saving_text))
+
+    acts.pending_changed.connect(show)
+
+
 def install(window: MainWindow) -> None:
-    controller = TrackerController(window.services, window.actor, live=window.live)
+    # The seat's own writes on a worker of their own (ui/tracker/saving.py): a child of the
+    # window, so closing the window finishes what was pressed and the tests can wait for it.
+    writer = Worker(window, finish_queued=True)
+    controller = TrackerController(window.services, window.actor, live=window.live, writer=writer)
     controller.start()
     window.today.attach(controller)
+    _show_saving(window, controller)
 
-    # One path: a press records, the feed announces it once, the tracker re-derives what it touched.
-    controller.recorded.connect(window.data_changed)
+    # One path: a press records on the write worker, the feed reads what changed on its worker and
+    # announces it once, the tracker reloads off the GUI thread what it touched.
     window.live.changed.connect(controller.on_change)
     window.live.health_changed.connect(controller.on_health)
 

@@ -1,0 +1,300 @@
+"""This seat's own presses never freeze the window: they are saved on the write worker.
+
+A slow database is every statement made slower on the engine (as bench/bench_live.py does); a
+write held half-way is a service call blocked on a threading.Event the test releases. The test
+waits with qtbot.waitSignal / waitUntil and the workers' own wait, never a sleep of its own.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from PySide6.QtCore import QTimer
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
+
+from hvdesk.db import Database
+from hvdesk.models import Event
+from hvdesk.rules.actions import Action
+from tests.ui.test_tracker_ui import click, ctrl_of, select_in_board
+from tests.ui.waiting import settle
+from ui.a11y import ValueLabel
+from ui.tracker.feature import TrackerFeature
+
+pytestmark = pytest.mark.ui
+
+SLOW_S = 0.2  # per statement: a database across a slow network
+
+
+@contextmanager
+def slow(db: Database, seconds: float = SLOW_S) -> Iterator[list[str]]:
+    """Every statement waits `seconds` first, on whichever thread sends it; yields the statements
+    sent from the GUI thread (each one a freeze of at least `seconds`)."""
+    on_gui_thread: list[str] = []
+
+    def before(_conn: object, _cursor: object, sql: str, *_a: object) -> None:
+        if threading.current_thread() is threading.main_thread():
+            on_gui_thread.append(sql)
+        time.sleep(seconds)  # the database's latency, on the thread that asked
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield on_gui_thread
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+@contextmanager
+def failing_writes(db: Database) -> Iterator[None]:
+    """Statements that write fail as a lost connection does, half-way through the transaction
+    (the reads before them succeed)."""
+
+    def before(_conn: object, _cursor: object, sql: str, *_a: object) -> None:
+        if sql.lstrip().upper().startswith(("INSERT", "UPDATE")):
+            raise OperationalError(sql[:40], {}, Exception("server closed the connection"))
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+class Beats:
+    """A 10 ms timer on the GUI thread: how often it fired while something was pending. (The
+    longest gap is bench/bench_live.py's figure: on a shared test machine it measures the load.)"""
+
+    def __init__(self, pending) -> None:
+        self.pending = pending
+        self.during = 0
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._beat)
+        self.timer.start()
+
+    def _beat(self) -> None:
+        self.during += bool(self.pending())
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+
+def events_of(db: Database, visit_id: int) -> int:
+    with db.read() as s:
+        return s.scalar(select(func.count()).select_from(Event).where(Event.visit_id == visit_id))
+
+
+def on_site(window):
+    return next(r.visit for r in ctrl_of(window).board.rows if r.visit.status == "on_site")
+
+
+def saving_label(window) -> ValueLabel:
+    return window.statusBar().findChild(ValueLabel, "saving_status")
+
+
+def test_a_check_in_on_a_slow_database_keeps_the_window_answering(window, qtbot):
+    ctrl, today = ctrl_of(window), window.today
+    window._backup_timer.stop()  # the day's backup (and its status line) is not this test's
+    settle(qtbot)  # nor one already under way
+    visit = on_site(window)
+    select_in_board(window, visit.id)
+    before = len(ctrl.board.row(visit.id).events)
+    name = visit.household.name
+    with slow(ctrl.services.db) as on_gui_thread:
+        beats = Beats(lambda: Action.CHECK_IN in ctrl.actions.pending)
+        t = time.monotonic()
+        with qtbot.waitSignal(ctrl.actions.recorded, timeout=30_000):
+            today.buttons["check_in"].click()
+            clicked_in = time.monotonic() - t
+            assert today.action_hint.text() == f"Saving check-in for {name}…"
+            assert saving_label(window).text() == f"Saving check-in for {name}…"
+            assert saving_label(window).isVisibleTo(window)
+            assert not today.buttons["check_in"].isEnabled()  # not pressed twice
+            assert today.buttons["duress"].isEnabled()  # a duress is never held up
+        qtbot.waitUntil(lambda: len(ctrl.board.row(visit.id).events) > before, timeout=30_000)
+        beats.stop()
+    # The click returned before the first statement could have (each takes 200 ms), the timer
+    # kept firing while the check-in was being saved, and no statement of the write, of the read
+    # of what changed or of the reload of the visit ran on the GUI thread.
+    assert clicked_in < SLOW_S
+    assert beats.during >= 3
+    assert on_gui_thread == []
+    assert today.action_hint.text().startswith(f"Record for {name}")
+    assert not saving_label(window).isVisibleTo(window)
+    assert today.buttons["check_in"].isEnabled()
+
+
+def test_a_database_error_during_a_check_in_says_so_and_records_nothing(window, qtbot, answers):
+    ctrl, today = ctrl_of(window), window.today
+    db = ctrl.services.db
+    visit = on_site(window)
+    select_in_board(window, visit.id)
+    with db.read() as s:
+        all_before = s.scalar(select(func.count()).select_from(Event))
+    before = events_of(db, visit.id)
+    with failing_writes(db), qtbot.waitSignal(ctrl.actions.failed, timeout=10_000) as failed:
+        today.buttons["check_in"].click()
+    text = "The database is not answering: the check-in was NOT recorded. Try again."
+    assert failed.args[0].startswith(text)
+    title, told, kind = answers["told"][-1]
+    assert title == "Check in: not recorded" and told.startswith(text) and kind == "error"
+    assert "Traceback" not in told
+    with db.read() as s:  # nothing half-saved: not the event, not its audit trail
+        assert s.scalar(select(func.count()).select_from(Event)) == all_before
+    assert events_of(db, visit.id) == before
+    assert today.buttons["check_in"].isEnabled()  # try again
+    assert "Saving" not in today.action_hint.text()
+    with qtbot.waitSignal(ctrl.actions.recorded, timeout=10_000):
+        today.buttons["check_in"].click()
+    assert events_of(db, visit.id) == before + 1
+
+
+@contextmanager
+def held(obj: object, name: str, monkeypatch, order: list[str]) -> Iterator[threading.Event]:
+    """`obj.name` waits on the worker until the test releases it; every call is noted in order."""
+    release = threading.Event()
+    real = getattr(obj, name)
+
+    def blocked(*args, **kwargs):
+        order.append(name)
+        assert release.wait(10), "never released"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(obj, name, blocked)
+    try:
+        yield release
+    finally:
+        release.set()
+
+
+def noted(obj: object, name: str, monkeypatch, order: list[str]) -> None:
+    real = getattr(obj, name)
+
+    def call(*args, **kwargs):
+        order.append(name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(obj, name, call)
+
+
+def test_a_duress_goes_before_the_writes_still_queued(window, qtbot, monkeypatch):
+    """A check-in is being written, an office call waits its turn: the duress pressed after them
+    is written next, before the office call; the check-in is not interrupted."""
+    ctrl = ctrl_of(window)
+    rows = [
+        r.visit for r in ctrl.board.rows if r.visit.status == "on_site" and not r.open_alarm_ids
+    ]
+    first, second = rows[0], (rows[1] if len(rows) > 1 else rows[0])
+    order: list[str] = []
+    noted(ctrl.tracker, "office_call", monkeypatch, order)
+    noted(ctrl.tracker, "duress", monkeypatch, order)
+    with held(ctrl.tracker, "check_in", monkeypatch, order) as release:
+        ctrl.actions.check_in(first.id, window)
+        qtbot.waitUntil(lambda: order == ["check_in"])  # running on the worker
+        ctrl.actions.office_call(second.id, True, window)
+        ctrl.actions.duress(second.id, window)
+        assert ctrl.actions.pending == {Action.CHECK_IN, Action.OFFICE_CALL, Action.DURESS}
+        release.set()
+    settle(qtbot)
+    assert order == ["check_in", "duress", "office_call"]
+    assert ctrl.actions.pending == frozenset()
+    aw = ctrl.window_for_visit(second.id)
+    assert aw is not None and aw.detail.alarm.level == "duress"
+
+
+def test_a_second_press_while_saving_is_the_same_request(window, qtbot, monkeypatch):
+    """The key pressed twice while the first is being saved records one check-in, not two."""
+    ctrl = ctrl_of(window)
+    visit = on_site(window)
+    select_in_board(window, visit.id)
+    action = window.feature(TrackerFeature).toolbar_actions["Check in"]
+    before = events_of(ctrl.services.db, visit.id)
+    order: list[str] = []
+    with held(ctrl.tracker, "check_in", monkeypatch, order) as release:
+        action.trigger()
+        action.trigger()
+        release.set()
+    settle(qtbot)
+    assert order == ["check_in"]
+    assert events_of(ctrl.services.db, visit.id) == before + 1
+
+
+def test_the_alarm_window_says_saving_and_takes_no_other_press_meanwhile(
+    window, qtbot, monkeypatch
+):
+    ctrl = ctrl_of(window)
+    aw = next(iter(ctrl.windows.values()))
+    order: list[str] = []
+    with held(ctrl.alarm_service, "acknowledge", monkeypatch, order) as release:
+        aw.take_button.click()
+        qtbot.waitUntil(lambda: order == ["acknowledge"])
+        assert aw.saving.isVisibleTo(aw) and aw.saving.text() == "Saving the ownership…"
+        assert not aw.take_button.isEnabled()
+        release.set()
+    settle(qtbot)
+    assert not aw.saving.isVisibleTo(aw)
+    assert "You are handling this" in aw.owner_label.text()
+    assert aw.resolve_button.isEnabled()
+
+
+def test_a_resolution_the_database_did_not_take_keeps_what_was_typed(window, qtbot):
+    ctrl = ctrl_of(window)
+    aw = next(iter(ctrl.windows.values()))
+    click(qtbot, aw.take_button)
+    aw.resolution_buttons["safe_forgot"].setChecked(True)
+    aw.notes.setText("rang her at 10:20, she had forgotten to call")
+    with failing_writes(ctrl.services.db):
+        aw.resolve_button.click()
+        settle(qtbot)
+    assert "The database is not answering: the resolution was NOT recorded" in aw.errors.text()
+    assert "What you typed is kept" in aw.errors.text()
+    assert aw.notes.text() == "rang her at 10:20, she had forgotten to call"
+    assert aw.resolution_buttons["safe_forgot"].isChecked()
+    assert aw.resolve_button.isEnabled() and not aw.saving.isVisibleTo(aw)
+    assert ctrl.windows.get(aw.alarm_id) is aw  # still open: nothing was resolved
+
+
+def test_presses_are_written_in_the_order_pressed_even_behind_a_question(
+    window, qtbot, monkeypatch, answers
+):
+    """'Arrived' reads whether a parent must be present before it asks; the check-in pressed
+    meanwhile waits for the arrival's write, so it is not refused as 'not arrived yet'."""
+    ctrl = ctrl_of(window)
+    visit = next(r.visit for r in ctrl.board.rows if r.visit.status == "out")
+    order: list[str] = []
+    noted(ctrl.tracker, "arrive", monkeypatch, order)
+    noted(ctrl.tracker, "check_in", monkeypatch, order)
+    with held(ctrl.tracker, "needs_parent_present", monkeypatch, order) as release:
+        ctrl.actions.arrive(visit.id, window)
+        ctrl.actions.check_in(visit.id, window)
+        assert ctrl.actions.pending == {Action.ARRIVE, Action.CHECK_IN}
+        release.set()
+    settle(qtbot)
+    assert order == ["needs_parent_present", "arrive", "check_in"]
+    assert answers["told"] == []  # neither refused
+    assert ctrl.services.visits.get(visit.id).status == "on_site"
+
+
+@pytest.mark.parametrize("finish_queued", [True, False])
+def test_closing_finishes_the_writes_already_pressed(qtbot, finish_queued):
+    """The write worker (finish_queued) still makes a write queued when the window closes; the
+    reader drops its queued reads (nobody will look at them)."""
+    from ui.worker import Worker
+
+    worker = Worker(finish_queued=finish_queued)
+    gate, ran = threading.Event(), []
+    worker.submit(lambda: gate.wait(10))  # running
+    worker.submit(lambda: ran.append("queued"))  # waiting its turn
+    wait_for_done = worker.pool.waitForDone
+
+    def release_then_wait(msecs: int) -> bool:  # the running job ends once shutdown has decided
+        gate.set()
+        return wait_for_done(msecs)
+
+    worker.pool.waitForDone = release_then_wait
+    assert worker.shutdown()
+    assert ran == (["queued"] if finish_queued else [])
