@@ -508,8 +508,11 @@ class TrackerController(QObject):
         else:  # never a crash box: say so plainly, keep what was typed
             window.show_error(not_recorded(what, outcome, kept=True))
 
-    def _reload_visit(self, visit_id: int) -> None:
-        if self.live is not None and self.board is not None:
+    def _reload_visit(self, visit_id: int | None) -> None:
+        """Show an alarm as it is now after a refusal (None: an alarm about a person, no visit)."""
+        if visit_id is None and self.live is not None:
+            self._load_person_alarms()
+        elif visit_id is not None and self.live is not None and self.board is not None:
             self._load_visits({visit_id})
         else:
             self.check("refused")
