@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTime, QTimer, Signal
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QBoxLayout,
@@ -201,9 +202,20 @@ def sign_in_command(db: Database) -> list[str]:
     return os_platform.launch_command(chosen, db.single_seat)
 
 
+@dataclass(frozen=True)
+class ThisPcControls:
+    """Settings > This PC: start at sign-in, Test alarm sound (and what it found), the daily
+    backup time."""
+
+    autostart: QCheckBox
+    test_sound: QPushButton
+    sound_result: QLabel
+    backup_at: QTimeEdit
+
+
 def _this_pc_box(
     window: MainWindow, controller: TrackerController, schedule: BackupSchedule
-) -> QGroupBox:
+) -> tuple[QGroupBox, ThisPcControls]:
     platform = os_platform.current()
     box = QGroupBox("This PC")
     form = QFormLayout(box)
@@ -273,13 +285,7 @@ def _this_pc_box(
     form.addRow("Alarm sound:", sound_row)
     form.addRow("Daily backup at:", backup_at)
     form.addRow("", where)
-    window.office_pc_widgets = {  # type: ignore[attr-defined]
-        "autostart": autostart,
-        "test_sound": test,
-        "sound_result": heard,
-        "backup_at": backup_at,
-    }
-    return box
+    return box, ThisPcControls(autostart, test, heard, backup_at)
 
 
 def _add_to_settings(window: MainWindow, box: QWidget) -> None:
@@ -291,18 +297,24 @@ def _add_to_settings(window: MainWindow, box: QWidget) -> None:
     layout.insertWidget(max(layout.count() - 1, 0), box)
 
 
-def _status(window: MainWindow, controller: TrackerController, duty: DutyKeeper) -> None:
+def _status(
+    window: MainWindow,
+    controller: TrackerController,
+    duty: DutyKeeper,
+    duty_label: QLabel,
+    sound_label: QLabel,
+) -> None:
     late = duty.warning()
-    window.duty_label.setText(late)  # type: ignore[attr-defined]
-    window.duty_label.setToolTip(duty.warning_detail())  # type: ignore[attr-defined]
-    window.duty_label.setAccessibleDescription(duty.warning_detail())  # type: ignore[attr-defined]
-    window.duty_label.setVisible(bool(late))  # type: ignore[attr-defined]
+    duty_label.setText(late)
+    duty_label.setToolTip(duty.warning_detail())
+    duty_label.setAccessibleDescription(duty.warning_detail())
+    duty_label.setVisible(bool(late))
     problem = controller.sound.problem() if controller.handles_alarms else ""
-    window.sound_label.setText("⚠ ALARM SOUND OFF" if problem else "")  # type: ignore[attr-defined]
-    window.sound_label.setToolTip(problem)  # type: ignore[attr-defined]
-    window.sound_label.setAccessibleDescription(problem)  # type: ignore[attr-defined]
-    window.sound_label.setVisible(bool(problem))  # type: ignore[attr-defined]
-    for label in (window.duty_label, window.sound_label):  # type: ignore[attr-defined]
+    sound_label.setText("⚠ ALARM SOUND OFF" if problem else "")
+    sound_label.setToolTip(problem)
+    sound_label.setAccessibleDescription(problem)
+    sound_label.setVisible(bool(problem))
+    for label in (duty_label, sound_label):
         bold = QFont(label.font())
         bold.setBold(True)  # as the style sheet draws it
         # a warning is never cut short: the counts beside it give way
@@ -314,20 +326,36 @@ def _status(window: MainWindow, controller: TrackerController, duty: DutyKeeper)
                 label.show()
 
 
+@dataclass(frozen=True)
+class OfficePcFeature:
+    """The office PC on duty: keep-awake, the status bar's alarm warnings, the daily backup
+    schedule and Settings > This PC (found by shell.feature)."""
+
+    duty_keeper: DutyKeeper
+    duty_label: ValueLabel
+    sound_label: ValueLabel
+    backup_schedule: BackupSchedule
+    this_pc: ThisPcControls
+
+
+def _warning_label(window: MainWindow) -> ValueLabel:
+    """A status bar warning, hidden until there is something to warn about."""
+    label = ValueLabel("Alarm warning")  # read with its warning, not only its field
+    label.setStyleSheet(late_style())
+    label.setVisible(False)
+    label.setContentsMargins(6, 0, 6, 0)
+    # beside "Monitoring: ON", where the eye goes first; the counts give way if space is short
+    window.statusBar().insertWidget(1, label)
+    return label
+
+
 def install(window: MainWindow) -> None:
-    controller: TrackerController | None = getattr(window, "tracker_controller", None)
+    controller = window.tracker_controller
     if controller is None:
         return
     duty = DutyKeeper(lambda: int(window.winId()), parent=window)
-    window.duty_keeper = duty  # type: ignore[attr-defined]
-    for name in ("sound_label", "duty_label"):
-        label = ValueLabel("Alarm warning")  # read with its warning, not only its field
-        label.setStyleSheet(late_style())
-        label.setVisible(False)
-        label.setContentsMargins(6, 0, 6, 0)
-        # beside "Monitoring: ON", where the eye goes first; the counts give way if space is short
-        window.statusBar().insertWidget(1, label)
-        setattr(window, name, label)
+    sound_label = _warning_label(window)
+    duty_label = _warning_label(window)  # inserted after: it shows left of the sound warning
 
     # Warnings and the counts come first: the database and policy texts are cut short instead
     # (ElidedLabels: their full text stays in their tooltips).
@@ -335,7 +363,7 @@ def install(window: MainWindow) -> None:
         other.setMinimumWidth(60)
 
     def status() -> None:
-        _status(window, controller, duty)
+        _status(window, controller, duty, duty_label, sound_label)
 
     controller.board_changed.connect(duty.update)
     duty.changed.connect(status)
@@ -346,12 +374,13 @@ def install(window: MainWindow) -> None:
     schedule = BackupSchedule(
         window, BackupSettingsService(window.services.db, window.services.clock)
     )
-    window.backup_schedule = schedule  # type: ignore[attr-defined]
-    _add_to_settings(window, _this_pc_box(window, controller, schedule))
+    box, this_pc = _this_pc_box(window, controller, schedule)
+    _add_to_settings(window, box)
+    window.register(OfficePcFeature(duty, duty_label, sound_label, schedule, this_pc))
 
     app = QApplication.instance()
-    if app is not None:
-        app.commitDataRequest.connect(duty.commit_data)  # type: ignore[attr-defined]
+    if isinstance(app, QGuiApplication):
+        app.commitDataRequest.connect(duty.commit_data)
 
     stopped: list[bool] = []
 
@@ -361,9 +390,9 @@ def install(window: MainWindow) -> None:
         stopped.append(True)
         duty.release()
         schedule.stop()
-        if app is not None:
+        if isinstance(app, QGuiApplication):
             with contextlib.suppress(RuntimeError, TypeError):
-                app.commitDataRequest.disconnect(duty.commit_data)  # type: ignore[attr-defined]
+                app.commitDataRequest.disconnect(duty.commit_data)
 
     def stop_if_closed() -> None:
         """A close the tracker refused (an alarm still open) leaves this PC's duties running."""

@@ -26,6 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.follow_ups import FollowUpsFeature
+from ui.office_pc import OfficePcFeature
+
 pytestmark = pytest.mark.ui
 
 SCALE = "1.25"
@@ -156,7 +159,7 @@ def test_screens_fit_and_read_here(qtbot, services, office_actor, answers):
     window.show()
     window.resize(int(1280 / float(SCALE)), int(800 / float(SCALE)))  # 1280x800 on screen
     # the demo has follow-ups waiting: its strip (a cream background of its own) is checked too
-    qtbot.waitUntil(window.follow_ups.isVisible, timeout=10_000)
+    qtbot.waitUntil(window.feature(FollowUpsFeature).strip.isVisible, timeout=10_000)
     problems = []
     for name in list(window.panels):
         window.show_panel(name)
@@ -200,7 +203,7 @@ def test_the_status_bar_keeps_its_counts_and_badges_whole_at_1280(window, qtbot)
     """Issue 15 review #6: with NO MONITOR and ALARM SOUND OFF showing, the database, policy
     and signed-in texts give way ('…', whole in their tooltips), never the counts."""
     window.resize(1280, 800)
-    badges = [window.sound_label] + [
+    badges = [window.feature(OfficePcFeature).sound_label] + [
         w for w in window.statusBar().findChildren(QLabel) if w.text().startswith("NO MONITOR")
     ]
     qtbot.waitUntil(lambda: all(b.isVisible() for b in badges) and len(badges) == 2)
