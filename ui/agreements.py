@@ -26,6 +26,7 @@ from ui.models.table import Column, RowTableModel
 from ui.panels.today import _table
 
 if TYPE_CHECKING:
+    from ui.booking_dialog import BookingDialog
     from ui.main_window import MainWindow
 
 
@@ -33,6 +34,7 @@ class AgreementsDialog(QDialog):
     def __init__(self, window: MainWindow, service: AgreementService) -> None:
         super().__init__(window)
         self.window_, self.service = window, service
+        self.follow_up_booking: BookingDialog | None = None  # the visit booked after a broken one
         self.setWindowTitle("Agreements due")
         self.setAccessibleName("Agreements due")
         self.setMinimumWidth(760)
@@ -106,10 +108,12 @@ class AgreementsDialog(QDialog):
 
             incidents.open_pdf(path)
         if dialogs.confirm(self, "Agreement broken", "Book a follow-up visit to the family?"):
-            book_follow_up(self.window_, row)
+            self.follow_up_booking = book_follow_up(self.window_, row)
 
 
-def book_follow_up(window: MainWindow, row: AgreementRow) -> None:
+def book_follow_up(window: MainWindow, row: AgreementRow) -> BookingDialog:
+    """The booking dialog, filled in for a visit about the broken agreement (returned: the
+    agreements dialog keeps it, so what it opened can be found again)."""
     from hvdesk.services.booking import BookingService
     from ui import attendance
     from ui.booking_dialog import BookingDeps, BookingDialog
@@ -123,12 +127,11 @@ def book_follow_up(window: MainWindow, row: AgreementRow) -> None:
     dialog.prefill(row.household_id, row.pupil_id, Purpose.ATTENDANCE.value)
     dialog.notes.setPlainText(f"Follow-up: agreement broken ({row.what}, due {fmt_date(row.due)})")
     dialog.saved.connect(lambda _id: window.data_changed.emit())
-    window.follow_up_booking = dialog  # type: ignore[attr-defined]
     attendance.open_dialog(dialog)
+    return dialog
 
 
 def open_agreements(window: MainWindow) -> AgreementsDialog:
     dialog = AgreementsDialog(window, AgreementService(window.services.db, window.services.clock))
-    window.agreements_dialog = dialog  # type: ignore[attr-defined]
     dialog.open()
     return dialog

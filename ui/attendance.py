@@ -9,12 +9,14 @@ thread; results come back by signal.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -38,6 +40,7 @@ from ui.panels.today import TITLE_STYLE, _table
 from ui.worker import Worker
 
 if TYPE_CHECKING:
+    from ui.booking_dialog import BookingDialog
     from ui.main_window import MainWindow
 
 
@@ -249,10 +252,19 @@ def import_attendance(window: MainWindow, service: AttendanceService, path: str)
     window.worker.submit(lambda: service.import_file(window.actor, path), done, failed)
 
 
+@dataclass
+class AttendanceFeature:
+    """What the attendance feature offers the rest of the window (found by shell.feature): its
+    screen, File > Import attendance, and the booking dialog a suggestion last opened."""
+
+    panel: AttendancePanel
+    import_action: QAction
+    booking: BookingDialog | None = None
+
+
 def install(window: MainWindow) -> None:
     service = AttendanceService(window.services.db, window.services.clock)
     panel = AttendancePanel(service, window.actor, window.worker)
-    window.attendance = panel  # type: ignore[attr-defined]
     window.add_panel("Attendance", panel, before_settings(window))
     window._rebuild_view_menu()
     panel.changed.connect(window.data_changed)
@@ -280,7 +292,8 @@ def install(window: MainWindow) -> None:
     allow()
     window.data_changed.connect(allow)
     window.file_menu.insertAction(window.file_menu.actions()[0], action)
-    window.import_attendance_action = action  # type: ignore[attr-defined]
+    feature = AttendanceFeature(panel, action)
+    window.register(feature)
 
     def book(suggestion: Suggestion) -> None:
         from hvdesk.services.booking import BookingService
@@ -306,14 +319,14 @@ def install(window: MainWindow) -> None:
             panel.refresh()
 
         dialog.saved.connect(saved)
-        window.attendance_booking = dialog  # type: ignore[attr-defined]  # tests drive it
+        feature.booking = dialog
         open_dialog(dialog)
 
     panel.book_requested.connect(book)
 
 
-def _open(dialog: QWidget) -> None:
-    dialog.open()  # type: ignore[attr-defined]
+def _open(dialog: QDialog) -> None:
+    dialog.open()
 
 
-open_dialog: Callable[[QWidget], None] = _open
+open_dialog: Callable[[QDialog], None] = _open

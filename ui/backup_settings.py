@@ -9,6 +9,7 @@ the window is being built, when nobody is looking at it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,10 +39,10 @@ def describe(folder: Path, backup: Backup | None) -> str:
 
 
 class BackupBox(QGroupBox):
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: MainWindow, db_path: Path) -> None:
         super().__init__("Backups")
         self.main_window = window  # not `window`: that is QWidget.window()
-        self.db_path: Path = window.services.db.path  # type: ignore[assignment]
+        self.db_path = db_path
         self.second = QLineEdit()
         self.second.setAccessibleName("Second backup folder")
         self.second.setPlaceholderText("e.g. a network share such as \\\\server\\hvdesk-backups")
@@ -88,8 +89,17 @@ class BackupBox(QGroupBox):
         self.check()
 
 
+@dataclass(frozen=True)
+class BackupFeature:
+    """The Settings screen's Backups group (found by shell.feature; SQLite only)."""
+
+    box: BackupBox
+
+
 def install(window: MainWindow) -> None:
-    if window.services.db.path is None or not hasattr(window.settings, "extra_sections"):
+    path = window.services.db.path
+    if path is None:
         return  # PostgreSQL is backed up on the server (pg_dump); no local file to copy
-    window.backup_box = BackupBox(window)  # type: ignore[attr-defined]
-    window.settings.extra_sections.addWidget(window.backup_box)  # type: ignore[attr-defined]
+    box = BackupBox(window, path)
+    window.settings.extra_sections.addWidget(box)
+    window.register(BackupFeature(box))

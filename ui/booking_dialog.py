@@ -147,13 +147,41 @@ class BookingDialog(QDialog):
 
     # --- building ------------------------------------------------------------------------------
     def _build(self) -> None:
+        """Every field, box and button, then how they react (built in this order: the order Tab
+        moves through them)."""
         self.banner = error_banner()
         self.note = ValueLabel("About this visit")
         self.note.setWordWrap(True)
         self.note.setStyleSheet("background: #fff4d6; border: 1px solid #8a5a00; padding: 6px;")
         self.note.hide()
 
-        # who and why
+        left_box = self._who_and_why()
+        right_box = self._when_and_who_goes()
+        self.checks = ValueLabel("Checks")
+        self.checks.setWordWrap(True)
+        self.checks.setTextFormat(Qt.TextFormat.PlainText)
+        self.checks.setStyleSheet("padding: 4px;")
+
+        self._build_buttons()
+
+        columns = QHBoxLayout()
+        columns.addWidget(left_box, 1)
+        columns.addWidget(right_box, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.note)
+        layout.addLayout(columns)
+        layout.addWidget(self.checks)
+        layout.addWidget(self.buttons)
+
+        self.fields: dict[str, QWidget] = self._field_widgets()
+        self._connect()
+        self._household: Household | None = None
+        self._last_start = QTime(10, 0)
+        self._last_end = QTime(10, 45)
+
+    def _who_and_why(self) -> QGroupBox:
+        """The household (searched for), its pupil, the purpose, announced or not, and notes."""
         self.search = QLineEdit()
         self.search.setPlaceholderText("Type a family name, address, postcode or pupil…")
         self.search.setAccessibleName("Household")
@@ -187,13 +215,7 @@ class BookingDialog(QDialog):
         self._announce_group.addButton(self.announced)
         self._announce_group.addButton(self.unannounced)
         self.announced.setChecked(True)
-        announce_row = QWidget()
-        announce_row.setAccessibleName("Announced or unannounced")
-        announce = QHBoxLayout(announce_row)
-        announce.setContentsMargins(0, 0, 0, 0)
-        announce.addWidget(self.announced)
-        announce.addWidget(self.unannounced)
-        announce.addStretch(1)
+        announce_row = self._announce_row()
         self.notes = QPlainTextEdit()
         self.notes.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.notes.setAccessibleName("Notes before the visit")
@@ -213,36 +235,23 @@ class BookingDialog(QDialog):
         left.addRow("", announce_row)
         left.addRow("Notes before the visit:", self.notes)
 
-        # when and who goes
-        self.day = DateEdit()
-        self.day.setCalendarPopup(True)
-        self.day.setAccessibleName("Date")
-        self.departure, self.start, self.end, self.back = (QTimeEdit() for _ in range(4))
-        for edit, name in (
-            (self.departure, "Planned departure"),
-            (self.start, "Start"),
-            (self.end, "End"),
-            (self.back, "Expected return"),
-        ):
-            edit.setDisplayFormat("HH:mm")
-            edit.setAccessibleName(name)
-            edit.setKeyboardTracking(False)
-        times = QWidget()
-        grid = QGridLayout(times)
-        grid.setContentsMargins(0, 0, 0, 0)
-        # the visit itself on top, travel either side of it below
-        for row, col, text, edit in (
-            (0, 0, "Start:", self.start),
-            (0, 2, "End:", self.end),
-            (1, 0, "Leave school:", self.departure),
-            (1, 2, "Back by:", self.back),
-        ):
-            label = QLabel(text)
-            label.setBuddy(edit)
-            edit.setMinimumWidth(90)
-            grid.addWidget(label, row, col)
-            grid.addWidget(edit, row, col + 1)
-        grid.setColumnStretch(4, 1)
+        return left_box
+
+    def _announce_row(self) -> QWidget:
+        """Announced or unannounced: one choice, as two radio buttons on a row."""
+        announce_row = QWidget()
+        announce_row.setAccessibleName("Announced or unannounced")
+        announce = QHBoxLayout(announce_row)
+        announce.setContentsMargins(0, 0, 0, 0)
+        announce.addWidget(self.announced)
+        announce.addWidget(self.unannounced)
+        announce.addStretch(1)
+        return announce_row
+
+    def _when_and_who_goes(self) -> QGroupBox:
+        """The day and times, who leads and who goes with, vehicle, office contact, and the
+        out-of-hours, outside-agency and lone-visit details."""
+        times = self._times()
         self.lead = QComboBox()
         self.lead.setAccessibleName("Lead staff")
         self.companion = QComboBox()
@@ -316,11 +325,43 @@ class BookingDialog(QDialog):
         self._lone_label = QLabel("Lone visit reason:")
         right.addRow(self._lone_label, self.lone_reason)
 
-        self.checks = ValueLabel("Checks")
-        self.checks.setWordWrap(True)
-        self.checks.setTextFormat(Qt.TextFormat.PlainText)
-        self.checks.setStyleSheet("padding: 4px;")
+        return right_box
 
+    def _times(self) -> QWidget:
+        """Date, then start and end on top with travel either side of them below."""
+        self.day = DateEdit()
+        self.day.setCalendarPopup(True)
+        self.day.setAccessibleName("Date")
+        self.departure, self.start, self.end, self.back = (QTimeEdit() for _ in range(4))
+        for edit, name in (
+            (self.departure, "Planned departure"),
+            (self.start, "Start"),
+            (self.end, "End"),
+            (self.back, "Expected return"),
+        ):
+            edit.setDisplayFormat("HH:mm")
+            edit.setAccessibleName(name)
+            edit.setKeyboardTracking(False)
+        times = QWidget()
+        grid = QGridLayout(times)
+        grid.setContentsMargins(0, 0, 0, 0)
+        # the visit itself on top, travel either side of it below
+        for row, col, text, edit in (
+            (0, 0, "Start:", self.start),
+            (0, 2, "End:", self.end),
+            (1, 0, "Leave school:", self.departure),
+            (1, 2, "Back by:", self.back),
+        ):
+            label = QLabel(text)
+            label.setBuddy(edit)
+            edit.setMinimumWidth(90)
+            grid.addWidget(label, row, col)
+            grid.addWidget(edit, row, col + 1)
+        grid.setColumnStretch(4, 1)
+        return times
+
+    def _build_buttons(self) -> None:
+        """Book and assess / send / draft for a new visit; Save changes for an edit."""
         self.buttons = QDialogButtonBox()
         if self.visit is None:
             # The usual path first: book, then the risk assessment, then approval.
@@ -347,17 +388,9 @@ class BookingDialog(QDialog):
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.clicked.connect(self._clicked)
 
-        columns = QHBoxLayout()
-        columns.addWidget(left_box, 1)
-        columns.addWidget(right_box, 1)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.note)
-        layout.addLayout(columns)
-        layout.addWidget(self.checks)
-        layout.addWidget(self.buttons)
-
-        self.fields: dict[str, QWidget] = {
+    def _field_widgets(self) -> dict[str, QWidget]:
+        """Each rule's field name to the widget an error about it points at."""
+        return {
             rules.F_HOUSEHOLD: self.search,
             rules.F_PUPIL: self.pupil,
             rules.F_PURPOSE: self.purpose,
@@ -380,6 +413,8 @@ class BookingDialog(QDialog):
             rules.F_TRANSPORT: self.transported,
         }
 
+    def _connect(self) -> None:
+        """Every edit re-checks the visit as it is typed (the live checks and times)."""
         self.search.textChanged.connect(self._filter)
         self.results.currentItemChanged.connect(lambda cur, _prev: self._pick(cur))
         self.purpose.currentIndexChanged.connect(lambda _i: self._purpose_changed())
@@ -397,9 +432,6 @@ class BookingDialog(QDialog):
         self.transported.toggled.connect(lambda _c: self._refresh_live())
         for agency_edit in (self.agency_name, self.agency_org, self.agency_phone):
             agency_edit.editingFinished.connect(self._refresh_live)
-        self._household: Household | None = None
-        self._last_start = QTime(10, 0)
-        self._last_end = QTime(10, 45)
 
     # --- filling -------------------------------------------------------------------------------
     def _fill_responsible(self) -> None:

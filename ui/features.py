@@ -2,7 +2,9 @@
 
 A feature builds the services it needs from window.services.db and .clock, adds its panel with
 window.add_panel(...), its actions with window.add_toolbar_action(...) / window.visit_menu, and keeps
-its own state. Order matters for the navigation.
+its own state in a feature object registered with window.register(...), which others (and tests)
+find by its type with window.feature(Kind); it stops on window.closed. No feature sets attributes on
+the window. Order matters for the navigation.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ Loaded on the window's worker whenever data changes; the GUI thread only shows t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QBoxLayout, QInputDialog
@@ -19,6 +20,7 @@ from ui import dialogs
 from ui.a11y import ValueLabel
 
 if TYPE_CHECKING:
+    from ui.agreements import AgreementsDialog
     from ui.main_window import MainWindow
 
 
@@ -32,6 +34,7 @@ class FollowUpStrip(ValueLabel):
         super().__init__("Waiting after the visits")
         self.window_, self.service = window, service
         self.current = FollowUps()
+        self.agreements: AgreementsDialog | None = None  # opened from its link, kept to find again
         self.setWordWrap(True)
         # its own cream background, so its own dark text too: the theme's (white in a
         # high-contrast theme) would not read on it
@@ -72,7 +75,7 @@ class FollowUpStrip(ValueLabel):
         elif key == "agreements":
             from ui.agreements import open_agreements
 
-            open_agreements(self.window_)
+            self.agreements = open_agreements(self.window_)
 
 
 def tell_social_workers(window: MainWindow, found: FollowUps) -> None:
@@ -100,15 +103,22 @@ def tell_social_workers(window: MainWindow, found: FollowUps) -> None:
     window.data_changed.emit()
 
 
+@dataclass(frozen=True)
+class FollowUpsFeature:
+    """What the follow-ups line offers the rest of the window (found by shell.feature)."""
+
+    strip: FollowUpStrip
+
+
 def install(window: MainWindow) -> None:
     strip = FollowUpStrip(window, FollowUpService(window.services.db, window.services.clock))
     layout = window.today.layout()
     if isinstance(layout, QBoxLayout):  # Today is a column: the strip goes on top
         layout.insertWidget(0, strip)
-    window.follow_ups = strip  # type: ignore[attr-defined]
+    window.register(FollowUpsFeature(strip))
     # any seat's change that can move a follow-up (not a check-in or an alarm step)
     window.live.changed.connect(lambda change: None if change.tracker_only else strip.refresh())
     strip.refresh()
 
 
-__all__ = ["FollowUpStrip", "install"]
+__all__ = ["FollowUpStrip", "FollowUpsFeature", "install"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -260,12 +261,19 @@ run_dialog: Callable[[QDialog], bool] = _run
 open_pdf: Callable[[Path], None] = _open_pdf
 
 
+@dataclass(frozen=True)
+class IncidentsFeature:
+    """The Incidents screen and Visit > Record an incident (found by shell.feature)."""
+
+    panel: IncidentsPanel
+    record_action: QAction
+
+
 def install(window: MainWindow) -> None:
     from ui.tracker import alarm_window
 
     service = IncidentService(window.services.db, window.services.clock)
     panel = IncidentsPanel(service, window.actor, window.services.clock)
-    window.incidents = panel  # type: ignore[attr-defined]
     window.add_panel("Incidents", panel, before_settings(window))
     window._rebuild_view_menu()
     panel.changed.connect(window.data_changed)
@@ -274,7 +282,7 @@ def install(window: MainWindow) -> None:
     action.setShortcut(QKeySequence("Ctrl+Shift+I"))
     action.triggered.connect(lambda _c=False: panel.record())
     window.visit_menu.addAction(action)
-    window.record_incident_action = action  # type: ignore[attr-defined]
+    window.register(IncidentsFeature(panel, action))
 
     def from_visit(visit: Visit, _parent: QWidget) -> None:
         panel.record(visit_id=visit.id)

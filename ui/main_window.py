@@ -60,6 +60,8 @@ class MainWindow(QMainWindow):
     # Any feature that recorded something emits this; the change feed then announces it once
     # (`live.changed`), and every screen refreshes what it touched.
     data_changed = Signal()
+    # The window closed for good (not kept in the tray): features stop their timers and threads.
+    closed = Signal()
 
     def __init__(self, services: AppServices, actor: Actor) -> None:
         super().__init__()
@@ -372,3 +374,4 @@ class MainWindow(QMainWindow):
             self._backup_timer.stop()
             for worker in self.findChildren(Worker):  # features own workers of their own
                 worker.shutdown()
+            self.closed.emit()

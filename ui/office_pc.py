@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTime, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QBoxLayout,
@@ -214,9 +216,20 @@ def sound_now(
     return sound_verdict(controller.sound.problem(), checks.reading.output)
 
 
+@dataclass(frozen=True)
+class ThisPcControls:
+    """Settings > This PC: start at sign-in, Test alarm sound (and what it found), the daily
+    backup time."""
+
+    autostart: QCheckBox
+    test_sound: QPushButton
+    sound_result: QLabel
+    backup_at: QTimeEdit
+
+
 def _this_pc_box(
     window: MainWindow, controller: TrackerController, schedule: BackupSchedule, checks: PcChecks
-) -> QGroupBox:
+) -> tuple[QGroupBox, ThisPcControls]:
     platform = os_platform.current()
     box = QGroupBox("This PC")
     form = QFormLayout(box)
@@ -292,13 +305,7 @@ def _this_pc_box(
     form.addRow("Alarm sound:", sound_row)
     form.addRow("Daily backup at:", backup_at)
     form.addRow("", where)
-    window.office_pc_widgets = {  # type: ignore[attr-defined]
-        "autostart": autostart,
-        "test_sound": test,
-        "sound_result": heard,
-        "backup_at": backup_at,
-    }
-    return box
+    return box, ThisPcControls(autostart, test, heard, backup_at)
 
 
 def _add_to_settings(window: MainWindow, box: QWidget) -> None:
@@ -311,47 +318,60 @@ def _add_to_settings(window: MainWindow, box: QWidget) -> None:
 
 
 def _status(
-    window: MainWindow, controller: TrackerController, duty: DutyKeeper, checks: PcChecks
+    controller: TrackerController,
+    duty: DutyKeeper,
+    checks: PcChecks,
+    duty_label: QLabel,
+    sound_label: QLabel,
 ) -> None:
     texts = (duty.warning(), duty.warning_detail(), duty.staff, checks.reading.sleep_after)
     late, detail = duty_texts(*texts)  # whole: the status bar wraps rather than cut them
     sound = sound_now(controller, checks)
-    sound_text = sound.status
-    window.duty_label.setText(late)  # type: ignore[attr-defined]
-    window.duty_label.setToolTip(detail)  # type: ignore[attr-defined]
-    window.duty_label.setAccessibleDescription(detail)  # type: ignore[attr-defined]
-    window.duty_label.setVisible(bool(late))  # type: ignore[attr-defined]
-    window.sound_label.setText(sound_text)  # type: ignore[attr-defined]
-    window.sound_label.setToolTip(sound.reason)  # type: ignore[attr-defined]
-    window.sound_label.setAccessibleDescription(sound.reason)  # type: ignore[attr-defined]
-    window.sound_label.setVisible(sound.off)  # type: ignore[attr-defined]
+    duty_label.setText(late)
+    duty_label.setToolTip(detail)
+    duty_label.setAccessibleDescription(detail)
+    duty_label.setVisible(bool(late))
+    sound_label.setText(sound.status)
+    sound_label.setToolTip(sound.reason)
+    sound_label.setAccessibleDescription(sound.reason)
+    sound_label.setVisible(sound.off)
 
+
+@dataclass(frozen=True)
+class OfficePcFeature:
+    """The office PC on duty: keep-awake, the status bar's alarm warnings, the daily backup
+    schedule and Settings > This PC (found by shell.feature)."""
+
+    duty_keeper: DutyKeeper
+    duty_label: ValueLabel
+    sound_label: ValueLabel
+    backup_schedule: BackupSchedule
+    this_pc: ThisPcControls
+
+
+def _warning_label(window: MainWindow) -> ValueLabel:
+    """A status bar warning, hidden until there is something to warn about."""
+    label = ValueLabel("Alarm warning")  # read with its warning, not only its field
+    label.setStyleSheet(late_style())
+    label.setVisible(False)
+    label.setContentsMargins(6, 0, 6, 0)
+    # beside "Monitoring: ON", where the eye goes first (the status bar wraps, never cuts)
+    window.statusBar().insertWidget(1, label)
+    return label
 
 
 def install(window: MainWindow) -> None:
-    controller: TrackerController | None = getattr(window, "tracker_controller", None)
+    controller = window.tracker_controller
     if controller is None:
         return
     duty = DutyKeeper(lambda: int(window.winId()), parent=window)
-    window.duty_keeper = duty  # type: ignore[attr-defined]
-    for name in ("sound_label", "duty_label"):
-        label = ValueLabel("Alarm warning")  # read with its warning, not only its field
-        label.setStyleSheet(late_style())
-        label.setVisible(False)
-        label.setContentsMargins(6, 0, 6, 0)
-        # beside "Monitoring: ON", where the eye goes first; the counts give way if space is short
-        window.statusBar().insertWidget(1, label)
-        setattr(window, name, label)
-
-    # Warnings and the counts come first: the database and policy texts are cut short instead
-    # (ElidedLabels: their full text stays in their tooltips).
-    for other in (window.db_label, window.policy_label):
-        other.setMinimumWidth(60)
+    sound_label = _warning_label(window)
+    duty_label = _warning_label(window)  # inserted after: it shows left of the sound warning
 
     checks = PcChecks(window)  # found by tests as window.findChild(PcChecks)
 
     def status() -> None:
-        _status(window, controller, duty, checks)
+        _status(controller, duty, checks, duty_label, sound_label)
 
     controller.board_changed.connect(duty.update)
     duty.changed.connect(status)
@@ -365,12 +385,13 @@ def install(window: MainWindow) -> None:
     schedule = BackupSchedule(
         window, BackupSettingsService(window.services.db, window.services.clock)
     )
-    window.backup_schedule = schedule  # type: ignore[attr-defined]
-    _add_to_settings(window, _this_pc_box(window, controller, schedule, checks))
+    box, this_pc = _this_pc_box(window, controller, schedule, checks)
+    _add_to_settings(window, box)
+    window.register(OfficePcFeature(duty, duty_label, sound_label, schedule, this_pc))
 
     app = QApplication.instance()
-    if app is not None:
-        app.commitDataRequest.connect(duty.commit_data)  # type: ignore[attr-defined]
+    if isinstance(app, QGuiApplication):
+        app.commitDataRequest.connect(duty.commit_data)
 
     stopped: list[bool] = []
 
@@ -381,9 +402,9 @@ def install(window: MainWindow) -> None:
         duty.release()
         schedule.stop()
         checks.stop()
-        if app is not None:
+        if isinstance(app, QGuiApplication):
             with contextlib.suppress(RuntimeError, TypeError):
-                app.commitDataRequest.disconnect(duty.commit_data)  # type: ignore[attr-defined]
+                app.commitDataRequest.disconnect(duty.commit_data)
 
     def stop_if_closed() -> None:
         """A close the tracker refused (an alarm still open) leaves this PC's duties running."""

@@ -5,6 +5,7 @@ and CSV and PDF export. Figures are worked out on the window's worker."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -169,10 +170,17 @@ class ReportsPanel(QWidget):
         return target
 
 
+@dataclass(frozen=True)
+class ReportsFeature:
+    """The Reports screen, for the rest of the window (found by shell.feature)."""
+
+    panel: ReportsPanel
+
+
 def install(window: MainWindow) -> None:
     panel = ReportsPanel(
         ReportService(window.services.db, window.services.clock), window.actor, window.worker
     )
-    window.reports = panel  # type: ignore[attr-defined]
+    window.register(ReportsFeature(panel))
     window.add_panel("Reports", panel, before_settings(window))
     window._rebuild_view_menu()

@@ -11,6 +11,7 @@ the person recorded on every later event at once, with nothing rebuilt and no al
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
@@ -219,8 +220,8 @@ class SessionLock(QObject):
         """What was decided from the role when the window was built, decided again."""
         actor = self.session
         self.window.user_label.setText(f"Signed in: {actor.name} ({actor.role})")
-        controller = getattr(self.window, "tracker_controller", None)
-        if controller is not None and hasattr(controller, "handles_alarms"):
+        controller = self.window.tracker_controller
+        if controller is not None:
             from ui.tracker.controller import HANDLERS
 
             controller.handles_alarms = actor.role in {r.value for r in HANDLERS}
@@ -275,13 +276,20 @@ def show_panel_for_role(window: Any, name: str) -> None:
         refresh()
 
 
+@dataclass(frozen=True)
+class SessionLockFeature:
+    """The seat's lock and File > Sign out / switch user (found by shell.feature)."""
+
+    lock: SessionLock
+    sign_out_action: QAction
+
+
 def install(window: MainWindow) -> None:
     if not isinstance(window.actor, SessionActor):
         return  # a window built for one fixed user (some tests): no switching
     lock = SessionLock(window)
-    window.session_lock = lock  # type: ignore[attr-defined]
     action = QAction("Sign &out / switch user (monitoring continues)", window)
     action.setShortcut(QKeySequence("Ctrl+L"))
     action.triggered.connect(lambda _c=False: lock.lock("signed_out"))
     window.file_menu.insertAction(window.file_menu.actions()[0], action)
-    window.sign_out_action = action  # type: ignore[attr-defined]
+    window.register(SessionLockFeature(lock, action))

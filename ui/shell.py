@@ -44,6 +44,11 @@ class Shell(Protocol):
         """Emit after recording something: the live feed announces it to every screen."""
         ...
 
+    @property
+    def closed(self) -> SignalInstance:
+        """Emitted once the window has closed for good: stop timers and threads here."""
+        ...
+
     def dialog_parent(self) -> QWidget:
         """The window, as the parent of a feature's dialogs and actions."""
         ...

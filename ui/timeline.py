@@ -39,25 +39,33 @@ class TimelineDialog(QDialog):
         layout.addWidget(buttons)
 
 
-def install(window: MainWindow) -> None:
-    service = TimelineService(window.services.db, window.services.clock)
-    panel = window.households
-    button = QPushButton("Timeline…")
-    button.setAccessibleName("Timeline of the selected household")
+class TimelineFeature:
+    """'Timeline…' on the Households screen, and the dialog it last opened (found by
+    shell.feature)."""
 
-    def show() -> None:
-        household = panel.selected()
+    def __init__(self, window: MainWindow, service: TimelineService, button: QPushButton) -> None:
+        self.window, self.service, self.button = window, service, button
+        self.dialog: TimelineDialog | None = None
+
+    def show(self) -> None:
+        household = self.window.households.selected()
         if household is None:
             return
-        dialog = TimelineDialog(household.name, service.household(household.id), window)
-        window.timeline_dialog = dialog  # type: ignore[attr-defined]
-        dialog.open()
+        self.dialog = TimelineDialog(
+            household.name, self.service.household(household.id), self.window
+        )
+        self.dialog.open()
 
-    button.clicked.connect(show)
-    layout = panel.layout()
+
+def install(window: MainWindow) -> None:
+    service = TimelineService(window.services.db, window.services.clock)
+    button = QPushButton("Timeline…")
+    button.setAccessibleName("Timeline of the selected household")
+    feature = TimelineFeature(window, service, button)
+    button.clicked.connect(lambda _c=False: feature.show())
+    layout = window.households.layout()
     first = layout.itemAt(0) if layout is not None else None
     bar = first.layout() if first is not None else None  # the panel's button bar, above the list
     if bar is not None:
         bar.addWidget(button)
-    window.timeline_button = button  # type: ignore[attr-defined]
-    window.show_timeline = show  # type: ignore[attr-defined]
+    window.register(feature)

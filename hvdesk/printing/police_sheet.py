@@ -12,6 +12,7 @@ from reportlab.platypus import Flowable
 
 from hvdesk.clock import fmt_date, fmt_datetime, fmt_time
 from hvdesk.events import EventKind, label
+from hvdesk.models import Visit
 from hvdesk.printing.context import PrintContext, VisitData, address_block, pupil_text
 from hvdesk.printing.styles import (
     NOTICE,
@@ -58,10 +59,8 @@ def duress_line(data: VisitData) -> str:
     return line + (f": {event.note}" if event.note else "")
 
 
-def build(ctx: PrintContext, data: VisitData) -> list[Flowable]:
-    visit, policy = data.visit, ctx.policy
-    width = content_width()
-    household = visit.household
+def _staff_rows(visit: Visit) -> list[list[str]]:
+    """Who went, as the police need them: name, role, what they look like, mobile."""
     staff_rows = [
         [
             s.name,
@@ -80,6 +79,11 @@ def build(ctx: PrintContext, data: VisitData) -> list[Flowable]:
                 display_phone(visit.companion_agency_phone) or "No number on file",
             ]
         )
+    return staff_rows
+
+
+def _vehicle(visit: Visit) -> list[tuple[str, str]]:
+    """The car to look out for, or that there was none."""
     owner = visit.vehicle_staff
     vehicle: list[tuple[str, str]]
     if owner is not None and owner.vehicle_registration:
@@ -91,6 +95,11 @@ def build(ctx: PrintContext, data: VisitData) -> list[Flowable]:
         ]
     else:
         vehicle = [("Vehicle", "None: on foot or public transport")]
+    return vehicle
+
+
+def _last_contact(data: VisitData) -> str:
+    """The last time anyone heard from the staff, in words."""
     contact = data.last_contact
     last = "None recorded"
     if contact is not None:
@@ -99,6 +108,11 @@ def build(ctx: PrintContext, data: VisitData) -> list[Flowable]:
             last += f": {contact.note}"
         if contact.user_name:
             last += f" (taken by {contact.user_name})"
+    return last
+
+
+def _times(visit: Visit) -> list[tuple[str, str]]:
+    """The visit's timeline so far: what was planned and what was confirmed."""
     left_school = (
         fmt_time(visit.departed_at)
         if visit.departed_at
@@ -112,6 +126,12 @@ def build(ctx: PrintContext, data: VisitData) -> list[Flowable]:
         ("Left the property", fmt_time(visit.left_at) if visit.left_at else "Not confirmed"),
         ("Expected back", fmt_time(visit.expected_return)),
     ]
+    return times
+
+
+def _place(visit: Visit) -> list[tuple[str, str]]:
+    """Where they went and who lives there (the social worker too, when there is one)."""
+    household = visit.household
     place = [
         ("Address", address_block(household)),
         ("Home phone", display_phone(household.phone) or "None recorded"),
@@ -127,6 +147,18 @@ def build(ctx: PrintContext, data: VisitData) -> list[Flowable]:
                 f"{household.social_worker_name} {display_phone(household.social_worker_phone)}",
             )
         )
+    return place
+
+
+def build(ctx: PrintContext, data: VisitData) -> list[Flowable]:
+    visit, policy = data.visit, ctx.policy
+    width = content_width()
+    household = visit.household
+    staff_rows = _staff_rows(visit)
+    vehicle = _vehicle(visit)
+    last = _last_contact(data)
+    times = _times(visit)
+    place = _place(visit)
     risks = current_risks(household)
     risk_rows = [[_risk_label(r.kind), r.description, fmt_date(r.recorded_at)] for r in risks]
     office = visit.office_contact or "School office"

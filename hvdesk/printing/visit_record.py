@@ -13,7 +13,7 @@ from reportlab.platypus import Flowable
 
 from hvdesk.clock import fmt_date, fmt_datetime, fmt_time
 from hvdesk.events import EventKind
-from hvdesk.models import STATUS_LABELS, VisitStatus
+from hvdesk.models import STATUS_LABELS, Visit, VisitStatus
 from hvdesk.policy import PolicySettings
 from hvdesk.printing.context import (
     PrintContext,
@@ -62,12 +62,9 @@ def expected_checkins(
     return items
 
 
-def build(ctx: PrintContext, data: VisitData) -> list[Flowable]:
-    visit, policy = data.visit, ctx.policy
-    width = content_width()
+def _itinerary(ctx: PrintContext, visit: Visit) -> list[tuple[str, str]]:
+    """When and where, who to ring at school, the vehicle and the risk level: side by side."""
     household = visit.household
-    status = STATUS_LABELS.get(VisitStatus(visit.status), visit.status)
-    approved = data.latest(EventKind.APPROVED.value)
     office = visit.office_contact or "School office"
     if ctx.school_phone:
         office = f"{office}, {ctx.school_phone}"
@@ -89,6 +86,16 @@ def build(ctx: PrintContext, data: VisitData) -> list[Flowable]:
         ("Vehicle", vehicle_text(visit)),
         ("Risk assessment", risk_level),
     ]
+    return pairs
+
+
+def _details(data: VisitData) -> list[tuple[str, str]]:
+    """What the visit is for, what is known, and why it is allowed as it is (lone, out of hours),
+    ending with its status and who approved it."""
+    visit = data.visit
+    household = visit.household
+    status = STATUS_LABELS.get(VisitStatus(visit.status), visit.status)
+    approved = data.latest(EventKind.APPROVED.value)
     rows: list[tuple[str, str]] = [
         ("Purpose", visit.purpose_label + ("" if visit.announced else " (unannounced)")),
         ("Known risks", risk_summary(household)),
@@ -108,11 +115,21 @@ def build(ctx: PrintContext, data: VisitData) -> list[Flowable]:
         approval = f"approved by {approved.user_name}, {fmt_datetime(approved.at)}"
     rows.append(("Status", f"{status}; {approval}"))
 
+    return rows
+
+
+def _checkin_rows(visit: Visit, policy: PolicySettings) -> list[list[str]]:
+    """Each expected check-in with blanks for the time it came and who took it."""
     checkins = expected_checkins(visit.planned_departure, visit.end, visit.expected_return, policy)
     checkin_rows = [[label, fmt_time(at), "", ""] for label, at in checkins]
     checkin_rows.append(
         ["Back at school (expected return)", fmt_time(visit.expected_return), "", ""]
     )
+    return checkin_rows
+
+
+def _reminders(visit: Visit, policy: PolicySettings) -> list[str]:
+    """The policy in the staff's words: how often to check in, when to ring, what the office does."""
     reminders = [
         f"Check in at least every {policy.checkin_interval_min} minutes while out, "
         "and on leaving the property."
@@ -129,6 +146,16 @@ def build(ctx: PrintContext, data: VisitData) -> list[Flowable]:
         f"visit address, then tell the {who}."
     )
 
+    return reminders
+
+
+def build(ctx: PrintContext, data: VisitData) -> list[Flowable]:
+    visit, policy = data.visit, ctx.policy
+    width = content_width()
+    pairs = _itinerary(ctx, visit)
+    rows = _details(data)
+    checkin_rows = _checkin_rows(visit, policy)
+    reminders = _reminders(visit, policy)
     returned = fmt_time(visit.returned_at) if visit.returned_at else ""
     return [
         *title_block(TITLE, f"Visit {visit.id} · {fmt_date(visit.start)} · {visit.staff_names}"),

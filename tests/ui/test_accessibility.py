@@ -13,6 +13,7 @@ from hvdesk.models import VisitStatus
 from tests.ui.a11y_audit import audit, audit_tree
 from ui.calendar.feature import CalendarFeature
 from ui.panels.approvals import ApprovalFeature
+from ui.session_lock import SessionLockFeature
 
 pytestmark = pytest.mark.ui
 
@@ -67,7 +68,7 @@ def test_every_admin_screen_passes(admin_window, qtbot):
 
 def test_the_session_lock_screen_passes(window, qtbot):
     """Signed out (switch user, or idle): the lock screen over the window is read and reachable."""
-    lock = window.session_lock
+    lock = window.feature(SessionLockFeature).lock
     lock.lock()
     assert lock.locked and lock.screen.isVisible()
     found = audit(qtbot, window)

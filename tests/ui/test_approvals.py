@@ -11,6 +11,7 @@ from hvdesk.models import Event, LoneWorkingAssessment, UserAccount, VisitStatus
 from hvdesk.services.base import Actor
 from ui.models.table import ObjectRole
 from ui.panels.approvals import ApprovalFeature
+from ui.session_lock import SessionLockFeature
 
 pytestmark = pytest.mark.ui
 
@@ -299,7 +300,7 @@ def test_the_users_screen_follows_whoever_signs_in_at_the_seat(qtbot, services, 
 
     win = build_window(services, actor_for(services, "office"))
     qtbot.addWidget(win)
-    lock = win.session_lock
+    lock = win.feature(SessionLockFeature).lock
     users = win.panels["Users"]
     lock.lock()
     lock.unlock_as(actor_for(services, "admin"))

@@ -11,6 +11,9 @@ from hvdesk.models import AttendanceDecision, AttendanceMark, Incident, Purpose,
 from tests.ui.waiting import idle
 from ui import attendance as attendance_ui
 from ui import incidents as incidents_ui
+from ui.follow_ups import FollowUpsFeature
+from ui.reports import ReportsFeature
+from ui.timeline import TimelineFeature
 
 BAD = "UPN,Date,Session,Mark\n{u},2026-11-23,AM,/\n{u},2026-11-31,PM,\\\n"
 
@@ -27,7 +30,7 @@ def test_import_a_bad_file_from_the_file_menu_imports_nothing_and_names_the_line
     bad.write_text(BAD.format(u=demo_upn(0)), encoding="utf-8")
     before = marks(window.services.db)
     monkeypatch.setattr(attendance_ui, "choose_file", lambda _p: str(bad))
-    window.import_attendance_action.trigger()
+    window.feature(attendance_ui.AttendanceFeature).import_action.trigger()
     qtbot.waitUntil(lambda: bool(answers["told"]), timeout=10_000)
     title, text, kind = answers["told"][-1]
     assert title == "Attendance not imported" and kind == "warning"
@@ -38,7 +41,7 @@ def test_import_a_bad_file_from_the_file_menu_imports_nothing_and_names_the_line
     good = tmp_path / "fixed.csv"
     good.write_text(BAD.format(u=demo_upn(0)).replace("11-31", "11-23"), encoding="utf-8")
     monkeypatch.setattr(attendance_ui, "choose_file", lambda _p: str(good))
-    window.import_attendance_action.trigger()
+    window.feature(attendance_ui.AttendanceFeature).import_action.trigger()
     qtbot.waitUntil(lambda: answers["told"][-1][0] == "Attendance imported", timeout=10_000)
     assert "fixed.csv: 2 marks for 1 pupil: " in answers["told"][-1][1]
 
@@ -49,7 +52,7 @@ def test_suggestion_booked_in_one_click_with_purpose_and_pupil_filled(
     opened = []
     monkeypatch.setattr(attendance_ui, "open_dialog", opened.append)
     window.show_panel("Attendance")
-    panel = window.attendance
+    panel = window.feature(attendance_ui.AttendanceFeature).panel
     qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=10_000)
     assert panel.title.text() == "ATTENDANCE: 2 visits suggested"
     assert "Marks up to Mon 23 Nov 2026" in panel.explain.text()  # the demo's last school day
@@ -58,7 +61,7 @@ def test_suggestion_booked_in_one_click_with_purpose_and_pupil_filled(
     chosen = panel.selected()
     assert chosen.pupil_name == "Ben Begum"
     panel.book_button.click()  # the one click
-    dialog = window.attendance_booking
+    dialog = window.feature(attendance_ui.AttendanceFeature).booking
     assert opened == [dialog]
     data = dialog.form_data()
     assert data.household_id == chosen.household_id and data.pupil_id == chosen.pupil_id
@@ -77,11 +80,11 @@ def test_suggestion_booked_in_one_click_with_purpose_and_pupil_filled(
 def test_dismiss_needs_a_reason_and_today_counts_what_is_waiting(
     window, qtbot, answers, monkeypatch
 ):
-    strip = window.follow_ups
+    strip = window.feature(FollowUpsFeature).strip
     qtbot.waitUntil(lambda: strip.isVisible(), timeout=10_000)
     assert "Attendance: 2 visits suggested" in strip.text()
     window.show_panel("Attendance")
-    panel = window.attendance
+    panel = window.feature(attendance_ui.AttendanceFeature).panel
     qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=10_000)
     monkeypatch.setattr(attendance_ui, "ask_reason", lambda _p, _s: "   ")
     panel.dismiss_button.click()
@@ -103,13 +106,13 @@ def test_incident_dialog_from_the_menu_saves_with_only_what_happened(
         return dialog.save()
 
     monkeypatch.setattr(incidents_ui, "run_dialog", answer)
-    window.record_incident_action.trigger()
+    window.feature(incidents_ui.IncidentsFeature).record_action.trigger()
     assert shown and shown[0].windowTitle() == "Record an incident"
     with window.services.db.read() as s:
         incident = s.scalar(select(Incident))
     assert incident.what == "Neighbour's dog loose in the stairwell"
     assert incident.reported_by == window.actor.name
-    strip = window.follow_ups
+    strip = window.feature(FollowUpsFeature).strip
     qtbot.waitUntil(lambda: "Incidents: 1 new" in strip.text(), timeout=10_000)
 
 
@@ -160,19 +163,19 @@ def test_broken_agreement_offers_the_letter_and_a_follow_up_visit(
     )
     clock.advance(timedelta(days=4))
     window.data_changed.emit()
-    strip = window.follow_ups
+    strip = window.feature(FollowUpsFeature).strip
     qtbot.waitUntil(lambda: "Agreements due: 1" in strip.text(), timeout=10_000)
     pdfs, opened = [], []
     monkeypatch.setattr(incidents_ui, "open_pdf", pdfs.append)
     monkeypatch.setattr(attendance_ui, "open_dialog", opened.append)
     strip._open("agreements")
-    dialog = window.agreements_dialog
+    dialog = window.feature(FollowUpsFeature).strip.agreements
     assert dialog.model.rowCount() == 1
     dialog.note.setText("not signed for 2 weeks")
     dialog.broken_button.click()
     assert [t for t, _ in answers["asked"]] == ["Agreement broken", "Agreement broken"]
     assert pdfs and pdfs[0].read_bytes().startswith(b"%PDF")
-    booking = window.follow_up_booking
+    booking = dialog.follow_up_booking
     assert opened == [booking] and booking.form_data().purpose == "attendance"
     assert "agreement broken" in booking.form_data().pre_visit_notes
     assert dialog.model.rowCount() == 0
@@ -183,7 +186,7 @@ def test_reports_screen_charts_tables_and_exports(window, qtbot, answers, monkey
     from ui import reports as reports_ui
 
     window.show_panel("Reports")
-    panel = window.reports
+    panel = window.feature(ReportsFeature).panel
     qtbot.waitUntil(lambda: panel.report is not None, timeout=15_000)
     chart = panel.chart_view.chart()
     assert chart.title() == "Visits per month by purpose" and chart.series()
@@ -203,8 +206,8 @@ def test_household_timeline_from_the_households_screen(window, qtbot, answers):
     panel = window.households
     panel.table.selectRow(0)
     household = panel.selected()
-    window.timeline_button.click()
-    dialog = window.timeline_dialog
+    window.feature(TimelineFeature).button.click()
+    dialog = window.feature(TimelineFeature).dialog
     assert dialog.windowTitle() == f"Timeline: {household.name}"
     whats = {e.what for e in dialog.model.rows()}
     assert "Visit" in whats
@@ -240,10 +243,10 @@ def test_a_visiting_staff_seat_cannot_import_or_dismiss_and_is_told_why(
     win = build_window(services, visitor)
     qtbot.addWidget(win)
     win.show()
-    action = win.import_attendance_action
+    action = win.feature(attendance_ui.AttendanceFeature).import_action
     assert not action.isEnabled() and "Only office staff" in action.toolTip()
     win.show_panel("Attendance")
-    panel = win.attendance
+    panel = win.feature(attendance_ui.AttendanceFeature).panel
     qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=10_000)
     assert panel.selected() is not None and panel.book_button.isEnabled()
     assert not panel.dismiss_button.isEnabled()
@@ -264,7 +267,7 @@ def test_incident_dialog_refuses_a_time_in_the_future_on_the_when_field(
         return False
 
     monkeypatch.setattr(incidents_ui, "run_dialog", answer)
-    window.record_incident_action.trigger()
+    window.feature(incidents_ui.IncidentsFeature).record_action.trigger()
     assert results[0] is False
     assert "• When: " in results[1] and "is in the future" in results[1]
     with window.services.db.read() as s:
@@ -281,7 +284,7 @@ def test_incident_from_the_menu_can_name_the_household(window, qtbot, answers, m
         return dialog.save()
 
     monkeypatch.setattr(incidents_ui, "run_dialog", answer)
-    window.record_incident_action.trigger()
+    window.feature(incidents_ui.IncidentsFeature).record_action.trigger()
     with window.services.db.read() as s:
         incident = s.scalar(select(Incident))
         from hvdesk.models import Household

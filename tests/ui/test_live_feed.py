@@ -17,6 +17,7 @@ from hvdesk.rules import deadlines as dl
 from hvdesk.services.base import Actor
 from hvdesk.services.tracker import TrackerService
 from tests.ui.waiting import idle
+from ui.backup_settings import BackupFeature
 from ui.tracker.feature import TrackerFeature
 
 pytestmark = pytest.mark.ui
@@ -252,7 +253,7 @@ def test_backups_are_checked_when_settings_is_shown_not_while_the_window_is_buil
 ):
     import ui.backup_settings as backup_settings
 
-    box = window.backup_box
+    box = window.feature(BackupFeature).box
     assert box.status.text() == "Checking the backups…"  # nothing asked yet: Today is on show
     asked: list[object] = []
     monkeypatch.setattr(backup_settings, "last_good_backups", lambda *a: asked.append(a) or [])

@@ -14,7 +14,9 @@ from hvdesk.notify import lease as leases
 from hvdesk.notify.config import NotifyConfig
 from hvdesk.services.base import Actor
 from hvdesk.services.notifications import ContactInput, NotificationService
+from ui.notify.feature import NotifyFeature
 from ui.notify.status import monitor_text
+from ui.session_lock import SessionLockFeature
 
 pytestmark = pytest.mark.ui
 SHOTS = os.environ.get("HVDESK_SHOTS")  # set to a folder to keep screenshots
@@ -35,7 +37,7 @@ def admin(services) -> Actor:
 
 def test_add_contacts_in_order_and_send_a_test(qtbot, window, services, answers):
     window.show_panel("Notifications")
-    panel = window.notifications
+    panel = window.feature(NotifyFeature).panel
     panel.tabs.setCurrentWidget(panel.contacts)
     tab = panel.contacts
 
@@ -73,7 +75,7 @@ def test_add_contacts_in_order_and_send_a_test(qtbot, window, services, answers)
 def test_bad_contact_is_named_in_the_dialog(qtbot, window):
     from ui.notify.contacts import ContactDialog
 
-    panel = window.notifications
+    panel = window.feature(NotifyFeature).panel
     dialog = ContactDialog(panel.contacts.service, window.actor, panel.contacts.worker)
     qtbot.addWidget(dialog)
     dialog.name.setText("Linda")
@@ -134,7 +136,7 @@ def test_messages_screen_lists_every_message(qtbot, window, services, office_act
     service.send_test(office_actor, "head@example.org")
     service.send_test(office_actor, "07700 900789")
     window.show_panel("Notifications")
-    tab = window.notifications.messages
+    tab = window.feature(NotifyFeature).panel.messages
     qtbot.waitUntil(lambda: tab.model.rowCount() == 2, timeout=5000)
     assert "2 queued" in tab.summary.text()
     texts = [tab.model.index(r, 1).data() for r in range(2)]
@@ -145,7 +147,7 @@ def test_messages_screen_lists_every_message(qtbot, window, services, office_act
 def test_status_bar_names_the_monitor_and_warns_loudly_when_none_beats(
     qtbot, window, services, clock
 ):
-    status = window.notify_status
+    status = window.feature(NotifyFeature).status
     lease = leases.Lease(services.db, clock, host="SCHOOL-SRV")
     lease.beat()
     clock.advance(4)
@@ -168,8 +170,8 @@ def test_status_bar_shows_a_failing_channel(qtbot, window, services, clock):
         Actor(None, "x", Role.ADMIN.value), "07700 900789"
     )
     OutboxSender(services.db, clock, lambda: ({}, {"sms": "401 from gateway"})).run_once()
-    window.notify_status.refresh()
-    label = window.notify_status.fault_label
+    window.feature(NotifyFeature).status.refresh()
+    label = window.feature(NotifyFeature).status.fault_label
     qtbot.waitUntil(lambda: label.isVisible(), timeout=5000)
     assert label.text() == "SMS failing since 09:00: 401 from gateway"
 
@@ -236,11 +238,12 @@ def test_a_window_sends_itself_when_no_monitor_runs_and_stops_with_the_window(
     win = build_window(services, office_actor)
     qtbot.addWidget(win)
     win.show()
-    sender = win.notify_sender
+    sender = win.feature(NotifyFeature).sender
     qtbot.waitUntil(lambda: sender.monitor.lease.held, timeout=10000)
-    win.notify_status.refresh()
+    win.feature(NotifyFeature).status.refresh()
     qtbot.waitUntil(
-        lambda: win.notify_status.monitor_label.text() == "Monitor: this PC", timeout=5000
+        lambda: win.feature(NotifyFeature).status.monitor_label.text() == "Monitor: this PC",
+        timeout=5000,
     )
     win.close()
     assert not sender.thread.is_alive()  # nothing ticks after the window closes
@@ -255,9 +258,9 @@ def test_the_status_bar_counts_visits_out_without_loading_them(qtbot, window, se
     out = services.visits.count_out_now()
     assert out == len(services.visits.out_now()) and out > 0
     with statements(services.db) as sql:
-        window.notify_status.refresh()
+        window.feature(NotifyFeature).status.refresh()
         window.worker.wait()
-        qtbot.waitUntil(lambda: not window.notify_status._busy, timeout=5000)
+        qtbot.waitUntil(lambda: not window.feature(NotifyFeature).status._busy, timeout=5000)
     visit_reads = [s for s in sql if "FROM visit" in s]
     assert visit_reads and all("count(" in s.lower() for s in visit_reads), visit_reads
     assert not [s for s in sql if "household" in s or "known_risk" in s]
@@ -269,5 +272,5 @@ def test_the_idle_lock_reads_the_cached_policy_not_the_database(qtbot, window, s
     settle(window, qtbot)
     window.live.policy()  # cached by the change feed
     with statements(services.db) as sql:
-        window.session_lock.check_idle()
+        window.feature(SessionLockFeature).lock.check_idle()
     assert not [s for s in sql if "FROM setting" in s]

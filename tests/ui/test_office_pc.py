@@ -10,9 +10,14 @@ from PySide6.QtWidgets import QScrollArea
 
 from hvdesk.backup import backup_dir
 from hvdesk.services.tracker import TrackerService
-from ui.office_pc import shutdown_reason, staff_out
+from ui.office_pc import OfficePcFeature, shutdown_reason, staff_out
 
 pytestmark = pytest.mark.ui
+
+
+def _office(window) -> OfficePcFeature:
+    """The office PC feature (keep-awake, warnings, This PC) installed in the window."""
+    return window.feature(OfficePcFeature)
 
 
 def _bring_everyone_home(window, office_actor):
@@ -39,7 +44,8 @@ def test_keep_awake_is_held_while_anyone_is_out_and_released_when_all_are_home(
     )
     assert fake_platform.shutdown_reason == shutdown_reason(staff)
     assert fake_platform.shutdown_reason.startswith(f"hvdesk is monitoring {staff} staff on visit")
-    assert not window.duty_label.isVisible()  # held, screen unlocked: nothing to warn about
+    # held, screen unlocked: nothing to warn about
+    assert not _office(window).duty_label.isVisible()
     requests = [c for c in fake_platform.calls if c[0] == "keep_awake"]
 
     ctrl.check("again")  # a refresh with the same people out asks nothing new
@@ -62,15 +68,15 @@ def test_closing_the_window_releases_keep_awake(window, fake_platform, qtbot):
 def test_alarms_may_be_late_when_the_pc_may_sleep_or_the_screen_is_locked(window, fake_platform):
     fake_platform.locked = True
     window.tracker_controller.ticked.emit(window.services.clock.now())
-    assert window.duty_label.isVisibleTo(window)
-    assert "alarms may be late" in window.duty_label.text()
-    assert "(locked)" in window.duty_label.text()
-    assert "cannot be seen" in window.duty_label.toolTip()
+    assert _office(window).duty_label.isVisibleTo(window)
+    assert "alarms may be late" in _office(window).duty_label.text()
+    assert "(locked)" in _office(window).duty_label.text()
+    assert "cannot be seen" in _office(window).duty_label.toolTip()
     fake_platform.locked = False
     fake_platform.can_keep_awake = False
     window.tracker_controller.ticked.emit(window.services.clock.now())
-    assert "(PC may sleep)" in window.duty_label.text()
-    assert "power plan" in window.duty_label.toolTip()
+    assert "(PC may sleep)" in _office(window).duty_label.text()
+    assert "power plan" in _office(window).duty_label.toolTip()
 
 
 def test_sign_out_with_staff_out_asks_the_session_to_wait(window):
@@ -87,12 +93,12 @@ def test_sign_out_with_staff_out_asks_the_session_to_wait(window):
             self.released = True
 
     manager = Manager()
-    window.duty_keeper.commit_data(manager)
+    _office(window).duty_keeper.commit_data(manager)
     assert manager.cancelled and manager.released
 
 
 def test_start_at_sign_in_tick(window, fake_platform):
-    box = window.office_pc_widgets["autostart"]
+    box = _office(window).this_pc.autostart
     assert not box.isChecked()
     box.setChecked(True)
     command = fake_platform.autostart
@@ -106,16 +112,16 @@ def test_start_at_sign_in_tick(window, fake_platform):
 
 def test_alarm_sound_off_is_shown_in_red(window, qtbot):
     # HVDESK_NO_SOUND is set for the test run: the status bar must not pretend otherwise.
-    assert window.sound_label.isVisibleTo(window)
-    assert "ALARM SOUND OFF" in window.sound_label.text()
-    assert "HVDESK_NO_SOUND" in window.sound_label.toolTip()  # the reason, in words
-    assert "b00020" in window.sound_label.styleSheet()
-    qtbot.mouseClick(window.office_pc_widgets["test_sound"], Qt.MouseButton.LeftButton)
-    assert window.office_pc_widgets["sound_result"].text().startswith("ALARM SOUND OFF")
+    assert _office(window).sound_label.isVisibleTo(window)
+    assert "ALARM SOUND OFF" in _office(window).sound_label.text()
+    assert "HVDESK_NO_SOUND" in _office(window).sound_label.toolTip()  # the reason, in words
+    assert "b00020" in _office(window).sound_label.styleSheet()
+    qtbot.mouseClick(_office(window).this_pc.test_sound, Qt.MouseButton.LeftButton)
+    assert _office(window).this_pc.sound_result.text().startswith("ALARM SOUND OFF")
 
 
 def test_the_daily_backup_runs_at_its_time_while_the_app_stays_open(window, clock, qtbot):
-    schedule = window.backup_schedule
+    schedule = _office(window).backup_schedule
     schedule.service.save_daily_at(window.actor, time(17, 30))
     schedule.daily_at = time(17, 30)
     window._backup_timer.stop()  # the start-up backup (it waits until the window is up) is not this test's
@@ -143,7 +149,7 @@ def test_this_pc_settings_render(window, tmp_path):
     scroll = panel.findChild(QScrollArea)
     scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
     window.grab().save(str(tmp_path / "settings_this_pc.png"))
-    assert window.office_pc_widgets["backup_at"].time().toString("HH:mm") == "17:30"
+    assert _office(window).this_pc.backup_at.time().toString("HH:mm") == "17:30"
 
 
 def test_first_run_warns_when_the_database_is_in_a_temporary_folder(db, monkeypatch, qtbot):

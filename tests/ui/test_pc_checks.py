@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from hvdesk.platform.fake import FakePlatform
 from hvdesk.platform.sound_output import OutputState
 from hvdesk.services.tracker import TrackerService
+from ui.office_pc import OfficePcFeature
 from ui.pc_checks import CHECK_MS, PcChecks
 
 pytestmark = pytest.mark.ui
@@ -44,31 +45,36 @@ def test_the_systems_own_sound_shows_alarm_sound_off(
 ):
     fake_platform.output = output
     _read_now(window, qtbot)
-    assert window.sound_label.isVisibleTo(window)
-    assert window.sound_label.text() == f"⚠ ALARM SOUND OFF — {words}"
-    assert reason in window.sound_label.toolTip()
-    assert reason in window.sound_label.accessibleDescription()
-    assert "b00020" in window.sound_label.styleSheet()
+    assert window.feature(OfficePcFeature).sound_label.isVisibleTo(window)
+    assert window.feature(OfficePcFeature).sound_label.text() == f"⚠ ALARM SOUND OFF — {words}"
+    assert reason in window.feature(OfficePcFeature).sound_label.toolTip()
+    assert reason in window.feature(OfficePcFeature).sound_label.accessibleDescription()
+    assert "b00020" in window.feature(OfficePcFeature).sound_label.styleSheet()
 
 
 def test_unmuting_the_pc_takes_the_words_back(window, fake_platform, qtbot):
     fake_platform.output = OutputState(muted=True, volume=0.7)
     _read_now(window, qtbot)
-    assert "muted" in window.sound_label.text()
+    assert "muted" in window.feature(OfficePcFeature).sound_label.text()
     fake_platform.output = OutputState(muted=False, volume=0.7)
     _read_now(window, qtbot)
     # HVDESK_NO_SOUND is set for the run: the player's own reason is what is left
-    assert window.sound_label.text() == "⚠ ALARM SOUND OFF"
-    assert "HVDESK_NO_SOUND" in window.sound_label.toolTip()
+    assert window.feature(OfficePcFeature).sound_label.text() == "⚠ ALARM SOUND OFF"
+    assert "HVDESK_NO_SOUND" in window.feature(OfficePcFeature).sound_label.toolTip()
 
 
 def test_the_power_plan_is_named_while_staff_are_out(window, fake_platform, office_actor, qtbot):
     fake_platform.plan_sleeps_after = timedelta(minutes=15)
     _read_now(window, qtbot)
-    assert window.duty_label.isVisibleTo(window)
-    assert window.duty_label.text() == ("⚠ power plan sleeps after 15 min: alarms may be late")
-    assert "Sleep: never" in window.duty_label.toolTip()
-    assert "if hvdesk cannot keep it awake" in window.duty_label.accessibleDescription()
+    assert window.feature(OfficePcFeature).duty_label.isVisibleTo(window)
+    assert window.feature(OfficePcFeature).duty_label.text() == (
+        "⚠ power plan sleeps after 15 min: alarms may be late"
+    )
+    assert "Sleep: never" in window.feature(OfficePcFeature).duty_label.toolTip()
+    assert (
+        "if hvdesk cannot keep it awake"
+        in window.feature(OfficePcFeature).duty_label.accessibleDescription()
+    )
     # everyone home: a sleeping plan no longer matters
     ctrl = window.tracker_controller
     tracker = TrackerService(window.services.db, window.services.clock)
@@ -78,7 +84,7 @@ def test_the_power_plan_is_named_while_staff_are_out(window, fake_platform, offi
             ctrl.alarm_service.resolve(office_actor, alarm_id, "safe_delayed", "back")
         tracker.returned(office_actor, row.visit.id)
     ctrl.check("test")
-    assert not window.duty_label.isVisibleTo(window)
+    assert not window.feature(OfficePcFeature).duty_label.isVisibleTo(window)
 
 
 def test_a_locked_screen_keeps_its_words_and_the_plan_goes_into_the_detail(
@@ -87,30 +93,41 @@ def test_a_locked_screen_keeps_its_words_and_the_plan_goes_into_the_detail(
     fake_platform.plan_sleeps_after = timedelta(minutes=30)
     fake_platform.locked = True
     _read_now(window, qtbot)
-    assert window.duty_label.text() == "⚠ alarms may be late (locked)"
-    assert "after 30 min" in window.duty_label.toolTip()
+    assert window.feature(OfficePcFeature).duty_label.text() == "⚠ alarms may be late (locked)"
+    assert "after 30 min" in window.feature(OfficePcFeature).duty_label.toolTip()
 
 
 def test_every_warning_is_shown_whole_at_1280_the_bar_wraps(window, fake_platform, qtbot):
     fake_platform.output = OutputState(muted=True, volume=0.7)
     fake_platform.plan_sleeps_after = timedelta(minutes=15)
     _read_now(window, qtbot, width=1280)
-    assert window.sound_label.text() == "⚠ ALARM SOUND OFF — the PC's sound is muted"
-    assert window.duty_label.text() == "⚠ power plan sleeps after 15 min: alarms may be late"
-    assert "Unmute it" in window.sound_label.toolTip()
-    assert "sleeps after 15 min" in window.duty_label.toolTip()
-    qtbot.waitUntil(
-        lambda: not window.duty_label.geometry().intersects(window.sound_label.geometry())
-        and window.sound_label.width() >= window.sound_label.sizeHint().width()
-        and window.duty_label.width() >= window.duty_label.sizeHint().width()
+    assert (
+        window.feature(OfficePcFeature).sound_label.text()
+        == "⚠ ALARM SOUND OFF — the PC's sound is muted"
     )
-
+    assert (
+        window.feature(OfficePcFeature).duty_label.text()
+        == "⚠ power plan sleeps after 15 min: alarms may be late"
+    )
+    assert "Unmute it" in window.feature(OfficePcFeature).sound_label.toolTip()
+    assert "sleeps after 15 min" in window.feature(OfficePcFeature).duty_label.toolTip()
+    qtbot.waitUntil(
+        lambda: (
+            not window.feature(OfficePcFeature)
+            .duty_label.geometry()
+            .intersects(window.feature(OfficePcFeature).sound_label.geometry())
+            and window.feature(OfficePcFeature).sound_label.width()
+            >= window.feature(OfficePcFeature).sound_label.sizeHint().width()
+            and window.feature(OfficePcFeature).duty_label.width()
+            >= window.feature(OfficePcFeature).duty_label.sizeHint().width()
+        )
+    )
 
 
 def test_the_gui_thread_never_calls_the_platform_reads(window, fake_platform, qtbot):
     gui = threading.get_ident()
     _read_now(window, qtbot)
-    qtbot.mouseClick(window.office_pc_widgets["test_sound"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.feature(OfficePcFeature).this_pc.test_sound, Qt.MouseButton.LeftButton)
     window.tracker_controller.sound._outputs_changed()  # a headset unplugged
     window.tracker_controller.ticked.emit(window.services.clock.now())  # the status redrawn
     _read_now(window, qtbot)
@@ -126,7 +143,7 @@ def test_a_changed_output_device_is_read_again(window, fake_platform, qtbot):
     fake_platform.output = OutputState(muted=True)
     window.tracker_controller.sound._outputs_changed()
     qtbot.waitUntil(lambda: checks.reads > before, timeout=5000)
-    assert "muted" in window.sound_label.text()
+    assert "muted" in window.feature(OfficePcFeature).sound_label.text()
 
 
 def test_the_window_looks_every_30_seconds(window):
@@ -137,12 +154,12 @@ def test_the_window_looks_every_30_seconds(window):
 def test_the_test_button_reports_the_same_as_the_status_bar(window, fake_platform, qtbot):
     _read_now(window, qtbot)  # the start-up look: nothing wrong with the system's sound
     fake_platform.output = OutputState(muted=False, volume=0.0)  # turned down a moment ago
-    heard = window.office_pc_widgets["sound_result"]
-    qtbot.mouseClick(window.office_pc_widgets["test_sound"], Qt.MouseButton.LeftButton)
+    heard = window.feature(OfficePcFeature).this_pc.sound_result
+    qtbot.mouseClick(window.feature(OfficePcFeature).this_pc.test_sound, Qt.MouseButton.LeftButton)
     # the button looks again rather than trusting a reading up to 30 s old
     qtbot.waitUntil(lambda: "0 %" in heard.text(), timeout=5000)
     assert heard.text().startswith("ALARM SOUND OFF: the PC's volume is at 0 %")
-    assert window.sound_label.text() == "⚠ ALARM SOUND OFF — volume at 0 %"
+    assert window.feature(OfficePcFeature).sound_label.text() == "⚠ ALARM SOUND OFF — volume at 0 %"
 
 
 class _HeldPlatform(FakePlatform):

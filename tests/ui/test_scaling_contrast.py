@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from ui.a11y import ElidedLabel
+from ui.follow_ups import FollowUpsFeature
+from ui.office_pc import OfficePcFeature
 
 pytestmark = pytest.mark.ui
 
@@ -161,7 +163,7 @@ def test_screens_fit_and_read_here(qtbot, services, office_actor, answers):
     window.show()
     window.resize(int(1280 / float(SCALE)), int(800 / float(SCALE)))  # 1280x800 on screen
     # the demo has follow-ups waiting: its strip (a cream background of its own) is checked too
-    qtbot.waitUntil(window.follow_ups.isVisible, timeout=10_000)
+    qtbot.waitUntil(window.feature(FollowUpsFeature).strip.isVisible, timeout=10_000)
     problems = []
     for name in list(window.panels):
         window.show_panel(name)
@@ -207,7 +209,7 @@ def test_the_status_bar_wraps_rather_than_cut_any_text_at_1280(window, qtbot):
     'data…', 'polic…'); on a wider screen it is one line again."""
     window.resize(1280, 800)
     bar = window.statusBar()
-    badges = [window.sound_label] + [
+    badges = [window.feature(OfficePcFeature).sound_label] + [
         w for w in bar.findChildren(QLabel) if w.text().startswith("NO MONITOR")
     ]
     qtbot.waitUntil(lambda: all(b.isVisible() for b in badges) and len(badges) == 2)

@@ -12,6 +12,7 @@ from hvdesk.notify.channels import Inbound
 from hvdesk.services.lone_working import LoneWorkingService
 from hvdesk.services.texts_in import InboundTextService
 from tests.ui.waiting import idle
+from ui.notify.feature import NotifyFeature
 from ui.tracker.board import BoardModel
 
 pytestmark = pytest.mark.ui
@@ -69,15 +70,15 @@ def test_the_status_bar_shows_when_polling_for_texts_fails(
         def list_inbound(self, cursor: str | None = None) -> InboundPage:
             return InboundPage([], "")
 
-    label = window.notify_status.fault_label
+    label = window.feature(NotifyFeature).status.fault_label
     TextPollingService(services.db, clock).poll(Refusing())
-    window.notify_status.refresh()
+    window.feature(NotifyFeature).status.refresh()
     wanted = f"Texts in failing since {clock.now():%H:%M}: 401 from gateway"
     qtbot.waitUntil(lambda: wanted in label.text() and label.isVisible())
     window.resize(1280, 720)
     window.grab().save(str(tmp_path / "status_fault.png"))
     TextPollingService(services.db, clock).poll(Answering())
-    window.notify_status.refresh()
+    window.feature(NotifyFeature).status.refresh()
     qtbot.waitUntil(lambda: label.isHidden())
 
 
@@ -118,7 +119,7 @@ def test_the_notifications_screen_lists_texts_in_with_the_pin_hidden(
     texts = InboundTextService(services.db, clock)
     texts.process(Inbound("SMui2", staff.mobile, "+447700900000", "ok 4821", clock.now()))
     texts.process(Inbound("SMui3", "+447911123456", "+447700900000", "hello", clock.now()))
-    panel = window.notifications
+    panel = window.feature(NotifyFeature).panel
     window.nav.setCurrentRow(
         next(i for i in range(window.nav.count()) if window.nav.item(i).text() == "Notifications")
     )

@@ -15,7 +15,9 @@ from hvdesk.models import Event, Role, UserAccount
 from hvdesk.services.auth import AccountLocked, SignInFailed
 from hvdesk.services.base import Actor
 from hvdesk.sqlcipher_files import check_file
+from ui.backup_settings import BackupFeature
 from ui.restore_offer import open_or_offer_restore
+from ui.session_lock import SessionLockFeature
 
 
 def _demo_with_backup(tmp_path: Path, clock, capsys) -> tuple[Path, Path]:
@@ -143,8 +145,8 @@ def test_switch_user_during_a_live_alarm_keeps_the_alarm_window_and_timers(windo
     ctrl = window.tracker_controller
     alarm_windows = dict(ctrl.windows)
     assert alarm_windows and all(w.isVisible() for w in alarm_windows.values())
-    lock = window.session_lock
-    window.sign_out_action.trigger()
+    lock = window.feature(SessionLockFeature).lock
+    window.feature(SessionLockFeature).sign_out_action.trigger()
     assert lock.locked and lock.screen.isVisible()
     assert not window.menuBar().isEnabled()
     assert ctrl.ticker.isActive() and not ctrl.stopped
@@ -176,7 +178,7 @@ def test_switch_user_during_a_live_alarm_keeps_the_alarm_window_and_timers(windo
 
 
 def test_an_idle_session_locks_with_alarms_still_showing(window, qtbot, clock):
-    lock = window.session_lock
+    lock = window.feature(SessionLockFeature).lock
     ctrl = window.tracker_controller
     policy = window.services.settings.policy()
     clock.advance(timedelta(minutes=policy.idle_lock_min - 1))
@@ -201,7 +203,7 @@ def test_settings_show_the_last_good_backup_of_each_folder(window, qtbot, tmp_pa
 
     share = tmp_path / "share"
     share.mkdir()
-    box = window.backup_box
+    box = window.feature(BackupFeature).box
     box.second.setText(str(share))
     box.save()
     assert "copied to" in box.message.text()
@@ -244,10 +246,10 @@ def test_the_lock_hides_open_dialogs_and_unlock_brings_them_back(window, qtbot):
     dialog = feature.open_lone_working()
     qtbot.waitUntil(dialog.isVisible, timeout=2000)
     alarms = list(window.tracker_controller.windows.values())
-    window.session_lock.lock("session_locked_idle", "idle")
+    window.feature(SessionLockFeature).lock.lock("session_locked_idle", "idle")
     assert not dialog.isVisible() and not dialog.reveal_button.isVisible()
     assert alarms and all(w.isVisible() for w in alarms)  # alarm windows stay up
-    window.session_lock.unlock_as(window.actor.current)
+    window.feature(SessionLockFeature).lock.unlock_as(window.actor.current)
     assert dialog.isVisible() and dialog.reveal_button.isVisible()
     dialog.close()
 

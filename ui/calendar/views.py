@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QContextMenuEvent,
     QFont,
     QFontMetrics,
+    QHelpEvent,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -167,10 +168,10 @@ class _Base(QWidget):
         self.context_requested.emit(hit[0].id, event.globalPos())
 
     def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip:
-            hit = self.entry_at(QPointF(event.pos()))  # type: ignore[attr-defined]
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            hit = self.entry_at(QPointF(event.pos()))
             if hit is not None:
-                QToolTip.showText(event.globalPos(), entry_text(hit[0]), self)  # type: ignore[attr-defined]
+                QToolTip.showText(event.globalPos(), entry_text(hit[0]), self)
             else:
                 QToolTip.hideText()
             return True
@@ -668,11 +669,12 @@ class MonthView(_Base):
         return head + (" (" + ", ".join(parts) + ")" if parts else "") + ". Double-click to open."
 
     def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip and self.view is not None:
-            pos = QPointF(event.pos())  # type: ignore[attr-defined]
+        tooltip = event.type() == QEvent.Type.ToolTip
+        if tooltip and isinstance(event, QHelpEvent) and self.view is not None:
+            pos = QPointF(event.pos())
             index = self.cell_at(pos)
             if self.entry_at(pos) is None and index is not None:
-                QToolTip.showText(event.globalPos(), self.cell_summary(index), self)  # type: ignore[attr-defined]
+                QToolTip.showText(event.globalPos(), self.cell_summary(index), self)
                 return True
         return super().event(event)
 

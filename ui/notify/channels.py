@@ -92,33 +92,8 @@ class ChannelsTab(QWidget):
         }
         email = QFormLayout()
         sms = QFormLayout()
-        for key, (_attr, help_) in KEYS.items():
-            widget = self.fields.get(key)
-            if widget is None:
-                widget = self.texts[key] = QLineEdit()
-                self.fields[key] = widget
-            widget.setAccessibleName(key)
-            widget.setToolTip(f"{help_} (setting {key})")
-            (email if key.startswith("smtp") else sms).addRow(f"{LABELS[key]}:", widget)
-        self.secret_edits: dict[str, QLineEdit] = {}
-        self.secret_labels: dict[str, QLabel] = {}
-        for name in secrets.SECRETS:
-            edit = QLineEdit()
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
-            edit.setPlaceholderText("type to replace; stored on this PC only")
-            edit.setAccessibleName(name)
-            store = QPushButton("Store")
-            store.setAccessibleName(f"Store {name}")
-            store.clicked.connect(lambda _c=False, n=name: self.store_secret(n))
-            source = QLabel()
-            source.setAccessibleName(f"{name} source")
-            row = QHBoxLayout()
-            row.addWidget(edit, 1)
-            row.addWidget(store)
-            row.addWidget(source)
-            self.secret_edits[name], self.secret_labels[name] = edit, source
-            edit.setToolTip(f"stored on this PC only (setting {name})")
-            (email if name.startswith("smtp") else sms).addRow(f"{LABELS[name]}:", row)
+        self._setting_rows(email, sms)
+        self._secret_rows(email, sms)
         email_box, sms_box = QGroupBox("Email (SMTP relay)"), QGroupBox("SMS gateway (HTTPS)")
         email_box.setLayout(email)
         sms_box.setLayout(sms)
@@ -153,6 +128,39 @@ class ChannelsTab(QWidget):
         scroll.setWidget(inner)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no silent Tab stop: its fields take it
         QVBoxLayout(self).addWidget(scroll)
+
+    def _setting_rows(self, email: QFormLayout, sms: QFormLayout) -> None:
+        """One row per setting, in the email or the SMS form by its key."""
+        for key, (_attr, help_) in KEYS.items():
+            widget = self.fields.get(key)
+            if widget is None:
+                widget = self.texts[key] = QLineEdit()
+                self.fields[key] = widget
+            widget.setAccessibleName(key)
+            widget.setToolTip(f"{help_} (setting {key})")
+            (email if key.startswith("smtp") else sms).addRow(f"{LABELS[key]}:", widget)
+
+    def _secret_rows(self, email: QFormLayout, sms: QFormLayout) -> None:
+        """Passwords and tokens: typed to replace, stored on this PC, never shown back."""
+        self.secret_edits: dict[str, QLineEdit] = {}
+        self.secret_labels: dict[str, QLabel] = {}
+        for name in secrets.SECRETS:
+            edit = QLineEdit()
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+            edit.setPlaceholderText("type to replace; stored on this PC only")
+            edit.setAccessibleName(name)
+            store = QPushButton("Store")
+            store.setAccessibleName(f"Store {name}")
+            store.clicked.connect(lambda _c=False, n=name: self.store_secret(n))
+            source = QLabel()
+            source.setAccessibleName(f"{name} source")
+            row = QHBoxLayout()
+            row.addWidget(edit, 1)
+            row.addWidget(store)
+            row.addWidget(source)
+            self.secret_edits[name], self.secret_labels[name] = edit, source
+            edit.setToolTip(f"stored on this PC only (setting {name})")
+            (email if name.startswith("smtp") else sms).addRow(f"{LABELS[name]}:", row)
 
     def refresh(self) -> None:
         self.worker.submit(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
@@ -33,7 +34,7 @@ from ui.notify.texts_in import TextsInTab
 from ui.worker import Worker
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.main_window import MainWindow, Refreshes
 
 STATUS_MS = 5_000
 
@@ -51,12 +52,13 @@ class NotificationsPanel(QWidget):
         self.tabs.addTab(self.channels, "Channels")
         self.texts_in = TextsInTab(InboundTextService(service.db, service.clock), worker)
         self.tabs.addTab(self.texts_in, "Texts in")
+        # in tab order: the one on show is the one refreshed
+        self.pages: list[Refreshes] = [self.messages, self.contacts, self.channels, self.texts_in]
         self.tabs.currentChanged.connect(lambda _i: self.refresh())
         QVBoxLayout(self).addWidget(self.tabs)
 
     def refresh(self) -> None:
-        current = self.tabs.currentWidget()
-        current.refresh()  # type: ignore[attr-defined]
+        self.pages[self.tabs.currentIndex()].refresh()
 
 
 class WindowSender:
@@ -138,6 +140,16 @@ class NotifyStatus:
         self.worker.wait()
 
 
+@dataclass(frozen=True)
+class NotifyFeature:
+    """The Notifications screen, the status bar's monitor labels and this window's sender
+    (found by shell.feature)."""
+
+    panel: NotificationsPanel
+    status: NotifyStatus
+    sender: WindowSender
+
+
 def install(window: MainWindow) -> None:
     services = window.services
     service = NotificationService(services.db, services.clock)
@@ -147,11 +159,9 @@ def install(window: MainWindow) -> None:
         window.stack.indexOf(window.panels["Settings"]) if "Settings" in window.panels else -1
     )
     window.add_panel("Notifications", panel, settings_at + 1 if settings_at >= 0 else None)
-    window.notifications = panel  # type: ignore[attr-defined]
     sender = WindowSender(window)
     status = NotifyStatus(window, service, sender)
-    window.notify_status = status  # type: ignore[attr-defined]
-    window.notify_sender = sender  # type: ignore[attr-defined]
+    window.register(NotifyFeature(panel, status, sender))
     panel.contacts.changed.connect(window.data_changed)
 
     def on_change(change: Change) -> None:
@@ -181,12 +191,5 @@ def install(window: MainWindow) -> None:
 
     if app is not None:
         app.aboutToQuit.connect(stop)
-    closing = window.closeEvent
-
-    def close_event(event) -> None:
-        closing(event)  # a close kept in the tray is filtered out before it gets here
-        if event.isAccepted():
-            stop()
-
-    window.closeEvent = close_event  # type: ignore[method-assign]
+    window.closed.connect(stop)  # a close kept in the tray is filtered out before it gets here
     window._rebuild_view_menu()

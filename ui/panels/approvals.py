@@ -561,7 +561,7 @@ def install(window: Shell) -> None:
         window.actor,
         window.services.settings.policy().approver_title,
     )
-    users.for_roles = {Role.ADMIN.value, Role.APPROVER.value}  # type: ignore[attr-defined]
+    users.for_roles = {Role.ADMIN.value, Role.APPROVER.value}
     users.changed.connect(window.data_changed)
     window.add_panel("Users", users, window.panel_position_after("Settings"))
     show_panel_for_role(window, "Users")

@@ -78,6 +78,23 @@ class CalendarPanel(QWidget):
 
     # --- building ------------------------------------------------------------------------------
     def _build(self) -> None:
+        """Top to bottom: moving about and the views, the filters and key, the week or month,
+        and the selected visit with its actions."""
+        top = self._top_row()
+        filters = self._filter_row()
+        self._views()
+        bottom = self._selection_row()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addWidget(self.stack, 1)
+        layout.addLayout(bottom)
+        layout.addWidget(self.message)
+
+    def _top_row(self) -> QHBoxLayout:
+        """Previous / Today / Next, what is shown, Day / Week / Month, New visit and Export."""
         self.prev_button = QPushButton("◀ Previous")
         self.today_button = QPushButton("Today")
         self.next_button = QPushButton("Next ▶")
@@ -126,6 +143,10 @@ class CalendarPanel(QWidget):
         top.addWidget(self.new_button)
         top.addWidget(self.export_button)
 
+        return top
+
+    def _filter_row(self) -> QHBoxLayout:
+        """Whose visits and which purposes, cancelled shown or not, and the key to the badges."""
         self.staff_filter = QComboBox()
         self.staff_filter.setAccessibleName("Staff filter")
         self.purpose_filter = QComboBox()
@@ -162,6 +183,10 @@ class CalendarPanel(QWidget):
         filters.addSpacing(12)
         filters.addWidget(self.legend, 1)
 
+        return filters
+
+    def _views(self) -> None:
+        """The day and week time grid (under its day header) and the month, one shown at a time."""
         self.grid = TimeGridView()
         self.grid.setAccessibleName("Calendar")
         self.grid_scroll = QScrollArea()
@@ -193,6 +218,8 @@ class CalendarPanel(QWidget):
         self.grid.book_requested.connect(self._book_at)
         self.month.day_activated.connect(self.open_day)
 
+    def _selection_row(self) -> QHBoxLayout:
+        """The selected visit in words and what can be done with it; messages go below."""
         self.details = ValueLabel(
             "Selected visit", "Select a visit (click it, or Up/Down in the calendar)."
         )
@@ -235,13 +262,7 @@ class CalendarPanel(QWidget):
         ):
             bottom.addWidget(action_button)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(top)
-        layout.addLayout(filters)
-        layout.addWidget(self.stack, 1)
-        layout.addLayout(bottom)
-        layout.addWidget(self.message)
+        return bottom
 
     def _shortcuts(self) -> None:
         """Window-wide while the calendar is on screen (Qt ignores them when it is hidden)."""

@@ -45,79 +45,8 @@ class SettingsPanel(QWidget):
         super().__init__(parent)
         self.service, self.actor = service, actor
         self.banner = error_banner()
-        self.preset = QComboBox()
-        self.preset.setAccessibleName("Policy preset")
-        for key, text in PRESET_LABELS.items():
-            self.preset.addItem(text, key)
-        apply_button = QPushButton("Apply preset")
-        apply_button.clicked.connect(self.apply_preset)
-        self.school_name = QLineEdit()
-        self.school_phone = QLineEdit()
-        self.school_address = QLineEdit()
-        self.logo_path = QLineEdit()
-        self.logo_path.setPlaceholderText("Path to a PNG or JPG logo (optional)")
-        self.approver_title = QLineEdit()
-        self.fields: dict[str, QWidget] = {
-            "School name": self.school_name,
-            "School phone": self.school_phone,
-            "School address": self.school_address,
-            "Logo": self.logo_path,
-            "Approver title": self.approver_title,
-        }
-        self.numbers: dict[str, QSpinBox] = {}
-        self.optional: dict[str, tuple[QCheckBox, QSpinBox]] = {}
-        self.bools: dict[str, QCheckBox] = {}
-        self.times: dict[str, QTimeEdit] = {}
-
-        preset_row = QHBoxLayout()
-        preset_row.addWidget(self.preset, 1)
-        preset_row.addWidget(apply_button)
-        school = QFormLayout()
-        school.addRow("Policy preset:", preset_row)
-        school.addRow("School name:", self.school_name)
-        school.addRow("School address (on forms):", self.school_address)
-        school.addRow("School phone (on letters):", self.school_phone)
-        school.addRow("Logo:", self.logo_path)
-        school.addRow("Approver title:", self.approver_title)
-        school_box = QGroupBox("School")
-        school_box.setLayout(school)
-
-        rules = QFormLayout()
-        for name, (label, low, high) in NUMBER_FIELDS.items():
-            spin = QSpinBox()
-            spin.setRange(0, 1000)
-            spin.setAccessibleName(label)
-            spin.setToolTip(f"{low} to {high}")
-            self.numbers[name] = spin
-            self.fields[label] = spin
-            rules.addRow(f"{label}:", spin)
-        for name, (label, _low, high) in OPTIONAL_NUMBER_FIELDS.items():
-            check = QCheckBox("On")
-            spin = QSpinBox()
-            spin.setRange(0, max(high, 1000))
-            spin.setAccessibleName(label)
-            check.toggled.connect(spin.setEnabled)
-            row = QHBoxLayout()
-            row.addWidget(check)
-            row.addWidget(spin, 1)
-            self.optional[name] = (check, spin)
-            self.fields[label] = spin
-            rules.addRow(f"{label}:", row)
-        for name, label in TIME_FIELDS.items():
-            edit = QTimeEdit()
-            edit.setDisplayFormat("HH:mm")
-            edit.setAccessibleName(label)
-            self.times[name] = edit
-            self.fields[label] = edit
-            rules.addRow(f"{label}:", edit)
-        for name, label in BOOL_FIELDS.items():
-            check = QCheckBox(label)
-            check.setAccessibleName(label)
-            self.bools[name] = check
-            rules.addRow("", check)
-        rules_box = QGroupBox("Policy rules")
-        rules_box.setLayout(rules)
-
+        school_box, apply_button = self._school_box()
+        rules_box = self._rules_box()
         save = QPushButton("Save settings")
         save.clicked.connect(self.save)
         revert = QPushButton("Undo changes")
@@ -157,6 +86,87 @@ class SettingsPanel(QWidget):
             button.setEnabled(can_edit)
         self.save_button = save
         self.load()
+
+    def _school_box(self) -> tuple[QGroupBox, QPushButton]:
+        """The preset chooser (with its Apply button, returned) and the school's own details."""
+        self.preset = QComboBox()
+        self.preset.setAccessibleName("Policy preset")
+        for key, text in PRESET_LABELS.items():
+            self.preset.addItem(text, key)
+        apply_button = QPushButton("Apply preset")
+        apply_button.clicked.connect(self.apply_preset)
+        self.school_name = QLineEdit()
+        self.school_phone = QLineEdit()
+        self.school_address = QLineEdit()
+        self.logo_path = QLineEdit()
+        self.logo_path.setPlaceholderText("Path to a PNG or JPG logo (optional)")
+        self.approver_title = QLineEdit()
+        self.fields: dict[str, QWidget] = {
+            "School name": self.school_name,
+            "School phone": self.school_phone,
+            "School address": self.school_address,
+            "Logo": self.logo_path,
+            "Approver title": self.approver_title,
+        }
+        preset_row = QHBoxLayout()
+        preset_row.addWidget(self.preset, 1)
+        preset_row.addWidget(apply_button)
+        school = QFormLayout()
+        school.addRow("Policy preset:", preset_row)
+        school.addRow("School name:", self.school_name)
+        school.addRow("School address (on forms):", self.school_address)
+        school.addRow("School phone (on letters):", self.school_phone)
+        school.addRow("Logo:", self.logo_path)
+        school.addRow("Approver title:", self.approver_title)
+        school_box = QGroupBox("School")
+        school_box.setLayout(school)
+
+        return school_box, apply_button
+
+    def _rules_box(self) -> QGroupBox:
+        """One row per policy rule: numbers, numbers that can be off, times, then yes/no rules."""
+        self.numbers: dict[str, QSpinBox] = {}
+        self.optional: dict[str, tuple[QCheckBox, QSpinBox]] = {}
+        self.bools: dict[str, QCheckBox] = {}
+        self.times: dict[str, QTimeEdit] = {}
+
+        rules = QFormLayout()
+        for name, (label, low, high) in NUMBER_FIELDS.items():
+            spin = QSpinBox()
+            spin.setRange(0, 1000)
+            spin.setAccessibleName(label)
+            spin.setToolTip(f"{low} to {high}")
+            self.numbers[name] = spin
+            self.fields[label] = spin
+            rules.addRow(f"{label}:", spin)
+        for name, (label, _low, high) in OPTIONAL_NUMBER_FIELDS.items():
+            check = QCheckBox("On")
+            spin = QSpinBox()
+            spin.setRange(0, max(high, 1000))
+            spin.setAccessibleName(label)
+            check.toggled.connect(spin.setEnabled)
+            row = QHBoxLayout()
+            row.addWidget(check)
+            row.addWidget(spin, 1)
+            self.optional[name] = (check, spin)
+            self.fields[label] = spin
+            rules.addRow(f"{label}:", row)
+        for name, label in TIME_FIELDS.items():
+            edit = QTimeEdit()
+            edit.setDisplayFormat("HH:mm")
+            edit.setAccessibleName(label)
+            self.times[name] = edit
+            self.fields[label] = edit
+            rules.addRow(f"{label}:", edit)
+        for name, label in BOOL_FIELDS.items():
+            check = QCheckBox(label)
+            check.setAccessibleName(label)
+            self.bools[name] = check
+            rules.addRow("", check)
+        rules_box = QGroupBox("Policy rules")
+        rules_box.setLayout(rules)
+
+        return rules_box
 
     def load(self) -> None:
         policy = self.service.policy()

@@ -185,6 +185,8 @@ def user_columns(clock: Clock) -> list[Column[UserAccount]]:
 
 class UsersPanel(QWidget):
     changed = Signal()
+    # who may see this screen, set where it is installed (ui.session_lock shows it by role)
+    for_roles: set[str]
 
     def __init__(
         self,

@@ -220,26 +220,35 @@ def _selected_out(window: MainWindow) -> Visit | None:
     return window.selected_visit()
 
 
-def _toolbar(window: MainWindow, controller: TrackerController) -> dict[str, QAction]:
+RecordSpec = tuple[str, bool, str, Callable[[], None]]
+
+
+def _on_out(
+    window: MainWindow, controller: TrackerController, title: str, run: Callable[[Visit], object]
+) -> Callable[[], None]:
+    """A record for a visit out: the one whose alarm window is in front, else the one picked."""
+
+    def go() -> None:
+        in_alarm = _alarm_in_front(controller)
+        if in_alarm is not None:
+            run(in_alarm)
+            return
+        visit = _pick(
+            window,
+            title,
+            _tracked(window, controller),
+            _selected_out(window),
+            "Nobody is out on a visit now.",
+        )
+        if visit is not None:
+            run(visit)
+
+    return go
+
+
+def _depart(window: MainWindow, controller: TrackerController) -> Callable[[], None]:
+    """'Departed' picks among the approved visits still waiting to leave, not those out."""
     acts = controller.actions
-
-    def on_out(title: str, run: Callable[[Visit], object]) -> Callable[[], None]:
-        def go() -> None:
-            in_alarm = _alarm_in_front(controller)
-            if in_alarm is not None:
-                run(in_alarm)
-                return
-            visit = _pick(
-                window,
-                title,
-                _tracked(window, controller),
-                _selected_out(window),
-                "Nobody is out on a visit now.",
-            )
-            if visit is not None:
-                run(visit)
-
-        return go
 
     def depart() -> None:
         in_alarm = _alarm_in_front(controller)
@@ -257,11 +266,22 @@ def _toolbar(window: MainWindow, controller: TrackerController) -> dict[str, QAc
         if visit is not None:
             acts.depart(visit.id, window)
 
+    return depart
+
+
+def _record_specs(window: MainWindow, controller: TrackerController) -> list[RecordSpec]:
+    """Every record the office can make for a visit, in menu order."""
+    acts = controller.actions
+
+    def on_out(title: str, run: Callable[[Visit], object]) -> Callable[[], None]:
+        return _on_out(window, controller, title, run)
+
     def open_alarm(visit: Visit) -> None:
         controller.show_visit_alarms(visit.id)
 
+    depart = _depart(window, controller)
     # (record, on the toolbar too, what it records, what it does); keys in ui/tracker/keys.py
-    specs: list[tuple[str, bool, str, Callable[[], None]]] = [
+    return [
         ("depart", True, "Record that the staff on a visit have left school", depart),
         (
             "arrive",
@@ -324,6 +344,11 @@ def _toolbar(window: MainWindow, controller: TrackerController) -> dict[str, QAc
             on_out("Open alarm", open_alarm),
         ),
     ]
+
+
+def _toolbar(window: MainWindow, controller: TrackerController) -> dict[str, QAction]:
+    """The records as actions: on the Visit menu, the main ones on the toolbar, keys everywhere."""
+    specs = _record_specs(window, controller)
     made: dict[str, QAction] = {}
     window.visit_menu.addSection("Record for the visit selected on Today")
     for record, on_toolbar, tip, run in specs:
