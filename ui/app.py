@@ -47,14 +47,57 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 
 def build_window(services: AppServices, actor: Actor) -> MainWindow:
-    from ui.features import install_all
+    return finish_window(build_shell(services, actor))
+
+
+def build_shell(services: AppServices, actor: Actor) -> MainWindow:
+    """The main window and its own screens, not yet started (no features, no monitoring)."""
     from ui.main_window import MainWindow
     from ui.session_lock import SessionActor
 
     # one shared SessionActor: switching user changes who every screen acts as, monitoring untouched
-    window = MainWindow(services, SessionActor(actor))  # type: ignore[arg-type]
+    return MainWindow(services, SessionActor(actor), started=False)  # type: ignore[arg-type]
+
+
+def finish_window(window: MainWindow) -> MainWindow:
+    """Someone is signed in: the features (the tracker first), then monitoring starts."""
+    from ui.features import install_all
+
     install_all(window)
+    window.start()
     return window
+
+
+class PreparedWindow:
+    """The main window built while the password was checked, for the person it would sign in.
+
+    Taken only for that very person once the password proved right; otherwise thrown away
+    unshown and unstarted (no monitoring, no backup ever ran in it)."""
+
+    def __init__(self) -> None:
+        self.actor: Actor | None = None
+        self.window: MainWindow | None = None
+
+    def build(self, services: AppServices | None, actor: Actor) -> None:
+        if services is None or (self.window is not None and self.actor == actor):
+            return
+        self.discard()
+        self.window, self.actor = build_shell(services, actor), actor
+
+    def take(self, actor: Actor) -> MainWindow | None:
+        """The window if it was built for `actor`, else None (and it is thrown away)."""
+        if self.window is None or self.actor != actor:
+            self.discard()
+            return None
+        window, self.window, self.actor = self.window, None, None
+        return window
+
+    def discard(self) -> None:
+        window, self.window, self.actor = self.window, None, None
+        if window is not None:
+            for worker in window.findChildren(Worker):
+                worker.shutdown()
+            window.deleteLater()
 
 
 def open_services(
@@ -91,12 +134,12 @@ def preload_main_window(services: AppServices) -> None:
 
 
 def _services_while_signing_in(
-    args: argparse.Namespace, clock: Clock, single_seat: bool
+    args: argparse.Namespace, clock: Clock, single_seat: bool, prepared: PreparedWindow
 ) -> tuple[LoginDialog, AppServices | None, int]:
     """Show the sign-in dialog at once and open the database on the worker meanwhile.
     Returns the dialog, the services (None: could not open) and the dialog's result."""
     worker = Worker()
-    login = LoginDialog(None)
+    login = LoginDialog(None, prepare=lambda actor: prepared.build(login.services, actor))
     opened: dict[str, Any] = {}
 
     def ready(result: tuple[AppServices | None, bool, str]) -> None:
@@ -146,10 +189,14 @@ def _signed_in(services: AppServices) -> Actor | None:
     return login.actor if login.exec() else None
 
 
-def sign_in(args: argparse.Namespace, clock: Clock) -> tuple[AppServices | None, Actor | None, int]:
-    """(services, who signed in, exit code when nobody did)."""
+def sign_in(
+    args: argparse.Namespace, clock: Clock, prepared: PreparedWindow | None = None
+) -> tuple[AppServices | None, Actor | None, int]:
+    """(services, who signed in, exit code when nobody did). `prepared` receives the main window
+    built while the password was checked."""
     single_seat = bool(getattr(args, "single_seat", False))
-    login, services, result = _services_while_signing_in(args, clock, single_seat)
+    prepared = prepared if prepared is not None else PreparedWindow()
+    login, services, result = _services_while_signing_in(args, clock, single_seat, prepared)
     if result == FAILED or (services is None and result != 0):
         services = _opened_on_gui_thread(args, clock, single_seat)
         if services is None:
@@ -170,20 +217,24 @@ def run_gui(args: argparse.Namespace) -> int:
     single = office_start.begin()  # log file, crash handler; None: another copy came forward
     if single is None:
         return 0
-    services, actor, code = sign_in(args, SystemClock())
+    prepared = PreparedWindow()
+    services, actor, code = sign_in(args, SystemClock(), prepared)
     if services is not None:
         office_start.show_start_notices(None)
     if actor is None or services is None:
+        prepared.discard()
         if services is not None:
             services.db.dispose()
         single.release()
         return code
     started, held = _hold_database(services)
     if not started:
+        prepared.discard()
         services.db.dispose()
         single.release()
         return 2
-    window = build_window(services, actor)
+    shell = prepared.take(actor)
+    window = build_window(services, actor) if shell is None else finish_window(shell)
     single.activated.connect(lambda: office_start.bring_forward(window))
     window.show()
     code = app.exec()

@@ -6,8 +6,10 @@ this module imports nothing heavy, and the dialog takes its services when they a
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,15 +37,31 @@ if TYPE_CHECKING:
     from hvdesk.services.base import Actor
     from ui.services import AppServices
 
+log = logging.getLogger(__name__)
+
+
+PrepareWindow = Callable[["Actor"], None]
+
 
 class LoginDialog(QDialog):
+    """Username and password. Given `prepare`, the password is checked on a thread (argon2 lets
+    go of the interpreter) while prepare(the person it would sign in) builds their window; a
+    wrong password shows the same message as ever, and the window built meanwhile is not used."""
+
     def __init__(
-        self, services: AppServices | None, parent: QWidget | None = None, hint: str = ""
+        self,
+        services: AppServices | None,
+        parent: QWidget | None = None,
+        hint: str = "",
+        prepare: PrepareWindow | None = None,
     ) -> None:
         super().__init__(parent)
         self.services = services
         self.actor: Actor | None = None
+        self.prepare = prepare
         self._pending = False  # Sign in pressed before the database was open
+        self._checking = False  # the password is being checked on the thread
+        self._abandoned = False
         self.setWindowTitle("Sign in to hvdesk")
         self.username = QLineEdit()
         self.username.setAccessibleName("Username")
@@ -60,6 +78,7 @@ class LoginDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
         buttons.accepted.connect(self._sign_in)
         buttons.rejected.connect(self.reject)
+        self.buttons = buttons
         layout = QVBoxLayout(self)
         # read as 'School and database: …' with what it says now (opening, then which)
         self.school = ValueLabel("School and database", "<b>hvdesk</b><br>Opening the database…")
@@ -87,15 +106,68 @@ class LoginDialog(QDialog):
             self.banner.show()
             return
         self._pending = False
+        if self.prepare is not None:
+            self._sign_in_meanwhile(self.services, self.prepare)
+            return
         try:
             self.actor = self.services.auth.sign_in(self.username.text(), self.password.text())
         except HvdeskError as err:
-            self.banner.setText(str(err))
-            self.banner.show()
-            self.password.clear()
-            self.password.setFocus()
+            self._refused(str(err))
             return
         self.accept()
+
+    def _sign_in_meanwhile(self, services: AppServices, prepare: PrepareWindow) -> None:
+        """The password checked on a thread while the GUI thread builds the window."""
+        if self._checking:
+            return  # Enter pressed twice: one check is enough
+        from ui.worker import Worker
+
+        username, password = self.username.text(), self.password.text()
+        self._checking = True
+        self.buttons.setEnabled(False)
+        checker = Worker(self)
+        checker.submit(
+            lambda: _checked(services, username, password), self._checked, self._check_failed
+        )
+        expected = services.auth.expected_actor(username)
+        if expected is not None:
+            prepare(expected)
+
+    def reject(self) -> None:
+        self._abandoned = self._checking  # Cancel while checking: the answer is not used
+        super().reject()
+
+    def _checked(self, result: Actor | HvdeskError) -> None:
+        self._checking = False
+        if self._abandoned:
+            return
+        self.buttons.setEnabled(True)
+        if isinstance(result, HvdeskError):
+            self._refused(str(result))
+            return
+        self.actor = result
+        self.accept()
+
+    def _check_failed(self, message: str) -> None:
+        """Not a wrong password: the database failed while checking it (logged, not shown)."""
+        log.error("sign-in failed: %s", message)
+        self._checking = False
+        self.buttons.setEnabled(True)
+        self._refused("The database did not answer while checking the password; try again.")
+
+    def _refused(self, message: str) -> None:
+        self.banner.setText(message)
+        self.banner.show()
+        self.password.clear()
+        self.password.setFocus()
+
+
+def _checked(services: AppServices, username: str, password: str) -> Actor | HvdeskError:
+    """On the thread: who signed in, or why not (argon2's work lets the GUI thread run)."""
+    try:
+        return services.auth.sign_in(username, password)
+    except HvdeskError as err:
+        return err
 
 
 class FirstRunDialog(QDialog):

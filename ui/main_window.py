@@ -61,7 +61,8 @@ class MainWindow(QMainWindow):
     # (`live.changed`), and every screen refreshes what it touched.
     data_changed = Signal()
 
-    def __init__(self, services: AppServices, actor: Actor) -> None:
+    def __init__(self, services: AppServices, actor: Actor, *, started: bool = True) -> None:
+        """started=False: built while the password is checked; start() once it is right."""
         super().__init__()
         self.services, self.actor = services, actor
         self.visit_actions = VisitActions()
@@ -114,7 +115,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
+        self.nav.blockSignals(True)  # Today is on show first, read by its own constructor: once
         self.nav.setCurrentRow(0)
+        self.nav.blockSignals(False)
 
         self._backed_up_at = latest_backup(services.db)
         # the daily backup waits until the window is up and idle: it is not needed to start
@@ -122,14 +125,20 @@ class MainWindow(QMainWindow):
         self._backup_timer.setSingleShot(True)
         self._backup_timer.setInterval(BACKUP_AFTER_MS)
         self._backup_timer.timeout.connect(self._start_backup)
-        self._backup_timer.start()
         self.live = LiveFeed(services, self.worker, self)
         self.data_changed.connect(self.live.recorded)
         self.settings.policy_changed.connect(self.live.recorded)
         self.live.changed.connect(self._on_change)
         self.live.health_changed.connect(self._on_health)
-        self.live.start()
         self.refresh_status()
+        if started:
+            self.start()
+
+    def start(self) -> None:
+        """The change feed and the day's backup begin: only once someone is signed in (a window
+        built while a wrong password was checked is thrown away never having started)."""
+        self._backup_timer.start()
+        self.live.start()
 
     # --- structure -------------------------------------------------------------------------
     def add_panel(self, name: str, panel: QWidget, position: int | None = None) -> None:

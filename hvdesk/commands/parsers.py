@@ -13,7 +13,7 @@ import importlib
 
 TYPE_CHECKING = False  # typing itself is not imported at run time: it costs `--help` 3 ms
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
     from typing import Any
 
 
@@ -44,8 +44,18 @@ class _Declared(dict[str, "argparse.ArgumentParser | None"]):
             self._build(name)
         return super().__getitem__(name)
 
+    def waiting(self, name: str) -> bool:
+        """Declared, and its parser not built yet."""
+        return name in self and super().__getitem__(name) is None
 
-class LazySubParsers(argparse._SubParsersAction):  # type: ignore[type-arg]
+
+if TYPE_CHECKING:
+    _SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:  # not subscriptable at run time
+    _SubParsers = argparse._SubParsersAction
+
+
+class LazySubParsers(_SubParsers):
     """The COMMAND argument: every command is listed at once, each built when it is named.
 
     `declare` lists a command (in help, usage errors and `invalid choice` messages, in the order
@@ -56,29 +66,24 @@ class LazySubParsers(argparse._SubParsersAction):  # type: ignore[type-arg]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._modules: dict[str, str] = {}
-        self._name_parser_map = _Declared(self._build)
-        self.choices = self._name_parser_map
+        self._declared = _Declared(self._build)
+        self._name_parser_map = self.choices = self._declared  # type: ignore[assignment]
 
     def declare(self, name: str, module: str, help: str) -> None:
         self._modules[name] = module
         self._choices_actions.append(self._ChoicesPseudoAction(name, (), help))
-        dict.__setitem__(self._name_parser_map, name, None)
+        self._declared[name] = None
 
     def _build(self, name: str) -> None:
         importlib.import_module(self._modules[name]).add_parser(self)
 
     def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
         """A declared command's parser replaces its place-holder; its help was listed already."""
-        if dict.get(self._name_parser_map, name, False) is not None:
-            return super().add_parser(name, **kwargs)  # type: ignore[no-any-return]
+        if not self._declared.waiting(name):
+            built: argparse.ArgumentParser = super().add_parser(name, **kwargs)
+            return built
         kwargs.pop("help", None)
         kwargs.setdefault("prog", f"{self._prog_prefix} {name}")
         parser: argparse.ArgumentParser = self._parser_class(**kwargs)
-        dict.__setitem__(self._name_parser_map, name, parser)
+        self._declared[name] = parser
         return parser
-
-    def build_all(self) -> Mapping[str, argparse.ArgumentParser | None]:
-        """Every command's parser (for a test that walks them all)."""
-        for name in self._modules:
-            self._name_parser_map[name]
-        return self._name_parser_map
