@@ -14,6 +14,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 FIRST_RUN = 2  # the sign-in dialog's result when the database has no users yet
 FAILED = 3  # ... when the database could not be opened
+OPEN_AT_LATEST_MS = 300  # the database opens by then even if the dialog was never painted
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -138,7 +140,7 @@ def _services_while_signing_in(
 ) -> tuple[LoginDialog, AppServices | None, int]:
     """Show the sign-in dialog at once and open the database on the worker meanwhile.
     Returns the dialog, the services (None: could not open) and the dialog's result."""
-    worker = Worker()
+    worker = Worker(QApplication.instance())
     login = LoginDialog(None, prepare=lambda actor: prepared.build(login.services, actor))
     opened: dict[str, Any] = {}
 
@@ -153,11 +155,25 @@ def _services_while_signing_in(
             login.set_services(services)
             worker.submit(lambda: preload_main_window(services))
 
-    worker.submit(
-        lambda: open_services(args.db, clock, single_seat), ready, lambda _m: login.done(FAILED)
-    )
+    def open_database() -> None:
+        if not opened.get("asked"):
+            opened["asked"] = True
+            worker.submit(
+                lambda: open_services(args.db, clock, single_seat),
+                ready,
+                lambda _m: login.done(FAILED),
+            )
+
+    # The open (SQLAlchemy's import, the migration check) waits for the dialog's first paint: on
+    # the worker it would hold the interpreter the GUI thread needs to put the dialog on screen.
+    login.painted.connect(open_database)
+    QTimer.singleShot(OPEN_AT_LATEST_MS, open_database)  # and never waits on a paint for long
     result = login.exec()
-    worker.wait(60_000)  # the open (and warm-up) finish before anything else uses the database
+    opened["asked"] = True  # closed before the open began: it never begins
+    if login.actor is None or "services" not in opened:
+        worker.wait(60_000)  # the open (and warm-up) finish before the database is closed
+    # else signed in: the warm-up, if still running, goes on beside the window being built (its
+    # imports are the window's own); the application keeps its worker until then
     return login, opened.get("services"), result
 
 

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -28,10 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from hvdesk.errors import HvdeskError
-from hvdesk.policy import PRESET_LABELS
 from ui import dialogs
-from ui.a11y import ValueLabel
 from ui.forms import clear_errors, error_banner, show_errors
+from ui.value_label import ValueLabel
 
 if TYPE_CHECKING:
     from hvdesk.services.base import Actor
@@ -48,6 +47,8 @@ class LoginDialog(QDialog):
     go of the interpreter) while prepare(the person it would sign in) builds their window; a
     wrong password shows the same message as ever, and the window built meanwhile is not used."""
 
+    painted = Signal()  # once, when the dialog is first on screen
+
     def __init__(
         self,
         services: AppServices | None,
@@ -62,6 +63,7 @@ class LoginDialog(QDialog):
         self._pending = False  # Sign in pressed before the database was open
         self._checking = False  # the password is being checked on the thread
         self._abandoned = False
+        self._painted = False
         self.setWindowTitle("Sign in to hvdesk")
         self.username = QLineEdit()
         self.username.setAccessibleName("Username")
@@ -90,6 +92,12 @@ class LoginDialog(QDialog):
         layout.addWidget(self.banner)
         layout.addLayout(form)
         layout.addWidget(buttons)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            self.painted.emit()
 
     def set_services(self, services: AppServices) -> None:
         """The database is open: say which, and sign in if Sign in was already pressed."""
@@ -189,6 +197,8 @@ class FirstRunDialog(QDialog):
         self.demo_button = QPushButton("Load the demo school")
         self.demo_button.setAccessibleName("Load the demo school")
         self.demo_button.clicked.connect(self._load_demo)
+        from hvdesk.policy import PRESET_LABELS  # not before the sign-in dialog is on screen
+
         self.preset = QComboBox()
         for key, text in PRESET_LABELS.items():
             self.preset.addItem(text, key)
