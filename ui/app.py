@@ -61,11 +61,17 @@ def build_shell(services: AppServices, actor: Actor) -> MainWindow:
     return MainWindow(services, SessionActor(actor), started=False)  # type: ignore[arg-type]
 
 
-def finish_window(window: MainWindow) -> MainWindow:
-    """Someone is signed in: the features (the tracker first), then monitoring starts."""
-    from ui.features import install_all
+def finish_window(window: MainWindow, *, rest_after_paint: bool = False) -> MainWindow:
+    """Someone is signed in: the features (the tracker first), then monitoring starts.
 
-    install_all(window)
+    rest_after_paint (the app's start): only the features up to the live tracker before the
+    window is first painted (Today and any alarm at once); the others the moment after."""
+    from ui.features import install_all, install_urgent
+
+    if rest_after_paint:
+        window.after_first_paint(install_urgent(window))
+    else:
+        install_all(window)
     window.start()
     return window
 
@@ -250,7 +256,8 @@ def run_gui(args: argparse.Namespace) -> int:
         single.release()
         return 2
     shell = prepared.take(actor)
-    window = build_window(services, actor) if shell is None else finish_window(shell)
+    shell = shell if shell is not None else build_shell(services, actor)
+    window = finish_window(shell, rest_after_paint=True)
     single.activated.connect(lambda: office_start.bring_forward(window))
     window.show()
     code = app.exec()

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from ui.tracker.controller import TrackerController
 
 BACKUP_AFTER_MS = 3_000  # the day's backup starts once the window has been up a moment
+PAINT_WAIT_MS = 1_000  # work kept for after the first paint runs by then even if never painted
 
 
 class MainWindow(QMainWindow):
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self.visit_actions = VisitActions()
         self._features: dict[type, object] = {}
         self._menus_built = False
+        self._after_paint: list[Callable[[], None]] = []
         self.live_counts = False  # set by the tracker feature: it shows who is out, every second
         self.setWindowTitle(f"hvdesk — {services.settings.policy().school_name}")
         self.resize(1280, 760)
@@ -139,6 +141,22 @@ class MainWindow(QMainWindow):
         built while a wrong password was checked is thrown away never having started)."""
         self._backup_timer.start()
         self.live.start()
+
+    def after_first_paint(self, work: Callable[[], None]) -> None:
+        """Run `work` once the window is on screen (the turn after its first paint), or after
+        PAINT_WAIT_MS if it is never painted (started minimised): what can wait for the eye."""
+        self._after_paint.append(work)
+        QTimer.singleShot(PAINT_WAIT_MS, self._run_after_paint)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self._after_paint:
+            QTimer.singleShot(0, self._run_after_paint)
+
+    def _run_after_paint(self) -> None:
+        work, self._after_paint = self._after_paint, []
+        for run in work:
+            run()
 
     # --- structure -------------------------------------------------------------------------
     def add_panel(self, name: str, panel: QWidget, position: int | None = None) -> None:

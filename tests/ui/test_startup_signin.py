@@ -154,3 +154,22 @@ def test_the_prepared_window_is_the_one_shown_after_sign_in(qtbot, services, use
     finish_window(window)
     assert window.actor.name == dialog.actor.name
     _close(window)
+
+
+def test_at_start_the_tracker_comes_first_and_the_other_screens_after_the_first_paint(
+    qtbot, services, office_actor
+):
+    from ui.app import build_shell
+
+    window = finish_window(build_shell(services, office_actor), rest_after_paint=True)
+    assert window.tracker_controller is not None  # alarms and Today's board: before the paint
+    assert window.live.started
+    assert "Attendance" not in window.panels and "Incidents" not in window.panels
+    window.show()
+    qtbot.waitUntil(lambda: "Attendance" in window.panels, timeout=10_000)
+    names = [window.nav.item(i).text() for i in range(window.nav.count())]
+    full = build_window(services, office_actor)  # the same screens, in the same order
+    assert names == [full.nav.item(i).text() for i in range(full.nav.count())]
+    full.show()
+    _close(full)
+    _close(window)
