@@ -6,6 +6,10 @@ background worker while it is shown and the user types (ui.login imports nothing
 the database (and migrating it) runs there too. When it cannot be opened, the dialog closes and the
 GUI thread takes the ordinary path: one plain message, or for a damaged file the offer of its
 newest good backup (ui.restore_offer).
+
+Enter: the password is checked on a thread while the GUI thread builds the main window for the
+person it names (PreparedWindow); once it proves right, the features up to the live tracker go in
+and the window is painted (Today and any alarm first), the other screens the moment after.
 """
 
 from __future__ import annotations
