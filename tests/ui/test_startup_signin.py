@@ -173,3 +173,19 @@ def test_at_start_the_tracker_comes_first_and_the_other_screens_after_the_first_
     full.show()
     _close(full)
     _close(window)
+
+
+def test_a_database_failure_while_checking_is_one_plain_line(qtbot, services, monkeypatch):
+    def broken(username, password):
+        raise RuntimeError("disk I/O error")
+
+    monkeypatch.setattr(services.auth, "sign_in", broken)
+    dialog = _dialog(qtbot, services, [])
+    dialog.username.setText("office")
+    dialog.password.setText("hvdesk-demo")
+    dialog._sign_in()
+    qtbot.waitUntil(lambda: dialog.buttons.isEnabled(), timeout=10_000)
+    assert dialog.actor is None
+    assert dialog.banner.text() == (
+        "The database did not answer while checking the password; try again."
+    )
