@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 from hvdesk import __version__
 from hvdesk.commands import COMMANDS
-from hvdesk.commands.common import CommandParser
+from hvdesk.commands.parsers import CommandParser, LazySubParsers
 from hvdesk.errors import HvdeskError
 
 
@@ -33,9 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="open a SQLite file on a share or synced folder that only this PC uses "
         "(rollback journal, exclusive lock); several PCs need PostgreSQL",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
-    for module in COMMANDS:
-        module.add_parser(sub)
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=CommandParser, action=LazySubParsers
+    )
+    assert isinstance(sub, LazySubParsers)
+    for name, (module, text) in COMMANDS.items():
+        sub.declare(name, module, text)  # its parser is built when the command is named
     return parser
 
 
@@ -62,6 +65,9 @@ def _reader_gone() -> int:
 
 
 def main(argv: Sequence[str] | None = None, open_window: OpenWindow | None = None) -> int:
+    if list(sys.argv[1:] if argv is None else argv) == ["--version"]:
+        print(f"hvdesk {__version__}")  # what argparse prints, without building any parser
+        return 0
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

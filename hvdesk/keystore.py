@@ -30,9 +30,9 @@ from pathlib import Path
 from platformdirs import site_config_path, site_data_path, user_config_path
 
 from hvdesk.errors import HvdeskError
+from hvdesk.key_env import ENV_KEY as ENV_KEY  # keystore.ENV_KEY: where the key comes from
 
 log = logging.getLogger("hvdesk.keystore")
-ENV_KEY = "HVDESK_DB_KEY"
 KEYRING_SERVICE = "hvdesk-database-key"
 
 

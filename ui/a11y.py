@@ -8,7 +8,6 @@ for their actions, a new alarm is announced, and keyboard focus is always visibl
 
 from __future__ import annotations
 
-import re
 from typing import TypeVar
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSize, Qt
@@ -23,7 +22,6 @@ from PySide6.QtGui import (
     QKeyEvent,
     QPalette,
     QResizeEvent,
-    QTextDocument,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,46 +36,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+# the value labels live apart (the sign-in dialog loads only them); every screen imports them here
+from ui.value_label import ValueLabel as ValueLabel
+from ui.value_label import plain_text as plain_text
+from ui.value_label import value_name as value_name
+
 # Item views draw no focus ring of their own when whole rows are selected: a clear border instead.
 FOCUS_STYLE = (
     "QAbstractItemView:focus { border: 2px solid #1a5fb4; }"
     " QAbstractItemView::item:focus { border: 1px dashed #1a5fb4; }"
 )
-
-
-def plain_text(text: str) -> str:
-    """The words a label shows, as a screen reader should say them (rich text rendered)."""
-    if "<" in text and ">" in text:
-        doc = QTextDocument()
-        doc.setHtml(text)
-        text = doc.toPlainText()
-    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
-
-
-def value_name(field: str, text: str) -> str:
-    """'Field: value', or the value alone when it already says what it is."""
-    value = plain_text(text)
-    if not value:
-        return field
-    words = value.lstrip("●○⚠‼!✓ ").lower()
-    if not field or words.startswith(field.lower()):
-        return value
-    return f"{field}: {value}"
-
-
-class ValueLabel(QLabel):
-    """A label that shows a value: its accessible name follows its text as 'Field: value'."""
-
-    def __init__(self, field: str, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.field = field
-        self.setText(text)
-
-    def setText(self, text: str) -> None:
-        if text == self.text() and self.accessibleName():
-            return  # many are re-set every second: no repeated name-change events
-        super().setText(text)
-        self.setAccessibleName(value_name(self.field, text))
 
 
 V = TypeVar("V", bound=QAbstractItemView)

@@ -6,6 +6,10 @@ background worker while it is shown and the user types (ui.login imports nothing
 the database (and migrating it) runs there too. When it cannot be opened, the dialog closes and the
 GUI thread takes the ordinary path: one plain message, or for a damaged file the offer of its
 newest good backup (ui.restore_offer).
+
+Enter: the password is checked on a thread while the GUI thread builds the main window for the
+person it names (PreparedWindow); once it proves right, the features up to the live tracker go in
+and the window is painted (Today and any alarm first), the other screens the moment after.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -32,6 +37,7 @@ if TYPE_CHECKING:
 
 FIRST_RUN = 2  # the sign-in dialog's result when the database has no users yet
 FAILED = 3  # ... when the database could not be opened
+OPEN_AT_LATEST_MS = 300  # the database opens by then even if the dialog was never painted
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -47,14 +53,63 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 
 def build_window(services: AppServices, actor: Actor) -> MainWindow:
-    from ui.features import install_all
+    return finish_window(build_shell(services, actor))
+
+
+def build_shell(services: AppServices, actor: Actor) -> MainWindow:
+    """The main window and its own screens, not yet started (no features, no monitoring)."""
     from ui.main_window import MainWindow
     from ui.session_lock import SessionActor
 
     # one shared SessionActor: switching user changes who every screen acts as, monitoring untouched
-    window = MainWindow(services, SessionActor(actor))  # type: ignore[arg-type]
-    install_all(window)
+    return MainWindow(services, SessionActor(actor), started=False)  # type: ignore[arg-type]
+
+
+def finish_window(window: MainWindow, *, rest_after_paint: bool = False) -> MainWindow:
+    """Someone is signed in: the features (the tracker first), then monitoring starts.
+
+    rest_after_paint (the app's start): only the features up to the live tracker before the
+    window is first painted (Today and any alarm at once); the others the moment after."""
+    from ui.features import install_all, install_urgent
+
+    if rest_after_paint:
+        window.after_first_paint(install_urgent(window))
+    else:
+        install_all(window)
+    window.start()
     return window
+
+
+class PreparedWindow:
+    """The main window built while the password was checked, for the person it would sign in.
+
+    Taken only for that very person once the password proved right; otherwise thrown away
+    unshown and unstarted (no monitoring, no backup ever ran in it)."""
+
+    def __init__(self) -> None:
+        self.actor: Actor | None = None
+        self.window: MainWindow | None = None
+
+    def build(self, services: AppServices | None, actor: Actor) -> None:
+        if services is None or (self.window is not None and self.actor == actor):
+            return
+        self.discard()
+        self.window, self.actor = build_shell(services, actor), actor
+
+    def take(self, actor: Actor) -> MainWindow | None:
+        """The window if it was built for `actor`, else None (and it is thrown away)."""
+        if self.window is None or self.actor != actor:
+            self.discard()
+            return None
+        window, self.window, self.actor = self.window, None, None
+        return window
+
+    def discard(self) -> None:
+        window, self.window, self.actor = self.window, None, None
+        if window is not None:
+            for worker in window.findChildren(Worker):
+                worker.shutdown()
+            window.deleteLater()
 
 
 def open_services(
@@ -91,12 +146,12 @@ def preload_main_window(services: AppServices) -> None:
 
 
 def _services_while_signing_in(
-    args: argparse.Namespace, clock: Clock, single_seat: bool
+    args: argparse.Namespace, clock: Clock, single_seat: bool, prepared: PreparedWindow
 ) -> tuple[LoginDialog, AppServices | None, int]:
     """Show the sign-in dialog at once and open the database on the worker meanwhile.
     Returns the dialog, the services (None: could not open) and the dialog's result."""
-    worker = Worker()
-    login = LoginDialog(None)
+    worker = Worker(QApplication.instance())
+    login = LoginDialog(None, prepare=lambda actor: prepared.build(login.services, actor))
     opened: dict[str, Any] = {}
 
     def ready(result: tuple[AppServices | None, bool, str]) -> None:
@@ -110,11 +165,25 @@ def _services_while_signing_in(
             login.set_services(services)
             worker.submit(lambda: preload_main_window(services))
 
-    worker.submit(
-        lambda: open_services(args.db, clock, single_seat), ready, lambda _m: login.done(FAILED)
-    )
+    def open_database() -> None:
+        if not opened.get("asked"):
+            opened["asked"] = True
+            worker.submit(
+                lambda: open_services(args.db, clock, single_seat),
+                ready,
+                lambda _m: login.done(FAILED),
+            )
+
+    # The open (SQLAlchemy's import, the migration check) waits for the dialog's first paint: on
+    # the worker it would hold the interpreter the GUI thread needs to put the dialog on screen.
+    login.painted.connect(open_database)
+    QTimer.singleShot(OPEN_AT_LATEST_MS, open_database)  # and never waits on a paint for long
     result = login.exec()
-    worker.wait(60_000)  # the open (and warm-up) finish before anything else uses the database
+    opened["asked"] = True  # closed before the open began: it never begins
+    if login.actor is None or "services" not in opened:
+        worker.wait(60_000)  # the open (and warm-up) finish before the database is closed
+    # else signed in: the warm-up, if still running, goes on beside the window being built (its
+    # imports are the window's own); the application keeps its worker until then
     return login, opened.get("services"), result
 
 
@@ -146,10 +215,14 @@ def _signed_in(services: AppServices) -> Actor | None:
     return login.actor if login.exec() else None
 
 
-def sign_in(args: argparse.Namespace, clock: Clock) -> tuple[AppServices | None, Actor | None, int]:
-    """(services, who signed in, exit code when nobody did)."""
+def sign_in(
+    args: argparse.Namespace, clock: Clock, prepared: PreparedWindow | None = None
+) -> tuple[AppServices | None, Actor | None, int]:
+    """(services, who signed in, exit code when nobody did). `prepared` receives the main window
+    built while the password was checked."""
     single_seat = bool(getattr(args, "single_seat", False))
-    login, services, result = _services_while_signing_in(args, clock, single_seat)
+    prepared = prepared if prepared is not None else PreparedWindow()
+    login, services, result = _services_while_signing_in(args, clock, single_seat, prepared)
     if result == FAILED or (services is None and result != 0):
         services = _opened_on_gui_thread(args, clock, single_seat)
         if services is None:
@@ -170,20 +243,25 @@ def run_gui(args: argparse.Namespace) -> int:
     single = office_start.begin()  # log file, crash handler; None: another copy came forward
     if single is None:
         return 0
-    services, actor, code = sign_in(args, SystemClock())
+    prepared = PreparedWindow()
+    services, actor, code = sign_in(args, SystemClock(), prepared)
     if services is not None:
         office_start.show_start_notices(None)
     if actor is None or services is None:
+        prepared.discard()
         if services is not None:
             services.db.dispose()
         single.release()
         return code
     started, held = _hold_database(services)
     if not started:
+        prepared.discard()
         services.db.dispose()
         single.release()
         return 2
-    window = build_window(services, actor)
+    shell = prepared.take(actor)
+    shell = shell if shell is not None else build_shell(services, actor)
+    window = finish_window(shell, rest_after_paint=True)
     single.activated.connect(lambda: office_start.bring_forward(window))
     window.show()
     code = app.exec()

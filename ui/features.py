@@ -9,6 +9,7 @@ the window. Order matters for the navigation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -18,6 +19,23 @@ if TYPE_CHECKING:
 def install_all(window: MainWindow) -> None:
     for install in _installers():
         install(window)
+
+
+def install_urgent(window: MainWindow) -> Callable[[], None]:
+    """At start-up: the features up to and including the live tracker now (alarms show at once),
+    and a function that installs the rest (run once the window is on screen), in the same order."""
+    from ui import tracker
+
+    installers = _installers()
+    split = installers.index(tracker.install) + 1
+    for install in installers[:split]:
+        install(window)
+
+    def rest() -> None:
+        for install in installers[split:]:
+            install(window)
+
+    return rest
 
 
 def _installers():

@@ -6,13 +6,15 @@ this module imports nothing heavy, and the dialog takes its services when they a
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -26,24 +28,42 @@ from PySide6.QtWidgets import (
 )
 
 from hvdesk.errors import HvdeskError
-from hvdesk.policy import PRESET_LABELS
 from ui import dialogs
-from ui.a11y import ValueLabel
 from ui.forms import clear_errors, error_banner, show_errors
+from ui.value_label import ValueLabel
 
 if TYPE_CHECKING:
     from hvdesk.services.base import Actor
     from ui.services import AppServices
 
+log = logging.getLogger(__name__)
+
+
+PrepareWindow = Callable[["Actor"], None]
+
 
 class LoginDialog(QDialog):
+    """Username and password. Given `prepare`, the password is checked on a thread (argon2 lets
+    go of the interpreter) while prepare(the person it would sign in) builds their window; a
+    wrong password shows the same message as ever, and the window built meanwhile is not used."""
+
+    painted = Signal()  # once, when the dialog is first on screen
+
     def __init__(
-        self, services: AppServices | None, parent: QWidget | None = None, hint: str = ""
+        self,
+        services: AppServices | None,
+        parent: QWidget | None = None,
+        hint: str = "",
+        prepare: PrepareWindow | None = None,
     ) -> None:
         super().__init__(parent)
         self.services = services
         self.actor: Actor | None = None
+        self.prepare = prepare
         self._pending = False  # Sign in pressed before the database was open
+        self._checking = False  # the password is being checked on the thread
+        self._abandoned = False
+        self._painted = False
         self.setWindowTitle("Sign in to hvdesk")
         self.username = QLineEdit()
         self.username.setAccessibleName("Username")
@@ -60,6 +80,7 @@ class LoginDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
         buttons.accepted.connect(self._sign_in)
         buttons.rejected.connect(self.reject)
+        self.buttons = buttons
         layout = QVBoxLayout(self)
         # read as 'School and database: …' with what it says now (opening, then which)
         self.school = ValueLabel("School and database", "<b>hvdesk</b><br>Opening the database…")
@@ -71,6 +92,12 @@ class LoginDialog(QDialog):
         layout.addWidget(self.banner)
         layout.addLayout(form)
         layout.addWidget(buttons)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            self.painted.emit()
 
     def set_services(self, services: AppServices) -> None:
         """The database is open: say which, and sign in if Sign in was already pressed."""
@@ -87,15 +114,68 @@ class LoginDialog(QDialog):
             self.banner.show()
             return
         self._pending = False
+        if self.prepare is not None:
+            self._sign_in_meanwhile(self.services, self.prepare)
+            return
         try:
             self.actor = self.services.auth.sign_in(self.username.text(), self.password.text())
         except HvdeskError as err:
-            self.banner.setText(str(err))
-            self.banner.show()
-            self.password.clear()
-            self.password.setFocus()
+            self._refused(str(err))
             return
         self.accept()
+
+    def _sign_in_meanwhile(self, services: AppServices, prepare: PrepareWindow) -> None:
+        """The password checked on a thread while the GUI thread builds the window."""
+        if self._checking:
+            return  # Enter pressed twice: one check is enough
+        from ui.worker import Worker
+
+        username, password = self.username.text(), self.password.text()
+        self._checking = True
+        self.buttons.setEnabled(False)
+        checker = Worker(self)
+        checker.submit(
+            lambda: _checked(services, username, password), self._checked, self._check_failed
+        )
+        expected = services.auth.expected_actor(username)
+        if expected is not None:
+            prepare(expected)
+
+    def reject(self) -> None:
+        self._abandoned = self._checking  # Cancel while checking: the answer is not used
+        super().reject()
+
+    def _checked(self, result: Actor | HvdeskError) -> None:
+        self._checking = False
+        if self._abandoned:
+            return
+        self.buttons.setEnabled(True)
+        if isinstance(result, HvdeskError):
+            self._refused(str(result))
+            return
+        self.actor = result
+        self.accept()
+
+    def _check_failed(self, message: str) -> None:
+        """Not a wrong password: the database failed while checking it (logged, not shown)."""
+        log.error("sign-in failed: %s", message)
+        self._checking = False
+        self.buttons.setEnabled(True)
+        self._refused("The database did not answer while checking the password; try again.")
+
+    def _refused(self, message: str) -> None:
+        self.banner.setText(message)
+        self.banner.show()
+        self.password.clear()
+        self.password.setFocus()
+
+
+def _checked(services: AppServices, username: str, password: str) -> Actor | HvdeskError:
+    """On the thread: who signed in, or why not (argon2's work lets the GUI thread run)."""
+    try:
+        return services.auth.sign_in(username, password)
+    except HvdeskError as err:
+        return err
 
 
 class FirstRunDialog(QDialog):
@@ -117,6 +197,8 @@ class FirstRunDialog(QDialog):
         self.demo_button = QPushButton("Load the demo school")
         self.demo_button.setAccessibleName("Load the demo school")
         self.demo_button.clicked.connect(self._load_demo)
+        from hvdesk.policy import PRESET_LABELS  # not before the sign-in dialog is on screen
+
         self.preset = QComboBox()
         for key, text in PRESET_LABELS.items():
             self.preset.addItem(text, key)

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from ui.tracker.controller import TrackerController
 
 BACKUP_AFTER_MS = 3_000  # the day's backup starts once the window has been up a moment
+PAINT_WAIT_MS = 1_000  # work kept for after the first paint runs by then even if never painted
 
 
 class MainWindow(QMainWindow):
@@ -63,12 +64,14 @@ class MainWindow(QMainWindow):
     # The window closed for good (not kept in the tray): features stop their timers and threads.
     closed = Signal()
 
-    def __init__(self, services: AppServices, actor: Actor) -> None:
+    def __init__(self, services: AppServices, actor: Actor, *, started: bool = True) -> None:
+        """started=False: built while the password is checked; start() once it is right."""
         super().__init__()
         self.services, self.actor = services, actor
         self.visit_actions = VisitActions()
         self._features: dict[type, object] = {}
         self._menus_built = False
+        self._after_paint: list[Callable[[], None]] = []
         self.live_counts = False  # set by the tracker feature: it shows who is out, every second
         self.setWindowTitle(f"hvdesk — {services.settings.policy().school_name}")
         self.resize(1280, 760)
@@ -116,7 +119,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
+        self.nav.blockSignals(True)  # Today is on show first, read by its own constructor: once
         self.nav.setCurrentRow(0)
+        self.nav.blockSignals(False)
 
         self._backed_up_at = latest_backup(services.db)
         # the daily backup waits until the window is up and idle: it is not needed to start
@@ -124,14 +129,36 @@ class MainWindow(QMainWindow):
         self._backup_timer.setSingleShot(True)
         self._backup_timer.setInterval(BACKUP_AFTER_MS)
         self._backup_timer.timeout.connect(self._start_backup)
-        self._backup_timer.start()
         self.live = LiveFeed(services, self.worker, self)
         self.data_changed.connect(self.live.recorded)
         self.settings.policy_changed.connect(self.live.recorded)
         self.live.changed.connect(self._on_change)
         self.live.health_changed.connect(self._on_health)
-        self.live.start()
         self.refresh_status()
+        if started:
+            self.start()
+
+    def start(self) -> None:
+        """The change feed and the day's backup begin: only once someone is signed in (a window
+        built while a wrong password was checked is thrown away never having started)."""
+        self._backup_timer.start()
+        self.live.start()
+
+    def after_first_paint(self, work: Callable[[], None]) -> None:
+        """Run `work` once the window is on screen (the turn after its first paint), or after
+        PAINT_WAIT_MS if it is never painted (started minimised): what can wait for the eye."""
+        self._after_paint.append(work)
+        QTimer.singleShot(PAINT_WAIT_MS, self._run_after_paint)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self._after_paint:
+            QTimer.singleShot(0, self._run_after_paint)
+
+    def _run_after_paint(self) -> None:
+        work, self._after_paint = self._after_paint, []
+        for run in work:
+            run()
 
     # --- structure -------------------------------------------------------------------------
     def add_panel(self, name: str, panel: QWidget, position: int | None = None) -> None:

@@ -15,10 +15,10 @@ def _roles() -> list[str]:
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("migrate", help="create or upgrade the database schema, then exit")
+    p = sub.add_parser("migrate")
     add_db_option(p)
     p.set_defaults(run=run_migrate)
-    u = sub.add_parser("create-user", help="add a user account (the first one needs no sign-in)")
+    u = sub.add_parser("create-user")
     add_db_option(u)
     u.add_argument("username")
     u.add_argument("--name", required=True, help="name shown on screen and in the audit trail")

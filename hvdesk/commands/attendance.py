@@ -8,7 +8,7 @@ from hvdesk.commands.common import add_db_option, lazy_run
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("attendance", help="import attendance marks; list suggested visits")
+    p = sub.add_parser("attendance")
     inner = p.add_subparsers(dest="attendance_command", metavar="ACTION", required=True)
     imp = inner.add_parser(
         "import",

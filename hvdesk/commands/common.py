@@ -1,8 +1,8 @@
 """What headless commands share: opening the database named on the command line.
 
-Building the parser must stay cheap: `hvdesk --version` and `--help` build every command's parser,
-so a command module imports SQLAlchemy, ReportLab and the services inside the function that runs
-the command, and anything its parser needs from them comes through LazyChoices / epilog_from.
+Building a command's parser must stay cheap (`hvdesk demo --help`): a command module imports
+SQLAlchemy, ReportLab and the services inside the function that runs the command, and anything its
+parser needs from them comes through LazyChoices / epilog_from (hvdesk.commands.parsers).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import importlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, overload
 
 from hvdesk.errors import HvdeskError
-from hvdesk.keystore import ENV_KEY
+from hvdesk.key_env import ENV_KEY
 
 ENV_PLAIN = "HVDESK_PLAIN_DB"  # "1": a new SQLite file is created unencrypted (tests, debugging)
 
@@ -67,21 +67,6 @@ class LazyChoices(Sequence[str]):
 
     def __contains__(self, value: object) -> bool:
         return value in self._all()
-
-
-class CommandParser(argparse.ArgumentParser):
-    """A subcommand's parser whose epilog may be written only when its help is asked for."""
-
-    def __init__(
-        self, *args: Any, epilog_from: Callable[[], str] | None = None, **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.epilog_from = epilog_from
-
-    def format_help(self) -> str:
-        if self.epilog_from is not None:
-            self.epilog = self.epilog_from()
-        return super().format_help()
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:

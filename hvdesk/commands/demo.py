@@ -15,7 +15,7 @@ def _presets() -> list[str]:
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("demo", help="load the demo school into an empty database")
+    p = sub.add_parser("demo")
     add_db_option(p)
     p.add_argument(
         "--preset",

@@ -20,14 +20,14 @@ def _outbox_statuses() -> Sequence[str]:
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    m = sub.add_parser("monitor", help="run the headless monitor: alarms, escalation, messages")
+    m = sub.add_parser("monitor")
     add_db_option(m)
     m.add_argument("--poll", type=float, metavar="S", help=argparse.SUPPRESS)
     m.add_argument("--lease", type=float, help=argparse.SUPPRESS)
     m.add_argument("--beat", type=float, help=argparse.SUPPRESS)
     m.set_defaults(run=lazy_run("hvdesk.commands.notify_run", "run_monitor"))
 
-    s = sub.add_parser("settings", help="list, read or change a setting (policy and channels)")
+    s = sub.add_parser("settings")
     ss = s.add_subparsers(dest="action", metavar="ACTION", required=True)
     ss.add_parser("list", help="every setting, and where each secret comes from").set_defaults(
         run=lazy_run("hvdesk.commands.notify_run", "run_settings_list")
@@ -42,7 +42,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     for p in ss.choices.values():
         add_db_option(p)
 
-    n = sub.add_parser("notify", help="send a test message, or list the outbox")
+    n = sub.add_parser("notify")
     ns = n.add_subparsers(dest="action", metavar="ACTION", required=True)
     nt = ns.add_parser("test", help="send a test text or email now")
     nt.add_argument("--to", required=True, metavar="NUMBER_OR_EMAIL")

@@ -50,7 +50,6 @@ def _epilog() -> str:
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "print",
-        help="make a printed form or letter as a PDF file",
         description="Make a form or letter as an A4 PDF, the same as Print in the app.",
         epilog_from=_epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -13,7 +13,7 @@ from hvdesk.commands.common import add_db_option, lazy_run
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    t = sub.add_parser("texts", help="texts in from staff in the field: list, poll, set a PIN")
+    t = sub.add_parser("texts")
     ts = t.add_subparsers(dest="action", metavar="ACTION", required=True)
     lst = ts.add_parser("list", help="the latest texts received and what hvdesk did")
     add_db_option(lst)

@@ -236,6 +236,20 @@ class AuthService(Service):
                 raise NotFound(f"No user with id {user_id}")
             return Actor(user.id, user.display_name, user.role)
 
+    def expected_actor(self, username: str) -> Actor | None:
+        """Who `sign_in(username, ...)` would sign in if the password is right: the app builds
+        that person's window while the password is checked. Nothing is recorded and nothing is
+        said about the account (None for unknown, inactive or locked alike); only sign_in
+        decides, and its result is what counts."""
+        name = (username or "").strip().lower()
+        with self.db.read() as session:
+            user = session.scalar(select(UserAccount).where(UserAccount.username == name))
+            if user is None or not user.active:
+                return None
+            if lockout.is_locked(user.locked_until, self.clock.now()):
+                return None
+            return Actor(user.id, user.display_name, user.role)
+
     def change_password(self, actor: Actor, user_id: int, new_password: str) -> None:
         if actor.user_id != user_id:
             actor.require(Role.ADMIN, action="change another user's password")

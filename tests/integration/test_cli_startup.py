@@ -29,11 +29,17 @@ with contextlib.redirect_stdout(io.StringIO()):
         main(sys.argv[1:])
     except SystemExit:
         pass
-print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
+print(json.dumps(sorted(sys.modules)))
 """
 
 
 def loaded_after(*args: str) -> set[str]:
+    """The top-level packages loaded after `hvdesk ARGS` ran in a fresh interpreter."""
+    return {m.split(".")[0] for m in modules_after(*args)}
+
+
+def modules_after(*args: str) -> set[str]:
+    """Every module (full dotted name) loaded after `hvdesk ARGS` ran in a fresh interpreter."""
     out = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(args)],
         capture_output=True,
@@ -57,6 +63,59 @@ def test_version_and_help_load_no_heavy_library(args):
 @pytest.mark.parametrize("args", [("--version",), ("--help",)])
 def test_version_and_help_load_no_qt_and_no_calendar_library(args):
     assert loaded_after(*args).isdisjoint({"PySide6", "icalendar"})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", [("--version",), ("--help",), ("--db", "x.db", "--version")])
+def test_version_and_help_load_no_keystore_and_no_command_module(args):
+    """The key store (platformdirs, hashlib, keyring glue) and every command's module wait until a
+    command is named: `--help` lists the commands from hvdesk.commands.COMMANDS alone."""
+    loaded = modules_after(*args)
+    assert {"hvdesk.keystore", "platformdirs", "sqlalchemy"}.isdisjoint(loaded)
+    commands = {m for m in loaded if m.startswith("hvdesk.commands.")}
+    assert commands <= {"hvdesk.commands.parsers"}, commands
+
+
+@pytest.mark.slow
+def test_a_command_s_help_builds_that_command_alone():
+    loaded = modules_after("demo", "--help")
+    assert "hvdesk.commands.demo" in loaded
+    assert {"hvdesk.commands.printing", "hvdesk.commands.trust"}.isdisjoint(loaded)
+
+
+def test_version_alone_answers_without_a_parser(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"hvdesk {__version__}\n"
+    with pytest.raises(SystemExit) as stop:  # with other options: argparse's own --version
+        main(["--db", "x.db", "--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out == f"hvdesk {__version__}\n"
+
+
+def test_every_listed_command_builds_its_parser_and_what_it_runs(capsys):
+    """The list in --help and the modules that build the commands agree: each name builds."""
+    from hvdesk.cli import build_parser
+    from hvdesk.commands import COMMANDS
+
+    for name in COMMANDS:
+        with pytest.raises(SystemExit) as stop:
+            main([name, "--help"])
+        assert stop.value.code == 0
+        assert f"usage: hvdesk {name} " in capsys.readouterr().out
+    parser = build_parser()
+    ns = parser.parse_args(["migrate", "--db", "x.db"])
+    assert ns.command == "migrate" and callable(ns.run) and ns.sub_db == "x.db"
+    listed = parser.format_help()
+    assert all(f"    {name} " in listed for name in COMMANDS)
+
+
+def test_an_unknown_command_lists_every_command_in_order(capsys):
+    from hvdesk.commands import COMMANDS
+
+    with pytest.raises(SystemExit) as stop:
+        main(["nosuch"])
+    assert stop.value.code == 2
+    choices = ", ".join(f"'{name}'" for name in COMMANDS)
+    assert f"invalid choice: 'nosuch' (choose from {choices})" in capsys.readouterr().err
 
 
 SCRIPT_PROBE = """
@@ -152,8 +211,7 @@ create_application([])
 dialog = LoginDialog(None)
 dialog.show()
 app.processEvents()
-tops = {m.split(".")[0] for m in sys.modules}
-print(" ".join(sorted(tops | {m for m in sys.modules if m.startswith("PySide6.")})))
+print(" ".join(sorted(sys.modules)))
 """
 
 
@@ -164,8 +222,11 @@ def test_the_sign_in_dialog_shows_before_any_database_library_loads():
         [sys.executable, "-c", GUI_PROBE], capture_output=True, text=True, cwd=ROOT, timeout=60
     )
     assert out.returncode == 0, out.stderr
-    loaded = set(out.stdout.split())
+    modules = set(out.stdout.split())
+    loaded = {m.split(".")[0] for m in modules}
     assert loaded.isdisjoint({"sqlalchemy", "alembic", "reportlab", "argon2", "icalendar"})
+    # nor the screens' helpers, nor the policy presets (only the first-run dialog lists them)
+    assert modules.isdisjoint({"ui.a11y", "hvdesk.policy", "hvdesk.keystore"}), modules
 
 
 def test_sign_in_pressed_before_the_database_is_open_waits_for_it(qtbot, demo_db, clock):

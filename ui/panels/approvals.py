@@ -264,7 +264,7 @@ class ApprovalPanel(QWidget):
         layout.addWidget(self.role_label)
         layout.addWidget(splitter, 1)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
-        self.refresh()
+        # read when first shown: MainWindow refreshes a screen as it is shown, not at start-up
 
     # --- reading ---------------------------------------------------------------------------
     def refresh(self) -> None:

@@ -74,7 +74,7 @@ class CalendarPanel(QWidget):
         self.timer.timeout.connect(self.refresh)
         controller.message.connect(self.message.setText)
         controller.booked.connect(self.show_visit)
-        self.refresh()
+        # read when first shown: MainWindow refreshes a screen as it is shown, not at start-up
 
     # --- building ------------------------------------------------------------------------------
     def _build(self) -> None:

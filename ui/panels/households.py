@@ -294,7 +294,7 @@ class HouseholdsPanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(splitter)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
-        self.refresh()
+        # read when first shown: MainWindow refreshes a screen as it is shown, not at start-up
 
     def refresh(self) -> None:
         current = self.selected()

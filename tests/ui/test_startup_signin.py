@@ -1,0 +1,191 @@
+"""Enter to the main window: the window is built while the password is checked on a thread, and
+screens hidden behind Today read their data when first shown, not at start-up."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QCoreApplication
+from sqlalchemy import func, select
+
+from hvdesk.models import Event, UserAccount
+from ui.app import PreparedWindow, build_window, finish_window
+from ui.login import LoginDialog
+from ui.main_window import MainWindow
+from ui.worker import Worker
+
+from .conftest import delete_now
+
+
+def _close(window: MainWindow) -> None:
+    """Close, let the close's follow-ups run (this PC's duties stop), then delete at once."""
+    window.close()
+    QCoreApplication.processEvents()
+    delete_now(window)
+
+
+def _events(services) -> int:
+    with services.db.read() as s:
+        return int(s.scalar(select(func.count(Event.id))))
+
+
+def test_expected_actor_is_who_sign_in_gives_and_records_nothing(services, clock):
+    before = _events(services)
+    expected = services.auth.expected_actor(" Office ")
+    assert _events(services) == before  # a look-up, not a sign-in: nothing in the audit trail
+    assert expected == services.auth.sign_in("office", "hvdesk-demo")
+    assert services.auth.expected_actor("nobody") is None
+    with services.db.transaction() as s:
+        user = s.scalar(select(UserAccount).where(UserAccount.username == "head"))
+        user.locked_until = clock.now().replace(hour=23)
+    assert services.auth.expected_actor("head") is None
+
+
+def _dialog(qtbot, services, built: list) -> LoginDialog:
+    dialog = LoginDialog(services, prepare=built.append)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def test_the_window_is_prepared_while_the_password_is_checked(qtbot, services):
+    built: list = []
+    dialog = _dialog(qtbot, services, built)
+    dialog.username.setText("head")
+    dialog.password.setText("hvdesk-demo")
+    dialog._sign_in()
+    # prepare ran on the GUI thread at once, before the check on the thread had answered
+    assert built == [services.auth.expected_actor("head")] and dialog.actor is None
+    assert not dialog.buttons.isEnabled()
+    qtbot.waitUntil(lambda: dialog.actor is not None, timeout=10_000)
+    assert dialog.actor == built[0] and dialog.actor.is_approver
+    assert dialog.result() == LoginDialog.DialogCode.Accepted
+
+
+def test_a_wrong_password_on_the_thread_is_the_same_message(qtbot, services):
+    built: list = []
+    dialog = _dialog(qtbot, services, built)
+    dialog.username.setText("head")
+    dialog.password.setText("wrong")
+    dialog._sign_in()
+    qtbot.waitUntil(lambda: dialog.buttons.isEnabled(), timeout=10_000)
+    assert dialog.actor is None and "not recognised" in dialog.banner.text()
+    assert dialog.password.text() == ""
+    dialog.username.setText("nobody")
+    dialog.password.setText("x")
+    dialog._sign_in()
+    qtbot.waitUntil(lambda: dialog.buttons.isEnabled(), timeout=10_000)
+    assert len(built) == 1  # nobody to build a window for: none was built
+    assert dialog.actor is None and "not recognised" in dialog.banner.text()
+
+
+def test_cancel_while_checking_signs_nobody_in(qtbot, services):
+    dialog = _dialog(qtbot, services, [])
+    dialog.username.setText("office")
+    dialog.password.setText("hvdesk-demo")
+    dialog._sign_in()
+    dialog.reject()
+    for checker in dialog.findChildren(Worker):
+        checker.wait()
+    QCoreApplication.processEvents()  # the thread's answer is delivered, and ignored
+    assert dialog.actor is None and dialog.result() == LoginDialog.DialogCode.Rejected
+
+
+def test_a_prepared_window_starts_only_for_the_person_it_was_built_for(
+    qtbot, services, office_actor
+):
+    prepared = PreparedWindow()
+    prepared.build(services, office_actor)
+    shell = prepared.window
+    assert isinstance(shell, MainWindow)
+    assert not shell.live.started and not shell._backup_timer.isActive()  # nothing runs yet
+    head = services.auth.expected_actor("head")
+    assert prepared.take(head) is None and prepared.window is None  # built for someone else
+    prepared.build(services, office_actor)
+    window = prepared.take(office_actor)
+    assert window is not None and prepared.window is None
+    window.show()  # as at start; closed and deleted below, as the window fixture does
+    finish_window(window)
+    assert window.live.started and window._backup_timer.isActive()
+    assert window.tracker_controller is not None  # the features are in
+    _close(window)
+
+
+def test_hidden_screens_read_their_data_when_first_shown(
+    qtbot, services, office_actor, monkeypatch
+):
+    from ui.panels.approvals import ApprovalPanel
+    from ui.panels.calendar import CalendarPanel
+    from ui.panels.households import HouseholdsPanel
+    from ui.panels.today import TodayPanel
+
+    reads: list[str] = []
+    for panel in (ApprovalPanel, CalendarPanel, HouseholdsPanel, TodayPanel):
+        real = panel.refresh
+
+        def counted(self, real=real, name=panel.__name__):
+            reads.append(name)
+            real(self)
+
+        monkeypatch.setattr(panel, "refresh", counted)
+    window = build_window(services, office_actor)
+    window.show()  # as at start; closed and deleted below, as the window fixture does
+    assert reads == ["TodayPanel"]  # Today once; the screens behind it not at all
+    window.show_panel("Households")
+    assert window.households.model.rowCount() == 29
+    window.show_panel("Approval")
+    window.show_panel("Calendar")
+    assert reads[1:] == ["HouseholdsPanel", "ApprovalPanel", "CalendarPanel"]
+    _close(window)
+
+
+@pytest.mark.parametrize("username", ["office", "head"])
+def test_the_prepared_window_is_the_one_shown_after_sign_in(qtbot, services, username):
+    prepared = PreparedWindow()
+    dialog = LoginDialog(services, prepare=lambda actor: prepared.build(services, actor))
+    qtbot.addWidget(dialog)
+    dialog.username.setText(username)
+    dialog.password.setText("hvdesk-demo")
+    dialog._sign_in()
+    shell = prepared.window
+    qtbot.waitUntil(lambda: dialog.actor is not None, timeout=10_000)
+    window = prepared.take(dialog.actor)
+    assert window is shell and window is not None
+    window.show()  # as at start; closed and deleted below, as the window fixture does
+    finish_window(window)
+    assert window.actor.name == dialog.actor.name
+    _close(window)
+
+
+def test_at_start_the_tracker_comes_first_and_the_other_screens_after_the_first_paint(
+    qtbot, services, office_actor
+):
+    from ui.app import build_shell
+
+    window = finish_window(build_shell(services, office_actor), rest_after_paint=True)
+    assert window.tracker_controller is not None  # alarms and Today's board: before the paint
+    assert window.live.started
+    assert "Attendance" not in window.panels and "Incidents" not in window.panels
+    window.show()
+    qtbot.waitUntil(lambda: "Attendance" in window.panels, timeout=10_000)
+    names = [window.nav.item(i).text() for i in range(window.nav.count())]
+    full = build_window(services, office_actor)  # the same screens, in the same order
+    assert names == [full.nav.item(i).text() for i in range(full.nav.count())]
+    full.show()
+    _close(full)
+    _close(window)
+
+
+def test_a_database_failure_while_checking_is_one_plain_line(qtbot, services, monkeypatch):
+    def broken(username, password):
+        raise RuntimeError("disk I/O error")
+
+    monkeypatch.setattr(services.auth, "sign_in", broken)
+    dialog = _dialog(qtbot, services, [])
+    dialog.username.setText("office")
+    dialog.password.setText("hvdesk-demo")
+    dialog._sign_in()
+    qtbot.waitUntil(lambda: dialog.buttons.isEnabled(), timeout=10_000)
+    assert dialog.actor is None
+    assert dialog.banner.text() == (
+        "The database did not answer while checking the password; try again."
+    )
