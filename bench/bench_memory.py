@@ -21,6 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HVDESK_NO_SOUND", "1")
 
+# first, as main.py imports it: the app's memory settings precede Qt
+import ui  # noqa: F401
+
+# isort: split
 import psutil
 from PySide6.QtCore import QEventLoop, QTimer
 from sqlalchemy import func, select
