@@ -6,9 +6,9 @@ import importlib
 import linecache
 import sys
 
+import PySide6.QtCore  # noqa: F401
 import pytest
 
-import PySide6.QtCore  # noqa: F401
 from ui.module_sources import FEATURE_MODULE, uses_pyside
 
 pytestmark = pytest.mark.ui
