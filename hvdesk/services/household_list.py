@@ -53,7 +53,7 @@ class HouseholdListRow:
     active: bool
 
 
-def household_statement(flt: HouseholdFilter) -> Select[tuple[Household]]:
+def household_statement(flt: HouseholdFilter) -> Select[Household]:
     """Households matching the filter, in its order (name breaks ties, then the id)."""
     stmt = select(Household)
     if not flt.include_inactive:
