@@ -367,6 +367,10 @@ class Visit(Base):
         # the list sorted by household, address or staff is read in order, not sorted
         Index("ix_visit_household_start", "household_id", "start"),
         Index("ix_visit_lead_start", "lead_staff_id", "start"),
+        # the filter's words: each distinct 'other' description found by seeks (a few, however
+        # many visits), and a companion's visits as a lead's are, so a rare match is read by index
+        Index("ix_visit_purpose_other", "purpose", "purpose_other"),
+        Index("ix_visit_companion_start", "companion_staff_id", "start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
         self.today = TodayPanel(services.visits)
         self.visits = VisitsPanel(services.visits, worker=self.worker)
         self.staff = StaffPanel(services.staff, actor)
-        self.households = HouseholdsPanel(services.households, actor)
+        self.households = HouseholdsPanel(services.households, actor, worker=self.worker)
         self.settings = SettingsPanel(services.settings, actor)
         for name, panel in (
             ("Today", self.today),

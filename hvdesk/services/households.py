@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from hvdesk.errors import Collector, FieldError, NotFound, ValidationError
@@ -12,6 +12,7 @@ from hvdesk.models import Household, KnownRisk, Pupil, RiskKind, Role
 from hvdesk.rules import validation as v
 from hvdesk.rules.known_risks import RISK_LABELS, current_risks, risk_summary  # noqa: F401
 from hvdesk.services.base import Actor, Service
+from hvdesk.services.household_list import HouseholdFilter, household_statement
 
 
 @dataclass
@@ -143,26 +144,12 @@ def _load(session: Session, household_id: int) -> Household:
 
 class HouseholdService(Service):
     def list(self, *, include_inactive: bool = False, search: str = "") -> list[Household]:
+        """Every matching household, whole (a picker's list; the screen pages: household_list)."""
+        flt = HouseholdFilter(search=search, include_inactive=include_inactive)
+        stmt = household_statement(flt).options(
+            selectinload(Household.pupils), selectinload(Household.risks)
+        )
         with self.db.read() as session:
-            stmt = (
-                select(Household)
-                .options(selectinload(Household.pupils), selectinload(Household.risks))
-                .order_by(Household.name)
-            )
-            if not include_inactive:
-                stmt = stmt.where(Household.active.is_(True))
-            text = search.strip().lower()
-            if text:
-                like = f"%{text}%"
-                pupil_match = select(Pupil.household_id).where(func.lower(Pupil.name).like(like))
-                stmt = stmt.where(
-                    or_(
-                        func.lower(Household.name).like(like),
-                        func.lower(Household.address).like(like),
-                        func.lower(Household.postcode).like(like),
-                        Household.id.in_(pupil_match),
-                    )
-                )
             return list(session.scalars(stmt))
 
     def get(self, household_id: int) -> Household:

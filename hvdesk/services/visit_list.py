@@ -14,7 +14,18 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, case, false, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import Session, aliased
 
 from hvdesk.clock import london_day_bounds
@@ -165,11 +176,45 @@ def _purpose_label() -> ColumnElement[str]:
     )
 
 
-def _text_filter(session: Session, text: str) -> ColumnElement[bool]:
+SELECTIVE = 2_000  # a text filter matching up to this many visits reads them by their own indexes
+
+
+def _descriptions(session: Session, text: str) -> list[str]:
+    """The distinct words 'other' purposes were described in that contain `text` (any case).
+
+    Found by a seek per distinct description (a skip scan of ix_visit_purpose_other), not a read
+    of every 'other' visit: a school types the same few descriptions over thousands of visits.
+    """
+    other = Visit.purpose == Purpose.OTHER.value
+    seen = select(func.min(Visit.purpose_other)).where(other).cte("described", recursive=True)
+    after = (
+        select(func.min(Visit.purpose_other))
+        .where(other, Visit.purpose_other > seen.c[0])
+        .scalar_subquery()
+    )
+    seen = seen.union_all(select(after).where(seen.c[0].is_not(None)))
+    value = seen.c[0]
+    return list(
+        session.scalars(
+            select(value).where(value.is_not(None), value.icontains(text, autoescape=True))
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    """One way a visit can match the text: as a condition on the list index (walked in time
+    order, for a broad match) and as the visit numbers its own index finds (a rare match)."""
+
+    walk: ColumnElement[bool]
+    seek: ColumnElement[bool]
+
+
+def _terms(session: Session, text: str) -> list[_Term]:
     """Visits whose household, staff, purpose or status reads like `text` (any case).
 
     Households and staff are few: their matching ids are looked up first, so that every term
-    below is a column of the list index.
+    is a column of the list index and has an index of its own.
     """
     homes = list(
         session.scalars(
@@ -185,20 +230,22 @@ def _text_filter(session: Session, text: str) -> ColumnElement[bool]:
     people = list(
         session.scalars(select(Staff.id).where(Staff.name.icontains(text, autoescape=True)))
     )
-    described = list(  # 'other' purposes, described in words: few, found by their own index
-        session.scalars(
-            select(Visit.id).where(
-                Visit.purpose == Purpose.OTHER.value,
-                Visit.purpose_other.icontains(text, autoescape=True),
-            )
-        )
-    )
+    described = _descriptions(session, text)
     purposes = _labels_matching(text, PURPOSE_LABELS)
     statuses = _labels_matching(text, STATUS_LABELS)
     terms = []
     # only the terms that can match: an empty IN still costs a look-up on every row walked
+    if described:
+        terms.append(
+            _Term(
+                and_(
+                    _unindexed(Visit.purpose) == Purpose.OTHER.value,
+                    _unindexed(Visit.purpose_other).in_(described),
+                ),
+                and_(Visit.purpose == Purpose.OTHER.value, Visit.purpose_other.in_(described)),
+            )
+        )
     for column, values in (
-        (Visit.id, described),
         (Visit.household_id, homes),
         (Visit.lead_staff_id, people),
         (Visit.companion_staff_id, people),
@@ -206,11 +253,36 @@ def _text_filter(session: Session, text: str) -> ColumnElement[bool]:
         (Visit.status, statuses),
     ):
         if values:
-            terms.append(_unindexed(column).in_(values))
+            terms.append(_Term(_unindexed(column).in_(values), column.in_(values)))
     on_day = _on_day(session, text)
     if on_day is not None:
-        terms.append(on_day)
-    return or_(*terms) if terms else false()
+        terms.append(_Term(on_day, on_day))
+    return terms
+
+
+def _few(session: Session, terms: Sequence[_Term]) -> bool:
+    """True when the terms match at most SELECTIVE visits in all (each counted by its own index,
+    and no further than the limit, so a broad term costs no more than a rare one)."""
+    total = 0
+    for term in terms:
+        found = select(Visit.id).where(term.seek).limit(SELECTIVE + 1 - total).subquery()
+        total += session.scalar(select(func.count()).select_from(found)) or 0
+        if total > SELECTIVE:
+            return False
+    return True
+
+
+def _text_filter(session: Session, text: str) -> ColumnElement[bool]:
+    """The condition for visits matching `text`. A broad match walks the list index in the
+    list's order (its first page is found at once); a rare one (or none: a walk of the whole
+    decade) is found by each term's own index and the few visits sorted."""
+    terms = _terms(session, text)
+    if not terms:
+        return false()
+    if _few(session, terms):
+        found = union(*(select(Visit.id).where(t.seek) for t in terms))
+        return Visit.id.in_(select(found.subquery().c[0]))
+    return or_(*(t.walk for t in terms))
 
 
 def _list_row(row: Sequence[Any]) -> VisitListRow:

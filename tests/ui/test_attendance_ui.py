@@ -204,6 +204,7 @@ def test_reports_screen_charts_tables_and_exports(window, qtbot, answers, monkey
 def test_household_timeline_from_the_households_screen(window, qtbot, answers):
     window.show_panel("Households")
     panel = window.households
+    qtbot.waitUntil(lambda: panel.model.rowCount() > 0)  # read on the worker
     panel.table.selectRow(0)
     household = panel.selected()
     window.feature(TimelineFeature).button.click()

@@ -9,6 +9,7 @@ from sqlalchemy import insert, select, text, update
 
 from hvdesk.clock import london
 from hvdesk.models import Household, Purpose, Staff, Visit, VisitStatus
+from hvdesk.services import visit_list
 from hvdesk.services.visit_list import SortKey, VisitFilter, VisitList
 from tests.conftest import SCHOOL_MORNING
 
@@ -157,8 +158,10 @@ def test_a_typed_date_finds_that_days_visits(school, typed):
     assert ids(rows) == [newest.id]  # one visit a day in this school
 
 
-def test_a_text_filter_walks_the_list_index_not_a_table_scan(school, db):
-    """The plan that keeps any filter flat at 200,000 visits (bench/bench_visits.py times it)."""
+def test_a_text_filter_walks_the_list_index_not_a_table_scan(school, db, monkeypatch):
+    """The plan that keeps any filter flat at 200,000 visits (bench/bench_visits.py times it):
+    a broad match (here more than 10 visits) walks the list index in the list's order."""
+    monkeypatch.setattr(visit_list, "SELECTIVE", 10)
     with db.read() as s:
         stmt = school._statement(s, VisitFilter(text="okafor"), 0, 200)
         sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
@@ -182,7 +185,54 @@ def test_sorting_by_household_address_or_staff_reads_in_order_not_sorting_every_
     assert "_start" in plan, plan  # each household's (lead's) visits by index, in time order
 
 
+def test_a_rare_text_match_is_read_by_its_own_indexes_not_a_walk_of_every_visit(school, db):
+    """A household with a few visits (or none) in a decade: a walk of the list index would
+    read all 200,000 entries; its own index finds the few, which are then sorted."""
+    with db.read() as s:
+        stmt = school._statement(s, VisitFilter(text="okafor"), 0, 200)
+        sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
+        plan = " | ".join(r[3] for r in s.execute(text("EXPLAIN QUERY PLAN " + sql)))
+    assert "ix_visit_household_start (household_id=?)" in plan, plan
+    assert "SCAN visit" not in plan, plan
+
+
+TYPED = ["okafor", "B17", "hill st", "kofi", "laptop", "attendance", "cancel", "100%_", "%", "zz"]
+
+
+@pytest.mark.parametrize("typed", TYPED)
+@pytest.mark.parametrize("status", [None, "cancelled"])
+@pytest.mark.parametrize("key", [SortKey.WHEN, SortKey.HOUSEHOLD, SortKey.STAFF])
+def test_a_text_filter_gives_the_same_rows_walked_or_read_by_index(
+    school, monkeypatch, typed, status, key
+):
+    """Whichever way the visits are found, the rows and their order are the same, page by page."""
+    flt = VisitFilter(text=typed, status=status, sort=key)
+    monkeypatch.setattr(visit_list, "SELECTIVE", 10_000)
+    by_index = [ids(school.page(flt, offset, 7)) for offset in range(0, 63, 7)]
+    monkeypatch.setattr(visit_list, "SELECTIVE", 0)
+    walked = [ids(school.page(flt, offset, 7)) for offset in range(0, 63, 7)]
+    assert by_index == walked
+
+
+def test_an_other_purpose_is_found_by_its_words_among_many_descriptions(school, db):
+    """Each distinct description is found by a seek (ix_visit_purpose_other), so it is the
+    same visits as reading every 'other' visit's words: any case, wildcards taken literally."""
+    with db.transaction() as s:
+        s.execute(
+            update(Visit)
+            .where(Visit.id % 4 == 1)
+            .values(purpose=Purpose.OTHER.value, purpose_other="Welfare check 50%")
+        )
+    with db.read() as s:
+        others = s.execute(select(Visit.id, Visit.purpose_other).where(Visit.purpose == "other"))
+        expected = sorted(i for i, words in others if "welfare check 50%" in words.lower())
+    assert expected
+    assert sorted(ids(school.page(VisitFilter(text="WELFARE check 50%"), 0, 100))) == expected
+    assert ids(school.page(VisitFilter(text="check 5_%"), 0, 100)) == []
+
+
 def test_the_list_index_exists_after_migrating(db):
     with db.read() as s:
         names = set(s.scalars(select(text("name")).select_from(text("sqlite_master"))))
     assert {"ix_visit_list", "ix_visit_status_start", "ix_visit_purpose"} <= names
+    assert {"ix_visit_purpose_other", "ix_visit_companion_start"} <= names

@@ -1,4 +1,9 @@
-"""Households screen: homes and pupils, with known risks kept as history."""
+"""Households screen: homes and pupils, with known risks kept as history.
+
+The list pages (fetchMore) on the background worker, searched and sorted by the database, and the
+selected household's details are read there too: the GUI thread never waits for either, however
+many homes a school has, and nothing is read until the screen is opened.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -28,6 +34,13 @@ from hvdesk.errors import HvdeskError
 from hvdesk.models import Household, RiskKind
 from hvdesk.rules.validation import display_phone
 from hvdesk.services.base import Actor
+from hvdesk.services.household_list import (
+    PAGE_SIZE,
+    HouseholdFilter,
+    HouseholdList,
+    HouseholdListRow,
+    HouseholdSort,
+)
 from hvdesk.services.households import (
     RISK_LABELS,
     HouseholdInput,
@@ -36,32 +49,22 @@ from hvdesk.services.households import (
     current_risks,
 )
 from ui import dialogs
-from ui.a11y import tab_leaves
+from ui.a11y import ValueLabel, tab_leaves
 from ui.forms import clear_errors, error_banner, lay_out_edit_dialog, show_errors
-from ui.list_view import filter_box, filtered_table
-from ui.models.table import Column, ObjectRole, RowTableModel
+from ui.models.paged import PagedTableModel
+from ui.models.table import Column, ObjectRole
+from ui.worker import Worker
 
-COLUMNS: list[Column[Household]] = [
+COLUMNS: list[Column[HouseholdListRow]] = [
     Column("Household", lambda h: h.name),
-    Column("Pupils", lambda h: ", ".join(p.name for p in h.pupils if p.active)),
-    Column("Address", lambda h: h.one_line_address),
-    Column("Phone", lambda h: display_phone(h.phone)),
-    Column(
-        "Known risks",
-        lambda h: (
-            ", ".join(RISK_LABELS[RiskKind(r.kind)].split(" (")[0] for r in current_risks(h))
-            or "None recorded"
-        ),
-    ),
-    Column(
-        "Status",
-        lambda h: (
-            ("Review assessment" if h.assessment_needs_review else "Active")
-            if h.active
-            else "Deactivated"
-        ),
-    ),
+    Column("Pupils", lambda h: h.pupils),
+    Column("Address", lambda h: h.address),
+    Column("Phone", lambda h: h.phone),
+    Column("Known risks", lambda h: h.risks),
+    Column("Status", lambda h: h.status),
 ]
+# the header's columns the database can order by (the others keep the name order)
+SORT_KEYS = {2: HouseholdSort.ADDRESS, 3: HouseholdSort.PHONE, 5: HouseholdSort.STATUS}
 
 
 class HouseholdDialog(QDialog):
@@ -236,19 +239,36 @@ class RiskDialog(QDialog):
 class HouseholdsPanel(QWidget):
     changed = Signal()
 
-    def __init__(self, service: HouseholdService, actor: Actor, parent=None) -> None:
+    def __init__(
+        self,
+        service: HouseholdService,
+        actor: Actor,
+        parent: QWidget | None = None,
+        *,
+        worker: Worker | None = None,
+    ) -> None:
         super().__init__(parent)
         self.service, self.actor = service, actor
-        self.model: RowTableModel[Household] = RowTableModel(COLUMNS, self)
-        self.table, self.proxy = filtered_table(
-            self.model, "Households list", self, QHeaderView.ResizeMode.Interactive
+        self.household_list = HouseholdList(service.db, service.clock)
+        self.worker = worker or Worker(self)
+        self.filter = HouseholdFilter()
+        self._selected_id: int | None = None
+        self._household: Household | None = None  # the selected one, whole (read on the worker)
+        self.model: PagedTableModel[HouseholdListRow] = PagedTableModel(
+            COLUMNS, self.worker, PAGE_SIZE, self
         )
+        self.model.sort_requested.connect(self._sort)
+        self.model.page_loaded.connect(self._page_loaded)
+        self.model.failed.connect(self._load_failed)
+        self.table = self._build_table()
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())
-        self.search = filter_box(
-            self.proxy, "Search households, pupils, postcodes…", "Search households"
-        )
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search households, pupils, postcodes…")
+        self.search.setAccessibleName("Search households")
+        self.search.textChanged.connect(lambda _t: self.refresh())
         self.show_inactive = QCheckBox("Show deactivated")
         self.show_inactive.toggled.connect(lambda _c: self.refresh())
+        self.count_label = ValueLabel("Households shown")  # read with its count, 'Loading…'
         self.add_button = QPushButton("Add household…")
         self.add_button.clicked.connect(self.add)
         self.edit_button = QPushButton("Edit…")
@@ -259,6 +279,7 @@ class HouseholdsPanel(QWidget):
         for w in (
             self.search,
             self.show_inactive,
+            self.count_label,
             self.add_button,
             self.edit_button,
             self.active_button,
@@ -293,29 +314,98 @@ class HouseholdsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(splitter)
-        self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
-        # read when first shown: MainWindow refreshes a screen as it is shown, not at start-up
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_moved())
+        self._show_household(None)  # read when first shown (MainWindow refreshes a shown screen)
 
+    def _build_table(self) -> QTableView:
+        table = QTableView()
+        table.setModel(self.model)
+        table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        table.setSortingEnabled(True)  # the header asks the model, the model asks the database
+        table.setAccessibleName("Households list")
+        return tab_leaves(table)
+
+    # --- loading ---------------------------------------------------------------------------
     def refresh(self) -> None:
+        """Load the first page for the search typed (the window calls this when shown)."""
         current = self.selected()
-        self.model.set_rows(self.service.list(include_inactive=self.show_inactive.isChecked()))
         if current is not None:
-            self.select_id(current.id)
-        self._show_selected()
+            self._selected_id = current.id
+        self.filter = HouseholdFilter(
+            search=self.search.text(),
+            include_inactive=self.show_inactive.isChecked(),
+            sort=self.filter.sort,
+            descending=self.filter.descending,
+        )
+        flt, households = self.filter, self.household_list
+        self.count_label.setText("Loading…")
+        self.model.load(lambda offset, limit: households.page(flt, offset, limit))
+        self._show_household(None)  # until the selected one's row (and details) arrive again
+
+    def _sort(self, column: int, order: Qt.SortOrder) -> None:
+        self.filter = HouseholdFilter(
+            search=self.filter.search,
+            include_inactive=self.filter.include_inactive,
+            sort=SORT_KEYS.get(column, HouseholdSort.NAME),
+            descending=order == Qt.SortOrder.DescendingOrder,
+        )
+        if self.isVisible():
+            self.refresh()
+
+    def _page_loaded(self, count: int) -> None:
+        more = "" if self.model.complete else "+"
+        noun = "household" if count == 1 and not more else "households"
+        self.count_label.setText(f"{count}{more} {noun}")
+        if self._selected_id is not None and not self.table.selectionModel().hasSelection():
+            self.select_id(self._selected_id)
+
+    def _load_failed(self, message: str) -> None:
+        self.count_label.setText(f"Could not load households ({message})")
 
     def select_id(self, household_id: int) -> None:
-        for row in range(self.proxy.rowCount()):
-            index = self.proxy.index(row, 0)
-            if index.data(ObjectRole).id == household_id:
+        """Select the household if its row is held (it is kept selected as more pages arrive)."""
+        self._selected_id = household_id
+        for row in range(self.model.rowCount()):
+            if self.model.row_object(row).id == household_id:
                 self.table.selectRow(row)
                 return
 
-    def selected(self) -> Household | None:
+    def selected(self) -> HouseholdListRow | None:
         rows = self.table.selectionModel().selectedRows()
         return rows[0].data(ObjectRole) if rows else None
 
-    def _show_selected(self) -> None:
-        h = self.selected()
+    def _selection_moved(self) -> None:
+        """Another row selected: its details are read on the worker; buttons wait for them."""
+        row = self.selected()
+        self._show_household(None)
+        if row is None:
+            return
+        self._selected_id = row.id
+        self.detail.setText(f"{row.name}\nLoading…")
+        service, wanted = self.service, row.id
+        self.worker.submit(
+            lambda: service.get(wanted),
+            lambda household: self._details_arrived(wanted, household),
+            lambda message: self._details_failed(wanted, message),
+        )
+
+    def _details_arrived(self, household_id: int, household: Household) -> None:
+        row = self.selected()
+        if row is not None and row.id == household_id:  # not another selected meanwhile
+            self._show_household(household)
+
+    def _details_failed(self, household_id: int, message: str) -> None:
+        row = self.selected()
+        if row is not None and row.id == household_id:
+            self.detail.setText(f"Could not read this household ({message.splitlines()[0]})")
+
+    def _show_household(self, h: Household | None) -> None:
+        self._household = h
         for button in (self.edit_button, self.active_button, self.add_risk_button):
             button.setEnabled(h is not None)
         self.risks.clear()
@@ -324,23 +414,7 @@ class HouseholdsPanel(QWidget):
             self.end_risk_button.setEnabled(False)
             return
         self.active_button.setText("Reactivate" if not h.active else "Deactivate")
-        lines = [
-            h.name,
-            h.one_line_address,
-            f"Phone: {display_phone(h.phone) or 'none'}",
-            f"Parents/carers: {h.parents_carers or 'not recorded'}",
-        ]
-        if h.social_worker_name:
-            lines.append(
-                f"Social worker: {h.social_worker_name} {display_phone(h.social_worker_phone)}"
-            )
-        pupils = ", ".join(f"{p.name} ({p.year_group})" for p in h.pupils if p.active)
-        lines.append(f"Pupils: {pupils or 'none'}")
-        if h.assessment_needs_review:
-            lines.append("⚠ Risk assessment needs review: a new risk has been recorded.")
-        if h.notes:
-            lines.append(f"Notes: {h.notes}")
-        self.detail.setText("\n".join(lines))
+        self.detail.setText(_details(h))
         for risk in sorted(h.risks, key=lambda r: r.recorded_at, reverse=True):
             label = RISK_LABELS[RiskKind(risk.kind)]
             status = f"ended {fmt_date(risk.ended_at)}" if risk.ended_at else "current"
@@ -352,40 +426,42 @@ class HouseholdsPanel(QWidget):
             self.risks.addItem(item)
         self.end_risk_button.setEnabled(bool(current_risks(h)))
 
+    # --- changes (dialogs; each change is one service call) --------------------------------
     def add(self) -> None:
         dialog = HouseholdDialog(self.service, self.actor, parent=self)
         if dialog.exec():
-            self.refresh()
             if dialog.saved:
-                self.select_id(dialog.saved.id)
+                self._selected_id = dialog.saved.id
+                self.table.clearSelection()
+            self.refresh()
             self.changed.emit()
 
     def edit_selected(self) -> None:
-        h = self.selected()
+        h = self._household
         if h is None:
             return
         dialog = HouseholdDialog(self.service, self.actor, h, parent=self)
         if dialog.exec():
-            self.refresh()
+            self._reread()
             self.changed.emit()
 
     def toggle_active(self) -> None:
-        h = self.selected()
+        h = self._household
         if h is None:
             return
         verb = "Reactivate" if not h.active else "Deactivate"
         if not dialogs.confirm(self, f"{verb} household", f"{verb} {h.name}? Nothing is deleted."):
             return
         self.service.set_active(self.actor, h.id, not h.active)
-        self.refresh()
+        self._reread()
         self.changed.emit()
 
     def add_risk(self) -> None:
-        h = self.selected()
+        h = self._household
         if h is None:
             return
         if RiskDialog(self.service, self.actor, h, parent=self).exec():
-            self.refresh()
+            self._reread()
             self.changed.emit()
 
     def end_risk(self) -> None:
@@ -398,4 +474,31 @@ class HouseholdsPanel(QWidget):
             self, "Risk no longer applies", "Mark this risk as ended? It stays in the history."
         ):
             self.service.end_risk(self.actor, risk_id)
-            self.refresh()
+            self._reread()
+
+    def _reread(self) -> None:
+        """After a change: the list read again from the first page, the same household selected
+        again when it arrives (and its details read again)."""
+        self.table.clearSelection()
+        self.refresh()
+
+
+def _details(h: Household) -> str:
+    """The side panel's words for a household: who lives there, who to call, what to know."""
+    lines = [
+        h.name,
+        h.one_line_address,
+        f"Phone: {display_phone(h.phone) or 'none'}",
+        f"Parents/carers: {h.parents_carers or 'not recorded'}",
+    ]
+    if h.social_worker_name:
+        lines.append(
+            f"Social worker: {h.social_worker_name} {display_phone(h.social_worker_phone)}"
+        )
+    pupils = ", ".join(f"{p.name} ({p.year_group})" for p in h.pupils if p.active)
+    lines.append(f"Pupils: {pupils or 'none'}")
+    if h.assessment_needs_review:
+        lines.append("⚠ Risk assessment needs review: a new risk has been recorded.")
+    if h.notes:
+        lines.append(f"Notes: {h.notes}")
+    return "\n".join(lines)

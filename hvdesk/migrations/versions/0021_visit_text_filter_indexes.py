@@ -1,0 +1,29 @@
+"""visit text filter indexes: words typed in the Visits screen's filter are found by index
+
+Revision ID: 0021
+Revises: 0019
+Create Date: 2026-12-01 07:00:00
+"""
+from alembic import op
+
+
+revision = '0021'
+down_revision = '0020'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('visit', schema=None) as batch_op:
+        batch_op.create_index(
+            'ix_visit_purpose_other', ['purpose', 'purpose_other'], unique=False
+        )
+        batch_op.create_index(
+            'ix_visit_companion_start', ['companion_staff_id', 'start'], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('visit', schema=None) as batch_op:
+        batch_op.drop_index('ix_visit_companion_start')
+        batch_op.drop_index('ix_visit_purpose_other')

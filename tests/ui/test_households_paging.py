@@ -1,0 +1,120 @@
+"""The Households screen reads on the worker, a page at a time, searched by the database."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import event
+
+from hvdesk.services.household_list import HouseholdFilter, HouseholdList
+from ui.panels.households import HouseholdsPanel
+
+pytestmark = pytest.mark.ui
+
+
+@pytest.fixture
+def panel(qtbot, services, office_actor):
+    widget = HouseholdsPanel(services.households, office_actor)
+    widget.model.page_size = 10
+    qtbot.addWidget(widget)
+    widget.resize(900, 300)
+    widget.show()
+    yield widget
+    widget.worker.wait()
+
+
+@pytest.fixture
+def gui_thread_queries(services):
+    """Every SQL statement run on the GUI thread while the test runs."""
+    seen: list[str] = []
+    gui = threading.main_thread()
+
+    def record(_conn, _cursor, statement, *_rest) -> None:
+        if threading.current_thread() is gui:
+            seen.append(statement)
+
+    event.listen(services.db.engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(services.db.engine, "before_cursor_execute", record)
+
+
+def _every_household(services):
+    return services.households.list(include_inactive=False)
+
+
+def test_opening_searching_and_selecting_make_no_query_on_the_gui_thread(
+    qtbot, services, office_actor, gui_thread_queries
+):
+    total = len(_every_household(services))
+    gui_thread_queries.clear()  # from here on, only the screen's own reads
+    widget = HouseholdsPanel(services.households, office_actor)
+    qtbot.addWidget(widget)
+    widget.show()
+    assert widget.model.rowCount() == 0  # built: nothing read until the screen is opened
+    widget.refresh()
+    assert widget.model.rowCount() == 0  # the worker answers, not the GUI thread
+    qtbot.waitUntil(lambda: widget.model.complete)
+    assert widget.model.rowCount() == total
+    widget.table.selectRow(0)
+    assert not widget.edit_button.isEnabled()  # until its details arrive from the worker
+    qtbot.waitUntil(widget.edit_button.isEnabled)
+    row = widget.selected()
+    assert row is not None and row.name in widget.detail.text()
+    widget.search.setText("B17")
+    qtbot.waitUntil(lambda: widget.model.complete)
+    widget.worker.wait()
+    assert gui_thread_queries == []
+
+
+def test_pages_arrive_as_the_list_scrolls(qtbot, panel, services):
+    total = len(_every_household(services))
+    assert total > 20
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 10 and not panel.model.loading)
+    assert panel.model.canFetchMore() and panel.count_label.text() == "10+ households"
+    while panel.model.canFetchMore() or panel.model.loading:
+        panel.model.fetchMore()
+        qtbot.wait(10)
+    assert panel.model.rowCount() == total
+    names = [panel.model.row_object(r).name for r in range(total)]
+    assert names == [h.name for h in _every_household(services)]  # name order, as before
+    assert panel.count_label.text() == f"{total} households"
+
+
+@pytest.mark.parametrize("typed", ["b17", "Harborne", "ROAD", "zzz-nobody", "a"])
+def test_search_gives_the_households_it_gave_before(qtbot, services, typed):
+    """Name, address, postcode or a pupil's name, any case: the same homes, page by page."""
+    every = services.households.list(include_inactive=True)
+    needle = typed.lower()
+    expected = [
+        h.name
+        for h in every
+        if h.active
+        and (
+            needle in h.name.lower()
+            or needle in h.address.lower()
+            or needle in h.postcode.lower()
+            or any(needle in p.name.lower() for p in h.pupils)
+        )
+    ]
+    pages = HouseholdList(services.db, services.clock)
+    got, offset = [], 0
+    while batch := pages.page(HouseholdFilter(search=typed), offset, 7):
+        got += [row.name for row in batch]
+        offset += len(batch)
+    assert got == expected
+
+
+def test_the_selected_household_stays_selected_after_a_change(qtbot, panel, answers):
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 10 and not panel.model.loading)
+    panel.table.selectRow(3)
+    qtbot.waitUntil(panel.active_button.isEnabled)
+    chosen = panel.selected()
+    panel.toggle_active()  # deactivate (answers: yes)
+    panel.show_inactive.setChecked(True)
+    qtbot.waitUntil(lambda: panel.edit_button.isEnabled() and panel.selected() is not None)
+    assert panel.selected().id == chosen.id
+    assert panel.selected().status == "Deactivated"
+    assert panel.active_button.text() == "Reactivate"
