@@ -242,6 +242,7 @@ def _soak_in(
     )
     proc = psutil.Process()
     samples: list[tuple[float, float]] = []
+    sqlite_start = _sqlite_mb()
     ctrl = window.tracker_controller  # type: ignore[attr-defined]
     trace = None
     if trace_s is not None:
@@ -285,6 +286,10 @@ def _soak_in(
     print(
         f"resident memory: start {samples[0][1]:.1f} MB, after warm-up ({warmup_s / 60:.1f} min) "
         f"{after[0][1]:.1f} MB, end {samples[-1][1]:.1f} MB, max {max(m for _, m in samples):.1f} MB"
+    )
+    # SQLite's page caches fill up to their bound (2 MB a connection) as the database grows
+    print(
+        f"SQLite's own heap (page caches, prepared statements): {sqlite_start} -> {_sqlite_mb()} MB"
     )
     length = f"{seconds / 60:.1f} min"
     if len(after) >= 3:
