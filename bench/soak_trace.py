@@ -1,0 +1,144 @@
+"""What grows in the soaked window: the soak's opt-in `--trace` diagnosis.
+
+Resident memory says only *that* the window grows. To tell a leak (a cache without a bound, a
+signal connected on every refresh, a QObject never deleted, a list keeping every event) from the
+workload (the rows of the day the bench books), the trace compares the window process at the end
+of warm-up with later moments, three ways:
+
+- Python allocations by file:line (tracemalloc), the top lines that grew;
+- live Python objects by type (gc), the types whose count grew;
+- Qt objects: every widget of the application and every QObject under the main window.
+
+The Python heap traced beside resident memory says whether growth is Python's at all or lies
+below it (Qt, SQLite's page cache, the C allocator's fragmentation).
+"""
+
+from __future__ import annotations
+
+import gc
+import tracemalloc
+import weakref
+from collections import Counter
+from typing import Any
+
+TOP = 15
+FRAMES = 6
+
+
+def _name(o: object) -> str:
+    return f"{type(o).__module__}.{type(o).__qualname__}"
+
+
+def _types() -> Counter[str]:
+    """Live objects by type, and weak references by what they point at (a weak reference
+    per connection or per refresh is how a signal or a cache leaks quietly)."""
+    gc.collect()
+    found: Counter[str] = Counter()
+    for o in gc.get_objects():
+        found[_name(o)] += 1
+        if isinstance(o, weakref.ref):
+            found[f"weakref to {_name(o())}"] += 1
+    return found
+
+
+def _qt_counts(window: Any) -> dict[str, int]:
+    from PySide6.QtCore import QObject
+    from PySide6.QtWidgets import QApplication
+
+    return {
+        "widgets": len(QApplication.allWidgets()),
+        "qobjects under window": len(window.findChildren(QObject)),
+        "top-level widgets": len(QApplication.topLevelWidgets()),
+    }
+
+
+def _native() -> str:
+    """Resident memory by kind (anonymous heap, mapped files, shared memory such as SQLite's WAL
+    index) and the C allocator's heap in use against held free: growth below Python."""
+    parts = []
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(("RssAnon", "RssFile", "RssShmem")):
+                    name, value = line.split(":")
+                    parts.append(f"{name} {int(value.split()[0]) / 1024:.1f} MB")
+    except OSError:
+        return "(no /proc)"
+    try:
+        import ctypes
+
+        class _Mallinfo2(ctypes.Structure):
+            _fields_ = [
+                (n, ctypes.c_size_t)
+                for n in (
+                    "arena",
+                    "ordblks",
+                    "smblks",
+                    "hblks",
+                    "hblkhd",
+                    "usmblks",
+                    "fsmblks",
+                    "uordblks",
+                    "fordblks",
+                    "keepcost",
+                )
+            ]
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = _Mallinfo2
+        info = libc.mallinfo2()
+        parts.append(
+            f"malloc: in use {info.uordblks / 2**20:.1f} MB, free held {info.fordblks / 2**20:.1f} MB, "
+            f"mmapped {info.hblkhd / 2**20:.1f} MB"
+        )
+    except (OSError, AttributeError):
+        pass
+    from bench.bench_soak import _sqlite_mb
+
+    parts.append(f"SQLite heap {_sqlite_mb()} MB")
+    return ", ".join(parts)
+
+
+class SoakTrace:
+    """Baseline at warm-up, then `report()` prints what grew since, whenever asked."""
+
+    def __init__(self, window: Any) -> None:
+        self.window = window
+        self.base_snapshot: tracemalloc.Snapshot | None = None
+        self.base_types: Counter[str] = Counter()
+        self.base_qt: dict[str, int] = {}
+        tracemalloc.start(FRAMES)
+
+    def baseline(self) -> None:
+        self.base_qt = _qt_counts(self.window)  # first: it makes Python wrappers of every widget
+        self.base_types = _types()
+        self.base_snapshot = tracemalloc.take_snapshot()
+        print(f"trace: baseline taken, {sum(self.base_types.values())} objects", flush=True)
+        print("native: " + _native(), flush=True)
+
+    def report(self, label: str, rss_mb: float) -> None:
+        if self.base_snapshot is None:
+            return
+        qt = _qt_counts(self.window)
+        types = _types()
+        snap = tracemalloc.take_snapshot().filter_traces(
+            [tracemalloc.Filter(False, tracemalloc.__file__)]
+        )
+        traced, _peak = tracemalloc.get_traced_memory()
+        print(
+            f"\n=== trace {label}: RSS {rss_mb:.1f} MB, Python heap traced {traced / 2**20:.1f} MB"
+        )
+        print("native: " + _native())
+        print(f"objects: {sum(self.base_types.values())} -> {sum(types.values())}")
+        grown = (types - self.base_types).most_common(TOP)
+        print("types grown: " + ", ".join(f"{name} +{n}" for name, n in grown))
+        print("qt: " + ", ".join(f"{k} {self.base_qt[k]} -> {v}" for k, v in qt.items()))
+        for stat in snap.compare_to(self.base_snapshot, "traceback")[:TOP]:
+            if stat.size_diff <= 0:
+                continue
+            frames = " <- ".join(
+                f"{f.filename.rsplit('/', 2)[-1]}:{f.lineno}"
+                for f in reversed(stat.traceback)  # the allocating line first
+            )
+            print(f"  {stat.size_diff / 1024:+8.1f} KiB {stat.count_diff:+6d} blocks  {frames}")
+        print(flush=True)
