@@ -1,6 +1,6 @@
 """The safe word by text, paired: on the one visit out (A) vs about a person with no visit out (B).
 
-    .venv/bin/python bench/bench_duress.py [--rounds 30]
+    .venv/bin/python bench/bench_duress.py [--rounds 30] [--quick]
 
 One SQLite file, a fake clock, the same service call the monitor makes for each text
 (InboundTextService.process). Rounds alternate A and B so machine load falls on both alike; each
@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import event
 
+from bench.figures import report
 from hvdesk.clock import FakeClock
 from hvdesk.db import Database
 from hvdesk.models import Household, Role, Visit
@@ -84,7 +85,10 @@ def _school(db: Database, clock: FakeClock) -> tuple[str, str]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--quick", action="store_true", help="3 rounds: bench/run.py's smoke run")
     args = parser.parse_args()
+    if args.quick:
+        args.rounds = 3
     logging.disable(logging.WARNING)  # 'nobody told' faults: this school has no contacts
     folder = Path(tempfile.mkdtemp(prefix="hvdesk-duress-"))
     clock = FakeClock(datetime(2026, 11, 24, 9, 30, tzinfo=UTC))
@@ -119,6 +123,8 @@ def main() -> int:
         )
     ratio = medians["B about the person"] / medians["A on the visit"]
     print(f"ratio B/A (median time): {ratio:.2f}")
+    for label, samples in times.items():
+        report(f"duress by text, {label}", [t * 1000 for t in samples], "ms")
     db.dispose()
     return 0
 
