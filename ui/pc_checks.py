@@ -15,7 +15,10 @@ A reading older than STALE_AFTER_S counts as unknown: while a reading hangs, nei
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -50,6 +53,16 @@ def _gui_relay() -> _Relay:
     return _relay
 
 
+def load_com_here() -> None:
+    """Windows: comtypes sets COM up on the thread that first imports it and undoes that at exit
+    on the main thread; imported first by a reading's short-lived thread, the two would not
+    match. So it is imported once here, on the GUI thread (already set up for COM by Qt); each
+    reading still sets COM up and down on its own thread."""
+    if sys.platform == "win32":
+        with contextlib.suppress(ImportError):  # no pycaw/comtypes: the volume is unknown
+            importlib.import_module("comtypes")
+
+
 def _read_off_thread(
     platform: PlatformCalls, logged: set[str], deliver: Callable[[object], None]
 ) -> None:
@@ -78,6 +91,7 @@ class PcChecks(QObject):
         self.reads = 0
         self.logged: set[str] = set()  # failures already logged (once each, not every 30 s)
         _gui_relay()
+        load_com_here()
         self._stopped = False
         self._running = False
         self._again = False

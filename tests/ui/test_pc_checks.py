@@ -254,3 +254,19 @@ def test_settings_this_pc_names_the_power_plan(window, fake_platform, qtbot):
     fake_platform.plan_sleeps_after = None
     _read_now(window, qtbot)
     assert line.text() == "Power plan: never sleeps (plugged in)"
+
+
+@pytest.mark.parametrize(("system", "loaded"), [("win32", ["comtypes"]), ("linux", [])])
+def test_com_is_loaded_once_on_the_gui_thread_on_windows(qtbot, monkeypatch, system, loaded):
+    from ui import pc_checks
+
+    imports: list[tuple[str, int]] = []
+    monkeypatch.setattr(pc_checks.sys, "platform", system)
+    monkeypatch.setattr(
+        pc_checks.importlib,
+        "import_module",
+        lambda name: imports.append((name, threading.get_ident())),
+    )
+    checks = PcChecks(platform=FakePlatform(), interval_ms=3_600_000)
+    checks.stop()
+    assert imports == [(name, threading.get_ident()) for name in loaded]
