@@ -254,6 +254,8 @@ class WrappingStatusBar(QStatusBar):
             widget.hide()
         message.show()
         self.flow.invalidate()
+        self.flow.activate()  # placed now: a pending relayout may have run before the caps
+        self.area.updateGeometry()  # and the bar's cached height for the area asked again
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

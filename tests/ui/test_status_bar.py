@@ -170,3 +170,28 @@ def test_a_message_takes_the_least_important_texts_place_not_a_new_line(bar, qtb
     qtbot.waitUntil(lambda: db.isVisible() and policy.isVisible())
     assert status.message_label.isHidden()
     qtbot.waitUntil(lambda: status.height() == before[0])
+
+
+def test_hovering_a_menu_never_makes_the_main_window_jump(window, qtbot):
+    from PySide6.QtGui import QStatusTipEvent
+    from PySide6.QtWidgets import QApplication
+
+    from ui import print_actions
+
+    window.resize(1024, 700)
+    path = "/home/office.manager/OneDrive - Birmingham City Council Schools Trust/" + "y" * 230
+    print_actions.saved_notice.saved.emit(f"{path}/Lone working form.pdf")
+    bar = window.statusBar()
+    qtbot.waitUntil(lambda: bar.height() == bar.heightForWidth(bar.width()))
+    assert window.width() == 1024 and bar.width() <= 1024  # the long path is no wider
+    before = (bar.height(), window.centralWidget().height())
+    rows = bar.flow.rows(bar.area.width())
+    tip = "Book a home visit for a household, with its risk assessment and approval"
+    QApplication.sendEvent(window, QStatusTipEvent(tip))
+    qtbot.waitUntil(bar.message_label.isVisible)
+    assert window.db_label.isHidden() and window.policy_label.isHidden()
+    qtbot.waitUntil(lambda: (bar.height(), window.centralWidget().height()) == before)
+    assert bar.flow.rows(bar.area.width()) == rows  # the message has no line of its own
+    QApplication.sendEvent(window, QStatusTipEvent(""))
+    qtbot.waitUntil(lambda: window.db_label.isVisible() and window.policy_label.isVisible())
+    qtbot.waitUntil(lambda: (bar.height(), window.centralWidget().height()) == before)
