@@ -230,6 +230,13 @@ class Database:
             return f"local ({name}{', encrypted' if self.key is not None else ', NOT encrypted'})"
         return f"server ({self.engine.url.host})"
 
+    def brief(self) -> str:
+        """describe() in the fewest words, for a status bar: 'school.sqlite3 · NOT encrypted'."""
+        if self.is_sqlite:
+            name = Path(self.engine.url.database or ":memory:").name
+            return f"{name} · {'encrypted' if self.key is not None else 'NOT encrypted'}"
+        return f"server {self.engine.url.host}"
+
     @property
     def path(self) -> Path | None:
         name = self.engine.url.database if self.is_sqlite else None

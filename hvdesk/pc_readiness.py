@@ -10,6 +10,7 @@ clear teaches the office to ignore the real one.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,27 +18,62 @@ from hvdesk.platform.base import PlatformCalls
 from hvdesk.platform.sound_output import UNKNOWN, OutputState
 
 SOUND_OFF = "⚠ ALARM SOUND OFF"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class PcReading:
-    """One look at the PC: its sound output, and how soon its power plan sleeps (None: never)."""
+    """One look at the PC: its sound output, and how soon its power plan sleeps (None: never,
+    when `plan_read`; unknown otherwise)."""
 
     output: OutputState = UNKNOWN
     sleep_after: timedelta | None = None
+    plan_read: bool = False
 
 
-def read_pc(platform: PlatformCalls) -> PcReading:
-    """Both readings; either one that raises is unknown (the other still counts)."""
+def read_pc(platform: PlatformCalls, logged: set[str] | None = None) -> PcReading:
+    """Both readings; either one that fails is unknown (the other still counts). Each kind of
+    failure is logged once (in `logged`, kept by the caller across readings), not every 30 s."""
+    logged = set() if logged is None else logged
     try:
         output = platform.output_state()
-    except Exception:  # a broken mixer or COM server: unknown, not muted
-        output = UNKNOWN
+    except Exception as err:  # a broken mixer or COM server: unknown, not muted
+        output = OutputState(failure=f"{type(err).__name__}: {err}")
+    if output.failure:
+        _warn_once(logged, "the PC's volume", output.failure)
     try:
         sleep_after = platform.sleep_after()
-    except Exception:  # powercfg/loginctl missing or refused: unknown, not "sleeps"
-        sleep_after = None
-    return PcReading(output, sleep_after)
+    except Exception as err:  # powercfg/loginctl missing or refused: unknown, not "sleeps"
+        _warn_once(logged, "the power plan", f"{type(err).__name__}: {err}")
+        return PcReading(output)
+    return PcReading(output, sleep_after, plan_read=True)
+
+
+def _warn_once(logged: set[str], what: str, failure: str) -> None:
+    key = f"{what}: {failure}"
+    if key not in logged:
+        logged.add(key)
+        log.warning("hvdesk could not read %s (%s); it is shown as unknown", what, failure)
+
+
+def sound_test_words(verdict: SoundVerdict, output: OutputState) -> str:
+    """What the Test alarm sound button says beside it: the verdict's sentence when the alarm
+    cannot sound, else that it is playing (and that the volume could not be checked, if so)."""
+    if verdict.off:
+        return f"ALARM SOUND OFF: {verdict.reason}"
+    playing = "Playing the alarm for 3 seconds: can you hear it?"
+    if output.failure:
+        return f"{playing} hvdesk could not read the PC's volume ({output.failure})."
+    return playing
+
+
+def power_plan_line(reading: PcReading) -> str:
+    """Settings > This PC: the power plan as last read."""
+    if not reading.plan_read:
+        return "Power plan: could not be read"
+    if reading.sleep_after is None:
+        return "Power plan: never sleeps (plugged in)"
+    return f"Power plan: sleeps after {minutes_text(reading.sleep_after)} (plugged in)"
 
 
 @dataclass(frozen=True)
@@ -56,7 +92,7 @@ class SoundVerdict:
 def system_sound_problem(output: OutputState) -> tuple[str, str]:
     """(words, sentence) for what the operating system says about its output;
     empty strings when it says nothing is wrong (or cannot tell)."""
-    if output.remote_session and output.muted is None and output.volume is None:
+    if output.remote_session and output.no_endpoint:
         return (
             "Remote Desktop without sound",
             "this is a Remote Desktop session with no sound output: the alarm plays nowhere. "

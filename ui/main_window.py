@@ -305,13 +305,14 @@ class MainWindow(QMainWindow):
         # cut short first on a narrow or scaled screen, so the counts and the badges stay whole
         self.db_label = ElidedLabel("Database")
         self.policy_label = ElidedLabel("Policy")
-        self.user_label = ElidedLabel("Signed in")
-        self.user_label.setText(f"Signed in: {self.actor.name} ({self.actor.role})")
+        self.user_label = ElidedLabel("Signed in")  # read as "Signed in: Sam Office (office)"
+        self.user_label.setText(f"{self.actor.name} ({self.actor.role})")
         for label in (self.monitoring_label, self.counts_label, self.db_label, self.policy_label):
             bar.addWidget(label, 1 if label in (self.db_label, self.policy_label) else 0)
             label.setContentsMargins(6, 0, 12, 0)
         self.user_label.setContentsMargins(6, 0, 12, 0)
         bar.addPermanentWidget(self.user_label)
+        bar.give_way_to_messages(self.db_label, self.policy_label)  # a message never adds a line
 
     # --- behaviour -------------------------------------------------------------------------
     def refresh_status(self) -> None:
@@ -325,12 +326,18 @@ class MainWindow(QMainWindow):
         self.counts_label.setToolTip(who or "Nobody is out")
         if not self.live_counts:  # a live tracker, once installed, keeps the counts itself
             self.counts_label.setText(f"{len(out)} out now")
-        backed = f", backed up {fmt_time(self._backed_up_at)}" if self._backed_up_at else ""
-        self.db_label.setText(f"database: {self.services.db.describe()}{backed}")
+        backed = fmt_time(self._backed_up_at) if self._backed_up_at else ""
+        # few words on the bar (it wraps at 1280 px with every warning); the sentence in the
+        # tooltip and the screen reader's description
+        self.db_label.setText(self.services.db.brief() + (f" · backed up {backed}" if backed else ""))
+        whole = f"Database: {self.services.db.describe()}" + (
+            f", backed up {backed}" if backed else ""
+        )
+        self.db_label.setToolTip(whole)
+        self.db_label.setAccessibleDescription(whole)
         policy = self.live.policy()
         self.policy_label.setText(f"policy: {PRESET_LABELS.get(policy.preset, policy.preset)}")
         # cut short on a narrow or scaled screen: the whole text stays in the tooltip
-        self.db_label.setToolTip(self.db_label.text())
         self.policy_label.setToolTip(self.policy_label.text())
 
     def _on_change(self, change: Change) -> None:

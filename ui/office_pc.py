@@ -42,7 +42,13 @@ from hvdesk.backup_schedule import backup_due
 from hvdesk.config import database_url, machine_settings
 from hvdesk.errors import HvdeskError
 from hvdesk.models import Role
-from hvdesk.pc_readiness import SoundVerdict, duty_texts, sound_verdict
+from hvdesk.pc_readiness import (
+    SoundVerdict,
+    duty_texts,
+    power_plan_line,
+    sound_test_words,
+    sound_verdict,
+)
 from hvdesk.platform.base import PlatformCalls
 from hvdesk.services.backup_settings import BackupSettingsService
 from ui import dialogs
@@ -219,12 +225,13 @@ def sound_now(
 @dataclass(frozen=True)
 class ThisPcControls:
     """Settings > This PC: start at sign-in, Test alarm sound (and what it found), the daily
-    backup time."""
+    backup time, the power plan as last read."""
 
     autostart: QCheckBox
     test_sound: QPushButton
     sound_result: QLabel
     backup_at: QTimeEdit
+    power_plan: QLabel
 
 
 def _this_pc_box(
@@ -257,12 +264,8 @@ def _this_pc_box(
 
     def show_heard() -> None:
         verdict = sound_now(controller, checks, on_duty=False)
-        if verdict.off:
-            heard.setText(f"ALARM SOUND OFF: {verdict.reason}")
-            heard.setStyleSheet(late_style())
-        else:
-            heard.setText("Playing the alarm for 3 seconds: can you hear it?")
-            heard.setStyleSheet("")
+        heard.setText(sound_test_words(verdict, checks.reading.output))
+        heard.setStyleSheet(late_style() if verdict.off else "")
 
     def test_sound() -> None:
         controller.sound.test()
@@ -304,8 +307,23 @@ def _this_pc_box(
     form.addRow("", autostart)
     form.addRow("Alarm sound:", sound_row)
     form.addRow("Daily backup at:", backup_at)
+    power_plan = _power_plan_label(checks)
+    form.addRow("", power_plan)
     form.addRow("", where)
-    return box, ThisPcControls(autostart, test, heard, backup_at)
+    return box, ThisPcControls(autostart, test, heard, backup_at, power_plan)
+
+
+def _power_plan_label(checks: PcChecks) -> ValueLabel:
+    """'Power plan: sleeps after 15 min (plugged in)', kept to the last reading, so IT can see
+    what the status bar's 'alarms may be late' is about even while nobody is out."""
+    label = ValueLabel("Power plan")
+
+    def show() -> None:
+        label.setText(power_plan_line(checks.reading))
+
+    checks.changed.connect(show)
+    show()
+    return label
 
 
 def _add_to_settings(window: MainWindow, box: QWidget) -> None:

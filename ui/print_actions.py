@@ -381,10 +381,14 @@ def _printouts_link(window: MainWindow) -> QLabel:
         p = Path(str(path))
         url = QUrl.fromLocalFile(str(p)).toString()
         folder = QUrl.fromLocalFile(str(p.parent)).toString()
+        # the folder as a short link, its path in the tooltip: a OneDrive path alone would
+        # take a whole line of the status bar
         label.setText(
-            f"Saved: <a href='{url}'>{html.escape(p.name)}</a> in "
-            f"<a href='{folder}'>{html.escape(str(p.parent))}</a>"
+            f"Saved: <a href='{url}'>{html.escape(p.name)}</a> "
+            f"(<a href='{folder}'>open its folder</a>)"
         )
+        label.setToolTip(f"Saved as {p}")
+        label.setAccessibleDescription(f"in {p.parent}")
         label.show()
 
     saved_notice.saved.connect(show)

@@ -8,16 +8,29 @@ so everything is readable at any width and the bar takes a second line only whil
 It is a drop-in QStatusBar: features keep calling addWidget / insertWidget / addPermanentWidget /
 insertPermanentWidget; the ordinary widgets come first (Monitoring, the alarm warnings, the
 counts) and the permanent ones after them. A temporary message (showMessage, a menu's status
-tip) shows in its own label in the flow rather than painted over Monitoring and the counts.
+tip) shows in its own label in the flow rather than painted over Monitoring and the counts; it
+takes the place of the texts that matter least while it shows (`give_way_to_messages`: the
+database and policy) and is cut short rather than add a line, so hovering a menu never makes
+the window above it jump.
+
+The widgets are kept in flow order as the area's children too, so a screen reader walks the bar
+in the order it is read on screen.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtWidgets import QLabel, QLayout, QLayoutItem, QStatusBar, QWidget, QWidgetItem
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QLayout, QLayoutItem, QStatusBar, QWidget, QWidgetItem
+
+from ui.a11y import ElidedLabel
 
 ROW_GAP = 2
 ITEM_GAP = 4  # between labels, so a coloured badge never touches its neighbour's text
+MIN_WIDTH = 200  # the narrowest the bar asks for: one long text never widens the window
+MESSAGE_LEAST = 80  # a message is given at least this much, even if that costs a line
 
 
 class FlowLayout(QLayout):
@@ -26,6 +39,7 @@ class FlowLayout(QLayout):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
+        self.caps: dict[QWidget, int] = {}  # widths some widgets are held to (a message)
         self.setContentsMargins(0, 0, 0, 0)
 
     def addItem(self, item: QLayoutItem) -> None:
@@ -66,23 +80,43 @@ class FlowLayout(QLayout):
         return QSize(width, height)
 
     def minimumSize(self) -> QSize:
-        """The widest single label's shortest form: the window can still be made narrow."""
+        """The widest single label's shortest form, but never over MIN_WIDTH: a label wider than
+        the bar is cut alone on its own line (a 300-character printout path), it never makes
+        the window wider than the screen."""
         shown = [item for item in self._items if not item.isEmpty()]
         width = max((item.minimumSize().width() for item in shown), default=0)
         height = max((item.minimumSize().height() for item in shown), default=0)
-        return QSize(width, height)
+        return QSize(min(width, MIN_WIDTH), height)
 
-    def rows(self, width: int) -> int:
-        """How many lines the shown widgets take at this width."""
-        return len(self._rows(width))
+    def rows(
+        self,
+        width: int,
+        *,
+        hide: Collection[QWidget] = (),
+        show: Collection[QWidget] = (),
+        caps: dict[QWidget, int] | None = None,
+    ) -> int:
+        """How many lines the shown widgets take at this width (or would, with `hide` hidden,
+        `show` shown and `caps` for widths)."""
+        return len(self._rows(width, hide=hide, show=show, caps=caps))
 
-    def _rows(self, width: int) -> list[list[tuple[QLayoutItem, int]]]:
+    def _rows(
+        self,
+        width: int,
+        *,
+        hide: Collection[QWidget] = (),
+        show: Collection[QWidget] = (),
+        caps: dict[QWidget, int] | None = None,
+    ) -> list[list[tuple[QLayoutItem, int]]]:
+        caps = self.caps if caps is None else caps
         rows: list[list[tuple[QLayoutItem, int]]] = [[]]
         x = 0
         for item in self._items:
-            if item.isEmpty():
+            widget = item.widget()
+            if widget in hide or (item.isEmpty() and widget not in show):
                 continue
-            shown = min(item.sizeHint().width(), width)  # wider than the bar: cut, alone
+            cap = caps.get(widget, width) if widget is not None else width
+            shown = min(item.sizeHint().width(), cap, width)  # wider than the bar: cut, alone
             if rows[-1] and x + shown > width:
                 rows.append([])
                 x = 0
@@ -117,12 +151,15 @@ class WrappingStatusBar(QStatusBar):
         self.area.setObjectName("status_area")
         self.area.setAutoFillBackground(True)  # Qt's own message painting stays underneath
         self.flow = FlowLayout(self.area)
-        self.message_label = QLabel(self.area)
+        self.setAccessibleName("Status")
+        self.message_label = ElidedLabel("Message", self.area)
         self.message_label.setObjectName("status_message")
         self.message_label.setContentsMargins(6, 0, 12, 0)
         self.message_label.hide()
         self._normal: list[QWidget] = [self.message_label]
         self._permanent: list[QWidget] = []
+        self._yielding: list[QWidget] = []  # hidden while a message shows, in its place
+        self._yielded: list[QWidget] = []  # those a message hid: shown again after it
         super().addPermanentWidget(self.area, 1)
         self.messageChanged.connect(self._show_message)
 
@@ -156,7 +193,17 @@ class WrappingStatusBar(QStatusBar):
 
     def widgets(self) -> list[QWidget]:
         """Every widget in reading order (for tests and the accessibility audit)."""
-        return self._normal + self._permanent
+        order = self._normal + self._permanent
+        if self._yielding and self._yielding[0] in order:  # a message shows in their place
+            order.remove(self.message_label)
+            order.insert(order.index(self._yielding[0]), self.message_label)
+        return order
+
+    def give_way_to_messages(self, *widgets: QWidget) -> None:
+        """`widgets` (already added) are hidden while a temporary message shows, which takes
+        their place: the texts that matter least, so a message never adds a line."""
+        self._yielding = list(widgets)
+        self._reflow()
 
     # --- inside ----------------------------------------------------------------------------
     def _reflow(self) -> None:
@@ -168,8 +215,49 @@ class WrappingStatusBar(QStatusBar):
                 )
                 widget.setParent(self.area)
                 widget.setVisible(not hidden)
-        self.flow.set_widgets(self.widgets())
+        order = self.widgets()
+        for widget in order:  # the children in flow order: a screen reader's order too
+            widget.raise_()
+        self.flow.set_widgets(order)
 
     def _show_message(self, text: str) -> None:
+        if not text:
+            self.message_label.hide()
+            self.message_label.setText("")
+            self.flow.caps.clear()
+            for widget in self._yielded:
+                widget.show()
+            self._yielded = []
+            return
+        if not self._yielded:
+            self._yielded = [w for w in self._yielding if not w.isHidden()]
         self.message_label.setText(text)
-        self.message_label.setVisible(bool(text))
+        self._fit_message()
+
+    def _fit_message(self) -> None:
+        """Show the message where the yielding texts were, cut to the widest it can be
+        without taking more lines than the bar has without it."""
+        width = self.area.width()
+        message = self.message_label
+        lines = self.flow.rows(width, show=self._yielded, hide=[message], caps={})
+        full = message.sizeHint().width()
+        least, most = min(MESSAGE_LEAST, full), full
+        while least < most:  # the widest width that keeps to `lines`
+            middle = (least + most + 1) // 2
+            held: dict[QWidget, int] = {message: middle}
+            if self.flow.rows(width, hide=self._yielded, show=[message], caps=held) <= lines:
+                least = middle
+            else:
+                most = middle - 1
+        self.flow.caps = {message: least}
+        for widget in self._yielded:
+            widget.hide()
+        message.show()
+        self.flow.invalidate()
+        self.flow.activate()  # placed now: a pending relayout may have run before the caps
+        self.area.updateGeometry()  # and the bar's cached height for the area asked again
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.message_label.isVisibleTo(self):
+            self._fit_message()  # more or less room: the message is cut again to fit

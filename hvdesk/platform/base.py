@@ -72,7 +72,7 @@ class PlatformCalls(Protocol):
 
     def sleep_after(self) -> timedelta | None:
         """How long the power plan (on mains) lets this PC sit idle before it sleeps or
-        hibernates; None for never, or when it cannot be read. Can take seconds (a subprocess)."""
+        hibernates; None for never; OSError when it cannot be read. Can take seconds."""
     key_protection: str  # how a machine-wide key file is protected: "dpapi-machine" or "none"
     key_group: str  # the group of hvdesk users who may read the machine-wide key
 

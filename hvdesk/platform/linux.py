@@ -70,6 +70,7 @@ def _read_tool(*args: str) -> str | None:
             [tool, *args[1:]],
             capture_output=True,
             text=True,
+            errors="replace",  # one stray byte (a device name) must not lose the whole reading
             timeout=TOOL_TIMEOUT_S,
             env={**os.environ, "LC_ALL": "C"},
             stdin=subprocess.DEVNULL,
@@ -195,6 +196,7 @@ class LinuxPlatform:
         return OutputState(
             muted=None if mute is None else parse_pactl_mute(mute),
             volume=None if volume is None else parse_pactl_volume(volume),
+            failure="pactl did not answer" if mute is None and volume is None else "",
         )
 
     def sleep_after(self) -> timedelta | None:
@@ -205,6 +207,8 @@ class LinuxPlatform:
         if kind is not None and power_plan.parse_gsettings_string(kind) in GNOME_IDLE_ENDS:
             timeout = _read_tool("gsettings", "get", GNOME_POWER, "sleep-inactive-ac-timeout")
             gnome = None if timeout is None else power_plan.parse_gsettings_uint(timeout)
+        if logind is None and kind is None:  # unknown is not "never sleeps"
+            raise OSError("neither loginctl nor gsettings answered")
         return power_plan.shortest(
             None if logind is None else power_plan.parse_logind_idle(logind), gnome
         )

@@ -17,11 +17,18 @@ PA_VOLUME_NORM = 65536  # PulseAudio's 100 %
 @dataclass(frozen=True)
 class OutputState:
     """The default output's mute and master volume (0.0-1.0, above 1.0 when boosted), and
-    whether this is a Remote Desktop session (where sound plays only if the client asked for it)."""
+    whether this is a Remote Desktop session (where sound plays only if the client asked for it).
+
+    `no_endpoint` is set only when the system answered that there is no output device at all
+    (Windows E_NOTFOUND): a Remote Desktop session is called soundless on that answer alone, never
+    because a reading failed. `failure` says why the mixer could not be read ('' when it was, or
+    when there is simply no mixer to ask), for the log and the Test alarm sound button."""
 
     muted: bool | None = None
     volume: float | None = None
     remote_session: bool = False
+    no_endpoint: bool = False
+    failure: str = ""
 
 
 UNKNOWN = OutputState()

@@ -10,6 +10,7 @@ SetThreadExecutionState is per thread: call it from the GUI thread, which lives 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import os
 import subprocess
@@ -30,6 +31,7 @@ RUN_VALUE = "hvdesk"
 PROFILE_LIST = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList"
 ONEDRIVE_ACCOUNTS = r"Software\Microsoft\OneDrive\Accounts"
 SM_REMOTESESSION = 0x1000
+E_NOTFOUND = 0x80070490  # "Element not found": no output device (unplugged, RDP without audio)
 POWERCFG_TIMEOUT_S = 2.0
 CREATE_NO_WINDOW = 0x08000000  # a console would flash up every 30 s in the windowed app
 KEY_GROUP = "hvdesk users"  # the local group the installer makes (installer/hvdesk.iss)
@@ -175,12 +177,14 @@ class WindowsPlatform:
         master volume (the speaker icon by the clock). Run off the GUI thread: COM is set up for
         the calling thread and released again."""
         remote = bool(_user32().GetSystemMetrics(SM_REMOTESESSION))
-        muted, volume = endpoint_volume()
-        return OutputState(muted=muted, volume=volume, remote_session=remote)
+        return dataclasses.replace(endpoint_volume(), remote_session=remote)
 
     def sleep_after(self) -> timedelta | None:
         """Sleep after (STANDBYIDLE) or hibernate after (HIBERNATEIDLE) on mains, the sooner."""
-        return shortest(_powercfg_ac("STANDBYIDLE"), _powercfg_ac("HIBERNATEIDLE"))
+        standby, hibernate = _powercfg_ac("STANDBYIDLE"), _powercfg_ac("HIBERNATEIDLE")
+        if standby is None and hibernate is None:  # unknown is not "never sleeps"
+            raise OSError("powercfg did not answer (missing, refused or too slow)")
+        return shortest(standby, hibernate)
 
     def drive_type(self, root: str) -> int:
         import ctypes
@@ -253,16 +257,17 @@ class WindowsPlatform:
         return None  # a new file takes its folder's ACL (inherited)
 
 
-def endpoint_volume() -> tuple[bool | None, float | None]:
-    """(muted, master volume 0.0-1.0) of the default render endpoint for multimedia, which Qt's
-    default output plays to; (None, None) when there is no endpoint (unplugged, Remote Desktop
-    without audio) or pycaw is missing: unknown, not silent."""
+def endpoint_volume() -> OutputState:
+    """The mute and master volume (0.0-1.0) of the default render endpoint for multimedia, which
+    Qt's default output plays to. `no_endpoint` only when Windows answers E_NOTFOUND (unplugged,
+    Remote Desktop without audio); any other failure (pycaw missing, a stopped audio service) is
+    unknown with its `failure`, not silent."""
     try:
         comtypes = importlib.import_module("comtypes")
         pycaw = importlib.import_module("pycaw.pycaw")
         constants = importlib.import_module("pycaw.constants")
-    except ImportError:
-        return None, None
+    except ImportError as err:
+        return OutputState(failure=f"{err.name or err} is not installed")
     try:
         comtypes.CoInitialize()
     except OSError:  # COM already set up differently on this thread: use it as it is
@@ -270,12 +275,24 @@ def endpoint_volume() -> tuple[bool | None, float | None]:
     else:
         initialised = True
     try:
-        return _read_endpoint(comtypes, pycaw, constants)
-    except Exception:  # COMError (no endpoint, E_NOTFOUND) or an audio service that is stopped
-        return None, None
+        muted, volume = _read_endpoint(comtypes, pycaw, constants)
+    except Exception as err:  # COMError: no endpoint (E_NOTFOUND), a stopped audio service
+        if hresult(err) == E_NOTFOUND:
+            return OutputState(no_endpoint=True)
+        return OutputState(failure=f"{type(err).__name__}: {err}")
     finally:
         if initialised:  # every COM pointer was released when _read_endpoint returned
             comtypes.CoUninitialize()
+    return OutputState(muted=muted, volume=volume)
+
+
+def hresult(err: BaseException) -> int | None:
+    """A COMError's HRESULT as an unsigned 32-bit number (comtypes keeps it signed, in `hresult`
+    and as the first argument); None for an error that carries none."""
+    value = getattr(err, "hresult", None)
+    if value is None and err.args and isinstance(err.args[0], int):
+        value = err.args[0]
+    return value & 0xFFFFFFFF if isinstance(value, int) else None
 
 
 def _read_endpoint(comtypes: Any, pycaw: Any, constants: Any) -> tuple[bool, float]:

@@ -4,6 +4,7 @@ recovery after an hour down, and the SMS adapter's lookups (sent messages, recei
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -410,6 +411,9 @@ def test_delivery_reports_mark_texts_delivered_or_failed(db, clock, httpserver, 
 # --- faults that are not the gateway's ---------------------------------------------------------
 
 
+@pytest.mark.skipif(
+    sys.platform == "win32", reason="POSIX file modes (0o644): Windows has no group/other bits to refuse"
+)
 def test_an_insecure_secrets_file_is_the_sms_fault_and_email_still_sends(
     db, clock, httpserver, gateway, smtp_server, tmp_path, monkeypatch
 ):

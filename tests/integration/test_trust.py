@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,9 @@ def test_encrypted_file_opens_with_its_key_and_is_refused_without(demo_file, mon
     assert demo_file.stat().st_size == size  # never replaced by a new, empty database
 
 
+@pytest.mark.skipif(
+    sys.platform == "win32", reason="POSIX file modes (0o077): Windows guards the key file by its ACL"
+)
 def test_a_new_database_gets_a_key_file_when_there_is_no_keyring(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv(keystore.ENV_KEY)
     monkeypatch.setenv("HVDESK_CONFIG_DIR", str(tmp_path / "config"))

@@ -10,6 +10,7 @@ from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import QTabWidget
 
 from hvdesk.models import VisitStatus
+from hvdesk.rules import escalation as esc
 from tests.ui.a11y_audit import audit, audit_tree
 from ui.calendar.feature import CalendarFeature
 from ui.panels.approvals import ApprovalFeature
@@ -306,3 +307,15 @@ def test_only_a_window_marked_as_an_alert_is_read_as_one(window, qtbot):
         qtbot.addWidget(dialog)
     assert QAccessible.queryAccessibleInterface(plain).role() == QAccessible.Role.Dialog
     assert QAccessible.queryAccessibleInterface(alarm).role() == QAccessible.Role.AlertMessage
+
+
+def test_each_ladder_step_is_read_by_its_own_title(window):
+    aw = next(iter(window.tracker_controller.windows.values()))
+    policy = aw.detail.policy
+    current = aw.detail.alarm.step
+    for number, box in aw.steps.items():
+        name = QAccessible.queryAccessibleInterface(box).text(QAccessible.Text.Name)
+        now = ", the current step" if number == current else ""
+        assert name == f"Step {number}{now}: {esc.step_title(number, policy)}"
+    said = audit_tree(aw).text()
+    assert any(s.startswith("Step 2: ") for s in said)  # in the tree a screen reader walks

@@ -74,6 +74,7 @@ def test_a_printout_is_shown_as_a_link_in_the_status_bar(
 ):
     from hvdesk.printing import DAY_SHEET
     from hvdesk.services.printing import PrintService
+    from ui.value_label import plain_text
 
     monkeypatch.setattr(print_actions, "opener", lambda path: True)
     monkeypatch.setattr(print_actions, "output_folder", lambda: tmp_path)
@@ -92,6 +93,11 @@ def test_a_printout_is_shown_as_a_link_in_the_status_bar(
     assert path.as_uri() in label.text() or f"file://{path}" in label.text()
     assert label.openExternalLinks()
     assert label.accessibleName().startswith("Last printout: Saved:")
+    # the folder is a short link; its whole path is in the tooltip, not on the bar
+    shown = plain_text(label.text())
+    assert shown == f"Saved: {path.name} (open its folder)" and str(path.parent) not in shown
+    assert label.toolTip() == f"Saved as {path}"
+    assert path.parent.as_uri() in label.text() or f"file://{path.parent}" in label.text()
 
 
 def test_the_wizard_names_no_other_school(window, services):

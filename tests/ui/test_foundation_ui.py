@@ -28,7 +28,13 @@ def test_main_window_shows_demo_data_and_status(window, qtbot):
     assert window.today.out_model.rowCount() == 5
     assert "5 out now" in window.counts_label.text()
     assert "Jasmin Patel" in window.counts_label.toolTip()
-    assert "local" in window.db_label.text()
+    # few words on the bar, the whole sentence for the tooltip and a screen reader
+    assert window.db_label.text().endswith("sqlite3 · NOT encrypted")
+    assert window.db_label.accessibleName().startswith("Database: ")
+    assert window.db_label.accessibleDescription().startswith("Database: local (")
+    assert window.db_label.toolTip() == window.db_label.accessibleDescription()
+    assert window.user_label.text() == "Sam Office (office)"
+    assert window.user_label.accessibleName() == "Signed in: Sam Office (office)"
     assert "Harborne" in window.policy_label.text()
     assert "Sam Office" in window.user_label.text()
     window.show_panel("Staff")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 
+from hvdesk.pc_readiness import PcReading
 from hvdesk.platform.fake import FakePlatform
 from hvdesk.platform.sound_output import OutputState
 from hvdesk.services.tracker import TrackerService
+from tests.ui.conftest import delete_now
 from ui.office_pc import OfficePcFeature
 from ui.pc_checks import CHECK_MS, PcChecks
 
@@ -37,7 +40,11 @@ def _read_now(window, qtbot, width: int = 1700) -> None:
     [
         (OutputState(muted=True, volume=0.7), "the PC's sound is muted", "Unmute it"),
         (OutputState(muted=False, volume=0.0), "volume at 0 %", "Turn the volume up"),
-        (OutputState(remote_session=True), "Remote Desktop without sound", "Remote audio"),
+        (
+            OutputState(remote_session=True, no_endpoint=True),
+            "Remote Desktop without sound",
+            "Remote audio",
+        ),
     ],
 )
 def test_the_systems_own_sound_shows_alarm_sound_off(
@@ -188,4 +195,78 @@ def test_requests_during_a_slow_reading_make_one_more_reading_not_a_queue(qtbot)
         assert checks.reads == 2
     finally:
         platform.gate.set()
-        checks.worker.shutdown()
+        checks.stop()
+
+
+def test_a_reading_older_than_90_seconds_is_unknown(qtbot):
+    now = [1000.0]
+    platform = FakePlatform(output=OutputState(muted=True), plan_sleeps_after=timedelta(hours=1))
+    checks = PcChecks(platform=platform, interval_ms=3_600_000, monotonic=lambda: now[0])
+    try:
+        checks.refresh()
+        qtbot.waitUntil(lambda: checks.reads == 1, timeout=5000)
+        assert checks.reading == PcReading(OutputState(muted=True), timedelta(hours=1), True)
+        now[0] += 89
+        assert checks.reading.output.muted  # still the last look
+        now[0] += 2  # the looks since have hung: neither "muted" nor "all well" is claimed
+        assert checks.reading == PcReading()
+    finally:
+        checks.stop()
+
+
+def test_closing_the_window_does_not_wait_for_a_hung_reading(
+    services, office_actor, answers, fake_platform, qtbot, monkeypatch
+):
+    from ui.app import build_window
+
+    gate, started = threading.Event(), threading.Event()
+    unhung = fake_platform.output_state
+
+    def hung() -> OutputState:
+        started.set()
+        gate.wait(30)  # a wedged audio service
+        return unhung()
+
+    win = build_window(services, office_actor)
+    win.show()
+    checks = _checks(win)
+    qtbot.waitUntil(lambda: checks.reads >= 1, timeout=5000)  # the start-up look
+    monkeypatch.setattr(fake_platform, "output_state", hung)
+    try:
+        checks.refresh()
+        assert started.wait(5)
+        win.tracker_controller.stop()
+        began = time.monotonic()
+        win.close()
+        QCoreApplication.processEvents()  # this PC's duties stop just after the close
+        delete_now(win)
+        assert time.monotonic() - began < 1.0
+    finally:
+        gate.set()
+
+
+def test_settings_this_pc_names_the_power_plan(window, fake_platform, qtbot):
+    fake_platform.plan_sleeps_after = timedelta(minutes=15)
+    _read_now(window, qtbot)
+    line = window.feature(OfficePcFeature).this_pc.power_plan
+    assert line.text() == "Power plan: sleeps after 15 min (plugged in)"
+    assert line.accessibleName() == "Power plan: sleeps after 15 min (plugged in)"
+    fake_platform.plan_sleeps_after = None
+    _read_now(window, qtbot)
+    assert line.text() == "Power plan: never sleeps (plugged in)"
+
+
+@pytest.mark.parametrize(("system", "loaded"), [("win32", ["comtypes"]), ("linux", [])])
+def test_com_is_loaded_once_on_the_gui_thread_on_windows(qtbot, monkeypatch, system, loaded):
+    from ui import pc_checks
+
+    imports: list[tuple[str, int]] = []
+    monkeypatch.setattr(pc_checks.sys, "platform", system)
+    monkeypatch.setattr(
+        pc_checks.importlib,
+        "import_module",
+        lambda name: imports.append((name, threading.get_ident())),
+    )
+    checks = PcChecks(platform=FakePlatform(), interval_ms=3_600_000)
+    checks.stop()
+    assert imports == [(name, threading.get_ident()) for name in loaded]

@@ -218,8 +218,9 @@ def test_the_status_bar_wraps_rather_than_cut_any_text_at_1280(window, qtbot):
     for label in texts:
         assert label.isVisible() and QLabel.text(label) == label.text(), label.text()
     assert clipped(window) == []
-    two_lines = bar.height()
     assert bar.flow.rows(bar.area.width()) == 2  # all of it, on two lines
+    qtbot.waitUntil(lambda: bar.height() == bar.heightForWidth(bar.width()))  # laid out
+    two_lines = bar.height()
     window.resize(1920, 1080)  # room for all of it: one line again, and the bar gives it back
     qtbot.waitUntil(lambda: bar.flow.rows(bar.area.width()) == 1)
     qtbot.waitUntil(lambda: bar.height() < two_lines)

@@ -87,3 +87,111 @@ def test_removing_a_widget_takes_it_out_of_the_flow(bar, qtbot):
     status.addPermanentWidget(label)
     status.removeWidget(label)
     assert label not in status.widgets() and label.isHidden()
+
+
+def _accessible_children(widget) -> list[str]:
+    """The names a screen reader is given, in the order it walks them."""
+    from PySide6.QtGui import QAccessible
+
+    face = QAccessible.queryAccessibleInterface(widget)
+    names = []
+    for i in range(face.childCount()):
+        child = face.child(i)
+        if child is not None and not child.state().invisible:
+            names.append(child.text(QAccessible.Text.Name))
+    return names
+
+
+def test_a_screen_reader_walks_the_bar_in_the_order_it_is_shown(bar, qtbot):
+    from PySide6.QtGui import QAccessible
+
+    _window, status = bar
+    for text in ("Monitoring: ON", "5 out now", "policy: Harborne"):
+        label = _label(text)
+        label.setAccessibleName(text)
+        status.addWidget(label)
+    user = _label("Sam Office (office)")
+    user.setAccessibleName("Signed in: Sam Office (office)")
+    status.addPermanentWidget(user)
+    warning = _label("⚠ ALARM SOUND OFF")  # added last, shown second
+    warning.setAccessibleName("⚠ ALARM SOUND OFF")
+    status.insertWidget(1, warning)
+    qtbot.waitUntil(warning.isVisible)
+    face = QAccessible.queryAccessibleInterface(status)
+    assert face.text(QAccessible.Text.Name) == "Status"
+    assert _accessible_children(status.area) == [
+        "Monitoring: ON",
+        "⚠ ALARM SOUND OFF",
+        "5 out now",
+        "policy: Harborne",
+        "Signed in: Sam Office (office)",
+    ]
+
+
+def test_one_long_text_never_makes_the_window_wider(bar, qtbot):
+    window, status = bar
+    window.resize(1024, 300)
+    status.addWidget(_label("Monitoring: ON"))
+    path = "/home/office.manager/OneDrive - Birmingham City Council Schools Trust/" + "x" * 230
+    assert len(path) >= 300
+    status.addPermanentWidget(_label(f"Saved: {path}"))
+    status.showMessage(f"Imported attendance from {path}")
+    qtbot.waitUntil(status.message_label.isVisible)
+    qtbot.wait(0)
+    assert window.minimumSizeHint().width() <= 1024
+    assert window.width() == 1024 and status.width() <= 1024
+
+
+def test_a_message_takes_the_least_important_texts_place_not_a_new_line(bar, qtbot):
+    window, status = bar
+    window.resize(900, 300)
+    monitoring, counts = _label("● Monitoring: ON"), _label("5 out now, 2 overdue")
+    db, policy = _label("school.sqlite3 · NOT encrypted"), _label("policy: Harborne Primary")
+    user = _label("Sam Office (office)")
+    for label in (monitoring, counts, db, policy):
+        status.addWidget(label)
+    status.addPermanentWidget(user)
+    status.give_way_to_messages(db, policy)
+    qtbot.waitUntil(lambda: db.isVisible() and status.flow.rows(status.area.width()) == 1)
+    before = (status.height(),)
+    long_tip = "Book a home visit for a household, with its risk assessment and approval " * 3
+    status.showMessage(long_tip)
+    qtbot.waitUntil(status.message_label.isVisible)
+    assert db.isHidden() and policy.isHidden()  # given way to the message
+    assert monitoring.isVisible() and counts.isVisible() and user.isVisible()
+    assert status.flow.rows(status.area.width()) == 1
+    qtbot.waitUntil(lambda: status.message_label.width() > 80)
+    qtbot.waitUntil(lambda: status.height() == before[0])  # not one line more
+    assert status.flow.rows(status.area.width()) == 1
+    assert status.message_label.text() == long_tip  # whole for a screen reader and the tooltip
+    order = [w for w in status.widgets() if not w.isHidden()]
+    assert order.index(status.message_label) == order.index(counts) + 1  # in their place
+    status.clearMessage()
+    qtbot.waitUntil(lambda: db.isVisible() and policy.isVisible())
+    assert status.message_label.isHidden()
+    qtbot.waitUntil(lambda: status.height() == before[0])
+
+
+def test_hovering_a_menu_never_makes_the_main_window_jump(window, qtbot):
+    from PySide6.QtGui import QStatusTipEvent
+    from PySide6.QtWidgets import QApplication
+
+    from ui import print_actions
+
+    window.resize(1024, 700)
+    path = "/home/office.manager/OneDrive - Birmingham City Council Schools Trust/" + "y" * 230
+    print_actions.saved_notice.saved.emit(f"{path}/Lone working form.pdf")
+    bar = window.statusBar()
+    qtbot.waitUntil(lambda: bar.height() == bar.heightForWidth(bar.width()))
+    assert window.width() == 1024 and bar.width() <= 1024  # the long path is no wider
+    before = (bar.height(), window.centralWidget().height())
+    rows = bar.flow.rows(bar.area.width())
+    tip = "Book a home visit for a household, with its risk assessment and approval"
+    QApplication.sendEvent(window, QStatusTipEvent(tip))
+    qtbot.waitUntil(bar.message_label.isVisible)
+    assert window.db_label.isHidden() and window.policy_label.isHidden()
+    qtbot.waitUntil(lambda: (bar.height(), window.centralWidget().height()) == before)
+    assert bar.flow.rows(bar.area.width()) == rows  # the message has no line of its own
+    QApplication.sendEvent(window, QStatusTipEvent(""))
+    qtbot.waitUntil(lambda: window.db_label.isVisible() and window.policy_label.isVisible())
+    qtbot.waitUntil(lambda: (bar.height(), window.centralWidget().height()) == before)

@@ -15,8 +15,10 @@ from hvdesk.pc_readiness import (
     SoundVerdict,
     duty_texts,
     minutes_text,
+    power_plan_line,
     power_plan_warning,
     read_pc,
+    sound_test_words,
     sound_verdict,
 )
 from hvdesk.platform import linux
@@ -184,10 +186,13 @@ def test_the_soonest_timer_counts_and_never_is_left_out():
         (OutputState(muted=False, volume=0.004), "", "⚠ ALARM SOUND OFF — volume at 0 %"),
         (OutputState(muted=False, volume=0.01), "", ""),  # 1 %: quiet, but it plays
         (
-            OutputState(remote_session=True),
+            OutputState(remote_session=True, no_endpoint=True),
             "no sound output device",
             "⚠ ALARM SOUND OFF — Remote Desktop without sound",
         ),
+        # a volume that could not be read in a Remote Desktop session is unknown, not soundless
+        (OutputState(remote_session=True, failure="COMError: 0x80070005"), "", ""),
+        (OutputState(remote_session=True), "", ""),
         (OutputState(muted=False, volume=0.5, remote_session=True), "", ""),  # audio redirected
         (OutputState(), "", ""),  # cannot tell: never a false alarm
         (OutputState(), "muted", "⚠ ALARM SOUND OFF"),  # the player's own mute still counts
@@ -205,7 +210,8 @@ def test_sound_verdicts(output, player, status):
 def test_the_sound_reason_names_the_fix():
     assert "Unmute it" in sound_verdict("", OutputState(muted=True)).reason
     assert "Turn the volume up" in sound_verdict("", OutputState(volume=0.0)).reason
-    assert "Remote audio" in sound_verdict("", OutputState(remote_session=True)).reason
+    no_audio = OutputState(remote_session=True, no_endpoint=True)
+    assert "Remote audio" in sound_verdict("", no_audio).reason
     assert sound_verdict("no sound system", OutputState()) == SoundVerdict(
         "⚠ ALARM SOUND OFF", "no sound system"
     )
@@ -241,17 +247,66 @@ def test_the_power_plan_is_named_only_while_staff_are_out():
     assert detail.startswith("Refused.") and "after 15 min" in detail
 
 
+class _Broken(FakePlatform):
+    def output_state(self):
+        raise OSError("the audio service is stopped")
+
+    def sleep_after(self):
+        raise OSError("powercfg is blocked by policy")
+
+
 def test_a_reading_that_fails_is_unknown_not_silent():
-    class Broken(FakePlatform):
-        def output_state(self):
-            raise OSError("the audio service is stopped")
-
-        def sleep_after(self):
-            raise OSError("powercfg is blocked by policy")
-
-    assert read_pc(Broken()) == PcReading()
+    reading = read_pc(_Broken())
+    assert reading == PcReading(OutputState(failure="OSError: the audio service is stopped"))
+    assert not reading.plan_read and not sound_verdict("", reading.output).off
     fake = FakePlatform(output=OutputState(muted=True), plan_sleeps_after=timedelta(minutes=20))
-    assert read_pc(fake) == PcReading(OutputState(muted=True), timedelta(minutes=20))
+    assert read_pc(fake) == PcReading(OutputState(muted=True), timedelta(minutes=20), True)
+
+
+def test_each_kind_of_failed_reading_is_logged_once(caplog):
+    logged: set[str] = set()
+    with caplog.at_level("WARNING", logger="hvdesk.pc_readiness"):
+        for _ in range(3):  # three looks, 30 s apart
+            read_pc(_Broken(), logged)
+    warnings = [r.getMessage() for r in caplog.records]
+    assert warnings == [
+        "hvdesk could not read the PC's volume (OSError: the audio service is stopped); "
+        "it is shown as unknown",
+        "hvdesk could not read the power plan (OSError: powercfg is blocked by policy); "
+        "it is shown as unknown",
+    ]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="hvdesk.pc_readiness"):
+        read_pc(FakePlatform(output=OutputState(failure="pycaw is not installed")), logged)
+        read_pc(FakePlatform(output=OutputState(failure="pycaw is not installed")), logged)
+    assert [r.getMessage() for r in caplog.records] == [
+        "hvdesk could not read the PC's volume (pycaw is not installed); it is shown as unknown"
+    ]
+
+
+def test_the_test_button_says_when_the_volume_could_not_be_read():
+    unread = OutputState(failure="COMError: the audio service is stopped")
+    words = sound_test_words(sound_verdict("", unread), unread)
+    assert words == (
+        "Playing the alarm for 3 seconds: can you hear it? hvdesk could not read the PC's "
+        "volume (COMError: the audio service is stopped)."
+    )
+    fine = OutputState(muted=False, volume=0.5)
+    assert sound_test_words(sound_verdict("", fine), fine) == (
+        "Playing the alarm for 3 seconds: can you hear it?"
+    )
+    muted = OutputState(muted=True)
+    assert sound_test_words(sound_verdict("", muted), muted).startswith(
+        "ALARM SOUND OFF: the PC's sound is muted"
+    )
+
+
+def test_the_power_plan_line_tells_never_from_unknown():
+    assert power_plan_line(PcReading(sleep_after=timedelta(minutes=15), plan_read=True)) == (
+        "Power plan: sleeps after 15 min (plugged in)"
+    )
+    assert power_plan_line(PcReading(plan_read=True)) == "Power plan: never sleeps (plugged in)"
+    assert power_plan_line(PcReading()) == "Power plan: could not be read"
 
 
 def _tool(folder, name, body):
@@ -281,9 +336,25 @@ def test_linux_reads_pactl_in_the_c_locale(tmp_path, monkeypatch):
 def test_linux_without_a_sound_server_cannot_tell(tmp_path, monkeypatch):
     _tool(tmp_path, "pactl", 'echo "Connection failure: Connection refused" >&2; exit 1')
     monkeypatch.setenv("PATH", str(tmp_path))
-    assert linux.LinuxPlatform().output_state() == OutputState()
+    unread = OutputState(failure="pactl did not answer")
+    assert linux.LinuxPlatform().output_state() == unread
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no pactl at all
-    assert linux.LinuxPlatform().output_state() == OutputState()
+    assert linux.LinuxPlatform().output_state() == unread
+
+
+@posix_only
+def test_a_stray_byte_from_pactl_keeps_the_reading(tmp_path, monkeypatch):
+    # a sink named in Latin-1 ("Lautsprecher f\xfcr ..."): not UTF-8, but the mute is still read
+    _tool(
+        tmp_path,
+        "pactl",
+        'case "$1" in\n'
+        '  get-sink-mute) printf "Sink: Lautsprecher f\\374r Raum 2\\nMute: yes\\n";;\n'
+        '  get-sink-volume) printf "Volume: mono: 32768 /  50%% / -18 dB \\377\\n";;\n'
+        "esac",
+    )
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert linux.LinuxPlatform().output_state() == OutputState(muted=True, volume=0.5)
 
 
 @posix_only
@@ -291,7 +362,7 @@ def test_a_hung_pactl_is_given_up_on(tmp_path, monkeypatch):
     _tool(tmp_path, "pactl", "exec sleep 30")
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setattr(linux, "TOOL_TIMEOUT_S", 0.2)
-    assert linux.LinuxPlatform().output_state() == OutputState()
+    assert linux.LinuxPlatform().output_state() == OutputState(failure="pactl did not answer")
 
 
 @posix_only
@@ -334,7 +405,8 @@ def test_linux_without_logind_or_gnome_cannot_tell(tmp_path, monkeypatch):
         'echo "No such schema “org.gnome.settings-daemon.plugins.power”" >&2; exit 1',
     )
     monkeypatch.setenv("PATH", str(tmp_path))
-    assert linux.LinuxPlatform().sleep_after() is None
+    with pytest.raises(OSError, match="neither loginctl nor gsettings"):
+        linux.LinuxPlatform().sleep_after()  # unknown, which read_pc keeps apart from "never"
 
 
 @pytest.mark.windows
@@ -364,15 +436,26 @@ def test_real_windows_sound_output_and_power_plan():  # pragma: no cover - Windo
         assert sleep is None or sleep.total_seconds() > 0  # hibernate may still be set
 
 
+class _ComError(Exception):
+    """comtypes.COMError's shape: (hresult, text, details), the HRESULT also as `hresult`."""
+
+    def __init__(self, hresult, text):
+        super().__init__(hresult, text, None)
+        self.hresult = hresult
+
+
 class _FakeCom:
     """Just enough of comtypes and pycaw to follow windows.endpoint_volume's steps anywhere."""
 
     CLSCTX_INPROC_SERVER = 1
     CLSCTX_ALL = 23
 
-    def __init__(self, muted=False, volume=0.5, no_endpoint=False, init_error=False):
+    def __init__(
+        self, muted=False, volume=0.5, no_endpoint=False, init_error=False, service_error=False
+    ):
         self.muted, self.volume = muted, volume
         self.no_endpoint, self.init_error = no_endpoint, init_error
+        self.service_error = service_error
         self.steps: list[str] = []
 
     def CoInitialize(self):
@@ -389,8 +472,10 @@ class _FakeCom:
 
     def GetDefaultAudioEndpoint(self, flow, role):
         assert (flow, role) == (0, 1)  # eRender, eMultimedia: the output Qt plays to
-        if self.no_endpoint:
-            raise RuntimeError("COMError: element not found (E_NOTFOUND)")
+        if self.no_endpoint:  # comtypes keeps the HRESULT signed
+            raise _ComError(0x80070490 - 2**32, "Element not found.")
+        if self.service_error:
+            raise _ComError(0x80070422 - 2**32, "The service cannot be started.")
         return self
 
     def Activate(self, iid, context, params):
@@ -437,10 +522,19 @@ def _use_com(monkeypatch, com):
 @pytest.mark.parametrize(
     ("com", "reading", "steps"),
     [
-        (_FakeCom(muted=True, volume=0.25), (True, 0.25), ["init", "uninit"]),
-        (_FakeCom(volume=0.0), (False, 0.0), ["init", "uninit"]),
-        (_FakeCom(no_endpoint=True), (None, None), ["init", "uninit"]),  # unplugged, RDP
-        (_FakeCom(init_error=True, volume=0.8), (False, 0.8), ["init"]),  # not ours to undo
+        (_FakeCom(muted=True, volume=0.25), OutputState(True, 0.25), ["init", "uninit"]),
+        (_FakeCom(volume=0.0), OutputState(False, 0.0), ["init", "uninit"]),
+        (  # unplugged, RDP without audio: Windows says there is no device
+            _FakeCom(no_endpoint=True),
+            OutputState(no_endpoint=True),
+            ["init", "uninit"],
+        ),
+        (  # a stopped audio service: unknown, with why
+            _FakeCom(service_error=True),
+            OutputState(failure="_ComError: (-2147023838, 'The service cannot be started.', None)"),
+            ["init", "uninit"],
+        ),
+        (_FakeCom(init_error=True, volume=0.8), OutputState(False, 0.8), ["init"]),  # not ours
     ],
 )
 def test_windows_endpoint_volume_sets_com_up_and_down_on_its_thread(
@@ -458,7 +552,7 @@ def test_windows_without_pycaw_cannot_tell(monkeypatch):
         raise ImportError(name)
 
     monkeypatch.setattr(windows.importlib, "import_module", missing)
-    assert windows.endpoint_volume() == (None, None)
+    assert windows.endpoint_volume() == OutputState(failure="comtypes is not installed")
 
 
 def test_windows_reads_the_plan_through_powercfg_without_a_console(monkeypatch):
@@ -484,7 +578,8 @@ def test_windows_reads_the_plan_through_powercfg_without_a_console(monkeypatch):
         raise subprocess.TimeoutExpired(args, kwargs["timeout"])
 
     monkeypatch.setattr(subprocess, "run", hung)
-    assert windows.WindowsPlatform().sleep_after() is None
+    with pytest.raises(OSError, match="powercfg did not answer"):
+        windows.WindowsPlatform().sleep_after()  # unknown, not "never sleeps"
 
 
 def test_windows_remote_desktop_without_an_endpoint_is_named(monkeypatch):
@@ -494,5 +589,17 @@ def test_windows_remote_desktop_without_an_endpoint_is_named(monkeypatch):
     metrics = SimpleNamespace(GetSystemMetrics=lambda index: 1 if index == 0x1000 else 0)
     monkeypatch.setattr(windows, "_user32", lambda: metrics)
     output = windows.WindowsPlatform().output_state()
-    assert output == OutputState(remote_session=True)
+    assert output == OutputState(remote_session=True, no_endpoint=True)
     assert sound_verdict("", output).status == "⚠ ALARM SOUND OFF — Remote Desktop without sound"
+
+
+def test_a_failed_volume_read_in_remote_desktop_is_not_called_soundless(monkeypatch):
+    from types import SimpleNamespace
+
+    windows = _use_com(monkeypatch, _FakeCom(service_error=True))
+    metrics = SimpleNamespace(GetSystemMetrics=lambda index: 1 if index == 0x1000 else 0)
+    monkeypatch.setattr(windows, "_user32", lambda: metrics)
+    output = windows.WindowsPlatform().output_state()
+    assert output.remote_session and not output.no_endpoint
+    assert "service cannot be started" in output.failure
+    assert sound_verdict("", output).status == ""  # unknown: never a false ALARM SOUND OFF

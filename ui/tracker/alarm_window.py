@@ -550,6 +550,9 @@ class AlarmWindow(QDialog):
         for number, box in self.steps.items():
             marker = "▶ " if number == current and not resolved else ""
             box.setTitle(f"{marker}{number}  {esc.step_title(number, policy)}")
+            # read as its step, not as the ladder around it (and without the ▶ shape's name)
+            now = ", the current step" if marker else ""
+            box.setAccessibleName(f"Step {number}{now}: {esc.step_title(number, policy)}")
             box.numbers.setText(numbers[number])
             box.instruction.setText(esc.step(number).instruction)
             box.instruction.setVisible(number == current)
