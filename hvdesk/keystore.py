@@ -24,6 +24,7 @@ import hashlib
 import logging
 import os
 import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -167,6 +168,7 @@ def locate(target: str) -> DbKey | None:
     text = _read_key_file(path, _is_machine_wide(tid))
     if text is None:
         return None
+    _refuse_open_to_others(path, _is_machine_wide(tid))
     return DbKey(parse_hex(_decoded(text, path, target), str(path)), f"the key file {path}", "file")
 
 
@@ -193,6 +195,28 @@ def _read_key_file(path: Path, machine_wide: bool) -> str | None:
         ) from err
     except OSError as err:
         raise KeyMissing(f"The key file {path} cannot be read ({err.strerror or err}).") from err
+
+
+def _refuse_open_to_others(path: Path, machine_wide: bool) -> None:
+    """On POSIX the file's permissions are the key's only protection: a key file (or its folder)
+    that every account of the PC may read, write or enter is no secret, so it is refused and the
+    message gives the exact command that closes it."""
+    if os.name != "posix":
+        return
+    sudo = "sudo " if machine_wide else ""
+    for place in (path.parent, path):
+        try:
+            mode = place.stat().st_mode
+        except OSError as err:
+            raise KeyMissing(f"{place} cannot be checked ({err.strerror or err}).") from err
+        if mode & 0o007:
+            kind = "folder" if place == path.parent else "file"
+            raise KeyMissing(
+                f"The key {kind} {place} is open to every account of this PC (mode "
+                f"{stat.S_IMODE(mode):04o}), so the database key is not secret there. Close it "
+                f"with: {sudo}chmod o-rwx {place}  and then, as the recovery sheet is the only "
+                "safe copy, consider hvdesk key rotate. Nothing was changed."
+            )
 
 
 def _decoded(text: str, path: Path, target: str) -> str:

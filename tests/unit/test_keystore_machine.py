@@ -60,6 +60,8 @@ def test_an_older_plain_key_file_keeps_opening_and_is_sealed_on_the_next_store(
     path = keystore.key_file(school)
     path.parent.mkdir(parents=True)
     path.write_text(KEY.hex() + "\n")  # what hvdesk wrote before, or IT typed in Notepad
+    path.parent.chmod(0o700)
+    path.chmod(0o600)
     assert keystore.locate(school).key == KEY  # type: ignore[union-attr]
     new = bytes(reversed(KEY))
     keystore.store(school, new)  # a key rotation, or a key import
@@ -194,3 +196,43 @@ def test_the_key_file_format_reads_both_forms():
     damaged = "hvdesk-key v1 dpapi-machine\n%%% not base64\n"
     with pytest.raises(key_file_format.KeyFileUnreadable, match="damaged"):
         key_file_format.decode(damaged, "dpapi-machine", lambda blob: blob)
+
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+
+
+@posix_only
+@pytest.mark.parametrize("opened", ["file", "folder"])
+def test_a_machine_wide_key_open_to_every_account_is_refused_with_the_chmod_that_closes_it(
+    school, opened
+):
+    with platform.FakePlatformScope(FakePlatform()):
+        keystore.store(school, KEY)
+        path = keystore.key_file(school)
+        place = path if opened == "file" else path.parent
+        place.chmod(0o644 if opened == "file" else 0o755)
+        try:
+            message = rf"key {opened} {place} is open to every account.*sudo chmod o-rwx {place} "
+            with pytest.raises(keystore.KeyMissing, match=message):
+                keystore.locate(school)
+            with pytest.raises(keystore.KeyMissing, match="is open to every account"):
+                keystore.create(school)  # never a new key either
+        finally:
+            place.chmod(0o600 if opened == "file" else 0o700)
+        assert keystore.locate(school).key == KEY  # type: ignore[union-attr]
+
+
+@posix_only
+def test_a_per_user_key_file_anyone_may_read_is_refused_without_sudo(tmp_path, monkeypatch):
+    monkeypatch.delenv(keystore.ENV_KEY, raising=False)
+    monkeypatch.setenv("HVDESK_MACHINE_DATA_DIR", str(tmp_path / "programdata"))
+    monkeypatch.setenv("HVDESK_CONFIG_DIR", str(tmp_path / "user-config"))
+    monkeypatch.setattr(keystore, "_keyring_set", lambda *_: False)
+    monkeypatch.setattr(keystore, "_keyring_get", lambda *_: None)
+    own = str(tmp_path / "mine" / "hvdesk.sqlite3")
+    keystore.store(own, KEY)
+    path = keystore.key_file(own)
+    path.chmod(0o604)
+    with pytest.raises(keystore.KeyMissing, match=rf"mode 0604.* chmod o-rwx {path} ") as err:
+        keystore.locate(own)
+    assert "sudo" not in str(err.value)
