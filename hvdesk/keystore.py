@@ -186,15 +186,42 @@ def _read_key_file(path: Path, machine_wide: bool) -> str | None:
                 "another account): sign in as that account, or type the key from the school's "
                 "recovery sheet with hvdesk key import. Nothing was changed."
             ) from err
-        from hvdesk import platform
-
-        raise KeyMissing(
-            f"The key file {path} exists but your account cannot read it: ask IT to add you to "
-            f"the {platform.current().key_group} group (README: Shared office PC: who may read "
-            "the key). Nothing was changed and no new key was made."
-        ) from err
+        raise KeyMissing(_not_shared_with_you(path)) from err
     except OSError as err:
         raise KeyMissing(f"The key file {path} cannot be read ({err.strerror or err}).") from err
+
+
+def _in_group(name: str) -> bool:
+    """Is this account a member of the group (POSIX)? False where it cannot be told."""
+    try:
+        import grp
+
+        gid = grp.getgrnam(name).gr_gid
+    except (ImportError, KeyError):
+        return False
+    return gid == os.getgid() or gid in os.getgroups()
+
+
+def _not_shared_with_you(path: Path) -> str:
+    """Why a machine-wide key file this account may not read is refused, and who fixes it how:
+    joining the group helps only an account outside it."""
+    from hvdesk import platform
+
+    group = platform.current().key_group
+    if not _in_group(group):
+        return (
+            f"The key file {path} exists but your account cannot read it: ask IT to add you to "
+            f"the {group} group (README: Shared office PC: who may read the key). Nothing was "
+            "changed and no new key was made."
+        )
+    folder = path.parent
+    return (
+        f"The key file {path} exists but your account cannot read it: your account is in the "
+        f"{group} group, but the key file (or its folder) is not shared with that group. IT "
+        f"runs: sudo chgrp -R {group} {folder}; sudo chmod 2770 {folder}; sudo chmod 0640 {path} "
+        "(README: Shared office PC: who may read the key). Nothing was changed and no new key "
+        "was made."
+    )
 
 
 def _refuse_open_to_others(path: Path, machine_wide: bool) -> None:

@@ -236,3 +236,31 @@ def test_a_per_user_key_file_anyone_may_read_is_refused_without_sudo(tmp_path, m
     with pytest.raises(keystore.KeyMissing, match=rf"mode 0604.* chmod o-rwx {path} ") as err:
         keystore.locate(own)
     assert "sudo" not in str(err.value)
+
+
+@posix_only
+def test_a_member_of_the_group_who_cannot_read_the_key_is_told_the_file_is_not_shared(
+    school, monkeypatch
+):
+    """Joining the group is the fix only for an account outside it: a member is told the file
+    (or its folder) is not shared with the group, and the commands that share it."""
+    import grp
+
+    own_group = grp.getgrgid(os.getgid()).gr_name  # this account is in it
+    with platform.FakePlatformScope(FakePlatform(key_group=own_group)):
+        keystore.store(school, KEY)
+        path = keystore.key_file(school)
+        real_read = type(path).read_text
+
+        def refused(self, *args, **kwargs):
+            if self == path:
+                raise PermissionError(13, "Permission denied", str(self))
+            return real_read(self, *args, **kwargs)
+
+        monkeypatch.setattr(type(path), "read_text", refused)
+        with pytest.raises(keystore.KeyMissing) as err:
+            keystore.locate(school)
+    said = str(err.value)
+    assert f"your account is in the {own_group} group, but the key file" in said
+    assert f"sudo chmod 0640 {path}" in said and f"sudo chmod 2770 {path.parent}" in said
+    assert "ask IT to add you" not in said

@@ -37,7 +37,9 @@ def test_linux_gives_the_key_folder_and_file_to_the_hvdesk_group(tmp_path):
     folder = tmp_path / "etc-hvdesk" / "keys"
     access = linux.share_key_folder(folder)
     assert access == KeyAccess(own_group)
-    assert _mode(folder) == 0o750 and folder.stat().st_gid == os.getgid()
+    # setgid and group-writable: any member may replace the key (rotate, import), and the new
+    # file takes the group
+    assert _mode(folder) == 0o2770 and folder.stat().st_gid == os.getgid()
     key = folder / "school.key"
     key.write_text(KEY.hex())
     key.chmod(0o600)
@@ -57,12 +59,36 @@ def test_linux_without_the_group_keeps_the_key_owner_only_and_says_how_to_let_ot
     assert "sudo groupadd hvdesk-no-such-group" in access.note
     assert "sudo usermod -aG hvdesk-no-such-group USER" in access.note
     assert f"sudo chgrp -R hvdesk-no-such-group {folder}" in access.note
+    assert f"sudo chmod 2770 {folder}" in access.note
+    # written out in full: IT's shell cannot list the folder to expand a *.key
+    assert f"sudo find {folder} -name '*.key' -exec chmod 0640 {{}} +" in access.note
+    assert "*.key" not in access.note.replace("'*.key'", "")
     key = folder / "school.key"
     key.write_text(KEY.hex())
     key.chmod(0o600)
     linux.share_key_file(key, access)
     assert _mode(key) == 0o600
     assert linux.protect(KEY) == KEY and linux.unprotect(KEY) == KEY  # permissions do the work
+
+
+@posix_only
+def test_linux_leaves_out_groupadd_when_the_group_exists_but_the_folder_is_not_ours(
+    tmp_path, monkeypatch
+):
+    import grp
+
+    own_group = grp.getgrgid(os.getgid()).gr_name
+    linux = LinuxPlatform(key_group=own_group)
+    folder = tmp_path / "keys"
+    folder.mkdir(mode=0o755)
+
+    def refused(*args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")  # a folder another account made
+
+    monkeypatch.setattr(os, "chown", refused)
+    access = linux.share_key_folder(folder)
+    assert access.group is None and "sudo groupadd" not in access.note
+    assert f"sudo usermod -aG {own_group} USER" in access.note
 
 
 def test_the_windows_key_folder_acl_names_system_administrators_and_the_group_only():
