@@ -23,6 +23,7 @@ from hvdesk.keystore import DbKey
 from hvdesk.restore import backup_files, backup_folders, check_backup
 from hvdesk.safe_word_cipher import SafeWordCipher
 from hvdesk.services.base import Actor, Service
+from hvdesk.shared_access import keep_access
 from hvdesk.sqlcipher_files import check_file, export_to
 
 
@@ -101,6 +102,7 @@ def _swap_in_new_key(db: Database, path: Path, actor: Actor) -> DbKey:
         copy.unlink(missing_ok=True)
         raise HvdeskError(f"{path}: the re-keyed copy did not check out; the key was not changed.")
     db.dispose()
+    keep_access(path, copy)  # the hvdesk group keeps writing the school under its new key
     aside = path.with_name(path.name + ".old-key")
     os.replace(path, aside)
     for suffix in ("-wal", "-shm"):

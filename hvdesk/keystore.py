@@ -123,6 +123,11 @@ def _is_machine_wide(target_id: str) -> bool:
     return True
 
 
+def is_machine_wide(target: str) -> bool:
+    """Is this database (file path or URL) the one every hvdesk user of the PC opens?"""
+    return _is_machine_wide(_target_id(target))
+
+
 def key_file(target: str) -> Path:
     """The key file for a database: machine-wide for the shared folder, else the user's."""
     tid = _target_id(target)

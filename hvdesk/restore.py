@@ -28,6 +28,7 @@ from hvdesk.backup_places import (
 from hvdesk.clock import london
 from hvdesk.errors import HvdeskError
 from hvdesk.keystore import DbKey
+from hvdesk.shared_access import keep_access, share_database
 from hvdesk.sqlcipher_files import FileCheck, check_file, encrypt_in_place, is_plain_sqlite
 
 HVDESK_TABLES = {"alembic_version", "event", "visit", "staff", "household"}
@@ -212,8 +213,10 @@ def encrypt_plain_backups(db_path: Path, key: DbKey) -> list[Path]:
                 packed = backup.with_name(f".{backup.name}.partial")
                 with work.open("rb") as raw, gzip.open(packed, "wb", compresslevel=6) as out:
                     shutil.copyfileobj(raw, out, 1024 * 1024)
+                keep_access(backup, packed)
                 os.replace(packed, backup)
             else:
+                keep_access(backup, work)
                 os.replace(work, backup)
         finally:
             work.unlink(missing_ok=True)
@@ -236,6 +239,7 @@ def restore(backup: Path, db_path: Path, now: datetime) -> Path | None:
             incoming.unlink(missing_ok=True)
             raise
     kept: Path | None = None
+    keep_access(db_path, incoming)  # the group that writes the school keeps writing it
     if db_path.exists():
         kept = db_path.with_name(f"{db_path.name}.replaced-{now:%Y%m%d-%H%M%S}")
         os.replace(db_path, kept)
@@ -244,4 +248,5 @@ def restore(backup: Path, db_path: Path, now: datetime) -> Path | None:
             if side.exists():
                 os.replace(side, Path(str(kept) + suffix))
     os.replace(incoming, db_path)
+    share_database(db_path)
     return kept
