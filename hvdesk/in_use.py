@@ -170,8 +170,16 @@ def live_holders(db_path: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def alone(db_path: Path, doing: str, others: list[str] | None = None) -> Iterator[None]:
+def alone(
+    db_path: Path,
+    doing: str,
+    others: list[str] | None = None,
+    unchanged: str = "Nothing was changed.",
+) -> Iterator[None]:
     """Run `doing` (e.g. "key rotate") only while no other hvdesk has the database open.
+
+    `unchanged` is what a refusal promises: a command that signed an admin in first has already
+    written that sign-in to the audit trail, so it says what it did not change (the key).
 
     `others` adds holders known another way (a live monitor lease in the database). While inside,
     a window or monitor that starts is refused until this finishes.
@@ -183,7 +191,7 @@ def alone(db_path: Path, doing: str, others: list[str] | None = None) -> Iterato
         handle.close()
         raise HvdeskError(
             f"{doing}: another hvdesk command is already restoring, re-keying or encrypting "
-            f"{db_path}; wait for it to finish. Nothing was changed."
+            f"{db_path}; wait for it to finish. {unchanged}"
         )
     try:
         holders = [*live_holders(db_path), *(others or [])]
@@ -191,7 +199,7 @@ def alone(db_path: Path, doing: str, others: list[str] | None = None) -> Iterato
             raise HvdeskError(
                 f"{doing}: {db_path} is open in another hvdesk: {'; '.join(holders)}. Close it "
                 "first (a window: File > Quit or its tray icon's Quit; a monitor: Ctrl+C in its "
-                "window, or stop its service), then run this again. Nothing was changed."
+                f"window, or stop its service), then run this again. {unchanged}"
             )
         yield
     finally:

@@ -16,6 +16,7 @@ import sqlcipher3
 from hvdesk import keystore
 from hvdesk.backup import daily_backup
 from hvdesk.backup_places import extra_backup_folders
+from hvdesk.cli_name import cli_program
 from hvdesk.clock import SystemClock
 from hvdesk.db import Database
 from hvdesk.errors import HvdeskError
@@ -79,7 +80,7 @@ def rotate(db: Database, path: Path, actor: Actor) -> Rotation:
     if made is None or not check_backup(made, kept)[0].ok:
         raise HvdeskError(
             f"{path}: the key was changed, but the backup under the new key did not check out; "
-            "run hvdesk backup --out FILE now."
+            f"run {cli_program()} backup --out FILE now."
         )
     return Rotation(kept, made, [p for p in older if p != made])
 

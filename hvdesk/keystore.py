@@ -30,6 +30,7 @@ from pathlib import Path
 
 from platformdirs import site_config_path, site_data_path, user_config_path
 
+from hvdesk.cli_name import cli_program
 from hvdesk.errors import HvdeskError
 from hvdesk.key_env import ENV_KEY as ENV_KEY  # keystore.ENV_KEY: where the key comes from
 
@@ -189,7 +190,7 @@ def _read_key_file(path: Path, machine_wide: bool) -> str | None:
             raise KeyMissing(
                 f"The key file {path} exists but your account cannot read it (it belongs to "
                 "another account): sign in as that account, or type the key from the school's "
-                "recovery sheet with hvdesk key import. Nothing was changed."
+                f"recovery sheet with {cli_program()} key import. Nothing was changed."
             ) from err
         raise KeyMissing(_not_shared_with_you(path)) from err
     except OSError as err:
@@ -247,7 +248,7 @@ def _refuse_open_to_others(path: Path, machine_wide: bool) -> None:
                 f"The key {kind} {place} is open to every account of this PC (mode "
                 f"{stat.S_IMODE(mode):04o}), so the database key is not secret there. Close it "
                 f"with: {sudo}chmod o-rwx {place}  and then, as the recovery sheet is the only "
-                "safe copy, consider hvdesk key rotate. Nothing was changed."
+                f"safe copy, consider {cli_program()} key rotate. Nothing was changed."
             )
 
 
@@ -263,7 +264,7 @@ def _decoded(text: str, path: Path, target: str) -> str:
     except key_file_format.KeyFileUnreadable as err:
         raise KeyMissing(
             f"The key file {path} cannot be read on this PC: {err}. Type the key from the "
-            f"school's recovery sheet with: hvdesk key import --user ADMIN --db {target}. "
+            f"school's recovery sheet with: {cli_program()} key import --user ADMIN --db {target}. "
             "Nothing was changed."
         ) from err
 
@@ -304,7 +305,7 @@ def store(target: str, key: bytes) -> DbKey:
             path.with_suffix(".tmp").unlink(missing_ok=True)
         raise KeyMissing(
             f"The key could not be kept in the key file {path} ({err.strerror or err}); "
-            "nothing was changed. Ask IT to check that your account may write to that folder."
+            "the key was not changed. Ask IT to check that your account may write to that folder."
         ) from err
     return DbKey(key, f"the owner-only key file {path} (no OS keyring here)", "file")
 
@@ -346,7 +347,7 @@ def create(target: str) -> DbKey:
         raise KeyMissing(
             f"{target}: hvdesk already keeps a key for this database in {found.where}, so the "
             "file was lost or emptied; a new key would make every backup of it unreadable. "
-            "Restore the newest backup (hvdesk restore FILE), or give a new file name to start "
+            f"Restore the newest backup ({cli_program()} restore FILE), or give a new file name to start "
             "an empty database."
         )
     return store(target, new_key())

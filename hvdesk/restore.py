@@ -25,6 +25,7 @@ from hvdesk.backup_places import (
     extra_backup_folders,
     is_backup_of,
 )
+from hvdesk.cli_name import cli_program
 from hvdesk.clock import london
 from hvdesk.errors import HvdeskError
 from hvdesk.keystore import DbKey
@@ -103,7 +104,7 @@ def check_backup(path: Path, key: DbKey | None) -> tuple[FileCheck, DbKey | None
         return FileCheck(
             False,
             f"{path} is encrypted and hvdesk has no key for this database; set {keystore.ENV_KEY} "
-            "to the key on the recovery sheet (or run hvdesk key import) and try again",
+            f"to the key on the recovery sheet (or run {cli_program()} key import) and try again",
         ), None
     else:
         use = key
@@ -170,11 +171,11 @@ def restore_advice(db_path: Path) -> str:
         where = ", ".join(str(f) for f in folders)
         return (
             f"No good backup was found in {where}. If you have one elsewhere: "
-            f"hvdesk restore FILE --db {db_path}"
+            f"{cli_program()} restore FILE --db {db_path}"
         )
     return (
         f"The newest good backup is {backup.path} (taken {backup.label()}). Restore it with: "
-        f"hvdesk restore {backup.path} --db {db_path}"
+        f"{cli_program()} restore {backup.path} --db {db_path}"
     )
 
 
