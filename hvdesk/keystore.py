@@ -175,7 +175,30 @@ def locate(target: str) -> DbKey | None:
     if text is None:
         return None
     _refuse_open_to_others(path, _is_machine_wide(tid))
-    return DbKey(parse_hex(_decoded(text, path, target), str(path)), f"the key file {path}", "file")
+    key = parse_hex(_decoded(text, path, target), str(path))
+    if _is_machine_wide(tid):
+        _seal_older_file(path, text, key)
+    return DbKey(key, f"the key file {path}", "file")
+
+
+def _seal_older_file(path: Path, text: str, key: bytes) -> None:
+    """An older machine-wide key file holds the key as plain hex: seal it (DPAPI on Windows) the
+    first time an account that may write the keys folder reads it, rather than wait for a key
+    rotation or import. An account that may only read it leaves it for the next one that can."""
+    from hvdesk import key_file_format, platform
+
+    if key_file_format.protection_of(text) != key_file_format.PLAIN:
+        return
+    if platform.current().key_protection == "none" or not os.access(path.parent, os.W_OK):
+        return
+    try:
+        _store_machine_wide(path, key)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            path.with_suffix(".tmp").unlink(missing_ok=True)
+        log.warning("could not seal the older key file %s: %s", path, err.strerror or err)
+        return
+    log.info("sealed the older plain key file %s", path)
 
 
 def _read_key_file(path: Path, machine_wide: bool) -> str | None:

@@ -54,6 +54,44 @@ def test_a_machine_wide_key_is_sealed_by_the_platform_and_opens_again(school, wi
     assert found is not None and found.key == KEY and found.store == "file"
 
 
+def test_an_older_plain_key_file_is_sealed_the_first_time_an_account_that_may_write_reads_it(
+    school, windows_like
+):
+    path = keystore.key_file(school)
+    path.parent.mkdir(parents=True, mode=0o700)
+    path.write_text(KEY.hex() + "\n")
+    path.chmod(0o600)
+    assert keystore.locate(school).key == KEY  # type: ignore[union-attr]
+    assert path.read_text().startswith("hvdesk-key v1 dpapi-machine\n")
+    assert KEY.hex() not in path.read_text() and not path.with_suffix(".tmp").exists()
+    assert keystore.locate(school).key == KEY  # type: ignore[union-attr]
+
+
+def test_an_account_that_may_only_read_an_older_key_file_leaves_it_plain(
+    school, windows_like, monkeypatch
+):
+    path = keystore.key_file(school)
+    path.parent.mkdir(parents=True, mode=0o700)
+    path.write_text(KEY.hex() + "\n")
+    path.chmod(0o600)
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode, **kw: False if mode & os.W_OK else real_access(p, mode)
+    )
+    assert keystore.locate(school).key == KEY  # type: ignore[union-attr]
+    assert path.read_text() == KEY.hex() + "\n"  # the next account that may write seals it
+
+
+def test_an_older_plain_key_file_is_left_plain_where_there_is_no_sealing(school):
+    with platform.FakePlatformScope(FakePlatform()):  # Linux: permissions are the protection
+        path = keystore.key_file(school)
+        path.parent.mkdir(parents=True, mode=0o700)
+        path.write_text(KEY.hex() + "\n")
+        path.chmod(0o600)
+        assert keystore.locate(school).key == KEY  # type: ignore[union-attr]
+    assert path.read_text() == KEY.hex() + "\n"
+
+
 def test_an_older_plain_key_file_keeps_opening_and_is_sealed_on_the_next_store(
     school, windows_like
 ):
