@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from hvdesk.errors import HvdeskError
+from hvdesk.shared_access import share_beside
 
 if TYPE_CHECKING:
     from hvdesk.db import Database
@@ -91,6 +92,7 @@ class Holder:
 
     def __init__(self, db_path: Path, who: str) -> None:
         self.dir = folder(db_path)
+        self._db_path = db_path
         self.file = self.dir / f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}.lock"
         self.who = who
         self._handle: IO[str] | None = None
@@ -98,6 +100,8 @@ class Holder:
     def hold(self) -> Holder:
         """Take the lock; refused while a restore, key rotation or encrypt is replacing the file."""
         self.dir.mkdir(parents=True, exist_ok=True)
+        (self.dir / MAINTENANCE).touch()
+        share_beside(self._db_path, self.dir, self.dir / MAINTENANCE)  # every member's window
         handle = self.file.open("w+")
         handle.write(self.who + "\n")
         handle.flush()
@@ -187,6 +191,7 @@ def alone(
     where = folder(db_path)
     where.mkdir(parents=True, exist_ok=True)
     handle = (where / MAINTENANCE).open("a+")
+    share_beside(db_path, where, where / MAINTENANCE)
     if not _try_lock(handle):
         handle.close()
         raise HvdeskError(

@@ -270,8 +270,8 @@ def _refuse_open_to_others(path: Path, machine_wide: bool) -> None:
             raise KeyMissing(
                 f"The key {kind} {place} is open to every account of this PC (mode "
                 f"{stat.S_IMODE(mode):04o}), so the database key is not secret there. Close it "
-                f"with: {sudo}chmod o-rwx {place}  and then, as the recovery sheet is the only "
-                f"safe copy, consider {cli_program()} key rotate. Nothing was changed."
+                f"with: {sudo}chmod o-rwx {place} ; then, as anyone may have copied the key, "
+                f"change it with {cli_program()} key rotate. Nothing was changed."
             )
 
 

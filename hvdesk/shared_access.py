@@ -90,3 +90,14 @@ def keep_access(replaced: Path, made: Path) -> None:
     with contextlib.suppress(PermissionError):
         os.chown(made, -1, shown.st_gid)
     os.chmod(made, stat.S_IMODE(shown.st_mode))
+
+
+def share_beside(db_path: Path, *paths: Path) -> None:
+    """Files and folders hvdesk keeps beside a machine-wide database (the in-use folder, its
+    maintenance lock) that every member must create files in or open for writing."""
+    gid = machine_group(db_path)
+    if gid is None:
+        return
+    for path in paths:
+        if path.exists() and path.stat().st_uid == os.geteuid():
+            _give(path, gid, FOLDER_MODE if path.is_dir() else FILE_MODE)

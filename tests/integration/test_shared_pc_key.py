@@ -172,6 +172,11 @@ def test_every_file_of_the_shared_school_is_writable_by_the_group_through_rotate
         monkeypatch.setenv("HVDESK_PASSWORD", "hvdesk-demo")
         assert main(["key", "rotate", "--user", "admin", "--db", str(shared_pc)]) == 0
         assert _access(shared_pc) == shared  # the re-keyed copy swapped in kept the group
+        from hvdesk import in_use
+
+        busy = in_use.folder(shared_pc)  # every member's window makes its lock file in here
+        assert _access(busy) == ("0o2770", os.getgid())
+        assert _access(busy / in_use.MAINTENANCE) == shared
         backups = sorted((shared_pc.parent / "backups").glob("*.gz"))
         assert backups and all(_access(b) == shared for b in backups)
         assert _access(shared_pc.parent / "backups") == ("0o2770", os.getgid())
