@@ -9,6 +9,8 @@ import pytest
 
 from hvdesk import keystore
 from hvdesk.cli_name import cli_program
+from hvdesk.platform import FakePlatformScope as platform_scope
+from hvdesk.platform.fake import FakePlatform
 
 
 def test_the_console_program_is_hvdesk_cli_on_windows_only():
@@ -30,6 +32,7 @@ def test_a_key_that_cannot_be_unsealed_names_this_platforms_key_import(
     monkeypatch.setattr(key_file_format, "protection_of", lambda text: "dpapi-machine")
     monkeypatch.setattr(key_file_format, "decode", refused)
     target = str(tmp_path / "hvdesk.sqlite3")
-    with pytest.raises(keystore.KeyMissing) as err:
+    fake = FakePlatform(key_protection="dpapi-machine")  # never the real (cached) platform
+    with platform_scope(fake), pytest.raises(keystore.KeyMissing) as err:
         keystore._decoded("sealed", tmp_path / "x.key", target)
     assert f"with: {said} key import --user ADMIN --db {target}" in str(err.value)
