@@ -29,6 +29,7 @@ from hvdesk.db import Database
 from hvdesk.errors import HvdeskError
 from hvdesk.keystore import DbKey
 from hvdesk.rules.retention import Retention, backups_to_keep
+from hvdesk.shared_access import share_backup
 from hvdesk.sqlcipher_files import integrity_problems
 
 SUFFIX = ".sqlite3.gz"
@@ -131,6 +132,7 @@ def daily_backup(
         check_integrity(snapshot, db.key)
         compress(snapshot, partial)
         partial.replace(target)
+        share_backup(_db_path(db), target)
     finally:
         for leftover in (snapshot, partial, *folder.glob(f".{target.name}.snapshot-*")):
             leftover.unlink(missing_ok=True)

@@ -208,11 +208,22 @@ def database_url(arg: str | None = None) -> str:
         return _db_option_url(arg)
     value = os.environ.get(ENV_DATABASE_URL) or machine_settings().database or ""
     if not value:
-        return f"sqlite:///{default_database_path()}"
+        try:
+            return f"sqlite:///{default_database_path()}"
+        except PermissionError as err:
+            from hvdesk.folder_access import folder_refused
+
+            folder = Path(os.environ.get(ENV_DATA_DIR) or _default_data_path())
+            raise folder_refused(folder / DB_FILE, err) from err
     if "://" in value:
         return value
     path = Path(value).expanduser().resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except PermissionError as err:
+        from hvdesk.folder_access import folder_refused
+
+        raise folder_refused(path, err) from err
     return f"sqlite:///{path}"
 
 
@@ -223,11 +234,17 @@ def _db_option_url(value: str) -> str:
     if "://" in value:
         return value
     path = Path(value).expanduser().resolve()
-    if path.is_dir():
+    try:
+        is_folder, parent_exists = path.is_dir(), path.parent.is_dir()
+    except OSError as err:  # a data folder limited to a group this account is not in
+        from hvdesk.folder_access import folder_refused
+
+        raise folder_refused(path, err) from err
+    if is_folder:
         raise HvdeskError(
             f"--db: {path} is a folder; give a database file name, e.g. {path / 'hvdesk.sqlite3'}"
         )
-    if not path.parent.is_dir():
+    if not parent_exists:
         raise HvdeskError(
             f"--db: folder {path.parent} does not exist; create it first or check the path"
         )

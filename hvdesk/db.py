@@ -204,9 +204,18 @@ class Database:
         self.engine = make_engine(url, key, single_seat)
         if run_migrations:
             migrate(self.engine)
+            self._share_file()
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         if self.engine.dialect.name == "postgresql":
             _notify_on_commit(self.sessions)
+
+    def _share_file(self) -> None:
+        """A machine-wide school on Linux: writable by every member of the hvdesk group."""
+        path = self.path
+        if path is not None and path.exists():
+            from hvdesk.shared_access import share_database
+
+            share_database(path)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from hvdesk.errors import HvdeskError
+from hvdesk.shared_access import share_beside
 
 if TYPE_CHECKING:
     from hvdesk.db import Database
@@ -91,6 +92,7 @@ class Holder:
 
     def __init__(self, db_path: Path, who: str) -> None:
         self.dir = folder(db_path)
+        self._db_path = db_path
         self.file = self.dir / f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}.lock"
         self.who = who
         self._handle: IO[str] | None = None
@@ -98,6 +100,8 @@ class Holder:
     def hold(self) -> Holder:
         """Take the lock; refused while a restore, key rotation or encrypt is replacing the file."""
         self.dir.mkdir(parents=True, exist_ok=True)
+        (self.dir / MAINTENANCE).touch()
+        share_beside(self._db_path, self.dir, self.dir / MAINTENANCE)  # every member's window
         handle = self.file.open("w+")
         handle.write(self.who + "\n")
         handle.flush()
@@ -170,8 +174,16 @@ def live_holders(db_path: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def alone(db_path: Path, doing: str, others: list[str] | None = None) -> Iterator[None]:
+def alone(
+    db_path: Path,
+    doing: str,
+    others: list[str] | None = None,
+    unchanged: str = "Nothing was changed.",
+) -> Iterator[None]:
     """Run `doing` (e.g. "key rotate") only while no other hvdesk has the database open.
+
+    `unchanged` is what a refusal promises: a command that signed an admin in first has already
+    written that sign-in to the audit trail, so it says what it did not change (the key).
 
     `others` adds holders known another way (a live monitor lease in the database). While inside,
     a window or monitor that starts is refused until this finishes.
@@ -179,11 +191,12 @@ def alone(db_path: Path, doing: str, others: list[str] | None = None) -> Iterato
     where = folder(db_path)
     where.mkdir(parents=True, exist_ok=True)
     handle = (where / MAINTENANCE).open("a+")
+    share_beside(db_path, where, where / MAINTENANCE)
     if not _try_lock(handle):
         handle.close()
         raise HvdeskError(
             f"{doing}: another hvdesk command is already restoring, re-keying or encrypting "
-            f"{db_path}; wait for it to finish. Nothing was changed."
+            f"{db_path}; wait for it to finish. {unchanged}"
         )
     try:
         holders = [*live_holders(db_path), *(others or [])]
@@ -191,7 +204,7 @@ def alone(db_path: Path, doing: str, others: list[str] | None = None) -> Iterato
             raise HvdeskError(
                 f"{doing}: {db_path} is open in another hvdesk: {'; '.join(holders)}. Close it "
                 "first (a window: File > Quit or its tray icon's Quit; a monitor: Ctrl+C in its "
-                "window, or stop its service), then run this again. Nothing was changed."
+                f"window, or stop its service), then run this again. {unchanged}"
             )
         yield
     finally:

@@ -16,6 +16,7 @@ import sqlcipher3
 from hvdesk import keystore
 from hvdesk.backup import daily_backup
 from hvdesk.backup_places import extra_backup_folders
+from hvdesk.cli_name import cli_program
 from hvdesk.clock import SystemClock
 from hvdesk.db import Database
 from hvdesk.errors import HvdeskError
@@ -23,6 +24,7 @@ from hvdesk.keystore import DbKey
 from hvdesk.restore import backup_files, backup_folders, check_backup
 from hvdesk.safe_word_cipher import SafeWordCipher
 from hvdesk.services.base import Actor, Service
+from hvdesk.shared_access import keep_access
 from hvdesk.sqlcipher_files import check_file, export_to
 
 
@@ -78,7 +80,7 @@ def rotate(db: Database, path: Path, actor: Actor) -> Rotation:
     if made is None or not check_backup(made, kept)[0].ok:
         raise HvdeskError(
             f"{path}: the key was changed, but the backup under the new key did not check out; "
-            "run hvdesk backup --out FILE now."
+            f"run {cli_program()} backup --out FILE now."
         )
     return Rotation(kept, made, [p for p in older if p != made])
 
@@ -101,6 +103,7 @@ def _swap_in_new_key(db: Database, path: Path, actor: Actor) -> DbKey:
         copy.unlink(missing_ok=True)
         raise HvdeskError(f"{path}: the re-keyed copy did not check out; the key was not changed.")
     db.dispose()
+    keep_access(path, copy)  # the hvdesk group keeps writing the school under its new key
     aside = path.with_name(path.name + ".old-key")
     os.replace(path, aside)
     for suffix in ("-wal", "-shm"):

@@ -24,11 +24,13 @@ import hashlib
 import logging
 import os
 import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from platformdirs import site_config_path, site_data_path, user_config_path
 
+from hvdesk.cli_name import cli_program
 from hvdesk.errors import HvdeskError
 from hvdesk.key_env import ENV_KEY as ENV_KEY  # keystore.ENV_KEY: where the key comes from
 
@@ -122,6 +124,11 @@ def _is_machine_wide(target_id: str) -> bool:
     return True
 
 
+def is_machine_wide(target: str) -> bool:
+    """Is this database (file path or URL) the one every hvdesk user of the PC opens?"""
+    return _is_machine_wide(_target_id(target))
+
+
 def key_file(target: str) -> Path:
     """The key file for a database: machine-wide for the shared folder, else the user's."""
     tid = _target_id(target)
@@ -167,7 +174,31 @@ def locate(target: str) -> DbKey | None:
     text = _read_key_file(path, _is_machine_wide(tid))
     if text is None:
         return None
-    return DbKey(parse_hex(_decoded(text, path, target), str(path)), f"the key file {path}", "file")
+    _refuse_open_to_others(path, _is_machine_wide(tid))
+    key = parse_hex(_decoded(text, path, target), str(path))
+    if _is_machine_wide(tid):
+        _seal_older_file(path, text, key)
+    return DbKey(key, f"the key file {path}", "file")
+
+
+def _seal_older_file(path: Path, text: str, key: bytes) -> None:
+    """An older machine-wide key file holds the key as plain hex: seal it (DPAPI on Windows) the
+    first time an account that may write the keys folder reads it, rather than wait for a key
+    rotation or import. An account that may only read it leaves it for the next one that can."""
+    from hvdesk import key_file_format, platform
+
+    if key_file_format.protection_of(text) != key_file_format.PLAIN:
+        return
+    if platform.current().key_protection == "none" or not os.access(path.parent, os.W_OK):
+        return
+    try:
+        _store_machine_wide(path, key)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            path.with_suffix(".tmp").unlink(missing_ok=True)
+        log.warning("could not seal the older key file %s: %s", path, err.strerror or err)
+        return
+    log.info("sealed the older plain key file %s", path)
 
 
 def _read_key_file(path: Path, machine_wide: bool) -> str | None:
@@ -182,17 +213,66 @@ def _read_key_file(path: Path, machine_wide: bool) -> str | None:
             raise KeyMissing(
                 f"The key file {path} exists but your account cannot read it (it belongs to "
                 "another account): sign in as that account, or type the key from the school's "
-                "recovery sheet with hvdesk key import. Nothing was changed."
+                f"recovery sheet with {cli_program()} key import. Nothing was changed."
             ) from err
-        from hvdesk import platform
-
-        raise KeyMissing(
-            f"The key file {path} exists but your account cannot read it: ask IT to add you to "
-            f"the {platform.current().key_group} group (README: Shared office PC: who may read "
-            "the key). Nothing was changed and no new key was made."
-        ) from err
+        raise KeyMissing(_not_shared_with_you(path)) from err
     except OSError as err:
         raise KeyMissing(f"The key file {path} cannot be read ({err.strerror or err}).") from err
+
+
+def _in_group(name: str) -> bool:
+    """Is this account a member of the group (POSIX)? False where it cannot be told."""
+    try:
+        import grp
+
+        gid = grp.getgrnam(name).gr_gid
+    except (ImportError, KeyError):
+        return False
+    return gid == os.getgid() or gid in os.getgroups()
+
+
+def _not_shared_with_you(path: Path) -> str:
+    """Why a machine-wide key file this account may not read is refused, and who fixes it how:
+    joining the group helps only an account outside it."""
+    from hvdesk import platform
+
+    group = platform.current().key_group
+    if not _in_group(group):
+        return (
+            f"The key file {path} exists but your account cannot read it: ask IT to add you to "
+            f"the {group} group (README: Shared office PC: who may read the key). Nothing was "
+            "changed and no new key was made."
+        )
+    folder = path.parent
+    return (
+        f"The key file {path} exists but your account cannot read it: your account is in the "
+        f"{group} group, but the key file (or its folder) is not shared with that group. IT "
+        f"runs: sudo chgrp -R {group} {folder}; sudo chmod 2770 {folder}; sudo chmod 0640 {path} "
+        "(README: Shared office PC: who may read the key). Nothing was changed and no new key "
+        "was made."
+    )
+
+
+def _refuse_open_to_others(path: Path, machine_wide: bool) -> None:
+    """On POSIX the file's permissions are the key's only protection: a key file (or its folder)
+    that every account of the PC may read, write or enter is no secret, so it is refused and the
+    message gives the exact command that closes it."""
+    if os.name != "posix":
+        return
+    sudo = "sudo " if machine_wide else ""
+    for place in (path.parent, path):
+        try:
+            mode = place.stat().st_mode
+        except OSError as err:
+            raise KeyMissing(f"{place} cannot be checked ({err.strerror or err}).") from err
+        if mode & 0o007:
+            kind = "folder" if place == path.parent else "file"
+            raise KeyMissing(
+                f"The key {kind} {place} is open to every account of this PC (mode "
+                f"{stat.S_IMODE(mode):04o}), so the database key is not secret there. Close it "
+                f"with: {sudo}chmod o-rwx {place} ; then, as anyone may have copied the key, "
+                f"change it with {cli_program()} key rotate. Nothing was changed."
+            )
 
 
 def _decoded(text: str, path: Path, target: str) -> str:
@@ -207,7 +287,7 @@ def _decoded(text: str, path: Path, target: str) -> str:
     except key_file_format.KeyFileUnreadable as err:
         raise KeyMissing(
             f"The key file {path} cannot be read on this PC: {err}. Type the key from the "
-            f"school's recovery sheet with: hvdesk key import --user ADMIN --db {target}. "
+            f"school's recovery sheet with: {cli_program()} key import --user ADMIN --db {target}. "
             "Nothing was changed."
         ) from err
 
@@ -248,7 +328,7 @@ def store(target: str, key: bytes) -> DbKey:
             path.with_suffix(".tmp").unlink(missing_ok=True)
         raise KeyMissing(
             f"The key could not be kept in the key file {path} ({err.strerror or err}); "
-            "nothing was changed. Ask IT to check that your account may write to that folder."
+            "the key was not changed. Ask IT to check that your account may write to that folder."
         ) from err
     return DbKey(key, f"the owner-only key file {path} (no OS keyring here)", "file")
 
@@ -290,7 +370,7 @@ def create(target: str) -> DbKey:
         raise KeyMissing(
             f"{target}: hvdesk already keeps a key for this database in {found.where}, so the "
             "file was lost or emptied; a new key would make every backup of it unreadable. "
-            "Restore the newest backup (hvdesk restore FILE), or give a new file name to start "
+            f"Restore the newest backup ({cli_program()} restore FILE), or give a new file name to start "
             "an empty database."
         )
     return store(target, new_key())

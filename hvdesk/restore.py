@@ -25,9 +25,11 @@ from hvdesk.backup_places import (
     extra_backup_folders,
     is_backup_of,
 )
+from hvdesk.cli_name import cli_program
 from hvdesk.clock import london
 from hvdesk.errors import HvdeskError
 from hvdesk.keystore import DbKey
+from hvdesk.shared_access import keep_access, share_database
 from hvdesk.sqlcipher_files import FileCheck, check_file, encrypt_in_place, is_plain_sqlite
 
 HVDESK_TABLES = {"alembic_version", "event", "visit", "staff", "household"}
@@ -102,7 +104,7 @@ def check_backup(path: Path, key: DbKey | None) -> tuple[FileCheck, DbKey | None
         return FileCheck(
             False,
             f"{path} is encrypted and hvdesk has no key for this database; set {keystore.ENV_KEY} "
-            "to the key on the recovery sheet (or run hvdesk key import) and try again",
+            f"to the key on the recovery sheet (or run {cli_program()} key import) and try again",
         ), None
     else:
         use = key
@@ -169,11 +171,11 @@ def restore_advice(db_path: Path) -> str:
         where = ", ".join(str(f) for f in folders)
         return (
             f"No good backup was found in {where}. If you have one elsewhere: "
-            f"hvdesk restore FILE --db {db_path}"
+            f"{cli_program()} restore FILE --db {db_path}"
         )
     return (
         f"The newest good backup is {backup.path} (taken {backup.label()}). Restore it with: "
-        f"hvdesk restore {backup.path} --db {db_path}"
+        f"{cli_program()} restore {backup.path} --db {db_path}"
     )
 
 
@@ -212,8 +214,10 @@ def encrypt_plain_backups(db_path: Path, key: DbKey) -> list[Path]:
                 packed = backup.with_name(f".{backup.name}.partial")
                 with work.open("rb") as raw, gzip.open(packed, "wb", compresslevel=6) as out:
                     shutil.copyfileobj(raw, out, 1024 * 1024)
+                keep_access(backup, packed)
                 os.replace(packed, backup)
             else:
+                keep_access(backup, work)
                 os.replace(work, backup)
         finally:
             work.unlink(missing_ok=True)
@@ -236,6 +240,7 @@ def restore(backup: Path, db_path: Path, now: datetime) -> Path | None:
             incoming.unlink(missing_ok=True)
             raise
     kept: Path | None = None
+    keep_access(db_path, incoming)  # the group that writes the school keeps writing it
     if db_path.exists():
         kept = db_path.with_name(f"{db_path.name}.replaced-{now:%Y%m%d-%H%M%S}")
         os.replace(db_path, kept)
@@ -244,4 +249,5 @@ def restore(backup: Path, db_path: Path, now: datetime) -> Path | None:
             if side.exists():
                 os.replace(side, Path(str(kept) + suffix))
     os.replace(incoming, db_path)
+    share_database(db_path)
     return kept

@@ -158,6 +158,9 @@ def encrypt_in_place(path: Path, key: DbKey) -> FileCheck:
             f"{path}: the encrypted copy did not match ({after.problem or 'rows differ'}); "
             "the plain database was left as it was"
         )
+    from hvdesk.shared_access import keep_access
+
+    keep_access(path, copy)  # the encrypted file is written by whoever wrote the plain one
     plain_aside = path.with_name(path.name + ".plain")
     os.replace(path, plain_aside)
     os.replace(copy, path)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
+from hvdesk.cli_name import cli_program
 from hvdesk.errors import HvdeskError
 from hvdesk.key_env import ENV_KEY
 
@@ -192,7 +193,7 @@ def _restore_advice(url: str) -> str:
     try:
         return restore_advice(Path(url.split(":///", 1)[1]))
     except Exception:
-        return "Restore your newest backup: hvdesk restore FILE"
+        return f"Restore your newest backup: {cli_program()} restore FILE"
 
 
 def refuse_lost_file(path: Path, source: str) -> None:
@@ -247,7 +248,7 @@ def sqlite_key(url: str, source: str) -> DbKey | None:
             raise HvdeskError(
                 f"{source} is encrypted and hvdesk has no key for it (looked in "
                 f"{keystore.looked_in(str(path))}). Type the key from the school's recovery "
-                f"sheet with: hvdesk key import --user ADMIN --db {path} (or set {ENV_KEY} to "
+                f"sheet with: {cli_program()} key import --user ADMIN --db {path} (or set {ENV_KEY} to "
                 "it); nothing was changed."
             )
         return found

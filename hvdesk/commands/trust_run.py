@@ -96,7 +96,7 @@ def run_key(args: argparse.Namespace) -> int:
         from hvdesk.in_use import alone, lease_holders
         from hvdesk.key_rotation import rotate
 
-        with alone(path, "key rotate", lease_holders(db)):
+        with alone(path, "key rotate", lease_holders(db), "The key was not changed."):
             done = rotate(db, path, actor)
     finally:
         db.dispose()

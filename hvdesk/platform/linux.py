@@ -9,7 +9,7 @@ reported as unknown.
 The sound output is read with `pactl` (PulseAudio, or PipeWire's pulse server) and the idle sleep
 with `loginctl` and GNOME's `gsettings`, each with a 2-second limit and LC_ALL=C (pactl translates
 its words); a tool that is missing, fails or times out gives None, never a false alarm.
-The machine-wide database key is kept readable by the `hvdesk` group (folder 0750, file 0640) when
+The machine-wide database key is kept readable by the `hvdesk` group (folder 2770, file 0640) when
 that group exists, else by its owner alone; file permissions are its only protection here.
 """
 
@@ -27,6 +27,7 @@ from hvdesk.platform.base import KeyAccess
 from hvdesk.platform.sound_output import OutputState, parse_pactl_mute, parse_pactl_volume
 
 KEY_GROUP = "hvdesk"
+KEY_FOLDER_MODE = 0o2770  # group members replace the key file; new files take the group
 DESKTOP_ENTRY = """[Desktop Entry]
 Type=Application
 Name=hvdesk
@@ -115,14 +116,16 @@ def _group_id(name: str) -> int | None:
         return None
 
 
-def key_group_note(group: str, folder: Path) -> str:
-    """How IT lets the other accounts of this PC read a key folder that is owner-only now."""
-    commands = [
-        f"sudo groupadd {group}",
+def key_group_note(group: str, folder: Path, group_exists: bool = False) -> str:
+    """How IT lets the other accounts of this PC read a key folder that is owner-only now.
+    Every path is written out: IT's own account cannot list the folder, so a `*.key` typed at
+    its shell would not be expanded and chmod would be told of a file named '*.key'."""
+    commands = [] if group_exists else [f"sudo groupadd {group}"]
+    commands += [
         f"sudo usermod -aG {group} USER",
         f"sudo chgrp -R {group} {folder}",
-        f"sudo chmod 0750 {folder}",
-        f"sudo chmod 0640 {folder}/*.key",
+        f"sudo chmod 2770 {folder}",
+        f"sudo find {folder} -name '*.key' -exec chmod 0640 {{}} +",
     ]
     return (
         f"Only your account can read the database key in {folder}, so other accounts of this PC "
@@ -257,14 +260,16 @@ class LinuxPlatform:
         return blob
 
     def share_key_folder(self, folder: Path) -> KeyAccess:
-        """0750 with the hvdesk group when it exists and this account may give it (a member, or
-        root); a folder IT already gave the group is left as it is; else 0700 and a note."""
+        """2770 with the hvdesk group when it exists and this account may give it (a member, or
+        root): every member may then replace the key file (a rotation or an import by whoever
+        is signed in), and setgid gives each new file the group; a folder IT already gave the
+        group is left as it is; else 0700 and a note."""
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         gid = _group_id(self.key_group)
         if gid is not None:
             try:
                 os.chown(folder, -1, gid)
-                os.chmod(folder, 0o750)
+                os.chmod(folder, KEY_FOLDER_MODE)
                 return KeyAccess(self.key_group)
             except PermissionError:
                 pass  # not our folder, or not a member of the group
@@ -273,7 +278,7 @@ class LinuxPlatform:
                 return KeyAccess(self.key_group)
         with contextlib.suppress(OSError):
             os.chmod(folder, 0o700)
-        return KeyAccess(None, key_group_note(self.key_group, folder))
+        return KeyAccess(None, key_group_note(self.key_group, folder, gid is not None))
 
     def share_key_file(self, path: Path, access: KeyAccess) -> None:
         gid = _group_id(access.group) if access.group else None

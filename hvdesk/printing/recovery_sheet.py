@@ -62,7 +62,8 @@ def build(key: DbKey, database: str) -> list[Flowable]:
         para(
             "hvdesk says the database is encrypted and it has no key (a new PC, a reinstalled "
             "Windows, a restored backup on another machine). On that PC run "
-            "hvdesk key import --user ADMIN and type the key when asked (spaces do not matter); "
+            "hvdesk key import --user ADMIN (on Windows: hvdesk-cli key import --user ADMIN) "
+            "and type the key when asked (spaces do not matter); "
             f"on a server, set {ENV_KEY} to it. Then start hvdesk again.",
             BODY,
         ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,44 @@ def test_an_account_in_the_group_reads_the_shared_key_and_one_outside_is_told(
     outside = _as_account("--clear-groups", str(shared_pc), env)
     assert outside.startswith(f"The key file {path} exists but your account cannot read it")
     assert f"ask IT to add you to the {KEY_GROUP} group" in outside
+
+
+def _access(path: Path) -> tuple[str, int]:
+    import stat
+
+    shown = path.stat()
+    return oct(stat.S_IMODE(shown.st_mode)), shown.st_gid
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX groups and modes")
+def test_every_file_of_the_shared_school_is_writable_by_the_group_through_rotate_and_restore(
+    shared_pc, monkeypatch, capsys
+):
+    """Members read the key, so they must write the school too: the database (and with it its
+    -wal/-shm), its folder, its backups, the re-keyed file and a restored one are 0660 with the
+    group (folders 2770), never the maker's umask 0644. This account's own group stands in for
+    hvdesk, as in the platform tests."""
+    import grp
+
+    own_group = grp.getgrgid(os.getgid()).gr_name
+    shared = ("0o660", os.getgid())
+    with platform.FakePlatformScope(FakePlatform(key_group=own_group)):
+        assert main(["demo", "--db", str(shared_pc)]) == 0
+        assert _access(shared_pc) == shared
+        assert _access(shared_pc.parent) == ("0o2770", os.getgid())
+        wal = Path(f"{shared_pc}-wal")
+        assert not wal.exists() or _access(wal) == shared  # SQLite copies the database's mode
+        monkeypatch.setenv("HVDESK_PASSWORD", "hvdesk-demo")
+        assert main(["key", "rotate", "--user", "admin", "--db", str(shared_pc)]) == 0
+        assert _access(shared_pc) == shared  # the re-keyed copy swapped in kept the group
+        from hvdesk import in_use
+
+        busy = in_use.folder(shared_pc)  # every member's window makes its lock file in here
+        assert _access(busy) == ("0o2770", os.getgid())
+        assert _access(busy / in_use.MAINTENANCE) == shared
+        backups = sorted((shared_pc.parent / "backups").glob("*.gz"))
+        assert backups and all(_access(b) == shared for b in backups)
+        assert _access(shared_pc.parent / "backups") == ("0o2770", os.getgid())
+        capsys.readouterr()
+        assert main(["restore", str(backups[-1]), "--db", str(shared_pc)]) == 0
+        assert _access(shared_pc) == shared

@@ -54,12 +54,52 @@ def test_a_machine_wide_key_is_sealed_by_the_platform_and_opens_again(school, wi
     assert found is not None and found.key == KEY and found.store == "file"
 
 
+def test_an_older_plain_key_file_is_sealed_the_first_time_an_account_that_may_write_reads_it(
+    school, windows_like
+):
+    path = keystore.key_file(school)
+    path.parent.mkdir(parents=True, mode=0o700)
+    path.write_text(KEY.hex() + "\n")
+    path.chmod(0o600)
+    assert keystore.locate(school).key == KEY  # type: ignore[union-attr]
+    assert path.read_text().startswith("hvdesk-key v1 dpapi-machine\n")
+    assert KEY.hex() not in path.read_text() and not path.with_suffix(".tmp").exists()
+    assert keystore.locate(school).key == KEY  # type: ignore[union-attr]
+
+
+def test_an_account_that_may_only_read_an_older_key_file_leaves_it_plain(
+    school, windows_like, monkeypatch
+):
+    path = keystore.key_file(school)
+    path.parent.mkdir(parents=True, mode=0o700)
+    path.write_text(KEY.hex() + "\n")
+    path.chmod(0o600)
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode, **kw: False if mode & os.W_OK else real_access(p, mode)
+    )
+    assert keystore.locate(school).key == KEY  # type: ignore[union-attr]
+    assert path.read_text() == KEY.hex() + "\n"  # the next account that may write seals it
+
+
+def test_an_older_plain_key_file_is_left_plain_where_there_is_no_sealing(school):
+    with platform.FakePlatformScope(FakePlatform()):  # Linux: permissions are the protection
+        path = keystore.key_file(school)
+        path.parent.mkdir(parents=True, mode=0o700)
+        path.write_text(KEY.hex() + "\n")
+        path.chmod(0o600)
+        assert keystore.locate(school).key == KEY  # type: ignore[union-attr]
+    assert path.read_text() == KEY.hex() + "\n"
+
+
 def test_an_older_plain_key_file_keeps_opening_and_is_sealed_on_the_next_store(
     school, windows_like
 ):
     path = keystore.key_file(school)
     path.parent.mkdir(parents=True)
     path.write_text(KEY.hex() + "\n")  # what hvdesk wrote before, or IT typed in Notepad
+    path.parent.chmod(0o700)
+    path.chmod(0o600)
     assert keystore.locate(school).key == KEY  # type: ignore[union-attr]
     new = bytes(reversed(KEY))
     keystore.store(school, new)  # a key rotation, or a key import
@@ -161,7 +201,7 @@ def test_a_key_that_cannot_be_kept_is_one_clear_message(school):
         folder = keystore.key_file(school).parent
         folder.parent.mkdir(parents=True)
         folder.write_text("not a folder")  # the keys folder cannot be made
-        with pytest.raises(keystore.KeyMissing, match=r"could not be kept in the key file"):
+        with pytest.raises(keystore.KeyMissing, match=r"could not be kept .*the key was not changed"):
             keystore.store(school, KEY)
 
 
@@ -194,3 +234,71 @@ def test_the_key_file_format_reads_both_forms():
     damaged = "hvdesk-key v1 dpapi-machine\n%%% not base64\n"
     with pytest.raises(key_file_format.KeyFileUnreadable, match="damaged"):
         key_file_format.decode(damaged, "dpapi-machine", lambda blob: blob)
+
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+
+
+@posix_only
+@pytest.mark.parametrize("opened", ["file", "folder"])
+def test_a_machine_wide_key_open_to_every_account_is_refused_with_the_chmod_that_closes_it(
+    school, opened
+):
+    with platform.FakePlatformScope(FakePlatform()):
+        keystore.store(school, KEY)
+        path = keystore.key_file(school)
+        place = path if opened == "file" else path.parent
+        place.chmod(0o644 if opened == "file" else 0o755)
+        try:
+            message = rf"key {opened} {place} is open to every account.*sudo chmod o-rwx {place} "
+            with pytest.raises(keystore.KeyMissing, match=message):
+                keystore.locate(school)
+            with pytest.raises(keystore.KeyMissing, match="is open to every account"):
+                keystore.create(school)  # never a new key either
+        finally:
+            place.chmod(0o600 if opened == "file" else 0o700)
+        assert keystore.locate(school).key == KEY  # type: ignore[union-attr]
+
+
+@posix_only
+def test_a_per_user_key_file_anyone_may_read_is_refused_without_sudo(tmp_path, monkeypatch):
+    monkeypatch.delenv(keystore.ENV_KEY, raising=False)
+    monkeypatch.setenv("HVDESK_MACHINE_DATA_DIR", str(tmp_path / "programdata"))
+    monkeypatch.setenv("HVDESK_CONFIG_DIR", str(tmp_path / "user-config"))
+    monkeypatch.setattr(keystore, "_keyring_set", lambda *_: False)
+    monkeypatch.setattr(keystore, "_keyring_get", lambda *_: None)
+    own = str(tmp_path / "mine" / "hvdesk.sqlite3")
+    keystore.store(own, KEY)
+    path = keystore.key_file(own)
+    path.chmod(0o604)
+    with pytest.raises(keystore.KeyMissing, match=rf"mode 0604.* chmod o-rwx {path} ") as err:
+        keystore.locate(own)
+    assert "sudo" not in str(err.value)
+
+
+@posix_only
+def test_a_member_of_the_group_who_cannot_read_the_key_is_told_the_file_is_not_shared(
+    school, monkeypatch
+):
+    """Joining the group is the fix only for an account outside it: a member is told the file
+    (or its folder) is not shared with the group, and the commands that share it."""
+    import grp
+
+    own_group = grp.getgrgid(os.getgid()).gr_name  # this account is in it
+    with platform.FakePlatformScope(FakePlatform(key_group=own_group)):
+        keystore.store(school, KEY)
+        path = keystore.key_file(school)
+        real_read = type(path).read_text
+
+        def refused(self, *args, **kwargs):
+            if self == path:
+                raise PermissionError(13, "Permission denied", str(self))
+            return real_read(self, *args, **kwargs)
+
+        monkeypatch.setattr(type(path), "read_text", refused)
+        with pytest.raises(keystore.KeyMissing) as err:
+            keystore.locate(school)
+    said = str(err.value)
+    assert f"your account is in the {own_group} group, but the key file" in said
+    assert f"sudo chmod 0640 {path}" in said and f"sudo chmod 2770 {path.parent}" in said
+    assert "ask IT to add you" not in said

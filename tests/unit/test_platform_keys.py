@@ -37,7 +37,9 @@ def test_linux_gives_the_key_folder_and_file_to_the_hvdesk_group(tmp_path):
     folder = tmp_path / "etc-hvdesk" / "keys"
     access = linux.share_key_folder(folder)
     assert access == KeyAccess(own_group)
-    assert _mode(folder) == 0o750 and folder.stat().st_gid == os.getgid()
+    # setgid and group-writable: any member may replace the key (rotate, import), and the new
+    # file takes the group
+    assert _mode(folder) == 0o2770 and folder.stat().st_gid == os.getgid()
     key = folder / "school.key"
     key.write_text(KEY.hex())
     key.chmod(0o600)
@@ -57,12 +59,36 @@ def test_linux_without_the_group_keeps_the_key_owner_only_and_says_how_to_let_ot
     assert "sudo groupadd hvdesk-no-such-group" in access.note
     assert "sudo usermod -aG hvdesk-no-such-group USER" in access.note
     assert f"sudo chgrp -R hvdesk-no-such-group {folder}" in access.note
+    assert f"sudo chmod 2770 {folder}" in access.note
+    # written out in full: IT's shell cannot list the folder to expand a *.key
+    assert f"sudo find {folder} -name '*.key' -exec chmod 0640 {{}} +" in access.note
+    assert "*.key" not in access.note.replace("'*.key'", "")
     key = folder / "school.key"
     key.write_text(KEY.hex())
     key.chmod(0o600)
     linux.share_key_file(key, access)
     assert _mode(key) == 0o600
     assert linux.protect(KEY) == KEY and linux.unprotect(KEY) == KEY  # permissions do the work
+
+
+@posix_only
+def test_linux_leaves_out_groupadd_when_the_group_exists_but_the_folder_is_not_ours(
+    tmp_path, monkeypatch
+):
+    import grp
+
+    own_group = grp.getgrgid(os.getgid()).gr_name
+    linux = LinuxPlatform(key_group=own_group)
+    folder = tmp_path / "keys"
+    folder.mkdir(mode=0o755)
+
+    def refused(*args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")  # a folder another account made
+
+    monkeypatch.setattr(os, "chown", refused)
+    access = linux.share_key_folder(folder)
+    assert access.group is None and "sudo groupadd" not in access.note
+    assert f"sudo usermod -aG {own_group} USER" in access.note
 
 
 def test_the_windows_key_folder_acl_names_system_administrators_and_the_group_only():
@@ -157,10 +183,45 @@ def test_the_installer_makes_the_group_and_sets_the_same_key_folder_acl_as_hvdes
     may read the key: the same group name and the same grants."""
     script = (Path(__file__).resolve().parents[2] / "installer" / "hvdesk.iss").read_text()
     assert f"KeyGroup = '{windows.KEY_GROUP}';" in script
-    assert "RunHidden('net.exe', 'localgroup \"' + KeyGroup + '\" /add" in script
+    assert "RunTool('net.exe', 'localgroup \"' + KeyGroup + '\" /add" in script
     acl = windows.key_folder_acl(Path("KEYS"), "GROUP:(OI)(CI)M")
     for option in acl[2:-1]:
         assert option in script
     assert "'/grant:r \"' + KeyGroup + ':(OI)(CI)M\"'" in script
     assert 'Name: "{commonappdata}\\hvdesk\\keys"' in script
-    assert "if (CurStep = ssPostInstall) and IsAdminInstallMode then" in script
+    assert "Result := ShareKeyFolder;" in script  # in PrepareToInstall: before any file
+
+
+def _code(script: str) -> str:
+    """The [Code] section without its { } comments."""
+    import re
+
+    return re.sub(r"\{[^}]*\}", "", script.split("[Code]", 1)[1])
+
+
+def test_a_silent_install_must_name_who_uses_hvdesk():
+    """Silent under Intune or Group Policy, {username} is SYSTEM: never the default member."""
+    script = (Path(__file__).resolve().parents[2] / "installer" / "hvdesk.iss").read_text()
+    code = _code(script)
+    assert "if WizardSilent and IsAdminInstallMode and not HasParam('HVDESKUSERS') then" in code
+    refusal = code.split("function InitializeSetup: Boolean;", 1)[1].split("end;\nend;", 1)[0]
+    assert "Log(" in refusal and "Result := False;" in refusal
+    example = script.split("[Setup]", 1)[0]
+    silent = next(line for line in example.splitlines() if "/VERYSILENT /SUPPRESSMSGBOXES" in line)
+    after = example.split(silent, 1)[1].splitlines()[1]
+    assert '/HVDESKUSERS="office;SCHOOL\\head"' in after and "required when silent" in after
+
+
+def test_the_installer_checks_net_and_icacls_and_stops_before_installing_on_failure():
+    script = (Path(__file__).resolve().parents[2] / "installer" / "hvdesk.iss").read_text()
+    code = _code(script)
+    assert "RunHidden" not in code  # the old runner only logged exit codes
+    import re
+
+    checked = re.findall(r"if RunTool\('[^;]*?, Output\) <> 0 then", code, re.DOTALL)
+    assert code.count("RunTool('") == len(checked) == 4  # the group, its check, members, icacls
+    assert "if Pos(AlreadyMember, Output) = 0 then" in code  # re-running setup adds no error
+    assert "function PrepareToInstall(var NeedsRestart: Boolean): String;" in code
+    assert "ssPostInstall" not in code  # too late there: the files are in, nothing stops
+    words = re.findall(r"\b(begin|end)\b", re.sub(r"'[^']*'", "", code))
+    assert words.count("begin") == words.count("end")  # every block closed
