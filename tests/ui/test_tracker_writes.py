@@ -298,3 +298,49 @@ def test_closing_finishes_the_writes_already_pressed(qtbot, finish_queued):
     worker.pool.waitForDone = release_then_wait
     assert worker.shutdown()
     assert ran == (["queued"] if finish_queued else [])
+
+
+@contextmanager
+def busy_reader(window) -> Iterator[threading.Event]:
+    """A slow screen read holds the window's reader until the test releases it."""
+    gate = threading.Event()
+    window.worker.submit(lambda: gate.wait(30))
+    try:
+        yield gate
+    finally:
+        gate.set()
+
+
+def test_a_duress_opens_its_alarm_window_without_waiting_for_the_reader(window, qtbot):
+    """The reader is busy with a slow read: the duress's window opens as soon as it is written
+    (read back on the write worker), not after that read."""
+    ctrl = ctrl_of(window)
+    settle(qtbot)
+    visit = next(
+        r.visit for r in ctrl.board.rows if r.visit.status == "on_site" and not r.open_alarm_ids
+    )
+    with busy_reader(window) as gate:
+        ctrl.actions.duress(visit.id, window)
+        qtbot.waitUntil(lambda: ctrl.window_for_visit(visit.id) is not None, timeout=5_000)
+        assert not gate.is_set()  # the reader is still on its slow read
+        aw = ctrl.window_for_visit(visit.id)
+        assert aw is not None and aw.detail.alarm.level == "duress" and aw.isVisible()
+    settle(qtbot)
+    assert ctrl.window_for_visit(visit.id) is aw  # the later reload updates, never duplicates
+
+
+def test_an_alarm_press_shows_at_once_while_the_reader_is_busy(window, qtbot):
+    """'I'm handling this' is recorded: the window shows the new owner and takes presses again
+    at once, not after the reads queued on the reader."""
+    ctrl = ctrl_of(window)
+    settle(qtbot)
+    aw = next(iter(ctrl.windows.values()))
+    with busy_reader(window) as gate:
+        with qtbot.waitSignal(ctrl.recorded, timeout=5_000):
+            aw.take_button.click()
+        qtbot.waitUntil(lambda: not aw.saving.isVisibleTo(aw), timeout=5_000)
+        assert not gate.is_set()
+        assert "You are handling this" in aw.owner_label.text()
+        assert aw.resolve_button.isEnabled()
+    settle(qtbot)
+    assert "You are handling this" in aw.owner_label.text()

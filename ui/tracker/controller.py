@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import logging
 from collections import deque
 from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -29,7 +31,7 @@ from hvdesk.services.base import Actor
 from hvdesk.services.changes import Change
 from hvdesk.services.tracker import Board, BoardRow, StartupReport, TrackerService
 from ui import dialogs
-from ui.tracker.actions import TrackerActions
+from ui.tracker.actions import NewAlarm, TrackerActions
 from ui.tracker.alarm_window import AlarmWindow
 from ui.tracker.qt_scheduler import SafeQtScheduler
 from ui.tracker.saving import Outcome, not_recorded, save
@@ -41,9 +43,20 @@ if TYPE_CHECKING:
     from ui.live import LiveFeed
     from ui.services import AppServices
 
+log = logging.getLogger(__name__)
+
 STACK_OFFSET = 36
 TICK_MS = 1000
 RECENT_WAKES = 200
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """A press on an alarm window as the write worker left it: the service's result and the
+    alarms of its visit read back in the same job (None when that read failed)."""
+
+    result: object
+    details: list[AlarmDetail] | None
 
 
 class TrackerController(QObject):
@@ -86,6 +99,7 @@ class TrackerController(QObject):
         )
         self.actions.name_of = self.visit_name
         self.actions.recorded.connect(self._after_action)
+        self.actions.alarm_started.connect(self._show_new_alarm)
         self.scheduler = DeadlineScheduler(
             self.clock,
             self._wake_from_worker,
@@ -301,6 +315,21 @@ class TrackerController(QObject):
             load, loaded, lambda message: self._db_failed(message.splitlines()[0])
         )
 
+    def _show_new_alarm(self, new: NewAlarm) -> None:
+        """This seat's press raised an alarm: its window opens now, from what the write job read
+        back, not after the reads already queued on the window's reader."""
+        if self.stopped or new.details is None:
+            return  # no read-back: the change feed's reload opens it
+        scope: set[int | None] = {new.alarm.visit_id}
+        self._show_alarm_details(new.details, scope)
+
+    def _show_alarm_details(self, details: list[AlarmDetail], scope: set[int | None]) -> None:
+        """Alarm windows of `scope` as read on the write worker just after this seat's write; a
+        reload started before it is read again rather than shown (it may be older)."""
+        self._syncs += 1
+        self._sync_windows(details, [], self.clock.now(), scope=scope)
+        self.tick()
+
     def _show_visits(self, ids: set[int], rows: list[BoardRow], details: list[AlarmDetail]) -> None:
         if self.stopped or self.board is None:
             return
@@ -481,7 +510,19 @@ class TrackerController(QObject):
         window = self.windows.get(alarm_id)
         if window is not None:
             window.set_saving(f"Saving the {what}…")
-        save(self.writer, fn, lambda outcome: self._handled(alarm_id, what, outcome, then))
+        visit_id = window.visit_id if window is not None else None
+
+        def write() -> Pressed:  # on the write worker: the press, then the alarm as it now is
+            result = fn()
+            try:
+                if visit_id is None:
+                    return Pressed(result, self.alarm_service.details(without_visit=True))
+                return Pressed(result, self.alarm_service.details(visit_ids={visit_id}))
+            except SQLAlchemyError as err:  # recorded all the same: the feed's reload shows it
+                log.warning("The %s was recorded; reading the alarm back failed: %s", what, err)
+                return Pressed(result, None)
+
+        save(self.writer, write, lambda outcome: self._handled(alarm_id, what, outcome, then))
 
     def _handled(
         self,
@@ -496,7 +537,12 @@ class TrackerController(QObject):
         if outcome.recorded:
             if window is not None and then is not None:
                 then(window)
-            self._saved.add(alarm_id)  # the window takes presses again once it shows it
+            pressed = outcome.result
+            if isinstance(pressed, Pressed) and pressed.details is not None and window is not None:
+                window.set_saving("")  # shown at once: presses are taken again
+                self._show_alarm_details(pressed.details, {window.visit_id})
+            else:
+                self._saved.add(alarm_id)  # the window takes presses again once it shows it
             self._after_action()
             return
         if window is None:
