@@ -344,3 +344,23 @@ def test_an_alarm_press_shows_at_once_while_the_reader_is_busy(window, qtbot):
         assert aw.resolve_button.isEnabled()
     settle(qtbot)
     assert "You are handling this" in aw.owner_label.text()
+
+
+def test_one_visits_check_in_saving_leaves_the_other_visits_buttons_on(window, qtbot, monkeypatch):
+    """While Clarke's check-in is saved, another visit's 'Check in OK' stays on and the hint
+    names whom it records for; Clarke's own button is off and says 'Saving …'."""
+    ctrl, today = ctrl_of(window), window.today
+    settle(qtbot)
+    a, b = [r.visit for r in ctrl.board.rows if r.visit.status == "on_site"][:2]
+    order: list[str] = []
+    with held(ctrl.tracker, "check_in", monkeypatch, order) as release:
+        select_in_board(window, a.id)
+        today.buttons["check_in"].click()
+        qtbot.waitUntil(lambda: order == ["check_in"])
+        assert not today.buttons["check_in"].isEnabled()
+        assert today.action_hint.text().startswith("Saving check-in for")
+        select_in_board(window, b.id)
+        assert today.buttons["check_in"].isEnabled()
+        assert not today.action_hint.text().startswith("Saving")
+        release.set()
+    settle(qtbot)

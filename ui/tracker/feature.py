@@ -382,7 +382,7 @@ def _visit_actions(window: MainWindow, controller: TrackerController) -> None:
             wait = row.state.parent_wait_until if row is not None else None
             now = controller.clock.now()
             return verdict(action, v, Facts(now, parent_wait_until=wait)).allowed and (
-                action not in acts.pending  # being saved: not offered twice
+                action not in acts.pending_for(v.id)  # being saved: not offered twice
             )
 
         return applies
