@@ -5,11 +5,14 @@ Jobs run one at a time off the GUI thread; results and errors come back on the G
 
 from __future__ import annotations
 
+import logging
 import traceback
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
 
 
 class _Relay(QObject):
@@ -59,6 +62,7 @@ class Worker(QObject):
         priority: int = 0,
     ) -> None:
         if self._closed:  # the window is going away: a late refresh must not outlive it
+            log.warning("Work given after the window closed was not done: %r", fn)
             return
         self.submitted += 1
         self.pool.start(_Job(fn, self.relay, on_done, on_error), priority)

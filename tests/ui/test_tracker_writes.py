@@ -364,3 +364,38 @@ def test_one_visits_check_in_saving_leaves_the_other_visits_buttons_on(window, q
         assert not today.action_hint.text().startswith("Saving")
         release.set()
     settle(qtbot)
+
+
+def test_closing_sends_the_writes_held_behind_a_question_and_logs_the_question(
+    window, qtbot, monkeypatch, caplog
+):
+    """'Arrived' is reading whether a parent must be present; the check-in pressed meanwhile
+    waits. The window closes: the check-in still goes to the write worker, and the arrival
+    that could not be asked is logged at WARNING, never dropped without a word."""
+    ctrl = ctrl_of(window)
+    visit = next(r.visit for r in ctrl.board.rows if r.visit.status == "out")
+    order: list[str] = []
+    noted(ctrl.tracker, "check_in", monkeypatch, order)
+    with held(ctrl.tracker, "needs_parent_present", monkeypatch, order) as release:
+        ctrl.actions.arrive(visit.id, window)
+        ctrl.actions.check_in(visit.id, window)
+        qtbot.waitUntil(lambda: order == ["needs_parent_present"])
+        release.set()
+        ctrl.writer.wait()  # the read is done; its answer has not reached the window
+        with caplog.at_level("WARNING"):
+            ctrl.stop()
+            settle(qtbot)
+    assert order == ["needs_parent_present", "check_in"]
+    assert any("Arrived" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
+
+
+def test_work_refused_after_shutdown_is_logged(qtbot, caplog):
+    from ui.worker import Worker
+
+    worker = Worker()
+    worker.shutdown()
+    ran: list[str] = []
+    with caplog.at_level("WARNING"):
+        worker.submit(lambda: ran.append("late"))
+    assert worker.wait() and ran == []
+    assert any("not done" in r.getMessage() for r in caplog.records)

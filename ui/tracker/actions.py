@@ -199,7 +199,7 @@ class TrackerActions(QObject):
         # A question that needs a fact first (depart, arrive) is being read or asked: the presses
         # made meanwhile wait for its write, so the writes keep the order they were pressed in.
         self._asking = False
-        self._held: deque[Callable[[], None]] = deque()
+        self._held: deque[tuple[Press, bool, Callable[[], None]]] = deque()
         self.stopped = False  # the window is closing: a late answer is logged, not shown
 
     @property
@@ -241,19 +241,39 @@ class TrackerActions(QObject):
             return None
         return Press(action, title, visit_id, name or self.name_of(visit_id))
 
-    def _in_order(self, go: Callable[[], None], *, urgent: bool = False) -> None:
-        """Start a press's work now, or after the question being asked (a duress never waits)."""
+    def _in_order(
+        self, press: Press, go: Callable[[], None], *, urgent: bool = False, asks: bool = False
+    ) -> None:
+        """Start a press's work now, or after the question being asked (a duress never waits).
+        `asks`: the work is a question's read (it cannot be asked once the window closes)."""
         if self._asking and not urgent:
-            self._held.append(go)
+            self._held.append((press, asks, go))
         else:
             go()
+
+    def flush(self) -> None:
+        """The window is closing: the writes held behind a question go to the write worker now
+        (it finishes what it was given); a held press that must ask first cannot be asked, and
+        is logged as not recorded rather than lost without a word."""
+        self.stopped = True
+        self._asking = False
+        while self._held:
+            press, asks, go = self._held.popleft()
+            if asks:
+                log.warning(
+                    "%s for %s not recorded: the window closed before it could be asked",
+                    press.title,
+                    press.name,
+                )
+            else:
+                go()
 
     def _release(self) -> None:
         """The question was answered (its write sent) or dropped: the presses held behind it go,
         in order, until one of them asks a question of its own."""
         self._asking = False
         while self._held and not self._asking:
-            self._held.popleft()()
+            self._held.popleft()[2]()
 
     def _run(self, parent: QWidget | None, press: Press | None, fn: Callable[[], object]) -> None:
         """Send one write to the worker; a duress goes before the writes still queued."""
@@ -269,6 +289,7 @@ class TrackerActions(QObject):
             )
 
         self._in_order(
+            press,
             lambda: save(
                 self.writer,
                 write,
@@ -325,7 +346,13 @@ class TrackerActions(QObject):
             try:
                 if not outcome.recorded:
                     self._tell_not_recorded(parent, press, outcome)
-                elif not self.stopped:
+                elif self.stopped:  # the window closed while the fact was being read
+                    log.warning(
+                        "%s for %s not recorded: the window closed before it could be asked",
+                        press.title,
+                        press.name,
+                    )
+                else:
                     then(outcome.result)
             finally:
                 self._release()
@@ -334,7 +361,7 @@ class TrackerActions(QObject):
             self._asking = True
             save(self.writer, read, answered)
 
-        self._in_order(begin)
+        self._in_order(press, begin, asks=True)
 
     def depart(self, visit_id: int, parent: QWidget | None = None) -> None:
         press = self._press(Action.DEPART, "Departed", visit_id)

@@ -168,7 +168,7 @@ class TrackerController(QObject):
             with contextlib.suppress(RuntimeError, TypeError):
                 app.aboutToQuit.disconnect(self.stop)
         self.ticker.stop()
-        self.actions.stopped = True
+        self.actions.flush()  # the writes held behind a question are still made
         self.writer.shutdown()  # what was pressed is still written (finish_queued)
         self.scheduler.shutdown()
         self.sound.stop()
