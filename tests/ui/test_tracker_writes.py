@@ -399,3 +399,29 @@ def test_work_refused_after_shutdown_is_logged(qtbot, caplog):
         worker.submit(lambda: ran.append("late"))
     assert worker.wait() and ran == []
     assert any("not done" in r.getMessage() for r in caplog.records)
+
+
+def test_closing_with_a_save_pending_says_so_and_keeps_the_window_answering(
+    window, qtbot, monkeypatch
+):
+    """A check-in is still being written as the window closes: the status bar says 'Saving 1
+    record before closing…', the window goes on handling events meanwhile (the GUI thread is
+    not blocked on the worker) and the check-in lands."""
+    ctrl = ctrl_of(window)
+    visit = on_site(window)
+    before = events_of(ctrl.services.db, visit.id)
+    order: list[str] = []
+    seen: list[str] = []
+    with held(ctrl.tracker, "check_in", monkeypatch, order) as release:
+        ctrl.actions.check_in(visit.id, window)
+        qtbot.waitUntil(lambda: order == ["check_in"])
+
+        def during_close() -> None:  # runs only if the GUI thread handles events meanwhile
+            seen.append(window.statusBar().currentMessage())
+            release.set()
+
+        QTimer.singleShot(0, during_close)
+        ctrl.stop()
+    assert seen == ["Saving 1 record before closing…"]
+    assert ctrl.writer.outstanding == 0
+    assert events_of(ctrl.services.db, visit.id) == before + 1

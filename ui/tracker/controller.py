@@ -66,6 +66,7 @@ class TrackerController(QObject):
     recorded = Signal()  # the user recorded something: every screen refreshes
     alarm_raised = Signal(int)  # a new alarm window opened (alarm id)
     parent_wait_over = Signal(object)  # BoardRow: the wait for parents has ended: offer to cancel
+    closing = Signal(int)  # the window closes with this many writes still being saved
 
     def __init__(
         self,
@@ -169,7 +170,11 @@ class TrackerController(QObject):
                 app.aboutToQuit.disconnect(self.stop)
         self.ticker.stop()
         self.actions.flush()  # the writes held behind a question are still made
-        self.writer.shutdown()  # what was pressed is still written (finish_queued)
+        if self.writer.outstanding:  # said, and waited for while the window still paints
+            self.closing.emit(self.writer.outstanding)
+        if not self.writer.drain():
+            log.warning("%d writes still being saved as hvdesk closes", self.writer.outstanding)
+        self.writer.shutdown(0)  # what was pressed is still written (finish_queued)
         self.scheduler.shutdown()
         self.sound.stop()
         for window in list(self.windows.values()):
@@ -623,6 +628,8 @@ class TrackerController(QObject):
         """Something was recorded: the window's change feed reads what on its worker and
         announces it (the touched visits are then reloaded off the GUI thread too); without a
         feed, check here."""
+        if self.stopped:  # saved while closing: nothing left to refresh
+            return
         self.recorded.emit()
         if self.live is None:
             self.check("recorded")
