@@ -315,22 +315,30 @@ class MainWindow(QMainWindow):
 
     # --- behaviour -------------------------------------------------------------------------
     def refresh_status(self) -> None:
-        try:
-            out = self.services.visits.out_now()
-        except Exception as err:  # the status bar never lies: say the database is not answering
+        """Who is out and the database line, read on the worker: the window never waits."""
+        self.worker.submit(self.services.visits.out_now, self._show_status, self._status_failed)
+
+    def _status_failed(self, message: str) -> None:
+        """The status bar never lies, and never shows an exception's name: the database is not
+        answering (since when, once the live feed has noticed)."""
+        if not self.live_counts:
             self.counts_label.setText("database not answering")
-            self.db_label.setText(f"database: ERROR {type(err).__name__}")
-            return
+        if self.live.down_since is None:
+            self.db_label.setText("database not answering")
+            self.db_label.setToolTip(message.splitlines()[0])
+
+    def _show_status(self, out: list[Visit]) -> None:
         who = "\n".join(f"{v.staff_names}: {v.household.name}" for v in out)
         self.counts_label.setToolTip(who or "Nobody is out")
         if not self.live_counts:  # a live tracker, once installed, keeps the counts itself
             self.counts_label.setText(f"{len(out)} out now")
-        backed = f", backed up {fmt_time(self._backed_up_at)}" if self._backed_up_at else ""
-        self.db_label.setText(f"database: {self.services.db.describe()}{backed}")
+        if self.live.down_since is None:  # else the live feed's "not answering since" stays
+            backed = f", backed up {fmt_time(self._backed_up_at)}" if self._backed_up_at else ""
+            self.db_label.setText(f"database: {self.services.db.describe()}{backed}")
+            self.db_label.setToolTip(self.db_label.text())
         policy = self.live.policy()
         self.policy_label.setText(f"policy: {PRESET_LABELS.get(policy.preset, policy.preset)}")
         # cut short on a narrow or scaled screen: the whole text stays in the tooltip
-        self.db_label.setToolTip(self.db_label.text())
         self.policy_label.setToolTip(self.policy_label.text())
 
     def _on_change(self, change: Change) -> None:
