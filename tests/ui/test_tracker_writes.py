@@ -425,3 +425,30 @@ def test_closing_with_a_save_pending_says_so_and_keeps_the_window_answering(
     assert seen == ["Saving 1 record before closing…"]
     assert ctrl.writer.outstanding == 0
     assert events_of(ctrl.services.db, visit.id) == before + 1
+
+
+def test_a_take_the_database_did_not_record_does_not_mention_typing(window, qtbot):
+    """Nothing is typed to take an alarm: the message says it was not recorded, not that what
+    was typed is kept."""
+    ctrl = ctrl_of(window)
+    settle(qtbot)
+    aw = next(iter(ctrl.windows.values()))
+    with failing_writes(ctrl.services.db):
+        aw.take_button.click()
+        settle(qtbot)
+    assert "the ownership was NOT recorded" in aw.errors.text()
+    assert "What you typed is kept" not in aw.errors.text()
+
+
+def test_a_locked_database_file_is_named_as_such():
+    """SQLite's 'database is locked': another program holds the file, not the network."""
+    from ui.tracker.saving import attempt, not_recorded
+
+    def locked() -> None:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    outcome = attempt(locked)
+    assert not outcome.recorded and outcome.locked
+    text = not_recorded("check-in", outcome)
+    assert "The database file is locked by another program" in text
+    assert "network" not in text

@@ -557,7 +557,8 @@ class TrackerController(QObject):
             window.show_error(outcome.refused)
             self._reload_visit(window.visit_id)
         else:  # never a crash box: say so plainly, keep what was typed
-            window.show_error(not_recorded(what, outcome, kept=True))
+            typed = what in ("step", "resolution")  # the only presses with something typed
+            window.show_error(not_recorded(what, outcome, kept=typed))
 
     def _reload_visit(self, visit_id: int | None) -> None:
         """Show an alarm as it is now after a refusal (None: an alarm about a person, no visit)."""
