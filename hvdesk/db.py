@@ -237,7 +237,11 @@ class Database:
             name = Path(self.engine.url.database or ":memory:").name
             # the office should see at a glance when a file is not protected at rest
             return f"local ({name}{', encrypted' if self.key is not None else ', NOT encrypted'})"
-        return f"server ({self.engine.url.host})"
+        url = self.engine.url
+        if url.host:
+            return f"server ({url.host})"
+        # a Unix socket (no host): name the database, never "(None)"
+        return f"server (local socket, {url.database or 'default database'})"
 
     def brief(self) -> str:
         """describe() in the fewest words, for a status bar: 'school.sqlite3 · NOT encrypted'."""

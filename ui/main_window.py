@@ -316,16 +316,25 @@ class MainWindow(QMainWindow):
 
     # --- behaviour -------------------------------------------------------------------------
     def refresh_status(self) -> None:
-        try:
-            out = self.services.visits.out_now()
-        except Exception as err:  # the status bar never lies: say the database is not answering
+        """Who is out and the database line, read on the worker: the window never waits."""
+        self.worker.submit(self.services.visits.out_now, self._show_status, self._status_failed)
+
+    def _status_failed(self, message: str) -> None:
+        """The status bar never lies, and never shows an exception's name: the database is not
+        answering (since when, once the live feed has noticed)."""
+        if not self.live_counts:
             self.counts_label.setText("database not answering")
-            self.db_label.setText(f"database: ERROR {type(err).__name__}")
-            return
+        if self.live.down_since is None:
+            self.db_label.setText("database not answering")
+            self.db_label.setToolTip(message.splitlines()[0])
+
+    def _show_status(self, out: list[Visit]) -> None:
         who = "\n".join(f"{v.staff_names}: {v.household.name}" for v in out)
         self.counts_label.setToolTip(who or "Nobody is out")
         if not self.live_counts:  # a live tracker, once installed, keeps the counts itself
             self.counts_label.setText(f"{len(out)} out now")
+        if self.live.down_since is not None:  # the live feed's "not answering since" stays
+            return
         backed = fmt_time(self._backed_up_at) if self._backed_up_at else ""
         # few words on the bar (it wraps at 1280 px with every warning); the sentence in the
         # tooltip and the screen reader's description

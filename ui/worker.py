@@ -5,11 +5,14 @@ Jobs run one at a time off the GUI thread; results and errors come back on the G
 
 from __future__ import annotations
 
+import logging
 import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, QThreadPool, QTimer, Signal
+
+log = logging.getLogger(__name__)
 
 
 class _Relay(QObject):
@@ -47,9 +50,21 @@ class Worker(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
         self.relay = _Relay(self)
-        self.relay.done.connect(lambda cb, result: cb(result) if cb else None)
-        self.relay.failed.connect(lambda cb, message: cb(message) if cb else None)
+        self.relay.done.connect(self._report)
+        self.relay.failed.connect(self._report)
         self._closed = False
+        self.outstanding = 0  # jobs accepted whose result has not yet come back
+
+    settled = Signal()  # the last outstanding job's result came back
+
+    def _report(self, callback: Callable[[Any], None] | None, value: object) -> None:
+        self.outstanding -= 1
+        try:
+            if callback:
+                callback(value)
+        finally:
+            if self.outstanding == 0:
+                self.settled.emit()
 
     def submit(
         self,
@@ -59,8 +74,10 @@ class Worker(QObject):
         priority: int = 0,
     ) -> None:
         if self._closed:  # the window is going away: a late refresh must not outlive it
+            log.warning("Work given after the window closed was not done: %r", fn)
             return
         self.submitted += 1
+        self.outstanding += 1
         self.pool.start(_Job(fn, self.relay, on_done, on_error), priority)
 
     def wait(self, msecs: int = 10_000) -> bool:
@@ -76,3 +93,18 @@ class Worker(QObject):
         if not self.finish_queued:
             self.pool.clear()
         return self.pool.waitForDone(msecs)
+
+    def drain(self, msecs: int = 10_000) -> bool:
+        """Refuse new jobs and let every accepted one finish and report, while the window keeps
+        painting (an event loop, never a wait that freezes the GUI thread); at most `msecs`.
+
+        For the write worker on close: what was pressed is written and its result handled.
+        True when nothing is outstanding any more."""
+        self._closed = True
+        if self.outstanding > 0:
+            loop = QEventLoop()
+            self.settled.connect(loop.quit)
+            QTimer.singleShot(msecs, loop.quit)
+            loop.exec()
+            self.settled.disconnect(loop.quit)
+        return self.outstanding == 0

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 from sqlalchemy import select
 
 from hvdesk.models import Event, Household, Staff, VisitStatus
+from tests.ui.waiting import idle
 from ui.login import FirstRunDialog, LoginDialog
 from ui.models.table import ObjectRole
 from ui.panels.households import HouseholdDialog, RiskDialog
@@ -22,6 +23,7 @@ def click_save(qtbot, dialog):
 
 
 def test_main_window_shows_demo_data_and_status(window, qtbot):
+    idle(window, qtbot)  # the status bar's facts are read on the worker
     names = [window.nav.item(i).text() for i in range(window.nav.count())]
     for expected in ("Today", "Visits", "Staff", "Households", "Settings"):
         assert expected in names

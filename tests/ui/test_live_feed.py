@@ -260,3 +260,40 @@ def test_backups_are_checked_when_settings_is_shown_not_while_the_window_is_buil
     window.show_panel("Settings")
     qtbot.waitUntil(lambda: bool(asked))
     window.file_worker.wait()
+
+
+def test_a_status_refresh_while_the_database_is_down_keeps_since_when(window, qtbot, monkeypatch):
+    """The status bar's own read fails while the feed says the database is down: the line keeps
+    'database not answering since 09:00' (never 'ERROR OperationalError' or 'server (None)'),
+    and the read ran on the worker, not on the GUI thread."""
+    import threading
+
+    from sqlalchemy.exc import OperationalError
+
+    settle(window, qtbot)
+    threads: list[threading.Thread] = []
+
+    def out_now():
+        threads.append(threading.current_thread())
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(window.services.visits, "out_now", out_now)
+    window.live._health.emit("OperationalError: could not connect to server")
+    qtbot.waitUntil(lambda: "database not answering since 09:00" in window.db_label.text())
+    window.refresh_status()
+    settle(window, qtbot)
+    assert threads and threading.main_thread() not in threads
+    assert window.db_label.text() == "database not answering since 09:00"
+    monkeypatch.undo()
+    window.refresh_status()  # answering again, but the feed has not said so: it still decides
+    settle(window, qtbot)
+    assert window.db_label.text() == "database not answering since 09:00"
+
+
+def test_a_server_reached_by_socket_is_described_without_none():
+    from sqlalchemy import create_engine
+
+    db = Database.__new__(Database)  # no connection made: only the description is wanted
+    db.engine = create_engine("postgresql+psycopg://hvdesk@/school")
+    db.key = None
+    assert db.describe() == "server (local socket, school)"

@@ -298,3 +298,157 @@ def test_closing_finishes_the_writes_already_pressed(qtbot, finish_queued):
     worker.pool.waitForDone = release_then_wait
     assert worker.shutdown()
     assert ran == (["queued"] if finish_queued else [])
+
+
+@contextmanager
+def busy_reader(window) -> Iterator[threading.Event]:
+    """A slow screen read holds the window's reader until the test releases it."""
+    gate = threading.Event()
+    window.worker.submit(lambda: gate.wait(30))
+    try:
+        yield gate
+    finally:
+        gate.set()
+
+
+def test_a_duress_opens_its_alarm_window_without_waiting_for_the_reader(window, qtbot):
+    """The reader is busy with a slow read: the duress's window opens as soon as it is written
+    (read back on the write worker), not after that read."""
+    ctrl = ctrl_of(window)
+    settle(qtbot)
+    visit = next(
+        r.visit for r in ctrl.board.rows if r.visit.status == "on_site" and not r.open_alarm_ids
+    )
+    with busy_reader(window) as gate:
+        ctrl.actions.duress(visit.id, window)
+        qtbot.waitUntil(lambda: ctrl.window_for_visit(visit.id) is not None, timeout=5_000)
+        assert not gate.is_set()  # the reader is still on its slow read
+        aw = ctrl.window_for_visit(visit.id)
+        assert aw is not None and aw.detail.alarm.level == "duress" and aw.isVisible()
+    settle(qtbot)
+    assert ctrl.window_for_visit(visit.id) is aw  # the later reload updates, never duplicates
+
+
+def test_an_alarm_press_shows_at_once_while_the_reader_is_busy(window, qtbot):
+    """'I'm handling this' is recorded: the window shows the new owner and takes presses again
+    at once, not after the reads queued on the reader."""
+    ctrl = ctrl_of(window)
+    settle(qtbot)
+    aw = next(iter(ctrl.windows.values()))
+    with busy_reader(window) as gate:
+        with qtbot.waitSignal(ctrl.recorded, timeout=5_000):
+            aw.take_button.click()
+        qtbot.waitUntil(lambda: not aw.saving.isVisibleTo(aw), timeout=5_000)
+        assert not gate.is_set()
+        assert "You are handling this" in aw.owner_label.text()
+        assert aw.resolve_button.isEnabled()
+    settle(qtbot)
+    assert "You are handling this" in aw.owner_label.text()
+
+
+def test_one_visits_check_in_saving_leaves_the_other_visits_buttons_on(window, qtbot, monkeypatch):
+    """While Clarke's check-in is saved, another visit's 'Check in OK' stays on and the hint
+    names whom it records for; Clarke's own button is off and says 'Saving …'."""
+    ctrl, today = ctrl_of(window), window.today
+    settle(qtbot)
+    a, b = [r.visit for r in ctrl.board.rows if r.visit.status == "on_site"][:2]
+    order: list[str] = []
+    with held(ctrl.tracker, "check_in", monkeypatch, order) as release:
+        select_in_board(window, a.id)
+        today.buttons["check_in"].click()
+        qtbot.waitUntil(lambda: order == ["check_in"])
+        assert not today.buttons["check_in"].isEnabled()
+        assert today.action_hint.text().startswith("Saving check-in for")
+        select_in_board(window, b.id)
+        assert today.buttons["check_in"].isEnabled()
+        assert not today.action_hint.text().startswith("Saving")
+        release.set()
+    settle(qtbot)
+
+
+def test_closing_sends_the_writes_held_behind_a_question_and_logs_the_question(
+    window, qtbot, monkeypatch, caplog
+):
+    """'Arrived' is reading whether a parent must be present; the check-in pressed meanwhile
+    waits. The window closes: the check-in still goes to the write worker, and the arrival
+    that could not be asked is logged at WARNING, never dropped without a word."""
+    ctrl = ctrl_of(window)
+    visit = next(r.visit for r in ctrl.board.rows if r.visit.status == "out")
+    order: list[str] = []
+    noted(ctrl.tracker, "check_in", monkeypatch, order)
+    with held(ctrl.tracker, "needs_parent_present", monkeypatch, order) as release:
+        ctrl.actions.arrive(visit.id, window)
+        ctrl.actions.check_in(visit.id, window)
+        qtbot.waitUntil(lambda: order == ["needs_parent_present"])
+        release.set()
+        ctrl.writer.wait()  # the read is done; its answer has not reached the window
+        with caplog.at_level("WARNING"):
+            ctrl.stop()
+            settle(qtbot)
+    assert order == ["needs_parent_present", "check_in"]
+    assert any("Arrived" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
+
+
+def test_work_refused_after_shutdown_is_logged(qtbot, caplog):
+    from ui.worker import Worker
+
+    worker = Worker()
+    worker.shutdown()
+    ran: list[str] = []
+    with caplog.at_level("WARNING"):
+        worker.submit(lambda: ran.append("late"))
+    assert worker.wait() and ran == []
+    assert any("not done" in r.getMessage() for r in caplog.records)
+
+
+def test_closing_with_a_save_pending_says_so_and_keeps_the_window_answering(
+    window, qtbot, monkeypatch
+):
+    """A check-in is still being written as the window closes: the status bar says 'Saving 1
+    record before closing…', the window goes on handling events meanwhile (the GUI thread is
+    not blocked on the worker) and the check-in lands."""
+    ctrl = ctrl_of(window)
+    visit = on_site(window)
+    before = events_of(ctrl.services.db, visit.id)
+    order: list[str] = []
+    seen: list[str] = []
+    with held(ctrl.tracker, "check_in", monkeypatch, order) as release:
+        ctrl.actions.check_in(visit.id, window)
+        qtbot.waitUntil(lambda: order == ["check_in"])
+
+        def during_close() -> None:  # runs only if the GUI thread handles events meanwhile
+            seen.append(window.statusBar().currentMessage())
+            release.set()
+
+        QTimer.singleShot(0, during_close)
+        ctrl.stop()
+    assert seen == ["Saving 1 record before closing…"]
+    assert ctrl.writer.outstanding == 0
+    assert events_of(ctrl.services.db, visit.id) == before + 1
+
+
+def test_a_take_the_database_did_not_record_does_not_mention_typing(window, qtbot):
+    """Nothing is typed to take an alarm: the message says it was not recorded, not that what
+    was typed is kept."""
+    ctrl = ctrl_of(window)
+    settle(qtbot)
+    aw = next(iter(ctrl.windows.values()))
+    with failing_writes(ctrl.services.db):
+        aw.take_button.click()
+        settle(qtbot)
+    assert "the ownership was NOT recorded" in aw.errors.text()
+    assert "What you typed is kept" not in aw.errors.text()
+
+
+def test_a_locked_database_file_is_named_as_such():
+    """SQLite's 'database is locked': another program holds the file, not the network."""
+    from ui.tracker.saving import attempt, not_recorded
+
+    def locked() -> None:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    outcome = attempt(locked)
+    assert not outcome.recorded and outcome.locked
+    text = not_recorded("check-in", outcome)
+    assert "The database file is locked by another program" in text
+    assert "network" not in text

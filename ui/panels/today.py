@@ -410,7 +410,8 @@ class TodayPanel(QWidget):
         saved; the hint says what is being saved, else whom the buttons record for."""
         row = self.selected_row()
         live = self.controller is not None
-        pending = self.controller.actions.pending if self.controller is not None else frozenset()
+        acts = self.controller.actions if self.controller is not None else None
+        pending = acts.pending_for(row.visit.id) if acts is not None and row else frozenset()
         verdicts = (
             allowed_actions(
                 row.visit,
@@ -430,7 +431,7 @@ class TodayPanel(QWidget):
                 button.setToolTip(_tip(self._key_tip[key], verdicts[action].reason))
         if self.controller is not None and not self.controller.handles_alarms:
             self.buttons["alarm"].setEnabled(False)
-        saving = self.controller.actions.saving_text if self.controller is not None else ""
+        saving = acts.saving_text_for(row.visit.id) if acts is not None and row else ""
         if saving:
             self.action_hint.setText(saving)
         elif row is not None:
@@ -442,7 +443,10 @@ class TodayPanel(QWidget):
         later = self.selected_later()
         leave = verdict(Action.DEPART, later, Facts(self.queries.clock.now())) if later else None
         self.depart_button.setEnabled(
-            live and leave is not None and leave.allowed and Action.DEPART not in pending
+            live
+            and leave is not None
+            and leave.allowed
+            and (acts is None or later is None or Action.DEPART not in acts.pending_for(later.id))
         )
         self.depart_button.setToolTip(
             _tip(self._depart_tip, leave.reason if leave is not None else "")

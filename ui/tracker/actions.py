@@ -28,11 +28,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
 from hvdesk.clock import Clock, fmt_time, from_london, london
 from hvdesk.models import Alarm, Role, Visit
 from hvdesk.rules.actions import Action
-from hvdesk.services.alarms import AlarmService
+from hvdesk.services.alarms import AlarmDetail, AlarmService
 from hvdesk.services.base import Actor
 from hvdesk.services.texts_in import ResponsibleContacts
 from hvdesk.services.tracker import TrackerService
@@ -154,6 +155,15 @@ class Press:
         return f"Saving {NOUNS[self.action]} for {self.name}…"
 
 
+@dataclass(frozen=True)
+class NewAlarm:
+    """An alarm this seat's press raised, with what its window shows read in the same job on the
+    write worker (None when that read failed: the change feed's reload shows it instead)."""
+
+    alarm: Alarm
+    details: list[AlarmDetail] | None
+
+
 class TrackerActions(QObject):
     """Runs tracker actions for the signed-in user on the write worker and reports what happened.
 
@@ -166,7 +176,9 @@ class TrackerActions(QObject):
     recorded = Signal()  # something was written: the change feed announces it to every screen
     failed = Signal(str)  # a press was not recorded (refused, or no database): what was said
     pending_changed = Signal()  # a press started or settled: buttons and the saving text follow
-    alarm_started = Signal(int)  # an alarm id raised by a press (duress, drill): show it now
+    # NewAlarm: an alarm raised by a press (duress, drill): its window opens now, not after the
+    # reads queued on the window's reader
+    alarm_started = Signal(object)
 
     def __init__(
         self,
@@ -187,7 +199,7 @@ class TrackerActions(QObject):
         # A question that needs a fact first (depart, arrive) is being read or asked: the presses
         # made meanwhile wait for its write, so the writes keep the order they were pressed in.
         self._asking = False
-        self._held: deque[Callable[[], None]] = deque()
+        self._held: deque[tuple[Press, bool, Callable[[], None]]] = deque()
         self.stopped = False  # the window is closing: a late answer is logged, not shown
 
     @property
@@ -199,10 +211,20 @@ class TrackerActions(QObject):
         """The actions being saved now: their buttons stay off until they settle."""
         return frozenset(p.action for p in self._pending)
 
+    def pending_for(self, visit_id: int) -> frozenset[Action]:
+        """The actions being saved for this one visit: another visit's buttons stay on while
+        one visit's check-in is being saved."""
+        return frozenset(p.action for p in self._pending if p.visit_id == visit_id)
+
     @property
     def saving_text(self) -> str:
         """'Saving check-in for Clarke…' for the latest press still being saved, else ''."""
         return self._pending[-1].saving_text if self._pending else ""
+
+    def saving_text_for(self, visit_id: int) -> str:
+        """'Saving check-in for Clarke…' for this visit's latest press still being saved."""
+        mine = [p for p in self._pending if p.visit_id == visit_id]
+        return mine[-1].saving_text if mine else ""
 
     def _start(self, press: Press) -> None:
         self._pending.append(press)
@@ -219,19 +241,39 @@ class TrackerActions(QObject):
             return None
         return Press(action, title, visit_id, name or self.name_of(visit_id))
 
-    def _in_order(self, go: Callable[[], None], *, urgent: bool = False) -> None:
-        """Start a press's work now, or after the question being asked (a duress never waits)."""
+    def _in_order(
+        self, press: Press, go: Callable[[], None], *, urgent: bool = False, asks: bool = False
+    ) -> None:
+        """Start a press's work now, or after the question being asked (a duress never waits).
+        `asks`: the work is a question's read (it cannot be asked once the window closes)."""
         if self._asking and not urgent:
-            self._held.append(go)
+            self._held.append((press, asks, go))
         else:
             go()
+
+    def flush(self) -> None:
+        """The window is closing: the writes held behind a question go to the write worker now
+        (it finishes what it was given); a held press that must ask first cannot be asked, and
+        is logged as not recorded rather than lost without a word."""
+        self.stopped = True
+        self._asking = False
+        while self._held:
+            press, asks, go = self._held.popleft()
+            if asks:
+                log.warning(
+                    "%s for %s not recorded: the window closed before it could be asked",
+                    press.title,
+                    press.name,
+                )
+            else:
+                go()
 
     def _release(self) -> None:
         """The question was answered (its write sent) or dropped: the presses held behind it go,
         in order, until one of them asks a question of its own."""
         self._asking = False
         while self._held and not self._asking:
-            self._held.popleft()()
+            self._held.popleft()[2]()
 
     def _run(self, parent: QWidget | None, press: Press | None, fn: Callable[[], object]) -> None:
         """Send one write to the worker; a duress goes before the writes still queued."""
@@ -239,19 +281,41 @@ class TrackerActions(QObject):
             return
         self._start(press)
         urgent = press.action is Action.DURESS
+
+        def write() -> object:  # on the write worker
+            result = fn()
+            return (
+                NewAlarm(result, self._details_of(result)) if isinstance(result, Alarm) else result
+            )
+
         self._in_order(
+            press,
             lambda: save(
-                self.writer, fn, lambda outcome: self._saved(parent, press, outcome), urgent=urgent
+                self.writer,
+                write,
+                lambda outcome: self._saved(parent, press, outcome),
+                urgent=urgent,
             ),
             urgent=urgent,
         )
+
+    def _details_of(self, alarm: Alarm) -> list[AlarmDetail] | None:
+        """On the write worker, right after the write: what the new alarm's window shows (the
+        open alarms of its visit). The alarm is recorded whatever this read does."""
+        try:
+            if alarm.visit_id is None:
+                return self.alarms.details([alarm.id])
+            return self.alarms.details(visit_ids={alarm.visit_id})
+        except SQLAlchemyError as err:
+            log.warning("The new alarm %s was recorded; reading it back failed: %s", alarm.id, err)
+            return None
 
     def _saved(self, parent: QWidget | None, press: Press, outcome: Outcome) -> None:
         self._settle(press)
         if outcome.recorded:
             self.recorded.emit()
-            if isinstance(outcome.result, Alarm):
-                self.alarm_started.emit(outcome.result.id)
+            if isinstance(outcome.result, NewAlarm):
+                self.alarm_started.emit(outcome.result)
         else:
             self._tell_not_recorded(parent, press, outcome)
 
@@ -282,7 +346,13 @@ class TrackerActions(QObject):
             try:
                 if not outcome.recorded:
                     self._tell_not_recorded(parent, press, outcome)
-                elif not self.stopped:
+                elif self.stopped:  # the window closed while the fact was being read
+                    log.warning(
+                        "%s for %s not recorded: the window closed before it could be asked",
+                        press.title,
+                        press.name,
+                    )
+                else:
                     then(outcome.result)
             finally:
                 self._release()
@@ -291,7 +361,7 @@ class TrackerActions(QObject):
             self._asking = True
             save(self.writer, read, answered)
 
-        self._in_order(begin)
+        self._in_order(press, begin, asks=True)
 
     def depart(self, visit_id: int, parent: QWidget | None = None) -> None:
         press = self._press(Action.DEPART, "Departed", visit_id)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import logging
 from collections import deque
 from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -29,7 +31,7 @@ from hvdesk.services.base import Actor
 from hvdesk.services.changes import Change
 from hvdesk.services.tracker import Board, BoardRow, StartupReport, TrackerService
 from ui import dialogs
-from ui.tracker.actions import TrackerActions
+from ui.tracker.actions import NewAlarm, TrackerActions
 from ui.tracker.alarm_window import AlarmWindow
 from ui.tracker.qt_scheduler import SafeQtScheduler
 from ui.tracker.saving import Outcome, not_recorded, save
@@ -41,9 +43,20 @@ if TYPE_CHECKING:
     from ui.live import LiveFeed
     from ui.services import AppServices
 
+log = logging.getLogger(__name__)
+
 STACK_OFFSET = 36
 TICK_MS = 1000
 RECENT_WAKES = 200
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """A press on an alarm window as the write worker left it: the service's result and the
+    alarms of its visit read back in the same job (None when that read failed)."""
+
+    result: object
+    details: list[AlarmDetail] | None
 
 
 class TrackerController(QObject):
@@ -53,6 +66,7 @@ class TrackerController(QObject):
     recorded = Signal()  # the user recorded something: every screen refreshes
     alarm_raised = Signal(int)  # a new alarm window opened (alarm id)
     parent_wait_over = Signal(object)  # BoardRow: the wait for parents has ended: offer to cancel
+    closing = Signal(int)  # the window closes with this many writes still being saved
 
     def __init__(
         self,
@@ -86,6 +100,7 @@ class TrackerController(QObject):
         )
         self.actions.name_of = self.visit_name
         self.actions.recorded.connect(self._after_action)
+        self.actions.alarm_started.connect(self._show_new_alarm)
         self.scheduler = DeadlineScheduler(
             self.clock,
             self._wake_from_worker,
@@ -154,8 +169,12 @@ class TrackerController(QObject):
             with contextlib.suppress(RuntimeError, TypeError):
                 app.aboutToQuit.disconnect(self.stop)
         self.ticker.stop()
-        self.actions.stopped = True
-        self.writer.shutdown()  # what was pressed is still written (finish_queued)
+        self.actions.flush()  # the writes held behind a question are still made
+        if self.writer.outstanding:  # said, and waited for while the window still paints
+            self.closing.emit(self.writer.outstanding)
+        if not self.writer.drain():
+            log.warning("%d writes still being saved as hvdesk closes", self.writer.outstanding)
+        self.writer.shutdown(0)  # what was pressed is still written (finish_queued)
         self.scheduler.shutdown()
         self.sound.stop()
         for window in list(self.windows.values()):
@@ -300,6 +319,21 @@ class TrackerController(QObject):
         self.live.worker.submit(
             load, loaded, lambda message: self._db_failed(message.splitlines()[0])
         )
+
+    def _show_new_alarm(self, new: NewAlarm) -> None:
+        """This seat's press raised an alarm: its window opens now, from what the write job read
+        back, not after the reads already queued on the window's reader."""
+        if self.stopped or new.details is None:
+            return  # no read-back: the change feed's reload opens it
+        scope: set[int | None] = {new.alarm.visit_id}
+        self._show_alarm_details(new.details, scope)
+
+    def _show_alarm_details(self, details: list[AlarmDetail], scope: set[int | None]) -> None:
+        """Alarm windows of `scope` as read on the write worker just after this seat's write; a
+        reload started before it is read again rather than shown (it may be older)."""
+        self._syncs += 1
+        self._sync_windows(details, [], self.clock.now(), scope=scope)
+        self.tick()
 
     def _show_visits(self, ids: set[int], rows: list[BoardRow], details: list[AlarmDetail]) -> None:
         if self.stopped or self.board is None:
@@ -481,7 +515,19 @@ class TrackerController(QObject):
         window = self.windows.get(alarm_id)
         if window is not None:
             window.set_saving(f"Saving the {what}…")
-        save(self.writer, fn, lambda outcome: self._handled(alarm_id, what, outcome, then))
+        visit_id = window.visit_id if window is not None else None
+
+        def write() -> Pressed:  # on the write worker: the press, then the alarm as it now is
+            result = fn()
+            try:
+                if visit_id is None:
+                    return Pressed(result, self.alarm_service.details(without_visit=True))
+                return Pressed(result, self.alarm_service.details(visit_ids={visit_id}))
+            except SQLAlchemyError as err:  # recorded all the same: the feed's reload shows it
+                log.warning("The %s was recorded; reading the alarm back failed: %s", what, err)
+                return Pressed(result, None)
+
+        save(self.writer, write, lambda outcome: self._handled(alarm_id, what, outcome, then))
 
     def _handled(
         self,
@@ -496,7 +542,12 @@ class TrackerController(QObject):
         if outcome.recorded:
             if window is not None and then is not None:
                 then(window)
-            self._saved.add(alarm_id)  # the window takes presses again once it shows it
+            pressed = outcome.result
+            if isinstance(pressed, Pressed) and pressed.details is not None and window is not None:
+                window.set_saving("")  # shown at once: presses are taken again
+                self._show_alarm_details(pressed.details, {window.visit_id})
+            else:
+                self._saved.add(alarm_id)  # the window takes presses again once it shows it
             self._after_action()
             return
         if window is None:
@@ -506,7 +557,8 @@ class TrackerController(QObject):
             window.show_error(outcome.refused)
             self._reload_visit(window.visit_id)
         else:  # never a crash box: say so plainly, keep what was typed
-            window.show_error(not_recorded(what, outcome, kept=True))
+            typed = what in ("step", "resolution")  # the only presses with something typed
+            window.show_error(not_recorded(what, outcome, kept=typed))
 
     def _reload_visit(self, visit_id: int | None) -> None:
         """Show an alarm as it is now after a refusal (None: an alarm about a person, no visit)."""
@@ -577,6 +629,8 @@ class TrackerController(QObject):
         """Something was recorded: the window's change feed reads what on its worker and
         announces it (the touched visits are then reloaded off the GUI thread too); without a
         feed, check here."""
+        if self.stopped:  # saved while closing: nothing left to refresh
+            return
         self.recorded.emit()
         if self.live is None:
             self.check("recorded")

@@ -382,7 +382,7 @@ def _visit_actions(window: MainWindow, controller: TrackerController) -> None:
             wait = row.state.parent_wait_until if row is not None else None
             now = controller.clock.now()
             return verdict(action, v, Facts(now, parent_wait_until=wait)).allowed and (
-                action not in acts.pending  # being saved: not offered twice
+                action not in acts.pending_for(v.id)  # being saved: not offered twice
             )
 
         return applies
@@ -491,6 +491,12 @@ def _show_saving(window: MainWindow, controller: TrackerController) -> None:
     acts.pending_changed.connect(show)
 
 
+def _saving_before_closing(window: MainWindow, count: int) -> None:
+    """The window closes while presses are still being written: say so while they finish."""
+    records = "record" if count == 1 else "records"
+    window.statusBar().showMessage(f"Saving {count} {records} before closing…")
+
+
 def install(window: MainWindow) -> None:
     # The seat's own writes on a worker of their own (ui/tracker/saving.py): a child of the
     # window, so closing the window finishes what was pressed and the tests can wait for it.
@@ -529,4 +535,5 @@ def install(window: MainWindow) -> None:
     controller.tray.open_requested.connect(guard.open_window)
     controller.tray.quit_requested.connect(guard.quit)
     window.destroyed.connect(controller.stop)
+    controller.closing.connect(lambda n: _saving_before_closing(window, n))
     window.register(TrackerFeature(controller, toolbar_actions, guard, quit_action))

@@ -38,6 +38,7 @@ class Outcome:
     refused: str = ""  # the service said no, in words for the person (nothing recorded)
     error: str = ""  # the database did not answer, or something broke (nothing recorded)
     database: bool = False  # `error` is the database not answering (try again), not a fault
+    locked: bool = False  # the database file is locked by another program (SQLite)
 
     @property
     def recorded(self) -> bool:
@@ -51,7 +52,8 @@ def attempt(fn: Callable[[], object]) -> Outcome:
     except HvdeskError as err:
         return Outcome(refused=str(err))
     except SQLAlchemyError as err:
-        return Outcome(error=type(err).__name__, database=True)
+        locked = "database is locked" in str(err)
+        return Outcome(error=type(err).__name__, database=True, locked=locked)
 
 
 def save(
@@ -73,6 +75,12 @@ def save(
 def not_recorded(what: str, outcome: Outcome, *, kept: bool = False) -> str:
     """The sentence for a write that did not happen: what was not recorded and what to do."""
     typed = " What you typed is kept." if kept else ""
+    if outcome.locked:
+        return (
+            f"The database file is locked by another program: the {what} was NOT recorded."
+            f"{typed} Try again.\n\nClose any other program that has the hvdesk database file "
+            f"open (a backup or copy tool, a database viewer). ({outcome.error})"
+        )
     if outcome.database:
         return (
             f"The database is not answering: the {what} was NOT recorded.{typed} Try again.\n\n"
