@@ -474,7 +474,7 @@ class AlarmService(Service):
     ) -> None:
         """The duress line of the audit trail, on the timeline of every visit they are out on
         (two out: both), or on the person alone when they have none out."""
-        out = [v.id for v in visits_out(session, raised.staff_id)] or [None]
+        out: list[int | None] = [v.id for v in visits_out(session, raised.staff_id)] or [None]
         for visit_id in out:
             self.audit(
                 session,
