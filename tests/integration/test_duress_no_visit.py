@@ -258,3 +258,23 @@ def test_take_with_two_visits_out_names_both_visits(
     reply = replies(db)[-1]
     assert "(Jasmin Patel, 2 visits out: Clarke family" in reply
     assert "no visit recorded as out" not in reply
+
+
+def test_an_incident_recorded_from_her_alarm_names_her_and_where_she_was(
+    db, clock, office, gateway, school
+):
+    from hvdesk.services.incidents import IncidentInput, IncidentService
+
+    _back_at_1130(db, clock, office, school)
+    gateway.text("bluebell", clock.now())
+    poll(db, clock, gateway)
+    [alarm] = open_alarms(db)
+    row = IncidentService(db, clock).record(
+        office, IncidentInput(what="Safe word by text", alarm_id=alarm.id)
+    )
+    assert row.people == "Jasmin Patel"
+    assert row.place == (
+        "no visit out; last known: back from Clarke family, 1 Hill St, Birmingham, B17 0AB "
+        "at 11:30"
+    )
+    assert row.visit_id is None and row.alarm_id == alarm.id
