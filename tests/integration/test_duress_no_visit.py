@@ -278,3 +278,19 @@ def test_an_incident_recorded_from_her_alarm_names_her_and_where_she_was(
         "at 11:30"
     )
     assert row.visit_id is None and row.alarm_id == alarm.id
+
+
+def test_her_alarm_shows_duress_on_the_board_rows_of_both_visits_out(
+    db, clock, office, gateway, school, make_visit
+):
+    second = _two_out(db, clock, office, school, make_visit)
+    gateway.text("bluebell", clock.now())
+    poll(db, clock, gateway)
+    [alarm] = open_alarms(db)
+    board = TrackerService(db, clock).board()
+    for visit_id in (school["visit"], second):
+        row = board.row(visit_id)
+        assert row is not None and row.state.alarm_level.name == "DURESS"
+        assert alarm.id in row.open_alarm_ids
+    rows = TrackerService(db, clock).rows_for([second], board.policy)  # one change's reload
+    assert [r.state.alarm_level.name for r in rows] == ["DURESS"]
