@@ -27,7 +27,7 @@ from hvdesk.rules import actions as ra
 from hvdesk.rules import deadlines as dl
 from hvdesk.rules.actions import Action
 from hvdesk.rules.validation import optional_text
-from hvdesk.services.alarms import AlarmService, Raised
+from hvdesk.services.alarms import AlarmDetail, AlarmService, Raised
 from hvdesk.services.base import Actor, Service
 from hvdesk.services.cancellation import CancellationService
 from hvdesk.services.changes import latest_event_id
@@ -88,6 +88,9 @@ class Board:
     rows: list[BoardRow]
     # The visits the last change re-derived (None: all of them), so a screen repaints just those.
     touched: frozenset[int] | None = None
+    # Open alarms about a person with no one visit (their safe word between visits), as the seat
+    # last read them: a seat that cannot handle alarms still lists them (who, and who has it).
+    person_alarms: list[AlarmDetail] = field(default_factory=list)
 
     def sort(self, now: datetime) -> None:
         self.rows.sort(key=lambda r: r.state.urgency(now))
