@@ -52,6 +52,13 @@ def _is_database_failure(err: BaseException) -> bool:
     return exc is not None and isinstance(err, exc.DBAPIError)
 
 
+def _hvdesk_error_inside(err: BaseException) -> HvdeskError | None:
+    """hvdesk's own message raised inside SQLAlchemy (a column's type with no key to encrypt a
+    safe word with) reaches here wrapped in a StatementError: shown as the message it is."""
+    orig = getattr(err, "orig", None)
+    return orig if isinstance(orig, HvdeskError) else None
+
+
 def _reader_gone() -> int:
     """`hvdesk notify outbox | head`: the reader stopped reading, which is not an error worth a
     traceback. Whatever is still buffered for stdout goes to the null device, so the flush at exit
@@ -85,6 +92,10 @@ def main(argv: Sequence[str] | None = None, open_window: OpenWindow | None = Non
     except BrokenPipeError:
         return _reader_gone()
     except Exception as err:
+        said = _hvdesk_error_inside(err)
+        if said is not None:
+            print(f"hvdesk: {said}", file=sys.stderr)
+            return 2
         if not _is_database_failure(err):
             raise
         # the database failed part-way (locked, server gone): no traceback

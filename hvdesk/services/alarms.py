@@ -49,7 +49,7 @@ from hvdesk.rules.deadlines import (
 from hvdesk.rules.validation import display_phone, optional_text
 from hvdesk.services.base import SYSTEM, Actor, Service
 from hvdesk.services.settings import SettingsService
-from hvdesk.services.whereabouts import Whereabouts, whereabouts
+from hvdesk.services.whereabouts import Whereabouts, visits_out, whereabouts
 
 RESOLUTION_LABELS: dict[str, str] = {
     AlarmResolution.SAFE_FORGOT: "Safe and well (they forgot to check in)",
@@ -458,23 +458,34 @@ class AlarmService(Service):
             )
             session.add(alarm)
             session.flush()
+        elif duress and alarm.level != AlarmLevel.DURESS:
+            alarm.reason = f"{raised.reason}; earlier: {alarm.reason.split('; ')[0]}"
+            self._release_for_duress(session, alarm, raised.name, now)
+            alarm.level, alarm.step, alarm.step_started_at = raised.level.value, esc.POLICE_STEP, None
         else:
-            alarm.reason = f"{raised.reason}; {alarm.reason}"
-            if duress and alarm.level != AlarmLevel.DURESS:
-                self._release_for_duress(session, alarm, raised.name, now)
-                alarm.level, alarm.step, alarm.step_started_at = raised.level.value, esc.POLICE_STEP, None
+            alarm.reason = f"{alarm.reason}; texted again {fmt_time(now)}"
         if duress:
+            self._duress_on_timelines(session, actor, alarm, raised, now)
+        kind = "duress" if duress else "possible_duress"
+        return self._announce(session, actor, alarm, raised.reason, kind, now)
+
+    def _duress_on_timelines(
+        self, session: Session, actor: Actor, alarm: Alarm, raised: StaffRaise, now: datetime
+    ) -> None:
+        """The duress line of the audit trail, on the timeline of every visit they are out on
+        (two out: both), or on the person alone when they have none out."""
+        out: list[int | None] = [v.id for v in visits_out(session, raised.staff_id)] or [None]
+        for visit_id in out:
             self.audit(
                 session,
                 actor,
                 EventKind.DURESS,
                 raised.note,
+                visit_id=visit_id,
                 staff_id=raised.staff_id,
                 alarm_id=alarm.id,
                 at=now,
             )
-        kind = "duress" if duress else "possible_duress"
-        return self._announce(session, actor, alarm, raised.reason, kind, now)
 
     def _announce(
         self, session: Session, actor: Actor, alarm: Alarm, reason: str, kind: str, now: datetime

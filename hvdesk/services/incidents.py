@@ -20,6 +20,7 @@ from hvdesk.events import EventKind
 from hvdesk.models import Alarm, Household, Incident, Role, Visit
 from hvdesk.rules import validation as v
 from hvdesk.services.base import Actor, Service
+from hvdesk.services.whereabouts import whereabouts
 
 HEAD_ROLES = (Role.APPROVER.value, Role.ADMIN.value)
 
@@ -118,6 +119,23 @@ def _row(session: Session, incident: Incident) -> IncidentRow:
     )
 
 
+def _from_alarm(session: Session, data: IncidentInput, alarm_id: int) -> int | None:
+    """The alarm's visit, and what the alarm already knows. An alarm about a person (their safe
+    word with no one visit out) gives who it was and where they were last known, so the record
+    is not saved with a blank place and nobody named."""
+    alarm = session.get(Alarm, alarm_id)
+    if alarm is None:
+        raise NotFound(f"No alarm with id {alarm_id}")
+    if not data.police_reference and alarm.police_reference:
+        data.police_reference = alarm.police_reference
+    if alarm.visit_id is None and alarm.staff_id is not None:
+        found = whereabouts(session, alarm.staff_id, alarm.raised_at)
+        if found is not None:
+            data.people = data.people or found.name
+            data.place = data.place or found.where
+    return alarm.visit_id
+
+
 class IncidentService(Service):
     def record(self, actor: Actor, data: IncidentInput) -> IncidentRow:
         """Save at once with whatever is known; the visit or alarm it came from fills the rest."""
@@ -126,12 +144,7 @@ class IncidentService(Service):
         with self.db.transaction() as session:
             visit_id, household_id = data.visit_id, data.household_id
             if data.alarm_id is not None:
-                alarm = session.get(Alarm, data.alarm_id)
-                if alarm is None:
-                    raise NotFound(f"No alarm with id {data.alarm_id}")
-                visit_id = visit_id or alarm.visit_id
-                if not data.police_reference and alarm.police_reference:
-                    data.police_reference = alarm.police_reference
+                visit_id = visit_id or _from_alarm(session, data, data.alarm_id)
             if visit_id is not None:
                 visit = session.get(Visit, visit_id)
                 if visit is None:

@@ -682,11 +682,20 @@ def _alarm_visit(session: Session, staff_id: int, now: datetime) -> tuple[Visit 
 
 
 def _left_unmarked(session: Session, staff_id: int, now: datetime) -> Visit | None:
-    """Their latest approved visit of today planned to have left by now but never marked out."""
+    """Their latest approved visit of today planned to have left by now but never marked out.
+
+    Not one planned before they last came back (they went elsewhere since, so it never
+    happened), nor one whose expected return has passed (it would be over): the alarm is then
+    about the person, with where they were last known."""
+    today = where.visits_today(session, staff_id, now)
+    returns = [v.returned_at for v in today if v.returned_at is not None and v.returned_at <= now]
+    back = max(returns, default=None)
     begun = [
         v
-        for v in where.visits_today(session, staff_id, now)
-        if v.status == VisitStatus.APPROVED.value and v.planned_departure <= now
+        for v in today
+        if v.status == VisitStatus.APPROVED.value
+        and v.planned_departure <= now < v.expected_return
+        and (back is None or v.planned_departure > back)
     ]
     return begun[-1] if begun else None
 
@@ -717,8 +726,14 @@ def _alarm_about(session: Session, alarm: Alarm) -> str:
     visit = session.get(Visit, alarm.visit_id) if alarm.visit_id is not None else None
     if visit is not None:
         return f"{visit.staff_names}, {visit.household.name}"
-    staff = session.get(Staff, alarm.staff_id) if alarm.staff_id is not None else None
-    return f"{staff.name if staff is not None else 'staff'}, no visit recorded as out"
+    found = (
+        where.whereabouts(session, alarm.staff_id, alarm.raised_at)
+        if alarm.staff_id is not None
+        else None
+    )
+    if found is None:
+        return "staff, no visit recorded as out"
+    return f"{found.name}, {found.where if found.visits else 'no visit recorded as out'}"
 
 
 def _duress_open(session: Session, staff_id: int | None) -> bool:

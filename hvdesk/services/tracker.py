@@ -27,7 +27,7 @@ from hvdesk.rules import actions as ra
 from hvdesk.rules import deadlines as dl
 from hvdesk.rules.actions import Action
 from hvdesk.rules.validation import optional_text
-from hvdesk.services.alarms import AlarmService, Raised
+from hvdesk.services.alarms import AlarmDetail, AlarmService, Raised
 from hvdesk.services.base import Actor, Service
 from hvdesk.services.cancellation import CancellationService
 from hvdesk.services.changes import latest_event_id
@@ -88,6 +88,9 @@ class Board:
     rows: list[BoardRow]
     # The visits the last change re-derived (None: all of them), so a screen repaints just those.
     touched: frozenset[int] | None = None
+    # Open alarms about a person with no one visit (their safe word between visits), as the seat
+    # last read them: a seat that cannot handle alarms still lists them (who, and who has it).
+    person_alarms: list[AlarmDetail] = field(default_factory=list)
 
     def sort(self, now: datetime) -> None:
         self.rows.sort(key=lambda r: r.state.urgency(now))
@@ -160,6 +163,27 @@ def _row(
     )
 
 
+def _add_person_alarms(
+    session: Session, visits: list[Visit], alarms: dict[int, list[Alarm]]
+) -> None:
+    """An open alarm about a person (their safe word with two visits out) shows on the row of
+    every visit they are on, so the board says DURESS where they are, whichever seat it is."""
+    staff = {s for v in visits for s in (v.lead_staff_id, v.companion_staff_id) if s is not None}
+    if not staff:
+        return
+    for alarm in session.scalars(
+        select(Alarm).where(
+            Alarm.visit_id.is_(None),
+            Alarm.staff_id.in_(staff),
+            Alarm.resolved_at.is_(None),
+            Alarm.drill.is_(False),
+        )
+    ):
+        for visit in visits:
+            if alarm.staff_id in (visit.lead_staff_id, visit.companion_staff_id):
+                alarms[visit.id].append(alarm)
+
+
 class TrackerService(Service):
     # A window's change feed hands in its cached policy (re-read only when the policy changes);
     # without one (CLI, monitor, tests) every call reads it from the database.
@@ -208,6 +232,7 @@ class TrackerService(Service):
                     events[event.visit_id].append(event)  # type: ignore[index]
                 for alarm in session.scalars(select(Alarm).where(Alarm.visit_id.in_(ids))):
                     alarms[alarm.visit_id or 0].append(alarm)  # of these visits: never None
+                _add_person_alarms(session, visits, alarms)
         return [_row(v, events[v.id], alarms[v.id], policy) for v in visits]
 
     def check_visits(self, board: Board, visit_ids: Iterable[int], now: datetime) -> list[Raised]:

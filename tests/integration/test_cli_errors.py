@@ -134,3 +134,23 @@ def test_database_failing_part_way_is_one_line(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(admin, "run_migrate", locked)
     assert main(["migrate", "--db", str(tmp_path / "x.sqlite3")]) == 2
     assert_one_line(capsys.readouterr().err, "the database failed (database is locked)")
+
+
+def test_a_message_of_hvdesk_raised_inside_a_statement_is_one_line(tmp_path, capsys, monkeypatch):
+    """A shared database with no safe-word key: the column's type raises hvdesk's message inside
+    SQLAlchemy, which wraps it; the user still gets the message, not a traceback."""
+    from sqlalchemy.exc import StatementError
+
+    import hvdesk.demo
+
+    def no_key(*args, **kwargs):
+        raise StatementError(
+            "(hvdesk.errors.HvdeskError) Safe words on a shared database need the same key",
+            "INSERT INTO lone_working_assessment ...",
+            {},
+            HvdeskError("Safe words on a shared database need the same key on every office PC"),
+        )
+
+    monkeypatch.setattr(hvdesk.demo, "load_demo", no_key)
+    assert main(["demo", "--db", str(tmp_path / "x.sqlite3")]) == 2
+    assert_one_line(capsys.readouterr().err, "hvdesk: Safe words on a shared database need")

@@ -113,7 +113,9 @@ def test_a_second_safe_word_folds_into_her_open_alarm(db, clock, office, gateway
     gateway.text("bluebell please", clock.now())
     poll(db, clock, gateway)
     [alarm] = open_alarms(db)  # one person, one open alarm
-    assert alarm.reason.count("DURESS: Jasmin Patel") == 2
+    assert alarm.reason.count("DURESS: Jasmin Patel") == 1  # one place, not a growing list
+    assert alarm.reason.count("last known") == 1
+    assert alarm.reason.endswith("; texted again 12:02")
     assert [t.alarm_id for t in texts(db)] == [alarm.id, alarm.id]
 
 
@@ -197,3 +199,98 @@ def test_the_notifications_screen_lists_the_alarm_messages_of_a_person_alarm(
     [row] = InboundTextService(db, clock).recent()  # the texts-in list beside it
     assert row.outcome == "DURESS raised" and row.who == "Jasmin Patel"
     assert "bluebell" not in row.text.lower()
+
+
+def test_a_morning_visit_never_marked_out_is_not_where_she_is_after_coming_back(
+    db, clock, office, gateway, school, make_visit
+):
+    early = school["start"] - 90 * MIN  # 08:30: approved, never departed, nobody cancelled it
+    make_visit(
+        household_id=school["homes"][1], lead_id=school["jasmin"], start=early, status="approved"
+    )
+    _back_at_1130(db, clock, office, school)
+    gateway.text("bluebell", clock.now())
+    poll(db, clock, gateway)
+    [alarm] = open_alarms(db)
+    assert alarm.visit_id is None and alarm.staff_id == school["jasmin"]
+    assert "last known: back from Clarke family, 1 Hill St, Birmingham, B17 0AB at 11:30" in (
+        alarm.reason
+    )
+
+
+def _two_out(db, clock, office, school, make_visit) -> int:
+    second = make_visit(
+        household_id=school["homes"][1],
+        lead_id=school["jasmin"],
+        start=school["start"],
+        status="approved",
+    )
+    TrackerService(db, clock).depart(office, second)
+    clock.set(school["start"] + 20 * MIN)
+    return second
+
+
+def test_with_two_visits_out_the_duress_is_on_both_timelines(
+    db, clock, office, gateway, school, make_visit
+):
+    second = _two_out(db, clock, office, school, make_visit)
+    gateway.text("bluebell", clock.now())
+    poll(db, clock, gateway)
+    [alarm] = open_alarms(db)
+    assert alarm.visit_id is None
+    duress = [e for e in _events(db, alarm.id) if e.kind == EventKind.DURESS.value]
+    assert sorted(e.visit_id for e in duress) == sorted([school["visit"], second])
+    assert {e.staff_id for e in duress} == {school["jasmin"]}
+
+
+def test_take_with_two_visits_out_names_both_visits(
+    db, clock, office, gateway, school, make_visit
+):
+    gateway.configure(db, clock.now())
+    _contacts(db, clock)
+    _two_out(db, clock, office, school, make_visit)
+    gateway.text("bluebell", clock.now())
+    poll(db, clock, gateway)
+    [alarm] = open_alarms(db)
+    gateway.text(f"TAKE {alarm_code(alarm.id)}", clock.now() + MIN, sender=LINDA)
+    clock.advance(2 * MIN)
+    poll(db, clock, gateway)
+    reply = replies(db)[-1]
+    assert "(Jasmin Patel, 2 visits out: Clarke family" in reply
+    assert "no visit recorded as out" not in reply
+
+
+def test_an_incident_recorded_from_her_alarm_names_her_and_where_she_was(
+    db, clock, office, gateway, school
+):
+    from hvdesk.services.incidents import IncidentInput, IncidentService
+
+    _back_at_1130(db, clock, office, school)
+    gateway.text("bluebell", clock.now())
+    poll(db, clock, gateway)
+    [alarm] = open_alarms(db)
+    row = IncidentService(db, clock).record(
+        office, IncidentInput(what="Safe word by text", alarm_id=alarm.id)
+    )
+    assert row.people == "Jasmin Patel"
+    assert row.place == (
+        "no visit out; last known: back from Clarke family, 1 Hill St, Birmingham, B17 0AB "
+        "at 11:30"
+    )
+    assert row.visit_id is None and row.alarm_id == alarm.id
+
+
+def test_her_alarm_shows_duress_on_the_board_rows_of_both_visits_out(
+    db, clock, office, gateway, school, make_visit
+):
+    second = _two_out(db, clock, office, school, make_visit)
+    gateway.text("bluebell", clock.now())
+    poll(db, clock, gateway)
+    [alarm] = open_alarms(db)
+    board = TrackerService(db, clock).board()
+    for visit_id in (school["visit"], second):
+        row = board.row(visit_id)
+        assert row is not None and row.state.alarm_level.name == "DURESS"
+        assert alarm.id in row.open_alarm_ids
+    rows = TrackerService(db, clock).rows_for([second], board.policy)  # one change's reload
+    assert [r.state.alarm_level.name for r in rows] == ["DURESS"]

@@ -94,3 +94,64 @@ def test_a_newer_database_is_refused_byte_identical_in_any_journal_mode(tmp_path
     assert "newer version of hvdesk" in capsys.readouterr().err
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["future.sqlite3"]
+
+
+
+def _with_a_person_alarm(tmp_path):
+    """A database at the newest revision holding one alarm about a person (no visit)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.orm import Session
+
+    from hvdesk.models import Alarm, Staff
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'a.sqlite3'}")
+    migrate(engine)
+    at = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    with Session(engine) as session, session.begin():
+        staff = Staff(name="Jasmin Patel", mobile="+447700900123", created_at=at)
+        session.add(staff)
+        session.flush()
+        session.add(
+            Alarm(
+                visit_id=None,
+                staff_id=staff.id,
+                deadline_key="duress@text:1",
+                level="duress",
+                reason="DURESS: Jasmin Patel",
+                due_at=at,
+                raised_at=at,
+            )
+        )
+    return engine
+
+
+def test_a_refused_downgrade_past_the_person_alarms_changes_nothing(tmp_path):
+    """An alarm about a person (no visit) cannot go back to a schema without one: the downgrade
+    is refused before any step runs, so the database stays whole at the newest revision."""
+    from alembic import command
+
+    from hvdesk.db import alembic_config
+
+    engine = _with_a_person_alarm(tmp_path)
+    before = {ix["name"] for ix in inspect(engine).get_indexes("visit")}
+    with pytest.raises(RuntimeError, match="duress alarms raised with no visit out"):
+        command.downgrade(alembic_config(engine), "0019")
+    assert current_revision(engine) == head_revision()
+    assert {ix["name"] for ix in inspect(engine).get_indexes("visit")} == before
+    assert "ix_visit_companion_start" in before
+    engine.dispose()
+
+
+def test_going_back_one_step_keeps_the_person_alarms(tmp_path):
+    """Back to 0020 keeps alarms about a person: only past it is refused."""
+    from alembic import command
+
+    from hvdesk.db import alembic_config
+
+    engine = _with_a_person_alarm(tmp_path)
+    command.downgrade(alembic_config(engine), "0020")
+    assert current_revision(engine) == "0020"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alarm WHERE visit_id IS NULL")).scalar()
+    engine.dispose()

@@ -88,3 +88,24 @@ def test_a_person_alarm_is_taken_and_resolved_from_its_window(window, qtbot, clo
     qtbot.waitUntil(lambda: alarm_id not in ctrl.windows, timeout=10_000)
     resolved = AlarmService(window.services.db, clock).get(alarm_id)
     assert resolved.resolution == "false_alarm" and resolved.resolved_by
+
+
+def test_a_visiting_staff_seat_lists_an_alarm_about_a_person_by_name(
+    qtbot, services, visitor, answers, clock, tmp_path
+):
+    """A seat that cannot handle alarms still lists one about a person with no visit out (it
+    is on no row of the board), named, as it arrives from another seat."""
+    from ui.app import build_window
+
+    win = build_window(services, visitor)
+    qtbot.addWidget(win)
+    win.show()
+    person = _someone_not_out(services.db)
+    alarm_id = _raise_on_another_seat(win, clock, person)
+    listed = win.today.alarms_readonly
+    qtbot.waitUntil(lambda: person.name in listed.text(), timeout=10_000)  # live feed, worker
+    assert f"ALARM: DURESS: {person.name} needs help now" in listed.text()
+    assert listed.isVisible() and "The office handles alarms." in listed.text()
+    assert alarm_id not in win.feature(TrackerFeature).controller.windows  # listed, not opened
+    win.grab().save(str(tmp_path / "visitor_person_alarm.png"))
+    win.close()

@@ -56,6 +56,12 @@ def _table(model: object, name: str) -> QTableView:
     return tab_leaves(table)
 
 
+def _alarm_line(reason: str, about: str, owner: str) -> str:
+    """One alarm for a seat that cannot handle alarms: what, about whom, and who has it."""
+    line = f"ALARM: {html.escape(reason)} — {html.escape(about)}"
+    return line + (f" ({html.escape(owner)} is handling this)" if owner else "")
+
+
 def _tip(keyed: str, reason: str) -> str:
     """A button's tooltip: what it does and its key, then why it is not offered now (if not)."""
     return f"{keyed}\n{reason}" if reason else keyed
@@ -397,10 +403,15 @@ class TodayPanel(QWidget):
             self.alarms_readonly.hide()
             return
         lines = [
-            f"ALARM: {html.escape(a.reason)} — {html.escape(row.visit.household.name)}"
-            + (f" ({html.escape(a.acknowledged_by)} is handling this)" if a.acknowledged_by else "")
+            _alarm_line(a.reason, row.visit.household.name, a.acknowledged_by)
             for row in board.rows
             for a in row.open_alarms
+            if a.visit_id is not None  # an alarm about a person is listed once, below
+        ]
+        lines += [  # about a person with no one visit: named, wherever they are
+            _alarm_line(d.alarm.reason, d.person.name, d.alarm.acknowledged_by)
+            for d in board.person_alarms
+            if d.person is not None
         ]
         self.alarms_readonly.setText("<br>".join([*lines, "The office handles alarms."]))
         self.alarms_readonly.setVisible(bool(lines))

@@ -257,6 +257,7 @@ class TrackerController(QObject):
             return []
         self._syncs += 1
         self.db_error = ""
+        board.person_alarms = [d for d in details if d.visit is None]
         self.board = board
         self.last_check_at = now
         self._sync_windows(details, raised, now)
@@ -294,6 +295,7 @@ class TrackerController(QObject):
         if self.stopped or self.board is None:
             return
         now = self.clock.now()
+        self.board.person_alarms = details
         self._sync_windows(details, [], now, scope={None})
         self._publish(self.board, now)
         self.tick()

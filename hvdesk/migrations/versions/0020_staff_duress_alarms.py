@@ -20,6 +20,8 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from alembic import op
 
+from hvdesk.migrations.guards import refuse_person_alarms
+
 revision = "0020"
 down_revision = "0019"
 branch_labels = None
@@ -84,12 +86,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Refused while a staff duress alarm exists: it has no visit to go back onto."""
-    bind = op.get_bind()
-    if bind.execute(sa.text("SELECT count(*) FROM alarm WHERE visit_id IS NULL")).scalar():
-        raise RuntimeError(
-            "This database holds duress alarms raised with no visit out; an older hvdesk cannot "
-            "show them, so the schema was not downgraded."
-        )
+    refuse_person_alarms(op.get_bind())
     with _rebuilding(), op.batch_alter_table("alarm", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_alarm_staff_id_staff"), type_="foreignkey")
         batch_op.drop_constraint("uq_alarm_staff_deadline", type_="unique")

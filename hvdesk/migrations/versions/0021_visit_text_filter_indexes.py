@@ -1,10 +1,12 @@
 """visit text filter indexes: words typed in the Visits screen's filter are found by index
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-01 07:00:00
 """
-from alembic import op
+from alembic import context, op
+
+from hvdesk.migrations.guards import refuse_person_alarms
 
 
 revision = '0021'
@@ -24,6 +26,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Past 0020 is refused while an alarm about a person exists: refused here, before the
+    indexes go, so a refused downgrade leaves the database whole at this revision."""
+    if context.get_revision_argument() not in ("0020", "-1"):  # going back past 0020
+        refuse_person_alarms(op.get_bind())
     with op.batch_alter_table('visit', schema=None) as batch_op:
         batch_op.drop_index('ix_visit_companion_start')
         batch_op.drop_index('ix_visit_purpose_other')
