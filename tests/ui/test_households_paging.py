@@ -159,3 +159,10 @@ def test_a_change_far_down_the_list_keeps_that_household_selected(qtbot, panel, 
     assert panel.model.rowCount() == 20
     assert panel.selected().id == chosen.id
     assert panel.table.verticalScrollBar().value() == scrolled
+
+
+@pytest.mark.parametrize("typed", ["%", "_", "a%", "_a"])
+def test_percent_and_underscore_are_characters_not_wildcards(services, typed):
+    pages = HouseholdList(services.db, services.clock)
+    assert all(typed not in h.name for h in services.households.list(include_inactive=True))
+    assert pages.page(HouseholdFilter(search=typed, include_inactive=True)) == []
