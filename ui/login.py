@@ -132,7 +132,7 @@ class LoginDialog(QDialog):
 
         username, password = self.username.text(), self.password.text()
         self._checking = True
-        self.buttons.setEnabled(False)
+        self._sign_in_button().setEnabled(False)  # Cancel stays: someone may walk away
         checker = Worker(self)
         checker.submit(
             lambda: _checked(services, username, password), self._checked, self._check_failed
@@ -140,6 +140,9 @@ class LoginDialog(QDialog):
         expected = services.auth.expected_actor(username)
         if expected is not None:
             prepare(expected)
+
+    def _sign_in_button(self) -> QPushButton:
+        return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
 
     def reject(self) -> None:
         self._abandoned = self._checking  # Cancel while checking: the answer is not used
@@ -149,7 +152,7 @@ class LoginDialog(QDialog):
         self._checking = False
         if self._abandoned:
             return
-        self.buttons.setEnabled(True)
+        self._sign_in_button().setEnabled(True)
         if isinstance(result, HvdeskError):
             self._refused(str(result))
             return
@@ -160,7 +163,7 @@ class LoginDialog(QDialog):
         """Not a wrong password: the database failed while checking it (logged, not shown)."""
         log.error("sign-in failed: %s", message)
         self._checking = False
-        self.buttons.setEnabled(True)
+        self._sign_in_button().setEnabled(True)
         self._refused("The database did not answer while checking the password; try again.")
 
     def _refused(self, message: str) -> None:

@@ -60,13 +60,15 @@ def household_statement(flt: HouseholdFilter) -> Select[Household]:
         stmt = stmt.where(Household.active.is_(True))
     text = flt.search.strip().lower()
     if text:
-        like = f"%{text}%"
-        pupil_match = select(Pupil.household_id).where(func.lower(Pupil.name).like(like))
+        # autoescape: a typed % or _ is a character to find, not a wildcard
+        pupil_match = select(Pupil.household_id).where(
+            func.lower(Pupil.name).contains(text, autoescape=True)
+        )
         stmt = stmt.where(
             or_(
-                func.lower(Household.name).like(like),
-                func.lower(Household.address).like(like),
-                func.lower(Household.postcode).like(like),
+                func.lower(Household.name).contains(text, autoescape=True),
+                func.lower(Household.address).contains(text, autoescape=True),
+                func.lower(Household.postcode).contains(text, autoescape=True),
                 Household.id.in_(pupil_match),
             )
         )

@@ -118,3 +118,51 @@ def test_the_selected_household_stays_selected_after_a_change(qtbot, panel, answ
     assert panel.selected().id == chosen.id
     assert panel.selected().status == "Deactivated"
     assert panel.active_button.text() == "Reactivate"
+
+
+def _scrolled_through(qtbot, panel, rows: int) -> None:
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.model.rowCount() >= 10 and not panel.model.loading)
+    while panel.model.rowCount() < rows and panel.model.canFetchMore():
+        panel.model.fetchMore()
+        qtbot.waitUntil(lambda: not panel.model.loading)
+
+
+def test_a_change_from_any_seat_keeps_the_scroll_and_the_selected_household(
+    qtbot, panel, services
+):
+    _scrolled_through(qtbot, panel, 20)
+    panel.table.selectRow(15)
+    qtbot.waitUntil(panel.edit_button.isEnabled)
+    chosen = panel.selected()
+    panel.table.scrollToBottom()
+    scrolled = panel.table.verticalScrollBar().value()
+    assert scrolled > 0
+    panel.refresh()  # what the window does when any seat changes something
+    qtbot.waitUntil(lambda: not panel.model.loading)
+    assert panel.model.rowCount() == 20  # not back to the first page
+    assert panel.selected() is not None and panel.selected().id == chosen.id
+    assert panel.table.verticalScrollBar().value() == scrolled
+    assert panel.edit_button.isEnabled()
+
+
+def test_a_change_far_down_the_list_keeps_that_household_selected(qtbot, panel, services):
+    _scrolled_through(qtbot, panel, 20)
+    panel.table.selectRow(17)
+    qtbot.waitUntil(panel.add_risk_button.isEnabled)
+    chosen = panel.selected()
+    panel.table.scrollTo(panel.model.index(17, 0))
+    scrolled = panel.table.verticalScrollBar().value()
+    services.households.set_active(panel.actor, chosen.id, True)  # a change saved, then re-read
+    panel._reread()
+    qtbot.waitUntil(lambda: not panel.model.loading and panel.edit_button.isEnabled())
+    assert panel.model.rowCount() == 20
+    assert panel.selected().id == chosen.id
+    assert panel.table.verticalScrollBar().value() == scrolled
+
+
+@pytest.mark.parametrize("typed", ["%", "_", "a%", "_a"])
+def test_percent_and_underscore_are_characters_not_wildcards(services, typed):
+    pages = HouseholdList(services.db, services.clock)
+    assert all(typed not in h.name for h in services.households.list(include_inactive=True))
+    assert pages.page(HouseholdFilter(search=typed, include_inactive=True)) == []

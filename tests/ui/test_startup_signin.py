@@ -55,7 +55,7 @@ def test_the_window_is_prepared_while_the_password_is_checked(qtbot, services):
     dialog._sign_in()
     # prepare ran on the GUI thread at once, before the check on the thread had answered
     assert built == [services.auth.expected_actor("head")] and dialog.actor is None
-    assert not dialog.buttons.isEnabled()
+    assert not dialog._sign_in_button().isEnabled()
     qtbot.waitUntil(lambda: dialog.actor is not None, timeout=10_000)
     assert dialog.actor == built[0] and dialog.actor.is_approver
     assert dialog.result() == LoginDialog.DialogCode.Accepted
@@ -67,13 +67,13 @@ def test_a_wrong_password_on_the_thread_is_the_same_message(qtbot, services):
     dialog.username.setText("head")
     dialog.password.setText("wrong")
     dialog._sign_in()
-    qtbot.waitUntil(lambda: dialog.buttons.isEnabled(), timeout=10_000)
+    qtbot.waitUntil(lambda: dialog._sign_in_button().isEnabled(), timeout=10_000)
     assert dialog.actor is None and "not recognised" in dialog.banner.text()
     assert dialog.password.text() == ""
     dialog.username.setText("nobody")
     dialog.password.setText("x")
     dialog._sign_in()
-    qtbot.waitUntil(lambda: dialog.buttons.isEnabled(), timeout=10_000)
+    qtbot.waitUntil(lambda: dialog._sign_in_button().isEnabled(), timeout=10_000)
     assert len(built) == 1  # nobody to build a window for: none was built
     assert dialog.actor is None and "not recognised" in dialog.banner.text()
 
@@ -184,8 +184,26 @@ def test_a_database_failure_while_checking_is_one_plain_line(qtbot, services, mo
     dialog.username.setText("office")
     dialog.password.setText("hvdesk-demo")
     dialog._sign_in()
-    qtbot.waitUntil(lambda: dialog.buttons.isEnabled(), timeout=10_000)
+    qtbot.waitUntil(lambda: dialog._sign_in_button().isEnabled(), timeout=10_000)
     assert dialog.actor is None
     assert dialog.banner.text() == (
         "The database did not answer while checking the password; try again."
     )
+
+
+def test_the_cancel_button_works_while_the_password_is_checked(qtbot, services):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    dialog = _dialog(qtbot, services, [])
+    dialog.username.setText("office")
+    dialog.password.setText("hvdesk-demo")
+    dialog._sign_in()
+    sign_in = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    cancel = dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+    assert not sign_in.isEnabled() and cancel.isEnabled()
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    for checker in dialog.findChildren(Worker):
+        checker.wait()
+    QCoreApplication.processEvents()
+    assert dialog.actor is None and dialog.result() == LoginDialog.DialogCode.Rejected

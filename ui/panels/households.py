@@ -253,6 +253,7 @@ class HouseholdsPanel(QWidget):
         self.worker = worker or Worker(self)
         self.filter = HouseholdFilter()
         self._selected_id: int | None = None
+        self._loaded_filter: HouseholdFilter | None = None  # the filter the rows held were read by
         self._household: Household | None = None  # the selected one, whole (read on the worker)
         self.model: PagedTableModel[HouseholdListRow] = PagedTableModel(
             COLUMNS, self.worker, PAGE_SIZE, self
@@ -332,7 +333,10 @@ class HouseholdsPanel(QWidget):
 
     # --- loading ---------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Load the first page for the search typed (the window calls this when shown)."""
+        """Read the list for the search typed (the window calls this when shown and on every
+        change from any seat). Only a new search, order or "Show deactivated" starts again from
+        the first page; otherwise the rows held are read again in place, so the list keeps its
+        scroll position and the selected household stays selected."""
         current = self.selected()
         if current is not None:
             self._selected_id = current.id
@@ -342,7 +346,11 @@ class HouseholdsPanel(QWidget):
             sort=self.filter.sort,
             descending=self.filter.descending,
         )
+        if self.filter == self._loaded_filter:
+            self.model.reload()
+            return
         flt, households = self.filter, self.household_list
+        self._loaded_filter = flt
         self.count_label.setText("Loading…")
         self.model.load(lambda offset, limit: households.page(flt, offset, limit))
         self._show_household(None)  # until the selected one's row (and details) arrive again
@@ -361,7 +369,12 @@ class HouseholdsPanel(QWidget):
         more = "" if self.model.complete else "+"
         noun = "household" if count == 1 and not more else "households"
         self.count_label.setText(f"{count}{more} {noun}")
-        if self._selected_id is not None and not self.table.selectionModel().hasSelection():
+        if self._selected_id is None:
+            return
+        current = self.selected()
+        if current is not None and current.id != self._selected_id:
+            self.table.clearSelection()  # rows read again in place: another home now on that row
+        if not self.table.selectionModel().hasSelection():
             self.select_id(self._selected_id)
 
     def _load_failed(self, message: str) -> None:
@@ -477,10 +490,10 @@ class HouseholdsPanel(QWidget):
             self._reread()
 
     def _reread(self) -> None:
-        """After a change: the list read again from the first page, the same household selected
-        again when it arrives (and its details read again)."""
-        self.table.clearSelection()
+        """After a change: the rows held read again in place (scroll and selection kept, however
+        far down the household is) and the selected household's details read again."""
         self.refresh()
+        self._selection_moved()
 
 
 def _details(h: Household) -> str:
