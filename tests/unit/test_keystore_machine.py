@@ -40,6 +40,18 @@ def windows_like():
         yield fake
 
 
+
+def _refuse_reading(monkeypatch, path) -> None:
+    """Reading `path` is refused as for an account outside the group (root reads any file)."""
+    real_read = type(path).read_text
+
+    def refused(self, *args, **kwargs):
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(path), "read_text", refused)
+
 def test_a_machine_wide_key_is_sealed_by_the_platform_and_opens_again(school, windows_like):
     kept = keystore.store(school, KEY)
     path = keystore.key_file(school)
@@ -149,14 +161,7 @@ def test_an_unreadable_machine_wide_key_file_names_the_group_and_makes_no_new_ke
     with platform.FakePlatformScope(FakePlatform()):
         keystore.store(school, KEY)
         path = keystore.key_file(school)
-        real_read = type(path).read_text
-
-        def refused(self, *args, **kwargs):
-            if self == path:
-                raise PermissionError(13, "Permission denied", str(self))
-            return real_read(self, *args, **kwargs)
-
-        monkeypatch.setattr(type(path), "read_text", refused)
+        _refuse_reading(monkeypatch, path)
         message = rf"The key file .*{path.name} exists but your account cannot read it: ask IT"
         with pytest.raises(keystore.KeyMissing, match=message + r".*hvdesk users group"):
             keystore.locate(school)
@@ -288,14 +293,7 @@ def test_a_member_of_the_group_who_cannot_read_the_key_is_told_the_file_is_not_s
     with platform.FakePlatformScope(FakePlatform(key_group=own_group)):
         keystore.store(school, KEY)
         path = keystore.key_file(school)
-        real_read = type(path).read_text
-
-        def refused(self, *args, **kwargs):
-            if self == path:
-                raise PermissionError(13, "Permission denied", str(self))
-            return real_read(self, *args, **kwargs)
-
-        monkeypatch.setattr(type(path), "read_text", refused)
+        _refuse_reading(monkeypatch, path)
         with pytest.raises(keystore.KeyMissing) as err:
             keystore.locate(school)
     said = str(err.value)
