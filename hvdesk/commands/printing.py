@@ -14,8 +14,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hvdesk.commands.common import LazyChoices, add_db_option, db_option, open_database
+from hvdesk.commands.common import add_db_option, db_option, open_database
 from hvdesk.errors import HvdeskError, NotFound
+from hvdesk.form_list import FORM_LIST, LONE_WORKING
 
 if TYPE_CHECKING:
     from hvdesk.clock import SystemClock
@@ -28,17 +29,9 @@ ENV_PASSWORD = "HVDESK_PASSWORD"
 EXAMPLE = {"visit": "--visit 12", "staff": "--staff 3", "day": "--date 2026-11-24"}
 
 
-def _form_names() -> list[str]:
-    from hvdesk.printing import FORMS  # ReportLab: loaded only when a form is named or listed
-
-    return list(FORMS)
-
-
 def _epilog() -> str:
-    from hvdesk.printing import FORMS
-
     forms = "\n".join(
-        f"  {name:<20} {spec.title} ({OPTION[spec.selector]})" for name, spec in FORMS.items()
+        f"  {name:<20} {form.title} ({OPTION[form.selector]})" for name, form in FORM_LIST.items()
     )
     return (
         f"Forms:\n{forms}\n\nExample: hvdesk print visit-record --visit 12 --out visit.pdf\n"
@@ -55,9 +48,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_db_option(p)
-    p.add_argument(
-        "form", metavar="FORM", choices=LazyChoices(_form_names), help="which form (see below)"
-    )
+    p.add_argument("form", metavar="FORM", choices=list(FORM_LIST), help="which form (see below)")
     p.add_argument("--visit", metavar="ID", help="the visit number (forms about one visit)")
     p.add_argument("--staff", metavar="ID", help="the staff member's number (lone-working)")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="the day (day-sheet)")
@@ -165,25 +156,22 @@ def _signed_in(db: Database, clock: SystemClock, username: str, safe_word: bool)
 
 
 def run(args: argparse.Namespace) -> int:
-    from hvdesk.printing import FORMS, LONE_WORKING
-    from hvdesk.services.printing import OutputError, PrintService
-
-    spec = FORMS[args.form]
+    name, form = args.form, FORM_LIST[args.form]  # ReportLab loads once the options are right
     given = {"visit": args.visit, "staff": args.staff, "day": args.date}
-    if given[spec.selector] is None:
+    if given[form.selector] is None:
         raise HvdeskError(
-            f"{spec.name} is printed for one {WHAT[spec.selector]}: give {OPTION[spec.selector]}, "
-            f"e.g. hvdesk print {spec.name} {EXAMPLE[spec.selector]} --out {args.out}."
+            f"{name} is printed for one {WHAT[form.selector]}: give {OPTION[form.selector]}, "
+            f"e.g. hvdesk print {name} {EXAMPLE[form.selector]} --out {args.out}."
         )
-    extra = [OPTION[k].split()[0] for k, v in given.items() if v is not None and k != spec.selector]
+    extra = [OPTION[k].split()[0] for k, v in given.items() if v is not None and k != form.selector]
     if extra:
         raise HvdeskError(
-            f"{spec.name} is printed for one {WHAT[spec.selector]}, so {' and '.join(extra)} does not "
-            f"apply; give only {OPTION[spec.selector]}."
+            f"{name} is printed for one {WHAT[form.selector]}, so {' and '.join(extra)} does not "
+            f"apply; give only {OPTION[form.selector]}."
         )
-    if args.print_safe_word and spec.name != LONE_WORKING:
+    if args.print_safe_word and name != LONE_WORKING:
         raise HvdeskError(
-            f"--print-safe-word is only for the {LONE_WORKING} form; leave it out for {spec.name}."
+            f"--print-safe-word is only for the {LONE_WORKING} form; leave it out for {name}."
         )
     visit_id = _number("--visit", args.visit, "visit") if args.visit is not None else None
     staff_id = _number("--staff", args.staff, "staff") if args.staff is not None else None
@@ -195,19 +183,21 @@ def run(args: argparse.Namespace) -> int:
         )
     if not args.user:
         raise HvdeskError(
-            f"{spec.name} holds personal data (names, addresses, phone numbers), so printing it "
+            f"{name} holds personal data (names, addresses, phone numbers), so printing it "
             "needs a sign-in: add --user USERNAME; the password is read from "
             f"{ENV_PASSWORD} or asked for."
         )
     out = _check_out(args.out)
     _check_db(args)
 
+    from hvdesk.services.printing import OutputError, PrintService
+
     db, clock = open_database(args)
     try:
         actor = _signed_in(db, clock, args.user, args.print_safe_word)
         result = PrintService(db, clock).make(
             actor,
-            spec.name,
+            name,
             visit_id=visit_id,
             staff_id=staff_id,
             day=day,

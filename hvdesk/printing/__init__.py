@@ -8,10 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from reportlab.platypus import Flowable
 
+from hvdesk.form_list import (
+    APPOINTMENT_LETTER,
+    CANCELLATION_LETTER,
+    DAY_SHEET,
+    FORM_LIST,
+    LONE_WORKING,
+    POLICE_SHEET,
+    SAFETY_CANCELLATION,
+    SORRY_SLIP,
+    VISIT_RECORD,
+    Selector,
+)
 from hvdesk.models import Visit
 from hvdesk.printing import (
     day_sheet,
@@ -24,8 +36,6 @@ from hvdesk.printing import (
 )
 from hvdesk.printing.base import register_fonts
 from hvdesk.printing.context import PrintContext
-
-Selector = Literal["visit", "staff", "day"]
 
 
 @dataclass(frozen=True)
@@ -43,34 +53,21 @@ class FormSpec:
         return self.build(ctx, data)
 
 
-LONE_WORKING = "lone-working"
-VISIT_RECORD = "visit-record"
-APPOINTMENT_LETTER = "appointment-letter"
-SORRY_SLIP = "sorry-slip"
-SAFETY_CANCELLATION = "safety-cancellation"
-POLICE_SHEET = "police-sheet"
-DAY_SHEET = "day-sheet"
-CANCELLATION_LETTER = "cancellation-letter"
+_BUILDERS: dict[str, Callable[[PrintContext, Any], list[Flowable]]] = {
+    LONE_WORKING: lone_working.build,
+    VISIT_RECORD: visit_record.build,
+    APPOINTMENT_LETTER: letters.build_appointment,
+    SORRY_SLIP: letters.build_sorry_slip,
+    SAFETY_CANCELLATION: safety_note.build,
+    POLICE_SHEET: police_sheet.build,
+    DAY_SHEET: day_sheet.build,
+    CANCELLATION_LETTER: family_letters.build_cancellation,
+}
 
+# hvdesk.form_list says what each form is (without ReportLab); here, how each is built
 FORMS: dict[str, FormSpec] = {
-    spec.name: spec
-    for spec in (
-        FormSpec(LONE_WORKING, lone_working.TITLE, "staff", lone_working.build, confidential=True),
-        FormSpec(VISIT_RECORD, visit_record.TITLE, "visit", visit_record.build, confidential=True),
-        FormSpec(APPOINTMENT_LETTER, letters.APPOINTMENT_TITLE, "visit", letters.build_appointment),
-        FormSpec(SORRY_SLIP, letters.SLIP_FORM_TITLE, "visit", letters.build_sorry_slip),
-        FormSpec(
-            SAFETY_CANCELLATION, safety_note.TITLE, "visit", safety_note.build, confidential=True
-        ),
-        FormSpec(POLICE_SHEET, police_sheet.TITLE, "visit", police_sheet.build, confidential=True),
-        FormSpec(DAY_SHEET, day_sheet.TITLE, "day", day_sheet.build, wide=True, confidential=True),
-        FormSpec(
-            CANCELLATION_LETTER,
-            family_letters.CANCELLATION_TITLE,
-            "visit",
-            family_letters.build_cancellation,
-        ),
-    )
+    name: FormSpec(name, e.title, e.selector, _BUILDERS[name], e.wide, e.confidential)
+    for name, e in FORM_LIST.items()
 }
 
 _VISIT_PROBLEMS: dict[str, Callable[[Visit], str | None]] = {

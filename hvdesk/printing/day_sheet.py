@@ -12,6 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph
 
 from hvdesk.clock import fmt_time
+from hvdesk.form_list import DAY_SHEET, FORM_LIST
 from hvdesk.models import STATUS_LABELS, Visit, VisitStatus
 from hvdesk.printing.context import DayData, PrintContext
 from hvdesk.printing.styles import (
@@ -27,7 +28,7 @@ from hvdesk.printing.styles import (
 from hvdesk.rules.known_risks import risk_summary
 from hvdesk.rules.validation import display_phone
 
-TITLE = "Day sheet of home visits"
+TITLE = FORM_LIST[DAY_SHEET].title
 HEADER = [
     "Times",
     "Staff and mobiles",

@@ -9,12 +9,13 @@ from __future__ import annotations
 from reportlab.platypus import Flowable
 
 from hvdesk.clock import fmt_date, fmt_time
+from hvdesk.form_list import CANCELLATION_LETTER, FORM_LIST
 from hvdesk.models import Visit, VisitStatus
 from hvdesk.printing.context import PrintContext, VisitData, address_block
 from hvdesk.printing.letters import _PARENTHESES, child_name, long_date
 from hvdesk.printing.styles import BIG, BODY, gap, para
 
-CANCELLATION_TITLE = "Visit cancelled: letter to the family"
+CANCELLATION_TITLE = FORM_LIST[CANCELLATION_LETTER].title
 
 
 def cancellation_problem(visit: Visit) -> str | None:

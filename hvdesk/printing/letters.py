@@ -12,6 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Table, TableStyle
 
 from hvdesk.clock import fmt_date, fmt_time, london
+from hvdesk.form_list import APPOINTMENT_LETTER, FORM_LIST, SORRY_SLIP
 from hvdesk.models import STATUS_LABELS, Purpose, Visit, VisitStatus
 from hvdesk.printing.context import PrintContext, VisitData, address_block, names_and
 from hvdesk.printing.styles import (
@@ -30,9 +31,9 @@ from hvdesk.printing.styles import (
 
 _PARENTHESES = re.compile(r"\s*\([^)]*\)")
 
-APPOINTMENT_TITLE = "Home visit appointment letter"
+APPOINTMENT_TITLE = FORM_LIST[APPOINTMENT_LETTER].title
 SLIP_TITLE_TEXT = "Sorry you weren't in"
-SLIP_FORM_TITLE = "'Sorry you weren't in' slip"
+SLIP_FORM_TITLE = FORM_LIST[SORRY_SLIP].title
 
 # What each purpose means to a parent, completing 'We would like to visit ...'.
 PLAIN_PURPOSE: dict[Purpose, str] = {

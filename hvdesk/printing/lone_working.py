@@ -14,6 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
 from hvdesk.clock import fmt_date
+from hvdesk.form_list import FORM_LIST, LONE_WORKING
 from hvdesk.printing.context import PrintContext, StaffData
 from hvdesk.printing.styles import (
     CELL_SMALL,
@@ -31,7 +32,7 @@ from hvdesk.printing.styles import (
 from hvdesk.rules.risk import LIKELIHOOD, SEVERITY, ST_HUGHS_HAZARDS, rate
 from hvdesk.rules.validation import display_phone
 
-TITLE = "Lone Working Risk Assessment"
+TITLE = FORM_LIST[LONE_WORKING].title
 DECLARATION = "I have read and understand the Lone Working Risk Assessment."
 HEADER = ["Hazards", "People", "Severity of harm", "Likelihood", "Risk level", "Controls"]
 # Controls are given room: they are what the reader acts on.

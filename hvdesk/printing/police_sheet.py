@@ -12,6 +12,7 @@ from reportlab.platypus import Flowable
 
 from hvdesk.clock import fmt_date, fmt_datetime, fmt_time
 from hvdesk.events import EventKind, label
+from hvdesk.form_list import FORM_LIST, POLICE_SHEET
 from hvdesk.models import Visit
 from hvdesk.printing.context import PrintContext, VisitData, address_block, pupil_text
 from hvdesk.printing.styles import (
@@ -29,7 +30,7 @@ from hvdesk.printing.styles import (
 from hvdesk.rules.known_risks import RISK_LABELS, current_risks
 from hvdesk.rules.validation import display_phone
 
-TITLE = "Police information sheet"
+TITLE = FORM_LIST[POLICE_SHEET].title
 
 
 def _risk_label(kind: str) -> str:

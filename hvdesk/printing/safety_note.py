@@ -11,6 +11,7 @@ from reportlab.platypus import Flowable
 from hvdesk.clock import fmt_date, fmt_datetime
 from hvdesk.errors import HvdeskError
 from hvdesk.events import EventKind
+from hvdesk.form_list import FORM_LIST, SAFETY_CANCELLATION
 from hvdesk.models import CancelReason, Visit
 from hvdesk.printing.context import (
     PrintContext,
@@ -33,7 +34,7 @@ from hvdesk.printing.styles import (
 )
 from hvdesk.rules.known_risks import risk_summary
 
-TITLE = "Safety cancellation note"
+TITLE = FORM_LIST[SAFETY_CANCELLATION].title
 
 
 def problem(visit: Visit) -> str | None:

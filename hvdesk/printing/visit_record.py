@@ -13,6 +13,7 @@ from reportlab.platypus import Flowable
 
 from hvdesk.clock import fmt_date, fmt_datetime, fmt_time
 from hvdesk.events import EventKind
+from hvdesk.form_list import FORM_LIST, VISIT_RECORD
 from hvdesk.models import STATUS_LABELS, Visit, VisitStatus
 from hvdesk.policy import PolicySettings
 from hvdesk.printing.context import (
@@ -40,7 +41,7 @@ from hvdesk.printing.styles import (
 from hvdesk.rules.known_risks import risk_summary
 from hvdesk.rules.validation import display_phone
 
-TITLE = "Home visit record and itinerary"
+TITLE = FORM_LIST[VISIT_RECORD].title
 
 
 def expected_checkins(

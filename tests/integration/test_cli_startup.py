@@ -53,10 +53,30 @@ def modules_after(*args: str) -> set[str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "args", [("--version",), ("--help",), ("demo", "--help"), ("print", "--out")]
+    "args",
+    [
+        ("--version",),
+        ("--help",),
+        ("demo", "--help"),
+        ("print", "--out"),
+        ("print", "--help"),  # lists every form from hvdesk.form_list, not from ReportLab's
+        ("print", "no-such-form", "--out", "x.pdf"),  # the refusal lists them too
+        ("print", "lone-working", "--out", "x.pdf"),  # a missing --staff is said before loading
+    ],
 )
 def test_version_and_help_load_no_heavy_library(args):
     assert loaded_after(*args).isdisjoint(HEAVY)
+
+
+def test_the_form_list_is_every_printable_form_with_its_printed_title():
+    """The table help lists is the one the forms are built from (no second list to drift)."""
+    from hvdesk.form_list import FORM_LIST
+    from hvdesk.printing import FORMS, letters, lone_working
+
+    assert list(FORMS) == list(FORM_LIST)
+    assert all(FORMS[n].title == e.title and FORMS[n].wide == e.wide for n, e in FORM_LIST.items())
+    assert lone_working.TITLE == "Lone Working Risk Assessment"
+    assert letters.SLIP_FORM_TITLE == "'Sorry you weren't in' slip"
 
 
 @pytest.mark.slow
