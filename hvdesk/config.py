@@ -249,9 +249,3 @@ def _db_option_url(value: str) -> str:
             f"--db: folder {path.parent} does not exist; create it first or check the path"
         )
     return f"sqlite:///{path}"
-
-
-def resource_path(*parts: str) -> Path:
-    """A file under resources/, whether running from source or a PyInstaller bundle."""
-    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parent.parent))
-    return base.joinpath("resources", *parts)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
@@ -23,8 +24,8 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from hvdesk import __version__
-from hvdesk.config import resource_path
 from hvdesk.errors import HvdeskError
+from hvdesk.resources import resource_path
 from ui.login import LoginDialog
 from ui.worker import Worker
 
@@ -37,7 +38,10 @@ if TYPE_CHECKING:
 
 FIRST_RUN = 2  # the sign-in dialog's result when the database has no users yet
 FAILED = 3  # ... when the database could not be opened
-OPEN_AT_LATEST_MS = 300  # the database opens by then even if the dialog was never painted
+# The database opens by then even if the dialog was never painted (started minimised). Not much
+# sooner: on a busy PC the first paint can take longer than 300 ms, and an open begun before it
+# (SQLAlchemy's import on the worker) holds the interpreter the paint needs.
+OPEN_AT_LATEST_MS = 1000
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -146,10 +150,15 @@ def preload_main_window(services: AppServices) -> None:
 
 
 def _services_while_signing_in(
-    args: argparse.Namespace, clock: Clock, single_seat: bool, prepared: PreparedWindow
+    args: argparse.Namespace,
+    clock: Clock,
+    single_seat: bool,
+    prepared: PreparedWindow,
+    on_screen: Callable[[], None] | None = None,
 ) -> tuple[LoginDialog, AppServices | None, int]:
-    """Show the sign-in dialog at once and open the database on the worker meanwhile.
-    Returns the dialog, the services (None: could not open) and the dialog's result."""
+    """Show the sign-in dialog at once and open the database on the worker meanwhile; `on_screen`
+    runs once it is painted (or OPEN_AT_LATEST_MS passed). Returns the dialog, the services
+    (None: could not open) and the dialog's result."""
     worker = Worker(QApplication.instance())
     login = LoginDialog(None, prepare=lambda actor: prepared.build(login.services, actor))
     opened: dict[str, Any] = {}
@@ -168,6 +177,8 @@ def _services_while_signing_in(
     def open_database() -> None:
         if not opened.get("asked"):
             opened["asked"] = True
+            if on_screen is not None:
+                on_screen()
             worker.submit(
                 lambda: open_services(args.db, clock, single_seat),
                 ready,
@@ -216,13 +227,18 @@ def _signed_in(services: AppServices) -> Actor | None:
 
 
 def sign_in(
-    args: argparse.Namespace, clock: Clock, prepared: PreparedWindow | None = None
+    args: argparse.Namespace,
+    clock: Clock,
+    prepared: PreparedWindow | None = None,
+    on_screen: Callable[[], None] | None = None,
 ) -> tuple[AppServices | None, Actor | None, int]:
     """(services, who signed in, exit code when nobody did). `prepared` receives the main window
-    built while the password was checked."""
+    built while the password was checked; `on_screen` runs once the sign-in dialog is painted."""
     single_seat = bool(getattr(args, "single_seat", False))
     prepared = prepared if prepared is not None else PreparedWindow()
-    login, services, result = _services_while_signing_in(args, clock, single_seat, prepared)
+    login, services, result = _services_while_signing_in(
+        args, clock, single_seat, prepared, on_screen
+    )
     if result == FAILED or (services is None and result != 0):
         services = _opened_on_gui_thread(args, clock, single_seat)
         if services is None:
@@ -240,11 +256,13 @@ def run_gui(args: argparse.Namespace) -> int:
     from hvdesk.clock import SystemClock
     from ui import office_start
 
-    single = office_start.begin()  # log file, crash handler; None: another copy came forward
-    if single is None:
+    start = office_start.begin()  # crash handler, one copy; None: another copy came forward
+    if start is None:
         return 0
+    single = start.single
     prepared = PreparedWindow()
-    services, actor, code = sign_in(args, SystemClock(), prepared)
+    services, actor, code = sign_in(args, SystemClock(), prepared, on_screen=start.settle)
+    start.settle()  # the log file and listening, if no dialog was painted
     if services is not None:
         office_start.show_start_notices(None)
     if actor is None or services is None:

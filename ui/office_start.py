@@ -12,27 +12,54 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 if TYPE_CHECKING:
     from hvdesk.db import Database
+    from ui.crash import CrashHandler
     from ui.single_instance import SingleInstance
 
 log = logging.getLogger("hvdesk.start")
 
 
-def begin() -> SingleInstance | None:
-    """Logging and the crash handler; then None when another copy is running (it was told to
-    come forward), else the lock this copy holds until it quits."""
+class Started:
+    """This copy's start: the single-copy lock it holds, and what waits for the first dialog to be
+    on screen (settle): the log file, and answering copies started later."""
+
+    def __init__(self, single: SingleInstance, crash_handler: CrashHandler) -> None:
+        self.single = single
+        self.crash_handler = crash_handler
+        self.settled = False
+
+    def settle(self) -> None:
+        """Once the sign-in dialog is painted (or when there is none); only the first call acts."""
+        if not self.settled:
+            self.settled = True
+            self.crash_handler.log_path = _start_log()
+            self.single.listen()
+
+
+def _start_log() -> Path | None:
     from hvdesk.logs import setup_logging
-    from ui import crash
-    from ui.single_instance import SingleInstance
 
     try:
         log_path: Path | None = setup_logging()
     except OSError:  # a read-only data folder must not stop monitoring
         log_path = None
-    crash.install(log_path)
     log.info("hvdesk starting")
+    return log_path
+
+
+def begin() -> Started | None:
+    """The crash handler and the single-copy lock; None when another copy is running (it was told
+    to come forward). The log file and the listening for later copies wait for settle(): the
+    sign-in dialog is on screen first (logging, platformdirs and QtNetwork are not needed to draw
+    it). A crash in those first tens of milliseconds is still shown to the office, its details
+    on stderr only."""
+    from ui import crash
+    from ui.single_instance import SingleInstance
+
+    handler = crash.install(None)
     single = SingleInstance()
-    if single.acquire():
-        return single
+    if single.acquire(listen=False):
+        return Started(single, handler)
+    handler.log_path = _start_log()
     if not single.notify():
         QMessageBox.information(
             None,

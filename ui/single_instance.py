@@ -4,6 +4,10 @@ A user who cannot find the hidden tray icon starts hvdesk again; a second copy w
 trackers, two sets of alarm windows and two sounds. The first copy holds a QLockFile (a crashed
 copy's stale lock is taken over) and listens on a QLocalServer; a later copy finds the lock held,
 tells the first copy to show itself, and exits.
+
+At start-up the lock is taken before the sign-in dialog (a second copy never shows one) and the
+listening (QtNetwork) starts once the dialog is on screen: acquire(listen=False), then listen().
+A copy started in between finds the lock held but nobody answering, and says hvdesk is running.
 """
 
 from __future__ import annotations
@@ -11,9 +15,12 @@ from __future__ import annotations
 import getpass
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDir, QLockFile, QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalServer
 
 SHOW = b"show\n"
 READ_MS = 500
@@ -39,16 +46,26 @@ class SingleInstance(QObject):
         self.lock.setStaleLockTime(0)  # only a dead process's lock is stale
         self.server: QLocalServer | None = None
 
-    def acquire(self) -> bool:
-        """True for the first copy (it now listens); False when another copy is running."""
+    def acquire(self, *, listen: bool = True) -> bool:
+        """True for the first copy (listening, unless listen=False: then listen() later);
+        False when another copy is running."""
         if not self.lock.tryLock(200):
             return False
+        if listen:
+            self.listen()
+        return True
+
+    def listen(self) -> None:
+        """Answer later copies (once; only while this copy holds the lock)."""
+        if self.server is not None or not self.lock.isLocked():
+            return
+        from PySide6.QtNetwork import QLocalServer  # not before the sign-in dialog is on screen
+
         QLocalServer.removeServer(self.key)  # a crashed copy's leftover socket
         self.server = QLocalServer(self)
         self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self.server.newConnection.connect(self._connection)
         self.server.listen(self.key)
-        return True
 
     def _connection(self) -> None:
         assert self.server is not None
@@ -67,6 +84,8 @@ class SingleInstance(QObject):
 
     def notify(self, timeout_ms: int = 2000) -> bool:
         """From a second copy: ask the running one to show its window. True if it was reached."""
+        from PySide6.QtNetwork import QLocalSocket
+
         socket = QLocalSocket()
         socket.connectToServer(self.key)
         if not socket.waitForConnected(timeout_ms):

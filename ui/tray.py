@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
-from hvdesk.config import resource_path
+from hvdesk.resources import resource_path
 
 RECENT_MESSAGES = 100
 

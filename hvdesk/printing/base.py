@@ -27,7 +27,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from hvdesk.clock import fmt_datetime
-from hvdesk.config import resource_path
+from hvdesk.resources import resource_path
 
 log = logging.getLogger(__name__)
 

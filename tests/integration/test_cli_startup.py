@@ -7,6 +7,7 @@ light start, and that every error path which now imports lazily still gives one 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tomllib
@@ -302,3 +303,65 @@ def test_an_empty_database_goes_to_first_run(qtbot, tmp_path, monkeypatch):
     assert warned and "temporary folder" in warned[0]  # main's first-run data-folder warning
     assert len(seen) == 1 and actor is None and code == 0
     services.db.dispose()
+
+
+START_PROBE = """
+import json, os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+app = QApplication([])
+import ui.app
+ui.app.OPEN_AT_LATEST_MS = 60_000  # the database opens on the dialog's paint, never before
+seen = {}
+
+def settled():
+    seen["after"] = sorted(sys.modules)
+    print(json.dumps(seen), flush=True)
+    os._exit(0)
+
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and isinstance(obj, QWidget) and obj.isWindow():
+            if "painted" not in seen:
+                seen["painted"] = sorted(sys.modules)
+                QTimer.singleShot(0, settled)  # the turn after the dialog's own paintEvent
+        return False
+
+watcher = FirstPaint()
+app.installEventFilter(watcher)
+from hvdesk.cli import main
+main(["--db", sys.argv[1]], open_window=ui.app.run_gui)
+os._exit(4)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.ui
+def test_the_real_start_paints_the_sign_in_before_logging_networking_or_the_database(
+    tmp_path,
+):
+    """run_gui as main.py calls it: the single-copy lock is taken first, but the log file
+    (platformdirs), the listening for later copies (QtNetwork) and the database wait until the
+    sign-in dialog is painted; they then start at once."""
+    env = {
+        **os.environ,
+        "HVDESK_DATA_DIR": str(tmp_path / "data"),
+        "TMPDIR": str(tmp_path),  # the single-copy lock file: this test's own
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", START_PROBE, str(tmp_path / "school.sqlite3")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    painted, after = set(seen["painted"]), set(seen["after"])
+    waited = {"PySide6.QtNetwork", "platformdirs", "hvdesk.config", "logging.handlers"}
+    assert waited.isdisjoint(painted), waited & painted
+    assert {m.split(".")[0] for m in painted}.isdisjoint(set(HEAVY) - {"PySide6"})
+    assert waited <= after  # settled at the paint: the log is written, later copies answered
+    assert (tmp_path / "data" / "logs" / "hvdesk.log").read_text().count("hvdesk starting") == 1

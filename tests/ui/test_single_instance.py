@@ -61,3 +61,21 @@ def test_a_crashed_copys_lock_is_taken_over(qtbot, tmp_path, key):
     again = SingleInstance(key, tmp_path)
     assert again.acquire()
     again.release()
+
+
+def test_the_lock_is_held_at_once_and_later_copies_answered_from_listen(qtbot, tmp_path, key):
+    """At start-up the lock comes first (a second copy never shows a sign-in dialog) and the
+    listening once the dialog is on screen: in between, a later copy is refused unanswered."""
+    first = SingleInstance(key, tmp_path)
+    assert first.acquire(listen=False) and first.server is None
+    second = SingleInstance(key, tmp_path)
+    assert not second.acquire()
+    assert not second.notify(timeout_ms=200)  # nobody answers yet: 'hvdesk is already running'
+    first.listen()
+    first.listen()  # once only
+    with qtbot.waitSignal(first.activated, timeout=3000):
+        assert second.notify()
+    first.release()
+    assert first.server is None
+    first.listen()  # after release: no longer this copy's to answer
+    assert first.server is None

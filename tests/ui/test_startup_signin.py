@@ -131,7 +131,9 @@ def test_hidden_screens_read_their_data_when_first_shown(
     window.show()  # as at start; closed and deleted below, as the window fixture does
     assert reads == ["TodayPanel"]  # Today once; the screens behind it not at all
     window.show_panel("Households")
-    qtbot.waitUntil(lambda: window.households.model.rowCount() == 29)  # its first page, read on the worker
+    qtbot.waitUntil(
+        lambda: window.households.model.rowCount() == 29
+    )  # its first page, read on the worker
     window.show_panel("Approval")
     window.show_panel("Calendar")
     assert reads[1:] == ["HouseholdsPanel", "ApprovalPanel", "CalendarPanel"]
@@ -193,17 +195,38 @@ def test_a_database_failure_while_checking_is_one_plain_line(qtbot, services, mo
 
 def test_the_cancel_button_works_while_the_password_is_checked(qtbot, services):
     from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QDialogButtonBox
 
     dialog = _dialog(qtbot, services, [])
     dialog.username.setText("office")
     dialog.password.setText("hvdesk-demo")
     dialog._sign_in()
-    sign_in = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
-    cancel = dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+    sign_in, cancel = dialog.sign_in_button, dialog.cancel_button
     assert not sign_in.isEnabled() and cancel.isEnabled()
     qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
     for checker in dialog.findChildren(Worker):
         checker.wait()
     QCoreApplication.processEvents()
     assert dialog.actor is None and dialog.result() == LoginDialog.DialogCode.Rejected
+
+
+@pytest.mark.parametrize("field", ["username", "password"])
+def test_enter_in_either_field_signs_in_and_the_buttons_say_what_they_do(qtbot, field):
+    """The dialog's buttons are plain ones with roles (not the theme's Ok/Cancel, slow to make):
+    Enter still presses Sign in, Escape still cancels, and each says its own name."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    dialog = LoginDialog(None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert [b.text() for b in dialog.buttons.buttons()] == ["Sign in", "Cancel"]
+    assert (
+        dialog.buttons.buttonRole(dialog.sign_in_button) == QDialogButtonBox.ButtonRole.AcceptRole
+    )
+    getattr(dialog, field).setFocus()
+    qtbot.keyClick(getattr(dialog, field), Qt.Key.Key_Return)
+    # no database yet: pressing Sign in waits for it, and says so
+    assert dialog._pending and "Opening the database" in dialog.banner.text()
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Escape)
+    assert dialog.result() == LoginDialog.DialogCode.Rejected and not dialog.isVisible()

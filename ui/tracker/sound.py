@@ -20,7 +20,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtWidgets import QApplication
 
-from hvdesk.config import resource_path
+from hvdesk.resources import resource_path
 
 BEEP_MS = 1500
 TEST_MS = 3000
