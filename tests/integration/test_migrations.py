@@ -96,7 +96,6 @@ def test_a_newer_database_is_refused_byte_identical_in_any_journal_mode(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["future.sqlite3"]
 
 
-
 def _with_a_person_alarm(tmp_path):
     """A database at the newest revision holding one alarm about a person (no visit)."""
     from datetime import UTC, datetime
@@ -155,3 +154,55 @@ def test_going_back_one_step_keeps_the_person_alarms(tmp_path):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM alarm WHERE visit_id IS NULL")).scalar()
     engine.dispose()
+
+
+def test_schema_head_is_alembic_s_head():
+    """A new migration must move SCHEMA_HEAD too, or every start would skip it."""
+    from hvdesk.db import SCHEMA_HEAD
+
+    assert head_revision() == SCHEMA_HEAD
+
+
+OPEN_PROBE = """
+import sys
+from hvdesk.db import Database
+Database(sys.argv[1]).dispose()
+print(" ".join(sorted({m.split(".")[0] for m in sys.modules})))
+"""
+
+
+@pytest.mark.slow
+def test_a_database_at_head_opens_without_loading_alembic(tmp_path):
+    """Every start but the first after an upgrade: one plain query, not Alembic (a tenth of a
+    second or more of the sign-in); a database behind head still migrates with it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    url = f"sqlite:///{tmp_path / 'a.sqlite3'}"
+    from alembic import command
+
+    from hvdesk.db import alembic_config
+
+    engine = make_engine(url)
+    migrate(engine)
+    command.downgrade(alembic_config(engine), "0020")
+    engine.dispose()
+
+    def modules_after_open() -> set[str]:
+        out = subprocess.run(
+            [sys.executable, "-c", OPEN_PROBE, url],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            timeout=60,
+            check=True,
+        )
+        return set(out.stdout.split())
+
+    assert "alembic" in modules_after_open()  # behind head: migrated (0021 runs)
+    engine = make_engine(url)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+    assert "alembic" not in modules_after_open()  # at head now
