@@ -133,20 +133,29 @@ def open_services(
 
 
 def preload_main_window(services: AppServices) -> None:
-    """On the worker, while the user types: import what the main window and its features use,
-    and run once the reads it starts with (SQLAlchemy compiles each statement on first use)."""
+    """On the worker, while the user types: import what the main window and the features before
+    its first paint use, and run once the reads it starts with (SQLAlchemy compiles each
+    statement on first use). The window is built for the username as soon as it is typed."""
     import ui.main_window
     import ui.session_lock
     import ui.tracker.feature  # noqa: F401
     from hvdesk.clock import london
     from hvdesk.services.tracker import TrackerService
-    from ui.features import _installers
+    from ui.features import urgent_installers
 
-    _installers()
+    urgent_installers()
     now = services.clock.now()
     TrackerService(services.db, services.clock).board(now)
     services.visits.on_day(london(now).date())
     services.visits.out_now()
+
+
+def preload_later_features() -> None:
+    """On the worker after preload_main_window: the modules of the screens installed the moment
+    after the first paint (ReportLab, icalendar, charts...), so that moment does not import them."""
+    from ui.features import later_installers
+
+    later_installers()
 
 
 def _services_while_signing_in(
@@ -173,6 +182,7 @@ def _services_while_signing_in(
         else:
             login.set_services(services)
             worker.submit(lambda: preload_main_window(services))
+            worker.submit(preload_later_features)
 
     def open_database() -> None:
         if not opened.get("asked"):

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
+Installer = Callable[["MainWindow"], None]
+
 
 def install_all(window: MainWindow) -> None:
     for install in _installers():
@@ -24,23 +26,25 @@ def install_all(window: MainWindow) -> None:
 def install_urgent(window: MainWindow) -> Callable[[], None]:
     """At start-up: the features up to and including the live tracker now (alarms show at once),
     and a function that installs the rest (run once the window is on screen), in the same order."""
-    from ui import tracker
-
-    installers = _installers()
-    split = installers.index(tracker.install) + 1
-    for install in installers[:split]:
+    for install in urgent_installers():
         install(window)
 
     def rest() -> None:
-        for install in installers[split:]:
+        for install in later_installers():
             install(window)
 
     return rest
 
 
-def _installers():
-    installers = []
-    # Each feature appends its own install function below (imports kept local: start-up stays fast).
+def _installers() -> list[Installer]:
+    return urgent_installers() + later_installers()
+
+
+def urgent_installers() -> list[Installer]:
+    """The features up to and including the live tracker (imports kept local: start-up stays
+    fast; the sign-in's warm-up imports these first, the later ones after)."""
+    # Each feature appends its own install function below, in the order of the navigation.
+    installers: list[Installer] = []
     from ui import outcome_dialog
 
     installers.append(outcome_dialog.install)
@@ -56,6 +60,12 @@ def _installers():
     from ui import tracker
 
     installers.append(tracker.install)
+    return installers
+
+
+def later_installers() -> list[Installer]:
+    """The features after the tracker: installed the moment after the window is first painted."""
+    installers: list[Installer] = []
     from ui import notify
 
     installers.append(notify.install)

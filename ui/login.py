@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -40,12 +40,16 @@ log = logging.getLogger(__name__)
 
 
 PrepareWindow = Callable[["Actor"], None]
+# A pause this long in typing the username: the window is built for the person it names while
+# the password is typed, so that Enter leaves only the password check and the first paint.
+NAME_PAUSE_MS = 400
 
 
 class LoginDialog(QDialog):
-    """Username and password. Given `prepare`, the password is checked on a thread (argon2 lets
-    go of the interpreter) while prepare(the person it would sign in) builds their window; a
-    wrong password shows the same message as ever, and the window built meanwhile is not used."""
+    """Username and password. Given `prepare`, prepare(the person the username names) builds their
+    window once the username is typed (a pause), and the password is checked on a thread (argon2
+    lets go of the interpreter); a wrong password shows the same message as ever, and the window
+    built meanwhile is not used (nor shown, nor started)."""
 
     painted = Signal()  # once, when the dialog is first on screen
 
@@ -70,6 +74,13 @@ class LoginDialog(QDialog):
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName("Password")
+        self._name_pause = QTimer(self)
+        self._name_pause.setSingleShot(True)
+        self._name_pause.setInterval(NAME_PAUSE_MS)
+        self._name_pause.timeout.connect(self._prepare_named)
+        if prepare is not None:
+            self.username.textChanged.connect(lambda _t: self._name_pause.start())
+            self.finished.connect(lambda _r: self._name_pause.stop())  # closed: nothing to build
         self.banner = error_banner()
         form = QFormLayout()
         form.addRow("Username:", self.username)
@@ -110,8 +121,19 @@ class LoginDialog(QDialog):
         self.school.setText(f"<b>{school}</b><br>Database: {services.db.describe()}")
         if self._pending:
             self._sign_in()
+        elif self.username.text():
+            self._name_pause.start()  # typed before the database was open
+
+    def _prepare_named(self) -> None:
+        """The username was typed: build the window for whoever it names, if anyone."""
+        if self.prepare is None or self.services is None or self._checking:
+            return
+        expected = self.services.auth.expected_actor(self.username.text())
+        if expected is not None:
+            self.prepare(expected)
 
     def _sign_in(self) -> None:
+        self._name_pause.stop()  # Enter: the window is prepared with the check, if not yet
         if self.services is None:
             self._pending = True
             self.banner.setText("Opening the database… you will be signed in in a moment.")

@@ -230,3 +230,23 @@ def test_enter_in_either_field_signs_in_and_the_buttons_say_what_they_do(qtbot, 
     assert dialog._pending and "Opening the database" in dialog.banner.text()
     qtbot.keyClick(dialog.password, Qt.Key.Key_Escape)
     assert dialog.result() == LoginDialog.DialogCode.Rejected and not dialog.isVisible()
+
+
+def test_the_window_is_prepared_once_the_username_is_typed(qtbot, services):
+    """A pause after the username: the window is built for the person it names while the
+    password is typed, so Enter leaves only the password check and the first paint."""
+    built: list = []
+    dialog = _dialog(qtbot, services, built)
+    pause = dialog._name_pause
+    dialog.username.setText("nobody")
+    assert pause.isActive()
+    qtbot.waitUntil(lambda: not pause.isActive(), timeout=5_000)
+    assert built == []  # names nobody: nothing to build
+    dialog.username.setText("hea")
+    dialog.username.setText("head")  # still typing: one build, for the name typed last
+    qtbot.waitUntil(lambda: built != [], timeout=5_000)
+    assert built == [services.auth.expected_actor("head")] and dialog.actor is None
+    dialog.username.setText("office")
+    assert pause.isActive()
+    dialog.reject()  # closed before the pause ended: nothing more is built
+    assert not pause.isActive() and len(built) == 1
