@@ -182,7 +182,8 @@ def _services_while_signing_in(
         else:
             login.set_services(services)
             worker.submit(lambda: preload_main_window(services))
-            worker.submit(preload_later_features)
+            # not once Sign in is pressed: Enter to the first paint needs the interpreter more
+            worker.submit(lambda: None if login.signing_in else preload_later_features())
 
     def open_database() -> None:
         if not opened.get("asked"):

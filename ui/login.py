@@ -124,6 +124,12 @@ class LoginDialog(QDialog):
         elif self.username.text():
             self._name_pause.start()  # typed before the database was open
 
+    @property
+    def signing_in(self) -> bool:
+        """Sign in was pressed and is being checked, or someone is signed in (read from the
+        worker too: plain attributes, no Qt)."""
+        return self._checking or self.actor is not None
+
     def _prepare_named(self) -> None:
         """The username was typed: build the window for whoever it names, if anyone."""
         if self.prepare is None or self.services is None or self._checking:

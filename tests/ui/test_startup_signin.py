@@ -250,3 +250,16 @@ def test_the_window_is_prepared_once_the_username_is_typed(qtbot, services):
     assert pause.isActive()
     dialog.reject()  # closed before the pause ended: nothing more is built
     assert not pause.isActive() and len(built) == 1
+
+
+def test_signing_in_says_when_the_later_warm_up_should_stand_aside(qtbot, services):
+    """The later screens' warm-up is skipped once Sign in is pressed (ui.app): it would take
+    the interpreter from the check and the first paint."""
+    dialog = _dialog(qtbot, services, [])
+    assert not dialog.signing_in
+    dialog.username.setText("office")
+    dialog.password.setText("hvdesk-demo")
+    dialog._sign_in()
+    assert dialog.signing_in  # being checked
+    qtbot.waitUntil(lambda: dialog.actor is not None, timeout=10_000)
+    assert dialog.signing_in  # signed in
