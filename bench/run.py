@@ -202,6 +202,9 @@ def main() -> int:
     pairs, enters = (1, 1) if args.quick else (7, 5)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="hvdesk-bench-") as tmp:
+        # the single-copy lock (Qt's temp folder) of its own: an hvdesk already running on this
+        # machine must not turn the start-up probes into a refused second copy
+        ENV["TMPDIR"] = tmp
         try:
             print(
                 f"building databases (demo; {', '.join(map(str, sizes))} visits)", file=sys.stderr
