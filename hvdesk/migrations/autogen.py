@@ -14,3 +14,4 @@ if __name__ == "__main__":
         engine = make_engine(f"sqlite:///{Path(tmp) / 'autogen.sqlite3'}")
         migrate(engine)
         command.revision(alembic_config(engine), message=message, autogenerate=True)
+    print("Now set hvdesk.db.SCHEMA_HEAD to the new revision (a test checks it).")
