@@ -7,8 +7,7 @@ entry with the function that builds it, and the forms print these titles.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Selector = Literal["visit", "staff", "day"]
 
@@ -22,8 +21,7 @@ DAY_SHEET = "day-sheet"
 CANCELLATION_LETTER = "cancellation-letter"
 
 
-@dataclass(frozen=True)
-class FormEntry:
+class FormEntry(NamedTuple):  # not a dataclass: `dataclasses` loads `inspect`, a third of --help
     title: str  # printed in the header and recorded as the audit note
     selector: Selector  # what the form is printed for
     wide: bool = False  # landscape A4

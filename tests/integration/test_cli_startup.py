@@ -69,6 +69,14 @@ def test_version_and_help_load_no_heavy_library(args):
     assert loaded_after(*args).isdisjoint(HEAVY)
 
 
+@pytest.mark.slow
+def test_print_help_loads_little_more_than_help():
+    """The form table is plain (no dataclasses, whose import of `inspect` was a third of it)."""
+    extra = modules_after("print", "--help") - modules_after("--help")
+    assert "hvdesk.form_list" in extra
+    assert {"dataclasses", "inspect", "hvdesk.printing", "reportlab"}.isdisjoint(extra), extra
+
+
 def test_the_form_list_is_every_printable_form_with_its_printed_title():
     """The table help lists is the one the forms are built from (no second list to drift)."""
     from hvdesk.form_list import FORM_LIST
