@@ -853,3 +853,27 @@ def test_hampton_family_told_at_earliest_opportunity_letter_or_logged_call_on_ca
             )
             == "Letter to the family: posted first class"
         )
+
+
+# the visit's police sheet is unchanged by the person's one
+
+# sha256 of the demo visit's police sheet after a duress, at SCHOOL_MORNING, ReportLab invariant:
+# taken before the sheet for an alarm about a person was added. Change it only on purpose (a
+# deliberate change to the visit's sheet), saying so in the commit.
+VISIT_POLICE_SHEET_SHA256 = "2b01f2cb67596d72c93dde024e046ca03eadbf973e62dcb1107af7a6543fb22b"
+
+
+def test_visit_police_sheet_is_byte_identical_to_before_person_sheets(
+    printer, demo_db, office, clock, monkeypatch
+):
+    import hashlib
+
+    from reportlab import rl_config
+
+    from hvdesk.services.tracker import TrackerService
+
+    monkeypatch.setattr(rl_config, "invariant", 1)  # no creation date or random document id
+    visit = zoe_out_now(demo_db)
+    TrackerService(demo_db, clock).duress(office, visit.id, "said 'blue folder' on the call")
+    pdf = printer.to_bytes(office, "police-sheet", visit_id=visit.id)
+    assert hashlib.sha256(pdf).hexdigest() == VISIT_POLICE_SHEET_SHA256
