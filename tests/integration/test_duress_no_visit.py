@@ -18,26 +18,24 @@ from hvdesk.rules.text_actions import alarm_code
 from hvdesk.services.alarms import AlarmService
 from hvdesk.services.texts_in import InboundTextService
 from hvdesk.services.tracker import TrackerService
-from tests.integration import test_texts_in as base
-from tests.integration.test_texts_in import MIN, open_alarms, poll, replies, texts
+from tests import textskit
+from tests.textskit import (
+    LINDA,
+    MIN,
+    PRIYA,
+    back_at_school,
+    linda_on_the_ladder,
+    monitor_can_text,
+    open_alarms,
+    poll,
+    replies,
+    second_visit_out,
+    texted,
+    texts,
+)
 
-gateway = base.gateway  # the same fixtures: a local gateway stand-in and Jasmin out on a visit
-school = base.school
-
-LINDA, PRIYA = "+447700900701", "+447700900702"
-
-
-def _back_at_1130(db, clock, office, school) -> None:
-    clock.set(school["start"] + 90 * MIN)
-    TrackerService(db, clock).returned(office, school["visit"])
-    clock.set(school["start"] + 2 * 60 * MIN)  # 12:00, between visits
-
-
-def _contacts(db, clock) -> None:
-    from tests.notifykit import add_contact
-
-    add_contact(db, clock, "Linda Francis", LINDA, "", 1)
-    add_contact(db, clock, "Priya Shah", PRIYA, "", 2)
+gateway = textskit.gateway  # the shared fixtures: a local gateway stand-in, Jasmin out on a visit
+school = textskit.school
 
 
 def _events(db, alarm_id: int) -> list[Event]:
@@ -48,7 +46,7 @@ def _events(db, alarm_id: int) -> list[Event]:
 def test_the_safe_word_after_coming_back_raises_one_duress_alarm_about_the_person(
     db, clock, office, gateway, school
 ):
-    _back_at_1130(db, clock, office, school)
+    back_at_school(db, clock, office, school)
     gateway.text("can you ring me about the bluebell order", clock.now())
     poll(db, clock, gateway)
     [alarm] = open_alarms(db)
@@ -76,7 +74,7 @@ def test_the_safe_word_after_coming_back_raises_one_duress_alarm_about_the_perso
 def test_a_visit_booked_for_later_today_is_not_where_the_alarm_says_she_is(
     db, clock, office, gateway, school, make_visit
 ):
-    _back_at_1130(db, clock, office, school)
+    back_at_school(db, clock, office, school)
     later = school["start"] + 4 * 60 * MIN  # 14:00
     make_visit(
         household_id=school["homes"][1], lead_id=school["jasmin"], start=later, status="approved"
@@ -91,7 +89,7 @@ def test_a_visit_booked_for_later_today_is_not_where_the_alarm_says_she_is(
 def test_the_same_text_listed_twice_by_the_gateway_raises_once(
     db, clock, office, gateway, school
 ):
-    _back_at_1130(db, clock, office, school)
+    back_at_school(db, clock, office, school)
     gateway.text("bluebell", clock.now())
     gateway.messages.append(dict(gateway.messages[-1]))  # the gateway lists it again
     poll(db, clock, gateway)
@@ -106,7 +104,7 @@ def test_the_same_text_listed_twice_by_the_gateway_raises_once(
 
 
 def test_a_second_safe_word_folds_into_her_open_alarm(db, clock, office, gateway, school):
-    _back_at_1130(db, clock, office, school)
+    back_at_school(db, clock, office, school)
     gateway.text("bluebell", clock.now())
     poll(db, clock, gateway)
     clock.advance(2 * MIN)
@@ -124,11 +122,9 @@ def test_the_monitor_raises_it_and_walks_the_ladder_then_take_and_resolve_work(
 ):
     from hvdesk.notify.monitor import Monitor
 
-    monkeypatch.setenv("HVDESK_SMS_TOKEN", "token-0011")
-    monkeypatch.setenv("HVDESK_SECRETS_FILE", str(tmp_path / "secrets.json"))
-    gateway.configure(db, clock.now())
-    _contacts(db, clock)
-    _back_at_1130(db, clock, office, school)
+    monitor_can_text(db, clock, gateway, monkeypatch, tmp_path)
+    linda_on_the_ladder(db, clock, gateway, priya=True)
+    back_at_school(db, clock, office, school)
     monitor = Monitor(db, clock, beat_s=0)
     gateway.text("bluebell", clock.now())
     report = monitor.tick()
@@ -163,12 +159,9 @@ def test_the_monitor_raises_it_and_walks_the_ladder_then_take_and_resolve_work(
 def test_a_contact_takes_it_by_text_and_the_reply_names_the_person(
     db, clock, office, gateway, school
 ):
-    gateway.configure(db, clock.now())
-    _contacts(db, clock)
-    _back_at_1130(db, clock, office, school)
-    gateway.text("bluebell", clock.now())
-    poll(db, clock, gateway)
-    [alarm] = open_alarms(db)
+    linda_on_the_ladder(db, clock, gateway, priya=True)
+    back_at_school(db, clock, office, school)
+    alarm = texted(db, clock, gateway)
     code = alarm_code(alarm.id)
     gateway.text(f"TAKE {code}", clock.now() + MIN, sender=LINDA)
     clock.advance(2 * MIN)
@@ -183,9 +176,8 @@ def test_a_contact_takes_it_by_text_and_the_reply_names_the_person(
 def test_the_notifications_screen_lists_the_alarm_messages_of_a_person_alarm(
     db, clock, office, gateway, school
 ):
-    gateway.configure(db, clock.now())
-    _contacts(db, clock)
-    _back_at_1130(db, clock, office, school)
+    linda_on_the_ladder(db, clock, gateway, priya=True)
+    back_at_school(db, clock, office, school)
     gateway.text("bluebell", clock.now() - timedelta(seconds=5))
     poll(db, clock, gateway)
     from hvdesk.services.notifications import NotificationService
@@ -208,10 +200,8 @@ def test_a_morning_visit_never_marked_out_is_not_where_she_is_after_coming_back(
     make_visit(
         household_id=school["homes"][1], lead_id=school["jasmin"], start=early, status="approved"
     )
-    _back_at_1130(db, clock, office, school)
-    gateway.text("bluebell", clock.now())
-    poll(db, clock, gateway)
-    [alarm] = open_alarms(db)
+    back_at_school(db, clock, office, school)
+    alarm = texted(db, clock, gateway)
     assert alarm.visit_id is None and alarm.staff_id == school["jasmin"]
     assert "last known: back from Clarke family, 1 Hill St, Birmingham, B17 0AB at 11:30" in (
         alarm.reason
@@ -219,13 +209,7 @@ def test_a_morning_visit_never_marked_out_is_not_where_she_is_after_coming_back(
 
 
 def _two_out(db, clock, office, school, make_visit) -> int:
-    second = make_visit(
-        household_id=school["homes"][1],
-        lead_id=school["jasmin"],
-        start=school["start"],
-        status="approved",
-    )
-    TrackerService(db, clock).depart(office, second)
+    second = second_visit_out(db, clock, office, school, make_visit)
     clock.set(school["start"] + 20 * MIN)
     return second
 
@@ -234,9 +218,7 @@ def test_with_two_visits_out_the_duress_is_on_both_timelines(
     db, clock, office, gateway, school, make_visit
 ):
     second = _two_out(db, clock, office, school, make_visit)
-    gateway.text("bluebell", clock.now())
-    poll(db, clock, gateway)
-    [alarm] = open_alarms(db)
+    alarm = texted(db, clock, gateway)
     assert alarm.visit_id is None
     duress = [e for e in _events(db, alarm.id) if e.kind == EventKind.DURESS.value]
     assert sorted(e.visit_id for e in duress) == sorted([school["visit"], second])
@@ -246,12 +228,9 @@ def test_with_two_visits_out_the_duress_is_on_both_timelines(
 def test_take_with_two_visits_out_names_both_visits(
     db, clock, office, gateway, school, make_visit
 ):
-    gateway.configure(db, clock.now())
-    _contacts(db, clock)
+    linda_on_the_ladder(db, clock, gateway, priya=True)
     _two_out(db, clock, office, school, make_visit)
-    gateway.text("bluebell", clock.now())
-    poll(db, clock, gateway)
-    [alarm] = open_alarms(db)
+    alarm = texted(db, clock, gateway)
     gateway.text(f"TAKE {alarm_code(alarm.id)}", clock.now() + MIN, sender=LINDA)
     clock.advance(2 * MIN)
     poll(db, clock, gateway)
@@ -265,10 +244,8 @@ def test_an_incident_recorded_from_her_alarm_names_her_and_where_she_was(
 ):
     from hvdesk.services.incidents import IncidentInput, IncidentService
 
-    _back_at_1130(db, clock, office, school)
-    gateway.text("bluebell", clock.now())
-    poll(db, clock, gateway)
-    [alarm] = open_alarms(db)
+    back_at_school(db, clock, office, school)
+    alarm = texted(db, clock, gateway)
     row = IncidentService(db, clock).record(
         office, IncidentInput(what="Safe word by text", alarm_id=alarm.id)
     )
@@ -284,9 +261,7 @@ def test_her_alarm_shows_duress_on_the_board_rows_of_both_visits_out(
     db, clock, office, gateway, school, make_visit
 ):
     second = _two_out(db, clock, office, school, make_visit)
-    gateway.text("bluebell", clock.now())
-    poll(db, clock, gateway)
-    [alarm] = open_alarms(db)
+    alarm = texted(db, clock, gateway)
     board = TrackerService(db, clock).board()
     for visit_id in (school["visit"], second):
         row = board.row(visit_id)
