@@ -18,6 +18,7 @@ from hvdesk.printing import (
     family_letters,
     letters,
     lone_working,
+    person_police_sheet,
     police_sheet,
     safety_note,
     visit_record,
@@ -25,7 +26,7 @@ from hvdesk.printing import (
 from hvdesk.printing.base import register_fonts
 from hvdesk.printing.context import PrintContext
 
-Selector = Literal["visit", "staff", "day"]
+Selector = Literal["visit", "staff", "day", "alarm"]  # alarm: one about a person, no visit
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ APPOINTMENT_LETTER = "appointment-letter"
 SORRY_SLIP = "sorry-slip"
 SAFETY_CANCELLATION = "safety-cancellation"
 POLICE_SHEET = "police-sheet"
+PERSON_POLICE_SHEET = "person-police-sheet"
 DAY_SHEET = "day-sheet"
 CANCELLATION_LETTER = "cancellation-letter"
 
@@ -63,6 +65,13 @@ FORMS: dict[str, FormSpec] = {
             SAFETY_CANCELLATION, safety_note.TITLE, "visit", safety_note.build, confidential=True
         ),
         FormSpec(POLICE_SHEET, police_sheet.TITLE, "visit", police_sheet.build, confidential=True),
+        FormSpec(
+            PERSON_POLICE_SHEET,
+            police_sheet.TITLE,
+            "alarm",
+            person_police_sheet.build,
+            confidential=True,
+        ),
         FormSpec(DAY_SHEET, day_sheet.TITLE, "day", day_sheet.build, wide=True, confidential=True),
         FormSpec(
             CANCELLATION_LETTER,
@@ -96,6 +105,7 @@ __all__ = [
     "DAY_SHEET",
     "FORMS",
     "LONE_WORKING",
+    "PERSON_POLICE_SHEET",
     "POLICE_SHEET",
     "SAFETY_CANCELLATION",
     "SORRY_SLIP",

@@ -86,9 +86,7 @@ def test_a_visit_booked_for_later_today_is_not_where_the_alarm_says_she_is(
     assert "next visit Ahmed family, 1 Hill St, Birmingham, B17 0AB at 13:45" in alarm.reason
 
 
-def test_the_same_text_listed_twice_by_the_gateway_raises_once(
-    db, clock, office, gateway, school
-):
+def test_the_same_text_listed_twice_by_the_gateway_raises_once(db, clock, office, gateway, school):
     back_at_school(db, clock, office, school)
     gateway.text("bluebell", clock.now())
     gateway.messages.append(dict(gateway.messages[-1]))  # the gateway lists it again
@@ -96,9 +94,12 @@ def test_the_same_text_listed_twice_by_the_gateway_raises_once(
     poll(db, clock, gateway)
     again = gateway.messages[-1]
     service = InboundTextService(db, clock)
-    assert service.process(
-        Inbound(again["sid"], again["from"], "+447700900000", "bluebell", clock.now())
-    ) is None
+    assert (
+        service.process(
+            Inbound(again["sid"], again["from"], "+447700900000", "bluebell", clock.now())
+        )
+        is None
+    )
     assert len(open_alarms(db)) == 1 and len(texts(db)) == 1
     assert replies(db) == ["Thanks, noted."]
 
@@ -225,9 +226,7 @@ def test_with_two_visits_out_the_duress_is_on_both_timelines(
     assert {e.staff_id for e in duress} == {school["jasmin"]}
 
 
-def test_take_with_two_visits_out_names_both_visits(
-    db, clock, office, gateway, school, make_visit
-):
+def test_take_with_two_visits_out_names_both_visits(db, clock, office, gateway, school, make_visit):
     linda_on_the_ladder(db, clock, gateway, priya=True)
     _two_out(db, clock, office, school, make_visit)
     alarm = texted(db, clock, gateway)
@@ -251,8 +250,7 @@ def test_an_incident_recorded_from_her_alarm_names_her_and_where_she_was(
     )
     assert row.people == "Jasmin Patel"
     assert row.place == (
-        "no visit out; last known: back from Clarke family, 1 Hill St, Birmingham, B17 0AB "
-        "at 11:30"
+        "no visit out; last known: back from Clarke family, 1 Hill St, Birmingham, B17 0AB at 11:30"
     )
     assert row.visit_id is None and row.alarm_id == alarm.id
 
@@ -269,3 +267,144 @@ def test_her_alarm_shows_duress_on_the_board_rows_of_both_visits_out(
         assert alarm.id in row.open_alarm_ids
     rows = TrackerService(db, clock).rows_for([second], board.policy)  # one change's reload
     assert [r.state.alarm_level.name for r in rows] == ["DURESS"]
+
+
+# her police information sheet, printed
+
+
+def _pdf_text(pdf: bytes) -> str:
+    """The PDF's words with whitespace collapsed, so a wrapped line reads as one."""
+    import io
+    import re
+
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    return re.sub(r"\s+", " ", " ".join(p.extract_text() or "" for p in reader.pages))
+
+
+def _described(db, school) -> None:
+    """Jasmin as the police need her; the Ahmed family at an address of its own."""
+    from hvdesk.models import Household, Staff
+
+    with db.transaction() as s:
+        jasmin = s.get(Staff, school["jasmin"])
+        jasmin.description = "Female, 30s, 5ft 6, long dark hair, red coat"
+        jasmin.vehicle_make, jasmin.vehicle_model = "Ford", "Fiesta"
+        jasmin.vehicle_colour, jasmin.vehicle_registration = "Blue", "AB12 CDE"
+        ahmed = s.get(Household, school["homes"][1])
+        ahmed.address, ahmed.postcode = "22 Elm Road, Quinton", "B32 1AA"
+
+
+def _printed(db, clock, office, alarm_id: int, folder) -> str:
+    """Her sheet made as the office would print it; kept in `folder` to look at."""
+    from hvdesk.services.printing import PrintService
+
+    path = PrintService(db, clock).to_file(
+        office, "person-police-sheet", folder / "person-police-sheet.pdf", alarm_id=alarm_id
+    )
+    return _pdf_text(path.read_bytes())
+
+
+def test_her_police_sheet_with_two_visits_out_names_her_and_both_addresses(
+    db, clock, office, gateway, school, make_visit, tmp_path
+):
+    _described(db, school)
+    second = _two_out(db, clock, office, school, make_visit)
+    alarm = texted(db, clock, gateway, "can you ring me about the bluebell order")
+    text = _printed(db, clock, office, alarm.id, tmp_path)
+    for words in (
+        "Police information sheet",
+        "DURESS: Jasmin Patel needs help now (2 visits out)",
+        "DURESS (code word used) at 10:20 on",
+        "Jasmin Patel",
+        "Female, 30s, 5ft 6, long dark hair, red coat",
+        "07700 900123",
+        "AB12 CDE",
+        "Ford Fiesta",
+        "2 visits out: Clarke family, 1 Hill St, Birmingham, B17 0AB; Ahmed family, 22 Elm Road, "
+        "Quinton, B32 1AA",
+        "Visit out 1 of 2: Clarke family",
+        "Visit out 2 of 2: Ahmed family",
+        "1 Hill St Birmingham B17 0AB",  # each address as a block, for officers to go to
+        "22 Elm Road Quinton B32 1AA",
+        "Tom Lee 07700 900456",  # who else is at the Clarke family's
+        "Nobody: lone visit",
+    ):
+        assert words in text, f"{words!r} not on the sheet"
+    assert "bluebell" not in text.lower()  # never the safe word itself
+    with db.read() as s:
+        [printed] = s.scalars(select(Event).where(Event.kind == EventKind.PRINTED.value)).all()
+    assert printed.alarm_id == alarm.id and printed.staff_id == school["jasmin"]
+    assert printed.data["form"] == "person-police-sheet" and printed.visit_id is None
+    assert second != school["visit"]
+
+
+def test_her_police_sheet_with_no_visit_out_says_where_she_was_last_known(
+    db, clock, office, gateway, school, tmp_path
+):
+    back_at_school(db, clock, office, school)
+    alarm = texted(db, clock, gateway)
+    text = _printed(db, clock, office, alarm.id, tmp_path)
+    for words in (
+        "DURESS: Jasmin Patel needs help now (no visit out)",
+        "DURESS (code word used) at 12:00 on",
+        "no visit out; last known: back from Clarke family, 1 Hill St, Birmingham, B17 0AB at "
+        "11:30",
+        "No description recorded",
+        "None: on foot or public transport",
+        "by text from 07700 900123 at",
+    ):
+        assert words in text, f"{words!r} not on the sheet"
+    assert "Visit out" not in text
+
+
+def test_the_person_sheet_is_refused_for_an_alarm_on_a_visit_and_an_unknown_alarm(
+    db, clock, office, gateway, school
+):
+    import pytest
+
+    from hvdesk.errors import HvdeskError, NotFound
+    from hvdesk.services.printing import PrintService
+
+    clock.set(school["start"] + 5 * MIN)
+    alarm = texted(db, clock, gateway)  # on the one visit she has out
+    assert alarm.visit_id == school["visit"]
+    printer = PrintService(db, clock)
+    with pytest.raises(HvdeskError, match=f"on visit {school['visit']}: print that visit's"):
+        printer.make(office, "person-police-sheet", alarm_id=alarm.id)
+    with pytest.raises(NotFound):
+        printer.make(office, "person-police-sheet", alarm_id=99999)
+    with pytest.raises(HvdeskError, match="printed for one alarm about a person"):
+        printer.make(office, "person-police-sheet", visit_id=school["visit"])
+
+
+def test_the_print_command_makes_her_sheet(
+    db, clock, office, gateway, school, tmp_path, capsys, monkeypatch
+):
+    from hvdesk.cli import main
+
+    back_at_school(db, clock, office, school)
+    alarm = texted(db, clock, gateway)
+    monkeypatch.setenv("HVDESK_PASSWORD", "password123")  # the `office` fixture's user
+    out = tmp_path / "sheet.pdf"
+    args = ["print", "person-police-sheet", "--alarm", str(alarm.id), "--out", str(out)]
+    assert main([*args, "--db", db.url, "--user", "t_office"]) == 0
+    assert "Wrote" in capsys.readouterr().out
+    assert "Jasmin Patel" in _pdf_text(out.read_bytes())
+    assert main([*args[:2], "--visit", "1", "--out", str(out), "--db", db.url]) == 2
+    assert "give --alarm ID" in capsys.readouterr().err
+
+
+def test_a_visit_sheet_after_a_texted_safe_word_does_not_say_she_took_her_own_call(
+    db, clock, office, gateway, school
+):
+    """'taken by' names the office user who took a duress call; a text was taken by nobody."""
+    from hvdesk.services.printing import PrintService
+
+    clock.set(school["start"] + 5 * MIN)
+    texted(db, clock, gateway)
+    pdf = PrintService(db, clock).to_bytes(office, "police-sheet", visit_id=school["visit"])
+    text = _pdf_text(pdf)
+    assert "DURESS (code word used) at 10:05 on 24 Nov 2026: safe word by text from 07700 900123" in text
+    assert "taken by Jasmin Patel" not in text

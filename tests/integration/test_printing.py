@@ -110,6 +110,18 @@ def safety_cancelled(db, clock) -> Visit:
     return load_visit(db, visit_id)
 
 
+def person_alarm(db, clock) -> int:
+    """Zoë texted her safe word with no one visit to raise it on: an alarm about her."""
+    from hvdesk.models import AlarmLevel
+    from hvdesk.services.alarms import AlarmService, StaffRaise
+
+    zoe = staff_named(db, ZOE)
+    raised = StaffRaise(zoe.id, zoe.name, AlarmLevel.DURESS, f"DURESS: {zoe.name}", "duress@t")
+    alarms = AlarmService(db, clock)
+    with db.transaction() as s:
+        return alarms.raise_for_staff(s, Actor(None, zoe.name), raised, clock.now()).id
+
+
 def events(db, **where) -> list[Event]:
     with db.read() as s:
         stmt = select(Event).where(Event.kind == EventKind.PRINTED.value)
@@ -655,6 +667,7 @@ def test_cli_prints_each_form(printer, demo_db, clock, tmp_path, capsys, signed_
         "safety-cancellation": ["--visit", str(cancelled.id)],
         "cancellation-letter": ["--visit", str(cancelled.id)],
         "police-sheet": ["--visit", str(visit.id)],
+        "person-police-sheet": ["--alarm", str(person_alarm(demo_db, clock))],
         "day-sheet": ["--date", "2026-11-24"],
     }
     assert set(selectors) == set(FORMS)
@@ -782,6 +795,7 @@ def test_every_form_renders_to_non_blank_pages(printer, demo_db, clock, office, 
         "safety-cancellation": {"visit_id": safety_cancelled(demo_db, clock).id},
         "cancellation-letter": {"visit_id": safety_cancelled(demo_db, clock).id},
         "day-sheet": {"day": date(2026, 11, 24)},
+        "person-police-sheet": {"alarm_id": person_alarm(demo_db, clock)},
     }
     for form in FORMS:
         pdf = tmp_path / f"{form}.pdf"
