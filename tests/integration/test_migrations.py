@@ -155,3 +155,23 @@ def test_going_back_one_step_keeps_the_person_alarms(tmp_path):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM alarm WHERE visit_id IS NULL")).scalar()
     engine.dispose()
+
+
+@pytest.mark.parametrize("encrypted", [False, True], ids=["sqlite", "sqlcipher"])
+def test_0019_to_0021_and_back_with_person_alarms(tmp_path, encrypted):
+    """The round trip of tests/migration_roundtrip.py on a plain and an encrypted file."""
+    import os
+
+    from hvdesk.keystore import DbKey
+    from tests.migration_roundtrip import round_trip
+
+    key = DbKey(os.urandom(32), "the test", "env") if encrypted else None
+    db = Database(f"sqlite:///{tmp_path / 'round.sqlite3'}", key=key)
+    try:
+        round_trip(db)
+    finally:
+        db.dispose()
+    if encrypted:
+        from hvdesk.sqlcipher_files import is_plain_sqlite
+
+        assert not is_plain_sqlite(tmp_path / "round.sqlite3")
