@@ -130,8 +130,13 @@ class _Text:
     replied: bool = False  # the answer is already queued
 
     @property
+    def number(self) -> str:
+        """The sender as dialled in the UK (as the gateway gave it when not a UK number)."""
+        return display_phone(self.sender) or self.sender
+
+    @property
     def shown_from(self) -> str:
-        return f"by text from {display_phone(self.sender) or self.sender}"
+        return f"by text from {self.number}"
 
 
 class InboundTextService(Service):
@@ -268,7 +273,7 @@ class InboundTextService(Service):
                 text.session,
                 actor,
                 EventKind.TEXT_RECEIVED,
-                f"Text {text.shown_from}: {note}",
+                f"Text from {text.number}: {note}",
                 visit_id=text.row.visit_id,
                 staff_id=text.row.staff_id,
                 at=text.now,

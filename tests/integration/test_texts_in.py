@@ -114,6 +114,7 @@ def test_without_the_pin_nothing_changes(db, clock, gateway, school):
     with db.read() as s:
         logged = s.scalars(select(Event).where(Event.kind == EventKind.TEXT_RECEIVED)).all()
     assert len(logged) == 4 and all("no PIN: not acted on" in e.note for e in logged)
+    assert all(e.note.startswith("Text from 07700 900123: ") for e in logged)  # not "Text by text"
 
 
 def test_the_safe_word_in_a_sentence_raises_duress_with_an_innocent_reply(
