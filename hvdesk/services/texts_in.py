@@ -313,7 +313,7 @@ class InboundTextService(Service):
         if visit is not None:
             why += "" if out else NOT_MARKED_OUT
             alarm = alarms.raise_duress(
-                text.session, actor, visit.id, why, text.now, tracked_only=False
+                text.session, actor, visit.id, why, text.now, tracked_only=False, said_at=text.at
             )
             text.row.visit_id = visit.id
         else:
@@ -723,6 +723,7 @@ def _about_staff(text: _Text, staff: Staff, level: AlarmLevel, why: str) -> Staf
         reason=reason,
         key=f"{'duress' if level is AlarmLevel.DURESS else 'pin'}@text:{text.row.id}",
         note=f"{why}; {place}",
+        said_at=text.at,
     )
 
 

@@ -408,3 +408,19 @@ def test_a_visit_sheet_after_a_texted_safe_word_does_not_say_she_took_her_own_ca
     text = _pdf_text(pdf)
     assert "DURESS (code word used) at 10:05 on 24 Nov 2026: safe word by text from 07700 900123" in text
     assert "taken by Jasmin Patel" not in text
+
+
+def test_a_safe_word_the_gateway_held_is_on_the_timelines_and_her_sheet_when_she_sent_it(
+    db, clock, office, gateway, school, make_visit, tmp_path
+):
+    """Like every text, a duress speaks for when it was sent: sent 10:19, fetched 10:21."""
+    _two_out(db, clock, office, school, make_visit)  # 10:20
+    gateway.text("bluebell", clock.now() - MIN)
+    clock.advance(MIN)
+    poll(db, clock, gateway)
+    [alarm] = open_alarms(db)
+    assert alarm.raised_at == clock.now()  # the ladder runs from when hvdesk knew
+    duress = [e for e in _events(db, alarm.id) if e.kind == EventKind.DURESS.value]
+    assert len(duress) == 2 and {e.at for e in duress} == {clock.now() - 2 * MIN}
+    text = _printed(db, clock, office, alarm.id, tmp_path)
+    assert "DURESS (code word used) at 10:19 on 24 Nov 2026" in text
