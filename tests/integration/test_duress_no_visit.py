@@ -406,7 +406,10 @@ def test_a_visit_sheet_after_a_texted_safe_word_does_not_say_she_took_her_own_ca
     texted(db, clock, gateway)
     pdf = PrintService(db, clock).to_bytes(office, "police-sheet", visit_id=school["visit"])
     text = _pdf_text(pdf)
-    assert "DURESS (code word used) at 10:05 on 24 Nov 2026: safe word by text from 07700 900123" in text
+    assert (
+        "DURESS (code word used) at 10:05 on 24 Nov 2026: safe word by text from 07700 900123"
+        in text
+    )
     assert "taken by Jasmin Patel" not in text
 
 
@@ -424,3 +427,18 @@ def test_a_safe_word_the_gateway_held_is_on_the_timelines_and_her_sheet_when_she
     assert len(duress) == 2 and {e.at for e in duress} == {clock.now() - 2 * MIN}
     text = _printed(db, clock, office, alarm.id, tmp_path)
     assert "DURESS (code word used) at 10:19 on 24 Nov 2026" in text
+
+
+def test_her_sheet_after_three_wrong_pins_says_possible_duress_and_why(
+    db, clock, office, gateway, school, tmp_path
+):
+    back_at_school(db, clock, office, school)
+    for pin in ("1111", "2222", "3333"):
+        gateway.text(f"OK {pin}", clock.now())
+    poll(db, clock, gateway)
+    [alarm] = open_alarms(db)
+    assert alarm.level == "amber" and alarm.visit_id is None
+    text = _printed(db, clock, office, alarm.id, tmp_path)
+    assert "Possible duress: Jasmin Patel (no visit out)" in text
+    assert "Raised at Tue 24 Nov 2026 12:00: Possible duress: 3 wrong PINs in a row" in text
+    assert "DURESS" not in text  # no safe word was used: not read to 999 as one
