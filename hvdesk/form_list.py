@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
-Selector = Literal["visit", "staff", "day"]
+Selector = Literal["visit", "staff", "day", "alarm"]  # alarm: one about a person, no visit
 
 LONE_WORKING = "lone-working"
 VISIT_RECORD = "visit-record"
@@ -17,6 +17,7 @@ APPOINTMENT_LETTER = "appointment-letter"
 SORRY_SLIP = "sorry-slip"
 SAFETY_CANCELLATION = "safety-cancellation"
 POLICE_SHEET = "police-sheet"
+PERSON_POLICE_SHEET = "person-police-sheet"
 DAY_SHEET = "day-sheet"
 CANCELLATION_LETTER = "cancellation-letter"
 
@@ -35,6 +36,7 @@ FORM_LIST: dict[str, FormEntry] = {
     SORRY_SLIP: FormEntry("'Sorry you weren't in' slip", "visit"),
     SAFETY_CANCELLATION: FormEntry("Safety cancellation note", "visit", confidential=True),
     POLICE_SHEET: FormEntry("Police information sheet", "visit", confidential=True),
+    PERSON_POLICE_SHEET: FormEntry("Police information sheet", "alarm", confidential=True),
     DAY_SHEET: FormEntry("Day sheet of home visits", "day", wide=True, confidential=True),
     CANCELLATION_LETTER: FormEntry("Visit cancelled: letter to the family", "visit"),
 }

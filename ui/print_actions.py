@@ -144,8 +144,10 @@ class _Outcome:
     error: str = ""
 
 
-def _file_name(form: str, visit_id: int | None, staff_id: int | None, day: date | None) -> str:
-    what = visit_id or staff_id or (day.isoformat() if day else "")
+def _file_name(
+    form: str, visit_id: int | None, staff_id: int | None, day: date | None, alarm_id: int | None
+) -> str:
+    what = visit_id or staff_id or alarm_id or (day.isoformat() if day else "")
     return f"{form}-{what}-{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns() % 10_000:04d}.pdf"
 
 
@@ -175,6 +177,7 @@ def print_form(
     visit_id: int | None = None,
     staff_id: int | None = None,
     day: date | None = None,
+    alarm_id: int | None = None,
     print_safe_word: bool = False,
     worker: Worker | None = None,
 ) -> PrintJob:
@@ -187,13 +190,14 @@ def print_form(
         try:
             folder = output_folder()
             _prune(folder)
-            path = folder / _file_name(form, visit_id, staff_id, day)
+            path = folder / _file_name(form, visit_id, staff_id, day, alarm_id)
             result = print_service.make(
                 actor,
                 form,
                 visit_id=visit_id,
                 staff_id=staff_id,
                 day=day,
+                alarm_id=alarm_id,
                 print_safe_word=print_safe_word,
                 path=path,
             )

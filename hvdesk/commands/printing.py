@@ -1,4 +1,4 @@
-"""`hvdesk print FORM --visit ID|--staff ID|--date YYYY-MM-DD --out FILE.pdf`: forms, headless.
+"""`hvdesk print FORM --visit ID|--staff ID|--date YYYY-MM-DD|--alarm ID --out FILE.pdf`: headless.
 
 Makes the same PDFs as the app (and records the print in the audit trail), for scripts, a printer
 queue, or when the office PC will not start the app. Every mistake names the option to fix.
@@ -23,10 +23,20 @@ if TYPE_CHECKING:
     from hvdesk.db import Database
     from hvdesk.services.base import Actor
 
-OPTION = {"visit": "--visit ID", "staff": "--staff ID", "day": "--date YYYY-MM-DD"}
-WHAT = {"visit": "visit", "staff": "staff member", "day": "day"}
+OPTION = {
+    "visit": "--visit ID",
+    "staff": "--staff ID",
+    "day": "--date YYYY-MM-DD",
+    "alarm": "--alarm ID",
+}
+WHAT = {"visit": "visit", "staff": "staff member", "day": "day", "alarm": "alarm about a person"}
 ENV_PASSWORD = "HVDESK_PASSWORD"
-EXAMPLE = {"visit": "--visit 12", "staff": "--staff 3", "day": "--date 2026-11-24"}
+EXAMPLE = {
+    "visit": "--visit 12",
+    "staff": "--staff 3",
+    "day": "--date 2026-11-24",
+    "alarm": "--alarm 40",
+}
 
 
 def _epilog() -> str:
@@ -52,6 +62,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--visit", metavar="ID", help="the visit number (forms about one visit)")
     p.add_argument("--staff", metavar="ID", help="the staff member's number (lone-working)")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="the day (day-sheet)")
+    p.add_argument(
+        "--alarm", metavar="ID", help="the alarm's number (person-police-sheet: no one visit)"
+    )
     p.add_argument("--out", metavar="FILE.pdf", required=True, help="where to write the PDF")
     p.add_argument(
         "--print-safe-word",
@@ -157,7 +170,7 @@ def _signed_in(db: Database, clock: SystemClock, username: str, safe_word: bool)
 
 def run(args: argparse.Namespace) -> int:
     name, form = args.form, FORM_LIST[args.form]  # ReportLab loads once the options are right
-    given = {"visit": args.visit, "staff": args.staff, "day": args.date}
+    given = {"visit": args.visit, "staff": args.staff, "day": args.date, "alarm": args.alarm}
     if given[form.selector] is None:
         raise HvdeskError(
             f"{name} is printed for one {WHAT[form.selector]}: give {OPTION[form.selector]}, "
@@ -176,6 +189,7 @@ def run(args: argparse.Namespace) -> int:
     visit_id = _number("--visit", args.visit, "visit") if args.visit is not None else None
     staff_id = _number("--staff", args.staff, "staff") if args.staff is not None else None
     day = _day(args.date) if args.date is not None else None
+    alarm_id = _number("--alarm", args.alarm, "alarm") if args.alarm is not None else None
     if args.print_safe_word and not args.user:
         raise HvdeskError(
             "--print-safe-word needs a sign-in: add --user USERNAME (an office user or approver); "
@@ -201,12 +215,20 @@ def run(args: argparse.Namespace) -> int:
             visit_id=visit_id,
             staff_id=staff_id,
             day=day,
+            alarm_id=alarm_id,
             print_safe_word=args.print_safe_word,
             path=out,
         )
     except NotFound:
-        option, value = ("--visit", visit_id) if visit_id is not None else ("--staff", staff_id)
-        what = "visit" if option == "--visit" else "staff member"
+        option, value, what = next(
+            (o, v, w)
+            for o, v, w in (
+                ("--visit", visit_id, "visit"),
+                ("--alarm", alarm_id, "alarm"),
+                ("--staff", staff_id, "staff member"),
+            )
+            if v is not None
+        )
         raise HvdeskError(
             f"{option} {value}: there is no {what} with that number in {db.describe()}; check the "
             "number in the app, or the --db option."

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from hvdesk.clock import fmt_time
 from hvdesk.events import EventKind
-from hvdesk.models import Event, Household, LoneWorkingAssessment, Staff, Visit
+from hvdesk.models import Alarm, Event, Household, LoneWorkingAssessment, Staff, Visit
 from hvdesk.policy import PolicySettings
 from hvdesk.printing.base import Letterhead
 from hvdesk.rules.validation import display_phone
@@ -59,7 +59,18 @@ class DayData:
     visits: list[Visit] = field(default_factory=list)
 
 
-FormData = StaffData | VisitData | DayData
+@dataclass
+class PersonData:
+    """An alarm about a person with no one visit, and where hvdesk knew them to be when printed."""
+
+    alarm: Alarm
+    staff: Staff
+    where: str  # one line: the visits out, or the last known place today (services.whereabouts)
+    visits: list[Visit] = field(default_factory=list)  # out now, oldest first
+    events: list[Event] = field(default_factory=list)  # the alarm's own, oldest first
+
+
+FormData = StaffData | VisitData | DayData | PersonData
 
 
 # Small wording helpers several forms share.

@@ -7,13 +7,15 @@ are known at the address.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
 from hvdesk.clock import fmt_date, fmt_datetime, fmt_time
 from hvdesk.events import EventKind, label
 from hvdesk.form_list import FORM_LIST, POLICE_SHEET
-from hvdesk.models import Visit
+from hvdesk.models import Event, Household, Staff, Visit
 from hvdesk.printing.context import PrintContext, VisitData, address_block, pupil_text
 from hvdesk.printing.styles import (
     NOTICE,
@@ -33,11 +35,21 @@ from hvdesk.rules.validation import display_phone
 TITLE = FORM_LIST[POLICE_SHEET].title
 
 
-def _risk_label(kind: str) -> str:
+def risk_label(kind: str) -> str:
     for risk_kind, text in RISK_LABELS.items():
         if risk_kind.value == kind:
             return text
     return kind.replace("_", " ").capitalize()
+
+
+def taken_by_office(event: Event) -> bool:
+    """A call someone at the office took and recorded, not a text the staff member sent (a text
+    is recorded in their name, with no user account: it was taken by nobody)."""
+    return bool(event.user_name) and not (event.user_id is None and by_text(event))
+
+
+def by_text(event: Event) -> bool:
+    return "by text from" in (event.note or "") or bool((event.data or {}).get("by_text"))
 
 
 def duress_line(data: VisitData) -> str:
@@ -46,31 +58,36 @@ def duress_line(data: VisitData) -> str:
     The office reads this sheet to the call handler, so a duress is named as such, with its time,
     rather than 'not heard from', which would send the call down the wrong script.
     """
+    return duress_line_of(data.events)
+
+
+def duress_line_of(events: Iterable[Event]) -> str:
+    """The duress line from these events (a visit's, or an alarm's about a person)."""
     found = [
-        e
-        for e in data.events
-        if e.kind == EventKind.DURESS.value and not (e.data or {}).get("drill")
+        e for e in events if e.kind == EventKind.DURESS.value and not (e.data or {}).get("drill")
     ]
     if not found:
         return ""
     event = found[-1]
     line = f"DURESS (code word used) at {fmt_time(event.at)} on {fmt_date(event.at)}"
-    if event.user_name:
+    if taken_by_office(event):
         line += f", taken by {event.user_name}"
     return line + (f": {event.note}" if event.note else "")
 
 
+def staff_row(s: Staff) -> list[str]:
+    """One person as the police need them: name, role, what they look like, mobile."""
+    return [
+        s.name,
+        s.job_title,
+        s.description or "No description recorded",
+        display_phone(s.mobile),
+    ]
+
+
 def _staff_rows(visit: Visit) -> list[list[str]]:
     """Who went, as the police need them: name, role, what they look like, mobile."""
-    staff_rows = [
-        [
-            s.name,
-            s.job_title,
-            s.description or "No description recorded",
-            display_phone(s.mobile),
-        ]
-        for s in visit.staff
-    ]
+    staff_rows = [staff_row(s) for s in visit.staff]
     if visit.companion_agency_name.strip():  # Thomas More: a companion from an outside agency
         staff_rows.append(
             [
@@ -85,7 +102,11 @@ def _staff_rows(visit: Visit) -> list[list[str]]:
 
 def _vehicle(visit: Visit) -> list[tuple[str, str]]:
     """The car to look out for, or that there was none."""
-    owner = visit.vehicle_staff
+    return vehicle_rows(visit.vehicle_staff)
+
+
+def vehicle_rows(owner: Staff | None) -> list[tuple[str, str]]:
+    """The rows for this driver's car, or that there was none."""
     vehicle: list[tuple[str, str]]
     if owner is not None and owner.vehicle_registration:
         vehicle = [
@@ -107,7 +128,7 @@ def _last_contact(data: VisitData) -> str:
         last = f"{label(contact.kind)} at {fmt_datetime(contact.at)}"
         if contact.note:
             last += f": {contact.note}"
-        if contact.user_name:
+        if taken_by_office(contact):
             last += f" (taken by {contact.user_name})"
     return last
 
@@ -130,7 +151,7 @@ def _times(visit: Visit) -> list[tuple[str, str]]:
     return times
 
 
-def _place(visit: Visit) -> list[tuple[str, str]]:
+def place_rows(visit: Visit) -> list[tuple[str, str]]:
     """Where they went and who lives there (the social worker too, when there is one)."""
     household = visit.household
     place = [
@@ -151,54 +172,73 @@ def _place(visit: Visit) -> list[tuple[str, str]]:
     return place
 
 
+def call_line(ctx: PrintContext, office_contact: str = "") -> Flowable:
+    """Who to ring: the police numbers and the school's own contact."""
+    policy = ctx.policy
+    office = office_contact or "School office"
+    if ctx.school_phone:
+        office = f"{office}, {ctx.school_phone}"
+    return para(
+        f"Emergency {policy.police_emergency} · non-emergency {policy.police_non_emergency}. "
+        f"School contact: {office}.",
+        NOTICE,
+    )
+
+
+def staff_grid(rows: list[list[str]]) -> Flowable:
+    """Name, role, what they look like, mobile: one row a person."""
+    return grid_table(
+        ["Name", "Role", "Description", "Mobile"], rows, [40 * mm, 32 * mm, 78 * mm, 30 * mm]
+    )
+
+
+def risks_grid(household: Household) -> Flowable:
+    """The known risks at an address, as recorded, or that there are none."""
+    risks = current_risks(household)
+    risk_rows = [[risk_label(r.kind), r.description, fmt_date(r.recorded_at)] for r in risks]
+    return grid_table(
+        ["Risk", "Details", "Recorded"],
+        risk_rows or [["None recorded", "", ""]],
+        [45 * mm, 105 * mm, 30 * mm],
+    )
+
+
+def police_write_in(width: float) -> Flowable:
+    """The boxes the office fills in by hand once the police are called."""
+    return keep(
+        heading("Police"),
+        write_in(
+            [("Reported to police at", ""), ("Police reference", ""), ("Reported by", "")],
+            width,
+        ),
+    )
+
+
 def build(ctx: PrintContext, data: VisitData) -> list[Flowable]:
-    visit, policy = data.visit, ctx.policy
+    visit = data.visit
     width = content_width()
     household = visit.household
     staff_rows = _staff_rows(visit)
     vehicle = _vehicle(visit)
     last = _last_contact(data)
     times = _times(visit)
-    place = _place(visit)
-    risks = current_risks(household)
-    risk_rows = [[_risk_label(r.kind), r.description, fmt_date(r.recorded_at)] for r in risks]
-    office = visit.office_contact or "School office"
-    if ctx.school_phone:
-        office = f"{office}, {ctx.school_phone}"
+    place = place_rows(visit)
     duress = duress_line(data)
     situation = "DURESS: staff need help now" if duress else "Staff not heard from"
     return [
         *title_block(TITLE, f"{situation} on a home visit · visit {visit.id}"),
         *([para(duress + ".", NOTICE)] if duress else []),
-        para(
-            f"Emergency {policy.police_emergency} · non-emergency {policy.police_non_emergency}. "
-            f"School contact: {office}.",
-            NOTICE,
-        ),
+        call_line(ctx, visit.office_contact),
         heading("Staff on the visit"),
-        grid_table(
-            ["Name", "Role", "Description", "Mobile"],
-            staff_rows,
-            [40 * mm, 32 * mm, 78 * mm, 30 * mm],
-        ),
+        staff_grid(staff_rows),
         heading("Where they went"),
         pairs_table(place, width),
         heading("Known risks at the address"),
-        grid_table(
-            ["Risk", "Details", "Recorded"],
-            risk_rows or [["None recorded", "", ""]],
-            [45 * mm, 105 * mm, 30 * mm],
-        ),
+        risks_grid(household),
         heading("Vehicle"),
         pairs_table(vehicle, width),
         heading("Times"),
         pairs_table(times, width),
         fields_table([("Last contact", last)], width),
-        keep(
-            heading("Police"),
-            write_in(
-                [("Reported to police at", ""), ("Police reference", ""), ("Reported by", "")],
-                width,
-            ),
-        ),
+        police_write_in(width),
     ]

@@ -87,6 +87,7 @@ class StaffRaise:
     reason: str  # shown on every seat and in the timeline: who, and where they were last known
     key: str  # e.g. the text's: the same text never raises it twice
     note: str = ""  # the duress line of the audit trail
+    said_at: datetime | None = None  # when the text was sent (the duress line's time), if earlier
 
 
 @dataclass
@@ -349,12 +350,14 @@ class AlarmService(Service):
         now: datetime,
         *,
         tracked_only: bool = True,
+        said_at: datetime | None = None,
     ) -> Alarm:
         """Duress in the caller's transaction (a text with the safe word is recorded with it).
 
         `tracked_only=False`: a safe word by text from someone with no visit marked out is still
         raised, on their visit of today, rather than refused (the office may have forgotten to
-        press Departed)."""
+        press Departed). `said_at`: when the text was sent, the time its duress line speaks
+        for, as every text's does; the alarm itself is raised `now`, when hvdesk knew."""
         visit = session.get(Visit, visit_id)
         if visit is None:
             raise NotFound(f"No visit with id {visit_id}")
@@ -380,7 +383,13 @@ class AlarmService(Service):
                 session, visit_id, "duress", AlarmLevel.DURESS, esc.POLICE_STEP, reason, now
             )
         self.audit(
-            session, actor, EventKind.DURESS, text, visit_id=visit_id, alarm_id=alarm.id, at=now
+            session,
+            actor,
+            EventKind.DURESS,
+            text,
+            visit_id=visit_id,
+            alarm_id=alarm.id,
+            at=said_at or now,
         )
         return self._announce(session, actor, alarm, reason, "duress", now)
 
@@ -484,7 +493,7 @@ class AlarmService(Service):
                 visit_id=visit_id,
                 staff_id=raised.staff_id,
                 alarm_id=alarm.id,
-                at=now,
+                at=raised.said_at or now,
             )
 
     def _announce(

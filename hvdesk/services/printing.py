@@ -21,6 +21,7 @@ from hvdesk.clock import london_day_bounds
 from hvdesk.errors import HvdeskError, NotAllowed, NotFound
 from hvdesk.events import EventKind
 from hvdesk.models import (
+    Alarm,
     Event,
     Household,
     LoneWorkingAssessment,
@@ -33,10 +34,18 @@ from hvdesk.models import (
 from hvdesk.policy import PolicySettings
 from hvdesk.printing import FORMS, FormSpec, visit_form_problem
 from hvdesk.printing.base import Letterhead, render
-from hvdesk.printing.context import DayData, FormData, PrintContext, StaffData, VisitData
+from hvdesk.printing.context import (
+    DayData,
+    FormData,
+    PersonData,
+    PrintContext,
+    StaffData,
+    VisitData,
+)
 from hvdesk.rules.validation import display_phone
 from hvdesk.services.base import Actor, Service
 from hvdesk.services.settings import POLICY_KEY, SCHOOL_KEY
+from hvdesk.services.whereabouts import whereabouts
 
 
 @dataclass(frozen=True)
@@ -79,11 +88,26 @@ def spec_for(form: str) -> FormSpec:
 
 
 def check_selection(
-    spec: FormSpec, *, visit_id: int | None, staff_id: int | None, day: date | None
+    spec: FormSpec,
+    *,
+    visit_id: int | None,
+    staff_id: int | None,
+    day: date | None,
+    alarm_id: int | None = None,
 ) -> None:
     """Exactly the one thing this form is printed for must be given."""
-    given = {"visit": visit_id is not None, "staff": staff_id is not None, "day": day is not None}
-    what = {"visit": "one visit", "staff": "one staff member", "day": "one day"}[spec.selector]
+    given = {
+        "visit": visit_id is not None,
+        "staff": staff_id is not None,
+        "day": day is not None,
+        "alarm": alarm_id is not None,
+    }
+    what = {
+        "visit": "one visit",
+        "staff": "one staff member",
+        "day": "one day",
+        "alarm": "one alarm about a person",
+    }[spec.selector]
     if not given[spec.selector]:
         raise SelectionError(spec, f"The {spec.title} is printed for {what}; say which.")
     extra = [k for k, v in given.items() if v and k != spec.selector]
@@ -129,12 +153,13 @@ class PrintService(Service):
         visit_id: int | None = None,
         staff_id: int | None = None,
         day: date | None = None,
+        alarm_id: int | None = None,
         print_safe_word: bool = False,
         path: Path | str | None = None,
     ) -> Printout:
         """Make one form as PDF bytes (and a file when `path` is given); audit the print."""
         spec = spec_for(form)
-        check_selection(spec, visit_id=visit_id, staff_id=staff_id, day=day)
+        check_selection(spec, visit_id=visit_id, staff_id=staff_id, day=day, alarm_id=alarm_id)
         print_safe_word = print_safe_word and spec.selector == "staff"
         if print_safe_word:
             # DESIGN: a safe word is shown only to office users and approvers, on an audited reveal.
@@ -143,7 +168,11 @@ class PrintService(Service):
             if print_safe_word:
                 self._check_signed_in(session, actor)
             ctx = self._context(session, print_safe_word)
-            data = self._load(session, spec, visit_id, staff_id, day)
+            data = (
+                self._load_person(session, spec, alarm_id)
+                if alarm_id is not None
+                else self._load(session, spec, visit_id, staff_id, day)
+            )
             if isinstance(data, VisitData):
                 problem = visit_form_problem(spec.name, data.visit)
                 if problem is not None:
@@ -240,6 +269,29 @@ class PrintService(Service):
         ).unique()
         return DayData(day, list(visits))
 
+    def _load_person(self, session: Session, spec: FormSpec, alarm_id: int) -> PersonData:
+        """An alarm about a person, who they are, and where hvdesk knows them to be now."""
+        alarm = session.get(Alarm, alarm_id)
+        if alarm is None:
+            raise NotFound(f"No alarm with id {alarm_id}")
+        if alarm.visit_id is not None or alarm.staff_id is None:
+            raise SelectionError(
+                spec,
+                f"Alarm {alarm_id} is on visit {alarm.visit_id}: print that visit's police "
+                "information sheet instead.",
+            )
+        found = whereabouts(session, alarm.staff_id, self.clock.now())
+        if found is None:
+            raise NotFound(f"No staff member with id {alarm.staff_id}")
+        ids = [v.id for v in found.visits]
+        visits = session.scalars(  # every relationship the sheet reads, before the session ends
+            select(Visit).where(Visit.id.in_(ids)).options(*_visit_options()).order_by(Visit.id)
+        ).unique()
+        events = session.scalars(
+            select(Event).where(Event.alarm_id == alarm_id).order_by(Event.at, Event.id)
+        )
+        return PersonData(alarm, found.staff, found.where, list(visits), list(events))
+
     def _record(
         self, actor: Actor, spec: FormSpec, data: FormData, pages: int, safe_word: bool
     ) -> None:
@@ -252,6 +304,9 @@ class PrintService(Service):
         elif isinstance(data, VisitData):
             refs["visit_id"] = data.visit.id
             refs["household_id"] = data.visit.household_id
+        elif isinstance(data, PersonData):
+            refs["staff_id"] = data.staff.id
+            refs["alarm_id"] = data.alarm.id
         else:
             info["day"] = data.day.isoformat()
             info["visits"] = len(data.visits)

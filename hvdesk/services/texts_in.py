@@ -130,8 +130,13 @@ class _Text:
     replied: bool = False  # the answer is already queued
 
     @property
+    def number(self) -> str:
+        """The sender as dialled in the UK (as the gateway gave it when not a UK number)."""
+        return display_phone(self.sender) or self.sender
+
+    @property
     def shown_from(self) -> str:
-        return f"by text from {display_phone(self.sender) or self.sender}"
+        return f"by text from {self.number}"
 
 
 class InboundTextService(Service):
@@ -268,7 +273,7 @@ class InboundTextService(Service):
                 text.session,
                 actor,
                 EventKind.TEXT_RECEIVED,
-                f"Text {text.shown_from}: {note}",
+                f"Text from {text.number}: {note}",
                 visit_id=text.row.visit_id,
                 staff_id=text.row.staff_id,
                 at=text.now,
@@ -308,7 +313,7 @@ class InboundTextService(Service):
         if visit is not None:
             why += "" if out else NOT_MARKED_OUT
             alarm = alarms.raise_duress(
-                text.session, actor, visit.id, why, text.now, tracked_only=False
+                text.session, actor, visit.id, why, text.now, tracked_only=False, said_at=text.at
             )
             text.row.visit_id = visit.id
         else:
@@ -718,6 +723,7 @@ def _about_staff(text: _Text, staff: Staff, level: AlarmLevel, why: str) -> Staf
         reason=reason,
         key=f"{'duress' if level is AlarmLevel.DURESS else 'pin'}@text:{text.row.id}",
         note=f"{why}; {place}",
+        said_at=text.at,
     )
 
 

@@ -18,26 +18,24 @@ from hvdesk.rules.text_actions import alarm_code
 from hvdesk.services.alarms import AlarmService
 from hvdesk.services.texts_in import InboundTextService
 from hvdesk.services.tracker import TrackerService
-from tests.integration import test_texts_in as base
-from tests.integration.test_texts_in import MIN, open_alarms, poll, replies, texts
+from tests import textskit
+from tests.textskit import (
+    LINDA,
+    MIN,
+    PRIYA,
+    back_at_school,
+    linda_on_the_ladder,
+    monitor_can_text,
+    open_alarms,
+    poll,
+    replies,
+    second_visit_out,
+    texted,
+    texts,
+)
 
-gateway = base.gateway  # the same fixtures: a local gateway stand-in and Jasmin out on a visit
-school = base.school
-
-LINDA, PRIYA = "+447700900701", "+447700900702"
-
-
-def _back_at_1130(db, clock, office, school) -> None:
-    clock.set(school["start"] + 90 * MIN)
-    TrackerService(db, clock).returned(office, school["visit"])
-    clock.set(school["start"] + 2 * 60 * MIN)  # 12:00, between visits
-
-
-def _contacts(db, clock) -> None:
-    from tests.notifykit import add_contact
-
-    add_contact(db, clock, "Linda Francis", LINDA, "", 1)
-    add_contact(db, clock, "Priya Shah", PRIYA, "", 2)
+gateway = textskit.gateway  # the shared fixtures: a local gateway stand-in, Jasmin out on a visit
+school = textskit.school
 
 
 def _events(db, alarm_id: int) -> list[Event]:
@@ -48,7 +46,7 @@ def _events(db, alarm_id: int) -> list[Event]:
 def test_the_safe_word_after_coming_back_raises_one_duress_alarm_about_the_person(
     db, clock, office, gateway, school
 ):
-    _back_at_1130(db, clock, office, school)
+    back_at_school(db, clock, office, school)
     gateway.text("can you ring me about the bluebell order", clock.now())
     poll(db, clock, gateway)
     [alarm] = open_alarms(db)
@@ -76,7 +74,7 @@ def test_the_safe_word_after_coming_back_raises_one_duress_alarm_about_the_perso
 def test_a_visit_booked_for_later_today_is_not_where_the_alarm_says_she_is(
     db, clock, office, gateway, school, make_visit
 ):
-    _back_at_1130(db, clock, office, school)
+    back_at_school(db, clock, office, school)
     later = school["start"] + 4 * 60 * MIN  # 14:00
     make_visit(
         household_id=school["homes"][1], lead_id=school["jasmin"], start=later, status="approved"
@@ -88,25 +86,26 @@ def test_a_visit_booked_for_later_today_is_not_where_the_alarm_says_she_is(
     assert "next visit Ahmed family, 1 Hill St, Birmingham, B17 0AB at 13:45" in alarm.reason
 
 
-def test_the_same_text_listed_twice_by_the_gateway_raises_once(
-    db, clock, office, gateway, school
-):
-    _back_at_1130(db, clock, office, school)
+def test_the_same_text_listed_twice_by_the_gateway_raises_once(db, clock, office, gateway, school):
+    back_at_school(db, clock, office, school)
     gateway.text("bluebell", clock.now())
     gateway.messages.append(dict(gateway.messages[-1]))  # the gateway lists it again
     poll(db, clock, gateway)
     poll(db, clock, gateway)
     again = gateway.messages[-1]
     service = InboundTextService(db, clock)
-    assert service.process(
-        Inbound(again["sid"], again["from"], "+447700900000", "bluebell", clock.now())
-    ) is None
+    assert (
+        service.process(
+            Inbound(again["sid"], again["from"], "+447700900000", "bluebell", clock.now())
+        )
+        is None
+    )
     assert len(open_alarms(db)) == 1 and len(texts(db)) == 1
     assert replies(db) == ["Thanks, noted."]
 
 
 def test_a_second_safe_word_folds_into_her_open_alarm(db, clock, office, gateway, school):
-    _back_at_1130(db, clock, office, school)
+    back_at_school(db, clock, office, school)
     gateway.text("bluebell", clock.now())
     poll(db, clock, gateway)
     clock.advance(2 * MIN)
@@ -124,11 +123,9 @@ def test_the_monitor_raises_it_and_walks_the_ladder_then_take_and_resolve_work(
 ):
     from hvdesk.notify.monitor import Monitor
 
-    monkeypatch.setenv("HVDESK_SMS_TOKEN", "token-0011")
-    monkeypatch.setenv("HVDESK_SECRETS_FILE", str(tmp_path / "secrets.json"))
-    gateway.configure(db, clock.now())
-    _contacts(db, clock)
-    _back_at_1130(db, clock, office, school)
+    monitor_can_text(db, clock, gateway, monkeypatch, tmp_path)
+    linda_on_the_ladder(db, clock, gateway, priya=True)
+    back_at_school(db, clock, office, school)
     monitor = Monitor(db, clock, beat_s=0)
     gateway.text("bluebell", clock.now())
     report = monitor.tick()
@@ -163,12 +160,9 @@ def test_the_monitor_raises_it_and_walks_the_ladder_then_take_and_resolve_work(
 def test_a_contact_takes_it_by_text_and_the_reply_names_the_person(
     db, clock, office, gateway, school
 ):
-    gateway.configure(db, clock.now())
-    _contacts(db, clock)
-    _back_at_1130(db, clock, office, school)
-    gateway.text("bluebell", clock.now())
-    poll(db, clock, gateway)
-    [alarm] = open_alarms(db)
+    linda_on_the_ladder(db, clock, gateway, priya=True)
+    back_at_school(db, clock, office, school)
+    alarm = texted(db, clock, gateway)
     code = alarm_code(alarm.id)
     gateway.text(f"TAKE {code}", clock.now() + MIN, sender=LINDA)
     clock.advance(2 * MIN)
@@ -183,9 +177,8 @@ def test_a_contact_takes_it_by_text_and_the_reply_names_the_person(
 def test_the_notifications_screen_lists_the_alarm_messages_of_a_person_alarm(
     db, clock, office, gateway, school
 ):
-    gateway.configure(db, clock.now())
-    _contacts(db, clock)
-    _back_at_1130(db, clock, office, school)
+    linda_on_the_ladder(db, clock, gateway, priya=True)
+    back_at_school(db, clock, office, school)
     gateway.text("bluebell", clock.now() - timedelta(seconds=5))
     poll(db, clock, gateway)
     from hvdesk.services.notifications import NotificationService
@@ -208,10 +201,8 @@ def test_a_morning_visit_never_marked_out_is_not_where_she_is_after_coming_back(
     make_visit(
         household_id=school["homes"][1], lead_id=school["jasmin"], start=early, status="approved"
     )
-    _back_at_1130(db, clock, office, school)
-    gateway.text("bluebell", clock.now())
-    poll(db, clock, gateway)
-    [alarm] = open_alarms(db)
+    back_at_school(db, clock, office, school)
+    alarm = texted(db, clock, gateway)
     assert alarm.visit_id is None and alarm.staff_id == school["jasmin"]
     assert "last known: back from Clarke family, 1 Hill St, Birmingham, B17 0AB at 11:30" in (
         alarm.reason
@@ -219,13 +210,7 @@ def test_a_morning_visit_never_marked_out_is_not_where_she_is_after_coming_back(
 
 
 def _two_out(db, clock, office, school, make_visit) -> int:
-    second = make_visit(
-        household_id=school["homes"][1],
-        lead_id=school["jasmin"],
-        start=school["start"],
-        status="approved",
-    )
-    TrackerService(db, clock).depart(office, second)
+    second = second_visit_out(db, clock, office, school, make_visit)
     clock.set(school["start"] + 20 * MIN)
     return second
 
@@ -234,24 +219,17 @@ def test_with_two_visits_out_the_duress_is_on_both_timelines(
     db, clock, office, gateway, school, make_visit
 ):
     second = _two_out(db, clock, office, school, make_visit)
-    gateway.text("bluebell", clock.now())
-    poll(db, clock, gateway)
-    [alarm] = open_alarms(db)
+    alarm = texted(db, clock, gateway)
     assert alarm.visit_id is None
     duress = [e for e in _events(db, alarm.id) if e.kind == EventKind.DURESS.value]
     assert sorted(e.visit_id for e in duress) == sorted([school["visit"], second])
     assert {e.staff_id for e in duress} == {school["jasmin"]}
 
 
-def test_take_with_two_visits_out_names_both_visits(
-    db, clock, office, gateway, school, make_visit
-):
-    gateway.configure(db, clock.now())
-    _contacts(db, clock)
+def test_take_with_two_visits_out_names_both_visits(db, clock, office, gateway, school, make_visit):
+    linda_on_the_ladder(db, clock, gateway, priya=True)
     _two_out(db, clock, office, school, make_visit)
-    gateway.text("bluebell", clock.now())
-    poll(db, clock, gateway)
-    [alarm] = open_alarms(db)
+    alarm = texted(db, clock, gateway)
     gateway.text(f"TAKE {alarm_code(alarm.id)}", clock.now() + MIN, sender=LINDA)
     clock.advance(2 * MIN)
     poll(db, clock, gateway)
@@ -265,17 +243,14 @@ def test_an_incident_recorded_from_her_alarm_names_her_and_where_she_was(
 ):
     from hvdesk.services.incidents import IncidentInput, IncidentService
 
-    _back_at_1130(db, clock, office, school)
-    gateway.text("bluebell", clock.now())
-    poll(db, clock, gateway)
-    [alarm] = open_alarms(db)
+    back_at_school(db, clock, office, school)
+    alarm = texted(db, clock, gateway)
     row = IncidentService(db, clock).record(
         office, IncidentInput(what="Safe word by text", alarm_id=alarm.id)
     )
     assert row.people == "Jasmin Patel"
     assert row.place == (
-        "no visit out; last known: back from Clarke family, 1 Hill St, Birmingham, B17 0AB "
-        "at 11:30"
+        "no visit out; last known: back from Clarke family, 1 Hill St, Birmingham, B17 0AB at 11:30"
     )
     assert row.visit_id is None and row.alarm_id == alarm.id
 
@@ -284,9 +259,7 @@ def test_her_alarm_shows_duress_on_the_board_rows_of_both_visits_out(
     db, clock, office, gateway, school, make_visit
 ):
     second = _two_out(db, clock, office, school, make_visit)
-    gateway.text("bluebell", clock.now())
-    poll(db, clock, gateway)
-    [alarm] = open_alarms(db)
+    alarm = texted(db, clock, gateway)
     board = TrackerService(db, clock).board()
     for visit_id in (school["visit"], second):
         row = board.row(visit_id)
@@ -294,3 +267,178 @@ def test_her_alarm_shows_duress_on_the_board_rows_of_both_visits_out(
         assert alarm.id in row.open_alarm_ids
     rows = TrackerService(db, clock).rows_for([second], board.policy)  # one change's reload
     assert [r.state.alarm_level.name for r in rows] == ["DURESS"]
+
+
+# her police information sheet, printed
+
+
+def _pdf_text(pdf: bytes) -> str:
+    """The PDF's words with whitespace collapsed, so a wrapped line reads as one."""
+    import io
+    import re
+
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    return re.sub(r"\s+", " ", " ".join(p.extract_text() or "" for p in reader.pages))
+
+
+def _described(db, school) -> None:
+    """Jasmin as the police need her; the Ahmed family at an address of its own."""
+    from hvdesk.models import Household, Staff
+
+    with db.transaction() as s:
+        jasmin = s.get(Staff, school["jasmin"])
+        jasmin.description = "Female, 30s, 5ft 6, long dark hair, red coat"
+        jasmin.vehicle_make, jasmin.vehicle_model = "Ford", "Fiesta"
+        jasmin.vehicle_colour, jasmin.vehicle_registration = "Blue", "AB12 CDE"
+        ahmed = s.get(Household, school["homes"][1])
+        ahmed.address, ahmed.postcode = "22 Elm Road, Quinton", "B32 1AA"
+
+
+def _printed(db, clock, office, alarm_id: int, folder) -> str:
+    """Her sheet made as the office would print it; kept in `folder` to look at."""
+    from hvdesk.services.printing import PrintService
+
+    path = PrintService(db, clock).to_file(
+        office, "person-police-sheet", folder / "person-police-sheet.pdf", alarm_id=alarm_id
+    )
+    return _pdf_text(path.read_bytes())
+
+
+def test_her_police_sheet_with_two_visits_out_names_her_and_both_addresses(
+    db, clock, office, gateway, school, make_visit, tmp_path
+):
+    _described(db, school)
+    second = _two_out(db, clock, office, school, make_visit)
+    alarm = texted(db, clock, gateway, "can you ring me about the bluebell order")
+    text = _printed(db, clock, office, alarm.id, tmp_path)
+    for words in (
+        "Police information sheet",
+        "DURESS: Jasmin Patel needs help now (2 visits out)",
+        "DURESS (code word used) at 10:20 on",
+        "Jasmin Patel",
+        "Female, 30s, 5ft 6, long dark hair, red coat",
+        "07700 900123",
+        "AB12 CDE",
+        "Ford Fiesta",
+        "2 visits out: Clarke family, 1 Hill St, Birmingham, B17 0AB; Ahmed family, 22 Elm Road, "
+        "Quinton, B32 1AA",
+        "Visit out 1 of 2: Clarke family",
+        "Visit out 2 of 2: Ahmed family",
+        "1 Hill St Birmingham B17 0AB",  # each address as a block, for officers to go to
+        "22 Elm Road Quinton B32 1AA",
+        "Tom Lee 07700 900456",  # who else is at the Clarke family's
+        "Nobody: lone visit",
+    ):
+        assert words in text, f"{words!r} not on the sheet"
+    assert "bluebell" not in text.lower()  # never the safe word itself
+    with db.read() as s:
+        [printed] = s.scalars(select(Event).where(Event.kind == EventKind.PRINTED.value)).all()
+    assert printed.alarm_id == alarm.id and printed.staff_id == school["jasmin"]
+    assert printed.data["form"] == "person-police-sheet" and printed.visit_id is None
+    assert second != school["visit"]
+
+
+def test_her_police_sheet_with_no_visit_out_says_where_she_was_last_known(
+    db, clock, office, gateway, school, tmp_path
+):
+    back_at_school(db, clock, office, school)
+    alarm = texted(db, clock, gateway)
+    text = _printed(db, clock, office, alarm.id, tmp_path)
+    for words in (
+        "DURESS: Jasmin Patel needs help now (no visit out)",
+        "DURESS (code word used) at 12:00 on",
+        "no visit out; last known: back from Clarke family, 1 Hill St, Birmingham, B17 0AB at "
+        "11:30",
+        "No description recorded",
+        "None: on foot or public transport",
+        "by text from 07700 900123 at",
+    ):
+        assert words in text, f"{words!r} not on the sheet"
+    assert "Visit out" not in text
+
+
+def test_the_person_sheet_is_refused_for_an_alarm_on_a_visit_and_an_unknown_alarm(
+    db, clock, office, gateway, school
+):
+    import pytest
+
+    from hvdesk.errors import HvdeskError, NotFound
+    from hvdesk.services.printing import PrintService
+
+    clock.set(school["start"] + 5 * MIN)
+    alarm = texted(db, clock, gateway)  # on the one visit she has out
+    assert alarm.visit_id == school["visit"]
+    printer = PrintService(db, clock)
+    with pytest.raises(HvdeskError, match=f"on visit {school['visit']}: print that visit's"):
+        printer.make(office, "person-police-sheet", alarm_id=alarm.id)
+    with pytest.raises(NotFound):
+        printer.make(office, "person-police-sheet", alarm_id=99999)
+    with pytest.raises(HvdeskError, match="printed for one alarm about a person"):
+        printer.make(office, "person-police-sheet", visit_id=school["visit"])
+
+
+def test_the_print_command_makes_her_sheet(
+    db, clock, office, gateway, school, tmp_path, capsys, monkeypatch
+):
+    from hvdesk.cli import main
+
+    back_at_school(db, clock, office, school)
+    alarm = texted(db, clock, gateway)
+    monkeypatch.setenv("HVDESK_PASSWORD", "password123")  # the `office` fixture's user
+    out = tmp_path / "sheet.pdf"
+    args = ["print", "person-police-sheet", "--alarm", str(alarm.id), "--out", str(out)]
+    assert main([*args, "--db", db.url, "--user", "t_office"]) == 0
+    assert "Wrote" in capsys.readouterr().out
+    assert "Jasmin Patel" in _pdf_text(out.read_bytes())
+    assert main([*args[:2], "--visit", "1", "--out", str(out), "--db", db.url]) == 2
+    assert "give --alarm ID" in capsys.readouterr().err
+
+
+def test_a_visit_sheet_after_a_texted_safe_word_does_not_say_she_took_her_own_call(
+    db, clock, office, gateway, school
+):
+    """'taken by' names the office user who took a duress call; a text was taken by nobody."""
+    from hvdesk.services.printing import PrintService
+
+    clock.set(school["start"] + 5 * MIN)
+    texted(db, clock, gateway)
+    pdf = PrintService(db, clock).to_bytes(office, "police-sheet", visit_id=school["visit"])
+    text = _pdf_text(pdf)
+    assert (
+        "DURESS (code word used) at 10:05 on 24 Nov 2026: safe word by text from 07700 900123"
+        in text
+    )
+    assert "taken by Jasmin Patel" not in text
+
+
+def test_a_safe_word_the_gateway_held_is_on_the_timelines_and_her_sheet_when_she_sent_it(
+    db, clock, office, gateway, school, make_visit, tmp_path
+):
+    """Like every text, a duress speaks for when it was sent: sent 10:19, fetched 10:21."""
+    _two_out(db, clock, office, school, make_visit)  # 10:20
+    gateway.text("bluebell", clock.now() - MIN)
+    clock.advance(MIN)
+    poll(db, clock, gateway)
+    [alarm] = open_alarms(db)
+    assert alarm.raised_at == clock.now()  # the ladder runs from when hvdesk knew
+    duress = [e for e in _events(db, alarm.id) if e.kind == EventKind.DURESS.value]
+    assert len(duress) == 2 and {e.at for e in duress} == {clock.now() - 2 * MIN}
+    text = _printed(db, clock, office, alarm.id, tmp_path)
+    assert "DURESS (code word used) at 10:19 on 24 Nov 2026" in text
+
+
+def test_her_sheet_after_three_wrong_pins_says_possible_duress_and_why(
+    db, clock, office, gateway, school, tmp_path
+):
+    back_at_school(db, clock, office, school)
+    for pin in ("1111", "2222", "3333"):
+        gateway.text(f"OK {pin}", clock.now())
+    poll(db, clock, gateway)
+    [alarm] = open_alarms(db)
+    assert alarm.level == "amber" and alarm.visit_id is None
+    text = _printed(db, clock, office, alarm.id, tmp_path)
+    assert "Possible duress: Jasmin Patel (no visit out)" in text
+    assert "Raised at Tue 24 Nov 2026 12:00: Possible duress: 3 wrong PINs in a row" in text
+    assert "DURESS" not in text  # no safe word was used: not read to 999 as one

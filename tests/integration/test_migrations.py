@@ -206,3 +206,21 @@ def test_a_database_at_head_opens_without_loading_alembic(tmp_path):
     assert current_revision(engine) == head_revision()
     engine.dispose()
     assert "alembic" not in modules_after_open()  # at head now
+@pytest.mark.parametrize("encrypted", [False, True], ids=["sqlite", "sqlcipher"])
+def test_0019_to_0021_and_back_with_person_alarms(tmp_path, encrypted):
+    """The round trip of tests/migration_roundtrip.py on a plain and an encrypted file."""
+    import os
+
+    from hvdesk.keystore import DbKey
+    from tests.migration_roundtrip import round_trip
+
+    key = DbKey(os.urandom(32), "the test", "env") if encrypted else None
+    db = Database(f"sqlite:///{tmp_path / 'round.sqlite3'}", key=key)
+    try:
+        round_trip(db)
+    finally:
+        db.dispose()
+    if encrypted:
+        from hvdesk.sqlcipher_files import is_plain_sqlite
+
+        assert not is_plain_sqlite(tmp_path / "round.sqlite3")

@@ -378,3 +378,15 @@ def test_attendance_import_compare_and_suggestions_on_postgresql(pg_url, clock):
     fixed = svc.import_text(office, f"UPN,Date,Session,Mark\n{demo_upn(1)},2026-11-23,AM,I\n")
     assert (fixed.added, fixed.changed) == (0, 1)
     db.dispose()
+
+
+def test_0019_to_0021_and_back_with_person_alarms_on_postgresql(pg_url):
+    """The round trip of tests/migration_roundtrip.py on a real server: each revision is one
+    transaction there, and 0020 adds and drops the late foreign keys too."""
+    from tests.migration_roundtrip import round_trip
+
+    db = Database(pg_url)
+    try:
+        round_trip(db)
+    finally:
+        db.dispose()

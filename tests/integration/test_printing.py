@@ -110,6 +110,18 @@ def safety_cancelled(db, clock) -> Visit:
     return load_visit(db, visit_id)
 
 
+def person_alarm(db, clock) -> int:
+    """Zoë texted her safe word with no one visit to raise it on: an alarm about her."""
+    from hvdesk.models import AlarmLevel
+    from hvdesk.services.alarms import AlarmService, StaffRaise
+
+    zoe = staff_named(db, ZOE)
+    raised = StaffRaise(zoe.id, zoe.name, AlarmLevel.DURESS, f"DURESS: {zoe.name}", "duress@t")
+    alarms = AlarmService(db, clock)
+    with db.transaction() as s:
+        return alarms.raise_for_staff(s, Actor(None, zoe.name), raised, clock.now()).id
+
+
 def events(db, **where) -> list[Event]:
     with db.read() as s:
         stmt = select(Event).where(Event.kind == EventKind.PRINTED.value)
@@ -655,6 +667,7 @@ def test_cli_prints_each_form(printer, demo_db, clock, tmp_path, capsys, signed_
         "safety-cancellation": ["--visit", str(cancelled.id)],
         "cancellation-letter": ["--visit", str(cancelled.id)],
         "police-sheet": ["--visit", str(visit.id)],
+        "person-police-sheet": ["--alarm", str(person_alarm(demo_db, clock))],
         "day-sheet": ["--date", "2026-11-24"],
     }
     assert set(selectors) == set(FORMS)
@@ -782,6 +795,7 @@ def test_every_form_renders_to_non_blank_pages(printer, demo_db, clock, office, 
         "safety-cancellation": {"visit_id": safety_cancelled(demo_db, clock).id},
         "cancellation-letter": {"visit_id": safety_cancelled(demo_db, clock).id},
         "day-sheet": {"day": date(2026, 11, 24)},
+        "person-police-sheet": {"alarm_id": person_alarm(demo_db, clock)},
     }
     for form in FORMS:
         pdf = tmp_path / f"{form}.pdf"
@@ -853,3 +867,27 @@ def test_hampton_family_told_at_earliest_opportunity_letter_or_logged_call_on_ca
             )
             == "Letter to the family: posted first class"
         )
+
+
+# the visit's police sheet is unchanged by the person's one
+
+# sha256 of the demo visit's police sheet after a duress, at SCHOOL_MORNING, ReportLab invariant:
+# taken before the sheet for an alarm about a person was added. Change it only on purpose (a
+# deliberate change to the visit's sheet), saying so in the commit.
+VISIT_POLICE_SHEET_SHA256 = "2b01f2cb67596d72c93dde024e046ca03eadbf973e62dcb1107af7a6543fb22b"
+
+
+def test_visit_police_sheet_is_byte_identical_to_before_person_sheets(
+    printer, demo_db, office, clock, monkeypatch
+):
+    import hashlib
+
+    from reportlab import rl_config
+
+    from hvdesk.services.tracker import TrackerService
+
+    monkeypatch.setattr(rl_config, "invariant", 1)  # no creation date or random document id
+    visit = zoe_out_now(demo_db)
+    TrackerService(demo_db, clock).duress(office, visit.id, "said 'blue folder' on the call")
+    pdf = printer.to_bytes(office, "police-sheet", visit_id=visit.id)
+    assert hashlib.sha256(pdf).hexdigest() == VISIT_POLICE_SHEET_SHA256

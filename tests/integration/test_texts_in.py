@@ -17,80 +17,35 @@ from hvdesk.models import (
     Alarm,
     EscalationContact,
     Event,
-    Household,
     InboundText,
     OutboxMessage,
     Visit,
 )
 from hvdesk.rules.text_actions import alarm_code
-from hvdesk.services.lone_working import LoneWorkingInput, LoneWorkingService
-from hvdesk.services.staff import StaffInput, StaffService
 from hvdesk.services.text_polling import TextPollingService
 from hvdesk.services.texts_in import InboundTextService
 from hvdesk.services.tracker import TrackerService
+from tests import textskit
 from tests.gateway_standin import GatewayStandIn
+from tests.textskit import (
+    JASMIN,
+    MIN,
+    SEC,
+    TOM,
+    linda_on_the_ladder,
+    monitor_can_text,
+    open_alarms,
+    poll,
+    replies,
+    safety_checks_on,
+    second_visit_out,
+    texts,
+    timeline,
+    visit,
+)
 
-MIN = timedelta(minutes=1)
-SEC = timedelta(seconds=1)
-JASMIN = "+447700900123"
-TOM = "+447700900456"
-
-
-@pytest.fixture
-def gateway(httpserver) -> GatewayStandIn:
-    return GatewayStandIn(httpserver)
-
-
-@pytest.fixture
-def school(db, clock, office, make_visit):
-    """Jasmin (PIN 4821, safe word bluebell) and Tom, out on a visit to the Clarke family."""
-    staff = StaffService(db, clock)
-    jasmin = staff.create(office, StaffInput(name="Jasmin Patel", mobile="07700 900123")).id
-    tom = staff.create(office, StaffInput(name="Tom Lee", mobile="07700 900456")).id
-    lone = LoneWorkingService(db, clock)
-    lone.record(
-        office,
-        jasmin,
-        LoneWorkingInput(
-            "07700 900123", "bluebell", "bluebell", clock.now().date(), True, "4821", "4821"
-        ),
-    )
-    with db.transaction() as s:
-        homes = []
-        for name in ("Clarke family", "Ahmed family"):
-            home = Household(
-                name=name,
-                address="1 Hill St, Birmingham",
-                postcode="B17 0AB",
-                created_at=clock.now(),
-            )
-            s.add(home)
-            s.flush()
-            homes.append(home.id)
-    start = clock.now().replace(hour=10, minute=0)
-    visit = make_visit(
-        household_id=homes[0], lead_id=jasmin, companion_id=tom, start=start, status="approved"
-    )
-    clock.set(start - 15 * MIN)
-    TrackerService(db, clock).depart(office, visit)
-    return {"jasmin": jasmin, "tom": tom, "visit": visit, "homes": homes, "start": start}
-
-
-def poll(db, clock, gateway):
-    return TextPollingService(db, clock).poll(gateway.adapter())
-
-
-def timeline(db, visit_id, kind=None) -> list[Event]:
-    with db.read() as s:
-        stmt = select(Event).where(Event.visit_id == visit_id).order_by(Event.at, Event.id)
-        if kind:
-            stmt = stmt.where(Event.kind == kind)
-        return list(s.scalars(stmt))
-
-
-def replies(db) -> list[str]:
-    with db.read() as s:
-        return list(s.scalars(select(OutboxMessage.body).order_by(OutboxMessage.id)))
+gateway = textskit.gateway  # the shared fixtures: a local gateway stand-in, Jasmin out on a visit
+school = textskit.school
 
 
 def evening_visit_with_rob_at_home(db, clock, school, make_visit, evening) -> int:
@@ -110,21 +65,6 @@ def evening_visit_with_rob_at_home(db, clock, school, make_visit, evening) -> in
         status="approved",
         responsible_contact_id=contact_id,
     )
-
-
-def visit(db, visit_id) -> Visit:
-    with db.read() as s:
-        return s.get(Visit, visit_id)
-
-
-def texts(db) -> list[InboundText]:
-    with db.read() as s:
-        return list(s.scalars(select(InboundText).order_by(InboundText.id)))
-
-
-def open_alarms(db) -> list[Alarm]:
-    with db.read() as s:
-        return list(s.scalars(select(Alarm).where(Alarm.resolved_at.is_(None))))
 
 
 def test_arrived_ok_late_and_back_with_the_pin(db, clock, gateway, school):
@@ -174,6 +114,7 @@ def test_without_the_pin_nothing_changes(db, clock, gateway, school):
     with db.read() as s:
         logged = s.scalars(select(Event).where(Event.kind == EventKind.TEXT_RECEIVED)).all()
     assert len(logged) == 4 and all("no PIN: not acted on" in e.note for e in logged)
+    assert all(e.note.startswith("Text from 07700 900123: ") for e in logged)  # not "Text by text"
 
 
 def test_the_safe_word_in_a_sentence_raises_duress_with_an_innocent_reply(
@@ -261,10 +202,7 @@ def test_two_visits_out_ask_which_then_the_family_name_chooses(
     db, clock, office, gateway, school, make_visit
 ):
     start = school["start"]
-    second = make_visit(
-        household_id=school["homes"][1], lead_id=school["jasmin"], start=start, status="approved"
-    )
-    TrackerService(db, clock).depart(office, second)
+    second = second_visit_out(db, clock, office, school, make_visit)
     clock.set(start + 10 * MIN)
     gateway.text("OK 4821", clock.now())
     poll(db, clock, gateway)
@@ -441,18 +379,7 @@ def test_take_by_reply_owns_the_alarm_and_tells_the_others(db, clock, gateway, s
 def test_an_alarm_text_says_how_to_take_it_by_reply(db, clock, gateway, school):
     from hvdesk.notify.monitor import EscalationClock
 
-    gateway.configure(db, clock.now())
-    now = clock.now()
-    with db.transaction() as s:
-        s.add(
-            EscalationContact(
-                name="Linda Francis",
-                mobile="+447700900701",
-                position=1,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+    linda_on_the_ladder(db, clock, gateway)
     clock.set(school["start"] + 6 * MIN)
     [raised] = TrackerService(db, clock).raise_due_alarms()
     clock.advance(5 * MIN)  # nobody took it
@@ -478,11 +405,9 @@ def test_the_monitor_polls_records_and_the_reply_leaves_in_the_same_pass(
     db, clock, gateway, school, monkeypatch, tmp_path
 ):
     from hvdesk.notify.monitor import Monitor
-    from tests.gateway_standin import NUMBER, TOKEN
+    from tests.gateway_standin import NUMBER
 
-    monkeypatch.setenv("HVDESK_SMS_TOKEN", TOKEN)
-    monkeypatch.setenv("HVDESK_SECRETS_FILE", str(tmp_path / "secrets.json"))
-    gateway.configure(db, clock.now())
+    monitor_can_text(db, clock, gateway, monkeypatch, tmp_path)
     monitor = Monitor(db, clock, beat_s=0, texts_poll_s=10)
     clock.set(school["start"])
     gateway.text("Arrived 4821", clock.now())
@@ -503,13 +428,9 @@ def test_a_safety_check_text_when_a_check_in_falls_due(
     db, clock, gateway, school, approver, monkeypatch, tmp_path
 ):
     from hvdesk.notify.monitor import Monitor
-    from hvdesk.services.settings import SettingsService
 
-    monkeypatch.setenv("HVDESK_SMS_TOKEN", "token-0011")
-    monkeypatch.setenv("HVDESK_SECRETS_FILE", str(tmp_path / "secrets.json"))
-    settings = SettingsService(db, clock)
-    settings.save_policy(approver, settings.policy().with_changes(text_safety_check=True))
-    gateway.configure(db, clock.now())
+    safety_checks_on(db, clock, approver)
+    monitor_can_text(db, clock, gateway, monkeypatch, tmp_path)
     monitor = Monitor(db, clock, beat_s=0)
     monitor.tick()
     assert gateway.sent == []
@@ -597,9 +518,7 @@ def test_a_window_polls_texts_when_no_monitor_holds_the_lease(
     from hvdesk.notify import lease as leases
     from hvdesk.notify.monitor import Monitor
 
-    monkeypatch.setenv("HVDESK_SMS_TOKEN", "token-0011")
-    monkeypatch.setenv("HVDESK_SECRETS_FILE", str(tmp_path / "secrets.json"))
-    gateway.configure(db, clock.now())
+    monitor_can_text(db, clock, gateway, monkeypatch, tmp_path)
     window = Monitor(db, clock, kind=leases.WINDOW, raise_alarms=False, beat_s=0)
     clock.set(school["start"])
     gateway.text("ARRIVED 4821", clock.now())
@@ -614,9 +533,7 @@ def test_a_window_leaves_polling_to_the_monitor_that_holds_the_lease(
     from hvdesk.notify import lease as leases
     from hvdesk.notify.monitor import Monitor
 
-    monkeypatch.setenv("HVDESK_SMS_TOKEN", "token-0011")
-    monkeypatch.setenv("HVDESK_SECRETS_FILE", str(tmp_path / "secrets.json"))
-    gateway.configure(db, clock.now())
+    monitor_can_text(db, clock, gateway, monkeypatch, tmp_path)
     monitor = Monitor(db, clock, beat_s=0)
     window = Monitor(db, clock, kind=leases.WINDOW, raise_alarms=False, beat_s=0)
     assert monitor.tick().holds_lease
@@ -628,25 +545,8 @@ def test_a_window_leaves_polling_to_the_monitor_that_holds_the_lease(
 def test_duress_by_text_goes_up_the_ladder_at_once_as_one_alarm_naming_every_visit_they_are_on(
     db, clock, office, gateway, school, make_visit
 ):
-    gateway.configure(db, clock.now())
-    now = clock.now()
-    with db.transaction() as s:
-        s.add(
-            EscalationContact(
-                name="Linda Francis",
-                mobile="+447700900701",
-                position=1,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-    second = make_visit(
-        household_id=school["homes"][1],
-        lead_id=school["jasmin"],
-        start=school["start"],
-        status="approved",
-    )
-    TrackerService(db, clock).depart(office, second)
+    linda_on_the_ladder(db, clock, gateway)
+    second_visit_out(db, clock, office, school, make_visit)
     clock.set(school["start"] + 3 * MIN)
     gateway.text("running a bit late, BLUEBELL", clock.now())
     poll(db, clock, gateway)

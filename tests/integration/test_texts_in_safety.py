@@ -13,20 +13,22 @@ from sqlalchemy import select
 from hvdesk.events import EventKind
 from hvdesk.models import Event
 from hvdesk.services.tracker import TrackerService
-from tests.integration import test_texts_in as base
-from tests.integration.test_texts_in import (
+from tests import textskit
+from tests.textskit import (
     MIN,
     SEC,
+    monitor_can_text,
     open_alarms,
     poll,
     replies,
+    safety_checks_on,
     texts,
     timeline,
     visit,
 )
 
-gateway = base.gateway  # the same fixtures: a local gateway stand-in and Jasmin out on a visit
-school = base.school
+gateway = textskit.gateway  # the shared fixtures: a local gateway stand-in, Jasmin out on a visit
+school = textskit.school
 
 
 def _logged(db) -> list[Event]:
@@ -305,13 +307,9 @@ def test_a_window_holding_the_lease_sends_the_safety_check_texts(
 ):
     from hvdesk.notify import lease as leases
     from hvdesk.notify.monitor import Monitor
-    from hvdesk.services.settings import SettingsService
 
-    monkeypatch.setenv("HVDESK_SMS_TOKEN", "token-0011")
-    monkeypatch.setenv("HVDESK_SECRETS_FILE", str(tmp_path / "secrets.json"))
-    settings = SettingsService(db, clock)
-    settings.save_policy(approver, settings.policy().with_changes(text_safety_check=True))
-    gateway.configure(db, clock.now())
+    safety_checks_on(db, clock, approver)
+    monitor_can_text(db, clock, gateway, monkeypatch, tmp_path)
     window = Monitor(db, clock, kind=leases.WINDOW, raise_alarms=False, beat_s=0)
     assert window.tick().holds_lease and gateway.sent == []
     clock.set(school["start"])  # the arrival call falls due

@@ -66,7 +66,7 @@ def test_a_person_alarm_from_another_seat_opens_here_and_says_who_and_where(
     assert shown.facts["visit"].text() == "No visit out"
     assert shown.facts["address"].text().startswith("no visit out")
     assert shown.facts["contact"].text().startswith("Text from ")
-    assert not shown.print_button.isVisible()  # the printed sheet is a visit's
+    assert shown.print_button.isVisibleTo(shown)  # the person's sheet prints too
     assert person.name in shown.sheet.toPlainText()
     assert shown.steps[1].numbers.text().startswith(f"{person.name}: ")
     assert not shown.new_return_check.isEnabled()
@@ -109,3 +109,36 @@ def test_a_visiting_staff_seat_lists_an_alarm_about_a_person_by_name(
     assert alarm_id not in win.feature(TrackerFeature).controller.windows  # listed, not opened
     win.grab().save(str(tmp_path / "visitor_person_alarm.png"))
     win.close()
+
+
+def test_print_police_sheet_from_a_person_alarm_window_makes_her_sheet(
+    window, qtbot, clock, tmp_path, monkeypatch
+):
+    """The button on the police step prints the sheet about the person (made off the GUI
+    thread), naming her and where she was last known, and opens it in the PDF viewer."""
+    import io
+
+    import pypdf
+
+    from ui import print_actions
+
+    opened: list = []
+    monkeypatch.setattr(print_actions, "opener", lambda path: opened.append(path) or True)
+    monkeypatch.setattr(print_actions, "output_folder", lambda: tmp_path)
+    ctrl = window.feature(TrackerFeature).controller
+    person = _someone_not_out(window.services.db)
+    alarm_id = _raise_on_another_seat(window, clock, person)
+    qtbot.waitUntil(lambda: alarm_id in ctrl.windows, timeout=10_000)
+    shown = _person_window(ctrl, alarm_id)
+    assert shown.print_button.isEnabled()
+    shown.scroll_area.ensureWidgetVisible(shown.print_button)
+    shown.grab().save(str(tmp_path / "person_alarm_print.png"))
+    qtbot.mouseClick(shown.print_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(opened) == 1, timeout=20_000)
+    assert print_actions.wait_for_prints()
+    [path] = opened
+    assert path.name.startswith(f"person-police-sheet-{alarm_id}-")
+    pages = pypdf.PdfReader(io.BytesIO(path.read_bytes())).pages
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in pages)
+    assert f"DURESS: {person.name} needs help now (no visit out)" in text
+    assert "no visit out and none recorded today" in text

@@ -236,7 +236,7 @@ class AlarmWindow(QDialog):
     takeover_requested = Signal(int, str)  # alarm, the owner the user saw (confirmed by the seat)
     step_requested = Signal(int, int, str, str, str)  # alarm, step, result, note, reference
     resolve_requested = Signal(int, str, str, str, object)  # alarm, result, notes, ref, new return
-    print_requested = Signal(int)  # visit id: print the police information sheet
+    print_requested = Signal(int)  # alarm id: print its police information sheet
 
     def __init__(
         self,
@@ -386,9 +386,9 @@ class AlarmWindow(QDialog):
         self.sheet_button.toggled.connect(self._toggle_sheet)
         self.print_button = QPushButton("Print police sheet")
         self.print_button.setAccessibleName("Print police information sheet")
-        # The printed sheet is a visit's: an alarm about a person shows its sheet on screen only.
-        self.print_button.setVisible(can_print and self.visit_id is not None)
-        self.print_button.clicked.connect(lambda: self.print_requested.emit(self.visit_id))
+        # The visit's sheet, or (an alarm about a person) who they are and where last known.
+        self.print_button.setVisible(can_print)
+        self.print_button.clicked.connect(lambda: self.print_requested.emit(self.alarm_id))
         police_row = QHBoxLayout()
         police_row.addWidget(QLabel("Reference:"))
         police_row.addWidget(self.police_reference, 1)

@@ -614,18 +614,20 @@ class TrackerController(QObject):
             ),
         )
 
-    def _print_police_sheet(self, visit_id: int) -> None:
+    def _print_police_sheet(self, alarm_id: int) -> None:
+        """The visit's police sheet, or for an alarm about a person the sheet naming them."""
+        from hvdesk.printing import PERSON_POLICE_SHEET, POLICE_SHEET
         from hvdesk.services.printing import PrintService
         from ui.print_actions import print_form
 
-        window = self.window_for_visit(visit_id)
-        print_form(
-            window,
-            PrintService(self.services.db, self.clock),
-            self.actor,
-            "police-sheet",
-            visit_id=visit_id,
-        )
+        window = self.windows.get(alarm_id)
+        if window is None:  # resolved meanwhile on another seat: its window has gone
+            return
+        service = PrintService(self.services.db, self.clock)
+        if window.visit_id is not None:
+            print_form(window, service, self.actor, POLICE_SHEET, visit_id=window.visit_id)
+        else:
+            print_form(window, service, self.actor, PERSON_POLICE_SHEET, alarm_id=alarm_id)
 
     def _after_action(self) -> None:
         """Something was recorded: the window's change feed reads what on its worker and
