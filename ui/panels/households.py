@@ -271,7 +271,7 @@ class HouseholdsPanel(QWidget):
         self.table = self._build_table()
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search households, pupils, postcodes…")
+        self.search.setPlaceholderText("Search households, pupils, postcodes, phones, risks…")
         self.search.setAccessibleName("Search households")
         self.search.textChanged.connect(lambda _t: self.refresh())
         self.show_inactive = QCheckBox("Show deactivated")
