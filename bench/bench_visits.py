@@ -117,7 +117,8 @@ def measure(db: Database, runs: int) -> None:
 
 
 def _households_screen(services, size: int, runs: int) -> None:  # type: ignore[no-untyped-def]
-    """The Households screen opened (its first page read on the worker) and searched."""
+    """The Households screen opened (its first page read on the worker), searched (words, a
+    phone number as dialled, a known risk's words) and sorted by a column of its own."""
     from hvdesk.models import Role
     from hvdesk.services.base import Actor
     from ui.panels.households import HouseholdsPanel
@@ -128,6 +129,9 @@ def _households_screen(services, size: int, runs: int) -> None:  # type: ignore[
     for name, change in (
         ("first rows (screen opened)", panel.refresh),
         ("search 'road'", lambda: panel.search.setText("road")),
+        ("search '0121 496' (phone)", lambda: panel.search.setText("0121 496")),
+        ("search 'dog' (known risk)", lambda: panel.search.setText("dog")),
+        ("sort: Known risks (header clicked)", lambda: panel.model.sort(4, ASCENDING)),
     ):
         samples = []
         for _ in range(runs):

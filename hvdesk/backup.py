@@ -27,12 +27,14 @@ from hvdesk.backup_places import (
 from hvdesk.clock import Clock, london
 from hvdesk.db import Database
 from hvdesk.errors import HvdeskError
+from hvdesk.heap import release_free_memory
 from hvdesk.keystore import DbKey
 from hvdesk.rules.retention import Retention, backups_to_keep
 from hvdesk.shared_access import share_backup
 from hvdesk.sqlcipher_files import integrity_problems
 
 SUFFIX = ".sqlite3.gz"
+CHUNK = 256 * 1024  # compressed and read back a piece at a time, on the app's own heap
 DEFAULT_RULE = Retention()
 
 
@@ -101,9 +103,9 @@ def compress(source: Path, target: Path) -> None:
     """gzip `source` into `target`, then read it back whole: a copy trusted but unreadable is
     worse than none."""
     with source.open("rb") as raw, gzip.open(target, "wb", compresslevel=6) as packed:
-        shutil.copyfileobj(raw, packed, 1024 * 1024)
+        shutil.copyfileobj(raw, packed, CHUNK)
     with gzip.open(target, "rb") as back:  # read back whole: the CRC says what was written
-        while back.read(1024 * 1024):
+        while back.read(CHUNK):
             pass
 
 
@@ -136,6 +138,7 @@ def daily_backup(
     finally:
         for leftover in (snapshot, partial, *folder.glob(f".{target.name}.snapshot-*")):
             leftover.unlink(missing_ok=True)
+        release_free_memory()  # the copy's page caches and zlib buffers: not kept all day
     copy_to_extra_folders(_db_path(db), target)
     prune(db, rule)
     return target

@@ -288,7 +288,10 @@ class Database:
 
                 export_to(raw.driver_connection, target, self.key)
                 return
+            from hvdesk.sqlcipher_files import COPY_CACHE
+
             dest = sqlite3.connect(str(target))
+            dest.execute(f"PRAGMA cache_size = {COPY_CACHE}")
             with dest:
                 raw.driver_connection.backup(dest)  # type: ignore[union-attr]
             dest.close()

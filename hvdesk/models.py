@@ -22,11 +22,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from hvdesk.rules.folding import search_key
 from hvdesk.safe_word_cipher import EncryptedText
 
 NAMING = {
@@ -234,6 +236,9 @@ class Household(Base):
     assessment_needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # name, address and postcode folded (no case, no accents), set on every write: what the
+    # Households search compares, the same on every database
+    search_key: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     pupils: Mapped[list[Pupil]] = relationship(back_populates="household", order_by="Pupil.name")
     risks: Mapped[list[KnownRisk]] = relationship(
@@ -258,8 +263,22 @@ class Pupil(Base):
     upn: Mapped[str | None] = mapped_column(String(13), unique=True)
     admission_number: Mapped[str | None] = mapped_column(String(20), unique=True)
     safeguarding_flag: Mapped[bool] = mapped_column(Boolean, default=False)
+    search_key: Mapped[str] = mapped_column(Text, default="", server_default="")  # name, folded
 
     household: Mapped[Household] = relationship(back_populates="pupils")
+
+
+@event.listens_for(Household, "before_insert")
+@event.listens_for(Household, "before_update")
+def _household_search_key(_mapper: Any, _conn: Any, household: Household) -> None:
+    """Kept with the row it folds, however the row is written (service, demo, import)."""
+    household.search_key = search_key(household.name, household.address, household.postcode)
+
+
+@event.listens_for(Pupil, "before_insert")
+@event.listens_for(Pupil, "before_update")
+def _pupil_search_key(_mapper: Any, _conn: Any, pupil: Pupil) -> None:
+    pupil.search_key = search_key(pupil.name)
 
 
 class KnownRisk(Base):

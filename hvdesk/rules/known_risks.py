@@ -20,6 +20,11 @@ RISK_LABELS = {
 }
 
 
+def short_label(kind: RiskKind) -> str:
+    """The risk's name without its examples, as lists show it ("Animals")."""
+    return RISK_LABELS[kind].split(" (")[0]
+
+
 def current_risks(household: Household) -> list[KnownRisk]:
     """The risks not ended, as recorded."""
     return [r for r in household.risks if r.ended_at is None]
@@ -30,5 +35,5 @@ def risk_summary(household: Household) -> str:
     if not risks:
         return "None recorded"
     return "; ".join(
-        f"{RISK_LABELS[RiskKind(r.kind)].split(' (')[0]}: {r.description}" for r in risks
+        f"{short_label(RiskKind(r.kind))}: {r.description}" for r in risks
     )

@@ -7,15 +7,17 @@ session closes with nothing held and the screen's memory follows what was scroll
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from hvdesk.models import Household, Pupil, RiskKind
-from hvdesk.rules.known_risks import RISK_LABELS, current_risks
+from hvdesk.models import Household, KnownRisk, Pupil, RiskKind
+from hvdesk.rules.folding import fold
+from hvdesk.rules.known_risks import RISK_LABELS, current_risks, short_label
 from hvdesk.rules.validation import display_phone
 from hvdesk.services.base import Service
 
@@ -23,17 +25,20 @@ PAGE_SIZE = 200
 
 
 class HouseholdSort(Enum):
-    """What the list may be ordered by (the columns a household's own fields decide)."""
+    """What the list may be ordered by (one per column of the screen)."""
 
     NAME = "name"
+    PUPILS = "pupils"
     ADDRESS = "address"
     PHONE = "phone"
+    RISKS = "risks"
     STATUS = "status"
 
 
 @dataclass(frozen=True, slots=True)
 class HouseholdFilter:
-    """Search matches name, address, postcode or an active or past pupil's name (any case)."""
+    """Search matches name, address, postcode or an active or past pupil's name (any case, any
+    accents), the phone number (as dialled or stored) or a current known risk's words."""
 
     search: str = ""
     include_inactive: bool = False
@@ -53,31 +58,84 @@ class HouseholdListRow:
     active: bool
 
 
+def _phone_number(text: str) -> str | None:
+    """What a typed phone number (or part of one) is in a stored E.164 number: "07700 900"
+    and "+44 7700" as "+447700900" and "+447700"; None when `text` is not digits."""
+    if not _PHONE_TYPED.match(text):
+        return None
+    digits = re.sub(r"\D", "", text)
+    if text.startswith("+"):
+        return f"+{digits}"
+    return f"+44{digits[1:]}" if digits.startswith("0") else digits
+
+
+_PHONE_TYPED = re.compile(r"^\+?[\d\s().-]*\d[\d\s().-]*$")
+
+
+def _search(text: str) -> ColumnElement[bool]:
+    """Households whose name, address, postcode, any pupil's name (folded: no case, no accents),
+    phone number (as dialled or stored) or a current known risk's words contain `text`."""
+    folded = fold(text)
+    # autoescape: a typed % or _ is a character to find, not a wildcard
+    pupils = select(Pupil.household_id).where(Pupil.search_key.contains(folded, autoescape=True))
+    found = [Household.search_key.contains(folded, autoescape=True), Household.id.in_(pupils)]
+    if (number := _phone_number(text)) is not None:
+        found.append(Household.phone.contains(number, autoescape=True))
+    kinds = [kind.value for kind, label in RISK_LABELS.items() if folded in fold(label)]
+    if kinds:
+        risky = select(KnownRisk.household_id).where(
+            KnownRisk.ended_at.is_(None), KnownRisk.kind.in_(kinds)
+        )
+        found.append(Household.id.in_(risky))
+    return or_(*found)
+
+
+def _first_pupil() -> ColumnElement[str]:
+    """The Pupils column's first name (active pupils, by name), "" for none."""
+    first = select(func.min(Pupil.name)).where(
+        Pupil.household_id == Household.id, Pupil.active.is_(True)
+    )
+    return func.coalesce(first.scalar_subquery(), "")
+
+
+def _first_risk() -> ColumnElement[str]:
+    """The Known risks column's first words (the earliest current risk's), or "None recorded"."""
+    label = case(
+        *((KnownRisk.kind == kind.value, short_label(kind)) for kind in RISK_LABELS),
+        else_=KnownRisk.kind,
+    )
+    first = (
+        select(label)
+        .where(KnownRisk.household_id == Household.id, KnownRisk.ended_at.is_(None))
+        .order_by(KnownRisk.recorded_at, KnownRisk.id)
+        .limit(1)
+    )
+    return func.coalesce(first.scalar_subquery(), "None recorded")
+
+
+def _status_order() -> ColumnElement[int]:
+    """The Status column as it reads: Active, Deactivated, Review assessment."""
+    return case(
+        (Household.active.is_(False), 1), (Household.assessment_needs_review.is_(True), 2), else_=0
+    )
+
+
 def household_statement(flt: HouseholdFilter) -> Select[Household]:
     """Households matching the filter, in its order (name breaks ties, then the id)."""
     stmt = select(Household)
     if not flt.include_inactive:
         stmt = stmt.where(Household.active.is_(True))
-    text = flt.search.strip().lower()
+    text = flt.search.strip()
     if text:
-        # autoescape: a typed % or _ is a character to find, not a wildcard
-        pupil_match = select(Pupil.household_id).where(
-            func.lower(Pupil.name).contains(text, autoescape=True)
-        )
-        stmt = stmt.where(
-            or_(
-                func.lower(Household.name).contains(text, autoescape=True),
-                func.lower(Household.address).contains(text, autoescape=True),
-                func.lower(Household.postcode).contains(text, autoescape=True),
-                Household.id.in_(pupil_match),
-            )
-        )
+        stmt = stmt.where(_search(text))
     key: Any = {
-        HouseholdSort.NAME: Household.name,
-        HouseholdSort.ADDRESS: Household.address,
-        HouseholdSort.PHONE: Household.phone,
-        HouseholdSort.STATUS: Household.active,
-    }[flt.sort]
+        HouseholdSort.NAME: lambda: Household.name,
+        HouseholdSort.PUPILS: _first_pupil,
+        HouseholdSort.ADDRESS: lambda: Household.address,
+        HouseholdSort.PHONE: lambda: Household.phone,
+        HouseholdSort.RISKS: _first_risk,
+        HouseholdSort.STATUS: _status_order,
+    }[flt.sort]()
     order = [key] if flt.sort is HouseholdSort.NAME else [key, Household.name]
     order.append(Household.id)
     return stmt.order_by(*(c.desc() if flt.descending else c.asc() for c in order))
@@ -91,7 +149,7 @@ def _status(h: Household) -> str:
 
 def list_row(h: Household) -> HouseholdListRow:
     """A household (pupils and risks loaded) as the list shows it."""
-    risks = ", ".join(RISK_LABELS[RiskKind(r.kind)].split(" (")[0] for r in current_risks(h))
+    risks = ", ".join(short_label(RiskKind(r.kind)) for r in current_risks(h))
     return HouseholdListRow(
         h.id,
         h.name,

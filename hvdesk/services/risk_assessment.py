@@ -29,7 +29,7 @@ from hvdesk.models import (
 )
 from hvdesk.rules import validation as v
 from hvdesk.rules.approval import AssessmentFacts
-from hvdesk.rules.known_risks import RISK_LABELS, current_risks
+from hvdesk.rules.known_risks import current_risks, short_label
 from hvdesk.rules.risk import (
     ASSESSED_RISKS,
     INFORMATION,
@@ -207,7 +207,7 @@ def assessment_facts(session: Session, visit: Visit) -> AssessmentFacts:
         )
         return AssessmentFacts(status=DRAFT if has_draft else "none")
     new = [
-        f"{RISK_LABELS[RiskKind(r.kind)].split(' (')[0]}: {r.description} "
+        f"{short_label(RiskKind(r.kind))}: {r.description} "
         f"(recorded {fmt_date(r.recorded_at)})"
         for r in current_risks(household)
         if ra.assessed_at is not None and r.recorded_at > ra.assessed_at
@@ -345,7 +345,7 @@ class RiskAssessmentService(Service):
             if risk.kind == RiskKind.OTHER_SERVICES.value:
                 form.information["other_services"] = True
             if risk.description not in form.other_risks:
-                label = RISK_LABELS[RiskKind(risk.kind)].split(" (")[0]
+                label = short_label(RiskKind(risk.kind))
                 extra.append(f"{'NEW: ' if is_new else ''}{label}: {risk.description}")
         if extra:
             form.other_risks = "\n".join([form.other_risks, *extra]).strip()

@@ -12,23 +12,29 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Integer,
     Select,
+    String,
     and_,
+    bindparam,
     case,
     false,
     func,
     or_,
     select,
     union,
+    union_all,
 )
 from sqlalchemy.orm import Session, aliased
 
-from hvdesk.clock import london_day_bounds
+from hvdesk.clock import Clock, london_day_bounds
+from hvdesk.db import Database
 from hvdesk.models import (
     PURPOSE_LABELS,
     STATUS_LABELS,
@@ -179,12 +185,10 @@ def _purpose_label() -> ColumnElement[str]:
 SELECTIVE = 2_000  # a text filter matching up to this many visits reads them by their own indexes
 
 
-def _descriptions(session: Session, text: str) -> list[str]:
-    """The distinct words 'other' purposes were described in that contain `text` (any case).
-
-    Found by a seek per distinct description (a skip scan of ix_visit_purpose_other), not a read
-    of every 'other' visit: a school types the same few descriptions over thousands of visits.
-    """
+@cache
+def _descriptions_statement() -> Select[tuple[str]]:
+    """The distinct 'other' descriptions containing :described (escaped with '/'): built once,
+    as building the recursive statement costs more than running it."""
     other = Visit.purpose == Purpose.OTHER.value
     seen = select(func.min(Visit.purpose_other)).where(other).cte("described", recursive=True)
     after = (
@@ -194,11 +198,18 @@ def _descriptions(session: Session, text: str) -> list[str]:
     )
     seen = seen.union_all(select(after).where(seen.c[0].is_not(None)))
     value = seen.c[0]
-    return list(
-        session.scalars(
-            select(value).where(value.is_not(None), value.icontains(text, autoescape=True))
-        )
-    )
+    typed = bindparam("described", type_=String())
+    return select(value).where(value.is_not(None), value.icontains(typed, escape="/"))
+
+
+def _descriptions(session: Session, text: str) -> list[str]:
+    """The distinct words 'other' purposes were described in that contain `text` (any case).
+
+    Found by a seek per distinct description (a skip scan of ix_visit_purpose_other), not a read
+    of every 'other' visit: a school types the same few descriptions over thousands of visits.
+    """
+    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return list(session.scalars(_descriptions_statement(), {"described": escaped}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,9 +219,32 @@ class _Term:
 
     walk: ColumnElement[bool]
     seek: ColumnElement[bool]
+    share: float = 0.0  # the part of all visits it is expected to match (0: not known)
 
 
-def _terms(session: Session, text: str) -> list[_Term]:
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    """How many visits, households and staff the database holds: what a term's share of the
+    visits is estimated from (for choosing a plan only, so a figure some days old serves)."""
+
+    visits: int
+    households: int
+    staff: int
+
+
+def sizes(session: Session) -> Sizes:
+    count = func.count()
+    visits, homes, staff = session.execute(
+        select(
+            select(func.max(Visit.id)).scalar_subquery(),  # nothing is deleted: the last number
+            select(count).select_from(Household).scalar_subquery(),
+            select(count).select_from(Staff).scalar_subquery(),
+        )
+    ).one()
+    return Sizes(visits or 0, homes or 0, staff or 0)
+
+
+def _terms(session: Session, text: str, held: Sizes) -> list[_Term]:
     """Visits whose household, staff, purpose or status reads like `text` (any case).
 
     Households and staff are few: their matching ids are looked up first, so that every term
@@ -245,41 +279,47 @@ def _terms(session: Session, text: str) -> list[_Term]:
                 and_(Visit.purpose == Purpose.OTHER.value, Visit.purpose_other.in_(described)),
             )
         )
-    for column, values in (
-        (Visit.household_id, homes),
-        (Visit.lead_staff_id, people),
-        (Visit.companion_staff_id, people),
-        (Visit.purpose, purposes),
-        (Visit.status, statuses),
+    for column, values, among in (
+        (Visit.household_id, homes, held.households),
+        (Visit.lead_staff_id, people, held.staff),
+        (Visit.companion_staff_id, people, held.staff),
+        (Visit.purpose, purposes, 0),
+        (Visit.status, statuses, 0),
     ):
         if values:
-            terms.append(_Term(_unindexed(column).in_(values), column.in_(values)))
+            # one expanding parameter for both forms: a broad search's hundreds of household
+            # numbers are not checked value by value, twice, on every keystroke
+            typed: BindParameter[Any] = bindparam(f"typed_{column.key}", values, expanding=True)
+            share = len(values) / among if among else 0.0
+            terms.append(_Term(_unindexed(column).in_(typed), column.in_(typed), share))
     on_day = _on_day(session, text)
     if on_day is not None:
         terms.append(_Term(on_day, on_day))
     return terms
 
 
-def _few(session: Session, terms: Sequence[_Term]) -> bool:
-    """True when the terms match at most SELECTIVE visits in all (each counted by its own index,
-    and no further than the limit, so a broad term costs no more than a rare one)."""
-    total = 0
-    for term in terms:
-        found = select(Visit.id).where(term.seek).limit(SELECTIVE + 1 - total).subquery()
-        total += session.scalar(select(func.count()).select_from(found)) or 0
-        if total > SELECTIVE:
-            return False
-    return True
+def _few(session: Session, terms: Sequence[_Term], visits: int) -> bool:
+    """True when the terms match at most SELECTIVE visits in all. Households and staff typed
+    that are clearly a large part of the school (a postcode area, a common word) are broad
+    without a count; otherwise one statement counts, each term read by its own index and the
+    whole stopped at the limit, so a broad match costs one short count."""
+    if sum(t.share for t in terms) * visits > BROAD * SELECTIVE:
+        return False
+    found = union_all(*(select(Visit.id).where(t.seek) for t in terms)).limit(SELECTIVE + 1)
+    return (session.scalar(select(func.count()).select_from(found.subquery())) or 0) <= SELECTIVE
 
 
-def _text_filter(session: Session, text: str) -> ColumnElement[bool]:
+BROAD = 4  # expected to match this many times SELECTIVE: walked without counting
+
+
+def _text_filter(session: Session, text: str, held: Sizes) -> ColumnElement[bool]:
     """The condition for visits matching `text`. A broad match walks the list index in the
     list's order (its first page is found at once); a rare one (or none: a walk of the whole
     decade) is found by each term's own index and the few visits sorted."""
-    terms = _terms(session, text)
+    terms = _terms(session, text, held)
     if not terms:
         return false()
-    if _few(session, terms):
+    if _few(session, terms, held.visits):
         found = union(*(select(Visit.id).where(t.seek) for t in terms))
         return Visit.id.in_(select(found.subquery().c[0]))
     return or_(*(t.walk for t in terms))
@@ -294,6 +334,15 @@ def _list_row(row: Sequence[Any]) -> VisitListRow:
 
 
 class VisitList(Service):
+    def __init__(self, db: Database, clock: Clock) -> None:
+        super().__init__(db, clock)
+        self._sizes: Sizes | None = None  # read once, on the first text filter
+
+    def _held(self, session: Session) -> Sizes:
+        if self._sizes is None:
+            self._sizes = sizes(session)
+        return self._sizes
+
     def page(self, flt: VisitFilter, offset: int = 0, limit: int = PAGE_SIZE) -> list[VisitListRow]:
         """One page of the list, in the filter's order."""
         with self.db.read() as session:
@@ -342,7 +391,7 @@ class VisitList(Service):
             status = _unindexed(Visit.status) if text else Visit.status
             ids = ids.where(status == VisitStatus(flt.status).value)
         if text:
-            ids = ids.where(_text_filter(session, text))
+            ids = ids.where(_text_filter(session, text, self._held(session)))
         page = ids.order_by(*ordering).offset(offset).limit(limit).subquery()
         return (
             select(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
+from PySide6.QtCore import Qt
 from sqlalchemy import event
 
-from hvdesk.services.household_list import HouseholdFilter, HouseholdList
+from hvdesk.services.household_list import HouseholdFilter, HouseholdList, HouseholdSort
 from ui.panels.households import HouseholdsPanel
 
 pytestmark = pytest.mark.ui
@@ -128,9 +129,7 @@ def _scrolled_through(qtbot, panel, rows: int) -> None:
         qtbot.waitUntil(lambda: not panel.model.loading)
 
 
-def test_a_change_from_any_seat_keeps_the_scroll_and_the_selected_household(
-    qtbot, panel, services
-):
+def test_a_change_from_any_seat_keeps_the_scroll_and_the_selected_household(qtbot, panel, services):
     _scrolled_through(qtbot, panel, 20)
     panel.table.selectRow(15)
     qtbot.waitUntil(panel.edit_button.isEnabled)
@@ -166,3 +165,34 @@ def test_percent_and_underscore_are_characters_not_wildcards(services, typed):
     pages = HouseholdList(services.db, services.clock)
     assert all(typed not in h.name for h in services.households.list(include_inactive=True))
     assert pages.page(HouseholdFilter(search=typed, include_inactive=True)) == []
+
+
+@pytest.mark.parametrize(
+    ("column", "key"),
+    [
+        (1, lambda row: (row.pupils.split(", ")[0], row.name)),
+        (4, lambda row: (row.risks.split(", ")[0], row.name)),
+        (5, lambda row: (row.status, row.name)),
+    ],
+)
+def test_a_header_click_sorts_by_that_column_in_the_database(
+    qtbot, panel, services, office_actor, column, key
+):
+    """Pupils, Known risks and Status each in their own order (Review assessment together),
+    not by name; the database orders them, page by page."""
+    homes = _every_household(services)
+    for home in homes[3:12:4]:  # new risks: these three need their assessment reviewed
+        services.households.add_risk(office_actor, home.id, "animals", "Dog")
+    services.households.set_active(office_actor, homes[5].id, False)
+    panel.show_inactive.setChecked(True)
+    panel.refresh()
+    qtbot.waitUntil(lambda: not panel.model.loading)
+    panel.table.horizontalHeader().setSortIndicator(column, Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(lambda: panel.filter.sort is not HouseholdSort.NAME)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 10 and not panel.model.loading)
+    while panel.model.canFetchMore() or panel.model.loading:
+        panel.model.fetchMore()
+        qtbot.waitUntil(lambda: not panel.model.loading)
+    rows = [panel.model.row_object(r) for r in range(panel.model.rowCount())]
+    assert len({key(row)[0] for row in rows}) > 1  # the demo school has more than one value
+    assert [key(row) for row in rows] == sorted(key(row) for row in rows)

@@ -3,6 +3,8 @@ from __future__ import annotations
 import gzip
 import shutil
 import sqlite3
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -186,3 +188,42 @@ def test_the_second_backup_folder_is_pruned_by_the_same_rule(demo_db, clock, tmp
     clock.advance(timedelta(days=1))
     daily_backup(demo_db, clock)
     assert 7 <= len(list(share.iterdir())) <= 7 + 4 + 12
+
+
+_PEAK_OF_A_BACKUP = """
+import gzip, sqlite3, sys, zlib  # (the app has them loaded: not the backup's memory)
+from datetime import UTC, datetime
+from sqlalchemy import text
+from hvdesk.backup import daily_backup
+from hvdesk.clock import FakeClock
+from hvdesk.db import Database
+db = Database(f"sqlite:///{sys.argv[1]}", run_migrations=False)
+with db.read() as session:  # the app's connection, its page cache full as in the running app
+    session.execute(text("SELECT sum(length(data)) FROM filler")).scalar()
+def kib(field):
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field))
+with open("/proc/self/clear_refs", "w") as clear:
+    clear.write("5")  # the peak (VmHWM) starts again from here
+before = kib("VmRSS:")
+daily_backup(db, FakeClock(datetime(2026, 11, 24, 9, tzinfo=UTC)))
+print((kib("VmHWM:") - before) / 1024)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the peak read from /proc")
+def test_the_daily_backup_adds_little_to_the_apps_peak_memory(tmp_path):
+    """The backup runs in the app's process: its copy and check read a 40 MB database through
+    small page caches (not SQLCipher's 8 MB one), so the app's peak barely moves."""
+    path = tmp_path / "big.sqlite3"
+    Database(f"sqlite:///{path}").dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE filler (data BLOB)")
+        conn.executemany("INSERT INTO filler VALUES (randomblob(4000))", [()] * 10_000)
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK_OF_A_BACKUP, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert float(done.stdout.split()[-1]) < 4  # MB above the peak before it (was 9-10 MB)

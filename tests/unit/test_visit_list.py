@@ -236,3 +236,30 @@ def test_the_list_index_exists_after_migrating(db):
         names = set(s.scalars(select(text("name")).select_from(text("sqlite_master"))))
     assert {"ix_visit_list", "ix_visit_status_start", "ix_visit_purpose"} <= names
     assert {"ix_visit_purpose_other", "ix_visit_companion_start"} <= names
+
+
+def test_a_clearly_broad_text_is_walked_without_counting_its_visits(school, db, monkeypatch):
+    """A postcode area or a common word typed (most households): the walk finds its first page
+    at once, so no statement first counts its visits (that count made broad filters slower than
+    before the rare-match plan); a household that may be rare is still counted, once."""
+    from sqlalchemy import event
+
+    monkeypatch.setattr(visit_list, "SELECTIVE", 5)
+    assert school.page(VisitFilter(text="zzz"), 0, 10) == []  # (the screen's sizes read once)
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_rest) -> None:
+        seen.append(statement.lower())
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        broad = school.page(VisitFilter(text="b17"), 0, 10)  # 2 of 3 homes: 40 of 60 visits
+        counted_broad = [s for s in seen if "count(*)" in s]
+        seen.clear()
+        school.page(VisitFilter(text="nowak"), 0, 10)  # 1 home: perhaps rare, so counted
+        counted_rare = [s for s in seen if "count(*)" in s]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert len(broad) == 10
+    assert counted_broad == []
+    assert len(counted_rare) == 1

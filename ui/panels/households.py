@@ -63,8 +63,15 @@ COLUMNS: list[Column[HouseholdListRow]] = [
     Column("Known risks", lambda h: h.risks),
     Column("Status", lambda h: h.status),
 ]
-# the header's columns the database can order by (the others keep the name order)
-SORT_KEYS = {2: HouseholdSort.ADDRESS, 3: HouseholdSort.PHONE, 5: HouseholdSort.STATUS}
+# each header's column as the database orders it
+SORT_KEYS = {
+    0: HouseholdSort.NAME,
+    1: HouseholdSort.PUPILS,
+    2: HouseholdSort.ADDRESS,
+    3: HouseholdSort.PHONE,
+    4: HouseholdSort.RISKS,
+    5: HouseholdSort.STATUS,
+}
 
 
 class HouseholdDialog(QDialog):
@@ -264,7 +271,7 @@ class HouseholdsPanel(QWidget):
         self.table = self._build_table()
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search households, pupils, postcodes…")
+        self.search.setPlaceholderText("Search households, pupils, postcodes, phones, risks…")
         self.search.setAccessibleName("Search households")
         self.search.textChanged.connect(lambda _t: self.refresh())
         self.show_inactive = QCheckBox("Show deactivated")

@@ -1,0 +1,159 @@
+"""The Households search and column sorts, on every database the app runs on.
+
+Names are found without case or accents ("ozturk", "ØYE"), phone numbers as dialled or stored,
+and known risks by their words ("dog"); each column header sorts by that column. The same SQL
+must give the same homes on SQLite, SQLCipher and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text
+
+from hvdesk import keystore
+from hvdesk.clock import FakeClock
+from hvdesk.db import Database, alembic_config, current_revision
+from hvdesk.models import Household, Pupil, Role
+from hvdesk.services.household_list import HouseholdFilter, HouseholdList, HouseholdSort
+from hvdesk.services.households import HouseholdInput, HouseholdService, PupilInput
+from tests.conftest import SCHOOL_MORNING, _user
+from tests.integration.test_postgres import pg_server, pg_url  # noqa: F401  (fixtures)
+
+
+@pytest.fixture(params=["sqlite", "sqlcipher", pytest.param("postgresql", marks=pytest.mark.slow)])
+def database(request, tmp_path):
+    if request.param == "postgresql":
+        db = Database(request.getfixturevalue("pg_url"))
+    else:
+        key = None
+        if request.param == "sqlcipher":
+            key = keystore.DbKey(keystore.new_key(), "a test", "env")
+        db = Database(f"sqlite:///{tmp_path / 'search.sqlite3'}", key=key)
+    yield db
+    db.dispose()
+
+
+HOMES = [
+    ("Öztürk family", "4 Bristol Road", "B29 6BD", "07700 900111", ["Elif Öztürk"]),
+    ("Øye family", "12 Harborne Lane", "B17 0AB", "07700 900222", ["Ingrid Øye"]),
+    ("Brown family", "1 Straße Close", "B30 1AA", "0121 496 0333", ["Zoë Brown", "Adam Brown"]),
+    ("Smith family", "9 Oak Avenue", "B31 2DL", "", ["Sam Smith"]),
+]
+
+
+@pytest.fixture
+def homes(database):
+    """Four homes; the Smiths have a dog, the Browns an aggressive adult (since ended) and a
+    review due."""
+    clock = FakeClock(SCHOOL_MORNING)
+    actor = _user(database, "office", "Office", Role.OFFICE)
+    service = HouseholdService(database, clock)
+    ids = {}
+    for name, address, postcode, phone, pupils in HOMES:
+        data = HouseholdInput(
+            name, address, postcode, phone, pupils=[PupilInput(p) for p in pupils]
+        )
+        ids[name.split()[0]] = service.create(actor, data).id
+    service.add_risk(actor, ids["Smith"], "animals", "Large dog in the garden")
+    ended = service.add_risk(actor, ids["Brown"], "aggression", "Father shouted at staff")
+    service.end_risk(actor, ended.id, "moved out")
+    service.add_risk(actor, ids["Brown"], "other_services", "Early help")
+    return database, clock, ids
+
+
+def _found(db, clock, typed: str, **flt) -> list[str]:
+    rows = HouseholdList(db, clock).page(HouseholdFilter(search=typed, **flt))
+    return [row.name.split()[0] for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("ozturk", ["Öztürk"]),  # accents not typed
+        ("ÖZTÜRK", ["Öztürk"]),  # upper case beyond ASCII
+        ("öztürk", ["Öztürk"]),
+        ("øye", ["Øye"]),  # a letter with no decomposition
+        ("oye", ["Øye"]),
+        ("elif", ["Öztürk"]),  # a pupil's name
+        ("zoe", ["Brown"]),
+        ("strasse", ["Brown"]),  # an address folded too
+        ("b17 0ab", ["Øye"]),
+        ("07700 900", ["Öztürk", "Øye"]),  # phone as dialled
+        ("07700 900222", ["Øye"]),
+        ("+44 7700 900111", ["Öztürk"]),  # as written internationally
+        ("0121 496", ["Brown"]),
+        ("dog", ["Smith"]),  # a current known risk's words
+        ("animals", ["Smith"]),
+        ("aggression", []),  # ended: not a current risk
+        ("early help", []),  # a risk's description is not its label
+        ("services", ["Brown"]),
+        ("zzz", []),
+    ],
+)
+def test_search_finds_accents_phones_and_risks(homes, typed, expected):
+    db, clock, _ids = homes
+    assert sorted(_found(db, clock, typed)) == sorted(expected)
+
+
+def test_a_renamed_pupil_and_household_are_found_by_their_new_names(homes):
+    db, clock, ids = homes
+    actor = _user(db, "office2", "Office Two", Role.OFFICE)
+    service = HouseholdService(db, clock)
+    data = HouseholdInput.from_household(service.get(ids["Smith"]))
+    data.name = "Šmíd family"
+    data.pupils[0].name = "Søren Šmíd"
+    service.update(actor, ids["Smith"], data)
+    assert _found(db, clock, "smid") == ["Šmíd"]
+    assert _found(db, clock, "soren") == ["Šmíd"]
+    assert _found(db, clock, "sam smith") == []
+
+
+def _column(db, clock, sort: HouseholdSort, descending: bool = False) -> list[str]:
+    flt = HouseholdFilter(include_inactive=True, sort=sort, descending=descending)
+    return [row.name.split()[0] for row in HouseholdList(db, clock).page(flt)]
+
+
+def test_each_column_sorts_by_its_own_values(homes):
+    """No two homes tie on a column here, except where the name (ASCII) decides."""
+    db, clock, ids = homes
+    actor = _user(db, "o3", "O", Role.OFFICE)
+    service = HouseholdService(db, clock)
+    service.add_risk(actor, ids["Øye"], "unexpected_adults", "Lodger")
+    service.set_active(actor, ids["Øye"], False)
+    with db.transaction() as session:
+        for home in session.scalars(select(Household)):
+            home.assessment_needs_review = home.id == ids["Öztürk"]
+    # pupils: Adam (Brown), Elif (Öztürk), Ingrid (Øye), Sam (Smith)
+    assert _column(db, clock, HouseholdSort.PUPILS) == ["Brown", "Öztürk", "Øye", "Smith"]
+    assert _column(db, clock, HouseholdSort.PUPILS, True) == ["Smith", "Øye", "Öztürk", "Brown"]
+    # risks: Animals (Smith), None recorded (Öztürk), Other services (Brown), Unexpected (Øye)
+    assert _column(db, clock, HouseholdSort.RISKS) == ["Smith", "Öztürk", "Brown", "Øye"]
+    # status as it reads: Active (Brown, Smith), Deactivated (Øye), Review assessment (Öztürk)
+    assert _column(db, clock, HouseholdSort.STATUS) == ["Brown", "Smith", "Øye", "Öztürk"]
+    assert _column(db, clock, HouseholdSort.STATUS, True) == ["Öztürk", "Øye", "Smith", "Brown"]
+
+
+def test_the_migration_folds_existing_rows_and_goes_back(database):
+    """0022 fills the keys of rows written before it; down again drops them."""
+    from alembic import command
+
+    clock = FakeClock(SCHOOL_MORNING)
+    actor = _user(database, "office", "Office", Role.OFFICE)
+    home = HouseholdService(database, clock).create(
+        actor,
+        HouseholdInput("Öztürk family", "4 Bristol Road", "B29 6BD", pupils=[PupilInput("Zoë")]),
+    )
+    command.downgrade(alembic_config(database.engine), "0021")
+    assert current_revision(database.engine) == "0021"
+    with database.engine.connect() as conn:
+        columns = conn.execute(text("SELECT * FROM household")).keys()
+    assert "search_key" not in columns
+    command.upgrade(alembic_config(database.engine), "head")
+    with database.read() as session:
+        assert session.scalar(select(Household.search_key).where(Household.id == home.id)) == (
+            "ozturk family\n4 bristol road\nb29 6bd"
+        )
+        assert (
+            session.scalar(select(Pupil.search_key).where(Pupil.household_id == home.id)) == "zoe"
+        )
+    assert _found(database, clock, "OZTURK") == ["Öztürk"]
