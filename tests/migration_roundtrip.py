@@ -1,4 +1,4 @@
-"""Migrations 0019 -> 0020 -> 0021 and back, with alarms about a person present, on any engine.
+"""Migrations 0019 -> 0020 -> 0021 -> 0022 and back, with alarms about a person present, on any engine.
 
 One scenario run on plain SQLite, SQLCipher and a real PostgreSQL (test_migrations,
 test_postgres): rows written by the services at the newest schema survive going back to 0019 and
@@ -71,11 +71,12 @@ def _refused(engine: Engine, revision: str) -> None:
 def round_trip(db: Database) -> None:
     """The whole scenario on `db` (migrated to head by Database())."""
     engine = db.engine
-    assert head_revision() == "0021" and current_revision(engine) == "0021"
+    assert head_revision() == "0022" and current_revision(engine) == "0022"
     clock = FakeClock(datetime(2026, 12, 1, 9, 45, tzinfo=UTC))
     visit_id = visit_out(db, clock, OFFICE)
     AlarmService(db, clock).duress(OFFICE, visit_id, "code word on the call")
     kept = snapshot(engine)["rows"]
+    _step(engine, "0021", down=True)
 
     # back to 0019 and up again with only visit alarms: every row kept
     _step(engine, "0020", down=True)
@@ -88,16 +89,20 @@ def round_trip(db: Database) -> None:
     assert _visit_alarm_nullable(engine)
     _step(engine, "0021", down=False)
     assert snapshot(engine)["rows"]["event"] == kept["event"]
+    _step(engine, "0022", down=False)  # the services write at the newest schema
 
     # an alarm about a person: past 0020 is refused from 0021 and from 0020, changing nothing
     with db.read() as session:
         tom = session.execute(text("SELECT id FROM staff WHERE name = 'Tom Lee'")).scalar_one()
     person = _person_alarm(db, clock, tom)
+    _refused(engine, "0019")  # from 0022
+    _refused(engine, "base")
+    _step(engine, "0021", down=True)
     _refused(engine, "0019")
     _refused(engine, "base")
-    _step(engine, "0020", down=True)  # one step back keeps it
+    _step(engine, "0020", down=True)  # back to 0020 keeps it
     _refused(engine, "0019")
-    _step(engine, "0021", down=False)
+    _step(engine, "0022", down=False)
     with engine.connect() as conn:
         row = conn.execute(text(f"SELECT visit_id, staff_id FROM alarm WHERE id = {person}")).one()
     assert tuple(row) == (None, tom)
