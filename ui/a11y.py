@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QSplitter,
     QTableView,
     QToolButton,
     QWidget,
@@ -143,6 +144,21 @@ def fit_columns(view: QTableView, shrink: list[int], floor: int = 90) -> None:
             model.modelReset.connect(fitter.fit)
             model.layoutChanged.connect(fitter.fit)
     fitter.fit()
+
+
+def in_reading_order(*widgets: QWidget) -> None:
+    """Have screen readers meet these sibling widgets in the order given (top to bottom, left to
+    right): Qt's AT-SPI and MSAA trees list a widget's children in the order they were parented,
+    and a QSplitter even lists its panes last first. Raising each in turn moves it to the end of
+    its parent's children; siblings that do not overlap look the same."""
+    for widget in widgets:
+        widget.raise_()
+
+
+def splitter_in_reading_order(splitter: QSplitter) -> None:
+    """A splitter's panes (each after its handle) in the order they are shown."""
+    for i in range(splitter.count()):
+        in_reading_order(splitter.handle(i), splitter.widget(i))
 
 
 def announce(widget: QWidget, text: str, urgent: bool = True) -> None:

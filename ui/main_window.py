@@ -27,7 +27,7 @@ from hvdesk.policy import PRESET_LABELS
 from hvdesk.services.base import Actor
 from hvdesk.services.changes import Change
 from ui import dialogs
-from ui.a11y import ElidedLabel, ValueLabel, ink
+from ui.a11y import ElidedLabel, ValueLabel, in_reading_order, ink
 from ui.live import LiveFeed
 from ui.panels.households import HouseholdsPanel
 from ui.panels.settings import SettingsPanel
@@ -119,6 +119,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
+        # read as shown: menus, toolbar, the screen, the status bar (not in order of building)
+        in_reading_order(self.menuBar(), self.toolbar, central, self.statusBar())
         self.nav.blockSignals(True)  # Today is on show first, read by its own constructor: once
         self.nav.setCurrentRow(0)
         self.nav.blockSignals(False)

@@ -45,7 +45,7 @@ def test_orca_gets_the_alarm_window_as_an_alert_with_its_values(tree):
         "'Expected back: 09:45'",
         "'Vehicle: Blue Ford Fiesta AB12 CDE",
         "'Who is handling this: Nobody is handling this yet.",
-        "[push button #43] \"I'm handling this\"",
+        '[push button #43] "I\'m handling this"',
     ):
         assert value in said, value
 
@@ -59,3 +59,29 @@ def test_orca_reads_the_status_bar_and_the_today_actions(tree):
     check_in = "'Check in OK for the selected visit' desc='Check in OK for the selected visit"
     assert f"{check_in} (Ctrl+Shift+K)'" in said
     assert "[table #" in said and "'Out now: visits being tracked'" in said
+
+
+def _first(tree: list[str], piece: str) -> int:
+    found = [i for i, line in enumerate(tree) if piece in line]
+    assert found, piece
+    return found[0]
+
+
+@pytest.mark.skipif(bool(MISSING), reason=f"needs {', '.join(MISSING)} (scripts/setup.sh --dev)")
+def test_orca_reads_the_window_and_today_top_to_bottom(tree):
+    """Orca walks the tree in order: it must be the order on screen, not the order of building
+    (Qt listed Today's panes bottom first and the menus after the screen)."""
+    shown = [
+        "[menu bar #",
+        "[tool bar #63] 'Main'",
+        "[list #31] 'Navigation'",
+        "'OUT NOW (",
+        "'Out now: visits being tracked'",
+        "'Arrived for the selected visit'",
+        "'LATER TODAY (",
+        "'AWAITING APPROVAL (",
+        "'OUTCOMES TO WRITE UP (",
+        "[status bar #",
+    ]
+    read = [_first(tree, piece) for piece in shown]
+    assert read == sorted(read), [shown[i] for i in sorted(range(len(shown)), key=read.__getitem__)]

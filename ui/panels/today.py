@@ -31,7 +31,7 @@ from hvdesk.rules import deadlines as dl
 from hvdesk.rules.actions import Action, Facts, allowed_actions, verdict
 from hvdesk.services.tracker import Board, BoardRow, TrackerService
 from hvdesk.services.visits import VisitQueries
-from ui.a11y import ValueLabel, fit_columns, ink, tab_leaves
+from ui.a11y import ValueLabel, fit_columns, ink, splitter_in_reading_order, tab_leaves
 from ui.models.table import ObjectRole, RowTableModel
 from ui.tracker import keys
 from ui.tracker.board import BoardModel
@@ -248,6 +248,8 @@ class TodayPanel(QWidget):
         splitter.setStretchFactor(2, 2)
         splitter.setSizes([420, 110, 190])
         splitter.setChildrenCollapsible(False)
+        splitter_in_reading_order(splitter)  # Out now first, as shown (Qt lists it last)
+        splitter_in_reading_order(waiting)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
