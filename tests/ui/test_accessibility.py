@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
-from PySide6.QtWidgets import QTabWidget
+from PySide6.QtWidgets import QComboBox, QTabWidget
 
 from hvdesk.models import VisitStatus
 from hvdesk.rules import escalation as esc
 from tests.ui.a11y_audit import audit, audit_tree
+from ui.a11y_interfaces import NAME_IS_ITEM, install_interfaces
 from ui.calendar.feature import CalendarFeature
 from ui.panels.approvals import ApprovalFeature
 from ui.session_lock import SessionLockFeature
@@ -319,3 +320,22 @@ def test_each_ladder_step_is_read_by_its_own_title(window):
         assert name == f"Step {number}{now}: {esc.step_title(number, policy)}"
     said = audit_tree(aw).text()
     assert any(s.startswith("Step 2: ") for s in said)  # in the tree a screen reader walks
+
+
+@pytest.mark.skipif(not NAME_IS_ITEM, reason="Qt names a drop-down by its field here already")
+def test_a_drop_down_is_read_as_its_field_and_its_choice(qtbot):
+    """Qt's own interface (Linux) named a drop-down after its item: 'Jasmin Patel', never
+    'Lead staff'. The name follows the choice; a drop-down with no name of its own is Qt's."""
+    install_interfaces()
+    lead, bare = QComboBox(), QComboBox()
+    for combo in (lead, bare):
+        qtbot.addWidget(combo)
+        combo.addItems(["Jasmin Patel", "Luke Wood"])
+    lead.setAccessibleName("Lead staff")
+    said = QAccessible.queryAccessibleInterface(lead)
+    assert said.role() == QAccessible.Role.ComboBox
+    assert said.text(QAccessible.Text.Name) == "Lead staff: Jasmin Patel"
+    lead.setCurrentIndex(1)
+    assert said.text(QAccessible.Text.Name) == "Lead staff: Luke Wood"
+    assert said.text(QAccessible.Text.Value) == "Luke Wood"
+    assert QAccessible.queryAccessibleInterface(bare).text(QAccessible.Text.Name) == "Jasmin Patel"
