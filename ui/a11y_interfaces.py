@@ -4,7 +4,7 @@ One factory, installed once the application exists (create_application; PySide d
 installed before), answers for:
 - a window marked as an alert (an alarm window): role 'alert', which Orca (AT-SPI ALERT) and NVDA
   (MSAA ROLE_SYSTEM_ALERT) read out whole the moment it appears, not 'dialog';
-- a named drop-down (QComboBox) on Linux: Qt's AT-SPI bridge replaces its name with the current
+- a drop-down (QComboBox) on Linux: Qt's AT-SPI bridge replaces its name with the current
   item, so Orca said 'Jasmin Patel' and never which field; here it says 'Lead staff: Jasmin
   Patel'. On Windows Qt already gives NVDA the name and the value apart, so Qt's own is kept.
 """
@@ -32,8 +32,8 @@ class FieldComboBox(QAccessibleWidget):
 
     def text(self, t: QAccessible.Text) -> str:
         field, choice = self._combo.accessibleName(), self._combo.currentText()
-        if t == QAccessible.Text.Name:
-            return f"{field}: {choice}" if choice else field
+        if t == QAccessible.Text.Name:  # no name of its own: its item, as Qt says it
+            return f"{field}: {choice}" if field and choice else field or choice
         if t == QAccessible.Text.Value:
             return choice
         return str(super().text(t))
@@ -43,7 +43,7 @@ def interface_for(_class_name: str, obj: QObject) -> QAccessibleWidget | None:
     """Our interface for `obj`, or None for Qt's own."""
     if isinstance(obj, QWidget) and obj.isWindow() and obj.property(ALERT_PROPERTY):
         return QAccessibleWidget(obj, QAccessible.Role.AlertMessage)
-    if NAME_IS_ITEM and isinstance(obj, QComboBox) and obj.accessibleName():
+    if NAME_IS_ITEM and isinstance(obj, QComboBox):  # named now or later: asked when read
         return FieldComboBox(obj)
     return None
 

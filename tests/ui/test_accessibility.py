@@ -6,8 +6,9 @@ Screens are taken from the main window's own registry, so a screen added later i
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
-from PySide6.QtWidgets import QComboBox, QTabWidget
+from PySide6.QtWidgets import QComboBox, QPushButton, QTabWidget
 
 from hvdesk.models import VisitStatus
 from hvdesk.rules import escalation as esc
@@ -325,7 +326,7 @@ def test_each_ladder_step_is_read_by_its_own_title(window):
 @pytest.mark.skipif(not NAME_IS_ITEM, reason="Qt names a drop-down by its field here already")
 def test_a_drop_down_is_read_as_its_field_and_its_choice(qtbot):
     """Qt's own interface (Linux) named a drop-down after its item: 'Jasmin Patel', never
-    'Lead staff'. The name follows the choice; a drop-down with no name of its own is Qt's."""
+    'Lead staff'. The name follows the choice; one with no name of its own says its item."""
     install_interfaces()
     lead, bare = QComboBox(), QComboBox()
     for combo in (lead, bare):
@@ -339,3 +340,29 @@ def test_a_drop_down_is_read_as_its_field_and_its_choice(qtbot):
     assert said.text(QAccessible.Text.Name) == "Lead staff: Luke Wood"
     assert said.text(QAccessible.Text.Value) == "Luke Wood"
     assert QAccessible.queryAccessibleInterface(bare).text(QAccessible.Text.Name) == "Jasmin Patel"
+
+
+def test_the_start_up_note_takes_one_line_and_opens_from_the_keyboard(window, qtbot):
+    """Its alarms, one line each, took Out now's rows: folded, it is its headline, 'Show' and
+    'Dismiss'; Space on 'Show' (Tab reaches it, a screen reader hears what it opens) shows every
+    line, and 'Hide' folds it again."""
+    note = window.today.startup_banner
+    qtbot.waitUntil(note.isVisible)
+    assert note.headline.text().endswith("2 alarms raised at start-up")
+    assert note.details.isHidden() and "Begum family, 143 Hill Street" in note.text()
+    toggle = note.toggle
+    assert toggle.focusPolicy() & Qt.FocusPolicy.TabFocus
+    named = QAccessible.queryAccessibleInterface(toggle).text(QAccessible.Text.Name)
+    assert named == "Show the details of: Overdue while hvdesk was not running"
+    toggle.setFocus()
+    qtbot.keyClick(toggle, Qt.Key.Key_Space)
+    assert note.details.isVisible() and toggle.text() == "Hide"
+    assert "Rahman family" in QAccessible.queryAccessibleInterface(note.details).text(
+        QAccessible.Text.Name
+    )
+    assert toggle.accessibleName() == "Hide the details of: Overdue while hvdesk was not running"
+    qtbot.keyClick(toggle, Qt.Key.Key_Space)
+    assert note.details.isHidden() and toggle.text() == "Show"
+    dismiss = next(b for b in note.findChildren(QPushButton) if b.text() == "Dismiss")
+    qtbot.keyClick(dismiss, Qt.Key.Key_Space)
+    assert note.isHidden()
