@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         # read as shown: menus, toolbar, the screen, the status bar (not in order of building)
         in_reading_order(self.menuBar(), self.toolbar, central, self.statusBar())
         self.nav.blockSignals(True)  # Today is on show first, read by its own constructor: once
+        self.stack.setAccessibleName("Today")
         self.nav.setCurrentRow(0)
         self.nav.blockSignals(False)
 
@@ -189,6 +190,9 @@ class MainWindow(QMainWindow):
 
     def _show_panel(self, row: int) -> None:
         self.stack.setCurrentIndex(row)
+        item = self.nav.item(row)
+        # Orca says the screen's name as focus enters it ('Today'), not a bare 'layered pane'
+        self.stack.setAccessibleName(item.text() if item is not None else "")
         panel = self.stack.currentWidget()
         if isinstance(panel, Refreshes):
             panel.refresh()

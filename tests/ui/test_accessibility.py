@@ -366,3 +366,32 @@ def test_the_start_up_note_takes_one_line_and_opens_from_the_keyboard(window, qt
     dismiss = next(b for b in note.findChildren(QPushButton) if b.text() == "Dismiss")
     qtbot.keyClick(dismiss, Qt.Key.Key_Space)
     assert note.isHidden()
+
+
+def test_out_now_reads_each_visit_and_its_staff_in_full(window):
+    """Orca skipped the Visit cell ('Begum family' over '143 Hill Street': a line break) and
+    read 'J. Patel': a screen reader gets one line and the whole names."""
+    model = window.today.board_model
+    row = next(
+        r for r in range(model.rowCount()) if "Begum" in model.rows()[r].visit.household.name
+    )
+    said = [
+        model.index(row, column).data(Qt.ItemDataRole.AccessibleTextRole)
+        for column in (model.VISIT, model.STAFF)
+    ]
+    assert said == ["Begum family, 143 Hill Street", "Jasmin Patel + Zoë Brontë-Núñez"]
+    assert model.index(row, model.VISIT).data() == "Begum family\n143 Hill Street"  # as shown
+
+
+def test_an_alarm_window_says_its_facts_as_it_appears(window):
+    """Orca reads an alert's name and description but skips labels that have a field label:
+    it said the alarm and never the address, the time back or the car."""
+    aw = next(w for w in window.tracker_controller.windows.values() if "Begum" in w.windowTitle())
+    said = QAccessible.queryAccessibleInterface(aw).text(QAccessible.Text.Description)
+    assert said.startswith("Check-in overdue (due 07:45). Visit: Begum family")
+    for fact in (
+        "Address: 143 Hill Street, Harborne",
+        "Expected back: 09:45",
+        "Vehicle: Blue Ford Fiesta AB12 CDE",
+    ):
+        assert fact in said, fact

@@ -112,3 +112,33 @@ def test_orca_reads_each_drop_down_as_its_field_and_its_choice(booking_tree):
         "'Vehicle: Jasmin Patel: Blue Ford Fiesta AB12 CDE'",  # her car, filled in
     ):
         assert any(said in line for line in combos), (said, combos)
+
+
+@pytest.mark.skipif(
+    bool(MISSING) or shutil.which("orca") is None,
+    reason="needs orca, speech-dispatcher, at-spi2-core (scripts/setup.sh --dev)",
+)
+def test_orca_says_the_visit_in_out_now_and_the_alarm_s_facts():
+    """A speaking screen reader, listened to (its speech as Orca logs it): Out now's rows name
+    the family and the staff in full, and an alarm window says its address, time back and car
+    the moment it comes to the front."""
+    run = subprocess.run(
+        [
+            *("dbus-run-session", "--", "xvfb-run", "-a"),
+            *(sys.executable, "scripts/orca_transcript.py"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    steps = run.stdout.split("## ")
+    heard = {step.split("\n", 1)[0]: step for step in steps}
+    assert "Sign in to hvdesk dialog" in heard["The sign-in dialog opens"]
+    assert "Rahman family, 93 Oak Road." in heard["Down arrow in Out now"]
+    assert "Luke Wood + Sarah Mills." in heard["Down arrow in Out now"]
+    alarm = heard["An alarm window comes to the front"]
+    assert "alert RED ALARM: CHECK-IN OVERDUE, Begum family." in alarm
+    for fact in ("Address: 143 Hill Street", "Expected back: 09:45", "Vehicle: Blue Ford Fiesta"):
+        assert fact in alarm, fact
