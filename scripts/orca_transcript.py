@@ -116,7 +116,7 @@ def transcript(log: str, steps: list[tuple[float, str]]) -> list[str]:
             continue
         hh, mm, ss = line.split(" ", 1)[0].split(":")
         spoken.append((int(hh) * 3600 + int(mm) * 60 + float(ss), match.group(1)))
-    heard: dict[str, list[str]] = {"Orca starts": []} | {step: [] for _at, step in steps}
+    heard: dict[str, list[str]] = {step: [] for step in ["Orca starts", *(s for _a, s in steps)]}
     for at, text in spoken:
         earlier = [step for begun, step in steps if begun <= at]
         heard[earlier[-1] if earlier else "Orca starts"].append(text)
