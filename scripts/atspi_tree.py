@@ -1,6 +1,9 @@
 """What Orca reads: the demo school's window and alarm windows through the real AT-SPI bus.
 
-    dbus-run-session -- xvfb-run -a .venv/bin/python scripts/atspi_tree.py > tree.txt
+    dbus-run-session -- xvfb-run -a .venv/bin/python scripts/atspi_tree.py [SCREEN] > tree.txt
+
+SCREEN opens one more thing over Today first: 'booking' (New visit), 'calendar' (the Calendar
+screen, day view, a visit selected).
 
 Qt's own accessibility tree (tests/ui/a11y_audit.py) is what hvdesk gives; this is what a Linux
 screen reader receives after Qt's AT-SPI bridge: the app runs on a real X server (Xvfb) with
@@ -96,7 +99,20 @@ def walk(bus: Bus, obj: tuple[str, str], depth: int = 0) -> list[str]:
     return lines
 
 
-def run_app(seconds: int) -> subprocess.Popen[bytes]:
+# What each SCREEN does to the demo window `w` once it is up (run inside the app).
+SCREENS = {
+    "today": "",
+    "booking": (  # New visit, with its lead chosen
+        "[a for a in w.toolbar.actions() if a.text() == 'New visit'][0].trigger()\n"
+        "from PySide6.QtCore import Qt\n"
+        "d = [x for x in app.topLevelWidgets() if x.windowTitle() == 'New visit'][0]\n"
+        "d.lead.setCurrentIndex(d.lead.findText('Jasmin Patel', Qt.MatchFlag.MatchStartsWith))\n"
+    ),
+    "calendar": "w.show_panel('Calendar')\n",
+}
+
+
+def run_app(seconds: int, screen: str = "today") -> subprocess.Popen[bytes]:
     """The demo school's window (with its alarm windows) on the X server, accessibility on."""
     env = {
         **os.environ,
@@ -110,7 +126,8 @@ def run_app(seconds: int) -> subprocess.Popen[bytes]:
         "from PySide6.QtCore import QTimer; from ui.app import create_application\n"
         "import screenshots; app = create_application([])\n"
         "w = screenshots._window(Path(tempfile.mkdtemp()), demo=True)\n"
-        "print('ready', flush=True); QTimer.singleShot(int(sys.argv[3]) * 1000, app.quit); app.exec()\n"
+        + SCREENS[screen]
+        + "print('ready', flush=True); QTimer.singleShot(int(sys.argv[3]) * 1000, app.quit); app.exec()\n"
     )
     args = [sys.executable, "-c", code, str(ROOT), str(ROOT / "scripts"), str(seconds)]
     return subprocess.Popen(
@@ -143,12 +160,16 @@ def tree_when_ready(bus: Bus, deadline: float) -> list[str]:
 
 
 def main() -> int:
+    screen = sys.argv[1] if len(sys.argv) > 1 else "today"
+    if screen not in SCREENS:
+        print(f"SCREEN is one of {', '.join(SCREENS)}", file=sys.stderr)
+        return 2
     launcher = subprocess.Popen([LAUNCHER, "--launch-immediately"], stderr=subprocess.DEVNULL)
     app = None
     try:
         deadline = time.monotonic() + 60
         bus = _bus_when_ready(deadline)
-        app = run_app(90)
+        app = run_app(90, screen)
         assert app.stdout is not None
         app.stdout.readline()  # 'ready': the window and its alarm windows are built
         print("\n".join(tree_when_ready(bus, deadline)))

@@ -25,16 +25,21 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QAccessibleWidget,
     QDateEdit,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
+    QSplitter,
     QTableView,
     QToolButton,
     QWidget,
 )
+
+# our own accessible interfaces (alarm windows, drop-downs) live apart
+from ui.a11y_interfaces import ALERT_PROPERTY as ALERT_PROPERTY
+from ui.a11y_interfaces import install_interfaces as install_interfaces
+from ui.a11y_interfaces import mark_as_alert as mark_as_alert
 
 # the value labels live apart (the sign-in dialog loads only them); every screen imports them here
 from ui.value_label import ValueLabel as ValueLabel
@@ -145,6 +150,23 @@ def fit_columns(view: QTableView, shrink: list[int], floor: int = 90) -> None:
     fitter.fit()
 
 
+def in_reading_order(*widgets: QWidget) -> None:
+    """Have screen readers meet these sibling widgets in the order given (top to bottom, left to
+    right): Qt's AT-SPI and MSAA trees list a widget's children in the order they were parented,
+    and a QSplitter even lists its panes last first. Raising each in turn moves it to the end of
+    its parent's children; siblings that do not overlap look the same."""
+    for widget in widgets:
+        widget.raise_()
+
+
+def splitter_in_reading_order(splitter: QSplitter) -> None:
+    """A splitter's panes (each after its handle) in the order they are shown."""
+    for i in range(splitter.count()):
+        pane = splitter.widget(i)
+        if pane is not None:
+            in_reading_order(splitter.handle(i), pane)
+
+
 def announce(widget: QWidget, text: str, urgent: bool = True) -> None:
     """Have a screen reader say `text` now (an alarm), and flag the window as an alert."""
     if not QAccessible.isActive():
@@ -158,27 +180,6 @@ def announce(widget: QWidget, text: str, urgent: bool = True) -> None:
     QAccessible.updateAccessibility(event)
     if urgent:
         QAccessible.updateAccessibility(QAccessibleEvent(widget, QAccessible.Event.Alert))
-
-
-ALERT_PROPERTY = "hvdesk_alert"  # a window screen readers must treat as an alert
-_alert_factory_installed = False
-
-
-def _alert_interface(_class_name: str, obj: QObject) -> QAccessibleWidget | None:
-    """Qt gives a QDialog the role 'dialog'; a window marked as an alert gets 'alert', which
-    Orca (AT-SPI ALERT) and NVDA (MSAA ROLE_SYSTEM_ALERT) read out whole the moment it appears."""
-    if isinstance(obj, QWidget) and obj.isWindow() and obj.property(ALERT_PROPERTY):
-        return QAccessibleWidget(obj, QAccessible.Role.AlertMessage)
-    return None
-
-
-def mark_as_alert(window: QWidget) -> None:
-    """Expose this window to screen readers as an alert (an alarm), not as an ordinary dialog."""
-    global _alert_factory_installed
-    if not _alert_factory_installed:
-        QAccessible.installFactory(_alert_interface)
-        _alert_factory_installed = True
-    window.setProperty(ALERT_PROPERTY, True)
 
 
 class ElidedLabel(QLabel):

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QApplication
 from hvdesk import __version__
 from hvdesk.errors import HvdeskError
 from hvdesk.resources import resource_path
+from ui.a11y_interfaces import install_interfaces
 from ui.login import LoginDialog
 from ui.worker import Worker
 
@@ -50,6 +51,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("hvdesk")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("hvdesk")
+    install_interfaces()  # what screen readers get from alarm windows and drop-downs
     icon = resource_path("icons", "hvdesk.png")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))

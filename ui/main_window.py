@@ -27,7 +27,7 @@ from hvdesk.policy import PRESET_LABELS
 from hvdesk.services.base import Actor
 from hvdesk.services.changes import Change
 from ui import dialogs
-from ui.a11y import ElidedLabel, ValueLabel, ink
+from ui.a11y import ElidedLabel, ValueLabel, in_reading_order, ink
 from ui.live import LiveFeed
 from ui.panels.households import HouseholdsPanel
 from ui.panels.settings import SettingsPanel
@@ -119,7 +119,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
+        # read as shown: menus, toolbar, the screen, the status bar (not in order of building)
+        in_reading_order(self.menuBar(), self.toolbar, central, self.statusBar())
         self.nav.blockSignals(True)  # Today is on show first, read by its own constructor: once
+        self.stack.setAccessibleName("Today")
         self.nav.setCurrentRow(0)
         self.nav.blockSignals(False)
 
@@ -187,6 +190,9 @@ class MainWindow(QMainWindow):
 
     def _show_panel(self, row: int) -> None:
         self.stack.setCurrentIndex(row)
+        item = self.nav.item(row)
+        # Orca says the screen's name as focus enters it ('Today'), not a bare 'layered pane'
+        self.stack.setAccessibleName(item.text() if item is not None else "")
         panel = self.stack.currentWidget()
         if isinstance(panel, Refreshes):
             panel.refresh()

@@ -6,12 +6,14 @@ Screens are taken from the main window's own registry, so a screen added later i
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
-from PySide6.QtWidgets import QTabWidget
+from PySide6.QtWidgets import QComboBox, QPushButton, QTabWidget
 
 from hvdesk.models import VisitStatus
 from hvdesk.rules import escalation as esc
 from tests.ui.a11y_audit import audit, audit_tree
+from ui.a11y_interfaces import NAME_IS_ITEM, install_interfaces
 from ui.calendar.feature import CalendarFeature
 from ui.panels.approvals import ApprovalFeature
 from ui.session_lock import SessionLockFeature
@@ -319,3 +321,77 @@ def test_each_ladder_step_is_read_by_its_own_title(window):
         assert name == f"Step {number}{now}: {esc.step_title(number, policy)}"
     said = audit_tree(aw).text()
     assert any(s.startswith("Step 2: ") for s in said)  # in the tree a screen reader walks
+
+
+@pytest.mark.skipif(not NAME_IS_ITEM, reason="Qt names a drop-down by its field here already")
+def test_a_drop_down_is_read_as_its_field_and_its_choice(qtbot):
+    """Qt's own interface (Linux) named a drop-down after its item: 'Jasmin Patel', never
+    'Lead staff'. The name follows the choice; one with no name of its own says its item."""
+    install_interfaces()
+    lead, bare = QComboBox(), QComboBox()
+    for combo in (lead, bare):
+        qtbot.addWidget(combo)
+        combo.addItems(["Jasmin Patel", "Luke Wood"])
+    lead.setAccessibleName("Lead staff")
+    said = QAccessible.queryAccessibleInterface(lead)
+    assert said.role() == QAccessible.Role.ComboBox
+    assert said.text(QAccessible.Text.Name) == "Lead staff: Jasmin Patel"
+    lead.setCurrentIndex(1)
+    assert said.text(QAccessible.Text.Name) == "Lead staff: Luke Wood"
+    assert said.text(QAccessible.Text.Value) == "Luke Wood"
+    assert QAccessible.queryAccessibleInterface(bare).text(QAccessible.Text.Name) == "Jasmin Patel"
+
+
+def test_the_start_up_note_takes_one_line_and_opens_from_the_keyboard(window, qtbot):
+    """Its alarms, one line each, took Out now's rows: folded, it is its headline, 'Show' and
+    'Dismiss'; Space on 'Show' (Tab reaches it, a screen reader hears what it opens) shows every
+    line, and 'Hide' folds it again."""
+    note = window.today.startup_banner
+    qtbot.waitUntil(note.isVisible)
+    assert note.headline.text().endswith("2 alarms raised at start-up")
+    assert note.details.isHidden() and "Begum family, 143 Hill Street" in note.text()
+    toggle = note.toggle
+    assert toggle.focusPolicy() & Qt.FocusPolicy.TabFocus
+    named = QAccessible.queryAccessibleInterface(toggle).text(QAccessible.Text.Name)
+    assert named == "Show the details of: Overdue while hvdesk was not running"
+    toggle.setFocus()
+    qtbot.keyClick(toggle, Qt.Key.Key_Space)
+    assert note.details.isVisible() and toggle.text() == "Hide"
+    assert "Rahman family" in QAccessible.queryAccessibleInterface(note.details).text(
+        QAccessible.Text.Name
+    )
+    assert toggle.accessibleName() == "Hide the details of: Overdue while hvdesk was not running"
+    qtbot.keyClick(toggle, Qt.Key.Key_Space)
+    assert note.details.isHidden() and toggle.text() == "Show"
+    dismiss = next(b for b in note.findChildren(QPushButton) if b.text() == "Dismiss")
+    qtbot.keyClick(dismiss, Qt.Key.Key_Space)
+    assert note.isHidden()
+
+
+def test_out_now_reads_each_visit_and_its_staff_in_full(window):
+    """Orca skipped the Visit cell ('Begum family' over '143 Hill Street': a line break) and
+    read 'J. Patel': a screen reader gets one line and the whole names."""
+    model = window.today.board_model
+    row = next(
+        r for r in range(model.rowCount()) if "Begum" in model.rows()[r].visit.household.name
+    )
+    said = [
+        model.index(row, column).data(Qt.ItemDataRole.AccessibleTextRole)
+        for column in (model.VISIT, model.STAFF)
+    ]
+    assert said == ["Begum family, 143 Hill Street", "Jasmin Patel + Zoë Brontë-Núñez"]
+    assert model.index(row, model.VISIT).data() == "Begum family\n143 Hill Street"  # as shown
+
+
+def test_an_alarm_window_says_its_facts_as_it_appears(window):
+    """Orca reads an alert's name and description but skips labels that have a field label:
+    it said the alarm and never the address, the time back or the car."""
+    aw = next(w for w in window.tracker_controller.windows.values() if "Begum" in w.windowTitle())
+    said = QAccessible.queryAccessibleInterface(aw).text(QAccessible.Text.Description)
+    assert said.startswith("Check-in overdue (due 07:45). Visit: Begum family")
+    for fact in (
+        "Address: 143 Hill Street, Harborne",
+        "Expected back: 09:45",
+        "Vehicle: Blue Ford Fiesta AB12 CDE",
+    ):
+        assert fact in said, fact

@@ -31,7 +31,8 @@ from hvdesk.rules import deadlines as dl
 from hvdesk.rules.actions import Action, Facts, allowed_actions, verdict
 from hvdesk.services.tracker import Board, BoardRow, TrackerService
 from hvdesk.services.visits import VisitQueries
-from ui.a11y import ValueLabel, fit_columns, ink, tab_leaves
+from ui.a11y import ValueLabel, fit_columns, ink, splitter_in_reading_order, tab_leaves
+from ui.folding_note import FoldingNote
 from ui.models.table import ObjectRole, RowTableModel
 from ui.tracker import keys
 from ui.tracker.board import BoardModel
@@ -101,18 +102,19 @@ class TodayPanel(QWidget):
         header.addWidget(self.out_title)
         header.addStretch(1)
         header.addWidget(self.next_alarm)
-        self.startup_banner = ValueLabel("Overdue while hvdesk was not running")
-        self.startup_banner.setWordWrap(True)
-        self.startup_banner.setStyleSheet(
-            "background: #fff4d6; color: #5c3a00; border: 1px solid #8a5a00; padding: 6px;"
+        # the notes above the board take one line each ('Show' opens the details): at 1280x800
+        # and 125% the start-up note alone left 'Out now' one row
+        self.startup_banner = FoldingNote(
+            "Overdue while hvdesk was not running", "#5c3a00", "#fff4d6", "#8a5a00"
         )
+        self.startup_banner.add_action("Dismiss", "dismiss", "Dismiss the start-up note")
         self.startup_banner.hide()
         self.startup_banner.linkActivated.connect(lambda _link: self.startup_banner.hide())
-        self.wait_notice = ValueLabel("Wait for parents is over")
-        self.wait_notice.setWordWrap(True)
-        self.wait_notice.setStyleSheet(
-            "background: #ffe8a3; color: #5c3a00; border: 1px solid #8a5a00; padding: 6px;"
+        self.wait_notice = FoldingNote("Wait for parents is over", "#5c3a00", "#ffe8a3", "#8a5a00")
+        self.wait_notice.add_action(
+            "Cancel the visit", "cancel", "Cancel the visit: parent not present"
         )
+        self.wait_notice.add_action("Keep waiting", "wait")
         self.wait_notice.hide()
         self.wait_notice.linkActivated.connect(self._wait_link)
         self._waiting_visit: Visit | None = None
@@ -131,6 +133,9 @@ class TodayPanel(QWidget):
         self.board_view.setTextElideMode(Qt.TextElideMode.ElideRight)
         line = self.board_view.fontMetrics().lineSpacing()
         self.board_view.verticalHeader().setDefaultSectionSize(2 * line + 8)
+        # the board keeps six rows whatever shows above it (the lists below give way first)
+        frame = 2 * self.board_view.frameWidth()
+        self.board_view.setMinimumHeight(head.sizeHint().height() + 6 * (2 * line + 8) + frame)
         self._next_alarm_at: datetime | None = None
         self._overdue = 0
         self.board_view.doubleClicked.connect(lambda _i: self._open_alarm())
@@ -138,10 +143,8 @@ class TodayPanel(QWidget):
 
         self._build_actions()
         # A visiting member of staff cannot handle alarms: they see them here, read-only.
-        self.alarms_readonly = ValueLabel("Open alarms (the office handles them)")
-        self.alarms_readonly.setWordWrap(True)
-        self.alarms_readonly.setStyleSheet(
-            "background: #fde7ea; color: #7a0014; padding: 6px; font-weight: bold;"
+        self.alarms_readonly = FoldingNote(
+            "Open alarms (the office handles them)", "#7a0014", "#fde7ea"
         )
         self.alarms_readonly.hide()
 
@@ -246,8 +249,14 @@ class TodayPanel(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setStretchFactor(2, 2)
-        splitter.setSizes([420, 110, 190])
+        splitter.setSizes([420, 150, 150])
         splitter.setChildrenCollapsible(False)
+        # on a short screen (1280x800 at 125%, every note showing) these lists give way to their
+        # titles before 'Out now' loses a row; at 100% they keep their rows
+        for view in (self.later_view, self.approval_view, self.writeup_view):
+            view.setMinimumHeight(1)
+        splitter_in_reading_order(splitter)  # Out now first, as shown (Qt lists it last)
+        splitter_in_reading_order(waiting)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -271,10 +280,12 @@ class TodayPanel(QWidget):
             self._show_board(controller.board)
         report = controller.startup_report
         if report is not None and report.raised:
+            raised = len(report.raised)
             self.startup_banner.setText(
-                "<b>Overdue while hvdesk was not running</b> (alarms raised at start-up):<br>"
-                + "<br>".join(report.lines())
-                + "<br><a href='dismiss'>Dismiss this note</a>"
+                f"<b>Overdue while hvdesk was not running:</b> {raised} "
+                + ("alarm" if raised == 1 else "alarms")
+                + " raised at start-up",
+                "<br>".join(html.escape(line) for line in report.lines()),
             )
             self.startup_banner.show()
         self._update_buttons()
@@ -402,18 +413,26 @@ class TodayPanel(QWidget):
         if self.controller is None or self.controller.handles_alarms:
             self.alarms_readonly.hide()
             return
-        lines = [
-            _alarm_line(a.reason, row.visit.household.name, a.acknowledged_by)
+        lines = [  # (whom, the line)
+            (
+                row.visit.household.name,
+                _alarm_line(a.reason, row.visit.household.name, a.acknowledged_by),
+            )
             for row in board.rows
             for a in row.open_alarms
             if a.visit_id is not None  # an alarm about a person is listed once, below
         ]
         lines += [  # about a person with no one visit: named, wherever they are
-            _alarm_line(d.alarm.reason, d.person.name, d.alarm.acknowledged_by)
+            (d.person.name, _alarm_line(d.alarm.reason, d.person.name, d.alarm.acknowledged_by))
             for d in board.person_alarms
             if d.person is not None
         ]
-        self.alarms_readonly.setText("<br>".join([*lines, "The office handles alarms."]))
+        about = ", ".join(dict.fromkeys(who for who, _line in lines))
+        self.alarms_readonly.setText(
+            f"‼ {len(lines)} open {'alarm' if len(lines) == 1 else 'alarms'}: {html.escape(about)}."
+            " The office handles alarms.",
+            "<br>".join(line for _who, line in lines),
+        )
         self.alarms_readonly.setVisible(bool(lines))
 
     def _update_buttons(self) -> None:
@@ -489,10 +508,8 @@ class TodayPanel(QWidget):
         """The wait for parents is over: offer the cancellation (the policy's next step)."""
         self._waiting_visit = row.visit
         self.wait_notice.setText(
-            f"! <b>Parents not present</b> at {row.visit.household.name} "
-            f"({row.visit.staff_names}): the wait is over. "
-            "<a href='cancel'>Cancel the visit (parent not present)</a> &nbsp; "
-            "<a href='wait'>Keep waiting</a>"
+            f"! <b>Parents not present</b> at {html.escape(row.visit.household.name)} "
+            f"({html.escape(row.visit.staff_names)}): the wait is over."
         )
         self.wait_notice.show()
 

@@ -456,7 +456,6 @@ class AlarmWindow(QDialog):
         self.banner.setText(f"{levels.ICONS[level]} {title} — {about}")
         self.banner.setStyleSheet(levels.banner_style(level, alarm.drill))
         self.setAccessibleName(f"{title}, {about}")
-        self.setAccessibleDescription(alarm.reason)
         if visit is None:
             for key, text in person_alarm.facts(detail).items():
                 self.facts[key].setText(text)
@@ -464,6 +463,10 @@ class AlarmWindow(QDialog):
             self.new_return_check.setEnabled(False)  # no visit whose return could move
         else:
             self._show_visit(visit, detail, now)
+        # Orca reads an alert's name, then its description, and skips every label that has a
+        # field label (all the facts): so the description carries the facts, in order
+        facts = [f.accessibleName() for f in self.facts.values() if f.text() and not f.isHidden()]
+        self.setAccessibleDescription(". ".join([alarm.reason, *facts]))
         self._fill_steps()
         self.sheet.setHtml(police_sheet_html(detail))
         if alarm.police_reference and not self.police_reference.text():

@@ -213,8 +213,12 @@ class BoardModel(QAbstractTableModel):
             return None
         cached = self._rows[index.row()]
         column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return cached.texts[column]
+        if role == Qt.ItemDataRole.AccessibleTextRole:  # read aloud: no line break, whole names
+            if column == self.STAFF:
+                return cached.row.visit.staff_names
+            return cached.texts[column].replace("\n", ", ")
         if role == Qt.ItemDataRole.ToolTipRole:
             visit = cached.row.visit
             if column == self.VISIT:
