@@ -462,7 +462,7 @@ def _tools(window: MainWindow, controller: TrackerController) -> None:
     for text, run in (
         ("Practice alarm (&drill)…", drill),
         ("&Alarm statistics…", stats),
-        ("Check &deadlines now", lambda: controller.check("menu")),
+        ("Check &deadlines now", lambda: controller.check_later("menu")),
     ):
         action = QAction(text, window)
         action.triggered.connect(lambda _c=False, r=run: r())
