@@ -415,6 +415,14 @@ class MainWindow(QMainWindow):
         if event.isAccepted():
             self.live.stop()
             self._backup_timer.stop()
-            for worker in self.findChildren(Worker):  # features own workers of their own
-                worker.shutdown()
+            self.stop_workers()
             self.closed.emit()
+
+    def stop_workers(self) -> None:
+        """The window goes: a read still running is left to finish on its own and its result
+        dropped (closing never waits for the database); the other workers (features own some)
+        finish as they say (a write the person pressed is still made)."""
+        self.worker.abandon()
+        for worker in self.findChildren(Worker):
+            if worker is not self.worker:
+                worker.shutdown()

@@ -10,7 +10,15 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import (
+    QDeadlineTimer,
+    QEventLoop,
+    QObject,
+    QRunnable,
+    QThreadPool,
+    QTimer,
+    Signal,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +44,23 @@ class _Job(QRunnable):
             self.relay.done.emit(self.on_done, result)
 
 
+# Pools (with their relays) of abandoned workers whose last job is still running.
+_abandoned: list[tuple[QThreadPool, _Relay]] = []
+
+
+def _release(pool: QThreadPool) -> None:
+    _abandoned[:] = [kept for kept in _abandoned if kept[0] is not pool]
+
+
+def finish_abandoned(msecs: int = 10_000) -> bool:
+    """Once the last window is gone, before the database closes: let the jobs left running by
+    closed windows end (at most `msecs`; nobody is looking at a window any more)."""
+    deadline = QDeadlineTimer(msecs)
+    for pool, _relay in list(_abandoned):
+        pool.waitForDone(deadline)
+    return all(pool.activeThreadCount() == 0 for pool, _relay in _abandoned)
+
+
 class Worker(QObject):
     """Jobs in the order submitted (a higher `priority` goes before those still queued).
 
@@ -53,6 +78,7 @@ class Worker(QObject):
         self.relay.done.connect(self._report)
         self.relay.failed.connect(self._report)
         self._closed = False
+        self.abandoned = False  # closed without waiting (abandon): its results go nowhere
         self.outstanding = 0  # jobs accepted whose result has not yet come back
 
     settled = Signal()  # the last outstanding job's result came back
@@ -81,7 +107,8 @@ class Worker(QObject):
         self.pool.start(_Job(fn, self.relay, on_done, on_error), priority)
 
     def wait(self, msecs: int = 10_000) -> bool:
-        return self.pool.waitForDone(msecs)
+        """Every job accepted has run (at once for an abandoned worker: nothing comes back)."""
+        return self.abandoned or self.pool.waitForDone(msecs)
 
     def shutdown(self, msecs: int = 10_000) -> bool:
         """Refuse new jobs, drop queued ones (unless `finish_queued`) and wait for the running one.
@@ -93,6 +120,33 @@ class Worker(QObject):
         if not self.finish_queued:
             self.pool.clear()
         return self.pool.waitForDone(msecs)
+
+    def abandon(self) -> None:
+        """Close for good without waiting: refuse new jobs, drop the queued ones, and let a job
+        still running finish on its own thread with its result dropped (for reads, when the
+        window closes: nobody will look at them, and closing never waits for the database).
+
+        The pool and the relay the running job reports to are handed to `_abandoned`, so they
+        outlive this worker (and its window) until that job is over."""
+        self._closed = self.abandoned = True
+        self.pool.clear()
+        self.relay.done.disconnect(self._report)
+        self.relay.failed.disconnect(self._report)
+        self.outstanding = 0
+        if self.pool.activeThreadCount() == 0:
+            return
+        pool, relay = self.pool, self.relay
+        pool.setParent(None)
+        relay.setParent(None)
+        _abandoned.append((pool, relay))
+
+        def over(*_args: object) -> None:  # the running job reported: let them go (once back)
+            QTimer.singleShot(0, lambda: _release(pool))
+
+        relay.done.connect(over)
+        relay.failed.connect(over)
+        if pool.activeThreadCount() == 0:  # it reported before `over` listened
+            over()
 
     def drain(self, msecs: int = 10_000) -> bool:
         """Refuse new jobs and let every accepted one finish and report, while the window keeps
