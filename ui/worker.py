@@ -128,6 +128,8 @@ class Worker(QObject):
 
         The pool and the relay the running job reports to are handed to `_abandoned`, so they
         outlive this worker (and its window) until that job is over."""
+        if self.abandoned:
+            return
         self._closed = self.abandoned = True
         self.pool.clear()
         self.relay.done.disconnect(self._report)

@@ -239,20 +239,22 @@ class TrackerController(QObject):
         if wake.reason == "probe_failed":
             self._db_failed(wake.error)
             return
-        if wake.reason in ("deadline", "sweep") and self._only_levels_change():
-            self.refresh_levels()  # amber, due now, a step timer: nothing to write
+        if wake.reason in ("deadline", "sweep") and self.board is not None and not self.db_error:
+            lapsed = self._lapsed_visits()
+            if lapsed:  # raise just those: the change feed keeps the other rows current
+                self.check_later(wake.reason, lapsed)
+            else:
+                self.refresh_levels()  # amber, due now, a step timer: nothing to write
             return
         self.check_later(wake.reason)
 
-    def _only_levels_change(self) -> bool:
-        """At this moment no deadline lapses: the cached board can be re-read without the DB.
-
-        The change feed keeps the board current, so a quiet sweep (no clock jump) needs no
-        database work either: an idle seat makes no queries."""
-        if self.board is None or self.db_error:
-            return False
+    def _lapsed_visits(self) -> set[int]:
+        """The visits of the cached board with a deadline lapsed now: the only ones a wake must
+        re-derive from the database. The change feed keeps the board current, so a quiet sweep
+        (no clock jump) needs no database work: an idle seat makes no queries."""
+        assert self.board is not None
         now = self.clock.now()
-        return not any(row.state.lapsed(now) for row in self.board.rows)
+        return {row.visit.id for row in self.board.rows if row.state.lapsed(now)}
 
     def refresh_levels(self) -> None:
         """Levels move on (amber, due now) and the plan with them, from the cached board."""
