@@ -43,7 +43,7 @@ from ui.panels.today import TITLE_STYLE, _table
 from ui.visit_actions import VisitAction
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.shell import Shell
 
 FIELDS = (
     ("what", "What happened"),
@@ -269,19 +269,18 @@ class IncidentsFeature:
     record_action: QAction
 
 
-def install(window: MainWindow) -> None:
+def install(window: Shell) -> None:
     from ui.tracker import alarm_window
 
     service = IncidentService(window.services.db, window.services.clock)
     panel = IncidentsPanel(service, window.actor, window.services.clock)
     window.add_panel("Incidents", panel, before_settings(window))
-    window._rebuild_view_menu()
     panel.changed.connect(window.data_changed)
 
-    action = QAction("Record an &incident…", window)
+    action = QAction("Record an &incident…", window.dialog_parent())
     action.setShortcut(QKeySequence("Ctrl+Shift+I"))
     action.triggered.connect(lambda _c=False: panel.record())
-    window.visit_menu.addAction(action)
+    window.menu("visit").addAction(action)
     window.register(IncidentsFeature(panel, action))
 
     def from_visit(visit: Visit, _parent: QWidget) -> None:

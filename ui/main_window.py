@@ -174,6 +174,11 @@ class MainWindow(QMainWindow):
         if self._menus_built:  # keep View > Alt+n in step with the navigation
             self._rebuild_view_menu()
 
+    def panel_position(self, name: str) -> int | None:
+        """Where the screen `name` sits in the navigation (None: not installed)."""
+        panel = self.panels.get(name)
+        return self.stack.indexOf(panel) if panel is not None else None
+
     def panel_position_after(self, name: str) -> int | None:
         """Where a screen goes to sit right after `name` in the navigation (None: at the end)."""
         for row in range(self.nav.count()):
