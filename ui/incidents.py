@@ -10,7 +10,6 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +36,13 @@ from hvdesk.services.base import Actor
 from hvdesk.services.incidents import IncidentInput, IncidentRow, IncidentService
 from ui import dialogs
 from ui.follow_ups_nav import before_settings
-from ui.forms import clear_errors, error_banner, lay_out_edit_dialog, show_errors
+from ui.forms import (
+    clear_errors,
+    error_banner,
+    lay_out_edit_dialog,
+    qdatetime_value,
+    show_errors,
+)
 from ui.models.table import Column, RowTableModel
 from ui.panels.today import TITLE_STYLE, _table
 from ui.visit_actions import VisitAction
@@ -130,7 +135,7 @@ class IncidentDialog(QDialog):
             key: (e.toPlainText() if isinstance(e, QPlainTextEdit) else e.text())
             for key, e in self.edits.items()
         }
-        when: datetime = self.when.dateTime().toPython()  # type: ignore[assignment]
+        when = qdatetime_value(self.when.dateTime())
         return IncidentInput(
             occurred_at=from_london(when.replace(tzinfo=None)),
             visit_id=self.visit_id,

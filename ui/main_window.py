@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
@@ -190,6 +191,10 @@ class MainWindow(QMainWindow):
         panel = self.panels[name]
         self.nav.setCurrentRow(self.stack.indexOf(panel))
 
+    def current_panel(self) -> QWidget | None:
+        """The screen on show (a hidden screen refreshes when it is shown)."""
+        return self.stack.currentWidget()
+
     def _show_panel(self, row: int) -> None:
         self.stack.setCurrentIndex(row)
         panel = self.stack.currentWidget()
@@ -370,13 +375,11 @@ class MainWindow(QMainWindow):
             self.refresh_status()
 
     def _on_health(self, down_since: object) -> None:
-        if down_since is None:
+        if not isinstance(down_since, datetime):  # None: answering again
             self.db_label.setStyleSheet("")
             self.refresh_status()
         else:
-            self.db_label.setText(
-                f"database not answering since {fmt_time(down_since)}"  # type: ignore[arg-type]
-            )
+            self.db_label.setText(f"database not answering since {fmt_time(down_since)}")
             self.db_label.setToolTip(self.live.error)
             self.db_label.setStyleSheet(f"color: {ink('#b00020')}; font-weight: bold;")
 
