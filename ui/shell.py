@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
     from PySide6.QtGui import QAction
-    from PySide6.QtWidgets import QMenu, QPushButton, QStatusBar, QWidget
+    from PySide6.QtWidgets import QMenu, QPushButton, QStatusBar, QToolBar, QWidget
 
     from hvdesk.models import Staff, Visit
     from hvdesk.services.base import Actor
+    from ui.a11y import ElidedLabel, ValueLabel
     from ui.live import LiveFeed
     from ui.panels.households import HouseholdsPanel
     from ui.panels.settings import SettingsPanel
@@ -49,6 +50,12 @@ class Shell(Protocol):
     households: HouseholdsPanel
     settings: SettingsPanel
     panels: dict[str, QWidget]
+    # The status bar's monitoring and counts labels, kept by the live tracker once installed
+    # (live_counts: it shows who is out, every second; the window's own read stops doing so).
+    monitoring_label: ValueLabel
+    counts_label: ElidedLabel
+    live_counts: bool
+    toolbar: QToolBar
 
     @property
     def data_changed(self) -> SignalInstance:
