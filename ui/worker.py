@@ -48,8 +48,17 @@ class _Job(QRunnable):
 _abandoned: list[tuple[QThreadPool, _Relay]] = []
 
 
-def _release(pool: QThreadPool) -> None:
-    _abandoned[:] = [kept for kept in _abandoned if kept[0] is not pool]
+RELEASE_POLL_MS = 50  # how often a closed window's last read is looked at until it is over
+
+
+def _release_when_done(pool: QThreadPool) -> None:
+    """Let an abandoned pool (and its relay) go once its job is over: looked at on the GUI
+    thread every RELEASE_POLL_MS meanwhile (a signal from the job could come before anyone
+    listens for it)."""
+    if pool.activeThreadCount() == 0:
+        _abandoned[:] = [kept for kept in _abandoned if kept[0] is not pool]
+    else:
+        QTimer.singleShot(RELEASE_POLL_MS, lambda: _release_when_done(pool))
 
 
 def finish_abandoned(msecs: int = 10_000) -> bool:
@@ -141,14 +150,7 @@ class Worker(QObject):
         pool.setParent(None)
         relay.setParent(None)
         _abandoned.append((pool, relay))
-
-        def over(*_args: object) -> None:  # the running job reported: let them go (once back)
-            QTimer.singleShot(0, lambda: _release(pool))
-
-        relay.done.connect(over)
-        relay.failed.connect(over)
-        if pool.activeThreadCount() == 0:  # it reported before `over` listened
-            over()
+        _release_when_done(pool)
 
     def drain(self, msecs: int = 10_000) -> bool:
         """Refuse new jobs and let every accepted one finish and report, while the window keeps

@@ -23,6 +23,9 @@ from ui.tracker.feature import TrackerFeature
 
 pytestmark = pytest.mark.ui
 HELD_S = 3.0  # how long a statement waits at most for the gate (the whole test fails first)
+# A statement of the check on the GUI thread would stall it HELD_S at least; the margin below
+# that is for a loaded machine (other work of the window, eight engineers on two cores).
+STALL_MS = 1000
 
 
 class Heartbeat:
@@ -76,7 +79,7 @@ def test_a_deadline_passing_while_the_database_is_slow_freezes_nothing(window, q
         qtbot.waitUntil(lambda: bool(db["threads"]), timeout=2000)  # the check's first read
         start = beat.beats
         qtbot.waitUntil(lambda: beat.beats >= start + 20, timeout=2000)  # 200 ms held
-        assert beat.longest_ms < 100, f"the GUI thread stalled {beat.longest_ms} ms"
+        assert beat.longest_ms < STALL_MS, f"the GUI thread stalled {beat.longest_ms} ms"
         assert not any(db["threads"]), "a statement of the check ran on the GUI thread"
         assert set(ctrl.windows) == before  # nothing shown until the check is back
         db["gate"].set()
