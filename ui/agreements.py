@@ -27,12 +27,12 @@ from ui.panels.today import _table
 
 if TYPE_CHECKING:
     from ui.booking_dialog import BookingDialog
-    from ui.main_window import MainWindow
+    from ui.shell import Shell
 
 
 class AgreementsDialog(QDialog):
-    def __init__(self, window: MainWindow, service: AgreementService) -> None:
-        super().__init__(window)
+    def __init__(self, window: Shell, service: AgreementService) -> None:
+        super().__init__(window.dialog_parent())
         self.window_, self.service = window, service
         self.follow_up_booking: BookingDialog | None = None  # the visit booked after a broken one
         self.setWindowTitle("Agreements due")
@@ -111,7 +111,7 @@ class AgreementsDialog(QDialog):
             self.follow_up_booking = book_follow_up(self.window_, row)
 
 
-def book_follow_up(window: MainWindow, row: AgreementRow) -> BookingDialog:
+def book_follow_up(window: Shell, row: AgreementRow) -> BookingDialog:
     """The booking dialog, filled in for a visit about the broken agreement (returned: the
     agreements dialog keeps it, so what it opened can be found again)."""
     from hvdesk.services.booking import BookingService
@@ -123,7 +123,7 @@ def book_follow_up(window: MainWindow, row: AgreementRow) -> BookingDialog:
         BookingService(services.db, services.clock), services.households, services.staff,
         services.clock,
     )  # fmt: skip
-    dialog = BookingDialog(deps, window.actor, parent=window)
+    dialog = BookingDialog(deps, window.actor, parent=window.dialog_parent())
     dialog.prefill(row.household_id, row.pupil_id, Purpose.ATTENDANCE.value)
     dialog.notes.setPlainText(f"Follow-up: agreement broken ({row.what}, due {fmt_date(row.due)})")
     dialog.saved.connect(lambda _id: window.data_changed.emit())
@@ -131,7 +131,7 @@ def book_follow_up(window: MainWindow, row: AgreementRow) -> BookingDialog:
     return dialog
 
 
-def open_agreements(window: MainWindow) -> AgreementsDialog:
+def open_agreements(window: Shell) -> AgreementsDialog:
     dialog = AgreementsDialog(window, AgreementService(window.services.db, window.services.clock))
     dialog.open()
     return dialog

@@ -28,7 +28,7 @@ from hvdesk.errors import HvdeskError
 from hvdesk.resources import resource_path
 from ui.a11y_interfaces import install_interfaces
 from ui.login import LoginDialog
-from ui.worker import Worker
+from ui.worker import Worker, finish_abandoned
 
 if TYPE_CHECKING:
     from hvdesk.clock import Clock
@@ -113,8 +113,7 @@ class PreparedWindow:
     def discard(self) -> None:
         window, self.window, self.actor = self.window, None, None
         if window is not None:
-            for worker in window.findChildren(Worker):
-                worker.shutdown()
+            window.stop_workers()
             window.deleteLater()
 
 
@@ -296,6 +295,7 @@ def run_gui(args: argparse.Namespace) -> int:
     single.activated.connect(lambda: office_start.bring_forward(window))
     window.show()
     code = app.exec()
+    finish_abandoned()  # a job the closed window left running ends before the database closes
     services.db.dispose()
     if held is not None:
         held.release()

@@ -41,7 +41,7 @@ from ui.worker import Worker
 
 if TYPE_CHECKING:
     from ui.booking_dialog import BookingDialog
-    from ui.main_window import MainWindow
+    from ui.shell import Shell
 
 
 def _choose_file(parent: QWidget | None) -> str | None:
@@ -234,18 +234,18 @@ class AttendancePanel(QWidget):
         self.refresh()
 
 
-def import_attendance(window: MainWindow, service: AttendanceService, path: str) -> None:
+def import_attendance(window: Shell, service: AttendanceService, path: str) -> None:
     """Import off the GUI thread; the result (or every bad line) is shown when it is done."""
 
     def done(report: ImportReport) -> None:
-        dialogs.inform(window, "Attendance imported", "\n".join(report.lines()))
+        dialogs.inform(window.dialog_parent(), "Attendance imported", "\n".join(report.lines()))
         window.data_changed.emit()
 
     def failed(message: str) -> None:
         first = message.splitlines()[0]
         text = first.split(": ", 1)[1] if first.startswith("AttendanceFileError") else first
         dialogs.inform(
-            window, "Attendance not imported", text.replace("; line", ";\nline"), "warning"
+            window.dialog_parent(), "Attendance not imported", text.replace("; line", ";\nline"), "warning"
         )
 
     window.statusBar().showMessage(f"Importing attendance from {path}…", 5000)
@@ -262,18 +262,17 @@ class AttendanceFeature:
     booking: BookingDialog | None = None
 
 
-def install(window: MainWindow) -> None:
+def install(window: Shell) -> None:
     service = AttendanceService(window.services.db, window.services.clock)
     panel = AttendancePanel(service, window.actor, window.worker)
     window.add_panel("Attendance", panel, before_settings(window))
-    window._rebuild_view_menu()
     panel.changed.connect(window.data_changed)
 
-    action = QAction("Import &attendance…", window)
+    action = QAction("Import &attendance…", window.dialog_parent())
     action.setStatusTip("Read the attendance marks exported from the school MIS (CSV)")
 
     def run() -> None:
-        path = choose_file(window)
+        path = choose_file(window.dialog_parent())
         if path:
             import_attendance(window, service, path)
 
@@ -291,7 +290,8 @@ def install(window: MainWindow) -> None:
 
     allow()
     window.data_changed.connect(allow)
-    window.file_menu.insertAction(window.file_menu.actions()[0], action)
+    file_menu = window.menu("file")
+    file_menu.insertAction(file_menu.actions()[0], action)
     feature = AttendanceFeature(panel, action)
     window.register(feature)
 
@@ -306,7 +306,7 @@ def install(window: MainWindow) -> None:
             services.staff,
             services.clock,
         )
-        dialog = BookingDialog(deps, window.actor, parent=window)
+        dialog = BookingDialog(deps, window.actor, parent=window.dialog_parent())
         dialog.prefill(suggestion.household_id, suggestion.pupil_id, Purpose.ATTENDANCE.value)
         dialog.notes.setPlainText(suggestion.reason)
 
@@ -314,7 +314,7 @@ def install(window: MainWindow) -> None:
             try:
                 service.booked(window.actor, suggestion, visit_id)
             except HvdeskError as err:
-                dialogs.inform(window, "Suggestion", str(err), "warning")
+                dialogs.inform(window.dialog_parent(), "Suggestion", str(err), "warning")
             window.data_changed.emit()
             panel.refresh()
 

@@ -29,7 +29,7 @@ from hvdesk.restore import Backup, last_good_backups
 from ui.a11y import ValueLabel
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.shell import Shell
 
 
 def describe(folder: Path, backup: Backup | None) -> str:
@@ -39,7 +39,7 @@ def describe(folder: Path, backup: Backup | None) -> str:
 
 
 class BackupBox(QGroupBox):
-    def __init__(self, window: MainWindow, db_path: Path) -> None:
+    def __init__(self, window: Shell, db_path: Path) -> None:
         super().__init__("Backups")
         self.main_window = window  # not `window`: that is QWidget.window()
         self.db_path = db_path
@@ -96,7 +96,7 @@ class BackupFeature:
     box: BackupBox
 
 
-def install(window: MainWindow) -> None:
+def install(window: Shell) -> None:
     path = window.services.db.path
     if path is None:
         return  # PostgreSQL is backed up on the server (pg_dump); no local file to copy

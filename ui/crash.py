@@ -30,11 +30,12 @@ def _message_box(title: str, text: str) -> None:
     from PySide6.QtCore import QThread
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    if QApplication.instance() is None:
+    app = QApplication.instance()
+    if app is None:
         print(f"hvdesk: {text}", file=sys.stderr)
         return
     box = QMessageBox(QMessageBox.Icon.Warning, title, text)
-    gui = QApplication.instance().thread()  # type: ignore[union-attr]
+    gui = app.thread()
     if gui.loopLevel() == 0 and QThread.currentThread() == gui:
         # no event loop yet (a crash during start-up): a non-modal box would never be painted
         # before the process ends, so this one waits for OK

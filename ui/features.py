@@ -1,10 +1,11 @@
-"""Features plug into the main window here, each with install(window) -> None.
+"""Features plug into the main window here, each with install(shell) -> None.
 
-A feature builds the services it needs from window.services.db and .clock, adds its panel with
-window.add_panel(...), its actions with window.add_toolbar_action(...) / window.visit_menu, and keeps
-its own state in a feature object registered with window.register(...), which others (and tests)
-find by its type with window.feature(Kind); it stops on window.closed. No feature sets attributes on
-the window. Order matters for the navigation.
+A feature takes the typed Shell (ui/shell.py): it builds the services it needs from
+shell.services.db and .clock, adds its panel with shell.add_panel(...), its actions with
+shell.add_toolbar_action(...) / shell.menu("visit"), and keeps its own state in a feature object
+registered with shell.register(...), which others (and tests) find by its type with
+shell.feature(Kind); it stops on shell.closed. No feature sets attributes on the window. The list
+below is typed, so mypy checks that MainWindow is a Shell. Order matters for the navigation.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
-Installer = Callable[["MainWindow"], None]
+Installer = Callable[["MainWindow"], None]  # a feature's install(shell: Shell) fits: a window is one
 
 
 def install_all(window: MainWindow) -> None:

@@ -14,7 +14,7 @@ from hvdesk.services.first_day import FirstDayService, FirstDayStep
 from ui.a11y import ValueLabel, ink
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.shell import Shell
     from ui.worker import Worker
 
 DONE, TO_DO = "✓ Done", "○ To do"
@@ -99,7 +99,7 @@ class FirstDayChecklist(QGroupBox):
         return self.rows[step.key]
 
 
-def install(window: MainWindow) -> None:
+def install(window: Shell) -> None:
     service = FirstDayService(window.services.db, window.services.clock)
 
     def open_screen(name: str) -> None:
@@ -109,7 +109,9 @@ def install(window: MainWindow) -> None:
             from ui import dialogs
 
             dialogs.inform(
-                window, name, f"Ask your administrator or headteacher: the {name} screen is theirs."
+                window.dialog_parent(),
+                name,
+                f"Ask your administrator or headteacher: the {name} screen is theirs.",
             )
 
     checklist = FirstDayChecklist(service, window.worker, open_screen)

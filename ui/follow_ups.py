@@ -21,7 +21,7 @@ from ui.a11y import ValueLabel
 
 if TYPE_CHECKING:
     from ui.agreements import AgreementsDialog
-    from ui.main_window import MainWindow
+    from ui.shell import Shell
 
 
 LINK = "#0b3d91"  # the theme's link colour may be light: links read on the cream background
@@ -30,7 +30,7 @@ LINK = "#0b3d91"  # the theme's link colour may be light: links read on the crea
 class FollowUpStrip(ValueLabel):
     """Read as 'Waiting after the visits: …' with what is waiting (a ValueLabel)."""
 
-    def __init__(self, window: MainWindow, service: FollowUpService) -> None:
+    def __init__(self, window: Shell, service: FollowUpService) -> None:
         super().__init__("Waiting after the visits")
         self.window_, self.service = window, service
         self.current = FollowUps()
@@ -70,7 +70,8 @@ class FollowUpStrip(ValueLabel):
             from ui.cancel_dialog import tell_families
 
             service = CancellationService(self.window_.services.db, self.window_.services.clock)
-            if tell_families(self.window_, self.window_.actor, service, self.current.families):
+            parent = self.window_.dialog_parent()
+            if tell_families(parent, self.window_.actor, service, self.current.families):
                 self.window_.data_changed.emit()
         elif key == "agreements":
             from ui.agreements import open_agreements
@@ -78,7 +79,7 @@ class FollowUpStrip(ValueLabel):
             self.agreements = open_agreements(self.window_)
 
 
-def tell_social_workers(window: MainWindow, found: FollowUps) -> None:
+def tell_social_workers(window: Shell, found: FollowUps) -> None:
     """Pick the visit whose social worker has now been told; recorded in the audit trail."""
     if not found.social_workers:
         return
@@ -88,7 +89,12 @@ def tell_social_workers(window: MainWindow, found: FollowUps) -> None:
         for p in found.social_workers
     ]
     chosen, ok = QInputDialog.getItem(
-        window, "Social worker told", "Which social worker have you now told?", items, 0, False
+        window.dialog_parent(),
+        "Social worker told",
+        "Which social worker have you now told?",
+        items,
+        0,
+        False,
     )
     if not ok:
         return
@@ -98,7 +104,7 @@ def tell_social_workers(window: MainWindow, found: FollowUps) -> None:
             window.actor, pending.visit_id
         )
     except HvdeskError as err:
-        dialogs.inform(window, "Not recorded", str(err), "warning")
+        dialogs.inform(window.dialog_parent(), "Not recorded", str(err), "warning")
         return
     window.data_changed.emit()
 
@@ -110,7 +116,7 @@ class FollowUpsFeature:
     strip: FollowUpStrip
 
 
-def install(window: MainWindow) -> None:
+def install(window: Shell) -> None:
     strip = FollowUpStrip(window, FollowUpService(window.services.db, window.services.clock))
     layout = window.today.layout()
     if isinstance(layout, QBoxLayout):  # Today is a column: the strip goes on top

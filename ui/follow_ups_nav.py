@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.shell import Shell
 
 
-def before_settings(window: MainWindow) -> int | None:
-    settings = window.panels.get("Settings")
-    return window.stack.indexOf(settings) if settings is not None else None
+def before_settings(shell: Shell) -> int | None:
+    return shell.panel_position("Settings")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime, time
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, QDateTime, QTime
 from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
@@ -95,9 +95,30 @@ def optional_date_edit(accessible_name: str) -> QDateEdit:
     return edit
 
 
+def qdate_value(value: QDate) -> date:
+    """A QDate as a date (PySide's stubs type toPython() as object)."""
+    result = value.toPython()
+    assert isinstance(result, date)
+    return result
+
+
+def qtime_value(value: QTime) -> time:
+    """A QTime as a time (PySide's stubs type toPython() as object)."""
+    result = value.toPython()
+    assert isinstance(result, time)
+    return result
+
+
+def qdatetime_value(value: QDateTime) -> datetime:
+    """A QDateTime as a naive datetime (PySide's stubs type toPython() as object)."""
+    result = value.toPython()
+    assert isinstance(result, datetime)
+    return result
+
+
 def get_optional_date(edit: QDateEdit) -> date | None:
     value = edit.date()
-    return None if value == NO_DATE else value.toPython()  # type: ignore[return-value]
+    return None if value == NO_DATE else qdate_value(value)
 
 
 def set_optional_date(edit: QDateEdit, value: date | None) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,13 +36,19 @@ from hvdesk.services.base import Actor
 from hvdesk.services.incidents import IncidentInput, IncidentRow, IncidentService
 from ui import dialogs
 from ui.follow_ups_nav import before_settings
-from ui.forms import clear_errors, error_banner, lay_out_edit_dialog, show_errors
+from ui.forms import (
+    clear_errors,
+    error_banner,
+    lay_out_edit_dialog,
+    qdatetime_value,
+    show_errors,
+)
 from ui.models.table import Column, RowTableModel
 from ui.panels.today import TITLE_STYLE, _table
 from ui.visit_actions import VisitAction
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.shell import Shell
 
 FIELDS = (
     ("what", "What happened"),
@@ -130,7 +135,7 @@ class IncidentDialog(QDialog):
             key: (e.toPlainText() if isinstance(e, QPlainTextEdit) else e.text())
             for key, e in self.edits.items()
         }
-        when: datetime = self.when.dateTime().toPython()  # type: ignore[assignment]
+        when = qdatetime_value(self.when.dateTime())
         return IncidentInput(
             occurred_at=from_london(when.replace(tzinfo=None)),
             visit_id=self.visit_id,
@@ -269,19 +274,18 @@ class IncidentsFeature:
     record_action: QAction
 
 
-def install(window: MainWindow) -> None:
+def install(window: Shell) -> None:
     from ui.tracker import alarm_window
 
     service = IncidentService(window.services.db, window.services.clock)
     panel = IncidentsPanel(service, window.actor, window.services.clock)
     window.add_panel("Incidents", panel, before_settings(window))
-    window._rebuild_view_menu()
     panel.changed.connect(window.data_changed)
 
-    action = QAction("Record an &incident…", window)
+    action = QAction("Record an &incident…", window.dialog_parent())
     action.setShortcut(QKeySequence("Ctrl+Shift+I"))
     action.triggered.connect(lambda _c=False: panel.record())
-    window.visit_menu.addAction(action)
+    window.menu("visit").addAction(action)
     window.register(IncidentsFeature(panel, action))
 
     def from_visit(visit: Visit, _parent: QWidget) -> None:

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenu, QTextBrowser, QVBoxLayout, QWidget
 
+from ui.shell import MenuName
 from ui.tracker.keys import TAKE_ALARM_KEY
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.shell import Shell
 
 HELP_KEY = "F1"
 # Keys that live in a window or a view, not in a menu.
@@ -63,14 +64,13 @@ def menu_keys(menu: QMenu, prefix: str = "") -> list[tuple[str, str]]:
     return rows
 
 
-def help_html(window: MainWindow) -> str:
+def help_html(window: Shell) -> str:
     sections: list[tuple[str, list[tuple[str, str]]]] = []
-    for menu_action in window.menuBar().actions():
-        menu = menu_action.menu()
-        if isinstance(menu, QMenu):
-            rows = menu_keys(menu)
-            if rows:
-                sections.append((f"{menu_action.text().replace('&', '')} menu", rows))
+    for name in get_args(MenuName):  # in the menu bar's order
+        menu = window.menu(name)
+        rows = menu_keys(menu)
+        if rows:
+            sections.append((f"{menu.title().replace('&', '')} menu", rows))
     sections += OTHER_KEYS
     e = html.escape
     parts = [
@@ -87,8 +87,8 @@ def help_html(window: MainWindow) -> str:
 
 
 class KeyboardHelp(QDialog):
-    def __init__(self, window: MainWindow, parent: QWidget | None = None) -> None:
-        super().__init__(parent or window)
+    def __init__(self, window: Shell, parent: QWidget | None = None) -> None:
+        super().__init__(parent or window.dialog_parent())
         self.setWindowTitle("Keyboard help")
         self.resize(620, 640)
         self.text = QTextBrowser()
@@ -110,8 +110,8 @@ class KeyboardHelpFeature:
     dialog: KeyboardHelp | None = None
 
 
-def install(window: MainWindow) -> None:
-    action = QAction("&Keyboard help", window)
+def install(window: Shell) -> None:
+    action = QAction("&Keyboard help", window.dialog_parent())
     action.setShortcut(QKeySequence(HELP_KEY))
     action.setToolTip(f"Every key hvdesk answers to ({HELP_KEY})")
     feature = KeyboardHelpFeature(action)

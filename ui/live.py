@@ -59,9 +59,10 @@ class LiveFeed(QObject):
                 self.watcher.start()  # (and the watcher would hold its only pooled connection)
 
     def stop(self) -> None:
+        """Stop the wake-ups without waiting for the watcher (closing never waits on a read)."""
         if self.started:
             self.started = False
-            self.watcher.stop()
+            self.watcher.stop(wait_s=0)
 
     # --- the cached policy -----------------------------------------------------------------
     def policy(self) -> PolicySettings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
@@ -177,6 +178,11 @@ class MainWindow(QMainWindow):
         if self._menus_built:  # keep View > Alt+n in step with the navigation
             self._rebuild_view_menu()
 
+    def panel_position(self, name: str) -> int | None:
+        """Where the screen `name` sits in the navigation (None: not installed)."""
+        panel = self.panels.get(name)
+        return self.stack.indexOf(panel) if panel is not None else None
+
     def panel_position_after(self, name: str) -> int | None:
         """Where a screen goes to sit right after `name` in the navigation (None: at the end)."""
         for row in range(self.nav.count()):
@@ -187,6 +193,10 @@ class MainWindow(QMainWindow):
     def show_panel(self, name: str) -> None:
         panel = self.panels[name]
         self.nav.setCurrentRow(self.stack.indexOf(panel))
+
+    def current_panel(self) -> QWidget | None:
+        """The screen on show (a hidden screen refreshes when it is shown)."""
+        return self.stack.currentWidget()
 
     def _show_panel(self, row: int) -> None:
         self.stack.setCurrentIndex(row)
@@ -371,13 +381,11 @@ class MainWindow(QMainWindow):
             self.refresh_status()
 
     def _on_health(self, down_since: object) -> None:
-        if down_since is None:
+        if not isinstance(down_since, datetime):  # None: answering again
             self.db_label.setStyleSheet("")
             self.refresh_status()
         else:
-            self.db_label.setText(
-                f"database not answering since {fmt_time(down_since)}"  # type: ignore[arg-type]
-            )
+            self.db_label.setText(f"database not answering since {fmt_time(down_since)}")
             self.db_label.setToolTip(self.live.error)
             self.db_label.setStyleSheet(f"color: {ink('#b00020')}; font-weight: bold;")
 
@@ -421,6 +429,14 @@ class MainWindow(QMainWindow):
         if event.isAccepted():
             self.live.stop()
             self._backup_timer.stop()
-            for worker in self.findChildren(Worker):  # features own workers of their own
-                worker.shutdown()
+            self.stop_workers()
             self.closed.emit()
+
+    def stop_workers(self) -> None:
+        """The window goes: a read still running is left to finish on its own and its result
+        dropped (closing never waits for the database); the other workers (features own some)
+        finish as they say (a write the person pressed is still made)."""
+        self.worker.abandon()
+        for worker in self.findChildren(Worker):
+            if worker is not self.worker:
+                worker.shutdown()

@@ -53,6 +53,7 @@ from hvdesk.platform.base import PlatformCalls
 from hvdesk.services.backup_settings import BackupSettingsService
 from ui import dialogs
 from ui.a11y import ValueLabel, ink
+from ui.forms import qtime_value
 from ui.pc_checks import PcChecks
 
 if TYPE_CHECKING:
@@ -286,7 +287,7 @@ def _this_pc_box(
     )
 
     def save_backup_time() -> None:
-        value: time = backup_at.time().toPython()  # type: ignore[assignment]  # stub says object
+        value = qtime_value(backup_at.time())
         if value == schedule.daily_at:
             return
         try:

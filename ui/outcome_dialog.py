@@ -33,7 +33,7 @@ from ui.forms import (
 from ui.visit_actions import VisitAction
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.shell import Shell
 
 
 class OutcomeDialog(QDialog):
@@ -155,7 +155,7 @@ class OutcomeDialog(QDialog):
         self.accept()
 
 
-def install(window: MainWindow) -> None:
+def install(window: Shell) -> None:
     service = OutcomeService(window.services.db, window.services.clock)
 
     def run(visit: Visit, parent: QWidget) -> None:

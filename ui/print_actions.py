@@ -56,7 +56,7 @@ from ui.a11y import ValueLabel
 from ui.worker import Worker
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.shell import Shell
 
 # Printouts hold personal data: in a temporary folder they are cleared after a day. A folder the
 # office chose (Documents/hvdesk by default) is theirs: nothing in it is deleted behind their back.
@@ -336,7 +336,7 @@ def day_sheet_action(
     )
 
 
-def install(window: MainWindow) -> None:
+def install(window: Shell) -> None:
     """Put the visit forms in every visit menu and today's day sheet on the toolbar."""
     from ui.visit_actions import VisitAction
 
@@ -350,13 +350,13 @@ def install(window: MainWindow) -> None:
                 group="print",
             )
         )
-    window.add_toolbar_action(day_sheet_action(window, service, window.actor))
+    window.add_toolbar_action(day_sheet_action(window.dialog_parent(), service, window.actor))
 
     def staff_forms(staff, button: QWidget) -> None:
         menu = QMenu(button)
         menu.setTitle("Print…")
         menu.setAccessibleName(f"Print forms for {staff.name}")
-        for action in form_actions_for_staff(window, service, window.actor, staff.id):
+        for action in form_actions_for_staff(window.dialog_parent(), service, window.actor, staff.id):
             menu.addAction(action)
         menu.exec(button.mapToGlobal(button.rect().bottomLeft()))
 
@@ -372,7 +372,7 @@ class PrintFeature:
     folder_edit: QLineEdit
 
 
-def _printouts_link(window: MainWindow) -> QLabel:
+def _printouts_link(window: Shell) -> QLabel:
     """The status bar says where the last printout was saved, as a link that opens it."""
     label = ValueLabel("Last printout")
     label.setOpenExternalLinks(True)
@@ -400,7 +400,7 @@ def _printouts_link(window: MainWindow) -> QLabel:
     return label
 
 
-def _printouts_setting(window: MainWindow) -> QLineEdit:
+def _printouts_setting(window: Shell) -> QLineEdit:
     """Settings > This computer: the printouts folder (Documents/hvdesk unless changed)."""
     box = QGroupBox("This computer")
     path = QLineEdit(str(chosen_printouts_folder()))
@@ -414,13 +414,14 @@ def _printouts_setting(window: MainWindow) -> QLineEdit:
         problem = folder_problem(Path(text)) if text else ""
         if problem:  # refused here, not at the first print on the day of a visit
             path.setText(str(chosen_printouts_folder()))
-            dialogs.inform(window, "Printouts folder not changed", problem, "warning")
+            dialogs.inform(window.dialog_parent(), "Printouts folder not changed", problem, "warning")
             return
         QSettings().setValue(PRINTOUTS_SETTING, text if text else "")
         path.setText(str(chosen_printouts_folder()))
 
     def choose() -> None:
-        folder = QFileDialog.getExistingDirectory(window, "Printouts folder", path.text())
+        folder = QFileDialog.getExistingDirectory(
+            window.dialog_parent(), "Printouts folder", path.text())
         if folder:
             save(folder)
 

@@ -41,7 +41,7 @@ from ui.panels.today import TITLE_STYLE
 from ui.worker import Worker
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.shell import Shell
 
 
 def _save_path(parent: QWidget | None, title: str, suggested: str, pattern: str) -> str | None:
@@ -177,10 +177,9 @@ class ReportsFeature:
     panel: ReportsPanel
 
 
-def install(window: MainWindow) -> None:
+def install(window: Shell) -> None:
     panel = ReportsPanel(
         ReportService(window.services.db, window.services.clock), window.actor, window.worker
     )
     window.register(ReportsFeature(panel))
     window.add_panel("Reports", panel, before_settings(window))
-    window._rebuild_view_menu()

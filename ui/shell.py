@@ -15,11 +15,16 @@ from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
     from PySide6.QtGui import QAction
-    from PySide6.QtWidgets import QMenu, QPushButton, QWidget
+    from PySide6.QtWidgets import QMenu, QPushButton, QStatusBar, QToolBar, QWidget
 
     from hvdesk.models import Staff, Visit
     from hvdesk.services.base import Actor
+    from ui.a11y import ElidedLabel, ValueLabel
     from ui.live import LiveFeed
+    from ui.panels.households import HouseholdsPanel
+    from ui.panels.settings import SettingsPanel
+    from ui.panels.staff import StaffPanel
+    from ui.panels.today import TodayPanel
     from ui.services import AppServices
     from ui.visit_actions import VisitActions
     from ui.worker import Worker
@@ -36,8 +41,21 @@ class Shell(Protocol):
     services: AppServices
     actor: Actor
     live: LiveFeed
-    worker: Worker
+    worker: Worker  # database reads (and the screens' small writes), one at a time
+    file_worker: Worker  # whole-file work (backups and their checks), never behind a read
     visit_actions: VisitActions
+    # The built-in screens a feature adds to (a section, a button, a banner) and every panel.
+    today: TodayPanel
+    staff: StaffPanel
+    households: HouseholdsPanel
+    settings: SettingsPanel
+    panels: dict[str, QWidget]
+    # The status bar's monitoring and counts labels, kept by the live tracker once installed
+    # (live_counts: it shows who is out, every second; the window's own read stops doing so).
+    monitoring_label: ValueLabel
+    counts_label: ElidedLabel
+    live_counts: bool
+    toolbar: QToolBar
 
     @property
     def data_changed(self) -> SignalInstance:
@@ -55,13 +73,25 @@ class Shell(Protocol):
 
     def add_panel(self, name: str, panel: QWidget, position: int | None = None) -> None: ...
 
+    def panel_position(self, name: str) -> int | None:
+        """Where the screen `name` sits in the navigation (None: not installed)."""
+        ...
+
     def panel_position_after(self, name: str) -> int | None: ...
 
     def show_panel(self, name: str) -> None: ...
 
+    def current_panel(self) -> QWidget | None:
+        """The screen on show (a hidden screen refreshes when it is shown)."""
+        ...
+
     def add_toolbar_action(self, action: QAction) -> None: ...
 
     def menu(self, name: MenuName) -> QMenu: ...
+
+    def statusBar(self) -> QStatusBar:
+        """For a feature's own label or a passing message."""
+        ...
 
     def selected_visit(self) -> Visit | None: ...
 

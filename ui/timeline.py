@@ -12,7 +12,7 @@ from ui.models.table import Column, RowTableModel
 from ui.panels.today import _table
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.shell import Shell
 
 COLUMNS: list[Column[TimelineEntry]] = [
     Column("When", lambda e: fmt_datetime(e.at), sort=lambda e: e.at),
@@ -43,7 +43,7 @@ class TimelineFeature:
     """'Timeline…' on the Households screen, and the dialog it last opened (found by
     shell.feature)."""
 
-    def __init__(self, window: MainWindow, service: TimelineService, button: QPushButton) -> None:
+    def __init__(self, window: Shell, service: TimelineService, button: QPushButton) -> None:
         self.window, self.service, self.button = window, service, button
         self.dialog: TimelineDialog | None = None
 
@@ -57,7 +57,7 @@ class TimelineFeature:
         self.dialog.open()
 
 
-def install(window: MainWindow) -> None:
+def install(window: Shell) -> None:
     service = TimelineService(window.services.db, window.services.clock)
     button = QPushButton("Timeline…")
     button.setAccessibleName("Timeline of the selected household")

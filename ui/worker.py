@@ -10,7 +10,15 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import (
+    QDeadlineTimer,
+    QEventLoop,
+    QObject,
+    QRunnable,
+    QThreadPool,
+    QTimer,
+    Signal,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +44,32 @@ class _Job(QRunnable):
             self.relay.done.emit(self.on_done, result)
 
 
+# Pools (with their relays) of abandoned workers whose last job is still running.
+_abandoned: list[tuple[QThreadPool, _Relay]] = []
+
+
+RELEASE_POLL_MS = 50  # how often a closed window's last read is looked at until it is over
+
+
+def _release_when_done(pool: QThreadPool) -> None:
+    """Let an abandoned pool (and its relay) go once its job is over: looked at on the GUI
+    thread every RELEASE_POLL_MS meanwhile (a signal from the job could come before anyone
+    listens for it)."""
+    if pool.activeThreadCount() == 0:
+        _abandoned[:] = [kept for kept in _abandoned if kept[0] is not pool]
+    else:
+        QTimer.singleShot(RELEASE_POLL_MS, lambda: _release_when_done(pool))
+
+
+def finish_abandoned(msecs: int = 10_000) -> bool:
+    """Once the last window is gone, before the database closes: let the jobs left running by
+    closed windows end (at most `msecs`; nobody is looking at a window any more)."""
+    deadline = QDeadlineTimer(msecs)
+    for pool, _relay in list(_abandoned):
+        pool.waitForDone(deadline)
+    return all(pool.activeThreadCount() == 0 for pool, _relay in _abandoned)
+
+
 class Worker(QObject):
     """Jobs in the order submitted (a higher `priority` goes before those still queued).
 
@@ -53,6 +87,7 @@ class Worker(QObject):
         self.relay.done.connect(self._report)
         self.relay.failed.connect(self._report)
         self._closed = False
+        self.abandoned = False  # closed without waiting (abandon): its results go nowhere
         self.outstanding = 0  # jobs accepted whose result has not yet come back
 
     settled = Signal()  # the last outstanding job's result came back
@@ -81,7 +116,8 @@ class Worker(QObject):
         self.pool.start(_Job(fn, self.relay, on_done, on_error), priority)
 
     def wait(self, msecs: int = 10_000) -> bool:
-        return self.pool.waitForDone(msecs)
+        """Every job accepted has run (at once for an abandoned worker: nothing comes back)."""
+        return self.abandoned or self.pool.waitForDone(msecs)
 
     def shutdown(self, msecs: int = 10_000) -> bool:
         """Refuse new jobs, drop queued ones (unless `finish_queued`) and wait for the running one.
@@ -93,6 +129,28 @@ class Worker(QObject):
         if not self.finish_queued:
             self.pool.clear()
         return self.pool.waitForDone(msecs)
+
+    def abandon(self) -> None:
+        """Close for good without waiting: refuse new jobs, drop the queued ones, and let a job
+        still running finish on its own thread with its result dropped (for reads, when the
+        window closes: nobody will look at them, and closing never waits for the database).
+
+        The pool and the relay the running job reports to are handed to `_abandoned`, so they
+        outlive this worker (and its window) until that job is over."""
+        if self.abandoned:
+            return
+        self._closed = self.abandoned = True
+        self.pool.clear()
+        self.relay.done.disconnect(self._report)
+        self.relay.failed.disconnect(self._report)
+        self.outstanding = 0
+        if self.pool.activeThreadCount() == 0:
+            return
+        pool, relay = self.pool, self.relay
+        pool.setParent(None)
+        relay.setParent(None)
+        _abandoned.append((pool, relay))
+        _release_when_done(pool)
 
     def drain(self, msecs: int = 10_000) -> bool:
         """Refuse new jobs and let every accepted one finish and report, while the window keeps

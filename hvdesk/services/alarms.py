@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -172,6 +172,87 @@ def _new_alarm(
     session.add(alarm)
     session.flush()
     return alarm
+
+
+def _alarms_wanted(
+    alarm_ids: list[int] | None, visit_ids: Iterable[int] | None, without_visit: bool
+) -> Select[Alarm]:
+    """The alarms AlarmService.details is asked about, oldest first."""
+    stmt = select(Alarm).order_by(Alarm.raised_at, Alarm.id)
+    if visit_ids is not None:
+        return stmt.where(Alarm.visit_id.in_(list(visit_ids)), Alarm.resolved_at.is_(None))
+    if without_visit:
+        return stmt.where(Alarm.visit_id.is_(None), Alarm.resolved_at.is_(None))
+    if alarm_ids is None:
+        return stmt.where(Alarm.resolved_at.is_(None))
+    return stmt.where(Alarm.id.in_(alarm_ids))
+
+
+def _alarm_visits(session: Session, ids: set[int]) -> dict[int, Visit]:
+    """The alarms' visits with all an alarm window shows of them (risks, pupil, staff)."""
+    return {
+        v.id: v
+        for v in session.scalars(
+            select(Visit)
+            .where(Visit.id.in_(ids))
+            .options(
+                joinedload(Visit.household).selectinload(Household.risks),
+                joinedload(Visit.pupil),
+                joinedload(Visit.lead_staff),
+                joinedload(Visit.companion_staff),
+                joinedload(Visit.vehicle_staff),
+            )
+        ).unique()
+    }
+
+
+def _alarm_events(session: Session, visit_ids: set[int], person_alarms: list[int]) -> list[Event]:
+    """The events of the alarms' visits, and of the alarms about a person, in order."""
+    return list(
+        session.scalars(
+            select(Event)
+            .where(Event.visit_id.in_(visit_ids) | Event.alarm_id.in_(person_alarms))
+            .order_by(Event.at, Event.id)
+        )
+    )
+
+
+def _own_events(alarm: Alarm, events: list[Event]) -> list[Event]:
+    """An alarm's own story: its visit's events, or (about a person) the alarm's own."""
+    if alarm.visit_id is None:
+        return [e for e in events if e.alarm_id == alarm.id]
+    return [e for e in events if e.visit_id == alarm.visit_id]
+
+
+def _detail(
+    alarm: Alarm,
+    own: list[Event],
+    *,
+    policy: PolicySettings,
+    visit: Visit | None,
+    person: Whereabouts | None,
+    approvers: list[Contact],
+    school_phone: str,
+) -> AlarmDetail:
+    """One alarm window's content from the alarm and its own events."""
+    contacts = [e for e in own if is_contact(e)]
+    return AlarmDetail(
+        alarm=alarm,
+        visit=visit,
+        policy=policy,
+        last_contact=contacts[-1] if contacts else None,
+        steps=[e for e in own if e.alarm_id == alarm.id and e.kind == EventKind.ESCALATION_STEP],
+        approvers=approvers,
+        school_phone=school_phone,
+        merged_reasons=[
+            e.note.split(" — ")[0]
+            for e in own
+            if e.alarm_id == alarm.id
+            and e.kind == EventKind.ALARM_RAISED
+            and (e.data or {}).get("merged_into") == alarm.id
+        ],
+        person=person,
+    )
 
 
 def _approvers(session: Session, policy: PolicySettings) -> list[Contact]:
@@ -902,41 +983,12 @@ class AlarmService(Service):
         policy = self.policy()
         now = self.clock.now()
         with self.db.read() as session:
-            stmt = select(Alarm).order_by(Alarm.raised_at, Alarm.id)
-            if visit_ids is not None:
-                stmt = stmt.where(Alarm.visit_id.in_(list(visit_ids)), Alarm.resolved_at.is_(None))
-            elif without_visit:
-                stmt = stmt.where(Alarm.visit_id.is_(None), Alarm.resolved_at.is_(None))
-            elif alarm_ids is None:
-                stmt = stmt.where(Alarm.resolved_at.is_(None))
-            else:
-                stmt = stmt.where(Alarm.id.in_(alarm_ids))
-            alarms = list(session.scalars(stmt))
+            alarms = list(session.scalars(_alarms_wanted(alarm_ids, visit_ids, without_visit)))
             if not alarms:
                 return []
             ids = {a.visit_id for a in alarms if a.visit_id is not None}
-            staff_alarms = [a.id for a in alarms if a.visit_id is None]
-            visits = {
-                v.id: v
-                for v in session.scalars(
-                    select(Visit)
-                    .where(Visit.id.in_(ids))
-                    .options(
-                        joinedload(Visit.household).selectinload(Household.risks),
-                        joinedload(Visit.pupil),
-                        joinedload(Visit.lead_staff),
-                        joinedload(Visit.companion_staff),
-                        joinedload(Visit.vehicle_staff),
-                    )
-                ).unique()
-            }
-            events = list(
-                session.scalars(
-                    select(Event)
-                    .where(Event.visit_id.in_(ids) | Event.alarm_id.in_(staff_alarms))
-                    .order_by(Event.at, Event.id)
-                )
-            )
+            visits = _alarm_visits(session, ids)
+            events = _alarm_events(session, ids, [a.id for a in alarms if a.visit_id is None])
             people = {
                 a.staff_id: whereabouts(session, a.staff_id, now)
                 for a in alarms
@@ -946,37 +998,18 @@ class AlarmService(Service):
         school_phone = display_phone(
             SettingsService(self.db, self.clock).school().get("phone", "") or ""
         )
-        out = []
-        for alarm in alarms:
-            if alarm.visit_id is None:
-                own = [e for e in events if e.alarm_id == alarm.id]
-            else:
-                own = [e for e in events if e.visit_id == alarm.visit_id]
-            contacts = [e for e in own if is_contact(e)]
-            out.append(
-                AlarmDetail(
-                    alarm=alarm,
-                    visit=visits.get(alarm.visit_id) if alarm.visit_id is not None else None,
-                    policy=policy,
-                    last_contact=contacts[-1] if contacts else None,
-                    steps=[
-                        e
-                        for e in own
-                        if e.alarm_id == alarm.id and e.kind == EventKind.ESCALATION_STEP
-                    ],
-                    approvers=approvers,
-                    school_phone=school_phone,
-                    merged_reasons=[
-                        e.note.split(" — ")[0]
-                        for e in own
-                        if e.alarm_id == alarm.id
-                        and e.kind == EventKind.ALARM_RAISED
-                        and (e.data or {}).get("merged_into") == alarm.id
-                    ],
-                    person=people.get(alarm.staff_id or 0) if alarm.visit_id is None else None,
-                )
+        return [
+            _detail(
+                alarm,
+                _own_events(alarm, events),
+                policy=policy,
+                visit=visits.get(alarm.visit_id) if alarm.visit_id is not None else None,
+                person=people.get(alarm.staff_id or 0) if alarm.visit_id is None else None,
+                approvers=approvers,
+                school_phone=school_phone,
             )
-        return out
+            for alarm in alarms
+        ]
 
     def detail(self, alarm_id: int) -> AlarmDetail:
         found = self.details([alarm_id])

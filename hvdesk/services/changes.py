@@ -149,10 +149,12 @@ class ChangeWatcher:
         self._thread = threading.Thread(target=self._run, name="hvdesk-changes", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, wait_s: float = 5.0) -> None:
+        """Stop watching; wait at most `wait_s` for the thread (0: not at all, when a window
+        closes: a read it is stuck in ends by itself, and nothing is reported after this)."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
+        if self._thread is not None and wait_s > 0:
+            self._thread.join(wait_s)
 
     def _run(self) -> None:
         if self.db.single_seat:
@@ -169,6 +171,8 @@ class ChangeWatcher:
                 self._stop.wait(RETRY_S)
 
     def _health(self, error: str | None) -> None:
+        if self._stop.is_set():  # stopped: whoever listened may be gone
+            return
         was = self.healthy
         self.healthy = error is None
         if was != self.healthy:
@@ -177,6 +181,8 @@ class ChangeWatcher:
                 self._wake()  # catch up on whatever happened meanwhile
 
     def _wake(self) -> None:
+        if self._stop.is_set():
+            return
         self.wakes += 1
         self.on_change()
 

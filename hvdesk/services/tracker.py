@@ -239,12 +239,21 @@ class TrackerService(Service):
         """Re-derive only these visits (what one change touched): reload their rows, raise what
         lapsed on them, and swap them into `board`. The other visits' deadlines are not touched."""
         ids = set(visit_ids)
-        rows = self.rows_for(ids, board.policy)
-        raised = self._raise(Board(now=now, policy=board.policy, rows=rows), now, at_startup=False)
-        if raised:
-            rows = self.rows_for(ids, board.policy)
+        raised, rows = self.check_rows(ids, board.policy, now)
         board.replace(ids, rows, now)
         return raised
+
+    def check_rows(
+        self, visit_ids: Iterable[int], policy: PolicySettings, now: datetime
+    ) -> tuple[list[Raised], list[BoardRow]]:
+        """Raise what lapsed on these visits and return their rows as they now stand, touching
+        no board (so it can run on a worker thread while the window shows the board)."""
+        ids = set(visit_ids)
+        rows = self.rows_for(ids, policy)
+        raised = self._raise(Board(now=now, policy=policy, rows=rows), now, at_startup=False)
+        if raised:
+            rows = self.rows_for(ids, policy)
+        return raised, rows
 
     def raise_due_alarms(
         self, now: datetime | None = None, *, at_startup: bool = False

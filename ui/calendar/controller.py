@@ -265,13 +265,13 @@ class BookingController(QObject):
             f"Staff leave school {fmt_time(after.planned_departure)} and are back by "
             f"{fmt_time(after.expected_return)}.",
         ]
-        if reassigning:
-            names = {item.lead_staff_id: item.lead_name}
+        if reassigning and drop.to_staff_id is not None:  # (said above; for the type checker)
+            names: dict[int | None, str] = {item.lead_staff_id: item.lead_name}
             if item.companion_staff_id is not None:
                 names[item.companion_staff_id] = item.companion_name
-            person = self.services.staff.get(drop.to_staff_id)  # type: ignore[arg-type]
+            person = self.services.staff.get(drop.to_staff_id)
             lines.append(
-                f"{names.get(drop.from_staff_id, 'They')} hands the visit to {person.name}."  # type: ignore[arg-type]
+                f"{names.get(drop.from_staff_id, 'They')} hands the visit to {person.name}."
             )
         lines += [f"⚠ {n.field}: {n.message}" for n in preview.check.warnings]
         if preview.sends_back:

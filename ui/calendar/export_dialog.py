@@ -34,7 +34,7 @@ from hvdesk.services.base import Actor
 from hvdesk.services.ics_export import ExportResult, IcsExportService, default_file_name
 from ui.a11y import DateEdit, ValueLabel
 from ui.calendar.model import week_start
-from ui.forms import clear_errors, error_banner, show_errors
+from ui.forms import clear_errors, error_banner, qdate_value, show_errors
 from ui.worker import Worker
 
 
@@ -138,7 +138,7 @@ class ExportDialog(QDialog):
 
     @staticmethod
     def _day(edit: QDateEdit) -> date:
-        return edit.date().toPython()  # type: ignore[return-value]
+        return qdate_value(edit.date())
 
     def _browse(self) -> None:
         chosen, _ = QFileDialog.getSaveFileName(

@@ -34,7 +34,8 @@ from ui.notify.texts_in import TextsInTab
 from ui.worker import Worker
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow, Refreshes
+    from ui.main_window import Refreshes
+    from ui.shell import Shell
 
 STATUS_MS = 5_000
 
@@ -64,7 +65,7 @@ class NotificationsPanel(QWidget):
 class WindowSender:
     """This window's monitor loop on a background thread (never the GUI thread)."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Shell) -> None:
         db, clock = window.services.db, window.services.clock
         self.monitor = Monitor(db, clock, kind=leases.WINDOW, raise_alarms=False)
         self.thread: threading.Thread | None = None
@@ -87,7 +88,7 @@ class NotifyStatus:
     """The status bar's monitor and channel-fault labels, refreshed off the GUI thread."""
 
     def __init__(
-        self, window: MainWindow, service: NotificationService, sender: WindowSender
+        self, window: Shell, service: NotificationService, sender: WindowSender
     ) -> None:
         self.window, self.service, self.sender = window, service, sender
         # read as 'Field: what it shows' (ValueLabel), not only the field
@@ -100,7 +101,7 @@ class NotifyStatus:
             label.setContentsMargins(6, 0, 12, 0)
             bar.insertPermanentWidget(0, label)  # kept whole, left of who is signed in
         self.worker = window.worker  # the window's one serialised worker
-        self.timer = QTimer(window)
+        self.timer = QTimer(window.dialog_parent())
         self.timer.setInterval(STATUS_MS)
         self.timer.timeout.connect(self.refresh)
         self._busy = False
@@ -150,15 +151,12 @@ class NotifyFeature:
     sender: WindowSender
 
 
-def install(window: MainWindow) -> None:
+def install(window: Shell) -> None:
     services = window.services
     service = NotificationService(services.db, services.clock)
     worker = window.worker
     panel = NotificationsPanel(service, window.actor, worker)
-    settings_at = (
-        window.stack.indexOf(window.panels["Settings"]) if "Settings" in window.panels else -1
-    )
-    window.add_panel("Notifications", panel, settings_at + 1 if settings_at >= 0 else None)
+    window.add_panel("Notifications", panel, window.panel_position_after("Settings"))
     sender = WindowSender(window)
     status = NotifyStatus(window, service, sender)
     window.register(NotifyFeature(panel, status, sender))
@@ -170,7 +168,7 @@ def install(window: MainWindow) -> None:
         if change.tracker_only:
             return
         status.refresh()
-        if window.stack.currentWidget() is panel:
+        if window.current_panel() is panel:
             panel.refresh()
 
     window.live.changed.connect(on_change)
@@ -192,4 +190,3 @@ def install(window: MainWindow) -> None:
     if app is not None:
         app.aboutToQuit.connect(stop)
     window.closed.connect(stop)  # a close kept in the tray is filtered out before it gets here
-    window._rebuild_view_menu()

@@ -12,7 +12,7 @@ import html
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -44,9 +44,9 @@ if TYPE_CHECKING:
 TITLE_STYLE = "font-weight: bold; font-size: 13pt;"
 
 
-def _table(model: object, name: str) -> QTableView:
+def _table(model: QAbstractItemModel, name: str) -> QTableView:
     table = QTableView()
-    table.setModel(model)  # type: ignore[arg-type]
+    table.setModel(model)
     table.setAccessibleName(name)
     table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QTableView.SelectionMode.SingleSelection)

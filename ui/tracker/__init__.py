@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.shell import Shell
 
 
-def install(window: MainWindow) -> None:
+def install(window: Shell) -> None:
     from ui.tracker.feature import install as install_tracker
 
     install_tracker(window)

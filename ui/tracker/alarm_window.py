@@ -216,7 +216,7 @@ class StepBox(QGroupBox):
             grid.addWidget(button, i // 2, i % 2)
         self.results = QWidget()
         self.results.setLayout(grid)
-        layout = QVBoxLayout(self)
+        self.rows = layout = QVBoxLayout(self)  # the police step adds its own rows below
         layout.setContentsMargins(8, 10, 8, 4)  # the title never overlaps the first number
         layout.addWidget(self.numbers)
         layout.addWidget(self.instruction)
@@ -396,9 +396,9 @@ class AlarmWindow(QDialog):
         sheet_row.addWidget(self.sheet_button)
         sheet_row.addWidget(self.print_button)
         sheet_row.addStretch(1)
-        police.layout().addLayout(police_row)  # type: ignore[union-attr]
-        police.layout().addLayout(sheet_row)  # type: ignore[union-attr]
-        police.layout().addWidget(self.sheet)  # type: ignore[union-attr]
+        police.rows.addLayout(police_row)
+        police.rows.addLayout(sheet_row)
+        police.rows.addWidget(self.sheet)
         return ladder_box
 
     def _build_resolution(self) -> QGroupBox:

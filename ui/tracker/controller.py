@@ -1,10 +1,13 @@
 """The tracker controller: keeps the timers armed, the alarms raised and shown, the sound honest.
 
 Flow: the DeadlineScheduler (on a QtScheduler) fires on a worker thread and only emits `woke`
-(queued to the GUI thread). `check()` then re-derives everything from the database: raises lapsed
-deadlines, opens / updates / closes one alarm window per open alarm, re-arms one job per visit and
-per alarm step timer, and tells the Today panel and the status bar. A 1-second tick moves the
-countdowns and decides whether the sound plays (no database work on a tick).
+(queued to the GUI thread). When a deadline lapses, `check_later()` re-derives everything from the
+database on the background worker (raises the lapsed deadlines, reads the board and the open
+alarms); the GUI thread only applies the result: opens / updates / closes one alarm window per open
+alarm, re-arms one job per visit and per alarm step timer, and tells the Today panel and the status
+bar. So a deadline passing while the database is slow never freezes the window that must show the
+alarm. A 1-second tick moves the countdowns and decides whether the sound plays (no database work
+on a tick).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import importlib.util
 import logging
 from collections import deque
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -51,12 +54,32 @@ RECENT_WAKES = 200
 
 
 @dataclass(frozen=True)
+class Checked:
+    """A tracker check as the worker left it: what it raised and the alarms it read, with the
+    whole board (`board`) or just the rows of the visits it re-derived (`ids`, `rows`)."""
+
+    now: datetime
+    raised: list[Raised]
+    details: list[AlarmDetail]
+    board: Board | None = None
+    ids: frozenset[int] = frozenset()
+    rows: list[BoardRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Pressed:
     """A press on an alarm window as the write worker left it: the service's result and the
     alarms of its visit read back in the same job (None when that read failed)."""
 
     result: object
     details: list[AlarmDetail] | None
+
+
+def _merged(pending: set[int] | None, ids: set[int]) -> set[int]:
+    """Checks asked for while one runs, as one (an empty set: every visit)."""
+    if pending is None:
+        return set(ids)
+    return pending | ids if pending and ids else set()
 
 
 class TrackerController(QObject):
@@ -129,6 +152,10 @@ class TrackerController(QObject):
         self._syncs = 0
         # Alarm windows whose press was saved: they say "saving…" until they show it.
         self._saved: set[int] = set()
+        # A check on the worker (one at a time), and what to check once it is back: None for
+        # nothing, an empty set for everything, else those visits.
+        self._checking = False
+        self._check_next: set[int] | None = None
         # The last wakes only (for tests and diagnosis): a week of 30 s sweeps must not pile up.
         self.wakes: deque[Wake] = deque(maxlen=RECENT_WAKES)
         self.can_print = importlib.util.find_spec("ui.print_actions") is not None
@@ -212,20 +239,22 @@ class TrackerController(QObject):
         if wake.reason == "probe_failed":
             self._db_failed(wake.error)
             return
-        if wake.reason in ("deadline", "sweep") and self._only_levels_change():
-            self.refresh_levels()  # amber, due now, a step timer: nothing to write
+        if wake.reason in ("deadline", "sweep") and self.board is not None and not self.db_error:
+            lapsed = self._lapsed_visits()
+            if lapsed:  # raise just those: the change feed keeps the other rows current
+                self.check_later(wake.reason, lapsed)
+            else:
+                self.refresh_levels()  # amber, due now, a step timer: nothing to write
             return
-        self.check(wake.reason)
+        self.check_later(wake.reason)
 
-    def _only_levels_change(self) -> bool:
-        """At this moment no deadline lapses: the cached board can be re-read without the DB.
-
-        The change feed keeps the board current, so a quiet sweep (no clock jump) needs no
-        database work either: an idle seat makes no queries."""
-        if self.board is None or self.db_error:
-            return False
+    def _lapsed_visits(self) -> set[int]:
+        """The visits of the cached board with a deadline lapsed now: the only ones a wake must
+        re-derive from the database. The change feed keeps the board current, so a quiet sweep
+        (no clock jump) needs no database work: an idle seat makes no queries."""
+        assert self.board is not None
         now = self.clock.now()
-        return not any(row.state.lapsed(now) for row in self.board.rows)
+        return {row.visit.id for row in self.board.rows if row.state.lapsed(now)}
 
     def refresh_levels(self) -> None:
         """Levels move on (amber, due now) and the plan with them, from the cached board."""
@@ -244,33 +273,96 @@ class TrackerController(QObject):
         self.tick()
 
     def check(self, reason: str = "") -> list[Raised]:
-        """Re-derive everything from the database: raise, show, re-arm, refresh."""
+        """Re-derive everything from the database now, on this thread: raise, show, re-arm,
+        refresh (at start-up, before the window shows; the wakes use `check_later`)."""
         if self.stopped:
             return []
         self.checks += 1
-        now = self.clock.now()
         try:
-            raised, board = self.tracker.check(now)
-            details = self.alarm_service.details()
+            checked = self._derive(self.clock.now())
         except SQLAlchemyError as err:
             self._db_failed(err)
             return []
+        self._apply_check(checked)
+        return checked.raised
+
+    def _derive(self, now: datetime, ids: Collection[int] | None = None) -> Checked:
+        """The database side of a check (every visit, or just `ids` of the board shown): raise
+        what lapsed, read the rows and alarms. Touches no widget and no state of the window, so
+        it runs on the worker as well as here."""
+        if ids is None:
+            raised, board = self.tracker.check(now)
+            return Checked(now, raised, self.alarm_service.details(), board=board)
+        assert self.board is not None
+        raised, rows = self.tracker.check_rows(ids, self.board.policy, now)
+        details = self.alarm_service.details(visit_ids=set(ids))
+        return Checked(now, raised, details, ids=frozenset(ids), rows=rows)
+
+    def _apply_check(self, checked: Checked) -> None:
+        """Show a check's result: the board (or its re-derived rows), the alarm windows, the
+        timers re-armed. GUI thread only; no database work."""
         self._syncs += 1
         self.db_error = ""
-        board.person_alarms = [d for d in details if d.visit is None]
-        self.board = board
-        self.last_check_at = now
-        self._sync_windows(details, raised, now)
-        self._publish(board, now)
+        self.last_check_at = now = checked.now
+        scope: frozenset[int] | None = None
+        if checked.board is not None:
+            checked.board.person_alarms = [d for d in checked.details if d.visit is None]
+            self.board = checked.board
+        else:
+            assert self.board is not None
+            self.board.replace(checked.ids, checked.rows, now)
+            scope = checked.ids
+        self._sync_windows(checked.details, checked.raised, now, scope=scope)
+        self._publish(self.board, now)
         self.tick()
-        return raised
+
+    def check_later(self, reason: str = "", visit_ids: Iterable[int] | None = None) -> None:
+        """The check (of every visit, or just `visit_ids`) on the background worker, ahead of
+        the screens' reads; the GUI thread only applies the result. One at a time: what is
+        asked meanwhile is checked once more when it is back."""
+        if self.stopped:
+            return
+        ids = set(visit_ids) if visit_ids is not None and self.board is not None else set()
+        if self._checking:
+            self._check_next = _merged(self._check_next, ids)
+            return
+        self._checking = True
+        self.checks += 1
+        started = self._syncs
+        worker = self.live.worker if self.live is not None else self.writer
+
+        def done(checked: Checked) -> None:
+            self._checking = False
+            if self.stopped:
+                return
+            if self._syncs != started:  # newer shown meanwhile: never go back to this
+                self.check_later(reason, ids or None)
+            else:
+                self._apply_check(checked)
+            self._check_queued(reason)
+
+        def failed(message: str) -> None:
+            self._checking = False
+            self._check_next = None
+            self._db_failed(message.splitlines()[0])
+
+        worker.submit(
+            lambda: self._derive(self.clock.now(), ids or None), done, failed, priority=1
+        )
+
+    def _check_queued(self, reason: str) -> None:
+        pending, self._check_next = self._check_next, None
+        if pending is not None and not self._checking:
+            self.check_later(reason, pending or None)
+        elif pending is not None:
+            self._check_next = pending
 
     def on_change(self, change: Change) -> None:
         """What the change feed announced: re-derive only the visits it touched."""
         if self.stopped:
             return
         if change.settings or self.board is None or self.db_error:
-            self.check("policy_changed" if change.settings else "changed")
+            self.check_later("policy_changed" if change.settings else "changed")
             return
         if change.visit_ids and change.local:
             self.check_visits(change.visit_ids)  # this seat's press: answer it at once
@@ -342,7 +434,7 @@ class TrackerController(QObject):
             return
         now = self.clock.now()
         if any(row.state.lapsed(now) for row in rows):
-            self.check_visits(ids, "lapsed")  # something to raise: the write path, as ever
+            self.check_later("lapsed", ids)  # something to raise: on the worker as well
             return
         self.checks += 1
         self.db_error = ""
@@ -352,32 +444,24 @@ class TrackerController(QObject):
         self.tick()
 
     def check_visits(self, visit_ids: Iterable[int], reason: str = "changed") -> list[Raised]:
-        """Reload, raise and show just these visits; every other row keeps its derived state."""
+        """Reload, raise and show just these visits now; every other row keeps its state."""
         if self.stopped:
             return []
         if self.board is None:
             return self.check(reason)
         self.checks += 1
-        ids = set(visit_ids)
-        now = self.clock.now()
         try:
-            raised = self.tracker.check_visits(self.board, ids, now)
-            details = self.alarm_service.details(visit_ids=ids)
+            checked = self._derive(self.clock.now(), set(visit_ids))
         except SQLAlchemyError as err:
             self._db_failed(err)
             return []
-        self._syncs += 1
-        self.db_error = ""
-        self.last_check_at = now
-        self._sync_windows(details, raised, now, scope=ids)
-        self._publish(self.board, now)
-        self.tick()
-        return raised
+        self._apply_check(checked)
+        return checked.raised
 
     def on_health(self, down_since: object) -> None:
         """The change feed lost (or regained) the database."""
         if down_since is None:
-            self.check("reconnected")
+            self.check_later("reconnected")
         else:
             self._db_failed(self.live.error if self.live is not None else "not answering")
 

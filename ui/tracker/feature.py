@@ -32,7 +32,7 @@ from ui.visit_actions import VisitAction
 from ui.worker import Worker
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.shell import Shell
 
 DURESS_SHORTCUT = keys.key_of("duress")
 
@@ -45,7 +45,7 @@ class CloseGuard(QObject):
     itself (after such a question, or a test tearing down) goes ahead, and everything stops.
     """
 
-    def __init__(self, window: MainWindow, controller: TrackerController) -> None:
+    def __init__(self, window: QWidget, controller: TrackerController) -> None:
         super().__init__(window)
         self.window = window
         self.controller = controller
@@ -138,7 +138,7 @@ class TrackerFeature:
     quit_action: QAction | None
 
 
-def _update_status(window: MainWindow, controller: TrackerController) -> None:
+def _update_status(window: Shell, controller: TrackerController) -> None:
     if controller.stopped:
         return
     on = controller.monitoring
@@ -158,17 +158,17 @@ def _update_status(window: MainWindow, controller: TrackerController) -> None:
         controller.tray.set_tooltip(f"hvdesk — {monitoring}, {counts}")
 
 
-def _tracked(window: MainWindow, controller: TrackerController) -> list[Visit]:
+def _tracked(window: Shell, controller: TrackerController) -> list[Visit]:
     return [r.visit for r in controller.board.rows] if controller.board else []
 
 
-def _departing(window: MainWindow) -> list[Visit]:
+def _departing(window: Shell) -> list[Visit]:
     now = window.services.clock.now()
     return [v for v in window.today.later_model.rows() if verdict(Action.DEPART, v, Facts(now))]
 
 
 def _pick(
-    window: MainWindow,
+    window: QWidget,
     title: str,
     candidates: list[Visit],
     selected: Visit | None,
@@ -192,13 +192,13 @@ def _pick(
     return tracker_actions.choose_visit(window, title, candidates)
 
 
-def _obvious(window: MainWindow) -> bool:
+def _obvious(window: QWidget) -> bool:
     """The selection is in front of the person only when the main window is the active one."""
     active = QApplication.activeWindow()
     return active is None or active is window
 
 
-def _confirmed(window: MainWindow, title: str, visit: Visit) -> bool:
+def _confirmed(window: QWidget, title: str, visit: Visit) -> bool:
     return dialogs.confirm(
         window,
         f"{title}: {visit.household.name}?",
@@ -216,7 +216,7 @@ def _alarm_in_front(controller: TrackerController) -> Visit | None:
     return row.visit if row is not None else active.detail.visit
 
 
-def _selected_out(window: MainWindow) -> Visit | None:
+def _selected_out(window: Shell) -> Visit | None:
     return window.selected_visit()
 
 
@@ -224,7 +224,7 @@ RecordSpec = tuple[str, bool, str, Callable[[], None]]
 
 
 def _on_out(
-    window: MainWindow, controller: TrackerController, title: str, run: Callable[[Visit], object]
+    window: Shell, controller: TrackerController, title: str, run: Callable[[Visit], object]
 ) -> Callable[[], None]:
     """A record for a visit out: the one whose alarm window is in front, else the one picked."""
 
@@ -234,7 +234,7 @@ def _on_out(
             run(in_alarm)
             return
         visit = _pick(
-            window,
+            window.dialog_parent(),
             title,
             _tracked(window, controller),
             _selected_out(window),
@@ -246,30 +246,32 @@ def _on_out(
     return go
 
 
-def _depart(window: MainWindow, controller: TrackerController) -> Callable[[], None]:
+def _depart(window: Shell, controller: TrackerController) -> Callable[[], None]:
     """'Departed' picks among the approved visits still waiting to leave, not those out."""
     acts = controller.actions
+
+    parent = window.dialog_parent()
 
     def depart() -> None:
         in_alarm = _alarm_in_front(controller)
         if in_alarm is not None:  # refused plainly: it has left already
-            acts.depart(in_alarm.id, window)
+            acts.depart(in_alarm.id, parent)
             return
         selected = window.selected_visit()
         visit = _pick(
-            window,
+            parent,
             "Departed",
             _departing(window),
             selected,
             "No approved visit is waiting to leave today. A visit cannot depart unapproved.",
         )
         if visit is not None:
-            acts.depart(visit.id, window)
+            acts.depart(visit.id, parent)
 
     return depart
 
 
-def _record_specs(window: MainWindow, controller: TrackerController) -> list[RecordSpec]:
+def _record_specs(window: Shell, controller: TrackerController) -> list[RecordSpec]:
     """Every record the office can make for a visit, in menu order."""
     acts = controller.actions
 
@@ -280,6 +282,7 @@ def _record_specs(window: MainWindow, controller: TrackerController) -> list[Rec
         controller.show_visit_alarms(visit.id)
 
     depart = _depart(window, controller)
+    parent = window.dialog_parent()
     # (record, on the toolbar too, what it records, what it does); keys in ui/tracker/keys.py
     return [
         ("depart", True, "Record that the staff on a visit have left school", depart),
@@ -287,55 +290,55 @@ def _record_specs(window: MainWindow, controller: TrackerController) -> list[Rec
             "arrive",
             False,
             "Record that the staff have arrived at the address",
-            on_out("Arrived", lambda v: acts.arrive(v.id, window)),
+            on_out("Arrived", lambda v: acts.arrive(v.id, parent)),
         ),
         (
             "check_in",
             True,
             "Record a check-in call: all is well",
-            on_out("Check in", lambda v: acts.check_in(v.id, window)),
+            on_out("Check in", lambda v: acts.check_in(v.id, parent)),
         ),
         (
             "call_ok",
             False,
             "The office rang the staff and they answered",
-            on_out("Office call", lambda v: acts.office_call(v.id, True, window)),
+            on_out("Office call", lambda v: acts.office_call(v.id, True, parent)),
         ),
         (
             "call_none",
             False,
             "The office rang the staff and nobody answered",
-            on_out("Office call", lambda v: acts.office_call(v.id, False, window)),
+            on_out("Office call", lambda v: acts.office_call(v.id, False, parent)),
         ),
         (
             "left",
             False,
             "Record that the staff have left the property",
-            on_out("Left the property", lambda v: acts.left_property(v.id, window)),
+            on_out("Left the property", lambda v: acts.left_property(v.id, parent)),
         ),
         (
             "returned",
             True,
             "Record that the staff are back at school",
-            on_out("Returned", lambda v: acts.returned(v.id, window)),
+            on_out("Returned", lambda v: acts.returned(v.id, parent)),
         ),
         (
             "late",
             False,
             "The staff are running late: give a new expected return",
-            on_out("Running late", lambda v: acts.running_late(v, window)),
+            on_out("Running late", lambda v: acts.running_late(v, parent)),
         ),
         (
             "absent",
             False,
             "Parents are not at home: start the wait the policy sets",
-            on_out("Parent not present", lambda v: acts.parent_not_present(v, window)),
+            on_out("Parent not present", lambda v: acts.parent_not_present(v, parent)),
         ),
         (
             "duress",
             True,
             "Staff said the code word or need help: top alarm, straight to the police step",
-            on_out("Duress", lambda v: acts.duress(v.id, window)),
+            on_out("Duress", lambda v: acts.duress(v.id, parent)),
         ),
         (
             "alarm",
@@ -346,14 +349,16 @@ def _record_specs(window: MainWindow, controller: TrackerController) -> list[Rec
     ]
 
 
-def _toolbar(window: MainWindow, controller: TrackerController) -> dict[str, QAction]:
+def _toolbar(window: Shell, controller: TrackerController) -> dict[str, QAction]:
     """The records as actions: on the Visit menu, the main ones on the toolbar, keys everywhere."""
     specs = _record_specs(window, controller)
     made: dict[str, QAction] = {}
-    window.visit_menu.addSection("Record for the visit selected on Today")
+    parent = window.dialog_parent()
+    visit_menu = window.menu("visit")
+    visit_menu.addSection("Record for the visit selected on Today")
     for record, on_toolbar, tip, run in specs:
         shortcut, text = keys.RECORD_KEYS[record]
-        action = QAction(text, window)
+        action = QAction(text, parent)
         action.setShortcut(QKeySequence(shortcut))
         # works from any hvdesk window, an alarm window included
         action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
@@ -362,7 +367,7 @@ def _toolbar(window: MainWindow, controller: TrackerController) -> dict[str, QAc
         action.triggered.connect(lambda _c=False, r=run: r())
         if on_toolbar:
             window.add_toolbar_action(action)
-        window.visit_menu.addAction(action)
+        visit_menu.addAction(action)
         made[text] = action
     widget = window.toolbar.widgetForAction(made["Duress!"])
     if widget is not None:
@@ -371,7 +376,7 @@ def _toolbar(window: MainWindow, controller: TrackerController) -> dict[str, QAc
     return made
 
 
-def _visit_actions(window: MainWindow, controller: TrackerController) -> None:
+def _visit_actions(window: Shell, controller: TrackerController) -> None:
     acts = controller.actions
 
     def rule(action: Action) -> Callable[[Visit], bool]:
@@ -425,8 +430,9 @@ def _visit_actions(window: MainWindow, controller: TrackerController) -> None:
         window.visit_actions.register(VisitAction(label, run, applies, group="tracking"))
 
 
-def _tools(window: MainWindow, controller: TrackerController) -> None:
+def _tools(window: Shell, controller: TrackerController) -> None:
     acts = controller.actions
+    parent = window.dialog_parent()
 
     def drill() -> None:
         candidates = _tracked(window, controller)
@@ -438,10 +444,10 @@ def _tools(window: MainWindow, controller: TrackerController) -> None:
                 if verdict(Action.DRILL, v, Facts(controller.clock.now()))
             ]
         visit = _pick(
-            window, "Practice alarm (DRILL)", candidates, _selected_out(window), "No visit today."
+            parent, "Practice alarm (DRILL)", candidates, _selected_out(window), "No visit today."
         )
         if visit is not None:
-            acts.drill(visit, window)
+            acts.drill(visit, parent)
 
     def stats() -> None:
         figures = controller.alarm_service.stats()
@@ -457,19 +463,19 @@ def _tools(window: MainWindow, controller: TrackerController) -> None:
         if figures.median_to_resolve_s is not None:
             lines.append(f"Median time to resolve: {figures.median_to_resolve_s / 60:.1f} min")
         lines.append(f"Drills run (not counted above): {figures.drills}")
-        dialogs.inform(window, "Alarm statistics", "\n".join(lines))
+        dialogs.inform(parent, "Alarm statistics", "\n".join(lines))
 
     for text, run in (
         ("Practice alarm (&drill)…", drill),
         ("&Alarm statistics…", stats),
-        ("Check &deadlines now", lambda: controller.check("menu")),
+        ("Check &deadlines now", lambda: controller.check_later("menu")),
     ):
-        action = QAction(text, window)
+        action = QAction(text, parent)
         action.triggered.connect(lambda _c=False, r=run: r())
-        window.tools_menu.addAction(action)
+        window.menu("tools").addAction(action)
 
 
-def _show_saving(window: MainWindow, controller: TrackerController) -> None:
+def _show_saving(window: Shell, controller: TrackerController) -> None:
     """'Saving check-in for Clarke…' in the status bar while a press is written, from any screen;
     the departure's household named from Later today (it is not on the board yet)."""
     acts = controller.actions
@@ -491,16 +497,17 @@ def _show_saving(window: MainWindow, controller: TrackerController) -> None:
     acts.pending_changed.connect(show)
 
 
-def _saving_before_closing(window: MainWindow, count: int) -> None:
+def _saving_before_closing(window: Shell, count: int) -> None:
     """The window closes while presses are still being written: say so while they finish."""
     records = "record" if count == 1 else "records"
     window.statusBar().showMessage(f"Saving {count} {records} before closing…")
 
 
-def install(window: MainWindow) -> None:
+def install(window: Shell) -> None:
     # The seat's own writes on a worker of their own (ui/tracker/saving.py): a child of the
     # window, so closing the window finishes what was pressed and the tests can wait for it.
-    writer = Worker(window, finish_queued=True)
+    parent = window.dialog_parent()
+    writer = Worker(parent, finish_queued=True)
     controller = TrackerController(window.services, window.actor, live=window.live, writer=writer)
     controller.start()
     window.today.attach(controller)
@@ -522,10 +529,10 @@ def install(window: MainWindow) -> None:
     _visit_actions(window, controller)
     _tools(window, controller)
 
-    guard = CloseGuard(window, controller)
-    window.installEventFilter(guard)
+    guard = CloseGuard(parent, controller)
+    parent.installEventFilter(guard)
     quit_action: QAction | None = None
-    for action in window.file_menu.actions():
+    for action in window.menu("file").actions():
         if action.text().replace("&", "") == "Quit":
             action.triggered.disconnect()
             action.triggered.connect(lambda _c=False: guard.user_close())
@@ -534,6 +541,6 @@ def install(window: MainWindow) -> None:
             quit_action = action
     controller.tray.open_requested.connect(guard.open_window)
     controller.tray.quit_requested.connect(guard.quit)
-    window.destroyed.connect(controller.stop)
+    parent.destroyed.connect(controller.stop)
     controller.closing.connect(lambda n: _saving_before_closing(window, n))
     window.register(TrackerFeature(controller, toolbar_actions, guard, quit_action))
