@@ -36,7 +36,8 @@ class Shell(Protocol):
     services: AppServices
     actor: Actor
     live: LiveFeed
-    worker: Worker
+    worker: Worker  # database reads
+    writer: Worker  # this seat's writes, in the order pressed (ui/dialog_save.py)
     visit_actions: VisitActions
 
     @property

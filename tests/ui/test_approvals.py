@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from hvdesk.models import Event, LoneWorkingAssessment, UserAccount, VisitStatus
 from hvdesk.services.base import Actor
+from tests.ui.waiting import saved
 from ui.models.table import ObjectRole
 from ui.panels.approvals import ApprovalFeature
 from ui.session_lock import SessionLockFeature
@@ -71,6 +72,7 @@ def test_approver_approves_a_lone_visit_with_decision_and_note(head_window, serv
     assert "Decision needed" in panel.detail.toPlainText()
     assert "Reason for a lone visit" in panel.detail.toPlainText()
     panel.approve_button.click()
+    saved(qtbot, panel)
     assert panel.banner.isVisible() and "Not decided yet" in panel.banner.text()
     assert "Lone visit decision" in panel.banner.text() and "Note" in panel.banner.text()
     assert services.visits.get(item.visit.id).status == VisitStatus.AWAITING_APPROVAL
@@ -78,6 +80,7 @@ def test_approver_approves_a_lone_visit_with_decision_and_note(head_window, serv
     qtbot.keyClicks(panel.note, "Doorstep drop-off only; phone in on leaving")
     with qtbot.waitSignal(panel.changed):
         panel.approve_button.click()
+    saved(qtbot, panel)
     visit = services.visits.get(item.visit.id)
     assert visit.status == VisitStatus.APPROVED and visit.approval_note.startswith("Doorstep")
     assert panel.result.text().startswith("✓ Approved: ")
@@ -86,13 +89,14 @@ def test_approver_approves_a_lone_visit_with_decision_and_note(head_window, serv
     assert ev.user_name == "Linda Francis" and ev.data["lone_visit_decision"] is True
 
 
-def test_office_sees_the_queue_read_only_and_is_refused(window, services, answers):
+def test_office_sees_the_queue_read_only_and_is_refused(window, services, qtbot, answers):
     panel = queue_of(window)
     assert "Read only: only an approver (Headteacher)" in panel.role_label.text()
     item = select_where(panel, lambda i: not i.check.findings)
     assert not panel.decision.isEnabled() and not panel.approve_button.isEnabled()
     assert panel.open_button.isEnabled()  # reading the assessment is fine
     panel.approve_selected()  # even if the button were pressed, the service refuses
+    saved(qtbot, panel)
     title, text, kind = answers["told"][-1]
     assert title == "Not decided" and "approver role" in text and kind == "warning"
     assert services.visits.get(item.visit.id).status == VisitStatus.AWAITING_APPROVAL
@@ -125,6 +129,7 @@ def test_reject_needs_a_note_and_is_confirmed(head_window, services, qtbot, answ
     panel = queue_of(head_window)
     item = select_where(panel, lambda i: not i.check.findings)
     panel.reject_button.click()
+    saved(qtbot, panel)
     assert "say why" in panel.banner.text()
     qtbot.keyClicks(panel.note, "Meet in school on Friday instead")
     answers["reply"][0] = False
@@ -136,6 +141,7 @@ def test_reject_needs_a_note_and_is_confirmed(head_window, services, qtbot, answ
     assert panel.selected().visit.id == item.visit.id
     assert panel.note.toPlainText() == "Meet in school on Friday instead"
     panel.reject_button.click()
+    saved(qtbot, panel)
     visit = services.visits.get(item.visit.id)
     assert visit.status == VisitStatus.REJECTED and visit.approval_note.startswith("Meet in school")
 
@@ -215,14 +221,15 @@ def test_signing_a_lone_working_assessment_in_the_dialog(window, services, qtbot
     sign = SignLoneWorkingDialog(
         dialog.service, window.actor, status, "07700 900955", services.clock.now().date(), dialog
     )
-    qtbot.addWidget(sign)
     sign._save()
+    saved(qtbot, sign)
     assert "Declaration" in sign.banner.text() and "Safe word" in sign.banner.text()
     assert sign.safe_word.echoMode() == sign.safe_word.EchoMode.Password
     sign.declaration.setChecked(True)
     qtbot.keyClicks(sign.safe_word, "kingfisher")
     qtbot.keyClicks(sign.confirm, "kingfisher")
     sign._save()
+    saved(qtbot, sign)
     assert sign.saved is not None and sign.saved.state == "current"
     dialog.refresh(status.staff_id)
     assert dialog.selected().text.startswith("✓ Current until")
@@ -277,6 +284,7 @@ def test_admin_adds_an_approver_who_signs_in_and_approves(qtbot, services, answe
     panel = queue_of(win)
     item = select_where(panel, lambda i: not i.check.findings)
     panel.approve_button.click()
+    saved(qtbot, panel)
     assert services.visits.get(item.visit.id).status == VisitStatus.APPROVED
     win.close()
 

@@ -29,7 +29,6 @@ from ui.tracker import keys
 from ui.tracker.alarm_window import AlarmWindow
 from ui.tracker.controller import TrackerController
 from ui.visit_actions import VisitAction
-from ui.worker import Worker
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -498,10 +497,11 @@ def _saving_before_closing(window: MainWindow, count: int) -> None:
 
 
 def install(window: MainWindow) -> None:
-    # The seat's own writes on a worker of their own (ui/tracker/saving.py): a child of the
-    # window, so closing the window finishes what was pressed and the tests can wait for it.
-    writer = Worker(window, finish_queued=True)
-    controller = TrackerController(window.services, window.actor, live=window.live, writer=writer)
+    # The seat's own writes on the window's write worker (ui/tracker/saving.py), shared with the
+    # forms' saves: closing the window finishes what was pressed and the tests can wait for it.
+    controller = TrackerController(
+        window.services, window.actor, live=window.live, writer=window.writer
+    )
     controller.start()
     window.today.attach(controller)
     _show_saving(window, controller)
