@@ -13,6 +13,7 @@ from sqlalchemy import select
 from hvdesk.clock import from_london, london
 from hvdesk.models import CancelReason, Staff, Visit, VisitStatus
 from hvdesk.services.booking import BookingService
+from tests.ui.waiting import saved
 from ui.booking_dialog import BookingDialog
 from ui.calendar.export_dialog import ExportDialog
 from ui.calendar.feature import CalendarFeature
@@ -217,6 +218,8 @@ def test_double_click_an_empty_slot_books_there(cal, qtbot, window):
     dialog.lead.setCurrentIndex(dialog.lead.findText("Tom Lee"))
     dialog.companion.setCurrentIndex(dialog.companion.findText("Amara Jones"))
     qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
+    assert dialog.banner.text() == "Saving…" and not dialog.submit_button.isEnabled()
+    saved(qtbot, dialog)
     assert window.feature(CalendarFeature).controller.dialog is None, dialog.banner.text()
     booked = [v for v in visits(window.services.db) if v.start == at(WED, 12, 30)]
     assert len(booked) == 1 and booked[0].status == "awaiting_approval"

@@ -45,3 +45,12 @@ def _until_quiet(qtbot, workers: Callable[[], list[Worker]]) -> None:
 def saved(qtbot, form, timeout: int = 10_000) -> None:
     """A form's save (ui/dialog_save.py) came back: recorded, refused or not answered."""
     qtbot.waitUntil(lambda: not form.saving.busy, timeout=timeout)
+
+
+def save_form(qtbot, dialog, **how) -> bool:
+    """Press the dialog's save and wait for the answer: True when it was recorded (accepted)."""
+    from PySide6.QtWidgets import QDialog
+
+    dialog.save(**how)
+    saved(qtbot, dialog)
+    return dialog.result() == QDialog.DialogCode.Accepted

@@ -79,9 +79,11 @@ class BookingController(QObject):
         parent: QObject | None = None,
         *,
         worker: Worker | None = None,
+        writer: Worker | None = None,
     ) -> None:
         super().__init__(parent)
         self.services, self.actor, self.worker = services, actor, worker
+        self.writer = writer  # the window's write worker: the booking form saves on it
         self.booking = BookingService(services.db, services.clock)
         self.cancellation = CancellationService(services.db, services.clock)
         self.ics = IcsExportService(services.db, services.clock)
@@ -118,6 +120,7 @@ class BookingController(QObject):
             lead_staff_id=lead_staff_id,
             parent=parent,
             approver=approver_text(self.services),
+            writer=self.writer,
         )
         dialog.saved.connect(lambda vid, d=dialog: self._saved(vid, d.result_message, new=True))
         dialog.saved.connect(lambda vid, d=dialog: self._assess_if_asked(vid, d, parent))
@@ -141,7 +144,9 @@ class BookingController(QObject):
                 "started can be edited; on the day, use the tracker (e.g. running late).",
             )
             return None
-        dialog = BookingDialog(self.deps, self.actor, visit=visit, parent=parent)
+        dialog = BookingDialog(
+            self.deps, self.actor, visit=visit, parent=parent, writer=self.writer
+        )
         dialog.saved.connect(lambda vid, d=dialog: self._saved(vid, d.result_message, new=False))
         self._open(dialog)
         return dialog
