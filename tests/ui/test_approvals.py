@@ -3,6 +3,8 @@ themselves, one click opens the full assessment; lone working and the audited sa
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select
@@ -321,3 +323,115 @@ def test_the_users_screen_follows_whoever_signs_in_at_the_seat(qtbot, services, 
     assert not users.add_button.isEnabled()
     assert win.stack.currentWidget() is not users
     win.close()
+
+
+# --- deciding and signing off the GUI thread (ui/dialog_save.py) ---------------------------------
+def test_an_approval_is_written_while_the_window_keeps_answering(head_window, services, qtbot):
+    from tests.ui.test_tracker_writes import SLOW_S, Beats, slow
+
+    panel = queue_of(head_window)
+    item = select_where(panel, lambda i: not i.check.findings)
+    with slow(services.db) as on_gui_thread:
+        beats = Beats(lambda: not panel.result.text().startswith("✓ Approved"))
+        t = time.monotonic()
+        panel.approve_button.click()
+        clicked_in = time.monotonic() - t
+        during_click = list(on_gui_thread)
+        assert panel.banner.text() == "Saving…"
+        assert not panel.approve_button.isEnabled() and not panel.reject_button.isEnabled()
+        panel.approve_selected()  # pressed again while saving: nothing more is sent
+        qtbot.waitUntil(lambda: panel.result.text().startswith("✓ Approved"), timeout=30_000)
+        beats.stop()
+    assert clicked_in < SLOW_S and during_click == []
+    assert beats.during >= 3
+    assert services.visits.get(item.visit.id).status == VisitStatus.APPROVED
+    assert len(events(services, "approved", item.visit.id)) == 1
+
+
+def test_a_decision_the_database_does_not_take_keeps_the_note(head_window, services, qtbot):
+    from tests.ui.test_tracker_writes import failing_writes
+
+    panel = queue_of(head_window)
+    item = select_where(panel, lambda i: not i.check.findings)
+    qtbot.keyClicks(panel.note, "Fine: two staff, daylight")
+    with failing_writes(services.db):
+        panel.approve_button.click()
+        saved(qtbot, panel)
+    text = panel.banner.text()
+    assert text.startswith("The database is not answering: the decision was NOT recorded.")
+    assert "What you typed is kept. Try again." in text
+    assert panel.note.toPlainText() == "Fine: two staff, daylight"
+    assert panel.approve_button.isEnabled() and panel.selected().visit.id == item.visit.id
+    assert services.visits.get(item.visit.id).status == VisitStatus.AWAITING_APPROVAL
+    assert events(services, "approved", item.visit.id) == []
+
+
+def _sign_dialog(window, services):
+    from ui.lone_working_dialog import SignLoneWorkingDialog
+
+    listing = window.feature(ApprovalFeature).open_lone_working()
+    zoe = next(r for r, s in enumerate(listing.model.rows()) if s.state == "none")
+    listing.table.selectRow(zoe)
+    sign = SignLoneWorkingDialog(
+        listing.service,
+        window.actor,
+        listing.selected(),
+        "07700 900955",
+        services.clock.now().date(),
+        listing,
+        writer=window.writer,
+    )
+    sign.show()
+    sign.declaration.setChecked(True)
+    for edit in (sign.safe_word, sign.confirm):
+        edit.setText("kingfisher")
+    for edit in (sign.pin, sign.confirm_pin):
+        edit.setText("4821")
+    return listing, sign
+
+
+def _signed(services) -> int:
+    with services.db.read() as s:
+        return len(s.scalars(select(LoneWorkingAssessment)).all())
+
+
+def test_signing_is_written_while_the_window_keeps_answering(window, services, qtbot, answers):
+    from PySide6.QtWidgets import QDialog
+
+    from tests.ui.test_tracker_writes import SLOW_S, Beats, slow
+
+    listing, sign = _sign_dialog(window, services)
+    before = _signed(services)
+    accepted = QDialog.DialogCode.Accepted
+    with slow(services.db) as on_gui_thread:
+        beats = Beats(lambda: sign.result() != accepted)
+        t = time.monotonic()
+        sign._save()
+        clicked_in = time.monotonic() - t
+        during_click = list(on_gui_thread)
+        assert sign.banner.text() == "Saving…"
+        sign._save()  # pressed again while saving: signed once
+        qtbot.waitUntil(lambda: sign.result() == accepted, timeout=30_000)
+        beats.stop()
+    assert clicked_in < SLOW_S and during_click == []
+    assert beats.during >= 3
+    assert _signed(services) == before + 1 and sign.saved.state == "current"
+    listing.close()
+
+
+def test_a_signature_the_database_does_not_take_keeps_what_was_typed(
+    window, services, qtbot, answers
+):
+    from tests.ui.test_tracker_writes import failing_writes
+
+    listing, sign = _sign_dialog(window, services)
+    before = _signed(services)
+    with failing_writes(services.db):
+        sign._save()
+        saved(qtbot, sign)
+    text = sign.banner.text()
+    assert "the lone working assessment was NOT recorded. What you typed is kept." in text
+    assert sign.isVisible() and sign.safe_word.text() == "kingfisher"
+    assert sign.declaration.isChecked() and sign.pin.text() == "4821"
+    assert _signed(services) == before and sign.saved is None
+    listing.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 
 import pytest
@@ -309,3 +310,52 @@ def test_every_control_has_an_accessible_name(new_dialog):
                 continue  # inner editors of compound widgets
             assert widget.accessibleName(), widget
     assert all(b.text() for b in dialog.findChildren(QPushButton))
+
+
+# --- saving off the GUI thread (ui/dialog_save.py) ------------------------------------------------
+def test_booking_saves_on_the_worker_while_the_window_keeps_answering(new_dialog, qtbot, services):
+    from PySide6.QtWidgets import QDialog
+
+    from tests.ui.test_tracker_writes import SLOW_S, Beats, slow
+
+    before = count_visits(services)
+    dialog = new_dialog()
+    fill(dialog, qtbot)
+    accepted = QDialog.DialogCode.Accepted
+    with slow(services.db) as on_gui_thread:
+        beats = Beats(lambda: dialog.result() != accepted)
+        t = time.monotonic()
+        dialog.submit_button.click()
+        clicked_in = time.monotonic() - t
+        during_click = list(on_gui_thread)
+        assert dialog.banner.text() == "Saving…" and not dialog.submit_button.isEnabled()
+        assert not dialog.cancel_button.isEnabled() and dialog.isVisible()
+        dialog.save(submit=True)  # pressed again while saving: nothing more is sent
+        dialog.close()  # nor does the dialog go while its save is pending
+        assert dialog.isVisible()
+        qtbot.waitUntil(lambda: dialog.result() == accepted, timeout=30_000)
+        beats.stop()
+    assert clicked_in < SLOW_S and during_click == []
+    assert beats.during >= 3  # the event loop kept turning while the visit was written
+    assert count_visits(services) == before + 1  # saved once
+    assert booked_at(services, NOON).status == "awaiting_approval"
+
+
+def test_a_booking_the_database_does_not_take_keeps_what_was_typed(new_dialog, qtbot, services):
+    from tests.ui.test_tracker_writes import failing_writes
+
+    before = count_visits(services)
+    dialog = new_dialog()
+    fill(dialog, qtbot)
+    dialog.notes.setPlainText("Bring the attendance letter")
+    typed = dialog.form_data()
+    with failing_writes(services.db):
+        assert not save_form(qtbot, dialog, submit=True)
+    text = dialog.banner.text()
+    assert text.startswith("The database is not answering: the visit was NOT recorded.")
+    assert "What you typed is kept. Try again." in text and "Traceback" not in text
+    assert dialog.isVisible() and dialog.form_data() == typed
+    assert dialog.submit_button.isEnabled() and dialog.cancel_button.isEnabled()
+    assert count_visits(services) == before  # nothing half-saved
+    assert save_form(qtbot, dialog, submit=True)  # the database is back: try again
+    assert count_visits(services) == before + 1
