@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from hvdesk.models import Event, LoneWorkingAssessment, UserAccount, VisitStatus
 from hvdesk.services.base import Actor
-from tests.ui.waiting import saved
+from tests.ui.waiting import idle, saved
 from ui.models.table import ObjectRole
 from ui.panels.approvals import ApprovalFeature
 from ui.session_lock import SessionLockFeature
@@ -38,6 +38,7 @@ def head_window(qtbot, services, answers):
 
 def queue_of(window):
     window.show_panel("Approval")
+    idle(window, None)  # the queue is read on the window's reader worker
     return window.feature(ApprovalFeature).panel
 
 
@@ -83,6 +84,7 @@ def test_approver_approves_a_lone_visit_with_decision_and_note(head_window, serv
     with qtbot.waitSignal(panel.changed):
         panel.approve_button.click()
     saved(qtbot, panel)
+    idle(head_window, qtbot)  # the queue read again
     visit = services.visits.get(item.visit.id)
     assert visit.status == VisitStatus.APPROVED and visit.approval_note.startswith("Doorstep")
     assert panel.result.text().startswith("✓ Approved: ")
@@ -117,6 +119,7 @@ def test_blocked_visit_explains_itself_and_cannot_be_approved(
     )
     panel = queue_of(head_window)
     panel.refresh()
+    idle(head_window, None)
     item = select_where(panel, lambda i: i.visit.id == vid)
     assert item.check.headline.startswith("✖ Blocked:")
     text = panel.detail.toPlainText()
@@ -140,6 +143,7 @@ def test_reject_needs_a_note_and_is_confirmed(head_window, services, qtbot, answ
     assert services.visits.get(item.visit.id).status == VisitStatus.AWAITING_APPROVAL
     answers["reply"][0] = True
     panel.refresh()  # e.g. another seat changed something: the half-typed note is kept
+    idle(head_window, qtbot)
     assert panel.selected().visit.id == item.visit.id
     assert panel.note.toPlainText() == "Meet in school on Friday instead"
     panel.reject_button.click()
@@ -170,6 +174,7 @@ def test_approve_reject_action_from_a_visit_opens_it_in_the_queue(head_window, s
         a for a in head_window.visit_actions.for_visit(visit) if a.label == "Approve / reject…"
     )
     action.run(visit, head_window)
+    idle(head_window, None)
     panel = head_window.feature(ApprovalFeature).panel
     assert head_window.stack.currentWidget() is panel
     assert panel.selected().visit.id == visit.id

@@ -8,6 +8,7 @@ else sees the queue read-only. The services enforce the same rule, whatever the 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING
@@ -50,6 +51,8 @@ from ui.forms import clear_errors, error_banner, show_errors
 from ui.models.table import Column, ObjectRole, RowTableModel
 from ui.wizard.levels import LEVEL_STYLE, SEVERITY_STYLE, level_badge
 from ui.worker import Worker
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from ui.lone_working_dialog import LoneWorkingDialog
@@ -180,9 +183,10 @@ class ApprovalPanel(QWidget):
         parent: QWidget | None = None,
         *,
         writer: Worker | None = None,
+        worker: Worker | None = None,
     ) -> None:
         super().__init__(parent)
-        self.approvals, self.actor = approvals, actor
+        self.approvals, self.actor, self.worker = approvals, actor, worker
         self.is_approver = actor.role == Role.APPROVER.value
         self._build_table()
         self.title = QLabel()
@@ -288,9 +292,26 @@ class ApprovalPanel(QWidget):
         layout.addWidget(splitter, 1)
 
     # --- reading ---------------------------------------------------------------------------
-    def refresh(self) -> None:
+    def refresh(self, then: Callable[[], object] | None = None) -> None:
+        """Read the queue, then `then()`: on the reader worker when the panel has one (the
+        window never waits for the database), else at once."""
+
+        def show(items: list[ReviewItem]) -> None:
+            self._show_rows(items)
+            if then is not None:
+                then()
+
+        if self.worker is None:
+            show(self.approvals.pending())
+        else:
+            self.worker.submit(self.approvals.pending, show, self._not_read)
+
+    def _not_read(self, message: str) -> None:
+        log.warning("The approval queue was not read: %s", message)
+        self.title.setText("AWAITING APPROVAL: the database is not answering (shown as last read)")
+
+    def _show_rows(self, items: list[ReviewItem]) -> None:
         keep = self.selected()
-        items = self.approvals.pending()
         self.model.set_rows(items)
         fit_columns(self.table, shrink=[self.STAFF, self.PURPOSE, self.CHECKS])
         for col, cap in ((1, 170), (2, 260), (4, 220)):
@@ -434,7 +455,11 @@ class ApprovalFeature:
         self.lone_dialog: LoneWorkingDialog | None = None
         policy = window.services.settings.policy()
         self.panel = ApprovalPanel(
-            self.approvals, window.actor, policy.approver_title, writer=window.writer
+            self.approvals,
+            window.actor,
+            policy.approver_title,
+            writer=window.writer,
+            worker=window.worker,
         )
         self.panel.changed.connect(window.data_changed)
         self.panel.open_assessment.connect(self.view_assessment)
@@ -531,8 +556,7 @@ class ApprovalFeature:
     # --- approval from anywhere a visit is -------------------------------------------------
     def open_in_queue(self, visit: Visit, _parent: QWidget | None = None) -> None:
         self.window.show_panel("Approval")
-        self.panel.refresh()
-        self.panel.select_visit(visit.id)
+        self.panel.refresh(then=lambda: self.panel.select_visit(visit.id))
 
     # --- lone working ----------------------------------------------------------------------
     def open_lone_working(self, staff_id: int | None = None) -> LoneWorkingDialog:
