@@ -13,7 +13,7 @@ from sqlalchemy import select
 from hvdesk.clock import from_london, london
 from hvdesk.models import CancelReason, Staff, Visit, VisitStatus
 from hvdesk.services.booking import BookingService
-from tests.ui.waiting import saved
+from tests.ui.waiting import save_form, saved
 from ui.booking_dialog import BookingDialog
 from ui.calendar.export_dialog import ExportDialog
 from ui.calendar.feature import CalendarFeature
@@ -367,7 +367,7 @@ def test_double_click_a_month_day_opens_it(cal, qtbot):
 
 
 # --- cancel, submit, export ---------------------------------------------------------------------
-def test_cancel_for_safety_from_the_visit_menu(window, answers):
+def test_cancel_for_safety_from_the_visit_menu(window, answers, qtbot):
     answers["reply"][0] = False  # do not print the note in this test
     visit = on_day(window.services.db, THU, "approved")[0]
     action = next(a for a in window.visit_actions.for_visit(visit) if a.label == "Cancel visit…")
@@ -376,10 +376,10 @@ def test_cancel_for_safety_from_the_visit_menu(window, answers):
     assert isinstance(dialog, CancelDialog)
     dialog.choose(CancelReason.SAFETY_CONCERN)
     assert "in writing to the Headteacher" in dialog.hint.text()
-    assert not dialog.save()  # a safety reason needs the note
+    assert not save_form(qtbot, dialog)  # a safety reason needs the note
     assert "Note" in dialog.banner.text()
     dialog.note.setPlainText("Unknown adults at the door; staff did not go in")
-    assert dialog.save()
+    assert save_form(qtbot, dialog)
     cancelled = fetch(window.services.db, visit.id)
     assert cancelled.status == "cancelled" and cancelled.cancel_reason == "safety_concern"
     said = " ".join(t for _title, t in answers["asked"]) + " ".join(
@@ -388,7 +388,9 @@ def test_cancel_for_safety_from_the_visit_menu(window, answers):
     assert "in writing to the Headteacher" in said
 
 
-def test_safety_cancellation_offers_the_printed_note(window, answers, services, office_actor):
+def test_safety_cancellation_offers_the_printed_note(
+    window, answers, services, office_actor, qtbot
+):
     visit = on_day(services.db, THU, "approved")[0]
     printed = []
     dialog = CancelDialog(
@@ -401,7 +403,7 @@ def test_safety_cancellation_offers_the_printed_note(window, answers, services, 
     )
     dialog.choose(CancelReason.SAFETY_CONCERN)
     dialog.note.setPlainText("Dog loose in the front garden; family would not shut it away")
-    assert dialog.save()
+    assert save_form(qtbot, dialog)
     assert printed == [("Sam Office", visit.id)]
     assert "Print the safety-cancellation note now?" in answers["asked"][-1][1]
 

@@ -48,9 +48,10 @@ def saved(qtbot, form, timeout: int = 10_000) -> None:
 
 
 def save_form(qtbot, dialog, **how) -> bool:
-    """Press the dialog's save and wait for the answer: True when it was recorded (accepted)."""
-    from PySide6.QtWidgets import QDialog
-
+    """Press the dialog's save and wait for the answer: True when it was recorded (accepted; the
+    dialog may be deleted once it closes)."""
+    accepted: list[bool] = []
+    dialog.accepted.connect(lambda: accepted.append(True))
     dialog.save(**how)
     saved(qtbot, dialog)
-    return dialog.result() == QDialog.DialogCode.Accepted
+    return bool(accepted)

@@ -168,6 +168,7 @@ class BookingController(QObject):
             self.services.settings.policy(),
             parent,
             print_note=safety_note_printer(self.services.db, self.services.clock),
+            writer=self.writer,
         )
         dialog.cancelled.connect(lambda _v, _r, d=dialog: self._saved(0, d.result_message))
         self._open(dialog)
