@@ -13,7 +13,7 @@ from sqlalchemy import select
 from hvdesk.clock import from_london, london
 from hvdesk.models import CancelReason, Staff, Visit, VisitStatus
 from hvdesk.services.booking import BookingService
-from tests.ui.waiting import save_form, saved
+from tests.ui.waiting import save_form, saved, settle
 from ui.booking_dialog import BookingDialog
 from ui.calendar.export_dialog import ExportDialog
 from ui.calendar.feature import CalendarFeature
@@ -60,6 +60,7 @@ def drag(qtbot, widget, start: QPoint, end: QPoint) -> None:
     qtbot.mouseMove(widget, start + QPoint(0, 12))
     qtbot.mouseMove(widget, end)
     qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=end)
+    settle(qtbot)  # a move is written on the window's write worker
 
 
 def grid_point(cal, day: date, minutes: float, *, staff_id: int | None = None) -> QPoint:
@@ -408,13 +409,15 @@ def test_safety_cancellation_offers_the_printed_note(
     assert "Print the safety-cancellation note now?" in answers["asked"][-1][1]
 
 
-def test_send_a_draft_for_approval(cal, window):
+def test_send_a_draft_for_approval(cal, window, qtbot):
     draft = visits(window.services.db, status=VisitStatus.DRAFT.value)
     draft = next(v for v in draft if v.start > window.services.clock.now())
     action = next(
         a for a in window.visit_actions.for_visit(draft) if a.label == "Send for approval"
     )
     action.run(draft, window)
+    assert cal.message.text() == f"Saving visit {draft.id}…"
+    settle(qtbot)  # written on the window's write worker
     assert fetch(window.services.db, draft.id).status == "awaiting_approval"
     assert "sent to the Headteacher for approval" in cal.message.text()
 
