@@ -264,6 +264,52 @@ def test_drag_moves_an_approved_visit_and_sends_it_back(cal, qtbot, window, answ
     assert cal.view.entry(visit.id).state == "awaiting_approval"
 
 
+def _move_to_wednesday(window, cal, visit) -> bool:
+    from ui.calendar.views import Drop
+
+    item = next(e.item for e in cal.view.entries if e.id == visit.id)
+    controller = window.feature(CalendarFeature).controller
+    return controller.move(cal, item, Drop(visit.id, WED, 12 * 60))
+
+
+def test_a_move_is_written_while_the_window_keeps_answering(cal, qtbot, window, answers):
+    from tests.ui.test_tracker_writes import Beats, slow
+
+    visit = on_day(window.services.db, THU, "approved")[0]
+    cal.anchor = WED
+    cal.refresh()
+    saving = window.feature(CalendarFeature).controller.saving
+    with slow(window.services.db) as on_gui_thread:
+        beats = Beats(lambda: visit.id in saving)
+        assert _move_to_wednesday(window, cal, visit)
+        writes = [q for q in on_gui_thread if not q.lstrip().upper().startswith("SELECT")]
+        assert answers["asked"][-1][0] == "Move visit"  # previewed and confirmed first
+        assert cal.message.text() == f"Saving visit {visit.id}…"
+        assert not _move_to_wednesday(window, cal, visit)  # dropped again meanwhile: once
+        qtbot.waitUntil(lambda: visit.id not in saving, timeout=30_000)
+        beats.stop()
+    assert writes == []  # the move itself was not written on the GUI thread
+    assert beats.during >= 3
+    assert fetch(window.services.db, visit.id).start.date() == WED
+
+
+def test_a_move_the_database_does_not_take_is_said_and_changes_nothing(
+    cal, qtbot, window, answers
+):
+    from tests.ui.test_tracker_writes import failing_writes
+
+    visit = on_day(window.services.db, THU, "approved")[0]
+    cal.anchor = WED
+    cal.refresh()
+    with failing_writes(window.services.db):
+        _move_to_wednesday(window, cal, visit)
+        settle(qtbot)
+    title, text, kind = answers["told"][-1]
+    assert title == "Visit not moved" and kind == "error"
+    assert text.startswith("The database is not answering: the change was NOT recorded.")
+    assert fetch(window.services.db, visit.id).start == visit.start
+
+
 def test_declining_the_move_changes_nothing(cal, qtbot, window, answers):
     answers["reply"][0] = False
     visit = on_day(window.services.db, THU, "approved")[0]

@@ -264,6 +264,8 @@ class BookingController(QObject):
 
     def move(self, parent: QWidget | None, item: CalendarItem, drop: Drop) -> bool:
         """A drop on the calendar: preview, say what will happen, confirm, then move."""
+        if item.id in self.saving:  # its last move is still being saved
+            return False
         times = BookingTimes(item.planned_departure, item.start, item.end, item.expected_return)
         if drop.top_minutes is None:
             new_start = move_to_day(times, drop.day)
