@@ -63,7 +63,8 @@ def approval_stalls(
     with db.read() as s:
         head = s.scalar(select(UserAccount).where(UserAccount.role == Role.APPROVER.value))
     actor = Actor(head.id, head.display_name, head.role)
-    extra = {"writer": window.writer} if hasattr(window, "writer") else {}
+    # as the window's own Approval screen is built (before this work: neither existed)
+    extra = {"writer": window.writer, "worker": window.worker} if hasattr(window, "writer") else {}
     service = ApprovalService(db, window.services.clock)
     panel = ApprovalPanel(service, actor, "Headteacher", **extra)
     panel.resize(1100, 600)
