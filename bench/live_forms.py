@@ -71,7 +71,9 @@ def approval_stalls(
     panel.show()
     longest: list[float] = []
     for _ in range(rounds):
+        panel.model.set_rows([])  # the queue as read now (on the reader worker, where it is)
         panel.refresh()
+        wait_for(lambda: panel.model.rowCount() > 0, 30.0)
         item = _approvable(panel)
         if item is None:
             print("  no visit left that can be approved without a note")
