@@ -201,10 +201,12 @@ def test_settings_apply_preset_and_reject_bad_values(window, qtbot, answers):
     assert panel.numbers["return_grace_min"].value() == 30
     panel.numbers["checkin_interval_min"].setValue(5)
     panel.save()
+    saved(qtbot, panel)
     assert "Check-in interval" in panel.banner.text()
     assert window.services.settings.policy().checkin_interval_min == 120
     panel.numbers["checkin_interval_min"].setValue(90)
     panel.save()
+    saved(qtbot, panel)
     assert window.services.settings.policy().checkin_interval_min == 90
 
 
