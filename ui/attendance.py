@@ -306,7 +306,7 @@ def install(window: Shell) -> None:
             services.staff,
             services.clock,
         )
-        dialog = BookingDialog(deps, window.actor, parent=window.dialog_parent())
+        dialog = BookingDialog(deps, window.actor, parent=window.dialog_parent(), writer=window.writer)
         dialog.prefill(suggestion.household_id, suggestion.pupil_id, Purpose.ATTENDANCE.value)
         dialog.notes.setPlainText(suggestion.reason)
 

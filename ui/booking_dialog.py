@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from hvdesk.clock import Clock, from_london, london
-from hvdesk.errors import HvdeskError, ValidationError
+from hvdesk.errors import ValidationError
 from hvdesk.models import (
     PURPOSE_LABELS,
     EscalationContact,
@@ -53,13 +53,15 @@ from hvdesk.rules.booking import BookingCheck, BookingInput
 from hvdesk.rules.known_risks import current_risks, risk_summary
 from hvdesk.rules.validation import display_phone
 from hvdesk.services.base import Actor
-from hvdesk.services.booking import BookingService
+from hvdesk.services.booking import BookingResult, BookingService
 from hvdesk.services.households import HouseholdService
 from hvdesk.services.notifications import NotificationService
 from hvdesk.services.staff import StaffService
 from ui import dialogs
 from ui.a11y import DateEdit, ValueLabel, ink, name_clear_button
-from ui.forms import clear_errors, error_banner, show_errors
+from ui.dialog_save import DialogSave
+from ui.forms import error_banner, show_errors
+from ui.worker import Worker
 
 LIVE_FIELDS = {
     rules.F_DEPARTURE,
@@ -119,6 +121,7 @@ class BookingDialog(QDialog):
         lead_staff_id: int | None = None,
         parent: QWidget | None = None,
         approver: str = "",
+        writer: Worker | None = None,
     ) -> None:
         super().__init__(parent)
         self.deps, self.actor, self.visit = deps, actor, visit
@@ -133,6 +136,7 @@ class BookingDialog(QDialog):
         self.setAccessibleName(self.windowTitle())
         self.setMinimumWidth(940)
 
+        self._writer = writer
         self._households = deps.households.list()
         if visit is not None and all(h.id != visit.household_id for h in self._households):
             self._households.append(deps.households.get(visit.household_id))
@@ -175,6 +179,7 @@ class BookingDialog(QDialog):
         layout.addWidget(self.buttons)
 
         self.fields: dict[str, QWidget] = self._field_widgets()
+        self.saving = DialogSave(self, self.banner, self.fields, "visit", self._writer)
         self._connect()
         self._household: Household | None = None
         self._last_start = QTime(10, 0)
@@ -684,7 +689,10 @@ class BookingDialog(QDialog):
         if self._loading:
             return
         visit_id = self.visit.id if self.visit else None
-        check = self.deps.booking.check(self.form_data(), visit_id)
+        self._show_check(self.deps.booking.check(self.form_data(), visit_id))
+
+    def _show_check(self, check: BookingCheck) -> None:
+        """What the rules say of the form as it stands: the boxes it needs, errors, warnings."""
         self.last_check = check
         self.ooh_box.setVisible(check.out_of_hours and self.policy.out_of_hours_needs_reason)
         lone = check.lone and self.policy.lone_visits_allowed
@@ -717,52 +725,76 @@ class BookingDialog(QDialog):
         elif button is self.draft_button:
             self.save(submit=False)
 
-    def save(self, *, submit: bool = True, assess: bool = False) -> bool:
-        """Check, confirm any warnings, save. Stays open showing every problem until it is valid.
+    def save(self, *, submit: bool = True, assess: bool = False, confirmed: bool = False) -> bool:
+        """Check, confirm any warnings, save, on the write worker (ui/dialog_save.py): the dialog
+        says 'Saving…' and stays open showing every problem until it is valid and recorded.
+        False when a save is already under way (a second press saves nothing).
 
         With `assess` the visit is kept as a draft and its risk assessment opens next
         (`assess_next`); completing the assessment sends it for approval.
         """
-        self.assess_next = assess
-        clear_errors(self.banner, self.fields)
-        data = self.form_data()
-        visit_id = self.visit.id if self.visit else None
-        try:
-            check = self.deps.booking.check(data, visit_id)
-            self._refresh_live()
-            if check.errors:
-                raise ValidationError(check.errors)
-            if check.warnings:
-                text = "\n".join(f"• {n.field}: {n.message}" for n in check.warnings)
-                verb = "Book this visit" if self.visit is None else "Save these changes"
-                if not dialogs.confirm(self, "Please check before saving", f"{text}\n\n{verb}?"):
-                    return False
-            if self.visit is None:
-                visit = self.deps.booking.create(self.actor, data, submit=submit)
-                saved_id = visit.id
-                where = (
-                    f"sent to {self.approver} for approval. No risk assessment yet: open "
-                    "'Risk assessment…' on the visit before it is approved"
-                    if submit
-                    else "risk assessment next"
-                    if assess
-                    else "saved as a draft"
-                )
-                self.result_message = (
-                    f"Visit {visit.id} booked for {visit.household.name}, "
-                    f"{london(visit.start):%a %d %b %H:%M}: {where}."
-                )
-            else:
-                result = self.deps.booking.update(
-                    self.actor, self.visit.id, data, row_version=self.visit.row_version
-                )
-                saved_id = self.visit.id
-                self.result_message = result.message
-                if result.sent_back:
-                    dialogs.inform(self, "Sent back for approval", result.message)
-        except HvdeskError as err:
-            show_errors(self.banner, self.fields, err)
+        if self.saving.busy:
             return False
+        self.assess_next = assess
+        data, visit, actor, booking = self.form_data(), self.visit, self.actor, self.deps.booking
+
+        def write() -> _Attempt:  # on the write worker: the check, then the write if it may
+            check = booking.check(data, visit.id if visit else None)
+            if check.errors or (check.warnings and not confirmed):
+                return _Attempt(check)
+            if visit is None:
+                return _Attempt(check, booking.create(actor, data, submit=submit))
+            return _Attempt(
+                check, booking.update(actor, visit.id, data, row_version=visit.row_version)
+            )
+
+        return self.saving.run(write, lambda done: self._answered(done, submit, assess))
+
+    def _answered(self, attempt: _Attempt, submit: bool, assess: bool) -> None:
+        """On the GUI thread: errors shown, warnings confirmed (then saved), or the visit saved."""
+        check = attempt.check
+        self._show_check(check)
+        if check.errors:
+            show_errors(self.banner, self.fields, ValidationError(check.errors))
+            return
+        if attempt.saved is None:
+            text = "\n".join(f"• {n.field}: {n.message}" for n in check.warnings)
+            verb = "Book this visit" if self.visit is None else "Save these changes"
+            if dialogs.confirm(self, "Please check before saving", f"{text}\n\n{verb}?"):
+                self.save(submit=submit, assess=assess, confirmed=True)
+            return
+        if isinstance(attempt.saved, Visit):
+            saved_id = attempt.saved.id
+            self.result_message = _booked_message(attempt.saved, self.approver, submit, assess)
+        else:
+            assert self.visit is not None
+            saved_id = self.visit.id
+            self.result_message = attempt.saved.message
+            if attempt.saved.sent_back:
+                dialogs.inform(self, "Sent back for approval", attempt.saved.message)
         self.saved.emit(saved_id)
         self.accept()
-        return True
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """What one press came to on the worker: the check, and what was saved (None: nothing yet,
+    errors to fix or warnings to confirm first)."""
+
+    check: BookingCheck
+    saved: Visit | BookingResult | None = None
+
+
+def _booked_message(visit: Visit, approver: str, submit: bool, assess: bool) -> str:
+    where = (
+        f"sent to {approver} for approval. No risk assessment yet: open "
+        "'Risk assessment…' on the visit before it is approved"
+        if submit
+        else "risk assessment next"
+        if assess
+        else "saved as a draft"
+    )
+    return (
+        f"Visit {visit.id} booked for {visit.household.name}, "
+        f"{london(visit.start):%a %d %b %H:%M}: {where}."
+    )

@@ -33,7 +33,9 @@ from hvdesk.services.base import Actor
 from hvdesk.services.cancellation import CANCEL_LABELS, CancellationService, FamilyToTell
 from ui import dialogs
 from ui.a11y import ValueLabel, ink
+from ui.dialog_save import DialogSave
 from ui.forms import clear_errors, error_banner, show_errors
+from ui.worker import Worker
 
 HINTS = {
     CancelReason.FAMILY_CANCELLED: "Optional: what the family said, and whether to rearrange.",
@@ -79,6 +81,7 @@ class CancelDialog(QDialog):
         parent: QWidget | None = None,
         *,
         print_note: NotePrinter | None = None,
+        writer: Worker | None = None,
     ) -> None:
         super().__init__(parent)
         self.service, self.actor, self.visit, self.policy = service, actor, visit, policy
@@ -135,6 +138,7 @@ class CancelDialog(QDialog):
         self.fields: dict[str, QWidget] = {"Reason": box, "Note": self.note}
         if self.family is not None:
             self.fields[FAMILY_FIELD] = self.family
+        self.saving = DialogSave(self, self.banner, self.fields, "cancellation", writer)
 
     def _family_box(self) -> QGroupBox:
         """Hampton: the family is told at the earliest possible opportunity."""
@@ -172,12 +176,18 @@ class CancelDialog(QDialog):
         return next((r.value for r, b in self.buttons_by_reason.items() if b.isChecked()), "")
 
     def save(self) -> bool:
+        """Cancel on the write worker (ui/dialog_save.py): the dialog says 'Saving…' and stays
+        open with what was typed until the cancellation is recorded. False when nothing was
+        sent: the family's line is still to choose, or a save is already under way."""
+        if self.saving.busy:
+            return False
         clear_errors(self.banner, self.fields)
-        reason = self.reason()
-        try:
-            told = self.family_told()
-            if self.family is not None and not told:
-                raise ValidationError(
+        reason, note, told = self.reason(), self.note.toPlainText(), self.family_told()
+        if self.family is not None and not told:
+            show_errors(
+                self.banner,
+                self.fields,
+                ValidationError(
                     [
                         FieldError(
                             FAMILY_FIELD,
@@ -185,17 +195,18 @@ class CancelDialog(QDialog):
                             "or will tell them later",
                         )
                     ]
-                )
-            self.service.cancel(
-                self.actor,
-                self.visit.id,
-                reason,
-                self.note.toPlainText(),
-                family_told="call" if told == "call" else "",
+                ),
             )
-        except HvdeskError as err:
-            show_errors(self.banner, self.fields, err)
             return False
+        visit_id, family_told = self.visit.id, "call" if told == "call" else ""
+        return self.saving.run(
+            lambda: self.service.cancel(
+                self.actor, visit_id, reason, note, family_told=family_told
+            ),
+            lambda _visit: self._cancelled(reason, told),
+        )
+
+    def _cancelled(self, reason: str, told: str) -> None:
         label = CANCEL_LABELS[CancelReason(reason)]
         self.result_message = f"Visit {self.visit.id} cancelled: {label}."
         self.cancelled.emit(self.visit.id, reason)
@@ -204,7 +215,6 @@ class CancelDialog(QDialog):
             self._offer_safety_note()
         if told == "letter":
             self._print_family_letter()
-        return True
 
     def _print_family_letter(self) -> None:
         """The letter is printed (and its print audited) once the cancellation is saved."""

@@ -47,9 +47,11 @@ from hvdesk.services.lone_working import (
 )
 from ui import dialogs
 from ui.a11y import DateEdit, tab_leaves
-from ui.forms import clear_errors, error_banner, show_errors
+from ui.dialog_save import DialogSave
+from ui.forms import error_banner
 from ui.models.table import Column, ObjectRole, RowTableModel
 from ui.wizard.levels import level_badge
+from ui.worker import Worker
 
 STATE_COLOURS = {
     "current": "#1b5e20",
@@ -74,6 +76,33 @@ COLUMNS: list[Column[LoneWorkingStatus]] = [
 ]
 
 
+def _hazards_table() -> QTableWidget:
+    """St Hugh's hazards, each with its likelihood, risk level and controls (read only)."""
+    hazards = tab_leaves(QTableWidget(len(ST_HUGHS_HAZARDS), 4))
+    hazards.setHorizontalHeaderLabels(["Hazard", "Likelihood", "Risk level", "Controls"])
+    hazards.setAccessibleName("Lone Working Risk Assessment hazards")
+    hazards.verticalHeader().setVisible(False)
+    hazards.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    hazards.setWordWrap(True)
+    for row, hz in enumerate(ST_HUGHS_HAZARDS):
+        sev, lik = int(hz["severity"]), int(hz["likelihood"])  # type: ignore[call-overload]
+        for col, text in enumerate(
+            [
+                str(hz["hazard"]),
+                LIKELIHOOD[lik],
+                level_badge(rate(sev, lik)),
+                str(hz["controls"]),
+            ]
+        ):
+            hazards.setItem(row, col, QTableWidgetItem(text))
+    header = hazards.horizontalHeader()
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+    header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+    hazards.setColumnWidth(0, 220)
+    hazards.resizeRowsToContents()
+    return hazards
+
+
 class SignLoneWorkingDialog(QDialog):
     """The St Hugh's form: read the hazards, give mobile and safe word, sign and date."""
 
@@ -85,33 +114,21 @@ class SignLoneWorkingDialog(QDialog):
         default_mobile: str,
         today: date,
         parent: QWidget | None = None,
+        *,
+        writer: Worker | None = None,
     ) -> None:
         super().__init__(parent)
         self.service, self.actor, self.status = service, actor, status
         self.saved: LoneWorkingStatus | None = None
         self.setWindowTitle(f"Lone Working Risk Assessment — {status.staff_name}")
-        hazards = tab_leaves(QTableWidget(len(ST_HUGHS_HAZARDS), 4))
-        hazards.setHorizontalHeaderLabels(["Hazard", "Likelihood", "Risk level", "Controls"])
-        hazards.setAccessibleName("Lone Working Risk Assessment hazards")
-        hazards.verticalHeader().setVisible(False)
-        hazards.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        hazards.setWordWrap(True)
-        for row, hz in enumerate(ST_HUGHS_HAZARDS):
-            sev, lik = int(hz["severity"]), int(hz["likelihood"])  # type: ignore[call-overload]
-            for col, text in enumerate(
-                [
-                    str(hz["hazard"]),
-                    LIKELIHOOD[lik],
-                    level_badge(rate(sev, lik)),
-                    str(hz["controls"]),
-                ]
-            ):
-                hazards.setItem(row, col, QTableWidgetItem(text))
-        header = hazards.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        hazards.setColumnWidth(0, 220)
-        hazards.resizeRowsToContents()
+        self._build_fields(default_mobile, today)
+        self.banner = error_banner()
+        self._lay_out(_hazards_table())
+        self.saving = DialogSave(self, self.banner, self.fields, "lone working assessment", writer)
+        self.resize(900, 640)
+
+    def _build_fields(self, default_mobile: str, today: date) -> None:
+        """The declaration and the form's fields (safe word and PIN masked), named for errors."""
         self.declaration = QCheckBox(DECLARATION)
         self.mobile = QLineEdit(display_phone(default_mobile))
         self.mobile.setPlaceholderText("07700 900123")
@@ -126,7 +143,7 @@ class SignLoneWorkingDialog(QDialog):
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setMaxLength(4)
         self.pin.setPlaceholderText(
-            "4 digits; blank keeps the PIN already set" if status.has_pin else "4 digits"
+            "4 digits; blank keeps the PIN already set" if self.status.has_pin else "4 digits"
         )
         self.confirm_pin = QLineEdit()
         self.confirm_pin.setEchoMode(QLineEdit.EchoMode.Password)
@@ -145,6 +162,9 @@ class SignLoneWorkingDialog(QDialog):
         }
         for name, widget in self.fields.items():
             widget.setAccessibleName(name)
+
+    def _lay_out(self, hazards: QTableWidget) -> None:
+        """Banner, what the form is for, the hazards, the declaration, the form, Sign / Cancel."""
         form = QFormLayout()
         form.addRow("My mobile telephone number is:", self.mobile)
         form.addRow("My safe word is:", self.safe_word)
@@ -153,7 +173,6 @@ class SignLoneWorkingDialog(QDialog):
         form.addRow("My texting PIN is:", self.pin)
         form.addRow("Type the PIN again:", self.confirm_pin)
         form.addRow("Signed on:", self.signed)
-        self.banner = error_banner()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -174,7 +193,6 @@ class SignLoneWorkingDialog(QDialog):
         layout.addWidget(self.declaration)
         layout.addLayout(form)
         layout.addWidget(buttons)
-        self.resize(900, 640)
 
     def _toggle_echo(self, show: bool) -> None:
         mode = QLineEdit.EchoMode.Normal if show else QLineEdit.EchoMode.Password
@@ -193,12 +211,11 @@ class SignLoneWorkingDialog(QDialog):
         )
 
     def _save(self) -> None:
-        clear_errors(self.banner, self.fields)
-        try:
-            self.saved = self.service.record(self.actor, self.status.staff_id, self.form_data())
-        except HvdeskError as err:
-            show_errors(self.banner, self.fields, err)
-            return
+        staff_id, data = self.status.staff_id, self.form_data()
+        self.saving.run(lambda: self.service.record(self.actor, staff_id, data), self._saved)
+
+    def _saved(self, status: LoneWorkingStatus) -> None:
+        self.saved = status
         self.accept()
 
 

@@ -90,6 +90,9 @@ class MainWindow(QMainWindow):
         # backups and backup checks copy or open whole files (15 s and more at ten years of data):
         # on their own thread, so they never hold up another seat's duress on its way to the board
         self.file_worker = Worker(self)
+        # this seat's own writes (tracker presses, every form's save), in the order pressed:
+        # never behind a slow read (ui/tracker/saving.py says why), finished even as it closes
+        self.writer = Worker(self, finish_queued=True)
 
         self.today = TodayPanel(services.visits)
         self.visits = VisitsPanel(services.visits, worker=self.worker)

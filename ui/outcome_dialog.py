@@ -15,12 +15,12 @@ from PySide6.QtWidgets import (
 )
 
 from hvdesk.clock import fmt_datetime
-from hvdesk.errors import HvdeskError
-from hvdesk.models import Visit, VisitStatus
+from hvdesk.models import Outcome, Visit, VisitStatus
 from hvdesk.rules.validation import display_phone
 from hvdesk.services.base import Actor
 from hvdesk.services.outcomes import OutcomeInput, OutcomeService, outcome_warnings
 from ui import dialogs
+from ui.dialog_save import DialogSave
 from ui.forms import (
     clear_errors,
     error_banner,
@@ -28,20 +28,45 @@ from ui.forms import (
     lay_out_edit_dialog,
     optional_date_edit,
     set_optional_date,
-    show_errors,
 )
 from ui.visit_actions import VisitAction
+from ui.worker import Worker
 
 if TYPE_CHECKING:
     from ui.shell import Shell
 
 
 class OutcomeDialog(QDialog):
-    def __init__(self, service: OutcomeService, actor: Actor, visit: Visit, parent=None) -> None:
+    """The write-up of one returned visit; Save writes on the write worker (ui/dialog_save.py)."""
+
+    def __init__(
+        self,
+        service: OutcomeService,
+        actor: Actor,
+        visit: Visit,
+        parent: QWidget | None = None,
+        *,
+        writer: Worker | None = None,
+    ) -> None:
         super().__init__(parent)
         self.service, self.actor, self.visit = service, actor, visit
         self.setWindowTitle(f"Outcome: {visit.household.name}")
         self.setMinimumWidth(560)
+        self._build_fields()
+        self.banner = error_banner()
+        header = QLabel(
+            f"<b>{visit.household.name}</b>, {visit.household.one_line_address}<br>"
+            f"{visit.purpose_label}, {fmt_datetime(visit.start)}, {visit.staff_names}"
+        )
+        header.setWordWrap(True)
+        lay_out_edit_dialog(self, self._form(), self._save, self.banner, header)
+        self.saving = DialogSave(self, self.banner, self.fields, "outcome", writer)
+        existing = service.get(visit.id)
+        if existing is not None:
+            self._load(existing)
+
+    def _build_fields(self) -> None:
+        """Every field, and which of them an error can name (`fields`)."""
         self.summary = QPlainTextEdit()
         self.summary.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
         self.summary.setPlaceholderText("What happened, who you saw, how the pupil is")
@@ -73,7 +98,7 @@ class OutcomeDialog(QDialog):
             "Referrals": self.referrals,
             "Letters sent": self.letters,
         }
-        household = visit.household
+        household = self.visit.household
         if household.social_worker_name:
             phone = display_phone(household.social_worker_phone)
             self.social_worker.setText(
@@ -82,6 +107,9 @@ class OutcomeDialog(QDialog):
                 )
             )
             self.fields["Social worker"] = self.social_worker_not_yet
+
+    def _form(self) -> QFormLayout:
+        """The fields in order, then the checks (the social worker's 'not yet' under its box)."""
         form = QFormLayout()
         for label, widget in self.fields.items():
             if widget is self.social_worker_not_yet:
@@ -101,26 +129,21 @@ class OutcomeDialog(QDialog):
                 self.social_worker_not_yet.setAccessibleName("Social worker not yet, because")
                 form.addRow("Not yet, because:", self.social_worker_not_yet)
         self.social_worker.toggled.connect(lambda on: self.social_worker_not_yet.setEnabled(not on))
-        self.banner = error_banner()
-        header = QLabel(
-            f"<b>{visit.household.name}</b>, {visit.household.one_line_address}<br>"
-            f"{visit.purpose_label}, {fmt_datetime(visit.start)}, {visit.staff_names}"
-        )
-        header.setWordWrap(True)
-        lay_out_edit_dialog(self, form, self._save, self.banner, header)
-        existing = service.get(visit.id)
-        if existing is not None:
-            self.summary.setPlainText(existing.summary)
-            self.agreements.setPlainText(existing.agreements)
-            set_optional_date(self.follow_up, existing.follow_up_date)
-            self.safeguarding.setChecked(existing.safeguarding_concern)
-            self.dsl.setChecked(existing.dsl_informed)
-            self.referrals.setText(existing.referrals)
-            self.social_worker.setChecked(existing.social_worker_informed)
-            self.social_worker_not_yet.setText(existing.social_worker_not_yet_reason)
-            self.letters.setText(existing.letters_sent)
-            self.nobody_home.setChecked(existing.nobody_home)
-            self.slip_left.setChecked(existing.slip_left)
+        return form
+
+    def _load(self, existing: Outcome) -> None:
+        """An outcome already written up: its answers, to change."""
+        self.summary.setPlainText(existing.summary)
+        self.agreements.setPlainText(existing.agreements)
+        set_optional_date(self.follow_up, existing.follow_up_date)
+        self.safeguarding.setChecked(existing.safeguarding_concern)
+        self.dsl.setChecked(existing.dsl_informed)
+        self.referrals.setText(existing.referrals)
+        self.social_worker.setChecked(existing.social_worker_informed)
+        self.social_worker_not_yet.setText(existing.social_worker_not_yet_reason)
+        self.letters.setText(existing.letters_sent)
+        self.nobody_home.setChecked(existing.nobody_home)
+        self.slip_left.setChecked(existing.slip_left)
 
     def form_data(self) -> OutcomeInput:
         return OutcomeInput(
@@ -140,6 +163,8 @@ class OutcomeDialog(QDialog):
         )
 
     def _save(self) -> None:
+        if self.saving.busy:  # pressed again while it is being written: saved once
+            return
         clear_errors(self.banner, self.fields)
         data = self.form_data()
         warnings = outcome_warnings(data, self.visit.household)
@@ -147,11 +172,10 @@ class OutcomeDialog(QDialog):
             self, "Before you save", "\n\n".join(warnings) + "\n\nSave the outcome anyway?"
         ):
             return
-        try:
-            self.service.record(self.actor, self.visit.id, data)
-        except HvdeskError as err:
-            show_errors(self.banner, self.fields, err)
-            return
+        visit_id = self.visit.id
+        self.saving.run(lambda: self.service.record(self.actor, visit_id, data), self._saved)
+
+    def _saved(self, _outcome: object) -> None:
         self.accept()
 
 
@@ -159,7 +183,7 @@ def install(window: Shell) -> None:
     service = OutcomeService(window.services.db, window.services.clock)
 
     def run(visit: Visit, parent: QWidget) -> None:
-        if OutcomeDialog(service, window.actor, visit, parent).exec():
+        if OutcomeDialog(service, window.actor, visit, parent, writer=window.writer).exec():
             window.data_changed.emit()
 
     window.visit_actions.register(

@@ -43,6 +43,7 @@ class Shell(Protocol):
     live: LiveFeed
     worker: Worker  # database reads (and the screens' small writes), one at a time
     file_worker: Worker  # whole-file work (backups and their checks), never behind a read
+    writer: Worker  # this seat's writes, in the order pressed (ui/dialog_save.py)
     visit_actions: VisitActions
     # The built-in screens a feature adds to (a section, a button, a banner) and every panel.
     today: TodayPanel

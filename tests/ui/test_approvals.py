@@ -3,12 +3,15 @@ themselves, one click opens the full assessment; lone working and the audited sa
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from hvdesk.models import Event, LoneWorkingAssessment, UserAccount, VisitStatus
 from hvdesk.services.base import Actor
+from tests.ui.waiting import idle, saved
 from ui.models.table import ObjectRole
 from ui.panels.approvals import ApprovalFeature
 from ui.session_lock import SessionLockFeature
@@ -35,6 +38,7 @@ def head_window(qtbot, services, answers):
 
 def queue_of(window):
     window.show_panel("Approval")
+    idle(window, None)  # the queue is read on the window's reader worker
     return window.feature(ApprovalFeature).panel
 
 
@@ -71,6 +75,7 @@ def test_approver_approves_a_lone_visit_with_decision_and_note(head_window, serv
     assert "Decision needed" in panel.detail.toPlainText()
     assert "Reason for a lone visit" in panel.detail.toPlainText()
     panel.approve_button.click()
+    saved(qtbot, panel)
     assert panel.banner.isVisible() and "Not decided yet" in panel.banner.text()
     assert "Lone visit decision" in panel.banner.text() and "Note" in panel.banner.text()
     assert services.visits.get(item.visit.id).status == VisitStatus.AWAITING_APPROVAL
@@ -78,6 +83,8 @@ def test_approver_approves_a_lone_visit_with_decision_and_note(head_window, serv
     qtbot.keyClicks(panel.note, "Doorstep drop-off only; phone in on leaving")
     with qtbot.waitSignal(panel.changed):
         panel.approve_button.click()
+    saved(qtbot, panel)
+    idle(head_window, qtbot)  # the queue read again
     visit = services.visits.get(item.visit.id)
     assert visit.status == VisitStatus.APPROVED and visit.approval_note.startswith("Doorstep")
     assert panel.result.text().startswith("✓ Approved: ")
@@ -86,13 +93,14 @@ def test_approver_approves_a_lone_visit_with_decision_and_note(head_window, serv
     assert ev.user_name == "Linda Francis" and ev.data["lone_visit_decision"] is True
 
 
-def test_office_sees_the_queue_read_only_and_is_refused(window, services, answers):
+def test_office_sees_the_queue_read_only_and_is_refused(window, services, qtbot, answers):
     panel = queue_of(window)
     assert "Read only: only an approver (Headteacher)" in panel.role_label.text()
     item = select_where(panel, lambda i: not i.check.findings)
     assert not panel.decision.isEnabled() and not panel.approve_button.isEnabled()
     assert panel.open_button.isEnabled()  # reading the assessment is fine
     panel.approve_selected()  # even if the button were pressed, the service refuses
+    saved(qtbot, panel)
     title, text, kind = answers["told"][-1]
     assert title == "Not decided" and "approver role" in text and kind == "warning"
     assert services.visits.get(item.visit.id).status == VisitStatus.AWAITING_APPROVAL
@@ -111,6 +119,7 @@ def test_blocked_visit_explains_itself_and_cannot_be_approved(
     )
     panel = queue_of(head_window)
     panel.refresh()
+    idle(head_window, None)
     item = select_where(panel, lambda i: i.visit.id == vid)
     assert item.check.headline.startswith("✖ Blocked:")
     text = panel.detail.toPlainText()
@@ -125,6 +134,7 @@ def test_reject_needs_a_note_and_is_confirmed(head_window, services, qtbot, answ
     panel = queue_of(head_window)
     item = select_where(panel, lambda i: not i.check.findings)
     panel.reject_button.click()
+    saved(qtbot, panel)
     assert "say why" in panel.banner.text()
     qtbot.keyClicks(panel.note, "Meet in school on Friday instead")
     answers["reply"][0] = False
@@ -133,9 +143,11 @@ def test_reject_needs_a_note_and_is_confirmed(head_window, services, qtbot, answ
     assert services.visits.get(item.visit.id).status == VisitStatus.AWAITING_APPROVAL
     answers["reply"][0] = True
     panel.refresh()  # e.g. another seat changed something: the half-typed note is kept
+    idle(head_window, qtbot)
     assert panel.selected().visit.id == item.visit.id
     assert panel.note.toPlainText() == "Meet in school on Friday instead"
     panel.reject_button.click()
+    saved(qtbot, panel)
     visit = services.visits.get(item.visit.id)
     assert visit.status == VisitStatus.REJECTED and visit.approval_note.startswith("Meet in school")
 
@@ -162,6 +174,7 @@ def test_approve_reject_action_from_a_visit_opens_it_in_the_queue(head_window, s
         a for a in head_window.visit_actions.for_visit(visit) if a.label == "Approve / reject…"
     )
     action.run(visit, head_window)
+    idle(head_window, None)
     panel = head_window.feature(ApprovalFeature).panel
     assert head_window.stack.currentWidget() is panel
     assert panel.selected().visit.id == visit.id
@@ -215,14 +228,15 @@ def test_signing_a_lone_working_assessment_in_the_dialog(window, services, qtbot
     sign = SignLoneWorkingDialog(
         dialog.service, window.actor, status, "07700 900955", services.clock.now().date(), dialog
     )
-    qtbot.addWidget(sign)
     sign._save()
+    saved(qtbot, sign)
     assert "Declaration" in sign.banner.text() and "Safe word" in sign.banner.text()
     assert sign.safe_word.echoMode() == sign.safe_word.EchoMode.Password
     sign.declaration.setChecked(True)
     qtbot.keyClicks(sign.safe_word, "kingfisher")
     qtbot.keyClicks(sign.confirm, "kingfisher")
     sign._save()
+    saved(qtbot, sign)
     assert sign.saved is not None and sign.saved.state == "current"
     dialog.refresh(status.staff_id)
     assert dialog.selected().text.startswith("✓ Current until")
@@ -277,6 +291,7 @@ def test_admin_adds_an_approver_who_signs_in_and_approves(qtbot, services, answe
     panel = queue_of(win)
     item = select_where(panel, lambda i: not i.check.findings)
     panel.approve_button.click()
+    saved(qtbot, panel)
     assert services.visits.get(item.visit.id).status == VisitStatus.APPROVED
     win.close()
 
@@ -313,3 +328,115 @@ def test_the_users_screen_follows_whoever_signs_in_at_the_seat(qtbot, services, 
     assert not users.add_button.isEnabled()
     assert win.stack.currentWidget() is not users
     win.close()
+
+
+# --- deciding and signing off the GUI thread (ui/dialog_save.py) ---------------------------------
+def test_an_approval_is_written_while_the_window_keeps_answering(head_window, services, qtbot):
+    from tests.ui.test_tracker_writes import SLOW_S, Beats, slow
+
+    panel = queue_of(head_window)
+    item = select_where(panel, lambda i: not i.check.findings)
+    with slow(services.db) as on_gui_thread:
+        beats = Beats(lambda: not panel.result.text().startswith("✓ Approved"))
+        t = time.monotonic()
+        panel.approve_button.click()
+        clicked_in = time.monotonic() - t
+        during_click = list(on_gui_thread)
+        assert panel.banner.text() == "Saving…"
+        assert not panel.approve_button.isEnabled() and not panel.reject_button.isEnabled()
+        panel.approve_selected()  # pressed again while saving: nothing more is sent
+        qtbot.waitUntil(lambda: panel.result.text().startswith("✓ Approved"), timeout=30_000)
+        beats.stop()
+    assert clicked_in < SLOW_S and during_click == []
+    assert beats.during >= 3
+    assert services.visits.get(item.visit.id).status == VisitStatus.APPROVED
+    assert len(events(services, "approved", item.visit.id)) == 1
+
+
+def test_a_decision_the_database_does_not_take_keeps_the_note(head_window, services, qtbot):
+    from tests.ui.test_tracker_writes import failing_writes
+
+    panel = queue_of(head_window)
+    item = select_where(panel, lambda i: not i.check.findings)
+    qtbot.keyClicks(panel.note, "Fine: two staff, daylight")
+    with failing_writes(services.db):
+        panel.approve_button.click()
+        saved(qtbot, panel)
+    text = panel.banner.text()
+    assert text.startswith("The database is not answering: the decision was NOT recorded.")
+    assert "What you typed is kept. Try again." in text
+    assert panel.note.toPlainText() == "Fine: two staff, daylight"
+    assert panel.approve_button.isEnabled() and panel.selected().visit.id == item.visit.id
+    assert services.visits.get(item.visit.id).status == VisitStatus.AWAITING_APPROVAL
+    assert events(services, "approved", item.visit.id) == []
+
+
+def _sign_dialog(window, services):
+    from ui.lone_working_dialog import SignLoneWorkingDialog
+
+    listing = window.feature(ApprovalFeature).open_lone_working()
+    zoe = next(r for r, s in enumerate(listing.model.rows()) if s.state == "none")
+    listing.table.selectRow(zoe)
+    sign = SignLoneWorkingDialog(
+        listing.service,
+        window.actor,
+        listing.selected(),
+        "07700 900955",
+        services.clock.now().date(),
+        listing,
+        writer=window.writer,
+    )
+    sign.show()
+    sign.declaration.setChecked(True)
+    for edit in (sign.safe_word, sign.confirm):
+        edit.setText("kingfisher")
+    for edit in (sign.pin, sign.confirm_pin):
+        edit.setText("4821")
+    return listing, sign
+
+
+def _signed(services) -> int:
+    with services.db.read() as s:
+        return len(s.scalars(select(LoneWorkingAssessment)).all())
+
+
+def test_signing_is_written_while_the_window_keeps_answering(window, services, qtbot, answers):
+    from PySide6.QtWidgets import QDialog
+
+    from tests.ui.test_tracker_writes import SLOW_S, Beats, slow
+
+    listing, sign = _sign_dialog(window, services)
+    before = _signed(services)
+    accepted = QDialog.DialogCode.Accepted
+    with slow(services.db) as on_gui_thread:
+        beats = Beats(lambda: sign.result() != accepted)
+        t = time.monotonic()
+        sign._save()
+        clicked_in = time.monotonic() - t
+        during_click = list(on_gui_thread)
+        assert sign.banner.text() == "Saving…"
+        sign._save()  # pressed again while saving: signed once
+        qtbot.waitUntil(lambda: sign.result() == accepted, timeout=30_000)
+        beats.stop()
+    assert clicked_in < SLOW_S and during_click == []
+    assert beats.during >= 3
+    assert _signed(services) == before + 1 and sign.saved.state == "current"
+    listing.close()
+
+
+def test_a_signature_the_database_does_not_take_keeps_what_was_typed(
+    window, services, qtbot, answers
+):
+    from tests.ui.test_tracker_writes import failing_writes
+
+    listing, sign = _sign_dialog(window, services)
+    before = _signed(services)
+    with failing_writes(services.db):
+        sign._save()
+        saved(qtbot, sign)
+    text = sign.banner.text()
+    assert "the lone working assessment was NOT recorded. What you typed is kept." in text
+    assert sign.isVisible() and sign.safe_word.text() == "kingfisher"
+    assert sign.declaration.isChecked() and sign.pin.text() == "4821"
+    assert _signed(services) == before and sign.saved is None
+    listing.close()

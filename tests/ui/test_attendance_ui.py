@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from hvdesk.demo import demo_upn
 from hvdesk.models import AttendanceDecision, AttendanceMark, Incident, Purpose, Visit
-from tests.ui.waiting import idle
+from tests.ui.waiting import idle, save_form
 from ui import attendance as attendance_ui
 from ui import incidents as incidents_ui
 from ui.follow_ups import FollowUpsFeature
@@ -69,7 +69,7 @@ def test_suggestion_booked_in_one_click_with_purpose_and_pupil_filled(
     assert "Day 3 of unexplained absence" in data.pre_visit_notes
     dialog.lead.setCurrentIndex(dialog.lead.findText("Tom Lee"))  # the office picks who goes
     dialog.companion.setCurrentIndex(dialog.companion.findText("Amara Jones"))
-    assert dialog.save(submit=True), dialog.banner.text()
+    assert save_form(qtbot, dialog, submit=True), dialog.banner.text()
     with window.services.db.read() as s:
         decision = s.scalar(select(AttendanceDecision))
         visit = s.get(Visit, decision.visit_id)

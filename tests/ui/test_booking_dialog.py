@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from hvdesk.clock import from_london, london
 from hvdesk.models import Event, Staff, Visit, VisitStatus
 from hvdesk.services.booking import BookingService
+from tests.ui.waiting import save_form
 from ui.booking_dialog import BookingDeps, BookingDialog, matches
 
 pytestmark = pytest.mark.ui
@@ -138,7 +140,7 @@ def test_lead_from_a_staff_lane_and_their_car(new_dialog, services):
 def test_book_and_send_for_approval(new_dialog, qtbot, services, answers):
     dialog = new_dialog()
     fill(dialog, qtbot)
-    assert dialog.save(submit=True)
+    assert save_form(qtbot, dialog, submit=True)
     visit = services.visits.get(booked_at(services, NOON).id)
     assert visit.status == "awaiting_approval" and visit.household.name == "Evans family"
     assert "sent to the Headteacher for approval" in dialog.result_message
@@ -148,15 +150,15 @@ def test_book_and_send_for_approval(new_dialog, qtbot, services, answers):
 def test_save_as_draft(new_dialog, qtbot, services):
     dialog = new_dialog()
     fill(dialog, qtbot)
-    assert dialog.save(submit=False)
+    assert save_form(qtbot, dialog, submit=False)
     visit = booked_at(services, NOON)
     assert visit.status == "draft" and "saved as a draft" in dialog.result_message
 
 
-def test_every_problem_shown_on_its_field_and_nothing_saved(new_dialog, services):
+def test_every_problem_shown_on_its_field_and_nothing_saved(new_dialog, services, qtbot):
     before = count_visits(services)
     dialog = new_dialog()
-    assert not dialog.save()
+    assert not save_form(qtbot, dialog)
     text = dialog.banner.text()
     assert text.startswith("Nothing was saved. Please fix:")
     for field in ("Household", "Purpose", "Lead staff"):
@@ -172,7 +174,7 @@ def test_end_before_start_and_return_before_end(new_dialog, qtbot):
     dialog.end.setTime(QTime(12, 0))
     dialog.end.blockSignals(False)
     dialog.back.setTime(QTime(11, 50))
-    assert not dialog.save()
+    assert not save_form(qtbot, dialog)
     assert "End: 12:00 is not after the start (12:15)" in dialog.banner.text()
     assert dialog.end.styleSheet()
     assert "✗ End:" in dialog.checks.text()  # shown live, before saving
@@ -187,7 +189,7 @@ def test_clash_shows_the_other_visit_live(new_dialog, qtbot, services):
     dialog = new_dialog(other.start)
     fill(dialog, qtbot, lead=other.lead_staff.name, companion="")
     assert f"already booked on visit {other.id}, {other.household.name}" in dialog.checks.text()
-    assert not dialog.save()
+    assert not save_form(qtbot, dialog)
     assert dialog.lead.styleSheet()
 
 
@@ -196,7 +198,7 @@ def test_inactive_and_uncleared_staff(new_dialog, qtbot):
     fill(dialog, qtbot, companion="Bethan Smith")  # her DBS check has lapsed
     assert "Bethan Smith's DBS check" in dialog.checks.text()
     assert dialog.lead.findText("Gareth Price") < 0  # deactivated staff are not offered
-    assert not dialog.save()
+    assert not save_form(qtbot, dialog)
 
 
 def test_out_of_hours_fields_appear_only_when_needed(new_dialog, qtbot, answers, services):
@@ -216,21 +218,21 @@ def test_out_of_hours_fields_appear_only_when_needed(new_dialog, qtbot, answers,
     dialog.start.setTime(QTime(18, 15))
     assert not dialog.ooh_box.isHidden()
     assert "evening" in dialog.checks.text()
-    assert not dialog.save()
+    assert not save_form(qtbot, dialog)
     assert "Out-of-hours reason" in dialog.banner.text()
     assert "Responsible contact" in dialog.banner.text()
     dialog.ooh_reason.setText("Mum works days; only evening contact possible")
     assert dialog.responsible.isReadOnly()  # a typed name cannot be texted: choose a person
-    assert not dialog.save()
+    assert not save_form(qtbot, dialog)
     assert "cannot be texted" not in dialog.banner.text()  # nothing typed, so not said
     assert "choose who will check on staff welfare" in dialog.banner.text()
     dialog.responsible_person.setCurrentIndex(dialog.responsible_person.findData(linda_id))
     answers["reply"][0] = False
-    assert not dialog.save()  # the evening warning was declined: nothing saved
+    assert not save_form(qtbot, dialog)  # the evening warning was declined: nothing saved
     title, text = answers["asked"][-1]
     assert title == "Please check before saving" and "strongly discouraged" in text
     answers["reply"][0] = True
-    assert dialog.save()
+    assert save_form(qtbot, dialog)
     visit = booked_at(services, at(THU, 18, 15))
     assert visit.responsible_contact == "Linda Francis 07700 900789"
 
@@ -239,7 +241,7 @@ def test_lone_visit_needs_a_reason(new_dialog, qtbot):
     dialog = new_dialog()
     fill(dialog, qtbot, companion="")
     assert not dialog.lone_reason.isHidden()
-    assert not dialog.save()
+    assert not save_form(qtbot, dialog)
     assert "Lone visit reason" in dialog.banner.text()
 
 
@@ -249,7 +251,7 @@ def test_other_purpose_needs_words(new_dialog, qtbot):
     assert dialog.purpose_other.isHidden()
     dialog.purpose.setCurrentIndex(dialog.purpose.findData("other"))
     assert not dialog.purpose_other.isHidden()
-    assert not dialog.save()
+    assert not save_form(qtbot, dialog)
     assert "Other purpose: describe the purpose" in dialog.banner.text()
 
 
@@ -264,7 +266,7 @@ def test_edit_an_approved_visit_says_it_goes_back(qtbot, deps, office_actor, ser
     assert "sends it back to the Headteacher" in dialog.note.text()
     assert dialog.form_data().household_id == visit.household_id
     dialog.start.setTime(QTime(12, 15))  # free for everyone on Thursday
-    assert dialog.save(), dialog.banner.text()
+    assert save_form(qtbot, dialog), dialog.banner.text()
     title, text, _kind = answers["told"][-1]
     assert title == "Sent back for approval" and "gone back to the Headteacher" in text
     assert services.visits.get(visit.id).status == "awaiting_approval"
@@ -286,7 +288,7 @@ def test_edit_overtaken_by_another_seat(qtbot, deps, office_actor, services):
     data.pre_visit_notes = "Changed elsewhere"
     other_seat.update(office_actor, visit.id, data, row_version=visit.row_version)
     dialog.notes.setPlainText("My change")
-    assert not dialog.save()
+    assert not save_form(qtbot, dialog)
     assert "changed on another seat after you opened it" in dialog.banner.text()
     assert services.visits.get(visit.id).pre_visit_notes == "Changed elsewhere"
 
@@ -308,3 +310,52 @@ def test_every_control_has_an_accessible_name(new_dialog):
                 continue  # inner editors of compound widgets
             assert widget.accessibleName(), widget
     assert all(b.text() for b in dialog.findChildren(QPushButton))
+
+
+# --- saving off the GUI thread (ui/dialog_save.py) ------------------------------------------------
+def test_booking_saves_on_the_worker_while_the_window_keeps_answering(new_dialog, qtbot, services):
+    from PySide6.QtWidgets import QDialog
+
+    from tests.ui.test_tracker_writes import SLOW_S, Beats, slow
+
+    before = count_visits(services)
+    dialog = new_dialog()
+    fill(dialog, qtbot)
+    accepted = QDialog.DialogCode.Accepted
+    with slow(services.db) as on_gui_thread:
+        beats = Beats(lambda: dialog.result() != accepted)
+        t = time.monotonic()
+        dialog.submit_button.click()
+        clicked_in = time.monotonic() - t
+        during_click = list(on_gui_thread)
+        assert dialog.banner.text() == "Saving…" and not dialog.submit_button.isEnabled()
+        assert not dialog.cancel_button.isEnabled() and dialog.isVisible()
+        dialog.save(submit=True)  # pressed again while saving: nothing more is sent
+        dialog.close()  # nor does the dialog go while its save is pending
+        assert dialog.isVisible()
+        qtbot.waitUntil(lambda: dialog.result() == accepted, timeout=30_000)
+        beats.stop()
+    assert clicked_in < SLOW_S and during_click == []
+    assert beats.during >= 3  # the event loop kept turning while the visit was written
+    assert count_visits(services) == before + 1  # saved once
+    assert booked_at(services, NOON).status == "awaiting_approval"
+
+
+def test_a_booking_the_database_does_not_take_keeps_what_was_typed(new_dialog, qtbot, services):
+    from tests.ui.test_tracker_writes import failing_writes
+
+    before = count_visits(services)
+    dialog = new_dialog()
+    fill(dialog, qtbot)
+    dialog.notes.setPlainText("Bring the attendance letter")
+    typed = dialog.form_data()
+    with failing_writes(services.db):
+        assert not save_form(qtbot, dialog, submit=True)
+    text = dialog.banner.text()
+    assert text.startswith("The database is not answering: the visit was NOT recorded.")
+    assert "What you typed is kept. Try again." in text and "Traceback" not in text
+    assert dialog.isVisible() and dialog.form_data() == typed
+    assert dialog.submit_button.isEnabled() and dialog.cancel_button.isEnabled()
+    assert count_visits(services) == before  # nothing half-saved
+    assert save_form(qtbot, dialog, submit=True)  # the database is back: try again
+    assert count_visits(services) == before + 1

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from hvdesk.clock import from_london, london
 from hvdesk.models import CancelReason, Staff, Visit, VisitStatus
 from hvdesk.services.booking import BookingService
+from tests.ui.waiting import save_form, saved, settle
 from ui.booking_dialog import BookingDialog
 from ui.calendar.export_dialog import ExportDialog
 from ui.calendar.feature import CalendarFeature
@@ -59,6 +60,7 @@ def drag(qtbot, widget, start: QPoint, end: QPoint) -> None:
     qtbot.mouseMove(widget, start + QPoint(0, 12))
     qtbot.mouseMove(widget, end)
     qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=end)
+    settle(qtbot)  # a move is written on the window's write worker
 
 
 def grid_point(cal, day: date, minutes: float, *, staff_id: int | None = None) -> QPoint:
@@ -217,6 +219,8 @@ def test_double_click_an_empty_slot_books_there(cal, qtbot, window):
     dialog.lead.setCurrentIndex(dialog.lead.findText("Tom Lee"))
     dialog.companion.setCurrentIndex(dialog.companion.findText("Amara Jones"))
     qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
+    assert dialog.banner.text() == "Saving…" and not dialog.submit_button.isEnabled()
+    saved(qtbot, dialog)
     assert window.feature(CalendarFeature).controller.dialog is None, dialog.banner.text()
     booked = [v for v in visits(window.services.db) if v.start == at(WED, 12, 30)]
     assert len(booked) == 1 and booked[0].status == "awaiting_approval"
@@ -258,6 +262,52 @@ def test_drag_moves_an_approved_visit_and_sends_it_back(cal, qtbot, window, answ
     assert moved.end - moved.start == visit.end - visit.start
     assert "gone back to the Headteacher" in cal.message.text()
     assert cal.view.entry(visit.id).state == "awaiting_approval"
+
+
+def _move_to_wednesday(window, cal, visit) -> bool:
+    from ui.calendar.views import Drop
+
+    item = next(e.item for e in cal.view.entries if e.id == visit.id)
+    controller = window.feature(CalendarFeature).controller
+    return controller.move(cal, item, Drop(visit.id, WED, 12 * 60))
+
+
+def test_a_move_is_written_while_the_window_keeps_answering(cal, qtbot, window, answers):
+    from tests.ui.test_tracker_writes import Beats, slow
+
+    visit = on_day(window.services.db, THU, "approved")[0]
+    cal.anchor = WED
+    cal.refresh()
+    saving = window.feature(CalendarFeature).controller.saving
+    with slow(window.services.db) as on_gui_thread:
+        beats = Beats(lambda: visit.id in saving)
+        assert _move_to_wednesday(window, cal, visit)
+        writes = [q for q in on_gui_thread if not q.lstrip().upper().startswith("SELECT")]
+        assert answers["asked"][-1][0] == "Move visit"  # previewed and confirmed first
+        assert cal.message.text() == f"Saving visit {visit.id}…"
+        assert not _move_to_wednesday(window, cal, visit)  # dropped again meanwhile: once
+        qtbot.waitUntil(lambda: visit.id not in saving, timeout=30_000)
+        beats.stop()
+    assert writes == []  # the move itself was not written on the GUI thread
+    assert beats.during >= 3
+    assert fetch(window.services.db, visit.id).start.date() == WED
+
+
+def test_a_move_the_database_does_not_take_is_said_and_changes_nothing(
+    cal, qtbot, window, answers
+):
+    from tests.ui.test_tracker_writes import failing_writes
+
+    visit = on_day(window.services.db, THU, "approved")[0]
+    cal.anchor = WED
+    cal.refresh()
+    with failing_writes(window.services.db):
+        _move_to_wednesday(window, cal, visit)
+        settle(qtbot)
+    title, text, kind = answers["told"][-1]
+    assert title == "Visit not moved" and kind == "error"
+    assert text.startswith("The database is not answering: the change was NOT recorded.")
+    assert fetch(window.services.db, visit.id).start == visit.start
 
 
 def test_declining_the_move_changes_nothing(cal, qtbot, window, answers):
@@ -364,7 +414,7 @@ def test_double_click_a_month_day_opens_it(cal, qtbot):
 
 
 # --- cancel, submit, export ---------------------------------------------------------------------
-def test_cancel_for_safety_from_the_visit_menu(window, answers):
+def test_cancel_for_safety_from_the_visit_menu(window, answers, qtbot):
     answers["reply"][0] = False  # do not print the note in this test
     visit = on_day(window.services.db, THU, "approved")[0]
     action = next(a for a in window.visit_actions.for_visit(visit) if a.label == "Cancel visit…")
@@ -373,10 +423,10 @@ def test_cancel_for_safety_from_the_visit_menu(window, answers):
     assert isinstance(dialog, CancelDialog)
     dialog.choose(CancelReason.SAFETY_CONCERN)
     assert "in writing to the Headteacher" in dialog.hint.text()
-    assert not dialog.save()  # a safety reason needs the note
+    assert not save_form(qtbot, dialog)  # a safety reason needs the note
     assert "Note" in dialog.banner.text()
     dialog.note.setPlainText("Unknown adults at the door; staff did not go in")
-    assert dialog.save()
+    assert save_form(qtbot, dialog)
     cancelled = fetch(window.services.db, visit.id)
     assert cancelled.status == "cancelled" and cancelled.cancel_reason == "safety_concern"
     said = " ".join(t for _title, t in answers["asked"]) + " ".join(
@@ -385,7 +435,9 @@ def test_cancel_for_safety_from_the_visit_menu(window, answers):
     assert "in writing to the Headteacher" in said
 
 
-def test_safety_cancellation_offers_the_printed_note(window, answers, services, office_actor):
+def test_safety_cancellation_offers_the_printed_note(
+    window, answers, services, office_actor, qtbot
+):
     visit = on_day(services.db, THU, "approved")[0]
     printed = []
     dialog = CancelDialog(
@@ -398,18 +450,20 @@ def test_safety_cancellation_offers_the_printed_note(window, answers, services, 
     )
     dialog.choose(CancelReason.SAFETY_CONCERN)
     dialog.note.setPlainText("Dog loose in the front garden; family would not shut it away")
-    assert dialog.save()
+    assert save_form(qtbot, dialog)
     assert printed == [("Sam Office", visit.id)]
     assert "Print the safety-cancellation note now?" in answers["asked"][-1][1]
 
 
-def test_send_a_draft_for_approval(cal, window):
+def test_send_a_draft_for_approval(cal, window, qtbot):
     draft = visits(window.services.db, status=VisitStatus.DRAFT.value)
     draft = next(v for v in draft if v.start > window.services.clock.now())
     action = next(
         a for a in window.visit_actions.for_visit(draft) if a.label == "Send for approval"
     )
     action.run(draft, window)
+    assert cal.message.text() == f"Saving visit {draft.id}…"
+    settle(qtbot)  # written on the window's write worker
     assert fetch(window.services.db, draft.id).status == "awaiting_approval"
     assert "sent to the Headteacher for approval" in cal.message.text()
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
+from PySide6.QtWidgets import QDialog
 from sqlalchemy import select
 
 from hvdesk.models import CancelReason, Event, Visit
 from hvdesk.services.cancellation import CancellationService
+from tests.ui.waiting import save_form
 from ui.cancel_dialog import CancelDialog
 
 
@@ -38,11 +41,11 @@ def test_hampton_tell_family_on_cancel_needs_a_choice_and_logs_no_call_unasked(
     dialog, visit_id = _dialog(qtbot, services, office_actor)
     assert not any(b.isChecked() for b in dialog.family_choice.values())
     dialog.choose(CancelReason.FAMILY_CANCELLED)
-    assert not dialog.save()
+    assert not save_form(qtbot, dialog)
     assert "Tell the family: choose whether you have phoned them" in dialog.banner.text()
     assert services.visits.get(visit_id).status == "approved"
     dialog.family_choice["later"].setChecked(True)
-    assert dialog.save()
+    assert save_form(qtbot, dialog)
     assert services.visits.get(visit_id).status == "cancelled"
     assert _family_events(services.db, visit_id) == []  # nobody phoned: no call logged
 
@@ -51,7 +54,7 @@ def test_hampton_tell_family_on_cancel_logs_the_call_when_chosen(qtbot, services
     dialog, visit_id = _dialog(qtbot, services, office_actor)
     dialog.choose(CancelReason.FAMILY_CANCELLED)
     dialog.family_choice["call"].setChecked(True)
-    assert dialog.save()
+    assert save_form(qtbot, dialog)
     assert [e.data["how"] for e in _family_events(services.db, visit_id)] == ["call"]
 
 
@@ -66,7 +69,7 @@ def test_family_not_yet_told_is_a_follow_up_until_someone_phones(
     dialog, visit_id = _dialog(qtbot, services, office_actor)
     dialog.choose(CancelReason.STAFF_UNAVAILABLE)
     dialog.family_choice["later"].setChecked(True)
-    assert dialog.save()
+    assert save_form(qtbot, dialog)
     found = FollowUpService(services.db, services.clock).load()
     waiting = [f.visit_id for f in found.families]  # the demo's own cancellations too
     assert visit_id in waiting
@@ -80,3 +83,45 @@ def test_family_not_yet_told_is_a_follow_up_until_someone_phones(
     assert [e.data["how"] for e in _family_events(services.db, visit_id)] == ["call"]
     left = [f.visit_id for f in FollowUpService(services.db, services.clock).load().families]
     assert left == [v for v in waiting if v != visit_id]
+
+
+def test_a_cancellation_is_written_while_the_window_keeps_answering(
+    qtbot, services, office_actor
+):
+    from tests.ui.test_tracker_writes import SLOW_S, Beats, slow
+
+    dialog, visit_id = _dialog(qtbot, services, office_actor)
+    dialog.show()
+    dialog.choose(CancelReason.FAMILY_CANCELLED)
+    dialog.family_choice["later"].setChecked(True)
+    accepted = QDialog.DialogCode.Accepted
+    with slow(services.db) as on_gui_thread:
+        beats = Beats(lambda: dialog.result() != accepted)
+        t = time.monotonic()
+        dialog.save()
+        clicked_in = time.monotonic() - t
+        during_click = list(on_gui_thread)
+        assert dialog.banner.text() == "Saving…" and dialog.isVisible()
+        assert not dialog.save()  # pressed again while saving: nothing more is sent
+        qtbot.waitUntil(lambda: dialog.result() == accepted, timeout=30_000)
+        beats.stop()
+    assert clicked_in < SLOW_S and during_click == [] and beats.during >= 3
+    assert services.visits.get(visit_id).status == "cancelled"
+
+
+def test_a_cancellation_the_database_does_not_take_keeps_what_was_typed(
+    qtbot, services, office_actor
+):
+    from tests.ui.test_tracker_writes import failing_writes
+
+    dialog, visit_id = _dialog(qtbot, services, office_actor)
+    dialog.show()
+    dialog.choose(CancelReason.FAMILY_CANCELLED)
+    dialog.family_choice["later"].setChecked(True)
+    dialog.note.setPlainText("Mum rang: Ben is ill")
+    with failing_writes(services.db):
+        assert not save_form(qtbot, dialog)
+    assert "the cancellation was NOT recorded. What you typed is kept." in dialog.banner.text()
+    assert dialog.isVisible() and dialog.note.toPlainText() == "Mum rang: Ben is ill"
+    assert dialog.reason() == CancelReason.FAMILY_CANCELLED.value
+    assert services.visits.get(visit_id).status == "approved"

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QWizard
 from hvdesk.clock import london
 from hvdesk.models import VisitStatus
 from tests.ui.test_booking_dialog import NOON, booked_at, fill
+from tests.ui.waiting import saved
 from ui.a11y import LAST_RESULT, ElidedLabel
 from ui.calendar.feature import CalendarFeature
 from ui.first_day import FirstDayFeature
@@ -23,6 +24,7 @@ def test_book_and_assess_now_then_sent_to_the_named_approver(window, qtbot, serv
     assert dialog.assess_button.isDefault()  # Enter takes the usual path
     fill(dialog, qtbot)
     dialog.assess_button.click()
+    saved(qtbot, dialog)
     visit = booked_at(services, NOON)
     assert visit.status == VisitStatus.DRAFT  # not sent without its assessment
 
@@ -181,6 +183,7 @@ def test_booked_from_today_the_status_bar_names_the_approver_and_the_missing_ass
     dialog = window.feature(CalendarFeature).controller.new_visit(window, start=NOON)
     fill(dialog, qtbot)
     dialog.submit_button.click()
+    saved(qtbot, dialog)
     assert booked_at(services, NOON).status == VisitStatus.AWAITING_APPROVAL
     said = last_result(window)
     assert "sent to Linda Francis (Headteacher) for approval" in said
@@ -193,6 +196,7 @@ def test_book_and_assess_now_cancelled_says_the_visit_is_kept_as_a_draft(window,
     dialog = window.feature(CalendarFeature).controller.new_visit(window, start=NOON)
     fill(dialog, qtbot)
     dialog.assess_button.click()
+    saved(qtbot, dialog)
     wizard = window.feature(ApprovalFeature).wizard
     assert wizard is not None and wizard.isVisible()
     wizard.reject()

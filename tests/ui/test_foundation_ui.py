@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from sqlalchemy import select
 
 from hvdesk.models import Event, Household, Staff, VisitStatus
-from tests.ui.waiting import idle
+from tests.ui.waiting import idle, saved
 from ui.login import FirstRunDialog, LoginDialog
 from ui.models.table import ObjectRole
 from ui.panels.households import HouseholdDialog, RiskDialog
@@ -20,6 +22,8 @@ pytestmark = pytest.mark.ui
 def click_save(qtbot, dialog):
     box = dialog.findChild(QDialogButtonBox)
     qtbot.mouseClick(box.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+    if hasattr(dialog, "saving"):  # written on a worker (ui/dialog_save.py): wait for the answer
+        saved(qtbot, dialog)
 
 
 def test_main_window_shows_demo_data_and_status(window, qtbot):
@@ -94,6 +98,47 @@ def test_staff_dialog_creates_and_edits(qtbot, services, office_actor):
     assert services.staff.get(saved.id).job_title == "Attendance Officer"
 
 
+def test_a_staff_member_is_saved_while_the_window_keeps_answering(qtbot, services, office_actor):
+    from tests.ui.test_tracker_writes import SLOW_S, Beats, slow
+
+    dialog = StaffDialog(services.staff, office_actor)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.name.setText("Noël Ødegård")
+    dialog.mobile.setText("07700 900555")
+    save = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save)
+    with slow(services.db) as on_gui_thread:
+        beats = Beats(lambda: dialog.result() != 1)
+        t = time.monotonic()
+        save.click()
+        clicked_in = time.monotonic() - t
+        during_click = list(on_gui_thread)
+        assert dialog.banner.text() == "Saving…" and not save.isEnabled()
+        qtbot.waitUntil(lambda: dialog.result() == 1, timeout=30_000)
+        beats.stop()
+    assert clicked_in < SLOW_S and during_click == [] and beats.during >= 3
+    with services.db.read() as s:
+        assert len(s.scalars(select(Staff).where(Staff.name == "Noël Ødegård")).all()) == 1
+
+
+def test_a_staff_member_the_database_does_not_take_keeps_what_was_typed(
+    qtbot, services, office_actor
+):
+    from tests.ui.test_tracker_writes import failing_writes
+
+    dialog = StaffDialog(services.staff, office_actor)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.name.setText("Noël Ødegård")
+    dialog.mobile.setText("07700 900555")
+    with failing_writes(services.db):
+        click_save(qtbot, dialog)
+    assert "the staff member was NOT recorded. What you typed is kept." in dialog.banner.text()
+    assert dialog.isVisible() and dialog.name.text() == "Noël Ødegård" and dialog.result() == 0
+    with services.db.read() as s:
+        assert s.scalar(select(Staff).where(Staff.name == "Noël Ødegård")) is None
+
+
 def test_deactivate_staff_asks_then_keeps_the_record(window, qtbot, answers):
     window.show_panel("Staff")
     panel = window.staff
@@ -156,10 +201,12 @@ def test_settings_apply_preset_and_reject_bad_values(window, qtbot, answers):
     assert panel.numbers["return_grace_min"].value() == 30
     panel.numbers["checkin_interval_min"].setValue(5)
     panel.save()
+    saved(qtbot, panel)
     assert "Check-in interval" in panel.banner.text()
     assert window.services.settings.policy().checkin_interval_min == 120
     panel.numbers["checkin_interval_min"].setValue(90)
     panel.save()
+    saved(qtbot, panel)
     assert window.services.settings.policy().checkin_interval_min == 90
 
 

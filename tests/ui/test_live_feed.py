@@ -16,7 +16,7 @@ from hvdesk.db import Database
 from hvdesk.rules import deadlines as dl
 from hvdesk.services.base import Actor
 from hvdesk.services.tracker import TrackerService
-from tests.ui.waiting import idle
+from tests.ui.waiting import idle, saved
 from ui.backup_settings import BackupFeature
 from ui.tracker.feature import TrackerFeature
 
@@ -134,6 +134,7 @@ def test_policy_is_read_once_and_again_only_after_it_changes(window, qtbot, answ
     panel = window.settings
     panel.numbers["checkin_interval_min"].setValue(first.checkin_interval_min - 15)
     panel.save()
+    saved(qtbot, panel)  # written on a worker
     fresh = window.live.policy()
     assert fresh is not first and fresh.checkin_interval_min == first.checkin_interval_min - 15
     # the tracker re-derives with it (on the worker: a whole check never runs on the GUI thread)

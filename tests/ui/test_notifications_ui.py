@@ -14,6 +14,7 @@ from hvdesk.notify import lease as leases
 from hvdesk.notify.config import NotifyConfig
 from hvdesk.services.base import Actor
 from hvdesk.services.notifications import ContactInput, NotificationService
+from tests.ui.waiting import save_form
 from ui.notify.feature import NotifyFeature
 from ui.notify.status import monitor_text
 from ui.session_lock import SessionLockFeature
@@ -223,7 +224,7 @@ def test_booking_an_out_of_hours_visit_names_a_person_hvdesk_can_text(
     assert not dialog.responsible.isEnabled()  # the person replaces the typed contact
     shot(dialog, "booking_responsible_person")
     answers["reply"][0] = True
-    assert dialog.save()
+    assert save_form(qtbot, dialog)
     visit = booked_at(services, at(THU, 18, 15))
     assert visit.responsible_contact_id == ann.id
     assert visit.responsible_contact == "Ann Home 07700 900555"

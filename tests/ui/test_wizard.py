@@ -11,6 +11,7 @@ from hvdesk.models import RiskAssessment, Visit, VisitStatus
 from hvdesk.services.approval import ApprovalService
 from hvdesk.services.households import HouseholdInput
 from hvdesk.services.risk_assessment import RiskAssessmentService
+from tests.ui.waiting import idle
 from ui.panels.approvals import ApprovalFeature
 from ui.wizard.risk_wizard import (
     PAGE_CHECKLIST,
@@ -118,6 +119,7 @@ def test_walk_every_page_back_and_next_keep_entries(window, qtbot, answers, new_
         assert row.information["notes"] == "CPOMS: nothing for staff"
     queue = window.feature(ApprovalFeature).panel
     queue.refresh()
+    idle(window, None)  # read on the reader worker
     assert queue.select_visit(new_visit.id)
 
 

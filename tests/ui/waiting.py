@@ -40,3 +40,18 @@ def _until_quiet(qtbot, workers: Callable[[], list[Worker]]) -> None:
         if sum(worker.submitted for worker in workers()) == before:
             return
     raise AssertionError(f"background jobs still starting one another after {ROUNDS} rounds")
+
+
+def saved(qtbot, form, timeout: int = 10_000) -> None:
+    """A form's save (ui/dialog_save.py) came back: recorded, refused or not answered."""
+    qtbot.waitUntil(lambda: not form.saving.busy, timeout=timeout)
+
+
+def save_form(qtbot, dialog, **how) -> bool:
+    """Press the dialog's save and wait for the answer: True when it was recorded (accepted; the
+    dialog may be deleted once it closes)."""
+    accepted: list[bool] = []
+    dialog.accepted.connect(lambda: accepted.append(True))
+    dialog.save(**how)
+    saved(qtbot, dialog)
+    return bool(accepted)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
@@ -37,6 +38,7 @@ from ui.calendar.export_dialog import ExportDialog
 from ui.calendar.views import Drop
 from ui.cancel_dialog import CancelDialog, safety_note_printer
 from ui.services import AppServices
+from ui.tracker.saving import Outcome, not_recorded, save
 from ui.worker import Worker
 
 # Problems a drag cannot fix: they need words typed on the booking form.
@@ -79,9 +81,12 @@ class BookingController(QObject):
         parent: QObject | None = None,
         *,
         worker: Worker | None = None,
+        writer: Worker | None = None,
     ) -> None:
         super().__init__(parent)
         self.services, self.actor, self.worker = services, actor, worker
+        self.writer = writer  # the window's write worker: the forms and the moves save on it
+        self.saving: set[int] = set()  # visits whose move or send is being saved
         self.booking = BookingService(services.db, services.clock)
         self.cancellation = CancellationService(services.db, services.clock)
         self.ics = IcsExportService(services.db, services.clock)
@@ -118,6 +123,7 @@ class BookingController(QObject):
             lead_staff_id=lead_staff_id,
             parent=parent,
             approver=approver_text(self.services),
+            writer=self.writer,
         )
         dialog.saved.connect(lambda vid, d=dialog: self._saved(vid, d.result_message, new=True))
         dialog.saved.connect(lambda vid, d=dialog: self._assess_if_asked(vid, d, parent))
@@ -141,7 +147,9 @@ class BookingController(QObject):
                 "started can be edited; on the day, use the tracker (e.g. running late).",
             )
             return None
-        dialog = BookingDialog(self.deps, self.actor, visit=visit, parent=parent)
+        dialog = BookingDialog(
+            self.deps, self.actor, visit=visit, parent=parent, writer=self.writer
+        )
         dialog.saved.connect(lambda vid, d=dialog: self._saved(vid, d.result_message, new=False))
         self._open(dialog)
         return dialog
@@ -163,6 +171,7 @@ class BookingController(QObject):
             self.services.settings.policy(),
             parent,
             print_note=safety_note_printer(self.services.db, self.services.clock),
+            writer=self.writer,
         )
         dialog.cancelled.connect(lambda _v, _r, d=dialog: self._saved(0, d.result_message))
         self._open(dialog)
@@ -196,25 +205,67 @@ class BookingController(QObject):
 
     # --- direct actions ------------------------------------------------------------------------
     def send_for_approval(self, parent: QWidget | None, visit_id: int) -> bool:
-        try:
-            result = self.booking.submit(self.actor, visit_id)
-        except ValidationError as err:
+        """Send a draft to the approver, on the write worker. False when not sent (a send or
+        move of this visit is still being saved)."""
+
+        def refused(err: HvdeskError) -> str:
+            if not isinstance(err, ValidationError):
+                return str(err)
             problems = "\n".join(f"• {e.field}: {e.message}" for e in err.errors)
-            dialogs.inform(
-                parent,
-                "Not sent for approval",
-                f"Visit {visit_id} needs changes first:\n{problems}\n\nEdit the visit to fix them.",
-                "warning",
+            return (
+                f"Visit {visit_id} needs changes first:\n{problems}\n\nEdit the visit to fix them."
             )
+
+        return self._write(
+            parent,
+            visit_id,
+            "Not sent for approval",
+            lambda: self.booking.submit(self.actor, visit_id),
+            lambda result: self._saved(visit_id, result.message),
+            refused,
+        )
+
+    def _write(
+        self,
+        parent: QWidget | None,
+        visit_id: int,
+        title: str,
+        write: Callable[[], Any],
+        done: Callable[[Any], None],
+        refused: Callable[[HvdeskError], str] = str,
+    ) -> bool:
+        """One change to a visit, on the window's write worker (ui/tracker/saving.py): the
+        calendar says so while it is saved and nothing else is done to that visit meanwhile;
+        a refusal or a database not answering is said, with the latest state shown again."""
+        if visit_id in self.saving:
             return False
-        except HvdeskError as err:
-            dialogs.inform(parent, "Not sent for approval", str(err), "warning")
-            return False
-        self._saved(visit_id, result.message)
+        self.saving.add(visit_id)
+        self.message.emit(f"Saving visit {visit_id}…")
+
+        def answered(outcome: Outcome) -> None:
+            self.saving.discard(visit_id)
+            if outcome.recorded:
+                done(outcome.result)
+                return
+            self.message.emit("")
+            if outcome.failure is not None:
+                dialogs.inform(parent, title, refused(outcome.failure), "warning")
+                self.changed.emit()  # show the latest state (e.g. changed on another seat)
+            else:
+                dialogs.inform(parent, title, not_recorded("change", outcome), "error")
+
+        save(self.writer or self._own_writer(), write, answered)
         return True
+
+    def _own_writer(self) -> Worker:
+        """Without the window's write worker (a controller on its own): one of its own."""
+        self.writer = Worker(self, finish_queued=True)
+        return self.writer
 
     def move(self, parent: QWidget | None, item: CalendarItem, drop: Drop) -> bool:
         """A drop on the calendar: preview, say what will happen, confirm, then move."""
+        if item.id in self.saving:  # its last move is still being saved
+            return False
         times = BookingTimes(item.planned_departure, item.start, item.end, item.expected_return)
         if drop.top_minutes is None:
             new_start = move_to_day(times, drop.day)
@@ -278,13 +329,12 @@ class BookingController(QObject):
             lines.append(preview.message)
         if not dialogs.confirm(parent, "Move visit", "\n\n".join(lines)):
             return False
-        try:
-            result = self.booking.move(
+        return self._write(
+            parent,
+            item.id,
+            "Visit not moved",
+            lambda: self.booking.move(
                 self.actor, item.id, new_start, row_version=item.row_version, **kwargs
-            )
-        except HvdeskError as err:
-            dialogs.inform(parent, "Visit not moved", str(err), "warning")
-            self.changed.emit()  # show the latest state (e.g. changed on another seat)
-            return False
-        self._saved(item.id, result.message)
-        return True
+            ),
+            lambda result: self._saved(item.id, result.message),
+        )

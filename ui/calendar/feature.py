@@ -30,7 +30,9 @@ class CalendarFeature:
 
 def install(window: Shell) -> None:
     parent = window.dialog_parent()
-    controller = BookingController(window.services, window.actor, parent, worker=window.worker)
+    controller = BookingController(
+        window.services, window.actor, parent, worker=window.worker, writer=window.writer
+    )
     panel = CalendarPanel(window.services, controller)
     window.add_panel("Calendar", panel, position=1)
     panel.context_menu_for = lambda visit: window.visit_actions.menu(visit, parent)

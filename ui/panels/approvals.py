@@ -8,6 +8,8 @@ else sees the queue read-only. The services enforce the same rule, whatever the 
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -44,9 +46,13 @@ from hvdesk.services.risk_assessment import (
 )
 from ui import dialogs
 from ui.a11y import ValueLabel, fit_columns, tab_leaves, tell_in_status_bar
+from ui.dialog_save import DialogSave
 from ui.forms import clear_errors, error_banner, show_errors
 from ui.models.table import Column, ObjectRole, RowTableModel
 from ui.wizard.levels import LEVEL_STYLE, SEVERITY_STYLE, level_badge
+from ui.worker import Worker
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from ui.lone_working_dialog import LoneWorkingDialog
@@ -175,10 +181,47 @@ class ApprovalPanel(QWidget):
         actor: Actor,
         approver_title: str,
         parent: QWidget | None = None,
+        *,
+        writer: Worker | None = None,
+        worker: Worker | None = None,
     ) -> None:
         super().__init__(parent)
-        self.approvals, self.actor = approvals, actor
+        self.approvals, self.actor, self.worker = approvals, actor, worker
         self.is_approver = actor.role == Role.APPROVER.value
+        self._build_table()
+        self.title = QLabel()
+        self.title.setStyleSheet("font-weight: bold; font-size: 13pt;")
+        role_text = (
+            f"You can approve or reject visits as {actor.name}."
+            if self.is_approver
+            else f"Read only: only an approver ({approver_title}) can approve or reject visits. "
+            f"You are signed in as {actor.name} ({actor.role})."
+        )
+        self.role_label = ValueLabel("Who can approve", role_text)
+        self.role_label.setWordWrap(True)
+        self.detail = QTextBrowser()
+        self.detail.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
+        self.detail.setAccessibleName("Selected visit: details, checks and risk summary")
+        self.detail.setOpenLinks(False)
+        self.open_button = QPushButton("Open full assessment…")
+        self.open_button.setAccessibleName("Open full risk assessment")
+        self.open_button.clicked.connect(self._open_assessment)
+        self._build_decision()
+        self.saving = DialogSave(
+            self,
+            self.banner,
+            self.fields,
+            "decision",
+            writer,
+            buttons=[self.approve_button, self.reject_button],
+        )
+        self._shown_id: int | None = None
+        self._lay_out()
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
+        # read when first shown: MainWindow refreshes a screen as it is shown, not at start-up
+
+    def _build_table(self) -> None:
+        """The queue: one row a visit, sorted by start, one selected at a time."""
         self.model: RowTableModel[ReviewItem] = RowTableModel(COLUMNS, self)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
@@ -194,26 +237,9 @@ class ApprovalPanel(QWidget):
         self.table.setWordWrap(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.title = QLabel()
-        self.title.setStyleSheet("font-weight: bold; font-size: 13pt;")
-        role_text = (
-            f"You can approve or reject visits as {actor.name}."
-            if self.is_approver
-            else f"Read only: only an approver ({approver_title}) can approve or reject visits. "
-            f"You are signed in as {actor.name} ({actor.role})."
-        )
-        self.role_label = ValueLabel("Who can approve", role_text)
-        self.role_label.setWordWrap(True)
 
-        self.detail = QTextBrowser()
-
-        self.detail.setTabChangesFocus(True)  # Tab moves on; the text takes no tab characters
-        self.detail.setAccessibleName("Selected visit: details, checks and risk summary")
-        self.detail.setOpenLinks(False)
-        self.open_button = QPushButton("Open full assessment…")
-        self.open_button.setAccessibleName("Open full risk assessment")
-        self.open_button.clicked.connect(self._open_assessment)
-
+    def _build_decision(self) -> None:
+        """The decision box: errors, the note, the lone-visit decision, Approve / Reject."""
         self.decision = QGroupBox("Decision")
         self.banner = error_banner()
         self.note = QPlainTextEdit()
@@ -244,8 +270,9 @@ class ApprovalPanel(QWidget):
         decision_layout.addLayout(buttons)
         decision_layout.addWidget(self.decision_hint)
         self.fields = {"Note": self.note, "Lone visit decision": self.lone_decision}
-        self._shown_id: int | None = None
 
+    def _lay_out(self) -> None:
+        """Title and role above; the queue on the left, the selected visit and decision right."""
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
@@ -263,13 +290,28 @@ class ApprovalPanel(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.role_label)
         layout.addWidget(splitter, 1)
-        self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
-        # read when first shown: MainWindow refreshes a screen as it is shown, not at start-up
 
     # --- reading ---------------------------------------------------------------------------
-    def refresh(self) -> None:
+    def refresh(self, then: Callable[[], object] | None = None) -> None:
+        """Read the queue, then `then()`: on the reader worker when the panel has one (the
+        window never waits for the database), else at once."""
+
+        def show(items: list[ReviewItem]) -> None:
+            self._show_rows(items)
+            if then is not None:
+                then()
+
+        if self.worker is None:
+            show(self.approvals.pending())
+        else:
+            self.worker.submit(self.approvals.pending, show, self._not_read)
+
+    def _not_read(self, message: str) -> None:
+        log.warning("The approval queue was not read: %s", message)
+        self.title.setText("AWAITING APPROVAL: the database is not answering (shown as last read)")
+
+    def _show_rows(self, items: list[ReviewItem]) -> None:
         keep = self.selected()
-        items = self.approvals.pending()
         self.model.set_rows(items)
         fit_columns(self.table, shrink=[self.STAFF, self.PURPOSE, self.CHECKS])
         for col, cap in ((1, 170), (2, 260), (4, 220)):
@@ -337,59 +379,56 @@ class ApprovalPanel(QWidget):
     # --- deciding --------------------------------------------------------------------------
     def approve_selected(self) -> None:
         item = self.selected()
-        if item is None:
+        if item is None or self.saving.busy:
             return
+        visit_id, version = item.visit.id, item.visit.row_version
+        note, lone = self.note.toPlainText(), self.lone_decision.isChecked()
         self._decide(
             item,
             lambda: self.approvals.approve(
-                self.actor,
-                item.visit.id,
-                self.note.toPlainText(),
-                lone_visit_decision=self.lone_decision.isChecked(),
-                seen_version=item.visit.row_version,
+                self.actor, visit_id, note, lone_visit_decision=lone, seen_version=version
             ),
             "✓ Approved",
         )
 
     def reject_selected(self) -> None:
         item = self.selected()
-        if item is None:
+        if item is None or self.saving.busy:
             return
-        if self.note.toPlainText().strip() and not dialogs.confirm(
+        note = self.note.toPlainText()
+        if note.strip() and not dialogs.confirm(
             self,
             "Reject visit",
             f"Reject the visit to {item.visit.household.name} on "
             f"{fmt_datetime(item.visit.start)}? The office sees your note.",
         ):
             return
+        visit_id, version = item.visit.id, item.visit.row_version
         self._decide(
             item,
-            lambda: self.approvals.reject(
-                self.actor,
-                item.visit.id,
-                self.note.toPlainText(),
-                seen_version=item.visit.row_version,
-            ),
+            lambda: self.approvals.reject(self.actor, visit_id, note, seen_version=version),
             "✗ Rejected",
         )
 
-    def _decide(self, item: ReviewItem, action, done: str) -> None:
-        clear_errors(self.banner, self.fields)
-        try:
-            action()
-        except ValidationError as err:
+    def _decide(self, item: ReviewItem, action: Callable[[], object], done: str) -> None:
+        """The decision is written on the write worker; the note stays until it is recorded."""
+
+        def decided(_result: object) -> None:
+            self.result.setText(
+                f"{done}: {item.visit.household.name}, {fmt_datetime(item.visit.start)}."
+            )
+            self.refresh()
+            self.changed.emit()
+
+        self.saving.run(action, decided, self._refused)
+
+    def _refused(self, err: HvdeskError) -> None:
+        if isinstance(err, ValidationError):
             show_errors(self.banner, self.fields, err)
             self.banner.setText(self.banner.text().replace("Nothing was saved", "Not decided yet"))
             return
-        except HvdeskError as err:
-            dialogs.inform(self, "Not decided", str(err), "warning")
-            self.refresh()
-            return
-        self.result.setText(
-            f"{done}: {item.visit.household.name}, {fmt_datetime(item.visit.start)}."
-        )
+        dialogs.inform(self, "Not decided", str(err), "warning")
         self.refresh()
-        self.changed.emit()
 
     def _open_assessment(self) -> None:
         item = self.selected()
@@ -415,7 +454,13 @@ class ApprovalFeature:
         self.viewer: AssessmentDialog | None = None
         self.lone_dialog: LoneWorkingDialog | None = None
         policy = window.services.settings.policy()
-        self.panel = ApprovalPanel(self.approvals, window.actor, policy.approver_title)
+        self.panel = ApprovalPanel(
+            self.approvals,
+            window.actor,
+            policy.approver_title,
+            writer=window.writer,
+            worker=window.worker,
+        )
         self.panel.changed.connect(window.data_changed)
         self.panel.open_assessment.connect(self.view_assessment)
 
@@ -511,8 +556,7 @@ class ApprovalFeature:
     # --- approval from anywhere a visit is -------------------------------------------------
     def open_in_queue(self, visit: Visit, _parent: QWidget | None = None) -> None:
         self.window.show_panel("Approval")
-        self.panel.refresh()
-        self.panel.select_visit(visit.id)
+        self.panel.refresh(then=lambda: self.panel.select_visit(visit.id))
 
     # --- lone working ----------------------------------------------------------------------
     def open_lone_working(self, staff_id: int | None = None) -> LoneWorkingDialog:

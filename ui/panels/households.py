@@ -50,7 +50,8 @@ from hvdesk.services.households import (
 )
 from ui import dialogs
 from ui.a11y import ValueLabel, tab_leaves
-from ui.forms import clear_errors, error_banner, lay_out_edit_dialog, show_errors
+from ui.dialog_save import DialogSave
+from ui.forms import error_banner, lay_out_edit_dialog, show_errors
 from ui.models.paged import PagedTableModel
 from ui.models.table import Column, ObjectRole
 from ui.worker import Worker
@@ -134,6 +135,7 @@ class HouseholdDialog(QDialog):
         form.addRow("", pupil_buttons)
         self.banner = error_banner()
         lay_out_edit_dialog(self, form, self._save, self.banner)
+        self.saving = DialogSave(self, self.banner, self.fields, "household")
         if household:
             data = HouseholdInput.from_household(household)
             self.name.setText(data.name)
@@ -195,15 +197,15 @@ class HouseholdDialog(QDialog):
         )
 
     def _save(self) -> None:
-        clear_errors(self.banner, self.fields)
-        try:
-            if self.household is None:
-                self.saved = self.service.create(self.actor, self.form_data())
-            else:
-                self.saved = self.service.update(self.actor, self.household.id, self.form_data())
-        except HvdeskError as err:
-            show_errors(self.banner, self.fields, err)
-            return
+        """Saved on a write worker (ui/dialog_save.py): 'Saving…', then closed once recorded."""
+        data, known = self.form_data(), self.household
+        if known is None:
+            self.saving.run(lambda: self.service.create(self.actor, data), self._saved)
+        else:
+            self.saving.run(lambda: self.service.update(self.actor, known.id, data), self._saved)
+
+    def _saved(self, row: Household) -> None:
+        self.saved = row
         self.accept()
 
 

@@ -35,6 +35,7 @@ from hvdesk.rules.validation import display_phone
 from hvdesk.services.base import Actor
 from hvdesk.services.settings import SettingsService
 from ui import dialogs
+from ui.dialog_save import DialogSave
 from ui.forms import clear_errors, error_banner, show_errors
 
 
@@ -85,6 +86,9 @@ class SettingsPanel(QWidget):
         for button in (save, revert, apply_button):
             button.setEnabled(can_edit)
         self.save_button = save
+        self.saving = DialogSave(
+            self, self.banner, self.fields, "settings", buttons=[save, revert, apply_button]
+        )
         self.load()
 
     def _school_box(self) -> tuple[QGroupBox, QPushButton]:
@@ -216,17 +220,18 @@ class SettingsPanel(QWidget):
         }
 
     def save(self) -> None:
-        clear_errors(self.banner, self.fields)
-        try:
-            self.service.validate_school(self._school_values())
-            self.service.save_policy(self.actor, self.form_policy())
-            self.service.save_school(
-                self.actor,
-                self._school_values(),
-            )
-        except HvdeskError as err:
-            show_errors(self.banner, self.fields, err)
-            return
+        """Saved on a write worker (ui/dialog_save.py): 'Saving…' until recorded, then every
+        seat is told the policy changed; a refusal marks the field it names."""
+        actor, policy, school = self.actor, self.form_policy(), self._school_values()
+
+        def write() -> None:
+            self.service.validate_school(school)
+            self.service.save_policy(actor, policy)
+            self.service.save_school(actor, school)
+
+        self.saving.run(write, self._saved)
+
+    def _saved(self, _result: object) -> None:
         self.policy_changed.emit()
         dialogs.inform(self, "Settings saved", "The new policy settings apply now, on every seat.")
 

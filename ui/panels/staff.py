@@ -30,14 +30,13 @@ from hvdesk.services.base import Actor
 from hvdesk.services.settings import SettingsService
 from hvdesk.services.staff import StaffInput, StaffService
 from ui import dialogs
+from ui.dialog_save import DialogSave
 from ui.forms import (
-    clear_errors,
     error_banner,
     get_optional_date,
     lay_out_edit_dialog,
     optional_date_edit,
     set_optional_date,
-    show_errors,
 )
 from ui.list_view import filter_box, filtered_table
 from ui.models.table import Column, ObjectRole, RowTableModel
@@ -126,6 +125,7 @@ class StaffDialog(QDialog):
         form.addRow("", self.business_insurance)
         self.banner = error_banner()
         lay_out_edit_dialog(self, form, self._save, self.banner)
+        self.saving = DialogSave(self, self.banner, self.fields, "staff member")
         if staff:
             self._load(StaffInput.from_staff(staff))
 
@@ -162,15 +162,15 @@ class StaffDialog(QDialog):
         )
 
     def _save(self) -> None:
-        clear_errors(self.banner, self.fields)
-        try:
-            if self.staff is None:
-                self.saved = self.service.create(self.actor, self.form_data())
-            else:
-                self.saved = self.service.update(self.actor, self.staff.id, self.form_data())
-        except HvdeskError as err:
-            show_errors(self.banner, self.fields, err)
-            return
+        """Saved on a write worker (ui/dialog_save.py): 'Saving…', then closed once recorded."""
+        data, known = self.form_data(), self.staff
+        if known is None:
+            self.saving.run(lambda: self.service.create(self.actor, data), self._saved)
+        else:
+            self.saving.run(lambda: self.service.update(self.actor, known.id, data), self._saved)
+
+    def _saved(self, row: Staff) -> None:
+        self.saved = row
         self.accept()
 
 

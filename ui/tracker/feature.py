@@ -29,7 +29,6 @@ from ui.tracker import keys
 from ui.tracker.alarm_window import AlarmWindow
 from ui.tracker.controller import TrackerController
 from ui.visit_actions import VisitAction
-from ui.worker import Worker
 
 if TYPE_CHECKING:
     from ui.shell import Shell
@@ -504,11 +503,12 @@ def _saving_before_closing(window: Shell, count: int) -> None:
 
 
 def install(window: Shell) -> None:
-    # The seat's own writes on a worker of their own (ui/tracker/saving.py): a child of the
-    # window, so closing the window finishes what was pressed and the tests can wait for it.
+    # The seat's own writes on the window's write worker (ui/tracker/saving.py), shared with the
+    # forms' saves: closing the window finishes what was pressed and the tests can wait for it.
     parent = window.dialog_parent()
-    writer = Worker(parent, finish_queued=True)
-    controller = TrackerController(window.services, window.actor, live=window.live, writer=writer)
+    controller = TrackerController(
+        window.services, window.actor, live=window.live, writer=window.writer
+    )
     controller.start()
     window.today.attach(controller)
     _show_saving(window, controller)

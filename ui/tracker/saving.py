@@ -39,6 +39,7 @@ class Outcome:
     error: str = ""  # the database did not answer, or something broke (nothing recorded)
     database: bool = False  # `error` is the database not answering (try again), not a fault
     locked: bool = False  # the database file is locked by another program (SQLite)
+    failure: HvdeskError | None = None  # the refusal itself (a form marks the fields it names)
 
     @property
     def recorded(self) -> bool:
@@ -50,7 +51,7 @@ def attempt(fn: Callable[[], object]) -> Outcome:
     try:
         return Outcome(result=fn())
     except HvdeskError as err:
-        return Outcome(refused=str(err))
+        return Outcome(refused=str(err), failure=err)
     except SQLAlchemyError as err:
         locked = "database is locked" in str(err)
         return Outcome(error=type(err).__name__, database=True, locked=locked)

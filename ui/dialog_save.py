@@ -1,0 +1,122 @@
+"""A form's save off the GUI thread: the click returns at once, the form says "Saving…" and keeps
+what was typed until the save is confirmed.
+
+The same path as this seat's tracker presses (ui/tracker/saving.py): the write runs on the write
+worker inside `attempt`, one service call and so one transaction, and comes back as an `Outcome` on
+the GUI thread. A refusal from the service marks the fields it names (ui/forms.py); a database that
+does not answer says what was NOT saved and to try again. Nothing is half-saved either way.
+
+While a save is pending a second press does nothing (no double save) and a dialog cannot be closed
+(Cancel, Esc, the close box): what was sent finishes or fails whole, and the person sees which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QAbstractButton, QDialog, QDialogButtonBox, QLabel, QWidget
+
+from hvdesk.errors import HvdeskError
+from ui.forms import clear_errors, grow_to_fit, show_errors
+from ui.tracker.saving import Outcome, not_recorded, save
+from ui.worker import Worker
+
+SAVING_STYLE = "background: #e8eef7; color: #1a2b4a; border: 1px solid #8aa0c8; padding: 6px;"
+
+
+class DialogSave(QObject):
+    """One form's pending save: at most one at a time, its buttons held while it is written.
+
+    `writer` is the window's write worker (in the order pressed with the seat's other writes); a
+    form opened on its own (a test, a tool) gets a worker of its own, finishing what was pressed.
+    """
+
+    def __init__(
+        self,
+        form: QWidget,
+        banner: QLabel,
+        fields: Mapping[str, QWidget],
+        what: str,
+        writer: Worker | None = None,
+        buttons: Sequence[QAbstractButton] = (),
+    ) -> None:
+        super().__init__(form)
+        self.form, self.banner, self.fields, self.what = form, banner, fields, what
+        self.writer = writer if writer is not None else Worker(form, finish_queued=True)
+        self.buttons = list(buttons)
+        self.busy = False
+        self._held: list[QAbstractButton] = []
+        self._style = banner.styleSheet()
+        if isinstance(form, QDialog):
+            form.installEventFilter(self)
+
+    def run(
+        self,
+        write: Callable[[], object],
+        saved: Callable[[Any], None],
+        refused: Callable[[HvdeskError], None] | None = None,
+    ) -> bool:
+        """Send `write` to the worker; `saved(result)` runs on the GUI thread once it is recorded,
+        `refused(error)` if the service said no (by default: the banner names the fields).
+        False (nothing sent) while an earlier save is still pending."""
+        if self.busy:
+            return False
+        clear_errors(self.banner, self.fields)
+        self._hold(True)
+        save(self.writer, write, lambda outcome: self._done(outcome, saved, refused))
+        return True
+
+    def _done(
+        self,
+        outcome: Outcome,
+        saved: Callable[[Any], None],
+        refused: Callable[[HvdeskError], None] | None,
+    ) -> None:
+        self._hold(False)
+        if outcome.recorded:
+            saved(outcome.result)
+        elif outcome.failure is not None:
+            (refused or self.show_refusal)(outcome.failure)
+        else:
+            self.banner.setText(not_recorded(self.what, outcome, kept=True))
+            self.banner.show()
+            grow_to_fit(self.banner.window())
+
+    def show_refusal(self, err: HvdeskError) -> None:
+        show_errors(self.banner, self.fields, err)
+
+    def _hold(self, on: bool) -> None:
+        """While saving: the buttons that could save or close are off, the banner says so."""
+        self.busy = on
+        if on:
+            self._held = [b for b in self._buttons() if b.isEnabled()]
+            for button in self._held:
+                button.setEnabled(False)
+            self.banner.setStyleSheet(SAVING_STYLE)
+            self.banner.setText("Saving…")
+            self.banner.show()
+            return
+        for button in self._held:
+            button.setEnabled(True)
+        self._held = []
+        self.banner.setStyleSheet(self._style)
+        self.banner.hide()
+
+    def _buttons(self) -> list[QAbstractButton]:
+        if self.buttons:
+            return self.buttons
+        return [b for box in self.form.findChildren(QDialogButtonBox) for b in box.buttons()]
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A dialog whose save is pending is not closed (the close box, Esc)."""
+        if not self.busy:
+            return False
+        if event.type() == QEvent.Type.Close:
+            event.ignore()
+            return True
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            return bool(event.key() == Qt.Key.Key_Escape)
+        return False
