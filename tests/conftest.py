@@ -53,8 +53,28 @@ def _copy_sqlite(source: Path, target: Path) -> None:
         src.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_argon2():
+    """Passwords and texting PINs hashed at argon2's smallest cost inside the test process.
+
+    At production cost (64 MiB, 3 passes, 4 lanes) each hash or check takes 50-400 ms of CPU, and
+    the suite makes hundreds (sign-ins, PIN texts, lone-working forms, the demo school's accounts).
+    No test is about the cost itself; the hashes are still real argon2id, checked the same way.
+    Processes a test starts (the CLI, the monitor) keep the production cost.
+    """
+    from argon2 import PasswordHasher
+
+    from hvdesk.services import auth, lone_working
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "_hasher", cheap)
+        patch.setattr(lone_working, "_pins", cheap)
+        yield
+
+
 @pytest.fixture(scope="session")
-def empty_template(tmp_path_factory) -> Path:
+def empty_template(tmp_path_factory, _fast_argon2) -> Path:
     """A migrated, empty database file, built once per test session."""
     path = tmp_path_factory.mktemp("templates") / "empty.sqlite3"
     Database(f"sqlite:///{path}").dispose()
