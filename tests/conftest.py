@@ -73,6 +73,30 @@ def _fast_argon2():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_certificate_store():
+    """httpx loads the whole CA bundle into a new SSL context for every client, and the SMS and
+    texts adapters build a client for each monitor tick or poll: 20-300 ms each, hundreds of times
+    in the suite, for tests that only ever speak plain HTTP to 127.0.0.1. Within the test process
+    the default context (verify=True, no client certificate) is made once and shared, as SSL
+    contexts may be; any other arguments still get a new one."""
+    from httpx._transports import default as transport
+
+    real = transport.create_ssl_context
+    made: dict[bool, object] = {}
+
+    def shared(verify=True, cert=None, trust_env=True):
+        if verify is not True or cert is not None:
+            return real(verify=verify, cert=cert, trust_env=trust_env)
+        if trust_env not in made:
+            made[trust_env] = real(verify=verify, cert=cert, trust_env=trust_env)
+        return made[trust_env]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(transport, "create_ssl_context", shared)
+        yield
+
+
 @pytest.fixture(scope="session")
 def empty_template(tmp_path_factory, _fast_argon2) -> Path:
     """A migrated, empty database file, built once per test session."""
