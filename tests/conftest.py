@@ -10,6 +10,7 @@ its own private copy through SQLite's online backup API: tests still never share
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -227,3 +228,35 @@ def make_visit(db: Database, clock: FakeClock):
             return visit.id
 
     return make
+
+
+@pytest.fixture(scope="session")
+def _demo_file_template(tmp_path_factory) -> tuple[Path, str]:
+    """`hvdesk demo` into an encrypted file, run once per session; and the key it was made with."""
+    from hvdesk import keystore
+    from hvdesk.cli import main
+
+    path = tmp_path_factory.mktemp("demo_file") / "school.sqlite3"
+    assert main(["demo", "--db", str(path)]) == 0
+    return path, os.environ[keystore.ENV_KEY]
+
+
+@pytest.fixture
+def demo_file(tmp_path, capsys, request) -> Path:
+    """The demo school in an encrypted file, as `hvdesk demo --db school.sqlite3` leaves it.
+
+    With the suite's key (HVDESK_DB_KEY) it is a copy of a file made once per session; a test that
+    took the key away first (own key files) gets the command run for it, making its own key."""
+    from hvdesk import keystore
+    from hvdesk.cli import main
+
+    path = tmp_path / "school.sqlite3"
+    if os.environ.get(keystore.ENV_KEY):
+        template, key = request.getfixturevalue("_demo_file_template")
+        assert os.environ[keystore.ENV_KEY] == key, "the demo template was made with another key"
+        for part in template.parent.glob(f"{template.name}*"):  # the file, and any -wal/-shm
+            shutil.copyfile(part, tmp_path / part.name)
+    else:
+        assert main(["demo", "--db", str(path)]) == 0
+    capsys.readouterr()
+    return path
