@@ -121,16 +121,21 @@ def demo_template(empty_template: Path, tmp_path_factory) -> Path:
     return path
 
 
+def open_copy(template: Path, path: Path) -> Database:
+    """A database at `path` that starts as a private copy of a template (no migration run)."""
+    _copy_sqlite(template, path)
+    return Database(f"sqlite:///{path}", run_migrations=False)
+
+
 @pytest.fixture
 def db(tmp_path, request, empty_template: Path) -> Database:
     """A fresh database per test: a copy of the migrated template, or of the demo school when the
     test also asks for `demo_db` (so the demo's rows come first, as when it was loaded in place)."""
     path = tmp_path / "test.sqlite3"
     if "demo_db" in request.fixturenames:
-        _copy_sqlite(request.getfixturevalue("demo_template"), path)
+        database = open_copy(request.getfixturevalue("demo_template"), path)
     else:
-        _copy_sqlite(empty_template, path)
-    database = Database(f"sqlite:///{path}", run_migrations=False)
+        database = open_copy(empty_template, path)
     yield database
     database.dispose()
 
