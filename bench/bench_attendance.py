@@ -6,7 +6,7 @@ Measures, on a fresh SQLite database per run (the real service: parse, match, on
 - first import of the whole year (about 380,000 marks; target < 5 s);
 - importing the same file again (nothing changes: every mark compared);
 - working out today's suggestions from the marks (the Today count and the Attendance screen).
---quick does one run of 100 pupils (a smoke test, not the figure to quote). Figures are printed
+--quick does one run of 25 pupils (a smoke test, not the figure to quote). Figures are printed
 (medians, and as FIGURE lines for bench/run.py), not asserted; the CPU time of the first import is
 printed too, since wall time on a shared machine measures the other processes as well.
 """
@@ -85,12 +85,12 @@ def fresh_db(folder: Path, pupils: int, run: int) -> Database:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one run of 100 pupils")
-    parser.add_argument("--pupils", type=int, default=None, help="1000 (--quick: 100)")
+    parser.add_argument("--quick", action="store_true", help="one run of 25 pupils")
+    parser.add_argument("--pupils", type=int, default=None, help="1000 (--quick: 25)")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     if args.pupils is None:
-        args.pupils = 100 if args.quick else 1000
+        args.pupils = 25 if args.quick else 1000
     runs = 1 if args.quick else args.runs
     first, again, suggest, first_cpu = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:

@@ -5,7 +5,7 @@
 Builds a temporary SQLite school (25 staff, 400 households, ~19 visits every school day), then times
 each switch the way the Calendar screen does it: the visible-range query plus building the view
 model ('core'), and the whole screen switch including painting it offscreen ('screen').
-Prints medians (and p90/max) in milliseconds. --quick (the smoke test): 2,000 visits, 10 switches.
+Prints medians (and p90/max) in milliseconds. --quick (the smoke test): 300 visits, 3 switches.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke test: small and short")
     args = parser.parse_args()
     if args.quick:
-        args.visits, args.switches = 2_000, 10
+        args.visits, args.switches = 300, 3
 
     folder = Path(tempfile.mkdtemp(prefix="hvdesk-bench-"))
     db = Database(f"sqlite:///{folder / 'bench.sqlite3'}")

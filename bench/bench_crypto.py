@@ -11,7 +11,7 @@ so load on the machine hits both alike:
 - calendar month switch at 50,000 visits over 10 years (query + view model), as bench_calendar.py.
 
 Prints medians in ms and the encrypted/plain ratio per measure. Target: every ratio < 1.15.
-`--quick` uses 2,000 visits over 2 years and 3 runs (a smoke test, not the figure to quote).
+`--quick` uses 300 visits over 1 year and 1 run (a smoke test, not the figure to quote).
 """
 
 from __future__ import annotations
@@ -114,11 +114,11 @@ def report(label: str, plain: list[float], enc: list[float]) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2,000 visits, 3 runs")
+    parser.add_argument("--quick", action="store_true", help="300 visits, 1 run")
     parser.add_argument("--runs", type=int, default=None)
     args = parser.parse_args()
-    visits, years = (2_000, 2) if args.quick else (50_000, 10)
-    runs = args.runs or (3 if args.quick else 21)
+    visits, years = (300, 1) if args.quick else (50_000, 10)
+    runs = args.runs or (1 if args.quick else 21)
     clock = FakeClock(NOW)
     folder = Path(tempfile.mkdtemp(prefix="hvdesk-bench-crypto-"))
     urls = {name: f"sqlite:///{folder / f'{name}.sqlite3'}" for name in ("plain", "enc")}

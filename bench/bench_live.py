@@ -16,7 +16,7 @@ Today, tracker, offscreen); seat A is a second connection recording check-ins. M
 - the same for a form's save: a booking from the booking form and an approval (bench/live_forms.py).
 - B's longest GUI stall across a deadline wake (B's clock moved past the next deadline, the
   scheduler's wake, until the alarm window is open) with every statement 200 ms slower (< 50 ms).
-`--quick` (for bench/run.py): 20 out, 3 check-ins timed, 2 s idle. `--deadline-only`: just the
+`--quick` (for bench/run.py): 5 out, 1 check-in timed per measure, 0.5 s idle. `--deadline-only`: just the
 last figure; `--forms`: only the forms' saves (each for before/after pairs). Figures are
 printed, not asserted.
 """
@@ -169,7 +169,7 @@ class Stalls:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="20 out, 3 rounds, 2 s idle")
+    parser.add_argument("--quick", action="store_true", help="5 out, 1 round, 0.5 s idle")
     parser.add_argument("--out", type=int, default=200, help="visits out at once")
     parser.add_argument("--rounds", type=int, default=15, help="check-ins timed seat to seat")
     parser.add_argument("--idle", type=float, default=60.0, help="seconds of idle to count")
@@ -179,7 +179,7 @@ def main() -> int:
     parser.add_argument("--forms", action="store_true", help="only the forms' saves")
     args = parser.parse_args()
     if args.quick:
-        args.rounds, args.idle, args.out = 3, 2.0, min(args.out, 20)
+        args.rounds, args.idle, args.out = 1, 0.5, min(args.out, 5)
     with postgres() as url:
         return measure(args, url)
 
@@ -279,20 +279,22 @@ def measure(args: argparse.Namespace, url: str | None) -> int:
         run_loop(int(args.idle * 1000))
     idle_per_min = len(sql) * 60 / args.idle
 
-    # stalls with 200 ms more per statement, while seat A records check-ins
+    # stalls with 200 ms more per statement, while seat A records check-ins (each round costs
+    # seconds: one in the smoke test)
+    stall_rounds = 1 if args.quick else max(3, args.rounds // 3)
     stalls = Stalls()
     with latency(seat_b, 0.2):
         stalls.start()
-        for i in range(max(3, args.rounds // 3)):
+        for i in range(stall_rounds):
             visit_id = quiet[(i + 7) % len(quiet)]
             n = _events(ctrl, visit_id)
             tracker_a.check_in(actor_a, visit_id)
             wait_for(lambda v=visit_id, n=n: _events(ctrl, v) > n, 10.0)
         run_loop(200)
         longest = stalls.stop()
-    own = own_check_in_stalls(window, ctrl, seat_b, stalls, quiet, max(3, args.rounds // 3))
-    measure_forms(window, seat_b, out_now, max(3, args.rounds // 3), close=False)
-    wakes = deadline_wake_stalls(ctrl, clock, seat_b, stalls, max(3, args.rounds // 3))
+    own = own_check_in_stalls(window, ctrl, seat_b, stalls, quiet, stall_rounds)
+    measure_forms(window, seat_b, out_now, stall_rounds, close=False)
+    wakes = deadline_wake_stalls(ctrl, clock, seat_b, stalls, stall_rounds)
 
     print(f"backend: {seat_b.engine.dialect.name}; visits out at once: {out_now}")
     if delays:

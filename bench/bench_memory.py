@@ -5,7 +5,7 @@
 Builds the signed-in main window (tracker, every feature) over the demo school plus a decade of
 visits, opens each screen in the navigation in turn (waiting for the Visits list's first page and
 applying its broadest filter), then reads the process's peak resident memory (psutil; the
-kernel's high-water mark where available). --quick: 1,000 visits.
+kernel's high-water mark where available). --quick: 200 visits.
 """
 
 from __future__ import annotations
@@ -83,11 +83,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--visits", type=int, default=50_000)
     parser.add_argument("--db", help="an existing hvdesk database (with the demo users)")
-    parser.add_argument("--quick", action="store_true", help="a smoke test: 1,000 visits")
+    parser.add_argument("--quick", action="store_true", help="a smoke test: 200 visits")
     parser.add_argument("--build", help=argparse.SUPPRESS)  # (the child that builds the school)
     args = parser.parse_args()
     if args.quick:
-        args.visits = 1_000
+        args.visits = 200
     if args.build:
         from bench.school import build_history
         from hvdesk.demo import load_demo

@@ -4,7 +4,7 @@
 
 Targets: Lone Working form under 150 ms, a 60-visit day sheet under 500 ms (median, warm: the fonts
 are registered once per process; the first print's cost is shown separately). Figures are reported,
-not judged by the exit code (a slow machine is not a broken benchmark); --quick makes 3 runs.
+not judged by the exit code (a slow machine is not a broken benchmark); --quick makes 1 run.
 """
 
 from __future__ import annotations
@@ -71,10 +71,10 @@ def timed(fn: Callable[[], object], runs: int) -> tuple[float, list[float]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--quick", action="store_true", help="a smoke test: 3 runs")
+    parser.add_argument("--quick", action="store_true", help="a smoke test: 1 run")
     args = parser.parse_args()
     if args.quick:
-        args.runs = 3
+        args.runs = 1
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
         clock = FakeClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))

@@ -1,6 +1,6 @@
 """A week on the office PC, compressed: does the window's memory stay flat?
 
-    .venv/bin/python bench/bench_soak.py --quick            # ~8 s, a smoke run
+    .venv/bin/python bench/bench_soak.py --quick            # ~5 s, a smoke run
     .venv/bin/python bench/bench_soak.py --minutes 60       # the real figure (>= 1 h)
     .venv/bin/python bench/bench_soak.py --minutes 12 --warmup 3 --trace 3   # what grows, and where
 
@@ -348,7 +348,7 @@ def _print_today(window: object) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="~8 s smoke run")
+    parser.add_argument("--quick", action="store_true", help="~5 s smoke run")
     parser.add_argument("--minutes", type=float, default=60.0, help="length of the soak")
     parser.add_argument(
         "--csv",
@@ -370,7 +370,7 @@ def main() -> int:
     trace_s = args.trace * 60 if args.trace else None
     if args.quick:
         return soak(
-            8.0, sample_s=0.5, warmup_s=3.0, csv=args.csv, seat_extra_s=2.0, trace_s=trace_s
+            5.0, sample_s=0.5, warmup_s=2.0, csv=args.csv, seat_extra_s=1.0, trace_s=trace_s
         )
     seconds = args.minutes * 60
     warmup_s = args.warmup * 60 if args.warmup is not None else min(600.0, seconds / 4)

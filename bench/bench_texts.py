@@ -8,7 +8,7 @@ Measures, over the demo school (SQLite file, real Monitor loop in a thread, real
 - the reply leaving for the gateway (same pass of the monitor);
 - an idle monitor's polling cost: gateway requests and SQL statements per minute (the whole monitor
   loop, and the text poll on its own), and the process CPU over wall time.
-Figures are printed (medians), not asserted. --quick: 2 texts, a 2 s poll, 3 s idle.
+Figures are printed (medians), not asserted. --quick: 1 text, a 1 s poll, 1 s idle.
 """
 
 from __future__ import annotations
@@ -155,14 +155,14 @@ def poll_alone(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2 texts, 2 s poll, 3 s idle")
+    parser.add_argument("--quick", action="store_true", help="1 text, 1 s poll, 1 s idle")
     parser.add_argument("--texts", type=int, default=12)
     parser.add_argument("--poll", type=float, default=10.0, help="text poll interval (s)")
     parser.add_argument("--idle", type=float, default=120.0, help="idle seconds measured")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     if args.quick:
-        args.texts, args.poll, args.idle = 2, 2.0, 3.0
+        args.texts, args.poll, args.idle = 1, 1.0, 1.0
     os.environ.setdefault("HVDESK_SMS_TOKEN", TOKEN)
     folder = Path(tempfile.mkdtemp(prefix="hvdesk-bench-texts-"))
     os.environ.setdefault("HVDESK_SECRETS_FILE", str(folder / "secrets.json"))

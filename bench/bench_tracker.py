@@ -9,7 +9,7 @@ Measures, in the whole app (main window, Today panel, tracker, offscreen):
 - CPU used while idle: process CPU time over wall time with everyone out and nothing due
   (target < 1% of a core; includes the 1 s countdown tick and the main window's own timers).
 Figures are printed (medians), not asserted. --quick is the smoke test bench/run.py runs with the
-test suite: 20 out, 2 lapses, 3 full checks, 3 s idle.
+test suite: 5 out, 1 lapse, 3 full checks, 1 s idle.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke test: small and short")
     args = parser.parse_args()
     if args.quick:
-        args.out, args.lapses, args.idle = 20, 2, 3.0
+        args.out, args.lapses, args.idle = 5, 1, 1.0
 
     from ui import dialogs
     from ui.app import build_window, create_application

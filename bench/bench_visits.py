@@ -7,7 +7,7 @@ query runs on the background worker; the figure includes the hand-over both ways
 rows, a common and a rare status, a household, a postcode every household shares, and text that
 matches nothing. Targets at 200,000 visits: first rows < 100 ms, any filter < 200 ms. Also the
 memory the screen holds after the broadest filter (it must not grow with the match count).
---db uses an existing database (bench/run.py passes one per size); --quick: 1,000 visits, 3 runs.
+--db uses an existing database (bench/run.py passes one per size); --quick: 200 visits, 1 run.
 """
 
 from __future__ import annotations
@@ -149,10 +149,10 @@ def main() -> int:
     parser.add_argument("--visits", type=int, default=50_000)
     parser.add_argument("--db", help="an existing hvdesk database to measure")
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--quick", action="store_true", help="a smoke test: 1,000 visits, 3 runs")
+    parser.add_argument("--quick", action="store_true", help="a smoke test: 200 visits, 1 run")
     args = parser.parse_args()
     if args.quick:
-        args.visits, args.runs = 1_000, 3
+        args.visits, args.runs = 200, 1
     if args.db:
         db = Database(f"sqlite:///{args.db}")
         measure(db, args.runs)

@@ -64,9 +64,13 @@ def _timed(cmd: Sequence[str]) -> float:
     return time.perf_counter() - started
 
 
-def paired(a: Sequence[str], b: Sequence[str], pairs: int) -> tuple[list[float], list[float]]:
-    """A and B in turn after one warm-up each; returns A's seconds and the A/B ratio per pair."""
-    _timed(a), _timed(b)
+def paired(
+    a: Sequence[str], b: Sequence[str], pairs: int, warm_up: bool = True
+) -> tuple[list[float], list[float]]:
+    """A and B in turn after one warm-up each (none in the smoke test: it proves both start);
+    returns A's seconds and the A/B ratio per pair."""
+    if warm_up:
+        _timed(a), _timed(b)
     seconds, ratios = [], []
     for _ in range(pairs):
         ta, tb = _timed(a), _timed(b)
@@ -108,16 +112,16 @@ def build_databases(folder: Path, sizes: Sequence[int]) -> dict[int, Path]:
     return paths
 
 
-def startup(dbs: dict[int, Path], pairs: int, enters: int) -> list[dict]:
+def startup(dbs: dict[int, Path], pairs: int, enters: int, warm_up: bool = True) -> list[dict]:
     rows = []
     yard = [PY, "-c", "import argparse"]
     for args in (["--version"], ["--help"], ["print", "--help"]):
-        secs, ratios = paired([PY, "main.py", *args], yard, pairs)
+        secs, ratios = paired([PY, "main.py", *args], yard, pairs, warm_up)
         flag = " ".join(args)
         rows.append(row(f"start: main.py {flag} / import argparse", ratios, "x", 2))
         rows.append(row(f"start: main.py {flag}", secs, "s", None))
     bare = [PY, PROBE, "bare"]
-    secs, ratios = paired([PY, PROBE, "app", "--db", str(dbs[0])], bare, pairs)
+    secs, ratios = paired([PY, PROBE, "app", "--db", str(dbs[0])], bare, pairs, warm_up)
     rows.append(row("start: sign-in dialog painted / bare window", ratios, "x", 1.5))
     rows.append(row("start: sign-in dialog painted (demo school)", secs, "s", None))
     for size, path in dbs.items():
@@ -213,7 +217,7 @@ def main() -> int:
             print(f"  built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
             print("start-up (paired runs)", file=sys.stderr)
             phase = time.perf_counter()
-            rows = startup(dbs, pairs, enters)
+            rows = startup(dbs, pairs, enters, warm_up=not args.quick)
             print(f"  start-up: {time.perf_counter() - phase:.0f} s", file=sys.stderr)
             print("benchmarks", file=sys.stderr)
             rows += benchmarks(args.quick, dbs)

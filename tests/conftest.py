@@ -10,6 +10,7 @@ its own private copy through SQLite's online backup API: tests still never share
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,8 +54,52 @@ def _copy_sqlite(source: Path, target: Path) -> None:
         src.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_argon2():
+    """Passwords and texting PINs hashed at argon2's smallest cost inside the test process.
+
+    At production cost (64 MiB, 3 passes, 4 lanes) each hash or check takes 50-400 ms of CPU, and
+    the suite makes hundreds (sign-ins, PIN texts, lone-working forms, the demo school's accounts).
+    No test is about the cost itself; the hashes are still real argon2id, checked the same way.
+    Processes a test starts (the CLI, the monitor) keep the production cost.
+    """
+    from argon2 import PasswordHasher
+
+    from hvdesk.services import auth, lone_working
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "_hasher", cheap)
+        patch.setattr(lone_working, "_pins", cheap)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_certificate_store():
+    """httpx loads the whole CA bundle into a new SSL context for every client, and the SMS and
+    texts adapters build a client for each monitor tick or poll: 20-300 ms each, hundreds of times
+    in the suite, for tests that only ever speak plain HTTP to 127.0.0.1. Within the test process
+    the default context (verify=True, no client certificate) is made once and shared, as SSL
+    contexts may be; any other arguments still get a new one."""
+    from httpx._transports import default as transport
+
+    real = transport.create_ssl_context
+    made: dict[bool, object] = {}
+
+    def shared(verify=True, cert=None, trust_env=True):
+        if verify is not True or cert is not None:
+            return real(verify=verify, cert=cert, trust_env=trust_env)
+        if trust_env not in made:
+            made[trust_env] = real(verify=verify, cert=cert, trust_env=trust_env)
+        return made[trust_env]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(transport, "create_ssl_context", shared)
+        yield
+
+
 @pytest.fixture(scope="session")
-def empty_template(tmp_path_factory) -> Path:
+def empty_template(tmp_path_factory, _fast_argon2) -> Path:
     """A migrated, empty database file, built once per test session."""
     path = tmp_path_factory.mktemp("templates") / "empty.sqlite3"
     Database(f"sqlite:///{path}").dispose()
@@ -76,16 +121,21 @@ def demo_template(empty_template: Path, tmp_path_factory) -> Path:
     return path
 
 
+def open_copy(template: Path, path: Path) -> Database:
+    """A database at `path` that starts as a private copy of a template (no migration run)."""
+    _copy_sqlite(template, path)
+    return Database(f"sqlite:///{path}", run_migrations=False)
+
+
 @pytest.fixture
 def db(tmp_path, request, empty_template: Path) -> Database:
     """A fresh database per test: a copy of the migrated template, or of the demo school when the
     test also asks for `demo_db` (so the demo's rows come first, as when it was loaded in place)."""
     path = tmp_path / "test.sqlite3"
     if "demo_db" in request.fixturenames:
-        _copy_sqlite(request.getfixturevalue("demo_template"), path)
+        database = open_copy(request.getfixturevalue("demo_template"), path)
     else:
-        _copy_sqlite(empty_template, path)
-    database = Database(f"sqlite:///{path}", run_migrations=False)
+        database = open_copy(empty_template, path)
     yield database
     database.dispose()
 
@@ -183,3 +233,35 @@ def make_visit(db: Database, clock: FakeClock):
             return visit.id
 
     return make
+
+
+@pytest.fixture(scope="session")
+def _demo_file_template(tmp_path_factory) -> tuple[Path, str]:
+    """`hvdesk demo` into an encrypted file, run once per session; and the key it was made with."""
+    from hvdesk import keystore
+    from hvdesk.cli import main
+
+    path = tmp_path_factory.mktemp("demo_file") / "school.sqlite3"
+    assert main(["demo", "--db", str(path)]) == 0
+    return path, os.environ[keystore.ENV_KEY]
+
+
+@pytest.fixture
+def demo_file(tmp_path, capsys, request) -> Path:
+    """The demo school in an encrypted file, as `hvdesk demo --db school.sqlite3` leaves it.
+
+    With the suite's key (HVDESK_DB_KEY) it is a copy of a file made once per session; a test that
+    took the key away first (own key files) gets the command run for it, making its own key."""
+    from hvdesk import keystore
+    from hvdesk.cli import main
+
+    path = tmp_path / "school.sqlite3"
+    if os.environ.get(keystore.ENV_KEY):
+        template, key = request.getfixturevalue("_demo_file_template")
+        assert os.environ[keystore.ENV_KEY] == key, "the demo template was made with another key"
+        for part in template.parent.glob(f"{template.name}*"):  # the file, and any -wal/-shm
+            shutil.copyfile(part, tmp_path / part.name)
+    else:
+        assert main(["demo", "--db", str(path)]) == 0
+    capsys.readouterr()
+    return path

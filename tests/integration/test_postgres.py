@@ -1,26 +1,23 @@
 """The same schema and services on PostgreSQL, as several office PCs would share it.
 
-A throwaway cluster is started with initdb/pg_ctl on a private socket. Without PostgreSQL installed
-the tests skip locally; on CI (CI set) they must run, since scripts/setup.sh --dev installs it.
+One throwaway cluster (initdb/pg_ctl on a private socket) serves the whole session and each test
+gets a fresh database: the fixtures pg_server and pg_url are in tests/integration/conftest.py.
 """
 
 from __future__ import annotations
 
-import glob
-import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 
-from hvdesk.db import Database, current_revision, head_revision, make_engine, migrate
+from hvdesk.db import Database, current_revision, head_revision, migrate
 from hvdesk.errors import SchemaTooNew
 from hvdesk.models import Event, Visit
+from tests import pgcluster
 
 pytestmark = [
     pytest.mark.slow,
@@ -29,66 +26,6 @@ pytestmark = [
         reason="the throwaway cluster uses a Unix-domain socket and runuser (POSIX only)",
     ),
 ]
-
-
-def _bin(name: str) -> str | None:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or [shutil.which(name) or ""]
-    return found[-1] or None
-
-
-@pytest.fixture(scope="module")
-def pg_server():
-    initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
-    if not initdb or not pg_ctl:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "PostgreSQL is not installed on CI; scripts/setup.sh --dev should install it"
-            )
-        pytest.skip("PostgreSQL server binaries not installed")
-    base = Path(tempfile.mkdtemp(prefix="hvdesk-pg-"))
-    prefix: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses root: run the cluster as the postgres user
-        shutil.chown(base, "postgres")
-        prefix = ["runuser", "-u", "postgres", "--"]
-    port = 54000 + os.getpid() % 900
-    data = base / "data"
-    subprocess.run(
-        [*prefix, initdb, "-D", str(data), "-A", "trust", "-U", "hvdesk"],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [
-            *prefix,
-            pg_ctl,
-            "-D",
-            str(data),
-            "-l",
-            str(base / "log"),
-            "-w",
-            "-o",
-            f"-p {port} -k {base} -c listen_addresses=''",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    yield f"postgresql+psycopg://hvdesk@/postgres?host={base}&port={port}"
-    subprocess.run(
-        [*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True
-    )
-    shutil.rmtree(base, ignore_errors=True)
-
-
-@pytest.fixture
-def pg_url(pg_server):
-    """A fresh database per test."""
-    name = f"t{time.time_ns()}"
-    admin = make_engine(pg_server).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return pg_server.replace("/postgres?", f"/{name}?")
 
 
 def test_migrates_and_refuses_newer(pg_url):
@@ -209,8 +146,9 @@ def test_server_stopping_is_reported_and_the_seat_catches_up_when_it_returns(pg_
 
     query = parse_qs(urlparse(pg_url.replace("postgresql+psycopg", "postgresql")).query)
     base = Path(query["host"][0])
-    pg_ctl = _bin("pg_ctl")
-    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    pg_ctl = pgcluster.pg_bin("pg_ctl")
+    assert pg_ctl
+    prefix = pgcluster.run_as_prefix()
     port = query["port"][0]
 
     def ctl(*args: str) -> None:

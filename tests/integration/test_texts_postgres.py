@@ -15,13 +15,12 @@ from hvdesk.services.lone_working import LoneWorkingService
 from hvdesk.services.text_polling import TextPollingService
 from tests.conftest import _user
 from tests.gateway_standin import GatewayStandIn
-from tests.integration.test_postgres import pg_server, pg_url  # noqa: F401  (fixtures)
 from tests.notifykit import visit_out
 
 pytestmark = pytest.mark.slow
 
 
-def test_two_pollers_on_postgresql_record_each_text_once(pg_url, httpserver):  # noqa: F811
+def test_two_pollers_on_postgresql_record_each_text_once(pg_url, httpserver):
     clock = SystemClock()
     setup = Database(pg_url)
     office = _user(setup, "t_office", "Sam Office", Role.OFFICE)

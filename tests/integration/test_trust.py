@@ -36,14 +36,6 @@ def _secrets(db_url: str) -> list[str]:
     return found
 
 
-@pytest.fixture
-def demo_file(tmp_path, capsys) -> Path:
-    path = tmp_path / "school.sqlite3"
-    assert main(["demo", "--db", str(path)]) == 0
-    capsys.readouterr()
-    return path
-
-
 def test_demo_database_and_its_backup_show_no_personal_data(demo_file, tmp_path, capsys):
     secrets = _secrets(f"sqlite:///{demo_file}")
     assert len(secrets) >= 15  # names, addresses, mobiles and every safe word

@@ -15,14 +15,6 @@ from hvdesk.sqlcipher_files import check_file
 
 
 @pytest.fixture
-def demo_file(tmp_path, capsys) -> Path:
-    path = tmp_path / "school.sqlite3"
-    assert main(["demo", "--db", str(path)]) == 0
-    capsys.readouterr()
-    return path
-
-
-@pytest.fixture
 def own_key_file(tmp_path, monkeypatch) -> Path:
     """No HVDESK_DB_KEY and no keyring: keys live in owner-only files under tmp_path/config."""
     monkeypatch.delenv(keystore.ENV_KEY)

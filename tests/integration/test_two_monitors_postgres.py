@@ -16,7 +16,6 @@ from hvdesk.notify import lease as leases
 from hvdesk.notify import outbox
 from hvdesk.notify.monitor import Monitor
 from hvdesk.notify.sms import TwilioSms
-from tests.integration.test_postgres import pg_server, pg_url  # noqa: F401  (fixtures)
 from tests.notifykit import ACCOUNT, MESSAGES_PATH, SCHOOL_NUMBER, Gateway, configure
 
 pytestmark = pytest.mark.slow
@@ -49,7 +48,7 @@ def sent_count(db: Database) -> int:
         return len(s.scalars(select(OutboxMessage).where(OutboxMessage.status == "sent")).all())
 
 
-def test_two_monitors_send_each_message_exactly_once_and_take_over(pg_url, httpserver):  # noqa: F811
+def test_two_monitors_send_each_message_exactly_once_and_take_over(pg_url, httpserver):
     gateway = Gateway()
     httpserver.expect_request(MESSAGES_PATH, method="POST").respond_with_handler(gateway.handler)
     clock = SystemClock()

@@ -20,10 +20,9 @@ from ui.restore_offer import open_or_offer_restore
 from ui.session_lock import SessionLockFeature
 
 
-def _demo_with_backup(tmp_path: Path, clock, capsys) -> tuple[Path, Path]:
-    path = tmp_path / "school.sqlite3"
-    assert main(["demo", "--db", str(path)]) == 0
-    backup = tmp_path / "backups" / "school-20261124.sqlite3"
+def _demo_with_backup(demo_file: Path, clock, capsys) -> tuple[Path, Path]:
+    path = demo_file
+    backup = demo_file.parent / "backups" / "school-20261124.sqlite3"
     backup.parent.mkdir()
     assert main(["backup", "--db", str(path), "--out", str(backup)]) == 0
     taken = clock.now() - timedelta(hours=3)
@@ -33,9 +32,9 @@ def _demo_with_backup(tmp_path: Path, clock, capsys) -> tuple[Path, Path]:
 
 
 def test_a_truncated_database_is_offered_its_backup_at_start(
-    qtbot, tmp_path, clock, answers, capsys
+    qtbot, tmp_path, clock, answers, capsys, demo_file
 ):
-    path, _backup = _demo_with_backup(tmp_path, clock, capsys)
+    path, _backup = _demo_with_backup(demo_file, clock, capsys)
     before = check_file(path, keystore.locate(str(path)))
     with path.open("r+b") as handle:
         handle.truncate(4096)
@@ -53,8 +52,8 @@ def test_a_truncated_database_is_offered_its_backup_at_start(
     assert [p.name for p in tmp_path.glob("school.sqlite3.replaced-*")]  # the damaged one kept
 
 
-def test_declining_the_offer_changes_nothing(qtbot, tmp_path, clock, answers, capsys):
-    path, _ = _demo_with_backup(tmp_path, clock, capsys)
+def test_declining_the_offer_changes_nothing(qtbot, tmp_path, clock, answers, capsys, demo_file):
+    path, _ = _demo_with_backup(demo_file, clock, capsys)
     with path.open("r+b") as handle:
         handle.truncate(4096)
     answers["reply"][0] = False
@@ -221,9 +220,9 @@ def test_settings_show_the_last_good_backup_of_each_folder(window, qtbot, tmp_pa
 
 @pytest.mark.parametrize("lose", ["emptied", "deleted"])
 def test_an_emptied_or_deleted_database_is_offered_its_backup_not_welcome(
-    qtbot, tmp_path, clock, answers, capsys, lose
+    qtbot, tmp_path, clock, answers, capsys, lose, demo_file
 ):
-    path, backup = _demo_with_backup(tmp_path, clock, capsys)
+    path, backup = _demo_with_backup(demo_file, clock, capsys)
     backup = backup.rename(backup.with_name("school-20261124.sqlite3"))  # named after the file
     if lose == "emptied":
         path.write_bytes(b"")

@@ -21,6 +21,7 @@ from hvdesk.backup import (
 from hvdesk.clock import london
 from hvdesk.db import Database
 from hvdesk.rules.retention import Retention
+from tests.conftest import open_copy
 
 
 def unpacked(path, tmp_path):
@@ -66,8 +67,10 @@ def test_the_rule_can_be_tightened(demo_db, clock):
     assert len(backups(demo_db)) == 3
 
 
-def test_a_second_database_in_the_same_folder_is_backed_up_too(demo_db, clock, tmp_path):
-    other = Database(f"sqlite:///{tmp_path / 'second-school.sqlite3'}")
+def test_a_second_database_in_the_same_folder_is_backed_up_too(
+    demo_db, clock, tmp_path, empty_template
+):
+    other = open_copy(empty_template, tmp_path / "second-school.sqlite3")
     try:
         assert daily_backup(demo_db, clock) is not None
         second = daily_backup(other, clock)
@@ -142,12 +145,12 @@ def test_a_broken_compressed_backup_is_never_offered(tmp_path, clock):
     assert not result.ok and "compressed backup" in result.problem
 
 
-def test_databases_named_alike_up_to_a_dot_keep_separate_backups(clock, tmp_path):
+def test_databases_named_alike_up_to_a_dot_keep_separate_backups(clock, tmp_path, empty_template):
     """school.sqlite3 and school.2025.sqlite3 were both backed up as school-<day>: the second
     one's backup was silently never made (today's 'existed')."""
     made = {}
     for name in ("school.sqlite3", "school.2025.sqlite3"):
-        db = Database(f"sqlite:///{tmp_path / name}")
+        db = open_copy(empty_template, tmp_path / name)
         try:
             made[name] = daily_backup(db, clock)
             assert len(backups(db)) == 1
@@ -158,8 +161,8 @@ def test_databases_named_alike_up_to_a_dot_keep_separate_backups(clock, tmp_path
     assert made["school.2025.sqlite3"].name == f"school.2025-{day}.sqlite3.gz"
 
 
-def test_backups_under_the_earlier_name_still_count_for_retention(clock, tmp_path):
-    db = Database(f"sqlite:///{tmp_path / 'school.2025.sqlite3'}")
+def test_backups_under_the_earlier_name_still_count_for_retention(clock, tmp_path, empty_template):
+    db = open_copy(empty_template, tmp_path / "school.2025.sqlite3")
     try:
         first = daily_backup(db, clock)
         day = london(clock.now()).date()
