@@ -13,7 +13,7 @@ APT_PACKAGES=(libglib2.0-0 libgl1 libxkbcommon0 libegl1 libfontconfig1 libdbus-1
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0
   libxcb-xkb1 libxkbcommon-x11-0 libxcb-randr0 libxcb-xinerama0 libxcb-xfixes0 libpulse0)
 if [[ $DEV == 1 ]]; then
-  APT_PACKAGES+=(poppler-utils xvfb xauth postgresql at-spi2-core dbus)  # postgresql: multi-seat; at-spi: what Orca reads
+  APT_PACKAGES+=(poppler-utils xvfb xauth postgresql at-spi2-core dbus pulseaudio pulseaudio-utils)  # postgresql: multi-seat; at-spi: what Orca reads; pulseaudio: a real mixer to mute hvdesk in
 fi
 
 PYTHON="${PYTHON:-python3}"
