@@ -22,7 +22,10 @@ Resident memory of the window's process is sampled; the growth after warm-up is 
 squares and printed in MB per hour (target < 2 MB an hour), overall and over the last 25 minutes.
 `--trace MIN` diagnoses growth instead (bench/soak_trace.py: tracemalloc by file:line, live objects
 by type, Qt objects, every MIN minutes after warm-up; it slows the window, so its RSS figures are not
-the soak's). Figures are printed, not asserted.
+the soak's). `--csv` adds glibc's heap (in use, held free, mmapped) to each sample: growth in
+"held free" with "in use" flat is the allocator keeping freed memory, not a leak; `--trim S` calls
+malloc_trim(0) every S seconds from the bench itself, to check that diagnosis (the window does
+the same once a minute, hvdesk.platform.heap). Figures are printed, not asserted.
 """
 
 from __future__ import annotations
