@@ -22,7 +22,10 @@ Resident memory of the window's process is sampled; the growth after warm-up is 
 squares and printed in MB per hour (target < 2 MB an hour), overall and over the last 25 minutes.
 `--trace MIN` diagnoses growth instead (bench/soak_trace.py: tracemalloc by file:line, live objects
 by type, Qt objects, every MIN minutes after warm-up; it slows the window, so its RSS figures are not
-the soak's). Figures are printed, not asserted.
+the soak's). `--csv` adds glibc's heap (in use, held free, mmapped) to each sample: growth in
+"held free" with "in use" flat is the allocator keeping freed memory, not a leak; `--trim S` calls
+malloc_trim(0) every S seconds from the bench itself, to check that diagnosis (the window does
+the same once a minute, hvdesk.platform.heap). Figures are printed, not asserted.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from hvdesk.services.outcomes import OutcomeInput, OutcomeService
 
 OUT_TARGET = 20  # visits the second seat keeps out at once
 LAST_S = 25 * 60.0  # the soak's tail, fitted on its own
+TRIM_S: float | None = None  # --trim: seconds between glibc malloc_trim(0) calls (a diagnosis)
 WRITE_UPS_WAITING = 4  # visits home, not yet written up, before the oldest is
 
 
@@ -250,12 +254,15 @@ def _soak_in(
 
         trace = SoakTrace(window)
     started = time.monotonic()
-    next_sample = started
+    next_sample = next_trim = started
     next_trace = warmup_s
     while (elapsed := time.monotonic() - started) < seconds:
         loop = QEventLoop()
         QTimer.singleShot(200, loop.quit)
         loop.exec()
+        if TRIM_S is not None and time.monotonic() >= next_trim:
+            _malloc_trim()
+            next_trim += TRIM_S
         if time.monotonic() >= next_sample:
             rss = proc.memory_info().rss / 2**20
             samples.append((elapsed, rss))
@@ -264,7 +271,7 @@ def _soak_in(
                 with csv.open("a") as f:
                     f.write(
                         f"{elapsed:.0f},{rss:.2f},{len(ctrl.board.rows) if ctrl.board else 0},"
-                        f"{ctrl.checks},{_rss_kinds()},{_sqlite_mb()}\n"
+                        f"{ctrl.checks},{_rss_kinds()},{_sqlite_mb()},{_malloc_csv()}\n"
                     )
         if trace is not None and trace_s is not None and elapsed >= next_trace:
             rss = proc.memory_info().rss / 2**20
@@ -319,6 +326,20 @@ def _sqlite_mb() -> str:
         return ""
 
 
+def _malloc_trim() -> None:
+    import ctypes
+
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _malloc_csv() -> str:
+    """The C heap in use, held free and mmapped (MB, glibc), for the CSV: leak or fragmentation."""
+    from bench.soak_trace import mallinfo
+
+    info = mallinfo()
+    return ",".join(f"{info[k]:.2f}" for k in ("in_use", "free", "mmapped")) if info else ",,"
+
+
 def _rss_kinds() -> str:
     """Anonymous, file-backed and shared resident MB (Linux), for the CSV: where growth lies."""
     try:
@@ -353,13 +374,20 @@ def main() -> int:
     parser.add_argument(
         "--csv",
         type=Path,
-        help="append every sample (s, MB, out, checks, anon, file, shared, SQLite MB) here",
+        help="append every sample (s, MB, out, checks, anon, file, shared, SQLite, malloc in use,"
+        " free, mmapped MB) here",
     )
     parser.add_argument(
         "--trace",
         type=float,
         metavar="MIN",
         help="diagnose growth: tracemalloc, gc and Qt object counts every MIN minutes after warm-up",
+    )
+    parser.add_argument(
+        "--trim",
+        type=float,
+        metavar="S",
+        help="diagnose: glibc malloc_trim(0) every S seconds (flat then = memory held free, no leak)",
     )
     parser.add_argument("--warmup", type=float, metavar="MIN", help="warm-up length in minutes")
     parser.add_argument("--seat", help=argparse.SUPPRESS)
@@ -368,6 +396,8 @@ def main() -> int:
     if args.seat:
         return second_seat(args.seat, args.seconds, seed=16)
     trace_s = args.trace * 60 if args.trace else None
+    global TRIM_S
+    TRIM_S = args.trim
     if args.quick:
         return soak(
             5.0, sample_s=0.5, warmup_s=2.0, csv=args.csv, seat_extra_s=1.0, trace_s=trace_s

@@ -52,6 +52,41 @@ def _qt_counts(window: Any) -> dict[str, int]:
     }
 
 
+def mallinfo() -> dict[str, float] | None:
+    """glibc's heap over all arenas, in MB (None off glibc): `in_use` growing is a leak below
+    Python, `free` growing while `in_use` stays flat is the allocator holding freed memory."""
+    import ctypes
+
+    class _Mallinfo2(ctypes.Structure):
+        _fields_ = [
+            (n, ctypes.c_size_t)
+            for n in (
+                "arena",
+                "ordblks",
+                "smblks",
+                "hblks",
+                "hblkhd",
+                "usmblks",
+                "fsmblks",
+                "uordblks",
+                "fordblks",
+                "keepcost",
+            )
+        ]
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = _Mallinfo2
+        info = libc.mallinfo2()
+    except (OSError, AttributeError):
+        return None
+    return {
+        "in_use": info.uordblks / 2**20,
+        "free": info.fordblks / 2**20,
+        "mmapped": info.hblkhd / 2**20,
+    }
+
+
 def _native() -> str:
     """Resident memory by kind (anonymous heap, mapped files, shared memory such as SQLite's WAL
     index) and the C allocator's heap in use against held free: growth below Python."""
@@ -64,35 +99,12 @@ def _native() -> str:
                     parts.append(f"{name} {int(value.split()[0]) / 1024:.1f} MB")
     except OSError:
         return "(no /proc)"
-    try:
-        import ctypes
-
-        class _Mallinfo2(ctypes.Structure):
-            _fields_ = [
-                (n, ctypes.c_size_t)
-                for n in (
-                    "arena",
-                    "ordblks",
-                    "smblks",
-                    "hblks",
-                    "hblkhd",
-                    "usmblks",
-                    "fsmblks",
-                    "uordblks",
-                    "fordblks",
-                    "keepcost",
-                )
-            ]
-
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallinfo2.restype = _Mallinfo2
-        info = libc.mallinfo2()
+    info = mallinfo()
+    if info is not None:
         parts.append(
-            f"malloc: in use {info.uordblks / 2**20:.1f} MB, free held {info.fordblks / 2**20:.1f} MB, "
-            f"mmapped {info.hblkhd / 2**20:.1f} MB"
+            f"malloc: in use {info['in_use']:.1f} MB, free held {info['free']:.1f} MB, "
+            f"mmapped {info['mmapped']:.1f} MB"
         )
-    except (OSError, AttributeError):
-        pass
     from bench.bench_soak import _sqlite_mb
 
     parts.append(f"SQLite heap {_sqlite_mb()} MB")

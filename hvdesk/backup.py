@@ -27,8 +27,8 @@ from hvdesk.backup_places import (
 from hvdesk.clock import Clock, london
 from hvdesk.db import Database
 from hvdesk.errors import HvdeskError
-from hvdesk.heap import release_free_memory
 from hvdesk.keystore import DbKey
+from hvdesk.platform.heap import release_free_memory
 from hvdesk.rules.retention import Retention, backups_to_keep
 from hvdesk.shared_access import share_backup
 from hvdesk.sqlcipher_files import integrity_problems

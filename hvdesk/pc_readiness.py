@@ -18,6 +18,7 @@ from hvdesk.platform.base import PlatformCalls
 from hvdesk.platform.sound_output import UNKNOWN, OutputState
 
 SOUND_OFF = "⚠ ALARM SOUND OFF"
+APP_MUTED = "hvdesk is muted in the Volume Mixer"
 log = logging.getLogger(__name__)
 
 
@@ -110,6 +111,14 @@ def system_sound_problem(output: OutputState) -> tuple[str, str]:
             "volume at 0 %",
             "the PC's volume is at 0 % (the speaker icon by the clock): the alarm cannot be "
             "heard. Turn the volume up.",
+        )
+    if output.app_muted or (output.app_volume is not None and round(output.app_volume * 100) == 0):
+        return (
+            APP_MUTED,
+            "hvdesk itself is muted or at 0 % in the Volume Mixer (Windows: right-click the "
+            "speaker icon by the clock, Volume mixer; Linux: the applications in the sound "
+            "settings), although the PC's sound is on: the alarm cannot be heard. Unmute hvdesk "
+            "there and turn it up.",
         )
     return "", ""
 

@@ -13,7 +13,9 @@ APT_PACKAGES=(libglib2.0-0 libgl1 libxkbcommon0 libegl1 libfontconfig1 libdbus-1
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0
   libxcb-xkb1 libxkbcommon-x11-0 libxcb-randr0 libxcb-xinerama0 libxcb-xfixes0 libpulse0)
 if [[ $DEV == 1 ]]; then
-  APT_PACKAGES+=(poppler-utils xvfb xauth postgresql at-spi2-core dbus orca speech-dispatcher)  # postgresql: multi-seat; at-spi, orca: what Orca reads and says
+  # postgresql: multi-seat; at-spi, orca: what Orca reads and says; pulseaudio: a real mixer
+  APT_PACKAGES+=(poppler-utils xvfb xauth postgresql at-spi2-core dbus orca speech-dispatcher
+    pulseaudio pulseaudio-utils)
 fi
 
 PYTHON="${PYTHON:-python3}"

@@ -9,8 +9,11 @@
   visits" on the shutdown screen, and the session manager is asked to wait (commitDataRequest).
 - Settings gains "This PC": start at sign-in, Test alarm sound, and the daily backup time; the
   backup then runs at that time every day hvdesk stays open, not only at start-up.
-- The PC's own sound (muted, volume at 0 %, Remote Desktop without sound) and its power plan's
-  sleep are read off the GUI thread (ui.pc_checks) and put into words by hvdesk.pc_readiness.
+- The PC's own sound (muted, volume at 0 %, hvdesk muted in the Volume Mixer, Remote Desktop
+  without sound) and its power plan's sleep are read off the GUI thread (ui.pc_checks) and put
+  into words by hvdesk.pc_readiness.
+- Once a minute the C allocator's free memory goes back to the system (hvdesk.platform.heap): a
+  window left running for a week stays the size it was on its first day.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from hvdesk.pc_readiness import (
     sound_verdict,
 )
 from hvdesk.platform.base import PlatformCalls
+from hvdesk.platform.heap import release_free_memory
 from hvdesk.services.backup_settings import BackupSettingsService
 from ui import dialogs
 from ui.a11y import ValueLabel, ink
@@ -64,6 +68,7 @@ if TYPE_CHECKING:
 
 KEEP_AWAKE_REASON = "Staff are out on home visits: hvdesk must raise alarms on time"
 BACKUP_CHECK_MS = 60_000
+FREE_MEMORY_MS = 60_000  # glibc's free pages go back to the system this often (~0.1 ms each)
 
 
 def late_style() -> str:
@@ -388,6 +393,11 @@ def install(window: MainWindow) -> None:
     duty_label = _warning_label(window)  # inserted after: it shows left of the sound warning
 
     checks = PcChecks(window)  # found by tests as window.findChild(PcChecks)
+    free_memory = QTimer(window)  # a week without a restart: memory freed is given back
+    free_memory.setObjectName("free_memory")
+    free_memory.setInterval(FREE_MEMORY_MS)
+    free_memory.timeout.connect(lambda: release_free_memory())  # looked up when it fires
+    free_memory.start()
 
     def status() -> None:
         _status(controller, duty, checks, duty_label, sound_label)

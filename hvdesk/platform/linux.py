@@ -24,7 +24,12 @@ from pathlib import Path
 
 from hvdesk.platform import power_plan
 from hvdesk.platform.base import KeyAccess
-from hvdesk.platform.sound_output import OutputState, parse_pactl_mute, parse_pactl_volume
+from hvdesk.platform.sound_output import (
+    OutputState,
+    parse_pactl_mute,
+    parse_pactl_sink_inputs,
+    parse_pactl_volume,
+)
 
 KEY_GROUP = "hvdesk"
 KEY_FOLDER_MODE = 0o2770  # group members replace the key file; new files take the group
@@ -192,14 +197,21 @@ class LinuxPlatform:
         return False
 
     def output_state(self) -> OutputState:
-        """The default sink's mute and volume. Remote sessions (xrdp) are not told apart here:
-        their sound server shows up as a sink like any other, or as none."""
+        """The default sink's mute and volume, and this process's own stream (its sink-input).
+        Remote sessions (xrdp) are not told apart here: their sound server shows up as a sink
+        like any other, or as none."""
         mute = _read_tool("pactl", "get-sink-mute", "@DEFAULT_SINK@")
         volume = _read_tool("pactl", "get-sink-volume", "@DEFAULT_SINK@")
+        streams = _read_tool("pactl", "list", "sink-inputs")
+        app_muted, app_volume = (
+            (None, None) if streams is None else parse_pactl_sink_inputs(streams, os.getpid())
+        )
         return OutputState(
             muted=None if mute is None else parse_pactl_mute(mute),
             volume=None if volume is None else parse_pactl_volume(volume),
             failure="pactl did not answer" if mute is None and volume is None else "",
+            app_muted=app_muted,
+            app_volume=app_volume,
         )
 
     def sleep_after(self) -> timedelta | None:

@@ -1,5 +1,6 @@
 """Windows: SetThreadExecutionState, the per-user Run key, GetDriveTypeW, ShutdownBlockReasonCreate,
-the default output's IAudioEndpointVolume (pycaw over comtypes) and the power plan (powercfg);
+the default output's IAudioEndpointVolume and hvdesk's own Volume Mixer session (pycaw over
+comtypes) and the power plan (powercfg);
 DPAPI and icacls for the machine-wide database key.
 
 ctypes and winreg are imported inside the calls, so importing this module costs nothing and the
@@ -20,7 +21,7 @@ from typing import Any
 
 from hvdesk.platform.base import KeyAccess
 from hvdesk.platform.power_plan import parse_powercfg_ac_seconds, shortest
-from hvdesk.platform.sound_output import OutputState
+from hvdesk.platform.sound_output import OutputState, own_stream
 from hvdesk.platform.windows_dpapi import dpapi
 
 ES_CONTINUOUS = 0x80000000
@@ -174,7 +175,8 @@ class WindowsPlatform:
 
     def output_state(self) -> OutputState:
         """GetSystemMetrics(SM_REMOTESESSION), then the default render endpoint's mute and
-        master volume (the speaker icon by the clock). Run off the GUI thread: COM is set up for
+        master volume (the speaker icon by the clock) and hvdesk's own session's (the Volume
+        Mixer). Run off the GUI thread: COM is set up for
         the calling thread and released again."""
         remote = bool(_user32().GetSystemMetrics(SM_REMOTESESSION))
         return dataclasses.replace(endpoint_volume(), remote_session=remote)
@@ -259,9 +261,10 @@ class WindowsPlatform:
 
 def endpoint_volume() -> OutputState:
     """The mute and master volume (0.0-1.0) of the default render endpoint for multimedia, which
-    Qt's default output plays to. `no_endpoint` only when Windows answers E_NOTFOUND (unplugged,
-    Remote Desktop without audio); any other failure (pycaw missing, a stopped audio service) is
-    unknown with its `failure`, not silent."""
+    Qt's default output plays to, and this process's session there (the Volume Mixer's slider for
+    hvdesk). `no_endpoint` only when Windows answers E_NOTFOUND (unplugged, Remote Desktop without
+    audio); any other failure (pycaw missing, a stopped audio service) is unknown with its
+    `failure`, not silent."""
     try:
         comtypes = importlib.import_module("comtypes")
         pycaw = importlib.import_module("pycaw.pycaw")
@@ -275,15 +278,37 @@ def endpoint_volume() -> OutputState:
     else:
         initialised = True
     try:
+        return _read_output(comtypes, pycaw, constants)
+    finally:
+        if initialised:  # every COM pointer was released when _read_output returned
+            comtypes.CoUninitialize()
+
+
+def _read_output(comtypes: Any, pycaw: Any, constants: Any) -> OutputState:
+    try:
         muted, volume = _read_endpoint(comtypes, pycaw, constants)
     except Exception as err:  # COMError: no endpoint (E_NOTFOUND), a stopped audio service
         if hresult(err) == E_NOTFOUND:
             return OutputState(no_endpoint=True)
         return OutputState(failure=f"{type(err).__name__}: {err}")
-    finally:
-        if initialised:  # every COM pointer was released when _read_endpoint returned
-            comtypes.CoUninitialize()
-    return OutputState(muted=muted, volume=volume)
+    try:
+        app_muted, app_volume = own_stream(_own_sessions(pycaw, os.getpid()))
+    except Exception as err:  # the endpoint's reading stands; hvdesk's own slider is unknown
+        return OutputState(muted, volume, failure=f"Volume Mixer: {type(err).__name__}: {err}")
+    return OutputState(muted, volume, app_muted=app_muted, app_volume=app_volume)
+
+
+def _own_sessions(pycaw: Any, pid: int) -> list[tuple[bool, float]]:
+    """(muted, volume) of process `pid`'s sessions on the default output, as pycaw documents
+    them: AudioUtilities.GetAllSessions() gives AudioSession objects with ProcessId and
+    SimpleAudioVolume (ISimpleAudioVolume: GetMute(), GetMasterVolume() 0.0-1.0). A session
+    exists once hvdesk has opened its alarm sound's stream; none before."""
+    found = []
+    for session in pycaw.AudioUtilities.GetAllSessions():
+        if session.ProcessId == pid:
+            slider = session.SimpleAudioVolume
+            found.append((bool(slider.GetMute()), float(slider.GetMasterVolume())))
+    return found
 
 
 def hresult(err: BaseException) -> int | None:

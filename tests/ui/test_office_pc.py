@@ -213,3 +213,17 @@ def test_start_at_sign_in_keeps_single_seat_and_leaves_out_the_default_database(
     finally:
         default.dispose()
     assert command[1].endswith("main.py") and command[2:] == ["--single-seat"]
+
+
+def test_the_window_gives_freed_memory_back_every_minute(window, monkeypatch):
+    from PySide6.QtCore import QTimer
+
+    from ui import office_pc
+
+    released: list[bool] = []
+    monkeypatch.setattr(office_pc, "release_free_memory", lambda: released.append(True))
+    timer = window.findChild(QTimer, "free_memory")
+    assert timer is not None and timer.isActive() and not timer.isSingleShot()
+    assert timer.interval() == office_pc.FREE_MEMORY_MS == 60_000
+    timer.timeout.emit()
+    assert released == [True]

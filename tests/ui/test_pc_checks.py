@@ -45,6 +45,16 @@ def _read_now(window, qtbot, width: int = 1700) -> None:
             "Remote Desktop without sound",
             "Remote audio",
         ),
+        (
+            OutputState(muted=False, volume=0.7, app_muted=True, app_volume=1.0),
+            "hvdesk is muted in the Volume Mixer",
+            "Unmute hvdesk there",
+        ),
+        (
+            OutputState(muted=False, volume=0.7, app_muted=False, app_volume=0.0),
+            "hvdesk is muted in the Volume Mixer",
+            "Unmute hvdesk there",
+        ),
     ],
 )
 def test_the_systems_own_sound_shows_alarm_sound_off(

@@ -7,6 +7,7 @@ import os
 import sys
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +32,13 @@ from hvdesk.platform.power_plan import (
     parse_timespan_seconds,
     shortest,
 )
-from hvdesk.platform.sound_output import OutputState, parse_pactl_mute, parse_pactl_volume
+from hvdesk.platform.sound_output import (
+    OutputState,
+    own_stream,
+    parse_pactl_mute,
+    parse_pactl_sink_inputs,
+    parse_pactl_volume,
+)
 
 posix_only = pytest.mark.skipif(
     sys.platform == "win32", reason="fake pactl/loginctl are sh scripts"
@@ -136,6 +143,47 @@ def test_pactl_volume_is_the_loudest_channel(text, volume):
     assert parse_pactl_volume(text) == volume
 
 
+APP_OFF = "⚠ ALARM SOUND OFF — hvdesk is muted in the Volume Mixer"
+PACTL = Path(__file__).parent / "pactl"  # real `pactl list sink-inputs` (PulseAudio 16.1, LC_ALL=C)
+QT_PID, PACAT_PID = 23247, 23264  # in those files: hvdesk's QSoundEffect stream, and pacat's
+
+
+@pytest.mark.parametrize(
+    ("name", "pid", "reading"),
+    [
+        ("sink_inputs_loaded.txt", QT_PID, (False, 1.0)),  # loaded, corked between plays
+        ("sink_inputs_muted.txt", QT_PID, (True, 1.0)),  # set-sink-input-mute on it
+        ("sink_inputs_muted.txt", PACAT_PID, (False, 0.0)),  # another program at 0 %
+        ("sink_inputs_muted.txt", 4242, (None, None)),  # a process with no stream
+        ("sink_inputs_loaded.txt", PACAT_PID, (None, None)),
+    ],
+)
+def test_our_own_stream_is_found_by_process_id(name, pid, reading):
+    assert parse_pactl_sink_inputs((PACTL / name).read_text(), pid) == reading
+
+
+def test_no_streams_at_all_is_unknown():
+    assert parse_pactl_sink_inputs("", QT_PID) == (None, None)
+    assert parse_pactl_sink_inputs("Connection failure: Connection refused\n", QT_PID) == (
+        None,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("streams", "reading"),
+    [
+        ([], (None, None)),
+        ([(True, 1.0)], (True, 1.0)),
+        ([(True, 1.0), (False, 0.4)], (False, 0.4)),  # one stream still plays
+        ([(False, 0.0), (False, 0.3)], (False, 0.3)),
+        ([(True, 0.2), (True, 0.6)], (True, 0.6)),
+    ],
+)
+def test_several_streams_of_ours_count_as_the_one_that_plays(streams, reading):
+    assert own_stream(streams) == reading
+
+
 @pytest.mark.parametrize(
     ("text", "seconds"),
     [
@@ -197,6 +245,13 @@ def test_the_soonest_timer_counts_and_never_is_left_out():
         (OutputState(), "", ""),  # cannot tell: never a false alarm
         (OutputState(), "muted", "⚠ ALARM SOUND OFF"),  # the player's own mute still counts
         (OutputState(muted=True), "muted", "⚠ ALARM SOUND OFF — the PC's sound is muted"),
+        (OutputState(False, 0.8, app_muted=True, app_volume=1.0), "", APP_OFF),
+        (OutputState(False, 0.8, app_muted=False, app_volume=0.004), "", APP_OFF),
+        (OutputState(False, 0.8, app_muted=False, app_volume=0.01), "", ""),
+        (OutputState(app_muted=True), "", APP_OFF),  # the PC's own volume unread
+        # the PC's own mute names the bigger fix first
+        (OutputState(True, 0.8, app_muted=True), "", "⚠ ALARM SOUND OFF — the PC's sound is muted"),
+        (OutputState(False, 0.8), "", ""),  # hvdesk has no stream yet: unknown, not muted
     ],
 )
 def test_sound_verdicts(output, player, status):
@@ -208,6 +263,7 @@ def test_sound_verdicts(output, player, status):
 
 
 def test_the_sound_reason_names_the_fix():
+    assert "Unmute hvdesk" in sound_verdict("", OutputState(app_muted=True)).reason
     assert "Unmute it" in sound_verdict("", OutputState(muted=True)).reason
     assert "Turn the volume up" in sound_verdict("", OutputState(volume=0.0)).reason
     no_audio = OutputState(remote_session=True, no_endpoint=True)
@@ -333,6 +389,26 @@ def test_linux_reads_pactl_in_the_c_locale(tmp_path, monkeypatch):
 
 
 @posix_only
+def test_linux_reads_our_own_sink_input(tmp_path, monkeypatch):
+    listing = tmp_path / "sink-inputs.txt"
+    real = (PACTL / "sink_inputs_muted.txt").read_text()
+    listing.write_text(real.replace(f'"{QT_PID}"', f'"{os.getpid()}"'))
+    _tool(
+        tmp_path,
+        "pactl",
+        'case "$1" in\n'
+        '  get-sink-mute) echo "Mute: no";;\n'
+        '  get-sink-volume) echo "Volume: mono: 65536 / 100% / 0.00 dB";;\n'
+        f'  list) while IFS= read -r line; do echo "$line"; done < "{listing}";;\n'
+        "esac",
+    )
+    monkeypatch.setenv("PATH", str(tmp_path))
+    output = linux.LinuxPlatform().output_state()
+    assert output == OutputState(muted=False, volume=1.0, app_muted=True, app_volume=1.0)
+    assert sound_verdict("", output).status == APP_OFF
+
+
+@posix_only
 def test_linux_without_a_sound_server_cannot_tell(tmp_path, monkeypatch):
     _tool(tmp_path, "pactl", 'echo "Connection failure: Connection refused" >&2; exit 1')
     monkeypatch.setenv("PATH", str(tmp_path))
@@ -451,12 +527,37 @@ class _FakeCom:
     CLSCTX_ALL = 23
 
     def __init__(
-        self, muted=False, volume=0.5, no_endpoint=False, init_error=False, service_error=False
+        self,
+        muted=False,
+        volume=0.5,
+        no_endpoint=False,
+        init_error=False,
+        service_error=False,
+        sessions=(),
     ):
         self.muted, self.volume = muted, volume
         self.no_endpoint, self.init_error = no_endpoint, init_error
         self.service_error = service_error
+        self.sessions = sessions  # (process id, muted, volume) or an exception to raise
         self.steps: list[str] = []
+
+    def GetAllSessions(self):
+        """pycaw's AudioUtilities.GetAllSessions(): AudioSession objects with ProcessId and
+        SimpleAudioVolume (ISimpleAudioVolume's GetMute() 0/1 and GetMasterVolume())."""
+        from types import SimpleNamespace
+
+        self.steps.append("sessions")
+        if isinstance(self.sessions, Exception):
+            raise self.sessions
+        return [
+            SimpleNamespace(
+                ProcessId=pid,
+                SimpleAudioVolume=SimpleNamespace(
+                    GetMute=lambda m=muted: int(m), GetMasterVolume=lambda v=volume: v
+                ),
+            )
+            for pid, muted, volume in self.sessions
+        ]
 
     def CoInitialize(self):
         self.steps.append("init")
@@ -500,6 +601,7 @@ class _FakeCom:
             IAudioEndpointVolume=SimpleNamespace(_iid_="IID_IAudioEndpointVolume"),
             EDataFlow=Enum("EDataFlow", {"eRender": 0}),
             ERole=Enum("ERole", {"eMultimedia": 1}),
+            AudioUtilities=SimpleNamespace(GetAllSessions=self.GetAllSessions),
         )
         constants = SimpleNamespace(CLSID_MMDeviceEnumerator="CLSID_MMDeviceEnumerator")
         return {"comtypes": self, "pycaw.pycaw": pycaw, "pycaw.constants": constants}
@@ -522,8 +624,12 @@ def _use_com(monkeypatch, com):
 @pytest.mark.parametrize(
     ("com", "reading", "steps"),
     [
-        (_FakeCom(muted=True, volume=0.25), OutputState(True, 0.25), ["init", "uninit"]),
-        (_FakeCom(volume=0.0), OutputState(False, 0.0), ["init", "uninit"]),
+        (
+            _FakeCom(muted=True, volume=0.25),
+            OutputState(True, 0.25),
+            ["init", "sessions", "uninit"],
+        ),
+        (_FakeCom(volume=0.0), OutputState(False, 0.0), ["init", "sessions", "uninit"]),
         (  # unplugged, RDP without audio: Windows says there is no device
             _FakeCom(no_endpoint=True),
             OutputState(no_endpoint=True),
@@ -534,7 +640,11 @@ def _use_com(monkeypatch, com):
             OutputState(failure="_ComError: (-2147023838, 'The service cannot be started.', None)"),
             ["init", "uninit"],
         ),
-        (_FakeCom(init_error=True, volume=0.8), OutputState(False, 0.8), ["init"]),  # not ours
+        (  # not ours to set up or down
+            _FakeCom(init_error=True, volume=0.8),
+            OutputState(False, 0.8),
+            ["init", "sessions"],
+        ),
     ],
 )
 def test_windows_endpoint_volume_sets_com_up_and_down_on_its_thread(
@@ -543,6 +653,37 @@ def test_windows_endpoint_volume_sets_com_up_and_down_on_its_thread(
     windows = _use_com(monkeypatch, com)
     assert windows.endpoint_volume() == reading
     assert com.steps == steps
+
+
+@pytest.mark.parametrize(
+    ("sessions", "app"),
+    [
+        ([("us", True, 1.0)], (True, 1.0)),  # the Volume Mixer's mute on hvdesk's slider
+        ([("us", False, 0.0)], (False, 0.0)),  # its slider at 0 %
+        ([("us", False, 0.6), (1234, True, 1.0)], (False, 0.6)),  # another program muted
+        ([(1234, True, 1.0), (0, True, 1.0)], (None, None)),  # no session of ours (yet)
+        ([], (None, None)),
+    ],
+)
+def test_windows_reads_our_own_volume_mixer_session(monkeypatch, sessions, app):
+    pid = os.getpid()
+    mine = [(pid if who == "us" else who, muted, volume) for who, muted, volume in sessions]
+    com = _FakeCom(volume=0.8, sessions=mine)
+    windows = _use_com(monkeypatch, com)
+    reading = windows.endpoint_volume()
+    assert reading == OutputState(False, 0.8, app_muted=app[0], app_volume=app[1])
+    assert com.steps == ["init", "sessions", "uninit"]  # read while COM is set up
+    off = app[0] or app[1] == 0.0
+    assert (sound_verdict("", reading).status == APP_OFF) is bool(off)
+
+
+def test_a_volume_mixer_that_cannot_be_read_keeps_the_pcs_own_reading(monkeypatch):
+    com = _FakeCom(muted=True, volume=0.8, sessions=_ComError(-2147023838, "service stopped"))
+    windows = _use_com(monkeypatch, com)
+    reading = windows.endpoint_volume()
+    assert (reading.muted, reading.volume, reading.app_muted) == (True, 0.8, None)
+    assert reading.failure.startswith("Volume Mixer: _ComError")
+    assert com.steps == ["init", "sessions", "uninit"]
 
 
 def test_windows_without_pycaw_cannot_tell(monkeypatch):
