@@ -142,3 +142,20 @@ def test_orca_says_the_visit_in_out_now_and_the_alarm_s_facts():
     assert "alert RED ALARM: CHECK-IN OVERDUE, Begum family." in alarm
     for fact in ("Address: 143 Hill Street", "Expected back: 09:45", "Vehicle: Blue Ford Fiesta"):
         assert fact in alarm, fact
+
+
+@pytest.mark.skipif(bool(MISSING), reason=f"needs {', '.join(MISSING)} (scripts/setup.sh --dev)")
+def test_orca_meets_each_calendar_visit_as_its_own_item():
+    """The painted calendar reached Orca as one object; the list beside it gives every visit of
+    the day as a list item in words, in time order, read after the calendar and before the
+    selected visit's details."""
+    tree = _tree("calendar")
+    items = [line.strip() for line in tree if "[list item #32]" in line and "family" in line]
+    assert items[0] == (
+        "[list item #32] '06:30–09:30 Begum family, Jasmin Patel and Zoë Brontë-Núñez, "
+        "Attendance concern, on site'"
+    ), "\n".join(tree)
+    assert len(items) == 8 and "overdue" in items[1] and items[-1].endswith("approved'")
+    shown = ["[filler #20] 'Calendar'", "[list #31] 'Visits shown'", "'Selected visit: "]
+    read = [_first(tree, piece) for piece in shown]
+    assert read == sorted(read)
