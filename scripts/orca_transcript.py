@@ -5,7 +5,8 @@
 Orca (Debian's orca, with speech-dispatcher) runs headless on the X server in a private D-Bus
 session with its own settings folder; hvdesk's demo school opens on the same server and is
 walked by the keyboard as a person would: the sign-in dialog (Tab through it), Today (the Out
-now table, a row, Tab to the actions), then an alarm window brought to the front (Tab through it).
+now table, a row, Tab to the actions), the Calendar (its list of visits, Down, a reload, Down),
+then an alarm window brought to the front (Tab through it).
 Orca's debug log keeps every 'SPEECH OUTPUT' it sends to the synthesiser whether or not a sound
 card is there; those lines, in order, with each step's heading, are the transcript.
 Needs orca, speech-dispatcher, at-spi2-core, dbus and Xvfb (scripts/setup.sh --dev); talks to no
@@ -80,6 +81,23 @@ def tab_to_actions():
     say("Tab, Tab from Out now")
     key(state["w"], Qt.Key.Key_Tab, 2)
 
+def calendar():
+    say("The Calendar's day view, Tab to the list of visits")
+    from ui.calendar.feature import CalendarFeature
+    from ui.calendar.model import Mode
+    w = state["w"]
+    w.show_panel("Calendar")
+    cal = state["cal"] = w.feature(CalendarFeature).panel
+    cal.set_mode(Mode.DAY)
+    QTest.keyClick(cal.grid, Qt.Key.Key_Down)
+    key(cal.grid, Qt.Key.Key_Tab)
+
+def calendar_down():
+    say("Down arrow in the list of visits, the visits reloaded, Down arrow again")
+    key(state["cal"].agenda, Qt.Key.Key_Down)
+    QTimer.singleShot(1200, state["cal"].refresh)  # as every minute: the bridge must survive it
+    QTimer.singleShot(2400, lambda: QTest.keyClick(state["cal"].agenda, Qt.Key.Key_Down))
+
 def alarm():
     say("An alarm window comes to the front")
     windows = state["w"].feature(TrackerFeature).controller.windows
@@ -98,7 +116,10 @@ state["w"] = w
 for shown in w.feature(TrackerFeature).controller.windows.values():
     shown.hide()  # shown again below, one at a time
 w.hide()
-steps = [sign_in, sign_in_tab, today, out_now, row_down, tab_to_actions, alarm, alarm_tab]
+steps = [
+    sign_in, sign_in_tab, today, out_now, row_down, tab_to_actions, calendar, calendar_down,
+    alarm, alarm_tab,
+]
 for i, step in enumerate(steps):
     QTimer.singleShot(2000 + 4000 * i, step)
 import os  # quitting would ask 'Stop monitoring?': this demo just ends

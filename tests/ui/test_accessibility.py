@@ -453,3 +453,34 @@ def test_moving_between_calendar_visits_is_announced(window, qtbot, monkeypatch)
     assert [e.message() for e in announced] == [agenda_line(entry, with_day=True)]
     assert announced[0].message().startswith("Mon 23 Nov 09:15–10:00 Yilmaz family")
     assert announced[0].politeness() == QAccessible.AnnouncementPoliteness.Polite
+
+
+def test_the_minute_s_refresh_does_not_make_a_screen_reader_repeat_the_visit(
+    window, qtbot, monkeypatch, clock
+):
+    """Orca said the visit in focus again after each reload (every minute while the calendar is
+    on screen): the same visits keep their items; a visit that changed is told as changed."""
+    from datetime import date, timedelta
+
+    from ui.calendar.model import Mode
+
+    cal = window.feature(CalendarFeature).panel
+    window.show_panel("Calendar")
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    cal.anchor = date(2026, 11, 24)
+    cal.set_mode(Mode.DAY)
+    cal.agenda.setFocus()
+    qtbot.keyClick(cal.agenda, Qt.Key.Key_Down)
+    chosen = cal.agenda.selected_id()
+    sent = []
+    monkeypatch.setattr(QAccessible, "updateAccessibility", lambda e: sent.append(e))
+    QAccessible.setActive(True)
+    cal.refresh()
+    assert cal.agenda.selected_id() == chosen
+    assert not [e for e in sent if e.type() == QAccessible.Event.Focus]
+    changed = []
+    cal.agenda.model().dataChanged.connect(lambda first, _last: changed.append(first.row()))
+    clock.advance(timedelta(hours=1))  # the later visits run overdue
+    cal.refresh()
+    assert changed and not [e for e in sent if e.type() == QAccessible.Event.Focus]

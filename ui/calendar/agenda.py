@@ -53,11 +53,23 @@ class AgendaModel(QAbstractListModel):
         self._with_day = False
 
     def set_view(self, view: CalendarView) -> None:
+        """The same visits again (the minute's refresh): only the rows that changed, so a screen
+        reader is not made to say the visit in focus once a minute; other visits: a new list."""
         order = {visit_id: i for i, visit_id in enumerate(view.ordered_ids())}
-        self.beginResetModel()
-        self._entries = sorted(view.entries, key=lambda e: order[e.id])
-        self._with_day = len(view.days) > 1
-        self.endResetModel()
+        entries = sorted(view.entries, key=lambda e: order[e.id])
+        with_day = len(view.days) > 1
+        same = with_day == self._with_day and [e.id for e in entries] == [
+            e.id for e in self._entries
+        ]
+        if not same:
+            self.beginResetModel()
+        old, self._entries, self._with_day = self._entries, entries, with_day
+        if not same:
+            self.endResetModel()
+            return
+        for row, (before, after) in enumerate(zip(old, entries, strict=True)):
+            if before != after:  # a new state (overdue), a new time: said if it is in focus
+                self.dataChanged.emit(self.index(row), self.index(row))
 
     def row_of(self, visit_id: int) -> int:
         return next((i for i, e in enumerate(self._entries) if e.id == visit_id), -1)
