@@ -123,7 +123,7 @@ steps = [
 for i, step in enumerate(steps):
     QTimer.singleShot(2000 + 4000 * i, step)
 import os  # quitting would ask 'Stop monitoring?': this demo just ends
-QTimer.singleShot(2000 + 4000 * len(steps) + 3000, lambda: os._exit(0))
+QTimer.singleShot(2000 + 4000 * len(steps) + 5000, lambda: os._exit(0))
 app.exec()
 """
 
@@ -149,6 +149,17 @@ def _seconds_of_day(epoch: float) -> float:
     return moment.tm_hour * 3600 + moment.tm_min * 60 + moment.tm_sec + epoch % 1
 
 
+def _wait_for_other_orcas(deadline: float) -> None:
+    """Orca will not start while another Orca of the same user runs anywhere on the machine
+    (even one in another D-Bus session, even a zombie): it says so and leaves, and the
+    transcript comes out empty. Wait for them (e.g. a colleague's run) until `deadline`."""
+    while time.monotonic() < deadline:
+        found = subprocess.run(["pgrep", "-u", str(os.getuid()), "-x", "orca"], capture_output=True)
+        if not found.stdout.strip():
+            return
+        time.sleep(2)
+
+
 def main() -> int:
     if shutil.which("orca") is None:
         print("needs orca and speech-dispatcher (scripts/setup.sh --dev)", file=sys.stderr)
@@ -160,14 +171,21 @@ def main() -> int:
     )
     log = folder / "orca.log"
     print(f"Orca's whole log: {log}", file=sys.stderr)
-    orca = subprocess.Popen(
-        ["orca", "-u", str(folder / "prefs"), f"--debug-file={log}"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    _wait_for_other_orcas(time.monotonic() + 240)
+    out = folder / "orca.out"
+    with out.open("w") as orca_out:  # a file, not a pipe: a full pipe would stop Orca
+        orca = subprocess.Popen(
+            ["orca", "-u", str(folder / "prefs"), f"--debug-file={log}"],
+            env=env,
+            stdout=orca_out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         time.sleep(6)  # Orca is listening ('Screen reader on.')
+        if orca.poll() is not None:  # e.g. another Orca started meanwhile: no transcript
+            said = out.read_text(errors="replace").strip()
+            print(f"Orca did not start: {said or orca.returncode}", file=sys.stderr)
+            return 3
         app_env = {
             **env,
             "QT_QPA_PLATFORM": "xcb",
