@@ -108,7 +108,15 @@ SCREENS = {
         "d = [x for x in app.topLevelWidgets() if x.windowTitle() == 'New visit'][0]\n"
         "d.lead.setCurrentIndex(d.lead.findText('Jasmin Patel', Qt.MatchFlag.MatchStartsWith))\n"
     ),
-    "calendar": "w.show_panel('Calendar')\n",
+    "calendar": (  # today's visits in the day view, the first selected, the list in focus
+        "w.show_panel('Calendar')\n"
+        "from ui.calendar.feature import CalendarFeature\n"
+        "from ui.calendar.model import Mode\n"
+        "cal = w.feature(CalendarFeature).panel\n"
+        "cal.set_mode(Mode.DAY)\n"
+        "cal.grid.select(cal.view.ordered_ids()[0])\n"
+        "cal.agenda.setFocus()\n"
+    ),
 }
 
 

@@ -5,7 +5,8 @@
 Orca (Debian's orca, with speech-dispatcher) runs headless on the X server in a private D-Bus
 session with its own settings folder; hvdesk's demo school opens on the same server and is
 walked by the keyboard as a person would: the sign-in dialog (Tab through it), Today (the Out
-now table, a row, Tab to the actions), then an alarm window brought to the front (Tab through it).
+now table, a row, Tab to the actions), the Calendar (its list of visits, Down, a reload, Down),
+then an alarm window brought to the front (Tab through it).
 Orca's debug log keeps every 'SPEECH OUTPUT' it sends to the synthesiser whether or not a sound
 card is there; those lines, in order, with each step's heading, are the transcript.
 Needs orca, speech-dispatcher, at-spi2-core, dbus and Xvfb (scripts/setup.sh --dev); talks to no
@@ -80,6 +81,23 @@ def tab_to_actions():
     say("Tab, Tab from Out now")
     key(state["w"], Qt.Key.Key_Tab, 2)
 
+def calendar():
+    say("The Calendar's day view, Tab to the list of visits")
+    from ui.calendar.feature import CalendarFeature
+    from ui.calendar.model import Mode
+    w = state["w"]
+    w.show_panel("Calendar")
+    cal = state["cal"] = w.feature(CalendarFeature).panel
+    cal.set_mode(Mode.DAY)
+    QTest.keyClick(cal.grid, Qt.Key.Key_Down)
+    key(cal.grid, Qt.Key.Key_Tab)
+
+def calendar_down():
+    say("Down arrow in the list of visits, the visits reloaded, Down arrow again")
+    key(state["cal"].agenda, Qt.Key.Key_Down)
+    QTimer.singleShot(1200, state["cal"].refresh)  # as every minute: the bridge must survive it
+    QTimer.singleShot(2400, lambda: QTest.keyClick(state["cal"].agenda, Qt.Key.Key_Down))
+
 def alarm():
     say("An alarm window comes to the front")
     windows = state["w"].feature(TrackerFeature).controller.windows
@@ -98,11 +116,14 @@ state["w"] = w
 for shown in w.feature(TrackerFeature).controller.windows.values():
     shown.hide()  # shown again below, one at a time
 w.hide()
-steps = [sign_in, sign_in_tab, today, out_now, row_down, tab_to_actions, alarm, alarm_tab]
+steps = [
+    sign_in, sign_in_tab, today, out_now, row_down, tab_to_actions, calendar, calendar_down,
+    alarm, alarm_tab,
+]
 for i, step in enumerate(steps):
     QTimer.singleShot(2000 + 4000 * i, step)
 import os  # quitting would ask 'Stop monitoring?': this demo just ends
-QTimer.singleShot(2000 + 4000 * len(steps) + 3000, lambda: os._exit(0))
+QTimer.singleShot(2000 + 4000 * len(steps) + 5000, lambda: os._exit(0))
 app.exec()
 """
 
@@ -128,6 +149,17 @@ def _seconds_of_day(epoch: float) -> float:
     return moment.tm_hour * 3600 + moment.tm_min * 60 + moment.tm_sec + epoch % 1
 
 
+def _wait_for_other_orcas(deadline: float) -> None:
+    """Orca will not start while another Orca of the same user runs anywhere on the machine
+    (even one in another D-Bus session, even a zombie): it says so and leaves, and the
+    transcript comes out empty. Wait for them (e.g. a colleague's run) until `deadline`."""
+    while time.monotonic() < deadline:
+        found = subprocess.run(["pgrep", "-u", str(os.getuid()), "-x", "orca"], capture_output=True)
+        if not found.stdout.strip():
+            return
+        time.sleep(2)
+
+
 def main() -> int:
     if shutil.which("orca") is None:
         print("needs orca and speech-dispatcher (scripts/setup.sh --dev)", file=sys.stderr)
@@ -139,14 +171,21 @@ def main() -> int:
     )
     log = folder / "orca.log"
     print(f"Orca's whole log: {log}", file=sys.stderr)
-    orca = subprocess.Popen(
-        ["orca", "-u", str(folder / "prefs"), f"--debug-file={log}"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    _wait_for_other_orcas(time.monotonic() + 240)
+    out = folder / "orca.out"
+    with out.open("w") as orca_out:  # a file, not a pipe: a full pipe would stop Orca
+        orca = subprocess.Popen(
+            ["orca", "-u", str(folder / "prefs"), f"--debug-file={log}"],
+            env=env,
+            stdout=orca_out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         time.sleep(6)  # Orca is listening ('Screen reader on.')
+        if orca.poll() is not None:  # e.g. another Orca started meanwhile: no transcript
+            said = out.read_text(errors="replace").strip()
+            print(f"Orca did not start: {said or orca.returncode}", file=sys.stderr)
+            return 3
         app_env = {
             **env,
             "QT_QPA_PLATFORM": "xcb",

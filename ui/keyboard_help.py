@@ -44,7 +44,16 @@ OTHER_KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         "Calendar",
         [
             ("Ctrl+1 / 2 / 3 / 4", "day, week, month, staff lanes"),
-            ("Left / Right", "previous / next day, week or month"),
+            ("Up / Down", "the previous / next visit, in time order"),
+            (
+                "Left / Right",
+                "the nearest visit the day (or person) before / after; with none "
+                "that way, or none chosen, the previous / next day, week or month",
+            ),
+            ("Page Up / Page Down", "previous / next day, week or month"),
+            ("Enter", "open the chosen visit"),
+            ("Menu key or Shift+F10", "the chosen visit's actions"),
+            ("Tab", "the list of the visits shown, one line each (what a screen reader reads)"),
             ("T", "today"),
         ],
     ),

@@ -395,3 +395,88 @@ def test_an_alarm_window_says_its_facts_as_it_appears(window):
         "Vehicle: Blue Ford Fiesta AB12 CDE",
     ):
         assert fact in said, fact
+
+
+def test_each_calendar_visit_is_its_own_item_for_a_screen_reader(window, qtbot):
+    """The painted calendar is one object to a screen reader: the list beside it gives each
+    visit shown as an item of its own, read in time order in words, and stays readable
+    through a reload of the visits."""
+    from datetime import date
+
+    from ui.calendar.model import Mode
+
+    QAccessible.setActive(True)  # as with a screen reader: Qt then renews its items on a reload
+    cal = window.feature(CalendarFeature).panel
+    window.show_panel("Calendar")
+    cal.anchor = date(2026, 11, 25)
+    cal.set_mode(Mode.DAY)
+    listed = QAccessible.queryAccessibleInterface(cal.agenda)
+    assert listed.role() == QAccessible.Role.List and listed.text(QAccessible.Text.Name) == (
+        "Visits shown"
+    )
+
+    def said() -> list[str]:
+        items = [listed.child(i) for i in range(listed.childCount())]
+        assert all(item.role() == QAccessible.Role.ListItem for item in items)
+        return [item.text(QAccessible.Text.Name) for item in items]
+
+    first = said()
+    assert first[0] == (
+        "09:30–10:15 Edwards family, Zoë Brontë-Núñez and Sarah Mills, "
+        "Collecting or dropping off a pupil or work, approved"
+    )
+    assert len(first) == len(cal.view.entries) == 4
+    assert first[1].startswith("11:00–11:45 Begum family") and first[1].endswith(
+        "awaiting approval"
+    )
+    cal.refresh()
+    assert said() == first
+    cal.set_mode(Mode.WEEK)  # more than one day: each says which
+    assert said()[0].startswith("Mon 23 Nov 09:15–10:00 Yilmaz family")
+
+
+def test_moving_between_calendar_visits_is_announced(window, qtbot, monkeypatch):
+    """Up/Down/Left/Right in the painted calendar say the visit now selected, as a list would."""
+    from ui.calendar.views import agenda_line
+
+    cal = window.feature(CalendarFeature).panel
+    window.show_panel("Calendar")
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    cal.grid.setFocus()
+    sent = []
+    monkeypatch.setattr(QAccessible, "updateAccessibility", lambda e: sent.append(e))
+    QAccessible.setActive(True)
+    qtbot.keyClick(cal.grid, Qt.Key.Key_Down)
+    entry = cal.view.entry(cal.grid.selected_id)
+    announced = [e for e in sent if isinstance(e, QAccessibleAnnouncementEvent)]
+    assert [e.message() for e in announced] == [agenda_line(entry, with_day=True)]
+    assert announced[0].message().startswith("Mon 23 Nov 09:15–10:00 Yilmaz family")
+    assert announced[0].politeness() == QAccessible.AnnouncementPoliteness.Polite
+
+
+def test_the_minute_s_refresh_does_not_make_a_screen_reader_repeat_the_visit(window, qtbot, clock):
+    """Orca said the visit in focus again after each reload (every minute while the calendar is
+    on screen): the list was made anew. The same visits keep their items (Qt's bridge is told
+    nothing); a visit that changed is told as changed."""
+    from datetime import date, timedelta
+
+    from ui.calendar.model import Mode
+
+    cal = window.feature(CalendarFeature).panel
+    window.show_panel("Calendar")
+    cal.anchor = date(2026, 11, 24)
+    cal.set_mode(Mode.DAY)
+    cal.agenda.setFocus()
+    cal.agenda.setCurrentIndex(cal.agenda.model().index(1, 0))
+    chosen = cal.agenda.selected_id()
+    model = cal.agenda.model()
+    resets, changed = [], []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.dataChanged.connect(lambda first, _last: changed.append(first.row()))
+    cal.refresh()
+    assert (resets, changed, cal.agenda.selected_id()) == ([], [], chosen)
+    clock.advance(timedelta(hours=1))  # visits out now run overdue
+    cal.refresh()
+    assert resets == [] and changed and cal.agenda.selected_id() == chosen
+    assert all(model.index(r, 0).data(Qt.ItemDataRole.AccessibleTextRole) for r in changed)

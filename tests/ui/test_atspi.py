@@ -120,8 +120,9 @@ def test_orca_reads_each_drop_down_as_its_field_and_its_choice(booking_tree):
 )
 def test_orca_says_the_visit_in_out_now_and_the_alarm_s_facts():
     """A speaking screen reader, listened to (its speech as Orca logs it): Out now's rows name
-    the family and the staff in full, and an alarm window says its address, time back and car
-    the moment it comes to the front."""
+    the family and the staff in full, the Calendar's visits are said one by one as the arrow
+    keys move (once each, through a reload), and an alarm window says its address, time back
+    and car the moment it comes to the front."""
     run = subprocess.run(
         [
             *("dbus-run-session", "--", "xvfb-run", "-a"),
@@ -138,7 +139,34 @@ def test_orca_says_the_visit_in_out_now_and_the_alarm_s_facts():
     assert "Sign in to hvdesk dialog" in heard["The sign-in dialog opens"]
     assert "Rahman family, 93 Oak Road." in heard["Down arrow in Out now"]
     assert "Luke Wood + Sarah Mills." in heard["Down arrow in Out now"]
+    calendar = heard["The Calendar's day view, Tab to the list of visits"]
+    assert "List with 8 items." in calendar
+    begum = (
+        "06:30–09:30 Begum family, Jasmin Patel and Zoë Brontë-Núñez, Attendance concern, on site."
+    )
+    assert begum in calendar
+    down = heard["Down arrow in the list of visits, the visits reloaded, Down arrow again"]
+    rahman = "07:35–08:20 Rahman family, Luke Wood and Sarah Mills, Safe and well check, overdue."
+    assert down.count(rahman) == 1, down  # not said again by the reload
+    assert "08:10–08:55 Nowak family, Amara Jones and Kamran Ahmed" in down
     alarm = heard["An alarm window comes to the front"]
     assert "alert RED ALARM: CHECK-IN OVERDUE, Begum family." in alarm
     for fact in ("Address: 143 Hill Street", "Expected back: 09:45", "Vehicle: Blue Ford Fiesta"):
         assert fact in alarm, fact
+
+
+@pytest.mark.skipif(bool(MISSING), reason=f"needs {', '.join(MISSING)} (scripts/setup.sh --dev)")
+def test_orca_meets_each_calendar_visit_as_its_own_item():
+    """The painted calendar reached Orca as one object; the list beside it gives every visit of
+    the day as a list item in words, in time order, read after the calendar and before the
+    selected visit's details."""
+    tree = _tree("calendar")
+    items = [line.strip() for line in tree if "[list item #32]" in line and "family" in line]
+    assert items[0] == (
+        "[list item #32] '06:30–09:30 Begum family, Jasmin Patel and Zoë Brontë-Núñez, "
+        "Attendance concern, on site'"
+    ), "\n".join(tree)
+    assert len(items) == 8 and "overdue" in items[1] and items[-1].endswith("approved'")
+    shown = ["[filler #20] 'Calendar'", "[list #31] 'Visits shown'", "'Selected visit: "]
+    read = [_first(tree, piece) for piece in shown]
+    assert read == sorted(read)

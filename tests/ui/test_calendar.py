@@ -576,3 +576,67 @@ def test_travel_shift(cal):
         timedelta(minutes=entry.start - entry.top)
         == entry.item.start - entry.item.planned_departure
     )
+
+
+# --- one visit at a time, for the keyboard and a screen reader (issue 15) -------------------------
+def test_the_list_beside_and_the_calendar_select_together(cal, qtbot, window):
+    """Up/Down in either moves both; Tab goes calendar → list → the actions; Enter opens the
+    visit and Shift+F10 shows its actions, from the list as from the calendar."""
+    cal.anchor = WED
+    cal.set_mode(Mode.DAY)
+    first, second = cal.view.ordered_ids()[:2]
+    cal.grid.setFocus()
+    qtbot.keyClick(cal.grid, Qt.Key.Key_Down)
+    assert cal.agenda.selected_id() == first
+    qtbot.keyClick(cal.grid, Qt.Key.Key_Tab)
+    assert window.focusWidget() is cal.agenda
+    qtbot.keyClick(cal.agenda, Qt.Key.Key_Down)
+    assert cal.grid.selected_id == second and f"visit {second}" in cal.details.text()
+    qtbot.keyClick(cal.agenda, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
+    assert cal._menu is not None and cal._menu.isVisible()
+    cal._menu.close()
+    qtbot.keyClick(cal.agenda, Qt.Key.Key_Return)
+    dialog = window.feature(CalendarFeature).controller.dialog
+    assert isinstance(dialog, BookingDialog) and dialog.windowTitle() == f"Edit visit {second}"
+    dialog.reject()
+    cal.agenda.setFocus()
+    qtbot.keyClick(cal.agenda, Qt.Key.Key_Tab)
+    assert window.focusWidget() is cal.edit_button
+
+
+def test_left_and_right_move_to_the_nearest_visit_in_the_next_day(cal, qtbot):
+    """Then, with no visit further that way, to the next week as before."""
+    zhang = next(
+        e for e in cal.view.entries if e.item.household_name == "Zhang family" and e.day.day == 23
+    )
+    cal.grid.setFocus()
+    cal.grid.select(zhang.id)  # Mon 10:30
+    qtbot.keyClick(cal.grid, Qt.Key.Key_Right)
+    brown = cal.view.entry(cal.grid.selected_id)
+    assert (brown.day, brown.item.household_name) == (date(2026, 11, 24), "Brown family")  # 11:00
+    qtbot.keyClick(cal.grid, Qt.Key.Key_Left)
+    assert cal.grid.selected_id == zhang.id and cal.title.text() == "Week of Mon 23–29 Nov 2026"
+    last = cal.view.ordered_ids()[-1]  # Friday afternoon: nothing at the weekend
+    cal.grid.select(last)
+    qtbot.keyClick(cal.grid, Qt.Key.Key_Right)
+    assert cal.title.text() == "Week of Mon 30 Nov – 6 Dec 2026"
+
+
+def test_the_list_follows_a_reload_and_a_filter(cal, window):
+    cal.anchor = WED
+    cal.set_mode(Mode.DAY)
+    chosen = cal.view.ordered_ids()[1]
+    cal.grid.select(chosen)
+    cal.refresh()  # every minute, and after any change
+    assert cal.agenda.selected_id() == chosen
+    assert cal.agenda.model().rowCount() == len(cal.view.entries)
+    entry = cal.view.entry(chosen)
+    other = next(
+        i
+        for i in range(cal.staff_filter.count())
+        if cal.staff_filter.itemData(i)
+        not in (None, entry.item.lead_staff_id, entry.item.companion_staff_id)
+    )
+    cal.staff_filter.setCurrentIndex(other)  # the chosen visit is no longer shown
+    assert cal.agenda.selected_id() == 0 and cal.grid.selected_id == 0
+    assert cal.agenda.model().rowCount() == len(cal.view.entries)

@@ -2,7 +2,9 @@
 
 Views hold no behaviour (TagStudio style): a drop, a double-click on an empty slot or a visit, a
 right-click, all become signals the panel acts on. Keyboard path: Up/Down step through the visits
-in time order, Enter opens the selected one, the Menu key (or Shift+F10) shows its actions.
+in time order, Left/Right to the nearest in the day (or lane) either side, Enter opens the selected
+one, the Menu key (or Shift+F10) shows its actions; each is announced as it is selected. A screen
+reader meets the visits one by one in the list beside (agenda.py).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
 from hvdesk.clock import fmt_time, london
 from hvdesk.rules.booking import initials, purpose_label, short_name, snap_minutes
+from ui.a11y import announce
 from ui.calendar.model import CalendarView, Column, Entry, MonthCell
 from ui.calendar.style import TALLY_ORDER, style_for
 
@@ -73,6 +76,24 @@ def entry_text(entry: Entry) -> str:
         f"{purpose_label(item.purpose, item.purpose_other)}, {staff}"
         + ("" if item.announced else ", unannounced")
         + f", visit {item.id}"
+    )
+
+
+def state_word(state: str) -> str:
+    """'approved', 'awaiting approval', 'overdue': a state's badge without its symbol, as said."""
+    return style_for(state).badge.split(" ", 1)[-1].lower()
+
+
+def agenda_line(entry: Entry, *, with_day: bool) -> str:
+    """One visit as said and shown: time, family, staff, purpose, state (the day when the view
+    shows more than one)."""
+    item = entry.item
+    staff = item.lead_name + (f" and {item.companion_name}" if item.companion_name else "")
+    day = london(item.start)
+    when = f"{day:%a} {day.day} {day:%b} " if with_day else ""
+    return (
+        f"{when}{hm(entry.start)}–{hm(entry.end)} {item.household_name}, {staff}, "
+        f"{purpose_label(item.purpose, item.purpose_other)}, {state_word(entry.state)}"
     )
 
 
@@ -124,6 +145,29 @@ class _Base(QWidget):
             self._describe()
             self.update()
             self.selected.emit(visit_id)
+            view = self.view
+            entry = view.entry(visit_id) if view else None
+            if view and entry and self.hasFocus():  # said as the keyboard moves, as in a list
+                announce(self, agenda_line(entry, with_day=len(view.days) > 1), urgent=False)
+
+    def _sideways(self, step: int) -> int | None:
+        """Left/Right: the visit nearest in time in the next day (or lane) that has any; None
+        with nothing selected or nothing further that way (then Left/Right change the week)."""
+        if self.view is None:
+            return None
+        groups = [g.entries for g in (self.view.columns or self.view.cells)]
+        here = next(
+            (i for i, g in enumerate(groups) if any(e.id == self.selected_id for e in g)), None
+        )
+        if here is None:
+            return None
+        start = next(e.start for e in groups[here] if e.id == self.selected_id)
+        i = here + step
+        while 0 <= i < len(groups):
+            if groups[i]:
+                return min(groups[i], key=lambda e: (abs(e.start - start), e.start)).id
+            i += step
+        return None
 
     def _describe(self) -> None:
         entry = self.view.entry(self.selected_id) if self.view else None
@@ -138,6 +182,11 @@ class _Base(QWidget):
             self._press = self._drag = None
             self.update()
             return
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and not event.modifiers():
+            target = self._sideways(-1 if key == Qt.Key.Key_Left else 1)
+            if target is not None:
+                self.select(target)
+                return
         if self.view is not None and key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
             ids = self.view.ordered_ids()
             if ids:
@@ -168,6 +217,12 @@ class _Base(QWidget):
         self.context_requested.emit(hit[0].id, event.globalPos())
 
     def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            key, plain = event.key(), not event.modifiers()
+            sideways = plain and key in (Qt.Key.Key_Left, Qt.Key.Key_Right)
+            if sideways and self._sideways(-1 if key == Qt.Key.Key_Left else 1) is not None:
+                event.accept()  # ours: to the next visit, not the week's previous/next
+                return True
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             hit = self.entry_at(QPointF(event.pos()))
             if hit is not None:
@@ -663,7 +718,7 @@ class MonthView(_Base):
         cell = self.view.cells[index]
         order = {state: i for i, state in enumerate(TALLY_ORDER)}
         counts = sorted(cell.counts().items(), key=lambda kv: order.get(kv[0], 99))
-        parts = [f"{n} {style_for(state).badge[2:].lower()}" for state, n in counts]
+        parts = [f"{n} {state_word(state)}" for state, n in counts]
         total = len(cell.entries)
         head = f"{cell.day:%a} {cell.day.day} {cell.day:%b}: {total} visit{'s' * (total != 1)}"
         return head + (" (" + ", ".join(parts) + ")" if parts else "") + ". Double-click to open."

@@ -2,8 +2,10 @@
 
 Only the visible range is loaded (one flat query), then laid out by ui.calendar.model. Keyboard:
 Ctrl+1/2/3/4 day, week, month, staff lanes; Left/Right previous/next; T today; in the calendar
-itself Up/Down select a visit, Enter edits it, Menu shows its actions. Double-click an empty slot
-to book; drag a visit to move it (in staff lanes, across lanes to hand it to someone else).
+itself Up/Down select a visit (Left/Right: the nearest in the day either side), Enter edits it, Menu
+shows its actions; the list of visits shown beside it, next in the Tab order, does the same one
+item per visit for a screen reader. Double-click an empty slot to book; drag a visit to move it
+(in staff lanes, across lanes to hand it to someone else).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QSplitter,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
@@ -33,7 +36,8 @@ from PySide6.QtWidgets import (
 from hvdesk.clock import london
 from hvdesk.models import PURPOSE_LABELS, Visit, VisitStatus
 from hvdesk.rules.booking import EDITABLE, NOT_HOLDING, wall_time
-from ui.a11y import ValueLabel, ink
+from ui.a11y import ValueLabel, ink, splitter_in_reading_order
+from ui.calendar.agenda import AgendaList
 from ui.calendar.controller import BookingController
 from ui.calendar.model import (
     MODE_LABELS,
@@ -89,7 +93,7 @@ class CalendarPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addLayout(filters)
-        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.views_splitter, 1)
         layout.addLayout(bottom)
         layout.addWidget(self.message)
 
@@ -217,6 +221,29 @@ class CalendarPanel(QWidget):
             view.context_requested.connect(self._context)
         self.grid.book_requested.connect(self._book_at)
         self.month.day_activated.connect(self.open_day)
+        self._agenda()
+
+    def _agenda(self) -> None:
+        """The visits on screen as a list beside the views, next in the Tab order: a screen
+        reader reads each visit there (the painted views are one object to it)."""
+        self.agenda = AgendaList()
+        self.agenda.selected.connect(lambda visit_id: self.current_view().select(visit_id))
+        self.agenda.activated_visit.connect(self._activated)
+        self.agenda.context_requested.connect(self._context)
+        heading = QLabel("&Visits shown:")
+        heading.setBuddy(self.agenda)
+        pane = QWidget()
+        pane_layout = QVBoxLayout(pane)
+        pane_layout.setContentsMargins(4, 0, 0, 0)
+        pane_layout.addWidget(heading)
+        pane_layout.addWidget(self.agenda, 1)
+        self.views_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.views_splitter.addWidget(self.stack)
+        self.views_splitter.addWidget(pane)
+        self.views_splitter.setStretchFactor(0, 1)
+        self.views_splitter.setCollapsible(0, False)
+        self.views_splitter.setSizes([960, 220])
+        splitter_in_reading_order(self.views_splitter)
 
     def _selection_row(self) -> QHBoxLayout:
         """The selected visit in words and what can be done with it; messages go below."""
@@ -351,6 +378,7 @@ class CalendarPanel(QWidget):
         self.mode_buttons[self.mode].setChecked(True)
         self.stack.setCurrentWidget(self.month if self.mode is Mode.MONTH else self.grid_page)
         self.current_view().set_view(self.view, now)
+        self.agenda.set_view(self.view, self.current_view().selected_id)
         self._selected(self.current_view().selected_id)
         shown = (self.mode, self.anchor)
         if shown != self._shown:
@@ -371,6 +399,10 @@ class CalendarPanel(QWidget):
 
     # --- reactions -----------------------------------------------------------------------------
     def _selected(self, visit_id: int) -> None:
+        self.agenda.select(visit_id)
+        rect = self.grid.rect_of(visit_id) if self.mode is not Mode.MONTH and visit_id else None
+        if rect is not None:
+            self.grid_scroll.ensureVisible(rect.center().x(), rect.center().y(), 0, rect.height())
         entry = self.view.entry(visit_id) if self.view and visit_id else None
         if entry is None:
             count = len(self.view.entries) if self.view else 0
