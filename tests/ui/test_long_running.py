@@ -70,7 +70,9 @@ def test_rounds_of_visits_do_not_grow_the_window(window, qtbot, clock, make_visi
     visits = _live_visits()
     for _ in range(15):
         _one_visit_lifetime(window, qtbot, clock, make_visit, staff, household)
-    assert len(window.findChildren(QObject)) == qobjects
+    # a leak keeps something per visit (15 or more); one object may be passing through (a queued
+    # job's runnable, a status message's timer) at either count
+    assert len(window.findChildren(QObject)) <= qobjects + 1
     assert _live_visits() <= visits
 
 
