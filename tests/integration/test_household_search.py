@@ -17,7 +17,6 @@ from hvdesk.models import Household, Pupil, Role
 from hvdesk.services.household_list import HouseholdFilter, HouseholdList, HouseholdSort
 from hvdesk.services.households import HouseholdInput, HouseholdService, PupilInput
 from tests.conftest import SCHOOL_MORNING, _user
-from tests.integration.test_postgres import pg_server, pg_url  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(params=["sqlite", "sqlcipher", pytest.param("postgresql", marks=pytest.mark.slow)])
