@@ -94,6 +94,29 @@ def test_search_finds_accents_phones_and_risks(homes, typed, expected):
     assert sorted(_found(db, clock, typed)) == sorted(expected)
 
 
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("12", ["Øye"]),  # a house number, not every phone with a 1 and a 2 in it
+        ("44", []),  # the country code is not part of the number as the list shows it
+        ("0", ["Øye", "Brown"]),  # postcodes B17 0AB, B30 1AA; not every number's trunk 0
+        ("+44 (0)7700 900111", ["Öztürk"]),  # the usual written UK form
+        ("0044 7700 900111", ["Öztürk"]),
+        ("+44 07700 900111", ["Öztürk"]),
+        ("07700 900", ["Öztürk", "Øye"]),  # the start of a number as dialled
+        ("0121", ["Brown"]),
+        ("900111", ["Öztürk"]),  # five digits or more: anywhere in the number
+        ("7700 900", ["Öztürk", "Øye"]),
+        ("+44", []),
+    ],
+)
+def test_a_phone_number_is_matched_as_the_list_shows_it(homes, typed, expected):
+    """Digits match the national number (07700 900111, as the Phone column reads), from its start
+    when typed with 0 or +, anywhere once five digits are typed; shorter digits are addresses."""
+    db, clock, _ids = homes
+    assert sorted(_found(db, clock, typed)) == sorted(expected)
+
+
 def test_a_renamed_pupil_and_household_are_found_by_their_new_names(homes):
     db, clock, ids = homes
     actor = _user(db, "office2", "Office Two", Role.OFFICE)
