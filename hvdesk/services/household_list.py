@@ -103,6 +103,13 @@ def _phone_matches(number: _TypedPhone) -> ColumnElement[bool]:
     return shown.contains(number.digits, autoescape=True)
 
 
+def _risk_kinds(folded: str) -> list[str]:
+    """The risk kinds whose label has a word starting with the folded text ("dog" finds "Animals
+    (e.g. dogs)"; "ted" is not in "Unexpected adults", "hol" not in "alcohol")."""
+    at_word = re.compile(rf"(?<!\w){re.escape(folded)}")
+    return [kind.value for kind, label in RISK_LABELS.items() if at_word.search(fold(label))]
+
+
 def _search(text: str) -> ColumnElement[bool]:
     """Households whose name, address, postcode, any pupil's name (folded: no case, no accents),
     phone number (see _phone_number) or a current known risk's words contain `text`."""
@@ -112,7 +119,7 @@ def _search(text: str) -> ColumnElement[bool]:
     found = [Household.search_key.contains(folded, autoescape=True), Household.id.in_(pupils)]
     if (number := _phone_number(text)) is not None:
         found.append(_phone_matches(number))
-    kinds = [kind.value for kind, label in RISK_LABELS.items() if folded in fold(label)]
+    kinds = _risk_kinds(folded)
     if kinds:
         risky = select(KnownRisk.household_id).where(
             KnownRisk.ended_at.is_(None), KnownRisk.kind.in_(kinds)

@@ -117,6 +117,24 @@ def test_a_phone_number_is_matched_as_the_list_shows_it(homes, typed, expected):
     assert sorted(_found(db, clock, typed)) == sorted(expected)
 
 
+def test_risk_words_match_from_the_start_of_a_label_word(homes):
+    """"ted" is not "unexpec-ted adults", nor "len"/"ole" "vio-len-ce", nor "hol" "alco-hol"
+    (typing "Holly"); "dog" still finds "dogs" and a label's later words count."""
+    db, clock, ids = homes
+    actor = _user(db, "o4", "O", Role.OFFICE)
+    service = HouseholdService(db, clock)
+    service.add_risk(actor, ids["Öztürk"], "recent_violence", "Police called last month")
+    service.add_risk(actor, ids["Øye"], "unexpected_adults", "Lodger")
+    service.add_risk(actor, ids["Brown"], "intoxication", "Father drinks")
+    for typed in ("ted", "len", "ole", "hol", "ogs"):
+        assert _found(db, clock, typed) == [], typed
+    assert _found(db, clock, "dog") == ["Smith"]
+    assert _found(db, clock, "violence") == ["Öztürk"]
+    assert _found(db, clock, "unexpected adults") == ["Øye"]
+    assert _found(db, clock, "adu") == ["Øye"]
+    assert _found(db, clock, "alcohol") == ["Brown"]
+
+
 def test_a_renamed_pupil_and_household_are_found_by_their_new_names(homes):
     db, clock, ids = homes
     actor = _user(db, "office2", "Office Two", Role.OFFICE)
