@@ -197,3 +197,27 @@ def test_the_migration_folds_existing_rows_and_goes_back(database):
             session.scalar(select(Pupil.search_key).where(Pupil.household_id == home.id)) == "zoe"
         )
     assert _found(database, clock, "OZTURK") == ["Öztürk"]
+
+
+def test_the_migration_folds_as_it_did_when_written_whatever_the_app_folds_now(
+    database, monkeypatch
+):
+    """0022 keeps its own copy of the fold: a later change to the app's fold must not change
+    what 0022 writes (a change there needs a new re-key migration; see tests/unit/test_folding)."""
+    from alembic import command
+
+    from hvdesk.rules import folding
+
+    clock = FakeClock(SCHOOL_MORNING)
+    actor = _user(database, "office", "Office", Role.OFFICE)
+    HouseholdService(database, clock).create(
+        actor, HouseholdInput("Øye family", "12 Harborne Lane", "B17 0AB")
+    )
+    command.downgrade(alembic_config(database.engine), "0021")
+    monkeypatch.setattr(folding, "fold", str.upper)
+    monkeypatch.setattr(folding, "search_key", lambda *fields: "|".join(fields).upper())
+    command.upgrade(alembic_config(database.engine), "head")
+    with database.read() as session:
+        assert session.scalar(select(Household.search_key)) == (
+            "oye family\n12 harborne lane\nb17 0ab"
+        )
