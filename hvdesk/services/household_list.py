@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, case, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from hvdesk.models import Household, KnownRisk, Pupil, RiskKind
@@ -38,7 +38,8 @@ class HouseholdSort(Enum):
 @dataclass(frozen=True, slots=True)
 class HouseholdFilter:
     """Search matches name, address, postcode or an active or past pupil's name (any case, any
-    accents), the phone number (as dialled or stored) or a current known risk's words."""
+    accents), the phone number as the list shows it (from its start when typed with 0, +44 or
+    0044; anywhere from five digits) or a current known risk's words."""
 
     search: str = ""
     include_inactive: bool = False
@@ -58,30 +59,67 @@ class HouseholdListRow:
     active: bool
 
 
-def _phone_number(text: str) -> str | None:
-    """What a typed phone number (or part of one) is in a stored E.164 number: "07700 900"
-    and "+44 7700" as "+447700900" and "+447700"; None when `text` is not digits."""
+@dataclass(frozen=True, slots=True)
+class _TypedPhone:
+    """Typed digits as the Phone column shows a number (national: 07700 900111)."""
+
+    digits: str
+    from_start: bool  # typed as a number begins (0 or +): matched from the number's start
+
+
+def _phone_number(text: str) -> _TypedPhone | None:
+    """`text` as a phone number or part of one, None when it is not one: "+44 (0)7700",
+    "0044 7700" and "07700" all as 07700; a + number abroad keeps its +. Digits count as a phone
+    number only when typed as one begins (0 or +, beyond the trunk 0) or five or more of them,
+    so a house number (12) or a postcode's 0 does not find every home with a phone."""
     if not _PHONE_TYPED.match(text):
         return None
     digits = re.sub(r"\D", "", text)
+    if (uk := _UK_PREFIX.match(text)) is not None:
+        national = re.sub(r"\D", "", text[uk.end() :]).removeprefix("0")
+        return _TypedPhone(f"0{national}", True) if national else None
     if text.startswith("+"):
-        return f"+{digits}"
-    return f"+44{digits[1:]}" if digits.startswith("0") else digits
+        return _TypedPhone(f"+{digits}", True)
+    if digits.startswith("0"):
+        return _TypedPhone(digits, True) if len(digits) > 1 else None
+    return _TypedPhone(digits, False) if len(digits) >= _MIN_DIGITS_ANYWHERE else None
 
 
 _PHONE_TYPED = re.compile(r"^\+?[\d\s().-]*\d[\d\s().-]*$")
+_UK_PREFIX = re.compile(r"^(?:\+|00)\s*4\s*4")  # +44, 0044 (then (0), 0 or the digits)
+_MIN_DIGITS_ANYWHERE = 5
+
+
+def _shown_phone() -> ColumnElement[str]:
+    """The stored E.164 number as the list shows its digits: +44… as 0…, others as stored."""
+    national = literal("0", String()) + func.substr(Household.phone, 4, type_=String())
+    return case((Household.phone.startswith("+44"), national), else_=Household.phone)
+
+
+def _phone_matches(number: _TypedPhone) -> ColumnElement[bool]:
+    shown = _shown_phone()
+    if number.from_start:
+        return shown.startswith(number.digits, autoescape=True)
+    return shown.contains(number.digits, autoescape=True)
+
+
+def _risk_kinds(folded: str) -> list[str]:
+    """The risk kinds whose label has a word starting with the folded text ("dog" finds "Animals
+    (e.g. dogs)"; "ted" is not in "Unexpected adults", "hol" not in "alcohol")."""
+    at_word = re.compile(rf"(?<!\w){re.escape(folded)}")
+    return [kind.value for kind, label in RISK_LABELS.items() if at_word.search(fold(label))]
 
 
 def _search(text: str) -> ColumnElement[bool]:
     """Households whose name, address, postcode, any pupil's name (folded: no case, no accents),
-    phone number (as dialled or stored) or a current known risk's words contain `text`."""
+    phone number (see _phone_number) or a current known risk's words contain `text`."""
     folded = fold(text)
     # autoescape: a typed % or _ is a character to find, not a wildcard
     pupils = select(Pupil.household_id).where(Pupil.search_key.contains(folded, autoescape=True))
     found = [Household.search_key.contains(folded, autoescape=True), Household.id.in_(pupils)]
     if (number := _phone_number(text)) is not None:
-        found.append(Household.phone.contains(number, autoescape=True))
-    kinds = [kind.value for kind, label in RISK_LABELS.items() if folded in fold(label)]
+        found.append(_phone_matches(number))
+    kinds = _risk_kinds(folded)
     if kinds:
         risky = select(KnownRisk.household_id).where(
             KnownRisk.ended_at.is_(None), KnownRisk.kind.in_(kinds)

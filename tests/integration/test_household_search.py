@@ -17,7 +17,6 @@ from hvdesk.models import Household, Pupil, Role
 from hvdesk.services.household_list import HouseholdFilter, HouseholdList, HouseholdSort
 from hvdesk.services.households import HouseholdInput, HouseholdService, PupilInput
 from tests.conftest import SCHOOL_MORNING, _user
-from tests.integration.test_postgres import pg_server, pg_url  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(params=["sqlite", "sqlcipher", pytest.param("postgresql", marks=pytest.mark.slow)])
@@ -95,6 +94,47 @@ def test_search_finds_accents_phones_and_risks(homes, typed, expected):
     assert sorted(_found(db, clock, typed)) == sorted(expected)
 
 
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("12", ["Øye"]),  # a house number, not every phone with a 1 and a 2 in it
+        ("44", []),  # the country code is not part of the number as the list shows it
+        ("0", ["Øye", "Brown"]),  # postcodes B17 0AB, B30 1AA; not every number's trunk 0
+        ("+44 (0)7700 900111", ["Öztürk"]),  # the usual written UK form
+        ("0044 7700 900111", ["Öztürk"]),
+        ("+44 07700 900111", ["Öztürk"]),
+        ("07700 900", ["Öztürk", "Øye"]),  # the start of a number as dialled
+        ("0121", ["Brown"]),
+        ("900111", ["Öztürk"]),  # five digits or more: anywhere in the number
+        ("7700 900", ["Öztürk", "Øye"]),
+        ("+44", []),
+    ],
+)
+def test_a_phone_number_is_matched_as_the_list_shows_it(homes, typed, expected):
+    """Digits match the national number (07700 900111, as the Phone column reads), from its start
+    when typed with 0 or +, anywhere once five digits are typed; shorter digits are addresses."""
+    db, clock, _ids = homes
+    assert sorted(_found(db, clock, typed)) == sorted(expected)
+
+
+def test_risk_words_match_from_the_start_of_a_label_word(homes):
+    """"ted" is not "unexpec-ted adults", nor "len"/"ole" "vio-len-ce", nor "hol" "alco-hol"
+    (typing "Holly"); "dog" still finds "dogs" and a label's later words count."""
+    db, clock, ids = homes
+    actor = _user(db, "o4", "O", Role.OFFICE)
+    service = HouseholdService(db, clock)
+    service.add_risk(actor, ids["Öztürk"], "recent_violence", "Police called last month")
+    service.add_risk(actor, ids["Øye"], "unexpected_adults", "Lodger")
+    service.add_risk(actor, ids["Brown"], "intoxication", "Father drinks")
+    for typed in ("ted", "len", "ole", "hol", "ogs"):
+        assert _found(db, clock, typed) == [], typed
+    assert _found(db, clock, "dog") == ["Smith"]
+    assert _found(db, clock, "violence") == ["Öztürk"]
+    assert _found(db, clock, "unexpected adults") == ["Øye"]
+    assert _found(db, clock, "adu") == ["Øye"]
+    assert _found(db, clock, "alcohol") == ["Brown"]
+
+
 def test_a_renamed_pupil_and_household_are_found_by_their_new_names(homes):
     db, clock, ids = homes
     actor = _user(db, "office2", "Office Two", Role.OFFICE)
@@ -157,3 +197,27 @@ def test_the_migration_folds_existing_rows_and_goes_back(database):
             session.scalar(select(Pupil.search_key).where(Pupil.household_id == home.id)) == "zoe"
         )
     assert _found(database, clock, "OZTURK") == ["Öztürk"]
+
+
+def test_the_migration_folds_as_it_did_when_written_whatever_the_app_folds_now(
+    database, monkeypatch
+):
+    """0022 keeps its own copy of the fold: a later change to the app's fold must not change
+    what 0022 writes (a change there needs a new re-key migration; see tests/unit/test_folding)."""
+    from alembic import command
+
+    from hvdesk.rules import folding
+
+    clock = FakeClock(SCHOOL_MORNING)
+    actor = _user(database, "office", "Office", Role.OFFICE)
+    HouseholdService(database, clock).create(
+        actor, HouseholdInput("Øye family", "12 Harborne Lane", "B17 0AB")
+    )
+    command.downgrade(alembic_config(database.engine), "0021")
+    monkeypatch.setattr(folding, "fold", str.upper)
+    monkeypatch.setattr(folding, "search_key", lambda *fields: "|".join(fields).upper())
+    command.upgrade(alembic_config(database.engine), "head")
+    with database.read() as session:
+        assert session.scalar(select(Household.search_key)) == (
+            "oye family\n12 harborne lane\nb17 0ab"
+        )

@@ -5,10 +5,11 @@ Revises: 0021
 Create Date: 2026-12-01 10:30:00
 """
 
+import unicodedata
+
 import sqlalchemy as sa
 from alembic import context, op
 from hvdesk.migrations.guards import refuse_person_alarms
-from hvdesk.rules.folding import search_key
 
 
 revision = "0022"
@@ -17,8 +18,25 @@ branch_labels = None
 depends_on = None
 
 
+# The fold as hvdesk.rules.folding had it when 0022 was written, frozen here on purpose: a
+# migration must write the same keys whenever it runs. Never import the app's fold here; when the
+# app's fold changes, a new migration re-keys every row (tests/unit/test_folding.py pins it).
+_PLAIN = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ħ": "h"}
+)
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_PLAIN))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def search_key(*fields: str) -> str:
+    return "\n".join(_fold(field) for field in fields)
+
+
 def _fill(table: str, columns: tuple[str, ...]) -> None:
-    """Every existing row's key, folded as the app folds a row it writes."""
+    """Every existing row's key, folded as the app folded a row it wrote at 0022."""
     conn = op.get_bind()
     rows = conn.execute(sa.text(f"SELECT id, {', '.join(columns)} FROM {table}")).all()
     if rows:
