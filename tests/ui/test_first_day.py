@@ -43,6 +43,7 @@ def test_book_and_assess_now_then_sent_to_the_named_approver(window, qtbot, serv
         check.setChecked(True)
     wizard.next()
     wizard.button(QWizard.WizardButton.FinishButton).click()
+    saved(qtbot, wizard)
 
     assert answers["asked"][-1][0] == "Send for approval"  # answered yes
     title, text, _kind = answers["told"][-1]

@@ -476,7 +476,7 @@ class ApprovalFeature:
             dialogs.inform(parent or self.parent, "Risk assessment", str(err), "warning")
             return None
         wizard = RiskAssessmentWizard(
-            self.assessments, self.window.actor, form, parent or self.parent
+            self.assessments, self.window.actor, form, parent or self.parent, self.window.writer
         )
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.completed.connect(lambda result, v=visit: self._assessed(result, v, wizard))
