@@ -143,9 +143,8 @@ def test_incident_dialog_refuses_an_empty_what_and_fills_place_from_a_visit(
     assert incident.visit_id == visit.id and incident.place == visit.household.one_line_address
 
 
-def test_broken_agreement_offers_the_letter_and_a_follow_up_visit(
-    window, qtbot, answers, monkeypatch, clock
-):
+def _agreement_due(window, qtbot, clock):
+    """An agreement made at a visit, four days past its date: the agreements dialog open on it."""
     from datetime import timedelta
 
     from hvdesk.models import VisitStatus
@@ -166,20 +165,62 @@ def test_broken_agreement_offers_the_letter_and_a_follow_up_visit(
     window.data_changed.emit()
     strip = window.feature(FollowUpsFeature).strip
     qtbot.waitUntil(lambda: "Agreements due: 1" in strip.text(), timeout=10_000)
-    pdfs, opened = [], []
-    monkeypatch.setattr(incidents_ui, "open_pdf", pdfs.append)
-    monkeypatch.setattr(attendance_ui, "open_dialog", opened.append)
     strip._open("agreements")
     dialog = window.feature(FollowUpsFeature).strip.agreements
     assert dialog.model.rowCount() == 1
+    return dialog
+
+
+def test_broken_agreement_offers_the_letter_and_a_follow_up_visit(
+    window, qtbot, answers, monkeypatch, clock
+):
+    pdfs, opened = [], []
+    monkeypatch.setattr(incidents_ui, "open_pdf", pdfs.append)
+    monkeypatch.setattr(attendance_ui, "open_dialog", opened.append)
+    dialog = _agreement_due(window, qtbot, clock)
     dialog.note.setText("not signed for 2 weeks")
     dialog.broken_button.click()
+    saved(qtbot, dialog)
     assert [t for t, _ in answers["asked"]] == ["Agreement broken", "Agreement broken"]
     assert pdfs and pdfs[0].read_bytes().startswith(b"%PDF")
     booking = dialog.follow_up_booking
     assert opened == [booking] and booking.form_data().purpose == "attendance"
     assert "agreement broken" in booking.form_data().pre_visit_notes
     assert dialog.model.rowCount() == 0
+    dialog.close()
+
+
+def test_a_broken_agreement_is_written_while_the_window_keeps_answering(
+    window, qtbot, answers, monkeypatch, clock
+):
+    import time
+
+    from hvdesk.services.agreements import AgreementService
+    from tests.ui.test_tracker_writes import SLOW_S, Beats, failing_writes, slow
+
+    monkeypatch.setattr(attendance_ui, "open_dialog", lambda _d: None)
+    monkeypatch.setattr(incidents_ui, "open_pdf", lambda _p: None)
+    dialog = _agreement_due(window, qtbot, clock)
+    dialog.note.setText("not signed for 2 weeks")
+    with failing_writes(window.services.db):
+        dialog.broken_button.click()
+        saved(qtbot, dialog)
+    assert "the agreement was NOT recorded. What you typed is kept." in dialog.banner.text()
+    assert dialog.note.text() == "not signed for 2 weeks" and answers["asked"] == []
+    with slow(window.services.db) as on_gui_thread:
+        beats = Beats(lambda: dialog.saving.busy)
+        t = time.monotonic()
+        dialog.broken_button.click()
+        clicked_in = time.monotonic() - t
+        during_click = list(on_gui_thread)
+        assert dialog.banner.text() == "Saving…" and not dialog.kept_button.isEnabled()
+        assert dialog.decide(broken=True) is False  # pressed again while saving: once
+        saved(qtbot, dialog, timeout=30_000)
+        beats.stop()
+    assert clicked_in < SLOW_S and during_click == []
+    assert beats.during >= 3
+    assert [t for t, _ in answers["asked"]] == ["Agreement broken", "Agreement broken"]
+    assert AgreementService(window.services.db, clock).due() == []
     dialog.close()
 
 
