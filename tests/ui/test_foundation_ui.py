@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 from sqlalchemy import select
 
 from hvdesk.models import Event, Household, Staff, VisitStatus
-from tests.ui.waiting import idle, saved
+from tests.ui.waiting import idle, saved, slow_press
 from ui.login import FirstRunDialog, LoginDialog
 from ui.models.table import ObjectRole
 from ui.panels.households import HouseholdDialog, RiskDialog
@@ -149,10 +149,46 @@ def test_deactivate_staff_asks_then_keeps_the_record(window, qtbot, answers):
     assert panel.model.rowCount() == 10
     answers["reply"][0] = True
     panel.active_button.click()
+    saved(qtbot, panel)
     assert panel.model.rowCount() == 9
     assert any("Nothing is deleted" in text for _t, text in answers["asked"])
     with window.services.db.read() as s:
         assert s.scalar(select(Staff).where(Staff.name == name)).active is False
+
+
+def test_deactivating_staff_is_written_while_the_window_keeps_answering(window, qtbot, answers):
+    from tests.ui.test_tracker_writes import SLOW_S, failing_writes
+
+    window.show_panel("Staff")
+    panel = window.staff
+    panel.table.selectRow(0)
+    name = panel.selected().name
+    with failing_writes(window.services.db):
+        panel.active_button.click()
+        saved(qtbot, panel)
+    assert "the change was NOT recorded" in panel.banner.text()
+    assert panel.model.rowCount() == 10 and panel.selected().name == name
+    assert panel.saving.writer is window.writer  # the window's one write worker
+    clicked_in, during = slow_press(
+        qtbot, window.services.db, panel, panel.active_button.click, panel.toggle_active
+    )
+    assert clicked_in < SLOW_S and during == []
+    assert panel.model.rowCount() == 9
+    with window.services.db.read() as s:
+        assert s.scalar(select(Staff).where(Staff.name == name)).active is False
+
+
+def test_the_staff_and_household_dialogs_save_on_the_windows_writer(window, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    writers = []
+    monkeypatch.setattr(QDialog, "exec", lambda self: writers.append(self) and 0)  # cancelled
+    window.staff.add()
+    window.households.add()
+    window.households._household = window.services.households.list()[0]
+    window.households.add_risk()
+    assert [type(d).__name__ for d in writers] == ["StaffDialog", "HouseholdDialog", "RiskDialog"]
+    assert all(d.saving.writer is window.writer for d in writers)
 
 
 def test_household_dialog_validation_and_pupils(qtbot, services, office_actor):
@@ -183,6 +219,24 @@ def test_risk_dialog_flags_review(qtbot, services, office_actor):
     dialog.description.setPlainText("Two large dogs loose in the front garden")
     click_save(qtbot, dialog)
     assert services.households.get(household.id).assessment_needs_review is True
+
+
+def test_a_risk_is_written_while_the_window_keeps_answering(qtbot, services, office_actor):
+    from tests.ui.test_tracker_writes import SLOW_S, failing_writes
+
+    household = services.households.list()[1]
+    dialog = RiskDialog(services.households, office_actor, household)
+    qtbot.addWidget(dialog)
+    dialog.description.setPlainText("Two large dogs loose in the front garden")
+    with failing_writes(services.db):
+        click_save(qtbot, dialog)
+    assert "the known risk was NOT recorded. What you typed is kept." in dialog.banner.text()
+    assert dialog.description.toPlainText() == "Two large dogs loose in the front garden"
+    assert services.households.get(household.id).assessment_needs_review is False
+    clicked_in, during = slow_press(qtbot, services.db, dialog, dialog._save, dialog._save)
+    assert clicked_in < SLOW_S and during == []
+    assert dialog.result() == 1
+    assert len([r for r in services.households.get(household.id).risks if "dogs" in r.description]) == 1
 
 
 def test_settings_apply_preset_and_reject_bad_values(window, qtbot, answers):
