@@ -604,6 +604,7 @@ def install(window: Shell) -> None:
         window.services.staff,
         window.actor,
         window.services.settings.policy().approver_title,
+        writer=window.writer,
     )
     users.for_roles = {Role.ADMIN.value, Role.APPROVER.value}
     users.changed.connect(window.data_changed)
