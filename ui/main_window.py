@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
         self.households = HouseholdsPanel(
             services.households, actor, worker=self.worker, writer=self.writer
         )
-        self.settings = SettingsPanel(services.settings, actor)
+        self.settings = SettingsPanel(services.settings, actor, writer=self.writer)
         for name, panel in (
             ("Today", self.today),
             ("Visits", self.visits),

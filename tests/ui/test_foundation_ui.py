@@ -244,6 +244,7 @@ def test_settings_apply_preset_and_reject_bad_values(window, qtbot, answers):
     panel = window.settings
     panel.preset.setCurrentIndex(panel.preset.findData("hampton"))
     panel.apply_preset()  # the office may not relax Harborne's hourly check-ins
+    saved(qtbot, panel)
     assert "approver" in panel.banner.text()
     assert window.services.settings.policy().preset == "harborne"
     from hvdesk.services.auth import AuthService
@@ -251,6 +252,7 @@ def test_settings_apply_preset_and_reject_bad_values(window, qtbot, answers):
     head = AuthService(window.services.db, window.services.clock).sign_in("head", "hvdesk-demo")
     panel.actor = head
     panel.apply_preset()
+    saved(qtbot, panel)
     assert window.services.settings.policy().return_grace_min == 30
     assert panel.numbers["return_grace_min"].value() == 30
     panel.numbers["checkin_interval_min"].setValue(5)
@@ -262,6 +264,31 @@ def test_settings_apply_preset_and_reject_bad_values(window, qtbot, answers):
     panel.save()
     saved(qtbot, panel)
     assert window.services.settings.policy().checkin_interval_min == 90
+
+
+def test_a_preset_is_applied_while_the_window_keeps_answering(window, qtbot, answers):
+    from hvdesk.services.auth import AuthService
+    from tests.ui.test_tracker_writes import SLOW_S, failing_writes
+
+    window.show_panel("Settings")
+    panel = window.settings
+    assert panel.saving.writer is window.writer
+    panel.actor = AuthService(window.services.db, window.services.clock).sign_in(
+        "head", "hvdesk-demo"
+    )
+    panel.preset.setCurrentIndex(panel.preset.findData("hampton"))
+    with failing_writes(window.services.db):
+        panel.apply_preset()
+        saved(qtbot, panel)
+    assert "the settings was NOT recorded. What you typed is kept." in panel.banner.text()
+    assert window.services.settings.policy().preset == "harborne"
+    assert panel.preset.currentData() == "hampton"  # the choice is kept: try again
+    clicked_in, during = slow_press(
+        qtbot, window.services.db, panel, panel.apply_preset, panel.apply_preset
+    )
+    assert clicked_in < SLOW_S and during == []
+    assert window.services.settings.policy().return_grace_min == 30
+    assert panel.numbers["return_grace_min"].value() == 30
 
 
 def test_settings_read_only_for_visiting_staff(qtbot, services):
