@@ -318,8 +318,12 @@ def test_completing_is_written_while_the_window_keeps_answering(
         wizard.accept()  # pressed again while saving: nothing more is sent
         saved(qtbot, wizard, timeout=30_000)
         beats.stop()
+        settle(None)  # then 'Send for approval' (answered yes), on the write worker too
     assert clicked_in < SLOW_S and during_click == []
     assert beats.during >= 3
+    written_on_gui = [q for q in on_gui_thread if q.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    assert written_on_gui == []
+    assert answers["told"][-1][0] == "Sent for approval"
     assert _assessments(window, new_visit.id) == ["complete"]
     assert window.services.visits.get(new_visit.id).status == VisitStatus.AWAITING_APPROVAL
 
