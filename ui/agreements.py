@@ -22,6 +22,8 @@ from hvdesk.errors import HvdeskError
 from hvdesk.models import Purpose
 from hvdesk.services.agreements import AgreementRow, AgreementService
 from ui import dialogs
+from ui.dialog_save import DialogSave
+from ui.forms import error_banner
 from ui.models.table import Column, RowTableModel
 from ui.panels.today import _table
 
@@ -62,7 +64,17 @@ class AgreementsDialog(QDialog):
         row.addWidget(self.broken_button)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
+        self.banner = error_banner()
+        self.saving = DialogSave(
+            self,
+            self.banner,
+            {"Note": self.note},
+            "agreement",
+            window.writer,
+            buttons=[self.kept_button, self.broken_button, *close.buttons()],
+        )
         layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
         layout.addWidget(self.view, 1)
         layout.addLayout(row)
         layout.addWidget(close)
@@ -77,23 +89,26 @@ class AgreementsDialog(QDialog):
         rows = self.view.selectionModel().selectedRows()
         return self.model.row_object(rows[0].row()) if rows else None
 
-    def decide(self, *, broken: bool) -> None:
+    def decide(self, *, broken: bool) -> bool:
+        """Kept or broken, written on the window's write worker; the note stays until it is
+        recorded. False when nothing was sent."""
         chosen = self.selected()
         if chosen is None:
-            return
-        try:
+            return False
+        actor, note = self.window_.actor, self.note.text()
+        mark = self.service.broken if broken else self.service.kept
+
+        def recorded(_result: object) -> None:
+            self.note.clear()
+            self.window_.data_changed.emit()
             if broken:
-                self.service.broken(self.window_.actor, chosen.id, self.note.text())
-            else:
-                self.service.kept(self.window_.actor, chosen.id, self.note.text())
-        except HvdeskError as err:
+                self._after_broken(chosen)
+            self.refresh()
+
+        def refused(err: HvdeskError) -> None:
             dialogs.inform(self, "Not recorded", str(err), "warning")
-            return
-        self.note.clear()
-        self.window_.data_changed.emit()
-        if broken:
-            self._after_broken(chosen)
-        self.refresh()
+
+        return self.saving.run(lambda: mark(actor, chosen.id, note), recorded, refused)
 
     def _after_broken(self, row: AgreementRow) -> None:
         if dialogs.confirm(

@@ -34,7 +34,9 @@ from hvdesk.rules.attendance import ABSENCE_RUN, AUTHORISED, UNEXPLAINED, attend
 from hvdesk.services.attendance import AttendanceService, ImportReport, Suggestion
 from hvdesk.services.base import Actor
 from ui import dialogs
+from ui.dialog_save import DialogSave
 from ui.follow_ups_nav import before_settings
+from ui.forms import error_banner
 from ui.models.table import Column, RowTableModel
 from ui.panels.today import TITLE_STYLE, _table
 from ui.worker import Worker
@@ -51,18 +53,20 @@ def _choose_file(parent: QWidget | None) -> str | None:
     return path or None
 
 
-def _ask_reason(parent: QWidget | None, suggestion: Suggestion) -> str | None:
+def _ask_reason(parent: QWidget | None, suggestion: Suggestion, typed: str = "") -> str | None:
+    """`typed`: the reason of a dismissal the database did not take, offered again."""
     text, ok = QInputDialog.getText(
         parent,
         "Dismiss suggestion",
         f"Why is no visit needed for {suggestion.pupil_name}? (recorded in the audit trail)",
+        text=typed,
     )
     return text if ok else None
 
 
 # Seams: tests replace these instead of driving a modal dialog.
 choose_file: Callable[[QWidget | None], str | None] = _choose_file
-ask_reason: Callable[[QWidget | None, Suggestion], str | None] = _ask_reason
+ask_reason: Callable[[QWidget | None, Suggestion, str], str | None] = _ask_reason
 
 OFFICE_ONLY = (
     "Only office staff, an approver or an admin can import attendance or dismiss a suggestion; "
@@ -91,10 +95,16 @@ class AttendancePanel(QWidget):
     changed = Signal()
 
     def __init__(
-        self, service: AttendanceService, actor: Actor, worker: Worker, parent=None
+        self,
+        service: AttendanceService,
+        actor: Actor,
+        worker: Worker,
+        parent: QWidget | None = None,
+        writer: Worker | None = None,
     ) -> None:
         super().__init__(parent)
         self.service, self.actor, self.worker = service, actor, worker
+        self.unsaved: dict[tuple[int, str], str] = {}  # reasons typed but not recorded
         self.title = QLabel("ATTENDANCE: suggested visits")
         self.title.setStyleSheet(TITLE_STYLE)
         self.explain = QLabel()
@@ -126,9 +136,14 @@ class AttendancePanel(QWidget):
         self.pattern.setVerticalHeaderLabels(["AM", "PM"])
         self.pattern.setMaximumHeight(96)
         self.pattern.horizontalHeader().setDefaultSectionSize(52)
+        self.banner = error_banner()
+        self.saving = DialogSave(
+            self, self.banner, {}, "dismissal", writer, buttons=[self.dismiss_button]
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.explain)
+        layout.addWidget(self.banner)
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
         self.legend = QLabel(
@@ -218,20 +233,29 @@ class AttendancePanel(QWidget):
         if chosen is not None:
             self.book_requested.emit(chosen)
 
-    def _dismiss(self) -> None:
+    def _dismiss(self) -> bool:
+        """The reason is written on the write worker; a reason the database did not take is
+        offered again on the next press. False when nothing was sent."""
         chosen = self.selected()
-        if chosen is None:
-            return
-        reason = ask_reason(self, chosen)
+        if chosen is None or self.saving.busy:
+            return False
+        key = (chosen.pupil_id, chosen.trigger)
+        reason = ask_reason(self, chosen, self.unsaved.pop(key, ""))
         if reason is None:
-            return
-        try:
-            self.service.dismiss(self.actor, chosen, reason)
-        except HvdeskError as err:
+            return False
+
+        def dismissed(_result: object) -> None:
+            self.unsaved.pop(key, None)  # recorded: nothing left to offer again
+            self.changed.emit()
+            self.refresh()
+
+        def refused(err: HvdeskError) -> None:
             dialogs.inform(self, "Not dismissed", str(err), "warning")
-            return
-        self.changed.emit()
-        self.refresh()
+
+        self.unsaved[key] = reason  # until it is recorded
+        return self.saving.run(
+            lambda: self.service.dismiss(self.actor, chosen, reason), dismissed, refused
+        )
 
 
 def import_attendance(window: Shell, service: AttendanceService, path: str) -> None:
@@ -264,7 +288,7 @@ class AttendanceFeature:
 
 def install(window: Shell) -> None:
     service = AttendanceService(window.services.db, window.services.clock)
-    panel = AttendancePanel(service, window.actor, window.worker)
+    panel = AttendancePanel(service, window.actor, window.worker, writer=window.writer)
     window.add_panel("Attendance", panel, before_settings(window))
     panel.changed.connect(window.data_changed)
 

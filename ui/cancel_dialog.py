@@ -259,10 +259,12 @@ HOW_WORDS = {"I have phoned them": "call", "Print a letter to the family now": "
 
 
 def tell_families(window: QWidget, actor: Actor, service: CancellationService,
-                  families: list[FamilyToTell]) -> bool:  # fmt: skip
+                  families: list[FamilyToTell], saving: DialogSave,
+                  told: Callable[[], None]) -> bool:  # fmt: skip
     """Hampton, from Today: which family has now been told of the cancellation, and how. A call
-    is recorded at once; a letter is printed, and its print records it."""
-    if not families:
+    is recorded on `saving`'s write worker (`told()` once it is); a letter is printed, and its
+    print records it. False when nothing was sent or printed."""
+    if not families or saving.busy:
         return False
     items = [
         f"Visit {f.visit_id}: {f.household}, was {fmt_datetime(f.start)}"
@@ -281,10 +283,12 @@ def tell_families(window: QWidget, actor: Actor, service: CancellationService,
 
         print_form(window, PrintService(service.db, service.clock), actor, CANCELLATION_LETTER,
                    visit_id=visit_id)  # fmt: skip
+        told()
         return True
-    try:
-        service.tell_family(actor, visit_id, "call")
-    except HvdeskError as err:
+
+    def refused(err: HvdeskError) -> None:
         dialogs.inform(window, "Not recorded", str(err), "warning")
-        return False
-    return True
+
+    return saving.run(
+        lambda: service.tell_family(actor, visit_id, "call"), lambda _r: told(), refused
+    )

@@ -53,6 +53,11 @@ class DialogSave(QObject):
         if isinstance(form, QDialog):
             form.installEventFilter(self)
 
+    def report_on(self, banner: QLabel, fields: Mapping[str, QWidget]) -> None:
+        """Say "Saving…" and what came back on `banner` from now on (a wizard: the page shown)."""
+        if not self.busy:
+            self.banner, self.fields = banner, fields
+
     def run(
         self,
         write: Callable[[], object],

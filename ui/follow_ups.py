@@ -18,6 +18,8 @@ from hvdesk.services.follow_ups import FollowUps, FollowUpService
 from hvdesk.services.outcomes import OutcomeService
 from ui import dialogs
 from ui.a11y import ValueLabel
+from ui.dialog_save import DialogSave
+from ui.forms import error_banner
 
 if TYPE_CHECKING:
     from ui.agreements import AgreementsDialog
@@ -44,6 +46,10 @@ class FollowUpStrip(ValueLabel):
         )
         self.linkActivated.connect(self._open)
         self.hide()
+        # what is recorded from a link ('I have phoned them', 'social worker told') is written
+        # on the window's write worker; this line under the strip says "Saving…" meanwhile
+        self.banner = error_banner()
+        self.saving = DialogSave(self, self.banner, {}, "follow-up", window.writer)
 
     def refresh(self) -> None:
         self.window_.worker.submit(self.service.load, self.show_follow_ups, lambda _m: None)
@@ -64,25 +70,32 @@ class FollowUpStrip(ValueLabel):
         if key in panels and panels[key] in self.window_.panels:
             self.window_.show_panel(panels[key])
         elif key == "social":
-            tell_social_workers(self.window_, self.current)
+            tell_social_workers(self.window_, self.current, self.saving)
         elif key == "family":  # Hampton: tell the family of a cancellation
             from hvdesk.services.cancellation import CancellationService
             from ui.cancel_dialog import tell_families
 
             service = CancellationService(self.window_.services.db, self.window_.services.clock)
             parent = self.window_.dialog_parent()
-            if tell_families(parent, self.window_.actor, service, self.current.families):
-                self.window_.data_changed.emit()
+            tell_families(
+                parent,
+                self.window_.actor,
+                service,
+                self.current.families,
+                self.saving,
+                self.window_.data_changed.emit,
+            )
         elif key == "agreements":
             from ui.agreements import open_agreements
 
             self.agreements = open_agreements(self.window_)
 
 
-def tell_social_workers(window: Shell, found: FollowUps) -> None:
-    """Pick the visit whose social worker has now been told; recorded in the audit trail."""
-    if not found.social_workers:
-        return
+def tell_social_workers(window: Shell, found: FollowUps, saving: DialogSave) -> bool:
+    """Pick the visit whose social worker has now been told; recorded in the audit trail, on
+    `saving`'s write worker. False when nothing was sent."""
+    if not found.social_workers or saving.busy:
+        return False
     items = [
         f"Visit {p.visit_id}: {p.household}, {p.social_worker} {display_phone(p.phone)} "
         f"(not yet, because: {p.reason}; since {fmt_datetime(p.since)})"
@@ -97,16 +110,18 @@ def tell_social_workers(window: Shell, found: FollowUps) -> None:
         False,
     )
     if not ok:
-        return
+        return False
     pending = found.social_workers[items.index(chosen)]
-    try:
-        OutcomeService(window.services.db, window.services.clock).social_worker_informed(
-            window.actor, pending.visit_id
-        )
-    except HvdeskError as err:
+    outcomes = OutcomeService(window.services.db, window.services.clock)
+
+    def refused(err: HvdeskError) -> None:
         dialogs.inform(window.dialog_parent(), "Not recorded", str(err), "warning")
-        return
-    window.data_changed.emit()
+
+    return saving.run(
+        lambda: outcomes.social_worker_informed(window.actor, pending.visit_id),
+        lambda _r: window.data_changed.emit(),
+        refused,
+    )
 
 
 @dataclass(frozen=True)
@@ -121,6 +136,7 @@ def install(window: Shell) -> None:
     layout = window.today.layout()
     if isinstance(layout, QBoxLayout):  # Today is a column: the strip goes on top
         layout.insertWidget(0, strip)
+        layout.insertWidget(1, strip.banner)
     window.register(FollowUpsFeature(strip))
     # any seat's change that can move a follow-up (not a check-in or an alarm step)
     window.live.changed.connect(lambda change: None if change.tracker_only else strip.refresh())

@@ -35,6 +35,7 @@ from hvdesk.models import Role, Visit
 from hvdesk.services.base import Actor
 from hvdesk.services.incidents import IncidentInput, IncidentRow, IncidentService
 from ui import dialogs
+from ui.dialog_save import DialogSave
 from ui.follow_ups_nav import before_settings
 from ui.forms import (
     clear_errors,
@@ -46,6 +47,7 @@ from ui.forms import (
 from ui.models.table import Column, RowTableModel
 from ui.panels.today import TITLE_STYLE, _table
 from ui.visit_actions import VisitAction
+from ui.worker import Worker
 
 if TYPE_CHECKING:
     from ui.shell import Shell
@@ -77,6 +79,7 @@ class IncidentDialog(QDialog):
         alarm_id: int | None = None,
         context: str = "",
         parent: QWidget | None = None,
+        writer: Worker | None = None,
     ) -> None:
         super().__init__(parent)
         self.service, self.actor = service, actor
@@ -129,6 +132,7 @@ class IncidentDialog(QDialog):
         hint.setWordWrap(True)
         self.banner = error_banner()
         lay_out_edit_dialog(self, form, self.save, self.banner, hint)
+        self.saving = DialogSave(self, self.banner, self.fields, "incident", writer)
 
     def form_data(self) -> IncidentInput:
         values: dict[str, Any] = {  # IncidentInput's text fields, by name
@@ -145,26 +149,40 @@ class IncidentDialog(QDialog):
         )
 
     def save(self) -> bool:
+        """Saved on the write worker (ui/dialog_save.py): 'Saving…', closed once recorded.
+        False when nothing was sent (the form cannot be read, or a save is pending)."""
         clear_errors(self.banner, self.fields)
         try:
             data = self.form_data()
-            if self.incident is None:
-                self.saved_row = self.service.record(self.actor, data)
-            else:
-                self.saved_row = self.service.complete(self.actor, self.incident.id, data)
         except HvdeskError as err:
             show_errors(self.banner, self.fields, err)
             return False
+        known = self.incident
+        if known is None:
+            return self.saving.run(lambda: self.service.record(self.actor, data), self._saved)
+        return self.saving.run(
+            lambda: self.service.complete(self.actor, known.id, data), self._saved
+        )
+
+    def _saved(self, row: IncidentRow) -> None:
+        self.saved_row = row
         self.accept()
-        return True
 
 
 class IncidentsPanel(QWidget):
     changed = Signal()
 
-    def __init__(self, service: IncidentService, actor: Actor, clock: Clock, parent=None) -> None:
+    def __init__(
+        self,
+        service: IncidentService,
+        actor: Actor,
+        clock: Clock,
+        parent: QWidget | None = None,
+        writer: Worker | None = None,
+    ) -> None:
         super().__init__(parent)
         self.service, self.actor, self.clock = service, actor, clock
+        self.writer = writer
         self.title = QLabel("INCIDENTS")
         self.title.setStyleSheet(TITLE_STYLE)
         columns: list[Column[IncidentRow]] = [
@@ -195,8 +213,13 @@ class IncidentsPanel(QWidget):
         for button in (self.new_button, self.open_button, self.ack_button, self.print_button):
             row.addWidget(button)
         row.addStretch(1)
+        self.banner = error_banner()
+        self.saving = DialogSave(
+            self, self.banner, {}, "acknowledgement", writer, buttons=[self.ack_button]
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
+        layout.addWidget(self.banner)
         layout.addWidget(self.view, 1)
         layout.addLayout(row)
 
@@ -212,7 +235,13 @@ class IncidentsPanel(QWidget):
 
     def record(self, *, visit_id: int | None = None, alarm_id: int | None = None) -> bool:
         dialog = IncidentDialog(
-            self.service, self.actor, self.clock, visit_id=visit_id, alarm_id=alarm_id, parent=self
+            self.service,
+            self.actor,
+            self.clock,
+            visit_id=visit_id,
+            alarm_id=alarm_id,
+            parent=self,
+            writer=self.writer,
         )
         if run_dialog(dialog):
             self.changed.emit()
@@ -223,20 +252,26 @@ class IncidentsPanel(QWidget):
         chosen = self.selected()
         if chosen is None:
             return
-        dialog = IncidentDialog(self.service, self.actor, self.clock, incident=chosen, parent=self)
+        dialog = IncidentDialog(
+            self.service, self.actor, self.clock, incident=chosen, parent=self, writer=self.writer
+        )
         if run_dialog(dialog):
             self.changed.emit()
 
-    def acknowledge_selected(self) -> None:
+    def acknowledge_selected(self) -> bool:
+        """Written on the write worker; False when nothing was sent."""
         chosen = self.selected()
         if chosen is None:
-            return
-        try:
-            self.service.acknowledge(self.actor, chosen.id)
-        except HvdeskError as err:
+            return False
+
+        def refused(err: HvdeskError) -> None:
             dialogs.inform(self, "Not acknowledged", str(err), "warning")
-            return
-        self.changed.emit()
+
+        return self.saving.run(
+            lambda: self.service.acknowledge(self.actor, chosen.id),
+            lambda _row: self.changed.emit(),
+            refused,
+        )
 
     def print_selected(self) -> Path | None:
         chosen = self.selected()
@@ -278,7 +313,7 @@ def install(window: Shell) -> None:
     from ui.tracker import alarm_window
 
     service = IncidentService(window.services.db, window.services.clock)
-    panel = IncidentsPanel(service, window.actor, window.services.clock)
+    panel = IncidentsPanel(service, window.actor, window.services.clock, writer=window.writer)
     window.add_panel("Incidents", panel, before_settings(window))
     panel.changed.connect(window.data_changed)
 

@@ -96,9 +96,11 @@ class MainWindow(QMainWindow):
 
         self.today = TodayPanel(services.visits)
         self.visits = VisitsPanel(services.visits, worker=self.worker)
-        self.staff = StaffPanel(services.staff, actor)
-        self.households = HouseholdsPanel(services.households, actor, worker=self.worker)
-        self.settings = SettingsPanel(services.settings, actor)
+        self.staff = StaffPanel(services.staff, actor, writer=self.writer)
+        self.households = HouseholdsPanel(
+            services.households, actor, worker=self.worker, writer=self.writer
+        )
+        self.settings = SettingsPanel(services.settings, actor, writer=self.writer)
         for name, panel in (
             ("Today", self.today),
             ("Visits", self.visits),

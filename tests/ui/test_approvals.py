@@ -279,6 +279,7 @@ def test_admin_adds_an_approver_who_signs_in_and_approves(qtbot, services, answe
     assert "Confirm password: does not match" in dialog.banner.text()
     dialog.confirm.setText("correct horse")
     dialog._save()
+    saved(qtbot, dialog)
     assert dialog.saved is not None and dialog.saved.approver_title == "Assistant Headteacher"
     users.refresh()
     assert any(u.username == "dhead" for u in users.model.rows())

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from hvdesk.demo import demo_upn
 from hvdesk.models import AttendanceDecision, AttendanceMark, Incident, Purpose, Visit
-from tests.ui.waiting import idle, save_form
+from tests.ui.waiting import idle, save_form, saved
 from ui import attendance as attendance_ui
 from ui import incidents as incidents_ui
 from ui.follow_ups import FollowUpsFeature
@@ -86,10 +86,11 @@ def test_dismiss_needs_a_reason_and_today_counts_what_is_waiting(
     window.show_panel("Attendance")
     panel = window.feature(attendance_ui.AttendanceFeature).panel
     qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=10_000)
-    monkeypatch.setattr(attendance_ui, "ask_reason", lambda _p, _s: "   ")
+    monkeypatch.setattr(attendance_ui, "ask_reason", lambda _p, _s, _t: "   ")
     panel.dismiss_button.click()
+    saved(qtbot, panel)
     assert answers["told"][-1][0] == "Not dismissed" and "Reason" in answers["told"][-1][1]
-    monkeypatch.setattr(attendance_ui, "ask_reason", lambda _p, _s: "Mum rang: chickenpox")
+    monkeypatch.setattr(attendance_ui, "ask_reason", lambda _p, _s, _t: "Mum rang: chickenpox")
     panel.dismiss_button.click()
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=10_000)
     qtbot.waitUntil(lambda: "Attendance: 1 visit suggested" in strip.text(), timeout=10_000)
@@ -103,7 +104,7 @@ def test_incident_dialog_from_the_menu_saves_with_only_what_happened(
     def answer(dialog):
         shown.append(dialog)
         dialog.edits["what"].setPlainText("Neighbour's dog loose in the stairwell")
-        return dialog.save()
+        return save_form(qtbot, dialog)
 
     monkeypatch.setattr(incidents_ui, "run_dialog", answer)
     window.feature(incidents_ui.IncidentsFeature).record_action.trigger()
@@ -127,10 +128,10 @@ def test_incident_dialog_refuses_an_empty_what_and_fills_place_from_a_visit(
     results = []
 
     def answer(dialog):
-        results.append(dialog.save())  # nothing typed: refused, dialog stays open
+        results.append(save_form(qtbot, dialog))  # nothing typed: refused, dialog stays open
         assert "What happened" in dialog.banner.text()
         dialog.edits["what"].setPlainText("Shouting at the door")
-        results.append(dialog.save())
+        results.append(save_form(qtbot, dialog))
         return results[-1]
 
     monkeypatch.setattr(incidents_ui, "run_dialog", answer)
@@ -142,9 +143,8 @@ def test_incident_dialog_refuses_an_empty_what_and_fills_place_from_a_visit(
     assert incident.visit_id == visit.id and incident.place == visit.household.one_line_address
 
 
-def test_broken_agreement_offers_the_letter_and_a_follow_up_visit(
-    window, qtbot, answers, monkeypatch, clock
-):
+def _agreement_due(window, qtbot, clock):
+    """An agreement made at a visit, four days past its date: the agreements dialog open on it."""
     from datetime import timedelta
 
     from hvdesk.models import VisitStatus
@@ -165,20 +165,62 @@ def test_broken_agreement_offers_the_letter_and_a_follow_up_visit(
     window.data_changed.emit()
     strip = window.feature(FollowUpsFeature).strip
     qtbot.waitUntil(lambda: "Agreements due: 1" in strip.text(), timeout=10_000)
-    pdfs, opened = [], []
-    monkeypatch.setattr(incidents_ui, "open_pdf", pdfs.append)
-    monkeypatch.setattr(attendance_ui, "open_dialog", opened.append)
     strip._open("agreements")
     dialog = window.feature(FollowUpsFeature).strip.agreements
     assert dialog.model.rowCount() == 1
+    return dialog
+
+
+def test_broken_agreement_offers_the_letter_and_a_follow_up_visit(
+    window, qtbot, answers, monkeypatch, clock
+):
+    pdfs, opened = [], []
+    monkeypatch.setattr(incidents_ui, "open_pdf", pdfs.append)
+    monkeypatch.setattr(attendance_ui, "open_dialog", opened.append)
+    dialog = _agreement_due(window, qtbot, clock)
     dialog.note.setText("not signed for 2 weeks")
     dialog.broken_button.click()
+    saved(qtbot, dialog)
     assert [t for t, _ in answers["asked"]] == ["Agreement broken", "Agreement broken"]
     assert pdfs and pdfs[0].read_bytes().startswith(b"%PDF")
     booking = dialog.follow_up_booking
     assert opened == [booking] and booking.form_data().purpose == "attendance"
     assert "agreement broken" in booking.form_data().pre_visit_notes
     assert dialog.model.rowCount() == 0
+    dialog.close()
+
+
+def test_a_broken_agreement_is_written_while_the_window_keeps_answering(
+    window, qtbot, answers, monkeypatch, clock
+):
+    import time
+
+    from hvdesk.services.agreements import AgreementService
+    from tests.ui.test_tracker_writes import SLOW_S, Beats, failing_writes, slow
+
+    monkeypatch.setattr(attendance_ui, "open_dialog", lambda _d: None)
+    monkeypatch.setattr(incidents_ui, "open_pdf", lambda _p: None)
+    dialog = _agreement_due(window, qtbot, clock)
+    dialog.note.setText("not signed for 2 weeks")
+    with failing_writes(window.services.db):
+        dialog.broken_button.click()
+        saved(qtbot, dialog)
+    assert "the agreement was NOT recorded. What you typed is kept." in dialog.banner.text()
+    assert dialog.note.text() == "not signed for 2 weeks" and answers["asked"] == []
+    with slow(window.services.db) as on_gui_thread:
+        beats = Beats(lambda: dialog.saving.busy)
+        t = time.monotonic()
+        dialog.broken_button.click()
+        clicked_in = time.monotonic() - t
+        during_click = list(on_gui_thread)
+        assert dialog.banner.text() == "Saving…" and not dialog.kept_button.isEnabled()
+        assert dialog.decide(broken=True) is False  # pressed again while saving: once
+        saved(qtbot, dialog, timeout=30_000)
+        beats.stop()
+    assert clicked_in < SLOW_S and during_click == []
+    assert beats.during >= 3
+    assert [t for t, _ in answers["asked"]] == ["Agreement broken", "Agreement broken"]
+    assert AgreementService(window.services.db, clock).due() == []
     dialog.close()
 
 
@@ -227,7 +269,7 @@ def test_record_an_incident_from_an_alarm_window(window, qtbot, answers, monkeyp
     def answer(dialog):
         assert dialog.alarm_id == aw.alarm_id
         dialog.edits["what"].setPlainText("Code word used; father threatening")
-        return dialog.save()
+        return save_form(qtbot, dialog)
 
     monkeypatch.setattr(incidents_ui, "run_dialog", answer)
     aw.incident_button.click()
@@ -263,7 +305,7 @@ def test_incident_dialog_refuses_a_time_in_the_future_on_the_when_field(
     def answer(dialog):
         dialog.edits["what"].setPlainText("Dad shouted at staff on the doorstep")
         dialog.when.setDateTime(dialog.when.dateTime().addDays(30))
-        results.append(dialog.save())
+        results.append(save_form(qtbot, dialog))
         results.append(dialog.banner.text())
         return False
 
@@ -282,7 +324,7 @@ def test_incident_from_the_menu_can_name_the_household(window, qtbot, answers, m
         picker.setCurrentIndex(
             next(i for i in range(picker.count()) if "Begum" in picker.itemText(i))
         )
-        return dialog.save()
+        return save_form(qtbot, dialog)
 
     monkeypatch.setattr(incidents_ui, "run_dialog", answer)
     window.feature(incidents_ui.IncidentsFeature).record_action.trigger()
@@ -292,3 +334,160 @@ def test_incident_from_the_menu_can_name_the_household(window, qtbot, answers, m
 
         household = s.get(Household, incident.household_id)
     assert household.name.startswith("Begum") and incident.place == household.one_line_address
+
+
+# --- dismissing and incidents off the GUI thread (ui/dialog_save.py) -------------------------
+def _suggestions(window, qtbot):
+    window.show_panel("Attendance")
+    panel = window.feature(attendance_ui.AttendanceFeature).panel
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=10_000)
+    return panel
+
+
+def _decisions(db) -> int:
+    with db.read() as s:
+        return s.scalar(select(func.count(AttendanceDecision.id)))
+
+
+def test_a_dismissal_is_written_while_the_window_keeps_answering(
+    window, qtbot, answers, monkeypatch
+):
+    import time
+
+    from tests.ui.test_tracker_writes import SLOW_S, Beats, slow
+
+    panel = _suggestions(window, qtbot)
+    monkeypatch.setattr(attendance_ui, "ask_reason", lambda _p, _s, _t: "Mum rang: chickenpox")
+    with slow(window.services.db) as on_gui_thread:
+        beats = Beats(lambda: panel.saving.busy)
+        t = time.monotonic()
+        panel.dismiss_button.click()
+        clicked_in = time.monotonic() - t
+        during_click = list(on_gui_thread)
+        assert panel.banner.text() == "Saving…" and not panel.dismiss_button.isEnabled()
+        assert panel._dismiss() is False  # pressed again while saving: nothing more is sent
+        saved(qtbot, panel, timeout=30_000)
+        beats.stop()
+    assert clicked_in < SLOW_S and during_click == []
+    assert beats.during >= 3
+    assert _decisions(window.services.db) == 1
+
+
+def test_a_dismissal_the_database_does_not_take_offers_the_reason_again(
+    window, qtbot, answers, monkeypatch
+):
+    from tests.ui.test_tracker_writes import failing_writes
+
+    panel = _suggestions(window, qtbot)
+    offered = []
+
+    def ask(_p, _s, typed):
+        offered.append(typed)
+        return typed or "Mum rang: chickenpox"
+
+    monkeypatch.setattr(attendance_ui, "ask_reason", ask)
+    with failing_writes(window.services.db):
+        panel.dismiss_button.click()
+        saved(qtbot, panel)
+    assert "the dismissal was NOT recorded" in panel.banner.text()
+    assert _decisions(window.services.db) == 0 and panel.model.rowCount() == 2
+    panel.dismiss_button.click()  # the database is back: the reason typed is offered again
+    saved(qtbot, panel)
+    assert offered == ["", "Mum rang: chickenpox"]
+    assert _decisions(window.services.db) == 1
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=10_000)
+
+
+def _incidents(db) -> int:
+    with db.read() as s:
+        return s.scalar(select(func.count(Incident.id)))
+
+
+def test_an_incident_is_written_while_the_window_keeps_answering(
+    window, qtbot, answers, monkeypatch
+):
+    import time
+
+    from tests.ui.test_tracker_writes import SLOW_S, slow
+
+    timings = []
+
+    def answer(dialog):
+        dialog.edits["what"].setPlainText("Neighbour's dog loose in the stairwell")
+        with slow(window.services.db) as on_gui_thread:
+            t = time.monotonic()
+            sent = dialog.save()
+            timings.append((sent, time.monotonic() - t, list(on_gui_thread)))
+            assert dialog.banner.text() == "Saving…"
+            assert dialog.save() is False  # pressed again while saving: recorded once
+            saved(qtbot, dialog, timeout=30_000)
+        return dialog.result() == dialog.DialogCode.Accepted
+
+    monkeypatch.setattr(incidents_ui, "run_dialog", answer)
+    window.feature(incidents_ui.IncidentsFeature).record_action.trigger()
+    (sent, clicked_in, during_click), = timings
+    assert sent and clicked_in < SLOW_S and during_click == []
+    assert _incidents(window.services.db) == 1
+
+
+def test_an_incident_the_database_does_not_take_keeps_what_was_typed(
+    window, qtbot, answers, monkeypatch
+):
+    from tests.ui.test_tracker_writes import failing_writes
+
+    kept = []
+
+    def answer(dialog):
+        dialog.edits["what"].setPlainText("Shouting at the door")
+        dialog.edits["witnesses"].setText("Tom Lee")
+        with failing_writes(window.services.db):
+            assert not save_form(qtbot, dialog)
+        kept.append(dialog.banner.text())
+        kept.append((dialog.edits["what"].toPlainText(), dialog.edits["witnesses"].text()))
+        return save_form(qtbot, dialog)  # the database is back: saved
+
+    monkeypatch.setattr(incidents_ui, "run_dialog", answer)
+    window.feature(incidents_ui.IncidentsFeature).record_action.trigger()
+    assert "the incident was NOT recorded. What you typed is kept." in kept[0]
+    assert kept[1] == ("Shouting at the door", "Tom Lee")
+    assert _incidents(window.services.db) == 1
+
+
+def test_the_head_acknowledges_an_incident_off_the_gui_thread(qtbot, services, answers):
+    import time
+
+    from hvdesk.services.incidents import IncidentInput
+    from tests.ui.test_approvals import actor_for
+    from tests.ui.test_tracker_writes import SLOW_S, failing_writes, slow
+    from ui.app import build_window
+
+    head = actor_for(services, "head")
+    win = build_window(services, head)
+    qtbot.addWidget(win)
+    win.show()
+    panel = win.feature(incidents_ui.IncidentsFeature).panel
+    window_incidents = panel.service
+    recorded = window_incidents.record(
+        head, IncidentInput(occurred_at=services.clock.now(), what="Dog loose")
+    )
+    win.show_panel("Incidents")
+    panel.refresh()
+    panel.view.selectRow(0)
+    assert panel.selected().id == recorded.id
+    with failing_writes(services.db):
+        panel.ack_button.click()
+        saved(qtbot, panel)
+    assert "the acknowledgement was NOT recorded" in panel.banner.text()
+    assert window_incidents.list()[0].acknowledged_at is None
+    with slow(services.db) as on_gui_thread:
+        t = time.monotonic()
+        panel.ack_button.click()
+        clicked_in = time.monotonic() - t
+        during_click = list(on_gui_thread)
+        assert panel.banner.text() == "Saving…" and not panel.ack_button.isEnabled()
+        assert panel.acknowledge_selected() is False  # again while saving: nothing more sent
+        saved(qtbot, panel, timeout=30_000)
+    assert clicked_in < SLOW_S and during_click == []
+    assert window_incidents.list()[0].acknowledged_by == head.name
+    assert recorded.id == window_incidents.list()[0].id
+    win.close()

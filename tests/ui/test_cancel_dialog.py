@@ -5,13 +5,15 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QWidget
 from sqlalchemy import select
 
 from hvdesk.models import CancelReason, Event, Visit
 from hvdesk.services.cancellation import CancellationService
-from tests.ui.waiting import save_form
+from tests.ui.waiting import save_form, saved, slow_press
 from ui.cancel_dialog import CancelDialog
+from ui.dialog_save import DialogSave
+from ui.forms import error_banner
 
 
 def _dialog(qtbot, services, actor) -> tuple[CancelDialog, int]:
@@ -79,7 +81,14 @@ def test_family_not_yet_told_is_a_follow_up_until_someone_phones(
     answers = iter([index, 0])  # this visit, then 'I have phoned them'
     monkeypatch.setattr(cancel_dialog, "pick", lambda _w, _t, _q, items: items[next(answers)])
     service = CancellationService(services.db, services.clock)
-    assert cancel_dialog.tell_families(None, office_actor, service, found.families)
+    told = []
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    saving = DialogSave(holder, error_banner(), {}, "record")
+    assert cancel_dialog.tell_families(
+        None, office_actor, service, found.families, saving, lambda: told.append(True)
+    )
+    qtbot.waitUntil(lambda: told == [True], timeout=10_000)
     assert [e.data["how"] for e in _family_events(services.db, visit_id)] == ["call"]
     left = [f.visit_id for f in FollowUpService(services.db, services.clock).load().families]
     assert left == [v for v in waiting if v != visit_id]
@@ -125,3 +134,79 @@ def test_a_cancellation_the_database_does_not_take_keeps_what_was_typed(
     assert dialog.isVisible() and dialog.note.toPlainText() == "Mum rang: Ben is ill"
     assert dialog.reason() == CancelReason.FAMILY_CANCELLED.value
     assert services.visits.get(visit_id).status == "approved"
+
+
+def test_telling_a_family_from_today_is_written_while_the_window_keeps_answering(
+    window, qtbot, approver, monkeypatch, answers
+):
+    from hvdesk.policy import preset
+    from tests.ui.test_tracker_writes import SLOW_S, failing_writes
+    from ui import cancel_dialog
+    from ui.follow_ups import FollowUpsFeature
+
+    window.services.settings.save_policy(approver, preset("hampton"))
+    window.data_changed.emit()
+    strip = window.feature(FollowUpsFeature).strip
+    qtbot.waitUntil(lambda: bool(strip.current.families), timeout=10_000)
+    visit_id = strip.current.families[0].visit_id
+    monkeypatch.setattr(cancel_dialog, "pick", lambda _w, _t, _q, items: items[0])
+    assert strip.saving.writer is window.writer
+    with failing_writes(window.services.db):
+        strip._open("family")
+        saved(qtbot, strip)
+    assert "the follow-up was NOT recorded" in strip.banner.text()
+    assert _family_events(window.services.db, visit_id) == []
+    clicked_in, during = slow_press(
+        qtbot, window.services.db, strip, lambda: strip._open("family"),
+        lambda: cancel_dialog.tell_families(
+            None, window.actor, None, strip.current.families, strip.saving, lambda: None
+        ),
+    )  # fmt: skip
+    assert clicked_in < SLOW_S and during == []
+    assert [e.data["how"] for e in _family_events(window.services.db, visit_id)] == ["call"]
+
+
+def test_a_social_worker_told_from_today_is_written_off_the_gui_thread(
+    window, qtbot, monkeypatch, answers
+):
+    from hvdesk.models import Household
+    from hvdesk.services.outcomes import OutcomeInput, OutcomeService
+    from tests.ui.test_tracker_writes import SLOW_S, failing_writes
+    from ui import follow_ups as follow_ups_ui
+    from ui.follow_ups import FollowUpsFeature
+
+    outcomes = OutcomeService(window.services.db, window.services.clock)
+    with window.services.db.read() as s:
+        visit_id = s.scalar(
+            select(Visit.id)
+            .join(Household, Household.id == Visit.household_id)
+            .where(Visit.status == "returned", Household.social_worker_name != "")
+        )
+    assert visit_id is not None
+    outcomes.record(
+        window.actor,
+        visit_id,
+        OutcomeInput(summary="Seen", safeguarding_concern=True, dsl_informed=True,
+                     social_worker_not_yet_reason="not answering"),
+    )  # fmt: skip
+    window.data_changed.emit()
+    strip = window.feature(FollowUpsFeature).strip
+    qtbot.waitUntil(
+        lambda: visit_id in [p.visit_id for p in strip.current.social_workers], timeout=10_000
+    )
+
+    def pick(_parent, _title, _question, items, *_rest):
+        return next(i for i in items if i.startswith(f"Visit {visit_id}:")), True
+
+    monkeypatch.setattr(follow_ups_ui.QInputDialog, "getItem", pick)
+    with failing_writes(window.services.db):
+        strip._open("social")
+        saved(qtbot, strip)
+    assert "the follow-up was NOT recorded" in strip.banner.text()
+    assert not outcomes.get(visit_id).social_worker_informed
+    clicked_in, during = slow_press(
+        qtbot, window.services.db, strip, lambda: strip._open("social"),
+        lambda: follow_ups_ui.tell_social_workers(window, strip.current, strip.saving),
+    )  # fmt: skip
+    assert clicked_in < SLOW_S and during == []
+    assert outcomes.get(visit_id).social_worker_informed

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QWizard
 from hvdesk.clock import london
 from hvdesk.models import VisitStatus
 from tests.ui.test_booking_dialog import NOON, booked_at, fill
-from tests.ui.waiting import saved
+from tests.ui.waiting import saved, settle
 from ui.a11y import LAST_RESULT, ElidedLabel
 from ui.calendar.feature import CalendarFeature
 from ui.first_day import FirstDayFeature
@@ -43,6 +43,7 @@ def test_book_and_assess_now_then_sent_to_the_named_approver(window, qtbot, serv
         check.setChecked(True)
     wizard.next()
     wizard.button(QWizard.WizardButton.FinishButton).click()
+    settle(qtbot)  # completed, then sent for approval: both on the write worker
 
     assert answers["asked"][-1][0] == "Send for approval"  # answered yes
     title, text, _kind = answers["told"][-1]

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 from sqlalchemy import select
 
 from hvdesk.models import Event, Household, Staff, VisitStatus
-from tests.ui.waiting import idle, saved
+from tests.ui.waiting import idle, saved, slow_press
 from ui.login import FirstRunDialog, LoginDialog
 from ui.models.table import ObjectRole
 from ui.panels.households import HouseholdDialog, RiskDialog
@@ -149,10 +149,46 @@ def test_deactivate_staff_asks_then_keeps_the_record(window, qtbot, answers):
     assert panel.model.rowCount() == 10
     answers["reply"][0] = True
     panel.active_button.click()
+    saved(qtbot, panel)
     assert panel.model.rowCount() == 9
     assert any("Nothing is deleted" in text for _t, text in answers["asked"])
     with window.services.db.read() as s:
         assert s.scalar(select(Staff).where(Staff.name == name)).active is False
+
+
+def test_deactivating_staff_is_written_while_the_window_keeps_answering(window, qtbot, answers):
+    from tests.ui.test_tracker_writes import SLOW_S, failing_writes
+
+    window.show_panel("Staff")
+    panel = window.staff
+    panel.table.selectRow(0)
+    name = panel.selected().name
+    with failing_writes(window.services.db):
+        panel.active_button.click()
+        saved(qtbot, panel)
+    assert "the change was NOT recorded" in panel.banner.text()
+    assert panel.model.rowCount() == 10 and panel.selected().name == name
+    assert panel.saving.writer is window.writer  # the window's one write worker
+    clicked_in, during = slow_press(
+        qtbot, window.services.db, panel, panel.active_button.click, panel.toggle_active
+    )
+    assert clicked_in < SLOW_S and during == []
+    assert panel.model.rowCount() == 9
+    with window.services.db.read() as s:
+        assert s.scalar(select(Staff).where(Staff.name == name)).active is False
+
+
+def test_the_staff_and_household_dialogs_save_on_the_windows_writer(window, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    writers = []
+    monkeypatch.setattr(QDialog, "exec", lambda self: writers.append(self) and 0)  # cancelled
+    window.staff.add()
+    window.households.add()
+    window.households._household = window.services.households.list()[0]
+    window.households.add_risk()
+    assert [type(d).__name__ for d in writers] == ["StaffDialog", "HouseholdDialog", "RiskDialog"]
+    assert all(d.saving.writer is window.writer for d in writers)
 
 
 def test_household_dialog_validation_and_pupils(qtbot, services, office_actor):
@@ -185,11 +221,30 @@ def test_risk_dialog_flags_review(qtbot, services, office_actor):
     assert services.households.get(household.id).assessment_needs_review is True
 
 
+def test_a_risk_is_written_while_the_window_keeps_answering(qtbot, services, office_actor):
+    from tests.ui.test_tracker_writes import SLOW_S, failing_writes
+
+    household = services.households.list()[1]
+    dialog = RiskDialog(services.households, office_actor, household)
+    qtbot.addWidget(dialog)
+    dialog.description.setPlainText("Two large dogs loose in the front garden")
+    with failing_writes(services.db):
+        click_save(qtbot, dialog)
+    assert "the known risk was NOT recorded. What you typed is kept." in dialog.banner.text()
+    assert dialog.description.toPlainText() == "Two large dogs loose in the front garden"
+    assert services.households.get(household.id).assessment_needs_review is False
+    clicked_in, during = slow_press(qtbot, services.db, dialog, dialog._save, dialog._save)
+    assert clicked_in < SLOW_S and during == []
+    assert dialog.result() == 1
+    assert len([r for r in services.households.get(household.id).risks if "dogs" in r.description]) == 1
+
+
 def test_settings_apply_preset_and_reject_bad_values(window, qtbot, answers):
     window.show_panel("Settings")
     panel = window.settings
     panel.preset.setCurrentIndex(panel.preset.findData("hampton"))
     panel.apply_preset()  # the office may not relax Harborne's hourly check-ins
+    saved(qtbot, panel)
     assert "approver" in panel.banner.text()
     assert window.services.settings.policy().preset == "harborne"
     from hvdesk.services.auth import AuthService
@@ -197,6 +252,7 @@ def test_settings_apply_preset_and_reject_bad_values(window, qtbot, answers):
     head = AuthService(window.services.db, window.services.clock).sign_in("head", "hvdesk-demo")
     panel.actor = head
     panel.apply_preset()
+    saved(qtbot, panel)
     assert window.services.settings.policy().return_grace_min == 30
     assert panel.numbers["return_grace_min"].value() == 30
     panel.numbers["checkin_interval_min"].setValue(5)
@@ -208,6 +264,31 @@ def test_settings_apply_preset_and_reject_bad_values(window, qtbot, answers):
     panel.save()
     saved(qtbot, panel)
     assert window.services.settings.policy().checkin_interval_min == 90
+
+
+def test_a_preset_is_applied_while_the_window_keeps_answering(window, qtbot, answers):
+    from hvdesk.services.auth import AuthService
+    from tests.ui.test_tracker_writes import SLOW_S, failing_writes
+
+    window.show_panel("Settings")
+    panel = window.settings
+    assert panel.saving.writer is window.writer
+    panel.actor = AuthService(window.services.db, window.services.clock).sign_in(
+        "head", "hvdesk-demo"
+    )
+    panel.preset.setCurrentIndex(panel.preset.findData("hampton"))
+    with failing_writes(window.services.db):
+        panel.apply_preset()
+        saved(qtbot, panel)
+    assert "the settings was NOT recorded. What you typed is kept." in panel.banner.text()
+    assert window.services.settings.policy().preset == "harborne"
+    assert panel.preset.currentData() == "hampton"  # the choice is kept: try again
+    clicked_in, during = slow_press(
+        qtbot, window.services.db, panel, panel.apply_preset, panel.apply_preset
+    )
+    assert clicked_in < SLOW_S and during == []
+    assert window.services.settings.policy().return_grace_min == 30
+    assert panel.numbers["return_grace_min"].value() == 30
 
 
 def test_settings_read_only_for_visiting_staff(qtbot, services):

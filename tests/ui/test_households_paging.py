@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import event
 
 from hvdesk.services.household_list import HouseholdFilter, HouseholdList, HouseholdSort
+from tests.ui.waiting import saved, slow_press
 from ui.panels.households import HouseholdsPanel
 
 pytestmark = pytest.mark.ui
@@ -114,6 +115,7 @@ def test_the_selected_household_stays_selected_after_a_change(qtbot, panel, answ
     qtbot.waitUntil(panel.active_button.isEnabled)
     chosen = panel.selected()
     panel.toggle_active()  # deactivate (answers: yes)
+    saved(qtbot, panel)
     panel.show_inactive.setChecked(True)
     qtbot.waitUntil(lambda: panel.edit_button.isEnabled() and panel.selected() is not None)
     assert panel.selected().id == chosen.id
@@ -196,3 +198,36 @@ def test_a_header_click_sorts_by_that_column_in_the_database(
     rows = [panel.model.row_object(r) for r in range(panel.model.rowCount())]
     assert len({key(row)[0] for row in rows}) > 1  # the demo school has more than one value
     assert [key(row) for row in rows] == sorted(key(row) for row in rows)
+
+
+def test_deactivating_and_ending_a_risk_are_written_off_the_gui_thread(qtbot, panel, answers):
+    from tests.ui.test_tracker_writes import SLOW_S, failing_writes
+
+    db = panel.service.db
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 10 and not panel.model.loading)
+    with_risk = next(
+        r for r in range(10) if panel.service.get(panel.model.row_object(r).id).risks
+    )
+    panel.table.selectRow(with_risk)
+    qtbot.waitUntil(lambda: panel.end_risk_button.isEnabled())
+    chosen = panel.selected().id
+    panel.risks.setCurrentRow(0)
+    risk_id = panel.risks.currentItem().data(Qt.ItemDataRole.UserRole)
+    assert risk_id is not None
+    with failing_writes(db):
+        panel.end_risk_button.click()
+        saved(qtbot, panel)
+    assert "the change was NOT recorded" in panel.banner.text()
+    assert all(r.ended_at is None for r in panel.service.get(chosen).risks if r.id == risk_id)
+    clicked_in, during = slow_press(qtbot, db, panel, panel.end_risk_button.click, panel.end_risk)
+    assert clicked_in < SLOW_S and during == []
+    assert [r.ended_at is not None for r in panel.service.get(chosen).risks if r.id == risk_id] == [
+        True
+    ]
+    qtbot.waitUntil(lambda: panel.active_button.isEnabled() and panel.selected() is not None)
+    clicked_in, during = slow_press(
+        qtbot, db, panel, panel.active_button.click, panel.toggle_active
+    )
+    assert clicked_in < SLOW_S and during == []
+    assert panel.service.get(chosen).active is False

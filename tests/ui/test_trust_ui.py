@@ -15,6 +15,7 @@ from hvdesk.models import Event, Role, UserAccount
 from hvdesk.services.auth import AccountLocked, SignInFailed
 from hvdesk.services.base import Actor
 from hvdesk.sqlcipher_files import check_file
+from tests.ui.waiting import saved, slow_press
 from ui.backup_settings import BackupFeature
 from ui.restore_offer import open_or_offer_restore
 from ui.session_lock import SessionLockFeature
@@ -102,6 +103,7 @@ def test_admin_sees_a_locked_account_and_unlocks_it(qtbot, services, answers):
     panel.table.selectRow(row)
     assert panel.unlock_button.isEnabled()
     panel.unlock_button.click()
+    saved(qtbot, panel)
     assert auth.sign_in("head", "hvdesk-demo").role == Role.APPROVER.value
     admin_row = next(
         r for r in range(panel.model.rowCount()) if panel.model.index(r, 0).data() == "admin"
@@ -109,7 +111,78 @@ def test_admin_sees_a_locked_account_and_unlocks_it(qtbot, services, answers):
     panel.table.selectRow(admin_row)
     panel.role_choice.setCurrentIndex(panel.role_choice.findData("office"))
     panel.role_button.click()
+    saved(qtbot, panel)
     assert "last active admin" in answers["told"][-1][1]
+
+
+def _admin_users_panel(services):
+    from ui.panels.users import UsersPanel
+
+    with services.db.read() as s:
+        admin = s.scalar(select(UserAccount).where(UserAccount.username == "admin"))
+    actor = Actor(admin.id, admin.display_name, Role.ADMIN.value)
+    return UsersPanel(services.auth, services.staff, actor, "Headteacher")
+
+
+def _select_user(panel, username: str) -> None:
+    row = next(
+        r for r in range(panel.model.rowCount()) if panel.model.index(r, 0).data() == username
+    )
+    panel.table.selectRow(row)
+
+
+def test_account_changes_are_written_while_the_window_keeps_answering(qtbot, services, answers):
+    from tests.ui.test_tracker_writes import SLOW_S, failing_writes
+
+    panel = _admin_users_panel(services)
+    qtbot.addWidget(panel)
+    _select_user(panel, "office")
+    panel.role_choice.setCurrentIndex(panel.role_choice.findData("approver"))
+    with failing_writes(services.db):
+        panel.role_button.click()
+        saved(qtbot, panel)
+    assert "the change to the account was NOT recorded" in panel.banner.text()
+    assert next(u for u in services.auth.list() if u.username == "office").role == "office"
+    clicked_in, during = slow_press(
+        qtbot, services.db, panel, panel.role_button.click, panel.set_role
+    )
+    assert clicked_in < SLOW_S and during == []
+    assert next(u for u in services.auth.list() if u.username == "office").role == "approver"
+    _select_user(panel, "office")
+    clicked_in, during = slow_press(
+        qtbot, services.db, panel, panel.active_button.click, panel.toggle_active
+    )
+    assert clicked_in < SLOW_S and during == []
+    assert not next(u for u in services.auth.list() if u.username == "office").active
+
+
+def test_a_new_user_and_a_password_are_saved_off_the_gui_thread(qtbot, services, answers):
+    from tests.ui.test_tracker_writes import SLOW_S, failing_writes
+    from ui.panels.users import PasswordDialog, UserDialog
+
+    panel = _admin_users_panel(services)
+    qtbot.addWidget(panel)
+    dialog = UserDialog(services.auth, panel.actor, [], "Headteacher", panel)
+    dialog.username.setText("dhead")
+    dialog.display_name.setText("Dev Deputy")
+    for edit in (dialog.password, dialog.confirm):
+        edit.setText("correct horse")
+    with failing_writes(services.db):
+        dialog._save()
+        saved(qtbot, dialog)
+    assert "the user account was NOT recorded. What you typed is kept." in dialog.banner.text()
+    assert dialog.username.text() == "dhead" and dialog.password.text() == "correct horse"
+    clicked_in, during = slow_press(qtbot, services.db, dialog, dialog._save, dialog._save)
+    assert clicked_in < SLOW_S and during == []
+    assert dialog.saved is not None and [u.username for u in services.auth.list()].count(
+        "dhead"
+    ) == 1
+    again = PasswordDialog(services.auth, panel.actor, dialog.saved, panel)
+    for edit in (again.password, again.confirm):
+        edit.setText("battery staple")
+    clicked_in, during = slow_press(qtbot, services.db, again, again._save, again._save)
+    assert clicked_in < SLOW_S and during == []
+    assert services.auth.sign_in("dhead", "battery staple").name == "Dev Deputy"
 
 
 def test_the_visit_timeline_warns_when_its_chain_is_broken(window, qtbot):

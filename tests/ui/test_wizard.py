@@ -4,6 +4,7 @@ entered, leaving half-way keeps a draft, a 'when not to visit' yes blocks the vi
 from __future__ import annotations
 
 import pytest
+import shiboken6
 from PySide6.QtWidgets import QWizard
 from sqlalchemy import select
 
@@ -11,7 +12,7 @@ from hvdesk.models import RiskAssessment, Visit, VisitStatus
 from hvdesk.services.approval import ApprovalService
 from hvdesk.services.households import HouseholdInput
 from hvdesk.services.risk_assessment import RiskAssessmentService
-from tests.ui.waiting import idle
+from tests.ui.waiting import idle, saved, settle
 from ui.panels.approvals import ApprovalFeature
 from ui.wizard.risk_wizard import (
     PAGE_CHECKLIST,
@@ -48,8 +49,15 @@ def open_wizard(window, visit):
     return wizard
 
 
+def closed(wizard) -> bool:
+    """Closed once its save came back (and deleted on close, as the window opens it)."""
+    return not shiboken6.isValid(wizard) or not wizard.isVisible()
+
+
 def click(wizard, which) -> None:
+    """Press, and wait for what the press saves (a draft, the assessment) to come back."""
     wizard.button(which).click()
+    settle(None)
 
 
 def test_walk_every_page_back_and_next_keep_entries(window, qtbot, answers, new_visit):
@@ -109,7 +117,7 @@ def test_walk_every_page_back_and_next_keep_entries(window, qtbot, answers, new_
     assert summary.assessor.text() == "Sam Office"
 
     click(wizard, QWizard.WizardButton.FinishButton)  # 'Complete assessment'
-    assert not wizard.isVisible()
+    assert closed(wizard)
     assert answers["asked"][-1][0] == "Send for approval"  # answered yes
     visit = window.services.visits.get(new_visit.id)
     assert visit.status == VisitStatus.AWAITING_APPROVAL
@@ -130,7 +138,7 @@ def test_leaving_half_way_keeps_a_draft(window, qtbot, answers, new_visit):
     click(wizard, NEXT)
     wizard.pages[PAGE_WNTV].no["high_risk"].setChecked(True)
     click(wizard, QWizard.WizardButton.CustomButton1)  # 'Save draft and close'
-    assert not wizard.isVisible() and wizard.draft_saved
+    assert closed(wizard) and wizard.draft_saved
     assert answers["told"][-1][0] == "Draft saved"
     assert window.services.visits.get(new_visit.id).risk_assessment_id is None
 
@@ -144,7 +152,8 @@ def test_leaving_half_way_keeps_a_draft(window, qtbot, answers, new_visit):
     assert (
         not wntv.yes["recent_violence"].isChecked() and not wntv.no["recent_violence"].isChecked()
     )
-    again.reject()  # Cancel with nothing new entered: no second draft, no message
+    again.reject()
+    settle(None)  # Cancel with nothing new entered: no second draft, no message
     assert answers["told"][-1][0] == "Draft saved" and len(answers["told"]) == 1
     with window.services.db.read() as s:
         drafts = s.scalars(select(RiskAssessment).where(RiskAssessment.visit_id == new_visit.id))
@@ -216,7 +225,7 @@ def test_problems_on_finishing_go_back_to_the_page(window, qtbot, answers, new_v
     click(wizard, NEXT)
     click(wizard, NEXT)
     click(wizard, QWizard.WizardButton.FinishButton)
-    assert not wizard.isVisible()
+    assert closed(wizard)
     with window.services.db.read() as s:
         assert s.get(Visit, new_visit.id).risk_assessment_id is not None
 
@@ -244,8 +253,9 @@ def test_removing_and_adding_hazards(window, qtbot, answers, new_visit):
     click(wizard, NEXT)
     assert hazards.table.rowCount() == 5 and wizard.form.hazards[4].hazard.startswith("Steep")
     wizard.reject()
-    saved = RiskAssessmentService(window.services.db, window.services.clock).for_visit(new_visit.id)
-    assert [h.hazard for h in saved.hazards][-1] == "Steep steps to the front door"
+    settle(None)
+    kept = RiskAssessmentService(window.services.db, window.services.clock).for_visit(new_visit.id)
+    assert [h.hazard for h in kept.hazards][-1] == "Steep steps to the front door"
 
 
 def test_accessible_names_on_every_control(window, qtbot, new_visit):
@@ -264,3 +274,104 @@ def test_accessible_names_on_every_control(window, qtbot, new_visit):
     ]
     assert missing == []
     wizard.reject()
+
+
+# --- saving off the GUI thread (ui/dialog_save.py) -------------------------------------------
+def _ready_to_complete(window, visit):
+    wizard = open_wizard(window, visit)
+    while wizard.currentId() != PAGE_WNTV:
+        click(wizard, NEXT)
+    for no in wizard.pages[PAGE_WNTV].no.values():
+        no.setChecked(True)
+    while wizard.currentId() != PAGE_CHECKLIST:
+        click(wizard, NEXT)
+    for check in wizard.pages[PAGE_CHECKLIST].checks.values():
+        check.setChecked(True)
+    click(wizard, NEXT)
+    return wizard
+
+
+def _assessments(window, visit_id) -> list[str]:
+    with window.services.db.read() as s:
+        rows = s.scalars(select(RiskAssessment).where(RiskAssessment.visit_id == visit_id))
+        return [r.status for r in rows]
+
+
+def test_completing_is_written_while_the_window_keeps_answering(
+    window, qtbot, answers, new_visit
+):
+    import time
+
+    from tests.ui.test_tracker_writes import SLOW_S, Beats, slow
+
+    wizard = _ready_to_complete(window, new_visit)
+    summary = wizard.pages[PAGE_SUMMARY]
+    finish = wizard.button(QWizard.WizardButton.FinishButton)
+    with slow(window.services.db) as on_gui_thread:
+        beats = Beats(lambda: wizard.saving.busy)
+        t = time.monotonic()
+        finish.click()
+        clicked_in = time.monotonic() - t
+        during_click = list(on_gui_thread)
+        assert summary.banner.text() == "Saving…" and summary.banner.isVisibleTo(wizard)
+        assert not finish.isEnabled() and not wizard.button(BACK).isEnabled()
+        wizard.accept()  # pressed again while saving: nothing more is sent
+        saved(qtbot, wizard, timeout=30_000)
+        beats.stop()
+        settle(None)  # then 'Send for approval' (answered yes), on the write worker too
+    assert clicked_in < SLOW_S and during_click == []
+    assert beats.during >= 3
+    written_on_gui = [q for q in on_gui_thread if q.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    assert written_on_gui == []
+    assert answers["told"][-1][0] == "Sent for approval"
+    assert _assessments(window, new_visit.id) == ["complete"]
+    assert window.services.visits.get(new_visit.id).status == VisitStatus.AWAITING_APPROVAL
+
+
+def test_an_assessment_the_database_does_not_take_keeps_every_page(
+    window, qtbot, answers, new_visit
+):
+    from tests.ui.test_tracker_writes import failing_writes
+
+    wizard = _ready_to_complete(window, new_visit)
+    wizard.pages[PAGE_SUMMARY].assessor.setText("Sam Office (deputy)")
+    with failing_writes(window.services.db):
+        click(wizard, QWizard.WizardButton.FinishButton)
+    banner = wizard.pages[PAGE_SUMMARY].banner.text()
+    assert banner.startswith("The database is not answering: the risk assessment was NOT")
+    assert "What you typed is kept." in banner
+    assert wizard.isVisible() and wizard.currentId() == PAGE_SUMMARY
+    assert wizard.pages[PAGE_SUMMARY].assessor.text() == "Sam Office (deputy)"
+    assert all(no.isChecked() for no in wizard.pages[PAGE_WNTV].no.values())
+    assert wizard.button(QWizard.WizardButton.FinishButton).isEnabled()
+    assert _assessments(window, new_visit.id) == []
+    click(wizard, QWizard.WizardButton.FinishButton)  # the database is back: try again
+    assert closed(wizard) and _assessments(window, new_visit.id) == ["complete"]
+
+
+def test_a_draft_the_database_does_not_take_leaves_the_wizard_open(
+    window, qtbot, answers, new_visit
+):
+    import time
+
+    from tests.ui.test_tracker_writes import SLOW_S, failing_writes, slow
+
+    wizard = open_wizard(window, new_visit)
+    wizard.pages[PAGE_INFORMATION].notes.setPlainText("CPOMS: nothing for staff")
+    with failing_writes(window.services.db):
+        click(wizard, QWizard.WizardButton.CustomButton1)  # 'Save draft and close'
+    info = wizard.pages[PAGE_INFORMATION]
+    assert wizard.isVisible() and "the risk assessment was NOT recorded" in info.banner.text()
+    assert info.notes.toPlainText() == "CPOMS: nothing for staff"
+    assert _assessments(window, new_visit.id) == [] and answers["told"] == []
+    with slow(window.services.db) as on_gui_thread:
+        t = time.monotonic()
+        wizard.reject()  # Cancel: the draft is saved first, on the write worker
+        clicked_in = time.monotonic() - t
+        during_click = list(on_gui_thread)
+        assert info.banner.text() == "Saving…" and wizard.isVisible()
+        wizard.reject()  # again while saving: one draft
+        saved(qtbot, wizard, timeout=30_000)
+    assert clicked_in < SLOW_S and during_click == []
+    assert closed(wizard) and answers["told"][-1][0] == "Draft saved"
+    assert _assessments(window, new_visit.id) == ["draft"]

@@ -55,3 +55,23 @@ def save_form(qtbot, dialog, **how) -> bool:
     dialog.save(**how)
     saved(qtbot, dialog)
     return bool(accepted)
+
+
+def slow_press(qtbot, db, form, press, again=None) -> tuple[float, list[str]]:
+    """Press with 200 ms of database latency per statement (tests/ui/test_tracker_writes.py)
+    and wait for the answer: how long the press took and the statements the GUI thread sent
+    during it. While it saves the form says "Saving…"; `again` (a second press) sends nothing."""
+    import time
+
+    from tests.ui.test_tracker_writes import slow
+
+    with slow(db) as on_gui_thread:
+        t = time.monotonic()
+        press()
+        clicked_in = time.monotonic() - t
+        during = list(on_gui_thread)
+        assert form.saving.busy and form.saving.banner.text() == "Saving…"
+        if again is not None:
+            assert not again()  # nothing more is sent
+        saved(qtbot, form, timeout=30_000)
+    return clicked_in, during

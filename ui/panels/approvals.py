@@ -49,6 +49,7 @@ from ui.a11y import ValueLabel, fit_columns, tab_leaves, tell_in_status_bar
 from ui.dialog_save import DialogSave
 from ui.forms import clear_errors, error_banner, show_errors
 from ui.models.table import Column, ObjectRole, RowTableModel
+from ui.tracker.saving import Outcome, not_recorded, save
 from ui.wizard.levels import LEVEL_STYLE, SEVERITY_STYLE, level_badge
 from ui.worker import Worker
 
@@ -476,7 +477,7 @@ class ApprovalFeature:
             dialogs.inform(parent or self.parent, "Risk assessment", str(err), "warning")
             return None
         wizard = RiskAssessmentWizard(
-            self.assessments, self.window.actor, form, parent or self.parent
+            self.assessments, self.window.actor, form, parent or self.parent, self.window.writer
         )
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.completed.connect(lambda result, v=visit: self._assessed(result, v, wizard))
@@ -513,15 +514,25 @@ class ApprovalFeature:
                 "Send for approval",
                 f"Assessment complete (overall {level}). Send this visit for approval now?",
             ):
-                try:
-                    self.approvals.submit(self.window.actor, visit.id)
-                except HvdeskError as err:
-                    dialogs.inform(parent, "Not sent", str(err), "warning")
-                else:
-                    dialogs.inform(parent, "Sent for approval", self._sent_to(current))
-                self.window.data_changed.emit()
+                self._submit(current, parent)
         else:
             dialogs.inform(parent, "Assessment complete", f"Overall risk: {level}.")
+
+    def _submit(self, visit: Visit, parent: QWidget) -> None:
+        """Send for approval on the window's write worker; said once it is recorded (or not)."""
+        actor, visit_id = self.window.actor, visit.id
+
+        def sent(outcome: Outcome) -> None:
+            if outcome.recorded:
+                dialogs.inform(parent, "Sent for approval", self._sent_to(visit))
+            elif outcome.failure is not None:
+                dialogs.inform(parent, "Not sent", outcome.refused, "warning")
+            else:
+                words = not_recorded("sending for approval", outcome)
+                dialogs.inform(parent, "Not sent", words, "warning")
+            self.window.data_changed.emit()
+
+        save(self.window.writer, lambda: self.approvals.submit(actor, visit_id), sent)
 
     def _sent_to(self, visit: Visit) -> str:
         """'Sent to Linda Francis (Headteacher) for approval': who will see it in their queue."""
@@ -604,6 +615,7 @@ def install(window: Shell) -> None:
         window.services.staff,
         window.actor,
         window.services.settings.policy().approver_title,
+        writer=window.writer,
     )
     users.for_roles = {Role.ADMIN.value, Role.APPROVER.value}
     users.changed.connect(window.data_changed)

@@ -7,6 +7,8 @@ many homes a school has, and nothing is read until the screen is opened.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -51,7 +53,7 @@ from hvdesk.services.households import (
 from ui import dialogs
 from ui.a11y import ValueLabel, tab_leaves
 from ui.dialog_save import DialogSave
-from ui.forms import error_banner, lay_out_edit_dialog, show_errors
+from ui.forms import error_banner, lay_out_edit_dialog
 from ui.models.paged import PagedTableModel
 from ui.models.table import Column, ObjectRole
 from ui.worker import Worker
@@ -82,6 +84,7 @@ class HouseholdDialog(QDialog):
         actor: Actor,
         household: Household | None = None,
         parent=None,
+        writer: Worker | None = None,
     ) -> None:
         super().__init__(parent)
         self.service, self.actor, self.household = service, actor, household
@@ -135,7 +138,7 @@ class HouseholdDialog(QDialog):
         form.addRow("", pupil_buttons)
         self.banner = error_banner()
         lay_out_edit_dialog(self, form, self._save, self.banner)
-        self.saving = DialogSave(self, self.banner, self.fields, "household")
+        self.saving = DialogSave(self, self.banner, self.fields, "household", writer)
         if household:
             data = HouseholdInput.from_household(household)
             self.name.setText(data.name)
@@ -212,7 +215,14 @@ class HouseholdDialog(QDialog):
 class RiskDialog(QDialog):
     """Record a newly known risk; the household's assessment is then flagged for review."""
 
-    def __init__(self, service: HouseholdService, actor: Actor, household: Household, parent=None):
+    def __init__(
+        self,
+        service: HouseholdService,
+        actor: Actor,
+        household: Household,
+        parent: QWidget | None = None,
+        writer: Worker | None = None,
+    ) -> None:
         super().__init__(parent)
         self.service, self.actor, self.household = service, actor, household
         self.setWindowTitle(f"Known risk at {household.name}")
@@ -229,20 +239,17 @@ class RiskDialog(QDialog):
         form.addRow("Kind:", self.kind)
         form.addRow("What is known:", self.description)
         lay_out_edit_dialog(self, form, self._save, self.banner)
+        fields = {"Risk kind": self.kind, "Risk description": self.description}
+        self.saving = DialogSave(self, self.banner, fields, "known risk", writer)
 
     def _save(self) -> None:
-        fields = {"Risk kind": self.kind, "Risk description": self.description}
-        try:
-            self.service.add_risk(
-                self.actor,
-                self.household.id,
-                self.kind.currentData(),
-                self.description.toPlainText(),
-            )
-        except HvdeskError as err:
-            show_errors(self.banner, fields, err)
-            return
-        self.accept()
+        """Saved on the write worker (ui/dialog_save.py), closed once recorded."""
+        household_id, kind = self.household.id, self.kind.currentData()
+        text = self.description.toPlainText()
+        self.saving.run(
+            lambda: self.service.add_risk(self.actor, household_id, kind, text),
+            lambda _risk: self.accept(),
+        )
 
 
 class HouseholdsPanel(QWidget):
@@ -255,9 +262,10 @@ class HouseholdsPanel(QWidget):
         parent: QWidget | None = None,
         *,
         worker: Worker | None = None,
+        writer: Worker | None = None,
     ) -> None:
         super().__init__(parent)
-        self.service, self.actor = service, actor
+        self.service, self.actor, self.writer = service, actor, writer
         self.household_list = HouseholdList(service.db, service.clock)
         self.worker = worker or Worker(self)
         self.filter = HouseholdFilter()
@@ -321,8 +329,18 @@ class HouseholdsPanel(QWidget):
         splitter.addWidget(side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        self.banner = error_banner()
+        self.saving = DialogSave(
+            self,
+            self.banner,
+            {},
+            "change",
+            writer,
+            buttons=[self.active_button, self.end_risk_button],
+        )
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.banner)
         layout.addWidget(splitter)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_moved())
         self._show_household(None)  # read when first shown (MainWindow refreshes a shown screen)
@@ -450,7 +468,7 @@ class HouseholdsPanel(QWidget):
 
     # --- changes (dialogs; each change is one service call) --------------------------------
     def add(self) -> None:
-        dialog = HouseholdDialog(self.service, self.actor, parent=self)
+        dialog = HouseholdDialog(self.service, self.actor, parent=self, writer=self.writer)
         if dialog.exec():
             if dialog.saved:
                 self._selected_id = dialog.saved.id
@@ -462,41 +480,55 @@ class HouseholdsPanel(QWidget):
         h = self._household
         if h is None:
             return
-        dialog = HouseholdDialog(self.service, self.actor, h, parent=self)
+        dialog = HouseholdDialog(self.service, self.actor, h, parent=self, writer=self.writer)
         if dialog.exec():
             self._reread()
             self.changed.emit()
 
-    def toggle_active(self) -> None:
+    def toggle_active(self) -> bool:
+        """Written on the write worker; False when nothing was sent."""
         h = self._household
-        if h is None:
-            return
+        if h is None or self.saving.busy:
+            return False
         verb = "Reactivate" if not h.active else "Deactivate"
         if not dialogs.confirm(self, f"{verb} household", f"{verb} {h.name}? Nothing is deleted."):
-            return
-        self.service.set_active(self.actor, h.id, not h.active)
-        self._reread()
-        self.changed.emit()
+            return False
+        household_id, active = h.id, not h.active
+        return self._change(lambda: self.service.set_active(self.actor, household_id, active))
 
     def add_risk(self) -> None:
         h = self._household
         if h is None:
             return
-        if RiskDialog(self.service, self.actor, h, parent=self).exec():
+        if RiskDialog(self.service, self.actor, h, parent=self, writer=self.writer).exec():
             self._reread()
             self.changed.emit()
 
-    def end_risk(self) -> None:
+    def end_risk(self) -> bool:
+        """Written on the write worker; False when nothing was sent."""
         item = self.risks.currentItem()
         risk_id = item.data(Qt.ItemDataRole.UserRole) if item else None
         if risk_id is None:
             dialogs.inform(self, "Choose a risk", "Select a current risk in the list first.")
-            return
-        if dialogs.confirm(
+            return False
+        if self.saving.busy or not dialogs.confirm(
             self, "Risk no longer applies", "Mark this risk as ended? It stays in the history."
         ):
-            self.service.end_risk(self.actor, risk_id)
+            return False
+        return self._change(lambda: self.service.end_risk(self.actor, risk_id))
+
+    def _change(self, write: Callable[[], object]) -> bool:
+        """One change to the selected household, then it is read again."""
+
+        def changed(_result: object) -> None:
             self._reread()
+            self.changed.emit()
+
+        def refused(err: HvdeskError) -> None:
+            dialogs.inform(self, "Not changed", str(err), "warning")
+            self._reread()
+
+        return self.saving.run(write, changed, refused)
 
     def _reread(self) -> None:
         """After a change: the rows held read again in place (scroll and selection kept, however

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from typing import Any
 
 from PySide6.QtCore import Qt, QTime, Signal
 from PySide6.QtWidgets import (
@@ -21,7 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hvdesk.errors import HvdeskError
 from hvdesk.models import Role
 from hvdesk.policy import (
     BOOL_FIELDS,
@@ -36,13 +36,20 @@ from hvdesk.services.base import Actor
 from hvdesk.services.settings import SettingsService
 from ui import dialogs
 from ui.dialog_save import DialogSave
-from ui.forms import clear_errors, error_banner, show_errors
+from ui.forms import clear_errors, error_banner
+from ui.worker import Worker
 
 
 class SettingsPanel(QWidget):
     policy_changed = Signal()
 
-    def __init__(self, service: SettingsService, actor: Actor, parent=None) -> None:
+    def __init__(
+        self,
+        service: SettingsService,
+        actor: Actor,
+        parent: QWidget | None = None,
+        writer: Worker | None = None,
+    ) -> None:
         super().__init__(parent)
         self.service, self.actor = service, actor
         self.banner = error_banner()
@@ -87,7 +94,12 @@ class SettingsPanel(QWidget):
             button.setEnabled(can_edit)
         self.save_button = save
         self.saving = DialogSave(
-            self, self.banner, self.fields, "settings", buttons=[save, revert, apply_button]
+            self,
+            self.banner,
+            self.fields,
+            "settings",
+            writer,
+            buttons=[save, revert, apply_button],
         )
         self.load()
 
@@ -173,8 +185,10 @@ class SettingsPanel(QWidget):
         return rules_box
 
     def load(self) -> None:
-        policy = self.service.policy()
-        school = self.service.school()
+        self._fill(self.service.policy(), self.service.school())
+
+    def _fill(self, policy: PolicySettings, school: dict[str, Any]) -> None:
+        """The form shows `policy` and the school's details (what is typed is replaced)."""
         clear_errors(self.banner, self.fields)
         index = self.preset.findData(policy.preset)
         if index >= 0:
@@ -235,18 +249,23 @@ class SettingsPanel(QWidget):
         self.policy_changed.emit()
         dialogs.inform(self, "Settings saved", "The new policy settings apply now, on every seat.")
 
-    def apply_preset(self) -> None:
+    def apply_preset(self) -> bool:
+        """Written on the write worker, with the values it leaves read back there too; the form
+        shows them once recorded. False when nothing was sent."""
         key = self.preset.currentData()
-        if not dialogs.confirm(
+        if self.saving.busy or not dialogs.confirm(
             self,
             "Apply preset",
             f"Replace every policy value with the {PRESET_LABELS[key]} preset? Your school name is kept.",
         ):
-            return
-        try:
-            self.service.apply_preset(self.actor, key)
-        except HvdeskError as err:
-            show_errors(self.banner, self.fields, err)
-            return
-        self.load()
-        self.policy_changed.emit()
+            return False
+        actor = self.actor
+
+        def write() -> tuple[PolicySettings, dict[str, Any]]:
+            return self.service.apply_preset(actor, key), self.service.school()
+
+        def applied(result: tuple[PolicySettings, dict[str, Any]]) -> None:
+            self._fill(*result)
+            self.policy_changed.emit()
+
+        return self.saving.run(write, applied)

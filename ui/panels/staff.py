@@ -40,6 +40,7 @@ from ui.forms import (
 )
 from ui.list_view import filter_box, filtered_table
 from ui.models.table import Column, ObjectRole, RowTableModel
+from ui.worker import Worker
 
 
 def staff_status(staff: Staff, policy: PolicySettings, today: date) -> str:
@@ -76,7 +77,12 @@ class StaffDialog(QDialog):
     """Add or edit one staff member. Stays open, showing every problem, until the data is valid."""
 
     def __init__(
-        self, service: StaffService, actor: Actor, staff: Staff | None = None, parent=None
+        self,
+        service: StaffService,
+        actor: Actor,
+        staff: Staff | None = None,
+        parent: QWidget | None = None,
+        writer: Worker | None = None,
     ) -> None:
         super().__init__(parent)
         self.service, self.actor, self.staff = service, actor, staff
@@ -125,7 +131,7 @@ class StaffDialog(QDialog):
         form.addRow("", self.business_insurance)
         self.banner = error_banner()
         lay_out_edit_dialog(self, form, self._save, self.banner)
-        self.saving = DialogSave(self, self.banner, self.fields, "staff member")
+        self.saving = DialogSave(self, self.banner, self.fields, "staff member", writer)
         if staff:
             self._load(StaffInput.from_staff(staff))
 
@@ -177,9 +183,15 @@ class StaffDialog(QDialog):
 class StaffPanel(QWidget):
     changed = Signal()
 
-    def __init__(self, service: StaffService, actor: Actor, parent=None) -> None:
+    def __init__(
+        self,
+        service: StaffService,
+        actor: Actor,
+        parent: QWidget | None = None,
+        writer: Worker | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.service, self.actor = service, actor
+        self.service, self.actor, self.writer = service, actor, writer
         self.settings = SettingsService(service.db, service.clock)
         self.model: RowTableModel[Staff] = RowTableModel(self._columns(), self)
         self.table, self.proxy = filtered_table(
@@ -205,8 +217,13 @@ class StaffPanel(QWidget):
         ):
             self.bar.addWidget(w)
         self._feature_buttons: list[QPushButton] = []
+        self.banner = error_banner()
+        self.saving = DialogSave(
+            self, self.banner, {}, "change", writer, buttons=[self.active_button]
+        )
         layout = QVBoxLayout(self)
         layout.addLayout(self.bar)
+        layout.addWidget(self.banner)
         layout.addWidget(self.table)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.refresh()
@@ -247,7 +264,7 @@ class StaffPanel(QWidget):
         self.active_button.setText("Reactivate" if staff and not staff.active else "Deactivate")
 
     def add(self) -> None:
-        dialog = StaffDialog(self.service, self.actor, parent=self)
+        dialog = StaffDialog(self.service, self.actor, parent=self, writer=self.writer)
         if dialog.exec():
             self.refresh()
             self.changed.emit()
@@ -256,23 +273,31 @@ class StaffPanel(QWidget):
         staff = self.selected()
         if staff is None:
             return
-        dialog = StaffDialog(self.service, self.actor, staff, parent=self)
+        dialog = StaffDialog(self.service, self.actor, staff, parent=self, writer=self.writer)
         if dialog.exec():
             self.refresh()
             self.changed.emit()
 
-    def toggle_active(self) -> None:
+    def toggle_active(self) -> bool:
+        """Written on the write worker; False when nothing was sent."""
         staff = self.selected()
-        if staff is None:
-            return
+        if staff is None or self.saving.busy:
+            return False
         verb = "Reactivate" if not staff.active else "Deactivate"
         if not dialogs.confirm(
             self, f"{verb} staff member", f"{verb} {staff.name}? Nothing is deleted."
         ):
-            return
-        try:
-            self.service.set_active(self.actor, staff.id, not staff.active)
-        except HvdeskError as err:
+            return False
+        staff_id, active = staff.id, not staff.active
+
+        def changed(_result: object) -> None:
+            self.refresh()
+            self.changed.emit()
+
+        def refused(err: HvdeskError) -> None:
             dialogs.inform(self, "Not changed", str(err), "warning")
-        self.refresh()
-        self.changed.emit()
+            self.refresh()
+
+        return self.saving.run(
+            lambda: self.service.set_active(self.actor, staff_id, active), changed, refused
+        )

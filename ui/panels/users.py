@@ -33,8 +33,10 @@ from hvdesk.services.base import Actor
 from hvdesk.services.staff import StaffService
 from ui import dialogs
 from ui.a11y import tab_leaves
+from ui.dialog_save import DialogSave
 from ui.forms import clear_errors, error_banner, lay_out_edit_dialog, show_errors
 from ui.models.table import Column, ObjectRole, RowTableModel
+from ui.worker import Worker
 
 ROLE_LABELS = {
     Role.OFFICE.value: "Office (books and tracks visits)",
@@ -64,6 +66,7 @@ class UserDialog(QDialog):
         staff: list[tuple[int, str]],
         approver_title: str,
         parent: QWidget | None = None,
+        writer: Worker | None = None,
     ) -> None:
         super().__init__(parent)
         self.auth, self.actor = auth, actor
@@ -101,6 +104,7 @@ class UserDialog(QDialog):
         self.role.currentIndexChanged.connect(lambda _i: self._role_changed())
         self.banner = error_banner()
         lay_out_edit_dialog(self, form, self._save, self.banner)
+        self.saving = DialogSave(self, self.banner, self.fields, "user account", writer)
         self._role_changed()
 
     def _role_changed(self) -> None:
@@ -108,6 +112,7 @@ class UserDialog(QDialog):
         self.title.setEnabled(approver)
 
     def _save(self) -> None:
+        """Checked here, then saved on the write worker (ui/dialog_save.py)."""
         clear_errors(self.banner, self.fields)
         role = self.role.currentData()
         title = self.title.text().strip() if role == Role.APPROVER.value else ""
@@ -117,24 +122,41 @@ class UserDialog(QDialog):
                     [FieldError("Approver title", "say which approver, e.g. Headteacher")]
                 )
             _password_pair(self.password.text(), self.confirm.text())
-            self.saved = self.auth.create_user(
-                self.actor,
-                self.username.text(),
-                self.display_name.text(),
-                role,
-                self.password.text(),
-                staff_id=self.staff.currentData(),
-                approver_title=title,
-            )
         except HvdeskError as err:
             show_errors(self.banner, self.fields, err)
             return
+        username, name, password = (
+            self.username.text(),
+            self.display_name.text(),
+            self.password.text(),
+        )
+        staff_id = self.staff.currentData()
+        self.saving.run(
+            lambda: self.auth.create_user(
+                self.actor,
+                username,
+                name,
+                role,
+                password,
+                staff_id=staff_id,
+                approver_title=title,
+            ),
+            self._saved,
+        )
+
+    def _saved(self, user: UserAccount) -> None:
+        self.saved = user
         self.accept()
 
 
 class PasswordDialog(QDialog):
     def __init__(
-        self, auth: AuthService, actor: Actor, user: UserAccount, parent: QWidget | None = None
+        self,
+        auth: AuthService,
+        actor: Actor,
+        user: UserAccount,
+        parent: QWidget | None = None,
+        writer: Worker | None = None,
     ) -> None:
         super().__init__(parent)
         self.auth, self.actor, self.user = auth, actor, user
@@ -153,16 +175,21 @@ class PasswordDialog(QDialog):
             form.addRow(f"New {label.lower()}:", widget)
         self.banner = error_banner()
         lay_out_edit_dialog(self, form, self._save, self.banner)
+        self.saving = DialogSave(self, self.banner, self.fields, "password", writer)
 
     def _save(self) -> None:
+        """Checked here, then saved on the write worker (ui/dialog_save.py)."""
         clear_errors(self.banner, self.fields)
         try:
             _password_pair(self.password.text(), self.confirm.text())
-            self.auth.change_password(self.actor, self.user.id, self.password.text())
         except HvdeskError as err:
             show_errors(self.banner, self.fields, err)
             return
-        self.accept()
+        user_id, password = self.user.id, self.password.text()
+        self.saving.run(
+            lambda: self.auth.change_password(self.actor, user_id, password),
+            lambda _result: self.accept(),
+        )
 
 
 def _status(user: UserAccount, now: datetime) -> str:
@@ -195,9 +222,10 @@ class UsersPanel(QWidget):
         actor: Actor,
         approver_title: str,
         parent: QWidget | None = None,
+        writer: Worker | None = None,
     ) -> None:
         super().__init__(parent)
-        self.auth, self.staff, self.actor = auth, staff, actor
+        self.auth, self.staff, self.actor, self.writer = auth, staff, actor, writer
         self.approver_title = approver_title
         self.dialog: QDialog | None = None
         self.model: RowTableModel[UserAccount] = RowTableModel(user_columns(auth.clock), self)
@@ -240,8 +268,18 @@ class UsersPanel(QWidget):
             "visits; visiting staff can sign their own lone working assessment."
         )
         intro.setWordWrap(True)
+        self.banner = error_banner()
+        self.saving = DialogSave(
+            self,
+            self.banner,
+            {},
+            "change to the account",
+            writer,
+            buttons=[self.unlock_button, self.active_button, self.role_button],
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
+        layout.addWidget(self.banner)
         layout.addLayout(bar)
         layout.addWidget(self.table)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update())
@@ -269,34 +307,40 @@ class UsersPanel(QWidget):
         if user is not None:
             self.role_choice.setCurrentIndex(max(0, self.role_choice.findData(user.role)))
 
-    def _admin_action(self, action: Callable[[int], None]) -> None:
-        """Run an admin action on the selected account; a refusal is one plain message."""
+    def _admin_action(self, action: Callable[[int], object]) -> bool:
+        """An admin action on the selected account, written on the write worker; a refusal is one
+        plain message. False when nothing was sent."""
         user = self.selected()
         if user is None:
-            return
-        try:
-            action(user.id)
-        except HvdeskError as err:
+            return False
+        user_id = user.id
+
+        def done(_result: object) -> None:
+            self.refresh()
+            self.changed.emit()
+
+        def refused(err: HvdeskError) -> None:
             dialogs.inform(self, "Users", str(err), "warning")
-            return
-        self.refresh()
-        self.changed.emit()
 
-    def unlock(self) -> None:
-        self._admin_action(lambda uid: self.auth.unlock(self.actor, uid))
+        return self.saving.run(lambda: action(user_id), done, refused)
 
-    def toggle_active(self) -> None:
+    def unlock(self) -> bool:
+        return self._admin_action(lambda uid: self.auth.unlock(self.actor, uid))
+
+    def toggle_active(self) -> bool:
         user = self.selected()
         active = user is not None and not user.active
-        self._admin_action(lambda uid: self.auth.set_active(self.actor, uid, active))
+        return self._admin_action(lambda uid: self.auth.set_active(self.actor, uid, active))
 
-    def set_role(self) -> None:
+    def set_role(self) -> bool:
         role = self.role_choice.currentData()
-        self._admin_action(lambda uid: self.auth.set_role(self.actor, uid, role))
+        return self._admin_action(lambda uid: self.auth.set_role(self.actor, uid, role))
 
     def add(self) -> None:
         staff = [(s.id, s.name) for s in self.staff.list()]
-        self.dialog = UserDialog(self.auth, self.actor, staff, self.approver_title, self)
+        self.dialog = UserDialog(
+            self.auth, self.actor, staff, self.approver_title, self, self.writer
+        )
         if self.dialog.exec():
             self.refresh()
             self.changed.emit()
@@ -305,6 +349,6 @@ class UsersPanel(QWidget):
         user = self.selected()
         if user is None:
             return
-        self.dialog = PasswordDialog(self.auth, self.actor, user, self)
+        self.dialog = PasswordDialog(self.auth, self.actor, user, self, self.writer)
         if self.dialog.exec():
             self.changed.emit()

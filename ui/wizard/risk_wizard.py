@@ -7,7 +7,9 @@ window's close button, Escape or 'Save draft and close') keeps a draft to resume
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -59,12 +61,21 @@ from hvdesk.services.risk_assessment import (
 )
 from ui import dialogs
 from ui.a11y import ValueLabel, ink, tab_leaves
+from ui.dialog_save import DialogSave
 from ui.forms import clear_errors, error_banner, show_errors
 from ui.wizard.levels import LEVEL_STYLE, level_badge, level_css
+from ui.worker import Worker
 
 PAGE_INFORMATION, PAGE_RISKS, PAGE_WNTV, PAGE_HAZARDS, PAGE_CHECKLIST, PAGE_SUMMARY = range(6)
 BLOCK_CSS = "color: #611a15; background: #fdecea; border: 1px solid #b00020; padding: 6px;"
 REVIEW_CSS = "background: #fff8e1; border: 1px solid #8a5a00; padding: 6px;"
+WIZARD_BUTTONS = (
+    QWizard.WizardButton.BackButton,
+    QWizard.WizardButton.NextButton,
+    QWizard.WizardButton.FinishButton,
+    QWizard.WizardButton.CancelButton,
+    QWizard.WizardButton.CustomButton1,
+)
 
 
 def _wrap(text: str, field: str = "") -> QLabel:
@@ -606,6 +617,7 @@ class RiskAssessmentWizard(QWizard):
         actor: Actor,
         form: AssessmentForm,
         parent: QWidget | None = None,
+        writer: Worker | None = None,
     ) -> None:
         super().__init__(parent)
         self.service, self.actor, self.form = service, actor, form
@@ -649,6 +661,14 @@ class RiskAssessmentWizard(QWizard):
         self.setSubTitleFormat(Qt.TextFormat.PlainText)
         for page in self.pages:
             page.setSubTitle(f"{self.context.text()}\n{page.subTitle()}")
+        self.saving = DialogSave(
+            self,
+            self.pages[0].banner,
+            self.pages[0].fields,
+            "risk assessment",
+            writer,
+            buttons=[self.button(b) for b in WIZARD_BUTTONS],
+        )
 
     def _touch(self) -> None:
         self._dirty = True
@@ -658,40 +678,75 @@ class RiskAssessmentWizard(QWizard):
         if which == QWizard.WizardButton.CustomButton1.value:
             self.reject()
 
-    def save_draft(self) -> bool:
-        try:
-            self.service.save_draft(self.actor, self.form)
-        except HvdeskError as err:
+    def save_draft(self, then: Callable[[], None] | None = None) -> bool:
+        """Send what was entered as a draft (on the write worker); `then` runs once it is kept.
+        False when nothing was sent (a save is still pending)."""
+
+        def kept(saved: AssessmentForm) -> None:
+            self.form.assessment_id = saved.assessment_id  # the next save updates this draft
+            self.draft_saved = True
+            self._dirty = False
+            if then is not None:
+                then()
+
+        def refused(err: HvdeskError) -> None:  # as before: said, and the wizard still closes
             dialogs.inform(self, "Draft not saved", str(err), "warning")
-            return False
-        self.draft_saved = True
-        self._dirty = False
-        return True
+            if then is not None:
+                super(RiskAssessmentWizard, self).reject()
+
+        return self._send(lambda form: self.service.save_draft(self.actor, form), kept, refused)
 
     def reject(self) -> None:
-        if self.result_ is None and self._dirty and self.save_draft():
-            dialogs.inform(
-                self,
-                "Draft saved",
-                "What you entered is kept as a draft. Open 'Risk assessment…' on the visit to "
-                "carry on.",
-            )
+        """Leaving: a draft of what was entered is saved first, the wizard closes once it is kept
+        (and stays open with everything in it when the database does not answer)."""
+        if self.saving.busy:
+            return
+        if self.result_ is None and self._dirty:
+            self.save_draft(then=self._draft_kept)
+            return
+        super().reject()
+
+    def _draft_kept(self) -> None:
+        dialogs.inform(
+            self,
+            "Draft saved",
+            "What you entered is kept as a draft. Open 'Risk assessment…' on the visit to carry on.",
+        )
         super().reject()
 
     # --- finishing -------------------------------------------------------------------------
     def accept(self) -> None:
+        """Complete on the write worker; the wizard closes once the assessment is recorded."""
+        if self.saving.busy:
+            return
         for page in self.pages:
             page.clear_banner()
-        try:
-            self.result_ = self.service.complete(self.actor, self.form)
-        except ValidationError as err:
-            self._show_validation(err)
-            return
-        except HvdeskError as err:
-            dialogs.inform(self, "Assessment not completed", str(err), "warning")
-            return
-        self.completed.emit(self.result_)
-        super().accept()
+
+        def recorded(result: CompletedAssessment) -> None:
+            self.result_ = result
+            self.completed.emit(result)
+            super(RiskAssessmentWizard, self).accept()
+
+        def refused(err: HvdeskError) -> None:
+            if isinstance(err, ValidationError):
+                self._show_validation(err)
+            else:
+                dialogs.inform(self, "Assessment not completed", str(err), "warning")
+
+        self._send(lambda form: self.service.complete(self.actor, form), recorded, refused)
+
+    def _send(
+        self,
+        write: Callable[[AssessmentForm], object],
+        saved: Callable[[Any], None],
+        refused: Callable[[HvdeskError], None],
+    ) -> bool:
+        """One write of a copy of the form (the pages keep editing theirs), reported on the page
+        shown."""
+        page = self.pages[max(self.currentId(), 0)]
+        self.saving.report_on(page.banner, page.fields)
+        form = copy.deepcopy(self.form)
+        return self.saving.run(lambda: write(form), saved, refused)
 
     def _show_validation(self, err: ValidationError) -> None:
         """Go back to the first page with a problem and list every problem there."""
