@@ -138,6 +138,13 @@ class _Text:
     def shown_from(self) -> str:
         return f"by text from {self.number}"
 
+    @property
+    def shown_from_when(self) -> str:
+        """'by text from 07700 900123 (sent 10:02, reached hvdesk 10:09)' when the gateway held
+        it: an event at the sent time then explains itself beside a later alarm."""
+        delay = ta.delay_note(self.at, self.now)
+        return self.shown_from + (f" ({delay})" if delay else "")
+
 
 class InboundTextService(Service):
     def policy(self) -> PolicySettings:
@@ -309,7 +316,7 @@ class InboundTextService(Service):
         visit, out = _alarm_visit(text.session, staff.id, text.now)
         actor = Actor(None, staff.name)
         alarms = AlarmService(self.db, self.clock)
-        why = f"safe word {text.shown_from}"
+        why = f"safe word {text.shown_from_when}"
         if visit is not None:
             why += "" if out else NOT_MARKED_OUT
             alarm = alarms.raise_duress(
@@ -432,12 +439,11 @@ class InboundTextService(Service):
         elif action is Action.ARRIVE and needs_parent(text.policy, visit.purpose):
             note = "Arrived; a parent or carer is present"
         visit.updated_at = text.now
-        delay = ta.delay_note(text.at, text.now)
         self.audit(
             session,
             actor,
             kind,
-            f"{note} {text.shown_from}" + (f" ({delay})" if delay else ""),
+            f"{note} {text.shown_from_when}",
             visit_id=visit.id,
             at=at,
             data={**data, **_data(text)},

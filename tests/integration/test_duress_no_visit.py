@@ -429,6 +429,32 @@ def test_a_safe_word_the_gateway_held_is_on_the_timelines_and_her_sheet_when_she
     assert "DURESS (code word used) at 10:19 on 24 Nov 2026" in text
 
 
+def test_a_safe_word_held_half_an_hour_says_when_it_reached_hvdesk(
+    db, clock, office, gateway, school, tmp_path
+):
+    """Like every other text, the duress note says the delay: the sheet's 'at 10:05' for an
+    alarm raised at 10:35 is explained, on the visit's sheet and on the person's."""
+    from hvdesk.services.printing import PrintService
+
+    clock.set(school["start"] + 5 * MIN)
+    gateway.text("bluebell", clock.now())  # on her one visit out
+    clock.advance(30 * MIN)
+    poll(db, clock, gateway)
+    pdf = PrintService(db, clock).to_bytes(office, "police-sheet", visit_id=school["visit"])
+    assert (
+        "DURESS (code word used) at 10:05 on 24 Nov 2026: safe word by text from 07700 900123 "
+        "(sent 10:05, reached hvdesk 10:35)" in _pdf_text(pdf)
+    )
+    TrackerService(db, clock).returned(office, school["visit"])
+    clock.set(school["start"] + 2 * 60 * MIN)
+    gateway.text("bluebell", clock.now())  # back at school
+    clock.advance(30 * MIN)
+    poll(db, clock, gateway)
+    [alarm] = [a for a in open_alarms(db) if a.visit_id is None]
+    text = _printed(db, clock, office, alarm.id, tmp_path)
+    assert "(sent 12:00, reached hvdesk 12:30)" in text
+
+
 def test_her_sheet_after_three_wrong_pins_says_possible_duress_and_why(
     db, clock, office, gateway, school, tmp_path
 ):
