@@ -306,11 +306,31 @@ def _printed(db, clock, office, alarm_id: int, folder) -> str:
     return _pdf_text(path.read_bytes())
 
 
+def _in_toms_car(db, school) -> None:
+    """The Clarke family visit went in Tom's car, not Jasmin's."""
+    from hvdesk.models import Staff, Visit
+
+    with db.transaction() as s:
+        tom = s.get(Staff, school["tom"])
+        tom.vehicle_make, tom.vehicle_model = "Toyota", "Yaris"
+        tom.vehicle_colour, tom.vehicle_registration = "Silver", "XY34 ZZZ"
+        s.get(Visit, school["visit"]).vehicle_staff_id = school["tom"]
+
+
 def test_her_police_sheet_with_two_visits_out_names_her_and_both_addresses(
     db, clock, office, gateway, school, make_visit, tmp_path
 ):
+    """Each visit out with the car it went in, its times and its last contact; her own car is
+    not where she is (neither visit used it)."""
     _described(db, school)
+    _in_toms_car(db, school)
     second = _two_out(db, clock, office, school, make_visit)
+    tracker = TrackerService(db, clock)
+    clock.set(school["start"] + 10 * MIN)
+    tracker.arrive(office, second)
+    clock.set(school["start"] + 15 * MIN)
+    tracker.left_property(office, second)
+    clock.set(school["start"] + 20 * MIN)
     alarm = texted(db, clock, gateway, "can you ring me about the bluebell order")
     text = _printed(db, clock, office, alarm.id, tmp_path)
     for words in (
@@ -320,8 +340,6 @@ def test_her_police_sheet_with_two_visits_out_names_her_and_both_addresses(
         "Jasmin Patel",
         "Female, 30s, 5ft 6, long dark hair, red coat",
         "07700 900123",
-        "AB12 CDE",
-        "Ford Fiesta",
         "2 visits out: Clarke family, 1 Hill St, Birmingham, B17 0AB; Ahmed family, 22 Elm Road, "
         "Quinton, B32 1AA",
         "Visit out 1 of 2: Clarke family",
@@ -330,8 +348,18 @@ def test_her_police_sheet_with_two_visits_out_names_her_and_both_addresses(
         "22 Elm Road Quinton B32 1AA",
         "Tom Lee 07700 900456",  # who else is at the Clarke family's
         "Nobody: lone visit",
+        "Registration XY34 ZZZ Make and model Toyota Yaris Colour Silver Driver Tom Lee",
+        "Left school 09:45",  # the Clarke family: departed, nothing since
+        "Arrived Not confirmed",
+        "Last contact Departed at Tue 24 Nov 2026 09:45",
+        "Arrived 10:10",  # the Ahmed family: arrived and left the property
+        "Left the property 10:15",
+        "Last contact Left the property at Tue 24 Nov 2026 10:15",
     ):
         assert words in text, f"{words!r} not on the sheet"
+    for wrong in ("AB12 CDE", "Ford Fiesta", "own car"):  # neither visit went in her car
+        assert wrong not in text
+    assert text.count("Vehicle None: on foot or public transport") == 1  # the Ahmed family
     assert "bluebell" not in text.lower()  # never the safe word itself
     with db.read() as s:
         [printed] = s.scalars(select(Event).where(Event.kind == EventKind.PRINTED.value)).all()
@@ -343,6 +371,7 @@ def test_her_police_sheet_with_two_visits_out_names_her_and_both_addresses(
 def test_her_police_sheet_with_no_visit_out_says_where_she_was_last_known(
     db, clock, office, gateway, school, tmp_path
 ):
+    _described(db, school)
     back_at_school(db, clock, office, school)
     alarm = texted(db, clock, gateway)
     text = _printed(db, clock, office, alarm.id, tmp_path)
@@ -351,12 +380,34 @@ def test_her_police_sheet_with_no_visit_out_says_where_she_was_last_known(
         "DURESS (code word used) at 12:00 on",
         "no visit out; last known: back from Clarke family, 1 Hill St, Birmingham, B17 0AB at "
         "11:30",
-        "No description recorded",
-        "None: on foot or public transport",
-        "by text from 07700 900123 at",
+        "Female, 30s",
+        "Vehicle: own car (staff record)",  # with no visit out, her own car is all there is
+        "Registration AB12 CDE Make and model Ford Fiesta",
+        "Texted from 07700 900123 at",
     ):
         assert words in text, f"{words!r} not on the sheet"
     assert "Visit out" not in text
+
+
+def test_her_sheet_names_the_number_the_safe_word_came_from_and_both_her_numbers(
+    db, clock, office, gateway, school, tmp_path
+):
+    """Matched by her lone working assessment's mobile, not her staff record's: the sheet says
+    the number that texted, and the Mobile cell lists both. No car on record is said as such."""
+    from hvdesk.services.lone_working import LoneWorkingInput, LoneWorkingService
+
+    back_at_school(db, clock, office, school)
+    signed = clock.now().date()
+    form = LoneWorkingInput("07700 900789", "bluebell", "bluebell", signed, True, "4821", "4821")
+    LoneWorkingService(db, clock).record(office, school["jasmin"], form)
+    gateway.text("bluebell", clock.now(), sender="+447700900789")
+    poll(db, clock, gateway)
+    [alarm] = open_alarms(db)
+    text = _printed(db, clock, office, alarm.id, tmp_path)
+    assert "Texted from 07700 900789 at" in text
+    assert "by text from 07700 900123" not in text
+    assert "07700 900123 (staff record); 07700 900789 (texted from)" in text
+    assert "No car on record" in text and "on foot" not in text
 
 
 def test_the_person_sheet_is_refused_for_an_alarm_on_a_visit_and_an_unknown_alarm(
