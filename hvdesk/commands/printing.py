@@ -87,7 +87,7 @@ def _number(option: str, value: str, what: str) -> int:
         number = 0
     if number <= 0:
         raise HvdeskError(
-            f"{option} '{value}' is not a {what} number; give the whole number shown in the app, "
+            f"{option} '{value}' is not {what} number; give the whole number shown in the app, "
             f"e.g. {option} 12."
         )
     return number
@@ -186,10 +186,10 @@ def run(args: argparse.Namespace) -> int:
         raise HvdeskError(
             f"--print-safe-word is only for the {LONE_WORKING} form; leave it out for {name}."
         )
-    visit_id = _number("--visit", args.visit, "visit") if args.visit is not None else None
-    staff_id = _number("--staff", args.staff, "staff") if args.staff is not None else None
+    visit_id = _number("--visit", args.visit, "a visit") if args.visit is not None else None
+    staff_id = _number("--staff", args.staff, "a staff") if args.staff is not None else None
     day = _day(args.date) if args.date is not None else None
-    alarm_id = _number("--alarm", args.alarm, "alarm") if args.alarm is not None else None
+    alarm_id = _number("--alarm", args.alarm, "an alarm") if args.alarm is not None else None
     if args.print_safe_word and not args.user:
         raise HvdeskError(
             "--print-safe-word needs a sign-in: add --user USERNAME (an office user or approver); "

@@ -285,7 +285,7 @@ class PrintService(Service):
             raise SelectionError(
                 spec,
                 f"Alarm {alarm_id} is on visit {alarm.visit_id}: print that visit's police "
-                "information sheet instead.",
+                f"information sheet instead (hvdesk print police-sheet --visit {alarm.visit_id}).",
             )
         found = whereabouts(session, alarm.staff_id, self.clock.now())
         if found is None:

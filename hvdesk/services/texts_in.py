@@ -93,6 +93,7 @@ class TextRow:
     text: str
     reply: str
     visit_id: int | None
+    alarm_id: int | None = None  # the alarm it raised or took: its number is asked for in print
 
 
 OUTCOME_WORDS = {
@@ -229,10 +230,11 @@ class InboundTextService(Service):
                 t.received_at,
                 display_phone(t.sender) or t.sender,
                 staff or contact or "unknown number",
-                OUTCOME_WORDS.get(Outcome(t.outcome), t.outcome) if t.outcome else "",
+                _outcome_words(t),
                 t.body_shown,
                 t.reply,
                 t.visit_id,
+                t.alarm_id,
             )
             for t, staff, contact in rows
         ]
@@ -731,6 +733,12 @@ def _about_staff(text: _Text, staff: Staff, level: AlarmLevel, why: str) -> Staf
         note=f"{why}; {place}",
         said_at=text.at,
     )
+
+
+def _outcome_words(text: InboundText) -> str:
+    """What hvdesk did, in words, with the alarm's number when it raised or took one."""
+    words = OUTCOME_WORDS.get(Outcome(text.outcome), text.outcome) if text.outcome else ""
+    return f"{words}, alarm {text.alarm_id}" if text.alarm_id is not None else words
 
 
 def _alarm_about(session: Session, alarm: Alarm) -> str:

@@ -190,7 +190,7 @@ def test_the_notifications_screen_lists_the_alarm_messages_of_a_person_alarm(
     ]
     assert [m.body for m in listed if m.kind == "text_reply"] == ["Thanks, noted."]
     [row] = InboundTextService(db, clock).recent()  # the texts-in list beside it
-    assert row.outcome == "DURESS raised" and row.who == "Jasmin Patel"
+    assert row.outcome == f"DURESS raised, alarm {alarm.id}" and row.who == "Jasmin Patel"
     assert "bluebell" not in row.text.lower()
 
 
@@ -422,8 +422,9 @@ def test_the_person_sheet_is_refused_for_an_alarm_on_a_visit_and_an_unknown_alar
     alarm = texted(db, clock, gateway)  # on the one visit she has out
     assert alarm.visit_id == school["visit"]
     printer = PrintService(db, clock)
-    with pytest.raises(HvdeskError, match=f"on visit {school['visit']}: print that visit's"):
+    with pytest.raises(HvdeskError, match=f"on visit {school['visit']}: print that visit's") as e:
         printer.make(office, "person-police-sheet", alarm_id=alarm.id)
+    assert f"hvdesk print police-sheet --visit {school['visit']}" in str(e.value)
     with pytest.raises(NotFound):
         printer.make(office, "person-police-sheet", alarm_id=99999)
     with pytest.raises(HvdeskError, match="printed for one alarm about a person"):
@@ -445,6 +446,10 @@ def test_the_print_command_makes_her_sheet(
     assert "Jasmin Patel" in _pdf_text(out.read_bytes())
     assert main([*args[:2], "--visit", "1", "--out", str(out), "--db", db.url]) == 2
     assert "give --alarm ID" in capsys.readouterr().err
+    assert main([*args[:2], "--alarm", "abc", "--out", str(out), "--db", db.url]) == 2
+    assert "--alarm 'abc' is not an alarm number" in capsys.readouterr().err
+    assert main(["texts", "list", "--db", db.url]) == 0  # where the office finds the number
+    assert f"DURESS raised, alarm {alarm.id}" in capsys.readouterr().out
 
 
 def test_a_visit_sheet_after_a_texted_safe_word_does_not_say_she_took_her_own_call(
