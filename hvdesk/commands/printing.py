@@ -10,10 +10,9 @@ import argparse
 import getpass
 import os
 import sys
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from hvdesk.commands.common import add_db_option, db_option, open_database
 from hvdesk.errors import HvdeskError, NotFound
@@ -169,9 +168,9 @@ def _signed_in(db: Database, clock: SystemClock, username: str, safe_word: bool)
     return actor
 
 
-@dataclass(frozen=True)
-class _Selection:
-    """What the form is printed for, as checked numbers (one of them given)."""
+class _Selection(NamedTuple):
+    """What the form is printed for, as checked numbers (one of them given); not a dataclass,
+    so `print --help` stays light (test_cli_startup)."""
 
     visit_id: int | None = None
     staff_id: int | None = None
