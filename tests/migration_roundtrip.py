@@ -2,8 +2,9 @@
 
 One scenario run on plain SQLite, SQLCipher and a real PostgreSQL (test_migrations,
 test_postgres): rows written by the services at the newest schema survive going back to 0019 and
-up again; with an alarm about a person (no visit) a downgrade past 0020 is refused from 0021 and
-from 0020, and a refused downgrade changes nothing at all (revision, columns, indexes, keys, rows).
+up again; with an alarm about a person (no visit) a downgrade past 0020 is refused from 0022, 0021
+and 0020 whatever the form of the target (revision, -N, head-N, base), and a refused downgrade
+changes nothing at all (revision, columns, indexes, keys, rows).
 Such an alarm has audit events, which are never deleted, so the refusal is for good: by design.
 """
 
@@ -45,9 +46,10 @@ def snapshot(engine: Engine) -> dict[str, Any]:
     return {"revision": current_revision(engine), "shape": shape, "rows": rows}
 
 
-def _step(engine: Engine, revision: str, *, down: bool) -> None:
+def _step(engine: Engine, revision: str, *, down: bool, lands: str | None = None) -> None:
+    """One alembic command to `revision` (relative forms too), landing on `lands`."""
     (command.downgrade if down else command.upgrade)(alembic_config(engine), revision)
-    assert current_revision(engine) == revision
+    assert current_revision(engine) == (lands or revision)
 
 
 def _visit_alarm_nullable(engine: Engine) -> bool:
@@ -95,11 +97,15 @@ def round_trip(db: Database) -> None:
     with db.read() as session:
         tom = session.execute(text("SELECT id FROM staff WHERE name = 'Tom Lee'")).scalar_one()
     person = _person_alarm(db, clock, tom)
-    _refused(engine, "0019")  # from 0022
-    _refused(engine, "base")
+    for past_0020 in ("0019", "base", "-3", "head-3"):  # from 0022
+        _refused(engine, past_0020)
+    _step(engine, "-2", down=True, lands="0020")  # relative targets that stop at 0020 run
+    _step(engine, "0022", down=False)
+    _step(engine, "head-2", down=True, lands="0020")
+    _step(engine, "0022", down=False)
     _step(engine, "0021", down=True)
-    _refused(engine, "0019")
-    _refused(engine, "base")
+    for past_0020 in ("0019", "base", "-2"):  # from 0021
+        _refused(engine, past_0020)
     _step(engine, "0020", down=True)  # back to 0020 keeps it
     _refused(engine, "0019")
     _step(engine, "0022", down=False)

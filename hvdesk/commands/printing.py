@@ -12,7 +12,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from hvdesk.commands.common import add_db_option, db_option, open_database
 from hvdesk.errors import HvdeskError, NotFound
@@ -87,7 +87,7 @@ def _number(option: str, value: str, what: str) -> int:
         number = 0
     if number <= 0:
         raise HvdeskError(
-            f"{option} '{value}' is not a {what} number; give the whole number shown in the app, "
+            f"{option} '{value}' is not {what} number; give the whole number shown in the app, "
             f"e.g. {option} 12."
         )
     return number
@@ -168,8 +168,19 @@ def _signed_in(db: Database, clock: SystemClock, username: str, safe_word: bool)
     return actor
 
 
-def run(args: argparse.Namespace) -> int:
-    name, form = args.form, FORM_LIST[args.form]  # ReportLab loads once the options are right
+class _Selection(NamedTuple):
+    """What the form is printed for, as checked numbers (one of them given); not a dataclass,
+    so `print --help` stays light (test_cli_startup)."""
+
+    visit_id: int | None = None
+    staff_id: int | None = None
+    day: date | None = None
+    alarm_id: int | None = None
+
+
+def _selection(args: argparse.Namespace) -> _Selection:
+    """The one option the form needs, given and well formed; the others left out."""
+    name, form = args.form, FORM_LIST[args.form]
     given = {"visit": args.visit, "staff": args.staff, "day": args.date, "alarm": args.alarm}
     if given[form.selector] is None:
         raise HvdeskError(
@@ -182,14 +193,21 @@ def run(args: argparse.Namespace) -> int:
             f"{name} is printed for one {WHAT[form.selector]}, so {' and '.join(extra)} does not "
             f"apply; give only {OPTION[form.selector]}."
         )
+    return _Selection(
+        visit_id=_number("--visit", args.visit, "a visit") if args.visit is not None else None,
+        staff_id=_number("--staff", args.staff, "a staff") if args.staff is not None else None,
+        day=_day(args.date) if args.date is not None else None,
+        alarm_id=_number("--alarm", args.alarm, "an alarm") if args.alarm is not None else None,
+    )
+
+
+def _check_sign_in(args: argparse.Namespace) -> None:
+    """The safe word only on its own form, and personal data only for someone signed in."""
+    name = args.form
     if args.print_safe_word and name != LONE_WORKING:
         raise HvdeskError(
             f"--print-safe-word is only for the {LONE_WORKING} form; leave it out for {name}."
         )
-    visit_id = _number("--visit", args.visit, "visit") if args.visit is not None else None
-    staff_id = _number("--staff", args.staff, "staff") if args.staff is not None else None
-    day = _day(args.date) if args.date is not None else None
-    alarm_id = _number("--alarm", args.alarm, "alarm") if args.alarm is not None else None
     if args.print_safe_word and not args.user:
         raise HvdeskError(
             "--print-safe-word needs a sign-in: add --user USERNAME (an office user or approver); "
@@ -201,6 +219,28 @@ def run(args: argparse.Namespace) -> int:
             "needs a sign-in: add --user USERNAME; the password is read from "
             f"{ENV_PASSWORD} or asked for."
         )
+
+
+def _not_found(chosen: _Selection, where: str) -> HvdeskError:
+    """The option whose number names nothing in this database."""
+    option, value, what = next(
+        (o, v, w)
+        for o, v, w in (
+            ("--visit", chosen.visit_id, "visit"),
+            ("--alarm", chosen.alarm_id, "alarm"),
+            ("--staff", chosen.staff_id, "staff member"),
+        )
+        if v is not None
+    )
+    return HvdeskError(
+        f"{option} {value}: there is no {what} with that number in {where}; check the "
+        "number in the app, or the --db option."
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    chosen = _selection(args)  # ReportLab loads once the options are right
+    _check_sign_in(args)
     out = _check_out(args.out)
     _check_db(args)
 
@@ -211,28 +251,16 @@ def run(args: argparse.Namespace) -> int:
         actor = _signed_in(db, clock, args.user, args.print_safe_word)
         result = PrintService(db, clock).make(
             actor,
-            name,
-            visit_id=visit_id,
-            staff_id=staff_id,
-            day=day,
-            alarm_id=alarm_id,
+            args.form,
+            visit_id=chosen.visit_id,
+            staff_id=chosen.staff_id,
+            day=chosen.day,
+            alarm_id=chosen.alarm_id,
             print_safe_word=args.print_safe_word,
             path=out,
         )
     except NotFound:
-        option, value, what = next(
-            (o, v, w)
-            for o, v, w in (
-                ("--visit", visit_id, "visit"),
-                ("--alarm", alarm_id, "alarm"),
-                ("--staff", staff_id, "staff member"),
-            )
-            if v is not None
-        )
-        raise HvdeskError(
-            f"{option} {value}: there is no {what} with that number in {db.describe()}; check the "
-            "number in the app, or the --db option."
-        ) from None
+        raise _not_found(chosen, db.describe()) from None
     except OutputError as err:
         raise HvdeskError(f"--out: {err}") from None
     finally:

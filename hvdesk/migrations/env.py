@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from hvdesk.migrations.guards import STARTED_AT
 from hvdesk.models import Base
 
 config = context.config
@@ -14,4 +15,6 @@ with engine.begin() as connection:
         render_as_batch=True,
         compare_type=True,
     )
+    # where this command starts, for the downgrade guards' one decision (migrations.guards)
+    config.attributes[STARTED_AT] = context.get_context().get_current_heads()
     context.run_migrations()

@@ -11,13 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from hvdesk.clock import fmt_time
-from hvdesk.events import EventKind
 from hvdesk.models import Alarm, Event, Household, LoneWorkingAssessment, Staff, Visit
 from hvdesk.policy import PolicySettings
 from hvdesk.printing.base import Letterhead
+from hvdesk.rules.deadlines import is_contact
 from hvdesk.rules.validation import display_phone
-
-CONTACT_KINDS = (EventKind.CHECKED_IN.value, EventKind.ARRIVED.value, EventKind.DEPARTED.value)
 
 
 @dataclass
@@ -49,8 +47,10 @@ class VisitData:
 
     @property
     def last_contact(self) -> Event | None:
-        """The latest sign of life: a check-in, the arrival call or the departure."""
-        return self.latest(*CONTACT_KINDS)
+        """The latest sign of life, as the alarm window counts one (rules.deadlines.is_contact):
+        a check-in, arrival, leaving the property, an answered call..."""
+        found = [e for e in self.events if is_contact(e)]
+        return found[-1] if found else None
 
 
 @dataclass
@@ -66,8 +66,9 @@ class PersonData:
     alarm: Alarm
     staff: Staff
     where: str  # one line: the visits out, or the last known place today (services.whereabouts)
-    visits: list[Visit] = field(default_factory=list)  # out now, oldest first
+    visits: list[VisitData] = field(default_factory=list)  # out now with their events, oldest first
     events: list[Event] = field(default_factory=list)  # the alarm's own, oldest first
+    texted_from: str = ""  # E.164: the number the text that raised it came from ("" if none)
 
 
 FormData = StaffData | VisitData | DayData | PersonData

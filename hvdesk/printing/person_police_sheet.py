@@ -2,9 +2,10 @@
 
 A safe word texted between visits, after coming back, before a later visit, or with two visits out
 raises duress about the person: there is no one address to send officers to. So the sheet leads
-with who they are (what they look like, their mobile, their car), where hvdesk last knew them to be
-and when they raised the duress, then each visit they have out with its address and known risks,
-in the same shapes as the visit's sheet so the office reads both the same way.
+with who they are (what they look like, their mobiles, the number that texted), where hvdesk last
+knew them to be and when they raised the duress, then each visit they have out with its address,
+the car it went in, its times, last contact and known risks, in the same shapes as the visit's
+sheet so the office reads both the same way. Their own car only when no visit is out.
 """
 
 from __future__ import annotations
@@ -12,17 +13,19 @@ from __future__ import annotations
 from reportlab.platypus import Flowable
 
 from hvdesk.clock import fmt_datetime, fmt_time
-from hvdesk.models import AlarmLevel, Visit
-from hvdesk.printing.context import PersonData, PrintContext
+from hvdesk.models import AlarmLevel
+from hvdesk.printing.context import PersonData, PrintContext, VisitData
 from hvdesk.printing.police_sheet import (
     TITLE,
     call_line,
     duress_line_of,
+    last_contact_text,
     place_rows,
     police_write_in,
     risks_grid,
     staff_grid,
     staff_row,
+    times_rows,
     vehicle_rows,
 )
 from hvdesk.printing.styles import NOTICE, content_width, heading, pairs_table, para, title_block
@@ -47,34 +50,61 @@ def raised_line(data: PersonData) -> str:
     return f"Raised at {fmt_datetime(alarm.raised_at)}: {alarm.reason}"
 
 
-def _visit_section(number: int, total: int, visit: Visit, person_id: int) -> list[Flowable]:
-    """One visit they have out: where, who else went, when expected back, the known risks."""
-    width = content_width()
+def _visit_section(number: int, total: int, data: VisitData, person_id: int) -> list[Flowable]:
+    """One visit they have out, as its own sheet gives it: where, who else went, the car it
+    went in, its times so far and the last contact, then the known risks."""
+    visit = data.visit
     others = [s for s in visit.staff if s.id != person_id]
-    rows = place_rows(visit)
-    rows += [
-        ("Also on the visit", "; ".join(f"{s.name} {display_phone(s.mobile)}" for s in others))
-        if others
-        else ("Also on the visit", "Nobody: lone visit"),
-        ("Expected back", fmt_datetime(visit.expected_return)),
+    also = "; ".join(f"{s.name} {display_phone(s.mobile)}" for s in others)
+    rows = [
+        *place_rows(visit),
+        ("Also on the visit", also or "Nobody: lone visit"),
+        *vehicle_rows(visit.vehicle_staff),
+        *times_rows(visit),
+        ("Last contact", last_contact_text(data)),
     ]
     title = f"Visit out {number} of {total}" if total > 1 else "Visit out"
     return [
         heading(f"{title}: {visit.household.name}"),
-        pairs_table(rows, width),
+        pairs_table(rows, content_width()),
         heading(f"Known risks at {visit.household.name}"),
         risks_grid(visit.household),
     ]
 
 
+def _person_row(data: PersonData) -> list[str]:
+    """Their row in 'The person': both numbers when the text came from another of theirs."""
+    row = staff_row(data.staff)
+    sender = display_phone(data.texted_from) or data.texted_from
+    if sender and sender != row[3]:
+        row[3] = f"{row[3]} (staff record); {sender} (texted from)" if row[3] else sender
+    return row
+
+
+def _raised(data: PersonData) -> str:
+    """When the alarm was raised, and from which number when a text raised it."""
+    at = fmt_datetime(data.alarm.raised_at)
+    if not data.texted_from:
+        return at
+    return f"Texted from {display_phone(data.texted_from) or data.texted_from} at {at}"
+
+
+def _own_car(data: PersonData) -> list[Flowable]:
+    """Only with no visit out: then their own car (as the staff record has it) is all we know;
+    with a visit out, the car is the one that visit went in, under the visit."""
+    if data.visits:
+        return []
+    rows = vehicle_rows(data.staff, none="No car on record")
+    return [heading("Vehicle: own car (staff record)"), pairs_table(rows, content_width())]
+
+
 def build(ctx: PrintContext, data: PersonData) -> list[Flowable]:
     width = content_width()
-    staff, alarm = data.staff, data.alarm
-    mobile = display_phone(staff.mobile) or "No mobile on file"
+    alarm = data.alarm
     printed = fmt_time(ctx.letterhead.printed_at)
     known = [
         (f"Last known (at {printed})", data.where),
-        ("Alarm raised", f"by text from {mobile} at {fmt_datetime(alarm.raised_at)}"),
+        ("Alarm raised", _raised(data)),
         ("Why we are worried", alarm.reason),
     ]
     story: list[Flowable] = [
@@ -82,12 +112,11 @@ def build(ctx: PrintContext, data: PersonData) -> list[Flowable]:
         para(raised_line(data) + ".", NOTICE),
         call_line(ctx),
         heading("The person"),
-        staff_grid([staff_row(staff)]),
+        staff_grid([_person_row(data)]),
         heading("Where they were last known"),
         pairs_table(known, width),
-        heading("Vehicle"),
-        pairs_table(vehicle_rows(staff), width),
+        *_own_car(data),
     ]
     for number, visit in enumerate(data.visits, start=1):
-        story += _visit_section(number, len(data.visits), visit, staff.id)
+        story += _visit_section(number, len(data.visits), visit, data.staff.id)
     return [*story, police_write_in(width)]

@@ -105,8 +105,10 @@ def _vehicle(visit: Visit) -> list[tuple[str, str]]:
     return vehicle_rows(visit.vehicle_staff)
 
 
-def vehicle_rows(owner: Staff | None) -> list[tuple[str, str]]:
-    """The rows for this driver's car, or that there was none."""
+def vehicle_rows(
+    owner: Staff | None, none: str = "None: on foot or public transport"
+) -> list[tuple[str, str]]:
+    """The rows for this driver's car, or `none` (a visit booked with no car: on foot)."""
     vehicle: list[tuple[str, str]]
     if owner is not None and owner.vehicle_registration:
         vehicle = [
@@ -116,11 +118,11 @@ def vehicle_rows(owner: Staff | None) -> list[tuple[str, str]]:
             ("Driver", owner.name),
         ]
     else:
-        vehicle = [("Vehicle", "None: on foot or public transport")]
+        vehicle = [("Vehicle", none)]
     return vehicle
 
 
-def _last_contact(data: VisitData) -> str:
+def last_contact_text(data: VisitData) -> str:
     """The last time anyone heard from the staff, in words."""
     contact = data.last_contact
     last = "None recorded"
@@ -133,7 +135,7 @@ def _last_contact(data: VisitData) -> str:
     return last
 
 
-def _times(visit: Visit) -> list[tuple[str, str]]:
+def times_rows(visit: Visit) -> list[tuple[str, str]]:
     """The visit's timeline so far: what was planned and what was confirmed."""
     left_school = (
         fmt_time(visit.departed_at)
@@ -220,8 +222,8 @@ def build(ctx: PrintContext, data: VisitData) -> list[Flowable]:
     household = visit.household
     staff_rows = _staff_rows(visit)
     vehicle = _vehicle(visit)
-    last = _last_contact(data)
-    times = _times(visit)
+    last = last_contact_text(data)
+    times = times_rows(visit)
     place = place_rows(visit)
     duress = duress_line(data)
     situation = "DURESS: staff need help now" if duress else "Staff not heard from"

@@ -24,6 +24,7 @@ from hvdesk.models import (
     Alarm,
     Event,
     Household,
+    InboundText,
     LoneWorkingAssessment,
     Role,
     Setting,
@@ -77,6 +78,15 @@ def _visit_options() -> tuple[Any, ...]:
         joinedload(Visit.companion_staff),
         joinedload(Visit.vehicle_staff),
         joinedload(Visit.risk_assessment),
+    )
+
+
+def _visit_events(session: Session, visit_id: int) -> list[Event]:
+    """A visit's timeline, oldest first: its sheet's times and last contact come from it."""
+    return list(
+        session.scalars(
+            select(Event).where(Event.visit_id == visit_id).order_by(Event.at, Event.id)
+        )
     )
 
 
@@ -255,10 +265,7 @@ class PrintService(Service):
             ).first()
             if visit is None:
                 raise NotFound(f"No visit with id {visit_id}")
-            events = session.scalars(
-                select(Event).where(Event.visit_id == visit_id).order_by(Event.at, Event.id)
-            )
-            return VisitData(visit, list(events))
+            return VisitData(visit, _visit_events(session, visit_id))
         assert day is not None
         start, end = london_day_bounds(day)
         visits = session.scalars(
@@ -278,7 +285,7 @@ class PrintService(Service):
             raise SelectionError(
                 spec,
                 f"Alarm {alarm_id} is on visit {alarm.visit_id}: print that visit's police "
-                "information sheet instead.",
+                f"information sheet instead (hvdesk print police-sheet --visit {alarm.visit_id}).",
             )
         found = whereabouts(session, alarm.staff_id, self.clock.now())
         if found is None:
@@ -290,7 +297,20 @@ class PrintService(Service):
         events = session.scalars(
             select(Event).where(Event.alarm_id == alarm_id).order_by(Event.at, Event.id)
         )
-        return PersonData(alarm, found.staff, found.where, list(visits), list(events))
+        sender = session.scalar(  # the number the raising text came from, whichever of theirs
+            select(InboundText.sender)
+            .where(InboundText.alarm_id == alarm_id)
+            .order_by(InboundText.id)
+            .limit(1)
+        )
+        return PersonData(
+            alarm,
+            found.staff,
+            found.where,
+            [VisitData(v, _visit_events(session, v.id)) for v in visits],
+            list(events),
+            sender or "",
+        )
 
     def _record(
         self, actor: Actor, spec: FormSpec, data: FormData, pages: int, safe_word: bool

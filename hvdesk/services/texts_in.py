@@ -93,6 +93,7 @@ class TextRow:
     text: str
     reply: str
     visit_id: int | None
+    alarm_id: int | None = None  # the alarm it raised or took: its number is asked for in print
 
 
 OUTCOME_WORDS = {
@@ -137,6 +138,13 @@ class _Text:
     @property
     def shown_from(self) -> str:
         return f"by text from {self.number}"
+
+    @property
+    def shown_from_when(self) -> str:
+        """'by text from 07700 900123 (sent 10:02, reached hvdesk 10:09)' when the gateway held
+        it: an event at the sent time then explains itself beside a later alarm."""
+        delay = ta.delay_note(self.at, self.now)
+        return self.shown_from + (f" ({delay})" if delay else "")
 
 
 class InboundTextService(Service):
@@ -222,10 +230,11 @@ class InboundTextService(Service):
                 t.received_at,
                 display_phone(t.sender) or t.sender,
                 staff or contact or "unknown number",
-                OUTCOME_WORDS.get(Outcome(t.outcome), t.outcome) if t.outcome else "",
+                _outcome_words(t),
                 t.body_shown,
                 t.reply,
                 t.visit_id,
+                t.alarm_id,
             )
             for t, staff, contact in rows
         ]
@@ -309,7 +318,7 @@ class InboundTextService(Service):
         visit, out = _alarm_visit(text.session, staff.id, text.now)
         actor = Actor(None, staff.name)
         alarms = AlarmService(self.db, self.clock)
-        why = f"safe word {text.shown_from}"
+        why = f"safe word {text.shown_from_when}"
         if visit is not None:
             why += "" if out else NOT_MARKED_OUT
             alarm = alarms.raise_duress(
@@ -432,12 +441,11 @@ class InboundTextService(Service):
         elif action is Action.ARRIVE and needs_parent(text.policy, visit.purpose):
             note = "Arrived; a parent or carer is present"
         visit.updated_at = text.now
-        delay = ta.delay_note(text.at, text.now)
         self.audit(
             session,
             actor,
             kind,
-            f"{note} {text.shown_from}" + (f" ({delay})" if delay else ""),
+            f"{note} {text.shown_from_when}",
             visit_id=visit.id,
             at=at,
             data={**data, **_data(text)},
@@ -725,6 +733,12 @@ def _about_staff(text: _Text, staff: Staff, level: AlarmLevel, why: str) -> Staf
         note=f"{why}; {place}",
         said_at=text.at,
     )
+
+
+def _outcome_words(text: InboundText) -> str:
+    """What hvdesk did, in words, with the alarm's number when it raised or took one."""
+    words = OUTCOME_WORDS.get(Outcome(text.outcome), text.outcome) if text.outcome else ""
+    return f"{words}, alarm {text.alarm_id}" if text.alarm_id is not None else words
 
 
 def _alarm_about(session: Session, alarm: Alarm) -> str:

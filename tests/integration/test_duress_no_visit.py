@@ -190,7 +190,7 @@ def test_the_notifications_screen_lists_the_alarm_messages_of_a_person_alarm(
     ]
     assert [m.body for m in listed if m.kind == "text_reply"] == ["Thanks, noted."]
     [row] = InboundTextService(db, clock).recent()  # the texts-in list beside it
-    assert row.outcome == "DURESS raised" and row.who == "Jasmin Patel"
+    assert row.outcome == f"DURESS raised, alarm {alarm.id}" and row.who == "Jasmin Patel"
     assert "bluebell" not in row.text.lower()
 
 
@@ -306,11 +306,31 @@ def _printed(db, clock, office, alarm_id: int, folder) -> str:
     return _pdf_text(path.read_bytes())
 
 
+def _in_toms_car(db, school) -> None:
+    """The Clarke family visit went in Tom's car, not Jasmin's."""
+    from hvdesk.models import Staff, Visit
+
+    with db.transaction() as s:
+        tom = s.get(Staff, school["tom"])
+        tom.vehicle_make, tom.vehicle_model = "Toyota", "Yaris"
+        tom.vehicle_colour, tom.vehicle_registration = "Silver", "XY34 ZZZ"
+        s.get(Visit, school["visit"]).vehicle_staff_id = school["tom"]
+
+
 def test_her_police_sheet_with_two_visits_out_names_her_and_both_addresses(
     db, clock, office, gateway, school, make_visit, tmp_path
 ):
+    """Each visit out with the car it went in, its times and its last contact; her own car is
+    not where she is (neither visit used it)."""
     _described(db, school)
+    _in_toms_car(db, school)
     second = _two_out(db, clock, office, school, make_visit)
+    tracker = TrackerService(db, clock)
+    clock.set(school["start"] + 10 * MIN)
+    tracker.arrive(office, second)
+    clock.set(school["start"] + 15 * MIN)
+    tracker.left_property(office, second)
+    clock.set(school["start"] + 20 * MIN)
     alarm = texted(db, clock, gateway, "can you ring me about the bluebell order")
     text = _printed(db, clock, office, alarm.id, tmp_path)
     for words in (
@@ -320,8 +340,6 @@ def test_her_police_sheet_with_two_visits_out_names_her_and_both_addresses(
         "Jasmin Patel",
         "Female, 30s, 5ft 6, long dark hair, red coat",
         "07700 900123",
-        "AB12 CDE",
-        "Ford Fiesta",
         "2 visits out: Clarke family, 1 Hill St, Birmingham, B17 0AB; Ahmed family, 22 Elm Road, "
         "Quinton, B32 1AA",
         "Visit out 1 of 2: Clarke family",
@@ -330,8 +348,18 @@ def test_her_police_sheet_with_two_visits_out_names_her_and_both_addresses(
         "22 Elm Road Quinton B32 1AA",
         "Tom Lee 07700 900456",  # who else is at the Clarke family's
         "Nobody: lone visit",
+        "Registration XY34 ZZZ Make and model Toyota Yaris Colour Silver Driver Tom Lee",
+        "Left school 09:45",  # the Clarke family: departed, nothing since
+        "Arrived Not confirmed",
+        "Last contact Departed at Tue 24 Nov 2026 09:45",
+        "Arrived 10:10",  # the Ahmed family: arrived and left the property
+        "Left the property 10:15",
+        "Last contact Left the property at Tue 24 Nov 2026 10:15",
     ):
         assert words in text, f"{words!r} not on the sheet"
+    for wrong in ("AB12 CDE", "Ford Fiesta", "own car"):  # neither visit went in her car
+        assert wrong not in text
+    assert text.count("Vehicle None: on foot or public transport") == 1  # the Ahmed family
     assert "bluebell" not in text.lower()  # never the safe word itself
     with db.read() as s:
         [printed] = s.scalars(select(Event).where(Event.kind == EventKind.PRINTED.value)).all()
@@ -343,6 +371,7 @@ def test_her_police_sheet_with_two_visits_out_names_her_and_both_addresses(
 def test_her_police_sheet_with_no_visit_out_says_where_she_was_last_known(
     db, clock, office, gateway, school, tmp_path
 ):
+    _described(db, school)
     back_at_school(db, clock, office, school)
     alarm = texted(db, clock, gateway)
     text = _printed(db, clock, office, alarm.id, tmp_path)
@@ -351,12 +380,34 @@ def test_her_police_sheet_with_no_visit_out_says_where_she_was_last_known(
         "DURESS (code word used) at 12:00 on",
         "no visit out; last known: back from Clarke family, 1 Hill St, Birmingham, B17 0AB at "
         "11:30",
-        "No description recorded",
-        "None: on foot or public transport",
-        "by text from 07700 900123 at",
+        "Female, 30s",
+        "Vehicle: own car (staff record)",  # with no visit out, her own car is all there is
+        "Registration AB12 CDE Make and model Ford Fiesta",
+        "Texted from 07700 900123 at",
     ):
         assert words in text, f"{words!r} not on the sheet"
     assert "Visit out" not in text
+
+
+def test_her_sheet_names_the_number_the_safe_word_came_from_and_both_her_numbers(
+    db, clock, office, gateway, school, tmp_path
+):
+    """Matched by her lone working assessment's mobile, not her staff record's: the sheet says
+    the number that texted, and the Mobile cell lists both. No car on record is said as such."""
+    from hvdesk.services.lone_working import LoneWorkingInput, LoneWorkingService
+
+    back_at_school(db, clock, office, school)
+    signed = clock.now().date()
+    form = LoneWorkingInput("07700 900789", "bluebell", "bluebell", signed, True, "4821", "4821")
+    LoneWorkingService(db, clock).record(office, school["jasmin"], form)
+    gateway.text("bluebell", clock.now(), sender="+447700900789")
+    poll(db, clock, gateway)
+    [alarm] = open_alarms(db)
+    text = _printed(db, clock, office, alarm.id, tmp_path)
+    assert "Texted from 07700 900789 at" in text
+    assert "by text from 07700 900123" not in text
+    assert "07700 900123 (staff record); 07700 900789 (texted from)" in text
+    assert "No car on record" in text and "on foot" not in text
 
 
 def test_the_person_sheet_is_refused_for_an_alarm_on_a_visit_and_an_unknown_alarm(
@@ -371,8 +422,9 @@ def test_the_person_sheet_is_refused_for_an_alarm_on_a_visit_and_an_unknown_alar
     alarm = texted(db, clock, gateway)  # on the one visit she has out
     assert alarm.visit_id == school["visit"]
     printer = PrintService(db, clock)
-    with pytest.raises(HvdeskError, match=f"on visit {school['visit']}: print that visit's"):
+    with pytest.raises(HvdeskError, match=f"on visit {school['visit']}: print that visit's") as e:
         printer.make(office, "person-police-sheet", alarm_id=alarm.id)
+    assert f"hvdesk print police-sheet --visit {school['visit']}" in str(e.value)
     with pytest.raises(NotFound):
         printer.make(office, "person-police-sheet", alarm_id=99999)
     with pytest.raises(HvdeskError, match="printed for one alarm about a person"):
@@ -394,6 +446,10 @@ def test_the_print_command_makes_her_sheet(
     assert "Jasmin Patel" in _pdf_text(out.read_bytes())
     assert main([*args[:2], "--visit", "1", "--out", str(out), "--db", db.url]) == 2
     assert "give --alarm ID" in capsys.readouterr().err
+    assert main([*args[:2], "--alarm", "abc", "--out", str(out), "--db", db.url]) == 2
+    assert "--alarm 'abc' is not an alarm number" in capsys.readouterr().err
+    assert main(["texts", "list", "--db", db.url]) == 0  # where the office finds the number
+    assert f"DURESS raised, alarm {alarm.id}" in capsys.readouterr().out
 
 
 def test_a_visit_sheet_after_a_texted_safe_word_does_not_say_she_took_her_own_call(
@@ -427,6 +483,32 @@ def test_a_safe_word_the_gateway_held_is_on_the_timelines_and_her_sheet_when_she
     assert len(duress) == 2 and {e.at for e in duress} == {clock.now() - 2 * MIN}
     text = _printed(db, clock, office, alarm.id, tmp_path)
     assert "DURESS (code word used) at 10:19 on 24 Nov 2026" in text
+
+
+def test_a_safe_word_held_half_an_hour_says_when_it_reached_hvdesk(
+    db, clock, office, gateway, school, tmp_path
+):
+    """Like every other text, the duress note says the delay: the sheet's 'at 10:05' for an
+    alarm raised at 10:35 is explained, on the visit's sheet and on the person's."""
+    from hvdesk.services.printing import PrintService
+
+    clock.set(school["start"] + 5 * MIN)
+    gateway.text("bluebell", clock.now())  # on her one visit out
+    clock.advance(30 * MIN)
+    poll(db, clock, gateway)
+    pdf = PrintService(db, clock).to_bytes(office, "police-sheet", visit_id=school["visit"])
+    assert (
+        "DURESS (code word used) at 10:05 on 24 Nov 2026: safe word by text from 07700 900123 "
+        "(sent 10:05, reached hvdesk 10:35)" in _pdf_text(pdf)
+    )
+    TrackerService(db, clock).returned(office, school["visit"])
+    clock.set(school["start"] + 2 * 60 * MIN)
+    gateway.text("bluebell", clock.now())  # back at school
+    clock.advance(30 * MIN)
+    poll(db, clock, gateway)
+    [alarm] = [a for a in open_alarms(db) if a.visit_id is None]
+    text = _printed(db, clock, office, alarm.id, tmp_path)
+    assert "(sent 12:00, reached hvdesk 12:30)" in text
 
 
 def test_her_sheet_after_three_wrong_pins_says_possible_duress_and_why(

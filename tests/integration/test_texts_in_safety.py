@@ -106,7 +106,7 @@ def test_the_safe_word_with_no_visit_today_raises_duress_about_the_person(
         "recorded today"
     )
     [row] = InboundTextService(db, clock).recent()
-    assert row.outcome == "DURESS raised"
+    assert row.outcome == f"DURESS raised, alarm {alarm.id}" and row.alarm_id == alarm.id
     assert replies(db) == ["Thanks, noted."]
 
 

@@ -60,7 +60,10 @@ def test_a_person_alarm_from_another_seat_opens_here_and_says_who_and_where(
     qtbot.waitUntil(lambda: alarm_id in ctrl.windows, timeout=10_000)  # through the live feed
     shown = _person_window(ctrl, alarm_id)
     assert shown.visit_id is None
-    assert shown.windowTitle() == f"DURESS: STAFF NEED HELP NOW — {person.name}"
+    title = f"DURESS: STAFF NEED HELP NOW — {person.name} · alarm {alarm_id}"
+    assert shown.windowTitle() == title  # the number `print person-police-sheet --alarm` asks for
+    assert shown.banner.text().endswith(f"{person.name} · alarm {alarm_id}")
+    assert shown.accessibleName().endswith(f", alarm {alarm_id}")  # read by a screen reader too
     mobile = shown.facts["staff"].text()
     assert mobile.startswith(person.name) and "07" in mobile  # their mobile, as dialled
     assert shown.facts["visit"].text() == "No visit out"

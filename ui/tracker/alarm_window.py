@@ -452,10 +452,11 @@ class AlarmWindow(QDialog):
         level = alarm_level(detail)
         title = headline(detail)
         about = person_alarm.name(detail)
-        self.setWindowTitle(f"{title} — {about}")
-        self.banner.setText(f"{levels.ICONS[level]} {title} — {about}")
+        number = f"alarm {alarm.id}"  # what `hvdesk print person-police-sheet --alarm` asks for
+        self.setWindowTitle(f"{title} — {about} · {number}")
+        self.banner.setText(f"{levels.ICONS[level]} {title} — {about} · {number}")
         self.banner.setStyleSheet(levels.banner_style(level, alarm.drill))
-        self.setAccessibleName(f"{title}, {about}")
+        self.setAccessibleName(f"{title}, {about}, {number}")
         if visit is None:
             for key, text in person_alarm.facts(detail).items():
                 self.facts[key].setText(text)

@@ -4,9 +4,9 @@ Revision ID: 0021
 Revises: 0020
 Create Date: 2026-12-01 07:00:00
 """
-from alembic import context, op
+from alembic import op
 
-from hvdesk.migrations.guards import refuse_person_alarms
+from hvdesk.migrations.guards import refuse_person_alarms_past_0020
 
 
 revision = '0021'
@@ -28,8 +28,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Past 0020 is refused while an alarm about a person exists: refused here, before the
     indexes go, so a refused downgrade leaves the database whole at this revision."""
-    if context.get_revision_argument() not in ("0020", "-1"):  # going back past 0020
-        refuse_person_alarms(op.get_bind())
+    refuse_person_alarms_past_0020()
     with op.batch_alter_table('visit', schema=None) as batch_op:
         batch_op.drop_index('ix_visit_companion_start')
         batch_op.drop_index('ix_visit_purpose_other')

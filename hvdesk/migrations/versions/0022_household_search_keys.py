@@ -8,8 +8,8 @@ Create Date: 2026-12-01 10:30:00
 import unicodedata
 
 import sqlalchemy as sa
-from alembic import context, op
-from hvdesk.migrations.guards import refuse_person_alarms
+from alembic import op
+from hvdesk.migrations.guards import refuse_person_alarms_past_0020
 
 
 revision = "0022"
@@ -57,7 +57,6 @@ def downgrade() -> None:
     """ALTER TABLE ... DROP COLUMN in place (SQLite 3.35+): a batch copy of the table would be
     refused by the foreign keys of every visit, pupil and risk pointing at it. Past 0020 is
     refused here first while an alarm about a person exists (see migrations.guards)."""
-    if context.get_revision_argument() not in ("0021", "0020", "-1", "-2"):
-        refuse_person_alarms(op.get_bind())
+    refuse_person_alarms_past_0020()
     for table in ("pupil", "household"):
         op.drop_column(table, "search_key")
