@@ -29,12 +29,13 @@ def install_urgent(window: MainWindow) -> Callable[[], None]:
     and a function that installs the rest (run once the window is on screen), in the same order."""
     for install in urgent_installers():
         install(window)
+    return lambda: install_later(window)
 
-    def rest() -> None:
-        for install in later_installers():
-            install(window)
 
-    return rest
+def install_later(window: MainWindow) -> None:
+    """The features after the tracker, in order (those before it are in already)."""
+    for install in later_installers():
+        install(window)
 
 
 def _installers() -> list[Installer]:

@@ -35,6 +35,7 @@ from ui import dialogs
 from ui.a11y import tab_leaves
 from ui.forms import clear_errors, error_banner, lay_out_edit_dialog, show_errors
 from ui.models.table import Column, ObjectRole, RowTableModel
+from ui.worker import Worker
 
 ROLE_LABELS = {
     Role.OFFICE.value: "Office (books and tracks visits)",
@@ -195,9 +196,12 @@ class UsersPanel(QWidget):
         actor: Actor,
         approver_title: str,
         parent: QWidget | None = None,
+        worker: Worker | None = None,
     ) -> None:
+        """Given a worker (the main window's), built without reading: first_load() reads."""
         super().__init__(parent)
         self.auth, self.staff, self.actor = auth, staff, actor
+        self.worker = worker
         self.approver_title = approver_title
         self.dialog: QDialog | None = None
         self.model: RowTableModel[UserAccount] = RowTableModel(user_columns(auth.clock), self)
@@ -245,10 +249,23 @@ class UsersPanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.table)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update())
-        self.refresh()
+        if worker is None:
+            self.refresh()
+        else:
+            self._update()
+
+    def first_load(self, on_worker: bool) -> None:
+        """The window has started: the accounts, read on the worker when on_worker."""
+        if not on_worker or self.worker is None:
+            self.refresh()
+            return
+        self.worker.submit(self.auth.list, self._show_accounts)
 
     def refresh(self) -> None:
-        self.model.set_rows(self.auth.list())
+        self._show_accounts(self.auth.list())
+
+    def _show_accounts(self, users: list[UserAccount]) -> None:
+        self.model.set_rows(users)
         self._update()
 
     def selected(self) -> UserAccount | None:

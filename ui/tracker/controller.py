@@ -90,6 +90,7 @@ class TrackerController(QObject):
     alarm_raised = Signal(int)  # a new alarm window opened (alarm id)
     parent_wait_over = Signal(object)  # BoardRow: the wait for parents has ended: offer to cancel
     closing = Signal(int)  # the window closes with this many writes still being saved
+    started_up = Signal(object)  # StartupReport, once the start's check is shown
 
     def __init__(
         self,
@@ -164,27 +165,65 @@ class TrackerController(QObject):
         self.ticker.timeout.connect(self.tick)
 
     # --- life cycle ----------------------------------------------------------------------
-    def start(self) -> StartupReport | None:
-        """Rebuild every timer from the database and raise at once whatever lapsed meanwhile."""
+    def start(self, later: bool = False) -> StartupReport | None:
+        """Rebuild every timer from the database and raise at once whatever lapsed meanwhile.
+
+        later (the app's start): that check runs on the reader worker, ahead of the screens'
+        reads, and the window shows meanwhile ('tracker starting…'); the alarms it finds open
+        as soon as it returns. Returns the report when checked here (not later)."""
+        self.scheduler.start()
+        self.started = True
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.stop)
+        if later and self.live is not None:
+            self._checking = True  # the wakes and changes meanwhile are checked after it
+            self.checks += 1
+            self.live.worker.submit(self._start_reads, self._started, self._start_failed, 1)
+            self.ticker.start()
+            self.tick()  # 'starting…' at once in the status bar
+            return None
         report = None
         try:
             report = self.tracker.startup()
         except SQLAlchemyError as err:
             self._db_failed(err)
         self.startup_report = report
-        self.scheduler.start()
-        self.started = True
         self.check("start")
         self.ticker.start()
-        app = QApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.stop)
-        if report is not None and report.raised:
+        self._report_startup(report)
+        return report
+
+    def _start_reads(self) -> tuple[StartupReport, Checked]:
+        """On the worker: what start() reads, raises and shows (touches no widget)."""
+        report = self.tracker.startup()
+        return report, self._derive(self.clock.now())
+
+    def _started(self, result: tuple[StartupReport, Checked]) -> None:
+        self._checking = False
+        if self.stopped:
+            return
+        report, checked = result
+        self.startup_report = report
+        self._apply_check(checked)
+        self._report_startup(report)
+        self._check_queued("start")
+
+    def _start_failed(self, message: str) -> None:
+        """Not answering at start: said as for any check; the next wake checks again."""
+        self._checking = False
+        self._check_next = None
+        self._db_failed(message.splitlines()[0])
+
+    def _report_startup(self, report: StartupReport | None) -> None:
+        if report is None:
+            return
+        self.started_up.emit(report)
+        if report.raised:
             self.tray.message(
                 "Overdue while hvdesk was not running",
                 "\n".join(report.lines()[:6]),
             )
-        return report
 
     def stop(self) -> None:
         """Stop every timer, the scheduler and the sound; close the alarm windows."""
@@ -219,6 +258,7 @@ class TrackerController(QObject):
         the watcher still cannot reach the database does not turn monitoring back on."""
         return (
             self.started
+            and self.board is not None  # the first check is back
             and not self.stopped
             and self.scheduler.running
             and not self._database_down()
@@ -751,6 +791,8 @@ class TrackerController(QObject):
             return "● Monitoring: ON"
         if self._database_down():
             return "⚠ Monitoring: OFF — database not answering"
+        if self.started and not self.stopped and self.board is None:
+            return "○ Monitoring: starting…"
         return "○ Monitoring: OFF"
 
     def counts_text(self, now: datetime | None = None) -> str:

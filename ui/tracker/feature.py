@@ -509,7 +509,6 @@ def install(window: Shell) -> None:
     parent = window.dialog_parent()
     writer = Worker(parent, finish_queued=True)
     controller = TrackerController(window.services, window.actor, live=window.live, writer=writer)
-    controller.start()
     window.today.attach(controller)
     _show_saving(window, controller)
 
@@ -544,3 +543,8 @@ def install(window: Shell) -> None:
     parent.destroyed.connect(controller.stop)
     controller.closing.connect(lambda n: _saving_before_closing(window, n))
     window.register(TrackerFeature(controller, toolbar_actions, guard, quit_action))
+    # built while the password is checked; the timers and the first check once it is right
+    def start(on_worker: bool) -> None:
+        controller.start(later=on_worker)
+
+    window.on_start(start)
