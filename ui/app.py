@@ -79,14 +79,18 @@ def finish_window(window: MainWindow, *, rest_after_paint: bool = False) -> Main
 
     rest_after_paint (the app's start): only the features up to the live tracker before the
     window is first painted, and their reads on the worker (the window shows at once, alarms
-    found open as the tracker's first check returns); the other features the moment after."""
+    found open as the tracker's first check returns); the other features once it is painted and
+    that check is back (its alarms are not kept waiting behind them), or 2 s at most."""
     from ui.features import install_later, install_urgent
 
     if window.tracker_controller is None:
         rest = install_urgent(window)
     else:  # prepared: the features up to the tracker are in
         rest = partial(install_later, window)
-    if rest_after_paint:
+    controller = window.tracker_controller
+    if rest_after_paint and controller is not None:  # after the paint and the tracker's check
+        window.after_first_paint(partial(controller.after_start, rest))
+    elif rest_after_paint:
         window.after_first_paint(rest)
     else:
         rest()

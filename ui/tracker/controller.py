@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 STACK_OFFSET = 36
 TICK_MS = 1000
 RECENT_WAKES = 200
+# What waits for the start's check (the other screens' install) waits this long at most: a slow
+# database must not keep the menus and screens away
+AFTER_START_WAIT_MS = 2_000
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,8 @@ class TrackerController(QObject):
         # The last wakes only (for tests and diagnosis): a week of 30 s sweeps must not pile up.
         self.wakes: deque[Wake] = deque(maxlen=RECENT_WAKES)
         self.can_print = importlib.util.find_spec("ui.print_actions") is not None
+        self._start_pending = False  # the start's check is on the worker
+        self._after_start: list[Callable[[], None]] = []
         self.ticker = QTimer(self)
         self.ticker.setInterval(TICK_MS)
         self.ticker.timeout.connect(self.tick)
@@ -177,6 +182,7 @@ class TrackerController(QObject):
         if app is not None:
             app.aboutToQuit.connect(self.stop)
         if later and self.live is not None:
+            self._start_pending = True
             self._checking = True  # the wakes and changes meanwhile are checked after it
             self.checks += 1
             self.live.worker.submit(self._start_reads, self._started, self._start_failed, 1)
@@ -207,6 +213,7 @@ class TrackerController(QObject):
         self.startup_report = report
         self._apply_check(checked)
         self._report_startup(report)
+        self._run_after_start()
         self._check_queued("start")
 
     def _start_failed(self, message: str) -> None:
@@ -214,6 +221,22 @@ class TrackerController(QObject):
         self._checking = False
         self._check_next = None
         self._db_failed(message.splitlines()[0])
+        self._run_after_start()
+
+    def after_start(self, work: Callable[[], None]) -> None:
+        """Run `work` once the start's check is shown (its alarms open first: the GUI thread is
+        not busy with it as they come back), or after AFTER_START_WAIT_MS at most."""
+        if not self._start_pending:
+            work()
+            return
+        self._after_start.append(work)
+        QTimer.singleShot(AFTER_START_WAIT_MS, self._run_after_start)
+
+    def _run_after_start(self) -> None:
+        self._start_pending = False
+        work, self._after_start = self._after_start, []
+        for run in work:
+            run()
 
     def _report_startup(self, report: StartupReport | None) -> None:
         if report is None:
