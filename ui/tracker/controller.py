@@ -202,8 +202,9 @@ class TrackerController(QObject):
 
     def _start_reads(self) -> tuple[StartupReport, Checked]:
         """On the worker: what start() reads, raises and shows (touches no widget)."""
-        report = self.tracker.startup()
-        return report, self._derive(self.clock.now())
+        report, board = self.tracker.start_check(self.clock.now())
+        # raised: [] as for the check after a start on this thread (the report says what was)
+        return report, Checked(report.now, [], self.alarm_service.details(), board=board)
 
     def _started(self, result: tuple[StartupReport, Checked]) -> None:
         self._checking = False
@@ -213,7 +214,7 @@ class TrackerController(QObject):
         self.startup_report = report
         self._apply_check(checked)
         self._report_startup(report)
-        self._run_after_start()
+        QTimer.singleShot(0, self._run_after_start)  # the alarm windows it opened paint first
         self._check_queued("start")
 
     def _start_failed(self, message: str) -> None:
