@@ -83,11 +83,9 @@ def finish_window(window: MainWindow, *, rest_after_paint: bool = False) -> Main
     that check is back (its alarms are not kept waiting behind them), or 2 s at most."""
     from ui.features import install_later, install_urgent
 
-    if window.tracker_controller is None:
-        rest = install_urgent(window)
-    else:  # prepared: the features up to the tracker are in
-        rest = partial(install_later, window)
-    controller = window.tracker_controller
+    controller = window.tracker_controller  # there already: prepared, the features up to it in
+    rest = install_urgent(window) if controller is None else partial(install_later, window)
+    controller = window.tracker_controller  # (installed just now, if it was not)
     if rest_after_paint and controller is not None:  # after the paint and the tracker's check
         window.after_first_paint(partial(controller.after_start, rest))
     elif rest_after_paint:
