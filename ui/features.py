@@ -6,8 +6,9 @@ shell.add_toolbar_action(...) / shell.menu("visit"), and keeps its own state in 
 registered with shell.register(...), which others (and tests) find by its type with
 shell.feature(Kind); it stops on shell.closed. install builds and reads nothing: what a feature
 reads from the database to start goes in shell.on_start(hook), run once the password proved
-right (hook(True): on the worker, as at the app's start, while the window is shown). No feature sets attributes on the window. The list
-below is typed, so mypy checks that MainWindow is a Shell. Order matters for the navigation.
+right (hook(True): on the worker, as at the app's start, while the window is shown). No feature
+sets attributes on the window. The list below is typed, so mypy checks that MainWindow is a
+Shell. Order matters for the navigation.
 """
 
 from __future__ import annotations

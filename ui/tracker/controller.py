@@ -815,9 +815,14 @@ class TrackerController(QObject):
             return "● Monitoring: ON"
         if self._database_down():
             return "⚠ Monitoring: OFF — database not answering"
-        if self.started and not self.stopped and self.board is None:
+        if self.starting:
             return "○ Monitoring: starting…"
         return "○ Monitoring: OFF"
+
+    @property
+    def starting(self) -> bool:
+        """Started, its first check not back yet (read on the worker at the app's start)."""
+        return self.started and not self.stopped and self.board is None and not self.db_error
 
     def counts_text(self, now: datetime | None = None) -> str:
         if self.board is None or self._summary is None:
