@@ -90,9 +90,9 @@ def finish_window(window: MainWindow, *, rest_after_paint: bool = False) -> Main
         window.after_first_paint(partial(controller.after_start, rest))
     elif rest_after_paint:
         window.after_first_paint(rest)
-    else:
-        rest()
     window.start(reads_later=rest_after_paint)
+    if not rest_after_paint:  # the tracker started (its alarms raised) before the other screens
+        rest()
     return window
 
 

@@ -90,6 +90,7 @@ class TodayPanel(QWidget):
         self.controller: TrackerController | None = None
         self._now: datetime = queries.clock.now()
         self._loading = self._load_again = False  # the lists' background read
+        self._at_once = False  # the window's start without a worker: the lists read here
 
         out_box = self._build_out_now()
         later_box = self._build_lists()
@@ -112,8 +113,12 @@ class TodayPanel(QWidget):
     def first_load(self, on_worker: bool) -> None:
         """The window has started: the lists (and the board, with no tracker to give it), read on
         the worker when on_worker (the window is on screen meanwhile), else at once."""
-        if not on_worker or self.worker is None:
-            self.refresh()
+        if not on_worker or self.worker is None:  # at once, a tracker attached or not
+            self._at_once = True
+            try:
+                self.refresh()
+            finally:
+                self._at_once = False
             return
         now = self.queries.clock.now()
         if self.controller is None:
@@ -334,7 +339,7 @@ class TodayPanel(QWidget):
         if self.controller is None:  # with a tracker attached, its board_changed paints the board
             self._show_board(TrackerService(self.queries.db, self.queries.clock).board(now))
         worker = self.controller.live.worker if self.controller and self.controller.live else None
-        if worker is None:
+        if worker is None or self._at_once:
             self._show_lists(self._load_lists(now))
         elif self._loading:  # one read at a time; a request meanwhile is answered by one more
             self._load_again = True
