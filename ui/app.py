@@ -8,8 +8,9 @@ GUI thread takes the ordinary path: one plain message, or for a damaged file the
 newest good backup (ui.restore_offer).
 
 Enter: the password is checked on a thread while the GUI thread builds the main window for the
-person it names (PreparedWindow); once it proves right, the features up to the live tracker go in
-and the window is painted (Today and any alarm first), the other screens the moment after.
+person it names, with the features up to the live tracker (PreparedWindow), reading nothing; once
+it proves right the window starts and is painted at once, its first reads (the tracker's check,
+Today's lists) on the worker, any alarm opening as they return; the other screens the moment after.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
@@ -72,17 +74,35 @@ def build_shell(services: AppServices, actor: Actor) -> MainWindow:
 
 
 def finish_window(window: MainWindow, *, rest_after_paint: bool = False) -> MainWindow:
-    """Someone is signed in: the features (the tracker first), then monitoring starts.
+    """Someone is signed in: the features (the tracker first; those up to it may be in already,
+    installed while the password was checked), then monitoring starts.
 
     rest_after_paint (the app's start): only the features up to the live tracker before the
-    window is first painted (Today and any alarm at once); the others the moment after."""
-    from ui.features import install_all, install_urgent
+    window is first painted, and their reads on the worker (the window shows at once, alarms
+    found open as the tracker's first check returns); the other features once it is painted and
+    that check is back (its alarms are not kept waiting behind them), or 2 s at most."""
+    from ui.features import install_later, install_urgent
 
-    if rest_after_paint:
-        window.after_first_paint(install_urgent(window))
-    else:
-        install_all(window)
-    window.start()
+    controller = window.tracker_controller  # there already: prepared, the features up to it in
+    rest = install_urgent(window) if controller is None else partial(install_later, window)
+    controller = window.tracker_controller  # (installed just now, if it was not)
+    if rest_after_paint and controller is not None:  # after the paint and the tracker's check
+        window.after_first_paint(partial(controller.after_start, rest))
+    elif rest_after_paint:
+        window.after_first_paint(rest)
+    window.start(reads_later=rest_after_paint)
+    if not rest_after_paint:  # the tracker started (its alarms raised) before the other screens
+        rest()
+    return window
+
+
+def prepare_window(services: AppServices, actor: Actor) -> MainWindow:
+    """The main window with the features up to the live tracker, built and not started: nothing
+    read, nothing running (what is built while the password is checked)."""
+    from ui.features import install_urgent
+
+    window = build_shell(services, actor)
+    install_urgent(window)
     return window
 
 
@@ -100,7 +120,7 @@ class PreparedWindow:
         if services is None or (self.window is not None and self.actor == actor):
             return
         self.discard()
-        self.window, self.actor = build_shell(services, actor), actor
+        self.window, self.actor = prepare_window(services, actor), actor
 
     def take(self, actor: Actor) -> MainWindow | None:
         """The window if it was built for `actor`, else None (and it is thrown away)."""

@@ -4,8 +4,11 @@ A feature takes the typed Shell (ui/shell.py): it builds the services it needs f
 shell.services.db and .clock, adds its panel with shell.add_panel(...), its actions with
 shell.add_toolbar_action(...) / shell.menu("visit"), and keeps its own state in a feature object
 registered with shell.register(...), which others (and tests) find by its type with
-shell.feature(Kind); it stops on shell.closed. No feature sets attributes on the window. The list
-below is typed, so mypy checks that MainWindow is a Shell. Order matters for the navigation.
+shell.feature(Kind); it stops on shell.closed. install builds and reads nothing: what a feature
+reads from the database to start goes in shell.on_start(hook), run once the password proved
+right (hook(True): on the worker, as at the app's start, while the window is shown). No feature
+sets attributes on the window. The list below is typed, so mypy checks that MainWindow is a
+Shell. Order matters for the navigation.
 """
 
 from __future__ import annotations
@@ -29,12 +32,13 @@ def install_urgent(window: MainWindow) -> Callable[[], None]:
     and a function that installs the rest (run once the window is on screen), in the same order."""
     for install in urgent_installers():
         install(window)
+    return lambda: install_later(window)
 
-    def rest() -> None:
-        for install in later_installers():
-            install(window)
 
-    return rest
+def install_later(window: MainWindow) -> None:
+    """The features after the tracker, in order (those before it are in already)."""
+    for install in later_installers():
+        install(window)
 
 
 def _installers() -> list[Installer]:

@@ -68,6 +68,8 @@ class LoginDialog(QDialog):
         self._checking = False  # the password is being checked on the thread
         self._abandoned = False
         self._painted = False
+        # (username, who it names) as last looked up after a pause: Enter does not read again
+        self._named: tuple[str, Actor | None] | None = None
         self.setWindowTitle("Sign in to hvdesk")
         self.username = QLineEdit()
         self.username.setAccessibleName("Username")
@@ -134,9 +136,16 @@ class LoginDialog(QDialog):
         """The username was typed: build the window for whoever it names, if anyone."""
         if self.prepare is None or self.services is None or self._checking:
             return
-        expected = self.services.auth.expected_actor(self.username.text())
+        expected = self._expected(self.services)
         if expected is not None:
             self.prepare(expected)
+
+    def _expected(self, services: AppServices) -> Actor | None:
+        """Who the username names (a guess: only the check decides), looked up once per name."""
+        username = self.username.text()
+        if self._named is None or self._named[0] != username:
+            self._named = (username, services.auth.expected_actor(username))
+        return self._named[1]
 
     def _sign_in(self) -> None:
         self._name_pause.stop()  # Enter: the window is prepared with the check, if not yet
@@ -169,7 +178,7 @@ class LoginDialog(QDialog):
         checker.submit(
             lambda: _checked(services, username, password), self._checked, self._check_failed
         )
-        expected = services.auth.expected_actor(username)
+        expected = self._expected(services)  # read at the pause already, unless typed fast
         if expected is not None:
             prepare(expected)
 

@@ -54,6 +54,9 @@ class Refreshes(Protocol):
 if TYPE_CHECKING:
     from ui.tracker.controller import TrackerController
 
+# What a feature reads from the database once someone is signed in: given True, it reads on the
+# worker (the window is on screen meanwhile); given False, at once (a window built whole, tests).
+StartHook = Callable[[bool], None]
 BACKUP_AFTER_MS = 3_000  # the day's backup starts once the window has been up a moment
 PAINT_WAIT_MS = 1_000  # work kept for after the first paint runs by then even if never painted
 
@@ -73,6 +76,8 @@ class MainWindow(QMainWindow):
         self._features: dict[type, object] = {}
         self._menus_built = False
         self._after_paint: list[Callable[[], None]] = []
+        self._on_start: list[StartHook] = []
+        self.started: bool | None = None  # None: not yet; then whether it read on the worker
         self.live_counts = False  # set by the tracker feature: it shows who is out, every second
         self.setWindowTitle(f"hvdesk — {services.settings.policy().school_name}")
         self.resize(1280, 760)
@@ -94,7 +99,7 @@ class MainWindow(QMainWindow):
         # never behind a slow read (ui/tracker/saving.py says why), finished even as it closes
         self.writer = Worker(self, finish_queued=True)
 
-        self.today = TodayPanel(services.visits)
+        self.today = TodayPanel(services.visits, worker=self.worker)  # reads at start()
         self.visits = VisitsPanel(services.visits, worker=self.worker)
         self.staff = StaffPanel(services.staff, actor, writer=self.writer)
         self.households = HouseholdsPanel(
@@ -147,11 +152,28 @@ class MainWindow(QMainWindow):
         if started:
             self.start()
 
-    def start(self) -> None:
-        """The change feed and the day's backup begin: only once someone is signed in (a window
-        built while a wrong password was checked is thrown away never having started)."""
+    def start(self, *, reads_later: bool = False) -> None:
+        """The change feed and the day's backup begin, and the features read what they show: only
+        once someone is signed in (a window built while a wrong password was checked is thrown
+        away never having started). reads_later (the app's start): those reads go on the worker
+        and the window shows at once, 'Loading…' where they will land."""
+        if self.started is not None:
+            return
+        self.started = reads_later
+        hooks, self._on_start = self._on_start, []
+        for hook in hooks:
+            hook(reads_later)
+        self.today.first_load(reads_later)
         self._backup_timer.start()
         self.live.start()
+
+    def on_start(self, hook: StartHook) -> None:
+        """A feature's reads, run by start() (at once when the window has started already): a
+        feature is built while the password is checked, and reads only once it proved right."""
+        if self.started is None:
+            self._on_start.append(hook)
+        else:
+            hook(self.started)
 
     def after_first_paint(self, work: Callable[[], None]) -> None:
         """Run `work` once the window is on screen (the turn after its first paint), or after

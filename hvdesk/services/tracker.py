@@ -293,15 +293,23 @@ class TrackerService(Service):
 
     def startup(self, now: datetime | None = None) -> StartupReport:
         """Rebuild from the database: raise at once whatever lapsed while hvdesk was not running."""
+        return self.start_check(now)[0]
+
+    def start_check(self, now: datetime | None = None) -> tuple[StartupReport, Board]:
+        """startup() and the board as it then stands, read once (twice when something lapsed):
+        the window's first check, on its worker."""
         now = now or self.clock.now()
-        raised = self.raise_due_alarms(now, at_startup=True)
-        board_count = len(self.board(now).rows)
-        return StartupReport(
+        board = self.board(now)
+        raised = self._raise(board, now, at_startup=True)
+        if raised:
+            board = self.board(now, board.policy)
+        report = StartupReport(
             now=now,
             raised=raised,
             open_alarms=self.alarms.open_alarms(),
-            out_count=board_count,
+            out_count=len(board.rows),
         )
+        return report, board
 
     def change_token(self) -> int:
         """Grows whenever anything is recorded on any seat (every change writes an Event)."""

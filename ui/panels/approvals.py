@@ -454,7 +454,7 @@ class ApprovalFeature:
         self.wizard: RiskAssessmentWizard | None = None
         self.viewer: AssessmentDialog | None = None
         self.lone_dialog: LoneWorkingDialog | None = None
-        policy = window.services.settings.policy()
+        policy = window.live.policy()  # read once per window (at its build), not per feature
         self.panel = ApprovalPanel(
             self.approvals,
             window.actor,
@@ -614,9 +614,11 @@ def install(window: Shell) -> None:
         window.services.auth,
         window.services.staff,
         window.actor,
-        window.services.settings.policy().approver_title,
+        window.live.policy().approver_title,
         writer=window.writer,
+        worker=window.worker,
     )
+    window.on_start(users.first_load)
     users.for_roles = {Role.ADMIN.value, Role.APPROVER.value}
     users.changed.connect(window.data_changed)
     window.add_panel("Users", users, window.panel_position_after("Settings"))

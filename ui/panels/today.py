@@ -29,7 +29,7 @@ from hvdesk.clock import london
 from hvdesk.models import Visit, VisitStatus
 from hvdesk.rules import deadlines as dl
 from hvdesk.rules.actions import Action, Facts, allowed_actions, verdict
-from hvdesk.services.tracker import Board, BoardRow, TrackerService
+from hvdesk.services.tracker import Board, BoardRow, StartupReport, TrackerService
 from hvdesk.services.visits import VisitQueries
 from ui.a11y import ValueLabel, fit_columns, ink, splitter_in_reading_order, tab_leaves
 from ui.folding_note import FoldingNote
@@ -40,6 +40,7 @@ from ui.visit_columns import visit_columns
 
 if TYPE_CHECKING:
     from ui.tracker.controller import TrackerController
+    from ui.worker import Worker
 
 TITLE_STYLE = "font-weight: bold; font-size: 13pt;"
 
@@ -79,17 +80,52 @@ def _section(title: QLabel, *widgets: QWidget) -> QWidget:
 
 
 class TodayPanel(QWidget):
-    def __init__(self, queries: VisitQueries, parent=None) -> None:
+    """Given a worker (the main window's), built without reading: first_load() reads, at the
+    window's start; without one, it reads as it is built."""
+
+    def __init__(self, queries: VisitQueries, parent=None, worker: Worker | None = None) -> None:
         super().__init__(parent)
         self.queries = queries
+        self.worker = worker
         self.controller: TrackerController | None = None
         self._now: datetime = queries.clock.now()
         self._loading = self._load_again = False  # the lists' background read
+        self._at_once = False  # the window's start without a worker: the lists read here
 
         out_box = self._build_out_now()
         later_box = self._build_lists()
         self._lay_out(out_box, later_box)
-        self.refresh()
+        if worker is None:
+            self.refresh()
+        else:
+            self._show_loading()
+
+    def _show_loading(self) -> None:
+        """Built before the first read: say so where the figures will be."""
+        self.next_alarm.setText("Loading…")
+        for title, text in (
+            (self.later_title, "LATER TODAY"),
+            (self.approval_title, "AWAITING APPROVAL"),
+            (self.writeup_title, "OUTCOMES TO WRITE UP"),
+        ):
+            title.setText(f"{text} (loading…)")
+
+    def first_load(self, on_worker: bool) -> None:
+        """The window has started: the lists (and the board, with no tracker to give it), read on
+        the worker when on_worker (the window is on screen meanwhile), else at once."""
+        if not on_worker or self.worker is None:  # at once, a tracker attached or not
+            self._at_once = True
+            try:
+                self.refresh()
+            finally:
+                self._at_once = False
+            return
+        now = self.queries.clock.now()
+        if self.controller is None:
+            board = TrackerService(self.queries.db, self.queries.clock)
+            self.worker.submit(lambda: board.board(now), self._show_board)
+        self._loading = True
+        self.worker.submit(lambda: self._load_lists(now), self._lists_loaded, self._lists_failed)
 
     # --- building ------------------------------------------------------------------------
     def _build_out_now(self) -> QWidget:
@@ -138,6 +174,7 @@ class TodayPanel(QWidget):
         self.board_view.setMinimumHeight(head.sizeHint().height() + 6 * (2 * line + 8) + frame)
         self._next_alarm_at: datetime | None = None
         self._overdue = 0
+        self._board_shown = False  # 'Loading…' stays until the first board
         self.board_view.doubleClicked.connect(lambda _i: self._open_alarm())
         self.board_view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
 
@@ -276,10 +313,16 @@ class TodayPanel(QWidget):
         controller.ticked.connect(self._tick)
         controller.parent_wait_over.connect(self._offer_cancel)
         controller.actions.pending_changed.connect(self._update_buttons)  # "Saving …" and back
+        controller.started_up.connect(self._show_startup_report)
         if controller.board is not None:
             self._show_board(controller.board)
-        report = controller.startup_report
-        if report is not None and report.raised:
+        if controller.startup_report is not None:
+            self._show_startup_report(controller.startup_report)
+        self._update_buttons()
+
+    def _show_startup_report(self, report: StartupReport) -> None:
+        """What the tracker's start raised (lapsed while hvdesk was not running), if anything."""
+        if report.raised:
             raised = len(report.raised)
             self.startup_banner.setText(
                 f"<b>Overdue while hvdesk was not running:</b> {raised} "
@@ -288,7 +331,6 @@ class TodayPanel(QWidget):
                 "<br>".join(html.escape(line) for line in report.lines()),
             )
             self.startup_banner.show()
-        self._update_buttons()
 
     def refresh(self) -> None:
         """The lists again: read on the window's worker once a tracker is attached (a change from
@@ -297,7 +339,7 @@ class TodayPanel(QWidget):
         if self.controller is None:  # with a tracker attached, its board_changed paints the board
             self._show_board(TrackerService(self.queries.db, self.queries.clock).board(now))
         worker = self.controller.live.worker if self.controller and self.controller.live else None
-        if worker is None:
+        if worker is None or self._at_once:
             self._show_lists(self._load_lists(now))
         elif self._loading:  # one read at a time; a request meanwhile is answered by one more
             self._load_again = True
@@ -348,6 +390,7 @@ class TodayPanel(QWidget):
         selected = self.selected_row()
         now = self.queries.clock.now()
         self._now = now
+        self._board_shown = True
         touched = board.touched
         if touched is not None and self.board_model.update_rows(board, touched, now):
             self._show_changed_rows(board, now)  # one change: just its rows
@@ -382,6 +425,8 @@ class TodayPanel(QWidget):
         """Every second: the countdowns only (levels change at deadlines, with a new board)."""
         self._now = now
         self.board_model.tick(now)
+        if not self._board_shown:
+            return
         nxt = self._next_alarm_at
         text = (
             f"next alarm in {dl.clock_text((nxt - now).total_seconds())}"

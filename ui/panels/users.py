@@ -223,9 +223,12 @@ class UsersPanel(QWidget):
         approver_title: str,
         parent: QWidget | None = None,
         writer: Worker | None = None,
+        worker: Worker | None = None,
     ) -> None:
+        """Given a worker (the main window's), built without reading: first_load() reads."""
         super().__init__(parent)
         self.auth, self.staff, self.actor, self.writer = auth, staff, actor, writer
+        self.worker = worker
         self.approver_title = approver_title
         self.dialog: QDialog | None = None
         self.model: RowTableModel[UserAccount] = RowTableModel(user_columns(auth.clock), self)
@@ -283,10 +286,23 @@ class UsersPanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.table)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update())
-        self.refresh()
+        if worker is None:
+            self.refresh()
+        else:
+            self._update()
+
+    def first_load(self, on_worker: bool) -> None:
+        """The window has started: the accounts, read on the worker when on_worker."""
+        if not on_worker or self.worker is None:
+            self.refresh()
+            return
+        self.worker.submit(self.auth.list, self._show_accounts)
 
     def refresh(self) -> None:
-        self.model.set_rows(self.auth.list())
+        self._show_accounts(self.auth.list())
+
+    def _show_accounts(self, users: list[UserAccount]) -> None:
+        self.model.set_rows(users)
         self._update()
 
     def selected(self) -> UserAccount | None:

@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 STACK_OFFSET = 36
 TICK_MS = 1000
 RECENT_WAKES = 200
+# What waits for the start's check (the other screens' install) waits this long at most: a slow
+# database must not keep the menus and screens away
+AFTER_START_WAIT_MS = 2_000
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class TrackerController(QObject):
     alarm_raised = Signal(int)  # a new alarm window opened (alarm id)
     parent_wait_over = Signal(object)  # BoardRow: the wait for parents has ended: offer to cancel
     closing = Signal(int)  # the window closes with this many writes still being saved
+    started_up = Signal(object)  # StartupReport, once the start's check is shown
 
     def __init__(
         self,
@@ -159,32 +163,91 @@ class TrackerController(QObject):
         # The last wakes only (for tests and diagnosis): a week of 30 s sweeps must not pile up.
         self.wakes: deque[Wake] = deque(maxlen=RECENT_WAKES)
         self.can_print = importlib.util.find_spec("ui.print_actions") is not None
+        self._start_pending = False  # the start's check is on the worker
+        self._after_start: list[Callable[[], None]] = []
         self.ticker = QTimer(self)
         self.ticker.setInterval(TICK_MS)
         self.ticker.timeout.connect(self.tick)
 
     # --- life cycle ----------------------------------------------------------------------
-    def start(self) -> StartupReport | None:
-        """Rebuild every timer from the database and raise at once whatever lapsed meanwhile."""
+    def start(self, later: bool = False) -> StartupReport | None:
+        """Rebuild every timer from the database and raise at once whatever lapsed meanwhile.
+
+        later (the app's start): that check runs on the reader worker, ahead of the screens'
+        reads, and the window shows meanwhile ('tracker starting…'); the alarms it finds open
+        as soon as it returns. Returns the report when checked here (not later)."""
+        self.scheduler.start()
+        self.started = True
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.stop)
+        if later and self.live is not None:
+            self._start_pending = True
+            self._checking = True  # the wakes and changes meanwhile are checked after it
+            self.checks += 1
+            self.live.worker.submit(self._start_reads, self._started, self._start_failed, 1)
+            self.ticker.start()
+            self.tick()  # 'starting…' at once in the status bar
+            return None
         report = None
         try:
             report = self.tracker.startup()
         except SQLAlchemyError as err:
             self._db_failed(err)
         self.startup_report = report
-        self.scheduler.start()
-        self.started = True
         self.check("start")
         self.ticker.start()
-        app = QApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.stop)
-        if report is not None and report.raised:
+        self._report_startup(report)
+        return report
+
+    def _start_reads(self) -> tuple[StartupReport, Checked]:
+        """On the worker: what start() reads, raises and shows (touches no widget)."""
+        report, board = self.tracker.start_check(self.clock.now())
+        # raised: [] as for the check after a start on this thread (the report says what was)
+        return report, Checked(report.now, [], self.alarm_service.details(), board=board)
+
+    def _started(self, result: tuple[StartupReport, Checked]) -> None:
+        self._checking = False
+        if self.stopped:
+            return
+        report, checked = result
+        self.startup_report = report
+        self._apply_check(checked)
+        self._report_startup(report)
+        QTimer.singleShot(0, self._run_after_start)  # the alarm windows it opened paint first
+        self._check_queued("start")
+
+    def _start_failed(self, message: str) -> None:
+        """Not answering at start: said as for any check; the next wake checks again."""
+        self._checking = False
+        self._check_next = None
+        self._db_failed(message.splitlines()[0])
+        self._run_after_start()
+
+    def after_start(self, work: Callable[[], None]) -> None:
+        """Run `work` once the start's check is shown (its alarms open first: the GUI thread is
+        not busy with it as they come back), or after AFTER_START_WAIT_MS at most."""
+        if not self._start_pending:
+            work()
+            return
+        self._after_start.append(work)
+        QTimer.singleShot(AFTER_START_WAIT_MS, self._run_after_start)
+
+    def _run_after_start(self) -> None:
+        self._start_pending = False
+        work, self._after_start = self._after_start, []
+        for run in work:
+            run()
+
+    def _report_startup(self, report: StartupReport | None) -> None:
+        if report is None:
+            return
+        self.started_up.emit(report)
+        if report.raised:
             self.tray.message(
                 "Overdue while hvdesk was not running",
                 "\n".join(report.lines()[:6]),
             )
-        return report
 
     def stop(self) -> None:
         """Stop every timer, the scheduler and the sound; close the alarm windows."""
@@ -219,6 +282,7 @@ class TrackerController(QObject):
         the watcher still cannot reach the database does not turn monitoring back on."""
         return (
             self.started
+            and self.board is not None  # the first check is back
             and not self.stopped
             and self.scheduler.running
             and not self._database_down()
@@ -751,7 +815,14 @@ class TrackerController(QObject):
             return "● Monitoring: ON"
         if self._database_down():
             return "⚠ Monitoring: OFF — database not answering"
+        if self.starting:
+            return "○ Monitoring: starting…"
         return "○ Monitoring: OFF"
+
+    @property
+    def starting(self) -> bool:
+        """Started, its first check not back yet (read on the worker at the app's start)."""
+        return self.started and not self.stopped and self.board is None and not self.db_error
 
     def counts_text(self, now: datetime | None = None) -> str:
         if self.board is None or self._summary is None:

@@ -145,6 +145,8 @@ def _update_status(window: Shell, controller: TrackerController) -> None:
     style = (
         f"color: {ink('#1b5e20')}; font-weight: bold;"
         if on
+        else ""  # starting: not a warning, for the second its first check takes
+        if controller.starting
         else f"color: {ink('#b00020')}; font-weight: bold;"
     )
     # Every second: touch the widgets only when something changed (a restyle is not free).
@@ -509,7 +511,6 @@ def install(window: Shell) -> None:
     controller = TrackerController(
         window.services, window.actor, live=window.live, writer=window.writer
     )
-    controller.start()
     window.today.attach(controller)
     _show_saving(window, controller)
 
@@ -544,3 +545,9 @@ def install(window: Shell) -> None:
     parent.destroyed.connect(controller.stop)
     controller.closing.connect(lambda n: _saving_before_closing(window, n))
     window.register(TrackerFeature(controller, toolbar_actions, guard, quit_action))
+
+    # built while the password is checked; the timers and the first check once it is right
+    def start(on_worker: bool) -> None:
+        controller.start(later=on_worker)
+
+    window.on_start(start)
