@@ -273,6 +273,28 @@ def test_the_alarm_window_is_an_alert_read_in_order(window):
     assert aw.detail.visit.household.postcode in address  # the value, not just the field
 
 
+def test_the_alarm_window_s_description_says_each_fact_once_and_follows_the_clock(window, clock):
+    """The description (what Orca reads after the alert's name) was built before 'What is
+    overdue' was filled: after a refresh it said the reason twice, never updated 'overdue
+    1 h 15 min', and ran a fact's lines together."""
+    from datetime import timedelta
+
+    from ui.value_label import plain_text
+
+    aw = next(iter(window.tracker_controller.windows.values()))
+    aw.update_detail(aw.detail, clock.now())
+    said = aw.accessibleDescription()
+    assert said.startswith("What is overdue: "), said[:80]
+    assert said.count(aw.detail.alarm.reason) == 1
+    assert "\n" not in said
+    staff = aw.facts["staff"].text().split("\n")
+    assert len(staff) > 1 and ". ".join(plain_text(s) for s in staff) in said
+    overdue = aw.facts["overdue"].text().split("\n")[0]
+    aw.tick(clock.now() + timedelta(minutes=20))
+    later = aw.facts["overdue"].text().split("\n")[0]
+    assert later != overdue and later in aw.accessibleDescription()
+
+
 def test_a_new_alarm_is_announced_to_screen_readers(
     window, qtbot, monkeypatch, office_actor, clock
 ):
