@@ -112,6 +112,7 @@ STEPS = [
 def next_step():
     line = sys.stdin.readline()
     if not line.strip() or not STEPS:
+        folder.cleanup()
         os._exit(0)  # quitting would ask 'Stop monitoring?': this demo just ends
     heading, step, until = STEPS.pop(0)
     step()
