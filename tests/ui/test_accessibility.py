@@ -408,7 +408,7 @@ def test_an_alarm_window_says_its_facts_as_it_appears(window):
     it said the alarm and never the address, the time back or the car."""
     aw = next(w for w in window.tracker_controller.windows.values() if "Begum" in w.windowTitle())
     said = QAccessible.queryAccessibleInterface(aw).text(QAccessible.Text.Description)
-    assert said.startswith("Check-in overdue (due 07:45). Visit: Begum family")
+    assert said.startswith("What is overdue: Check-in overdue (due 07:45) — overdue ")
     for fact in (
         "Address: 143 Hill Street, Harborne",
         "Expected back: 09:45",
