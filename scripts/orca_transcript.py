@@ -298,6 +298,8 @@ def _run(folder: Path) -> list[str]:
             _stop(app)
         _stop(orca)
         copier.join(5)
+        if os.environ.get("HVDESK_ORCA_LOG"):  # Orca's whole log, to see why it said what it said
+            shutil.copy(log, os.environ["HVDESK_ORCA_LOG"])
         launcher.terminate()
         launcher.wait(5)
 
