@@ -112,6 +112,28 @@ class TodayPanel(QWidget):
         header.addStretch(1)
         header.addWidget(self.next_alarm)
         self._out_header = header  # the action hint joins it (_build_actions): a line saved
+        self._build_notes()
+        self._build_board()
+        self._build_actions()
+        # A visiting member of staff cannot handle alarms: they see them here, read-only.
+        self.alarms_readonly = FoldingNote(
+            "Open alarms (the office handles them)", "#7a0014", "#fde7ea"
+        )
+        self.alarms_readonly.hide()
+
+        out_box = QWidget()
+        out_layout = QVBoxLayout(out_box)
+        out_layout.setContentsMargins(0, 0, 0, 0)
+        out_layout.addLayout(header)
+        out_layout.addWidget(self.startup_banner)
+        out_layout.addWidget(self.wait_notice)
+        out_layout.addWidget(self.alarms_readonly)
+        out_layout.addWidget(self.board_view, 1)
+        out_layout.addWidget(self.action_bar)
+        return out_box
+
+    def _build_notes(self) -> None:
+        """The notes above the board: the start-up note and the wait for parents."""
         # the notes above the board take one line each ('Show' opens the details): at 1280x800
         # and 125% the start-up note alone left 'Out now' one row
         self.startup_banner = FoldingNote(
@@ -128,6 +150,9 @@ class TodayPanel(QWidget):
         self.wait_notice.hide()
         self.wait_notice.linkActivated.connect(self._wait_link)
         self._waiting_visit: Visit | None = None
+
+    def _build_board(self) -> None:
+        """The 'Out now' board: a visit a row, two lines a row, a row kept for each visit out."""
         self.board_model = BoardModel(self)
         self.out_model = self.board_model  # the 'Out now' rows, by the name other screens know
         self.board_view = _table(self.board_model, "Out now: visits being tracked")
@@ -149,24 +174,6 @@ class TodayPanel(QWidget):
         self._overdue = 0
         self.board_view.doubleClicked.connect(lambda _i: self._open_alarm())
         self.board_view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
-
-        self._build_actions()
-        # A visiting member of staff cannot handle alarms: they see them here, read-only.
-        self.alarms_readonly = FoldingNote(
-            "Open alarms (the office handles them)", "#7a0014", "#fde7ea"
-        )
-        self.alarms_readonly.hide()
-
-        out_box = QWidget()
-        out_layout = QVBoxLayout(out_box)
-        out_layout.setContentsMargins(0, 0, 0, 0)
-        out_layout.addLayout(header)
-        out_layout.addWidget(self.startup_banner)
-        out_layout.addWidget(self.wait_notice)
-        out_layout.addWidget(self.alarms_readonly)
-        out_layout.addWidget(self.board_view, 1)
-        out_layout.addWidget(self.action_bar)
-        return out_box
 
     def _build_actions(self) -> None:
         """One button per tracker action, offered when the one rule allows it for the row."""
