@@ -99,6 +99,31 @@ class MainWindow(QMainWindow):
         # never behind a slow read (ui/tracker/saving.py says why), finished even as it closes
         self.writer = Worker(self, finish_queued=True)
 
+        self._build_panels(services, actor)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(4, 4, 4, 4)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        # read as shown: menus, toolbar, the screen, the status bar (not in order of building)
+        in_reading_order(self.menuBar(), self.toolbar, central, self.statusBar())
+        self.nav.blockSignals(True)  # Today is on show first, read by its own constructor: once
+        self.stack.setAccessibleName("Today")
+        self.nav.setCurrentRow(0)
+        self.nav.blockSignals(False)
+
+        self._build_live(services)
+        self.refresh_status()
+        if started:
+            self.start()
+
+    def _build_panels(self, services: AppServices, actor: Actor) -> None:
+        """The screens built at start-up (features add theirs), each in the navigation list."""
         self.today = TodayPanel(services.visits, worker=self.worker)  # reads at start()
         self.visits = VisitsPanel(services.visits, worker=self.worker)
         self.staff = StaffPanel(services.staff, actor, writer=self.writer)
@@ -120,23 +145,9 @@ class MainWindow(QMainWindow):
         self.visits.context_menu_for = lambda v: self.visit_actions.menu(v, self)
         self.visits.actions_for = self._visit_buttons
 
-        central = QWidget()
-        row = QHBoxLayout(central)
-        row.setContentsMargins(4, 4, 4, 4)
-        row.addWidget(self.nav)
-        row.addWidget(self.stack, 1)
-        self.setCentralWidget(central)
-
-        self._build_menus()
-        self._build_toolbar()
-        self._build_status_bar()
-        # read as shown: menus, toolbar, the screen, the status bar (not in order of building)
-        in_reading_order(self.menuBar(), self.toolbar, central, self.statusBar())
-        self.nav.blockSignals(True)  # Today is on show first, read by its own constructor: once
-        self.stack.setAccessibleName("Today")
-        self.nav.setCurrentRow(0)
-        self.nav.blockSignals(False)
-
+    def _build_live(self, services: AppServices) -> None:
+        """The change feed (every seat's changes, read on the worker) and the daily backup's
+        timer (it waits until the window is up and idle)."""
         self._backed_up_at = latest_backup(services.db)
         # the daily backup waits until the window is up and idle: it is not needed to start
         self._backup_timer = QTimer(self)
@@ -148,9 +159,6 @@ class MainWindow(QMainWindow):
         self.settings.policy_changed.connect(self.live.recorded)
         self.live.changed.connect(self._on_change)
         self.live.health_changed.connect(self._on_health)
-        self.refresh_status()
-        if started:
-            self.start()
 
     def start(self, *, reads_later: bool = False) -> None:
         """The change feed and the day's backup begin, and the features read what they show: only

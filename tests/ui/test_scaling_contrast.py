@@ -149,23 +149,41 @@ def unreadable_items(top: QWidget, rows: int = 60) -> list[str]:
     return found
 
 
+def _today_rows(window, state: str) -> list[str]:
+    """Out now shows a whole row for each visit out, up to six, and no empty one; each list
+    below keeps at least one whole row; nothing is drawn over Out now's action buttons."""
+    today = window.today
+    board = today.board_view
+    out = min(6, today.board_model.rowCount())
+    rows = board.viewport().height() / board.rowHeight(0)
+    problems = [] if rows >= out else [f"[Today{state}] Out now shows {rows:.1f} rows, not {out}"]
+    if out < 6 and rows >= out + 1:
+        problems.append(f"[Today{state}] Out now keeps {rows - out:.1f} empty rows")
+    for view in (today.later_view, today.approval_view, today.writeup_view):
+        if view.model().rowCount() and view.viewport().height() < view.rowHeight(0):
+            shown = view.viewport().height() / view.rowHeight(0)
+            problems.append(f"[Today{state}] {view.accessibleName()} shows {shown:.1f} rows")
+    below = today.action_bar.mapTo(window, today.action_bar.rect().topLeft()).y()
+    if board.mapTo(window, board.rect().bottomLeft()).y() >= below:
+        problems.append(f"[Today{state}] Out now is drawn over its action buttons")
+    return problems
+
+
 def out_now_squeezed(window, qtbot) -> list[str]:
     """Today with every note showing (the start-up note, the wait for parents, the follow-ups
-    strip, the status bar on two lines): 'Out now' still shows six whole rows, and nothing is
-    drawn over its action buttons. The notes took it down to about one row."""
+    strip, the status bar on two lines), and with the start-up note alone: 'Out now' shows each
+    visit out whole (it kept an empty sixth row), the lists below a whole row each (they were
+    down to their titles), and nothing is drawn over Out now's action buttons."""
     today = window.today
     window.show_panel("Today")
     qtbot.waitUntil(lambda: today.board_model.rowCount() >= 5 and today.startup_banner.isVisible())
+    qtbot.wait(50)  # the layouts take the note
+    problems = _today_rows(window, " with the start-up note")
     today._offer_cancel(today.board_model.rows()[0])  # the wait for parents is over
     qtbot.waitUntil(today.wait_notice.isVisible)
     qtbot.wait(50)  # the layouts take the notes
-    board = today.board_view
     window.grab().save(os.environ.get("HVDESK_SCALING_GRAB", os.devnull + ".png"))
-    rows = board.viewport().height() / board.rowHeight(0)
-    problems = [] if rows >= 6 else [f"[Today] Out now shows {rows:.1f} rows, not 6"]
-    below = today.action_hint.mapTo(window, today.action_hint.rect().topLeft()).y()
-    if board.mapTo(window, board.rect().bottomLeft()).y() >= below:
-        problems.append("[Today] Out now is drawn over its action buttons")
+    problems += _today_rows(window, " with every note")
     today._wait_link("wait")
     return problems
 

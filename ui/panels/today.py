@@ -58,6 +58,15 @@ def _table(model: QAbstractItemModel, name: str) -> QTableView:
     return tab_leaves(table)
 
 
+def _keep_rows(view: QTableView, rows: int, scroll_bar: bool = True) -> None:
+    """The view never smaller than its header and `rows` whole rows (and its scroll bar, for a
+    view whose columns may not fit)."""
+    row = view.verticalHeader().defaultSectionSize()
+    bar = view.horizontalScrollBar().sizeHint().height() if scroll_bar else 0
+    header = view.horizontalHeader().sizeHint().height()
+    view.setMinimumHeight(header + rows * row + bar + 2 * view.frameWidth())
+
+
 def _alarm_line(reason: str, about: str, owner: str) -> str:
     """One alarm for a seat that cannot handle alarms: what, about whom, and who has it."""
     line = f"ALARM: {html.escape(reason)} — {html.escape(about)}"
@@ -72,7 +81,7 @@ def _tip(keyed: str, reason: str) -> str:
 def _section(title: QLabel, *widgets: QWidget) -> QWidget:
     box = QWidget()
     layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 4, 0, 0)
+    layout.setContentsMargins(0, 0, 0, 0)
     layout.addWidget(title)
     for widget in widgets:
         layout.addWidget(widget)
@@ -138,6 +147,29 @@ class TodayPanel(QWidget):
         header.addWidget(self.out_title)
         header.addStretch(1)
         header.addWidget(self.next_alarm)
+        self._out_header = header  # the action hint joins it (_build_actions): a line saved
+        self._build_notes()
+        self._build_board()
+        self._build_actions()
+        # A visiting member of staff cannot handle alarms: they see them here, read-only.
+        self.alarms_readonly = FoldingNote(
+            "Open alarms (the office handles them)", "#7a0014", "#fde7ea"
+        )
+        self.alarms_readonly.hide()
+
+        out_box = QWidget()
+        out_layout = QVBoxLayout(out_box)
+        out_layout.setContentsMargins(0, 0, 0, 0)
+        out_layout.addLayout(header)
+        out_layout.addWidget(self.startup_banner)
+        out_layout.addWidget(self.wait_notice)
+        out_layout.addWidget(self.alarms_readonly)
+        out_layout.addWidget(self.board_view, 1)
+        out_layout.addWidget(self.action_bar)
+        return out_box
+
+    def _build_notes(self) -> None:
+        """The notes above the board: the start-up note and the wait for parents."""
         # the notes above the board take one line each ('Show' opens the details): at 1280x800
         # and 125% the start-up note alone left 'Out now' one row
         self.startup_banner = FoldingNote(
@@ -154,6 +186,9 @@ class TodayPanel(QWidget):
         self.wait_notice.hide()
         self.wait_notice.linkActivated.connect(self._wait_link)
         self._waiting_visit: Visit | None = None
+
+    def _build_board(self) -> None:
+        """The 'Out now' board: a visit a row, two lines a row, a row kept for each visit out."""
         self.board_model = BoardModel(self)
         self.out_model = self.board_model  # the 'Out now' rows, by the name other screens know
         self.board_view = _table(self.board_model, "Out now: visits being tracked")
@@ -168,34 +203,14 @@ class TodayPanel(QWidget):
         self.board_view.setWordWrap(True)
         self.board_view.setTextElideMode(Qt.TextElideMode.ElideRight)
         line = self.board_view.fontMetrics().lineSpacing()
-        self.board_view.verticalHeader().setDefaultSectionSize(2 * line + 8)
-        # the board keeps six rows whatever shows above it (the lists below give way first)
-        frame = 2 * self.board_view.frameWidth()
-        self.board_view.setMinimumHeight(head.sizeHint().height() + 6 * (2 * line + 8) + frame)
+        self.board_view.verticalHeader().setDefaultSectionSize(2 * line + 6)
+        # a row for each visit out, up to six, once the board is known (_show_board)
+        _keep_rows(self.board_view, 1, scroll_bar=False)
         self._next_alarm_at: datetime | None = None
         self._overdue = 0
         self._board_shown = False  # 'Loading…' stays until the first board
         self.board_view.doubleClicked.connect(lambda _i: self._open_alarm())
         self.board_view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
-
-        self._build_actions()
-        # A visiting member of staff cannot handle alarms: they see them here, read-only.
-        self.alarms_readonly = FoldingNote(
-            "Open alarms (the office handles them)", "#7a0014", "#fde7ea"
-        )
-        self.alarms_readonly.hide()
-
-        out_box = QWidget()
-        out_layout = QVBoxLayout(out_box)
-        out_layout.setContentsMargins(0, 0, 0, 0)
-        out_layout.addLayout(header)
-        out_layout.addWidget(self.startup_banner)
-        out_layout.addWidget(self.wait_notice)
-        out_layout.addWidget(self.alarms_readonly)
-        out_layout.addWidget(self.board_view, 1)
-        out_layout.addWidget(self.action_hint)
-        out_layout.addWidget(self.action_bar)
-        return out_box
 
     def _build_actions(self) -> None:
         """One button per tracker action, offered when the one rule allows it for the row."""
@@ -237,6 +252,7 @@ class TodayPanel(QWidget):
         self.action_bar = QWidget()
         self.action_bar.setLayout(grid)
         self.action_hint = ValueLabel("", "Select a visit to record what the staff told you.")
+        self._out_header.insertWidget(1, self.action_hint, 1)
 
     def _build_lists(self) -> QWidget:
         """Later today (with Departed), awaiting approval and outcomes to write up."""
@@ -269,7 +285,7 @@ class TodayPanel(QWidget):
         later_head.addWidget(self.depart_button)
         later_box = QWidget()
         later_layout = QVBoxLayout(later_box)
-        later_layout.setContentsMargins(0, 4, 0, 0)
+        later_layout.setContentsMargins(0, 0, 0, 0)
         later_layout.addLayout(later_head)
         later_layout.addWidget(self.later_view)
         return later_box
@@ -288,10 +304,13 @@ class TodayPanel(QWidget):
         splitter.setStretchFactor(2, 2)
         splitter.setSizes([420, 150, 150])
         splitter.setChildrenCollapsible(False)
-        # on a short screen (1280x800 at 125%, every note showing) these lists give way to their
-        # titles before 'Out now' loses a row; at 100% they keep their rows
-        for view in (self.later_view, self.approval_view, self.writeup_view):
-            view.setMinimumHeight(1)
+        # on a short screen (1280x800 at 125%, every note showing) these lists give way to one
+        # whole row each before 'Out now' loses one of its rows
+        # Later today's columns give way to its width (fit_columns below): no scroll bar to keep
+        self.later_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        _keep_rows(self.later_view, 1, scroll_bar=False)
+        for view in (self.approval_view, self.writeup_view):
+            _keep_rows(view, 1)
         splitter_in_reading_order(splitter)  # Out now first, as shown (Qt lists it last)
         splitter_in_reading_order(waiting)
         layout = QVBoxLayout(self)
@@ -407,6 +426,9 @@ class TodayPanel(QWidget):
         ):
             self.board_view.resizeColumnToContents(column)
         self.out_title.setText(f"OUT NOW ({len(board.rows)})")
+        # the board keeps a row for each visit out, up to six, whatever shows above it
+        # (its 'Next' column takes the width left: no scroll bar at 1280 px)
+        _keep_rows(self.board_view, max(1, min(6, len(board.rows))), scroll_bar=False)
         self._next_alarm_at = board.next_alarm_at(now)
         self._overdue = sum(level >= dl.Level.RED for level in self.board_model.levels())
         if selected is not None:

@@ -43,7 +43,7 @@ from hvdesk.rules.known_risks import risk_summary
 from hvdesk.rules.validation import display_phone as _display_phone
 from hvdesk.services.alarms import RESOLUTION_LABELS, AlarmDetail, holds
 from hvdesk.services.base import Actor
-from ui.a11y import ValueLabel, announce, mark_as_alert
+from ui.a11y import ValueLabel, announce, mark_as_alert, value_name
 from ui.forms import error_banner
 from ui.tracker import levels, person_alarm
 
@@ -69,7 +69,7 @@ def display_phone(e164: str | None) -> str:
     return _display_phone(e164).replace(" ", "\u00a0")
 
 
-def _value_label(field: str = "") -> QLabel:
+def _value_label(field: str = "") -> ValueLabel:
     label = ValueLabel(field)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -308,7 +308,7 @@ class AlarmWindow(QDialog):
     # --- building ------------------------------------------------------------------------
     def _build_facts(self) -> QFormLayout:
         """Where, who, what is overdue, the vehicle and the known risks: what the caller needs."""
-        self.facts: dict[str, QLabel] = {}
+        self.facts: dict[str, ValueLabel] = {}
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for key, title in (
@@ -464,10 +464,6 @@ class AlarmWindow(QDialog):
             self.new_return_check.setEnabled(False)  # no visit whose return could move
         else:
             self._show_visit(visit, detail, now)
-        # Orca reads an alert's name, then its description, and skips every label that has a
-        # field label (all the facts): so the description carries the facts, in order
-        facts = [f.accessibleName() for f in self.facts.values() if f.text() and not f.isHidden()]
-        self.setAccessibleDescription(". ".join([alarm.reason, *facts]))
         self._fill_steps()
         self.sheet.setHtml(police_sheet_html(detail))
         if alarm.police_reference and not self.police_reference.text():
@@ -576,6 +572,19 @@ class AlarmWindow(QDialog):
                 else ""
             )
 
+    def _describe(self) -> None:
+        """The facts, in order, as the window's description: Orca reads an alert's name, then
+        its description, and skips every label that has a field label (all the facts). Set
+        only when it changes (the overdue minutes), not every second."""
+        facts = [
+            value_name(f.field, ". ".join(line.strip() for line in f.text().split("\n")))
+            for f in self.facts.values()
+            if f.text() and not f.isHidden()
+        ]
+        described = ". ".join(facts or [self.detail.alarm.reason])
+        if described != self.accessibleDescription():
+            self.setAccessibleDescription(described)
+
     def tick(self, now: datetime) -> None:
         """Live parts: how long overdue, the step timer and prompt, whether it needs attention."""
         self._now = now
@@ -589,6 +598,7 @@ class AlarmWindow(QDialog):
             reasons[0] += f" — {overdue_text((now - alarm.due_at).total_seconds())}"
         reasons += [f"also: {r}" for r in detail.merged_reasons if r not in alarm.reason]
         self.facts["overdue"].setText("\n".join(reasons))
+        self._describe()
         self.prompt.setText(state.prompt(now, detail.policy))
         overdue = state.overdue(now)
         self.prompt.setStyleSheet(
