@@ -11,7 +11,6 @@ own, so there it does nothing.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import sys
 from typing import Any
@@ -22,9 +21,13 @@ def _glibc() -> Any:
     """glibc's malloc_trim, or None (another C library, or another system)."""
     if not sys.platform.startswith("linux"):
         return None
+    try:  # by its soname: ctypes.util.find_library would run `ldconfig -p` (~30 ms)
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # no glibc by that name: the C library this process already has
+        libc = ctypes.CDLL(None)
     try:
-        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # musl and others have no malloc_trim
+        trim = libc.malloc_trim
+    except AttributeError:  # musl and others have no malloc_trim
         return None
     trim.argtypes = [ctypes.c_size_t]
     trim.restype = ctypes.c_int
