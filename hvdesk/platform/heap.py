@@ -3,9 +3,10 @@
 A window left running for days (bench/bench_soak.py) grew ~5 MB an hour while Python objects,
 Qt objects and the bytes malloc had handed out all stayed flat: the growth was memory already
 freed that glibc keeps. Each passing peak (a reload building its rows, SQLite reading pages)
-raises the heap, and free pages inside it go back to the system only through malloc_trim. It
-walks every arena in about 0.1 ms. Windows' and macOS's allocators give free pages back on their
-own, so there it does nothing.
+raises the heap, and free pages inside it go back to the system only through malloc_trim. Its
+cost grows with the memory freed since the last call (median ~24 ms, ~150 ms right after ~40 MB
+was freed), so callers run it off the GUI thread (ctypes releases the GIL while it runs).
+Windows' and macOS's allocators give free pages back on their own, so there it does nothing.
 """
 
 from __future__ import annotations
