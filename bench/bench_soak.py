@@ -25,7 +25,8 @@ by type, Qt objects, every MIN minutes after warm-up; it slows the window, so it
 the soak's). `--csv` adds glibc's heap (in use, held free, mmapped) to each sample: growth in
 "held free" with "in use" flat is the allocator keeping freed memory, not a leak; `--trim S` calls
 malloc_trim(0) every S seconds from the bench itself, to check that diagnosis (the window does
-the same once a minute, hvdesk.platform.heap). Figures are printed, not asserted.
+the same once a minute, hvdesk.platform.heap); `--no-trim` switches the window's trim off, for
+the "without" figure of a with/without pair. Figures are printed, not asserted.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from bench.figures import report
 from hvdesk.clock import SystemClock
 from hvdesk.db import Database
 from hvdesk.models import Household, Staff, UserAccount, Visit, VisitStatus
+from hvdesk.platform.heap import release_free_memory
 from hvdesk.services.alarms import AlarmService
 from hvdesk.services.base import Actor
 from hvdesk.services.outcomes import OutcomeInput, OutcomeService
@@ -261,7 +263,7 @@ def _soak_in(
         QTimer.singleShot(200, loop.quit)
         loop.exec()
         if TRIM_S is not None and time.monotonic() >= next_trim:
-            _malloc_trim()
+            release_free_memory()
             next_trim += TRIM_S
         if time.monotonic() >= next_sample:
             rss = proc.memory_info().rss / 2**20
@@ -326,10 +328,12 @@ def _sqlite_mb() -> str:
         return ""
 
 
-def _malloc_trim() -> None:
-    import ctypes
+def switch_off_window_trim() -> None:
+    """`--no-trim`: the window's once-a-minute malloc_trim (ui.office_pc) does nothing, for the
+    "without" figure of a with/without pair."""
+    from ui import office_pc
 
-    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    office_pc.release_free_memory = lambda: False
 
 
 def _malloc_csv() -> str:
@@ -367,7 +371,7 @@ def _print_today(window: object) -> None:
     )
 
 
-def main() -> int:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="~5 s smoke run")
     parser.add_argument("--minutes", type=float, default=60.0, help="length of the soak")
@@ -389,15 +393,26 @@ def main() -> int:
         metavar="S",
         help="diagnose: glibc malloc_trim(0) every S seconds (flat then = memory held free, no leak)",
     )
+    parser.add_argument(
+        "--no-trim",
+        action="store_true",
+        help="switch off the window's once-a-minute malloc_trim (the 'without' of a pair)",
+    )
     parser.add_argument("--warmup", type=float, metavar="MIN", help="warm-up length in minutes")
     parser.add_argument("--seat", help=argparse.SUPPRESS)
     parser.add_argument("--seconds", type=float, default=0.0, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> int:
+    args = parser().parse_args()
     if args.seat:
         return second_seat(args.seat, args.seconds, seed=16)
     trace_s = args.trace * 60 if args.trace else None
     global TRIM_S
     TRIM_S = args.trim
+    if args.no_trim:
+        switch_off_window_trim()
     if args.quick:
         return soak(
             5.0, sample_s=0.5, warmup_s=2.0, csv=args.csv, seat_extra_s=1.0, trace_s=trace_s

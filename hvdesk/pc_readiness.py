@@ -19,6 +19,7 @@ from hvdesk.platform.sound_output import UNKNOWN, OutputState
 
 SOUND_OFF = "⚠ ALARM SOUND OFF"
 APP_MUTED = "hvdesk is muted in the Volume Mixer"
+APP_SLIDER = "its own Volume Mixer slider"  # hvdesk's session there (a sink-input on Linux)
 log = logging.getLogger(__name__)
 
 
@@ -42,6 +43,8 @@ def read_pc(platform: PlatformCalls, logged: set[str] | None = None) -> PcReadin
         output = OutputState(failure=f"{type(err).__name__}: {err}")
     if output.failure:
         _warn_once(logged, "the PC's volume", output.failure)
+    if output.app_failure:
+        _warn_once(logged, APP_SLIDER, output.app_failure)
     try:
         sleep_after = platform.sleep_after()
     except Exception as err:  # powercfg/loginctl missing or refused: unknown, not "sleeps"
@@ -62,10 +65,12 @@ def sound_test_words(verdict: SoundVerdict, output: OutputState) -> str:
     cannot sound, else that it is playing (and that the volume could not be checked, if so)."""
     if verdict.off:
         return f"ALARM SOUND OFF: {verdict.reason}"
-    playing = "Playing the alarm for 3 seconds: can you hear it?"
+    words = ["Playing the alarm for 3 seconds: can you hear it?"]
     if output.failure:
-        return f"{playing} hvdesk could not read the PC's volume ({output.failure})."
-    return playing
+        words.append(f"hvdesk could not read the PC's volume ({output.failure}).")
+    if output.app_failure:
+        words.append(f"hvdesk could not read {APP_SLIDER} ({output.app_failure}).")
+    return " ".join(words)
 
 
 def power_plan_line(reading: PcReading) -> str:

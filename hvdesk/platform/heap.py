@@ -3,15 +3,15 @@
 A window left running for days (bench/bench_soak.py) grew ~5 MB an hour while Python objects,
 Qt objects and the bytes malloc had handed out all stayed flat: the growth was memory already
 freed that glibc keeps. Each passing peak (a reload building its rows, SQLite reading pages)
-raises the heap, and free pages inside it go back to the system only through malloc_trim. It
-walks every arena in about 0.1 ms. Windows' and macOS's allocators give free pages back on their
-own, so there it does nothing.
+raises the heap, and free pages inside it go back to the system only through malloc_trim. Its
+cost grows with the memory freed since the last call (median ~24 ms, ~150 ms right after ~40 MB
+was freed), so callers run it off the GUI thread (ctypes releases the GIL while it runs).
+Windows' and macOS's allocators give free pages back on their own, so there it does nothing.
 """
 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import sys
 from typing import Any
@@ -22,9 +22,13 @@ def _glibc() -> Any:
     """glibc's malloc_trim, or None (another C library, or another system)."""
     if not sys.platform.startswith("linux"):
         return None
+    try:  # by its soname: ctypes.util.find_library would run `ldconfig -p` (~30 ms)
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # no glibc by that name: the C library this process already has
+        libc = ctypes.CDLL(None)
     try:
-        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # musl and others have no malloc_trim
+        trim = libc.malloc_trim
+    except AttributeError:  # musl and others have no malloc_trim
         return None
     trim.argtypes = [ctypes.c_size_t]
     trim.restype = ctypes.c_int

@@ -24,7 +24,9 @@ class OutputState:
     `no_endpoint` is set only when the system answered that there is no output device at all
     (Windows E_NOTFOUND): a Remote Desktop session is called soundless on that answer alone, never
     because a reading failed. `failure` says why the mixer could not be read ('' when it was, or
-    when there is simply no mixer to ask), for the log and the Test alarm sound button.
+    when there is simply no mixer to ask), for the log and the Test alarm sound button;
+    `app_failure` says why hvdesk's own slider in the mixer could not be read while the PC's
+    own mute and volume were.
 
     `app_muted`/`app_volume` are hvdesk's own stream in the mixer (the Volume Mixer's session of
     this process, PulseAudio's sink-input of this process id): None while hvdesk has no stream
@@ -37,6 +39,7 @@ class OutputState:
     failure: str = ""
     app_muted: bool | None = None
     app_volume: float | None = None
+    app_failure: str = ""
 
 
 UNKNOWN = OutputState()

@@ -294,7 +294,7 @@ def _read_output(comtypes: Any, pycaw: Any, constants: Any) -> OutputState:
     try:
         app_muted, app_volume = own_stream(_own_sessions(pycaw, os.getpid()))
     except Exception as err:  # the endpoint's reading stands; hvdesk's own slider is unknown
-        return OutputState(muted, volume, failure=f"Volume Mixer: {type(err).__name__}: {err}")
+        return OutputState(muted, volume, app_failure=f"{type(err).__name__}: {err}")
     return OutputState(muted, volume, app_muted=app_muted, app_volume=app_volume)
 
 

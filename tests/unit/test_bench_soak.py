@@ -53,3 +53,19 @@ def test_a_visit_home_is_written_up_and_leaves_today_with_the_audit_chain_whole(
     with demo_db.engine.connect() as conn:
         report = verify(conn)
     assert report.intact, str(report)
+
+
+def test_no_trim_switches_off_the_windows_minute_trim(monkeypatch):
+    """`--no-trim` gives the "without" figure: the window's once-a-minute malloc_trim does nothing."""
+    from bench import bench_soak
+    from hvdesk.platform import heap
+    from ui import office_pc
+
+    monkeypatch.setattr(office_pc, "release_free_memory", office_pc.release_free_memory)
+    assert bench_soak.parser().parse_args(["--quick", "--no-trim"]).no_trim is True
+    assert bench_soak.parser().parse_args(["--quick"]).no_trim is False
+    called: list[bool] = []
+    monkeypatch.setattr(heap, "_glibc", lambda: lambda _pad: called.append(True))
+    bench_soak.switch_off_window_trim()
+    assert office_pc.release_free_memory() is False
+    assert called == []

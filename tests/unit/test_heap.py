@@ -4,6 +4,7 @@ the soak's growth was this free memory held, not objects kept."""
 from __future__ import annotations
 
 import ctypes
+import subprocess
 import sys
 
 import pytest
@@ -51,3 +52,22 @@ def test_without_glibc_there_is_nothing_to_do(monkeypatch):
         assert heap.release_free_memory() is False
     finally:
         heap._glibc.cache_clear()
+
+
+def test_finding_malloc_trim_spawns_no_process(monkeypatch):
+    """ctypes.util.find_library runs `/sbin/ldconfig -p` (27–47 ms): the first trim of a minute
+    comes from the GUI thread, so glibc is opened by its soname, with no child process."""
+    spawned: list[object] = []
+    real_popen = subprocess.Popen
+
+    def spy(*args: object, **kwargs: object) -> subprocess.Popen[bytes]:
+        spawned.append(args[0] if args else kwargs.get("args"))
+        return real_popen(*args, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+    monkeypatch.setattr(subprocess, "Popen", spy)
+    heap._glibc.cache_clear()
+    try:
+        heap.release_free_memory()
+    finally:
+        heap._glibc.cache_clear()
+    assert spawned == []

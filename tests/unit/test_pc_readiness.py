@@ -677,13 +677,28 @@ def test_windows_reads_our_own_volume_mixer_session(monkeypatch, sessions, app):
     assert (sound_verdict("", reading).status == APP_OFF) is bool(off)
 
 
-def test_a_volume_mixer_that_cannot_be_read_keeps_the_pcs_own_reading(monkeypatch):
-    com = _FakeCom(muted=True, volume=0.8, sessions=_ComError(-2147023838, "service stopped"))
+def test_a_volume_mixer_that_cannot_be_read_keeps_the_pcs_own_reading(monkeypatch, caplog):
+    """The PC's volume was read; only hvdesk's own slider was not: the log and the Test alarm
+    sound button say that, not that the PC's volume could not be read."""
+    com = _FakeCom(muted=False, volume=0.8, sessions=_ComError(-2147023838, "service stopped"))
     windows = _use_com(monkeypatch, com)
     reading = windows.endpoint_volume()
-    assert (reading.muted, reading.volume, reading.app_muted) == (True, 0.8, None)
-    assert reading.failure.startswith("Volume Mixer: _ComError")
+    assert (reading.muted, reading.volume, reading.app_muted) == (False, 0.8, None)
+    assert reading.failure == ""
+    assert reading.app_failure == "_ComError: (-2147023838, 'service stopped', None)"
     assert com.steps == ["init", "sessions", "uninit"]
+    with caplog.at_level("WARNING", logger="hvdesk.pc_readiness"):
+        read_pc(FakePlatform(output=reading))
+    assert [r.getMessage() for r in caplog.records] == [
+        "hvdesk could not read its own Volume Mixer slider (_ComError: (-2147023838, "
+        "'service stopped', None)); it is shown as unknown"
+    ]
+    words = sound_test_words(sound_verdict("", reading), reading)
+    assert words == (
+        "Playing the alarm for 3 seconds: can you hear it? hvdesk could not read its own "
+        "Volume Mixer slider (_ComError: (-2147023838, 'service stopped', None))."
+    )
+    assert "PC's volume" not in words
 
 
 def test_windows_without_pycaw_cannot_tell(monkeypatch):
