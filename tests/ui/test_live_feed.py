@@ -73,9 +73,11 @@ def test_one_click_is_one_announcement_one_reload_one_paint(window, qtbot):
     assert len(painted) == 1
     assert ctrl.checks == checks + 1  # just that visit re-derived
     # the write (read + insert), the audit chain's tail (lock, read, move: 3), the announcement
-    # (1), that visit's row (3), its alarms (1)
+    # (1), that visit's row (3), its alarms (1); and, when the machine is slow enough for the
+    # watcher to wake on our own write before the announcement is read, its one look that finds
+    # nothing new (it announces nothing: `announced` stays 1)
     shown = "\n".join(" ".join(s.split())[:150] for s in sql)
-    assert len(sql) <= 11, shown  # was 43 with the change probe and two refresh cycles
+    assert len(sql) <= 12, shown  # was 43 with the change probe and two refresh cycles
     assert window.today.board_model.row_of(row.visit.id) >= 0
 
 
