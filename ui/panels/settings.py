@@ -87,7 +87,7 @@ class SettingsPanel(QWidget):
             button.setEnabled(can_edit)
         self.save_button = save
         self.saving = DialogSave(
-            self, self.banner, self.fields, "settings", buttons=[save, revert, apply_button]
+            self, self.banner, self.fields, "settings change", buttons=[save, revert, apply_button]
         )
         self.load()
 
@@ -224,12 +224,7 @@ class SettingsPanel(QWidget):
         seat is told the policy changed; a refusal marks the field it names."""
         actor, policy, school = self.actor, self.form_policy(), self._school_values()
 
-        def write() -> None:
-            self.service.validate_school(school)
-            self.service.save_policy(actor, policy)
-            self.service.save_school(actor, school)
-
-        self.saving.run(write, self._saved)
+        self.saving.run(lambda: self.service.save_settings(actor, policy, school), self._saved)
 
     def _saved(self, _result: object) -> None:
         self.policy_changed.emit()
