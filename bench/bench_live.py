@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HVDESK_NO_SOUND", "1")
+os.environ.setdefault("HVDESK_DB_KEY", "be" * 32)  # a throwaway key, as bench/run.py sets
 
 from bench_tracker import add_visits_out, run_loop
 from live_forms import approval_stalls, booking_stalls
@@ -110,18 +111,28 @@ def counting(db: Database) -> Iterator[list[str]]:
         event.remove(db.engine, "before_cursor_execute", before)
 
 
+_SLOW: dict[int, float] = {}  # engine id -> seconds every statement waits (0 or absent: none)
+
+
 @contextmanager
 def latency(db: Database, seconds: float) -> Iterator[None]:
-    """Every statement on `db` waits `seconds` first: a database across a slow network."""
+    """Every statement on `db` waits `seconds` first: a database across a slow network. The
+    listener is registered once per engine and switched by a flag: adding or removing it while
+    the workers' threads run statements breaks SQLAlchemy's listener list."""
+    key = id(db.engine)
+    if key not in _SLOW:
 
-    def slow(*_a: Any) -> None:
-        time.sleep(seconds)
+        def slow(*_a: Any) -> None:
+            wait = _SLOW.get(key, 0.0)
+            if wait:
+                time.sleep(wait)
 
-    event.listen(db.engine, "before_cursor_execute", slow)
+        event.listen(db.engine, "before_cursor_execute", slow)
+    _SLOW[key] = seconds
     try:
         yield
     finally:
-        event.remove(db.engine, "before_cursor_execute", slow)
+        _SLOW[key] = 0.0
 
 
 def wait_for(done: Callable[[], bool], timeout_s: float) -> bool:
@@ -402,6 +413,15 @@ def own_check_in_stalls(
     return longest
 
 
+def _next_new_alarm_at(board: Any, now: datetime) -> datetime | None:
+    """The next deadline of a visit with no alarm open (one already open opens no new window:
+    the round would wait out its 60 s for nothing)."""
+    if board is None:
+        return None
+    lapses = (r.state.next_lapse(now) for r in board.rows if not r.open_alarm_ids)
+    return min((t for t in lapses if t is not None), default=None)
+
+
 def deadline_wake_stalls(
     ctrl: Any, clock: JumpClock, db: Database, stalls: Stalls, rounds: int
 ) -> list[float]:
@@ -412,7 +432,7 @@ def deadline_wake_stalls(
     with latency(db, 0.2):
         for _ in range(rounds):
             now = clock.now()
-            lapse = ctrl.board.next_alarm_at(now) if ctrl.board is not None else None
+            lapse = _next_new_alarm_at(ctrl.board, now)
             if lapse is None:
                 print("  no deadline left on the board to pass")
                 break

@@ -6,8 +6,9 @@ LISTEN/NOTIFY). Whatever is recorded, here or on another PC, reaches the screens
 `changed(Change)` naming the visits, alarms and kinds it touched, so each screen reloads once and
 only what it shows of that.
 
-- A write on this seat calls `recorded()` after its transaction: the feed reads the new Events at
-  once (one small indexed query), so the screen answers the click without waiting for a wake-up.
+- A write on this seat calls `recorded()` after its transaction: the feed reads the new Events on
+  the background worker ahead of other reads (one small indexed query), so the screen answers the
+  click without waiting for a wake-up, and the window never waits for the database.
 - A write on another seat wakes the watcher thread; the feed reads the new Events on the background
   worker and announces them on the GUI thread. An idle seat makes no queries at all.
 - When the database stops answering, `health_changed` says since when; when it answers again the
@@ -42,6 +43,7 @@ class LiveFeed(QObject):
         self._policy: PolicySettings | None = None
         self._pulling = False
         self._pull_again = False
+        self._local = False  # a pull owed to this seat's own write
         self.down_since: datetime | None = None
         self.error = ""
         self.announced = 0  # changes announced (for tests and the bench)
@@ -73,31 +75,41 @@ class LiveFeed(QObject):
 
     # --- changes -----------------------------------------------------------------------------
     def recorded(self) -> None:
-        """This seat has just committed a change: announce it now."""
-        self.reads += 1
-        self._apply(replace(changes_since(self.services.db, self.last_event_id), local=True))
+        """This seat has just committed a change: read what, off the GUI thread, before the
+        reads already queued (a failure shows as "database not answering since ...")."""
+        self._local = True
+        self.pull(priority=1)
 
-    def pull(self) -> None:
+    def pull(self, priority: int = 0) -> None:
         """Another seat committed something: read what, off the GUI thread."""
         if self._pulling:
             self._pull_again = True
             return
         self._pulling = True
-        since = self.last_event_id
+        since, local, self._local = self.last_event_id, self._local, False
         self.reads += 1
         self.worker.submit(
-            lambda: changes_since(self.services.db, since), self._pulled, self._pull_failed
+            lambda: replace(changes_since(self.services.db, since), local=local),
+            self._pulled,
+            self._pull_failed,
+            priority,
         )
 
     def _pulled(self, change: Change) -> None:
         self._pulling = False
+        self._on_health(None)
         self._apply(change)
         if self._pull_again:
             self._pull_again = False
-            self.pull()
+            self.pull(priority=1 if self._local else 0)
 
     def _pull_failed(self, message: str) -> None:
         self._pulling = False
+        self.read_failed(message)
+
+    def read_failed(self, message: str) -> None:
+        """A read on the worker (a screen's, or this feed's) was not answered: the status bar
+        says "database not answering since ..." (never a crash box)."""
         self._on_health(message.splitlines()[0])
 
     def _apply(self, change: Change) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -42,6 +43,7 @@ from ui.visit_actions import VisitActions
 from ui.worker import Worker
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @runtime_checkable
@@ -468,10 +470,24 @@ class MainWindow(QMainWindow):
             self.closed.emit()
 
     def stop_workers(self) -> None:
-        """The window goes: a read still running is left to finish on its own and its result
-        dropped (closing never waits for the database); the other workers (features own some)
-        finish as they say (a write the person pressed is still made)."""
+        """The window goes: reads still running are left to finish on their own and their
+        results dropped (closing never waits for the database); writes pressed and a backup
+        under way are finished while the window keeps painting and says so, never by blocking
+        the GUI thread."""
         self.worker.abandon()
-        for worker in self.findChildren(Worker):
-            if worker is not self.worker:
-                worker.shutdown()
+        others = [w for w in self.findChildren(Worker) if w is not self.worker]
+        for worker in others:
+            if not worker.finish_queued and worker is not self.file_worker:
+                worker.abandon()  # a feature's own reads
+        finishing = [w for w in others if not w.abandoned and w.outstanding]
+        if finishing:
+            self.statusBar().showMessage(
+                "Finishing the backup before closing…"
+                if self.file_worker in finishing
+                else "Saving before closing…"
+            )
+        for worker in finishing:
+            if not worker.drain():  # an event loop: the window paints meanwhile
+                log.warning("Work still running as hvdesk closes: left to finish on its own")
+        for worker in others:
+            worker.abandon()  # closed; anything still running reports nowhere

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from hvdesk.errors import Collector, NotAllowed
 from hvdesk.models import Role, Setting
 from hvdesk.policy import NUMBER_FIELDS, OPTIONAL_NUMBER_FIELDS, PolicySettings, preset
@@ -32,31 +34,59 @@ class SettingsService(Service):
         actor.require(Role.OFFICE, Role.APPROVER, Role.ADMIN, action="change the policy settings")
         validate_policy(policy)
         with self.db.transaction() as session:
-            row = session.get(Setting, POLICY_KEY)
-            before = row.value if row else {}
-            if row is not None and actor.role not in (Role.APPROVER.value, Role.ADMIN.value):
-                weaker = weakened(PolicySettings.from_dict(before), policy)
-                if weaker:
-                    raise NotAllowed(
-                        "Only an approver (e.g. the headteacher) or an admin can weaken a safety "
-                        f"rule: {', '.join(weaker)}. Ask them to make this change."
-                    )
-            after = policy.to_dict()
-            if row is None:
-                session.add(Setting(key=POLICY_KEY, value=after, updated_at=self.clock.now()))
-            else:
-                row.value = after
-                row.updated_at = self.clock.now()
-            changed = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
-            names = ", ".join(k for k in changed if k != "extra") or "no values"
-            self.audit(
-                session,
-                actor,
-                "policy_changed",
-                f"preset {policy.preset}; changed {names}",
-                data=changed,
-            )
+            changed = self._write_policy(session, actor, policy)
+            self._audit_policy(session, actor, policy, changed)
         return policy
+
+    def save_settings(
+        self, actor: Actor, policy: PolicySettings, school: dict[str, Any]
+    ) -> PolicySettings:
+        """The Settings screen's save: the policy and the school's details checked first, then
+        written together (one transaction, one audit event): never half-saved."""
+        actor.require(Role.OFFICE, Role.APPROVER, Role.ADMIN, action="change the policy settings")
+        validate_policy(policy)
+        values = self.validate_school(school)
+        with self.db.transaction() as session:
+            changed = self._write_policy(session, actor, policy)
+            before = self._write_school(session, values)
+            changed |= {
+                f"school.{k}": [before.get(k), v] for k, v in values.items() if before.get(k) != v
+            }
+            self._audit_policy(session, actor, policy, changed)
+        return policy
+
+    def _write_policy(
+        self, session: Session, actor: Actor, policy: PolicySettings
+    ) -> dict[str, list[Any]]:
+        """Write the policy in `session`; what changed, as {field: [before, after]}."""
+        row = session.get(Setting, POLICY_KEY)
+        before = row.value if row else {}
+        if row is not None and actor.role not in (Role.APPROVER.value, Role.ADMIN.value):
+            weaker = weakened(PolicySettings.from_dict(before), policy)
+            if weaker:
+                raise NotAllowed(
+                    "Only an approver (e.g. the headteacher) or an admin can weaken a safety "
+                    f"rule: {', '.join(weaker)}. Ask them to make this change."
+                )
+        after = policy.to_dict()
+        if row is None:
+            session.add(Setting(key=POLICY_KEY, value=after, updated_at=self.clock.now()))
+        else:
+            row.value = after
+            row.updated_at = self.clock.now()
+        return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+    def _audit_policy(
+        self, session: Session, actor: Actor, policy: PolicySettings, changed: dict[str, Any]
+    ) -> None:
+        names = ", ".join(k for k in changed if k != "extra") or "no values"
+        self.audit(
+            session,
+            actor,
+            "policy_changed",
+            f"preset {policy.preset}; changed {names}",
+            data=changed,
+        )
 
     def apply_preset(self, actor: Actor, name: str) -> PolicySettings:
         """Take a seed school's values; a school that already named itself keeps its name."""
@@ -95,13 +125,19 @@ class SettingsService(Service):
         actor.require(Role.OFFICE, Role.APPROVER, Role.ADMIN, action="change the school details")
         values = self.validate_school(values)
         with self.db.transaction() as session:
-            row = session.get(Setting, SCHOOL_KEY)
-            if row is None:
-                session.add(Setting(key=SCHOOL_KEY, value=values, updated_at=self.clock.now()))
-            else:
-                row.value = {**row.value, **values}
-                row.updated_at = self.clock.now()
+            self._write_school(session, values)
             self.audit(session, actor, "school_changed", data=values)
+
+    def _write_school(self, session: Session, values: dict[str, Any]) -> dict[str, Any]:
+        """Write the school's details in `session`; what they were before."""
+        row = session.get(Setting, SCHOOL_KEY)
+        if row is None:
+            session.add(Setting(key=SCHOOL_KEY, value=values, updated_at=self.clock.now()))
+            return {}
+        before = dict(row.value)
+        row.value = {**row.value, **values}
+        row.updated_at = self.clock.now()
+        return before
 
 
 # (field, label, weaker_if): a change in this direction makes staff less safe.

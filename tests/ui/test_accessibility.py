@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QComboBox, QPushButton, QTabWidget
 from hvdesk.models import VisitStatus
 from hvdesk.rules import escalation as esc
 from tests.ui.a11y_audit import audit, audit_tree
+from tests.ui.waiting import idle
 from ui.a11y_interfaces import install_interfaces
 from ui.calendar.feature import CalendarFeature
 from ui.panels.approvals import ApprovalFeature
@@ -450,6 +451,7 @@ def test_each_calendar_visit_is_its_own_item_for_a_screen_reader(window, qtbot):
         "awaiting approval"
     )
     cal.refresh()
+    idle(window, qtbot)  # read on the window's reader
     assert said() == first
     cal.set_mode(Mode.WEEK)  # more than one day: each says which
     assert said()[0].startswith("Mon 23 Nov 09:15–10:00 Yilmaz family")
@@ -463,6 +465,7 @@ def test_moving_between_calendar_visits_is_announced(window, qtbot, monkeypatch)
     window.show_panel("Calendar")
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
+    idle(window, qtbot)  # the calendar is read on the window's reader as it is shown
     cal.grid.setFocus()
     sent = []
     monkeypatch.setattr(QAccessible, "updateAccessibility", lambda e: sent.append(e))
@@ -495,8 +498,10 @@ def test_the_minute_s_refresh_does_not_make_a_screen_reader_repeat_the_visit(win
     model.modelReset.connect(lambda: resets.append(1))
     model.dataChanged.connect(lambda first, _last: changed.append(first.row()))
     cal.refresh()
+    idle(window, qtbot)  # read on the window's reader
     assert (resets, changed, cal.agenda.selected_id()) == ([], [], chosen)
     clock.advance(timedelta(hours=1))  # visits out now run overdue
     cal.refresh()
+    idle(window, qtbot)  # read on the window's reader
     assert resets == [] and changed and cal.agenda.selected_id() == chosen
     assert all(model.index(r, 0).data(Qt.ItemDataRole.AccessibleTextRole) for r in changed)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from hvdesk.clock import from_london, london
 from hvdesk.models import CancelReason, Staff, Visit, VisitStatus
 from hvdesk.services.booking import BookingService
-from tests.ui.waiting import save_form, saved, settle
+from tests.ui.waiting import idle, save_form, saved, settle
 from ui.booking_dialog import BookingDialog
 from ui.calendar.export_dialog import ExportDialog
 from ui.calendar.feature import CalendarFeature
@@ -35,6 +35,7 @@ def cal(window, qtbot):
     window.show_panel("Calendar")
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
+    idle(window, qtbot)  # read on the window's reader as it is shown
     return window.feature(CalendarFeature).panel
 
 
@@ -221,6 +222,7 @@ def test_double_click_an_empty_slot_books_there(cal, qtbot, window):
     qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
     assert dialog.banner.text() == "Saving…" and not dialog.submit_button.isEnabled()
     saved(qtbot, dialog)
+    settle(qtbot)  # the calendar reloads on the window's reader
     assert window.feature(CalendarFeature).controller.dialog is None, dialog.banner.text()
     booked = [v for v in visits(window.services.db) if v.start == at(WED, 12, 30)]
     assert len(booked) == 1 and booked[0].status == "awaiting_approval"
@@ -278,6 +280,7 @@ def test_a_move_is_written_while_the_window_keeps_answering(cal, qtbot, window, 
     visit = on_day(window.services.db, THU, "approved")[0]
     cal.anchor = WED
     cal.refresh()
+    settle(qtbot)
     saving = window.feature(CalendarFeature).controller.saving
     with slow(window.services.db) as on_gui_thread:
         beats = Beats(lambda: visit.id in saving)
@@ -301,6 +304,7 @@ def test_a_move_the_database_does_not_take_is_said_and_changes_nothing(
     visit = on_day(window.services.db, THU, "approved")[0]
     cal.anchor = WED
     cal.refresh()
+    settle(qtbot)
     with failing_writes(window.services.db):
         _move_to_wednesday(window, cal, visit)
         settle(qtbot)
@@ -524,12 +528,13 @@ def test_timer_runs_only_while_on_screen(cal, window):
     assert not cal.timer.isActive()
 
 
-def test_a_change_on_another_seat_shows_up_on_refresh(cal, window, office_actor):
+def test_a_change_on_another_seat_shows_up_on_refresh(cal, window, office_actor, qtbot):
     visit = on_day(window.services.db, THU, "approved")[0]
     BookingService(window.services.db, window.services.clock).move(
         office_actor, visit.id, at(THU, 12, 15), row_version=visit.row_version
     )
     cal.refresh()
+    settle(qtbot)
     entry = cal.view.entry(visit.id)
     assert entry.item.start == at(THU, 12, 15) and entry.state == "awaiting_approval"
 
@@ -622,12 +627,13 @@ def test_left_and_right_move_to_the_nearest_visit_in_the_next_day(cal, qtbot):
     assert cal.title.text() == "Week of Mon 30 Nov – 6 Dec 2026"
 
 
-def test_the_list_follows_a_reload_and_a_filter(cal, window):
+def test_the_list_follows_a_reload_and_a_filter(cal, window, qtbot):
     cal.anchor = WED
     cal.set_mode(Mode.DAY)
     chosen = cal.view.ordered_ids()[1]
     cal.grid.select(chosen)
     cal.refresh()  # every minute, and after any change
+    settle(qtbot)
     assert cal.agenda.selected_id() == chosen
     assert cal.agenda.model().rowCount() == len(cal.view.entries)
     entry = cal.view.entry(chosen)

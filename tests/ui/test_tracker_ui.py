@@ -220,6 +220,7 @@ def test_another_seat_taking_the_alarm_shows_here(window, qtbot, services):
     other = _user(services.db, "t_office2", "Priya Office", Role.OFFICE)  # on another PC
     AlarmService(services.db, services.clock).acknowledge(other, aw.alarm_id)
     window.data_changed.emit()  # the main window's change probe does this within seconds
+    idle(window, qtbot)  # the feed reads what changed on the window's reader
     assert "Priya Office is handling this" in aw.owner_label.text()
     assert aw.take_button.text() == "Take over from Priya Office…"
 
@@ -230,6 +231,7 @@ def test_steps_and_resolve_are_only_for_the_one_handling_it(window, qtbot, servi
     other = _user(services.db, "t_office2", "Priya Office", Role.OFFICE)  # on another PC
     AlarmService(services.db, services.clock).acknowledge(other, aw.alarm_id)
     window.data_changed.emit()
+    idle(window, qtbot)  # the feed reads what changed on the window's reader
     step_buttons = [b for box in aw.steps.values() for b in box.buttons.values()]
     assert not aw.resolve_button.isEnabled() and not any(b.isEnabled() for b in step_buttons)
     assert "Take over from Priya Office" in aw.resolve_button.toolTip()
@@ -243,6 +245,7 @@ def test_taking_over_is_confirmed_and_shown_to_the_other_seat(
     other = _user(services.db, "t_office2", "Priya Office", Role.OFFICE)
     AlarmService(services.db, services.clock).acknowledge(other, aw.alarm_id)
     window.data_changed.emit()
+    idle(window, qtbot)  # the feed reads what changed on the window's reader
     answers["reply"][0] = False  # "Take over from Priya Office?" -> No: nothing changes
     click(qtbot, aw.take_button)
     assert answers["asked"][-1][1].startswith("Take over from Priya Office?")
@@ -552,6 +555,7 @@ def test_policy_reminders_appear_when_their_setting_is_on(window, qtbot, office_
     head = _user(services.db, "t_head2", "Linda Francis", Role.APPROVER)  # Hampton is weaker
     services.settings.save_policy(head, preset("hampton"))
     window.settings.policy_changed.emit()
+    idle(window, qtbot)  # the feed reads what changed on the window's reader
     ctrl.clock.set(visit.expected_return + 16 * MIN)
     ctrl.check("test")
     focus = [

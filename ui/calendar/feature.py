@@ -37,6 +37,7 @@ def install(window: Shell) -> None:
     window.add_panel("Calendar", panel, position=1)
     panel.context_menu_for = lambda visit: window.visit_actions.menu(visit, parent)
     controller.changed.connect(window.data_changed)
+    panel.read_failed.connect(window.live.read_failed)
     # booked from Today or Visits too: the result is shown where it is seen, and said
     controller.message.connect(lambda text: tell_in_status_bar(parent, text))
 

@@ -11,10 +11,12 @@ item per visit for a screen reader. Double-click an empty slot to book; drag a v
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
+from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -35,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from hvdesk.clock import london
 from hvdesk.models import PURPOSE_LABELS, Visit, VisitStatus
+from hvdesk.policy import PolicySettings
 from hvdesk.rules.booking import EDITABLE, NOT_HOLDING, wall_time
 from ui.a11y import ValueLabel, ink, splitter_in_reading_order
 from ui.calendar.agenda import AgendaList
@@ -56,9 +59,30 @@ TICK_MS = 60_000  # the 'now' line and overdue badges move on while the calendar
 SHORTCUTS = {Mode.DAY: "Ctrl+1", Mode.WEEK: "Ctrl+2", Mode.MONTH: "Ctrl+3", Mode.LANES: "Ctrl+4"}
 
 
+@dataclass(frozen=True)
+class _Query:
+    """What a load of the calendar asks for: the range on show and the filters."""
+
+    mode: Mode
+    anchor: date
+    staff_id: int | None
+    purpose: str | None
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """What a load read (on the window's reader): everyone, the visits in range, the policy."""
+
+    query: _Query
+    people: list[Any]
+    items: list[Any]
+    policy: PolicySettings
+
+
 class CalendarPanel(QWidget):
     message: QLabel  # built in _build, wired in __init__
     staff_filter: QComboBox
+    read_failed = Signal(str)  # a load the database did not answer (the window says since when)
 
     def __init__(
         self, services: AppServices, controller: BookingController, parent: QWidget | None = None
@@ -71,6 +95,9 @@ class CalendarPanel(QWidget):
         self.context_menu_for: Callable[[Visit], QMenu] | None = None
         self._menu: QMenu | None = None
         self._shown: tuple[Mode, date] | None = None
+        self.loading = 0  # loads on the reader not yet shown (tests wait for none)
+        self._loads = 0  # the newest load asked for: an older one coming back is not shown
+        self._select_after = 0  # a visit to select once the load under way is shown
         self._build()
         self._shortcuts()
         self.timer = QTimer(self)
@@ -165,9 +192,9 @@ class CalendarPanel(QWidget):
         self.show_cancelled = QCheckBox("Show cancelled")
         self.show_cancelled.setAccessibleName("Show cancelled and rejected visits")
         self.show_cancelled.setChecked(True)
-        self.staff_filter.currentIndexChanged.connect(lambda _i: self.refresh())
-        self.purpose_filter.currentIndexChanged.connect(lambda _i: self.refresh())
-        self.show_cancelled.toggled.connect(lambda _c: self.refresh())
+        self.staff_filter.currentIndexChanged.connect(lambda _i: self._load_now())
+        self.purpose_filter.currentIndexChanged.connect(lambda _i: self._load_now())
+        self.show_cancelled.toggled.connect(lambda _c: self._load_now())
         badges = (style_for(s).badge.replace(" ", "\u00a0") for s in LEGEND_ORDER)
         self.legend = ValueLabel("Key to the status badges", "Key:  " + "   ".join(badges))
         self.legend.setToolTip(
@@ -312,34 +339,46 @@ class CalendarPanel(QWidget):
     # --- navigation ----------------------------------------------------------------------------
     def set_mode(self, mode: Mode) -> None:
         self.mode = mode
-        self.refresh()
+        self._load_now()
         self.current_view().setFocus()
 
     def go(self, steps: int) -> None:
         self.anchor = step(self.mode, self.anchor, steps)
-        self.refresh()
+        self._load_now()
 
     def go_today(self) -> None:
         self.anchor = london(self.services.clock.now()).date()
-        self.refresh()
+        self._load_now()
 
     def open_day(self, day: date) -> None:
         self.anchor = day
         self.set_mode(Mode.DAY)
 
     def show_visit(self, visit_id: int) -> None:
-        """Bring a visit on screen and select it (after booking, or from elsewhere)."""
-        visit = self.services.visits.get(visit_id)
+        """Bring a visit on screen and select it (after booking, or from elsewhere): read on
+        the window's reader, so a save's result never waits on the database."""
+        worker = self.controller.worker
+        if worker is None:
+            self._show_visit_at(visit_id, self.services.visits.get(visit_id))
+            return
+        self.loading += 1
+
+        def found(visit: Visit) -> None:
+            self.loading -= 1
+            self._show_visit_at(visit_id, visit)
+
+        worker.submit(lambda: self.services.visits.get(visit_id), found, self._failed)
+
+    def _show_visit_at(self, visit_id: int, visit: Visit) -> None:
         self.anchor = london(visit.start).date()
+        self._select_after = visit_id
         self.refresh()
-        self.current_view().select(visit_id)
 
     def current_view(self) -> TimeGridView | MonthView:
         return self.month if self.mode is Mode.MONTH else self.grid
 
     # --- data ----------------------------------------------------------------------------------
-    def _fill_staff_filter(self) -> list[StaffRef]:
-        people = self.services.staff.list(include_inactive=True)
+    def _fill_staff_filter(self, people: list[Any]) -> list[StaffRef]:
         refs = [StaffRef(p.id, p.name, p.active) for p in people]
         chosen = self.staff_filter.currentData()
         self.staff_filter.blockSignals(True)
@@ -352,25 +391,68 @@ class CalendarPanel(QWidget):
         self.staff_filter.blockSignals(False)
         return refs
 
-    def refresh(self) -> None:
-        """Load the visible range only, lay it out and hand it to the view on screen."""
-        staff = self._fill_staff_filter()
-        staff_id = self.staff_filter.currentData()
-        purpose = self.purpose_filter.currentData()
-        start, end = visible_range(self.mode, self.anchor)
-        items = self.services.visits.calendar_items(
-            start, end, staff_id=staff_id, purposes=[purpose] if purpose else None
+    def _query(self) -> _Query:
+        return _Query(
+            self.mode,
+            self.anchor,
+            self.staff_filter.currentData(),
+            self.purpose_filter.currentData(),
         )
+
+    def _read(self, query: _Query) -> _Loaded:
+        """The visible range only (one flat query), everyone and the policy: any thread."""
+        start, end = visible_range(query.mode, query.anchor)
+        items = self.services.visits.calendar_items(
+            start, end, staff_id=query.staff_id, purposes=[query.purpose] if query.purpose else None
+        )
+        people = self.services.staff.list(include_inactive=True)
+        return _Loaded(query, people, items, self.services.settings.policy())
+
+    def refresh(self) -> None:
+        """Reload what is on show on the window's reader (after any change, each minute, when
+        shown): the GUI thread only lays out what was read."""
+        worker = self.controller.worker
+        if worker is None:
+            self._load_now()
+            return
+        self._loads += 1
+        self.loading += 1
+        asked, query = self._loads, self._query()
+
+        def loaded(result: _Loaded) -> None:
+            self.loading -= 1
+            if asked == self._loads:  # a newer load is under way: show that one instead
+                self._show(result)
+
+        worker.submit(lambda: self._read(query), loaded, self._failed)
+
+    def _load_now(self) -> None:
+        """The person moved the calendar (another week, mode or filter): read and show it."""
+        self._loads += 1
+        self._show(self._read(self._query()))
+
+    def _failed(self, message: str) -> None:
+        self.loading = max(0, self.loading - 1)
+        self.read_failed.emit(message)
+
+    def _show(self, loaded: _Loaded) -> None:
+        """Lay out what was read and hand it to the view on screen."""
+        staff = self._fill_staff_filter(loaded.people)
+        query = loaded.query
+        self.mode, self.anchor = query.mode, query.anchor
+        items = loaded.items
         if not self.show_cancelled.isChecked():
             items = [i for i in items if i.status not in NOT_HOLDING]
         now = self.services.clock.now()
-        lanes = [s for s in staff if s.id == staff_id] if staff_id is not None else staff
+        lanes = (
+            [s for s in staff if s.id == query.staff_id] if query.staff_id is not None else staff
+        )
         self.view = build_view(
             self.mode,
             self.anchor,
             items,
             now=now,
-            policy=self.services.settings.policy(),
+            policy=loaded.policy,
             staff=lanes,
             today=london(now).date(),
         )
@@ -378,6 +460,9 @@ class CalendarPanel(QWidget):
         self.mode_buttons[self.mode].setChecked(True)
         self.stack.setCurrentWidget(self.month if self.mode is Mode.MONTH else self.grid_page)
         self.current_view().set_view(self.view, now)
+        if self._select_after:
+            self.current_view().select(self._select_after)
+            self._select_after = 0
         self.agenda.set_view(self.view, self.current_view().selected_id)
         self._selected(self.current_view().selected_id)
         shown = (self.mode, self.anchor)

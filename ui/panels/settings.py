@@ -97,7 +97,7 @@ class SettingsPanel(QWidget):
             self,
             self.banner,
             self.fields,
-            "settings",
+            "settings change",
             writer,
             buttons=[save, revert, apply_button],
         )
@@ -238,12 +238,7 @@ class SettingsPanel(QWidget):
         seat is told the policy changed; a refusal marks the field it names."""
         actor, policy, school = self.actor, self.form_policy(), self._school_values()
 
-        def write() -> None:
-            self.service.validate_school(school)
-            self.service.save_policy(actor, policy)
-            self.service.save_school(actor, school)
-
-        self.saving.run(write, self._saved)
+        self.saving.run(lambda: self.service.save_settings(actor, policy, school), self._saved)
 
     def _saved(self, _result: object) -> None:
         self.policy_changed.emit()

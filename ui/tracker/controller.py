@@ -428,10 +428,8 @@ class TrackerController(QObject):
         if change.settings or self.board is None or self.db_error:
             self.check_later("policy_changed" if change.settings else "changed")
             return
-        if change.visit_ids and change.local:
-            self.check_visits(change.visit_ids)  # this seat's press: answer it at once
-        elif change.visit_ids:
-            self._load_visits(set(change.visit_ids))  # another seat's: read off the GUI thread
+        if change.visit_ids:  # this seat's press or another seat's: read off the GUI thread
+            self._load_visits(set(change.visit_ids))
         if change.loose and change.alarm_ids:
             self._load_person_alarms()  # an alarm about a person names no visit
 
@@ -506,21 +504,6 @@ class TrackerController(QObject):
         self._sync_windows(details, [], now, scope=ids)
         self._publish(self.board, now)
         self.tick()
-
-    def check_visits(self, visit_ids: Iterable[int], reason: str = "changed") -> list[Raised]:
-        """Reload, raise and show just these visits now; every other row keeps its state."""
-        if self.stopped:
-            return []
-        if self.board is None:
-            return self.check(reason)
-        self.checks += 1
-        try:
-            checked = self._derive(self.clock.now(), set(visit_ids))
-        except SQLAlchemyError as err:
-            self._db_failed(err)
-            return []
-        self._apply_check(checked)
-        return checked.raised
 
     def on_health(self, down_since: object) -> None:
         """The change feed lost (or regained) the database."""
