@@ -280,7 +280,7 @@ def test_a_preset_is_applied_while_the_window_keeps_answering(window, qtbot, ans
     with failing_writes(window.services.db):
         panel.apply_preset()
         saved(qtbot, panel)
-    assert "the settings was NOT recorded. What you typed is kept." in panel.banner.text()
+    assert "the settings change was NOT recorded. What you typed is kept." in panel.banner.text()
     assert window.services.settings.policy().preset == "harborne"
     assert panel.preset.currentData() == "hampton"  # the choice is kept: try again
     clicked_in, during = slow_press(
