@@ -226,6 +226,26 @@ def test_with_two_visits_out_the_duress_is_on_both_timelines(
     assert {e.staff_id for e in duress} == {school["jasmin"]}
 
 
+def test_her_alarm_details_carry_the_car_each_visit_out_went_in(
+    db, clock, office, gateway, school, make_visit
+):
+    """The window shows each visit's own car (as her sheet does), read after the session closed."""
+    from hvdesk.models import Staff, Visit
+
+    with db.transaction() as s:
+        jasmin = s.get(Staff, school["jasmin"])
+        jasmin.vehicle_registration, jasmin.vehicle_make = "XY34 ZZZ", "Kia"
+        s.get(Visit, school["visit"]).vehicle_staff_id = jasmin.id
+    _two_out(db, clock, office, school, make_visit)
+    alarm = texted(db, clock, gateway)
+    [detail] = AlarmService(db, clock).details(without_visit=True)
+    assert detail.alarm.id == alarm.id and detail.person is not None
+    cars = {v.id: v.vehicle_staff for v in detail.person.visits}
+    assert cars[school["visit"]] is not None
+    assert cars[school["visit"]].vehicle_registration == "XY34 ZZZ"
+    assert [c for v, c in cars.items() if v != school["visit"]] == [None]  # booked with no car
+
+
 def test_take_with_two_visits_out_names_both_visits(db, clock, office, gateway, school, make_visit):
     linda_on_the_ladder(db, clock, gateway, priya=True)
     _two_out(db, clock, office, school, make_visit)
