@@ -16,7 +16,7 @@ AT = datetime(2026, 11, 24, 10, 41, tzinfo=UTC)
 
 
 def _jasmin(**car: str) -> Staff:
-    return Staff(id=1, name="Jasmin Patel", mobile="+447700900123", **car)
+    return Staff(id=1, name="Jasmin Patel", mobile="+447700900123", job_title="Teacher", **car)
 
 
 TOM = Staff(
@@ -35,10 +35,10 @@ def _visit(family: str, lead: Staff, car: Staff | None) -> Visit:
     return Visit(household=home, lead_staff=lead, vehicle_staff=car, expected_return=AT)
 
 
-def _facts(who: Staff, visits: list[Visit]) -> dict[str, str]:
+def _detail(who: Staff, visits: list[Visit]) -> AlarmDetail:
     alarm = Alarm(id=7, visit_id=None, staff_id=who.id, level="duress", reason="", raised_at=AT)
     where = "2 visits out" if visits else "no visit out; last known: at school"
-    detail = AlarmDetail(
+    return AlarmDetail(
         alarm=alarm,
         visit=None,
         policy=PolicySettings(),
@@ -48,7 +48,10 @@ def _facts(who: Staff, visits: list[Visit]) -> dict[str, str]:
         school_phone="",
         person=Whereabouts(staff=who, mobile="07700 900123", visits=visits, where=where),
     )
-    return person_alarm.facts(detail)
+
+
+def _facts(who: Staff, visits: list[Visit]) -> dict[str, str]:
+    return person_alarm.facts(_detail(who, visits))
 
 
 def test_with_no_visit_out_and_no_car_on_her_record_it_says_so():
@@ -69,3 +72,12 @@ def test_with_two_visits_out_each_visit_names_the_car_it_went_in():
         "Clarke family: Blue Ford Fiesta AB12 CDE (driver Tom Reed)\n"
         "Ahmed family: None recorded (on foot or public transport)"
     )
+
+
+def test_the_windows_sheet_gives_each_visits_car_and_not_her_own():
+    jasmin = _jasmin(vehicle_registration="XY34 ZZZ", vehicle_make="Kia", vehicle_colour="Red")
+    visits = [_visit("Clarke family", jasmin, TOM), _visit("Ahmed family", jasmin, None)]
+    sheet = person_alarm.police_sheet_html(_detail(jasmin, visits), "Harborne Primary School", "")
+    assert "Blue Ford Fiesta AB12 CDE (driver Tom Reed)" in sheet
+    assert "None recorded (on foot or public transport)" in sheet  # the Ahmed visit: no car
+    assert "XY34 ZZZ" not in sheet  # her own car stayed at school
