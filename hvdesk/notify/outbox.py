@@ -202,28 +202,35 @@ def person_facts(
     )
 
 
-def _duress_at(session: Session, alarm: Alarm) -> datetime | None:
+def _duress_times(session: Session, alarm: Alarm) -> tuple[datetime | None, datetime | None]:
+    """(when the duress began, when hvdesk learnt of it): a texted safe word's duress line is
+    at the time it was sent, the alarm raised (or made duress) when hvdesk fetched it."""
     if alarm.level != AlarmLevel.DURESS.value:
-        return None
-    times = [
-        e.at
-        for e in session.scalars(
-            select(Event).where(
-                Event.alarm_id == alarm.id,
-                Event.kind.in_([EventKind.DURESS.value, EventKind.ESCALATION_STEP.value]),
-            )
-        )
-        if e.kind == EventKind.DURESS or (e.data or {}).get("escalate")
-    ]
-    return min(times, default=alarm.raised_at)
+        return None, None
+    began: list[datetime] = []
+    known: list[datetime] = []
+    kinds = [EventKind.DURESS.value, EventKind.ESCALATION_STEP.value, EventKind.ALARM_RAISED.value]
+    for e in session.scalars(
+        select(Event).where(Event.alarm_id == alarm.id, Event.kind.in_(kinds))
+    ):
+        data = e.data or {}
+        if e.kind == EventKind.DURESS or (
+            e.kind == EventKind.ESCALATION_STEP and data.get("escalate")
+        ):
+            began.append(e.at)
+        elif e.kind == EventKind.ALARM_RAISED and data.get("kind") == "duress":
+            known.append(e.at)
+    return min(began, default=alarm.raised_at), min(known, default=None)
 
 
 def alarm_facts(session: Session, alarm: Alarm) -> em.AlarmFacts:
+    duress_at, duress_known_at = _duress_times(session, alarm)
     return em.AlarmFacts(
         alarm_id=alarm.id,
         raised_at=alarm.raised_at,
         drill=alarm.drill,
-        duress_at=_duress_at(session, alarm),
+        duress_at=duress_at,
+        duress_known_at=duress_known_at,
         taken_at=alarm.acknowledged_at,
         taken_by=alarm.acknowledged_by,
         resolved_at=alarm.resolved_at,
@@ -320,6 +327,7 @@ def alarm_changed(session: Session, alarm: Alarm, now: datetime) -> list[OutboxM
                 drill=alarm.drill,
                 duress=facts.duress_at is not None,
                 duress_since=facts.duress_at,
+                duress_reached=facts.duress_known_at,
                 responsible=responsible is not None
                 and notice.person.contact_id == responsible.contact_id,
                 take_code=alarm_code(alarm.id) if two_way else "",

@@ -44,6 +44,8 @@ class AlarmFacts:
     raised_at: datetime
     drill: bool = False
     duress_at: datetime | None = None  # when it became (or was raised as) duress
+    # when hvdesk learnt of it: later than duress_at for a texted safe word the gateway held
+    duress_known_at: datetime | None = None
     taken_at: datetime | None = None
     taken_by: str = ""
     resolved_at: datetime | None = None
@@ -197,6 +199,14 @@ def _take_it(visit: VisitFacts, take_code: str = "") -> str:
     return f"To take it: {by_text}{office}, or open hvdesk and press 'I'm handling this'."
 
 
+def _duress_when(since: datetime, reached: datetime | None) -> str:
+    """'since 10:40', or 'sent 10:40, reached hvdesk 10:41' (as the timeline says it) when the
+    text that raised it reached hvdesk in a later minute than it was sent."""
+    if reached is None or fmt_time(reached) == fmt_time(since):
+        return f"since {fmt_time(since)}"
+    return f"sent {fmt_time(since)}, reached hvdesk {fmt_time(reached)}"
+
+
 def alarm_message(
     visit: VisitFacts,
     *,
@@ -209,16 +219,18 @@ def alarm_message(
     responsible: bool = False,
     take_code: str = "",
     duress_since: datetime | None = None,
+    duress_reached: datetime | None = None,
 ) -> tuple[str, str]:
     """(subject, body) for an alarm nobody at the office has taken yet.
 
     `take_code` is given when two-way texts are on: the person can take it by replying.
     `duress_since` is when the duress began: a text read minutes later must say how long ago.
+    `duress_reached` is when hvdesk knew: a texted safe word the gateway held says both.
     """
     what = "DURESS: staff need help now" if duress else reason
     since = ""
     if duress and duress_since is not None:
-        since = f" (since {fmt_time(duress_since)})"
+        since = f" ({_duress_when(duress_since, duress_reached)})"
     elif overdue_since is not None and not duress and fmt_time(overdue_since) not in reason:
         since = f" since {fmt_time(overdue_since)}"  # the reason may already say when
     lines = [

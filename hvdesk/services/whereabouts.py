@@ -51,6 +51,7 @@ def visits_out(session: Session, staff_id: int) -> list[Visit]:
                 joinedload(Visit.household).selectinload(Household.risks),  # for the window
                 joinedload(Visit.lead_staff),
                 joinedload(Visit.companion_staff),
+                joinedload(Visit.vehicle_staff),  # each visit's own car, as the sheet gives it
             )
             .order_by(Visit.id)
         ).unique()

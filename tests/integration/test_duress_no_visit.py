@@ -38,6 +38,19 @@ gateway = textskit.gateway  # the shared fixtures: a local gateway stand-in, Jas
 school = textskit.school
 
 
+def _bodies_to(db, mobile: str) -> list[str]:
+    """The alarm texts queued for this contact, oldest first."""
+    from hvdesk.models import OutboxMessage
+
+    with db.read() as s:
+        rows = s.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.recipient == mobile, OutboxMessage.kind == "alarm")
+            .order_by(OutboxMessage.id)
+        )
+        return [m.body for m in rows]
+
+
 def _events(db, alarm_id: int) -> list[Event]:
     with db.read() as s:
         return list(s.scalars(select(Event).where(Event.alarm_id == alarm_id).order_by(Event.id)))
@@ -224,6 +237,26 @@ def test_with_two_visits_out_the_duress_is_on_both_timelines(
     duress = [e for e in _events(db, alarm.id) if e.kind == EventKind.DURESS.value]
     assert sorted(e.visit_id for e in duress) == sorted([school["visit"], second])
     assert {e.staff_id for e in duress} == {school["jasmin"]}
+
+
+def test_her_alarm_details_carry_the_car_each_visit_out_went_in(
+    db, clock, office, gateway, school, make_visit
+):
+    """The window shows each visit's own car (as her sheet does), read after the session closed."""
+    from hvdesk.models import Staff, Visit
+
+    with db.transaction() as s:
+        jasmin = s.get(Staff, school["jasmin"])
+        jasmin.vehicle_registration, jasmin.vehicle_make = "XY34 ZZZ", "Kia"
+        s.get(Visit, school["visit"]).vehicle_staff_id = jasmin.id
+    _two_out(db, clock, office, school, make_visit)
+    alarm = texted(db, clock, gateway)
+    [detail] = AlarmService(db, clock).details(without_visit=True)
+    assert detail.alarm.id == alarm.id and detail.person is not None
+    cars = {v.id: v.vehicle_staff for v in detail.person.visits}
+    assert cars[school["visit"]] is not None
+    assert cars[school["visit"]].vehicle_registration == "XY34 ZZZ"
+    assert [c for v, c in cars.items() if v != school["visit"]] == [None]  # booked with no car
 
 
 def test_take_with_two_visits_out_names_both_visits(db, clock, office, gateway, school, make_visit):
@@ -483,6 +516,32 @@ def test_a_safe_word_the_gateway_held_is_on_the_timelines_and_her_sheet_when_she
     assert len(duress) == 2 and {e.at for e in duress} == {clock.now() - 2 * MIN}
     text = _printed(db, clock, office, alarm.id, tmp_path)
     assert "DURESS (code word used) at 10:19 on 24 Nov 2026" in text
+
+
+def test_the_contacts_are_told_when_a_held_safe_word_was_sent_and_when_hvdesk_knew(
+    db, clock, office, gateway, school, make_visit
+):
+    """Sent 10:19, fetched 10:20: the message says both, as her timeline and the reason do."""
+    linda_on_the_ladder(db, clock, gateway)
+    _two_out(db, clock, office, school, make_visit)  # 10:20
+    gateway.text("bluebell", clock.now() - MIN)
+    poll(db, clock, gateway)
+    [alarm] = open_alarms(db)
+    assert "needs help now, 10:19:" in alarm.reason
+    [told] = _bodies_to(db, LINDA)
+    assert "DURESS: staff need help now (sent 10:19, reached hvdesk 10:20)." in told
+
+
+def test_the_contacts_are_told_when_a_held_safe_word_on_her_visit_was_sent(
+    db, clock, office, gateway, school
+):
+    linda_on_the_ladder(db, clock, gateway)
+    clock.set(school["start"] + 40 * MIN)
+    gateway.text("bluebell", clock.now())  # on her one visit out
+    clock.advance(MIN)
+    poll(db, clock, gateway)
+    [told] = _bodies_to(db, LINDA)
+    assert "DURESS: staff need help now (sent 10:40, reached hvdesk 10:41)." in told
 
 
 def test_a_safe_word_held_half_an_hour_says_when_it_reached_hvdesk(

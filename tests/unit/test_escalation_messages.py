@@ -284,3 +284,37 @@ def test_an_alarm_about_a_person_with_no_visit_out_names_them_and_where_they_wer
         person, by="Linda Francis", at=datetime(2026, 11, 24, 12, 7, tzinfo=UTC), drill=False
     )
     assert "the alarm for Jasmin Patel (no visit out) is handled by Linda Francis" in handled
+
+
+def _segments(body: str) -> int:
+    """GSM-7 SMS parts: one up to 160 characters, else 153 a part."""
+    return 1 if len(body) <= 160 else -(-len(body) // 153)
+
+
+def test_a_texted_duress_the_gateway_held_says_when_it_was_sent_and_when_hvdesk_knew():
+    """As the timeline does: the reason says sent 10:40, so the message must not say only 10:41."""
+    sent = datetime(2026, 11, 24, 10, 40, 30, tzinfo=UTC)
+    words = dict(
+        reason="DURESS: staff need help now", overdue_since=None, step=4, step_title="Police"
+    )
+    _, before = em.alarm_message(VISIT, **words, drill=False, duress=True, duress_since=sent)
+    _, body = em.alarm_message(
+        VISIT,
+        **words,
+        drill=False,
+        duress=True,
+        duress_since=sent,
+        duress_reached=datetime(2026, 11, 24, 10, 41, 5, tzinfo=UTC),
+    )
+    assert "ALARM: DURESS: staff need help now (sent 10:40, reached hvdesk 10:41)." in body
+    assert "since" not in body
+    assert _segments(body) == _segments(before)  # no extra SMS part
+    _, same_minute = em.alarm_message(
+        VISIT,
+        **words,
+        drill=False,
+        duress=True,
+        duress_since=sent,
+        duress_reached=datetime(2026, 11, 24, 10, 40, 50, tzinfo=UTC),
+    )
+    assert "(since 10:40)." in same_minute  # nothing to explain

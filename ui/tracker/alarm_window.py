@@ -115,10 +115,7 @@ def agency_companion_text(v: Visit) -> str:
 
 def vehicle_text(detail: AlarmDetail) -> str:
     assert detail.visit is not None, "a person's alarm shows person_alarm.facts"
-    owner = detail.visit.vehicle_staff
-    if owner is None or not owner.vehicle_registration:
-        return "None recorded (on foot or public transport)"
-    return f"{owner.vehicle_text} (driver {owner.name})"
+    return person_alarm.car(detail.visit.vehicle_staff, person_alarm.NO_CAR_BOOKED)
 
 
 def last_contact_text(detail: AlarmDetail) -> str:

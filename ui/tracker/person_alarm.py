@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 
 from hvdesk.clock import fmt_time
+from hvdesk.models import Staff
 from hvdesk.rules.known_risks import risk_summary
 from hvdesk.rules.validation import display_phone
 from hvdesk.services.alarms import AlarmDetail
@@ -19,6 +20,32 @@ from hvdesk.services.whereabouts import Whereabouts, place
 
 def _phone(e164: str | None) -> str:
     return (display_phone(e164) or "no mobile on file").replace(" ", "\u00a0")
+
+
+NO_CAR_BOOKED = "None recorded (on foot or public transport)"  # a visit booked with no car
+NO_CAR_ON_RECORD = "No car on record"  # a person with no visit out and no car on file
+
+
+def car(owner: Staff | None, none: str) -> str:
+    """'Blue Ford Fiesta AB12 CDE (driver Tom Reed)', or `none` when there is no car."""
+    if owner is None or not owner.vehicle_registration:
+        return none
+    return f"{owner.vehicle_text} (driver {owner.name})"
+
+
+def vehicles(who: Whereabouts) -> list[tuple[str, str]]:
+    """(whose, car) as the person's police sheet has it: the car each visit out went in, or with
+    no visit out their own car from the staff record. Never a guess at how they travel."""
+    if who.visits:
+        return [(v.household.name, car(v.vehicle_staff, NO_CAR_BOOKED)) for v in who.visits]
+    return [("Own car (staff record)", car(who.staff, NO_CAR_ON_RECORD))]
+
+
+def _vehicle_fact(who: Whereabouts) -> str:
+    """One line a visit out; with none out, their own car or plainly that there is none."""
+    if not who.visits and not who.staff.vehicle_registration:
+        return NO_CAR_ON_RECORD
+    return "\n".join(f"{whose}: {what}" for whose, what in vehicles(who))
 
 
 def person(detail: AlarmDetail) -> Whereabouts:
@@ -40,7 +67,6 @@ def facts(detail: AlarmDetail) -> dict[str, str]:
     others = [s for v in visits for s in v.staff if s.id != who.staff.id]
     staff = [f"{who.name}  {_phone(who.staff.mobile)}"]
     staff += [f"with {s.name}  {_phone(s.mobile)}" for s in others]
-    owner = who.staff
     return {
         "visit": f"{len(visits)} visits out: none chosen" if visits else "No visit out",
         "address": who.where,
@@ -48,9 +74,7 @@ def facts(detail: AlarmDetail) -> dict[str, str]:
         "contact": f"Text from {_phone(who.staff.mobile)} at {fmt_time(detail.alarm.raised_at)}",
         "back": "; ".join(f"{v.household.name} {fmt_time(v.expected_return)}" for v in visits)
         or "Not expected anywhere: no visit out",
-        "vehicle": f"{owner.vehicle_text} (driver {owner.name})"
-        if owner.vehicle_registration
-        else "None recorded (on foot or public transport)",
+        "vehicle": _vehicle_fact(who),
         "risks": "; ".join(f"{v.household.name}: {risk_summary(v.household)}" for v in visits)
         or "None: no visit address",
         "social": "None recorded",
@@ -85,13 +109,12 @@ def police_sheet_html(detail: AlarmDetail, school: str, school_phone: str) -> st
             f"Description: {e(s.description or 'none recorded')}",
         )
     )
-    if s.vehicle_registration:
-        rows.append(("Vehicle", e(f"{s.vehicle_text} (driver {s.name})")))
-    else:
-        rows.append(("Vehicle", "None recorded (on foot or public transport)"))
+    if not who.visits:
+        rows.append(("Vehicle", e(_vehicle_fact(who))))
     rows.append(("Where", e(who.where)))
     for v in who.visits:
         rows.append(("Visit out", e(f"{place(v)}, expected back {fmt_time(v.expected_return)}")))
+        rows.append(("Vehicle", e(car(v.vehicle_staff, NO_CAR_BOOKED))))
         rows.append(("Known risks", e(f"{v.household.name}: {risk_summary(v.household)}")))
     rows.append(("Raised", e(fmt_time(detail.alarm.raised_at))))
     rows.append(("Why we are worried", e(detail.alarm.reason)))
