@@ -81,3 +81,13 @@ def test_the_windows_sheet_gives_each_visits_car_and_not_her_own():
     assert "Blue Ford Fiesta AB12 CDE (driver Tom Reed)" in sheet
     assert "None recorded (on foot or public transport)" in sheet  # the Ahmed visit: no car
     assert "XY34 ZZZ" not in sheet  # her own car stayed at school
+
+
+def test_one_visit_out_is_said_in_the_singular():
+    from ui.tracker.person_alarm import _visits_out
+
+    assert [_visits_out(n) for n in (0, 1, 2)] == [
+        "No visit out",
+        "1 visit out: none chosen",
+        "2 visits out: none chosen",
+    ]

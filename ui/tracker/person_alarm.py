@@ -60,6 +60,13 @@ def name(detail: AlarmDetail) -> str:
     return person(detail).name if detail.person is not None else "a member of staff"
 
 
+def _visits_out(count: int) -> str:
+    """Which visit the alarm is on: none chosen (a person alarm has no one visit)."""
+    if count == 0:
+        return "No visit out"
+    return f"{count} visit{'s' if count != 1 else ''} out: none chosen"
+
+
 def facts(detail: AlarmDetail) -> dict[str, str]:
     """The window's fact rows for an alarm about a person (keys as AlarmWindow.facts)."""
     who = person(detail)
@@ -68,7 +75,7 @@ def facts(detail: AlarmDetail) -> dict[str, str]:
     staff = [f"{who.name}  {_phone(who.staff.mobile)}"]
     staff += [f"with {s.name}  {_phone(s.mobile)}" for s in others]
     return {
-        "visit": f"{len(visits)} visits out: none chosen" if visits else "No visit out",
+        "visit": _visits_out(len(visits)),
         "address": who.where,
         "staff": "\n".join(staff),
         "contact": f"Text from {_phone(who.staff.mobile)} at {fmt_time(detail.alarm.raised_at)}",
