@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
 from hvdesk.errors import HvdeskError
 from ui import dialogs
@@ -145,6 +144,8 @@ class LoginDialog(QDialog):
         """Who the username names (a guess: only the check decides), looked up once per name.
         The database not answering prepares nothing and is asked again next time: the password
         check says so in one line."""
+        from sqlalchemy.exc import SQLAlchemyError  # not at import: the dialog paints first
+
         username = self.username.text()
         if self._named is None or self._named[0] != username:
             try:
