@@ -386,7 +386,7 @@ class TodayPanel(QWidget):
         status bar says the database is down); read again if asked meanwhile, when the database
         answers again (read_lists_again), or after LIST_RETRY_MS."""
         self._loading, self._lists_unread = False, True
-        self._say_in_titles("not read: the database did not answer; trying again")
+        self._say_in_titles("not read, trying again")
         if self._load_again:
             self.read_lists_again()
         else:
