@@ -141,10 +141,18 @@ class LoginDialog(QDialog):
             self.prepare(expected)
 
     def _expected(self, services: AppServices) -> Actor | None:
-        """Who the username names (a guess: only the check decides), looked up once per name."""
+        """Who the username names (a guess: only the check decides), looked up once per name.
+        The database not answering prepares nothing and is asked again next time: the password
+        check says so in one line."""
+        from sqlalchemy.exc import SQLAlchemyError  # not at import: the dialog paints first
+
         username = self.username.text()
         if self._named is None or self._named[0] != username:
-            self._named = (username, services.auth.expected_actor(username))
+            try:
+                self._named = (username, services.auth.expected_actor(username))
+            except (SQLAlchemyError, HvdeskError) as err:
+                log.warning("who %r names not read: %s", username, err)
+                return None
         return self._named[1]
 
     def _sign_in(self) -> None:

@@ -391,7 +391,9 @@ class MainWindow(QMainWindow):
         backed = fmt_time(self._backed_up_at) if self._backed_up_at else ""
         # few words on the bar (it wraps at 1280 px with every warning); the sentence in the
         # tooltip and the screen reader's description
-        self.db_label.setText(self.services.db.brief() + (f" · backed up {backed}" if backed else ""))
+        self.db_label.setText(
+            self.services.db.brief() + (f" · backed up {backed}" if backed else "")
+        )
         whole = f"Database: {self.services.db.describe()}" + (
             f", backed up {backed}" if backed else ""
         )
@@ -421,6 +423,7 @@ class MainWindow(QMainWindow):
         if not isinstance(down_since, datetime):  # None: answering again
             self.db_label.setStyleSheet("")
             self.refresh_status()
+            self.today.read_lists_again()  # if the last read of its lists failed
         else:
             self.db_label.setText(f"database not answering since {fmt_time(down_since)}")
             self.db_label.setToolTip(self.live.error)

@@ -30,20 +30,7 @@ def test_book_and_assess_now_then_sent_to_the_named_approver(window, qtbot, serv
 
     wizard = window.feature(ApprovalFeature).wizard
     assert wizard is not None and wizard.isVisible() and wizard.form.visit_id == visit.id
-    info = wizard.pages[PAGE_INFORMATION]
-    if info.review.isVisible():  # the family was assessed before: say what changed
-        info.changes.setPlainText("Nothing has changed")
-    while wizard.currentId() != PAGE_WNTV:
-        wizard.next()
-    for no in wizard.pages[PAGE_WNTV].no.values():
-        no.setChecked(True)
-    while wizard.currentId() != PAGE_CHECKLIST:
-        wizard.next()
-    for check in wizard.pages[PAGE_CHECKLIST].checks.values():
-        check.setChecked(True)
-    wizard.next()
-    wizard.button(QWizard.WizardButton.FinishButton).click()
-    settle(qtbot)  # completed, then sent for approval: both on the write worker
+    answer_and_finish(wizard, qtbot)
 
     assert answers["asked"][-1][0] == "Send for approval"  # answered yes
     title, text, _kind = answers["told"][-1]
@@ -205,3 +192,66 @@ def test_book_and_assess_now_cancelled_says_the_visit_is_kept_as_a_draft(window,
     assert visit.status == VisitStatus.DRAFT
     said = last_result(window)
     assert f"Visit {visit.id} ({visit.household.name}) kept as a draft" in said
+
+
+def answer_and_finish(wizard, qtbot) -> None:
+    """Answer every page of the wizard with 'nothing of concern', then Finish."""
+    info = wizard.pages[PAGE_INFORMATION]
+    if info.review.isVisible():  # the family was assessed before: say what changed
+        info.changes.setPlainText("Nothing has changed")
+    while wizard.currentId() != PAGE_WNTV:
+        wizard.next()
+    for no in wizard.pages[PAGE_WNTV].no.values():
+        no.setChecked(True)
+    while wizard.currentId() != PAGE_CHECKLIST:
+        wizard.next()
+    for check in wizard.pages[PAGE_CHECKLIST].checks.values():
+        check.setChecked(True)
+    wizard.next()
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    settle(qtbot)  # completed, then sent for approval: both on the write worker
+
+
+@pytest.mark.parametrize("refused", [False, True], ids=["sent", "not-sent"])
+def test_sent_or_not_is_said_over_a_live_parent_after_the_wizard_closes(
+    window, qtbot, services, answers, monkeypatch, refused
+):
+    """The send runs on the write worker after the wizard closed (and was deleted): its message
+    must not use the dead wizard as parent, and the lists are told to reload first."""
+    import shiboken6
+    from PySide6.QtWidgets import QMessageBox
+
+    from hvdesk.errors import HvdeskError
+    from ui import dialogs
+
+    order: list[str] = []
+    window.data_changed.connect(lambda: order.append("changed"))
+
+    def tell(parent, title, text, kind="info"):
+        assert parent is None or shiboken6.isValid(parent), f"{title!r} over a deleted parent"
+        answers["told"].append((title, text, kind))
+        order.append(title)
+        box = QMessageBox(QMessageBox.Icon.Information, title, text)
+        box.setParent(parent)  # as the real tell does: it touches its parent
+        box.deleteLater()
+
+    monkeypatch.setattr(dialogs, "tell", tell)
+    if refused:
+        feature = window.feature(ApprovalFeature)
+
+        def refuse(actor, visit_id):
+            raise HvdeskError("The approver has left; choose another in Settings")
+
+        monkeypatch.setattr(feature.approvals, "submit", refuse)
+    dialog = window.feature(CalendarFeature).controller.new_visit(window, start=NOON)
+    fill(dialog, qtbot)
+    dialog.assess_button.click()
+    saved(qtbot, dialog)
+    visit = booked_at(services, NOON)
+    answer_and_finish(window.feature(ApprovalFeature).wizard, qtbot)
+    title = "Not sent" if refused else "Sent for approval"
+    qtbot.waitUntil(lambda: title in order)
+    assert order[-2:] == ["changed", title]  # the lists reload before the message waits
+    assert not [t for t in answers["told"] if "went wrong" in t[1].lower()]
+    status = services.visits.get(visit.id).status
+    assert status == (VisitStatus.DRAFT if refused else VisitStatus.AWAITING_APPROVAL)

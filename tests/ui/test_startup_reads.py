@@ -5,6 +5,7 @@ reads held, the window still appears and paints; the overdue alarms open as they
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 
@@ -108,6 +109,41 @@ def test_enter_reads_nothing_on_the_gui_thread_and_alarms_open_when_the_reads_an
     assert window.today.startup_banner.headline.text().endswith("2 alarms raised at start-up")
     assert window.monitoring_label.text() == "● Monitoring: ON" or controller.db_error == ""
     qtbot.waitUntil(lambda: "loading" not in window.today.later_title.text(), timeout=10_000)
+    window.close()
+    QCoreApplication.processEvents()
+    delete_now(window)
+
+
+@pytest.mark.parametrize("back_by", ["health", "timer"])
+def test_today_says_its_lists_were_not_read_and_reads_them_again(
+    qtbot, services, office_actor, answers, monkeypatch, back_by
+):
+    """The first read of Today's lists fails: Today says so (not 'loading…' for ever) and reads
+    them again when the database answers again, or after a while if nothing says it did."""
+    from ui import panels
+    from ui.app import build_shell
+    from ui.panels.today import TodayPanel
+
+    real = TodayPanel._load_lists
+    down = {"now": True}
+
+    def flaky(self, now):
+        if down["now"]:
+            raise RuntimeError("server closed the connection unexpectedly")
+        return real(self, now)
+
+    monkeypatch.setattr(TodayPanel, "_load_lists", flaky)
+    if back_by == "timer":
+        monkeypatch.setattr(panels.today, "LIST_RETRY_MS", 50, raising=False)
+    window = finish_window(build_shell(services, office_actor), rest_after_paint=True)
+    window.show()
+    today = window.today
+    qtbot.waitUntil(lambda: "not read" in today.later_title.text(), timeout=10_000)
+    assert "loading" not in today.approval_title.text()
+    down["now"] = False
+    if back_by == "health":
+        window.live.health_changed.emit(None)  # the database answers again
+    qtbot.waitUntil(lambda: re.fullmatch(r"LATER TODAY \(\d+\)", today.later_title.text()))
     window.close()
     QCoreApplication.processEvents()
     delete_now(window)

@@ -263,3 +263,30 @@ def test_signing_in_says_when_the_later_warm_up_should_stand_aside(qtbot, servic
     assert dialog.signing_in  # being checked
     qtbot.waitUntil(lambda: dialog.actor is not None, timeout=10_000)
     assert dialog.signing_in  # signed in
+
+
+def test_the_database_down_while_the_username_is_typed_is_no_crash(qtbot, services, monkeypatch):
+    """The pause after the username looks up who it names; if the database does not answer,
+    nothing is prepared (the password check says the one plain line) and it is asked again."""
+    from sqlalchemy.exc import OperationalError
+
+    def down(*_args):
+        raise OperationalError("select", {}, Exception("server closed the connection"))
+
+    real = services.auth.expected_actor
+    monkeypatch.setattr(services.auth, "expected_actor", down)
+    monkeypatch.setattr(services.auth, "sign_in", down)
+    built: list = []
+    dialog = _dialog(qtbot, services, built)
+    dialog.username.setText("office")
+    qtbot.waitUntil(lambda: not dialog._name_pause.isActive(), timeout=5_000)
+    QCoreApplication.processEvents()  # the pause's look-up has run (raised before the fix)
+    assert built == []
+    dialog.password.setText("hvdesk-demo")
+    dialog._sign_in()  # Enter with the database still down: one plain line, no crash
+    qtbot.waitUntil(lambda: dialog._sign_in_button().isEnabled(), timeout=10_000)
+    assert dialog.banner.text().startswith("The database did not answer")
+    monkeypatch.setattr(services.auth, "expected_actor", real)  # the database answers again
+    dialog.username.setText("head")
+    qtbot.waitUntil(lambda: built != [], timeout=5_000)
+    assert built == [real("head")]

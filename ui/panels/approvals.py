@@ -514,15 +514,19 @@ class ApprovalFeature:
                 "Send for approval",
                 f"Assessment complete (overall {level}). Send this visit for approval now?",
             ):
-                self._submit(current, parent)
+                self._submit(current)
         else:
             dialogs.inform(parent, "Assessment complete", f"Overall risk: {level}.")
 
-    def _submit(self, visit: Visit, parent: QWidget) -> None:
-        """Send for approval on the window's write worker; said once it is recorded (or not)."""
+    def _submit(self, visit: Visit) -> None:
+        """Send for approval on the window's write worker; said once it is recorded (or not).
+        Said over the window: the wizard has closed (and been deleted) by the time the write
+        answers. The lists reload first, so they are current while the message waits."""
         actor, visit_id = self.window.actor, visit.id
 
         def sent(outcome: Outcome) -> None:
+            self.window.data_changed.emit()
+            parent = self.window.dialog_parent()
             if outcome.recorded:
                 dialogs.inform(parent, "Sent for approval", self._sent_to(visit))
             elif outcome.failure is not None:
@@ -530,7 +534,6 @@ class ApprovalFeature:
             else:
                 words = not_recorded("sending for approval", outcome)
                 dialogs.inform(parent, "Not sent", words, "warning")
-            self.window.data_changed.emit()
 
         save(self.window.writer, lambda: self.approvals.submit(actor, visit_id), sent)
 

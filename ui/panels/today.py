@@ -12,7 +12,7 @@ import html
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtCore import QAbstractItemModel, Qt, QTimer
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from ui.worker import Worker
 
 TITLE_STYLE = "font-weight: bold; font-size: 13pt;"
+LIST_RETRY_MS = 30_000  # a failed read of the lists is tried again this long after
 
 
 def _table(model: QAbstractItemModel, name: str) -> QTableView:
@@ -100,6 +101,10 @@ class TodayPanel(QWidget):
         self._now: datetime = queries.clock.now()
         self._loading = self._load_again = False  # the lists' background read
         self._at_once = False  # the window's start without a worker: the lists read here
+        self._lists_unread = False  # the last read failed: read again when the database answers
+        self._retry = QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.timeout.connect(self.read_lists_again)
 
         out_box = self._build_out_now()
         later_box = self._build_lists()
@@ -112,12 +117,15 @@ class TodayPanel(QWidget):
     def _show_loading(self) -> None:
         """Built before the first read: say so where the figures will be."""
         self.next_alarm.setText("Loading…")
+        self._say_in_titles("loading…")
+
+    def _say_in_titles(self, words: str) -> None:
         for title, text in (
             (self.later_title, "LATER TODAY"),
             (self.approval_title, "AWAITING APPROVAL"),
             (self.writeup_title, "OUTCOMES TO WRITE UP"),
         ):
-            title.setText(f"{text} (loading…)")
+            title.setText(f"{text} ({words})")
 
     def first_load(self, on_worker: bool) -> None:
         """The window has started: the lists (and the board, with no tracker to give it), read on
@@ -367,14 +375,33 @@ class TodayPanel(QWidget):
             worker.submit(lambda: self._load_lists(now), self._lists_loaded, self._lists_failed)
 
     def _lists_loaded(self, lists: tuple[list[Visit], list[Visit], list[Visit]]) -> None:
-        self._loading = False
+        self._loading = self._lists_unread = False
+        self._retry.stop()
         self._show_lists(lists)
         if self._load_again:
             self.refresh()
 
     def _lists_failed(self, message: str) -> None:
-        """Not answering: the lists stay as they were; the status bar says the database is down."""
-        self._loading = False
+        """Not answering: the lists stay as they were, the titles say they were not read (the
+        status bar says the database is down); read again if asked meanwhile, when the database
+        answers again (read_lists_again), or after LIST_RETRY_MS."""
+        self._loading, self._lists_unread = False, True
+        self._say_in_titles("not read, trying again")
+        if self._load_again:
+            self.read_lists_again()
+        else:
+            self._retry.start(LIST_RETRY_MS)
+
+    def read_lists_again(self) -> None:
+        """The database answers again: the lists, if their last read failed, on a worker."""
+        worker = self.controller.live.worker if self.controller and self.controller.live else None
+        worker = worker or self.worker
+        if not self._lists_unread or self._loading or worker is None:
+            return
+        self._retry.stop()
+        now = self.queries.clock.now()
+        self._loading, self._load_again = True, False
+        worker.submit(lambda: self._load_lists(now), self._lists_loaded, self._lists_failed)
 
     def _load_lists(self, now: datetime) -> tuple[list[Visit], list[Visit], list[Visit]]:
         """Later today, awaiting approval, write-ups: database reads only (runs on the worker)."""
