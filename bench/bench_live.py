@@ -72,9 +72,11 @@ def postgres() -> Iterator[str | None]:
     if not initdb or not pg_ctl:
         yield None
         return
-    base = Path(tempfile.mkdtemp(prefix="hvdesk-bench-pg-"))
+    root = os.geteuid() == 0  # initdb refuses root: the server runs as postgres, who must reach
+    # its folder, and bench/run.py's private TMPDIR is root's alone (0700): so /tmp then
+    base = Path(tempfile.mkdtemp(prefix="hvdesk-bench-pg-", dir="/tmp" if root else None))
     prefix: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses root
+    if root:
         shutil.chown(base, "postgres")
         prefix = ["runuser", "-u", "postgres", "--"]
     port = 55000 + os.getpid() % 900
