@@ -7,20 +7,11 @@ from __future__ import annotations
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 
-from bench.live_forms import _next_school_day
+from bench.live_forms import _fill, _next_school_day
 from hvdesk.models import Visit
 from tests.ui.test_tracker_writes import slow
 from tests.ui.waiting import idle
 from ui.calendar.feature import CalendarFeature
-
-
-def _fill(dialog) -> None:
-    dialog.search.setText("Evans")
-    if dialog.pupil.currentData() is None and dialog.pupil.count() > 1:
-        dialog.pupil.setCurrentIndex(1)
-    dialog.purpose.setCurrentIndex(dialog.purpose.findData("attendance"))
-    dialog.lead.setCurrentIndex(dialog.lead.findText("Tom Lee"))
-    dialog.companion.setCurrentIndex(dialog.companion.findText("Amara Jones"))
 
 
 def _count(db) -> int:
