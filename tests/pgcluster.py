@@ -36,23 +36,21 @@ def start(base: Path, port: int) -> str:
         check=True,
         capture_output=True,
     )
+    serve(base, port)
+    return f"postgresql+psycopg://hvdesk@/postgres?host={base}&port={port}"
+
+
+def serve(base: Path, port: int | str) -> None:
+    """Start (or start again) the server of the cluster in `base` on its private socket."""
+    pg_ctl = pg_bin("pg_ctl")
+    assert pg_ctl
+    data, log = str(base / "data"), str(base / "log")
+    opts = f"-p {port} -k {base} -c listen_addresses=''"
     subprocess.run(
-        [
-            *prefix,
-            pg_ctl,
-            "-D",
-            str(data),
-            "-l",
-            str(base / "log"),
-            "-w",
-            "-o",
-            f"-p {port} -k {base} -c listen_addresses=''",
-            "start",
-        ],
+        [*run_as_prefix(), pg_ctl, "-D", data, "-l", log, "-w", "-o", opts, "start"],
         check=True,
         capture_output=True,
     )
-    return f"postgresql+psycopg://hvdesk@/postgres?host={base}&port={port}"
 
 
 def stop(base: Path) -> None:

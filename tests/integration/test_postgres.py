@@ -174,14 +174,7 @@ def test_server_stopping_is_reported_and_the_seat_catches_up_when_it_returns(pg_
         with pytest.raises(OperationalError), seat_a.transaction() as s:
             s.add(Event(at=clock.now(), kind="checked_in", user_name="Seat A"))
         changed.clear()
-        ctl(
-            "-l",
-            str(base / "log"),
-            "-w",
-            "-o",
-            f"-p {port} -k {base} -c listen_addresses=''",
-            "start",
-        )
+        pgcluster.serve(base, port)
         assert back.wait(15), health
         assert changed.wait(5)  # one wake to catch up on whatever happened meanwhile
         assert health[-1] is None and watcher.healthy
