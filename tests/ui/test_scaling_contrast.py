@@ -11,9 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
@@ -27,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tests.ui.fresh_process import passes_in_fresh_process
 from ui.a11y import ElidedLabel
 from ui.follow_ups import FollowUpsFeature
 from ui.office_pc import OfficePcFeature
@@ -223,27 +221,10 @@ def test_screens_fit_and_read_here(qtbot, services, office_actor, answers):
 
 
 def test_every_screen_at_125_percent_in_high_contrast():
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, INNER: "1", "QT_SCALE_FACTOR": SCALE, "QT_QPA_PLATFORM": "offscreen"}
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:randomly",
-            "-p",
-            "no:cacheprovider",
-            f"{__file__}::test_screens_fit_and_read_here",
-        ],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    passes_in_fresh_process(
+        f"{__file__}::test_screens_fit_and_read_here",
+        {INNER: "1", "QT_SCALE_FACTOR": SCALE, "QT_QPA_PLATFORM": "offscreen"},
     )
-    assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout[-4000:]
 
 
 def test_the_status_bar_wraps_rather_than_cut_any_text_at_1280(window, qtbot):

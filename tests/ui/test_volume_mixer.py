@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from hvdesk.platform.linux import LinuxPlatform
+from tests.ui.fresh_process import passes_in_fresh_process
 from ui.office_pc import OfficePcFeature
 from ui.pc_checks import PcChecks
 
@@ -115,24 +116,7 @@ def test_hvdesk_muted_in_the_mixer_shows_alarm_sound_off(pulse_server, window, q
 
 def test_hvdesk_muted_in_the_mixer(tmp_path):
     """The check above, in a fresh process whose PULSE_SERVER is ours from the start."""
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, INNER: "1", "PULSE_SERVER": f"unix:{tmp_path / 'native'}"}
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:randomly",
-            "-p",
-            "no:cacheprovider",
-            f"{__file__}::test_hvdesk_muted_in_the_mixer_shows_alarm_sound_off",
-        ],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    passes_in_fresh_process(
+        f"{__file__}::test_hvdesk_muted_in_the_mixer_shows_alarm_sound_off",
+        {INNER: "1", "PULSE_SERVER": f"unix:{tmp_path / 'native'}"},
     )
-    assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout[-4000:]
