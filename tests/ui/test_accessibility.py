@@ -505,3 +505,35 @@ def test_the_minute_s_refresh_does_not_make_a_screen_reader_repeat_the_visit(win
     idle(window, qtbot)  # read on the window's reader
     assert resets == [] and changed and cal.agenda.selected_id() == chosen
     assert all(model.index(r, 0).data(Qt.ItemDataRole.AccessibleTextRole) for r in changed)
+
+
+def test_tab_into_a_line_edit_tells_the_focus_before_selecting_its_text(qtbot):
+    """Qt selected a line edit's text in its FocusIn, before telling screen readers of the
+    focus: Orca took the caret move as a silent focus and never said the field (sign-in's
+    Password, the alarm's Step note). With a screen reader on, the text is selected the moment
+    after the focus, as Tab would have it; with none, as Qt does (test_atspi hears Orca)."""
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+    install_interfaces()
+    form = QWidget()
+    qtbot.addWidget(form)
+    first, second = QLineEdit(form), QLineEdit("Sam Office", form)
+    layout = QVBoxLayout(form)
+    layout.addWidget(first)
+    layout.addWidget(second)
+    form.show()
+    form.activateWindow()
+    qtbot.waitUntil(lambda: form.isActiveWindow())
+    first.setFocus()
+    QAccessible.queryAccessibleInterface(form)  # a screen reader reads the window
+    was_on = QAccessible.isActive()
+    QAccessible.setActive(True)
+    try:
+        second.setFocus(Qt.FocusReason.TabFocusReason)
+        assert second.hasFocus() and not second.hasSelectedText()  # told first, not yet selected
+        qtbot.waitUntil(lambda: second.selectedText() == "Sam Office")  # then Tab's select-all
+    finally:
+        QAccessible.setActive(was_on)
+    first.setFocus(Qt.FocusReason.TabFocusReason)
+    second.setFocus(Qt.FocusReason.TabFocusReason)
+    assert second.selectedText() == "Sam Office"  # no screen reader: Qt's own, at once

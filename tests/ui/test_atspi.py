@@ -170,6 +170,18 @@ def test_orca_says_each_calendar_visit_once_as_the_arrows_move(orca_heard):
     assert "08:10–08:55 Nowak family, Amara Jones and Kamran Ahmed" in orca_heard["Down arrow again"]
 
 
+@pytest.mark.slow
+@needs_orca
+def test_orca_says_a_text_field_tab_reaches(orca_heard):
+    """Tab into a line edit: Qt sent its caret move (the text selected on Tab) before its focus,
+    so Orca took the field as focused in silence and said nothing of the password field nor of
+    the alarm window's Step note and Police reference."""
+    assert "Password: password text." in orca_heard["Tab in the sign-in dialog"]
+    alarm_tabs = orca_heard["Tab in the alarm window"]
+    assert "Step note text." in alarm_tabs
+    assert "Police reference text." in alarm_tabs
+
+
 @pytest.mark.skipif(bool(MISSING), reason=f"needs {', '.join(MISSING)} (scripts/setup.sh --dev)")
 def test_orca_meets_each_calendar_visit_as_its_own_item():
     """The painted calendar reached Orca as one object; the list beside it gives every visit of
