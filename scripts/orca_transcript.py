@@ -5,7 +5,8 @@
 Orca (Debian's orca, with speech-dispatcher) runs headless on the X server in a private D-Bus
 session with its own settings folder; hvdesk's demo school opens on the same server and is
 walked by the keyboard as a person would: the sign-in dialog (Tab through it), Today (the Out
-now table, a row, Tab to the actions), the Calendar (its list of visits, Down, a reload, Down),
+now table, a row, Tab to the actions), the Calendar (its painted week
+(Down, Down), its list of visits, Down, a reload, Down),
 New visit (a drop-down chosen from its list), then an alarm window brought to the front (Tab
 through it).
 Orca's debug log keeps every 'SPEECH OUTPUT' it sends to the synthesiser whether or not a sound
@@ -77,16 +78,21 @@ def booking():
     state["d"] = [x for x in app.topLevelWidgets() if x.windowTitle() == "New visit"][0]
     show(state["d"])
 
-def calendar():
+def week():
     from ui.calendar.feature import CalendarFeature
     from ui.calendar.model import Mode
     w = state["w"]
     w.show_panel("Calendar")
     cal = state["cal"] = w.feature(CalendarFeature).panel
+    cal.set_mode(Mode.WEEK)
+    cal.grid.setFocus(Qt.FocusReason.TabFocusReason)
+
+def calendar():
+    from ui.calendar.model import Mode
+    cal = state["cal"]
     cal.set_mode(Mode.DAY)
     cal.grid.setFocus(Qt.FocusReason.TabFocusReason)
     QTest.keyClick(cal.grid, Qt.Key.Key_Down)
-    key(Qt.Key.Key_Tab)
 
 def alarm():
     state["d"].reject()
@@ -106,7 +112,11 @@ STEPS = [
     ("Down arrow in Out now", lambda: key(Qt.Key.Key_Down), "Left property 08:20"),
     ("Tab from Out now", tab, ""),
     ("Tab from Out now", tab, ""),
-    ("The Calendar's day view, Tab to the list of visits", calendar, "List with"),
+    ("The Calendar's week view (painted) in focus", week, "Calendar"),
+    ("Down arrow in the week view", lambda: key(Qt.Key.Key_Down), "family"),
+    ("Down arrow in the week view", lambda: key(Qt.Key.Key_Down), "family"),
+    ("The Calendar's day view, Down in it", calendar, "Begum family"),
+    ("Tab to the list of visits", tab, "List with"),
     ("Down arrow in the list of visits", lambda: key(Qt.Key.Key_Down), "Rahman family"),
     ("The visits reloaded, as every minute", lambda: state["cal"].refresh(), ""),
     ("Down arrow again", lambda: key(Qt.Key.Key_Down), "Nowak family"),

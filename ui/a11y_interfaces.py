@@ -3,7 +3,9 @@
 One factory, installed once the application exists (create_application; PySide drops one
 installed before), answers for:
 - a window marked as an alert (an alarm window): role 'alert', which Orca (AT-SPI ALERT) and NVDA
-  (MSAA ROLE_SYSTEM_ALERT) read out whole the moment it appears, not 'dialog'.
+  (MSAA ROLE_SYSTEM_ALERT) read out whole the moment it appears, not 'dialog';
+- a widget with an accessible_interface() method: its own (the painted calendar's list of visits,
+  ui/calendar/accessible.py).
 Drop-downs keep Qt's own interface (popup list, actions, value): Orca reads the field from the
 form label beside it, so a drop-down without a visible label needs a buddy label or a name.
 
@@ -73,6 +75,10 @@ def interface_for(_class_name: str, obj: QObject) -> QAccessibleWidget | None:
     _put_focus_first()  # a screen reader is reading: from now on, not before
     if isinstance(obj, QWidget) and obj.isWindow() and obj.property(ALERT_PROPERTY):
         return QAccessibleWidget(obj, QAccessible.Role.AlertMessage)
+    own = getattr(obj, "accessible_interface", None)  # a painted view with its own (calendar)
+    if callable(own):
+        made: QAccessibleWidget = own()
+        return made
     return None
 
 
