@@ -696,3 +696,8 @@ def test_the_painted_week_is_a_list_of_its_visits_to_a_screen_reader(cal, qtbot,
     assert grid.child(1) is items[1]  # the minute's reload: the same item, nothing said again
     cal.set_mode(Mode.DAY)
     assert grid.childCount() == len(cal.view.ordered_ids()) < len(ids)
+    cal.set_mode(Mode.MONTH)
+    month = QAccessible.queryAccessibleInterface(cal.month)
+    assert month.role() == QAccessible.Role.List
+    named = [month.child(i).text(QAccessible.Text.Name) for i in range(month.childCount())]
+    assert named == [agenda_line(cal.view.entry(i), with_day=True) for i in cal.view.ordered_ids()]
