@@ -5,10 +5,10 @@
 Orca (Debian's orca, with speech-dispatcher) runs headless on the X server in a private D-Bus
 session with its own settings folder; hvdesk's demo school opens on the same server and is
 walked by the keyboard as a person would: the sign-in dialog (Tab through it), Today (the Out
-now table, a row, Tab to the actions), the Calendar (its painted week
-(Down, Down), its list of visits, Down, a reload, Down),
-New visit (a drop-down chosen from its list), then an alarm window brought to the front (Tab
-through it).
+now table, a row, Tab to the actions), the Calendar (its painted week: Down, Down; its list of
+visits: Down, a reload, Down), New visit (a drop-down chosen from its list), the risk assessment wizard (Tab, Next), Settings
+(Tab), then an alarm window brought to the front (Tab through it, Alt+H takes it, Enter on the
+first answer of its step, Tab).
 Orca's debug log keeps every 'SPEECH OUTPUT' it sends to the synthesiser whether or not a sound
 card is there. Each step starts when Orca has finished speaking of the one before (or has said
 nothing for a while), so the speech in the log after a step began is that step's, however slow
@@ -94,8 +94,28 @@ def calendar():
     cal.grid.setFocus(Qt.FocusReason.TabFocusReason)
     QTest.keyClick(cal.grid, Qt.Key.Key_Down)
 
-def alarm():
+def wizard():
+    from ui.panels.approvals import ApprovalFeature
     state["d"].reject()
+    w = state["w"]
+    draft = next(e.item.id for e in state["cal"].view.entries if e.item.status == "draft")
+    visit = w.services.visits.get(draft)
+    action = next(a for a in w.visit_actions.for_visit(visit) if a.label == "Risk assessment…")
+    action.run(visit, w)
+    state["wiz"] = w.feature(ApprovalFeature).wizard
+    show(state["wiz"])
+
+def next_page():
+    from PySide6.QtWidgets import QWizard
+    state["wiz"].button(QWizard.WizardButton.NextButton).click()
+
+def settings():
+    state["wiz"].hide()
+    show(state["w"])
+    state["w"].show_panel("Settings")
+    state["w"].nav.setFocus(Qt.FocusReason.TabFocusReason)
+
+def alarm():
     windows = state["w"].feature(TrackerFeature).controller.windows
     show(next(iter(windows.values())))
 
@@ -129,10 +149,25 @@ STEPS = [
      lambda: key(Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier), "List with"),
     ("Down in the Purpose list", lambda: key(Qt.Key.Key_Down), "Attendance concern"),
     ("Enter in the Purpose list", lambda: key(Qt.Key.Key_Return), "Purpose"),
+    ("The risk assessment wizard opens for a draft visit", wizard, ""),
+    ("Tab in the wizard", tab, ""),
+    ("Tab in the wizard", tab, ""),
+    ("Tab in the wizard", tab, ""),
+    ("Next page of the wizard", next_page, ""),
+    ("Tab in the wizard", tab, ""),
+    ("Tab in the wizard", tab, ""),
+    ("Settings, Tab from the navigation", settings, ""),
+    ("Tab in Settings", tab, ""),
+    ("Tab in Settings", tab, ""),
+    ("Tab in Settings", tab, ""),
+    ("Tab in Settings", tab, ""),
     ("An alarm window comes to the front", alarm, "I'm handling this"),
     ("Tab in the alarm window", tab, ""),
     ("Tab in the alarm window", tab, ""),
     ("Tab in the alarm window", tab, ""),
+    ("Alt+H takes the alarm", lambda: key(Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier), ""),
+    ("Enter on the current step's first result", lambda: key(Qt.Key.Key_Return), ""),
+    ("Tab from Resolve as", tab, ""),
 ]
 
 def next_step():

@@ -195,6 +195,19 @@ def test_orca_says_each_visit_of_the_painted_week_as_the_keyboard_moves(orca_hea
 
 @pytest.mark.slow
 @needs_orca
+def test_orca_says_a_drop_down_s_field_and_the_ladder_s_next_stop(orca_heard):
+    """Walked as a screen-reader user: Settings' preset was said as 'Harborne Primary combo box'
+    (on Linux Orca takes a drop-down's field only from its buddy label); after 'Answered: safe
+    and well' focus fell on to the police reference and Orca read step 4, not Resolve as."""
+    assert "Policy preset: combo box.\nHarborne Primary." in orca_heard["Tab in Settings"]
+    settled = orca_heard["Enter on the current step's first result"]
+    assert "Resolve as Safe and well (they forgot to check in)" in settled
+    assert "Police reference" not in settled
+    assert "Step 1: Answered: safe and well push button." in orca_heard["Alt+H takes the alarm"]
+
+
+@pytest.mark.slow
+@needs_orca
 def test_orca_says_a_text_field_tab_reaches(orca_heard):
     """Tab into a line edit: Qt sent its caret move (the text selected on Tab) before its focus,
     so Orca took the field as focused in silence and said nothing of the password field nor of
