@@ -6,9 +6,9 @@ Orca (Debian's orca, with speech-dispatcher) runs headless on the X server in a 
 session with its own settings folder; hvdesk's demo school opens on the same server and is
 walked by the keyboard as a person would: the sign-in dialog (Tab through it), Today (the Out
 now table, a row, Tab to the actions), the Calendar (its painted week: Down, Down; its list of
-visits: Down, a reload, Down), New visit (a drop-down chosen from its list), the risk assessment wizard (Tab, Next), Settings
-(Tab), then an alarm window brought to the front (Tab through it, Alt+H takes it, Enter on the
-first answer of its step, Tab).
+visits: Down, a reload, Down), New visit (a drop-down chosen from its list), the risk assessment
+wizard (Tab, Next), Settings (Tab), then an alarm window brought to the front (Tab through it,
+Alt+H takes it, Enter on the first answer of its step, Tab).
 Orca's debug log keeps every 'SPEECH OUTPUT' it sends to the synthesiser whether or not a sound
 card is there. Each step starts when Orca has finished speaking of the one before (or has said
 nothing for a while), so the speech in the log after a step began is that step's, however slow
