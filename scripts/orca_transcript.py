@@ -36,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LAUNCHER = "/usr/libexec/at-spi-bus-launcher"
 LOCK = Path(tempfile.gettempdir()) / "hvdesk-orca.lock"
+SPEECH = "SPEECH OUTPUT: '"
 SAID = re.compile(r"SPEECH OUTPUT: '(.*)'(?:\{.*\})?$")
 ORCA_ON = "SPEECH OUTPUT: 'Screen reader on.'"
 SKIPPED = 3
@@ -203,17 +204,33 @@ class OtherOrca(Exception):
 
 
 def _spoken(log: Path, start: int) -> tuple[list[str], int]:
-    """What Orca has said since byte `start` of its log, and where the log now ends."""
+    """What Orca has said since byte `start` of its log, and where the log now ends. A speech
+    with a line break in it (a dialog's title and subtitle) goes on over indented lines; one
+    still being written waits for the next look, as does a line not yet ended."""
     with log.open("rb") as f:
         f.seek(start)
         chunk = f.read()
-    whole = chunk[: chunk.rfind(b"\n") + 1]  # a line still being written waits for the next look
-    texts = [
-        m.group(1)
-        for line in whole.decode(errors="replace").splitlines()
-        if (m := SAID.search(line))
-    ]
-    return texts, start + len(whole)
+    whole = chunk[: chunk.rfind(b"\n") + 1]
+    lines = whole.decode(errors="replace").splitlines(keepends=True)
+    texts: list[str] = []
+    used = i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if SPEECH not in line:
+            used += len(line.encode())
+            continue
+        joined, taken = line.rstrip("\n"), [line]
+        while not SAID.search(joined) and i < len(lines) and lines[i].startswith(" "):
+            joined += " " + lines[i].strip()
+            taken.append(lines[i])
+            i += 1
+        said = SAID.search(joined)
+        if said is None:  # its end is not written yet
+            break
+        texts.append(said.group(1))
+        used += sum(len(t.encode()) for t in taken)
+    return texts, start + used
 
 
 def _listen(log: Path, start: int, until: str) -> tuple[list[str], int]:

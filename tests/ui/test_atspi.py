@@ -208,6 +208,15 @@ def test_orca_says_a_drop_down_s_field_and_the_ladder_s_next_stop(orca_heard):
 
 @pytest.mark.slow
 @needs_orca
+def test_orca_says_the_wizard_s_title_as_it_opens(orca_heard):
+    """Orca said it all along: the transcript dropped a speech logged over two lines."""
+    opened = orca_heard["The risk assessment wizard opens for a draft visit"]
+    assert "Risk assessment — Brown family dialog" in opened
+    assert "CPOMS (or MyConcern) checked" in opened
+
+
+@pytest.mark.slow
+@needs_orca
 def test_orca_says_a_text_field_tab_reaches(orca_heard):
     """Tab into a line edit: Qt sent its caret move (the text selected on Tab) before its focus,
     so Orca took the field as focused in silence and said nothing of the password field nor of
