@@ -5,9 +5,10 @@
 Orca (Debian's orca, with speech-dispatcher) runs headless on the X server in a private D-Bus
 session with its own settings folder; hvdesk's demo school opens on the same server and is
 walked by the keyboard as a person would: the sign-in dialog (Tab through it), Today (the Out
-now table, a row, Tab to the actions), the Calendar (its list of visits, Down, a reload, Down),
-New visit (a drop-down chosen from its list), then an alarm window brought to the front (Tab
-through it).
+now table, a row, Tab to the actions), the Calendar (its painted week: Down, Down; its list of
+visits: Down, a reload, Down), New visit (a drop-down chosen from its list), the risk assessment
+wizard (Tab, Next), Settings (Tab), then an alarm window brought to the front (Tab through it,
+Alt+H takes it, Enter on the first answer of its step, Tab).
 Orca's debug log keeps every 'SPEECH OUTPUT' it sends to the synthesiser whether or not a sound
 card is there. Each step starts when Orca has finished speaking of the one before (or has said
 nothing for a while), so the speech in the log after a step began is that step's, however slow
@@ -35,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LAUNCHER = "/usr/libexec/at-spi-bus-launcher"
 LOCK = Path(tempfile.gettempdir()) / "hvdesk-orca.lock"
+SPEECH = "SPEECH OUTPUT: '"
 SAID = re.compile(r"SPEECH OUTPUT: '(.*)'(?:\{.*\})?$")
 ORCA_ON = "SPEECH OUTPUT: 'Screen reader on.'"
 SKIPPED = 3
@@ -77,19 +79,44 @@ def booking():
     state["d"] = [x for x in app.topLevelWidgets() if x.windowTitle() == "New visit"][0]
     show(state["d"])
 
-def calendar():
+def week():
     from ui.calendar.feature import CalendarFeature
     from ui.calendar.model import Mode
     w = state["w"]
     w.show_panel("Calendar")
     cal = state["cal"] = w.feature(CalendarFeature).panel
+    cal.set_mode(Mode.WEEK)
+    cal.grid.setFocus(Qt.FocusReason.TabFocusReason)
+
+def calendar():
+    from ui.calendar.model import Mode
+    cal = state["cal"]
     cal.set_mode(Mode.DAY)
     cal.grid.setFocus(Qt.FocusReason.TabFocusReason)
     QTest.keyClick(cal.grid, Qt.Key.Key_Down)
-    key(Qt.Key.Key_Tab)
+
+def wizard():
+    from ui.panels.approvals import ApprovalFeature
+    state["d"].reject()
+    w = state["w"]
+    draft = next(e.item.id for e in state["cal"].view.entries if e.item.status == "draft")
+    visit = w.services.visits.get(draft)
+    action = next(a for a in w.visit_actions.for_visit(visit) if a.label == "Risk assessment…")
+    action.run(visit, w)
+    state["wiz"] = w.feature(ApprovalFeature).wizard
+    show(state["wiz"])
+
+def next_page():
+    from PySide6.QtWidgets import QWizard
+    state["wiz"].button(QWizard.WizardButton.NextButton).click()
+
+def settings():
+    state["wiz"].hide()
+    show(state["w"])
+    state["w"].show_panel("Settings")
+    state["w"].nav.setFocus(Qt.FocusReason.TabFocusReason)
 
 def alarm():
-    state["d"].reject()
     windows = state["w"].feature(TrackerFeature).controller.windows
     show(next(iter(windows.values())))
 
@@ -106,7 +133,11 @@ STEPS = [
     ("Down arrow in Out now", lambda: key(Qt.Key.Key_Down), "Left property 08:20"),
     ("Tab from Out now", tab, ""),
     ("Tab from Out now", tab, ""),
-    ("The Calendar's day view, Tab to the list of visits", calendar, "List with"),
+    ("The Calendar's week view (painted) in focus", week, "Calendar"),
+    ("Down arrow in the week view", lambda: key(Qt.Key.Key_Down), "family"),
+    ("Down arrow in the week view", lambda: key(Qt.Key.Key_Down), "family"),
+    ("The Calendar's day view, Down in it", calendar, "Begum family"),
+    ("Tab to the list of visits", tab, "List with"),
     ("Down arrow in the list of visits", lambda: key(Qt.Key.Key_Down), "Rahman family"),
     ("The visits reloaded, as every minute", lambda: state["cal"].refresh(), ""),
     ("Down arrow again", lambda: key(Qt.Key.Key_Down), "Nowak family"),
@@ -119,10 +150,25 @@ STEPS = [
      lambda: key(Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier), "List with"),
     ("Down in the Purpose list", lambda: key(Qt.Key.Key_Down), "Attendance concern"),
     ("Enter in the Purpose list", lambda: key(Qt.Key.Key_Return), "Purpose"),
+    ("The risk assessment wizard opens for a draft visit", wizard, ""),
+    ("Tab in the wizard", tab, ""),
+    ("Tab in the wizard", tab, ""),
+    ("Tab in the wizard", tab, ""),
+    ("Next page of the wizard", next_page, ""),
+    ("Tab in the wizard", tab, ""),
+    ("Tab in the wizard", tab, ""),
+    ("Settings, Tab from the navigation", settings, ""),
+    ("Tab in Settings", tab, ""),
+    ("Tab in Settings", tab, ""),
+    ("Tab in Settings", tab, ""),
+    ("Tab in Settings", tab, ""),
     ("An alarm window comes to the front", alarm, "I'm handling this"),
     ("Tab in the alarm window", tab, ""),
     ("Tab in the alarm window", tab, ""),
     ("Tab in the alarm window", tab, ""),
+    ("Alt+H takes the alarm", lambda: key(Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier), ""),
+    ("Enter on the current step's first result", lambda: key(Qt.Key.Key_Return), ""),
+    ("Tab from Resolve as", tab, ""),
 ]
 
 def next_step():
@@ -158,17 +204,33 @@ class OtherOrca(Exception):
 
 
 def _spoken(log: Path, start: int) -> tuple[list[str], int]:
-    """What Orca has said since byte `start` of its log, and where the log now ends."""
+    """What Orca has said since byte `start` of its log, and where the log now ends. A speech
+    with a line break in it (a dialog's title and subtitle) goes on over indented lines; one
+    still being written waits for the next look, as does a line not yet ended."""
     with log.open("rb") as f:
         f.seek(start)
         chunk = f.read()
-    whole = chunk[: chunk.rfind(b"\n") + 1]  # a line still being written waits for the next look
-    texts = [
-        m.group(1)
-        for line in whole.decode(errors="replace").splitlines()
-        if (m := SAID.search(line))
-    ]
-    return texts, start + len(whole)
+    whole = chunk[: chunk.rfind(b"\n") + 1]
+    lines = whole.decode(errors="replace").splitlines(keepends=True)
+    texts: list[str] = []
+    used = i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if SPEECH not in line:
+            used += len(line.encode())
+            continue
+        joined, taken = line.rstrip("\n"), [line]
+        while not SAID.search(joined) and i < len(lines) and lines[i].startswith(" "):
+            joined += " " + lines[i].strip()
+            taken.append(lines[i])
+            i += 1
+        said = SAID.search(joined)
+        if said is None:  # its end is not written yet
+            break
+        texts.append(said.group(1))
+        used += sum(len(t.encode()) for t in taken)
+    return texts, start + used
 
 
 def _listen(log: Path, start: int, until: str) -> tuple[list[str], int]:

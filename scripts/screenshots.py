@@ -77,12 +77,12 @@ def shoot(scale: str) -> None:
         alarms = list(window.feature(TrackerFeature).controller.windows.values())
         if suffix == "150" and alarms:
             alarms[0].grab().save(str(OUT / "alarm_150.png"))
+        window.show_panel("Visits")
+        _settle(app)
+        window.visits.table.selectRow(0)
+        _settle(app)
+        window.grab().save(str(OUT / f"visits_{suffix}.png"))
         if suffix == "100":
-            window.show_panel("Visits")
-            _settle(app)
-            window.visits.table.selectRow(0)
-            _settle(app)
-            window.grab().save(str(OUT / "visits_100.png"))
             help_feature = window.feature(KeyboardHelpFeature)
             help_feature.action.trigger()
             _settle(app, 0.5)

@@ -56,6 +56,15 @@ FOCUS_STYLE = (
 V = TypeVar("V", bound=QAbstractItemView)
 
 
+def field_label(text: str, field: QWidget) -> QLabel:
+    """A label shown before a field and tied to it (its buddy): Orca says a drop-down's field
+    only from the label it is the buddy of (on Linux Qt names a drop-down by its choice, so
+    'Status filter' was said as 'All statuses combo box'); Alt+the underlined letter goes to it."""
+    label = QLabel(text)
+    label.setBuddy(field)
+    return label
+
+
 def name_clear_button(edit: QLineEdit, name: str) -> None:
     """The little clear button inside a search box says what it does."""
     for action in edit.findChildren(QAction):

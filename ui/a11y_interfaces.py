@@ -3,24 +3,82 @@
 One factory, installed once the application exists (create_application; PySide drops one
 installed before), answers for:
 - a window marked as an alert (an alarm window): role 'alert', which Orca (AT-SPI ALERT) and NVDA
-  (MSAA ROLE_SYSTEM_ALERT) read out whole the moment it appears, not 'dialog'.
+  (MSAA ROLE_SYSTEM_ALERT) read out whole the moment it appears, not 'dialog';
+- a widget with an accessible_interface() method: its own (the painted calendar's list of visits,
+  ui/calendar/accessible.py).
 Drop-downs keep Qt's own interface (popup list, actions, value): Orca reads the field from the
 form label beside it, so a drop-down without a visible label needs a buddy label or a name.
+
+The first time Qt asks the factory anything (a screen reader has started reading the app, so
+accessibility is on), it also has line edits tell their focus before their caret (_FocusFirst):
+until then the filter costs nothing.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QObject
-from PySide6.QtGui import QAccessible
-from PySide6.QtWidgets import QAccessibleWidget, QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAccessible, QFocusEvent
+from PySide6.QtWidgets import QAccessibleWidget, QLineEdit, QWidget
 
 ALERT_PROPERTY = "hvdesk_alert"  # a window screen readers must treat as an alert
 
 
+SELECTING = (
+    Qt.FocusReason.TabFocusReason,
+    Qt.FocusReason.BacktabFocusReason,
+    Qt.FocusReason.ShortcutFocusReason,
+)
+
+
+class _FocusFirst(QObject):
+    """A line edit's focus told to screen readers before its text is selected.
+
+    Tab into a line edit and Qt selects its text (a selection change and a caret move) in the
+    FocusIn handler, and only then tells screen readers the focus moved. Orca takes a caret move
+    in a focused field as the focus arriving there, silently, and the focus event after it as
+    nothing new: it said nothing of the sign-in's Password or the alarm window's Step note. (Telling
+    the focus first as well does not help: Orca drops the first of two identical focus events.)
+    Here the line edit gets its FocusIn as a plain one (no selection), and its text is selected
+    the moment after, once Qt has told the focus: as on a click, then Tab's select-all.
+    """
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.FocusIn
+            and isinstance(obj, QLineEdit)
+            and isinstance(event, QFocusEvent)
+            and event.reason() in SELECTING
+            and QAccessible.isActive()
+        ):
+            plain = QFocusEvent(QEvent.Type.FocusIn, Qt.FocusReason.OtherFocusReason)
+            QCoreApplication.sendEvent(obj, plain)
+            if obj.text() and not obj.hasSelectedText() and not obj.inputMask():
+                QTimer.singleShot(0, obj, obj.selectAll)
+            return True
+        return False
+
+
+_focus_first: _FocusFirst | None = None
+
+
+def _put_focus_first() -> None:
+    """Install _FocusFirst on the application, once."""
+    global _focus_first
+    app = QCoreApplication.instance()
+    if _focus_first is None and app is not None:
+        _focus_first = _FocusFirst(app)
+        app.installEventFilter(_focus_first)
+
+
 def interface_for(_class_name: str, obj: QObject) -> QAccessibleWidget | None:
     """Our interface for `obj`, or None for Qt's own."""
+    _put_focus_first()  # a screen reader is reading: from now on, not before
     if isinstance(obj, QWidget) and obj.isWindow() and obj.property(ALERT_PROPERTY):
         return QAccessibleWidget(obj, QAccessible.Role.AlertMessage)
+    own = getattr(obj, "accessible_interface", None)  # a painted view with its own (calendar)
+    if callable(own):
+        made: QAccessibleWidget = own()
+        return made
     return None
 
 

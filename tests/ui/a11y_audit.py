@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
     QApplication,
+    QComboBox,
     QLabel,
     QWidget,
 )
@@ -60,6 +61,7 @@ class Findings:
     hidden_values: list[str] = field(default_factory=list)
     unreachable: list[str] = field(default_factory=list)
     silent_stops: list[str] = field(default_factory=list)
+    unlabelled_drop_downs: list[str] = field(default_factory=list)
     read: list[Node] = field(default_factory=list)
 
     def problems(self) -> list[str]:
@@ -68,6 +70,10 @@ class Findings:
             + [f"label text not exposed: {n}" for n in self.hidden_values]
             + [f"Tab never reaches: {n}" for n in self.unreachable]
             + [f"Tab lands on something without a name: {n}" for n in self.silent_stops]
+            + [
+                f"drop-down without a label (Orca says only its choice): {n}"
+                for n in self.unlabelled_drop_downs
+            ]
         )
 
     def text(self) -> list[str]:
@@ -129,7 +135,18 @@ def audit_tree(top: QWidget) -> Findings:
             found.nameless.append(f"{node.role.name}: {describe(obj)}")
         if isinstance(obj, QLabel) and obj.isVisible() and not _label_exposed(obj, node.name):
             found.hidden_values.append(f"{describe(obj)} reads as '{node.name}'")
+        if _unlabelled_drop_down(obj):
+            found.unlabelled_drop_downs.append(f"{describe(obj)} named '{obj.accessibleName()}'")
     return found
+
+
+def _unlabelled_drop_down(obj: object) -> bool:
+    """A drop-down no label is the buddy of: on Linux Qt names a drop-down by its choice and
+    Orca takes the field from the label ('Policy preset: combo box'), never from the name."""
+    if not isinstance(obj, QComboBox) or obj.isEditable() or not obj.isVisible():
+        return False
+    iface = QAccessible.queryAccessibleInterface(obj)
+    return not iface.relations(QAccessible.RelationFlag.Label)
 
 
 def _focusable(top: QWidget) -> list[QWidget]:

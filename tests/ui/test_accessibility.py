@@ -458,7 +458,9 @@ def test_each_calendar_visit_is_its_own_item_for_a_screen_reader(window, qtbot):
 
 
 def test_moving_between_calendar_visits_is_announced(window, qtbot, monkeypatch):
-    """Up/Down/Left/Right in the painted calendar say the visit now selected, as a list would."""
+    """Up/Down/Left/Right in the painted calendar say the visit now selected, as a list would:
+    with a screen reader reading, its own item takes the focus (ui/calendar/accessible.py);
+    before one has asked for the view, the visit is announced."""
     from ui.calendar.views import agenda_line
 
     cal = window.feature(CalendarFeature).panel
@@ -470,12 +472,23 @@ def test_moving_between_calendar_visits_is_announced(window, qtbot, monkeypatch)
     sent = []
     monkeypatch.setattr(QAccessible, "updateAccessibility", lambda e: sent.append(e))
     QAccessible.setActive(True)
+    install_interfaces()
+    made = QAccessible.queryAccessibleInterface(cal.grid)  # the view's own, kept by Qt
+    cal.grid.accessible = None  # as before a screen reader has asked for the view
     qtbot.keyClick(cal.grid, Qt.Key.Key_Down)
     entry = cal.view.entry(cal.grid.selected_id)
     announced = [e for e in sent if isinstance(e, QAccessibleAnnouncementEvent)]
     assert [e.message() for e in announced] == [agenda_line(entry, with_day=True)]
     assert announced[0].message().startswith("Mon 23 Nov 09:15–10:00 Yilmaz family")
     assert announced[0].politeness() == QAccessible.AnnouncementPoliteness.Polite
+
+    cal.grid.accessible = made  # a screen reader reads the view
+    sent.clear()
+    qtbot.keyClick(cal.grid, Qt.Key.Key_Down)
+    entry = cal.view.entry(cal.grid.selected_id)
+    focus = [e.accessibleInterface() for e in sent if e.type() == QAccessible.Event.Focus]
+    assert [f.text(QAccessible.Text.Name) for f in focus] == [agenda_line(entry, with_day=True)]
+    assert not [e for e in sent if isinstance(e, QAccessibleAnnouncementEvent)]  # said once
 
 
 def test_the_minute_s_refresh_does_not_make_a_screen_reader_repeat_the_visit(window, qtbot, clock):
@@ -505,3 +518,36 @@ def test_the_minute_s_refresh_does_not_make_a_screen_reader_repeat_the_visit(win
     idle(window, qtbot)  # read on the window's reader
     assert resets == [] and changed and cal.agenda.selected_id() == chosen
     assert all(model.index(r, 0).data(Qt.ItemDataRole.AccessibleTextRole) for r in changed)
+
+
+def test_tab_into_a_line_edit_tells_the_focus_before_selecting_its_text(qtbot):
+    """Qt selected a line edit's text in its FocusIn, before telling screen readers of the
+    focus: Orca took the caret move as a silent focus and never said the field (sign-in's
+    Password, the alarm's Step note). With a screen reader on, the text is selected the moment
+    after the focus, as Tab would have it; with none, as Qt does (test_atspi hears Orca)."""
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+    install_interfaces()
+    form = QWidget()
+    qtbot.addWidget(form)
+    first, second = QLineEdit(form), QLineEdit("Sam Office", form)
+    layout = QVBoxLayout(form)
+    layout.addWidget(first)
+    layout.addWidget(second)
+    form.show()
+    form.activateWindow()
+    qtbot.waitUntil(lambda: form.isActiveWindow())
+    first.setFocus()
+    QAccessible.queryAccessibleInterface(form)  # a screen reader reads the window
+    was_on = QAccessible.isActive()
+    try:
+        QAccessible.setActive(True)
+        second.setFocus(Qt.FocusReason.TabFocusReason)
+        assert second.hasFocus() and not second.hasSelectedText()  # told first, not yet selected
+        qtbot.waitUntil(lambda: second.selectedText() == "Sam Office")  # then Tab's select-all
+        QAccessible.setActive(False)
+        first.setFocus(Qt.FocusReason.TabFocusReason)
+        second.setFocus(Qt.FocusReason.TabFocusReason)
+        assert second.selectedText() == "Sam Office"  # no screen reader: Qt's own, at once
+    finally:
+        QAccessible.setActive(was_on)

@@ -646,3 +646,58 @@ def test_the_list_follows_a_reload_and_a_filter(cal, window, qtbot):
     cal.staff_filter.setCurrentIndex(other)  # the chosen visit is no longer shown
     assert cal.agenda.selected_id() == 0 and cal.grid.selected_id == 0
     assert cal.agenda.model().rowCount() == len(cal.view.entries)
+
+
+def test_the_painted_week_is_a_list_of_its_visits_to_a_screen_reader(cal, qtbot, window):
+    """The painted views reached a screen reader as ONE object: now each visit is an item (name:
+    time, family, staff, purpose, state; placed where it is painted), the selected one focused
+    and told as the keyboard moves; a reload keeps the same items, a visit gone leaves."""
+    from PySide6.QtGui import QAccessible, QAccessibleEvent
+
+    from ui.a11y_interfaces import install_interfaces
+    from ui.calendar.views import agenda_line
+
+    install_interfaces()
+    cal.anchor = WED
+    cal.set_mode(Mode.WEEK)
+    grid = QAccessible.queryAccessibleInterface(cal.grid)
+    ids = cal.view.ordered_ids()
+    assert grid.role() == QAccessible.Role.List and grid.childCount() == len(ids) > 3
+    items = [grid.child(i) for i in range(grid.childCount())]
+    lines = [agenda_line(cal.view.entry(i), with_day=True) for i in ids]
+    assert [item.text(QAccessible.Text.Name) for item in items] == lines
+    assert all(item.role() == QAccessible.Role.ListItem for item in items)
+    assert grid.indexOfChild(items[2]) == 2 and items[2].parent() is grid
+    assert items[2].text(QAccessible.Text.Description).endswith(f", visit {ids[2]}")
+    painted = cal.grid.rect_of(ids[2])
+    assert items[2].rect().center() == cal.grid.mapToGlobal(painted.center())
+    hit = grid.childAt(items[2].rect().center().x(), items[2].rect().center().y())
+    assert hit is items[2]
+
+    told: list[QAccessibleEvent] = []
+    original = QAccessible.updateAccessibility
+    QAccessible.updateAccessibility = lambda e: told.append(e)  # what a screen reader is told
+    was_on = QAccessible.isActive()
+    QAccessible.setActive(True)
+    try:
+        cal.grid.setFocus()
+        qtbot.keyClick(cal.grid, Qt.Key.Key_Down)
+        qtbot.keyClick(cal.grid, Qt.Key.Key_Down)
+    finally:
+        QAccessible.updateAccessibility = original
+        QAccessible.setActive(was_on)
+    focus = [e for e in told if e.type() == QAccessible.Event.Focus]
+    assert focus and focus[-1].accessibleInterface() is items[1]
+    assert items[1].state().focused and items[1].state().selected
+    assert grid.focusChild() is items[1] and not items[0].state().focused
+
+    cal.refresh()
+    idle(window, qtbot)
+    assert grid.child(1) is items[1]  # the minute's reload: the same item, nothing said again
+    cal.set_mode(Mode.DAY)
+    assert grid.childCount() == len(cal.view.ordered_ids()) < len(ids)
+    cal.set_mode(Mode.MONTH)
+    month = QAccessible.queryAccessibleInterface(cal.month)
+    assert month.role() == QAccessible.Role.List
+    named = [month.child(i).text(QAccessible.Text.Name) for i in range(month.childCount())]
+    assert named == [agenda_line(cal.view.entry(i), with_day=True) for i in cal.view.ordered_ids()]

@@ -1,12 +1,9 @@
 """The visits on screen as a list that a screen reader and the keyboard walk one visit at a time.
 
-The painted views (views.py) reach a screen reader as ONE object. This list shows the same
-CalendarView's visits in time order, one item each, read as '09:30–10:15 Begum family, Jasmin
-Patel, Attendance, approved'; Qt's own list interface gives NVDA and Orca each item and announces
-it as the keyboard moves. Chosen over our own QAccessibleInterface children for the painted views:
-those are raw pointers in Qt's accessibility cache, which Python's garbage collector and a reload
-of the visits could free under the bridge; a real item view has nothing of ours for it to outlive.
-Kept in step with the painted view's selection both ways (CalendarPanel).
+The painted views (views.py) give a screen reader their visits as list items of their own
+(accessible.py); this list shows the same CalendarView's visits in time order for the eye too,
+one item each, read as '09:30–10:15 Begum family, Jasmin Patel, Attendance, approved' (Qt's own
+list interface). Kept in step with the painted view's selection both ways (CalendarPanel).
 """
 
 from __future__ import annotations

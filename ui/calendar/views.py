@@ -4,19 +4,22 @@ Views hold no behaviour (TagStudio style): a drop, a double-click on an empty sl
 right-click, all become signals the panel acts on. Keyboard path: Up/Down step through the visits
 in time order, Left/Right to the nearest in the day (or lane) either side, Enter opens the selected
 one, the Menu key (or Shift+F10) shows its actions; each is announced as it is selected. A screen
-reader meets the visits one by one in the list beside (agenda.py).
+reader meets the visits one by one as the view's own list items (accessible.py) and in the list
+beside (agenda.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
     QContextMenuEvent,
+    QFocusEvent,
     QFont,
     QFontMetrics,
     QHelpEvent,
@@ -33,6 +36,9 @@ from hvdesk.rules.booking import initials, purpose_label, short_name, snap_minut
 from ui.a11y import announce
 from ui.calendar.model import CalendarView, Column, Entry, MonthCell
 from ui.calendar.style import TALLY_ORDER, style_for
+
+if TYPE_CHECKING:
+    from ui.calendar.accessible import CalendarAccessible
 
 HEADER_H = 34  # the sticky GridHeader above the scrolling grid
 TOP_PAD = 8  # room for the first hour's label
@@ -126,9 +132,16 @@ class _Base(QWidget):
         self.selected_id = 0
         self._press: tuple[QPointF, Entry, int, float] | None = None  # pos, entry, column, offset
         self._drag: Drop | None = None
+        self.accessible: CalendarAccessible | None = None  # made when a screen reader asks
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(False)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+
+    def accessible_interface(self) -> CalendarAccessible:
+        """A list of the painted visits for screen readers (ui.a11y_interfaces' factory)."""
+        from ui.calendar.accessible import interface
+
+        return interface(self)
 
     def set_view(self, view: CalendarView, now: datetime) -> None:
         self.view, self.now, self.today = view, now, london(now).date()
@@ -136,6 +149,8 @@ class _Base(QWidget):
             self.selected_id = 0
         self._press = self._drag = None
         self._describe()
+        if self.accessible is not None:
+            self.accessible.reloaded()
         self.updateGeometry()
         self.update()
 
@@ -148,7 +163,15 @@ class _Base(QWidget):
             view = self.view
             entry = view.entry(visit_id) if view else None
             if view and entry and self.hasFocus():  # said as the keyboard moves, as in a list
-                announce(self, agenda_line(entry, with_day=len(view.days) > 1), urgent=False)
+                if self.accessible is not None:  # its own item, focused
+                    self.accessible.focus_selected()
+                else:
+                    announce(self, agenda_line(entry, with_day=len(view.days) > 1), urgent=False)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        if self.accessible is not None:  # once Qt has told the view's focus: the visit's
+            QTimer.singleShot(0, self, self.accessible.focus_selected)
 
     def _sideways(self, step: int) -> int | None:
         """Left/Right: the visit nearest in time in the next day (or lane) that has any; None
@@ -172,8 +195,10 @@ class _Base(QWidget):
     def _describe(self) -> None:
         entry = self.view.entry(self.selected_id) if self.view else None
         count = len(self.view.entries) if self.view else 0
-        text = entry_text(entry) if entry else f"{count} visits shown; Up and Down select a visit"
-        self.setAccessibleDescription(text)
+        hint = f"{count} visits shown; Up and Down select a visit"
+        # with a screen reader's items the selected one says its visit: the view's own text
+        # changing too was said as well, each time the keyboard moved
+        self.setAccessibleDescription(entry_text(entry) if entry and not self.accessible else hint)
 
     # --- keyboard ------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:

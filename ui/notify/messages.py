@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QVBox
 from hvdesk.clock import fmt_datetime, fmt_time
 from hvdesk.models import OutboxMessage, OutboxStatus
 from hvdesk.services.notifications import NotificationService
+from ui.a11y import field_label
 from ui.list_view import filter_box, filtered_table
 from ui.models.table import Column, RowTableModel
 from ui.worker import Worker
@@ -87,6 +88,7 @@ class MessagesTab(QWidget):
         self.summary = QLabel()
         self.summary.setAccessibleName("Messages summary")
         row = QHBoxLayout()
+        row.addWidget(field_label("Show:", self.status_filter))
         row.addWidget(self.status_filter)
         row.addWidget(filter_box(self.proxy, "filter: name, number, alarm…", "Filter messages"), 1)
         layout = QVBoxLayout(self)

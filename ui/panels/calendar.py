@@ -39,7 +39,7 @@ from hvdesk.clock import london
 from hvdesk.models import PURPOSE_LABELS, Visit, VisitStatus
 from hvdesk.policy import PolicySettings
 from hvdesk.rules.booking import EDITABLE, NOT_HOLDING, wall_time
-from ui.a11y import ValueLabel, ink, splitter_in_reading_order
+from ui.a11y import ValueLabel, field_label, ink, splitter_in_reading_order
 from ui.calendar.agenda import AgendaList
 from ui.calendar.controller import BookingController
 from ui.calendar.model import (
@@ -206,9 +206,9 @@ class CalendarPanel(QWidget):
         self.legend.setWordWrap(True)
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         filters = QHBoxLayout()
-        filters.addWidget(QLabel("Staff:"))
+        filters.addWidget(field_label("Staff:", self.staff_filter))
         filters.addWidget(self.staff_filter)
-        filters.addWidget(QLabel("Purpose:"))
+        filters.addWidget(field_label("Purpose:", self.purpose_filter))
         filters.addWidget(self.purpose_filter)
         filters.addWidget(self.show_cancelled)
         filters.addSpacing(12)

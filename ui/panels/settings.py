@@ -35,6 +35,7 @@ from hvdesk.rules.validation import display_phone
 from hvdesk.services.base import Actor
 from hvdesk.services.settings import SettingsService
 from ui import dialogs
+from ui.a11y import field_label
 from ui.dialog_save import DialogSave
 from ui.forms import clear_errors, error_banner
 from ui.worker import Worker
@@ -128,7 +129,7 @@ class SettingsPanel(QWidget):
         preset_row.addWidget(self.preset, 1)
         preset_row.addWidget(apply_button)
         school = QFormLayout()
-        school.addRow("Policy preset:", preset_row)
+        school.addRow(field_label("Policy preset:", self.preset), preset_row)
         school.addRow("School name:", self.school_name)
         school.addRow("School address (on forms):", self.school_address)
         school.addRow("School phone (on letters):", self.school_phone)

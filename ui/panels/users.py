@@ -32,7 +32,7 @@ from hvdesk.services.auth import AuthService
 from hvdesk.services.base import Actor
 from hvdesk.services.staff import StaffService
 from ui import dialogs
-from ui.a11y import tab_leaves
+from ui.a11y import field_label, tab_leaves
 from ui.dialog_save import DialogSave
 from ui.forms import clear_errors, error_banner, lay_out_edit_dialog, show_errors
 from ui.models.table import Column, ObjectRole, RowTableModel
@@ -261,6 +261,7 @@ class UsersPanel(QWidget):
             self.password_button,
             self.unlock_button,
             self.active_button,
+            field_label("New role:", self.role_choice),
             self.role_choice,
             self.role_button,
         ):

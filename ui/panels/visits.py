@@ -32,7 +32,7 @@ from hvdesk.events import label
 from hvdesk.models import STATUS_LABELS, Event, Visit, VisitStatus
 from hvdesk.services.visit_list import PAGE_SIZE, SortKey, VisitFilter, VisitList, VisitListRow
 from hvdesk.services.visits import VisitQueries
-from ui.a11y import ValueLabel, fit_columns, tab_leaves
+from ui.a11y import ValueLabel, field_label, fit_columns, tab_leaves
 from ui.models.paged import PagedTableModel
 from ui.models.table import ObjectRole
 from ui.visit_columns import visit_list_columns
@@ -132,6 +132,7 @@ class VisitsPanel(QWidget):
     def _lay_out(self) -> None:
         bar = QHBoxLayout()
         bar.addWidget(self.search)
+        bar.addWidget(field_label("Status:", self.status))
         bar.addWidget(self.status)
         bar.addWidget(self.count_label)
         bar.addWidget(self.actions_button)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from PySide6.QtCore import QEvent, Qt, QTime, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QButtonGroup,
     QCheckBox,
     QDialog,
@@ -254,7 +255,7 @@ class AlarmWindow(QDialog):
         self._now = now
         self.attention = False
         self._saving = False  # a press is being written: no other press until it shows
-        self._focused_step = 0  # the ladder step keyboard focus was last moved to
+        self._focused_step = 0.0  # the ladder step keyboard focus was last moved to (+0.5 settled)
         self.setObjectName(f"alarm_{self.alarm_id}")
         self.setMinimumSize(640, 480)
         self.resize(780, 700)
@@ -499,15 +500,22 @@ class AlarmWindow(QDialog):
             self.new_return.setTime(QTime(suggested.hour, suggested.minute))
 
     def _focus_current_step(self) -> None:
-        """Once this seat owns the alarm, keyboard focus follows the ladder to its current step."""
+        """Once this seat owns the alarm, keyboard focus follows the ladder to its current step,
+        and on to Resolve as once that step is settled (staff reached, police called): not to
+        wherever Qt put it when the pressed button went off while saving (the police reference)."""
         alarm = self.detail.alarm
         mine = alarm.acknowledged_by_id == self.actor.user_id and alarm.resolved_at is None
         if self._saving:  # the buttons are off until the press shows: focus follows after
             return
-        if not mine or alarm.step == self._focused_step or alarm.step not in self.steps:
+        settled = esc.ladder_state(alarm, self.detail.steps, self.detail.policy).settled
+        where = alarm.step + (0.5 if settled else 0)  # step 2 settled: 2.5
+        if not mine or where == self._focused_step or alarm.step not in self.steps:
             return
-        self._focused_step = alarm.step
-        first = next(iter(self.steps[alarm.step].buttons.values()), None)
+        self._focused_step = where
+        answers: list[QAbstractButton] = list(
+            self.resolution_buttons.values() if settled else self.steps[alarm.step].buttons.values()
+        )
+        first = answers[0] if answers else None
         if first is not None and first.isEnabled():
             first.setFocus(Qt.FocusReason.OtherFocusReason)
             self.scroll_area.ensureWidgetVisible(first)
