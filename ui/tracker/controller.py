@@ -525,6 +525,11 @@ class TrackerController(QObject):
             return
         self.checks += 1
         self.db_error = ""
+        if not rows and not ids & {row.visit.id for row in self.board.rows}:  # none is out: a
+            # booking, an approval, an edit of a later visit leave the board as it is
+            self._sync_windows(details, [], now, scope=ids)
+            self.tick()
+            return
         self.board.replace(ids, rows, now)
         self._sync_windows(details, [], now, scope=ids)
         self._publish(self.board, now)
