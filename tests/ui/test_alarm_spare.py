@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QVBoxLayout
 
 from hvdesk.scheduler import Wake
 from tests.ui.test_tracker_ui import clear_demo_alarms, ctrl_of
@@ -104,3 +105,28 @@ def test_closing_the_seat_discards_the_spare(window, qtbot, office_actor):
     assert spare is not None
     ctrl.stop()
     assert ctrl.spare.ready is None and not spare.isVisible()
+
+
+def test_building_the_spare_never_takes_the_focus(window, qtbot):
+    """Built while someone types in a dialog: no part of the spare shows itself on the way."""
+    ctrl = ctrl_of(window)
+    ctrl.spare.discard()
+    dialog = QDialog(window)
+    QVBoxLayout(dialog).addWidget(QLineEdit())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=5_000)
+    ctrl.spare.prepare_later(0)
+    qtbot.waitUntil(lambda: ctrl.spare.ready is not None, timeout=5_000)
+    qtbot.wait(20)  # what a stray window's activation would have done by now
+    assert QApplication.activeWindow() is dialog
+    assert [
+        w
+        for w in QApplication.topLevelWidgets()
+        if w.isVisible()
+        and w.parent() is None
+        and not w.windowTitle()
+        and w is not dialog
+        and w is not window
+    ] == []

@@ -422,7 +422,8 @@ class AlarmWindow(QDialog):
         self.print_button = QPushButton("Print police sheet")
         self.print_button.setAccessibleName("Print police information sheet")
         # The visit's sheet, or (an alarm about a person) who they are and where last known.
-        self.print_button.setVisible(can_print)
+        if not can_print:  # never setVisible(True) here: with no parent yet, that would show
+            self.print_button.hide()  # it as a window of its own (and take the focus)
         self.print_button.clicked.connect(lambda: self.print_requested.emit(self.alarm_id))
         police_row = QHBoxLayout()
         police_row.addWidget(QLabel("Reference:"))
