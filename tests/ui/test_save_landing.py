@@ -19,7 +19,9 @@ def _later_visit_id(services) -> int:
     """A visit booked but not out (what a booking's or an approval's change names)."""
     with services.db.read() as s:
         visit = s.scalars(
-            select(Visit).where(Visit.status.in_([VisitStatus.APPROVED.value, VisitStatus.AWAITING_APPROVAL.value]))
+            select(Visit).where(
+                Visit.status.in_([VisitStatus.APPROVED.value, VisitStatus.AWAITING_APPROVAL.value])
+            )
         ).first()
     assert visit is not None
     return visit.id
