@@ -70,7 +70,7 @@ def build_shell(services: AppServices, actor: Actor) -> MainWindow:
     from ui.session_lock import SessionActor
 
     # one shared SessionActor: switching user changes who every screen acts as, monitoring untouched
-    return MainWindow(services, SessionActor(actor), started=False)  # type: ignore[arg-type]
+    return MainWindow(services, SessionActor(actor), started=False)
 
 
 def finish_window(window: MainWindow, *, rest_after_paint: bool = False) -> MainWindow:

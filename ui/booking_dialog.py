@@ -60,7 +60,7 @@ from hvdesk.services.staff import StaffService
 from ui import dialogs
 from ui.a11y import DateEdit, ValueLabel, ink, name_clear_button
 from ui.dialog_save import DialogSave
-from ui.forms import error_banner, show_errors
+from ui.forms import error_banner, qdate_value, qtime_value, show_errors
 from ui.worker import Worker
 
 LIVE_FIELDS = {
@@ -649,9 +649,7 @@ class BookingDialog(QDialog):
 
     # --- reading the form -------------------------------------------------------------------
     def _at(self, edit: QTimeEdit) -> datetime:
-        day: date = self.day.date().toPython()  # type: ignore[assignment]
-        clock: time = edit.time().toPython()  # type: ignore[assignment]
-        return from_london(datetime.combine(day, clock))
+        return from_london(datetime.combine(qdate_value(self.day.date()), qtime_value(edit.time())))
 
     def form_data(self) -> BookingInput:
         return BookingInput(

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from hvdesk.clock import fmt_date, london
 from hvdesk.errors import HvdeskError
 from hvdesk.models import Role
-from hvdesk.rules.risk import LIKELIHOOD, ST_HUGHS_HAZARDS, rate
+from hvdesk.rules.risk import LIKELIHOOD, ST_HUGHS_HAZARDS, st_hughs_rows
 from hvdesk.rules.validation import display_phone
 from hvdesk.services.base import Actor
 from hvdesk.services.lone_working import (
@@ -48,7 +48,7 @@ from hvdesk.services.lone_working import (
 from ui import dialogs
 from ui.a11y import DateEdit, tab_leaves
 from ui.dialog_save import DialogSave
-from ui.forms import error_banner
+from ui.forms import error_banner, qdate_value
 from ui.models.table import Column, ObjectRole, RowTableModel
 from ui.wizard.levels import level_badge
 from ui.worker import Worker
@@ -84,15 +84,9 @@ def _hazards_table() -> QTableWidget:
     hazards.verticalHeader().setVisible(False)
     hazards.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     hazards.setWordWrap(True)
-    for row, hz in enumerate(ST_HUGHS_HAZARDS):
-        sev, lik = int(hz["severity"]), int(hz["likelihood"])  # type: ignore[call-overload]
+    for row, hz in enumerate(st_hughs_rows()):
         for col, text in enumerate(
-            [
-                str(hz["hazard"]),
-                LIKELIHOOD[lik],
-                level_badge(rate(sev, lik)),
-                str(hz["controls"]),
-            ]
+            [hz.hazard, LIKELIHOOD[hz.likelihood], level_badge(hz.level), hz.controls]
         ):
             hazards.setItem(row, col, QTableWidgetItem(text))
     header = hazards.horizontalHeader()
@@ -204,7 +198,7 @@ class SignLoneWorkingDialog(QDialog):
             mobile=self.mobile.text(),
             safe_word=self.safe_word.text(),
             confirm_safe_word=self.confirm.text(),
-            signed_on=self.signed.date().toPython(),  # type: ignore[arg-type]
+            signed_on=qdate_value(self.signed.date()),
             declaration=self.declaration.isChecked(),
             pin=self.pin.text(),
             confirm_pin=self.confirm_pin.text(),

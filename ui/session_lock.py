@@ -45,17 +45,32 @@ INPUT_EVENTS = {
 }
 
 
-class SessionActor:
-    """The person signed in at this seat; every screen holds this one object, not a copy."""
+class SessionActor(Actor):
+    """The person signed in at this seat; every screen holds this one object, not a copy. An
+    Actor (so it is typed as one wherever an Actor goes) whose fields are whoever is signed in
+    now: switching user changes them for every holder at once."""
 
-    def __init__(self, actor: Actor) -> None:
-        self.current = actor
+    current: Actor
+
+    def __init__(self, actor: Actor) -> None:  # the dataclass's fields are read from `current`
+        self.switch(actor)
 
     def switch(self, actor: Actor) -> None:
-        self.current = actor.current if isinstance(actor, SessionActor) else actor
+        object.__setattr__(  # Actor is frozen; only who is signed in moves
+            self, "current", actor.current if isinstance(actor, SessionActor) else actor
+        )
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.current, name)
+    @property
+    def user_id(self) -> int | None:
+        return self.current.user_id
+
+    @property
+    def name(self) -> str:
+        return self.current.name
+
+    @property
+    def role(self) -> str:
+        return self.current.role
 
     def __repr__(self) -> str:
         return f"SessionActor({self.current!r})"
@@ -103,11 +118,12 @@ class LockScreen(QFrame):
 class SessionLock(QObject):
     """Lock, unlock, switch user and the idle timer for one main window."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: MainWindow, session: SessionActor) -> None:
+        """`session` is the window's own actor (the one object every screen holds)."""
         super().__init__(window)
         self.window = window
         self.clock = window.services.clock
-        self.session: SessionActor = window.actor  # type: ignore[assignment]
+        self.session = session
         self.screen = LockScreen(window)
         self.screen.hide()
         self.screen.sign_in.clicked.connect(self._sign_in)
@@ -285,9 +301,10 @@ class SessionLockFeature:
 
 
 def install(window: MainWindow) -> None:
-    if not isinstance(window.actor, SessionActor):
+    session = window.actor
+    if not isinstance(session, SessionActor):
         return  # a window built for one fixed user (some tests): no switching
-    lock = SessionLock(window)
+    lock = SessionLock(window, session)
     action = QAction("Sign &out / switch user (monitoring continues)", window)
     action.setShortcut(QKeySequence("Ctrl+L"))
     action.triggered.connect(lambda _c=False: lock.lock("signed_out"))

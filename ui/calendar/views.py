@@ -404,7 +404,8 @@ class TimeGridView(_Base):
         same_place = (
             drop.day == entry.day
             and drop.from_staff_id == drop.to_staff_id
-            and snap_minutes(drop.top_minutes + entry.start - entry.top) == entry.start  # type: ignore[operator]
+            and drop.top_minutes is not None  # a time grid's drop always has one
+            and snap_minutes(drop.top_minutes + entry.start - entry.top) == entry.start
         )
         if not same_place:
             self.move_requested.emit(drop)

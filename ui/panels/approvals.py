@@ -351,7 +351,7 @@ class ApprovalPanel(QWidget):
             self.note.clear()
             self.lone_decision.setChecked(False)
         has = item is not None
-        self.open_button.setEnabled(has and item.assessment is not None)  # type: ignore[union-attr]
+        self.open_button.setEnabled(item is not None and item.assessment is not None)
         self.decision.setEnabled(has and self.is_approver)
         if item is None:
             self.detail.setHtml(

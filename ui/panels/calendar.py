@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
-from typing import Any
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -37,7 +36,6 @@ from PySide6.QtWidgets import (
 
 from hvdesk.clock import london
 from hvdesk.models import PURPOSE_LABELS, Visit, VisitStatus
-from hvdesk.policy import PolicySettings
 from hvdesk.rules.booking import EDITABLE, NOT_HOLDING, wall_time
 from ui.a11y import ValueLabel, field_label, ink, splitter_in_reading_order
 from ui.calendar.agenda import AgendaList
@@ -67,16 +65,18 @@ class _Query:
     anchor: date
     staff_id: int | None
     purpose: str | None
+    cancelled: bool  # cancelled and rejected visits shown too
 
 
 @dataclass(frozen=True)
 class _Loaded:
-    """What a load read (on the window's reader): everyone, the visits in range, the policy."""
+    """What a load read and laid out (on the window's reader): everyone, and the visible range
+    as the view shows it, so the GUI thread only hands it over (a booking's save lands here)."""
 
     query: _Query
-    people: list[Any]
-    items: list[Any]
-    policy: PolicySettings
+    staff: list[StaffRef]
+    view: CalendarView
+    now: datetime
 
 
 class CalendarPanel(QWidget):
@@ -370,16 +370,18 @@ class CalendarPanel(QWidget):
         worker.submit(lambda: self.services.visits.get(visit_id), found, self._failed)
 
     def _show_visit_at(self, visit_id: int, visit: Visit) -> None:
+        """On its day, selected: now when the calendar is on screen, else when it is shown
+        (a hidden screen refreshes when shown: a booking made from Today lays out no week)."""
         self.anchor = london(visit.start).date()
         self._select_after = visit_id
-        self.refresh()
+        if self.isVisibleTo(self.window()):  # the screen on show (in a window not yet shown too)
+            self.refresh()
 
     def current_view(self) -> TimeGridView | MonthView:
         return self.month if self.mode is Mode.MONTH else self.grid
 
     # --- data ----------------------------------------------------------------------------------
-    def _fill_staff_filter(self, people: list[Any]) -> list[StaffRef]:
-        refs = [StaffRef(p.id, p.name, p.active) for p in people]
+    def _fill_staff_filter(self, refs: list[StaffRef]) -> None:
         chosen = self.staff_filter.currentData()
         self.staff_filter.blockSignals(True)
         self.staff_filter.clear()
@@ -389,7 +391,6 @@ class CalendarPanel(QWidget):
                 self.staff_filter.addItem(ref.name + ("" if ref.active else " (left)"), ref.id)
         self.staff_filter.setCurrentIndex(max(0, self.staff_filter.findData(chosen)))
         self.staff_filter.blockSignals(False)
-        return refs
 
     def _query(self) -> _Query:
         return _Query(
@@ -397,16 +398,32 @@ class CalendarPanel(QWidget):
             self.anchor,
             self.staff_filter.currentData(),
             self.purpose_filter.currentData(),
+            self.show_cancelled.isChecked(),
         )
 
     def _read(self, query: _Query) -> _Loaded:
-        """The visible range only (one flat query), everyone and the policy: any thread."""
+        """The visible range only (one flat query), everyone and the policy, laid out as the
+        view shows them: any thread (no widget is touched)."""
         start, end = visible_range(query.mode, query.anchor)
         items = self.services.visits.calendar_items(
             start, end, staff_id=query.staff_id, purposes=[query.purpose] if query.purpose else None
         )
         people = self.services.staff.list(include_inactive=True)
-        return _Loaded(query, people, items, self.services.settings.policy())
+        staff = [StaffRef(p.id, p.name, p.active) for p in people]
+        if not query.cancelled:
+            items = [i for i in items if i.status not in NOT_HOLDING]
+        now = self.services.clock.now()
+        lanes = [s for s in staff if s.id == query.staff_id] if query.staff_id is not None else staff
+        view = build_view(
+            query.mode,
+            query.anchor,
+            items,
+            now=now,
+            policy=self.services.settings.policy(),
+            staff=lanes,
+            today=london(now).date(),
+        )
+        return _Loaded(query, staff, view, now)
 
     def refresh(self) -> None:
         """Reload what is on show on the window's reader (after any change, each minute, when
@@ -437,25 +454,10 @@ class CalendarPanel(QWidget):
 
     def _show(self, loaded: _Loaded) -> None:
         """Lay out what was read and hand it to the view on screen."""
-        staff = self._fill_staff_filter(loaded.people)
-        query = loaded.query
+        self._fill_staff_filter(loaded.staff)
+        query, now = loaded.query, loaded.now
         self.mode, self.anchor = query.mode, query.anchor
-        items = loaded.items
-        if not self.show_cancelled.isChecked():
-            items = [i for i in items if i.status not in NOT_HOLDING]
-        now = self.services.clock.now()
-        lanes = (
-            [s for s in staff if s.id == query.staff_id] if query.staff_id is not None else staff
-        )
-        self.view = build_view(
-            self.mode,
-            self.anchor,
-            items,
-            now=now,
-            policy=loaded.policy,
-            staff=lanes,
-            today=london(now).date(),
-        )
+        self.view = loaded.view
         self.title.setText(self.view.title)
         self.mode_buttons[self.mode].setChecked(True)
         self.stack.setCurrentWidget(self.month if self.mode is Mode.MONTH else self.grid_page)

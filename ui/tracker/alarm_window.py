@@ -10,7 +10,7 @@ controller turns into a service call (so the state lives in the database, shared
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QEvent, Qt, QTime, Signal
@@ -238,28 +238,47 @@ class AlarmWindow(QDialog):
 
     def __init__(
         self,
-        detail: AlarmDetail,
         actor: Actor,
-        now: datetime,
         *,
         can_print: bool = False,
+        in_parts: bool = False,
         parent: QWidget | None = None,
     ) -> None:
+        """Every widget, no alarm yet: `fill` shows one. in_parts: only the window itself now,
+        its parts one `build_part()` at a time (the spare is built so, between other events:
+        ui/tracker/spare.py); `finish_build()` builds what is left at once."""
         super().__init__(parent, WINDOW_FLAGS)
         mark_as_alert(self)  # before a screen reader first asks what this window is
-        self.alarm_id = detail.alarm.id
-        self.visit_id = detail.visit.id if detail.visit is not None else None
+        self.alarm_id = 0
+        self.visit_id: int | None = None
         self.actor = actor
-        self.detail = detail
+        self.detail: AlarmDetail  # set by `fill`, which a window is not shown before
         self._allow_close = False
-        self._now = now
+        self._now: datetime  # likewise
         self.attention = False
         self._saving = False  # a press is being written: no other press until it shows
         self._focused_step = 0.0  # the ladder step keyboard focus was last moved to (+0.5 settled)
-        self.setObjectName(f"alarm_{self.alarm_id}")
         self.setMinimumSize(640, 480)
         self.resize(780, 700)
+        self._parts: Iterator[None] | None = self._build_parts(can_print)
+        if not in_parts:
+            self.finish_build()
 
+    def build_part(self) -> bool:
+        """Build the next part; False once the window is whole."""
+        if self._parts is None:
+            return False
+        if next(self._parts, StopIteration) is StopIteration:
+            self._parts = None
+        return self._parts is not None
+
+    def finish_build(self) -> None:
+        while self.build_part():
+            pass
+
+    def _build_parts(self, can_print: bool) -> Iterator[None]:
+        """The window's parts, each a short stretch of GUI-thread work; the last one lays them
+        out and polishes them, so showing the window later only paints it."""
         self.banner = ValueLabel("Alarm")
         self.banner.setWordWrap(True)
         self.notice = QLabel()
@@ -268,16 +287,17 @@ class AlarmWindow(QDialog):
         self.saving = ValueLabel("Saving")
         self.saving.setStyleSheet("background: #e8eef7; color: #1a2b4a; padding: 6px;")
         self.saving.hide()
-
         form = self._build_facts()
-        owner_row = self._build_ownership()
+        self._build_ownership()
+        yield
         ladder_box = self._build_ladder(can_print)
+        yield
         resolve_box = self._build_resolution()
-
+        yield
         content = QWidget()
         body = QVBoxLayout(content)
         body.addLayout(form)
-        body.addLayout(owner_row)
+        body.addLayout(self.owner_row)
         body.addWidget(ladder_box)
         body.addWidget(resolve_box)
         body.addStretch(1)
@@ -293,9 +313,21 @@ class AlarmWindow(QDialog):
         outer.addWidget(self.notice)
         outer.addWidget(self.saving)
         outer.addWidget(scroll, 1)
-
         take = QShortcut(QKeySequence("Alt+H"), self)
         take.activated.connect(self._take_by_key)
+        yield
+        self.ensurePolished()
+        outer.activate()
+
+    def fill(self, detail: AlarmDetail, actor: Actor, now: datetime) -> None:
+        """Show this window's alarm (once: a window stays with its alarm until it closes)."""
+        assert not self.alarm_id, "an alarm window shows one alarm"
+        self.finish_build()
+        self.alarm_id = detail.alarm.id
+        self.visit_id = detail.visit.id if detail.visit is not None else None
+        self.actor = actor  # the seat may have been signed in again since this was built
+        self.setObjectName(f"alarm_{self.alarm_id}")
+        self._add_incident_button()
         self.update_detail(detail, now)
 
     def _take_by_key(self) -> None:
@@ -328,7 +360,7 @@ class AlarmWindow(QDialog):
             form.addRow(heading, self.facts[key])
         return form
 
-    def _build_ownership(self) -> QHBoxLayout:
+    def _build_ownership(self) -> None:
         """'I'm handling this' (or 'Take over from …') and who has it, since when."""
         self.take_button = QPushButton(TAKE_TEXT)
         self.take_button.setToolTip("Take this alarm: you handle it from now on (Alt+H)")
@@ -340,16 +372,22 @@ class AlarmWindow(QDialog):
         self.take_button.clicked.connect(self._take_clicked)
         self.owner_label = ValueLabel("Who is handling this")
         self.owner_label.setWordWrap(True)
-        owner_row = QHBoxLayout()
+        self.owner_row = owner_row = QHBoxLayout()
         owner_row.addWidget(self.take_button)
         owner_row.addWidget(self.owner_label, 1)
-        if record_incident is not None:  # installed by the incidents feature
-            record = record_incident
-            self.incident_button = QPushButton("Record an incident…")
-            self.incident_button.setAccessibleName("Record an incident from this alarm")
-            self.incident_button.clicked.connect(lambda: record(self, self.alarm_id))
-            owner_row.addWidget(self.incident_button)
-        return owner_row
+        self.incident_button: QPushButton | None = None
+        self._add_incident_button()
+
+    def _add_incident_button(self) -> None:
+        """'Record an incident…' once the incidents feature has installed itself (it may do so
+        after a spare window was built)."""
+        if record_incident is None or self.incident_button is not None:
+            return
+        record = record_incident
+        self.incident_button = QPushButton("Record an incident…")
+        self.incident_button.setAccessibleName("Record an incident from this alarm")
+        self.incident_button.clicked.connect(lambda: record(self, self.alarm_id))
+        self.owner_row.addWidget(self.incident_button)
 
     def _build_ladder(self, can_print: bool) -> QGroupBox:
         """The escalation ladder: the prompt, a note, one box per step, the police sheet."""
@@ -385,7 +423,8 @@ class AlarmWindow(QDialog):
         self.print_button = QPushButton("Print police sheet")
         self.print_button.setAccessibleName("Print police information sheet")
         # The visit's sheet, or (an alarm about a person) who they are and where last known.
-        self.print_button.setVisible(can_print)
+        if not can_print:  # never setVisible(True) here: with no parent yet, that would show
+            self.print_button.hide()  # it as a window of its own (and take the focus)
         self.print_button.clicked.connect(lambda: self.print_requested.emit(self.alarm_id))
         police_row = QHBoxLayout()
         police_row.addWidget(QLabel("Reference:"))

@@ -39,6 +39,7 @@ from ui.tracker.alarm_window import AlarmWindow
 from ui.tracker.qt_scheduler import SafeQtScheduler
 from ui.tracker.saving import Outcome, not_recorded, save
 from ui.tracker.sound import AlarmSound
+from ui.tracker.spare import SpareWindow
 from ui.tray import Tray
 from ui.worker import Worker
 
@@ -140,6 +141,7 @@ class TrackerController(QObject):
         )
         self.woke.connect(self._on_wake, Qt.ConnectionType.QueuedConnection)
         self.windows: dict[int, AlarmWindow] = {}
+        self.spare = SpareWindow(self._build_window, self)  # built once started, while idle
         self.sound = AlarmSound(self)
         self.tray = Tray(self)
         self.board: Board | None = None
@@ -160,6 +162,7 @@ class TrackerController(QObject):
         # nothing, an empty set for everything, else those visits.
         self._checking = False
         self._check_next: set[int] | None = None
+        self._publish_pending = False  # a _publish waits for the next event-loop turn
         # The last wakes only (for tests and diagnosis): a week of 30 s sweeps must not pile up.
         self.wakes: deque[Wake] = deque(maxlen=RECENT_WAKES)
         self.can_print = importlib.util.find_spec("ui.print_actions") is not None
@@ -178,6 +181,8 @@ class TrackerController(QObject):
         as soon as it returns. Returns the report when checked here (not later)."""
         self.scheduler.start()
         self.started = True
+        if self.handles_alarms:
+            self.spare.prepare_later()
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.stop)
@@ -212,7 +217,7 @@ class TrackerController(QObject):
             return
         report, checked = result
         self.startup_report = report
-        self._apply_check(checked)
+        self._apply_check(checked, landed=True)
         self._report_startup(report)
         QTimer.singleShot(0, self._run_after_start)  # the alarm windows it opened paint first
         self._check_queued("start")
@@ -267,6 +272,7 @@ class TrackerController(QObject):
         self.writer.shutdown(0)  # what was pressed is still written (finish_queued)
         self.scheduler.shutdown()
         self.sound.stop()
+        self.spare.discard()
         for window in list(self.windows.values()):
             window.allow_close()
             window.close()
@@ -362,9 +368,12 @@ class TrackerController(QObject):
         details = self.alarm_service.details(visit_ids=set(ids))
         return Checked(now, raised, details, ids=frozenset(ids), rows=rows)
 
-    def _apply_check(self, checked: Checked) -> None:
+    def _apply_check(self, checked: Checked, *, landed: bool = False) -> None:
         """Show a check's result: the board (or its re-derived rows), the alarm windows, the
-        timers re-armed. GUI thread only; no database work."""
+        timers re-armed. GUI thread only; no database work. landed (a check back from the
+        worker): when it opens an alarm window, the board's repaint and the re-arming wait for
+        the next turn of the event loop, so the window shows and paints first and neither turn
+        holds the GUI thread long."""
         self._syncs += 1
         self.db_error = ""
         self.last_check_at = now = checked.now
@@ -376,9 +385,25 @@ class TrackerController(QObject):
             assert self.board is not None
             self.board.replace(checked.ids, checked.rows, now)
             scope = checked.ids
-        self._sync_windows(checked.details, checked.raised, now, scope=scope)
-        self._publish(self.board, now)
+        opened = self._sync_windows(checked.details, checked.raised, now, scope=scope)
+        if landed and opened:
+            self._publish_soon()
+        else:
+            self._publish(self.board, now)
         self.tick()
+
+    def _publish_soon(self) -> None:
+        """`_publish` of the board as it is then, in the next turn of the event loop."""
+        if self._publish_pending:
+            return
+        self._publish_pending = True
+
+        def publish() -> None:
+            self._publish_pending = False
+            if not self.stopped and self.board is not None:
+                self._publish(self.board, self.clock.now())
+
+        QTimer.singleShot(0, self, publish)
 
     def check_later(self, reason: str = "", visit_ids: Iterable[int] | None = None) -> None:
         """The check (of every visit, or just `visit_ids`) on the background worker, ahead of
@@ -402,7 +427,7 @@ class TrackerController(QObject):
             if self._syncs != started:  # newer shown meanwhile: never go back to this
                 self.check_later(reason, ids or None)
             else:
-                self._apply_check(checked)
+                self._apply_check(checked, landed=True)
             self._check_queued(reason)
 
         def failed(message: str) -> None:
@@ -500,6 +525,11 @@ class TrackerController(QObject):
             return
         self.checks += 1
         self.db_error = ""
+        if not rows and not ids & {row.visit.id for row in self.board.rows}:  # none is out: a
+            # booking, an approval, an edit of a later visit leave the board as it is
+            self._sync_windows(details, [], now, scope=ids)
+            self.tick()
+            return
         self.board.replace(ids, rows, now)
         self._sync_windows(details, [], now, scope=ids)
         self._publish(self.board, now)
@@ -545,13 +575,14 @@ class TrackerController(QObject):
         raised: list[Raised],
         now: datetime,
         scope: Collection[int | None] | None = None,
-    ) -> None:
+    ) -> int:
         """Open, update and close alarm windows to match `details` (all open alarms, or those of
         the visits in `scope`: windows of other visits are left as they are; None in `scope`
-        stands for the alarms about a person with no one visit)."""
+        stands for the alarms about a person with no one visit). Returns how many it opened."""
         if not self.handles_alarms:
             details = []
         open_ids = {d.alarm.id for d in details}
+        opened = 0
         in_scope = [i for i, w in self.windows.items() if scope is None or w.visit_id in scope]
         for alarm_id in [i for i in in_scope if i not in open_ids]:
             closing = self.windows.pop(alarm_id)
@@ -565,6 +596,7 @@ class TrackerController(QObject):
                 window = self._open_window(detail, now)
                 self._alert(window, f"{window.windowTitle()}\n{detail.alarm.reason}")
                 self.alarm_raised.emit(detail.alarm.id)
+                opened += 1
             else:
                 before = (window.detail.alarm.reason, window.detail.alarm.level)
                 owner_before = window.detail.alarm.acknowledged_by
@@ -585,14 +617,21 @@ class TrackerController(QObject):
             primary = self.windows.get(item.primary_id)
             if item.merged and primary is not None:
                 primary.show_notice(f"Also overdue now: {item.reason}")
+        return opened
 
-    def _open_window(self, detail: AlarmDetail, now: datetime) -> AlarmWindow:
-        window = AlarmWindow(detail, self.actor, now, can_print=self.can_print)
+    def _build_window(self, in_parts: bool = False) -> AlarmWindow:
+        """An alarm window wired to this seat, no alarm in it yet (the spare's build)."""
+        window = AlarmWindow(self.actor, can_print=self.can_print, in_parts=in_parts)
         window.acknowledge_requested.connect(self._acknowledge)
         window.takeover_requested.connect(self._take_over)
         window.step_requested.connect(self._record_step)
         window.resolve_requested.connect(self._resolve)
         window.print_requested.connect(self._print_police_sheet)
+        return window
+
+    def _open_window(self, detail: AlarmDetail, now: datetime) -> AlarmWindow:
+        window = self.spare.take()
+        window.fill(detail, self.actor, now)
         index = len(self.windows)
         screen = QGuiApplication.primaryScreen()
         if screen is not None:

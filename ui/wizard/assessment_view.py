@@ -6,7 +6,7 @@ from html import escape
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
-from hvdesk.models import RiskAssessment
+from hvdesk.models import RiskAssessment, RiskLevel
 from hvdesk.rules.risk import (
     ASSESSED_RISKS,
     INFORMATION,
@@ -23,7 +23,7 @@ _YES, _NO, _UNSET = "✓ Yes", "✗ No", "? Not answered"
 
 
 def _level_span(level: str) -> str:
-    _icon, _word, fg, bg = LEVEL_STYLE[level]  # type: ignore[index]
+    _icon, _word, fg, bg = LEVEL_STYLE[RiskLevel(level)]
     return (
         f'<span style="color:{fg}; background:{bg}; font-weight:bold">&nbsp;'
         f"{escape(level_badge(level))}&nbsp;</span>"
