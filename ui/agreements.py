@@ -26,6 +26,7 @@ from ui.dialog_save import DialogSave
 from ui.forms import error_banner
 from ui.models.table import Column, RowTableModel
 from ui.panels.today import _table
+from ui.screen_reads import LatestRead
 
 if TYPE_CHECKING:
     from ui.booking_dialog import BookingDialog
@@ -65,6 +66,8 @@ class AgreementsDialog(QDialog):
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         self.banner = error_banner()
+        self.reads = LatestRead(self, window.worker, "the agreements")
+        self.reads.failed.connect(window.live.read_failed)
         self.saving = DialogSave(
             self,
             self.banner,
@@ -75,13 +78,18 @@ class AgreementsDialog(QDialog):
         )
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
+        layout.addWidget(self.reads.line)
         layout.addWidget(self.view, 1)
         layout.addLayout(row)
         layout.addWidget(close)
         self.refresh()
 
     def refresh(self) -> None:
-        self.model.set_rows(self.service.due())
+        """Read on the window's reader; the list keeps its last rows meanwhile."""
+        self.reads.read(self.service.due, self._show)
+
+    def _show(self, rows: list[AgreementRow]) -> None:
+        self.model.set_rows(rows)
         if self.model.rowCount():
             self.view.selectRow(0)
 

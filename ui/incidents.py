@@ -46,6 +46,7 @@ from ui.forms import (
 )
 from ui.models.table import Column, RowTableModel
 from ui.panels.today import TITLE_STYLE, _table
+from ui.screen_reads import LatestRead
 from ui.visit_actions import VisitAction
 from ui.worker import Worker
 
@@ -179,10 +180,12 @@ class IncidentsPanel(QWidget):
         clock: Clock,
         parent: QWidget | None = None,
         writer: Worker | None = None,
+        worker: Worker | None = None,
     ) -> None:
         super().__init__(parent)
         self.service, self.actor, self.clock = service, actor, clock
         self.writer = writer
+        self.reads = LatestRead(self, worker, "the incidents")
         self.title = QLabel("INCIDENTS")
         self.title.setStyleSheet(TITLE_STYLE)
         columns: list[Column[IncidentRow]] = [
@@ -220,11 +223,15 @@ class IncidentsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.banner)
+        layout.addWidget(self.reads.line)
         layout.addWidget(self.view, 1)
         layout.addLayout(row)
 
     def refresh(self) -> None:
-        rows = self.service.list()
+        """Read on the window's reader; the list keeps its last rows meanwhile."""
+        self.reads.read(self.service.list, self._show)
+
+    def _show(self, rows: list[IncidentRow]) -> None:
         self.model.set_rows(rows)
         new = sum(1 for r in rows if r.acknowledged_at is None)
         self.title.setText(f"INCIDENTS ({len(rows)}, {new} not yet seen by the head)")
@@ -313,7 +320,10 @@ def install(window: Shell) -> None:
     from ui.tracker import alarm_window
 
     service = IncidentService(window.services.db, window.services.clock)
-    panel = IncidentsPanel(service, window.actor, window.services.clock, writer=window.writer)
+    panel = IncidentsPanel(
+        service, window.actor, window.services.clock, writer=window.writer, worker=window.worker
+    )
+    panel.reads.failed.connect(window.live.read_failed)
     window.add_panel("Incidents", panel, before_settings(window))
     panel.changed.connect(window.data_changed)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
@@ -75,3 +76,24 @@ def slow_press(qtbot, db, form, press, again=None) -> tuple[float, list[str]]:
             assert not again()  # nothing more is sent
         saved(qtbot, form, timeout=30_000)
     return clicked_in, during
+
+
+@contextmanager
+def gui_thread_statements(db) -> Iterator[list[str]]:
+    """The SQL statements sent from the GUI thread meanwhile (each one the window waiting on the
+    database); the change watcher's `PRAGMA data_version` runs on its own thread and is not one."""
+    import threading
+
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def before(_conn: object, _cursor: object, sql: str, *_a: object) -> None:
+        if threading.current_thread() is threading.main_thread():
+            seen.append(sql)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)

@@ -1,0 +1,198 @@
+"""The window never waits on the database on the GUI thread (issue 9): every screen's reads
+(the Calendar's weeks, modes and filters; the Staff, Users, Incidents and Agreements lists; the
+Settings form) run on the window's reader, the screen says "Loading…" and keeps its last rows
+meanwhile, an older answer landing after a newer one is dropped, and a database that does not
+answer is said in words."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from dataclasses import replace
+
+import pytest
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+
+from tests.ui.waiting import gui_thread_statements, idle
+from ui.calendar.feature import CalendarFeature
+from ui.calendar.model import Mode
+from ui.incidents import IncidentsFeature
+from ui.screen_reads import LOADING
+
+pytestmark = pytest.mark.ui
+
+
+@pytest.fixture
+def cal(window, qtbot):
+    window.show_panel("Calendar")
+    idle(window, qtbot)
+    return window.feature(CalendarFeature).panel
+
+
+@contextmanager
+def reads_not_answered(db):
+    """Every statement from a worker thread fails as a lost connection does."""
+
+    def before(_conn, _cursor, sql, *_a) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            raise OperationalError(sql[:40], {}, Exception("server closed the connection"))
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+def status(panel) -> str:
+    """What the screen's read status line says (empty when hidden)."""
+    lines = [w for w in panel.findChildren(QLabel, "read_status") if w.isVisibleTo(panel)]
+    return lines[0].text() if lines else ""
+
+
+def test_changing_week_mode_and_filters_reads_off_the_gui_thread(cal, window, qtbot):
+    title = cal.title.text()
+    with gui_thread_statements(window.services.db) as on_gui:
+        cal.go(1)
+        while_out = (status(cal), cal.title.text())
+        idle(window, qtbot)
+        answered = (status(cal), cal.title.text())
+        cal.go(-1)
+        for mode in (Mode.DAY, Mode.MONTH, Mode.WEEK):
+            cal.set_mode(mode)
+        cal.go_today()
+        cal.staff_filter.setCurrentIndex(1)
+        cal.purpose_filter.setCurrentIndex(2)
+        cal.show_cancelled.setChecked(False)
+        idle(window, qtbot)
+    assert on_gui == []
+    assert while_out == (LOADING, title)  # the last week stays on show meanwhile
+    assert answered[0] == "" and answered[1] != title
+    assert cal.mode is Mode.WEEK and cal.staff_filter.currentIndex() == 1
+
+
+def test_an_older_week_landing_after_a_newer_one_is_dropped(cal, window, qtbot):
+    shown = []
+    original = cal._show
+    cal._show = lambda loaded: (shown.append(loaded.query.anchor), original(loaded))
+    start = cal.anchor
+    cal.go(1)
+    cal.go(1)
+    cal.go(1)
+    idle(window, qtbot)
+    assert shown == [cal.anchor]  # only the newest request is laid out
+    assert cal.anchor != start
+
+
+def test_a_calendar_read_the_database_does_not_answer_is_said(cal, window, qtbot):
+    title = cal.title.text()
+    with reads_not_answered(window.services.db):
+        cal.go(1)
+        idle(window, qtbot)
+    assert "The database is not answering" in status(cal)
+    assert cal.title.text() == title  # the last week stays
+    assert window.live.down_since is not None  # the status bar says since when
+    cal.go(0)
+    idle(window, qtbot)  # answered again: the words go
+    assert status(cal) == ""
+
+
+@pytest.mark.parametrize("name", ["Staff", "Incidents", "Settings"])
+def test_a_screens_refresh_reads_off_the_gui_thread(window, qtbot, name):
+    panel = window.panels[name]
+    idle(window, qtbot)
+    with gui_thread_statements(window.services.db) as on_gui:
+        window.show_panel(name)
+        panel.refresh() if name != "Settings" else panel.load()
+        while_out = status(panel)
+        idle(window, qtbot)
+    assert on_gui == []
+    assert while_out == LOADING and status(panel) == ""
+
+
+def test_the_staff_list_fills_from_the_reader_and_keeps_its_rows_while_reading(window, qtbot):
+    window.show_panel("Staff")
+    idle(window, qtbot)
+    rows = window.staff.model.rowCount()
+    assert rows > 0
+    with gui_thread_statements(window.services.db) as on_gui:
+        window.staff.show_inactive.setChecked(True)
+        assert window.staff.model.rowCount() == rows  # kept until the answer comes
+        idle(window, qtbot)
+    assert on_gui == [] and window.staff.model.rowCount() == rows + 1
+
+
+def test_a_refresh_the_database_does_not_answer_keeps_the_rows_and_says_so(window, qtbot):
+    panel = window.feature(IncidentsFeature).panel
+    window.show_panel("Incidents")
+    idle(window, qtbot)
+    rows = panel.model.rowCount()
+    with reads_not_answered(window.services.db):
+        panel.refresh()
+        idle(window, qtbot)
+    assert panel.model.rowCount() == rows
+    assert "The database is not answering: the incidents shown as last read" in status(panel)
+
+
+def test_users_and_agreements_read_off_the_gui_thread(qtbot, services, office_actor, answers):
+    from ui.agreements import open_agreements
+    from ui.app import build_window
+    from ui.panels.users import UsersPanel
+
+    admin = replace(office_actor, role="admin")
+    window = build_window(services, admin)
+    qtbot.addWidget(window)
+    window.show()
+    idle(window, qtbot)
+    users = window.panels["Users"]
+    assert isinstance(users, UsersPanel) and users.model.rowCount() > 0
+    with gui_thread_statements(services.db) as on_gui:
+        window.show_panel("Users")
+        users.refresh()
+        dialog = open_agreements(window)
+        idle(window, qtbot)
+    assert on_gui == []
+    assert users.model.rowCount() > 0 and status(dialog) == ""
+    dialog.close()
+    window.close()
+
+
+def _every_filter(panel) -> list:
+    """The screen's own choosers: combo boxes, check boxes and filter boxes on show."""
+    widgets = [
+        *panel.findChildren(QComboBox),
+        *panel.findChildren(QCheckBox),
+        *[e for e in panel.findChildren(QLineEdit) if "filter" in e.accessibleName().lower()],
+    ]
+    return [w for w in widgets if w.isVisibleTo(panel) and w.isEnabled()]
+
+
+def _change(widget) -> None:
+    if isinstance(widget, QComboBox):
+        widget.setCurrentIndex((widget.currentIndex() + 1) % max(1, widget.count()))
+    elif isinstance(widget, QCheckBox):
+        widget.toggle()
+    else:
+        widget.setText("a")
+
+
+def test_the_walk_every_screen_and_every_filter_waits_on_no_read(window, qtbot):
+    """Open every screen and change each of its filters: not one statement on the GUI thread
+    once the window is up (this walk fails as soon as a screen reads on the GUI thread)."""
+    idle(window, qtbot)
+    found: dict[str, int] = {}
+    for name in list(window.panels):
+        panel = window.panels[name]
+        with gui_thread_statements(window.services.db) as on_gui:
+            window.show_panel(name)
+            idle(window, qtbot)
+            for widget in _every_filter(panel):
+                _change(widget)
+                idle(window, qtbot)
+            window.refresh_all()
+            idle(window, qtbot)
+        if on_gui:
+            found[name] = len(on_gui)
+    assert found == {}
