@@ -146,7 +146,13 @@ def book_follow_up(window: Shell, row: AgreementRow) -> BookingDialog:
         BookingService(services.db, services.clock), services.households, services.staff,
         services.clock,
     )  # fmt: skip
-    dialog = BookingDialog(deps, window.actor, parent=window.dialog_parent(), writer=window.writer)
+    dialog = BookingDialog(
+        deps,
+        window.actor,
+        parent=window.dialog_parent(),
+        writer=window.writer,
+        reader=window.worker,
+    )
     dialog.prefill(row.household_id, row.pupil_id, Purpose.ATTENDANCE.value)
     dialog.notes.setPlainText(f"Follow-up: agreement broken ({row.what}, due {fmt_date(row.due)})")
     dialog.saved.connect(lambda _id: window.data_changed.emit())

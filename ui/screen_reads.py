@@ -40,10 +40,14 @@ class LatestRead(QObject):
 
     failed = Signal(str)  # a read the database did not answer (the window says since when)
 
-    def __init__(self, screen: QWidget, worker: Worker | None, what: str) -> None:
+    def __init__(
+        self, screen: QWidget, worker: Worker | None, what: str, *, loading: str = LOADING
+    ) -> None:
+        """`loading`: the words while a read is out ("": none, for a check re-read as one types:
+        the last answer stays on show without a line blinking at each key)."""
         super().__init__(screen)
         self.worker = worker if worker is not None else Worker(screen)
-        self.what = what
+        self.what, self.loading_text = what, loading
         self.asked = 0  # the newest request: an older answer is dropped
         self.pending = 0  # reads out (tests and the walk wait for none)
         self.line = QLabel()
@@ -62,8 +66,9 @@ class LatestRead(QObject):
         self.asked += 1
         self.pending += 1
         asked = self.asked
-        self.line.setText(LOADING)
-        self.line.show()
+        if self.loading_text:
+            self.line.setText(self.loading_text)
+            self.line.show()
         self.worker.submit(
             fn,
             lambda result: self._answered(asked, show, result),
@@ -71,6 +76,11 @@ class LatestRead(QObject):
             priority,
         )
         return asked
+
+    def drop(self) -> None:
+        """Whatever is out is no longer wanted (a newer answer came another way)."""
+        self.asked += 1
+        self.line.hide()
 
     def _answered(self, asked: int, show: Callable[[Any], Any], result: object) -> None:
         self.pending -= 1

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from hvdesk.models import Event, LoneWorkingAssessment, UserAccount, VisitStatus
 from hvdesk.services.base import Actor
-from tests.ui.waiting import idle, saved
+from tests.ui.waiting import idle, saved, shown
 from ui.models.table import ObjectRole
 from ui.panels.approvals import ApprovalFeature
 from ui.session_lock import SessionLockFeature
@@ -185,6 +185,7 @@ def test_approve_reject_action_from_a_visit_opens_it_in_the_queue(head_window, s
 
 def test_lone_working_from_staff_screen_and_audited_reveal(window, services, qtbot, answers):
     window.show_panel("Staff")
+    shown(window)  # read on the window's reader
     staff_panel = window.staff
     button = next(b for b in staff_panel._feature_buttons if b.text() == "Lone working…")
     for row in range(staff_panel.proxy.rowCount()):
@@ -282,6 +283,7 @@ def test_admin_adds_an_approver_who_signs_in_and_approves(qtbot, services, answe
     saved(qtbot, dialog)
     assert dialog.saved is not None and dialog.saved.approver_title == "Assistant Headteacher"
     users.refresh()
+    shown(users)
     assert any(u.username == "dhead" for u in users.model.rows())
     admin.close()
 

@@ -11,10 +11,12 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
+from PySide6.QtCore import QTime
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
+from hvdesk.clock import london
 from tests.ui.waiting import gui_thread_statements, idle
 from ui.calendar.feature import CalendarFeature
 from ui.calendar.model import Mode
@@ -196,3 +198,75 @@ def test_the_walk_every_screen_and_every_filter_waits_on_no_read(window, qtbot):
         if on_gui:
             found[name] = len(on_gui)
     assert found == {}
+
+
+# --- the booking form's live check ------------------------------------------------------------
+@pytest.fixture
+def booking(window, qtbot):
+    from tests.ui.waiting import settle
+
+    dialog = window.feature(CalendarFeature).controller.new_visit(window)
+    settle(qtbot)
+    yield dialog
+    dialog.close()
+
+
+def test_the_booking_forms_live_check_reads_off_the_gui_thread(booking, window, qtbot):
+    from tests.ui.test_booking_dialog import fill
+    from tests.ui.waiting import checked
+
+    with gui_thread_statements(window.services.db) as on_gui:
+        fill(booking, qtbot, companion="")
+        booking.start.setTime(QTime(18, 15))  # an evening visit, on foot alone
+        booking.end.setTime(QTime(19, 15))
+    assert on_gui == []
+    checked(qtbot, booking)
+    assert "evening" in booking.checks.text() and not booking.ooh_box.isHidden()
+    assert not booking.lone_reason.isHidden()
+
+
+def test_the_live_check_waits_for_a_pause_and_shows_only_the_newest(booking, window, qtbot):
+    from tests.ui.waiting import checked
+
+    checked(qtbot, booking)
+    asked: list[object] = []
+    service = booking.deps.booking
+    original = service.check
+    service.check = lambda data, visit_id: (asked.append(data.start), original(data, visit_id))[1]
+    shown: list[object] = []
+    show = booking._show_check
+    booking._show_check = lambda check: (shown.append(check), show(check))
+    try:
+        for minutes in range(5):  # five quick changes: one check, after the pause
+            booking.start.setTime(QTime(13, minutes * 5))
+        assert asked == [] and booking.checking
+        qtbot.waitUntil(lambda: not booking.checking)
+        assert len(asked) == 1 and len(shown) == 1
+        booking.check_now()
+        booking.start.setTime(QTime(14, 0))
+        booking.check_now()  # two out at once: only the newer is shown
+        qtbot.waitUntil(lambda: not booking.checking)
+        assert len(asked) == 3 and len(shown) == 2
+        assert london(asked[-1]).hour == 14
+    finally:
+        service.check = original
+
+
+def test_a_save_before_the_live_check_answers_is_checked_by_the_save(booking, window, qtbot):
+    """The Save button does not rely on the live check: the save checks on the write worker."""
+    from tests.ui.test_booking_dialog import fill
+    from tests.ui.waiting import save_form
+
+    fill(booking, qtbot, companion="")
+    booking.start.setTime(QTime(18, 15))
+    assert booking.checking  # not yet answered
+    assert not save_form(qtbot, booking)
+    assert "Out-of-hours reason" in booking.banner.text()
+
+
+def test_a_live_check_the_database_does_not_answer_is_said(booking, window, qtbot):
+    from tests.ui.waiting import checked
+
+    with reads_not_answered(window.services.db):
+        checked(qtbot, booking)
+    assert "The database is not answering: the checks" in status(booking)

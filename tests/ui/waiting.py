@@ -97,3 +97,16 @@ def gui_thread_statements(db) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(db.engine, "before_cursor_execute", before)
+
+
+def checked(qtbot, dialog) -> None:
+    """The booking form's live check (it waits for a pause in the typing, then reads on the
+    reader) has answered for the form as it stands: asked now rather than after the pause."""
+    dialog.check_now()
+    qtbot.waitUntil(lambda: not dialog.checking)
+
+
+def shown(widget) -> None:
+    """What a screen asked its window's reader for has come back and is on show (a screen reads
+    off the GUI thread: a week changed, a filter chosen)."""
+    _until_quiet(None, lambda: widget.window().findChildren(Worker))

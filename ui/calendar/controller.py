@@ -124,6 +124,7 @@ class BookingController(QObject):
             parent=parent,
             approver=approver_text(self.services),
             writer=self.writer,
+            reader=self.worker,
         )
         dialog.saved.connect(lambda vid, d=dialog: self._saved(vid, d.result_message, new=True))
         dialog.saved.connect(lambda vid, d=dialog: self._assess_if_asked(vid, d, parent))
@@ -148,7 +149,12 @@ class BookingController(QObject):
             )
             return None
         dialog = BookingDialog(
-            self.deps, self.actor, visit=visit, parent=parent, writer=self.writer
+            self.deps,
+            self.actor,
+            visit=visit,
+            parent=parent,
+            writer=self.writer,
+            reader=self.worker,
         )
         dialog.saved.connect(lambda vid, d=dialog: self._saved(vid, d.result_message, new=False))
         self._open(dialog)

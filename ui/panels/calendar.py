@@ -363,10 +363,12 @@ class CalendarPanel(QWidget):
 
     def show_visit(self, visit_id: int) -> None:
         """Bring a visit on screen and select it (after booking, or from elsewhere): read on
-        the window's reader, so a save's result never waits on the database."""
-        self.reads.read(
+        the window's reader, so a save's result never waits on the database. (Not one of the
+        newest-wins reads: the reload the save itself causes must not drop it.)"""
+        self.reads.worker.submit(
             lambda: self.services.visits.get(visit_id),
             lambda visit: self._show_visit_at(visit_id, visit),
+            self.read_failed.emit,
         )
 
     def _show_visit_at(self, visit_id: int, visit: Visit) -> None:

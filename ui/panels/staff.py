@@ -230,7 +230,7 @@ class StaffPanel(QWidget):
         layout.addWidget(self.reads.line)
         layout.addWidget(self.table)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
-        if worker is None:  # on its own: read now (on a worker of its own); in the window: when shown
+        if worker is None:  # on its own: read now (on its own worker); in the window: when shown
             self.refresh()
         else:
             self._update_buttons()

@@ -299,7 +299,9 @@ class UsersPanel(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        """Read on the window's reader; the list keeps its last rows meanwhile."""
+        """Read on the window's reader; the list keeps its last rows meanwhile (the buttons
+        follow who is signed in at once)."""
+        self._update()
         self.reads.read(self.auth.list, self._show_accounts)
 
     def _show_accounts(self, users: list[UserAccount]) -> None:
