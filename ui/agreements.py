@@ -22,7 +22,7 @@ from hvdesk.errors import HvdeskError
 from hvdesk.models import Purpose
 from hvdesk.services.agreements import AgreementRow, AgreementService
 from ui import dialogs
-from ui.dialog_save import DialogSave
+from ui.dialog_save import DialogSave, write_then_show
 from ui.forms import error_banner
 from ui.models.table import Column, RowTableModel
 from ui.panels.today import _table
@@ -124,14 +124,29 @@ class AgreementsDialog(QDialog):
             "Agreement broken",
             "Noted on the pupil's attendance record.\n\nPrint the reminder letter to the family?",
         ):
-            pdf = self.service.reminder_pdf(self.window_.actor, row.id)
-            path = Path(tempfile.gettempdir()) / f"hvdesk-agreement-{row.id}.pdf"
-            path.write_bytes(pdf)
-            from ui import incidents
-
-            incidents.open_pdf(path)
+            self._print_reminder(row)
         if dialogs.confirm(self, "Agreement broken", "Book a follow-up visit to the family?"):
             self.follow_up_booking = book_follow_up(self.window_, row)
+
+    def _print_reminder(self, row: AgreementRow) -> None:
+        """The letter is made and its printing audited on the write worker; it opens when done."""
+        from ui import incidents
+
+        actor = self.window_.actor
+        path = Path(tempfile.gettempdir()) / f"hvdesk-agreement-{row.id}.pdf"
+
+        def make() -> Path:
+            path.write_bytes(self.service.reminder_pdf(actor, row.id))
+            return path
+
+        write_then_show(
+            self,
+            self.saving.writer,
+            make,
+            lambda made: incidents.open_pdf(made),
+            title="Letter not printed",
+            what="printing of the letter",
+        )
 
 
 def book_follow_up(window: Shell, row: AgreementRow) -> BookingDialog:

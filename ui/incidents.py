@@ -35,7 +35,7 @@ from hvdesk.models import Role, Visit
 from hvdesk.services.base import Actor
 from hvdesk.services.incidents import IncidentInput, IncidentRow, IncidentService
 from ui import dialogs
-from ui.dialog_save import DialogSave
+from ui.dialog_save import DialogSave, write_then_show
 from ui.follow_ups_nav import before_settings
 from ui.forms import (
     clear_errors,
@@ -280,19 +280,23 @@ class IncidentsPanel(QWidget):
             refused,
         )
 
-    def print_selected(self) -> Path | None:
+    def print_selected(self) -> bool:
+        """The report is made and its printing audited on the write worker; the PDF opens when
+        it comes back. False when nothing is selected."""
         chosen = self.selected()
         if chosen is None:
-            return None
-        try:
-            pdf = self.service.report_pdf(self.actor, chosen.id)
-        except HvdeskError as err:
-            dialogs.inform(self, "Not printed", str(err), "warning")
-            return None
-        path = Path(tempfile.gettempdir()) / f"hvdesk-incident-{chosen.id}.pdf"
-        path.write_bytes(pdf)
-        open_pdf(path)
-        return path
+            return False
+        actor, incident_id = self.actor, chosen.id
+        path = Path(tempfile.gettempdir()) / f"hvdesk-incident-{incident_id}.pdf"
+
+        def make() -> Path:  # on the write worker: the audit event, the PDF, the file
+            path.write_bytes(self.service.report_pdf(actor, incident_id))
+            return path
+
+        write_then_show(
+            self, self.saving.writer, make, open_pdf, title="Not printed", what="printing"
+        )
+        return True
 
 
 def _run(dialog: QDialog) -> bool:

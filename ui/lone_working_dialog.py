@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 )
 
 from hvdesk.clock import fmt_date, london
-from hvdesk.errors import HvdeskError
 from hvdesk.models import Role
 from hvdesk.rules.risk import LIKELIHOOD, ST_HUGHS_HAZARDS, rate
 from hvdesk.rules.validation import display_phone
@@ -44,10 +43,11 @@ from hvdesk.services.lone_working import (
     LoneWorkingInput,
     LoneWorkingService,
     LoneWorkingStatus,
+    RevealedSafeWord,
 )
 from ui import dialogs
 from ui.a11y import DateEdit, tab_leaves
-from ui.dialog_save import DialogSave
+from ui.dialog_save import DialogSave, write_then_show
 from ui.forms import error_banner
 from ui.models.table import Column, ObjectRole, RowTableModel
 from ui.wizard.levels import level_badge
@@ -229,9 +229,12 @@ class LoneWorkingDialog(QDialog):
         mobiles: dict[int, str],
         select_staff_id: int | None = None,
         parent: QWidget | None = None,
+        writer: Worker | None = None,
     ) -> None:
         super().__init__(parent)
         self.service, self.actor, self.mobiles = service, actor, mobiles
+        # a reveal is audited (a write): on the window's write worker
+        self.writer = writer if writer is not None else Worker(self, finish_queued=True)
         self.sign_dialog: SignLoneWorkingDialog | None = None
         self.setWindowTitle("Lone working assessments")
         self.model: RowTableModel[LoneWorkingStatus] = RowTableModel(COLUMNS, self)
@@ -334,11 +337,18 @@ class LoneWorkingDialog(QDialog):
             "with your name.",
         ):
             return
-        try:
-            revealed = self.service.reveal_safe_word(self.actor, status.staff_id)
-        except HvdeskError as err:
-            dialogs.inform(self, "Safe word not shown", str(err), "warning")
-            return
+        actor, staff_id = self.actor, status.staff_id
+        write_then_show(
+            self,
+            self.writer,
+            lambda: self.service.reveal_safe_word(actor, staff_id),
+            self._show_safe_word,
+            title="Safe word not shown",
+            what="reveal",
+        )
+
+    def _show_safe_word(self, revealed: RevealedSafeWord) -> None:
+        """Shown only once the reveal is recorded in the audit trail."""
         old = "" if revealed.current else "\n\nThis assessment is out of date: sign a new one."
         dialogs.inform(
             self,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from hvdesk.models import Event, LoneWorkingAssessment, UserAccount, VisitStatus
 from hvdesk.services.base import Actor
-from tests.ui.waiting import idle, saved, shown
+from tests.ui.waiting import idle, saved, settle, shown
 from ui.models.table import ObjectRole
 from ui.panels.approvals import ApprovalFeature
 from ui.session_lock import SessionLockFeature
@@ -209,6 +209,7 @@ def test_lone_working_from_staff_screen_and_audited_reveal(window, services, qtb
     assert all(word not in str(t) for t in table_text)
     assert dialog.reveal_button.isEnabled()
     dialog.reveal_selected()
+    settle(qtbot)  # the reveal is audited on the write worker, then shown
     assert "recorded in the audit trail" in answers["asked"][-1][1]
     title, text, _kind = answers["told"][-1]
     assert title == "Safe word for Jasmin Patel" and word in text

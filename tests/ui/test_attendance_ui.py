@@ -242,6 +242,7 @@ def test_reports_screen_charts_tables_and_exports(window, qtbot, answers, monkey
     csv_path = panel.export_csv()
     assert csv_path.read_text(encoding="utf-8").startswith("Home visit reports")
     pdf_path = panel.export_pdf()
+    settle(qtbot)  # made and audited on the write worker
     assert pdf_path.read_bytes().startswith(b"%PDF")
 
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 import pytest
 from PySide6.QtCore import QTime
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
 from hvdesk.clock import london
@@ -270,3 +270,100 @@ def test_a_live_check_the_database_does_not_answer_is_said(booking, window, qtbo
     with reads_not_answered(window.services.db):
         checked(qtbot, booking)
     assert "The database is not answering: the checks" in status(booking)
+
+
+# --- audited outputs: their audit event is a write, on the write worker --------------------------
+def test_a_safe_word_is_revealed_off_the_gui_thread_and_shown_once_recorded(
+    window, qtbot, answers
+):
+    from hvdesk.models import Staff
+    from tests.ui.waiting import settle
+    from ui.panels.approvals import ApprovalFeature
+
+    with window.services.db.read() as s:
+        jasmin = s.scalar(select(Staff.id).where(Staff.name == "Jasmin Patel"))
+    dialog = window.feature(ApprovalFeature).open_lone_working(jasmin)
+    with gui_thread_statements(window.services.db) as on_gui:
+        dialog.reveal_selected()
+        told_before = len(answers["told"])
+    assert on_gui == []
+    settle(qtbot)
+    title, text, _kind = answers["told"][-1]
+    assert told_before == 0 and title == "Safe word for Jasmin Patel"
+    assert "This reveal has been recorded" in text
+    dialog.close()
+
+
+def test_a_reveal_the_database_does_not_take_shows_no_word(window, qtbot, answers):
+    from hvdesk.models import Staff
+    from tests.ui.test_tracker_writes import failing_writes
+    from tests.ui.waiting import settle
+    from ui.panels.approvals import ApprovalFeature
+
+    with window.services.db.read() as s:
+        jasmin = s.scalar(select(Staff.id).where(Staff.name == "Jasmin Patel"))
+    dialog = window.feature(ApprovalFeature).open_lone_working(jasmin)
+    with failing_writes(window.services.db):
+        dialog.reveal_selected()
+        settle(qtbot)
+    title, text, kind = answers["told"][-1]
+    assert title == "Safe word not shown" and "NOT recorded" in text and kind == "error"
+    dialog.close()
+
+
+def test_an_incident_report_is_printed_off_the_gui_thread(window, qtbot, monkeypatch):
+    from hvdesk.services.incidents import IncidentInput
+    from tests.ui.waiting import settle
+    from ui import incidents as incidents_ui
+
+    pdfs: list = []
+    monkeypatch.setattr(incidents_ui, "open_pdf", pdfs.append)
+    panel = window.feature(IncidentsFeature).panel
+    panel.service.record(
+        window.actor, IncidentInput(occurred_at=window.services.clock.now(), what="Dog loose")
+    )
+    window.show_panel("Incidents")
+    idle(window, qtbot)
+    panel.view.selectRow(0)
+    with gui_thread_statements(window.services.db) as on_gui:
+        assert panel.print_selected()
+    assert on_gui == [] and pdfs == []
+    settle(qtbot)
+    assert len(pdfs) == 1 and pdfs[0].read_bytes().startswith(b"%PDF")
+
+
+def test_a_report_pdf_is_exported_off_the_gui_thread(window, qtbot, monkeypatch, tmp_path):
+    from tests.ui.waiting import settle
+    from ui import reports as reports_ui
+    from ui.reports import ReportsFeature
+
+    window.show_panel("Reports")
+    panel = window.feature(ReportsFeature).panel
+    qtbot.waitUntil(lambda: panel.report is not None, timeout=15_000)
+    monkeypatch.setattr(reports_ui, "save_path", lambda _p, _t, name, _f: str(tmp_path / name))
+    with gui_thread_statements(window.services.db) as on_gui:
+        target = panel.export_pdf()
+    assert on_gui == []
+    settle(qtbot)
+    assert target.read_bytes().startswith(b"%PDF")
+
+
+def test_a_broken_agreements_letter_is_printed_off_the_gui_thread(
+    window, qtbot, answers, monkeypatch, clock
+):
+    from tests.ui.test_attendance_ui import _agreement_due
+    from tests.ui.waiting import saved, settle
+    from ui import agreements as agreements_ui
+    from ui import incidents as incidents_ui
+
+    pdfs: list = []
+    monkeypatch.setattr(incidents_ui, "open_pdf", pdfs.append)
+    monkeypatch.setattr(agreements_ui, "book_follow_up", lambda _w, _row: None)
+    dialog = _agreement_due(window, qtbot, clock)
+    with gui_thread_statements(window.services.db) as on_gui:
+        dialog.broken_button.click()
+        saved(qtbot, dialog)
+        settle(qtbot)
+    assert on_gui == []
+    assert len(pdfs) == 1 and pdfs[0].read_bytes().startswith(b"%PDF")
+    dialog.close()

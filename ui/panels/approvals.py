@@ -578,7 +578,12 @@ class ApprovalFeature:
 
         mobiles = {s.id: s.mobile for s in self.window.services.staff.list()}
         self.lone_dialog = LoneWorkingDialog(
-            self.lone_working, self.window.actor, mobiles, staff_id, self.parent
+            self.lone_working,
+            self.window.actor,
+            mobiles,
+            staff_id,
+            self.parent,
+            writer=self.window.writer,
         )
         self.lone_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.lone_dialog.finished.connect(lambda _r: self.window.data_changed.emit())
