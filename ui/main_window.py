@@ -429,6 +429,9 @@ class MainWindow(QMainWindow):
             self.db_label.setStyleSheet("")
             self.refresh_status()
             self.today.read_lists_again()  # if the last read of its lists failed
+            panel = self.stack.currentWidget()
+            if panel is not self.today and isinstance(panel, Refreshes):
+                panel.refresh()  # a screen whose read was not answered reads again
         else:
             self.db_label.setText(f"database not answering since {fmt_time(down_since)}")
             self.db_label.setToolTip(self.live.error)
