@@ -446,6 +446,7 @@ def test_cancel_for_safety_from_the_visit_menu(window, answers, qtbot):
     visit = on_day(window.services.db, THU, "approved")[0]
     action = next(a for a in window.visit_actions.for_visit(visit) if a.label == "Cancel visit…")
     action.run(visit, window)
+    settle(qtbot)  # the visit is read on the reader, then the form opens
     dialog = window.feature(CalendarFeature).controller.dialog
     assert isinstance(dialog, CancelDialog)
     dialog.choose(CancelReason.SAFETY_CONCERN)

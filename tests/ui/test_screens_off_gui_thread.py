@@ -368,3 +368,19 @@ def test_a_broken_agreements_letter_is_printed_off_the_gui_thread(
     assert on_gui == []
     assert len(pdfs) == 1 and pdfs[0].read_bytes().startswith(b"%PDF")
     dialog.close()
+
+
+def test_cancel_visit_reads_the_visit_off_the_gui_thread(window, qtbot, answers):
+    from hvdesk.models import Visit
+    from tests.ui.waiting import settle
+    from ui.cancel_dialog import CancelDialog
+
+    with window.services.db.read() as s:
+        visit = s.scalars(select(Visit).where(Visit.status == "approved")).first()
+    controller = window.feature(CalendarFeature).controller
+    with gui_thread_statements(window.services.db) as on_gui:
+        controller.cancel_visit(window, visit.id)
+        settle(qtbot)
+    assert on_gui == []
+    assert isinstance(controller.dialog, CancelDialog) and controller.dialog.visit.id == visit.id
+    controller.dialog.reject()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 from hvdesk.clock import fmt_datetime, fmt_time, london
 from hvdesk.errors import HvdeskError, ValidationError
 from hvdesk.models import Role, Visit, VisitStatus
+from hvdesk.policy import PolicySettings
 from hvdesk.rules.booking import (
     EDITABLE,
     F_LONE_REASON,
@@ -37,6 +38,7 @@ from ui.booking_dialog import BookingDeps, BookingDialog
 from ui.calendar.export_dialog import ExportDialog
 from ui.calendar.views import Drop
 from ui.cancel_dialog import CancelDialog, safety_note_printer
+from ui.screen_reads import not_answering
 from ui.services import AppServices
 from ui.tracker.saving import Outcome, not_recorded, save
 from ui.worker import Worker
@@ -160,8 +162,25 @@ class BookingController(QObject):
         self._open(dialog)
         return dialog
 
-    def cancel_visit(self, parent: QWidget | None, visit_id: int) -> CancelDialog | None:
-        visit = self.services.visits.get(visit_id)
+    def cancel_visit(self, parent: QWidget | None, visit_id: int) -> None:
+        """The visit's latest state and the policy are read on the reader; the form opens then
+        (a database that does not answer is said)."""
+        services = self.services
+        self._reader().submit(
+            lambda: (services.visits.get(visit_id), services.settings.policy()),
+            lambda read: self._open_cancel(parent, *read),
+            lambda message: dialogs.inform(
+                parent, "Visit not opened", not_answering("the visit", message), "error"
+            ),
+        )
+
+    def _reader(self) -> Worker:
+        """The window's reader (a worker of its own for a controller on its own)."""
+        if self.worker is None:
+            self.worker = Worker(self)
+        return self.worker
+
+    def _open_cancel(self, parent: QWidget | None, visit: Visit, policy: PolicySettings) -> None:
         if not can_cancel(visit):
             dialogs.inform(
                 parent,
@@ -169,19 +188,18 @@ class BookingController(QObject):
                 f"Visit {visit.id} is {visit.status.replace('_', ' ')}; only visits that have not "
                 "yet returned can be cancelled.",
             )
-            return None
+            return
         dialog = CancelDialog(
             self.cancellation,
             self.actor,
             visit,
-            self.services.settings.policy(),
+            policy,
             parent,
             print_note=safety_note_printer(self.services.db, self.services.clock),
             writer=self.writer,
         )
         dialog.cancelled.connect(lambda _v, _r, d=dialog: self._saved(0, d.result_message))
         self._open(dialog)
-        return dialog
 
     def export(self, parent: QWidget | None, staff_id: int | None = None) -> ExportDialog:
         dialog = ExportDialog(
