@@ -192,6 +192,7 @@ def test_lone_working_from_staff_screen_and_audited_reveal(window, services, qtb
         if staff_panel.proxy.index(row, 0).data(ObjectRole).name == "Jasmin Patel":
             staff_panel.table.selectRow(row)
     button.click()
+    settle(qtbot)  # the list is read on the window's reader
     dialog = window.feature(ApprovalFeature).lone_dialog
     assert dialog is not None and dialog.isVisible()
     chosen = dialog.selected()
@@ -221,6 +222,7 @@ def test_lone_working_from_staff_screen_and_audited_reveal(window, services, qtb
 
 def test_signing_a_lone_working_assessment_in_the_dialog(window, services, qtbot, answers):
     dialog = window.feature(ApprovalFeature).open_lone_working()
+    settle(qtbot)  # the list is read on the window's reader
     zoe = next(r for r, s in enumerate(dialog.model.rows()) if s.state == "none")
     dialog.table.selectRow(zoe)
     assert not dialog.reveal_button.isEnabled()  # nothing to reveal
@@ -241,6 +243,7 @@ def test_signing_a_lone_working_assessment_in_the_dialog(window, services, qtbot
     saved(qtbot, sign)
     assert sign.saved is not None and sign.saved.state == "current"
     dialog.refresh(status.staff_id)
+    settle(qtbot)
     assert dialog.selected().text.startswith("✓ Current until")
     assert "kingfisher" not in dialog.history.item(0).text()
     dialog.close()
@@ -252,6 +255,7 @@ def test_visitor_cannot_reveal(qtbot, services, answers):
     win = build_window(services, actor_for(services, "jpatel"))
     qtbot.addWidget(win)
     dialog = win.feature(ApprovalFeature).open_lone_working()
+    settle(qtbot)  # the list is read on the window's reader
     dialog.table.selectRow(0)
     assert dialog.selected().assessment_id is not None
     assert not dialog.reveal_button.isEnabled()
@@ -379,6 +383,7 @@ def _sign_dialog(window, services):
     from ui.lone_working_dialog import SignLoneWorkingDialog
 
     listing = window.feature(ApprovalFeature).open_lone_working()
+    shown(window)  # the list is read on the window's reader
     zoe = next(r for r, s in enumerate(listing.model.rows()) if s.state == "none")
     listing.table.selectRow(zoe)
     sign = SignLoneWorkingDialog(

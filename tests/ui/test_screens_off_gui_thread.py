@@ -284,6 +284,7 @@ def test_a_safe_word_is_revealed_off_the_gui_thread_and_shown_once_recorded(
     with window.services.db.read() as s:
         jasmin = s.scalar(select(Staff.id).where(Staff.name == "Jasmin Patel"))
     dialog = window.feature(ApprovalFeature).open_lone_working(jasmin)
+    settle(qtbot)  # the list is read on the window's reader
     with gui_thread_statements(window.services.db) as on_gui:
         dialog.reveal_selected()
         told_before = len(answers["told"])
@@ -304,6 +305,7 @@ def test_a_reveal_the_database_does_not_take_shows_no_word(window, qtbot, answer
     with window.services.db.read() as s:
         jasmin = s.scalar(select(Staff.id).where(Staff.name == "Jasmin Patel"))
     dialog = window.feature(ApprovalFeature).open_lone_working(jasmin)
+    settle(qtbot)  # the list is read on the window's reader
     with failing_writes(window.services.db):
         dialog.reveal_selected()
         settle(qtbot)
@@ -384,3 +386,17 @@ def test_cancel_visit_reads_the_visit_off_the_gui_thread(window, qtbot, answers)
     assert on_gui == []
     assert isinstance(controller.dialog, CancelDialog) and controller.dialog.visit.id == visit.id
     controller.dialog.reject()
+
+
+def test_the_lone_working_list_and_history_read_off_the_gui_thread(window, qtbot):
+    from tests.ui.waiting import settle
+    from ui.panels.approvals import ApprovalFeature
+
+    with gui_thread_statements(window.services.db) as on_gui:
+        dialog = window.feature(ApprovalFeature).open_lone_working()
+        settle(qtbot)
+        dialog.table.selectRow(1)
+        settle(qtbot)
+    assert on_gui == []
+    assert dialog.model.rowCount() > 1 and dialog.history.count() > 0 and dialog.mobiles
+    dialog.close()
