@@ -86,7 +86,7 @@ def _quiet(window: Any) -> bool:
     return all(w.outstanding == 0 for w in workers) and not any(pending)
 
 
-def run(rounds: int) -> dict[str, list[float]]:
+def run(rounds: int, slow: float = SLOW_S) -> dict[str, list[float]]:
     from bench_live import Stalls, latency, wait_for
     from bench_tracker import run_loop
     from sqlalchemy import select
@@ -120,7 +120,7 @@ def run(rounds: int) -> dict[str, list[float]]:
     figures: dict[str, list[float]] = {}
     for _ in range(rounds):
         for name, act, undo in _actions(window):
-            with latency(db, SLOW_S):
+            with latency(db, slow):
                 stalls.start()
                 act()
                 wait_for(lambda: _quiet(window), 30.0)
@@ -167,11 +167,14 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--vs", type=Path, help="a checkout of the code before")
     parser.add_argument("--pairs", type=int, default=5)
+    parser.add_argument(
+        "--slow", type=float, default=SLOW_S, help="seconds per statement (0: the layout alone)"
+    )
     args = parser.parse_args()
     if args.vs:
         versus(args.vs, args.pairs, args.rounds)
         return 0
-    figures = run(args.rounds)
+    figures = run(args.rounds, args.slow)
     if args.json:
         print(json.dumps(figures))
         return 0
