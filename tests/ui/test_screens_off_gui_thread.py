@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import QTime
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QTableView
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
@@ -172,6 +172,10 @@ def _every_filter(panel) -> list:
     return [w for w in widgets if w.isVisibleTo(panel) and w.isEnabled()]
 
 
+def _every_table(panel) -> list:
+    return [t for t in panel.findChildren(QTableView) if t.isVisibleTo(panel) and t.model()]
+
+
 def _change(widget) -> None:
     if isinstance(widget, QComboBox):
         widget.setCurrentIndex((widget.currentIndex() + 1) % max(1, widget.count()))
@@ -182,8 +186,9 @@ def _change(widget) -> None:
 
 
 def test_the_walk_every_screen_and_every_filter_waits_on_no_read(window, qtbot):
-    """Open every screen and change each of its filters: not one statement on the GUI thread
-    once the window is up (this walk fails as soon as a screen reads on the GUI thread)."""
+    """Open every screen, change each of its filters and choose a row in each of its tables: not
+    one statement on the GUI thread once the window is up (this walk fails as soon as a screen
+    reads on the GUI thread)."""
     idle(window, qtbot)
     found: dict[str, int] = {}
     for name in list(window.panels):
@@ -193,6 +198,9 @@ def test_the_walk_every_screen_and_every_filter_waits_on_no_read(window, qtbot):
             idle(window, qtbot)
             for widget in _every_filter(panel):
                 _change(widget)
+                idle(window, qtbot)
+            for table in _every_table(panel):  # a row chosen: its details are read
+                table.selectRow(0)
                 idle(window, qtbot)
             window.refresh_all()
             idle(window, qtbot)
