@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QWidget
+from shiboken6 import isValid
 
 from ui.worker import Worker
 
@@ -84,14 +85,16 @@ class LatestRead(QObject):
 
     def _answered(self, asked: int, show: Callable[[Any], Any], result: object) -> None:
         self.pending -= 1
-        if asked != self.asked:
-            return  # stale: a newer request is out (or already shown)
+        if asked != self.asked or not isValid(self.line):
+            return  # stale (a newer request is out), or the screen was closed meanwhile
         self.line.hide()
         self.line.clear()
         show(result)
 
     def _not_answered(self, asked: int, message: str) -> None:
         self.pending -= 1
+        if not isValid(self.line):
+            return  # the screen was closed meanwhile: nobody to tell
         self.failed.emit(message)
         if asked == self.asked:
             self.line.setText(not_answering(self.what, message))

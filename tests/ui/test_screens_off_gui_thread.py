@@ -408,3 +408,21 @@ def test_the_lone_working_list_and_history_read_off_the_gui_thread(window, qtbot
     assert on_gui == []
     assert dialog.model.rowCount() > 1 and dialog.history.count() > 0 and dialog.mobiles
     dialog.close()
+
+
+def test_a_form_closed_while_its_check_is_out_drops_the_answer(window, qtbot):
+    """The booking form closed (and deleted) with its live check still on the reader: the answer
+    goes nowhere, no traceback."""
+    from shiboken6 import delete
+
+    from tests.ui.waiting import settle
+
+    dialog = window.feature(CalendarFeature).controller.new_visit(window)
+    settle(qtbot)
+    dialog.check_now()
+    reads = dialog.live_checks
+    dialog.close()
+    delete(dialog)
+    with qtbot.captureExceptions() as raised:
+        settle(qtbot)
+    assert raised == [] and reads.pending == 0
