@@ -232,7 +232,13 @@ class IncidentsPanel(QWidget):
         self.reads.read(self.service.list, self._show)
 
     def _show(self, rows: list[IncidentRow]) -> None:
+        """The rows read; the incident chosen before stays chosen (a reload is no new choice)."""
+        chosen = self.selected()
         self.model.set_rows(rows)
+        if chosen is not None:
+            again = [r for r, row in enumerate(rows) if row.id == chosen.id]
+            if again:
+                self.view.selectRow(again[0])
         new = sum(1 for r in rows if r.acknowledged_at is None)
         self.title.setText(f"INCIDENTS ({len(rows)}, {new} not yet seen by the head)")
 
