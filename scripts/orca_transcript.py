@@ -84,6 +84,8 @@ def calendar():
     w.show_panel("Calendar")
     cal = state["cal"] = w.feature(CalendarFeature).panel
     cal.set_mode(Mode.DAY)
+    cal.reads.worker.wait()  # the day is read on the window's reader
+    app.sendPostedEvents()
     cal.grid.setFocus(Qt.FocusReason.TabFocusReason)
     QTest.keyClick(cal.grid, Qt.Key.Key_Down)
     key(Qt.Key.Key_Tab)
