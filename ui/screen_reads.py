@@ -16,12 +16,13 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 from shiboken6 import isValid
 
+from ui.a11y import ink
 from ui.worker import Worker
 
 T = TypeVar("T")
 
 LOADING = "Loading…"
-STATUS_STYLE = "color: #1a2b4a; padding: 2px 4px;"
+STATUS_INK = "#1a2b4a"  # ink(): the theme's own text colour where this would not read
 
 
 def not_answering(what: str, message: str) -> str:
@@ -53,7 +54,7 @@ class LatestRead(QObject):
         self.pending = 0  # reads out (tests and the walk wait for none)
         self.line = QLabel()
         self.line.setObjectName("read_status")
-        self.line.setStyleSheet(STATUS_STYLE)
+        self.line.setStyleSheet(f"color: {ink(STATUS_INK)}; padding: 2px 4px;")
         self.line.setWordWrap(True)
         self.line.hide()
 
