@@ -303,14 +303,14 @@ def test_a_move_is_written_while_the_window_keeps_answering(cal, qtbot, window, 
     saving = window.feature(CalendarFeature).controller.saving
     with slow(window.services.db) as on_gui_thread:
         beats = Beats(lambda: visit.id in saving)
-        assert _move_to_wednesday(window, cal, visit)
-        writes = [q for q in on_gui_thread if not q.lstrip().upper().startswith("SELECT")]
-        assert answers["asked"][-1][0] == "Move visit"  # previewed and confirmed first
-        assert cal.message.text() == f"Saving visit {visit.id}…"
+        assert _move_to_wednesday(window, cal, visit)  # previewed on the reader
         assert not _move_to_wednesday(window, cal, visit)  # dropped again meanwhile: once
+        qtbot.waitUntil(lambda: cal.message.text() == f"Saving visit {visit.id}…", timeout=30_000)
+        assert answers["asked"][-1][0] == "Move visit"  # previewed and confirmed first
+        assert not _move_to_wednesday(window, cal, visit)
         qtbot.waitUntil(lambda: visit.id not in saving, timeout=30_000)
         beats.stop()
-    assert writes == []  # the move itself was not written on the GUI thread
+    assert on_gui_thread == []  # neither the preview nor the move waited on the GUI thread
     assert beats.during >= 3
     assert fetch(window.services.db, visit.id).start.date() == WED
 
@@ -582,12 +582,13 @@ def test_month_view_keyboard_and_details(cal, qtbot):
     )
 
 
-def test_moving_a_visit_already_under_way_is_refused(cal, window, answers):
+def test_moving_a_visit_already_under_way_is_refused(cal, window, answers, qtbot):
     out = visits(window.services.db, status=VisitStatus.ON_SITE.value)[0]
     item = next(e.item for e in cal.view.entries if e.id == out.id)
     from ui.calendar.views import Drop
 
     window.feature(CalendarFeature).controller.move(cal, item, Drop(out.id, WED, 10 * 60))
+    settle(qtbot)  # previewed on the reader
     assert "only visits not yet started can be moved" in answers["told"][-1][1]
     assert fetch(window.services.db, out.id).start == out.start
 
