@@ -114,6 +114,8 @@ SCREENS = {
         "from ui.calendar.model import Mode\n"
         "cal = w.feature(CalendarFeature).panel\n"
         "cal.set_mode(Mode.DAY)\n"
+        "from PySide6.QtCore import QCoreApplication\n"  # the day is read on the window's reader
+        "cal.reads.worker.wait(); QCoreApplication.sendPostedEvents()\n"
         "cal.grid.select(cal.view.ordered_ids()[0])\n"
         "cal.agenda.setFocus()\n"
     ),

@@ -92,6 +92,8 @@ def calendar():
     from ui.calendar.model import Mode
     cal = state["cal"]
     cal.set_mode(Mode.DAY)
+    cal.reads.worker.wait()  # the day is read on the window's reader
+    app.sendPostedEvents()
     cal.grid.setFocus(Qt.FocusReason.TabFocusReason)
     QTest.keyClick(cal.grid, Qt.Key.Key_Down)
 

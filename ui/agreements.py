@@ -22,10 +22,11 @@ from hvdesk.errors import HvdeskError
 from hvdesk.models import Purpose
 from hvdesk.services.agreements import AgreementRow, AgreementService
 from ui import dialogs
-from ui.dialog_save import DialogSave
+from ui.dialog_save import DialogSave, write_then_show
 from ui.forms import error_banner
 from ui.models.table import Column, RowTableModel
 from ui.panels.today import _table
+from ui.screen_reads import LatestRead
 
 if TYPE_CHECKING:
     from ui.booking_dialog import BookingDialog
@@ -65,6 +66,8 @@ class AgreementsDialog(QDialog):
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         self.banner = error_banner()
+        self.reads = LatestRead(self, window.worker, "the agreements")
+        self.reads.failed.connect(window.live.read_failed)
         self.saving = DialogSave(
             self,
             self.banner,
@@ -75,13 +78,18 @@ class AgreementsDialog(QDialog):
         )
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
+        layout.addWidget(self.reads.line)
         layout.addWidget(self.view, 1)
         layout.addLayout(row)
         layout.addWidget(close)
         self.refresh()
 
     def refresh(self) -> None:
-        self.model.set_rows(self.service.due())
+        """Read on the window's reader; the list keeps its last rows meanwhile."""
+        self.reads.read(self.service.due, self._show)
+
+    def _show(self, rows: list[AgreementRow]) -> None:
+        self.model.set_rows(rows)
         if self.model.rowCount():
             self.view.selectRow(0)
 
@@ -116,14 +124,29 @@ class AgreementsDialog(QDialog):
             "Agreement broken",
             "Noted on the pupil's attendance record.\n\nPrint the reminder letter to the family?",
         ):
-            pdf = self.service.reminder_pdf(self.window_.actor, row.id)
-            path = Path(tempfile.gettempdir()) / f"hvdesk-agreement-{row.id}.pdf"
-            path.write_bytes(pdf)
-            from ui import incidents
-
-            incidents.open_pdf(path)
+            self._print_reminder(row)
         if dialogs.confirm(self, "Agreement broken", "Book a follow-up visit to the family?"):
             self.follow_up_booking = book_follow_up(self.window_, row)
+
+    def _print_reminder(self, row: AgreementRow) -> None:
+        """The letter is made and its printing audited on the write worker; it opens when done."""
+        from ui import incidents
+
+        actor = self.window_.actor
+        path = Path(tempfile.gettempdir()) / f"hvdesk-agreement-{row.id}.pdf"
+
+        def make() -> Path:
+            path.write_bytes(self.service.reminder_pdf(actor, row.id))
+            return path
+
+        write_then_show(
+            self,
+            self.saving.writer,
+            make,
+            lambda made: incidents.open_pdf(made),
+            title="Letter not printed",
+            what="printing of the letter",
+        )
 
 
 def book_follow_up(window: Shell, row: AgreementRow) -> BookingDialog:
@@ -138,7 +161,13 @@ def book_follow_up(window: Shell, row: AgreementRow) -> BookingDialog:
         BookingService(services.db, services.clock), services.households, services.staff,
         services.clock,
     )  # fmt: skip
-    dialog = BookingDialog(deps, window.actor, parent=window.dialog_parent(), writer=window.writer)
+    dialog = BookingDialog(
+        deps,
+        window.actor,
+        parent=window.dialog_parent(),
+        writer=window.writer,
+        reader=window.worker,
+    )
     dialog.prefill(row.household_id, row.pupil_id, Purpose.ATTENDANCE.value)
     dialog.notes.setPlainText(f"Follow-up: agreement broken ({row.what}, due {fmt_date(row.due)})")
     dialog.saved.connect(lambda _id: window.data_changed.emit())

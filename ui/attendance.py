@@ -330,7 +330,13 @@ def install(window: Shell) -> None:
             services.staff,
             services.clock,
         )
-        dialog = BookingDialog(deps, window.actor, parent=window.dialog_parent(), writer=window.writer)
+        dialog = BookingDialog(
+            deps,
+            window.actor,
+            parent=window.dialog_parent(),
+            writer=window.writer,
+            reader=window.worker,
+        )
         dialog.prefill(suggestion.household_id, suggestion.pupil_id, Purpose.ATTENDANCE.value)
         dialog.notes.setPlainText(suggestion.reason)
 

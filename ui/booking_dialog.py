@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from PySide6.QtCore import QDate, QSignalBlocker, Qt, QTime, Signal
+from PySide6.QtCore import QDate, QSignalBlocker, Qt, QTime, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -61,6 +61,7 @@ from ui import dialogs
 from ui.a11y import DateEdit, ValueLabel, ink, name_clear_button
 from ui.dialog_save import DialogSave
 from ui.forms import error_banner, qdate_value, qtime_value, show_errors
+from ui.screen_reads import LatestRead
 from ui.worker import Worker
 
 LIVE_FIELDS = {
@@ -73,6 +74,7 @@ LIVE_FIELDS = {
     rules.F_VEHICLE,
 }
 MAX_MATCHES = 50
+LIVE_CHECK_MS = 250  # the live check waits this long after the last change
 
 
 @dataclass
@@ -122,7 +124,9 @@ class BookingDialog(QDialog):
         parent: QWidget | None = None,
         approver: str = "",
         writer: Worker | None = None,
+        reader: Worker | None = None,
     ) -> None:
+        """`reader`: the window's reader, for the live checks (a worker of its own without)."""
         super().__init__(parent)
         self.deps, self.actor, self.visit = deps, actor, visit
         self.policy: PolicySettings = deps.booking.policy()
@@ -137,6 +141,11 @@ class BookingDialog(QDialog):
         self.setMinimumWidth(940)
 
         self._writer = writer
+        self.live_checks = LatestRead(self, reader, "the checks", loading="")
+        self._check_soon = QTimer(self)  # the live check waits for a pause in the typing
+        self._check_soon.setSingleShot(True)
+        self._check_soon.setInterval(LIVE_CHECK_MS)
+        self._check_soon.timeout.connect(self.check_now)
         self._households = deps.households.list()
         if visit is not None and all(h.id != visit.household_id for h in self._households):
             self._households.append(deps.households.get(visit.household_id))
@@ -147,7 +156,7 @@ class BookingDialog(QDialog):
         else:
             self._new(start, lead_staff_id)
         self._loading = False
-        self._refresh_live()
+        self.check_now()
 
     # --- building ------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -175,6 +184,7 @@ class BookingDialog(QDialog):
         layout.addWidget(self.banner)
         layout.addWidget(self.note)
         layout.addLayout(columns)
+        layout.addWidget(self.live_checks.line)
         layout.addWidget(self.checks)
         layout.addWidget(self.buttons)
 
@@ -684,10 +694,23 @@ class BookingDialog(QDialog):
 
     # --- live checks ------------------------------------------------------------------------
     def _refresh_live(self) -> None:
-        if self._loading:
-            return
+        """A field changed: check the form once the typing pauses (LIVE_CHECK_MS)."""
+        if not self._loading:
+            self._check_soon.start()
+
+    @property
+    def checking(self) -> bool:
+        """A live check is waiting for a pause or out on the reader (tests wait for none)."""
+        return self._check_soon.isActive() or self.live_checks.loading
+
+    def check_now(self) -> None:
+        """Check the form as it stands on the reader (the clashes need the database); the last
+        answer stays on show until this one comes, and an older one landing later is dropped.
+        Saving never relies on it: the save checks again on the write worker (the last word)."""
+        self._check_soon.stop()
+        data, booking = self.form_data(), self.deps.booking
         visit_id = self.visit.id if self.visit else None
-        self._show_check(self.deps.booking.check(self.form_data(), visit_id))
+        self.live_checks.read(lambda: booking.check(data, visit_id), self._show_check)
 
     def _show_check(self, check: BookingCheck) -> None:
         """What the rules say of the form as it stands: the boxes it needs, errors, warnings."""
@@ -734,6 +757,8 @@ class BookingDialog(QDialog):
         if self.saving.busy:
             return False
         self.assess_next = assess
+        self._check_soon.stop()  # the save's own check answers for this form
+        self.live_checks.drop()
         data, visit, actor, booking = self.form_data(), self.visit, self.actor, self.deps.booking
 
         def write() -> _Attempt:  # on the write worker: the check, then the write if it may

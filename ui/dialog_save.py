@@ -20,6 +20,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractButton, QDialog, QDialogButtonBox, QLabel, QWidget
 
 from hvdesk.errors import HvdeskError
+from ui import dialogs
 from ui.forms import clear_errors, grow_to_fit, show_errors
 from ui.tracker.saving import Outcome, not_recorded, save
 from ui.worker import Worker
@@ -125,3 +126,28 @@ class DialogSave(QObject):
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             return bool(event.key() == Qt.Key.Key_Escape)
         return False
+
+
+def write_then_show(
+    parent: QWidget | None,
+    writer: Worker,
+    write: Callable[[], object],
+    show: Callable[[Any], None],
+    *,
+    title: str,
+    what: str,
+) -> None:
+    """An audited output (a printed report, a revealed safe word): its audit event is a write, so
+    it runs on the write worker like any save; `show(result)` on the GUI thread once recorded (the
+    PDF opened, the word shown). A refusal or a database not answering is said under `title`:
+    nothing is shown that was not recorded."""
+
+    def answered(outcome: Outcome) -> None:
+        if outcome.recorded:
+            show(outcome.result)
+        elif outcome.failure is not None:
+            dialogs.inform(parent, title, outcome.refused, "warning")
+        else:
+            dialogs.inform(parent, title, not_recorded(what, outcome), "error")
+
+    save(writer, write, answered)

@@ -35,7 +35,7 @@ from hvdesk.models import Role, Visit
 from hvdesk.services.base import Actor
 from hvdesk.services.incidents import IncidentInput, IncidentRow, IncidentService
 from ui import dialogs
-from ui.dialog_save import DialogSave
+from ui.dialog_save import DialogSave, write_then_show
 from ui.follow_ups_nav import before_settings
 from ui.forms import (
     clear_errors,
@@ -46,6 +46,7 @@ from ui.forms import (
 )
 from ui.models.table import Column, RowTableModel
 from ui.panels.today import TITLE_STYLE, _table
+from ui.screen_reads import LatestRead
 from ui.visit_actions import VisitAction
 from ui.worker import Worker
 
@@ -179,10 +180,12 @@ class IncidentsPanel(QWidget):
         clock: Clock,
         parent: QWidget | None = None,
         writer: Worker | None = None,
+        worker: Worker | None = None,
     ) -> None:
         super().__init__(parent)
         self.service, self.actor, self.clock = service, actor, clock
         self.writer = writer
+        self.reads = LatestRead(self, worker, "the incidents")
         self.title = QLabel("INCIDENTS")
         self.title.setStyleSheet(TITLE_STYLE)
         columns: list[Column[IncidentRow]] = [
@@ -220,12 +223,22 @@ class IncidentsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.banner)
+        layout.addWidget(self.reads.line)
         layout.addWidget(self.view, 1)
         layout.addLayout(row)
 
     def refresh(self) -> None:
-        rows = self.service.list()
+        """Read on the window's reader; the list keeps its last rows meanwhile."""
+        self.reads.read(self.service.list, self._show)
+
+    def _show(self, rows: list[IncidentRow]) -> None:
+        """The rows read; the incident chosen before stays chosen (a reload is no new choice)."""
+        chosen = self.selected()
         self.model.set_rows(rows)
+        if chosen is not None:
+            again = [r for r, row in enumerate(rows) if row.id == chosen.id]
+            if again:
+                self.view.selectRow(again[0])
         new = sum(1 for r in rows if r.acknowledged_at is None)
         self.title.setText(f"INCIDENTS ({len(rows)}, {new} not yet seen by the head)")
 
@@ -273,19 +286,23 @@ class IncidentsPanel(QWidget):
             refused,
         )
 
-    def print_selected(self) -> Path | None:
+    def print_selected(self) -> bool:
+        """The report is made and its printing audited on the write worker; the PDF opens when
+        it comes back. False when nothing is selected."""
         chosen = self.selected()
         if chosen is None:
-            return None
-        try:
-            pdf = self.service.report_pdf(self.actor, chosen.id)
-        except HvdeskError as err:
-            dialogs.inform(self, "Not printed", str(err), "warning")
-            return None
-        path = Path(tempfile.gettempdir()) / f"hvdesk-incident-{chosen.id}.pdf"
-        path.write_bytes(pdf)
-        open_pdf(path)
-        return path
+            return False
+        actor, incident_id = self.actor, chosen.id
+        path = Path(tempfile.gettempdir()) / f"hvdesk-incident-{incident_id}.pdf"
+
+        def make() -> Path:  # on the write worker: the audit event, the PDF, the file
+            path.write_bytes(self.service.report_pdf(actor, incident_id))
+            return path
+
+        write_then_show(
+            self, self.saving.writer, make, open_pdf, title="Not printed", what="printing"
+        )
+        return True
 
 
 def _run(dialog: QDialog) -> bool:
@@ -313,7 +330,10 @@ def install(window: Shell) -> None:
     from ui.tracker import alarm_window
 
     service = IncidentService(window.services.db, window.services.clock)
-    panel = IncidentsPanel(service, window.actor, window.services.clock, writer=window.writer)
+    panel = IncidentsPanel(
+        service, window.actor, window.services.clock, writer=window.writer, worker=window.worker
+    )
+    panel.reads.failed.connect(window.live.read_failed)
     window.add_panel("Incidents", panel, before_settings(window))
     panel.changed.connect(window.data_changed)
 

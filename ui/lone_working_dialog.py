@@ -3,6 +3,7 @@ safe word, masked everywhere and shown only on an audited reveal to office users
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QDate
@@ -26,7 +27,6 @@ from PySide6.QtWidgets import (
 )
 
 from hvdesk.clock import fmt_date, london
-from hvdesk.errors import HvdeskError
 from hvdesk.models import Role
 from hvdesk.rules.risk import LIKELIHOOD, ST_HUGHS_HAZARDS, st_hughs_rows
 from hvdesk.rules.validation import display_phone
@@ -44,12 +44,14 @@ from hvdesk.services.lone_working import (
     LoneWorkingInput,
     LoneWorkingService,
     LoneWorkingStatus,
+    RevealedSafeWord,
 )
 from ui import dialogs
 from ui.a11y import DateEdit, tab_leaves
-from ui.dialog_save import DialogSave
+from ui.dialog_save import DialogSave, write_then_show
 from ui.forms import error_banner, qdate_value
 from ui.models.table import Column, ObjectRole, RowTableModel
+from ui.screen_reads import LatestRead
 from ui.wizard.levels import level_badge
 from ui.worker import Worker
 
@@ -223,9 +225,19 @@ class LoneWorkingDialog(QDialog):
         mobiles: dict[int, str],
         select_staff_id: int | None = None,
         parent: QWidget | None = None,
+        writer: Worker | None = None,
+        reader: Worker | None = None,
+        read_mobiles: Callable[[], dict[int, str]] | None = None,
     ) -> None:
+        """`reader`: the window's reader (the list and each person's history are read there);
+        `read_mobiles`: staff mobiles to offer when signing, read there with the list."""
         super().__init__(parent)
         self.service, self.actor, self.mobiles = service, actor, mobiles
+        self.read_mobiles = read_mobiles
+        self.reads = LatestRead(self, reader, "the assessments")
+        self.history_reads = LatestRead(self, reader, "the history", loading="")
+        # a reveal is audited (a write): on the window's write worker
+        self.writer = writer if writer is not None else Worker(self, finish_queued=True)
         self.sign_dialog: SignLoneWorkingDialog | None = None
         self.setWindowTitle("Lone working assessments")
         self.model: RowTableModel[LoneWorkingStatus] = RowTableModel(COLUMNS, self)
@@ -262,18 +274,33 @@ class LoneWorkingDialog(QDialog):
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
+        layout.addWidget(self.reads.line)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         layout.addWidget(QLabel("History for the selected person:"))
         layout.addWidget(self.history)
+        layout.addWidget(self.history_reads.line)
         layout.addWidget(close)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selected())
         self.resize(940, 560)
         self.refresh(select_staff_id)
 
     def refresh(self, select_staff_id: int | None = None) -> None:
+        """Read on the reader; the list keeps its last rows meanwhile."""
         current = select_staff_id or (s.staff_id if (s := self.selected()) else None)
-        self.model.set_rows(self.service.overview())
+        service, mobiles = self.service, self.read_mobiles
+
+        def read() -> tuple[list[LoneWorkingStatus], dict[int, str] | None]:
+            return service.overview(), mobiles() if mobiles is not None else None
+
+        self.reads.read(read, lambda got: self._show(*got, current))
+
+    def _show(
+        self, rows: list[LoneWorkingStatus], mobiles: dict[int, str] | None, current: int | None
+    ) -> None:
+        if mobiles is not None:
+            self.mobiles = mobiles
+        self.model.set_rows(rows)
         for row, status in enumerate(self.model.rows()):
             if status.staff_id == current:
                 self.table.selectRow(row)
@@ -293,7 +320,12 @@ class LoneWorkingDialog(QDialog):
         self.history.clear()
         if status is None:
             return
-        for item in self.service.history(status.staff_id):
+        staff_id = status.staff_id
+        self.history_reads.read(lambda: self.service.history(staff_id), self._show_history)
+
+    def _show_history(self, items: list[LoneWorkingStatus]) -> None:
+        self.history.clear()
+        for item in items:
             self.history.addItem(
                 f"Signed {fmt_date(item.signed_on)}: mobile {display_phone(item.mobile)}, safe "
                 f"word {MASK} — {item.text}"
@@ -328,11 +360,18 @@ class LoneWorkingDialog(QDialog):
             "with your name.",
         ):
             return
-        try:
-            revealed = self.service.reveal_safe_word(self.actor, status.staff_id)
-        except HvdeskError as err:
-            dialogs.inform(self, "Safe word not shown", str(err), "warning")
-            return
+        actor, staff_id = self.actor, status.staff_id
+        write_then_show(
+            self,
+            self.writer,
+            lambda: self.service.reveal_safe_word(actor, staff_id),
+            self._show_safe_word,
+            title="Safe word not shown",
+            what="reveal",
+        )
+
+    def _show_safe_word(self, revealed: RevealedSafeWord) -> None:
+        """Shown only once the reveal is recorded in the audit trail."""
         old = "" if revealed.current else "\n\nThis assessment is out of date: sign a new one."
         dialogs.inform(
             self,

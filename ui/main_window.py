@@ -128,11 +128,13 @@ class MainWindow(QMainWindow):
         """The screens built at start-up (features add theirs), each in the navigation list."""
         self.today = TodayPanel(services.visits, worker=self.worker)  # reads at start()
         self.visits = VisitsPanel(services.visits, worker=self.worker)
-        self.staff = StaffPanel(services.staff, actor, writer=self.writer)
+        self.staff = StaffPanel(services.staff, actor, writer=self.writer, worker=self.worker)
         self.households = HouseholdsPanel(
             services.households, actor, worker=self.worker, writer=self.writer
         )
-        self.settings = SettingsPanel(services.settings, actor, writer=self.writer)
+        self.settings = SettingsPanel(
+            services.settings, actor, writer=self.writer, worker=self.worker
+        )
         for name, panel in (
             ("Today", self.today),
             ("Visits", self.visits),
@@ -143,6 +145,9 @@ class MainWindow(QMainWindow):
             self.add_panel(name, panel)
         self.nav.currentRowChanged.connect(self._show_panel)
         self.staff.changed.connect(self.data_changed)
+        self.on_start(lambda _later: self.settings.load())
+        for screen in (self.staff, self.settings):
+            screen.reads.failed.connect(lambda message: self.live.read_failed(message))
         self.households.changed.connect(self.data_changed)
         self.visits.context_menu_for = lambda v: self.visit_actions.menu(v, self)
         self.visits.actions_for = self._visit_buttons
@@ -424,6 +429,9 @@ class MainWindow(QMainWindow):
             self.db_label.setStyleSheet("")
             self.refresh_status()
             self.today.read_lists_again()  # if the last read of its lists failed
+            panel = self.stack.currentWidget()
+            if panel is not self.today and isinstance(panel, Refreshes):
+                panel.refresh()  # a screen whose read was not answered reads again
         else:
             self.db_label.setText(f"database not answering since {fmt_time(down_since)}")
             self.db_label.setToolTip(self.live.error)

@@ -36,6 +36,7 @@ from hvdesk.clock import fmt_date
 from hvdesk.services.base import Actor
 from hvdesk.services.reports import Report, ReportService
 from ui import dialogs
+from ui.dialog_save import write_then_show
 from ui.follow_ups_nav import before_settings
 from ui.panels.today import TITLE_STYLE
 from ui.worker import Worker
@@ -82,9 +83,18 @@ def purpose_chart(report: Report) -> QChart:
 
 
 class ReportsPanel(QWidget):
-    def __init__(self, service: ReportService, actor: Actor, worker: Worker, parent=None) -> None:
+    def __init__(
+        self,
+        service: ReportService,
+        actor: Actor,
+        worker: Worker,
+        parent=None,
+        writer: Worker | None = None,
+    ) -> None:
         super().__init__(parent)
         self.service, self.actor, self.worker = service, actor, worker
+        # the PDF's printing is audited (a write): on the window's write worker
+        self.writer = writer if writer is not None else Worker(self, finish_queued=True)
         self.report: Report | None = None
         self.title = QLabel("REPORTS")
         self.title.setStyleSheet(TITLE_STYLE)
@@ -156,17 +166,27 @@ class ReportsPanel(QWidget):
         return target
 
     def export_pdf(self) -> Path | None:
+        """The PDF is made, audited and written on the write worker; said when it is there.
+        Returns where it goes (None: nothing asked)."""
         if self.report is None:
             return None
         path = save_path(self, "Export report as PDF", "hvdesk-report.pdf", "PDF (*.pdf)")
         if not path:
             return None
-        target = Path(path)
-        try:
-            target.write_bytes(self.service.to_pdf(self.actor, self.report))
-        except OSError as err:
-            dialogs.inform(self, "Not exported", f"{target}: {err.strerror or err}", "warning")
-            return None
+        target, actor, report = Path(path), self.actor, self.report
+
+        def make() -> str:  # on the write worker: a folder that refuses is said, not raised
+            try:
+                target.write_bytes(self.service.to_pdf(actor, report))
+            except OSError as err:
+                return f"{target}: {err.strerror or err}"
+            return ""
+
+        def written(problem: str) -> None:
+            if problem:
+                dialogs.inform(self, "Not exported", problem, "warning")
+
+        write_then_show(self, self.writer, make, written, title="Not exported", what="export")
         return target
 
 
@@ -179,7 +199,10 @@ class ReportsFeature:
 
 def install(window: Shell) -> None:
     panel = ReportsPanel(
-        ReportService(window.services.db, window.services.clock), window.actor, window.worker
+        ReportService(window.services.db, window.services.clock),
+        window.actor,
+        window.worker,
+        writer=window.writer,
     )
     window.register(ReportsFeature(panel))
     window.add_panel("Reports", panel, before_settings(window))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from hvdesk.models import Event, LoneWorkingAssessment, UserAccount, VisitStatus
 from hvdesk.services.base import Actor
-from tests.ui.waiting import idle, saved
+from tests.ui.waiting import idle, saved, settle, shown
 from ui.models.table import ObjectRole
 from ui.panels.approvals import ApprovalFeature
 from ui.session_lock import SessionLockFeature
@@ -185,12 +185,14 @@ def test_approve_reject_action_from_a_visit_opens_it_in_the_queue(head_window, s
 
 def test_lone_working_from_staff_screen_and_audited_reveal(window, services, qtbot, answers):
     window.show_panel("Staff")
+    shown(window)  # read on the window's reader
     staff_panel = window.staff
     button = next(b for b in staff_panel._feature_buttons if b.text() == "Lone working…")
     for row in range(staff_panel.proxy.rowCount()):
         if staff_panel.proxy.index(row, 0).data(ObjectRole).name == "Jasmin Patel":
             staff_panel.table.selectRow(row)
     button.click()
+    settle(qtbot)  # the list is read on the window's reader
     dialog = window.feature(ApprovalFeature).lone_dialog
     assert dialog is not None and dialog.isVisible()
     chosen = dialog.selected()
@@ -208,6 +210,7 @@ def test_lone_working_from_staff_screen_and_audited_reveal(window, services, qtb
     assert all(word not in str(t) for t in table_text)
     assert dialog.reveal_button.isEnabled()
     dialog.reveal_selected()
+    settle(qtbot)  # the reveal is audited on the write worker, then shown
     assert "recorded in the audit trail" in answers["asked"][-1][1]
     title, text, _kind = answers["told"][-1]
     assert title == "Safe word for Jasmin Patel" and word in text
@@ -219,6 +222,7 @@ def test_lone_working_from_staff_screen_and_audited_reveal(window, services, qtb
 
 def test_signing_a_lone_working_assessment_in_the_dialog(window, services, qtbot, answers):
     dialog = window.feature(ApprovalFeature).open_lone_working()
+    settle(qtbot)  # the list is read on the window's reader
     zoe = next(r for r, s in enumerate(dialog.model.rows()) if s.state == "none")
     dialog.table.selectRow(zoe)
     assert not dialog.reveal_button.isEnabled()  # nothing to reveal
@@ -239,6 +243,7 @@ def test_signing_a_lone_working_assessment_in_the_dialog(window, services, qtbot
     saved(qtbot, sign)
     assert sign.saved is not None and sign.saved.state == "current"
     dialog.refresh(status.staff_id)
+    settle(qtbot)
     assert dialog.selected().text.startswith("✓ Current until")
     assert "kingfisher" not in dialog.history.item(0).text()
     dialog.close()
@@ -250,6 +255,7 @@ def test_visitor_cannot_reveal(qtbot, services, answers):
     win = build_window(services, actor_for(services, "jpatel"))
     qtbot.addWidget(win)
     dialog = win.feature(ApprovalFeature).open_lone_working()
+    settle(qtbot)  # the list is read on the window's reader
     dialog.table.selectRow(0)
     assert dialog.selected().assessment_id is not None
     assert not dialog.reveal_button.isEnabled()
@@ -282,6 +288,7 @@ def test_admin_adds_an_approver_who_signs_in_and_approves(qtbot, services, answe
     saved(qtbot, dialog)
     assert dialog.saved is not None and dialog.saved.approver_title == "Assistant Headteacher"
     users.refresh()
+    shown(users)
     assert any(u.username == "dhead" for u in users.model.rows())
     admin.close()
 
@@ -376,6 +383,7 @@ def _sign_dialog(window, services):
     from ui.lone_working_dialog import SignLoneWorkingDialog
 
     listing = window.feature(ApprovalFeature).open_lone_working()
+    shown(window)  # the list is read on the window's reader
     zoe = next(r for r, s in enumerate(listing.model.rows()) if s.state == "none")
     listing.table.selectRow(zoe)
     sign = SignLoneWorkingDialog(

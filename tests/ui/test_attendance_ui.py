@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from hvdesk.demo import demo_upn
 from hvdesk.models import AttendanceDecision, AttendanceMark, Incident, Purpose, Visit
-from tests.ui.waiting import idle, save_form, saved
+from tests.ui.waiting import idle, save_form, saved, settle, shown
 from ui import attendance as attendance_ui
 from ui import incidents as incidents_ui
 from ui.follow_ups import FollowUpsFeature
@@ -167,6 +167,7 @@ def _agreement_due(window, qtbot, clock):
     qtbot.waitUntil(lambda: "Agreements due: 1" in strip.text(), timeout=10_000)
     strip._open("agreements")
     dialog = window.feature(FollowUpsFeature).strip.agreements
+    settle(qtbot)  # read on the window's reader
     assert dialog.model.rowCount() == 1
     return dialog
 
@@ -181,6 +182,7 @@ def test_broken_agreement_offers_the_letter_and_a_follow_up_visit(
     dialog.note.setText("not signed for 2 weeks")
     dialog.broken_button.click()
     saved(qtbot, dialog)
+    settle(qtbot)  # the letter is printed (audited) on the write worker, the list read again
     assert [t for t, _ in answers["asked"]] == ["Agreement broken", "Agreement broken"]
     assert pdfs and pdfs[0].read_bytes().startswith(b"%PDF")
     booking = dialog.follow_up_booking
@@ -240,6 +242,7 @@ def test_reports_screen_charts_tables_and_exports(window, qtbot, answers, monkey
     csv_path = panel.export_csv()
     assert csv_path.read_text(encoding="utf-8").startswith("Home visit reports")
     pdf_path = panel.export_pdf()
+    settle(qtbot)  # made and audited on the write worker
     assert pdf_path.read_bytes().startswith(b"%PDF")
 
 
@@ -472,6 +475,7 @@ def test_the_head_acknowledges_an_incident_off_the_gui_thread(qtbot, services, a
     )
     win.show_panel("Incidents")
     panel.refresh()
+    shown(win)  # read on the window's reader
     panel.view.selectRow(0)
     assert panel.selected().id == recorded.id
     with failing_writes(services.db):

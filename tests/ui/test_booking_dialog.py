@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from hvdesk.clock import from_london, london
 from hvdesk.models import Event, Staff, Visit, VisitStatus
 from hvdesk.services.booking import BookingService
-from tests.ui.waiting import save_form
+from tests.ui.waiting import checked, save_form
 from ui.booking_dialog import BookingDeps, BookingDialog, matches
 
 pytestmark = pytest.mark.ui
@@ -188,6 +188,7 @@ def test_clash_shows_the_other_visit_live(new_dialog, qtbot, services):
     )
     dialog = new_dialog(other.start)
     fill(dialog, qtbot, lead=other.lead_staff.name, companion="")
+    checked(qtbot, dialog)
     assert f"already booked on visit {other.id}, {other.household.name}" in dialog.checks.text()
     assert not save_form(qtbot, dialog)
     assert dialog.lead.styleSheet()
@@ -196,6 +197,7 @@ def test_clash_shows_the_other_visit_live(new_dialog, qtbot, services):
 def test_inactive_and_uncleared_staff(new_dialog, qtbot):
     dialog = new_dialog()
     fill(dialog, qtbot, companion="Bethan Smith")  # her DBS check has lapsed
+    checked(qtbot, dialog)
     assert "Bethan Smith's DBS check" in dialog.checks.text()
     assert dialog.lead.findText("Gareth Price") < 0  # deactivated staff are not offered
     assert not save_form(qtbot, dialog)
@@ -214,8 +216,10 @@ def test_out_of_hours_fields_appear_only_when_needed(new_dialog, qtbot, answers,
         linda_id = linda.id
     dialog = new_dialog()
     fill(dialog, qtbot)
+    checked(qtbot, dialog)
     assert dialog.ooh_box.isHidden()
     dialog.start.setTime(QTime(18, 15))
+    checked(qtbot, dialog)
     assert not dialog.ooh_box.isHidden()
     assert "evening" in dialog.checks.text()
     assert not save_form(qtbot, dialog)
@@ -240,6 +244,7 @@ def test_out_of_hours_fields_appear_only_when_needed(new_dialog, qtbot, answers,
 def test_lone_visit_needs_a_reason(new_dialog, qtbot):
     dialog = new_dialog()
     fill(dialog, qtbot, companion="")
+    checked(qtbot, dialog)
     assert not dialog.lone_reason.isHidden()
     assert not save_form(qtbot, dialog)
     assert "Lone visit reason" in dialog.banner.text()

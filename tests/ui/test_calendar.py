@@ -13,7 +13,7 @@ from sqlalchemy import select
 from hvdesk.clock import from_london, london
 from hvdesk.models import CancelReason, Staff, Visit, VisitStatus
 from hvdesk.services.booking import BookingService
-from tests.ui.waiting import idle, save_form, saved, settle
+from tests.ui.waiting import idle, save_form, saved, settle, shown
 from ui.booking_dialog import BookingDialog
 from ui.calendar.export_dialog import ExportDialog
 from ui.calendar.feature import CalendarFeature
@@ -109,20 +109,28 @@ def test_week_by_default_and_keyboard_switches_views(cal, qtbot, window):
     assert cal.mode is Mode.WEEK and cal.title.text() == "Week of Mon 23–29 Nov 2026"
     keys = cal.grid
     qtbot.keyClick(keys, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    shown(cal)
     assert cal.mode is Mode.MONTH and cal.title.text() == "November 2026"
     assert cal.stack.currentWidget() is cal.month
     qtbot.keyClick(cal.month, Qt.Key.Key_Right)
+    shown(cal)
     assert cal.title.text() == "December 2026"
     qtbot.keyClick(cal.month, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    shown(cal)
     assert cal.mode is Mode.DAY
     qtbot.keyClick(cal.grid, Qt.Key.Key_T)
+    shown(cal)
     assert cal.title.text() == "Tuesday 24 November 2026"
     qtbot.keyClick(cal.grid, Qt.Key.Key_Left)
+    shown(cal)
     assert cal.title.text() == "Monday 23 November 2026"
     qtbot.keyClick(cal.grid, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    shown(cal)
     qtbot.keyClick(cal.grid, Qt.Key.Key_Right)
+    shown(cal)
     assert cal.title.text() == "Week of Mon 30 Nov – 6 Dec 2026"
     qtbot.keyClick(cal.grid, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    shown(cal)
     assert cal.mode is Mode.LANES and cal.title.text().startswith("Staff lanes")
 
 
@@ -142,21 +150,25 @@ def test_only_the_visible_range_is_loaded(cal, monkeypatch):
 
     monkeypatch.setattr(cal.services.visits, "calendar_items", spy)
     cal.set_mode(Mode.MONTH)
+    shown(cal)
     cal.set_mode(Mode.DAY)
+    shown(cal)
     assert calls == [
         visible_range(Mode.MONTH, date(2026, 11, 24)),
         visible_range(Mode.DAY, date(2026, 11, 24)),
     ]
-    shown = {e.id for e in cal.view.entries}
+    on_show = {e.id for e in cal.view.entries}
     start, end = calls[-1]
-    assert shown == {v.id for v in visits(cal.services.db) if start <= v.start < end}
+    assert on_show == {v.id for v in visits(cal.services.db) if start <= v.start < end}
 
 
 def test_states_are_told_apart_without_colour(cal):
     cal.set_mode(Mode.DAY)
+    shown(cal)
     states = {e.state for e in cal.view.entries}
     assert {"overdue", "out", "approved", "draft"} <= states
     cal.go(-1)  # Monday has a cancelled visit
+    shown(cal)
     assert "cancelled" in {e.state for e in cal.view.entries}
     words = {
         s: style_for(s).badge
@@ -175,19 +187,25 @@ def test_filter_by_staff_and_purpose(cal, window):
         jasmin = s.scalar(select(Staff).where(Staff.name == "Jasmin Patel"))
     everyone = len(cal.view.entries)
     cal.staff_filter.setCurrentIndex(cal.staff_filter.findData(jasmin.id))
+    shown(cal)
     mine = cal.view.entries
     assert 0 < len(mine) < everyone
     assert all(jasmin.id in e.item.staff_ids for e in mine)
     cal.purpose_filter.setCurrentIndex(cal.purpose_filter.findData("attendance"))
+    shown(cal)
     assert all(e.item.purpose == "attendance" for e in cal.view.entries)
     cal.staff_filter.setCurrentIndex(0)
+    shown(cal)
     cal.purpose_filter.setCurrentIndex(0)
+    shown(cal)
     cal.show_cancelled.setChecked(False)
+    shown(cal)
     assert all(e.state not in ("cancelled", "rejected") for e in cal.view.entries)
 
 
 def test_lanes_show_who_is_where(cal):
     cal.set_mode(Mode.LANES)
+    shown(cal)
     lanes = {c.title: c for c in cal.view.columns}
     assert "Gareth Price" not in lanes  # left the school, no visits
     out_now = [
@@ -203,6 +221,7 @@ def test_lanes_show_who_is_where(cal):
 def test_double_click_an_empty_slot_books_there(cal, qtbot, window):
     cal.anchor = WED
     cal.set_mode(Mode.DAY)
+    shown(cal)
     qtbot.mouseDClick(cal.grid, Qt.MouseButton.LeftButton, pos=grid_point(cal, WED, 12 * 60 + 35))
     dialog = window.feature(CalendarFeature).controller.dialog
     assert isinstance(dialog, BookingDialog)
@@ -240,6 +259,7 @@ def test_new_visit_action_opens_the_form(window):
 def test_keyboard_path_selects_and_opens_a_visit(cal, qtbot, window):
     cal.anchor = WED
     cal.set_mode(Mode.DAY)
+    shown(cal)
     cal.grid.setFocus()
     qtbot.keyClick(cal.grid, Qt.Key.Key_Down)
     first = cal.view.ordered_ids()[0]
@@ -284,14 +304,14 @@ def test_a_move_is_written_while_the_window_keeps_answering(cal, qtbot, window, 
     saving = window.feature(CalendarFeature).controller.saving
     with slow(window.services.db) as on_gui_thread:
         beats = Beats(lambda: visit.id in saving)
-        assert _move_to_wednesday(window, cal, visit)
-        writes = [q for q in on_gui_thread if not q.lstrip().upper().startswith("SELECT")]
-        assert answers["asked"][-1][0] == "Move visit"  # previewed and confirmed first
-        assert cal.message.text() == f"Saving visit {visit.id}…"
+        assert _move_to_wednesday(window, cal, visit)  # previewed on the reader
         assert not _move_to_wednesday(window, cal, visit)  # dropped again meanwhile: once
+        qtbot.waitUntil(lambda: cal.message.text() == f"Saving visit {visit.id}…", timeout=30_000)
+        assert answers["asked"][-1][0] == "Move visit"  # previewed and confirmed first
+        assert not _move_to_wednesday(window, cal, visit)
         qtbot.waitUntil(lambda: visit.id not in saving, timeout=30_000)
         beats.stop()
-    assert writes == []  # the move itself was not written on the GUI thread
+    assert on_gui_thread == []  # neither the preview nor the move waited on the GUI thread
     assert beats.during >= 3
     assert fetch(window.services.db, visit.id).start.date() == WED
 
@@ -349,6 +369,7 @@ def test_drag_across_staff_lanes_hands_the_visit_over(cal, qtbot, window, answer
     db = window.services.db
     cal.anchor = WED
     cal.set_mode(Mode.LANES)
+    shown(cal)
     visit = on_day(db, WED, "approved")[0]
     booking = BookingService(db, window.services.clock)
     taker = next(
@@ -379,6 +400,7 @@ def test_drag_across_staff_lanes_hands_the_visit_over(cal, qtbot, window, answer
 def test_month_drag_moves_to_another_day_at_the_same_time(cal, qtbot, window):
     db = window.services.db
     cal.set_mode(Mode.MONTH)
+    shown(cal)
     friday = next(i for i, c in enumerate(cal.view.cells) if c.day == FRI)
     lines, _hidden = cal.month.line_rects(friday, cal.view.cells[friday])
     rect, entry = next((r, e) for r, e in lines if e.movable)
@@ -393,6 +415,7 @@ def test_month_drag_moves_to_another_day_at_the_same_time(cal, qtbot, window):
 
 def test_month_day_in_words(cal):
     cal.set_mode(Mode.MONTH)
+    shown(cal)
     index = next(i for i, c in enumerate(cal.view.cells) if c.day == date(2026, 11, 24))
     text = cal.month.cell_summary(index)
     assert text.startswith("Tue 24 Nov: 8 visits (1 overdue, ")
@@ -410,6 +433,7 @@ def test_drag_out_of_school_hours_points_to_the_form(cal, qtbot, window, answers
 
 def test_double_click_a_month_day_opens_it(cal, qtbot):
     cal.set_mode(Mode.MONTH)
+    shown(cal)
     index = next(i for i, c in enumerate(cal.view.cells) if c.day == date(2026, 11, 12))
     qtbot.mouseDClick(
         cal.month, Qt.MouseButton.LeftButton, pos=cal.month.cell_rect(index).center().toPoint()
@@ -423,6 +447,7 @@ def test_cancel_for_safety_from_the_visit_menu(window, answers, qtbot):
     visit = on_day(window.services.db, THU, "approved")[0]
     action = next(a for a in window.visit_actions.for_visit(visit) if a.label == "Cancel visit…")
     action.run(visit, window)
+    settle(qtbot)  # the visit is read on the reader, then the form opens
     dialog = window.feature(CalendarFeature).controller.dialog
     assert isinstance(dialog, CancelDialog)
     dialog.choose(CancelReason.SAFETY_CONCERN)
@@ -549,6 +574,7 @@ def test_week_view_paints_at_1280x720(cal, window):
 
 def test_month_view_keyboard_and_details(cal, qtbot):
     cal.set_mode(Mode.MONTH)
+    shown(cal)
     qtbot.keyClick(cal.month, Qt.Key.Key_Down)
     first = cal.view.ordered_ids()[0]
     assert cal.month.selected_id == first and f"visit {first}" in cal.details.text()
@@ -557,12 +583,13 @@ def test_month_view_keyboard_and_details(cal, qtbot):
     )
 
 
-def test_moving_a_visit_already_under_way_is_refused(cal, window, answers):
+def test_moving_a_visit_already_under_way_is_refused(cal, window, answers, qtbot):
     out = visits(window.services.db, status=VisitStatus.ON_SITE.value)[0]
     item = next(e.item for e in cal.view.entries if e.id == out.id)
     from ui.calendar.views import Drop
 
     window.feature(CalendarFeature).controller.move(cal, item, Drop(out.id, WED, 10 * 60))
+    settle(qtbot)  # previewed on the reader
     assert "only visits not yet started can be moved" in answers["told"][-1][1]
     assert fetch(window.services.db, out.id).start == out.start
 
@@ -571,6 +598,7 @@ def test_travel_shift(cal):
     """Blocks run from departure to return: staff are away for the whole block."""
     cal.anchor = WED
     cal.set_mode(Mode.DAY)
+    shown(cal)
     entry = cal.view.entries[0]
     assert entry.top < entry.start < entry.end < entry.bottom
     rect = cal.grid.rect_of(entry.id)
@@ -589,6 +617,7 @@ def test_the_list_beside_and_the_calendar_select_together(cal, qtbot, window):
     visit and Shift+F10 shows its actions, from the list as from the calendar."""
     cal.anchor = WED
     cal.set_mode(Mode.DAY)
+    shown(cal)
     first, second = cal.view.ordered_ids()[:2]
     cal.grid.setFocus()
     qtbot.keyClick(cal.grid, Qt.Key.Key_Down)
@@ -598,6 +627,7 @@ def test_the_list_beside_and_the_calendar_select_together(cal, qtbot, window):
     qtbot.keyClick(cal.agenda, Qt.Key.Key_Down)
     assert cal.grid.selected_id == second and f"visit {second}" in cal.details.text()
     qtbot.keyClick(cal.agenda, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
+    shown(cal)  # the visit's latest state is read on the reader, then its menu shows
     assert cal._menu is not None and cal._menu.isVisible()
     cal._menu.close()
     qtbot.keyClick(cal.agenda, Qt.Key.Key_Return)
@@ -617,19 +647,23 @@ def test_left_and_right_move_to_the_nearest_visit_in_the_next_day(cal, qtbot):
     cal.grid.setFocus()
     cal.grid.select(zhang.id)  # Mon 10:30
     qtbot.keyClick(cal.grid, Qt.Key.Key_Right)
+    shown(cal)
     brown = cal.view.entry(cal.grid.selected_id)
     assert (brown.day, brown.item.household_name) == (date(2026, 11, 24), "Brown family")  # 11:00
     qtbot.keyClick(cal.grid, Qt.Key.Key_Left)
+    shown(cal)
     assert cal.grid.selected_id == zhang.id and cal.title.text() == "Week of Mon 23–29 Nov 2026"
     last = cal.view.ordered_ids()[-1]  # Friday afternoon: nothing at the weekend
     cal.grid.select(last)
     qtbot.keyClick(cal.grid, Qt.Key.Key_Right)
+    shown(cal)
     assert cal.title.text() == "Week of Mon 30 Nov – 6 Dec 2026"
 
 
 def test_the_list_follows_a_reload_and_a_filter(cal, window, qtbot):
     cal.anchor = WED
     cal.set_mode(Mode.DAY)
+    shown(cal)
     chosen = cal.view.ordered_ids()[1]
     cal.grid.select(chosen)
     cal.refresh()  # every minute, and after any change
@@ -644,6 +678,7 @@ def test_the_list_follows_a_reload_and_a_filter(cal, window, qtbot):
         not in (None, entry.item.lead_staff_id, entry.item.companion_staff_id)
     )
     cal.staff_filter.setCurrentIndex(other)  # the chosen visit is no longer shown
+    shown(cal)
     assert cal.agenda.selected_id() == 0 and cal.grid.selected_id == 0
     assert cal.agenda.model().rowCount() == len(cal.view.entries)
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 from sqlalchemy import select
 
 from hvdesk.models import Event, Household, Staff, VisitStatus
-from tests.ui.waiting import idle, saved, slow_press
+from tests.ui.waiting import idle, saved, shown, slow_press
 from ui.login import FirstRunDialog, LoginDialog
 from ui.models.table import ObjectRole
 from ui.panels.households import HouseholdDialog, RiskDialog
@@ -44,8 +44,10 @@ def test_main_window_shows_demo_data_and_status(window, qtbot):
     assert "Harborne" in window.policy_label.text()
     assert "Sam Office" in window.user_label.text()
     window.show_panel("Staff")
+    shown(window)
     assert window.staff.model.rowCount() == 10  # the leaver is hidden
     window.staff.show_inactive.setChecked(True)
+    shown(window)
     assert window.staff.model.rowCount() == 11
     window.show_panel("Households")
     qtbot.waitUntil(lambda: window.households.model.complete)  # read on the worker
@@ -141,6 +143,7 @@ def test_a_staff_member_the_database_does_not_take_keeps_what_was_typed(
 
 def test_deactivate_staff_asks_then_keeps_the_record(window, qtbot, answers):
     window.show_panel("Staff")
+    shown(window)
     panel = window.staff
     panel.table.selectRow(0)
     name = panel.selected().name
@@ -150,6 +153,7 @@ def test_deactivate_staff_asks_then_keeps_the_record(window, qtbot, answers):
     answers["reply"][0] = True
     panel.active_button.click()
     saved(qtbot, panel)
+    shown(window)  # read again on the reader
     assert panel.model.rowCount() == 9
     assert any("Nothing is deleted" in text for _t, text in answers["asked"])
     with window.services.db.read() as s:
@@ -160,6 +164,8 @@ def test_deactivating_staff_is_written_while_the_window_keeps_answering(window, 
     from tests.ui.test_tracker_writes import SLOW_S, failing_writes
 
     window.show_panel("Staff")
+
+    shown(window)
     panel = window.staff
     panel.table.selectRow(0)
     name = panel.selected().name
@@ -173,6 +179,7 @@ def test_deactivating_staff_is_written_while_the_window_keeps_answering(window, 
         qtbot, window.services.db, panel, panel.active_button.click, panel.toggle_active
     )
     assert clicked_in < SLOW_S and during == []
+    shown(window)  # the list is read again on the reader
     assert panel.model.rowCount() == 9
     with window.services.db.read() as s:
         assert s.scalar(select(Staff).where(Staff.name == name)).active is False
@@ -401,6 +408,7 @@ def test_lists_sort_by_real_values_not_text(window, qtbot):
     starts = [model.index(r, 0).data(ObjectRole).start for r in range(model.rowCount())]
     assert starts == sorted(starts)
     window.show_panel("Staff")
+    shown(window)
     staff = window.staff
     staff.table.sortByColumn(4, Qt.SortOrder.AscendingOrder)  # DBS check date
     dates = [
@@ -411,6 +419,7 @@ def test_lists_sort_by_real_values_not_text(window, qtbot):
 
 def test_staff_screen_flags_a_dbs_check_that_is_not_current(window):
     window.show_panel("Staff")
+    shown(window)
     model = window.staff.model
     status = {model.row_object(r).name: model.index(r, 5).data() for r in range(model.rowCount())}
     assert status["Bethan Smith"].startswith("⚠ DBS not current")

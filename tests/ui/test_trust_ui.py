@@ -15,7 +15,7 @@ from hvdesk.models import Event, Role, UserAccount
 from hvdesk.services.auth import AccountLocked, SignInFailed
 from hvdesk.services.base import Actor
 from hvdesk.sqlcipher_files import check_file
-from tests.ui.waiting import saved, slow_press
+from tests.ui.waiting import saved, shown, slow_press
 from ui.backup_settings import BackupFeature
 from ui.restore_offer import open_or_offer_restore
 from ui.session_lock import SessionLockFeature
@@ -98,6 +98,7 @@ def test_admin_sees_a_locked_account_and_unlocks_it(qtbot, services, answers):
         auth, services.staff, Actor(admin.id, admin.display_name, Role.ADMIN.value), "Headteacher"
     )
     qtbot.addWidget(panel)
+    shown(panel)  # read on a worker of its own
     row = next(r for r in range(panel.model.rowCount()) if panel.model.index(r, 0).data() == "head")
     assert panel.model.index(row, 3).data().startswith("LOCKED until 09:15")
     panel.table.selectRow(row)
@@ -136,6 +137,7 @@ def test_account_changes_are_written_while_the_window_keeps_answering(qtbot, ser
 
     panel = _admin_users_panel(services)
     qtbot.addWidget(panel)
+    shown(panel)  # read on a worker of its own
     _select_user(panel, "office")
     panel.role_choice.setCurrentIndex(panel.role_choice.findData("approver"))
     with failing_writes(services.db):
@@ -162,6 +164,7 @@ def test_a_new_user_and_a_password_are_saved_off_the_gui_thread(qtbot, services,
 
     panel = _admin_users_panel(services)
     qtbot.addWidget(panel)
+    shown(panel)  # read on a worker of its own
     dialog = UserDialog(services.auth, panel.actor, [], "Headteacher", panel)
     dialog.username.setText("dhead")
     dialog.display_name.setText("Dev Deputy")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
@@ -75,3 +76,37 @@ def slow_press(qtbot, db, form, press, again=None) -> tuple[float, list[str]]:
             assert not again()  # nothing more is sent
         saved(qtbot, form, timeout=30_000)
     return clicked_in, during
+
+
+@contextmanager
+def gui_thread_statements(db) -> Iterator[list[str]]:
+    """The SQL statements sent from the GUI thread meanwhile (each one the window waiting on the
+    database); the change watcher's `PRAGMA data_version` runs on its own thread and is not one."""
+    import threading
+
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def before(_conn: object, _cursor: object, sql: str, *_a: object) -> None:
+        if threading.current_thread() is threading.main_thread():
+            seen.append(sql)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+def checked(qtbot, dialog) -> None:
+    """The booking form's live check (it waits for a pause in the typing, then reads on the
+    reader) has answered for the form as it stands: asked now rather than after the pause."""
+    dialog.check_now()
+    qtbot.waitUntil(lambda: not dialog.checking)
+
+
+def shown(widget) -> None:
+    """What a screen asked its window's reader for has come back and is on show (a screen reads
+    off the GUI thread: a week changed, a filter chosen)."""
+    _until_quiet(None, lambda: widget.window().findChildren(Worker))

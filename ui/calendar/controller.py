@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 from hvdesk.clock import fmt_datetime, fmt_time, london
 from hvdesk.errors import HvdeskError, ValidationError
 from hvdesk.models import Role, Visit, VisitStatus
+from hvdesk.policy import PolicySettings
 from hvdesk.rules.booking import (
     EDITABLE,
     F_LONE_REASON,
@@ -28,7 +29,7 @@ from hvdesk.rules.booking import (
     move_to_day,
 )
 from hvdesk.services.base import Actor
-from hvdesk.services.booking import BookingService
+from hvdesk.services.booking import BookingService, MovePreview
 from hvdesk.services.cancellation import CANCELLABLE, CancellationService
 from hvdesk.services.ics_export import IcsExportService
 from hvdesk.services.visits import CalendarItem
@@ -37,8 +38,9 @@ from ui.booking_dialog import BookingDeps, BookingDialog
 from ui.calendar.export_dialog import ExportDialog
 from ui.calendar.views import Drop
 from ui.cancel_dialog import CancelDialog, safety_note_printer
+from ui.screen_reads import not_answering
 from ui.services import AppServices
-from ui.tracker.saving import Outcome, not_recorded, save
+from ui.tracker.saving import Outcome, attempt, not_recorded, save
 from ui.worker import Worker
 
 # Problems a drag cannot fix: they need words typed on the booking form.
@@ -124,6 +126,7 @@ class BookingController(QObject):
             parent=parent,
             approver=approver_text(self.services),
             writer=self.writer,
+            reader=self.worker,
         )
         dialog.saved.connect(lambda vid, d=dialog: self._saved(vid, d.result_message, new=True))
         dialog.saved.connect(lambda vid, d=dialog: self._assess_if_asked(vid, d, parent))
@@ -148,14 +151,36 @@ class BookingController(QObject):
             )
             return None
         dialog = BookingDialog(
-            self.deps, self.actor, visit=visit, parent=parent, writer=self.writer
+            self.deps,
+            self.actor,
+            visit=visit,
+            parent=parent,
+            writer=self.writer,
+            reader=self.worker,
         )
         dialog.saved.connect(lambda vid, d=dialog: self._saved(vid, d.result_message, new=False))
         self._open(dialog)
         return dialog
 
-    def cancel_visit(self, parent: QWidget | None, visit_id: int) -> CancelDialog | None:
-        visit = self.services.visits.get(visit_id)
+    def cancel_visit(self, parent: QWidget | None, visit_id: int) -> None:
+        """The visit's latest state and the policy are read on the reader; the form opens then
+        (a database that does not answer is said)."""
+        services = self.services
+        self._reader().submit(
+            lambda: (services.visits.get(visit_id), services.settings.policy()),
+            lambda read: self._open_cancel(parent, *read),
+            lambda message: dialogs.inform(
+                parent, "Visit not opened", not_answering("the visit", message), "error"
+            ),
+        )
+
+    def _reader(self) -> Worker:
+        """The window's reader (a worker of its own for a controller on its own)."""
+        if self.worker is None:
+            self.worker = Worker(self)
+        return self.worker
+
+    def _open_cancel(self, parent: QWidget | None, visit: Visit, policy: PolicySettings) -> None:
         if not can_cancel(visit):
             dialogs.inform(
                 parent,
@@ -163,19 +188,18 @@ class BookingController(QObject):
                 f"Visit {visit.id} is {visit.status.replace('_', ' ')}; only visits that have not "
                 "yet returned can be cancelled.",
             )
-            return None
+            return
         dialog = CancelDialog(
             self.cancellation,
             self.actor,
             visit,
-            self.services.settings.policy(),
+            policy,
             parent,
             print_note=safety_note_printer(self.services.db, self.services.clock),
             writer=self.writer,
         )
         dialog.cancelled.connect(lambda _v, _r, d=dialog: self._saved(0, d.result_message))
         self._open(dialog)
-        return dialog
 
     def export(self, parent: QWidget | None, staff_id: int | None = None) -> ExportDialog:
         dialog = ExportDialog(
@@ -263,8 +287,10 @@ class BookingController(QObject):
         return self.writer
 
     def move(self, parent: QWidget | None, item: CalendarItem, drop: Drop) -> bool:
-        """A drop on the calendar: preview, say what will happen, confirm, then move."""
-        if item.id in self.saving:  # its last move is still being saved
+        """A drop on the calendar: preview it on the reader (the clashes need the database), say
+        what will happen, confirm, then move on the write worker. False when nothing was sent
+        (this visit's last move or preview is still out)."""
+        if item.id in self.saving:  # its last move is still being previewed or saved
             return False
         times = BookingTimes(item.planned_departure, item.start, item.end, item.expected_return)
         if drop.top_minutes is None:
@@ -281,11 +307,38 @@ class BookingController(QObject):
             if reassigning
             else {}
         )
-        try:
-            preview = self.booking.preview_move(item.id, new_start, **kwargs)
-        except HvdeskError as err:
-            dialogs.inform(parent, "Visit not moved", str(err), "warning")
-            return False
+        booking, staff, to_staff = self.booking, self.services.staff, drop.to_staff_id
+
+        def read() -> tuple[MovePreview, str]:  # on the reader
+            preview = booking.preview_move(item.id, new_start, **kwargs)
+            person = staff.get(to_staff).name if reassigning and to_staff is not None else ""
+            return preview, person
+
+        self.saving.add(item.id)
+        self._reader().submit(
+            lambda: attempt(read),
+            lambda outcome: self._previewed(parent, item, drop, new_start, kwargs, outcome),
+        )
+        return True
+
+    def _previewed(
+        self,
+        parent: QWidget | None,
+        item: CalendarItem,
+        drop: Drop,
+        new_start: datetime,
+        kwargs: dict[str, Any],
+        outcome: Outcome,
+    ) -> None:
+        """On the GUI thread: refused, confirmed, or sent to the write worker."""
+        self.saving.discard(item.id)
+        if not outcome.recorded:
+            text = outcome.refused or not_answering("the visit", outcome.error)
+            dialogs.inform(
+                parent, "Visit not moved", text, "warning" if outcome.refused else "error"
+            )
+            return
+        preview, person = cast(tuple[MovePreview, str], outcome.result)
         after = preview.after
         if not preview.check.ok:
             problems = "\n".join(f"• {e.field}: {e.message}" for e in preview.check.errors)
@@ -304,32 +357,29 @@ class BookingController(QObject):
                 f"{fmt_datetime(after.start)}:\n{problems}{hint}",
                 "warning",
             )
-            return False
+            return
         if not preview.changes and (preview.lead_staff_id, preview.companion_staff_id) == (
             item.lead_staff_id,
             item.companion_staff_id,
         ):
-            return False
+            return
         lines = [
             f"Move visit {item.id} ({item.household_name}) to {fmt_datetime(after.start)}–"
             f"{fmt_time(after.end)}?",
             f"Staff leave school {fmt_time(after.planned_departure)} and are back by "
             f"{fmt_time(after.expected_return)}.",
         ]
-        if reassigning and drop.to_staff_id is not None:  # (said above; for the type checker)
+        if person:
             names: dict[int | None, str] = {item.lead_staff_id: item.lead_name}
             if item.companion_staff_id is not None:
                 names[item.companion_staff_id] = item.companion_name
-            person = self.services.staff.get(drop.to_staff_id)
-            lines.append(
-                f"{names.get(drop.from_staff_id, 'They')} hands the visit to {person.name}."
-            )
+            lines.append(f"{names.get(drop.from_staff_id, 'They')} hands the visit to {person}.")
         lines += [f"⚠ {n.field}: {n.message}" for n in preview.check.warnings]
         if preview.sends_back:
             lines.append(preview.message)
         if not dialogs.confirm(parent, "Move visit", "\n\n".join(lines)):
-            return False
-        return self._write(
+            return
+        self._write(
             parent,
             item.id,
             "Visit not moved",

@@ -576,10 +576,18 @@ class ApprovalFeature:
     def open_lone_working(self, staff_id: int | None = None) -> LoneWorkingDialog:
         from ui.lone_working_dialog import LoneWorkingDialog
 
-        mobiles = {s.id: s.mobile for s in self.window.services.staff.list()}
+        staff = self.window.services.staff
         self.lone_dialog = LoneWorkingDialog(
-            self.lone_working, self.window.actor, mobiles, staff_id, self.parent
+            self.lone_working,
+            self.window.actor,
+            {},
+            staff_id,
+            self.parent,
+            writer=self.window.writer,
+            reader=self.window.worker,
+            read_mobiles=lambda: {s.id: s.mobile for s in staff.list()},
         )
+        self.lone_dialog.reads.failed.connect(self.window.live.read_failed)
         self.lone_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.lone_dialog.finished.connect(lambda _r: self.window.data_changed.emit())
         self.lone_dialog.open()

@@ -51,6 +51,7 @@ from ui.calendar.model import (
 )
 from ui.calendar.style import LEGEND_ORDER, style_for
 from ui.calendar.views import TOP_PAD, Drop, GridHeader, MonthView, TimeGridView, entry_text
+from ui.screen_reads import LatestRead
 from ui.services import AppServices
 
 TICK_MS = 60_000  # the 'now' line and overdue badges move on while the calendar is on screen
@@ -95,8 +96,10 @@ class CalendarPanel(QWidget):
         self.context_menu_for: Callable[[Visit], QMenu] | None = None
         self._menu: QMenu | None = None
         self._shown: tuple[Mode, date] | None = None
-        self.loading = 0  # loads on the reader not yet shown (tests wait for none)
-        self._loads = 0  # the newest load asked for: an older one coming back is not shown
+        # every read on the window's reader: the newest wins, the last week stays meanwhile
+        self.reads = LatestRead(self, controller.worker, "the calendar")
+        self.reads.failed.connect(self.read_failed)
+        self._focus_view = False  # a mode chosen: its view takes the focus once shown
         self._select_after = 0  # a visit to select once the load under way is shown
         self._build()
         self._shortcuts()
@@ -120,6 +123,7 @@ class CalendarPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addLayout(filters)
+        layout.addWidget(self.reads.line)
         layout.addWidget(self.views_splitter, 1)
         layout.addLayout(bottom)
         layout.addWidget(self.message)
@@ -192,9 +196,9 @@ class CalendarPanel(QWidget):
         self.show_cancelled = QCheckBox("Show cancelled")
         self.show_cancelled.setAccessibleName("Show cancelled and rejected visits")
         self.show_cancelled.setChecked(True)
-        self.staff_filter.currentIndexChanged.connect(lambda _i: self._load_now())
-        self.purpose_filter.currentIndexChanged.connect(lambda _i: self._load_now())
-        self.show_cancelled.toggled.connect(lambda _c: self._load_now())
+        self.staff_filter.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.purpose_filter.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.show_cancelled.toggled.connect(lambda _c: self.refresh())
         badges = (style_for(s).badge.replace(" ", "\u00a0") for s in LEGEND_ORDER)
         self.legend = ValueLabel("Key to the status badges", "Key:  " + "   ".join(badges))
         self.legend.setToolTip(
@@ -337,18 +341,20 @@ class CalendarPanel(QWidget):
         add(QKeySequence(Qt.Key.Key_T), self.go_today)
 
     # --- navigation ----------------------------------------------------------------------------
+    # The person's choice is kept at once (a second press steps on from it); what is on show
+    # changes when the read of it comes back ('Loading…' meanwhile, the last week still shown).
     def set_mode(self, mode: Mode) -> None:
         self.mode = mode
-        self._load_now()
-        self.current_view().setFocus()
+        self._focus_view = True
+        self.refresh()
 
     def go(self, steps: int) -> None:
         self.anchor = step(self.mode, self.anchor, steps)
-        self._load_now()
+        self.refresh()
 
     def go_today(self) -> None:
         self.anchor = london(self.services.clock.now()).date()
-        self._load_now()
+        self.refresh()
 
     def open_day(self, day: date) -> None:
         self.anchor = day
@@ -356,18 +362,13 @@ class CalendarPanel(QWidget):
 
     def show_visit(self, visit_id: int) -> None:
         """Bring a visit on screen and select it (after booking, or from elsewhere): read on
-        the window's reader, so a save's result never waits on the database."""
-        worker = self.controller.worker
-        if worker is None:
-            self._show_visit_at(visit_id, self.services.visits.get(visit_id))
-            return
-        self.loading += 1
-
-        def found(visit: Visit) -> None:
-            self.loading -= 1
-            self._show_visit_at(visit_id, visit)
-
-        worker.submit(lambda: self.services.visits.get(visit_id), found, self._failed)
+        the window's reader, so a save's result never waits on the database. (Not one of the
+        newest-wins reads: the reload the save itself causes must not drop it.)"""
+        self.reads.worker.submit(
+            lambda: self.services.visits.get(visit_id),
+            lambda visit: self._show_visit_at(visit_id, visit),
+            self.read_failed.emit,
+        )
 
     def _show_visit_at(self, visit_id: int, visit: Visit) -> None:
         """On its day, selected: now when the calendar is on screen, else when it is shown
@@ -425,32 +426,17 @@ class CalendarPanel(QWidget):
         )
         return _Loaded(query, staff, view, now)
 
+    @property
+    def loading(self) -> bool:
+        """A read is out (tests wait for none)."""
+        return self.reads.loading
+
     def refresh(self) -> None:
-        """Reload what is on show on the window's reader (after any change, each minute, when
-        shown): the GUI thread only lays out what was read."""
-        worker = self.controller.worker
-        if worker is None:
-            self._load_now()
-            return
-        self._loads += 1
-        self.loading += 1
-        asked, query = self._loads, self._query()
-
-        def loaded(result: _Loaded) -> None:
-            self.loading -= 1
-            if asked == self._loads:  # a newer load is under way: show that one instead
-                self._show(result)
-
-        worker.submit(lambda: self._read(query), loaded, self._failed)
-
-    def _load_now(self) -> None:
-        """The person moved the calendar (another week, mode or filter): read and show it."""
-        self._loads += 1
-        self._show(self._read(self._query()))
-
-    def _failed(self, message: str) -> None:
-        self.loading = max(0, self.loading - 1)
-        self.read_failed.emit(message)
+        """Read what is asked for on the window's reader (another week, mode or filter, after any
+        change, each minute, when shown): the GUI thread only lays out what was read, and an
+        older read landing after a newer one is dropped."""
+        query = self._query()
+        self.reads.read(lambda: self._read(query), self._show)
 
     def _show(self, loaded: _Loaded) -> None:
         """Lay out what was read and hand it to the view on screen."""
@@ -462,6 +448,9 @@ class CalendarPanel(QWidget):
         self.mode_buttons[self.mode].setChecked(True)
         self.stack.setCurrentWidget(self.month if self.mode is Mode.MONTH else self.grid_page)
         self.current_view().set_view(self.view, now)
+        if self._focus_view:
+            self._focus_view = False
+            self.current_view().setFocus()
         if self._select_after:
             self.current_view().select(self._select_after)
             self._select_after = 0
@@ -528,9 +517,19 @@ class CalendarPanel(QWidget):
         self.controller.move(self, entry.item, drop)
 
     def _context(self, visit_id: int, where: QPoint) -> None:
+        """The visit's menu, once its latest state is read on the reader."""
         if not visit_id or self.context_menu_for is None:
             return
-        menu = self.context_menu_for(self.services.visits.get(visit_id))
+        self.reads.worker.submit(
+            lambda: self.services.visits.get(visit_id),
+            lambda visit: self._popup(visit, where),
+            self.read_failed.emit,
+        )
+
+    def _popup(self, visit: Visit, where: QPoint) -> None:
+        if self.context_menu_for is None:
+            return
+        menu = self.context_menu_for(visit)
         if menu.isEmpty():
             return
         self._menu = menu

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hvdesk.errors import FieldError, ValidationError
 from hvdesk.models import Role
 from hvdesk.policy import (
     BOOL_FIELDS,
@@ -38,6 +39,7 @@ from ui import dialogs
 from ui.a11y import field_label
 from ui.dialog_save import DialogSave
 from ui.forms import clear_errors, error_banner
+from ui.screen_reads import LatestRead
 from ui.worker import Worker
 
 
@@ -50,10 +52,13 @@ class SettingsPanel(QWidget):
         actor: Actor,
         parent: QWidget | None = None,
         writer: Worker | None = None,
+        worker: Worker | None = None,
     ) -> None:
         super().__init__(parent)
         self.service, self.actor = service, actor
         self.banner = error_banner()
+        self.reads = LatestRead(self, worker, "the settings")
+        self.shown: PolicySettings | None = None  # the policy the form was filled from
         school_box, apply_button = self._school_box()
         rules_box = self._rules_box()
         save = QPushButton("Save settings")
@@ -79,6 +84,7 @@ class SettingsPanel(QWidget):
         self.intro.setWordWrap(True)
         inner_layout.addWidget(self.intro)
         inner_layout.addWidget(self.banner)
+        inner_layout.addWidget(self.reads.line)
         inner_layout.addWidget(school_box)
         inner_layout.addWidget(rules_box)
         inner_layout.addLayout(buttons)
@@ -102,7 +108,8 @@ class SettingsPanel(QWidget):
             writer,
             buttons=[save, revert, apply_button],
         )
-        self.load()
+        if worker is None:  # on its own: read now; in the window: once it has started
+            self.load()
 
     def _school_box(self) -> tuple[QGroupBox, QPushButton]:
         """The preset chooser (with its Apply button, returned) and the school's own details."""
@@ -186,11 +193,17 @@ class SettingsPanel(QWidget):
         return rules_box
 
     def load(self) -> None:
-        self._fill(self.service.policy(), self.service.school())
+        """Read the policy and the school's details on the reader; the form shows them when they
+        come (what was typed stays until then)."""
+        self.reads.read(lambda: (self.service.policy(), self.service.school()), self._loaded)
+
+    def _loaded(self, read: tuple[PolicySettings, dict[str, Any]]) -> None:
+        self._fill(*read)
 
     def _fill(self, policy: PolicySettings, school: dict[str, Any]) -> None:
         """The form shows `policy` and the school's details (what is typed is replaced)."""
         clear_errors(self.banner, self.fields)
+        self.shown = policy
         index = self.preset.findData(policy.preset)
         if index >= 0:
             self.preset.setCurrentIndex(index)
@@ -213,6 +226,9 @@ class SettingsPanel(QWidget):
             check.setChecked(bool(getattr(policy, name)))
 
     def form_policy(self) -> PolicySettings:
+        """The form's values over the policy it was filled from (no read on the GUI thread)."""
+        if self.shown is None:
+            raise ValidationError([FieldError("Settings", "not read yet: wait for them to load")])
         changes: dict[str, object] = {
             "preset": self.preset.currentData(),
             "school_name": self.school_name.text().strip(),
@@ -225,7 +241,7 @@ class SettingsPanel(QWidget):
         }
         changes |= {name: edit.time().toPython() for name, edit in self.times.items()}
         changes |= {name: check.isChecked() for name, check in self.bools.items()}
-        return self.service.policy().with_changes(**changes)
+        return self.shown.with_changes(**changes)
 
     def _school_values(self) -> dict[str, str]:
         return {
@@ -237,8 +253,12 @@ class SettingsPanel(QWidget):
     def save(self) -> None:
         """Saved on a write worker (ui/dialog_save.py): 'Saving…' until recorded, then every
         seat is told the policy changed; a refusal marks the field it names."""
-        actor, policy, school = self.actor, self.form_policy(), self._school_values()
-
+        try:
+            policy = self.form_policy()
+        except ValidationError as err:
+            self.saving.show_refusal(err)
+            return
+        actor, school = self.actor, self._school_values()
         self.saving.run(lambda: self.service.save_settings(actor, policy, school), self._saved)
 
     def _saved(self, _result: object) -> None:

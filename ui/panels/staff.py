@@ -40,6 +40,7 @@ from ui.forms import (
 )
 from ui.list_view import filter_box, filtered_table
 from ui.models.table import Column, ObjectRole, RowTableModel
+from ui.screen_reads import LatestRead
 from ui.worker import Worker
 
 
@@ -189,11 +190,13 @@ class StaffPanel(QWidget):
         actor: Actor,
         parent: QWidget | None = None,
         writer: Worker | None = None,
+        worker: Worker | None = None,
     ) -> None:
         super().__init__(parent)
         self.service, self.actor, self.writer = service, actor, writer
         self.settings = SettingsService(service.db, service.clock)
-        self.model: RowTableModel[Staff] = RowTableModel(self._columns(), self)
+        self.reads = LatestRead(self, worker, "the staff list")
+        self.model: RowTableModel[Staff] = RowTableModel([], self)
         self.table, self.proxy = filtered_table(
             self.model, "Staff list", self, QHeaderView.ResizeMode.ResizeToContents
         )
@@ -224,16 +227,29 @@ class StaffPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(self.bar)
         layout.addWidget(self.banner)
+        layout.addWidget(self.reads.line)
         layout.addWidget(self.table)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
-        self.refresh()
+        if worker is None:  # on its own: read now (on its own worker); in the window: when shown
+            self.refresh()
+        else:
+            self._update_buttons()
 
-    def _columns(self) -> list[Column[Staff]]:
-        return staff_columns(self.settings.policy(), london(self.service.clock.now()).date())
+    def _read(self, include_inactive: bool) -> tuple[list[Column[Staff]], list[Staff]]:
+        """The columns (policy and 'today' may have changed) and the people: on the reader."""
+        today = london(self.service.clock.now()).date()
+        columns = staff_columns(self.settings.policy(), today)
+        return columns, self.service.list(include_inactive=include_inactive)
 
     def refresh(self) -> None:
-        self.model.columns = self._columns()  # policy and 'today' may have changed
-        self.model.set_rows(self.service.list(include_inactive=self.show_inactive.isChecked()))
+        """Read on the window's reader; the list keeps its last rows meanwhile."""
+        include_inactive = self.show_inactive.isChecked()
+        self.reads.read(lambda: self._read(include_inactive), self._show)
+
+    def _show(self, read: tuple[list[Column[Staff]], list[Staff]]) -> None:
+        columns, people = read
+        self.model.columns = columns
+        self.model.set_rows(people)
         self._update_buttons()
 
     def selected(self) -> Staff | None:

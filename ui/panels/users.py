@@ -36,6 +36,7 @@ from ui.a11y import field_label, tab_leaves
 from ui.dialog_save import DialogSave
 from ui.forms import clear_errors, error_banner, lay_out_edit_dialog, show_errors
 from ui.models.table import Column, ObjectRole, RowTableModel
+from ui.screen_reads import LatestRead
 from ui.worker import Worker
 
 ROLE_LABELS = {
@@ -229,6 +230,7 @@ class UsersPanel(QWidget):
         super().__init__(parent)
         self.auth, self.staff, self.actor, self.writer = auth, staff, actor, writer
         self.worker = worker
+        self.reads = LatestRead(self, worker, "the accounts")
         self.approver_title = approver_title
         self.dialog: QDialog | None = None
         self.model: RowTableModel[UserAccount] = RowTableModel(user_columns(auth.clock), self)
@@ -285,6 +287,7 @@ class UsersPanel(QWidget):
         layout.addWidget(intro)
         layout.addWidget(self.banner)
         layout.addLayout(bar)
+        layout.addWidget(self.reads.line)
         layout.addWidget(self.table)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update())
         if worker is None:
@@ -292,15 +295,15 @@ class UsersPanel(QWidget):
         else:
             self._update()
 
-    def first_load(self, on_worker: bool) -> None:
-        """The window has started: the accounts, read on the worker when on_worker."""
-        if not on_worker or self.worker is None:
-            self.refresh()
-            return
-        self.worker.submit(self.auth.list, self._show_accounts)
+    def first_load(self, _on_worker: bool) -> None:
+        """The window has started: the accounts, read on the window's reader."""
+        self.refresh()
 
     def refresh(self) -> None:
-        self._show_accounts(self.auth.list())
+        """Read on the window's reader; the list keeps its last rows meanwhile (the buttons
+        follow who is signed in at once)."""
+        self._update()
+        self.reads.read(self.auth.list, self._show_accounts)
 
     def _show_accounts(self, users: list[UserAccount]) -> None:
         self.model.set_rows(users)

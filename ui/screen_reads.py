@@ -1,0 +1,102 @@
+"""A screen's reads on the window's reader: the GUI thread never waits for the database.
+
+Each screen (Staff, Users, Incidents, Settings, the Calendar, Agreements) asks through one
+`LatestRead`: the read runs on the window's reader worker while the screen keeps its last rows and
+its status line says "Loading…"; only the newest request is shown (an older one that lands after
+it is dropped, e.g. a week skipped past); a database that does not answer is said in words on the
+status line ("shown as last read") and passed on (`failed`) so the status bar says since when.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QLabel, QWidget
+from shiboken6 import isValid
+
+from ui.a11y import ink
+from ui.worker import Worker
+
+T = TypeVar("T")
+
+LOADING = "Loading…"
+STATUS_INK = "#1a2b4a"  # ink(): the theme's own text colour where this would not read
+
+
+def not_answering(what: str, message: str) -> str:
+    """The words for a read that did not come back (the first line of the error, not a trace)."""
+    first = message.splitlines()[0] if message else "no answer"
+    return (
+        f"The database is not answering: {what} shown as last read. It is read again when the "
+        f"database answers, or press F5. ({first})"
+    )
+
+
+class LatestRead(QObject):
+    """The newest read of one screen wins; `line` (put it in the screen's layout) says how it is.
+
+    Without the window's reader (a screen built on its own: a tool, a test) it reads on a worker of
+    its own, never on the GUI thread."""
+
+    failed = Signal(str)  # a read the database did not answer (the window says since when)
+
+    def __init__(
+        self, screen: QWidget, worker: Worker | None, what: str, *, loading: str = LOADING
+    ) -> None:
+        """`loading`: the words while a read is out ("": none, for a check re-read as one types:
+        the last answer stays on show without a line blinking at each key)."""
+        super().__init__(screen)
+        self.worker = worker if worker is not None else Worker(screen)
+        self.what, self.loading_text = what, loading
+        self.asked = 0  # the newest request: an older answer is dropped
+        self.pending = 0  # reads out (tests and the walk wait for none)
+        self.line = QLabel()
+        self.line.setObjectName("read_status")
+        self.line.setStyleSheet(f"color: {ink(STATUS_INK)}; padding: 2px 4px;")
+        self.line.setWordWrap(True)
+        self.line.hide()
+
+    @property
+    def loading(self) -> bool:
+        return self.pending > 0
+
+    def read(self, fn: Callable[[], T], show: Callable[[T], Any], *, priority: int = 0) -> int:
+        """Run `fn` on the reader; `show(result)` on the GUI thread if no newer read was asked
+        meanwhile. Returns the request's number."""
+        self.asked += 1
+        self.pending += 1
+        asked = self.asked
+        if self.loading_text:
+            self.line.setText(self.loading_text)
+            self.line.show()
+        self.worker.submit(
+            fn,
+            lambda result: self._answered(asked, show, result),
+            lambda message: self._not_answered(asked, message),
+            priority,
+        )
+        return asked
+
+    def drop(self) -> None:
+        """Whatever is out is no longer wanted (a newer answer came another way)."""
+        self.asked += 1
+        self.line.hide()
+
+    def _answered(self, asked: int, show: Callable[[Any], Any], result: object) -> None:
+        self.pending -= 1
+        if asked != self.asked or not isValid(self.line):
+            return  # stale (a newer request is out), or the screen was closed meanwhile
+        self.line.hide()
+        self.line.clear()
+        show(result)
+
+    def _not_answered(self, asked: int, message: str) -> None:
+        self.pending -= 1
+        if not isValid(self.line):
+            return  # the screen was closed meanwhile: nobody to tell
+        self.failed.emit(message)
+        if asked == self.asked:
+            self.line.setText(not_answering(self.what, message))
+            self.line.show()
