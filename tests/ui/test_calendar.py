@@ -730,8 +730,10 @@ def test_the_painted_week_is_a_list_of_its_visits_to_a_screen_reader(cal, qtbot,
     idle(window, qtbot)
     assert grid.child(1) is items[1]  # the minute's reload: the same item, nothing said again
     cal.set_mode(Mode.DAY)
+    idle(window, qtbot)
     assert grid.childCount() == len(cal.view.ordered_ids()) < len(ids)
     cal.set_mode(Mode.MONTH)
+    idle(window, qtbot)
     month = QAccessible.queryAccessibleInterface(cal.month)
     assert month.role() == QAccessible.Role.List
     named = [month.child(i).text(QAccessible.Text.Name) for i in range(month.childCount())]

@@ -49,9 +49,9 @@ def test_a_booking_shown_on_a_hidden_calendar_waits_until_it_is_shown(window, qt
     window.show_panel("Today")
     idle(window, qtbot)
     later = _later_visit_id(services)
-    loads = panel._loads
+    loads = panel.reads.asked
     panel.show_visit(later)  # as after 'Book' from Today: the visit's day is remembered
     idle(window, qtbot)
-    assert panel._loads == loads and panel._select_after == later
+    assert panel.reads.asked == loads and panel._select_after == later
     window.show_panel("Calendar")  # shown: laid out on that day, the visit selected
     qtbot.waitUntil(lambda: panel.selected_id() == later, timeout=5_000)
