@@ -53,9 +53,18 @@ class _FocusFirst(QObject):
             plain = QFocusEvent(QEvent.Type.FocusIn, Qt.FocusReason.OtherFocusReason)
             QCoreApplication.sendEvent(obj, plain)
             if obj.text() and not obj.hasSelectedText() and not obj.inputMask():
-                QTimer.singleShot(0, obj, obj.selectAll)
+                as_tabbed = (obj.text(), obj.cursorPosition())
+                QTimer.singleShot(0, obj, lambda: _select_if_untouched(obj, as_tabbed))
             return True
         return False
+
+
+def _select_if_untouched(field: QLineEdit, as_tabbed: tuple[str, int]) -> None:
+    """Tab's select-all, the moment after the focus, only on the field as Tab left it: keys
+    typed with the Tab (already in the queue) would be selected with the old text and wiped by
+    the next key, and a field left at once is no longer Tab's."""
+    if field.hasFocus() and (field.text(), field.cursorPosition()) == as_tabbed:
+        field.selectAll()
 
 
 _focus_first: _FocusFirst | None = None
