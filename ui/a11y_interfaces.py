@@ -11,16 +11,19 @@ form label beside it, so a drop-down without a visible label needs a buddy label
 
 The first time Qt asks the factory anything (a screen reader has started reading the app, so
 accessibility is on), it also has line edits tell their focus before their caret (_FocusFirst):
-until then the filter costs nothing.
+until then the filter costs nothing. Only where screen readers read Qt over AT-SPI (Linux: X11,
+Wayland; offscreen in tests): the workaround is Orca's, and on Windows QAccessible is on as soon
+as any UI Automation client asks (NVDA, Narrator, other tools), whose order it must not change.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAccessible, QFocusEvent
+from PySide6.QtGui import QAccessible, QFocusEvent, QGuiApplication
 from PySide6.QtWidgets import QAccessibleWidget, QLineEdit, QWidget
 
 ALERT_PROPERTY = "hvdesk_alert"  # a window screen readers must treat as an alert
+ATSPI_PLATFORMS = ("xcb", "wayland", "offscreen")  # Qt platforms read over AT-SPI (Orca)
 
 
 SELECTING = (
@@ -49,6 +52,7 @@ class _FocusFirst(QObject):
             and isinstance(event, QFocusEvent)
             and event.reason() in SELECTING
             and QAccessible.isActive()
+            and reads_over_atspi()
         ):
             plain = QFocusEvent(QEvent.Type.FocusIn, Qt.FocusReason.OtherFocusReason)
             QCoreApplication.sendEvent(obj, plain)
@@ -70,11 +74,16 @@ def _select_if_untouched(field: QLineEdit, as_tabbed: tuple[str, int]) -> None:
 _focus_first: _FocusFirst | None = None
 
 
+def reads_over_atspi() -> bool:
+    """Screen readers read this application over AT-SPI (Orca on Linux), not UIA/MSAA."""
+    return QGuiApplication.platformName().startswith(ATSPI_PLATFORMS)
+
+
 def _put_focus_first() -> None:
     """Install _FocusFirst on the application, once."""
     global _focus_first
     app = QCoreApplication.instance()
-    if _focus_first is None and app is not None:
+    if _focus_first is None and app is not None and reads_over_atspi():
         _focus_first = _FocusFirst(app)
         app.installEventFilter(_focus_first)
 

@@ -583,3 +583,36 @@ def test_a_field_left_or_changed_before_the_select_all_is_not_selected(qtbot):
     first.setFocus(Qt.FocusReason.MouseFocusReason)  # clicked away at once
     qtbot.wait(20)
     assert not second.hasSelectedText()
+
+
+@pytest.mark.parametrize(
+    ("platform", "delayed"),
+    [("xcb", True), ("wayland-egl", True), ("offscreen", True), ("windows", False), ("cocoa", False)],
+)
+def test_tab_s_select_all_waits_only_where_screen_readers_use_at_spi(
+    qtbot, monkeypatch, platform, delayed
+):
+    """The focus-first workaround is for Orca (AT-SPI, Linux). On Windows QAccessible is on as
+    soon as any UI Automation client asks (NVDA, Narrator, other tools): there Tab selects a
+    field's text at once, as Qt does, and the filter is never installed."""
+    from PySide6.QtGui import QGuiApplication
+
+    from ui import a11y_interfaces
+
+    from PySide6.QtCore import QCoreApplication
+
+    from ui import a11y_interfaces
+
+    monkeypatch.setattr(QGuiApplication, "platformName", staticmethod(lambda: platform))
+    assert a11y_interfaces.reads_over_atspi() is delayed
+    monkeypatch.setattr(a11y_interfaces, "_focus_first", None)  # as in a fresh application
+    try:
+        _form, first, second = _two_fields(qtbot, "Sam Office")  # a screen reader asks
+        assert (a11y_interfaces._focus_first is not None) is delayed
+        QAccessible.setActive(True)
+        second.setFocus(Qt.FocusReason.TabFocusReason)
+        assert second.hasSelectedText() is not delayed
+        qtbot.waitUntil(lambda: second.selectedText() == "Sam Office")
+    finally:
+        if a11y_interfaces._focus_first is not None:  # this test's own, taken off again
+            QCoreApplication.instance().removeEventFilter(a11y_interfaces._focus_first)
