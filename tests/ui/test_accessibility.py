@@ -587,7 +587,13 @@ def test_a_field_left_or_changed_before_the_select_all_is_not_selected(qtbot):
 
 @pytest.mark.parametrize(
     ("platform", "delayed"),
-    [("xcb", True), ("wayland-egl", True), ("offscreen", True), ("windows", False), ("cocoa", False)],
+    [
+        ("xcb", True),
+        ("wayland-egl", True),
+        ("offscreen", True),
+        ("windows", False),
+        ("cocoa", False),
+    ],
 )
 def test_tab_s_select_all_waits_only_where_screen_readers_use_at_spi(
     qtbot, monkeypatch, platform, delayed
@@ -595,11 +601,8 @@ def test_tab_s_select_all_waits_only_where_screen_readers_use_at_spi(
     """The focus-first workaround is for Orca (AT-SPI, Linux). On Windows QAccessible is on as
     soon as any UI Automation client asks (NVDA, Narrator, other tools): there Tab selects a
     field's text at once, as Qt does, and the filter is never installed."""
-    from PySide6.QtGui import QGuiApplication
-
-    from ui import a11y_interfaces
-
     from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QGuiApplication
 
     from ui import a11y_interfaces
 
@@ -607,7 +610,7 @@ def test_tab_s_select_all_waits_only_where_screen_readers_use_at_spi(
     assert a11y_interfaces.reads_over_atspi() is delayed
     monkeypatch.setattr(a11y_interfaces, "_focus_first", None)  # as in a fresh application
     try:
-        _form, first, second = _two_fields(qtbot, "Sam Office")  # a screen reader asks
+        _form, _first, second = _two_fields(qtbot, "Sam Office")  # a screen reader asks
         assert (a11y_interfaces._focus_first is not None) is delayed
         QAccessible.setActive(True)
         second.setFocus(Qt.FocusReason.TabFocusReason)

@@ -318,9 +318,7 @@ def test_a_move_is_written_while_the_window_keeps_answering(cal, qtbot, window, 
     assert fetch(window.services.db, visit.id).start.date() == WED
 
 
-def test_a_move_the_database_does_not_take_is_said_and_changes_nothing(
-    cal, qtbot, window, answers
-):
+def test_a_move_the_database_does_not_take_is_said_and_changes_nothing(cal, qtbot, window, answers):
     from tests.ui.test_tracker_writes import failing_writes
 
     visit = on_day(window.services.db, THU, "approved")[0]
