@@ -11,16 +11,19 @@ form label beside it, so a drop-down without a visible label needs a buddy label
 
 The first time Qt asks the factory anything (a screen reader has started reading the app, so
 accessibility is on), it also has line edits tell their focus before their caret (_FocusFirst):
-until then the filter costs nothing.
+until then the filter costs nothing. Only where screen readers read Qt over AT-SPI (Linux: X11,
+Wayland; offscreen in tests): the workaround is Orca's, and on Windows QAccessible is on as soon
+as any UI Automation client asks (NVDA, Narrator, other tools), whose order it must not change.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAccessible, QFocusEvent
+from PySide6.QtGui import QAccessible, QFocusEvent, QGuiApplication
 from PySide6.QtWidgets import QAccessibleWidget, QLineEdit, QWidget
 
 ALERT_PROPERTY = "hvdesk_alert"  # a window screen readers must treat as an alert
+ATSPI_PLATFORMS = ("xcb", "wayland", "offscreen")  # Qt platforms read over AT-SPI (Orca)
 
 
 SELECTING = (
@@ -49,23 +52,38 @@ class _FocusFirst(QObject):
             and isinstance(event, QFocusEvent)
             and event.reason() in SELECTING
             and QAccessible.isActive()
+            and reads_over_atspi()
         ):
             plain = QFocusEvent(QEvent.Type.FocusIn, Qt.FocusReason.OtherFocusReason)
             QCoreApplication.sendEvent(obj, plain)
             if obj.text() and not obj.hasSelectedText() and not obj.inputMask():
-                QTimer.singleShot(0, obj, obj.selectAll)
+                as_tabbed = (obj.text(), obj.cursorPosition())
+                QTimer.singleShot(0, obj, lambda: _select_if_untouched(obj, as_tabbed))
             return True
         return False
 
 
+def _select_if_untouched(field: QLineEdit, as_tabbed: tuple[str, int]) -> None:
+    """Tab's select-all, the moment after the focus, only on the field as Tab left it: keys
+    typed with the Tab (already in the queue) would be selected with the old text and wiped by
+    the next key, and a field left at once is no longer Tab's."""
+    if field.hasFocus() and (field.text(), field.cursorPosition()) == as_tabbed:
+        field.selectAll()
+
+
 _focus_first: _FocusFirst | None = None
+
+
+def reads_over_atspi() -> bool:
+    """Screen readers read this application over AT-SPI (Orca on Linux), not UIA/MSAA."""
+    return QGuiApplication.platformName().startswith(ATSPI_PLATFORMS)
 
 
 def _put_focus_first() -> None:
     """Install _FocusFirst on the application, once."""
     global _focus_first
     app = QCoreApplication.instance()
-    if _focus_first is None and app is not None:
+    if _focus_first is None and app is not None and reads_over_atspi():
         _focus_first = _FocusFirst(app)
         app.installEventFilter(_focus_first)
 

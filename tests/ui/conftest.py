@@ -98,6 +98,18 @@ def _collect_between_tests():
 
 
 @pytest.fixture(autouse=True)
+def _screen_reader_state_restored():
+    """A test that plays a screen reader (QAccessible.setActive(True)) leaves it as it found it:
+    left on, later tests' widgets get screen readers' interfaces (the calendar grid its own list
+    of visits, a line edit's Tab select-all delayed) and fail only in the suite's order."""
+    from PySide6.QtGui import QAccessible
+
+    was_on = QAccessible.isActive()
+    yield
+    QAccessible.setActive(was_on)
+
+
+@pytest.fixture(autouse=True)
 def own_qsettings(tmp_path_factory):
     """This computer's settings (QSettings) live in a temporary folder, never the user's own."""
     from PySide6.QtCore import QSettings

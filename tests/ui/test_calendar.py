@@ -256,16 +256,38 @@ def test_new_visit_action_opens_the_form(window):
     dialog.reject()
 
 
-def test_keyboard_path_selects_and_opens_a_visit(cal, qtbot, window):
+@pytest.mark.parametrize("reader", [False, True], ids=["no screen reader", "screen reader"])
+def test_keyboard_path_selects_and_opens_a_visit(cal, qtbot, window, monkeypatch, reader):
+    """Down selects the first visit and a screen reader hears it: with no screen reader's items
+    for the grid the view's description (and an announcement) says it; once a screen reader has
+    the grid's own list, the visit's item takes the focus. Enter opens it."""
+    from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
+
+    from ui.a11y_interfaces import install_interfaces
+    from ui.calendar.views import agenda_line
+
     cal.anchor = WED
     cal.set_mode(Mode.DAY)
     shown(cal)
     cal.grid.setFocus()
+    if reader:
+        install_interfaces()
+        QAccessible.setActive(True)
+        QAccessible.queryAccessibleInterface(cal.grid)  # the grid's own list of visits
+    sent = []
+    monkeypatch.setattr(QAccessible, "updateAccessibility", lambda e: sent.append(e))
     qtbot.keyClick(cal.grid, Qt.Key.Key_Down)
     first = cal.view.ordered_ids()[0]
     assert cal.grid.selected_id == first
     assert f"visit {first}" in cal.details.text()
-    assert f"visit {first}" in cal.grid.accessibleDescription()
+    said = agenda_line(cal.view.entry(first), with_day=False)
+    if cal.grid.accessible is None:
+        assert f"visit {first}" in cal.grid.accessibleDescription()
+        announced = [e.message() for e in sent if isinstance(e, QAccessibleAnnouncementEvent)]
+        assert announced == ([said] if QAccessible.isActive() else [])
+    else:
+        focus = [e.accessibleInterface() for e in sent if e.type() == QAccessible.Event.Focus]
+        assert [f.text(QAccessible.Text.Name) for f in focus] == [said]
     qtbot.keyClick(cal.grid, Qt.Key.Key_Return)
     dialog = window.feature(CalendarFeature).controller.dialog
     assert isinstance(dialog, BookingDialog) and dialog.windowTitle() == f"Edit visit {first}"
@@ -316,9 +338,7 @@ def test_a_move_is_written_while_the_window_keeps_answering(cal, qtbot, window, 
     assert fetch(window.services.db, visit.id).start.date() == WED
 
 
-def test_a_move_the_database_does_not_take_is_said_and_changes_nothing(
-    cal, qtbot, window, answers
-):
+def test_a_move_the_database_does_not_take_is_said_and_changes_nothing(cal, qtbot, window, answers):
     from tests.ui.test_tracker_writes import failing_writes
 
     visit = on_day(window.services.db, THU, "approved")[0]

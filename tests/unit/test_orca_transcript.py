@@ -46,3 +46,17 @@ def test_a_speech_still_being_written_waits_for_its_end(tmp_path):
     log.write_text(first + rest)
     said, _ = orca_transcript._spoken(log, end)
     assert said[0].startswith("Risk assessment — Brown family") and len(said) == 2
+
+
+def test_a_step_that_brings_a_window_up_waits_for_orca_to_say_it():
+    """A step with nothing to wait for ends after a quiet spell: on a loaded machine the risk
+    assessment wizard came up later than that, and its title was heard under the next step.
+    Each step that shows a window (or a screen) waits for a phrase Orca says of it."""
+    import re
+
+    opens_a_window = {"sign_in", "today", "booking", "week", "wizard", "settings", "alarm"}
+    steps = re.findall(r'\(\s*"([^"]+)",\s*(\w+),\s*"([^"]*)"\)', orca_transcript.APP)
+    waits = {step: until for _heading, step, until in steps if step in opens_a_window}
+    assert set(waits) == opens_a_window
+    assert all(waits.values()), waits
+    assert waits["wizard"] == "Risk assessment"
