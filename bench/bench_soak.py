@@ -273,7 +273,7 @@ def _soak_in(
                 with csv.open("a") as f:
                     f.write(
                         f"{elapsed:.0f},{rss:.2f},{len(ctrl.board.rows) if ctrl.board else 0},"
-                        f"{ctrl.checks},{_rss_kinds()},{_sqlite_mb()},{_malloc_csv()}\n"
+                        f"{ctrl.checks},{_rss_kinds()},{_sqlite_mb()},{_malloc_csv()},{_pymalloc_csv()}\n"
                     )
         if trace is not None and trace_s is not None and elapsed >= next_trace:
             rss = proc.memory_info().rss / 2**20
@@ -344,6 +344,18 @@ def _malloc_csv() -> str:
     return ",".join(f"{info[k]:.2f}" for k in ("in_use", "free", "mmapped")) if info else ",,"
 
 
+def _pymalloc_csv() -> str:
+    """Python's own small-object heap (MB): its 1 MiB arenas in use, the bytes in live blocks and
+    the free blocks inside them. The arenas are mmapped by Python, outside malloc's figures, so
+    growth here with the blocks flat is Python's heap fragmenting, which malloc_trim cannot return."""
+    from bench.soak_trace import pymalloc
+
+    info = pymalloc()
+    return (
+        ",".join(f"{info[k]:.2f}" for k in ("arenas", "allocated", "available")) if info else ",,"
+    )
+
+
 def _rss_kinds() -> str:
     """Anonymous, file-backed and shared resident MB (Linux), for the CSV: where growth lies."""
     try:
@@ -379,7 +391,7 @@ def parser() -> argparse.ArgumentParser:
         "--csv",
         type=Path,
         help="append every sample (s, MB, out, checks, anon, file, shared, SQLite, malloc in use,"
-        " free, mmapped MB) here",
+        " free, mmapped, Python arenas, blocks allocated, blocks available MB) here",
     )
     parser.add_argument(
         "--trace",
