@@ -23,11 +23,11 @@ squares and printed in MB per hour (target < 2 MB an hour), overall and over the
 `--trace MIN` diagnoses growth instead (bench/soak_trace.py: tracemalloc by file:line, live objects
 by type, Qt objects, every MIN minutes after warm-up; it slows the window, so its RSS figures are not
 the soak's). `--csv` adds glibc's heap (in use, held free, mmapped) to each sample: growth in
-"held free" with "in use" flat is the allocator keeping freed memory, not a leak; it adds Python's
-own heap too (its 1 MiB arenas, mapped by Python outside malloc's figures, which no trim returns); `--trim S` calls
-malloc_trim(0) every S seconds from the bench itself, to check that diagnosis (the window does
-the same once a minute, hvdesk.platform.heap); `--no-trim` switches the window's trim off, for
-the "without" figure of a with/without pair. Figures are printed, not asserted.
+"held free" with "in use" flat is the allocator keeping freed memory, not a leak; it adds
+Python's own heap too (its 1 MiB arenas, mapped outside malloc's figures, which no trim returns);
+`--trim S` calls malloc_trim(0) every S seconds from the bench itself, to check that diagnosis
+(the window does the same once a minute, hvdesk.platform.heap); `--no-trim` switches the window's
+trim off, for the "without" figure of a with/without pair. Figures are printed, not asserted.
 """
 
 from __future__ import annotations
