@@ -23,10 +23,11 @@ squares and printed in MB per hour (target < 2 MB an hour), overall and over the
 `--trace MIN` diagnoses growth instead (bench/soak_trace.py: tracemalloc by file:line, live objects
 by type, Qt objects, every MIN minutes after warm-up; it slows the window, so its RSS figures are not
 the soak's). `--csv` adds glibc's heap (in use, held free, mmapped) to each sample: growth in
-"held free" with "in use" flat is the allocator keeping freed memory, not a leak; `--trim S` calls
-malloc_trim(0) every S seconds from the bench itself, to check that diagnosis (the window does
-the same once a minute, hvdesk.platform.heap); `--no-trim` switches the window's trim off, for
-the "without" figure of a with/without pair. Figures are printed, not asserted.
+"held free" with "in use" flat is the allocator keeping freed memory, not a leak; it adds
+Python's own heap too (its 1 MiB arenas, mapped outside malloc's figures, which no trim returns);
+`--trim S` calls malloc_trim(0) every S seconds from the bench itself, to check that diagnosis
+(the window does the same once a minute, hvdesk.platform.heap); `--no-trim` switches the window's
+trim off, for the "without" figure of a with/without pair. Figures are printed, not asserted.
 """
 
 from __future__ import annotations
@@ -273,7 +274,7 @@ def _soak_in(
                 with csv.open("a") as f:
                     f.write(
                         f"{elapsed:.0f},{rss:.2f},{len(ctrl.board.rows) if ctrl.board else 0},"
-                        f"{ctrl.checks},{_rss_kinds()},{_sqlite_mb()},{_malloc_csv()}\n"
+                        f"{ctrl.checks},{_rss_kinds()},{_sqlite_mb()},{_malloc_csv()},{_pymalloc_csv()}\n"
                     )
         if trace is not None and trace_s is not None and elapsed >= next_trace:
             rss = proc.memory_info().rss / 2**20
@@ -344,6 +345,18 @@ def _malloc_csv() -> str:
     return ",".join(f"{info[k]:.2f}" for k in ("in_use", "free", "mmapped")) if info else ",,"
 
 
+def _pymalloc_csv() -> str:
+    """Python's own small-object heap (MB): its 1 MiB arenas in use, the bytes in live blocks and
+    the free blocks inside them. The arenas are mmapped by Python, outside malloc's figures, so
+    growth here with the blocks flat is Python's heap fragmenting, which malloc_trim cannot return."""
+    from bench.soak_trace import pymalloc
+
+    info = pymalloc()
+    return (
+        ",".join(f"{info[k]:.2f}" for k in ("arenas", "allocated", "available")) if info else ",,"
+    )
+
+
 def _rss_kinds() -> str:
     """Anonymous, file-backed and shared resident MB (Linux), for the CSV: where growth lies."""
     try:
@@ -379,7 +392,7 @@ def parser() -> argparse.ArgumentParser:
         "--csv",
         type=Path,
         help="append every sample (s, MB, out, checks, anon, file, shared, SQLite, malloc in use,"
-        " free, mmapped MB) here",
+        " free, mmapped, Python arenas, blocks allocated, blocks available MB) here",
     )
     parser.add_argument(
         "--trace",

@@ -87,6 +87,35 @@ def mallinfo() -> dict[str, float] | None:
     }
 
 
+def pymalloc() -> dict[str, float] | None:
+    """Python's small-object allocator, in MB (None when it is not in use): the 1 MiB arenas it
+    holds, and the bytes in allocated and in available blocks inside them (sys._debugmallocstats,
+    which writes only to the C stderr, read back through a temporary file)."""
+    import os
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryFile("w+") as out:
+        saved = os.dup(2)
+        os.dup2(out.fileno(), 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        out.seek(0)
+        stats = out.read()
+    found = {}
+    for line in stats.splitlines():
+        if "arenas * " in line:
+            found["arenas"] = int(line.split("=")[1].replace(",", "")) / 2**20
+        elif line.startswith("# bytes in allocated blocks"):
+            found["allocated"] = int(line.split("=")[1].replace(",", "")) / 2**20
+        elif line.startswith("# bytes in available blocks"):
+            found["available"] = int(line.split("=")[1].replace(",", "")) / 2**20
+    return found if len(found) == 3 else None
+
+
 def _native() -> str:
     """Resident memory by kind (anonymous heap, mapped files, shared memory such as SQLite's WAL
     index) and the C allocator's heap in use against held free: growth below Python."""
@@ -104,6 +133,12 @@ def _native() -> str:
         parts.append(
             f"malloc: in use {info['in_use']:.1f} MB, free held {info['free']:.1f} MB, "
             f"mmapped {info['mmapped']:.1f} MB"
+        )
+    py = pymalloc()
+    if py is not None:
+        parts.append(
+            f"Python arenas {py['arenas']:.1f} MB (blocks in use {py['allocated']:.1f} MB, "
+            f"free in them {py['available']:.1f} MB)"
         )
     from bench.bench_soak import _sqlite_mb
 

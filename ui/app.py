@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QApplication
 
 from hvdesk import __version__
 from hvdesk.errors import HvdeskError
+from hvdesk.platform.heap import settle_allocator
 from hvdesk.resources import resource_path
 from ui.a11y_interfaces import install_interfaces
 from ui.login import LoginDialog
@@ -48,6 +49,7 @@ OPEN_AT_LATEST_MS = 1000
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
+    settle_allocator()  # before Qt's threads: a week without a restart (hvdesk.platform.heap)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(argv or sys.argv)
     app.setApplicationName("hvdesk")

@@ -237,3 +237,14 @@ def test_the_window_gives_freed_memory_back_every_minute_off_the_gui_thread(
     qtbot.waitUntil(lambda: released_on != [])
     assert len(released_on) == 1
     assert released_on[0] is not threading.main_thread()
+
+
+def test_the_application_settles_the_allocator_before_its_threads(qapp, monkeypatch):
+    """A week without a restart: at most two malloc arenas and a fixed mmap threshold, set when
+    the application is made, before the worker, the watcher and Qt's pool start their threads."""
+    from ui import app
+
+    settled: list[bool] = []
+    monkeypatch.setattr(app, "settle_allocator", lambda: settled.append(True) or True)
+    assert app.create_application([]) is qapp
+    assert settled == [True]

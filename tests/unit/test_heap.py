@@ -6,6 +6,7 @@ from __future__ import annotations
 import ctypes
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +72,74 @@ def test_finding_malloc_trim_spawns_no_process(monkeypatch):
     finally:
         heap._glibc.cache_clear()
     assert spawned == []
+
+
+# A fresh interpreter for each check: arenas and the mmap threshold, once set, stay for the process.
+_THREADS_ALLOCATING = """
+import ctypes, sys, threading
+from hvdesk.platform import heap
+if sys.argv[1] == "settled":
+    assert heap.settle_allocator()
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype = ctypes.c_void_p
+barrier = threading.Barrier(8)
+def work():
+    libc.malloc(64)  # a thread's first block: glibc gives it an arena of its own, up to the limit
+    barrier.wait()  # all alive at once, so none inherits a finished thread's arena
+threads = [threading.Thread(target=work) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+libc.malloc_stats()  # one "Arena N:" block per arena, on stderr
+"""
+
+_LARGE_BLOCK_AFTER_A_LARGER_ONE = """
+import ctypes, sys
+from hvdesk.platform import heap
+from bench.soak_trace import mallinfo
+if sys.argv[1] == "settled":
+    assert heap.settle_allocator()
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+libc.free(libc.malloc(4 * 2**20))  # unmapped when freed: glibc would raise its threshold to 4 MB
+before = mallinfo()["mmapped"]
+block = libc.malloc(2**20)  # a reload's rows, say: mapped (given back whole when freed) or heap?
+print(mallinfo()["mmapped"] - before)
+"""
+
+
+def _child(code: str, mode: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code, mode],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],  # bench/ is imported from the repository
+    )
+
+
+@glibc_only
+def test_threads_share_two_arenas_once_settled():
+    """Each thread's own arena fragments apart and holds its peak: the window has at most two."""
+    free = _child(_THREADS_ALLOCATING, "default").stderr.count("Arena ")
+    settled = _child(_THREADS_ALLOCATING, "settled").stderr.count("Arena ")
+    assert free > heap.ARENAS  # what glibc does unasked (the test shows the difference)
+    assert settled <= heap.ARENAS
+
+
+@glibc_only
+def test_a_large_block_is_mapped_even_after_a_larger_one_was_freed():
+    """glibc's threshold rises with every large block freed, so later ones split the heap; fixed,
+    a reload's large buffer is mapped and given back whole."""
+    assert float(_child(_LARGE_BLOCK_AFTER_A_LARGER_ONE, "default").stdout) < 0.5
+    assert float(_child(_LARGE_BLOCK_AFTER_A_LARGER_ONE, "settled").stdout) >= 1.0
+
+
+def test_settling_elsewhere_does_nothing(monkeypatch):
+    monkeypatch.setattr(heap.sys, "platform", "win32")
+    heap._glibc.cache_clear()
+    try:
+        assert heap.settle_allocator() is False
+    finally:
+        heap._glibc.cache_clear()
