@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
@@ -42,6 +42,8 @@ from ui.screen_reads import not_answering
 from ui.services import AppServices
 from ui.tracker.saving import Outcome, attempt, not_recorded, save
 from ui.worker import Worker
+
+T = TypeVar("T")
 
 # Problems a drag cannot fix: they need words typed on the booking form.
 FORM_ONLY = {F_OOH_REASON, F_RESPONSIBLE, F_LONE_REASON}
@@ -94,12 +96,14 @@ class BookingController(QObject):
         self.ics = IcsExportService(services.db, services.clock)
         self.deps = BookingDeps(self.booking, services.households, services.staff, services.clock)
         self.dialog: QDialog | None = None  # the dialog open now (tests reach it here)
+        self.opened = 0  # dialogs opened or asked for: a read's answer after a newer one is dropped
         self.export_folder: Path | None = None
         # Set by the risk-assessment feature: open the assessment of a just-booked visit.
         self.assess_after_booking: Callable[[int, QWidget | None], object] | None = None
 
     # --- dialogs -------------------------------------------------------------------------------
     def _open(self, dialog: QDialog) -> QDialog:
+        self.opened += 1
         if self.dialog is not None:
             self.dialog.close()
         self.dialog = dialog
@@ -166,13 +170,45 @@ class BookingController(QObject):
         """The visit's latest state and the policy are read on the reader; the form opens then
         (a database that does not answer is said)."""
         services = self.services
-        self._reader().submit(
+        self._read_then_open(
+            parent,
             lambda: (services.visits.get(visit_id), services.settings.policy()),
-            lambda read: self._open_cancel(parent, *read),
-            lambda message: dialogs.inform(
-                parent, "Visit not opened", not_answering("the visit", message), "error"
-            ),
+            lambda parent, read: self._open_cancel(parent, *read),
+            "the visit",
         )
+
+    def _read_then_open(
+        self,
+        parent: QWidget | None,
+        read: Callable[[], T],
+        open_: Callable[[QWidget | None, T], object],
+        what: str,
+    ) -> None:
+        """Read what a dialog needs on the reader, then open it, unless another dialog was
+        opened or asked for meanwhile (the answer is dropped: a form with typed words is never
+        closed by a read that lands late). A parent closed meanwhile: the main window."""
+        self.opened += 1
+        asked = self.opened
+
+        def answered(result: T) -> None:
+            if asked != self.opened:
+                return
+            if self.dialog is not None and self.dialog.isVisible():  # open from before: kept
+                dialogs.inform(
+                    dialogs.alive(parent),
+                    "Not opened",
+                    f"{self.dialog.windowTitle()} is still open: finish or close it first.",
+                )
+                return
+            open_(dialogs.alive(parent), result)
+
+        def not_answered(message: str) -> None:
+            if asked == self.opened:
+                dialogs.inform(
+                    dialogs.alive(parent), "Not opened", not_answering(what, message), "error"
+                )
+
+        self._reader().submit(read, answered, not_answered)
 
     def _reader(self) -> Worker:
         """The window's reader (a worker of its own for a controller on its own)."""
