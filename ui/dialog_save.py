@@ -140,14 +140,15 @@ def write_then_show(
     """An audited output (a printed report, a revealed safe word): its audit event is a write, so
     it runs on the write worker like any save; `show(result)` on the GUI thread once recorded (the
     PDF opened, the word shown). A refusal or a database not answering is said under `title`:
-    nothing is shown that was not recorded."""
+    nothing is shown that was not recorded. `show` must say it on `dialogs.alive(its parent)`:
+    the dialog that asked may be closed (deleted) before the write comes back."""
 
     def answered(outcome: Outcome) -> None:
         if outcome.recorded:
             show(outcome.result)
         elif outcome.failure is not None:
-            dialogs.inform(parent, title, outcome.refused, "warning")
+            dialogs.inform(dialogs.alive(parent), title, outcome.refused, "warning")
         else:
-            dialogs.inform(parent, title, not_recorded(what, outcome), "error")
+            dialogs.inform(dialogs.alive(parent), title, not_recorded(what, outcome), "error")
 
     save(writer, write, answered)

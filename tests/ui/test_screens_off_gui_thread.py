@@ -304,6 +304,35 @@ def test_a_safe_word_is_revealed_off_the_gui_thread_and_shown_once_recorded(
     dialog.close()
 
 
+def test_a_reveal_whose_dialog_is_closed_meanwhile_is_shown_on_the_main_window(
+    window, qtbot, answers, monkeypatch
+):
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from shiboken6 import isValid
+
+    from hvdesk.models import Staff
+    from tests.ui.waiting import settle
+    from ui import dialogs
+    from ui.panels.approvals import ApprovalFeature
+
+    told: list = []
+    monkeypatch.setattr(
+        dialogs, "tell", lambda parent, title, _t, _k="info": told.append((parent.windowTitle(), title))
+    )
+    with window.services.db.read() as s:
+        jasmin = s.scalar(select(Staff.id).where(Staff.name == "Jasmin Patel"))
+    dialog = window.feature(ApprovalFeature).open_lone_working(jasmin)
+    settle(qtbot)
+    with qtbot.capture_exceptions() as raised:
+        dialog.reveal_selected()  # the reveal's audit write is out on the write worker
+        dialog.close()  # deleted on close
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        assert not isValid(dialog)
+        settle(qtbot)
+    assert raised == []
+    assert told == [(window.windowTitle(), "Safe word for Jasmin Patel")]
+
+
 def test_a_reveal_the_database_does_not_take_shows_no_word(window, qtbot, answers):
     from hvdesk.models import Staff
     from tests.ui.test_tracker_writes import failing_writes
