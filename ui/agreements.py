@@ -22,7 +22,7 @@ from hvdesk.errors import HvdeskError
 from hvdesk.models import Purpose
 from hvdesk.services.agreements import AgreementRow, AgreementService
 from ui import dialogs
-from ui.dialog_save import DialogSave, write_then_show
+from ui.dialog_save import DialogSave, write_file_then_show
 from ui.forms import error_banner
 from ui.models.table import Column, RowTableModel
 from ui.panels.today import _table
@@ -135,14 +135,11 @@ class AgreementsDialog(QDialog):
         actor = self.window_.actor
         path = Path(tempfile.gettempdir()) / f"hvdesk-agreement-{row.id}.pdf"
 
-        def make() -> Path:
-            path.write_bytes(self.service.reminder_pdf(actor, row.id))
-            return path
-
-        write_then_show(
+        write_file_then_show(
             self,
             self.saving.writer,
-            make,
+            path,
+            lambda: self.service.reminder_pdf(actor, row.id),
             lambda made: incidents.open_pdf(made),
             title="Letter not printed",
             what="printing of the letter",

@@ -13,6 +13,7 @@ While a save is pending a second press does nothing (no double save) and a dialo
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -152,3 +153,35 @@ def write_then_show(
             dialogs.inform(dialogs.alive(parent), title, not_recorded(what, outcome), "error")
 
     save(writer, write, answered)
+
+
+def write_file_then_show(
+    parent: QWidget | None,
+    writer: Worker,
+    path: Path,
+    make: Callable[[], bytes],
+    show: Callable[[Path], None],
+    *,
+    title: str,
+    what: str,
+    undone: str = "Not printed",
+) -> None:
+    """`write_then_show` for a file: `make()` (which records the audit event) then the file written
+    on the write worker. A disk that refuses the file is said as such ("Not printed: <path>:
+    <reason>"): the output was recorded, only the file is missing, so never "NOT recorded"."""
+
+    def write() -> str:
+        data = make()
+        try:
+            path.write_bytes(data)
+        except OSError as err:
+            return f"{path}: {err.strerror or err}"
+        return ""
+
+    def written(problem: str) -> None:
+        if problem:
+            dialogs.inform(dialogs.alive(parent), title, f"{undone}: {problem}", "warning")
+        else:
+            show(path)
+
+    write_then_show(parent, writer, write, written, title=title, what=what)

@@ -35,7 +35,7 @@ from hvdesk.models import Role, Visit
 from hvdesk.services.base import Actor
 from hvdesk.services.incidents import IncidentInput, IncidentRow, IncidentService
 from ui import dialogs
-from ui.dialog_save import DialogSave, write_then_show
+from ui.dialog_save import DialogSave, write_file_then_show
 from ui.follow_ups_nav import before_settings
 from ui.forms import (
     clear_errors,
@@ -295,12 +295,14 @@ class IncidentsPanel(QWidget):
         actor, incident_id = self.actor, chosen.id
         path = Path(tempfile.gettempdir()) / f"hvdesk-incident-{incident_id}.pdf"
 
-        def make() -> Path:  # on the write worker: the audit event, the PDF, the file
-            path.write_bytes(self.service.report_pdf(actor, incident_id))
-            return path
-
-        write_then_show(
-            self, self.saving.writer, make, open_pdf, title="Not printed", what="printing"
+        write_file_then_show(  # on the write worker: the audit event, the PDF, the file
+            self,
+            self.saving.writer,
+            path,
+            lambda: self.service.report_pdf(actor, incident_id),
+            lambda made: open_pdf(made),  # the seam, as it is when the file is written
+            title="Not printed",
+            what="printing",
         )
         return True
 

@@ -409,6 +409,56 @@ def test_a_broken_agreements_letter_is_printed_off_the_gui_thread(
     dialog.close()
 
 
+def test_an_incident_pdf_the_disk_refuses_is_said_as_not_printed(
+    window, qtbot, answers, monkeypatch, tmp_path
+):
+    import tempfile
+
+    from hvdesk.services.incidents import IncidentInput
+    from tests.ui.waiting import settle
+    from ui import incidents as incidents_ui
+
+    pdfs: list = []
+    monkeypatch.setattr(incidents_ui, "open_pdf", pdfs.append)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))  # no such folder
+    panel = window.feature(IncidentsFeature).panel
+    panel.service.record(
+        window.actor, IncidentInput(occurred_at=window.services.clock.now(), what="Dog loose")
+    )
+    window.show_panel("Incidents")
+    idle(window, qtbot)
+    panel.view.selectRow(0)
+    assert panel.print_selected()
+    settle(qtbot)
+    title, text, kind = answers["told"][-1]
+    assert pdfs == [] and title == "Not printed" and kind == "warning"
+    assert text.startswith(f"Not printed: {tmp_path / 'gone'}") and "NOT recorded" not in text
+
+
+def test_an_agreements_letter_the_disk_refuses_is_said_as_not_printed(
+    window, qtbot, answers, monkeypatch, clock, tmp_path
+):
+    import tempfile
+
+    from tests.ui.test_attendance_ui import _agreement_due
+    from tests.ui.waiting import saved, settle
+    from ui import agreements as agreements_ui
+    from ui import incidents as incidents_ui
+
+    pdfs: list = []
+    monkeypatch.setattr(incidents_ui, "open_pdf", pdfs.append)
+    monkeypatch.setattr(agreements_ui, "book_follow_up", lambda _w, _row: None)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+    dialog = _agreement_due(window, qtbot, clock)
+    dialog.broken_button.click()
+    saved(qtbot, dialog)
+    settle(qtbot)
+    title, text, kind = answers["told"][-1]
+    assert pdfs == [] and title == "Letter not printed" and kind == "warning"
+    assert text.startswith(f"Not printed: {tmp_path / 'gone'}") and "NOT recorded" not in text
+    dialog.close()
+
+
 def test_cancel_visit_reads_the_visit_off_the_gui_thread(window, qtbot, answers):
     from hvdesk.models import Visit
     from tests.ui.waiting import settle
