@@ -738,3 +738,23 @@ def test_the_painted_week_is_a_list_of_its_visits_to_a_screen_reader(cal, qtbot,
     assert month.role() == QAccessible.Role.List
     named = [month.child(i).text(QAccessible.Text.Name) for i in range(month.childCount())]
     assert named == [agenda_line(cal.view.entry(i), with_day=True) for i in cal.view.ordered_ids()]
+
+
+def test_a_mode_change_the_database_does_not_answer_leaves_the_focus_alone_after(
+    window, qtbot
+):
+    from tests.ui.test_screens_off_gui_thread import reads_not_answered
+    from tests.ui.waiting import idle
+    from ui.calendar.feature import CalendarFeature
+    from ui.calendar.model import Mode
+
+    window.show_panel("Calendar")
+    idle(window, qtbot)
+    cal = window.feature(CalendarFeature).panel
+    with reads_not_answered(window.services.db):
+        cal.set_mode(Mode.DAY)
+        idle(window, qtbot)
+    window.search.setFocus()  # the person moves on
+    cal.refresh()  # the minute's refresh, now answered
+    idle(window, qtbot)
+    assert not cal.current_view().hasFocus() and window.search.hasFocus()

@@ -98,7 +98,7 @@ class CalendarPanel(QWidget):
         self._shown: tuple[Mode, date] | None = None
         # every read on the window's reader: the newest wins, the last week stays meanwhile
         self.reads = LatestRead(self, controller.worker, "the calendar")
-        self.reads.failed.connect(self.read_failed)
+        self.reads.failed.connect(self._not_answered)
         self._focus_view = False  # a mode chosen: its view takes the focus once shown
         self._select_after = 0  # a visit to select once the load under way is shown
         self._build()
@@ -437,6 +437,11 @@ class CalendarPanel(QWidget):
         older read landing after a newer one is dropped."""
         query = self._query()
         self.reads.read(lambda: self._read(query), self._show)
+
+    def _not_answered(self, message: str) -> None:
+        """The mode chosen was not read: a later refresh (the minute's) does not take the focus."""
+        self._focus_view = False
+        self.read_failed.emit(message)
 
     def _show(self, loaded: _Loaded) -> None:
         """Lay out what was read and hand it to the view on screen."""
