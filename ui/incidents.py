@@ -44,7 +44,7 @@ from ui.forms import (
     qdatetime_value,
     show_errors,
 )
-from ui.models.table import Column, RowTableModel
+from ui.models.table import Column, RowTableModel, set_rows_keeping_choice
 from ui.panels.today import TITLE_STYLE, _table
 from ui.screen_reads import LatestRead
 from ui.visit_actions import VisitAction
@@ -233,12 +233,7 @@ class IncidentsPanel(QWidget):
 
     def _show(self, rows: list[IncidentRow]) -> None:
         """The rows read; the incident chosen before stays chosen (a reload is no new choice)."""
-        chosen = self.selected()
-        self.model.set_rows(rows)
-        if chosen is not None:
-            again = [r for r, row in enumerate(rows) if row.id == chosen.id]
-            if again:
-                self.view.selectRow(again[0])
+        set_rows_keeping_choice(self.view, self.model, rows)
         new = sum(1 for r in rows if r.acknowledged_at is None)
         self.title.setText(f"INCIDENTS ({len(rows)}, {new} not yet seen by the head)")
 

@@ -35,7 +35,7 @@ from ui import dialogs
 from ui.a11y import field_label, tab_leaves
 from ui.dialog_save import DialogSave
 from ui.forms import clear_errors, error_banner, lay_out_edit_dialog, show_errors
-from ui.models.table import Column, ObjectRole, RowTableModel
+from ui.models.table import Column, ObjectRole, RowTableModel, set_rows_keeping_choice
 from ui.screen_reads import LatestRead
 from ui.worker import Worker
 
@@ -306,7 +306,7 @@ class UsersPanel(QWidget):
         self.reads.read(self.auth.list, self._show_accounts)
 
     def _show_accounts(self, users: list[UserAccount]) -> None:
-        self.model.set_rows(users)
+        set_rows_keeping_choice(self.table, self.model, users)
         self._update()
 
     def selected(self) -> UserAccount | None:
