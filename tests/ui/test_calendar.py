@@ -758,3 +758,43 @@ def test_a_mode_change_the_database_does_not_answer_leaves_the_focus_alone_after
     cal.refresh()  # the minute's refresh, now answered
     idle(window, qtbot)
     assert not cal.current_view().hasFocus() and window.search.hasFocus()
+
+
+def test_the_minutes_refresh_neither_moves_the_grid_nor_says_loading(window, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from tests.ui.test_screens_off_gui_thread import status
+    from tests.ui.test_tracker_writes import slow
+    from tests.ui.waiting import idle
+    from ui.calendar.feature import CalendarFeature
+
+    cal = window.feature(CalendarFeature).panel
+    window.show_panel("Calendar")
+    idle(window, qtbot)
+    y = cal.views_splitter.geometry().y()
+    with slow(window.services.db, 0.5):
+        cal.timer.timeout.emit()  # the minute's tick: a read that takes a while
+        qtbot.wait(400)  # longer than a person's read waits to say so (SHOW_AFTER_MS)
+        QApplication.processEvents()
+        assert cal.loading and status(cal) == ""
+        assert cal.views_splitter.geometry().y() == y  # clicks land where they were aimed
+        idle(window, qtbot)
+    assert cal.views_splitter.geometry().y() == y
+
+
+def test_a_read_the_person_asked_for_says_loading_only_once_it_takes_a_while(window, qtbot):
+    from tests.ui.test_screens_off_gui_thread import status
+    from tests.ui.test_tracker_writes import slow
+    from tests.ui.waiting import idle
+    from ui.calendar.feature import CalendarFeature
+    from ui.screen_reads import LOADING
+
+    cal = window.feature(CalendarFeature).panel
+    window.show_panel("Calendar")
+    idle(window, qtbot)
+    with slow(window.services.db, 0.5):
+        cal.go(1)
+        assert status(cal) == ""  # not at once: a quick answer shows no line at all
+        qtbot.waitUntil(lambda: status(cal) == LOADING, timeout=5_000)
+        idle(window, qtbot)
+    assert status(cal) == ""

@@ -17,6 +17,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
 from hvdesk.clock import london
+from tests.ui.test_tracker_writes import slow
 from tests.ui.waiting import gui_thread_statements, idle
 from ui.calendar.feature import CalendarFeature
 from ui.calendar.model import Mode
@@ -57,9 +58,11 @@ def status(panel) -> str:
 def test_changing_week_mode_and_filters_reads_off_the_gui_thread(cal, window, qtbot):
     title = cal.title.text()
     with gui_thread_statements(window.services.db) as on_gui:
-        cal.go(1)
-        while_out = (status(cal), cal.title.text())
-        idle(window, qtbot)
+        with slow(window.services.db, 0.5):  # a read that takes a while says so
+            cal.go(1)
+            qtbot.waitUntil(lambda: status(cal) == LOADING, timeout=5_000)
+            while_out = (status(cal), cal.title.text())
+            idle(window, qtbot)
         answered = (status(cal), cal.title.text())
         cal.go(-1)
         for mode in (Mode.DAY, Mode.MONTH, Mode.WEEK):
@@ -106,9 +109,10 @@ def test_a_calendar_read_the_database_does_not_answer_is_said(cal, window, qtbot
 def test_a_screens_refresh_reads_off_the_gui_thread(window, qtbot, name):
     panel = window.panels[name]
     idle(window, qtbot)
-    with gui_thread_statements(window.services.db) as on_gui:
+    with gui_thread_statements(window.services.db) as on_gui, slow(window.services.db, 0.5):
         window.show_panel(name)
         panel.refresh() if name != "Settings" else panel.load()
+        qtbot.waitUntil(lambda: status(panel) == LOADING, timeout=5_000)
         while_out = status(panel)
         idle(window, qtbot)
     assert on_gui == []
