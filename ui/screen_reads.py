@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 from shiboken6 import isValid
 
+from ui import dialogs
 from ui.a11y import ink
 from ui.worker import Worker
 
@@ -124,3 +125,51 @@ class LatestRead(QObject):
             self._loud = 0
             self.line.setText(not_answering(self.what, message))
             self.line.show()
+
+
+class ReadThenOpen(QObject):
+    """A dialog that needs a read opens once the read comes back, never from the GUI thread.
+
+    Requests are numbered: only the newest opens (a second press, or another dialog opened
+    meanwhile via `opened()`, drops an older answer, so a late read never closes or covers a
+    form with typed words); a parent closed meanwhile gives way to the main window."""
+
+    def __init__(self, owner: QObject, worker: Worker | None) -> None:
+        super().__init__(owner)
+        self._worker = worker
+        self.asked = 0
+
+    @property
+    def worker(self) -> Worker:
+        if self._worker is None:  # on its own (a tool, a test): a worker of its own
+            self._worker = Worker(self)
+        return self._worker
+
+    def opened(self) -> None:
+        """A dialog was opened another way: any answer out is no longer wanted."""
+        self.asked += 1
+
+    def open(
+        self,
+        parent: QWidget | None,
+        read: Callable[[], T],
+        open_: Callable[[QWidget | None, T], object],
+        what: str,
+    ) -> int:
+        """`read()` on the reader, then `open_(parent, result)` on the GUI thread if still the
+        newest request; a database that does not answer is said. Returns the request's number."""
+        self.asked += 1
+        asked = self.asked
+
+        def answered(result: T) -> None:
+            if asked == self.asked:
+                open_(dialogs.alive(parent), result)
+
+        def not_answered(message: str) -> None:
+            if asked == self.asked:
+                dialogs.inform(
+                    dialogs.alive(parent), "Not opened", not_answering(what, message), "error"
+                )
+
+        self.worker.submit(read, answered, not_answered)
+        return asked

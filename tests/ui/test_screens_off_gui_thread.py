@@ -564,3 +564,34 @@ def test_a_reload_keeps_the_agreement_chosen(window, qtbot, answers, clock):
     assert dialog.model.rowCount() > 1
     _chosen_stays(window, qtbot, dialog, dialog.view, 1)  # Kept/Broken act on this one still
     dialog.close()
+
+
+def test_record_an_incident_and_add_a_user_open_after_reading_on_the_reader(
+    qtbot, services, office_actor, answers, monkeypatch
+):
+    from ui import incidents as incidents_ui
+    from ui.app import build_window
+    from ui.panels import users as users_ui
+
+    opened: list = []
+    monkeypatch.setattr(incidents_ui, "run_dialog", lambda d: opened.append(d) or False)
+    monkeypatch.setattr(users_ui.UserDialog, "exec", lambda d: opened.append(d) or 0)
+    window = build_window(services, replace(office_actor, role="admin"))
+    qtbot.addWidget(window)
+    window.show()
+    idle(window, qtbot)
+    incidents = window.feature(IncidentsFeature).panel
+    users = window.panels["Users"]
+    window.show_panel("Incidents")
+    idle(window, qtbot)
+    with gui_thread_statements(services.db) as on_gui:
+        incidents.new_button.click()  # "Record an incident…"
+        idle(window, qtbot)
+        window.show_panel("Users")
+        users.add_button.click()  # "Add user…"
+        idle(window, qtbot)
+    assert on_gui == []
+    recording, adding = opened
+    assert recording.household is not None and recording.household.count() > 1
+    assert isinstance(adding, users_ui.UserDialog)
+    window.close()

@@ -38,7 +38,7 @@ from ui.booking_dialog import BookingDeps, BookingDialog
 from ui.calendar.export_dialog import ExportDialog
 from ui.calendar.views import Drop
 from ui.cancel_dialog import CancelDialog, safety_note_printer
-from ui.screen_reads import not_answering
+from ui.screen_reads import ReadThenOpen, not_answering
 from ui.services import AppServices
 from ui.tracker.saving import Outcome, attempt, not_recorded, save
 from ui.worker import Worker
@@ -96,14 +96,14 @@ class BookingController(QObject):
         self.ics = IcsExportService(services.db, services.clock)
         self.deps = BookingDeps(self.booking, services.households, services.staff, services.clock)
         self.dialog: QDialog | None = None  # the dialog open now (tests reach it here)
-        self.opened = 0  # dialogs opened or asked for: a read's answer after a newer one is dropped
+        self.opening = ReadThenOpen(self, worker)  # a dialog's read, then the dialog
         self.export_folder: Path | None = None
         # Set by the risk-assessment feature: open the assessment of a just-booked visit.
         self.assess_after_booking: Callable[[int, QWidget | None], object] | None = None
 
     # --- dialogs -------------------------------------------------------------------------------
     def _open(self, dialog: QDialog) -> QDialog:
-        self.opened += 1
+        self.opening.opened()  # a read still out for another dialog is dropped
         if self.dialog is not None:
             self.dialog.close()
         self.dialog = dialog
@@ -184,31 +184,21 @@ class BookingController(QObject):
         open_: Callable[[QWidget | None, T], object],
         what: str,
     ) -> None:
-        """Read what a dialog needs on the reader, then open it, unless another dialog was
-        opened or asked for meanwhile (the answer is dropped: a form with typed words is never
-        closed by a read that lands late). A parent closed meanwhile: the main window."""
-        self.opened += 1
-        asked = self.opened
+        """Read what a dialog needs on the reader, then open it (ui/screen_reads.ReadThenOpen:
+        dropped if another dialog was opened or asked for meanwhile); a dialog still open from
+        before is never closed by the answer."""
 
-        def answered(result: T) -> None:
-            if asked != self.opened:
-                return
+        def opening(parent: QWidget | None, result: T) -> None:
             if self.dialog is not None and self.dialog.isVisible():  # open from before: kept
                 dialogs.inform(
-                    dialogs.alive(parent),
+                    parent,
                     "Not opened",
                     f"{self.dialog.windowTitle()} is still open: finish or close it first.",
                 )
                 return
-            open_(dialogs.alive(parent), result)
+            open_(parent, result)
 
-        def not_answered(message: str) -> None:
-            if asked == self.opened:
-                dialogs.inform(
-                    dialogs.alive(parent), "Not opened", not_answering(what, message), "error"
-                )
-
-        self._reader().submit(read, answered, not_answered)
+        self.opening.open(parent, read, opening, what)
 
     def _reader(self) -> Worker:
         """The window's reader (a worker of its own for a controller on its own)."""
