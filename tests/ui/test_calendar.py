@@ -13,7 +13,7 @@ from sqlalchemy import select
 from hvdesk.clock import from_london, london
 from hvdesk.models import CancelReason, Staff, Visit, VisitStatus
 from hvdesk.services.booking import BookingService
-from tests.ui.waiting import idle, save_form, saved, settle, shown
+from tests.ui.waiting import idle, opened, save_form, saved, settle, shown
 from ui.booking_dialog import BookingDialog
 from ui.calendar.export_dialog import ExportDialog
 from ui.calendar.feature import CalendarFeature
@@ -223,7 +223,7 @@ def test_double_click_an_empty_slot_books_there(cal, qtbot, window):
     cal.set_mode(Mode.DAY)
     shown(cal)
     qtbot.mouseDClick(cal.grid, Qt.MouseButton.LeftButton, pos=grid_point(cal, WED, 12 * 60 + 35))
-    dialog = window.feature(CalendarFeature).controller.dialog
+    dialog = opened(qtbot, window.feature(CalendarFeature).controller)  # once read, it opens
     assert isinstance(dialog, BookingDialog)
     data = dialog.form_data()
     assert (data.start, data.end, data.planned_departure, data.expected_return) == (
@@ -249,9 +249,9 @@ def test_double_click_an_empty_slot_books_there(cal, qtbot, window):
     assert "booked for Quinn family" in cal.message.text()
 
 
-def test_new_visit_action_opens_the_form(window):
+def test_new_visit_action_opens_the_form(window, qtbot):
     window.feature(CalendarFeature).new_visit_action.trigger()
-    dialog = window.feature(CalendarFeature).controller.dialog
+    dialog = opened(qtbot, window.feature(CalendarFeature).controller)
     assert isinstance(dialog, BookingDialog) and dialog.windowTitle() == "New visit"
     dialog.reject()
 
@@ -267,7 +267,7 @@ def test_keyboard_path_selects_and_opens_a_visit(cal, qtbot, window):
     assert f"visit {first}" in cal.details.text()
     assert f"visit {first}" in cal.grid.accessibleDescription()
     qtbot.keyClick(cal.grid, Qt.Key.Key_Return)
-    dialog = window.feature(CalendarFeature).controller.dialog
+    dialog = opened(qtbot, window.feature(CalendarFeature).controller)
     assert isinstance(dialog, BookingDialog) and dialog.windowTitle() == f"Edit visit {first}"
     dialog.reject()
 
@@ -631,7 +631,7 @@ def test_the_list_beside_and_the_calendar_select_together(cal, qtbot, window):
     assert cal._menu is not None and cal._menu.isVisible()
     cal._menu.close()
     qtbot.keyClick(cal.agenda, Qt.Key.Key_Return)
-    dialog = window.feature(CalendarFeature).controller.dialog
+    dialog = opened(qtbot, window.feature(CalendarFeature).controller)
     assert isinstance(dialog, BookingDialog) and dialog.windowTitle() == f"Edit visit {second}"
     dialog.reject()
     cal.agenda.setFocus()

@@ -220,7 +220,8 @@ def test_a_slow_cancel_read_never_closes_a_booking_form_opened_meanwhile(
     from sqlalchemy import select
 
     from hvdesk.models import Visit
-    from tests.ui.waiting import idle
+    from tests.ui.waiting import idle, opened
+    from ui.booking_dialog import BookingDialog
     from ui.calendar.feature import CalendarFeature
 
     idle(window, qtbot)
@@ -236,10 +237,12 @@ def test_a_slow_cancel_read_never_closes_a_booking_form_opened_meanwhile(
     monkeypatch.setattr(window.services.visits, "get", slow_get)
     controller.cancel_visit(window, visit_id)  # "Cancel visit…": its read is out
     monkeypatch.setattr(window.services.visits, "get", real)
-    booking = controller.new_visit(window)  # then the person opens a new booking instead
-    booking.notes.setPlainText("typed into the new visit")
+    controller.new_visit(window)  # then the person opens a new booking instead
     release.set()
+    booking = opened(qtbot, controller)
+    booking.notes.setPlainText("typed into the new visit")
     idle(window, qtbot)
-    assert controller.dialog is booking and booking.isVisible()
+    assert isinstance(booking, BookingDialog) and booking.isVisible()
+    assert controller.dialog is booking
     assert booking.notes.toPlainText() == "typed into the new visit"
     booking.reject()

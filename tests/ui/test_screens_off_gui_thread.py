@@ -216,10 +216,12 @@ def test_the_walk_every_screen_and_every_filter_waits_on_no_read(window, qtbot):
 # --- the booking form's live check ------------------------------------------------------------
 @pytest.fixture
 def booking(window, qtbot):
-    from tests.ui.waiting import settle
 
-    dialog = window.feature(CalendarFeature).controller.new_visit(window)
-    settle(qtbot)
+    from tests.ui.waiting import opened
+
+    controller = window.feature(CalendarFeature).controller
+    controller.new_visit(window)
+    dialog = opened(qtbot, controller)
     yield dialog
     dialog.close()
 
@@ -498,10 +500,11 @@ def test_a_form_closed_while_its_check_is_out_drops_the_answer(window, qtbot):
     goes nowhere, no traceback."""
     from shiboken6 import delete
 
-    from tests.ui.waiting import settle
+    from tests.ui.waiting import opened, settle
 
-    dialog = window.feature(CalendarFeature).controller.new_visit(window)
-    settle(qtbot)
+    controller = window.feature(CalendarFeature).controller
+    controller.new_visit(window)
+    dialog = opened(qtbot, controller)
     dialog.check_now()
     reads = dialog.live_checks
     dialog.close()
@@ -595,3 +598,29 @@ def test_record_an_incident_and_add_a_user_open_after_reading_on_the_reader(
     assert recording.household is not None and recording.household.count() > 1
     assert isinstance(adding, users_ui.UserDialog)
     window.close()
+
+
+def test_new_visit_and_edit_open_after_reading_on_the_reader(window, qtbot, answers):
+    from hvdesk.models import Visit
+    from tests.ui.waiting import opened
+    from ui.booking_dialog import BookingDialog
+
+    controller = window.feature(CalendarFeature).controller
+    with window.services.db.read() as s:
+        draft = s.scalar(select(Visit.id).where(Visit.status.in_(["draft", "approved"])))
+        returned = s.scalar(select(Visit.id).where(Visit.status == "returned"))
+    idle(window, qtbot)
+    with gui_thread_statements(window.services.db) as on_gui:
+        controller.new_visit(window)  # "New visit…"
+        new = opened(qtbot, controller)
+        new.reject()
+        controller.edit_visit(window, draft)  # "Edit…"
+        edit = opened(qtbot, controller)
+        edit_id = edit.visit.id
+        edit.reject()
+        controller.edit_visit(window, returned)  # no longer editable: said, nothing opened
+        idle(window, qtbot)
+    assert on_gui == []
+    assert isinstance(new, BookingDialog) and new.visit is None and new._households
+    assert isinstance(edit, BookingDialog) and edit_id == draft
+    assert answers["told"][-1][0] == "This visit cannot be edited"

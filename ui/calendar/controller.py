@@ -34,7 +34,7 @@ from hvdesk.services.cancellation import CANCELLABLE, CancellationService
 from hvdesk.services.ics_export import IcsExportService
 from hvdesk.services.visits import CalendarItem
 from ui import dialogs
-from ui.booking_dialog import BookingDeps, BookingDialog
+from ui.booking_dialog import BookingDeps, BookingDialog, BookingRead, read_for_booking
 from ui.calendar.export_dialog import ExportDialog
 from ui.calendar.views import Drop
 from ui.cancel_dialog import CancelDialog, safety_note_printer
@@ -121,6 +121,23 @@ class BookingController(QObject):
         parent: QWidget | None,
         start: datetime | None = None,
         lead_staff_id: int | None = None,
+    ) -> None:
+        """What the form shows is read on the reader, then it opens (tests and tools find it
+        in `dialog` once the reader has answered)."""
+        deps, services = self.deps, self.services
+        self._read_then_open(
+            parent,
+            lambda: read_for_booking(deps, approver=lambda: approver_text(services)),
+            lambda parent, read: self._open_new(parent, read, start, lead_staff_id),
+            "the booking form",
+        )
+
+    def _open_new(
+        self,
+        parent: QWidget | None,
+        read: BookingRead,
+        start: datetime | None,
+        lead_staff_id: int | None,
     ) -> BookingDialog:
         dialog = BookingDialog(
             self.deps,
@@ -128,9 +145,9 @@ class BookingController(QObject):
             start=start,
             lead_staff_id=lead_staff_id,
             parent=parent,
-            approver=approver_text(self.services),
             writer=self.writer,
             reader=self.worker,
+            read=read,
         )
         dialog.saved.connect(lambda vid, d=dialog: self._saved(vid, d.result_message, new=True))
         dialog.saved.connect(lambda vid, d=dialog: self._assess_if_asked(vid, d, parent))
@@ -144,27 +161,37 @@ class BookingController(QObject):
         if dialog.assess_next and self.assess_after_booking is not None:
             self.assess_after_booking(visit_id, parent)
 
-    def edit_visit(self, parent: QWidget | None, visit_id: int) -> BookingDialog | None:
-        visit = self.services.visits.get(visit_id)
-        if not can_edit(visit):
+    def edit_visit(self, parent: QWidget | None, visit_id: int) -> None:
+        """The visit's latest state and what the form shows are read on the reader, then the
+        form opens (or says why the visit cannot be edited)."""
+        deps, services = self.deps, self.services
+
+        def read() -> BookingRead | Visit:
+            visit = services.visits.get(visit_id)
+            return read_for_booking(deps, visit) if can_edit(visit) else visit
+
+        self._read_then_open(parent, read, self._open_edit, "the visit")
+
+    def _open_edit(self, parent: QWidget | None, read: BookingRead | Visit) -> None:
+        if isinstance(read, Visit):  # read as it is now: no longer editable
             dialogs.inform(
                 parent,
                 "This visit cannot be edited",
-                f"Visit {visit.id} is {visit.status.replace('_', ' ')}. Only visits that have not "
+                f"Visit {read.id} is {read.status.replace('_', ' ')}. Only visits that have not "
                 "started can be edited; on the day, use the tracker (e.g. running late).",
             )
-            return None
+            return
         dialog = BookingDialog(
             self.deps,
             self.actor,
-            visit=visit,
+            visit=read.visit,
             parent=parent,
             writer=self.writer,
             reader=self.worker,
+            read=read,
         )
         dialog.saved.connect(lambda vid, d=dialog: self._saved(vid, d.result_message, new=False))
         self._open(dialog)
-        return dialog
 
     def cancel_visit(self, parent: QWidget | None, visit_id: int) -> None:
         """The visit's latest state and the policy are read on the reader; the form opens then
