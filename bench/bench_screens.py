@@ -44,13 +44,11 @@ def _actions(window: Any) -> list[tuple[str, Callable[[], object], Callable[[], 
 
     cal = window.feature(CalendarFeature).panel
     controller = window.feature(CalendarFeature).controller
-    booking: list[Any] = []
-
-    def open_booking() -> None:  # opened before the figure: its construction is not measured
-        booking.append(controller.new_visit(window))
+    def open_booking() -> None:  # opened before the figure (once read): not measured
+        controller.new_visit(window)
 
     def change_booking() -> None:
-        dialog = booking[-1]
+        dialog = controller.dialog
         dialog.start.setTime(QTime(18, 15) if dialog.start.time().hour() != 18 else QTime(11, 0))
 
     from ui.calendar.model import Mode

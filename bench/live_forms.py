@@ -63,7 +63,10 @@ def booking_stalls(
         if start is None:
             break
         tried += 1
-        dialog = ctrl.new_visit(window, start=start)
+        ctrl.new_visit(window, start=start)  # read on the reader, then opened
+        if not wait_for(lambda: ctrl.dialog is not None, 30.0):
+            break
+        dialog = ctrl.dialog
         _fill(dialog)
         check = dialog.deps.booking.check(dialog.form_data(), None)
         if not check.ok or check.clashes:

@@ -22,9 +22,9 @@ from hvdesk.errors import HvdeskError
 from hvdesk.models import Purpose
 from hvdesk.services.agreements import AgreementRow, AgreementService
 from ui import dialogs
-from ui.dialog_save import DialogSave, write_then_show
+from ui.dialog_save import DialogSave, write_file_then_show
 from ui.forms import error_banner
-from ui.models.table import Column, RowTableModel
+from ui.models.table import Column, RowTableModel, set_rows_keeping_choice
 from ui.panels.today import _table
 from ui.screen_reads import LatestRead
 
@@ -49,6 +49,7 @@ class AgreementsDialog(QDialog):
             Column("At the visit of", lambda a: fmt_date(a.agreed_on)),
         ]
         self.model: RowTableModel[AgreementRow] = RowTableModel(columns, self)
+        self.shown_once = False  # the first rows shown: the first is chosen for the person
         self.view = _table(self.model, "Agreements past their date")
         self.note = QLineEdit()
         self.note.setAccessibleName("Note")
@@ -89,8 +90,11 @@ class AgreementsDialog(QDialog):
         self.reads.read(self.service.due, self._show)
 
     def _show(self, rows: list[AgreementRow]) -> None:
-        self.model.set_rows(rows)
-        if self.model.rowCount():
+        """The agreement chosen stays chosen across a reload (Kept/Broken act on it); the first
+        is chosen only when the dialog first shows its rows, never in place of a choice."""
+        first = self.shown_once is False
+        self.shown_once = True
+        if not set_rows_keeping_choice(self.view, self.model, rows) and first and rows:
             self.view.selectRow(0)
 
     def selected(self) -> AgreementRow | None:
@@ -135,14 +139,11 @@ class AgreementsDialog(QDialog):
         actor = self.window_.actor
         path = Path(tempfile.gettempdir()) / f"hvdesk-agreement-{row.id}.pdf"
 
-        def make() -> Path:
-            path.write_bytes(self.service.reminder_pdf(actor, row.id))
-            return path
-
-        write_then_show(
+        write_file_then_show(
             self,
             self.saving.writer,
-            make,
+            path,
+            lambda: self.service.reminder_pdf(actor, row.id),
             lambda made: incidents.open_pdf(made),
             title="Letter not printed",
             what="printing of the letter",

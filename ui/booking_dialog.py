@@ -89,6 +89,38 @@ class BookingDeps:
     contacts: Callable[[], list[EscalationContact]] | None = None
 
 
+@dataclass
+class BookingRead:
+    """Everything the form shows before anything is typed, read on the reader before it opens
+    (the GUI thread never waits for the database to open a booking)."""
+
+    policy: PolicySettings
+    households: list[Household]
+    staff: list[Staff]
+    contacts: list[EscalationContact]
+    approver: str = ""
+    visit: Visit | None = None
+
+
+def read_for_booking(
+    deps: BookingDeps, visit: Visit | None = None, approver: Callable[[], str] | None = None
+) -> BookingRead:
+    """On the reader: the policy, the households (with the visit's own, even if inactive), the
+    staff, the people who may be the out-of-hours contact and who approves."""
+    households = deps.households.list()
+    if visit is not None and all(h.id != visit.household_id for h in households):
+        households.append(deps.households.get(visit.household_id))
+    load = deps.contacts or NotificationService(deps.booking.db, deps.clock).contacts
+    return BookingRead(
+        deps.booking.policy(),
+        households,
+        deps.staff.list(include_inactive=True),
+        load(),
+        approver() if approver is not None else "",
+        visit,
+    )
+
+
 def household_line(h: Household) -> str:
     pupils = ", ".join(p.name for p in h.pupils if p.active)
     return f"{h.name} — {h.one_line_address}" + (f" (pupils: {pupils})" if pupils else "")
@@ -125,13 +157,17 @@ class BookingDialog(QDialog):
         approver: str = "",
         writer: Worker | None = None,
         reader: Worker | None = None,
+        read: BookingRead | None = None,
     ) -> None:
-        """`reader`: the window's reader, for the live checks (a worker of its own without)."""
+        """`reader`: the window's reader, for the live checks (a worker of its own without).
+        `read`: what the form shows, read on the reader first (read_for_booking); a form built
+        on its own (a tool, a test) reads it here."""
         super().__init__(parent)
+        read = read or read_for_booking(deps, visit)
         self.deps, self.actor, self.visit = deps, actor, visit
-        self.policy: PolicySettings = deps.booking.policy()
+        self.policy: PolicySettings = read.policy
         # who will see it in their queue ('Linda Francis (Headteacher)'), said once it is sent
-        self.approver = approver or f"the {self.policy.approver_title}"
+        self.approver = approver or read.approver or f"the {self.policy.approver_title}"
         self.result_message = ""
         self.assess_next = False  # 'Book and assess now': the risk assessment opens next
         self.last_check: BookingCheck | None = None
@@ -146,10 +182,9 @@ class BookingDialog(QDialog):
         self._check_soon.setSingleShot(True)
         self._check_soon.setInterval(LIVE_CHECK_MS)
         self._check_soon.timeout.connect(self.check_now)
-        self._households = deps.households.list()
-        if visit is not None and all(h.id != visit.household_id for h in self._households):
-            self._households.append(deps.households.get(visit.household_id))
-        self._staff: list[Staff] = deps.staff.list(include_inactive=True)
+        self._households = read.households
+        self._staff: list[Staff] = read.staff
+        self._contacts = read.contacts
         self._build()
         if visit is not None:
             self._load(BookingInput.from_visit(visit))
@@ -451,12 +486,8 @@ class BookingDialog(QDialog):
     # --- filling -------------------------------------------------------------------------------
     def _fill_responsible(self) -> None:
         """People hvdesk can text (a mobile on file) for the out-of-hours responsible contact."""
-        load = (
-            self.deps.contacts
-            or NotificationService(self.deps.booking.db, self.deps.clock).contacts
-        )
         self.responsible_person.addItem("Choose who checks on staff…", None)
-        for person in load():
+        for person in self._contacts:
             if person.active and person.mobile:
                 role = f" ({person.role_label})" if person.role_label else ""
                 self.responsible_person.addItem(

@@ -13,6 +13,7 @@ While a save is pending a second press does nothing (no double save) and a dialo
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -140,14 +141,47 @@ def write_then_show(
     """An audited output (a printed report, a revealed safe word): its audit event is a write, so
     it runs on the write worker like any save; `show(result)` on the GUI thread once recorded (the
     PDF opened, the word shown). A refusal or a database not answering is said under `title`:
-    nothing is shown that was not recorded."""
+    nothing is shown that was not recorded. `show` must say it on `dialogs.alive(its parent)`:
+    the dialog that asked may be closed (deleted) before the write comes back."""
 
     def answered(outcome: Outcome) -> None:
         if outcome.recorded:
             show(outcome.result)
         elif outcome.failure is not None:
-            dialogs.inform(parent, title, outcome.refused, "warning")
+            dialogs.inform(dialogs.alive(parent), title, outcome.refused, "warning")
         else:
-            dialogs.inform(parent, title, not_recorded(what, outcome), "error")
+            dialogs.inform(dialogs.alive(parent), title, not_recorded(what, outcome), "error")
 
     save(writer, write, answered)
+
+
+def write_file_then_show(
+    parent: QWidget | None,
+    writer: Worker,
+    path: Path,
+    make: Callable[[], bytes],
+    show: Callable[[Path], None],
+    *,
+    title: str,
+    what: str,
+    undone: str = "Not printed",
+) -> None:
+    """`write_then_show` for a file: `make()` (which records the audit event) then the file written
+    on the write worker. A disk that refuses the file is said as such ("Not printed: <path>:
+    <reason>"): the output was recorded, only the file is missing, so never "NOT recorded"."""
+
+    def write() -> str:
+        data = make()
+        try:
+            path.write_bytes(data)
+        except OSError as err:
+            return f"{path}: {err.strerror or err}"
+        return ""
+
+    def written(problem: str) -> None:
+        if problem:
+            dialogs.inform(dialogs.alive(parent), title, f"{undone}: {problem}", "warning")
+        else:
+            show(path)
+
+    write_then_show(parent, writer, write, written, title=title, what=what)

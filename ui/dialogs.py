@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
+from shiboken6 import isValid
 
 # Tests replace these: ask(parent, title, text) -> bool; tell(parent, title, text, kind) -> None
 Ask = Callable[[QWidget | None, str, str], bool]
@@ -54,3 +55,12 @@ def confirm_risky(parent: QWidget | None, title: str, text: str) -> bool:
 
 def inform(parent: QWidget | None, title: str, text: str, kind: str = "info") -> None:
     tell(parent, title, text, kind)
+
+
+def alive(parent: QWidget | None) -> QWidget | None:
+    """`parent` while it is still there; once closed (a dialog deleted on close while its answer
+    was out), the application's main window, so what came back is still said."""
+    if parent is not None and isValid(parent):
+        return parent
+    mains = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMainWindow)]
+    return next((w for w in mains if w.isVisible()), mains[0] if mains else None)

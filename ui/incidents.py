@@ -8,7 +8,7 @@ rest (injuries, police reference, witnesses) is often known only later.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +35,7 @@ from hvdesk.models import Role, Visit
 from hvdesk.services.base import Actor
 from hvdesk.services.incidents import IncidentInput, IncidentRow, IncidentService
 from ui import dialogs
-from ui.dialog_save import DialogSave, write_then_show
+from ui.dialog_save import DialogSave, write_file_then_show
 from ui.follow_ups_nav import before_settings
 from ui.forms import (
     clear_errors,
@@ -44,9 +44,9 @@ from ui.forms import (
     qdatetime_value,
     show_errors,
 )
-from ui.models.table import Column, RowTableModel
+from ui.models.table import Column, RowTableModel, set_rows_keeping_choice
 from ui.panels.today import TITLE_STYLE, _table
-from ui.screen_reads import LatestRead
+from ui.screen_reads import LatestRead, ReadThenOpen
 from ui.visit_actions import VisitAction
 from ui.worker import Worker
 
@@ -81,7 +81,10 @@ class IncidentDialog(QDialog):
         context: str = "",
         parent: QWidget | None = None,
         writer: Worker | None = None,
+        households: Sequence[tuple[int, str]] | None = None,
     ) -> None:
+        """`households`: the choices for one recorded from the menu, read on the reader first
+        (ui/screen_reads.ReadThenOpen); a dialog built on its own (a tool, a test) reads them."""
         super().__init__(parent)
         self.service, self.actor = service, actor
         self.incident, self.visit_id, self.alarm_id = incident, visit_id, alarm_id
@@ -107,7 +110,8 @@ class IncidentDialog(QDialog):
             self.household = QComboBox()
             self.household.setAccessibleName("Household")
             self.household.addItem("None (not about a household)", None)
-            for household_id, words in service.household_choices():
+            choices = service.household_choices() if households is None else households
+            for household_id, words in choices:
                 self.household.addItem(words, household_id)
             form.addRow("Household:", self.household)
             self.fields["Household"] = self.household
@@ -186,6 +190,7 @@ class IncidentsPanel(QWidget):
         self.service, self.actor, self.clock = service, actor, clock
         self.writer = writer
         self.reads = LatestRead(self, worker, "the incidents")
+        self.opening = ReadThenOpen(self, self.reads.worker)
         self.title = QLabel("INCIDENTS")
         self.title.setStyleSheet(TITLE_STYLE)
         columns: list[Column[IncidentRow]] = [
@@ -203,7 +208,7 @@ class IncidentsPanel(QWidget):
         self.view = _table(self.model, "Incidents")
         self.view.doubleClicked.connect(lambda _i: self.open_selected())
         self.new_button = QPushButton("Record an incident…")
-        self.new_button.clicked.connect(lambda: self.record())
+        self.new_button.clicked.connect(self.record_new)
         self.open_button = QPushButton("Open / complete…")
         self.open_button.clicked.connect(self.open_selected)
         self.ack_button = QPushButton("Acknowledge (head)")
@@ -233,12 +238,7 @@ class IncidentsPanel(QWidget):
 
     def _show(self, rows: list[IncidentRow]) -> None:
         """The rows read; the incident chosen before stays chosen (a reload is no new choice)."""
-        chosen = self.selected()
-        self.model.set_rows(rows)
-        if chosen is not None:
-            again = [r for r, row in enumerate(rows) if row.id == chosen.id]
-            if again:
-                self.view.selectRow(again[0])
+        set_rows_keeping_choice(self.view, self.model, rows)
         new = sum(1 for r in rows if r.acknowledged_at is None)
         self.title.setText(f"INCIDENTS ({len(rows)}, {new} not yet seen by the head)")
 
@@ -246,7 +246,24 @@ class IncidentsPanel(QWidget):
         rows = self.view.selectionModel().selectedRows()
         return self.model.row_object(rows[0].row()) if rows else None
 
-    def record(self, *, visit_id: int | None = None, alarm_id: int | None = None) -> bool:
+    def record_new(self) -> None:
+        """'Record an incident…' from the menu: the households to choose from are read on the
+        reader, then the form opens (only the newest press opens one)."""
+        self.opening.open(
+            self,
+            self.service.household_choices,
+            lambda _parent, choices: self.record(households=choices),
+            "the households",
+        )
+
+    def record(
+        self,
+        *,
+        visit_id: int | None = None,
+        alarm_id: int | None = None,
+        households: Sequence[tuple[int, str]] | None = None,
+    ) -> bool:
+        self.opening.opened()
         dialog = IncidentDialog(
             self.service,
             self.actor,
@@ -255,6 +272,7 @@ class IncidentsPanel(QWidget):
             alarm_id=alarm_id,
             parent=self,
             writer=self.writer,
+            households=households,
         )
         if run_dialog(dialog):
             self.changed.emit()
@@ -295,12 +313,14 @@ class IncidentsPanel(QWidget):
         actor, incident_id = self.actor, chosen.id
         path = Path(tempfile.gettempdir()) / f"hvdesk-incident-{incident_id}.pdf"
 
-        def make() -> Path:  # on the write worker: the audit event, the PDF, the file
-            path.write_bytes(self.service.report_pdf(actor, incident_id))
-            return path
-
-        write_then_show(
-            self, self.saving.writer, make, open_pdf, title="Not printed", what="printing"
+        write_file_then_show(  # on the write worker: the audit event, the PDF, the file
+            self,
+            self.saving.writer,
+            path,
+            lambda: self.service.report_pdf(actor, incident_id),
+            lambda made: open_pdf(made),  # the seam, as it is when the file is written
+            title="Not printed",
+            what="printing",
         )
         return True
 
@@ -339,7 +359,7 @@ def install(window: Shell) -> None:
 
     action = QAction("Record an &incident…", window.dialog_parent())
     action.setShortcut(QKeySequence("Ctrl+Shift+I"))
-    action.triggered.connect(lambda _c=False: panel.record())
+    action.triggered.connect(lambda _c=False: panel.record_new())
     window.menu("visit").addAction(action)
     window.register(IncidentsFeature(panel, action))
 

@@ -374,7 +374,7 @@ class LoneWorkingDialog(QDialog):
         """Shown only once the reveal is recorded in the audit trail."""
         old = "" if revealed.current else "\n\nThis assessment is out of date: sign a new one."
         dialogs.inform(
-            self,
+            dialogs.alive(self),  # this dialog may be closed (deleted) before the reveal is recorded
             f"Safe word for {revealed.staff_name}",
             f"{revealed.staff_name}'s safe word is:\n\n    {revealed.safe_word}\n\n"
             f"(signed {fmt_date(revealed.signed_on)}). This reveal has been recorded.{old}",

@@ -36,7 +36,7 @@ from hvdesk.clock import fmt_date
 from hvdesk.services.base import Actor
 from hvdesk.services.reports import Report, ReportService
 from ui import dialogs
-from ui.dialog_save import write_then_show
+from ui.dialog_save import write_file_then_show
 from ui.follow_ups_nav import before_settings
 from ui.panels.today import TITLE_STYLE
 from ui.worker import Worker
@@ -175,18 +175,16 @@ class ReportsPanel(QWidget):
             return None
         target, actor, report = Path(path), self.actor, self.report
 
-        def make() -> str:  # on the write worker: a folder that refuses is said, not raised
-            try:
-                target.write_bytes(self.service.to_pdf(actor, report))
-            except OSError as err:
-                return f"{target}: {err.strerror or err}"
-            return ""
-
-        def written(problem: str) -> None:
-            if problem:
-                dialogs.inform(self, "Not exported", problem, "warning")
-
-        write_then_show(self, self.writer, make, written, title="Not exported", what="export")
+        write_file_then_show(  # on the write worker: a folder that refuses is said, not raised
+            self,
+            self.writer,
+            target,
+            lambda: self.service.to_pdf(actor, report),
+            lambda _made: None,
+            title="Not exported",
+            what="export",
+            undone="Not exported",
+        )
         return target
 
 

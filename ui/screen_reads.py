@@ -2,7 +2,9 @@
 
 Each screen (Staff, Users, Incidents, Settings, the Calendar, Agreements) asks through one
 `LatestRead`: the read runs on the window's reader worker while the screen keeps its last rows and
-its status line says "Loading…"; only the newest request is shown (an older one that lands after
+its status line says "Loading…" (only once a read has taken SHOW_AFTER_MS, and never for a quiet
+background refresh such as the calendar's minute: the screen does not jump, nor is a screen reader
+told, at every read); only the newest request is shown (an older one that lands after
 it is dropped, e.g. a week skipped past); a database that does not answer is said in words on the
 status line ("shown as last read") and passed on (`failed`) so the status bar says since when.
 """
@@ -12,16 +14,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 from shiboken6 import isValid
 
+from ui import dialogs
 from ui.a11y import ink
 from ui.worker import Worker
 
 T = TypeVar("T")
 
 LOADING = "Loading…"
+SHOW_AFTER_MS = 300  # a read answered sooner shows no line (the layout does not move)
 STATUS_INK = "#1a2b4a"  # ink(): the theme's own text colour where this would not read
 
 
@@ -57,20 +61,33 @@ class LatestRead(QObject):
         self.line.setStyleSheet(f"color: {ink(STATUS_INK)}; padding: 2px 4px;")
         self.line.setWordWrap(True)
         self.line.hide()
+        self._loud = 0  # the request whose "Loading…" is due (0: none)
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.setInterval(SHOW_AFTER_MS)
+        self._later.timeout.connect(self._say_loading)
 
     @property
     def loading(self) -> bool:
         return self.pending > 0
 
-    def read(self, fn: Callable[[], T], show: Callable[[T], Any], *, priority: int = 0) -> int:
+    def read(
+        self,
+        fn: Callable[[], T],
+        show: Callable[[T], Any],
+        *,
+        priority: int = 0,
+        quiet: bool = False,
+    ) -> int:
         """Run `fn` on the reader; `show(result)` on the GUI thread if no newer read was asked
-        meanwhile. Returns the request's number."""
+        meanwhile. "Loading…" only if it is still out after SHOW_AFTER_MS and not `quiet` (a
+        background refresh). Returns the request's number."""
         self.asked += 1
         self.pending += 1
         asked = self.asked
-        if self.loading_text:
-            self.line.setText(self.loading_text)
-            self.line.show()
+        self._loud = 0 if quiet or not self.loading_text else asked
+        if self._loud:
+            self._later.start()
         self.worker.submit(
             fn,
             lambda result: self._answered(asked, show, result),
@@ -82,12 +99,19 @@ class LatestRead(QObject):
     def drop(self) -> None:
         """Whatever is out is no longer wanted (a newer answer came another way)."""
         self.asked += 1
+        self._loud = 0
         self.line.hide()
+
+    def _say_loading(self) -> None:
+        if self._loud == self.asked and self.pending > 0 and isValid(self.line):
+            self.line.setText(self.loading_text)
+            self.line.show()
 
     def _answered(self, asked: int, show: Callable[[Any], Any], result: object) -> None:
         self.pending -= 1
         if asked != self.asked or not isValid(self.line):
             return  # stale (a newer request is out), or the screen was closed meanwhile
+        self._loud = 0
         self.line.hide()
         self.line.clear()
         show(result)
@@ -98,5 +122,54 @@ class LatestRead(QObject):
             return  # the screen was closed meanwhile: nobody to tell
         self.failed.emit(message)
         if asked == self.asked:
+            self._loud = 0
             self.line.setText(not_answering(self.what, message))
             self.line.show()
+
+
+class ReadThenOpen(QObject):
+    """A dialog that needs a read opens once the read comes back, never from the GUI thread.
+
+    Requests are numbered: only the newest opens (a second press, or another dialog opened
+    meanwhile via `opened()`, drops an older answer, so a late read never closes or covers a
+    form with typed words); a parent closed meanwhile gives way to the main window."""
+
+    def __init__(self, owner: QObject, worker: Worker | None) -> None:
+        super().__init__(owner)
+        self._worker = worker
+        self.asked = 0
+
+    @property
+    def worker(self) -> Worker:
+        if self._worker is None:  # on its own (a tool, a test): a worker of its own
+            self._worker = Worker(self)
+        return self._worker
+
+    def opened(self) -> None:
+        """A dialog was opened another way: any answer out is no longer wanted."""
+        self.asked += 1
+
+    def open(
+        self,
+        parent: QWidget | None,
+        read: Callable[[], T],
+        open_: Callable[[QWidget | None, T], object],
+        what: str,
+    ) -> int:
+        """`read()` on the reader, then `open_(parent, result)` on the GUI thread if still the
+        newest request; a database that does not answer is said. Returns the request's number."""
+        self.asked += 1
+        asked = self.asked
+
+        def answered(result: T) -> None:
+            if asked == self.asked:
+                open_(dialogs.alive(parent), result)
+
+        def not_answered(message: str) -> None:
+            if asked == self.asked:
+                dialogs.inform(
+                    dialogs.alive(parent), "Not opened", not_answering(what, message), "error"
+                )
+
+        self.worker.submit(read, answered, not_answered)
+        return asked

@@ -108,6 +108,7 @@ def test_incident_dialog_from_the_menu_saves_with_only_what_happened(
 
     monkeypatch.setattr(incidents_ui, "run_dialog", answer)
     window.feature(incidents_ui.IncidentsFeature).record_action.trigger()
+    settle(qtbot)  # the households are read on the reader, then the form opens
     assert shown and shown[0].windowTitle() == "Record an incident"
     with window.services.db.read() as s:
         incident = s.scalar(select(Incident))
@@ -314,6 +315,7 @@ def test_incident_dialog_refuses_a_time_in_the_future_on_the_when_field(
 
     monkeypatch.setattr(incidents_ui, "run_dialog", answer)
     window.feature(incidents_ui.IncidentsFeature).record_action.trigger()
+    settle(qtbot)  # the households are read on the reader, then the form opens
     assert results[0] is False
     assert "• When: " in results[1] and "is in the future" in results[1]
     with window.services.db.read() as s:
@@ -331,6 +333,7 @@ def test_incident_from_the_menu_can_name_the_household(window, qtbot, answers, m
 
     monkeypatch.setattr(incidents_ui, "run_dialog", answer)
     window.feature(incidents_ui.IncidentsFeature).record_action.trigger()
+    settle(qtbot)  # the households are read on the reader, then the form opens
     with window.services.db.read() as s:
         incident = s.scalar(select(Incident))
         from hvdesk.models import Household
@@ -428,6 +431,7 @@ def test_an_incident_is_written_while_the_window_keeps_answering(
 
     monkeypatch.setattr(incidents_ui, "run_dialog", answer)
     window.feature(incidents_ui.IncidentsFeature).record_action.trigger()
+    settle(qtbot)  # the households are read on the reader, then the form opens
     (sent, clicked_in, during_click), = timings
     assert sent and clicked_in < SLOW_S and during_click == []
     assert _incidents(window.services.db) == 1
@@ -451,6 +455,7 @@ def test_an_incident_the_database_does_not_take_keeps_what_was_typed(
 
     monkeypatch.setattr(incidents_ui, "run_dialog", answer)
     window.feature(incidents_ui.IncidentsFeature).record_action.trigger()
+    settle(qtbot)  # the households are read on the reader, then the form opens
     assert "the incident was NOT recorded. What you typed is kept." in kept[0]
     assert kept[1] == ("Shouting at the door", "Tom Lee")
     assert _incidents(window.services.db) == 1

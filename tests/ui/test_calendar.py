@@ -13,7 +13,7 @@ from sqlalchemy import select
 from hvdesk.clock import from_london, london
 from hvdesk.models import CancelReason, Staff, Visit, VisitStatus
 from hvdesk.services.booking import BookingService
-from tests.ui.waiting import idle, save_form, saved, settle, shown
+from tests.ui.waiting import idle, opened, save_form, saved, settle, shown
 from ui.booking_dialog import BookingDialog
 from ui.calendar.export_dialog import ExportDialog
 from ui.calendar.feature import CalendarFeature
@@ -223,7 +223,7 @@ def test_double_click_an_empty_slot_books_there(cal, qtbot, window):
     cal.set_mode(Mode.DAY)
     shown(cal)
     qtbot.mouseDClick(cal.grid, Qt.MouseButton.LeftButton, pos=grid_point(cal, WED, 12 * 60 + 35))
-    dialog = window.feature(CalendarFeature).controller.dialog
+    dialog = opened(qtbot, window.feature(CalendarFeature).controller)  # once read, it opens
     assert isinstance(dialog, BookingDialog)
     data = dialog.form_data()
     assert (data.start, data.end, data.planned_departure, data.expected_return) == (
@@ -249,9 +249,9 @@ def test_double_click_an_empty_slot_books_there(cal, qtbot, window):
     assert "booked for Quinn family" in cal.message.text()
 
 
-def test_new_visit_action_opens_the_form(window):
+def test_new_visit_action_opens_the_form(window, qtbot):
     window.feature(CalendarFeature).new_visit_action.trigger()
-    dialog = window.feature(CalendarFeature).controller.dialog
+    dialog = opened(qtbot, window.feature(CalendarFeature).controller)
     assert isinstance(dialog, BookingDialog) and dialog.windowTitle() == "New visit"
     dialog.reject()
 
@@ -289,7 +289,7 @@ def test_keyboard_path_selects_and_opens_a_visit(cal, qtbot, window, monkeypatch
         focus = [e.accessibleInterface() for e in sent if e.type() == QAccessible.Event.Focus]
         assert [f.text(QAccessible.Text.Name) for f in focus] == [said]
     qtbot.keyClick(cal.grid, Qt.Key.Key_Return)
-    dialog = window.feature(CalendarFeature).controller.dialog
+    dialog = opened(qtbot, window.feature(CalendarFeature).controller)
     assert isinstance(dialog, BookingDialog) and dialog.windowTitle() == f"Edit visit {first}"
     dialog.reject()
 
@@ -651,7 +651,7 @@ def test_the_list_beside_and_the_calendar_select_together(cal, qtbot, window):
     assert cal._menu is not None and cal._menu.isVisible()
     cal._menu.close()
     qtbot.keyClick(cal.agenda, Qt.Key.Key_Return)
-    dialog = window.feature(CalendarFeature).controller.dialog
+    dialog = opened(qtbot, window.feature(CalendarFeature).controller)
     assert isinstance(dialog, BookingDialog) and dialog.windowTitle() == f"Edit visit {second}"
     dialog.reject()
     cal.agenda.setFocus()
@@ -758,3 +758,63 @@ def test_the_painted_week_is_a_list_of_its_visits_to_a_screen_reader(cal, qtbot,
     assert month.role() == QAccessible.Role.List
     named = [month.child(i).text(QAccessible.Text.Name) for i in range(month.childCount())]
     assert named == [agenda_line(cal.view.entry(i), with_day=True) for i in cal.view.ordered_ids()]
+
+
+def test_a_mode_change_the_database_does_not_answer_leaves_the_focus_alone_after(
+    window, qtbot
+):
+    from tests.ui.test_screens_off_gui_thread import reads_not_answered
+    from tests.ui.waiting import idle
+    from ui.calendar.feature import CalendarFeature
+    from ui.calendar.model import Mode
+
+    window.show_panel("Calendar")
+    idle(window, qtbot)
+    cal = window.feature(CalendarFeature).panel
+    with reads_not_answered(window.services.db):
+        cal.set_mode(Mode.DAY)
+        idle(window, qtbot)
+    window.search.setFocus()  # the person moves on
+    cal.refresh()  # the minute's refresh, now answered
+    idle(window, qtbot)
+    assert not cal.current_view().hasFocus() and window.search.hasFocus()
+
+
+def test_the_minutes_refresh_neither_moves_the_grid_nor_says_loading(window, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from tests.ui.test_screens_off_gui_thread import status
+    from tests.ui.test_tracker_writes import slow
+    from tests.ui.waiting import idle
+    from ui.calendar.feature import CalendarFeature
+
+    cal = window.feature(CalendarFeature).panel
+    window.show_panel("Calendar")
+    idle(window, qtbot)
+    y = cal.views_splitter.geometry().y()
+    with slow(window.services.db, 0.5):
+        cal.timer.timeout.emit()  # the minute's tick: a read that takes a while
+        qtbot.wait(400)  # longer than a person's read waits to say so (SHOW_AFTER_MS)
+        QApplication.processEvents()
+        assert cal.loading and status(cal) == ""
+        assert cal.views_splitter.geometry().y() == y  # clicks land where they were aimed
+        idle(window, qtbot)
+    assert cal.views_splitter.geometry().y() == y
+
+
+def test_a_read_the_person_asked_for_says_loading_only_once_it_takes_a_while(window, qtbot):
+    from tests.ui.test_screens_off_gui_thread import status
+    from tests.ui.test_tracker_writes import slow
+    from tests.ui.waiting import idle
+    from ui.calendar.feature import CalendarFeature
+    from ui.screen_reads import LOADING
+
+    cal = window.feature(CalendarFeature).panel
+    window.show_panel("Calendar")
+    idle(window, qtbot)
+    with slow(window.services.db, 0.5):
+        cal.go(1)
+        assert status(cal) == ""  # not at once: a quick answer shows no line at all
+        qtbot.waitUntil(lambda: status(cal) == LOADING, timeout=5_000)
+        idle(window, qtbot)
+    assert status(cal) == ""

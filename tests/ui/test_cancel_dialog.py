@@ -210,3 +210,39 @@ def test_a_social_worker_told_from_today_is_written_off_the_gui_thread(
     )  # fmt: skip
     assert clicked_in < SLOW_S and during == []
     assert outcomes.get(visit_id).social_worker_informed
+
+
+def test_a_slow_cancel_read_never_closes_a_booking_form_opened_meanwhile(
+    window, qtbot, answers, monkeypatch
+):
+    import threading
+
+    from sqlalchemy import select
+
+    from hvdesk.models import Visit
+    from tests.ui.waiting import idle, opened
+    from ui.booking_dialog import BookingDialog
+    from ui.calendar.feature import CalendarFeature
+
+    idle(window, qtbot)
+    controller = window.feature(CalendarFeature).controller
+    with window.services.db.read() as s:
+        visit_id = s.scalar(select(Visit.id).where(Visit.status == "approved"))
+    release, real = threading.Event(), window.services.visits.get
+
+    def slow_get(vid):
+        release.wait(10)
+        return real(vid)
+
+    monkeypatch.setattr(window.services.visits, "get", slow_get)
+    controller.cancel_visit(window, visit_id)  # "Cancel visit…": its read is out
+    monkeypatch.setattr(window.services.visits, "get", real)
+    controller.new_visit(window)  # then the person opens a new booking instead
+    release.set()
+    booking = opened(qtbot, controller)
+    booking.notes.setPlainText("typed into the new visit")
+    idle(window, qtbot)
+    assert isinstance(booking, BookingDialog) and booking.isVisible()
+    assert controller.dialog is booking
+    assert booking.notes.toPlainText() == "typed into the new visit"
+    booking.reject()

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QWizard
 from hvdesk.clock import london
 from hvdesk.models import VisitStatus
 from tests.ui.test_booking_dialog import NOON, booked_at, fill
-from tests.ui.waiting import saved, settle
+from tests.ui.waiting import opened, saved, settle
 from ui.a11y import LAST_RESULT, ElidedLabel
 from ui.calendar.feature import CalendarFeature
 from ui.first_day import FirstDayFeature
@@ -19,8 +19,15 @@ from ui.wizard.risk_wizard import PAGE_CHECKLIST, PAGE_INFORMATION, PAGE_WNTV
 pytestmark = pytest.mark.ui
 
 
+def _new_visit(window, qtbot):
+    """New visit… at noon: the form opens once what it shows is read on the reader."""
+    controller = window.feature(CalendarFeature).controller
+    controller.new_visit(window, start=NOON)
+    return opened(qtbot, controller)
+
+
 def test_book_and_assess_now_then_sent_to_the_named_approver(window, qtbot, services, answers):
-    dialog = window.feature(CalendarFeature).controller.new_visit(window, start=NOON)
+    dialog = _new_visit(window, qtbot)
     assert dialog.assess_button.isDefault()  # Enter takes the usual path
     fill(dialog, qtbot)
     dialog.assess_button.click()
@@ -168,7 +175,7 @@ def test_booked_from_today_the_status_bar_names_the_approver_and_the_missing_ass
     """Issue 15 review #2: booked with Today in front, the result is not only on the hidden
     Calendar: the status bar (always on screen, and announced) says who approves it."""
     window.show_panel("Today")
-    dialog = window.feature(CalendarFeature).controller.new_visit(window, start=NOON)
+    dialog = _new_visit(window, qtbot)
     fill(dialog, qtbot)
     dialog.submit_button.click()
     saved(qtbot, dialog)
@@ -181,7 +188,7 @@ def test_booked_from_today_the_status_bar_names_the_approver_and_the_missing_ass
 
 def test_book_and_assess_now_cancelled_says_the_visit_is_kept_as_a_draft(window, qtbot, services):
     window.show_panel("Today")
-    dialog = window.feature(CalendarFeature).controller.new_visit(window, start=NOON)
+    dialog = _new_visit(window, qtbot)
     fill(dialog, qtbot)
     dialog.assess_button.click()
     saved(qtbot, dialog)
@@ -243,7 +250,7 @@ def test_sent_or_not_is_said_over_a_live_parent_after_the_wizard_closes(
             raise HvdeskError("The approver has left; choose another in Settings")
 
         monkeypatch.setattr(feature.approvals, "submit", refuse)
-    dialog = window.feature(CalendarFeature).controller.new_visit(window, start=NOON)
+    dialog = _new_visit(window, qtbot)
     fill(dialog, qtbot)
     dialog.assess_button.click()
     saved(qtbot, dialog)

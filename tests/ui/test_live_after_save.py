@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 from bench.live_forms import _fill, _next_school_day
 from hvdesk.models import Visit
 from tests.ui.test_tracker_writes import slow
-from tests.ui.waiting import idle
+from tests.ui.waiting import idle, opened
 from ui.calendar.feature import CalendarFeature
 
 
@@ -25,9 +25,8 @@ def test_a_booking_that_saves_reads_nothing_on_the_gui_thread(window, qtbot, ans
     feature = window.feature(CalendarFeature)
     idle(window, qtbot)
     before = _count(window.services.db)
-    dialog = feature.controller.new_visit(
-        window, start=_next_school_day(window.services.clock.now(), 13)
-    )
+    feature.controller.new_visit(window, start=_next_school_day(window.services.clock.now(), 13))
+    dialog = opened(qtbot, feature.controller)  # read on the reader, then opened
     _fill(dialog)
     with slow(window.services.db, 0.05) as on_gui_thread:
         dialog.submit_button.click()

@@ -17,6 +17,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
 from hvdesk.clock import london
+from tests.ui.test_tracker_writes import slow
 from tests.ui.waiting import gui_thread_statements, idle
 from ui.calendar.feature import CalendarFeature
 from ui.calendar.model import Mode
@@ -57,9 +58,11 @@ def status(panel) -> str:
 def test_changing_week_mode_and_filters_reads_off_the_gui_thread(cal, window, qtbot):
     title = cal.title.text()
     with gui_thread_statements(window.services.db) as on_gui:
-        cal.go(1)
-        while_out = (status(cal), cal.title.text())
-        idle(window, qtbot)
+        with slow(window.services.db, 0.5):  # a read that takes a while says so
+            cal.go(1)
+            qtbot.waitUntil(lambda: status(cal) == LOADING, timeout=5_000)
+            while_out = (status(cal), cal.title.text())
+            idle(window, qtbot)
         answered = (status(cal), cal.title.text())
         cal.go(-1)
         for mode in (Mode.DAY, Mode.MONTH, Mode.WEEK):
@@ -106,9 +109,10 @@ def test_a_calendar_read_the_database_does_not_answer_is_said(cal, window, qtbot
 def test_a_screens_refresh_reads_off_the_gui_thread(window, qtbot, name):
     panel = window.panels[name]
     idle(window, qtbot)
-    with gui_thread_statements(window.services.db) as on_gui:
+    with gui_thread_statements(window.services.db) as on_gui, slow(window.services.db, 0.5):
         window.show_panel(name)
         panel.refresh() if name != "Settings" else panel.load()
+        qtbot.waitUntil(lambda: status(panel) == LOADING, timeout=5_000)
         while_out = status(panel)
         idle(window, qtbot)
     assert on_gui == []
@@ -212,10 +216,12 @@ def test_the_walk_every_screen_and_every_filter_waits_on_no_read(window, qtbot):
 # --- the booking form's live check ------------------------------------------------------------
 @pytest.fixture
 def booking(window, qtbot):
-    from tests.ui.waiting import settle
 
-    dialog = window.feature(CalendarFeature).controller.new_visit(window)
-    settle(qtbot)
+    from tests.ui.waiting import opened
+
+    controller = window.feature(CalendarFeature).controller
+    controller.new_visit(window)
+    dialog = opened(qtbot, controller)
     yield dialog
     dialog.close()
 
@@ -304,6 +310,35 @@ def test_a_safe_word_is_revealed_off_the_gui_thread_and_shown_once_recorded(
     dialog.close()
 
 
+def test_a_reveal_whose_dialog_is_closed_meanwhile_is_shown_on_the_main_window(
+    window, qtbot, answers, monkeypatch
+):
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from shiboken6 import isValid
+
+    from hvdesk.models import Staff
+    from tests.ui.waiting import settle
+    from ui import dialogs
+    from ui.panels.approvals import ApprovalFeature
+
+    told: list = []
+    monkeypatch.setattr(
+        dialogs, "tell", lambda parent, title, _t, _k="info": told.append((parent.windowTitle(), title))
+    )
+    with window.services.db.read() as s:
+        jasmin = s.scalar(select(Staff.id).where(Staff.name == "Jasmin Patel"))
+    dialog = window.feature(ApprovalFeature).open_lone_working(jasmin)
+    settle(qtbot)
+    with qtbot.capture_exceptions() as raised:
+        dialog.reveal_selected()  # the reveal's audit write is out on the write worker
+        dialog.close()  # deleted on close
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        assert not isValid(dialog)
+        settle(qtbot)
+    assert raised == []
+    assert told == [(window.windowTitle(), "Safe word for Jasmin Patel")]
+
+
 def test_a_reveal_the_database_does_not_take_shows_no_word(window, qtbot, answers):
     from hvdesk.models import Staff
     from tests.ui.test_tracker_writes import failing_writes
@@ -380,6 +415,56 @@ def test_a_broken_agreements_letter_is_printed_off_the_gui_thread(
     dialog.close()
 
 
+def test_an_incident_pdf_the_disk_refuses_is_said_as_not_printed(
+    window, qtbot, answers, monkeypatch, tmp_path
+):
+    import tempfile
+
+    from hvdesk.services.incidents import IncidentInput
+    from tests.ui.waiting import settle
+    from ui import incidents as incidents_ui
+
+    pdfs: list = []
+    monkeypatch.setattr(incidents_ui, "open_pdf", pdfs.append)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))  # no such folder
+    panel = window.feature(IncidentsFeature).panel
+    panel.service.record(
+        window.actor, IncidentInput(occurred_at=window.services.clock.now(), what="Dog loose")
+    )
+    window.show_panel("Incidents")
+    idle(window, qtbot)
+    panel.view.selectRow(0)
+    assert panel.print_selected()
+    settle(qtbot)
+    title, text, kind = answers["told"][-1]
+    assert pdfs == [] and title == "Not printed" and kind == "warning"
+    assert text.startswith(f"Not printed: {tmp_path / 'gone'}") and "NOT recorded" not in text
+
+
+def test_an_agreements_letter_the_disk_refuses_is_said_as_not_printed(
+    window, qtbot, answers, monkeypatch, clock, tmp_path
+):
+    import tempfile
+
+    from tests.ui.test_attendance_ui import _agreement_due
+    from tests.ui.waiting import saved, settle
+    from ui import agreements as agreements_ui
+    from ui import incidents as incidents_ui
+
+    pdfs: list = []
+    monkeypatch.setattr(incidents_ui, "open_pdf", pdfs.append)
+    monkeypatch.setattr(agreements_ui, "book_follow_up", lambda _w, _row: None)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+    dialog = _agreement_due(window, qtbot, clock)
+    dialog.broken_button.click()
+    saved(qtbot, dialog)
+    settle(qtbot)
+    title, text, kind = answers["told"][-1]
+    assert pdfs == [] and title == "Letter not printed" and kind == "warning"
+    assert text.startswith(f"Not printed: {tmp_path / 'gone'}") and "NOT recorded" not in text
+    dialog.close()
+
+
 def test_cancel_visit_reads_the_visit_off_the_gui_thread(window, qtbot, answers):
     from hvdesk.models import Visit
     from tests.ui.waiting import settle
@@ -415,10 +500,11 @@ def test_a_form_closed_while_its_check_is_out_drops_the_answer(window, qtbot):
     goes nowhere, no traceback."""
     from shiboken6 import delete
 
-    from tests.ui.waiting import settle
+    from tests.ui.waiting import opened, settle
 
-    dialog = window.feature(CalendarFeature).controller.new_visit(window)
-    settle(qtbot)
+    controller = window.feature(CalendarFeature).controller
+    controller.new_visit(window)
+    dialog = opened(qtbot, controller)
     dialog.check_now()
     reads = dialog.live_checks
     dialog.close()
@@ -426,3 +512,115 @@ def test_a_form_closed_while_its_check_is_out_drops_the_answer(window, qtbot):
     with qtbot.captureExceptions() as raised:
         settle(qtbot)
     assert raised == [] and reads.pending == 0
+
+
+# --- a reload is no new choice: the row chosen stays chosen ---------------------------------------
+def _chosen_stays(window, qtbot, screen, view, row: int) -> None:
+    view.selectRow(row)
+    chosen = screen.selected()
+    assert chosen is not None
+    screen.refresh()
+    idle(window, qtbot)
+    assert screen.selected() is not None and screen.selected().id == chosen.id
+
+
+def test_a_reload_keeps_the_staff_member_chosen(window, qtbot):
+    staff = window.panels["Staff"]
+    window.show_panel("Staff")
+    idle(window, qtbot)
+    assert staff.model.rowCount() > 2
+    _chosen_stays(window, qtbot, staff, staff.table, 2)
+
+
+def test_a_reload_keeps_the_account_chosen(qtbot, services, office_actor, answers):
+    from ui.app import build_window
+
+    window = build_window(services, replace(office_actor, role="admin"))
+    qtbot.addWidget(window)
+    window.show()
+    idle(window, qtbot)
+    users = window.panels["Users"]
+    window.show_panel("Users")
+    idle(window, qtbot)
+    _chosen_stays(window, qtbot, users, users.table, 1)
+    window.close()
+
+
+def test_a_reload_keeps_the_agreement_chosen(window, qtbot, answers, clock):
+    from datetime import timedelta
+
+    from hvdesk.models import Visit
+    from hvdesk.services.outcomes import OutcomeInput, OutcomeService
+    from ui.agreements import open_agreements
+
+    with window.services.db.read() as s:
+        returned = s.scalars(select(Visit.id).where(Visit.status == "returned")).all()[:3]
+    for visit_id in returned:
+        OutcomeService(window.services.db, clock).record(
+            window.actor,
+            visit_id,
+            OutcomeInput(summary="Met Mum", agreements="Diary signed — by 27/11/2026"),
+        )
+    clock.advance(timedelta(days=4))
+    dialog = open_agreements(window)
+    idle(window, qtbot)
+    assert dialog.model.rowCount() > 1
+    _chosen_stays(window, qtbot, dialog, dialog.view, 1)  # Kept/Broken act on this one still
+    dialog.close()
+
+
+def test_record_an_incident_and_add_a_user_open_after_reading_on_the_reader(
+    qtbot, services, office_actor, answers, monkeypatch
+):
+    from ui import incidents as incidents_ui
+    from ui.app import build_window
+    from ui.panels import users as users_ui
+
+    opened: list = []
+    monkeypatch.setattr(incidents_ui, "run_dialog", lambda d: opened.append(d) or False)
+    monkeypatch.setattr(users_ui.UserDialog, "exec", lambda d: opened.append(d) or 0)
+    window = build_window(services, replace(office_actor, role="admin"))
+    qtbot.addWidget(window)
+    window.show()
+    idle(window, qtbot)
+    incidents = window.feature(IncidentsFeature).panel
+    users = window.panels["Users"]
+    window.show_panel("Incidents")
+    idle(window, qtbot)
+    with gui_thread_statements(services.db) as on_gui:
+        incidents.new_button.click()  # "Record an incident…"
+        idle(window, qtbot)
+        window.show_panel("Users")
+        users.add_button.click()  # "Add user…"
+        idle(window, qtbot)
+    assert on_gui == []
+    recording, adding = opened
+    assert recording.household is not None and recording.household.count() > 1
+    assert isinstance(adding, users_ui.UserDialog)
+    window.close()
+
+
+def test_new_visit_and_edit_open_after_reading_on_the_reader(window, qtbot, answers):
+    from hvdesk.models import Visit
+    from tests.ui.waiting import opened
+    from ui.booking_dialog import BookingDialog
+
+    controller = window.feature(CalendarFeature).controller
+    with window.services.db.read() as s:
+        draft = s.scalar(select(Visit.id).where(Visit.status.in_(["draft", "approved"])))
+        returned = s.scalar(select(Visit.id).where(Visit.status == "returned"))
+    idle(window, qtbot)
+    with gui_thread_statements(window.services.db) as on_gui:
+        controller.new_visit(window)  # "New visit…"
+        new = opened(qtbot, controller)
+        new.reject()
+        controller.edit_visit(window, draft)  # "Edit…"
+        edit = opened(qtbot, controller)
+        edit_id = edit.visit.id
+        edit.reject()
+        controller.edit_visit(window, returned)  # no longer editable: said, nothing opened
+        idle(window, qtbot)
+    assert on_gui == []
+    assert isinstance(new, BookingDialog) and new.visit is None and new._households
+    assert isinstance(edit, BookingDialog) and edit_id == draft
+    assert answers["told"][-1][0] == "This visit cannot be edited"

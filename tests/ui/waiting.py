@@ -43,6 +43,14 @@ def _until_quiet(qtbot, workers: Callable[[], list[Worker]]) -> None:
     raise AssertionError(f"background jobs still starting one another after {ROUNDS} rounds")
 
 
+def opened(qtbot, controller):
+    """The dialog a controller opens once its read is back (the booking form: new_visit,
+    edit_visit; the cancel form): waits for the reader, returns the dialog open."""
+    settle(qtbot)
+    assert controller.dialog is not None, "no dialog opened"
+    return controller.dialog
+
+
 def saved(qtbot, form, timeout: int = 10_000) -> None:
     """A form's save (ui/dialog_save.py) came back: recorded, refused or not answered."""
     qtbot.waitUntil(lambda: not form.saving.busy, timeout=timeout)

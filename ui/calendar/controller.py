@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
@@ -34,14 +34,16 @@ from hvdesk.services.cancellation import CANCELLABLE, CancellationService
 from hvdesk.services.ics_export import IcsExportService
 from hvdesk.services.visits import CalendarItem
 from ui import dialogs
-from ui.booking_dialog import BookingDeps, BookingDialog
+from ui.booking_dialog import BookingDeps, BookingDialog, BookingRead, read_for_booking
 from ui.calendar.export_dialog import ExportDialog
 from ui.calendar.views import Drop
 from ui.cancel_dialog import CancelDialog, safety_note_printer
-from ui.screen_reads import not_answering
+from ui.screen_reads import ReadThenOpen, not_answering
 from ui.services import AppServices
 from ui.tracker.saving import Outcome, attempt, not_recorded, save
 from ui.worker import Worker
+
+T = TypeVar("T")
 
 # Problems a drag cannot fix: they need words typed on the booking form.
 FORM_ONLY = {F_OOH_REASON, F_RESPONSIBLE, F_LONE_REASON}
@@ -94,12 +96,14 @@ class BookingController(QObject):
         self.ics = IcsExportService(services.db, services.clock)
         self.deps = BookingDeps(self.booking, services.households, services.staff, services.clock)
         self.dialog: QDialog | None = None  # the dialog open now (tests reach it here)
+        self.opening = ReadThenOpen(self, worker)  # a dialog's read, then the dialog
         self.export_folder: Path | None = None
         # Set by the risk-assessment feature: open the assessment of a just-booked visit.
         self.assess_after_booking: Callable[[int, QWidget | None], object] | None = None
 
     # --- dialogs -------------------------------------------------------------------------------
     def _open(self, dialog: QDialog) -> QDialog:
+        self.opening.opened()  # a read still out for another dialog is dropped
         if self.dialog is not None:
             self.dialog.close()
         self.dialog = dialog
@@ -117,6 +121,23 @@ class BookingController(QObject):
         parent: QWidget | None,
         start: datetime | None = None,
         lead_staff_id: int | None = None,
+    ) -> None:
+        """What the form shows is read on the reader, then it opens (tests and tools find it
+        in `dialog` once the reader has answered)."""
+        deps, services = self.deps, self.services
+        self._read_then_open(
+            parent,
+            lambda: read_for_booking(deps, approver=lambda: approver_text(services)),
+            lambda parent, read: self._open_new(parent, read, start, lead_staff_id),
+            "the booking form",
+        )
+
+    def _open_new(
+        self,
+        parent: QWidget | None,
+        read: BookingRead,
+        start: datetime | None,
+        lead_staff_id: int | None,
     ) -> BookingDialog:
         dialog = BookingDialog(
             self.deps,
@@ -124,9 +145,9 @@ class BookingController(QObject):
             start=start,
             lead_staff_id=lead_staff_id,
             parent=parent,
-            approver=approver_text(self.services),
             writer=self.writer,
             reader=self.worker,
+            read=read,
         )
         dialog.saved.connect(lambda vid, d=dialog: self._saved(vid, d.result_message, new=True))
         dialog.saved.connect(lambda vid, d=dialog: self._assess_if_asked(vid, d, parent))
@@ -140,39 +161,71 @@ class BookingController(QObject):
         if dialog.assess_next and self.assess_after_booking is not None:
             self.assess_after_booking(visit_id, parent)
 
-    def edit_visit(self, parent: QWidget | None, visit_id: int) -> BookingDialog | None:
-        visit = self.services.visits.get(visit_id)
-        if not can_edit(visit):
+    def edit_visit(self, parent: QWidget | None, visit_id: int) -> None:
+        """The visit's latest state and what the form shows are read on the reader, then the
+        form opens (or says why the visit cannot be edited)."""
+        deps, services = self.deps, self.services
+
+        def read() -> BookingRead | Visit:
+            visit = services.visits.get(visit_id)
+            return read_for_booking(deps, visit) if can_edit(visit) else visit
+
+        self._read_then_open(parent, read, self._open_edit, "the visit")
+
+    def _open_edit(self, parent: QWidget | None, read: BookingRead | Visit) -> None:
+        if isinstance(read, Visit):  # read as it is now: no longer editable
             dialogs.inform(
                 parent,
                 "This visit cannot be edited",
-                f"Visit {visit.id} is {visit.status.replace('_', ' ')}. Only visits that have not "
+                f"Visit {read.id} is {read.status.replace('_', ' ')}. Only visits that have not "
                 "started can be edited; on the day, use the tracker (e.g. running late).",
             )
-            return None
+            return
         dialog = BookingDialog(
             self.deps,
             self.actor,
-            visit=visit,
+            visit=read.visit,
             parent=parent,
             writer=self.writer,
             reader=self.worker,
+            read=read,
         )
         dialog.saved.connect(lambda vid, d=dialog: self._saved(vid, d.result_message, new=False))
         self._open(dialog)
-        return dialog
 
     def cancel_visit(self, parent: QWidget | None, visit_id: int) -> None:
         """The visit's latest state and the policy are read on the reader; the form opens then
         (a database that does not answer is said)."""
         services = self.services
-        self._reader().submit(
+        self._read_then_open(
+            parent,
             lambda: (services.visits.get(visit_id), services.settings.policy()),
-            lambda read: self._open_cancel(parent, *read),
-            lambda message: dialogs.inform(
-                parent, "Visit not opened", not_answering("the visit", message), "error"
-            ),
+            lambda parent, read: self._open_cancel(parent, *read),
+            "the visit",
         )
+
+    def _read_then_open(
+        self,
+        parent: QWidget | None,
+        read: Callable[[], T],
+        open_: Callable[[QWidget | None, T], object],
+        what: str,
+    ) -> None:
+        """Read what a dialog needs on the reader, then open it (ui/screen_reads.ReadThenOpen:
+        dropped if another dialog was opened or asked for meanwhile); a dialog still open from
+        before is never closed by the answer."""
+
+        def opening(parent: QWidget | None, result: T) -> None:
+            if self.dialog is not None and self.dialog.isVisible():  # open from before: kept
+                dialogs.inform(
+                    parent,
+                    "Not opened",
+                    f"{self.dialog.windowTitle()} is still open: finish or close it first.",
+                )
+                return
+            open_(parent, result)
+
+        self.opening.open(parent, read, opening, what)
 
     def _reader(self) -> Worker:
         """The window's reader (a worker of its own for a controller on its own)."""

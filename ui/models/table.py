@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QTableView
 
 from ui.a11y import item_ink
 
@@ -82,3 +83,25 @@ class RowTableModel(QAbstractTableModel, Generic[T]):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.columns[section].title
         return None
+
+
+def set_rows_keeping_choice(
+    view: QTableView,
+    model: RowTableModel[T],
+    rows: Sequence[T],
+    key: Callable[[T], object] = lambda row: getattr(row, "id", None),
+) -> bool:
+    """A reload is no new choice: the rows read are shown and the row chosen before (by `key`,
+    wherever sorting or a filter puts it now) is chosen again, so the next button acts on what
+    the person chose. False when it is gone (nothing is chosen for them)."""
+    shown = view.model()
+    selection = view.selectionModel()
+    chosen = [key(i.data(ObjectRole)) for i in selection.selectedRows()] if selection else []
+    model.set_rows(rows)
+    if not chosen:
+        return False
+    for row in range(shown.rowCount()):
+        if key(shown.index(row, 0).data(ObjectRole)) == chosen[0]:
+            view.selectRow(row)
+            return True
+    return False

@@ -98,14 +98,14 @@ class CalendarPanel(QWidget):
         self._shown: tuple[Mode, date] | None = None
         # every read on the window's reader: the newest wins, the last week stays meanwhile
         self.reads = LatestRead(self, controller.worker, "the calendar")
-        self.reads.failed.connect(self.read_failed)
+        self.reads.failed.connect(self._not_answered)
         self._focus_view = False  # a mode chosen: its view takes the focus once shown
         self._select_after = 0  # a visit to select once the load under way is shown
         self._build()
         self._shortcuts()
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
-        self.timer.timeout.connect(self.refresh)
+        self.timer.timeout.connect(lambda: self.refresh(quiet=True))  # no "Loading…" each minute
         controller.message.connect(self.message.setText)
         controller.booked.connect(self.show_visit)
         # read when first shown: MainWindow refreshes a screen as it is shown, not at start-up
@@ -431,12 +431,17 @@ class CalendarPanel(QWidget):
         """A read is out (tests wait for none)."""
         return self.reads.loading
 
-    def refresh(self) -> None:
+    def refresh(self, *, quiet: bool = False) -> None:
         """Read what is asked for on the window's reader (another week, mode or filter, after any
         change, each minute, when shown): the GUI thread only lays out what was read, and an
-        older read landing after a newer one is dropped."""
+        older read landing after a newer one is dropped. `quiet`: no "Loading…" (the minute's)."""
         query = self._query()
-        self.reads.read(lambda: self._read(query), self._show)
+        self.reads.read(lambda: self._read(query), self._show, quiet=quiet)
+
+    def _not_answered(self, message: str) -> None:
+        """The mode chosen was not read: a later refresh (the minute's) does not take the focus."""
+        self._focus_view = False
+        self.read_failed.emit(message)
 
     def _show(self, loaded: _Loaded) -> None:
         """Lay out what was read and hand it to the view on screen."""

@@ -59,6 +59,7 @@ class SettingsPanel(QWidget):
         self.banner = error_banner()
         self.reads = LatestRead(self, worker, "the settings")
         self.shown: PolicySettings | None = None  # the policy the form was filled from
+        self.shown_school: dict[str, str] = {}  # the school's details as the form showed them
         school_box, apply_button = self._school_box()
         rules_box = self._rules_box()
         save = QPushButton("Save settings")
@@ -194,11 +195,26 @@ class SettingsPanel(QWidget):
 
     def load(self) -> None:
         """Read the policy and the school's details on the reader; the form shows them when they
-        come (what was typed stays until then)."""
+        come (what was typed stays until then; "Undo changes": what was typed is replaced)."""
         self.reads.read(lambda: (self.service.policy(), self.service.school()), self._loaded)
+
+    def refresh(self) -> None:
+        """Read again (shown, F5, a change, the database back after a failed read); the answer
+        is shown only if nothing was typed meanwhile: unsaved values are never overwritten."""
+        self.reads.read(lambda: (self.service.policy(), self.service.school()), self._refreshed)
 
     def _loaded(self, read: tuple[PolicySettings, dict[str, Any]]) -> None:
         self._fill(*read)
+
+    def _refreshed(self, read: tuple[PolicySettings, dict[str, Any]]) -> None:
+        if not self.saving.busy and not self.typed():
+            self._fill(*read)
+
+    def typed(self) -> bool:
+        """The form holds values not saved (False before the first read: nothing to keep)."""
+        if self.shown is None:
+            return False
+        return self.form_policy() != self.shown or self._school_values() != self.shown_school
 
     def _fill(self, policy: PolicySettings, school: dict[str, Any]) -> None:
         """The form shows `policy` and the school's details (what is typed is replaced)."""
@@ -224,6 +240,7 @@ class SettingsPanel(QWidget):
             edit.setTime(QTime(at.hour, at.minute))
         for name, check in self.bools.items():
             check.setChecked(bool(getattr(policy, name)))
+        self.shown_school = self._school_values()
 
     def form_policy(self) -> PolicySettings:
         """The form's values over the policy it was filled from (no read on the GUI thread)."""
@@ -259,9 +276,16 @@ class SettingsPanel(QWidget):
             self.saving.show_refusal(err)
             return
         actor, school = self.actor, self._school_values()
-        self.saving.run(lambda: self.service.save_settings(actor, policy, school), self._saved)
 
-    def _saved(self, _result: object) -> None:
+        def write() -> tuple[PolicySettings, dict[str, Any]]:
+            return self.service.save_settings(actor, policy, school), self.service.school()
+
+        if self.saving.run(write, self._saved):
+            self.reads.drop()  # a read out from before the save must not overwrite it
+
+    def _saved(self, written: tuple[PolicySettings, dict[str, Any]]) -> None:
+        self.reads.drop()  # nor a read asked while it was written
+        self._fill(*written)  # what was recorded (the phone as stored, say)
         self.policy_changed.emit()
         dialogs.inform(self, "Settings saved", "The new policy settings apply now, on every seat.")
 
@@ -281,7 +305,11 @@ class SettingsPanel(QWidget):
             return self.service.apply_preset(actor, key), self.service.school()
 
         def applied(result: tuple[PolicySettings, dict[str, Any]]) -> None:
+            self.reads.drop()
             self._fill(*result)
             self.policy_changed.emit()
 
-        return self.saving.run(write, applied)
+        if not self.saving.run(write, applied):
+            return False
+        self.reads.drop()  # a read out from before the preset must not overwrite it
+        return True

@@ -39,7 +39,7 @@ from ui.forms import (
     set_optional_date,
 )
 from ui.list_view import filter_box, filtered_table
-from ui.models.table import Column, ObjectRole, RowTableModel
+from ui.models.table import Column, ObjectRole, RowTableModel, set_rows_keeping_choice
 from ui.screen_reads import LatestRead
 from ui.worker import Worker
 
@@ -249,7 +249,7 @@ class StaffPanel(QWidget):
     def _show(self, read: tuple[list[Column[Staff]], list[Staff]]) -> None:
         columns, people = read
         self.model.columns = columns
-        self.model.set_rows(people)
+        set_rows_keeping_choice(self.table, self.model, people)
         self._update_buttons()
 
     def selected(self) -> Staff | None:

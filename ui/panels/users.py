@@ -35,8 +35,8 @@ from ui import dialogs
 from ui.a11y import field_label, tab_leaves
 from ui.dialog_save import DialogSave
 from ui.forms import clear_errors, error_banner, lay_out_edit_dialog, show_errors
-from ui.models.table import Column, ObjectRole, RowTableModel
-from ui.screen_reads import LatestRead
+from ui.models.table import Column, ObjectRole, RowTableModel, set_rows_keeping_choice
+from ui.screen_reads import LatestRead, ReadThenOpen
 from ui.worker import Worker
 
 ROLE_LABELS = {
@@ -231,6 +231,7 @@ class UsersPanel(QWidget):
         self.auth, self.staff, self.actor, self.writer = auth, staff, actor, writer
         self.worker = worker
         self.reads = LatestRead(self, worker, "the accounts")
+        self.opening = ReadThenOpen(self, self.reads.worker)
         self.approver_title = approver_title
         self.dialog: QDialog | None = None
         self.model: RowTableModel[UserAccount] = RowTableModel(user_columns(auth.clock), self)
@@ -306,7 +307,7 @@ class UsersPanel(QWidget):
         self.reads.read(self.auth.list, self._show_accounts)
 
     def _show_accounts(self, users: list[UserAccount]) -> None:
-        self.model.set_rows(users)
+        set_rows_keeping_choice(self.table, self.model, users)
         self._update()
 
     def selected(self) -> UserAccount | None:
@@ -357,7 +358,15 @@ class UsersPanel(QWidget):
         return self._admin_action(lambda uid: self.auth.set_role(self.actor, uid, role))
 
     def add(self) -> None:
-        staff = [(s.id, s.name) for s in self.staff.list()]
+        """The staff to link an account to are read on the reader, then the form opens."""
+        self.opening.open(
+            self,
+            lambda: [(s.id, s.name) for s in self.staff.list()],
+            lambda _parent, staff: self._add(staff),
+            "the staff",
+        )
+
+    def _add(self, staff: list[tuple[int, str]]) -> None:
         self.dialog = UserDialog(
             self.auth, self.actor, staff, self.approver_title, self, self.writer
         )
