@@ -4,10 +4,11 @@ And a check landing with a new alarm shows the window before the board repaints 
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QVBoxLayout
 
 from hvdesk.scheduler import Wake
@@ -130,3 +131,66 @@ def test_building_the_spare_never_takes_the_focus(window, qtbot):
         and w is not dialog
         and w is not window
     ] == []
+
+
+class _Turns(QObject):
+    """Counts event-loop turns (each timer or queued call the application delivers) and the heavy
+    steps of alarm windows in each: a build part, a whole build, a window opened."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.turn = 0
+        self.heavy: list[tuple[int, str]] = []
+
+    def eventFilter(self, _obj: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Timer, QEvent.Type.MetaCall):
+            self.turn += 1
+        return False
+
+    def note(self, what: str) -> None:
+        self.heavy.append((self.turn, what))
+
+    def over_budget(self) -> list[int]:
+        """Turns that held more than one heavy step."""
+        per_turn = Counter(turn for turn, _what in self.heavy)
+        return [turn for turn, n in per_turn.items() if n > 1]
+
+
+def test_two_alarms_at_once_open_one_per_turn(window, qtbot, office_actor, monkeypatch):
+    """Two deadlines lapse in one wake: the first window opens from the spare, the second from
+    the next spare built part by part; no turn builds a whole window or more than one part."""
+    ctrl = ctrl_of(window)
+    clear_demo_alarms(window, office_actor)
+    idle(window, qtbot)
+    qtbot.waitUntil(lambda: ctrl.spare.ready is not None, timeout=10_000)
+    turns = _Turns()
+    part, init = AlarmWindow.build_part, AlarmWindow.__init__
+
+    def counted_part(self: AlarmWindow) -> bool:
+        if self._parts is not None:
+            turns.note("part")
+        return part(self)
+
+    def counted_init(self: AlarmWindow, *args, in_parts: bool = False, **kwargs) -> None:
+        if not in_parts:
+            turns.note("whole")
+        init(self, *args, in_parts=True, **kwargs)
+        if not in_parts:
+            self.finish_build()
+
+    monkeypatch.setattr(AlarmWindow, "build_part", counted_part)
+    monkeypatch.setattr(AlarmWindow, "__init__", counted_init)
+    ctrl.alarm_raised.connect(lambda _alarm_id: turns.note("open"))
+    now = ctrl.clock.now()
+    lapses = sorted(t for r in ctrl.board.rows if (t := r.state.next_lapse(now)) is not None)
+    QApplication.instance().installEventFilter(turns)
+    try:
+        ctrl.clock.set(lapses[1] + timedelta(seconds=1))  # two lapse in one wake
+        ctrl.woke.emit(Wake("deadline", key="test"))
+        qtbot.waitUntil(lambda: len(ctrl.windows) >= 2 and not ctrl._to_open, timeout=10_000)
+    finally:
+        QApplication.instance().removeEventFilter(turns)
+    assert all(w.isVisible() and w.alarm_id for w in ctrl.windows.values())
+    assert [what for _turn, what in turns.heavy].count("open") == len(ctrl.windows)
+    assert "whole" not in [what for _turn, what in turns.heavy], turns.heavy
+    assert turns.over_budget() == [], turns.heavy

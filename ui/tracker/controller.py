@@ -86,6 +86,10 @@ def _merged(pending: set[int] | None, ids: set[int]) -> set[int]:
     return pending | ids if pending and ids else set()
 
 
+def _visit_of(detail: AlarmDetail) -> int | None:
+    return detail.visit.id if detail.visit is not None else None
+
+
 class TrackerController(QObject):
     woke = Signal(object)  # Wake, emitted from the scheduler's worker thread
     board_changed = Signal(object)  # Board, after every check
@@ -163,6 +167,10 @@ class TrackerController(QObject):
         self._checking = False
         self._check_next: set[int] | None = None
         self._publish_pending = False  # a _publish waits for the next event-loop turn
+        # New alarms waiting for their window (after the first of a turn): one opens per turn,
+        # each from the next spare, so no turn builds a whole window; `_opening`: one is asked.
+        self._to_open: dict[int, AlarmDetail] = {}
+        self._opening = False
         # The last wakes only (for tests and diagnosis): a week of 30 s sweeps must not pile up.
         self.wakes: deque[Wake] = deque(maxlen=RECENT_WAKES)
         self.can_print = importlib.util.find_spec("ui.print_actions") is not None
@@ -273,6 +281,7 @@ class TrackerController(QObject):
         self.scheduler.shutdown()
         self.sound.stop()
         self.spare.discard()
+        self._to_open.clear()
         for window in list(self.windows.values()):
             window.allow_close()
             window.close()
@@ -590,12 +599,16 @@ class TrackerController(QObject):
             closing.allow_close()
             closing.close()
             closing.deleteLater()
+        for alarm_id, waiting in list(self._to_open.items()):  # closed before its window opened
+            if alarm_id not in open_ids and (scope is None or _visit_of(waiting) in scope):
+                del self._to_open[alarm_id]
         for detail in details:
             window = self.windows.get(detail.alarm.id)
-            if window is None:
-                window = self._open_window(detail, now)
-                self._alert(window, f"{window.windowTitle()}\n{detail.alarm.reason}")
-                self.alarm_raised.emit(detail.alarm.id)
+            if window is None and (opened or self._to_open):  # its window in a later turn
+                self._to_open[detail.alarm.id] = detail
+                self._open_queued_later()
+            elif window is None:
+                self._open_alarm(detail, now)
                 opened += 1
             else:
                 before = (window.detail.alarm.reason, window.detail.alarm.level)
@@ -618,6 +631,29 @@ class TrackerController(QObject):
             if item.merged and primary is not None:
                 primary.show_notice(f"Also overdue now: {item.reason}")
         return opened
+
+    def _open_alarm(self, detail: AlarmDetail, now: datetime) -> None:
+        window = self._open_window(detail, now)
+        self._alert(window, f"{window.windowTitle()}\n{detail.alarm.reason}")
+        self.alarm_raised.emit(detail.alarm.id)
+
+    def _open_queued_later(self) -> None:
+        if not self._opening:
+            self._opening = True
+            self.spare.when_ready(self._open_queued)
+
+    def _open_queued(self) -> None:
+        """The next waiting alarm's window, from the spare just made ready (one per turn)."""
+        self._opening = False
+        if self.stopped or not self._to_open:
+            return
+        alarm_id = next(iter(self._to_open))
+        detail = self._to_open.pop(alarm_id)
+        if alarm_id not in self.windows:
+            self._open_alarm(detail, self.clock.now())
+            self.tick()
+        if self._to_open:
+            self._open_queued_later()
 
     def _build_window(self, in_parts: bool = False) -> AlarmWindow:
         """An alarm window wired to this seat, no alarm in it yet (the spare's build)."""
