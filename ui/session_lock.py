@@ -241,6 +241,8 @@ class SessionLock(QObject):
             from ui.tracker.controller import HANDLERS
 
             controller.handles_alarms = actor.role in {r.value for r in HANDLERS}
+            if controller.handles_alarms:  # its next alarm opens from a spare, as after start
+                controller.spare.prepare_later()
         for panel in self.window.panels.values():
             if hasattr(panel, "is_approver"):
                 panel.is_approver = actor.role == Role.APPROVER.value

@@ -11,9 +11,11 @@ import pytest
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QVBoxLayout
 
+from hvdesk.demo import DEMO_PASSWORD
 from hvdesk.scheduler import Wake
 from tests.ui.test_tracker_ui import clear_demo_alarms, ctrl_of
 from tests.ui.waiting import idle
+from ui.session_lock import SessionLockFeature
 from ui.tracker.alarm_window import AlarmWindow
 
 pytestmark = pytest.mark.ui
@@ -194,3 +196,15 @@ def test_two_alarms_at_once_open_one_per_turn(window, qtbot, office_actor, monke
     assert [what for _turn, what in turns.heavy].count("open") == len(ctrl.windows)
     assert "whole" not in [what for _turn, what in turns.heavy], turns.heavy
     assert turns.over_budget() == [], turns.heavy
+
+
+def test_switching_to_a_role_that_handles_alarms_builds_a_spare(window, qtbot):
+    """A seat a visitor signed in to has no spare; the office signing in over it gets one."""
+    ctrl = ctrl_of(window)
+    lock = window.feature(SessionLockFeature).lock
+    lock.unlock_as(window.services.auth.sign_in("jpatel", DEMO_PASSWORD))
+    assert not ctrl.handles_alarms
+    ctrl.spare.discard()  # as on a seat started by the visitor
+    lock.unlock_as(window.services.auth.sign_in("office", DEMO_PASSWORD))
+    assert ctrl.handles_alarms
+    qtbot.waitUntil(lambda: ctrl.spare.ready is not None, timeout=10_000)
