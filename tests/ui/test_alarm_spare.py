@@ -8,7 +8,8 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from PySide6.QtCore import QEvent, QObject, QTimer
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QVBoxLayout
 
 from hvdesk.demo import DEMO_PASSWORD
@@ -107,7 +108,9 @@ def test_closing_the_seat_discards_the_spare(window, qtbot, office_actor):
     spare = ctrl.spare.ready
     assert spare is not None
     ctrl.stop()
-    assert ctrl.spare.ready is None and not spare.isVisible()
+    assert ctrl.spare.ready is None
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert not shiboken6.isValid(spare)  # deleted, not only hidden
 
 
 def test_building_the_spare_never_takes_the_focus(window, qtbot):
@@ -122,7 +125,9 @@ def test_building_the_spare_never_takes_the_focus(window, qtbot):
     qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=5_000)
     ctrl.spare.prepare_later(0)
     qtbot.waitUntil(lambda: ctrl.spare.ready is not None, timeout=5_000)
-    qtbot.wait(20)  # what a stray window's activation would have done by now
+    # A stray window's show and activation are posted events: delivered now, no sleep.
+    QCoreApplication.sendPostedEvents()
+    QCoreApplication.processEvents()
     assert QApplication.activeWindow() is dialog
     assert [
         w
