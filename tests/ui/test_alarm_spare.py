@@ -58,10 +58,11 @@ def test_an_alarm_while_the_spare_is_half_built_shows_whole(window, qtbot, offic
     ctrl = ctrl_of(window)
     clear_demo_alarms(window, office_actor)
     idle(window, qtbot)
-    ctrl.spare.discard()  # none ready: the next one is built part by part from now
-    ctrl.spare.prepare_later(0)
-    qtbot.waitUntil(lambda: ctrl.spare.building is not None, timeout=5_000)
+    ctrl.spare.discard()  # none ready: the next one is built part by part, driven here
+    ctrl.spare._next_part()  # its first part only (the timer would go on with the next)
+    ctrl.spare._timer.stop()
     half = ctrl.spare.building
+    assert half is not None and ctrl.spare.ready is None
     assert not hasattr(half, "resolve_button")  # its later parts are not built yet
     shown = _lapse_next_deadline(window, qtbot)
     assert shown is half and ctrl.spare.building is not half
