@@ -535,8 +535,10 @@ class TrackerController(QObject):
         self.checks += 1
         self.db_error = ""
         if not rows and not ids & {row.visit.id for row in self.board.rows}:  # none is out: a
-            # booking, an approval, an edit of a later visit leave the board as it is
+            # booking, an approval, an edit of a later visit leave the board as it is; an
+            # alarm of a visit already back may have moved on a step: its timer is re-armed
             self._sync_windows(details, [], now, scope=ids)
+            self._arm(self.board, now)
             self.tick()
             return
         self.board.replace(ids, rows, now)
@@ -556,12 +558,7 @@ class TrackerController(QObject):
         board.sort(now)
         counts = board.counts(now)
         self._summary = (len(board.rows), counts, board.next_alarm_at(now))
-        plan = board.wakeups(now)
-        for window in self.windows.values():
-            due = window.detail.ladder().timer_due
-            if due is not None and due > now:
-                plan[f"alarm:{window.alarm_id}"] = due
-        self.scheduler.arm(plan)
+        self._arm(board, now)
         self.board_changed.emit(board)
         # Forget announced waits of visits no longer out (they came home): the set stays small.
         self._waits_over &= {row.visit.id for row in board.rows}
@@ -576,6 +573,15 @@ class TrackerController(QObject):
                     critical=False,
                 )
                 self.parent_wait_over.emit(row)
+
+    def _arm(self, board: Board, now: datetime) -> None:
+        """One job per visit's next deadline and per alarm window's step timer."""
+        plan = board.wakeups(now)
+        for window in self.windows.values():
+            due = window.detail.ladder().timer_due
+            if due is not None and due > now:
+                plan[f"alarm:{window.alarm_id}"] = due
+        self.scheduler.arm(plan)
 
     # --- alarm windows -------------------------------------------------------------------
     def _sync_windows(
