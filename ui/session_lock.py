@@ -75,6 +75,14 @@ class SessionActor(Actor):
     def __repr__(self) -> str:
         return f"SessionActor({self.current!r})"
 
+    # The seat's one object, not a value: its fields move on switch(), so it is equal only to
+    # itself and hashed by identity (a set or dict holding it keeps finding it). Not for
+    # dataclasses.replace (TypeError): `current` is the signed-in Actor as a value.
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
 
 class LockScreen(QFrame):
     """Covers the main window: who may unlock, and that monitoring goes on behind it."""
