@@ -9,13 +9,15 @@ from datetime import timedelta
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QVBoxLayout
 
 from hvdesk.demo import DEMO_PASSWORD
 from hvdesk.scheduler import Wake
 from tests.ui.test_tracker_ui import clear_demo_alarms, ctrl_of
 from tests.ui.waiting import idle
+from ui import session_lock
 from ui.session_lock import SessionLockFeature
 from ui.tracker.alarm_window import AlarmWindow
 
@@ -214,3 +216,47 @@ def test_switching_to_a_role_that_handles_alarms_builds_a_spare(window, qtbot):
     lock.unlock_as(window.services.auth.sign_in("office", DEMO_PASSWORD))
     assert ctrl.handles_alarms
     qtbot.waitUntil(lambda: ctrl.spare.ready is not None, timeout=10_000)
+
+
+def test_showing_an_alarm_window_costs_the_idle_lock_few_events(window, qtbot, monkeypatch):
+    """The idle lock watches input at the top-level windows, not every event of every widget:
+    an alarm window's show, layout and first paint (hundreds of widget events) reach it a few
+    times at most (each reach is a Python call on the GUI thread)."""
+    ctrl = ctrl_of(window)
+    idle(window, qtbot)
+    reached: list[int] = []
+
+    class Watched(set):  # the filter asks it about every event it sees
+        def __contains__(self, kind: object) -> bool:
+            reached.append(1)
+            return super().__contains__(kind)
+
+    monkeypatch.setattr(session_lock, "INPUT_EVENTS", Watched(session_lock.INPUT_EVENTS))
+    detail = next(iter(ctrl.windows.values())).detail
+    ctrl.spare.prepare()
+    shown = ctrl.spare.take()
+    shown.fill(detail, ctrl.actor, ctrl.clock.now())
+    shown.show()
+    QCoreApplication.sendPostedEvents()
+    QCoreApplication.processEvents()
+    try:
+        assert len(reached) < 20, len(reached)
+    finally:
+        shown.allow_close()
+        shown.close()
+
+
+def test_a_key_at_any_window_counts_as_someone_at_the_pc(window, qtbot, clock):
+    """Typing in a dialog (a window of its own) keeps the seat from locking as idle."""
+    lock = window.feature(SessionLockFeature).lock
+    dialog = QDialog(window)
+    field = QLineEdit()
+    QVBoxLayout(dialog).addWidget(field)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=5_000)
+    clock.advance(timedelta(minutes=3))
+    assert lock.last_input < clock.monotonic()
+    QTest.keyClick(dialog.windowHandle(), Qt.Key.Key_A)  # as the platform delivers a key
+    assert field.text() == "a" and lock.last_input == clock.monotonic()
