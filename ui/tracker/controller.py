@@ -394,7 +394,9 @@ class TrackerController(QObject):
             assert self.board is not None
             self.board.replace(checked.ids, checked.rows, now)
             scope = checked.ids
-        opened = self._sync_windows(checked.details, checked.raised, now, scope=scope)
+        opened = self._sync_windows(
+            checked.details, checked.raised, now, scope=scope, at_once=not landed
+        )
         if landed and opened:
             self._publish_soon()
         else:
@@ -590,10 +592,13 @@ class TrackerController(QObject):
         raised: list[Raised],
         now: datetime,
         scope: Collection[int | None] | None = None,
+        at_once: bool = False,
     ) -> int:
         """Open, update and close alarm windows to match `details` (all open alarms, or those of
         the visits in `scope`: windows of other visits are left as they are; None in `scope`
-        stands for the alarms about a person with no one visit). Returns how many it opened."""
+        stands for the alarms about a person with no one visit). Returns how many it opened.
+        Of the new alarms, the first opens now and the others one per later turn (each from
+        the next spare), unless `at_once` (a check run on this thread, which waits anyway)."""
         if not self.handles_alarms:
             details = []
         open_ids = {d.alarm.id for d in details}
@@ -610,7 +615,7 @@ class TrackerController(QObject):
                 del self._to_open[alarm_id]
         for detail in details:
             window = self.windows.get(detail.alarm.id)
-            if window is None and (opened or self._to_open):  # its window in a later turn
+            if window is None and not at_once and (opened or self._to_open):  # a later turn
                 self._to_open[detail.alarm.id] = detail
                 self._open_queued_later()
             elif window is None:
