@@ -40,9 +40,12 @@ from hvdesk.policy import preset
 from hvdesk.services.base import Actor
 from ui.tracker.feature import TrackerFeature
 
+STAGGER_S = 5  # between the deadlines of the visits out with no lapse time given
+
 
 def add_visits_out(db: Database, count: int, lapse_times: list[datetime]) -> list[int]:
-    """`count` visits on site now; the first len(lapse_times) have a check-in lapsing then."""
+    """`count` visits on site now; the first len(lapse_times) have a check-in lapsing then, the
+    others STAGGER_S apart (about an hour from now)."""
     policy = preset("harborne")
     lapse_after = timedelta(minutes=policy.checkin_interval_min + policy.checkin_grace_min)
     now = datetime.now(UTC)
@@ -53,8 +56,8 @@ def add_visits_out(db: Database, count: int, lapse_times: list[datetime]) -> lis
         for i in range(count):
             if i < len(lapse_times):
                 last_contact = lapse_times[i] - lapse_after
-            else:
-                last_contact = now - timedelta(minutes=2)
+            else:  # staggered: each deadline its own (a wake past one raises one alarm)
+                last_contact = now - timedelta(minutes=2, seconds=STAGGER_S * i)
             start = last_contact - timedelta(minutes=20)  # office call at +10, then the check-in
             visit = Visit(
                 household_id=households[i % len(households)].id,

@@ -11,12 +11,13 @@ the person recorded on every later event at once, with nothing rebuilt and no al
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QWindow
 from PySide6.QtWidgets import (
     QApplication,
     QFormLayout,
@@ -75,6 +76,14 @@ class SessionActor(Actor):
     def __repr__(self) -> str:
         return f"SessionActor({self.current!r})"
 
+    # The seat's one object, not a value: its fields move on switch(), so it is equal only to
+    # itself and hashed by identity (a set or dict holding it keeps finding it). Not for
+    # dataclasses.replace (TypeError): `current` is the signed-in Actor as a value.
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
 
 class LockScreen(QFrame):
     """Covers the main window: who may unlock, and that monitoring goes on behind it."""
@@ -131,13 +140,18 @@ class SessionLock(QObject):
         self._disabled: list[QAction] = []
         self._hidden: list[QWidget] = []
         self.last_input = self.clock.monotonic()
+        self.stopped = False
         self.idle_timer = QTimer(self)
         self.idle_timer.setInterval(IDLE_CHECK_MS)
         self.idle_timer.timeout.connect(self.check_idle)
         self.idle_timer.start()
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        # Input reaches a top-level window (QWindow) before its widgets: watching those keeps
+        # this Python filter off the hundreds of events a window's show, layout and paint send
+        # its widgets (an application-wide filter cost an alarm window ~25 ms to appear).
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            app.focusWindowChanged.connect(self._watch)
+            self._watch(QGuiApplication.focusWindow())
         window.installEventFilter(self)
 
     # --- idle ---------------------------------------------------------------------------------
@@ -149,9 +163,17 @@ class SessionLock(QObject):
             self.screen.setGeometry(self.window.rect())
         elif obj is self.window and kind == QEvent.Type.Close:
             self.idle_timer.stop()  # nothing ticks after the window is gone (or in the tray)
-        elif obj is self.window and kind == QEvent.Type.Show and not self.idle_timer.isActive():
-            self.idle_timer.start()
+        elif obj is self.window and kind == QEvent.Type.Show:
+            self._watch(self.window.windowHandle())
+            if not self.idle_timer.isActive():
+                self.idle_timer.start()
         return False
+
+    def _watch(self, top: QWindow | None) -> None:
+        """Watch the input of a top-level window (every window typed in gets focus first;
+        installing twice is harmless: Qt keeps one)."""
+        if top is not None and not self.stopped:
+            top.installEventFilter(self)
 
     def check_idle(self) -> None:
         minutes = self.window.live.policy().idle_lock_min  # cached; the change feed refreshes it
@@ -241,6 +263,8 @@ class SessionLock(QObject):
             from ui.tracker.controller import HANDLERS
 
             controller.handles_alarms = actor.role in {r.value for r in HANDLERS}
+            if controller.handles_alarms:  # its next alarm opens from a spare, as after start
+                controller.spare.prepare_later()
         for panel in self.window.panels.values():
             if hasattr(panel, "is_approver"):
                 panel.is_approver = actor.role == Role.APPROVER.value
@@ -268,9 +292,11 @@ class SessionLock(QObject):
 
     def stop(self) -> None:
         self.idle_timer.stop()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        self.stopped = True
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            with contextlib.suppress(RuntimeError, TypeError):
+                app.focusWindowChanged.disconnect(self._watch)
 
 
 def show_panel_for_role(window: Any, name: str) -> None:

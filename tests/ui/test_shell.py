@@ -3,8 +3,12 @@ what a feature offers is found by its type (shell.feature), and it stops on the 
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from hvdesk.models import Role
+from hvdesk.services.base import Actor
 from tests.ui.conftest import delete_now
 from ui.follow_ups import FollowUpsFeature
 from ui.main_window import MainWindow
@@ -47,3 +51,15 @@ def test_closing_the_window_tells_the_features_once(window, qtbot):
     with qtbot.waitSignal(window.closed, timeout=5000):
         window.close()
     assert not timer.isActive()  # the notifications feature stopped on `closed`
+
+
+def test_the_session_actor_is_one_object_whoever_signs_in(office_actor):
+    """Held in sets and dict keys across a switch of user: hashed and compared by identity."""
+    session = SessionActor(office_actor)
+    held = {session: "the seat"}
+    before = hash(session)
+    session.switch(Actor(99, "Linda Francis", Role.APPROVER.value))
+    assert hash(session) == before and held[session] == "the seat"
+    assert session == session and session != SessionActor(session.current)
+    with pytest.raises(TypeError):  # not a value: a copy is `session.current`
+        dataclasses.replace(session, name="someone")

@@ -737,3 +737,21 @@ def test_a_record_key_confirms_the_family_when_the_target_is_not_in_front(
     settle(qtbot)
     assert row.visit.household.name in answers["asked"][-1][0]
     assert services.visits.get(row.visit.id).status == before
+
+
+def test_a_step_recorded_elsewhere_on_a_visit_back_rearms_its_timer(window, qtbot, office_actor):
+    """The visit came back with its alarm still open; another seat records a ladder step on it:
+    the board has nothing to repaint, but the step's timer is armed all the same."""
+    ctrl = ctrl_of(window)
+    aw = next(w for w in ctrl.windows.values() if w.visit_id is not None)
+    ctrl.tracker.returned(office_actor, aw.visit_id, "back")  # as at another seat
+    window.live.recorded()
+    idle(window, qtbot)
+    assert aw.visit_id not in {row.visit.id for row in ctrl.board.rows}
+    assert f"alarm:{aw.alarm_id}" not in ctrl.scheduler.armed()
+    ctrl.alarm_service.acknowledge(office_actor, aw.alarm_id)
+    ctrl.alarm_service.record_step(office_actor, aw.alarm_id, 1, "no_answer")
+    window.live.recorded()
+    idle(window, qtbot)
+    assert aw.detail.alarm.step == 2  # the window shows the step
+    assert f"alarm:{aw.alarm_id}" in ctrl.scheduler.armed()  # and its timer runs

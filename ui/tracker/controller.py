@@ -86,6 +86,10 @@ def _merged(pending: set[int] | None, ids: set[int]) -> set[int]:
     return pending | ids if pending and ids else set()
 
 
+def _visit_of(detail: AlarmDetail) -> int | None:
+    return detail.visit.id if detail.visit is not None else None
+
+
 class TrackerController(QObject):
     woke = Signal(object)  # Wake, emitted from the scheduler's worker thread
     board_changed = Signal(object)  # Board, after every check
@@ -163,6 +167,10 @@ class TrackerController(QObject):
         self._checking = False
         self._check_next: set[int] | None = None
         self._publish_pending = False  # a _publish waits for the next event-loop turn
+        # New alarms waiting for their window (after the first of a turn): one opens per turn,
+        # each from the next spare, so no turn builds a whole window; `_opening`: one is asked.
+        self._to_open: dict[int, AlarmDetail] = {}
+        self._opening = False
         # The last wakes only (for tests and diagnosis): a week of 30 s sweeps must not pile up.
         self.wakes: deque[Wake] = deque(maxlen=RECENT_WAKES)
         self.can_print = importlib.util.find_spec("ui.print_actions") is not None
@@ -273,6 +281,7 @@ class TrackerController(QObject):
         self.scheduler.shutdown()
         self.sound.stop()
         self.spare.discard()
+        self._to_open.clear()
         for window in list(self.windows.values()):
             window.allow_close()
             window.close()
@@ -385,7 +394,9 @@ class TrackerController(QObject):
             assert self.board is not None
             self.board.replace(checked.ids, checked.rows, now)
             scope = checked.ids
-        opened = self._sync_windows(checked.details, checked.raised, now, scope=scope)
+        opened = self._sync_windows(
+            checked.details, checked.raised, now, scope=scope, at_once=not landed
+        )
         if landed and opened:
             self._publish_soon()
         else:
@@ -526,8 +537,10 @@ class TrackerController(QObject):
         self.checks += 1
         self.db_error = ""
         if not rows and not ids & {row.visit.id for row in self.board.rows}:  # none is out: a
-            # booking, an approval, an edit of a later visit leave the board as it is
+            # booking, an approval, an edit of a later visit leave the board as it is; an
+            # alarm of a visit already back may have moved on a step: its timer is re-armed
             self._sync_windows(details, [], now, scope=ids)
+            self._arm(self.board, now)
             self.tick()
             return
         self.board.replace(ids, rows, now)
@@ -547,12 +560,7 @@ class TrackerController(QObject):
         board.sort(now)
         counts = board.counts(now)
         self._summary = (len(board.rows), counts, board.next_alarm_at(now))
-        plan = board.wakeups(now)
-        for window in self.windows.values():
-            due = window.detail.ladder().timer_due
-            if due is not None and due > now:
-                plan[f"alarm:{window.alarm_id}"] = due
-        self.scheduler.arm(plan)
+        self._arm(board, now)
         self.board_changed.emit(board)
         # Forget announced waits of visits no longer out (they came home): the set stays small.
         self._waits_over &= {row.visit.id for row in board.rows}
@@ -568,6 +576,15 @@ class TrackerController(QObject):
                 )
                 self.parent_wait_over.emit(row)
 
+    def _arm(self, board: Board, now: datetime) -> None:
+        """One job per visit's next deadline and per alarm window's step timer."""
+        plan = board.wakeups(now)
+        for window in self.windows.values():
+            due = window.detail.ladder().timer_due
+            if due is not None and due > now:
+                plan[f"alarm:{window.alarm_id}"] = due
+        self.scheduler.arm(plan)
+
     # --- alarm windows -------------------------------------------------------------------
     def _sync_windows(
         self,
@@ -575,10 +592,13 @@ class TrackerController(QObject):
         raised: list[Raised],
         now: datetime,
         scope: Collection[int | None] | None = None,
+        at_once: bool = False,
     ) -> int:
         """Open, update and close alarm windows to match `details` (all open alarms, or those of
         the visits in `scope`: windows of other visits are left as they are; None in `scope`
-        stands for the alarms about a person with no one visit). Returns how many it opened."""
+        stands for the alarms about a person with no one visit). Returns how many it opened.
+        Of the new alarms, the first opens now and the others one per later turn (each from
+        the next spare), unless `at_once` (a check run on this thread, which waits anyway)."""
         if not self.handles_alarms:
             details = []
         open_ids = {d.alarm.id for d in details}
@@ -590,12 +610,16 @@ class TrackerController(QObject):
             closing.allow_close()
             closing.close()
             closing.deleteLater()
+        for alarm_id, waiting in list(self._to_open.items()):  # closed before its window opened
+            if alarm_id not in open_ids and (scope is None or _visit_of(waiting) in scope):
+                del self._to_open[alarm_id]
         for detail in details:
             window = self.windows.get(detail.alarm.id)
-            if window is None:
-                window = self._open_window(detail, now)
-                self._alert(window, f"{window.windowTitle()}\n{detail.alarm.reason}")
-                self.alarm_raised.emit(detail.alarm.id)
+            if window is None and not at_once and (opened or self._to_open):  # a later turn
+                self._to_open[detail.alarm.id] = detail
+                self._open_queued_later()
+            elif window is None:
+                self._open_alarm(detail, now)
                 opened += 1
             else:
                 before = (window.detail.alarm.reason, window.detail.alarm.level)
@@ -618,6 +642,29 @@ class TrackerController(QObject):
             if item.merged and primary is not None:
                 primary.show_notice(f"Also overdue now: {item.reason}")
         return opened
+
+    def _open_alarm(self, detail: AlarmDetail, now: datetime) -> None:
+        window = self._open_window(detail, now)
+        self._alert(window, f"{window.windowTitle()}\n{detail.alarm.reason}")
+        self.alarm_raised.emit(detail.alarm.id)
+
+    def _open_queued_later(self) -> None:
+        if not self._opening:
+            self._opening = True
+            self.spare.when_ready(self._open_queued)
+
+    def _open_queued(self) -> None:
+        """The next waiting alarm's window, from the spare just made ready (one per turn)."""
+        self._opening = False
+        if self.stopped or not self._to_open:
+            return
+        alarm_id = next(iter(self._to_open))
+        detail = self._to_open.pop(alarm_id)
+        if alarm_id not in self.windows:
+            self._open_alarm(detail, self.clock.now())
+            self.tick()
+        if self._to_open:
+            self._open_queued_later()
 
     def _build_window(self, in_parts: bool = False) -> AlarmWindow:
         """An alarm window wired to this seat, no alarm in it yet (the spare's build)."""
