@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -64,13 +64,15 @@ def build_window(services: AppServices, actor: Actor) -> MainWindow:
     return finish_window(build_shell(services, actor))
 
 
-def build_shell(services: AppServices, actor: Actor) -> MainWindow:
-    """The main window and its own screens, not yet started (no features, no monitoring)."""
+def build_shell(services: AppServices, actor: Actor, *, build: bool = True) -> MainWindow:
+    """The main window and its own screens, not yet started (no features, no monitoring).
+    build=False: only its frame, the rest built by window.build_step() a slice at a time."""
     from ui.main_window import MainWindow
     from ui.session_lock import SessionActor
 
     # one shared SessionActor: switching user changes who every screen acts as, monitoring untouched
-    return MainWindow(services, SessionActor(actor), started=False)  # type: ignore[arg-type]
+    session_actor: Any = SessionActor(actor)  # an Actor in all but name
+    return MainWindow(services, session_actor, started=False, build=build)
 
 
 def finish_window(window: MainWindow, *, rest_after_paint: bool = False) -> MainWindow:
@@ -99,39 +101,95 @@ def finish_window(window: MainWindow, *, rest_after_paint: bool = False) -> Main
 def prepare_window(services: AppServices, actor: Actor) -> MainWindow:
     """The main window with the features up to the live tracker, built and not started: nothing
     read, nothing running (what is built while the password is checked)."""
-    from ui.features import install_urgent
-
-    window = build_shell(services, actor)
-    install_urgent(window)
+    window = build_shell(services, actor, build=False)
+    for _ in _preparing(window):
+        pass
     return window
+
+
+def _preparing(window: MainWindow) -> Iterator[None]:
+    """The prepared window's build, one slice (a few tens of milliseconds at most) a step: its
+    screens one by one, then the features up to the live tracker one by one."""
+    from ui.features import urgent_installers
+
+    while window.build_step():
+        yield
+    for install in urgent_installers():
+        install(window)
+        yield
 
 
 class PreparedWindow:
     """The main window built while the password was checked, for the person it would sign in.
 
     Taken only for that very person once the password proved right; otherwise thrown away
-    unshown and unstarted (no monitoring, no backup ever ran in it)."""
+    unshown and unstarted (no monitoring, no backup ever ran in it).
+
+    sliced=True (the sign-in dialog's way): built a slice per event-loop turn, so that the
+    password being typed meanwhile never waits on it for long; take() builds what is left."""
 
     def __init__(self) -> None:
         self.actor: Actor | None = None
         self.window: MainWindow | None = None
+        self._slices: Iterator[None] | None = None
 
-    def build(self, services: AppServices | None, actor: Actor) -> None:
-        if services is None or (self.window is not None and self.actor == actor):
+    @property
+    def building(self) -> bool:
+        """Slices of the window are still to build."""
+        return self._slices is not None
+
+    def built_for(self, actor: Actor) -> bool:
+        """A window for `actor` is built or being built."""
+        return self.window is not None and self.actor == actor
+
+    def build(
+        self,
+        services: AppServices | None,
+        actor: Actor,
+        *,
+        sliced: bool = False,
+        on_built: Callable[[], None] | None = None,
+    ) -> None:
+        """Build `actor`'s window (at once; or sliced, then on_built() once the last slice is
+        built), unless it is built already."""
+        if services is None or self.built_for(actor):
             return
         self.discard()
-        self.window, self.actor = prepare_window(services, actor), actor
+        window = build_shell(services, actor, build=False)
+        self.window, self.actor = window, actor
+        self._slices = _preparing(window)
+        if sliced:
+            QTimer.singleShot(0, partial(self._next_slice, self._slices, on_built))
+        else:
+            self._finish()
+
+    def _next_slice(self, slices: Iterator[None], on_built: Callable[[], None] | None) -> None:
+        if slices is not self._slices:
+            return  # thrown away, or built whole, meanwhile
+        if next(slices, StopIteration) is not StopIteration:
+            QTimer.singleShot(0, partial(self._next_slice, slices, on_built))
+            return
+        self._slices = None
+        if on_built is not None:
+            on_built()
+
+    def _finish(self) -> None:
+        slices, self._slices = self._slices, None
+        for _ in slices or ():
+            pass
 
     def take(self, actor: Actor) -> MainWindow | None:
-        """The window if it was built for `actor`, else None (and it is thrown away)."""
+        """The window if it was built for `actor` (whatever was left of it built now), else None
+        (and it is thrown away)."""
         if self.window is None or self.actor != actor:
             self.discard()
             return None
+        self._finish()
         window, self.window, self.actor = self.window, None, None
         return window
 
     def discard(self) -> None:
-        window, self.window, self.actor = self.window, None, None
+        window, self.window, self.actor, self._slices = self.window, None, None, None
         if window is not None:
             window.stop_workers()
             window.deleteLater()
@@ -179,6 +237,53 @@ def preload_later_features() -> None:
     later_installers()
 
 
+class _WarmUp:
+    """What the sign-in does while the user types, one thing at a time: the main window's modules
+    imported and its statements compiled (worker), then the window for the username built in
+    slices (GUI thread), then the later screens' modules imported (worker). Never two at once:
+    they share one interpreter, and a key typed during a slice waits twice as long while the
+    worker imports beside it."""
+
+    def __init__(self, worker: Worker, login: LoginDialog, prepared: PreparedWindow) -> None:
+        self.worker, self.login, self.prepared = worker, login, prepared
+        self.busy = True  # the worker is warming up (from start() on)
+        self.wanted: Actor | None = None  # whom the username names: their window is wanted
+        self.later_done = False
+        self.closed = False  # the dialog is gone: nothing more is begun
+
+    def start(self, services: AppServices) -> None:
+        """The database is open: its warm-up (imports, statements), then what comes next."""
+        self.worker.submit(lambda: preload_main_window(services), self._done, self._done)
+
+    def prepare(self, actor: Actor) -> None:
+        """The sign-in dialog asks for `actor`'s window: built as soon as the worker is idle."""
+        self.wanted = actor
+        if not self.busy:
+            self._next()
+
+    def _done(self, _result: object) -> None:
+        self.busy = False
+        self._next()
+
+    def _later_done(self, _result: object) -> None:
+        self.later_done = True
+        self._done(None)
+
+    def _next(self) -> None:
+        if self.closed or self.login.services is None:
+            return
+        if self.wanted is not None and not self.prepared.built_for(self.wanted):
+            self.prepared.build(self.login.services, self.wanted, sliced=True, on_built=self._next)
+        elif not self.later_done and not self.prepared.building:
+            self.busy = True
+            # not once Sign in is pressed: Enter to the first paint needs the interpreter more
+            self.worker.submit(
+                lambda: None if self.login.signing_in else preload_later_features(),
+                self._later_done,
+                self._later_done,
+            )
+
+
 def _services_while_signing_in(
     args: argparse.Namespace,
     clock: Clock,
@@ -190,7 +295,8 @@ def _services_while_signing_in(
     runs once it is painted (or OPEN_AT_LATEST_MS passed). Returns the dialog, the services
     (None: could not open) and the dialog's result."""
     worker = Worker(QApplication.instance())
-    login = LoginDialog(None, prepare=lambda actor: prepared.build(login.services, actor))
+    login = LoginDialog(None, prepare=lambda actor: warm_up.prepare(actor))
+    warm_up = _WarmUp(worker, login, prepared)
     opened: dict[str, Any] = {}
 
     def ready(result: tuple[AppServices | None, bool, str]) -> None:
@@ -202,9 +308,7 @@ def _services_while_signing_in(
             login.done(FIRST_RUN)
         else:
             login.set_services(services)
-            worker.submit(lambda: preload_main_window(services))
-            # not once Sign in is pressed: Enter to the first paint needs the interpreter more
-            worker.submit(lambda: None if login.signing_in else preload_later_features())
+            warm_up.start(services)
 
     def open_database() -> None:
         if not opened.get("asked"):
@@ -223,6 +327,7 @@ def _services_while_signing_in(
     QTimer.singleShot(OPEN_AT_LATEST_MS, open_database)  # and never waits on a paint for long
     result = login.exec()
     opened["asked"] = True  # closed before the open began: it never begins
+    warm_up.closed = True  # no window is begun after the dialog is gone
     if login.actor is None or "services" not in opened:
         worker.wait(60_000)  # the open (and warm-up) finish before the database is closed
     # else signed in: the warm-up, if still running, goes on beside the window being built (its

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
@@ -70,8 +70,11 @@ class MainWindow(QMainWindow):
     # The window closed for good (not kept in the tray): features stop their timers and threads.
     closed = Signal()
 
-    def __init__(self, services: AppServices, actor: Actor, *, started: bool = True) -> None:
-        """started=False: built while the password is checked; start() once it is right."""
+    def __init__(
+        self, services: AppServices, actor: Actor, *, started: bool = True, build: bool = True
+    ) -> None:
+        """started=False: built while the password is checked; start() once it is right.
+        build=False: only the frame; build_step() builds the rest a slice at a time."""
         super().__init__()
         self.services, self.actor = services, actor
         self.visit_actions = VisitActions()
@@ -101,7 +104,24 @@ class MainWindow(QMainWindow):
         # never behind a slow read (ui/tracker/saving.py says why), finished even as it closes
         self.writer = Worker(self, finish_queued=True)
 
-        self._build_panels(services, actor)
+        self._steps = self._build_steps(services, actor)
+        if build:
+            self.finish_building()
+        if started:
+            self.start()
+
+    def build_step(self) -> bool:
+        """Build one slice of the window (a screen, or the frame around them): built while the
+        password is typed, a slice an event-loop turn, so no key waits long. False once built."""
+        return next(self._steps, False)
+
+    def finish_building(self) -> None:
+        """Build whatever slices are left, now."""
+        while self.build_step():
+            pass
+
+    def _build_steps(self, services: AppServices, actor: Actor) -> Iterator[bool]:
+        yield from self._build_panels(services, actor)
         central = QWidget()
         row = QHBoxLayout(central)
         row.setContentsMargins(4, 4, 4, 4)
@@ -121,17 +141,21 @@ class MainWindow(QMainWindow):
 
         self._build_live(services)
         self.refresh_status()
-        if started:
-            self.start()
+        yield True
 
-    def _build_panels(self, services: AppServices, actor: Actor) -> None:
-        """The screens built at start-up (features add theirs), each in the navigation list."""
+    def _build_panels(self, services: AppServices, actor: Actor) -> Iterator[bool]:
+        """The screens built at start-up (features add theirs), each in the navigation list;
+        one slice each."""
         self.today = TodayPanel(services.visits, worker=self.worker)  # reads at start()
+        yield True
         self.visits = VisitsPanel(services.visits, worker=self.worker)
+        yield True
         self.staff = StaffPanel(services.staff, actor, writer=self.writer)
+        yield True
         self.households = HouseholdsPanel(
             services.households, actor, worker=self.worker, writer=self.writer
         )
+        yield True
         self.settings = SettingsPanel(services.settings, actor, writer=self.writer)
         for name, panel in (
             ("Today", self.today),
@@ -146,6 +170,7 @@ class MainWindow(QMainWindow):
         self.households.changed.connect(self.data_changed)
         self.visits.context_menu_for = lambda v: self.visit_actions.menu(v, self)
         self.visits.actions_for = self._visit_buttons
+        yield True
 
     def _build_live(self, services: AppServices) -> None:
         """The change feed (every seat's changes, read on the worker) and the daily backup's
@@ -169,6 +194,7 @@ class MainWindow(QMainWindow):
         and the window shows at once, 'Loading…' where they will land."""
         if self.started is not None:
             return
+        self.finish_building()
         self.started = reads_later
         hooks, self._on_start = self._on_start, []
         for hook in hooks:

@@ -1,0 +1,109 @@
+"""The window built while the password is typed: a slice per event-loop turn (a key typed meanwhile
+waits for one slice, not the whole window), and never beside the worker's warm-up."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QLineEdit
+
+import ui.app as app_module
+from ui.app import PreparedWindow, finish_window
+from ui.login import LoginDialog
+from ui.main_window import MainWindow
+from ui.worker import Worker
+
+from .conftest import delete_now
+
+
+def _close(window: MainWindow) -> None:
+    window.close()
+    QCoreApplication.processEvents()
+    delete_now(window)
+
+
+def test_a_key_typed_while_the_window_is_built_waits_for_one_slice_not_the_whole_window(
+    qtbot, services, office_actor, monkeypatch
+):
+    field = QLineEdit()
+    qtbot.addWidget(field)
+    order: list[str] = []
+    field.textChanged.connect(lambda _t: order.append("key"))
+    real = MainWindow.build_step
+
+    def step(self: MainWindow) -> bool:
+        if not order:  # typed as the first slice is built
+            key = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_A, Qt.KeyboardModifier.NoModifier, "a")
+            QCoreApplication.postEvent(field, key)
+        order.append("slice")
+        return real(self)
+
+    monkeypatch.setattr(MainWindow, "build_step", step)
+    built: list[bool] = []
+    prepared = PreparedWindow()
+    prepared.build(services, office_actor, sliced=True, on_built=lambda: built.append(True))
+    assert prepared.building and prepared.window is not None
+    assert prepared.window.tracker_controller is None  # nothing built in build() itself
+    qtbot.waitUntil(lambda: built == [True], timeout=10_000)
+    assert order.index("key") == 1  # handled after the first slice, before the second
+    assert order.count("slice") >= 6  # each screen, then the frame around them
+    window = prepared.take(office_actor)
+    assert window is not None and window.tracker_controller is not None  # the features are in
+    assert not window.live.started and not window._backup_timer.isActive()  # nothing runs yet
+    _close(window)
+
+
+def test_enter_during_the_slices_builds_the_rest_at_once_and_only_once(
+    qtbot, services, office_actor
+):
+    prepared = PreparedWindow()
+    prepared.build(services, office_actor, sliced=True)
+    QCoreApplication.processEvents()  # a slice or so
+    window = prepared.take(office_actor)  # the password proved right: the rest now
+    assert window is not None and not prepared.building
+    names = [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert "Calendar" in names and "Approval" in names
+    for _ in range(20):  # the slices' timers still pending find nothing left to build
+        QCoreApplication.processEvents()
+    assert [window.nav.item(i).text() for i in range(window.nav.count())] == names
+    window.show()
+    finish_window(window)
+    assert window.live.started
+    _close(window)
+
+
+def test_a_window_begun_for_someone_else_is_thrown_away(qtbot, services, office_actor):
+    head = services.auth.expected_actor("head")
+    prepared = PreparedWindow()
+    prepared.build(services, office_actor, sliced=True)
+    first = prepared.window
+    prepared.build(services, head, sliced=True)  # the username changed while it was built
+    assert prepared.window is not first and prepared.built_for(head)
+    qtbot.waitUntil(lambda: not prepared.building, timeout=10_000)
+    assert prepared.take(office_actor) is None and prepared.window is None
+
+
+def test_the_window_is_built_between_the_warm_ups_never_beside_them(
+    qtbot, services, office_actor, monkeypatch
+):
+    prepared = PreparedWindow()
+    seen: list[tuple[str, bool]] = []  # (warm-up, whether a window was built or being built)
+    monkeypatch.setattr(
+        app_module, "preload_main_window", lambda _s: seen.append(("main", prepared.building))
+    )
+    monkeypatch.setattr(
+        app_module, "preload_later_features", lambda: seen.append(("later", prepared.building))
+    )
+    login = LoginDialog(services)
+    qtbot.addWidget(login)
+    worker = Worker(login)
+    warm = app_module._WarmUp(worker, login, prepared)
+    warm.prepare(office_actor)  # the username typed before the database was warm
+    assert prepared.window is None  # it waits for the warm-up
+    warm.start(services)
+    qtbot.waitUntil(lambda: warm.later_done, timeout=10_000)
+    assert seen == [("main", False), ("later", False)]
+    assert prepared.built_for(office_actor) and not prepared.building
+    window = prepared.take(office_actor)
+    assert window is not None and window.tracker_controller is not None
+    _close(window)
