@@ -7,10 +7,12 @@ the database (and migrating it) runs there too. When it cannot be opened, the di
 GUI thread takes the ordinary path: one plain message, or for a damaged file the offer of its
 newest good backup (ui.restore_offer).
 
-Enter: the password is checked on a thread while the GUI thread builds the main window for the
-person it names, with the features up to the live tracker (PreparedWindow), reading nothing; once
-it proves right the window starts and is painted at once, its first reads (the tracker's check,
-Today's lists) on the worker, any alarm opening as they return; the other screens the moment after.
+The main window for the person the username names is built while the password is typed, a slice
+per event-loop turn once the worker's warm-up is done (_WarmUp, PreparedWindow): each screen, the
+frame, each feature up to the live tracker, so a key typed meanwhile waits for one slice. Enter:
+the password is checked on a thread while what is left of it is built; once it proves right the
+window starts and is painted at once, its first reads (the tracker's check, Today's lists) on the
+worker, any alarm opening as they return; the other screens the moment after.
 """
 
 from __future__ import annotations
