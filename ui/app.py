@@ -258,9 +258,10 @@ class _WarmUp:
         self.worker.submit(lambda: preload_main_window(services), self._done, self._done)
 
     def prepare(self, actor: Actor) -> None:
-        """The sign-in dialog asks for `actor`'s window: built as soon as the worker is idle."""
+        """The sign-in dialog asks for `actor`'s window: built as soon as the worker is idle, or
+        at once once Sign in is pressed (no key is typed any more; the window is what is awaited)."""
         self.wanted = actor
-        if not self.busy:
+        if not self.busy or self.login.signing_in:
             self._next()
 
     def _done(self, _result: object) -> None:

@@ -107,3 +107,17 @@ def test_the_window_is_built_between_the_warm_ups_never_beside_them(
     window = prepared.take(office_actor)
     assert window is not None and window.tracker_controller is not None
     _close(window)
+
+
+def test_enter_during_the_warm_up_begins_the_window_at_once(qtbot, services, office_actor):
+    prepared = PreparedWindow()
+    login = LoginDialog(services)
+    qtbot.addWidget(login)
+    warm = app_module._WarmUp(Worker(login), login, prepared)  # its warm-up still running
+    warm.prepare(office_actor)  # typed: waits for the warm-up
+    assert prepared.window is None
+    login._checking = True  # Enter: the password is being checked
+    warm.prepare(office_actor)
+    assert prepared.built_for(office_actor)  # begun beside the warm-up: no key to keep waiting
+    qtbot.waitUntil(lambda: not prepared.building, timeout=10_000)
+    prepared.discard()
