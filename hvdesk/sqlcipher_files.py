@@ -117,6 +117,7 @@ def check_file(path: Path, key: DbKey | None) -> FileCheck:
     except sqlcipher3.Error as err:
         return FileCheck(False, str(err))
     try:
+        conn.execute(f"PRAGMA cache_size = {COPY_CACHE}")  # every page read once: a small cache
         result = conn.execute("PRAGMA integrity_check").fetchall()
         if [r[0] for r in result] != ["ok"]:
             return FileCheck(False, "integrity_check: " + "; ".join(str(r[0]) for r in result[:3]))
