@@ -100,18 +100,10 @@ def finish_window(window: MainWindow, *, rest_after_paint: bool = False) -> Main
     return window
 
 
-def prepare_window(services: AppServices, actor: Actor) -> MainWindow:
-    """The main window with the features up to the live tracker, built and not started: nothing
-    read, nothing running (what is built while the password is checked)."""
-    window = build_shell(services, actor, build=False)
-    for _ in _preparing(window):
-        pass
-    return window
-
-
 def _preparing(window: MainWindow) -> Iterator[None]:
-    """The prepared window's build, one slice (a few tens of milliseconds at most) a step: its
-    screens one by one, then the features up to the live tracker one by one."""
+    """The prepared window's build (features up to the live tracker, nothing read by them, nothing
+    started), one slice (a few tens of milliseconds at most) a step: its screens one by one, then
+    those features one by one."""
     from ui.features import urgent_installers
 
     while window.build_step():
