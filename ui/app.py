@@ -8,11 +8,11 @@ GUI thread takes the ordinary path: one plain message, or for a damaged file the
 newest good backup (ui.restore_offer).
 
 The main window for the person the username names is built while the password is typed, a slice
-per event-loop turn once the worker's warm-up is done (_WarmUp, PreparedWindow): each screen, the
-frame, each feature up to the live tracker, so a key typed meanwhile waits for one slice. Enter:
-the password is checked on a thread while what is left of it is built; once it proves right the
-window starts and is painted at once, its first reads (the tracker's check, Today's lists) on the
-worker, any alarm opening as they return; the other screens the moment after.
+per event-loop turn once the worker has imported its modules (_WarmUp, PreparedWindow): each
+screen, the frame, each feature up to the live tracker, so a key typed meanwhile waits for one
+slice. Enter: the password is checked on a thread while what is left of it is built; once it
+proves right the window starts and is painted at once, its first reads (the tracker's check,
+Today's lists) on the worker, any alarm opening as they return; the other screens the moment after.
 """
 
 from __future__ import annotations
@@ -205,18 +205,23 @@ def open_services(
     return services, services.auth.has_users(), ""
 
 
-def preload_main_window(services: AppServices) -> None:
+def preload_main_window() -> None:
     """On the worker, while the user types: import what the main window and the features before
-    its first paint use, and run once the reads it starts with (SQLAlchemy compiles each
-    statement on first use). The window is built for the username as soon as it is typed."""
+    its first paint use. The window is built for the username once they are in."""
     import ui.main_window
     import ui.session_lock
     import ui.tracker.feature  # noqa: F401
-    from hvdesk.clock import london
-    from hvdesk.services.tracker import TrackerService
     from ui.features import urgent_installers
 
     urgent_installers()
+
+
+def preload_start_reads(services: AppServices) -> None:
+    """On the worker after the window is built (or, with no username yet, after its imports): run
+    once the reads it starts with (SQLAlchemy compiles each statement on first use)."""
+    from hvdesk.clock import london
+    from hvdesk.services.tracker import TrackerService
+
     now = services.clock.now()
     TrackerService(services.db, services.clock).board(now)
     services.visits.on_day(london(now).date())
@@ -233,8 +238,8 @@ def preload_later_features() -> None:
 
 class _WarmUp:
     """What the sign-in does while the user types, one thing at a time: the main window's modules
-    imported and its statements compiled (worker), then the window for the username built in
-    slices (GUI thread), then the later screens' modules imported (worker). Never two at once:
+    imported (worker), then the window for the username built in slices (GUI thread), then its
+    start reads compiled and the later screens' modules imported (worker). Never two at once:
     they share one interpreter, and a key typed during a slice waits twice as long while the
     worker imports beside it."""
 
@@ -242,12 +247,22 @@ class _WarmUp:
         self.worker, self.login, self.prepared = worker, login, prepared
         self.busy = True  # the worker is warming up (from start() on)
         self.wanted: Actor | None = None  # whom the username names: their window is wanted
-        self.later_done = False
+        self.jobs: list[Callable[[], None]] | None = None  # the worker's after the imports
         self.closed = False  # the dialog is gone: nothing more is begun
 
+    @property
+    def later_done(self) -> bool:
+        """Every part of the warm-up has run."""
+        return self.jobs == [] and not self.busy
+
     def start(self, services: AppServices) -> None:
-        """The database is open: its warm-up (imports, statements), then what comes next."""
-        self.worker.submit(lambda: preload_main_window(services), self._done, self._done)
+        """The database is open: the window's imports, then what comes next."""
+        self.jobs = [
+            lambda: preload_start_reads(services),
+            # not once Sign in is pressed: Enter to the first paint needs the interpreter more
+            lambda: None if self.login.signing_in else preload_later_features(),
+        ]
+        self.worker.submit(preload_main_window, self._done, self._done)
 
     def prepare(self, actor: Actor) -> None:
         """The sign-in dialog asks for `actor`'s window: built as soon as the worker is idle, or
@@ -260,23 +275,14 @@ class _WarmUp:
         self.busy = False
         self._next()
 
-    def _later_done(self, _result: object) -> None:
-        self.later_done = True
-        self._done(None)
-
     def _next(self) -> None:
         if self.closed or self.login.services is None:
             return
         if self.wanted is not None and not self.prepared.built_for(self.wanted):
             self.prepared.build(self.login.services, self.wanted, sliced=True, on_built=self._next)
-        elif not self.later_done and not self.prepared.building:
+        elif self.jobs and not self.busy and not self.prepared.building:
             self.busy = True
-            # not once Sign in is pressed: Enter to the first paint needs the interpreter more
-            self.worker.submit(
-                lambda: None if self.login.signing_in else preload_later_features(),
-                self._later_done,
-                self._later_done,
-            )
+            self.worker.submit(self.jobs.pop(0), self._done, self._done)
 
 
 def _services_while_signing_in(

@@ -89,7 +89,10 @@ def test_the_window_is_built_between_the_warm_ups_never_beside_them(
     prepared = PreparedWindow()
     seen: list[tuple[str, bool]] = []  # (warm-up, whether a window was built or being built)
     monkeypatch.setattr(
-        app_module, "preload_main_window", lambda _s: seen.append(("main", prepared.building))
+        app_module, "preload_main_window", lambda: seen.append(("main", prepared.building))
+    )
+    monkeypatch.setattr(
+        app_module, "preload_start_reads", lambda _s: seen.append(("reads", prepared.building))
     )
     monkeypatch.setattr(
         app_module, "preload_later_features", lambda: seen.append(("later", prepared.building))
@@ -102,7 +105,7 @@ def test_the_window_is_built_between_the_warm_ups_never_beside_them(
     assert prepared.window is None  # it waits for the warm-up
     warm.start(services)
     qtbot.waitUntil(lambda: warm.later_done, timeout=10_000)
-    assert seen == [("main", False), ("later", False)]
+    assert seen == [("main", False), ("reads", False), ("later", False)]
     assert prepared.built_for(office_actor) and not prepared.building
     window = prepared.take(office_actor)
     assert window is not None and window.tracker_controller is not None
