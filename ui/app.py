@@ -146,7 +146,11 @@ class PreparedWindow:
     ) -> None:
         """Build `actor`'s window (at once; or sliced, then on_built() once the last slice is
         built), unless it is built already."""
-        if services is None or self.built_for(actor):
+        if services is None:
+            return
+        if self.built_for(actor):
+            if not sliced:
+                self._finish()  # begun in slices: the rest now
             return
         self.discard()
         window = build_shell(services, actor, build=False)
@@ -238,14 +242,15 @@ def preload_later_features() -> None:
 
 class _WarmUp:
     """What the sign-in does while the user types, one thing at a time: the main window's modules
-    imported (worker), then the window for the username built in slices (GUI thread), then its
-    start reads compiled and the later screens' modules imported (worker). Never two at once:
-    they share one interpreter, and a key typed during a slice waits twice as long while the
-    worker imports beside it."""
+    imported (worker, queued behind the database's open as soon as the dialog is painted), then
+    the window for the username built in slices (GUI thread), then its start reads compiled and
+    the later screens' modules imported (worker). Never two at once while keys are typed: they
+    share one interpreter, and a key typed during a slice waits twice as long while the worker
+    imports beside it. Once Sign in is pressed no key is typed: the rest is built at once."""
 
     def __init__(self, worker: Worker, login: LoginDialog, prepared: PreparedWindow) -> None:
         self.worker, self.login, self.prepared = worker, login, prepared
-        self.busy = True  # the worker is warming up (from start() on)
+        self.busy = True  # the worker is opening the database or warming up
         self.wanted: Actor | None = None  # whom the username names: their window is wanted
         self.jobs: list[Callable[[], None]] | None = None  # the worker's after the imports
         self.closed = False  # the dialog is gone: nothing more is begun
@@ -255,32 +260,47 @@ class _WarmUp:
         """Every part of the warm-up has run."""
         return self.jobs == [] and not self.busy
 
+    def begin(self, opened: Callable[[], bool]) -> None:
+        """The dialog is painted and the database's open is queued on the worker: the window's
+        imports straight after it (unless opened() says it failed), not a round trip later."""
+
+        def imports() -> None:
+            if opened():
+                preload_main_window()
+
+        self.worker.submit(imports, self._done, self._done)
+
     def start(self, services: AppServices) -> None:
-        """The database is open: the window's imports, then what comes next."""
+        """The database is open: what comes after the imports (or at once if they are done)."""
         self.jobs = [
             lambda: preload_start_reads(services),
             # not once Sign in is pressed: Enter to the first paint needs the interpreter more
             lambda: None if self.login.signing_in else preload_later_features(),
         ]
-        self.worker.submit(preload_main_window, self._done, self._done)
+        self._next()
 
     def prepare(self, actor: Actor) -> None:
-        """The sign-in dialog asks for `actor`'s window: built as soon as the worker is idle, or
-        at once once Sign in is pressed (no key is typed any more; the window is what is awaited)."""
+        """The sign-in dialog asks for `actor`'s window: built in slices as soon as the worker is
+        idle; once Sign in is pressed, whatever is not built is built at once (no key is typed any
+        more; the window is what is awaited). A module the worker has not imported yet is then
+        imported on the GUI thread: the import lock makes that no slower than waiting for it."""
         self.wanted = actor
-        if not self.busy or self.login.signing_in:
-            self._next()
+        if self.login.signing_in and not self.closed and self.login.services is not None:
+            self.prepared.build(self.login.services, actor)  # whole, or the rest of it, now
+            self._next()  # the start reads compiled while the password is still checked
+        else:
+            self._next()  # sliced, once the worker is idle
 
     def _done(self, _result: object) -> None:
         self.busy = False
         self._next()
 
     def _next(self) -> None:
-        if self.closed or self.login.services is None:
+        if self.closed or self.busy or self.login.services is None:
             return
         if self.wanted is not None and not self.prepared.built_for(self.wanted):
             self.prepared.build(self.login.services, self.wanted, sliced=True, on_built=self._next)
-        elif self.jobs and not self.busy and not self.prepared.building:
+        elif self.jobs and not self.prepared.building:
             self.busy = True
             self.worker.submit(self.jobs.pop(0), self._done, self._done)
 
@@ -300,6 +320,11 @@ def _services_while_signing_in(
     warm_up = _WarmUp(worker, login, prepared)
     opened: dict[str, Any] = {}
 
+    def open_on_worker() -> tuple[AppServices | None, bool, str]:
+        result = open_services(args.db, clock, single_seat)
+        opened["open"] = result[0] is not None  # read by the imports queued after it
+        return result
+
     def ready(result: tuple[AppServices | None, bool, str]) -> None:
         services, has_users, _error = result
         opened["services"] = services
@@ -316,11 +341,8 @@ def _services_while_signing_in(
             opened["asked"] = True
             if on_screen is not None:
                 on_screen()
-            worker.submit(
-                lambda: open_services(args.db, clock, single_seat),
-                ready,
-                lambda _m: login.done(FAILED),
-            )
+            worker.submit(open_on_worker, ready, lambda _m: login.done(FAILED))
+            warm_up.begin(lambda: bool(opened.get("open")))
 
     # The open (SQLAlchemy's import, the migration check) waits for the dialog's first paint: on
     # the worker it would hold the interpreter the GUI thread needs to put the dialog on screen.

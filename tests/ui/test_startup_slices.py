@@ -101,9 +101,10 @@ def test_the_window_is_built_between_the_warm_ups_never_beside_them(
     qtbot.addWidget(login)
     worker = Worker(login)
     warm = app_module._WarmUp(worker, login, prepared)
-    warm.prepare(office_actor)  # the username typed before the database was warm
-    assert prepared.window is None  # it waits for the warm-up
-    warm.start(services)
+    warm.prepare(office_actor)  # the username typed before the database was open
+    assert prepared.window is None  # it waits for the open and the warm-up
+    warm.begin(lambda: True)  # the dialog painted: the imports queued behind the open
+    warm.start(services)  # the database is open
     qtbot.waitUntil(lambda: warm.later_done, timeout=10_000)
     assert seen == [("main", False), ("reads", False), ("later", False)]
     assert prepared.built_for(office_actor) and not prepared.building
@@ -112,7 +113,10 @@ def test_the_window_is_built_between_the_warm_ups_never_beside_them(
     _close(window)
 
 
-def test_enter_during_the_warm_up_begins_the_window_at_once(qtbot, services, office_actor):
+def test_enter_during_the_warm_up_builds_the_whole_window_at_once(qtbot, services, office_actor):
+    """Sign in pressed while the worker still imports: nobody types any more, so the window is
+    not left waiting for the worker nor built a slice a turn: all of it now (importing on the GUI
+    thread what the worker has not got to)."""
     prepared = PreparedWindow()
     login = LoginDialog(services)
     qtbot.addWidget(login)
@@ -121,6 +125,42 @@ def test_enter_during_the_warm_up_begins_the_window_at_once(qtbot, services, off
     assert prepared.window is None
     login._checking = True  # Enter: the password is being checked
     warm.prepare(office_actor)
-    assert prepared.built_for(office_actor)  # begun beside the warm-up: no key to keep waiting
-    qtbot.waitUntil(lambda: not prepared.building, timeout=10_000)
-    prepared.discard()
+    assert prepared.built_for(office_actor) and not prepared.building  # whole, at once
+    window = prepared.take(office_actor)
+    assert window is not None and window.tracker_controller is not None
+    _close(window)
+
+
+def test_enter_during_the_slices_builds_the_rest_before_the_next_turn(
+    qtbot, services, office_actor
+):
+    prepared = PreparedWindow()
+    login = LoginDialog(services)
+    qtbot.addWidget(login)
+    warm = app_module._WarmUp(Worker(login), login, prepared)
+    warm.prepare(office_actor)  # typed while the worker imports: waits
+    assert prepared.window is None
+    warm._done(None)  # the imports are done: built a slice per turn
+    assert prepared.building
+    login._checking = True  # Enter
+    warm.prepare(office_actor)
+    assert not prepared.building  # the rest built now, not a turn at a time
+    window = prepared.take(office_actor)
+    assert window is not None and window.tracker_controller is not None
+    _close(window)
+
+
+def test_the_imports_wait_for_the_open_and_are_skipped_when_it_failed(qtbot, services, monkeypatch):
+    imported: list[bool] = []
+    monkeypatch.setattr(app_module, "preload_main_window", lambda: imported.append(True))
+    login = LoginDialog(services)
+    qtbot.addWidget(login)
+    worker = Worker(login)
+    warm = app_module._WarmUp(worker, login, PreparedWindow())
+    warm.begin(lambda: False)  # the open (queued before) failed
+    qtbot.waitUntil(lambda: not warm.busy, timeout=10_000)
+    assert imported == []
+    warm.busy = True
+    warm.begin(lambda: True)
+    qtbot.waitUntil(lambda: not warm.busy, timeout=10_000)
+    assert imported == [True]
