@@ -205,7 +205,7 @@ def open_services(
     except HvdeskError as err:
         return None, False, str(err)
     services = AppServices.build(db, clock)
-    services.settings.policy()  # read once here, not on the GUI thread
+    services.read_start()  # what the dialog and the window show, not read on the GUI thread
     return services, services.auth.has_users(), ""
 
 

@@ -119,7 +119,7 @@ class LoginDialog(QDialog):
     def set_services(self, services: AppServices) -> None:
         """The database is open: say which, and sign in if Sign in was already pressed."""
         self.services = services
-        school = services.settings.policy().school_name
+        school = services.policy_at_start().school_name
         self.school.setText(f"<b>{school}</b><br>Database: {services.db.describe()}")
         if self._pending:
             self._sign_in()

@@ -84,7 +84,7 @@ class MainWindow(QMainWindow):
         self._on_start: list[StartHook] = []
         self.started: bool | None = None  # None: not yet; then whether it read on the worker
         self.live_counts = False  # set by the tracker feature: it shows who is out, every second
-        self.setWindowTitle(f"hvdesk — {services.settings.policy().school_name}")
+        self.setWindowTitle(f"hvdesk — {services.policy_at_start().school_name}")
         self.resize(1280, 760)
         self.setMinimumSize(1024, 640)
 

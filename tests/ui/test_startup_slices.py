@@ -3,11 +3,17 @@ waits for one slice, not the whole window), and never beside the worker's warm-u
 
 from __future__ import annotations
 
+import os
+import threading
+import traceback
+
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit
+from sqlalchemy import event
 
 import ui.app as app_module
+from hvdesk.services.changes import latest_event_id
 from ui.app import PreparedWindow, finish_window
 from ui.login import LoginDialog
 from ui.main_window import MainWindow
@@ -164,3 +170,48 @@ def test_the_imports_wait_for_the_open_and_are_skipped_when_it_failed(qtbot, ser
     warm.begin(lambda: True)
     qtbot.waitUntil(lambda: not warm.busy, timeout=10_000)
     assert imported == [True]
+
+
+def test_the_window_is_built_without_the_title_or_the_feed_reading_on_the_gui_thread(
+    qtbot, services, office_actor
+):
+    """The school's name (the title, the status bar's preset) and the newest event (where the
+    change feed starts) are read on the worker as the database opens (open_services): building
+    the window reads neither on the GUI thread. (The Staff and Settings screens' own reads are
+    another change's.)"""
+    worker = Worker(None)
+    worker.submit(services.read_start)  # as open_services does, on the worker
+    assert worker.wait(10_000) and services.start is not None
+    callers = _gui_statement_callers(services)
+    try:
+        prepared = PreparedWindow()
+        prepared.build(services, office_actor)
+        window = prepared.take(office_actor)
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", callers.append_caller)
+    assert window is not None
+    assert window.windowTitle() == f"hvdesk — {services.settings.policy().school_name}"
+    assert window.live.last_event_id == latest_event_id(services.db)
+    from_window = [where for where in callers if where[0].endswith(("main_window.py", "live.py"))]
+    assert from_window == []
+    _close(window)
+
+
+_UI = os.path.dirname(app_module.__file__) + os.sep  # the ui package's files
+
+
+class _Callers(list[tuple[str, str]]):
+    """(file, function) of the ui/ code nearest each statement made on the GUI thread."""
+
+    def append_caller(self, *_args: object) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        frames = [f for f in traceback.extract_stack() if f.filename.startswith(_UI)]
+        if frames:
+            self.append((frames[-1].filename, frames[-1].name))
+
+
+def _gui_statement_callers(services) -> _Callers:
+    callers = _Callers()
+    event.listen(services.db.engine, "before_cursor_execute", callers.append_caller)
+    return callers
