@@ -232,12 +232,16 @@ def preload_start_reads(services: AppServices) -> None:
     services.visits.out_now()
 
 
-def preload_later_features() -> None:
+def preload_later_features(stop: Callable[[], bool]) -> None:
     """On the worker after preload_main_window: the modules of the screens installed the moment
-    after the first paint (ReportLab, icalendar, charts...), so that moment does not import them."""
-    from ui.features import later_installers
+    after the first paint (ReportLab, icalendar, charts...), so that moment does not import them;
+    a feature at a time, stopping once stop() says so (Sign in pressed: the interpreter is the
+    first paint's; what is left is imported after it)."""
+    from ui.features import later_steps
 
-    later_installers()
+    for _step in later_steps():
+        if stop():
+            return
 
 
 class _WarmUp:
@@ -275,7 +279,7 @@ class _WarmUp:
         self.jobs = [
             lambda: preload_start_reads(services),
             # not once Sign in is pressed: Enter to the first paint needs the interpreter more
-            lambda: None if self.login.signing_in else preload_later_features(),
+            lambda: preload_later_features(lambda: self.login.signing_in),
         ]
         self._next()
 

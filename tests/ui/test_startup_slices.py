@@ -101,7 +101,9 @@ def test_the_window_is_built_between_the_warm_ups_never_beside_them(
         app_module, "preload_start_reads", lambda _s: seen.append(("reads", prepared.building))
     )
     monkeypatch.setattr(
-        app_module, "preload_later_features", lambda: seen.append(("later", prepared.building))
+        app_module,
+        "preload_later_features",
+        lambda _stop: seen.append(("later", prepared.building)),
     )
     login = LoginDialog(services)
     qtbot.addWidget(login)
@@ -215,3 +217,24 @@ def _gui_statement_callers(services) -> _Callers:
     callers = _Callers()
     event.listen(services.db.engine, "before_cursor_execute", callers.append_caller)
     return callers
+
+
+def test_the_later_screens_warm_up_stands_aside_between_two_features_once_sign_in_is_pressed(
+    monkeypatch,
+):
+    """Sign in pressed while the worker imports the later screens' modules: it stops after the
+    one it is importing (the first paint needs the interpreter), not after all of them."""
+    import ui.features
+
+    stepped = [install for step in ui.features.later_steps() for install in step]
+    assert len(stepped) >= 10 and stepped == ui.features.later_installers()  # the same, in turn
+    imported: list[int] = []
+
+    def steps():
+        for i in range(5):
+            imported.append(i)
+            yield []
+
+    monkeypatch.setattr(ui.features, "later_steps", steps)
+    app_module.preload_later_features(lambda: len(imported) >= 2)  # pressed during the second
+    assert imported == [0, 1]
