@@ -49,7 +49,7 @@ NAME_PAUSE_MS = 400
 class LoginDialog(QDialog):
     """Username and password. Given `prepare`, prepare(the person the username names) builds their
     window once the username is typed (a pause), and the password is checked on the dialog's
-    thread (argon2 lets go of the interpreter), as is who the username names; a wrong password
+    thread (argon2 lets go of the interpreter), who the username names on another; a wrong password
     shows the same message as ever, and the window built meanwhile is not used (nor shown, nor
     started)."""
 
@@ -71,7 +71,8 @@ class LoginDialog(QDialog):
         self._abandoned = False
         self._painted = False
         self._closed = False  # finished: nothing more is prepared
-        self._worker: Worker | None = None  # the look-ups and the check (made on first use)
+        self._worker: Worker | None = None  # who a username names (made on first use)
+        self._checker: Worker | None = None  # the password's check, beside the look-up
         # (username, who it names) as last looked up after a pause: Enter does not read again
         self._named: tuple[str, Actor | None] | None = None
         self.setWindowTitle("Sign in to hvdesk")
@@ -176,7 +177,7 @@ class LoginDialog(QDialog):
         )
 
     def _thread(self) -> Worker:
-        """The dialog's own thread: who a username names, then the password's check, in turn."""
+        """The dialog's own thread: who a username names."""
         if self._worker is None:
             from ui.worker import Worker  # not at import: the dialog paints first
 
@@ -202,26 +203,27 @@ class LoginDialog(QDialog):
         self.accept()
 
     def _sign_in_meanwhile(self, services: AppServices, prepare: PrepareWindow) -> None:
-        """The password checked on the dialog's thread while the GUI thread builds the window for
-        whom the username names (looked up first on that thread, unless it was at the pause)."""
+        """The password checked on its own thread while the GUI thread builds the window for whom
+        the username names (known from the pause, else looked up on the dialog's thread at the
+        same time: if the check answers first, the window is built after it instead)."""
         if self._checking:
             return  # Enter pressed twice: one check is enough
         username, password = self.username.text(), self.password.text()
         self._checking = True
         self._sign_in_button().setEnabled(False)  # Cancel stays: someone may walk away
+        if self._checker is None:
+            from ui.worker import Worker
 
-        def named(actor: Actor) -> None:
-            if not self._abandoned and not self._closed:
-                prepare(actor)
-
-        known = self._named is not None and self._named[0] == username  # looked up at the pause
-        if not known:
-            self._look_up(services, named)  # on the thread before the check: answered first
-        self._thread().submit(
+            self._checker = Worker(self)
+        self._checker.submit(
             lambda: _checked(services, username, password), self._checked, self._check_failed
         )
-        if known:
-            self._look_up(services, named)  # built now, beside the check
+
+        def named(actor: Actor) -> None:
+            if not self._abandoned and not self._closed and self.actor is None:
+                prepare(actor)
+
+        self._look_up(services, named)  # known: built now, beside the check
 
     def _sign_in_button(self) -> QPushButton:
         return self.sign_in_button

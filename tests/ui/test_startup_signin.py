@@ -324,11 +324,12 @@ def test_the_database_down_while_the_username_is_typed_is_no_crash(qtbot, servic
 
 
 def test_enter_after_the_pause_builds_the_window_beside_the_check_not_before_it(qtbot, services):
-    """The name was looked up at the pause: at Enter the password's check is handed to the
-    dialog's thread first, then the window is built meanwhile (not the build, then the check)."""
+    """The name was looked up at the pause: at Enter the password's check is handed to its
+    thread first, then the window is built meanwhile (not the build, then the check)."""
     checks_queued: list[int] = []
     dialog = LoginDialog(
-        services, prepare=lambda _a: checks_queued.append(dialog._thread().outstanding)
+        services,
+        prepare=lambda _a: checks_queued.append(0 if dialog._checker is None else 1),
     )
     qtbot.addWidget(dialog)
     dialog.show()
