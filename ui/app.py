@@ -18,6 +18,7 @@ Today's lists) on the worker, any alarm opening as they return; the other screen
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from ui.main_window import MainWindow
     from ui.services import AppServices
 
+log = logging.getLogger(__name__)
 FIRST_RUN = 2  # the sign-in dialog's result when the database has no users yet
 FAILED = 3  # ... when the database could not be opened
 # The database opens by then even if the dialog was never painted (started minimised). Not much
@@ -126,6 +128,7 @@ class PreparedWindow:
         self.actor: Actor | None = None
         self.window: MainWindow | None = None
         self._slices: Iterator[None] | None = None
+        self.failed_for: Actor | None = None  # whose window raised as it was built
 
     @property
     def building(self) -> bool:
@@ -164,17 +167,30 @@ class PreparedWindow:
     def _next_slice(self, slices: Iterator[None], on_built: Callable[[], None] | None) -> None:
         if slices is not self._slices:
             return  # thrown away, or built whole, meanwhile
-        if next(slices, StopIteration) is not StopIteration:
-            QTimer.singleShot(0, partial(self._next_slice, slices, on_built))
-            return
-        self._slices = None
+        try:
+            if next(slices, StopIteration) is not StopIteration:
+                QTimer.singleShot(0, partial(self._next_slice, slices, on_built))
+                return
+            self._slices = None
+        except Exception:
+            self._failed()  # a fresh window is built at sign in
         if on_built is not None:
             on_built()
 
     def _finish(self) -> None:
         slices, self._slices = self._slices, None
-        for _ in slices or ():
-            pass
+        try:
+            for _ in slices or ():
+                pass
+        except Exception:
+            self._failed()
+
+    def _failed(self) -> None:
+        """A slice raised: the half-built window goes (never shown, nor finished twice), and the
+        build is not begun again for the same person; take() gives None, so a fresh one is built."""
+        log.exception("The main window could not be built while the password was checked")
+        self.failed_for = self.actor
+        self.discard()
 
     def take(self, actor: Actor) -> MainWindow | None:
         """The window if it was built for `actor` (whatever was left of it built now), else None
@@ -289,11 +305,11 @@ class _WarmUp:
         more; the window is what is awaited). A module the worker has not imported yet is then
         imported on the GUI thread: the import lock makes that no slower than waiting for it."""
         self.wanted = actor
-        if self.login.signing_in and not self.closed and self.login.services is not None:
-            self.prepared.build(self.login.services, actor)  # whole, or the rest of it, now
-            self._next()  # the start reads compiled while the password is still checked
-        else:
-            self._next()  # sliced, once the worker is idle
+        services = self.login.services
+        failed = self.prepared.failed_for == actor  # built afresh once signed in, not again now
+        if self.login.signing_in and not self.closed and services is not None and not failed:
+            self.prepared.build(services, actor)  # whole, or the rest of it, now
+        self._next()  # sliced once the worker is idle; else the start reads, compiled meanwhile
 
     def _done(self, _result: object) -> None:
         self.busy = False
@@ -302,8 +318,11 @@ class _WarmUp:
     def _next(self) -> None:
         if self.closed or self.busy or self.login.services is None:
             return
-        if self.wanted is not None and not self.prepared.built_for(self.wanted):
-            self.prepared.build(self.login.services, self.wanted, sliced=True, on_built=self._next)
+        wanted = self.wanted
+        if self.prepared.failed_for == wanted:
+            wanted = None  # its build raised: built afresh once signed in, not again now
+        if wanted is not None and not self.prepared.built_for(wanted):
+            self.prepared.build(self.login.services, wanted, sliced=True, on_built=self._next)
         elif self.jobs and not self.prepared.building:
             self.busy = True
             self.worker.submit(self.jobs.pop(0), self._done, self._done)

@@ -238,3 +238,69 @@ def test_the_later_screens_warm_up_stands_aside_between_two_features_once_sign_i
     monkeypatch.setattr(ui.features, "later_steps", steps)
     app_module.preload_later_features(lambda: len(imported) >= 2)  # pressed during the second
     assert imported == [0, 1]
+
+
+def _failing_installer(monkeypatch) -> list[int]:
+    """The features up to the tracker with one that raises (the first time only): the count of
+    calls to the real calendar install, which must never run twice on one window."""
+    import ui.features as features
+
+    real = features.urgent_installers
+    calls: list[int] = []
+
+    def installers():
+        found = real()
+
+        def boom(_window: MainWindow) -> None:
+            if not calls:
+                calls.append(0)
+                raise RuntimeError("a feature failed to install")
+
+        return [found[0], boom, *found[1:]]
+
+    monkeypatch.setattr(features, "urgent_installers", installers)
+    return calls
+
+
+def test_a_slice_that_raises_throws_the_window_away_and_sign_in_builds_a_fresh_one(
+    qtbot, services, office_actor, monkeypatch, caplog
+):
+    _failing_installer(monkeypatch)
+    built: list[bool] = []
+    prepared = PreparedWindow()
+    prepared.build(services, office_actor, sliced=True, on_built=lambda: built.append(True))
+    qtbot.waitUntil(lambda: built == [True], timeout=10_000)  # still told: the warm-up goes on
+    assert not prepared.building and prepared.window is None
+    assert not prepared.built_for(office_actor)
+    assert "a feature failed to install" in caplog.text
+    assert prepared.take(office_actor) is None  # run_gui builds a fresh window
+
+
+def test_a_slice_that_raises_after_enter_leaves_no_half_built_window(
+    qtbot, services, office_actor, monkeypatch
+):
+    _failing_installer(monkeypatch)
+    prepared = PreparedWindow()
+    prepared.build(services, office_actor, sliced=True)
+    assert prepared.take(office_actor) is None and not prepared.building
+
+
+def test_a_build_that_raised_is_not_begun_again_while_the_password_is_typed(
+    qtbot, services, office_actor, monkeypatch
+):
+    calls = _failing_installer(monkeypatch)
+    monkeypatch.setattr(app_module, "preload_main_window", lambda: None)
+    monkeypatch.setattr(app_module, "preload_start_reads", lambda _s: None)
+    monkeypatch.setattr(app_module, "preload_later_features", lambda _stop: None)
+    prepared = PreparedWindow()
+    login = LoginDialog(services)
+    qtbot.addWidget(login)
+    warm = app_module._WarmUp(Worker(login), login, prepared)
+    warm.prepare(office_actor)
+    warm.begin(lambda: True)
+    warm.start(services)
+    qtbot.waitUntil(lambda: warm.later_done, timeout=10_000)  # the warm-up went on to the end
+    assert calls == [0] and prepared.window is None  # raised once, never begun again
+    login._checking = True  # Enter: not built whole again either
+    warm.prepare(office_actor)
+    assert prepared.window is None and prepared.take(office_actor) is None
