@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -203,8 +203,14 @@ class PreparedWindow:
         return window
 
     def discard(self) -> None:
-        window, self.window, self.actor, self._slices = self.window, None, None, None
+        """Thrown away (built for someone else, Cancel, a slice raised): what was built of it goes
+        with the window (every part is the window's child from the start), the rest never is."""
+        window, self.window, self.actor = self.window, None, None
+        slices, self._slices = self._slices, None
+        if isinstance(slices, Generator):
+            slices.close()
         if window is not None:
+            window.abandon_building()
             window.stop_workers()
             window.deleteLater()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
@@ -88,13 +88,14 @@ class MainWindow(QMainWindow):
         self.resize(1280, 760)
         self.setMinimumSize(1024, 640)
 
-        self.nav = QListWidget()
+        # parented from the start: a window thrown away half-built leaves no top-level widget
+        self.nav = QListWidget(self)
         self.nav.setAccessibleName("Navigation")
         self.nav.setMaximumWidth(170)
         self.nav.setStyleSheet(
             "QListWidget { font-size: 12pt; } QListWidget::item { padding: 6px; }"
         )
-        self.stack = QStackedWidget()
+        self.stack = QStackedWidget(self)
         self.panels: dict[str, QWidget] = {}
         self.worker = Worker(self)  # database reads: the live feed and the screens
         # backups and backup checks copy or open whole files (15 s and more at ten years of data):
@@ -120,7 +121,11 @@ class MainWindow(QMainWindow):
         while self.build_step():
             pass
 
-    def _build_steps(self, services: AppServices, actor: Actor) -> Iterator[bool]:
+    def abandon_building(self) -> None:
+        """Thrown away half-built: the slices left are never built."""
+        self._steps.close()
+
+    def _build_steps(self, services: AppServices, actor: Actor) -> Generator[bool, None, None]:
         yield from self._build_panels(services, actor)
         central = QWidget()
         row = QHBoxLayout(central)
@@ -146,25 +151,23 @@ class MainWindow(QMainWindow):
     def _build_panels(self, services: AppServices, actor: Actor) -> Iterator[bool]:
         """The screens built at start-up (features add theirs), each in the navigation list;
         one slice each."""
+        # each in the window as it is built: one thrown away half-built leaves no orphan
         self.today = TodayPanel(services.visits, worker=self.worker)  # reads at start()
+        self.add_panel("Today", self.today)
         yield True
         self.visits = VisitsPanel(services.visits, worker=self.worker)
+        self.add_panel("Visits", self.visits)
         yield True
         self.staff = StaffPanel(services.staff, actor, writer=self.writer)
+        self.add_panel("Staff", self.staff)
         yield True
         self.households = HouseholdsPanel(
             services.households, actor, worker=self.worker, writer=self.writer
         )
+        self.add_panel("Households", self.households)
         yield True
         self.settings = SettingsPanel(services.settings, actor, writer=self.writer)
-        for name, panel in (
-            ("Today", self.today),
-            ("Visits", self.visits),
-            ("Staff", self.staff),
-            ("Households", self.households),
-            ("Settings", self.settings),
-        ):
-            self.add_panel(name, panel)
+        self.add_panel("Settings", self.settings)
         self.nav.currentRowChanged.connect(self._show_panel)
         self.staff.changed.connect(self.data_changed)
         self.households.changed.connect(self.data_changed)

@@ -7,6 +7,7 @@ import os
 import threading
 import traceback
 
+import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit
@@ -304,3 +305,22 @@ def test_a_build_that_raised_is_not_begun_again_while_the_password_is_typed(
     login._checking = True  # Enter: not built whole again either
     warm.prepare(office_actor)
     assert prepared.window is None and prepared.take(office_actor) is None
+
+
+@pytest.mark.parametrize("slices", [0, 2, 5, 7])  # before the frame, the frame, features
+def test_a_window_thrown_away_half_built_leaves_no_top_level_widget(
+    qtbot, services, office_actor, slices
+):
+    from PySide6.QtWidgets import QApplication
+
+    before = set(QApplication.topLevelWidgets())
+    prepared = PreparedWindow()
+    prepared.build(services, office_actor, sliced=True)
+    window = prepared.window
+    assert window is not None
+    for _ in range(slices):
+        prepared._next_slice(prepared._slices, None)
+    prepared.discard()  # the username changed, or Cancel
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    left = [w for w in QApplication.topLevelWidgets() if w not in before]
+    assert left == []
