@@ -144,9 +144,8 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(0)
         self.nav.blockSignals(False)
 
-        self._build_live(services)
-        self.refresh_status()
-        yield True
+        self._build_live(services)  # the status bar's first read is start()'s: no worker
+        yield True  # job runs beside the slices after this one
 
     def _build_panels(self, services: AppServices, actor: Actor) -> Iterator[bool]:
         """The screens built at start-up (features add theirs), each in the navigation list;
@@ -203,6 +202,7 @@ class MainWindow(QMainWindow):
         for hook in hooks:
             hook(reads_later)
         self.today.first_load(reads_later)
+        self.refresh_status()
         self._backup_timer.start()
         self.live.start()
 

@@ -324,3 +324,29 @@ def test_a_window_thrown_away_half_built_leaves_no_top_level_widget(
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     left = [w for w in QApplication.topLevelWidgets() if w not in before]
     assert left == []
+
+
+def test_building_the_window_sends_the_worker_nothing_the_status_is_read_at_start(
+    qtbot, services, office_actor, monkeypatch
+):
+    """The slices after the frame are built with the worker idle (no read beside them); the status
+    bar's 'out now' is read once the window starts."""
+    asked: list[str] = []
+    real = Worker.submit
+
+    def submit(self: Worker, fn, *args, **kwargs) -> None:
+        asked.append(getattr(fn, "__name__", repr(fn)))
+        real(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(Worker, "submit", submit)
+    prepared = PreparedWindow()
+    prepared.build(services, office_actor, sliced=True)
+    qtbot.waitUntil(lambda: not prepared.building, timeout=10_000)
+    assert "out_now" not in asked
+    window = prepared.take(office_actor)
+    assert window is not None
+    window.start()
+    assert "out_now" in asked
+    qtbot.waitUntil(lambda: window.worker.outstanding == 0, timeout=10_000)
+    assert window.db_label.text() not in ("Database", "database not answering")  # read, shown
+    _close(window)
