@@ -5,7 +5,8 @@ size), then measures:
 - start-up, as a ratio to a yardstick started the same way in the same run, in alternating pairs
   (A B A B ...) so that a machine slowing down moves both: `--version` and `--help` against
   `python -c "import argparse"`, the sign-in dialog against a bare PySide6 window;
-- the signed-in main window, from pressing Enter to it being painted, at every size;
+- the signed-in main window, from pressing Enter to it being painted, at every size, and the
+  longest a key of the password waits while that window is built (typed a key at a time);
 - every bench/bench_*.py (tracker with 200 out and its idle CPU, calendar, printing, Visits screen,
   memory, and any added later), each reporting its own figures (bench/figures.py);
 - growth: the sizes are 1k/10k/50k/200k visits (full); --quick uses the demo school and the
@@ -125,19 +126,23 @@ def startup(dbs: dict[int, Path], pairs: int, enters: int, warm_up: bool = True)
     rows.append(row("start: sign-in dialog painted / bare window", ratios, "x", 1.5))
     rows.append(row("start: sign-in dialog painted (demo school)", secs, "s", None))
     for size, path in dbs.items():
-        walls, cpus = _signed_in_window(path, enters)
+        walls, cpus, keys = _signed_in_window(path, enters)
         what = f"{size:,} visits" if size else "demo school"
         rows.append(row(f"start: Enter -> main window painted ({what})", walls, "s", 0.4))
         if cpus:
             rows.append(row(f"start: Enter -> main window painted, CPU ({what})", cpus, "s", None))
+        if keys:  # the slowest key of each run's password, typed while the window is built
+            rows.append(row(f"start: longest wait of a password key ({what})", keys, "s", 0.05))
         # (Enter pressed 2 s after the dialog, as a person typing; see startup_probe.py)
     return rows
 
 
-def _signed_in_window(path: Path, runs: int) -> tuple[list[float], list[float]]:
-    """Seconds and CPU seconds from Enter to the main window painted, one sample a run."""
+def _signed_in_window(path: Path, runs: int) -> tuple[list[float], list[float], list[float]]:
+    """Seconds and CPU seconds from Enter to the main window painted, and the longest wait of a
+    key of the password (typed while the window is built), one sample of each a run."""
     walls: list[float] = []
     cpus: list[float] = []
+    keys: list[float] = []
     for _ in range(runs):
         done = subprocess.run(
             [PY, PROBE, "enter", "--db", str(path)],
@@ -158,7 +163,9 @@ def _signed_in_window(path: Path, runs: int) -> tuple[list[float], list[float]]:
                 words = line.split()
                 walls.append(float(words[1]))
                 cpus.append(float(words[3]))
-    return walls, cpus
+            elif line.startswith("KEY_STALL"):  # KEY_STALL <max s> median <s>
+                keys.append(float(line.split()[1]))
+    return walls, cpus, keys
 
 
 def benchmarks(quick: bool, dbs: dict[int, Path]) -> list[dict]:

@@ -9,11 +9,13 @@ bench/run.py times the whole process from outside (start to exit) for `bare` and
 ratio of the two is start-up over a bare window started the same way. `enter` also prints, from
 inside, the seconds from pressing Sign in to the main window being painted, and the CPU seconds
 the process (every thread) spent meanwhile: `SIGNED_IN_WINDOW <seconds> cpu <seconds>`. It types
-as a person does: the username half-way through HVDESK_BENCH_TYPING_S (2) seconds after the
-dialog is painted, the password and Enter at the end (the app builds the window for the username
-while the password is typed). `alarm` (a database with a visit overdue) goes on until an
-alarm window is painted too: `ALARM_WINDOW <seconds>` from Enter. The process leaves with
-os._exit: tearing down is not start-up.
+as a person does, a key at a time: the username early in the HVDESK_BENCH_TYPING_S (2) seconds
+after the dialog is painted, the password in their second half, Enter at the end (the app builds
+the window for the username while the password is typed). Each key of the password is due at a
+set moment: how late the GUI thread handles it is how long that key waited, printed before Enter
+as `KEY_STALL <max seconds> median <seconds>`. `alarm` (a database with a visit overdue) goes on
+until an alarm window is painted too: `ALARM_WINDOW <seconds>` from Enter. The process leaves
+with os._exit: tearing down is not start-up.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ class _FirstPaint(QObject):
             os._exit(0)
         if name == "LoginDialog" and self.pressed_at is None:
             self.pressed_at = -1.0
-            QTimer.singleShot(int(TYPING_S * 500), lambda: self._type_username(window))
+            self.typist = _Typist(window)
             QTimer.singleShot(int(TYPING_S * 1000), lambda: self._press_enter(window))
 
     def _signed_in(self) -> None:
@@ -85,15 +87,56 @@ class _FirstPaint(QObject):
         if len(self.seen) == 2:
             os._exit(0)
 
-    def _type_username(self, dialog: QWidget) -> None:
-        dialog.username.setText(DEMO_USER)  # type: ignore[attr-defined]
-        dialog.password.setFocus()  # type: ignore[attr-defined]
-
     def _press_enter(self, dialog: QWidget) -> None:
-        dialog.password.setText(os.environ.get("HVDESK_BENCH_PASSWORD", DEMO_PASSWORD))  # type: ignore[attr-defined]
+        self.typist.report()
         enter = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier)
         self.pressed_at, self.cpu_at = time.perf_counter(), time.process_time()
         QApplication.sendEvent(dialog.password, enter)  # type: ignore[attr-defined]
+
+
+class _Typist:
+    """Types as a person does, a key at a time: the username from a tenth of TYPING_S after the
+    dialog is painted, the password from half-way, its last key a twentieth before Enter. Each
+    key is due at a set moment; how late it is handled is how long that key waited on the GUI
+    thread (building the window, the database opening...): `KEY_STALL <max s> median <s>`."""
+
+    def __init__(self, dialog: QWidget) -> None:
+        self.start = time.perf_counter()
+        self.late: list[float] = []
+        self.timers: list[QTimer] = []
+        password = os.environ.get("HVDESK_BENCH_PASSWORD", DEMO_PASSWORD)
+        name_gap = TYPING_S * 0.3 / len(DEMO_USER)
+        word_gap = TYPING_S * 0.45 / len(password)
+        field = dialog.username  # type: ignore[attr-defined]
+        for i, char in enumerate(DEMO_USER):
+            self._due(TYPING_S * 0.1 + i * name_gap, field, char, record=False)
+        field = dialog.password  # type: ignore[attr-defined]
+        self._due(TYPING_S * 0.5 - 0.05, field, "", record=False)  # Tab: into the password
+        for i, char in enumerate(password):
+            self._due(TYPING_S * 0.5 + i * word_gap, field, char, record=True)
+
+    def _due(self, at_s: float, field: QWidget, char: str, *, record: bool) -> None:
+        timer = QTimer()
+        timer.setSingleShot(True)
+        timer.setTimerType(Qt.TimerType.PreciseTimer)
+        timer.timeout.connect(lambda: self._key(at_s, field, char, record))
+        timer.start(int(at_s * 1000))
+        self.timers.append(timer)
+
+    def _key(self, at_s: float, field: QWidget, char: str, record: bool) -> None:
+        if record:
+            self.late.append(time.perf_counter() - self.start - at_s)
+        if not char:
+            field.setFocus()
+            return
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            key = QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, char)
+            QApplication.sendEvent(field, key)
+
+    def report(self) -> None:
+        if self.late:
+            late = sorted(self.late)
+            print(f"KEY_STALL {late[-1]:.4f} median {late[len(late) // 2]:.4f}", flush=True)
 
 
 def main() -> None:

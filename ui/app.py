@@ -7,17 +7,20 @@ the database (and migrating it) runs there too. When it cannot be opened, the di
 GUI thread takes the ordinary path: one plain message, or for a damaged file the offer of its
 newest good backup (ui.restore_offer).
 
-Enter: the password is checked on a thread while the GUI thread builds the main window for the
-person it names, with the features up to the live tracker (PreparedWindow), reading nothing; once
-it proves right the window starts and is painted at once, its first reads (the tracker's check,
+The main window for the person the username names is built while the password is typed, a slice
+per event-loop turn once the worker has imported its modules (_WarmUp, PreparedWindow): each
+screen, the frame, each feature up to the live tracker, so a key typed meanwhile waits for one
+slice. Enter: the password is checked on a thread while what is left of it is built; once it
+proves right the window starts and is painted at once, its first reads (the tracker's check,
 Today's lists) on the worker, any alarm opening as they return; the other screens the moment after.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +43,7 @@ if TYPE_CHECKING:
     from ui.main_window import MainWindow
     from ui.services import AppServices
 
+log = logging.getLogger(__name__)
 FIRST_RUN = 2  # the sign-in dialog's result when the database has no users yet
 FAILED = 3  # ... when the database could not be opened
 # The database opens by then even if the dialog was never painted (started minimised). Not much
@@ -66,13 +70,14 @@ def build_window(services: AppServices, actor: Actor) -> MainWindow:
     return finish_window(build_shell(services, actor))
 
 
-def build_shell(services: AppServices, actor: Actor) -> MainWindow:
-    """The main window and its own screens, not yet started (no features, no monitoring)."""
+def build_shell(services: AppServices, actor: Actor, *, build: bool = True) -> MainWindow:
+    """The main window and its own screens, not yet started (no features, no monitoring).
+    build=False: only its frame, the rest built by window.build_step() a slice at a time."""
     from ui.main_window import MainWindow
     from ui.session_lock import SessionActor
 
     # one shared SessionActor: switching user changes who every screen acts as, monitoring untouched
-    return MainWindow(services, SessionActor(actor), started=False)
+    return MainWindow(services, SessionActor(actor), started=False, build=build)
 
 
 def finish_window(window: MainWindow, *, rest_after_paint: bool = False) -> MainWindow:
@@ -98,43 +103,115 @@ def finish_window(window: MainWindow, *, rest_after_paint: bool = False) -> Main
     return window
 
 
-def prepare_window(services: AppServices, actor: Actor) -> MainWindow:
-    """The main window with the features up to the live tracker, built and not started: nothing
-    read, nothing running (what is built while the password is checked)."""
-    from ui.features import install_urgent
+def _preparing(window: MainWindow) -> Iterator[None]:
+    """The prepared window's build (features up to the live tracker, nothing read by them, nothing
+    started), one slice (a few tens of milliseconds at most) a step: its screens one by one, then
+    those features one by one."""
+    from ui.features import urgent_installers
 
-    window = build_shell(services, actor)
-    install_urgent(window)
-    return window
+    while window.build_step():
+        yield
+    for install in urgent_installers():
+        install(window)
+        yield
 
 
 class PreparedWindow:
     """The main window built while the password was checked, for the person it would sign in.
 
     Taken only for that very person once the password proved right; otherwise thrown away
-    unshown and unstarted (no monitoring, no backup ever ran in it)."""
+    unshown and unstarted (no monitoring, no backup ever ran in it).
+
+    sliced=True (the sign-in dialog's way): built a slice per event-loop turn, so that the
+    password being typed meanwhile never waits on it for long; take() builds what is left."""
 
     def __init__(self) -> None:
         self.actor: Actor | None = None
         self.window: MainWindow | None = None
+        self._slices: Iterator[None] | None = None
+        self.failed_for: Actor | None = None  # whose window raised as it was built
 
-    def build(self, services: AppServices | None, actor: Actor) -> None:
-        if services is None or (self.window is not None and self.actor == actor):
+    @property
+    def building(self) -> bool:
+        """Slices of the window are still to build."""
+        return self._slices is not None
+
+    def built_for(self, actor: Actor) -> bool:
+        """A window for `actor` is built or being built."""
+        return self.window is not None and self.actor == actor
+
+    def build(
+        self,
+        services: AppServices | None,
+        actor: Actor,
+        *,
+        sliced: bool = False,
+        on_built: Callable[[], None] | None = None,
+    ) -> None:
+        """Build `actor`'s window (at once; or sliced, then on_built() once the last slice is
+        built), unless it is built already."""
+        if services is None:
+            return
+        if self.built_for(actor):
+            if not sliced:
+                self._finish()  # begun in slices: the rest now
             return
         self.discard()
-        self.window, self.actor = prepare_window(services, actor), actor
+        window = build_shell(services, actor, build=False)
+        self.window, self.actor = window, actor
+        self._slices = _preparing(window)
+        if sliced:
+            QTimer.singleShot(0, partial(self._next_slice, self._slices, on_built))
+        else:
+            self._finish()
+
+    def _next_slice(self, slices: Iterator[None], on_built: Callable[[], None] | None) -> None:
+        if slices is not self._slices:
+            return  # thrown away, or built whole, meanwhile
+        try:
+            if next(slices, StopIteration) is not StopIteration:
+                QTimer.singleShot(0, partial(self._next_slice, slices, on_built))
+                return
+            self._slices = None
+        except Exception:
+            self._failed()  # a fresh window is built at sign in
+        if on_built is not None:
+            on_built()
+
+    def _finish(self) -> None:
+        slices, self._slices = self._slices, None
+        try:
+            for _ in slices or ():
+                pass
+        except Exception:
+            self._failed()
+
+    def _failed(self) -> None:
+        """A slice raised: the half-built window goes (never shown, nor finished twice), and the
+        build is not begun again for the same person; take() gives None, so a fresh one is built."""
+        log.exception("The main window could not be built while the password was checked")
+        self.failed_for = self.actor
+        self.discard()
 
     def take(self, actor: Actor) -> MainWindow | None:
-        """The window if it was built for `actor`, else None (and it is thrown away)."""
+        """The window if it was built for `actor` (whatever was left of it built now), else None
+        (and it is thrown away)."""
         if self.window is None or self.actor != actor:
             self.discard()
             return None
+        self._finish()
         window, self.window, self.actor = self.window, None, None
         return window
 
     def discard(self) -> None:
+        """Thrown away (built for someone else, Cancel, a slice raised): what was built of it goes
+        with the window (every part is the window's child from the start), the rest never is."""
         window, self.window, self.actor = self.window, None, None
+        slices, self._slices = self._slices, None
+        if isinstance(slices, Generator):
+            slices.close()
         if window is not None:
+            window.abandon_building()
             window.stop_workers()
             window.deleteLater()
 
@@ -151,34 +228,111 @@ def open_services(
     except HvdeskError as err:
         return None, False, str(err)
     services = AppServices.build(db, clock)
-    services.settings.policy()  # read once here, not on the GUI thread
+    services.read_start()  # what the dialog and the window show, not read on the GUI thread
     return services, services.auth.has_users(), ""
 
 
-def preload_main_window(services: AppServices) -> None:
+def preload_main_window() -> None:
     """On the worker, while the user types: import what the main window and the features before
-    its first paint use, and run once the reads it starts with (SQLAlchemy compiles each
-    statement on first use). The window is built for the username as soon as it is typed."""
+    its first paint use. The window is built for the username once they are in."""
     import ui.main_window
     import ui.session_lock
     import ui.tracker.feature  # noqa: F401
-    from hvdesk.clock import london
-    from hvdesk.services.tracker import TrackerService
     from ui.features import urgent_installers
 
     urgent_installers()
+
+
+def preload_start_reads(services: AppServices) -> None:
+    """On the worker after the window is built (or, with no username yet, after its imports): run
+    once the reads it starts with (SQLAlchemy compiles each statement on first use)."""
+    from hvdesk.clock import london
+    from hvdesk.services.tracker import TrackerService
+
     now = services.clock.now()
     TrackerService(services.db, services.clock).board(now)
     services.visits.on_day(london(now).date())
     services.visits.out_now()
 
 
-def preload_later_features() -> None:
+def preload_later_features(stop: Callable[[], bool]) -> None:
     """On the worker after preload_main_window: the modules of the screens installed the moment
-    after the first paint (ReportLab, icalendar, charts...), so that moment does not import them."""
-    from ui.features import later_installers
+    after the first paint (ReportLab, icalendar, charts...), so that moment does not import them;
+    a feature at a time, stopping once stop() says so (Sign in pressed: the interpreter is the
+    first paint's; what is left is imported after it)."""
+    from ui.features import later_steps
 
-    later_installers()
+    for _step in later_steps():
+        if stop():
+            return
+
+
+class _WarmUp:
+    """What the sign-in does while the user types, one thing at a time: the main window's modules
+    imported (worker, queued behind the database's open as soon as the dialog is painted), then
+    the window for the username built in slices (GUI thread), then its start reads compiled and
+    the later screens' modules imported (worker). Never two at once while keys are typed: they
+    share one interpreter, and a key typed during a slice waits twice as long while the worker
+    imports beside it. Once Sign in is pressed no key is typed: the rest is built at once."""
+
+    def __init__(self, worker: Worker, login: LoginDialog, prepared: PreparedWindow) -> None:
+        self.worker, self.login, self.prepared = worker, login, prepared
+        self.busy = True  # the worker is opening the database or warming up
+        self.wanted: Actor | None = None  # whom the username names: their window is wanted
+        self.jobs: list[Callable[[], None]] | None = None  # the worker's after the imports
+        self.closed = False  # the dialog is gone: nothing more is begun
+
+    @property
+    def later_done(self) -> bool:
+        """Every part of the warm-up has run."""
+        return self.jobs == [] and not self.busy
+
+    def begin(self, opened: Callable[[], bool]) -> None:
+        """The dialog is painted and the database's open is queued on the worker: the window's
+        imports straight after it (unless opened() says it failed), not a round trip later."""
+
+        def imports() -> None:
+            if opened():
+                preload_main_window()
+
+        self.worker.submit(imports, self._done, self._done)
+
+    def start(self, services: AppServices) -> None:
+        """The database is open: what comes after the imports (or at once if they are done)."""
+        self.jobs = [
+            lambda: preload_start_reads(services),
+            # not once Sign in is pressed: Enter to the first paint needs the interpreter more
+            lambda: preload_later_features(lambda: self.login.signing_in),
+        ]
+        self._next()
+
+    def prepare(self, actor: Actor) -> None:
+        """The sign-in dialog asks for `actor`'s window: built in slices as soon as the worker is
+        idle; once Sign in is pressed, whatever is not built is built at once (no key is typed any
+        more; the window is what is awaited). A module the worker has not imported yet is then
+        imported on the GUI thread: the import lock makes that no slower than waiting for it."""
+        self.wanted = actor
+        services = self.login.services
+        failed = self.prepared.failed_for == actor  # built afresh once signed in, not again now
+        if self.login.signing_in and not self.closed and services is not None and not failed:
+            self.prepared.build(services, actor)  # whole, or the rest of it, now
+        self._next()  # sliced once the worker is idle; else the start reads, compiled meanwhile
+
+    def _done(self, _result: object) -> None:
+        self.busy = False
+        self._next()
+
+    def _next(self) -> None:
+        if self.closed or self.busy or self.login.services is None:
+            return
+        wanted = self.wanted
+        if self.prepared.failed_for == wanted:
+            wanted = None  # its build raised: built afresh once signed in, not again now
+        if wanted is not None and not self.prepared.built_for(wanted):
+            self.prepared.build(self.login.services, wanted, sliced=True, on_built=self._next)
+        elif self.jobs and not self.prepared.building:
+            self.busy = True
+            self.worker.submit(self.jobs.pop(0), self._done, self._done)
 
 
 def _services_while_signing_in(
@@ -192,8 +346,14 @@ def _services_while_signing_in(
     runs once it is painted (or OPEN_AT_LATEST_MS passed). Returns the dialog, the services
     (None: could not open) and the dialog's result."""
     worker = Worker(QApplication.instance())
-    login = LoginDialog(None, prepare=lambda actor: prepared.build(login.services, actor))
+    login = LoginDialog(None, prepare=lambda actor: warm_up.prepare(actor))
+    warm_up = _WarmUp(worker, login, prepared)
     opened: dict[str, Any] = {}
+
+    def open_on_worker() -> tuple[AppServices | None, bool, str]:
+        result = open_services(args.db, clock, single_seat)
+        opened["open"] = result[0] is not None  # read by the imports queued after it
+        return result
 
     def ready(result: tuple[AppServices | None, bool, str]) -> None:
         services, has_users, _error = result
@@ -204,20 +364,15 @@ def _services_while_signing_in(
             login.done(FIRST_RUN)
         else:
             login.set_services(services)
-            worker.submit(lambda: preload_main_window(services))
-            # not once Sign in is pressed: Enter to the first paint needs the interpreter more
-            worker.submit(lambda: None if login.signing_in else preload_later_features())
+            warm_up.start(services)
 
     def open_database() -> None:
         if not opened.get("asked"):
             opened["asked"] = True
             if on_screen is not None:
                 on_screen()
-            worker.submit(
-                lambda: open_services(args.db, clock, single_seat),
-                ready,
-                lambda _m: login.done(FAILED),
-            )
+            worker.submit(open_on_worker, ready, lambda _m: login.done(FAILED))
+            warm_up.begin(lambda: bool(opened.get("open")))
 
     # The open (SQLAlchemy's import, the migration check) waits for the dialog's first paint: on
     # the worker it would hold the interpreter the GUI thread needs to put the dialog on screen.
@@ -225,6 +380,7 @@ def _services_while_signing_in(
     QTimer.singleShot(OPEN_AT_LATEST_MS, open_database)  # and never waits on a paint for long
     result = login.exec()
     opened["asked"] = True  # closed before the open began: it never begins
+    warm_up.closed = True  # no window is begun after the dialog is gone
     if login.actor is None or "services" not in opened:
         worker.wait(60_000)  # the open (and warm-up) finish before the database is closed
     # else signed in: the warm-up, if still running, goes on beside the window being built (its

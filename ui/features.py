@@ -13,13 +13,15 @@ Shell. Order matters for the navigation.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
-Installer = Callable[["MainWindow"], None]  # a feature's install(shell: Shell) fits: a window is one
+Installer = Callable[
+    ["MainWindow"], None
+]  # a feature's install(shell: Shell) fits: a window is one
 
 
 def install_all(window: MainWindow) -> None:
@@ -70,32 +72,43 @@ def urgent_installers() -> list[Installer]:
 
 def later_installers() -> list[Installer]:
     """The features after the tracker: installed the moment after the window is first painted."""
-    installers: list[Installer] = []
+    return [install for step in later_steps() for install in step]
+
+
+def later_steps() -> Iterator[list[Installer]]:
+    """later_installers() a feature's import at a time: the sign-in's warm-up imports them a step
+    at a time on the worker and stops between two once Sign in is pressed (ui.app)."""
+    # Each feature yields its own install function below, in the order of the navigation.
     from ui import notify
 
-    installers.append(notify.install)
+    yield [notify.install]
     from ui import session_lock
 
-    installers.append(session_lock.install)
+    yield [session_lock.install]
     from ui import backup_settings
 
-    installers.append(backup_settings.install)
-    from ui import attendance, follow_ups, incidents, reports, timeline
+    yield [backup_settings.install]
+    from ui import attendance
 
-    installers += [
-        attendance.install,
-        incidents.install,
-        reports.install,
-        timeline.install,
-        follow_ups.install,
-    ]
+    yield [attendance.install]
+    from ui import incidents
+
+    yield [incidents.install]
+    from ui import reports
+
+    yield [reports.install]
+    from ui import timeline
+
+    yield [timeline.install]
+    from ui import follow_ups
+
+    yield [follow_ups.install]
     from ui import office_pc
 
-    installers.append(office_pc.install)
+    yield [office_pc.install]
     from ui import first_day
 
-    installers.append(first_day.install)
+    yield [first_day.install]
     from ui import keyboard_help  # last: it lists the keys every feature added
 
-    installers.append(keyboard_help.install)
-    return installers
+    yield [keyboard_help.install]

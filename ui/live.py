@@ -39,8 +39,9 @@ class LiveFeed(QObject):
         super().__init__(parent)
         self.services = services
         self.worker = worker
-        self.last_event_id = latest_event_id(services.db)
-        self._policy: PolicySettings | None = None
+        start = services.start  # read on the worker as the database opened, if it was
+        self.last_event_id = latest_event_id(services.db) if start is None else start.last_event_id
+        self._policy: PolicySettings | None = None if start is None else start.policy
         self._pulling = False
         self._pull_again = False
         self._local = False  # a pull owed to this seat's own write

@@ -35,6 +35,7 @@ from ui.value_label import ValueLabel
 if TYPE_CHECKING:
     from hvdesk.services.base import Actor
     from ui.services import AppServices
+    from ui.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,10 @@ NAME_PAUSE_MS = 400
 
 class LoginDialog(QDialog):
     """Username and password. Given `prepare`, prepare(the person the username names) builds their
-    window once the username is typed (a pause), and the password is checked on a thread (argon2
-    lets go of the interpreter); a wrong password shows the same message as ever, and the window
-    built meanwhile is not used (nor shown, nor started)."""
+    window once the username is typed (a pause), and the password is checked on the dialog's
+    thread (argon2 lets go of the interpreter), who the username names on another; a wrong password
+    shows the same message as ever, and the window built meanwhile is not used (nor shown, nor
+    started)."""
 
     painted = Signal()  # once, when the dialog is first on screen
 
@@ -68,6 +70,9 @@ class LoginDialog(QDialog):
         self._checking = False  # the password is being checked on the thread
         self._abandoned = False
         self._painted = False
+        self._closed = False  # finished: nothing more is prepared
+        self._worker: Worker | None = None  # who a username names (made on first use)
+        self._checker: Worker | None = None  # the password's check, beside the look-up
         # (username, who it names) as last looked up after a pause: Enter does not read again
         self._named: tuple[str, Actor | None] | None = None
         self.setWindowTitle("Sign in to hvdesk")
@@ -82,7 +87,7 @@ class LoginDialog(QDialog):
         self._name_pause.timeout.connect(self._prepare_named)
         if prepare is not None:
             self.username.textChanged.connect(lambda _t: self._name_pause.start())
-            self.finished.connect(lambda _r: self._name_pause.stop())  # closed: nothing to build
+            self.finished.connect(self._finished)  # closed: nothing more to build
         self.banner = error_banner()
         form = QFormLayout()
         form.addRow("Username:", self.username)
@@ -110,6 +115,10 @@ class LoginDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(buttons)
 
+    def _finished(self, _result: int) -> None:
+        self._closed = True
+        self._name_pause.stop()
+
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         if not self._painted:
@@ -119,7 +128,7 @@ class LoginDialog(QDialog):
     def set_services(self, services: AppServices) -> None:
         """The database is open: say which, and sign in if Sign in was already pressed."""
         self.services = services
-        school = services.settings.policy().school_name
+        school = services.policy_at_start().school_name
         self.school.setText(f"<b>{school}</b><br>Database: {services.db.describe()}")
         if self._pending:
             self._sign_in()
@@ -136,24 +145,44 @@ class LoginDialog(QDialog):
         """The username was typed: build the window for whoever it names, if anyone."""
         if self.prepare is None or self.services is None or self._checking:
             return
-        expected = self._expected(self.services)
-        if expected is not None:
-            self.prepare(expected)
+        username, prepare = self.username.text(), self.prepare
 
-    def _expected(self, services: AppServices) -> Actor | None:
-        """Who the username names (a guess: only the check decides), looked up once per name.
-        The database not answering prepares nothing and is asked again next time: the password
-        check says so in one line."""
-        from sqlalchemy.exc import SQLAlchemyError  # not at import: the dialog paints first
+        def named(actor: Actor) -> None:  # still that name, still typing, still open
+            if self.username.text() == username and not self._checking and not self._closed:
+                prepare(actor)
 
+        self._look_up(self.services, named)
+
+    def _look_up(self, services: AppServices, then: PrepareWindow) -> None:
+        """then(who the username names) if it names anyone (a guess: only the check decides),
+        looked up on the dialog's thread (never on the GUI thread), once per name. The database
+        not answering prepares nothing and is asked again next time: the check says so."""
         username = self.username.text()
-        if self._named is None or self._named[0] != username:
-            try:
-                self._named = (username, services.auth.expected_actor(username))
-            except (SQLAlchemyError, HvdeskError) as err:
-                log.warning("who %r names not read: %s", username, err)
-                return None
-        return self._named[1]
+        if self._named is not None and self._named[0] == username:
+            if self._named[1] is not None:
+                then(self._named[1])
+            return
+
+        def found(actor: Actor | None) -> None:
+            self._named = (username, actor)
+            if actor is not None:
+                then(actor)
+
+        self._thread().submit(
+            lambda: services.auth.expected_actor(username),
+            found,
+            lambda message: log.warning(
+                "who %r names not read: %s", username, message.split("\n")[0]
+            ),
+        )
+
+    def _thread(self) -> Worker:
+        """The dialog's own thread: who a username names."""
+        if self._worker is None:
+            from ui.worker import Worker  # not at import: the dialog paints first
+
+            self._worker = Worker(self)
+        return self._worker
 
     def _sign_in(self) -> None:
         self._name_pause.stop()  # Enter: the window is prepared with the check, if not yet
@@ -174,21 +203,27 @@ class LoginDialog(QDialog):
         self.accept()
 
     def _sign_in_meanwhile(self, services: AppServices, prepare: PrepareWindow) -> None:
-        """The password checked on a thread while the GUI thread builds the window."""
+        """The password checked on its own thread while the GUI thread builds the window for whom
+        the username names (known from the pause, else looked up on the dialog's thread at the
+        same time: if the check answers first, the window is built after it instead)."""
         if self._checking:
             return  # Enter pressed twice: one check is enough
-        from ui.worker import Worker
-
         username, password = self.username.text(), self.password.text()
         self._checking = True
         self._sign_in_button().setEnabled(False)  # Cancel stays: someone may walk away
-        checker = Worker(self)
-        checker.submit(
+        if self._checker is None:
+            from ui.worker import Worker
+
+            self._checker = Worker(self)
+        self._checker.submit(
             lambda: _checked(services, username, password), self._checked, self._check_failed
         )
-        expected = self._expected(services)  # read at the pause already, unless typed fast
-        if expected is not None:
-            prepare(expected)
+
+        def named(actor: Actor) -> None:
+            if not self._abandoned and not self._closed and self.actor is None:
+                prepare(actor)
+
+        self._look_up(services, named)  # known: built now, beside the check
 
     def _sign_in_button(self) -> QPushButton:
         return self.sign_in_button

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
@@ -70,8 +70,11 @@ class MainWindow(QMainWindow):
     # The window closed for good (not kept in the tray): features stop their timers and threads.
     closed = Signal()
 
-    def __init__(self, services: AppServices, actor: Actor, *, started: bool = True) -> None:
-        """started=False: built while the password is checked; start() once it is right."""
+    def __init__(
+        self, services: AppServices, actor: Actor, *, started: bool = True, build: bool = True
+    ) -> None:
+        """started=False: built while the password is checked; start() once it is right.
+        build=False: only the frame; build_step() builds the rest a slice at a time."""
         super().__init__()
         self.services, self.actor = services, actor
         self.visit_actions = VisitActions()
@@ -81,17 +84,18 @@ class MainWindow(QMainWindow):
         self._on_start: list[StartHook] = []
         self.started: bool | None = None  # None: not yet; then whether it read on the worker
         self.live_counts = False  # set by the tracker feature: it shows who is out, every second
-        self.setWindowTitle(f"hvdesk — {services.settings.policy().school_name}")
+        self.setWindowTitle(f"hvdesk — {services.policy_at_start().school_name}")
         self.resize(1280, 760)
         self.setMinimumSize(1024, 640)
 
-        self.nav = QListWidget()
+        # parented from the start: a window thrown away half-built leaves no top-level widget
+        self.nav = QListWidget(self)
         self.nav.setAccessibleName("Navigation")
         self.nav.setMaximumWidth(170)
         self.nav.setStyleSheet(
             "QListWidget { font-size: 12pt; } QListWidget::item { padding: 6px; }"
         )
-        self.stack = QStackedWidget()
+        self.stack = QStackedWidget(self)
         self.panels: dict[str, QWidget] = {}
         self.worker = Worker(self)  # database reads: the live feed and the screens
         # backups and backup checks copy or open whole files (15 s and more at ten years of data):
@@ -101,7 +105,28 @@ class MainWindow(QMainWindow):
         # never behind a slow read (ui/tracker/saving.py says why), finished even as it closes
         self.writer = Worker(self, finish_queued=True)
 
-        self._build_panels(services, actor)
+        self._steps = self._build_steps(services, actor)
+        if build:
+            self.finish_building()
+        if started:
+            self.start()
+
+    def build_step(self) -> bool:
+        """Build one slice of the window (a screen, or the frame around them): built while the
+        password is typed, a slice an event-loop turn, so no key waits long. False once built."""
+        return next(self._steps, False)
+
+    def finish_building(self) -> None:
+        """Build whatever slices are left, now."""
+        while self.build_step():
+            pass
+
+    def abandon_building(self) -> None:
+        """Thrown away half-built: the slices left are never built."""
+        self._steps.close()
+
+    def _build_steps(self, services: AppServices, actor: Actor) -> Generator[bool, None, None]:
+        yield from self._build_panels(services, actor)
         central = QWidget()
         row = QHBoxLayout(central)
         row.setContentsMargins(4, 4, 4, 4)
@@ -119,30 +144,31 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(0)
         self.nav.blockSignals(False)
 
-        self._build_live(services)
-        self.refresh_status()
-        if started:
-            self.start()
+        self._build_live(services)  # the status bar's first read is start()'s: no worker
+        yield True  # job runs beside the slices after this one
 
-    def _build_panels(self, services: AppServices, actor: Actor) -> None:
-        """The screens built at start-up (features add theirs), each in the navigation list."""
+    def _build_panels(self, services: AppServices, actor: Actor) -> Iterator[bool]:
+        """The screens built at start-up (features add theirs), each in the navigation list;
+        one slice each."""
+        # each in the window as it is built: one thrown away half-built leaves no orphan
         self.today = TodayPanel(services.visits, worker=self.worker)  # reads at start()
+        self.add_panel("Today", self.today)
+        yield True
         self.visits = VisitsPanel(services.visits, worker=self.worker)
+        self.add_panel("Visits", self.visits)
+        yield True
         self.staff = StaffPanel(services.staff, actor, writer=self.writer, worker=self.worker)
+        self.add_panel("Staff", self.staff)
+        yield True
         self.households = HouseholdsPanel(
             services.households, actor, worker=self.worker, writer=self.writer
         )
+        self.add_panel("Households", self.households)
+        yield True
         self.settings = SettingsPanel(
             services.settings, actor, writer=self.writer, worker=self.worker
         )
-        for name, panel in (
-            ("Today", self.today),
-            ("Visits", self.visits),
-            ("Staff", self.staff),
-            ("Households", self.households),
-            ("Settings", self.settings),
-        ):
-            self.add_panel(name, panel)
+        self.add_panel("Settings", self.settings)
         self.nav.currentRowChanged.connect(self._show_panel)
         self.staff.changed.connect(self.data_changed)
         self.on_start(lambda _later: self.settings.load())
@@ -151,6 +177,7 @@ class MainWindow(QMainWindow):
         self.households.changed.connect(self.data_changed)
         self.visits.context_menu_for = lambda v: self.visit_actions.menu(v, self)
         self.visits.actions_for = self._visit_buttons
+        yield True
 
     def _build_live(self, services: AppServices) -> None:
         """The change feed (every seat's changes, read on the worker) and the daily backup's
@@ -174,11 +201,13 @@ class MainWindow(QMainWindow):
         and the window shows at once, 'Loading…' where they will land."""
         if self.started is not None:
             return
+        self.finish_building()
         self.started = reads_later
         hooks, self._on_start = self._on_start, []
         for hook in hooks:
             hook(reads_later)
         self.today.first_load(reads_later)
+        self.refresh_status()
         self._backup_timer.start()
         self.live.start()
 

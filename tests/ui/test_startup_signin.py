@@ -3,9 +3,11 @@ screens hidden behind Today read their data when first shown, not at start-up.""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from PySide6.QtCore import QCoreApplication
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from hvdesk.models import Event, UserAccount
 from ui.app import PreparedWindow, build_window, finish_window
@@ -49,15 +51,44 @@ def _dialog(qtbot, services, built: list) -> LoginDialog:
 
 def test_the_window_is_prepared_while_the_password_is_checked(qtbot, services):
     built: list = []
-    dialog = _dialog(qtbot, services, built)
+    dialog = LoginDialog(services, prepare=lambda actor: built.append((actor, dialog.actor)))
+    qtbot.addWidget(dialog)
+    dialog.show()
     dialog.username.setText("head")
     dialog.password.setText("hvdesk-demo")
     dialog._sign_in()
-    # prepare ran on the GUI thread at once, before the check on the thread had answered
-    assert built == [services.auth.expected_actor("head")] and dialog.actor is None
     assert not dialog._sign_in_button().isEnabled()
     qtbot.waitUntil(lambda: dialog.actor is not None, timeout=10_000)
-    assert dialog.actor == built[0] and dialog.actor.is_approver
+    # prepare ran on the GUI thread (whom the username names looked up on the dialog's thread
+    # first), before the check on that thread had answered: nobody was signed in yet
+    assert built == [(services.auth.expected_actor("head"), None)]
+    assert dialog.actor == built[0][0] and dialog.actor.is_approver
+
+
+def test_who_the_username_names_is_never_looked_up_on_the_gui_thread(qtbot, services):
+    """At the pause after the username, and at Enter without a pause: the look-up runs on the
+    dialog's thread (the GUI thread never waits on the database)."""
+    gui = threading.get_ident()
+    on_gui: list[str] = []
+
+    def statement(_conn, _cursor, sql: str, *_rest) -> None:
+        if threading.get_ident() == gui:
+            on_gui.append(sql)
+
+    built: list = []
+    dialog = _dialog(qtbot, services, built)
+    event.listen(services.db.engine, "before_cursor_execute", statement)
+    try:
+        dialog.username.setText("head")  # the pause
+        qtbot.waitUntil(lambda: len(built) == 1, timeout=5_000)
+        dialog.username.setText("office")
+        dialog.password.setText("hvdesk-demo")
+        dialog._sign_in()  # Enter before the pause
+        qtbot.waitUntil(lambda: dialog.actor is not None, timeout=10_000)
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", statement)
+    assert on_gui == []
+    assert built == [services.auth.expected_actor("head"), services.auth.expected_actor("office")]
     assert dialog.result() == LoginDialog.DialogCode.Accepted
 
 
@@ -148,8 +179,8 @@ def test_the_prepared_window_is_the_one_shown_after_sign_in(qtbot, services, use
     dialog.username.setText(username)
     dialog.password.setText("hvdesk-demo")
     dialog._sign_in()
-    shell = prepared.window
     qtbot.waitUntil(lambda: dialog.actor is not None, timeout=10_000)
+    shell = prepared.window  # built (whom the username names looked up first) before the check
     window = prepared.take(dialog.actor)
     assert window is shell and window is not None
     window.show()  # as at start; closed and deleted below, as the window fixture does
@@ -290,3 +321,21 @@ def test_the_database_down_while_the_username_is_typed_is_no_crash(qtbot, servic
     dialog.username.setText("head")
     qtbot.waitUntil(lambda: built != [], timeout=5_000)
     assert built == [real("head")]
+
+
+def test_enter_after_the_pause_builds_the_window_beside_the_check_not_before_it(qtbot, services):
+    """The name was looked up at the pause: at Enter the password's check is handed to its
+    thread first, then the window is built meanwhile (not the build, then the check)."""
+    checks_queued: list[int] = []
+    dialog = LoginDialog(
+        services,
+        prepare=lambda _a: checks_queued.append(0 if dialog._checker is None else 1),
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.username.setText("office")
+    qtbot.waitUntil(lambda: len(checks_queued) == 1, timeout=5_000)  # the pause's look-up
+    dialog.password.setText("hvdesk-demo")
+    dialog._sign_in()
+    assert checks_queued == [0, 1]  # built at once at Enter, the check already on its way
+    qtbot.waitUntil(lambda: dialog.actor is not None, timeout=10_000)
