@@ -47,7 +47,7 @@ DEFAULT_PROBE_S = 5.0
 JUMP_TOLERANCE_S = 5.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Wake:
     """Why the tracker should look now."""
 

@@ -30,6 +30,7 @@ from hvdesk.notify import lease as leases
 from hvdesk.notify import secrets
 from hvdesk.notify.monitor import POLL_S, Monitor, default_channels
 from hvdesk.notify.sender import OutboxSender
+from hvdesk.platform.heap import settle_allocator
 from hvdesk.policy import (
     BOOL_FIELDS,
     NUMBER_FIELDS,
@@ -57,6 +58,7 @@ def _actor() -> Actor:
 
 
 def run_monitor(args: argparse.Namespace) -> int:
+    settle_allocator()  # before any thread: runs for weeks (hvdesk.platform.heap)
     logging.basicConfig(
         stream=sys.stdout,
         level=logging.INFO,

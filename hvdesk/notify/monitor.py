@@ -38,6 +38,7 @@ from hvdesk.notify import lease as leases
 from hvdesk.notify import outbox
 from hvdesk.notify.channels import Sender
 from hvdesk.notify.sender import OutboxSender, SendReport
+from hvdesk.platform.heap import release_free_memory
 from hvdesk.rules import escalation_messages as em
 from hvdesk.scheduler import DeadlineScheduler, Wake
 from hvdesk.services.text_polling import PollResult, TextPoller
@@ -49,6 +50,9 @@ log = logging.getLogger(__name__)
 DELIVERY_CHECK_S = 60.0  # how often sent texts are asked about (a delivery report)
 POLL_S = 5.0  # for messages queued by other seats; deadlines wake the loop at once
 SAFETY_CHECK_S = 60.0  # a window holding the lease looks for safety-check texts this often
+# glibc's free memory back to the system this often (a monitor runs for weeks; as the window's
+# once-a-minute trim, hvdesk.platform.heap); on the monitor's own thread, between passes
+TRIM_S = 60.0
 TEXTS_POLL_S = 10.0  # texts in from the field: a check-in shows within this plus the loop's wait
 
 
@@ -164,11 +168,21 @@ class Monitor:
         self._last_beat: float | None = None
         self._last_delivery: float | None = None
         self._last_safety: float | None = None
+        self._last_trim: float | None = None
         self._look = True  # re-derive the deadlines on the next tick
         self._next_change: datetime | None = None  # and at this time even if no timer fires
         self._wake = threading.Event()
         self.scheduler: DeadlineScheduler | None = None
         self.stopped = threading.Event()
+
+    def _trim_when_due(self) -> None:
+        """The headless monitor's minute trim (a window's sender leaves it to the window's)."""
+        if self.kind != leases.MONITOR:
+            return
+        mono = self.clock.monotonic()
+        if self._last_trim is None or mono - self._last_trim >= TRIM_S:
+            release_free_memory()
+            self._last_trim = mono
 
     # --- one pass ---------------------------------------------------------------------------
     def _still_mine(self) -> bool:
@@ -272,6 +286,7 @@ class Monitor:
                     self.tick()
                 except Exception:  # a database hiccup must not end monitoring: log, go on
                     log.exception("monitor pass failed; trying again")
+                self._trim_when_due()
                 self._wake.wait(min(self.poll_s, self.texts.seconds_to_next()))
                 self._wake.clear()
         finally:

@@ -25,7 +25,9 @@ from typing import Any
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameters (malloc.h)
 M_ARENA_MAX = -8
-ARENAS = 2  # the GUI thread's and one for every other thread: they rarely allocate at once
+# At most two arenas in all, shared by every thread: once the limit is reached glibc hands a thread
+# any arena not locked at that moment (the main one included), so no thread owns one.
+ARENAS = 2
 MMAP_THRESHOLD = 128 * 1024  # glibc's own starting value, now fixed: freed large blocks unmap
 
 

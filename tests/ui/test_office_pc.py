@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, time
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -239,12 +243,36 @@ def test_the_window_gives_freed_memory_back_every_minute_off_the_gui_thread(
     assert released_on[0] is not threading.main_thread()
 
 
-def test_the_application_settles_the_allocator_before_its_threads(qapp, monkeypatch):
-    """A week without a restart: at most two malloc arenas and a fixed mmap threshold, set when
-    the application is made, before the worker, the watcher and Qt's pool start their threads."""
-    from ui import app
+# A fresh interpreter: the spy sees the process as the application's start leaves it.
+_SETTLE_SPY = """
+import os
+from PySide6.QtWidgets import QApplication
+from ui import app
+seen = []
+real = app.settle_allocator
+def spy():
+    seen.append((len(os.listdir("/proc/self/task")), QApplication.instance() is None))
+    return real()
+app.settle_allocator = spy
+app.create_application([])
+print(seen)
+"""
 
-    settled: list[bool] = []
-    monkeypatch.setattr(app, "settle_allocator", lambda: settled.append(True) or True)
-    assert app.create_application([]) is qapp
-    assert settled == [True]
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
+def test_the_application_settles_the_allocator_before_its_threads():
+    """A week without a restart: at most two malloc arenas and a fixed mmap threshold, set when
+    the application is made, before the QApplication and before any thread (a thread that has
+    an arena keeps it)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", _SETTLE_SPY],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+    )
+    # once, with the main thread alone and no QApplication yet
+    assert done.stdout.strip() == "[(1, True)]", done.stdout + done.stderr
