@@ -4,6 +4,9 @@ One factory, installed once the application exists (create_application; PySide d
 installed before), answers for:
 - a window marked as an alert (an alarm window): role 'alert', which Orca (AT-SPI ALERT) and NVDA
   (MSAA ROLE_SYSTEM_ALERT) read out whole the moment it appears, not 'dialog';
+- a stack of pages (QStackedWidget: the window's screens, the calendar's views): an ordinary
+  container, which screen readers pass over, not Qt's unnamed 'layered pane' that Orca said
+  before the page's control (it said 'layered pane' before 'Calendar.');
 - a widget with an accessible_interface() method: its own (the painted calendar's list of visits,
   ui/calendar/accessible.py).
 Drop-downs keep Qt's own interface (popup list, actions, value): Orca reads the field from the
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAccessible, QFocusEvent, QGuiApplication
-from PySide6.QtWidgets import QAccessibleWidget, QLineEdit, QWidget
+from PySide6.QtWidgets import QAccessibleWidget, QLineEdit, QStackedWidget, QWidget
 
 ALERT_PROPERTY = "hvdesk_alert"  # a window screen readers must treat as an alert
 ATSPI_PLATFORMS = ("xcb", "wayland", "offscreen")  # Qt platforms read over AT-SPI (Orca)
@@ -93,6 +96,8 @@ def interface_for(_class_name: str, obj: QObject) -> QAccessibleWidget | None:
     _put_focus_first()  # a screen reader is reading: from now on, not before
     if isinstance(obj, QWidget) and obj.isWindow() and obj.property(ALERT_PROPERTY):
         return QAccessibleWidget(obj, QAccessible.Role.AlertMessage)
+    if isinstance(obj, QStackedWidget):  # its pages are its children either way
+        return QAccessibleWidget(obj, QAccessible.Role.Client)
     own = getattr(obj, "accessible_interface", None)  # a painted view with its own (calendar)
     if callable(own):
         made: QAccessibleWidget = own()
