@@ -120,7 +120,12 @@ def settings():
 
 def alarm():
     windows = state["w"].feature(TrackerFeature).controller.windows
-    show(next(iter(windows.values())))
+    state["alarm"] = next(iter(windows.values()))
+    show(state["alarm"])
+
+def new_return():
+    state["alarm"].new_return_check.setChecked(True)
+    state["alarm"].new_return.setFocus(Qt.FocusReason.TabFocusReason)
 
 tab = lambda: key(Qt.Key.Key_Tab)
 # (heading, step, what Orca says once it has taken the step in: the next waits for it)
@@ -152,6 +157,8 @@ STEPS = [
      lambda: key(Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier), "List with"),
     ("Down in the Purpose list", lambda: key(Qt.Key.Key_Down), "Attendance concern"),
     ("Enter in the Purpose list", lambda: key(Qt.Key.Key_Return), "Purpose"),
+    ("Tab to the Date",
+     lambda: state["d"].day.setFocus(Qt.FocusReason.TabFocusReason), ""),
     ("The risk assessment wizard opens for a draft visit", wizard, "Risk assessment"),
     ("Tab in the wizard", tab, ""),
     ("Tab in the wizard", tab, ""),
@@ -171,6 +178,7 @@ STEPS = [
     ("Alt+H takes the alarm", lambda: key(Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier), ""),
     ("Enter on the current step's first result", lambda: key(Qt.Key.Key_Return), ""),
     ("Tab from Resolve as", tab, ""),
+    ("Tab to New expected return, its box ticked", new_return, ""),
 ]
 
 def next_step():

@@ -4,6 +4,10 @@ One factory, installed once the application exists (create_application; PySide d
 installed before), answers for:
 - a window marked as an alert (an alarm window): role 'alert', which Orca (AT-SPI ALERT) and NVDA
   (MSAA ROLE_SYSTEM_ALERT) read out whole the moment it appears, not 'dialog';
+- an unnamed stack of pages (QStackedWidget: the calendar's views): an ordinary container,
+  which screen readers pass over, not Qt's 'layered pane' that Orca said as such before the
+  page's control ('layered pane', 'Calendar.'). A named one (the window's screens, named after
+  the screen shown) stays Qt's: Orca says its name as focus enters it ('Today.');
 - a widget with an accessible_interface() method: its own (the painted calendar's list of visits,
   ui/calendar/accessible.py).
 Drop-downs keep Qt's own interface (popup list, actions, value): Orca reads the field from the
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAccessible, QFocusEvent, QGuiApplication
-from PySide6.QtWidgets import QAccessibleWidget, QLineEdit, QWidget
+from PySide6.QtWidgets import QAccessibleWidget, QLineEdit, QStackedWidget, QWidget
 
 ALERT_PROPERTY = "hvdesk_alert"  # a window screen readers must treat as an alert
 ATSPI_PLATFORMS = ("xcb", "wayland", "offscreen")  # Qt platforms read over AT-SPI (Orca)
@@ -93,6 +97,8 @@ def interface_for(_class_name: str, obj: QObject) -> QAccessibleWidget | None:
     _put_focus_first()  # a screen reader is reading: from now on, not before
     if isinstance(obj, QWidget) and obj.isWindow() and obj.property(ALERT_PROPERTY):
         return QAccessibleWidget(obj, QAccessible.Role.AlertMessage)
+    if isinstance(obj, QStackedWidget) and not obj.accessibleName():  # pages: children either way
+        return QAccessibleWidget(obj, QAccessible.Role.Client)
     own = getattr(obj, "accessible_interface", None)  # a painted view with its own (calendar)
     if callable(own):
         made: QAccessibleWidget = own()

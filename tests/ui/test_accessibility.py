@@ -462,6 +462,22 @@ def test_each_calendar_visit_is_its_own_item_for_a_screen_reader(window, qtbot):
     assert said()[0].startswith("Mon 23 Nov 09:15–10:00 Yilmaz family")
 
 
+def test_no_unnamed_layered_pane_is_said_above_the_calendar(window):
+    """Qt reads a QStackedWidget as a 'layered pane': Orca said 'layered pane' before
+    'Calendar.' as the week view took the focus (the calendar's stack of views). An unnamed
+    stack is now an ordinary container, which screen readers pass over; the window's stack of
+    screens keeps its role and its name, the screen's, which Orca says ('Today.')."""
+    install_interfaces()
+    window.show_panel("Calendar")
+    node = QAccessible.queryAccessibleInterface(window.feature(CalendarFeature).panel.grid)
+    above = []
+    while node is not None and node.isValid():
+        above.append((node.role(), node.text(QAccessible.Text.Name)))
+        node = node.parent()
+    panes = [name for role, name in above if role == QAccessible.Role.LayeredPane]
+    assert panes == ["Calendar"], above
+
+
 def test_moving_between_calendar_visits_is_announced(window, qtbot, monkeypatch):
     """Up/Down/Left/Right in the painted calendar say the visit now selected, as a list would:
     with a screen reader reading, its own item takes the focus (ui/calendar/accessible.py);

@@ -178,10 +178,9 @@ def test_orca_says_each_visit_of_the_painted_week_as_the_keyboard_moves(orca_hea
     """The painted week was one object to Orca: now a list of its visits, each said once (in
     words: day, time, family, staff, purpose, state; then what the name leaves out) as Down moves
     the selection, not the view's own description again beside it."""
-    assert (
-        "Calendar.\nList with 26 items."
-        in orca_heard["The Calendar's week view (painted) in focus"]
-    )
+    focused = orca_heard["The Calendar's week view (painted) in focus"]
+    assert "Calendar.\nList with 26 items." in focused
+    assert "layered pane" not in focused  # the calendar's stack of views, passed over
     down = orca_heard["Down arrow in the week view"]
     yilmaz = (
         "Mon 23 Nov 09:15–10:00 Yilmaz family, Tom Lee and Amara Jones, "
@@ -246,3 +245,14 @@ def test_orca_meets_each_calendar_visit_as_its_own_item():
         assert items[0].startswith(f"[list item #32] {begum}")
         assert "overdue" in items[1] and "approved'" in items[-1]
     assert painted < beside < _first(tree, "'Selected visit: ")
+
+
+@pytest.mark.slow
+@needs_orca
+def test_orca_says_a_time_or_date_box_tab_reaches(orca_heard):
+    """A time or date box selects its first part on Tab, in its FocusIn as a line edit does, but
+    Orca says it (checked: no delayed selection needed): the booking form's Date and the alarm
+    window's New expected return, with their values."""
+    assert "Date: 25/11/2026 (Wed) spin button." in orca_heard["Tab to the Date"]
+    new_return = orca_heard["Tab to New expected return, its box ticked"]
+    assert "New expected return 10:00 spin button." in new_return
