@@ -50,7 +50,7 @@ APP = r"""
 import os, sys, tempfile
 from pathlib import Path
 sys.path[:0] = [sys.argv[1], sys.argv[2]]
-from PySide6.QtCore import QSocketNotifier, Qt
+from PySide6.QtCore import QEventLoop, QSocketNotifier, Qt
 from PySide6.QtTest import QTest
 from ui.app import create_application
 import screenshots
@@ -74,9 +74,21 @@ def today():
     state["login"].close()
     show(state["w"])
 
+def until(found, seconds=60):
+    # what found() returns once it is not None: a form opens once its read is back
+    import time
+    end = time.monotonic() + seconds
+    while (got := found()) is None:
+        if time.monotonic() > end:
+            raise TimeoutError("the form did not open")
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+    return got
+
 def booking():
     [a for a in state["w"].toolbar.actions() if a.text() == "New visit"][0].trigger()
-    state["d"] = [x for x in app.topLevelWidgets() if x.windowTitle() == "New visit"][0]
+    state["d"] = until(lambda: next(
+        (x for x in app.topLevelWidgets() if x.windowTitle() == "New visit" and x.isVisible()),
+        None))
     show(state["d"])
 
 def week():
@@ -105,7 +117,7 @@ def wizard():
     visit = w.services.visits.get(draft)
     action = next(a for a in w.visit_actions.for_visit(visit) if a.label == "Risk assessment…")
     action.run(visit, w)
-    state["wiz"] = w.feature(ApprovalFeature).wizard
+    state["wiz"] = until(lambda: w.feature(ApprovalFeature).wizard)
     show(state["wiz"])
 
 def next_page():

@@ -6,8 +6,10 @@ would say of the demo school's alarm window and status bar.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -103,17 +105,34 @@ needs_orca = pytest.mark.skipif(
 SKIPPED = 3  # scripts/orca_transcript.py: another Orca of this user runs (not ours to stop)
 
 
+def _run_whole_group(command: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run in its own process group, killed whole on a timeout: Orca, Xvfb and the app would
+    otherwise outlive a killed dbus-run-session and hold the Orca lock for every later run."""
+    proc = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"Orca's run took over {timeout:.0f} s: {err[-3000:]}")
+    return subprocess.CompletedProcess(command, proc.returncode, out, err)
+
+
 @pytest.fixture(scope="module")
 def orca_heard() -> dict[str, str]:
     """What Orca said at each step of scripts/orca_transcript.py (one run, about 40 s)."""
-    run = subprocess.run(
+    run = _run_whole_group(
         [
             *("dbus-run-session", "--", "xvfb-run", "-a"),
             *(sys.executable, "scripts/orca_transcript.py"),
         ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
         timeout=400,
     )
     if run.returncode == SKIPPED:
