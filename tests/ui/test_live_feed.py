@@ -10,13 +10,12 @@ from contextlib import contextmanager
 
 import pytest
 from PySide6.QtCore import Qt
-from sqlalchemy import event
 
 from hvdesk.db import Database
 from hvdesk.rules import deadlines as dl
 from hvdesk.services.base import Actor
 from hvdesk.services.tracker import TrackerService
-from tests.ui.waiting import idle, saved
+from tests.ui.waiting import each_statement, idle, saved
 from ui.backup_settings import BackupFeature
 from ui.tracker.feature import TrackerFeature
 
@@ -32,11 +31,8 @@ def statements(db: Database):
         if "data_version" not in sql:
             seen.append(sql)
 
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
+    with each_statement(db, before):
         yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
 
 
 def settle(window, qtbot) -> None:

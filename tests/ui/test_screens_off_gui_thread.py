@@ -13,12 +13,12 @@ from dataclasses import replace
 import pytest
 from PySide6.QtCore import QTime
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QTableView
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from hvdesk.clock import london
 from tests.ui.test_tracker_writes import slow
-from tests.ui.waiting import gui_thread_statements, idle
+from tests.ui.waiting import each_statement, gui_thread_statements, idle
 from ui.calendar.feature import CalendarFeature
 from ui.calendar.model import Mode
 from ui.incidents import IncidentsFeature
@@ -42,11 +42,8 @@ def reads_not_answered(db):
         if threading.current_thread() is not threading.main_thread():
             raise OperationalError(sql[:40], {}, Exception("server closed the connection"))
 
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
+    with each_statement(db, before):
         yield
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
 
 
 def status(panel) -> str:

@@ -14,14 +14,14 @@ from contextlib import contextmanager
 
 import pytest
 from PySide6.QtCore import QTimer
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from hvdesk.db import Database
 from hvdesk.models import Event
 from hvdesk.rules.actions import Action
 from tests.ui.test_tracker_ui import click, ctrl_of, select_in_board
-from tests.ui.waiting import settle
+from tests.ui.waiting import each_statement, settle
 from ui.a11y import ValueLabel
 from ui.tracker.feature import TrackerFeature
 
@@ -41,11 +41,8 @@ def slow(db: Database, seconds: float = SLOW_S) -> Iterator[list[str]]:
             on_gui_thread.append(sql)
         time.sleep(seconds)  # the database's latency, on the thread that asked
 
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
+    with each_statement(db, before):
         yield on_gui_thread
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
 
 
 @contextmanager
@@ -57,11 +54,8 @@ def failing_writes(db: Database) -> Iterator[None]:
         if sql.lstrip().upper().startswith(("INSERT", "UPDATE")):
             raise OperationalError(sql[:40], {}, Exception("server closed the connection"))
 
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
+    with each_statement(db, before):
         yield
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
 
 
 class Beats:

@@ -87,12 +87,23 @@ def slow_press(qtbot, db, form, press, again=None) -> tuple[float, list[str]]:
 
 
 @contextmanager
+def each_statement(db, before: Callable[..., None]) -> Iterator[None]:
+    """`before(conn, cursor, sql, ...)` called before every SQL statement `db` sends meanwhile
+    (SQLAlchemy's before_cursor_execute): to watch them, slow them or make them fail."""
+    from sqlalchemy import event
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+@contextmanager
 def gui_thread_statements(db) -> Iterator[list[str]]:
     """The SQL statements sent from the GUI thread meanwhile (each one the window waiting on the
     database); the change watcher's `PRAGMA data_version` runs on its own thread and is not one."""
     import threading
-
-    from sqlalchemy import event
 
     seen: list[str] = []
 
@@ -100,11 +111,8 @@ def gui_thread_statements(db) -> Iterator[list[str]]:
         if threading.current_thread() is threading.main_thread():
             seen.append(sql)
 
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
+    with each_statement(db, before):
         yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
 
 
 def checked(qtbot, dialog) -> None:
