@@ -354,13 +354,10 @@ def test_a_reveal_the_database_does_not_take_shows_no_word(window, qtbot, answer
     dialog.close()
 
 
-def test_an_incident_report_is_printed_off_the_gui_thread(window, qtbot, monkeypatch):
+def _one_incident_chosen(window, qtbot):
+    """The Incidents screen on show with one incident recorded and chosen: its panel."""
     from hvdesk.services.incidents import IncidentInput
-    from tests.ui.waiting import settle
-    from ui import incidents as incidents_ui
 
-    pdfs: list = []
-    monkeypatch.setattr(incidents_ui, "open_pdf", pdfs.append)
     panel = window.feature(IncidentsFeature).panel
     panel.service.record(
         window.actor, IncidentInput(occurred_at=window.services.clock.now(), what="Dog loose")
@@ -368,6 +365,16 @@ def test_an_incident_report_is_printed_off_the_gui_thread(window, qtbot, monkeyp
     window.show_panel("Incidents")
     idle(window, qtbot)
     panel.view.selectRow(0)
+    return panel
+
+
+def test_an_incident_report_is_printed_off_the_gui_thread(window, qtbot, monkeypatch):
+    from tests.ui.waiting import settle
+    from ui import incidents as incidents_ui
+
+    pdfs: list = []
+    monkeypatch.setattr(incidents_ui, "open_pdf", pdfs.append)
+    panel = _one_incident_chosen(window, qtbot)
     with gui_thread_statements(window.services.db) as on_gui:
         assert panel.print_selected()
     assert on_gui == [] and pdfs == []
@@ -417,20 +424,13 @@ def test_an_incident_pdf_the_disk_refuses_is_said_as_not_printed(
 ):
     import tempfile
 
-    from hvdesk.services.incidents import IncidentInput
     from tests.ui.waiting import settle
     from ui import incidents as incidents_ui
 
     pdfs: list = []
     monkeypatch.setattr(incidents_ui, "open_pdf", pdfs.append)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))  # no such folder
-    panel = window.feature(IncidentsFeature).panel
-    panel.service.record(
-        window.actor, IncidentInput(occurred_at=window.services.clock.now(), what="Dog loose")
-    )
-    window.show_panel("Incidents")
-    idle(window, qtbot)
-    panel.view.selectRow(0)
+    panel = _one_incident_chosen(window, qtbot)
     assert panel.print_selected()
     settle(qtbot)
     title, text, kind = answers["told"][-1]
