@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
-from zoneinfo import ZoneInfo
+from functools import cache
+from typing import TYPE_CHECKING, Protocol
 
-LONDON = ZoneInfo("Europe/London")
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+
+@cache
+def london_zone() -> ZoneInfo:
+    """Europe/London, loaded on first use: importing zoneinfo reads Python's build configuration
+    (sysconfig, ~10 ms), which the sign-in dialog's start (it imports this module) need not wait
+    for. A missing zone raises ZoneInfoNotFoundError here, at the first London time."""
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo("Europe/London")
 
 
 class Clock(Protocol):
@@ -62,21 +73,22 @@ def utc(value: datetime) -> datetime:
 
 
 def london(value: datetime) -> datetime:
-    return utc(value).astimezone(LONDON)
+    return utc(value).astimezone(london_zone())
 
 
 def from_london(local: datetime) -> datetime:
     """A wall-clock time typed in the office (Europe/London) as aware UTC."""
     if local.tzinfo is None:
-        local = local.replace(tzinfo=LONDON)
+        local = local.replace(tzinfo=london_zone())
     return local.astimezone(UTC)
 
 
 def london_day_bounds(day: date) -> tuple[datetime, datetime]:
     """UTC start and end of a London calendar day (23 or 25 hours long when the clocks change)."""
-    start = datetime(day.year, day.month, day.day, tzinfo=LONDON)
+    zone = london_zone()
+    start = datetime(day.year, day.month, day.day, tzinfo=zone)
     nxt = day + timedelta(days=1)
-    end = datetime(nxt.year, nxt.month, nxt.day, tzinfo=LONDON)
+    end = datetime(nxt.year, nxt.month, nxt.day, tzinfo=zone)
     return start.astimezone(UTC), end.astimezone(UTC)
 
 

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from hvdesk.errors import HvdeskError
 from ui import dialogs
-from ui.forms import clear_errors, error_banner, show_errors
+from ui.form_errors import clear_errors, error_banner, show_errors
 from ui.value_label import ValueLabel
 
 if TYPE_CHECKING:

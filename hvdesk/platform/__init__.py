@@ -1,7 +1,9 @@
 """The operating system behind one small seam: the real Windows or Linux calls, or a fake in tests.
 
 `current()` is the platform hvdesk talks to; tests install a FakePlatform with `use()`. Nothing here
-imports ctypes or winreg at import time (start-up stays fast and the module imports everywhere).
+imports ctypes or winreg at import time (start-up stays fast and the module imports everywhere), nor
+the platform's calls and the storage classes: the window's start imports hvdesk.platform.heap (so
+this package) before the sign-in dialog, which needs neither.
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from hvdesk.platform.base import PlatformCalls
-from hvdesk.storage_location import Location, classify_posix, classify_windows
+if TYPE_CHECKING:
+    from hvdesk.platform.base import PlatformCalls
+    from hvdesk.storage_location import Location
 
 _current: PlatformCalls | None = None
 
@@ -38,6 +42,8 @@ def use(platform: PlatformCalls | None) -> None:
 
 def classify(path: Path | str, platform: PlatformCalls | None = None) -> Location:
     """Where this file lives, asking the platform (drive types, mounts) and the environment."""
+    from hvdesk.storage_location import classify_posix, classify_windows
+
     calls = platform or current()
     text = str(path)
     if calls.name == "windows" or (calls.name == "fake" and _looks_windows(text)):

@@ -344,14 +344,9 @@ os._exit(4)
 """
 
 
-@pytest.mark.slow
-@pytest.mark.ui
-def test_the_real_start_paints_the_sign_in_before_logging_networking_or_the_database(
-    tmp_path,
-):
-    """run_gui as main.py calls it: the single-copy lock is taken first, but the log file
-    (platformdirs), the listening for later copies (QtNetwork) and the database wait until the
-    sign-in dialog is painted; they then start at once."""
+def _real_start(tmp_path: Path) -> tuple[set[str], set[str]]:
+    """run_gui as main.py calls it: the modules loaded when the sign-in dialog is painted, and
+    the turn after."""
     env = {
         **os.environ,
         "HVDESK_DATA_DIR": str(tmp_path / "data"),
@@ -367,9 +362,33 @@ def test_the_real_start_paints_the_sign_in_before_logging_networking_or_the_data
     )
     assert out.returncode == 0, out.stderr
     seen = json.loads(out.stdout.strip().splitlines()[-1])
-    painted, after = set(seen["painted"]), set(seen["after"])
+    return set(seen["painted"]), set(seen["after"])
+
+
+@pytest.mark.slow
+@pytest.mark.ui
+def test_the_real_start_paints_the_sign_in_before_logging_networking_or_the_database(
+    tmp_path,
+):
+    """run_gui as main.py calls it: the single-copy lock is taken first, but the log file
+    (platformdirs), the listening for later copies (QtNetwork) and the database wait until the
+    sign-in dialog is painted; they then start at once."""
+    painted, after = _real_start(tmp_path)
     waited = {"PySide6.QtNetwork", "platformdirs", "hvdesk.config", "logging.handlers"}
     assert waited.isdisjoint(painted), waited & painted
     assert {m.split(".")[0] for m in painted}.isdisjoint(set(HEAVY) - {"PySide6"})
     assert waited <= after  # settled at the paint: the log is written, later copies answered
     assert (tmp_path / "data" / "logs" / "hvdesk.log").read_text().count("hvdesk starting") == 1
+
+
+@pytest.mark.slow
+@pytest.mark.ui
+def test_the_real_start_paints_the_sign_in_before_time_zones_date_boxes_and_platform_calls(
+    tmp_path,
+):
+    """None of these is needed to draw the dialog: Europe/London (zoneinfo reads the build's
+    sysconfig) loads at the first London time, the form helpers' date boxes with the first form,
+    the platform's calls and storage classes with their first use."""
+    painted, _after = _real_start(tmp_path)
+    later = {"zoneinfo", "sysconfig", "ui.forms", "hvdesk.platform.base", "hvdesk.storage_location"}
+    assert later.isdisjoint(painted), later & painted
