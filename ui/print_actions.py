@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QCoreApplication, QObject, QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices
@@ -36,27 +36,64 @@ from shiboken6 import isValid
 from hvdesk.clock import london
 from hvdesk.config import default_printouts_dir
 from hvdesk.errors import HvdeskError
-from hvdesk.models import Role, Visit
-from hvdesk.printing import (
+from hvdesk.form_list import (
     APPOINTMENT_LETTER,
     CANCELLATION_LETTER,
     DAY_SHEET,
-    FORMS,
+    FORM_LIST,
     LONE_WORKING,
     POLICE_SHEET,
     SAFETY_CANCELLATION,
     SORRY_SLIP,
     VISIT_RECORD,
-    visit_form_problem,
 )
+from hvdesk.models import Role, Visit
 from hvdesk.services.base import Actor
-from hvdesk.services.printing import PrintService
 from ui import dialogs
 from ui.a11y import ValueLabel
 from ui.worker import Worker
 
 if TYPE_CHECKING:
+    from hvdesk.clock import Clock
+    from hvdesk.db import Database
+    from hvdesk.services.printing import Printout
     from ui.shell import Shell
+
+
+class FormMaker(Protocol):
+    """What makes a form: hvdesk.services.printing.PrintService, or _PrintServiceOnUse."""
+
+    clock: Clock
+
+    def make(
+        self,
+        actor: Actor,
+        form: str,
+        *,
+        visit_id: int | None = None,
+        staff_id: int | None = None,
+        day: date | None = None,
+        alarm_id: int | None = None,
+        print_safe_word: bool = False,
+        path: Path | str | None = None,
+    ) -> Printout: ...
+
+
+class _PrintServiceOnUse:
+    """The window's PrintService, made at the first print (in print_form, on the worker):
+    hvdesk.printing imports ReportLab (a few tenths of a second), which the window's start,
+    building its print menus and toolbar, need not wait for."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db, self.clock = db, clock
+        self._service: FormMaker | None = None
+
+    def make(self, actor: Actor, form: str, **selection: Any) -> Printout:
+        if self._service is None:
+            from hvdesk.services.printing import PrintService
+
+            self._service = PrintService(self.db, self.clock)
+        return self._service.make(actor, form, **selection)
 
 # Printouts hold personal data: in a temporary folder they are cleared after a day. A folder the
 # office chose (Documents/hvdesk by default) is theirs: nothing in it is deleted behind their back.
@@ -162,7 +199,7 @@ def _prune(folder: Path) -> None:
         return
     cutoff = time.time() - KEEP_PRINTOUTS_S
     # only our own printouts: the folder may be one the office also keeps other PDFs in
-    for old in (p for form in FORMS for p in folder.glob(f"{form}-*.pdf")):
+    for old in (p for form in FORM_LIST for p in folder.glob(f"{form}-*.pdf")):
         with contextlib.suppress(OSError):  # still open in a viewer on Windows: next time
             if old.stat().st_mtime < cutoff:
                 old.unlink()
@@ -170,7 +207,7 @@ def _prune(folder: Path) -> None:
 
 def print_form(
     parent: QWidget | None,
-    print_service: PrintService,
+    print_service: FormMaker,
     actor: Actor,
     form: str,
     *,
@@ -182,7 +219,7 @@ def print_form(
     worker: Worker | None = None,
 ) -> PrintJob:
     """Make the form off the GUI thread, then open it in the PDF viewer (or say what went wrong)."""
-    title = FORMS[form].title if form in FORMS else form
+    title = FORM_LIST[form].title if form in FORM_LIST else form
     job = PrintJob()  # not parented: it must outlive a menu or dialog closed meanwhile
     _running.add(job)
 
@@ -251,12 +288,15 @@ VISIT_FORMS: list[tuple[str, str]] = [
 
 
 def visit_form_applies(form: str, visit: Visit) -> bool:
-    """Offer a form only where the print service would make it (one rule, in hvdesk.printing)."""
+    """Offer a form only where the print service would make it (one rule, in hvdesk.printing,
+    imported at the first visit menu, or before it once the window is idle: ui.app)."""
+    from hvdesk.printing import visit_form_problem
+
     return visit_form_problem(form, visit) is None
 
 
 def _visit_printer(
-    service: PrintService, actor: Actor, form: str
+    service: FormMaker, actor: Actor, form: str
 ) -> Callable[[Visit, QWidget], object]:
     def run(visit: Visit, parent: QWidget) -> object:
         return print_form(parent, service, actor, form, visit_id=visit.id)
@@ -271,7 +311,7 @@ def _action(parent: QWidget, label: str, run: Callable[[], object]) -> QAction:
 
 
 def form_actions_for_visit(
-    parent: QWidget, print_service: PrintService, actor: Actor, visit: Visit
+    parent: QWidget, print_service: FormMaker, actor: Actor, visit: Visit
 ) -> list[QAction]:
     """QActions printing each form that applies to this visit, for any screen's menu."""
     return [
@@ -290,7 +330,7 @@ def can_print_safe_word(actor: Actor) -> bool:
 
 
 def form_actions_for_staff(
-    parent: QWidget, print_service: PrintService, actor: Actor, staff_id: int
+    parent: QWidget, print_service: FormMaker, actor: Actor, staff_id: int
 ) -> list[QAction]:
     """The Lone Working form, blank safe word; office and approvers may also print it filled in."""
     actions = [
@@ -320,7 +360,7 @@ def form_actions_for_staff(
 
 def day_sheet_action(
     parent: QWidget,
-    print_service: PrintService,
+    print_service: FormMaker,
     actor: Actor,
     day: Callable[[], date] | None = None,
 ) -> QAction:
@@ -340,7 +380,7 @@ def install(window: Shell) -> None:
     """Put the visit forms in every visit menu and today's day sheet on the toolbar."""
     from ui.visit_actions import VisitAction
 
-    service = PrintService(window.services.db, window.services.clock)
+    service = _PrintServiceOnUse(window.services.db, window.services.clock)
     for form, label in VISIT_FORMS:
         window.visit_actions.register(
             VisitAction(

@@ -16,9 +16,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from icalendar import Calendar
-from icalendar import Event as IcsEvent
-
 from hvdesk import __version__
 from hvdesk.clock import fmt_time, london_day_bounds
 from hvdesk.errors import FieldError, NotFound, ValidationError
@@ -88,7 +85,12 @@ def _description(visit: Visit, policy: PolicySettings) -> str:
 def build_calendar(
     visits: list[Visit], policy: PolicySettings, *, name: str, stamp: datetime
 ) -> bytes:
-    """The .ics bytes. Times are written in UTC, which Outlook shows in local time."""
+    """The .ics bytes. Times are written in UTC, which Outlook shows in local time. icalendar is
+    imported here, at the first export: the Calendar screen (it makes this service) is built as
+    the window starts, which need not wait for it."""
+    from icalendar import Calendar
+    from icalendar import Event as IcsEvent
+
     cal = Calendar()
     cal.add("prodid", f"-//hvdesk//home visits {__version__}//EN")
     cal.add("version", "2.0")

@@ -392,3 +392,29 @@ def test_the_real_start_paints_the_sign_in_before_time_zones_date_boxes_and_plat
     painted, _after = _real_start(tmp_path)
     later = {"zoneinfo", "sysconfig", "ui.forms", "hvdesk.platform.base", "hvdesk.storage_location"}
     assert later.isdisjoint(painted), later & painted
+
+
+WARM_UP_PROBE = """
+import json, os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+import ui.app
+ui.app.preload_main_window()
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+@pytest.mark.slow
+def test_the_main_window_s_warm_up_imports_no_pdf_or_calendar_file_library():
+    """What the sign-in imports for the window while the password is typed (and what Enter
+    waits for when typing was quick): not ReportLab (the first print makes its service, the
+    visit menu's rule imports it) nor icalendar (the first .ics export)."""
+    out = subprocess.run(
+        [sys.executable, "-c", WARM_UP_PROBE], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    modules = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert "ui.print_actions" in modules and "ui.calendar.controller" in modules  # imported
+    assert {m.split(".")[0] for m in modules}.isdisjoint({"reportlab", "icalendar"})
+    assert modules.isdisjoint({"hvdesk.printing", "hvdesk.services.printing"})
