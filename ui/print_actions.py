@@ -95,6 +95,7 @@ class _PrintServiceOnUse:
             self._service = PrintService(self.db, self.clock)
         return self._service.make(actor, form, **selection)
 
+
 # Printouts hold personal data: in a temporary folder they are cleared after a day. A folder the
 # office chose (Documents/hvdesk by default) is theirs: nothing in it is deleted behind their back.
 KEEP_PRINTOUTS_S = 24 * 3600
