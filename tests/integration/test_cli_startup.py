@@ -409,7 +409,8 @@ print(json.dumps(sorted(sys.modules)))
 def test_the_main_window_s_warm_up_imports_no_pdf_or_calendar_file_library():
     """What the sign-in imports for the window while the password is typed (and what Enter
     waits for when typing was quick): not ReportLab (the first print makes its service, the
-    visit menu's rule imports it) nor icalendar (the first .ics export)."""
+    visit menu's rule imports it) nor icalendar (the first .ics export), nor the calendar's
+    cancel and export dialogs (their first use)."""
     out = subprocess.run(
         [sys.executable, "-c", WARM_UP_PROBE], capture_output=True, text=True, cwd=ROOT, timeout=60
     )
@@ -418,3 +419,4 @@ def test_the_main_window_s_warm_up_imports_no_pdf_or_calendar_file_library():
     assert "ui.print_actions" in modules and "ui.calendar.controller" in modules  # imported
     assert {m.split(".")[0] for m in modules}.isdisjoint({"reportlab", "icalendar"})
     assert modules.isdisjoint({"hvdesk.printing", "hvdesk.services.printing"})
+    assert modules.isdisjoint({"ui.cancel_dialog", "ui.calendar.export_dialog"})

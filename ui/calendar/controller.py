@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
@@ -35,13 +35,14 @@ from hvdesk.services.ics_export import IcsExportService
 from hvdesk.services.visits import CalendarItem
 from ui import dialogs
 from ui.booking_dialog import BookingDeps, BookingDialog, BookingRead, read_for_booking
-from ui.calendar.export_dialog import ExportDialog
 from ui.calendar.views import Drop
-from ui.cancel_dialog import CancelDialog, safety_note_printer
 from ui.screen_reads import ReadThenOpen, not_answering
 from ui.services import AppServices
 from ui.tracker.saving import Outcome, attempt, not_recorded, save
 from ui.worker import Worker
+
+if TYPE_CHECKING:
+    from ui.calendar.export_dialog import ExportDialog
 
 T = TypeVar("T")
 
@@ -242,6 +243,8 @@ class BookingController(QObject):
                 "yet returned can be cancelled.",
             )
             return
+        from ui.cancel_dialog import CancelDialog, safety_note_printer  # at the first cancel
+
         dialog = CancelDialog(
             self.cancellation,
             self.actor,
@@ -255,6 +258,8 @@ class BookingController(QObject):
         self._open(dialog)
 
     def export(self, parent: QWidget | None, staff_id: int | None = None) -> ExportDialog:
+        from ui.calendar.export_dialog import ExportDialog  # at the first export, not the start
+
         dialog = ExportDialog(
             self.ics,
             self.actor,
