@@ -29,7 +29,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HVDESK_NO_SOUND", "1")
 os.environ.setdefault("HVDESK_DB_KEY", "be" * 32)
 
-import bench_live  # noqa: E402
+import bench_live
 
 ROOT = str(Path(__file__).resolve().parent.parent)
 
@@ -90,9 +90,7 @@ class Gaps:
     def beat(self) -> None:
         now, stat = time.perf_counter(), _schedstat(self.tid)
         if (now - self._at) * 1000 > self.least:
-            self.found.append(
-                (self._at, now, stat[0] - self._stat[0], stat[1] - self._stat[1])
-            )
+            self.found.append((self._at, now, stat[0] - self._stat[0], stat[1] - self._stat[1]))
         self._at, self._stat = now, stat
 
 

@@ -210,7 +210,9 @@ def test_the_height_at_a_width_is_worked_out_once_until_a_label_changes(bar, qtb
     flow = status.flow
     worked: list[int] = []
     rows = flow._rows
-    monkeypatch.setattr(flow, "_rows", lambda width, **kw: worked.append(width) or rows(width, **kw))
+    monkeypatch.setattr(
+        flow, "_rows", lambda width, **kw: worked.append(width) or rows(width, **kw)
+    )
     one_line = flow.heightForWidth(300)
     assert flow.heightForWidth(300) == one_line and worked == [300]
     label.setText("a status text long enough to put the next on a line of its own")
