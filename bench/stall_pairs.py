@@ -89,7 +89,7 @@ def versus(base: Path, pairs: int) -> None:
     here = Path(__file__).resolve()
     sides = {"before": base / "bench" / here.name, "after": here}
     got: dict[tuple[str, str], dict[str, list[float]]] = {}
-    print(f"load average at the start: {os.getloadavg()}")
+    print(f"load average at the start: {os.getloadavg()}", flush=True)
     for _ in range(pairs):
         for case in CASES:
             for name, script in sides.items():
@@ -104,6 +104,7 @@ def versus(base: Path, pairs: int) -> None:
                 if not line:
                     print(f"  {case} {name}: no figures")
                     continue
+                print(f"  {case} {name}: {line[-1][7:]}", flush=True)  # kept if cut short
                 for key, values in json.loads(line[-1][7:]).items():
                     got.setdefault((case, name), {}).setdefault(key, []).extend(values)
     print(f"load average at the end: {os.getloadavg()}")
