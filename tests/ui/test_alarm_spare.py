@@ -260,35 +260,3 @@ def test_a_key_at_any_window_counts_as_someone_at_the_pc(window, qtbot, clock):
     assert lock.last_input < clock.monotonic()
     QTest.keyClick(dialog.windowHandle(), Qt.Key.Key_A)  # as the platform delivers a key
     assert field.text() == "a" and lock.last_input == clock.monotonic()
-
-
-def test_a_landed_check_fills_the_new_window_in_one_turn_and_shows_it_in_the_next(
-    window, qtbot, office_actor, monkeypatch
-):
-    """Filling the spare with the alarm and showing it (its first layout and polish) are each
-    ~10 ms of GUI-thread work: a deadline wake's check landing does the one, the next turn the
-    other, so no turn holds both. The window still opens whole, with its facts, and only once."""
-    ctrl = ctrl_of(window)
-    clear_demo_alarms(window, office_actor)
-    idle(window, qtbot)
-    qtbot.waitUntil(lambda: ctrl.spare.ready is not None, timeout=10_000)
-    turns = _Turns()
-    fill = AlarmWindow.fill
-
-    def counted_fill(self: AlarmWindow, *args) -> None:
-        turns.note("fill")
-        fill(self, *args)
-
-    monkeypatch.setattr(AlarmWindow, "fill", counted_fill)
-    ctrl.alarm_raised.connect(lambda _alarm_id: turns.note("open"))
-    QApplication.instance().installEventFilter(turns)
-    try:
-        shown = _lapse_next_deadline(window, qtbot)
-        qtbot.waitUntil(lambda: [w for _t, w in turns.heavy] == ["fill", "open"], timeout=5_000)
-    finally:
-        QApplication.instance().removeEventFilter(turns)
-    (fill_turn, _), (open_turn, _) = turns.heavy
-    assert open_turn > fill_turn, turns.heavy
-    assert (
-        shown.isVisible() and shown.facts["staff"].text() and list(ctrl.windows) == [shown.alarm_id]
-    )

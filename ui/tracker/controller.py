@@ -173,11 +173,6 @@ class TrackerController(QObject):
         # each from the next spare, so no turn builds a whole window; `_opening`: one is asked.
         self._to_open: dict[int, AlarmDetail] = {}
         self._opening = False
-        # A new alarm's window filled in a landed check's turn, shown in the next: filling and
-        # showing (its first layout and polish) are ~10 ms each, together over the 20 ms a turn
-        # may take. `_publish_after_show`: the board's repaint waits for the turn after that.
-        self._filled: dict[int, AlarmWindow] = {}
-        self._publish_after_show = False
         # The last wakes only (for tests and diagnosis): a week of 30 s sweeps must not pile up.
         self.wakes: deque[Wake] = deque(maxlen=RECENT_WAKES)
         self.can_print = importlib.util.find_spec("ui.print_actions") is not None
@@ -289,12 +284,11 @@ class TrackerController(QObject):
         self.sound.stop()
         self.spare.discard()
         self._to_open.clear()
-        for window in [*self.windows.values(), *self._filled.values()]:
+        for window in list(self.windows.values()):
             window.allow_close()
             window.close()
             window.deleteLater()
         self.windows.clear()
-        self._filled.clear()
         self.tray.hide()
 
     @property
@@ -388,9 +382,9 @@ class TrackerController(QObject):
     def _apply_check(self, checked: Checked, *, landed: bool = False) -> None:
         """Show a check's result: the board (or its re-derived rows), the alarm windows, the
         timers re-armed. GUI thread only; no database work. landed (a check back from the
-        worker): a new alarm window is filled in this turn and shown in the next, and the board's
-        repaint and the re-arming wait for the turn after that (`_publish`), so the window shows
-        and paints first and no turn holds the GUI thread long."""
+        worker): when it opens an alarm window, the board's repaint and the re-arming wait for
+        the next turn of the event loop, so the window shows and paints first and neither turn
+        holds the GUI thread long."""
         self._syncs += 1
         self.db_error = ""
         self.last_check_at = now = checked.now
@@ -402,8 +396,13 @@ class TrackerController(QObject):
             assert self.board is not None
             self.board.replace(checked.ids, checked.rows, now)
             scope = checked.ids
-        self._sync_windows(checked.details, checked.raised, now, scope=scope, at_once=not landed)
-        self._publish(self.board, now)  # with a new window filled: after it shows
+        opened = self._sync_windows(
+            checked.details, checked.raised, now, scope=scope, at_once=not landed
+        )
+        if landed and opened:
+            self._publish_soon()
+        else:
+            self._publish(self.board, now)
         self.tick()
 
     def _publish_soon(self) -> None:
@@ -449,7 +448,9 @@ class TrackerController(QObject):
             self._check_next = None
             self._db_failed(message.splitlines()[0])
 
-        worker.submit(lambda: self._derive(self.clock.now(), ids or None), done, failed, priority=1)
+        worker.submit(
+            lambda: self._derive(self.clock.now(), ids or None), done, failed, priority=1
+        )
 
     def _check_queued(self, reason: str) -> None:
         pending, self._check_next = self._check_next, None
@@ -557,12 +558,7 @@ class TrackerController(QObject):
             self._db_failed(self.live.error if self.live is not None else "not answering")
 
     def _publish(self, board: Board, now: datetime) -> None:
-        """Work out the summary once, re-arm one job per visit and per step timer, tell screens.
-        While a new alarm's window is filled but not yet shown, this waits for the turn after
-        it shows: the window first, the board's repaint after."""
-        if self._filled:
-            self._publish_after_show = True
-            return
+        """Work out the summary once, re-arm one job per visit and per step timer, tell screens."""
         board.sort(now)
         counts = board.counts(now)
         self._summary = (len(board.rows), counts, board.next_alarm_at(now))
@@ -610,9 +606,8 @@ class TrackerController(QObject):
         open_ids = {d.alarm.id for d in details}
         opened = 0
         in_scope = [i for i, w in self.windows.items() if scope is None or w.visit_id in scope]
-        filled = [i for i, w in self._filled.items() if scope is None or w.visit_id in scope]
-        for alarm_id in [i for i in in_scope + filled if i not in open_ids]:
-            closing = self.windows.pop(alarm_id, None) or self._filled.pop(alarm_id)
+        for alarm_id in [i for i in in_scope if i not in open_ids]:
+            closing = self.windows.pop(alarm_id)
             self._saved.discard(alarm_id)
             closing.allow_close()
             closing.close()
@@ -621,13 +616,10 @@ class TrackerController(QObject):
             if alarm_id not in open_ids and (scope is None or _visit_of(waiting) in scope):
                 del self._to_open[alarm_id]
         for detail in details:
-            window = self.windows.get(detail.alarm.id) or self._filled.get(detail.alarm.id)
+            window = self.windows.get(detail.alarm.id)
             if window is None and not at_once and (opened or self._to_open):  # a later turn
                 self._to_open[detail.alarm.id] = detail
                 self._open_queued_later()
-            elif window is None and not at_once:  # filled now, shown in the next turn
-                self._fill_then_show(detail, now)
-                opened += 1
             elif window is None:
                 self._open_alarm(detail, now)
                 opened += 1
@@ -657,26 +649,6 @@ class TrackerController(QObject):
         window = self._open_window(detail, now)
         self._alert(window, f"{window.windowTitle()}\n{detail.alarm.reason}")
         self.alarm_raised.emit(detail.alarm.id)
-
-    def _fill_then_show(self, detail: AlarmDetail, now: datetime) -> None:
-        """The spare filled with this alarm now, shown (and alerted) in the next turn."""
-        window = self.spare.take()
-        window.fill(detail, self.actor, now)
-        self._filled[detail.alarm.id] = window
-        QTimer.singleShot(0, self, lambda: self._show_filled(detail.alarm.id))
-
-    def _show_filled(self, alarm_id: int) -> None:
-        """The filled window of `alarm_id` on screen (unless its alarm closed meanwhile), then
-        the board's repaint in the turn after (when the landed check left it for this)."""
-        window = self._filled.pop(alarm_id, None)
-        if window is not None and not self.stopped:
-            self._place_and_show(window)
-            self._alert(window, f"{window.windowTitle()}\n{window.detail.alarm.reason}")
-            self.alarm_raised.emit(alarm_id)
-            self.tick()
-        if self._publish_after_show and not self._filled:
-            self._publish_after_show = False
-            self._publish_soon()
 
     def _open_queued_later(self) -> None:
         if not self._opening:
@@ -709,11 +681,6 @@ class TrackerController(QObject):
     def _open_window(self, detail: AlarmDetail, now: datetime) -> AlarmWindow:
         window = self.spare.take()
         window.fill(detail, self.actor, now)
-        self._place_and_show(window)
-        return window
-
-    def _place_and_show(self, window: AlarmWindow) -> None:
-        """A filled alarm window placed in the stack of open ones, registered and shown."""
         index = len(self.windows)
         screen = QGuiApplication.primaryScreen()
         if screen is not None:
@@ -721,8 +688,9 @@ class TrackerController(QObject):
             offset = 40 + STACK_OFFSET * (index % 8)
             window.resize(min(780, area.width() - 80), min(700, area.height() - 80))
             window.move(area.left() + offset, area.top() + offset)
-        self.windows[window.alarm_id] = window
+        self.windows[detail.alarm.id] = window
         window.show()
+        return window
 
     def _alert(self, window: AlarmWindow, text: str) -> None:
         """Cannot be missed: on top, taskbar flashing, a tray message (the sound is on tick)."""
