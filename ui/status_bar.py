@@ -40,6 +40,7 @@ class FlowLayout(QLayout):
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
         self.caps: dict[QWidget, int] = {}  # widths some widgets are held to (a message)
+        self._heights: dict[int, int] = {}  # heightForWidth's answers since the last change
         self.setContentsMargins(0, 0, 0, 0)
 
     def addItem(self, item: QLayoutItem) -> None:
@@ -66,7 +67,17 @@ class FlowLayout(QLayout):
         return True
 
     def heightForWidth(self, width: int) -> int:
-        return self._place(QRect(0, 0, width, 0), move=False)
+        """Worked out once per width until the layout changes: Qt asks it several times in
+        every layout pass of the window, each asking every label for its size hint."""
+        height = self._heights.get(width)
+        if height is None:
+            height = self._heights[width] = self._place(QRect(0, 0, width, 0), move=False)
+        return height
+
+    def invalidate(self) -> None:
+        """A label shown, hidden, added or given a new text (Qt calls this), or the caps set."""
+        self._heights.clear()
+        super().invalidate()
 
     def setGeometry(self, rect: QRect) -> None:
         super().setGeometry(rect)
@@ -225,6 +236,7 @@ class WrappingStatusBar(QStatusBar):
             self.message_label.hide()
             self.message_label.setText("")
             self.flow.caps.clear()
+            self.flow.invalidate()
             for widget in self._yielded:
                 widget.show()
             self._yielded = []

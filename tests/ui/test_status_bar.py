@@ -195,3 +195,27 @@ def test_hovering_a_menu_never_makes_the_main_window_jump(window, qtbot):
     QApplication.sendEvent(window, QStatusTipEvent(""))
     qtbot.waitUntil(lambda: window.db_label.isVisible() and window.policy_label.isVisible())
     qtbot.waitUntil(lambda: (bar.height(), window.centralWidget().height()) == before)
+
+
+def test_the_height_at_a_width_is_worked_out_once_until_a_label_changes(bar, qtbot, monkeypatch):
+    """Qt asks the bar's height for its width several times in each layout pass of the window
+    (a deadline wake, a save): each answer asked every label its size again on the GUI thread.
+    Asked again with nothing changed, the answer is the one worked out; a label's new text, a
+    label shown or hidden is worked out afresh."""
+    _window, status = bar
+    label, other = _label("short"), _label("another short text")
+    status.addWidget(label)
+    status.addWidget(other)
+    qtbot.waitUntil(lambda: label.isVisible() and other.isVisible())
+    flow = status.flow
+    worked: list[int] = []
+    rows = flow._rows
+    monkeypatch.setattr(
+        flow, "_rows", lambda width, **kw: worked.append(width) or rows(width, **kw)
+    )
+    one_line = flow.heightForWidth(300)
+    assert flow.heightForWidth(300) == one_line and worked == [300]
+    label.setText("a status text long enough to put the next on a line of its own")
+    assert flow.heightForWidth(300) > one_line and worked == [300, 300]
+    label.hide()
+    assert flow.heightForWidth(300) < one_line + 1 and len(worked) == 3
