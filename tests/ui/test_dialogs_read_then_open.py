@@ -205,3 +205,52 @@ def test_an_assessment_of_a_visit_that_moved_on_is_refused_in_words(window, qtbo
     assert on_gui == [] and feature.wizard is None
     title, text, kind = answers["told"][-1]
     assert (title, kind) == ("Risk assessment", "warning") and "no longer changed" in text
+
+
+WALKED_GROUPS = ("booking", "approval", "visit")  # the dialogs a visit's menu opens
+
+
+def test_the_walk_every_visit_dialog_opens_with_no_statement_on_the_gui_thread(
+    window, qtbot, answers, monkeypatch, tmp_path
+):
+    """For a visit of every status: each action of its menu that opens a dialog (booking,
+    approval, the outcome, an incident), then the Calendar's export and a follow-up booking from
+    Attendance: not one SQL statement on the GUI thread. Fails as soon as one reads there."""
+    from PySide6.QtWidgets import QApplication, QDialog
+
+    from ui import incidents as incidents_ui
+    from ui.panels.users import UserDialog
+
+    monkeypatch.setattr(incidents_ui, "run_dialog", lambda _d: False)
+    monkeypatch.setattr(UserDialog, "exec", lambda _d: 0)
+    monkeypatch.setattr(attendance_ui, "open_dialog", lambda d: d.open())
+    idle(window, qtbot)
+    with window.services.db.read() as s:
+        ids = {status: s.scalar(select(Visit.id).where(Visit.status == status))
+               for status in s.scalars(select(Visit.status).distinct())}  # fmt: skip
+    visits = {status: window.services.visits.get(i) for status, i in ids.items()}
+    found: dict[str, int] = {}
+
+    def walk(name: str, open_) -> None:
+        with gui_thread_statements(window.services.db) as on_gui:
+            open_()
+            settle(qtbot)
+        if on_gui:
+            found[name] = len(on_gui)
+        for top in QApplication.topLevelWidgets():  # whatever it opened, closed again
+            if isinstance(top, QDialog) and top.isVisible():
+                top.reject()
+        settle(qtbot)
+
+    for status, visit in visits.items():
+        for action in window.visit_actions.for_visit(visit):
+            if action.group in WALKED_GROUPS and action.label != "Send for approval":
+                walk(f"{action.label} ({status})", lambda a=action, v=visit: a.run(v, window))
+    controller = window.feature(CalendarFeature).controller
+    walk("Export calendar", lambda: controller.export(window))
+    feature = window.feature(attendance_ui.AttendanceFeature)
+    window.show_panel("Attendance")
+    qtbot.waitUntil(lambda: feature.panel.model.rowCount() > 0, timeout=10_000)
+    walk("Book the suggested visit", feature.panel.book_button.click)
+    assert found == {}
+    assert len(visits) >= 4
