@@ -39,6 +39,15 @@ def not_answering(what: str, message: str) -> str:
     )
 
 
+def not_opened(what: str, message: str) -> str:
+    """The words for a dialog whose read did not come back: nothing opened, nothing lost."""
+    first = message.splitlines()[0] if message else "no answer"
+    return (
+        f"The database is not answering: {what} could not be opened. Nothing was changed; try "
+        f"again when the database answers. ({first})"
+    )
+
+
 class LatestRead(QObject):
     """The newest read of one screen wins; `line` (put it in the screen's layout) says how it is.
 
@@ -175,7 +184,7 @@ class ReadThenOpen(QObject):
 
         def not_answered(message: str) -> None:
             if asked == self.asked:
-                dialogs.inform(dialogs.alive(parent), title, not_answering(what, message), "error")
+                dialogs.inform(dialogs.alive(parent), title, not_opened(what, message), "error")
 
         def refusing() -> T | HvdeskError:  # on the reader
             try:
