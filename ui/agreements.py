@@ -19,14 +19,13 @@ from PySide6.QtWidgets import (
 
 from hvdesk.clock import fmt_date
 from hvdesk.errors import HvdeskError
-from hvdesk.models import Purpose
 from hvdesk.services.agreements import AgreementRow, AgreementService
-from ui import dialogs
+from ui import dialogs, follow_up_booking
 from ui.dialog_save import DialogSave, write_file_then_show
 from ui.forms import error_banner
 from ui.models.table import Column, RowTableModel, set_rows_keeping_choice
 from ui.panels.today import _table
-from ui.screen_reads import LatestRead
+from ui.screen_reads import LatestRead, ReadThenOpen
 
 if TYPE_CHECKING:
     from ui.booking_dialog import BookingDialog
@@ -69,6 +68,7 @@ class AgreementsDialog(QDialog):
         self.banner = error_banner()
         self.reads = LatestRead(self, window.worker, "the agreements")
         self.reads.failed.connect(window.live.read_failed)
+        self.opening = ReadThenOpen(self, window.worker)  # the follow-up visit's booking form
         self.saving = DialogSave(
             self,
             self.banner,
@@ -130,7 +130,25 @@ class AgreementsDialog(QDialog):
         ):
             self._print_reminder(row)
         if dialogs.confirm(self, "Agreement broken", "Book a follow-up visit to the family?"):
-            self.follow_up_booking = book_follow_up(self.window_, row)
+            self.book_follow_up(row)
+
+    def book_follow_up(self, row: AgreementRow) -> None:
+        """The booking form for a visit about the broken agreement, read on the reader and then
+        opened (kept in `follow_up_booking`, so what it opened can be found again)."""
+        window = self.window_
+
+        def opened(dialog: BookingDialog) -> None:
+            self.follow_up_booking = dialog
+            dialog.saved.connect(lambda _id: window.data_changed.emit())
+
+        follow_up_booking.book_follow_up(
+            window,
+            self.opening,
+            row.household_id,
+            row.pupil_id,
+            f"Follow-up: agreement broken ({row.what}, due {fmt_date(row.due)})",
+            opened,
+        )
 
     def _print_reminder(self, row: AgreementRow) -> None:
         """The letter is made and its printing audited on the write worker; it opens when done."""
@@ -148,32 +166,6 @@ class AgreementsDialog(QDialog):
             title="Letter not printed",
             what="printing of the letter",
         )
-
-
-def book_follow_up(window: Shell, row: AgreementRow) -> BookingDialog:
-    """The booking dialog, filled in for a visit about the broken agreement (returned: the
-    agreements dialog keeps it, so what it opened can be found again)."""
-    from hvdesk.services.booking import BookingService
-    from ui import attendance
-    from ui.booking_dialog import BookingDeps, BookingDialog
-
-    services = window.services
-    deps = BookingDeps(
-        BookingService(services.db, services.clock), services.households, services.staff,
-        services.clock,
-    )  # fmt: skip
-    dialog = BookingDialog(
-        deps,
-        window.actor,
-        parent=window.dialog_parent(),
-        writer=window.writer,
-        reader=window.worker,
-    )
-    dialog.prefill(row.household_id, row.pupil_id, Purpose.ATTENDANCE.value)
-    dialog.notes.setPlainText(f"Follow-up: agreement broken ({row.what}, due {fmt_date(row.due)})")
-    dialog.saved.connect(lambda _id: window.data_changed.emit())
-    attendance.open_dialog(dialog)
-    return dialog
 
 
 def open_agreements(window: Shell) -> AgreementsDialog:

@@ -29,16 +29,18 @@ from PySide6.QtWidgets import (
 )
 
 from hvdesk.errors import HvdeskError
-from hvdesk.models import Purpose
 from hvdesk.rules.attendance import ABSENCE_RUN, AUTHORISED, UNEXPLAINED, attended
 from hvdesk.services.attendance import AttendanceService, ImportReport, Suggestion
 from hvdesk.services.base import Actor
 from ui import dialogs
 from ui.dialog_save import DialogSave
+from ui.follow_up_booking import book_follow_up
 from ui.follow_ups_nav import before_settings
 from ui.forms import error_banner
 from ui.models.table import Column, RowTableModel
 from ui.panels.today import TITLE_STYLE, _table
+from ui.screen_reads import ReadThenOpen
+from ui.tracker.saving import Outcome, not_recorded, save
 from ui.worker import Worker
 
 if TYPE_CHECKING:
@@ -319,38 +321,37 @@ def install(window: Shell) -> None:
     feature = AttendanceFeature(panel, action)
     window.register(feature)
 
+    opening = ReadThenOpen(panel, window.worker)  # a suggestion's booking form
+
     def book(suggestion: Suggestion) -> None:
-        from hvdesk.services.booking import BookingService
-        from ui.booking_dialog import BookingDeps, BookingDialog
+        """Read on the reader, then the booking form opens filled in (the newest press wins)."""
 
-        services = window.services
-        deps = BookingDeps(
-            BookingService(services.db, services.clock),
-            services.households,
-            services.staff,
-            services.clock,
-        )
-        dialog = BookingDialog(
-            deps,
-            window.actor,
-            parent=window.dialog_parent(),
-            writer=window.writer,
-            reader=window.worker,
-        )
-        dialog.prefill(suggestion.household_id, suggestion.pupil_id, Purpose.ATTENDANCE.value)
-        dialog.notes.setPlainText(suggestion.reason)
+        def opened(dialog: BookingDialog) -> None:
+            feature.booking = dialog
+            dialog.saved.connect(lambda visit_id: booked(suggestion, visit_id))
 
-        def saved(visit_id: int) -> None:
-            try:
-                service.booked(window.actor, suggestion, visit_id)
-            except HvdeskError as err:
-                dialogs.inform(window.dialog_parent(), "Suggestion", str(err), "warning")
+        book_follow_up(
+            window,
+            opening,
+            suggestion.household_id,
+            suggestion.pupil_id,
+            suggestion.reason,
+            opened,
+        )
+
+    def booked(suggestion: Suggestion, visit_id: int) -> None:
+        """The visit is recorded: the suggestion is marked booked, on the write worker too."""
+
+        def answered(outcome: Outcome) -> None:
+            if outcome.failure is not None:
+                dialogs.inform(window.dialog_parent(), "Suggestion", outcome.refused, "warning")
+            elif not outcome.recorded:
+                text = not_recorded("suggestion's booking", outcome)
+                dialogs.inform(window.dialog_parent(), "Suggestion", text, "error")
             window.data_changed.emit()
             panel.refresh()
 
-        dialog.saved.connect(saved)
-        feature.booking = dialog
-        open_dialog(dialog)
+        save(window.writer, lambda: service.booked(window.actor, suggestion, visit_id), answered)
 
     panel.book_requested.connect(book)
 

@@ -73,7 +73,9 @@ class DialogSave(QObject):
             return False
         clear_errors(self.banner, self.fields)
         self._hold(True)
-        save(self.writer, write, lambda outcome: self._done(outcome, saved, refused))
+        save(
+            self.writer, write, lambda outcome: self._done(outcome, saved, refused), what=self.what
+        )
         return True
 
     def _done(
@@ -152,7 +154,7 @@ def write_then_show(
         else:
             dialogs.inform(dialogs.alive(parent), title, not_recorded(what, outcome), "error")
 
-    save(writer, write, answered)
+    save(writer, write, answered, what=what)
 
 
 def write_file_then_show(

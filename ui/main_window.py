@@ -30,6 +30,7 @@ from hvdesk.services.base import Actor
 from hvdesk.services.changes import Change
 from ui import dialogs
 from ui.a11y import ElidedLabel, ValueLabel, in_reading_order, ink
+from ui.closing import UnsavedOnClose
 from ui.live import LiveFeed
 from ui.panels.households import HouseholdsPanel
 from ui.panels.settings import SettingsPanel
@@ -203,6 +204,8 @@ class MainWindow(QMainWindow):
             return
         self.finish_building()
         self.started = reads_later
+        # after the features' own close filters: asked first (ui/closing.py)
+        self.closing_guard = UnsavedOnClose(self, self.writer)
         hooks, self._on_start = self._on_start, []
         for hook in hooks:
             hook(reads_later)
@@ -513,7 +516,8 @@ class MainWindow(QMainWindow):
         """The window goes: reads still running are left to finish on their own and their
         results dropped (closing never waits for the database); writes pressed and a backup
         under way are finished while the window keeps painting and says so, never by blocking
-        the GUI thread."""
+        the GUI thread; writes the database did not take meanwhile are still tried in the
+        background until hvdesk exits (the person was asked first: ui/closing.py)."""
         self.worker.abandon()
         others = [w for w in self.findChildren(Worker) if w is not self.worker]
         for worker in others:
@@ -528,6 +532,12 @@ class MainWindow(QMainWindow):
             )
         for worker in finishing:
             if not worker.drain():  # an event loop: the window paints meanwhile
-                log.warning("Work still running as hvdesk closes: left to finish on its own")
+                left = worker.not_done()
+                log.warning(
+                    "The window closes with %d jobs not done, %s: %s",
+                    len(left),
+                    "still tried until hvdesk exits" if worker.finish_queued else "dropped",
+                    "; ".join(left) or "(only their answers)",
+                )
         for worker in others:
-            worker.abandon()  # closed; anything still running reports nowhere
+            worker.abandon()  # closed; what is still running reports nowhere

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -29,8 +30,11 @@ from ui.forms import (
     optional_date_edit,
     set_optional_date,
 )
+from ui.screen_reads import ReadThenOpen
 from ui.visit_actions import VisitAction
 from ui.worker import Worker
+
+READ_HERE = object()  # OutcomeDialog(existing=…) not given: read by the dialog itself
 
 if TYPE_CHECKING:
     from ui.shell import Shell
@@ -47,7 +51,10 @@ class OutcomeDialog(QDialog):
         parent: QWidget | None = None,
         *,
         writer: Worker | None = None,
+        existing: Outcome | object | None = READ_HERE,
     ) -> None:
+        """`existing`: the visit's outcome so far, read on the reader before it opens (the visit
+        menu); a dialog built on its own (a tool, a test) reads it here."""
         super().__init__(parent)
         self.service, self.actor, self.visit = service, actor, visit
         self.setWindowTitle(f"Outcome: {visit.household.name}")
@@ -61,8 +68,9 @@ class OutcomeDialog(QDialog):
         header.setWordWrap(True)
         lay_out_edit_dialog(self, self._form(), self._save, self.banner, header)
         self.saving = DialogSave(self, self.banner, self.fields, "outcome", writer)
-        existing = service.get(visit.id)
-        if existing is not None:
+        if existing is READ_HERE:
+            existing = service.get(visit.id)
+        if isinstance(existing, Outcome):
             self._load(existing)
 
     def _build_fields(self) -> None:
@@ -181,10 +189,24 @@ class OutcomeDialog(QDialog):
 
 def install(window: Shell) -> None:
     service = OutcomeService(window.services.db, window.services.clock)
+    opening = ReadThenOpen(window.dialog_parent(), window.worker)
+
+    def open_(parent: QWidget | None, visit: Visit, existing: Outcome | None) -> None:
+        dialog = OutcomeDialog(
+            service, window.actor, visit, parent, writer=window.writer, existing=existing
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(window.data_changed.emit)
+        dialog.open()
 
     def run(visit: Visit, parent: QWidget) -> None:
-        if OutcomeDialog(service, window.actor, visit, parent, writer=window.writer).exec():
-            window.data_changed.emit()
+        """The outcome so far is read on the reader, then the form opens."""
+        opening.open(
+            parent,
+            lambda: service.get(visit.id),
+            lambda parent, existing: open_(parent, visit, existing),
+            "the outcome",
+        )
 
     window.visit_actions.register(
         VisitAction(

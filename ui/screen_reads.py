@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 from shiboken6 import isValid
 
+from hvdesk.errors import HvdeskError
 from ui import dialogs
 from ui.a11y import ink
 from ui.worker import Worker
@@ -35,6 +36,15 @@ def not_answering(what: str, message: str) -> str:
     return (
         f"The database is not answering: {what} shown as last read. It is read again when the "
         f"database answers, or press F5. ({first})"
+    )
+
+
+def not_opened(what: str, message: str) -> str:
+    """The words for a dialog whose read did not come back: nothing opened, nothing lost."""
+    first = message.splitlines()[0] if message else "no answer"
+    return (
+        f"The database is not answering: {what} could not be opened. Nothing was changed; try "
+        f"again when the database answers. ({first})"
     )
 
 
@@ -155,21 +165,32 @@ class ReadThenOpen(QObject):
         read: Callable[[], T],
         open_: Callable[[QWidget | None, T], object],
         what: str,
+        *,
+        title: str = "Not opened",
     ) -> int:
         """`read()` on the reader, then `open_(parent, result)` on the GUI thread if still the
-        newest request; a database that does not answer is said. Returns the request's number."""
+        newest request; a refusal from the service (HvdeskError: e.g. the visit moved on) is said
+        under `title`, a database that does not answer is said. Returns the request's number."""
         self.asked += 1
         asked = self.asked
 
-        def answered(result: T) -> None:
-            if asked == self.asked:
+        def answered(result: T | HvdeskError) -> None:
+            if asked != self.asked:
+                return
+            if isinstance(result, HvdeskError):
+                dialogs.inform(dialogs.alive(parent), title, str(result), "warning")
+            else:
                 open_(dialogs.alive(parent), result)
 
         def not_answered(message: str) -> None:
             if asked == self.asked:
-                dialogs.inform(
-                    dialogs.alive(parent), "Not opened", not_answering(what, message), "error"
-                )
+                dialogs.inform(dialogs.alive(parent), title, not_opened(what, message), "error")
 
-        self.worker.submit(read, answered, not_answered)
+        def refusing() -> T | HvdeskError:  # on the reader
+            try:
+                return read()
+            except HvdeskError as err:
+                return err
+
+        self.worker.submit(refusing, answered, not_answered)
         return asked

@@ -12,6 +12,7 @@ the person recorded on every later event at once, with nothing rebuilt and no al
 from __future__ import annotations
 
 import contextlib
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,8 @@ from ui.a11y import ValueLabel
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
+log = logging.getLogger(__name__)
+
 IDLE_CHECK_MS = 15_000
 INPUT_EVENTS = {
     QEvent.Type.KeyPress,
@@ -44,6 +47,10 @@ INPUT_EVENTS = {
     QEvent.Type.MouseMove,
     QEvent.Type.Wheel,
 }
+
+
+def _audit_failed(message: str) -> None:
+    log.warning("A lock or unlock was not audited: %s", message.splitlines()[0])
 
 
 class SessionActor(Actor):
@@ -283,12 +290,16 @@ class SessionLock(QObject):
                 show_panel_for_role(self.window, name)
 
     def _audit(self, kind: str, note: str) -> None:
-        try:
-            service = Service(self.window.services.db, self.clock)
-            with self.window.services.db.transaction() as session:
-                service.audit(session, self.session.current, kind, note)
-        except Exception:  # a lock must happen even when the database does not answer
-            pass
+        """Recorded on the window's write worker: a lock happens at once, even when the database
+        does not answer (a failure is logged there, never in the way)."""
+        db, actor = self.window.services.db, self.session.current
+        service = Service(db, self.clock)
+
+        def write() -> None:
+            with db.transaction() as session:
+                service.audit(session, actor, kind, note)
+
+        self.window.writer.submit(write, None, _audit_failed, what=f"audit: {note}")
 
     def stop(self) -> None:
         self.idle_timer.stop()

@@ -42,13 +42,21 @@ class _Job:
         on_done: Any,
         on_error: Any,
         drop: threading.Event,
+        pending: dict[int, str],
+        key: int,
     ) -> None:
         self.fn, self.relay, self.on_done, self.on_error = fn, relay, on_done, on_error
-        self.drop = drop
+        self.drop, self.pending, self.key = drop, pending, key
 
     def __call__(self) -> None:
-        if self.drop.is_set():  # the worker closed while this was queued
-            return
+        try:
+            if self.drop.is_set():  # the worker closed while this was queued
+                return
+            self._run()
+        finally:
+            self.pending.pop(self.key, None)  # done (or dropped): no longer waiting to be done
+
+    def _run(self) -> None:
         try:
             result = self.fn()
         except Exception as err:  # reported on the GUI thread, never lost
@@ -59,8 +67,9 @@ class _Job:
             self.relay.done.emit(self.on_done, result)
 
 
-# Pools (with their relays) of abandoned workers whose last job is still running.
-_abandoned: list[tuple[QThreadPool, _Relay]] = []
+# Pools (with their relays and what they still have to do) of abandoned workers whose jobs are
+# still running: a closed window's last read, or the writes it was closed with (finished here).
+_abandoned: list[tuple[QThreadPool, _Relay, dict[int, str]]] = []
 
 
 RELEASE_POLL_MS = 50  # how often a closed window's last read is looked at until it is over
@@ -78,18 +87,24 @@ def _release_when_done(pool: QThreadPool) -> None:
 
 def finish_abandoned(msecs: int = 10_000) -> bool:
     """Once the last window is gone, before the database closes: let the jobs left running by
-    closed windows end (at most `msecs`; nobody is looking at a window any more)."""
+    closed windows end (at most `msecs`; nobody is looking at a window any more). What is still
+    not done then is lost as the process exits: logged by name."""
     deadline = QDeadlineTimer(msecs)
-    for pool, _relay in list(_abandoned):
+    for pool, _relay, _pending in list(_abandoned):
         pool.waitForDone(deadline)
-    return all(pool.activeThreadCount() == 0 for pool, _relay in _abandoned)
+    lost = [what for _pool, _relay, pending in _abandoned for what in list(pending.values())]
+    if lost:
+        log.error("hvdesk exits with %d jobs never done: %s", len(lost), "; ".join(lost))
+    return all(pool.activeThreadCount() == 0 for pool, _relay, _pending in _abandoned)
 
 
 class Worker(QObject):
     """Jobs in the order submitted (a higher `priority` goes before those still queued).
 
     `finish_queued`: on shutdown the queued jobs still run (a write the person pressed and was
-    told is being saved is not dropped because the window closes); otherwise they are dropped.
+    told is being saved is not dropped because the window closes, not even when it is closed
+    without waiting for them: they run on until done or the process exits); otherwise they are
+    dropped.
     """
 
     def __init__(self, parent: QObject | None = None, *, finish_queued: bool = False) -> None:
@@ -105,6 +120,10 @@ class Worker(QObject):
         self._drop = threading.Event()  # set: the jobs still queued return without running
         self.abandoned = False  # closed without waiting (abandon): its results go nowhere
         self.outstanding = 0  # jobs accepted whose result has not yet come back
+        # jobs accepted and not yet done, by what they are ("check-in for Begum"): kept up to
+        # date on the worker's thread, so it stays true after the window has gone
+        self.pending: dict[int, str] = {}
+        self.waits = True  # drain() waits (False: closed anyway, it does not wait again)
 
     settled = Signal()  # the last outstanding job's result came back
 
@@ -123,13 +142,24 @@ class Worker(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[str], None] | None = None,
         priority: int = 0,
+        *,
+        what: str = "",
     ) -> None:
+        """`what`: the job in words, for the log and the person if it is never done."""
         if self._closed:  # the window is going away: a late refresh must not outlive it
-            log.warning("Work given after the window closed was not done: %r", fn)
+            log.warning("Work given after the window closed was not done: %s", what or repr(fn))
             return
         self.submitted += 1
         self.outstanding += 1
-        self.pool.start(_Job(fn, self.relay, on_done, on_error, self._drop), priority)
+        key = self.submitted
+        self.pending[key] = what or getattr(fn, "__qualname__", repr(fn))
+        job = _Job(fn, self.relay, on_done, on_error, self._drop, self.pending, key)
+        self.pool.start(job, priority)
+
+    def not_done(self) -> list[str]:
+        """What is accepted and not yet done, in words, oldest first."""
+        pending = dict(self.pending)  # a copy: the worker's thread takes jobs out as they end
+        return [pending[key] for key in sorted(pending)]
 
     def wait(self, msecs: int = 10_000) -> bool:
         """Every job accepted has run (at once for an abandoned worker: nothing comes back)."""
@@ -147,16 +177,19 @@ class Worker(QObject):
         return self.pool.waitForDone(msecs)
 
     def abandon(self) -> None:
-        """Close for good without waiting: refuse new jobs, drop the queued ones, and let a job
-        still running finish on its own thread with its result dropped (for reads, when the
-        window closes: nobody will look at them, and closing never waits for the database).
+        """Close for good without waiting: refuse new jobs, drop the queued ones (unless
+        `finish_queued`: the writes pressed run on, in order, until done or the process exits),
+        and let a job still running finish on its own thread with its result dropped (for reads,
+        when the window closes: nobody will look at them, and closing never waits for the
+        database).
 
         The pool and the relay the running job reports to are handed to `_abandoned`, so they
-        outlive this worker (and its window) until that job is over."""
+        outlive this worker (and its window) until its jobs are over."""
         if self.abandoned:
             return
         self._closed = self.abandoned = True
-        self._drop.set()
+        if not self.finish_queued:
+            self._drop.set()
         self.relay.done.disconnect(self._report)
         self.relay.failed.disconnect(self._report)
         self.outstanding = 0
@@ -165,7 +198,7 @@ class Worker(QObject):
         pool, relay = self.pool, self.relay
         pool.setParent(None)
         relay.setParent(None)
-        _abandoned.append((pool, relay))
+        _abandoned.append((pool, relay, self.pending))
         _release_when_done(pool)
 
     def drain(self, msecs: int = 10_000) -> bool:
@@ -175,7 +208,12 @@ class Worker(QObject):
         For the write worker on close: what was pressed is written and its result handled.
         True when nothing is outstanding any more."""
         self._closed = True
-        if self.outstanding > 0:
+        return self.wait_settled(msecs if self.waits else 0)
+
+    def wait_settled(self, msecs: int = 10_000) -> bool:
+        """Wait (at most `msecs`) until every accepted job has reported, while the window keeps
+        painting; new jobs are still accepted. True when nothing is outstanding."""
+        if self.outstanding > 0 and msecs > 0:
             loop = QEventLoop()
             self.settled.connect(loop.quit)
             QTimer.singleShot(msecs, loop.quit)

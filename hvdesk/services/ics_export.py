@@ -18,7 +18,7 @@ from pathlib import Path
 
 from hvdesk import __version__
 from hvdesk.clock import fmt_time, london_day_bounds
-from hvdesk.errors import FieldError, NotFound, ValidationError
+from hvdesk.errors import FieldError, HvdeskError, NotFound, ValidationError
 from hvdesk.events import EventKind
 from hvdesk.models import STATUS_LABELS, Purpose, Staff, Visit, VisitStatus
 from hvdesk.policy import PolicySettings
@@ -127,12 +127,19 @@ def default_file_name(who: str, first: date, last: date) -> str:
     return f"home-visits-{slug}-{first:%Y%m%d}-{last:%Y%m%d}.ics"
 
 
+class ExportNotSaved(HvdeskError):
+    """The disk refused the file (no permission, disk full, a folder gone): nothing recorded."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"Not saved: {path}: {reason}")
+        self.path, self.reason = path, reason
+
+
 class IcsExportService(Service):
-    def validate(
-        self, path: Path | str, *, first_day: date, last_day: date, staff_id: int | None = None
-    ) -> str:
-        """Check the request (fast, before any work); returns whose visits these are."""
-        target = Path(path)
+    @staticmethod
+    def check_request(path: Path | str, *, first_day: date, last_day: date) -> list[FieldError]:
+        """What is wrong with the request itself, without the database or the disk (a form says
+        it at once, on the GUI thread)."""
         errors: list[FieldError] = []
         if last_day < first_day:
             errors.append(FieldError("To", "is before 'From'; choose a later last day"))
@@ -140,9 +147,17 @@ class IcsExportService(Service):
             errors.append(FieldError("To", "export at most three years at a time"))
         if not str(path).strip():
             errors.append(FieldError("File", "is required; choose where to save the .ics file"))
-        elif target.suffix.lower() != ".ics":
+        elif Path(path).suffix.lower() != ".ics":
             errors.append(FieldError("File", "must end in .ics so Outlook recognises it"))
-        elif not target.parent.is_dir():
+        return errors
+
+    def validate(
+        self, path: Path | str, *, first_day: date, last_day: date, staff_id: int | None = None
+    ) -> str:
+        """Check the request (fast, before any work); returns whose visits these are."""
+        target = Path(path)
+        errors = self.check_request(path, first_day=first_day, last_day=last_day)
+        if not any(e.field == "File" for e in errors) and not target.parent.is_dir():
             errors.append(
                 FieldError("File", f"folder {target.parent} does not exist; choose another")
             )
@@ -184,9 +199,7 @@ class IcsExportService(Service):
         try:
             target.write_bytes(data)
         except OSError as err:
-            raise ValidationError(
-                [FieldError("File", f"could not be written ({err.strerror}); choose another place")]
-            ) from None
+            raise ExportNotSaved(target, err.strerror or str(err)) from None
         policy = SettingsService(self.db, self.clock).policy()
         with self.db.transaction() as session:
             self.audit(

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QComboBox, QPushButton, QTabWidget
 from hvdesk.models import VisitStatus
 from hvdesk.rules import escalation as esc
 from tests.ui.a11y_audit import audit, audit_tree
-from tests.ui.waiting import checked, idle
+from tests.ui.waiting import checked, idle, settle
 from ui.a11y_interfaces import install_interfaces
 from ui.calendar.feature import CalendarFeature
 from ui.panels.approvals import ApprovalFeature
@@ -215,7 +215,10 @@ def test_every_dialog_is_named_readable_and_reachable_by_tab(window, qtbot, serv
 
 def test_every_page_of_the_risk_assessment_wizard_passes(window, qtbot, services):
     visit = services.visits.with_status(VisitStatus.AWAITING_APPROVAL)[0]
-    wizard = window.feature(ApprovalFeature).open_wizard(visit)
+    feature = window.feature(ApprovalFeature)
+    feature.assess(visit.id)
+    settle(None)  # the form is read on the window's reader, then the wizard opens
+    wizard = feature.wizard
     problems = []
     for page_id in wizard.pageIds():
         while wizard.currentId() < page_id:

@@ -156,6 +156,7 @@ def test_one_click_opens_the_full_assessment(head_window, services):
     panel = queue_of(head_window)
     item = select_where(panel, lambda i: i.assessment is not None)
     panel.open_button.click()
+    settle(None)  # the assessment is read on the window's reader, then shown
     viewer = head_window.feature(ApprovalFeature).viewer
     assert viewer is not None and viewer.isVisible()
     text = viewer.browser.toPlainText()

@@ -61,6 +61,7 @@ def test_suggestion_booked_in_one_click_with_purpose_and_pupil_filled(
     chosen = panel.selected()
     assert chosen.pupil_name == "Ben Begum"
     panel.book_button.click()  # the one click
+    settle(qtbot)  # what the form shows is read on the window's reader, then it opens
     dialog = window.feature(attendance_ui.AttendanceFeature).booking
     assert opened == [dialog]
     data = dialog.form_data()
@@ -70,6 +71,7 @@ def test_suggestion_booked_in_one_click_with_purpose_and_pupil_filled(
     dialog.lead.setCurrentIndex(dialog.lead.findText("Tom Lee"))  # the office picks who goes
     dialog.companion.setCurrentIndex(dialog.companion.findText("Amara Jones"))
     assert save_form(qtbot, dialog, submit=True), dialog.banner.text()
+    settle(qtbot)  # the suggestion is marked booked on the write worker too
     with window.services.db.read() as s:
         decision = s.scalar(select(AttendanceDecision))
         visit = s.get(Visit, decision.visit_id)

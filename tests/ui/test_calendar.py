@@ -519,6 +519,7 @@ def test_send_a_draft_for_approval(cal, window, qtbot):
 
 def test_export_ics_from_the_menu(window, answers, tmp_path, qtbot):
     window.feature(CalendarFeature).export_action.trigger()
+    settle(qtbot)  # the staff and the policy are read on the window's reader, then it opens
     dialog = window.feature(CalendarFeature).controller.dialog
     assert isinstance(dialog, ExportDialog)
     privacy = next(
@@ -538,8 +539,10 @@ def test_export_ics_from_the_menu(window, answers, tmp_path, qtbot):
     assert title == "Calendar exported" and f"Exported {len(events)} visits" in text
 
 
-def test_export_shows_bad_input_on_the_field(window, tmp_path):
-    dialog = window.feature(CalendarFeature).controller.export(window)
+def test_export_shows_bad_input_on_the_field(window, qtbot, tmp_path):
+    controller = window.feature(CalendarFeature).controller
+    controller.export(window)
+    dialog = opened(qtbot, controller)
     dialog.path.setText(str(tmp_path / "team.txt"))
     assert not dialog.save()
     assert "must end in .ics" in dialog.banner.text()
@@ -550,7 +553,9 @@ def test_export_shows_bad_input_on_the_field(window, tmp_path):
 def test_export_failure_on_the_worker_is_shown_on_the_field(window, qtbot, tmp_path, monkeypatch):
     from hvdesk.errors import FieldError, ValidationError
 
-    dialog = window.feature(CalendarFeature).controller.export(window)
+    controller = window.feature(CalendarFeature).controller
+    controller.export(window)
+    dialog = opened(qtbot, controller)
 
     def cannot_write(*_a, **_k):
         raise ValidationError([FieldError("File", "could not be written (Disk full)")])

@@ -32,6 +32,7 @@ def test_book_and_assess_now_then_sent_to_the_named_approver(window, qtbot, serv
     fill(dialog, qtbot)
     dialog.assess_button.click()
     saved(qtbot, dialog)
+    settle(qtbot)  # the assessment is read on the window's reader, then it opens
     visit = booked_at(services, NOON)
     assert visit.status == VisitStatus.DRAFT  # not sent without its assessment
 
@@ -60,6 +61,7 @@ def test_the_visit_page_shows_its_actions_as_buttons(window, qtbot, services):
     labels = list(panel.action_buttons)
     assert "Risk assessment…" in labels and any(t.startswith("Print") for t in labels)
     panel.action_buttons["Risk assessment…"].click()
+    settle(qtbot)  # read on the window's reader, then it opens
     wizard = window.feature(ApprovalFeature).wizard
     assert wizard is not None and wizard.form.visit_id == waiting.id
     wizard.reject()
@@ -192,6 +194,7 @@ def test_book_and_assess_now_cancelled_says_the_visit_is_kept_as_a_draft(window,
     fill(dialog, qtbot)
     dialog.assess_button.click()
     saved(qtbot, dialog)
+    settle(qtbot)  # the assessment is read on the window's reader, then it opens
     wizard = window.feature(ApprovalFeature).wizard
     assert wizard is not None and wizard.isVisible()
     wizard.reject()
@@ -254,6 +257,7 @@ def test_sent_or_not_is_said_over_a_live_parent_after_the_wizard_closes(
     fill(dialog, qtbot)
     dialog.assess_button.click()
     saved(qtbot, dialog)
+    settle(qtbot)  # the assessment is read on the window's reader, then it opens
     visit = booked_at(services, NOON)
     answer_and_finish(window.feature(ApprovalFeature).wizard, qtbot)
     title = "Not sent" if refused else "Sent for approval"

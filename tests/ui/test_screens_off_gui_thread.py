@@ -408,7 +408,7 @@ def test_a_broken_agreements_letter_is_printed_off_the_gui_thread(
 
     pdfs: list = []
     monkeypatch.setattr(incidents_ui, "open_pdf", pdfs.append)
-    monkeypatch.setattr(agreements_ui, "book_follow_up", lambda _w, _row: None)
+    monkeypatch.setattr(agreements_ui.AgreementsDialog, "book_follow_up", lambda _d, _row: None)
     dialog = _agreement_due(window, qtbot, clock)
     with gui_thread_statements(window.services.db) as on_gui:
         dialog.broken_button.click()
@@ -450,7 +450,7 @@ def test_an_agreements_letter_the_disk_refuses_is_said_as_not_printed(
 
     pdfs: list = []
     monkeypatch.setattr(incidents_ui, "open_pdf", pdfs.append)
-    monkeypatch.setattr(agreements_ui, "book_follow_up", lambda _w, _row: None)
+    monkeypatch.setattr(agreements_ui.AgreementsDialog, "book_follow_up", lambda _d, _row: None)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
     dialog = _agreement_due(window, qtbot, clock)
     dialog.broken_button.click()

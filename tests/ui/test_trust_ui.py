@@ -15,7 +15,7 @@ from hvdesk.models import Event, Role, UserAccount
 from hvdesk.services.auth import AccountLocked, SignInFailed
 from hvdesk.services.base import Actor
 from hvdesk.sqlcipher_files import check_file
-from tests.ui.waiting import saved, shown, slow_press
+from tests.ui.waiting import saved, settle, shown, slow_press
 from ui.backup_settings import BackupFeature
 from ui.restore_offer import open_or_offer_restore
 from ui.session_lock import SessionLockFeature
@@ -243,6 +243,7 @@ def test_switch_user_during_a_live_alarm_keeps_the_alarm_window_and_timers(windo
     assert ctrl.ticker.isActive() and ctrl.scheduler is not None and not ctrl.stopped
     first = next(iter(alarm_windows))
     ctrl.alarm_service.acknowledge(window.actor, first)
+    settle(qtbot)  # the sign-out's audit event is written on the window's write worker
     with services.db.read() as s:
         kinds = list(s.scalars(select(Event.kind).order_by(Event.id.desc()).limit(4)))
         taken = s.scalars(

@@ -44,6 +44,7 @@ def open_wizard(window, visit):
     action = next(a for a in window.visit_actions.for_visit(visit) if a.label == "Risk assessment…")
     assert action.group == "approval"
     action.run(visit, window)
+    settle(None)  # the form is read on the window's reader, then the wizard opens
     wizard = window.feature(ApprovalFeature).wizard
     assert wizard is not None and wizard.isVisible()
     return wizard

@@ -8,7 +8,7 @@ emits `changed` so every screen refreshes from the database.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from hvdesk.clock import fmt_datetime, fmt_time, london
 from hvdesk.errors import HvdeskError, ValidationError
-from hvdesk.models import Role, Visit, VisitStatus
+from hvdesk.models import Role, Staff, Visit, VisitStatus
 from hvdesk.policy import PolicySettings
 from hvdesk.rules.booking import (
     EDITABLE,
@@ -257,18 +257,41 @@ class BookingController(QObject):
         dialog.cancelled.connect(lambda _v, _r, d=dialog: self._saved(0, d.result_message))
         self._open(dialog)
 
-    def export(self, parent: QWidget | None, staff_id: int | None = None) -> ExportDialog:
+    def export(self, parent: QWidget | None, staff_id: int | None = None) -> None:
+        """The staff and the policy the form shows are read on the reader, then it opens (in
+        `dialog`); the export itself runs on the write worker."""
+        services = self.services
+
+        def read() -> tuple[list[Staff], PolicySettings, date]:
+            today = london(services.clock.now()).date()
+            return services.staff.list(), services.settings.policy(), today
+
+        self._read_then_open(
+            parent,
+            read,
+            lambda parent, got: self._open_export(parent, *got, staff_id),
+            "the calendar export",
+        )
+
+    def _open_export(
+        self,
+        parent: QWidget | None,
+        staff: list[Staff],
+        policy: PolicySettings,
+        today: date,
+        staff_id: int | None,
+    ) -> ExportDialog:
         from ui.calendar.export_dialog import ExportDialog  # at the first export, not the start
 
         dialog = ExportDialog(
             self.ics,
             self.actor,
-            self.services.staff.list(),
-            self.services.settings.policy(),
-            london(self.services.clock.now()).date(),
+            staff,
+            policy,
+            today,
             staff_id=staff_id,
             folder=self.export_folder,
-            worker=self.worker,
+            writer=self.writer,
             parent=parent,
         )
         dialog.exported.connect(self._exported)

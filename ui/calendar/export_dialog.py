@@ -2,6 +2,10 @@
 
 Says plainly what leaves hvdesk (the school's ics settings), so nobody exports an address by
 accident. The file path is typed or chosen with Browse…; tests type it (no native file dialog).
+
+The export (the visits read, the file written, the export audited) runs on the window's write
+worker (ui/dialog_save.py), never on the GUI thread: the form says "Saving…" meanwhile, a disk
+that refuses the file is said as "Not saved: <path>: <reason>" and nothing is recorded.
 """
 
 from __future__ import annotations
@@ -19,22 +23,26 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
-from shiboken6 import isValid
 
-from hvdesk.errors import HvdeskError
+from hvdesk.errors import HvdeskError, ValidationError
 from hvdesk.models import Staff
 from hvdesk.policy import PolicySettings
 from hvdesk.services.base import Actor
-from hvdesk.services.ics_export import ExportResult, IcsExportService, default_file_name
+from hvdesk.services.ics_export import (
+    ExportNotSaved,
+    ExportResult,
+    IcsExportService,
+    default_file_name,
+)
 from ui.a11y import DateEdit, ValueLabel
 from ui.calendar.model import week_start
-from ui.forms import clear_errors, error_banner, qdate_value, show_errors
+from ui.dialog_save import DialogSave
+from ui.forms import INVALID_STYLE, clear_errors, error_banner, qdate_value, show_errors
 from ui.worker import Worker
 
 
@@ -55,12 +63,12 @@ class ExportDialog(QDialog):
         *,
         staff_id: int | None = None,
         folder: Path | None = None,
-        worker: Worker | None = None,
+        writer: Worker | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """`staff` and `policy` are read on the reader before it opens (the controller)."""
         super().__init__(parent)
-        self.service, self.actor, self.worker = service, actor, worker
-        self.busy = False
+        self.service, self.actor = service, actor
         self.folder = folder or Path.home()
         self.result_message = ""
         self.setWindowTitle("Export calendar (.ics)")
@@ -111,16 +119,13 @@ class ExportDialog(QDialog):
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
-        self.progress = QLabel()
-        self.progress.setAccessibleName("Export progress")
-        self.progress.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addLayout(form)
         layout.addWidget(privacy)
-        layout.addWidget(self.progress)
         layout.addWidget(buttons)
         self.fields = {"From": self.first, "To": self.last, "File": self.path}
+        self.saving = DialogSave(self, self.banner, self.fields, "calendar export", writer)
         for signal in (self.who.currentIndexChanged, self.first.dateChanged, self.last.dateChanged):
             signal.connect(lambda *_: self._suggest())
         self._suggested = ""
@@ -147,66 +152,49 @@ class ExportDialog(QDialog):
         if chosen:
             self.path.setText(chosen if chosen.lower().endswith(".ics") else f"{chosen}.ics")
 
-    def save(self) -> bool:
-        """Check at once (errors show on their fields), then export on the background worker.
+    @property
+    def busy(self) -> bool:
+        return self.saving.busy
 
-        Returns False when something must be fixed; True when the export is done or under way.
-        """
+    def save(self) -> bool:
+        """The request checked at once (errors show on their fields), then exported on the write
+        worker. False when something must be fixed first; True when it is done or under way."""
         if self.busy:
             return True
         clear_errors(self.banner, self.fields)
         path = self.path.text().strip()
         first, last = self._day(self.first), self._day(self.last)
         staff_id, cancelled = self.who.currentData(), self.cancelled.isChecked()
-        try:
-            self.service.validate(path, first_day=first, last_day=last, staff_id=staff_id)
-        except HvdeskError as err:
-            show_errors(self.banner, self.fields, err)
+        errors = self.service.check_request(path, first_day=first, last_day=last)
+        if errors:
+            show_errors(self.banner, self.fields, ValidationError(errors))
             return False
+        service, actor = self.service, self.actor
 
-        def work() -> object:  # on the worker thread: no widgets here
-            try:
-                return self.service.export(
-                    self.actor,
-                    path,
-                    first_day=first,
-                    last_day=last,
-                    staff_id=staff_id,
-                    include_cancelled=cancelled,
-                )
-            except HvdeskError as err:
-                return err
+        def export() -> ExportResult:  # on the write worker: no widgets here
+            return service.export(
+                actor,
+                path,
+                first_day=first,
+                last_day=last,
+                staff_id=staff_id,
+                include_cancelled=cancelled,
+            )
 
-        if self.worker is None:
-            self._finished(work())
-            return True
-        self.busy = True
-        self.export_button.setEnabled(False)
-        self.progress.setText("Exporting… you can carry on working; this closes when it is done.")
-        self.progress.show()
-        self.worker.submit(work, self._finished, self._failed)
+        self.saving.run(export, self._exported, self._refused)
         return True
 
-    def _finished(self, outcome: object) -> None:
-        if not isValid(self):  # closed meanwhile: the file is written and the export recorded
+    def _refused(self, err: HvdeskError) -> None:
+        """A disk that refuses the file is said as such, on the File field; the rest as usual."""
+        if not isinstance(err, ExportNotSaved):
+            self.saving.show_refusal(err)
             return
-        self.busy = False
-        self.export_button.setEnabled(True)
-        self.progress.hide()
-        if isinstance(outcome, HvdeskError):
-            show_errors(self.banner, self.fields, outcome)
-            return
-        assert isinstance(outcome, ExportResult)
-        self.result_message = outcome.message
-        self.exported.emit(outcome.message)
-        self.accept()
-
-    def _failed(self, message: str) -> None:
-        """A bug, not the user's mistake: say so plainly and keep the dialog open."""
-        if not isValid(self):
-            return
-        self.busy = False
-        self.export_button.setEnabled(True)
-        self.progress.hide()
-        self.banner.setText(f"The export failed and nothing was saved: {message.splitlines()[0]}")
+        self.path.setStyleSheet(INVALID_STYLE)
+        self.path.setAccessibleDescription(f"Error: {err}")
+        self.banner.setText(f"{err}\n\nChoose another place for the file.")
         self.banner.show()
+
+    def _exported(self, result: ExportResult) -> None:
+        self.result_message = result.message
+        self.exported.emit(result.message)
+        self.accept()

@@ -32,8 +32,9 @@ from PySide6.QtWidgets import (
 
 from hvdesk.clock import fmt_datetime, fmt_time, london
 from hvdesk.errors import HvdeskError, ValidationError
-from hvdesk.models import Role, Visit, VisitStatus
+from hvdesk.models import RiskAssessment, Role, Visit, VisitStatus
 from hvdesk.rules.approval import Severity
+from hvdesk.rules.risk import AssessmentForm
 from hvdesk.rules.validation import display_phone
 from hvdesk.services.approval import ApprovalService, ReviewItem
 from hvdesk.services.base import Actor
@@ -49,6 +50,7 @@ from ui.a11y import ValueLabel, fit_columns, tab_leaves, tell_in_status_bar
 from ui.dialog_save import DialogSave
 from ui.forms import clear_errors, error_banner, show_errors
 from ui.models.table import Column, ObjectRole, RowTableModel
+from ui.screen_reads import ReadThenOpen
 from ui.tracker.saving import Outcome, not_recorded, save
 from ui.wizard.levels import LEVEL_STYLE, SEVERITY_STYLE, level_badge
 from ui.worker import Worker
@@ -454,6 +456,7 @@ class ApprovalFeature:
         self.wizard: RiskAssessmentWizard | None = None
         self.viewer: AssessmentDialog | None = None
         self.lone_dialog: LoneWorkingDialog | None = None
+        self.opening = ReadThenOpen(self.parent, window.worker)  # the wizard's read, the viewer's
         policy = window.live.policy()  # read once per window (at its build), not per feature
         self.panel = ApprovalPanel(
             self.approvals,
@@ -466,16 +469,38 @@ class ApprovalFeature:
         self.panel.open_assessment.connect(self.view_assessment)
 
     # --- the wizard ------------------------------------------------------------------------
+    def assess(
+        self,
+        visit_id: int,
+        parent: QWidget | None = None,
+        then: Callable[[RiskAssessmentWizard, Visit], object] | None = None,
+    ) -> int:
+        """The visit and its assessment form are read on the reader, then the wizard opens and
+        `then(wizard, visit)` (a refusal, e.g. the visit has moved on, or a database that does
+        not answer, is said). Returns the request's number."""
+        visits, assessments = self.window.services.visits, self.assessments
+        actor = self.window.actor
+
+        def open_(parent: QWidget | None, read: tuple[Visit, AssessmentForm]) -> None:
+            wizard = self.open_wizard(*read, parent)
+            if then is not None:
+                then(wizard, read[0])
+
+        return self.opening.open(
+            parent or self.parent,
+            lambda: (visits.get(visit_id), assessments.start(actor, visit_id)),
+            open_,
+            "the risk assessment",
+            title="Risk assessment",
+        )
+
     def open_wizard(
-        self, visit: Visit, parent: QWidget | None = None
-    ) -> RiskAssessmentWizard | None:
+        self, visit: Visit, form: AssessmentForm, parent: QWidget | None = None
+    ) -> RiskAssessmentWizard:
+        """The wizard on `form` (read on the reader: `assess`)."""
         from ui.wizard.risk_wizard import RiskAssessmentWizard
 
-        try:
-            form = self.assessments.start(self.window.actor, visit.id)
-        except HvdeskError as err:
-            dialogs.inform(parent or self.parent, "Risk assessment", str(err), "warning")
-            return None
+        self.opening.opened()  # an older request still out is dropped
         wizard = RiskAssessmentWizard(
             self.assessments, self.window.actor, form, parent or self.parent, self.window.writer
         )
@@ -507,7 +532,15 @@ class ApprovalFeature:
                 "gone back to the approver to look at again.",
             )
             return
-        current = self.window.services.visits.get(visit.id)
+        visits = self.window.services.visits
+        self.opening.open(  # the visit as it is now, on the reader
+            parent,
+            lambda: visits.get(visit.id),
+            lambda parent, current: self._offer_submit(parent, current, level),
+            "the visit",
+        )
+
+    def _offer_submit(self, parent: QWidget | None, current: Visit, level: str) -> None:
         if current.status in (VisitStatus.DRAFT.value, VisitStatus.REJECTED.value):
             if dialogs.confirm(
                 parent,
@@ -528,17 +561,22 @@ class ApprovalFeature:
             self.window.data_changed.emit()
             parent = self.window.dialog_parent()
             if outcome.recorded:
-                dialogs.inform(parent, "Sent for approval", self._sent_to(visit))
+                dialogs.inform(parent, "Sent for approval", str(outcome.result))
             elif outcome.failure is not None:
                 dialogs.inform(parent, "Not sent", outcome.refused, "warning")
             else:
                 words = not_recorded("sending for approval", outcome)
                 dialogs.inform(parent, "Not sent", words, "warning")
 
-        save(self.window.writer, lambda: self.approvals.submit(actor, visit_id), sent)
+        def submit() -> str:  # on the write worker: sent, then who will see it (read there too)
+            self.approvals.submit(actor, visit_id)
+            return self._sent_to(visit)
+
+        save(self.window.writer, submit, sent)
 
     def _sent_to(self, visit: Visit) -> str:
-        """'Sent to Linda Francis (Headteacher) for approval': who will see it in their queue."""
+        """'Sent to Linda Francis (Headteacher) for approval': who will see it in their queue
+        (on a worker: it reads the policy and the accounts)."""
         title = self.window.services.settings.policy().approver_title
         names = [
             u.display_name
@@ -555,15 +593,26 @@ class ApprovalFeature:
 
     # --- the full assessment, read-only ----------------------------------------------------
     def view_assessment(self, visit_id: int) -> None:
+        """The assessment and its visit are read on the reader, then shown."""
+        visits, assessments = self.window.services.visits, self.assessments
+        self.opening.open(
+            self.parent,
+            lambda: (assessments.for_visit(visit_id), visits.get(visit_id)),
+            lambda parent, read: self._show_assessment(parent, *read),
+            "the risk assessment",
+            title="Risk assessment",
+        )
+
+    def _show_assessment(
+        self, parent: QWidget | None, row: RiskAssessment | None, visit: Visit
+    ) -> None:
         from ui.wizard.assessment_view import AssessmentDialog
 
-        row = self.assessments.for_visit(visit_id)
         if row is None:
-            dialogs.inform(self.parent, "Risk assessment", "This visit has no risk assessment yet.")
+            dialogs.inform(parent, "Risk assessment", "This visit has no risk assessment yet.")
             return
-        visit = self.window.services.visits.get(visit_id)
         heading = f"{visit.household.name}, {fmt_datetime(visit.start)}"
-        self.viewer = AssessmentDialog(row, heading, self.parent)
+        self.viewer = AssessmentDialog(row, heading, parent)
         self.viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.viewer.open()
 
@@ -597,17 +646,18 @@ class ApprovalFeature:
 def _assess_new(
     feature: ApprovalFeature, window: Shell, visit_id: int, parent: QWidget | None
 ) -> None:
-    """'Book and assess now': the assessment opens; cancelling it must not leave a draft that
-    nobody was told about (a draft is never approved, so nobody may visit)."""
-    visit = window.services.visits.get(visit_id)
-    wizard = feature.open_wizard(visit, parent)
-    if wizard is None:
-        return
-    text = (
-        f"Visit {visit.id} ({visit.household.name}) kept as a draft: no risk assessment yet. "
-        "Open 'Risk assessment…' on the visit to finish it and send it for approval."
-    )
-    wizard.rejected.connect(lambda: tell_in_status_bar(window.dialog_parent(), text))
+    """'Book and assess now': the assessment opens (read on the reader first); cancelling it must
+    not leave a draft that nobody was told about (a draft is never approved, so nobody may
+    visit)."""
+
+    def opened(wizard: RiskAssessmentWizard, visit: Visit) -> None:
+        text = (
+            f"Visit {visit.id} ({visit.household.name}) kept as a draft: no risk assessment yet. "
+            "Open 'Risk assessment…' on the visit to finish it and send it for approval."
+        )
+        wizard.rejected.connect(lambda: tell_in_status_bar(window.dialog_parent(), text))
+
+    feature.assess(visit_id, parent, opened)
 
 
 def install(window: Shell) -> None:
@@ -641,7 +691,7 @@ def install(window: Shell) -> None:
     window.visit_actions.register(
         VisitAction(
             "Risk assessment…",
-            lambda v, p: feature.open_wizard(v, p) and None,
+            lambda v, p: feature.assess(v.id, p) and None,
             lambda v: v.status in EDITABLE,
             group="approval",
         )

@@ -295,6 +295,7 @@ class TrackerActions(QObject):
                 write,
                 lambda outcome: self._saved(parent, press, outcome),
                 urgent=urgent,
+                what=f"{NOUNS[press.action]} for {press.name}",
             ),
             urgent=urgent,
         )

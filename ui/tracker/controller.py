@@ -748,7 +748,12 @@ class TrackerController(QObject):
                 log.warning("The %s was recorded; reading the alarm back failed: %s", what, err)
                 return Pressed(result, None)
 
-        save(self.writer, write, lambda outcome: self._handled(alarm_id, what, outcome, then))
+        save(
+            self.writer,
+            write,
+            lambda outcome: self._handled(alarm_id, what, outcome, then),
+            what=f"{what} (alarm {alarm_id})",
+        )
 
     def _handled(
         self,

@@ -63,14 +63,16 @@ def save(
     done: Callable[[Outcome], None],
     *,
     urgent: bool = False,
+    what: str = "",
 ) -> None:
-    """Write on `worker`; `done(outcome)` runs on the GUI thread whatever happened."""
+    """Write on `worker`; `done(outcome)` runs on the GUI thread whatever happened. `what`: the
+    write in words ("check-in for Begum"), said if hvdesk is closed before it is recorded."""
 
     def broken(message: str) -> None:  # a fault, not a refusal: logged whole, said briefly
         log.error("A tracker write failed: %s", message)
         done(Outcome(error=message.splitlines()[0]))
 
-    worker.submit(lambda: attempt(fn), done, broken, URGENT if urgent else 0)
+    worker.submit(lambda: attempt(fn), done, broken, URGENT if urgent else 0, what=what)
 
 
 def not_recorded(what: str, outcome: Outcome, *, kept: bool = False) -> str:

@@ -1,0 +1,86 @@
+"""Closing while this seat's writes are not yet recorded (issue 9): the person is told which, in
+words, and chooses to wait or to close anyway; closed anyway, what was dropped is logged by name
+and the writes are still tried in the background, so none is silently lost."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import func, select
+
+from hvdesk.models import Incident
+from hvdesk.services.incidents import IncidentInput, IncidentService
+from tests.ui.test_tracker_ui import ctrl_of, select_in_board
+from tests.ui.test_tracker_writes import events_of, on_site
+from tests.ui.waiting import each_statement, settle
+from ui.tracker.saving import save
+
+pytestmark = pytest.mark.ui
+
+
+@contextmanager
+def database_not_answering(db) -> Iterator[threading.Event]:
+    """Every statement from a worker thread waits until the event is set (a server that does not
+    answer); set on the way out whatever happened."""
+    answers = threading.Event()
+
+    def before(_conn, _cursor, _sql, *_a) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            answers.wait(60)
+
+    with each_statement(db, before):
+        try:
+            yield answers
+        finally:
+            answers.set()
+
+
+def incidents(db) -> int:
+    with db.read() as s:
+        return s.scalar(select(func.count(Incident.id)))
+
+
+def test_closing_with_writes_not_yet_recorded_asks_and_loses_none(
+    window, qtbot, answers, caplog
+):
+    db = window.services.db
+    window._backup_timer.stop()  # the day's backup is not this test's
+    settle(qtbot)
+    visit = on_site(window)
+    select_in_board(window, visit.id)
+    name = visit.household.name
+    events, recorded = events_of(db, visit.id), incidents(db)
+    window.closing_guard.wait_ms = 0  # the wait has run out: asked at once (no wall clock)
+    service = IncidentService(db, window.services.clock)
+    incident = IncidentInput(occurred_at=window.services.clock.now(), what="Dog loose")
+    with database_not_answering(db) as answering:
+        window.today.buttons["check_in"].click()  # on the write worker: not answered
+        save(  # a form's save, queued behind it
+            window.writer, lambda: service.record(window.actor, incident), lambda _o: None,
+            what="incident",
+        )  # fmt: skip
+        answers["reply"] = [False]  # "No": wait
+        window.close()
+        assert window.isVisible()  # still open, still monitoring
+        title, text = answers["asked"][-1]
+        assert title == "Changes not yet recorded"
+        assert text.startswith("2 changes not yet recorded: the database is not answering.")
+        assert f"• check-in for {name}\n• incident" in text
+        assert "not yet recorded" in window.statusBar().currentMessage()
+        answers["reply"] = [True]  # "Yes": close anyway
+        with caplog.at_level(logging.WARNING, logger="ui.closing"):
+            window.close()
+        assert not window.isVisible()
+        logged = (
+            "Closed anyway with 2 changes not yet recorded (still tried until hvdesk exits): "
+            f"check-in for {name}; incident"
+        )
+        assert logged in caplog.text
+        answering.set()  # the database answers again: both are recorded, none dropped
+        qtbot.waitUntil(lambda: incidents(db) == recorded + 1, timeout=10_000)
+    assert events_of(db, visit.id) == events + 1
+    assert not ctrl_of(window).writer.pending

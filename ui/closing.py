@@ -1,0 +1,84 @@
+"""Closing the window while this seat's writes are not yet recorded: said, never silently lost.
+
+A check-in or an outcome pressed just before closing is on the write worker. Closing first waits
+for it while the window keeps painting (the status bar says so); if the database does not answer
+within CLOSE_WAIT_MS, the person is told in words which changes are not yet recorded and chooses:
+wait (the window stays open and they are recorded as soon as the database answers) or close
+anyway (logged by name; they are still tried in the background until done or hvdesk exits:
+ui/worker.Worker.abandon keeps a write worker's queue).
+
+Installed by MainWindow.start(), after the features: an event filter installed last runs first,
+so this is asked before the tracker stops monitoring for the close.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QMainWindow
+
+from ui import dialogs
+from ui.worker import Worker
+
+log = logging.getLogger(__name__)
+
+CLOSE_WAIT_MS = 10_000  # how long a close waits for the writes pressed before asking
+
+
+def changes(n: int) -> str:
+    return f"{n} change{'s' if n != 1 else ''}"
+
+
+def not_recorded_text(left: list[str]) -> str:
+    """The question: what is not yet recorded, and what each answer does."""
+    listed = "\n".join(f"• {what}" for what in left)
+    return (
+        f"{changes(len(left))} not yet recorded: the database is not answering.\n\n{listed}\n\n"
+        "Close hvdesk anyway? They are still tried until hvdesk has closed, but may be lost: "
+        "note them and check they are there when hvdesk is back.\n\n"
+        "No: hvdesk stays open and records them as soon as the database answers."
+    )
+
+
+class UnsavedOnClose(QObject):
+    """The window's close waits for its writer, then asks (see the module's docstring)."""
+
+    def __init__(self, window: QMainWindow, writer: Worker, wait_ms: int = CLOSE_WAIT_MS) -> None:
+        super().__init__(window)
+        self.window, self.writer, self.wait_ms = window, writer, wait_ms
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is not self.window or event.type() != QEvent.Type.Close:
+            return False
+        if not self.writer.waits or self.writer.outstanding == 0:
+            return False  # nothing pressed is pending, or already closing anyway
+        status = self.window.statusBar()
+        n = self.writer.outstanding  # the tracker's words for the same (ui/tracker/feature.py)
+        status.showMessage(f"Saving {n} record{'s' if n != 1 else ''} before closing…")
+        if self.writer.wait_settled(self.wait_ms):  # the window paints meanwhile
+            return False
+        left = self.writer.not_done()
+        if not left:
+            return False  # done; only their answers are still on the way
+        if dialogs.confirm(self.window, "Changes not yet recorded", not_recorded_text(left)):
+            log.warning(
+                "Closed anyway with %s not yet recorded (still tried until hvdesk exits): %s",
+                changes(len(left)),
+                "; ".join(left),
+            )
+            self.writer.waits = False  # the tracker's and the window's own drains do not wait
+            QTimer.singleShot(0, self, self._if_still_open)
+            return False
+        event.ignore()
+        status.showMessage(
+            f"{changes(len(left))} not yet recorded: hvdesk stays open and records them as soon "
+            "as the database answers."
+        )
+        return True
+
+    def _if_still_open(self) -> None:
+        """Another part refused the close (the tracker: stop monitoring? No): wait next time."""
+        if self.window.isVisible():
+            self.writer.waits = True
