@@ -10,8 +10,9 @@ insertPermanentWidget; the ordinary widgets come first (Monitoring, the alarm wa
 counts) and the permanent ones after them. A temporary message (showMessage, a menu's status
 tip) shows in its own label in the flow rather than painted over Monitoring and the counts; it
 takes the place of the texts that matter least while it shows (`give_way_to_messages`: the
-database and policy) and is cut short rather than add a line, so hovering a menu never makes
-the window above it jump.
+database and policy) and is cut short rather than add a line. While it shows, the bar keeps the
+height it has without it (a short message in place of two long texts would take a line away),
+so hovering a menu never makes the window above it jump, up or down.
 
 The widgets are kept in flow order as the area's children too, so a screen reader walks the bar
 in the order it is read on screen.
@@ -32,6 +33,8 @@ ITEM_GAP = 4  # between labels, so a coloured badge never touches its neighbour'
 MIN_WIDTH = 200  # the narrowest the bar asks for: one long text never widens the window
 MESSAGE_LEAST = 80  # a message is given at least this much, even if that costs a line
 
+Row = list[tuple[QLayoutItem, QSize]]  # one line's widgets and the size each is given
+
 
 class FlowLayout(QLayout):
     """Widgets in reading order, left to right, wrapping to the next line when the row is full."""
@@ -40,6 +43,8 @@ class FlowLayout(QLayout):
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
         self.caps: dict[QWidget, int] = {}  # widths some widgets are held to (a message)
+        # (hidden, shown): while a message shows, the height is the one without it
+        self.height_as: tuple[list[QWidget], list[QWidget]] | None = None
         self._heights: dict[int, int] = {}  # heightForWidth's answers since the last change
         self.setContentsMargins(0, 0, 0, 0)
 
@@ -71,7 +76,12 @@ class FlowLayout(QLayout):
         every layout pass of the window, each asking every label for its size hint."""
         height = self._heights.get(width)
         if height is None:
-            height = self._heights[width] = self._place(QRect(0, 0, width, 0), move=False)
+            if self.height_as is None:
+                rows = self._rows(width)
+            else:  # a message shows: the height the bar has without it, neither more nor less
+                hide, show = self.height_as
+                rows = self._rows(width, hide=hide, show=show, caps={})
+            height = self._heights[width] = self._height(rows)
         return height
 
     def invalidate(self) -> None:
@@ -81,7 +91,7 @@ class FlowLayout(QLayout):
 
     def setGeometry(self, rect: QRect) -> None:
         super().setGeometry(rect)
-        self._place(rect, move=True)
+        self._place(rect)
 
     def sizeHint(self) -> QSize:
         """One line holding everything: what the bar would like, not what it needs."""
@@ -118,38 +128,43 @@ class FlowLayout(QLayout):
         hide: Collection[QWidget] = (),
         show: Collection[QWidget] = (),
         caps: dict[QWidget, int] | None = None,
-    ) -> list[list[tuple[QLayoutItem, int]]]:
+    ) -> list[Row]:
         caps = self.caps if caps is None else caps
-        rows: list[list[tuple[QLayoutItem, int]]] = [[]]
+        rows: list[Row] = [[]]
         x = 0
         for item in self._items:
             widget = item.widget()
             if widget in hide or (item.isEmpty() and widget not in show):
                 continue
+            # a hidden widget's item is 0 x 0: one shown by `show` is measured itself
+            hint = widget.sizeHint() if item.isEmpty() and widget is not None else item.sizeHint()
             cap = caps.get(widget, width) if widget is not None else width
-            shown = min(item.sizeHint().width(), cap, width)  # wider than the bar: cut, alone
+            shown = min(hint.width(), cap, width)  # wider than the bar: cut, alone
             if rows[-1] and x + shown > width:
                 rows.append([])
                 x = 0
-            rows[-1].append((item, shown))
+            rows[-1].append((item, QSize(shown, hint.height())))
             x += shown + ITEM_GAP
         return [row for row in rows if row]
 
-    def _place(self, rect: QRect, *, move: bool) -> int:
-        """Lay the shown widgets out in rows within `rect`, each centred on its row's height;
-        the height the rows take."""
-        rows = self._rows(rect.width())
+    @staticmethod
+    def _row_height(row: Row) -> int:
+        return max((size.height() for _item, size in row), default=0)
+
+    def _height(self, rows: list[Row]) -> int:
+        """The height `rows` take, one under another."""
+        return max(sum(self._row_height(row) + ROW_GAP for row in rows) - ROW_GAP, 0)
+
+    def _place(self, rect: QRect) -> None:
+        """Lay the shown widgets out in rows within `rect`, each centred on its row's height."""
         y = rect.y()
-        for row in rows:
-            height = max((item.sizeHint().height() for item, _w in row), default=0)
+        for row in self._rows(rect.width()):
+            height = self._row_height(row)
             x = rect.x()
-            for item, width in row:
-                if move:
-                    own = item.sizeHint().height()
-                    item.setGeometry(QRect(QPoint(x, y + (height - own) // 2), QSize(width, own)))
-                x += width + ITEM_GAP
+            for item, size in row:
+                item.setGeometry(QRect(QPoint(x, y + (height - size.height()) // 2), size))
+                x += size.width() + ITEM_GAP
             y += height + ROW_GAP
-        return max(y - ROW_GAP - rect.y(), 0)
 
 
 class WrappingStatusBar(QStatusBar):
@@ -236,6 +251,7 @@ class WrappingStatusBar(QStatusBar):
             self.message_label.hide()
             self.message_label.setText("")
             self.flow.caps.clear()
+            self.flow.height_as = None
             self.flow.invalidate()
             for widget in self._yielded:
                 widget.show()
@@ -262,6 +278,7 @@ class WrappingStatusBar(QStatusBar):
             else:
                 most = middle - 1
         self.flow.caps = {message: least}
+        self.flow.height_as = ([message], list(self._yielded))
         for widget in self._yielded:
             widget.hide()
         message.show()

@@ -219,3 +219,75 @@ def test_the_height_at_a_width_is_worked_out_once_until_a_label_changes(bar, qtb
     assert flow.heightForWidth(300) > one_line and worked == [300, 300]
     label.hide()
     assert flow.heightForWidth(300) < one_line + 1 and len(worked) == 3
+
+
+def _office_bar(status: WrappingStatusBar) -> list[QLabel]:
+    """The office's labels as the main window adds them: Monitoring, a warning, the counts, the
+    database and policy (which give way to a message) and the signed-in user."""
+    from ui.a11y import ElidedLabel
+    from ui.value_label import ValueLabel
+
+    monitoring = ValueLabel("Monitoring", "● Monitoring: ON")
+    counts = ElidedLabel("Out", keep_parts=2)
+    counts.setText("5 out now, 2 overdue, next alarm in 8:59")
+    db, policy, user = ElidedLabel("Database"), ElidedLabel("Policy"), ElidedLabel("Signed in")
+    db.setText("a.sqlite3 · NOT encrypted · backed up 17:23")
+    policy.setText("policy: Harborne Primary")
+    user.setText("Sam Office (office)")
+    warning = ValueLabel("Alarm warning", "⚠ ALARM SOUND OFF")
+    warning.setStyleSheet("color:#b00020;font-weight:bold")
+    for label in (monitoring, counts, db, policy):
+        label.setContentsMargins(6, 0, 12, 0)
+        status.addWidget(label)
+    status.insertWidget(1, warning)
+    status.addPermanentWidget(user)
+    status.give_way_to_messages(db, policy)
+    return [monitoring, warning, counts, db, policy, user]
+
+
+@pytest.mark.parametrize("width", [320, 400, 500, 700, 960])
+def test_a_message_neither_grows_nor_shrinks_the_bar(bar, qtbot, width):
+    """A message that takes fewer lines than the texts it stands in for must not shrink the bar
+    either: the window above would jump up and back each time a menu is hovered."""
+    from PySide6.QtWidgets import QWidget
+
+    window, status = bar
+    window.setCentralWidget(QWidget())
+    labels = _office_bar(status)
+    window.resize(width, 300)
+    qtbot.waitUntil(lambda: all(label.isVisible() for label in labels))
+    qtbot.waitUntil(lambda: status.height() == status.heightForWidth(status.width()))
+    qtbot.waitUntil(lambda: window.centralWidget().geometry().bottom() < status.y())
+    before = (status.height(), window.centralWidget().geometry())
+    status.showMessage("Saving check-in for Clarke household…")
+    qtbot.waitUntil(status.message_label.isVisible)
+    qtbot.wait(20)  # the window's layout pass, had it anything to change
+    assert (status.height(), window.centralWidget().geometry()) == before
+    status.clearMessage()
+    qtbot.waitUntil(lambda: labels[3].isVisible() and labels[4].isVisible())
+    qtbot.wait(20)
+    assert (status.height(), window.centralWidget().geometry()) == before
+
+
+def test_resized_while_a_message_shows_the_bar_keeps_the_height_it_has_without_it(bar, qtbot):
+    """The height held is the one the bar has without the message at its new width, so clearing
+    the message after a resize moves nothing either."""
+    from PySide6.QtWidgets import QWidget
+
+    window, status = bar
+    window.setCentralWidget(QWidget())
+    labels = _office_bar(status)
+    window.resize(960, 300)
+    qtbot.waitUntil(lambda: all(label.isVisible() for label in labels))
+    status.showMessage("Saving check-in for Clarke household…")
+    qtbot.waitUntil(status.message_label.isVisible)
+    window.resize(400, 300)
+    qtbot.waitUntil(lambda: status.width() == 400)
+    qtbot.wait(20)
+    held = (status.height(), window.centralWidget().geometry())
+    assert status.message_label.width() > 80  # it has the room the database and policy had
+    status.clearMessage()
+    qtbot.waitUntil(lambda: labels[3].isVisible() and labels[4].isVisible())
+    qtbot.wait(20)
+    assert (status.height(), window.centralWidget().geometry()) == held
+    assert status.flow.rows(status.area.width()) == 4  # the texts' own four lines at 400 px
