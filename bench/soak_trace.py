@@ -6,8 +6,10 @@ workload (the rows of the day the bench books), the trace compares the window pr
 of warm-up with later moments, three ways:
 
 - Python allocations by file:line (tracemalloc), the top lines that grew;
-- live Python objects by type (gc), the types whose count grew;
-- Qt objects: every widget of the application and every QObject under the main window.
+- live Python objects by type (gc), the types whose count grew; dead weak references by their
+  callback, bound methods, functions and closure cells by what they belong to or hold;
+- Qt objects: every widget of the application and every QObject under the main window, and the
+  entries in SQLAlchemy's compiled-statement cache.
 
 The Python heap traced beside resident memory says whether growth is Python's at all or lies
 below it (Qt, SQLite's page cache, the C allocator's fragmentation).
@@ -17,11 +19,12 @@ from __future__ import annotations
 
 import gc
 import tracemalloc
+import types
 import weakref
 from collections import Counter
 from typing import Any
 
-TOP = 15
+TOP = 30
 FRAMES = 6
 
 
@@ -38,7 +41,23 @@ def _types() -> Counter[str]:
         found[_name(o)] += 1
         if isinstance(o, weakref.ref):
             found[f"weakref to {_name(o())}"] += 1
+            if o() is None:
+                found[f"dead weakref, callback {_qualname(o.__callback__)}"] += 1
+        elif isinstance(o, types.MethodType):
+            found[f"method {o.__func__.__module__}.{o.__func__.__qualname__}"] += 1
+        elif isinstance(o, types.FunctionType):
+            found[f"function {o.__module__}.{o.__qualname__}"] += 1
+        elif isinstance(o, types.CellType):
+            try:
+                found[f"cell holding {_name(o.cell_contents)}"] += 1
+            except ValueError:
+                found["cell, empty"] += 1
     return found
+
+
+def _qualname(f: object) -> str:
+    """What a weak reference calls when its object dies (where a list of dead ones is kept)."""
+    return str(getattr(f, "__qualname__", None) or type(f).__qualname__)
 
 
 def _qt_counts(window: Any) -> dict[str, int]:
@@ -49,6 +68,8 @@ def _qt_counts(window: Any) -> dict[str, int]:
         "widgets": len(QApplication.allWidgets()),
         "qobjects under window": len(window.findChildren(QObject)),
         "top-level widgets": len(QApplication.topLevelWidgets()),
+        # SQLAlchemy's compiled statements (an LRU of 500 by default): fills with every new shape
+        "compiled cache": len(window.services.db.engine._compiled_cache or ()),
     }
 
 
