@@ -25,7 +25,7 @@ from collections import Counter
 from typing import Any
 
 TOP = 30
-FRAMES = 6
+FRAMES = 12  # deep enough to reach hvdesk's caller from inside SQLAlchemy
 
 
 def _name(o: object) -> str:
@@ -175,12 +175,15 @@ class SoakTrace:
         self.base_snapshot: tracemalloc.Snapshot | None = None
         self.base_types: Counter[str] = Counter()
         self.base_qt: dict[str, int] = {}
+        self.last_snapshot: tracemalloc.Snapshot | None = None  # the previous report's
+        self.last_types: Counter[str] = Counter()
         tracemalloc.start(FRAMES)
 
     def baseline(self) -> None:
         self.base_qt = _qt_counts(self.window)  # first: it makes Python wrappers of every widget
         self.base_types = _types()
-        self.base_snapshot = tracemalloc.take_snapshot()
+        self.base_snapshot = self.last_snapshot = tracemalloc.take_snapshot()
+        self.last_types = self.base_types
         print(f"trace: baseline taken, {sum(self.base_types.values())} objects", flush=True)
         print("native: " + _native(), flush=True)
 
@@ -201,12 +204,24 @@ class SoakTrace:
         grown = (types - self.base_types).most_common(TOP)
         print("types grown: " + ", ".join(f"{name} +{n}" for name, n in grown))
         print("qt: " + ", ".join(f"{k} {self.base_qt[k]} -> {v}" for k, v in qt.items()))
-        for stat in snap.compare_to(self.base_snapshot, "traceback")[:TOP]:
-            if stat.size_diff <= 0:
-                continue
-            frames = " <- ".join(
-                f"{f.filename.rsplit('/', 2)[-1]}:{f.lineno}"
-                for f in reversed(stat.traceback)  # the allocating line first
-            )
-            print(f"  {stat.size_diff / 1024:+8.1f} KiB {stat.count_diff:+6d} blocks  {frames}")
+        _print_lines(snap, self.base_snapshot)
+        # what grew since the previous report: a cache that filled by then drops out of this list,
+        # growth that goes on stays in it
+        since = (types - self.last_types).most_common(TOP)
+        print("types grown since the last report: " + ", ".join(f"{n} +{c}" for n, c in since))
+        assert self.last_snapshot is not None
+        print("lines grown since the last report:")
+        _print_lines(snap, self.last_snapshot)
+        self.last_snapshot, self.last_types = snap, types
         print(flush=True)
+
+
+def _print_lines(snap: tracemalloc.Snapshot, before: tracemalloc.Snapshot) -> None:
+    for stat in snap.compare_to(before, "traceback")[:TOP]:
+        if stat.size_diff <= 0:
+            continue
+        frames = " <- ".join(
+            f"{f.filename.rsplit('/', 2)[-1]}:{f.lineno}"
+            for f in reversed(stat.traceback)  # the allocating line first
+        )
+        print(f"  {stat.size_diff / 1024:+8.1f} KiB {stat.count_diff:+6d} blocks  {frames}")
