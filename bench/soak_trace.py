@@ -6,8 +6,10 @@ workload (the rows of the day the bench books), the trace compares the window pr
 of warm-up with later moments, three ways:
 
 - Python allocations by file:line (tracemalloc), the top lines that grew;
-- live Python objects by type (gc), the types whose count grew;
-- Qt objects: every widget of the application and every QObject under the main window.
+- live Python objects by type (gc), the types whose count grew; dead weak references by their
+  callback, bound methods, functions and closure cells by what they belong to or hold;
+- Qt objects: every widget of the application and every QObject under the main window, and the
+  entries in SQLAlchemy's compiled-statement cache.
 
 The Python heap traced beside resident memory says whether growth is Python's at all or lies
 below it (Qt, SQLite's page cache, the C allocator's fragmentation).
@@ -17,12 +19,13 @@ from __future__ import annotations
 
 import gc
 import tracemalloc
+import types
 import weakref
 from collections import Counter
 from typing import Any
 
-TOP = 15
-FRAMES = 6
+TOP = 30
+FRAMES = 12  # deep enough to reach hvdesk's caller from inside SQLAlchemy
 
 
 def _name(o: object) -> str:
@@ -38,7 +41,23 @@ def _types() -> Counter[str]:
         found[_name(o)] += 1
         if isinstance(o, weakref.ref):
             found[f"weakref to {_name(o())}"] += 1
+            if o() is None:
+                found[f"dead weakref, callback {_qualname(o.__callback__)}"] += 1
+        elif isinstance(o, types.MethodType):
+            found[f"method {o.__func__.__module__}.{o.__func__.__qualname__}"] += 1
+        elif isinstance(o, types.FunctionType):
+            found[f"function {o.__module__}.{o.__qualname__}"] += 1
+        elif isinstance(o, types.CellType):
+            try:
+                found[f"cell holding {_name(o.cell_contents)}"] += 1
+            except ValueError:
+                found["cell, empty"] += 1
     return found
+
+
+def _qualname(f: object) -> str:
+    """What a weak reference calls when its object dies (where a list of dead ones is kept)."""
+    return str(getattr(f, "__qualname__", None) or type(f).__qualname__)
 
 
 def _qt_counts(window: Any) -> dict[str, int]:
@@ -49,6 +68,8 @@ def _qt_counts(window: Any) -> dict[str, int]:
         "widgets": len(QApplication.allWidgets()),
         "qobjects under window": len(window.findChildren(QObject)),
         "top-level widgets": len(QApplication.topLevelWidgets()),
+        # SQLAlchemy's compiled statements (an LRU of 500 by default): fills with every new shape
+        "compiled cache": len(window.services.db.engine._compiled_cache or ()),
     }
 
 
@@ -154,12 +175,15 @@ class SoakTrace:
         self.base_snapshot: tracemalloc.Snapshot | None = None
         self.base_types: Counter[str] = Counter()
         self.base_qt: dict[str, int] = {}
+        self.last_snapshot: tracemalloc.Snapshot | None = None  # the previous report's
+        self.last_types: Counter[str] = Counter()
         tracemalloc.start(FRAMES)
 
     def baseline(self) -> None:
         self.base_qt = _qt_counts(self.window)  # first: it makes Python wrappers of every widget
         self.base_types = _types()
-        self.base_snapshot = tracemalloc.take_snapshot()
+        self.base_snapshot = self.last_snapshot = tracemalloc.take_snapshot()
+        self.last_types = self.base_types
         print(f"trace: baseline taken, {sum(self.base_types.values())} objects", flush=True)
         print("native: " + _native(), flush=True)
 
@@ -180,12 +204,24 @@ class SoakTrace:
         grown = (types - self.base_types).most_common(TOP)
         print("types grown: " + ", ".join(f"{name} +{n}" for name, n in grown))
         print("qt: " + ", ".join(f"{k} {self.base_qt[k]} -> {v}" for k, v in qt.items()))
-        for stat in snap.compare_to(self.base_snapshot, "traceback")[:TOP]:
-            if stat.size_diff <= 0:
-                continue
-            frames = " <- ".join(
-                f"{f.filename.rsplit('/', 2)[-1]}:{f.lineno}"
-                for f in reversed(stat.traceback)  # the allocating line first
-            )
-            print(f"  {stat.size_diff / 1024:+8.1f} KiB {stat.count_diff:+6d} blocks  {frames}")
+        _print_lines(snap, self.base_snapshot)
+        # what grew since the previous report: a cache that filled by then drops out of this list,
+        # growth that goes on stays in it
+        since = (types - self.last_types).most_common(TOP)
+        print("types grown since the last report: " + ", ".join(f"{n} +{c}" for n, c in since))
+        assert self.last_snapshot is not None
+        print("lines grown since the last report:")
+        _print_lines(snap, self.last_snapshot)
+        self.last_snapshot, self.last_types = snap, types
         print(flush=True)
+
+
+def _print_lines(snap: tracemalloc.Snapshot, before: tracemalloc.Snapshot) -> None:
+    for stat in snap.compare_to(before, "traceback")[:TOP]:
+        if stat.size_diff <= 0:
+            continue
+        frames = " <- ".join(
+            f"{f.filename.rsplit('/', 2)[-1]}:{f.lineno}"
+            for f in reversed(stat.traceback)  # the allocating line first
+        )
+        print(f"  {stat.size_diff / 1024:+8.1f} KiB {stat.count_diff:+6d} blocks  {frames}")

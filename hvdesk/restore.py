@@ -76,14 +76,16 @@ def _unpack(backup: Path, target: Path) -> None:
 @contextlib.contextmanager
 def _unpacked(backup: Path) -> Iterator[Path]:
     """A compressed backup unpacked into a temporary file for checking (the backup folder may be
-    a read-only share, so not beside it); removed afterwards."""
+    a read-only share, so not beside it); removed afterwards, with the -wal and -shm files that
+    SQLite leaves beside a WAL database opened read-only (two files in %TEMP% per check)."""
     fd, name = tempfile.mkstemp(prefix=".hvdesk-check-", suffix=".sqlite3")
     os.close(fd)
     try:
         _unpack(backup, Path(name))
         yield Path(name)
     finally:
-        Path(name).unlink(missing_ok=True)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(name + suffix).unlink(missing_ok=True)
 
 
 def check_backup(path: Path, key: DbKey | None) -> tuple[FileCheck, DbKey | None]:

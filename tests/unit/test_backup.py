@@ -230,3 +230,27 @@ def test_the_daily_backup_adds_little_to_the_apps_peak_memory(tmp_path):
         check=True,
     )
     assert float(done.stdout.split()[-1]) < 4  # MB above the peak before it (was 9-10 MB)
+
+
+def test_checking_a_compressed_backup_leaves_nothing_in_the_temporary_folder(
+    demo_db, clock, tmp_path, monkeypatch
+):
+    """The check opens the unpacked copy read-only, and a WAL database opened so keeps its -wal
+    and -shm files: an app checking its backup every day left two files in %TEMP% each time."""
+    import tempfile
+
+    from hvdesk.restore import check_backup
+
+    made = daily_backup(demo_db, clock)
+    assert made is not None
+    plain = unpacked(made, tmp_path)
+    with sqlite3.connect(plain) as conn:  # a backup of a WAL database, as the window's is
+        conn.execute("PRAGMA journal_mode=WAL")
+    made = tmp_path / made.name
+    made.write_bytes(gzip.compress(plain.read_bytes()))
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    result, _key = check_backup(made, None)
+    assert result.ok, result.problem
+    assert sorted(p.name for p in temp.iterdir()) == []

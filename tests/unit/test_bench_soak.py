@@ -69,3 +69,27 @@ def test_no_trim_switches_off_the_windows_minute_trim(monkeypatch):
     bench_soak.switch_off_window_trim()
     assert office_pc.release_free_memory() is False
     assert called == []
+
+
+def test_the_trace_census_names_what_dead_weakrefs_methods_and_closures_belong_to():
+    """The census counts these by what they belong to, so a list of dead weak references or a
+    bound method or closure kept per refresh is named, not only 'weakref +300, method +90'."""
+    import weakref
+
+    from bench.soak_trace import _types
+
+    class Gone:
+        def poke(self) -> None: ...
+
+    def closure(value: object):
+        return lambda: value
+
+    gone = Gone()
+    kept = [weakref.ref(gone), weakref.ref(gone), Gone().poke, closure(3.5)]
+    del gone
+    found = _types()
+    assert found["dead weakref, callback NoneType"] >= 2
+    assert found[f"method {__name__}.{Gone.poke.__qualname__}"] >= 1
+    assert found["cell holding builtins.float"] >= 1
+    assert found[f"function {__name__}.{closure(0).__qualname__}"] >= 1
+    assert kept
