@@ -4,8 +4,9 @@ A check-in or an outcome pressed just before closing is on the write worker. Clo
 for it while the window keeps painting (the status bar says so); if the database does not answer
 within CLOSE_WAIT_MS, the person is told in words which changes are not yet recorded and chooses:
 wait (the window stays open and they are recorded as soon as the database answers) or close
-anyway (logged by name; they are still tried in the background until done or hvdesk exits:
-ui/worker.Worker.abandon keeps a write worker's queue).
+anyway (logged by name; they are still tried in the background, for at most EXIT_WAIT_MS once
+the last window has gone; then those not done are lost and listed in the log:
+ui/worker.finish_abandoned).
 
 Installed by MainWindow.start(), after the features: an event filter installed last runs first,
 so this is asked before the tracker stops monitoring for the close.
@@ -19,7 +20,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QMainWindow
 
 from ui import dialogs
-from ui.worker import Worker
+from ui.worker import EXIT_WAIT_MS, Worker
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,9 @@ def not_recorded_text(left: list[str]) -> str:
     listed = "\n".join(f"• {what}" for what in left)
     return (
         f"{changes(len(left))} not yet recorded: the database is not answering.\n\n{listed}\n\n"
-        "Close hvdesk anyway? They are still tried until hvdesk has closed, but may be lost: "
-        "note them and check they are there when hvdesk is back.\n\n"
+        f"Close hvdesk anyway? hvdesk keeps trying them for up to {EXIT_WAIT_MS // 1000} seconds "
+        "after it has closed; any not recorded by then are lost and listed in the log: note "
+        "them and check they are there when hvdesk is back.\n\n"
         "No: hvdesk stays open and records them as soon as the database answers."
     )
 
@@ -64,7 +66,7 @@ class UnsavedOnClose(QObject):
             return False  # done; only their answers are still on the way
         if dialogs.confirm(self.window, "Changes not yet recorded", not_recorded_text(left)):
             log.warning(
-                "Closed anyway with %s not yet recorded (still tried until hvdesk exits): %s",
+                "Closed anyway with %s not yet recorded (tried until hvdesk exits, then lost): %s",
                 changes(len(left)),
                 "; ".join(left),
             )

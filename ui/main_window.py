@@ -517,7 +517,8 @@ class MainWindow(QMainWindow):
         results dropped (closing never waits for the database); writes pressed and a backup
         under way are finished while the window keeps painting and says so, never by blocking
         the GUI thread; writes the database did not take meanwhile are still tried in the
-        background until hvdesk exits (the person was asked first: ui/closing.py)."""
+        background until hvdesk exits, then lost and logged (the person was asked first:
+        ui/closing.py; ui/worker.finish_abandoned)."""
         self.worker.abandon()
         others = [w for w in self.findChildren(Worker) if w is not self.worker]
         for worker in others:
@@ -536,7 +537,7 @@ class MainWindow(QMainWindow):
                 log.warning(
                     "The window closes with %d jobs not done, %s: %s",
                     len(left),
-                    "still tried until hvdesk exits" if worker.finish_queued else "dropped",
+                    "tried until hvdesk exits, then lost" if worker.finish_queued else "dropped",
                     "; ".join(left) or "(only their answers)",
                 )
         for worker in others:

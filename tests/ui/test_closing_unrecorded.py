@@ -70,13 +70,14 @@ def test_closing_with_writes_not_yet_recorded_asks_and_loses_none(
         assert title == "Changes not yet recorded"
         assert text.startswith("2 changes not yet recorded: the database is not answering.")
         assert f"• check-in for {name}\n• incident" in text
+        assert "keeps trying them for up to 10 seconds" in text and "lost" in text
         assert "not yet recorded" in window.statusBar().currentMessage()
         answers["reply"] = [True]  # "Yes": close anyway
         with caplog.at_level(logging.WARNING, logger="ui.closing"):
             window.close()
         assert not window.isVisible()
         logged = (
-            "Closed anyway with 2 changes not yet recorded (still tried until hvdesk exits): "
+            "Closed anyway with 2 changes not yet recorded (tried until hvdesk exits, then lost): "
             f"check-in for {name}; incident"
         )
         assert logged in caplog.text
@@ -84,3 +85,64 @@ def test_closing_with_writes_not_yet_recorded_asks_and_loses_none(
         qtbot.waitUntil(lambda: incidents(db) == recorded + 1, timeout=10_000)
     assert events_of(db, visit.id) == events + 1
     assert not ctrl_of(window).writer.pending
+
+
+def test_after_the_exit_deadline_abandoned_writes_are_dropped_not_waited_for(qtbot, caplog):
+    """Review 9d #2: past finish_abandoned's deadline the queued writes are dropped (Qt's pool
+    would otherwise run each of them before the process could exit) and logged by name."""
+    from ui import worker as worker_module
+
+    writer = worker_module.Worker(finish_queued=True)
+    hang, ran = threading.Event(), []
+    writer.submit(lambda: hang.wait(30), what="check-in for the Begum family")
+    writer.submit(lambda: ran.append("incident"), what="incident for the Begum family")
+    qtbot.waitUntil(lambda: writer.pool.activeThreadCount() == 1)
+    writer.abandon()
+    pool = writer.pool
+    try:
+        with caplog.at_level(logging.ERROR):
+            assert worker_module.finish_abandoned(100) is False  # the check-in still hangs
+        said = caplog.text
+        assert "check-in for the Begum family" in said and "incident for the Begum family" in said
+        assert "lost" in said
+    finally:
+        hang.set()
+    assert pool.waitForDone(5_000)
+    assert ran == []  # dropped, not run after the deadline
+
+
+EXITING = """
+import sys, threading, time
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from ui.worker import Worker, exit_without_waiting, finish_abandoned
+writer = Worker(finish_queued=True)
+never = threading.Event()  # a database that never answers
+writer.submit(lambda: never.wait(300), what="check-in for the Begum family")
+writer.submit(lambda: never.wait(300), what="incident")
+time.sleep(0.2)
+writer.abandon()
+if not finish_abandoned(200):
+    exit_without_waiting(3)
+sys.exit(0)
+"""
+
+
+def test_hvdesk_exits_without_waiting_for_a_write_that_never_ends(tmp_path):
+    """Review 9d #2, the process as run_gui ends it: out within seconds, not after every
+    queued write has hung in turn."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "exiting.py"
+    script.write_text(EXITING)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert time.monotonic() - started < 20
+    assert done.returncode == 3
+    assert "check-in for the Begum family; incident" in done.stderr
