@@ -120,7 +120,9 @@ class AgreementsDialog(QDialog):
         def refused(err: HvdeskError) -> None:
             dialogs.inform(self, "Not recorded", str(err), "warning")
 
-        return self.saving.run(lambda: mark(actor, chosen.id, note), recorded, refused)
+        return self.saving.run(
+            lambda: mark(actor, chosen.id, note), recorded, refused, about=chosen.household
+        )
 
     def _after_broken(self, row: AgreementRow) -> None:
         if dialogs.confirm(

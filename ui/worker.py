@@ -168,14 +168,18 @@ class Worker(QObject):
         *,
         what: str = "",
     ) -> None:
-        """`what`: the job in words, for the log and the person if it is never done."""
+        """`what`: the job in words, for the log and the person if it is never done; required on
+        a write worker (`finish_queued`), whose jobs are listed when hvdesk closes before they
+        are recorded."""
+        if self.finish_queued and not what.strip():
+            raise ValueError("a write needs `what`, in words: it may be listed to the person")
         if self._closed:  # the window is going away: a late refresh must not outlive it
             log.warning("Work given after the window closed was not done: %s", what or repr(fn))
             return
         self.submitted += 1
         self.outstanding += 1
         key = self.submitted
-        self.pending[key] = what or getattr(fn, "__qualname__", repr(fn))
+        self.pending[key] = what or "a background read"
         job = _Job(fn, self.relay, on_done, on_error, self._drop, self.pending, key)
         self.pool.start(job, priority)
 

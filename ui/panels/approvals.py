@@ -423,7 +423,7 @@ class ApprovalPanel(QWidget):
             self.refresh()
             self.changed.emit()
 
-        self.saving.run(action, decided, self._refused)
+        self.saving.run(action, decided, self._refused, about=item.visit.household.name)
 
     def _refused(self, err: HvdeskError) -> None:
         if isinstance(err, ValidationError):
