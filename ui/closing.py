@@ -49,6 +49,7 @@ class UnsavedOnClose(QObject):
     def __init__(self, window: QMainWindow, writer: Worker, wait_ms: int = CLOSE_WAIT_MS) -> None:
         super().__init__(window)
         self.window, self.writer, self.wait_ms = window, writer, wait_ms
+        self.closed = False  # the window really closed (MainWindow.closeEvent accepted)
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -81,6 +82,8 @@ class UnsavedOnClose(QObject):
         return True
 
     def _if_still_open(self) -> None:
-        """Another part refused the close (the tracker: stop monitoring? No): wait next time."""
-        if self.window.isVisible():
+        """Another part refused the close (the tracker: stop monitoring? No, or keep monitoring
+        in the tray, where the window is hidden but not closed): the next close waits and asks
+        again. Only a close that went ahead (`closed`, set by the window) keeps not waiting."""
+        if not self.closed:
             self.writer.waits = True

@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         # this seat's own writes (tracker presses, every form's save), in the order pressed:
         # never behind a slow read (ui/tracker/saving.py says why), finished even as it closes
         self.writer = Worker(self, finish_queued=True)
+        self.closing_guard: UnsavedOnClose | None = None  # installed by start()
 
         self._steps = self._build_steps(services, actor)
         if build:
@@ -507,6 +508,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         super().closeEvent(event)
         if event.isAccepted():
+            if self.closing_guard is not None:  # closed anyway stays so: ui/closing.py
+                self.closing_guard.closed = True
             self.live.stop()
             self._backup_timer.stop()
             self.stop_workers()

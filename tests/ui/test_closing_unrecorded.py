@@ -206,3 +206,38 @@ def test_a_form_and_a_lock_are_named_with_whose_they_are(window, qtbot, answers)
     for words in left:
         assert words.strip() and "<" not in words and "lambda" not in words
         assert not words.startswith("audit:")
+
+
+def test_closed_anyway_to_the_tray_asks_again_at_the_trays_quit(window, qtbot, monkeypatch):
+    """Review 9d #4: 'close anyway' then 'keep monitoring in the tray' left the writer not
+    waiting, so the tray's Quit later skipped the question and the wait."""
+    from PySide6.QtGui import QCloseEvent
+
+    from ui import dialogs
+    from ui.tracker.feature import CloseGuard
+
+    db = window.services.db
+    window._backup_timer.stop()
+    settle(qtbot)
+    ctrl_of(window).tray.available = True
+    window.closing_guard.wait_ms = 0
+    asked: list[str] = []
+
+    def ask(_parent, title, _text):
+        asked.append(title)
+        return title != "Keep monitoring?"  # close anyway; then: keep monitoring in the tray
+
+    monkeypatch.setattr(dialogs, "ask", ask)
+    monkeypatch.setattr(dialogs, "ask_safe", ask)
+    visit = on_site(window)
+    select_in_board(window, visit.id)
+    guard = window.findChild(CloseGuard)
+    with database_not_answering(db):
+        window.today.buttons["check_in"].click()
+        # the close box: ui/closing first (yes, close anyway), then the tracker's: to the tray
+        assert window.closing_guard.eventFilter(window, QCloseEvent()) is False
+        guard.to_tray()
+        qtbot.waitUntil(lambda: window.writer.waits, timeout=2_000)
+        asked.clear()
+        guard.quit()  # later: the tray's Quit, the check-in still not recorded
+        assert "Changes not yet recorded" in asked
