@@ -167,10 +167,13 @@ class ReadThenOpen(QObject):
         what: str,
         *,
         title: str = "Not opened",
+        unanswered: Callable[[str], str] | None = None,
     ) -> int:
         """`read()` on the reader, then `open_(parent, result)` on the GUI thread if still the
         newest request; a refusal from the service (HvdeskError: e.g. the visit moved on) is said
-        under `title`, a database that does not answer is said. Returns the request's number."""
+        under `title`, a database that does not answer is said (`unanswered(error)`: the words
+        when something was changed before, instead of not_opened's "nothing was changed").
+        Returns the request's number."""
         self.asked += 1
         asked = self.asked
 
@@ -184,7 +187,8 @@ class ReadThenOpen(QObject):
 
         def not_answered(message: str) -> None:
             if asked == self.asked:
-                dialogs.inform(dialogs.alive(parent), title, not_opened(what, message), "error")
+                words = unanswered(message) if unanswered else not_opened(what, message)
+                dialogs.inform(dialogs.alive(parent), title, words, "error")
 
         def refusing() -> T | HvdeskError:  # on the reader
             try:

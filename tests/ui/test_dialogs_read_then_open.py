@@ -89,14 +89,18 @@ def test_a_follow_up_the_database_does_not_answer_is_said_not_opened(
     window, qtbot, answers, clock, monkeypatch
 ):
     dialog, opened = _broken(window, qtbot, clock, monkeypatch)
+    family = dialog.selected().household
     with households_not_answered(window.services.db), qtbot.capture_exceptions() as raised:
         dialog.broken_button.click()  # recorded; the booking form's read is not answered
         saved(qtbot, dialog)
         settle(qtbot)
     assert raised == [] and opened == []
     title, text, kind = answers["told"][-1]
-    assert (title, kind) == ("Not opened", "error")
-    assert text.startswith("The database is not answering: the booking form")
+    assert (title, kind) == ("Follow-up not opened", "error")
+    # review 9d #5: the agreement IS recorded broken; say so, and how to book the follow-up
+    assert text.startswith("The agreement is recorded as broken. The booking form could not")
+    assert "Nothing was changed" not in text
+    assert f"book the follow-up for {family} from Calendar › New visit" in text
     assert "Traceback" not in text
     dialog.close()
 
