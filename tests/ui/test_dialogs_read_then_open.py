@@ -258,3 +258,39 @@ def test_the_walk_every_visit_dialog_opens_with_no_statement_on_the_gui_thread(
     walk("Book the suggested visit", feature.panel.book_button.click)
     assert found == {}
     assert len(visits) >= 4
+
+
+def test_presses_while_the_form_is_read_read_once_and_say_so(
+    window, qtbot, answers, monkeypatch
+):
+    """Review 9d #6: each extra press of "Book visit…" added a whole read (3 presses: 3 reads
+    before the form opened) and nothing said the form was on its way."""
+    from ui import booking_dialog
+
+    opened: list = []
+    monkeypatch.setattr(attendance_ui, "open_dialog", opened.append)
+    reads: list[int] = []
+    real = booking_dialog.read_for_booking
+
+    def counted(*args, **kwargs):
+        reads.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(booking_dialog, "read_for_booking", counted)
+    feature = window.feature(attendance_ui.AttendanceFeature)
+    window.show_panel("Attendance")
+    qtbot.waitUntil(lambda: feature.panel.model.rowCount() == 2, timeout=10_000)
+    idle(window, qtbot)
+    busy = threading.Event()
+    window.worker.submit(lambda: busy.wait(10))  # the reader is busy: the presses queue
+    try:
+        for _ in range(3):
+            feature.panel.book_button.click()
+        assert window.statusBar().currentMessage() == "Opening the booking form…"
+    finally:
+        busy.set()
+    qtbot.waitUntil(lambda: bool(opened), timeout=10_000)
+    settle(qtbot)
+    assert len(reads) == 1 and opened == [feature.booking]
+    assert window.statusBar().currentMessage() != "Opening the booking form…"
+    feature.booking.reject()
