@@ -66,7 +66,7 @@ def install(window: Shell) -> None:
     register(
         VisitAction(
             "Send for approval",
-            lambda v, p: controller.send_for_approval(p, v.id, v.household.name),
+            lambda v, p: controller.send_for_approval(p, v.id),
             can_submit,
             "booking",
         )
