@@ -65,7 +65,11 @@ class UnsavedOnClose(QObject):
         left = self.writer.not_done()
         if not left:
             return False  # done; only their answers are still on the way
-        if dialogs.confirm(self.window, "Changes not yet recorded", not_recorded_text(left)):
+        anyway = dialogs.confirm(self.window, "Changes not yet recorded", not_recorded_text(left))
+        left = self.writer.not_done()  # as it is now: the database may have answered meanwhile
+        if not left:
+            return False  # recorded while the question was open: nothing to wait for
+        if anyway:
             log.warning(
                 "Closed anyway with %s not yet recorded (tried until hvdesk exits, then lost): %s",
                 changes(len(left)),

@@ -241,3 +241,35 @@ def test_closed_anyway_to_the_tray_asks_again_at_the_trays_quit(window, qtbot, m
         asked.clear()
         guard.quit()  # later: the tray's Quit, the check-in still not recorded
         assert "Changes not yet recorded" in asked
+
+
+def test_writes_recorded_while_the_question_is_open_are_not_listed_after_it(
+    window, qtbot, monkeypatch, caplog
+):
+    """Review 9d #7: the list was read before the question; the database may answer while it
+    is open. Acted on (and logged) as it is after the answer: nothing left, the window closes."""
+    from ui import dialogs
+
+    db = window.services.db
+    window._backup_timer.stop()
+    settle(qtbot)
+    window.closing_guard.wait_ms = 0
+    visit = on_site(window)
+    select_in_board(window, visit.id)
+    asked: list[str] = []
+    with database_not_answering(db) as answering:
+
+        def ask(_parent, title, _text):
+            asked.append(title)
+            answering.set()  # the database answers while the question is open
+            assert window.writer.pool.waitForDone(10_000)
+            return False  # "No: wait"
+
+        monkeypatch.setattr(dialogs, "ask", ask)
+        monkeypatch.setattr(dialogs, "ask_safe", ask)
+        window.today.buttons["check_in"].click()
+        with caplog.at_level(logging.WARNING, logger="ui.closing"):
+            closed = window.close()
+    assert asked == ["Changes not yet recorded"]
+    assert closed and not window.isVisible()  # nothing left to wait for: closed
+    assert "Closed anyway" not in caplog.text
