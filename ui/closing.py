@@ -50,6 +50,7 @@ class UnsavedOnClose(QObject):
         super().__init__(window)
         self.window, self.writer, self.wait_ms = window, writer, wait_ms
         self.closed = False  # the window really closed (MainWindow.closeEvent accepted)
+        self.session_ending = False  # a sign-out or shutdown: nobody may be there to answer
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -65,6 +66,14 @@ class UnsavedOnClose(QObject):
         left = self.writer.not_done()
         if not left:
             return False  # done; only their answers are still on the way
+        if self.session_ending:  # no question that waits for ever: the shutdown was told to wait
+            event.ignore()
+            log.warning("The session's close was refused: %s not yet recorded", changes(len(left)))
+            status.showMessage(
+                f"{changes(len(left))} not yet recorded: hvdesk asked the computer to wait and "
+                "records them as soon as the database answers."
+            )
+            return True
         anyway = dialogs.confirm(self.window, "Changes not yet recorded", not_recorded_text(left))
         left = self.writer.not_done()  # as it is now: the database may have answered meanwhile
         if not left:
@@ -84,6 +93,15 @@ class UnsavedOnClose(QObject):
             "as the database answers."
         )
         return True
+
+    def session_ends(self) -> None:
+        """The session's end (ui/office_pc.DutyKeeper.commit_data): the close it tries now does
+        not ask (nobody may be there), and waits at most `wait_ms`."""
+        self.session_ending = True
+        QTimer.singleShot(0, self, self._session_went_on)
+
+    def _session_went_on(self) -> None:
+        self.session_ending = False
 
     def _if_still_open(self) -> None:
         """Another part refused the close (the tracker: stop monitoring? No, or keep monitoring

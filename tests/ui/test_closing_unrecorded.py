@@ -273,3 +273,50 @@ def test_writes_recorded_while_the_question_is_open_are_not_listed_after_it(
     assert asked == ["Changes not yet recorded"]
     assert closed and not window.isVisible()  # nothing left to wait for: closed
     assert "Closed anyway" not in caplog.text
+
+
+class SessionManager:
+    """What QSessionManager offers commitDataRequest (a sign-out or shutdown)."""
+
+    cancelled = released = False
+
+    def __init__(self, interaction: bool = True) -> None:
+        self.interaction = interaction
+
+    def allowsInteraction(self) -> bool:
+        return self.interaction
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def release(self) -> None:
+        self.released = True
+
+
+def test_session_end_with_writes_not_recorded_waits_and_never_asks_without_limit(
+    window, qtbot, answers, caplog
+):
+    """Review 9d #8: a sign-out or shutdown while this seat's writes are not yet recorded (and
+    nobody out) is asked to wait, the writes are logged by name, and the close the session then
+    tries does not put up a question that waits for ever."""
+    from ui.office_pc import OfficePcFeature
+
+    db = window.services.db
+    window._backup_timer.stop()
+    settle(qtbot)
+    window.closing_guard.wait_ms = 0
+    duty = window.feature(OfficePcFeature).duty_keeper
+    visit = on_site(window)
+    select_in_board(window, visit.id)
+    name = visit.household.name
+    with database_not_answering(db):
+        window.today.buttons["check_in"].click()
+        duty.staff = 0  # nobody out: only the write is left
+        manager = SessionManager()
+        with caplog.at_level(logging.WARNING):
+            duty.commit_data(manager)
+            window.close()  # what Qt does next at a session end that allows interaction
+        assert manager.cancelled and manager.released
+        assert f"check-in for {name}" in caplog.text
+        assert answers["asked"] == []  # no modal question during the session's end
+        assert window.isVisible()  # the shutdown was asked to wait: the write is still tried
