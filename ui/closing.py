@@ -58,6 +58,7 @@ class UnsavedOnClose(QObject):
             return False
         if not self.writer.waits or self.writer.outstanding == 0:
             return False  # nothing pressed is pending, or already closing anyway
+        ending = self.session_ending  # read now: the wait below runs the event loop
         status = self.window.statusBar()
         n = self.writer.outstanding  # the tracker's words for the same (ui/tracker/feature.py)
         status.showMessage(f"Saving {n} record{'s' if n != 1 else ''} before closing…")
@@ -66,7 +67,7 @@ class UnsavedOnClose(QObject):
         left = self.writer.not_done()
         if not left:
             return False  # done; only their answers are still on the way
-        if self.session_ending:  # no question that waits for ever: the shutdown was told to wait
+        if ending:  # no question that waits for ever: the shutdown was told to wait
             event.ignore()
             log.warning("The session's close was refused: %s not yet recorded", changes(len(left)))
             status.showMessage(

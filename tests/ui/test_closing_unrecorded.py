@@ -304,7 +304,7 @@ def test_session_end_with_writes_not_recorded_waits_and_never_asks_without_limit
     db = window.services.db
     window._backup_timer.stop()
     settle(qtbot)
-    window.closing_guard.wait_ms = 0
+    window.closing_guard.wait_ms = 50  # the close waits (an event loop) before it decides
     duty = window.feature(OfficePcFeature).duty_keeper
     visit = on_site(window)
     select_in_board(window, visit.id)
