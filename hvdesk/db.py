@@ -86,6 +86,20 @@ def sqlcipher_url(url: str, key: DbKey) -> URL:
 # ones for hours (the soak's SQLite heap and sqlite3.Statement count still climbing at 20 min);
 # the statements used all the time stay in 32 (least recently used go first).
 STATEMENTS_KEPT = 32
+PG_CONNECT_TIMEOUT_S = 10  # a server that does not answer a connection is given up on
+PG_KEEPALIVE_IDLE_S = 30  # then probed every 10 s, 3 times: a dead server ends the statement
+
+
+def _pg_connect_args() -> dict[str, Any]:
+    """libpq's connect timeout and TCP keepalives: without them a connection to a server that
+    went away (a network cut, a powered-off host) waits for ever, and a write with it."""
+    return {
+        "connect_timeout": PG_CONNECT_TIMEOUT_S,
+        "keepalives": 1,
+        "keepalives_idle": PG_KEEPALIVE_IDLE_S,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+    }
 
 
 def make_engine(url: str, key: DbKey | None = None, single_seat: bool = False) -> Engine:
@@ -111,7 +125,7 @@ def make_engine(url: str, key: DbKey | None = None, single_seat: bool = False) -
 
         event.listen(engine, "connect", pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, connect_args=_pg_connect_args())
     attach(engine.dialect, SafeWordCipher(_safe_word_key(url, key)))
     return engine
 

@@ -32,6 +32,17 @@ if TYPE_CHECKING:
     from ui.shell import Shell
 
 
+def follow_up_not_opened(family: str, message: str) -> str:
+    """The agreement is recorded broken but the booking form's read did not come back: say
+    what was recorded and how to book the follow-up later (not 'nothing was changed')."""
+    first = message.splitlines()[0] if message else "no answer"
+    return (
+        "The agreement is recorded as broken. The booking form could not be opened: the "
+        f"database is not answering. Please book the follow-up for {family} from Calendar › "
+        f"New visit once the database answers. ({first})"
+    )
+
+
 class AgreementsDialog(QDialog):
     def __init__(self, window: Shell, service: AgreementService) -> None:
         super().__init__(window.dialog_parent())
@@ -120,7 +131,9 @@ class AgreementsDialog(QDialog):
         def refused(err: HvdeskError) -> None:
             dialogs.inform(self, "Not recorded", str(err), "warning")
 
-        return self.saving.run(lambda: mark(actor, chosen.id, note), recorded, refused)
+        return self.saving.run(
+            lambda: mark(actor, chosen.id, note), recorded, refused, about=chosen.household
+        )
 
     def _after_broken(self, row: AgreementRow) -> None:
         if dialogs.confirm(
@@ -148,6 +161,8 @@ class AgreementsDialog(QDialog):
             row.pupil_id,
             f"Follow-up: agreement broken ({row.what}, due {fmt_date(row.due)})",
             opened,
+            title="Follow-up not opened",
+            unanswered=lambda message: follow_up_not_opened(row.household, message),
         )
 
     def _print_reminder(self, row: AgreementRow) -> None:

@@ -34,7 +34,7 @@ from hvdesk.platform.heap import settle_allocator
 from hvdesk.resources import resource_path
 from ui.a11y_interfaces import install_interfaces
 from ui.login import LoginDialog
-from ui.worker import Worker, finish_abandoned
+from ui.worker import EXIT_WAIT_MS, Worker, exit_without_waiting, finish_abandoned
 
 if TYPE_CHECKING:
     from hvdesk.clock import Clock
@@ -473,11 +473,14 @@ def run_gui(args: argparse.Namespace) -> int:
     single.activated.connect(lambda: office_start.bring_forward(window))
     window.show()
     code = app.exec()
-    finish_abandoned()  # a job the closed window left running ends before the database closes
+    # a job the closed window left running ends before the database closes (at most EXIT_WAIT_MS)
+    finished = finish_abandoned(EXIT_WAIT_MS)
     services.db.dispose()
     if held is not None:
         held.release()
     single.release()
+    if not finished:  # a write still hangs on a database that does not answer: never wait on it
+        exit_without_waiting(code)
     return code
 
 

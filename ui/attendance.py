@@ -351,7 +351,12 @@ def install(window: Shell) -> None:
             window.data_changed.emit()
             panel.refresh()
 
-        save(window.writer, lambda: service.booked(window.actor, suggestion, visit_id), answered)
+        save(
+            window.writer,
+            lambda: service.booked(window.actor, suggestion, visit_id),
+            answered,
+            what=f"follow-up suggestion marked booked for {suggestion.household_name}",
+        )
 
     panel.book_requested.connect(book)
 

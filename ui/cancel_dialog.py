@@ -204,6 +204,7 @@ class CancelDialog(QDialog):
                 self.actor, visit_id, reason, note, family_told=family_told
             ),
             lambda _visit: self._cancelled(reason, told),
+            about=self.visit.household.name,
         )
 
     def _cancelled(self, reason: str, told: str) -> None:

@@ -4,8 +4,9 @@ A check-in or an outcome pressed just before closing is on the write worker. Clo
 for it while the window keeps painting (the status bar says so); if the database does not answer
 within CLOSE_WAIT_MS, the person is told in words which changes are not yet recorded and chooses:
 wait (the window stays open and they are recorded as soon as the database answers) or close
-anyway (logged by name; they are still tried in the background until done or hvdesk exits:
-ui/worker.Worker.abandon keeps a write worker's queue).
+anyway (logged by name; they are still tried in the background, for at most EXIT_WAIT_MS once
+the last window has gone; then those not done are lost and listed in the log:
+ui/worker.finish_abandoned).
 
 Installed by MainWindow.start(), after the features: an event filter installed last runs first,
 so this is asked before the tracker stops monitoring for the close.
@@ -19,7 +20,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QMainWindow
 
 from ui import dialogs
-from ui.worker import Worker
+from ui.worker import EXIT_WAIT_MS, Worker
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,9 @@ def not_recorded_text(left: list[str]) -> str:
     listed = "\n".join(f"• {what}" for what in left)
     return (
         f"{changes(len(left))} not yet recorded: the database is not answering.\n\n{listed}\n\n"
-        "Close hvdesk anyway? They are still tried until hvdesk has closed, but may be lost: "
-        "note them and check they are there when hvdesk is back.\n\n"
+        f"Close hvdesk anyway? hvdesk keeps trying them for up to {EXIT_WAIT_MS // 1000} seconds "
+        "after it has closed; any not recorded by then are lost and listed in the log: note "
+        "them and check they are there when hvdesk is back.\n\n"
         "No: hvdesk stays open and records them as soon as the database answers."
     )
 
@@ -47,6 +49,8 @@ class UnsavedOnClose(QObject):
     def __init__(self, window: QMainWindow, writer: Worker, wait_ms: int = CLOSE_WAIT_MS) -> None:
         super().__init__(window)
         self.window, self.writer, self.wait_ms = window, writer, wait_ms
+        self.closed = False  # the window really closed (MainWindow.closeEvent accepted)
+        self.session_ending = False  # a sign-out or shutdown: nobody may be there to answer
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -54,6 +58,7 @@ class UnsavedOnClose(QObject):
             return False
         if not self.writer.waits or self.writer.outstanding == 0:
             return False  # nothing pressed is pending, or already closing anyway
+        ending = self.session_ending  # read now: the wait below runs the event loop
         status = self.window.statusBar()
         n = self.writer.outstanding  # the tracker's words for the same (ui/tracker/feature.py)
         status.showMessage(f"Saving {n} record{'s' if n != 1 else ''} before closing…")
@@ -62,9 +67,21 @@ class UnsavedOnClose(QObject):
         left = self.writer.not_done()
         if not left:
             return False  # done; only their answers are still on the way
-        if dialogs.confirm(self.window, "Changes not yet recorded", not_recorded_text(left)):
+        if ending:  # no question that waits for ever: the shutdown was told to wait
+            event.ignore()
+            log.warning("The session's close was refused: %s not yet recorded", changes(len(left)))
+            status.showMessage(
+                f"{changes(len(left))} not yet recorded: hvdesk asked the computer to wait and "
+                "records them as soon as the database answers."
+            )
+            return True
+        anyway = dialogs.confirm(self.window, "Changes not yet recorded", not_recorded_text(left))
+        left = self.writer.not_done()  # as it is now: the database may have answered meanwhile
+        if not left:
+            return False  # recorded while the question was open: nothing to wait for
+        if anyway:
             log.warning(
-                "Closed anyway with %s not yet recorded (still tried until hvdesk exits): %s",
+                "Closed anyway with %s not yet recorded (tried until hvdesk exits, then lost): %s",
                 changes(len(left)),
                 "; ".join(left),
             )
@@ -78,7 +95,18 @@ class UnsavedOnClose(QObject):
         )
         return True
 
+    def session_ends(self) -> None:
+        """The session's end (ui/office_pc.DutyKeeper.commit_data): the close it tries now does
+        not ask (nobody may be there), and waits at most `wait_ms`."""
+        self.session_ending = True
+        QTimer.singleShot(0, self, self._session_went_on)
+
+    def _session_went_on(self) -> None:
+        self.session_ending = False
+
     def _if_still_open(self) -> None:
-        """Another part refused the close (the tracker: stop monitoring? No): wait next time."""
-        if self.window.isVisible():
+        """Another part refused the close (the tracker: stop monitoring? No, or keep monitoring
+        in the tray, where the window is hidden but not closed): the next close waits and asks
+        again. Only a close that went ahead (`closed`, set by the window) keeps not waiting."""
+        if not self.closed:
             self.writer.waits = True

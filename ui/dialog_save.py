@@ -44,8 +44,13 @@ class DialogSave(QObject):
         what: str,
         writer: Worker | None = None,
         buttons: Sequence[QAbstractButton] = (),
+        *,
+        about: str = "",
     ) -> None:
+        """`what`: the record in words ("outcome"); `about`: whose it is ("the Begum family"),
+        where there is one; together they name the save if hvdesk closes before it is recorded."""
         super().__init__(form)
+        self.about = about
         self.form, self.banner, self.fields, self.what = form, banner, fields, what
         self.writer = writer if writer is not None else Worker(form, finish_queued=True)
         self.buttons = list(buttons)
@@ -65,17 +70,20 @@ class DialogSave(QObject):
         write: Callable[[], object],
         saved: Callable[[Any], None],
         refused: Callable[[HvdeskError], None] | None = None,
+        *,
+        about: str = "",
     ) -> bool:
         """Send `write` to the worker; `saved(result)` runs on the GUI thread once it is recorded,
         `refused(error)` if the service said no (by default: the banner names the fields).
-        False (nothing sent) while an earlier save is still pending."""
+        False (nothing sent) while an earlier save is still pending. `about`: whose record this
+        one is (a list's row), instead of the form's."""
         if self.busy:
             return False
         clear_errors(self.banner, self.fields)
         self._hold(True)
-        save(
-            self.writer, write, lambda outcome: self._done(outcome, saved, refused), what=self.what
-        )
+        whose = about or self.about
+        label = f"{self.what} for {whose}" if whose else self.what
+        save(self.writer, write, lambda outcome: self._done(outcome, saved, refused), what=label)
         return True
 
     def _done(

@@ -28,9 +28,13 @@ def book_follow_up(
     pupil_id: int | None,
     notes: str,
     opened: Callable[[BookingDialog], object],
+    *,
+    title: str = "Not opened",
+    unanswered: Callable[[str], str] | None = None,
 ) -> int:
     """Read on the reader, then open the booking form for an attendance visit to `household_id`
     with `notes`; `opened(dialog)` once it is built (to keep it and hear its `saved`).
+    `title`, `unanswered`: what is said if the read is not answered (ReadThenOpen.open).
     Returns the request's number (a newer request drops this one)."""
     from hvdesk.services.booking import BookingService
     from ui import attendance
@@ -58,4 +62,6 @@ def book_follow_up(
         lambda: read_for_booking(deps, approver=lambda: approver_text(services)),
         open_,
         "the booking form",
+        title=title,
+        unanswered=unanswered,
     )

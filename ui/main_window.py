@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         # this seat's own writes (tracker presses, every form's save), in the order pressed:
         # never behind a slow read (ui/tracker/saving.py says why), finished even as it closes
         self.writer = Worker(self, finish_queued=True)
+        self.closing_guard: UnsavedOnClose | None = None  # installed by start()
 
         self._steps = self._build_steps(services, actor)
         if build:
@@ -507,6 +508,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         super().closeEvent(event)
         if event.isAccepted():
+            if self.closing_guard is not None:  # closed anyway stays so: ui/closing.py
+                self.closing_guard.closed = True
             self.live.stop()
             self._backup_timer.stop()
             self.stop_workers()
@@ -517,7 +520,8 @@ class MainWindow(QMainWindow):
         results dropped (closing never waits for the database); writes pressed and a backup
         under way are finished while the window keeps painting and says so, never by blocking
         the GUI thread; writes the database did not take meanwhile are still tried in the
-        background until hvdesk exits (the person was asked first: ui/closing.py)."""
+        background until hvdesk exits, then lost and logged (the person was asked first:
+        ui/closing.py; ui/worker.finish_abandoned)."""
         self.worker.abandon()
         others = [w for w in self.findChildren(Worker) if w is not self.worker]
         for worker in others:
@@ -536,7 +540,7 @@ class MainWindow(QMainWindow):
                 log.warning(
                     "The window closes with %d jobs not done, %s: %s",
                     len(left),
-                    "still tried until hvdesk exits" if worker.finish_queued else "dropped",
+                    "tried until hvdesk exits, then lost" if worker.finish_queued else "dropped",
                     "; ".join(left) or "(only their answers)",
                 )
         for worker in others:

@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
@@ -67,6 +68,8 @@ if TYPE_CHECKING:
     from ui.main_window import MainWindow
     from ui.tracker.controller import TrackerController
 
+log = logging.getLogger(__name__)
+
 KEEP_AWAKE_REASON = "Staff are out on home visits: hvdesk must raise alarms on time"
 BACKUP_CHECK_MS = 60_000
 FREE_MEMORY_MS = 60_000  # glibc's free pages go back to the system this often (on file_worker)
@@ -97,6 +100,7 @@ class DutyKeeper(QObject):
     """Holds keep-awake and the shutdown reason exactly while anyone is out."""
 
     changed = Signal()
+    session_ending = Signal()  # a sign-out or shutdown with this seat's writes not recorded
 
     def __init__(
         self,
@@ -111,6 +115,7 @@ class DutyKeeper(QObject):
         self.holding = False
         self.refused = False
         self.shutdown_reason = ""
+        self.unsaved: Callable[[], list[str]] = list  # this seat's writes not yet recorded
 
     def update(self, board: Board | None) -> None:
         staff = staff_out(board)
@@ -161,8 +166,18 @@ class DutyKeeper(QObject):
         return ""
 
     def commit_data(self, manager: Any) -> None:
-        """Sign-out or shutdown with staff out: ask the session to wait (the user may override)."""
-        if self.staff and manager.allowsInteraction():
+        """Sign-out or shutdown with staff out, or with this seat's writes not yet recorded: ask
+        the session to wait (the user may override); the writes are logged by name, and the
+        close the session tries next does not ask (ui/closing.UnsavedOnClose.session_ends)."""
+        left = self.unsaved()
+        if left:
+            log.warning(
+                "The session is ending with %d changes not yet recorded: %s",
+                len(left),
+                "; ".join(left),
+            )
+            self.session_ending.emit()
+        if (self.staff or left) and manager.allowsInteraction():
             manager.cancel()
             manager.release()
 
@@ -390,6 +405,13 @@ def install(window: MainWindow) -> None:
     if controller is None:
         return
     duty = DutyKeeper(lambda: int(window.winId()), parent=window)
+    duty.unsaved = window.writer.not_done
+
+    def session_ends() -> None:
+        if window.closing_guard is not None:
+            window.closing_guard.session_ends()
+
+    duty.session_ending.connect(session_ends)
     sound_label = _warning_label(window)
     duty_label = _warning_label(window)  # inserted after: it shows left of the sound warning
 

@@ -181,7 +181,11 @@ class OutcomeDialog(QDialog):
         ):
             return
         visit_id = self.visit.id
-        self.saving.run(lambda: self.service.record(self.actor, visit_id, data), self._saved)
+        self.saving.run(
+            lambda: self.service.record(self.actor, visit_id, data),
+            self._saved,
+            about=self.visit.household.name,
+        )
 
     def _saved(self, _outcome: object) -> None:
         self.accept()

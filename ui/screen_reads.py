@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QStatusBar, QWidget
 from shiboken6 import isValid
 
 from hvdesk.errors import HvdeskError
@@ -137,12 +137,31 @@ class LatestRead(QObject):
             self.line.show()
 
 
+class _Skipped:
+    """A request no longer the newest when the reader got to it: not read at all."""
+
+
+_SKIPPED = _Skipped()
+
+
+def _status_bar(parent: QWidget | None) -> QStatusBar | None:
+    """The main window's status bar above `parent` (a dialog's parent chain), if any."""
+    widget = parent
+    while widget is not None and isValid(widget):
+        if isinstance(widget, QMainWindow):
+            return widget.statusBar()
+        widget = widget.parentWidget()
+    return None
+
+
 class ReadThenOpen(QObject):
     """A dialog that needs a read opens once the read comes back, never from the GUI thread.
 
     Requests are numbered: only the newest opens (a second press, or another dialog opened
     meanwhile via `opened()`, drops an older answer, so a late read never closes or covers a
-    form with typed words); a parent closed meanwhile gives way to the main window."""
+    form with typed words), and a request no longer the newest when the reader gets to it is
+    not read at all (three presses cost one read); the status bar says "Opening …" while it is
+    out; a parent closed meanwhile gives way to the main window."""
 
     def __init__(self, owner: QObject, worker: Worker | None) -> None:
         super().__init__(owner)
@@ -167,16 +186,28 @@ class ReadThenOpen(QObject):
         what: str,
         *,
         title: str = "Not opened",
+        unanswered: Callable[[str], str] | None = None,
     ) -> int:
         """`read()` on the reader, then `open_(parent, result)` on the GUI thread if still the
         newest request; a refusal from the service (HvdeskError: e.g. the visit moved on) is said
-        under `title`, a database that does not answer is said. Returns the request's number."""
+        under `title`, a database that does not answer is said (`unanswered(error)`: the words
+        when something was changed before, instead of not_opened's "nothing was changed").
+        Returns the request's number."""
         self.asked += 1
         asked = self.asked
+        status = _status_bar(parent)
+        saying = f"Opening {what}…"
+        if status is not None:
+            status.showMessage(saying)
 
-        def answered(result: T | HvdeskError) -> None:
-            if asked != self.asked:
+        def done_saying() -> None:
+            if status is not None and isValid(status) and status.currentMessage() == saying:
+                status.clearMessage()
+
+        def answered(result: T | HvdeskError | _Skipped) -> None:
+            if asked != self.asked or isinstance(result, _Skipped):
                 return
+            done_saying()
             if isinstance(result, HvdeskError):
                 dialogs.inform(dialogs.alive(parent), title, str(result), "warning")
             else:
@@ -184,9 +215,13 @@ class ReadThenOpen(QObject):
 
         def not_answered(message: str) -> None:
             if asked == self.asked:
-                dialogs.inform(dialogs.alive(parent), title, not_opened(what, message), "error")
+                done_saying()
+                words = unanswered(message) if unanswered else not_opened(what, message)
+                dialogs.inform(dialogs.alive(parent), title, words, "error")
 
-        def refusing() -> T | HvdeskError:  # on the reader
+        def refusing() -> T | HvdeskError | _Skipped:  # on the reader
+            if asked != self.asked:  # pressed again meanwhile: only the newest is read
+                return _SKIPPED
             try:
                 return read()
             except HvdeskError as err:

@@ -49,6 +49,18 @@ INPUT_EVENTS = {
 }
 
 
+LOCK_WORDS = {
+    "signed_out": "the record that this seat was signed out",
+    "session_locked_idle": "the record that this seat locked itself",
+}
+
+
+def audit_words(kind: str, note: str) -> str:
+    """A lock's audit event in words, for the close question ("• the record that …")."""
+    words = LOCK_WORDS.get(kind, f"the record of the {kind.replace('_', ' ')}")
+    return f"{words} ({note})" if note else words
+
+
 def _audit_failed(message: str) -> None:
     log.warning("A lock or unlock was not audited: %s", message.splitlines()[0])
 
@@ -299,7 +311,7 @@ class SessionLock(QObject):
             with db.transaction() as session:
                 service.audit(session, actor, kind, note)
 
-        self.window.writer.submit(write, None, _audit_failed, what=f"audit: {note}")
+        self.window.writer.submit(write, None, _audit_failed, what=audit_words(kind, note))
 
     def stop(self) -> None:
         self.idle_timer.stop()

@@ -6,10 +6,12 @@ Jobs run one at a time off the GUI thread; results and errors come back on the G
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from PySide6.QtCore import (
     QDeadlineTimer,
@@ -67,11 +69,13 @@ class _Job:
             self.relay.done.emit(self.on_done, result)
 
 
-# Pools (with their relays and what they still have to do) of abandoned workers whose jobs are
-# still running: a closed window's last read, or the writes it was closed with (finished here).
-_abandoned: list[tuple[QThreadPool, _Relay, dict[int, str]]] = []
+# Pools (with their relays, what they still have to do and the event that drops their queue) of
+# abandoned workers whose jobs are still running: a closed window's last read, or the writes it
+# was closed with (finished here, or dropped at exit: finish_abandoned).
+_abandoned: list[tuple[QThreadPool, _Relay, dict[int, str], threading.Event]] = []
 
 
+EXIT_WAIT_MS = 10_000  # how long hvdesk, exiting, still tries the writes it was closed with
 RELEASE_POLL_MS = 50  # how often a closed window's last read is looked at until it is over
 
 
@@ -85,17 +89,36 @@ def _release_when_done(pool: QThreadPool) -> None:
         QTimer.singleShot(RELEASE_POLL_MS, lambda: _release_when_done(pool))
 
 
-def finish_abandoned(msecs: int = 10_000) -> bool:
+def finish_abandoned(msecs: int = EXIT_WAIT_MS) -> bool:
     """Once the last window is gone, before the database closes: let the jobs left running by
-    closed windows end (at most `msecs`; nobody is looking at a window any more). What is still
-    not done then is lost as the process exits: logged by name."""
+    closed windows end (at most `msecs`; nobody is looking at a window any more). Past that,
+    the jobs still queued are dropped (Qt's pool would run every one of them before the process
+    could exit) and everything not done is logged by name as lost. False: a job is still
+    running (a database that does not answer): the caller exits without waiting for it
+    (exit_without_waiting)."""
     deadline = QDeadlineTimer(msecs)
-    for pool, _relay, _pending in list(_abandoned):
+    for pool, _relay, _pending, _drop in list(_abandoned):
         pool.waitForDone(deadline)
-    lost = [what for _pool, _relay, pending in _abandoned for what in list(pending.values())]
+    for _pool, _relay, _pending, drop in _abandoned:
+        drop.set()  # the queued ones return without running
+    lost = [what for _pool, _relay, pending, _drop in _abandoned for what in list(pending.values())]
     if lost:
-        log.error("hvdesk exits with %d jobs never done: %s", len(lost), "; ".join(lost))
-    return all(pool.activeThreadCount() == 0 for pool, _relay, _pending in _abandoned)
+        log.error(
+            "hvdesk exits without waiting any longer: %d jobs not done are lost (one still "
+            "running may or may not have reached the database): %s",
+            len(lost),
+            "; ".join(lost),
+        )
+    return all(pool.activeThreadCount() == 0 for pool, *_kept in _abandoned)
+
+
+def exit_without_waiting(code: int) -> NoReturn:
+    """End the process now, the log written out: Qt's thread-pool destructor would otherwise wait
+    for a job still running on a database that never answers, for ever."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 class Worker(QObject):
@@ -145,14 +168,18 @@ class Worker(QObject):
         *,
         what: str = "",
     ) -> None:
-        """`what`: the job in words, for the log and the person if it is never done."""
+        """`what`: the job in words, for the log and the person if it is never done; required on
+        a write worker (`finish_queued`), whose jobs are listed when hvdesk closes before they
+        are recorded."""
+        if self.finish_queued and not what.strip():
+            raise ValueError("a write needs `what`, in words: it may be listed to the person")
         if self._closed:  # the window is going away: a late refresh must not outlive it
             log.warning("Work given after the window closed was not done: %s", what or repr(fn))
             return
         self.submitted += 1
         self.outstanding += 1
         key = self.submitted
-        self.pending[key] = what or getattr(fn, "__qualname__", repr(fn))
+        self.pending[key] = what or "a background read"
         job = _Job(fn, self.relay, on_done, on_error, self._drop, self.pending, key)
         self.pool.start(job, priority)
 
@@ -178,7 +205,8 @@ class Worker(QObject):
 
     def abandon(self) -> None:
         """Close for good without waiting: refuse new jobs, drop the queued ones (unless
-        `finish_queued`: the writes pressed run on, in order, until done or the process exits),
+        `finish_queued`: the writes pressed run on, in order, until done or, once the last window
+        is gone, EXIT_WAIT_MS have passed: finish_abandoned),
         and let a job still running finish on its own thread with its result dropped (for reads,
         when the window closes: nobody will look at them, and closing never waits for the
         database).
@@ -198,7 +226,7 @@ class Worker(QObject):
         pool, relay = self.pool, self.relay
         pool.setParent(None)
         relay.setParent(None)
-        _abandoned.append((pool, relay, self.pending))
+        _abandoned.append((pool, relay, self.pending, self._drop))
         _release_when_done(pool)
 
     def drain(self, msecs: int = 10_000) -> bool:

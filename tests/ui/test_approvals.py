@@ -450,3 +450,32 @@ def test_a_signature_the_database_does_not_take_keeps_what_was_typed(
     assert sign.declaration.isChecked() and sign.pin.text() == "4821"
     assert _signed(services) == before and sign.saved is None
     listing.close()
+
+
+def test_sent_for_approval_is_said_even_if_who_will_see_it_cannot_be_read(
+    window, services, qtbot, answers, monkeypatch
+):
+    """Review 9d #1: the send is committed; a failing read of the approvers afterwards must not
+    turn it into 'Not sent … NOT recorded. Try again.'"""
+    from sqlalchemy.exc import OperationalError
+
+    from hvdesk.models import Visit
+
+    with services.db.read() as s:
+        vid = s.scalar(select(Visit.id).where(Visit.status == VisitStatus.DRAFT.value))
+    visit = services.visits.get(vid)
+    feature = window.feature(ApprovalFeature)
+
+    def dropped(*_a, **_k):  # the connection drops just after the send committed
+        raise OperationalError("SELECT users", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(window.services.auth, "list", dropped)
+    feature._submit(visit)
+    qtbot.waitUntil(lambda: any(t[0] != "" for t in answers["told"]), timeout=10_000)
+    settle(qtbot)
+    with services.db.read() as s:
+        assert s.get(Visit, vid).status == VisitStatus.AWAITING_APPROVAL.value
+    titles = [t[0] for t in answers["told"]]
+    assert "Not sent" not in titles
+    said = [t for t in answers["told"] if t[0] == "Sent for approval"]
+    assert said and "could not read who will see it" in said[-1][1]

@@ -89,14 +89,18 @@ def test_a_follow_up_the_database_does_not_answer_is_said_not_opened(
     window, qtbot, answers, clock, monkeypatch
 ):
     dialog, opened = _broken(window, qtbot, clock, monkeypatch)
+    family = dialog.selected().household
     with households_not_answered(window.services.db), qtbot.capture_exceptions() as raised:
         dialog.broken_button.click()  # recorded; the booking form's read is not answered
         saved(qtbot, dialog)
         settle(qtbot)
     assert raised == [] and opened == []
     title, text, kind = answers["told"][-1]
-    assert (title, kind) == ("Not opened", "error")
-    assert text.startswith("The database is not answering: the booking form")
+    assert (title, kind) == ("Follow-up not opened", "error")
+    # review 9d #5: the agreement IS recorded broken; say so, and how to book the follow-up
+    assert text.startswith("The agreement is recorded as broken. The booking form could not")
+    assert "Nothing was changed" not in text
+    assert f"book the follow-up for {family} from Calendar › New visit" in text
     assert "Traceback" not in text
     dialog.close()
 
@@ -254,3 +258,39 @@ def test_the_walk_every_visit_dialog_opens_with_no_statement_on_the_gui_thread(
     walk("Book the suggested visit", feature.panel.book_button.click)
     assert found == {}
     assert len(visits) >= 4
+
+
+def test_presses_while_the_form_is_read_read_once_and_say_so(
+    window, qtbot, answers, monkeypatch
+):
+    """Review 9d #6: each extra press of "Book visit…" added a whole read (3 presses: 3 reads
+    before the form opened) and nothing said the form was on its way."""
+    from ui import booking_dialog
+
+    opened: list = []
+    monkeypatch.setattr(attendance_ui, "open_dialog", opened.append)
+    reads: list[int] = []
+    real = booking_dialog.read_for_booking
+
+    def counted(*args, **kwargs):
+        reads.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(booking_dialog, "read_for_booking", counted)
+    feature = window.feature(attendance_ui.AttendanceFeature)
+    window.show_panel("Attendance")
+    qtbot.waitUntil(lambda: feature.panel.model.rowCount() == 2, timeout=10_000)
+    idle(window, qtbot)
+    busy = threading.Event()
+    window.worker.submit(lambda: busy.wait(10))  # the reader is busy: the presses queue
+    try:
+        for _ in range(3):
+            feature.panel.book_button.click()
+        assert window.statusBar().currentMessage() == "Opening the booking form…"
+    finally:
+        busy.set()
+    qtbot.waitUntil(lambda: bool(opened), timeout=10_000)
+    settle(qtbot)
+    assert len(reads) == 1 and opened == [feature.booking]
+    assert window.statusBar().currentMessage() != "Opening the booking form…"
+    feature.booking.reject()

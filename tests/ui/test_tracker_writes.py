@@ -281,8 +281,8 @@ def test_closing_finishes_the_writes_already_pressed(qtbot, finish_queued):
 
     worker = Worker(finish_queued=finish_queued)
     gate, ran = threading.Event(), []
-    worker.submit(lambda: gate.wait(10))  # running
-    worker.submit(lambda: ran.append("queued"))  # waiting its turn
+    worker.submit(lambda: gate.wait(10), what="check-in")  # running
+    worker.submit(lambda: ran.append("queued"), what="incident")  # waiting its turn
     wait_for_done = worker.pool.waitForDone
 
     def release_then_wait(msecs: int) -> bool:  # the running job ends once shutdown has decided

@@ -309,9 +309,11 @@ class BookingController(QObject):
             self.booked.emit(visit_id)
 
     # --- direct actions ------------------------------------------------------------------------
-    def send_for_approval(self, parent: QWidget | None, visit_id: int) -> bool:
+    def send_for_approval(
+        self, parent: QWidget | None, visit_id: int, household: str = ""
+    ) -> bool:
         """Send a draft to the approver, on the write worker. False when not sent (a send or
-        move of this visit is still being saved)."""
+        move of this visit is still being saved). `household`: its family, to name the send."""
 
         def refused(err: HvdeskError) -> str:
             if not isinstance(err, ValidationError):
@@ -328,6 +330,7 @@ class BookingController(QObject):
             lambda: self.booking.submit(self.actor, visit_id),
             lambda result: self._saved(visit_id, result.message),
             refused,
+            what=f"sending visit {visit_id}{f' ({household})' if household else ''} for approval",
         )
 
     def _write(
@@ -338,6 +341,8 @@ class BookingController(QObject):
         write: Callable[[], Any],
         done: Callable[[Any], None],
         refused: Callable[[HvdeskError], str] = str,
+        *,
+        what: str,
     ) -> bool:
         """One change to a visit, on the window's write worker (ui/tracker/saving.py): the
         calendar says so while it is saved and nothing else is done to that visit meanwhile;
@@ -359,7 +364,7 @@ class BookingController(QObject):
             else:
                 dialogs.inform(parent, title, not_recorded("change", outcome), "error")
 
-        save(self.writer or self._own_writer(), write, answered)
+        save(self.writer or self._own_writer(), write, answered, what=what)
         return True
 
     def _own_writer(self) -> Worker:
@@ -468,4 +473,5 @@ class BookingController(QObject):
                 self.actor, item.id, new_start, row_version=item.row_version, **kwargs
             ),
             lambda result: self._saved(item.id, result.message),
+            what=f"moving visit {item.id} ({item.household_name})",
         )

@@ -423,7 +423,7 @@ class ApprovalPanel(QWidget):
             self.refresh()
             self.changed.emit()
 
-        self.saving.run(action, decided, self._refused)
+        self.saving.run(action, decided, self._refused, about=item.visit.household.name)
 
     def _refused(self, err: HvdeskError) -> None:
         if isinstance(err, ValidationError):
@@ -554,25 +554,43 @@ class ApprovalFeature:
     def _submit(self, visit: Visit) -> None:
         """Send for approval on the window's write worker; said once it is recorded (or not).
         Said over the window: the wizard has closed (and been deleted) by the time the write
-        answers. The lists reload first, so they are current while the message waits."""
+        answers. The lists reload first, so they are current while the message waits. The
+        write is only the send: who will see it is read afterwards, on the reader, so a read
+        that fails after the commit never says the send was not recorded."""
         actor, visit_id = self.window.actor, visit.id
 
         def sent(outcome: Outcome) -> None:
             self.window.data_changed.emit()
             parent = self.window.dialog_parent()
             if outcome.recorded:
-                dialogs.inform(parent, "Sent for approval", str(outcome.result))
+                self._say_sent(visit)
             elif outcome.failure is not None:
                 dialogs.inform(parent, "Not sent", outcome.refused, "warning")
             else:
                 words = not_recorded("sending for approval", outcome)
                 dialogs.inform(parent, "Not sent", words, "warning")
 
-        def submit() -> str:  # on the write worker: sent, then who will see it (read there too)
-            self.approvals.submit(actor, visit_id)
-            return self._sent_to(visit)
+        save(
+            self.window.writer,
+            lambda: self.approvals.submit(actor, visit_id),
+            sent,
+            what=f"sending visit {visit_id} ({visit.household.name}) for approval",
+        )
 
-        save(self.window.writer, submit, sent)
+    def _say_sent(self, visit: Visit) -> None:
+        """'Sent for approval', with who will see it when that can be read."""
+
+        def say(words: str) -> None:
+            dialogs.inform(self.window.dialog_parent(), "Sent for approval", words)
+
+        def unread(message: str) -> None:
+            log.warning("Sent for approval; who will see it was not read: %s", message)
+            say(
+                f"Visit {visit.id} ({visit.household.name}) is sent for approval (could not "
+                "read who will see it: the database did not answer)."
+            )
+
+        self.window.worker.submit(lambda: self._sent_to(visit), say, unread)
 
     def _sent_to(self, visit: Visit) -> str:
         """'Sent to Linda Francis (Headteacher) for approval': who will see it in their queue

@@ -360,7 +360,7 @@ class TrackerActions(QObject):
 
         def begin() -> None:
             self._asking = True
-            save(self.writer, read, answered)
+            save(self.writer, read, answered, what=f"{NOUNS[press.action]} for {press.name}")
 
         self._in_order(press, begin, asks=True)
 

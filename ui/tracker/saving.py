@@ -63,10 +63,11 @@ def save(
     done: Callable[[Outcome], None],
     *,
     urgent: bool = False,
-    what: str = "",
+    what: str,
 ) -> None:
-    """Write on `worker`; `done(outcome)` runs on the GUI thread whatever happened. `what`: the
-    write in words ("check-in for Begum"), said if hvdesk is closed before it is recorded."""
+    """Write on `worker`; `done(outcome)` runs on the GUI thread whatever happened. `what`
+    (required): the write in words with its household where there is one ("check-in for the
+    Begum family"), said if hvdesk is closed before it is recorded."""
 
     def broken(message: str) -> None:  # a fault, not a refusal: logged whole, said briefly
         log.error("A tracker write failed: %s", message)
