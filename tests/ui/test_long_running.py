@@ -86,13 +86,15 @@ def test_rounds_of_visits_do_not_grow_the_window(window, qtbot, clock, make_visi
         _one_visit_lifetime(window, qtbot, clock, make_visit, staff, household)
         kept.append(_kept(window, qtbot))
     # A leak keeps something per round, so its count climbs round after round (by 12 or more from
-    # the first rounds to the last). What the wall clock starts (the 30-second sweep, a visit's
-    # deadline) may be half-way through when one count is taken (its read holding a visit, its
-    # runnable or a status message's timer alive): that is one count, not every one of the last
-    # rounds. So the fewest of the last rounds are compared with the fewest of the first.
+    # the first rounds to the last). One object may be passing through at any count (a queued
+    # job's runnable, a status message's timer: 1428 or 1429 Qt objects, either way), and what the
+    # wall clock starts (the 30-second sweep) may be half-way through at one count (its read
+    # holding visits): so the fewest of the last rounds are compared with the fewest of the
+    # first, give or take the one passing through.
     first, last = kept[:SAMPLES], kept[-SAMPLES:]
     for what, i in (("Qt objects", 0), ("visits", 1)):
-        assert min(k[i] for k in last) <= min(k[i] for k in first), f"{what}: {[k[i] for k in kept]}"
+        counts = [k[i] for k in kept]
+        assert min(k[i] for k in last) <= min(k[i] for k in first) + 1, f"{what}: {counts}"
 
 
 def test_a_week_of_wakes_and_tray_messages_keeps_only_the_recent_ones(window):
