@@ -10,6 +10,8 @@ unset PYTHONDONTWRITEBYTECODE
 .venv/bin/ruff check .
 .venv/bin/mypy --strict hvdesk/
 .venv/bin/mypy ui/
-.venv/bin/python -m pytest -q "$@"
+# Two workers (one a core on CI's 2-core machine; fewer where there are fewer), each taking
+# whole test files: a file's module fixtures (the Orca run) and its order stay in one process.
+.venv/bin/python -m pytest -q -n logical --maxprocesses=2 --dist loadfile "$@"
 # Every benchmark runs once, small, so none can rot; it fails only if one crashes, not if slow.
 .venv/bin/python bench/run.py --quick

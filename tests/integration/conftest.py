@@ -33,13 +33,18 @@ def pg_server():
         shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.fixture
-def pg_url(pg_server):
-    """A fresh database per test."""
+def new_pg_database(pg_server: str) -> str:
+    """The URL of a new, empty database on the session's server."""
     name = f"t{time.time_ns()}"
     admin = make_engine(pg_server).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f"CREATE DATABASE {name}"))
     admin.dispose()
     return pg_server.replace("/postgres?", f"/{name}?")
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A fresh database per test."""
+    return new_pg_database(pg_server)
 

@@ -18,16 +18,24 @@ from hvdesk.services.household_list import HouseholdFilter, HouseholdList, House
 from hvdesk.services.households import HouseholdInput, HouseholdService, PupilInput
 from tests.conftest import SCHOOL_MORNING, _user
 
+BACKENDS = ["sqlite", "sqlcipher", pytest.param("postgresql", marks=pytest.mark.slow)]
 
-@pytest.fixture(params=["sqlite", "sqlcipher", pytest.param("postgresql", marks=pytest.mark.slow)])
+
+def _open(kind: str, folder, request) -> Database:
+    """A migrated, empty database of `kind` (a new one on the session's PostgreSQL server)."""
+    if kind == "postgresql":
+        from tests.integration.conftest import new_pg_database
+
+        return Database(new_pg_database(request.getfixturevalue("pg_server")))
+    key = None
+    if kind == "sqlcipher":
+        key = keystore.DbKey(keystore.new_key(), "a test", "env")
+    return Database(f"sqlite:///{folder / 'search.sqlite3'}", key=key)
+
+
+@pytest.fixture(params=BACKENDS)
 def database(request, tmp_path):
-    if request.param == "postgresql":
-        db = Database(request.getfixturevalue("pg_url"))
-    else:
-        key = None
-        if request.param == "sqlcipher":
-            key = keystore.DbKey(keystore.new_key(), "a test", "env")
-        db = Database(f"sqlite:///{tmp_path / 'search.sqlite3'}", key=key)
+    db = _open(request.param, tmp_path, request)
     yield db
     db.dispose()
 
@@ -40,8 +48,7 @@ HOMES = [
 ]
 
 
-@pytest.fixture
-def homes(database):
+def _four_homes(database):
     """Four homes; the Smiths have a dog, the Browns an aggressive adult (since ended) and a
     review due."""
     clock = FakeClock(SCHOOL_MORNING)
@@ -58,6 +65,33 @@ def homes(database):
     service.end_risk(actor, ended.id, "moved out")
     service.add_risk(actor, ids["Brown"], "other_services", "Early help")
     return database, clock, ids
+
+
+@pytest.fixture
+def homes(database):
+    """The four homes in a database of this test's own (for tests that change them)."""
+    return _four_homes(database)
+
+
+@pytest.fixture(scope="module")
+def _shared_homes():
+    """The four homes on each kind of database, made once for this file's searches (which only
+    read them) when the first search asks; closed at the end of the file."""
+    made: dict[str, tuple] = {}
+    yield made
+    for db, _clock, _ids in made.values():
+        db.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def searched_homes(request, _shared_homes, tmp_path_factory):
+    """The four homes, shared by the searches on one kind of database: a search writes nothing
+    (its SQL is the same whichever test runs it first), so migrating and filling a database for
+    each of the 90 searches only cost time."""
+    kind = request.param
+    if kind not in _shared_homes:
+        _shared_homes[kind] = _four_homes(_open(kind, tmp_path_factory.mktemp(kind), request))
+    return _shared_homes[kind]
 
 
 def _found(db, clock, typed: str, **flt) -> list[str]:
@@ -89,8 +123,8 @@ def _found(db, clock, typed: str, **flt) -> list[str]:
         ("zzz", []),
     ],
 )
-def test_search_finds_accents_phones_and_risks(homes, typed, expected):
-    db, clock, _ids = homes
+def test_search_finds_accents_phones_and_risks(searched_homes, typed, expected):
+    db, clock, _ids = searched_homes
     assert sorted(_found(db, clock, typed)) == sorted(expected)
 
 
@@ -110,10 +144,10 @@ def test_search_finds_accents_phones_and_risks(homes, typed, expected):
         ("+44", []),
     ],
 )
-def test_a_phone_number_is_matched_as_the_list_shows_it(homes, typed, expected):
+def test_a_phone_number_is_matched_as_the_list_shows_it(searched_homes, typed, expected):
     """Digits match the national number (07700 900111, as the Phone column reads), from its start
     when typed with 0 or +, anywhere once five digits are typed; shorter digits are addresses."""
-    db, clock, _ids = homes
+    db, clock, _ids = searched_homes
     assert sorted(_found(db, clock, typed)) == sorted(expected)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from PySide6.QtCore import QThreadPool, QTimer
@@ -24,7 +23,7 @@ def test_closing_drops_a_read_still_running_and_still_makes_the_write(window, qt
     settle(qtbot)
     visit = on_site(window)
     before = events_of(ctrl.services.db, visit.id)
-    reading, gate, shown = threading.Event(), threading.Event(), []
+    reading, gate, read_ended, shown = threading.Event(), threading.Event(), threading.Event(), []
     order: list[str] = []
     seen: list[str] = []
     try:
@@ -32,7 +31,9 @@ def test_closing_drops_a_read_still_running_and_still_makes_the_write(window, qt
             ctrl.actions.check_in(visit.id, window)  # a write, held on the write worker
             qtbot.waitUntil(lambda: order == ["check_in"])
             # a read on the reader that does not answer (a database across a dead network)
-            window.worker.submit(lambda: (reading.set(), gate.wait(30)), shown.append)
+            window.worker.submit(
+                lambda: (reading.set(), gate.wait(30), read_ended.set()), shown.append
+            )
             assert reading.wait(5)
 
             def during_close() -> None:  # the window handles events while the write finishes
@@ -41,13 +42,12 @@ def test_closing_drops_a_read_still_running_and_still_makes_the_write(window, qt
 
             QTimer.singleShot(0, during_close)
             reader = window.worker.pool
-            started = time.monotonic()
             assert window.close()
-            took = time.monotonic() - started
-        assert not gate.is_set()  # the read was still running when close() came back
+        # close() came back while the read was still running (had it waited, the read would
+        # have ended first, when its 30 s wait gave up): an order, whatever the machine's load
+        assert not read_ended.is_set(), "closing waited for a read"
     finally:
         gate.set()
-    assert took < 2.0, f"closing waited {took:.1f} s for a read"
     assert seen == ["Saving 1 record before closing…"]
     assert events_of(ctrl.services.db, visit.id) == before + 1  # the write was made
     # the read ended by itself and its pool was let go

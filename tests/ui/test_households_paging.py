@@ -201,7 +201,7 @@ def test_a_header_click_sorts_by_that_column_in_the_database(
 
 
 def test_deactivating_and_ending_a_risk_are_written_off_the_gui_thread(qtbot, panel, answers):
-    from tests.ui.test_tracker_writes import SLOW_S, failing_writes
+    from tests.ui.test_tracker_writes import failing_writes
 
     db = panel.service.db
     panel.refresh()
@@ -220,14 +220,14 @@ def test_deactivating_and_ending_a_risk_are_written_off_the_gui_thread(qtbot, pa
         saved(qtbot, panel)
     assert "the change was NOT recorded" in panel.banner.text()
     assert all(r.ended_at is None for r in panel.service.get(chosen).risks if r.id == risk_id)
-    clicked_in, during = slow_press(qtbot, db, panel, panel.end_risk_button.click, panel.end_risk)
-    assert clicked_in < SLOW_S and during == []
+    answered, during = slow_press(qtbot, db, panel, panel.end_risk_button.click, panel.end_risk)
+    assert answered and during == []
     assert [r.ended_at is not None for r in panel.service.get(chosen).risks if r.id == risk_id] == [
         True
     ]
     qtbot.waitUntil(lambda: panel.active_button.isEnabled() and panel.selected() is not None)
-    clicked_in, during = slow_press(
+    answered, during = slow_press(
         qtbot, db, panel, panel.active_button.click, panel.toggle_active
     )
-    assert clicked_in < SLOW_S and during == []
+    assert answered and during == []
     assert panel.service.get(chosen).active is False

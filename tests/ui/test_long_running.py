@@ -25,9 +25,18 @@ from ui.tray import RECENT_MESSAGES
 pytestmark = pytest.mark.ui
 
 
-def _live_visits() -> int:
+ROUNDS = 15
+SAMPLES = 3  # counts taken at the start and at the end of the rounds
+
+
+def _live_visits(window) -> int:
+    """Visits alive but those the open alarm windows show. The rounds' clock reaches the demo
+    visits' deadlines; the wall clock's 30-second sweep then raises their alarms, each window
+    keeping its visit until answered, as it must: how many sweeps came during the rounds is the
+    machine's load, not the window's leak."""
+    shown = {id(w.detail.visit) for w in window.feature(TrackerFeature).controller.windows.values()}
     gc.collect()
-    return sum(isinstance(o, Visit) for o in gc.get_objects())
+    return sum(isinstance(o, Visit) and id(o) not in shown for o in gc.get_objects())
 
 
 def _one_visit_lifetime(window, qtbot, clock, make_visit, staff: list[int], household: int) -> None:
@@ -58,6 +67,12 @@ def _one_visit_lifetime(window, qtbot, clock, make_visit, staff: list[int], hous
     clock.advance(timedelta(minutes=1))
 
 
+def _kept(window, qtbot) -> tuple[int, int]:
+    """The window's Qt objects and the visits alive, once its background work has landed."""
+    idle(window, qtbot)
+    return len(window.findChildren(QObject)), _live_visits(window)
+
+
 def test_rounds_of_visits_do_not_grow_the_window(window, qtbot, clock, make_visit):
     with window.services.db.read() as s:
         household = s.scalars(select(Household.id)).first()
@@ -66,14 +81,20 @@ def test_rounds_of_visits_do_not_grow_the_window(window, qtbot, clock, make_visi
     idle(window, qtbot)
     for _ in range(3):  # warm-up: caches, first connections, first paints
         _one_visit_lifetime(window, qtbot, clock, make_visit, staff, household)
-    qobjects = len(window.findChildren(QObject))
-    visits = _live_visits()
-    for _ in range(15):
+    kept = []
+    for _ in range(ROUNDS):
         _one_visit_lifetime(window, qtbot, clock, make_visit, staff, household)
-    # a leak keeps something per visit (15 or more); one object may be passing through (a queued
-    # job's runnable, a status message's timer) at either count
-    assert len(window.findChildren(QObject)) <= qobjects + 1
-    assert _live_visits() <= visits
+        kept.append(_kept(window, qtbot))
+    # A leak keeps something per round, so its count climbs round after round (by 12 or more from
+    # the first rounds to the last). One object may be passing through at any count (a queued
+    # job's runnable, a status message's timer: 1428 or 1429 Qt objects, either way), and what the
+    # wall clock starts (the 30-second sweep) may be half-way through at one count (its read
+    # holding visits): so the fewest of the last rounds are compared with the fewest of the
+    # first, give or take the one passing through.
+    first, last = kept[:SAMPLES], kept[-SAMPLES:]
+    for what, i in (("Qt objects", 0), ("visits", 1)):
+        counts = [k[i] for k in kept]
+        assert min(k[i] for k in last) <= min(k[i] for k in first) + 1, f"{what}: {counts}"
 
 
 def test_a_week_of_wakes_and_tray_messages_keeps_only_the_recent_ones(window):

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
@@ -10,8 +8,8 @@ from sqlalchemy import func, select
 from hvdesk.events import EventKind
 from hvdesk.models import Event, VisitStatus
 from hvdesk.services.outcomes import OutcomeService
-from tests.ui.test_tracker_writes import SLOW_S, Beats, failing_writes, slow
-from tests.ui.waiting import saved
+from tests.ui.test_tracker_writes import Beats, failing_writes, slow
+from tests.ui.waiting import returns_while_held, saved
 from ui.outcome_dialog import OutcomeDialog
 
 pytestmark = pytest.mark.ui
@@ -67,9 +65,7 @@ def test_the_outcome_is_written_while_the_window_keeps_answering(window, qtbot, 
     accepted = QDialog.DialogCode.Accepted
     with slow(db) as on_gui_thread:
         beats = Beats(lambda: dialog.result() != accepted)
-        t = time.monotonic()
-        save.click()
-        clicked_in = time.monotonic() - t
+        answered = returns_while_held(db, lambda: save.click())
         during_click = list(on_gui_thread)
         assert dialog.banner.text() == "Saving…" and not save.isEnabled()
         dialog._save()  # pressed again while saving: nothing more is sent
@@ -77,7 +73,7 @@ def test_the_outcome_is_written_while_the_window_keeps_answering(window, qtbot, 
         assert dialog.isVisible()
         qtbot.waitUntil(lambda: dialog.result() == accepted, timeout=30_000)
         beats.stop()
-    assert clicked_in < SLOW_S and during_click == []
+    assert answered and during_click == []
     assert beats.during >= 3
     assert _recorded(db, visit_id) == 1  # one save, one audit event
     assert window.services.visits.get(visit_id).status == "completed"
