@@ -10,8 +10,11 @@ unset PYTHONDONTWRITEBYTECODE
 .venv/bin/ruff check .
 .venv/bin/mypy --strict hvdesk/
 .venv/bin/mypy ui/
-# Two workers (one a core on CI's 2-core machine; fewer where there are fewer), each taking
-# whole test files: a file's module fixtures (the Orca run) and its order stay in one process.
-.venv/bin/python -m pytest -q -n logical --maxprocesses=2 --dist loadfile "$@"
+# Two workers (one a core on CI's 2-core machine; one process where only one CPU is allowed: nproc
+# respects taskset/cgroup limits, xdist's own count does not), each taking whole test files: a
+# file's module fixtures (the Orca run) and its order stay in one process.
+workers=$(nproc)
+if (( workers > 2 )); then workers=2; elif (( workers < 2 )); then workers=0; fi
+.venv/bin/python -m pytest -q -n "$workers" --dist loadfile "$@"
 # Every benchmark runs once, small, so none can rot; it fails only if one crashes, not if slow.
 .venv/bin/python bench/run.py --quick

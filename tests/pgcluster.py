@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL cluster for the tests: initdb/pg_ctl on a private Unix socket.
 
-Started once per test session (tests/integration/conftest.py): initdb and a server start cost
+Started once per test process, one per xdist worker (tests/integration/conftest.py): initdb and a server start cost
 seconds, and every test still gets a database of its own (CREATE DATABASE per test).
 """
 

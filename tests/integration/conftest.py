@@ -1,6 +1,6 @@
-"""PostgreSQL for the integration tests: one throwaway cluster per test session, a fresh database
-per test. Without PostgreSQL installed those tests skip locally; on CI (CI set) they must run,
-since scripts/setup.sh --dev installs it."""
+"""PostgreSQL for the integration tests: one throwaway cluster per test process (one per xdist
+worker), a fresh database per test. Without PostgreSQL installed those tests skip locally; on CI
+(CI set) they must run, since scripts/setup.sh --dev installs it."""
 
 from __future__ import annotations
 
