@@ -1,7 +1,8 @@
 """A throwaway PostgreSQL cluster for the tests: initdb/pg_ctl on a private Unix socket.
 
-Started once per test process, one per xdist worker (tests/integration/conftest.py): initdb and a server start cost
-seconds, and every test still gets a database of its own (CREATE DATABASE per test).
+Started once per test process, one per xdist worker (tests/integration/conftest.py): initdb and
+a server start cost seconds, and every test still gets a database of its own (CREATE DATABASE per
+test).
 """
 
 from __future__ import annotations
