@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import logging
 import os
 import shutil
 import tempfile
@@ -31,6 +32,8 @@ from hvdesk.errors import HvdeskError
 from hvdesk.keystore import DbKey
 from hvdesk.shared_access import keep_access, share_database
 from hvdesk.sqlcipher_files import FileCheck, check_file, encrypt_in_place, is_plain_sqlite
+
+log = logging.getLogger(__name__)
 
 HVDESK_TABLES = {"alembic_version", "event", "visit", "staff", "household"}
 
@@ -84,8 +87,17 @@ def _unpacked(backup: Path) -> Iterator[Path]:
         _unpack(backup, Path(name))
         yield Path(name)
     finally:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(name + suffix).unlink(missing_ok=True)
+        _remove_all([Path(name + suffix) for suffix in ("", "-wal", "-shm", "-journal")])
+
+
+def _remove_all(paths: list[Path]) -> None:
+    """Best effort: a file held a moment (Windows Defender, the indexer) must not turn a good
+    backup's check into "unreadable", nor keep the other files from going; what is left is logged."""
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as err:
+            log.warning("could not remove the temporary file %s: %s", path, err)
 
 
 def check_backup(path: Path, key: DbKey | None) -> tuple[FileCheck, DbKey | None]:

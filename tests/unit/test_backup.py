@@ -254,3 +254,41 @@ def test_checking_a_compressed_backup_leaves_nothing_in_the_temporary_folder(
     result, _key = check_backup(made, None)
     assert result.ok, result.problem
     assert sorted(p.name for p in temp.iterdir()) == []
+
+
+def test_a_temporary_file_that_cannot_be_deleted_does_not_fail_a_good_backup(
+    demo_db, clock, tmp_path, monkeypatch, caplog
+):
+    """On Windows Defender or the indexer may hold a temporary file a moment: the check's result
+    stands, the other files are still removed, and what was left is logged."""
+    import tempfile
+
+    from hvdesk.restore import check_backup
+
+    made = daily_backup(demo_db, clock)
+    assert made is not None
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    real_unlink = Path.unlink
+
+    def held(self, missing_ok=False):
+        if self.name.startswith(".hvdesk-check-") and self.name.endswith("-shm"):
+            raise PermissionError(32, "The process cannot access the file", str(self))
+        return real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", held)
+    real_mkstemp = tempfile.mkstemp
+
+    def with_shm(*args, **kwargs):  # -shm and -wal there whatever the backup's journal mode
+        fd, name = real_mkstemp(*args, **kwargs)
+        Path(name + "-shm").touch()
+        Path(name + "-wal").touch()
+        return fd, name
+
+    monkeypatch.setattr(tempfile, "mkstemp", with_shm)
+    with caplog.at_level("WARNING"):
+        result, _key = check_backup(made, None)
+    assert result.ok, result.problem
+    assert [p.name[-4:] for p in temp.iterdir()] == ["-shm"]  # the rest were removed
+    assert "-shm" in caplog.text
