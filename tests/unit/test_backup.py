@@ -236,17 +236,20 @@ def test_checking_a_compressed_backup_leaves_nothing_in_the_temporary_folder(
     demo_db, clock, tmp_path, monkeypatch
 ):
     """The check opens the unpacked copy read-only, and a WAL database opened so keeps its -wal
-    and -shm files: an app checking its backup every day left two files in %TEMP% each time."""
+    and -shm files: each check of such a backup left two files in %TEMP%.
+
+    The daily backups are not WAL (check_integrity puts them in rollback-journal mode), but
+    `hvdesk backup --out FILE.sqlite3.gz` of a plain database is: Database.backup copies the live
+    WAL database page by page, header included, and run_backup only checks it read-only before
+    compressing it. A copy of the live file taken by IT is WAL too."""
     import tempfile
 
     from hvdesk.restore import check_backup
 
-    made = daily_backup(demo_db, clock)
-    assert made is not None
-    plain = unpacked(made, tmp_path)
-    with sqlite3.connect(plain) as conn:  # a backup of a WAL database, as the window's is
-        conn.execute("PRAGMA journal_mode=WAL")
-    made = tmp_path / made.name
+    plain = tmp_path / "out.sqlite3"
+    demo_db.backup(plain)  # what `hvdesk backup --out` writes, before compressing it
+    assert plain.read_bytes()[18:20] == b"\x02\x02"  # the header says WAL
+    made = tmp_path / "school-20261124.sqlite3.gz"
     made.write_bytes(gzip.compress(plain.read_bytes()))
     temp = tmp_path / "temp"
     temp.mkdir()
