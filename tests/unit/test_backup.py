@@ -295,3 +295,32 @@ def test_a_temporary_file_that_cannot_be_deleted_does_not_fail_a_good_backup(
     assert result.ok, result.problem
     assert [p.name[-4:] for p in temp.iterdir()] == ["-shm"]  # the rest were removed
     assert "-shm" in caplog.text
+
+
+def test_a_check_sweeps_temporary_files_earlier_checks_left_a_day_ago(
+    demo_db, clock, tmp_path, monkeypatch
+):
+    """A file held when its check ended (Windows Defender, the indexer) stays behind: the next
+    check removes such files once they are a day old; younger ones may be another check's."""
+    import os
+    import tempfile
+    import time
+
+    from hvdesk.restore import check_backup
+
+    made = daily_backup(demo_db, clock)
+    assert made is not None
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    old = [temp / ".hvdesk-check-old.sqlite3", temp / ".hvdesk-check-old.sqlite3-shm"]
+    young = temp / ".hvdesk-check-young.sqlite3"
+    other = temp / "someone-elses.sqlite3"
+    for path in (*old, young, other):
+        path.write_bytes(b"x")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    for path in (*old, other):
+        os.utime(path, (two_days_ago, two_days_ago))
+    result, _key = check_backup(made, None)
+    assert result.ok, result.problem
+    assert sorted(p.name for p in temp.iterdir()) == [".hvdesk-check-young.sqlite3", other.name]
