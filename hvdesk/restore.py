@@ -104,7 +104,14 @@ def _unpacked(backup: Path) -> Iterator[Path]:
         _unpack(backup, Path(name))
         yield Path(name)
     finally:
-        _remove_all([Path(name + suffix) for suffix in ("", "-wal", "-shm", "-journal")])
+        _remove_all([Path(name)])
+        remove_sqlite_leftovers(Path(name))
+
+
+def remove_sqlite_leftovers(made: Path) -> None:
+    """The -wal, -shm and -journal files SQLite leaves beside a WAL copy opened read-only; only
+    for a copy this process made and closed (another's -wal may hold its unsaved writes)."""
+    _remove_all([made.with_name(made.name + suffix) for suffix in ("-wal", "-shm", "-journal")])
 
 
 def _remove_all(paths: list[Path]) -> None:

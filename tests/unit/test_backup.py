@@ -324,3 +324,16 @@ def test_a_check_sweeps_temporary_files_earlier_checks_left_a_day_ago(
     result, _key = check_backup(made, None)
     assert result.ok, result.problem
     assert sorted(p.name for p in temp.iterdir()) == [".hvdesk-check-young.sqlite3", other.name]
+
+
+def test_backup_out_of_a_plain_database_leaves_only_the_backup(demo_db, tmp_path, capsys):
+    """`hvdesk backup --out` checks its copy read-only before compressing it, and the copy of a
+    WAL database is WAL: the check left FILE.partial-wal and FILE.partial-shm beside the backup."""
+    from hvdesk.cli import main
+
+    out = tmp_path / "out"
+    out.mkdir()
+    source = Path(demo_db.engine.url.database or "")
+    assert main(["backup", "--db", str(source), "--out", str(out / "school.sqlite3.gz")]) == 0
+    capsys.readouterr()
+    assert sorted(p.name for p in out.iterdir()) == ["school.sqlite3.gz"]
