@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import logging
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -31,6 +33,8 @@ from hvdesk.errors import HvdeskError
 from hvdesk.keystore import DbKey
 from hvdesk.shared_access import keep_access, share_database
 from hvdesk.sqlcipher_files import FileCheck, check_file, encrypt_in_place, is_plain_sqlite
+
+log = logging.getLogger(__name__)
 
 HVDESK_TABLES = {"alembic_version", "event", "visit", "staff", "household"}
 
@@ -73,19 +77,51 @@ def _unpack(backup: Path, target: Path) -> None:
         shutil.copy2(backup, target)
 
 
+CHECK_PREFIX = ".hvdesk-check-"  # the temporary copies a check unpacks a backup into
+STALE_AFTER = 24 * 3600  # seconds: older check files are leftovers, not another check's
+
+
+def _sweep_stale_checks(folder: Path, now: float) -> None:
+    """Remove what earlier checks left (a file held when its check ended): %TEMP% is rarely
+    emptied on Windows, and each is a whole copy of the school's data."""
+    stale = []
+    for path in folder.glob(CHECK_PREFIX + "*"):
+        with contextlib.suppress(OSError):  # gone meanwhile, or unreadable: not ours to judge
+            if now - path.stat().st_mtime > STALE_AFTER:
+                stale.append(path)
+    _remove_all(stale)
+
+
 @contextlib.contextmanager
 def _unpacked(backup: Path) -> Iterator[Path]:
     """A compressed backup unpacked into a temporary file for checking (the backup folder may be
     a read-only share, so not beside it); removed afterwards, with the -wal and -shm files that
     SQLite leaves beside a WAL database opened read-only (two files in %TEMP% per check)."""
-    fd, name = tempfile.mkstemp(prefix=".hvdesk-check-", suffix=".sqlite3")
+    _sweep_stale_checks(Path(tempfile.gettempdir()), time.time())
+    fd, name = tempfile.mkstemp(prefix=CHECK_PREFIX, suffix=".sqlite3")
     os.close(fd)
     try:
         _unpack(backup, Path(name))
         yield Path(name)
     finally:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(name + suffix).unlink(missing_ok=True)
+        _remove_all([Path(name)])
+        remove_sqlite_leftovers(Path(name))
+
+
+def remove_sqlite_leftovers(made: Path) -> None:
+    """The -wal, -shm and -journal files SQLite leaves beside a WAL copy opened read-only; only
+    for a copy this process made and closed (another's -wal may hold its unsaved writes)."""
+    _remove_all([made.with_name(made.name + suffix) for suffix in ("-wal", "-shm", "-journal")])
+
+
+def _remove_all(paths: list[Path]) -> None:
+    """Best effort: a file held a moment (Windows Defender, the indexer) must not turn a good
+    backup's check into "unreadable", nor keep the other files from going; what is left is logged."""
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as err:
+            log.warning("could not remove the temporary file %s: %s", path, err)
 
 
 def check_backup(path: Path, key: DbKey | None) -> tuple[FileCheck, DbKey | None]:

@@ -16,7 +16,7 @@ from hvdesk.config import database_url
 from hvdesk.db import Database
 from hvdesk.errors import HvdeskError
 from hvdesk.models import Role
-from hvdesk.restore import check_backup, restore
+from hvdesk.restore import check_backup, remove_sqlite_leftovers, restore
 from hvdesk.services.base import Actor
 from hvdesk.services.keys import KeyService
 from hvdesk.sqlcipher_files import encrypt_in_place, is_plain_sqlite
@@ -145,6 +145,7 @@ def run_backup(args: argparse.Namespace) -> int:
         partial = out.with_name(out.name + ".partial")
         db.backup(partial)
         result, _used = check_backup(partial, db.key)
+        remove_sqlite_leftovers(partial)  # a plain database's copy is WAL, and was opened so
         if not result.ok:
             partial.unlink(missing_ok=True)
             raise HvdeskError(f"--out {out}: the backup failed its check ({result.problem}).")
