@@ -55,7 +55,7 @@ def safety_note_printer(db: Database, clock: Clock) -> NotePrinter | None:
     if importlib.util.find_spec("ui.print_actions") is None:
         return None
     try:
-        from hvdesk.printing import SAFETY_CANCELLATION
+        from hvdesk.form_list import SAFETY_CANCELLATION
         from hvdesk.services.printing import PrintService
         from ui.print_actions import print_form
     except ImportError:
@@ -219,7 +219,7 @@ class CancelDialog(QDialog):
     def _print_family_letter(self) -> None:
         """The letter is printed (and its print audited) once the cancellation is saved."""
         try:
-            from hvdesk.printing import CANCELLATION_LETTER
+            from hvdesk.form_list import CANCELLATION_LETTER
             from hvdesk.services.printing import PrintService
             from ui.print_actions import print_form
         except ImportError:
@@ -277,7 +277,7 @@ def tell_families(window: QWidget, actor: Actor, service: CancellationService,
         return False
     visit_id = families[items.index(chosen)].visit_id
     if HOW_WORDS[how] == "letter":
-        from hvdesk.printing import CANCELLATION_LETTER
+        from hvdesk.form_list import CANCELLATION_LETTER
         from hvdesk.services.printing import PrintService
         from ui.print_actions import print_form
 

@@ -48,6 +48,7 @@ from hvdesk.form_list import (
     VISIT_RECORD,
 )
 from hvdesk.models import Role, Visit
+from hvdesk.rules.visit_forms import visit_form_problem
 from hvdesk.services.base import Actor
 from ui import dialogs
 from ui.a11y import ValueLabel
@@ -289,10 +290,8 @@ VISIT_FORMS: list[tuple[str, str]] = [
 
 
 def visit_form_applies(form: str, visit: Visit) -> bool:
-    """Offer a form only where the print service would make it (one rule, in hvdesk.printing,
-    imported at the first visit menu, or before it once the window is idle: ui.app)."""
-    from hvdesk.printing import visit_form_problem
-
+    """Offer a form only where the print service would make it (one rule, without ReportLab:
+    the menu opens on the GUI thread)."""
     return visit_form_problem(form, visit) is None
 
 

@@ -420,3 +420,43 @@ def test_the_main_window_s_warm_up_imports_no_pdf_or_calendar_file_library():
     assert {m.split(".")[0] for m in modules}.isdisjoint({"reportlab", "icalendar"})
     assert modules.isdisjoint({"hvdesk.printing", "hvdesk.services.printing"})
     assert modules.isdisjoint({"ui.cancel_dialog", "ui.calendar.export_dialog"})
+
+
+AFTER_PAINT_PROBE = """
+import json, os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+import ui.app
+ui.app.preload_main_window()
+from hvdesk.models import Visit, VisitStatus
+from ui.print_actions import VISIT_FORMS, visit_form_applies
+visit = Visit(id=1, status=VisitStatus.APPROVED.value)
+offered = [form for form, _label in VISIT_FORMS if visit_form_applies(form, visit)]
+menu = sorted(sys.modules)
+from ui.features import later_steps
+installers = [install for step in later_steps() for install in step]
+print(json.dumps({"menu": menu, "later": sorted(sys.modules), "offered": offered}))
+"""
+
+
+@pytest.mark.slow
+def test_a_visit_menu_and_the_screens_installed_after_the_first_paint_import_no_reportlab():
+    """Both run on the GUI thread just after the window's first paint: ReportLab (~0.1 s CPU)
+    loads with the first print, on the print worker, not with them."""
+    out = subprocess.run(
+        [sys.executable, "-c", AFTER_PAINT_PROBE],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "appointment-letter" in seen["offered"] and "sorry-slip" in seen["offered"]
+    assert "safety-cancellation" not in seen["offered"]  # the rule itself still applies
+    for when in ("menu", "later"):
+        modules = set(seen[when])
+        assert "reportlab" not in {m.split(".")[0] for m in modules}, when
+        assert "hvdesk.printing" not in modules, when
+    assert "ui.reports" in seen["later"]
