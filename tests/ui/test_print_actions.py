@@ -190,6 +190,28 @@ def test_install_puts_forms_in_visit_menus_and_day_sheet_on_toolbar(
     assert opened[0].name.startswith(f"visit-record-{normal.id}-")
 
 
+def test_the_window_s_first_print_makes_its_print_service_on_the_print_worker(
+    qtbot, window, opened, answers, monkeypatch
+):
+    """Making the PrintService imports ReportLab (~0.1 s CPU): the window's print actions make
+    it at their first print, on the worker, never on the GUI thread, and once."""
+    made_in: list[int] = []
+    real_init = PrintService.__init__
+
+    def recording_init(self, *args, **kwargs):
+        made_in.append(threading.get_ident())
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(PrintService, "__init__", recording_init)
+    [day_sheet] = [a for a in window.toolbar.actions() if a.text() == "Print day sheet"]
+    day_sheet.trigger()
+    qtbot.waitUntil(lambda: len(opened) == 1, timeout=10_000)
+    day_sheet.trigger()
+    qtbot.waitUntil(lambda: len(opened) == 2, timeout=10_000)
+    assert len(made_in) == 1 and made_in[0] != threading.get_ident()
+    assert answers["told"] == []
+
+
 def test_old_printouts_are_cleared_from_a_temporary_folder_only(tmp_path, monkeypatch):
     """Issue 15 review #3: Documents/hvdesk (or a folder the office chose) is never pruned."""
     import os
