@@ -460,3 +460,69 @@ def test_a_visit_menu_and_the_screens_installed_after_the_first_paint_import_no_
         assert "reportlab" not in {m.split(".")[0] for m in modules}, when
         assert "hvdesk.printing" not in modules, when
     assert "ui.reports" in seen["later"]
+
+
+ZONE_MISSING = "hvdesk cannot find the Europe/London time-zone data (tzdata): reinstall hvdesk"
+
+
+def _no_london_zone() -> None:
+    from zoneinfo import ZoneInfoNotFoundError
+
+    raise ZoneInfoNotFoundError("No time zone found with key Europe/London")
+
+
+@pytest.mark.ui
+def test_no_time_zone_data_is_one_message_before_the_password_and_exit_2(
+    qtbot, demo_db, monkeypatch
+):
+    """Without tzdata every time hvdesk shows fails: said when the database opens, naming the
+    fix, before anyone types a password (not 'Something went wrong ... monitoring carries on')."""
+    import argparse
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    import hvdesk.clock
+    from hvdesk.clock import SystemClock
+    from ui import app as gui
+    from ui.login import LoginDialog
+
+    shown, given = [], []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _p, title, text: shown.append(text))
+    monkeypatch.setattr(LoginDialog, "set_services", lambda self, services: given.append(services))
+    monkeypatch.setattr(hvdesk.clock, "london_zone", _no_london_zone)
+    args = argparse.Namespace(db=str(demo_db.path))
+
+    def give_up() -> None:  # still asking for a password: closed, so that the test fails
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, LoginDialog) and widget.isVisible():
+                widget.reject()
+
+    QTimer.singleShot(15_000, give_up)
+    services, actor, code = gui.sign_in(args, SystemClock())
+    if services is not None:
+        services.db.dispose()
+    assert (services, actor, code) == (None, None, 2)
+    assert given == []  # the dialog never had a database to check a password against
+    assert len(shown) == 1 and shown[0].startswith(ZONE_MISSING), shown
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", [("migrate",), ("audit", "verify"), ("settings", "list")])
+def test_no_time_zone_data_is_one_line_from_a_command(tmp_path, args):
+    code = (
+        "import sys\n"
+        "sys.modules['tzdata'] = None\n"  # the tzdata package absent
+        "from hvdesk.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, "--db", str(tmp_path / "school.sqlite3"), *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONTZPATH": str(tmp_path), "HVDESK_DATA_DIR": str(tmp_path)},
+        timeout=60,
+    )
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.strip() == f"hvdesk: {ZONE_MISSING}.", out.stderr
