@@ -56,15 +56,14 @@ def safety_note_printer(db: Database, clock: Clock) -> NotePrinter | None:
         return None
     try:
         from hvdesk.form_list import SAFETY_CANCELLATION
-        from hvdesk.services.printing import PrintService
-        from ui.print_actions import print_form
+        from ui.print_actions import PrintServiceOnUse, print_form
     except ImportError:
         return None
 
     def run(parent: QWidget, actor: Actor, visit_id: int) -> object:
-        return print_form(
-            parent, PrintService(db, clock), actor, SAFETY_CANCELLATION, visit_id=visit_id
-        )
+        # its PrintService (ReportLab) is made on the print worker, not as the dialog opens
+        service = PrintServiceOnUse(db, clock)
+        return print_form(parent, service, actor, SAFETY_CANCELLATION, visit_id=visit_id)
 
     return run
 

@@ -62,7 +62,7 @@ if TYPE_CHECKING:
 
 
 class FormMaker(Protocol):
-    """What makes a form: hvdesk.services.printing.PrintService, or _PrintServiceOnUse."""
+    """What makes a form: hvdesk.services.printing.PrintService, or PrintServiceOnUse."""
 
     clock: Clock
 
@@ -80,7 +80,7 @@ class FormMaker(Protocol):
     ) -> Printout: ...
 
 
-class _PrintServiceOnUse:
+class PrintServiceOnUse:
     """The window's PrintService, made at the first print (in print_form, on the worker):
     hvdesk.printing imports ReportLab (a few tenths of a second), which the window's start,
     building its print menus and toolbar, need not wait for."""
@@ -380,7 +380,7 @@ def install(window: Shell) -> None:
     """Put the visit forms in every visit menu and today's day sheet on the toolbar."""
     from ui.visit_actions import VisitAction
 
-    service = _PrintServiceOnUse(window.services.db, window.services.clock)
+    service = PrintServiceOnUse(window.services.db, window.services.clock)
     for form, label in VISIT_FORMS:
         window.visit_actions.register(
             VisitAction(

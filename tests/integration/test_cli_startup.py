@@ -526,3 +526,30 @@ def test_no_time_zone_data_is_one_line_from_a_command(tmp_path, args):
     )
     assert out.returncode == 2, out.stderr
     assert out.stderr.strip() == f"hvdesk: {ZONE_MISSING}.", out.stderr
+
+
+CANCEL_PROBE = """
+import json, os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+import ui.app
+ui.app.preload_main_window()
+from ui.cancel_dialog import safety_note_printer
+assert safety_note_printer(None, None) is not None
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+@pytest.mark.slow
+def test_the_first_cancel_dialog_imports_no_reportlab():
+    """The calendar makes the cancel dialog (and its safety-note printer) on the GUI thread at
+    the first cancel: the note's PrintService is made at its print, on the print worker."""
+    out = subprocess.run(
+        [sys.executable, "-c", CANCEL_PROBE], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    modules = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert "ui.cancel_dialog" in modules
+    assert "reportlab" not in {m.split(".")[0] for m in modules}
+    assert modules.isdisjoint({"hvdesk.printing", "hvdesk.services.printing"})
