@@ -21,6 +21,23 @@ def london_zone() -> ZoneInfo:
     return ZoneInfo("Europe/London")
 
 
+ZONE_MISSING = "hvdesk cannot find the Europe/London time-zone data (tzdata): reinstall hvdesk."
+
+
+def require_london_zone() -> None:
+    """Raise one plain HvdeskError when Europe/London cannot load (tzdata missing): every time
+    hvdesk shows or sends is in it, so the database's open stops there, before a password is
+    asked for or a command runs, rather than at the first time shown."""
+    from zoneinfo import ZoneInfoNotFoundError
+
+    from hvdesk.errors import HvdeskError
+
+    try:
+        london_zone()
+    except ZoneInfoNotFoundError:
+        raise HvdeskError(ZONE_MISSING) from None
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """Aware UTC wall-clock time."""

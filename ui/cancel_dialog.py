@@ -55,16 +55,15 @@ def safety_note_printer(db: Database, clock: Clock) -> NotePrinter | None:
     if importlib.util.find_spec("ui.print_actions") is None:
         return None
     try:
-        from hvdesk.printing import SAFETY_CANCELLATION
-        from hvdesk.services.printing import PrintService
-        from ui.print_actions import print_form
+        from hvdesk.form_list import SAFETY_CANCELLATION
+        from ui.print_actions import PrintServiceOnUse, print_form
     except ImportError:
         return None
 
     def run(parent: QWidget, actor: Actor, visit_id: int) -> object:
-        return print_form(
-            parent, PrintService(db, clock), actor, SAFETY_CANCELLATION, visit_id=visit_id
-        )
+        # its PrintService (ReportLab) is made on the print worker, not as the dialog opens
+        service = PrintServiceOnUse(db, clock)
+        return print_form(parent, service, actor, SAFETY_CANCELLATION, visit_id=visit_id)
 
     return run
 
@@ -220,7 +219,7 @@ class CancelDialog(QDialog):
     def _print_family_letter(self) -> None:
         """The letter is printed (and its print audited) once the cancellation is saved."""
         try:
-            from hvdesk.printing import CANCELLATION_LETTER
+            from hvdesk.form_list import CANCELLATION_LETTER
             from hvdesk.services.printing import PrintService
             from ui.print_actions import print_form
         except ImportError:
@@ -278,7 +277,7 @@ def tell_families(window: QWidget, actor: Actor, service: CancellationService,
         return False
     visit_id = families[items.index(chosen)].visit_id
     if HOW_WORDS[how] == "letter":
-        from hvdesk.printing import CANCELLATION_LETTER
+        from hvdesk.form_list import CANCELLATION_LETTER
         from hvdesk.services.printing import PrintService
         from ui.print_actions import print_form
 

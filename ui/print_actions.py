@@ -48,6 +48,7 @@ from hvdesk.form_list import (
     VISIT_RECORD,
 )
 from hvdesk.models import Role, Visit
+from hvdesk.rules.visit_forms import visit_form_problem
 from hvdesk.services.base import Actor
 from ui import dialogs
 from ui.a11y import ValueLabel
@@ -61,7 +62,7 @@ if TYPE_CHECKING:
 
 
 class FormMaker(Protocol):
-    """What makes a form: hvdesk.services.printing.PrintService, or _PrintServiceOnUse."""
+    """What makes a form: hvdesk.services.printing.PrintService, or PrintServiceOnUse."""
 
     clock: Clock
 
@@ -79,7 +80,7 @@ class FormMaker(Protocol):
     ) -> Printout: ...
 
 
-class _PrintServiceOnUse:
+class PrintServiceOnUse:
     """The window's PrintService, made at the first print (in print_form, on the worker):
     hvdesk.printing imports ReportLab (a few tenths of a second), which the window's start,
     building its print menus and toolbar, need not wait for."""
@@ -289,10 +290,8 @@ VISIT_FORMS: list[tuple[str, str]] = [
 
 
 def visit_form_applies(form: str, visit: Visit) -> bool:
-    """Offer a form only where the print service would make it (one rule, in hvdesk.printing,
-    imported at the first visit menu, or before it once the window is idle: ui.app)."""
-    from hvdesk.printing import visit_form_problem
-
+    """Offer a form only where the print service would make it (one rule, without ReportLab:
+    the menu opens on the GUI thread)."""
     return visit_form_problem(form, visit) is None
 
 
@@ -381,7 +380,7 @@ def install(window: Shell) -> None:
     """Put the visit forms in every visit menu and today's day sheet on the toolbar."""
     from ui.visit_actions import VisitAction
 
-    service = _PrintServiceOnUse(window.services.db, window.services.clock)
+    service = PrintServiceOnUse(window.services.db, window.services.clock)
     for form, label in VISIT_FORMS:
         window.visit_actions.register(
             VisitAction(

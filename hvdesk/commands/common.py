@@ -121,9 +121,11 @@ def connect(arg: str | None, single_seat: bool = False) -> Database:
     """Open (and migrate) the database, turning every way that fails into one clear HvdeskError."""
     from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
+    from hvdesk.clock import require_london_zone
     from hvdesk.config import ENV_DATABASE_URL, database_url
     from hvdesk.db import Database, refuse_newer_file
 
+    require_london_zone()  # before anything is opened, asked for or run
     url = database_url(arg)
     if arg is not None:
         source = f"--db {shown_url(url) if '://' in arg else arg}"

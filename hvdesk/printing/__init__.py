@@ -25,7 +25,6 @@ from hvdesk.form_list import (
     VISIT_RECORD,
     Selector,
 )
-from hvdesk.models import Visit
 from hvdesk.printing import (
     day_sheet,
     family_letters,
@@ -38,6 +37,7 @@ from hvdesk.printing import (
 )
 from hvdesk.printing.base import register_fonts
 from hvdesk.printing.context import PrintContext
+from hvdesk.rules.visit_forms import visit_form_problem
 
 
 @dataclass(frozen=True)
@@ -72,23 +72,6 @@ FORMS: dict[str, FormSpec] = {
     name: FormSpec(name, e.title, e.selector, _BUILDERS[name], e.wide, e.confidential)
     for name, e in FORM_LIST.items()
 }
-
-_VISIT_PROBLEMS: dict[str, Callable[[Visit], str | None]] = {
-    APPOINTMENT_LETTER: letters.appointment_problem,
-    SORRY_SLIP: letters.slip_problem,
-    SAFETY_CANCELLATION: safety_note.problem,
-    CANCELLATION_LETTER: family_letters.cancellation_problem,
-}
-
-
-def visit_form_problem(form: str, visit: Visit) -> str | None:
-    """Why this visit-form cannot be printed for this visit in its present state, or None.
-
-    The print service refuses with this message; menus offer only the forms for which it is None.
-    """
-    check = _VISIT_PROBLEMS.get(form)
-    return check(visit) if check is not None else None
-
 
 __all__ = [
     "APPOINTMENT_LETTER",

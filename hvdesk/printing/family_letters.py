@@ -10,21 +10,12 @@ from reportlab.platypus import Flowable
 
 from hvdesk.clock import fmt_date, fmt_time
 from hvdesk.form_list import CANCELLATION_LETTER, FORM_LIST
-from hvdesk.models import Visit, VisitStatus
+from hvdesk.models import Visit
 from hvdesk.printing.context import PrintContext, VisitData, address_block
 from hvdesk.printing.letters import _PARENTHESES, child_name, long_date
 from hvdesk.printing.styles import BIG, BODY, gap, para
 
 CANCELLATION_TITLE = FORM_LIST[CANCELLATION_LETTER].title
-
-
-def cancellation_problem(visit: Visit) -> str | None:
-    if visit.status != VisitStatus.CANCELLED.value:
-        return (
-            f"Visit {visit.id} is not cancelled, so there is no cancellation to tell the family "
-            "about."
-        )
-    return None
 
 
 def _greeting(visit: Visit) -> tuple[str, str]:

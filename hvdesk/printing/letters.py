@@ -13,7 +13,7 @@ from reportlab.platypus import Flowable, Table, TableStyle
 
 from hvdesk.clock import fmt_date, fmt_time, london
 from hvdesk.form_list import APPOINTMENT_LETTER, FORM_LIST, SORRY_SLIP
-from hvdesk.models import STATUS_LABELS, Purpose, Visit, VisitStatus
+from hvdesk.models import Purpose, Visit
 from hvdesk.printing.context import PrintContext, VisitData, address_block, names_and
 from hvdesk.printing.styles import (
     BIG,
@@ -50,57 +50,6 @@ PLAIN_PURPOSE: dict[Purpose, str] = {
     "educational needs",
     Purpose.FAMILY_SUPPORT: "to talk with you about any support your family would find useful",
 }
-
-
-# Which visits each letter may be printed for. The appointment letter tells the family staff will
-# come, so only a visit that is approved (or under way) may have one; the slip is carried out and
-# left at the door, so it may be printed before the visit, but not for one that is off.
-APPOINTMENT_STATES = frozenset(
-    {VisitStatus.APPROVED, VisitStatus.OUT, VisitStatus.ON_SITE, VisitStatus.LEFT_PROPERTY}
-)
-_NOT_YET_APPROVED = frozenset({VisitStatus.DRAFT, VisitStatus.AWAITING_APPROVAL})
-_HAPPENED = frozenset({VisitStatus.RETURNED, VisitStatus.COMPLETED})
-_OFF = frozenset({VisitStatus.REJECTED, VisitStatus.CANCELLED})
-
-
-def _state(visit: Visit) -> str:
-    try:
-        return STATUS_LABELS[VisitStatus(visit.status)].lower()
-    except ValueError:
-        return str(visit.status)
-
-
-def appointment_problem(visit: Visit) -> str | None:
-    """Why this visit cannot have an appointment letter, or None when it can."""
-    if visit.status in APPOINTMENT_STATES:
-        return None
-    said = f"Visit {visit.id} is {_state(visit)}"
-    if visit.status in _NOT_YET_APPROVED:
-        return (
-            f"{said}, so no appointment letter can tell the family staff will come: approve the "
-            "visit first."
-        )
-    if visit.status in _HAPPENED:
-        return (
-            f"{said}: this visit has already happened, so there is no appointment to write about. "
-            "Print the visit record instead, or book a new visit."
-        )
-    if visit.status in _OFF:
-        return (
-            f"{said}, so the family must not be told staff will come. Book a new visit and "
-            "approve it first."
-        )
-    return f"{said}; an appointment letter is only for an approved visit: approve the visit first."
-
-
-def slip_problem(visit: Visit) -> str | None:
-    """Why this visit cannot have a 'sorry you weren't in' slip, or None when it can."""
-    if visit.status in _OFF:
-        return (
-            f"Visit {visit.id} is {_state(visit)}, so nobody will call: there is no 'sorry you "
-            "weren't in' slip for it. Book a new visit if the family still needs one."
-        )
-    return None
 
 
 def child_name(visit: Visit) -> str:

@@ -12,7 +12,6 @@ from hvdesk.clock import fmt_date, fmt_datetime
 from hvdesk.errors import HvdeskError
 from hvdesk.events import EventKind
 from hvdesk.form_list import FORM_LIST, SAFETY_CANCELLATION
-from hvdesk.models import CancelReason, Visit
 from hvdesk.printing.context import (
     PrintContext,
     VisitData,
@@ -33,27 +32,13 @@ from hvdesk.printing.styles import (
     write_in,
 )
 from hvdesk.rules.known_risks import risk_summary
+from hvdesk.rules.visit_forms import safety_note_problem
 
 TITLE = FORM_LIST[SAFETY_CANCELLATION].title
 
 
-def problem(visit: Visit) -> str | None:
-    """Only a visit cancelled for a safety concern has a safety note."""
-    if visit.cancel_reason == CancelReason.SAFETY_CONCERN.value:
-        return None
-    why = (
-        f"it was cancelled as '{visit.cancel_reason.replace('_', ' ')}'"
-        if visit.cancel_reason
-        else "it has not been cancelled"
-    )
-    return (
-        f"Visit {visit.id} has no safety cancellation note because {why}. The note is only "
-        "for visits cancelled for a safety concern; print the visit record instead."
-    )
-
-
 def check(data: VisitData) -> None:
-    message = problem(data.visit)
+    message = safety_note_problem(data.visit)
     if message is not None:
         raise HvdeskError(message)
 

@@ -33,7 +33,7 @@ from hvdesk.models import (
     Visit,
 )
 from hvdesk.policy import PolicySettings
-from hvdesk.printing import FORMS, FormSpec, visit_form_problem
+from hvdesk.printing import FORMS, FormSpec
 from hvdesk.printing.base import Letterhead, render
 from hvdesk.printing.context import (
     DayData,
@@ -44,6 +44,7 @@ from hvdesk.printing.context import (
     VisitData,
 )
 from hvdesk.rules.validation import display_phone
+from hvdesk.rules.visit_forms import visit_form_problem
 from hvdesk.services.base import Actor, Service
 from hvdesk.services.settings import POLICY_KEY, SCHOOL_KEY
 from hvdesk.services.whereabouts import whereabouts

@@ -8,8 +8,8 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from reportlab.platypus import Flowable
 from sqlalchemy import select
 
 from hvdesk.clock import fmt_date
@@ -18,6 +18,9 @@ from hvdesk.models import PURPOSE_LABELS, Alarm, AttendanceDecision, Outcome, Pu
 from hvdesk.rules import reports as r
 from hvdesk.services.base import Actor, Service
 from hvdesk.services.cancellation import CANCEL_LABELS
+
+if TYPE_CHECKING:  # the PDF export imports ReportLab itself; the screen is built without it
+    from reportlab.platypus import Flowable
 
 TITLE = "Home visit reports"
 

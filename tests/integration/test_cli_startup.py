@@ -420,3 +420,136 @@ def test_the_main_window_s_warm_up_imports_no_pdf_or_calendar_file_library():
     assert {m.split(".")[0] for m in modules}.isdisjoint({"reportlab", "icalendar"})
     assert modules.isdisjoint({"hvdesk.printing", "hvdesk.services.printing"})
     assert modules.isdisjoint({"ui.cancel_dialog", "ui.calendar.export_dialog"})
+
+
+AFTER_PAINT_PROBE = """
+import json, os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+import ui.app
+ui.app.preload_main_window()
+from hvdesk.models import Visit, VisitStatus
+from ui.print_actions import VISIT_FORMS, visit_form_applies
+visit = Visit(id=1, status=VisitStatus.APPROVED.value)
+offered = [form for form, _label in VISIT_FORMS if visit_form_applies(form, visit)]
+menu = sorted(sys.modules)
+from ui.features import later_steps
+installers = [install for step in later_steps() for install in step]
+print(json.dumps({"menu": menu, "later": sorted(sys.modules), "offered": offered}))
+"""
+
+
+@pytest.mark.slow
+def test_a_visit_menu_and_the_screens_installed_after_the_first_paint_import_no_reportlab():
+    """Both run on the GUI thread just after the window's first paint: ReportLab (~0.1 s CPU)
+    loads with the first print, on the print worker, not with them."""
+    out = subprocess.run(
+        [sys.executable, "-c", AFTER_PAINT_PROBE],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "appointment-letter" in seen["offered"] and "sorry-slip" in seen["offered"]
+    assert "safety-cancellation" not in seen["offered"]  # the rule itself still applies
+    for when in ("menu", "later"):
+        modules = set(seen[when])
+        assert "reportlab" not in {m.split(".")[0] for m in modules}, when
+        assert "hvdesk.printing" not in modules, when
+    assert "ui.reports" in seen["later"]
+
+
+ZONE_MISSING = "hvdesk cannot find the Europe/London time-zone data (tzdata): reinstall hvdesk"
+
+
+def _no_london_zone() -> None:
+    from zoneinfo import ZoneInfoNotFoundError
+
+    raise ZoneInfoNotFoundError("No time zone found with key Europe/London")
+
+
+@pytest.mark.ui
+def test_no_time_zone_data_is_one_message_before_the_password_and_exit_2(
+    qtbot, demo_db, monkeypatch
+):
+    """Without tzdata every time hvdesk shows fails: said when the database opens, naming the
+    fix, before anyone types a password (not 'Something went wrong ... monitoring carries on')."""
+    import argparse
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    import hvdesk.clock
+    from hvdesk.clock import SystemClock
+    from ui import app as gui
+    from ui.login import LoginDialog
+
+    shown, given = [], []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _p, title, text: shown.append(text))
+    monkeypatch.setattr(LoginDialog, "set_services", lambda self, services: given.append(services))
+    monkeypatch.setattr(hvdesk.clock, "london_zone", _no_london_zone)
+    args = argparse.Namespace(db=str(demo_db.path))
+
+    def give_up() -> None:  # still asking for a password: closed, so that the test fails
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, LoginDialog) and widget.isVisible():
+                widget.reject()
+
+    QTimer.singleShot(15_000, give_up)
+    services, actor, code = gui.sign_in(args, SystemClock())
+    if services is not None:
+        services.db.dispose()
+    assert (services, actor, code) == (None, None, 2)
+    assert given == []  # the dialog never had a database to check a password against
+    assert len(shown) == 1 and shown[0].startswith(ZONE_MISSING), shown
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", [("migrate",), ("audit", "verify"), ("settings", "list")])
+def test_no_time_zone_data_is_one_line_from_a_command(tmp_path, args):
+    code = (
+        "import sys\n"
+        "sys.modules['tzdata'] = None\n"  # the tzdata package absent
+        "from hvdesk.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, "--db", str(tmp_path / "school.sqlite3"), *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONTZPATH": str(tmp_path), "HVDESK_DATA_DIR": str(tmp_path)},
+        timeout=60,
+    )
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.strip() == f"hvdesk: {ZONE_MISSING}.", out.stderr
+
+
+CANCEL_PROBE = """
+import json, os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+import ui.app
+ui.app.preload_main_window()
+from ui.cancel_dialog import safety_note_printer
+assert safety_note_printer(None, None) is not None
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+@pytest.mark.slow
+def test_the_first_cancel_dialog_imports_no_reportlab():
+    """The calendar makes the cancel dialog (and its safety-note printer) on the GUI thread at
+    the first cancel: the note's PrintService is made at its print, on the print worker."""
+    out = subprocess.run(
+        [sys.executable, "-c", CANCEL_PROBE], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    modules = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert "ui.cancel_dialog" in modules
+    assert "reportlab" not in {m.split(".")[0] for m in modules}
+    assert modules.isdisjoint({"hvdesk.printing", "hvdesk.services.printing"})

@@ -190,6 +190,51 @@ def test_install_puts_forms_in_visit_menus_and_day_sheet_on_toolbar(
     assert opened[0].name.startswith(f"visit-record-{normal.id}-")
 
 
+def test_the_window_s_first_print_makes_its_print_service_on_the_print_worker(
+    qtbot, window, opened, answers, monkeypatch
+):
+    """Making the PrintService imports ReportLab (~0.1 s CPU): the window's print actions make
+    it at their first print, on the worker, never on the GUI thread, and once."""
+    made_in: list[int] = []
+    real_init = PrintService.__init__
+
+    def recording_init(self, *args, **kwargs):
+        made_in.append(threading.get_ident())
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(PrintService, "__init__", recording_init)
+    [day_sheet] = [a for a in window.toolbar.actions() if a.text() == "Print day sheet"]
+    day_sheet.trigger()
+    qtbot.waitUntil(lambda: len(opened) == 1, timeout=10_000)
+    day_sheet.trigger()
+    qtbot.waitUntil(lambda: len(opened) == 2, timeout=10_000)
+    assert len(made_in) == 1 and made_in[0] != threading.get_ident()
+    assert answers["told"] == []
+
+
+def test_the_cancel_dialog_s_safety_note_prints_with_its_service_made_on_the_worker(
+    qtbot, services, office_actor, opened, answers, monkeypatch
+):
+    from ui.cancel_dialog import safety_note_printer
+
+    made_in: list[int] = []
+    real_init = PrintService.__init__
+
+    def recording_init(self, *args, **kwargs):
+        made_in.append(threading.get_ident())
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(PrintService, "__init__", recording_init)
+    unsafe = first_visit(services.db, cancel_reason=CancelReason.SAFETY_CONCERN.value)
+    print_note = safety_note_printer(services.db, services.clock)
+    assert print_note is not None
+    print_note(None, office_actor, unsafe.id)
+    qtbot.waitUntil(lambda: len(opened) == 1, timeout=10_000)
+    assert opened[0].name.startswith(f"safety-cancellation-{unsafe.id}-")
+    assert len(made_in) == 1 and made_in[0] != threading.get_ident()
+    assert answers["told"] == []
+
+
 def test_old_printouts_are_cleared_from_a_temporary_folder_only(tmp_path, monkeypatch):
     """Issue 15 review #3: Documents/hvdesk (or a folder the office chose) is never pruned."""
     import os
