@@ -46,6 +46,7 @@ def _actions(window: Any) -> list[tuple[str, Callable[[], object], Callable[[], 
 
     cal = window.feature(CalendarFeature).panel
     controller = window.feature(CalendarFeature).controller
+
     def open_booking() -> None:  # opened before the figure (once read): not measured
         controller.new_visit(window)
 
@@ -196,12 +197,17 @@ def versus(base: Path, pairs: int, rounds: int) -> None:
                 got[side].setdefault(name, []).extend(values)
     print(f"longest GUI stall, {SLOW_S * 1000:.0f} ms per statement ({pairs} alternating pairs):")
     for name in got["after"]:
-        before, after = got["before"].get(name, []), got["after"][name]
         print(
-            f"  {name:<38} before median {statistics.median(before):7.0f} ms (max "
-            f"{max(before):.0f})   after median {statistics.median(after):5.0f} ms (max "
-            f"{max(after):.0f})   n={len(after)}"
+            f"  {name:<38} before {_side(got['before'].get(name, []))}   after "
+            f"{_side(got['after'][name])}   n={len(got['after'][name])}"
         )
+
+
+def _side(values: list[float]) -> str:
+    """One side's median and max, or 'not measured' (a figure the other checkout lacks)."""
+    if not values:
+        return "not measured (no such figure)"
+    return f"median {statistics.median(values):5.0f} ms (max {max(values):.0f})"
 
 
 def main() -> int:
