@@ -21,13 +21,18 @@ def london_zone() -> ZoneInfo:
     return ZoneInfo("Europe/London")
 
 
-ZONE_MISSING = "hvdesk cannot find the Europe/London time-zone data (tzdata): reinstall hvdesk."
+ZONE_MISSING = (
+    "cannot find the Europe/London time-zone data (tzdata): reinstall hvdesk (your data is not "
+    "affected; `hvdesk backup --out FILE` still works)"
+)
 
 
 def require_london_zone() -> None:
-    """Raise one plain HvdeskError when Europe/London cannot load (tzdata missing): every time
-    hvdesk shows or sends is in it, so the database's open stops there, before a password is
-    asked for or a command runs, rather than at the first time shown."""
+    """Raise one plain HvdeskError when Europe/London cannot load (tzdata missing): called where
+    London times are shown or computed (the window's start, the commands that show them) before
+    a password is asked for or the command runs, rather than at the first time shown. The repair
+    commands (backup, audit verify, key show/sheet, restore, migrate) do not call it: they are
+    what a technician told to reinstall hvdesk runs first."""
     from zoneinfo import ZoneInfoNotFoundError
 
     from hvdesk.errors import HvdeskError
@@ -115,6 +120,17 @@ def fmt_time(value: datetime | None) -> str:
 
 def fmt_datetime(value: datetime | None) -> str:
     return london(value).strftime("%a %d %b %Y %H:%M") if value else ""
+
+
+def fmt_datetime_any_zone(value: datetime) -> str:
+    """`fmt_datetime`, or the time in UTC (said so) without the zone data: for what prints
+    before the zone is checked (the key's recovery sheet, printed to repair an install)."""
+    from zoneinfo import ZoneInfoNotFoundError
+
+    try:
+        return fmt_datetime(value)
+    except ZoneInfoNotFoundError:
+        return f"{utc(value):%a %d %b %Y %H:%M} UTC"
 
 
 def fmt_date(value: date | datetime | None) -> str:

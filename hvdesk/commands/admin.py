@@ -33,7 +33,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run_migrate(args: argparse.Namespace) -> int:
     from hvdesk.db import current_revision
 
-    db, _ = open_database(args)
+    db, _ = open_database(args, london=False)
     print(f"{shown_url(db.url)}: schema {current_revision(db.engine)}")
     db.dispose()
     return 0

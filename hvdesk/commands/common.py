@@ -117,15 +117,17 @@ def refuse_shared_file(url: str, source: str, single_seat: bool) -> None:
         )
 
 
-def connect(arg: str | None, single_seat: bool = False) -> Database:
-    """Open (and migrate) the database, turning every way that fails into one clear HvdeskError."""
+def connect(arg: str | None, single_seat: bool = False, *, london: bool = True) -> Database:
+    """Open (and migrate) the database, turning every way that fails into one clear HvdeskError.
+    `london`: the caller shows or computes London times, so a missing zone stops it first."""
     from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
     from hvdesk.clock import require_london_zone
     from hvdesk.config import ENV_DATABASE_URL, database_url
     from hvdesk.db import Database, refuse_newer_file
 
-    require_london_zone()  # before anything is opened, asked for or run
+    if london:
+        require_london_zone()  # before anything is opened, asked for or run
     url = database_url(arg)
     if arg is not None:
         source = f"--db {shown_url(url) if '://' in arg else arg}"
@@ -259,7 +261,9 @@ def sqlite_key(url: str, source: str) -> DbKey | None:
     return keystore.create(str(path))
 
 
-def open_database(args: argparse.Namespace) -> tuple[Database, SystemClock]:
+def open_database(args: argparse.Namespace, *, london: bool = True) -> tuple[Database, SystemClock]:
+    """`london=False` for the repair commands, which must run without the zone data."""
     from hvdesk.clock import SystemClock
 
-    return connect(db_option(args), bool(getattr(args, "single_seat", False))), SystemClock()
+    single_seat = bool(getattr(args, "single_seat", False))
+    return connect(db_option(args), single_seat, london=london), SystemClock()

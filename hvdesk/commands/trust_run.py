@@ -40,7 +40,7 @@ def _existing_path(args: argparse.Namespace, command: str) -> Path:
 
 
 def run_audit(args: argparse.Namespace) -> int:
-    db, _ = open_database(args)
+    db, _ = open_database(args, london=False)
     try:
         with db.engine.connect() as conn:
             report = verify(conn)
@@ -79,7 +79,7 @@ def run_key(args: argparse.Namespace) -> int:
         return 0
     if args.action == "sheet" and not args.out:
         raise HvdeskError("key sheet needs --out FILE.pdf: where to write the recovery sheet.")
-    db, clock = open_database(args)
+    db, clock = open_database(args, london=args.action == "rotate")
     try:
         actor = _admin(db, args.user)
         if args.action == "show":
@@ -140,7 +140,7 @@ def run_backup(args: argparse.Namespace) -> int:
     out = Path(args.out).expanduser().resolve()
     if not out.parent.is_dir():
         raise HvdeskError(f"--out: folder {out.parent} does not exist; create it first.")
-    db, _ = open_database(args)
+    db, _ = open_database(args, london=False)
     try:
         partial = out.with_name(out.name + ".partial")
         db.backup(partial)

@@ -26,7 +26,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
-from hvdesk.clock import fmt_datetime
+from hvdesk.clock import fmt_datetime_any_zone
 from hvdesk.resources import resource_path
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class Letterhead:
 
     @property
     def printed_text(self) -> str:
-        return f"Printed {fmt_datetime(self.printed_at)}"
+        return f"Printed {fmt_datetime_any_zone(self.printed_at)}"
 
     def logo(self) -> ImageReader | None:
         """The logo image, or None when unset or unreadable (a bad logo must not stop a print)."""

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QThread, QThreadPool
 from PySide6.QtWidgets import QApplication
 
 from ui.worker import Worker
@@ -137,16 +137,49 @@ def holding(db) -> Iterator[Hold]:
 def returns_while_held(db, press: Callable[[], object]) -> bool:
     """Press (inside `slow(db)`) while every statement sent off the GUI thread is held back until
     the press has come back: True when it came back without waiting for one (a wait on the
-    worker's write, on a read's answer). It checks an order: a press that waits is let go only
-    when the hold gives up (HOLD_LIMIT_S), and is then False."""
+    worker's write, on a read's answer). A press that waits for ever is let go only when the hold
+    gives up (HOLD_LIMIT_S); one that waits with a shorter bound (`worker.wait(3000)`) comes
+    back before that, so every wait for a thread made on the GUI thread meanwhile is counted too
+    (`_gui_thread_waits`): either makes it False."""
     hold = _HOLDS[id(db)]
     released = hold.released = threading.Event()
     hold.gave_up.clear()
     try:
-        press()
+        with _gui_thread_waits() as waits:
+            press()
     finally:
         released.set()
-    return not hold.gave_up
+    return not hold.gave_up and not waits
+
+
+# Every way the GUI thread waits for another thread's work: a worker's pool (Worker.wait,
+# shutdown), a QThread, and the event loop Worker.wait_settled spins until the results are back.
+_WAITS = ((QThreadPool, "waitForDone"), (QThread, "wait"), (Worker, "wait_settled"))
+
+
+@contextmanager
+def _gui_thread_waits() -> Iterator[list[str]]:
+    """The waits for other threads the GUI thread made meanwhile, by name."""
+    waits: list[str] = []
+
+    def counted(owner: type, name: str) -> Callable[..., object]:
+        original = getattr(owner, name)
+
+        def wait(self: object, *args: object, **kwargs: object) -> object:
+            if threading.current_thread() is threading.main_thread():
+                waits.append(f"{owner.__name__}.{name}{args}")
+            return original(self, *args, **kwargs)
+
+        return wait
+
+    originals = [(owner, name, getattr(owner, name)) for owner, name in _WAITS]
+    try:
+        for owner, name, _original in originals:
+            setattr(owner, name, counted(owner, name))
+        yield waits
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
 
 
 @contextmanager
