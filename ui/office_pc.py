@@ -215,7 +215,9 @@ class BackupSchedule(QObject):
             window._backed_up_at = clock.now()  # the red BACKUP FAILED stays until tomorrow
             window._backup_failed(message)
 
-        window.file_worker.submit(lambda: daily_backup(db, clock, refresh=True), done, failed)
+        window.file_worker.submit(
+            lambda: daily_backup(db, clock, refresh=True), done, failed, what="today's backup"
+        )
         return True
 
     def stop(self) -> None:

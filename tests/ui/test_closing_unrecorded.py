@@ -320,3 +320,26 @@ def test_session_end_with_writes_not_recorded_waits_and_never_asks_without_limit
         assert f"check-in for {name}" in caplog.text
         assert answers["asked"] == []  # no modal question during the session's end
         assert window.isVisible()  # the shutdown was asked to wait: the write is still tried
+
+
+def test_exiting_waits_for_the_backup_under_way_beyond_the_writes_bound(qtbot, caplog):
+    """Review of issue 9 #1: a slow backup (the window's file worker) is not cut off at the
+    database's exit bound, nor taken for a hung write that makes hvdesk exit without waiting:
+    it is waited for with its own, longer bound, and only a hung write returns False."""
+    from ui import worker as worker_module
+
+    files = worker_module.Worker(exit_wait_ms=20_000)
+    started, finished = threading.Event(), threading.Event()
+
+    def slow_backup() -> None:  # longer than the writes' bound below, far within its own
+        started.set()
+        threading.Event().wait(0.5)
+        finished.set()
+
+    files.submit(slow_backup, what="today's backup")
+    assert started.wait(5)
+    files.abandon()
+    with caplog.at_level(logging.ERROR):
+        assert worker_module.finish_abandoned(100) is True
+    assert finished.is_set()
+    assert "lost" not in caplog.text and "background read" not in caplog.text
