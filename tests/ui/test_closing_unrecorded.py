@@ -112,15 +112,15 @@ def test_after_the_exit_deadline_abandoned_writes_are_dropped_not_waited_for(qtb
 
 
 EXITING = """
-import sys, threading, time
+import sys, threading
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from ui.worker import Worker, exit_without_waiting, finish_abandoned
 writer = Worker(finish_queued=True)
-never = threading.Event()  # a database that never answers
-writer.submit(lambda: never.wait(300), what="check-in for the Begum family")
-writer.submit(lambda: never.wait(300), what="incident")
-time.sleep(0.2)
+never, running = threading.Event(), threading.Event()  # a database that never answers
+writer.submit(lambda: (running.set(), never.wait(600)), what="check-in for the Begum family")
+writer.submit(lambda: never.wait(600), what="incident")
+assert running.wait(60) and writer.pool.activeThreadCount() == 1  # the first one hangs
 writer.abandon()
 if not finish_abandoned(200):
     exit_without_waiting(3)
@@ -129,22 +129,19 @@ sys.exit(0)
 
 
 def test_hvdesk_exits_without_waiting_for_a_write_that_never_ends(tmp_path):
-    """Review 9d #2, the process as run_gui ends it: out within seconds, not after every
-    queued write has hung in turn."""
+    """Review 9d #2, the process as run_gui ends it: out without waiting for the hung write
+    (600 s) or each queued one in turn; a wait would raise TimeoutExpired at 120 s."""
     import os
     import subprocess
     import sys
-    import time
 
     script = tmp_path / "exiting.py"
     script.write_text(EXITING)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120
     )
-    assert time.monotonic() - started < 20
-    assert done.returncode == 3
+    assert done.returncode == 3, done.stderr
     assert "check-in for the Begum family; incident" in done.stderr
 
 
