@@ -14,15 +14,18 @@ from __future__ import annotations
 import contextlib
 import gzip
 import shutil
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from hvdesk.backup_places import (
     DAILY_BACKUP,
+    HALF_MADE,
     backup_folder,
     backup_names,
     copy_to_extra_folders,
     extra_backup_folders,
+    remove_stale,
 )
 from hvdesk.clock import Clock, london
 from hvdesk.db import Database
@@ -126,6 +129,7 @@ def daily_backup(
     if _has_today(db, today) and not refresh:
         return None
     folder = backup_dir(db)
+    _sweep_half_made(folder, extra_backup_folders(_db_path(db)))
     target = folder / f"{_name(db)}-{today:%Y%m%d}{SUFFIX}"
     snapshot = folder / f".{target.name}.snapshot"
     partial = folder / f".{target.name}.partial"
@@ -142,6 +146,16 @@ def daily_backup(
     copy_to_extra_folders(_db_path(db), target)
     prune(db, rule)
     return target
+
+
+def _sweep_half_made(folder: Path, extra: list[Path]) -> None:
+    """What a backup cut off part-way left (hvdesk closed during it, the PC switched off), over
+    a day old: each a whole copy of the school's data, named for a day no later backup
+    replaces. By the file system's clock, which wrote their times."""
+    now = time.time()
+    for place in (folder, *extra):
+        with contextlib.suppress(OSError):  # a second folder out of reach: next time
+            remove_stale(place, HALF_MADE, now)
 
 
 def prune(db: Database, rule: Retention = DEFAULT_RULE) -> list[Path]:

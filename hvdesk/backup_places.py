@@ -7,14 +7,21 @@ the database, so a damaged database can still find its backups at start-up.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import re
 import shutil
 from pathlib import Path
 
 from hvdesk.errors import FieldError
 
+log = logging.getLogger(__name__)
+
 PLACES_FILE = "backup-places.json"
+STALE_AFTER = 24 * 3600  # seconds: a half-made file older than this is a leftover, not in use
+# what a backup cut off part-way leaves (hvdesk.backup.daily_backup, copy_to_extra_folders)
+HALF_MADE = (".*.snapshot", ".*.snapshot-*", ".*.partial", "*.sqlite3*.partial")
 DB_SUFFIXES = (".sqlite3", ".db")
 # a daily backup: <database name>-YYYYMMDD.sqlite3, compressed (.gz) since
 DAILY_BACKUP = re.compile(r"^(?P<name>.+)-(?P<day>\d{8})\.sqlite3(\.gz)?$")
@@ -90,6 +97,24 @@ def set_second_folder(db_path: Path, folder: str | None) -> Path | None:
             raise FieldError("Second backup folder", f"hvdesk cannot write to {path}") from None
     _places_file(db_path).write_text(json.dumps({"second_folder": str(path) if value else ""}))
     return path if value else None
+
+
+def remove_stale(folder: Path, patterns: tuple[str, ...], now: float) -> None:
+    """Remove the files matching `patterns` in `folder` last written over STALE_AFTER before
+    `now` (epoch seconds, as the file system keeps them): left by a copy or check that was cut
+    off (hvdesk closed part-way, a file held when it ended), each may be a whole copy of the
+    school's data; younger ones may be another one's still under way. Best effort, logged."""
+    stale: set[Path] = set()
+    for pattern in patterns:
+        for path in folder.glob(pattern):
+            with contextlib.suppress(OSError):  # gone meanwhile, or unreadable: not ours to judge
+                if now - path.stat().st_mtime > STALE_AFTER:
+                    stale.add(path)
+    for path in sorted(stale):
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as err:
+            log.warning("could not remove the leftover file %s: %s", path, err)
 
 
 def copy_to_extra_folders(db_path: Path, backup: Path) -> list[Path]:

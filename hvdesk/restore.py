@@ -26,6 +26,7 @@ from hvdesk.backup_places import (
     backup_names,
     extra_backup_folders,
     is_backup_of,
+    remove_stale,
 )
 from hvdesk.cli_name import cli_program
 from hvdesk.clock import london
@@ -78,18 +79,6 @@ def _unpack(backup: Path, target: Path) -> None:
 
 
 CHECK_PREFIX = ".hvdesk-check-"  # the temporary copies a check unpacks a backup into
-STALE_AFTER = 24 * 3600  # seconds: older check files are leftovers, not another check's
-
-
-def _sweep_stale_checks(folder: Path, now: float) -> None:
-    """Remove what earlier checks left (a file held when its check ended): %TEMP% is rarely
-    emptied on Windows, and each is a whole copy of the school's data."""
-    stale = []
-    for path in folder.glob(CHECK_PREFIX + "*"):
-        with contextlib.suppress(OSError):  # gone meanwhile, or unreadable: not ours to judge
-            if now - path.stat().st_mtime > STALE_AFTER:
-                stale.append(path)
-    _remove_all(stale)
 
 
 @contextlib.contextmanager
@@ -97,7 +86,8 @@ def _unpacked(backup: Path) -> Iterator[Path]:
     """A compressed backup unpacked into a temporary file for checking (the backup folder may be
     a read-only share, so not beside it); removed afterwards, with the -wal and -shm files that
     SQLite leaves beside a WAL database opened read-only (two files in %TEMP% per check)."""
-    _sweep_stale_checks(Path(tempfile.gettempdir()), time.time())
+    # what earlier checks left (%TEMP% is rarely emptied on Windows)
+    remove_stale(Path(tempfile.gettempdir()), (CHECK_PREFIX + "*",), time.time())
     fd, name = tempfile.mkstemp(prefix=CHECK_PREFIX, suffix=".sqlite3")
     os.close(fd)
     try:

@@ -72,6 +72,7 @@ class BackupBox(QGroupBox):
             lambda: last_good_backups(self.db_path, extra_backup_folders(self.db_path)),
             self._show,
             lambda message: self.status.setText(f"Could not check the backups: {message}"),
+            what="checking the backups",
         )
 
     def _show(self, found: list[tuple[Path, Backup | None]]) -> None:

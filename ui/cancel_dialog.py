@@ -218,15 +218,8 @@ class CancelDialog(QDialog):
 
     def _print_family_letter(self) -> None:
         """The letter is printed (and its print audited) once the cancellation is saved."""
-        try:
-            from hvdesk.form_list import CANCELLATION_LETTER
-            from hvdesk.services.printing import PrintService
-            from ui.print_actions import print_form
-        except ImportError:
-            return
-        service = PrintService(self.service.db, self.service.clock)
-        parent = self.parentWidget() or self
-        print_form(parent, service, self.actor, CANCELLATION_LETTER, visit_id=self.visit.id)
+        db, clock = self.service.db, self.service.clock
+        print_family_letter(self.parentWidget() or self, self.actor, db, clock, self.visit.id)
 
     def _offer_safety_note(self) -> None:
         to = self.policy.cancellation_note_to
@@ -247,6 +240,20 @@ class CancelDialog(QDialog):
             "note now?",
         ):
             printer(parent or self, self.actor, self.visit.id)
+
+
+def print_family_letter(
+    parent: QWidget, actor: Actor, db: Database, clock: Clock, visit_id: int
+) -> None:
+    """The cancellation letter to the family, printed and its print audited; its PrintService
+    (ReportLab, a few tenths of a second to load) is made on the print worker, not at the press."""
+    try:
+        from hvdesk.form_list import CANCELLATION_LETTER
+        from ui.print_actions import PrintServiceOnUse, print_form
+    except ImportError:
+        return
+    service = PrintServiceOnUse(db, clock)
+    print_form(parent, service, actor, CANCELLATION_LETTER, visit_id=visit_id)
 
 
 def _pick(parent: QWidget | None, title: str, question: str, items: list[str]) -> str | None:
@@ -277,12 +284,7 @@ def tell_families(window: QWidget, actor: Actor, service: CancellationService,
         return False
     visit_id = families[items.index(chosen)].visit_id
     if HOW_WORDS[how] == "letter":
-        from hvdesk.form_list import CANCELLATION_LETTER
-        from hvdesk.services.printing import PrintService
-        from ui.print_actions import print_form
-
-        print_form(window, PrintService(service.db, service.clock), actor, CANCELLATION_LETTER,
-                   visit_id=visit_id)  # fmt: skip
+        print_family_letter(window, actor, service.db, service.clock, visit_id)
         told()
         return True
 

@@ -41,7 +41,7 @@ from ui.services import AppServices
 from ui.shell import FeatureMissing, MenuName
 from ui.status_bar import WrappingStatusBar
 from ui.visit_actions import VisitActions
-from ui.worker import Worker
+from ui.worker import FILE_EXIT_WAIT_MS, Worker
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
         self.worker = Worker(self)  # database reads: the live feed and the screens
         # backups and backup checks copy or open whole files (15 s and more at ten years of data):
         # on their own thread, so they never hold up another seat's duress on its way to the board
-        self.file_worker = Worker(self)
+        self.file_worker = Worker(self, exit_wait_ms=FILE_EXIT_WAIT_MS)
         # this seat's own writes (tracker presses, every form's save), in the order pressed:
         # never behind a slow read (ui/tracker/saving.py says why), finished even as it closes
         self.writer = Worker(self, finish_queued=True)
@@ -476,6 +476,7 @@ class MainWindow(QMainWindow):
             lambda: daily_backup(services.db, services.clock),
             self._backup_done,
             self._backup_failed,
+            what="today's backup",
         )
 
     def _backup_done(self, path) -> None:

@@ -96,6 +96,10 @@ def shutdown_reason(staff: int) -> str:
     return f"hvdesk is monitoring {staff} staff on visit{'s' if staff != 1 else ''}"
 
 
+def saving_reason(changes: int) -> str:
+    return f"Saving {changes} change{'s' if changes != 1 else ''} to the database"
+
+
 class DutyKeeper(QObject):
     """Holds keep-awake and the shutdown reason exactly while anyone is out."""
 
@@ -122,8 +126,8 @@ class DutyKeeper(QObject):
         if staff and not self.holding:
             self.refused = not self.platform.keep_awake(KEEP_AWAKE_REASON)
             self.holding = True
-        elif not staff and self.holding:
-            self.release()
+        elif not staff and (self.holding or (self.shutdown_reason and not self.unsaved())):
+            self.release()  # nobody out, and any writes a session end waited for are recorded
         if staff and staff != self.staff:
             self.shutdown_reason = shutdown_reason(staff)
             self.platform.block_shutdown(self.window_id(), self.shutdown_reason)
@@ -177,6 +181,9 @@ class DutyKeeper(QObject):
                 "; ".join(left),
             )
             self.session_ending.emit()
+            if not self.staff:  # the reason Windows shows for the wait (staff out: update's)
+                self.shutdown_reason = saving_reason(len(left))
+                self.platform.block_shutdown(self.window_id(), self.shutdown_reason)
         if (self.staff or left) and manager.allowsInteraction():
             manager.cancel()
             manager.release()
@@ -215,7 +222,9 @@ class BackupSchedule(QObject):
             window._backed_up_at = clock.now()  # the red BACKUP FAILED stays until tomorrow
             window._backup_failed(message)
 
-        window.file_worker.submit(lambda: daily_backup(db, clock, refresh=True), done, failed)
+        window.file_worker.submit(
+            lambda: daily_backup(db, clock, refresh=True), done, failed, what="today's backup"
+        )
         return True
 
     def stop(self) -> None:

@@ -161,12 +161,15 @@ class ReadThenOpen(QObject):
     meanwhile via `opened()`, drops an older answer, so a late read never closes or covers a
     form with typed words), and a request no longer the newest when the reader gets to it is
     not read at all (three presses cost one read); the status bar says "Opening …" while it is
-    out; a parent closed meanwhile gives way to the main window."""
+    out, cleared when its answer comes or it is dropped; a parent closed meanwhile gives way to
+    the main window."""
 
     def __init__(self, owner: QObject, worker: Worker | None) -> None:
         super().__init__(owner)
         self._worker = worker
         self.asked = 0
+        # the "Opening …" said for the newest request still out: (status bar, words, number)
+        self._saying: tuple[QStatusBar, str, int] | None = None
 
     @property
     def worker(self) -> Worker:
@@ -175,8 +178,21 @@ class ReadThenOpen(QObject):
         return self._worker
 
     def opened(self) -> None:
-        """A dialog was opened another way: any answer out is no longer wanted."""
+        """A dialog was opened another way: any answer out is no longer wanted (nor its
+        "Opening …")."""
         self.asked += 1
+        if self._saying is not None:
+            self._done_saying(self._saying[2])
+
+    def _done_saying(self, asked: int) -> None:
+        """Clear request `asked`'s "Opening …", unless a newer request has said its own since
+        (or the status bar says something else now)."""
+        if self._saying is None or self._saying[2] != asked:
+            return
+        status, saying, _asked = self._saying
+        self._saying = None
+        if isValid(status) and status.currentMessage() == saying:
+            status.clearMessage()
 
     def open(
         self,
@@ -196,26 +212,22 @@ class ReadThenOpen(QObject):
         self.asked += 1
         asked = self.asked
         status = _status_bar(parent)
-        saying = f"Opening {what}…"
         if status is not None:
-            status.showMessage(saying)
-
-        def done_saying() -> None:
-            if status is not None and isValid(status) and status.currentMessage() == saying:
-                status.clearMessage()
+            self._saying = (status, f"Opening {what}…", asked)
+            status.showMessage(self._saying[1])
 
         def answered(result: T | HvdeskError | _Skipped) -> None:
+            self._done_saying(asked)  # also when dropped: never left saying "Opening …"
             if asked != self.asked or isinstance(result, _Skipped):
                 return
-            done_saying()
             if isinstance(result, HvdeskError):
                 dialogs.inform(dialogs.alive(parent), title, str(result), "warning")
             else:
                 open_(dialogs.alive(parent), result)
 
         def not_answered(message: str) -> None:
+            self._done_saying(asked)
             if asked == self.asked:
-                done_saying()
                 words = unanswered(message) if unanswered else not_opened(what, message)
                 dialogs.inform(dialogs.alive(parent), title, words, "error")
 

@@ -69,13 +69,17 @@ class _Job:
             self.relay.done.emit(self.on_done, result)
 
 
-# Pools (with their relays, what they still have to do and the event that drops their queue) of
-# abandoned workers whose jobs are still running: a closed window's last read, or the writes it
-# was closed with (finished here, or dropped at exit: finish_abandoned).
-_abandoned: list[tuple[QThreadPool, _Relay, dict[int, str], threading.Event]] = []
+# Pools (with their relays, what they still have to do, the event that drops their queue and
+# their own exit bound, if any) of abandoned workers whose jobs are still running: a closed
+# window's last read, the writes it was closed with, or its backup (finished here, or dropped
+# at exit: finish_abandoned).
+_abandoned: list[tuple[QThreadPool, _Relay, dict[int, str], threading.Event, int | None]] = []
 
 
 EXIT_WAIT_MS = 10_000  # how long hvdesk, exiting, still tries the writes it was closed with
+# how long it waits for a backup under way (a large school's copy to a slow share): cut off, it
+# leaves its half-made files, swept by the next backup (hvdesk.backup.daily_backup)
+FILE_EXIT_WAIT_MS = 30 * 60_000
 RELEASE_POLL_MS = 50  # how often a closed window's last read is looked at until it is over
 
 
@@ -91,17 +95,18 @@ def _release_when_done(pool: QThreadPool) -> None:
 
 def finish_abandoned(msecs: int = EXIT_WAIT_MS) -> bool:
     """Once the last window is gone, before the database closes: let the jobs left running by
-    closed windows end (at most `msecs`; nobody is looking at a window any more). Past that,
+    closed windows end (at most `msecs`, or a worker's own `exit_wait_ms`: a backup under way is
+    not cut off with the database's bound; nobody is looking at a window any more). Past that,
     the jobs still queued are dropped (Qt's pool would run every one of them before the process
     could exit) and everything not done is logged by name as lost. False: a job is still
-    running (a database that does not answer): the caller exits without waiting for it
-    (exit_without_waiting)."""
+    running past its bound (a database that does not answer): the caller exits without waiting
+    for it (exit_without_waiting)."""
     deadline = QDeadlineTimer(msecs)
-    for pool, _relay, _pending, _drop in list(_abandoned):
-        pool.waitForDone(deadline)
-    for _pool, _relay, _pending, drop in _abandoned:
+    for pool, *_kept, own_ms in sorted(list(_abandoned), key=lambda kept: kept[4] is not None):
+        pool.waitForDone(deadline if own_ms is None else QDeadlineTimer(own_ms))
+    for _pool, _relay, _pending, drop, _own_ms in _abandoned:
         drop.set()  # the queued ones return without running
-    lost = [what for _pool, _relay, pending, _drop in _abandoned for what in list(pending.values())]
+    lost = [what for _pool, _relay, pending, *_kept in _abandoned for what in list(pending.values())]
     if lost:
         log.error(
             "hvdesk exits without waiting any longer: %d jobs not done are lost (one still "
@@ -130,9 +135,16 @@ class Worker(QObject):
     dropped.
     """
 
-    def __init__(self, parent: QObject | None = None, *, finish_queued: bool = False) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        finish_queued: bool = False,
+        exit_wait_ms: int | None = None,
+    ) -> None:
         super().__init__(parent)
         self.finish_queued = finish_queued
+        self.exit_wait_ms = exit_wait_ms  # how long exiting waits for its job (None: EXIT_WAIT_MS)
         self.submitted = 0  # jobs accepted so far (tests wait until no job starts another)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
@@ -226,7 +238,7 @@ class Worker(QObject):
         pool, relay = self.pool, self.relay
         pool.setParent(None)
         relay.setParent(None)
-        _abandoned.append((pool, relay, self.pending, self._drop))
+        _abandoned.append((pool, relay, self.pending, self._drop, self.exit_wait_ms))
         _release_when_done(pool)
 
     def drain(self, msecs: int = 10_000) -> bool:

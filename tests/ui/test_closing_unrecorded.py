@@ -112,15 +112,15 @@ def test_after_the_exit_deadline_abandoned_writes_are_dropped_not_waited_for(qtb
 
 
 EXITING = """
-import sys, threading, time
+import sys, threading
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from ui.worker import Worker, exit_without_waiting, finish_abandoned
 writer = Worker(finish_queued=True)
-never = threading.Event()  # a database that never answers
-writer.submit(lambda: never.wait(300), what="check-in for the Begum family")
-writer.submit(lambda: never.wait(300), what="incident")
-time.sleep(0.2)
+never, running = threading.Event(), threading.Event()  # a database that never answers
+writer.submit(lambda: (running.set(), never.wait(600)), what="check-in for the Begum family")
+writer.submit(lambda: never.wait(600), what="incident")
+assert running.wait(60) and writer.pool.activeThreadCount() == 1  # the first one hangs
 writer.abandon()
 if not finish_abandoned(200):
     exit_without_waiting(3)
@@ -129,22 +129,19 @@ sys.exit(0)
 
 
 def test_hvdesk_exits_without_waiting_for_a_write_that_never_ends(tmp_path):
-    """Review 9d #2, the process as run_gui ends it: out within seconds, not after every
-    queued write has hung in turn."""
+    """Review 9d #2, the process as run_gui ends it: out without waiting for the hung write
+    (600 s) or each queued one in turn; a wait would raise TimeoutExpired at 120 s."""
     import os
     import subprocess
     import sys
-    import time
 
     script = tmp_path / "exiting.py"
     script.write_text(EXITING)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120
     )
-    assert time.monotonic() - started < 20
-    assert done.returncode == 3
+    assert done.returncode == 3, done.stderr
     assert "check-in for the Begum family; incident" in done.stderr
 
 
@@ -320,3 +317,26 @@ def test_session_end_with_writes_not_recorded_waits_and_never_asks_without_limit
         assert f"check-in for {name}" in caplog.text
         assert answers["asked"] == []  # no modal question during the session's end
         assert window.isVisible()  # the shutdown was asked to wait: the write is still tried
+
+
+def test_exiting_waits_for_the_backup_under_way_beyond_the_writes_bound(qtbot, caplog):
+    """Review of issue 9 #1: a slow backup (the window's file worker) is not cut off at the
+    database's exit bound, nor taken for a hung write that makes hvdesk exit without waiting:
+    it is waited for with its own, longer bound, and only a hung write returns False."""
+    from ui import worker as worker_module
+
+    files = worker_module.Worker(exit_wait_ms=20_000)
+    started, finished = threading.Event(), threading.Event()
+
+    def slow_backup() -> None:  # longer than the writes' bound below, far within its own
+        started.set()
+        threading.Event().wait(0.5)
+        finished.set()
+
+    files.submit(slow_backup, what="today's backup")
+    assert started.wait(5)
+    files.abandon()
+    with caplog.at_level(logging.ERROR):
+        assert worker_module.finish_abandoned(100) is True
+    assert finished.is_set()
+    assert "lost" not in caplog.text and "background read" not in caplog.text

@@ -276,3 +276,25 @@ def test_the_application_settles_the_allocator_before_its_threads():
     )
     # once, with the main thread alone and no QApplication yet
     assert done.stdout.strip() == "[(1, True)]", done.stdout + done.stderr
+
+
+def test_a_session_end_with_writes_not_recorded_says_why_it_is_held(qtbot):
+    """Review of issue 9 #4: with nobody out but this seat's writes not yet recorded, the
+    sign-out or shutdown is held with a reason (Windows shows it), released once recorded."""
+    from hvdesk.platform.fake import FakePlatform
+    from tests.ui.test_closing_unrecorded import SessionManager
+    from ui.office_pc import DutyKeeper
+
+    platform = FakePlatform()
+    keeper = DutyKeeper(lambda: 1, platform)
+    keeper.unsaved = lambda: ["check-in for the Begum family", "incident"]
+    manager = SessionManager()
+    keeper.commit_data(manager)
+    assert manager.cancelled and manager.released
+    assert platform.shutdown_reason == "Saving 2 changes to the database"
+    keeper.unsaved = lambda: ["incident"]
+    keeper.update(None)  # still not recorded: still held
+    assert platform.shutdown_reason == "Saving 2 changes to the database"
+    keeper.unsaved = list  # recorded
+    keeper.update(None)
+    assert platform.shutdown_reason is None

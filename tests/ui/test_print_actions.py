@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QPushButton, QWidget
 from sqlalchemy import select
 
 from hvdesk.events import EventKind
@@ -286,3 +286,37 @@ def test_a_printouts_folder_that_is_a_file_is_refused_in_settings(window, qtbot,
     assert title == "Printouts folder not changed" and kind == "warning"
     assert "is a file, not a folder" in text and "Choose" in text
     assert field.text() == before and not QSettings().value(print_actions.PRINTOUTS_SETTING)
+
+
+def test_a_family_letter_from_today_is_made_with_its_service_built_on_the_worker(
+    qtbot, services, office_actor, opened, answers, monkeypatch
+):
+    """Review of issue 9 #3: "Tell the family → letter" (and the cancel dialog's letter) loaded
+    ReportLab and built a PrintService on the GUI thread at the press."""
+    from hvdesk.services.cancellation import CancellationService, FamilyToTell
+    from ui import cancel_dialog
+    from ui.dialog_save import DialogSave
+    from ui.forms import error_banner
+
+    made_in: list[int] = []
+    real_init = PrintService.__init__
+
+    def recording_init(self, *args, **kwargs):
+        made_in.append(threading.get_ident())
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(PrintService, "__init__", recording_init)
+    gone = first_visit(services.db, status=VisitStatus.CANCELLED.value)
+    family = FamilyToTell(gone.id, "the family", "", gone.start)
+    monkeypatch.setattr(cancel_dialog, "pick", lambda _w, _t, _q, items: items[-1])  # a letter
+    told: list[bool] = []
+    service = CancellationService(services.db, services.clock)
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    saving = DialogSave(holder, error_banner(), {}, "record")
+    assert cancel_dialog.tell_families(
+        None, office_actor, service, [family], saving, lambda: told.append(True)
+    )
+    qtbot.waitUntil(lambda: len(opened) == 1, timeout=10_000)
+    assert len(made_in) == 1 and made_in[0] != threading.get_ident()
+    assert told == [True] and answers["told"] == []

@@ -337,3 +337,37 @@ def test_backup_out_of_a_plain_database_leaves_only_the_backup(demo_db, tmp_path
     assert main(["backup", "--db", str(source), "--out", str(out / "school.sqlite3.gz")]) == 0
     capsys.readouterr()
     assert sorted(p.name for p in out.iterdir()) == ["school.sqlite3.gz"]
+
+
+def test_a_backup_sweeps_half_made_files_a_backup_cut_off_left_a_day_ago(demo_db, clock, tmp_path):
+    """Review of issue 9 #1: hvdesk closed (or the PC switched off) during a backup leaves its
+    .snapshot and .partial, each a whole copy, named for a day no later backup replaces: the
+    next backup removes those over a day old, in both folders; younger ones may be in use."""
+    import os
+    import time
+
+    from hvdesk.backup_places import set_second_folder
+
+    share = tmp_path / "share"
+    share.mkdir()
+    set_second_folder(Path(demo_db.engine.url.database), str(share))
+    folder = backup_dir(demo_db)
+    folder.mkdir(parents=True, exist_ok=True)
+    old = [
+        folder / ".test-20240101.sqlite3.gz.snapshot",
+        folder / ".test-20240101.sqlite3.gz.partial",
+        share / "test-20240101.sqlite3.gz.partial",
+    ]
+    young = [
+        folder / ".test-20240102.sqlite3.gz.partial",
+        share / "test-20240102.sqlite3.gz.partial",
+    ]
+    unrelated = folder / "notes.txt"
+    for path in (*old, *young, unrelated):
+        path.write_bytes(b"half")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    for path in (*old, unrelated):
+        os.utime(path, (two_days_ago, two_days_ago))
+    assert daily_backup(demo_db, clock) is not None
+    assert not [path for path in old if path.exists()]
+    assert all(path.exists() for path in (*young, unrelated))
