@@ -77,9 +77,11 @@ _abandoned: list[tuple[QThreadPool, _Relay, dict[int, str], threading.Event, int
 
 
 EXIT_WAIT_MS = 10_000  # how long hvdesk, exiting, still tries the writes it was closed with
-# how long it waits for a backup under way (a large school's copy to a slow share): cut off, it
-# leaves its half-made files, swept by the next backup (hvdesk.backup.daily_backup)
-FILE_EXIT_WAIT_MS = 30 * 60_000
+# how much longer it waits for a backup under way, the window already gone: hvdesk holds its
+# single-copy lock meanwhile, so a start in that time does nothing (review of #9: 30 minutes was an
+# invisible hvdesk). Cut off, a backup leaves half-made files that the next one sweeps, and today's
+# backup is made again at the next start (hvdesk.backup.daily_backup).
+FILE_EXIT_WAIT_MS = 20_000
 RELEASE_POLL_MS = 50  # how often a closed window's last read is looked at until it is over
 
 
