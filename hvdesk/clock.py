@@ -125,12 +125,22 @@ def fmt_datetime(value: datetime | None) -> str:
 def fmt_datetime_any_zone(value: datetime) -> str:
     """`fmt_datetime`, or the time in UTC (said so) without the zone data: for what prints
     before the zone is checked (the key's recovery sheet, printed to repair an install)."""
+    return _any_zone(value, "%a %d %b %Y %H:%M")
+
+
+def fmt_time_any_zone(value: datetime) -> str:
+    """`fmt_time`, or HH:MM UTC without the zone data: for what the repair commands say (a
+    locked account's message and audit text when `key show` is refused)."""
+    return _any_zone(value, "%H:%M")
+
+
+def _any_zone(value: datetime, pattern: str) -> str:
     from zoneinfo import ZoneInfoNotFoundError
 
     try:
-        return fmt_datetime(value)
+        return london(value).strftime(pattern)
     except ZoneInfoNotFoundError:
-        return f"{utc(value):%a %d %b %Y %H:%M} UTC"
+        return f"{utc(value).strftime(pattern)} UTC"
 
 
 def fmt_date(value: date | datetime | None) -> str:

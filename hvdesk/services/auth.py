@@ -9,7 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hvdesk.clock import london
+from hvdesk.clock import fmt_time_any_zone
 from hvdesk.errors import (
     Collector,
     FieldError,
@@ -44,7 +44,9 @@ def _locked_text(until: datetime) -> str:
 
 
 def fmt_time(when: datetime) -> str:
-    return f"{london(when):%H:%M}"
+    """London HH:MM, or UTC (said so) without the zone data: the repair commands (`key show`)
+    sign in without checking the zone, and a locked account must still be told in words."""
+    return fmt_time_any_zone(when)
 
 
 def hash_password(password: str) -> str:

@@ -67,3 +67,24 @@ def test_london_times_and_days_are_unchanged():
     start, end = london_day_bounds(date(2026, 10, 25))  # the clocks go back: 25 hours
     assert (end - start).total_seconds() == 25 * 3600
     assert start == datetime(2026, 10, 24, 23, 0, tzinfo=UTC)
+
+
+def test_repair_commands_say_times_in_utc_without_the_zone(monkeypatch):
+    """Review of #14: `key show` signs in without checking the zone; a locked account's message
+    then raised ZoneInfoNotFoundError (a traceback, every retry): it says the time in UTC."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfoNotFoundError
+
+    from hvdesk import clock
+    from hvdesk.services import auth
+
+    def no_zone(_value: datetime) -> datetime:
+        raise ZoneInfoNotFoundError("No time zone found with key Europe/London")
+
+    monkeypatch.setattr(clock, "london", no_zone)
+    when = datetime(2026, 7, 1, 9, 30, tzinfo=UTC)
+    assert clock.fmt_time_any_zone(when) == "09:30 UTC"
+    assert clock.fmt_datetime_any_zone(when) == "Wed 01 Jul 2026 09:30 UTC"
+    assert "until 09:30 UTC" in auth._locked_text(when)
+    monkeypatch.undo()
+    assert clock.fmt_time_any_zone(when) == "10:30"  # British Summer Time, as before
