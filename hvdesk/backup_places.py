@@ -21,7 +21,14 @@ log = logging.getLogger(__name__)
 PLACES_FILE = "backup-places.json"
 STALE_AFTER = 24 * 3600  # seconds: a half-made file older than this is a leftover, not in use
 # what a backup cut off part-way leaves (hvdesk.backup.daily_backup, copy_to_extra_folders)
-HALF_MADE = (".*.snapshot", ".*.snapshot-*", ".*.partial", "*.sqlite3*.partial")
+# `.X.encrypting.sqlite3`: `hvdesk encrypt` cut off part-way (a PLAIN copy of the school's data)
+HALF_MADE = (
+    ".*.snapshot",
+    ".*.snapshot-*",
+    ".*.partial",
+    "*.sqlite3*.partial",
+    ".*.encrypting.sqlite3*",
+)
 DB_SUFFIXES = (".sqlite3", ".db")
 # a daily backup: <database name>-YYYYMMDD.sqlite3, compressed (.gz) since
 DAILY_BACKUP = re.compile(r"^(?P<name>.+)-(?P<day>\d{8})\.sqlite3(\.gz)?$")

@@ -357,6 +357,8 @@ def test_a_backup_sweeps_half_made_files_a_backup_cut_off_left_a_day_ago(demo_db
         folder / ".test-20240101.sqlite3.gz.snapshot",
         folder / ".test-20240101.sqlite3.gz.partial",
         share / "test-20240101.sqlite3.gz.partial",
+        # `hvdesk encrypt` cut off: a PLAIN working copy beside the backups (review of #9)
+        folder / ".test-20240101.sqlite3.gz.encrypting.sqlite3",
     ]
     young = [
         folder / ".test-20240102.sqlite3.gz.partial",
@@ -371,3 +373,19 @@ def test_a_backup_sweeps_half_made_files_a_backup_cut_off_left_a_day_ago(demo_db
     assert daily_backup(demo_db, clock) is not None
     assert not [path for path in old if path.exists()]
     assert all(path.exists() for path in (*young, unrelated))
+
+
+def test_a_check_s_temporary_copy_has_its_own_time_not_the_backup_s(demo_db, clock, tmp_path):
+    """Review of #9: copying an old uncompressed backup with its times made the temporary copy
+    look over a day old, so another check's sweep of the temp folder could remove it mid-check."""
+    import os
+    import time
+
+    from hvdesk.restore import _unpacked
+
+    old = tmp_path / "school-20240101.sqlite3"
+    demo_db.backup(old)
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+    with _unpacked(old) as copy:
+        assert copy.stat().st_mtime > time.time() - 3600
