@@ -52,6 +52,21 @@ def printed(db) -> list[Event]:
         return list(s.scalars(select(Event).where(Event.kind == EventKind.PRINTED.value)))
 
 
+@pytest.fixture
+def made_in(monkeypatch) -> list[int]:
+    """The thread each PrintService is built in (building one imports ReportLab: never on the
+    GUI thread)."""
+    threads: list[int] = []
+    real_init = PrintService.__init__
+
+    def recording_init(self, *args, **kwargs):
+        threads.append(threading.get_ident())
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(PrintService, "__init__", recording_init)
+    return threads
+
+
 def test_print_form_opens_the_pdf_made_off_the_gui_thread(
     qtbot, services, printer, office_actor, opened, answers, monkeypatch
 ):
@@ -191,18 +206,10 @@ def test_install_puts_forms_in_visit_menus_and_day_sheet_on_toolbar(
 
 
 def test_the_window_s_first_print_makes_its_print_service_on_the_print_worker(
-    qtbot, window, opened, answers, monkeypatch
+    qtbot, window, opened, answers, made_in
 ):
     """Making the PrintService imports ReportLab (~0.1 s CPU): the window's print actions make
     it at their first print, on the worker, never on the GUI thread, and once."""
-    made_in: list[int] = []
-    real_init = PrintService.__init__
-
-    def recording_init(self, *args, **kwargs):
-        made_in.append(threading.get_ident())
-        real_init(self, *args, **kwargs)
-
-    monkeypatch.setattr(PrintService, "__init__", recording_init)
     [day_sheet] = [a for a in window.toolbar.actions() if a.text() == "Print day sheet"]
     day_sheet.trigger()
     qtbot.waitUntil(lambda: len(opened) == 1, timeout=10_000)
@@ -213,18 +220,10 @@ def test_the_window_s_first_print_makes_its_print_service_on_the_print_worker(
 
 
 def test_the_cancel_dialog_s_safety_note_prints_with_its_service_made_on_the_worker(
-    qtbot, services, office_actor, opened, answers, monkeypatch
+    qtbot, services, office_actor, opened, answers, made_in
 ):
     from ui.cancel_dialog import safety_note_printer
 
-    made_in: list[int] = []
-    real_init = PrintService.__init__
-
-    def recording_init(self, *args, **kwargs):
-        made_in.append(threading.get_ident())
-        real_init(self, *args, **kwargs)
-
-    monkeypatch.setattr(PrintService, "__init__", recording_init)
     unsafe = first_visit(services.db, cancel_reason=CancelReason.SAFETY_CONCERN.value)
     print_note = safety_note_printer(services.db, services.clock)
     assert print_note is not None
@@ -289,7 +288,7 @@ def test_a_printouts_folder_that_is_a_file_is_refused_in_settings(window, qtbot,
 
 
 def test_a_family_letter_from_today_is_made_with_its_service_built_on_the_worker(
-    qtbot, services, office_actor, opened, answers, monkeypatch
+    qtbot, services, office_actor, opened, answers, monkeypatch, made_in
 ):
     """Review of issue 9 #3: "Tell the family → letter" (and the cancel dialog's letter) loaded
     ReportLab and built a PrintService on the GUI thread at the press."""
@@ -298,14 +297,6 @@ def test_a_family_letter_from_today_is_made_with_its_service_built_on_the_worker
     from ui.dialog_save import DialogSave
     from ui.forms import error_banner
 
-    made_in: list[int] = []
-    real_init = PrintService.__init__
-
-    def recording_init(self, *args, **kwargs):
-        made_in.append(threading.get_ident())
-        real_init(self, *args, **kwargs)
-
-    monkeypatch.setattr(PrintService, "__init__", recording_init)
     gone = first_visit(services.db, status=VisitStatus.CANCELLED.value)
     family = FamilyToTell(gone.id, "the family", "", gone.start)
     monkeypatch.setattr(cancel_dialog, "pick", lambda _w, _t, _q, items: items[-1])  # a letter
