@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,15 +42,22 @@ def loaded_after(*args: str) -> set[str]:
 
 def modules_after(*args: str) -> set[str]:
     """Every module (full dotted name) loaded after `hvdesk ARGS` ran in a fresh interpreter."""
+    return set(probed(PROBE, json.dumps(args)))
+
+
+def probed(code: str, *args: str, env: dict[str, str] | None = None) -> Any:
+    """Run a probe script in a fresh interpreter (it must succeed) and return the JSON it printed
+    on its last line."""
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(args)],
+        [sys.executable, "-c", code, *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env=env,
         timeout=60,
-        check=True,
     )
-    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.slow
@@ -163,15 +171,7 @@ print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
 @pytest.mark.slow
 def test_the_installed_scripts_answer_version_without_qt_or_sqlalchemy():
     """`hvdesk --version` (ui.launch, as main.py and both scripts) loads neither Qt nor the core."""
-    out = subprocess.run(
-        [sys.executable, "-c", SCRIPT_PROBE],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=True,
-    )
-    assert set(json.loads(out.stdout.strip().splitlines()[-1])).isdisjoint(HEAVY)
+    assert set(probed(SCRIPT_PROBE)).isdisjoint(HEAVY)
 
 
 def test_both_scripts_open_the_window_when_no_command_is_given():
@@ -352,16 +352,7 @@ def _real_start(tmp_path: Path) -> tuple[set[str], set[str]]:
         "HVDESK_DATA_DIR": str(tmp_path / "data"),
         "TMPDIR": str(tmp_path),  # the single-copy lock file: this test's own
     }
-    out = subprocess.run(
-        [sys.executable, "-c", START_PROBE, str(tmp_path / "school.sqlite3")],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-    )
-    assert out.returncode == 0, out.stderr
-    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    seen = probed(START_PROBE, str(tmp_path / "school.sqlite3"), env=env)
     return set(seen["painted"]), set(seen["after"])
 
 
@@ -411,11 +402,7 @@ def test_the_main_window_s_warm_up_imports_no_pdf_or_calendar_file_library():
     waits for when typing was quick): not ReportLab (the first print makes its service, the
     visit menu's rule imports it) nor icalendar (the first .ics export), nor the calendar's
     cancel and export dialogs (their first use)."""
-    out = subprocess.run(
-        [sys.executable, "-c", WARM_UP_PROBE], capture_output=True, text=True, cwd=ROOT, timeout=60
-    )
-    assert out.returncode == 0, out.stderr
-    modules = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    modules = set(probed(WARM_UP_PROBE))
     assert "ui.print_actions" in modules and "ui.calendar.controller" in modules  # imported
     assert {m.split(".")[0] for m in modules}.isdisjoint({"reportlab", "icalendar"})
     assert modules.isdisjoint({"hvdesk.printing", "hvdesk.services.printing"})
@@ -444,15 +431,7 @@ print(json.dumps({"menu": menu, "later": sorted(sys.modules), "offered": offered
 def test_a_visit_menu_and_the_screens_installed_after_the_first_paint_import_no_reportlab():
     """Both run on the GUI thread just after the window's first paint: ReportLab (~0.1 s CPU)
     loads with the first print, on the print worker, not with them."""
-    out = subprocess.run(
-        [sys.executable, "-c", AFTER_PAINT_PROBE],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
-    assert out.returncode == 0, out.stderr
-    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    seen = probed(AFTER_PAINT_PROBE)
     assert "appointment-letter" in seen["offered"] and "sorry-slip" in seen["offered"]
     assert "safety-cancellation" not in seen["offered"]  # the rule itself still applies
     for when in ("menu", "later"):
@@ -586,11 +565,7 @@ print(json.dumps(sorted(sys.modules)))
 def test_the_first_cancel_dialog_imports_no_reportlab():
     """The calendar makes the cancel dialog (and its safety-note printer) on the GUI thread at
     the first cancel: the note's PrintService is made at its print, on the print worker."""
-    out = subprocess.run(
-        [sys.executable, "-c", CANCEL_PROBE], capture_output=True, text=True, cwd=ROOT, timeout=60
-    )
-    assert out.returncode == 0, out.stderr
-    modules = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    modules = set(probed(CANCEL_PROBE))
     assert "ui.cancel_dialog" in modules
     assert "reportlab" not in {m.split(".")[0] for m in modules}
     assert modules.isdisjoint({"hvdesk.printing", "hvdesk.services.printing"})
